@@ -1,0 +1,53 @@
+# Thin wrapper over CMake. The README's two commands are `make run` and
+# `make test`; both install missing Debian packages first (scripts/deps.sh).
+BUILD    ?= build
+SANITIZE ?= 0
+WERROR   ?= 0
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+# Tests labelled `slow` (crash loops, big tournaments) run only when SLOW=1.
+SLOW     ?= 1
+LISTEN   ?= 127.0.0.1:7447
+DB       ?= lanthanide.db
+
+.PHONY: all build deps configure run test test-asan bench fuzz format clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DLAN_SANITIZE=$(if $(filter 1,$(SANITIZE)),ON,OFF) \
+	  -DLAN_WERROR=$(if $(filter 1,$(WERROR)),ON,OFF) $(CMAKE_FLAGS)
+
+configure: deps $(BUILD)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	./$(BUILD)/bin/lanthanide-server --listen $(LISTEN) --db $(DB) --maps maps
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(if $(filter 0,$(SLOW)),-LE slow,)
+
+# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer,
+# without the `slow` label.
+test-asan:
+	$(MAKE) test BUILD=build-asan SANITIZE=1 SLOW=0
+
+bench: build
+	bash bench/run.sh $(BUILD)
+
+fuzz: deps
+	bash scripts/deps.sh fuzz
+	CC=clang cmake -S . -B build-fuzz -DLAN_FUZZ=ON -DLAN_TESTS=OFF -DLAN_BENCH=OFF
+	cmake --build build-fuzz -j $(JOBS)
+	bash fuzz/run.sh build-fuzz
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan build-fuzz

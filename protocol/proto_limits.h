@@ -1,0 +1,59 @@
+/*
+ * Every limit of the Lanthanide server, in one place.
+ *
+ * These are the defaults of PROTOCOL.md's "Limits" table plus the few
+ * internal caps that bound memory. Each one can be overridden by a flag of
+ * lanthanide-server (see server/main.c and `lanthanide-server --help`), and
+ * every connection that a limit closes or refuses bumps a counter that an
+ * operator can read (server/net.h, `net_counters_t`, and the `server.stats`
+ * method).
+ */
+#ifndef LANTHANIDE_PROTO_LIMITS_H
+#define LANTHANIDE_PROTO_LIMITS_H
+
+/* One MessagePack value (one request) may not be larger than this. */
+#define LAN_MAX_MESSAGE_DEFAULT (1024u * 1024u)
+/* The smallest and largest values --max-message accepts. */
+#define LAN_MAX_MESSAGE_MIN 64u
+#define LAN_MAX_MESSAGE_MAX (64u * 1024u * 1024u)
+
+/* Nesting depth of containers (arrays and maps) in one value. The request
+ * envelope itself uses three levels: [0, id, "m", [{...}]]. */
+#define LAN_MAX_DEPTH_DEFAULT 16u
+/* Hard cap on --max-depth: msgpack-c's unpacker keeps a fixed stack of 32
+ * levels (MSGPACK_EMBED_STACK_SIZE), and our scanner a stack of this size. */
+#define LAN_MAX_DEPTH_CAP 32u
+
+/* From accept to the first complete, well-formed request. */
+#define LAN_FIRST_REQUEST_MS_DEFAULT 10000u
+/* From a message's first byte to its last. */
+#define LAN_MESSAGE_MS_DEFAULT 10000u
+/* A connection that holds no seat and watches nothing is closed after this
+ * long without a request. */
+#define LAN_IDLE_MS_DEFAULT (15u * 60u * 1000u)
+/* TCP keepalive delay for connections that are never closed for idleness. */
+#define LAN_KEEPALIVE_S_DEFAULT 60u
+
+/* Unsent output to a client that does not read: past this the connection is
+ * closed rather than buffered without end. */
+#define LAN_MAX_OUTPUT_DEFAULT (8u * 1024u * 1024u)
+
+/* Connections overall and per remote address. */
+#define LAN_MAX_CONNECTIONS_DEFAULT 20000u
+#define LAN_MAX_PER_ADDRESS_DEFAULT 512u
+
+/* Wrong join codes per address before `rate_limited` (a token bucket:
+ * this many at once, refilled at one per LAN_JOIN_REFILL_MS). */
+#define LAN_JOIN_BURST_DEFAULT     10u
+#define LAN_JOIN_REFILL_MS_DEFAULT 6000u
+
+/* Game sessions held at once by one server. */
+#define LAN_MAX_SESSIONS_DEFAULT 1000u
+/* Bytes of one chat message, and messages kept per session. */
+#define LAN_MAX_CHAT_BYTES_DEFAULT 2000u
+#define LAN_MAX_CHAT_MESSAGES_DEFAULT 10000u
+
+/* Bytes read from a socket at a time. */
+#define LAN_READ_CHUNK 65536u
+
+#endif

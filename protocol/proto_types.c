@@ -1,0 +1,749 @@
+/*
+ * Order maps, observations and turn summaries on the wire (see
+ * proto_types.h). Every conversion between wire units and the model's
+ * integers goes through model.h's unit helpers.
+ */
+#include "proto_types.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- Parsing helpers ----------------------------------------------------- */
+
+static int refuse(model_refusal_t *r, const char *field, const char *fmt,
+                  const char *a, const char *b) {
+  snprintf(r->code, sizeof r->code, "invalid_order");
+  snprintf(r->field, sizeof r->field, "%s", field);
+  snprintf(r->message, sizeof r->message, fmt, a ? a : "", b ? b : "");
+  return -1;
+}
+
+/* Copy a proto_param_* error into the refusal. */
+static int from_err(model_refusal_t *r, const proto_error_t *e) {
+  snprintf(r->code, sizeof r->code, "invalid_order");
+  snprintf(r->field, sizeof r->field, "%.31s", e->field);
+  snprintf(r->message, sizeof r->message, "%.255s", e->message);
+  return -1;
+}
+
+/* A string field copied into an id buffer. 1 present, 0 absent, -1 bad. */
+static int get_id(const msgpack_object *o, const char *key, bool required,
+                  char out[MODEL_ID_MAX], model_refusal_t *r) {
+  proto_error_t e;
+  const char *s;
+  uint32_t len;
+  int rc = proto_param_str(o, key, required, &s, &len, &e);
+  if (rc < 0)
+    return from_err(r, &e);
+  if (rc == 0)
+    return 0;
+  if (len == 0 || len >= MODEL_ID_MAX) {
+    char n[16];
+    snprintf(n, sizeof n, "%d", MODEL_ID_MAX - 1);
+    return refuse(r, key, "field '%s' must be an id of 1 to %s bytes", key, n);
+  }
+  memcpy(out, s, len);
+  out[len] = '\0';
+  return 1;
+}
+
+/* A name field mapped through from_name; the message lists what is
+ * allowed. */
+static int get_enum(const msgpack_object *o, const char *key, bool required,
+                    int (*from_name)(const char *), const char *allowed,
+                    int32_t *out, model_refusal_t *r) {
+  char buf[MODEL_ID_MAX];
+  int rc = get_id(o, key, required, buf, r);
+  if (rc <= 0) {
+    if (rc < 0 && strstr(r->message, "bytes")) /* an over-long name */
+      return refuse(r, key, "field '%s' must be one of: %s", key, allowed);
+    return rc;
+  }
+  int v = from_name(buf);
+  if (v < 0)
+    return refuse(r, key, "field '%s' must be one of: %s", key, allowed);
+  *out = v;
+  return 1;
+}
+
+static const char PRODUCTS[] =
+    "concentrate, ndpr_oxide, dytb_oxide, lace_oxide, magnet";
+static const char STAGES[] = "mining, separation, magnet";
+static const char SKILLS[] = "mining, separation, magnet";
+
+/* A number converted by conv (tonnes, USD, fraction...) and checked
+ * against [lo, hi] in wire units. what names the range for the message. */
+static int get_num(const msgpack_object *o, const char *key, bool required,
+                   double lo, double hi, const char *what,
+                   int (*conv)(double, int64_t *), int64_t *out,
+                   model_refusal_t *r) {
+  proto_error_t e;
+  double d;
+  int rc = proto_param_f64(o, key, required, &d, &e);
+  if (rc < 0) {
+    /* Say the unit and range, not only the type. */
+    if (strstr(e.message, "got"))
+      return refuse(r, key, "field '%s' must be %s", key, what);
+    return from_err(r, &e);
+  }
+  if (rc == 0)
+    return 0;
+  if (!(d >= lo && d <= hi))
+    return refuse(r, key, "field '%s' must be %s", key, what);
+  if (conv(d, out) != 0)
+    return refuse(r, key, "field '%s' must be %s", key, what);
+  return 1;
+}
+
+static int to_count(double d, int64_t *out) {
+  if (d != (double)(int64_t)d)
+    return -1;
+  *out = (int64_t)d;
+  return 0;
+}
+
+static int get_bool(const msgpack_object *o, const char *key, bool required,
+                    bool *out, model_refusal_t *r) {
+  proto_error_t e;
+  int rc = proto_param_bool(o, key, required, out, &e);
+  return rc < 0 ? from_err(r, &e) : rc;
+}
+
+/* `to` / `from`: a nation id or "all" (the default). */
+static int get_partner(const msgpack_object *o, const char *key,
+                       model_order_t *out, model_refusal_t *r) {
+  int rc = get_id(o, key, false, out->partner, r);
+  if (rc == 0)
+    snprintf(out->partner, sizeof out->partner, "all");
+  return rc < 0 ? -1 : 0;
+}
+
+#define TONNES_MAX 1e9
+#define PRICE_MAX 1e6
+
+static int parse_policy(const msgpack_object *o, model_order_t *out,
+                        model_refusal_t *r) {
+  char kind[MODEL_ID_MAX];
+  int rc = get_id(o, "kind", true, kind, r);
+  if (rc < 0)
+    return -1;
+  int k = model_policy_from_name(kind);
+  if (k < 0)
+    return refuse(r, "kind",
+                  "field '%s' must be one of: export_quota, export_ban, "
+                  "export_licence, tariff, subsidy, price_floor, stockpile, "
+                  "talent_programme, migration, permitting, "
+                  "production_quota, tax%s",
+                  "kind", NULL);
+  out->kind = (model_policy_kind_t)k;
+  switch (out->kind) {
+  case MODEL_POL_EXPORT_QUOTA: {
+    if (get_enum(o, "product", true, model_product_from_name, PRODUCTS,
+                 &out->product, r) < 0)
+      return -1;
+    /* nil (or absent) quantity lifts the quota (PROTOCOL.md). */
+    rc = get_num(o, "quantity", false, 0, TONNES_MAX,
+                 "a number of tonnes per turn from 0 to 1e9, or nil to lift "
+                 "the quota",
+                 model_tonnes_to_kg, &out->quantity_kg, r);
+    if (rc < 0)
+      return -1;
+    out->lift = rc == 0;
+    return get_partner(o, "to", out, r);
+  }
+  case MODEL_POL_EXPORT_BAN:
+    if (get_enum(o, "product", true, model_product_from_name, PRODUCTS,
+                 &out->product, r) < 0)
+      return -1;
+    if (get_bool(o, "lift", false, &out->lift, r) < 0)
+      return -1;
+    return get_partner(o, "to", out, r);
+  case MODEL_POL_EXPORT_LICENCE:
+    if (get_enum(o, "product", true, model_product_from_name, PRODUCTS,
+                 &out->product, r) < 0 ||
+        get_num(o, "approval", true, 0, 1,
+                "a share from 0 to 1 (the part of requested exports approved "
+                "per turn)",
+                model_fraction_to_ppm, &out->approval_ppm, r) < 0)
+      return -1;
+    return get_partner(o, "to", out, r);
+  case MODEL_POL_TARIFF:
+    if (get_enum(o, "product", true, model_product_from_name, PRODUCTS,
+                 &out->product, r) < 0 ||
+        get_num(o, "rate", true, 0, 10,
+                "a rate from 0 to 10 (0.25 is a 25% tariff)",
+                model_fraction_to_ppm, &out->rate_ppm, r) < 0)
+      return -1;
+    return get_partner(o, "from", out, r);
+  case MODEL_POL_SUBSIDY:
+    if (get_enum(o, "stage", true, model_stage_from_name, STAGES, &out->stage,
+                 r) < 0 ||
+        get_num(o, "capex_share", false, 0, 1,
+                "a share from 0 to 1 of the capital cost the state pays",
+                model_fraction_to_ppm, &out->capex_share_ppm, r) < 0 ||
+        get_num(o, "output", false, 0, PRICE_MAX,
+                "a number of USD per kg produced, from 0 to 1e6",
+                model_usd_per_kg_to_cents, &out->output_cents_per_kg, r) < 0)
+      return -1;
+    return 0;
+  case MODEL_POL_PRICE_FLOOR:
+    if (get_enum(o, "product", true, model_product_from_name, PRODUCTS,
+                 &out->product, r) < 0 ||
+        get_num(o, "price", true, 0, PRICE_MAX,
+                "a price in USD per kg from 0 to 1e6",
+                model_usd_per_kg_to_cents, &out->price_cents_per_kg, r) < 0 ||
+        get_num(o, "quantity", true, 0, TONNES_MAX,
+                "a number of tonnes per turn from 0 to 1e9 (what the state "
+                "buys at the floor)",
+                model_tonnes_to_kg, &out->quantity_kg, r) < 0)
+      return -1;
+    return 0;
+  case MODEL_POL_STOCKPILE:
+    if (get_enum(o, "product", true, model_product_from_name, PRODUCTS,
+                 &out->product, r) < 0 ||
+        get_num(o, "target", true, 0, TONNES_MAX,
+                "a number of tonnes from 0 to 1e9", model_tonnes_to_kg,
+                &out->target_kg, r) < 0)
+      return -1;
+    return 0;
+  case MODEL_POL_TALENT_PROGRAMME:
+    if (get_enum(o, "skill", true, model_skill_from_name, SKILLS, &out->skill,
+                 r) < 0 ||
+        get_num(o, "budget", true, 0, 1e12,
+                "an amount of USD per turn from 0 to 1e12", model_usd_to_cents,
+                &out->budget_cents, r) < 0)
+      return -1;
+    return 0;
+  case MODEL_POL_MIGRATION:
+    if (get_enum(o, "skill", true, model_skill_from_name, SKILLS, &out->skill,
+                 r) < 0 ||
+        get_bool(o, "inbound", true, &out->inbound, r) < 0 ||
+        get_bool(o, "outbound", true, &out->outbound, r) < 0)
+      return -1;
+    return 0;
+  case MODEL_POL_PERMITTING:
+    if (get_enum(o, "stage", true, model_stage_from_name, STAGES, &out->stage,
+                 r) < 0 ||
+        get_num(o, "speed", true, 0.5, 2,
+                "a factor from 0.5 (twice as slow) to 2 (twice as fast)",
+                model_fraction_to_ppm, &out->speed_ppm, r) < 0)
+      return -1;
+    return 0;
+  case MODEL_POL_PRODUCTION_QUOTA:
+    if (get_enum(o, "stage", true, model_stage_from_name, STAGES, &out->stage,
+                 r) < 0)
+      return -1;
+    rc = get_num(o, "quantity", false, 0, TONNES_MAX,
+                 "a number of tonnes per turn from 0 to 1e9, or nil to lift "
+                 "the quota",
+                 model_tonnes_to_kg, &out->quantity_kg, r);
+    if (rc < 0)
+      return -1;
+    out->lift = rc == 0;
+    return 0;
+  case MODEL_POL_TAX:
+    if (get_num(o, "rate", true, 0, 1,
+                "a rate from 0 to 1 on profits (0.25 is 25%)",
+                model_fraction_to_ppm, &out->rate_ppm, r) < 0)
+      return -1;
+    return 0;
+  case MODEL_POLICY_KINDS:
+    break;
+  }
+  return refuse(r, "kind", "field '%s' is not a policy kind%s", "kind", NULL);
+}
+
+int proto_order_parse(const msgpack_object *o, model_order_t *out,
+                      model_refusal_t *r) {
+  memset(out, 0, sizeof *out);
+  memset(r, 0, sizeof *r);
+  if (o->type != MSGPACK_OBJECT_MAP)
+    return refuse(r, "", "an order must be a map such as {\"op\": \"bid\", "
+                         "...}, got %s%s",
+                  proto_type_name(o), NULL);
+  char op[MODEL_ID_MAX];
+  if (get_id(o, "op", true, op, r) < 0)
+    return -1;
+  int v = model_op_from_name(op);
+  if (v < 0)
+    return refuse(r, "op",
+                  "field 'op' must be one of: build, operate, hire, train, "
+                  "offer, bid, policy; got '%s'%s",
+                  op, NULL);
+  out->op = (model_op_t)v;
+  out->stage = out->product = out->skill = -1;
+  switch (out->op) {
+  case MODEL_OP_BUILD:
+    if (get_enum(o, "stage", true, model_stage_from_name, STAGES, &out->stage,
+                 r) < 0 ||
+        get_num(o, "capacity", true, 1e-3, TONNES_MAX,
+                "a capacity in tonnes per year, more than 0 and at most 1e9",
+                model_tonnes_to_kg, &out->capacity_kg_per_year, r) < 0 ||
+        get_id(o, "site", false, out->site, r) < 0 ||
+        get_id(o, "facility", false, out->facility, r) < 0)
+      return -1;
+    if (out->stage == MODEL_MINING && !out->site[0] && !out->facility[0])
+      return refuse(r, "site",
+                    "a mine is built at a deposit: give field 'site' (a "
+                    "deposit id from the map)%s%s",
+                    NULL, NULL);
+    return 0;
+  case MODEL_OP_OPERATE:
+    if (get_id(o, "facility", true, out->facility, r) < 0 ||
+        get_num(o, "utilisation", true, 0, 1, "a number from 0 to 1",
+                model_fraction_to_ppm, &out->utilisation_ppm, r) < 0)
+      return -1;
+    return 0;
+  case MODEL_OP_HIRE:
+  case MODEL_OP_TRAIN:
+    if (get_enum(o, "skill", true, model_skill_from_name, SKILLS, &out->skill,
+                 r) < 0)
+      return -1;
+    if (get_num(o, "count", true, out->op == MODEL_OP_HIRE ? -1e7 : 0, 1e7,
+                out->op == MODEL_OP_HIRE
+                    ? "a whole number of people (negative releases staff)"
+                    : "a whole number of people from 0 to 1e7",
+                to_count, &out->count, r) < 0)
+      return -1;
+    return 0;
+  case MODEL_OP_OFFER:
+  case MODEL_OP_BID:
+    if (get_enum(o, "product", true, model_product_from_name, PRODUCTS,
+                 &out->product, r) < 0 ||
+        get_num(o, "quantity", true, 0, TONNES_MAX,
+                "a number of tonnes this turn from 0 (withdraw) to 1e9",
+                model_tonnes_to_kg, &out->quantity_kg, r) < 0)
+      return -1;
+    {
+      const char *pf = out->op == MODEL_OP_OFFER ? "min_price" : "max_price";
+      int rc = get_num(o, pf, out->quantity_kg > 0, 0, PRICE_MAX,
+                       "a price in USD per kg from 0 to 1e6",
+                       model_usd_per_kg_to_cents, &out->price_cents_per_kg, r);
+      if (rc < 0)
+        return -1;
+    }
+    return 0;
+  case MODEL_OP_POLICY:
+    return parse_policy(o, out, r);
+  case MODEL_OPS:
+    break;
+  }
+  return refuse(r, "op", "field 'op' is not an order%s%s", NULL, NULL);
+}
+
+/* ---- Packing --------------------------------------------------------------
+ * Packers return the OR of msgpack's results: 0 when every write succeeded.
+ */
+
+static int kv_name(msgpack_packer *pk, const char *k, const char *v) {
+  return proto_pack_kv_cstr(pk, k, v ? v : "");
+}
+
+static int kv_t(msgpack_packer *pk, const char *k, int64_t kg) {
+  return proto_pack_kv_f64(pk, k, model_kg_to_tonnes(kg));
+}
+
+static int kv_usdkg(msgpack_packer *pk, const char *k, int64_t cents) {
+  return proto_pack_kv_f64(pk, k, model_cents_to_usd(cents));
+}
+
+static int kv_frac(msgpack_packer *pk, const char *k, int64_t ppm) {
+  return proto_pack_kv_f64(pk, k, model_ppm_to_fraction(ppm));
+}
+
+static bool partner_all(const model_order_t *o) {
+  return !o->partner[0] || strcmp(o->partner, "all") == 0;
+}
+
+int proto_pack_order(msgpack_packer *pk, const model_order_t *o) {
+  int rc = 0;
+  switch (o->op) {
+  case MODEL_OP_BUILD: {
+    size_t n = 3 + (o->site[0] != 0) + (o->facility[0] != 0);
+    rc |= msgpack_pack_map(pk, n);
+    rc |= kv_name(pk, "op", "build");
+    rc |= kv_name(pk, "stage", model_stage_name(o->stage));
+    rc |= kv_t(pk, "capacity", o->capacity_kg_per_year);
+    if (o->site[0])
+      rc |= kv_name(pk, "site", o->site);
+    if (o->facility[0])
+      rc |= kv_name(pk, "facility", o->facility);
+    return rc;
+  }
+  case MODEL_OP_OPERATE:
+    rc |= msgpack_pack_map(pk, 3);
+    rc |= kv_name(pk, "op", "operate");
+    rc |= kv_name(pk, "facility", o->facility);
+    rc |= kv_frac(pk, "utilisation", o->utilisation_ppm);
+    return rc;
+  case MODEL_OP_HIRE:
+  case MODEL_OP_TRAIN:
+    rc |= msgpack_pack_map(pk, 3);
+    rc |= kv_name(pk, "op", model_op_name(o->op));
+    rc |= kv_name(pk, "skill", model_skill_name(o->skill));
+    rc |= proto_pack_kv_i64(pk, "count", o->count);
+    return rc;
+  case MODEL_OP_OFFER:
+  case MODEL_OP_BID:
+    rc |= msgpack_pack_map(pk, 4);
+    rc |= kv_name(pk, "op", model_op_name(o->op));
+    rc |= kv_name(pk, "product", model_product_name(o->product));
+    rc |= kv_t(pk, "quantity", o->quantity_kg);
+    rc |= kv_usdkg(pk, o->op == MODEL_OP_OFFER ? "min_price" : "max_price",
+                   o->price_cents_per_kg);
+    return rc;
+  case MODEL_OP_POLICY:
+    break;
+  case MODEL_OPS:
+    return msgpack_pack_nil(pk);
+  }
+  /* Policies: op, kind, then the kind's fields. */
+  switch (o->kind) {
+  case MODEL_POL_EXPORT_QUOTA:
+    rc |= msgpack_pack_map(pk, 5);
+    rc |= kv_name(pk, "op", "policy");
+    rc |= kv_name(pk, "kind", "export_quota");
+    rc |= kv_name(pk, "product", model_product_name(o->product));
+    if (o->lift)
+      rc |= proto_pack_kv_nil(pk, "quantity");
+    else
+      rc |= kv_t(pk, "quantity", o->quantity_kg);
+    rc |= kv_name(pk, "to", partner_all(o) ? "all" : o->partner);
+    return rc;
+  case MODEL_POL_EXPORT_BAN:
+    rc |= msgpack_pack_map(pk, 5);
+    rc |= kv_name(pk, "op", "policy");
+    rc |= kv_name(pk, "kind", "export_ban");
+    rc |= kv_name(pk, "product", model_product_name(o->product));
+    rc |= kv_name(pk, "to", partner_all(o) ? "all" : o->partner);
+    rc |= proto_pack_kv_bool(pk, "lift", o->lift);
+    return rc;
+  case MODEL_POL_EXPORT_LICENCE:
+    rc |= msgpack_pack_map(pk, 5);
+    rc |= kv_name(pk, "op", "policy");
+    rc |= kv_name(pk, "kind", "export_licence");
+    rc |= kv_name(pk, "product", model_product_name(o->product));
+    rc |= kv_frac(pk, "approval", o->approval_ppm);
+    rc |= kv_name(pk, "to", partner_all(o) ? "all" : o->partner);
+    return rc;
+  case MODEL_POL_TARIFF:
+    rc |= msgpack_pack_map(pk, 5);
+    rc |= kv_name(pk, "op", "policy");
+    rc |= kv_name(pk, "kind", "tariff");
+    rc |= kv_name(pk, "product", model_product_name(o->product));
+    rc |= kv_frac(pk, "rate", o->rate_ppm);
+    rc |= kv_name(pk, "from", partner_all(o) ? "all" : o->partner);
+    return rc;
+  case MODEL_POL_SUBSIDY:
+    rc |= msgpack_pack_map(pk, 5);
+    rc |= kv_name(pk, "op", "policy");
+    rc |= kv_name(pk, "kind", "subsidy");
+    rc |= kv_name(pk, "stage", model_stage_name(o->stage));
+    rc |= kv_frac(pk, "capex_share", o->capex_share_ppm);
+    rc |= kv_usdkg(pk, "output", o->output_cents_per_kg);
+    return rc;
+  case MODEL_POL_PRICE_FLOOR:
+    rc |= msgpack_pack_map(pk, 5);
+    rc |= kv_name(pk, "op", "policy");
+    rc |= kv_name(pk, "kind", "price_floor");
+    rc |= kv_name(pk, "product", model_product_name(o->product));
+    rc |= kv_usdkg(pk, "price", o->price_cents_per_kg);
+    rc |= kv_t(pk, "quantity", o->quantity_kg);
+    return rc;
+  case MODEL_POL_STOCKPILE:
+    rc |= msgpack_pack_map(pk, 4);
+    rc |= kv_name(pk, "op", "policy");
+    rc |= kv_name(pk, "kind", "stockpile");
+    rc |= kv_name(pk, "product", model_product_name(o->product));
+    rc |= kv_t(pk, "target", o->target_kg);
+    return rc;
+  case MODEL_POL_TALENT_PROGRAMME:
+    rc |= msgpack_pack_map(pk, 4);
+    rc |= kv_name(pk, "op", "policy");
+    rc |= kv_name(pk, "kind", "talent_programme");
+    rc |= kv_name(pk, "skill", model_skill_name(o->skill));
+    rc |= proto_pack_kv_f64(pk, "budget", model_cents_to_usd(o->budget_cents));
+    return rc;
+  case MODEL_POL_MIGRATION:
+    rc |= msgpack_pack_map(pk, 5);
+    rc |= kv_name(pk, "op", "policy");
+    rc |= kv_name(pk, "kind", "migration");
+    rc |= kv_name(pk, "skill", model_skill_name(o->skill));
+    rc |= proto_pack_kv_bool(pk, "inbound", o->inbound);
+    rc |= proto_pack_kv_bool(pk, "outbound", o->outbound);
+    return rc;
+  case MODEL_POL_PERMITTING:
+    rc |= msgpack_pack_map(pk, 4);
+    rc |= kv_name(pk, "op", "policy");
+    rc |= kv_name(pk, "kind", "permitting");
+    rc |= kv_name(pk, "stage", model_stage_name(o->stage));
+    rc |= kv_frac(pk, "speed", o->speed_ppm);
+    return rc;
+  case MODEL_POL_PRODUCTION_QUOTA:
+    rc |= msgpack_pack_map(pk, 4);
+    rc |= kv_name(pk, "op", "policy");
+    rc |= kv_name(pk, "kind", "production_quota");
+    rc |= kv_name(pk, "stage", model_stage_name(o->stage));
+    if (o->lift)
+      rc |= proto_pack_kv_nil(pk, "quantity");
+    else
+      rc |= kv_t(pk, "quantity", o->quantity_kg);
+    return rc;
+  case MODEL_POL_TAX:
+    rc |= msgpack_pack_map(pk, 3);
+    rc |= kv_name(pk, "op", "policy");
+    rc |= kv_name(pk, "kind", "tax");
+    rc |= kv_frac(pk, "rate", o->rate_ppm);
+    return rc;
+  case MODEL_POLICY_KINDS:
+    break;
+  }
+  return msgpack_pack_nil(pk);
+}
+
+/* ---- Observation ----------------------------------------------------------- */
+
+double proto_score(int64_t score_ppm) {
+  return model_ppm_to_fraction(score_ppm);
+}
+
+/* {product: tonnes} for the products in a per-product array. */
+static int pack_products_t(msgpack_packer *pk, const int64_t *kg) {
+  int rc = msgpack_pack_map(pk, MODEL_PRODUCTS);
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    rc |= kv_t(pk, model_product_name(p), kg[p]);
+  return rc;
+}
+
+static int pack_products_usd(msgpack_packer *pk, const int64_t *cents) {
+  int rc = msgpack_pack_map(pk, MODEL_PRODUCTS);
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    rc |= kv_usdkg(pk, model_product_name(p), cents[p]);
+  return rc;
+}
+
+/* {key(i): {nation: value}} over a [i * n_nations + nation] array. */
+static int pack_by_nation(msgpack_packer *pk, int rows,
+                          const char *(*row_name)(int), size_t n_nations,
+                          const char *nation_id(const void *, size_t),
+                          const void *ctx, const int64_t *v, bool price) {
+  int rc = msgpack_pack_map(pk, (size_t)rows);
+  for (int i = 0; i < rows; i++) {
+    rc |= proto_pack_cstr(pk, row_name(i));
+    rc |= msgpack_pack_map(pk, n_nations);
+    for (size_t n = 0; n < n_nations; n++) {
+      int64_t x = v[(size_t)i * n_nations + n];
+      if (price)
+        rc |= kv_usdkg(pk, nation_id(ctx, n), x);
+      else
+        rc |= kv_t(pk, nation_id(ctx, n), x);
+    }
+  }
+  return rc;
+}
+
+static const char *obs_nation(const void *ctx, size_t i) {
+  return ((const model_obs_t *)ctx)->nations[i];
+}
+
+static const char *map_nation(const void *ctx, size_t i) {
+  return model_map_nation_id((const model_map_t *)ctx, i);
+}
+
+static int pack_facility(msgpack_packer *pk, const model_obs_facility_t *f) {
+  int rc = msgpack_pack_map(pk, 15);
+  rc |= kv_name(pk, "id", f->id);
+  rc |= kv_name(pk, "stage", model_stage_name(f->stage));
+  rc |= kv_name(pk, "site", f->site);
+  rc |= kv_name(pk, "nation", f->nation);
+  rc |= kv_t(pk, "capacity", f->capacity_kg_per_year);
+  rc |= kv_t(pk, "effective_capacity", f->effective_kg_per_year);
+  rc |= kv_frac(pk, "utilisation", f->utilisation_ppm);
+  rc |= kv_name(pk, "status",
+                f->status == MODEL_FAC_BUILDING ? "building" : "operating");
+  rc |= proto_pack_kv_i64(pk, "turns_left", f->turns_left);
+  rc |= proto_pack_kv_i64(pk, "staff", f->staff);
+  rc |= proto_pack_kv_i64(pk, "staff_needed", f->staff_needed);
+  rc |= kv_usdkg(pk, "unit_cost", f->unit_cost_cents_per_kg);
+  rc |= kv_frac(pk, "recovery", f->recovery_ppm);
+  rc |= kv_t(pk, "output", f->output_kg);
+  rc |= kv_t(pk, "experience", f->cumulative_kg);
+  return rc;
+}
+
+static int pack_skills(msgpack_packer *pk, const int64_t *v) {
+  int rc = msgpack_pack_map(pk, MODEL_SKILLS);
+  for (int s = 0; s < MODEL_SKILLS; s++)
+    rc |= proto_pack_kv_i64(pk, model_skill_name(s), v[s]);
+  return rc;
+}
+
+static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
+  bool nation = obs->kind == MODEL_SEAT_NATION;
+  int rc = msgpack_pack_map(pk, nation ? 10 : 7);
+  rc |= proto_pack_kv_f64(pk, "cash", model_cents_to_usd(obs->cash_cents));
+  rc |= proto_pack_cstr(pk, "facilities");
+  rc |= msgpack_pack_array(pk, obs->n_facilities);
+  for (size_t i = 0; i < obs->n_facilities; i++)
+    rc |= pack_facility(pk, &obs->facilities[i]);
+  rc |= proto_pack_cstr(pk, "inventory");
+  rc |= pack_products_t(pk, obs->inventory_kg);
+  rc |= proto_pack_cstr(pk, "staff");
+  rc |= pack_skills(pk, obs->staff);
+  rc |= proto_pack_cstr(pk, "in_training");
+  rc |= pack_skills(pk, obs->in_training);
+  rc |= proto_pack_cstr(pk, "orders");
+  rc |= msgpack_pack_array(pk, obs->n_orders);
+  for (size_t i = 0; i < obs->n_orders; i++)
+    rc |= proto_pack_order(pk, &obs->orders[i]);
+  /* The offers and bids standing from earlier turns, which the seat plays
+   * if it sends nothing. */
+  size_t n_standing = 0;
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    n_standing += (obs->standing_offer[p].quantity_kg > 0) +
+                  (obs->standing_bid[p].quantity_kg > 0);
+  rc |= proto_pack_cstr(pk, "standing");
+  rc |= msgpack_pack_array(pk, n_standing);
+  for (int p = 0; p < MODEL_PRODUCTS; p++) {
+    if (obs->standing_offer[p].quantity_kg > 0)
+      rc |= proto_pack_order(pk, &obs->standing_offer[p]);
+    if (obs->standing_bid[p].quantity_kg > 0)
+      rc |= proto_pack_order(pk, &obs->standing_bid[p]);
+  }
+  if (nation) {
+    rc |= proto_pack_cstr(pk, "policies");
+    rc |= msgpack_pack_array(pk, obs->n_policies);
+    for (size_t i = 0; i < obs->n_policies; i++)
+      rc |= proto_pack_order(pk, &obs->policies[i]);
+    rc |= proto_pack_kv_f64(pk, "budget",
+                            model_cents_to_usd(obs->budget_cents));
+    rc |= proto_pack_cstr(pk, "demand");
+    rc |= msgpack_pack_map(pk, MODEL_PRODUCTS);
+    for (int p = 0; p < MODEL_PRODUCTS; p++) {
+      rc |= proto_pack_cstr(pk, model_product_name(p));
+      rc |= msgpack_pack_map(pk, 3);
+      rc |= kv_t(pk, "volume", obs->demand_kg[p]);
+      rc |= kv_usdkg(pk, "price", obs->demand_price[p]);
+      rc |= kv_t(pk, "met", obs->consumed_kg[p]);
+    }
+  }
+  return rc;
+}
+
+int proto_pack_event(msgpack_packer *pk, const model_event_t *ev) {
+  size_t n = 4 + (ev->nation[0] != 0) + (ev->facility[0] != 0) +
+             (ev->product >= 0) + (ev->stage >= 0);
+  int rc = msgpack_pack_map(pk, n);
+  rc |= kv_name(pk, "kind", model_event_name(ev->kind));
+  rc |= proto_pack_kv_i64(pk, "turn", ev->turn);
+  rc |= kv_name(pk, "text", ev->text);
+  rc |= kv_frac(pk, "magnitude", ev->magnitude_ppm);
+  if (ev->nation[0])
+    rc |= kv_name(pk, "nation", ev->nation);
+  if (ev->facility[0])
+    rc |= kv_name(pk, "facility", ev->facility);
+  if (ev->product >= 0)
+    rc |= kv_name(pk, "product", model_product_name(ev->product));
+  if (ev->stage >= 0)
+    rc |= kv_name(pk, "stage", model_stage_name(ev->stage));
+  return rc;
+}
+
+static int pack_market(msgpack_packer *pk, const model_obs_t *obs) {
+  int rc = msgpack_pack_map(pk, 3);
+  rc |= proto_pack_cstr(pk, "prices");
+  rc |= pack_products_usd(pk, obs->price);
+  rc |= proto_pack_cstr(pk, "regional");
+  rc |= pack_by_nation(pk, MODEL_PRODUCTS, model_product_name, obs->n_nations,
+                       obs_nation, obs, obs->regional, true);
+  rc |= proto_pack_cstr(pk, "volumes");
+  rc |= pack_products_t(pk, obs->volume);
+  return rc;
+}
+
+static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
+  int rc = msgpack_pack_map(pk, 5);
+  rc |= proto_pack_cstr(pk, "production");
+  rc |= pack_by_nation(pk, MODEL_STAGES, model_stage_name, obs->n_nations,
+                       obs_nation, obs, obs->production, false);
+  rc |= proto_pack_cstr(pk, "capacity");
+  rc |= pack_by_nation(pk, MODEL_STAGES, model_stage_name, obs->n_nations,
+                       obs_nation, obs, obs->capacity, false);
+  /* Policies by nation: {nation: [policy maps]}, only nations with any. */
+  size_t with = 0;
+  for (size_t n = 0; n < obs->n_nations; n++)
+    for (size_t i = 0; i < obs->n_public_policies; i++)
+      if ((size_t)obs->public_policies[i].nation == n) {
+        with++;
+        break;
+      }
+  rc |= proto_pack_cstr(pk, "policies");
+  rc |= msgpack_pack_map(pk, with);
+  for (size_t n = 0; n < obs->n_nations; n++) {
+    size_t k = 0;
+    for (size_t i = 0; i < obs->n_public_policies; i++)
+      k += (size_t)obs->public_policies[i].nation == n;
+    if (k == 0)
+      continue;
+    rc |= proto_pack_cstr(pk, obs->nations[n]);
+    rc |= msgpack_pack_array(pk, k);
+    for (size_t i = 0; i < obs->n_public_policies; i++)
+      if ((size_t)obs->public_policies[i].nation == n)
+        rc |= proto_pack_order(pk, &obs->public_policies[i].policy);
+  }
+  rc |= proto_pack_cstr(pk, "events");
+  rc |= msgpack_pack_array(pk, obs->n_news);
+  for (size_t i = 0; i < obs->n_news; i++)
+    rc |= proto_pack_event(pk, &obs->news[i]);
+  rc |= proto_pack_cstr(pk, "scores");
+  rc |= msgpack_pack_array(pk, obs->n_scores);
+  for (size_t i = 0; i < obs->n_scores; i++) {
+    rc |= msgpack_pack_map(pk, 2);
+    rc |= kv_name(pk, "seat", obs->scores[i].seat);
+    rc |= proto_pack_kv_f64(pk, "score", proto_score(obs->scores[i].score));
+  }
+  return rc;
+}
+
+int proto_pack_obs_pairs(msgpack_packer *pk, const model_obs_t *obs) {
+  int rc = 0;
+  rc |= kv_name(pk, "seat", obs->seat);
+  rc |= kv_name(pk, "kind",
+                obs->kind == MODEL_SEAT_NATION ? "nation" : "firm");
+  rc |= proto_pack_kv_i64(pk, "turn", obs->turn);
+  rc |= proto_pack_kv_i64(pk, "turns", obs->turns);
+  rc |= proto_pack_cstr(pk, "you");
+  rc |= pack_you(pk, obs);
+  rc |= proto_pack_cstr(pk, "market");
+  rc |= pack_market(pk, obs);
+  rc |= proto_pack_cstr(pk, "public");
+  rc |= pack_public(pk, obs);
+  return rc;
+}
+
+/* ---- Turn summary ---------------------------------------------------------- */
+
+int proto_pack_summary_pairs(msgpack_packer *pk, const model_map_t *map,
+                             const model_report_t *rep) {
+  int rc = 0;
+  rc |= proto_pack_cstr(pk, "prices");
+  rc |= pack_products_usd(pk, rep->price);
+  rc |= proto_pack_cstr(pk, "regional");
+  rc |= pack_by_nation(pk, MODEL_PRODUCTS, model_product_name, rep->n_nations,
+                       map_nation, map, rep->regional, true);
+  rc |= proto_pack_cstr(pk, "production");
+  rc |= pack_by_nation(pk, MODEL_STAGES, model_stage_name, rep->n_nations,
+                       map_nation, map, rep->production, false);
+  rc |= proto_pack_cstr(pk, "scores");
+  rc |= msgpack_pack_array(pk, rep->n_seats);
+  for (size_t s = 0; s < rep->n_seats; s++) {
+    rc |= msgpack_pack_map(pk, 2);
+    rc |= kv_name(pk, "seat", model_map_seat_id(map, s));
+    rc |= proto_pack_kv_f64(pk, "score", proto_score(rep->scores[s]));
+  }
+  rc |= proto_pack_cstr(pk, "events");
+  rc |= msgpack_pack_array(pk, rep->n_news);
+  for (size_t i = 0; i < rep->n_news; i++)
+    rc |= proto_pack_event(pk, &rep->news[i]);
+  return rc;
+}

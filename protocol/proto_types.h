@@ -1,0 +1,57 @@
+/*
+ * proto_types: the typed messages of the game on the wire (PROTOCOL.md
+ * "Orders", "The observation", "Notifications"): order maps to and from the
+ * model's model_order_t, and observations and turn summaries packed from the
+ * model's structs.
+ *
+ * This is the one place that converts between wire units (tonnes, USD,
+ * USD/kg, fractions, as MessagePack numbers) and the model's exact integers
+ * (kg, cents, cents/kg, ppm), so the server, the CLI, the built-in agents
+ * and the tests all agree on them.
+ *
+ * Ownership: nothing is kept; packers write into the caller's packer.
+ */
+#ifndef LANTHANIDE_PROTO_TYPES_H
+#define LANTHANIDE_PROTO_TYPES_H
+
+#include <msgpack.h>
+
+#include "model.h"
+#include "proto.h"
+
+/*
+ * Parse one order map ({"op": ..., fields}) into *out. Returns 0, or -1 with
+ * r filled (r->index is left to the caller): the field at fault and a
+ * message saying what is allowed, e.g. "field 'utilisation' must be a
+ * number from 0 to 1, got 1.5". Unknown keys are ignored (PROTOCOL.md).
+ * The order's meaning (does the facility exist, is the seat allowed) is the
+ * model's to check; this checks shape, types and units only.
+ */
+int proto_order_parse(const msgpack_object *o, model_order_t *out,
+                      model_refusal_t *r);
+
+/* Pack one order as its wire map (the inverse of proto_order_parse). */
+int proto_pack_order(msgpack_packer *pk, const model_order_t *o);
+
+/* The observation's body: packs exactly PROTO_OBS_PAIRS key/value pairs
+ * (seat, kind, turn, turns, you, market, public) into a map whose header
+ * the caller wrote, so the session layer can add its own pairs (session,
+ * status, deadline_ms, remaining_ms) to the same map. */
+#define PROTO_OBS_PAIRS 7
+int proto_pack_obs_pairs(msgpack_packer *pk, const model_obs_t *obs);
+
+/* The summary of a resolved turn, as turn.resolved and history.get carry
+ * it: packs PROTO_SUMMARY_PAIRS pairs: prices (product -> USD/kg), regional
+ * (product -> nation -> USD/kg), production (stage -> nation -> t),
+ * scores (array of {seat, score}), events (array of news). */
+#define PROTO_SUMMARY_PAIRS 5
+int proto_pack_summary_pairs(msgpack_packer *pk, const model_map_t *map,
+                             const model_report_t *rep);
+
+/* Pack one news item / event as {kind, turn, text[, nation, ...]}. */
+int proto_pack_event(msgpack_packer *pk, const model_event_t *ev);
+
+/* A score in ppm of the seat's objectives as the wire's fraction. */
+double proto_score(int64_t score_ppm);
+
+#endif

@@ -1,0 +1,551 @@
+/*
+ * lanthanide-server: the program. Parses the flags, wires the dispatcher
+ * (rpc.h, methods.h) to the TCP transport (net.h), prints the one line
+ * that scripts and tests parse, runs the loop, and on SIGINT or SIGTERM
+ * closes every connection and handle and exits 0 with a closed loop.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+#include <uv.h>
+
+#include "log.h"
+#include "methods.h"
+#include "net.h"
+#include "rpc.h"
+#include "sess.h"
+#include "srv.h"
+
+#ifndef LAN_VERSION
+#define LAN_VERSION "0.0.0"
+#endif
+#ifndef LAN_SOURCE_MAPS
+#define LAN_SOURCE_MAPS "maps"
+#endif
+
+#define DEFAULT_LISTEN "127.0.0.1:7447"
+#define DEFAULT_HTTP   "127.0.0.1:8080"
+#define DEFAULT_DB     "lanthanide.db"
+
+/* Exit statuses: 0 clean shutdown, 1 a runtime failure, 2 bad usage. */
+#define EXIT_USAGE 2
+
+typedef struct config {
+  const char *listen;
+  const char *http;
+  const char *db;
+  const char *maps;
+  struct sockaddr_storage listen_addr;
+  struct sockaddr_storage http_addr;
+  net_config_t net;
+  sess_config_t sess;
+  log_level_t log_level;
+} config_t;
+
+/* Everything the signal handler needs to stop the server. */
+typedef struct app {
+  uv_loop_t loop;
+  uv_signal_t sigint;
+  uv_signal_t sigterm;
+  net_server_t *net;
+  sess_registry_t *sess;
+  bool stopping;
+} app_t;
+
+enum {
+  OPT_LISTEN = 256,
+  OPT_HTTP,
+  OPT_DB,
+  OPT_MAPS,
+  OPT_MAX_MESSAGE,
+  OPT_MAX_DEPTH,
+  OPT_FIRST_REQUEST_MS,
+  OPT_MESSAGE_MS,
+  OPT_IDLE_MS,
+  OPT_KEEPALIVE_S,
+  OPT_MAX_OUTPUT,
+  OPT_MAX_CONNECTIONS,
+  OPT_MAX_PER_ADDRESS,
+  OPT_MAX_SESSIONS,
+  OPT_MAX_CHAT_BYTES,
+  OPT_MAX_CHAT_MESSAGES,
+  OPT_JOIN_BURST,
+  OPT_JOIN_REFILL_MS,
+  OPT_LOG_LEVEL,
+  OPT_VERSION,
+  OPT_HELP
+};
+
+static const struct option long_options[] = {
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"http", required_argument, NULL, OPT_HTTP},
+    {"db", required_argument, NULL, OPT_DB},
+    {"maps", required_argument, NULL, OPT_MAPS},
+    {"max-message", required_argument, NULL, OPT_MAX_MESSAGE},
+    {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
+    {"first-request-ms", required_argument, NULL, OPT_FIRST_REQUEST_MS},
+    {"message-ms", required_argument, NULL, OPT_MESSAGE_MS},
+    {"idle-ms", required_argument, NULL, OPT_IDLE_MS},
+    {"keepalive-s", required_argument, NULL, OPT_KEEPALIVE_S},
+    {"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
+    {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+    {"max-per-address", required_argument, NULL, OPT_MAX_PER_ADDRESS},
+    {"max-sessions", required_argument, NULL, OPT_MAX_SESSIONS},
+    {"max-chat-bytes", required_argument, NULL, OPT_MAX_CHAT_BYTES},
+    {"max-chat-messages", required_argument, NULL, OPT_MAX_CHAT_MESSAGES},
+    {"join-burst", required_argument, NULL, OPT_JOIN_BURST},
+    {"join-refill-ms", required_argument, NULL, OPT_JOIN_REFILL_MS},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static void usage(FILE *f) {
+  fprintf(
+      f,
+      "Usage: lanthanide-server [OPTION]...\n"
+      "The Lanthanide game server: MessagePack-RPC over TCP (docs/protocol.md)."
+      "\n"
+      "On start it prints one line to stdout,\n"
+      "  lanthanide-server VERSION listening on ADDRESS:PORT\n"
+      "and logs to stderr. SIGINT or SIGTERM closes every connection and "
+      "exits 0.\n"
+      "\n"
+      "Addresses and files:\n"
+      "  --listen ADDR:PORT     TCP address to serve on: IPv4 ADDR:PORT or\n"
+      "                         [IPv6]:PORT; port 0 picks a free port\n"
+      "                         (default %s; 0.0.0.0:7447 opens it\n"
+      "                         to the network)\n"
+      "  --http ADDR:PORT       HTTP and WebSocket address (default %s).\n"
+      "                         Reserved: checked and kept; the browser "
+      "client\n"
+      "                         comes later\n"
+      "  --db FILE              SQLite database (default %s).\n"
+      "                         Reserved: checked and kept; storage comes "
+      "later\n"
+      "  --maps DIR             folder of map files, *.json\n"
+      "                         (default %s)\n"
+      "\n"
+      "Limits (each hit is counted; the server.stats method reports them):\n"
+      "  --max-message BYTES    largest message (default %u; %u to %u)\n"
+      "  --max-depth N          deepest nesting of arrays and maps; a request\n"
+      "                         uses 3 (default %u; 3 to %u)\n"
+      "  --first-request-ms MS  from connecting to the first complete request\n"
+      "                         (default %u)\n"
+      "  --message-ms MS        from a message's first byte to its last\n"
+      "                         (default %u)\n"
+      "  --idle-ms MS           without a request, for a connection that "
+      "holds\n"
+      "                         no seat (default %u = 15 min; 0 never)\n"
+      "  --keepalive-s S        TCP keepalive delay (default %u; 0 off)\n"
+      "  --max-output BYTES     unsent output to a client that does not read\n"
+      "                         before it is cut off (default %u)\n"
+      "  --max-connections N    open connections overall (default %u)\n"
+      "  --max-per-address N    open connections from one address (default "
+      "%u)\n"
+      "  --max-sessions N       game sessions held at once (default %u)\n"
+      "  --max-chat-bytes N     bytes of one chat message (default %u)\n"
+      "  --max-chat-messages N  chat messages kept per session (default %u)\n"
+      "  --join-burst N         wrong join codes one address may send at once\n"
+      "                         before rate_limited (default %u)\n"
+      "  --join-refill-ms MS    one more wrong join code allowed every MS\n"
+      "                         (default %u)\n"
+      "\n"
+      "Other:\n"
+      "  --log-level LEVEL      error, warn, info or debug (default info)\n"
+      "  --version              print the version and exit\n"
+      "  --help                 print this help and exit\n",
+      DEFAULT_LISTEN, DEFAULT_HTTP, DEFAULT_DB, LAN_SOURCE_MAPS,
+      LAN_MAX_MESSAGE_DEFAULT, LAN_MAX_MESSAGE_MIN, LAN_MAX_MESSAGE_MAX,
+      LAN_MAX_DEPTH_DEFAULT, LAN_MAX_DEPTH_CAP, LAN_FIRST_REQUEST_MS_DEFAULT,
+      LAN_MESSAGE_MS_DEFAULT, LAN_IDLE_MS_DEFAULT, LAN_KEEPALIVE_S_DEFAULT,
+      LAN_MAX_OUTPUT_DEFAULT, LAN_MAX_CONNECTIONS_DEFAULT,
+      LAN_MAX_PER_ADDRESS_DEFAULT, LAN_MAX_SESSIONS_DEFAULT,
+      LAN_MAX_CHAT_BYTES_DEFAULT, LAN_MAX_CHAT_MESSAGES_DEFAULT,
+      LAN_JOIN_BURST_DEFAULT, LAN_JOIN_REFILL_MS_DEFAULT);
+}
+
+static int usage_error(const char *fmt, const char *flag, const char *value) {
+  fprintf(stderr, "lanthanide-server: ");
+  fprintf(stderr, fmt, flag, value);
+  fprintf(stderr, "\nTry 'lanthanide-server --help'.\n");
+  return -1;
+}
+
+/* A decimal number in [min, max]: no sign, no suffix, no overflow. */
+static int parse_uint(const char *flag, const char *s, uint64_t min,
+                      uint64_t max, uint64_t *out) {
+  char *end;
+  unsigned long long v;
+
+  if (s[0] < '0' || s[0] > '9')
+    goto bad;
+  errno = 0;
+  v = strtoull(s, &end, 10);
+  if (errno != 0 || *end != '\0' || v < min || v > max)
+    goto bad;
+  *out = v;
+  return 0;
+
+bad:
+  fprintf(stderr,
+          "lanthanide-server: %s: expected a whole number from %" PRIu64
+          " to %" PRIu64 ", got '%s'\nTry 'lanthanide-server --help'.\n",
+          flag, min, max, s);
+  return -1;
+}
+
+/* "ADDR:PORT" (IPv4) or "[ADDR]:PORT" (IPv6). */
+static int parse_addr(const char *flag, const char *s,
+                      struct sockaddr_storage *out) {
+  char host[INET6_ADDRSTRLEN + 1];
+  const char *colon, *port_s;
+  unsigned long long port;
+  char *end;
+  size_t n;
+  bool v6 = s[0] == '[';
+
+  memset(out, 0, sizeof(*out));
+  if (v6) {
+    const char *close = strchr(s, ']');
+    if (!close || close[1] != ':')
+      goto bad;
+    n = (size_t)(close - (s + 1));
+    if (n == 0 || n >= sizeof(host))
+      goto bad;
+    memcpy(host, s + 1, n);
+    host[n] = '\0';
+    port_s = close + 2;
+  } else {
+    colon = strrchr(s, ':');
+    if (!colon)
+      goto bad;
+    n = (size_t)(colon - s);
+    if (n == 0 || n >= sizeof(host))
+      goto bad;
+    memcpy(host, s, n);
+    host[n] = '\0';
+    port_s = colon + 1;
+  }
+  if (port_s[0] < '0' || port_s[0] > '9' || strlen(port_s) > 5)
+    goto bad;
+  port = strtoull(port_s, &end, 10);
+  if (*end != '\0' || port > 65535)
+    goto bad;
+  if (v6 ? uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)out)
+         : uv_ip4_addr(host, (int)port, (struct sockaddr_in *)out))
+    goto bad;
+  return 0;
+
+bad:
+  return usage_error("%s: expected ADDR:PORT with a numeric IPv4 address "
+                     "and a port from 0 to 65535 (like 127.0.0.1:7447, or "
+                     "[::1]:7447 for IPv6), got '%s'",
+                     flag, s);
+}
+
+static int parse_args(int argc, char **argv, config_t *cfg) {
+  uint64_t v;
+  int opt;
+
+  memset(cfg, 0, sizeof(*cfg));
+  cfg->listen = DEFAULT_LISTEN;
+  cfg->http = DEFAULT_HTTP;
+  cfg->db = DEFAULT_DB;
+  cfg->maps = LAN_SOURCE_MAPS;
+  cfg->log_level = LOG_LEVEL_INFO;
+  net_config_default(&cfg->net);
+  sess_config_default(&cfg->sess);
+
+  opterr = 0;
+  /* The leading ':' makes a missing value ':' rather than '?'. */
+  while ((opt = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
+    switch (opt) {
+    case OPT_LISTEN:
+      cfg->listen = optarg;
+      break;
+    case OPT_HTTP:
+      cfg->http = optarg;
+      break;
+    case OPT_DB:
+      if (optarg[0] == '\0')
+        return usage_error("%s: expected a file name%s", "--db", "");
+      cfg->db = optarg;
+      break;
+    case OPT_MAPS:
+      cfg->maps = optarg;
+      break;
+    case OPT_MAX_MESSAGE:
+      if (parse_uint("--max-message", optarg, LAN_MAX_MESSAGE_MIN,
+                     LAN_MAX_MESSAGE_MAX, &v) != 0)
+        return -1;
+      cfg->net.max_message = (size_t)v;
+      break;
+    case OPT_MAX_DEPTH:
+      if (parse_uint("--max-depth", optarg, 3, LAN_MAX_DEPTH_CAP, &v) != 0)
+        return -1;
+      cfg->net.max_depth = (unsigned)v;
+      break;
+    case OPT_FIRST_REQUEST_MS:
+      if (parse_uint("--first-request-ms", optarg, 1, UINT32_MAX, &v) != 0)
+        return -1;
+      cfg->net.first_request_ms = v;
+      break;
+    case OPT_MESSAGE_MS:
+      if (parse_uint("--message-ms", optarg, 1, UINT32_MAX, &v) != 0)
+        return -1;
+      cfg->net.message_ms = v;
+      break;
+    case OPT_IDLE_MS:
+      if (parse_uint("--idle-ms", optarg, 0, UINT32_MAX, &v) != 0)
+        return -1;
+      cfg->net.idle_ms = v;
+      break;
+    case OPT_KEEPALIVE_S:
+      if (parse_uint("--keepalive-s", optarg, 0, 86400, &v) != 0)
+        return -1;
+      cfg->net.keepalive_s = (unsigned)v;
+      break;
+    case OPT_MAX_OUTPUT:
+      if (parse_uint("--max-output", optarg, 4096, (uint64_t)1 << 30, &v) != 0)
+        return -1;
+      cfg->net.max_output = (size_t)v;
+      break;
+    case OPT_MAX_CONNECTIONS:
+      if (parse_uint("--max-connections", optarg, 1, 1000000, &v) != 0)
+        return -1;
+      cfg->net.max_connections = (unsigned)v;
+      break;
+    case OPT_MAX_PER_ADDRESS:
+      if (parse_uint("--max-per-address", optarg, 1, 1000000, &v) != 0)
+        return -1;
+      cfg->net.max_per_address = (unsigned)v;
+      break;
+    case OPT_MAX_SESSIONS:
+      if (parse_uint("--max-sessions", optarg, 1, 1000000, &v) != 0)
+        return -1;
+      cfg->sess.max_sessions = (unsigned)v;
+      break;
+    case OPT_MAX_CHAT_BYTES:
+      if (parse_uint("--max-chat-bytes", optarg, 1, 1 << 20, &v) != 0)
+        return -1;
+      cfg->sess.max_chat_bytes = (unsigned)v;
+      break;
+    case OPT_MAX_CHAT_MESSAGES:
+      if (parse_uint("--max-chat-messages", optarg, 0, 10000000, &v) != 0)
+        return -1;
+      cfg->sess.max_chat_messages = (unsigned)v;
+      break;
+    case OPT_JOIN_BURST:
+      if (parse_uint("--join-burst", optarg, 1, 1000000, &v) != 0)
+        return -1;
+      cfg->sess.join_burst = (unsigned)v;
+      break;
+    case OPT_JOIN_REFILL_MS:
+      if (parse_uint("--join-refill-ms", optarg, 0, UINT32_MAX, &v) != 0)
+        return -1;
+      cfg->sess.join_refill_ms = (unsigned)v;
+      break;
+    case OPT_LOG_LEVEL:
+      if (log_parse_level(optarg, &cfg->log_level) != 0)
+        return usage_error("%s: expected error, warn, info or debug, got "
+                           "'%s'",
+                           "--log-level", optarg);
+      break;
+    case OPT_VERSION:
+      printf("lanthanide-server %s\n", LAN_VERSION);
+      exit(0);
+    case 'h':
+    case OPT_HELP:
+      usage(stdout);
+      exit(0);
+    case ':':
+      return usage_error("%s: %s", argv[optind - 1], "expects a value");
+    default:
+      return usage_error("%s: %s", argv[optind - 1], "unknown option");
+    }
+  }
+  if (optind < argc)
+    return usage_error("%s: %s", argv[optind], "unexpected argument");
+  if (parse_addr("--listen", cfg->listen, &cfg->listen_addr) != 0 ||
+      parse_addr("--http", cfg->http, &cfg->http_addr) != 0)
+    return -1;
+  return 0;
+}
+
+/* The one stdout line: "lanthanide-server 0.1.0 listening on 127.0.0.1:7447".
+ */
+static void print_banner(const struct sockaddr_storage *ss) {
+  char ip[INET6_ADDRSTRLEN] = "?";
+
+  if (ss->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+    uv_ip6_name(a, ip, sizeof(ip));
+    printf("lanthanide-server %s listening on [%s]:%d\n", LAN_VERSION, ip,
+           ntohs(a->sin6_port));
+  } else {
+    const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+    uv_ip4_name(a, ip, sizeof(ip));
+    printf("lanthanide-server %s listening on %s:%d\n", LAN_VERSION, ip,
+           ntohs(a->sin_port));
+  }
+  fflush(stdout);
+}
+
+/* Make room for --max-connections file descriptors if the hard limit
+ * allows; say so if it does not. */
+static void raise_fd_limit(unsigned want_conns) {
+  struct rlimit rl;
+  rlim_t want = (rlim_t)want_conns + 64;
+
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+    return;
+  if (rl.rlim_cur >= want)
+    return;
+  rl.rlim_cur =
+      rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+    log_warn("the open-file limit (%llu) is below --max-connections (%u); "
+             "accept will fail before the limit is reached",
+             (unsigned long long)rl.rlim_cur, want_conns);
+}
+
+static void on_signal(uv_signal_t *sig, int signum) {
+  app_t *app = sig->data;
+
+  if (app->stopping)
+    return;
+  app->stopping = true;
+  log_info("%s: closing every connection",
+           signum == SIGINT ? "SIGINT" : "SIGTERM");
+  net_server_close(app->net);
+  sess_registry_close(app->sess);
+  uv_close((uv_handle_t *)&app->sigint, NULL);
+  uv_close((uv_handle_t *)&app->sigterm, NULL);
+}
+
+/* uv_walk callback: close whatever is still open at the end. */
+static void close_walk(uv_handle_t *h, void *arg) {
+  (void)arg;
+  if (!uv_is_closing(h))
+    uv_close(h, NULL);
+}
+
+static void peer_closed(void *arg, rpc_peer_t *peer) {
+  sess_peer_closed(arg, peer);
+}
+
+static void print_counter(const char *name, uint64_t value, void *arg) {
+  (void)arg;
+  fprintf(stderr, "  %-30s %" PRIu64 "\n", name, value);
+}
+
+int main(int argc, char **argv) {
+  config_t cfg;
+  app_t app;
+  net_counters_t counters;
+  methods_t *methods = NULL;
+  rpc_t *rpc = NULL;
+  rpc_method_t *table = NULL;
+  const rpc_method_t *base;
+  size_t n_methods, n_base;
+  srv_t srv = {0};
+  struct sockaddr_storage bound;
+  struct stat sb;
+  int status = 1, r;
+
+  if (parse_args(argc, argv, &cfg) != 0)
+    return EXIT_USAGE;
+  log_set_level(cfg.log_level);
+  if (stat(cfg.maps, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+    fprintf(stderr,
+            "lanthanide-server: --maps: '%s' is not a folder; give the "
+            "folder of map files\n",
+            cfg.maps);
+    return EXIT_USAGE;
+  }
+  /* A client that vanishes mid-write must not kill the server. */
+  signal(SIGPIPE, SIG_IGN);
+  if (sodium_init() < 0) {
+    log_error("libsodium failed to initialise");
+    return 1;
+  }
+  raise_fd_limit(cfg.net.max_connections);
+
+  memset(&app, 0, sizeof(app));
+  memset(&counters, 0, sizeof(counters));
+  r = uv_loop_init(&app.loop);
+  if (r != 0) {
+    log_error("cannot start the event loop: %s", uv_strerror(r));
+    return 1;
+  }
+  if (methods_new(&methods, cfg.maps, &counters) != 0)
+    goto fail_loop;
+  cfg.sess.maps_dir = cfg.maps;
+  if (sess_registry_new(&app.sess, &app.loop, &cfg.sess) != 0)
+    goto fail_loop;
+  srv.methods = methods;
+  srv.sess = app.sess;
+  /* One table for every transport: the basic methods, then sessions. */
+  base = methods_table(&n_base);
+  n_methods = n_base + sess_method_count;
+  table = malloc(n_methods * sizeof *table);
+  if (!table)
+    goto fail_loop;
+  memcpy(table, base, n_base * sizeof *table);
+  memcpy(table + n_base, sess_methods, sess_method_count * sizeof *table);
+  if (rpc_new(&rpc, table, n_methods, &srv, &counters) != 0)
+    goto fail_loop;
+  rpc_set_peer_closed(rpc, peer_closed, app.sess);
+  r = net_server_new(&app.net, &app.loop, &cfg.net, rpc, &counters);
+  if (r != 0)
+    goto fail_loop;
+  r = net_server_listen(app.net, (const struct sockaddr *)&cfg.listen_addr,
+                        &bound);
+  if (r != 0) {
+    log_error("cannot listen on %s: %s", cfg.listen, uv_strerror(r));
+    net_server_close(app.net);
+    goto fail_run;
+  }
+  uv_signal_init(&app.loop, &app.sigint);
+  uv_signal_init(&app.loop, &app.sigterm);
+  app.sigint.data = app.sigterm.data = &app;
+  uv_signal_start(&app.sigint, on_signal, SIGINT);
+  uv_signal_start(&app.sigterm, on_signal, SIGTERM);
+
+  log_info("maps from %s; database %s and HTTP %s are reserved for later",
+           cfg.maps, cfg.db, cfg.http);
+  print_banner(&bound);
+  uv_run(&app.loop, UV_RUN_DEFAULT);
+  status = 0;
+
+fail_run:
+  /* Anything still open (nothing, normally) is closed and given its
+   * callbacks, so the loop can close. */
+  uv_walk(&app.loop, close_walk, NULL);
+  uv_run(&app.loop, UV_RUN_DEFAULT);
+fail_loop:
+  r = uv_loop_close(&app.loop);
+  if (r != 0) {
+    log_error("the event loop did not close: %s", uv_strerror(r));
+    status = 1;
+  }
+  net_server_free(app.net);
+  rpc_free(rpc);
+  free(table);
+  sess_registry_free(app.sess);
+  methods_free(methods);
+  fprintf(stderr, "lanthanide-server: counters at exit:\n");
+  net_counters_each(&counters, print_counter, NULL);
+  return status;
+}

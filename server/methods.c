@@ -1,0 +1,347 @@
+/*
+ * methods: the handlers of hello, ping, maps.list and server.stats, and the
+ * method table. See methods.h, and docs/protocol.md for what each answers.
+ */
+#include "methods.h"
+#include "sess.h"
+#include "srv.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "log.h"
+
+#ifndef LAN_VERSION
+#define LAN_VERSION "0.0.0"
+#endif
+
+typedef struct map_info {
+  char *id;
+  char *title;
+  char *file; /* the file name, for log lines */
+  uint64_t seats;
+  int64_t turns;
+} map_info_t;
+
+struct methods {
+  char *maps_dir;
+  const net_counters_t *counters;
+  /* maps.list reads the folder only when what is in it changed: the
+   * fingerprint hashes every *.json file's name, size and mtime. */
+  map_info_t *maps;
+  size_t n_maps;
+  bool cached;
+  unsigned char fingerprint[crypto_generichash_BYTES];
+};
+
+int methods_new(methods_t **out, const char *maps_dir,
+                const net_counters_t *counters) {
+  methods_t *m = calloc(1, sizeof(*m));
+
+  if (!m)
+    return -1;
+  m->maps_dir = strdup(maps_dir);
+  if (!m->maps_dir) {
+    free(m);
+    return -1;
+  }
+  m->counters = counters;
+  *out = m;
+  return 0;
+}
+
+static void maps_clear(methods_t *m) {
+  for (size_t i = 0; i < m->n_maps; i++) {
+    free(m->maps[i].id);
+    free(m->maps[i].title);
+    free(m->maps[i].file);
+  }
+  free(m->maps);
+  m->maps = NULL;
+  m->n_maps = 0;
+  m->cached = false;
+}
+
+void methods_free(methods_t *m) {
+  if (!m)
+    return;
+  maps_clear(m);
+  free(m->maps_dir);
+  free(m);
+}
+
+/* Pack failures are the writer running out of memory. */
+static int out_of_memory(rpc_call_t *call) {
+  return proto_error_set(call->err, PROTO_INTERNAL, NULL,
+                         "the server ran out of memory packing the answer");
+}
+
+/* ---- hello, ping, server.stats ------------------------------------------ */
+
+static int m_hello(rpc_call_t *call) {
+  const char *client;
+  uint32_t client_len;
+  uint64_t protocol;
+  int r;
+
+  /* The client's name is optional and only checked for type: nothing is
+   * done with it yet (and it is never logged: it is the client's text). */
+  if (proto_param_str(call->params, "client", false, &client, &client_len,
+                      call->err) < 0)
+    return RPC_ERROR;
+  r = proto_param_u64(call->params, "protocol", false, &protocol, call->err);
+  if (r < 0)
+    return RPC_ERROR;
+  if (r == 1 && protocol != PROTO_VERSION)
+    return proto_error_set(call->err, PROTO_BAD_REQUEST, "protocol",
+                           "this server speaks protocol %d only, not %" PRIu64
+                           "; send protocol: %d or leave it out",
+                           PROTO_VERSION, protocol, PROTO_VERSION);
+  if (msgpack_pack_map(call->pk, 3) != 0 ||
+      proto_pack_kv_cstr(call->pk, "server", "lanthanide") != 0 ||
+      proto_pack_kv_cstr(call->pk, "version", LAN_VERSION) != 0 ||
+      proto_pack_kv_u64(call->pk, "protocol", PROTO_VERSION) != 0)
+    return out_of_memory(call);
+  return RPC_OK;
+}
+
+static int m_ping(rpc_call_t *call) {
+  if (msgpack_pack_map(call->pk, 0) != 0)
+    return out_of_memory(call);
+  return RPC_OK;
+}
+
+struct stats_pack {
+  msgpack_packer *pk;
+  int r;
+};
+
+static void pack_counter(const char *name, uint64_t value, void *arg) {
+  struct stats_pack *sp = arg;
+
+  if (sp->r == 0)
+    sp->r = proto_pack_kv_u64(sp->pk, name, value);
+}
+
+static int m_server_stats(rpc_call_t *call) {
+  srv_t *srv = call->app;
+  methods_t *m = srv->methods;
+  struct stats_pack sp = {call->pk, 0};
+  uint32_t n = 0;
+
+#define METHODS_COUNT_ONE(name) n++;
+  NET_COUNTERS(METHODS_COUNT_ONE)
+  if (srv->sess) {
+    SESS_COUNTERS(METHODS_COUNT_ONE)
+  }
+#undef METHODS_COUNT_ONE
+  if (msgpack_pack_map(call->pk, n) != 0)
+    return out_of_memory(call);
+  net_counters_each(m->counters, pack_counter, &sp);
+  if (srv->sess) {
+    const sess_counters_t *sc = sess_registry_counters(srv->sess);
+#define METHODS_PACK_SESS(name) pack_counter(#name, sc->name, &sp);
+    SESS_COUNTERS(METHODS_PACK_SESS)
+#undef METHODS_PACK_SESS
+  }
+  if (sp.r != 0)
+    return out_of_memory(call);
+  return RPC_OK;
+}
+
+/* ---- maps.list ---------------------------------------------------------- */
+
+static bool is_map_file(const char *name) {
+  size_t n = strlen(name);
+
+  return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".json") == 0;
+}
+
+/* Hash the name, size and mtime of every map file into fp. Returns 0, or
+ * -1 with errno set if the folder cannot be read. */
+static int maps_fingerprint(const char *dir,
+                            unsigned char fp[crypto_generichash_BYTES]) {
+  crypto_generichash_state st;
+  struct dirent *de;
+  struct stat sb;
+  DIR *d = opendir(dir);
+  int64_t stamp[3];
+
+  if (!d)
+    return -1;
+  crypto_generichash_init(&st, NULL, 0, crypto_generichash_BYTES);
+  /* readdir's order is stable while the folder is unchanged, and any
+   * change to the set of files changes the hash anyway. */
+  while ((de = readdir(d)) != NULL) {
+    if (!is_map_file(de->d_name))
+      continue;
+    if (fstatat(dirfd(d), de->d_name, &sb, 0) != 0 || !S_ISREG(sb.st_mode))
+      continue;
+    stamp[0] = (int64_t)sb.st_size;
+    stamp[1] = (int64_t)sb.st_mtim.tv_sec;
+    stamp[2] = (int64_t)sb.st_mtim.tv_nsec;
+    crypto_generichash_update(&st, (const unsigned char *)de->d_name,
+                              strlen(de->d_name) + 1);
+    crypto_generichash_update(&st, (const unsigned char *)stamp, sizeof(stamp));
+  }
+  closedir(d);
+  crypto_generichash_final(&st, fp, crypto_generichash_BYTES);
+  return 0;
+}
+
+/* Read one map file's summary. 0, or -1 (logged) if the file is not a
+ * well-formed map. */
+static int map_read(const char *dir, const char *file, map_info_t *out) {
+  char path[4096];
+  json_error_t jerr;
+  json_t *root, *id, *title, *turns, *seats;
+  int r = -1;
+
+  if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
+    return -1;
+  root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+  if (!root) {
+    log_warn("maps: skipping %s: line %d, column %d: %s", path, jerr.line,
+             jerr.column, jerr.text);
+    return -1;
+  }
+  id = json_object_get(root, "id");
+  title = json_object_get(root, "title");
+  turns = json_object_get(root, "turns");
+  seats = json_object_get(root, "seats");
+  if (!json_is_object(root)) {
+    log_warn("maps: skipping %s: the top level must be an object", path);
+  } else if (!json_is_string(id) || json_string_length(id) == 0) {
+    log_warn("maps: skipping %s: key \"id\" must be a non-empty string", path);
+  } else if (!json_is_string(title)) {
+    log_warn("maps: skipping %s: key \"title\" must be a string", path);
+  } else if (!json_is_integer(turns) || json_integer_value(turns) < 0) {
+    log_warn("maps: skipping %s: key \"turns\" must be a whole number of "
+             "turns",
+             path);
+  } else if (!json_is_array(seats)) {
+    log_warn("maps: skipping %s: key \"seats\" must be an array", path);
+  } else {
+    out->id = strdup(json_string_value(id));
+    out->title = strdup(json_string_value(title));
+    out->file = strdup(file);
+    out->seats = json_array_size(seats);
+    out->turns = (int64_t)json_integer_value(turns);
+    if (out->id && out->title && out->file) {
+      r = 0;
+    } else {
+      free(out->id);
+      free(out->title);
+      free(out->file);
+      log_error("maps: out of memory reading %s", path);
+    }
+  }
+  json_decref(root);
+  return r;
+}
+
+static int map_cmp(const void *a, const void *b) {
+  const map_info_t *x = a, *y = b;
+  int r = strcmp(x->id, y->id);
+
+  return r ? r : strcmp(x->file, y->file);
+}
+
+/* Re-read the folder into m->maps. 0, or -1 with errno set. */
+static int maps_load(methods_t *m) {
+  DIR *d = opendir(m->maps_dir);
+  struct dirent *de;
+  map_info_t info, *grown;
+  size_t cap = 0, n = 0, w;
+
+  if (!d)
+    return -1;
+  maps_clear(m);
+  while ((de = readdir(d)) != NULL) {
+    if (!is_map_file(de->d_name))
+      continue;
+    if (map_read(m->maps_dir, de->d_name, &info) != 0)
+      continue;
+    if (n == cap) {
+      cap = cap ? cap * 2 : 8;
+      grown = realloc(m->maps, cap * sizeof(*grown));
+      if (!grown) {
+        free(info.id);
+        free(info.title);
+        free(info.file);
+        break;
+      }
+      m->maps = grown;
+    }
+    m->maps[n++] = info;
+  }
+  closedir(d);
+  if (n > 1)
+    qsort(m->maps, n, sizeof(*m->maps), map_cmp);
+  /* Two files with one id: keep the first by file name, say so. */
+  for (size_t i = w = 0; i < n; i++) {
+    if (w > 0 && strcmp(m->maps[w - 1].id, m->maps[i].id) == 0) {
+      log_warn("maps: skipping %s/%s: id \"%s\" is already used by %s",
+               m->maps_dir, m->maps[i].file, m->maps[i].id,
+               m->maps[w - 1].file);
+      free(m->maps[i].id);
+      free(m->maps[i].title);
+      free(m->maps[i].file);
+      continue;
+    }
+    m->maps[w++] = m->maps[i];
+  }
+  m->n_maps = w;
+  m->cached = true;
+  return 0;
+}
+
+static int m_maps_list(rpc_call_t *call) {
+  methods_t *m = ((srv_t *)call->app)->methods;
+  unsigned char fp[crypto_generichash_BYTES];
+
+  if (maps_fingerprint(m->maps_dir, fp) != 0 ||
+      (!(m->cached && memcmp(fp, m->fingerprint, sizeof(fp)) == 0) &&
+       maps_load(m) != 0)) {
+    log_error("maps: cannot read %s: %s", m->maps_dir, strerror(errno));
+    maps_clear(m);
+    return proto_error_set(call->err, PROTO_UNAVAILABLE, NULL,
+                           "the server cannot read its maps folder; the "
+                           "operator should check --maps and the log");
+  }
+  memcpy(m->fingerprint, fp, sizeof(fp));
+  if (msgpack_pack_array(call->pk, (uint32_t)m->n_maps) != 0)
+    return out_of_memory(call);
+  for (size_t i = 0; i < m->n_maps; i++) {
+    const map_info_t *mi = &m->maps[i];
+    if (msgpack_pack_map(call->pk, 4) != 0 ||
+        proto_pack_kv_cstr(call->pk, "id", mi->id) != 0 ||
+        proto_pack_kv_cstr(call->pk, "title", mi->title) != 0 ||
+        proto_pack_kv_u64(call->pk, "seats", mi->seats) != 0 ||
+        proto_pack_kv_i64(call->pk, "turns", mi->turns) != 0)
+      return out_of_memory(call);
+  }
+  return RPC_OK;
+}
+
+/* ---- The table ---------------------------------------------------------- */
+
+static const rpc_method_t method_table[] = {
+    {"hello", m_hello},
+    {"ping", m_ping},
+    {"maps.list", m_maps_list},
+    {"server.stats", m_server_stats},
+};
+
+const rpc_method_t *methods_table(size_t *n) {
+  *n = sizeof(method_table) / sizeof(method_table[0]);
+  return method_table;
+}

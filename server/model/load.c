@@ -1,0 +1,1939 @@
+/* load.c: map files (docs/maps.md) into model_map_t, with jansson.
+ *
+ * jansson reports syntax errors with line and column, but keeps no positions
+ * for values, so a schema error ("capacity must be a number") is located by
+ * walking the text once more to the JSON path the loader was reading when it
+ * failed. That walker only finds offsets; all parsing is jansson's.
+ */
+#include "model_internal.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PATH_MAX_DEPTH 16
+
+typedef struct {
+  const char *text;
+  size_t len;
+  const char *name;
+  model_error_t *err;
+  json_t *sources;
+  int depth;
+  struct {
+    const char *key; /* NULL for an array index */
+    size_t idx;
+  } path[PATH_MAX_DEPTH];
+} ld_t;
+
+/* ---- locating a path in the text ---- */
+typedef struct {
+  const char *s;
+  size_t n, i;
+  const ld_t *ld;
+  int depth;     /* how many path components match so far */
+  size_t found;  /* offset, or SIZE_MAX */
+} scan_t;
+
+static void sk_ws(scan_t *sc) {
+  while (sc->i < sc->n && (sc->s[sc->i] == ' ' || sc->s[sc->i] == '\n' ||
+                           sc->s[sc->i] == '\r' || sc->s[sc->i] == '\t'))
+    sc->i++;
+}
+
+/* Skips a string; copies up to cap-1 bytes of it (escapes kept raw). */
+static void sk_string(scan_t *sc, char *out, size_t cap) {
+  size_t k = 0;
+  sc->i++; /* opening quote */
+  while (sc->i < sc->n && sc->s[sc->i] != '"') {
+    if (sc->s[sc->i] == '\\' && sc->i + 1 < sc->n) {
+      if (out && k + 1 < cap)
+        out[k++] = sc->s[sc->i];
+      sc->i++;
+    }
+    if (out && k + 1 < cap)
+      out[k++] = sc->s[sc->i];
+    sc->i++;
+  }
+  if (out)
+    out[k] = 0;
+  if (sc->i < sc->n)
+    sc->i++;
+}
+
+static void sk_value(scan_t *sc, int level, bool on_path);
+
+static void sk_value(scan_t *sc, int level, bool on_path) {
+  sk_ws(sc);
+  if (sc->i >= sc->n)
+    return;
+  if (on_path && level == sc->ld->depth && sc->found == SIZE_MAX)
+    sc->found = sc->i;
+  char c = sc->s[sc->i];
+  if (c == '{') {
+    sc->i++;
+    for (;;) {
+      sk_ws(sc);
+      if (sc->i >= sc->n || sc->s[sc->i] == '}') {
+        sc->i++;
+        return;
+      }
+      char key[128];
+      size_t key_at = sc->i;
+      sk_string(sc, key, sizeof key);
+      bool next = on_path && level < sc->ld->depth &&
+                  sc->ld->path[level].key &&
+                  strcmp(sc->ld->path[level].key, key) == 0;
+      /* A failure about a key itself (unknown key) points at the key. */
+      if (next && level + 1 == sc->ld->depth && sc->found == SIZE_MAX)
+        sc->found = key_at;
+      sk_ws(sc);
+      if (sc->i < sc->n && sc->s[sc->i] == ':')
+        sc->i++;
+      sk_value(sc, level + 1, next);
+      sk_ws(sc);
+      if (sc->i < sc->n && sc->s[sc->i] == ',')
+        sc->i++;
+    }
+  } else if (c == '[') {
+    sc->i++;
+    size_t k = 0;
+    for (;;) {
+      sk_ws(sc);
+      if (sc->i >= sc->n || sc->s[sc->i] == ']') {
+        sc->i++;
+        return;
+      }
+      bool next = on_path && level < sc->ld->depth &&
+                  !sc->ld->path[level].key && sc->ld->path[level].idx == k;
+      sk_value(sc, level + 1, next);
+      sk_ws(sc);
+      if (sc->i < sc->n && sc->s[sc->i] == ',')
+        sc->i++;
+      k++;
+    }
+  } else if (c == '"') {
+    sk_string(sc, NULL, 0);
+  } else {
+    while (sc->i < sc->n && sc->s[sc->i] != ',' && sc->s[sc->i] != '}' &&
+           sc->s[sc->i] != ']' && sc->s[sc->i] != ' ' &&
+           sc->s[sc->i] != '\n' && sc->s[sc->i] != '\r' &&
+           sc->s[sc->i] != '\t')
+      sc->i++;
+  }
+}
+
+static void locate(const ld_t *ld, int *line, int *col) {
+  scan_t sc = {ld->text, ld->len, 0, ld, 0, SIZE_MAX};
+  sk_value(&sc, 0, true);
+  size_t at = sc.found == SIZE_MAX ? 0 : sc.found;
+  int l = 1, c = 1;
+  for (size_t i = 0; i < at && i < ld->len; i++) {
+    if (ld->text[i] == '\n') {
+      l++;
+      c = 1;
+    } else {
+      c++;
+    }
+  }
+  *line = l;
+  *col = c;
+}
+
+static void path_str(const ld_t *ld, char *out, size_t cap) {
+  size_t k = 0;
+  out[0] = 0;
+  for (int i = 0; i < ld->depth && k < cap; i++) {
+    int w;
+    if (ld->path[i].key)
+      w = snprintf(out + k, cap - k, "%s%s", i ? "." : "", ld->path[i].key);
+    else
+      w = snprintf(out + k, cap - k, "[%zu]", ld->path[i].idx);
+    if (w < 0)
+      break;
+    k += (size_t)w;
+  }
+}
+
+__attribute__((format(printf, 2, 3))) static int fail(ld_t *ld,
+                                                      const char *fmt, ...) {
+  if (ld->err) {
+    char msg[MODEL_MESSAGE_MAX], where[128];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    path_str(ld, where, sizeof where);
+    snprintf(ld->err->file, sizeof ld->err->file, "%s", ld->name);
+    locate(ld, &ld->err->line, &ld->err->column);
+    /* Long paths and messages are cut, not an error. */
+    if (snprintf(ld->err->message, sizeof ld->err->message, "%s%s%s",
+                 where[0] ? where : "", where[0] ? ": " : "", msg) < 0)
+      ld->err->message[0] = 0;
+  }
+  return MODEL_EMAP;
+}
+
+static void push_key(ld_t *ld, const char *k) {
+  assert(ld->depth < PATH_MAX_DEPTH);
+  ld->path[ld->depth].key = k;
+  ld->path[ld->depth].idx = 0;
+  ld->depth++;
+}
+static void push_idx(ld_t *ld, size_t i) {
+  assert(ld->depth < PATH_MAX_DEPTH);
+  ld->path[ld->depth].key = NULL;
+  ld->path[ld->depth].idx = i;
+  ld->depth++;
+}
+static void pop(ld_t *ld) {
+  assert(ld->depth > 0);
+  ld->depth--;
+}
+
+/* Refuses keys not in `allowed` (NULL-terminated); "_"-prefixed keys are
+ * comments. */
+static int check_keys(ld_t *ld, json_t *obj, const char *const *allowed) {
+  const char *key;
+  json_t *v;
+  json_object_foreach(obj, key, v) {
+    if (key[0] == '_')
+      continue;
+    bool ok = false;
+    for (const char *const *a = allowed; *a; a++)
+      if (strcmp(*a, key) == 0)
+        ok = true;
+    if (!ok) {
+      char list[200] = "";
+      size_t k = 0;
+      for (const char *const *a = allowed; *a && k < sizeof list - 1; a++) {
+        int w = snprintf(list + k, sizeof list - k, "%s%s",
+                         a == allowed ? "" : ", ", *a);
+        if (w < 0)
+          break;
+        k += (size_t)w;
+      }
+      push_key(ld, key);
+      int rc = fail(ld, "unknown key \"%s\"; expected one of: %s", key, list);
+      pop(ld);
+      return rc;
+    }
+  }
+  return 0;
+}
+
+/* A figure: a number, or {"value": n, "source": key|[keys], "assumption":
+ * str, "note": str}. Reads obj[key]; *present says whether it was there. */
+/* A figure value: a number, or {"value": n, "source": key|[keys],
+ * "assumption": str, "note": str}. The caller has pushed its path. */
+static int figure_value(ld_t *ld, json_t *v, double *out) {
+  if (json_is_number(v)) {
+    *out = json_number_value(v);
+    return 0;
+  }
+  if (!json_is_object(v))
+    return fail(ld, "expected a number, or {\"value\": n, \"source\": key}");
+  static const char *const ks[] = {"value", "source", "assumption", "note",
+                                   NULL};
+  int rc = check_keys(ld, v, ks);
+  if (rc)
+    return rc;
+  json_t *val = json_object_get(v, "value");
+  if (!json_is_number(val))
+    return fail(ld, "a figure object needs \"value\": a number");
+  json_t *src = json_object_get(v, "source");
+  json_t *as = json_object_get(v, "assumption");
+  if (!src && !as)
+    return fail(ld, "a figure object needs \"source\" (a key of the "
+                    "top-level \"sources\") or \"assumption\" (why)");
+  if (as && !json_is_string(as))
+    return fail(ld, "\"assumption\" must be a string");
+  if (src) {
+    if (!json_is_array(src) && !json_is_string(src))
+      return fail(ld, "\"source\" must be a source key or an array of keys");
+    size_t n = json_is_array(src) ? json_array_size(src) : 1;
+    for (size_t i = 0; i < n; i++) {
+      json_t *s = json_is_array(src) ? json_array_get(src, i) : src;
+      if (!json_is_string(s) ||
+          !json_object_get(ld->sources, json_string_value(s))) {
+        push_key(ld, "source");
+        rc = fail(ld, "source \"%s\" is not a key of the top-level "
+                      "\"sources\" table",
+                  json_is_string(s) ? json_string_value(s) : "?");
+        pop(ld);
+        return rc;
+      }
+    }
+  }
+  *out = json_number_value(val);
+  return 0;
+}
+
+/* Reads obj[key] as a figure; *present says whether it was there. */
+static int figure(ld_t *ld, json_t *obj, const char *key, bool required,
+                  double *out, bool *present) {
+  json_t *v = json_object_get(obj, key);
+  if (present)
+    *present = v != NULL;
+  if (!v) {
+    if (required)
+      return fail(ld, "missing \"%s\" (a number, or {\"value\": ..., "
+                      "\"source\": ...})",
+                  key);
+    return 0;
+  }
+  push_key(ld, key);
+  int rc = figure_value(ld, v, out);
+  pop(ld);
+  return rc;
+}
+
+typedef enum { U_KG, U_CENTS, U_PRICE, U_PPM, U_PLAIN } unit_t;
+
+static const char *unit_name(unit_t u) {
+  switch (u) {
+  case U_KG:
+    return "tonnes";
+  case U_CENTS:
+    return "US dollars";
+  case U_PRICE:
+    return "US dollars per kg";
+  case U_PPM:
+    return "a fraction";
+  default:
+    return "a number";
+  }
+}
+
+/* A figure converted to internal units and checked against [lo, hi] (in
+ * wire units). Leaves *out alone when absent and not required. */
+static int num(ld_t *ld, json_t *obj, const char *key, bool required,
+               unit_t u, double lo, double hi, int64_t *out) {
+  double d = 0;
+  bool present = false;
+  int rc = figure(ld, obj, key, required, &d, &present);
+  if (rc || !present)
+    return rc;
+  push_key(ld, key);
+  if (!(d >= lo && d <= hi)) {
+    rc = fail(ld, "must be %s between %g and %g, not %g", unit_name(u), lo,
+              hi, d);
+    pop(ld);
+    return rc;
+  }
+  switch (u) {
+  case U_KG:
+    rc = model_tonnes_to_kg(d, out);
+    break;
+  case U_CENTS:
+    rc = model_usd_to_cents(d, out);
+    break;
+  case U_PRICE:
+    rc = model_usd_per_kg_to_cents(d, out);
+    break;
+  case U_PPM:
+    rc = model_fraction_to_ppm(d, out);
+    break;
+  default:
+    if (d != (double)(int64_t)d)
+      rc = MODEL_ERANGE;
+    else
+      *out = (int64_t)d;
+  }
+  if (rc)
+    rc = fail(ld, "%g is out of range for %s", d, unit_name(u));
+  pop(ld);
+  return rc;
+}
+
+static int str(ld_t *ld, json_t *obj, const char *key, bool required,
+               char *out, size_t cap) {
+  json_t *v = json_object_get(obj, key);
+  if (!v) {
+    if (required)
+      return fail(ld, "missing \"%s\" (a string)", key);
+    return 0;
+  }
+  push_key(ld, key);
+  int rc = 0;
+  if (!json_is_string(v))
+    rc = fail(ld, "expected a string");
+  else if (strlen(json_string_value(v)) >= cap || !json_string_value(v)[0])
+    rc = fail(ld, "expected a non-empty string of at most %zu bytes",
+              cap - 1);
+  else
+    snprintf(out, cap, "%s", json_string_value(v));
+  pop(ld);
+  return rc;
+}
+
+static int get_obj(ld_t *ld, json_t *obj, const char *key, json_t **out) {
+  json_t *v = json_object_get(obj, key);
+  *out = NULL;
+  if (!v)
+    return 0;
+  if (!json_is_object(v)) {
+    push_key(ld, key);
+    int rc = fail(ld, "expected an object");
+    pop(ld);
+    return rc;
+  }
+  *out = v;
+  return 0;
+}
+
+static int get_arr(ld_t *ld, json_t *obj, const char *key, bool required,
+                   json_t **out) {
+  json_t *v = json_object_get(obj, key);
+  *out = NULL;
+  if (!v) {
+    if (required)
+      return fail(ld, "missing \"%s\" (an array)", key);
+    return 0;
+  }
+  if (!json_is_array(v)) {
+    push_key(ld, key);
+    int rc = fail(ld, "expected an array");
+    pop(ld);
+    return rc;
+  }
+  *out = v;
+  return 0;
+}
+
+/* An object keyed by product / stage / skill names, each a figure. */
+static int named(ld_t *ld, json_t *obj, const char *key,
+                 const char *const *names, int n, unit_t u, double lo,
+                 double hi, int64_t *out) {
+  json_t *o;
+  int rc = get_obj(ld, obj, key, &o);
+  if (rc || !o)
+    return rc;
+  push_key(ld, key);
+  const char *k;
+  json_t *v;
+  json_object_foreach(o, k, v) {
+    if (k[0] == '_')
+      continue;
+    int idx = -1;
+    for (int i = 0; i < n; i++)
+      if (strcmp(names[i], k) == 0)
+        idx = i;
+    if (idx < 0) {
+      push_key(ld, k);
+      char list[160] = "";
+      size_t w = 0;
+      for (int i = 0; i < n; i++)
+        w += (size_t)snprintf(list + w, sizeof list - w, "%s%s",
+                              i ? ", " : "", names[i]);
+      rc = fail(ld, "unknown name \"%s\"; expected one of: %s", k, list);
+      pop(ld);
+      break;
+    }
+    if ((rc = num(ld, o, k, true, u, lo, hi, &out[idx])))
+      break;
+  }
+  pop(ld);
+  return rc;
+}
+
+static const char *const PRODUCTS[] = {"concentrate", "ndpr_oxide",
+                                       "dytb_oxide", "lace_oxide", "magnet"};
+static const char *const STAGES[] = {"mining", "separation", "magnet"};
+static const char *const ELEMENTS[] = {"ndpr_oxide", "dytb_oxide",
+                                       "lace_oxide"};
+
+/* ---- orders in PROTOCOL.md's wire format ---- */
+static int name_field(ld_t *ld, json_t *o, const char *key,
+                      const char *const *names, int n, int32_t *out) {
+  json_t *v = json_object_get(o, key);
+  if (!v)
+    return fail(ld, "missing \"%s\"", key);
+  push_key(ld, key);
+  int idx = -1;
+  if (json_is_string(v))
+    for (int i = 0; i < n; i++)
+      if (strcmp(names[i], json_string_value(v)) == 0)
+        idx = i;
+  int rc = 0;
+  if (idx < 0) {
+    char list[160] = "";
+    size_t w = 0;
+    for (int i = 0; i < n; i++)
+      w += (size_t)snprintf(list + w, sizeof list - w, "%s%s", i ? ", " : "",
+                            names[i]);
+    rc = fail(ld, "expected one of: %s", list);
+  } else {
+    *out = idx;
+  }
+  pop(ld);
+  return rc;
+}
+
+static int opt_bool(ld_t *ld, json_t *o, const char *key, bool *out) {
+  json_t *v = json_object_get(o, key);
+  if (!v)
+    return 0;
+  if (!json_is_boolean(v)) {
+    push_key(ld, key);
+    int rc = fail(ld, "expected true or false");
+    pop(ld);
+    return rc;
+  }
+  *out = json_is_true(v);
+  return 0;
+}
+
+/* Parses one order map into internal units. Range checks beyond types are
+ * left to order validation (orders.c), which the loader runs too. */
+static int parse_order(ld_t *ld, json_t *o, model_order_t *out) {
+  memset(out, 0, sizeof *out);
+  if (!json_is_object(o))
+    return fail(ld, "expected an order map {\"op\": ...}");
+  int32_t op = 0, kind = 0;
+  static const char *const OPS[] = {"build", "operate", "hire",  "train",
+                                    "offer", "bid",     "policy"};
+  static const char *const KINDS[] = {
+      "export_quota", "export_ban",     "export_licence",   "tariff",
+      "subsidy",      "price_floor",    "stockpile",        "talent_programme",
+      "migration",    "permitting",     "production_quota", "tax"};
+  int rc = name_field(ld, o, "op", OPS, 7, &op);
+  if (rc)
+    return rc;
+  out->op = (model_op_t)op;
+  const double BIG = 1e12;
+  switch (out->op) {
+  case MODEL_OP_BUILD:
+    if ((rc = name_field(ld, o, "stage", STAGES, 3, &out->stage)) ||
+        (rc = num(ld, o, "capacity", true, U_KG, 0, BIG,
+                  &out->capacity_kg_per_year)) ||
+        (rc = str(ld, o, "site", false, out->site, sizeof out->site)) ||
+        (rc = str(ld, o, "facility", false, out->facility,
+                  sizeof out->facility)))
+      return rc;
+    break;
+  case MODEL_OP_OPERATE:
+    if ((rc = str(ld, o, "facility", true, out->facility,
+                  sizeof out->facility)) ||
+        (rc = num(ld, o, "utilisation", true, U_PPM, 0, 1,
+                  &out->utilisation_ppm)))
+      return rc;
+    break;
+  case MODEL_OP_HIRE:
+  case MODEL_OP_TRAIN:
+    if ((rc = name_field(ld, o, "skill", STAGES, 3, &out->skill)) ||
+        (rc = num(ld, o, "count", true, U_PLAIN, -1e9, 1e9, &out->count)))
+      return rc;
+    break;
+  case MODEL_OP_OFFER:
+  case MODEL_OP_BID:
+    if ((rc = name_field(ld, o, "product", PRODUCTS, 5, &out->product)) ||
+        (rc = num(ld, o, "quantity", true, U_KG, 0, BIG, &out->quantity_kg)) ||
+        (rc = num(ld, o, out->op == MODEL_OP_OFFER ? "min_price" : "max_price",
+                  true, U_PRICE, 0, 1e6, &out->price_cents_per_kg)))
+      return rc;
+    break;
+  case MODEL_OP_POLICY:
+    if ((rc = name_field(ld, o, "kind", KINDS, 12, &kind)))
+      return rc;
+    out->kind = (model_policy_kind_t)kind;
+    out->product = -1;
+    switch (out->kind) {
+    case MODEL_POL_EXPORT_QUOTA: {
+      if ((rc = name_field(ld, o, "product", PRODUCTS, 5, &out->product)))
+        return rc;
+      json_t *q = json_object_get(o, "quantity");
+      if (!q || json_is_null(q))
+        out->lift = true;
+      else if ((rc = num(ld, o, "quantity", true, U_KG, 0, BIG,
+                         &out->quantity_kg)))
+        return rc;
+      rc = str(ld, o, "to", false, out->partner, sizeof out->partner);
+      break;
+    }
+    case MODEL_POL_EXPORT_BAN:
+      if ((rc = name_field(ld, o, "product", PRODUCTS, 5, &out->product)) ||
+          (rc = opt_bool(ld, o, "lift", &out->lift)))
+        return rc;
+      rc = str(ld, o, "to", false, out->partner, sizeof out->partner);
+      break;
+    case MODEL_POL_EXPORT_LICENCE:
+      if ((rc = name_field(ld, o, "product", PRODUCTS, 5, &out->product)) ||
+          (rc = num(ld, o, "approval", true, U_PPM, 0, 1,
+                    &out->approval_ppm)))
+        return rc;
+      rc = str(ld, o, "to", false, out->partner, sizeof out->partner);
+      break;
+    case MODEL_POL_TARIFF:
+      if ((rc = name_field(ld, o, "product", PRODUCTS, 5, &out->product)) ||
+          (rc = num(ld, o, "rate", true, U_PPM, 0, 100, &out->rate_ppm)))
+        return rc;
+      rc = str(ld, o, "from", false, out->partner, sizeof out->partner);
+      break;
+    case MODEL_POL_SUBSIDY:
+      out->capex_share_ppm = 0;
+      if ((rc = name_field(ld, o, "stage", STAGES, 3, &out->stage)) ||
+          (rc = num(ld, o, "capex_share", false, U_PPM, 0, 1,
+                    &out->capex_share_ppm)) ||
+          (rc = num(ld, o, "output", false, U_PRICE, 0, 1e6,
+                    &out->output_cents_per_kg)))
+        return rc;
+      break;
+    case MODEL_POL_PRICE_FLOOR:
+      if ((rc = name_field(ld, o, "product", PRODUCTS, 5, &out->product)) ||
+          (rc = num(ld, o, "price", true, U_PRICE, 0, 1e6,
+                    &out->price_cents_per_kg)) ||
+          (rc = num(ld, o, "quantity", true, U_KG, 0, BIG, &out->quantity_kg)))
+        return rc;
+      break;
+    case MODEL_POL_STOCKPILE:
+      if ((rc = name_field(ld, o, "product", PRODUCTS, 5, &out->product)) ||
+          (rc = num(ld, o, "target", true, U_KG, 0, BIG, &out->target_kg)))
+        return rc;
+      break;
+    case MODEL_POL_TALENT_PROGRAMME:
+      if ((rc = name_field(ld, o, "skill", STAGES, 3, &out->skill)) ||
+          (rc = num(ld, o, "budget", true, U_CENTS, 0, 1e14,
+                    &out->budget_cents)))
+        return rc;
+      break;
+    case MODEL_POL_MIGRATION:
+      if ((rc = name_field(ld, o, "skill", STAGES, 3, &out->skill)) ||
+          (rc = opt_bool(ld, o, "inbound", &out->inbound)) ||
+          (rc = opt_bool(ld, o, "outbound", &out->outbound)))
+        return rc;
+      break;
+    case MODEL_POL_PERMITTING:
+      if ((rc = name_field(ld, o, "stage", STAGES, 3, &out->stage)) ||
+          (rc = num(ld, o, "speed", true, U_PPM, 0, 10, &out->speed_ppm)))
+        return rc;
+      break;
+    case MODEL_POL_PRODUCTION_QUOTA: {
+      if ((rc = name_field(ld, o, "stage", STAGES, 3, &out->stage)))
+        return rc;
+      json_t *q = json_object_get(o, "quantity");
+      if (!q || json_is_null(q))
+        out->lift = true;
+      else
+        rc = num(ld, o, "quantity", true, U_KG, 0, BIG, &out->quantity_kg);
+      break;
+    }
+    case MODEL_POL_TAX:
+      rc = num(ld, o, "rate", true, U_PPM, 0, 1, &out->rate_ppm);
+      break;
+    default:
+      break;
+    }
+    return rc;
+  default:
+    break;
+  }
+  return 0;
+}
+
+/* Parses an array of orders and validates each with the map-level checks
+ * (seat kind, ranges). */
+static int parse_orders(ld_t *ld, model_map_t *m, json_t *arr, int who,
+                        bool is_nation, model_order_t **out, size_t *n) {
+  size_t k = json_array_size(arr);
+  *out = NULL;
+  *n = 0;
+  if (k == 0)
+    return 0;
+  if (k > MODEL_ORDERS_MAX)
+    return fail(ld, "at most %d orders", MODEL_ORDERS_MAX);
+  model_order_t *o = calloc(k, sizeof *o);
+  if (!o)
+    return MODEL_ENOMEM;
+  *out = o;
+  for (size_t i = 0; i < k; i++) {
+    push_idx(ld, i);
+    int rc = parse_order(ld, json_array_get(arr, i), &o[i]);
+    if (!rc) {
+      model_refusal_t r;
+      if (order_check_map(m, who, is_nation, &o[i], &r)) {
+        push_key(ld, r.field);
+        rc = fail(ld, "%s", r.message);
+        pop(ld);
+      }
+    }
+    pop(ld);
+    if (rc)
+      return rc;
+    (*n)++;
+  }
+  return 0;
+}
+
+/* ---- sections ---- */
+static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
+  json_t *p, *o;
+  int rc = get_obj(ld, root, "parameters", &p);
+  if (rc)
+    return rc;
+  /* defaults */
+  for (int s = 0; s < NS; s++) {
+    map_stage_t *st = &m->stage[s];
+    st->lead_green = s == 0 ? 40 : s == 1 ? 20 : 10;
+    st->lead_brown = s == 0 ? 8 : s == 1 ? 8 : 4;
+    st->brown_factor = 600000;
+    st->experience = 1000000;
+    st->n_ramp = 1;
+    st->ramp[0] = MODEL_PPM;
+    st->rec_initial = st->rec_max = MODEL_PPM;
+    st->rec_understaffed = 500000;
+    st->recipe[0] = 350000;
+    st->recipe[1] = 20000;
+  }
+  for (int s = 0; s < NS; s++)
+    m->train_turns[s] = 4;
+  m->stock_premium = 100000;
+  m->stock_discount = 100000;
+  m->stock_max_share = 250000;
+  m->substitution_cap_ppm = 100000;
+  m->depreciation_turns = 80;
+  if (!p)
+    return fail(ld, "missing \"parameters\" (at least \"prices\")");
+  push_key(ld, "parameters");
+  static const char *const pk[] = {"prices",   "stages",     "talent",
+                                   "transport", "stockpile", "substitution_cap",
+                                   "depreciation_turns",       NULL};
+  if ((rc = check_keys(ld, p, pk)))
+    goto out;
+  if ((rc = get_obj(ld, p, "prices", &o)))
+    goto out;
+  if (!o) {
+    rc = fail(ld, "missing \"prices\" (USD/kg per product)");
+    goto out;
+  }
+  push_key(ld, "prices");
+  for (int i = 0; i < NP && !rc; i++)
+    rc = num(ld, o, PRODUCTS[i], true, U_PRICE, 0, 1e6, &m->price0[i]);
+  pop(ld);
+  if (rc)
+    goto out;
+  if ((rc = num(ld, p, "substitution_cap", false, U_PPM, 0, 1,
+                &m->substitution_cap_ppm)))
+    goto out;
+  int64_t dep = m->depreciation_turns;
+  if ((rc = num(ld, p, "depreciation_turns", false, U_PLAIN, 1, 4000, &dep)))
+    goto out;
+  m->depreciation_turns = (int32_t)dep;
+
+  json_t *stages;
+  if ((rc = get_obj(ld, p, "stages", &stages)))
+    goto out;
+  if (stages) {
+    push_key(ld, "stages");
+    static const char *const sk[] = {"mining", "separation", "magnet", NULL};
+    if ((rc = check_keys(ld, stages, sk)))
+      goto out_stages;
+    for (int s = 0; s < NS; s++) {
+      json_t *so = json_object_get(stages, STAGES[s]);
+      if (!so)
+        continue;
+      push_key(ld, STAGES[s]);
+      map_stage_t *st = &m->stage[s];
+      static const char *const ks[] = {
+          "lead_turns", "capex",         "brownfield_capex_factor",
+          "unit_cost",  "experience",    "learning_rate",
+          "staff_per_kt", "wage",        "ramp",
+          "brownfield_ramp", "recovery", "recipe",
+          "understaffed_recovery", NULL};
+      json_t *lt, *rec, *rcp;
+      int64_t lg = st->lead_green, lb = st->lead_brown, spk = 0;
+      if (!json_is_object(so))
+        rc = fail(ld, "expected an object");
+      if (!rc)
+        rc = check_keys(ld, so, ks);
+      if (!rc)
+        rc = get_obj(ld, so, "lead_turns", &lt);
+      if (!rc && lt) {
+        push_key(ld, "lead_turns");
+        rc = num(ld, lt, "greenfield", false, U_PLAIN, 0, 400, &lg);
+        if (!rc)
+          rc = num(ld, lt, "brownfield", false, U_PLAIN, 0, 400, &lb);
+        pop(ld);
+      }
+      st->lead_green = (int32_t)lg;
+      st->lead_brown = (int32_t)lb;
+      double capex = 0;
+      bool has_capex = false;
+      if (!rc)
+        rc = figure(ld, so, "capex", false, &capex, &has_capex);
+      if (!rc && has_capex) {
+        /* USD per (t/yr) -> cents per (kg/yr): x 100 / 1000 */
+        push_key(ld, "capex");
+        if (!(capex >= 0 && capex <= 1e9) ||
+            model_usd_to_cents(capex / 1000.0, &st->capex))
+          rc = fail(ld, "must be US dollars per t/yr between 0 and 1e9");
+        pop(ld);
+      }
+      if (!rc)
+        rc = num(ld, so, "brownfield_capex_factor", false, U_PPM, 0, 10,
+                 &st->brown_factor);
+      if (!rc)
+        rc = num(ld, so, "unit_cost", false, U_PRICE, 0, 1e6, &st->unit_cost);
+      if (!rc)
+        rc = num(ld, so, "experience", false, U_KG, 0.001, 1e12,
+                 &st->experience);
+      if (!rc)
+        rc = num(ld, so, "learning_rate", false, U_PPM, 0, 0.9,
+                 &st->learning_ppm);
+      if (!rc) {
+        double d = 0;
+        bool has = false;
+        rc = figure(ld, so, "staff_per_kt", false, &d, &has);
+        if (!rc && has) {
+          push_key(ld, "staff_per_kt");
+          if (!(d >= 0 && d <= 1e6))
+            rc = fail(ld, "must be people per kt/yr between 0 and 1e6");
+          else
+            spk = (int64_t)(d * 1000.0 + 0.5);
+          pop(ld);
+          st->staff_milli_per_t = spk;
+        }
+      }
+      if (!rc)
+        rc = num(ld, so, "wage", false, U_CENTS, 0, 1e8, &st->wage);
+      for (int r = 0; r < 2 && !rc; r++) {
+        const char *key = r ? "brownfield_ramp" : "ramp";
+        json_t *ra;
+        rc = get_arr(ld, so, key, false, &ra);
+        if (rc || !ra)
+          continue;
+        push_key(ld, key);
+        size_t n = json_array_size(ra);
+        if (n < 1 || n > MODEL_RAMP_MAX)
+          rc = fail(ld, "expected 1 to %d fractions", MODEL_RAMP_MAX);
+        for (size_t i = 0; i < n && !rc; i++) {
+          int64_t *dst = r ? &st->bramp[i] : &st->ramp[i];
+          double d = 0;
+          push_idx(ld, i);
+          rc = figure_value(ld, json_array_get(ra, i), &d);
+          if (!rc && !(d >= 0 && d <= 2))
+            rc = fail(ld, "a ramp entry is a fraction of nameplate, 0..2");
+          if (!rc && model_fraction_to_ppm(d, dst))
+            rc = fail(ld, "out of range");
+          pop(ld);
+        }
+        if (r)
+          st->n_bramp = (int32_t)n;
+        else
+          st->n_ramp = (int32_t)n;
+        pop(ld);
+      }
+      if (!rc)
+        rc = get_obj(ld, so, "recovery", &rec);
+      if (!rc && rec) {
+        push_key(ld, "recovery");
+        rc = num(ld, rec, "initial", true, U_PPM, 0, 1, &st->rec_initial);
+        if (!rc)
+          rc = num(ld, rec, "max", true, U_PPM, 0, 1, &st->rec_max);
+        if (!rc && st->rec_max < st->rec_initial)
+          rc = fail(ld, "\"max\" must be at least \"initial\"");
+        pop(ld);
+      }
+      if (!rc)
+        rc = num(ld, so, "understaffed_recovery", false, U_PPM, 0, 1,
+                 &st->rec_understaffed);
+      if (!rc)
+        rc = get_obj(ld, so, "recipe", &rcp);
+      if (!rc && rcp) {
+        push_key(ld, "recipe");
+        rc = num(ld, rcp, "ndpr_oxide", true, U_PPM, 0, 10, &st->recipe[0]);
+        if (!rc)
+          rc = num(ld, rcp, "dytb_oxide", false, U_PPM, 0, 10,
+                   &st->recipe[1]);
+        pop(ld);
+      }
+      pop(ld);
+      if (rc)
+        goto out_stages;
+    }
+  out_stages:
+    pop(ld);
+    if (rc)
+      goto out;
+  }
+  for (int s = 0; s < NS; s++) {
+    map_stage_t *st = &m->stage[s];
+    if (st->n_bramp == 0) {
+      st->n_bramp = st->n_ramp;
+      memcpy(st->bramp, st->ramp, sizeof st->ramp);
+    }
+    st->log2_pr_q32 =
+        st->learning_ppm > 0
+            ? fx_log2_q32((uint64_t)(MODEL_PPM - st->learning_ppm)) -
+                  fx_log2_q32(MODEL_PPM)
+            : 0;
+  }
+
+  json_t *t;
+  if ((rc = get_obj(ld, p, "talent", &t)))
+    goto out;
+  if (t) {
+    push_key(ld, "talent");
+    static const char *const tk[] = {"training_turns", "training_cost",
+                                     "migration_rate", "growth", NULL};
+    int64_t tt[NS] = {4, 4, 4}, g = 0;
+    rc = check_keys(ld, t, tk);
+    if (!rc)
+      rc = named(ld, t, "training_turns", STAGES, 3, U_PLAIN, 1,
+                 MODEL_TRAIN_TURNS_MAX, tt);
+    if (!rc)
+      rc = named(ld, t, "training_cost", STAGES, 3, U_CENTS, 0, 1e9,
+                 m->train_cost);
+    if (!rc)
+      rc = num(ld, t, "migration_rate", false, U_PPM, 0, 1,
+               &m->migration_ppm);
+    if (!rc)
+      rc = num(ld, t, "growth", false, U_PPM, -0.5, 1, &g);
+    for (int s = 0; s < NS; s++)
+      m->train_turns[s] = (int32_t)tt[s];
+    /* yearly growth to per turn: (1+g)^(1/4) - 1 in ppm, by bisection */
+    {
+      int64_t lo = -MODEL_PPM / 4, hi = MODEL_PPM;
+      while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        __int128 x = MODEL_PPM + mid, y = x;
+        for (int k = 0; k < 3; k++)
+          y = y * x / MODEL_PPM;
+        if (y >= MODEL_PPM + g)
+          hi = mid;
+        else
+          lo = mid + 1;
+      }
+      m->talent_growth_ppm_turn = g ? lo : 0;
+    }
+    pop(ld);
+    if (rc)
+      goto out;
+  }
+
+  json_t *st;
+  if ((rc = get_obj(ld, p, "stockpile", &st)))
+    goto out;
+  if (st) {
+    push_key(ld, "stockpile");
+    static const char *const sk[] = {"bid_premium", "offer_discount",
+                                     "max_share_per_turn", NULL};
+    rc = check_keys(ld, st, sk);
+    if (!rc)
+      rc = num(ld, st, "bid_premium", false, U_PPM, 0, 10, &m->stock_premium);
+    if (!rc)
+      rc = num(ld, st, "offer_discount", false, U_PPM, 0, 1,
+               &m->stock_discount);
+    if (!rc)
+      rc = num(ld, st, "max_share_per_turn", false, U_PPM, 0, 1,
+               &m->stock_max_share);
+    pop(ld);
+    if (rc)
+      goto out;
+  }
+out:
+  pop(ld);
+  return rc;
+}
+
+static int load_transport(ld_t *ld, model_map_t *m, json_t *root) {
+  size_t n = m->n_nations;
+  m->transport = calloc((size_t)NP * n * n, sizeof *m->transport);
+  if (!m->transport)
+    return MODEL_ENOMEM;
+  json_t *p = json_object_get(root, "parameters"), *t = NULL;
+  if (!p || !(t = json_object_get(p, "transport")))
+    return 0;
+  push_key(ld, "parameters");
+  push_key(ld, "transport");
+  int rc = 0;
+  static const char *const tk[] = {"default", "pairs", NULL};
+  int64_t def[NP] = {0};
+  json_t *pairs;
+  if (!json_is_object(t))
+    rc = fail(ld, "expected an object");
+  if (!rc)
+    rc = check_keys(ld, t, tk);
+  if (!rc)
+    rc = named(ld, t, "default", PRODUCTS, 5, U_PRICE, 0, 1e4, def);
+  for (int p2 = 0; p2 < NP && !rc; p2++)
+    for (size_t i = 0; i < n; i++)
+      for (size_t j = 0; j < n; j++)
+        if (i != j)
+          m->transport[((size_t)p2 * n + i) * n + j] = def[p2];
+  if (!rc)
+    rc = get_arr(ld, t, "pairs", false, &pairs);
+  if (!rc && pairs) {
+    push_key(ld, "pairs");
+    for (size_t k = 0; k < json_array_size(pairs) && !rc; k++) {
+      json_t *e = json_array_get(pairs, k);
+      push_idx(ld, k);
+      char from[MODEL_ID_MAX] = "", to[MODEL_ID_MAX] = "",
+           prod[MODEL_ID_MAX] = "all";
+      int64_t cost = 0;
+      static const char *const ek[] = {"from", "to", "product", "cost", NULL};
+      if (!json_is_object(e))
+        rc = fail(ld, "expected {\"from\", \"to\", \"product\", \"cost\"}");
+      if (!rc)
+        rc = check_keys(ld, e, ek);
+      if (!rc)
+        rc = str(ld, e, "from", true, from, sizeof from);
+      if (!rc)
+        rc = str(ld, e, "to", true, to, sizeof to);
+      if (!rc)
+        rc = str(ld, e, "product", false, prod, sizeof prod);
+      if (!rc)
+        rc = num(ld, e, "cost", true, U_PRICE, 0, 1e4, &cost);
+      int fi = rc ? 0 : nation_index(m, from), ti = rc ? 0 : nation_index(m, to);
+      int pi = strcmp(prod, "all") == 0 ? -1 : model_product_from_name(prod);
+      if (!rc && (fi < 0 || ti < 0))
+        rc = fail(ld, "\"from\" and \"to\" must be ids of \"nations\"");
+      if (!rc && pi < 0 && strcmp(prod, "all") != 0)
+        rc = fail(ld, "\"product\" must be a product name or \"all\"");
+      for (int p2 = 0; p2 < NP && !rc; p2++)
+        if (pi < 0 || pi == p2)
+          m->transport[((size_t)p2 * n + (size_t)fi) * n + (size_t)ti] = cost;
+      pop(ld);
+    }
+    pop(ld);
+  }
+  pop(ld);
+  pop(ld);
+  return rc;
+}
+
+static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
+  json_t *arr;
+  int rc = get_arr(ld, root, "nations", true, &arr);
+  if (rc)
+    return rc;
+  size_t n = json_array_size(arr);
+  push_key(ld, "nations");
+  if (n < 1 || n > MODEL_NATIONS_MAX) {
+    rc = fail(ld, "expected 1 to %d nations", MODEL_NATIONS_MAX);
+    goto out;
+  }
+  m->nations = calloc(n, sizeof *m->nations);
+  if (!m->nations) {
+    rc = MODEL_ENOMEM;
+    goto out;
+  }
+  m->n_nations = n;
+  /* ids first, so that allies may refer forward */
+  for (size_t i = 0; i < n && !rc; i++) {
+    json_t *o = json_array_get(arr, i);
+    push_idx(ld, i);
+    if (!json_is_object(o))
+      rc = fail(ld, "expected a nation object");
+    if (!rc)
+      rc = str(ld, o, "id", true, m->nations[i].id, sizeof m->nations[i].id);
+    for (size_t j = 0; j < i && !rc; j++)
+      if (strcmp(m->nations[j].id, m->nations[i].id) == 0) {
+        push_key(ld, "id");
+        rc = fail(ld, "duplicate nation id \"%s\"", m->nations[i].id);
+        pop(ld);
+      }
+    pop(ld);
+  }
+  for (size_t i = 0; i < n && !rc; i++) {
+    json_t *o = json_array_get(arr, i);
+    map_nation_t *na = &m->nations[i];
+    push_idx(ld, i);
+    static const char *const ks[] = {
+        "id",        "title",        "budget",    "allies",     "talent",
+        "wages",     "unit_cost_factor", "capex_factor", "lead_factor",
+        "demand",    "stockpile",    "policies",  NULL};
+    na->seat = -1;
+    for (int s = 0; s < NS; s++) {
+      na->wage[s] = m->stage[s].wage;
+      na->unit_cost_factor[s] = na->capex_factor[s] = na->lead_factor[s] =
+          MODEL_PPM;
+    }
+    rc = check_keys(ld, o, ks);
+    if (!rc)
+      rc = str(ld, o, "title", true, na->title, sizeof na->title);
+    if (!rc)
+      rc = num(ld, o, "budget", false, U_CENTS, -1e14, 1e14, &na->budget);
+    if (!rc)
+      rc = named(ld, o, "talent", STAGES, 3, U_PLAIN, 0, 1e8, na->talent);
+    if (!rc)
+      rc = named(ld, o, "wages", STAGES, 3, U_CENTS, 0, 1e8, na->wage);
+    if (!rc)
+      rc = named(ld, o, "unit_cost_factor", STAGES, 3, U_PPM, 0, 100,
+                 na->unit_cost_factor);
+    if (!rc)
+      rc = named(ld, o, "capex_factor", STAGES, 3, U_PPM, 0, 100,
+                 na->capex_factor);
+    if (!rc)
+      rc = named(ld, o, "lead_factor", STAGES, 3, U_PPM, 0.01, 100,
+                 na->lead_factor);
+    if (!rc)
+      rc = named(ld, o, "stockpile", PRODUCTS, 5, U_KG, 0, 1e12,
+                 na->stockpile);
+    json_t *al;
+    if (!rc)
+      rc = get_arr(ld, o, "allies", false, &al);
+    if (!rc && al) {
+      push_key(ld, "allies");
+      for (size_t k = 0; k < json_array_size(al) && !rc; k++) {
+        json_t *a = json_array_get(al, k);
+        int ai = json_is_string(a) ? nation_index(m, json_string_value(a)) : -1;
+        push_idx(ld, k);
+        if (ai < 0)
+          rc = fail(ld, "expected the id of one of \"nations\"");
+        else
+          na->allies |= (uint64_t)1 << ai;
+        pop(ld);
+      }
+      pop(ld);
+    }
+    json_t *dm;
+    if (!rc)
+      rc = get_obj(ld, o, "demand", &dm);
+    if (!rc && dm) {
+      push_key(ld, "demand");
+      const char *k;
+      json_t *d;
+      json_object_foreach(dm, k, d) {
+        if (k[0] == '_')
+          continue;
+        int p = model_product_from_name(k);
+        push_key(ld, k);
+        static const char *const dk[] = {"volume", "price", "elasticity",
+                                         "growth", "max_price", NULL};
+        if (p < 0)
+          rc = fail(ld, "\"%s\" is not a product; expected concentrate, "
+                        "ndpr_oxide, dytb_oxide, lace_oxide or magnet",
+                    k);
+        else if (!json_is_object(d))
+          rc = fail(ld, "expected {\"volume\", \"elasticity\", ...}");
+        if (!rc)
+          rc = check_keys(ld, d, dk);
+        map_demand_t *de = p >= 0 ? &na->demand[p] : NULL;
+        int64_t vol = 0, el = 0, g = 0;
+        if (!rc) {
+          de->present = true;
+          de->price = m->price0[p];
+          de->max_price = MODEL_PRICE_MAX_CENTS;
+          rc = num(ld, d, "volume", true, U_KG, 0, 1e12, &vol);
+        }
+        if (!rc)
+          rc = num(ld, d, "price", false, U_PRICE, 0.01, 1e6, &de->price);
+        if (!rc)
+          rc = num(ld, d, "elasticity", true, U_PPM, -10, -0.0001, &el);
+        if (!rc)
+          rc = num(ld, d, "growth", false, U_PPM, -0.5, 1, &g);
+        if (!rc)
+          rc = num(ld, d, "max_price", false, U_PRICE, 0.01, 1e6,
+                   &de->max_price);
+        if (!rc) {
+          de->volume_kg_turn = vol / 4;
+          de->elasticity_ppm = -el;
+          if (de->price < 1) {
+            push_key(ld, "price");
+            rc = fail(ld, "the reference price must be at least 0.01 USD/kg "
+                          "(set parameters.prices)");
+            pop(ld);
+          }
+          /* yearly growth to a per-turn rate: the ppm r with
+           * (1 + r)^4 closest from above to 1 + g, by bisection on exact
+           * integers */
+          int64_t lo = -MODEL_PPM / 4, hi = MODEL_PPM;
+          while (lo < hi) {
+            int64_t mid = lo + (hi - lo) / 2;
+            __int128 x = MODEL_PPM + mid, y = x;
+            for (int q = 0; q < 3; q++)
+              y = y * x / MODEL_PPM;
+            if (y >= MODEL_PPM + g)
+              hi = mid;
+            else
+              lo = mid + 1;
+          }
+          de->growth_ppm_turn = g ? lo : 0;
+        }
+        pop(ld);
+        if (rc)
+          break;
+      }
+      pop(ld);
+    }
+    pop(ld);
+  }
+out:
+  pop(ld);
+  return rc;
+}
+
+static int load_policies(ld_t *ld, model_map_t *m, json_t *root) {
+  json_t *arr = json_object_get(root, "nations");
+  int rc = 0;
+  push_key(ld, "nations");
+  for (size_t i = 0; i < m->n_nations && !rc; i++) {
+    json_t *o = json_array_get(arr, i), *pa;
+    push_idx(ld, i);
+    rc = get_arr(ld, o, "policies", false, &pa);
+    if (!rc && pa) {
+      push_key(ld, "policies");
+      rc = parse_orders(ld, m, pa, (int)i, true, &m->nations[i].policies,
+                        &m->nations[i].n_policies);
+      for (size_t k = 0; k < m->nations[i].n_policies && !rc; k++)
+        if (m->nations[i].policies[k].op != MODEL_OP_POLICY) {
+          push_idx(ld, k);
+          rc = fail(ld, "a nation's map policies must be {\"op\": "
+                        "\"policy\", ...}");
+          pop(ld);
+        }
+      pop(ld);
+    }
+    pop(ld);
+  }
+  pop(ld);
+  return rc;
+}
+
+static int load_seats(ld_t *ld, model_map_t *m, json_t *root) {
+  json_t *arr;
+  int rc = get_arr(ld, root, "seats", true, &arr);
+  if (rc)
+    return rc;
+  size_t n = json_array_size(arr);
+  push_key(ld, "seats");
+  if (n < 1 || n > MODEL_SEATS_MAX) {
+    rc = fail(ld, "expected 1 to %d seats", MODEL_SEATS_MAX);
+    goto out;
+  }
+  m->seats = calloc(n, sizeof *m->seats);
+  if (!m->seats) {
+    rc = MODEL_ENOMEM;
+    goto out;
+  }
+  m->n_seats = n;
+  for (size_t i = 0; i < n && !rc; i++) {
+    json_t *o = json_array_get(arr, i);
+    map_seat_t *s = &m->seats[i];
+    push_idx(ld, i);
+    static const char *const ks[] = {
+        "seat",  "kind",               "title",      "nation", "cash",
+        "inventory", "concentrate_basket", "staff", "objectives", "orders",
+        NULL};
+    char kind[16] = "", nation[MODEL_ID_MAX] = "";
+    if (!json_is_object(o))
+      rc = fail(ld, "expected a seat object");
+    if (!rc)
+      rc = check_keys(ld, o, ks);
+    if (!rc)
+      rc = str(ld, o, "seat", true, s->id, sizeof s->id);
+    if (!rc)
+      rc = str(ld, o, "kind", true, kind, sizeof kind);
+    if (!rc)
+      rc = str(ld, o, "title", true, s->title, sizeof s->title);
+    if (!rc)
+      rc = str(ld, o, "nation", false, nation, sizeof nation);
+    for (size_t j = 0; j < i && !rc; j++)
+      if (strcmp(m->seats[j].id, s->id) == 0) {
+        push_key(ld, "seat");
+        rc = fail(ld, "duplicate seat id \"%s\"", s->id);
+        pop(ld);
+      }
+    if (!rc) {
+      if (strcmp(kind, "nation") == 0) {
+        s->kind = MODEL_SEAT_NATION;
+        s->nation = nation_index(m, s->id);
+        push_key(ld, "seat");
+        if (s->nation < 0)
+          rc = fail(ld, "a nation seat's \"seat\" must be the id of one of "
+                        "\"nations\"");
+        else if (m->nations[s->nation].seat >= 0)
+          rc = fail(ld, "nation \"%s\" already has a seat", s->id);
+        else
+          m->nations[s->nation].seat = (int32_t)i;
+        pop(ld);
+        if (!rc && nation[0] && strcmp(nation, s->id) != 0) {
+          push_key(ld, "nation");
+          rc = fail(ld, "a nation seat's \"nation\" must equal its \"seat\"");
+          pop(ld);
+        }
+        s->weight[0] = 500000;
+        s->weight[1] = 300000;
+        s->weight[2] = 200000;
+      } else if (strcmp(kind, "firm") == 0) {
+        s->kind = MODEL_SEAT_FIRM;
+        s->nation = nation[0] ? nation_index(m, nation) : -1;
+        if (s->nation < 0) {
+          if (nation[0])
+            push_key(ld, "nation");
+          rc = fail(ld, "a firm needs \"nation\": the id of one of "
+                        "\"nations\" (its home)");
+          if (nation[0])
+            pop(ld);
+        }
+        s->weight[0] = MODEL_PPM;
+      } else {
+        push_key(ld, "kind");
+        rc = fail(ld, "expected \"nation\" or \"firm\"");
+        pop(ld);
+      }
+    }
+    if (!rc)
+      rc = num(ld, o, "cash", false, U_CENTS, -1e14, 1e14, &s->cash);
+    if (!rc)
+      rc = named(ld, o, "inventory", PRODUCTS, 5, U_KG, 0, 1e12,
+                 s->inventory);
+    if (!rc)
+      rc = named(ld, o, "staff", STAGES, 3, U_PLAIN, 0, 1e8, s->staff);
+    s->basket[0] = -1;
+    if (!rc) {
+      int64_t b[3] = {-1, -1, -1};
+      json_t *bo = json_object_get(o, "concentrate_basket");
+      if (bo) {
+        rc = named(ld, o, "concentrate_basket", ELEMENTS, 3, U_PPM, 0, 1, b);
+        if (!rc && (b[0] < 0 || b[1] < 0 || b[2] < 0 ||
+                    b[0] + b[1] + b[2] != MODEL_PPM)) {
+          push_key(ld, "concentrate_basket");
+          rc = fail(ld, "needs ndpr_oxide, dytb_oxide and lace_oxide "
+                        "summing to 1");
+          pop(ld);
+        }
+        if (!rc)
+          memcpy(s->basket, b, sizeof b);
+      }
+    }
+    json_t *ob;
+    if (!rc)
+      rc = get_obj(ld, o, "objectives", &ob);
+    if (!rc && ob) {
+      static const char *const fo[] = {"net_worth"};
+      static const char *const no[] = {"security", "value_added", "budget"};
+      int64_t w[3] = {0, 0, 0};
+      if (s->kind == MODEL_SEAT_FIRM)
+        rc = named(ld, o, "objectives", fo, 1, U_PPM, 0, 1000, w);
+      else
+        rc = named(ld, o, "objectives", no, 3, U_PPM, 0, 1000, w);
+      int64_t sum = w[0] + w[1] + w[2];
+      if (!rc && sum <= 0) {
+        push_key(ld, "objectives");
+        rc = fail(ld, "the weights must not all be zero");
+        pop(ld);
+      }
+      if (!rc)
+        for (int k = 0; k < 3; k++)
+          s->weight[k] = mul_div(w[k], MODEL_PPM, sum);
+    }
+    pop(ld);
+  }
+  /* standing orders, now that every seat exists */
+  for (size_t i = 0; i < n && !rc; i++) {
+    json_t *o = json_array_get(arr, i), *oa;
+    push_idx(ld, i);
+    rc = get_arr(ld, o, "orders", false, &oa);
+    if (!rc && oa) {
+      push_key(ld, "orders");
+      rc = parse_orders(ld, m, oa, (int)i, false, &m->seats[i].orders,
+                        &m->seats[i].n_orders);
+      for (size_t k = 0; k < m->seats[i].n_orders && !rc; k++) {
+        model_op_t op = m->seats[i].orders[k].op;
+        if (op != MODEL_OP_OFFER && op != MODEL_OP_BID &&
+            op != MODEL_OP_OPERATE && op != MODEL_OP_POLICY) {
+          push_idx(ld, k);
+          rc = fail(ld, "a map's standing orders are offer, bid, operate "
+                        "or policy");
+          pop(ld);
+        }
+      }
+      pop(ld);
+    }
+    pop(ld);
+  }
+out:
+  pop(ld);
+  return rc;
+}
+
+static int load_deposits(ld_t *ld, model_map_t *m, json_t *root) {
+  json_t *arr;
+  int rc = get_arr(ld, root, "deposits", false, &arr);
+  if (rc || !arr)
+    return rc;
+  size_t n = json_array_size(arr);
+  push_key(ld, "deposits");
+  if (n > MODEL_DEPOSITS_MAX) {
+    rc = fail(ld, "at most %d deposits", MODEL_DEPOSITS_MAX);
+    goto out;
+  }
+  m->deposits = calloc(n ? n : 1, sizeof *m->deposits);
+  if (!m->deposits) {
+    rc = MODEL_ENOMEM;
+    goto out;
+  }
+  m->n_deposits = n;
+  for (size_t i = 0; i < n && !rc; i++) {
+    json_t *o = json_array_get(arr, i);
+    map_deposit_t *d = &m->deposits[i];
+    push_idx(ld, i);
+    static const char *const ks[] = {"id",     "nation",    "type", "reserves",
+                                     "basket", "unit_cost", "open", NULL};
+    char nation[MODEL_ID_MAX] = "", type[32] = "hard_rock_light";
+    d->unit_cost = -1;
+    d->open = true;
+    if (!json_is_object(o))
+      rc = fail(ld, "expected a deposit object");
+    if (!rc)
+      rc = check_keys(ld, o, ks);
+    if (!rc)
+      rc = str(ld, o, "id", true, d->id, sizeof d->id);
+    for (size_t j = 0; j < i && !rc; j++)
+      if (strcmp(m->deposits[j].id, d->id) == 0) {
+        push_key(ld, "id");
+        rc = fail(ld, "duplicate deposit id \"%s\"", d->id);
+        pop(ld);
+      }
+    if (!rc)
+      rc = str(ld, o, "nation", true, nation, sizeof nation);
+    if (!rc && (d->nation = nation_index(m, nation)) < 0) {
+      push_key(ld, "nation");
+      rc = fail(ld, "expected the id of one of \"nations\"");
+      pop(ld);
+    }
+    if (!rc)
+      rc = str(ld, o, "type", false, type, sizeof type);
+    if (!rc) {
+      if (strcmp(type, "hard_rock_light") == 0)
+        d->type = 0;
+      else if (strcmp(type, "ionic_clay_heavy") == 0)
+        d->type = 1;
+      else {
+        push_key(ld, "type");
+        rc = fail(ld, "expected \"hard_rock_light\" or \"ionic_clay_heavy\"");
+        pop(ld);
+      }
+    }
+    if (!rc)
+      rc = num(ld, o, "reserves", true, U_KG, 0, 1e12, &d->reserves);
+    if (!rc) {
+      int64_t b[3] = {-1, -1, -1};
+      if (!json_object_get(o, "basket"))
+        rc = fail(ld, "missing \"basket\" (shares of ndpr_oxide, dytb_oxide, "
+                      "lace_oxide)");
+      if (!rc)
+        rc = named(ld, o, "basket", ELEMENTS, 3, U_PPM, 0, 1, b);
+      if (!rc && (b[0] < 0 || b[1] < 0 || b[2] < 0 ||
+                  b[0] + b[1] + b[2] != MODEL_PPM)) {
+        push_key(ld, "basket");
+        rc = fail(ld, "needs ndpr_oxide, dytb_oxide and lace_oxide summing "
+                      "to 1 (to the ppm)");
+        pop(ld);
+      }
+      memcpy(d->basket, b, sizeof b);
+    }
+    if (!rc)
+      rc = num(ld, o, "unit_cost", false, U_PRICE, 0, 1e6, &d->unit_cost);
+    if (!rc)
+      rc = opt_bool(ld, o, "open", &d->open);
+    pop(ld);
+  }
+out:
+  pop(ld);
+  return rc;
+}
+
+static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
+  json_t *arr;
+  int rc = get_arr(ld, root, "facilities", false, &arr);
+  if (rc || !arr)
+    return rc;
+  size_t n = json_array_size(arr);
+  push_key(ld, "facilities");
+  if (n > MODEL_FACILITIES_MAX) {
+    rc = fail(ld, "at most %d facilities", MODEL_FACILITIES_MAX);
+    goto out;
+  }
+  m->facilities = calloc(n ? n : 1, sizeof *m->facilities);
+  if (!m->facilities) {
+    rc = MODEL_ENOMEM;
+    goto out;
+  }
+  m->n_facilities = n;
+  for (size_t i = 0; i < n && !rc; i++) {
+    json_t *o = json_array_get(arr, i);
+    map_facility_t *f = &m->facilities[i];
+    push_idx(ld, i);
+    static const char *const ks[] = {
+        "id",         "owner",     "stage",      "site",     "nation",
+        "capacity",   "utilisation", "experience", "unit_cost", "recovery",
+        "building",   "ramp_age",  "book_value", NULL};
+    char owner[MODEL_ID_MAX] = "", site[MODEL_ID_MAX] = "",
+         nation[MODEL_ID_MAX] = "";
+    int64_t b = 0, age = 1000;
+    f->utilisation = MODEL_PPM;
+    f->experience = f->unit_cost = f->recovery = f->book_value = -1;
+    f->deposit = -1;
+    if (!json_is_object(o))
+      rc = fail(ld, "expected a facility object");
+    if (!rc)
+      rc = check_keys(ld, o, ks);
+    if (!rc)
+      rc = str(ld, o, "id", true, f->id, sizeof f->id);
+    for (size_t j = 0; j < i && !rc; j++)
+      if (strcmp(m->facilities[j].id, f->id) == 0) {
+        push_key(ld, "id");
+        rc = fail(ld, "duplicate facility id \"%s\"", f->id);
+        pop(ld);
+      }
+    if (!rc)
+      rc = str(ld, o, "owner", true, owner, sizeof owner);
+    if (!rc) {
+      f->owner = -1;
+      for (size_t s = 0; s < m->n_seats; s++)
+        if (strcmp(m->seats[s].id, owner) == 0)
+          f->owner = (int32_t)s;
+      if (f->owner < 0 || m->seats[f->owner].kind != MODEL_SEAT_FIRM) {
+        push_key(ld, "owner");
+        rc = fail(ld, "expected the seat id of a firm");
+        pop(ld);
+      }
+    }
+    if (!rc)
+      rc = name_field(ld, o, "stage", STAGES, 3, &f->stage);
+    if (!rc)
+      rc = str(ld, o, "site", false, site, sizeof site);
+    if (!rc && f->stage == MODEL_MINING) {
+      f->deposit = site[0] ? deposit_index(m, site) : -1;
+      if (f->deposit < 0) {
+        if (site[0])
+          push_key(ld, "site");
+        rc = fail(ld, "a mine needs \"site\": the id of one of \"deposits\"");
+        if (site[0])
+          pop(ld);
+      }
+    }
+    if (!rc)
+      rc = str(ld, o, "nation", false, nation, sizeof nation);
+    if (!rc) {
+      if (nation[0])
+        f->nation = nation_index(m, nation);
+      else if (f->deposit >= 0)
+        f->nation = m->deposits[f->deposit].nation;
+      else
+        f->nation = m->seats[f->owner].nation;
+      if (f->nation < 0) {
+        push_key(ld, "nation");
+        rc = fail(ld, "expected the id of one of \"nations\"");
+        pop(ld);
+      }
+    }
+    if (!rc)
+      rc = num(ld, o, "capacity", true, U_KG, 0, 1e10, &f->capacity);
+    if (!rc)
+      rc = num(ld, o, "utilisation", false, U_PPM, 0, 1, &f->utilisation);
+    if (!rc)
+      rc = num(ld, o, "experience", false, U_KG, 0, 1e13, &f->experience);
+    if (!rc)
+      rc = num(ld, o, "unit_cost", false, U_PRICE, 0, 1e6, &f->unit_cost);
+    if (!rc)
+      rc = num(ld, o, "recovery", false, U_PPM, 0, 1, &f->recovery);
+    if (!rc)
+      rc = num(ld, o, "building", false, U_PLAIN, 0, 400, &b);
+    if (!rc)
+      rc = num(ld, o, "ramp_age", false, U_PLAIN, 0, 100000, &age);
+    if (!rc)
+      rc = num(ld, o, "book_value", false, U_CENTS, 0, 1e14, &f->book_value);
+    f->building = (int32_t)b;
+    f->ramp_age = (int32_t)age;
+    pop(ld);
+  }
+out:
+  pop(ld);
+  return rc;
+}
+
+static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
+  json_t *ev;
+  int rc = get_obj(ld, root, "events", &ev);
+  if (rc || !ev)
+    return rc;
+  push_key(ld, "events");
+  static const char *const ks[] = {"random", "scripted", NULL};
+  static const char *const KN[] = {"mine_accident", "flood",
+                                   "conflict",      "demand_surge",
+                                   "cost_overrun",  "policy",
+                                   "plant_outage"};
+  json_t *ra = NULL, *sa = NULL;
+  rc = check_keys(ld, ev, ks);
+  if (!rc)
+    rc = get_arr(ld, ev, "random", false, &ra);
+  if (!rc)
+    rc = get_arr(ld, ev, "scripted", false, &sa);
+  if (!rc && ra) {
+    size_t n = json_array_size(ra);
+    push_key(ld, "random");
+    if (n > MODEL_EVENT_KINDS_MAX)
+      rc = fail(ld, "at most %d random events", MODEL_EVENT_KINDS_MAX);
+    if (!rc && !(m->random = calloc(n ? n : 1, sizeof *m->random)))
+      rc = MODEL_ENOMEM;
+    for (size_t i = 0; i < n && !rc; i++) {
+      json_t *o = json_array_get(ra, i);
+      map_random_event_t *r = &m->random[i];
+      push_idx(ld, i);
+      static const char *const ek[] = {"kind",     "probability", "magnitude",
+                                       "duration", "nation",      "product",
+                                       NULL};
+      int32_t kind = 0;
+      int64_t dur = 1;
+      char nation[MODEL_ID_MAX] = "", prod[MODEL_ID_MAX] = "";
+      r->nation = r->product = -1;
+      if (!json_is_object(o))
+        rc = fail(ld, "expected an event object");
+      if (!rc)
+        rc = check_keys(ld, o, ek);
+      if (!rc)
+        rc = name_field(ld, o, "kind", KN, 7, &kind);
+      if (!rc && kind == MODEL_EV_POLICY) {
+        push_key(ld, "kind");
+        rc = fail(ld, "\"policy\" events are scripted only");
+        pop(ld);
+      }
+      r->kind = (model_event_kind_t)kind;
+      if (!rc)
+        rc = num(ld, o, "probability", true, U_PPM, 0, 1, &r->probability_ppm);
+      if (!rc)
+        rc = num(ld, o, "magnitude", true, U_PPM, 0, 10, &r->magnitude_ppm);
+      if (!rc)
+        rc = num(ld, o, "duration", false, U_PLAIN, 1, 400, &dur);
+      r->duration = (int32_t)dur;
+      if (!rc)
+        rc = str(ld, o, "nation", false, nation, sizeof nation);
+      if (!rc && nation[0] && (r->nation = nation_index(m, nation)) < 0) {
+        push_key(ld, "nation");
+        rc = fail(ld, "expected the id of one of \"nations\"");
+        pop(ld);
+      }
+      if (!rc)
+        rc = str(ld, o, "product", false, prod, sizeof prod);
+      if (!rc && prod[0] && (r->product = model_product_from_name(prod)) < 0) {
+        push_key(ld, "product");
+        rc = fail(ld, "expected a product name");
+        pop(ld);
+      }
+      pop(ld);
+      if (!rc)
+        m->n_random++;
+    }
+    pop(ld);
+  }
+  if (!rc && sa) {
+    size_t n = json_array_size(sa);
+    push_key(ld, "scripted");
+    if (n > MODEL_SCRIPTED_MAX)
+      rc = fail(ld, "at most %d scripted events", MODEL_SCRIPTED_MAX);
+    if (!rc && !(m->scripted = calloc(n ? n : 1, sizeof *m->scripted)))
+      rc = MODEL_ENOMEM;
+    for (size_t i = 0; i < n && !rc; i++) {
+      json_t *o = json_array_get(sa, i);
+      model_event_t *e = &m->scripted[i];
+      push_idx(ld, i);
+      static const char *const ek[] = {"turn",     "kind",     "nation",
+                                       "facility", "product",  "stage",
+                                       "magnitude", "duration", "policy",
+                                       "text",     NULL};
+      int32_t kind = 0;
+      int64_t turn = 0, dur = 1;
+      char prod[MODEL_ID_MAX] = "", stage[MODEL_ID_MAX] = "";
+      e->product = e->stage = -1;
+      if (!json_is_object(o))
+        rc = fail(ld, "expected an event object");
+      if (!rc)
+        rc = check_keys(ld, o, ek);
+      if (!rc)
+        rc = num(ld, o, "turn", true, U_PLAIN, 0, m->turns - 1, &turn);
+      if (!rc)
+        rc = name_field(ld, o, "kind", KN, 7, &kind);
+      e->kind = (model_event_kind_t)kind;
+      e->turn = (int32_t)turn;
+      if (!rc)
+        rc = str(ld, o, "nation", false, e->nation, sizeof e->nation);
+      if (!rc && e->nation[0] && nation_index(m, e->nation) < 0) {
+        push_key(ld, "nation");
+        rc = fail(ld, "expected the id of one of \"nations\"");
+        pop(ld);
+      }
+      if (!rc)
+        rc = str(ld, o, "facility", false, e->facility, sizeof e->facility);
+      if (!rc)
+        rc = str(ld, o, "product", false, prod, sizeof prod);
+      if (!rc && prod[0] && (e->product = model_product_from_name(prod)) < 0) {
+        push_key(ld, "product");
+        rc = fail(ld, "expected a product name");
+        pop(ld);
+      }
+      if (!rc)
+        rc = str(ld, o, "stage", false, stage, sizeof stage);
+      if (!rc && stage[0] && (e->stage = model_stage_from_name(stage)) < 0) {
+        push_key(ld, "stage");
+        rc = fail(ld, "expected a stage name");
+        pop(ld);
+      }
+      if (!rc)
+        rc = num(ld, o, "magnitude", kind != MODEL_EV_POLICY, U_PPM, 0, 10,
+                 &e->magnitude_ppm);
+      if (!rc)
+        rc = num(ld, o, "duration", false, U_PLAIN, 1, 400, &dur);
+      e->duration = (int32_t)dur;
+      if (!rc)
+        rc = str(ld, o, "text", false, e->text, sizeof e->text);
+      if (!rc && kind == MODEL_EV_POLICY) {
+        json_t *po = json_object_get(o, "policy");
+        int ni = nation_index(m, e->nation);
+        if (!po || ni < 0)
+          rc = fail(ld, "a \"policy\" event needs \"nation\" and \"policy\"");
+        if (!rc) {
+          push_key(ld, "policy");
+          rc = parse_order(ld, po, &e->policy);
+          model_refusal_t r;
+          if (!rc && (e->policy.op != MODEL_OP_POLICY ||
+                      order_check_map(m, ni, true, &e->policy, &r)))
+            rc = fail(ld, "%s",
+                      e->policy.op != MODEL_OP_POLICY
+                          ? "expected {\"op\": \"policy\", ...}"
+                          : r.message);
+          pop(ld);
+        }
+      }
+      pop(ld);
+      if (!rc)
+        m->n_scripted++;
+    }
+    pop(ld);
+  }
+  pop(ld);
+  return rc;
+}
+
+void model_map_free(model_map_t *m) {
+  if (!m)
+    return;
+  for (size_t i = 0; i < m->n_nations; i++)
+    free(m->nations[i].policies);
+  for (size_t i = 0; i < m->n_seats; i++)
+    free(m->seats[i].orders);
+  free(m->nations);
+  free(m->seats);
+  free(m->deposits);
+  free(m->facilities);
+  free(m->random);
+  free(m->scripted);
+  free(m->transport);
+  free(m);
+}
+
+int model_map_load_string(const char *text, size_t len, const char *name,
+                          model_map_t **out, model_error_t *err) {
+  if (!text || !out)
+    return MODEL_EINVAL;
+  *out = NULL;
+  if (err)
+    memset(err, 0, sizeof *err);
+  ld_t ld = {text, len, name ? name : "(string)", err, NULL, 0, {{0}}};
+  json_error_t je;
+  json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+  if (!root) {
+    if (err) {
+      snprintf(err->file, sizeof err->file, "%s", ld.name);
+      err->line = je.line;
+      err->column = je.column;
+      snprintf(err->message, sizeof err->message, "invalid JSON: %s",
+               je.text);
+    }
+    return MODEL_EMAP;
+  }
+  int rc = 0;
+  model_map_t *m = calloc(1, sizeof *m);
+  if (!m) {
+    json_decref(root);
+    return MODEL_ENOMEM;
+  }
+  crypto_generichash(m->digest, sizeof m->digest, (const uint8_t *)text, len,
+                     NULL, 0);
+  if (!json_is_object(root)) {
+    rc = fail(&ld, "a map is a JSON object");
+    goto fail;
+  }
+  static const char *const ks[] = {
+      "format",     "id",     "title",    "description", "year",
+      "turns",      "seats",  "nations",  "sources",     "parameters",
+      "deposits",   "facilities", "events", "notes",      NULL};
+  if ((rc = check_keys(&ld, root, ks)))
+    goto fail;
+  json_t *src = json_object_get(root, "sources");
+  if (src && !json_is_object(src)) {
+    push_key(&ld, "sources");
+    rc = fail(&ld, "expected an object {key: {publisher, title, url}}");
+    goto fail;
+  }
+  ld.sources = src ? src : json_object();
+  if (!src && !ld.sources) {
+    rc = MODEL_ENOMEM;
+    goto fail;
+  }
+  if (src) {
+    const char *k;
+    json_t *v;
+    push_key(&ld, "sources");
+    json_object_foreach(src, k, v) {
+      push_key(&ld, k);
+      static const char *const sk[] = {"publisher", "title", "url",
+                                       "reliability", "accessed", NULL};
+      char tmp[1024];
+      if (!json_is_object(v))
+        rc = fail(&ld, "expected {\"publisher\", \"title\", \"url\"}");
+      if (!rc)
+        rc = check_keys(&ld, v, sk);
+      if (!rc)
+        rc = str(&ld, v, "publisher", true, tmp, sizeof tmp);
+      if (!rc)
+        rc = str(&ld, v, "title", true, tmp, sizeof tmp);
+      if (!rc)
+        rc = str(&ld, v, "url", true, tmp, sizeof tmp);
+      pop(&ld);
+      if (rc)
+        break;
+    }
+    pop(&ld);
+    if (rc)
+      goto fail;
+  }
+  int64_t fmt = 1, turns = 0, year = 2025;
+  if ((rc = num(&ld, root, "format", false, U_PLAIN, 1, 1, &fmt)) ||
+      (rc = str(&ld, root, "id", true, m->id, sizeof m->id)) ||
+      (rc = str(&ld, root, "title", true, m->title, sizeof m->title)) ||
+      (rc = num(&ld, root, "turns", true, U_PLAIN, 1, MODEL_TURNS_MAX,
+                &turns)) ||
+      (rc = num(&ld, root, "year", false, U_PLAIN, 1900, 2200, &year)))
+    goto fail;
+  m->turns = (int32_t)turns;
+  m->year = (int32_t)year;
+  if ((rc = load_params(&ld, m, root)) || (rc = load_nations(&ld, m, root)) ||
+      (rc = load_transport(&ld, m, root)) ||
+      (rc = load_deposits(&ld, m, root)) || (rc = load_seats(&ld, m, root)) ||
+      (rc = load_policies(&ld, m, root)) ||
+      (rc = load_facilities(&ld, m, root)) ||
+      (rc = load_events(&ld, m, root)))
+    goto fail;
+  for (size_t i = 0; i < m->n_seats; i++)
+    if (m->seats[i].basket[0] < 0) {
+      /* default opening basket: the home nation's first deposit */
+      int64_t b[3] = {200000, 20000, 780000};
+      for (size_t d = 0; d < m->n_deposits; d++)
+        if (m->deposits[d].nation == m->seats[i].nation) {
+          memcpy(b, m->deposits[d].basket, sizeof b);
+          break;
+        }
+      memcpy(m->seats[i].basket, b, sizeof b);
+    }
+  if (!src)
+    json_decref(ld.sources);
+  json_decref(root);
+  *out = m;
+  return 0;
+fail:
+  if (ld.sources && !src)
+    json_decref(ld.sources);
+  json_decref(root);
+  model_map_free(m);
+  return rc;
+}
+
+int model_map_load_file(const char *path, model_map_t **out,
+                        model_error_t *err) {
+  if (!path || !out)
+    return MODEL_EINVAL;
+  *out = NULL;
+  if (err)
+    memset(err, 0, sizeof *err);
+  /* jansson reads the file; the text is kept for locating errors. */
+  FILE *f = fopen(path, "rb");
+  char *buf = NULL;
+  size_t len = 0, cap = 0;
+  int rc = 0;
+  if (!f) {
+    if (err) {
+      snprintf(err->file, sizeof err->file, "%s", path);
+      snprintf(err->message, sizeof err->message, "cannot open the file");
+    }
+    return MODEL_EIO;
+  }
+  for (;;) {
+    if (len + 65536 > cap) {
+      if (cap > ((size_t)64 << 20)) {
+        rc = MODEL_ELIMIT;
+        goto out;
+      }
+      size_t nc = cap ? cap * 2 : 65536;
+      char *nb = realloc(buf, nc + 1);
+      if (!nb) {
+        rc = MODEL_ENOMEM;
+        goto out;
+      }
+      buf = nb;
+      cap = nc;
+    }
+    size_t r = fread(buf + len, 1, cap - len, f);
+    len += r;
+    if (r == 0)
+      break;
+  }
+  if (ferror(f)) {
+    rc = MODEL_EIO;
+    goto out;
+  }
+  rc = model_map_load_string(buf ? buf : "", len, path, out, err);
+out:
+  if (rc == MODEL_EIO && err) {
+    snprintf(err->file, sizeof err->file, "%s", path);
+    snprintf(err->message, sizeof err->message, "read error");
+  }
+  fclose(f);
+  free(buf);
+  return rc;
+}
+
+const char *model_map_id(const model_map_t *m) {
+  return m ? m->id : NULL;
+}
+const char *model_map_title(const model_map_t *m) {
+  return m ? m->title : NULL;
+}
+int model_map_turns(const model_map_t *m) {
+  return m ? m->turns : 0;
+}
+size_t model_map_seat_count(const model_map_t *m) {
+  return m ? m->n_seats : 0;
+}
+size_t model_map_nation_count(const model_map_t *m) {
+  return m ? m->n_nations : 0;
+}
+const char *model_map_seat_id(const model_map_t *m, size_t i) {
+  return m && i < m->n_seats ? m->seats[i].id : NULL;
+}
+int model_map_seat_kind(const model_map_t *m, size_t i) {
+  return m && i < m->n_seats ? (int)m->seats[i].kind : -1;
+}
+const char *model_map_seat_title(const model_map_t *m, size_t i) {
+  return m && i < m->n_seats ? m->seats[i].title : NULL;
+}
+int model_map_seat_index(const model_map_t *m, const char *id) {
+  if (!m || !id)
+    return -1;
+  for (size_t i = 0; i < m->n_seats; i++)
+    if (strcmp(m->seats[i].id, id) == 0)
+      return (int)i;
+  return -1;
+}
+const char *model_map_nation_id(const model_map_t *m, size_t i) {
+  return m && i < m->n_nations ? m->nations[i].id : NULL;
+}
+const uint8_t *model_map_digest(const model_map_t *m) {
+  return m ? m->digest : NULL;
+}

@@ -1,0 +1,499 @@
+/* model.h: the public interface of Lanthanide's industry model.
+ *
+ * The model is a pure library: it takes a game state and every seat's orders
+ * for one turn and produces the next state and a report. It does no I/O (the
+ * one exception is model_map_load_file, a convenience that reads a map file at
+ * start-up and is never on the turn path), reads no clock, keeps no global
+ * state and uses no floating point in the state: tonnes are int64 kilograms,
+ * money int64 US cents, prices int64 cents per kilogram, rates and shares
+ * int64 parts per million (ppm). docs/model.md documents every equation and
+ * docs/maps.md the map format.
+ *
+ * Ownership, in one place:
+ * - A model_map_t comes from model_map_load_*; free it with model_map_free.
+ *   It is immutable after loading and must outlive every state made from it.
+ * - A model_state_t comes from model_state_new, model_state_clone or
+ *   model_state_deserialise; free it with model_state_free. Functions that
+ *   take a const state never change it; model_submit, model_resolve and
+ *   model_inject_event change it in place (clone first to keep the old one).
+ * - A model_obs_t comes from model_observe; free it with model_obs_free. It is
+ *   self-contained: it holds no pointer into the state.
+ * - The report returned by model_last_report lives inside the state and stays
+ *   valid until the next model_resolve or model_state_free on that state.
+ * - Buffers from model_state_serialise are malloc'd; the caller frees them.
+ *
+ * Nothing here is thread-safe on one state; different states may be used from
+ * different threads.
+ */
+#ifndef LANTHANIDE_MODEL_H
+#define LANTHANIDE_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define MODEL_WUR __attribute__((warn_unused_result))
+#else
+#define MODEL_WUR
+#endif
+
+/* ---- Limits (named constants; the loader refuses maps beyond them) ---- */
+#define MODEL_ID_MAX           48 /* bytes of an id, including the NUL */
+#define MODEL_TITLE_MAX        96 /* bytes of a title, including the NUL */
+#define MODEL_MESSAGE_MAX      256 /* bytes of a refusal or error message */
+#define MODEL_NATIONS_MAX      64
+#define MODEL_SEATS_MAX        200000
+#define MODEL_FACILITIES_MAX   1000000
+#define MODEL_DEPOSITS_MAX     200000
+#define MODEL_ORDERS_MAX       256 /* orders in one submission of one seat */
+#define MODEL_TURNS_MAX        400
+#define MODEL_RAMP_MAX         32 /* entries of a ramp-up table */
+#define MODEL_TRAIN_TURNS_MAX  16
+#define MODEL_EVENT_KINDS_MAX  32
+#define MODEL_SCRIPTED_MAX     1024
+#define MODEL_EFFECTS_MAX      4096
+#define MODEL_NEWS_MAX         64 /* news items kept for the last turn */
+#define MODEL_PRICE_MAX_CENTS  100000000 /* $1,000,000/kg: the backstop */
+#define MODEL_QTY_MAX_KG       ((int64_t)1000000000000) /* 1 Gt */
+#define MODEL_MONEY_MAX_CENTS  ((int64_t)1000000000000000000) /* $1e16 */
+#define MODEL_PPM              1000000
+#define MODEL_HASH_BYTES       32
+
+/* ---- Enumerations (the wire names are in the comments) ---- */
+typedef enum {
+  MODEL_CONCENTRATE = 0, /* "concentrate" (mixed REO, tonnes REO) */
+  MODEL_NDPR = 1,        /* "ndpr_oxide" */
+  MODEL_DYTB = 2,        /* "dytb_oxide" (a Dy/Tb basket) */
+  MODEL_LACE = 3,        /* "lace_oxide" */
+  MODEL_MAGNET = 4,      /* "magnet" (tonnes of NdFeB) */
+  MODEL_PRODUCTS = 5
+} model_product_t;
+
+typedef enum {
+  MODEL_MINING = 0,     /* "mining" */
+  MODEL_SEPARATION = 1, /* "separation" */
+  MODEL_MAGNETS = 2,    /* "magnet" (the stage) */
+  MODEL_STAGES = 3
+} model_stage_t;
+
+/* Skills are one per stage and share its numbering: "mining", "separation",
+ * "magnet". */
+#define MODEL_SKILLS MODEL_STAGES
+
+typedef enum { MODEL_SEAT_NATION = 0, MODEL_SEAT_FIRM = 1 } model_seat_kind_t;
+
+typedef enum {
+  MODEL_OP_BUILD = 0,   /* "build" */
+  MODEL_OP_OPERATE = 1, /* "operate" */
+  MODEL_OP_HIRE = 2,    /* "hire" */
+  MODEL_OP_TRAIN = 3,   /* "train" */
+  MODEL_OP_OFFER = 4,   /* "offer" */
+  MODEL_OP_BID = 5,     /* "bid" */
+  MODEL_OP_POLICY = 6,  /* "policy" */
+  MODEL_OPS = 7
+} model_op_t;
+
+typedef enum {
+  MODEL_POL_EXPORT_QUOTA = 0,     /* "export_quota" */
+  MODEL_POL_EXPORT_BAN = 1,       /* "export_ban" */
+  MODEL_POL_EXPORT_LICENCE = 2,   /* "export_licence" */
+  MODEL_POL_TARIFF = 3,           /* "tariff" */
+  MODEL_POL_SUBSIDY = 4,          /* "subsidy" */
+  MODEL_POL_PRICE_FLOOR = 5,      /* "price_floor" */
+  MODEL_POL_STOCKPILE = 6,        /* "stockpile" */
+  MODEL_POL_TALENT_PROGRAMME = 7, /* "talent_programme" */
+  MODEL_POL_MIGRATION = 8,        /* "migration" */
+  MODEL_POL_PERMITTING = 9,       /* "permitting" */
+  MODEL_POL_PRODUCTION_QUOTA = 10, /* "production_quota" */
+  MODEL_POL_TAX = 11,             /* "tax" */
+  MODEL_POLICY_KINDS = 12
+} model_policy_kind_t;
+
+typedef enum {
+  MODEL_FAC_BUILDING = 0,  /* "building" */
+  MODEL_FAC_OPERATING = 1  /* "operating" (possibly still ramping up) */
+} model_fac_status_t;
+
+typedef enum {
+  MODEL_EV_MINE_ACCIDENT = 0, /* "mine_accident": one mine loses capacity */
+  MODEL_EV_FLOOD = 1,         /* "flood": a nation's mines lose capacity */
+  MODEL_EV_CONFLICT = 2,      /* "conflict": a nation's mining is cut */
+  MODEL_EV_DEMAND_SURGE = 3,  /* "demand_surge": a product's demand rises */
+  MODEL_EV_COST_OVERRUN = 4,  /* "cost_overrun": a project is delayed */
+  MODEL_EV_POLICY = 5,        /* "policy": a nation's policy is set */
+  MODEL_EV_PLANT_OUTAGE = 6,  /* "plant_outage": a plant loses capacity */
+  MODEL_EVENT_KINDS = 7
+} model_event_kind_t;
+
+/* ---- Errors ---- */
+typedef enum {
+  MODEL_OK = 0,
+  MODEL_ENOMEM = -1,  /* out of memory */
+  MODEL_EINVAL = -2,  /* an argument is invalid */
+  MODEL_EMAP = -3,    /* a map is malformed (model_error_t says where) */
+  MODEL_EIO = -4,     /* a map file could not be read */
+  MODEL_ESTATE = -5,  /* a serialised state is malformed or of another map */
+  MODEL_ELIMIT = -6,  /* a named limit was exceeded */
+  MODEL_EFINISHED = -7, /* the game is over: no turn left to resolve */
+  MODEL_ERANGE = -8   /* an exact integer would overflow */
+} model_err_t;
+
+/* A human-readable description of a model_err_t. Never NULL. */
+const char *model_strerror(int err);
+
+/* Where a map was refused: the file (or the name given for a string), the
+ * 1-based line and column (0 where unknown), and what was expected. */
+typedef struct {
+  char file[256];
+  int line;
+  int column;
+  char message[MODEL_MESSAGE_MAX];
+} model_error_t;
+
+/* ---- Names and unit helpers (for the protocol layer and tests) ---- */
+
+/* Each returns the enum value for a wire name, or -1. */
+int model_product_from_name(const char *name);
+int model_stage_from_name(const char *name);
+int model_skill_from_name(const char *name);
+int model_op_from_name(const char *name);
+int model_policy_from_name(const char *name);
+/* Each returns the wire name; NULL for an out-of-range value. */
+const char *model_product_name(int product);
+const char *model_stage_name(int stage);
+const char *model_skill_name(int skill);
+const char *model_op_name(int op);
+const char *model_policy_name(int kind);
+const char *model_event_name(int kind);
+
+/* Wire units (numbers) to internal integers, rounding half away from zero.
+ * Each returns 0 and sets *out, or MODEL_ERANGE where the value is not finite
+ * or beyond the named limits. They use one IEEE-754 multiplication each, so
+ * they give the same integers on every conforming machine. */
+MODEL_WUR int model_tonnes_to_kg(double tonnes, int64_t *out);
+MODEL_WUR int model_usd_to_cents(double usd, int64_t *out);
+MODEL_WUR int model_usd_per_kg_to_cents(double usd_per_kg, int64_t *out);
+MODEL_WUR int model_fraction_to_ppm(double fraction, int64_t *out);
+/* Internal integers back to wire numbers (for observations on the wire). */
+double model_kg_to_tonnes(int64_t kg);
+double model_cents_to_usd(int64_t cents);
+double model_ppm_to_fraction(int64_t ppm);
+
+/* ---- Maps ---- */
+typedef struct model_map model_map_t;
+
+/* Parse a map from memory. `name` is what errors call the file. On
+ * MODEL_EMAP, *err (if not NULL) says where and what was expected. */
+MODEL_WUR int model_map_load_string(const char *json, size_t len,
+                                    const char *name, model_map_t **out,
+                                    model_error_t *err);
+/* Read and parse a map file (the library's only I/O, for start-up). */
+MODEL_WUR int model_map_load_file(const char *path, model_map_t **out,
+                                  model_error_t *err);
+void model_map_free(model_map_t *map);
+
+const char *model_map_id(const model_map_t *map);
+const char *model_map_title(const model_map_t *map);
+int model_map_turns(const model_map_t *map);
+size_t model_map_seat_count(const model_map_t *map);
+size_t model_map_nation_count(const model_map_t *map);
+/* Seat i's id, kind and title (NULL / -1 when i is out of range). */
+const char *model_map_seat_id(const model_map_t *map, size_t i);
+int model_map_seat_kind(const model_map_t *map, size_t i);
+const char *model_map_seat_title(const model_map_t *map, size_t i);
+/* Index of a seat id, or -1. */
+int model_map_seat_index(const model_map_t *map, const char *seat);
+const char *model_map_nation_id(const model_map_t *map, size_t i);
+/* The BLAKE2b-256 digest of the map's bytes, as loaded. */
+const uint8_t *model_map_digest(const model_map_t *map);
+
+/* ---- Orders ----
+ * One order, in internal units. Fields not used by an op are ignored (keep
+ * them zero). Standing rules (PROTOCOL.md): operate, offer, bid and policy
+ * stand until changed; build, hire and train act once. */
+typedef struct {
+  model_op_t op;
+  int32_t stage;   /* build, policy subsidy/permitting/production_quota */
+  int32_t product; /* offer, bid, policy (trade kinds, price_floor, ...) */
+  int32_t skill;   /* hire, train, talent_programme, migration */
+  char facility[MODEL_ID_MAX]; /* operate; build: expand it (brownfield) */
+  char site[MODEL_ID_MAX];     /* build, mining: a deposit id */
+  int64_t capacity_kg_per_year; /* build */
+  int64_t utilisation_ppm;      /* operate: 0..1e6 */
+  int64_t count;                /* hire (may be negative), train: people */
+  int64_t quantity_kg; /* offer/bid: this turn; export_quota: per turn;
+                          price_floor: per turn; production_quota: per turn;
+                          0 withdraws an offer or bid */
+  int64_t price_cents_per_kg; /* offer: min price; bid: max price;
+                                 price_floor: the floor */
+  /* policy */
+  model_policy_kind_t kind;
+  char partner[MODEL_ID_MAX]; /* export_*: `to`; tariff: `from`; a nation
+                                 id, or "" / "all" for every nation */
+  bool lift;                  /* export_quota: quantity nil lifts it;
+                                 export_ban: true lifts the ban */
+  int64_t rate_ppm;           /* tariff (ad valorem), tax (on profits) */
+  int64_t approval_ppm;       /* export_licence: share approved per turn */
+  int64_t capex_share_ppm;    /* subsidy */
+  int64_t output_cents_per_kg; /* subsidy */
+  int64_t target_kg;          /* stockpile */
+  int64_t budget_cents;       /* talent_programme, per turn */
+  bool inbound, outbound;     /* migration */
+  int64_t speed_ppm;          /* permitting: 500000..2000000 */
+} model_order_t;
+
+/* A refused order: its index in the submission, the code ("invalid_order"),
+ * the field at fault ("op" where the op itself is wrong) and a message that
+ * says what is allowed. */
+typedef struct {
+  size_t index;
+  char code[24];
+  char field[32];
+  char message[MODEL_MESSAGE_MAX];
+} model_refusal_t;
+
+/* ---- Events (facilitator-injected, scripted, or news) ---- */
+typedef struct {
+  model_event_kind_t kind;
+  int32_t turn;               /* the turn it fired (news) or fires */
+  char nation[MODEL_ID_MAX];  /* target nation, "" for none */
+  char facility[MODEL_ID_MAX]; /* target facility, "" for none */
+  int32_t product;            /* demand_surge; -1 otherwise */
+  int32_t stage;              /* -1 where unused */
+  int64_t magnitude_ppm;      /* share of capacity lost / demand added */
+  int32_t duration;           /* turns the effect lasts (delay: turns) */
+  model_order_t policy;       /* MODEL_EV_POLICY: the policy order */
+  char text[MODEL_MESSAGE_MAX]; /* the headline, for news */
+} model_event_t;
+
+/* ---- State ---- */
+typedef struct model_state model_state_t;
+
+MODEL_WUR int model_state_new(const model_map_t *map, uint64_t seed,
+                              model_state_t **out);
+MODEL_WUR int model_state_clone(const model_state_t *st, model_state_t **out);
+void model_state_free(model_state_t *st);
+
+const model_map_t *model_state_map(const model_state_t *st);
+/* The turn open for orders (0-based), and the number of turns. A game is
+ * finished when model_state_turn == model_state_turns. */
+int model_state_turn(const model_state_t *st);
+int model_state_turns(const model_state_t *st);
+uint64_t model_state_seed(const model_state_t *st);
+size_t model_state_facility_count(const model_state_t *st);
+
+/* Check a seat's orders without changing anything. Every refused order gets
+ * one refusal (up to cap); *n_refused is their number. Returns 0 (refusals
+ * are not errors) or a negative model_err_t for bad arguments. */
+MODEL_WUR int model_validate(const model_state_t *st, int seat,
+                             const model_order_t *orders, size_t n,
+                             model_refusal_t *refusals, size_t cap,
+                             size_t *n_refused);
+/* Validate and keep the accepted orders as the seat's submission for this
+ * turn, replacing any earlier submission (PROTOCOL.md orders.submit). An
+ * empty submission keeps the standing orders. */
+MODEL_WUR int model_submit(model_state_t *st, int seat,
+                           const model_order_t *orders, size_t n,
+                           model_refusal_t *refusals, size_t cap,
+                           size_t *n_refused);
+/* Queue a facilitator's event; it fires at the end of the turn resolved
+ * next (DOMAIN.md step 6) with the other events. */
+MODEL_WUR int model_inject_event(model_state_t *st, const model_event_t *ev);
+
+/* ---- Report of the last resolved turn ---- */
+typedef struct {
+  int32_t turn; /* the turn just resolved; -1 before the first */
+  size_t n_nations;
+  size_t n_seats;
+  int64_t price[MODEL_PRODUCTS];  /* world reference, cents/kg */
+  int64_t volume[MODEL_PRODUCTS]; /* kg traded (all buyers) */
+  int64_t *regional;   /* [product * n_nations + nation], cents/kg */
+  int64_t *production; /* [stage * n_nations + nation], kg output */
+  int64_t *capacity;   /* [stage * n_nations + nation], kg/yr online */
+  int64_t *scores;     /* [seat], score in ppm of the seat's objectives */
+  size_t n_news;
+  model_event_t news[MODEL_NEWS_MAX];
+  /* The books of the turn: money created by final demand (a source) and
+   * destroyed by opex, wages, capex, training and transport (sinks). */
+  int64_t money_sources;
+  int64_t money_sinks;
+  /* Material: kg produced and kg lost (recovery losses, consumed into
+   * magnets, consumed by final demand) per product, for the balance. */
+  int64_t produced[MODEL_PRODUCTS];
+  int64_t consumed[MODEL_PRODUCTS];
+  /* Orders refused at resolution (rare: e.g. a site taken by another seat
+   * in the same turn), seat by seat. */
+  size_t n_late_refusals;
+  model_refusal_t late_refusals[16];
+  int32_t late_refusal_seat[16];
+} model_report_t;
+
+/* Resolve the open turn: apply every seat's submission (a seat with none
+ * plays its standing orders), run DOMAIN.md's turn order, book money, fire
+ * events, compute scores. On success the turn advances and the report is
+ * available from model_last_report. */
+MODEL_WUR int model_resolve(model_state_t *st);
+const model_report_t *model_last_report(const model_state_t *st);
+
+/* Convenience: submit orders for every seat (orders[s], counts[s]; NULL or
+ * 0 keeps standing orders) and resolve. Refusals are dropped. */
+MODEL_WUR int model_turn(model_state_t *st, const model_order_t *const *orders,
+                         const size_t *counts);
+
+/* ---- Observation (PROTOCOL.md "The observation") ----
+ * Everything a seat may see, as plain data. `you` is private to the seat;
+ * `market` and `public` are the same for every seat. */
+typedef struct {
+  char id[MODEL_ID_MAX];
+  int32_t stage;
+  char site[MODEL_ID_MAX];     /* deposit id for mines, else "" */
+  char nation[MODEL_ID_MAX];   /* where it stands */
+  int64_t capacity_kg_per_year; /* nameplate (including a finished
+                                   expansion) */
+  int64_t effective_kg_per_year; /* after ramp-up and events */
+  int64_t utilisation_ppm;
+  model_fac_status_t status;
+  int32_t turns_left;  /* while building (or expanding), else 0 */
+  int64_t staff;       /* people assigned */
+  int64_t staff_needed;
+  int64_t unit_cost_cents_per_kg; /* opex per kg output, after learning */
+  int64_t recovery_ppm;           /* separation; 1e6 elsewhere */
+  int64_t output_kg;              /* last resolved turn */
+  int64_t cumulative_kg;          /* experience */
+} model_obs_facility_t;
+
+typedef struct {
+  int32_t nation; /* index into model_obs_t.nations */
+  model_order_t policy;
+} model_obs_policy_t;
+
+typedef struct {
+  char seat[MODEL_ID_MAX];
+  int64_t score;
+} model_obs_score_t;
+
+typedef struct {
+  /* header */
+  char seat[MODEL_ID_MAX];
+  model_seat_kind_t kind;
+  char nation[MODEL_ID_MAX]; /* the seat's nation (home nation of a firm) */
+  int32_t turn;  /* open for orders */
+  int32_t turns;
+  size_t n_nations;
+  char (*nations)[MODEL_ID_MAX]; /* nation ids, the index of every
+                                    per-nation array below */
+  /* you (private) */
+  int64_t cash_cents;   /* firms: cash; nations: budget */
+  int64_t budget_cents; /* nations: budget (same as cash_cents); firms 0 */
+  size_t n_facilities;
+  model_obs_facility_t *facilities;
+  int64_t inventory_kg[MODEL_PRODUCTS];
+  int64_t staff[MODEL_SKILLS];
+  int64_t in_training[MODEL_SKILLS];
+  size_t n_orders;
+  model_order_t *orders;  /* this turn's accepted orders */
+  model_order_t standing_offer[MODEL_PRODUCTS]; /* op OFFER, quantity 0 =
+                                                   none */
+  model_order_t standing_bid[MODEL_PRODUCTS];
+  size_t n_policies;
+  model_order_t *policies; /* nations: their standing policies */
+  int64_t demand_kg[MODEL_PRODUCTS]; /* nations: reference volume this
+                                        turn (per turn) */
+  int64_t demand_price[MODEL_PRODUCTS]; /* nations: reference price */
+  int64_t consumed_kg[MODEL_PRODUCTS];  /* nations: final demand met last
+                                           turn */
+  /* market (last resolved turn) */
+  int64_t price[MODEL_PRODUCTS];
+  int64_t *regional; /* [product * n_nations + nation] */
+  int64_t volume[MODEL_PRODUCTS];
+  /* public */
+  int64_t *production; /* [stage * n_nations + nation], kg last turn */
+  int64_t *capacity;   /* [stage * n_nations + nation], kg/yr announced
+                          (operating and under construction) */
+  size_t n_public_policies;
+  model_obs_policy_t *public_policies;
+  size_t n_news;
+  model_event_t *news;
+  size_t n_scores;
+  model_obs_score_t *scores;
+} model_obs_t;
+
+MODEL_WUR int model_observe(const model_state_t *st, int seat,
+                            model_obs_t **out);
+void model_obs_free(model_obs_t *obs);
+
+/* ---- Serialisation and hash ----
+ * The serialisation is a MessagePack array holding every field of the state
+ * (the map is named by id and digest, not copied); it round-trips exactly
+ * (bytes and hash). The hash is BLAKE2b-256 over the serialisation, so it
+ * covers the whole state, the seed and turn of the counter-based RNG
+ * included. */
+MODEL_WUR int model_state_serialise(const model_state_t *st, uint8_t **buf,
+                                    size_t *len);
+MODEL_WUR int model_state_deserialise(const model_map_t *map,
+                                      const uint8_t *buf, size_t len,
+                                      model_state_t **out);
+MODEL_WUR int model_state_hash(const model_state_t *st,
+                               uint8_t out[MODEL_HASH_BYTES]);
+
+/* ---- Introspection for tests and tools (read-only) ---- */
+/* A holder is a seat (index < seats) or, for nations, its stockpile is the
+ * nation seat's inventory; nations without a seat hold their stockpile at
+ * index seats + nation. */
+size_t model_state_holder_count(const model_state_t *st);
+int64_t model_state_holder_inventory(const model_state_t *st, size_t holder,
+                                     int product);
+int64_t model_state_holder_money(const model_state_t *st, size_t holder);
+/* Per-holder flows of the last resolved turn, for the material balance:
+ * kg bought (imports into the holder), sold, produced and consumed. */
+typedef struct {
+  int64_t bought[MODEL_PRODUCTS];
+  int64_t sold[MODEL_PRODUCTS];
+  int64_t produced[MODEL_PRODUCTS];
+  int64_t consumed[MODEL_PRODUCTS];
+  int64_t opening[MODEL_PRODUCTS];
+  int64_t money_opening;
+  int64_t money_in;  /* from other holders or sources */
+  int64_t money_out; /* to other holders or sinks */
+} model_holder_flows_t;
+int model_state_holder_flows(const model_state_t *st, size_t holder,
+                             model_holder_flows_t *out);
+
+/* Market detail of the last resolved turn, per product, for the market
+ * sanity tests: each filled offer and bid with its price and quantity, and
+ * each nation-to-nation flow with its capacity and per-kg wedge. */
+typedef struct {
+  int32_t holder;
+  int32_t nation;
+  bool is_bid;
+  int64_t limit_cents; /* min price (offer) or max price (bid) */
+  int64_t quantity_kg; /* offered / bid (after caps) */
+  int64_t filled_kg;
+  int64_t price_cents; /* the price paid or received */
+} model_trade_t;
+typedef struct {
+  int32_t from, to; /* nations */
+  int64_t flow_kg;
+  int64_t cap_kg;   /* -1 for no cap */
+  int64_t transport_cents; /* per kg */
+  int64_t tariff_cents;    /* per kg */
+  bool banned;
+} model_flow_t;
+size_t model_last_trades(const model_state_t *st, int product,
+                         const model_trade_t **out);
+size_t model_last_flows(const model_state_t *st, int product,
+                        const model_flow_t **out);
+/* Regional seller price (cents/kg) of the last turn: what sellers in a
+ * nation received. model_report_t.regional is the buyers' price. */
+int64_t model_last_seller_price(const model_state_t *st, int product,
+                                size_t nation);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LANTHANIDE_MODEL_H */

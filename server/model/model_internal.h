@@ -1,0 +1,283 @@
+/* model_internal.h: the layout of maps and states, shared by the model's
+ * source files and by nothing else (callers see only model.h).
+ *
+ * Every quantity is an integer in the units named in model.h: kg, cents,
+ * cents per kg, ppm. Arrays indexed by nation are sized MODEL_NATIONS_MAX
+ * (+1 where the last slot means "all nations"), so a state has no hidden
+ * sizes; only the first n_nations entries are used, serialised and hashed.
+ */
+#ifndef LANTHANIDE_MODEL_INTERNAL_H
+#define LANTHANIDE_MODEL_INTERNAL_H
+
+#include "model.h"
+
+#include <assert.h>
+#include <stdint.h>
+
+#define NP MODEL_PRODUCTS
+#define NS MODEL_STAGES
+#define NN MODEL_NATIONS_MAX
+#define ALL NN /* index of the "all nations" slot */
+
+/* ---- map ---- */
+typedef struct {
+  bool present;
+  int64_t volume_kg_turn; /* reference volume per turn */
+  int64_t price;          /* reference price, cents/kg */
+  int64_t elasticity_ppm; /* |elasticity| at the reference point */
+  int64_t growth_ppm_turn; /* per-turn growth, compounded */
+  int64_t max_price;       /* demand is zero above it */
+} map_demand_t;
+
+typedef struct {
+  char id[MODEL_ID_MAX];
+  char title[MODEL_TITLE_MAX];
+  int64_t budget;
+  uint64_t allies; /* bit per nation */
+  int64_t talent[NS];
+  int64_t wage[NS]; /* cents per person-year */
+  int64_t unit_cost_factor[NS], capex_factor[NS], lead_factor[NS]; /* ppm */
+  map_demand_t demand[NP];
+  int64_t stockpile[NP];
+  size_t n_policies;
+  model_order_t *policies;
+  int32_t seat; /* -1 without a seat */
+} map_nation_t;
+
+typedef struct {
+  char id[MODEL_ID_MAX];
+  char title[MODEL_TITLE_MAX];
+  model_seat_kind_t kind;
+  int32_t nation;
+  int64_t cash;
+  int64_t inventory[NP];
+  int64_t basket[3]; /* ppm of ndpr, dytb, lace in opening concentrate */
+  int64_t staff[NS];
+  int64_t weight[3]; /* ppm: firm [0] net worth; nation security, va, budget */
+  size_t n_orders;
+  model_order_t *orders;
+} map_seat_t;
+
+typedef struct {
+  char id[MODEL_ID_MAX];
+  int32_t nation;
+  int32_t type; /* 0 hard-rock light, 1 ionic clay heavy */
+  int64_t reserves;
+  int64_t basket[3]; /* ppm ndpr, dytb, lace */
+  int64_t unit_cost; /* cents/kg, -1 for the stage default */
+  bool open;
+} map_deposit_t;
+
+typedef struct {
+  char id[MODEL_ID_MAX];
+  int32_t owner, stage, deposit, nation;
+  int64_t capacity, utilisation, experience, unit_cost, recovery;
+  int32_t building, ramp_age;
+  int64_t book_value;
+} map_facility_t;
+
+typedef struct {
+  int32_t lead_green, lead_brown; /* turns */
+  int64_t capex;          /* cents per (kg/yr) */
+  int64_t brown_factor;   /* ppm */
+  int64_t unit_cost;      /* cents/kg */
+  int64_t experience;     /* kg */
+  int64_t learning_ppm;
+  int64_t staff_milli_per_t; /* milli-people per (t/yr) == people per kt */
+  int64_t wage;           /* cents per person-year */
+  int32_t n_ramp, n_bramp;
+  int64_t ramp[MODEL_RAMP_MAX], bramp[MODEL_RAMP_MAX];
+  int64_t rec_initial, rec_max, rec_understaffed; /* ppm */
+  int64_t recipe[2]; /* ppm kg oxide per kg magnet: ndpr, dytb */
+  int64_t log2_pr_q32; /* log2(1 - learning), Q32, <= 0 */
+} map_stage_t;
+
+typedef struct {
+  model_event_kind_t kind;
+  int64_t probability_ppm;
+  int64_t magnitude_ppm;
+  int32_t duration;
+  int32_t nation;  /* -1 any */
+  int32_t product; /* -1 any */
+} map_random_event_t;
+
+struct model_map {
+  char id[MODEL_ID_MAX];
+  char title[MODEL_TITLE_MAX];
+  int32_t turns, year;
+  uint8_t digest[MODEL_HASH_BYTES];
+  size_t n_nations, n_seats, n_deposits, n_facilities, n_random, n_scripted;
+  map_nation_t *nations;
+  map_seat_t *seats;
+  map_deposit_t *deposits;
+  map_facility_t *facilities;
+  map_random_event_t *random;
+  model_event_t *scripted;
+  int64_t price0[NP];
+  map_stage_t stage[NS];
+  int32_t train_turns[NS];
+  int64_t train_cost[NS];
+  int64_t migration_ppm;
+  int64_t talent_growth_ppm_turn;
+  int64_t *transport; /* [p][from][to], cents/kg */
+  int64_t stock_premium, stock_discount, stock_max_share;
+  int64_t substitution_cap_ppm;
+  int32_t depreciation_turns;
+};
+
+static inline int64_t map_transport(const model_map_t *m, int p, int i,
+                                    int j) {
+  return m->transport[((size_t)p * m->n_nations + (size_t)i) * m->n_nations +
+                      (size_t)j];
+}
+
+/* ---- state ---- */
+typedef struct {
+  int64_t quota[NP][NN + 1];   /* kg per turn, -1 none */
+  uint8_t ban[NP][NN + 1];
+  int64_t licence[NP][NN + 1]; /* approval ppm; MODEL_PPM = no licensing */
+  int64_t tariff[NP][NN + 1];  /* ppm ad valorem, by origin */
+  int64_t sub_capex[NS], sub_output[NS];
+  int64_t floor_price[NP], floor_qty[NP];
+  int64_t stock_target[NP]; /* -1 none */
+  int64_t talent_budget[NS];
+  uint8_t mig_in[NS], mig_out[NS];
+  int64_t permit_speed[NS]; /* ppm */
+  int64_t prod_quota[NS];   /* kg per turn, -1 none */
+  int64_t tax_ppm;
+} policies_t;
+
+typedef struct {
+  int64_t budget;
+  int64_t stock[NP];
+  int64_t stock_el[2]; /* ndpr, dytb kg inside the concentrate stock */
+  int64_t pool[NS];
+  int64_t pipeline[NS][MODEL_TRAIN_TURNS_MAX];
+  policies_t pol;
+  int64_t demand_q0[NP]; /* reference volume this turn, kg */
+  int64_t surge_ppm[NP]; /* demand added by events this turn */
+  int64_t consumed[NP];  /* final demand met last turn */
+  int64_t bought[NP];    /* all purchases at the nation's market */
+  int64_t own_supply[NP]; /* of bought: from own or allied sellers */
+  int64_t value_added;   /* cumulative, cents */
+  int64_t security_ppm;
+  int64_t score;
+  model_holder_flows_t flows;
+} nation_t;
+
+typedef struct {
+  int64_t qty, price;
+} standing_t;
+
+typedef struct {
+  int64_t cash;
+  int64_t inv[NP];
+  int64_t inv_el[2]; /* ndpr, dytb kg inside concentrate */
+  int64_t staff[NS];
+  int64_t pipeline[NS][MODEL_TRAIN_TURNS_MAX];
+  standing_t offer[NP], bid[NP];
+  int32_t first_fac; /* -1 none; facilities linked by next_of_owner */
+  int32_t n_fac;
+  int64_t score;
+  int64_t initial_worth;
+  /* this turn's accounts */
+  int64_t revenue, costs;
+  /* the submission for the open turn */
+  bool submitted;
+  size_t n_pending;
+  model_order_t *pending;
+  model_holder_flows_t flows;
+} seat_t;
+
+typedef struct {
+  char id[MODEL_ID_MAX];
+  int32_t owner, nation, stage, deposit;
+  int32_t next_of_owner;
+  int64_t capacity; /* nameplate kg/yr */
+  int64_t util;     /* ppm */
+  int64_t cum, exp0, cost0, rec0;
+  int64_t build_left; /* turns x 1e6; 0 = operating */
+  int32_t ramp_age;
+  int64_t exp_cap, exp_left; /* expansion under construction */
+  int64_t exp_done;          /* finished expansion still ramping */
+  int32_t exp_age;
+  int64_t book;
+  int64_t outage_ppm;
+  int32_t outage_turns;
+  /* derived each turn (serialised, so observations after a reload agree) */
+  int64_t out_last, staff, staff_needed, unit_cost, recovery, effective;
+} facility_t;
+
+typedef struct {
+  model_event_kind_t kind;
+  int32_t nation, facility, product;
+  int64_t magnitude_ppm;
+  int32_t turns_left;
+} effect_t;
+
+/* Market scratch and results (per product). */
+typedef struct {
+  size_t n_trades, cap_trades;
+  model_trade_t *trades;
+  size_t n_flows, cap_flows;
+  model_flow_t *flows;
+  int64_t seller_price[NN];
+  int64_t buyer_price[NN];
+} market_result_t;
+
+struct model_state {
+  const model_map_t *map;
+  uint64_t seed;
+  int32_t turn;
+  size_t n_nations, n_seats, n_deposits;
+  nation_t *nations;
+  seat_t *seats;
+  int64_t *reserves; /* per deposit */
+  size_t n_fac, cap_fac;
+  facility_t *fac;
+  size_t n_effects;
+  effect_t effects[MODEL_EFFECTS_MAX];
+  size_t n_injected;
+  model_event_t injected[64];
+  int64_t price[NP]; /* world reference price (last turn) */
+  int64_t regional[NP][NN];
+  int64_t volume[NP];
+  market_result_t market[NP];
+  model_report_t report;
+  int64_t report_regional[NP * NN];
+  int64_t report_production[NS * NN];
+  int64_t report_capacity[NS * NN];
+  int64_t *report_scores;
+  /* scratch, not part of the state proper: rebuilt as needed */
+  void *scratch;
+};
+
+/* ---- helpers shared between files ---- */
+int64_t mul_div(int64_t a, int64_t b, int64_t c); /* a*b/c, floor, exact */
+int64_t ppm_of(int64_t a, int64_t ppm);           /* a*ppm/1e6, floor */
+int64_t fx_log2_q32(uint64_t n);
+int64_t fx_learning_ppm(int64_t cum, int64_t exp0, int64_t log2_pr_q32);
+uint32_t rng_u32(const model_state_t *st, uint32_t stream, uint32_t index);
+int nation_index(const model_map_t *m, const char *id);
+int deposit_index(const model_map_t *m, const char *id);
+int facility_of_seat(const model_state_t *st, int seat, const char *id);
+void policies_default(policies_t *p);
+int policy_apply(model_state_t *st, int nation, const model_order_t *o);
+int order_check(const model_state_t *st, int seat, const model_order_t *o,
+                int64_t *capex_running, model_refusal_t *r);
+int order_check_map(const model_map_t *m, int nation_or_seat, bool is_nation,
+                    const model_order_t *o, model_refusal_t *r);
+int orders_apply(model_state_t *st);
+int market_clear(model_state_t *st, int product);
+void market_free(model_state_t *st);
+int state_alloc(const model_map_t *map, model_state_t **out);
+int facility_push(model_state_t *st, facility_t **out);
+void facility_refresh(const model_state_t *st, facility_t *f);
+int64_t facility_effective(const model_state_t *st, const facility_t *f);
+void refuse(model_refusal_t *r, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void state_compute_scores(model_state_t *st);
+int64_t seat_net_worth(const model_state_t *st, int seat);
+int serial_pack(const model_state_t *st, uint8_t **buf, size_t *len);
+
+#endif

@@ -1,0 +1,307 @@
+/* observe.c: one seat's observation (PROTOCOL.md "The observation").
+ *
+ * `you` is filled only from the seat's own records (its facilities, cash,
+ * inventory, staff, orders; a nation's policies, budget and demand); `market`
+ * and `public` come from aggregates that every seat sees alike. Nothing of
+ * another seat's private records is copied, which the privacy test checks
+ * by perturbing other seats and comparing observations.
+ */
+#include "model_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void model_obs_free(model_obs_t *o) {
+  if (!o)
+    return;
+  free(o->nations);
+  free(o->facilities);
+  free(o->orders);
+  free(o->policies);
+  free(o->regional);
+  free(o->production);
+  free(o->capacity);
+  free(o->public_policies);
+  free(o->news);
+  free(o->scores);
+  free(o);
+}
+
+/* The standing policies of nation n as policy orders, in a fixed order. */
+static size_t policy_orders(const model_state_t *st, int n,
+                            model_order_t *out) {
+  const policies_t *p = &st->nations[n].pol;
+  const model_map_t *m = st->map;
+  size_t k = 0, N = st->n_nations;
+#define ADD(kind_)                                                             \
+  do {                                                                         \
+    if (out) {                                                                 \
+      memset(&out[k], 0, sizeof out[k]);                                       \
+      out[k].op = MODEL_OP_POLICY;                                             \
+      out[k].kind = (kind_);                                                   \
+      out[k].product = out[k].stage = out[k].skill = -1;                       \
+    }                                                                          \
+    k++;                                                                       \
+  } while (0)
+#define CUR (out ? &out[k - 1] : NULL)
+  for (int q = 0; q < NP; q++)
+    for (size_t j = 0; j <= N; j++) {
+      size_t jj = j == N ? ALL : j;
+      const char *to = j == N ? "all" : m->nations[j].id;
+      if (p->quota[q][jj] >= 0) {
+        ADD(MODEL_POL_EXPORT_QUOTA);
+        if (CUR) {
+          CUR->product = q;
+          CUR->quantity_kg = p->quota[q][jj];
+          strcpy(CUR->partner, to);
+        }
+      }
+      if (p->ban[q][jj]) {
+        ADD(MODEL_POL_EXPORT_BAN);
+        if (CUR) {
+          CUR->product = q;
+          strcpy(CUR->partner, to);
+        }
+      }
+      if (p->licence[q][jj] < MODEL_PPM) {
+        ADD(MODEL_POL_EXPORT_LICENCE);
+        if (CUR) {
+          CUR->product = q;
+          CUR->approval_ppm = p->licence[q][jj];
+          strcpy(CUR->partner, to);
+        }
+      }
+      if (p->tariff[q][jj] > 0) {
+        ADD(MODEL_POL_TARIFF);
+        if (CUR) {
+          CUR->product = q;
+          CUR->rate_ppm = p->tariff[q][jj];
+          strcpy(CUR->partner, to);
+        }
+      }
+    }
+  for (int s = 0; s < NS; s++) {
+    if (p->sub_capex[s] || p->sub_output[s]) {
+      ADD(MODEL_POL_SUBSIDY);
+      if (CUR) {
+        CUR->stage = s;
+        CUR->capex_share_ppm = p->sub_capex[s];
+        CUR->output_cents_per_kg = p->sub_output[s];
+      }
+    }
+    if (p->permit_speed[s] != MODEL_PPM) {
+      ADD(MODEL_POL_PERMITTING);
+      if (CUR) {
+        CUR->stage = s;
+        CUR->speed_ppm = p->permit_speed[s];
+      }
+    }
+    if (p->prod_quota[s] >= 0) {
+      ADD(MODEL_POL_PRODUCTION_QUOTA);
+      if (CUR) {
+        CUR->stage = s;
+        CUR->quantity_kg = p->prod_quota[s];
+      }
+    }
+    if (p->talent_budget[s] > 0) {
+      ADD(MODEL_POL_TALENT_PROGRAMME);
+      if (CUR) {
+        CUR->skill = s;
+        CUR->budget_cents = p->talent_budget[s];
+      }
+    }
+    if (!p->mig_in[s] || !p->mig_out[s]) {
+      ADD(MODEL_POL_MIGRATION);
+      if (CUR) {
+        CUR->skill = s;
+        CUR->inbound = p->mig_in[s];
+        CUR->outbound = p->mig_out[s];
+      }
+    }
+  }
+  for (int q = 0; q < NP; q++) {
+    if (p->floor_qty[q] > 0) {
+      ADD(MODEL_POL_PRICE_FLOOR);
+      if (CUR) {
+        CUR->product = q;
+        CUR->price_cents_per_kg = p->floor_price[q];
+        CUR->quantity_kg = p->floor_qty[q];
+      }
+    }
+    if (p->stock_target[q] >= 0) {
+      ADD(MODEL_POL_STOCKPILE);
+      if (CUR) {
+        CUR->product = q;
+        CUR->target_kg = p->stock_target[q];
+      }
+    }
+  }
+  if (p->tax_ppm > 0) {
+    ADD(MODEL_POL_TAX);
+    if (CUR)
+      CUR->rate_ppm = p->tax_ppm;
+  }
+#undef ADD
+#undef CUR
+  return k;
+}
+
+int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
+  if (!st || !out || seat < 0 || (size_t)seat >= st->n_seats)
+    return MODEL_EINVAL;
+  const model_map_t *m = st->map;
+  const map_seat_t *ms = &m->seats[seat];
+  const seat_t *se = &st->seats[seat];
+  size_t N = st->n_nations;
+  model_obs_t *o = calloc(1, sizeof *o);
+  if (!o)
+    return MODEL_ENOMEM;
+  memcpy(o->seat, ms->id, sizeof o->seat);
+  o->kind = ms->kind;
+  memcpy(o->nation, m->nations[ms->nation].id, sizeof o->nation);
+  o->turn = st->turn;
+  o->turns = m->turns;
+  o->n_nations = N;
+  o->nations = calloc(N, sizeof *o->nations);
+  o->regional = calloc((size_t)NP * N, sizeof *o->regional);
+  o->production = calloc((size_t)NS * N, sizeof *o->production);
+  o->capacity = calloc((size_t)NS * N, sizeof *o->capacity);
+  o->scores = calloc(st->n_seats, sizeof *o->scores);
+  if (!o->nations || !o->regional || !o->production || !o->capacity ||
+      !o->scores)
+    goto nomem;
+  for (size_t n = 0; n < N; n++)
+    memcpy(o->nations[n], m->nations[n].id, MODEL_ID_MAX);
+
+  /* you */
+  if (ms->kind == MODEL_SEAT_FIRM) {
+    o->cash_cents = se->cash;
+    memcpy(o->inventory_kg, se->inv, sizeof o->inventory_kg);
+    memcpy(o->staff, se->staff, sizeof o->staff);
+    for (int s = 0; s < NS; s++)
+      for (int k = 0; k < MODEL_TRAIN_TURNS_MAX; k++)
+        o->in_training[s] += se->pipeline[s][k];
+    o->n_facilities = (size_t)se->n_fac;
+    o->facilities = calloc(o->n_facilities ? o->n_facilities : 1,
+                           sizeof *o->facilities);
+    if (!o->facilities)
+      goto nomem;
+    /* in facility order (the owner list runs newest first) */
+    size_t k = o->n_facilities;
+    for (int32_t f = se->first_fac; f >= 0; f = st->fac[f].next_of_owner) {
+      const facility_t *fa = &st->fac[f];
+      model_obs_facility_t *of = &o->facilities[--k];
+      memcpy(of->id, fa->id, sizeof of->id);
+      of->stage = fa->stage;
+      if (fa->deposit >= 0)
+        memcpy(of->site, m->deposits[fa->deposit].id, sizeof of->site);
+      memcpy(of->nation, m->nations[fa->nation].id, sizeof of->nation);
+      of->capacity_kg_per_year = fa->capacity;
+      of->effective_kg_per_year = fa->effective;
+      of->utilisation_ppm = fa->util;
+      of->status = fa->build_left > 0 ? MODEL_FAC_BUILDING
+                                      : MODEL_FAC_OPERATING;
+      int64_t left = fa->build_left > 0 ? fa->build_left : fa->exp_left;
+      int64_t speed = st->nations[fa->nation].pol.permit_speed[fa->stage];
+      of->turns_left = left > 0 ? (int32_t)((left + speed - 1) / speed) : 0;
+      of->staff = fa->staff;
+      of->staff_needed = fa->staff_needed;
+      of->unit_cost_cents_per_kg = fa->unit_cost;
+      of->recovery_ppm = fa->recovery;
+      of->output_kg = fa->out_last;
+      of->cumulative_kg = fa->cum;
+    }
+  } else {
+    const nation_t *na = &st->nations[ms->nation];
+    o->cash_cents = o->budget_cents = na->budget;
+    memcpy(o->inventory_kg, na->stock, sizeof o->inventory_kg);
+    memcpy(o->staff, na->pool, sizeof o->staff);
+    for (int s = 0; s < NS; s++)
+      for (int k = 0; k < MODEL_TRAIN_TURNS_MAX; k++)
+        o->in_training[s] += na->pipeline[s][k];
+    o->n_policies = policy_orders(st, ms->nation, NULL);
+    o->policies = calloc(o->n_policies ? o->n_policies : 1,
+                         sizeof *o->policies);
+    if (!o->policies)
+      goto nomem;
+    policy_orders(st, ms->nation, o->policies);
+    for (int p = 0; p < NP; p++) {
+      const map_demand_t *d = &m->nations[ms->nation].demand[p];
+      o->demand_kg[p] = d->present ? na->demand_q0[p] : 0;
+      o->demand_price[p] = d->present ? d->price : 0;
+      o->consumed_kg[p] = na->consumed[p];
+    }
+  }
+  for (int p = 0; p < NP; p++) {
+    o->standing_offer[p].op = MODEL_OP_OFFER;
+    o->standing_offer[p].product = p;
+    o->standing_offer[p].quantity_kg = se->offer[p].qty;
+    o->standing_offer[p].price_cents_per_kg = se->offer[p].price;
+    o->standing_bid[p].op = MODEL_OP_BID;
+    o->standing_bid[p].product = p;
+    o->standing_bid[p].quantity_kg = se->bid[p].qty;
+    o->standing_bid[p].price_cents_per_kg = se->bid[p].price;
+  }
+  o->n_orders = se->n_pending;
+  if (o->n_orders) {
+    o->orders = calloc(o->n_orders, sizeof *o->orders);
+    if (!o->orders)
+      goto nomem;
+    memcpy(o->orders, se->pending, o->n_orders * sizeof *o->orders);
+  }
+
+  /* market */
+  memcpy(o->price, st->report.price, sizeof o->price);
+  memcpy(o->volume, st->report.volume, sizeof o->volume);
+  memcpy(o->regional, st->report_regional,
+         (size_t)NP * N * sizeof *o->regional);
+  if (st->report.turn < 0) {
+    /* before the first turn: the map's reference prices */
+    for (int p = 0; p < NP; p++) {
+      o->price[p] = st->price[p];
+      for (size_t n = 0; n < N; n++)
+        o->regional[(size_t)p * N + n] = st->regional[p][n];
+    }
+  }
+
+  /* public */
+  memcpy(o->production, st->report_production,
+         (size_t)NS * N * sizeof *o->production);
+  for (size_t k = 0; k < st->n_fac; k++) {
+    const facility_t *f = &st->fac[k];
+    o->capacity[(size_t)f->stage * N + (size_t)f->nation] +=
+        f->capacity + f->exp_cap;
+  }
+  size_t np = 0;
+  for (size_t n = 0; n < N; n++)
+    np += policy_orders(st, (int)n, NULL);
+  o->public_policies = calloc(np ? np : 1, sizeof *o->public_policies);
+  model_order_t *tmp = calloc(np ? np : 1, sizeof *tmp);
+  if (!o->public_policies || !tmp) {
+    free(tmp);
+    goto nomem;
+  }
+  for (size_t n = 0; n < N; n++) {
+    size_t c = policy_orders(st, (int)n, tmp);
+    for (size_t k = 0; k < c; k++) {
+      o->public_policies[o->n_public_policies].nation = (int32_t)n;
+      o->public_policies[o->n_public_policies++].policy = tmp[k];
+    }
+  }
+  free(tmp);
+  o->n_news = st->report.n_news;
+  o->news = calloc(o->n_news ? o->n_news : 1, sizeof *o->news);
+  if (!o->news)
+    goto nomem;
+  memcpy(o->news, st->report.news, o->n_news * sizeof *o->news);
+  o->n_scores = st->n_seats;
+  for (size_t s = 0; s < st->n_seats; s++) {
+    memcpy(o->scores[s].seat, m->seats[s].id, MODEL_ID_MAX);
+    o->scores[s].score = st->report_scores[s];
+  }
+  *out = o;
+  return 0;
+nomem:
+  model_obs_free(o);
+  return MODEL_ENOMEM;
+}

@@ -1,0 +1,630 @@
+/* orders.c: validating orders (each refusal names the field and says what
+ * is allowed) and applying the accepted ones at the start of a turn.
+ *
+ * Validation has two layers: order_check_map looks only at the order and
+ * the map (who may give it, names, ranges), and is also used for the map's
+ * own standing orders and policies; order_check adds what depends on the
+ * state (the seat's facilities, cash, the talent pool).
+ */
+#include "model_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QTY_LIMIT ((int64_t)1000000000000) /* 1 Mt... in kg: 1e9 t */
+#define CAP_LIMIT ((int64_t)10000000000)   /* 10 Mt/yr in kg */
+
+static int partner_index(const model_map_t *m, const char *p) {
+  if (!p[0] || strcmp(p, "all") == 0)
+    return ALL;
+  return nation_index(m, p);
+}
+
+static int check_product(const model_order_t *o, model_refusal_t *r) {
+  if (o->product < 0 || o->product >= NP) {
+    refuse(r, "product",
+           "unknown product; expected concentrate, ndpr_oxide, dytb_oxide, "
+           "lace_oxide or magnet");
+    return 1;
+  }
+  return 0;
+}
+
+static int check_stage(const model_order_t *o, model_refusal_t *r) {
+  if (o->stage < 0 || o->stage >= NS) {
+    refuse(r, "stage", "unknown stage; expected mining, separation or magnet");
+    return 1;
+  }
+  return 0;
+}
+
+static int check_skill(const model_order_t *o, model_refusal_t *r) {
+  if (o->skill < 0 || o->skill >= NS) {
+    refuse(r, "skill", "unknown skill; expected mining, separation or magnet");
+    return 1;
+  }
+  return 0;
+}
+
+static int check_range(int64_t v, int64_t lo, int64_t hi, const char *field,
+                       const char *what, model_refusal_t *r) {
+  if (v < lo || v > hi) {
+    refuse(r, field, "%s must be between %s", field, what);
+    return 1;
+  }
+  return 0;
+}
+
+/* `who` is a seat index, or with is_nation a nation index (a map policy of
+ * a nation that may have no seat). Returns 0 when acceptable. */
+int order_check_map(const model_map_t *m, int who, bool is_nation,
+                    const model_order_t *o, model_refusal_t *r) {
+  bool nation = is_nation || m->seats[who].kind == MODEL_SEAT_NATION;
+  int self = is_nation ? who : m->seats[who].nation;
+  switch (o->op) {
+  case MODEL_OP_BUILD:
+  case MODEL_OP_OPERATE:
+  case MODEL_OP_HIRE:
+    if (nation) {
+      refuse(r, "op",
+             "only firms may %s; nations act through policy, train, offer "
+             "and bid",
+             model_op_name((int)o->op));
+      return 1;
+    }
+    break;
+  case MODEL_OP_POLICY:
+    if (!nation) {
+      refuse(r, "op", "only nations set policy; firms may build, operate, "
+                      "hire, train, offer and bid");
+      return 1;
+    }
+    break;
+  case MODEL_OP_TRAIN:
+  case MODEL_OP_OFFER:
+  case MODEL_OP_BID:
+    break;
+  default:
+    refuse(r, "op",
+           "unknown op; expected build, operate, hire, train, offer, bid or "
+           "policy");
+    return 1;
+  }
+  switch (o->op) {
+  case MODEL_OP_BUILD:
+    if (check_stage(o, r))
+      return 1;
+    if (o->capacity_kg_per_year <= 0 || o->capacity_kg_per_year > CAP_LIMIT) {
+      refuse(r, "capacity",
+             "capacity must be more than 0 and at most 10,000,000 t/yr");
+      return 1;
+    }
+    if (!o->facility[0] && o->stage == MODEL_MINING && !o->site[0]) {
+      refuse(r, "site", "a new mine needs site: the id of a deposit");
+      return 1;
+    }
+    return 0;
+  case MODEL_OP_OPERATE:
+    if (!o->facility[0]) {
+      refuse(r, "facility", "facility must be the id of one of your "
+                            "facilities");
+      return 1;
+    }
+    return check_range(o->utilisation_ppm, 0, MODEL_PPM, "utilisation",
+                       "0 and 1", r);
+  case MODEL_OP_HIRE:
+    if (check_skill(o, r))
+      return 1;
+    if (o->count == 0) {
+      refuse(r, "count", "count must not be 0 (negative releases staff)");
+      return 1;
+    }
+    return check_range(o->count, -1000000, 1000000, "count",
+                       "-1,000,000 and 1,000,000 people", r);
+  case MODEL_OP_TRAIN:
+    if (check_skill(o, r))
+      return 1;
+    return check_range(o->count, 1, 1000000, "count",
+                       "1 and 1,000,000 people", r);
+  case MODEL_OP_OFFER:
+  case MODEL_OP_BID:
+    if (check_product(o, r))
+      return 1;
+    if (check_range(o->quantity_kg, 0, QTY_LIMIT, "quantity",
+                    "0 and 1,000,000,000 t", r))
+      return 1;
+    return check_range(o->price_cents_per_kg, 0, MODEL_PRICE_MAX_CENTS - 1,
+                       o->op == MODEL_OP_OFFER ? "min_price" : "max_price",
+                       "0 and 999,999.99 USD/kg", r);
+  case MODEL_OP_POLICY:
+    break;
+  default:
+    return 1;
+  }
+  int partner;
+  switch (o->kind) {
+  case MODEL_POL_EXPORT_QUOTA:
+  case MODEL_POL_EXPORT_BAN:
+  case MODEL_POL_EXPORT_LICENCE:
+  case MODEL_POL_TARIFF:
+    if (check_product(o, r))
+      return 1;
+    partner = partner_index(m, o->partner);
+    if (partner < 0 || partner == self) {
+      refuse(r, o->kind == MODEL_POL_TARIFF ? "from" : "to",
+             "must be \"all\" or the id of another nation");
+      return 1;
+    }
+    if (o->kind == MODEL_POL_EXPORT_QUOTA && !o->lift)
+      return check_range(o->quantity_kg, 0, QTY_LIMIT, "quantity",
+                         "0 and 1,000,000,000 t per turn (nil lifts it)", r);
+    if (o->kind == MODEL_POL_EXPORT_LICENCE)
+      return check_range(o->approval_ppm, 0, MODEL_PPM, "approval",
+                         "0 and 1 (the share approved per turn)", r);
+    if (o->kind == MODEL_POL_TARIFF)
+      return check_range(o->rate_ppm, 0, 10 * MODEL_PPM, "rate",
+                         "0 and 10 (1000%)", r);
+    return 0;
+  case MODEL_POL_SUBSIDY:
+    if (check_stage(o, r) ||
+        check_range(o->capex_share_ppm, 0, MODEL_PPM, "capex_share", "0 and 1",
+                    r))
+      return 1;
+    return check_range(o->output_cents_per_kg, 0, 100000000, "output",
+                       "0 and 1,000,000 USD/kg", r);
+  case MODEL_POL_PRICE_FLOOR:
+    if (check_product(o, r) ||
+        check_range(o->price_cents_per_kg, 0, MODEL_PRICE_MAX_CENTS - 1,
+                    "price", "0 and 999,999.99 USD/kg", r))
+      return 1;
+    return check_range(o->quantity_kg, 0, QTY_LIMIT, "quantity",
+                       "0 and 1,000,000,000 t per turn", r);
+  case MODEL_POL_STOCKPILE:
+    if (check_product(o, r))
+      return 1;
+    return check_range(o->target_kg, 0, QTY_LIMIT, "target",
+                       "0 and 1,000,000,000 t", r);
+  case MODEL_POL_TALENT_PROGRAMME:
+    if (check_skill(o, r))
+      return 1;
+    return check_range(o->budget_cents, 0, (int64_t)10000000000000000,
+                       "budget", "0 and 1e14 USD per turn", r);
+  case MODEL_POL_MIGRATION:
+    return check_skill(o, r);
+  case MODEL_POL_PERMITTING:
+    if (check_stage(o, r))
+      return 1;
+    return check_range(o->speed_ppm, 500000, 2000000, "speed", "0.5 and 2",
+                       r);
+  case MODEL_POL_PRODUCTION_QUOTA:
+    if (check_stage(o, r))
+      return 1;
+    if (o->lift)
+      return 0;
+    return check_range(o->quantity_kg, 0, QTY_LIMIT, "quantity",
+                       "0 and 1,000,000,000 t per turn (nil lifts it)", r);
+  case MODEL_POL_TAX:
+    return check_range(o->rate_ppm, 0, MODEL_PPM, "rate", "0 and 1", r);
+  default:
+    refuse(r, "kind",
+           "unknown policy kind; expected export_quota, export_ban, "
+           "export_licence, tariff, subsidy, price_floor, stockpile, "
+           "talent_programme, migration, permitting, production_quota or "
+           "tax");
+    return 1;
+  }
+}
+
+int facility_of_seat(const model_state_t *st, int seat, const char *id) {
+  for (int32_t f = st->seats[seat].first_fac; f >= 0;
+       f = st->fac[f].next_of_owner)
+    if (strcmp(st->fac[f].id, id) == 0)
+      return f;
+  return -1;
+}
+
+static int64_t build_capex(const model_state_t *st, const model_order_t *o,
+                           int nation, bool brown) {
+  const map_stage_t *ms = &st->map->stage[o->stage];
+  int64_t c = mul_div(o->capacity_kg_per_year, ms->capex, 1);
+  c = ppm_of(c, st->map->nations[nation].capex_factor[o->stage]);
+  if (brown)
+    c = ppm_of(c, ms->brown_factor);
+  return c;
+}
+
+/* Where a build stands: the deposit's nation for a mine, else the home
+ * nation (or the expanded facility's). */
+static int build_nation(const model_state_t *st, int seat,
+                        const model_order_t *o, int fac) {
+  if (fac >= 0)
+    return st->fac[fac].nation;
+  if (o->stage == MODEL_MINING) {
+    int d = deposit_index(st->map, o->site);
+    return d >= 0 ? st->map->deposits[d].nation : -1;
+  }
+  return st->map->seats[seat].nation;
+}
+
+int order_check(const model_state_t *st, int seat, const model_order_t *o,
+                int64_t *capex_running, model_refusal_t *r) {
+  if (order_check_map(st->map, seat, false, o, r))
+    return 1;
+  const seat_t *s = &st->seats[seat];
+  int home = st->map->seats[seat].nation;
+  switch (o->op) {
+  case MODEL_OP_BUILD: {
+    int fac = -1;
+    if (o->facility[0]) {
+      fac = facility_of_seat(st, seat, o->facility);
+      if (fac < 0) {
+        refuse(r, "facility",
+               "no facility \"%s\" of yours to expand; omit facility to "
+               "build a new one",
+               o->facility);
+        return 1;
+      }
+      if (st->fac[fac].stage != o->stage) {
+        refuse(r, "stage", "facility \"%s\" is a %s facility", o->facility,
+               model_stage_name(st->fac[fac].stage));
+        return 1;
+      }
+      if (st->fac[fac].build_left > 0 || st->fac[fac].exp_left > 0) {
+        refuse(r, "facility",
+               "facility \"%s\" is still being built or expanded; wait until "
+               "it is done",
+               o->facility);
+        return 1;
+      }
+    } else if (o->stage == MODEL_MINING) {
+      int d = deposit_index(st->map, o->site);
+      if (d < 0) {
+        refuse(r, "site", "no deposit \"%s\"; site must be a deposit id",
+               o->site);
+        return 1;
+      }
+      if (!st->map->deposits[d].open) {
+        refuse(r, "site", "deposit \"%s\" is closed to new mines", o->site);
+        return 1;
+      }
+      if (st->reserves[d] <= 0) {
+        refuse(r, "site", "deposit \"%s\" has no reserves left", o->site);
+        return 1;
+      }
+    }
+    int nation = build_nation(st, seat, o, fac);
+    int64_t capex = build_capex(st, o, nation, fac >= 0);
+    int64_t share = st->nations[nation].pol.sub_capex[o->stage];
+    int64_t own = capex - ppm_of(capex, share);
+    if (own + *capex_running > s->cash) {
+      refuse(r, "capacity",
+             "this build costs %.2f USD (after subsidy) and you have %.2f "
+             "USD left this turn; build less capacity",
+             model_cents_to_usd(own),
+             model_cents_to_usd(s->cash - *capex_running));
+      return 1;
+    }
+    *capex_running += own;
+    if (st->n_fac >= MODEL_FACILITIES_MAX) {
+      refuse(r, "op", "the world holds the maximum number of facilities");
+      return 1;
+    }
+    return 0;
+  }
+  case MODEL_OP_OPERATE:
+    if (facility_of_seat(st, seat, o->facility) < 0) {
+      refuse(r, "facility", "no facility \"%s\" of yours", o->facility);
+      return 1;
+    }
+    return 0;
+  case MODEL_OP_HIRE:
+    if (o->count < 0 && -o->count > s->staff[o->skill]) {
+      refuse(r, "count", "you employ %lld %s staff; you can release at most "
+                         "that many",
+             (long long)s->staff[o->skill], model_skill_name(o->skill));
+      return 1;
+    }
+    if (o->count > 0 && o->count > st->nations[home].pool[o->skill]) {
+      refuse(r, "count",
+             "only %lld %s people are available in %s's pool this turn",
+             (long long)st->nations[home].pool[o->skill],
+             model_skill_name(o->skill), st->map->nations[home].id);
+      return 1;
+    }
+    return 0;
+  case MODEL_OP_TRAIN: {
+    int64_t cost = mul_div(o->count, st->map->train_cost[o->skill], 1);
+    int64_t have = st->map->seats[seat].kind == MODEL_SEAT_FIRM
+                       ? s->cash
+                       : st->nations[home].budget;
+    if (cost + *capex_running > have) {
+      refuse(r, "count",
+             "training %lld people costs %.2f USD and you have %.2f USD "
+             "left this turn",
+             (long long)o->count, model_cents_to_usd(cost),
+             model_cents_to_usd(have - *capex_running));
+      return 1;
+    }
+    *capex_running += cost;
+    return 0;
+  }
+  default:
+    return 0;
+  }
+}
+
+int model_validate(const model_state_t *st, int seat,
+                   const model_order_t *orders, size_t n,
+                   model_refusal_t *refusals, size_t cap, size_t *n_refused) {
+  if (!st || seat < 0 || (size_t)seat >= st->n_seats || (n && !orders))
+    return MODEL_EINVAL;
+  size_t k = 0;
+  int64_t running = 0;
+  for (size_t i = 0; i < n; i++) {
+    model_refusal_t r;
+    memset(&r, 0, sizeof r);
+    if (i >= MODEL_ORDERS_MAX) {
+      refuse(&r, "orders", "at most %d orders per submission",
+             MODEL_ORDERS_MAX);
+    } else if (!order_check(st, seat, &orders[i], &running, &r)) {
+      continue;
+    }
+    r.index = i;
+    if (k < cap && refusals)
+      refusals[k] = r;
+    k++;
+  }
+  if (n_refused)
+    *n_refused = k;
+  return 0;
+}
+
+int model_submit(model_state_t *st, int seat, const model_order_t *orders,
+                 size_t n, model_refusal_t *refusals, size_t cap,
+                 size_t *n_refused) {
+  if (!st || seat < 0 || (size_t)seat >= st->n_seats || (n && !orders))
+    return MODEL_EINVAL;
+  if (st->turn >= st->map->turns)
+    return MODEL_EFINISHED;
+  seat_t *s = &st->seats[seat];
+  model_order_t *keep = n ? calloc(n, sizeof *keep) : NULL;
+  if (n && !keep)
+    return MODEL_ENOMEM;
+  size_t k = 0, kept = 0;
+  int64_t running = 0;
+  for (size_t i = 0; i < n; i++) {
+    model_refusal_t r;
+    memset(&r, 0, sizeof r);
+    if (i < MODEL_ORDERS_MAX &&
+        !order_check(st, seat, &orders[i], &running, &r)) {
+      keep[kept++] = orders[i];
+      continue;
+    }
+    if (i >= MODEL_ORDERS_MAX)
+      refuse(&r, "orders", "at most %d orders per submission",
+             MODEL_ORDERS_MAX);
+    r.index = i;
+    if (k < cap && refusals)
+      refusals[k] = r;
+    k++;
+  }
+  free(s->pending);
+  s->pending = keep;
+  s->n_pending = kept;
+  s->submitted = true;
+  if (n_refused)
+    *n_refused = k;
+  return 0;
+}
+
+/* ---- application ---- */
+
+int policy_apply(model_state_t *st, int n, const model_order_t *o) {
+  policies_t *p = &st->nations[n].pol;
+  int partner = partner_index(st->map, o->partner);
+  if (partner < 0)
+    return MODEL_EINVAL;
+  switch (o->kind) {
+  case MODEL_POL_EXPORT_QUOTA:
+    p->quota[o->product][partner] = o->lift ? -1 : o->quantity_kg;
+    break;
+  case MODEL_POL_EXPORT_BAN:
+    p->ban[o->product][partner] = o->lift ? 0 : 1;
+    break;
+  case MODEL_POL_EXPORT_LICENCE:
+    p->licence[o->product][partner] = o->approval_ppm;
+    break;
+  case MODEL_POL_TARIFF:
+    p->tariff[o->product][partner] = o->rate_ppm;
+    break;
+  case MODEL_POL_SUBSIDY:
+    p->sub_capex[o->stage] = o->capex_share_ppm;
+    p->sub_output[o->stage] = o->output_cents_per_kg;
+    break;
+  case MODEL_POL_PRICE_FLOOR:
+    p->floor_price[o->product] = o->price_cents_per_kg;
+    p->floor_qty[o->product] = o->quantity_kg;
+    break;
+  case MODEL_POL_STOCKPILE:
+    p->stock_target[o->product] = o->target_kg;
+    break;
+  case MODEL_POL_TALENT_PROGRAMME:
+    p->talent_budget[o->skill] = o->budget_cents;
+    break;
+  case MODEL_POL_MIGRATION:
+    p->mig_in[o->skill] = o->inbound;
+    p->mig_out[o->skill] = o->outbound;
+    break;
+  case MODEL_POL_PERMITTING:
+    p->permit_speed[o->stage] = o->speed_ppm;
+    break;
+  case MODEL_POL_PRODUCTION_QUOTA:
+    p->prod_quota[o->stage] = o->lift ? -1 : o->quantity_kg;
+    break;
+  case MODEL_POL_TAX:
+    p->tax_ppm = o->rate_ppm;
+    break;
+  default:
+    return MODEL_EINVAL;
+  }
+  return 0;
+}
+
+void policies_default(policies_t *p) {
+  memset(p, 0, sizeof *p);
+  for (int i = 0; i < NP; i++) {
+    for (int j = 0; j <= NN; j++) {
+      p->quota[i][j] = -1;
+      p->licence[i][j] = MODEL_PPM;
+    }
+    p->stock_target[i] = -1;
+  }
+  for (int s = 0; s < NS; s++) {
+    p->permit_speed[s] = MODEL_PPM;
+    p->prod_quota[s] = -1;
+    p->mig_in[s] = 1;
+    p->mig_out[s] = 1;
+  }
+}
+
+static void late(model_state_t *st, int seat, size_t index,
+                 const model_refusal_t *r) {
+  model_report_t *rep = &st->report;
+  if (rep->n_late_refusals >= 16)
+    return;
+  rep->late_refusals[rep->n_late_refusals] = *r;
+  rep->late_refusals[rep->n_late_refusals].index = index;
+  rep->late_refusal_seat[rep->n_late_refusals] = seat;
+  rep->n_late_refusals++;
+}
+
+static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
+  seat_t *s = &st->seats[seat];
+  const map_stage_t *ms = &st->map->stage[o->stage];
+  int fac = o->facility[0] ? facility_of_seat(st, seat, o->facility) : -1;
+  int nation = build_nation(st, seat, o, fac);
+  int64_t capex = build_capex(st, o, nation, fac >= 0);
+  int64_t sub = ppm_of(capex, st->nations[nation].pol.sub_capex[o->stage]);
+  const map_nation_t *mn = &st->map->nations[nation];
+  int32_t lead = fac >= 0 ? ms->lead_brown : ms->lead_green;
+  int64_t left = mul_div(lead, mn->lead_factor[o->stage], 1);
+  if (left < 1)
+    left = 1;
+  /* The firm pays capex less the subsidy (a sink); the nation pays the
+   * subsidised share (a sink too: the money goes to builders outside the
+   * model). */
+  s->cash -= capex - sub;
+  s->flows.money_out += capex - sub;
+  st->nations[nation].budget -= sub;
+  st->nations[nation].flows.money_out += sub;
+  st->report.money_sinks += capex;
+  if (fac >= 0) {
+    facility_t *f = &st->fac[fac];
+    f->exp_cap = o->capacity_kg_per_year;
+    f->exp_left = left;
+    f->book += capex;
+    return 0;
+  }
+  facility_t *f;
+  int rc = facility_push(st, &f);
+  if (rc)
+    return rc;
+  size_t idx = st->n_fac - 1;
+  snprintf(f->id, sizeof f->id, "%.32s.%zu", st->map->seats[seat].id, idx);
+  f->owner = seat;
+  f->nation = nation;
+  f->stage = o->stage;
+  f->deposit = o->stage == MODEL_MINING ? deposit_index(st->map, o->site) : -1;
+  f->capacity = o->capacity_kg_per_year;
+  f->util = MODEL_PPM;
+  f->exp0 = ms->experience;
+  f->cum = ms->experience;
+  int64_t c0 = ms->unit_cost;
+  if (f->deposit >= 0 && st->map->deposits[f->deposit].unit_cost >= 0)
+    c0 = st->map->deposits[f->deposit].unit_cost;
+  f->cost0 = ppm_of(c0, mn->unit_cost_factor[o->stage]);
+  f->rec0 = ms->rec_initial;
+  f->build_left = left;
+  f->ramp_age = 0;
+  f->book = capex;
+  f->next_of_owner = s->first_fac;
+  s->first_fac = (int32_t)idx;
+  s->n_fac++;
+  facility_refresh(st, f);
+  return 0;
+}
+
+/* Applies every seat's submission, in seat order, then clears them. State-
+ * dependent checks are repeated, because earlier seats' orders in the same
+ * turn may have used the pool a later hire counted on. */
+int orders_apply(model_state_t *st) {
+  for (size_t si = 0; si < st->n_seats; si++) {
+    seat_t *s = &st->seats[si];
+    if (!s->submitted)
+      continue;
+    int home = st->map->seats[si].nation;
+    int64_t running = 0;
+    for (size_t k = 0; k < s->n_pending; k++) {
+      const model_order_t *o = &s->pending[k];
+      model_refusal_t r;
+      memset(&r, 0, sizeof r);
+      int64_t before = running;
+      if (order_check(st, (int)si, o, &running, &r)) {
+        late(st, (int)si, k, &r);
+        continue;
+      }
+      running = before; /* costs are paid for real below */
+      int rc = 0;
+      switch (o->op) {
+      case MODEL_OP_BUILD:
+        rc = apply_build(st, (int)si, o);
+        break;
+      case MODEL_OP_OPERATE:
+        st->fac[facility_of_seat(st, (int)si, o->facility)].util =
+            o->utilisation_ppm;
+        break;
+      case MODEL_OP_HIRE: {
+        int64_t c = o->count;
+        if (c > st->nations[home].pool[o->skill])
+          c = st->nations[home].pool[o->skill];
+        s->staff[o->skill] += c;
+        st->nations[home].pool[o->skill] -= c;
+        break;
+      }
+      case MODEL_OP_TRAIN: {
+        int64_t cost = mul_div(o->count, st->map->train_cost[o->skill], 1);
+        int32_t tt = st->map->train_turns[o->skill];
+        if (st->map->seats[si].kind == MODEL_SEAT_FIRM) {
+          s->cash -= cost;
+          s->flows.money_out += cost;
+          s->costs += cost;
+          s->pipeline[o->skill][tt - 1] += o->count;
+        } else {
+          st->nations[home].budget -= cost;
+          st->nations[home].flows.money_out += cost;
+          st->nations[home].pipeline[o->skill][tt - 1] += o->count;
+        }
+        st->report.money_sinks += cost;
+        break;
+      }
+      case MODEL_OP_OFFER:
+        s->offer[o->product].qty = o->quantity_kg;
+        s->offer[o->product].price = o->price_cents_per_kg;
+        break;
+      case MODEL_OP_BID:
+        s->bid[o->product].qty = o->quantity_kg;
+        s->bid[o->product].price = o->price_cents_per_kg;
+        break;
+      case MODEL_OP_POLICY:
+        rc = policy_apply(st, home, o);
+        break;
+      default:
+        break;
+      }
+      if (rc)
+        return rc;
+    }
+  }
+  return 0;
+}

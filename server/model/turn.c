@@ -1,0 +1,726 @@
+/* turn.c: resolving one turn, in DOMAIN.md's order (docs/model.md lists
+ * every step):
+ *   1. orders and policies submitted this turn take effect;
+ *   2. construction advances; finished capacity comes online (ramping up);
+ *   3. talent: pipelines graduate, programmes enrol, migration, staffing;
+ *   4. the chain runs upstream first: mines produce, the concentrate market
+ *      clears, separation plants produce, the three oxide markets clear,
+ *      magnet plants produce, the magnet market clears;
+ *   5. final demand, stockpiles and price floors take part in each market;
+ *   6. wages, taxes and depreciation are booked, events fire, demand grows,
+ *      scores are computed.
+ */
+#include "model_internal.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A cached ChaCha20 stream for one (seed, turn, stream): the key and the
+ * last block are kept so consecutive draws cost one block per 16. */
+typedef struct {
+  uint8_t key[crypto_stream_chacha20_ietf_KEYBYTES];
+  uint8_t nonce[crypto_stream_chacha20_ietf_NONCEBYTES];
+  uint8_t block[64];
+  uint32_t block_no;
+  bool have;
+} rng_t;
+
+static void rng_init(rng_t *r, const model_state_t *st, uint32_t stream) {
+  uint8_t seed[8];
+  for (int i = 0; i < 8; i++)
+    seed[i] = (uint8_t)(st->seed >> (8 * i));
+  crypto_generichash(r->key, sizeof r->key, seed, sizeof seed,
+                     (const uint8_t *)"lanthanide-rng", 14);
+  memset(r->nonce, 0, sizeof r->nonce);
+  uint32_t t = (uint32_t)st->turn;
+  for (int i = 0; i < 4; i++) {
+    r->nonce[i] = (uint8_t)(t >> (8 * i));
+    r->nonce[4 + i] = (uint8_t)(stream >> (8 * i));
+  }
+  r->have = false;
+}
+
+static uint32_t rng_at(rng_t *r, uint32_t index) {
+  uint32_t b = index / 16;
+  if (!r->have || r->block_no != b) {
+    memset(r->block, 0, sizeof r->block);
+    crypto_stream_chacha20_ietf_xor_ic(r->block, r->block, sizeof r->block,
+                                       r->nonce, b, r->key);
+    r->block_no = b;
+    r->have = true;
+  }
+  const uint8_t *p = r->block + 4 * (index % 16);
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
+
+/* True with probability ppm / 1e6, exactly (a 32-bit threshold). */
+static bool chance(rng_t *r, uint32_t index, int64_t ppm) {
+  uint64_t thr = (uint64_t)(((unsigned __int128)ppm << 32) / MODEL_PPM);
+  return (uint64_t)rng_at(r, index) < thr;
+}
+
+static void news(model_state_t *st, const model_event_t *ev) {
+  model_report_t *rep = &st->report;
+  if (rep->n_news < MODEL_NEWS_MAX)
+    rep->news[rep->n_news++] = *ev;
+}
+
+static void seat_out(model_state_t *st, int s, int64_t c) {
+  st->seats[s].cash -= c;
+  st->seats[s].costs += c;
+  st->seats[s].flows.money_out += c;
+}
+
+/* ---- step 2 ---- */
+static void construction(model_state_t *st) {
+  for (size_t k = 0; k < st->n_fac; k++) {
+    facility_t *f = &st->fac[k];
+    int64_t speed = st->nations[f->nation].pol.permit_speed[f->stage];
+    if (f->build_left > 0) {
+      f->build_left -= speed;
+      if (f->build_left <= 0) {
+        f->build_left = 0;
+        f->ramp_age = 0;
+      }
+    }
+    if (f->exp_left > 0) {
+      f->exp_left -= speed;
+      if (f->exp_left <= 0) {
+        f->exp_left = 0;
+        f->capacity += f->exp_cap;
+        f->exp_done = f->exp_cap;
+        f->exp_age = 0;
+        f->exp_cap = 0;
+      }
+    }
+    facility_refresh(st, f);
+  }
+}
+
+/* ---- step 3 ---- */
+static int talent(model_state_t *st) {
+  const model_map_t *m = st->map;
+  size_t N = st->n_nations;
+  for (size_t n = 0; n < N; n++) {
+    nation_t *na = &st->nations[n];
+    for (int s = 0; s < NS; s++) {
+      na->pool[s] += na->pipeline[s][0];
+      memmove(na->pipeline[s], na->pipeline[s] + 1,
+              sizeof(int64_t) * (MODEL_TRAIN_TURNS_MAX - 1));
+      na->pipeline[s][MODEL_TRAIN_TURNS_MAX - 1] = 0;
+      int64_t b = na->pol.talent_budget[s];
+      if (b > 0 && m->train_cost[s] > 0) {
+        int64_t people = b / m->train_cost[s];
+        int64_t cost = people * m->train_cost[s];
+        na->budget -= cost;
+        na->flows.money_out += cost;
+        st->report.money_sinks += cost;
+        na->pipeline[s][m->train_turns[s] - 1] += people;
+      }
+      na->pool[s] += ppm_of(na->pool[s], m->talent_growth_ppm_turn);
+    }
+  }
+  for (size_t si = 0; si < st->n_seats; si++) {
+    seat_t *se = &st->seats[si];
+    for (int s = 0; s < NS; s++) {
+      se->staff[s] += se->pipeline[s][0];
+      memmove(se->pipeline[s], se->pipeline[s] + 1,
+              sizeof(int64_t) * (MODEL_TRAIN_TURNS_MAX - 1));
+      se->pipeline[s][MODEL_TRAIN_TURNS_MAX - 1] = 0;
+    }
+  }
+  /* migration: a share of each pool whose nation lets it out moves, split
+   * evenly (remainder to the first) among nations that let it in */
+  if (m->migration_ppm > 0)
+    for (int s = 0; s < NS; s++) {
+      int64_t start[NN];
+      for (size_t n = 0; n < N; n++)
+        start[n] = st->nations[n].pool[s];
+      for (size_t a = 0; a < N; a++) {
+        if (!st->nations[a].pol.mig_out[s])
+          continue;
+        int64_t dests = 0;
+        for (size_t b = 0; b < N; b++)
+          dests += b != a && st->nations[b].pol.mig_in[s];
+        if (!dests)
+          continue;
+        int64_t move = ppm_of(start[a], m->migration_ppm);
+        int64_t each = move / dests, extra = move - each * dests;
+        for (size_t b = 0; b < N; b++) {
+          if (b == a || !st->nations[b].pol.mig_in[s])
+            continue;
+          int64_t x = each + extra;
+          extra = 0;
+          st->nations[a].pool[s] -= x;
+          st->nations[b].pool[s] += x;
+        }
+      }
+    }
+  /* staffing: each firm's staff of a skill go to its facilities of that
+   * stage in facility order, each up to what it needs */
+  int64_t *left = malloc(st->n_seats * NS * sizeof *left);
+  if (!left)
+    return MODEL_ENOMEM;
+  for (size_t si = 0; si < st->n_seats; si++)
+    for (int s = 0; s < NS; s++)
+      left[si * NS + (size_t)s] = st->seats[si].staff[s];
+  for (size_t k = 0; k < st->n_fac; k++) {
+    facility_t *f = &st->fac[k];
+    int64_t *l = &left[(size_t)f->owner * NS + (size_t)f->stage];
+    int64_t need = f->build_left > 0 ? 0 : f->staff_needed;
+    f->staff = need < *l ? need : *l;
+    *l -= f->staff;
+  }
+  free(left);
+  return 0;
+}
+
+/* ---- step 4 ---- */
+
+/* kg per turn a facility can process: capacity x utilisation x staffing. */
+static int64_t can_run(const model_state_t *st, const facility_t *f) {
+  if (f->build_left > 0)
+    return 0;
+  int64_t q = ppm_of(f->effective, f->util) / 4;
+  if (f->staff_needed > 0)
+    q = mul_div(q, f->staff, f->staff_needed);
+  return q;
+}
+
+/* Scales each facility's desired amount by its nation's production quota
+ * for the stage (floor; the quota is never exceeded). */
+static void apply_quota(model_state_t *st, int stage, int64_t *want) {
+  int64_t sum[NN] = {0};
+  for (size_t k = 0; k < st->n_fac; k++)
+    if (st->fac[k].stage == stage)
+      sum[st->fac[k].nation] += want[k];
+  for (size_t k = 0; k < st->n_fac; k++) {
+    const facility_t *f = &st->fac[k];
+    if (f->stage != stage)
+      continue;
+    int64_t q = st->nations[f->nation].pol.prod_quota[stage];
+    if (q >= 0 && sum[f->nation] > q)
+      want[k] = mul_div(want[k], q, sum[f->nation]);
+  }
+}
+
+static int64_t nation_mining_cut(const model_state_t *st, int nation) {
+  int64_t keep = MODEL_PPM;
+  for (size_t e = 0; e < st->n_effects; e++) {
+    const effect_t *ef = &st->effects[e];
+    if ((ef->kind == MODEL_EV_FLOOD || ef->kind == MODEL_EV_CONFLICT) &&
+        ef->nation == nation)
+      keep = ppm_of(keep, MODEL_PPM - (ef->magnitude_ppm > MODEL_PPM
+                                           ? MODEL_PPM
+                                           : ef->magnitude_ppm));
+  }
+  return keep;
+}
+
+static void book_output(model_state_t *st, facility_t *f, int product,
+                        int64_t out) {
+  seat_t *se = &st->seats[f->owner];
+  nation_t *na = &st->nations[f->nation];
+  int64_t sub = mul_div(out, na->pol.sub_output[f->stage], 1);
+  if (sub > 0) {
+    se->cash += sub;
+    se->revenue += sub;
+    se->flows.money_in += sub;
+    na->budget -= sub;
+    na->flows.money_out += sub;
+  }
+  se->flows.produced[product] += out;
+  st->report.produced[product] += out;
+}
+
+static int mining(model_state_t *st, int64_t *want) {
+  int64_t cut[NN];
+  for (size_t n = 0; n < st->n_nations; n++)
+    cut[n] = nation_mining_cut(st, (int)n);
+  for (size_t k = 0; k < st->n_fac; k++) {
+    facility_t *f = &st->fac[k];
+    want[k] = f->stage == MODEL_MINING ? ppm_of(can_run(st, f), cut[f->nation])
+                                       : 0;
+  }
+  apply_quota(st, MODEL_MINING, want);
+  for (size_t k = 0; k < st->n_fac; k++) {
+    facility_t *f = &st->fac[k];
+    if (f->stage != MODEL_MINING)
+      continue;
+    int64_t out = want[k];
+    if (f->deposit >= 0 && out > st->reserves[f->deposit])
+      out = st->reserves[f->deposit];
+    f->out_last = out;
+    if (out <= 0)
+      continue;
+    seat_t *se = &st->seats[f->owner];
+    const int64_t *b = st->map->deposits[f->deposit].basket;
+    st->reserves[f->deposit] -= out;
+    se->inv[MODEL_CONCENTRATE] += out;
+    se->inv_el[0] += ppm_of(out, b[0]);
+    se->inv_el[1] += ppm_of(out, b[1]);
+    int64_t opex = mul_div(out, f->unit_cost, 1);
+    seat_out(st, f->owner, opex);
+    st->report.money_sinks += opex;
+    book_output(st, f, MODEL_CONCENTRATE, out);
+    st->report_production[MODEL_MINING * st->n_nations + (size_t)f->nation] += out;
+    st->nations[f->nation].value_added +=
+        mul_div(out, st->price[MODEL_CONCENTRATE], 1);
+    f->cum += out;
+    facility_refresh(st, f);
+  }
+  return 0;
+}
+
+static int separation(model_state_t *st, int64_t *want) {
+  for (size_t k = 0; k < st->n_fac; k++) {
+    facility_t *f = &st->fac[k];
+    want[k] = f->stage == MODEL_SEPARATION ? can_run(st, f) : 0;
+  }
+  apply_quota(st, MODEL_SEPARATION, want);
+  const map_stage_t *ms = &st->map->stage[MODEL_SEPARATION];
+  for (size_t k = 0; k < st->n_fac; k++) {
+    facility_t *f = &st->fac[k];
+    if (f->stage != MODEL_SEPARATION)
+      continue;
+    seat_t *se = &st->seats[f->owner];
+    int64_t x = want[k];
+    if (x > se->inv[MODEL_CONCENTRATE])
+      x = se->inv[MODEL_CONCENTRATE];
+    f->out_last = 0;
+    if (x <= 0)
+      continue;
+    /* the basket of what is fed: the holder's elements, pro rata */
+    int64_t inv = se->inv[MODEL_CONCENTRATE];
+    int64_t el0 = mul_div(se->inv_el[0], x, inv);
+    int64_t el1 = mul_div(se->inv_el[1], x, inv);
+    int64_t el2 = x - el0 - el1;
+    se->inv[MODEL_CONCENTRATE] -= x;
+    se->inv_el[0] -= el0;
+    se->inv_el[1] -= el1;
+    se->flows.consumed[MODEL_CONCENTRATE] += x;
+    st->report.consumed[MODEL_CONCENTRATE] += x;
+    /* understaffed plants recover less */
+    int64_t staffed = f->staff_needed > 0
+                          ? mul_div(f->staff, MODEL_PPM, f->staff_needed)
+                          : MODEL_PPM;
+    int64_t factor = ms->rec_understaffed +
+                     ppm_of(MODEL_PPM - ms->rec_understaffed, staffed);
+    int64_t rec = ppm_of(f->recovery, factor);
+    int64_t o[3] = {ppm_of(el0, rec), ppm_of(el1, rec), ppm_of(el2, rec)};
+    int64_t value = 0;
+    for (int q = 0; q < 3; q++) {
+      se->inv[MODEL_NDPR + q] += o[q];
+      book_output(st, f, MODEL_NDPR + q, o[q]);
+      f->out_last += o[q];
+      value += mul_div(o[q], st->price[MODEL_NDPR + q], 1);
+    }
+    int64_t opex = mul_div(x, f->unit_cost, 1);
+    seat_out(st, f->owner, opex);
+    st->report.money_sinks += opex;
+    st->report_production[MODEL_SEPARATION * st->n_nations + (size_t)f->nation] += f->out_last;
+    st->nations[f->nation].value_added +=
+        value - mul_div(x, st->price[MODEL_CONCENTRATE], 1);
+    f->cum += x;
+    facility_refresh(st, f);
+  }
+  return 0;
+}
+
+static int64_t ceil_ppm(int64_t a, int64_t ppm) {
+  return (int64_t)(((__int128)a * ppm + MODEL_PPM - 1) / MODEL_PPM);
+}
+
+static int magnets(model_state_t *st, int64_t *want) {
+  const map_stage_t *ms = &st->map->stage[MODEL_MAGNETS];
+  for (size_t k = 0; k < st->n_fac; k++) {
+    facility_t *f = &st->fac[k];
+    want[k] = f->stage == MODEL_MAGNETS ? can_run(st, f) : 0;
+  }
+  apply_quota(st, MODEL_MAGNETS, want);
+  for (size_t k = 0; k < st->n_fac; k++) {
+    facility_t *f = &st->fac[k];
+    if (f->stage != MODEL_MAGNETS)
+      continue;
+    seat_t *se = &st->seats[f->owner];
+    int64_t out = want[k];
+    for (int q = 0; q < 2; q++)
+      if (ms->recipe[q] > 0) {
+        int64_t most = mul_div(se->inv[MODEL_NDPR + q], MODEL_PPM,
+                               ms->recipe[q]);
+        if (out > most)
+          out = most;
+      }
+    f->out_last = out > 0 ? out : 0;
+    if (out <= 0)
+      continue;
+    int64_t inputs = 0;
+    for (int q = 0; q < 2; q++) {
+      int64_t use = ceil_ppm(out, ms->recipe[q]);
+      assert(use <= se->inv[MODEL_NDPR + q]);
+      se->inv[MODEL_NDPR + q] -= use;
+      se->flows.consumed[MODEL_NDPR + q] += use;
+      st->report.consumed[MODEL_NDPR + q] += use;
+      inputs += mul_div(use, st->price[MODEL_NDPR + q], 1);
+    }
+    se->inv[MODEL_MAGNET] += out;
+    book_output(st, f, MODEL_MAGNET, out);
+    int64_t opex = mul_div(out, f->unit_cost, 1);
+    seat_out(st, f->owner, opex);
+    st->report.money_sinks += opex;
+    st->report_production[MODEL_MAGNETS * st->n_nations + (size_t)f->nation] += out;
+    st->nations[f->nation].value_added +=
+        mul_div(out, st->price[MODEL_MAGNET], 1) - inputs;
+    f->cum += out;
+    facility_refresh(st, f);
+  }
+  return 0;
+}
+
+/* ---- step 6 ---- */
+static void wages_taxes(model_state_t *st) {
+  const model_map_t *m = st->map;
+  for (size_t si = 0; si < st->n_seats; si++) {
+    if (m->seats[si].kind != MODEL_SEAT_FIRM)
+      continue;
+    seat_t *se = &st->seats[si];
+    int home = m->seats[si].nation;
+    int64_t w = 0;
+    for (int s = 0; s < NS; s++)
+      w += mul_div(se->staff[s], m->nations[home].wage[s], 4);
+    seat_out(st, (int)si, w);
+    st->report.money_sinks += w;
+    int64_t profit = se->revenue - se->costs;
+    int64_t tax = profit > 0 ? ppm_of(profit, st->nations[home].pol.tax_ppm)
+                             : 0;
+    if (tax > 0) {
+      se->cash -= tax;
+      se->flows.money_out += tax;
+      st->nations[home].budget += tax;
+      st->nations[home].flows.money_in += tax;
+    }
+  }
+  for (size_t k = 0; k < st->n_fac; k++) {
+    facility_t *f = &st->fac[k];
+    if (f->build_left == 0)
+      f->book -= f->book / m->depreciation_turns;
+  }
+}
+
+static void fire(model_state_t *st, const model_event_t *ev) {
+  const model_map_t *m = st->map;
+  int n = ev->nation[0] ? nation_index(m, ev->nation) : -1;
+  model_event_t out = *ev;
+  out.turn = st->turn;
+  switch (ev->kind) {
+  case MODEL_EV_POLICY:
+    if (n >= 0)
+      (void)policy_apply(st, n, &ev->policy);
+    break;
+  case MODEL_EV_MINE_ACCIDENT:
+  case MODEL_EV_PLANT_OUTAGE:
+  case MODEL_EV_COST_OVERRUN: {
+    int f = -1;
+    for (size_t k = 0; k < st->n_fac && ev->facility[0]; k++)
+      if (strcmp(st->fac[k].id, ev->facility) == 0)
+        f = (int)k;
+    if (f < 0)
+      return;
+    facility_t *fa = &st->fac[f];
+    if (ev->kind == MODEL_EV_COST_OVERRUN) {
+      int64_t extra = ppm_of(fa->book, ev->magnitude_ppm);
+      seat_out(st, fa->owner, extra);
+      st->report.money_sinks += extra;
+      fa->book += extra;
+      if (fa->build_left > 0)
+        fa->build_left += (int64_t)ev->duration * MODEL_PPM;
+      else if (fa->exp_left > 0)
+        fa->exp_left += (int64_t)ev->duration * MODEL_PPM;
+    } else {
+      fa->outage_ppm = ev->magnitude_ppm > MODEL_PPM ? MODEL_PPM
+                                                     : ev->magnitude_ppm;
+      fa->outage_turns = ev->duration;
+    }
+    break;
+  }
+  case MODEL_EV_FLOOD:
+  case MODEL_EV_CONFLICT:
+  case MODEL_EV_DEMAND_SURGE:
+    if (st->n_effects < MODEL_EFFECTS_MAX) {
+      effect_t *e = &st->effects[st->n_effects++];
+      e->kind = ev->kind;
+      e->nation = n;
+      e->facility = -1;
+      e->product = ev->product;
+      e->magnitude_ppm = ev->magnitude_ppm;
+      e->turns_left = ev->duration;
+    }
+    break;
+  default:
+    return;
+  }
+  if (!out.text[0])
+    snprintf(out.text, sizeof out.text, "%s%s%s%s%s",
+             model_event_name(ev->kind), n >= 0 ? " in " : "",
+             n >= 0 ? m->nations[n].id : "", ev->facility[0] ? " at " : "",
+             ev->facility);
+  news(st, &out);
+}
+
+static void events(model_state_t *st) {
+  const model_map_t *m = st->map;
+  /* effects of earlier turns age first, so a new event lasts its full
+   * duration from the next turn */
+  size_t w = 0;
+  for (size_t e = 0; e < st->n_effects; e++)
+    if (--st->effects[e].turns_left > 0)
+      st->effects[w++] = st->effects[e];
+  st->n_effects = w;
+  for (size_t k = 0; k < st->n_fac; k++)
+    if (st->fac[k].outage_turns > 0 && --st->fac[k].outage_turns == 0)
+      st->fac[k].outage_ppm = 0;
+  for (size_t i = 0; i < m->n_scripted; i++)
+    if (m->scripted[i].turn == st->turn)
+      fire(st, &m->scripted[i]);
+  for (size_t i = 0; i < st->n_injected; i++)
+    fire(st, &st->injected[i]);
+  st->n_injected = 0;
+  for (size_t r = 0; r < m->n_random; r++) {
+    const map_random_event_t *re = &m->random[r];
+    rng_t g;
+    rng_init(&g, st, (uint32_t)r);
+    model_event_t ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = re->kind;
+    ev.magnitude_ppm = re->magnitude_ppm;
+    ev.duration = re->duration;
+    ev.product = re->product;
+    ev.stage = -1;
+    switch (re->kind) {
+    case MODEL_EV_MINE_ACCIDENT:
+    case MODEL_EV_PLANT_OUTAGE:
+    case MODEL_EV_COST_OVERRUN:
+      for (size_t k = 0; k < st->n_fac; k++) {
+        const facility_t *f = &st->fac[k];
+        bool cand = re->kind == MODEL_EV_COST_OVERRUN
+                        ? (f->build_left > 0 || f->exp_left > 0)
+                    : re->kind == MODEL_EV_MINE_ACCIDENT
+                        ? f->stage == MODEL_MINING && f->build_left == 0
+                        : f->stage != MODEL_MINING && f->build_left == 0;
+        if (!cand || (re->nation >= 0 && f->nation != re->nation))
+          continue;
+        if (!chance(&g, (uint32_t)k, re->probability_ppm))
+          continue;
+        snprintf(ev.facility, sizeof ev.facility, "%s", f->id);
+        snprintf(ev.nation, sizeof ev.nation, "%s",
+                 m->nations[f->nation].id);
+        fire(st, &ev);
+      }
+      break;
+    case MODEL_EV_FLOOD:
+    case MODEL_EV_CONFLICT:
+    case MODEL_EV_DEMAND_SURGE:
+      for (size_t n = 0; n < st->n_nations; n++) {
+        if (re->nation >= 0 && (size_t)re->nation != n)
+          continue;
+        if (!chance(&g, (uint32_t)n, re->probability_ppm))
+          continue;
+        snprintf(ev.nation, sizeof ev.nation, "%s", m->nations[n].id);
+        fire(st, &ev);
+      }
+      break;
+    default:
+      break;
+    }
+  }
+}
+
+/* Demand next turn: trend growth, plus surges from active effects. */
+static void demand(model_state_t *st) {
+  for (size_t n = 0; n < st->n_nations; n++) {
+    nation_t *na = &st->nations[n];
+    for (int p = 0; p < NP; p++) {
+      na->demand_q0[p] +=
+          ppm_of(na->demand_q0[p], st->map->nations[n].demand[p].growth_ppm_turn);
+      na->surge_ppm[p] = 0;
+    }
+  }
+  for (size_t e = 0; e < st->n_effects; e++) {
+    const effect_t *ef = &st->effects[e];
+    if (ef->kind != MODEL_EV_DEMAND_SURGE)
+      continue;
+    for (size_t n = 0; n < st->n_nations; n++)
+      for (int p = 0; p < NP; p++)
+        if ((ef->nation < 0 || (size_t)ef->nation == n) &&
+            (ef->product < 0 || ef->product == p))
+          st->nations[n].surge_ppm[p] += ef->magnitude_ppm;
+  }
+}
+
+void state_compute_scores(model_state_t *st) {
+  const model_map_t *m = st->map;
+  for (size_t n = 0; n < st->n_nations; n++) {
+    nation_t *na = &st->nations[n];
+    int64_t sum = 0, cnt = 0;
+    for (int p = 0; p < NP; p++) {
+      if (!m->nations[n].demand[p].present)
+        continue;
+      cnt++;
+      sum += na->bought[p] > 0 ? mul_div(na->own_supply[p], MODEL_PPM,
+                                         na->bought[p])
+                               : MODEL_PPM;
+    }
+    na->security_ppm = cnt ? sum / cnt : MODEL_PPM;
+    int64_t ref = m->nations[n].budget > 0 ? m->nations[n].budget
+                                           : (int64_t)100000000000;
+    const map_seat_t *ms =
+        m->nations[n].seat >= 0 ? &m->seats[m->nations[n].seat] : NULL;
+    int64_t wsec = ms ? ms->weight[0] : 500000;
+    int64_t wva = ms ? ms->weight[1] : 300000;
+    int64_t wb = ms ? ms->weight[2] : 200000;
+    int64_t va = mul_div(na->value_added, MODEL_PPM, ref);
+    int64_t bud = mul_div(na->budget, MODEL_PPM, ref);
+    na->score = ppm_of(na->security_ppm, wsec) + ppm_of(va, wva) +
+                ppm_of(bud, wb);
+  }
+  for (size_t s = 0; s < st->n_seats; s++) {
+    seat_t *se = &st->seats[s];
+    if (m->seats[s].kind == MODEL_SEAT_NATION) {
+      se->score = st->nations[m->seats[s].nation].score;
+    } else {
+      int64_t ref = se->initial_worth > 100000000 ? se->initial_worth
+                                                  : 100000000;
+      se->score = mul_div(seat_net_worth(st, (int)s), MODEL_PPM, ref);
+    }
+    st->report_scores[s] = se->score;
+  }
+}
+
+static void begin(model_state_t *st) {
+  model_report_t *rep = &st->report;
+  rep->turn = st->turn;
+  rep->n_news = 0;
+  rep->n_late_refusals = 0;
+  rep->money_sources = rep->money_sinks = 0;
+  memset(rep->produced, 0, sizeof rep->produced);
+  memset(rep->consumed, 0, sizeof rep->consumed);
+  memset(st->report_production, 0, sizeof st->report_production);
+  memset(st->report_capacity, 0, sizeof st->report_capacity);
+  for (size_t s = 0; s < st->n_seats; s++) {
+    seat_t *se = &st->seats[s];
+    memset(&se->flows, 0, sizeof se->flows);
+    memcpy(se->flows.opening, se->inv, sizeof se->inv);
+    se->flows.money_opening = se->cash;
+    se->revenue = se->costs = 0;
+  }
+  for (size_t n = 0; n < st->n_nations; n++) {
+    nation_t *na = &st->nations[n];
+    memset(&na->flows, 0, sizeof na->flows);
+    memcpy(na->flows.opening, na->stock, sizeof na->stock);
+    na->flows.money_opening = na->budget;
+    memset(na->consumed, 0, sizeof na->consumed);
+    memset(na->bought, 0, sizeof na->bought);
+    memset(na->own_supply, 0, sizeof na->own_supply);
+  }
+  for (int p = 0; p < NP; p++) {
+    st->volume[p] = 0;
+    st->market[p].n_trades = st->market[p].n_flows = 0;
+  }
+}
+
+static void finish(model_state_t *st) {
+  for (size_t k = 0; k < st->n_fac; k++) {
+    facility_t *f = &st->fac[k];
+    st->report_capacity[(size_t)f->stage * st->n_nations + (size_t)f->nation] += f->capacity + f->exp_cap;
+    if (f->build_left == 0)
+      f->ramp_age += f->ramp_age < 100000;
+    if (f->exp_done > 0) {
+      f->exp_age++;
+      if (f->exp_age >= st->map->stage[f->stage].n_bramp)
+        f->exp_done = 0;
+    }
+    facility_refresh(st, f);
+  }
+  for (int p = 0; p < NP; p++) {
+    st->report.price[p] = st->price[p];
+    st->report.volume[p] = st->volume[p];
+    for (size_t n = 0; n < st->n_nations; n++)
+      st->report_regional[(size_t)p * st->n_nations + n] = st->regional[p][n];
+  }
+  for (size_t s = 0; s < st->n_seats; s++) {
+    seat_t *se = &st->seats[s];
+    free(se->pending);
+    se->pending = NULL;
+    se->n_pending = 0;
+    se->submitted = false;
+  }
+}
+
+int model_resolve(model_state_t *st) {
+  if (!st)
+    return MODEL_EINVAL;
+  if (st->turn >= st->map->turns)
+    return MODEL_EFINISHED;
+  int rc;
+  int64_t *want = malloc((st->n_fac + MODEL_ORDERS_MAX * st->n_seats + 1) *
+                         sizeof *want);
+  if (!want)
+    return MODEL_ENOMEM;
+  begin(st);
+  if ((rc = orders_apply(st)))
+    goto out;
+  construction(st);
+  if ((rc = talent(st)))
+    goto out;
+  if ((rc = mining(st, want)) ||
+      (rc = market_clear(st, MODEL_CONCENTRATE)) ||
+      (rc = separation(st, want)) || (rc = market_clear(st, MODEL_NDPR)) ||
+      (rc = market_clear(st, MODEL_DYTB)) ||
+      (rc = market_clear(st, MODEL_LACE)) || (rc = magnets(st, want)) ||
+      (rc = market_clear(st, MODEL_MAGNET)))
+    goto out;
+  wages_taxes(st);
+  events(st);
+  demand(st);
+  finish(st);
+  state_compute_scores(st);
+  st->turn++;
+out:
+  free(want);
+  return rc;
+}
+
+int model_turn(model_state_t *st, const model_order_t *const *orders,
+               const size_t *counts) {
+  if (!st)
+    return MODEL_EINVAL;
+  if (orders && counts)
+    for (size_t s = 0; s < st->n_seats; s++)
+      if (orders[s] && counts[s]) {
+        int rc = model_submit(st, (int)s, orders[s], counts[s], NULL, 0, NULL);
+        if (rc)
+          return rc;
+      }
+  return model_resolve(st);
+}
+
+int model_inject_event(model_state_t *st, const model_event_t *ev) {
+  if (!st || !ev || ev->kind < 0 || ev->kind >= MODEL_EVENT_KINDS)
+    return MODEL_EINVAL;
+  if (st->n_injected >= sizeof st->injected / sizeof st->injected[0])
+    return MODEL_ELIMIT;
+  if (ev->nation[0] && nation_index(st->map, ev->nation) < 0)
+    return MODEL_EINVAL;
+  if (ev->kind == MODEL_EV_POLICY) {
+    model_refusal_t r;
+    int n = nation_index(st->map, ev->nation);
+    if (n < 0 || ev->policy.op != MODEL_OP_POLICY ||
+        order_check_map(st->map, n, true, &ev->policy, &r))
+      return MODEL_EINVAL;
+  }
+  st->injected[st->n_injected++] = *ev;
+  return 0;
+}

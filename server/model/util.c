@@ -1,0 +1,284 @@
+/* util.c: names, unit conversions, exact integer arithmetic, the fixed-point
+ * learning curve and the counter-based random generator.
+ *
+ * Nothing here uses libm or keeps state: the learning curve is computed with
+ * integer log2/exp2 (a constant table of 2^(2^-i) in Q62, generated once with
+ * exact integer square roots and pasted below), and random numbers are
+ * ChaCha20 keystream bytes addressed by (seed, turn, stream, index), so a
+ * draw depends only on those four integers.
+ */
+#include "model_internal.h"
+
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *model_strerror(int err) {
+  switch (err) {
+  case MODEL_OK:
+    return "success";
+  case MODEL_ENOMEM:
+    return "out of memory";
+  case MODEL_EINVAL:
+    return "invalid argument";
+  case MODEL_EMAP:
+    return "malformed map";
+  case MODEL_EIO:
+    return "map file could not be read";
+  case MODEL_ESTATE:
+    return "malformed serialised state, or one of another map";
+  case MODEL_ELIMIT:
+    return "a model limit was exceeded";
+  case MODEL_EFINISHED:
+    return "the game is finished";
+  case MODEL_ERANGE:
+    return "value out of range for exact integers";
+  default:
+    return "unknown model error";
+  }
+}
+
+static const char *const product_names[NP] = {
+    "concentrate", "ndpr_oxide", "dytb_oxide", "lace_oxide", "magnet"};
+static const char *const stage_names[NS] = {"mining", "separation",
+                                            "magnet"};
+static const char *const op_names[MODEL_OPS] = {
+    "build", "operate", "hire", "train", "offer", "bid", "policy"};
+static const char *const policy_names[MODEL_POLICY_KINDS] = {
+    "export_quota", "export_ban",     "export_licence",   "tariff",
+    "subsidy",      "price_floor",    "stockpile",        "talent_programme",
+    "migration",    "permitting",     "production_quota", "tax"};
+static const char *const event_names[MODEL_EVENT_KINDS] = {
+    "mine_accident", "flood",  "conflict",    "demand_surge",
+    "cost_overrun",  "policy", "plant_outage"};
+
+static int lookup(const char *const *names, int n, const char *name) {
+  if (!name)
+    return -1;
+  for (int i = 0; i < n; i++)
+    if (strcmp(names[i], name) == 0)
+      return i;
+  return -1;
+}
+
+int model_product_from_name(const char *n) {
+  return lookup(product_names, NP, n);
+}
+int model_stage_from_name(const char *n) {
+  return lookup(stage_names, NS, n);
+}
+int model_skill_from_name(const char *n) {
+  return lookup(stage_names, NS, n);
+}
+int model_op_from_name(const char *n) {
+  return lookup(op_names, MODEL_OPS, n);
+}
+int model_policy_from_name(const char *n) {
+  return lookup(policy_names, MODEL_POLICY_KINDS, n);
+}
+int model_event_from_name(const char *n);
+int model_event_from_name(const char *n) {
+  return lookup(event_names, MODEL_EVENT_KINDS, n);
+}
+const char *model_product_name(int p) {
+  return p >= 0 && p < NP ? product_names[p] : NULL;
+}
+const char *model_stage_name(int s) {
+  return s >= 0 && s < NS ? stage_names[s] : NULL;
+}
+const char *model_skill_name(int s) {
+  return s >= 0 && s < NS ? stage_names[s] : NULL;
+}
+const char *model_op_name(int o) {
+  return o >= 0 && o < MODEL_OPS ? op_names[o] : NULL;
+}
+const char *model_policy_name(int k) {
+  return k >= 0 && k < MODEL_POLICY_KINDS ? policy_names[k] : NULL;
+}
+const char *model_event_name(int k) {
+  return k >= 0 && k < MODEL_EVENT_KINDS ? event_names[k] : NULL;
+}
+
+/* One IEEE-754 multiplication, then rounding half away from zero without
+ * libm's llround (the rounding is exact: adding 0.5 to a double below 2^52
+ * and truncating is exact for the values the limits allow). */
+static int scale(double x, double factor, int64_t limit, int64_t *out) {
+  if (!(x == x) || x > 1e300 || x < -1e300)
+    return MODEL_ERANGE;
+  double y = x * factor;
+  if (y > (double)limit || y < -(double)limit)
+    return MODEL_ERANGE;
+  int64_t r = y >= 0 ? (int64_t)(y + 0.5) : -(int64_t)(-y + 0.5);
+  *out = r;
+  return 0;
+}
+
+int model_tonnes_to_kg(double t, int64_t *out) {
+  return scale(t, 1000.0, MODEL_QTY_MAX_KG, out);
+}
+int model_usd_to_cents(double usd, int64_t *out) {
+  return scale(usd, 100.0, MODEL_MONEY_MAX_CENTS, out);
+}
+int model_usd_per_kg_to_cents(double usd, int64_t *out) {
+  return scale(usd, 100.0, MODEL_PRICE_MAX_CENTS, out);
+}
+int model_fraction_to_ppm(double f, int64_t *out) {
+  return scale(f, 1e6, (int64_t)1000000000000, out);
+}
+double model_kg_to_tonnes(int64_t kg) {
+  return (double)kg / 1000.0;
+}
+double model_cents_to_usd(int64_t c) {
+  return (double)c / 100.0;
+}
+double model_ppm_to_fraction(int64_t p) {
+  return (double)p / 1e6;
+}
+
+/* a*b/c rounded toward minus infinity, exact through 128 bits. The callers
+ * keep the quotient within int64 (quantities, prices and money limits). */
+int64_t mul_div(int64_t a, int64_t b, int64_t c) {
+  assert(c != 0);
+  __int128 n = (__int128)a * b;
+  __int128 q = n / c;
+  if ((n % c != 0) && ((n < 0) != (c < 0)))
+    q -= 1;
+  return (int64_t)q;
+}
+
+int64_t ppm_of(int64_t a, int64_t ppm) {
+  return mul_div(a, ppm, MODEL_PPM);
+}
+
+/* log2(n) in Q32 (n >= 1), by repeated squaring of the mantissa: each
+ * squaring yields one fractional bit. Exact integer steps, so the result is
+ * the same everywhere; log2(2n) - log2(n) is exactly 1.0 by construction. */
+int64_t fx_log2_q32(uint64_t n) {
+  assert(n >= 1);
+  int ip = 63 - __builtin_clzll(n);
+  /* mantissa in [1, 2) as Q62 */
+  unsigned __int128 y = ip >= 62 ? (unsigned __int128)(n >> (ip - 62))
+                                 : (unsigned __int128)n << (62 - ip);
+  int64_t frac = 0;
+  for (int i = 1; i <= 32; i++) {
+    y = (y * y) >> 62;
+    if (y >= ((unsigned __int128)2 << 62)) {
+      y >>= 1;
+      frac |= (int64_t)1 << (32 - i);
+    }
+  }
+  return ((int64_t)ip << 32) + frac;
+}
+
+/* 2^(2^-i) in Q62, i = 1..32. */
+static const uint64_t exp2_tab[32] = {
+  UINT64_C(6521908912666391106),
+  UINT64_C(5484249825272419511),
+  UINT64_C(5029079263719320435),
+  UINT64_C(4815862801830788490),
+  UINT64_C(4712668792719003883),
+  UINT64_C(4661903986662671289),
+  UINT64_C(4636727017470743989),
+  UINT64_C(4624189567668517719),
+  UINT64_C(4617933561212708775),
+  UINT64_C(4614808732577250067),
+  UINT64_C(4613247111281068007),
+  UINT64_C(4612466498810092973),
+  UINT64_C(4612076242109103706),
+  UINT64_C(4611881126141011235),
+  UINT64_C(4611783571252412753),
+  UINT64_C(4611734794581956352),
+  UINT64_C(4611710406440186475),
+  UINT64_C(4611698212417665818),
+  UINT64_C(4611692115418496523),
+  UINT64_C(4611689066921934629),
+  UINT64_C(4611687542674409370),
+  UINT64_C(4611686780550835663),
+  UINT64_C(4611686399489096040),
+  UINT64_C(4611686208958238036),
+  UINT64_C(4611686113692811986),
+  UINT64_C(4611686066060099699),
+  UINT64_C(4611686042243743740),
+  UINT64_C(4611686030335565806),
+  UINT64_C(4611686024381476851),
+  UINT64_C(4611686021404432376),
+  UINT64_C(4611686019915910139),
+  UINT64_C(4611686019171649021)
+};
+
+/* 2^e for e <= 0 in Q32, returned in ppm (floor). */
+static int64_t fx_exp2_ppm(int64_t e) {
+  if (e >= 0)
+    return MODEL_PPM;
+  int64_t ip = e >> 32;                    /* floor, negative */
+  uint64_t f = (uint64_t)(e - ip * ((int64_t)1 << 32)); /* [0, 2^32) */
+  unsigned __int128 r = (unsigned __int128)1 << 62;
+  for (int i = 1; i <= 32; i++)
+    if (f & ((uint64_t)1 << (32 - i)))
+      r = (r * exp2_tab[i - 1]) >> 62;
+  if (-ip >= 62)
+    return 0;
+  r >>= -ip;
+  return (int64_t)((r * MODEL_PPM) >> 62);
+}
+
+/* The learning multiplier (cum / exp0)^log2(1 - rate), in ppm, for
+ * cum >= exp0 (1.0 below): unit cost = cost0 * multiplier. */
+int64_t fx_learning_ppm(int64_t cum, int64_t exp0, int64_t log2_pr_q32) {
+  if (exp0 < 1 || cum <= exp0 || log2_pr_q32 == 0)
+    return MODEL_PPM;
+  int64_t d = fx_log2_q32((uint64_t)cum) - fx_log2_q32((uint64_t)exp0);
+  __int128 e = ((__int128)d * log2_pr_q32) / ((__int128)1 << 32);
+  if (e < -((__int128)64 << 32))
+    return 0;
+  return fx_exp2_ppm((int64_t)e);
+}
+
+/* Random draws: ChaCha20 (IETF) keystream keyed by BLAKE2b(seed), nonce =
+ * (turn, stream), block counter = index / 16. Stateless: the generator's
+ * "state" is the seed and the turn, both in the serialised state. */
+uint32_t rng_u32(const model_state_t *st, uint32_t stream, uint32_t index) {
+  uint8_t seed[8], key[crypto_stream_chacha20_ietf_KEYBYTES];
+  for (int i = 0; i < 8; i++)
+    seed[i] = (uint8_t)(st->seed >> (8 * i));
+  crypto_generichash(key, sizeof key, seed, sizeof seed,
+                     (const uint8_t *)"lanthanide-rng", 14);
+  uint8_t nonce[crypto_stream_chacha20_ietf_NONCEBYTES] = {0};
+  uint32_t t = (uint32_t)st->turn;
+  for (int i = 0; i < 4; i++) {
+    nonce[i] = (uint8_t)(t >> (8 * i));
+    nonce[4 + i] = (uint8_t)(stream >> (8 * i));
+  }
+  uint8_t block[64] = {0};
+  crypto_stream_chacha20_ietf_xor_ic(block, block, sizeof block, nonce,
+                                     index / 16, key);
+  const uint8_t *b = block + 4 * (index % 16);
+  return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+         (uint32_t)b[3] << 24;
+}
+
+void refuse(model_refusal_t *r, const char *field, const char *fmt, ...) {
+  if (!r)
+    return;
+  snprintf(r->code, sizeof r->code, "invalid_order");
+  snprintf(r->field, sizeof r->field, "%s", field);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->message, sizeof r->message, fmt, ap);
+  va_end(ap);
+}
+
+int nation_index(const model_map_t *m, const char *id) {
+  for (size_t i = 0; i < m->n_nations; i++)
+    if (strcmp(m->nations[i].id, id) == 0)
+      return (int)i;
+  return -1;
+}
+
+int deposit_index(const model_map_t *m, const char *id) {
+  for (size_t i = 0; i < m->n_deposits; i++)
+    if (strcmp(m->deposits[i].id, id) == 0)
+      return (int)i;
+  return -1;
+}

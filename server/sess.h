@@ -1,0 +1,83 @@
+/*
+ * sess: game sessions, seats and identity, the turn clock, and the
+ * notifications of PROTOCOL.md.
+ *
+ * A session is one game of one map: a model state, its seats (each with a
+ * join code, a token, maybe a player's connection or a built-in agent), the
+ * facilitator's admin token, subscribers (connections that joined a seat or
+ * watch the session), chat, and the history of resolved turns. Many sessions
+ * run side by side on the one loop; each has its own uv_timer_t for the turn
+ * deadline, and nothing in one session waits on another.
+ *
+ * The methods of the v1 core that concern sessions are in sess_methods
+ * (server/sess_methods.c); this header is what they and main.c need.
+ *
+ * Ownership: the registry owns every session, map and agent. Connections
+ * (rpc_peer_t) belong to the transport; the registry only points at them
+ * and forgets them in sess_peer_closed, which the transport calls before a
+ * connection's memory goes away.
+ */
+#ifndef LANTHANIDE_SESS_H
+#define LANTHANIDE_SESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "proto.h"
+#include "rpc.h"
+
+typedef struct sess_registry sess_registry_t;
+typedef struct sess_session sess_session_t;
+
+typedef struct sess_config {
+  const char *maps_dir;       /* where session.create finds maps */
+  unsigned max_sessions;      /* sessions held at once (--max-sessions) */
+  unsigned join_burst;        /* wrong join codes per address at once */
+  unsigned join_refill_ms;    /* one more allowed every this many ms */
+  unsigned max_chat_bytes;    /* bytes of one chat message */
+  unsigned max_chat_messages; /* messages kept per session */
+} sess_config_t;
+
+void sess_config_default(sess_config_t *cfg);
+
+/* Counters of the session layer, read by server.stats. */
+#define SESS_COUNTERS(X)                                                       \
+  X(sessions_created)                                                          \
+  X(turns_resolved)                                                            \
+  X(orders_accepted)                                                           \
+  X(orders_refused)                                                            \
+  X(join_rate_limited)                                                         \
+  X(unauthorized)                                                              \
+  X(forbidden)                                                                 \
+  X(notifications)                                                             \
+  X(sessions_refused_limit)                                                    \
+  X(chat_refused_limit)
+
+typedef struct sess_counters {
+#define SESS_COUNTER_FIELD(name) uint64_t name;
+  SESS_COUNTERS(SESS_COUNTER_FIELD)
+#undef SESS_COUNTER_FIELD
+} sess_counters_t;
+
+int sess_registry_new(sess_registry_t **out, uv_loop_t *loop,
+                      const sess_config_t *cfg);
+/* Stop every session's timer (for shutdown); the handles close
+ * asynchronously, then sess_registry_free may be called after uv_run. */
+void sess_registry_close(sess_registry_t *reg);
+void sess_registry_free(sess_registry_t *reg);
+const sess_counters_t *sess_registry_counters(const sess_registry_t *reg);
+
+/* The connection is going away: forget it everywhere. */
+void sess_peer_closed(sess_registry_t *reg, rpc_peer_t *peer);
+
+/* The RPC methods of sessions (session.*, state.get, orders.submit,
+ * turn.ready, chat.send, history.get, strategies.list). Handlers expect
+ * call->app to point at a struct whose first member is the
+ * sess_registry_t * (see server/app.h). */
+extern const rpc_method_t sess_methods[];
+extern const size_t sess_method_count;
+
+#endif

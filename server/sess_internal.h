@@ -1,0 +1,150 @@
+/*
+ * The layout of sessions, shared by sess.c (state and transitions) and
+ * sess_methods.c (the RPC handlers), and by nothing else.
+ */
+#ifndef LANTHANIDE_SESS_INTERNAL_H
+#define LANTHANIDE_SESS_INTERNAL_H
+
+#include "sess.h"
+
+#include <sodium.h>
+
+#include "agent.h"
+
+/* Buckets of the per-address table of wrong join codes. */
+#define SESS_JOIN_BUCKETS 4096u
+
+/* A token: 128 bits from the OS's CSPRNG, as 32 hex digits. */
+#define SESS_TOKEN_LEN 32
+/* A join code: 10 characters of Crockford base32, 50 bits; guessing is
+ * further bounded by the per-address rate limit. */
+#define SESS_CODE_LEN 10
+
+typedef enum {
+  SESS_LOBBY = 0,
+  SESS_RUNNING,
+  SESS_PAUSED,
+  SESS_FINISHED
+} sess_status_t;
+
+typedef struct sess_seat {
+  char token[SESS_TOKEN_LEN + 1];
+  char code[SESS_CODE_LEN + 1];
+  char name[64];    /* the player's name given at join, "" if none */
+  bool taken;       /* a person has joined it */
+  rpc_peer_t *conn; /* the seat's connection for notifications */
+  agent_t *agent;   /* a built-in agent plays it, or NULL */
+  bool ready;       /* ready for this turn */
+} sess_seat_t;
+
+/* A connection subscribed to a session's notifications, with what it may
+ * see: the admin sees everything; seats[i] marks seats it holds or
+ * watches (private chat to or from them). */
+typedef struct sess_sub {
+  rpc_peer_t *peer;
+  bool admin;
+  uint8_t *seats; /* n_seats flags */
+} sess_sub_t;
+
+typedef struct sess_chat {
+  int from; /* seat index, -1 for the admin */
+  int to;   /* seat index, -1 for all */
+  int turn;
+  char *text;
+  size_t len;
+} sess_chat_t;
+
+typedef struct sess_turn {
+  int turn;
+  proto_buf_t buf; /* the packed summary map of history.get */
+} sess_turn_t;
+
+struct sess_session {
+  sess_registry_t *reg;
+  sess_session_t *next;
+  char id[16];
+  char name[96];
+  const model_map_t *map; /* owned by the registry's map cache */
+  model_state_t *st;
+  uint64_t seed;
+  int turns;       /* the session ends after this many turns */
+  int64_t turn_ms; /* turn length; 0 for no deadline */
+  bool spectators; /* session.watch without a token is allowed */
+  sess_status_t status;
+  char admin_token[SESS_TOKEN_LEN + 1];
+  uv_timer_t timer;
+  int64_t deadline_wall_ms; /* wall-clock deadline of the open turn, 0 none */
+  int64_t remaining_ms;     /* time left of the turn while paused */
+  sess_seat_t *seats;
+  size_t n_seats;
+  sess_sub_t *subs;
+  size_t n_subs, cap_subs;
+  sess_chat_t *chat;
+  size_t n_chat, cap_chat;
+  sess_turn_t *history;
+  size_t n_history;
+};
+
+typedef struct sess_bucket {
+  int64_t stamp;   /* loop time of the last refill */
+  uint32_t tokens; /* wrong codes still allowed */
+} sess_bucket_t;
+
+struct sess_registry {
+  uv_loop_t *loop;
+  sess_config_t cfg;
+  char maps_dir[1024];
+  sess_session_t *sessions;
+  size_t n_sessions;
+  model_map_t **maps; /* loaded maps, shared by sessions */
+  size_t n_maps;
+  sess_counters_t counters;
+  unsigned char addr_key[crypto_shorthash_KEYBYTES];
+  sess_bucket_t buckets[SESS_JOIN_BUCKETS];
+  proto_buf_t nbuf; /* where notifications are packed */
+  msgpack_packer npk;
+  bool closed;
+};
+
+typedef enum {
+  SESS_ID_NONE,    /* no token given */
+  SESS_ID_UNKNOWN, /* a token no session knows: unauthorized */
+  SESS_ID_OTHER,   /* another session's token: forbidden here */
+  SESS_ID_ADMIN,
+  SESS_ID_SEAT
+} sess_ident_t;
+
+int64_t sess_wall_ms(void);
+void sess_random_token(char out[SESS_TOKEN_LEN + 1]);
+void sess_random_code(char *out, size_t len);
+bool sess_code_eq(const char *code, const char *cand);
+sess_ident_t sess_identify(sess_registry_t *reg, const sess_session_t *s,
+                           const char *tok, size_t len, int *seat);
+bool sess_join_allowed(sess_registry_t *reg, const char *addr);
+void sess_join_failed(sess_registry_t *reg, const char *addr);
+
+sess_session_t *sess_find(sess_registry_t *reg, const char *id, size_t len);
+int sess_map_get(sess_registry_t *reg, const char *id, size_t len,
+                 const model_map_t **out, proto_error_t *err);
+int sess_create(sess_registry_t *reg, const model_map_t *map, const char *name,
+                uint64_t seed, int turns, int64_t turn_ms, bool spectators,
+                sess_session_t **out, proto_error_t *err);
+
+sess_sub_t *sess_subscribe(sess_session_t *s, rpc_peer_t *peer);
+void sess_notify_simple(sess_session_t *s, const char *method);
+void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat);
+int sess_chat(sess_session_t *s, int from, int to, const char *text, size_t len,
+              proto_error_t *err);
+
+size_t sess_waiting(const sess_session_t *s);
+void sess_agent_act(sess_session_t *s, int seat);
+void sess_arm(sess_session_t *s);
+void sess_start(sess_session_t *s);
+void sess_pause(sess_session_t *s);
+void sess_resume(sess_session_t *s);
+void sess_finish(sess_session_t *s);
+int sess_resolve(sess_session_t *s);
+void sess_seat_ready(sess_session_t *s, int seat);
+void sess_seat_to_agent(sess_session_t *s, int seat, agent_t *agent);
+
+#endif

@@ -1,0 +1,693 @@
+/*
+ * The RPC methods of game sessions (PROTOCOL.md "Methods"): session.*,
+ * strategies.list, state.get, orders.submit, turn.ready, chat.send and
+ * history.get. Each handler checks its arguments and the caller's identity,
+ * then calls into sess.c for the transition.
+ *
+ * Identity rules (PROTOCOL.md "Identity"): a missing or unknown token is
+ * `unauthorized`; a valid token acting outside its rights (a seat token
+ * where the admin's is needed, another session's token) is `forbidden`.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "log.h"
+#include "proto_types.h"
+#include "sess_internal.h"
+#include "srv.h"
+
+static sess_registry_t *reg_of(rpc_call_t *call) {
+  return ((srv_t *)call->app)->sess;
+}
+
+static const char *STATUS[] = {"lobby", "running", "paused", "finished"};
+
+/* The session named by params.session, or an error. */
+static sess_session_t *get_session(rpc_call_t *call) {
+  const char *id;
+  uint32_t len;
+  if (proto_param_str(call->params, "session", true, &id, &len, call->err) <
+      0)
+    return NULL;
+  sess_session_t *s = sess_find(reg_of(call), id, len);
+  if (!s)
+    proto_error_set(call->err, PROTO_NOT_FOUND, "session",
+                    "no session '%.*s' on this server (session.list shows "
+                    "the sessions)",
+                    (int)(len > 64 ? 64 : len), id);
+  return s;
+}
+
+/* What the caller may do: `want_admin` and/or `want_seat` say which
+ * identities the method accepts; `keys` are the param names to read
+ * (token, admin_token). Returns 0 with *is_admin / *seat set, or -1 with
+ * the error (counted). */
+static int authorise(rpc_call_t *call, sess_session_t *s, bool want_admin,
+                     bool want_seat, bool *is_admin, int *seat) {
+  sess_registry_t *reg = reg_of(call);
+  const char *tok = NULL, *atok = NULL;
+  uint32_t tlen = 0, alen = 0;
+  *is_admin = false;
+  *seat = -1;
+  if (proto_param_str(call->params, "token", false, &tok, &tlen, call->err) <
+          0 ||
+      proto_param_str(call->params, "admin_token", false, &atok, &alen,
+                      call->err) < 0)
+    return -1;
+  const char *need = want_admin && want_seat ? "'token' (a seat's) or "
+                                               "'admin_token'"
+                     : want_admin            ? "'admin_token' (from "
+                                               "session.create)"
+                                             : "'token' (from session.join)";
+  if (!tok && !atok) {
+    reg->counters.unauthorized++;
+    return proto_error_set(call->err, PROTO_UNAUTHORIZED,
+                           want_admin && !want_seat ? "admin_token" : "token",
+                           "this method needs %s", need);
+  }
+  /* Prefer the key the method is about; a token given under the other key
+   * is judged by what it is. */
+  const char *t = atok ? atok : tok;
+  uint32_t len = atok ? alen : tlen;
+  int idx;
+  sess_ident_t id = sess_identify(reg, s, t, len, &idx);
+  switch (id) {
+  case SESS_ID_ADMIN:
+    if (want_admin) {
+      *is_admin = true;
+      return 0;
+    }
+    reg->counters.forbidden++;
+    return proto_error_set(call->err, PROTO_FORBIDDEN, "token",
+                           "the admin token cannot act as a seat here; this "
+                           "method needs %s",
+                           need);
+  case SESS_ID_SEAT:
+    if (want_seat) {
+      *seat = idx;
+      return 0;
+    }
+    reg->counters.forbidden++;
+    return proto_error_set(call->err, PROTO_FORBIDDEN, "admin_token",
+                           "a seat's token cannot do this; it needs the "
+                           "session's admin token");
+  case SESS_ID_OTHER:
+    reg->counters.forbidden++;
+    return proto_error_set(call->err, PROTO_FORBIDDEN, atok ? "admin_token"
+                                                            : "token",
+                           "this token belongs to another session; each "
+                           "token acts for its own session only");
+  case SESS_ID_NONE:
+  case SESS_ID_UNKNOWN:
+    break;
+  }
+  reg->counters.unauthorized++;
+  return proto_error_set(call->err, PROTO_UNAUTHORIZED,
+                         atok ? "admin_token" : "token",
+                         "this token is not known to session '%s'; this "
+                         "method needs %s",
+                         s->id, need);
+}
+
+static int seat_of(rpc_call_t *call, sess_session_t *s, const char *key,
+                   int *seat) {
+  const char *id;
+  uint32_t len;
+  if (proto_param_str(call->params, key, true, &id, &len, call->err) < 0)
+    return -1;
+  for (size_t i = 0; i < s->n_seats; i++) {
+    const char *sid = model_map_seat_id(s->map, i);
+    if (strlen(sid) == len && memcmp(sid, id, len) == 0) {
+      *seat = (int)i;
+      return 0;
+    }
+  }
+  return proto_error_set(call->err, PROTO_NOT_FOUND, key,
+                         "session '%s' has no seat '%.*s' (session.list "
+                         "shows its seats)",
+                         s->id, (int)(len > 64 ? 64 : len), id);
+}
+
+/* ---- strategies.list, session.create, session.list ------------------------- */
+
+static int m_strategies(rpc_call_t *call) {
+  size_t n = agent_strategy_count();
+  msgpack_pack_array(call->pk, n);
+  for (size_t i = 0; i < n; i++) {
+    const agent_strategy_t *s = agent_strategy_at(i);
+    msgpack_pack_map(call->pk, 2);
+    proto_pack_kv_cstr(call->pk, "id", s->id);
+    proto_pack_kv_cstr(call->pk, "description", s->description);
+  }
+  return RPC_OK;
+}
+
+/* The longest turn a session may have: 30 days. */
+#define TURN_SECONDS_MAX (30.0 * 24 * 3600)
+
+static int m_create(rpc_call_t *call) {
+  sess_registry_t *reg = reg_of(call);
+  const char *map_id, *name = NULL;
+  uint32_t map_len, name_len = 0;
+  uint64_t seed = 0, turns = 0;
+  double turn_s = 0;
+  bool spectators = false;
+  int has_seed, has_turns;
+  if (proto_param_str(call->params, "map", true, &map_id, &map_len,
+                      call->err) < 0 ||
+      proto_param_str(call->params, "name", false, &name, &name_len,
+                      call->err) < 0 ||
+      (has_seed = proto_param_u64(call->params, "seed", false, &seed,
+                                  call->err)) < 0 ||
+      (has_turns = proto_param_u64(call->params, "turns", false, &turns,
+                                   call->err)) < 0 ||
+      proto_param_f64(call->params, "turn_seconds", false, &turn_s,
+                      call->err) < 0 ||
+      proto_param_bool(call->params, "spectators", false, &spectators,
+                       call->err) < 0)
+    return RPC_ERROR;
+  if (!(turn_s >= 0 && turn_s <= TURN_SECONDS_MAX))
+    return proto_error_set(call->err, PROTO_BAD_REQUEST, "turn_seconds",
+                           "field 'turn_seconds' must be from 0 (no "
+                           "deadline) to %.0f (30 days)",
+                           TURN_SECONDS_MAX);
+  if (name_len >= 96)
+    return proto_error_set(call->err, PROTO_BAD_REQUEST, "name",
+                           "field 'name' may hold at most 95 bytes");
+  const model_map_t *map;
+  if (sess_map_get(reg, map_id, map_len, &map, call->err) != 0)
+    return RPC_ERROR;
+  int max_turns = model_map_turns(map);
+  if (has_turns && (turns < 1 || turns > (uint64_t)max_turns))
+    return proto_error_set(call->err, PROTO_BAD_REQUEST, "turns",
+                           "field 'turns' must be from 1 to %d for map '%s'",
+                           max_turns, model_map_id(map));
+  if (!has_seed)
+    randombytes_buf(&seed, sizeof seed);
+  char namebuf[96];
+  snprintf(namebuf, sizeof namebuf, "%.*s", (int)name_len, name ? name : "");
+  sess_session_t *s;
+  if (sess_create(reg, map, namebuf, seed, has_turns ? (int)turns : max_turns,
+                  (int64_t)(turn_s * 1000.0 + 0.5), spectators, &s,
+                  call->err) != 0)
+    return RPC_ERROR;
+  log_info("session %s created: map %s, %d turns, %.1f s per turn", s->id,
+           model_map_id(map), s->turns, turn_s);
+  msgpack_packer *pk = call->pk;
+  msgpack_pack_map(pk, 3);
+  proto_pack_kv_cstr(pk, "session", s->id);
+  proto_pack_kv_cstr(pk, "admin_token", s->admin_token);
+  proto_pack_cstr(pk, "seats");
+  msgpack_pack_array(pk, s->n_seats);
+  for (size_t i = 0; i < s->n_seats; i++) {
+    msgpack_pack_map(pk, 4);
+    proto_pack_kv_cstr(pk, "seat", model_map_seat_id(map, i));
+    proto_pack_kv_cstr(pk, "kind", model_map_seat_kind(map, i) ==
+                                           MODEL_SEAT_NATION
+                                       ? "nation"
+                                       : "firm");
+    proto_pack_kv_cstr(pk, "title", model_map_seat_title(map, i));
+    proto_pack_kv_cstr(pk, "join_code", s->seats[i].code);
+  }
+  return RPC_OK;
+}
+
+static void pack_seats_public(msgpack_packer *pk, const sess_session_t *s) {
+  msgpack_pack_array(pk, s->n_seats);
+  for (size_t i = 0; i < s->n_seats; i++) {
+    msgpack_pack_map(pk, 5);
+    proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, i));
+    proto_pack_kv_cstr(pk, "kind", model_map_seat_kind(s->map, i) ==
+                                           MODEL_SEAT_NATION
+                                       ? "nation"
+                                       : "firm");
+    proto_pack_kv_cstr(pk, "title", model_map_seat_title(s->map, i));
+    proto_pack_kv_bool(pk, "taken", s->seats[i].taken);
+    if (s->seats[i].agent)
+      proto_pack_kv_cstr(pk, "agent", agent_strategy(s->seats[i].agent)->id);
+    else
+      proto_pack_kv_nil(pk, "agent");
+  }
+}
+
+static int m_list(rpc_call_t *call) {
+  sess_registry_t *reg = reg_of(call);
+  msgpack_pack_array(call->pk, reg->n_sessions);
+  for (sess_session_t *s = reg->sessions; s; s = s->next) {
+    msgpack_pack_map(call->pk, 7);
+    proto_pack_kv_cstr(call->pk, "session", s->id);
+    proto_pack_kv_cstr(call->pk, "name", s->name);
+    proto_pack_kv_cstr(call->pk, "map", model_map_id(s->map));
+    proto_pack_kv_cstr(call->pk, "status", STATUS[s->status]);
+    proto_pack_kv_i64(call->pk, "turn", model_state_turn(s->st));
+    proto_pack_kv_i64(call->pk, "turns", s->turns);
+    proto_pack_cstr(call->pk, "seats");
+    pack_seats_public(call->pk, s);
+  }
+  return RPC_OK;
+}
+
+/* ---- session.join, session.watch, session.bot --------------------------------- */
+
+/* Crockford base32 is forgiving: lower case, and O/I/L for 0/1/1. */
+static void normalise_code(const char *in, size_t len, char *out,
+                           size_t cap) {
+  size_t n = 0;
+  for (size_t i = 0; i < len && n + 1 < cap; i++) {
+    char c = in[i];
+    if (c == '-' || c == ' ')
+      continue;
+    if (c >= 'a' && c <= 'z')
+      c = (char)(c - 'a' + 'A');
+    if (c == 'O')
+      c = '0';
+    if (c == 'I' || c == 'L')
+      c = '1';
+    out[n++] = c;
+  }
+  out[n] = '\0';
+}
+
+static int m_join(rpc_call_t *call) {
+  sess_registry_t *reg = reg_of(call);
+  sess_session_t *s = get_session(call);
+  if (!s)
+    return RPC_ERROR;
+  const char *code = NULL, *tok = NULL, *name = NULL;
+  uint32_t code_len = 0, tok_len = 0, name_len = 0;
+  if (proto_param_str(call->params, "join_code", false, &code, &code_len,
+                      call->err) < 0 ||
+      proto_param_str(call->params, "token", false, &tok, &tok_len,
+                      call->err) < 0 ||
+      proto_param_str(call->params, "name", false, &name, &name_len,
+                      call->err) < 0)
+    return RPC_ERROR;
+  int seat = -1;
+  if (tok) {
+    int idx;
+    switch (sess_identify(reg, s, tok, tok_len, &idx)) {
+    case SESS_ID_SEAT:
+      seat = idx;
+      break;
+    case SESS_ID_ADMIN:
+      reg->counters.forbidden++;
+      return proto_error_set(call->err, PROTO_FORBIDDEN, "token",
+                             "the admin token holds no seat; the control "
+                             "cell follows a session with session.watch");
+    case SESS_ID_OTHER:
+      reg->counters.forbidden++;
+      return proto_error_set(call->err, PROTO_FORBIDDEN, "token",
+                             "this token belongs to another session");
+    default:
+      reg->counters.unauthorized++;
+      return proto_error_set(call->err, PROTO_UNAUTHORIZED, "token",
+                             "this token is not known to session '%s'; join "
+                             "with your seat's join code first",
+                             s->id);
+    }
+  } else if (code) {
+    if (!sess_join_allowed(reg, call->peer->addr)) {
+      reg->counters.join_rate_limited++;
+      return proto_error_set(call->err, PROTO_RATE_LIMITED, "join_code",
+                             "too many wrong join codes from your address; "
+                             "wait a few seconds and check the code with "
+                             "your facilitator");
+    }
+    char norm[32];
+    normalise_code(code, code_len, norm, sizeof norm);
+    for (size_t i = 0; i < s->n_seats; i++)
+      if (sess_code_eq(s->seats[i].code, norm))
+        seat = (int)i;
+    if (seat < 0) {
+      sess_join_failed(reg, call->peer->addr);
+      reg->counters.unauthorized++;
+      return proto_error_set(call->err, PROTO_UNAUTHORIZED, "join_code",
+                             "no seat of session '%s' has this join code; "
+                             "check it with your facilitator",
+                             s->id);
+    }
+  } else {
+    reg->counters.unauthorized++;
+    return proto_error_set(call->err, PROTO_UNAUTHORIZED, "join_code",
+                           "session.join needs 'join_code' (from your "
+                           "facilitator) or 'token' (to reconnect)");
+  }
+  sess_seat_t *st = &s->seats[seat];
+  sess_sub_t *sub = sess_subscribe(s, call->peer);
+  if (!sub)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  if (st->agent) {
+    /* A person takes the seat back from the agent; this turn's orders so
+     * far stand until the person sends their own. */
+    log_info("session %s: seat %s taken over from agent %s", s->id,
+             model_map_seat_id(s->map, (size_t)seat),
+             agent_strategy(st->agent)->id);
+    agent_free(st->agent);
+    st->agent = NULL;
+    st->ready = false;
+  }
+  if (st->conn && st->conn != call->peer) {
+    /* The newest connection wins; the old one is told and stops getting
+     * the seat's notifications (its token still works). */
+    for (size_t i = 0; i < s->n_subs; i++)
+      if (s->subs[i].peer == st->conn)
+        s->subs[i].seats[seat] = 0;
+    sess_notify_seat_moved(s, st->conn, seat);
+  }
+  st->conn = call->peer;
+  st->taken = true;
+  sub->seats[seat] = 1;
+  if (name)
+    snprintf(st->name, sizeof st->name, "%.*s",
+             (int)(name_len < 63 ? name_len : 63), name);
+  msgpack_pack_map(call->pk, 2);
+  proto_pack_kv_cstr(call->pk, "seat",
+                     model_map_seat_id(s->map, (size_t)seat));
+  proto_pack_kv_cstr(call->pk, "token", st->token);
+  return RPC_OK;
+}
+
+static int m_watch(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  if (!s)
+    return RPC_ERROR;
+  bool admin = false;
+  int seat = -1;
+  if (proto_param(call->params, "token") ||
+      proto_param(call->params, "admin_token") || !s->spectators) {
+    if (authorise(call, s, true, true, &admin, &seat) != 0)
+      return RPC_ERROR;
+  }
+  sess_sub_t *sub = sess_subscribe(s, call->peer);
+  if (!sub)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  sub->admin = sub->admin || admin;
+  if (seat >= 0)
+    sub->seats[seat] = 1;
+  msgpack_pack_map(call->pk, 0);
+  return RPC_OK;
+}
+
+static int m_bot(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int unused, seat;
+  if (!s || authorise(call, s, true, false, &admin, &unused) != 0 ||
+      seat_of(call, s, "seat", &seat) != 0)
+    return RPC_ERROR;
+  const char *sid;
+  uint32_t len;
+  if (proto_param_str(call->params, "strategy", true, &sid, &len, call->err) <
+      0)
+    return RPC_ERROR;
+  char name[64];
+  snprintf(name, sizeof name, "%.*s", (int)(len < 63 ? len : 63), sid);
+  const agent_strategy_t *strat = agent_find(name);
+  if (!strat)
+    return proto_error_set(call->err, PROTO_BAD_REQUEST, "strategy",
+                           "no strategy '%s' (strategies.list shows them)",
+                           name);
+  if (s->status == SESS_FINISHED)
+    return proto_error_set(call->err, PROTO_CONFLICT, NULL,
+                           "session '%s' is finished", s->id);
+  /* Each agent's randomness comes from the game seed and its seat, so a
+   * replayed game gets the same agent decisions. */
+  agent_t *a = agent_new(strat, s->seed ^ (0x9e3779b97f4a7c15ULL *
+                                           (uint64_t)(seat + 1)));
+  if (!a)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  sess_seat_to_agent(s, seat, a);
+  msgpack_pack_map(call->pk, 1);
+  proto_pack_kv_cstr(call->pk, "seat", model_map_seat_id(s->map, (size_t)seat));
+  return RPC_OK;
+}
+
+/* ---- start, pause, resume, stop, advance ----------------------------------------- */
+
+typedef enum { ACT_START, ACT_PAUSE, ACT_RESUME, ACT_STOP, ACT_ADVANCE } act_t;
+
+static int control(rpc_call_t *call, act_t act) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int seat;
+  if (!s || authorise(call, s, true, false, &admin, &seat) != 0)
+    return RPC_ERROR;
+  static const char *const need[] = {"lobby", "running", "paused",
+                                     "lobby, running or paused", "running"};
+  bool ok = false;
+  switch (act) {
+  case ACT_START:
+    ok = s->status == SESS_LOBBY;
+    break;
+  case ACT_PAUSE:
+  case ACT_ADVANCE:
+    ok = s->status == SESS_RUNNING;
+    break;
+  case ACT_RESUME:
+    ok = s->status == SESS_PAUSED;
+    break;
+  case ACT_STOP:
+    ok = s->status != SESS_FINISHED;
+    break;
+  }
+  if (!ok)
+    return proto_error_set(call->err, PROTO_CONFLICT, NULL,
+                           "session '%s' is %s; this works only when it is "
+                           "%s",
+                           s->id, STATUS[s->status], need[act]);
+  switch (act) {
+  case ACT_START:
+    sess_start(s);
+    break;
+  case ACT_PAUSE:
+    sess_pause(s);
+    break;
+  case ACT_RESUME:
+    sess_resume(s);
+    break;
+  case ACT_STOP:
+    sess_finish(s);
+    break;
+  case ACT_ADVANCE:
+    /* The facilitator closes the turn now, as if its deadline passed. */
+    for (size_t i = 0; i < s->n_seats; i++)
+      s->seats[i].ready = true;
+    sess_arm(s);
+    break;
+  }
+  msgpack_pack_map(call->pk, 1);
+  proto_pack_kv_cstr(call->pk, "status", STATUS[s->status]);
+  return RPC_OK;
+}
+
+static int m_start(rpc_call_t *call) {
+  return control(call, ACT_START);
+}
+static int m_pause(rpc_call_t *call) {
+  return control(call, ACT_PAUSE);
+}
+static int m_resume(rpc_call_t *call) {
+  return control(call, ACT_RESUME);
+}
+static int m_stop(rpc_call_t *call) {
+  return control(call, ACT_STOP);
+}
+static int m_advance(rpc_call_t *call) {
+  return control(call, ACT_ADVANCE);
+}
+
+/* ---- state.get, orders.submit, turn.ready ---------------------------------------- */
+
+static void pack_deadline(msgpack_packer *pk, const sess_session_t *s) {
+  if (s->status == SESS_RUNNING && s->deadline_wall_ms > 0) {
+    int64_t left = s->deadline_wall_ms - sess_wall_ms();
+    proto_pack_kv_i64(pk, "deadline_ms", s->deadline_wall_ms);
+    proto_pack_kv_i64(pk, "remaining_ms", left > 0 ? left : 0);
+  } else {
+    proto_pack_kv_nil(pk, "deadline_ms");
+    if (s->status == SESS_PAUSED && s->remaining_ms > 0)
+      proto_pack_kv_i64(pk, "remaining_ms", s->remaining_ms);
+    else
+      proto_pack_kv_nil(pk, "remaining_ms");
+  }
+}
+
+static int m_state(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int seat;
+  if (!s || authorise(call, s, false, true, &admin, &seat) != 0)
+    return RPC_ERROR;
+  model_obs_t *obs;
+  if (model_observe(s->st, seat, &obs) != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL,
+                           "the observation could not be built");
+  msgpack_pack_map(call->pk, PROTO_OBS_PAIRS + 4);
+  proto_pack_kv_cstr(call->pk, "session", s->id);
+  proto_pack_kv_cstr(call->pk, "status", STATUS[s->status]);
+  pack_deadline(call->pk, s);
+  int rc = proto_pack_obs_pairs(call->pk, obs);
+  model_obs_free(obs);
+  if (rc != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  return RPC_OK;
+}
+
+static void pack_waiting(msgpack_packer *pk, const sess_session_t *s) {
+  proto_pack_cstr(pk, "waiting");
+  msgpack_pack_array(pk, sess_waiting(s));
+  for (size_t i = 0; i < s->n_seats; i++)
+    if (!s->seats[i].ready && !s->seats[i].agent)
+      proto_pack_cstr(pk, model_map_seat_id(s->map, i));
+}
+
+static int open_for_orders(rpc_call_t *call, const sess_session_t *s) {
+  if (s->status == SESS_FINISHED)
+    return proto_error_set(call->err, PROTO_CONFLICT, NULL,
+                           "session '%s' is finished; no turn is open",
+                           s->id);
+  return 0;
+}
+
+static int m_submit(rpc_call_t *call) {
+  sess_registry_t *reg = reg_of(call);
+  sess_session_t *s = get_session(call);
+  bool admin, ready = false;
+  int seat;
+  const msgpack_object *arr;
+  if (!s || authorise(call, s, false, true, &admin, &seat) != 0 ||
+      open_for_orders(call, s) != 0 ||
+      proto_param_array(call->params, "orders", true, &arr, call->err) < 0 ||
+      proto_param_bool(call->params, "ready", false, &ready, call->err) < 0)
+    return RPC_ERROR;
+  size_t n = arr->via.array.size;
+  if (n > MODEL_ORDERS_MAX)
+    return proto_error_set(call->err, PROTO_TOO_LARGE, "orders",
+                           "at most %d orders per submission; this one has "
+                           "%zu",
+                           MODEL_ORDERS_MAX, n);
+  model_order_t orders[MODEL_ORDERS_MAX];
+  size_t where[MODEL_ORDERS_MAX]; /* index in the request of orders[k] */
+  model_refusal_t refused[MODEL_ORDERS_MAX];
+  size_t n_ok = 0, n_ref = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (proto_order_parse(&arr->via.array.ptr[i], &orders[n_ok],
+                          &refused[n_ref]) == 0) {
+      where[n_ok++] = i;
+    } else {
+      refused[n_ref++].index = i;
+    }
+  }
+  model_refusal_t mref[MODEL_ORDERS_MAX];
+  size_t n_mref = 0;
+  if (model_submit(s->st, seat, orders, n_ok, mref, MODEL_ORDERS_MAX,
+                   &n_mref) != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL,
+                           "the orders could not be recorded");
+  for (size_t k = 0; k < n_mref && n_ref < MODEL_ORDERS_MAX; k++) {
+    refused[n_ref] = mref[k];
+    refused[n_ref++].index = where[mref[k].index];
+  }
+  reg->counters.orders_accepted += n - n_ref;
+  reg->counters.orders_refused += n_ref;
+  if (ready && s->status != SESS_LOBBY)
+    sess_seat_ready(s, seat);
+  msgpack_pack_map(call->pk, 2);
+  proto_pack_kv_i64(call->pk, "turn", model_state_turn(s->st));
+  proto_pack_cstr(call->pk, "rejected");
+  msgpack_pack_array(call->pk, n_ref);
+  for (size_t k = 0; k < n_ref; k++) {
+    msgpack_pack_map(call->pk, refused[k].field[0] ? 4 : 3);
+    proto_pack_kv_u64(call->pk, "index", refused[k].index);
+    proto_pack_kv_cstr(call->pk, "code", "invalid_order");
+    proto_pack_kv_cstr(call->pk, "message", refused[k].message);
+    if (refused[k].field[0])
+      proto_pack_kv_cstr(call->pk, "field", refused[k].field);
+  }
+  return RPC_OK;
+}
+
+static int m_ready(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int seat;
+  if (!s || authorise(call, s, false, true, &admin, &seat) != 0 ||
+      open_for_orders(call, s) != 0)
+    return RPC_ERROR;
+  if (s->status == SESS_LOBBY)
+    return proto_error_set(call->err, PROTO_CONFLICT, NULL,
+                           "session '%s' has not started; ready counts once "
+                           "the facilitator starts it",
+                           s->id);
+  sess_seat_ready(s, seat);
+  msgpack_pack_map(call->pk, 2);
+  proto_pack_kv_i64(call->pk, "turn", model_state_turn(s->st));
+  pack_waiting(call->pk, s);
+  return RPC_OK;
+}
+
+/* ---- chat.send, history.get -------------------------------------------------------- */
+
+static int m_chat(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int seat, to = -1;
+  const char *text, *to_s;
+  uint32_t text_len, to_len;
+  if (!s || authorise(call, s, true, true, &admin, &seat) != 0 ||
+      proto_param_str(call->params, "to", true, &to_s, &to_len, call->err) <
+          0 ||
+      proto_param_str(call->params, "text", true, &text, &text_len,
+                      call->err) < 0)
+    return RPC_ERROR;
+  if (!(to_len == 3 && memcmp(to_s, "all", 3) == 0) &&
+      seat_of(call, s, "to", &to) != 0)
+    return RPC_ERROR;
+  if (sess_chat(s, admin ? -1 : seat, to, text, text_len, call->err) != 0)
+    return RPC_ERROR;
+  msgpack_pack_map(call->pk, 0);
+  return RPC_OK;
+}
+
+static int m_history(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int seat;
+  int64_t from = 0, to = INT32_MAX;
+  if (!s || authorise(call, s, true, true, &admin, &seat) != 0 ||
+      proto_param_i64(call->params, "from", false, &from, call->err) < 0 ||
+      proto_param_i64(call->params, "to", false, &to, call->err) < 0)
+    return RPC_ERROR;
+  size_t n = 0;
+  for (size_t i = 0; i < s->n_history; i++)
+    n += s->history[i].turn >= from && s->history[i].turn <= to;
+  msgpack_pack_array(call->pk, n);
+  for (size_t i = 0; i < s->n_history; i++)
+    if (s->history[i].turn >= from && s->history[i].turn <= to)
+      call->pk->callback(call->pk->data, s->history[i].buf.data,
+                         s->history[i].buf.len);
+  return RPC_OK;
+}
+
+const rpc_method_t sess_methods[] = {
+    {"strategies.list", m_strategies},
+    {"session.create", m_create},
+    {"session.list", m_list},
+    {"session.join", m_join},
+    {"session.bot", m_bot},
+    {"session.start", m_start},
+    {"session.pause", m_pause},
+    {"session.resume", m_resume},
+    {"session.stop", m_stop},
+    {"session.advance", m_advance},
+    {"session.watch", m_watch},
+    {"state.get", m_state},
+    {"orders.submit", m_submit},
+    {"turn.ready", m_ready},
+    {"chat.send", m_chat},
+    {"history.get", m_history},
+};
+const size_t sess_method_count = sizeof sess_methods / sizeof sess_methods[0];

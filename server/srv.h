@@ -1,0 +1,18 @@
+/*
+ * srv: the services every RPC handler may reach through call->app.
+ *
+ * main.c owns one srv_t for the life of the server and hands it to rpc_new
+ * as the app pointer; each method module takes what it needs from it.
+ */
+#ifndef LANTHANIDE_SRV_H
+#define LANTHANIDE_SRV_H
+
+struct methods;
+struct sess_registry;
+
+typedef struct srv {
+  struct methods *methods;    /* hello, ping, maps.list, server.stats */
+  struct sess_registry *sess; /* game sessions */
+} srv_t;
+
+#endif
