@@ -24,6 +24,7 @@
 #include "rpc.h"
 #include "sess.h"
 #include "srv.h"
+#include "store.h"
 
 #ifndef LAN_VERSION
 #define LAN_VERSION "0.0.0"
@@ -48,6 +49,7 @@ typedef struct config {
   struct sockaddr_storage http_addr;
   net_config_t net;
   sess_config_t sess;
+  bool sync_full;
   log_level_t log_level;
 } config_t;
 
@@ -58,6 +60,7 @@ typedef struct app {
   uv_signal_t sigterm;
   net_server_t *net;
   sess_registry_t *sess;
+  store_t *store;
   bool stopping;
 } app_t;
 
@@ -75,6 +78,7 @@ enum {
   OPT_MAX_OUTPUT,
   OPT_MAX_CONNECTIONS,
   OPT_MAX_PER_ADDRESS,
+  OPT_SYNC,
   OPT_MAX_SESSIONS,
   OPT_MAX_CHAT_BYTES,
   OPT_MAX_CHAT_MESSAGES,
@@ -99,6 +103,7 @@ static const struct option long_options[] = {
     {"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
     {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
     {"max-per-address", required_argument, NULL, OPT_MAX_PER_ADDRESS},
+    {"sync", required_argument, NULL, OPT_SYNC},
     {"max-sessions", required_argument, NULL, OPT_MAX_SESSIONS},
     {"max-chat-bytes", required_argument, NULL, OPT_MAX_CHAT_BYTES},
     {"max-chat-messages", required_argument, NULL, OPT_MAX_CHAT_MESSAGES},
@@ -130,9 +135,11 @@ static void usage(FILE *f) {
       "                         Reserved: checked and kept; the browser "
       "client\n"
       "                         comes later\n"
-      "  --db FILE              SQLite database (default %s).\n"
-      "                         Reserved: checked and kept; storage comes "
-      "later\n"
+      "  --db FILE              SQLite database holding every session; a\n"
+      "                         restarted server resumes them (default %s)\n"
+      "  --sync full|normal     full (default): an acknowledged order\n"
+      "                         survives power loss; normal: it survives a\n"
+      "                         crash of the server, and commits are faster\n"
       "  --maps DIR             folder of map files, *.json\n"
       "                         (default %s)\n"
       "\n"
@@ -266,6 +273,7 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
   cfg->log_level = LOG_LEVEL_INFO;
   net_config_default(&cfg->net);
   sess_config_default(&cfg->sess);
+  cfg->sync_full = true;
 
   opterr = 0;
   /* The leading ':' makes a missing value ':' rather than '?'. */
@@ -330,6 +338,15 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
       if (parse_uint("--max-per-address", optarg, 1, 1000000, &v) != 0)
         return -1;
       cfg->net.max_per_address = (unsigned)v;
+      break;
+    case OPT_SYNC:
+      if (strcmp(optarg, "full") == 0)
+        cfg->sync_full = true;
+      else if (strcmp(optarg, "normal") == 0)
+        cfg->sync_full = false;
+      else
+        return usage_error("%s: expected full or normal, got '%s'", "--sync",
+                           optarg);
       break;
     case OPT_MAX_SESSIONS:
       if (parse_uint("--max-sessions", optarg, 1, 1000000, &v) != 0)
@@ -430,6 +447,7 @@ static void on_signal(uv_signal_t *sig, int signum) {
            signum == SIGINT ? "SIGINT" : "SIGTERM");
   net_server_close(app->net);
   sess_registry_close(app->sess);
+  store_stop(app->store);
   uv_close((uv_handle_t *)&app->sigint, NULL);
   uv_close((uv_handle_t *)&app->sigterm, NULL);
 }
@@ -439,6 +457,11 @@ static void close_walk(uv_handle_t *h, void *arg) {
   (void)arg;
   if (!uv_is_closing(h))
     uv_close(h, NULL);
+}
+
+static int hold_reply(void *arg, replyq_slot_t *slot, const char *data,
+                      size_t len) {
+  return store_hold_reply(arg, slot, data, len);
 }
 
 static void peer_closed(void *arg, rpc_peer_t *peer) {
@@ -494,8 +517,26 @@ int main(int argc, char **argv) {
   cfg.sess.maps_dir = cfg.maps;
   if (sess_registry_new(&app.sess, &app.loop, &cfg.sess) != 0)
     goto fail_loop;
+  {
+    char err[512];
+    if (store_open(&app.store, cfg.db, cfg.sync_full, &app.loop, err,
+                   sizeof err) != 0) {
+      log_error("--db: %s", err);
+      goto fail_loop;
+    }
+    sess_set_store(app.sess, app.store);
+    if (sess_restore(app.sess, err, sizeof err) != 0) {
+      log_error("--db %s: %s; the server does not start rather than lose a "
+                "session",
+                cfg.db, err);
+      sess_registry_close(app.sess);
+      store_stop(app.store);
+      goto fail_run;
+    }
+  }
   srv.methods = methods;
   srv.sess = app.sess;
+  srv.store = app.store;
   /* One table for every transport: the basic methods, then sessions. */
   base = methods_table(&n_base);
   n_methods = n_base + sess_method_count;
@@ -507,6 +548,7 @@ int main(int argc, char **argv) {
   if (rpc_new(&rpc, table, n_methods, &srv, &counters) != 0)
     goto fail_loop;
   rpc_set_peer_closed(rpc, peer_closed, app.sess);
+  rpc_set_hold(rpc, hold_reply, app.store);
   r = net_server_new(&app.net, &app.loop, &cfg.net, rpc, &counters);
   if (r != 0)
     goto fail_loop;
@@ -523,8 +565,9 @@ int main(int argc, char **argv) {
   uv_signal_start(&app.sigint, on_signal, SIGINT);
   uv_signal_start(&app.sigterm, on_signal, SIGTERM);
 
-  log_info("maps from %s; database %s and HTTP %s are reserved for later",
-           cfg.maps, cfg.db, cfg.http);
+  log_info("maps from %s; database %s (synchronous=%s); HTTP %s is "
+           "reserved for the browser client",
+           cfg.maps, cfg.db, cfg.sync_full ? "full" : "normal", cfg.http);
   print_banner(&bound);
   uv_run(&app.loop, UV_RUN_DEFAULT);
   status = 0;
@@ -544,6 +587,7 @@ fail_loop:
   rpc_free(rpc);
   free(table);
   sess_registry_free(app.sess);
+  store_close(app.store);
   methods_free(methods);
   fprintf(stderr, "lanthanide-server: counters at exit:\n");
   net_counters_each(&counters, print_counter, NULL);

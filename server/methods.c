@@ -5,6 +5,7 @@
 #include "methods.h"
 #include "sess.h"
 #include "srv.h"
+#include "store.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -142,6 +143,9 @@ static int m_server_stats(rpc_call_t *call) {
   if (srv->sess) {
     SESS_COUNTERS(METHODS_COUNT_ONE)
   }
+  if (srv->store) {
+    STORE_COUNTERS(METHODS_COUNT_ONE)
+  }
 #undef METHODS_COUNT_ONE
   if (msgpack_pack_map(call->pk, n) != 0)
     return out_of_memory(call);
@@ -151,6 +155,12 @@ static int m_server_stats(rpc_call_t *call) {
 #define METHODS_PACK_SESS(name) pack_counter(#name, sc->name, &sp);
     SESS_COUNTERS(METHODS_PACK_SESS)
 #undef METHODS_PACK_SESS
+  }
+  if (srv->store) {
+    const store_counters_t *tc = store_counters(srv->store);
+#define METHODS_PACK_STORE(name) pack_counter("store_" #name, tc->name, &sp);
+    STORE_COUNTERS(METHODS_PACK_STORE)
+#undef METHODS_PACK_STORE
   }
   if (sp.r != 0)
     return out_of_memory(call);

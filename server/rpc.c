@@ -32,6 +32,8 @@ struct rpc {
   net_counters_t *counters;
   char *names; /* "hello, ping, ..." */
   rpc_peer_closed_fn peer_closed;
+  rpc_hold_fn hold;
+  void *hold_arg;
   void *peer_closed_arg;
 };
 
@@ -39,6 +41,11 @@ void rpc_peer_init(rpc_peer_t *peer, replyq_emit_fn emit, void *ctx) {
   replyq_init(&peer->replies, emit, ctx);
   peer->holds_seat = false;
   peer->addr[0] = '\0';
+}
+
+void rpc_set_hold(rpc_t *rpc, rpc_hold_fn fn, void *arg) {
+  rpc->hold = fn;
+  rpc->hold_arg = arg;
 }
 
 void rpc_set_peer_closed(rpc_t *rpc, rpc_peer_closed_fn fn, void *arg) {
@@ -172,7 +179,16 @@ static void dispatch(rpc_t *rpc, rpc_peer_t *peer, const proto_request_t *req) {
     assert(call.deferred);
     return;
   }
-  if (r == RPC_OK) {
+  if (r == RPC_OK_DURABLE && rpc->hold) {
+    replyq_slot_t *slot = replyq_defer(&peer->replies, req->msgid);
+    if (slot) {
+      rpc->hold(rpc->hold_arg, slot, rpc->out.data, rpc->out.len);
+      return;
+    }
+    r = proto_error_set(&err, PROTO_INTERNAL, NULL,
+                        "the server ran out of memory");
+  }
+  if (r == RPC_OK || r == RPC_OK_DURABLE) {
     replyq_push(&peer->replies, rpc->out.data, rpc->out.len);
     return;
   }

@@ -49,7 +49,19 @@ void rpc_peer_init(rpc_peer_t *peer, replyq_emit_fn emit, void *ctx);
 typedef struct rpc rpc_t;
 typedef struct rpc_call rpc_call_t;
 
-enum { RPC_ERROR = -1, RPC_OK = 0, RPC_DEFERRED = 1 };
+enum { RPC_ERROR = -1, RPC_OK = 0, RPC_DEFERRED = 1, RPC_OK_DURABLE = 2 };
+
+/*
+ * RPC_OK_DURABLE: the handler packed its result like RPC_OK, but the
+ * answer may leave only once what the handler queued for storage is
+ * committed (PROTOCOL.md: an acknowledged orders.submit survives a crash).
+ * The dispatcher reserves the reply's place in order and hands the bytes
+ * to the hold function set here (the store), which completes the slot
+ * after COMMIT. Without a hold function the answer leaves at once.
+ */
+typedef int (*rpc_hold_fn)(void *arg, replyq_slot_t *slot, const char *data,
+                           size_t len);
+void rpc_set_hold(rpc_t *rpc, rpc_hold_fn fn, void *arg);
 
 typedef int (*rpc_handler_fn)(rpc_call_t *call);
 

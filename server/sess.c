@@ -60,27 +60,68 @@ void sess_random_code(char *out, size_t len) {
   out[len] = '\0';
 }
 
-/* Constant-time equality of a secret with a candidate of known length. */
-static bool secret_eq(const char *secret, const char *cand, size_t len) {
-  size_t n = strlen(secret);
-  if (n != len)
-    return false;
-  return sodium_memcmp(secret, cand, n) == 0;
+void sess_hash_token(const char *tok, size_t len,
+                     uint8_t out[SESS_HASH_BYTES]) {
+  crypto_generichash(out, SESS_HASH_BYTES, (const unsigned char *)tok, len,
+                     NULL, 0);
 }
 
-bool sess_code_eq(const char *code, const char *cand) {
-  return secret_eq(code, cand, strlen(cand));
+/* A code's hash is bound to its session, so equal codes in two sessions
+ * hash differently. */
+void sess_hash_code(const sess_session_t *s, const char *code,
+                    uint8_t out[SESS_HASH_BYTES]) {
+  crypto_generichash_state h;
+  crypto_generichash_init(&h, NULL, 0, SESS_HASH_BYTES);
+  crypto_generichash_update(&h, (const unsigned char *)"code:", 5);
+  crypto_generichash_update(&h, (const unsigned char *)s->id, strlen(s->id));
+  crypto_generichash_update(&h, (const unsigned char *)":", 1);
+  crypto_generichash_update(&h, (const unsigned char *)code, strlen(code));
+  crypto_generichash_final(&h, out, SESS_HASH_BYTES);
+}
+
+static void box_key(const sess_session_t *s, int seat, const char *code,
+                    uint8_t key[crypto_secretbox_KEYBYTES]) {
+  char buf[96];
+  int n = snprintf(buf, sizeof buf, "box:%s:%d:%s", s->id, seat, code);
+  crypto_generichash(key, crypto_secretbox_KEYBYTES, (unsigned char *)buf,
+                     (size_t)n, NULL, 0);
+}
+
+void sess_seal_token(const sess_session_t *s, int seat, const char *code,
+                     const char *token, uint8_t box[SESS_BOX_BYTES]) {
+  uint8_t key[crypto_secretbox_KEYBYTES];
+  box_key(s, seat, code, key);
+  randombytes_buf(box, crypto_secretbox_NONCEBYTES);
+  crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES,
+                        (const unsigned char *)token, SESS_TOKEN_LEN, box,
+                        key);
+  sodium_memzero(key, sizeof key);
+}
+
+int sess_open_token(const sess_session_t *s, int seat, const char *code,
+                    char token[SESS_TOKEN_LEN + 1]) {
+  uint8_t key[crypto_secretbox_KEYBYTES];
+  box_key(s, seat, code, key);
+  const sess_seat_t *st = &s->seats[seat];
+  int rc = crypto_secretbox_open_easy(
+      (unsigned char *)token, st->box + crypto_secretbox_NONCEBYTES,
+      SESS_BOX_BYTES - crypto_secretbox_NONCEBYTES, st->box, key);
+  sodium_memzero(key, sizeof key);
+  token[SESS_TOKEN_LEN] = '\0';
+  return rc == 0 ? 0 : -1;
 }
 
 sess_ident_t sess_identify(sess_registry_t *reg, const sess_session_t *s,
                            const char *tok, size_t len, int *seat) {
+  uint8_t h[SESS_HASH_BYTES];
   *seat = -1;
   if (!tok || len == 0)
     return SESS_ID_NONE;
-  if (secret_eq(s->admin_token, tok, len))
+  sess_hash_token(tok, len, h);
+  if (sodium_memcmp(s->admin_hash, h, SESS_HASH_BYTES) == 0)
     return SESS_ID_ADMIN;
   for (size_t i = 0; i < s->n_seats; i++)
-    if (secret_eq(s->seats[i].token, tok, len)) {
+    if (sodium_memcmp(s->seats[i].token_hash, h, SESS_HASH_BYTES) == 0) {
       *seat = (int)i;
       return SESS_ID_SEAT;
     }
@@ -89,10 +130,10 @@ sess_ident_t sess_identify(sess_registry_t *reg, const sess_session_t *s,
   for (sess_session_t *o = reg->sessions; o; o = o->next) {
     if (o == s)
       continue;
-    if (secret_eq(o->admin_token, tok, len))
+    if (sodium_memcmp(o->admin_hash, h, SESS_HASH_BYTES) == 0)
       return SESS_ID_OTHER;
     for (size_t i = 0; i < o->n_seats; i++)
-      if (secret_eq(o->seats[i].token, tok, len))
+      if (sodium_memcmp(o->seats[i].token_hash, h, SESS_HASH_BYTES) == 0)
         return SESS_ID_OTHER;
   }
   return SESS_ID_UNKNOWN;
@@ -158,7 +199,7 @@ const sess_counters_t *sess_registry_counters(const sess_registry_t *reg) {
   return &reg->counters;
 }
 
-static void free_session(sess_session_t *s) {
+void sess_free(sess_session_t *s) {
   for (size_t i = 0; i < s->n_seats; i++)
     agent_free(s->seats[i].agent);
   free(s->seats);
@@ -177,7 +218,7 @@ static void free_session(sess_session_t *s) {
 
 static void on_timer_closed(uv_handle_t *h) {
   sess_session_t *s = h->data;
-  free_session(s);
+  sess_free(s);
 }
 
 void sess_registry_close(sess_registry_t *reg) {
@@ -196,8 +237,10 @@ void sess_registry_free(sess_registry_t *reg) {
   if (!reg)
     return;
   assert(reg->sessions == NULL); /* sess_registry_close, then uv_run */
-  for (size_t i = 0; i < reg->n_maps; i++)
-    model_map_free(reg->maps[i]);
+  for (size_t i = 0; i < reg->n_maps; i++) {
+    model_map_free(reg->maps[i].map);
+    free(reg->maps[i].json);
+  }
   free(reg->maps);
   proto_buf_free(&reg->nbuf);
   free(reg);
@@ -224,50 +267,101 @@ static bool map_id_ok(const char *id, size_t len) {
   return true;
 }
 
+/* Parse a map's text, or find the same map (by digest) in the cache. The
+ * text is kept with the map: every session stores the map it was created
+ * from, so a game can be resumed and replayed after the file changes. */
+int sess_map_parse(sess_registry_t *reg, const char *json, size_t len,
+                   const char *name, sess_map_t **out, proto_error_t *err) {
+  uint8_t digest[MODEL_HASH_BYTES];
+  crypto_generichash(digest, sizeof digest, (const unsigned char *)json, len,
+                     NULL, 0);
+  for (size_t i = 0; i < reg->n_maps; i++)
+    if (memcmp(model_map_digest(reg->maps[i].map), digest, sizeof digest) ==
+        0) {
+      *out = &reg->maps[i];
+      return 0;
+    }
+  model_map_t *m = NULL;
+  model_error_t merr;
+  if (model_map_load_string(json, len, name, &m, &merr) != 0)
+    return proto_error_set(err, PROTO_INTERNAL, "map",
+                           "map %s cannot be loaded: %s:%d:%d: %s", name,
+                           merr.file, merr.line, merr.column, merr.message);
+  char *copy = malloc(len + 1);
+  sess_map_t *grown =
+      copy ? realloc(reg->maps, (reg->n_maps + 1) * sizeof *reg->maps) : NULL;
+  if (!grown) {
+    free(copy);
+    model_map_free(m);
+    return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+  }
+  memcpy(copy, json, len);
+  copy[len] = '\0';
+  reg->maps = grown;
+  reg->maps[reg->n_maps] = (sess_map_t){m, copy, len};
+  *out = &reg->maps[reg->n_maps++];
+  return 0;
+}
+
 int sess_map_get(sess_registry_t *reg, const char *id, size_t len,
-                 const model_map_t **out, proto_error_t *err) {
+                 sess_map_t **out, proto_error_t *err) {
   if (!map_id_ok(id, len))
     return proto_error_set(err, PROTO_BAD_REQUEST, "map",
                            "field 'map' must be a map id of lowercase "
                            "letters, digits, '_' and '-' (maps.list shows "
                            "them)");
-  for (size_t i = 0; i < reg->n_maps; i++)
-    if (strlen(model_map_id(reg->maps[i])) == len &&
-        memcmp(model_map_id(reg->maps[i]), id, len) == 0) {
-      *out = reg->maps[i];
-      return 0;
-    }
   char path[1200];
   snprintf(path, sizeof path, "%s/%.*s.json", reg->maps_dir, (int)len, id);
-  model_map_t *m = NULL;
-  model_error_t merr;
-  int rc = model_map_load_file(path, &m, &merr);
-  if (rc == MODEL_EIO)
+  FILE *f = fopen(path, "rb");
+  if (!f)
     return proto_error_set(err, PROTO_NOT_FOUND, "map",
                            "no map '%.*s' in this server's maps folder "
                            "(maps.list shows the maps)",
                            (int)len, id);
-  if (rc != 0)
-    return proto_error_set(
-        err, PROTO_INTERNAL, "map", "map '%.*s' cannot be loaded: %s:%d:%d: %s",
-        (int)len, id, merr.file, merr.line, merr.column, merr.message);
-  model_map_t **grown =
-      realloc(reg->maps, (reg->n_maps + 1) * sizeof *reg->maps);
-  if (!grown) {
-    model_map_free(m);
-    return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+  char *text = NULL;
+  size_t n = 0, cap = 0;
+  for (;;) {
+    if (n + 65536 > cap) {
+      char *grown = realloc(text, cap = cap ? 2 * cap : 131072);
+      if (!grown) {
+        free(text);
+        fclose(f);
+        return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+      }
+      text = grown;
+    }
+    size_t r = fread(text + n, 1, cap - n, f);
+    n += r;
+    if (r == 0)
+      break;
   }
-  reg->maps = grown;
-  reg->maps[reg->n_maps++] = m;
-  *out = m;
-  return 0;
+  fclose(f);
+  int rc = sess_map_parse(reg, text, n, path, out, err);
+  free(text);
+  return rc;
 }
 
 static void on_timer(uv_timer_t *t);
 
-int sess_create(sess_registry_t *reg, const model_map_t *map, const char *name,
+void sess_attach(sess_registry_t *reg, sess_session_t *s) {
+  uv_timer_init(reg->loop, &s->timer);
+  s->timer.data = s;
+  s->next = reg->sessions;
+  reg->sessions = s;
+  reg->n_sessions++;
+}
+
+uint64_t sess_agent_seed(const sess_session_t *s, int seat) {
+  /* Each agent's randomness comes from the game seed and its seat, so a
+   * replayed or restored game gets the same agent decisions. */
+  return s->seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(seat + 1));
+}
+
+int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
                 uint64_t seed, int turns, int64_t turn_ms, bool spectators,
-                sess_session_t **out, proto_error_t *err) {
+                char admin_token[SESS_TOKEN_LEN + 1],
+                char (*codes)[SESS_CODE_LEN + 1], sess_session_t **out,
+                proto_error_t *err) {
   if (reg->n_sessions >= reg->cfg.max_sessions) {
     reg->counters.sessions_refused_limit++;
     return proto_error_set(err, PROTO_UNAVAILABLE, NULL,
@@ -279,8 +373,11 @@ int sess_create(sess_registry_t *reg, const model_map_t *map, const char *name,
   sess_session_t *s = calloc(1, sizeof *s);
   if (!s)
     goto nomem;
+  const model_map_t *map = sm->map;
   s->reg = reg;
   s->map = map;
+  s->map_json = sm->json;
+  s->map_len = sm->len;
   s->seed = seed;
   s->turns = turns;
   s->turn_ms = turn_ms;
@@ -296,7 +393,8 @@ int sess_create(sess_registry_t *reg, const model_map_t *map, const char *name,
       if (*p >= 'A' && *p <= 'Z')
         *p = (char)(*p - 'A' + 'a');
   } while (sess_find(reg, s->id, strlen(s->id)));
-  sess_random_token(s->admin_token);
+  sess_random_token(admin_token);
+  sess_hash_token(admin_token, SESS_TOKEN_LEN, s->admin_hash);
   if (model_state_new(map, seed, &s->st) != 0)
     goto nomem;
   s->n_seats = model_map_seat_count(map);
@@ -304,15 +402,17 @@ int sess_create(sess_registry_t *reg, const model_map_t *map, const char *name,
   if (!s->seats)
     goto nomem;
   for (size_t i = 0; i < s->n_seats; i++) {
-    sess_random_token(s->seats[i].token);
-    sess_random_code(s->seats[i].code, SESS_CODE_LEN);
+    char token[SESS_TOKEN_LEN + 1];
+    sess_random_token(token);
+    sess_random_code(codes[i], SESS_CODE_LEN);
+    sess_hash_token(token, SESS_TOKEN_LEN, s->seats[i].token_hash);
+    sess_hash_code(s, codes[i], s->seats[i].code_hash);
+    sess_seal_token(s, (int)i, codes[i], token, s->seats[i].box);
+    sodium_memzero(token, sizeof token);
   }
-  uv_timer_init(reg->loop, &s->timer);
-  s->timer.data = s;
-  s->next = reg->sessions;
-  reg->sessions = s;
-  reg->n_sessions++;
+  sess_attach(reg, s);
   reg->counters.sessions_created++;
+  sp_session(s);
   *out = s;
   return 0;
 nomem:
@@ -428,6 +528,30 @@ void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat) {
 /* ---- Chat ------------------------------------------------------------------
  */
 
+int sess_chat_restore(sess_session_t *s, int turn, int from, int to,
+                      const char *text, size_t len) {
+  if (s->n_chat == s->cap_chat) {
+    size_t cap = s->cap_chat ? 2 * s->cap_chat : 16;
+    sess_chat_t *grown = realloc(s->chat, cap * sizeof *grown);
+    if (!grown)
+      return -1;
+    s->chat = grown;
+    s->cap_chat = cap;
+  }
+  char *copy = malloc(len + 1);
+  if (!copy)
+    return -1;
+  memcpy(copy, text, len);
+  copy[len] = '\0';
+  sess_chat_t *c = &s->chat[s->n_chat++];
+  c->from = from;
+  c->to = to;
+  c->turn = turn;
+  c->text = copy;
+  c->len = len;
+  return 0;
+}
+
 int sess_chat(sess_session_t *s, int from, int to, const char *text, size_t len,
               proto_error_t *err) {
   sess_registry_t *reg = s->reg;
@@ -445,25 +569,14 @@ int sess_chat(sess_session_t *s, int from, int to, const char *text, size_t len,
                            "messages (--max-chat-messages)",
                            reg->cfg.max_chat_messages);
   }
-  if (s->n_chat == s->cap_chat) {
-    size_t cap = s->cap_chat ? 2 * s->cap_chat : 16;
-    sess_chat_t *grown = realloc(s->chat, cap * sizeof *grown);
-    if (!grown)
-      return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
-    s->chat = grown;
-    s->cap_chat = cap;
-  }
-  char *copy = malloc(len + 1);
-  if (!copy)
+  if (sess_chat_restore(s, model_state_turn(s->st), from, to, text, len) !=
+      0)
     return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
-  memcpy(copy, text, len);
-  copy[len] = '\0';
-  sess_chat_t *c = &s->chat[s->n_chat++];
-  c->from = from;
-  c->to = to;
-  c->turn = model_state_turn(s->st);
-  c->text = copy;
-  c->len = len;
+  sp_chat(s, &s->chat[s->n_chat - 1]);
+  /* Stored before anyone sees it. */
+  if (sp_flush(s) != 0)
+    return proto_error_set(err, PROTO_UNAVAILABLE, NULL,
+                           "the message could not be stored; try again");
 
   msgpack_packer *pk = notify_begin(s, "chat.message", 3);
   proto_pack_kv_cstr(
@@ -509,9 +622,17 @@ void sess_agent_act(sess_session_t *s, int seat) {
     n = 0;
   }
   model_obs_free(obs);
-  if (n > 0 &&
-      model_submit(s->st, seat, orders, n, refusals, 8, &n_refused) != 0)
+  if (n == 0)
+    return;
+  model_refusal_t all[MODEL_ORDERS_MAX];
+  if (model_submit(s->st, seat, orders, n, all, MODEL_ORDERS_MAX,
+                   &n_refused) != 0) {
     log_warn("session %s: agent orders of seat %d not accepted", s->id, seat);
+    return;
+  }
+  for (size_t k = 0; k < n_refused && k < 8; k++)
+    refusals[k] = all[k];
+  sess_store_accepted(s, seat, orders, n, all, n_refused, "agent");
   if (n_refused > 0) {
     s->reg->counters.orders_refused += n_refused;
     log_info("session %s: agent %s on seat %s had %zu orders refused (first: "
@@ -540,7 +661,7 @@ void sess_arm(sess_session_t *s) {
 }
 
 /* Open the turn now in the model's state: clear ready flags, let agents
- * play, start the deadline. */
+ * play, set the deadline (the caller stores and arms). */
 static void open_turn(sess_session_t *s) {
   for (size_t i = 0; i < s->n_seats; i++) {
     s->seats[i].ready = false;
@@ -548,15 +669,24 @@ static void open_turn(sess_session_t *s) {
       sess_agent_act(s, (int)i);
   }
   s->deadline_wall_ms = s->turn_ms > 0 ? sess_wall_ms() + s->turn_ms : 0;
-  sess_arm(s);
+}
+
+/* Every transition is committed before anyone is told of it. */
+static void store_status(sess_session_t *s) {
+  sp_status(s);
+  if (sp_flush(s) != 0)
+    log_error("session %s: its new status (%d) could not be stored", s->id,
+              (int)s->status);
 }
 
 void sess_start(sess_session_t *s) {
   s->status = SESS_RUNNING;
+  open_turn(s);
+  store_status(s);
   msgpack_packer *pk = notify_begin(s, "session.started", 1);
   proto_pack_kv_i64(pk, "turn", model_state_turn(s->st));
   broadcast(s, -2, -2);
-  open_turn(s);
+  sess_arm(s);
 }
 
 void sess_pause(sess_session_t *s) {
@@ -566,6 +696,7 @@ void sess_pause(sess_session_t *s) {
   if (s->remaining_ms < 0)
     s->remaining_ms = 0;
   s->status = SESS_PAUSED;
+  store_status(s);
   sess_notify_simple(s, "session.paused");
 }
 
@@ -574,9 +705,12 @@ void sess_resume(sess_session_t *s) {
   if (s->deadline_wall_ms > 0)
     s->deadline_wall_ms = sess_wall_ms() + s->remaining_ms;
   s->remaining_ms = 0;
+  store_status(s);
   sess_notify_simple(s, "session.resumed");
   sess_arm(s);
 }
+
+static void notify_finished(sess_session_t *s);
 
 /* Pack the final scores: from the last resolved turn, or zeros before
  * the first. */
@@ -597,6 +731,11 @@ void sess_finish(sess_session_t *s) {
   uv_timer_stop(&s->timer);
   s->status = SESS_FINISHED;
   s->deadline_wall_ms = 0;
+  store_status(s);
+  notify_finished(s);
+}
+
+static void notify_finished(sess_session_t *s) {
   msgpack_packer *pk = notify_begin(s, "session.finished", 1);
   proto_pack_cstr(pk, "scores");
   pack_scores(s, pk);
@@ -640,6 +779,21 @@ int sess_resolve(sess_session_t *s) {
   if (keep_history(s, rep) != 0)
     log_error("session %s: out of memory keeping turn %d's history", s->id,
               rep->turn);
+  bool finished = model_state_turn(s->st) >= s->turns;
+  if (finished) {
+    uv_timer_stop(&s->timer);
+    s->status = SESS_FINISHED;
+    s->deadline_wall_ms = 0;
+  } else {
+    open_turn(s);
+  }
+  /* The resolution, the submissions before it and the next turn's opening
+   * are one transaction, committed before turn.resolved goes out. */
+  if (s->n_history > 0 && s->history[s->n_history - 1].turn == rep->turn &&
+      sp_turn(s, rep, &s->history[s->n_history - 1].buf) != 0)
+    log_error("session %s: turn %d could not be queued for storage", s->id,
+              rep->turn);
+  store_status(s);
   /* turn.resolved {session, turn, summary}: the summary is the history
    * entry just packed, written as raw bytes. */
   msgpack_packer *pk = notify_begin(s, "turn.resolved", 2);
@@ -651,11 +805,10 @@ int sess_resolve(sess_session_t *s) {
   else
     msgpack_pack_nil(pk);
   broadcast(s, -2, -2);
-  if (model_state_turn(s->st) >= s->turns) {
-    sess_finish(s);
-    return 0;
-  }
-  open_turn(s);
+  if (finished)
+    notify_finished(s);
+  else
+    sess_arm(s);
   return 0;
 }
 
@@ -667,6 +820,8 @@ static void on_timer(uv_timer_t *t) {
 }
 
 void sess_seat_ready(sess_session_t *s, int seat) {
+  if (!s->seats[seat].ready)
+    sp_ready(s, seat);
   s->seats[seat].ready = true;
   if (sess_waiting(s) == 0)
     sess_arm(s);
@@ -676,10 +831,29 @@ void sess_seat_to_agent(sess_session_t *s, int seat, agent_t *agent) {
   sess_seat_t *st = &s->seats[seat];
   agent_free(st->agent);
   st->agent = agent;
+  sp_seat(s, seat);
   if (s->status == SESS_RUNNING || s->status == SESS_PAUSED) {
     /* Take over this turn at once, unless the person already ordered. */
     if (!st->ready)
       sess_agent_act(s, seat);
     sess_arm(s);
   }
+}
+
+/* Store the accepted part of a submission: orders[0..n) less the refused
+ * ones (refusal indices point into orders). */
+void sess_store_accepted(sess_session_t *s, int seat,
+                         const model_order_t *orders, size_t n,
+                         const model_refusal_t *refused, size_t n_refused,
+                         const char *source) {
+  model_order_t kept[MODEL_ORDERS_MAX];
+  size_t k = 0;
+  for (size_t i = 0; i < n && i < MODEL_ORDERS_MAX; i++) {
+    bool out = false;
+    for (size_t j = 0; j < n_refused && !out; j++)
+      out = refused[j].index == i;
+    if (!out)
+      kept[k++] = orders[i];
+  }
+  sp_submission(s, seat, kept, k, source);
 }

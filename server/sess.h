@@ -30,6 +30,7 @@
 #include "rpc.h"
 
 typedef struct sess_registry sess_registry_t;
+struct store;
 typedef struct sess_session sess_session_t;
 
 typedef struct sess_config {
@@ -69,6 +70,13 @@ int sess_registry_new(sess_registry_t **out, uv_loop_t *loop,
 void sess_registry_close(sess_registry_t *reg);
 void sess_registry_free(sess_registry_t *reg);
 const sess_counters_t *sess_registry_counters(const sess_registry_t *reg);
+
+/* Store every session change in store (see server/store.h); call before
+ * sess_restore and before any session exists. */
+void sess_set_store(sess_registry_t *reg, struct store *store);
+/* Rebuild every stored session where it stood (docs/storage.md). Returns
+ * 0, or -1 with a sentence in err. */
+int sess_restore(sess_registry_t *reg, char *err, size_t errlen);
 
 /* The connection is going away: forget it everywhere. */
 void sess_peer_closed(sess_registry_t *reg, rpc_peer_t *peer);

@@ -27,9 +27,19 @@ typedef enum {
   SESS_FINISHED
 } sess_status_t;
 
+/* Secrets are kept as BLAKE2b-256 hashes, in memory as in the database,
+ * and compared in constant time. A seat's token is also kept sealed
+ * (crypto_secretbox) under a key derived from its join code, so joining
+ * with the code always answers the same token, also after a restart,
+ * while the database alone reveals neither. */
+#define SESS_HASH_BYTES 32
+#define SESS_BOX_BYTES                                                         \
+  (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + SESS_TOKEN_LEN)
+
 typedef struct sess_seat {
-  char token[SESS_TOKEN_LEN + 1];
-  char code[SESS_CODE_LEN + 1];
+  uint8_t token_hash[SESS_HASH_BYTES];
+  uint8_t code_hash[SESS_HASH_BYTES];
+  uint8_t box[SESS_BOX_BYTES];
   char name[64];    /* the player's name given at join, "" if none */
   bool taken;       /* a person has joined it */
   rpc_peer_t *conn; /* the seat's connection for notifications */
@@ -65,13 +75,15 @@ struct sess_session {
   char id[16];
   char name[96];
   const model_map_t *map; /* owned by the registry's map cache */
+  const char *map_json;    /* the text it was parsed from (same owner) */
+  size_t map_len;
   model_state_t *st;
   uint64_t seed;
   int turns;       /* the session ends after this many turns */
   int64_t turn_ms; /* turn length; 0 for no deadline */
   bool spectators; /* session.watch without a token is allowed */
   sess_status_t status;
-  char admin_token[SESS_TOKEN_LEN + 1];
+  uint8_t admin_hash[SESS_HASH_BYTES];
   uv_timer_t timer;
   int64_t deadline_wall_ms; /* wall-clock deadline of the open turn, 0 none */
   int64_t remaining_ms;     /* time left of the turn while paused */
@@ -85,6 +97,13 @@ struct sess_session {
   size_t n_history;
 };
 
+/* A loaded map and the text it was parsed from. */
+typedef struct sess_map {
+  model_map_t *map;
+  char *json;
+  size_t len;
+} sess_map_t;
+
 typedef struct sess_bucket {
   int64_t stamp;   /* loop time of the last refill */
   uint32_t tokens; /* wrong codes still allowed */
@@ -96,9 +115,10 @@ struct sess_registry {
   char maps_dir[1024];
   sess_session_t *sessions;
   size_t n_sessions;
-  model_map_t **maps; /* loaded maps, shared by sessions */
+  sess_map_t *maps; /* loaded maps, shared by sessions */
   size_t n_maps;
   sess_counters_t counters;
+  struct store *store; /* NULL: nothing is stored (tools, unit tests) */
   unsigned char addr_key[crypto_shorthash_KEYBYTES];
   sess_bucket_t buckets[SESS_JOIN_BUCKETS];
   proto_buf_t nbuf; /* where notifications are packed */
@@ -117,7 +137,16 @@ typedef enum {
 int64_t sess_wall_ms(void);
 void sess_random_token(char out[SESS_TOKEN_LEN + 1]);
 void sess_random_code(char *out, size_t len);
-bool sess_code_eq(const char *code, const char *cand);
+void sess_hash_token(const char *tok, size_t len,
+                     uint8_t out[SESS_HASH_BYTES]);
+void sess_hash_code(const sess_session_t *s, const char *code,
+                    uint8_t out[SESS_HASH_BYTES]);
+/* Seal token for seat under its code / open it again (0, or -1 if the
+ * code does not open the box). */
+void sess_seal_token(const sess_session_t *s, int seat, const char *code,
+                     const char *token, uint8_t box[SESS_BOX_BYTES]);
+int sess_open_token(const sess_session_t *s, int seat, const char *code,
+                    char token[SESS_TOKEN_LEN + 1]);
 sess_ident_t sess_identify(sess_registry_t *reg, const sess_session_t *s,
                            const char *tok, size_t len, int *seat);
 bool sess_join_allowed(sess_registry_t *reg, const char *addr);
@@ -125,16 +154,45 @@ void sess_join_failed(sess_registry_t *reg, const char *addr);
 
 sess_session_t *sess_find(sess_registry_t *reg, const char *id, size_t len);
 int sess_map_get(sess_registry_t *reg, const char *id, size_t len,
-                 const model_map_t **out, proto_error_t *err);
-int sess_create(sess_registry_t *reg, const model_map_t *map, const char *name,
+                 sess_map_t **out, proto_error_t *err);
+int sess_map_parse(sess_registry_t *reg, const char *json, size_t len,
+                   const char *name, sess_map_t **out, proto_error_t *err);
+/* Create a session; writes the admin token and every seat's join code
+ * (the only time they exist in plain text) into admin_token and codes. */
+int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
                 uint64_t seed, int turns, int64_t turn_ms, bool spectators,
-                sess_session_t **out, proto_error_t *err);
+                char admin_token[SESS_TOKEN_LEN + 1],
+                char (*codes)[SESS_CODE_LEN + 1], sess_session_t **out,
+                proto_error_t *err);
 
 sess_sub_t *sess_subscribe(sess_session_t *s, rpc_peer_t *peer);
 void sess_notify_simple(sess_session_t *s, const char *method);
 void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat);
 int sess_chat(sess_session_t *s, int from, int to, const char *text, size_t len,
               proto_error_t *err);
+
+void sess_attach(sess_registry_t *reg, sess_session_t *s);
+void sess_free(sess_session_t *s);
+uint64_t sess_agent_seed(const sess_session_t *s, int seat);
+int sess_chat_restore(sess_session_t *s, int turn, int from, int to,
+                      const char *text, size_t len);
+void sess_store_accepted(sess_session_t *s, int seat,
+                         const model_order_t *orders, size_t n,
+                         const model_refusal_t *refused, size_t n_refused,
+                         const char *source);
+
+/* Storage of sessions (sess_store.c); each queues writes, sp_flush
+ * commits them. */
+void sp_session(sess_session_t *s);
+void sp_status(sess_session_t *s);
+void sp_seat(sess_session_t *s, int seat);
+void sp_submission(sess_session_t *s, int seat, const model_order_t *orders,
+                   size_t n, const char *source);
+void sp_ready(sess_session_t *s, int seat);
+void sp_chat(sess_session_t *s, const sess_chat_t *c);
+int sp_turn(sess_session_t *s, const model_report_t *rep,
+            const proto_buf_t *summary);
+int sp_flush(sess_session_t *s);
 
 size_t sess_waiting(const sess_session_t *s);
 void sess_agent_act(sess_session_t *s, int seat);

@@ -177,9 +177,10 @@ static int m_create(rpc_call_t *call) {
   if (name_len >= 96)
     return proto_error_set(call->err, PROTO_BAD_REQUEST, "name",
                            "field 'name' may hold at most 95 bytes");
-  const model_map_t *map;
-  if (sess_map_get(reg, map_id, map_len, &map, call->err) != 0)
+  sess_map_t *sm;
+  if (sess_map_get(reg, map_id, map_len, &sm, call->err) != 0)
     return RPC_ERROR;
+  const model_map_t *map = sm->map;
   int max_turns = model_map_turns(map);
   if (has_turns && (turns < 1 || turns > (uint64_t)max_turns))
     return proto_error_set(call->err, PROTO_BAD_REQUEST, "turns",
@@ -190,16 +191,24 @@ static int m_create(rpc_call_t *call) {
   char namebuf[96];
   snprintf(namebuf, sizeof namebuf, "%.*s", (int)name_len, name ? name : "");
   sess_session_t *s;
-  if (sess_create(reg, map, namebuf, seed, has_turns ? (int)turns : max_turns,
-                  (int64_t)(turn_s * 1000.0 + 0.5), spectators, &s,
-                  call->err) != 0)
+  size_t n_seats = model_map_seat_count(map);
+  char admin_token[SESS_TOKEN_LEN + 1];
+  char(*codes)[SESS_CODE_LEN + 1] = calloc(n_seats ? n_seats : 1,
+                                           sizeof *codes);
+  if (!codes)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  if (sess_create(reg, sm, namebuf, seed, has_turns ? (int)turns : max_turns,
+                  (int64_t)(turn_s * 1000.0 + 0.5), spectators, admin_token,
+                  codes, &s, call->err) != 0) {
+    free(codes);
     return RPC_ERROR;
+  }
   log_info("session %s created: map %s, %d turns, %.1f s per turn", s->id,
            model_map_id(map), s->turns, turn_s);
   msgpack_packer *pk = call->pk;
   msgpack_pack_map(pk, 3);
   proto_pack_kv_cstr(pk, "session", s->id);
-  proto_pack_kv_cstr(pk, "admin_token", s->admin_token);
+  proto_pack_kv_cstr(pk, "admin_token", admin_token);
   proto_pack_cstr(pk, "seats");
   msgpack_pack_array(pk, s->n_seats);
   for (size_t i = 0; i < s->n_seats; i++) {
@@ -210,9 +219,11 @@ static int m_create(rpc_call_t *call) {
                                        ? "nation"
                                        : "firm");
     proto_pack_kv_cstr(pk, "title", model_map_seat_title(map, i));
-    proto_pack_kv_cstr(pk, "join_code", s->seats[i].code);
+    proto_pack_kv_cstr(pk, "join_code", codes[i]);
   }
-  return RPC_OK;
+  free(codes);
+  sodium_memzero(admin_token, sizeof admin_token);
+  return RPC_OK_DURABLE;
 }
 
 static void pack_seats_public(msgpack_packer *pk, const sess_session_t *s) {
@@ -286,8 +297,13 @@ static int m_join(rpc_call_t *call) {
                       call->err) < 0)
     return RPC_ERROR;
   int seat = -1;
+  char token[SESS_TOKEN_LEN + 1] = "";
   if (tok) {
     int idx;
+    if (tok_len == SESS_TOKEN_LEN) {
+      memcpy(token, tok, SESS_TOKEN_LEN);
+      token[SESS_TOKEN_LEN] = '\0';
+    }
     switch (sess_identify(reg, s, tok, tok_len, &idx)) {
     case SESS_ID_SEAT:
       seat = idx;
@@ -317,10 +333,19 @@ static int m_join(rpc_call_t *call) {
                              "your facilitator");
     }
     char norm[32];
+    uint8_t h[SESS_HASH_BYTES];
     normalise_code(code, code_len, norm, sizeof norm);
+    sess_hash_code(s, norm, h);
     for (size_t i = 0; i < s->n_seats; i++)
-      if (sess_code_eq(s->seats[i].code, norm))
+      if (sodium_memcmp(s->seats[i].code_hash, h, SESS_HASH_BYTES) == 0)
         seat = (int)i;
+    if (seat >= 0 && sess_open_token(s, seat, norm, token) != 0) {
+      log_error("session %s: the token of seat %d cannot be unsealed",
+                s->id, seat);
+      return proto_error_set(call->err, PROTO_INTERNAL, NULL,
+                             "this seat's token cannot be recovered; tell "
+                             "the operator");
+    }
     if (seat < 0) {
       sess_join_failed(reg, call->peer->addr);
       reg->counters.unauthorized++;
@@ -363,11 +388,13 @@ static int m_join(rpc_call_t *call) {
   if (name)
     snprintf(st->name, sizeof st->name, "%.*s",
              (int)(name_len < 63 ? name_len : 63), name);
+  sp_seat(s, seat);
   msgpack_pack_map(call->pk, 2);
   proto_pack_kv_cstr(call->pk, "seat",
                      model_map_seat_id(s->map, (size_t)seat));
-  proto_pack_kv_cstr(call->pk, "token", st->token);
-  return RPC_OK;
+  proto_pack_kv_cstr(call->pk, "token", token);
+  sodium_memzero(token, sizeof token);
+  return RPC_OK_DURABLE;
 }
 
 static int m_watch(rpc_call_t *call) {
@@ -413,16 +440,13 @@ static int m_bot(rpc_call_t *call) {
   if (s->status == SESS_FINISHED)
     return proto_error_set(call->err, PROTO_CONFLICT, NULL,
                            "session '%s' is finished", s->id);
-  /* Each agent's randomness comes from the game seed and its seat, so a
-   * replayed game gets the same agent decisions. */
-  agent_t *a = agent_new(strat, s->seed ^ (0x9e3779b97f4a7c15ULL *
-                                           (uint64_t)(seat + 1)));
+  agent_t *a = agent_new(strat, sess_agent_seed(s, seat));
   if (!a)
     return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
   sess_seat_to_agent(s, seat, a);
   msgpack_pack_map(call->pk, 1);
   proto_pack_kv_cstr(call->pk, "seat", model_map_seat_id(s->map, (size_t)seat));
-  return RPC_OK;
+  return RPC_OK_DURABLE;
 }
 
 /* ---- start, pause, resume, stop, advance ----------------------------------------- */
@@ -587,6 +611,7 @@ static int m_submit(rpc_call_t *call) {
                    &n_mref) != 0)
     return proto_error_set(call->err, PROTO_INTERNAL, NULL,
                            "the orders could not be recorded");
+  sess_store_accepted(s, seat, orders, n_ok, mref, n_mref, "player");
   for (size_t k = 0; k < n_mref && n_ref < MODEL_ORDERS_MAX; k++) {
     refused[n_ref] = mref[k];
     refused[n_ref++].index = where[mref[k].index];
@@ -607,7 +632,7 @@ static int m_submit(rpc_call_t *call) {
     if (refused[k].field[0])
       proto_pack_kv_cstr(call->pk, "field", refused[k].field);
   }
-  return RPC_OK;
+  return RPC_OK_DURABLE;
 }
 
 static int m_ready(rpc_call_t *call) {
@@ -622,11 +647,12 @@ static int m_ready(rpc_call_t *call) {
                            "session '%s' has not started; ready counts once "
                            "the facilitator starts it",
                            s->id);
+  int turn = model_state_turn(s->st);
   sess_seat_ready(s, seat);
   msgpack_pack_map(call->pk, 2);
-  proto_pack_kv_i64(call->pk, "turn", model_state_turn(s->st));
+  proto_pack_kv_i64(call->pk, "turn", turn);
   pack_waiting(call->pk, s);
-  return RPC_OK;
+  return RPC_OK_DURABLE;
 }
 
 /* ---- chat.send, history.get -------------------------------------------------------- */

@@ -9,10 +9,12 @@
 
 struct methods;
 struct sess_registry;
+struct store;
 
 typedef struct srv {
   struct methods *methods;    /* hello, ping, maps.list, server.stats */
   struct sess_registry *sess; /* game sessions */
+  struct store *store;        /* the database */
 } srv_t;
 
 #endif

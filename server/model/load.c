@@ -22,6 +22,8 @@ typedef struct {
   const char *name;
   model_error_t *err;
   json_t *sources;
+  bool point_key; /* locate the key of the last path component, not its
+                     value (for unknown keys) */
   int depth;
   struct {
     const char *key; /* NULL for an array index */
@@ -88,7 +90,8 @@ static void sk_value(scan_t *sc, int level, bool on_path) {
                   sc->ld->path[level].key &&
                   strcmp(sc->ld->path[level].key, key) == 0;
       /* A failure about a key itself (unknown key) points at the key. */
-      if (next && level + 1 == sc->ld->depth && sc->found == SIZE_MAX)
+      if (next && sc->ld->point_key && level + 1 == sc->ld->depth &&
+          sc->found == SIZE_MAX)
         sc->found = key_at;
       sk_ws(sc);
       if (sc->i < sc->n && sc->s[sc->i] == ':')
@@ -217,7 +220,9 @@ static int check_keys(ld_t *ld, json_t *obj, const char *const *allowed) {
         k += (size_t)w;
       }
       push_key(ld, key);
+      ld->point_key = true;
       int rc = fail(ld, "unknown key \"%s\"; expected one of: %s", key, list);
+      ld->point_key = false;
       pop(ld);
       return rc;
     }
@@ -666,6 +671,53 @@ static int parse_orders(ld_t *ld, model_map_t *m, json_t *arr, int who,
     (*n)++;
   }
   return 0;
+}
+
+/* ---- sorted id indices (duplicate checks and lookups in O(n log n)) ---- */
+typedef struct {
+  const char *id;
+  int32_t idx;
+} idx_t;
+
+static int idx_cmp(const void *a, const void *b) {
+  const idx_t *x = a, *y = b;
+  int c = strcmp(x->id, y->id);
+  return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* Builds a sorted index of n ids (stride bytes apart); returns the index of
+ * a duplicated entry in *dup (or -1). */
+static idx_t *idx_build(const char *base, size_t stride, size_t n,
+                        int32_t *dup) {
+  idx_t *ix = malloc((n ? n : 1) * sizeof *ix);
+  *dup = -1;
+  if (!ix)
+    return NULL;
+  for (size_t i = 0; i < n; i++) {
+    ix[i].id = base + i * stride;
+    ix[i].idx = (int32_t)i;
+  }
+  qsort(ix, n, sizeof *ix, idx_cmp);
+  for (size_t i = 1; i < n; i++)
+    if (strcmp(ix[i].id, ix[i - 1].id) == 0 &&
+        (*dup < 0 || ix[i].idx < *dup))
+      *dup = ix[i].idx;
+  return ix;
+}
+
+static int32_t idx_find(const idx_t *ix, size_t n, const char *id) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(ix[mid].id, id);
+    if (c == 0)
+      return ix[mid].idx;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return -1;
 }
 
 /* ---- sections ---- */
@@ -1232,12 +1284,6 @@ static int load_seats(ld_t *ld, model_map_t *m, json_t *root) {
       rc = str(ld, o, "title", true, s->title, sizeof s->title);
     if (!rc)
       rc = str(ld, o, "nation", false, nation, sizeof nation);
-    for (size_t j = 0; j < i && !rc; j++)
-      if (strcmp(m->seats[j].id, s->id) == 0) {
-        push_key(ld, "seat");
-        rc = fail(ld, "duplicate seat id \"%s\"", s->id);
-        pop(ld);
-      }
     if (!rc) {
       if (strcmp(kind, "nation") == 0) {
         s->kind = MODEL_SEAT_NATION;
@@ -1324,6 +1370,20 @@ static int load_seats(ld_t *ld, model_map_t *m, json_t *root) {
     }
     pop(ld);
   }
+  if (!rc) {
+    int32_t dup;
+    idx_t *ix = idx_build(m->seats[0].id, sizeof m->seats[0], n, &dup);
+    free(ix);
+    if (!ix)
+      rc = MODEL_ENOMEM;
+    else if (dup >= 0) {
+      push_idx(ld, (size_t)dup);
+      push_key(ld, "seat");
+      rc = fail(ld, "duplicate seat id \"%s\"", m->seats[dup].id);
+      pop(ld);
+      pop(ld);
+    }
+  }
   /* standing orders, now that every seat exists */
   for (size_t i = 0; i < n && !rc; i++) {
     json_t *o = json_array_get(arr, i), *oa;
@@ -1384,12 +1444,6 @@ static int load_deposits(ld_t *ld, model_map_t *m, json_t *root) {
       rc = check_keys(ld, o, ks);
     if (!rc)
       rc = str(ld, o, "id", true, d->id, sizeof d->id);
-    for (size_t j = 0; j < i && !rc; j++)
-      if (strcmp(m->deposits[j].id, d->id) == 0) {
-        push_key(ld, "id");
-        rc = fail(ld, "duplicate deposit id \"%s\"", d->id);
-        pop(ld);
-      }
     if (!rc)
       rc = str(ld, o, "nation", true, nation, sizeof nation);
     if (!rc && (d->nation = nation_index(m, nation)) < 0) {
@@ -1434,6 +1488,20 @@ static int load_deposits(ld_t *ld, model_map_t *m, json_t *root) {
       rc = opt_bool(ld, o, "open", &d->open);
     pop(ld);
   }
+  if (!rc && n) {
+    int32_t dup;
+    idx_t *ix = idx_build(m->deposits[0].id, sizeof m->deposits[0], n, &dup);
+    free(ix);
+    if (!ix)
+      rc = MODEL_ENOMEM;
+    else if (dup >= 0) {
+      push_idx(ld, (size_t)dup);
+      push_key(ld, "id");
+      rc = fail(ld, "duplicate deposit id \"%s\"", m->deposits[dup].id);
+      pop(ld);
+      pop(ld);
+    }
+  }
 out:
   pop(ld);
   return rc;
@@ -1456,6 +1524,19 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
     goto out;
   }
   m->n_facilities = n;
+  int32_t dup;
+  idx_t *seat_ix = idx_build(m->seats[0].id, sizeof m->seats[0], m->n_seats,
+                             &dup);
+  idx_t *dep_ix = m->n_deposits ? idx_build(m->deposits[0].id,
+                                            sizeof m->deposits[0],
+                                            m->n_deposits, &dup)
+                                : NULL;
+  if (!seat_ix || (m->n_deposits && !dep_ix)) {
+    free(seat_ix);
+    free(dep_ix);
+    rc = MODEL_ENOMEM;
+    goto out;
+  }
   for (size_t i = 0; i < n && !rc; i++) {
     json_t *o = json_array_get(arr, i);
     map_facility_t *f = &m->facilities[i];
@@ -1476,19 +1557,10 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
       rc = check_keys(ld, o, ks);
     if (!rc)
       rc = str(ld, o, "id", true, f->id, sizeof f->id);
-    for (size_t j = 0; j < i && !rc; j++)
-      if (strcmp(m->facilities[j].id, f->id) == 0) {
-        push_key(ld, "id");
-        rc = fail(ld, "duplicate facility id \"%s\"", f->id);
-        pop(ld);
-      }
     if (!rc)
       rc = str(ld, o, "owner", true, owner, sizeof owner);
     if (!rc) {
-      f->owner = -1;
-      for (size_t s = 0; s < m->n_seats; s++)
-        if (strcmp(m->seats[s].id, owner) == 0)
-          f->owner = (int32_t)s;
+      f->owner = idx_find(seat_ix, m->n_seats, owner);
       if (f->owner < 0 || m->seats[f->owner].kind != MODEL_SEAT_FIRM) {
         push_key(ld, "owner");
         rc = fail(ld, "expected the seat id of a firm");
@@ -1500,7 +1572,7 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
     if (!rc)
       rc = str(ld, o, "site", false, site, sizeof site);
     if (!rc && f->stage == MODEL_MINING) {
-      f->deposit = site[0] ? deposit_index(m, site) : -1;
+      f->deposit = site[0] ? idx_find(dep_ix, m->n_deposits, site) : -1;
       if (f->deposit < 0) {
         if (site[0])
           push_key(ld, "site");
@@ -1543,6 +1615,22 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
     f->building = (int32_t)b;
     f->ramp_age = (int32_t)age;
     pop(ld);
+  }
+  free(seat_ix);
+  free(dep_ix);
+  if (!rc && n) {
+    idx_t *ix = idx_build(m->facilities[0].id, sizeof m->facilities[0], n,
+                          &dup);
+    free(ix);
+    if (!ix)
+      rc = MODEL_ENOMEM;
+    else if (dup >= 0) {
+      push_idx(ld, (size_t)dup);
+      push_key(ld, "id");
+      rc = fail(ld, "duplicate facility id \"%s\"", m->facilities[dup].id);
+      pop(ld);
+      pop(ld);
+    }
   }
 out:
   pop(ld);
@@ -1735,7 +1823,8 @@ int model_map_load_string(const char *text, size_t len, const char *name,
   *out = NULL;
   if (err)
     memset(err, 0, sizeof *err);
-  ld_t ld = {text, len, name ? name : "(string)", err, NULL, 0, {{0}}};
+  ld_t ld = {text, len, name ? name : "(string)", err, NULL, false, 0,
+            {{0}}};
   json_error_t je;
   json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
   if (!root) {

@@ -28,6 +28,7 @@
  */
 #include "model_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -360,8 +361,10 @@ static void solve(mk_t *m) {
         L = key;
       any = true;
     }
-    if (!any || L >= 0)
+    if (!any || L >= 0) {
+      if (getenv("MKDBG")) fprintf(stderr, "p=%d iterations=%zu offers=%zu bids=%zu arcs=%zu\n", m->p, guard, m->n_offers, m->n_bids, m->n_arcs);
       break;
+    }
     /* largest M in [L, -1] that routes without exceeding a capacity */
     int64_t lo = L - 1, hi = -1;
     if (feasible(m, hi)) {
@@ -407,6 +410,10 @@ static void solve(mk_t *m) {
     }
     if (!progress && !dirty)
       dirty = true; /* recompute; the guard stops a pathological loop */
+    if (getenv("MKDBG") && guard < 5 && !progress) {
+      fprintf(stderr, "p=%d guard=%zu L=%lld M=%lld progress=%d\n", m->p, guard, (long long)L, (long long)M, progress);
+      for (int j = 0; j < m->n; j++) if (reachable_d(m, j)) fprintf(stderr, "  j=%d pot=%lld top=%lld want(M+1)=%lld bott=%lld\n", j, (long long)m->pot[D_(m,j)], (long long)dem_top(m,&m->nd[j],m->nd[j].filled,true), (long long)want(m,j,M+1), (long long)bottleneck(m, D_(m,j)));
+    }
   }
 }
 
@@ -583,6 +590,7 @@ static int gather(mk_t *m) {
   int p = m->p;
   size_t S = st->n_seats, N = st->n_nations;
   size_t capn = 2 * S + 4 * N + 1;
+  int64_t offered[NN] = {0}; /* a nation's stock already offered */
   m->parts = malloc(capn * sizeof *m->parts);
   if (!m->parts)
     return MODEL_ENOMEM;
@@ -595,6 +603,8 @@ static int gather(mk_t *m) {
       int64_t have = *inv_of(st, holder, p);
       int64_t q = se->offer[p].qty < have ? se->offer[p].qty : have;
       add_part(m, holder, nation, false, 0, se->offer[p].price, q);
+      if (!firm)
+        offered[nation] += q;
     }
     if (se->bid[p].qty > 0) {
       int64_t q = se->bid[p].qty;
@@ -629,6 +639,8 @@ static int gather(mk_t *m) {
       } else if (gap < 0) {
         int64_t price = ref - ppm_of(ref, map->stock_discount);
         int64_t q = -gap < most ? -gap : most;
+        if (q > na->stock[p] - offered[n])
+          q = na->stock[p] - offered[n];
         add_part(m, holder, (int32_t)n, false, 2, price, q);
       }
     }
@@ -1064,10 +1076,17 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
         }
       }
     }
-    if (a->pi >= 0)
+    if (a->pi >= 0) {
+      /* an export through a hub is capped when the hub's arc is full */
+      bool capped = a->flow >= a->cap;
+      if (a->from > n)
+        for (size_t h = 0; h < m->n_arcs; h++)
+          if (m->arcs[h].to == a->from && m->arcs[h].flow >= m->arcs[h].cap)
+            capped = true;
       res->flows[res->n_flows++] = (model_flow_t){
           a->pi, a->pj, a->flow, a->cap >= INF_CAP ? -1 : a->cap,
-          a->transport, a->tariff, false};
+          a->transport, a->tariff, false, capped};
+    }
   }
   st->report.money_sinks += transport;
   /* elements arriving at each demand node go to its buyers pro rata to

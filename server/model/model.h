@@ -483,6 +483,8 @@ typedef struct {
   int64_t transport_cents; /* per kg */
   int64_t tariff_cents;    /* per kg */
   bool banned;
+  bool capped; /* limited by a binding quota or licence: this pair's cap,
+                  or the exporter's cap on all exports */
 } model_flow_t;
 size_t model_last_trades(const model_state_t *st, int product,
                          const model_trade_t **out);

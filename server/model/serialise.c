@@ -108,7 +108,8 @@ static void vstr(vis_t *v, char *s, size_t cap) {
     return;
   }
   memset(s, 0, cap);
-  memcpy(s, o->via.str.ptr, o->via.str.size);
+  if (o->via.str.size)
+    memcpy(s, o->via.str.ptr, o->via.str.size);
 }
 
 static void vbin(vis_t *v, uint8_t *b, size_t n) {
@@ -343,6 +344,7 @@ static void vmarket(vis_t *v, market_result_t *r, size_t n) {
     vi(v, &f->transport_cents);
     vi(v, &f->tariff_cents);
     vb(v, &f->banned);
+    vb(v, &f->capped);
   }
 }
 

@@ -1,0 +1,103 @@
+/*
+ * store: the game's memory in SQLite (docs/storage.md).
+ *
+ * One connection, used on the loop thread only. Writes are queued as
+ * statements with copied parameters and committed together: every queued
+ * write of one loop iteration goes into one transaction (group commit), run
+ * in a uv_check handle right after the iteration's I/O, so a burst of
+ * orders from many clients costs one fsync. Replies that promise
+ * durability wait behind the commit (store_hold_reply), and leave only
+ * after COMMIT has returned.
+ *
+ * A turn's resolution is written with store_flush() right after it is
+ * queued, so the resolution and every submission before it are one
+ * transaction, committed before any turn.resolved notification is sent.
+ *
+ * The schema is versioned with PRAGMA user_version and migrated forward on
+ * open; a database of a newer version, or one that fails
+ * PRAGMA quick_check, is refused before anything is written to it.
+ *
+ * Ownership: store_open returns a store the caller frees with
+ * store_close (after the loop has closed its handle: store_stop first).
+ * Every parameter given to store_q* is copied.
+ */
+#ifndef LANTHANIDE_STORE_H
+#define LANTHANIDE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+#include <uv.h>
+
+#include "replyq.h"
+
+/* The schema version this build writes; older ones are migrated. */
+#define STORE_SCHEMA_VERSION 1
+
+typedef struct store store_t;
+
+/* Counters, read by server.stats. */
+#define STORE_COUNTERS(X)                                                      \
+  X(commits)                                                                   \
+  X(statements)                                                                \
+  X(replies_held)                                                              \
+  X(commit_failures)
+
+typedef struct store_counters {
+#define STORE_COUNTER_FIELD(name) uint64_t name;
+  STORE_COUNTERS(STORE_COUNTER_FIELD)
+#undef STORE_COUNTER_FIELD
+} store_counters_t;
+
+/* Open (creating if needed) and migrate. sync_full: PRAGMA synchronous=FULL
+ * (an acknowledged write survives power loss) or NORMAL (survives a crash
+ * of the server, maybe not of the machine). loop may be NULL for tools
+ * (replay, export): writes are then committed only by store_flush.
+ * On failure returns -1 and a sentence in err. */
+int store_open(store_t **out, const char *path, bool sync_full,
+               uv_loop_t *loop, char *err, size_t errlen);
+/* Stop the commit handles (before uv_run's last turns at shutdown); the
+ * pending writes are committed first. */
+void store_stop(store_t *st);
+void store_close(store_t *st);
+
+sqlite3 *store_db(store_t *st);
+const store_counters_t *store_counters(const store_t *st);
+
+/* ---- Queued writes ----------------------------------------------------------
+ * A statement of the fixed set below, with parameters given by a format:
+ * 'i' int64, 't' text (NUL-terminated), 'T' text (pointer, length),
+ * 'b' blob (pointer, length), 'n' NULL. The arguments must match the
+ * format exactly (int64_t for 'i', size_t for lengths). Returns 0, or -1 if out of memory (nothing queued). */
+typedef enum {
+  STORE_SESSION_INSERT = 0,
+  STORE_SESSION_STATUS,
+  STORE_SEAT_INSERT,
+  STORE_SEAT_UPDATE,
+  STORE_SUBMISSION_INSERT,
+  STORE_READY_INSERT,
+  STORE_TURN_INSERT,
+  STORE_PRICE_INSERT,
+  STORE_PRODUCTION_INSERT,
+  STORE_SCORE_INSERT,
+  STORE_CHAT_INSERT,
+  STORE_STMT_COUNT
+} store_stmt_t;
+
+int store_q(store_t *st, store_stmt_t stmt, const char *fmt, ...);
+
+/* Hold a reply (bytes copied) in slot s until the writes queued so far are
+ * committed; then it is completed (or, if the commit failed, answered with
+ * an `unavailable` error). Returns 0 or -1 (out of memory: s is completed
+ * with an internal error at once). Without a loop, completes at once. */
+int store_hold_reply(store_t *st, replyq_slot_t *s, const char *data,
+                     size_t len);
+
+/* Commit everything queued now (BEGIN IMMEDIATE ... COMMIT), then release
+ * the held replies. Returns 0, or -1 if the commit failed (logged; the
+ * queued writes are dropped and the held replies get an error). */
+int store_flush(store_t *st);
+
+#endif
