@@ -4,9 +4,10 @@
 #   bash bench/run.sh BUILD_DIR
 #
 # Network: bench/net/loadgen drives the bare libuv echo server
-# (bench/net/echo_server.c, the floor) and lanthanide-server's `ping` with the
-# same load, one after the other in the same run, for each configuration; it
-# prints the loadgen's line for each, then one summary per configuration:
+# (bench/net/echo_server.c: the floor of per-request cost) and
+# lanthanide-server's `ping` with the same load, one after the other in the
+# same run, for each configuration; it prints the loadgen's line for each,
+# then one summary per configuration:
 #
 #   bench=ping_vs_echo connections=64 depth=16 server_rps=... echo_rps=...
 #     ratio=0.xx target=0.70 server_us_per_req=... echo_us_per_req=...
@@ -32,8 +33,9 @@
 # (3): echo/server alternations per configuration, the summary taking each
 # side's best. Several short alternations rather than one long run, because
 # other jobs on the machine come and go: one round can lose a third of its
-# rate to them, and the best of three is what the code can do. BENCH_PIN (0): 1 runs the server under test on CPU 0 (taskset)
-# and the loadgen on CPU 1 (--cpu), where there are two cores or more. Off by
+# rate to them, and the best of three is what the code can do.
+# BENCH_PIN (0): 1 runs the server under test on CPU 0 (taskset) and the
+# loadgen on CPU 1 (--cpu), where there are two cores or more. Off by
 # default because on a shared machine one pinned process can be stuck behind
 # someone else's job on its core while the other core idles: on the 2-core
 # development VM, with one foreign job running, pinned ratios swung from 0.43

@@ -305,7 +305,8 @@ static lg_verdict_t check_value(lg_conn_t *c, const uint8_t *p, size_t n) {
   c->inflight--;
   if (id.val != c->next_recv) {
     err.mismatch++;
-    /* Resynchronise, so that one lost or extra response counts once. */
+    /* Resynchronise, so that a lost response counts once rather than once
+     * for every response after it. */
     c->next_recv = (uint32_t)id.val;
   }
   c->next_recv++;
