@@ -2,12 +2,15 @@
  * lanthanide: the command-line client and tool.
  *
  * Subcommands talk to a running lanthanide-server over MessagePack-RPC:
+ *   lanthanide play              play a seat in this terminal (cmd_play.c)
+ *   lanthanide watch             a live view of a session (cmd_watch.c)
+ *   lanthanide admin ...         the facilitator's commands (cmd_admin.c)
  *   lanthanide ping              round trip to the server
  *   lanthanide maps              the maps the server offers
  *   lanthanide stats             the server's limit counters
  *   lanthanide call METHOD [JSON] any method, with params given as JSON
- * Every subcommand takes --server HOST:PORT (default 127.0.0.1:7447) and
- * --help.
+ * Every subcommand takes --server HOST:PORT (default 127.0.0.1:7447, or
+ * $LANTHANIDE_SERVER) and --help. Exit status: 0 success, 1 failure, 2 usage.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -16,35 +19,42 @@
 #include <time.h>
 
 #include "client.h"
-
-#define DEFAULT_SERVER "127.0.0.1:7447"
-
-typedef struct opts {
-  const char *server;
-  int timeout_ms;
-  int count;
-} opts_t;
+#include "cmds.h"
 
 static void usage(FILE *f) {
   fprintf(f,
           "usage: lanthanide [--server HOST:PORT] COMMAND [ARGS]\n"
           "\n"
-          "Commands:\n"
+          "Play:\n"
+          "  play --session ID --code CODE   play a seat in this terminal "
+          "(--token T\n"
+          "                                  to come back)\n"
+          "  watch --session ID [--admin-token T | --token T]\n"
+          "                                  a live view of a session\n"
+          "Run a game (the facilitator):\n"
+          "  admin create --map MAP          create a session; prints the "
+          "join codes\n"
+          "  admin list|bot|start|pause|resume|stop|advance|chat|"
+          "strategies\n"
+          "Tools:\n"
           "  ping [--count N]        measure round trips to the server\n"
           "  maps                    list the maps the server offers\n"
           "  stats                   show the server's limit counters\n"
           "  call METHOD [JSON]      call any method; JSON is the params\n"
           "                          object, e.g. '{\"client\":\"me\"}'\n"
           "\n"
-          "Options (before or after the command):\n"
-          "  --server HOST:PORT      server address (default %s)\n"
+          "Options (before the command, or after it):\n"
+          "  --server HOST:PORT      server address (default %s,\n"
+          "                          or $LANTHANIDE_SERVER)\n"
           "  --timeout MS            wait at most MS for each answer "
-          "(default 10000)\n"
-          "  --help                  this text\n"
+          "(default %d)\n"
+          "  --help                  this text; `lanthanide COMMAND --help` "
+          "for one\n"
           "\n"
-          "Output is JSON on stdout; errors go to stderr with the server's\n"
-          "code and message, and the exit status is 1.\n",
-          DEFAULT_SERVER);
+          "Errors go to stderr with the server's code, message and field. "
+          "Exit\nstatus: 0 success, 1 failure (a refusal or no server), 2 a "
+          "usage error.\n",
+          UI_DEFAULT_SERVER, UI_DEFAULT_TIMEOUT);
 }
 
 /* Print an error reply ({code, message[, field]}) and return 1. */
@@ -159,79 +169,133 @@ static int cmd_maps(cli_conn_t *c) {
   return 0;
 }
 
-int main(int argc, char **argv) {
-  opts_t o = {.server = DEFAULT_SERVER, .timeout_ms = 10000, .count = 1};
+/* ping, maps, stats and call: options may come anywhere after the
+ * command (argv[0] is the command). */
+static int run_tool(int argc, char **argv, ui_conn_opts_t conn) {
   static const struct option longopts[] = {
       {"server", required_argument, NULL, 's'},
       {"timeout", required_argument, NULL, 't'},
       {"count", required_argument, NULL, 'n'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
-  int ch;
-  /* "+" would stop at the first non-option; we allow options anywhere. */
+  const char *cmd = argv[0];
+  int count = 1, ch;
+  optind = 0;
   while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
     switch (ch) {
     case 's':
-      o.server = optarg;
+      conn.server = optarg;
       break;
     case 't':
-      o.timeout_ms = atoi(optarg);
-      if (o.timeout_ms <= 0) {
-        fprintf(stderr, "lanthanide: --timeout must be a positive number of "
-                        "milliseconds\n");
-        return 2;
-      }
+      if (ui_parse_timeout(optarg, &conn.timeout_ms) != 0)
+        return UI_EXIT_USAGE;
       break;
     case 'n':
-      o.count = atoi(optarg);
-      if (o.count <= 0) {
+      count = atoi(optarg);
+      if (count <= 0) {
         fprintf(stderr, "lanthanide: --count must be a positive integer\n");
-        return 2;
+        return UI_EXIT_USAGE;
       }
       break;
     case 'h':
       usage(stdout);
-      return 0;
+      return UI_EXIT_OK;
     default:
       usage(stderr);
-      return 2;
+      return UI_EXIT_USAGE;
     }
   }
-  if (optind >= argc) {
-    usage(stderr);
-    return 2;
-  }
-  const char *cmd = argv[optind];
-  int nargs = argc - optind - 1;
-  char **args = argv + optind + 1;
-
+  int nargs = argc - optind;
+  char **args = argv + optind;
   if (strcmp(cmd, "call") == 0 && (nargs < 1 || nargs > 2)) {
     fprintf(stderr, "usage: lanthanide call METHOD [JSON-PARAMS]\n");
-    return 2;
-  }
-  if (strcmp(cmd, "call") != 0 && strcmp(cmd, "ping") != 0 &&
-      strcmp(cmd, "maps") != 0 && strcmp(cmd, "stats") != 0) {
-    fprintf(stderr, "lanthanide: unknown command '%s'\n\n", cmd);
-    usage(stderr);
-    return 2;
+    return UI_EXIT_USAGE;
   }
   if (strcmp(cmd, "call") != 0 && nargs != 0) {
-    fprintf(stderr, "lanthanide: '%s' takes no arguments (see --help)\n", cmd);
-    return 2;
+    fprintf(stderr, "lanthanide: '%s' takes no arguments (see --help)\n",
+            cmd);
+    return UI_EXIT_USAGE;
   }
-
-  cli_conn_t *c = cli_connect(o.server, o.timeout_ms);
+  cli_conn_t *c = cli_connect(conn.server, conn.timeout_ms);
   if (!c)
-    return 1;
+    return UI_EXIT_FAIL;
   int rc;
   if (strcmp(cmd, "call") == 0)
     rc = cmd_call(c, args[0], nargs > 1 ? args[1] : NULL);
   else if (strcmp(cmd, "ping") == 0)
-    rc = cmd_ping(c, o.count);
+    rc = cmd_ping(c, count);
   else if (strcmp(cmd, "maps") == 0)
     rc = cmd_maps(c);
   else
     rc = cmd_call(c, "server.stats", NULL);
   cli_close(c);
   return rc;
+}
+
+int main(int argc, char **argv) {
+  ui_conn_opts_t conn;
+  ui_conn_defaults(&conn);
+  static const struct option longopts[] = {
+      {"server", required_argument, NULL, 's'},
+      {"timeout", required_argument, NULL, 't'},
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},
+      {NULL, 0, NULL, 0}};
+  int ch;
+  /* Options before the command apply to it; "+" stops at the command so
+   * that its own options are left for it. */
+  while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    switch (ch) {
+    case 's':
+      conn.server = optarg;
+      break;
+    case 't':
+      if (ui_parse_timeout(optarg, &conn.timeout_ms) != 0)
+        return UI_EXIT_USAGE;
+      break;
+    case 'h':
+      usage(stdout);
+      return UI_EXIT_OK;
+    case 'V':
+      printf("lanthanide %s (protocol 1)\n", LAN_VERSION);
+      return UI_EXIT_OK;
+    default:
+      usage(stderr);
+      return UI_EXIT_USAGE;
+    }
+  }
+  if (optind >= argc) {
+    usage(stderr);
+    return UI_EXIT_USAGE;
+  }
+  int sargc = argc - optind;
+  char **sargv = argv + optind;
+  static char help_opt[] = "--help";
+  char *help[3] = {NULL, help_opt, NULL}; /* `help CMD` runs `CMD --help` */
+  const char *cmd = sargv[0];
+  if (strcmp(cmd, "help") == 0) {
+    if (sargc > 1 && (strcmp(sargv[1], "play") == 0 ||
+                      strcmp(sargv[1], "watch") == 0 ||
+                      strcmp(sargv[1], "admin") == 0)) {
+      help[0] = sargv[1];
+      cmd = sargv[1];
+      sargc = 2;
+      sargv = help;
+    } else {
+      usage(stdout);
+      return UI_EXIT_OK;
+    }
+  }
+  if (strcmp(cmd, "play") == 0)
+    return cmd_play(sargc, sargv, &conn);
+  if (strcmp(cmd, "watch") == 0)
+    return cmd_watch(sargc, sargv, &conn);
+  if (strcmp(cmd, "admin") == 0)
+    return cmd_admin(sargc, sargv, &conn);
+  if (strcmp(cmd, "call") == 0 || strcmp(cmd, "ping") == 0 ||
+      strcmp(cmd, "maps") == 0 || strcmp(cmd, "stats") == 0)
+    return run_tool(sargc, sargv, conn);
+  fprintf(stderr, "lanthanide: unknown command '%s'\n\n", cmd);
+  usage(stderr);
+  return UI_EXIT_USAGE;
 }

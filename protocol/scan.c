@@ -142,7 +142,12 @@ static bool scan_complete(const proto_scan_t *s) {
 }
 
 void proto_scan_init(proto_scan_t *s) {
-  memset(s, 0, sizeof(*s));
+  /* Only the bottom of the stack needs a value: each deeper level is
+   * written when its container opens. This runs once per message, so it
+   * does not clear the whole stack. */
+  s->off = 0;
+  s->depth = 0;
+  s->started = false;
   /* Level 0 is the stream itself, which owes exactly one value. */
   s->left[0] = 1;
 }

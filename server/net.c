@@ -376,8 +376,10 @@ static int conn_emit(void *ctx, const char *data, size_t len) {
   }
   memcpy(b->data + b->len, data, len);
   b->len += len;
-  if (!c->in_read)
+  if (!c->in_read) {
     conn_flush(c);
+    conn_after_output(c);
+  }
   return 0;
 }
 
@@ -420,7 +422,20 @@ static void conn_flush(net_conn_t *c) {
     return;
   ub.base = b->data;
   ub.len = b->len;
-  r = uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &ub, 1, on_write);
+  /* Try the write now: when the socket takes it all (the usual case), no
+   * write request is queued and libuv makes no epoll_ctl call for it. */
+  r = uv_try_write((uv_stream_t *)&c->tcp, &ub, 1);
+  if (r == UV_EAGAIN)
+    r = 0;
+  if (r >= 0 && (size_t)r == b->len) {
+    b->len = 0;
+    return;
+  }
+  if (r >= 0) {
+    ub.base += r;
+    ub.len -= (size_t)r;
+    r = uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &ub, 1, on_write);
+  }
   if (r < 0) {
     c->srv->counters->closed_error++;
     log_event(LOG_LEVEL_INFO, "conn %" PRIu64 " (%s): closed: write failed: %s",

@@ -304,8 +304,10 @@ static int64_t bottleneck(const mk_t *m, int v) {
 
 /* Pushes w kg along the tree path to d_j; returns true when an arc got
  * saturated or a price step exhausted (the tree must be recomputed). */
+static size_t g_ex, g_sat, g_zero, g_aug;
 static bool augment(mk_t *m, int j, int64_t w) {
   bool dirty = false;
+  g_aug++;
   int v = D_(m, j);
   while (m->pred[v] >= 0) {
     int32_t pa = m->pred[v];
@@ -313,14 +315,14 @@ static bool augment(mk_t *m, int j, int64_t w) {
     if (pa & 1) {
       a->flow -= w;
       assert(a->flow >= 0);
-      if (a->flow == 0)
-        dirty = true;
+      if (a->flow == 0) {
+        dirty = true; g_zero++; }
       v = a->to;
     } else {
       a->flow += w;
       assert(a->flow <= a->cap);
-      if (a->flow == a->cap)
-        dirty = true;
+      if (a->flow == a->cap) {
+        dirty = true; g_sat++; }
       v = a->from;
     }
   }
@@ -330,7 +332,7 @@ static bool augment(mk_t *m, int j, int64_t w) {
   assert(s->step_left >= 0);
   if (s->step_left == 0) {
     step_next(m, s);
-    dirty = true;
+    dirty = true; g_ex++;
   }
   m->nd[j].filled += w;
   return dirty;
@@ -362,7 +364,7 @@ static void solve(mk_t *m) {
       any = true;
     }
     if (!any || L >= 0) {
-      if (getenv("MKDBG")) fprintf(stderr, "p=%d iterations=%zu offers=%zu bids=%zu arcs=%zu\n", m->p, guard, m->n_offers, m->n_bids, m->n_arcs);
+      if (getenv("MKDBG")) { fprintf(stderr, "p=%d iterations=%zu offers=%zu bids=%zu arcs=%zu ex=%zu sat=%zu zero=%zu aug=%zu\n", m->p, guard, m->n_offers, m->n_bids, m->n_arcs, g_ex, g_sat, g_zero, g_aug); g_ex=g_sat=g_zero=g_aug=0; }
       break;
     }
     /* largest M in [L, -1] that routes without exceeding a capacity */
