@@ -237,8 +237,19 @@ static int handle(cli_conn_t *c, msgpack_unpacked *u, uint32_t want) {
   return 0;
 }
 
+static int pack_json_params(msgpack_packer *pk, void *arg) {
+  return cli_pack_json(pk, arg);
+}
+
 int cli_call(cli_conn_t *c, const char *method, json_t *params,
              cli_reply_t *reply) {
+  return cli_call_packed(c, method, params ? pack_json_params : NULL, params,
+                         reply);
+}
+
+int cli_call_packed(cli_conn_t *c, const char *method,
+                    int (*pack)(msgpack_packer *pk, void *arg), void *arg,
+                    cli_reply_t *reply) {
   uint32_t id = c->next_id++;
   msgpack_packer pk;
   proto_buf_reset(&c->out);
@@ -247,9 +258,9 @@ int cli_call(cli_conn_t *c, const char *method, json_t *params,
   msgpack_pack_uint32(&pk, 0);
   msgpack_pack_uint32(&pk, id);
   proto_pack_cstr(&pk, method);
-  if (params) {
+  if (pack) {
     msgpack_pack_array(&pk, 1);
-    if (cli_pack_json(&pk, params) != 0) {
+    if (pack(&pk, arg) != 0) {
       fprintf(stderr, "lanthanide: cannot encode the parameters\n");
       return -1;
     }

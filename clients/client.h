@@ -40,6 +40,12 @@ typedef struct cli_reply {
 int cli_call(cli_conn_t *c, const char *method, json_t *params,
              cli_reply_t *reply);
 
+/* The same with params packed by pack (exactly one map), for callers that
+ * build MessagePack directly (orders from model_order_t). */
+int cli_call_packed(cli_conn_t *c, const char *method,
+                    int (*pack)(msgpack_packer *pk, void *arg), void *arg,
+                    cli_reply_t *reply);
+
 /* Wait up to timeout_ms for notifications (0: poll once). -1 on a closed or
  * broken connection. */
 int cli_wait(cli_conn_t *c, int timeout_ms);

@@ -710,6 +710,7 @@ int proto_pack_obs_pairs(msgpack_packer *pk, const model_obs_t *obs) {
   rc |= kv_name(pk, "seat", obs->seat);
   rc |= kv_name(pk, "kind",
                 obs->kind == MODEL_SEAT_NATION ? "nation" : "firm");
+  rc |= kv_name(pk, "nation", obs->nation);
   rc |= proto_pack_kv_i64(pk, "turn", obs->turn);
   rc |= proto_pack_kv_i64(pk, "turns", obs->turns);
   rc |= proto_pack_cstr(pk, "you");
@@ -746,4 +747,269 @@ int proto_pack_summary_pairs(msgpack_packer *pk, const model_map_t *map,
   for (size_t i = 0; i < rep->n_news; i++)
     rc |= proto_pack_event(pk, &rep->news[i]);
   return rc;
+}
+
+/* ---- Observation, parsed back ------------------------------------------------ */
+
+/* A key of a map, or NULL. */
+static const msgpack_object *get(const msgpack_object *map, const char *key) {
+  if (!map || map->type != MSGPACK_OBJECT_MAP)
+    return NULL;
+  size_t n = strlen(key);
+  for (uint32_t i = 0; i < map->via.map.size; i++) {
+    const msgpack_object *k = &map->via.map.ptr[i].key;
+    if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+        memcmp(k->via.str.ptr, key, n) == 0)
+      return &map->via.map.ptr[i].val;
+  }
+  return NULL;
+}
+
+static double num(const msgpack_object *o) {
+  if (!o)
+    return 0;
+  switch (o->type) {
+  case MSGPACK_OBJECT_POSITIVE_INTEGER:
+    return (double)o->via.u64;
+  case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+    return (double)o->via.i64;
+  case MSGPACK_OBJECT_FLOAT32:
+  case MSGPACK_OBJECT_FLOAT64:
+    return o->via.f64;
+  default:
+    return 0;
+  }
+}
+
+static int64_t kg_of(const msgpack_object *o) {
+  int64_t v = 0;
+  return model_tonnes_to_kg(num(o), &v) == 0 ? v : 0;
+}
+
+static int64_t cents_of(const msgpack_object *o) {
+  int64_t v = 0;
+  return model_usd_per_kg_to_cents(num(o), &v) == 0 ? v : 0;
+}
+
+static int64_t ppm_of_obj(const msgpack_object *o) {
+  int64_t v = 0;
+  return model_fraction_to_ppm(num(o), &v) == 0 ? v : 0;
+}
+
+static void copy_str(char *dst, size_t cap, const msgpack_object *o) {
+  if (o && o->type == MSGPACK_OBJECT_STR) {
+    size_t n = o->via.str.size < cap - 1 ? o->via.str.size : cap - 1;
+    memcpy(dst, o->via.str.ptr, n);
+    dst[n] = '\0';
+  } else {
+    dst[0] = '\0';
+  }
+}
+
+static int name_is(const msgpack_object *o, const char *s) {
+  return o && o->type == MSGPACK_OBJECT_STR && strlen(s) == o->via.str.size &&
+         memcmp(o->via.str.ptr, s, o->via.str.size) == 0;
+}
+
+static size_t arr_len(const msgpack_object *o) {
+  return o && o->type == MSGPACK_OBJECT_ARRAY ? o->via.array.size : 0;
+}
+
+/* Orders of an array into a new array (refused ones skipped). */
+static model_order_t *parse_orders(const msgpack_object *arr, size_t *n) {
+  size_t len = arr_len(arr);
+  model_order_t *out = calloc(len ? len : 1, sizeof *out);
+  model_refusal_t r;
+  *n = 0;
+  if (!out)
+    return NULL;
+  for (size_t i = 0; i < len; i++)
+    if (proto_order_parse(&arr->via.array.ptr[i], &out[*n], &r) == 0)
+      (*n)++;
+  return out;
+}
+
+/* {row name: {nation: value}} into a [row * n + nation] array. */
+static int64_t *parse_by_nation(const msgpack_object *m, int rows,
+                                const char *(*row_name)(int),
+                                const model_obs_t *obs, bool price) {
+  int64_t *v = calloc((size_t)rows * obs->n_nations + 1, sizeof *v);
+  if (!v)
+    return NULL;
+  for (int r = 0; r < rows; r++) {
+    const msgpack_object *row = get(m, row_name(r));
+    for (size_t n = 0; n < obs->n_nations; n++) {
+      const msgpack_object *x = get(row, obs->nations[n]);
+      v[(size_t)r * obs->n_nations + n] = price ? cents_of(x) : kg_of(x);
+    }
+  }
+  return v;
+}
+
+static void parse_event(const msgpack_object *e, model_event_t *ev) {
+  memset(ev, 0, sizeof *ev);
+  char kind[MODEL_ID_MAX];
+  copy_str(kind, sizeof kind, get(e, "kind"));
+  for (int k = 0; k < MODEL_EVENT_KINDS; k++)
+    if (model_event_name(k) && strcmp(model_event_name(k), kind) == 0)
+      ev->kind = (model_event_kind_t)k;
+  ev->turn = (int32_t)num(get(e, "turn"));
+  copy_str(ev->text, sizeof ev->text, get(e, "text"));
+  ev->magnitude_ppm = ppm_of_obj(get(e, "magnitude"));
+  copy_str(ev->nation, sizeof ev->nation, get(e, "nation"));
+  copy_str(ev->facility, sizeof ev->facility, get(e, "facility"));
+  char name[MODEL_ID_MAX];
+  copy_str(name, sizeof name, get(e, "product"));
+  ev->product = name[0] ? model_product_from_name(name) : -1;
+  copy_str(name, sizeof name, get(e, "stage"));
+  ev->stage = name[0] ? model_stage_from_name(name) : -1;
+}
+
+int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
+                    proto_error_t *err) {
+  const msgpack_object *you = get(o, "you"), *market = get(o, "market"),
+                       *pub = get(o, "public");
+  if (!you || !market || !pub || !get(o, "seat"))
+    return proto_error_set(err, PROTO_BAD_REQUEST, NULL,
+                           "not an observation: it needs seat, you, market "
+                           "and public");
+  model_obs_t *obs = calloc(1, sizeof *obs);
+  if (!obs)
+    goto nomem;
+  copy_str(obs->seat, sizeof obs->seat, get(o, "seat"));
+  copy_str(obs->nation, sizeof obs->nation, get(o, "nation"));
+  obs->kind = name_is(get(o, "kind"), "nation") ? MODEL_SEAT_NATION
+                                                : MODEL_SEAT_FIRM;
+  obs->turn = (int32_t)num(get(o, "turn"));
+  obs->turns = (int32_t)num(get(o, "turns"));
+
+  /* The nations, in the order the server lists them everywhere. */
+  const msgpack_object *reg = get(market, "regional");
+  const msgpack_object *first = get(reg, model_product_name(0));
+  obs->n_nations = first && first->type == MSGPACK_OBJECT_MAP
+                       ? first->via.map.size
+                       : 0;
+  obs->nations = calloc(obs->n_nations + 1, sizeof *obs->nations);
+  if (!obs->nations)
+    goto nomem;
+  for (size_t n = 0; n < obs->n_nations; n++)
+    copy_str(obs->nations[n], MODEL_ID_MAX, &first->via.map.ptr[n].key);
+
+  /* you */
+  int64_t v;
+  obs->cash_cents = model_usd_to_cents(num(get(you, "cash")), &v) == 0 ? v : 0;
+  obs->budget_cents =
+      model_usd_to_cents(num(get(you, "budget")), &v) == 0 ? v : 0;
+  const msgpack_object *facs = get(you, "facilities");
+  obs->n_facilities = arr_len(facs);
+  obs->facilities =
+      calloc(obs->n_facilities ? obs->n_facilities : 1,
+             sizeof *obs->facilities);
+  if (!obs->facilities)
+    goto nomem;
+  for (size_t i = 0; i < obs->n_facilities; i++) {
+    const msgpack_object *f = &facs->via.array.ptr[i];
+    model_obs_facility_t *x = &obs->facilities[i];
+    char stage[MODEL_ID_MAX];
+    copy_str(x->id, sizeof x->id, get(f, "id"));
+    copy_str(stage, sizeof stage, get(f, "stage"));
+    x->stage = model_stage_from_name(stage);
+    copy_str(x->site, sizeof x->site, get(f, "site"));
+    copy_str(x->nation, sizeof x->nation, get(f, "nation"));
+    x->capacity_kg_per_year = kg_of(get(f, "capacity"));
+    x->effective_kg_per_year = kg_of(get(f, "effective_capacity"));
+    x->utilisation_ppm = ppm_of_obj(get(f, "utilisation"));
+    x->status = name_is(get(f, "status"), "building") ? MODEL_FAC_BUILDING
+                                                       : MODEL_FAC_OPERATING;
+    x->turns_left = (int32_t)num(get(f, "turns_left"));
+    x->staff = (int64_t)num(get(f, "staff"));
+    x->staff_needed = (int64_t)num(get(f, "staff_needed"));
+    x->unit_cost_cents_per_kg = cents_of(get(f, "unit_cost"));
+    x->recovery_ppm = ppm_of_obj(get(f, "recovery"));
+    x->output_kg = kg_of(get(f, "output"));
+    x->cumulative_kg = kg_of(get(f, "experience"));
+  }
+  for (int p = 0; p < MODEL_PRODUCTS; p++) {
+    const char *pn = model_product_name(p);
+    obs->inventory_kg[p] = kg_of(get(get(you, "inventory"), pn));
+    obs->price[p] = cents_of(get(get(market, "prices"), pn));
+    obs->volume[p] = kg_of(get(get(market, "volumes"), pn));
+    const msgpack_object *d = get(get(you, "demand"), pn);
+    obs->demand_kg[p] = kg_of(get(d, "volume"));
+    obs->demand_price[p] = cents_of(get(d, "price"));
+    obs->consumed_kg[p] = kg_of(get(d, "met"));
+  }
+  for (int s = 0; s < MODEL_SKILLS; s++) {
+    obs->staff[s] = (int64_t)num(get(get(you, "staff"), model_skill_name(s)));
+    obs->in_training[s] =
+        (int64_t)num(get(get(you, "in_training"), model_skill_name(s)));
+  }
+  obs->orders = parse_orders(get(you, "orders"), &obs->n_orders);
+  obs->policies = parse_orders(get(you, "policies"), &obs->n_policies);
+  if (!obs->orders || !obs->policies)
+    goto nomem;
+  {
+    size_t n_standing;
+    model_order_t *st = parse_orders(get(you, "standing"), &n_standing);
+    if (!st)
+      goto nomem;
+    for (size_t i = 0; i < n_standing; i++) {
+      if (st[i].product < 0 || st[i].product >= MODEL_PRODUCTS)
+        continue;
+      if (st[i].op == MODEL_OP_OFFER)
+        obs->standing_offer[st[i].product] = st[i];
+      else if (st[i].op == MODEL_OP_BID)
+        obs->standing_bid[st[i].product] = st[i];
+    }
+    free(st);
+  }
+
+  /* market and public */
+  obs->regional =
+      parse_by_nation(reg, MODEL_PRODUCTS, model_product_name, obs, true);
+  obs->production = parse_by_nation(get(pub, "production"), MODEL_STAGES,
+                                    model_stage_name, obs, false);
+  obs->capacity = parse_by_nation(get(pub, "capacity"), MODEL_STAGES,
+                                  model_stage_name, obs, false);
+  if (!obs->regional || !obs->production || !obs->capacity)
+    goto nomem;
+  const msgpack_object *pol = get(pub, "policies");
+  size_t total = 0;
+  for (size_t n = 0; n < obs->n_nations; n++)
+    total += arr_len(get(pol, obs->nations[n]));
+  obs->public_policies =
+      calloc(total ? total : 1, sizeof *obs->public_policies);
+  if (!obs->public_policies)
+    goto nomem;
+  for (size_t n = 0; n < obs->n_nations; n++) {
+    const msgpack_object *arr = get(pol, obs->nations[n]);
+    model_refusal_t r;
+    for (size_t i = 0; i < arr_len(arr); i++) {
+      model_obs_policy_t *x = &obs->public_policies[obs->n_public_policies];
+      if (proto_order_parse(&arr->via.array.ptr[i], &x->policy, &r) == 0) {
+        x->nation = (int32_t)n;
+        obs->n_public_policies++;
+      }
+    }
+  }
+  const msgpack_object *ev = get(pub, "events");
+  obs->n_news = arr_len(ev);
+  obs->news = calloc(obs->n_news ? obs->n_news : 1, sizeof *obs->news);
+  const msgpack_object *sc = get(pub, "scores");
+  obs->n_scores = arr_len(sc);
+  obs->scores = calloc(obs->n_scores ? obs->n_scores : 1, sizeof *obs->scores);
+  if (!obs->news || !obs->scores)
+    goto nomem;
+  for (size_t i = 0; i < obs->n_news; i++)
+    parse_event(&ev->via.array.ptr[i], &obs->news[i]);
+  for (size_t i = 0; i < obs->n_scores; i++) {
+    copy_str(obs->scores[i].seat, MODEL_ID_MAX,
+             get(&sc->via.array.ptr[i], "seat"));
+    obs->scores[i].score = ppm_of_obj(get(&sc->via.array.ptr[i], "score"));
+  }
+  *out = obs;
+  return 0;
+nomem:
+  model_obs_free(obs);
+  return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
 }

@@ -37,8 +37,18 @@ int proto_pack_order(msgpack_packer *pk, const model_order_t *o);
  * (seat, kind, turn, turns, you, market, public) into a map whose header
  * the caller wrote, so the session layer can add its own pairs (session,
  * status, deadline_ms, remaining_ms) to the same map. */
-#define PROTO_OBS_PAIRS 7
+#define PROTO_OBS_PAIRS 8
 int proto_pack_obs_pairs(msgpack_packer *pk, const model_obs_t *obs);
+
+/*
+ * The inverse: rebuild a model_obs_t from a state.get result, so a bot
+ * that plays over the network (lanthanide bot) hands its agent exactly the
+ * struct a built-in agent gets in the server. Returns 0 and a new
+ * observation (free with model_obs_free), or -1 with err filled when the
+ * map is not an observation.
+ */
+int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
+                    proto_error_t *err);
 
 /* The summary of a resolved turn, as turn.resolved and history.get carry
  * it: packs PROTO_SUMMARY_PAIRS pairs: prices (product -> USD/kg), regional
