@@ -27,7 +27,7 @@ build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	./$(BUILD)/bin/lanthanide-server --listen $(LISTEN) --db $(DB) --maps maps
+	bash scripts/run.sh $(BUILD) $(LISTEN) $(DB)
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(if $(filter 0,$(SLOW)),-LE slow,)

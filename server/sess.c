@@ -359,7 +359,7 @@ uint64_t sess_agent_seed(const sess_session_t *s, int seat) {
 
 int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
                 uint64_t seed, int turns, int64_t turn_ms, bool spectators,
-                char admin_token[SESS_TOKEN_LEN + 1],
+                bool fixed, char admin_token[SESS_TOKEN_LEN + 1],
                 char (*codes)[SESS_CODE_LEN + 1], sess_session_t **out,
                 proto_error_t *err) {
   if (reg->n_sessions >= reg->cfg.max_sessions) {
@@ -382,6 +382,7 @@ int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
   s->turns = turns;
   s->turn_ms = turn_ms;
   s->spectators = spectators;
+  s->fixed = fixed;
   s->status = SESS_LOBBY;
   snprintf(s->name, sizeof s->name, "%s", name);
   /* Session ids are not secret (session.list shows them); random ones
@@ -523,6 +524,21 @@ void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat) {
   proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, (size_t)seat));
   replyq_push(&peer->replies, s->reg->nbuf.data, s->reg->nbuf.len);
   s->reg->counters.notifications++;
+  /* Fix (tests/sessions/test_reconnect.py): the old connection "no longer
+   * receives the seat's notifications" (PROTOCOL.md Identity), turns
+   * included. If the seat was all it followed (no other seat, not the
+   * admin) and the session has no public spectating, it stops following
+   * the session. The caller must re-find its own subscription after this
+   * (sub_remove moves the last one). */
+  sess_sub_t *sub = sub_find(s, peer);
+  if (sub) {
+    sub->seats[seat] = 0;
+    bool follows = sub->admin || s->spectators;
+    for (size_t i = 0; !follows && i < s->n_seats; i++)
+      follows = sub->seats[i] != 0;
+    if (!follows)
+      sub_remove(s, (size_t)(sub - s->subs));
+  }
 }
 
 /* ---- Chat ------------------------------------------------------------------
@@ -615,6 +631,7 @@ void sess_agent_act(sess_session_t *s, int seat) {
     log_warn("session %s: cannot observe seat %d for its agent", s->id, seat);
     return;
   }
+  obs->turns = s->turns; /* Fix: the session's turns, not the map's. */
   if (agent_act(st->agent, obs, orders, MODEL_ORDERS_MAX, &n) != 0) {
     log_warn("session %s: agent %s failed on seat %s; standing orders", s->id,
              agent_strategy(st->agent)->id,
@@ -648,7 +665,7 @@ void sess_agent_act(sess_session_t *s, int seat) {
 void sess_arm(sess_session_t *s) {
   if (s->status != SESS_RUNNING || s->reg->closed)
     return;
-  if (sess_waiting(s) == 0) {
+  if (sess_waiting(s) == 0 && (!s->fixed || s->deadline_wall_ms == 0)) {
     uv_timer_start(&s->timer, on_timer, 0, 0);
     return;
   }

@@ -82,6 +82,7 @@ struct sess_session {
   int turns;       /* the session ends after this many turns */
   int64_t turn_ms; /* turn length; 0 for no deadline */
   bool spectators; /* session.watch without a token is allowed */
+  bool fixed;      /* turns last their full length even when all are ready */
   sess_status_t status;
   uint8_t admin_hash[SESS_HASH_BYTES];
   uv_timer_t timer;
@@ -161,7 +162,7 @@ int sess_map_parse(sess_registry_t *reg, const char *json, size_t len,
  * (the only time they exist in plain text) into admin_token and codes. */
 int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
                 uint64_t seed, int turns, int64_t turn_ms, bool spectators,
-                char admin_token[SESS_TOKEN_LEN + 1],
+                bool fixed, char admin_token[SESS_TOKEN_LEN + 1],
                 char (*codes)[SESS_CODE_LEN + 1], sess_session_t **out,
                 proto_error_t *err);
 

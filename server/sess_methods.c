@@ -154,7 +154,7 @@ static int m_create(rpc_call_t *call) {
   uint32_t map_len, name_len = 0;
   uint64_t seed = 0, turns = 0;
   double turn_s = 0;
-  bool spectators = false;
+  bool spectators = false, fixed = false;
   int has_seed, has_turns;
   if (proto_param_str(call->params, "map", true, &map_id, &map_len,
                       call->err) < 0 ||
@@ -167,8 +167,13 @@ static int m_create(rpc_call_t *call) {
       proto_param_f64(call->params, "turn_seconds", false, &turn_s,
                       call->err) < 0 ||
       proto_param_bool(call->params, "spectators", false, &spectators,
-                       call->err) < 0)
+                       call->err) < 0 ||
+      proto_param_bool(call->params, "fixed", false, &fixed, call->err) < 0)
     return RPC_ERROR;
+  if (fixed && turn_s <= 0)
+    return proto_error_set(call->err, PROTO_BAD_REQUEST, "fixed",
+                           "'fixed' turns need a 'turn_seconds' above 0 "
+                           "(each turn lasts exactly that long)");
   if (!(turn_s >= 0 && turn_s <= TURN_SECONDS_MAX))
     return proto_error_set(call->err, PROTO_BAD_REQUEST, "turn_seconds",
                            "field 'turn_seconds' must be from 0 (no "
@@ -198,7 +203,8 @@ static int m_create(rpc_call_t *call) {
   if (!codes)
     return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
   if (sess_create(reg, sm, namebuf, seed, has_turns ? (int)turns : max_turns,
-                  (int64_t)(turn_s * 1000.0 + 0.5), spectators, admin_token,
+                  (int64_t)(turn_s * 1000.0 + 0.5), spectators, fixed,
+                  admin_token,
                   codes, &s, call->err) != 0) {
     free(codes);
     return RPC_ERROR;
@@ -373,6 +379,10 @@ static int m_join(rpc_call_t *call) {
     agent_free(st->agent);
     st->agent = NULL;
     st->ready = false;
+    /* Fix (tests/sessions/test_takeover.py): the clock may be armed to
+     * resolve at once (every seat was ready); now this seat is not, so
+     * re-arm it for the deadline (or stop it, without one). */
+    sess_arm(s);
   }
   if (st->conn && st->conn != call->peer) {
     /* The newest connection wins; the old one is told and stops getting
@@ -381,6 +391,12 @@ static int m_join(rpc_call_t *call) {
       if (s->subs[i].peer == st->conn)
         s->subs[i].seats[seat] = 0;
     sess_notify_seat_moved(s, st->conn, seat);
+    /* Fix: seat.moved may have dropped the old connection's subscription,
+     * moving ours in the array; find it again (it exists: no allocation). */
+    sub = sess_subscribe(s, call->peer);
+    if (!sub)
+      return proto_error_set(call->err, PROTO_INTERNAL, NULL,
+                             "out of memory");
   }
   st->conn = call->peer;
   st->taken = true;
@@ -549,6 +565,10 @@ static int m_state(rpc_call_t *call) {
   if (model_observe(s->st, seat, &obs) != 0)
     return proto_error_set(call->err, PROTO_INTERNAL, NULL,
                            "the observation could not be built");
+  /* Fix (tests/sessions/test_deadline.py): the model counts the map's
+   * turns; a session created with `turns` lasts that many, and its
+   * observation must say so (session.list and the game's end agree). */
+  obs->turns = s->turns;
   msgpack_pack_map(call->pk, PROTO_OBS_PAIRS + 4);
   proto_pack_kv_cstr(call->pk, "session", s->id);
   proto_pack_kv_cstr(call->pk, "status", STATUS[s->status]);

@@ -42,14 +42,14 @@ void sp_session(sess_session_t *s) {
   store_t *st = s->reg->store;
   if (!st)
     return;
-  int rc = store_q(st, STORE_SESSION_INSERT, "tttTbiiiibtitiii", s->id,
+  int rc = store_q(st, STORE_SESSION_INSERT, "tttTbiiiibtitiiii", s->id,
                    s->name, model_map_id(s->map), s->map_json, s->map_len,
                    model_map_digest(s->map), (size_t)MODEL_HASH_BYTES,
                    (int64_t)s->seed, (int64_t)s->turns, s->turn_ms,
                    (int64_t)s->spectators, s->admin_hash,
                    (size_t)SESS_HASH_BYTES, LAN_VERSION, sess_wall_ms(),
                    STATUS[s->status], (int64_t)model_state_turn(s->st),
-                   s->deadline_wall_ms, s->remaining_ms);
+                   s->deadline_wall_ms, s->remaining_ms, (int64_t)s->fixed);
   for (size_t i = 0; rc == 0 && i < s->n_seats; i++) {
     const sess_seat_t *seat = &s->seats[i];
     rc = store_q(st, STORE_SEAT_INSERT, "titttbbb", s->id, (int64_t)i,
@@ -238,6 +238,7 @@ static int restore_one(sess_registry_t *reg, sqlite3_stmt *q, char *err,
   int turn = sqlite3_column_int(q, 10);
   s->deadline_wall_ms = sqlite3_column_int64(q, 11);
   s->remaining_ms = sqlite3_column_int64(q, 12);
+  s->fixed = sqlite3_column_int(q, 13) != 0;
 
   /* The state: the last snapshot, or a new game before the first turn. */
   sqlite3_stmt *t;
@@ -401,7 +402,7 @@ int sess_restore(sess_registry_t *reg, char *err, size_t errlen) {
   if (sqlite3_prepare_v2(store_db(reg->store),
                          "SELECT id, name, map_id, map_json, seed, turns, "
                          "turn_ms, spectators, admin_token_hash, status, "
-                         "turn, deadline_ms, remaining_ms FROM sessions "
+                         "turn, deadline_ms, remaining_ms, fixed FROM sessions "
                          "ORDER BY created_ms, id",
                          -1, &q, NULL) != SQLITE_OK) {
     snprintf(err, errlen, "cannot read sessions: %s",

@@ -5,6 +5,7 @@
  */
 #include "store.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,16 +123,39 @@ static const char *const MIGRATIONS[] = {
     "  to_seat, text, created_ms FROM chat ORDER BY id;"
     "CREATE VIEW v_sessions AS SELECT id AS session, name, map_id AS map,"
     "  seed, turns, status, turn, created_ms FROM sessions;",
+    /* 1 -> 2: sessions.fixed (a turn lasts its whole turn_seconds even when
+     * every seat is ready); version-1 files get 0, which is how they
+     * played. And three more stable views (docs/storage.md): seats without
+     * their secrets, turns with a readable hash and time, and who submitted
+     * when (the orders themselves are MessagePack, which SQL cannot
+     * unpack: `lanthanide export` writes them as CSV). */
+    "ALTER TABLE sessions ADD COLUMN fixed INTEGER NOT NULL DEFAULT 0;"
+    "CREATE VIEW v_seats AS SELECT session_id AS session, seat_index, seat,"
+    "  kind, title, taken, name, agent FROM seats;"
+    "CREATE VIEW v_turns AS SELECT session_id AS session, turn,"
+    "  lower(hex(state_hash)) AS state_hash, resolved_ms,"
+    "  strftime('%Y-%m-%dT%H:%M:%fZ', resolved_ms / 1000.0, 'unixepoch')"
+    "  AS resolved_utc FROM turns;"
+    "CREATE VIEW v_submissions AS SELECT s.id AS submission_id,"
+    "  s.session_id AS session, s.turn, t.seat, s.source, s.created_ms,"
+    "  s.id = (SELECT MAX(l.id) FROM submissions l WHERE"
+    "    l.session_id = s.session_id AND l.turn = s.turn AND"
+    "    l.seat_index = s.seat_index) AS final,"
+    "  length(s.orders) AS orders_bytes"
+    "  FROM submissions s JOIN seats t ON t.session_id = s.session_id AND"
+    "  t.seat_index = s.seat_index;",
 };
 
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
+_Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION,
+               "one migration per schema version (store.h)");
 
 static const char *const SQL[STORE_STMT_COUNT] = {
     [STORE_SESSION_INSERT] =
         "INSERT INTO sessions (id, name, map_id, map_json, map_digest, seed,"
         " turns, turn_ms, spectators, admin_token_hash, engine_version,"
-        " created_ms, status, turn, deadline_ms, remaining_ms)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " created_ms, status, turn, deadline_ms, remaining_ms, fixed)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [STORE_SESSION_STATUS] =
         "UPDATE sessions SET status = ?2, turn = ?3, deadline_ms = ?4,"
         " remaining_ms = ?5 WHERE id = ?1",
@@ -164,7 +188,9 @@ static const char *const SQL[STORE_STMT_COUNT] = {
         " created_ms) VALUES (?,?,?,?,?,?)",
 };
 
-#define STORE_MAX_PARAMS 16
+/* The most parameters a statement of SQL[] takes (the session insert has
+ * 17). A longer format is refused by store_q, never cut short. */
+#define STORE_MAX_PARAMS 24
 
 typedef struct param {
   char type; /* 'i', 't', 'b', 'n' */
@@ -349,6 +375,11 @@ static void free_op(op_t *op) {
 }
 
 int store_q(store_t *st, store_stmt_t stmt, const char *fmt, ...) {
+  /* A format longer than the room would bind NULL to the parameters left
+   * out: a programming error, refused loudly. */
+  assert(strlen(fmt) <= STORE_MAX_PARAMS);
+  if (strlen(fmt) > STORE_MAX_PARAMS)
+    return -1;
   if (st->n_ops == st->cap_ops) {
     size_t cap = st->cap_ops ? 2 * st->cap_ops : 64;
     op_t *grown = realloc(st->ops, cap * sizeof *grown);
@@ -362,7 +393,7 @@ int store_q(store_t *st, store_stmt_t stmt, const char *fmt, ...) {
   op->n = 0;
   va_list ap;
   va_start(ap, fmt);
-  for (const char *f = fmt; *f && op->n < STORE_MAX_PARAMS; f++) {
+  for (const char *f = fmt; *f; f++) {
     param_t *p = &op->params[op->n];
     p->type = *f;
     p->p = NULL;

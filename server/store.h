@@ -34,7 +34,7 @@
 #include "replyq.h"
 
 /* The schema version this build writes; older ones are migrated. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 typedef struct store store_t;
 

@@ -36,8 +36,8 @@ typedef struct {
   const char *s;
   size_t n, i;
   const ld_t *ld;
-  int depth;     /* how many path components match so far */
-  size_t found;  /* offset, or SIZE_MAX */
+  int depth;    /* how many path components match so far */
+  size_t found; /* offset, or SIZE_MAX */
 } scan_t;
 
 static void sk_ws(scan_t *sc) {
@@ -86,8 +86,7 @@ static void sk_value(scan_t *sc, int level, bool on_path) {
       char key[128];
       size_t key_at = sc->i;
       sk_string(sc, key, sizeof key);
-      bool next = on_path && level < sc->ld->depth &&
-                  sc->ld->path[level].key &&
+      bool next = on_path && level < sc->ld->depth && sc->ld->path[level].key &&
                   strcmp(sc->ld->path[level].key, key) == 0;
       /* A failure about a key itself (unknown key) points at the key. */
       if (next && sc->ld->point_key && level + 1 == sc->ld->depth &&
@@ -122,9 +121,8 @@ static void sk_value(scan_t *sc, int level, bool on_path) {
     sk_string(sc, NULL, 0);
   } else {
     while (sc->i < sc->n && sc->s[sc->i] != ',' && sc->s[sc->i] != '}' &&
-           sc->s[sc->i] != ']' && sc->s[sc->i] != ' ' &&
-           sc->s[sc->i] != '\n' && sc->s[sc->i] != '\r' &&
-           sc->s[sc->i] != '\t')
+           sc->s[sc->i] != ']' && sc->s[sc->i] != ' ' && sc->s[sc->i] != '\n' &&
+           sc->s[sc->i] != '\r' && sc->s[sc->i] != '\t')
       sc->i++;
   }
 }
@@ -161,8 +159,8 @@ static void path_str(const ld_t *ld, char *out, size_t cap) {
   }
 }
 
-__attribute__((format(printf, 2, 3))) static int fail(ld_t *ld,
-                                                      const char *fmt, ...) {
+__attribute__((format(printf, 2, 3))) static int fail(ld_t *ld, const char *fmt,
+                                                      ...) {
   if (ld->err) {
     char msg[MODEL_MESSAGE_MAX], where[128];
     va_list ap;
@@ -265,8 +263,9 @@ static int figure_value(ld_t *ld, json_t *v, double *out) {
       if (!json_is_string(s) ||
           !json_object_get(ld->sources, json_string_value(s))) {
         push_key(ld, "source");
-        rc = fail(ld, "source \"%s\" is not a key of the top-level "
-                      "\"sources\" table",
+        rc = fail(ld,
+                  "source \"%s\" is not a key of the top-level "
+                  "\"sources\" table",
                   json_is_string(s) ? json_string_value(s) : "?");
         pop(ld);
         return rc;
@@ -285,8 +284,9 @@ static int figure(ld_t *ld, json_t *obj, const char *key, bool required,
     *present = v != NULL;
   if (!v) {
     if (required)
-      return fail(ld, "missing \"%s\" (a number, or {\"value\": ..., "
-                      "\"source\": ...})",
+      return fail(ld,
+                  "missing \"%s\" (a number, or {\"value\": ..., "
+                  "\"source\": ...})",
                   key);
     return 0;
   }
@@ -315,8 +315,8 @@ static const char *unit_name(unit_t u) {
 
 /* A figure converted to internal units and checked against [lo, hi] (in
  * wire units). Leaves *out alone when absent and not required. */
-static int num(ld_t *ld, json_t *obj, const char *key, bool required,
-               unit_t u, double lo, double hi, int64_t *out) {
+static int num(ld_t *ld, json_t *obj, const char *key, bool required, unit_t u,
+               double lo, double hi, int64_t *out) {
   double d = 0;
   bool present = false;
   int rc = figure(ld, obj, key, required, &d, &present);
@@ -324,8 +324,8 @@ static int num(ld_t *ld, json_t *obj, const char *key, bool required,
     return rc;
   push_key(ld, key);
   if (!(d >= lo && d <= hi)) {
-    rc = fail(ld, "must be %s between %g and %g, not %g", unit_name(u), lo,
-              hi, d);
+    rc = fail(ld, "must be %s between %g and %g, not %g", unit_name(u), lo, hi,
+              d);
     pop(ld);
     return rc;
   }
@@ -354,8 +354,8 @@ static int num(ld_t *ld, json_t *obj, const char *key, bool required,
   return rc;
 }
 
-static int str(ld_t *ld, json_t *obj, const char *key, bool required,
-               char *out, size_t cap) {
+static int str(ld_t *ld, json_t *obj, const char *key, bool required, char *out,
+               size_t cap) {
   json_t *v = json_object_get(obj, key);
   if (!v) {
     if (required)
@@ -367,8 +367,7 @@ static int str(ld_t *ld, json_t *obj, const char *key, bool required,
   if (!json_is_string(v))
     rc = fail(ld, "expected a string");
   else if (strlen(json_string_value(v)) >= cap || !json_string_value(v)[0])
-    rc = fail(ld, "expected a non-empty string of at most %zu bytes",
-              cap - 1);
+    rc = fail(ld, "expected a non-empty string of at most %zu bytes", cap - 1);
   else
     snprintf(out, cap, "%s", json_string_value(v));
   pop(ld);
@@ -432,8 +431,8 @@ static int named(ld_t *ld, json_t *obj, const char *key,
       char list[160] = "";
       size_t w = 0;
       for (int i = 0; i < n; i++)
-        w += (size_t)snprintf(list + w, sizeof list - w, "%s%s",
-                              i ? ", " : "", names[i]);
+        w += (size_t)snprintf(list + w, sizeof list - w, "%s%s", i ? ", " : "",
+                              names[i]);
       rc = fail(ld, "unknown name \"%s\"; expected one of: %s", k, list);
       pop(ld);
       break;
@@ -502,9 +501,9 @@ static int parse_order(ld_t *ld, json_t *o, model_order_t *out) {
   static const char *const OPS[] = {"build", "operate", "hire",  "train",
                                     "offer", "bid",     "policy"};
   static const char *const KINDS[] = {
-      "export_quota", "export_ban",     "export_licence",   "tariff",
-      "subsidy",      "price_floor",    "stockpile",        "talent_programme",
-      "migration",    "permitting",     "production_quota", "tax"};
+      "export_quota", "export_ban",  "export_licence",   "tariff",
+      "subsidy",      "price_floor", "stockpile",        "talent_programme",
+      "migration",    "permitting",  "production_quota", "tax"};
   int rc = name_field(ld, o, "op", OPS, 7, &op);
   if (rc)
     return rc;
@@ -567,8 +566,7 @@ static int parse_order(ld_t *ld, json_t *o, model_order_t *out) {
       break;
     case MODEL_POL_EXPORT_LICENCE:
       if ((rc = name_field(ld, o, "product", PRODUCTS, 5, &out->product)) ||
-          (rc = num(ld, o, "approval", true, U_PPM, 0, 1,
-                    &out->approval_ppm)))
+          (rc = num(ld, o, "approval", true, U_PPM, 0, 1, &out->approval_ppm)))
         return rc;
       rc = str(ld, o, "to", false, out->partner, sizeof out->partner);
       break;
@@ -699,8 +697,7 @@ static idx_t *idx_build(const char *base, size_t stride, size_t n,
   }
   qsort(ix, n, sizeof *ix, idx_cmp);
   for (size_t i = 1; i < n; i++)
-    if (strcmp(ix[i].id, ix[i - 1].id) == 0 &&
-        (*dup < 0 || ix[i].idx < *dup))
+    if (strcmp(ix[i].id, ix[i - 1].id) == 0 && (*dup < 0 || ix[i].idx < *dup))
       *dup = ix[i].idx;
   return ix;
 }
@@ -750,9 +747,14 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
   if (!p)
     return fail(ld, "missing \"parameters\" (at least \"prices\")");
   push_key(ld, "parameters");
-  static const char *const pk[] = {"prices",   "stages",     "talent",
-                                   "transport", "stockpile", "substitution_cap",
-                                   "depreciation_turns",       NULL};
+  static const char *const pk[] = {"prices",
+                                   "stages",
+                                   "talent",
+                                   "transport",
+                                   "stockpile",
+                                   "substitution_cap",
+                                   "depreciation_turns",
+                                   NULL};
   if ((rc = check_keys(ld, p, pk)))
     goto out;
   if ((rc = get_obj(ld, p, "prices", &o)))
@@ -789,12 +791,20 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
         continue;
       push_key(ld, STAGES[s]);
       map_stage_t *st = &m->stage[s];
-      static const char *const ks[] = {
-          "lead_turns", "capex",         "brownfield_capex_factor",
-          "unit_cost",  "experience",    "learning_rate",
-          "staff_per_kt", "wage",        "ramp",
-          "brownfield_ramp", "recovery", "recipe",
-          "understaffed_recovery", NULL};
+      static const char *const ks[] = {"lead_turns",
+                                       "capex",
+                                       "brownfield_capex_factor",
+                                       "unit_cost",
+                                       "experience",
+                                       "learning_rate",
+                                       "staff_per_kt",
+                                       "wage",
+                                       "ramp",
+                                       "brownfield_ramp",
+                                       "recovery",
+                                       "recipe",
+                                       "understaffed_recovery",
+                                       NULL};
       json_t *lt, *rec, *rcp;
       int64_t lg = st->lead_green, lb = st->lead_brown, spk = 0;
       if (!json_is_object(so))
@@ -898,8 +908,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
         push_key(ld, "recipe");
         rc = num(ld, rcp, "ndpr_oxide", true, U_PPM, 0, 10, &st->recipe[0]);
         if (!rc)
-          rc = num(ld, rcp, "dytb_oxide", false, U_PPM, 0, 10,
-                   &st->recipe[1]);
+          rc = num(ld, rcp, "dytb_oxide", false, U_PPM, 0, 10, &st->recipe[1]);
         pop(ld);
       }
       pop(ld);
@@ -940,8 +949,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
       rc = named(ld, t, "training_cost", STAGES, 3, U_CENTS, 0, 1e9,
                  m->train_cost);
     if (!rc)
-      rc = num(ld, t, "migration_rate", false, U_PPM, 0, 1,
-               &m->migration_ppm);
+      rc = num(ld, t, "migration_rate", false, U_PPM, 0, 1, &m->migration_ppm);
     if (!rc)
       rc = num(ld, t, "growth", false, U_PPM, -0.5, 1, &g);
     for (int s = 0; s < NS; s++)
@@ -977,8 +985,8 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
     if (!rc)
       rc = num(ld, st, "bid_premium", false, U_PPM, 0, 10, &m->stock_premium);
     if (!rc)
-      rc = num(ld, st, "offer_discount", false, U_PPM, 0, 1,
-               &m->stock_discount);
+      rc =
+          num(ld, st, "offer_discount", false, U_PPM, 0, 1, &m->stock_discount);
     if (!rc)
       rc = num(ld, st, "max_share_per_turn", false, U_PPM, 0, 1,
                &m->stock_max_share);
@@ -1039,7 +1047,8 @@ static int load_transport(ld_t *ld, model_map_t *m, json_t *root) {
         rc = str(ld, e, "product", false, prod, sizeof prod);
       if (!rc)
         rc = num(ld, e, "cost", true, U_PRICE, 0, 1e4, &cost);
-      int fi = rc ? 0 : nation_index(m, from), ti = rc ? 0 : nation_index(m, to);
+      int fi = rc ? 0 : nation_index(m, from),
+          ti = rc ? 0 : nation_index(m, to);
       int pi = strcmp(prod, "all") == 0 ? -1 : model_product_from_name(prod);
       if (!rc && (fi < 0 || ti < 0))
         rc = fail(ld, "\"from\" and \"to\" must be ids of \"nations\"");
@@ -1095,9 +1104,10 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
     map_nation_t *na = &m->nations[i];
     push_idx(ld, i);
     static const char *const ks[] = {
-        "id",        "title",        "budget",    "allies",     "talent",
-        "wages",     "unit_cost_factor", "capex_factor", "lead_factor",
-        "demand",    "stockpile",    "policies",  NULL};
+        "id",          "title",  "budget",           "allies",
+        "talent",      "wages",  "unit_cost_factor", "capex_factor",
+        "lead_factor", "demand", "stockpile",        "policies",
+        NULL};
     na->seat = -1;
     for (int s = 0; s < NS; s++) {
       na->wage[s] = m->stage[s].wage;
@@ -1123,8 +1133,7 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
       rc = named(ld, o, "lead_factor", STAGES, 3, U_PPM, 0.01, 100,
                  na->lead_factor);
     if (!rc)
-      rc = named(ld, o, "stockpile", PRODUCTS, 5, U_KG, 0, 1e12,
-                 na->stockpile);
+      rc = named(ld, o, "stockpile", PRODUCTS, 5, U_KG, 0, 1e12, na->stockpile);
     json_t *al;
     if (!rc)
       rc = get_arr(ld, o, "allies", false, &al);
@@ -1154,11 +1163,12 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
           continue;
         int p = model_product_from_name(k);
         push_key(ld, k);
-        static const char *const dk[] = {"volume", "price", "elasticity",
+        static const char *const dk[] = {"volume", "price",     "elasticity",
                                          "growth", "max_price", NULL};
         if (p < 0)
-          rc = fail(ld, "\"%s\" is not a product; expected concentrate, "
-                        "ndpr_oxide, dytb_oxide, lace_oxide or magnet",
+          rc = fail(ld,
+                    "\"%s\" is not a product; expected concentrate, "
+                    "ndpr_oxide, dytb_oxide, lace_oxide or magnet",
                     k);
         else if (!json_is_object(d))
           rc = fail(ld, "expected {\"volume\", \"elasticity\", ...}");
@@ -1267,10 +1277,17 @@ static int load_seats(ld_t *ld, model_map_t *m, json_t *root) {
     json_t *o = json_array_get(arr, i);
     map_seat_t *s = &m->seats[i];
     push_idx(ld, i);
-    static const char *const ks[] = {
-        "seat",  "kind",               "title",      "nation", "cash",
-        "inventory", "concentrate_basket", "staff", "objectives", "orders",
-        NULL};
+    static const char *const ks[] = {"seat",
+                                     "kind",
+                                     "title",
+                                     "nation",
+                                     "cash",
+                                     "inventory",
+                                     "concentrate_basket",
+                                     "staff",
+                                     "objectives",
+                                     "orders",
+                                     NULL};
     char kind[16] = "", nation[MODEL_ID_MAX] = "";
     if (!json_is_object(o))
       rc = fail(ld, "expected a seat object");
@@ -1326,8 +1343,7 @@ static int load_seats(ld_t *ld, model_map_t *m, json_t *root) {
     if (!rc)
       rc = num(ld, o, "cash", false, U_CENTS, -1e14, 1e14, &s->cash);
     if (!rc)
-      rc = named(ld, o, "inventory", PRODUCTS, 5, U_KG, 0, 1e12,
-                 s->inventory);
+      rc = named(ld, o, "inventory", PRODUCTS, 5, U_KG, 0, 1e12, s->inventory);
     if (!rc)
       rc = named(ld, o, "staff", STAGES, 3, U_PLAIN, 0, 1e8, s->staff);
     s->basket[0] = -1;
@@ -1525,12 +1541,12 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
   }
   m->n_facilities = n;
   int32_t dup;
-  idx_t *seat_ix = idx_build(m->seats[0].id, sizeof m->seats[0], m->n_seats,
-                             &dup);
-  idx_t *dep_ix = m->n_deposits ? idx_build(m->deposits[0].id,
-                                            sizeof m->deposits[0],
-                                            m->n_deposits, &dup)
-                                : NULL;
+  idx_t *seat_ix =
+      idx_build(m->seats[0].id, sizeof m->seats[0], m->n_seats, &dup);
+  idx_t *dep_ix = m->n_deposits
+                      ? idx_build(m->deposits[0].id, sizeof m->deposits[0],
+                                  m->n_deposits, &dup)
+                      : NULL;
   if (!seat_ix || (m->n_deposits && !dep_ix)) {
     free(seat_ix);
     free(dep_ix);
@@ -1542,9 +1558,9 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
     map_facility_t *f = &m->facilities[i];
     push_idx(ld, i);
     static const char *const ks[] = {
-        "id",         "owner",     "stage",      "site",     "nation",
-        "capacity",   "utilisation", "experience", "unit_cost", "recovery",
-        "building",   "ramp_age",  "book_value", NULL};
+        "id",       "owner",       "stage",      "site",      "nation",
+        "capacity", "utilisation", "experience", "unit_cost", "recovery",
+        "building", "ramp_age",    "book_value", NULL};
     char owner[MODEL_ID_MAX] = "", site[MODEL_ID_MAX] = "",
          nation[MODEL_ID_MAX] = "";
     int64_t b = 0, age = 1000;
@@ -1619,8 +1635,8 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
   free(seat_ix);
   free(dep_ix);
   if (!rc && n) {
-    idx_t *ix = idx_build(m->facilities[0].id, sizeof m->facilities[0], n,
-                          &dup);
+    idx_t *ix =
+        idx_build(m->facilities[0].id, sizeof m->facilities[0], n, &dup);
     free(ix);
     if (!ix)
       rc = MODEL_ENOMEM;
@@ -1644,9 +1660,8 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
     return rc;
   push_key(ld, "events");
   static const char *const ks[] = {"random", "scripted", NULL};
-  static const char *const KN[] = {"mine_accident", "flood",
-                                   "conflict",      "demand_surge",
-                                   "cost_overrun",  "policy",
+  static const char *const KN[] = {"mine_accident", "flood",        "conflict",
+                                   "demand_surge",  "cost_overrun", "policy",
                                    "plant_outage"};
   json_t *ra = NULL, *sa = NULL;
   rc = check_keys(ld, ev, ks);
@@ -1722,10 +1737,9 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
       json_t *o = json_array_get(sa, i);
       model_event_t *e = &m->scripted[i];
       push_idx(ld, i);
-      static const char *const ek[] = {"turn",     "kind",     "nation",
-                                       "facility", "product",  "stage",
-                                       "magnitude", "duration", "policy",
-                                       "text",     NULL};
+      static const char *const ek[] = {
+          "turn",      "kind",     "nation", "facility", "product", "stage",
+          "magnitude", "duration", "policy", "text",     NULL};
       int32_t kind = 0;
       int64_t turn = 0, dur = 1;
       char prod[MODEL_ID_MAX] = "", stage[MODEL_ID_MAX] = "";
@@ -1823,8 +1837,7 @@ int model_map_load_string(const char *text, size_t len, const char *name,
   *out = NULL;
   if (err)
     memset(err, 0, sizeof *err);
-  ld_t ld = {text, len, name ? name : "(string)", err, NULL, false, 0,
-            {{0}}};
+  ld_t ld = {text, len, name ? name : "(string)", err, NULL, false, 0, {{0}}};
   json_error_t je;
   json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
   if (!root) {
@@ -1832,8 +1845,7 @@ int model_map_load_string(const char *text, size_t len, const char *name,
       snprintf(err->file, sizeof err->file, "%s", ld.name);
       err->line = je.line;
       err->column = je.column;
-      snprintf(err->message, sizeof err->message, "invalid JSON: %s",
-               je.text);
+      snprintf(err->message, sizeof err->message, "invalid JSON: %s", je.text);
     }
     return MODEL_EMAP;
   }
@@ -1850,9 +1862,9 @@ int model_map_load_string(const char *text, size_t len, const char *name,
     goto fail;
   }
   static const char *const ks[] = {
-      "format",     "id",     "title",    "description", "year",
-      "turns",      "seats",  "nations",  "sources",     "parameters",
-      "deposits",   "facilities", "events", "notes",      NULL};
+      "format",   "id",         "title",   "description", "year",
+      "turns",    "seats",      "nations", "sources",     "parameters",
+      "deposits", "facilities", "events",  "notes",       NULL};
   if ((rc = check_keys(&ld, root, ks)))
     goto fail;
   json_t *src = json_object_get(root, "sources");
@@ -1872,7 +1884,7 @@ int model_map_load_string(const char *text, size_t len, const char *name,
     push_key(&ld, "sources");
     json_object_foreach(src, k, v) {
       push_key(&ld, k);
-      static const char *const sk[] = {"publisher", "title", "url",
+      static const char *const sk[] = {"publisher",   "title",    "url",
                                        "reliability", "accessed", NULL};
       char tmp[1024];
       if (!json_is_object(v))
@@ -1907,8 +1919,7 @@ int model_map_load_string(const char *text, size_t len, const char *name,
       (rc = load_transport(&ld, m, root)) ||
       (rc = load_deposits(&ld, m, root)) || (rc = load_seats(&ld, m, root)) ||
       (rc = load_policies(&ld, m, root)) ||
-      (rc = load_facilities(&ld, m, root)) ||
-      (rc = load_events(&ld, m, root)))
+      (rc = load_facilities(&ld, m, root)) || (rc = load_events(&ld, m, root)))
     goto fail;
   for (size_t i = 0; i < m->n_seats; i++)
     if (m->seats[i].basket[0] < 0) {

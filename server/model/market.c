@@ -28,13 +28,12 @@
  */
 #include "model_internal.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define INF_CAP ((int64_t)1 << 60)
+#define INF_CAP  ((int64_t)1 << 60)
 #define INF_DIST ((int64_t)1 << 62)
-#define PMAX ((int64_t)MODEL_PRICE_MAX_CENTS)
+#define PMAX     ((int64_t)MODEL_PRICE_MAX_CENTS)
 
 typedef struct {
   int32_t holder, nation, seq;
@@ -62,7 +61,9 @@ typedef struct {
   int64_t *bprefix;      /* prefix sums of bid quantities (shared array) */
   bool fd;
   int64_t q0, p0, el, maxp;
+  int64_t slope_q32; /* kg per cent of price, Q32: el q0 / (p0 1e6) */
   int64_t filled;
+  int64_t top_q, top_v; /* cache: dem_top(filled = top_q) = top_v */
   bool has_supply, has_demand;
 } node_t;
 
@@ -84,6 +85,10 @@ typedef struct {
   int32_t *pred; /* arc id * 2 + dir(1 = reverse); -2 source arc; -1 none */
   uint8_t *done;
   int64_t *load_arc, *load_src;
+  int32_t *active; /* nodes with arcs, in index order */
+  int n_active;
+  int32_t *touched; /* pred codes with a load, for resetting */
+  size_t n_touched;
 } mk_t;
 
 static int S_(const mk_t *m, int i) {
@@ -98,16 +103,15 @@ static int D_(const mk_t *m, int j) {
 
 /* ---- demand curves ---- */
 
-/* Final demand at price t (cents): linear through (p0, q0) with elasticity
- * el at that point, zero above maxp, never negative. Exact integers. */
+/* Final demand at price t (cents): linear through (p0, q0) with slope
+ * slope_q32 / 2^32 kg per cent (el q0 / p0 at the reference point, to 2^-32
+ * relative), zero above maxp, never negative. Exact integers; a shift, not a
+ * division, because the market evaluates it many times. */
 static int64_t fd_at(const node_t *d, int64_t t) {
   if (!d->fd || t > d->maxp)
     return 0;
-  __int128 num = (__int128)d->el * d->q0 * (d->p0 - t);
-  __int128 den = (__int128)d->p0 * MODEL_PPM;
-  __int128 q = num / den;
-  if (num % den != 0 && num < 0)
-    q -= 1;
+  __int128 x = (__int128)d->slope_q32 * (d->p0 - t);
+  __int128 q = x >> 32; /* floor, also for negative x */
   q += d->q0;
   if (q < 0)
     return 0;
@@ -135,8 +139,7 @@ static int64_t dem_at(const mk_t *m, const node_t *d, int64_t t) {
 }
 
 /* Largest t in [1, PMAX] with dem_at(t) > q (strict) or >= q; -1 if none. */
-static int64_t dem_top(const mk_t *m, const node_t *d, int64_t q,
-                       bool strict) {
+static int64_t dem_top(const mk_t *m, const node_t *d, int64_t q, bool strict) {
   int64_t a1 = dem_at(m, d, 1);
   if (strict ? a1 <= q : a1 < q)
     return -1;
@@ -153,6 +156,29 @@ static int64_t dem_top(const mk_t *m, const node_t *d, int64_t q,
 }
 
 /* ---- supply steps ---- */
+/* dem_top(filled, strict) with a cache: filled only grows, so the next
+ * unused value only falls, and the last search bounds the next one. */
+static int64_t node_top(const mk_t *m, node_t *d) {
+  if (d->top_q == d->filled && d->top_v != 0)
+    return d->top_v;
+  int64_t hi = d->top_v > 0 ? d->top_v : PMAX;
+  int64_t v = -1;
+  if (dem_at(m, d, 1) > d->filled) {
+    int64_t lo = 1;
+    while (lo < hi) {
+      int64_t mid = lo + (hi - lo + 1) / 2;
+      if (dem_at(m, d, mid) > d->filled)
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+    v = lo;
+  }
+  d->top_q = d->filled;
+  d->top_v = v;
+  return v;
+}
+
 static void step_load(mk_t *m, node_t *s) {
   s->step_left = 0;
   s->step_end = s->cur;
@@ -188,10 +214,12 @@ static void dijkstra(mk_t *m) {
   m->dist[0] = 0;
   for (;;) {
     int u = -1;
-    for (int v = 0; v < V; v++)
+    for (int k = 0; k < m->n_active; k++) {
+      int v = m->active[k];
       if (!m->done[v] && m->dist[v] < INF_DIST &&
           (u < 0 || m->dist[v] < m->dist[u]))
         u = v;
+    }
     if (u < 0)
       break;
     m->done[u] = 1;
@@ -243,6 +271,8 @@ static void path_load(mk_t *m, int v, int64_t w) {
   while (m->pred[v] >= 0) {
     int32_t pa = m->pred[v];
     const arc_t *a = &m->arcs[pa / 2];
+    if (m->load_arc[pa] == 0)
+      m->touched[m->n_touched++] = pa;
     m->load_arc[pa] += w;
     v = (pa & 1) ? a->to : a->from;
   }
@@ -265,8 +295,9 @@ static bool reachable_d(const mk_t *m, int j) {
 }
 
 static bool feasible(mk_t *m, int64_t M) {
-  size_t E2 = m->n_arcs * 2;
-  memset(m->load_arc, 0, E2 * sizeof *m->load_arc);
+  for (size_t k = 0; k < m->n_touched; k++)
+    m->load_arc[m->touched[k]] = 0;
+  m->n_touched = 0;
   memset(m->load_src, 0, (size_t)m->n * sizeof *m->load_src);
   for (int j = 0; j < m->n; j++)
     if (reachable_d(m, j)) {
@@ -274,9 +305,8 @@ static bool feasible(mk_t *m, int64_t M) {
       if (w > 0)
         path_load(m, D_(m, j), w);
     }
-  for (size_t k = 0; k < E2; k++) {
-    if (!m->load_arc[k])
-      continue;
+  for (size_t t = 0; t < m->n_touched; t++) {
+    int32_t k = m->touched[t];
     const arc_t *a = &m->arcs[k / 2];
     int64_t room = (k & 1) ? a->flow : a->cap - a->flow;
     if (m->load_arc[k] > room)
@@ -304,10 +334,8 @@ static int64_t bottleneck(const mk_t *m, int v) {
 
 /* Pushes w kg along the tree path to d_j; returns true when an arc got
  * saturated or a price step exhausted (the tree must be recomputed). */
-static size_t g_ex, g_sat, g_zero, g_aug;
 static bool augment(mk_t *m, int j, int64_t w) {
   bool dirty = false;
-  g_aug++;
   int v = D_(m, j);
   while (m->pred[v] >= 0) {
     int32_t pa = m->pred[v];
@@ -315,14 +343,14 @@ static bool augment(mk_t *m, int j, int64_t w) {
     if (pa & 1) {
       a->flow -= w;
       assert(a->flow >= 0);
-      if (a->flow == 0) {
-        dirty = true; g_zero++; }
+      if (a->flow == 0)
+        dirty = true;
       v = a->to;
     } else {
       a->flow += w;
       assert(a->flow <= a->cap);
-      if (a->flow == a->cap) {
-        dirty = true; g_sat++; }
+      if (a->flow == a->cap)
+        dirty = true;
       v = a->from;
     }
   }
@@ -332,7 +360,7 @@ static bool augment(mk_t *m, int j, int64_t w) {
   assert(s->step_left >= 0);
   if (s->step_left == 0) {
     step_next(m, s);
-    dirty = true; g_ex++;
+    dirty = true;
   }
   m->nd[j].filled += w;
   return dirty;
@@ -355,7 +383,7 @@ static void solve(mk_t *m) {
     for (int j = 0; j < m->n; j++) {
       if (!reachable_d(m, j))
         continue;
-      int64_t top = dem_top(m, &m->nd[j], m->nd[j].filled, true);
+      int64_t top = node_top(m, &m->nd[j]);
       if (top < 1)
         continue;
       int64_t key = m->pot[D_(m, j)] - top;
@@ -363,15 +391,22 @@ static void solve(mk_t *m) {
         L = key;
       any = true;
     }
-    if (!any || L >= 0) {
-      if (getenv("MKDBG")) { fprintf(stderr, "p=%d iterations=%zu offers=%zu bids=%zu arcs=%zu ex=%zu sat=%zu zero=%zu aug=%zu\n", m->p, guard, m->n_offers, m->n_bids, m->n_arcs, g_ex, g_sat, g_zero, g_aug); g_ex=g_sat=g_zero=g_aug=0; }
+    if (!any || L >= 0)
       break;
-    }
-    /* largest M in [L, -1] that routes without exceeding a capacity */
+    /* largest M in [L, -1] that routes without exceeding a capacity:
+     * galloping up from L (capacities usually bind near it), then
+     * bisection */
     int64_t lo = L - 1, hi = -1;
     if (feasible(m, hi)) {
       lo = hi;
     } else {
+      for (int64_t step = 1; lo + step < hi; step *= 2) {
+        if (!feasible(m, lo + step)) {
+          hi = lo + step;
+          break;
+        }
+        lo += step;
+      }
       while (lo < hi - 1) {
         int64_t mid = lo + (hi - lo) / 2;
         if (feasible(m, mid))
@@ -412,10 +447,6 @@ static void solve(mk_t *m) {
     }
     if (!progress && !dirty)
       dirty = true; /* recompute; the guard stops a pathological loop */
-    if (getenv("MKDBG") && guard < 5 && !progress) {
-      fprintf(stderr, "p=%d guard=%zu L=%lld M=%lld progress=%d\n", m->p, guard, (long long)L, (long long)M, progress);
-      for (int j = 0; j < m->n; j++) if (reachable_d(m, j)) fprintf(stderr, "  j=%d pot=%lld top=%lld want(M+1)=%lld bott=%lld\n", j, (long long)m->pot[D_(m,j)], (long long)dem_top(m,&m->nd[j],m->nd[j].filled,true), (long long)want(m,j,M+1), (long long)bottleneck(m, D_(m,j)));
-    }
   }
 }
 
@@ -532,7 +563,8 @@ static int cmp_parts(const part_t *x, const part_t *y, bool bid) {
   if (x->nation != y->nation)
     return x->nation < y->nation ? -1 : 1;
   if (x->price != y->price)
-    return bid ? (x->price > y->price ? -1 : 1) : (x->price < y->price ? -1 : 1);
+    return bid ? (x->price > y->price ? -1 : 1)
+               : (x->price < y->price ? -1 : 1);
   if (x->holder != y->holder)
     return x->holder < y->holder ? -1 : 1;
   return x->seq < y->seq ? -1 : x->seq > y->seq;
@@ -612,9 +644,7 @@ static int gather(mk_t *m) {
       int64_t q = se->bid[p].qty;
       if (firm) {
         int64_t price = se->bid[p].price;
-        int64_t afford = se->cash <= 0 ? 0
-                         : price > 0   ? se->cash / price
-                                       : q;
+        int64_t afford = se->cash <= 0 ? 0 : price > 0 ? se->cash / price : q;
         if (afford < q)
           q = afford;
       }
@@ -719,6 +749,8 @@ static int setup(mk_t *m) {
       d->p0 = md->price;
       d->el = md->elasticity_ppm;
       d->maxp = md->max_price < PMAX - 1 ? md->max_price : PMAX - 1;
+      d->slope_q32 = (int64_t)(((__int128)d->el * d->q0 << 32) /
+                               ((__int128)d->p0 * MODEL_PPM));
     }
     d->has_demand = d->b_end > d->b_begin || (d->fd && fd_at(d, 1) > 0);
   }
@@ -736,8 +768,8 @@ static int setup(mk_t *m) {
       continue;
     /* home market */
     if (m->nd[i].has_demand)
-      m->arcs[m->n_arcs++] = (arc_t){S_(m, i), D_(m, i), INF_CAP, 0, 0,
-                                     -1, -1, 0, 0};
+      m->arcs[m->n_arcs++] =
+          (arc_t){S_(m, i), D_(m, i), INF_CAP, 0, 0, -1, -1, 0, 0};
     /* a cap on total exports: quota, ban or licence "to all" */
     int64_t hub = INF_CAP;
     if (pol->quota[p][ALL] >= 0)
@@ -773,7 +805,8 @@ static int setup(mk_t *m) {
       if (cap == 0)
         continue;
       const policies_t *imp = &st->nations[j].pol;
-      int64_t rate = imp->tariff[p][i] ? imp->tariff[p][i] : imp->tariff[p][ALL];
+      int64_t rate =
+          imp->tariff[p][i] ? imp->tariff[p][i] : imp->tariff[p][ALL];
       int64_t tariff = ppm_of(ref, rate);
       int64_t tr = map_transport(map, p, i, j);
       m->arcs[m->n_arcs++] =
@@ -793,9 +826,11 @@ static int setup(mk_t *m) {
   m->done = calloc((size_t)V, sizeof *m->done);
   m->load_arc = calloc(m->n_arcs * 2 + 1, sizeof *m->load_arc);
   m->load_src = calloc((size_t)n, sizeof *m->load_src);
-  if (!m->out_start || !m->in_start || !m->out_list || !m->in_list ||
-      !m->pot || !m->dist || !m->pred || !m->done || !m->load_arc ||
-      !m->load_src)
+  m->touched = calloc(m->n_arcs * 2 + 1, sizeof *m->touched);
+  if (!m->touched)
+    return MODEL_ENOMEM;
+  if (!m->out_start || !m->in_start || !m->out_list || !m->in_list || !m->pot ||
+      !m->dist || !m->pred || !m->done || !m->load_arc || !m->load_src)
     return MODEL_ENOMEM;
   for (size_t k = 0; k < m->n_arcs; k++) {
     m->out_start[m->arcs[k].from + 1]++;
@@ -805,7 +840,20 @@ static int setup(mk_t *m) {
     m->out_start[v + 1] += m->out_start[v];
     m->in_start[v + 1] += m->in_start[v];
   }
-  int32_t *fo = calloc((size_t)V, sizeof *fo), *fi = calloc((size_t)V, sizeof *fi);
+  /* the nodes Dijkstra needs to scan: the source, sellers with offers, and
+   * every node an arc touches (ascending, so ties settle by index) */
+  m->active = calloc((size_t)V, sizeof *m->active);
+  if (!m->active)
+    return MODEL_ENOMEM;
+  for (int v = 0; v < V; v++) {
+    bool used = v == 0 || m->out_start[v + 1] > m->out_start[v] ||
+                m->in_start[v + 1] > m->in_start[v] ||
+                (v >= 1 && v <= n && m->nd[v - 1].has_supply);
+    if (used)
+      m->active[m->n_active++] = v;
+  }
+  int32_t *fo = calloc((size_t)V, sizeof *fo),
+          *fi = calloc((size_t)V, sizeof *fi);
   if (!fo || !fi) {
     free(fo);
     free(fi);
@@ -838,6 +886,8 @@ static void mk_free(mk_t *m) {
   free(m->done);
   free(m->load_arc);
   free(m->load_src);
+  free(m->touched);
+  free(m->active);
 }
 
 /* Splits `total` kg over amounts a[0..k) pro rata (floor), then one kg each
@@ -959,9 +1009,9 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
   for (size_t k = 0; k < m->n_parts; k++) {
     part_t *pt = &m->parts[k];
     int64_t price = pt->is_bid ? pd[pt->nation] : ps[pt->nation];
-    res->trades[res->n_trades++] = (model_trade_t){
-        pt->holder, pt->nation, pt->is_bid, pt->price, pt->qty, pt->fill,
-        price};
+    res->trades[res->n_trades++] =
+        (model_trade_t){pt->holder, pt->nation, pt->is_bid, pt->price,
+                        pt->qty,    pt->fill,   price};
     if (pt->fill <= 0)
       continue;
     int64_t money = mul_div(pt->fill, price, 1);
@@ -1060,8 +1110,7 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
       st->nations[exporter].budget += r;
       st->nations[exporter].flows.money_in += r;
       into[j] += a->flow;
-      bool own = exporter == j ||
-                 (st->map->nations[j].allies >> exporter & 1);
+      bool own = exporter == j || (st->map->nations[j].allies >> exporter & 1);
       if (own)
         st->nations[j].own_supply[p] += a->flow;
       if (p == MODEL_CONCENTRATE) {
@@ -1069,10 +1118,10 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
         for (int q = 0; q < 2; q++) {
           /* the last arc out of a pool takes what is left, so no kg of an
            * element is lost to rounding */
-          int64_t x = out_done[exporter] == out_total[exporter]
-                          ? pool_el[exporter][q] - el_done[exporter][q]
-                          : mul_div(pool_el[exporter][q], a->flow,
-                                    out_total[exporter]);
+          int64_t x =
+              out_done[exporter] == out_total[exporter]
+                  ? pool_el[exporter][q] - el_done[exporter][q]
+                  : mul_div(pool_el[exporter][q], a->flow, out_total[exporter]);
           el_done[exporter][q] += x;
           in_el[j][q] += x;
         }
@@ -1086,8 +1135,8 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
           if (m->arcs[h].to == a->from && m->arcs[h].flow >= m->arcs[h].cap)
             capped = true;
       res->flows[res->n_flows++] = (model_flow_t){
-          a->pi, a->pj, a->flow, a->cap >= INF_CAP ? -1 : a->cap,
-          a->transport, a->tariff, false, capped};
+          a->pi,        a->pj,     a->flow, a->cap >= INF_CAP ? -1 : a->cap,
+          a->transport, a->tariff, false,   capped};
     }
   }
   st->report.money_sinks += transport;

@@ -43,26 +43,26 @@ extern "C" {
 #endif
 
 /* ---- Limits (named constants; the loader refuses maps beyond them) ---- */
-#define MODEL_ID_MAX           48 /* bytes of an id, including the NUL */
-#define MODEL_TITLE_MAX        96 /* bytes of a title, including the NUL */
-#define MODEL_MESSAGE_MAX      256 /* bytes of a refusal or error message */
-#define MODEL_NATIONS_MAX      64
-#define MODEL_SEATS_MAX        200000
-#define MODEL_FACILITIES_MAX   1000000
-#define MODEL_DEPOSITS_MAX     200000
-#define MODEL_ORDERS_MAX       256 /* orders in one submission of one seat */
-#define MODEL_TURNS_MAX        400
-#define MODEL_RAMP_MAX         32 /* entries of a ramp-up table */
-#define MODEL_TRAIN_TURNS_MAX  16
-#define MODEL_EVENT_KINDS_MAX  32
-#define MODEL_SCRIPTED_MAX     1024
-#define MODEL_EFFECTS_MAX      4096
-#define MODEL_NEWS_MAX         64 /* news items kept for the last turn */
-#define MODEL_PRICE_MAX_CENTS  100000000 /* $1,000,000/kg: the backstop */
-#define MODEL_QTY_MAX_KG       ((int64_t)1000000000000) /* 1 Gt */
-#define MODEL_MONEY_MAX_CENTS  ((int64_t)1000000000000000000) /* $1e16 */
-#define MODEL_PPM              1000000
-#define MODEL_HASH_BYTES       32
+#define MODEL_ID_MAX          48  /* bytes of an id, including the NUL */
+#define MODEL_TITLE_MAX       96  /* bytes of a title, including the NUL */
+#define MODEL_MESSAGE_MAX     256 /* bytes of a refusal or error message */
+#define MODEL_NATIONS_MAX     64
+#define MODEL_SEATS_MAX       200000
+#define MODEL_FACILITIES_MAX  1000000
+#define MODEL_DEPOSITS_MAX    200000
+#define MODEL_ORDERS_MAX      256 /* orders in one submission of one seat */
+#define MODEL_TURNS_MAX       400
+#define MODEL_RAMP_MAX        32 /* entries of a ramp-up table */
+#define MODEL_TRAIN_TURNS_MAX 16
+#define MODEL_EVENT_KINDS_MAX 32
+#define MODEL_SCRIPTED_MAX    1024
+#define MODEL_EFFECTS_MAX     4096
+#define MODEL_NEWS_MAX        64        /* news items kept for the last turn */
+#define MODEL_PRICE_MAX_CENTS 100000000 /* $1,000,000/kg: the backstop */
+#define MODEL_QTY_MAX_KG      ((int64_t)1000000000000)       /* 1 Gt */
+#define MODEL_MONEY_MAX_CENTS ((int64_t)1000000000000000000) /* $1e16 */
+#define MODEL_PPM             1000000
+#define MODEL_HASH_BYTES      32
 
 /* ---- Enumerations (the wire names are in the comments) ---- */
 typedef enum {
@@ -99,24 +99,24 @@ typedef enum {
 } model_op_t;
 
 typedef enum {
-  MODEL_POL_EXPORT_QUOTA = 0,     /* "export_quota" */
-  MODEL_POL_EXPORT_BAN = 1,       /* "export_ban" */
-  MODEL_POL_EXPORT_LICENCE = 2,   /* "export_licence" */
-  MODEL_POL_TARIFF = 3,           /* "tariff" */
-  MODEL_POL_SUBSIDY = 4,          /* "subsidy" */
-  MODEL_POL_PRICE_FLOOR = 5,      /* "price_floor" */
-  MODEL_POL_STOCKPILE = 6,        /* "stockpile" */
-  MODEL_POL_TALENT_PROGRAMME = 7, /* "talent_programme" */
-  MODEL_POL_MIGRATION = 8,        /* "migration" */
-  MODEL_POL_PERMITTING = 9,       /* "permitting" */
+  MODEL_POL_EXPORT_QUOTA = 0,      /* "export_quota" */
+  MODEL_POL_EXPORT_BAN = 1,        /* "export_ban" */
+  MODEL_POL_EXPORT_LICENCE = 2,    /* "export_licence" */
+  MODEL_POL_TARIFF = 3,            /* "tariff" */
+  MODEL_POL_SUBSIDY = 4,           /* "subsidy" */
+  MODEL_POL_PRICE_FLOOR = 5,       /* "price_floor" */
+  MODEL_POL_STOCKPILE = 6,         /* "stockpile" */
+  MODEL_POL_TALENT_PROGRAMME = 7,  /* "talent_programme" */
+  MODEL_POL_MIGRATION = 8,         /* "migration" */
+  MODEL_POL_PERMITTING = 9,        /* "permitting" */
   MODEL_POL_PRODUCTION_QUOTA = 10, /* "production_quota" */
-  MODEL_POL_TAX = 11,             /* "tax" */
+  MODEL_POL_TAX = 11,              /* "tax" */
   MODEL_POLICY_KINDS = 12
 } model_policy_kind_t;
 
 typedef enum {
-  MODEL_FAC_BUILDING = 0,  /* "building" */
-  MODEL_FAC_OPERATING = 1  /* "operating" (possibly still ramping up) */
+  MODEL_FAC_BUILDING = 0, /* "building" */
+  MODEL_FAC_OPERATING = 1 /* "operating" (possibly still ramping up) */
 } model_fac_status_t;
 
 typedef enum {
@@ -133,14 +133,14 @@ typedef enum {
 /* ---- Errors ---- */
 typedef enum {
   MODEL_OK = 0,
-  MODEL_ENOMEM = -1,  /* out of memory */
-  MODEL_EINVAL = -2,  /* an argument is invalid */
-  MODEL_EMAP = -3,    /* a map is malformed (model_error_t says where) */
-  MODEL_EIO = -4,     /* a map file could not be read */
-  MODEL_ESTATE = -5,  /* a serialised state is malformed or of another map */
-  MODEL_ELIMIT = -6,  /* a named limit was exceeded */
+  MODEL_ENOMEM = -1,    /* out of memory */
+  MODEL_EINVAL = -2,    /* an argument is invalid */
+  MODEL_EMAP = -3,      /* a map is malformed (model_error_t says where) */
+  MODEL_EIO = -4,       /* a map file could not be read */
+  MODEL_ESTATE = -5,    /* a serialised state is malformed or of another map */
+  MODEL_ELIMIT = -6,    /* a named limit was exceeded */
   MODEL_EFINISHED = -7, /* the game is over: no turn left to resolve */
-  MODEL_ERANGE = -8   /* an exact integer would overflow */
+  MODEL_ERANGE = -8     /* an exact integer would overflow */
 } model_err_t;
 
 /* A human-readable description of a model_err_t. Never NULL. */
@@ -221,30 +221,30 @@ typedef struct {
   int32_t stage;   /* build, policy subsidy/permitting/production_quota */
   int32_t product; /* offer, bid, policy (trade kinds, price_floor, ...) */
   int32_t skill;   /* hire, train, talent_programme, migration */
-  char facility[MODEL_ID_MAX]; /* operate; build: expand it (brownfield) */
-  char site[MODEL_ID_MAX];     /* build, mining: a deposit id */
+  char facility[MODEL_ID_MAX];  /* operate; build: expand it (brownfield) */
+  char site[MODEL_ID_MAX];      /* build, mining: a deposit id */
   int64_t capacity_kg_per_year; /* build */
   int64_t utilisation_ppm;      /* operate: 0..1e6 */
   int64_t count;                /* hire (may be negative), train: people */
-  int64_t quantity_kg; /* offer/bid: this turn; export_quota: per turn;
-                          price_floor: per turn; production_quota: per turn;
-                          0 withdraws an offer or bid */
-  int64_t price_cents_per_kg; /* offer: min price; bid: max price;
-                                 price_floor: the floor */
+  int64_t quantity_kg;          /* offer/bid: this turn; export_quota: per turn;
+                                   price_floor: per turn; production_quota: per turn;
+                                   0 withdraws an offer or bid */
+  int64_t price_cents_per_kg;   /* offer: min price; bid: max price;
+                                   price_floor: the floor */
   /* policy */
   model_policy_kind_t kind;
-  char partner[MODEL_ID_MAX]; /* export_*: `to`; tariff: `from`; a nation
-                                 id, or "" / "all" for every nation */
-  bool lift;                  /* export_quota: quantity nil lifts it;
-                                 export_ban: true lifts the ban */
-  int64_t rate_ppm;           /* tariff (ad valorem), tax (on profits) */
-  int64_t approval_ppm;       /* export_licence: share approved per turn */
-  int64_t capex_share_ppm;    /* subsidy */
+  char partner[MODEL_ID_MAX];  /* export_*: `to`; tariff: `from`; a nation
+                                  id, or "" / "all" for every nation */
+  bool lift;                   /* export_quota: quantity nil lifts it;
+                                  export_ban: true lifts the ban */
+  int64_t rate_ppm;            /* tariff (ad valorem), tax (on profits) */
+  int64_t approval_ppm;        /* export_licence: share approved per turn */
+  int64_t capex_share_ppm;     /* subsidy */
   int64_t output_cents_per_kg; /* subsidy */
-  int64_t target_kg;          /* stockpile */
-  int64_t budget_cents;       /* talent_programme, per turn */
-  bool inbound, outbound;     /* migration */
-  int64_t speed_ppm;          /* permitting: 500000..2000000 */
+  int64_t target_kg;           /* stockpile */
+  int64_t budget_cents;        /* talent_programme, per turn */
+  bool inbound, outbound;      /* migration */
+  int64_t speed_ppm;           /* permitting: 500000..2000000 */
 } model_order_t;
 
 /* A refused order: its index in the submission, the code ("invalid_order"),
@@ -260,14 +260,14 @@ typedef struct {
 /* ---- Events (facilitator-injected, scripted, or news) ---- */
 typedef struct {
   model_event_kind_t kind;
-  int32_t turn;               /* the turn it fired (news) or fires */
-  char nation[MODEL_ID_MAX];  /* target nation, "" for none */
-  char facility[MODEL_ID_MAX]; /* target facility, "" for none */
-  int32_t product;            /* demand_surge; -1 otherwise */
-  int32_t stage;              /* -1 where unused */
-  int64_t magnitude_ppm;      /* share of capacity lost / demand added */
-  int32_t duration;           /* turns the effect lasts (delay: turns) */
-  model_order_t policy;       /* MODEL_EV_POLICY: the policy order */
+  int32_t turn;                 /* the turn it fired (news) or fires */
+  char nation[MODEL_ID_MAX];    /* target nation, "" for none */
+  char facility[MODEL_ID_MAX];  /* target facility, "" for none */
+  int32_t product;              /* demand_surge; -1 otherwise */
+  int32_t stage;                /* -1 where unused */
+  int64_t magnitude_ppm;        /* share of capacity lost / demand added */
+  int32_t duration;             /* turns the effect lasts (delay: turns) */
+  model_order_t policy;         /* MODEL_EV_POLICY: the policy order */
   char text[MODEL_MESSAGE_MAX]; /* the headline, for news */
 } model_event_t;
 
@@ -312,10 +312,10 @@ typedef struct {
   size_t n_seats;
   int64_t price[MODEL_PRODUCTS];  /* world reference, cents/kg */
   int64_t volume[MODEL_PRODUCTS]; /* kg traded (all buyers) */
-  int64_t *regional;   /* [product * n_nations + nation], cents/kg */
-  int64_t *production; /* [stage * n_nations + nation], kg output */
-  int64_t *capacity;   /* [stage * n_nations + nation], kg/yr online */
-  int64_t *scores;     /* [seat], score in ppm of the seat's objectives */
+  int64_t *regional;              /* [product * n_nations + nation], cents/kg */
+  int64_t *production;            /* [stage * n_nations + nation], kg output */
+  int64_t *capacity; /* [stage * n_nations + nation], kg/yr online */
+  int64_t *scores;   /* [seat], score in ppm of the seat's objectives */
   size_t n_news;
   model_event_t news[MODEL_NEWS_MAX];
   /* The books of the turn: money created by final demand (a source) and
@@ -351,15 +351,15 @@ MODEL_WUR int model_turn(model_state_t *st, const model_order_t *const *orders,
 typedef struct {
   char id[MODEL_ID_MAX];
   int32_t stage;
-  char site[MODEL_ID_MAX];     /* deposit id for mines, else "" */
-  char nation[MODEL_ID_MAX];   /* where it stands */
-  int64_t capacity_kg_per_year; /* nameplate (including a finished
-                                   expansion) */
+  char site[MODEL_ID_MAX];       /* deposit id for mines, else "" */
+  char nation[MODEL_ID_MAX];     /* where it stands */
+  int64_t capacity_kg_per_year;  /* nameplate (including a finished
+                                    expansion) */
   int64_t effective_kg_per_year; /* after ramp-up and events */
   int64_t utilisation_ppm;
   model_fac_status_t status;
-  int32_t turns_left;  /* while building (or expanding), else 0 */
-  int64_t staff;       /* people assigned */
+  int32_t turns_left; /* while building (or expanding), else 0 */
+  int64_t staff;      /* people assigned */
   int64_t staff_needed;
   int64_t unit_cost_cents_per_kg; /* opex per kg output, after learning */
   int64_t recovery_ppm;           /* separation; 1e6 elsewhere */
@@ -382,7 +382,7 @@ typedef struct {
   char seat[MODEL_ID_MAX];
   model_seat_kind_t kind;
   char nation[MODEL_ID_MAX]; /* the seat's nation (home nation of a firm) */
-  int32_t turn;  /* open for orders */
+  int32_t turn;              /* open for orders */
   int32_t turns;
   size_t n_nations;
   char (*nations)[MODEL_ID_MAX]; /* nation ids, the index of every
@@ -396,14 +396,14 @@ typedef struct {
   int64_t staff[MODEL_SKILLS];
   int64_t in_training[MODEL_SKILLS];
   size_t n_orders;
-  model_order_t *orders;  /* this turn's accepted orders */
+  model_order_t *orders; /* this turn's accepted orders */
   model_order_t standing_offer[MODEL_PRODUCTS]; /* op OFFER, quantity 0 =
                                                    none */
   model_order_t standing_bid[MODEL_PRODUCTS];
   size_t n_policies;
-  model_order_t *policies; /* nations: their standing policies */
-  int64_t demand_kg[MODEL_PRODUCTS]; /* nations: reference volume this
-                                        turn (per turn) */
+  model_order_t *policies;              /* nations: their standing policies */
+  int64_t demand_kg[MODEL_PRODUCTS];    /* nations: reference volume this
+                                           turn (per turn) */
   int64_t demand_price[MODEL_PRODUCTS]; /* nations: reference price */
   int64_t consumed_kg[MODEL_PRODUCTS];  /* nations: final demand met last
                                            turn */
@@ -428,8 +428,9 @@ MODEL_WUR int model_observe(const model_state_t *st, int seat,
 void model_obs_free(model_obs_t *obs);
 
 /* ---- Serialisation and hash ----
- * The serialisation is a MessagePack array holding every field of the state
- * (the map is named by id and digest, not copied); it round-trips exactly
+ * The serialisation is a sequence of MessagePack values holding every field
+ * of the state (the map is named by id and digest, not copied); it
+ * round-trips exactly
  * (bytes and hash). The hash is BLAKE2b-256 over the serialisation, so it
  * covers the whole state, the seed and turn of the counter-based RNG
  * included. */
@@ -442,9 +443,9 @@ MODEL_WUR int model_state_hash(const model_state_t *st,
                                uint8_t out[MODEL_HASH_BYTES]);
 
 /* ---- Introspection for tests and tools (read-only) ---- */
-/* A holder is a seat (index < seats) or, for nations, its stockpile is the
- * nation seat's inventory; nations without a seat hold their stockpile at
- * index seats + nation. */
+/* Holders of goods and money: firms are holders 0..seats-1 (a nation seat's
+ * own entry holds nothing), and every nation (seated or not) is holder
+ * seats + nation, holding its budget and state stockpile. */
 size_t model_state_holder_count(const model_state_t *st);
 int64_t model_state_holder_inventory(const model_state_t *st, size_t holder,
                                      int product);
@@ -479,7 +480,7 @@ typedef struct {
 typedef struct {
   int32_t from, to; /* nations */
   int64_t flow_kg;
-  int64_t cap_kg;   /* -1 for no cap */
+  int64_t cap_kg;          /* -1 for no cap */
   int64_t transport_cents; /* per kg */
   int64_t tariff_cents;    /* per kg */
   bool banned;

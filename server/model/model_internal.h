@@ -14,17 +14,17 @@
 #include <assert.h>
 #include <stdint.h>
 
-#define NP MODEL_PRODUCTS
-#define NS MODEL_STAGES
-#define NN MODEL_NATIONS_MAX
+#define NP  MODEL_PRODUCTS
+#define NS  MODEL_STAGES
+#define NN  MODEL_NATIONS_MAX
 #define ALL NN /* index of the "all nations" slot */
 
 /* ---- map ---- */
 typedef struct {
   bool present;
-  int64_t volume_kg_turn; /* reference volume per turn */
-  int64_t price;          /* reference price, cents/kg */
-  int64_t elasticity_ppm; /* |elasticity| at the reference point */
+  int64_t volume_kg_turn;  /* reference volume per turn */
+  int64_t price;           /* reference price, cents/kg */
+  int64_t elasticity_ppm;  /* |elasticity| at the reference point */
   int64_t growth_ppm_turn; /* per-turn growth, compounded */
   int64_t max_price;       /* demand is zero above it */
 } map_demand_t;
@@ -78,17 +78,17 @@ typedef struct {
 
 typedef struct {
   int32_t lead_green, lead_brown; /* turns */
-  int64_t capex;          /* cents per (kg/yr) */
-  int64_t brown_factor;   /* ppm */
-  int64_t unit_cost;      /* cents/kg */
-  int64_t experience;     /* kg */
+  int64_t capex;                  /* cents per (kg/yr) */
+  int64_t brown_factor;           /* ppm */
+  int64_t unit_cost;              /* cents/kg */
+  int64_t experience;             /* kg */
   int64_t learning_ppm;
   int64_t staff_milli_per_t; /* milli-people per (t/yr) == people per kt */
-  int64_t wage;           /* cents per person-year */
+  int64_t wage;              /* cents per person-year */
   int32_t n_ramp, n_bramp;
   int64_t ramp[MODEL_RAMP_MAX], bramp[MODEL_RAMP_MAX];
   int64_t rec_initial, rec_max, rec_understaffed; /* ppm */
-  int64_t recipe[2]; /* ppm kg oxide per kg magnet: ndpr, dytb */
+  int64_t recipe[2];   /* ppm kg oxide per kg magnet: ndpr, dytb */
   int64_t log2_pr_q32; /* log2(1 - learning), Q32, <= 0 */
 } map_stage_t;
 
@@ -125,15 +125,14 @@ struct model_map {
   int32_t depreciation_turns;
 };
 
-static inline int64_t map_transport(const model_map_t *m, int p, int i,
-                                    int j) {
+static inline int64_t map_transport(const model_map_t *m, int p, int i, int j) {
   return m->transport[((size_t)p * m->n_nations + (size_t)i) * m->n_nations +
                       (size_t)j];
 }
 
 /* ---- state ---- */
 typedef struct {
-  int64_t quota[NP][NN + 1];   /* kg per turn, -1 none */
+  int64_t quota[NP][NN + 1]; /* kg per turn, -1 none */
   uint8_t ban[NP][NN + 1];
   int64_t licence[NP][NN + 1]; /* approval ppm; MODEL_PPM = no licensing */
   int64_t tariff[NP][NN + 1];  /* ppm ad valorem, by origin */
@@ -154,12 +153,12 @@ typedef struct {
   int64_t pool[NS];
   int64_t pipeline[NS][MODEL_TRAIN_TURNS_MAX];
   policies_t pol;
-  int64_t demand_q0[NP]; /* reference volume this turn, kg */
-  int64_t surge_ppm[NP]; /* demand added by events this turn */
-  int64_t consumed[NP];  /* final demand met last turn */
-  int64_t bought[NP];    /* all purchases at the nation's market */
+  int64_t demand_q0[NP];  /* reference volume this turn, kg */
+  int64_t surge_ppm[NP];  /* demand added by events this turn */
+  int64_t consumed[NP];   /* final demand met last turn */
+  int64_t bought[NP];     /* all purchases at the nation's market */
   int64_t own_supply[NP]; /* of bought: from own or allied sellers */
-  int64_t value_added;   /* cumulative, cents */
+  int64_t value_added;    /* cumulative, cents */
   int64_t security_ppm;
   int64_t score;
   model_holder_flows_t flows;

@@ -182,8 +182,8 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
       for (int k = 0; k < MODEL_TRAIN_TURNS_MAX; k++)
         o->in_training[s] += se->pipeline[s][k];
     o->n_facilities = (size_t)se->n_fac;
-    o->facilities = calloc(o->n_facilities ? o->n_facilities : 1,
-                           sizeof *o->facilities);
+    o->facilities =
+        calloc(o->n_facilities ? o->n_facilities : 1, sizeof *o->facilities);
     if (!o->facilities)
       goto nomem;
     /* in facility order (the owner list runs newest first) */
@@ -199,8 +199,8 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
       of->capacity_kg_per_year = fa->capacity;
       of->effective_kg_per_year = fa->effective;
       of->utilisation_ppm = fa->util;
-      of->status = fa->build_left > 0 ? MODEL_FAC_BUILDING
-                                      : MODEL_FAC_OPERATING;
+      of->status =
+          fa->build_left > 0 ? MODEL_FAC_BUILDING : MODEL_FAC_OPERATING;
       int64_t left = fa->build_left > 0 ? fa->build_left : fa->exp_left;
       int64_t speed = st->nations[fa->nation].pol.permit_speed[fa->stage];
       of->turns_left = left > 0 ? (int32_t)((left + speed - 1) / speed) : 0;
@@ -220,8 +220,8 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
       for (int k = 0; k < MODEL_TRAIN_TURNS_MAX; k++)
         o->in_training[s] += na->pipeline[s][k];
     o->n_policies = policy_orders(st, ms->nation, NULL);
-    o->policies = calloc(o->n_policies ? o->n_policies : 1,
-                         sizeof *o->policies);
+    o->policies =
+        calloc(o->n_policies ? o->n_policies : 1, sizeof *o->policies);
     if (!o->policies)
       goto nomem;
     policy_orders(st, ms->nation, o->policies);

@@ -76,8 +76,9 @@ int order_check_map(const model_map_t *m, int who, bool is_nation,
     break;
   case MODEL_OP_POLICY:
     if (!nation) {
-      refuse(r, "op", "only nations set policy; firms may build, operate, "
-                      "hire, train, offer and bid");
+      refuse(r, "op",
+             "only nations set policy; firms may build, operate, "
+             "hire, train, offer and bid");
       return 1;
     }
     break;
@@ -107,8 +108,9 @@ int order_check_map(const model_map_t *m, int who, bool is_nation,
     return 0;
   case MODEL_OP_OPERATE:
     if (!o->facility[0]) {
-      refuse(r, "facility", "facility must be the id of one of your "
-                            "facilities");
+      refuse(r, "facility",
+             "facility must be the id of one of your "
+             "facilities");
       return 1;
     }
     return check_range(o->utilisation_ppm, 0, MODEL_PPM, "utilisation",
@@ -125,8 +127,8 @@ int order_check_map(const model_map_t *m, int who, bool is_nation,
   case MODEL_OP_TRAIN:
     if (check_skill(o, r))
       return 1;
-    return check_range(o->count, 1, 1000000, "count",
-                       "1 and 1,000,000 people", r);
+    return check_range(o->count, 1, 1000000, "count", "1 and 1,000,000 people",
+                       r);
   case MODEL_OP_OFFER:
   case MODEL_OP_BID:
     if (check_product(o, r))
@@ -167,9 +169,8 @@ int order_check_map(const model_map_t *m, int who, bool is_nation,
                          "0 and 10 (1000%)", r);
     return 0;
   case MODEL_POL_SUBSIDY:
-    if (check_stage(o, r) ||
-        check_range(o->capex_share_ppm, 0, MODEL_PPM, "capex_share", "0 and 1",
-                    r))
+    if (check_stage(o, r) || check_range(o->capex_share_ppm, 0, MODEL_PPM,
+                                         "capex_share", "0 and 1", r))
       return 1;
     return check_range(o->output_cents_per_kg, 0, 100000000, "output",
                        "0 and 1,000,000 USD/kg", r);
@@ -188,15 +189,14 @@ int order_check_map(const model_map_t *m, int who, bool is_nation,
   case MODEL_POL_TALENT_PROGRAMME:
     if (check_skill(o, r))
       return 1;
-    return check_range(o->budget_cents, 0, (int64_t)10000000000000000,
-                       "budget", "0 and 1e14 USD per turn", r);
+    return check_range(o->budget_cents, 0, (int64_t)10000000000000000, "budget",
+                       "0 and 1e14 USD per turn", r);
   case MODEL_POL_MIGRATION:
     return check_skill(o, r);
   case MODEL_POL_PERMITTING:
     if (check_stage(o, r))
       return 1;
-    return check_range(o->speed_ppm, 500000, 2000000, "speed", "0.5 and 2",
-                       r);
+    return check_range(o->speed_ppm, 500000, 2000000, "speed", "0.5 and 2", r);
   case MODEL_POL_PRODUCTION_QUOTA:
     if (check_stage(o, r))
       return 1;
@@ -320,8 +320,9 @@ int order_check(const model_state_t *st, int seat, const model_order_t *o,
     return 0;
   case MODEL_OP_HIRE:
     if (o->count < 0 && -o->count > s->staff[o->skill]) {
-      refuse(r, "count", "you employ %lld %s staff; you can release at most "
-                         "that many",
+      refuse(r, "count",
+             "you employ %lld %s staff; you can release at most "
+             "that many",
              (long long)s->staff[o->skill], model_skill_name(o->skill));
       return 1;
     }

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAGIC "lanthanide-state"
+#define MAGIC   "lanthanide-state"
 #define VERSION 1
 
 typedef struct {
@@ -466,8 +466,7 @@ int serial_pack(const model_state_t *st, uint8_t **buf, size_t *len) {
   return 0;
 }
 
-int model_state_serialise(const model_state_t *st, uint8_t **buf,
-                          size_t *len) {
+int model_state_serialise(const model_state_t *st, uint8_t **buf, size_t *len) {
   if (!st || !buf || !len)
     return MODEL_EINVAL;
   return serial_pack(st, buf, len);

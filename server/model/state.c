@@ -16,8 +16,8 @@ int state_alloc(const model_map_t *map, model_state_t **out) {
   st->n_deposits = map->n_deposits;
   st->nations = calloc(st->n_nations, sizeof *st->nations);
   st->seats = calloc(st->n_seats, sizeof *st->seats);
-  st->reserves = calloc(st->n_deposits ? st->n_deposits : 1,
-                        sizeof *st->reserves);
+  st->reserves =
+      calloc(st->n_deposits ? st->n_deposits : 1, sizeof *st->reserves);
   st->report_scores = calloc(st->n_seats, sizeof *st->report_scores);
   if (!st->nations || !st->seats || !st->reserves || !st->report_scores) {
     model_state_free(st);
@@ -83,9 +83,9 @@ void facility_refresh(const model_state_t *st, facility_t *f) {
   }
   /* people = t/yr x people-per-kt / 1000 = kg/yr x milli-people-per-kt /
    * 1e9, rounded up: a plant needs whole people. */
-  f->staff_needed = (int64_t)(((__int128)f->capacity * ms->staff_milli_per_t +
-                               999999999) /
-                              1000000000);
+  f->staff_needed =
+      (int64_t)(((__int128)f->capacity * ms->staff_milli_per_t + 999999999) /
+                1000000000);
   f->effective = facility_effective(st, f);
 }
 
@@ -173,10 +173,10 @@ int model_state_new(const model_map_t *map, uint64_t seed,
     int64_t c0 = stg->unit_cost;
     if (f->deposit >= 0 && map->deposits[f->deposit].unit_cost >= 0)
       c0 = map->deposits[f->deposit].unit_cost;
-    f->cost0 = mf->unit_cost >= 0
-                   ? mf->unit_cost
-                   : ppm_of(c0, map->nations[f->nation]
-                                    .unit_cost_factor[f->stage]);
+    f->cost0 =
+        mf->unit_cost >= 0
+            ? mf->unit_cost
+            : ppm_of(c0, map->nations[f->nation].unit_cost_factor[f->stage]);
     f->rec0 = mf->recovery >= 0 ? mf->recovery : stg->rec_initial;
     f->build_left = (int64_t)mf->building * MODEL_PPM;
     f->ramp_age = mf->ramp_age;
@@ -261,8 +261,7 @@ size_t model_state_holder_count(const model_state_t *st) {
   return st ? st->n_seats + st->n_nations : 0;
 }
 
-int64_t model_state_holder_inventory(const model_state_t *st, size_t h,
-                                     int p) {
+int64_t model_state_holder_inventory(const model_state_t *st, size_t h, int p) {
   if (!st || p < 0 || p >= NP)
     return 0;
   if (h < st->n_seats)

@@ -242,8 +242,8 @@ static int mining(model_state_t *st, int64_t *want) {
     cut[n] = nation_mining_cut(st, (int)n);
   for (size_t k = 0; k < st->n_fac; k++) {
     facility_t *f = &st->fac[k];
-    want[k] = f->stage == MODEL_MINING ? ppm_of(can_run(st, f), cut[f->nation])
-                                       : 0;
+    want[k] =
+        f->stage == MODEL_MINING ? ppm_of(can_run(st, f), cut[f->nation]) : 0;
   }
   apply_quota(st, MODEL_MINING, want);
   for (size_t k = 0; k < st->n_fac; k++) {
@@ -266,7 +266,8 @@ static int mining(model_state_t *st, int64_t *want) {
     seat_out(st, f->owner, opex);
     st->report.money_sinks += opex;
     book_output(st, f, MODEL_CONCENTRATE, out);
-    st->report_production[MODEL_MINING * st->n_nations + (size_t)f->nation] += out;
+    st->report_production[MODEL_MINING * st->n_nations + (size_t)f->nation] +=
+        out;
     st->nations[f->nation].value_added +=
         mul_div(out, st->price[MODEL_CONCENTRATE], 1);
     f->cum += out;
@@ -321,7 +322,8 @@ static int separation(model_state_t *st, int64_t *want) {
     int64_t opex = mul_div(x, f->unit_cost, 1);
     seat_out(st, f->owner, opex);
     st->report.money_sinks += opex;
-    st->report_production[MODEL_SEPARATION * st->n_nations + (size_t)f->nation] += f->out_last;
+    st->report_production[MODEL_SEPARATION * st->n_nations +
+                          (size_t)f->nation] += f->out_last;
     st->nations[f->nation].value_added +=
         value - mul_div(x, st->price[MODEL_CONCENTRATE], 1);
     f->cum += x;
@@ -349,8 +351,8 @@ static int magnets(model_state_t *st, int64_t *want) {
     int64_t out = want[k];
     for (int q = 0; q < 2; q++)
       if (ms->recipe[q] > 0) {
-        int64_t most = mul_div(se->inv[MODEL_NDPR + q], MODEL_PPM,
-                               ms->recipe[q]);
+        int64_t most =
+            mul_div(se->inv[MODEL_NDPR + q], MODEL_PPM, ms->recipe[q]);
         if (out > most)
           out = most;
       }
@@ -371,7 +373,8 @@ static int magnets(model_state_t *st, int64_t *want) {
     int64_t opex = mul_div(out, f->unit_cost, 1);
     seat_out(st, f->owner, opex);
     st->report.money_sinks += opex;
-    st->report_production[MODEL_MAGNETS * st->n_nations + (size_t)f->nation] += out;
+    st->report_production[MODEL_MAGNETS * st->n_nations + (size_t)f->nation] +=
+        out;
     st->nations[f->nation].value_added +=
         mul_div(out, st->price[MODEL_MAGNET], 1) - inputs;
     f->cum += out;
@@ -394,8 +397,8 @@ static void wages_taxes(model_state_t *st) {
     seat_out(st, (int)si, w);
     st->report.money_sinks += w;
     int64_t profit = se->revenue - se->costs;
-    int64_t tax = profit > 0 ? ppm_of(profit, st->nations[home].pol.tax_ppm)
-                             : 0;
+    int64_t tax =
+        profit > 0 ? ppm_of(profit, st->nations[home].pol.tax_ppm) : 0;
     if (tax > 0) {
       se->cash -= tax;
       se->flows.money_out += tax;
@@ -440,8 +443,8 @@ static void fire(model_state_t *st, const model_event_t *ev) {
       else if (fa->exp_left > 0)
         fa->exp_left += (int64_t)ev->duration * MODEL_PPM;
     } else {
-      fa->outage_ppm = ev->magnitude_ppm > MODEL_PPM ? MODEL_PPM
-                                                     : ev->magnitude_ppm;
+      fa->outage_ppm =
+          ev->magnitude_ppm > MODEL_PPM ? MODEL_PPM : ev->magnitude_ppm;
       fa->outage_turns = ev->duration;
     }
     break;
@@ -515,8 +518,7 @@ static void events(model_state_t *st) {
         if (!chance(&g, (uint32_t)k, re->probability_ppm))
           continue;
         snprintf(ev.facility, sizeof ev.facility, "%s", f->id);
-        snprintf(ev.nation, sizeof ev.nation, "%s",
-                 m->nations[f->nation].id);
+        snprintf(ev.nation, sizeof ev.nation, "%s", m->nations[f->nation].id);
         fire(st, &ev);
       }
       break;
@@ -543,8 +545,8 @@ static void demand(model_state_t *st) {
   for (size_t n = 0; n < st->n_nations; n++) {
     nation_t *na = &st->nations[n];
     for (int p = 0; p < NP; p++) {
-      na->demand_q0[p] +=
-          ppm_of(na->demand_q0[p], st->map->nations[n].demand[p].growth_ppm_turn);
+      na->demand_q0[p] += ppm_of(na->demand_q0[p],
+                                 st->map->nations[n].demand[p].growth_ppm_turn);
       na->surge_ppm[p] = 0;
     }
   }
@@ -569,13 +571,13 @@ void state_compute_scores(model_state_t *st) {
       if (!m->nations[n].demand[p].present)
         continue;
       cnt++;
-      sum += na->bought[p] > 0 ? mul_div(na->own_supply[p], MODEL_PPM,
-                                         na->bought[p])
-                               : MODEL_PPM;
+      sum += na->bought[p] > 0
+                 ? mul_div(na->own_supply[p], MODEL_PPM, na->bought[p])
+                 : MODEL_PPM;
     }
     na->security_ppm = cnt ? sum / cnt : MODEL_PPM;
-    int64_t ref = m->nations[n].budget > 0 ? m->nations[n].budget
-                                           : (int64_t)100000000000;
+    int64_t ref =
+        m->nations[n].budget > 0 ? m->nations[n].budget : (int64_t)100000000000;
     const map_seat_t *ms =
         m->nations[n].seat >= 0 ? &m->seats[m->nations[n].seat] : NULL;
     int64_t wsec = ms ? ms->weight[0] : 500000;
@@ -583,16 +585,16 @@ void state_compute_scores(model_state_t *st) {
     int64_t wb = ms ? ms->weight[2] : 200000;
     int64_t va = mul_div(na->value_added, MODEL_PPM, ref);
     int64_t bud = mul_div(na->budget, MODEL_PPM, ref);
-    na->score = ppm_of(na->security_ppm, wsec) + ppm_of(va, wva) +
-                ppm_of(bud, wb);
+    na->score =
+        ppm_of(na->security_ppm, wsec) + ppm_of(va, wva) + ppm_of(bud, wb);
   }
   for (size_t s = 0; s < st->n_seats; s++) {
     seat_t *se = &st->seats[s];
     if (m->seats[s].kind == MODEL_SEAT_NATION) {
       se->score = st->nations[m->seats[s].nation].score;
     } else {
-      int64_t ref = se->initial_worth > 100000000 ? se->initial_worth
-                                                  : 100000000;
+      int64_t ref =
+          se->initial_worth > 100000000 ? se->initial_worth : 100000000;
       se->score = mul_div(seat_net_worth(st, (int)s), MODEL_PPM, ref);
     }
     st->report_scores[s] = se->score;
@@ -634,7 +636,8 @@ static void begin(model_state_t *st) {
 static void finish(model_state_t *st) {
   for (size_t k = 0; k < st->n_fac; k++) {
     facility_t *f = &st->fac[k];
-    st->report_capacity[(size_t)f->stage * st->n_nations + (size_t)f->nation] += f->capacity + f->exp_cap;
+    st->report_capacity[(size_t)f->stage * st->n_nations + (size_t)f->nation] +=
+        f->capacity + f->exp_cap;
     if (f->build_left == 0)
       f->ramp_age += f->ramp_age < 100000;
     if (f->exp_done > 0) {
@@ -665,8 +668,8 @@ int model_resolve(model_state_t *st) {
   if (st->turn >= st->map->turns)
     return MODEL_EFINISHED;
   int rc;
-  int64_t *want = malloc((st->n_fac + MODEL_ORDERS_MAX * st->n_seats + 1) *
-                         sizeof *want);
+  int64_t *want =
+      malloc((st->n_fac + MODEL_ORDERS_MAX * st->n_seats + 1) * sizeof *want);
   if (!want)
     return MODEL_ENOMEM;
   begin(st);
@@ -675,8 +678,7 @@ int model_resolve(model_state_t *st) {
   construction(st);
   if ((rc = talent(st)))
     goto out;
-  if ((rc = mining(st, want)) ||
-      (rc = market_clear(st, MODEL_CONCENTRATE)) ||
+  if ((rc = mining(st, want)) || (rc = market_clear(st, MODEL_CONCENTRATE)) ||
       (rc = separation(st, want)) || (rc = market_clear(st, MODEL_NDPR)) ||
       (rc = market_clear(st, MODEL_DYTB)) ||
       (rc = market_clear(st, MODEL_LACE)) || (rc = magnets(st, want)) ||

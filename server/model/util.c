@@ -41,14 +41,13 @@ const char *model_strerror(int err) {
 
 static const char *const product_names[NP] = {
     "concentrate", "ndpr_oxide", "dytb_oxide", "lace_oxide", "magnet"};
-static const char *const stage_names[NS] = {"mining", "separation",
-                                            "magnet"};
+static const char *const stage_names[NS] = {"mining", "separation", "magnet"};
 static const char *const op_names[MODEL_OPS] = {
     "build", "operate", "hire", "train", "offer", "bid", "policy"};
 static const char *const policy_names[MODEL_POLICY_KINDS] = {
-    "export_quota", "export_ban",     "export_licence",   "tariff",
-    "subsidy",      "price_floor",    "stockpile",        "talent_programme",
-    "migration",    "permitting",     "production_quota", "tax"};
+    "export_quota", "export_ban",  "export_licence",   "tariff",
+    "subsidy",      "price_floor", "stockpile",        "talent_programme",
+    "migration",    "permitting",  "production_quota", "tax"};
 static const char *const event_names[MODEL_EVENT_KINDS] = {
     "mine_accident", "flood",  "conflict",    "demand_surge",
     "cost_overrun",  "policy", "plant_outage"};
@@ -173,45 +172,28 @@ int64_t fx_log2_q32(uint64_t n) {
 
 /* 2^(2^-i) in Q62, i = 1..32. */
 static const uint64_t exp2_tab[32] = {
-  UINT64_C(6521908912666391106),
-  UINT64_C(5484249825272419511),
-  UINT64_C(5029079263719320435),
-  UINT64_C(4815862801830788490),
-  UINT64_C(4712668792719003883),
-  UINT64_C(4661903986662671289),
-  UINT64_C(4636727017470743989),
-  UINT64_C(4624189567668517719),
-  UINT64_C(4617933561212708775),
-  UINT64_C(4614808732577250067),
-  UINT64_C(4613247111281068007),
-  UINT64_C(4612466498810092973),
-  UINT64_C(4612076242109103706),
-  UINT64_C(4611881126141011235),
-  UINT64_C(4611783571252412753),
-  UINT64_C(4611734794581956352),
-  UINT64_C(4611710406440186475),
-  UINT64_C(4611698212417665818),
-  UINT64_C(4611692115418496523),
-  UINT64_C(4611689066921934629),
-  UINT64_C(4611687542674409370),
-  UINT64_C(4611686780550835663),
-  UINT64_C(4611686399489096040),
-  UINT64_C(4611686208958238036),
-  UINT64_C(4611686113692811986),
-  UINT64_C(4611686066060099699),
-  UINT64_C(4611686042243743740),
-  UINT64_C(4611686030335565806),
-  UINT64_C(4611686024381476851),
-  UINT64_C(4611686021404432376),
-  UINT64_C(4611686019915910139),
-  UINT64_C(4611686019171649021)
-};
+    UINT64_C(6521908912666391106), UINT64_C(5484249825272419511),
+    UINT64_C(5029079263719320435), UINT64_C(4815862801830788490),
+    UINT64_C(4712668792719003883), UINT64_C(4661903986662671289),
+    UINT64_C(4636727017470743989), UINT64_C(4624189567668517719),
+    UINT64_C(4617933561212708775), UINT64_C(4614808732577250067),
+    UINT64_C(4613247111281068007), UINT64_C(4612466498810092973),
+    UINT64_C(4612076242109103706), UINT64_C(4611881126141011235),
+    UINT64_C(4611783571252412753), UINT64_C(4611734794581956352),
+    UINT64_C(4611710406440186475), UINT64_C(4611698212417665818),
+    UINT64_C(4611692115418496523), UINT64_C(4611689066921934629),
+    UINT64_C(4611687542674409370), UINT64_C(4611686780550835663),
+    UINT64_C(4611686399489096040), UINT64_C(4611686208958238036),
+    UINT64_C(4611686113692811986), UINT64_C(4611686066060099699),
+    UINT64_C(4611686042243743740), UINT64_C(4611686030335565806),
+    UINT64_C(4611686024381476851), UINT64_C(4611686021404432376),
+    UINT64_C(4611686019915910139), UINT64_C(4611686019171649021)};
 
 /* 2^e for e <= 0 in Q32, returned in ppm (floor). */
 static int64_t fx_exp2_ppm(int64_t e) {
   if (e >= 0)
     return MODEL_PPM;
-  int64_t ip = e >> 32;                    /* floor, negative */
+  int64_t ip = e >> 32;                                 /* floor, negative */
   uint64_t f = (uint64_t)(e - ip * ((int64_t)1 << 32)); /* [0, 2^32) */
   unsigned __int128 r = (unsigned __int128)1 << 62;
   for (int i = 1; i <= 32; i++)

@@ -1,0 +1,186 @@
+/* helpers.c: shared test helpers (see helpers.h). */
+#include "helpers.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+const char *const helper_maps[] = {"classroom", "cournot", "learning", "trade",
+                                   "world-2024"};
+const size_t helper_n_maps = sizeof helper_maps / sizeof helper_maps[0];
+
+bool helper_map_exists(const char *id) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s.json", LAN_SOURCE_MAPS, id);
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return false;
+  fclose(f);
+  return true;
+}
+
+model_map_t *helper_load(const char *id) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s.json", LAN_SOURCE_MAPS, id);
+  model_map_t *m = NULL;
+  model_error_t e;
+  int rc = model_map_load_file(path, &m, &e);
+  if (rc)
+    fail_msg("%s:%d:%d: %s (%s)", e.file, e.line, e.column, e.message,
+             model_strerror(rc));
+  return m;
+}
+
+uint64_t helper_rand(uint64_t *s) {
+  uint64_t x = *s;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  *s = x;
+  return x * UINT64_C(2685821657736338717);
+}
+
+int64_t helper_range(uint64_t *s, int64_t lo, int64_t hi) {
+  if (hi <= lo)
+    return lo;
+  return lo + (int64_t)(helper_rand(s) % (uint64_t)(hi - lo + 1));
+}
+
+int64_t helper_money_total(const model_state_t *st) {
+  int64_t t = 0;
+  for (size_t h = 0; h < model_state_holder_count(st); h++)
+    t += model_state_holder_money(st, h);
+  return t;
+}
+
+#define CHECK(cond, ...)                                                       \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      print_error("%s: ", where);                                              \
+      print_error(__VA_ARGS__);                                                \
+      print_error("\n");                                                       \
+      fail();                                                                  \
+    }                                                                          \
+  } while (0)
+
+void helper_check_invariants(const model_state_t *st,
+                             const int64_t *money_before, const char *where) {
+  const model_report_t *r = model_last_report(st);
+  size_t H = model_state_holder_count(st);
+  size_t N = r->n_nations;
+  int64_t opening[MODEL_PRODUCTS] = {0}, closing[MODEL_PRODUCTS] = {0};
+  int64_t bought[MODEL_PRODUCTS] = {0}, sold[MODEL_PRODUCTS] = {0};
+  int64_t hprod[MODEL_PRODUCTS] = {0}, hcons[MODEL_PRODUCTS] = {0};
+  int64_t money_delta = 0;
+  for (size_t h = 0; h < H; h++) {
+    model_holder_flows_t f;
+    assert_int_equal(model_state_holder_flows(st, h, &f), 0);
+    for (int p = 0; p < MODEL_PRODUCTS; p++) {
+      int64_t inv = model_state_holder_inventory(st, h, p);
+      CHECK(inv >= 0, "holder %zu has negative %s", h, model_product_name(p));
+      CHECK(f.opening[p] + f.produced[p] + f.bought[p] ==
+                f.consumed[p] + f.sold[p] + inv,
+            "material balance of holder %zu, %s: %lld + %lld + %lld != "
+            "%lld + %lld + %lld",
+            h, model_product_name(p), (long long)f.opening[p],
+            (long long)f.produced[p], (long long)f.bought[p],
+            (long long)f.consumed[p], (long long)f.sold[p], (long long)inv);
+      opening[p] += f.opening[p];
+      closing[p] += inv;
+      bought[p] += f.bought[p];
+      sold[p] += f.sold[p];
+      hprod[p] += f.produced[p];
+      hcons[p] += f.consumed[p];
+    }
+    int64_t money = model_state_holder_money(st, h);
+    CHECK(f.money_opening + f.money_in - f.money_out == money,
+          "money balance of holder %zu: %lld + %lld - %lld != %lld", h,
+          (long long)f.money_opening, (long long)f.money_in,
+          (long long)f.money_out, (long long)money);
+    money_delta += money - f.money_opening;
+  }
+  for (int p = 0; p < MODEL_PRODUCTS; p++) {
+    int64_t final_use = r->consumed[p] - hcons[p];
+    CHECK(final_use >= 0, "negative final demand of %s", model_product_name(p));
+    CHECK(hprod[p] == r->produced[p],
+          "production of %s: holders %lld, "
+          "report %lld",
+          model_product_name(p), (long long)hprod[p],
+          (long long)r->produced[p]);
+    CHECK(sold[p] == bought[p] + final_use,
+          "market of %s: sold %lld != bought %lld + final demand %lld",
+          model_product_name(p), (long long)sold[p], (long long)bought[p],
+          (long long)final_use);
+    CHECK(opening[p] + r->produced[p] == r->consumed[p] + closing[p],
+          "world balance of %s: %lld + %lld != %lld + %lld",
+          model_product_name(p), (long long)opening[p],
+          (long long)r->produced[p], (long long)r->consumed[p],
+          (long long)closing[p]);
+  }
+  if (money_before)
+    CHECK(helper_money_total(st) - *money_before ==
+              r->money_sources - r->money_sinks,
+          "world money: change %lld != sources %lld - sinks %lld",
+          (long long)(helper_money_total(st) - *money_before),
+          (long long)r->money_sources, (long long)r->money_sinks);
+  CHECK(money_delta == r->money_sources - r->money_sinks,
+        "money: sum of changes %lld != sources %lld - sinks %lld",
+        (long long)money_delta, (long long)r->money_sources,
+        (long long)r->money_sinks);
+  /* market sanity */
+  for (int p = 0; p < MODEL_PRODUCTS; p++) {
+    const model_trade_t *t;
+    size_t nt = model_last_trades(st, p, &t);
+    for (size_t k = 0; k < nt; k++) {
+      CHECK(t[k].filled_kg >= 0 && t[k].filled_kg <= t[k].quantity_kg,
+            "%s: a fill outside 0..quantity", model_product_name(p));
+      if (t[k].filled_kg == 0)
+        continue;
+      if (t[k].is_bid)
+        CHECK(t[k].price_cents <= t[k].limit_cents,
+              "%s: holder %d bought at %lld above its bid %lld",
+              model_product_name(p), t[k].holder, (long long)t[k].price_cents,
+              (long long)t[k].limit_cents);
+      else
+        CHECK(t[k].price_cents >= t[k].limit_cents,
+              "%s: holder %d sold at %lld below its floor %lld",
+              model_product_name(p), t[k].holder, (long long)t[k].price_cents,
+              (long long)t[k].limit_cents);
+    }
+    const model_flow_t *fl;
+    size_t nf = model_last_flows(st, p, &fl);
+    for (size_t k = 0; k < nf; k++) {
+      CHECK(fl[k].flow_kg >= 0, "negative flow");
+      if (fl[k].cap_kg >= 0)
+        CHECK(fl[k].flow_kg <= fl[k].cap_kg,
+              "%s: flow %d->%d of %lld breaks its cap %lld",
+              model_product_name(p), fl[k].from, fl[k].to,
+              (long long)fl[k].flow_kg, (long long)fl[k].cap_kg);
+      bool free_arc = !fl[k].capped;
+      int64_t ps = model_last_seller_price(st, p, (size_t)fl[k].from);
+      int64_t pb = r->regional[(size_t)p * N + (size_t)fl[k].to];
+      int64_t wedge = fl[k].transport_cents + fl[k].tariff_cents;
+      /* no arbitrage left on a free arc (buying where sellers sell, paying
+       * transport and tariff, and selling to buyers there) */
+      if (free_arc && fl[k].flow_kg > 0)
+        CHECK(pb - ps == wedge,
+              "%s: trade %d->%d flows freely but prices %lld -> %lld differ "
+              "by more than transport + tariff %lld",
+              model_product_name(p), fl[k].from, fl[k].to, (long long)ps,
+              (long long)pb, (long long)wedge);
+      if (free_arc)
+        CHECK(pb - ps <= wedge,
+              "%s: arbitrage left on free arc %d->%d: %lld -> %lld, wedge "
+              "%lld",
+              model_product_name(p), fl[k].from, fl[k].to, (long long)ps,
+              (long long)pb, (long long)wedge);
+      if (fl[k].flow_kg > 0)
+        CHECK(pb - ps >= wedge, "%s: a flow that loses money",
+              model_product_name(p));
+    }
+  }
+}

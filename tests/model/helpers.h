@@ -1,0 +1,33 @@
+/* helpers.h: shared by the model tests: loading shipped maps and checking
+ * DOMAIN.md's invariants after a turn. */
+#ifndef LANTHANIDE_TEST_MODEL_HELPERS_H
+#define LANTHANIDE_TEST_MODEL_HELPERS_H
+
+#include "model.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The maps shipped in maps/ (world-2024 only if present). */
+extern const char *const helper_maps[];
+extern const size_t helper_n_maps;
+
+/* Loads maps/<id>.json from the source tree; fails the test on error. */
+model_map_t *helper_load(const char *id);
+bool helper_map_exists(const char *id);
+
+/* Checks material balance (per holder and world), money balance (per
+ * holder, and world against sources and sinks) and market sanity (floors,
+ * bids, quotas and bans, no arbitrage beyond tariff plus transport on free
+ * arcs). `where` names the map and turn in failure messages. */
+void helper_check_invariants(const model_state_t *st,
+                             const int64_t *money_before, const char *where);
+/* Total money of all holders (before a turn, for the world balance). */
+int64_t helper_money_total(const model_state_t *st);
+
+/* A small deterministic generator for property tests (xorshift64*). */
+uint64_t helper_rand(uint64_t *s);
+int64_t helper_range(uint64_t *s, int64_t lo, int64_t hi); /* [lo, hi] */
+
+#endif

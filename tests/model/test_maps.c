@@ -1,0 +1,125 @@
+/* test_maps.c: every shipped map loads; a malformed map is refused with
+ * the file, line, column and what was expected. */
+#include "helpers.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static void test_shipped_maps_load(void **state) {
+  (void)state;
+  for (size_t i = 0; i < helper_n_maps; i++) {
+    if (!helper_map_exists(helper_maps[i]))
+      continue;
+    model_map_t *m = helper_load(helper_maps[i]);
+    assert_string_equal(model_map_id(m), helper_maps[i]);
+    assert_true(model_map_turns(m) > 0);
+    assert_true(model_map_seat_count(m) > 0);
+    assert_non_null(model_map_title(m));
+    model_map_free(m);
+  }
+  /* the classroom map has six to ten seats and about 16 turns */
+  model_map_t *m = helper_load("classroom");
+  assert_in_range(model_map_seat_count(m), 6, 10);
+  assert_int_equal(model_map_turns(m), 16);
+  model_map_free(m);
+}
+
+#define BASE                                                                   \
+  "{\n"                                                                        \
+  "  \"id\": \"x\",\n"                                                         \
+  "  \"title\": \"X\",\n"                                                      \
+  "  \"turns\": 4,\n"                                                          \
+  "  \"sources\": {\"S1\": {\"publisher\": \"P\", \"title\": \"T\", "          \
+  "\"url\": \"u\"}},\n"                                                        \
+  "  \"parameters\": {\"prices\": {\"concentrate\": 5, \"ndpr_oxide\": 50, "   \
+  "\"dytb_oxide\": 300, \"lace_oxide\": 1, \"magnet\": 60}},\n"                \
+  "  \"nations\": [{\"id\": \"AAA\", \"title\": \"A\"}],\n"
+
+static void expect_error(const char *text, int line, int column,
+                         const char *needle) {
+  model_map_t *m = NULL;
+  model_error_t e;
+  int rc = model_map_load_string(text, strlen(text), "maps/x.json", &m, &e);
+  if (rc != MODEL_EMAP)
+    fail_msg("expected MODEL_EMAP, got %d for:\n%s", rc, text);
+  assert_null(m);
+  assert_string_equal(e.file, "maps/x.json");
+  if (e.line != line || e.column != column || !strstr(e.message, needle))
+    fail_msg("got %s:%d:%d: %s\nwanted line %d column %d with \"%s\"", e.file,
+             e.line, e.column, e.message, line, column, needle);
+}
+
+static void test_valid_minimal(void **state) {
+  (void)state;
+  const char *t = BASE "  \"seats\": [{\"seat\": \"AAA\", \"kind\": "
+                       "\"nation\", \"title\": \"A\"}]\n}\n";
+  model_map_t *m = NULL;
+  model_error_t e;
+  assert_int_equal(model_map_load_string(t, strlen(t), "x", &m, &e), 0);
+  model_map_free(m);
+}
+
+static void test_errors_located(void **state) {
+  (void)state;
+  /* syntax: a missing comma, reported by jansson */
+  expect_error("{\n  \"id\": \"x\"\n  \"title\": \"X\"\n}\n", 3, 9,
+               "invalid JSON");
+  /* a wrong type, located at the value */
+  expect_error(BASE "  \"seats\": [{\"seat\": \"AAA\", \"kind\": \"nation\", "
+                    "\"title\": \"A\"}],\n"
+                    "  \"deposits\": [{\"id\": \"d\", \"nation\": \"AAA\", "
+                    "\"reserves\": \"lots\", \"basket\": {}}]\n}\n",
+               9, 57, "deposits[0].reserves");
+  /* an unknown key, located at the key */
+  expect_error(BASE "  \"seats\": [{\"seat\": \"AAA\", \"kind\": \"nation\", "
+                    "\"title\": \"A\", \"colour\": 1}]\n}\n",
+               8, 61, "unknown key \"colour\"");
+  /* a missing required key */
+  expect_error(BASE "  \"seats\": [{\"seat\": \"AAA\", \"title\": \"A\"}]\n}\n",
+               8, 13, "missing \"kind\"");
+  /* a source key that is not in the sources table */
+  expect_error(BASE "  \"seats\": [{\"seat\": \"AAA\", \"kind\": \"nation\", "
+                    "\"title\": \"A\"}],\n"
+                    "  \"deposits\": [{\"id\": \"d\", \"nation\": \"AAA\", "
+                    "\"reserves\": {\"value\": 5, \"source\": \"S9\"}, "
+                    "\"basket\": {}}]\n}\n",
+               9, 80, "source \"S9\"");
+  /* a bad enum value says what is allowed */
+  expect_error(BASE "  \"seats\": [{\"seat\": \"AAA\", \"kind\": \"king\", "
+                    "\"title\": \"A\"}]\n}\n",
+               8, 37, "expected \"nation\" or \"firm\"");
+  /* a standing order that fails validation names the order field */
+  expect_error(BASE "  \"seats\": [{\"seat\": \"AAA\", \"kind\": \"nation\", "
+                    "\"title\": \"A\", \"orders\": [{\"op\": \"build\", "
+                    "\"stage\": \"mining\", \"capacity\": 5}]}]\n}\n",
+               8, 79, "orders[0]");
+  /* a basket that does not sum to 1 */
+  expect_error(BASE "  \"seats\": [{\"seat\": \"AAA\", \"kind\": \"nation\", "
+                    "\"title\": \"A\"}],\n"
+                    "  \"deposits\": [{\"id\": \"d\", \"nation\": \"AAA\", "
+                    "\"reserves\": 5, \"basket\": {\"ndpr_oxide\": 0.5}}]\n}\n",
+               9, 70, "summing to 1");
+}
+
+static void test_missing_file(void **state) {
+  (void)state;
+  model_map_t *m = NULL;
+  model_error_t e;
+  assert_int_equal(model_map_load_file("/nonexistent/x.json", &m, &e),
+                   MODEL_EIO);
+  assert_string_equal(e.file, "/nonexistent/x.json");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_shipped_maps_load),
+      cmocka_unit_test(test_valid_minimal),
+      cmocka_unit_test(test_errors_located),
+      cmocka_unit_test(test_missing_file),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
