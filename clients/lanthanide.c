@@ -9,7 +9,13 @@
  *   lanthanide maps              the maps the server offers
  *   lanthanide stats             the server's limit counters
  *   lanthanide call METHOD [JSON] any method, with params given as JSON
- * Every subcommand takes --server HOST:PORT (default 127.0.0.1:7447, or
+ *   lanthanide replay --db FILE  re-run a stored game and check its hashes
+ *                                (cmd_replay.c)
+ *   lanthanide export --db FILE  a stored game as CSV files (cmd_export.c)
+ *   lanthanide tournament ...    headless seeded tournaments, and
+ *                                `tournament merge` (cmd_tournament.c)
+ * replay and export read a database file and need no server. The others
+ * take --server HOST:PORT (default 127.0.0.1:7447, or
  * $LANTHANIDE_SERVER) and --help. Exit status: 0 success, 1 failure, 2 usage.
  */
 #include <getopt.h>
@@ -31,6 +37,9 @@ static void usage(FILE *f) {
           "                                  to come back)\n"
           "  watch --session ID [--admin-token T | --token T]\n"
           "                                  a live view of a session\n"
+          "  bot --session ID --code CODE --strategy NAME\n"
+          "                                  play a seat with a built-in "
+          "strategy\n"
           "Run a game (the facilitator):\n"
           "  admin create --map MAP          create a session; prints the "
           "join codes\n"
@@ -42,6 +51,19 @@ static void usage(FILE *f) {
           "  stats                   show the server's limit counters\n"
           "  call METHOD [JSON]      call any method; JSON is the params\n"
           "                          object, e.g. '{\"client\":\"me\"}'\n"
+          "Stored games (read the --db file of a server; no server needed):\n"
+          "  replay --db FILE [--session S] [--verify]\n"
+          "                          re-run a game from its orders and check\n"
+          "                          every turn's state hash\n"
+          "  export --db FILE [--session S] [--out DIR]\n"
+          "                          write its prices, production, scores,\n"
+          "                          orders and chat as CSV files\n"
+          "Tournaments (in this process; no server needed):\n"
+          "  tournament --map M --strategies A,B --games N --jobs J --seed S\n"
+          "             --out FILE [--csv FILE] [--shard I/N]\n"
+          "                          play seeded games, print a leaderboard\n"
+          "  tournament merge --out FILE SHARD.db...\n"
+          "                          join the shards of one tournament\n"
           "\n"
           "Options (before the command, or after it):\n"
           "  --server HOST:PORT      server address (default %s,\n"
@@ -212,8 +234,7 @@ static int run_tool(int argc, char **argv, ui_conn_opts_t conn) {
     return UI_EXIT_USAGE;
   }
   if (strcmp(cmd, "call") != 0 && nargs != 0) {
-    fprintf(stderr, "lanthanide: '%s' takes no arguments (see --help)\n",
-            cmd);
+    fprintf(stderr, "lanthanide: '%s' takes no arguments (see --help)\n", cmd);
     return UI_EXIT_USAGE;
   }
   cli_conn_t *c = cli_connect(conn.server, conn.timeout_ms);
@@ -274,9 +295,9 @@ int main(int argc, char **argv) {
   char *help[3] = {NULL, help_opt, NULL}; /* `help CMD` runs `CMD --help` */
   const char *cmd = sargv[0];
   if (strcmp(cmd, "help") == 0) {
-    if (sargc > 1 && (strcmp(sargv[1], "play") == 0 ||
-                      strcmp(sargv[1], "watch") == 0 ||
-                      strcmp(sargv[1], "admin") == 0)) {
+    if (sargc > 1 &&
+        (strcmp(sargv[1], "play") == 0 || strcmp(sargv[1], "watch") == 0 ||
+         strcmp(sargv[1], "admin") == 0)) {
       help[0] = sargv[1];
       cmd = sargv[1];
       sargc = 2;
@@ -292,6 +313,14 @@ int main(int argc, char **argv) {
     return cmd_watch(sargc, sargv, &conn);
   if (strcmp(cmd, "admin") == 0)
     return cmd_admin(sargc, sargv, &conn);
+  if (strcmp(cmd, "bot") == 0)
+    return cmd_bot(sargc, sargv, &conn);
+  if (strcmp(cmd, "replay") == 0)
+    return cmd_replay(sargc, sargv, &conn);
+  if (strcmp(cmd, "export") == 0)
+    return cmd_export(sargc, sargv, &conn);
+  if (strcmp(cmd, "tournament") == 0) /* also `tournament merge` */
+    return cmd_tournament(sargc, sargv, &conn);
   if (strcmp(cmd, "call") == 0 || strcmp(cmd, "ping") == 0 ||
       strcmp(cmd, "maps") == 0 || strcmp(cmd, "stats") == 0)
     return run_tool(sargc, sargv, conn);

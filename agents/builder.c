@@ -1,0 +1,147 @@
+/*
+ * The `builder` strategy (nations): industrial policy for the stages it
+ * lacks.
+ *
+ * Idea: a stage is lacking at home when the nation holds under 25% of the
+ * world's output of it (or of announced capacity before anything is made)
+ * while it has demand somewhere down the chain. For each lacking stage it
+ * pays a 30% capex subsidy and an output subsidy of 10% of the stage
+ * product's price (so a firm that builds there pays less and earns more),
+ * halves permitting time (speed 2: lead times are the incumbent's moat),
+ * and funds a talent programme of 0.1% of the budget a turn for the
+ * stage's skill (talent is the bottleneck the lesson is about). Where the
+ * nation already makes some of a lacking stage's product, it guarantees a
+ * market with a price floor at 80% of the world price for a quarter of
+ * last turn's home output. It welcomes migrants and keeps its own experts.
+ * When its budget runs out, it withdraws the spending policies.
+ *
+ * Why it should win: with firms that answer incentives (expanders,
+ * integrators) it gets domestic capacity years sooner, which is what the
+ * supply-security score measures, and value added at home. Why it should
+ * lose: subsidies and programmes cost budget every turn, and with firms
+ * that do not build (standing, cautious) they buy little: the subsidy pays
+ * for output that would have been made anyway.
+ */
+#include "kit.h"
+
+#define LACKING_PPM  250000 /* share below which a stage is lacking */
+#define CAPEX_PPM    300000
+#define OUTPUT_PPM   100000 /* of the product's price, per kg */
+#define SPEED_PPM    2000000
+#define TALENT_PPM   1000   /* of the budget, per turn and skill */
+#define FLOOR_PPM    800000 /* of the world price */
+#define FLOOR_QTY_PPM 250000 /* of last turn's home output */
+
+/* The product whose price an output subsidy of stage s is set from. */
+static int product_of(int s) {
+  return s == MODEL_MINING       ? MODEL_CONCENTRATE
+         : s == MODEL_SEPARATION ? MODEL_NDPR
+                                 : MODEL_MAGNET;
+}
+
+static void subsidy(kit_t *k, int s, int64_t capex, int64_t output) {
+  const model_order_t *now = kit_standing_policy(k->obs, MODEL_POL_SUBSIDY, s);
+  if (now ? now->capex_share_ppm == capex && now->output_cents_per_kg == output
+          : capex == 0 && output == 0)
+    return;
+  model_order_t *o = kit_policy(k, MODEL_POL_SUBSIDY);
+  if (o) {
+    o->stage = s;
+    o->capex_share_ppm = capex;
+    o->output_cents_per_kg = output;
+  }
+}
+
+static void permitting(kit_t *k, int s, int64_t speed) {
+  const model_order_t *now =
+      kit_standing_policy(k->obs, MODEL_POL_PERMITTING, s);
+  if (now ? now->speed_ppm == speed : speed == KIT_PPM)
+    return;
+  model_order_t *o = kit_policy(k, MODEL_POL_PERMITTING);
+  if (o) {
+    o->stage = s;
+    o->speed_ppm = speed;
+  }
+}
+
+static void talent(kit_t *k, int s, int64_t budget) {
+  const model_order_t *now =
+      kit_standing_policy(k->obs, MODEL_POL_TALENT_PROGRAMME, s);
+  if (now ? now->budget_cents == budget : budget == 0)
+    return;
+  model_order_t *o = kit_policy(k, MODEL_POL_TALENT_PROGRAMME);
+  if (o) {
+    o->skill = s;
+    o->budget_cents = budget;
+  }
+}
+
+static void floor_price(kit_t *k, int p, int64_t price, int64_t qty) {
+  const model_order_t *now =
+      kit_standing_policy(k->obs, MODEL_POL_PRICE_FLOOR, p);
+  if (now ? now->price_cents_per_kg == price && now->quantity_kg == qty
+          : qty == 0)
+    return;
+  model_order_t *o = kit_policy(k, MODEL_POL_PRICE_FLOOR);
+  if (o) {
+    o->product = p;
+    o->price_cents_per_kg = qty > 0 ? price : 0;
+    o->quantity_kg = qty;
+  }
+}
+
+static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
+               size_t cap, size_t *n) {
+  (void)seed;
+  kit_t k;
+  kit_init(&k, obs, orders, cap);
+  int home = kit_home(obs);
+  if (home < 0) {
+    *n = 0;
+    return 0;
+  }
+  bool solvent = obs->budget_cents > 0;
+  /* demand down the chain from stage s: any demand for its product or a
+   * product made from it */
+  bool demand_from[MODEL_STAGES] = {false, false, false};
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    if (obs->demand_kg[p] > 0)
+      for (int s = 0; s <= kit_stage_of(p); s++)
+        demand_from[s] = true;
+  for (int s = 0; s < MODEL_STAGES; s++) {
+    bool lacking = demand_from[s] && kit_share(obs, s, home) < LACKING_PPM;
+    bool act_on = lacking && solvent;
+    int p = product_of(s);
+    subsidy(&k, s, act_on ? CAPEX_PPM : 0,
+            act_on ? kit_ppm(kit_world_price(obs, p), OUTPUT_PPM) : 0);
+    permitting(&k, s, lacking ? SPEED_PPM : KIT_PPM);
+    talent(&k, s, act_on ? kit_ppm(obs->budget_cents, TALENT_PPM) : 0);
+    int64_t home_out = kit_production(obs, s, home);
+    if (s == MODEL_SEPARATION)
+      home_out = kit_ppm(home_out, kit_basket[0]);
+    floor_price(&k, p, kit_ppm(kit_world_price(obs, p), FLOOR_PPM),
+                act_on && home_out > 0 ? kit_ppm(home_out, FLOOR_QTY_PPM)
+                                       : 0);
+  }
+  for (int s = 0; s < MODEL_SKILLS; s++) {
+    const model_order_t *now = kit_standing_policy(obs, MODEL_POL_MIGRATION, s);
+    if (now && now->inbound && !now->outbound)
+      continue;
+    model_order_t *o = kit_policy(&k, MODEL_POL_MIGRATION);
+    if (o) {
+      o->skill = s;
+      o->inbound = true;
+      o->outbound = false;
+    }
+  }
+  *n = k.n;
+  return 0;
+}
+
+const agent_strategy_t agent_builder = {
+    .id = "builder",
+    .description = "Nations: subsidies, faster permits, talent programmes "
+                   "and price floors for the stages it lacks.",
+    .kinds = AGENT_NATION,
+    .act = act,
+};

@@ -1,0 +1,77 @@
+/*
+ * The `expander` strategy (firms): a greedy capacity builder.
+ *
+ * Idea: whenever a stage the firm already works in earns a margin of at
+ * least 30% over its cash cost (opex plus inputs at last turn's prices),
+ * add capacity there: expand the largest facility of the stage by half
+ * (brownfield: cheaper and faster than a new site), spending up to 40% of
+ * the cash, one project per stage at a time. Everything runs at full
+ * utilisation, staff are trained ahead for every facility, output is
+ * offered at cost plus 10%, and inputs are bid for, two turns ahead, at up
+ * to 90% of what would still break even downstream (never more than 25%
+ * above last turn's price).
+ *
+ * Why it should win: where demand grows and prices sit far above cost (the
+ * classroom's magnets), capacity is the scarce thing and the first to
+ * build takes the rent; a facility's book value counts in net worth, so
+ * building costs the score only depreciation until the plant pays.
+ * Why it should lose: it ignores what rivals build, so together expanders
+ * glut a market and sell at cost; cost-plus offers leave the rent to
+ * buyers; on maps with long lead times (world-2024's mines and
+ * separation) the capital sits idle for years; it buys inputs dear.
+ */
+#include "kit.h"
+
+#include <stdlib.h>
+
+#define MARGIN_PPM 300000 /* build when margin >= 30% of cash cost */
+#define GROWTH_PPM 500000 /* each project adds half the facility */
+#define SPEND_PPM  400000 /* of cash, per project */
+
+static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
+               size_t cap, size_t *n) {
+  (void)seed;
+  kit_t k;
+  kit_init(&k, obs, orders, cap);
+  int64_t *util = kit_util_new(obs);
+  if (!util)
+    return -1;
+  for (size_t i = 0; i < obs->n_facilities; i++) {
+    util[i] = KIT_PPM;
+    kit_operate(&k, &obs->facilities[i], util[i]);
+  }
+
+  for (int s = 0; s < MODEL_STAGES; s++) {
+    const model_obs_facility_t *f = kit_largest_idle(obs, s);
+    if (!f || kit_stage_busy(obs, s))
+      continue;
+    int64_t cost = kit_input_cost(obs, s) + f->unit_cost_cents_per_kg;
+    if (kit_margin(obs, f) < kit_ppm(kit_max(cost, 1), MARGIN_PPM))
+      continue;
+    kit_build(&k, s, f, kit_ppm(f->capacity_kg_per_year, GROWTH_PPM),
+              kit_ppm(obs->cash_cents, SPEND_PPM));
+  }
+  kit_train_for(&k, util);
+
+  int64_t ask[MODEL_PRODUCTS], bid[MODEL_PRODUCTS];
+  for (int p = 0; p < MODEL_PRODUCTS; p++) {
+    int64_t c = kit_own_cost(obs, p);
+    ask[p] = c >= 0 ? kit_ppm(c, 1100000) : kit_ppm(kit_price(obs, p), 900000);
+    int64_t be = kit_break_even(obs, p);
+    bid[p] = be > 0 ? kit_min(kit_ppm(be, 900000), kit_ppm(kit_price(obs, p), 1250000))
+                 : -1;
+  }
+  kit_firm_trade(&k, util, ask, bid, 2 * KIT_PPM);
+  free(util);
+  *n = k.n;
+  return 0;
+}
+
+const agent_strategy_t agent_expander = {
+    .id = "expander",
+    .description = "Firms: greedy builder; expands any stage it works in "
+                   "whose margin tops 30% of cost, runs flat out, sells at "
+                   "cost plus 10%.",
+    .kinds = AGENT_FIRM,
+    .act = act,
+};

@@ -1,0 +1,183 @@
+/*
+ * The `random` strategy (both kinds, for testing): valid random orders.
+ *
+ * Idea: each turn it draws one to twelve orders from this turn's seed,
+ * covering every op its seat may give and every policy kind, with fields
+ * drawn across their valid ranges and sized from the observation (its own
+ * facility ids, what it holds, its cash, last turn's prices), so that none
+ * is refused: firms build (expanding their own facilities, or new
+ * separation and magnet plants), operate, release staff (positive hires
+ * would need the talent pool, which the observation does not show), train,
+ * offer and bid; nations set any policy (to all or to one other nation),
+ * train, and offer or bid for their stockpile. It exercises the model, the
+ * session layer and the tournament with orders nobody would plan.
+ *
+ * Why it should win: it should not; it is the floor any strategy must
+ * beat. It loses by selling below cost, buying above value and switching
+ * policies back and forth. Its prices stay within a factor of two of last
+ * turn's (bids at most 10% above it), so a game of random seats does not
+ * drift into prices nobody would pay.
+ */
+#include "kit.h"
+
+#include <string.h>
+
+static int64_t price_of(const model_obs_t *obs, int p) {
+  return kit_price(obs, p);
+}
+
+/* A random facility of the seat, or NULL. */
+static const model_obs_facility_t *any_facility(const model_obs_t *obs,
+                                                uint64_t *r) {
+  if (!obs->n_facilities)
+    return NULL;
+  return &obs->facilities[kit_range(r, 0, (int64_t)obs->n_facilities - 1)];
+}
+
+static void firm_order(kit_t *k, uint64_t *r) {
+  const model_obs_t *obs = k->obs;
+  int p = (int)kit_range(r, 0, MODEL_PRODUCTS - 1);
+  int s = (int)kit_range(r, 0, MODEL_STAGES - 1);
+  switch (kit_range(r, 0, 5)) {
+  case 0: { /* build: expand one of its own, or a new plant */
+    const model_obs_facility_t *f = any_facility(obs, r);
+    bool expand = f && !kit_busy(f) && kit_range(r, 0, 1);
+    int stage = expand ? f->stage : (int)kit_range(r, 1, 2);
+    kit_build(k, stage, expand ? f : NULL, kit_range(r, 1, 5000) * 1000,
+              k->purse / 4);
+    break;
+  }
+  case 1: {
+    const model_obs_facility_t *f = any_facility(obs, r);
+    if (f) {
+      int64_t u = kit_range(r, 0, KIT_PPM);
+      if (u == f->utilisation_ppm)
+        u = KIT_PPM - u; /* make it an order */
+      kit_operate(k, f, u);
+    }
+    break;
+  }
+  case 2:
+    if (obs->staff[s] > 0)
+      kit_release(k, s, kit_range(r, 1, obs->staff[s]));
+    break;
+  case 3:
+    kit_train(k, s, kit_range(r, 1, 50));
+    break;
+  case 4:
+    kit_offer(k, p, kit_range(r, 0, obs->inventory_kg[p] + 100000),
+              kit_range(r, price_of(obs, p) / 2, 2 * price_of(obs, p)));
+    break;
+  default:
+    kit_bid(k, p, kit_range(r, 0, 1000000),
+            kit_range(r, 0, kit_ppm(price_of(obs, p), 1100000)));
+    break;
+  }
+}
+
+static void nation_policy(kit_t *k, uint64_t *r) {
+  const model_obs_t *obs = k->obs;
+  int kind = (int)kit_range(r, 0, MODEL_POLICY_KINDS - 1);
+  model_order_t *o = kit_policy(k, (model_policy_kind_t)kind);
+  if (!o)
+    return;
+  int p = (int)kit_range(r, 0, MODEL_PRODUCTS - 1);
+  int s = (int)kit_range(r, 0, MODEL_STAGES - 1);
+  int64_t price = price_of(obs, p);
+  int64_t demand = obs->demand_kg[p] + 1000000;
+  o->product = p;
+  o->stage = s;
+  o->skill = s;
+  /* a trade policy names all nations or one other nation */
+  int other = (int)kit_range(r, -1, (int64_t)obs->n_nations - 1);
+  if (other >= 0 && strcmp(obs->nations[other], obs->nation) != 0)
+    memcpy(o->partner, obs->nations[other], sizeof o->partner);
+  switch (kind) {
+  case MODEL_POL_EXPORT_QUOTA:
+  case MODEL_POL_PRODUCTION_QUOTA:
+    o->lift = kit_range(r, 0, 2) == 0;
+    o->quantity_kg = o->lift ? 0 : kit_range(r, 0, demand);
+    break;
+  case MODEL_POL_EXPORT_BAN:
+    o->lift = kit_range(r, 0, 1) == 0;
+    break;
+  case MODEL_POL_EXPORT_LICENCE:
+    o->approval_ppm = kit_range(r, 0, KIT_PPM);
+    break;
+  case MODEL_POL_TARIFF:
+    o->rate_ppm = kit_range(r, 0, KIT_PPM);
+    break;
+  case MODEL_POL_SUBSIDY:
+    o->capex_share_ppm = kit_range(r, 0, KIT_PPM / 2);
+    o->output_cents_per_kg = kit_range(r, 0, price / 4);
+    break;
+  case MODEL_POL_PRICE_FLOOR:
+    o->price_cents_per_kg = kit_range(r, 0, price);
+    o->quantity_kg = kit_range(r, 0, demand / 4);
+    break;
+  case MODEL_POL_STOCKPILE:
+    /* at most what it holds: a target above it makes the state bid at
+     * last turn's home price, which is the clearing's backstop where
+     * that market did not clear (docs/agents.md, "Model notes") */
+    o->target_kg = kit_range(r, 0, obs->inventory_kg[p]);
+    break;
+  case MODEL_POL_TALENT_PROGRAMME:
+    o->budget_cents = kit_range(r, 0, kit_max(obs->budget_cents, 0) / 500);
+    break;
+  case MODEL_POL_MIGRATION:
+    o->inbound = kit_range(r, 0, 1) == 1;
+    o->outbound = kit_range(r, 0, 1) == 1;
+    break;
+  case MODEL_POL_PERMITTING:
+    o->speed_ppm = kit_range(r, 500000, 2000000);
+    break;
+  default: /* tax */
+    o->rate_ppm = kit_range(r, 0, KIT_PPM / 2);
+    break;
+  }
+}
+
+static void nation_order(kit_t *k, uint64_t *r) {
+  const model_obs_t *obs = k->obs;
+  int p = (int)kit_range(r, 0, MODEL_PRODUCTS - 1);
+  switch (kit_range(r, 0, 5)) {
+  case 0:
+    kit_train(k, (int)kit_range(r, 0, MODEL_SKILLS - 1), kit_range(r, 1, 50));
+    break;
+  case 1:
+    kit_offer(k, p, kit_range(r, 0, obs->inventory_kg[p]),
+              kit_range(r, price_of(obs, p) / 2, 2 * price_of(obs, p)));
+    break;
+  case 2:
+    kit_bid(k, p, kit_range(r, 0, obs->demand_kg[p] / 4),
+            kit_range(r, 0, price_of(obs, p)));
+    break;
+  default:
+    nation_policy(k, r);
+    break;
+  }
+}
+
+static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
+               size_t cap, size_t *n) {
+  kit_t k;
+  kit_init(&k, obs, orders, cap);
+  uint64_t r = seed;
+  int64_t count = kit_range(&r, 1, 12);
+  for (int64_t i = 0; i < count; i++) {
+    if (obs->kind == MODEL_SEAT_FIRM)
+      firm_order(&k, &r);
+    else
+      nation_order(&k, &r);
+  }
+  *n = k.n;
+  return 0;
+}
+
+const agent_strategy_t agent_random = {
+    .id = "random",
+    .description = "Testing: valid random orders of every kind its seat may "
+                   "give, drawn from the game seed and the turn.",
+    .kinds = AGENT_BOTH,
+    .act = act,
+};

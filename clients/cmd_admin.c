@@ -1,0 +1,726 @@
+/*
+ * `lanthanide admin`: the facilitator's (control cell's) commands. create a
+ * session and print the seats' join codes to hand out or project; list the
+ * sessions and who sits where; put built-in agents on seats; start, pause,
+ * resume, stop and advance the game; broadcast a message.
+ *
+ * Every subcommand prints readable tables by default and the server's raw
+ * answer with --json, so that scripts (and the tests) can read it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+
+enum {
+  O_SERVER = 1, /* not 0: getopt's optopt is 0 for an unknown option */
+  O_TIMEOUT,
+  O_JSON,
+  O_HELP,
+  O_SESSION,
+  O_ADMIN,
+  O_MAP,
+  O_NAME,
+  O_SEED,
+  O_TURNS,
+  O_TURN_S,
+  O_SPECTATORS,
+  O_SEAT,
+  O_STRATEGY,
+  O_EMPTY,
+  O_TO,
+};
+
+#define BIT(o) (1u << (o))
+/* Options every admin subcommand takes. */
+#define COMMON  (BIT(O_SERVER) | BIT(O_TIMEOUT) | BIT(O_JSON) | BIT(O_HELP))
+#define CONTROL (BIT(O_SESSION) | BIT(O_ADMIN))
+
+typedef struct admin_opts {
+  ui_conn_opts_t conn;
+  bool json, spectators, all_empty;
+  const char *session, *admin_token, *map, *name, *strategy, *to, *seats;
+  unsigned long long seed;
+  long turns;
+  double turn_s;
+  bool has_seed, has_turns, has_turn_s;
+} admin_opts_t;
+
+typedef struct admin_sub {
+  const char *name;
+  int (*run)(cli_conn_t *c, admin_opts_t *o, int nargs, char **args);
+  unsigned allowed; /* BIT(O_...) of the options it takes */
+  int min_args, max_args;
+  const char *synopsis;
+  const char *help;
+} admin_sub_t;
+
+static const admin_sub_t *find_sub(const char *name);
+
+/* ---- Output helpers ------------------------------------------------------ */
+
+/* A join code grouped in fives ("7K2M9-QXD4R"), easier to read from a
+ * projector; the server ignores the dash. */
+static const char *grouped(const char *code) {
+  static char buf[64];
+  size_t n = strlen(code);
+  if (n != 10 || strchr(code, '-')) {
+    snprintf(buf, sizeof buf, "%s", code);
+    return buf;
+  }
+  snprintf(buf, sizeof buf, "%.5s-%.5s", code, code + 5);
+  return buf;
+}
+
+/* The session's entry in session.list, or NULL (a new reference). */
+static json_t *session_entry(cli_conn_t *c, const char *id) {
+  json_t *list = NULL, *found = NULL;
+  if (cli_call_json(c, "session.list", NULL, &list, NULL) != 0)
+    return NULL;
+  size_t i;
+  json_t *s;
+  json_array_foreach(list, i, s) {
+    if (strcmp(ui_str(s, "session"), id) == 0) {
+      found = json_incref(s);
+      break;
+    }
+  }
+  json_decref(list);
+  return found;
+}
+
+/* The commands a facilitator types next, with their identity filled in. */
+static void print_control_hint(const admin_opts_t *o, const char *session,
+                               const char *token) {
+  char srv[300] = "";
+  if (strcmp(o->conn.server, UI_DEFAULT_SERVER) != 0)
+    snprintf(srv, sizeof srv, "--server %s ", ui_clean(o->conn.server));
+  printf("Facilitator commands (keep the admin token private):\n");
+  printf("  lanthanide admin bot   %s--session %s --admin-token %s "
+         "--all-empty --strategy standing\n",
+         srv, session, token);
+  printf("  lanthanide admin start %s--session %s --admin-token %s\n", srv,
+         session, token);
+  printf("  lanthanide watch       %s--session %s --admin-token %s\n", srv,
+         session, token);
+}
+
+/* ---- create -------------------------------------------------------------- */
+
+static int run_create(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
+  json_t *p = json_pack("{s:s}", "map", o->map);
+  if (o->name)
+    json_object_set_new(p, "name", json_string(o->name));
+  if (o->has_seed)
+    json_object_set_new(p, "seed", json_integer((json_int_t)o->seed));
+  if (o->has_turns)
+    json_object_set_new(p, "turns", json_integer(o->turns));
+  if (o->has_turn_s)
+    json_object_set_new(p, "turn_seconds", json_real(o->turn_s));
+  if (o->spectators)
+    json_object_set_new(p, "spectators", json_true());
+  json_t *r;
+  int rc = ui_call(c, "session.create", p, &r);
+  json_decref(p);
+  if (rc != 0)
+    return UI_EXIT_FAIL;
+  if (o->json) {
+    ui_print_json(r);
+    json_decref(r);
+    return UI_EXIT_OK;
+  }
+  const char *id = ui_str(r, "session");
+  const char *token = ui_str(r, "admin_token");
+  json_t *entry = session_entry(c, id);
+  long turns = entry ? (long)ui_num(entry, "turns", 0) : 0;
+  json_decref(entry);
+
+  printf("Session %s created on map %s", ui_clean(id), ui_clean(o->map));
+  if (o->name)
+    printf(" (\"%s\")", ui_clean(o->name));
+  printf(": %ld turns, ", turns);
+  if (o->has_turn_s && o->turn_s > 0)
+    printf("%s per turn", ui_duration(o->turn_s * 1000.0));
+  else
+    printf("no deadline (a turn closes when every seat is ready, or with "
+           "`admin advance`)");
+  printf(".\n%s\nAdmin token: %s\n\n",
+         o->spectators ? "Spectators may watch without a token.\n" : "",
+         ui_clean(token));
+
+  json_t *seats = json_object_get(r, "seats");
+  printf("%-20s %-7s %-26s %s\n", "SEAT", "KIND", "TITLE", "JOIN CODE");
+  size_t i;
+  json_t *s;
+  json_array_foreach(seats, i, s) {
+    ui_cell(stdout, ui_clean(ui_str(s, "seat")), 20, false);
+    putchar(' ');
+    ui_cell(stdout, ui_clean(ui_str(s, "kind")), 7, false);
+    putchar(' ');
+    ui_cell(stdout, ui_clean(ui_str(s, "title")), 26, false);
+    printf(" %s\n", ui_clean(grouped(ui_str(s, "join_code"))));
+  }
+  printf("\nPlayers join with (give each player their seat's code):\n"
+         "  lanthanide play --server %s --session %s --code JOIN-CODE\n",
+         ui_clean(o->conn.server), ui_clean(id));
+  if (strncmp(o->conn.server, "127.", 4) == 0 ||
+      strncmp(o->conn.server, "localhost", 9) == 0)
+    printf("  (players on other machines use this machine's address, and "
+           "the server\n   must listen on it: lanthanide-server --listen "
+           "0.0.0.0:7447)\n");
+  putchar('\n');
+  print_control_hint(o, ui_clean(id), ui_clean(token));
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
+/* ---- list, strategies ---------------------------------------------------- */
+
+static const char *who(const json_t *seat) {
+  const char *agent = ui_str(seat, "agent");
+  static char buf[80];
+  if (agent[0]) {
+    snprintf(buf, sizeof buf, "bot (%s)", ui_clean(agent));
+    return buf;
+  }
+  return ui_bool(seat, "taken") ? "player" : "(empty)";
+}
+
+static void print_seats(const json_t *seats) {
+  printf("%-20s %-7s %-26s %s\n", "SEAT", "KIND", "TITLE", "PLAYED BY");
+  size_t i;
+  json_t *s;
+  json_array_foreach(seats, i, s) {
+    ui_cell(stdout, ui_clean(ui_str(s, "seat")), 20, false);
+    putchar(' ');
+    ui_cell(stdout, ui_clean(ui_str(s, "kind")), 7, false);
+    putchar(' ');
+    ui_cell(stdout, ui_clean(ui_str(s, "title")), 26, false);
+    printf(" %s\n", who(s));
+  }
+}
+
+static int run_list(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
+  json_t *r;
+  if (ui_call(c, "session.list", NULL, &r) != 0)
+    return UI_EXIT_FAIL;
+  int rc = UI_EXIT_OK;
+  if (o->session) {
+    json_t *found = NULL, *s;
+    size_t i;
+    json_array_foreach(r, i, s) {
+      if (strcmp(ui_str(s, "session"), o->session) == 0)
+        found = s;
+    }
+    if (!found) {
+      fprintf(stderr,
+              "error: not_found: no session '%s' on this server (`lanthanide "
+              "admin list` shows them)\n",
+              ui_clean(o->session));
+      rc = UI_EXIT_FAIL;
+    } else if (o->json) {
+      ui_print_json(found);
+    } else {
+      printf("Session %s", ui_clean(ui_str(found, "session")));
+      if (ui_str(found, "name")[0])
+        printf(" (\"%s\")", ui_clean(ui_str(found, "name")));
+      long turn = (long)ui_num(found, "turn", 0);
+      long turns = (long)ui_num(found, "turns", 0);
+      printf(": map %s, %s, turn %ld of %ld\n\n",
+             ui_clean(ui_str(found, "map")), ui_clean(ui_str(found, "status")),
+             turn < turns ? turn + 1 : turns, turns);
+      print_seats(json_object_get(found, "seats"));
+    }
+    json_decref(r);
+    return rc;
+  }
+  if (o->json) {
+    ui_print_json(r);
+    json_decref(r);
+    return rc;
+  }
+  if (json_array_size(r) == 0) {
+    printf("No sessions on this server yet: `lanthanide admin create --map "
+           "classroom` makes one.\n");
+    json_decref(r);
+    return rc;
+  }
+  printf("%-12s %-20s %-14s %-9s %-7s %s\n", "SESSION", "NAME", "MAP", "STATUS",
+         "TURN", "SEATS");
+  size_t i;
+  json_t *s;
+  json_array_foreach(r, i, s) {
+    json_t *seats = json_object_get(s, "seats");
+    size_t players = 0, bots = 0, empty = 0, k;
+    json_t *seat;
+    json_array_foreach(seats, k, seat) {
+      if (ui_str(seat, "agent")[0])
+        bots++;
+      else if (ui_bool(seat, "taken"))
+        players++;
+      else
+        empty++;
+    }
+    long turn = (long)ui_num(s, "turn", 0);
+    long turns = (long)ui_num(s, "turns", 0);
+    char t[32];
+    snprintf(t, sizeof t, "%ld/%ld", turn < turns ? turn + 1 : turns, turns);
+    ui_cell(stdout, ui_clean(ui_str(s, "session")), 12, false);
+    putchar(' ');
+    ui_cell(stdout, ui_clean(ui_str(s, "name")), 20, false);
+    putchar(' ');
+    ui_cell(stdout, ui_clean(ui_str(s, "map")), 14, false);
+    putchar(' ');
+    ui_cell(stdout, ui_clean(ui_str(s, "status")), 9, false);
+    printf(" %-7s %zu: %zu players, %zu bots, %zu empty\n", t,
+           json_array_size(seats), players, bots, empty);
+  }
+  printf("\n`lanthanide admin list --session ID` shows who sits where.\n");
+  json_decref(r);
+  return rc;
+}
+
+static int run_strategies(cli_conn_t *c, admin_opts_t *o, int nargs,
+                          char **args) {
+  json_t *r;
+  if (ui_call(c, "strategies.list", NULL, &r) != 0)
+    return UI_EXIT_FAIL;
+  if (o->json) {
+    ui_print_json(r);
+  } else {
+    printf("%-16s %s\n", "STRATEGY", "DESCRIPTION");
+    size_t i;
+    json_t *s;
+    json_array_foreach(r, i, s) {
+      ui_cell(stdout, ui_clean(ui_str(s, "id")), 16, false);
+      printf(" %s\n", ui_clean(ui_str(s, "description")));
+    }
+  }
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
+/* ---- bot ----------------------------------------------------------------- */
+
+/* Put the strategy on one seat; prints the outcome. */
+static int bot_one(cli_conn_t *c, admin_opts_t *o, const char *seat,
+                   json_t *out) {
+  json_t *p =
+      json_pack("{s:s, s:s, s:s, s:s}", "session", o->session, "admin_token",
+                o->admin_token, "seat", seat, "strategy", o->strategy);
+  json_t *r = NULL, *err = NULL;
+  int rc = cli_call_json(c, "session.bot", p, &r, &err);
+  json_decref(p);
+  if (rc < 0)
+    return -1;
+  if (rc == 1) {
+    fprintf(stderr, "seat %s: ", ui_clean(seat));
+    ui_print_error(err);
+    if (strcmp(ui_str(err, "field"), "strategy") == 0)
+      fprintf(stderr, "(`lanthanide admin strategies` lists them)\n");
+    json_decref(err);
+    return 1;
+  }
+  if (out)
+    json_array_append(out, r);
+  else
+    printf("Seat %s is now played by the %s agent.\n",
+           ui_clean(ui_str(r, "seat")), ui_clean(o->strategy));
+  json_decref(r);
+  return 0;
+}
+
+static int run_bot(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
+  if (!o->seats && !o->all_empty) {
+    fprintf(stderr, "lanthanide admin bot: give --seat SEAT[,SEAT...] or "
+                    "--all-empty (see --help)\n");
+    return UI_EXIT_USAGE;
+  }
+  if (!o->strategy) {
+    fprintf(stderr, "lanthanide admin bot: give --strategy NAME "
+                    "(`lanthanide admin strategies` lists them)\n");
+    return UI_EXIT_USAGE;
+  }
+  json_t *names = json_array();
+  if (o->seats) {
+    char *copy = strdup(o->seats), *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t;
+         t = strtok_r(NULL, ",", &save))
+      if (t[0])
+        json_array_append_new(names, json_string(t));
+    free(copy);
+  }
+  if (o->all_empty) {
+    json_t *entry = session_entry(c, o->session);
+    if (!entry) {
+      fprintf(stderr, "error: not_found: no session '%s' on this server\n",
+              ui_clean(o->session));
+      json_decref(names);
+      return UI_EXIT_FAIL;
+    }
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(entry, "seats"), i, s) {
+      if (!ui_bool(s, "taken") && !ui_str(s, "agent")[0])
+        json_array_append_new(names, json_string(ui_str(s, "seat")));
+    }
+    json_decref(entry);
+    if (json_array_size(names) == 0 && !o->json)
+      printf("No empty seats: every seat has a player or a bot.\n");
+  }
+  json_t *out = o->json ? json_array() : NULL;
+  int rc = UI_EXIT_OK;
+  size_t i;
+  json_t *n;
+  json_array_foreach(names, i, n) {
+    int r = bot_one(c, o, json_string_value(n), out);
+    if (r != 0)
+      rc = UI_EXIT_FAIL;
+    if (r < 0)
+      break;
+  }
+  if (out)
+    ui_print_json(out);
+  json_decref(out);
+  json_decref(names);
+  return rc;
+}
+
+/* ---- start, pause, resume, stop, advance, chat --------------------------- */
+
+static int run_control(cli_conn_t *c, admin_opts_t *o, const char *what) {
+  char method[32];
+  snprintf(method, sizeof method, "session.%s", what);
+  json_t *p = json_pack("{s:s, s:s}", "session", o->session, "admin_token",
+                        o->admin_token);
+  json_t *r;
+  int rc = ui_call(c, method, p, &r);
+  json_decref(p);
+  if (rc != 0)
+    return UI_EXIT_FAIL;
+  if (o->json) {
+    ui_print_json(r);
+  } else if (strcmp(what, "advance") == 0) {
+    printf("Session %s: the open turn is closed now; it resolves with the "
+           "orders in hand (status %s).\n",
+           ui_clean(o->session), ui_clean(ui_str(r, "status")));
+  } else {
+    printf("Session %s is now %s.\n", ui_clean(o->session),
+           ui_clean(ui_str(r, "status")));
+  }
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
+static int run_start(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  return run_control(c, o, "start");
+}
+static int run_pause(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  return run_control(c, o, "pause");
+}
+static int run_resume(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  return run_control(c, o, "resume");
+}
+static int run_stop(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  return run_control(c, o, "stop");
+}
+static int run_advance(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  return run_control(c, o, "advance");
+}
+
+static int run_chat(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
+  size_t len = 0;
+  for (int i = 0; i < nargs; i++)
+    len += strlen(args[i]) + 1;
+  char *text = malloc(len + 1);
+  if (!text)
+    return UI_EXIT_FAIL;
+  text[0] = '\0';
+  for (int i = 0; i < nargs; i++) {
+    if (i)
+      strcat(text, " ");
+    strcat(text, args[i]);
+  }
+  json_t *p =
+      json_pack("{s:s, s:s, s:s, s:s}", "session", o->session, "admin_token",
+                o->admin_token, "to", o->to ? o->to : "all", "text", text);
+  free(text);
+  json_t *r;
+  int rc = ui_call(c, "chat.send", p, &r);
+  json_decref(p);
+  if (rc != 0)
+    return UI_EXIT_FAIL;
+  if (o->json)
+    ui_print_json(r);
+  else
+    printf("Sent to %s.\n", ui_clean(o->to ? o->to : "all"));
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
+/* ---- The table of subcommands -------------------------------------------- */
+
+static const admin_sub_t SUBS[] = {
+    {"create", run_create,
+     BIT(O_MAP) | BIT(O_NAME) | BIT(O_SEED) | BIT(O_TURNS) | BIT(O_TURN_S) |
+         BIT(O_SPECTATORS),
+     0, 0,
+     "create --map MAP [--name NAME] [--seed N] [--turns N]\n"
+     "                        [--turn-seconds S] [--spectators]",
+     "Create a session and print its admin token and the seats' join codes\n"
+     "(the table to hand out or project). --turns shortens the map's game;\n"
+     "--turn-seconds gives every turn a deadline (90, 90s, 2m, 1h; 0 or\n"
+     "absent: no deadline, a turn closes when every seat is ready or with\n"
+     "`admin advance`); --spectators lets anyone watch without a token;\n"
+     "--seed fixes the game's randomness (0 to 9223372036854775807).\n"
+     "`lanthanide maps` lists the maps."},
+    {"list", run_list, BIT(O_SESSION), 0, 0, "list [--session ID]",
+     "List the server's sessions; with --session, who sits at each seat of\n"
+     "that one (a player, a bot, or empty): the lobby view before you start."},
+    {"strategies", run_strategies, 0, 0, 0, "strategies",
+     "List the built-in agents that can play a seat."},
+    {"bot", run_bot, CONTROL | BIT(O_SEAT) | BIT(O_STRATEGY) | BIT(O_EMPTY), 0,
+     0,
+     "bot --session ID --admin-token T --strategy NAME\n"
+     "                        (--seat SEAT[,SEAT...] | --all-empty)",
+     "Let a built-in agent play seats: the ones named, or every seat that\n"
+     "has neither a player nor a bot. A player who later joins a bot's seat\n"
+     "with its code takes it back."},
+    {"start", run_start, CONTROL, 0, 0, "start --session ID --admin-token T",
+     "Start the game: turn 1 opens and players may submit orders."},
+    {"pause", run_pause, CONTROL, 0, 0, "pause --session ID --admin-token T",
+     "Pause the game: the turn's clock stops until `resume`."},
+    {"resume", run_resume, CONTROL, 0, 0, "resume --session ID --admin-token T",
+     "Resume a paused game; the turn's deadline keeps the time it had left."},
+    {"stop", run_stop, CONTROL, 0, 0, "stop --session ID --admin-token T",
+     "End the game now: it is finished, with the scores of the last turn."},
+    {"advance", run_advance, CONTROL, 0, 0,
+     "advance --session ID --admin-token T",
+     "Close the open turn now, as if its deadline had passed: seats that\n"
+     "have not sent orders keep their standing ones (the \"advance the\n"
+     "slowest\" button)."},
+    {"chat", run_chat, CONTROL | BIT(O_TO), 1, 1000,
+     "chat --session ID --admin-token T [--to all|SEAT] TEXT...",
+     "Send a message to every seat (the default) or to one seat."},
+};
+
+static const admin_sub_t *find_sub(const char *name) {
+  for (size_t i = 0; i < sizeof SUBS / sizeof SUBS[0]; i++)
+    if (strcmp(SUBS[i].name, name) == 0)
+      return &SUBS[i];
+  return NULL;
+}
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: lanthanide admin SUBCOMMAND [OPTIONS]\n\n"
+             "The facilitator's commands. Subcommands:\n");
+  for (size_t i = 0; i < sizeof SUBS / sizeof SUBS[0]; i++)
+    fprintf(f, "  %s\n", SUBS[i].synopsis);
+  fprintf(f,
+          "\nOptions every subcommand takes:\n"
+          "  --server HOST:PORT   the server (default %s, or "
+          "$LANTHANIDE_SERVER)\n"
+          "  --timeout MS         wait at most MS for each answer (default "
+          "%d)\n"
+          "  --json               print the server's answer as JSON\n"
+          "  --help               help on a subcommand: lanthanide admin "
+          "create --help\n\n"
+          "--admin-token may instead come from $LANTHANIDE_ADMIN_TOKEN, so "
+          "that it\nappears neither in `ps` nor in the shell's history.\n"
+          "Exit status: 0 done, 1 the server refused (its error is printed) "
+          "or\nwas unreachable, 2 a usage error.\n",
+          UI_DEFAULT_SERVER, UI_DEFAULT_TIMEOUT);
+}
+
+static void sub_usage(FILE *f, const admin_sub_t *s) {
+  fprintf(f, "usage: lanthanide admin %s\n\n%s\n\n", s->synopsis, s->help);
+  fprintf(f, "Also: --server HOST:PORT, --timeout MS, --json, --help.\n");
+  if (s->allowed & BIT(O_ADMIN))
+    fprintf(f, "The admin token may come from $LANTHANIDE_ADMIN_TOKEN.\n");
+}
+
+/* A duration in seconds: 90, 90s, 2m, 1.5h. -1 when not one. */
+static int parse_seconds(const char *s, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (end == s || errno || !isfinite(v) || v < 0)
+    return -1;
+  if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
+    *out = v;
+  else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+    *out = v * 60;
+  else if (strcmp(end, "h") == 0)
+    *out = v * 3600;
+  else
+    return -1;
+  return 0;
+}
+
+int cmd_admin(int argc, char **argv, const ui_conn_opts_t *dflt) {
+  if (argc < 2) {
+    usage(stderr);
+    return UI_EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    const admin_sub_t *s = argc > 2 ? find_sub(argv[2]) : NULL;
+    if (s)
+      sub_usage(stdout, s);
+    else
+      usage(stdout);
+    return UI_EXIT_OK;
+  }
+  const admin_sub_t *sub = find_sub(argv[1]);
+  if (!sub) {
+    fprintf(stderr, "lanthanide admin: unknown subcommand '%s'\n\n",
+            ui_clean(argv[1]));
+    usage(stderr);
+    return UI_EXIT_USAGE;
+  }
+  static const struct option longopts[] = {
+      {"server", required_argument, NULL, O_SERVER},
+      {"timeout", required_argument, NULL, O_TIMEOUT},
+      {"json", no_argument, NULL, O_JSON},
+      {"help", no_argument, NULL, O_HELP},
+      {"session", required_argument, NULL, O_SESSION},
+      {"admin-token", required_argument, NULL, O_ADMIN},
+      {"map", required_argument, NULL, O_MAP},
+      {"name", required_argument, NULL, O_NAME},
+      {"seed", required_argument, NULL, O_SEED},
+      {"turns", required_argument, NULL, O_TURNS},
+      {"turn-seconds", required_argument, NULL, O_TURN_S},
+      {"spectators", no_argument, NULL, O_SPECTATORS},
+      {"seat", required_argument, NULL, O_SEAT},
+      {"strategy", required_argument, NULL, O_STRATEGY},
+      {"all-empty", no_argument, NULL, O_EMPTY},
+      {"to", required_argument, NULL, O_TO},
+      {NULL, 0, NULL, 0}};
+  admin_opts_t o = {.conn = *dflt};
+  int sargc = argc - 1;
+  char **sargv = argv + 1;
+  int ch, idx;
+  optind = 0; /* glibc: start a fresh scan of this argv */
+  opterr = 0;
+  while ((ch = getopt_long(sargc, sargv, "h", longopts, &idx)) != -1) {
+    if (ch == 'h')
+      ch = O_HELP;
+    if (ch == '?' || ch == ':') {
+      fprintf(stderr, "lanthanide admin %s: %s option '%s'\n\n", sub->name,
+              optopt ? "missing value for" : "unknown",
+              ui_clean(sargv[optind - 1]));
+      sub_usage(stderr, sub);
+      return UI_EXIT_USAGE;
+    }
+    if (!(BIT(ch) & (COMMON | sub->allowed))) {
+      fprintf(stderr, "lanthanide admin %s: does not take --%s\n\n", sub->name,
+              longopts[idx].name);
+      sub_usage(stderr, sub);
+      return UI_EXIT_USAGE;
+    }
+    char *end;
+    switch (ch) {
+    case O_HELP:
+      sub_usage(stdout, sub);
+      return UI_EXIT_OK;
+    case O_SERVER:
+      o.conn.server = optarg;
+      break;
+    case O_TIMEOUT:
+      if (ui_parse_timeout(optarg, &o.conn.timeout_ms) != 0)
+        return UI_EXIT_USAGE;
+      break;
+    case O_JSON:
+      o.json = true;
+      break;
+    case O_SESSION:
+      o.session = optarg;
+      break;
+    case O_ADMIN:
+      o.admin_token = optarg;
+      break;
+    case O_MAP:
+      o.map = optarg;
+      break;
+    case O_NAME:
+      o.name = optarg;
+      break;
+    case O_SEED:
+      errno = 0;
+      o.seed = strtoull(optarg, &end, 10);
+      if (*end || errno || optarg[0] == '-' || o.seed > (uint64_t)INT64_MAX) {
+        fprintf(stderr, "lanthanide admin create: --seed must be a whole "
+                        "number from 0 to 9223372036854775807\n");
+        return UI_EXIT_USAGE;
+      }
+      o.has_seed = true;
+      break;
+    case O_TURNS:
+      o.turns = strtol(optarg, &end, 10);
+      if (*end || o.turns < 1 || o.turns > 100000) {
+        fprintf(stderr, "lanthanide admin create: --turns must be a whole "
+                        "number of turns, at least 1\n");
+        return UI_EXIT_USAGE;
+      }
+      o.has_turns = true;
+      break;
+    case O_TURN_S:
+      if (parse_seconds(optarg, &o.turn_s) != 0) {
+        fprintf(stderr, "lanthanide admin create: --turn-seconds must be a "
+                        "duration such as 90, 90s, 2m or 1h (0: none)\n");
+        return UI_EXIT_USAGE;
+      }
+      o.has_turn_s = true;
+      break;
+    case O_SPECTATORS:
+      o.spectators = true;
+      break;
+    case O_SEAT:
+      o.seats = optarg;
+      break;
+    case O_STRATEGY:
+      o.strategy = optarg;
+      break;
+    case O_EMPTY:
+      o.all_empty = true;
+      break;
+    case O_TO:
+      o.to = optarg;
+      break;
+    }
+  }
+  int nargs = sargc - optind;
+  char **args = sargv + optind;
+  if (nargs < sub->min_args || nargs > sub->max_args) {
+    fprintf(stderr, "lanthanide admin %s: %s\n\n", sub->name,
+            nargs < sub->min_args ? "missing arguments"
+                                  : "unexpected arguments");
+    sub_usage(stderr, sub);
+    return UI_EXIT_USAGE;
+  }
+  if (sub->run == run_create && !o.map) {
+    fprintf(stderr, "lanthanide admin create: give --map MAP (`lanthanide "
+                    "maps` lists them)\n");
+    return UI_EXIT_USAGE;
+  }
+  if (sub->allowed & BIT(O_SESSION) && sub->allowed & BIT(O_ADMIN)) {
+    o.admin_token = ui_secret(o.admin_token, "LANTHANIDE_ADMIN_TOKEN");
+    if (!o.session || !o.admin_token) {
+      fprintf(stderr,
+              "lanthanide admin %s: give --session ID and --admin-token "
+              "TOKEN (both printed by `lanthanide admin create`)\n",
+              sub->name);
+      return UI_EXIT_USAGE;
+    }
+  }
+  cli_conn_t *c = ui_connect(&o.conn);
+  if (!c)
+    return UI_EXIT_FAIL;
+  int rc = sub->run(c, &o, nargs, args);
+  cli_close(c);
+  return rc;
+}

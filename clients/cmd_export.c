@@ -1,0 +1,677 @@
+/*
+ * `lanthanide export`: a stored game as tidy CSV files, for a spreadsheet,
+ * pandas or R (docs/storage.md, "Export").
+ *
+ *   lanthanide export --db FILE [--session S] [--format csv] [--out DIR]
+ *                     [--raw]
+ *
+ * writes five files named <session>-<table>.csv into DIR (default: the
+ * current directory), each with a header row and one observation per row:
+ *
+ *   prices      session,turn,product,region,unit,value      USD/kg
+ *   production  session,turn,stage,nation,unit,value        t
+ *   scores      session,turn,seat,variable,unit,value       score
+ *               (fraction), cash (USD), inventory_<product> (t),
+ *               staff_<skill> (people)
+ *   orders      one row per order: session,turn,seat,source,submission_id,
+ *               final,order_index,op, then one column per order field (the
+ *               wire names of PROTOCOL.md, in wire units), created_ms
+ *   chat        session,id,turn,from,to,text,created_ms,time_utc
+ *
+ * Figures come from the database's exact integers (cents, kg, ppm) and are
+ * written as exact decimals in wire units, so a value read back as a double
+ * equals the one history.get gives. The per-seat variables other than the
+ * score come from the state snapshot stored with each turn.
+ *
+ * CSV as RFC 4180 says: comma-separated, CRLF line ends, a field with a
+ * comma, quote, CR or LF is quoted and its quotes doubled; UTF-8 without a
+ * byte-order mark (invalid bytes in chat become U+FFFD). Chat text is typed
+ * by players, so a message starting with = + - @ or a tab would run as a
+ * formula in a spreadsheet; it gets a leading apostrophe, as OWASP
+ * recommends, unless --raw is given.
+ *
+ * The database is opened read-only (dbtool.h). Each file is written under a
+ * temporary name and renamed, so a failed export leaves no half file.
+ * Exit status: 0 written, 1 failure, 2 usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cmds.h"
+#include "dbtool.h"
+#include "proto_types.h"
+
+/* The order fields that get a column, in this order: every key
+ * proto_pack_order writes (PROTOCOL.md "Orders"). A key outside the list
+ * (a newer server's) goes to the `extra` column as key=value. */
+static const char *const ORDER_FIELDS[] = {
+    "kind",      "stage",     "product",     "skill",       "facility",
+    "site",      "capacity",  "utilisation", "count",       "quantity",
+    "min_price", "max_price", "price",       "to",          "from",
+    "lift",      "approval",  "rate",        "capex_share", "output",
+    "target",    "budget",    "inbound",     "outbound",    "speed"};
+#define N_ORDER_FIELDS (sizeof ORDER_FIELDS / sizeof ORDER_FIELDS[0])
+
+typedef struct csv {
+  FILE *f;
+  bool first; /* no field written yet on this row */
+  bool raw;   /* no formula guard */
+  long rows;  /* data rows, the header not counted */
+} csv_t;
+
+typedef struct exporter {
+  sqlite3 *db;
+  dbtool_game_t g;
+  const char *dir;
+  bool raw;
+  proto_decoder_t dec;
+} exporter_t;
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: lanthanide export --db FILE [--session S] [--format csv] "
+          "[--out DIR] [--raw]\n"
+          "\n"
+          "Write a stored game as tidy CSV files, one observation per row, "
+          "in wire\nunits: DIR/S-prices.csv, S-production.csv, "
+          "S-scores.csv, S-orders.csv and\nS-chat.csv. The database is "
+          "only read.\n"
+          "\n"
+          "  --db FILE       the server's database (lanthanide-server --db)\n"
+          "  --session S     the session to export (needed when the "
+          "database holds\n"
+          "                  more than one)\n"
+          "  --format csv    the only format so far\n"
+          "  --out DIR       where to write (default: the current "
+          "directory)\n"
+          "  --raw           leave chat text as typed (by default a "
+          "message starting\n"
+          "                  with = + - @ gets a leading ' so that a "
+          "spreadsheet does\n"
+          "                  not run it as a formula)\n");
+}
+
+/* ---- CSV -------------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n) {
+  if (s[0] < 0x80)
+    return 1;
+  size_t len;
+  uint32_t min, cp;
+  if ((s[0] & 0xe0) == 0xc0) {
+    len = 2, min = 0x80, cp = s[0] & 0x1f;
+  } else if ((s[0] & 0xf0) == 0xe0) {
+    len = 3, min = 0x800, cp = s[0] & 0x0f;
+  } else if ((s[0] & 0xf8) == 0xf0) {
+    len = 4, min = 0x10000, cp = s[0] & 0x07;
+  } else {
+    return 0;
+  }
+  if (n < len)
+    return 0;
+  for (size_t i = 1; i < len; i++) {
+    if ((s[i] & 0xc0) != 0x80)
+      return 0;
+    cp = cp << 6 | (s[i] & 0x3f);
+  }
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return len;
+}
+
+/* One field of n bytes: quoted where RFC 4180 needs it, invalid UTF-8
+ * replaced, and (guard) a leading formula character defused. */
+static void csv_field_n(csv_t *c, const char *s, size_t n, bool guard) {
+  if (!c->first)
+    fputc(',', c->f);
+  c->first = false;
+  bool quote = false;
+  for (size_t i = 0; i < n && !quote; i++)
+    quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+  if (quote)
+    fputc('"', c->f);
+  if (guard && !c->raw && n > 0 && strchr("=+-@\t\r", s[0]))
+    fputc('\'', c->f);
+  const unsigned char *u = (const unsigned char *)s;
+  for (size_t i = 0; i < n;) {
+    size_t len = utf8_len(u + i, n - i);
+    if (len == 0) {
+      fputs("\xef\xbf\xbd", c->f); /* U+FFFD */
+      i++;
+      continue;
+    }
+    if (u[i] == '"')
+      fputc('"', c->f);
+    fwrite(u + i, 1, len, c->f);
+    i += len;
+  }
+  if (quote)
+    fputc('"', c->f);
+}
+
+static void csv_field(csv_t *c, const char *s) {
+  csv_field_n(c, s ? s : "", s ? strlen(s) : 0, false);
+}
+
+static void csv_int(csv_t *c, int64_t v) {
+  char b[32];
+  snprintf(b, sizeof b, "%" PRId64, v);
+  csv_field(c, b);
+}
+
+static void csv_dec(csv_t *c, int64_t v, int decimals) {
+  char b[32];
+  csv_field(c, dbtool_decimal(v, decimals, b));
+}
+
+static void csv_end(csv_t *c) {
+  fputs("\r\n", c->f);
+  c->first = true;
+  c->rows++;
+}
+
+static void csv_header(csv_t *c, const char *const *names, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    csv_field(c, names[i]);
+  csv_end(c);
+  c->rows = 0;
+}
+
+/* A wire number as the shortest decimal that reads back as the same
+ * double; integral values without exponent. */
+static void num_text(double v, char *b, size_t len) {
+  if (v == floor(v) && fabs(v) < 1e15) {
+    snprintf(b, len, "%.0f", v);
+    return;
+  }
+  for (int prec = 1; prec <= 17; prec++) {
+    snprintf(b, len, "%.*g", prec, v);
+    if (strtod(b, NULL) == v)
+      return;
+  }
+}
+
+/* A MessagePack scalar as CSV text: strings as they are, numbers in the
+ * shortest exact form, booleans true/false, nil empty. */
+static void value_text(const msgpack_object *o, char *b, size_t len) {
+  switch (o->type) {
+  case MSGPACK_OBJECT_POSITIVE_INTEGER:
+    snprintf(b, len, "%" PRIu64, o->via.u64);
+    break;
+  case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+    snprintf(b, len, "%" PRId64, o->via.i64);
+    break;
+  case MSGPACK_OBJECT_FLOAT32:
+  case MSGPACK_OBJECT_FLOAT64:
+    num_text(o->via.f64, b, len);
+    break;
+  case MSGPACK_OBJECT_BOOLEAN:
+    snprintf(b, len, "%s", o->via.boolean ? "true" : "false");
+    break;
+  case MSGPACK_OBJECT_STR:
+    snprintf(b, len, "%.*s", (int)o->via.str.size, o->via.str.ptr);
+    break;
+  case MSGPACK_OBJECT_NIL:
+    b[0] = '\0';
+    break;
+  default:
+    snprintf(b, len, "(%s)", proto_type_name(o));
+    break;
+  }
+}
+
+/* ---- Files ------------------------------------------------------------ */
+
+typedef struct out_file {
+  char path[4096], tmp[4120];
+  csv_t c;
+} out_file_t;
+
+static int out_open(exporter_t *x, out_file_t *o, const char *table) {
+  snprintf(o->path, sizeof o->path, "%s/%s-%s.csv", x->dir, x->g.id, table);
+  snprintf(o->tmp, sizeof o->tmp, "%s.tmp", o->path);
+  memset(&o->c, 0, sizeof o->c);
+  o->c.first = true;
+  o->c.raw = x->raw;
+  o->c.f = fopen(o->tmp, "wb");
+  if (!o->c.f) {
+    fprintf(stderr, "export: cannot write %s: %s\n", o->tmp, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+/* Close and move into place (ok), or throw away. */
+static int out_close(out_file_t *o, bool ok) {
+  if (!o->c.f)
+    return -1;
+  bool werr = ferror(o->c.f) != 0;
+  if (fclose(o->c.f) != 0)
+    werr = true;
+  o->c.f = NULL;
+  if (ok && werr)
+    fprintf(stderr, "export: writing %s failed: %s\n", o->tmp, strerror(errno));
+  if (!ok || werr || rename(o->tmp, o->path) != 0) {
+    if (ok && !werr)
+      fprintf(stderr, "export: cannot rename %s: %s\n", o->tmp,
+              strerror(errno));
+    remove(o->tmp);
+    return -1;
+  }
+  printf("export: wrote %s (%ld rows)\n", o->path, o->c.rows);
+  return 0;
+}
+
+static sqlite3_stmt *prepare(exporter_t *x, const char *sql) {
+  sqlite3_stmt *s;
+  if (sqlite3_prepare_v2(x->db, sql, -1, &s, NULL) != SQLITE_OK) {
+    fprintf(stderr, "export: cannot read the database: %s\n",
+            sqlite3_errmsg(x->db));
+    return NULL;
+  }
+  sqlite3_bind_text(s, 1, x->g.id, -1, SQLITE_STATIC);
+  return s;
+}
+
+static int step_done(exporter_t *x, sqlite3_stmt *s, int rc) {
+  sqlite3_finalize(s);
+  if (rc != SQLITE_DONE) {
+    fprintf(stderr, "export: reading the database failed: %s\n",
+            sqlite3_errmsg(x->db));
+    return -1;
+  }
+  return 0;
+}
+
+/* prices and production: long form, one figure per row. */
+static int export_figures(exporter_t *x, const char *table, const char *sql,
+                          const char *const *header, const char *unit,
+                          int decimals) {
+  out_file_t o;
+  sqlite3_stmt *s = prepare(x, sql);
+  if (!s || out_open(x, &o, table) != 0) {
+    sqlite3_finalize(s);
+    return -1;
+  }
+  csv_header(&o.c, header, 6);
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    csv_field(&o.c, x->g.id);
+    csv_int(&o.c, sqlite3_column_int64(s, 0));
+    csv_field(&o.c, (const char *)sqlite3_column_text(s, 1));
+    csv_field(&o.c, (const char *)sqlite3_column_text(s, 2));
+    csv_field(&o.c, unit);
+    csv_dec(&o.c, sqlite3_column_int64(s, 3), decimals);
+    csv_end(&o.c);
+  }
+  return out_close(&o, step_done(x, s, rc) == 0);
+}
+
+static void score_row(csv_t *c, const char *sess, int turn, const char *seat,
+                      const char *var, const char *unit, int64_t v,
+                      int decimals) {
+  csv_field(c, sess);
+  csv_int(c, turn);
+  csv_field(c, seat);
+  csv_field(c, var);
+  csv_field(c, unit);
+  csv_dec(c, v, decimals);
+  csv_end(c);
+}
+
+/* Per seat and turn: the score (scores table), then what the turn's stored
+ * snapshot says of the seat: cash, inventory, staff. */
+static int export_scores(exporter_t *x) {
+  static const char *const header[] = {"session",  "turn", "seat",
+                                       "variable", "unit", "value"};
+  size_t n_seats = model_map_seat_count(x->g.map);
+  int64_t *score = calloc(n_seats ? n_seats : 1, sizeof *score);
+  bool *has = calloc(n_seats ? n_seats : 1, sizeof *has);
+  sqlite3_stmt *t = prepare(x, "SELECT turn, snapshot FROM turns WHERE "
+                               "session_id = ?1 ORDER BY turn");
+  sqlite3_stmt *sc = prepare(x, "SELECT seat, score_ppm FROM scores WHERE "
+                                "session_id = ?1 AND turn = ?2");
+  out_file_t o;
+  o.c.f = NULL;
+  int rc = SQLITE_ERROR;
+  bool warned = false;
+  if (!score || !has || !t || !sc || out_open(x, &o, "scores") != 0)
+    goto done;
+  csv_header(&o.c, header, 6);
+  while ((rc = sqlite3_step(t)) == SQLITE_ROW) {
+    int turn = sqlite3_column_int(t, 0);
+    memset(has, 0, n_seats * sizeof *has);
+    sqlite3_reset(sc);
+    sqlite3_bind_int(sc, 2, turn);
+    while (sqlite3_step(sc) == SQLITE_ROW) {
+      int i = model_map_seat_index(x->g.map,
+                                   (const char *)sqlite3_column_text(sc, 0));
+      if (i >= 0) {
+        score[i] = sqlite3_column_int64(sc, 1);
+        has[i] = true;
+      }
+    }
+    model_state_t *st = NULL;
+    int mrc = model_state_deserialise(x->g.map, sqlite3_column_blob(t, 1),
+                                      (size_t)sqlite3_column_bytes(t, 1), &st);
+    if (mrc != 0 && !warned) {
+      fprintf(stderr,
+              "export: the state snapshots cannot be read (%s); "
+              "%s-scores.csv has the scores only\n",
+              model_strerror(mrc), x->g.id);
+      warned = true;
+    }
+    for (size_t i = 0; i < n_seats; i++) {
+      const char *seat = model_map_seat_id(x->g.map, i);
+      if (has[i])
+        score_row(&o.c, x->g.id, turn, seat, "score", "fraction", score[i], 6);
+      model_obs_t *obs = NULL;
+      if (!st || model_observe(st, (int)i, &obs) != 0)
+        continue;
+      score_row(&o.c, x->g.id, turn, seat, "cash", "USD", obs->cash_cents, 2);
+      for (int p = 0; p < MODEL_PRODUCTS; p++) {
+        char var[64];
+        snprintf(var, sizeof var, "inventory_%s", model_product_name(p));
+        score_row(&o.c, x->g.id, turn, seat, var, "t", obs->inventory_kg[p], 3);
+      }
+      for (int k = 0; k < MODEL_SKILLS; k++) {
+        char var[64];
+        snprintf(var, sizeof var, "staff_%s", model_skill_name(k));
+        score_row(&o.c, x->g.id, turn, seat, var, "people", obs->staff[k], 0);
+      }
+      model_obs_free(obs);
+    }
+    model_state_free(st);
+  }
+done:
+  sqlite3_finalize(sc);
+  free(score);
+  free(has);
+  if (!t)
+    return -1;
+  rc = step_done(x, t, rc);
+  return o.c.f ? out_close(&o, rc == 0) : -1;
+}
+
+/* One row per order of every stored submission; an empty submission
+ * (the seat kept its standing orders) is one row without an order. */
+static int export_orders(exporter_t *x) {
+  out_file_t o;
+  sqlite3_stmt *s = prepare(
+      x, "SELECT s.id, s.turn, s.seat_index, s.source, s.orders, "
+         "s.created_ms, s.id = (SELECT MAX(id) FROM submissions l WHERE "
+         "l.session_id = s.session_id AND l.turn = s.turn AND "
+         "l.seat_index = s.seat_index) FROM submissions s "
+         "WHERE s.session_id = ?1 ORDER BY s.id");
+  if (!s || out_open(x, &o, "orders") != 0) {
+    sqlite3_finalize(s);
+    return -1;
+  }
+  static const char *const head[] = {
+      "session",       "turn",  "seat",        "source",
+      "submission_id", "final", "order_index", "op"};
+  for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
+    csv_field(&o.c, head[i]);
+  for (size_t i = 0; i < N_ORDER_FIELDS; i++)
+    csv_field(&o.c, ORDER_FIELDS[i]);
+  csv_field(&o.c, "extra");
+  csv_field(&o.c, "created_ms");
+  csv_end(&o.c);
+  o.c.rows = 0;
+  int rc;
+  bool bad = false;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    int64_t id = sqlite3_column_int64(s, 0);
+    int seat = sqlite3_column_int(s, 2);
+    const char *seat_id = model_map_seat_id(x->g.map, (size_t)seat);
+    msgpack_object arr;
+    char err[256];
+    if (dbtool_decode(&x->dec, sqlite3_column_blob(s, 4),
+                      (size_t)sqlite3_column_bytes(s, 4), &arr, err,
+                      sizeof err) != 0) {
+      fprintf(stderr, "export: submission #%" PRId64 " cannot be read: %s\n",
+              id, err);
+      proto_decoder_reset(&x->dec);
+      bad = true;
+      break;
+    }
+    uint32_t n = arr.via.array.size;
+    for (uint32_t k = 0; k < (n ? n : 1); k++) {
+      const msgpack_object *ord = n ? &arr.via.array.ptr[k] : NULL;
+      const msgpack_object *cols[N_ORDER_FIELDS] = {0};
+      const msgpack_object *op = NULL;
+      char extra[1024] = "";
+      size_t xl = 0;
+      if (ord && ord->type == MSGPACK_OBJECT_MAP) {
+        for (uint32_t j = 0; j < ord->via.map.size; j++) {
+          const msgpack_object *key = &ord->via.map.ptr[j].key;
+          const msgpack_object *val = &ord->via.map.ptr[j].val;
+          if (key->type != MSGPACK_OBJECT_STR)
+            continue;
+          size_t kl = key->via.str.size;
+          if (kl == 2 && memcmp(key->via.str.ptr, "op", 2) == 0) {
+            op = val;
+            continue;
+          }
+          size_t f = 0;
+          while (f < N_ORDER_FIELDS &&
+                 !(strlen(ORDER_FIELDS[f]) == kl &&
+                   memcmp(ORDER_FIELDS[f], key->via.str.ptr, kl) == 0))
+            f++;
+          if (f < N_ORDER_FIELDS) {
+            cols[f] = val;
+          } else if (xl < sizeof extra) {
+            char v[256];
+            value_text(val, v, sizeof v);
+            int w = snprintf(extra + xl, sizeof extra - xl, "%s%.*s=%s",
+                             xl ? ";" : "", (int)kl, key->via.str.ptr, v);
+            xl += w > 0 ? (size_t)w : 0;
+          }
+        }
+      }
+      char v[512];
+      csv_field(&o.c, x->g.id);
+      csv_int(&o.c, sqlite3_column_int64(s, 1));
+      csv_field(&o.c, seat_id ? seat_id : "?");
+      csv_field(&o.c, (const char *)sqlite3_column_text(s, 3));
+      csv_int(&o.c, id);
+      csv_int(&o.c, sqlite3_column_int64(s, 6));
+      if (ord)
+        csv_int(&o.c, k);
+      else
+        csv_field(&o.c, "");
+      if (op)
+        value_text(op, v, sizeof v);
+      else
+        v[0] = '\0';
+      csv_field(&o.c, v);
+      for (size_t f = 0; f < N_ORDER_FIELDS; f++) {
+        if (cols[f])
+          value_text(cols[f], v, sizeof v);
+        else
+          v[0] = '\0';
+        csv_field(&o.c, v);
+      }
+      csv_field(&o.c, extra);
+      csv_int(&o.c, sqlite3_column_int64(s, 5));
+      csv_end(&o.c);
+    }
+    proto_decoder_reset(&x->dec);
+  }
+  rc = step_done(x, s, bad ? SQLITE_ERROR : rc);
+  return out_close(&o, rc == 0);
+}
+
+static int export_chat(exporter_t *x) {
+  static const char *const header[] = {
+      "session", "id", "turn", "from", "to", "text", "created_ms", "time_utc"};
+  out_file_t o;
+  sqlite3_stmt *s = prepare(x, "SELECT id, turn, from_seat, to_seat, text, "
+                               "created_ms FROM chat WHERE session_id = ?1 "
+                               "ORDER BY id");
+  if (!s || out_open(x, &o, "chat") != 0) {
+    sqlite3_finalize(s);
+    return -1;
+  }
+  csv_header(&o.c, header, 8);
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    int64_t ms = sqlite3_column_int64(s, 5);
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    char when[64] = "";
+    if (gmtime_r(&secs, &tm)) {
+      size_t w = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+      snprintf(when + w, sizeof when - w, ".%03dZ", (int)(ms % 1000));
+    }
+    csv_field(&o.c, x->g.id);
+    csv_int(&o.c, sqlite3_column_int64(s, 0));
+    csv_int(&o.c, sqlite3_column_int64(s, 1));
+    csv_field(&o.c, (const char *)sqlite3_column_text(s, 2));
+    csv_field(&o.c, (const char *)sqlite3_column_text(s, 3));
+    csv_field_n(&o.c, (const char *)sqlite3_column_text(s, 4),
+                (size_t)sqlite3_column_bytes(s, 4), true);
+    csv_int(&o.c, ms);
+    csv_field(&o.c, when);
+    csv_end(&o.c);
+  }
+  return out_close(&o, step_done(x, s, rc) == 0);
+}
+
+/* Session ids become file names: only plain characters. */
+static bool safe_id(const char *id) {
+  if (!id[0])
+    return false;
+  for (const char *p = id; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+          (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+      return false;
+  return true;
+}
+
+int cmd_export(int argc, char **argv, const ui_conn_opts_t *dflt) {
+  (void)dflt; /* no server: the tool reads the database file */
+  static const struct option longopts[] = {
+      {"db", required_argument, NULL, 'd'},
+      {"session", required_argument, NULL, 's'},
+      {"format", required_argument, NULL, 'f'},
+      {"out", required_argument, NULL, 'o'},
+      {"raw", no_argument, NULL, 'r'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  const char *path = NULL, *session = NULL;
+  exporter_t x;
+  memset(&x, 0, sizeof x);
+  x.dir = ".";
+  int ch;
+  optind = 0;
+  while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    switch (ch) {
+    case 'd':
+      path = optarg;
+      break;
+    case 's':
+      session = optarg;
+      break;
+    case 'f':
+      if (strcmp(optarg, "csv") != 0) {
+        fprintf(stderr,
+                "lanthanide export: --format %s is not supported; the "
+                "format is csv\n",
+                optarg);
+        return UI_EXIT_USAGE;
+      }
+      break;
+    case 'o':
+      x.dir = optarg;
+      break;
+    case 'r':
+      x.raw = true;
+      break;
+    case 'h':
+      usage(stdout);
+      return UI_EXIT_OK;
+    default:
+      usage(stderr);
+      return UI_EXIT_USAGE;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "lanthanide export: unexpected argument '%s'\n",
+            argv[optind]);
+    return UI_EXIT_USAGE;
+  }
+  if (!path) {
+    fprintf(stderr, "lanthanide export: --db FILE is required\n");
+    usage(stderr);
+    return UI_EXIT_USAGE;
+  }
+  struct stat sb;
+  if (stat(x.dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+    if (mkdir(x.dir, 0777) != 0) {
+      fprintf(stderr,
+              "export: --out %s: not a folder, and it cannot be "
+              "made: %s\n",
+              x.dir, strerror(errno));
+      return UI_EXIT_FAIL;
+    }
+  }
+  char err[2048], id[64];
+  if (dbtool_open(path, &x.db, err, sizeof err) != 0) {
+    fprintf(stderr, "export: %s\n", err);
+    return UI_EXIT_FAIL;
+  }
+  int status = UI_EXIT_FAIL;
+  int rc = dbtool_session(x.db, session, id, sizeof id, err, sizeof err);
+  if (rc != 0) {
+    fprintf(stderr, "export: %s\n", err);
+    if (rc > 0 && !session)
+      status = UI_EXIT_USAGE;
+    goto done;
+  }
+  if (!safe_id(id)) {
+    fprintf(stderr, "export: the session id '%s' cannot be a file name\n", id);
+    goto done;
+  }
+  if (dbtool_game_load(x.db, id, &x.g, err, sizeof err) != 0) {
+    fprintf(stderr, "export: %s\n", err);
+    goto done;
+  }
+  if (proto_decoder_init(&x.dec) != 0) {
+    fprintf(stderr, "export: out of memory\n");
+    goto done;
+  }
+  static const char *const price_head[] = {"session", "turn", "product",
+                                           "region",  "unit", "value"};
+  static const char *const prod_head[] = {"session", "turn", "stage",
+                                          "nation",  "unit", "value"};
+  /* rowid order is the order the server wrote them in: products and stages
+   * in the model's order, the world price first, then nations in map
+   * order. */
+  int failed = 0;
+  failed |= export_figures(&x, "prices",
+                           "SELECT turn, product, region, cents_per_kg FROM "
+                           "prices WHERE session_id = ?1 ORDER BY turn, rowid",
+                           price_head, "USD/kg", 2);
+  failed |= export_figures(&x, "production",
+                           "SELECT turn, stage, nation, kg FROM production "
+                           "WHERE session_id = ?1 ORDER BY turn, rowid",
+                           prod_head, "t", 3);
+  failed |= export_scores(&x);
+  failed |= export_orders(&x);
+  failed |= export_chat(&x);
+  status = failed ? UI_EXIT_FAIL : UI_EXIT_OK;
+  proto_decoder_destroy(&x.dec);
+done:
+  dbtool_game_free(&x.g);
+  sqlite3_close(x.db);
+  return status;
+}

@@ -1,0 +1,394 @@
+/*
+ * `lanthanide replay`: re-run a stored game from its map, seed and orders
+ * and check every turn's state hash against the one the server stored
+ * (docs/storage.md, "Replay").
+ *
+ *   lanthanide replay --db FILE [--session S] [--verify]
+ *
+ * The model is deterministic and has no I/O, so a game is fully defined by
+ * its map (stored as text in sessions.map_json), its seed and, turn by
+ * turn, each seat's submission. As in the live server, a later submission
+ * of a seat replaces its earlier one for that turn, so the last one (by
+ * submissions.id) is the one submitted here; a seat without one plays its
+ * standing orders. Agents' submissions are stored like players' (source
+ * 'agent'), so no agent runs here.
+ *
+ * The first turn whose replayed hash differs from turns.state_hash is
+ * named with the submissions that went into it, and the replay stops
+ * there: every later state descends from the one that differs.
+ *
+ * The database is opened read-only (dbtool.h). Exit status: 0 every turn
+ * matches, 1 a turn differs or the data cannot be replayed, 2 usage.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "dbtool.h"
+#include "proto_types.h"
+
+/* The submission that counts for one seat in one turn. */
+typedef struct seat_sub {
+  int64_t id; /* 0: the seat sent nothing this turn */
+  char source[8];
+  uint8_t *blob;
+  size_t len;
+  int count;    /* submissions of the seat this turn (the last one counts) */
+  int n_orders; /* orders in the one that counts */
+} seat_sub_t;
+
+typedef struct replay {
+  sqlite3 *db;
+  dbtool_game_t g;
+  bool verify;
+  size_t n_seats;
+  seat_sub_t *subs;
+  sqlite3_stmt *q_subs;
+  proto_decoder_t dec;
+} replay_t;
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: lanthanide replay --db FILE [--session S] [--verify]\n"
+          "\n"
+          "Re-run a stored game from its map, seed and orders, and compare "
+          "each\nturn's state hash with the stored one. Without --verify, "
+          "prints one line\nper turn; with it, only the verdict. The "
+          "database is only read.\n"
+          "\n"
+          "  --db FILE       the server's database (lanthanide-server --db)\n"
+          "  --session S     the session to replay (needed when the "
+          "database holds\n"
+          "                  more than one)\n"
+          "  --verify        print only the verdict\n"
+          "\n"
+          "Exit status: 0 every turn matches, 1 a turn differs (it is "
+          "named) or the\ndata cannot be replayed, 2 a usage error.\n");
+}
+
+static void clear_subs(replay_t *r) {
+  for (size_t i = 0; i < r->n_seats; i++) {
+    free(r->subs[i].blob);
+    memset(&r->subs[i], 0, sizeof r->subs[i]);
+  }
+}
+
+/* Read turn t's submissions, keeping the last of each seat. */
+static int load_turn(replay_t *r, int t) {
+  clear_subs(r);
+  sqlite3_reset(r->q_subs);
+  sqlite3_bind_int(r->q_subs, 2, t);
+  int rc;
+  while ((rc = sqlite3_step(r->q_subs)) == SQLITE_ROW) {
+    int seat = sqlite3_column_int(r->q_subs, 1);
+    if (seat < 0 || (size_t)seat >= r->n_seats) {
+      fprintf(stderr,
+              "replay: session %s, turn %d: submission #%lld names seat %d, "
+              "but the map has %zu seats\n",
+              r->g.id, t, (long long)sqlite3_column_int64(r->q_subs, 0), seat,
+              r->n_seats);
+      return -1;
+    }
+    seat_sub_t *s = &r->subs[seat];
+    size_t len = (size_t)sqlite3_column_bytes(r->q_subs, 3);
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy) {
+      fprintf(stderr, "replay: out of memory\n");
+      return -1;
+    }
+    if (len)
+      memcpy(copy, sqlite3_column_blob(r->q_subs, 3), len);
+    free(s->blob);
+    s->blob = copy;
+    s->len = len;
+    s->id = sqlite3_column_int64(r->q_subs, 0);
+    snprintf(s->source, sizeof s->source, "%s",
+             sqlite3_column_text(r->q_subs, 2));
+    s->count++;
+  }
+  if (rc != SQLITE_DONE) {
+    fprintf(stderr, "replay: cannot read the submissions of turn %d: %s\n", t,
+            sqlite3_errmsg(r->db));
+    return -1;
+  }
+  return 0;
+}
+
+/* Submit every seat's submission of the turn. A stored submission holds
+ * only orders the server accepted, so a refusal here is reported (the
+ * stored order was altered, or the model changed); the hash decides. */
+static int submit_turn(replay_t *r, model_state_t *st, int t) {
+  for (size_t i = 0; i < r->n_seats; i++) {
+    seat_sub_t *s = &r->subs[i];
+    if (s->id == 0)
+      continue;
+    const char *seat = model_map_seat_id(r->g.map, i);
+    msgpack_object arr;
+    char err[256];
+    int rc = dbtool_decode(&r->dec, s->blob, s->len, &arr, err, sizeof err);
+    if (rc != 0 || arr.via.array.size > MODEL_ORDERS_MAX) {
+      fprintf(stderr,
+              "replay: session %s, turn %d: submission #%lld of seat %s "
+              "cannot be read: %s\n",
+              r->g.id, t, (long long)s->id, seat,
+              rc != 0 ? err : "more orders than a submission may hold");
+      proto_decoder_reset(&r->dec);
+      return -1;
+    }
+    static model_order_t orders[MODEL_ORDERS_MAX];
+    static model_refusal_t refs[MODEL_ORDERS_MAX];
+    size_t n = 0, n_refused = 0;
+    for (uint32_t k = 0; k < arr.via.array.size; k++) {
+      model_refusal_t why;
+      if (proto_order_parse(&arr.via.array.ptr[k], &orders[n], &why) == 0) {
+        n++;
+      } else {
+        fprintf(stderr,
+                "replay: session %s, turn %d: order %u of submission #%lld "
+                "(seat %s) is malformed: %s\n",
+                r->g.id, t, k, (long long)s->id, seat, why.message);
+      }
+    }
+    proto_decoder_reset(&r->dec);
+    s->n_orders = (int)arr.via.array.size;
+    rc =
+        model_submit(st, (int)i, orders, n, refs, MODEL_ORDERS_MAX, &n_refused);
+    if (rc != 0) {
+      fprintf(stderr,
+              "replay: session %s, turn %d: the model does not take seat "
+              "%s's orders: %s\n",
+              r->g.id, t, seat, model_strerror(rc));
+      return -1;
+    }
+    for (size_t k = 0; k < n_refused; k++)
+      fprintf(stderr,
+              "replay: session %s, turn %d: seat %s's stored order %zu "
+              "(submission #%lld) is refused now: %s\n",
+              r->g.id, t, seat, refs[k].index, (long long)s->id,
+              refs[k].message);
+  }
+  return 0;
+}
+
+/* Name the submissions that went into turn t, for a person reading why it
+ * differs. */
+static void print_turn_subs(const replay_t *r, int t) {
+  size_t with = 0;
+  fprintf(stderr,
+          "  the submissions of turn %d (the last of each seat "
+          "counts):\n",
+          t);
+  for (size_t i = 0; i < r->n_seats; i++) {
+    const seat_sub_t *s = &r->subs[i];
+    if (s->id == 0)
+      continue;
+    with++;
+    fprintf(stderr, "    seat %-20s submission #%lld (%s, %d order%s",
+            model_map_seat_id(r->g.map, i), (long long)s->id, s->source,
+            s->n_orders, s->n_orders == 1 ? "" : "s");
+    if (s->count > 1)
+      fprintf(stderr, "; it replaced %d earlier", s->count - 1);
+    fprintf(stderr, ")\n");
+  }
+  fprintf(stderr,
+          "    %zu other seat%s sent nothing and kept standing "
+          "orders\n",
+          r->n_seats - with, r->n_seats - with == 1 ? "" : "s");
+}
+
+static int run(replay_t *r) {
+  model_state_t *st = NULL;
+  sqlite3_stmt *q_turns = NULL;
+  int status = UI_EXIT_FAIL, rc;
+  if ((rc = model_state_new(r->g.map, r->g.seed, &st)) != 0) {
+    fprintf(stderr, "replay: session %s: cannot start the game: %s\n", r->g.id,
+            model_strerror(rc));
+    return UI_EXIT_FAIL;
+  }
+  r->n_seats = model_map_seat_count(r->g.map);
+  r->subs = calloc(r->n_seats ? r->n_seats : 1, sizeof *r->subs);
+  if (!r->subs ||
+      sqlite3_prepare_v2(r->db,
+                         "SELECT id, seat_index, source, orders FROM "
+                         "submissions WHERE session_id = ?1 AND turn = ?2 "
+                         "ORDER BY id",
+                         -1, &r->q_subs, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(r->db,
+                         "SELECT turn, state_hash FROM turns WHERE "
+                         "session_id = ? ORDER BY turn",
+                         -1, &q_turns, NULL) != SQLITE_OK) {
+    fprintf(stderr, "replay: cannot read the database: %s\n",
+            sqlite3_errmsg(r->db));
+    goto done;
+  }
+  sqlite3_bind_text(r->q_subs, 1, r->g.id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q_turns, 1, r->g.id, -1, SQLITE_STATIC);
+  if (!r->verify) {
+    printf("session %s (%s): map %s, seed %" PRIu64 ", %d turns, %s at turn "
+           "%d; stored by lanthanide-server %s\n",
+           r->g.id, r->g.name, model_map_id(r->g.map), r->g.seed, r->g.turns,
+           r->g.status, r->g.turn, r->g.engine);
+    printf("%5s %6s %7s  %-16s  %s\n", "TURN", "SEATS", "ORDERS", "STATE HASH",
+           "STORED");
+  }
+  if (strcmp(r->g.engine, LAN_VERSION) != 0)
+    fprintf(stderr,
+            "replay: note: session %s was stored by lanthanide-server %s; "
+            "this is %s. A rule that changed between them shows as a "
+            "differing turn.\n",
+            r->g.id, r->g.engine, LAN_VERSION);
+  int checked = 0;
+  while ((rc = sqlite3_step(q_turns)) == SQLITE_ROW) {
+    int t = sqlite3_column_int(q_turns, 0);
+    if (t != model_state_turn(st)) {
+      fprintf(stderr,
+              "replay: session %s: turn %d is missing from the stored turns "
+              "(the next stored one is %d)\n",
+              r->g.id, model_state_turn(st), t);
+      goto done;
+    }
+    if (load_turn(r, t) != 0 || submit_turn(r, st, t) != 0)
+      goto done;
+    if ((rc = model_resolve(st)) != 0) {
+      fprintf(stderr, "replay: session %s: turn %d cannot be resolved: %s\n",
+              r->g.id, t, model_strerror(rc));
+      goto done;
+    }
+    uint8_t hash[MODEL_HASH_BYTES];
+    if ((rc = model_state_hash(st, hash)) != 0) {
+      fprintf(stderr, "replay: cannot hash the state: %s\n",
+              model_strerror(rc));
+      goto done;
+    }
+    char got[2 * MODEL_HASH_BYTES + 1], want[2 * MODEL_HASH_BYTES + 1];
+    dbtool_hex(hash, sizeof hash, got);
+    bool same =
+        sqlite3_column_bytes(q_turns, 1) == MODEL_HASH_BYTES &&
+        memcmp(sqlite3_column_blob(q_turns, 1), hash, MODEL_HASH_BYTES) == 0;
+    int seats = 0, orders = 0;
+    for (size_t i = 0; i < r->n_seats; i++) {
+      seats += r->subs[i].id != 0;
+      orders += r->subs[i].n_orders;
+    }
+    if (!r->verify)
+      printf("%5d %6d %7d  %.16s  %s\n", t, seats, orders, got,
+             same ? "ok" : "DIFFERS");
+    if (!same) {
+      int wlen = sqlite3_column_bytes(q_turns, 1);
+      if (wlen == MODEL_HASH_BYTES)
+        dbtool_hex(sqlite3_column_blob(q_turns, 1), MODEL_HASH_BYTES, want);
+      else
+        snprintf(want, sizeof want, "(%d bytes, not a hash)", wlen);
+      fprintf(stderr,
+              "replay: session %s: turn %d differs: the stored state hash is "
+              "%s, the replay gives %s",
+              r->g.id, t, want, got);
+      if (checked > 0)
+        fprintf(stderr, " (turns 0 to %d match)", checked - 1);
+      fprintf(stderr, "\n");
+      print_turn_subs(r, t);
+      goto done;
+    }
+    checked++;
+  }
+  if (rc != SQLITE_DONE) {
+    fprintf(stderr, "replay: cannot read the stored turns: %s\n",
+            sqlite3_errmsg(r->db));
+    goto done;
+  }
+  /* sessions.turn is the turn open for orders: every turn before it must
+   * have been stored. */
+  if (checked < r->g.turn) {
+    fprintf(stderr,
+            "replay: session %s is at turn %d, but only turns 0 to %d are "
+            "stored\n",
+            r->g.id, r->g.turn, checked - 1);
+    goto done;
+  }
+  printf("replay: session %s: %d turn%s replayed, every state hash "
+         "matches\n",
+         r->g.id, checked, checked == 1 ? "" : "s");
+  status = UI_EXIT_OK;
+done:
+  sqlite3_finalize(q_turns);
+  sqlite3_finalize(r->q_subs);
+  if (r->subs)
+    clear_subs(r);
+  free(r->subs);
+  model_state_free(st);
+  return status;
+}
+
+int cmd_replay(int argc, char **argv, const ui_conn_opts_t *dflt) {
+  (void)dflt; /* no server: the tool reads the database file */
+  static const struct option longopts[] = {
+      {"db", required_argument, NULL, 'd'},
+      {"session", required_argument, NULL, 's'},
+      {"verify", no_argument, NULL, 'v'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  const char *path = NULL, *session = NULL;
+  replay_t r;
+  memset(&r, 0, sizeof r);
+  int ch;
+  optind = 0;
+  while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    switch (ch) {
+    case 'd':
+      path = optarg;
+      break;
+    case 's':
+      session = optarg;
+      break;
+    case 'v':
+      r.verify = true;
+      break;
+    case 'h':
+      usage(stdout);
+      return UI_EXIT_OK;
+    default:
+      usage(stderr);
+      return UI_EXIT_USAGE;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "lanthanide replay: unexpected argument '%s'\n",
+            argv[optind]);
+    return UI_EXIT_USAGE;
+  }
+  if (!path) {
+    fprintf(stderr, "lanthanide replay: --db FILE is required\n");
+    usage(stderr);
+    return UI_EXIT_USAGE;
+  }
+  char err[2048], id[64];
+  if (dbtool_open(path, &r.db, err, sizeof err) != 0) {
+    fprintf(stderr, "replay: %s\n", err);
+    return UI_EXIT_FAIL;
+  }
+  int status = UI_EXIT_FAIL;
+  int rc = dbtool_session(r.db, session, id, sizeof id, err, sizeof err);
+  if (rc != 0) {
+    fprintf(stderr, "replay: %s\n", err);
+    if (rc > 0 && !session)
+      status = UI_EXIT_USAGE;
+    goto done;
+  }
+  if (dbtool_game_load(r.db, id, &r.g, err, sizeof err) != 0) {
+    fprintf(stderr, "replay: %s\n", err);
+    goto done;
+  }
+  if (proto_decoder_init(&r.dec) != 0) {
+    fprintf(stderr, "replay: out of memory\n");
+    goto done;
+  }
+  status = run(&r);
+  proto_decoder_destroy(&r.dec);
+done:
+  dbtool_game_free(&r.g);
+  sqlite3_close(r.db);
+  return status;
+}

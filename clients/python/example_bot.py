@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""A tiny Lanthanide bot, to copy and improve.
+
+A firm keeps every plant it has running at full utilisation and offers
+what it can sell this turn (its stock plus a quarter of a year's output)
+at the world price of the last resolved turn. A nation does nothing new:
+its announced policies stand.
+
+    /usr/bin/python3 clients/python/example_bot.py \\
+        --server 127.0.0.1:7447 --session s1abc234 --code K3J9Q2W7XP
+
+The facilitator gives you the session id and your seat's join code. To come
+back to a seat after a disconnection, pass --token (printed when joining)
+instead of --code. Needs Debian's python3-msgpack (or pip's msgpack).
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lanthanide  # noqa: E402
+
+# What each stage makes (a separation plant splits concentrate into the
+# three oxides of its deposit's basket).
+OUTPUTS = {
+    "mining": ["concentrate"],
+    "separation": ["ndpr_oxide", "dytb_oxide", "lace_oxide"],
+    "magnet": ["magnet"],
+}
+
+TURNS_PER_YEAR = 4  # a turn is a quarter; capacities are tonnes per year
+
+
+def decide(obs, say=print):
+    """The orders for this turn, from the seat's observation."""
+    you = obs["you"]
+    turn = obs["turn"]
+    if obs["kind"] == "nation":
+        kinds = ", ".join(p["kind"] for p in you.get("policies", [])) or "none"
+        say("turn %d: %s keeps its policies (%s); budget %.0f USD"
+            % (turn, obs["seat"], kinds, you.get("budget", 0)))
+        return []
+
+    orders = []
+    per_turn = {}  # product -> tonnes the running plants can make this turn
+    for f in you["facilities"]:
+        if f["status"] != "operating":
+            say("turn %d: %s is still being built (%d turns left)"
+                % (turn, f["id"], f["turns_left"]))
+            continue
+        if f["utilisation"] < 1.0:
+            orders.append({"op": "operate", "facility": f["id"],
+                           "utilisation": 1.0})
+            say("turn %d: run %s at full capacity (was %.0f%%)"
+                % (turn, f["id"], 100 * f["utilisation"]))
+        for product in OUTPUTS.get(f["stage"], []):
+            per_turn[product] = (per_turn.get(product, 0.0)
+                                 + f["effective_capacity"] / TURNS_PER_YEAR)
+
+    prices = obs["market"]["prices"]
+    for product, made in sorted(per_turn.items()):
+        quantity = round(you["inventory"].get(product, 0.0) + made, 3)
+        price = prices.get(product)
+        if quantity <= 0 or price is None:
+            continue
+        orders.append({"op": "offer", "product": product,
+                       "quantity": quantity, "min_price": price})
+        say("turn %d: offer up to %.0f t of %s at %.2f USD/kg"
+            % (turn, quantity, product, price))
+    say("turn %d: cash %.0f USD" % (turn, you["cash"]))
+    return orders
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--server", default="127.0.0.1:7447",
+                    help="HOST:PORT of the game server (default %(default)s)")
+    ap.add_argument("--session", required=True, help="the session id")
+    who = ap.add_mutually_exclusive_group(required=True)
+    who.add_argument("--code", help="your seat's join code")
+    who.add_argument("--token", help="your seat's token, to reconnect")
+    ap.add_argument("--name", default="example_bot",
+                    help="your name, shown to the facilitator")
+    args = ap.parse_args(argv)
+    host, _, port = args.server.rpartition(":")
+    if not host or not port.isdigit():
+        ap.error("--server must be HOST:PORT, such as 127.0.0.1:7447")
+    try:
+        lanthanide.run_bot(host.strip("[]"), int(port), args.session,
+                           args.code, decide, token=args.token,
+                           name=args.name)
+    except lanthanide.LanthanideError as e:
+        print("the server refused: %s" % e, file=sys.stderr)
+        return 1
+    except (OSError, TimeoutError) as e:
+        print("connection problem: %s" % e, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

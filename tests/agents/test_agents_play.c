@@ -1,0 +1,187 @@
+/* test_agents_play.c: every built-in strategy plays whole games on every
+ * shipped map, alone (every seat) and mixed with the others, and none of
+ * its orders is ever refused, neither by model_validate before submission
+ * nor at resolution. */
+#include "play.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define MAPS_MAX 64
+
+static const uint64_t seeds[] = {1, 2, 20250404};
+
+static void test_registry(void **state) {
+  (void)state;
+  size_t n = agent_strategy_count();
+  assert_true(n >= 9);
+  size_t firm = 0, nation = 0;
+  for (size_t i = 0; i < n; i++) {
+    const agent_strategy_t *s = agent_strategy_at(i);
+    assert_non_null(s);
+    assert_non_null(s->id);
+    assert_true(strlen(s->id) > 0 && strlen(s->id) < MODEL_ID_MAX);
+    assert_non_null(s->description);
+    assert_true(strlen(s->description) > 10);
+    assert_non_null(s->act);
+    assert_true(s->kinds != 0 && (s->kinds & ~(unsigned)AGENT_BOTH) == 0);
+    assert_ptr_equal(agent_find(s->id), s);
+    for (size_t j = 0; j < i; j++)
+      assert_string_not_equal(agent_strategy_at(j)->id, s->id);
+    firm += agent_strategy_plays(s, MODEL_SEAT_FIRM);
+    nation += agent_strategy_plays(s, MODEL_SEAT_NATION);
+  }
+  assert_null(agent_strategy_at(n));
+  assert_null(agent_find("no-such-strategy"));
+  assert_null(agent_find(NULL));
+  /* the issue's list: standing and random, and at least three ideas for
+   * each kind of seat beyond them */
+  static const char *const want[] = {"standing",   "random",  "expander",
+                                     "integrator", "cournot", "cautious",
+                                     "hawk",       "free_trader", "builder"};
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+    assert_non_null(agent_find(want[i]));
+  assert_true(firm >= 6);
+  assert_true(nation >= 5);
+  assert_true(agent_strategy_plays(agent_find("expander"), MODEL_SEAT_FIRM));
+  assert_false(
+      agent_strategy_plays(agent_find("expander"), MODEL_SEAT_NATION));
+  assert_true(agent_strategy_plays(agent_find("hawk"), MODEL_SEAT_NATION));
+  assert_false(agent_strategy_plays(agent_find("hawk"), MODEL_SEAT_FIRM));
+  assert_false(agent_strategy_plays(agent_find("hawk"), 7));
+}
+
+/* A strategy on a seat of a kind it does not play gives no orders. */
+static void test_other_kind_is_standing(void **state) {
+  (void)state;
+  model_map_t *m = play_load("classroom");
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  int nation = model_map_seat_index(m, "CHN");
+  int firm = model_map_seat_index(m, "dragon_mining");
+  assert_true(nation >= 0 && firm >= 0);
+  model_order_t orders[MODEL_ORDERS_MAX];
+  const char *firm_only[] = {"expander", "integrator", "cournot", "cautious"};
+  const char *nation_only[] = {"hawk", "free_trader", "builder"};
+  model_obs_t *obs;
+  size_t n = 99;
+  assert_int_equal(model_observe(st, nation, &obs), 0);
+  for (size_t i = 0; i < 4; i++) {
+    agent_t *a = agent_new(agent_find(firm_only[i]), 5);
+    assert_int_equal(agent_act(a, obs, orders, MODEL_ORDERS_MAX, &n), 0);
+    assert_int_equal(n, 0);
+    agent_free(a);
+  }
+  model_obs_free(obs);
+  assert_int_equal(model_observe(st, firm, &obs), 0);
+  for (size_t i = 0; i < 3; i++) {
+    agent_t *a = agent_new(agent_find(nation_only[i]), 5);
+    assert_int_equal(agent_act(a, obs, orders, MODEL_ORDERS_MAX, &n), 0);
+    assert_int_equal(n, 0);
+    agent_free(a);
+  }
+  /* a small buffer is respected */
+  agent_t *a = agent_new(agent_find("expander"), 5);
+  assert_int_equal(agent_act(a, obs, orders, 2, &n), 0);
+  assert_true(n <= 2);
+  agent_free(a);
+  model_obs_free(obs);
+  model_state_free(st);
+  model_map_free(m);
+}
+
+static void check(const play_result_t *r, const char *what) {
+  if (r->refused || r->late_refused || r->failures)
+    fail_msg("%s: %zu refused, %zu refused late, %zu failures; first: %s",
+             what, r->refused, r->late_refused, r->failures, r->first);
+}
+
+/* (a) each strategy on every seat of every shipped map */
+static void test_alone(void **state) {
+  (void)state;
+  char ids[MAPS_MAX][MODEL_ID_MAX];
+  size_t nm = play_map_ids(ids, MAPS_MAX);
+  assert_true(nm >= 4);
+  size_t ns = agent_strategy_count();
+  size_t *orders = calloc(ns, sizeof *orders);
+  assert_non_null(orders);
+  for (size_t mi = 0; mi < nm; mi++) {
+    model_map_t *m = play_load(ids[mi]);
+    size_t S = model_map_seat_count(m);
+    const agent_strategy_t **strat = calloc(S, sizeof *strat);
+    assert_non_null(strat);
+    for (size_t si = 0; si < ns; si++) {
+      for (size_t i = 0; i < S; i++)
+        strat[i] = agent_strategy_at(si);
+      for (size_t k = 0; k < sizeof seeds / sizeof seeds[0]; k++) {
+        play_result_t r = {0};
+        assert_int_equal(play_game(m, seeds[k], strat, &r), 0);
+        char what[256];
+        snprintf(what, sizeof what, "%.47s alone on %.47s (seed %llu)",
+                 agent_strategy_at(si)->id, ids[mi],
+                 (unsigned long long)seeds[k]);
+        check(&r, what);
+        orders[si] += r.orders;
+      }
+    }
+    free(strat);
+    model_map_free(m);
+  }
+  /* every strategy but standing gives orders somewhere */
+  for (size_t si = 0; si < ns; si++) {
+    const agent_strategy_t *s = agent_strategy_at(si);
+    if (strcmp(s->id, "standing") == 0)
+      assert_int_equal(orders[si], 0);
+    else if (orders[si] == 0)
+      fail_msg("%s never gave an order on any shipped map", s->id);
+  }
+  free(orders);
+}
+
+/* (a) mixed: each seat drawn from the strategies that play its kind */
+static void test_mixed(void **state) {
+  (void)state;
+  char ids[MAPS_MAX][MODEL_ID_MAX];
+  size_t nm = play_map_ids(ids, MAPS_MAX);
+  size_t ns = agent_strategy_count();
+  uint64_t r = 0x5eed;
+  for (size_t mi = 0; mi < nm; mi++) {
+    model_map_t *m = play_load(ids[mi]);
+    size_t S = model_map_seat_count(m);
+    const agent_strategy_t **strat = calloc(S, sizeof *strat);
+    assert_non_null(strat);
+    for (uint64_t g = 0; g < 6; g++) {
+      for (size_t i = 0; i < S; i++) {
+        int kind = model_map_seat_kind(m, i);
+        do {
+          r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+          strat[i] = agent_strategy_at((size_t)(r >> 33) % ns);
+        } while (!agent_strategy_plays(strat[i], kind));
+      }
+      play_result_t res = {0};
+      assert_int_equal(play_game(m, 100 + g, strat, &res), 0);
+      char what[256];
+      snprintf(what, sizeof what, "mixed game %llu on %.47s",
+               (unsigned long long)g, ids[mi]);
+      check(&res, what);
+    }
+    free(strat);
+    model_map_free(m);
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_registry),
+      cmocka_unit_test(test_other_kind_is_standing),
+      cmocka_unit_test(test_alone),
+      cmocka_unit_test(test_mixed),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
