@@ -5,10 +5,11 @@
  * Idea: a stage is lacking at home when the nation holds under 25% of the
  * world's output of it (or of announced capacity before anything is made)
  * while it has demand somewhere down the chain. For each lacking stage it
- * pays a 30% capex subsidy and an output subsidy of 10% of the stage
- * product's price (so a firm that builds there pays less and earns more),
+ * pays a 30% capex subsidy and an output subsidy of 10% of the world value
+ * of a kg of the stage's output (so a firm that builds there pays less and
+ * earns more),
  * halves permitting time (speed 2: lead times are the incumbent's moat),
- * and funds a talent programme of 0.1% of the budget a turn for the
+ * and funds a talent programme of 0.25% of the budget a turn for the
  * stage's skill (talent is the bottleneck the lesson is about). Where the
  * nation already makes some of a lacking stage's product, it guarantees a
  * market with a price floor at 80% of the world price for a quarter of
@@ -28,15 +29,27 @@
 #define CAPEX_PPM    300000
 #define OUTPUT_PPM   100000 /* of the product's price, per kg */
 #define SPEED_PPM    2000000
-#define TALENT_PPM   1000   /* of the budget, per turn and skill */
+#define TALENT_PPM   2500   /* of the budget, per turn and skill */
 #define FLOOR_PPM    800000 /* of the world price */
 #define FLOOR_QTY_PPM 250000 /* of last turn's home output */
 
-/* The product whose price an output subsidy of stage s is set from. */
+/* The product a price floor of stage s supports. */
 static int product_of(int s) {
   return s == MODEL_MINING       ? MODEL_CONCENTRATE
          : s == MODEL_SEPARATION ? MODEL_NDPR
                                  : MODEL_MAGNET;
+}
+
+/* The world value of a kg of stage s's output: for separation, a kg of
+ * oxide of the assumed basket (an output subsidy pays per kg of every
+ * oxide, La/Ce included). */
+static int64_t output_value(const model_obs_t *obs, int s) {
+  if (s != MODEL_SEPARATION)
+    return kit_world_price(obs, product_of(s));
+  int64_t v = 0;
+  for (int q = 0; q < 3; q++)
+    v += kit_ppm(kit_world_price(obs, MODEL_NDPR + q), kit_basket[q]);
+  return v;
 }
 
 static void subsidy(kit_t *k, int s, int64_t capex, int64_t output) {
@@ -113,7 +126,7 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     bool act_on = lacking && solvent;
     int p = product_of(s);
     subsidy(&k, s, act_on ? CAPEX_PPM : 0,
-            act_on ? kit_ppm(kit_world_price(obs, p), OUTPUT_PPM) : 0);
+            act_on ? kit_ppm(output_value(obs, s), OUTPUT_PPM) : 0);
     permitting(&k, s, lacking ? SPEED_PPM : KIT_PPM);
     talent(&k, s, act_on ? kit_ppm(obs->budget_cents, TALENT_PPM) : 0);
     int64_t home_out = kit_production(obs, s, home);

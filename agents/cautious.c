@@ -5,9 +5,10 @@
  * inputs at last turn's prices), otherwise idle it; never sell below cost
  * plus 20% nor below 95% of last turn's price (no dumping into a falling
  * market); bid for one turn of inputs at no more than 5% above last
- * turn's price and 80% of break-even. Build only when a 25% brownfield
+ * turn's price (a price creeps by cents from turn to turn) and 80% of
+ * break-even. Build only when a 25% brownfield
  * expansion pays back its capex (at the capex bound, less the home
- * nation's announced capex subsidy) within six turns of margin, with at
+ * nation's announced capex subsidy) within four turns (a year) of margin, with at
  * least eight turns of the game left after that payback (for lead time and
  * ramp-up), spending at most a quarter of the cash: the firm always keeps
  * three quarters of its cash as a buffer. Staff with no facility of their
@@ -26,7 +27,7 @@
 #include <stdlib.h>
 
 #define GROWTH_PPM   250000 /* an expansion adds a quarter */
-#define PAYBACK_MAX  6      /* turns of margin to repay capex */
+#define PAYBACK_MAX  4      /* turns of margin to repay capex */
 #define LEAD_ALLOW   8      /* turns assumed for building and ramping */
 #define SPEND_PPM    250000 /* of cash, at most, per turn */
 
@@ -83,7 +84,7 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
   for (int s = 0; s < MODEL_SKILLS; s++)
     if (!has_stage[s])
       kit_release(&k, s, obs->staff[s]);
-  kit_train_for(&k, util);
+  kit_train_for(&k, util, GROWTH_PPM);
 
   int64_t ask[MODEL_PRODUCTS], bid[MODEL_PRODUCTS];
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
@@ -104,7 +105,7 @@ const agent_strategy_t agent_cautious = {
     .id = "cautious",
     .description = "Firms: keeps three quarters of its cash, runs only "
                    "plants that cover cost, never dumps, builds only on a "
-                   "payback under six turns.",
+                   "payback within a year.",
     .kinds = AGENT_FIRM,
     .act = act,
 };

@@ -135,14 +135,14 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
   }
   for (size_t i = 0; i < obs->n_facilities; i++)
     kit_operate(&k, &obs->facilities[i], util[i]);
-  kit_train_for(&k, util);
+  kit_train_for(&k, util, KIT_PPM / 4);
 
   int64_t ask[MODEL_PRODUCTS], bid[MODEL_PRODUCTS];
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
     int64_t c = kit_own_cost(obs, p);
     ask[p] = c >= 0 ? c : kit_ppm(kit_price(obs, p), 900000);
     int64_t be = kit_break_even(obs, p);
-    bid[p] = be > 0 ? kit_min(be, kit_ppm(kit_price(obs, p), 1500000)) : -1;
+    bid[p] = be > 0 ? kit_min(be, kit_ppm(kit_price(obs, p), 1050000)) : -1;
   }
   kit_firm_trade(&k, util, ask, bid, KIT_PPM);
   free(util);

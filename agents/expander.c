@@ -3,13 +3,14 @@
  *
  * Idea: whenever a stage the firm already works in earns a margin of at
  * least 30% over its cash cost (opex plus inputs at last turn's prices),
- * add capacity there: expand the largest facility of the stage by half
- * (brownfield: cheaper and faster than a new site), spending up to 40% of
+ * add capacity there: double the largest facility of the stage
+ * (brownfield: cheaper and faster than a new site), spending up to 60% of
  * the cash, one project per stage at a time. Everything runs at full
  * utilisation, staff are trained ahead for every facility, output is
- * offered at cost plus 10%, and inputs are bid for, two turns ahead, at up
- * to 90% of what would still break even downstream (never more than 25%
- * above last turn's price).
+ * offered at cost plus 10%, and inputs are bid for, a quarter turn ahead,
+ * at up to 90% of what would still break even downstream (never more
+ * than 10% above last turn's price: the market clears at one price, and a
+ * buyer short of supply sets it).
  *
  * Why it should win: where demand grows and prices sit far above cost (the
  * classroom's magnets), capacity is the scarce thing and the first to
@@ -25,8 +26,8 @@
 #include <stdlib.h>
 
 #define MARGIN_PPM 300000 /* build when margin >= 30% of cash cost */
-#define GROWTH_PPM 500000 /* each project adds half the facility */
-#define SPEND_PPM  400000 /* of cash, per project */
+#define GROWTH_PPM 1000000 /* each project doubles the facility */
+#define SPEND_PPM  600000 /* of cash, per project */
 
 static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
                size_t cap, size_t *n) {
@@ -51,17 +52,17 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     kit_build(&k, s, f, kit_ppm(f->capacity_kg_per_year, GROWTH_PPM),
               kit_ppm(obs->cash_cents, SPEND_PPM));
   }
-  kit_train_for(&k, util);
+  kit_train_for(&k, util, GROWTH_PPM);
 
   int64_t ask[MODEL_PRODUCTS], bid[MODEL_PRODUCTS];
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
     int64_t c = kit_own_cost(obs, p);
     ask[p] = c >= 0 ? kit_ppm(c, 1100000) : kit_ppm(kit_price(obs, p), 900000);
     int64_t be = kit_break_even(obs, p);
-    bid[p] = be > 0 ? kit_min(kit_ppm(be, 900000), kit_ppm(kit_price(obs, p), 1250000))
+    bid[p] = be > 0 ? kit_min(kit_ppm(be, 900000), kit_ppm(kit_price(obs, p), 1100000))
                  : -1;
   }
-  kit_firm_trade(&k, util, ask, bid, 2 * KIT_PPM);
+  kit_firm_trade(&k, util, ask, bid, 1250000);
   free(util);
   *n = k.n;
   return 0;

@@ -11,8 +11,9 @@
  * budget. Where it depends on others (under 20% of a stage while it has
  * demand for the product) it stockpiles two turns of demand while the
  * home price is within 25% of the reference price and releases the stock
- * (target 0) when the price passes 150% of it; and where it has some
- * production of its own, it protects it with a 25% tariff on imports. It
+ * (target 0) when the price passes 150% of it; and it puts a 25% tariff
+ * on those imports (the revenue goes to the budget, and the domestic share
+ * of supply, which supply security measures, rises). It
  * bars its experts from emigrating (migration outbound off) while
  * welcoming others'.
  *
@@ -131,8 +132,7 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
         stockpile(&k, p, STOCK_TURNS * demand);
       else if (!now)
         stockpile(&k, p, obs->inventory_kg[p]); /* hold what it has */
-      if (kit_production(obs, s, home) > 0)
-        tariff(&k, p, TARIFF_PPM);
+      tariff(&k, p, TARIFF_PPM);
     }
   }
   for (int s = 0; s < MODEL_SKILLS; s++) {

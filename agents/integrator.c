@@ -15,10 +15,10 @@
  *  - otherwise expands its bottleneck stage (brownfield, mines included)
  *    towards the largest one;
  *  - spends up to 40% of cash per project, one project at a time;
- *  - runs everything, keeps two turns of the inputs its own plants need
- *    (selling only the surplus at 95% of market), and bids for missing
- *    inputs at up to their break-even value downstream, capped at twice
- *    last turn's price.
+ *  - runs everything, keeps one and a half turns of the inputs its own
+ *    plants need (selling only the surplus at 95% of market), and bids for
+ *    missing inputs at up to their break-even value downstream, capped at
+ *    10% above last turn's price.
  *
  * Why it should win: when inputs are scarce (the classroom's Dy/Tb under
  * China's licences, a magnet maker with no oxide) its own upstream keeps
@@ -147,16 +147,16 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     kit_operate(&k, &obs->facilities[i], util[i]);
   }
   plan_build(&k);
-  kit_train_for(&k, util);
+  kit_train_for(&k, util, KIT_PPM / 2);
 
   int64_t ask[MODEL_PRODUCTS], bid[MODEL_PRODUCTS];
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
     int64_t price = kit_price(obs, p);
     ask[p] = kit_ppm(price, 950000);
     int64_t be = kit_break_even(obs, p);
-    bid[p] = be > 0 ? kit_min(be, 2 * price) : -1;
+    bid[p] = be > 0 ? kit_min(be, kit_ppm(price, 1100000)) : -1;
   }
-  kit_firm_trade(&k, util, ask, bid, 2 * KIT_PPM);
+  kit_firm_trade(&k, util, ask, bid, 1500000);
   free(util);
   *n = k.n;
   return 0;

@@ -362,14 +362,17 @@ const model_obs_facility_t *kit_largest_idle(const model_obs_t *obs,
   return best;
 }
 
-void kit_train_for(kit_t *k, const int64_t *util) {
+void kit_train_for(kit_t *k, const int64_t *util, int64_t grow) {
   const model_obs_t *obs = k->obs;
   for (int s = 0; s < MODEL_SKILLS; s++) {
     int64_t need = 0;
     for (size_t i = 0; i < obs->n_facilities; i++) {
       const model_obs_facility_t *f = &obs->facilities[i];
-      if (f->stage == s && util_of(obs, util, i) > 0)
-        need += f->staff_needed;
+      if (f->stage != s || util_of(obs, util, i) <= 0)
+        continue;
+      need += f->staff_needed;
+      if (f->status == MODEL_FAC_OPERATING && f->turns_left > 0)
+        need += kit_ppm(f->staff_needed, grow); /* expanding */
     }
     int64_t have = obs->staff[s] + obs->in_training[s];
     if (need > have)

@@ -144,8 +144,12 @@ bool kit_stage_busy(const model_obs_t *obs, int stage);
 const model_obs_facility_t *kit_largest_idle(const model_obs_t *obs,
                                              int stage);
 /* Train for every stage so that staff plus trainees cover what the firm's
- * facilities running at util[i] (and those being built) need. */
-void kit_train_for(kit_t *k, const int64_t *util);
+ * facilities running at util[i] (and those being built) need. A facility
+ * being expanded needs more staff once the expansion is done, but the
+ * observation shows neither the expansion's size nor its staff: the
+ * strategy states how large it builds expansions (grow, ppm of the
+ * facility), and staff are trained for that much more ahead of time. */
+void kit_train_for(kit_t *k, const int64_t *util, int64_t grow);
 
 /* The firm's own cost of a kg of a product (cents): opex plus inputs at
  * market, for oxides shared out by value; -1 if it makes none. */

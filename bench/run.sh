@@ -22,6 +22,21 @@
 # server_cpu and loadgen_cpu too (cores busy): a loadgen_cpu near 1 with a
 # server_cpu well below it means the generator set the pace.
 #
+# Storage (bench/store/bench-store, docs/storage.md): a fresh
+# lanthanide-server on a temporary database (synchronous=FULL, the
+# default), a classroom session created with `lanthanide call
+# session.create`, then durable orders.submit throughput from
+# STORE_CONNECTIONS x STORE_DEPTH pipelined requests (every answer waits for
+# the COMMIT that stored it; group commit shares one fsync among many), then
+# turn-commit latency over STORE_SESSIONS sessions of 16 turns (p50, p99),
+# then, on the same disk and in the same run, SQLite alone inserting the
+# same rows one transaction per row and all in one transaction. It prints
+# bench-store's lines, then one summary:
+#
+#   bench=store_submit rps=... target=20000 txn_per_row_rps=...
+#     one_txn_rps=... vs_txn_per_row=N.Nx commits=... rows_per_commit=...
+#     verdict=ok|below_target
+#
 # Then any other benchmark program in BUILD_DIR/bin (bench-*, e.g.
 # bench-model) runs with no arguments and prints its own lines.
 #
@@ -29,7 +44,9 @@
 # only when something could not run (a missing binary, a server that did not
 # start, a loadgen that produced no figure).
 #
-# Environment: BENCH_SECONDS (3) and BENCH_WARMUP (1) per run; BENCH_ROUNDS
+# Environment: BENCH_SECONDS (3) and BENCH_WARMUP (1) per run (the storage
+# runs too); STORE_CONNECTIONS (64), STORE_DEPTH (16), STORE_SESSIONS (20);
+# BENCH_ROUNDS
 # (3): echo/server alternations per configuration, the summary taking each
 # side's best. Several short alternations rather than one long run, because
 # other jobs on the machine come and go: one round can lose a third of its
@@ -82,7 +99,7 @@ die() {
 }
 
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive integer"
-for prog in loadgen echo-server lanthanide-server; do
+for prog in loadgen echo-server lanthanide-server lanthanide bench-store; do
   [[ -x $BIN/$prog ]] || die "$BIN/$prog not found: build first (make bench)"
 done
 
@@ -201,9 +218,70 @@ fi
 # themselves.
 stop_servers
 
+# ---- Storage ----------------------------------------------------------------
+STORE_CONNECTIONS=${STORE_CONNECTIONS:-64}
+STORE_DEPTH=${STORE_DEPTH:-16}
+STORE_SESSIONS=${STORE_SESSIONS:-20}
+STORE_TARGET=20000
+start store "$BIN/lanthanide-server" --listen 127.0.0.1:0 \
+  --db "$TMP/store.db" --maps "$ROOT/maps"
+STORE_PORT=$PORT
+STORE_PID=$PID
+# session.create through the CLI; its JSON answer (session, admin token,
+# seats and join codes) is what bench-store reads.
+create_session() {
+  "$BIN/lanthanide" --server "127.0.0.1:$STORE_PORT" call session.create \
+    "{\"map\": \"classroom\", \"name\": \"$1\", \"seed\": $2}" >"$3" ||
+    die "session.create failed"
+}
+create_session "bench submit" 1 "$TMP/submit.json"
+out=$("$BIN/bench-store" submit --server "127.0.0.1:$STORE_PORT" \
+  --session-json "$TMP/submit.json" --connections "$STORE_CONNECTIONS" \
+  --depth "$STORE_DEPTH" --seconds "$SECONDS_PER_RUN" --warmup "$WARMUP" \
+  --server-pid "$STORE_PID") || die "bench-store submit failed"
+echo "$out"
+SUBMIT_RPS=$(field rps "$out")
+COMMITS=$(field commits "$out")
+ROWS_PER_COMMIT=$(field rows_per_commit "$out")
+[[ -n $SUBMIT_RPS ]] || die "cannot parse bench-store output: $out"
+TURN_ARGS=()
+for ((i = 0; i < STORE_SESSIONS; i++)); do
+  create_session "bench turns $i" $((100 + i)) "$TMP/turns$i.json"
+  TURN_ARGS+=(--session-json "$TMP/turns$i.json")
+done
+"$BIN/bench-store" turns --server "127.0.0.1:$STORE_PORT" "${TURN_ARGS[@]}" ||
+  die "bench-store turns failed"
+stop_servers
+# The baselines, with the machine to themselves, on the same disk ($TMP).
+out=$("$BIN/bench-store" sqlite --dir "$TMP" --seconds "$SECONDS_PER_RUN" \
+  2>/dev/null) || die "bench-store sqlite failed"
+echo "$out"
+PER_ROW_RPS=$(sed -n 's/^bench=sqlite_txn_per_row .* rps=\([0-9.]*\).*/\1/p' \
+  <<<"$out")
+ONE_TXN_RPS=$(sed -n 's/^bench=sqlite_one_txn .* rps=\([0-9.]*\).*/\1/p' \
+  <<<"$out")
+[[ -n $PER_ROW_RPS && -n $ONE_TXN_RPS ]] ||
+  die "cannot parse bench-store output: $out"
+vs=$(awk -v s="$SUBMIT_RPS" -v p="$PER_ROW_RPS" \
+  'BEGIN { printf "%.1f", (p > 0 ? s / p : 0) }')
+line="bench=store_submit rps=$SUBMIT_RPS target=$STORE_TARGET"
+line+=" txn_per_row_rps=$PER_ROW_RPS one_txn_rps=$ONE_TXN_RPS"
+line+=" vs_txn_per_row=${vs}x commits=$COMMITS"
+line+=" rows_per_commit=$ROWS_PER_COMMIT"
+if ((SUBMIT_RPS < STORE_TARGET)); then
+  line+=" verdict=below_target"
+  echo "$line"
+  echo "bench: BELOW TARGET: $SUBMIT_RPS durable submissions per second \
+(target $STORE_TARGET)" >&2
+else
+  echo "$line verdict=ok"
+fi
+
 # Hook: every other benchmark program that the build produced.
 for prog in "$BIN"/bench-*; do
   [[ -x $prog && -f $prog ]] || continue
+  # bench-store takes its orders from this script (above).
+  [[ $(basename "$prog") == bench-store ]] && continue
   "$prog" || die "$(basename "$prog") failed (exit $?)"
 done
 exit 0

@@ -429,6 +429,7 @@ int cmd_tournament(int argc, char **argv, const ui_conn_opts_t *dflt) {
   }
   cfg.stop = &stop_requested;
   catch_signals();
+  tour_tune_malloc();
   char err[1024] = "";
   int rc = tour_run(&cfg, err, sizeof err);
   if (rc != 0 && bar.drawn)

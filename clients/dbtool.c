@@ -5,6 +5,7 @@
 #include "dbtool.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,19 +192,33 @@ void dbtool_game_free(dbtool_game_t *g) {
 
 const char *dbtool_decimal(int64_t v, int decimals, char out[32]) {
   uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-  uint64_t scale = 1;
-  for (int i = 0; i < decimals; i++)
-    scale *= 10;
-  uint64_t whole = mag / scale, frac = mag % scale;
-  int n = snprintf(out, 32, "%s%" PRIu64, v < 0 ? "-" : "", whole);
-  if (frac != 0) {
-    char digits[24];
-    snprintf(digits, sizeof digits, "%0*" PRIu64, decimals, frac);
-    size_t len = strlen(digits);
-    while (len > 0 && digits[len - 1] == '0')
-      digits[--len] = '\0';
-    snprintf(out + n, 32 - (size_t)n, ".%s", digits);
+  if (decimals < 0)
+    decimals = 0;
+  if (decimals > 18) /* 10^19 overflows; no unit of ours needs more */
+    decimals = 18;
+  /* The digits from the right: the fraction (trailing zeros dropped), the
+   * point, the whole part, the sign. */
+  char tmp[32];
+  size_t n = 0;
+  bool any = false;
+  for (int i = 0; i < decimals; i++, mag /= 10) {
+    int d = (int)(mag % 10);
+    if (d != 0 || any) {
+      tmp[n++] = (char)('0' + d);
+      any = true;
+    }
   }
+  if (any)
+    tmp[n++] = '.';
+  do {
+    tmp[n++] = (char)('0' + mag % 10);
+    mag /= 10;
+  } while (mag > 0);
+  if (v < 0)
+    tmp[n++] = '-';
+  for (size_t i = 0; i < n; i++)
+    out[i] = tmp[n - 1 - i];
+  out[n] = '\0';
   return out;
 }
 

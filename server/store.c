@@ -331,15 +331,20 @@ int store_open(store_t **out, const char *path, bool sync_full,
     if (exec(st->db, "BEGIN IMMEDIATE", err, errlen) != 0)
       goto fail;
     if (exec(st->db, MIGRATIONS[v], err, errlen) != 0) {
-      char e2[64];
+      char e2[64], why[256];
+      snprintf(why, sizeof why, "%s", err);
       exec(st->db, "ROLLBACK", e2, sizeof e2);
+      snprintf(err, errlen,
+               "%s cannot be migrated from schema %lld to %lld (%s); it was "
+               "left at schema %lld",
+               path, (long long)v, (long long)v + 1, why, (long long)v);
       goto fail;
     }
     snprintf(sql, sizeof sql, "PRAGMA user_version=%lld", (long long)v + 1);
     if (exec(st->db, sql, err, errlen) != 0 ||
         exec(st->db, "COMMIT", err, errlen) != 0)
       goto fail;
-    if (v > 0 || version > 0)
+    if (version > 0) /* a new file is created, not migrated */
       log_info("store: migrated %s from schema %lld to %lld", path,
                (long long)v, (long long)v + 1);
   }

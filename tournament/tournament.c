@@ -18,6 +18,10 @@
 
 #include <sqlite3.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "rating.h"
 
 #ifndef LAN_VERSION
@@ -279,6 +283,13 @@ done:
   free(orders);
   model_state_free(st);
   return rc;
+}
+
+void tour_tune_malloc(void) {
+#ifdef __GLIBC__
+  /* 256 MiB: far above a game's footprint, so the heap stays mapped. */
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
 }
 
 /* ---- Statistics ---- */

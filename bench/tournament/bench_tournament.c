@@ -12,8 +12,9 @@
  * (one line), where the rates are games per second of this process's CPU
  * time, so that other jobs on the machine do not lower them; wall-clock
  * rates follow as wall_games_per_s and wall_baseline_games_per_s. Then one
- * line splitting a game's cost with the built-in strategies, from the same
- * games played again by hand with a clock around each part:
+ * line splitting a game's cost (CPU time) with the built-in strategies,
+ * from the same games played again, then replayed from their recorded
+ * orders without the agents, with and without observations:
  *
  *   bench=tournament_parts map=classroom us_per_game=... model_us=...
  *     observe_us=... agents_us=... store_us=...
@@ -26,6 +27,7 @@
  * GAMES too (default 2000). */
 #include "tournament.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,9 +72,83 @@ static took_t run(const model_map_t *map, const agent_strategy_t **s, size_t n,
   return t;
 }
 
-/* The parts of a game's cost: the same games again, by hand, timing the
- * model (new state, submit, resolve, hash), the observations and the
- * agents separately. Storing is what tour_run costs beyond these. */
+/* One game's orders, turn by turn and seat by seat, as the agents gave
+ * them, so that the game can be replayed without them. */
+typedef struct {
+  model_order_t *o;
+  size_t n, cap;
+  size_t *start; /* [turn * seats + seat], and one past the end */
+} log_t;
+
+static void log_add(log_t *l, const model_order_t *o, size_t k) {
+  if (l->n + k > l->cap) {
+    l->cap = (l->n + k) * 2;
+    l->o = realloc(l->o, l->cap * sizeof *l->o);
+    if (!l->o)
+      exit(1);
+  }
+  memcpy(l->o + l->n, o, k * sizeof *o);
+  l->n += k;
+}
+
+/* Play game g: with agents (filling the log) when play is true, else from
+ * the log; observe each active seat when observe is true. Seats played by
+ * `standing` are skipped throughout, as tour_play skips them. */
+static void game(const model_map_t *map, const tour_plan_t *plan,
+                 const agent_strategy_t **s, uint64_t g, bool play,
+                 bool observe, log_t *log, model_order_t *orders) {
+  size_t seats = model_map_seat_count(map);
+  uint64_t seed = tour_game_seed(1, g);
+  const agent_strategy_t *standing = agent_find("standing");
+  model_state_t *st = NULL;
+  if (model_state_new(map, seed, &st) != 0)
+    exit(1);
+  if (play)
+    log->n = 0;
+  size_t at = 0;
+  while (model_state_turn(st) < model_state_turns(st)) {
+    for (size_t i = 0; i < seats; i++, at++) {
+      int k = tour_plan_seat(plan, g, i);
+      const agent_strategy_t *a = k >= 0 ? s[k] : standing;
+      if (play)
+        log->start[at] = log->n;
+      if (a == standing)
+        continue;
+      model_obs_t *obs = NULL;
+      if (observe && model_observe(st, (int)i, &obs) != 0)
+        exit(1);
+      size_t n = 0, refused;
+      const model_order_t *o = orders;
+      if (play) {
+        agent_t *ag = agent_new(a, tour_agent_seed(seed, i));
+        if (!ag || agent_act(ag, obs, orders, MODEL_ORDERS_MAX, &n) != 0)
+          n = 0;
+        agent_free(ag);
+        log_add(log, orders, n);
+      } else {
+        n = log->start[at + 1] - log->start[at];
+        o = log->o + log->start[at];
+      }
+      model_obs_free(obs);
+      if (n > 0 && model_submit(st, (int)i, o, n, NULL, 0, &refused) != 0)
+        exit(1);
+    }
+    if (model_resolve(st) != 0)
+      exit(1);
+  }
+  if (play)
+    log->start[at] = log->n;
+  uint8_t hash[MODEL_HASH_BYTES];
+  if (model_state_hash(st, hash) != 0)
+    exit(1);
+  model_state_free(st);
+}
+
+/* The parts of a game's cost, in CPU time: each game is played with its
+ * agents (recording their orders), then replayed from the record by the
+ * model alone, then replayed with the observations too. The differences
+ * are the observations' and the agents' cost; storing is what tour_run
+ * spent beyond the first. */
 static void parts(const model_map_t *map, const agent_strategy_t **s, size_t n,
                   uint64_t games, double us_total) {
   tour_plan_t *plan = NULL;
@@ -82,73 +158,41 @@ static void parts(const model_map_t *map, const agent_strategy_t **s, size_t n,
     exit(1);
   }
   size_t seats = model_map_seat_count(map);
-  agent_t **agents = calloc(seats, sizeof *agents);
+  log_t log = {NULL, 0, 0, NULL};
+  log.start =
+      calloc((size_t)model_map_turns(map) * seats + 1, sizeof *log.start);
   model_order_t *orders = malloc(MODEL_ORDERS_MAX * sizeof *orders);
-  double t_model = 0, t_obs = 0, t_agent = 0;
-  /* The monotonic clock, read in user space (vDSO): the process CPU clock
-   * is a system call, which at ~900 reads a game would weigh on the
-   * split. */
-  const clockid_t C = CLOCK_MONOTONIC;
+  if (!log.start || !orders)
+    exit(1);
+  const clockid_t C = CLOCK_PROCESS_CPUTIME_ID;
+  double t_full = 0, t_model = 0, t_obs = 0;
   for (uint64_t g = 0; g < games; g++) {
-    uint64_t seed = tour_game_seed(1, g);
     double t0 = clock_s(C);
-    model_state_t *st = NULL;
-    if (model_state_new(map, seed, &st) != 0)
-      exit(1);
-    t_model += clock_s(C) - t0;
-    for (size_t i = 0; i < seats; i++) {
-      int k = tour_plan_seat(plan, g, i);
-      agents[i] = agent_new(k >= 0 ? s[k] : agent_find("standing"),
-                            tour_agent_seed(seed, i));
-    }
-    while (model_state_turn(st) < model_state_turns(st)) {
-      for (size_t i = 0; i < seats; i++) {
-        model_obs_t *obs = NULL;
-        size_t k = 0, refused;
-        if (agent_strategy(agents[i]) == agent_find("standing"))
-          continue; /* as tour_play: standing is never asked */
-        t0 = clock_s(C);
-        if (model_observe(st, (int)i, &obs) != 0)
-          exit(1);
-        double t1 = clock_s(C);
-        if (agent_act(agents[i], obs, orders, MODEL_ORDERS_MAX, &k) != 0)
-          k = 0;
-        double t2 = clock_s(C);
-        model_obs_free(obs);
-        double t3 = clock_s(C);
-        if (k > 0 && model_submit(st, (int)i, orders, k, NULL, 0, &refused))
-          exit(1);
-        double t4 = clock_s(C);
-        t_obs += (t1 - t0) + (t3 - t2);
-        t_agent += t2 - t1;
-        t_model += t4 - t3;
-      }
-      t0 = clock_s(C);
-      if (model_resolve(st) != 0)
-        exit(1);
-      t_model += clock_s(C) - t0;
-    }
-    uint8_t hash[MODEL_HASH_BYTES];
-    t0 = clock_s(C);
-    if (model_state_hash(st, hash) != 0)
-      exit(1);
-    model_state_free(st);
-    t_model += clock_s(C) - t0;
-    for (size_t i = 0; i < seats; i++)
-      agent_free(agents[i]);
+    game(map, plan, s, g, true, true, &log, orders);
+    double t1 = clock_s(C);
+    game(map, plan, s, g, false, false, &log, orders);
+    double t2 = clock_s(C);
+    game(map, plan, s, g, false, true, &log, orders);
+    double t3 = clock_s(C);
+    t_full += t1 - t0;
+    t_model += t2 - t1;
+    t_obs += t3 - t2;
   }
   double per = 1e6 / (double)games;
-  double rest = us_total - (t_model + t_obs + t_agent) * per;
+  double obs = (t_obs - t_model) * per, agents = (t_full - t_obs) * per;
+  double store = us_total - t_full * per;
   printf("bench=tournament_parts map=%s us_per_game=%.1f model_us=%.1f "
          "observe_us=%.1f agents_us=%.1f store_us=%.1f\n",
-         model_map_id(map), us_total, t_model * per, t_obs * per, t_agent * per,
-         rest > 0 ? rest : 0.0);
-  free(agents);
+         model_map_id(map), us_total, t_model * per, obs > 0 ? obs : 0.0,
+         agents > 0 ? agents : 0.0, store > 0 ? store : 0.0);
+  free(log.o);
+  free(log.start);
   free(orders);
   tour_plan_free(plan);
 }
 
 int main(int argc, char **argv) {
+  tour_tune_malloc(); /* as `lanthanide tournament` does */
   const char *env = getenv("BENCH_TOURNAMENT_GAMES");
   uint64_t games = argc > 1 ? strtoull(argv[1], NULL, 10)
                    : env    ? strtoull(env, NULL, 10)
