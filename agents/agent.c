@@ -19,9 +19,9 @@ extern const agent_strategy_t agent_free_trader;
 extern const agent_strategy_t agent_builder;
 
 static const agent_strategy_t *const strategies[] = {
-    &agent_standing, &agent_random,      &agent_expander,
-    &agent_integrator, &agent_cournot,   &agent_cautious,
-    &agent_hawk,     &agent_free_trader, &agent_builder,
+    &agent_standing,   &agent_random,      &agent_expander,
+    &agent_integrator, &agent_cournot,     &agent_cautious,
+    &agent_hawk,       &agent_free_trader, &agent_builder,
 };
 
 /* Only the seed: everything else a strategy uses comes from the

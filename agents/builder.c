@@ -25,12 +25,12 @@
  */
 #include "kit.h"
 
-#define LACKING_PPM  250000 /* share below which a stage is lacking */
-#define CAPEX_PPM    300000
-#define OUTPUT_PPM   100000 /* of the product's price, per kg */
-#define SPEED_PPM    2000000
-#define TALENT_PPM   2500   /* of the budget, per turn and skill */
-#define FLOOR_PPM    800000 /* of the world price */
+#define LACKING_PPM   250000 /* share below which a stage is lacking */
+#define CAPEX_PPM     300000
+#define OUTPUT_PPM    100000 /* of the product's price, per kg */
+#define SPEED_PPM     2000000
+#define TALENT_PPM    2500   /* of the budget, per turn and skill */
+#define FLOOR_PPM     800000 /* of the world price */
 #define FLOOR_QTY_PPM 250000 /* of last turn's home output */
 
 /* The product a price floor of stage s supports. */
@@ -133,8 +133,7 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     if (s == MODEL_SEPARATION)
       home_out = kit_ppm(home_out, kit_basket[0]);
     floor_price(&k, p, kit_ppm(kit_world_price(obs, p), FLOOR_PPM),
-                act_on && home_out > 0 ? kit_ppm(home_out, FLOOR_QTY_PPM)
-                                       : 0);
+                act_on && home_out > 0 ? kit_ppm(home_out, FLOOR_QTY_PPM) : 0);
   }
   for (int s = 0; s < MODEL_SKILLS; s++) {
     const model_order_t *now = kit_standing_policy(obs, MODEL_POL_MIGRATION, s);

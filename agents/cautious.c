@@ -8,12 +8,12 @@
  * turn's price (a price creeps by cents from turn to turn) and 80% of
  * break-even. Build only when a 25% brownfield
  * expansion pays back its capex (at the capex bound, less the home
- * nation's announced capex subsidy) within four turns (a year) of margin, with at
- * least eight turns of the game left after that payback (for lead time and
- * ramp-up), spending at most a quarter of the cash: the firm always keeps
- * three quarters of its cash as a buffer. Staff with no facility of their
- * skill are released (wages are a cash drain); trainees are ordered only
- * for facilities that run.
+ * nation's announced capex subsidy) within four turns (a year) of margin, with
+ * at least eight turns of the game left after that payback (for lead time and
+ * ramp-up). Builds and training together spend at most a quarter of the
+ * cash in a turn: the firm always keeps three quarters as a buffer. Staff with
+ * no facility of their skill are released (wages are a cash drain); trainees
+ * are ordered only for facilities that run.
  *
  * Why it should win: on volatile maps (events, export controls, rivals
  * that glut a market) it never books a loss-making turn at a plant and its
@@ -26,10 +26,10 @@
 
 #include <stdlib.h>
 
-#define GROWTH_PPM   250000 /* an expansion adds a quarter */
-#define PAYBACK_MAX  4      /* turns of margin to repay capex */
-#define LEAD_ALLOW   8      /* turns assumed for building and ramping */
-#define SPEND_PPM    250000 /* of cash, at most, per turn */
+#define GROWTH_PPM  250000 /* an expansion adds a quarter */
+#define PAYBACK_MAX 4      /* turns of margin to repay capex */
+#define LEAD_ALLOW  8      /* turns assumed for building and ramping */
+#define SPEND_PPM   250000 /* of cash, at most, per turn */
 
 /* The capex subsidy share (ppm) the nation announces for a stage. */
 static int64_t capex_subsidy(const model_obs_t *obs, const char *nation,
@@ -49,6 +49,8 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
   (void)seed;
   kit_t k;
   kit_init(&k, obs, orders, cap);
+  /* builds and training together spend at most a quarter of the cash */
+  k.purse = kit_ppm(k.purse, SPEND_PPM);
   int64_t *util = kit_util_new(obs);
   if (!util)
     return -1;
@@ -61,8 +63,7 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
   }
 
   int left = obs->turns - obs->turn;
-  int64_t budget = kit_ppm(obs->cash_cents, SPEND_PPM);
-  for (int s = 0; s < MODEL_STAGES && budget > 0; s++) {
+  for (int s = 0; s < MODEL_STAGES && k.purse > 0; s++) {
     const model_obs_facility_t *f = kit_largest_idle(obs, s);
     if (!f || kit_stage_busy(obs, s))
       continue;
@@ -78,7 +79,7 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     int64_t payback = (capex + per_turn - 1) / per_turn;
     if (payback + LEAD_ALLOW > left)
       continue;
-    budget -= kit_build(&k, s, f, add, budget) * kit_capex_bound[s];
+    kit_build(&k, s, f, add, k.purse);
   }
 
   for (int s = 0; s < MODEL_SKILLS; s++)
@@ -92,8 +93,8 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     int64_t c = kit_own_cost(obs, p);
     ask[p] = kit_max(kit_ppm(price, 950000), c >= 0 ? kit_ppm(c, 1200000) : 0);
     int64_t be = kit_break_even(obs, p);
-    bid[p] = be > 0 ? kit_min(kit_ppm(be, 800000), kit_ppm(price, 1050000))
-                    : -1;
+    bid[p] =
+        be > 0 ? kit_min(kit_ppm(be, 800000), kit_ppm(price, 1050000)) : -1;
   }
   kit_firm_trade(&k, util, ask, bid, KIT_PPM);
   free(util);

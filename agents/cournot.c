@@ -48,9 +48,9 @@ static int64_t plan_stage(const model_obs_t *obs, int s, int64_t *util,
     cap += f->capacity_kg_per_year;
     rec_w += kit_mul_div(f->recovery_ppm, f->capacity_kg_per_year, 1);
     c_w += kit_mul_div(f->unit_cost_cents_per_kg, f->capacity_kg_per_year, 1);
-    q_own += s == MODEL_SEPARATION
-                 ? kit_mul_div(f->output_kg, KIT_PPM, kit_max(f->recovery_ppm, 1))
-                 : f->output_kg;
+    q_own += s == MODEL_SEPARATION ? kit_mul_div(f->output_kg, KIT_PPM,
+                                                 kit_max(f->recovery_ppm, 1))
+                                   : f->output_kg;
   }
   if (cap <= 0)
     return 0;
@@ -73,8 +73,7 @@ static int64_t plan_stage(const model_obs_t *obs, int s, int64_t *util,
        * there: b = P / (e Q'); q* = (a - c - b rivals) / 2b with
        * a = P + b Q', i.e. q* = (P - c) e Q' / 2P + plan / 2 */
       int64_t Qp = rivals + plan;
-      q = kit_mul_div(kit_mul_div(P - c, Qp, 2 * P), ELASTICITY_PPM,
-                      KIT_PPM) +
+      q = kit_mul_div(kit_mul_div(P - c, Qp, 2 * P), ELASTICITY_PPM, KIT_PPM) +
           plan / 2;
     }
     /* partial adjustment: halfway to the best response, and by a quarter

@@ -25,9 +25,9 @@
 
 #include <stdlib.h>
 
-#define MARGIN_PPM 300000 /* build when margin >= 30% of cash cost */
+#define MARGIN_PPM 300000  /* build when margin >= 30% of cash cost */
 #define GROWTH_PPM 1000000 /* each project doubles the facility */
-#define SPEND_PPM  600000 /* of cash, per project */
+#define SPEND_PPM  600000  /* of cash, per project */
 
 static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
                size_t cap, size_t *n) {
@@ -59,8 +59,9 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     int64_t c = kit_own_cost(obs, p);
     ask[p] = c >= 0 ? kit_ppm(c, 1100000) : kit_ppm(kit_price(obs, p), 900000);
     int64_t be = kit_break_even(obs, p);
-    bid[p] = be > 0 ? kit_min(kit_ppm(be, 900000), kit_ppm(kit_price(obs, p), 1100000))
-                 : -1;
+    bid[p] = be > 0 ? kit_min(kit_ppm(be, 900000),
+                              kit_ppm(kit_price(obs, p), 1100000))
+                    : -1;
   }
   kit_firm_trade(&k, util, ask, bid, 1250000);
   free(util);

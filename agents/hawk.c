@@ -4,7 +4,8 @@
  * Idea: where the nation dominates a stage (at least 40% of the world's
  * output last turn, public data), it rations the exports of the stage's
  * valuable products: an export licence approving half of what is offered
- * for Dy/Tb (the heavy rare earths of April 2025), and for concentrate,
+ * for Dy/Tb (the heavy rare earths of April 2025; a stricter licence
+ * already in force stays), and for concentrate,
  * NdPr and magnets an export quota of half the surplus over its own demand
  * (its production estimate less its reference demand). Scarcity abroad
  * splits prices, keeps input cheap at home, and the quota rents go to the
@@ -26,13 +27,13 @@
  */
 #include "kit.h"
 
-#define DOMINANT_PPM  400000  /* share of a stage that makes it dominant */
-#define DEPENDENT_PPM 200000  /* below this share it depends on imports */
-#define LICENCE_PPM   500000  /* share of export offers approved */
-#define QUOTA_PPM     500000  /* of the export surplus */
-#define TARIFF_PPM    250000
-#define STOCK_TURNS   2
-#define BUY_BELOW_PPM 1250000 /* of the reference price */
+#define DOMINANT_PPM   400000 /* share of a stage that makes it dominant */
+#define DEPENDENT_PPM  200000 /* below this share it depends on imports */
+#define LICENCE_PPM    500000 /* share of export offers approved */
+#define QUOTA_PPM      500000 /* of the export surplus */
+#define TARIFF_PPM     250000
+#define STOCK_TURNS    2
+#define BUY_BELOW_PPM  1250000 /* of the reference price */
 #define SELL_ABOVE_PPM 1500000
 
 /* The nation's output of a product last turn (kg), oxides estimated from
@@ -112,7 +113,12 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     int64_t demand = obs->demand_kg[p];
     if (share >= DOMINANT_PPM) {
       if (p == MODEL_DYTB) {
-        export_licence(&k, p, LICENCE_PPM);
+        /* never looser than a licence already in force (the map's or a
+         * scripted event's) */
+        const model_order_t *now =
+            kit_standing_policy(obs, MODEL_POL_EXPORT_LICENCE, p);
+        export_licence(
+            &k, p, now ? kit_min(now->approval_ppm, LICENCE_PPM) : LICENCE_PPM);
       } else {
         int64_t surplus = made(obs, p, home) - demand;
         if (surplus > 0)

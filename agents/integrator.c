@@ -128,10 +128,10 @@ static void plan_build(kit_t *k) {
     return; /* balanced enough */
   const model_obs_facility_t *f = kit_largest_idle(obs, neck);
   if (f && (kit_margin(obs, f) > 0 || starved(obs, MODEL_MAGNETS)))
-    kit_build(k, neck, f,
-              from_eq(neck, top - eq[neck],
-                      neck == MODEL_MINING ? REC_GUESS : rec),
-              budget);
+    kit_build(
+        k, neck, f,
+        from_eq(neck, top - eq[neck], neck == MODEL_MINING ? REC_GUESS : rec),
+        budget);
 }
 
 static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,

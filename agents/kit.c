@@ -203,13 +203,15 @@ int64_t kit_world_price(const model_obs_t *obs, int product) {
 
 int64_t kit_price(const model_obs_t *obs, int product) {
   int h = kit_home(obs);
-  int64_t p = h >= 0 ? obs->regional[(size_t)product * obs->n_nations +
-                                     (size_t)h]
-                     : 0;
-  /* A nation where nothing of the product was demanded (or none could
-   * reach) reports the clearing's backstop, not a price anyone paid. */
-  if (p <= 0 || p >= MODEL_PRICE_MAX_CENTS / 2)
-    return kit_world_price(obs, product);
+  int64_t p =
+      h >= 0 ? obs->regional[(size_t)product * obs->n_nations + (size_t)h] : 0;
+  int64_t w = kit_world_price(obs, product);
+  /* A nation where nothing of the product was demanded or traded reports
+   * a price the clearing left undetermined (up to its backstop), not one
+   * anybody paid; a home price within a factor of four of the world's
+   * (export controls split prices by less on the shipped maps) is real. */
+  if (p <= 0 || p >= MODEL_PRICE_MAX_CENTS / 2 || p > 4 * w || 4 * p < w)
+    return w;
   return p;
 }
 
@@ -299,8 +301,7 @@ int64_t *kit_util_new(const model_obs_t *obs) {
   return u;
 }
 
-static int64_t util_of(const model_obs_t *obs, const int64_t *util,
-                       size_t i) {
+static int64_t util_of(const model_obs_t *obs, const int64_t *util, size_t i) {
   return util ? util[i] : obs->facilities[i].utilisation_ppm;
 }
 
@@ -443,14 +444,14 @@ int64_t kit_break_even(const model_obs_t *obs, int product) {
     const model_obs_facility_t *f = &obs->facilities[i];
     int64_t be = -1;
     if (product == MODEL_CONCENTRATE && f->stage == MODEL_SEPARATION) {
-      be = kit_value(obs, f->stage, f->recovery_ppm) -
-           f->unit_cost_cents_per_kg;
+      be =
+          kit_value(obs, f->stage, f->recovery_ppm) - f->unit_cost_cents_per_kg;
     } else if ((product == MODEL_NDPR || product == MODEL_DYTB) &&
                f->stage == MODEL_MAGNETS) {
       int q = product - MODEL_NDPR, other = 1 - q;
-      int64_t left = kit_price(obs, MODEL_MAGNET) - f->unit_cost_cents_per_kg -
-                     kit_ppm(kit_price(obs, MODEL_NDPR + other),
-                             kit_recipe[other]);
+      int64_t left =
+          kit_price(obs, MODEL_MAGNET) - f->unit_cost_cents_per_kg -
+          kit_ppm(kit_price(obs, MODEL_NDPR + other), kit_recipe[other]);
       be = kit_mul_div(left, KIT_PPM, kit_recipe[q]);
     } else {
       continue;

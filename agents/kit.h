@@ -1,6 +1,6 @@
 /*
- * kit: helpers shared by the built-in strategies (the files of agents/). Not part of
- * the agent interface: sessions and tournaments use agent.h only.
+ * kit: helpers shared by the built-in strategies (the files of agents/). Not
+ * part of the agent interface: sessions and tournaments use agent.h only.
  *
  * Everything here works on the observation alone and in exact integers
  * (kg, cents, cents/kg, ppm, as model.h), so a decision is the same on
@@ -40,7 +40,7 @@ extern const int64_t kit_recipe[2];
 extern const int64_t kit_new_cost_share[MODEL_STAGES];
 
 #define KIT_PPM       ((int64_t)MODEL_PPM)
-#define KIT_ALL       ((int64_t)1000000000) /* kg: "all I hold" (1 Mt) */
+#define KIT_ALL       ((int64_t)1000000000)    /* kg: "all I hold" (1 Mt) */
 #define KIT_QTY_MAX   ((int64_t)1000000000000) /* the model's limit, kg */
 #define KIT_PRICE_MAX ((int64_t)MODEL_PRICE_MAX_CENTS - 1)
 #define KIT_MIN_BUILD ((int64_t)50000) /* kg/yr: smaller builds are noise */
@@ -73,8 +73,7 @@ typedef struct {
   int64_t released[MODEL_SKILLS];
 } kit_t;
 
-void kit_init(kit_t *k, const model_obs_t *obs, model_order_t *out,
-              size_t cap);
+void kit_init(kit_t *k, const model_obs_t *obs, model_order_t *out, size_t cap);
 model_order_t *kit_push(kit_t *k, model_op_t op); /* zeroed; NULL if full */
 void kit_operate(kit_t *k, const model_obs_facility_t *f, int64_t util_ppm);
 void kit_offer(kit_t *k, int product, int64_t qty_kg, int64_t min_price);
@@ -97,9 +96,11 @@ model_order_t *kit_policy(kit_t *k, model_policy_kind_t kind);
 /* ---- Reading the observation ---- */
 int kit_nation(const model_obs_t *obs, const char *id); /* index or -1 */
 int kit_home(const model_obs_t *obs);                   /* seat's nation */
-/* Last turn's price of a product at home (buyers' price there), else the
- * world reference price (also where the home price is the clearing's
- * backstop: a nation without demand for the product); at least one cent. */
+/* Last turn's price of a product at home (buyers' price there), or the
+ * world reference price where the home price is not one anybody paid (a
+ * nation without demand for the product, or where nothing traded, reports
+ * an undetermined price up to the clearing's backstop; a home price more
+ * than four times off the world's is taken for one); at least one cent. */
 int64_t kit_price(const model_obs_t *obs, int product);
 int64_t kit_world_price(const model_obs_t *obs, int product);
 /* Public production (kg last turn) and announced capacity (kg/yr) of a
@@ -141,8 +142,7 @@ int64_t kit_output_rate(const model_obs_t *obs, int product,
 int64_t kit_stage_capacity(const model_obs_t *obs, int stage);
 bool kit_stage_busy(const model_obs_t *obs, int stage);
 /* The largest facility of a stage that is not busy, or NULL. */
-const model_obs_facility_t *kit_largest_idle(const model_obs_t *obs,
-                                             int stage);
+const model_obs_facility_t *kit_largest_idle(const model_obs_t *obs, int stage);
 /* Train for every stage so that staff plus trainees cover what the firm's
  * facilities running at util[i] (and those being built) need. A facility
  * being expanded needs more staff once the expansion is done, but the

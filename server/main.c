@@ -431,9 +431,13 @@ static void raise_fd_limit(unsigned want_conns) {
     return;
   rl.rlim_cur =
       rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
-  if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
-    log_warn("the open-file limit (%llu) is below --max-connections (%u); "
-             "accept will fail before the limit is reached",
+  /* Only worth a warning when the limit is far below the connection
+   * limit; a few dozen short is the usual hard limit of a desktop. */
+  if ((setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want) &&
+      rl.rlim_cur + 1024 < want)
+    log_warn("the open-file limit (%llu) allows fewer connections than "
+             "--max-connections (%u); raise it with ulimit -n, or lower "
+             "--max-connections",
              (unsigned long long)rl.rlim_cur, want_conns);
 }
 

@@ -116,7 +116,8 @@ int play_game(const model_map_t *map, uint64_t seed,
   if (!agents || !orders || !refusals)
     goto out;
   for (size_t i = 0; i < S; i++)
-    if (strat[i] && !(agents[i] = agent_new(strat[i], play_agent_seed(seed, i))))
+    if (strat[i] &&
+        !(agents[i] = agent_new(strat[i], play_agent_seed(seed, i))))
       goto out;
   if ((rc = model_state_new(map, seed, &st)))
     goto out;
@@ -134,8 +135,8 @@ int play_game(const model_map_t *map, uint64_t seed,
       if (arc != 0 || n > MODEL_ORDERS_MAX) {
         res->failures++;
         note(res, "%s turn %d: agent %s on seat %s failed (%d)",
-             model_map_id(map), turn, strat[i]->id,
-             model_map_seat_id(map, i), arc);
+             model_map_id(map), turn, strat[i]->id, model_map_seat_id(map, i),
+             arc);
         continue;
       }
       res->orders += n;
@@ -154,8 +155,7 @@ int play_game(const model_map_t *map, uint64_t seed,
              "%s: %s",
              model_map_id(map), (unsigned long long)seed, turn, strat[i]->id,
              model_map_seat_id(map, i), refusals[0].index,
-             model_op_name((int)o->op), refusals[0].field,
-             refusals[0].message);
+             model_op_name((int)o->op), refusals[0].field, refusals[0].message);
       }
       if ((rc = model_submit(st, (int)i, orders, n, NULL, 0, NULL)))
         goto out;
@@ -169,9 +169,9 @@ int play_game(const model_map_t *map, uint64_t seed,
         continue; /* a seat no agent plays */
       res->late_refused++;
       note(res, "%s seed %llu turn %d: %s on seat %s: late refusal: %s: %s",
-           model_map_id(map), (unsigned long long)seed, turn,
-           strat[seat]->id, model_map_seat_id(map, (size_t)seat),
-           rep->late_refusals[k].field, rep->late_refusals[k].message);
+           model_map_id(map), (unsigned long long)seed, turn, strat[seat]->id,
+           model_map_seat_id(map, (size_t)seat), rep->late_refusals[k].field,
+           rep->late_refusals[k].message);
     }
   }
   if (res->scores) {

@@ -56,6 +56,8 @@ typedef struct {
 /* deltas per strategy and kind of seat, and per strategy and seat */
 static sample_t samples[MAX_STRAT][2];
 static sample_t by_seat[MAX_STRAT][MAX_SEATS];
+/* the final scores themselves, per strategy and kind (for the report) */
+static double raw_sum[MAX_STRAT][2];
 
 static uint64_t rng(uint64_t *s) {
   *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -203,18 +205,20 @@ static int setup(void **state) {
         d = (double)(score[i] - base[i]);
       }
       size_t k = index_of(strat[i]);
+      raw_sum[k][model_map_seat_kind(m, i)] += (double)score[i];
       if (add(&samples[k][model_map_seat_kind(m, i)], d) ||
           add(&by_seat[k][i], d))
         return -1;
     }
   }
-  printf("classroom, %d games; delta = score - score of the same game with "
-         "the seat on standing orders, in units of the objectives\n",
+  printf("classroom, %d games; score: mean final score; delta = score - "
+         "score of the same game with the seat on standing orders (mean, "
+         "median, sd); units of the objectives (1 = 1e6 ppm)\n",
          GAMES);
-  printf("  %-12s %-6s %4s %8s %8s %7s   mean by seat:", "strategy", "kind",
-         "n", "mean", "median", "sd");
+  printf("  %-12s %-6s %4s %7s %8s %8s %7s  mean by seat:", "strategy", "kind",
+         "n", "score", "mean", "median", "sd");
   for (size_t j = 0; j < S; j++)
-    printf(" %.8s", model_map_seat_id(m, j));
+    printf(" %7.7s", model_map_seat_id(m, j));
   printf("\n");
   for (size_t i = 0; i < agent_strategy_count(); i++)
     for (int kind = MODEL_SEAT_NATION; kind <= MODEL_SEAT_FIRM; kind++) {
@@ -222,14 +226,15 @@ static int setup(void **state) {
       if (!s->n)
         continue;
       qsort(s->x, s->n, sizeof *s->x, by_value);
-      printf("  %-12s %-6s %4zu %+8.4f %+8.4f %7.4f  ",
+      printf("  %-12s %-6s %4zu %7.3f %+8.4f %+8.4f %7.4f ",
              agent_strategy_at(i)->id, kind ? "firm" : "nation", s->n,
-             mean(s) / 1e6, s->x[s->n / 2] / 1e6, sqrt(var(s)) / 1e6);
+             raw_sum[i][kind] / (double)s->n / 1e6, mean(s) / 1e6,
+             s->x[s->n / 2] / 1e6, sqrt(var(s)) / 1e6);
       for (size_t j = 0; j < S; j++)
         if (model_map_seat_kind(m, j) == kind)
-          printf(" %+8.3f", mean(&by_seat[i][j]) / 1e6);
+          printf(" %+7.3f", mean(&by_seat[i][j]) / 1e6);
         else
-          printf(" %8s", "");
+          printf(" %7s", "");
       printf("\n");
     }
   for (int kind = MODEL_SEAT_NATION; kind <= MODEL_SEAT_FIRM; kind++)

@@ -42,16 +42,15 @@ static void test_registry(void **state) {
   assert_null(agent_find(NULL));
   /* the issue's list: standing and random, and at least three ideas for
    * each kind of seat beyond them */
-  static const char *const want[] = {"standing",   "random",  "expander",
-                                     "integrator", "cournot", "cautious",
+  static const char *const want[] = {"standing",   "random",      "expander",
+                                     "integrator", "cournot",     "cautious",
                                      "hawk",       "free_trader", "builder"};
   for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
     assert_non_null(agent_find(want[i]));
   assert_true(firm >= 6);
   assert_true(nation >= 5);
   assert_true(agent_strategy_plays(agent_find("expander"), MODEL_SEAT_FIRM));
-  assert_false(
-      agent_strategy_plays(agent_find("expander"), MODEL_SEAT_NATION));
+  assert_false(agent_strategy_plays(agent_find("expander"), MODEL_SEAT_NATION));
   assert_true(agent_strategy_plays(agent_find("hawk"), MODEL_SEAT_NATION));
   assert_false(agent_strategy_plays(agent_find("hawk"), MODEL_SEAT_FIRM));
   assert_false(agent_strategy_plays(agent_find("hawk"), 7));
@@ -98,8 +97,8 @@ static void test_other_kind_is_standing(void **state) {
 
 static void check(const play_result_t *r, const char *what) {
   if (r->refused || r->late_refused || r->failures)
-    fail_msg("%s: %zu refused, %zu refused late, %zu failures; first: %s",
-             what, r->refused, r->late_refused, r->failures, r->first);
+    fail_msg("%s: %zu refused, %zu refused late, %zu failures; first: %s", what,
+             r->refused, r->late_refused, r->failures, r->first);
 }
 
 /* (a) each strategy on every seat of every shipped map */

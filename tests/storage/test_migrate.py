@@ -182,6 +182,8 @@ def t_failed_migration(args, tmp):
     con.close()
     status, err = refused(args, db)
     check(status != 0, "the server exits non-zero", status)
+    check("cannot be migrated from schema 0 to 1" in err and
+          "left at schema 0" in err, "the message says why", err)
     tables, views, version = objects(db)
     check(version == 0 and tables == {"sessions"} and not views,
           "the failed migration left nothing behind", tables, views, version)
