@@ -2,26 +2,33 @@
  * The `cournot` strategy (firms): set output to the Cournot best response.
  *
  * Idea: in each stage it works in, the firm treats last turn as one point
- * (P, Q) of a linear inverse demand P(Q) = a - bQ for the stage's output
- * (P: what a kg of throughput fetches at home, Q: the world's output of the
- * stage, both public), with unit elasticity at that point (b = P / Q; the
- * observation shows no second point, see docs/agents.md). Rivals are taken
- * to repeat last turn's output Q - q. The best response to them is
+ * of a linear inverse demand P(Q) = a - bQ for the stage's output: P is
+ * what a kg of throughput fetched at home, Q is rivals' output last turn
+ * (the world's output of the stage, public, less its own, and no more than
+ * rivals announce they can make) plus its own planned output q. The
+ * observation shows no second point (see docs/agents.md), so it assumes
+ * unit elasticity there: b = P / Q. With rivals repeating last turn, the
+ * best response is
  *   q* = (a - c - b (Q - q)) / 2b = (P - c) Q / 2P + q / 2,
- * with c its marginal cash cost (opex plus inputs at market); it runs its
- * cheapest facilities first until they make q*, and offers all it makes at
- * marginal cost (the quantity, not the price, is its lever). At the fixed
- * point its share is (P - c) / P times the assumed elasticity: Lerner's
- * rule. When q* needs more than it has, it expands (payback aside).
+ * c being its marginal cash cost (capacity-weighted opex plus inputs at
+ * market). It moves halfway to q* each turn, and by at most a quarter of
+ * its plan (several cournot firms answering each other at once would
+ * otherwise cycle), runs its cheapest facilities first to make it, offers
+ * all it makes at marginal cost (quantity, not price, is its lever), bids
+ * for inputs at break-even (at most 5% above last turn's price), and
+ * expands when q* needs all it has. At the fixed point its share is
+ * (P - c) / P: Lerner's rule with unit elasticity.
  *
  * Why it should win: a firm with a large share (the incumbent's mines and
  * magnets) earns more by holding output back than by flooding its own
  * market, and saves opex on what it does not make. Why it should lose: the
  * unit-elasticity guess is wrong for inelastic rare-earth demand (it holds
- * back too little) and for the cournot map's line (at 40 USD/kg the local
- * elasticity is 2/3, so three cournot firms settle near 30 USD/kg rather
- * than theory's 40); small firms gain nothing by restraint, and rivals that
- * expand take the market it leaves.
+ * back too little) and for the cournot map's line (three cournot firms
+ * settle at 30 USD/kg and 7,000 t a quarter, where theory has 40 and
+ * 6,000: at theory's point the line's elasticity is 2/3, not 1); small
+ * firms gain nothing by restraint, rivals that expand take the market it
+ * leaves, and a price spike caused by a missing input looks to it like
+ * market power.
  */
 #include "kit.h"
 

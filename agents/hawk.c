@@ -3,20 +3,19 @@
  *
  * Idea: where the nation dominates a stage (at least 40% of the world's
  * output last turn, public data), it rations the exports of the stage's
- * valuable products: an export licence approving half of what is offered
- * for Dy/Tb (the heavy rare earths of April 2025; a stricter licence
- * already in force stays), and for concentrate,
- * NdPr and magnets an export quota of half the surplus over its own demand
- * (its production estimate less its reference demand). Scarcity abroad
- * splits prices, keeps input cheap at home, and the quota rents go to the
- * budget. Where it depends on others (under 20% of a stage while it has
- * demand for the product) it stockpiles two turns of demand while the
- * home price is within 25% of the reference price and releases the stock
- * (target 0) when the price passes 150% of it; and it puts a 25% tariff
- * on those imports (the revenue goes to the budget, and the domestic share
- * of supply, which supply security measures, rises). It
- * bars its experts from emigrating (migration outbound off) while
- * welcoming others'.
+ * valuable products: Dy/Tb (the heavy rare earths of April 2025) by an
+ * export licence approving half of what is offered (a stricter licence
+ * already in force stays), concentrate, NdPr and magnets by an export
+ * quota of half the surplus over its own demand (its production estimate
+ * less its reference demand). Scarcity abroad splits prices, keeps input
+ * cheap at home, and the quota rents go to the budget. Where it depends on
+ * others (under 20% of a stage while it has demand for the product), it
+ * stockpiles two turns of demand while the home price is within 25% of the
+ * reference price, releases the stock (target 0) when the price passes
+ * 150% of it, and puts a 25% tariff on those imports (the revenue goes to
+ * the budget, and the domestic share of supply, which supply security
+ * measures, rises). It bars its experts from emigrating (migration
+ * outbound off) while welcoming others'.
  *
  * Why it should win: a dominant producer facing importers with inelastic
  * demand gains rents and keeps its downstream supplied (supply security
