@@ -5,7 +5,8 @@ reading the database directly, deterministic orders, and the
 
 Every script takes the same arguments:
 
-    /usr/bin/python3 tests/storage/test_X.py --server-bin build/bin/lanthanide-server \\
+    /usr/bin/python3 tests/storage/test_X.py \\
+        --server-bin build/bin/lanthanide-server \\
         --cli-bin build/bin/lanthanide --maps maps
 
 (Debian's python3, which has python3-msgpack; exit status 77 if it is
@@ -35,9 +36,10 @@ except ImportError:
           "(and run the tests with /usr/bin/python3)")
     sys.exit(77)
 
-from lanthanide import Client, LanthanideError  # noqa: E402,F401
+from lanthanide import Client  # noqa: E402
 
-BANNER = re.compile(r"^lanthanide-server (\S+) listening on 127\.0\.0\.1:(\d+)$")
+BANNER = re.compile(
+    r"^lanthanide-server (\S+) listening on 127\.0\.0\.1:(\d+)$")
 
 
 def schema_version():
@@ -175,7 +177,7 @@ def decode_orders(blob):
     return msgpack.unpackb(blob, raw=False, strict_map_key=False)
 
 
-# ---- Deterministic play ------------------------------------------------------
+# ---- Deterministic play -----------------------------------------------------
 
 def _h(*parts):
     """A stable integer from the parts (not Python's salted hash)."""
@@ -195,8 +197,9 @@ def orders_for(game, turn, seat, kind, facilities, variant=0):
     game played twice gets the same orders whatever happened in between.
     Every number is the double nearest a decimal of at most six places (a
     division, not a product: 3 * 0.05 is not 0.15), which is what the
-    server's exact integers give back, so a stored order compares equal. variant gives another, different set (for a submission
-    that a later one replaces)."""
+    server's exact integers give back, so a stored order compares equal.
+    variant gives another, different set (for a submission that a later
+    one replaces)."""
     h = _h(game, turn, seat, variant)
     orders = []
     if kind == "firm":
@@ -223,7 +226,7 @@ def accepted(orders, result):
     return [o for i, o in enumerate(orders) if i not in bad]
 
 
-# ---- Test runner -------------------------------------------------------------
+# ---- Test runner ------------------------------------------------------------
 
 def parse_args(doc, extra=None):
     ap = argparse.ArgumentParser(description=doc)

@@ -90,7 +90,7 @@ class Run:
         with self.lock:
             return self.server.port
 
-    # ---- setup (before any kill) ----------------------------------------------
+    # ---- setup (before any kill) --------------------------------------------
 
     def setup(self):
         admin = self.server.client()
@@ -115,7 +115,7 @@ class Run:
             self.games.append(g)
         admin.close()
 
-    # ---- the killer thread -----------------------------------------------------------
+    # ---- the killer thread --------------------------------------------------
 
     def killer(self):
         try:
@@ -142,7 +142,7 @@ class Run:
             self.killer_error = e
             self.done.set()
 
-    # ---- the clients ---------------------------------------------------------------------
+    # ---- the clients --------------------------------------------------------
 
     def connect(self):
         """One connection per played seat, joined with its token."""
@@ -248,7 +248,7 @@ class Run:
               self.server.stderr_tail())
         return elapsed
 
-    # ---- what the database says --------------------------------------------------
+    # ---- what the database says ---------------------------------------------
 
     def final_hashes(self):
         con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True)
