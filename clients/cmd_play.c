@@ -5,7 +5,7 @@
  * token), then runs a prompt loop that polls stdin and the socket together:
  * notifications (a turn resolved, chat, the game paused...) are printed as
  * they arrive, with the line being typed hidden first and redrawn after
- * (lineedit.h). Orders are collected locally and sent as one submission,
+ * (cli_prompt.h). Orders are collected locally and sent as one submission,
  * because orders.submit replaces the seat's earlier submission for the
  * turn: the list is what the server will hold after the next `submit`.
  *
@@ -21,9 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_prompt.h"
 #include "cli_view.h"
 #include "cmds.h"
-#include "lineedit.h"
 
 #define MAX_ARGS 32
 /* Warn a player who is not ready this long before the deadline. */
@@ -34,7 +34,7 @@ typedef struct play {
   cli_conn_t *c; /* NULL while disconnected */
   const char *session, *name;
   char *token, *seat;
-  le_t *le;
+  prompt_t *in;
   json_t *obs;        /* the last state.get answer (NULL before one) */
   long long obs_at;   /* ui_now_ms() when it arrived */
   json_t *seats;      /* session.list's seats: titles, who plays them */
@@ -236,7 +236,7 @@ static void update_prompt(play_t *p) {
              strcmp(st, "paused") == 0 ? " paused" : "",
              p->ready ? " ready" : "");
   snprintf(p->prompt, sizeof p->prompt, "%s", ui_clean(prompt));
-  le_set_prompt(p->le, p->prompt);
+  prompt_set(p->in, p->prompt);
 }
 
 /* ---- state, market, history, who ----------------------------------------- */
@@ -1093,7 +1093,7 @@ static bool process_notes(play_t *p) {
     json_t *n = json_incref(json_array_get(p->notes, 0));
     json_array_remove(p->notes, 0);
     if (!any)
-      le_hide(p->le);
+      prompt_hide(p->in);
     any = true;
     on_note(p, ui_str(n, "method"), json_object_get(n, "params"));
     json_decref(n);
@@ -1139,7 +1139,7 @@ static int join(play_t *p, const char *code, bool first) {
 }
 
 static void try_reconnect(play_t *p) {
-  le_hide(p->le);
+  prompt_hide(p->in);
   fflush(stdout);
   p->c = ui_connect(&p->conn);
   if (p->c) {
@@ -1172,7 +1172,7 @@ static void deadline_check(play_t *p) {
       strcmp(status(p), "running") != 0)
     return;
   p->warned = true;
-  le_hide(p->le);
+  prompt_hide(p->in);
   printf("%s left in turn %ld: %s`ready` when you are done.\n",
          ui_duration(left), turn_shown(p),
          p->dirty && json_array_size(p->pending) ? "your list is not sent; "
@@ -1183,7 +1183,7 @@ static void deadline_check(play_t *p) {
 static int loop(play_t *p) {
   while (!p->quit && !g_stop) {
     update_prompt(p);
-    le_show(p->le);
+    prompt_show(p->in);
     struct pollfd fds[2];
     nfds_t n = 0;
     fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
@@ -1198,14 +1198,14 @@ static int loop(play_t *p) {
       return UI_EXIT_FAIL;
     }
     if (pr > 0 && fds[0].revents) {
-      int eof = le_feed(p->le);
+      int eof = prompt_feed(p->in);
       char *line;
       int r = 0;
-      while (!p->quit && (r = le_next(p->le, &line)) == 1) {
-        le_history_add(p->le, line);
+      while (!p->quit && (r = prompt_next(p->in, &line)) == 1) {
+        prompt_history_add(p->in, line);
         /* A script piped in: show each command as if typed, so that the
          * output reads as a transcript. */
-        if (!le_is_tty(p->le))
+        if (!prompt_is_tty(p->in))
           printf("%s%s\n", p->prompt, ui_clean(line));
         run_line(p, line);
         free(line);
@@ -1216,7 +1216,7 @@ static int loop(play_t *p) {
     }
     if (pr > 0 && p->c && n > 1 && fds[1].revents) {
       if (cli_wait(p->c, 0) < 0) {
-        le_hide(p->le);
+        prompt_hide(p->in);
         lost(p);
       } else {
         take_notes(p);
@@ -1227,7 +1227,7 @@ static int loop(play_t *p) {
     if (!p->c && !p->quit && ui_now_ms() >= p->retry_at)
       try_reconnect(p);
   }
-  le_hide(p->le);
+  prompt_hide(p->in);
   return UI_EXIT_OK;
 }
 
@@ -1352,17 +1352,17 @@ int cmd_play(int argc, char **argv, const ui_conn_opts_t *dflt) {
     printf("Now: %s.\n", turn_line(&p));
   printf("`state` shows your position, `help` the commands.\n");
 
-  p.le = le_new(STDIN_FILENO);
-  if (!p.le)
+  p.in = prompt_new();
+  if (!p.in)
     goto out;
-  le_set_words(p.le, WORDS);
+  prompt_set_words(p.in, WORDS);
   struct sigaction sa = {0};
   sa.sa_handler = on_signal;
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
   rc = loop(&p);
-  le_free(p.le);
+  prompt_free(p.in);
 out:
   cli_close(p.c);
   json_decref(p.obs);

@@ -15,6 +15,7 @@ pkgs=(
   libsqlite3-dev                    # storage
   libjansson-dev                    # map files (JSON)
   libsodium-dev                     # hashes, constant-time compare
+  libedit-dev                       # line editor of lanthanide play (BSD)
   libcmocka-dev                     # unit tests
   python3 python3-msgpack           # the off-the-shelf client test
   tmux                              # terminal-client tests
