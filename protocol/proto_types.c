@@ -113,13 +113,19 @@ static int get_bool(const msgpack_object *o, const char *key, bool required,
 static int get_partner(const msgpack_object *o, const char *key,
                        model_order_t *out, model_refusal_t *r) {
   int rc = get_id(o, key, false, out->partner, r);
+  if (rc < 0 && !r->field[0])
+    snprintf(r->field, sizeof r->field, "%s", key);
   if (rc == 0)
     snprintf(out->partner, sizeof out->partner, "all");
   return rc < 0 ? -1 : 0;
 }
 
+/* The same bounds the model checks (server/model/orders.c), so a player
+ * sees one message for one mistake whichever layer catches it. */
 #define TONNES_MAX 1e9
-#define PRICE_MAX 1e6
+#define CAPACITY_MAX 1e7
+#define PRICE_MAX 999999.99
+#define PEOPLE_MAX 1e6
 
 static int parse_policy(const msgpack_object *o, model_order_t *out,
                         model_refusal_t *r) {
@@ -182,7 +188,7 @@ static int parse_policy(const msgpack_object *o, model_order_t *out,
                 "a share from 0 to 1 of the capital cost the state pays",
                 model_fraction_to_ppm, &out->capex_share_ppm, r) < 0 ||
         get_num(o, "output", false, 0, PRICE_MAX,
-                "a number of USD per kg produced, from 0 to 1e6",
+                "a number of USD per kg produced, from 0 to 999,999.99",
                 model_usd_per_kg_to_cents, &out->output_cents_per_kg, r) < 0)
       return -1;
     return 0;
@@ -190,7 +196,7 @@ static int parse_policy(const msgpack_object *o, model_order_t *out,
     if (get_enum(o, "product", true, model_product_from_name, PRODUCTS,
                  &out->product, r) < 0 ||
         get_num(o, "price", true, 0, PRICE_MAX,
-                "a price in USD per kg from 0 to 1e6",
+                "a price in USD per kg from 0 to 999,999.99",
                 model_usd_per_kg_to_cents, &out->price_cents_per_kg, r) < 0 ||
         get_num(o, "quantity", true, 0, TONNES_MAX,
                 "a number of tonnes per turn from 0 to 1e9 (what the state "
@@ -276,8 +282,9 @@ int proto_order_parse(const msgpack_object *o, model_order_t *out,
   case MODEL_OP_BUILD:
     if (get_enum(o, "stage", true, model_stage_from_name, STAGES, &out->stage,
                  r) < 0 ||
-        get_num(o, "capacity", true, 1e-3, TONNES_MAX,
-                "a capacity in tonnes per year, more than 0 and at most 1e9",
+        get_num(o, "capacity", true, 1e-3, CAPACITY_MAX,
+                "a capacity in tonnes per year, more than 0 and at most "
+                "10,000,000",
                 model_tonnes_to_kg, &out->capacity_kg_per_year, r) < 0 ||
         get_id(o, "site", false, out->site, r) < 0 ||
         get_id(o, "facility", false, out->facility, r) < 0)
@@ -299,10 +306,12 @@ int proto_order_parse(const msgpack_object *o, model_order_t *out,
     if (get_enum(o, "skill", true, model_skill_from_name, SKILLS, &out->skill,
                  r) < 0)
       return -1;
-    if (get_num(o, "count", true, out->op == MODEL_OP_HIRE ? -1e7 : 0, 1e7,
+    if (get_num(o, "count", true, out->op == MODEL_OP_HIRE ? -PEOPLE_MAX : 1,
+                PEOPLE_MAX,
                 out->op == MODEL_OP_HIRE
-                    ? "a whole number of people (negative releases staff)"
-                    : "a whole number of people from 0 to 1e7",
+                    ? "a whole number of people from -1,000,000 to "
+                      "1,000,000 (negative releases staff)"
+                    : "a whole number of people from 1 to 1,000,000",
                 to_count, &out->count, r) < 0)
       return -1;
     return 0;
@@ -317,7 +326,7 @@ int proto_order_parse(const msgpack_object *o, model_order_t *out,
     {
       const char *pf = out->op == MODEL_OP_OFFER ? "min_price" : "max_price";
       int rc = get_num(o, pf, out->quantity_kg > 0, 0, PRICE_MAX,
-                       "a price in USD per kg from 0 to 1e6",
+                       "a price in USD per kg from 0 to 999,999.99",
                        model_usd_per_kg_to_cents, &out->price_cents_per_kg, r);
       if (rc < 0)
         return -1;

@@ -3,6 +3,7 @@
  * method table. See methods.h, and docs/protocol.md for what each answers.
  */
 #include "methods.h"
+#include "model.h"
 #include "sess.h"
 #include "srv.h"
 #include "store.h"
@@ -207,44 +208,35 @@ static int maps_fingerprint(const char *dir,
   return 0;
 }
 
-/* Read one map file's summary. 0, or -1 (logged) if the file is not a
- * well-formed map. */
+/* Read one map file's summary. The whole map is loaded with the model's
+ * loader, so maps.list offers only maps session.create can start (it is
+ * cached until the folder changes). 0, or -1 (logged) if the file is not a
+ * well-formed map or its id is not its file name. */
 static int map_read(const char *dir, const char *file, map_info_t *out) {
   char path[4096];
-  json_error_t jerr;
-  json_t *root, *id, *title, *turns, *seats;
+  model_map_t *map = NULL;
+  model_error_t merr;
+  size_t stem = strlen(file) - 5; /* without ".json" */
   int r = -1;
 
   if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
     return -1;
-  root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-  if (!root) {
-    log_warn("maps: skipping %s: line %d, column %d: %s", path, jerr.line,
-             jerr.column, jerr.text);
+  if (model_map_load_file(path, &map, &merr) != 0) {
+    log_warn("maps: skipping %s:%d:%d: %s", merr.file, merr.line, merr.column,
+             merr.message);
     return -1;
   }
-  id = json_object_get(root, "id");
-  title = json_object_get(root, "title");
-  turns = json_object_get(root, "turns");
-  seats = json_object_get(root, "seats");
-  if (!json_is_object(root)) {
-    log_warn("maps: skipping %s: the top level must be an object", path);
-  } else if (!json_is_string(id) || json_string_length(id) == 0) {
-    log_warn("maps: skipping %s: key \"id\" must be a non-empty string", path);
-  } else if (!json_is_string(title)) {
-    log_warn("maps: skipping %s: key \"title\" must be a string", path);
-  } else if (!json_is_integer(turns) || json_integer_value(turns) < 0) {
-    log_warn("maps: skipping %s: key \"turns\" must be a whole number of "
-             "turns",
-             path);
-  } else if (!json_is_array(seats)) {
-    log_warn("maps: skipping %s: key \"seats\" must be an array", path);
+  const char *id = model_map_id(map);
+  if (strlen(id) != stem || strncmp(id, file, stem) != 0) {
+    log_warn("maps: skipping %s: its \"id\" is \"%s\", but a map's id must "
+             "be its file name (\"%.*s\")",
+             path, id, (int)stem, file);
   } else {
-    out->id = strdup(json_string_value(id));
-    out->title = strdup(json_string_value(title));
+    out->id = strdup(id);
+    out->title = strdup(model_map_title(map));
     out->file = strdup(file);
-    out->seats = json_array_size(seats);
-    out->turns = (int64_t)json_integer_value(turns);
+    out->seats = model_map_seat_count(map);
+    out->turns = model_map_turns(map);
     if (out->id && out->title && out->file) {
       r = 0;
     } else {
@@ -254,7 +246,7 @@ static int map_read(const char *dir, const char *file, map_info_t *out) {
       log_error("maps: out of memory reading %s", path);
     }
   }
-  json_decref(root);
+  model_map_free(map);
   return r;
 }
 

@@ -338,6 +338,12 @@ int sess_map_get(sess_registry_t *reg, const char *id, size_t len,
   fclose(f);
   int rc = sess_map_parse(reg, text, n, path, out, err);
   free(text);
+  if (rc == 0 && (strlen(model_map_id((*out)->map)) != len ||
+                  memcmp(model_map_id((*out)->map), id, len) != 0))
+    return proto_error_set(err, PROTO_NOT_FOUND, "map",
+                           "%s holds map '%s', not '%.*s'; the operator "
+                           "should make a map's id its file name",
+                           path, model_map_id((*out)->map), (int)len, id);
   return rc;
 }
 
@@ -362,11 +368,17 @@ int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
                 bool fixed, char admin_token[SESS_TOKEN_LEN + 1],
                 char (*codes)[SESS_CODE_LEN + 1], sess_session_t **out,
                 proto_error_t *err) {
-  if (reg->n_sessions >= reg->cfg.max_sessions) {
+  /* The limit is on sessions in play: finished ones cost no timer and
+   * no turn, and stay for history, replay and export. */
+  size_t live = 0;
+  for (sess_session_t *o = reg->sessions; o; o = o->next)
+    live += o->status != SESS_FINISHED;
+  if (live >= reg->cfg.max_sessions) {
     reg->counters.sessions_refused_limit++;
     return proto_error_set(err, PROTO_UNAVAILABLE, NULL,
-                           "this server holds its maximum of %u sessions "
-                           "(--max-sessions); stop a finished one or raise "
+                           "this server has its maximum of %u sessions in "
+                           "play (--max-sessions); stop one that is no "
+                           "longer needed, or ask the operator to raise "
                            "the limit",
                            reg->cfg.max_sessions);
   }
@@ -487,6 +499,15 @@ static bool chat_visible(const sess_sub_t *sub, int from, int to) {
   return sub->seats[to] || (from >= 0 && sub->seats[from]);
 }
 
+/* Did broadcast() already reach this connection with a chat message? */
+bool sess_peer_sees(const sess_session_t *s, const rpc_peer_t *peer, int from,
+                    int to) {
+  for (size_t i = 0; i < s->n_subs; i++)
+    if (s->subs[i].peer == peer)
+      return chat_visible(&s->subs[i], from, to);
+  return false;
+}
+
 /* Send the notification packed in reg->nbuf to every subscriber that may
  * see it (chat_from/chat_to: -2 for a notification everyone sees). Each
  * connection gets it once, however many seats it holds. */
@@ -568,8 +589,8 @@ int sess_chat_restore(sess_session_t *s, int turn, int from, int to,
   return 0;
 }
 
-int sess_chat(sess_session_t *s, int from, int to, const char *text, size_t len,
-              proto_error_t *err) {
+int sess_chat(sess_session_t *s, rpc_peer_t *sender, int from, int to,
+              const char *text, size_t len, proto_error_t *err) {
   sess_registry_t *reg = s->reg;
   if (len > reg->cfg.max_chat_bytes) {
     reg->counters.chat_refused_limit++;
@@ -602,6 +623,12 @@ int sess_chat(sess_session_t *s, int from, int to, const char *text, size_t len,
   proto_pack_cstr(pk, "text");
   proto_pack_str(pk, text, len);
   broadcast(s, from, to);
+  /* A private message also reaches the connection that sent it, even one
+   * that follows nothing (PROTOCOL.md: "its sender"). */
+  if (sender && !sess_peer_sees(s, sender, from, to) &&
+      replyq_push(&sender->replies, s->reg->nbuf.data, s->reg->nbuf.len) ==
+          0)
+    s->reg->counters.notifications++;
   return 0;
 }
 
@@ -650,6 +677,7 @@ void sess_agent_act(sess_session_t *s, int seat) {
   for (size_t k = 0; k < n_refused && k < 8; k++)
     refusals[k] = all[k];
   sess_store_accepted(s, seat, orders, n, all, n_refused, "agent");
+  s->reg->counters.orders_accepted += n - n_refused;
   if (n_refused > 0) {
     s->reg->counters.orders_refused += n_refused;
     log_info("session %s: agent %s on seat %s had %zu orders refused (first: "
@@ -834,6 +862,17 @@ static void on_timer(uv_timer_t *t) {
   if (s->status != SESS_RUNNING)
     return;
   (void)sess_resolve(s);
+}
+
+/* The facilitator closes the open turn now, as if its deadline passed,
+ * fixed-length sessions included. */
+void sess_advance(sess_session_t *s) {
+  for (size_t i = 0; i < s->n_seats; i++)
+    if (!s->seats[i].ready) {
+      s->seats[i].ready = true;
+      sp_ready(s, (int)i);
+    }
+  uv_timer_start(&s->timer, on_timer, 0, 0);
 }
 
 void sess_seat_ready(sess_session_t *s, int seat) {

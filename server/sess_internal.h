@@ -169,8 +169,11 @@ int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
 sess_sub_t *sess_subscribe(sess_session_t *s, rpc_peer_t *peer);
 void sess_notify_simple(sess_session_t *s, const char *method);
 void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat);
-int sess_chat(sess_session_t *s, int from, int to, const char *text, size_t len,
-              proto_error_t *err);
+int sess_chat(sess_session_t *s, rpc_peer_t *sender, int from, int to,
+              const char *text, size_t len, proto_error_t *err);
+bool sess_peer_sees(const sess_session_t *s, const rpc_peer_t *peer, int from,
+                    int to);
+void sess_advance(sess_session_t *s);
 
 void sess_attach(sess_registry_t *reg, sess_session_t *s);
 void sess_free(sess_session_t *s);

@@ -513,9 +513,7 @@ static int control(rpc_call_t *call, act_t act) {
     break;
   case ACT_ADVANCE:
     /* The facilitator closes the turn now, as if its deadline passed. */
-    for (size_t i = 0; i < s->n_seats; i++)
-      s->seats[i].ready = true;
-    sess_arm(s);
+    sess_advance(s);
     break;
   }
   msgpack_pack_map(call->pk, 1);
@@ -636,6 +634,13 @@ static int m_submit(rpc_call_t *call) {
     refused[n_ref] = mref[k];
     refused[n_ref++].index = where[mref[k].index];
   }
+  /* Refusals in the order of the submission, whichever layer found them. */
+  for (size_t a = 1; a < n_ref; a++)
+    for (size_t b = a; b > 0 && refused[b - 1].index > refused[b].index; b--) {
+      model_refusal_t t = refused[b];
+      refused[b] = refused[b - 1];
+      refused[b - 1] = t;
+    }
   reg->counters.orders_accepted += n - n_ref;
   reg->counters.orders_refused += n_ref;
   if (ready && s->status != SESS_LOBBY)
@@ -692,7 +697,8 @@ static int m_chat(rpc_call_t *call) {
   if (!(to_len == 3 && memcmp(to_s, "all", 3) == 0) &&
       seat_of(call, s, "to", &to) != 0)
     return RPC_ERROR;
-  if (sess_chat(s, admin ? -1 : seat, to, text, text_len, call->err) != 0)
+  if (sess_chat(s, call->peer, admin ? -1 : seat, to, text, text_len,
+                call->err) != 0)
     return RPC_ERROR;
   msgpack_pack_map(call->pk, 0);
   return RPC_OK;

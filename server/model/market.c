@@ -2,29 +2,33 @@
  *
  * The allocation maximises welfare (the value of what buyers get, less what
  * sellers ask, less transport and tariffs) subject to quotas, bans and
- * licences. It is a min-cost flow on a small network of nation nodes:
+ * licences. It is a min-cost circulation on a small network of nation nodes
+ * around one "outside" node o:
  *
- *   source -> s_i (sellers in i; parallel arcs = their price steps)
+ *   o -> s_i   (sellers in i: one convex arc, the nation's offers sorted by
+ *               price; its flow is what i sells)
  *   s_i -> d_i (at home, free), s_i -> d_j or s_i -> x_i -> d_j (exports,
- *            capacity from quotas/bans/licences, cost transport + tariff)
- *   d_j -> sink (buyers in j: bids and the final-demand curve, one-cent
- *            levels of value)
+ *               capacity from quotas/bans/licences, cost transport + tariff)
+ *   d_j -> o   (buyers in j: one convex arc, minus the value of bids and of
+ *               the final-demand curve, one-cent levels of value)
  *
- * solved by successive shortest paths (SSP): Dijkstra with potentials over
- * the nation nodes, and, at the sink side, a "water-filling" step that
- * augments every demand node up to a common path length at once (exactly
- * what SSP would do one kg at a time, ties taken in node order). Demand
- * curves are never enumerated cent by cent: each fill jumps straight to the
- * level where a capacity binds, found by bisection. Every Dijkstra run is
- * followed by at least one exhausted price step or saturated arc, so the
- * work is O((steps + arcs) * nodes^2) per product.
+ * solved by a primal network simplex on strongly feasible spanning trees
+ * (Cunningham's rule, so degenerate pivots cannot cycle). A convex arc is a
+ * bundle of parallel unit-price pieces; instead of pivoting piece by piece,
+ * each pivot pushes flow round its cycle up to the exact number of kg that
+ * still lower the cost (a bisection on a price level over the two convex
+ * arcs' step curves) or until a trade arc's capacity binds. The work per
+ * pivot is O(nodes + arcs + log(price range) log(steps)) and does not grow
+ * with the number of offers and bids, which are only sorted once.
  *
- * Prices: the optimal flow's residual graph (source and sink merged into one
- * "outside" node, plus free disposal at 0 and a backstop supply at
- * MODEL_PRICE_MAX_CENTS) has no negative cycle, so node potentials exist;
- * the highest and lowest feasible potentials come from two Bellman-Ford
- * runs, and each node's price is the floor of their midpoint (a feasible
- * potential too). docs/model.md gives the argument.
+ * Prices: the optimal flow's residual graph (plus free disposal at 0 and a
+ * backstop supply at MODEL_PRICE_MAX_CENTS at every node) has no negative
+ * cycle, so node potentials exist; the highest and lowest feasible
+ * potentials come from two Bellman-Ford runs, and each node's price is the
+ * floor of their midpoint (a feasible potential too). The set of feasible
+ * potentials is the set of optimal duals, the same for every optimal flow,
+ * so prices do not depend on which optimal allocation the solver finds.
+ * docs/model.md gives the argument.
  */
 #include "model_internal.h"
 
@@ -34,6 +38,7 @@
 #define INF_CAP  ((int64_t)1 << 60)
 #define INF_DIST ((int64_t)1 << 62)
 #define PMAX     ((int64_t)MODEL_PRICE_MAX_CENTS)
+#define VMAX     (1 + 3 * NN) /* nodes: o, s_i, x_i, d_j */
 
 typedef struct {
   int32_t holder, nation, seq;
@@ -49,46 +54,66 @@ typedef struct {
 } arc_t;
 
 typedef struct {
-  /* supply */
-  size_t o_begin, o_end; /* offers of the nation, in sorted order */
-  size_t cur;            /* first offer of the current price step */
-  size_t step_end;       /* one past its last offer */
-  int64_t step_left;     /* kg left in the current step */
-  int64_t sold;
+  /* supply: offers parts[o_begin, o_end), sorted by price; merged into
+   * steps k_price/k_cum[k_begin, k_end) (k_cum: kg through the step) */
+  size_t o_begin, o_end;
+  size_t k_begin, k_end;
   int64_t offered;
-  /* demand */
-  size_t b_begin, b_end; /* bids, sorted by price descending */
-  int64_t *bprefix;      /* prefix sums of bid quantities (shared array) */
+  int64_t sold;           /* flow of o -> s_i */
+  int64_t sq;             /* the sold value the cache below is for */
+  int64_t p_last, p_next; /* price of the last sold and next kg, -1 none */
+  /* demand: bids parts[b_begin, b_end), by price descending */
+  size_t b_begin, b_end;
   bool fd;
   int64_t q0, p0, el, maxp;
-  int64_t slope_q32; /* kg per cent of price, Q32: el q0 / (p0 1e6) */
-  int64_t filled;
-  int64_t top_q, top_v; /* cache: dem_top(filled = top_q) = top_v */
+  int64_t slope_q32;      /* kg per cent of price, Q32: el q0 / (p0 1e6) */
+  int64_t dmax;           /* all demand valued 1 cent or more */
+  int64_t filled;         /* flow of d_j -> o */
+  int64_t dq;             /* the filled value the cache below is for */
+  int64_t v_last, v_next; /* value of the last filled and next kg, -1 */
   bool has_supply, has_demand;
 } node_t;
 
+/* One convex arc as a pivot sees it: sellers (kind 0) or buyers (kind 1)
+ * of a nation, moved forward (more) or backward (less) from q. */
+typedef struct {
+  int kind;
+  node_t *nd;
+  bool fwd;
+  int64_t q, avail;
+} cvx_t;
+
+/* The workspace, kept in the state's scratch pointer and reused by every
+ * market of every turn, so clearing allocates only when a market is larger
+ * than any before it. */
 typedef struct {
   model_state_t *st;
-  int p;
-  int n;
-  part_t *parts;
-  size_t n_parts;
-  size_t *offers, n_offers; /* indices into parts */
-  size_t *bids, n_bids;
-  int64_t *bprefix;
-  node_t *nd;
+  int p, n, V;
+  part_t *parts, *tmp;
+  size_t n_parts, cap_parts;
+  size_t n_offers, n_bids;
+  int64_t *bprefix; /* [n_bids + 1], over the bids in order */
+  int64_t *k_price, *k_cum;
+  size_t n_steps;
   arc_t *arcs;
-  size_t n_arcs;
-  int V;
-  int32_t *out_start, *out_list, *in_start, *in_list;
-  int64_t *pot, *dist;
-  int32_t *pred; /* arc id * 2 + dir(1 = reverse); -2 source arc; -1 none */
-  uint8_t *done;
-  int64_t *load_arc, *load_src;
-  int32_t *active; /* nodes with arcs, in index order */
-  int n_active;
-  int32_t *touched; /* pred codes with a load, for resetting */
-  size_t n_touched;
+  size_t n_arcs, cap_arcs;
+  uint8_t *a_tree; /* linear arc in the spanning tree */
+  int32_t *adj;    /* least_volume: adjacency, 2 per arc */
+  int64_t *buf;    /* settlement and price scratch */
+  int64_t **pbuf;  /* settlement: pointers to fills */
+  size_t cap_buf;
+  node_t nd[NN];
+  /* the spanning tree, rooted at o = 0 */
+  int32_t parent[VMAX], parc[VMAX], depth[VMAX];
+  int64_t pot[VMAX];
+  uint32_t mark[VMAX];
+  uint32_t stamp;
+  int32_t stack[VMAX];
+  int32_t tree_nodes[VMAX];
+  int n_tree;
+  uint8_t in_tree[VMAX];
+  int32_t w_arc[VMAX + 1];
+  uint8_t w_fwd[VMAX + 1];
 } mk_t;
 
 static int S_(const mk_t *m, int i) {
@@ -125,17 +150,23 @@ static int64_t bids_at(const mk_t *m, const node_t *d, int64_t t) {
   size_t lo = d->b_begin, hi = d->b_end; /* first with price < t */
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (m->parts[m->bids[mid]].price >= t)
+    if (m->parts[mid].price >= t)
       lo = mid + 1;
     else
       hi = mid;
   }
-  return m->bprefix[lo] - m->bprefix[d->b_begin];
+  return m->bprefix[lo - m->n_offers] - m->bprefix[d->b_begin - m->n_offers];
 }
 
 /* All demand (kg) valued at t or more. Nonincreasing in t. */
 static int64_t dem_at(const mk_t *m, const node_t *d, int64_t t) {
   return fd_at(d, t) + bids_at(m, d, t);
+}
+
+/* The same, where values below one cent do not exist (the network has no
+ * kg of value 0). */
+static int64_t dem_ge(const mk_t *m, const node_t *d, int64_t t) {
+  return t <= 1 ? d->dmax : dem_at(m, d, t);
 }
 
 /* Largest t in [1, PMAX] with dem_at(t) > q (strict) or >= q; -1 if none. */
@@ -155,298 +186,645 @@ static int64_t dem_top(const mk_t *m, const node_t *d, int64_t q, bool strict) {
   return lo;
 }
 
-/* ---- supply steps ---- */
-/* dem_top(filled, strict) with a cache: filled only grows, so the next
- * unused value only falls, and the last search bounds the next one. */
-static int64_t node_top(const mk_t *m, node_t *d) {
-  if (d->top_q == d->filled && d->top_v != 0)
-    return d->top_v;
-  int64_t hi = d->top_v > 0 ? d->top_v : PMAX;
-  int64_t v = -1;
-  if (dem_at(m, d, 1) > d->filled) {
-    int64_t lo = 1;
-    while (lo < hi) {
-      int64_t mid = lo + (hi - lo + 1) / 2;
-      if (dem_at(m, d, mid) > d->filled)
-        lo = mid;
-      else
-        hi = mid - 1;
-    }
-    v = lo;
-  }
-  d->top_q = d->filled;
-  d->top_v = v;
-  return v;
+/* floor(a / b) and ceil(a / b) for b > 0 (C division truncates). */
+static __int128 floor_div(__int128 a, __int128 b) {
+  __int128 q = a / b;
+  return q * b > a ? q - 1 : q;
 }
 
-static void step_load(mk_t *m, node_t *s) {
-  s->step_left = 0;
-  s->step_end = s->cur;
-  if (s->cur >= s->o_end)
+/* The largest t in [lo, hi] with fd_at(t) >= need, given fd_at(lo) >=
+ * need >= 1; exact. fd_at is q0 + floor(s (p0 - t) / 2^32) clamped to
+ * [0, QMAX] (and 0 above maxp), so fd_at(t) >= need iff t <= maxp and
+ * s (p0 - t) >= (need - q0) 2^32, i.e. t <= p0 - ceil((need - q0) 2^32 / s);
+ * the clamps do not matter because 1 <= need <= QMAX. */
+static int64_t fd_last(const node_t *d, int64_t need, int64_t lo, int64_t hi) {
+  if (hi > d->maxp)
+    hi = d->maxp;
+  int64_t t = hi;
+  if (d->slope_q32 > 0) {
+    __int128 num = ((__int128)need - d->q0) * ((__int128)1 << 32);
+    __int128 c = -floor_div(-num, d->slope_q32); /* ceil */
+    __int128 x = (__int128)d->p0 - c;
+    if (x < t)
+      t = (int64_t)x;
+  } else if (d->q0 < need) {
+    t = lo; /* a flat curve below need: only lo, which is given */
+  }
+  if (t < lo)
+    t = lo;
+  assert(fd_at(d, t) >= need && (t == hi || fd_at(d, t + 1) < need));
+  return t;
+}
+
+/* The value of the q-th kg of demand, 1 <= q <= dmax: the largest t with
+ * dem_at(t) >= q. A bisection over the bids finds the highest bid price
+ * where demand reaches q; above it, up to the next higher bid price, the
+ * bids are constant and the final-demand line is inverted exactly. */
+static int64_t dem_value(const mk_t *m, const node_t *d, int64_t q) {
+  size_t lo = d->b_begin, hi = d->b_end; /* first bid k: dem_at(p_k) >= q */
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (dem_at(m, d, m->parts[mid].price) >= q)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  /* the answer is in [floor_t, ceil_t]: floor_t is that bid's price (or
+   * 1), ceil_t one below the next higher bid price (or the top) */
+  int64_t floor_t = lo < d->b_end ? m->parts[lo].price : 1;
+  int64_t ceil_t = lo > d->b_begin ? m->parts[lo - 1].price - 1 : PMAX - 1;
+  if (floor_t < 1)
+    floor_t = 1;
+  if (ceil_t <= floor_t)
+    return floor_t;
+  /* above floor_t the bids with price >= t are those before lo */
+  int64_t bids =
+      m->bprefix[lo - m->n_offers] - m->bprefix[d->b_begin - m->n_offers];
+  int64_t need = q - bids;
+  if (need <= 0)
+    return ceil_t;
+  if (fd_at(d, floor_t + 1) < need)
+    return floor_t;
+  return fd_last(d, need, floor_t + 1, ceil_t);
+}
+
+static void dem_cache(const mk_t *m, node_t *d) {
+  if (d->dq == d->filled)
     return;
-  int64_t price = m->parts[m->offers[s->cur]].price;
-  while (s->step_end < s->o_end &&
-         m->parts[m->offers[s->step_end]].price == price) {
-    s->step_left += m->parts[m->offers[s->step_end]].qty;
-    s->step_end++;
+  d->dq = d->filled;
+  d->v_last = d->filled > 0 ? dem_value(m, d, d->filled) : -1;
+  d->v_next = d->filled < d->dmax ? dem_value(m, d, d->filled + 1) : -1;
+}
+
+/* ---- supply curves ---- */
+
+/* kg offered at price <= y. */
+static int64_t sup_upto(const mk_t *m, const node_t *s, int64_t y) {
+  size_t lo = s->k_begin, hi = s->k_end; /* first step priced above y */
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (m->k_price[mid] <= y)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo > s->k_begin ? m->k_cum[lo - 1] : 0;
+}
+
+/* The step holding the q-th kg, 1 <= q <= offered. */
+static size_t sup_step(const mk_t *m, const node_t *s, int64_t q) {
+  size_t lo = s->k_begin, hi = s->k_end - 1;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (m->k_cum[mid] >= q)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return lo;
+}
+
+static void sup_cache(const mk_t *m, node_t *s) {
+  if (s->sq == s->sold)
+    return;
+  s->sq = s->sold;
+  s->p_last = s->sold > 0 ? m->k_price[sup_step(m, s, s->sold)] : -1;
+  s->p_next =
+      s->sold < s->offered ? m->k_price[sup_step(m, s, s->sold + 1)] : -1;
+}
+
+/* ---- the network simplex ---- */
+
+/* Arc ids: trade arcs 0..n_arcs-1, then o -> s_i (sellers of i) at
+ * n_arcs + i, then d_j -> o (buyers of j) at n_arcs + n + j. */
+static void arc_ends(const mk_t *m, int32_t k, int *u, int *w) {
+  int32_t E = (int32_t)m->n_arcs;
+  if (k < E) {
+    *u = m->arcs[k].from;
+    *w = m->arcs[k].to;
+  } else if (k < E + m->n) {
+    *u = 0;
+    *w = S_(m, k - E);
+  } else {
+    *u = D_(m, k - E - m->n);
+    *w = 0;
   }
 }
 
-static void step_next(mk_t *m, node_t *s) {
-  do {
-    s->cur = s->step_end;
-    step_load(m, s);
-  } while (s->cur < s->o_end && s->step_left == 0);
-}
-
-static int64_t step_price(const mk_t *m, const node_t *s) {
-  return m->parts[m->offers[s->cur]].price;
-}
-
-/* ---- shortest paths ---- */
-static void dijkstra(mk_t *m) {
-  int V = m->V;
-  for (int v = 0; v < V; v++) {
-    m->dist[v] = INF_DIST;
-    m->pred[v] = -1;
-    m->done[v] = 0;
+/* The potential of child c across its tree arc. A convex arc in the tree
+ * stands for one of its pieces; the rule of strongly feasible trees fixes
+ * which: the sellers' next unsold step (o -> s_i with room to push), the
+ * buyers' last filled level (d_j -> o with flow to take back). */
+static int64_t child_pot(mk_t *m, int c) {
+  int32_t k = m->parc[c], E = (int32_t)m->n_arcs;
+  int par = m->parent[c];
+  if (k < E) {
+    const arc_t *a = &m->arcs[k];
+    return a->from == par ? m->pot[par] + a->cost : m->pot[par] - a->cost;
   }
-  m->dist[0] = 0;
-  for (;;) {
-    int u = -1;
-    for (int k = 0; k < m->n_active; k++) {
-      int v = m->active[k];
-      if (!m->done[v] && m->dist[v] < INF_DIST &&
-          (u < 0 || m->dist[v] < m->dist[u]))
-        u = v;
+  if (k < E + m->n) {
+    node_t *s = &m->nd[k - E];
+    sup_cache(m, s);
+    assert(s->p_next >= 0);
+    return s->p_next;
+  }
+  node_t *d = &m->nd[k - E - m->n];
+  dem_cache(m, d);
+  assert(d->v_last >= 0);
+  return d->v_last;
+}
+
+static void tree_refresh(mk_t *m) {
+  if (++m->stamp == 0) {
+    memset(m->mark, 0, sizeof m->mark);
+    m->stamp = 1;
+  }
+  m->mark[0] = m->stamp;
+  m->pot[0] = 0;
+  m->depth[0] = 0;
+  for (int t = 0; t < m->n_tree; t++) {
+    int v = m->tree_nodes[t], sp = 0;
+    while (m->mark[v] != m->stamp) {
+      m->stack[sp++] = v;
+      v = m->parent[v];
     }
-    if (u < 0)
-      break;
-    m->done[u] = 1;
-    if (u == 0) {
-      for (int i = 0; i < m->n; i++) {
-        node_t *s = &m->nd[i];
-        if (!s->has_supply || s->cur >= s->o_end)
-          continue;
-        int v = S_(m, i);
-        int64_t rc = step_price(m, s) + m->pot[0] - m->pot[v];
-        assert(rc >= 0);
-        if (m->dist[u] + rc < m->dist[v]) {
-          m->dist[v] = m->dist[u] + rc;
-          m->pred[v] = -2;
-        }
-      }
+    while (sp > 0) {
+      int c = m->stack[--sp];
+      m->pot[c] = child_pot(m, c);
+      m->depth[c] = m->depth[m->parent[c]] + 1;
+      m->mark[c] = m->stamp;
+    }
+  }
+}
+
+/* Entering arc: the most negative reduced cost (Dantzig), ties to the
+ * lowest arc id and forward before backward; -1 when the flow is optimal. */
+static int32_t choose_entering(mk_t *m, bool *fwd) {
+  int64_t best = 0;
+  int32_t arc = -1;
+  int32_t E = (int32_t)m->n_arcs;
+  const int64_t *pot = m->pot;
+  for (int32_t k = 0; k < E; k++) {
+    if (m->a_tree[k])
+      continue;
+    const arc_t *a = &m->arcs[k];
+    int64_t rc = a->cost + pot[a->from] - pot[a->to];
+    if (a->flow < a->cap && rc < best) {
+      best = rc;
+      arc = k;
+      *fwd = true;
+    } else if (a->flow > 0 && -rc < best) {
+      best = -rc;
+      arc = k;
+      *fwd = false;
+    }
+  }
+  for (int i = 0; i < m->n; i++) {
+    int v = S_(m, i);
+    if (!m->in_tree[v] || m->parc[v] == E + i)
+      continue;
+    node_t *s = &m->nd[i];
+    sup_cache(m, s);
+    if (s->p_next >= 0 && s->p_next - pot[v] < best) {
+      best = s->p_next - pot[v];
+      arc = E + i;
+      *fwd = true;
+    }
+    if (s->p_last >= 0 && pot[v] - s->p_last < best) {
+      best = pot[v] - s->p_last;
+      arc = E + i;
+      *fwd = false;
+    }
+  }
+  for (int j = 0; j < m->n; j++) {
+    int v = D_(m, j);
+    if (!m->in_tree[v] || m->parc[v] == E + m->n + j)
+      continue;
+    node_t *d = &m->nd[j];
+    dem_cache(m, d);
+    if (d->v_next >= 0 && pot[v] - d->v_next < best) {
+      best = pot[v] - d->v_next;
+      arc = E + m->n + j;
+      *fwd = true;
+    }
+    if (d->v_last >= 0 && d->v_last - pot[v] < best) {
+      best = d->v_last - pot[v];
+      arc = E + m->n + j;
+      *fwd = false;
+    }
+  }
+  return arc;
+}
+
+static void cvx_of(mk_t *m, int32_t k, bool fwd, cvx_t *c) {
+  int32_t E = (int32_t)m->n_arcs;
+  c->kind = k < E + m->n ? 0 : 1;
+  c->nd = &m->nd[c->kind == 0 ? k - E : k - E - m->n];
+  c->fwd = fwd;
+  c->q = c->kind == 0 ? c->nd->sold : c->nd->filled;
+  int64_t top = c->kind == 0 ? c->nd->offered : c->nd->dmax;
+  c->avail = fwd ? top - c->q : c->q;
+}
+
+/* How many of the next kg along the arc cost at most y each: the cost of
+ * the t-th kg is f(t), nondecreasing in t (a seller's price going forward,
+ * minus it going back; minus a buyer's value going forward, plus it going
+ * back). */
+static int64_t cvx_count(const mk_t *m, const cvx_t *c, int64_t y) {
+  const node_t *d = c->nd;
+  int64_t r;
+  if (c->kind == 0) {
+    if (c->fwd) {
+      r = sup_upto(m, d, y) - c->q;
+    } else {
+      int64_t below = sup_upto(m, d, -y - 1);
+      r = c->q - (below < c->q ? below : c->q);
+    }
+  } else {
+    if (c->fwd) {
+      r = (y > -PMAX ? dem_ge(m, d, -y) : 0) - c->q;
+    } else {
+      int64_t above = y >= PMAX ? 0 : dem_ge(m, d, y + 1);
+      r = c->q - (above < c->q ? above : c->q);
+    }
+  }
+  if (r < 0)
+    return 0;
+  return r < c->avail ? r : c->avail;
+}
+
+/* The cost of the k-th kg moved along the arc, 1 <= k <= avail. */
+static int64_t cvx_cost(const mk_t *m, const cvx_t *c, int64_t k) {
+  const node_t *d = c->nd;
+  if (c->kind == 0)
+    return c->fwd ? m->k_price[sup_step(m, d, c->q + k)]
+                  : -m->k_price[sup_step(m, d, c->q - k + 1)];
+  return c->fwd ? -dem_value(m, d, c->q + k) : dem_value(m, d, c->q - k + 1);
+}
+
+/* The number of kg worth pushing round a cycle through o whose trade arcs
+ * cost L per kg, given that the first kg is: the t-th kg costs
+ * L + f1(t) + f2(t), and both f are nondecreasing, so the kg worth pushing
+ * are a prefix. The t-th kg lowers the cost iff some integer level lam has
+ * f1(t) + L <= lam - 1 and -f2(t) >= lam, hence the count is the maximum
+ * over lam of min(count1(lam - 1 - L), count2(-lam)): the first is
+ * nondecreasing in lam, the second nonincreasing, so a bisection over lam
+ * in [f1(1) + L, 1 - f2(1)] (the first kg's gain wide) finds the
+ * crossing. */
+static int64_t cvx_cross(const mk_t *m, const cvx_t *c1, const cvx_t *c2,
+                         int64_t L) {
+  int64_t lo = cvx_cost(m, c1, 1) + L, hi = 1 - cvx_cost(m, c2, 1);
+  while (lo < hi) {
+    int64_t mid = lo + (hi - lo + 1) / 2;
+    if (cvx_count(m, c1, mid - 1 - L) <= cvx_count(m, c2, -mid))
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  int64_t a = cvx_count(m, c1, lo - 1 - L);
+  int64_t b = cvx_count(m, c2, -(lo + 1));
+  return a > b ? a : b;
+}
+
+static bool cvx_end(const cvx_t *c) {
+  const node_t *d = c->nd;
+  int64_t q = c->kind == 0 ? d->sold : d->filled;
+  int64_t top = c->kind == 0 ? d->offered : d->dmax;
+  return c->fwd ? q == top : q == 0;
+}
+
+/* True when the position sits between two different prices (or values):
+ * the piece last moved through is used up. */
+static bool cvx_break(mk_t *m, const cvx_t *c) {
+  node_t *d = c->nd;
+  if (c->kind == 0) {
+    if (d->sold <= 0 || d->sold >= d->offered)
+      return true;
+    return m->k_cum[sup_step(m, d, d->sold)] == d->sold;
+  }
+  if (d->filled <= 0 || d->filled >= d->dmax)
+    return true;
+  dem_cache(m, d);
+  return d->v_last != d->v_next;
+}
+
+/* One pivot: push round the cycle of the entering arc and the tree, then
+ * exchange the first blocking arc met from the apex along the cycle's
+ * orientation (that choice keeps the tree strongly feasible: every node can
+ * still receive flow from o along its tree path, which is what makes a
+ * degenerate pivot unable to cycle). */
+static void pivot(mk_t *m, int32_t e, bool fwd) {
+  int32_t E = (int32_t)m->n_arcs;
+  int u, w;
+  arc_ends(m, e, &u, &w);
+  int a = fwd ? u : w, b = fwd ? w : u;
+  int x = a, y = b;
+  while (m->depth[x] > m->depth[y])
+    x = m->parent[x];
+  while (m->depth[y] > m->depth[x])
+    y = m->parent[y];
+  while (x != y) {
+    x = m->parent[x];
+    y = m->parent[y];
+  }
+  int apex = x;
+  /* the cycle W from the apex: down to a, the entering arc, up from b */
+  int nw = 0;
+  for (int v = a; v != apex; v = m->parent[v]) {
+    int tu, tw;
+    arc_ends(m, m->parc[v], &tu, &tw);
+    m->w_arc[nw] = m->parc[v];
+    m->w_fwd[nw++] = tu == m->parent[v];
+  }
+  for (int i = 0, j = nw - 1; i < j; i++, j--) {
+    int32_t ta = m->w_arc[i];
+    uint8_t tf = m->w_fwd[i];
+    m->w_arc[i] = m->w_arc[j];
+    m->w_fwd[i] = m->w_fwd[j];
+    m->w_arc[j] = ta;
+    m->w_fwd[j] = tf;
+  }
+  int ie = nw;
+  m->w_arc[nw] = e;
+  m->w_fwd[nw++] = fwd;
+  for (int v = b; v != apex; v = m->parent[v]) {
+    int tu, tw;
+    arc_ends(m, m->parc[v], &tu, &tw);
+    m->w_arc[nw] = m->parc[v];
+    m->w_fwd[nw++] = tu == v;
+  }
+  /* the most the trade arcs allow, and their cost per kg */
+  int64_t R = INF_CAP * 2, L = 0;
+  for (int k = 0; k < nw; k++) {
+    int32_t id = m->w_arc[k];
+    if (id >= E) {
+      assert(apex == 0 && (k == 0 || k == nw - 1));
       continue;
     }
-    for (int32_t k = m->out_start[u]; k < m->out_start[u + 1]; k++) {
-      arc_t *a = &m->arcs[m->out_list[k]];
-      if (a->flow >= a->cap)
-        continue;
-      int v = a->to;
-      int64_t rc = a->cost + m->pot[u] - m->pot[v];
-      if (!m->done[v] && m->dist[u] + rc < m->dist[v]) {
-        m->dist[v] = m->dist[u] + rc;
-        m->pred[v] = m->out_list[k] * 2;
-      }
+    const arc_t *ar = &m->arcs[id];
+    int64_t room = m->w_fwd[k] ? ar->cap - ar->flow : ar->flow;
+    if (room < R)
+      R = room;
+    L += m->w_fwd[k] ? ar->cost : -ar->cost;
+  }
+  /* through o: as many kg as pay, often all that the arcs allow (two
+   * lookups), else found by cvx_cross; `more` says whether kg t + 1 would
+   * still pay */
+  cvx_t c1, c2;
+  int64_t t = R;
+  bool more = false;
+  if (apex == 0) {
+    cvx_of(m, m->w_arc[0], m->w_fwd[0], &c1);
+    cvx_of(m, m->w_arc[nw - 1], m->w_fwd[nw - 1], &c2);
+    int64_t A = c1.avail < c2.avail ? c1.avail : c2.avail;
+    t = R < A ? R : A;
+    if (t > 0) {
+      if (cvx_cost(m, &c1, t) + L + cvx_cost(m, &c2, t) < 0)
+        more =
+            t < A && cvx_cost(m, &c1, t + 1) + L + cvx_cost(m, &c2, t + 1) < 0;
+      else
+        t = cvx_cross(m, &c1, &c2, L);
     }
-    for (int32_t k = m->in_start[u]; k < m->in_start[u + 1]; k++) {
-      arc_t *a = &m->arcs[m->in_list[k]];
-      if (a->flow <= 0)
-        continue;
-      int v = a->from;
-      int64_t rc = -a->cost + m->pot[u] - m->pot[v];
-      if (!m->done[v] && m->dist[u] + rc < m->dist[v]) {
-        m->dist[v] = m->dist[u] + rc;
-        m->pred[v] = m->in_list[k] * 2 + 1;
-      }
-    }
   }
-  for (int v = 0; v < V; v++)
-    if (m->dist[v] < INF_DIST)
-      m->pot[v] += m->dist[v];
-}
-
-/* Adds w kg of load along the path to v (for the feasibility check). */
-static void path_load(mk_t *m, int v, int64_t w) {
-  while (m->pred[v] >= 0) {
-    int32_t pa = m->pred[v];
-    const arc_t *a = &m->arcs[pa / 2];
-    if (m->load_arc[pa] == 0)
-      m->touched[m->n_touched++] = pa;
-    m->load_arc[pa] += w;
-    v = (pa & 1) ? a->to : a->from;
+  assert(t < INF_CAP);
+  /* push t kg */
+  for (int k = 0; k < nw; k++) {
+    int32_t id = m->w_arc[k];
+    int64_t dt = m->w_fwd[k] ? t : -t;
+    if (id < E)
+      m->arcs[id].flow += dt;
+    else if (id < E + m->n)
+      m->nd[id - E].sold += dt;
+    else
+      m->nd[id - E - m->n].filled += dt;
   }
-  m->load_src[v - 1] += w;
-}
-
-static int64_t want(const mk_t *m, int j, int64_t M) {
-  const node_t *d = &m->nd[j];
-  int64_t t = m->pot[D_(m, j)] - M;
-  if (t < 1)
-    t = 1;
-  if (t > PMAX)
-    return 0;
-  int64_t a = dem_at(m, d, t) - d->filled;
-  return a > 0 ? a : 0;
-}
-
-static bool reachable_d(const mk_t *m, int j) {
-  return m->nd[j].has_demand && m->dist[D_(m, j)] < INF_DIST;
-}
-
-static bool feasible(mk_t *m, int64_t M) {
-  for (size_t k = 0; k < m->n_touched; k++)
-    m->load_arc[m->touched[k]] = 0;
-  m->n_touched = 0;
-  memset(m->load_src, 0, (size_t)m->n * sizeof *m->load_src);
-  for (int j = 0; j < m->n; j++)
-    if (reachable_d(m, j)) {
-      int64_t w = want(m, j, M);
-      if (w > 0)
-        path_load(m, D_(m, j), w);
-    }
-  for (size_t t = 0; t < m->n_touched; t++) {
-    int32_t k = m->touched[t];
-    const arc_t *a = &m->arcs[k / 2];
-    int64_t room = (k & 1) ? a->flow : a->cap - a->flow;
-    if (m->load_arc[k] > room)
-      return false;
-  }
-  for (int i = 0; i < m->n; i++)
-    if (m->load_src[i] > m->nd[i].step_left)
-      return false;
-  return true;
-}
-
-static int64_t bottleneck(const mk_t *m, int v) {
-  int64_t b = INF_CAP;
-  while (m->pred[v] >= 0) {
-    int32_t pa = m->pred[v];
-    const arc_t *a = &m->arcs[pa / 2];
-    int64_t room = (pa & 1) ? a->flow : a->cap - a->flow;
-    if (room < b)
-      b = room;
-    v = (pa & 1) ? a->to : a->from;
-  }
-  int64_t sl = m->nd[v - 1].step_left;
-  return sl < b ? sl : b;
-}
-
-/* Pushes w kg along the tree path to d_j; returns true when an arc got
- * saturated or a price step exhausted (the tree must be recomputed). */
-static bool augment(mk_t *m, int j, int64_t w) {
-  bool dirty = false;
-  int v = D_(m, j);
-  while (m->pred[v] >= 0) {
-    int32_t pa = m->pred[v];
-    arc_t *a = &m->arcs[pa / 2];
-    if (pa & 1) {
-      a->flow -= w;
-      assert(a->flow >= 0);
-      if (a->flow == 0)
-        dirty = true;
-      v = a->to;
+  /* the first blocking arc from the apex */
+  int leave = -1;
+  for (int k = 0; k < nw && leave < 0; k++) {
+    int32_t id = m->w_arc[k];
+    if (id < E) {
+      const arc_t *ar = &m->arcs[id];
+      if ((m->w_fwd[k] ? ar->cap - ar->flow : ar->flow) == 0)
+        leave = k;
+    } else if (k == 0) {
+      /* the first piece stays in the tree when more kg would still pay
+       * and something else stopped the push */
+      if (cvx_end(&c1) || (t > 0 && !more && cvx_break(m, &c1)))
+        leave = k;
     } else {
-      a->flow += w;
-      assert(a->flow <= a->cap);
-      if (a->flow == a->cap)
-        dirty = true;
-      v = a->from;
+      if (cvx_end(&c2) || cvx_break(m, &c2))
+        leave = k;
     }
   }
-  node_t *s = &m->nd[v - 1];
-  s->step_left -= w;
-  s->sold += w;
-  assert(s->step_left >= 0);
-  if (s->step_left == 0) {
-    step_next(m, s);
-    dirty = true;
+  assert(leave >= 0);
+  if (leave < 0 || m->w_arc[leave] == e)
+    return; /* the entering arc went from bound to bound */
+  int32_t lk = m->w_arc[leave];
+  int lu, lw;
+  arc_ends(m, lk, &lu, &lw);
+  int c = m->parent[lu] == lw && m->parc[lu] == lk ? lu : lw;
+  /* re-hang the cut-off subtree from the entering arc */
+  int xs = leave < ie ? a : b, ys = leave < ie ? b : a;
+  int prev = ys;
+  int32_t prevarc = e;
+  int cur = xs;
+  for (;;) {
+    int nxt = m->parent[cur];
+    int32_t nxtarc = m->parc[cur];
+    m->parent[cur] = prev;
+    m->parc[cur] = prevarc;
+    if (cur == c)
+      break;
+    prev = cur;
+    prevarc = nxtarc;
+    cur = nxt;
   }
-  m->nd[j].filled += w;
-  return dirty;
+  if (e < E)
+    m->a_tree[e] = 1;
+  if (lk < E)
+    m->a_tree[lk] = 0;
 }
 
 static void solve(mk_t *m) {
-  bool dirty = true;
-  size_t guard = 0, limit = 4 * (m->n_offers + m->n_arcs + m->n_bids) +
-                            64 * (size_t)m->n + 1000;
+  int n = m->n;
+  int32_t E = (int32_t)m->n_arcs;
+  /* nodes that can trade: sellers with an arc out, hubs, buyers with an
+   * arc in */
+  memset(m->in_tree, 0, (size_t)m->V);
+  memset(m->a_tree, 0, m->n_arcs);
+  for (size_t k = 0; k < m->n_arcs; k++) {
+    m->in_tree[m->arcs[k].from] = 1;
+    m->in_tree[m->arcs[k].to] = 1;
+  }
+  if (!m->n_arcs)
+    return;
+  /* the first tree: o -> s_i (sellers at their first step), s_i -> x_i,
+   * and for each buyer node its home arc or else its first arc in; all
+   * carry no flow and point away from o, so it is strongly feasible */
+  m->in_tree[0] = 1;
+  m->parent[0] = -1;
+  m->parc[0] = -1;
+  for (int v = 1; v < m->V; v++)
+    m->parent[v] = -1;
+  for (int i = 0; i < n; i++)
+    if (m->in_tree[S_(m, i)]) {
+      m->parent[S_(m, i)] = 0;
+      m->parc[S_(m, i)] = E + i;
+    }
+  for (int32_t k = 0; k < E; k++) {
+    const arc_t *a = &m->arcs[k];
+    if (m->parent[a->to] >= 0)
+      continue;
+    bool home = a->to > 2 * n && a->from <= n && a->to - 2 * n == a->from;
+    bool hub = a->to > n && a->to <= 2 * n;
+    if (hub || home) {
+      m->parent[a->to] = a->from;
+      m->parc[a->to] = k;
+      m->a_tree[k] = 1;
+    }
+  }
+  for (int32_t k = 0; k < E; k++) {
+    const arc_t *a = &m->arcs[k];
+    if (m->parent[a->to] >= 0)
+      continue;
+    m->parent[a->to] = a->from;
+    m->parc[a->to] = k;
+    m->a_tree[k] = 1;
+  }
+  m->n_tree = 0;
+  for (int v = 1; v < m->V; v++)
+    if (m->in_tree[v])
+      m->tree_nodes[m->n_tree++] = v;
+  size_t guard = 0, limit = 1000000 + 1000 * (m->n_arcs + (size_t)m->V);
   for (;;) {
-    if (++guard > limit * 64) {
+    tree_refresh(m);
+    bool fwd = true;
+    int32_t e = choose_entering(m, &fwd);
+    if (e < 0)
+      break;
+    if (++guard > limit) {
       assert(!"market clearing did not terminate");
       break;
     }
-    if (dirty)
-      dijkstra(m);
-    dirty = false;
-    int64_t L = 0;
-    bool any = false;
-    for (int j = 0; j < m->n; j++) {
-      if (!reachable_d(m, j))
-        continue;
-      int64_t top = node_top(m, &m->nd[j]);
-      if (top < 1)
-        continue;
-      int64_t key = m->pot[D_(m, j)] - top;
-      if (!any || key < L)
-        L = key;
-      any = true;
+    pivot(m, e, fwd);
+  }
+}
+
+/* Takes back trades that gain nothing. With the final potentials pi (an
+ * optimal dual), every optimal flow differs from this one by flow along
+ * residual arcs of zero reduced cost; pushing flow from o into buyers at
+ * exactly their price (unfilling kg valued pi(d_j)), along such arcs, back
+ * to sellers at exactly their price (unselling kg priced pi(s_i)) keeps the
+ * welfare and lowers the volume, and a maximum flow of such paths gives the
+ * least volume of all welfare-maximising allocations (cycles through o that
+ * fill or sell more cannot help: a decomposition of any better allocation's
+ * difference keeps its volume-lowering cycles feasible on their own).
+ * Augmenting paths are found breadth-first, in node and arc order. */
+static void least_volume(mk_t *m) {
+  int n = m->n, V = m->V;
+  const int64_t *pot = m->pot;
+  int64_t src[NN], sink[NN];
+  bool any_src = false, any_sink = false;
+  for (int i = 0; i < n; i++) {
+    node_t *d = &m->nd[i];
+    src[i] = sink[i] = 0;
+    int vd = D_(m, i), vs = S_(m, i);
+    if (m->in_tree[vd] && d->filled > 0) {
+      int64_t keep = dem_ge(m, d, pot[vd] + 1);
+      src[i] = d->filled > keep ? d->filled - keep : 0;
+      any_src |= src[i] > 0;
     }
-    if (!any || L >= 0)
+    if (m->in_tree[vs] && d->sold > 0) {
+      int64_t keep = sup_upto(m, d, pot[vs] - 1);
+      sink[i] = d->sold > keep ? d->sold - keep : 0;
+      any_sink |= sink[i] > 0;
+    }
+  }
+  if (!any_src || !any_sink)
+    return;
+  /* adjacency of the zero-reduced-cost arcs (both directions, residuals
+   * checked when used): adj entries are arc * 2 + (1 if backward) */
+  int32_t start[VMAX + 1], cnt[VMAX + 1], *adj = m->adj;
+  memset(cnt, 0, sizeof cnt);
+  size_t na = 0;
+  for (size_t k = 0; k < m->n_arcs; k++) {
+    const arc_t *a = &m->arcs[k];
+    if (a->cost + pot[a->from] - pot[a->to] != 0)
+      continue;
+    cnt[a->from + 1]++;
+    cnt[a->to + 1]++;
+    na += 2;
+  }
+  if (!na)
+    return;
+  for (int v = 0; v < V; v++)
+    cnt[v + 1] += cnt[v];
+  memcpy(start, cnt, sizeof start);
+  for (size_t k = 0; k < m->n_arcs; k++) {
+    const arc_t *a = &m->arcs[k];
+    if (a->cost + pot[a->from] - pot[a->to] != 0)
+      continue;
+    adj[cnt[a->from]++] = (int32_t)k * 2;
+    adj[cnt[a->to]++] = (int32_t)k * 2 + 1;
+  }
+  int32_t queue[VMAX], via[VMAX]; /* via: the adj entry that reached it */
+  uint32_t *seen = m->mark;
+  for (;;) {
+    if (++m->stamp == 0) {
+      memset(m->mark, 0, sizeof m->mark);
+      m->stamp = 1;
+    }
+    int qh = 0, qt = 0, found = -1;
+    for (int j = 0; j < n; j++)
+      if (src[j] > 0) {
+        int v = D_(m, j);
+        seen[v] = m->stamp;
+        via[v] = -1;
+        queue[qt++] = v;
+      }
+    while (qh < qt && found < 0) {
+      int u = queue[qh++];
+      if (u >= 1 && u <= n && sink[u - 1] > 0) {
+        found = u;
+        break;
+      }
+      for (int32_t k = start[u]; k < cnt[u]; k++) {
+        int32_t code = adj[k];
+        const arc_t *a = &m->arcs[code / 2];
+        bool back = code & 1;
+        int64_t room = back ? a->flow : a->cap - a->flow;
+        int v = back ? a->from : a->to;
+        if (room <= 0 || seen[v] == m->stamp)
+          continue;
+        seen[v] = m->stamp;
+        via[v] = code;
+        queue[qt++] = v;
+      }
+    }
+    if (found < 0)
       break;
-    /* largest M in [L, -1] that routes without exceeding a capacity:
-     * galloping up from L (capacities usually bind near it), then
-     * bisection */
-    int64_t lo = L - 1, hi = -1;
-    if (feasible(m, hi)) {
-      lo = hi;
-    } else {
-      for (int64_t step = 1; lo + step < hi; step *= 2) {
-        if (!feasible(m, lo + step)) {
-          hi = lo + step;
-          break;
-        }
-        lo += step;
-      }
-      while (lo < hi - 1) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (feasible(m, mid))
-          lo = mid;
-        else
-          hi = mid;
-      }
+    /* the bottleneck, then the push */
+    int64_t b = sink[found - 1];
+    int v = found;
+    while (via[v] >= 0) {
+      const arc_t *a = &m->arcs[via[v] / 2];
+      int64_t room = via[v] & 1 ? a->flow : a->cap - a->flow;
+      if (room < b)
+        b = room;
+      v = via[v] & 1 ? a->to : a->from;
     }
-    int64_t M = lo;
-    bool progress = false;
-    if (M >= L) {
-      int64_t w[NN];
-      for (int j = 0; j < m->n; j++)
-        w[j] = reachable_d(m, j) ? want(m, j, M) : 0;
-      for (int j = 0; j < m->n; j++)
-        if (w[j] > 0) {
-          dirty |= augment(m, j, w[j]);
-          progress = true;
-        }
+    if (src[v - 1 - 2 * n] < b)
+      b = src[v - 1 - 2 * n];
+    sink[found - 1] -= b;
+    m->nd[found - 1].sold -= b;
+    v = found;
+    while (via[v] >= 0) {
+      arc_t *a = &m->arcs[via[v] / 2];
+      a->flow += via[v] & 1 ? -b : b;
+      v = via[v] & 1 ? a->to : a->from;
     }
-    if (M < -1 && !dirty) {
-      /* the next level fits only in part: fill it in node order */
-      for (int j = 0; j < m->n && !dirty; j++) {
-        if (!reachable_d(m, j))
-          continue;
-        int64_t extra = want(m, j, M + 1);
-        if (extra <= 0)
-          continue;
-        int64_t b = bottleneck(m, D_(m, j));
-        int64_t amt = extra < b ? extra : b;
-        if (amt > 0) {
-          dirty |= augment(m, j, amt);
-          progress = true;
-        }
-        if (amt < extra)
-          dirty = true;
-      }
-    }
-    if (!progress && !dirty)
-      dirty = true; /* recompute; the guard stops a pathological loop */
+    src[v - 1 - 2 * n] -= b;
+    m->nd[v - 1 - 2 * n].filled -= b;
   }
 }
 
@@ -476,27 +854,6 @@ static void bellman(const edge_t *e, size_t ne, int V, bool rev,
   }
 }
 
-static int64_t last_offer_price(const mk_t *m, const node_t *s) {
-  /* the step holding the last sold kg: the current one if partly used */
-  int64_t used_in_cur = 0;
-  if (s->cur < s->o_end) {
-    int64_t total = 0;
-    for (size_t k = s->cur; k < s->step_end; k++)
-      total += m->parts[m->offers[k]].qty;
-    used_in_cur = total - s->step_left;
-  }
-  if (used_in_cur > 0)
-    return step_price(m, s);
-  /* otherwise the last exhausted step: the highest price of sold offers */
-  size_t k = s->cur;
-  while (k > s->o_begin) {
-    k--;
-    if (m->parts[m->offers[k]].qty > 0)
-      return m->parts[m->offers[k]].price;
-  }
-  return 0;
-}
-
 static int compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd) {
   int V = m->V;
   size_t cap = m->n_arcs * 2 + (size_t)m->n * 4 + (size_t)V * 2 + 4;
@@ -514,10 +871,11 @@ static int compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd) {
     node_t *s = &m->nd[i];
     if (!s->has_supply)
       continue;
-    if (s->cur < s->o_end)
-      e[ne++] = (edge_t){0, S_(m, i), step_price(m, s)};
-    if (s->sold > 0)
-      e[ne++] = (edge_t){S_(m, i), 0, -last_offer_price(m, s)};
+    sup_cache(m, s);
+    if (s->p_next >= 0)
+      e[ne++] = (edge_t){0, S_(m, i), s->p_next};
+    if (s->p_last >= 0)
+      e[ne++] = (edge_t){S_(m, i), 0, -s->p_last};
   }
   for (size_t k = 0; k < m->n_arcs; k++) {
     const arc_t *a = &m->arcs[k];
@@ -530,11 +888,11 @@ static int compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd) {
     node_t *d = &m->nd[j];
     if (!d->has_demand)
       continue;
-    int64_t top = dem_top(m, d, d->filled, true);
-    if (top >= 1)
-      e[ne++] = (edge_t){D_(m, j), 0, -top};
-    if (d->filled > 0)
-      e[ne++] = (edge_t){0, D_(m, j), dem_top(m, d, d->filled, false)};
+    dem_cache(m, d);
+    if (d->v_next >= 1)
+      e[ne++] = (edge_t){D_(m, j), 0, -d->v_next};
+    if (d->v_last >= 1)
+      e[ne++] = (edge_t){0, D_(m, j), d->v_last};
   }
   for (int v = 1; v < V; v++) {
     e[ne++] = (edge_t){0, v, PMAX};
@@ -618,16 +976,69 @@ static model_holder_flows_t *flows_of(model_state_t *st, int32_t holder) {
                             : &st->nations[holder - (int32_t)S].flows;
 }
 
-static int gather(mk_t *m) {
+/* Grows the workspace for a market of up to capn participants and maxarcs
+ * trade arcs. */
+static int mk_reserve(mk_t *m, size_t capn, size_t maxarcs) {
+  if (capn > m->cap_parts) {
+    part_t *p = realloc(m->parts, capn * sizeof *p);
+    if (!p)
+      return MODEL_ENOMEM;
+    m->parts = p;
+    part_t *t = realloc(m->tmp, capn * sizeof *t);
+    if (!t)
+      return MODEL_ENOMEM;
+    m->tmp = t;
+    int64_t *b = realloc(m->bprefix, (capn + 1) * sizeof *b);
+    if (!b)
+      return MODEL_ENOMEM;
+    m->bprefix = b;
+    int64_t *kp = realloc(m->k_price, capn * sizeof *kp);
+    if (!kp)
+      return MODEL_ENOMEM;
+    m->k_price = kp;
+    int64_t *kc = realloc(m->k_cum, capn * sizeof *kc);
+    if (!kc)
+      return MODEL_ENOMEM;
+    m->k_cum = kc;
+    m->cap_parts = capn;
+  }
+  if (maxarcs > m->cap_arcs) {
+    arc_t *a = realloc(m->arcs, maxarcs * sizeof *a);
+    if (!a)
+      return MODEL_ENOMEM;
+    m->arcs = a;
+    uint8_t *t = realloc(m->a_tree, maxarcs);
+    if (!t)
+      return MODEL_ENOMEM;
+    m->a_tree = t;
+    int32_t *j = realloc(m->adj, 2 * maxarcs * sizeof *j);
+    if (!j)
+      return MODEL_ENOMEM;
+    m->adj = j;
+    m->cap_arcs = maxarcs;
+  }
+  size_t need = 2 * (capn + 1);
+  if (need > m->cap_buf) {
+    int64_t *b = realloc(m->buf, need * sizeof *b);
+    if (!b)
+      return MODEL_ENOMEM;
+    m->buf = b;
+    int64_t **pb = realloc(m->pbuf, need * sizeof *pb);
+    if (!pb)
+      return MODEL_ENOMEM;
+    m->pbuf = pb;
+    m->cap_buf = need;
+  }
+  return 0;
+}
+
+static void gather(mk_t *m) {
   model_state_t *st = m->st;
   const model_map_t *map = st->map;
   int p = m->p;
   size_t S = st->n_seats, N = st->n_nations;
-  size_t capn = 2 * S + 4 * N + 1;
   int64_t offered[NN] = {0}; /* a nation's stock already offered */
-  m->parts = malloc(capn * sizeof *m->parts);
-  if (!m->parts)
-    return MODEL_ENOMEM;
+  m->n_parts = 0;
   for (size_t s = 0; s < S; s++) {
     seat_t *se = &st->seats[s];
     bool firm = map->seats[s].kind == MODEL_SEAT_FIRM;
@@ -677,7 +1088,6 @@ static int gather(mk_t *m) {
       }
     }
   }
-  return 0;
 }
 
 static int setup(mk_t *m) {
@@ -685,60 +1095,59 @@ static int setup(mk_t *m) {
   const model_map_t *map = st->map;
   int p = m->p, n = (int)st->n_nations;
   m->n = n;
-  int rc = gather(m);
+  m->V = 1 + 3 * n;
+  size_t capn = 2 * st->n_seats + 4 * st->n_nations + 1;
+  size_t maxarcs = (size_t)n * (size_t)n + 2 * (size_t)n + 1;
+  int rc = mk_reserve(m, capn, maxarcs);
   if (rc)
     return rc;
-  /* split offers and bids, sort each by (nation, price, holder, seq) */
+  gather(m);
+  /* offers first, then bids, each sorted by (nation, price, holder, seq);
+   * parts is rewritten in that order so that indices are positions */
   size_t no = 0, nb = 0;
   for (size_t k = 0; k < m->n_parts; k++)
     m->parts[k].is_bid ? nb++ : no++;
-  part_t *tmp = malloc((m->n_parts ? m->n_parts : 1) * sizeof *tmp);
-  m->offers = malloc((no ? no : 1) * sizeof *m->offers);
-  m->bids = malloc((nb ? nb : 1) * sizeof *m->bids);
-  m->bprefix = malloc((nb + 1) * sizeof *m->bprefix);
-  m->nd = calloc((size_t)n, sizeof *m->nd);
-  if (!tmp || !m->offers || !m->bids || !m->bprefix || !m->nd) {
-    free(tmp);
-    return MODEL_ENOMEM;
-  }
-  /* offers first, then bids, each sorted; parts is rewritten in that order
-   * so that indices are positions */
   size_t k2 = 0;
   for (size_t k = 0; k < m->n_parts; k++)
     if (!m->parts[k].is_bid)
-      tmp[k2++] = m->parts[k];
-  qsort(tmp, no, sizeof *tmp, by_offer);
+      m->tmp[k2++] = m->parts[k];
+  qsort(m->tmp, no, sizeof *m->tmp, by_offer);
   for (size_t k = 0; k < m->n_parts; k++)
     if (m->parts[k].is_bid)
-      tmp[k2++] = m->parts[k];
-  qsort(tmp + no, nb, sizeof *tmp, by_bid);
-  memcpy(m->parts, tmp, m->n_parts * sizeof *tmp);
-  free(tmp);
+      m->tmp[k2++] = m->parts[k];
+  qsort(m->tmp + no, nb, sizeof *m->tmp, by_bid);
+  memcpy(m->parts, m->tmp, m->n_parts * sizeof *m->tmp);
   m->n_offers = no;
   m->n_bids = nb;
-  for (size_t k = 0; k < no; k++)
-    m->offers[k] = k;
   m->bprefix[0] = 0;
-  for (size_t k = 0; k < nb; k++) {
-    m->bids[k] = no + k;
+  for (size_t k = 0; k < nb; k++)
     m->bprefix[k + 1] = m->bprefix[k] + m->parts[no + k].qty;
-  }
-  size_t ko = 0, kb = 0;
+  size_t ko = 0, kb = no;
+  m->n_steps = 0;
   for (int i = 0; i < n; i++) {
     node_t *d = &m->nd[i];
+    memset(d, 0, sizeof *d);
     d->o_begin = ko;
-    while (ko < no && m->parts[m->offers[ko]].nation == i) {
-      d->offered += m->parts[m->offers[ko]].qty;
+    d->k_begin = m->n_steps;
+    while (ko < no && m->parts[ko].nation == i) {
+      int64_t q = m->parts[ko].qty;
+      if (m->n_steps > d->k_begin &&
+          m->k_price[m->n_steps - 1] == m->parts[ko].price) {
+        m->k_cum[m->n_steps - 1] += q;
+      } else {
+        m->k_price[m->n_steps] = m->parts[ko].price;
+        m->k_cum[m->n_steps] = d->offered + q;
+        m->n_steps++;
+      }
+      d->offered += q;
       ko++;
     }
     d->o_end = ko;
-    d->cur = d->o_begin;
-    step_load(m, d);
-    if (d->step_left == 0)
-      step_next(m, d);
+    d->k_end = m->n_steps;
     d->has_supply = d->offered > 0;
+    d->sq = d->dq = -1;
     d->b_begin = kb;
-    while (kb < nb && m->parts[m->bids[kb]].nation == i)
+    while (kb < no + nb && m->parts[kb].nation == i)
       kb++;
     d->b_end = kb;
     const map_demand_t *md = &map->nations[i].demand[p];
@@ -752,14 +1161,11 @@ static int setup(mk_t *m) {
       d->slope_q32 = (int64_t)(((__int128)d->el * d->q0 << 32) /
                                ((__int128)d->p0 * MODEL_PPM));
     }
-    d->has_demand = d->b_end > d->b_begin || (d->fd && fd_at(d, 1) > 0);
+    d->dmax = d->b_end > d->b_begin || d->fd ? dem_at(m, d, 1) : 0;
+    d->has_demand = d->dmax > 0;
   }
   /* network */
-  m->V = 1 + 3 * n;
-  size_t maxarcs = (size_t)n * (size_t)n + 2 * (size_t)n + 1;
-  m->arcs = calloc(maxarcs, sizeof *m->arcs);
-  if (!m->arcs)
-    return MODEL_ENOMEM;
+  m->n_arcs = 0;
   int64_t ref = st->price[p];
   for (int i = 0; i < n; i++) {
     const policies_t *pol = &st->nations[i].pol;
@@ -814,86 +1220,13 @@ static int setup(mk_t *m) {
     }
   }
   assert(m->n_arcs <= maxarcs);
-  /* adjacency (CSR) */
-  int V = m->V;
-  m->out_start = calloc((size_t)V + 1, sizeof *m->out_start);
-  m->in_start = calloc((size_t)V + 1, sizeof *m->in_start);
-  m->out_list = malloc((m->n_arcs ? m->n_arcs : 1) * sizeof *m->out_list);
-  m->in_list = malloc((m->n_arcs ? m->n_arcs : 1) * sizeof *m->in_list);
-  m->pot = calloc((size_t)V, sizeof *m->pot);
-  m->dist = calloc((size_t)V, sizeof *m->dist);
-  m->pred = calloc((size_t)V, sizeof *m->pred);
-  m->done = calloc((size_t)V, sizeof *m->done);
-  m->load_arc = calloc(m->n_arcs * 2 + 1, sizeof *m->load_arc);
-  m->load_src = calloc((size_t)n, sizeof *m->load_src);
-  m->touched = calloc(m->n_arcs * 2 + 1, sizeof *m->touched);
-  if (!m->touched)
-    return MODEL_ENOMEM;
-  if (!m->out_start || !m->in_start || !m->out_list || !m->in_list || !m->pot ||
-      !m->dist || !m->pred || !m->done || !m->load_arc || !m->load_src)
-    return MODEL_ENOMEM;
-  for (size_t k = 0; k < m->n_arcs; k++) {
-    m->out_start[m->arcs[k].from + 1]++;
-    m->in_start[m->arcs[k].to + 1]++;
-  }
-  for (int v = 0; v < V; v++) {
-    m->out_start[v + 1] += m->out_start[v];
-    m->in_start[v + 1] += m->in_start[v];
-  }
-  /* the nodes Dijkstra needs to scan: the source, sellers with offers, and
-   * every node an arc touches (ascending, so ties settle by index) */
-  m->active = calloc((size_t)V, sizeof *m->active);
-  if (!m->active)
-    return MODEL_ENOMEM;
-  for (int v = 0; v < V; v++) {
-    bool used = v == 0 || m->out_start[v + 1] > m->out_start[v] ||
-                m->in_start[v + 1] > m->in_start[v] ||
-                (v >= 1 && v <= n && m->nd[v - 1].has_supply);
-    if (used)
-      m->active[m->n_active++] = v;
-  }
-  int32_t *fo = calloc((size_t)V, sizeof *fo),
-          *fi = calloc((size_t)V, sizeof *fi);
-  if (!fo || !fi) {
-    free(fo);
-    free(fi);
-    return MODEL_ENOMEM;
-  }
-  for (size_t k = 0; k < m->n_arcs; k++) {
-    int u = m->arcs[k].from, v = m->arcs[k].to;
-    m->out_list[m->out_start[u] + fo[u]++] = (int32_t)k;
-    m->in_list[m->in_start[v] + fi[v]++] = (int32_t)k;
-  }
-  free(fo);
-  free(fi);
   return 0;
 }
 
-static void mk_free(mk_t *m) {
-  free(m->parts);
-  free(m->offers);
-  free(m->bids);
-  free(m->bprefix);
-  free(m->nd);
-  free(m->arcs);
-  free(m->out_start);
-  free(m->in_start);
-  free(m->out_list);
-  free(m->in_list);
-  free(m->pot);
-  free(m->dist);
-  free(m->pred);
-  free(m->done);
-  free(m->load_arc);
-  free(m->load_src);
-  free(m->touched);
-  free(m->active);
-}
-
 /* Splits `total` kg over amounts a[0..k) pro rata (floor), then one kg each
- * in order to those with room until none is left. */
+ * in order to those with room until none is left; g is scratch of k. */
 static void pro_rata(int64_t total, int64_t *const *a, const int64_t *amt,
-                     size_t k) {
+                     size_t k, int64_t *g) {
   int64_t sum = 0;
   for (size_t i = 0; i < k; i++)
     sum += amt[i];
@@ -905,22 +1238,19 @@ static void pro_rata(int64_t total, int64_t *const *a, const int64_t *amt,
     return;
   }
   int64_t given = 0;
-  int64_t *g = calloc(k, sizeof *g);
   for (size_t i = 0; i < k; i++) {
     int64_t x = mul_div(total, amt[i], sum);
-    if (g)
-      g[i] = x;
+    g[i] = x;
     *a[i] += x;
     given += x;
   }
   for (size_t i = 0; i < k && given < total; i++) {
-    int64_t room = amt[i] - (g ? g[i] : 0);
+    int64_t room = amt[i] - g[i];
     if (room > 0) {
       *a[i] += 1;
       given++;
     }
   }
-  free(g);
 }
 
 /* Allocates node totals to participants, moves goods and money. */
@@ -930,6 +1260,10 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
   int p = m->p, n = m->n;
   market_result_t *res = &st->market[p];
   int64_t fd_fill[NN] = {0};
+  /* scratch for pro_rata: pointers, amounts, shares */
+  size_t capk = m->n_parts + 1;
+  int64_t **ptrs = m->pbuf;
+  int64_t *amts = m->buf, *g = m->buf + capk;
   /* sellers */
   for (int i = 0; i < n; i++) {
     node_t *s = &m->nd[i];
@@ -938,25 +1272,15 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
     while (k < s->o_end && left > 0) {
       size_t e = k;
       int64_t tot = 0;
-      while (e < s->o_end &&
-             m->parts[m->offers[e]].price == m->parts[m->offers[k]].price)
-        tot += m->parts[m->offers[e++]].qty;
+      while (e < s->o_end && m->parts[e].price == m->parts[k].price)
+        tot += m->parts[e++].qty;
       int64_t take = left < tot ? left : tot;
       size_t cnt = e - k;
-      int64_t **ptrs = malloc(cnt * sizeof *ptrs);
-      int64_t *amts = malloc(cnt * sizeof *amts);
-      if (!ptrs || !amts) {
-        free(ptrs);
-        free(amts);
-        return MODEL_ENOMEM;
-      }
       for (size_t q = 0; q < cnt; q++) {
-        ptrs[q] = &m->parts[m->offers[k + q]].fill;
-        amts[q] = m->parts[m->offers[k + q]].qty;
+        ptrs[q] = &m->parts[k + q].fill;
+        amts[q] = m->parts[k + q].qty;
       }
-      pro_rata(take, ptrs, amts, cnt);
-      free(ptrs);
-      free(amts);
+      pro_rata(take, ptrs, amts, cnt, g);
       left -= take;
       k = e;
     }
@@ -971,28 +1295,19 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
     int64_t fd_above = fd_at(d, v + 1);
     fd_fill[j] = fd_above;
     size_t k = d->b_begin;
-    for (; k < d->b_end && m->parts[m->bids[k]].price > v; k++)
-      m->parts[m->bids[k]].fill = m->parts[m->bids[k]].qty;
+    for (; k < d->b_end && m->parts[k].price > v; k++)
+      m->parts[k].fill = m->parts[k].qty;
     size_t e = k;
-    while (e < d->b_end && m->parts[m->bids[e]].price == v)
+    while (e < d->b_end && m->parts[e].price == v)
       e++;
     size_t cnt = 1 + (e - k);
-    int64_t **ptrs = malloc(cnt * sizeof *ptrs);
-    int64_t *amts = malloc(cnt * sizeof *amts);
-    if (!ptrs || !amts) {
-      free(ptrs);
-      free(amts);
-      return MODEL_ENOMEM;
-    }
     ptrs[0] = &fd_fill[j];
     amts[0] = fd_at(d, v) - fd_above;
     for (size_t q = 0; q < e - k; q++) {
-      ptrs[1 + q] = &m->parts[m->bids[k + q]].fill;
-      amts[1 + q] = m->parts[m->bids[k + q]].qty;
+      ptrs[1 + q] = &m->parts[k + q].fill;
+      amts[1 + q] = m->parts[k + q].qty;
     }
-    pro_rata(d->filled - above, ptrs, amts, cnt);
-    free(ptrs);
-    free(amts);
+    pro_rata(d->filled - above, ptrs, amts, cnt, g);
   }
   /* goods and money of participants */
   int64_t pool_el[NN][2];
@@ -1071,10 +1386,13 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
   memset(into, 0, sizeof into);
   /* elements leave each exporter's pool pro rata to its outflows */
   int64_t out_total[NN] = {0};
+  bool hub_full[NN] = {false};
   for (size_t k = 0; k < m->n_arcs; k++) {
     const arc_t *a = &m->arcs[k];
     if (a->to > 2 * n) /* into a demand node */
       out_total[a->pi >= 0 ? a->pi : a->from - 1] += a->flow;
+    else if (a->flow >= a->cap) /* a full hub arc s_i -> x_i */
+      hub_full[a->from - 1] = true;
   }
   int64_t out_done[NN] = {0}, el_done[NN][2];
   memset(el_done, 0, sizeof el_done);
@@ -1129,11 +1447,7 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
     }
     if (a->pi >= 0) {
       /* an export through a hub is capped when the hub's arc is full */
-      bool capped = a->flow >= a->cap;
-      if (a->from > n)
-        for (size_t h = 0; h < m->n_arcs; h++)
-          if (m->arcs[h].to == a->from && m->arcs[h].flow >= m->arcs[h].cap)
-            capped = true;
+      bool capped = a->flow >= a->cap || (a->from > n && hub_full[a->pi]);
       res->flows[res->n_flows++] = (model_flow_t){
           a->pi,        a->pj,     a->flow, a->cap >= INF_CAP ? -1 : a->cap,
           a->transport, a->tariff, false,   capped};
@@ -1148,9 +1462,10 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
         continue;
       int64_t got[2] = {0, 0};
       int64_t last_holder = -1;
-      for (size_t k = 0; k < m->n_parts; k++) {
+      node_t *d = &m->nd[j];
+      for (size_t k = d->b_begin; k < d->b_end; k++) {
         part_t *pt = &m->parts[k];
-        if (!pt->is_bid || pt->nation != j || pt->fill <= 0)
+        if (pt->fill <= 0)
           continue;
         int64_t *el = el_of(st, pt->holder);
         for (int q = 0; q < 2; q++) {
@@ -1176,34 +1491,38 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
 }
 
 int market_clear(model_state_t *st, int p) {
-  mk_t m;
-  memset(&m, 0, sizeof m);
-  m.st = st;
-  m.p = p;
-  int rc = setup(&m);
+  mk_t *m = st->scratch;
+  if (!m) {
+    m = calloc(1, sizeof *m);
+    if (!m)
+      return MODEL_ENOMEM;
+    st->scratch = m;
+  }
+  m->st = st;
+  m->p = p;
+  int rc = setup(m);
   if (rc)
-    goto out;
-  solve(&m);
+    return rc;
+  solve(m);
+  least_volume(m);
   int64_t ps[NN], px[NN], pd[NN];
-  if ((rc = compute_prices(&m, ps, px, pd)))
-    goto out;
-  if ((rc = settle(&m, ps, px, pd)))
-    goto out;
+  if ((rc = compute_prices(m, ps, px, pd)))
+    return rc;
+  if ((rc = settle(m, ps, px, pd)))
+    return rc;
   int64_t vol = 0;
   __int128 val = 0;
-  for (int j = 0; j < m.n; j++) {
+  for (int j = 0; j < m->n; j++) {
     st->regional[p][j] = pd[j];
     st->market[p].seller_price[j] = ps[j];
     st->market[p].buyer_price[j] = pd[j];
-    vol += m.nd[j].filled;
-    val += (__int128)m.nd[j].filled * pd[j];
+    vol += m->nd[j].filled;
+    val += (__int128)m->nd[j].filled * pd[j];
   }
   st->volume[p] = vol;
   if (vol > 0)
     st->price[p] = (int64_t)(val / vol);
-out:
-  mk_free(&m);
-  return rc;
+  return 0;
 }
 
 void market_free(model_state_t *st) {
@@ -1214,5 +1533,20 @@ void market_free(model_state_t *st) {
     st->market[p].flows = NULL;
     st->market[p].n_trades = st->market[p].cap_trades = 0;
     st->market[p].n_flows = st->market[p].cap_flows = 0;
+  }
+  mk_t *m = st->scratch;
+  if (m) {
+    free(m->parts);
+    free(m->tmp);
+    free(m->bprefix);
+    free(m->k_price);
+    free(m->k_cum);
+    free(m->arcs);
+    free(m->a_tree);
+    free(m->adj);
+    free(m->buf);
+    free(m->pbuf);
+    free(m);
+    st->scratch = NULL;
   }
 }

@@ -138,6 +138,12 @@ static void maps_ids(lt_conn_t *c, uint32_t msgid, char *buf, size_t size) {
   }
 }
 
+/* A minimal map the model's loader accepts, with the given nation seats
+ * (ISO codes) and firm seats (slugs, in the first nation). */
+#define MINI_PRICES                                                            \
+  "\"parameters\": {\"prices\": {\"concentrate\": 5, \"ndpr_oxide\": 50, "     \
+  "\"dytb_oxide\": 300, \"lace_oxide\": 1, \"magnet\": 60}},\n"
+
 static void test_maps_list(void **state) {
   lt_server_t *s = srv_of(state);
   lt_conn_t c;
@@ -149,15 +155,25 @@ static void test_maps_list(void **state) {
   assert_string_equal(ids, "");
 
   assert_int_equal(
-      lt_write_file(s->maps_dir, "zeta.json",
-                    "{\"id\": \"zeta\", \"title\": \"Zeta\", \"turns\": 40,\n"
-                    " \"seats\": [{\"seat\": \"CHN\"}, {\"seat\": \"USA\"},\n"
-                    "             {\"seat\": \"lynas\"}]}\n"),
+      lt_write_file(
+          s->maps_dir, "zeta.json",
+          "{\"id\": \"zeta\", \"title\": \"Zeta\", \"turns\": 40,\n" MINI_PRICES
+          " \"nations\": [{\"id\": \"CHN\", \"title\": \"China\"},\n"
+          "               {\"id\": \"USA\", \"title\": \"United States\"}],\n"
+          " \"seats\": [{\"seat\": \"CHN\", \"kind\": \"nation\", "
+          "\"title\": \"China\"},\n"
+          "           {\"seat\": \"USA\", \"kind\": \"nation\", "
+          "\"title\": \"United States\"},\n"
+          "           {\"seat\": \"lynas\", \"kind\": \"firm\", "
+          "\"title\": \"Lynas\", \"nation\": \"USA\"}]}\n"),
       0);
   assert_int_equal(
       lt_write_file(s->maps_dir, "alpha.json",
-                    "{\"id\": \"alpha\", \"title\": \"Alpha\", \"turns\": 8, "
-                    "\"seats\": [{\"seat\": \"AUS\"}], \"extra\": 1}\n"),
+                    "{\"id\": \"alpha\", \"title\": \"Alpha\", \"turns\": "
+                    "8,\n" MINI_PRICES
+                    " \"nations\": [{\"id\": \"AUS\", \"title\": \"Oz\"}],\n"
+                    " \"seats\": [{\"seat\": \"AUS\", \"kind\": \"nation\", "
+                    "\"title\": \"Oz\"}]}\n"),
       0);
   /* Not JSON: a key without quotes on line 2. */
   assert_int_equal(lt_write_file(s->maps_dir, "broken.json",
@@ -168,24 +184,35 @@ static void test_maps_list(void **state) {
                                  "{\"id\": \"shape\", \"title\": \"S\", "
                                  "\"turns\": \"many\", \"seats\": []}\n"),
                    0);
-  /* A second file claiming an id already taken. */
-  assert_int_equal(lt_write_file(s->maps_dir, "zz-copy.json",
-                                 "{\"id\": \"alpha\", \"title\": \"Copy\", "
-                                 "\"turns\": 1, \"seats\": []}\n"),
-                   0);
+  /* A file whose id is not its file name (here: an id already taken). */
+  assert_int_equal(
+      lt_write_file(s->maps_dir, "zz-copy.json",
+                    "{\"id\": \"alpha\", \"title\": \"Copy\", "
+                    "\"turns\": 1,\n" MINI_PRICES
+                    " \"nations\": [{\"id\": \"AUS\", "
+                    "\"title\": \"Oz\"}],\n"
+                    " \"seats\": [{\"seat\": \"AUS\", "
+                    "\"kind\": \"nation\", \"title\": \"Oz\"}]}\n"),
+      0);
   assert_int_equal(lt_write_file(s->maps_dir, "README.txt", "not a map\n"), 0);
   maps_ids(&c, 2, ids, sizeof(ids));
   assert_string_equal(ids, "alpha:1:8,zeta:3:40");
   /* The log names the malformed file, the line and column, and why. */
-  assert_true(lt_log_contains(s, "broken.json: line 2, column"));
+  assert_true(lt_log_contains(s, "broken.json:2:"));
   assert_true(lt_log_contains(s, "shape.json"));
   assert_true(lt_log_contains(s, "zz-copy.json"));
 
   /* A new file shows up without a restart. */
-  assert_int_equal(lt_write_file(s->maps_dir, "mid.json",
-                                 "{\"id\": \"mid\", \"title\": \"Mid\", "
-                                 "\"turns\": 12, \"seats\": [1, 2]}\n"),
-                   0);
+  assert_int_equal(
+      lt_write_file(
+          s->maps_dir, "mid.json",
+          "{\"id\": \"mid\", \"title\": \"Mid\", \"turns\": 12,\n" MINI_PRICES
+          " \"nations\": [{\"id\": \"JPN\", \"title\": \"Japan\"}],\n"
+          " \"seats\": [{\"seat\": \"JPN\", \"kind\": \"nation\", "
+          "\"title\": \"Japan\"},\n"
+          "           {\"seat\": \"tdk\", \"kind\": \"firm\", "
+          "\"title\": \"TDK\", \"nation\": \"JPN\"}]}\n"),
+      0);
   maps_ids(&c, 3, ids, sizeof(ids));
   assert_string_equal(ids, "alpha:1:8,mid:2:12,zeta:3:40");
   /* Unchanged folder, same answer (from the cache). */

@@ -122,12 +122,22 @@ def test_pipelining(port, _maps):
     c.close()
 
 
+def mini_map(map_id, title, turns, nations):
+    """A minimal map the server's loader accepts: nation seats only."""
+    return {
+        "id": map_id, "title": title, "turns": turns,
+        "parameters": {"prices": {"concentrate": 5, "ndpr_oxide": 50,
+                                  "dytb_oxide": 300, "lace_oxide": 1,
+                                  "magnet": 60}},
+        "nations": [{"id": n, "title": n} for n in nations],
+        "seats": [{"seat": n, "kind": "nation", "title": n} for n in nations],
+    }
+
+
 def write_maps(folder):
     maps = {
-        "one.json": {"id": "py-one", "title": "One", "turns": 4,
-                     "seats": [{"seat": "CHN"}, {"seat": "USA"}]},
-        "two.json": {"id": "py-two", "title": "Two", "turns": 20,
-                     "seats": [{"seat": "AUS"}]},
+        "py-one.json": mini_map("py-one", "One", 4, ["CHN", "USA"]),
+        "py-two.json": mini_map("py-two", "Two", 20, ["AUS"]),
     }
     for name, content in maps.items():
         with open(os.path.join(folder, name), "w") as f:

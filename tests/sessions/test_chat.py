@@ -100,12 +100,14 @@ def chat_visibility(server):
     for c in everyone:
         c.clear_notifications()
 
-    # Sent from a connection that follows nothing: only the addressee and
-    # the admin see it (the sender's seat is on another connection).
+    # Sent from a connection that follows nothing: the sending connection
+    # itself gets a copy (PROTOCOL.md: it reaches its sender), and so do
+    # the sender's seat, the addressee and the admin.
     got = say(conns["nobody"], "USA", "from a bare connection",
               token=tok["CHN"])
-    expect(got, {"CHN", "USA", "admin"},
-           "a seat's message reaches the seat's own connection")
+    expect(got, {"nobody", "CHN", "USA", "admin"},
+           "a seat's message reaches the sending connection and the seat's "
+           "own connection")
 
     # Refusals.
     expect_error("not_found", conns["CHN"].chat, "x", to="ATL",
