@@ -47,11 +47,34 @@
 #define LAN_JOIN_BURST_DEFAULT     10u
 #define LAN_JOIN_REFILL_MS_DEFAULT 6000u
 
-/* Game sessions held at once by one server. */
+/* session.create per address (a token bucket, as for join codes): this
+ * many at once, then one more every LAN_CREATE_REFILL_MS. */
+#define LAN_CREATE_BURST_DEFAULT     20u
+#define LAN_CREATE_REFILL_MS_DEFAULT 3000u
+
+/* Game sessions in play (lobby, running, paused) at once on one server. */
 #define LAN_MAX_SESSIONS_DEFAULT 1000u
+/* Finished sessions kept in memory (session.list, history.get); past it
+ * the one finished longest ago is unloaded (its rows stay in the
+ * database for replay and export). */
+#define LAN_MAX_FINISHED_DEFAULT 1000u
+/* The shortest turn a session may have, in ms (turn_seconds 0.05): a
+ * shorter one would spend the loop resolving turns. 0 (no deadline) is
+ * always allowed. */
+#define LAN_MIN_TURN_MS 50u
+
 /* Bytes of one chat message, and messages kept per session. */
-#define LAN_MAX_CHAT_BYTES_DEFAULT 2000u
+#define LAN_MAX_CHAT_BYTES_DEFAULT    2000u
 #define LAN_MAX_CHAT_MESSAGES_DEFAULT 10000u
+/* Chat messages per seat (and per session admin): a token bucket of this
+ * many at once, then one more every LAN_CHAT_REFILL_MS. */
+#define LAN_CHAT_BURST_DEFAULT     10u
+#define LAN_CHAT_REFILL_MS_DEFAULT 2000u
+
+/* Complete requests handled from one connection per loop iteration; the
+ * rest of a pipelined burst waits for the next iteration, so one client's
+ * burst cannot keep every other connection waiting. */
+#define LAN_MAX_BATCH_DEFAULT 64u
 
 /* Bytes read from a socket at a time. */
 #define LAN_READ_CHUNK 65536u

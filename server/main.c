@@ -80,10 +80,16 @@ enum {
   OPT_MAX_PER_ADDRESS,
   OPT_SYNC,
   OPT_MAX_SESSIONS,
+  OPT_MAX_FINISHED,
   OPT_MAX_CHAT_BYTES,
   OPT_MAX_CHAT_MESSAGES,
+  OPT_CHAT_BURST,
+  OPT_CHAT_REFILL_MS,
   OPT_JOIN_BURST,
   OPT_JOIN_REFILL_MS,
+  OPT_CREATE_BURST,
+  OPT_CREATE_REFILL_MS,
+  OPT_MAX_BATCH,
   OPT_LOG_LEVEL,
   OPT_VERSION,
   OPT_HELP
@@ -105,10 +111,16 @@ static const struct option long_options[] = {
     {"max-per-address", required_argument, NULL, OPT_MAX_PER_ADDRESS},
     {"sync", required_argument, NULL, OPT_SYNC},
     {"max-sessions", required_argument, NULL, OPT_MAX_SESSIONS},
+    {"max-finished", required_argument, NULL, OPT_MAX_FINISHED},
     {"max-chat-bytes", required_argument, NULL, OPT_MAX_CHAT_BYTES},
     {"max-chat-messages", required_argument, NULL, OPT_MAX_CHAT_MESSAGES},
+    {"chat-burst", required_argument, NULL, OPT_CHAT_BURST},
+    {"chat-refill-ms", required_argument, NULL, OPT_CHAT_REFILL_MS},
     {"join-burst", required_argument, NULL, OPT_JOIN_BURST},
     {"join-refill-ms", required_argument, NULL, OPT_JOIN_REFILL_MS},
+    {"create-burst", required_argument, NULL, OPT_CREATE_BURST},
+    {"create-refill-ms", required_argument, NULL, OPT_CREATE_REFILL_MS},
+    {"max-batch", required_argument, NULL, OPT_MAX_BATCH},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
@@ -160,13 +172,34 @@ static void usage(FILE *f) {
       "  --max-connections N    open connections overall (default %u)\n"
       "  --max-per-address N    open connections from one address (default "
       "%u)\n"
-      "  --max-sessions N       game sessions held at once (default %u)\n"
+      "  --max-batch N          requests of one connection handled per loop\n"
+      "                         iteration before others get their turn\n"
+      "                         (default %u)\n"
+      "  --max-sessions N       game sessions in play (lobby, running, "
+      "paused)\n"
+      "                         at once (default %u)\n"
+      "  --max-finished N       finished sessions kept in memory; past it the\n"
+      "                         one finished longest ago is unloaded (its "
+      "rows\n"
+      "                         stay in --db for replay and export; "
+      "session.list\n"
+      "                         and history.get no longer show it) (default "
+      "%u)\n"
+      "  --create-burst N       session.create one address may send at once\n"
+      "                         before rate_limited (default %u)\n"
+      "  --create-refill-ms MS  one more session.create allowed every MS\n"
+      "                         (default %u; 0 never)\n"
       "  --max-chat-bytes N     bytes of one chat message (default %u)\n"
       "  --max-chat-messages N  chat messages kept per session (default %u)\n"
+      "  --chat-burst N         chat messages one seat (or the admin) may "
+      "send\n"
+      "                         at once before rate_limited (default %u)\n"
+      "  --chat-refill-ms MS    one more chat message allowed every MS\n"
+      "                         (default %u; 0 never)\n"
       "  --join-burst N         wrong join codes one address may send at once\n"
       "                         before rate_limited (default %u)\n"
       "  --join-refill-ms MS    one more wrong join code allowed every MS\n"
-      "                         (default %u)\n"
+      "                         (default %u; 0 never)\n"
       "\n"
       "Other:\n"
       "  --log-level LEVEL      error, warn, info or debug (default info)\n"
@@ -177,8 +210,11 @@ static void usage(FILE *f) {
       LAN_MAX_DEPTH_DEFAULT, LAN_MAX_DEPTH_CAP, LAN_FIRST_REQUEST_MS_DEFAULT,
       LAN_MESSAGE_MS_DEFAULT, LAN_IDLE_MS_DEFAULT, LAN_KEEPALIVE_S_DEFAULT,
       LAN_MAX_OUTPUT_DEFAULT, LAN_MAX_CONNECTIONS_DEFAULT,
-      LAN_MAX_PER_ADDRESS_DEFAULT, LAN_MAX_SESSIONS_DEFAULT,
+      LAN_MAX_PER_ADDRESS_DEFAULT, LAN_MAX_BATCH_DEFAULT,
+      LAN_MAX_SESSIONS_DEFAULT, LAN_MAX_FINISHED_DEFAULT,
+      LAN_CREATE_BURST_DEFAULT, LAN_CREATE_REFILL_MS_DEFAULT,
       LAN_MAX_CHAT_BYTES_DEFAULT, LAN_MAX_CHAT_MESSAGES_DEFAULT,
+      LAN_CHAT_BURST_DEFAULT, LAN_CHAT_REFILL_MS_DEFAULT,
       LAN_JOIN_BURST_DEFAULT, LAN_JOIN_REFILL_MS_DEFAULT);
 }
 
@@ -353,6 +389,36 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
         return -1;
       cfg->sess.max_sessions = (unsigned)v;
       break;
+    case OPT_MAX_FINISHED:
+      if (parse_uint("--max-finished", optarg, 0, 1000000, &v) != 0)
+        return -1;
+      cfg->sess.max_finished = (unsigned)v;
+      break;
+    case OPT_CREATE_BURST:
+      if (parse_uint("--create-burst", optarg, 1, 1000000, &v) != 0)
+        return -1;
+      cfg->sess.create_burst = (unsigned)v;
+      break;
+    case OPT_CREATE_REFILL_MS:
+      if (parse_uint("--create-refill-ms", optarg, 0, UINT32_MAX, &v) != 0)
+        return -1;
+      cfg->sess.create_refill_ms = (unsigned)v;
+      break;
+    case OPT_CHAT_BURST:
+      if (parse_uint("--chat-burst", optarg, 1, 1000000, &v) != 0)
+        return -1;
+      cfg->sess.chat_burst = (unsigned)v;
+      break;
+    case OPT_CHAT_REFILL_MS:
+      if (parse_uint("--chat-refill-ms", optarg, 0, UINT32_MAX, &v) != 0)
+        return -1;
+      cfg->sess.chat_refill_ms = (unsigned)v;
+      break;
+    case OPT_MAX_BATCH:
+      if (parse_uint("--max-batch", optarg, 1, 1000000, &v) != 0)
+        return -1;
+      cfg->net.max_batch = (unsigned)v;
+      break;
     case OPT_MAX_CHAT_BYTES:
       if (parse_uint("--max-chat-bytes", optarg, 1, 1 << 20, &v) != 0)
         return -1;
@@ -516,26 +582,31 @@ int main(int argc, char **argv) {
     log_error("cannot start the event loop: %s", uv_strerror(r));
     return 1;
   }
-  if (methods_new(&methods, cfg.maps, &counters) != 0)
-    goto fail_loop;
+  /* From here on, every failure goes to `stop`, which closes whatever was
+   * opened as a shutdown would (sessions, the store's last commit, the
+   * loop's handles) and exits 1. */
+  if (methods_new(&methods, cfg.maps, &counters) != 0) {
+    log_error("out of memory starting the server");
+    goto stop;
+  }
   cfg.sess.maps_dir = cfg.maps;
-  if (sess_registry_new(&app.sess, &app.loop, &cfg.sess) != 0)
-    goto fail_loop;
+  if (sess_registry_new(&app.sess, &app.loop, &cfg.sess) != 0) {
+    log_error("out of memory starting the server");
+    goto stop;
+  }
   {
     char err[512];
     if (store_open(&app.store, cfg.db, cfg.sync_full, &app.loop, err,
                    sizeof err) != 0) {
       log_error("--db: %s", err);
-      goto fail_loop;
+      goto stop;
     }
     sess_set_store(app.sess, app.store);
     if (sess_restore(app.sess, err, sizeof err) != 0) {
       log_error("--db %s: %s; the server does not start rather than lose a "
                 "session",
                 cfg.db, err);
-      sess_registry_close(app.sess);
-      store_stop(app.store);
-      goto fail_run;
+      goto stop;
     }
   }
   srv.methods = methods;
@@ -545,23 +616,30 @@ int main(int argc, char **argv) {
   base = methods_table(&n_base);
   n_methods = n_base + sess_method_count;
   table = malloc(n_methods * sizeof *table);
-  if (!table)
-    goto fail_loop;
+  if (!table) {
+    log_error("out of memory starting the server");
+    goto stop;
+  }
   memcpy(table, base, n_base * sizeof *table);
   memcpy(table + n_base, sess_methods, sess_method_count * sizeof *table);
-  if (rpc_new(&rpc, table, n_methods, &srv, &counters) != 0)
-    goto fail_loop;
+  if (rpc_new(&rpc, table, n_methods, &srv, &counters) != 0) {
+    log_error("out of memory starting the server");
+    goto stop;
+  }
   rpc_set_peer_closed(rpc, peer_closed, app.sess);
   rpc_set_hold(rpc, hold_reply, app.store);
   r = net_server_new(&app.net, &app.loop, &cfg.net, rpc, &counters);
-  if (r != 0)
-    goto fail_loop;
+  if (r != 0) {
+    log_error("cannot start the TCP server: %s", net_strerror(r));
+    goto stop;
+  }
   r = net_server_listen(app.net, (const struct sockaddr *)&cfg.listen_addr,
                         &bound);
   if (r != 0) {
-    log_error("cannot listen on %s: %s", cfg.listen, uv_strerror(r));
-    net_server_close(app.net);
-    goto fail_run;
+    log_error("cannot listen on %s: %s; the server stops (its sessions are "
+              "kept in %s)",
+              cfg.listen, uv_strerror(r), cfg.db);
+    goto stop;
   }
   uv_signal_init(&app.loop, &app.sigint);
   uv_signal_init(&app.loop, &app.sigterm);
@@ -575,23 +653,30 @@ int main(int argc, char **argv) {
   print_banner(&bound);
   uv_run(&app.loop, UV_RUN_DEFAULT);
   status = 0;
+  goto drain;
 
-fail_run:
+stop:
+  if (app.net)
+    net_server_close(app.net);
+  sess_registry_close(app.sess);
+  store_stop(app.store);
+drain:
   /* Anything still open (nothing, normally) is closed and given its
    * callbacks, so the loop can close. */
   uv_walk(&app.loop, close_walk, NULL);
   uv_run(&app.loop, UV_RUN_DEFAULT);
-fail_loop:
   r = uv_loop_close(&app.loop);
   if (r != 0) {
     log_error("the event loop did not close: %s", uv_strerror(r));
     status = 1;
   }
-  net_server_free(app.net);
+  if (app.net)
+    net_server_free(app.net);
   rpc_free(rpc);
   free(table);
-  sess_registry_free(app.sess);
+  /* The store first: callbacks it never ran are told so, and only free. */
   store_close(app.store);
+  sess_registry_free(app.sess);
   methods_free(methods);
   fprintf(stderr, "lanthanide-server: counters at exit:\n");
   net_counters_each(&counters, print_counter, NULL);

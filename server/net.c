@@ -12,7 +12,15 @@
  *   any state --output budget, I/O error, server shutdown--> closing
  * Closing is idempotent and asynchronous: conn_close marks the connection
  * and starts uv_close on its two handles; the memory is freed in the last
- * close callback, never inside a read or write callback.
+ * close callback, never inside a read or write callback. Each connection's
+ * end is counted once, in the counter of its first cause (conn_count).
+ *
+ * Fairness: at most --max-batch complete requests of one connection are
+ * handled per loop iteration. The rest of a pipelined burst waits in the
+ * connection's input buffer with reading stopped (so the kernel's socket
+ * buffer pushes back on the client), and the server's idle handle hands
+ * the connection its next batch on the next iteration, after every other
+ * connection has had its turn at I/O.
  */
 #include "net.h"
 
@@ -86,9 +94,12 @@ typedef struct net_conn {
   uint64_t linger_deadline; /* draining or answering after EOF */
   uint64_t armed;           /* when the timer fires; 0 if stopped */
 
-  unsigned open_handles; /* close callbacks still due */
-  bool admitted;         /* counted in active and in its address */
-  bool in_read;          /* inside on_read: batch output, flush once */
+  unsigned open_handles;    /* close callbacks still due */
+  struct net_conn *bl_next; /* in the server's backlog, see net_server */
+  bool backlog;             /* has complete requests waiting: reading stopped */
+  bool counted;             /* its end is counted in a closed_* counter */
+  bool admitted;            /* counted in active and in its address */
+  bool in_read;             /* inside on_read: batch output, flush once */
   bool writing;
   bool draining; /* a fatal error was sent; discard input */
   bool shut;     /* uv_shutdown was called: no more writes */
@@ -108,6 +119,11 @@ struct net_server {
   net_conn_t *conns;
   uint64_t next_id;
 
+  /* Connections with requests left over from a batch cut at --max-batch,
+   * first come first served; the idle handle runs while there are any. */
+  uv_idle_t backlog_idle;
+  net_conn_t *bl_head, *bl_tail;
+
   /* Open connections per remote address: a chained hash table keyed with
    * SipHash (crypto_shorthash) under a random key, so a client cannot pick
    * addresses that collide. */
@@ -124,6 +140,17 @@ struct net_server {
 static void conn_close(net_conn_t *c);
 static void conn_flush(net_conn_t *c);
 static void conn_after_output(net_conn_t *c);
+static void conn_undefer(net_conn_t *c);
+
+/* Count the end of a connection in counter, unless its end has already
+ * been counted (a drained connection whose peer then resets, a half-closed
+ * one whose last write fails): every connection ends once. */
+static void conn_count(net_conn_t *c, uint64_t *counter) {
+  if (c->counted)
+    return;
+  c->counted = true;
+  (*counter)++;
+}
 
 /* ---- Configuration, counters, errors ------------------------------------ */
 
@@ -137,6 +164,7 @@ void net_config_default(net_config_t *cfg) {
   cfg->max_output = LAN_MAX_OUTPUT_DEFAULT;
   cfg->max_connections = LAN_MAX_CONNECTIONS_DEFAULT;
   cfg->max_per_address = LAN_MAX_PER_ADDRESS_DEFAULT;
+  cfg->max_batch = LAN_MAX_BATCH_DEFAULT;
 }
 
 void net_counters_each(const net_counters_t *c,
@@ -185,8 +213,7 @@ static void addr_key(const struct sockaddr_storage *ss,
 
 /* The address alone (no port), as the session layer keys its per-address
  * limits; IPv4-mapped IPv6 addresses are written as IPv4. */
-static void peer_ip(const struct sockaddr_storage *ss, char *buf,
-                    size_t size) {
+static void peer_ip(const struct sockaddr_storage *ss, char *buf, size_t size) {
   uint8_t key[NET_ADDR_KEY];
 
   addr_key(ss, key);
@@ -343,7 +370,7 @@ static size_t conn_unsent(net_conn_t *c) {
 }
 
 static void conn_over_budget(net_conn_t *c) {
-  c->srv->counters->closed_output_budget++;
+  conn_count(c, &c->srv->counters->closed_output_budget);
   log_event(LOG_LEVEL_INFO,
             "conn %" PRIu64 " (%s): closed: more than %zu bytes of output "
             "unsent, the client does not read (--max-output)",
@@ -367,7 +394,7 @@ static int conn_emit(void *ctx, const char *data, size_t len) {
     return NET_EBUDGET;
   }
   if (proto_buf_reserve(b, len) != 0) {
-    c->srv->counters->closed_error++;
+    conn_count(c, &c->srv->counters->closed_error);
     log_event(LOG_LEVEL_WARN,
               "conn %" PRIu64 " (%s): closed: out of memory for output", c->id,
               c->name);
@@ -383,6 +410,19 @@ static int conn_emit(void *ctx, const char *data, size_t len) {
   return 0;
 }
 
+/* A write failed, at once (conn_flush) or later (on_write): the peer went
+ * away (EPIPE, ECONNRESET), or an I/O error. Counted the same either way. */
+static void conn_write_failed(net_conn_t *c, int status) {
+  if (status == UV_EPIPE || status == UV_ECONNRESET) {
+    conn_count(c, &c->srv->counters->closed_by_peer);
+  } else {
+    conn_count(c, &c->srv->counters->closed_error);
+    log_event(LOG_LEVEL_INFO, "conn %" PRIu64 " (%s): closed: write failed: %s",
+              c->id, c->name, uv_strerror(status));
+  }
+  conn_close(c);
+}
+
 static void on_write(uv_write_t *req, int status) {
   net_conn_t *c = container_of(req, net_conn_t, wreq);
   proto_buf_t *sent = &c->out[c->pend ^ 1];
@@ -396,15 +436,7 @@ static void on_write(uv_write_t *req, int status) {
   if (c->closing)
     return;
   if (status < 0) {
-    if (status == UV_EPIPE || status == UV_ECONNRESET) {
-      c->srv->counters->closed_by_peer++;
-    } else {
-      c->srv->counters->closed_error++;
-      log_event(LOG_LEVEL_INFO,
-                "conn %" PRIu64 " (%s): closed: write failed: %s", c->id,
-                c->name, uv_strerror(status));
-    }
-    conn_close(c);
+    conn_write_failed(c, status);
     return;
   }
   conn_flush(c);
@@ -437,10 +469,7 @@ static void conn_flush(net_conn_t *c) {
     r = uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &ub, 1, on_write);
   }
   if (r < 0) {
-    c->srv->counters->closed_error++;
-    log_event(LOG_LEVEL_INFO, "conn %" PRIu64 " (%s): closed: write failed: %s",
-              c->id, c->name, uv_strerror(r));
-    conn_close(c);
+    conn_write_failed(c, r);
     return;
   }
   c->writing = true;
@@ -481,6 +510,7 @@ static void conn_after_output(net_conn_t *c) {
 static void conn_free(net_conn_t *c) {
   net_server_t *s = c->srv;
 
+  conn_undefer(c);
   /* A refused connection never reached the dispatcher: nothing to tell. */
   if (c->admitted)
     rpc_peer_closed(s->rpc, &c->peer);
@@ -556,17 +586,17 @@ static void conn_scan_failed(net_conn_t *c, proto_scan_result_t r) {
 
   switch (r) {
   case PROTO_SCAN_INVALID:
-    k->closed_invalid++;
+    conn_count(c, &k->closed_invalid);
     break;
   case PROTO_SCAN_TOO_LARGE:
-    k->closed_too_large++;
+    conn_count(c, &k->closed_too_large);
     break;
   case PROTO_SCAN_TOO_DEEP:
-    k->closed_too_deep++;
+    conn_count(c, &k->closed_too_deep);
     break;
   case PROTO_SCAN_BAD_COUNT:
   default:
-    k->closed_bad_count++;
+    conn_count(c, &k->closed_bad_count);
     break;
   }
   proto_scan_error(&c->scan, r, &c->srv->lim, &err);
@@ -622,17 +652,23 @@ static void conn_requested(net_conn_t *c) {
 }
 
 /*
- * Frame and handle every complete message in data[0..len), which starts
- * at a message boundary. Returns the bytes consumed; the rest is the start
- * of a message still arriving. *done counts complete messages. Stops when
- * the connection starts draining or closing.
+ * Frame and handle the complete messages in data[0..len), which starts at
+ * a message boundary, at most --max-batch of them. Returns the bytes
+ * consumed; the rest is the start of a message still arriving or, when
+ * *capped is set, requests left for the next batch. *done counts complete
+ * messages. Stops when the connection starts draining or closing.
  */
 static size_t conn_process(net_conn_t *c, const uint8_t *data, size_t len,
-                           unsigned *done) {
+                           unsigned *done, bool *capped) {
   net_server_t *s = c->srv;
   size_t pos = 0, mlen = 0;
 
+  *capped = false;
   while (pos < len) {
+    if (*done >= s->cfg.max_batch) {
+      *capped = true;
+      break;
+    }
     proto_scan_result_t r =
         proto_scan_feed(&c->scan, &s->lim, data + pos, len - pos, &mlen);
     if (r == PROTO_SCAN_MORE)
@@ -683,7 +719,7 @@ static void conn_read_error(net_conn_t *c, ssize_t nread) {
     /* The peer sends nothing more but may still read: finish the answers
      * it is owed (a half-closing client pipes its requests and waits for
      * them), then close. A partial message is dropped. */
-    k->closed_by_peer++;
+    conn_count(c, &k->closed_by_peer);
     c->eof = true;
     c->in_len = 0;
     uv_read_stop((uv_stream_t *)&c->tcp);
@@ -694,19 +730,100 @@ static void conn_read_error(net_conn_t *c, ssize_t nread) {
     return;
   }
   if (nread == UV_ECONNRESET) {
-    k->closed_by_peer++;
+    conn_count(c, &k->closed_by_peer);
   } else {
-    k->closed_error++;
+    conn_count(c, &k->closed_error);
     log_event(LOG_LEVEL_INFO, "conn %" PRIu64 " (%s): closed: read failed: %s",
               c->id, c->name, uv_strerror((int)nread));
   }
   conn_close(c);
 }
 
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf);
+static void on_backlog(uv_idle_t *h);
+
+/* The batch was cut at --max-batch: stop reading (the rest of the burst
+ * is already in c->in, and more waits in the kernel) and queue the
+ * connection for its next batch on the next loop iteration. */
+static void conn_defer(net_conn_t *c) {
+  net_server_t *s = c->srv;
+
+  if (c->backlog)
+    return;
+  uv_read_stop((uv_stream_t *)&c->tcp);
+  c->backlog = true;
+  c->bl_next = NULL;
+  if (s->bl_tail)
+    s->bl_tail->bl_next = c;
+  else
+    s->bl_head = c;
+  s->bl_tail = c;
+  uv_idle_start(&s->backlog_idle, on_backlog);
+}
+
+/* Take c out of the backlog (it is closing). */
+static void conn_undefer(net_conn_t *c) {
+  net_server_t *s = c->srv;
+  net_conn_t **p, *prev = NULL;
+
+  if (!c->backlog)
+    return;
+  for (p = &s->bl_head; *p; prev = *p, p = &(*p)->bl_next)
+    if (*p == c) {
+      *p = c->bl_next;
+      if (s->bl_tail == c)
+        s->bl_tail = prev;
+      break;
+    }
+  c->backlog = false;
+  if (!s->bl_head)
+    uv_idle_stop(&s->backlog_idle);
+}
+
+/* Handle what c->in holds (complete messages first, then maybe the start
+ * of one), at most one batch; keep the rest. */
+static void conn_process_in(net_conn_t *c, unsigned *done, bool *capped) {
+  size_t used = conn_process(c, c->in, c->in_len, done, capped);
+
+  if (c->closing || c->draining) {
+    c->in_len = 0;
+  } else if (used > 0) {
+    memmove(c->in, c->in + used, c->in_len - used);
+    c->in_len -= used;
+  }
+}
+
+/* After a batch: release a large input buffer once it is empty, restart
+ * the message deadline for a tail, and send what the batch answered. */
+static void conn_batch_done(net_conn_t *c, unsigned done) {
+  net_server_t *s = c->srv;
+
+  if (c->in_len == 0 && c->in_cap > NET_IN_KEEP) {
+    free(c->in);
+    c->in = NULL;
+    c->in_cap = 0;
+  }
+  c->in_read = false;
+  if (c->closing)
+    return;
+  if (!c->draining) {
+    /* A message completed in this batch: any tail is a new message, whose
+     * clock starts now. */
+    if (done > 0)
+      c->msg_deadline = 0;
+    if (c->in_len > 0 && c->msg_deadline == 0)
+      c->msg_deadline = uv_now(s->loop) + s->cfg.message_ms;
+    conn_arm(c);
+  }
+  conn_flush(c);
+  conn_after_output(c);
+}
+
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
   net_conn_t *c = container_of((uv_tcp_t *)st, net_conn_t, tcp);
   net_server_t *s = c->srv;
   unsigned done = 0;
+  bool capped = false;
   size_t used;
 
   if (c->closing || nread == 0)
@@ -720,10 +837,10 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
 
   c->in_read = true;
   if (buf->base == (char *)s->rbuf) {
-    used = conn_process(c, s->rbuf, (size_t)nread, &done);
+    used = conn_process(c, s->rbuf, (size_t)nread, &done, &capped);
     if (!c->closing && !c->draining && used < (size_t)nread &&
         conn_keep(c, s->rbuf + used, (size_t)nread - used) != 0) {
-      s->counters->closed_error++;
+      conn_count(c, &s->counters->closed_error);
       log_event(LOG_LEVEL_WARN,
                 "conn %" PRIu64 " (%s): closed: out of memory for input", c->id,
                 c->name);
@@ -731,34 +848,49 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
     }
   } else {
     c->in_len += (size_t)nread;
-    used = conn_process(c, c->in, c->in_len, &done);
-    if (c->closing || c->draining) {
-      c->in_len = 0;
-    } else if (used > 0) {
-      memmove(c->in, c->in + used, c->in_len - used);
-      c->in_len -= used;
-    }
+    conn_process_in(c, &done, &capped);
   }
-  if (c->in_len == 0 && c->in_cap > NET_IN_KEEP) {
-    free(c->in);
-    c->in = NULL;
-    c->in_cap = 0;
+  if (capped && !c->closing && !c->draining) {
+    s->counters->batches_deferred++;
+    conn_defer(c);
   }
-  c->in_read = false;
-  if (c->closing)
-    return;
+  conn_batch_done(c, done);
+}
 
-  if (!c->draining) {
-    /* A message completed in this read: any tail is a new message, whose
-     * clock starts now. */
-    if (done > 0)
-      c->msg_deadline = 0;
-    if (c->in_len > 0 && c->msg_deadline == 0)
-      c->msg_deadline = uv_now(s->loop) + s->cfg.message_ms;
-    conn_arm(c);
-  }
-  conn_flush(c);
-  conn_after_output(c);
+/* One more batch for each connection in the backlog (those queued before
+ * this pass: one re-queued now waits for the next iteration). */
+static void on_backlog(uv_idle_t *h) {
+  net_server_t *s = container_of(h, net_server_t, backlog_idle);
+  net_conn_t *last = s->bl_tail;
+  net_conn_t *c;
+
+  do {
+    c = s->bl_head;
+    if (!c)
+      break;
+    s->bl_head = c->bl_next;
+    if (!s->bl_head)
+      s->bl_tail = NULL;
+    c->backlog = false;
+    if (c->closing)
+      continue;
+    unsigned done = 0;
+    bool capped = false;
+    c->in_read = true;
+    conn_process_in(c, &done, &capped);
+    if (!c->closing) {
+      if (capped && !c->draining) {
+        conn_defer(c);
+      } else if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) !=
+                 0) {
+        conn_count(c, &s->counters->closed_error);
+        conn_close(c);
+      }
+    }
+    conn_batch_done(c, done);
+  } while (c != last);
+  if (!s->bl_head)
+    uv_idle_stop(&s->backlog_idle);
 }
 
 /* ---- Deadlines firing --------------------------------------------------- */
@@ -768,7 +900,7 @@ static void conn_expired(net_conn_t *c, uint64_t *counter, const char *why,
                          uint64_t ms, const char *flag) {
   proto_error_t err;
 
-  (*counter)++;
+  conn_count(c, counter);
   proto_error_set(&err, PROTO_BAD_REQUEST, NULL,
                   "%s within %" PRIu64 " ms (%s); the connection will be "
                   "closed",
@@ -916,7 +1048,7 @@ static void on_connection(uv_stream_t *ls, int status) {
     c->idle_deadline = now + s->cfg.idle_ms;
   conn_arm(c);
   if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
-    k->closed_error++;
+    conn_count(c, &k->closed_error);
     conn_close(c);
     return;
   }
@@ -940,10 +1072,13 @@ int net_server_new(net_server_t **out, uv_loop_t *loop, const net_config_t *cfg,
   crypto_shorthash_keygen(s->hkey);
   s->loop = loop;
   s->cfg = *cfg;
+  if (s->cfg.max_batch == 0) /* a config not from net_config_default */
+    s->cfg.max_batch = LAN_MAX_BATCH_DEFAULT;
   s->lim.max_message = cfg->max_message;
   s->lim.max_depth = cfg->max_depth;
   s->rpc = rpc;
   s->counters = counters;
+  uv_idle_init(loop, &s->backlog_idle);
   *out = s;
   return 0;
 }
@@ -975,6 +1110,8 @@ void net_server_close(net_server_t *s) {
   s->closing = true;
   if (s->listening && !uv_is_closing((uv_handle_t *)&s->listener))
     uv_close((uv_handle_t *)&s->listener, NULL);
+  if (!uv_is_closing((uv_handle_t *)&s->backlog_idle))
+    uv_close((uv_handle_t *)&s->backlog_idle, NULL);
   /* conn_close only marks and starts uv_close: the list stays intact
    * until the close callbacks run on a later turn of the loop. */
   for (c = s->conns; c; c = c->next)

@@ -33,6 +33,7 @@ typedef struct net_config {
   size_t max_output;         /* unsent bytes before a close (--max-output) */
   unsigned max_connections;  /* open connections (--max-connections) */
   unsigned max_per_address;  /* from one address (--max-per-address) */
+  unsigned max_batch;        /* requests per connection per loop iteration */
 } net_config_t;
 
 /* The defaults of proto_limits.h. */
@@ -45,6 +46,9 @@ void net_config_default(net_config_t *cfg);
  * A refused connection counts in refused_total, and also in
  * refused_per_address when that was the reason. closed_error counts
  * connections lost to an I/O error or to the server running out of memory.
+ * Each connection's end is counted once, under its first cause.
+ * batches_deferred counts pipelined bursts cut at --max-batch (the rest
+ * was handled on later loop iterations).
  */
 #define NET_COUNTERS(X)                                                        \
   X(accepted)                                                                  \
@@ -63,7 +67,8 @@ void net_config_default(net_config_t *cfg);
   X(closed_error)                                                              \
   X(requests)                                                                  \
   X(error_responses)                                                           \
-  X(error_notifications)
+  X(error_notifications)                                                       \
+  X(batches_deferred)
 
 typedef struct net_counters {
 #define NET_COUNTER_FIELD(name) uint64_t name;

@@ -136,6 +136,10 @@ int replyq_complete(replyq_slot_t *s, const char *data, size_t len) {
   return 0;
 }
 
+bool replyq_slot_orphaned(const replyq_slot_t *s) {
+  return s->q == NULL;
+}
+
 bool replyq_idle(const replyq_t *q) {
   return q->head == NULL;
 }

@@ -55,6 +55,10 @@ replyq_slot_t *replyq_defer(replyq_t *q, uint32_t tag);
 /* The tag given to replyq_defer. */
 uint32_t replyq_slot_tag(const replyq_slot_t *s);
 
+/* True once the slot's queue was detached: its connection is gone. While
+ * false, the connection (and whatever embeds the queue) is alive. */
+bool replyq_slot_orphaned(const replyq_slot_t *s);
+
 /*
  * Fill slot s with its reply (copied if it must wait) and emit every reply
  * that is now at the head. Always consumes s: after this call s is freed or

@@ -182,7 +182,9 @@ static void dispatch(rpc_t *rpc, rpc_peer_t *peer, const proto_request_t *req) {
   if (r == RPC_OK_DURABLE && rpc->hold) {
     replyq_slot_t *slot = replyq_defer(&peer->replies, req->msgid);
     if (slot) {
-      rpc->hold(rpc->hold_arg, slot, rpc->out.data, rpc->out.len);
+      /* On failure the hold function answered `internal` in the slot. */
+      if (rpc->hold(rpc->hold_arg, slot, rpc->out.data, rpc->out.len) != 0)
+        rpc->counters->error_responses++;
       return;
     }
     r = proto_error_set(&err, PROTO_INTERNAL, NULL,

@@ -58,6 +58,9 @@ enum { RPC_ERROR = -1, RPC_OK = 0, RPC_DEFERRED = 1, RPC_OK_DURABLE = 2 };
  * The dispatcher reserves the reply's place in order and hands the bytes
  * to the hold function set here (the store), which completes the slot
  * after COMMIT. Without a hold function the answer leaves at once.
+ * The hold function returns 0, or -1 if it could not hold the reply (out
+ * of memory); it has then completed the slot with an `internal` error
+ * response itself, which the dispatcher counts as one.
  */
 typedef int (*rpc_hold_fn)(void *arg, replyq_slot_t *slot, const char *data,
                            size_t len);

@@ -8,10 +8,13 @@
  *      `----stop--------+-------------stop---------+--> finished
  *                       `--last turn resolved------^
  *
- * The turn clock is one uv_timer_t per session. It fires at the turn's
- * deadline, or at once (timeout 0) when every seat is ready, so a turn is
+ * The turn clock is one uv_timer_t per session, which fires at the turn's
+ * deadline. A turn that is due (its deadline passed, every seat is ready,
+ * the facilitator advanced it) joins the registry's FIFO of due turns,
+ * which an idle handle drains one session per loop iteration: a turn is
  * never resolved from inside a request handler (the handler's answer goes
- * out first, and notifications follow in order).
+ * out first, and notifications follow in order), and a thousand turns due
+ * at once do not keep every connection waiting.
  */
 #include "sess_internal.h"
 
@@ -25,14 +28,20 @@
 
 #include "log.h"
 #include "proto_types.h"
+#include "store.h"
 
 void sess_config_default(sess_config_t *cfg) {
   cfg->maps_dir = LAN_SOURCE_MAPS;
   cfg->max_sessions = LAN_MAX_SESSIONS_DEFAULT;
+  cfg->max_finished = LAN_MAX_FINISHED_DEFAULT;
   cfg->join_burst = LAN_JOIN_BURST_DEFAULT;
   cfg->join_refill_ms = LAN_JOIN_REFILL_MS_DEFAULT;
+  cfg->create_burst = LAN_CREATE_BURST_DEFAULT;
+  cfg->create_refill_ms = LAN_CREATE_REFILL_MS_DEFAULT;
   cfg->max_chat_bytes = LAN_MAX_CHAT_BYTES_DEFAULT;
   cfg->max_chat_messages = LAN_MAX_CHAT_MESSAGES_DEFAULT;
+  cfg->chat_burst = LAN_CHAT_BURST_DEFAULT;
+  cfg->chat_refill_ms = LAN_CHAT_REFILL_MS_DEFAULT;
 }
 
 int64_t sess_wall_ms(void) {
@@ -93,8 +102,7 @@ void sess_seal_token(const sess_session_t *s, int seat, const char *code,
   box_key(s, seat, code, key);
   randombytes_buf(box, crypto_secretbox_NONCEBYTES);
   crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES,
-                        (const unsigned char *)token, SESS_TOKEN_LEN, box,
-                        key);
+                        (const unsigned char *)token, SESS_TOKEN_LEN, box, key);
   sodium_memzero(key, sizeof key);
 }
 
@@ -111,6 +119,10 @@ int sess_open_token(const sess_session_t *s, int seat, const char *code,
   return rc == 0 ? 0 : -1;
 }
 
+/* The named session's own admin and seats are compared in constant time;
+ * whether the token is any other session's is one look-up in the
+ * registry's set, so an unknown token costs the same however many
+ * sessions the server holds. */
 sess_ident_t sess_identify(sess_registry_t *reg, const sess_session_t *s,
                            const char *tok, size_t len, int *seat) {
   uint8_t h[SESS_HASH_BYTES];
@@ -127,51 +139,123 @@ sess_ident_t sess_identify(sess_registry_t *reg, const sess_session_t *s,
     }
   /* Not this session's: a token of another session is valid, but outside
    * its rights here (forbidden rather than unauthorized). */
-  for (sess_session_t *o = reg->sessions; o; o = o->next) {
-    if (o == s)
-      continue;
-    if (sodium_memcmp(o->admin_hash, h, SESS_HASH_BYTES) == 0)
-      return SESS_ID_OTHER;
-    for (size_t i = 0; i < o->n_seats; i++)
-      if (sodium_memcmp(o->seats[i].token_hash, h, SESS_HASH_BYTES) == 0)
-        return SESS_ID_OTHER;
-  }
-  return SESS_ID_UNKNOWN;
+  return sess_token_known(reg, h) ? SESS_ID_OTHER : SESS_ID_UNKNOWN;
 }
 
-/* Per-address budget of wrong join codes: a token bucket in a fixed table
- * indexed by a keyed SipHash of the address, so memory is bounded whatever
- * the number of addresses (two addresses may share a bucket; that only
- * makes the limit stricter for both). */
-bool sess_join_allowed(sess_registry_t *reg, const char *addr) {
-  uint64_t h;
-  crypto_shorthash((unsigned char *)&h, (const unsigned char *)addr,
-                   strlen(addr), reg->addr_key);
-  sess_bucket_t *b = &reg->buckets[h % SESS_JOIN_BUCKETS];
-  int64_t now = (int64_t)uv_now(reg->loop);
-  if (b->stamp == 0) {
-    b->tokens = reg->cfg.join_burst;
+/* ---- The set of token hashes ----------------------------------------------
+ */
+
+static size_t tok_slot(const sess_tokset_t *t,
+                       const uint8_t h[SESS_HASH_BYTES]) {
+  uint64_t v;
+  memcpy(&v, h, sizeof v);
+  return (size_t)v & (t->cap - 1);
+}
+
+static bool tok_empty(const uint8_t k[SESS_HASH_BYTES]) {
+  static const uint8_t zero[SESS_HASH_BYTES];
+  return memcmp(k, zero, SESS_HASH_BYTES) == 0;
+}
+
+bool sess_token_known(const sess_registry_t *reg,
+                      const uint8_t h[SESS_HASH_BYTES]) {
+  const sess_tokset_t *t = &reg->tokens;
+  if (t->cap == 0)
+    return false;
+  /* Linear probing at most half full: a miss ends at an empty slot after
+   * a couple of probes. The keys are hashes of random tokens, so a client
+   * cannot make the clusters longer. */
+  for (size_t i = tok_slot(t, h);; i = (i + 1) & (t->cap - 1)) {
+    if (tok_empty(t->keys[i]))
+      return false;
+    if (sodium_memcmp(t->keys[i], h, SESS_HASH_BYTES) == 0)
+      return true;
+  }
+}
+
+static void tok_put(sess_tokset_t *t, const uint8_t h[SESS_HASH_BYTES]) {
+  size_t i = tok_slot(t, h);
+  while (!tok_empty(t->keys[i])) {
+    if (memcmp(t->keys[i], h, SESS_HASH_BYTES) == 0)
+      return;
+    i = (i + 1) & (t->cap - 1);
+  }
+  memcpy(t->keys[i], h, SESS_HASH_BYTES);
+  t->n++;
+}
+
+int sess_token_add(sess_registry_t *reg, const uint8_t h[SESS_HASH_BYTES]) {
+  sess_tokset_t *t = &reg->tokens;
+  if (tok_empty(h))
+    return 0; /* never issued: BLAKE2b does not output 256 zero bits */
+  if (2 * (t->n + 1) > t->cap) {
+    sess_tokset_t grown = {NULL, t->cap ? 2 * t->cap : 1024, 0};
+    grown.keys = calloc(grown.cap, sizeof *grown.keys);
+    if (!grown.keys)
+      return -1;
+    for (size_t i = 0; i < t->cap; i++)
+      if (!tok_empty(t->keys[i]))
+        tok_put(&grown, t->keys[i]);
+    free(t->keys);
+    *t = grown;
+  }
+  tok_put(t, h);
+  return 0;
+}
+
+/* ---- Rate limits ------------------------------------------------------------
+ * Token buckets: wrong join codes and session.create per address, chat per
+ * seat. */
+
+bool sess_bucket_ready(sess_bucket_t *b, const sess_rate_t *r, int64_t now) {
+  if (!b->used) {
+    b->used = true;
+    b->tokens = r->burst;
     b->stamp = now;
   }
-  if (reg->cfg.join_refill_ms > 0) {
-    int64_t refill = (now - b->stamp) / reg->cfg.join_refill_ms;
+  if (r->refill_ms > 0) {
+    int64_t refill = (now - b->stamp) / r->refill_ms;
     if (refill > 0) {
-      b->tokens += (uint32_t)refill;
-      if (b->tokens > reg->cfg.join_burst)
-        b->tokens = reg->cfg.join_burst;
-      b->stamp += refill * reg->cfg.join_refill_ms;
+      uint64_t t = (uint64_t)b->tokens + (uint64_t)refill;
+      b->tokens = t > r->burst ? r->burst : (uint32_t)t;
+      b->stamp += refill * r->refill_ms;
     }
+    /* A full bucket does not save up time towards the next token. */
+    if (b->tokens >= r->burst)
+      b->stamp = now;
   }
   return b->tokens > 0;
 }
 
-void sess_join_failed(sess_registry_t *reg, const char *addr) {
+void sess_bucket_take(sess_bucket_t *b) {
+  if (b->tokens > 0)
+    b->tokens--;
+}
+
+int64_t sess_bucket_wait_ms(const sess_bucket_t *b, const sess_rate_t *r,
+                            int64_t now) {
+  if (b->tokens > 0)
+    return 0;
+  if (r->refill_ms == 0)
+    return -1;
+  int64_t wait = b->stamp + r->refill_ms - now;
+  return wait > 0 ? wait : 0;
+}
+
+sess_bucket_t *sess_addr_bucket(sess_registry_t *reg, sess_addr_limit_t *lim,
+                                const char *addr) {
   uint64_t h;
   crypto_shorthash((unsigned char *)&h, (const unsigned char *)addr,
                    strlen(addr), reg->addr_key);
-  sess_bucket_t *b = &reg->buckets[h % SESS_JOIN_BUCKETS];
-  if (b->tokens > 0)
-    b->tokens--;
+  return &lim->buckets[h % SESS_ADDR_BUCKETS];
+}
+
+void sess_retry_text(char *buf, size_t len, int64_t wait_ms) {
+  if (wait_ms < 0)
+    snprintf(buf, len, "this limit is not refilled; ask the operator");
+  else
+    snprintf(buf, len, "try again in %.1f s",
+             (double)(wait_ms < 100 ? 100 : wait_ms) / 1000.0);
 }
 
 /* ---- Registry --------------------------------------------------------------
@@ -189,8 +273,14 @@ int sess_registry_new(sess_registry_t **out, uv_loop_t *loop,
   snprintf(reg->maps_dir, sizeof reg->maps_dir, "%s", cfg->maps_dir);
   reg->cfg.maps_dir = reg->maps_dir;
   crypto_shorthash_keygen(reg->addr_key);
+  reg->join_limit.rate = (sess_rate_t){cfg->join_burst, cfg->join_refill_ms};
+  reg->create_limit.rate =
+      (sess_rate_t){cfg->create_burst, cfg->create_refill_ms};
+  reg->chat_rate = (sess_rate_t){cfg->chat_burst, cfg->chat_refill_ms};
   proto_buf_init(&reg->nbuf);
   proto_packer_init(&reg->npk, &reg->nbuf);
+  uv_idle_init(loop, &reg->due_idle);
+  reg->due_idle.data = reg;
   *out = reg;
   return 0;
 }
@@ -206,9 +296,6 @@ void sess_free(sess_session_t *s) {
   for (size_t i = 0; i < s->n_subs; i++)
     free(s->subs[i].seats);
   free(s->subs);
-  for (size_t i = 0; i < s->n_chat; i++)
-    free(s->chat[i].text);
-  free(s->chat);
   for (size_t i = 0; i < s->n_history; i++)
     proto_buf_free(&s->history[i].buf);
   free(s->history);
@@ -222,8 +309,14 @@ static void on_timer_closed(uv_handle_t *h) {
 }
 
 void sess_registry_close(sess_registry_t *reg) {
+  if (!reg || reg->closed)
+    return;
   sess_session_t *s = reg->sessions;
   reg->sessions = NULL;
+  reg->n_sessions = reg->n_finished = 0;
+  reg->due_head = reg->due_tail = NULL;
+  reg->fin_head = reg->fin_tail = NULL;
+  uv_close((uv_handle_t *)&reg->due_idle, NULL);
   while (s) {
     sess_session_t *next = s->next;
     uv_timer_stop(&s->timer);
@@ -242,6 +335,7 @@ void sess_registry_free(sess_registry_t *reg) {
     free(reg->maps[i].json);
   }
   free(reg->maps);
+  free(reg->tokens.keys);
   proto_buf_free(&reg->nbuf);
   free(reg);
 }
@@ -369,10 +463,9 @@ int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
                 char (*codes)[SESS_CODE_LEN + 1], sess_session_t **out,
                 proto_error_t *err) {
   /* The limit is on sessions in play: finished ones cost no timer and
-   * no turn, and stay for history, replay and export. */
-  size_t live = 0;
-  for (sess_session_t *o = reg->sessions; o; o = o->next)
-    live += o->status != SESS_FINISHED;
+   * no turn, and stay for history, replay and export (--max-finished
+   * bounds those kept in memory). */
+  size_t live = reg->n_sessions - reg->n_finished;
   if (live >= reg->cfg.max_sessions) {
     reg->counters.sessions_refused_limit++;
     return proto_error_set(err, PROTO_UNAVAILABLE, NULL,
@@ -398,14 +491,15 @@ int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
   s->status = SESS_LOBBY;
   snprintf(s->name, sizeof s->name, "%s", name);
   /* Session ids are not secret (session.list shows them); random ones
-   * just never collide with a stored session's. */
+   * just never collide with a loaded session's, nor with one unloaded
+   * from memory but still in the database. */
   do {
     s->id[0] = 's';
     sess_random_code(s->id + 1, 7);
     for (char *p = s->id + 1; *p; p++)
       if (*p >= 'A' && *p <= 'Z')
         *p = (char)(*p - 'A' + 'a');
-  } while (sess_find(reg, s->id, strlen(s->id)));
+  } while (sess_find(reg, s->id, strlen(s->id)) || sp_id_stored(reg, s->id));
   sess_random_token(admin_token);
   sess_hash_token(admin_token, SESS_TOKEN_LEN, s->admin_hash);
   if (model_state_new(map, seed, &s->st) != 0)
@@ -423,6 +517,11 @@ int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
     sess_seal_token(s, (int)i, codes[i], token, s->seats[i].box);
     sodium_memzero(token, sizeof token);
   }
+  if (sess_token_add(reg, s->admin_hash) != 0)
+    goto nomem;
+  for (size_t i = 0; i < s->n_seats; i++)
+    if (sess_token_add(reg, s->seats[i].token_hash) != 0)
+      goto nomem;
   sess_attach(reg, s);
   reg->counters.sessions_created++;
   sp_session(s);
@@ -499,29 +598,27 @@ static bool chat_visible(const sess_sub_t *sub, int from, int to) {
   return sub->seats[to] || (from >= 0 && sub->seats[from]);
 }
 
-/* Did broadcast() already reach this connection with a chat message? */
-bool sess_peer_sees(const sess_session_t *s, const rpc_peer_t *peer, int from,
-                    int to) {
-  for (size_t i = 0; i < s->n_subs; i++)
-    if (s->subs[i].peer == peer)
-      return chat_visible(&s->subs[i], from, to);
-  return false;
-}
-
 /* Send the notification packed in reg->nbuf to every subscriber that may
- * see it (chat_from/chat_to: -2 for a notification everyone sees). Each
- * connection gets it once, however many seats it holds. */
-static void broadcast(sess_session_t *s, int chat_from, int chat_to) {
+ * see it (chat_from/chat_to: -2 for a notification everyone sees), but
+ * `skip` (NULL: none). Each connection gets it once, however many seats
+ * it holds. */
+static void broadcast_except(sess_session_t *s, int chat_from, int chat_to,
+                             const rpc_peer_t *skip) {
   sess_registry_t *reg = s->reg;
   for (size_t i = 0; i < s->n_subs; i++) {
     sess_sub_t *sub = &s->subs[i];
-    if (chat_from != -2 && !chat_visible(sub, chat_from, chat_to))
+    if (sub->peer == skip ||
+        (chat_from != -2 && !chat_visible(sub, chat_from, chat_to)))
       continue;
     /* A refusal means the connection is closing; it is forgotten in
      * sess_peer_closed. */
     if (replyq_push(&sub->peer->replies, reg->nbuf.data, reg->nbuf.len) == 0)
       reg->counters.notifications++;
   }
+}
+
+static void broadcast(sess_session_t *s, int chat_from, int chat_to) {
+  broadcast_except(s, chat_from, chat_to, NULL);
 }
 
 /* Start packing a notification [2, method, [{"session": id, ...n more}]]. */
@@ -565,28 +662,46 @@ void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat) {
 /* ---- Chat ------------------------------------------------------------------
  */
 
-int sess_chat_restore(sess_session_t *s, int turn, int from, int to,
-                      const char *text, size_t len) {
-  if (s->n_chat == s->cap_chat) {
-    size_t cap = s->cap_chat ? 2 * s->cap_chat : 16;
-    sess_chat_t *grown = realloc(s->chat, cap * sizeof *grown);
-    if (!grown)
-      return -1;
-    s->chat = grown;
-    s->cap_chat = cap;
+/* A chat message on its way: stored, and sent once the commit holds it.
+ * It names its session by id, not by pointer: the session may be unloaded
+ * (or the server stopping) before the commit. */
+typedef struct chat_pending {
+  sess_registry_t *reg;
+  char session[16];
+  int from, to;
+  /* The sending connection's copy: a place reserved in its reply order
+   * before the answer (the message comes first there, as documented).
+   * A slot outlives a closed connection, and tells whether the connection
+   * is still there, so `peer` is only used while it is. */
+  replyq_slot_t *sender;
+  const rpc_peer_t *peer;
+  size_t len;
+  char text[];
+} chat_pending_t;
+
+static void chat_committed(void *arg, bool committed) {
+  chat_pending_t *c = arg;
+  sess_session_t *s =
+      committed ? sess_find(c->reg, c->session, strlen(c->session)) : NULL;
+  if (s) {
+    msgpack_packer *pk = notify_begin(s, "chat.message", 3);
+    proto_pack_kv_cstr(
+        pk, "from",
+        c->from < 0 ? "admin" : model_map_seat_id(s->map, (size_t)c->from));
+    proto_pack_kv_cstr(
+        pk, "to", c->to < 0 ? "all" : model_map_seat_id(s->map, (size_t)c->to));
+    proto_pack_cstr(pk, "text");
+    proto_pack_str(pk, c->text, c->len);
+    /* The sender gets its copy in its slot, once, whatever it follows. */
+    bool alive = c->sender && !replyq_slot_orphaned(c->sender);
+    broadcast_except(s, c->from, c->to, alive ? c->peer : NULL);
+    if (c->sender &&
+        replyq_complete(c->sender, s->reg->nbuf.data, s->reg->nbuf.len) == 0)
+      s->reg->counters.notifications++;
+  } else if (c->sender) {
+    replyq_complete(c->sender, NULL, 0);
   }
-  char *copy = malloc(len + 1);
-  if (!copy)
-    return -1;
-  memcpy(copy, text, len);
-  copy[len] = '\0';
-  sess_chat_t *c = &s->chat[s->n_chat++];
-  c->from = from;
-  c->to = to;
-  c->turn = turn;
-  c->text = copy;
-  c->len = len;
-  return 0;
+  free(c);
 }
 
 int sess_chat(sess_session_t *s, rpc_peer_t *sender, int from, int to,
@@ -599,6 +714,23 @@ int sess_chat(sess_session_t *s, rpc_peer_t *sender, int from, int to,
                            "(--max-chat-bytes); this one has %zu",
                            reg->cfg.max_chat_bytes, len);
   }
+  /* Each seat (and the admin) has its own budget, so one chatty seat
+   * cannot use up the session's --max-chat-messages for everyone. */
+  sess_bucket_t *b = from < 0 ? &s->admin_chat : &s->seats[from].chat;
+  int64_t now = (int64_t)uv_now(reg->loop);
+  if (!sess_bucket_ready(b, &reg->chat_rate, now)) {
+    char when[64];
+    reg->counters.chat_rate_limited++;
+    sess_retry_text(when, sizeof when,
+                    sess_bucket_wait_ms(b, &reg->chat_rate, now));
+    return proto_error_set(err, PROTO_RATE_LIMITED, NULL,
+                           "too many chat messages from %s: at most %u at "
+                           "once, then one every %u ms (--chat-burst, "
+                           "--chat-refill-ms); %s",
+                           from < 0 ? "the control cell" : "this seat",
+                           reg->chat_rate.burst, reg->chat_rate.refill_ms,
+                           when);
+  }
   if (s->n_chat >= reg->cfg.max_chat_messages) {
     reg->counters.chat_refused_limit++;
     return proto_error_set(err, PROTO_RATE_LIMITED, NULL,
@@ -606,29 +738,41 @@ int sess_chat(sess_session_t *s, rpc_peer_t *sender, int from, int to,
                            "messages (--max-chat-messages)",
                            reg->cfg.max_chat_messages);
   }
-  if (sess_chat_restore(s, model_state_turn(s->st), from, to, text, len) !=
-      0)
+  chat_pending_t *c = malloc(sizeof *c + len);
+  if (!c)
     return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
-  sp_chat(s, &s->chat[s->n_chat - 1]);
-  /* Stored before anyone sees it. */
-  if (sp_flush(s) != 0)
-    return proto_error_set(err, PROTO_UNAVAILABLE, NULL,
-                           "the message could not be stored; try again");
-
-  msgpack_packer *pk = notify_begin(s, "chat.message", 3);
-  proto_pack_kv_cstr(
-      pk, "from", from < 0 ? "admin" : model_map_seat_id(s->map, (size_t)from));
-  proto_pack_kv_cstr(pk, "to",
-                     to < 0 ? "all" : model_map_seat_id(s->map, (size_t)to));
-  proto_pack_cstr(pk, "text");
-  proto_pack_str(pk, text, len);
-  broadcast(s, from, to);
-  /* A private message also reaches the connection that sent it, even one
-   * that follows nothing (PROTOCOL.md: "its sender"). */
-  if (sender && !sess_peer_sees(s, sender, from, to) &&
-      replyq_push(&sender->replies, s->reg->nbuf.data, s->reg->nbuf.len) ==
-          0)
-    s->reg->counters.notifications++;
+  c->reg = reg;
+  snprintf(c->session, sizeof c->session, "%s", s->id);
+  c->from = from;
+  c->to = to;
+  c->len = len;
+  memcpy(c->text, text, len);
+  c->sender = NULL;
+  c->peer = sender;
+  /* The message also reaches the connection that sent it, even one that
+   * follows nothing (PROTOCOL.md: "its sender"), before the answer. */
+  if (sender) {
+    c->sender = replyq_defer(&sender->replies, 0);
+    if (!c->sender) {
+      free(c);
+      return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+    }
+  }
+  /* Stored before anyone sees it: the message goes out from the commit's
+   * callback, and the answer (RPC_OK_DURABLE) after the same commit. */
+  if (sp_chat(s, from, to, text, len) != 0 ||
+      (reg->store && store_after_commit(reg->store, chat_committed, c) != 0)) {
+    /* The write may be queued without its callback: then the message is
+     * stored but never sent, which the sender learns from this error. */
+    if (c->sender)
+      replyq_complete(c->sender, NULL, 0);
+    free(c);
+    return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+  }
+  sess_bucket_take(b);
+  s->n_chat++;
+  if (!reg->store)
+    chat_committed(c, true);
   return 0;
 }
 
@@ -669,8 +813,8 @@ void sess_agent_act(sess_session_t *s, int seat) {
   if (n == 0)
     return;
   model_refusal_t all[MODEL_ORDERS_MAX];
-  if (model_submit(s->st, seat, orders, n, all, MODEL_ORDERS_MAX,
-                   &n_refused) != 0) {
+  if (model_submit(s->st, seat, orders, n, all, MODEL_ORDERS_MAX, &n_refused) !=
+      0) {
     log_warn("session %s: agent orders of seat %d not accepted", s->id, seat);
     return;
   }
@@ -688,26 +832,114 @@ void sess_agent_act(sess_session_t *s, int seat) {
   }
 }
 
-/* Arm the clock for the open turn: at the deadline, or at once when every
- * seat is ready. */
+/* ---- The FIFO of due turns ------------------------------------------------
+ * A turn that is due is resolved from the registry's idle handle, one
+ * session per loop iteration, in the order they came due; the loop polls
+ * for I/O between two resolutions, so every connection is served while a
+ * thousand turns come due at once. */
+
+static void on_due(uv_idle_t *h);
+
+static void due_push(sess_session_t *s) {
+  sess_registry_t *reg = s->reg;
+  if (s->due || reg->closed)
+    return;
+  s->due = true;
+  s->due_next = NULL;
+  if (reg->due_tail)
+    reg->due_tail->due_next = s;
+  else
+    reg->due_head = s;
+  reg->due_tail = s;
+  uv_idle_start(&reg->due_idle, on_due);
+}
+
+static void due_remove(sess_session_t *s) {
+  sess_registry_t *reg = s->reg;
+  if (!s->due)
+    return;
+  sess_session_t *prev = NULL;
+  for (sess_session_t *x = reg->due_head; x; prev = x, x = x->due_next) {
+    if (x != s)
+      continue;
+    if (prev)
+      prev->due_next = s->due_next;
+    else
+      reg->due_head = s->due_next;
+    if (reg->due_tail == s)
+      reg->due_tail = prev;
+    break;
+  }
+  s->due = false;
+  s->due_next = NULL;
+  if (!reg->due_head)
+    uv_idle_stop(&reg->due_idle);
+}
+
+static sess_session_t *due_pop(sess_registry_t *reg) {
+  sess_session_t *s = reg->due_head;
+  if (!s)
+    return NULL;
+  reg->due_head = s->due_next;
+  if (!reg->due_head)
+    reg->due_tail = NULL;
+  s->due = false;
+  s->due_next = NULL;
+  return s;
+}
+
+static void on_due(uv_idle_t *h) {
+  sess_registry_t *reg = h->data;
+  sess_session_t *s = due_pop(reg);
+  if (!reg->due_head)
+    uv_idle_stop(&reg->due_idle);
+  if (s && s->status == SESS_RUNNING)
+    (void)sess_resolve(s);
+}
+
+void sess_resolve_due(sess_registry_t *reg) {
+  sess_session_t *s;
+  while ((s = due_pop(reg)) != NULL)
+    if (s->status == SESS_RUNNING)
+      (void)sess_resolve(s);
+  uv_idle_stop(&reg->due_idle);
+}
+
+/* The deadline passed: the turn joins the queue (never resolved here). */
+static void on_timer(uv_timer_t *t) {
+  sess_session_t *s = t->data;
+  if (s->status == SESS_RUNNING)
+    due_push(s);
+}
+
+/* Arm the clock for the open turn: queue it for resolution when it is due
+ * (every seat ready, unless the turn is fixed-length; the deadline passed;
+ * the facilitator advanced it), else wake at the deadline. */
 void sess_arm(sess_session_t *s) {
   if (s->status != SESS_RUNNING || s->reg->closed)
     return;
-  if (sess_waiting(s) == 0 && (!s->fixed || s->deadline_wall_ms == 0)) {
-    uv_timer_start(&s->timer, on_timer, 0, 0);
-    return;
-  }
-  if (s->deadline_wall_ms > 0) {
+  bool due = s->advancing ||
+             (sess_waiting(s) == 0 && (!s->fixed || s->deadline_wall_ms == 0));
+  if (!due && s->deadline_wall_ms > 0) {
     int64_t left = s->deadline_wall_ms - sess_wall_ms();
-    uv_timer_start(&s->timer, on_timer, left > 0 ? (uint64_t)left : 0, 0);
-  } else {
-    uv_timer_stop(&s->timer);
+    if (left > 0) {
+      due_remove(s);
+      uv_timer_start(&s->timer, on_timer, (uint64_t)left, 0);
+      return;
+    }
+    due = true;
   }
+  uv_timer_stop(&s->timer);
+  if (due)
+    due_push(s);
+  else
+    due_remove(s);
 }
 
 /* Open the turn now in the model's state: clear ready flags, let agents
  * play, set the deadline (the caller stores and arms). */
 static void open_turn(sess_session_t *s) {
+  s->advancing = false;
   for (size_t i = 0; i < s->n_seats; i++) {
     s->seats[i].ready = false;
     if (s->seats[i].agent)
@@ -716,12 +948,19 @@ static void open_turn(sess_session_t *s) {
   s->deadline_wall_ms = s->turn_ms > 0 ? sess_wall_ms() + s->turn_ms : 0;
 }
 
-/* Every transition is committed before anyone is told of it. */
+static const char *const STATUS_NAME[] = {"lobby", "running", "paused",
+                                          "finished"};
+
+/* Every transition is committed before anyone is told of it. If the
+ * commit fails the store keeps it queued, in order behind everything
+ * before it, and commits it with the retry (store.h): the session goes
+ * on, and the file catches up. */
 static void store_status(sess_session_t *s) {
   sp_status(s);
   if (sp_flush(s) != 0)
-    log_error("session %s: its new status (%d) could not be stored", s->id,
-              (int)s->status);
+    log_warn("session %s: its new status (%s, turn %d) is not committed "
+             "yet; it is kept and committed with the store's retry",
+             s->id, STATUS_NAME[s->status], model_state_turn(s->st));
 }
 
 void sess_start(sess_session_t *s) {
@@ -736,6 +975,7 @@ void sess_start(sess_session_t *s) {
 
 void sess_pause(sess_session_t *s) {
   uv_timer_stop(&s->timer);
+  due_remove(s);
   s->remaining_ms =
       s->deadline_wall_ms > 0 ? s->deadline_wall_ms - sess_wall_ms() : 0;
   if (s->remaining_ms < 0)
@@ -774,10 +1014,50 @@ static void pack_scores(sess_session_t *s, msgpack_packer *pk) {
 
 void sess_finish(sess_session_t *s) {
   uv_timer_stop(&s->timer);
+  due_remove(s);
   s->status = SESS_FINISHED;
   s->deadline_wall_ms = 0;
   store_status(s);
   notify_finished(s);
+  sess_finished(s);
+}
+
+/* Forget a finished session: out of the registry now, its memory once its
+ * timer handle has closed (so a caller up the stack may still read it). */
+static void unload(sess_session_t *s) {
+  sess_registry_t *reg = s->reg;
+  for (sess_session_t **p = &reg->sessions; *p; p = &(*p)->next)
+    if (*p == s) {
+      *p = s->next;
+      break;
+    }
+  reg->n_sessions--;
+  reg->n_finished--;
+  due_remove(s);
+  uv_timer_stop(&s->timer);
+  uv_close((uv_handle_t *)&s->timer, on_timer_closed);
+  reg->counters.sessions_unloaded++;
+  log_info("session %s unloaded from memory (more than %u finished "
+           "sessions, --max-finished); its rows stay in the database",
+           s->id, reg->cfg.max_finished);
+}
+
+void sess_finished(sess_session_t *s) {
+  sess_registry_t *reg = s->reg;
+  s->fin_next = NULL;
+  if (reg->fin_tail)
+    reg->fin_tail->fin_next = s;
+  else
+    reg->fin_head = s;
+  reg->fin_tail = s;
+  reg->n_finished++;
+  while (reg->n_finished > reg->cfg.max_finished && reg->fin_head) {
+    sess_session_t *old = reg->fin_head;
+    reg->fin_head = old->fin_next;
+    if (!reg->fin_head)
+      reg->fin_tail = NULL;
+    unload(old);
+  }
 }
 
 static void notify_finished(sess_session_t *s) {
@@ -827,6 +1107,7 @@ int sess_resolve(sess_session_t *s) {
   bool finished = model_state_turn(s->st) >= s->turns;
   if (finished) {
     uv_timer_stop(&s->timer);
+    due_remove(s);
     s->status = SESS_FINISHED;
     s->deadline_wall_ms = 0;
   } else {
@@ -850,18 +1131,13 @@ int sess_resolve(sess_session_t *s) {
   else
     msgpack_pack_nil(pk);
   broadcast(s, -2, -2);
-  if (finished)
+  if (finished) {
     notify_finished(s);
-  else
+    sess_finished(s);
+  } else {
     sess_arm(s);
+  }
   return 0;
-}
-
-static void on_timer(uv_timer_t *t) {
-  sess_session_t *s = t->data;
-  if (s->status != SESS_RUNNING)
-    return;
-  (void)sess_resolve(s);
 }
 
 /* The facilitator closes the open turn now, as if its deadline passed,
@@ -872,7 +1148,8 @@ void sess_advance(sess_session_t *s) {
       s->seats[i].ready = true;
       sp_ready(s, (int)i);
     }
-  uv_timer_start(&s->timer, on_timer, 0, 0);
+  s->advancing = true;
+  sess_arm(s);
 }
 
 void sess_seat_ready(sess_session_t *s, int seat) {

@@ -35,11 +35,16 @@ typedef struct sess_session sess_session_t;
 
 typedef struct sess_config {
   const char *maps_dir;       /* where session.create finds maps */
-  unsigned max_sessions;      /* sessions held at once (--max-sessions) */
+  unsigned max_sessions;      /* sessions in play at once (--max-sessions) */
+  unsigned max_finished;      /* finished sessions kept in memory */
   unsigned join_burst;        /* wrong join codes per address at once */
   unsigned join_refill_ms;    /* one more allowed every this many ms */
+  unsigned create_burst;      /* session.create per address at once */
+  unsigned create_refill_ms;  /* one more allowed every this many ms */
   unsigned max_chat_bytes;    /* bytes of one chat message */
   unsigned max_chat_messages; /* messages kept per session */
+  unsigned chat_burst;        /* chat messages per seat at once */
+  unsigned chat_refill_ms;    /* one more allowed every this many ms */
 } sess_config_t;
 
 void sess_config_default(sess_config_t *cfg);
@@ -55,7 +60,10 @@ void sess_config_default(sess_config_t *cfg);
   X(forbidden)                                                                 \
   X(notifications)                                                             \
   X(sessions_refused_limit)                                                    \
-  X(chat_refused_limit)
+  X(sessions_rate_limited)                                                     \
+  X(sessions_unloaded)                                                         \
+  X(chat_refused_limit)                                                        \
+  X(chat_rate_limited)
 
 typedef struct sess_counters {
 #define SESS_COUNTER_FIELD(name) uint64_t name;
@@ -63,10 +71,15 @@ typedef struct sess_counters {
 #undef SESS_COUNTER_FIELD
 } sess_counters_t;
 
+/* Turns that are due (every seat ready, a deadline passed, the
+ * facilitator advanced) wait in one FIFO and are resolved one per loop
+ * iteration, so a thousand sessions due at once do not hold the loop
+ * (and every connection) for the time of a thousand resolutions. */
 int sess_registry_new(sess_registry_t **out, uv_loop_t *loop,
                       const sess_config_t *cfg);
-/* Stop every session's timer (for shutdown); the handles close
- * asynchronously, then sess_registry_free may be called after uv_run. */
+/* Stop every session's timer and the registry's handle (for shutdown, or
+ * a failed start); the handles close asynchronously, then
+ * sess_registry_free may be called after uv_run. Idempotent. */
 void sess_registry_close(sess_registry_t *reg);
 void sess_registry_free(sess_registry_t *reg);
 const sess_counters_t *sess_registry_counters(const sess_registry_t *reg);
@@ -74,8 +87,10 @@ const sess_counters_t *sess_registry_counters(const sess_registry_t *reg);
 /* Store every session change in store (see server/store.h); call before
  * sess_restore and before any session exists. */
 void sess_set_store(sess_registry_t *reg, struct store *store);
-/* Rebuild every stored session where it stood (docs/storage.md). Returns
- * 0, or -1 with a sentence in err. */
+/* Rebuild every stored session where it stood (docs/storage.md): every
+ * session in play, and the newest --max-finished finished ones. Turns that
+ * came due while the server was down are resolved before it returns (so
+ * before the first request). Returns 0, or -1 with a sentence in err. */
 int sess_restore(sess_registry_t *reg, char *err, size_t errlen);
 
 /* The connection is going away: forget it everywhere. */

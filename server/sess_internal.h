@@ -11,8 +11,9 @@
 
 #include "agent.h"
 
-/* Buckets of the per-address table of wrong join codes. */
-#define SESS_JOIN_BUCKETS 4096u
+/* Buckets of each per-address table of rate limits (wrong join codes,
+ * session.create). */
+#define SESS_ADDR_BUCKETS 4096u
 
 /* A token: 128 bits from the OS's CSPRNG, as 32 hex digits. */
 #define SESS_TOKEN_LEN 32
@@ -36,15 +37,38 @@ typedef enum {
 #define SESS_BOX_BYTES                                                         \
   (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + SESS_TOKEN_LEN)
 
+/* A token bucket: `tokens` left, refilled by one every refill_ms of loop
+ * time up to burst (sess_rate_t). Zeroed is "not used yet" (full). */
+typedef struct sess_bucket {
+  int64_t stamp;   /* loop time of the last refill */
+  uint32_t tokens; /* attempts still allowed */
+  bool used;
+} sess_bucket_t;
+
+typedef struct sess_rate {
+  unsigned burst;
+  unsigned refill_ms; /* 0: never refilled */
+} sess_rate_t;
+
+/* A bucket per client address, in a fixed table indexed by a keyed
+ * SipHash of the address: memory is bounded whatever the number of
+ * addresses (two addresses may share a bucket, which only makes the limit
+ * stricter for both). */
+typedef struct sess_addr_limit {
+  sess_rate_t rate;
+  sess_bucket_t buckets[SESS_ADDR_BUCKETS];
+} sess_addr_limit_t;
+
 typedef struct sess_seat {
   uint8_t token_hash[SESS_HASH_BYTES];
   uint8_t code_hash[SESS_HASH_BYTES];
   uint8_t box[SESS_BOX_BYTES];
-  char name[64];    /* the player's name given at join, "" if none */
-  bool taken;       /* a person has joined it */
-  rpc_peer_t *conn; /* the seat's connection for notifications */
-  agent_t *agent;   /* a built-in agent plays it, or NULL */
-  bool ready;       /* ready for this turn */
+  char name[64];      /* the player's name given at join, "" if none */
+  bool taken;         /* a person has joined it */
+  rpc_peer_t *conn;   /* the seat's connection for notifications */
+  agent_t *agent;     /* a built-in agent plays it, or NULL */
+  bool ready;         /* ready for this turn */
+  sess_bucket_t chat; /* chat messages from this seat */
 } sess_seat_t;
 
 /* A connection subscribed to a session's notifications, with what it may
@@ -56,14 +80,6 @@ typedef struct sess_sub {
   uint8_t *seats; /* n_seats flags */
 } sess_sub_t;
 
-typedef struct sess_chat {
-  int from; /* seat index, -1 for the admin */
-  int to;   /* seat index, -1 for all */
-  int turn;
-  char *text;
-  size_t len;
-} sess_chat_t;
-
 typedef struct sess_turn {
   int turn;
   proto_buf_t buf; /* the packed summary map of history.get */
@@ -72,10 +88,14 @@ typedef struct sess_turn {
 struct sess_session {
   sess_registry_t *reg;
   sess_session_t *next;
+  sess_session_t *due_next; /* in the registry's FIFO of due turns */
+  sess_session_t *fin_next; /* in the registry's list of finished ones */
+  bool due;                 /* in the FIFO of due turns */
+  bool advancing;           /* session.advance closed the open turn */
   char id[16];
   char name[96];
   const model_map_t *map; /* owned by the registry's map cache */
-  const char *map_json;    /* the text it was parsed from (same owner) */
+  const char *map_json;   /* the text it was parsed from (same owner) */
   size_t map_len;
   model_state_t *st;
   uint64_t seed;
@@ -92,8 +112,10 @@ struct sess_session {
   size_t n_seats;
   sess_sub_t *subs;
   size_t n_subs, cap_subs;
-  sess_chat_t *chat;
-  size_t n_chat, cap_chat;
+  /* Chat messages of the session (they are in the database; the server
+   * never reads them back), for --max-chat-messages. */
+  size_t n_chat;
+  sess_bucket_t admin_chat; /* chat messages from the admin */
   sess_turn_t *history;
   size_t n_history;
 };
@@ -105,10 +127,15 @@ typedef struct sess_map {
   size_t len;
 } sess_map_t;
 
-typedef struct sess_bucket {
-  int64_t stamp;   /* loop time of the last refill */
-  uint32_t tokens; /* wrong codes still allowed */
-} sess_bucket_t;
+/* Every token hash this server has issued (admin and seats, of every
+ * session in the database, loaded or not): an open-addressing set keyed
+ * by the hash itself (BLAKE2b of 128 random bits, uniform already). It
+ * tells "another session's token" (forbidden) from "no token of ours"
+ * (unauthorized) in O(1). Insert-only: a token never stops being ours. */
+typedef struct sess_tokset {
+  uint8_t (*keys)[SESS_HASH_BYTES]; /* all-zero: an empty slot */
+  size_t cap, n;                    /* cap is a power of two */
+} sess_tokset_t;
 
 struct sess_registry {
   uv_loop_t *loop;
@@ -116,13 +143,20 @@ struct sess_registry {
   char maps_dir[1024];
   sess_session_t *sessions;
   size_t n_sessions;
+  size_t n_finished;                   /* of n_sessions */
+  sess_session_t *fin_head, *fin_tail; /* finished, oldest first */
+  sess_session_t *due_head, *due_tail; /* turns due, first come first */
+  uv_idle_t due_idle;                  /* resolves one due turn per pass */
+  sess_tokset_t tokens;
   sess_map_t *maps; /* loaded maps, shared by sessions */
   size_t n_maps;
   sess_counters_t counters;
   struct store *store; /* NULL: nothing is stored (tools, unit tests) */
   unsigned char addr_key[crypto_shorthash_KEYBYTES];
-  sess_bucket_t buckets[SESS_JOIN_BUCKETS];
-  proto_buf_t nbuf; /* where notifications are packed */
+  sess_addr_limit_t join_limit;   /* wrong join codes */
+  sess_addr_limit_t create_limit; /* session.create */
+  sess_rate_t chat_rate;          /* chat per seat */
+  proto_buf_t nbuf;               /* where notifications are packed */
   msgpack_packer npk;
   bool closed;
 };
@@ -138,8 +172,7 @@ typedef enum {
 int64_t sess_wall_ms(void);
 void sess_random_token(char out[SESS_TOKEN_LEN + 1]);
 void sess_random_code(char *out, size_t len);
-void sess_hash_token(const char *tok, size_t len,
-                     uint8_t out[SESS_HASH_BYTES]);
+void sess_hash_token(const char *tok, size_t len, uint8_t out[SESS_HASH_BYTES]);
 void sess_hash_code(const sess_session_t *s, const char *code,
                     uint8_t out[SESS_HASH_BYTES]);
 /* Seal token for seat under its code / open it again (0, or -1 if the
@@ -150,8 +183,23 @@ int sess_open_token(const sess_session_t *s, int seat, const char *code,
                     char token[SESS_TOKEN_LEN + 1]);
 sess_ident_t sess_identify(sess_registry_t *reg, const sess_session_t *s,
                            const char *tok, size_t len, int *seat);
-bool sess_join_allowed(sess_registry_t *reg, const char *addr);
-void sess_join_failed(sess_registry_t *reg, const char *addr);
+/* Token buckets. sess_bucket_ready refills b up to now and says whether
+ * a token is left; sess_bucket_take uses one; sess_bucket_wait_ms is how
+ * long until the next one (-1: never, refill_ms 0). */
+bool sess_bucket_ready(sess_bucket_t *b, const sess_rate_t *r, int64_t now);
+void sess_bucket_take(sess_bucket_t *b);
+int64_t sess_bucket_wait_ms(const sess_bucket_t *b, const sess_rate_t *r,
+                            int64_t now);
+/* The bucket of a client address in lim. */
+sess_bucket_t *sess_addr_bucket(sess_registry_t *reg, sess_addr_limit_t *lim,
+                                const char *addr);
+/* "try again in 2.5 s" (or "... the limit is not refilled") into buf. */
+void sess_retry_text(char *buf, size_t len, int64_t wait_ms);
+
+/* The registry's set of token hashes: 0, or -1 out of memory. */
+int sess_token_add(sess_registry_t *reg, const uint8_t h[SESS_HASH_BYTES]);
+bool sess_token_known(const sess_registry_t *reg,
+                      const uint8_t h[SESS_HASH_BYTES]);
 
 sess_session_t *sess_find(sess_registry_t *reg, const char *id, size_t len);
 int sess_map_get(sess_registry_t *reg, const char *id, size_t len,
@@ -169,17 +217,15 @@ int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
 sess_sub_t *sess_subscribe(sess_session_t *s, rpc_peer_t *peer);
 void sess_notify_simple(sess_session_t *s, const char *method);
 void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat);
+/* Queue a chat message for storage; chat.message goes out once it is
+ * committed (RPC_OK_DURABLE for the caller). */
 int sess_chat(sess_session_t *s, rpc_peer_t *sender, int from, int to,
               const char *text, size_t len, proto_error_t *err);
-bool sess_peer_sees(const sess_session_t *s, const rpc_peer_t *peer, int from,
-                    int to);
 void sess_advance(sess_session_t *s);
 
 void sess_attach(sess_registry_t *reg, sess_session_t *s);
 void sess_free(sess_session_t *s);
 uint64_t sess_agent_seed(const sess_session_t *s, int seat);
-int sess_chat_restore(sess_session_t *s, int turn, int from, int to,
-                      const char *text, size_t len);
 void sess_store_accepted(sess_session_t *s, int seat,
                          const model_order_t *orders, size_t n,
                          const model_refusal_t *refused, size_t n_refused,
@@ -193,7 +239,10 @@ void sp_seat(sess_session_t *s, int seat);
 void sp_submission(sess_session_t *s, int seat, const model_order_t *orders,
                    size_t n, const char *source);
 void sp_ready(sess_session_t *s, int seat);
-void sp_chat(sess_session_t *s, const sess_chat_t *c);
+void sp_unready(sess_session_t *s, int seat);
+int sp_chat(sess_session_t *s, int from, int to, const char *text, size_t len);
+/* Is a session of this id in the database (loaded or not)? */
+bool sp_id_stored(sess_registry_t *reg, const char *id);
 int sp_turn(sess_session_t *s, const model_report_t *rep,
             const proto_buf_t *summary);
 int sp_flush(sess_session_t *s);
@@ -201,6 +250,11 @@ int sp_flush(sess_session_t *s);
 size_t sess_waiting(const sess_session_t *s);
 void sess_agent_act(sess_session_t *s, int seat);
 void sess_arm(sess_session_t *s);
+/* Resolve every due turn now (at start, before serving). */
+void sess_resolve_due(sess_registry_t *reg);
+/* The session just finished: count it, and unload the finished session
+ * that finished longest ago if more than --max-finished are kept. */
+void sess_finished(sess_session_t *s);
 void sess_start(sess_session_t *s);
 void sess_pause(sess_session_t *s);
 void sess_resume(sess_session_t *s);

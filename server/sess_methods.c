@@ -29,8 +29,7 @@ static const char *STATUS[] = {"lobby", "running", "paused", "finished"};
 static sess_session_t *get_session(rpc_call_t *call) {
   const char *id;
   uint32_t len;
-  if (proto_param_str(call->params, "session", true, &id, &len, call->err) <
-      0)
+  if (proto_param_str(call->params, "session", true, &id, &len, call->err) < 0)
     return NULL;
   sess_session_t *s = sess_find(reg_of(call), id, len);
   if (!s)
@@ -96,8 +95,8 @@ static int authorise(rpc_call_t *call, sess_session_t *s, bool want_admin,
                            "session's admin token");
   case SESS_ID_OTHER:
     reg->counters.forbidden++;
-    return proto_error_set(call->err, PROTO_FORBIDDEN, atok ? "admin_token"
-                                                            : "token",
+    return proto_error_set(call->err, PROTO_FORBIDDEN,
+                           atok ? "admin_token" : "token",
                            "this token belongs to another session; each "
                            "token acts for its own session only");
   case SESS_ID_NONE:
@@ -131,7 +130,7 @@ static int seat_of(rpc_call_t *call, sess_session_t *s, const char *key,
                          s->id, (int)(len > 64 ? 64 : len), id);
 }
 
-/* ---- strategies.list, session.create, session.list ------------------------- */
+/* ---- strategies.list, session.create, session.list ----------------------- */
 
 static int m_strategies(rpc_call_t *call) {
   size_t n = agent_strategy_count();
@@ -156,16 +155,16 @@ static int m_create(rpc_call_t *call) {
   double turn_s = 0;
   bool spectators = false, fixed = false;
   int has_seed, has_turns;
-  if (proto_param_str(call->params, "map", true, &map_id, &map_len,
-                      call->err) < 0 ||
+  if (proto_param_str(call->params, "map", true, &map_id, &map_len, call->err) <
+          0 ||
       proto_param_str(call->params, "name", false, &name, &name_len,
                       call->err) < 0 ||
       (has_seed = proto_param_u64(call->params, "seed", false, &seed,
                                   call->err)) < 0 ||
       (has_turns = proto_param_u64(call->params, "turns", false, &turns,
                                    call->err)) < 0 ||
-      proto_param_f64(call->params, "turn_seconds", false, &turn_s,
-                      call->err) < 0 ||
+      proto_param_f64(call->params, "turn_seconds", false, &turn_s, call->err) <
+          0 ||
       proto_param_bool(call->params, "spectators", false, &spectators,
                        call->err) < 0 ||
       proto_param_bool(call->params, "fixed", false, &fixed, call->err) < 0)
@@ -174,14 +173,35 @@ static int m_create(rpc_call_t *call) {
     return proto_error_set(call->err, PROTO_BAD_REQUEST, "fixed",
                            "'fixed' turns need a 'turn_seconds' above 0 "
                            "(each turn lasts exactly that long)");
-  if (!(turn_s >= 0 && turn_s <= TURN_SECONDS_MAX))
+  /* 0 is "no deadline"; a deadline shorter than the minimum would have the
+   * server do little but resolve turns. */
+  if (!(turn_s == 0 ||
+        (turn_s >= LAN_MIN_TURN_MS / 1000.0 && turn_s <= TURN_SECONDS_MAX)))
     return proto_error_set(call->err, PROTO_BAD_REQUEST, "turn_seconds",
-                           "field 'turn_seconds' must be from 0 (no "
-                           "deadline) to %.0f (30 days)",
-                           TURN_SECONDS_MAX);
+                           "field 'turn_seconds' must be 0 (no deadline) or "
+                           "from %g to %.0f (30 days)",
+                           LAN_MIN_TURN_MS / 1000.0, TURN_SECONDS_MAX);
   if (name_len >= 96)
     return proto_error_set(call->err, PROTO_BAD_REQUEST, "name",
                            "field 'name' may hold at most 95 bytes");
+  /* Sessions cost memory and a database row each: each address may create
+   * --create-burst at once, then one every --create-refill-ms. */
+  sess_bucket_t *b =
+      sess_addr_bucket(reg, &reg->create_limit, call->peer->addr);
+  int64_t now = (int64_t)uv_now(reg->loop);
+  if (!sess_bucket_ready(b, &reg->create_limit.rate, now)) {
+    char when[64];
+    reg->counters.sessions_rate_limited++;
+    sess_retry_text(when, sizeof when,
+                    sess_bucket_wait_ms(b, &reg->create_limit.rate, now));
+    return proto_error_set(call->err, PROTO_RATE_LIMITED, NULL,
+                           "too many sessions created from your address: at "
+                           "most %u at once, then one every %u ms "
+                           "(--create-burst, --create-refill-ms); %s",
+                           reg->create_limit.rate.burst,
+                           reg->create_limit.rate.refill_ms, when);
+  }
+  sess_bucket_take(b);
   sess_map_t *sm;
   if (sess_map_get(reg, map_id, map_len, &sm, call->err) != 0)
     return RPC_ERROR;
@@ -198,14 +218,13 @@ static int m_create(rpc_call_t *call) {
   sess_session_t *s;
   size_t n_seats = model_map_seat_count(map);
   char admin_token[SESS_TOKEN_LEN + 1];
-  char(*codes)[SESS_CODE_LEN + 1] = calloc(n_seats ? n_seats : 1,
-                                           sizeof *codes);
+  char(*codes)[SESS_CODE_LEN + 1] =
+      calloc(n_seats ? n_seats : 1, sizeof *codes);
   if (!codes)
     return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
   if (sess_create(reg, sm, namebuf, seed, has_turns ? (int)turns : max_turns,
                   (int64_t)(turn_s * 1000.0 + 0.5), spectators, fixed,
-                  admin_token,
-                  codes, &s, call->err) != 0) {
+                  admin_token, codes, &s, call->err) != 0) {
     free(codes);
     return RPC_ERROR;
   }
@@ -220,10 +239,9 @@ static int m_create(rpc_call_t *call) {
   for (size_t i = 0; i < s->n_seats; i++) {
     msgpack_pack_map(pk, 4);
     proto_pack_kv_cstr(pk, "seat", model_map_seat_id(map, i));
-    proto_pack_kv_cstr(pk, "kind", model_map_seat_kind(map, i) ==
-                                           MODEL_SEAT_NATION
-                                       ? "nation"
-                                       : "firm");
+    proto_pack_kv_cstr(
+        pk, "kind",
+        model_map_seat_kind(map, i) == MODEL_SEAT_NATION ? "nation" : "firm");
     proto_pack_kv_cstr(pk, "title", model_map_seat_title(map, i));
     proto_pack_kv_cstr(pk, "join_code", codes[i]);
   }
@@ -237,10 +255,10 @@ static void pack_seats_public(msgpack_packer *pk, const sess_session_t *s) {
   for (size_t i = 0; i < s->n_seats; i++) {
     msgpack_pack_map(pk, 5);
     proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, i));
-    proto_pack_kv_cstr(pk, "kind", model_map_seat_kind(s->map, i) ==
-                                           MODEL_SEAT_NATION
-                                       ? "nation"
-                                       : "firm");
+    proto_pack_kv_cstr(pk, "kind",
+                       model_map_seat_kind(s->map, i) == MODEL_SEAT_NATION
+                           ? "nation"
+                           : "firm");
     proto_pack_kv_cstr(pk, "title", model_map_seat_title(s->map, i));
     proto_pack_kv_bool(pk, "taken", s->seats[i].taken);
     if (s->seats[i].agent)
@@ -267,11 +285,22 @@ static int m_list(rpc_call_t *call) {
   return RPC_OK;
 }
 
-/* ---- session.join, session.watch, session.bot --------------------------------- */
+/* ---- session.join, session.watch, session.bot ---------------------------- */
+
+/* The longest prefix of text[0..len) of at most max bytes that does not
+ * end inside a UTF-8 character (the text is valid UTF-8: proto_param_str
+ * checked it). */
+static size_t utf8_cut(const char *text, size_t len, size_t max) {
+  if (len <= max)
+    return len;
+  size_t n = max;
+  while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+    n--;
+  return n;
+}
 
 /* Crockford base32 is forgiving: lower case, and O/I/L for 0/1/1. */
-static void normalise_code(const char *in, size_t len, char *out,
-                           size_t cap) {
+static void normalise_code(const char *in, size_t len, char *out, size_t cap) {
   size_t n = 0;
   for (size_t i = 0; i < len && n + 1 < cap; i++) {
     char c = in[i];
@@ -297,8 +326,8 @@ static int m_join(rpc_call_t *call) {
   uint32_t code_len = 0, tok_len = 0, name_len = 0;
   if (proto_param_str(call->params, "join_code", false, &code, &code_len,
                       call->err) < 0 ||
-      proto_param_str(call->params, "token", false, &tok, &tok_len,
-                      call->err) < 0 ||
+      proto_param_str(call->params, "token", false, &tok, &tok_len, call->err) <
+          0 ||
       proto_param_str(call->params, "name", false, &name, &name_len,
                       call->err) < 0)
     return RPC_ERROR;
@@ -331,7 +360,10 @@ static int m_join(rpc_call_t *call) {
                              s->id);
     }
   } else if (code) {
-    if (!sess_join_allowed(reg, call->peer->addr)) {
+    sess_bucket_t *b =
+        sess_addr_bucket(reg, &reg->join_limit, call->peer->addr);
+    if (!sess_bucket_ready(b, &reg->join_limit.rate,
+                           (int64_t)uv_now(reg->loop))) {
       reg->counters.join_rate_limited++;
       return proto_error_set(call->err, PROTO_RATE_LIMITED, "join_code",
                              "too many wrong join codes from your address; "
@@ -346,14 +378,14 @@ static int m_join(rpc_call_t *call) {
       if (sodium_memcmp(s->seats[i].code_hash, h, SESS_HASH_BYTES) == 0)
         seat = (int)i;
     if (seat >= 0 && sess_open_token(s, seat, norm, token) != 0) {
-      log_error("session %s: the token of seat %d cannot be unsealed",
-                s->id, seat);
+      log_error("session %s: the token of seat %d cannot be unsealed", s->id,
+                seat);
       return proto_error_set(call->err, PROTO_INTERNAL, NULL,
                              "this seat's token cannot be recovered; tell "
                              "the operator");
     }
     if (seat < 0) {
-      sess_join_failed(reg, call->peer->addr);
+      sess_bucket_take(b);
       reg->counters.unauthorized++;
       return proto_error_set(call->err, PROTO_UNAUTHORIZED, "join_code",
                              "no seat of session '%s' has this join code; "
@@ -378,6 +410,10 @@ static int m_join(rpc_call_t *call) {
              agent_strategy(st->agent)->id);
     agent_free(st->agent);
     st->agent = NULL;
+    /* Whatever ready the seat had for this turn (the person's before the
+     * agent came) goes, in the database too, so a restart agrees. */
+    if (st->ready && s->status != SESS_LOBBY && s->status != SESS_FINISHED)
+      sp_unready(s, seat);
     st->ready = false;
     /* Fix (tests/sessions/test_takeover.py): the clock may be armed to
      * resolve at once (every seat was ready); now this seat is not, so
@@ -395,19 +431,17 @@ static int m_join(rpc_call_t *call) {
      * moving ours in the array; find it again (it exists: no allocation). */
     sub = sess_subscribe(s, call->peer);
     if (!sub)
-      return proto_error_set(call->err, PROTO_INTERNAL, NULL,
-                             "out of memory");
+      return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
   }
   st->conn = call->peer;
   st->taken = true;
   sub->seats[seat] = 1;
   if (name)
     snprintf(st->name, sizeof st->name, "%.*s",
-             (int)(name_len < 63 ? name_len : 63), name);
+             (int)utf8_cut(name, name_len, sizeof st->name - 1), name);
   sp_seat(s, seat);
   msgpack_pack_map(call->pk, 2);
-  proto_pack_kv_cstr(call->pk, "seat",
-                     model_map_seat_id(s->map, (size_t)seat));
+  proto_pack_kv_cstr(call->pk, "seat", model_map_seat_id(s->map, (size_t)seat));
   proto_pack_kv_cstr(call->pk, "token", token);
   sodium_memzero(token, sizeof token);
   return RPC_OK_DURABLE;
@@ -419,8 +453,15 @@ static int m_watch(rpc_call_t *call) {
     return RPC_ERROR;
   bool admin = false;
   int seat = -1;
-  if (proto_param(call->params, "token") ||
-      proto_param(call->params, "admin_token") || !s->spectators) {
+  /* A token given as nil counts as none, as everywhere else. */
+  const char *tok = NULL, *atok = NULL;
+  uint32_t tlen, alen;
+  if (proto_param_str(call->params, "token", false, &tok, &tlen, call->err) <
+          0 ||
+      proto_param_str(call->params, "admin_token", false, &atok, &alen,
+                      call->err) < 0)
+    return RPC_ERROR;
+  if (tok || atok || !s->spectators) {
     if (authorise(call, s, true, true, &admin, &seat) != 0)
       return RPC_ERROR;
   }
@@ -465,7 +506,7 @@ static int m_bot(rpc_call_t *call) {
   return RPC_OK_DURABLE;
 }
 
-/* ---- start, pause, resume, stop, advance ----------------------------------------- */
+/* ---- start, pause, resume, stop, advance --------------------------------- */
 
 typedef enum { ACT_START, ACT_PAUSE, ACT_RESUME, ACT_STOP, ACT_ADVANCE } act_t;
 
@@ -518,7 +559,9 @@ static int control(rpc_call_t *call, act_t act) {
   }
   msgpack_pack_map(call->pk, 1);
   proto_pack_kv_cstr(call->pk, "status", STATUS[s->status]);
-  return RPC_OK;
+  /* The transition was committed at once (or, if that commit failed, is
+   * kept for the retry): the answer leaves once it is in the file. */
+  return RPC_OK_DURABLE;
 }
 
 static int m_start(rpc_call_t *call) {
@@ -537,7 +580,7 @@ static int m_advance(rpc_call_t *call) {
   return control(call, ACT_ADVANCE);
 }
 
-/* ---- state.get, orders.submit, turn.ready ---------------------------------------- */
+/* ---- state.get, orders.submit, turn.ready -------------------------------- */
 
 static void pack_deadline(msgpack_packer *pk, const sess_session_t *s) {
   if (s->status == SESS_RUNNING && s->deadline_wall_ms > 0) {
@@ -589,8 +632,7 @@ static void pack_waiting(msgpack_packer *pk, const sess_session_t *s) {
 static int open_for_orders(rpc_call_t *call, const sess_session_t *s) {
   if (s->status == SESS_FINISHED)
     return proto_error_set(call->err, PROTO_CONFLICT, NULL,
-                           "session '%s' is finished; no turn is open",
-                           s->id);
+                           "session '%s' is finished; no turn is open", s->id);
   return 0;
 }
 
@@ -680,7 +722,7 @@ static int m_ready(rpc_call_t *call) {
   return RPC_OK_DURABLE;
 }
 
-/* ---- chat.send, history.get -------------------------------------------------------- */
+/* ---- chat.send, history.get ---------------------------------------------- */
 
 static int m_chat(rpc_call_t *call) {
   sess_session_t *s = get_session(call);
@@ -691,8 +733,8 @@ static int m_chat(rpc_call_t *call) {
   if (!s || authorise(call, s, true, true, &admin, &seat) != 0 ||
       proto_param_str(call->params, "to", true, &to_s, &to_len, call->err) <
           0 ||
-      proto_param_str(call->params, "text", true, &text, &text_len,
-                      call->err) < 0)
+      proto_param_str(call->params, "text", true, &text, &text_len, call->err) <
+          0)
     return RPC_ERROR;
   if (!(to_len == 3 && memcmp(to_s, "all", 3) == 0) &&
       seat_of(call, s, "to", &to) != 0)
@@ -700,8 +742,9 @@ static int m_chat(rpc_call_t *call) {
   if (sess_chat(s, call->peer, admin ? -1 : seat, to, text, text_len,
                 call->err) != 0)
     return RPC_ERROR;
+  /* The answer and chat.message both wait for the message's commit. */
   msgpack_pack_map(call->pk, 0);
-  return RPC_OK;
+  return RPC_OK_DURABLE;
 }
 
 static int m_history(rpc_call_t *call) {
@@ -712,9 +755,15 @@ static int m_history(rpc_call_t *call) {
   if (!s)
     return RPC_ERROR;
   /* The history is public; where the session admits spectators, it needs
-   * no token, as session.watch does not. */
-  bool open = s->spectators && !proto_param(call->params, "token") &&
-              !proto_param(call->params, "admin_token");
+   * no token, as session.watch does not (a nil token counts as none). */
+  const char *tok = NULL, *atok = NULL;
+  uint32_t tlen, alen;
+  if (proto_param_str(call->params, "token", false, &tok, &tlen, call->err) <
+          0 ||
+      proto_param_str(call->params, "admin_token", false, &atok, &alen,
+                      call->err) < 0)
+    return RPC_ERROR;
+  bool open = s->spectators && !tok && !atok;
   if ((!open && authorise(call, s, true, true, &admin, &seat) != 0) ||
       proto_param_i64(call->params, "from", false, &from, call->err) < 0 ||
       proto_param_i64(call->params, "to", false, &to, call->err) < 0)

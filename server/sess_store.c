@@ -21,8 +21,7 @@
 #include "sess_internal.h"
 #include "store.h"
 
-static const char *const STATUS[] = {"lobby", "running", "paused",
-                                     "finished"};
+static const char *const STATUS[] = {"lobby", "running", "paused", "finished"};
 
 void sess_set_store(sess_registry_t *reg, store_t *store) {
   reg->store = store;
@@ -54,9 +53,8 @@ void sp_session(sess_session_t *s) {
     const sess_seat_t *seat = &s->seats[i];
     rc = store_q(st, STORE_SEAT_INSERT, "titttbbb", s->id, (int64_t)i,
                  model_map_seat_id(s->map, i),
-                 model_map_seat_kind(s->map, i) == MODEL_SEAT_NATION
-                     ? "nation"
-                     : "firm",
+                 model_map_seat_kind(s->map, i) == MODEL_SEAT_NATION ? "nation"
+                                                                     : "firm",
                  model_map_seat_title(s->map, i), seat->token_hash,
                  (size_t)SESS_HASH_BYTES, seat->code_hash,
                  (size_t)SESS_HASH_BYTES, seat->box, (size_t)SESS_BOX_BYTES);
@@ -108,19 +106,42 @@ void sp_ready(sess_session_t *s, int seat) {
     log_error("session %s: out of memory queueing a ready", s->id);
 }
 
-void sp_chat(sess_session_t *s, const sess_chat_t *c) {
+/* The seat's ready row for the open turn goes (a person took the seat
+ * back from an agent: they have not said ready themselves). */
+void sp_unready(sess_session_t *s, int seat) {
+  store_t *st = s->reg->store;
+  if (st && store_q(st, STORE_READY_DELETE, "tii", s->id,
+                    (int64_t)model_state_turn(s->st), (int64_t)seat) != 0)
+    log_error("session %s: out of memory queueing a ready's removal", s->id);
+}
+
+int sp_chat(sess_session_t *s, int from, int to, const char *text, size_t len) {
   store_t *st = s->reg->store;
   if (!st)
-    return;
-  char text[c->len + 1];
-  memcpy(text, c->text, c->len);
-  text[c->len] = '\0';
-  if (store_q(st, STORE_CHAT_INSERT, "tittti", s->id, (int64_t)c->turn,
-              c->from < 0 ? "admin"
-                          : model_map_seat_id(s->map, (size_t)c->from),
-              c->to < 0 ? "all" : model_map_seat_id(s->map, (size_t)c->to),
-              text, sess_wall_ms()) != 0)
+    return 0;
+  if (store_q(st, STORE_CHAT_INSERT, "tittTi", s->id,
+              (int64_t)model_state_turn(s->st),
+              from < 0 ? "admin" : model_map_seat_id(s->map, (size_t)from),
+              to < 0 ? "all" : model_map_seat_id(s->map, (size_t)to), text, len,
+              sess_wall_ms()) != 0) {
     log_error("session %s: out of memory queueing a chat message", s->id);
+    return -1;
+  }
+  return 0;
+}
+
+bool sp_id_stored(sess_registry_t *reg, const char *id) {
+  if (!reg->store)
+    return false;
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(store_db(reg->store),
+                         "SELECT 1 FROM sessions WHERE id = ?", -1, &q,
+                         NULL) != SQLITE_OK)
+    return false;
+  sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+  bool found = sqlite3_step(q) == SQLITE_ROW;
+  sqlite3_finalize(q);
+  return found;
 }
 
 /* The resolved turn: hash, snapshot, the summary of history.get, and the
@@ -145,16 +166,15 @@ int sp_turn(sess_session_t *s, const model_report_t *rep,
     rc = store_q(st, STORE_PRICE_INSERT, "titti", s->id, (int64_t)rep->turn,
                  model_product_name(p), "world", rep->price[p]);
     for (size_t n = 0; rc == 0 && n < nn; n++)
-      rc = store_q(st, STORE_PRICE_INSERT, "titti", s->id,
-                   (int64_t)rep->turn, model_product_name(p),
-                   model_map_nation_id(s->map, n), rep->regional[p * nn + n]);
+      rc = store_q(st, STORE_PRICE_INSERT, "titti", s->id, (int64_t)rep->turn,
+                   model_product_name(p), model_map_nation_id(s->map, n),
+                   rep->regional[p * nn + n]);
   }
   for (int g = 0; rc == 0 && g < MODEL_STAGES; g++)
     for (size_t n = 0; rc == 0 && n < nn; n++)
       rc = store_q(st, STORE_PRODUCTION_INSERT, "titti", s->id,
                    (int64_t)rep->turn, model_stage_name(g),
-                   model_map_nation_id(s->map, n),
-                   rep->production[g * nn + n]);
+                   model_map_nation_id(s->map, n), rep->production[g * nn + n]);
   for (size_t i = 0; rc == 0 && i < rep->n_seats; i++)
     rc = store_q(st, STORE_SCORE_INSERT, "titi", s->id, (int64_t)rep->turn,
                  model_map_seat_id(s->map, i), rep->scores[i]);
@@ -168,8 +188,7 @@ int sp_flush(sess_session_t *s) {
 /* ---- Restore ------------------------------------------------------------- */
 
 /* Submit a stored submission (a MessagePack array of order maps) again. */
-static int resubmit(sess_session_t *s, int seat, const void *blob,
-                    size_t len) {
+static int resubmit(sess_session_t *s, int seat, const void *blob, size_t len) {
   msgpack_zone zone;
   msgpack_object obj;
   size_t off = 0;
@@ -197,21 +216,14 @@ static int resubmit(sess_session_t *s, int seat, const void *blob,
   return rc;
 }
 
-static int seat_index(const sess_session_t *s, const char *id) {
-  if (strcmp(id, "admin") == 0 || strcmp(id, "all") == 0)
-    return -1;
-  return model_map_seat_index(s->map, id);
-}
-
-static int restore_one(sess_registry_t *reg, sqlite3_stmt *q, char *err,
-                       size_t errlen) {
+static int restore_one(sess_registry_t *reg, sqlite3_stmt *q,
+                       sess_session_t **out, char *err, size_t errlen) {
   sqlite3 *db = store_db(reg->store);
   const char *id = (const char *)sqlite3_column_text(q, 0);
   proto_error_t perr;
   sess_map_t *sm;
   if (sess_map_parse(reg, (const char *)sqlite3_column_text(q, 3),
-                     (size_t)sqlite3_column_bytes(q, 3), id, &sm,
-                     &perr) != 0) {
+                     (size_t)sqlite3_column_bytes(q, 3), id, &sm, &perr) != 0) {
     snprintf(err, errlen, "session %s: %s", id, perr.message);
     return -1;
   }
@@ -279,15 +291,16 @@ static int restore_one(sess_registry_t *reg, sqlite3_stmt *q, char *err,
     memcpy(snap_copy, snap, snap_len);
   }
   sqlite3_finalize(t);
-  int rc = snap_copy ? model_state_deserialise(s->map, snap_copy, snap_len,
-                                               &s->st)
-                     : model_state_new(s->map, s->seed, &s->st);
+  int rc = snap_copy
+               ? model_state_deserialise(s->map, snap_copy, snap_len, &s->st)
+               : model_state_new(s->map, s->seed, &s->st);
   free(snap_copy);
   if (rc != 0 || model_state_turn(s->st) != turn) {
     snprintf(err, errlen,
              "session %s: its stored state cannot be restored (%s; turn %d "
              "stored, %d restored)",
-             id, model_strerror(rc), turn, s->st ? model_state_turn(s->st) : -1);
+             id, model_strerror(rc), turn,
+             s->st ? model_state_turn(s->st) : -1);
     sess_free(s);
     return -1;
   }
@@ -359,27 +372,19 @@ static int restore_one(sess_registry_t *reg, sqlite3_stmt *q, char *err,
   }
   sqlite3_finalize(t);
 
-  /* Chat. */
-  sqlite3_prepare_v2(db,
-                     "SELECT turn, from_seat, to_seat, text FROM chat WHERE "
-                     "session_id = ? ORDER BY id",
-                     -1, &t, NULL);
+  /* Chat: the messages stay in the file (the server never sends them
+   * again); only their number counts, for --max-chat-messages. */
+  sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM chat WHERE session_id = ?", -1,
+                     &t, NULL);
   sqlite3_bind_text(t, 1, id, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step(t) == SQLITE_ROW) {
-    if (sess_chat_restore(s, sqlite3_column_int(t, 0),
-                          seat_index(s, (const char *)sqlite3_column_text(t, 1)),
-                          seat_index(s, (const char *)sqlite3_column_text(t, 2)),
-                          (const char *)sqlite3_column_text(t, 3),
-                          (size_t)sqlite3_column_bytes(t, 3)) != 0) {
-      sqlite3_finalize(t);
-      goto nomem_s;
-    }
-  }
+  if (sqlite3_step(t) == SQLITE_ROW)
+    s->n_chat = (size_t)sqlite3_column_int64(t, 0);
   sqlite3_finalize(t);
 
   sess_attach(reg, s);
-  log_info("session %s restored: %s, turn %d of %d", s->id,
-           STATUS[s->status], turn, s->turns);
+  *out = s;
+  log_info("session %s restored: %s, turn %d of %d", s->id, STATUS[s->status],
+           turn, s->turns);
   /* A deadline that passed while the server was down resolves now. */
   sess_arm(s);
   return 0;
@@ -395,23 +400,103 @@ nomem:
   return -1;
 }
 
+/* Every token hash in the file, of every session, restored or not:
+ * another session's token stays `forbidden`, never `unauthorized`. */
+static int restore_tokens(sess_registry_t *reg, char *err, size_t errlen) {
+  static const char *const SQL[] = {
+      "SELECT admin_token_hash FROM sessions",
+      "SELECT token_hash FROM seats",
+  };
+  sqlite3 *db = store_db(reg->store);
+  for (size_t k = 0; k < sizeof SQL / sizeof SQL[0]; k++) {
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db, SQL[k], -1, &q, NULL) != SQLITE_OK) {
+      snprintf(err, errlen, "cannot read tokens: %s", sqlite3_errmsg(db));
+      return -1;
+    }
+    int rc = 0;
+    while (rc == 0 && sqlite3_step(q) == SQLITE_ROW)
+      if (sqlite3_column_bytes(q, 0) == SESS_HASH_BYTES &&
+          sess_token_add(reg, sqlite3_column_blob(q, 0)) != 0) {
+        snprintf(err, errlen, "out of memory restoring the tokens");
+        rc = -1;
+      }
+    sqlite3_finalize(q);
+    if (rc != 0)
+      return rc;
+  }
+  return 0;
+}
+
+/* A restored finished session and how recently it finished (1: the
+ * most recent). */
+typedef struct fin {
+  sess_session_t *s;
+  int64_t age;
+} fin_t;
+
+static int oldest_first(const void *a, const void *b) {
+  const fin_t *x = a, *y = b;
+  return x->age > y->age ? -1 : x->age < y->age;
+}
+
 int sess_restore(sess_registry_t *reg, char *err, size_t errlen) {
   if (!reg->store)
     return 0;
+  if (restore_tokens(reg, err, errlen) != 0)
+    return -1;
+  /* Every session in play, and the newest --max-finished finished ones;
+   * the others stay in the file only (replay, export). When a session
+   * finished is not stored: its last resolved turn, else its creation,
+   * is as near as the file tells (then the order it was stored in). */
   sqlite3_stmt *q;
-  if (sqlite3_prepare_v2(store_db(reg->store),
-                         "SELECT id, name, map_id, map_json, seed, turns, "
-                         "turn_ms, spectators, admin_token_hash, status, "
-                         "turn, deadline_ms, remaining_ms, fixed FROM sessions "
-                         "ORDER BY created_ms, id",
-                         -1, &q, NULL) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(
+          store_db(reg->store),
+          "WITH f AS (SELECT id, ROW_NUMBER() OVER (ORDER BY COALESCE("
+          "(SELECT MAX(resolved_ms) FROM turns t WHERE t.session_id = s.id),"
+          " created_ms) DESC, rowid DESC) AS age FROM sessions s WHERE "
+          "status = 'finished') "
+          "SELECT s.id, name, map_id, map_json, seed, turns, turn_ms, "
+          "spectators, admin_token_hash, status, turn, deadline_ms, "
+          "remaining_ms, fixed, f.age FROM sessions s LEFT JOIN f ON "
+          "f.id = s.id WHERE s.status != 'finished' OR f.age <= ? "
+          "ORDER BY s.created_ms, s.rowid",
+          -1, &q, NULL) != SQLITE_OK) {
     snprintf(err, errlen, "cannot read sessions: %s",
              sqlite3_errmsg(store_db(reg->store)));
     return -1;
   }
+  sqlite3_bind_int64(q, 1, (int64_t)reg->cfg.max_finished);
+  fin_t *fin = NULL;
+  size_t n_fin = 0;
   int rc = 0;
-  while (rc == 0 && sqlite3_step(q) == SQLITE_ROW)
-    rc = restore_one(reg, q, err, errlen);
+  while (rc == 0 && sqlite3_step(q) == SQLITE_ROW) {
+    sess_session_t *s = NULL;
+    rc = restore_one(reg, q, &s, err, errlen);
+    if (rc == 0 && s->status == SESS_FINISHED) {
+      fin_t *grown = realloc(fin, (n_fin + 1) * sizeof *fin);
+      if (!grown) {
+        snprintf(err, errlen, "out of memory restoring sessions");
+        rc = -1;
+        break;
+      }
+      fin = grown;
+      fin[n_fin++] = (fin_t){s, sqlite3_column_int64(q, 14)};
+    }
+  }
   sqlite3_finalize(q);
+  /* The finished ones join the list --max-finished unloads from in the
+   * order they finished. */
+  if (rc == 0) {
+    if (n_fin > 1)
+      qsort(fin, n_fin, sizeof *fin, oldest_first);
+    for (size_t i = 0; i < n_fin; i++)
+      sess_finished(fin[i].s);
+  }
+  free(fin);
+  /* A deadline that passed while the server was down resolves now, before
+   * the first request is served. */
+  if (rc == 0)
+    sess_resolve_due(reg);
   return rc;
 }

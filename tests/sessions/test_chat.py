@@ -8,6 +8,11 @@ another session watching that session. A message to "all" reaches every
 subscriber of the session; a private message reaches its sender, its
 addressee and the admin, nobody else; the two-seat connection gets each
 notification once.
+
+Chat is rate-limited per seat (and for the admin): --chat-burst messages
+at once (10 by default), then one every --chat-refill-ms (2 s); each seat
+has its own budget. A refused message is `rate_limited` and says when to
+try again.
 """
 import os
 import sys
@@ -164,6 +169,39 @@ def spectators_see_public_notifications_only(server):
     n = spectator.wait_for("turn.resolved", timeout=5)
     check(n["turn"] == 0, "the spectator follows the turns")
     spectator.wait_for("session.finished", timeout=5)
+
+
+@suite.test
+def chat_is_rate_limited_per_seat(server):
+    admin = server.client()
+    game = Game(admin, "classroom", turns=1, turn_seconds=600)
+    chn, usa = server.client(), server.client()
+    game.join(chn, "CHN")
+    game.join(usa, "USA")
+    # The default budget is 10 at once; a slow machine may see one or two
+    # refills while this runs, hence "within 15" rather than exactly 11.
+    sent, refused = 0, None
+    for i in range(15):
+        err, res = chn.try_call("chat.send", session=game.id,
+                                token=chn.token, to="all", text="m%d" % i)
+        if err:
+            refused = err
+            break
+        sent += 1
+    check(refused is not None and refused["code"] == "rate_limited",
+          "a seat's chat is rate-limited", refused, sent)
+    check(sent >= 10, "10 messages at once are allowed", sent)
+    check("try again in" in refused["message"] and
+          "--chat-burst" in refused["message"],
+          "the refusal says when to try again and which limit", refused)
+    # Other seats and the admin have their own budgets.
+    check(usa.call("chat.send", session=game.id, token=usa.token, to="all",
+                   text="mine") == {}, "another seat still chats")
+    check(admin.call("chat.send", session=game.id,
+                     admin_token=game.admin_token, to="all",
+                     text="control") == {}, "the admin still chats")
+    stats = admin.call("server.stats")
+    check(stats["chat_rate_limited"] >= 1, "the refusal is counted", stats)
 
 
 if __name__ == "__main__":

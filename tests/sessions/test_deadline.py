@@ -6,13 +6,15 @@ orders but never says ready (no agents: an agent counts as ready). The
 turns resolve on their own, one after the other, roughly a turn length
 apart (a loose bound: at least 0.2 s, and the game advances; never a tight
 timing assertion), and the seat's offers stand from turn to turn.
+turn_seconds is 0 (no deadline) or at least 0.05.
 """
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Game, Suite, check, check_summary  # noqa: E402
+from harness import (Game, Suite, check, check_summary,  # noqa: E402
+                     expect_error)
 
 suite = Suite(__doc__)
 
@@ -119,6 +121,19 @@ def ready_before_the_deadline_resolves_at_once(server):
     check(obs["turn"] == 1 and obs["remaining_ms"] > 50000,
           "the next turn has a fresh deadline", obs["turn"],
           obs["remaining_ms"])
+
+
+@suite.test
+def turn_seconds_has_a_minimum(server):
+    # 0 is "no deadline"; otherwise a turn lasts at least 0.05 s (a
+    # shorter one would have the server do little but resolve turns).
+    admin = server.client()
+    for bad in (0.001, 0.049, -1, 2592001):
+        expect_error("bad_request", admin.create_session, "classroom",
+                     turn_seconds=bad, field="turn_seconds")
+    for good in (0, 0.05, 0.3):
+        res = admin.create_session("classroom", turns=1, turn_seconds=good)
+        check(res["session"], "turn_seconds %s is allowed" % good)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@ with the admin token. Every client gets session.started, exactly one
 turn.resolved per turn with a summary, and session.finished with a score
 for every seat; history.get has one entry per turn; state.get shows the
 turn advancing. Turns have a long deadline and resolve on ready-ups.
+
+The pipelining test sends 300 chat messages from one seat at once, so the
+server runs with a chat budget that allows them (--chat-burst).
 """
 import os
 import sys
@@ -21,7 +24,7 @@ from harness import (CLASSROOM_SEATS, ROOT, Game, Suite, check,  # noqa: E402
 sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
 import example_bot  # noqa: E402
 
-suite = Suite(__doc__)
+suite = Suite(__doc__, server_args=["--chat-burst", "1000"])
 
 # Orders of the firm `mountain_minerals` (mine mountain_mine, separation
 # plant mountain_sep): indices 1, 3 and 5 are refused, the others apply.

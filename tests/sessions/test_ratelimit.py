@@ -17,6 +17,10 @@ behaviour:
   - another address has its own budget (127.0.0.2 and 127.0.0.3 are
     loopback addresses too; one of them suffices, since two addresses may
     share a bucket of the server's fixed table).
+
+session.create is rate-limited per address the same way (--create-burst 4
+--create-refill-ms 60000 here): 4 at once, then `rate_limited`, with a
+message that says when to try again.
 """
 import os
 import sys
@@ -25,8 +29,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Game, Suite, check, expect_error  # noqa: E402
 
 BURST = 3
+CREATE_BURST = 4
 suite = Suite(__doc__, server_args=["--join-burst", str(BURST),
-                                    "--join-refill-ms", "60000"])
+                                    "--join-refill-ms", "60000",
+                                    "--create-burst", str(CREATE_BURST),
+                                    "--create-refill-ms", "60000"])
 
 
 @suite.test
@@ -79,6 +86,29 @@ def wrong_codes_are_rate_limited(server):
     stats = admin.call("server.stats")
     check(stats.get("join_rate_limited", 0) >= 3,
           "the refusals are counted (server.stats join_rate_limited)", stats)
+
+
+@suite.test
+def session_create_is_rate_limited(server):
+    # From an address no other test uses (it may still share a bucket
+    # with one: then fewer are allowed, never more).
+    c = server.client(source_address=("127.0.0.7", 0))
+    created, refused = 0, None
+    for _ in range(CREATE_BURST + 2):
+        err, res = c.try_call("session.create", map="classroom", turns=1)
+        if err:
+            refused = err
+            break
+        created += 1
+    check(refused is not None and refused["code"] == "rate_limited",
+          "session.create is rate-limited per address", refused, created)
+    check(created <= CREATE_BURST, "at most --create-burst at once", created)
+    check("try again in" in refused["message"] and
+          "--create-burst" in refused["message"],
+          "the refusal says when to try again and which limit", refused)
+    stats = c.call("server.stats")
+    check(stats["sessions_rate_limited"] >= 1, "the refusal is counted",
+          stats)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Game, LanthanideError, Suite, check  # noqa: E402
+from harness import Game, LanthanideError, Suite, check, msgpack  # noqa: E402
 
 suite = Suite(__doc__)
 
@@ -181,11 +181,36 @@ def admin_token_as_seat_token(server):
           "an unknown session is not_found", err)
 
 
+def nil_token_is_absent(server):
+    # {"token": nil} is no token at all, in every method: on a session
+    # with spectators, session.watch and history.get need none.
+    admin = server.client()
+    game = Game(admin, "classroom", turns=1, spectators=True)
+    c = server.client()
+    for i, (method, key) in enumerate((("session.watch", "token"),
+                                       ("session.watch", "admin_token"),
+                                       ("history.get", "token"),
+                                       ("history.get", "admin_token"))):
+        msgid = 900000 + i
+        c.sock.sendall(msgpack.packb([0, msgid, method,
+                                      [{"session": game.id, key: None}]]))
+        err, res = c.response(msgid)
+        check(err is None, "%s with %s nil is as without it" % (method, key),
+              err)
+    # And where a token is needed, nil is a missing token.
+    c.sock.sendall(msgpack.packb([0, 900010, "state.get",
+                                  [{"session": game.id, "token": None}]]))
+    err, _ = c.response(900010)
+    check(err and err["code"] == UN, "state.get with token nil: "
+          "unauthorized", err)
+
+
 suite.add("rights_table_is_complete", table_is_complete)
 _box = {}
 for _m in EXPECTED:
     suite.add("rights %s" % _m, make_test(_box, _m))
 suite.add("rights_token_under_the_other_key", admin_token_as_seat_token)
+suite.add("rights_nil_token_is_absent", nil_token_is_absent)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,190 @@
+"""A commit that fails drops nothing, and a restart agrees with memory
+(docs/storage.md, "When a commit fails").
+
+- Another process holds the database's write lock (BEGIN IMMEDIATE, as a
+  `sqlite3` shell left open would) while players submit orders, say ready
+  (which resolves the turn) and chat. Nothing that waits for the commit
+  comes back while the lock is held: no answer to orders.submit,
+  turn.ready or chat.send, no chat.message to anyone. Once the lock is
+  released the server's retry commits everything, in order: every answer
+  arrives (none is `unavailable`), the chat message is delivered, the
+  failures are counted (store_commit_failures). After kill -9 and a
+  restart, the session is where the running server had it: the resolved
+  turn, the next turn's ready flags, the submission and the chat message
+  are in the file.
+- A seat that said ready, was handed to an agent and taken back by its
+  person is not ready any more, in memory and, after kill -9 and a
+  restart, in the file too.
+"""
+import os
+import sqlite3
+import time
+
+from common import Server, Suite, check, db_query, parse_args
+
+SEATS = ["CHN", "USA", "EUU", "dragon_mining", "dragon_separation",
+         "dragon_magnets", "mountain_minerals", "kangaroo_rare",
+         "euro_magnets"]
+PLAYERS = ["CHN", "USA"]
+
+
+def new_game(srv, turns=4):
+    """A classroom session with PLAYERS joined (each on its own
+    connection) and the other seats played by `standing` agents, started,
+    no deadline. Returns (admin, watcher, session, admin token, {seat:
+    (client, token)})."""
+    admin = srv.client()
+    r = admin.create_session("classroom", turns=turns, turn_seconds=0)
+    sid, atok = r["session"], r["admin_token"]
+    codes = {s["seat"]: s["join_code"] for s in r["seats"]}
+    players = {}
+    for seat in PLAYERS:
+        c = srv.client()
+        players[seat] = (c, c.join(sid, join_code=codes[seat])["token"])
+    for seat in SEATS:
+        if seat not in PLAYERS:
+            admin.bot(sid, atok, seat, "standing")
+    watcher = srv.client()
+    watcher.watch(sid, admin_token=atok)
+    admin.start(sid, atok)
+    return admin, watcher, sid, atok, players
+
+
+def lock(db):
+    """Take the write lock as another process would; returns the
+    connection that holds it."""
+    con = sqlite3.connect(db, isolation_level=None, timeout=5)
+    con.execute("BEGIN IMMEDIATE")
+    return con
+
+
+def nothing_for(client, seconds):
+    """Read for a while; returns the notifications queued on the client
+    (it keeps them)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        client.poll()
+        time.sleep(0.01)
+    return client.pending_notifications()
+
+
+def answered_within(client, msgid, seconds):
+    """Did the answer to msgid come within seconds? (It stays claimable
+    later only if it did not.)"""
+    try:
+        client.response(msgid, timeout=seconds)
+        return True
+    except TimeoutError:
+        return False
+
+
+def t_failed_commit_retried(args, tmp):
+    db = os.path.join(tmp, "retry.db")
+    srv = Server(args.server_bin, args.maps, db)
+    try:
+        admin, watcher, sid, atok, players = new_game(srv)
+        chn, chn_tok = players["CHN"]
+        usa, usa_tok = players["USA"]
+        orders = [{"op": "policy", "kind": "tax", "rate": 0.1}]
+
+        other = lock(db)
+        m_submit = chn.send("orders.submit", session=sid, token=chn_tok,
+                            orders=orders, ready=True)
+        m_chat = chn.send("chat.send", session=sid, token=chn_tok, to="all",
+                          text="while locked")
+        m_ready = usa.send("turn.ready", session=sid, token=usa_tok)
+        # While the lock is held nothing that waits for the commit can
+        # come back (whatever the timing): no answers, no chat.message.
+        for c, m in ((chn, m_submit), (chn, m_chat), (usa, m_ready)):
+            check(not answered_within(c, m, 0.2),
+                  "no answer while the file is locked", m)
+        check(not [n for n in nothing_for(watcher, 0.1)
+                   if n.method == "chat.message"],
+              "no chat.message before its commit")
+        # The server keeps serving meanwhile.
+        check(srv.client().ping() == {}, "ping answers while locked")
+        other.execute("ROLLBACK")
+        other.close()
+
+        res = chn.result(m_submit, timeout=10)
+        check(res["turn"] == 0 and res["rejected"] == [],
+              "the held orders.submit is answered after the retry", res)
+        check(chn.result(m_chat, timeout=10) == {}, "chat.send answered")
+        res = usa.result(m_ready, timeout=10)
+        check(res["turn"] == 0, "turn.ready answered for turn 0", res)
+        n = watcher.wait_for("chat.message", timeout=10)
+        check(n["text"] == "while locked", "chat.message after the commit",
+              n.params)
+        watcher.wait_for("turn.resolved", timeout=10,
+                         predicate=lambda x: x["turn"] == 0)
+        stats = admin.call("server.stats")
+        check(stats["store_commit_failures"] >= 1,
+              "the failed commits are counted", stats)
+        # Turn 1: CHN says ready again; the file must know it after a crash.
+        chn.ready(session=sid, token=chn_tok)
+        state = chn.state(session=sid, token=chn_tok)
+        check(state["turn"] == 1, "turn 1 is open", state["turn"])
+    finally:
+        srv.kill9()
+
+    rows = db_query(db, "SELECT turn, seat_index FROM readies WHERE "
+                    "session_id = ? ORDER BY turn, seat_index", (sid,))
+    check((1, 0) in rows and (1, 1) not in rows,
+          "the file holds CHN's ready for turn 1, not USA's", rows)
+    check(db_query(db, "SELECT COUNT(*) FROM submissions WHERE session_id = ?"
+                   " AND turn = 0 AND source = 'player'", (sid,))[0][0] == 1,
+          "the submission sent while locked is stored")
+    check(db_query(db, "SELECT text FROM chat WHERE session_id = ?", (sid,))
+          == [("while locked",)], "the chat message is stored")
+
+    srv = Server(args.server_bin, args.maps, db)
+    try:
+        c = srv.client()
+        res = c.call("turn.ready", session=sid, token=usa_tok)
+        check(res["turn"] == 1 and res["waiting"] == [],
+              "restored: turn 1 with CHN ready (USA's ready resolves it)",
+              res)
+        hist = c.history(session=sid, admin_token=atok)
+        check([h["turn"] for h in hist][:1] == [0],
+              "restored: turn 0 in the history", hist)
+    finally:
+        check(srv.stop() == 0, "the server exits 0")
+
+
+def t_takeover_clears_ready(args, tmp):
+    db = os.path.join(tmp, "takeover.db")
+    srv = Server(args.server_bin, args.maps, db)
+    try:
+        admin, watcher, sid, atok, players = new_game(srv)
+        chn, chn_tok = players["CHN"]
+        usa, usa_tok = players["USA"]
+        chn.ready(session=sid, token=chn_tok)
+        admin.bot(sid, atok, "CHN", "standing")
+        chn.join(sid, token=chn_tok)  # the person takes the seat back
+        res = usa.call("turn.ready", session=sid, token=usa_tok)
+        check(res["waiting"] == ["CHN"],
+              "live: CHN is not ready after taking its seat back", res)
+    finally:
+        srv.kill9()
+    srv = Server(args.server_bin, args.maps, db)
+    try:
+        c = srv.client()
+        res = c.call("turn.ready", session=sid, token=usa_tok)
+        check(res["turn"] == 0 and res["waiting"] == ["CHN"],
+              "restored: the same, CHN not ready", res)
+    finally:
+        check(srv.stop() == 0, "the server exits 0")
+
+
+def main():
+    args = parse_args(__doc__)
+    suite = Suite(args)
+    suite.run("a failed commit drops nothing and is retried",
+              t_failed_commit_retried, args, suite.tmp)
+    suite.run("a seat taken back from an agent is not ready, after a "
+              "restart too", t_takeover_clears_ready, args, suite.tmp)
+    return suite.finish()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
