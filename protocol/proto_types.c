@@ -560,7 +560,7 @@ static const char *map_nation(const void *ctx, size_t i) {
 }
 
 static int pack_facility(msgpack_packer *pk, const model_obs_facility_t *f) {
-  int rc = msgpack_pack_map(pk, 15);
+  int rc = msgpack_pack_map(pk, 17);
   rc |= kv_name(pk, "id", f->id);
   rc |= kv_name(pk, "stage", model_stage_name(f->stage));
   rc |= kv_name(pk, "site", f->site);
@@ -577,6 +577,8 @@ static int pack_facility(msgpack_packer *pk, const model_obs_facility_t *f) {
   rc |= kv_frac(pk, "recovery", f->recovery_ppm);
   rc |= kv_t(pk, "output", f->output_kg);
   rc |= kv_t(pk, "experience", f->cumulative_kg);
+  rc |= kv_t(pk, "expanding", f->expanding_kg_per_year);
+  rc |= proto_pack_kv_i64(pk, "expansion_turns_left", f->expansion_turns_left);
   return rc;
 }
 
@@ -589,7 +591,7 @@ static int pack_skills(msgpack_packer *pk, const int64_t *v) {
 
 static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
   bool nation = obs->kind == MODEL_SEAT_NATION;
-  int rc = msgpack_pack_map(pk, nation ? 10 : 7);
+  int rc = msgpack_pack_map(pk, nation ? 11 : 8);
   rc |= proto_pack_kv_f64(pk, "cash", model_cents_to_usd(obs->cash_cents));
   rc |= proto_pack_cstr(pk, "facilities");
   rc |= msgpack_pack_array(pk, obs->n_facilities);
@@ -601,6 +603,8 @@ static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
   rc |= pack_skills(pk, obs->staff);
   rc |= proto_pack_cstr(pk, "in_training");
   rc |= pack_skills(pk, obs->in_training);
+  rc |= proto_pack_cstr(pk, "talent_pool");
+  rc |= pack_skills(pk, obs->talent_pool);
   rc |= proto_pack_cstr(pk, "orders");
   rc |= msgpack_pack_array(pk, obs->n_orders);
   for (size_t i = 0; i < obs->n_orders; i++)
@@ -670,8 +674,108 @@ static int pack_market(msgpack_packer *pk, const model_obs_t *obs) {
   return rc;
 }
 
-static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
+/* Capex per (kg/yr) in cents is, per (t/yr) in USD, ten times the number. */
+static double capex_usd_per_t_year(int64_t cents_per_kg_year) {
+  return (double)cents_per_kg_year * 10.0;
+}
+
+static int pack_basket(msgpack_packer *pk, const int64_t *ppm) {
+  int rc = msgpack_pack_map(pk, 3);
+  rc |= kv_frac(pk, "ndpr_oxide", ppm[0]);
+  rc |= kv_frac(pk, "dytb_oxide", ppm[1]);
+  rc |= kv_frac(pk, "lace_oxide", ppm[2]);
+  return rc;
+}
+
+static int pack_deposits(msgpack_packer *pk, const model_obs_t *obs) {
+  int rc = msgpack_pack_array(pk, obs->n_deposits);
+  for (size_t i = 0; i < obs->n_deposits; i++) {
+    const model_obs_deposit_t *d = &obs->deposits[i];
+    rc |= msgpack_pack_map(pk, 7);
+    rc |= kv_name(pk, "id", d->id);
+    rc |= kv_name(pk, "nation", d->nation);
+    rc |= kv_name(pk, "type",
+                  d->type == 1 ? "ionic_clay_heavy" : "hard_rock_light");
+    rc |= kv_t(pk, "reserves", d->reserves_kg);
+    rc |= proto_pack_cstr(pk, "basket");
+    rc |= pack_basket(pk, d->basket_ppm);
+    if (d->unit_cost_cents_per_kg >= 0)
+      rc |= kv_usdkg(pk, "unit_cost", d->unit_cost_cents_per_kg);
+    else
+      rc |= proto_pack_kv_nil(pk, "unit_cost");
+    rc |= proto_pack_kv_bool(pk, "open", d->open);
+  }
+  return rc;
+}
+
+static int pack_factors(msgpack_packer *pk, const model_obs_t *obs,
+                        const int64_t *v, size_t n) {
+  int rc = msgpack_pack_map(pk, MODEL_STAGES);
+  for (int s = 0; s < MODEL_STAGES; s++)
+    rc |= kv_frac(pk, model_stage_name(s),
+                  v[(size_t)s * obs->n_nations + n]);
+  return rc;
+}
+
+static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
+  const model_obs_rules_t *r = &obs->rules;
   int rc = msgpack_pack_map(pk, 5);
+  rc |= proto_pack_cstr(pk, "stages");
+  rc |= msgpack_pack_map(pk, MODEL_STAGES);
+  for (int s = 0; s < MODEL_STAGES; s++) {
+    rc |= proto_pack_cstr(pk, model_stage_name(s));
+    rc |= msgpack_pack_map(pk, 6);
+    rc |= proto_pack_cstr(pk, "lead_turns");
+    rc |= msgpack_pack_map(pk, 2);
+    rc |= proto_pack_kv_i64(pk, "greenfield", r->lead_greenfield[s]);
+    rc |= proto_pack_kv_i64(pk, "brownfield", r->lead_brownfield[s]);
+    rc |= proto_pack_kv_f64(pk, "capex",
+                            capex_usd_per_t_year(r->capex_cents_per_kg_year[s]));
+    rc |= kv_frac(pk, "brownfield_capex_share", r->brownfield_capex_ppm[s]);
+    rc |= kv_usdkg(pk, "unit_cost", r->unit_cost_cents_per_kg[s]);
+    rc |= kv_frac(pk, "learning_rate", r->learning_ppm[s]);
+    rc |= proto_pack_kv_f64(pk, "staff_per_kt",
+                            (double)r->staff_per_kt[s]);
+  }
+  rc |= proto_pack_cstr(pk, "skills");
+  rc |= msgpack_pack_map(pk, MODEL_SKILLS);
+  for (int s = 0; s < MODEL_SKILLS; s++) {
+    rc |= proto_pack_cstr(pk, model_skill_name(s));
+    rc |= msgpack_pack_map(pk, 3);
+    rc |= proto_pack_kv_f64(pk, "wage", model_cents_to_usd(r->wage_cents[s]));
+    rc |= proto_pack_kv_i64(pk, "training_turns", r->training_turns[s]);
+    rc |= proto_pack_kv_f64(pk, "training_cost",
+                            model_cents_to_usd(r->training_cost_cents[s]));
+  }
+  rc |= proto_pack_cstr(pk, "separation_recovery");
+  rc |= msgpack_pack_map(pk, 2);
+  rc |= kv_frac(pk, "initial", r->recovery_initial_ppm);
+  rc |= kv_frac(pk, "max", r->recovery_max_ppm);
+  rc |= proto_pack_cstr(pk, "magnet_recipe");
+  rc |= msgpack_pack_map(pk, 2);
+  rc |= kv_frac(pk, "ndpr_oxide", r->recipe_ppm[0]);
+  rc |= kv_frac(pk, "dytb_oxide", r->recipe_ppm[1]);
+  rc |= proto_pack_cstr(pk, "nations");
+  rc |= msgpack_pack_map(pk, obs->n_nations);
+  for (size_t n = 0; n < obs->n_nations; n++) {
+    rc |= proto_pack_cstr(pk, obs->nations[n]);
+    rc |= msgpack_pack_map(pk, 3);
+    rc |= proto_pack_cstr(pk, "capex_factor");
+    rc |= pack_factors(pk, obs, obs->capex_factor_ppm, n);
+    rc |= proto_pack_cstr(pk, "unit_cost_factor");
+    rc |= pack_factors(pk, obs, obs->unit_cost_factor_ppm, n);
+    rc |= proto_pack_cstr(pk, "lead_factor");
+    rc |= pack_factors(pk, obs, obs->lead_factor_ppm, n);
+  }
+  return rc;
+}
+
+static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
+  int rc = msgpack_pack_map(pk, 7);
+  rc |= proto_pack_cstr(pk, "deposits");
+  rc |= pack_deposits(pk, obs);
+  rc |= proto_pack_cstr(pk, "rules");
+  rc |= pack_rules(pk, obs);
   rc |= proto_pack_cstr(pk, "production");
   rc |= pack_by_nation(pk, MODEL_STAGES, model_stage_name, obs->n_nations,
                        obs_nation, obs, obs->production, false);
@@ -874,6 +978,79 @@ static void parse_event(const msgpack_object *e, model_event_t *ev) {
   ev->stage = name[0] ? model_stage_from_name(name) : -1;
 }
 
+/* public.deposits and public.rules back into the observation. */
+static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
+  const msgpack_object *deps = get(pub, "deposits");
+  obs->n_deposits = arr_len(deps);
+  obs->deposits =
+      calloc(obs->n_deposits ? obs->n_deposits : 1, sizeof *obs->deposits);
+  size_t cells = (size_t)MODEL_STAGES * obs->n_nations + 1;
+  obs->capex_factor_ppm = calloc(cells, sizeof(int64_t));
+  obs->unit_cost_factor_ppm = calloc(cells, sizeof(int64_t));
+  obs->lead_factor_ppm = calloc(cells, sizeof(int64_t));
+  if (!obs->deposits || !obs->capex_factor_ppm ||
+      !obs->unit_cost_factor_ppm || !obs->lead_factor_ppm)
+    return -1;
+  static const char *const basket[3] = {"ndpr_oxide", "dytb_oxide",
+                                        "lace_oxide"};
+  for (size_t i = 0; i < obs->n_deposits; i++) {
+    const msgpack_object *d = &deps->via.array.ptr[i];
+    model_obs_deposit_t *x = &obs->deposits[i];
+    copy_str(x->id, sizeof x->id, get(d, "id"));
+    copy_str(x->nation, sizeof x->nation, get(d, "nation"));
+    x->type = name_is(get(d, "type"), "ionic_clay_heavy") ? 1 : 0;
+    x->reserves_kg = kg_of(get(d, "reserves"));
+    for (int k = 0; k < 3; k++)
+      x->basket_ppm[k] = ppm_of_obj(get(get(d, "basket"), basket[k]));
+    const msgpack_object *uc = get(d, "unit_cost");
+    x->unit_cost_cents_per_kg =
+        uc && uc->type != MSGPACK_OBJECT_NIL ? cents_of(uc) : -1;
+    const msgpack_object *open = get(d, "open");
+    x->open = open && open->type == MSGPACK_OBJECT_BOOLEAN && open->via.boolean;
+  }
+  const msgpack_object *rules = get(pub, "rules");
+  model_obs_rules_t *r = &obs->rules;
+  for (int s = 0; s < MODEL_STAGES; s++) {
+    const msgpack_object *g = get(get(rules, "stages"), model_stage_name(s));
+    r->lead_greenfield[s] =
+        (int32_t)num(get(get(g, "lead_turns"), "greenfield"));
+    r->lead_brownfield[s] =
+        (int32_t)num(get(get(g, "lead_turns"), "brownfield"));
+    /* USD per (t/yr) back to cents per (kg/yr): a tenth. */
+    int64_t c = 0;
+    if (model_usd_to_cents(num(get(g, "capex")) / 1000.0, &c) == 0)
+      r->capex_cents_per_kg_year[s] = c;
+    r->brownfield_capex_ppm[s] = ppm_of_obj(get(g, "brownfield_capex_share"));
+    r->unit_cost_cents_per_kg[s] = cents_of(get(g, "unit_cost"));
+    r->learning_ppm[s] = ppm_of_obj(get(g, "learning_rate"));
+    r->staff_per_kt[s] = (int64_t)num(get(g, "staff_per_kt"));
+    const msgpack_object *k = get(get(rules, "skills"), model_skill_name(s));
+    int64_t v = 0;
+    if (model_usd_to_cents(num(get(k, "wage")), &v) == 0)
+      r->wage_cents[s] = v;
+    r->training_turns[s] = (int32_t)num(get(k, "training_turns"));
+    if (model_usd_to_cents(num(get(k, "training_cost")), &v) == 0)
+      r->training_cost_cents[s] = v;
+    for (size_t n = 0; n < obs->n_nations; n++) {
+      const msgpack_object *f = get(get(rules, "nations"), obs->nations[n]);
+      size_t at = (size_t)s * obs->n_nations + n;
+      obs->capex_factor_ppm[at] =
+          ppm_of_obj(get(get(f, "capex_factor"), model_stage_name(s)));
+      obs->unit_cost_factor_ppm[at] =
+          ppm_of_obj(get(get(f, "unit_cost_factor"), model_stage_name(s)));
+      obs->lead_factor_ppm[at] =
+          ppm_of_obj(get(get(f, "lead_factor"), model_stage_name(s)));
+    }
+  }
+  r->recovery_initial_ppm =
+      ppm_of_obj(get(get(rules, "separation_recovery"), "initial"));
+  r->recovery_max_ppm =
+      ppm_of_obj(get(get(rules, "separation_recovery"), "max"));
+  r->recipe_ppm[0] = ppm_of_obj(get(get(rules, "magnet_recipe"), basket[0]));
+  r->recipe_ppm[1] = ppm_of_obj(get(get(rules, "magnet_recipe"), basket[1]));
+  return 0;
+}
+
 int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
                     proto_error_t *err) {
   const msgpack_object *you = get(o, "you"), *market = get(o, "market"),
@@ -937,6 +1114,8 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     x->recovery_ppm = ppm_of_obj(get(f, "recovery"));
     x->output_kg = kg_of(get(f, "output"));
     x->cumulative_kg = kg_of(get(f, "experience"));
+    x->expanding_kg_per_year = kg_of(get(f, "expanding"));
+    x->expansion_turns_left = (int32_t)num(get(f, "expansion_turns_left"));
   }
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
     const char *pn = model_product_name(p);
@@ -949,6 +1128,8 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     obs->consumed_kg[p] = kg_of(get(d, "met"));
   }
   for (int s = 0; s < MODEL_SKILLS; s++) {
+    obs->talent_pool[s] =
+        (int64_t)num(get(get(you, "talent_pool"), model_skill_name(s)));
     obs->staff[s] = (int64_t)num(get(get(you, "staff"), model_skill_name(s)));
     obs->in_training[s] =
         (int64_t)num(get(get(you, "in_training"), model_skill_name(s)));
@@ -1016,6 +1197,8 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
              get(&sc->via.array.ptr[i], "seat"));
     obs->scores[i].score = ppm_of_obj(get(&sc->via.array.ptr[i], "score"));
   }
+  if (parse_plan(pub, obs) != 0)
+    goto nomem;
   *out = obs;
   return 0;
 nomem:

@@ -41,7 +41,7 @@
 #define VMAX     (1 + 3 * NN) /* nodes: o, s_i, x_i, d_j */
 
 typedef struct {
-  int32_t holder, nation, seq;
+  int32_t holder, nation;
   uint8_t is_bid, kind; /* kind: 0 order, 1 floor, 2 stockpile */
   int64_t price, qty, fill;
 } part_t;
@@ -83,6 +83,21 @@ typedef struct {
   int64_t q, avail;
 } cvx_t;
 
+/* An arc of the residual graph that prices are read from. */
+typedef struct {
+  int32_t u, v;
+  int64_t c;
+} edge_t;
+
+/* Settlement, per nation: final demand's fill, concentrate elements in the
+ * exporters' pools and on their way to the buyers, whether exports are
+ * capped by a full hub arc. */
+typedef struct {
+  int64_t fd_fill, into, out_total, out_done;
+  int64_t pool_el[2], in_el[2], el_done[2];
+  bool hub_full;
+} nat_t;
+
 /* The workspace, kept in the state's scratch pointer and reused by every
  * market of every turn, so clearing allocates only when a market is larger
  * than any before it. */
@@ -91,6 +106,7 @@ typedef struct {
   int p, n, V;
   part_t *parts, *tmp;
   size_t n_parts, cap_parts;
+  uint64_t *keys, *keytmp; /* setup's sort: [2 cap_parts], [cap_parts] */
   size_t n_offers, n_bids;
   int64_t *bprefix; /* [n_bids + 1], over the bids in order */
   int64_t *k_price, *k_cum;
@@ -99,10 +115,16 @@ typedef struct {
   size_t n_arcs, cap_arcs;
   uint8_t *a_tree; /* linear arc in the spanning tree */
   int32_t *adj;    /* least_volume: adjacency, 2 per arc */
-  int64_t *buf;    /* settlement and price scratch */
-  int64_t **pbuf;  /* settlement: pointers to fills */
+  edge_t *edges;   /* compute_prices: the residual graph */
+  size_t cap_edges;
+  edge_t *price_arcs; /* routes into nations without buyers (for prices) */
+  size_t n_price_arcs;
+  int64_t *buf;   /* settlement and price scratch */
+  int64_t **pbuf; /* settlement: pointers to fills */
   size_t cap_buf;
   node_t nd[NN];
+  nat_t na[NN];
+  int64_t offered[NN]; /* gather: a nation's stock already offered */
   /* the spanning tree, rooted at o = 0 */
   int32_t parent[VMAX], parc[VMAX], depth[VMAX];
   int64_t pot[VMAX];
@@ -167,23 +189,6 @@ static int64_t dem_at(const mk_t *m, const node_t *d, int64_t t) {
  * kg of value 0). */
 static int64_t dem_ge(const mk_t *m, const node_t *d, int64_t t) {
   return t <= 1 ? d->dmax : dem_at(m, d, t);
-}
-
-/* Largest t in [1, PMAX] with dem_at(t) > q (strict) or >= q; -1 if none. */
-static int64_t dem_top(const mk_t *m, const node_t *d, int64_t q, bool strict) {
-  int64_t a1 = dem_at(m, d, 1);
-  if (strict ? a1 <= q : a1 < q)
-    return -1;
-  int64_t lo = 1, hi = PMAX;
-  while (lo < hi) {
-    int64_t mid = lo + (hi - lo + 1) / 2;
-    int64_t a = dem_at(m, d, mid);
-    if (strict ? a > q : a >= q)
-      lo = mid;
-    else
-      hi = mid - 1;
-  }
-  return lo;
 }
 
 /* floor(a / b) and ceil(a / b) for b > 0 (C division truncates). */
@@ -645,6 +650,27 @@ static void pivot(mk_t *m, int32_t e, bool fwd) {
     m->a_tree[lk] = 0;
 }
 
+#ifndef NDEBUG
+/* Debug builds check the invariant the pivots rely on: the tree is
+ * strongly feasible, every node can receive flow from o along its path. */
+static void tree_check(const mk_t *m) {
+  int32_t E = (int32_t)m->n_arcs;
+  for (int t = 0; t < m->n_tree; t++) {
+    int c = m->tree_nodes[t];
+    int32_t k = m->parc[c];
+    int par = m->parent[c];
+    if (k < E) {
+      const arc_t *a = &m->arcs[k];
+      assert(a->from == par ? a->flow < a->cap : a->flow > 0);
+    } else if (k < E + m->n) {
+      assert(par == 0 && m->nd[k - E].sold < m->nd[k - E].offered);
+    } else {
+      assert(par == 0 && m->nd[k - E - m->n].filled > 0);
+    }
+  }
+}
+#endif
+
 static void solve(mk_t *m) {
   int n = m->n;
   int32_t E = (int32_t)m->n_arcs;
@@ -707,6 +733,9 @@ static void solve(mk_t *m) {
       break;
     }
     pivot(m, e, fwd);
+#ifndef NDEBUG
+    tree_check(m);
+#endif
   }
 }
 
@@ -829,10 +858,6 @@ static void least_volume(mk_t *m) {
 }
 
 /* ---- prices ---- */
-typedef struct {
-  int32_t u, v;
-  int64_t c;
-} edge_t;
 
 /* Bellman-Ford from node 0 over edges (reversed if rev). */
 static void bellman(const edge_t *e, size_t ne, int V, bool rev,
@@ -854,18 +879,10 @@ static void bellman(const edge_t *e, size_t ne, int V, bool rev,
   }
 }
 
-static int compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd) {
+static void compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd) {
   int V = m->V;
-  size_t cap = m->n_arcs * 2 + (size_t)m->n * 4 + (size_t)V * 2 + 4;
-  edge_t *e = malloc(cap * sizeof *e);
-  int64_t *hi = malloc((size_t)V * sizeof *hi);
-  int64_t *lo = malloc((size_t)V * sizeof *lo);
-  if (!e || !hi || !lo) {
-    free(e);
-    free(hi);
-    free(lo);
-    return MODEL_ENOMEM;
-  }
+  edge_t *e = m->edges;
+  int64_t hi[VMAX], lo[VMAX];
   size_t ne = 0;
   for (int i = 0; i < m->n; i++) {
     node_t *s = &m->nd[i];
@@ -894,11 +911,18 @@ static int compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd) {
     if (d->v_last >= 1)
       e[ne++] = (edge_t){0, D_(m, j), d->v_last};
   }
+  /* routes into nations without buyers: they carry nothing, and change no
+   * other node's bounds (their heads lead only back to o, at cost 0), but
+   * give such a nation the cost of one more kg delivered there */
+  for (size_t k = 0; k < m->n_price_arcs; k++)
+    e[ne++] = m->price_arcs[k];
   for (int v = 1; v < V; v++) {
     e[ne++] = (edge_t){0, v, PMAX};
     e[ne++] = (edge_t){v, 0, 0};
   }
-  assert(ne <= cap);
+  assert(ne <= m->cap_edges);
+  /* Bellman-Ford: at these sizes (a few dozen nodes, and every node one
+   * edge from o) it settles in a few passes, faster than Dijkstra */
   bellman(e, ne, V, false, hi);
   bellman(e, ne, V, true, lo);
   for (int v = 0; v < V; v++)
@@ -909,44 +933,29 @@ static int compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd) {
     ps[i] = m->nd[i].has_supply ? (lo[s] + hi[s]) / 2 : lo[s];
     px[i] = (lo[x] + hi[x]) / 2;
     pd[i] = m->nd[i].has_demand ? (lo[d] + hi[d]) / 2 : hi[d];
+    /* nothing can be delivered to i (no seller with a route that trade
+     * policy leaves open): the upper bound is only the backstop, which
+     * would print $1,000,000/kg. Buyers there set the price instead: the
+     * lowest feasible one, the value of their first unmet kg (the top bid
+     * or the final-demand curve's choke price), where local demand is
+     * zero; with no buyers either, last turn's price stands. */
+    if (hi[d] >= PMAX)
+      pd[i] = m->nd[i].has_demand ? lo[d] : m->st->regional[m->p][i];
   }
-  free(e);
-  free(hi);
-  free(lo);
-  return 0;
 }
 
 /* ---- building the problem ---- */
-static int cmp_parts(const part_t *x, const part_t *y, bool bid) {
-  if (x->nation != y->nation)
-    return x->nation < y->nation ? -1 : 1;
-  if (x->price != y->price)
-    return bid ? (x->price > y->price ? -1 : 1)
-               : (x->price < y->price ? -1 : 1);
-  if (x->holder != y->holder)
-    return x->holder < y->holder ? -1 : 1;
-  return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* C11 qsort has no context pointer, so the parts themselves are sorted
- * (each carries its insertion order, seq, as the last tie-breaker). */
-static int by_offer(const void *a, const void *b) {
-  return cmp_parts(a, b, false);
-}
-static int by_bid(const void *a, const void *b) {
-  return cmp_parts(a, b, true);
-}
-
 static void add_part(mk_t *m, int32_t holder, int32_t nation, bool bid,
                      uint8_t kind, int64_t price, int64_t qty) {
   if (qty <= 0)
     return;
   if (price > PMAX - 1)
     price = PMAX - 1;
+  if (price < 0) /* validation keeps prices >= 0; the sort keys need it */
+    price = 0;
   part_t *pt = &m->parts[m->n_parts];
   pt->holder = holder;
   pt->nation = nation;
-  pt->seq = (int32_t)m->n_parts;
   pt->is_bid = bid;
   pt->kind = kind;
   pt->price = price;
@@ -1000,6 +1009,14 @@ static int mk_reserve(mk_t *m, size_t capn, size_t maxarcs) {
     if (!kc)
       return MODEL_ENOMEM;
     m->k_cum = kc;
+    uint64_t *ks = realloc(m->keys, 2 * capn * sizeof *ks);
+    if (!ks)
+      return MODEL_ENOMEM;
+    m->keys = ks;
+    uint64_t *kt = realloc(m->keytmp, capn * sizeof *kt);
+    if (!kt)
+      return MODEL_ENOMEM;
+    m->keytmp = kt;
     m->cap_parts = capn;
   }
   if (maxarcs > m->cap_arcs) {
@@ -1015,7 +1032,19 @@ static int mk_reserve(mk_t *m, size_t capn, size_t maxarcs) {
     if (!j)
       return MODEL_ENOMEM;
     m->adj = j;
+    edge_t *pa = realloc(m->price_arcs, maxarcs * sizeof *pa);
+    if (!pa)
+      return MODEL_ENOMEM;
+    m->price_arcs = pa;
     m->cap_arcs = maxarcs;
+  }
+  size_t ecap = 3 * maxarcs + 4 * NN + 2 * VMAX + 4;
+  if (ecap > m->cap_edges) {
+    edge_t *e = realloc(m->edges, ecap * sizeof *e);
+    if (!e)
+      return MODEL_ENOMEM;
+    m->edges = e;
+    m->cap_edges = ecap;
   }
   size_t need = 2 * (capn + 1);
   if (need > m->cap_buf) {
@@ -1032,39 +1061,54 @@ static int mk_reserve(mk_t *m, size_t capn, size_t maxarcs) {
   return 0;
 }
 
+/* One seat's standing offer and bid; a firm holds its own goods, a nation
+ * seat its nation's stockpile (offered[] counts what it already offers). */
+static void gather_seat(mk_t *m, size_t s) {
+  model_state_t *st = m->st;
+  const model_map_t *map = st->map;
+  int p = m->p;
+  seat_t *se = &st->seats[s];
+  bool firm = map->seats[s].kind == MODEL_SEAT_FIRM;
+  int32_t nation = map->seats[s].nation;
+  int32_t holder = firm ? (int32_t)s : (int32_t)(st->n_seats + (size_t)nation);
+  if (se->offer[p].qty > 0) {
+    int64_t have = *inv_of(st, holder, p);
+    int64_t q = se->offer[p].qty < have ? se->offer[p].qty : have;
+    add_part(m, holder, nation, false, 0, se->offer[p].price, q);
+    if (!firm)
+      m->offered[nation] += q;
+  }
+  if (se->bid[p].qty > 0) {
+    int64_t q = se->bid[p].qty;
+    if (firm) {
+      int64_t price = se->bid[p].price;
+      int64_t afford = se->cash <= 0 ? 0 : price > 0 ? se->cash / price : q;
+      if (afford < q)
+        q = afford;
+    }
+    add_part(m, holder, nation, true, 0, se->bid[p].price, q);
+  }
+}
+
+/* The participants, in holder order (firms by seat, then each nation: its
+ * seat's orders, its price floor, its stockpile policy), so that a stable
+ * sort by (nation, price) orders them by (nation, price, holder, order of
+ * insertion). */
 static void gather(mk_t *m) {
   model_state_t *st = m->st;
   const model_map_t *map = st->map;
   int p = m->p;
   size_t S = st->n_seats, N = st->n_nations;
-  int64_t offered[NN] = {0}; /* a nation's stock already offered */
+  memset(m->offered, 0, N * sizeof *m->offered);
   m->n_parts = 0;
-  for (size_t s = 0; s < S; s++) {
-    seat_t *se = &st->seats[s];
-    bool firm = map->seats[s].kind == MODEL_SEAT_FIRM;
-    int32_t nation = map->seats[s].nation;
-    int32_t holder = firm ? (int32_t)s : (int32_t)(S + (size_t)nation);
-    if (se->offer[p].qty > 0) {
-      int64_t have = *inv_of(st, holder, p);
-      int64_t q = se->offer[p].qty < have ? se->offer[p].qty : have;
-      add_part(m, holder, nation, false, 0, se->offer[p].price, q);
-      if (!firm)
-        offered[nation] += q;
-    }
-    if (se->bid[p].qty > 0) {
-      int64_t q = se->bid[p].qty;
-      if (firm) {
-        int64_t price = se->bid[p].price;
-        int64_t afford = se->cash <= 0 ? 0 : price > 0 ? se->cash / price : q;
-        if (afford < q)
-          q = afford;
-      }
-      add_part(m, holder, nation, true, 0, se->bid[p].price, q);
-    }
-  }
+  for (size_t s = 0; s < S; s++)
+    if (map->seats[s].kind == MODEL_SEAT_FIRM)
+      gather_seat(m, s);
   for (size_t n = 0; n < N; n++) {
     nation_t *na = &st->nations[n];
     int32_t holder = (int32_t)(S + n);
+    if (map->nations[n].seat >= 0)
+      gather_seat(m, (size_t)map->nations[n].seat);
     if (na->pol.floor_qty[p] > 0)
       add_part(m, holder, (int32_t)n, true, 1, na->pol.floor_price[p],
                na->pol.floor_qty[p]);
@@ -1082,11 +1126,43 @@ static void gather(mk_t *m) {
       } else if (gap < 0) {
         int64_t price = ref - ppm_of(ref, map->stock_discount);
         int64_t q = -gap < most ? -gap : most;
-        if (q > na->stock[p] - offered[n])
-          q = na->stock[p] - offered[n];
+        if (q > na->stock[p] - m->offered[n])
+          q = na->stock[p] - m->offered[n];
         add_part(m, holder, (int32_t)n, false, 2, price, q);
       }
     }
+  }
+}
+
+/* Sorts a[0..n) ascending by bits 31..63 (a key), stably: LSD radix sort,
+ * three passes of 11 bits; insertion sort when short. */
+static void sort_keys(uint64_t *a, uint64_t *tmp, size_t n) {
+  if (n < 48) {
+    for (size_t i = 1; i < n; i++) {
+      uint64_t x = a[i];
+      size_t j = i;
+      for (; j > 0 && a[j - 1] >> 31 > x >> 31; j--)
+        a[j] = a[j - 1];
+      a[j] = x;
+    }
+    return;
+  }
+  uint32_t cnt[2048];
+  for (int shift = 31; shift < 64; shift += 11) {
+    memset(cnt, 0, sizeof cnt);
+    for (size_t i = 0; i < n; i++)
+      cnt[(a[i] >> shift) & 2047]++;
+    if (cnt[(a[0] >> shift) & 2047] == n)
+      continue; /* one digit for all: nothing moves */
+    uint32_t sum = 0;
+    for (int d = 0; d < 2048; d++) {
+      uint32_t c = cnt[d];
+      cnt[d] = sum;
+      sum += c;
+    }
+    for (size_t i = 0; i < n; i++)
+      tmp[cnt[(a[i] >> shift) & 2047]++] = a[i];
+    memcpy(a, tmp, n * sizeof *a);
   }
 }
 
@@ -1102,20 +1178,27 @@ static int setup(mk_t *m) {
   if (rc)
     return rc;
   gather(m);
-  /* offers first, then bids, each sorted by (nation, price, holder, seq);
-   * parts is rewritten in that order so that indices are positions */
+  /* offers first, then bids, each sorted by (nation, price, holder, order)
+   * (bids by price descending): keys (nation, price) above bit 31, the
+   * gather position below it, sorted stably; parts is rewritten in that
+   * order so that indices are positions */
   size_t no = 0, nb = 0;
-  for (size_t k = 0; k < m->n_parts; k++)
-    m->parts[k].is_bid ? nb++ : no++;
-  size_t k2 = 0;
-  for (size_t k = 0; k < m->n_parts; k++)
-    if (!m->parts[k].is_bid)
-      m->tmp[k2++] = m->parts[k];
-  qsort(m->tmp, no, sizeof *m->tmp, by_offer);
-  for (size_t k = 0; k < m->n_parts; k++)
-    if (m->parts[k].is_bid)
-      m->tmp[k2++] = m->parts[k];
-  qsort(m->tmp + no, nb, sizeof *m->tmp, by_bid);
+  uint64_t *ko_ = m->keys, *kb_ = m->keys + m->cap_parts;
+  for (size_t k = 0; k < m->n_parts; k++) {
+    const part_t *pt = &m->parts[k];
+    uint64_t price = (uint64_t)(pt->is_bid ? PMAX - 1 - pt->price : pt->price);
+    uint64_t key = ((uint64_t)pt->nation << 27 | price) << 31 | k;
+    if (pt->is_bid)
+      kb_[nb++] = key;
+    else
+      ko_[no++] = key;
+  }
+  sort_keys(ko_, m->keytmp, no);
+  sort_keys(kb_, m->keytmp, nb);
+  for (size_t k = 0; k < no; k++)
+    m->tmp[k] = m->parts[ko_[k] & 0x7fffffff];
+  for (size_t k = 0; k < nb; k++)
+    m->tmp[no + k] = m->parts[kb_[k] & 0x7fffffff];
   memcpy(m->parts, m->tmp, m->n_parts * sizeof *m->tmp);
   m->n_offers = no;
   m->n_bids = nb;
@@ -1152,9 +1235,10 @@ static int setup(mk_t *m) {
     d->b_end = kb;
     const map_demand_t *md = &map->nations[i].demand[p];
     nation_t *na = &st->nations[i];
-    if (md->present && na->demand_q0[p] > 0) {
+    int64_t base = demand_reference(na, p);
+    if (md->present && base > 0) {
       d->fd = true;
-      d->q0 = na->demand_q0[p] + ppm_of(na->demand_q0[p], na->surge_ppm[p]);
+      d->q0 = base + ppm_of(base, na->surge_ppm[p]);
       d->p0 = md->price;
       d->el = md->elasticity_ppm;
       d->maxp = md->max_price < PMAX - 1 ? md->max_price : PMAX - 1;
@@ -1165,17 +1249,20 @@ static int setup(mk_t *m) {
     d->has_demand = d->dmax > 0;
   }
   /* network */
-  m->n_arcs = 0;
+  m->n_arcs = m->n_price_arcs = 0;
   int64_t ref = st->price[p];
   for (int i = 0; i < n; i++) {
     const policies_t *pol = &st->nations[i].pol;
     node_t *s = &m->nd[i];
     if (!s->has_supply)
       continue;
-    /* home market */
+    /* home market (for a nation without buyers, an arc for its price
+     * only: see compute_prices) */
     if (m->nd[i].has_demand)
       m->arcs[m->n_arcs++] =
           (arc_t){S_(m, i), D_(m, i), INF_CAP, 0, 0, -1, -1, 0, 0};
+    else
+      m->price_arcs[m->n_price_arcs++] = (edge_t){S_(m, i), D_(m, i), 0};
     /* a cap on total exports: quota, ban or licence "to all" */
     int64_t hub = INF_CAP;
     if (pol->quota[p][ALL] >= 0)
@@ -1196,7 +1283,7 @@ static int setup(mk_t *m) {
       from = X_(m, i);
     }
     for (int j = 0; j < n; j++) {
-      if (j == i || !m->nd[j].has_demand)
+      if (j == i)
         continue;
       int64_t cap = INF_CAP;
       if (pol->quota[p][j] >= 0)
@@ -1215,11 +1302,15 @@ static int setup(mk_t *m) {
           imp->tariff[p][i] ? imp->tariff[p][i] : imp->tariff[p][ALL];
       int64_t tariff = ppm_of(ref, rate);
       int64_t tr = map_transport(map, p, i, j);
-      m->arcs[m->n_arcs++] =
-          (arc_t){from, D_(m, j), cap, tr + tariff, 0, i, j, tr, tariff};
+      if (m->nd[j].has_demand)
+        m->arcs[m->n_arcs++] =
+            (arc_t){from, D_(m, j), cap, tr + tariff, 0, i, j, tr, tariff};
+      else
+        m->price_arcs[m->n_price_arcs++] =
+            (edge_t){from, D_(m, j), tr + tariff};
     }
   }
-  assert(m->n_arcs <= maxarcs);
+  assert(m->n_arcs + m->n_price_arcs <= maxarcs);
   return 0;
 }
 
@@ -1259,7 +1350,7 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
   model_state_t *st = m->st;
   int p = m->p, n = m->n;
   market_result_t *res = &st->market[p];
-  int64_t fd_fill[NN] = {0};
+  memset(m->na, 0, (size_t)n * sizeof m->na[0]);
   /* scratch for pro_rata: pointers, amounts, shares */
   size_t capk = m->n_parts + 1;
   int64_t **ptrs = m->pbuf;
@@ -1290,10 +1381,11 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
     node_t *d = &m->nd[j];
     if (d->filled <= 0)
       continue;
-    int64_t v = dem_top(m, d, d->filled, false);
+    dem_cache(m, d);
+    int64_t v = d->v_last; /* the value of the last kg filled */
     int64_t above = dem_at(m, d, v + 1);
     int64_t fd_above = fd_at(d, v + 1);
-    fd_fill[j] = fd_above;
+    m->na[j].fd_fill = fd_above;
     size_t k = d->b_begin;
     for (; k < d->b_end && m->parts[k].price > v; k++)
       m->parts[k].fill = m->parts[k].qty;
@@ -1301,7 +1393,7 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
     while (e < d->b_end && m->parts[e].price == v)
       e++;
     size_t cnt = 1 + (e - k);
-    ptrs[0] = &fd_fill[j];
+    ptrs[0] = &m->na[j].fd_fill;
     amts[0] = fd_at(d, v) - fd_above;
     for (size_t q = 0; q < e - k; q++) {
       ptrs[1 + q] = &m->parts[k + q].fill;
@@ -1310,8 +1402,6 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
     pro_rata(d->filled - above, ptrs, amts, cnt, g);
   }
   /* goods and money of participants */
-  int64_t pool_el[NN][2];
-  memset(pool_el, 0, sizeof pool_el);
   int64_t paid = 0, received = 0, fd_paid = 0;
   res->n_trades = 0;
   if (res->cap_trades < m->n_parts) {
@@ -1347,7 +1437,7 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
         for (int q = 0; q < 2; q++) {
           int64_t x = *inv > 0 ? mul_div(el[q], pt->fill, *inv) : 0;
           el[q] -= x;
-          pool_el[pt->nation][q] += x;
+          m->na[pt->nation].pool_el[q] += x;
         }
       }
       *money_of(st, pt->holder) += money;
@@ -1361,13 +1451,14 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
   }
   /* final demand: a source of money, a sink of goods */
   for (int j = 0; j < n; j++) {
-    if (fd_fill[j] <= 0)
+    int64_t fill = m->na[j].fd_fill;
+    if (fill <= 0)
       continue;
-    int64_t money = mul_div(fd_fill[j], pd[j], 1);
+    int64_t money = mul_div(fill, pd[j], 1);
     fd_paid += money;
-    st->nations[j].consumed[p] = fd_fill[j];
+    st->nations[j].consumed[p] = fill;
     st->report.money_sources += money;
-    st->report.consumed[p] += fd_fill[j];
+    st->report.consumed[p] += fill;
   }
   /* arcs: transport (a sink), tariffs (to the importer), rents (to the
    * exporter); record flows */
@@ -1380,22 +1471,14 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
     res->flows = f;
     res->cap_flows = m->n_arcs + 1;
   }
-  int64_t in_el[NN][2];
-  int64_t into[NN];
-  memset(in_el, 0, sizeof in_el);
-  memset(into, 0, sizeof into);
   /* elements leave each exporter's pool pro rata to its outflows */
-  int64_t out_total[NN] = {0};
-  bool hub_full[NN] = {false};
   for (size_t k = 0; k < m->n_arcs; k++) {
     const arc_t *a = &m->arcs[k];
     if (a->to > 2 * n) /* into a demand node */
-      out_total[a->pi >= 0 ? a->pi : a->from - 1] += a->flow;
+      m->na[a->pi >= 0 ? a->pi : a->from - 1].out_total += a->flow;
     else if (a->flow >= a->cap) /* a full hub arc s_i -> x_i */
-      hub_full[a->from - 1] = true;
+      m->na[a->from - 1].hub_full = true;
   }
-  int64_t out_done[NN] = {0}, el_done[NN][2];
-  memset(el_done, 0, sizeof el_done);
   for (size_t k = 0; k < m->n_arcs; k++) {
     const arc_t *a = &m->arcs[k];
     int64_t hp, tp;
@@ -1427,27 +1510,27 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
       st->nations[j].flows.money_in += ta;
       st->nations[exporter].budget += r;
       st->nations[exporter].flows.money_in += r;
-      into[j] += a->flow;
+      m->na[j].into += a->flow;
       bool own = exporter == j || (st->map->nations[j].allies >> exporter & 1);
       if (own)
         st->nations[j].own_supply[p] += a->flow;
       if (p == MODEL_CONCENTRATE) {
-        out_done[exporter] += a->flow;
+        nat_t *ex = &m->na[exporter];
+        ex->out_done += a->flow;
         for (int q = 0; q < 2; q++) {
           /* the last arc out of a pool takes what is left, so no kg of an
            * element is lost to rounding */
-          int64_t x =
-              out_done[exporter] == out_total[exporter]
-                  ? pool_el[exporter][q] - el_done[exporter][q]
-                  : mul_div(pool_el[exporter][q], a->flow, out_total[exporter]);
-          el_done[exporter][q] += x;
-          in_el[j][q] += x;
+          int64_t x = ex->out_done == ex->out_total
+                          ? ex->pool_el[q] - ex->el_done[q]
+                          : mul_div(ex->pool_el[q], a->flow, ex->out_total);
+          ex->el_done[q] += x;
+          m->na[j].in_el[q] += x;
         }
       }
     }
     if (a->pi >= 0) {
       /* an export through a hub is capped when the hub's arc is full */
-      bool capped = a->flow >= a->cap || (a->from > n && hub_full[a->pi]);
+      bool capped = a->flow >= a->cap || (a->from > n && m->na[a->pi].hub_full);
       res->flows[res->n_flows++] = (model_flow_t){
           a->pi,        a->pj,     a->flow, a->cap >= INF_CAP ? -1 : a->cap,
           a->transport, a->tariff, false,   capped};
@@ -1458,7 +1541,7 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
    * their purchases; final demand takes its share out of the world */
   if (p == MODEL_CONCENTRATE) {
     for (int j = 0; j < n; j++) {
-      if (into[j] <= 0)
+      if (m->na[j].into <= 0)
         continue;
       int64_t got[2] = {0, 0};
       int64_t last_holder = -1;
@@ -1469,7 +1552,7 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
           continue;
         int64_t *el = el_of(st, pt->holder);
         for (int q = 0; q < 2; q++) {
-          int64_t x = mul_div(in_el[j][q], pt->fill, into[j]);
+          int64_t x = mul_div(m->na[j].in_el[q], pt->fill, m->na[j].into);
           el[q] += x;
           got[q] += x;
         }
@@ -1477,9 +1560,9 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
       }
       /* rounding remainders go to the last buyer unless final demand took
        * part (then they leave with the consumed concentrate) */
-      if (last_holder >= 0 && fd_fill[j] == 0)
+      if (last_holder >= 0 && m->na[j].fd_fill == 0)
         for (int q = 0; q < 2; q++)
-          el_of(st, (int32_t)last_holder)[q] += in_el[j][q] - got[q];
+          el_of(st, (int32_t)last_holder)[q] += m->na[j].in_el[q] - got[q];
     }
   }
   /* the books of this market must balance to the cent */
@@ -1506,8 +1589,7 @@ int market_clear(model_state_t *st, int p) {
   solve(m);
   least_volume(m);
   int64_t ps[NN], px[NN], pd[NN];
-  if ((rc = compute_prices(m, ps, px, pd)))
-    return rc;
+  compute_prices(m, ps, px, pd);
   if ((rc = settle(m, ps, px, pd)))
     return rc;
   int64_t vol = 0;
@@ -1541,9 +1623,13 @@ void market_free(model_state_t *st) {
     free(m->bprefix);
     free(m->k_price);
     free(m->k_cum);
+    free(m->keys);
+    free(m->keytmp);
     free(m->arcs);
     free(m->a_tree);
     free(m->adj);
+    free(m->price_arcs);
+    free(m->edges);
     free(m->buf);
     free(m->pbuf);
     free(m);

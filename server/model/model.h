@@ -314,7 +314,10 @@ typedef struct {
   int64_t volume[MODEL_PRODUCTS]; /* kg traded (all buyers) */
   int64_t *regional;              /* [product * n_nations + nation], cents/kg */
   int64_t *production;            /* [stage * n_nations + nation], kg output */
-  int64_t *capacity; /* [stage * n_nations + nation], kg/yr online */
+  int64_t *capacity; /* [stage * n_nations + nation], kg/yr online at the
+                        end of the turn: operating facilities' nameplate
+                        (finished expansions included, still ramping or
+                        not); model_obs_t.capacity adds construction */
   int64_t *scores;   /* [seat], score in ppm of the seat's objectives */
   size_t n_news;
   model_event_t news[MODEL_NEWS_MAX];
@@ -361,11 +364,47 @@ typedef struct {
   int32_t turns_left; /* while building (or expanding), else 0 */
   int64_t staff;      /* people assigned */
   int64_t staff_needed;
-  int64_t unit_cost_cents_per_kg; /* opex per kg output, after learning */
+  int64_t unit_cost_cents_per_kg; /* opex per kg of output (separation: per
+                                     kg of concentrate fed), after
+                                     learning */
   int64_t recovery_ppm;           /* separation; 1e6 elsewhere */
-  int64_t output_kg;              /* last resolved turn */
-  int64_t cumulative_kg;          /* experience */
+  int64_t output_kg;              /* last resolved turn (separation: the
+                                     oxides) */
+  int64_t cumulative_kg;          /* experience: cumulative output
+                                     (separation: concentrate fed) */
+  int64_t expanding_kg_per_year;  /* an expansion under construction */
+  int32_t expansion_turns_left;   /* turns until it is finished, else 0 */
 } model_obs_facility_t;
+
+/* A deposit, as every seat sees it: where a mine may be built (the `site`
+ * of a build order) and what it yields. */
+typedef struct {
+  char id[MODEL_ID_MAX];
+  char nation[MODEL_ID_MAX];
+  int32_t type;                   /* 0 hard-rock light, 1 ionic-clay heavy */
+  int64_t reserves_kg;            /* left to mine */
+  int64_t basket_ppm[3];          /* ndpr_oxide, dytb_oxide, lace_oxide */
+  int64_t unit_cost_cents_per_kg; /* opex of mines here; -1: the stage's */
+  bool open;                      /* a new mine may be built here */
+} model_obs_deposit_t;
+
+/* The rules of building and staffing, from the map: what a player needs to
+ * plan a build or a training programme. Amounts for a nation are these
+ * times its factors (model_obs_t.capex_factor_ppm and friends). */
+typedef struct {
+  int32_t lead_greenfield[MODEL_STAGES]; /* turns, at permitting speed 1 */
+  int32_t lead_brownfield[MODEL_STAGES];
+  int64_t capex_cents_per_kg_year[MODEL_STAGES]; /* per (kg/yr) added */
+  int64_t brownfield_capex_ppm[MODEL_STAGES];    /* of greenfield capex */
+  int64_t unit_cost_cents_per_kg[MODEL_STAGES];  /* a new plant's opex */
+  int64_t learning_ppm[MODEL_STAGES];            /* cost fall per doubling */
+  int64_t staff_per_kt[MODEL_STAGES]; /* people per 1,000 t/yr capacity */
+  int64_t recovery_initial_ppm, recovery_max_ppm; /* separation */
+  int64_t recipe_ppm[2]; /* kg of ndpr_oxide, dytb_oxide per kg magnet */
+  int64_t wage_cents[MODEL_SKILLS];          /* per person-year, home */
+  int32_t training_turns[MODEL_SKILLS];
+  int64_t training_cost_cents[MODEL_SKILLS]; /* per trainee */
+} model_obs_rules_t;
 
 typedef struct {
   int32_t nation; /* index into model_obs_t.nations */
@@ -403,7 +442,8 @@ typedef struct {
   size_t n_policies;
   model_order_t *policies;              /* nations: their standing policies */
   int64_t demand_kg[MODEL_PRODUCTS];    /* nations: reference volume this
-                                           turn (per turn) */
+                                           turn (per turn): the trend less
+                                           substitution, before surges */
   int64_t demand_price[MODEL_PRODUCTS]; /* nations: reference price */
   int64_t consumed_kg[MODEL_PRODUCTS];  /* nations: final demand met last
                                            turn */
@@ -421,6 +461,15 @@ typedef struct {
   model_event_t *news;
   size_t n_scores;
   model_obs_score_t *scores;
+  /* public facts of the map, for planning */
+  size_t n_deposits;
+  model_obs_deposit_t *deposits;
+  model_obs_rules_t rules;
+  int64_t *capex_factor_ppm;     /* [stage * n_nations + nation] */
+  int64_t *unit_cost_factor_ppm; /* [stage * n_nations + nation] */
+  int64_t *lead_factor_ppm;      /* [stage * n_nations + nation] */
+  /* you: the home nation's pool of each skill (people a firm may hire) */
+  int64_t talent_pool[MODEL_SKILLS];
 } model_obs_t;
 
 MODEL_WUR int model_observe(const model_state_t *st, int seat,

@@ -153,7 +153,8 @@ typedef struct {
   int64_t pool[NS];
   int64_t pipeline[NS][MODEL_TRAIN_TURNS_MAX];
   policies_t pol;
-  int64_t demand_q0[NP];  /* reference volume this turn, kg */
+  int64_t demand_q0[NP];  /* trend reference volume this turn, kg */
+  int64_t subst_ppm[NP];  /* share of it lost to substitution */
   int64_t surge_ppm[NP];  /* demand added by events this turn */
   int64_t consumed[NP];   /* final demand met last turn */
   int64_t bought[NP];     /* all purchases at the nation's market */
@@ -168,43 +169,48 @@ typedef struct {
   int64_t qty, price;
 } standing_t;
 
+/* Fields in the order the turn touches them (the markets read cash,
+ * inventory and standing orders of every seat five times a turn); the
+ * serialisation names fields one by one, so the order is free. */
 typedef struct {
   int64_t cash;
   int64_t inv[NP];
-  int64_t inv_el[2]; /* ndpr, dytb kg inside concentrate */
-  int64_t staff[NS];
-  int64_t pipeline[NS][MODEL_TRAIN_TURNS_MAX];
   standing_t offer[NP], bid[NP];
+  /* this turn's accounts */
+  int64_t revenue, costs;
+  int64_t inv_el[2]; /* ndpr, dytb kg inside concentrate */
+  model_holder_flows_t flows;
+  int64_t staff[NS];
   int32_t first_fac; /* -1 none; facilities linked by next_of_owner */
   int32_t n_fac;
   int64_t score;
   int64_t initial_worth;
-  /* this turn's accounts */
-  int64_t revenue, costs;
   /* the submission for the open turn */
   bool submitted;
   size_t n_pending;
   model_order_t *pending;
-  model_holder_flows_t flows;
+  int64_t pipeline[NS][MODEL_TRAIN_TURNS_MAX];
 } seat_t;
 
+/* Hot fields first, the id (read by events and observations) last. */
 typedef struct {
-  char id[MODEL_ID_MAX];
   int32_t owner, nation, stage, deposit;
   int32_t next_of_owner;
-  int64_t capacity; /* nameplate kg/yr */
-  int64_t util;     /* ppm */
-  int64_t cum, exp0, cost0, rec0;
-  int64_t build_left; /* turns x 1e6; 0 = operating */
-  int32_t ramp_age;
-  int64_t exp_cap, exp_left; /* expansion under construction */
+  int32_t ramp_age, exp_age, outage_turns;
+  int64_t build_left;        /* turns x 1e6; 0 = operating */
+  int64_t exp_left, exp_cap; /* expansion under construction */
   int64_t exp_done;          /* finished expansion still ramping */
-  int32_t exp_age;
-  int64_t book;
+  int64_t capacity;          /* nameplate kg/yr */
+  int64_t util;              /* ppm */
   int64_t outage_ppm;
-  int32_t outage_turns;
   /* derived each turn (serialised, so observations after a reload agree) */
-  int64_t out_last, staff, staff_needed, unit_cost, recovery, effective;
+  int64_t effective, staff, staff_needed, unit_cost, recovery, out_last;
+  int64_t cum, exp0, cost0, rec0;
+  /* log2(exp0) in Q32 once known, -1 before: exp0 never changes, and the
+   * fixed-point log is the learning curve's main cost (not serialised) */
+  int64_t lg_exp0;
+  int64_t book;
+  char id[MODEL_ID_MAX];
 } facility_t;
 
 typedef struct {
@@ -247,20 +253,44 @@ struct model_state {
   int64_t report_production[NS * NN];
   int64_t report_capacity[NS * NN];
   int64_t *report_scores;
-  /* scratch, not part of the state proper: rebuilt as needed */
-  void *scratch;
+  /* scratch, not part of the state proper: rebuilt as needed, kept so that
+   * a turn allocates nothing once a game has warmed up */
+  void *scratch;     /* market.c's workspace */
+  int64_t *turn_buf; /* turn.c: per-facility amounts and per-seat staff */
+  size_t cap_turn_buf;
 };
 
 /* ---- helpers shared between files ---- */
-int64_t mul_div(int64_t a, int64_t b, int64_t c); /* a*b/c, floor, exact */
-int64_t ppm_of(int64_t a, int64_t ppm);           /* a*ppm/1e6, floor */
+int64_t mul_div_wide(int64_t a, int64_t b, int64_t c);
+
+/* a*b/c, floor, exact. Inline with a 64-bit path because the turn calls it
+ * for every facility and trade: a 128-bit division is a library call, and a
+ * product that fits in 64 bits (nearly all of them) gives the same
+ * quotient. */
+static inline int64_t mul_div(int64_t a, int64_t b, int64_t c) {
+  int64_t p;
+  if (c > 0 && !__builtin_mul_overflow(a, b, &p)) {
+    int64_t q = p / c;
+    return p % c != 0 && p < 0 ? q - 1 : q;
+  }
+  return mul_div_wide(a, b, c);
+}
+
+/* a*ppm/1e6, floor (the constant divisor becomes a multiplication). */
+static inline int64_t ppm_of(int64_t a, int64_t ppm) {
+  return mul_div(a, ppm, MODEL_PPM);
+}
 int64_t fx_log2_q32(uint64_t n);
-int64_t fx_learning_ppm(int64_t cum, int64_t exp0, int64_t log2_pr_q32);
+int64_t fx_learning_lg_ppm(int64_t cum, int64_t exp0, int64_t lg_exp0,
+                           int64_t log2_pr_q32);
 uint32_t rng_u32(const model_state_t *st, uint32_t stream, uint32_t index);
 int nation_index(const model_map_t *m, const char *id);
 int deposit_index(const model_map_t *m, const char *id);
 int facility_of_seat(const model_state_t *st, int seat, const char *id);
 void policies_default(policies_t *p);
+/* observe_plan.c: the deposits, rules and factors of an observation, and
+ * the home nation's talent pool. 0 or -1 (out of memory). */
+int obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o);
 int policy_apply(model_state_t *st, int nation, const model_order_t *o);
 int order_check(const model_state_t *st, int seat, const model_order_t *o,
                 int64_t *capex_running, model_refusal_t *r);
@@ -272,11 +302,13 @@ void market_free(model_state_t *st);
 int state_alloc(const model_map_t *map, model_state_t **out);
 int facility_push(model_state_t *st, facility_t **out);
 void facility_refresh(const model_state_t *st, facility_t *f);
+void facility_refresh_capacity(const model_state_t *st, facility_t *f);
 int64_t facility_effective(const model_state_t *st, const facility_t *f);
 void refuse(model_refusal_t *r, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void state_compute_scores(model_state_t *st);
 int64_t seat_net_worth(const model_state_t *st, int seat);
+int64_t demand_reference(const nation_t *na, int product);
 int serial_pack(const model_state_t *st, uint8_t **buf, size_t *len);
 
 #endif

@@ -24,26 +24,34 @@ void model_obs_free(model_obs_t *o) {
   free(o->public_policies);
   free(o->news);
   free(o->scores);
+  free(o->deposits);
+  free(o->capex_factor_ppm);
+  free(o->unit_cost_factor_ppm);
+  free(o->lead_factor_ppm);
   free(o);
 }
 
-/* The standing policies of nation n as policy orders, in a fixed order. */
+/* The standing policies of nation n as policy orders, in a fixed order,
+ * written to out[k].policy (tagged with the nation) when out is given;
+ * returns how many. */
 static size_t policy_orders(const model_state_t *st, int n,
-                            model_order_t *out) {
+                            model_obs_policy_t *out) {
   const policies_t *p = &st->nations[n].pol;
   const model_map_t *m = st->map;
   size_t k = 0, N = st->n_nations;
 #define ADD(kind_)                                                             \
   do {                                                                         \
     if (out) {                                                                 \
-      memset(&out[k], 0, sizeof out[k]);                                       \
-      out[k].op = MODEL_OP_POLICY;                                             \
-      out[k].kind = (kind_);                                                   \
-      out[k].product = out[k].stage = out[k].skill = -1;                       \
+      model_order_t *o_ = &out[k].policy;                                      \
+      out[k].nation = (int32_t)n;                                              \
+      memset(o_, 0, sizeof *o_);                                               \
+      o_->op = MODEL_OP_POLICY;                                                \
+      o_->kind = (kind_);                                                      \
+      o_->product = o_->stage = o_->skill = -1;                                \
     }                                                                          \
     k++;                                                                       \
   } while (0)
-#define CUR (out ? &out[k - 1] : NULL)
+#define CUR (out ? &out[k - 1].policy : NULL)
   for (int q = 0; q < NP; q++)
     for (size_t j = 0; j <= N; j++) {
       size_t jj = j == N ? ALL : j;
@@ -210,6 +218,9 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
       of->recovery_ppm = fa->recovery;
       of->output_kg = fa->out_last;
       of->cumulative_kg = fa->cum;
+      of->expanding_kg_per_year = fa->exp_left > 0 ? fa->exp_cap : 0;
+      of->expansion_turns_left =
+          fa->exp_left > 0 && fa->build_left <= 0 ? of->turns_left : 0;
     }
   } else {
     const nation_t *na = &st->nations[ms->nation];
@@ -223,11 +234,10 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
     o->policies =
         calloc(o->n_policies ? o->n_policies : 1, sizeof *o->policies);
     if (!o->policies)
-      goto nomem;
-    policy_orders(st, ms->nation, o->policies);
+      goto nomem; /* filled from the public list below */
     for (int p = 0; p < NP; p++) {
       const map_demand_t *d = &m->nations[ms->nation].demand[p];
-      o->demand_kg[p] = d->present ? na->demand_q0[p] : 0;
+      o->demand_kg[p] = d->present ? demand_reference(na, p) : 0;
       o->demand_price[p] = d->present ? d->price : 0;
       o->consumed_kg[p] = na->consumed[p];
     }
@@ -275,20 +285,17 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
   size_t np = 0;
   for (size_t n = 0; n < N; n++)
     np += policy_orders(st, (int)n, NULL);
-  o->public_policies = calloc(np ? np : 1, sizeof *o->public_policies);
-  model_order_t *tmp = calloc(np ? np : 1, sizeof *tmp);
-  if (!o->public_policies || !tmp) {
-    free(tmp);
+  o->public_policies = malloc((np ? np : 1) * sizeof *o->public_policies);
+  if (!o->public_policies)
     goto nomem;
-  }
   for (size_t n = 0; n < N; n++) {
-    size_t c = policy_orders(st, (int)n, tmp);
-    for (size_t k = 0; k < c; k++) {
-      o->public_policies[o->n_public_policies].nation = (int32_t)n;
-      o->public_policies[o->n_public_policies++].policy = tmp[k];
-    }
+    model_obs_policy_t *at = o->public_policies + o->n_public_policies;
+    size_t c = policy_orders(st, (int)n, at);
+    if (ms->kind == MODEL_SEAT_NATION && (int32_t)n == ms->nation)
+      for (size_t k = 0; k < c; k++)
+        o->policies[k] = at[k].policy;
+    o->n_public_policies += c;
   }
-  free(tmp);
   o->n_news = st->report.n_news;
   o->news = calloc(o->n_news ? o->n_news : 1, sizeof *o->news);
   if (!o->news)
@@ -299,6 +306,8 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
     memcpy(o->scores[s].seat, m->seats[s].id, MODEL_ID_MAX);
     o->scores[s].score = st->report_scores[s];
   }
+  if (obs_fill_plan(st, ms->nation, o) != 0)
+    goto nomem;
   *out = o;
   return 0;
 nomem:

@@ -16,10 +16,11 @@
 #include <string.h>
 
 #define MAGIC   "lanthanide-state"
-#define VERSION 1
+#define VERSION 2 /* 2: substitution; version 1 states read with none */
 
 typedef struct {
   bool rd;
+  int64_t version; /* of the state being read (VERSION when writing) */
   msgpack_sbuffer sb;
   msgpack_packer pk;
   const uint8_t *buf;
@@ -237,6 +238,8 @@ static void vnation(vis_t *v, nation_t *na, size_t n) {
   varr(v, p->prod_quota, NS);
   vi(v, &p->tax_ppm);
   varr(v, na->demand_q0, NP);
+  if (v->version >= 2)
+    varr(v, na->subst_ppm, NP);
   varr(v, na->surge_ppm, NP);
   varr(v, na->consumed, NP);
   varr(v, na->bought, NP);
@@ -359,8 +362,9 @@ static void visit(vis_t *v, model_state_t *st) {
   vi(v, &version);
   vstr(v, id, sizeof id);
   vbin(v, digest, sizeof digest);
+  v->version = version;
   if (v->rd && !v->err &&
-      (strcmp(magic, MAGIC) != 0 || version != VERSION ||
+      (strcmp(magic, MAGIC) != 0 || version < 1 || version > VERSION ||
        strcmp(id, st->map->id) != 0 ||
        memcmp(digest, st->map->digest, sizeof digest) != 0)) {
     v->err = MODEL_ESTATE;
@@ -394,6 +398,8 @@ static void visit(vis_t *v, model_state_t *st) {
       return;
     }
     st->n_fac = st->cap_fac = nf;
+    for (size_t i = 0; i < nf; i++)
+      st->fac[i].lg_exp0 = -1;
   }
   for (size_t i = 0; i < st->n_fac && !v->err; i++)
     vfac(v, &st->fac[i]);

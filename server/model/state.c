@@ -47,6 +47,7 @@ int facility_push(model_state_t *st, facility_t **out) {
   memset(f, 0, sizeof *f);
   f->deposit = -1;
   f->next_of_owner = -1;
+  f->lg_exp0 = -1;
   *out = f;
   return 0;
 }
@@ -69,11 +70,28 @@ int64_t facility_effective(const model_state_t *st, const facility_t *f) {
   return ppm_of(e, MODEL_PPM - f->outage_ppm);
 }
 
-/* Unit cost and recovery from cumulative output (learning), and the staff
- * a facility needs. */
+/* The staff a facility needs and its effective capacity: what changes
+ * with construction, ramp-up and outages. */
+void facility_refresh_capacity(const model_state_t *st, facility_t *f) {
+  const map_stage_t *ms = &st->map->stage[f->stage];
+  /* people = t/yr x people-per-kt / 1000 = kg/yr x milli-people-per-kt /
+   * 1e9, rounded up: a plant needs whole people. */
+  f->staff_needed =
+      (int64_t)(((__int128)f->capacity * ms->staff_milli_per_t + 999999999) /
+                1000000000);
+  f->effective = facility_effective(st, f);
+}
+
+/* Unit cost and recovery from cumulative output (learning), then the
+ * capacity figures. Learning changes only with output, so the turn calls
+ * this where output is booked and facility_refresh_capacity elsewhere (the
+ * fixed-point log and exp are the costly part). */
 void facility_refresh(const model_state_t *st, facility_t *f) {
   const map_stage_t *ms = &st->map->stage[f->stage];
-  int64_t mult = fx_learning_ppm(f->cum, f->exp0, ms->log2_pr_q32);
+  if (f->lg_exp0 < 0 && f->exp0 >= 1)
+    f->lg_exp0 = fx_log2_q32((uint64_t)f->exp0);
+  int64_t mult =
+      fx_learning_lg_ppm(f->cum, f->exp0, f->lg_exp0, ms->log2_pr_q32);
   f->unit_cost = ppm_of(f->cost0, mult);
   if (f->stage == MODEL_SEPARATION) {
     int64_t gap = ms->rec_max - f->rec0;
@@ -81,12 +99,7 @@ void facility_refresh(const model_state_t *st, facility_t *f) {
   } else {
     f->recovery = MODEL_PPM;
   }
-  /* people = t/yr x people-per-kt / 1000 = kg/yr x milli-people-per-kt /
-   * 1e9, rounded up: a plant needs whole people. */
-  f->staff_needed =
-      (int64_t)(((__int128)f->capacity * ms->staff_milli_per_t + 999999999) /
-                1000000000);
-  f->effective = facility_effective(st, f);
+  facility_refresh_capacity(st, f);
 }
 
 int model_state_new(const model_map_t *map, uint64_t seed,
@@ -217,6 +230,7 @@ void model_state_free(model_state_t *st) {
     for (size_t i = 0; i < st->n_seats; i++)
       free(st->seats[i].pending);
   market_free(st);
+  free(st->turn_buf);
   free(st->nations);
   free(st->seats);
   free(st->reserves);
@@ -314,6 +328,12 @@ int64_t model_last_seller_price(const model_state_t *st, int p, size_t n) {
   if (!st || p < 0 || p >= NP || n >= st->n_nations)
     return 0;
   return st->market[p].seller_price[n];
+}
+
+/* The reference volume the demand curve goes through this turn (before
+ * surges): the trend less what substitution has taken (docs/model.md). */
+int64_t demand_reference(const nation_t *na, int p) {
+  return na->demand_q0[p] - ppm_of(na->demand_q0[p], na->subst_ppm[p]);
 }
 
 /* Net worth of a firm: cash + book value of facilities + inventory at the

@@ -78,6 +78,8 @@ static void seat_out(model_state_t *st, int s, int64_t c) {
 static void construction(model_state_t *st) {
   for (size_t k = 0; k < st->n_fac; k++) {
     facility_t *f = &st->fac[k];
+    if (f->build_left <= 0 && f->exp_left <= 0)
+      continue; /* nothing to advance, nothing to refresh */
     int64_t speed = st->nations[f->nation].pol.permit_speed[f->stage];
     if (f->build_left > 0) {
       f->build_left -= speed;
@@ -96,7 +98,7 @@ static void construction(model_state_t *st) {
         f->exp_cap = 0;
       }
     }
-    facility_refresh(st, f);
+    facility_refresh_capacity(st, f);
   }
 }
 
@@ -161,9 +163,7 @@ static int talent(model_state_t *st) {
     }
   /* staffing: each firm's staff of a skill go to its facilities of that
    * stage in facility order, each up to what it needs */
-  int64_t *left = malloc(st->n_seats * NS * sizeof *left);
-  if (!left)
-    return MODEL_ENOMEM;
+  int64_t *left = st->turn_buf + st->n_fac;
   for (size_t si = 0; si < st->n_seats; si++)
     for (int s = 0; s < NS; s++)
       left[si * NS + (size_t)s] = st->seats[si].staff[s];
@@ -174,7 +174,6 @@ static int talent(model_state_t *st) {
     f->staff = need < *l ? need : *l;
     *l -= f->staff;
   }
-  free(left);
   return 0;
 }
 
@@ -190,17 +189,47 @@ static int64_t can_run(const model_state_t *st, const facility_t *f) {
   return q;
 }
 
+/* The facilities of each stage, in facility order, listed once a turn
+ * (after builds) so that each stage's steps visit only its own. */
+typedef struct {
+  int64_t *want;      /* per facility */
+  const int64_t *idx; /* facility indices, stage by stage */
+  size_t begin[NS + 1];
+} stages_t;
+
+static void stages_list(model_state_t *st, stages_t *sl, int64_t *want,
+                        int64_t *idx) {
+  size_t cnt[NS] = {0};
+  for (size_t k = 0; k < st->n_fac; k++)
+    cnt[st->fac[k].stage]++;
+  sl->begin[0] = 0;
+  for (int s = 0; s < NS; s++)
+    sl->begin[s + 1] = sl->begin[s] + cnt[s];
+  size_t at[NS];
+  memcpy(at, sl->begin, sizeof at);
+  for (size_t k = 0; k < st->n_fac; k++)
+    idx[at[st->fac[k].stage]++] = (int64_t)k;
+  sl->want = want;
+  sl->idx = idx;
+}
+
 /* Scales each facility's desired amount by its nation's production quota
  * for the stage (floor; the quota is never exceeded). */
-static void apply_quota(model_state_t *st, int stage, int64_t *want) {
+static void apply_quota(model_state_t *st, int stage, const stages_t *sl) {
+  bool any = false;
+  for (size_t n = 0; n < st->n_nations; n++)
+    any |= st->nations[n].pol.prod_quota[stage] >= 0;
+  if (!any)
+    return;
   int64_t sum[NN] = {0};
-  for (size_t k = 0; k < st->n_fac; k++)
-    if (st->fac[k].stage == stage)
-      sum[st->fac[k].nation] += want[k];
-  for (size_t k = 0; k < st->n_fac; k++) {
+  int64_t *want = sl->want;
+  for (size_t i = sl->begin[stage]; i < sl->begin[stage + 1]; i++) {
+    size_t k = (size_t)sl->idx[i];
+    sum[st->fac[k].nation] += want[k];
+  }
+  for (size_t i = sl->begin[stage]; i < sl->begin[stage + 1]; i++) {
+    size_t k = (size_t)sl->idx[i];
     const facility_t *f = &st->fac[k];
-    if (f->stage != stage)
-      continue;
     int64_t q = st->nations[f->nation].pol.prod_quota[stage];
     if (q >= 0 && sum[f->nation] > q)
       want[k] = mul_div(want[k], q, sum[f->nation]);
@@ -236,20 +265,21 @@ static void book_output(model_state_t *st, facility_t *f, int product,
   st->report.produced[product] += out;
 }
 
-static int mining(model_state_t *st, int64_t *want) {
+static int mining(model_state_t *st, const stages_t *sl) {
   int64_t cut[NN];
+  int64_t *want = sl->want;
   for (size_t n = 0; n < st->n_nations; n++)
     cut[n] = nation_mining_cut(st, (int)n);
-  for (size_t k = 0; k < st->n_fac; k++) {
-    facility_t *f = &st->fac[k];
-    want[k] =
-        f->stage == MODEL_MINING ? ppm_of(can_run(st, f), cut[f->nation]) : 0;
+  for (size_t i = sl->begin[MODEL_MINING]; i < sl->begin[MODEL_MINING + 1];
+       i++) {
+    facility_t *f = &st->fac[sl->idx[i]];
+    want[sl->idx[i]] = ppm_of(can_run(st, f), cut[f->nation]);
   }
-  apply_quota(st, MODEL_MINING, want);
-  for (size_t k = 0; k < st->n_fac; k++) {
+  apply_quota(st, MODEL_MINING, sl);
+  for (size_t i = sl->begin[MODEL_MINING]; i < sl->begin[MODEL_MINING + 1];
+       i++) {
+    size_t k = (size_t)sl->idx[i];
     facility_t *f = &st->fac[k];
-    if (f->stage != MODEL_MINING)
-      continue;
     int64_t out = want[k];
     if (f->deposit >= 0 && out > st->reserves[f->deposit])
       out = st->reserves[f->deposit];
@@ -276,17 +306,16 @@ static int mining(model_state_t *st, int64_t *want) {
   return 0;
 }
 
-static int separation(model_state_t *st, int64_t *want) {
-  for (size_t k = 0; k < st->n_fac; k++) {
+static int separation(model_state_t *st, const stages_t *sl) {
+  const int stg = MODEL_SEPARATION;
+  int64_t *want = sl->want;
+  for (size_t i = sl->begin[stg]; i < sl->begin[stg + 1]; i++)
+    want[sl->idx[i]] = can_run(st, &st->fac[sl->idx[i]]);
+  apply_quota(st, stg, sl);
+  const map_stage_t *ms = &st->map->stage[stg];
+  for (size_t i = sl->begin[stg]; i < sl->begin[stg + 1]; i++) {
+    size_t k = (size_t)sl->idx[i];
     facility_t *f = &st->fac[k];
-    want[k] = f->stage == MODEL_SEPARATION ? can_run(st, f) : 0;
-  }
-  apply_quota(st, MODEL_SEPARATION, want);
-  const map_stage_t *ms = &st->map->stage[MODEL_SEPARATION];
-  for (size_t k = 0; k < st->n_fac; k++) {
-    facility_t *f = &st->fac[k];
-    if (f->stage != MODEL_SEPARATION)
-      continue;
     seat_t *se = &st->seats[f->owner];
     int64_t x = want[k];
     if (x > se->inv[MODEL_CONCENTRATE])
@@ -336,17 +365,16 @@ static int64_t ceil_ppm(int64_t a, int64_t ppm) {
   return (int64_t)(((__int128)a * ppm + MODEL_PPM - 1) / MODEL_PPM);
 }
 
-static int magnets(model_state_t *st, int64_t *want) {
-  const map_stage_t *ms = &st->map->stage[MODEL_MAGNETS];
-  for (size_t k = 0; k < st->n_fac; k++) {
+static int magnets(model_state_t *st, const stages_t *sl) {
+  const int stg = MODEL_MAGNETS;
+  const map_stage_t *ms = &st->map->stage[stg];
+  int64_t *want = sl->want;
+  for (size_t i = sl->begin[stg]; i < sl->begin[stg + 1]; i++)
+    want[sl->idx[i]] = can_run(st, &st->fac[sl->idx[i]]);
+  apply_quota(st, stg, sl);
+  for (size_t i = sl->begin[stg]; i < sl->begin[stg + 1]; i++) {
+    size_t k = (size_t)sl->idx[i];
     facility_t *f = &st->fac[k];
-    want[k] = f->stage == MODEL_MAGNETS ? can_run(st, f) : 0;
-  }
-  apply_quota(st, MODEL_MAGNETS, want);
-  for (size_t k = 0; k < st->n_fac; k++) {
-    facility_t *f = &st->fac[k];
-    if (f->stage != MODEL_MAGNETS)
-      continue;
     seat_t *se = &st->seats[f->owner];
     int64_t out = want[k];
     for (int q = 0; q < 2; q++)
@@ -413,7 +441,9 @@ static void wages_taxes(model_state_t *st) {
   }
 }
 
-static void fire(model_state_t *st, const model_event_t *ev) {
+/* Fires an event; fac is its facility's index when the caller knows it
+ * (random events, drawn per facility), else -1 (looked up by id). */
+static void fire(model_state_t *st, const model_event_t *ev, int fac) {
   const model_map_t *m = st->map;
   int n = ev->nation[0] ? nation_index(m, ev->nation) : -1;
   model_event_t out = *ev;
@@ -426,8 +456,8 @@ static void fire(model_state_t *st, const model_event_t *ev) {
   case MODEL_EV_MINE_ACCIDENT:
   case MODEL_EV_PLANT_OUTAGE:
   case MODEL_EV_COST_OVERRUN: {
-    int f = -1;
-    for (size_t k = 0; k < st->n_fac && ev->facility[0]; k++)
+    int f = fac;
+    for (size_t k = 0; f < 0 && k < st->n_fac && ev->facility[0]; k++)
       if (strcmp(st->fac[k].id, ev->facility) == 0)
         f = (int)k;
     if (f < 0)
@@ -487,9 +517,9 @@ static void events(model_state_t *st) {
       st->fac[k].outage_ppm = 0;
   for (size_t i = 0; i < m->n_scripted; i++)
     if (m->scripted[i].turn == st->turn)
-      fire(st, &m->scripted[i]);
+      fire(st, &m->scripted[i], -1);
   for (size_t i = 0; i < st->n_injected; i++)
-    fire(st, &st->injected[i]);
+    fire(st, &st->injected[i], -1);
   st->n_injected = 0;
   for (size_t r = 0; r < m->n_random; r++) {
     const map_random_event_t *re = &m->random[r];
@@ -519,7 +549,7 @@ static void events(model_state_t *st) {
           continue;
         snprintf(ev.facility, sizeof ev.facility, "%s", f->id);
         snprintf(ev.nation, sizeof ev.nation, "%s", m->nations[f->nation].id);
-        fire(st, &ev);
+        fire(st, &ev, (int)k);
       }
       break;
     case MODEL_EV_FLOOD:
@@ -531,7 +561,7 @@ static void events(model_state_t *st) {
         if (!chance(&g, (uint32_t)n, re->probability_ppm))
           continue;
         snprintf(ev.nation, sizeof ev.nation, "%s", m->nations[n].id);
-        fire(st, &ev);
+        fire(st, &ev, -1);
       }
       break;
     default:
@@ -540,8 +570,40 @@ static void events(model_state_t *st) {
   }
 }
 
-/* Demand next turn: trend growth, plus surges from active effects. */
+/* Substitution (R34; docs/model.md, "Final demand"): while buyers in a
+ * nation pay more than the curve's reference price P0, they substitute
+ * away: each quarter, cap/4 x min(1, (P - P0) / P0) of the demand left goes
+ * (cap = substitution_cap, a share of demand a year), so never more than
+ * cap in a year, and that much only at twice the reference price. At or
+ * below P0 it comes back by cap/8 of the trend a quarter: a year at the
+ * cap takes about two years to recover, as after 2011. */
+static void substitution(model_state_t *st) {
+  int64_t cap = st->map->substitution_cap_ppm / 4;
+  if (cap <= 0)
+    return;
+  for (size_t n = 0; n < st->n_nations; n++) {
+    nation_t *na = &st->nations[n];
+    for (int p = 0; p < NP; p++) {
+      const map_demand_t *md = &st->map->nations[n].demand[p];
+      if (!md->present)
+        continue;
+      int64_t price = st->regional[p][n], p0 = md->price;
+      int64_t *s = &na->subst_ppm[p];
+      if (price > p0) {
+        int64_t excess = mul_div(price - p0, MODEL_PPM, p0);
+        int64_t loss = ppm_of(cap, excess < MODEL_PPM ? excess : MODEL_PPM);
+        *s += ppm_of(MODEL_PPM - *s, loss);
+      } else {
+        *s -= *s < cap / 2 ? *s : cap / 2;
+      }
+    }
+  }
+}
+
+/* Demand next turn: substitution, trend growth, plus surges from active
+ * effects. */
 static void demand(model_state_t *st) {
+  substitution(st);
   for (size_t n = 0; n < st->n_nations; n++) {
     nation_t *na = &st->nations[n];
     for (int p = 0; p < NP; p++) {
@@ -588,14 +650,23 @@ void state_compute_scores(model_state_t *st) {
     na->score =
         ppm_of(na->security_ppm, wsec) + ppm_of(va, wva) + ppm_of(bud, wb);
   }
+  /* firms' net worth as seat_net_worth, with the book values summed in
+   * one pass over the facilities (each firm's list jumps around memory) */
+  int64_t *book = st->turn_buf + st->n_fac;
+  memset(book, 0, st->n_seats * sizeof *book);
+  for (size_t k = 0; k < st->n_fac; k++)
+    book[st->fac[k].owner] += st->fac[k].book;
   for (size_t s = 0; s < st->n_seats; s++) {
     seat_t *se = &st->seats[s];
     if (m->seats[s].kind == MODEL_SEAT_NATION) {
       se->score = st->nations[m->seats[s].nation].score;
     } else {
+      int64_t worth = se->cash + book[s];
+      for (int p = 0; p < NP; p++)
+        worth += mul_div(se->inv[p], st->price[p], 1);
       int64_t ref =
           se->initial_worth > 100000000 ? se->initial_worth : 100000000;
-      se->score = mul_div(seat_net_worth(st, (int)s), MODEL_PPM, ref);
+      se->score = mul_div(worth, MODEL_PPM, ref);
     }
     st->report_scores[s] = se->score;
   }
@@ -636,8 +707,12 @@ static void begin(model_state_t *st) {
 static void finish(model_state_t *st) {
   for (size_t k = 0; k < st->n_fac; k++) {
     facility_t *f = &st->fac[k];
-    st->report_capacity[(size_t)f->stage * st->n_nations + (size_t)f->nation] +=
-        f->capacity + f->exp_cap;
+    /* online: operating facilities' nameplate (a finished expansion
+     * included, one under construction not); the observation's public
+     * capacity is the announced one, construction included */
+    if (f->build_left == 0)
+      st->report_capacity[(size_t)f->stage * st->n_nations +
+                          (size_t)f->nation] += f->capacity;
     if (f->build_left == 0)
       f->ramp_age += f->ramp_age < 100000;
     if (f->exp_done > 0) {
@@ -645,7 +720,7 @@ static void finish(model_state_t *st) {
       if (f->exp_age >= st->map->stage[f->stage].n_bramp)
         f->exp_done = 0;
     }
-    facility_refresh(st, f);
+    facility_refresh_capacity(st, f);
   }
   for (int p = 0; p < NP; p++) {
     st->report.price[p] = st->price[p];
@@ -668,20 +743,30 @@ int model_resolve(model_state_t *st) {
   if (st->turn >= st->map->turns)
     return MODEL_EFINISHED;
   int rc;
-  int64_t *want =
-      malloc((st->n_fac + MODEL_ORDERS_MAX * st->n_seats + 1) * sizeof *want);
-  if (!want)
-    return MODEL_ENOMEM;
   begin(st);
   if ((rc = orders_apply(st)))
     goto out;
+  /* want[] per facility (new builds included), the staff left per seat
+   * and skill, and the facilities by stage, in one buffer kept across
+   * turns */
+  size_t need = 2 * st->n_fac + NS * st->n_seats + 1;
+  if (need > st->cap_turn_buf) {
+    int64_t *b = realloc(st->turn_buf, need * sizeof *b);
+    if (!b)
+      return MODEL_ENOMEM;
+    st->turn_buf = b;
+    st->cap_turn_buf = need;
+  }
+  stages_t sl;
+  stages_list(st, &sl, st->turn_buf,
+              st->turn_buf + st->n_fac + NS * st->n_seats);
   construction(st);
   if ((rc = talent(st)))
     goto out;
-  if ((rc = mining(st, want)) || (rc = market_clear(st, MODEL_CONCENTRATE)) ||
-      (rc = separation(st, want)) || (rc = market_clear(st, MODEL_NDPR)) ||
+  if ((rc = mining(st, &sl)) || (rc = market_clear(st, MODEL_CONCENTRATE)) ||
+      (rc = separation(st, &sl)) || (rc = market_clear(st, MODEL_NDPR)) ||
       (rc = market_clear(st, MODEL_DYTB)) ||
-      (rc = market_clear(st, MODEL_LACE)) || (rc = magnets(st, want)) ||
+      (rc = market_clear(st, MODEL_LACE)) || (rc = magnets(st, &sl)) ||
       (rc = market_clear(st, MODEL_MAGNET)))
     goto out;
   wages_taxes(st);
@@ -691,7 +776,6 @@ int model_resolve(model_state_t *st) {
   state_compute_scores(st);
   st->turn++;
 out:
-  free(want);
   return rc;
 }
 

@@ -137,17 +137,14 @@ double model_ppm_to_fraction(int64_t p) {
 
 /* a*b/c rounded toward minus infinity, exact through 128 bits. The callers
  * keep the quotient within int64 (quantities, prices and money limits). */
-int64_t mul_div(int64_t a, int64_t b, int64_t c) {
+/* mul_div's general case (model_internal.h): 128-bit intermediates. */
+int64_t mul_div_wide(int64_t a, int64_t b, int64_t c) {
   assert(c != 0);
   __int128 n = (__int128)a * b;
   __int128 q = n / c;
   if ((n % c != 0) && ((n < 0) != (c < 0)))
     q -= 1;
   return (int64_t)q;
-}
-
-int64_t ppm_of(int64_t a, int64_t ppm) {
-  return mul_div(a, ppm, MODEL_PPM);
 }
 
 /* log2(n) in Q32 (n >= 1), by repeated squaring of the mantissa: each
@@ -206,11 +203,13 @@ static int64_t fx_exp2_ppm(int64_t e) {
 }
 
 /* The learning multiplier (cum / exp0)^log2(1 - rate), in ppm, for
- * cum >= exp0 (1.0 below): unit cost = cost0 * multiplier. */
-int64_t fx_learning_ppm(int64_t cum, int64_t exp0, int64_t log2_pr_q32) {
+ * cum >= exp0 (1.0 below): unit cost = cost0 * multiplier. lg_exp0 is
+ * fx_log2_q32(exp0), which the caller keeps (it never changes). */
+int64_t fx_learning_lg_ppm(int64_t cum, int64_t exp0, int64_t lg_exp0,
+                           int64_t log2_pr_q32) {
   if (exp0 < 1 || cum <= exp0 || log2_pr_q32 == 0)
     return MODEL_PPM;
-  int64_t d = fx_log2_q32((uint64_t)cum) - fx_log2_q32((uint64_t)exp0);
+  int64_t d = fx_log2_q32((uint64_t)cum) - lg_exp0;
   __int128 e = ((__int128)d * log2_pr_q32) / ((__int128)1 << 32);
   if (e < -((__int128)64 << 32))
     return 0;

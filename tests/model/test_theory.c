@@ -1,6 +1,7 @@
 /* test_theory.c: the analytic maps against the textbook.
  * - cournot: firms that best-respond converge to (a - c) / (b (N + 1))
- *   per firm, within 1%, and the price to a - bQ;
+ *   per firm, within 1%, and the price to a - bQ (substitution moves the
+ *   line while the price is above the reference, early on);
  * - learning: unit cost after each doubling of cumulative output falls by
  *   the stated rate (20%), within 0.5%;
  * - trade: a binding export quota splits regional prices; free trade leaves
@@ -42,8 +43,13 @@ static void test_cournot(void **state) {
     const model_report_t *r = model_last_report(st);
     double Q = r->volume[MODEL_CONCENTRATE] / 1000.0;
     double P = r->price[MODEL_CONCENTRATE] / 100.0;
-    /* the market clears on the demand line, to the cent */
-    assert_true(P <= a - b * Q + 0.011 && P >= a - b * Q - 0.011);
+    /* the market clears on the demand line, to the cent, once the
+     * substitution of the first turn has come back (turn 0 clears at 70
+     * USD/kg, above the map's reference of 50, and substitution_cap
+     * defaults to 10% a year: 1% of demand goes, and returns within a
+     * quarter of prices at 40) */
+    if (t >= 2)
+      assert_true(P <= a - b * Q + 0.011 && P >= a - b * Q - 0.011);
     for (int i = 0; i < N; i++) {
       model_obs_t *ob;
       assert_int_equal(model_observe(st, i, &ob), 0);

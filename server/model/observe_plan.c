@@ -1,0 +1,60 @@
+/* observe_plan.c: the part of an observation that lets a player plan:
+ * the deposits (where mines may be built, what they yield), the rules of
+ * building and staffing from the map, each nation's factors, and the
+ * home nation's talent pool. All of it is public: geology and the costs of
+ * building are the same for every seat (docs/protocol.md, "public.rules"). */
+#include "model_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o) {
+  const model_map_t *m = st->map;
+  size_t N = st->n_nations;
+
+  o->n_deposits = st->n_deposits;
+  o->deposits = calloc(o->n_deposits ? o->n_deposits : 1,
+                       sizeof *o->deposits);
+  o->capex_factor_ppm = calloc((size_t)NS * N + 1, sizeof(int64_t));
+  o->unit_cost_factor_ppm = calloc((size_t)NS * N + 1, sizeof(int64_t));
+  o->lead_factor_ppm = calloc((size_t)NS * N + 1, sizeof(int64_t));
+  if (!o->deposits || !o->capex_factor_ppm || !o->unit_cost_factor_ppm ||
+      !o->lead_factor_ppm)
+    return -1;
+  for (size_t d = 0; d < st->n_deposits; d++) {
+    const map_deposit_t *md = &m->deposits[d];
+    model_obs_deposit_t *od = &o->deposits[d];
+    memcpy(od->id, md->id, sizeof od->id);
+    memcpy(od->nation, m->nations[md->nation].id, sizeof od->nation);
+    od->type = md->type;
+    od->reserves_kg = st->reserves[d];
+    memcpy(od->basket_ppm, md->basket, sizeof od->basket_ppm);
+    od->unit_cost_cents_per_kg = md->unit_cost;
+    od->open = md->open;
+  }
+  model_obs_rules_t *r = &o->rules;
+  for (int s = 0; s < NS; s++) {
+    const map_stage_t *g = &m->stage[s];
+    r->lead_greenfield[s] = g->lead_green;
+    r->lead_brownfield[s] = g->lead_brown;
+    r->capex_cents_per_kg_year[s] = g->capex;
+    r->brownfield_capex_ppm[s] = g->brown_factor;
+    r->unit_cost_cents_per_kg[s] = g->unit_cost;
+    r->learning_ppm[s] = g->learning_ppm;
+    r->staff_per_kt[s] = g->staff_milli_per_t;
+    r->wage_cents[s] = m->nations[home].wage[s];
+    r->training_turns[s] = m->train_turns[s];
+    r->training_cost_cents[s] = m->train_cost[s];
+    for (size_t n = 0; n < N; n++) {
+      o->capex_factor_ppm[(size_t)s * N + n] = m->nations[n].capex_factor[s];
+      o->unit_cost_factor_ppm[(size_t)s * N + n] =
+          m->nations[n].unit_cost_factor[s];
+      o->lead_factor_ppm[(size_t)s * N + n] = m->nations[n].lead_factor[s];
+    }
+    o->talent_pool[s] = st->nations[home].pool[s];
+  }
+  r->recovery_initial_ppm = m->stage[MODEL_SEPARATION].rec_initial;
+  r->recovery_max_ppm = m->stage[MODEL_SEPARATION].rec_max;
+  memcpy(r->recipe_ppm, m->stage[MODEL_MAGNETS].recipe, sizeof r->recipe_ppm);
+  return 0;
+}

@@ -1,0 +1,288 @@
+/*
+ * Unit tests of protocol/proto_types.c: the wire form of orders and
+ * observations. A bot over the network (lanthanide bot) and the restore of
+ * stored submissions depend on these round trips being exact: what the
+ * server packs, a client parses back into the very structs the model made.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "proto_types.h"
+
+#ifndef LAN_SOURCE_MAPS
+#define LAN_SOURCE_MAPS "maps"
+#endif
+
+/* Pack with fn, unpack, and hand the object to check. */
+static void round_trip(int (*pack)(msgpack_packer *, const void *),
+                       const void *arg,
+                       void (*check)(const msgpack_object *, const void *)) {
+  proto_buf_t b;
+  msgpack_packer pk;
+  msgpack_zone zone;
+  msgpack_object obj;
+  size_t off = 0;
+  proto_buf_init(&b);
+  proto_packer_init(&pk, &b);
+  assert_int_equal(pack(&pk, arg), 0);
+  assert_true(msgpack_zone_init(&zone, 4096));
+  assert_int_equal(msgpack_unpack(b.data, b.len, &off, &zone, &obj),
+                   MSGPACK_UNPACK_SUCCESS);
+  assert_int_equal(off, b.len);
+  check(&obj, arg);
+  msgpack_zone_destroy(&zone);
+  proto_buf_free(&b);
+}
+
+static int pack_order(msgpack_packer *pk, const void *arg) {
+  return proto_pack_order(pk, arg);
+}
+
+static void check_order(const msgpack_object *o, const void *arg) {
+  const model_order_t *want = arg;
+  model_order_t got;
+  model_refusal_t r;
+  assert_int_equal(proto_order_parse(o, &got, &r), 0);
+  assert_int_equal(got.op, want->op);
+  assert_int_equal(got.stage, want->stage);
+  assert_int_equal(got.product, want->product);
+  assert_int_equal(got.skill, want->skill);
+  assert_string_equal(got.facility, want->facility);
+  assert_string_equal(got.site, want->site);
+  assert_int_equal(got.capacity_kg_per_year, want->capacity_kg_per_year);
+  assert_int_equal(got.utilisation_ppm, want->utilisation_ppm);
+  assert_int_equal(got.count, want->count);
+  assert_int_equal(got.quantity_kg, want->quantity_kg);
+  assert_int_equal(got.price_cents_per_kg, want->price_cents_per_kg);
+  if (want->op == MODEL_OP_POLICY) {
+    assert_int_equal(got.kind, want->kind);
+    assert_int_equal(got.lift, want->lift);
+    assert_int_equal(got.rate_ppm, want->rate_ppm);
+    assert_int_equal(got.approval_ppm, want->approval_ppm);
+    assert_int_equal(got.capex_share_ppm, want->capex_share_ppm);
+    assert_int_equal(got.output_cents_per_kg, want->output_cents_per_kg);
+    assert_int_equal(got.target_kg, want->target_kg);
+    assert_int_equal(got.budget_cents, want->budget_cents);
+    assert_int_equal(got.inbound, want->inbound);
+    assert_int_equal(got.outbound, want->outbound);
+    assert_int_equal(got.speed_ppm, want->speed_ppm);
+  }
+}
+
+static model_order_t order(model_op_t op) {
+  model_order_t o;
+  memset(&o, 0, sizeof o);
+  o.op = op;
+  o.stage = o.product = o.skill = -1;
+  return o;
+}
+
+/* Every op and every policy kind, with odd amounts (kg, cents and ppm that
+ * are not round in wire units), packs and parses back exactly. */
+static void test_orders_round_trip(void **state) {
+  (void)state;
+  model_order_t o[32];
+  size_t n = 0;
+  o[n] = order(MODEL_OP_BUILD);
+  o[n].stage = MODEL_MINING;
+  o[n].capacity_kg_per_year = 12345678;
+  strcpy(o[n++].site, "bayan_obo");
+  o[n] = order(MODEL_OP_BUILD);
+  o[n].stage = MODEL_SEPARATION;
+  o[n].capacity_kg_per_year = 1001;
+  strcpy(o[n++].facility, "plant-1");
+  o[n] = order(MODEL_OP_OPERATE);
+  strcpy(o[n].facility, "mine");
+  o[n++].utilisation_ppm = 333333;
+  o[n] = order(MODEL_OP_HIRE);
+  o[n].skill = MODEL_MAGNETS;
+  o[n++].count = -17;
+  o[n] = order(MODEL_OP_TRAIN);
+  o[n].skill = MODEL_SEPARATION;
+  o[n++].count = 250;
+  o[n] = order(MODEL_OP_OFFER);
+  o[n].product = MODEL_NDPR;
+  o[n].quantity_kg = 987654321;
+  o[n++].price_cents_per_kg = 5299;
+  o[n] = order(MODEL_OP_BID);
+  o[n].product = MODEL_DYTB;
+  o[n].quantity_kg = 1;
+  o[n++].price_cents_per_kg = 99999999;
+  for (int k = 0; k < MODEL_POLICY_KINDS; k++) {
+    model_order_t p = order(MODEL_OP_POLICY);
+    p.kind = (model_policy_kind_t)k;
+    p.product = MODEL_MAGNET;
+    p.stage = MODEL_SEPARATION;
+    p.skill = MODEL_MINING;
+    p.quantity_kg = 4321000;
+    p.price_cents_per_kg = 11000;
+    p.rate_ppm = 250000;
+    p.approval_ppm = 13000;
+    p.capex_share_ppm = 300000;
+    p.output_cents_per_kg = 150;
+    p.target_kg = 60000000;
+    p.budget_cents = 123456789;
+    p.inbound = true;
+    p.speed_ppm = 1500000;
+    if (k == MODEL_POL_EXPORT_QUOTA || k == MODEL_POL_EXPORT_LICENCE ||
+        k == MODEL_POL_EXPORT_BAN || k == MODEL_POL_TARIFF)
+      strcpy(p.partner, "USA");
+    /* Keep only the fields the kind carries, as a parse gives them. */
+    model_order_t want = order(MODEL_OP_POLICY);
+    want.kind = p.kind;
+    strcpy(want.partner, p.partner);
+    switch (p.kind) {
+    case MODEL_POL_EXPORT_QUOTA:
+      want.product = p.product;
+      want.quantity_kg = p.quantity_kg;
+      break;
+    case MODEL_POL_EXPORT_BAN:
+      want.product = p.product;
+      break;
+    case MODEL_POL_EXPORT_LICENCE:
+      want.product = p.product;
+      want.approval_ppm = p.approval_ppm;
+      break;
+    case MODEL_POL_TARIFF:
+      want.product = p.product;
+      want.rate_ppm = p.rate_ppm;
+      break;
+    case MODEL_POL_SUBSIDY:
+      want.stage = p.stage;
+      want.capex_share_ppm = p.capex_share_ppm;
+      want.output_cents_per_kg = p.output_cents_per_kg;
+      break;
+    case MODEL_POL_PRICE_FLOOR:
+      want.product = p.product;
+      want.price_cents_per_kg = p.price_cents_per_kg;
+      want.quantity_kg = p.quantity_kg;
+      break;
+    case MODEL_POL_STOCKPILE:
+      want.product = p.product;
+      want.target_kg = p.target_kg;
+      break;
+    case MODEL_POL_TALENT_PROGRAMME:
+      want.skill = p.skill;
+      want.budget_cents = p.budget_cents;
+      break;
+    case MODEL_POL_MIGRATION:
+      want.skill = p.skill;
+      want.inbound = p.inbound;
+      want.outbound = p.outbound;
+      break;
+    case MODEL_POL_PERMITTING:
+      want.stage = p.stage;
+      want.speed_ppm = p.speed_ppm;
+      break;
+    case MODEL_POL_PRODUCTION_QUOTA:
+      want.stage = p.stage;
+      want.quantity_kg = p.quantity_kg;
+      break;
+    case MODEL_POL_TAX:
+      want.rate_ppm = p.rate_ppm;
+      break;
+    case MODEL_POLICY_KINDS:
+      break;
+    }
+    o[n++] = want;
+  }
+  for (size_t i = 0; i < n; i++)
+    round_trip(pack_order, &o[i], check_order);
+}
+
+static int pack_obs(msgpack_packer *pk, const void *arg) {
+  int rc = msgpack_pack_map(pk, PROTO_OBS_PAIRS);
+  return rc | proto_pack_obs_pairs(pk, arg);
+}
+
+static void check_obs(const msgpack_object *o, const void *arg) {
+  const model_obs_t *want = arg;
+  model_obs_t *got = NULL;
+  proto_error_t err;
+  assert_int_equal(proto_obs_parse(o, &got, &err), 0);
+  assert_string_equal(got->seat, want->seat);
+  assert_string_equal(got->nation, want->nation);
+  assert_int_equal(got->kind, want->kind);
+  assert_int_equal(got->turn, want->turn);
+  assert_int_equal(got->cash_cents, want->cash_cents);
+  assert_int_equal(got->n_nations, want->n_nations);
+  for (size_t n = 0; n < want->n_nations; n++)
+    assert_string_equal(got->nations[n], want->nations[n]);
+  assert_memory_equal(got->inventory_kg, want->inventory_kg,
+                      sizeof want->inventory_kg);
+  assert_memory_equal(got->staff, want->staff, sizeof want->staff);
+  assert_memory_equal(got->talent_pool, want->talent_pool,
+                      sizeof want->talent_pool);
+  assert_memory_equal(got->price, want->price, sizeof want->price);
+  assert_memory_equal(got->regional, want->regional,
+                      MODEL_PRODUCTS * want->n_nations * sizeof(int64_t));
+  assert_memory_equal(got->production, want->production,
+                      MODEL_STAGES * want->n_nations * sizeof(int64_t));
+  assert_int_equal(got->n_facilities, want->n_facilities);
+  for (size_t i = 0; i < want->n_facilities; i++) {
+    const model_obs_facility_t *a = &got->facilities[i];
+    const model_obs_facility_t *b = &want->facilities[i];
+    assert_string_equal(a->id, b->id);
+    assert_int_equal(a->stage, b->stage);
+    assert_int_equal(a->capacity_kg_per_year, b->capacity_kg_per_year);
+    assert_int_equal(a->utilisation_ppm, b->utilisation_ppm);
+    assert_int_equal(a->unit_cost_cents_per_kg, b->unit_cost_cents_per_kg);
+    assert_int_equal(a->expanding_kg_per_year, b->expanding_kg_per_year);
+  }
+  assert_int_equal(got->n_deposits, want->n_deposits);
+  assert_true(want->n_deposits > 0);
+  for (size_t i = 0; i < want->n_deposits; i++) {
+    assert_string_equal(got->deposits[i].id, want->deposits[i].id);
+    assert_string_equal(got->deposits[i].nation, want->deposits[i].nation);
+    assert_int_equal(got->deposits[i].reserves_kg,
+                     want->deposits[i].reserves_kg);
+    assert_memory_equal(got->deposits[i].basket_ppm,
+                        want->deposits[i].basket_ppm,
+                        sizeof want->deposits[i].basket_ppm);
+    assert_int_equal(got->deposits[i].open, want->deposits[i].open);
+  }
+  assert_memory_equal(&got->rules, &want->rules, sizeof want->rules);
+  assert_memory_equal(got->capex_factor_ppm, want->capex_factor_ppm,
+                      MODEL_STAGES * want->n_nations * sizeof(int64_t));
+  assert_int_equal(got->n_scores, want->n_scores);
+  for (size_t i = 0; i < want->n_scores; i++)
+    assert_int_equal(got->scores[i].score, want->scores[i].score);
+  model_obs_free(got);
+}
+
+/* Every seat's observation of classroom, before and after two turns,
+ * packs and parses back to the same numbers. */
+static void test_observation_round_trip(void **state) {
+  (void)state;
+  model_map_t *map;
+  model_error_t merr;
+  model_state_t *st;
+  assert_int_equal(
+      model_map_load_file(LAN_SOURCE_MAPS "/classroom.json", &map, &merr), 0);
+  assert_int_equal(model_state_new(map, 7, &st), 0);
+  for (int turn = 0; turn < 3; turn++) {
+    for (size_t s = 0; s < model_map_seat_count(map); s++) {
+      model_obs_t *obs;
+      assert_int_equal(model_observe(st, (int)s, &obs), 0);
+      round_trip(pack_obs, obs, check_obs);
+      model_obs_free(obs);
+    }
+    assert_int_equal(model_resolve(st), 0);
+  }
+  model_state_free(st);
+  model_map_free(map);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_orders_round_trip),
+      cmocka_unit_test(test_observation_round_trip),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
