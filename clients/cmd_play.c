@@ -845,6 +845,50 @@ static void c_market(play_t *p, int argc, char **argv) {
   json_decref(h);
 }
 
+/* The deposits (where a mine may be built) and the costs of building, from
+ * public.deposits and public.rules of the observation. */
+static void c_sites(play_t *p, int argc, char **argv) {
+  if (refresh(p) != 0)
+    return;
+  const json_t *pub = json_object_get(p->obs, "public");
+  const json_t *deps = json_object_get(pub, "deposits");
+  const json_t *stages =
+      json_object_get(json_object_get(pub, "rules"), "stages");
+  printf("Deposits (build a mine with: build mining CAPACITY SITE)\n");
+  printf("  %-18s %-6s %-5s %10s  %5s %5s %5s  %s\n", "SITE", "NATION", "OPEN",
+         "RESERVES", "NdPr", "Dy/Tb", "La/Ce", "UNIT COST");
+  size_t i;
+  json_t *d;
+  json_array_foreach(deps, i, d) {
+    const json_t *b = json_object_get(d, "basket");
+    const json_t *uc = json_object_get(d, "unit_cost");
+    char cost[32] = "stage's";
+    if (json_is_number(uc))
+      snprintf(cost, sizeof cost, "$%.2f/kg", json_number_value(uc));
+    printf("  %-18s %-6s %-5s %10s  %4.0f%% %4.1f%% %4.0f%%  %s\n",
+           json_string_value(json_object_get(d, "id")),
+           json_string_value(json_object_get(d, "nation")),
+           json_is_true(json_object_get(d, "open")) ? "yes" : "no",
+           ui_tonnes(json_number_value(json_object_get(d, "reserves"))),
+           100 * json_number_value(json_object_get(b, "ndpr_oxide")),
+           100 * json_number_value(json_object_get(b, "dytb_oxide")),
+           100 * json_number_value(json_object_get(b, "lace_oxide")), cost);
+  }
+  printf("\nBuilding (before your nation's factors)\n");
+  printf("  %-11s %12s %10s %10s %9s\n", "STAGE", "CAPEX $/t/yr", "LEAD NEW",
+         "LEAD EXP", "STAFF/kt");
+  const char *name;
+  json_t *g;
+  json_object_foreach((json_t *)stages, name, g) {
+    const json_t *lead = json_object_get(g, "lead_turns");
+    printf("  %-11s %12.0f %7.0f tn %7.0f tn %9.0f\n", name,
+           json_number_value(json_object_get(g, "capex")),
+           json_number_value(json_object_get(lead, "greenfield")),
+           json_number_value(json_object_get(lead, "brownfield")),
+           json_number_value(json_object_get(g, "staff_per_kt")));
+  }
+}
+
 static void c_history(play_t *p, int argc, char **argv) {
   json_t *h = fetch_history(p);
   if (h)
@@ -893,6 +937,9 @@ static const command_t COMMANDS[] = {
     {"chat", "chat all|SEAT TEXT...", "send a message to everyone or one seat",
      NULL},
     {"history", "history", "prices and your score, turn by turn", c_history},
+    {"sites", "sites",
+     "the deposits where a mine may be built, and what building costs",
+     c_sites},
     {"who", "who", "the seats, and who plays them", c_who},
     {"help", "help", "this list", c_help},
     {"quit", "quit",
@@ -902,9 +949,10 @@ static const command_t COMMANDS[] = {
 };
 
 static const char *const WORDS[] = {
-    "state", "market",  "build",  "operate", "hire",  "train",  "offer",
-    "bid",   "policy",  "orders", "drop",    "clear", "submit", "ready",
-    "chat",  "history", "who",    "help",    "quit",  "exit",   NULL};
+    "state",  "market", "build",  "operate", "hire", "train",
+    "offer",  "bid",    "policy", "orders",  "drop", "clear",
+    "submit", "ready",  "chat",   "history", "who",  "help",
+    "quit",   "exit",   "sites",  NULL};
 
 static void c_help(play_t *p, int argc, char **argv) {
   printf("Commands (Tab completes them):\n");

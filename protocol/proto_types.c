@@ -735,7 +735,7 @@ static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
     rc |= kv_usdkg(pk, "unit_cost", r->unit_cost_cents_per_kg[s]);
     rc |= kv_frac(pk, "learning_rate", r->learning_ppm[s]);
     rc |= proto_pack_kv_f64(pk, "staff_per_kt",
-                            (double)r->staff_per_kt[s]);
+                            (double)r->staff_milli_per_kt[s] / 1000.0);
   }
   rc |= proto_pack_cstr(pk, "skills");
   rc |= msgpack_pack_map(pk, MODEL_SKILLS);
@@ -1023,7 +1023,8 @@ static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
     r->brownfield_capex_ppm[s] = ppm_of_obj(get(g, "brownfield_capex_share"));
     r->unit_cost_cents_per_kg[s] = cents_of(get(g, "unit_cost"));
     r->learning_ppm[s] = ppm_of_obj(get(g, "learning_rate"));
-    r->staff_per_kt[s] = (int64_t)num(get(g, "staff_per_kt"));
+    r->staff_milli_per_kt[s] =
+        (int64_t)(num(get(g, "staff_per_kt")) * 1000.0 + 0.5);
     const msgpack_object *k = get(get(rules, "skills"), model_skill_name(s));
     int64_t v = 0;
     if (model_usd_to_cents(num(get(k, "wage")), &v) == 0)

@@ -41,7 +41,9 @@ int obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o) {
     r->brownfield_capex_ppm[s] = g->brown_factor;
     r->unit_cost_cents_per_kg[s] = g->unit_cost;
     r->learning_ppm[s] = g->learning_ppm;
-    r->staff_per_kt[s] = g->staff_milli_per_t;
+    /* The map keeps people per kt/yr in thousandths (map_stage_t's
+     * staff_milli_per_t holds exactly that, despite its name). */
+    r->staff_milli_per_kt[s] = g->staff_milli_per_t;
     r->wage_cents[s] = m->nations[home].wage[s];
     r->training_turns[s] = m->train_turns[s];
     r->training_cost_cents[s] = m->train_cost[s];
