@@ -29,6 +29,7 @@ enum {
   O_TURNS,
   O_TURN_S,
   O_SPECTATORS,
+  O_FIXED,
   O_SEAT,
   O_STRATEGY,
   O_EMPTY,
@@ -42,7 +43,7 @@ enum {
 
 typedef struct admin_opts {
   ui_conn_opts_t conn;
-  bool json, spectators, all_empty;
+  bool json, spectators, fixed, all_empty;
   const char *session, *admin_token, *map, *name, *strategy, *to, *seats;
   unsigned long long seed;
   long turns;
@@ -123,6 +124,8 @@ static int run_create(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
     json_object_set_new(p, "turn_seconds", json_real(o->turn_s));
   if (o->spectators)
     json_object_set_new(p, "spectators", json_true());
+  if (o->fixed)
+    json_object_set_new(p, "fixed", json_true());
   json_t *r;
   int rc = ui_call(c, "session.create", p, &r);
   json_decref(p);
@@ -467,15 +470,16 @@ static int run_chat(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
 static const admin_sub_t SUBS[] = {
     {"create", run_create,
      BIT(O_MAP) | BIT(O_NAME) | BIT(O_SEED) | BIT(O_TURNS) | BIT(O_TURN_S) |
-         BIT(O_SPECTATORS),
+         BIT(O_SPECTATORS) | BIT(O_FIXED),
      0, 0,
      "create --map MAP [--name NAME] [--seed N] [--turns N]\n"
-     "                        [--turn-seconds S] [--spectators]",
+     "                        [--turn-seconds S] [--fixed] [--spectators]",
      "Create a session and print its admin token and the seats' join codes\n"
      "(the table to hand out or project). --turns shortens the map's game;\n"
      "--turn-seconds gives every turn a deadline (90, 90s, 2m, 1h; 0 or\n"
      "absent: no deadline, a turn closes when every seat is ready or with\n"
-     "`admin advance`); --spectators lets anyone watch without a token;\n"
+     "`admin advance`); --fixed makes every turn last its full length even\n"
+     "when all are ready; --spectators lets anyone watch without a token;\n"
      "--seed fixes the game's randomness (0 to 9223372036854775807).\n"
      "`lanthanide maps` lists the maps."},
     {"list", run_list, BIT(O_SESSION), 0, 0, "list [--session ID]",
@@ -595,6 +599,7 @@ int cmd_admin(int argc, char **argv, const ui_conn_opts_t *dflt) {
       {"turns", required_argument, NULL, O_TURNS},
       {"turn-seconds", required_argument, NULL, O_TURN_S},
       {"spectators", no_argument, NULL, O_SPECTATORS},
+      {"fixed", no_argument, NULL, O_FIXED},
       {"seat", required_argument, NULL, O_SEAT},
       {"strategy", required_argument, NULL, O_STRATEGY},
       {"all-empty", no_argument, NULL, O_EMPTY},
@@ -678,6 +683,9 @@ int cmd_admin(int argc, char **argv, const ui_conn_opts_t *dflt) {
       break;
     case O_SPECTATORS:
       o.spectators = true;
+      break;
+    case O_FIXED:
+      o.fixed = true;
       break;
     case O_SEAT:
       o.seats = optarg;
