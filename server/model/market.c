@@ -113,13 +113,13 @@ typedef struct {
   size_t n_steps;
   arc_t *arcs;
   size_t n_arcs, cap_arcs;
-  uint8_t *a_tree; /* linear arc in the spanning tree */
+  uint8_t *a_tree; /* trade arc in the spanning tree */
   int32_t *adj;    /* least_volume: adjacency, 2 per arc */
   edge_t *edges;   /* compute_prices: the residual graph */
   size_t cap_edges;
   edge_t *price_arcs; /* routes into nations without buyers (for prices) */
   size_t n_price_arcs;
-  int64_t *buf;   /* settlement and price scratch */
+  int64_t *buf;   /* settlement: amounts and shares */
   int64_t **pbuf; /* settlement: pointers to fills */
   size_t cap_buf;
   node_t nd[NN];

@@ -570,7 +570,7 @@ static void events(model_state_t *st) {
   }
 }
 
-/* Substitution (R34; docs/model.md, "Final demand"): while buyers in a
+/* Substitution (R34; docs/model.md, "Participants"): while buyers in a
  * nation pay more than the curve's reference price P0, they substitute
  * away: each quarter, cap/4 x min(1, (P - P0) / P0) of the demand left goes
  * (cap = substitution_cap, a share of demand a year), so never more than
@@ -578,8 +578,8 @@ static void events(model_state_t *st) {
  * below P0 it comes back by cap/8 of the trend a quarter: a year at the
  * cap takes about two years to recover, as after 2011. */
 static void substitution(model_state_t *st) {
-  int64_t cap = st->map->substitution_cap_ppm / 4;
-  if (cap <= 0)
+  int64_t quarter = st->map->substitution_cap_ppm / 4;
+  if (quarter <= 0)
     return;
   for (size_t n = 0; n < st->n_nations; n++) {
     nation_t *na = &st->nations[n];
@@ -591,10 +591,10 @@ static void substitution(model_state_t *st) {
       int64_t *s = &na->subst_ppm[p];
       if (price > p0) {
         int64_t excess = mul_div(price - p0, MODEL_PPM, p0);
-        int64_t loss = ppm_of(cap, excess < MODEL_PPM ? excess : MODEL_PPM);
+        int64_t loss = ppm_of(quarter, excess < MODEL_PPM ? excess : MODEL_PPM);
         *s += ppm_of(MODEL_PPM - *s, loss);
       } else {
-        *s -= *s < cap / 2 ? *s : cap / 2;
+        *s -= *s < quarter / 2 ? *s : quarter / 2;
       }
     }
   }
