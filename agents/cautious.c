@@ -7,13 +7,14 @@
  * market); bid for one turn of inputs at no more than 5% above last
  * turn's price (a price creeps by cents from turn to turn) and 80% of
  * break-even. Build only when a 25% brownfield
- * expansion pays back its capex (at the capex bound, less the home
- * nation's announced capex subsidy) within four turns (a year) of margin, with
- * at least eight turns of the game left after that payback (for lead time and
- * ramp-up). Builds and training together spend at most a quarter of the
- * cash in a turn: the firm always keeps three quarters as a buffer. Staff with
- * no facility of their skill are released (wages are a cash drain); trainees
- * are ordered only for facilities that run.
+ * expansion pays back its capex (the map's, less the facility's nation's
+ * announced capex subsidy) within four turns (a year) of margin, with
+ * the expansion's lead time (the map's, at the nation's permitting speed)
+ * and four turns of ramp-up still left in the game after that payback. Builds
+ * and training together spend at most a quarter of the cash in a turn: the firm
+ * always keeps three quarters as a buffer. Staff with no facility of their
+ * skill are released (wages are a cash drain); trainees are ordered only for
+ * facilities that run.
  *
  * Why it should win: on volatile maps (events, export controls, rivals
  * that glut a market) it never books a loss-making turn at a plant and its
@@ -28,7 +29,7 @@
 
 #define GROWTH_PPM  250000 /* an expansion adds a quarter */
 #define PAYBACK_MAX 4      /* turns of margin to repay capex */
-#define LEAD_ALLOW  8      /* turns assumed for building and ramping */
+#define RAMP_ALLOW  4      /* turns allowed for ramping up */
 #define SPEND_PPM   250000 /* of cash, at most, per turn */
 
 /* The capex subsidy share (ppm) the nation announces for a stage. */
@@ -71,13 +72,16 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     if (margin <= 0)
       continue;
     int64_t add = kit_ppm(f->capacity_kg_per_year, GROWTH_PPM);
-    int64_t capex = kit_ppm(add * kit_capex_bound[s],
+    int at = kit_nation(obs, f->nation);
+    if (at < 0)
+      continue;
+    int64_t capex = kit_ppm(kit_capex(obs, s, at, add, true),
                             KIT_PPM - capex_subsidy(obs, f->nation, s));
     int64_t per_turn = kit_mul_div(add, margin, 4);
     if (per_turn <= 0 || capex > per_turn * PAYBACK_MAX)
       continue;
     int64_t payback = (capex + per_turn - 1) / per_turn;
-    if (payback + LEAD_ALLOW > left)
+    if (payback + kit_lead(obs, s, at, true) + RAMP_ALLOW > left)
       continue;
     kit_build(&k, s, f, add, k.purse);
   }
@@ -85,7 +89,7 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
   for (int s = 0; s < MODEL_SKILLS; s++)
     if (!has_stage[s])
       kit_release(&k, s, obs->staff[s]);
-  kit_train_for(&k, util, GROWTH_PPM);
+  kit_staff_for(&k, util, false);
 
   int64_t ask[MODEL_PRODUCTS], bid[MODEL_PRODUCTS];
   for (int p = 0; p < MODEL_PRODUCTS; p++) {

@@ -141,7 +141,7 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
   }
   for (size_t i = 0; i < obs->n_facilities; i++)
     kit_operate(&k, &obs->facilities[i], util[i]);
-  kit_train_for(&k, util, KIT_PPM / 4);
+  kit_staff_for(&k, util, false);
 
   int64_t ask[MODEL_PRODUCTS], bid[MODEL_PRODUCTS];
   for (int p = 0; p < MODEL_PRODUCTS; p++) {

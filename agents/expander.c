@@ -5,9 +5,16 @@
  * least 30% over its cash cost (opex plus inputs at last turn's prices),
  * add capacity there: double the largest facility of the stage
  * (brownfield: cheaper and faster than a new site), spending up to 60% of
- * the cash, one project per stage at a time. Everything runs at full
- * utilisation, staff are trained ahead for every facility, output is
- * offered at cost plus 10%, and inputs are bid for, a quarter turn ahead,
+ * the cash, one project per stage at a time, and only where the project is
+ * done (at the map's lead times) at least four turns before the game ends.
+ * Mines are the exception: a new mine at the best open deposit (basket
+ * value at last turn's prices less its opex, kit_best_deposit) is opened
+ * instead when it mines cheaper than the firm's largest mine, or, for a
+ * firm that separates but has no mine, when concentrate sells 30% over
+ * the new mine's opex. Everything runs at full utilisation, staff are
+ * hired from the home pool for plants that run now and trained for the
+ * rest, output is offered at cost plus 10%, and inputs are bid for, a
+ * quarter turn ahead,
  * at up to 90% of what would still break even downstream (never more
  * than 10% above last turn's price: the market clears at one price, and a
  * buyer short of supply sets it).
@@ -28,6 +35,42 @@
 #define MARGIN_PPM 300000  /* build when margin >= 30% of cash cost */
 #define GROWTH_PPM 1000000 /* each project doubles the facility */
 #define SPEND_PPM  600000  /* of cash, per project */
+#define USE_TURNS  4       /* a project must run this many turns */
+
+/* Does a project of stage s in nation n, brownfield or not, finish
+ * USE_TURNS before the game ends? */
+static bool in_time(const model_obs_t *obs, int s, int n, bool brown) {
+  return n >= 0 &&
+         kit_lead(obs, s, n, brown) + USE_TURNS <= obs->turns - obs->turn;
+}
+
+/* A new mine at the best deposit instead of expanding the largest mine
+ * (f, or NULL when the firm has none). Returns true if one was ordered. */
+static bool new_mine(kit_t *k, const model_obs_facility_t *f) {
+  const model_obs_t *obs = k->obs;
+  int d = kit_best_deposit(obs);
+  if (d < 0)
+    return false;
+  int64_t cost = kit_deposit_cost(obs, (size_t)d);
+  int64_t price = kit_price(obs, MODEL_CONCENTRATE);
+  if (price - cost < kit_ppm(kit_max(cost, 1), MARGIN_PPM))
+    return false;
+  int64_t size;
+  if (f) {
+    /* a cheaper deposit than the mine it would otherwise double */
+    if (cost >= f->unit_cost_cents_per_kg)
+      return false;
+    size = kit_ppm(f->capacity_kg_per_year, GROWTH_PPM);
+  } else {
+    /* no mine yet: one that feeds the firm's separation */
+    size = kit_stage_capacity(obs, MODEL_SEPARATION);
+  }
+  int n = kit_nation(obs, obs->deposits[d].nation);
+  if (!in_time(obs, MODEL_MINING, n, false))
+    return false;
+  return kit_build_mine(k, (size_t)d, size,
+                        kit_ppm(obs->cash_cents, SPEND_PPM)) > 0;
+}
 
 static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
                size_t cap, size_t *n) {
@@ -43,8 +86,13 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
   }
 
   for (int s = 0; s < MODEL_STAGES; s++) {
+    if (kit_stage_busy(obs, s))
+      continue;
     const model_obs_facility_t *f = kit_largest_idle(obs, s);
-    if (!f || kit_stage_busy(obs, s))
+    if (s == MODEL_MINING && (f || kit_stage_capacity(obs, MODEL_SEPARATION)) &&
+        new_mine(&k, f))
+      continue;
+    if (!f || !in_time(obs, s, kit_nation(obs, f->nation), true))
       continue;
     int64_t cost = kit_input_cost(obs, s) + f->unit_cost_cents_per_kg;
     if (kit_margin(obs, f) < kit_ppm(kit_max(cost, 1), MARGIN_PPM))
@@ -52,7 +100,7 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     kit_build(&k, s, f, kit_ppm(f->capacity_kg_per_year, GROWTH_PPM),
               kit_ppm(obs->cash_cents, SPEND_PPM));
   }
-  kit_train_for(&k, util, GROWTH_PPM);
+  kit_staff_for(&k, util, true);
 
   int64_t ask[MODEL_PRODUCTS], bid[MODEL_PRODUCTS];
   for (int p = 0; p < MODEL_PRODUCTS; p++) {

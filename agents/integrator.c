@@ -7,14 +7,19 @@
  * capacity x NdPr share of the basket x recovery; magnets: capacity x the
  * NdPr recipe). The integrator:
  *  - adds the stage next to its chain that it lacks, separation and magnet
- *    plants downstream of what it has (and separation upstream of a magnet
- *    plant), sized to half of its largest stage, when that stage would earn
- *    at market prices (opex estimated from kit_new_cost_share) or when a
- *    plant of its own ran short of inputs last turn (securing supply has
- *    value of its own);
- *  - otherwise expands its bottleneck stage (brownfield, mines included)
- *    towards the largest one;
- *  - spends up to 40% of cash per project, one project at a time;
+ *    plants downstream of what it has (then separation upstream of a
+ *    magnet plant, and a mine upstream of separation, at the best open
+ *    deposit by basket value less opex), sized to half of its largest
+ *    stage, when that stage would earn at market prices (a new plant's
+ *    opex and recovery from the map's rules) or when a plant of its own
+ *    ran short of inputs last turn (securing supply has value of its own);
+ *  - otherwise expands its bottleneck stage towards the largest one
+ *    (brownfield; for mining, a new mine where the best deposit mines
+ *    cheaper than its largest mine);
+ *  - spends up to 40% of cash per project, one project at a time, and only
+ *    on projects done (at the map's lead times) with four turns to spare;
+ *  - hires staff from the home pool for plants that run now, trains the
+ *    rest;
  *  - runs everything, keeps one and a half turns of the inputs its own
  *    plants need (selling only the surplus at 95% of market), and bids for
  *    missing inputs at up to their break-even value downstream, capped at
@@ -32,27 +37,37 @@
 #include <stdlib.h>
 
 #define SPEND_PPM 400000 /* of cash, per project */
-#define REC_GUESS 900000 /* recovery of separation the firm does not own */
+#define USE_TURNS 4      /* a project must run this many turns */
 
 /* kg of NdPr oxide a year that capacity c (kg/yr) at stage s carries. */
-static int64_t ndpr_eq(int s, int64_t c, int64_t rec) {
+static int64_t ndpr_eq(const model_obs_t *obs, int s, int64_t c, int64_t rec) {
   if (s == MODEL_MAGNETS)
-    return kit_ppm(c, kit_recipe[0]);
+    return kit_ppm(c, kit_recipe(obs, 0));
   return kit_ppm(kit_ppm(c, kit_basket[0]), rec);
 }
 
 /* The capacity (kg/yr) of stage s that carries e kg of NdPr a year. */
-static int64_t from_eq(int s, int64_t e, int64_t rec) {
+static int64_t from_eq(const model_obs_t *obs, int s, int64_t e, int64_t rec) {
   if (s == MODEL_MAGNETS)
-    return kit_mul_div(e, KIT_PPM, kit_recipe[0]);
+    return kit_mul_div(e, KIT_PPM, kit_max(kit_recipe(obs, 0), 1));
   int64_t per = kit_ppm(kit_basket[0], rec); /* ppm */
   return kit_mul_div(e, KIT_PPM, kit_max(per, 1));
 }
 
-/* Would a new plant at stage s earn at last turn's prices? */
-static bool stage_pays(const model_obs_t *obs, int s) {
-  int64_t v = kit_value(obs, s, REC_GUESS);
-  int64_t c = kit_input_cost(obs, s) + kit_ppm(v, kit_new_cost_share[s]);
+/* Does a project at stage s in nation n finish with USE_TURNS to spare? */
+static bool in_time(const model_obs_t *obs, int s, int n, bool brown) {
+  return n >= 0 &&
+         kit_lead(obs, s, n, brown) + USE_TURNS <= obs->turns - obs->turn;
+}
+
+/* Would a new plant at stage s (a mine: at deposit d) earn at last turn's
+ * prices? */
+static bool stage_pays(const model_obs_t *obs, int s, int d) {
+  if (s == MODEL_MINING)
+    return d >= 0 &&
+           kit_price(obs, MODEL_CONCENTRATE) > kit_deposit_cost(obs, (size_t)d);
+  int64_t v = kit_value(obs, s, obs->rules.recovery_initial_ppm);
+  int64_t c = kit_input_cost(obs, s) + kit_new_unit_cost(obs, s, kit_home(obs));
   return v > c;
 }
 
@@ -80,7 +95,9 @@ static void plan_build(kit_t *k) {
   const model_obs_t *obs = k->obs;
   int64_t eq[MODEL_STAGES] = {0, 0, 0};
   bool have[MODEL_STAGES] = {false, false, false};
-  int64_t rec = REC_GUESS;
+  /* what a mine's concentrate carries is counted at the recovery a
+   * separation plant learns towards (the map's maximum) */
+  int64_t rec_max = obs->rules.recovery_max_ppm, rec = rec_max;
   for (size_t i = 0; i < obs->n_facilities; i++) {
     const model_obs_facility_t *f = &obs->facilities[i];
     if (kit_busy(f))
@@ -91,8 +108,8 @@ static void plan_build(kit_t *k) {
   }
   for (size_t i = 0; i < obs->n_facilities; i++) {
     const model_obs_facility_t *f = &obs->facilities[i];
-    eq[f->stage] += ndpr_eq(f->stage, f->capacity_kg_per_year,
-                            f->stage == MODEL_MINING ? REC_GUESS : rec);
+    eq[f->stage] += ndpr_eq(obs, f->stage, f->capacity_kg_per_year,
+                            f->stage == MODEL_MINING ? rec_max : rec);
   }
   int lo = -1, hi = -1;
   for (int s = 0; s < MODEL_STAGES; s++)
@@ -105,19 +122,35 @@ static void plan_build(kit_t *k) {
     return; /* nothing to integrate with */
   int64_t top = kit_max(kit_max(eq[0], eq[1]), eq[2]);
   int64_t budget = kit_ppm(obs->cash_cents, SPEND_PPM);
-  /* the missing link: downstream first, then separation upstream of a
-   * magnet-only firm (a new mine needs a deposit the observation does not
-   * list) */
+  int home = kit_home(obs);
+  int d = kit_best_deposit(obs);
+  int dn = d >= 0 ? kit_nation(obs, obs->deposits[d].nation) : -1;
+  /* the missing link: downstream first, then one step upstream */
   int add = -1;
   for (int s = lo + 1; s < MODEL_STAGES && add < 0; s++)
     if (!have[s])
       add = s;
-  if (add < 0 && lo == MODEL_MAGNETS)
-    add = MODEL_SEPARATION;
+  if (add < 0 && lo > MODEL_MINING)
+    add = lo - 1;
+  if (add == MODEL_MINING && d < 0)
+    add = -1; /* no deposit open to a new mine */
   if (add >= 0) {
-    if (stage_pays(obs, add) || starved(obs, hi))
-      kit_build(k, add, NULL, from_eq(add, top / 2, REC_GUESS), budget);
-    return;
+    /* the plant the new link would feed (upstream) or be fed by */
+    int fed = add < lo ? lo : hi;
+    bool go = in_time(obs, add, add == MODEL_MINING ? dn : home, false) &&
+              (stage_pays(obs, add, d) || starved(obs, fed));
+    int64_t size = from_eq(
+        obs, add, top / 2,
+        add == MODEL_MINING ? rec_max : obs->rules.recovery_initial_ppm);
+    if (add != MODEL_MINING) {
+      if (go)
+        kit_build(k, add, NULL, size, budget);
+      return;
+    }
+    /* a chain from separation down without a mine of its own that would
+     * not pay still balances what it has */
+    if (go && kit_build_mine(k, (size_t)d, size, budget) > 0)
+      return;
   }
   /* a full chain from lo to magnets: expand its bottleneck */
   int neck = lo;
@@ -127,11 +160,19 @@ static void plan_build(kit_t *k) {
   if (eq[neck] >= kit_ppm(top, 800000))
     return; /* balanced enough */
   const model_obs_facility_t *f = kit_largest_idle(obs, neck);
-  if (f && (kit_margin(obs, f) > 0 || starved(obs, MODEL_MAGNETS)))
-    kit_build(
-        k, neck, f,
-        from_eq(neck, top - eq[neck], neck == MODEL_MINING ? REC_GUESS : rec),
-        budget);
+  int64_t size =
+      from_eq(obs, neck, top - eq[neck], neck == MODEL_MINING ? rec_max : rec);
+  /* a mine short of the chain: a new one where the best deposit mines
+   * cheaper than the largest mine does */
+  if (neck == MODEL_MINING && d >= 0 && in_time(obs, neck, dn, false) &&
+      (!f || kit_deposit_cost(obs, (size_t)d) < f->unit_cost_cents_per_kg) &&
+      (stage_pays(obs, neck, d) || starved(obs, MODEL_SEPARATION))) {
+    kit_build_mine(k, (size_t)d, size, budget);
+    return;
+  }
+  if (f && in_time(obs, neck, kit_nation(obs, f->nation), true) &&
+      (kit_margin(obs, f) > 0 || starved(obs, MODEL_MAGNETS)))
+    kit_build(k, neck, f, size, budget);
 }
 
 static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
@@ -147,7 +188,7 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     kit_operate(&k, &obs->facilities[i], util[i]);
   }
   plan_build(&k);
-  kit_train_for(&k, util, KIT_PPM / 2);
+  kit_staff_for(&k, util, true);
 
   int64_t ask[MODEL_PRODUCTS], bid[MODEL_PRODUCTS];
   for (int p = 0; p < MODEL_PRODUCTS; p++) {

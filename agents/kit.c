@@ -7,14 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* cents per (kg/yr): USD per (t/yr) / 10 */
-const int64_t kit_capex_bound[MODEL_STAGES] = {6000, 10000, 15000};
 const int64_t kit_basket[3] = {200000, 10000, 790000};
-const int64_t kit_recipe[2] = {350000, 20000};
-/* Opex as a share of output value in the shipped maps' stage defaults:
- * mining $2 of $5, separation $8-10 of about $20 of oxides per kg fed,
- * magnets $8-25 of $60-125 (rounded up: a new plant is dearer). */
-const int64_t kit_new_cost_share[MODEL_STAGES] = {400000, 450000, 200000};
 
 /* ---- arithmetic ---- */
 
@@ -116,6 +109,149 @@ void kit_bid(kit_t *k, int product, int64_t qty, int64_t max_price) {
         max_price);
 }
 
+/* a*b/c rounded up, for non-negative a, b and positive c */
+static int64_t mul_div_up(int64_t a, int64_t b, int64_t c) {
+  if (c <= 0)
+    return 0;
+  __int128 q = ((__int128)a * b + c - 1) / c;
+  return q > INT64_MAX ? INT64_MAX : (int64_t)q;
+}
+
+static int64_t factor(const int64_t *f, const model_obs_t *obs, int stage,
+                      int n) {
+  return f[(size_t)stage * obs->n_nations + (size_t)n];
+}
+
+int64_t kit_capex(const model_obs_t *obs, int stage, int n, int64_t capacity,
+                  bool brown) {
+  const model_obs_rules_t *r = &obs->rules;
+  /* the model floors each product; rounding each up instead, and the
+   * margin, keep the estimate at or above what it charges */
+  int64_t c = mul_div_up(capacity, r->capex_cents_per_kg_year[stage], 1);
+  c = mul_div_up(c, factor(obs->capex_factor_ppm, obs, stage, n), KIT_PPM);
+  if (brown)
+    c = mul_div_up(c, r->brownfield_capex_ppm[stage], KIT_PPM);
+  return c > INT64_MAX / 2 ? INT64_MAX / 2 : c + c / 1000 + 1;
+}
+
+int64_t kit_afford(const model_obs_t *obs, int stage, int n, bool brown,
+                   int64_t money, int64_t cap) {
+  if (cap <= 0 || money <= 0)
+    return 0;
+  if (kit_capex(obs, stage, n, cap, brown) <= money)
+    return cap;
+  /* the cost grows with capacity: bisect for the largest that fits */
+  int64_t lo = 0, hi = cap;
+  while (lo < hi) {
+    int64_t mid = lo + (hi - lo + 1) / 2;
+    if (kit_capex(obs, stage, n, mid, brown) <= money)
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  return lo;
+}
+
+int64_t kit_permit_speed(const model_obs_t *obs, int stage, int n) {
+  for (size_t i = 0; i < obs->n_public_policies; i++) {
+    const model_obs_policy_t *p = &obs->public_policies[i];
+    if (p->nation == n && p->policy.kind == MODEL_POL_PERMITTING &&
+        p->policy.stage == stage && p->policy.speed_ppm > 0)
+      return p->policy.speed_ppm;
+  }
+  return KIT_PPM;
+}
+
+int kit_lead(const model_obs_t *obs, int stage, int n, bool brown) {
+  const model_obs_rules_t *r = &obs->rules;
+  int64_t lead = brown ? r->lead_brownfield[stage] : r->lead_greenfield[stage];
+  /* the model counts construction in ppm of a turn, and takes off the
+   * permitting speed each turn */
+  int64_t left = kit_max(lead * factor(obs->lead_factor_ppm, obs, stage, n), 1);
+  int64_t turns = mul_div_up(left, 1, kit_permit_speed(obs, stage, n));
+  return (int)kit_min(turns, MODEL_TURNS_MAX);
+}
+
+int64_t kit_staff_need(const model_obs_t *obs, int stage, int64_t capacity) {
+  /* The model's rule: people = t/yr x people per kt / 1000, rounded up;
+   * in kg/yr and thousandths of a person per kt, kg x milli / 1e9. */
+  return mul_div_up(kit_max(capacity, 0), obs->rules.staff_milli_per_kt[stage],
+                    1000000000);
+}
+
+int64_t kit_new_unit_cost(const model_obs_t *obs, int stage, int n) {
+  return kit_ppm(obs->rules.unit_cost_cents_per_kg[stage],
+                 factor(obs->unit_cost_factor_ppm, obs, stage, n));
+}
+
+int64_t kit_recipe(const model_obs_t *obs, int q) {
+  return obs->rules.recipe_ppm[q];
+}
+
+int64_t kit_deposit_cost(const model_obs_t *obs, size_t d) {
+  const model_obs_deposit_t *dp = &obs->deposits[d];
+  int n = kit_nation(obs, dp->nation);
+  int64_t c = dp->unit_cost_cents_per_kg >= 0
+                  ? dp->unit_cost_cents_per_kg
+                  : obs->rules.unit_cost_cents_per_kg[MODEL_MINING];
+  return n >= 0 ? kit_ppm(c, factor(obs->unit_cost_factor_ppm, obs,
+                                    MODEL_MINING, n))
+                : c;
+}
+
+int64_t kit_deposit_value(const model_obs_t *obs, size_t d) {
+  int64_t v = 0;
+  for (int q = 0; q < 3; q++)
+    v +=
+        kit_ppm(kit_price(obs, MODEL_NDPR + q), obs->deposits[d].basket_ppm[q]);
+  return kit_ppm(v, obs->rules.recovery_initial_ppm) - kit_deposit_cost(obs, d);
+}
+
+int kit_best_deposit(const model_obs_t *obs) {
+  int best = -1, home = kit_home(obs);
+  int64_t best_v = 0;
+  for (size_t d = 0; d < obs->n_deposits; d++) {
+    const model_obs_deposit_t *dp = &obs->deposits[d];
+    int n = kit_nation(obs, dp->nation);
+    if (!dp->open || dp->reserves_kg < KIT_MIN_BUILD || n < 0)
+      continue;
+    int64_t v = kit_deposit_value(obs, d);
+    if (best < 0 || v > best_v ||
+        (v == best_v && n == home &&
+         kit_nation(obs, obs->deposits[best].nation) != home)) {
+      best = (int)d;
+      best_v = v;
+    }
+  }
+  return best;
+}
+
+/* Writes a build order of what money pays, up to capacity. */
+static int64_t build(kit_t *k, int stage, int n, const char *facility,
+                     const char *site, int64_t capacity, int64_t budget) {
+  bool brown = facility != NULL;
+  capacity = kit_min(capacity, (int64_t)10000000000); /* 10 Mt/yr */
+  capacity =
+      kit_afford(k->obs, stage, n, brown, kit_min(budget, k->purse), capacity);
+  if (capacity < KIT_MIN_BUILD)
+    return 0;
+  model_order_t *o = kit_push(k, MODEL_OP_BUILD);
+  if (!o)
+    return 0;
+  o->stage = stage;
+  o->capacity_kg_per_year = capacity;
+  if (facility) {
+    memcpy(o->facility, facility, sizeof o->facility);
+    o->facility[sizeof o->facility - 1] = '\0';
+  }
+  if (site) {
+    memcpy(o->site, site, sizeof o->site);
+    o->site[sizeof o->site - 1] = '\0';
+  }
+  k->purse -= kit_capex(k->obs, stage, n, capacity, brown);
+  return capacity;
+}
+
 int64_t kit_build(kit_t *k, int stage, const model_obs_facility_t *expand,
                   int64_t capacity, int64_t budget) {
   if (stage < 0 || stage >= MODEL_STAGES || k->obs->kind != MODEL_SEAT_FIRM)
@@ -127,36 +263,70 @@ int64_t kit_build(kit_t *k, int stage, const model_obs_facility_t *expand,
     if (k->out[i].op == MODEL_OP_BUILD &&
         strcmp(k->out[i].facility, expand->id) == 0)
       return 0;
-  int64_t bound = kit_capex_bound[stage];
-  int64_t money = kit_min(budget, k->purse);
-  capacity = kit_min(capacity, money / bound);
-  capacity = kit_min(capacity, (int64_t)10000000000); /* 10 Mt/yr */
-  if (capacity < KIT_MIN_BUILD)
+  /* a plant stands at home; an expansion where its facility stands */
+  int n = expand ? kit_nation(k->obs, expand->nation) : kit_home(k->obs);
+  if (n < 0)
     return 0;
-  model_order_t *o = kit_push(k, MODEL_OP_BUILD);
-  if (!o)
+  return build(k, stage, n, expand ? expand->id : NULL, NULL, capacity, budget);
+}
+
+int64_t kit_build_mine(kit_t *k, size_t d, int64_t capacity, int64_t budget) {
+  const model_obs_t *obs = k->obs;
+  if (obs->kind != MODEL_SEAT_FIRM || d >= obs->n_deposits)
     return 0;
-  o->stage = stage;
-  o->capacity_kg_per_year = capacity;
-  if (expand) {
-    memcpy(o->facility, expand->id, sizeof o->facility);
-    o->facility[sizeof o->facility - 1] = '\0';
-  }
-  k->purse -= capacity * bound;
-  return capacity;
+  const model_obs_deposit_t *dp = &obs->deposits[d];
+  int n = kit_nation(obs, dp->nation);
+  if (n < 0 || !dp->open || dp->reserves_kg <= 0)
+    return 0;
+  /* capacity beyond what the reserves feed until the game ends is idle
+   * capital */
+  int64_t turns = obs->turns - obs->turn - kit_lead(obs, MODEL_MINING, n, 0);
+  capacity =
+      kit_min(capacity, kit_mul_div(dp->reserves_kg, 4, kit_max(turns, 1)));
+  return build(k, MODEL_MINING, n, NULL, dp->id, capacity, budget);
 }
 
 int64_t kit_train(kit_t *k, int skill, int64_t count) {
-  count = kit_min(count, k->purse / KIT_TRAIN_BOUND);
+  if (skill < 0 || skill >= MODEL_SKILLS)
+    return 0;
+  /* the model refuses even free training to a seat in debt: the cost is
+   * checked against what it holds */
+  if (k->obs->cash_cents < 0)
+    return 0;
+  int64_t each = kit_max(k->obs->rules.training_cost_cents[skill], 0);
+  if (each > 0)
+    count = kit_min(count, k->purse / each);
   count = kit_min(count, 1000000);
-  if (count < 1 || skill < 0 || skill >= MODEL_SKILLS)
+  if (count < 1)
     return 0;
   model_order_t *o = kit_push(k, MODEL_OP_TRAIN);
   if (!o)
     return 0;
   o->skill = skill;
   o->count = count;
-  k->purse -= count * KIT_TRAIN_BOUND;
+  k->purse -= count * each;
+  return count;
+}
+
+int64_t kit_hire(kit_t *k, int skill, int64_t count) {
+  const model_obs_t *obs = k->obs;
+  if (obs->kind != MODEL_SEAT_FIRM || skill < 0 || skill >= MODEL_SKILLS)
+    return 0;
+  int64_t share =
+      obs->talent_pool[skill] / (int64_t)kit_max((int64_t)obs->n_scores, 1);
+  /* what this submission hired already counts against the share */
+  for (size_t i = 0; i < k->n; i++)
+    if (k->out[i].op == MODEL_OP_HIRE && k->out[i].skill == skill &&
+        k->out[i].count > 0)
+      share -= k->out[i].count;
+  count = kit_min(kit_min(count, share), 1000000);
+  if (count < 1)
+    return 0;
+  model_order_t *o = kit_push(k, MODEL_OP_HIRE);
+  if (!o)
+    return 0;
+  o->skill = skill;
+  o->count = count;
   return count;
 }
 
@@ -254,6 +424,27 @@ bool kit_busy(const model_obs_facility_t *f) {
   return f->status == MODEL_FAC_BUILDING || f->turns_left > 0;
 }
 
+/* The basket of the firm's concentrate, element q (ppm): its mines'
+ * deposits weighted by capacity, or kit_basket for a firm without mines
+ * (what it buys has an origin the observation does not show). */
+static int64_t basket(const model_obs_t *obs, int q) {
+  __int128 sum = 0;
+  int64_t cap = 0;
+  for (size_t i = 0; i < obs->n_facilities; i++) {
+    const model_obs_facility_t *f = &obs->facilities[i];
+    if (f->stage != MODEL_MINING || !f->site[0])
+      continue;
+    for (size_t d = 0; d < obs->n_deposits; d++)
+      if (strcmp(obs->deposits[d].id, f->site) == 0) {
+        sum +=
+            (__int128)f->capacity_kg_per_year * obs->deposits[d].basket_ppm[q];
+        cap += f->capacity_kg_per_year;
+        break;
+      }
+  }
+  return cap > 0 ? (int64_t)(sum / cap) : kit_basket[q];
+}
+
 int64_t kit_value(const model_obs_t *obs, int stage, int64_t recovery) {
   switch (stage) {
   case MODEL_MINING:
@@ -261,7 +452,7 @@ int64_t kit_value(const model_obs_t *obs, int stage, int64_t recovery) {
   case MODEL_SEPARATION: {
     int64_t v = 0;
     for (int q = 0; q < 3; q++)
-      v += kit_ppm(kit_price(obs, MODEL_NDPR + q), kit_basket[q]);
+      v += kit_ppm(kit_price(obs, MODEL_NDPR + q), basket(obs, q));
     return kit_ppm(v, recovery);
   }
   default:
@@ -276,8 +467,8 @@ int64_t kit_input_cost(const model_obs_t *obs, int stage) {
   case MODEL_SEPARATION:
     return kit_price(obs, MODEL_CONCENTRATE);
   default:
-    return kit_ppm(kit_price(obs, MODEL_NDPR), kit_recipe[0]) +
-           kit_ppm(kit_price(obs, MODEL_DYTB), kit_recipe[1]);
+    return kit_ppm(kit_price(obs, MODEL_NDPR), kit_recipe(obs, 0)) +
+           kit_ppm(kit_price(obs, MODEL_DYTB), kit_recipe(obs, 1));
   }
 }
 
@@ -315,7 +506,7 @@ int64_t kit_input_need(const model_obs_t *obs, int product,
       need += r;
     else if ((product == MODEL_NDPR || product == MODEL_DYTB) &&
              f->stage == MODEL_MAGNETS)
-      need += kit_ppm(r, kit_recipe[product - MODEL_NDPR]);
+      need += kit_ppm(r, kit_recipe(obs, product - MODEL_NDPR));
   }
   return need;
 }
@@ -329,7 +520,7 @@ int64_t kit_output_rate(const model_obs_t *obs, int product,
       continue;
     int64_t r = kit_rate(f, util_of(obs, util, i));
     if (f->stage == MODEL_SEPARATION)
-      r = kit_ppm(kit_ppm(r, f->recovery_ppm), kit_basket[product - 1]);
+      r = kit_ppm(kit_ppm(r, f->recovery_ppm), basket(obs, product - 1));
     out += r;
   }
   return out;
@@ -363,21 +554,36 @@ const model_obs_facility_t *kit_largest_idle(const model_obs_t *obs,
   return best;
 }
 
-void kit_train_for(kit_t *k, const int64_t *util, int64_t grow) {
+void kit_staff_for(kit_t *k, const int64_t *util, bool hire) {
   const model_obs_t *obs = k->obs;
   for (int s = 0; s < MODEL_SKILLS; s++) {
-    int64_t need = 0;
+    int32_t train_turns = obs->rules.training_turns[s];
+    int64_t need = 0, soon = 0;
     for (size_t i = 0; i < obs->n_facilities; i++) {
       const model_obs_facility_t *f = &obs->facilities[i];
       if (f->stage != s || util_of(obs, util, i) <= 0)
         continue;
-      need += f->staff_needed;
-      if (f->status == MODEL_FAC_OPERATING && f->turns_left > 0)
-        need += kit_ppm(f->staff_needed, grow); /* expanding */
+      /* staff_needed already counts a plant being built at its
+       * capacity; an expansion adds people when it is done */
+      int64_t more = 0;
+      if (f->expanding_kg_per_year > 0)
+        more = kit_staff_need(
+                   obs, s, f->capacity_kg_per_year + f->expanding_kg_per_year) -
+               kit_staff_need(obs, s, f->capacity_kg_per_year);
+      need += f->staff_needed + kit_max(more, 0);
+      /* trainees arrive after train_turns: people needed earlier than
+       * that are worth hiring */
+      if (f->status == MODEL_FAC_OPERATING || f->turns_left <= train_turns)
+        soon += f->staff_needed;
+      if (more > 0 && f->expansion_turns_left <= train_turns)
+        soon += more;
     }
     int64_t have = obs->staff[s] + obs->in_training[s];
-    if (need > have)
-      kit_train(k, s, need - have);
+    int64_t hired = 0;
+    if (hire && soon > have)
+      hired = kit_hire(k, s, soon - have);
+    if (need > have + hired)
+      kit_train(k, s, need - have - hired);
   }
 }
 
@@ -451,8 +657,8 @@ int64_t kit_break_even(const model_obs_t *obs, int product) {
       int q = product - MODEL_NDPR, other = 1 - q;
       int64_t left =
           kit_price(obs, MODEL_MAGNET) - f->unit_cost_cents_per_kg -
-          kit_ppm(kit_price(obs, MODEL_NDPR + other), kit_recipe[other]);
-      be = kit_mul_div(left, KIT_PPM, kit_recipe[q]);
+          kit_ppm(kit_price(obs, MODEL_NDPR + other), kit_recipe(obs, other));
+      be = kit_mul_div(left, KIT_PPM, kit_recipe(obs, q));
     } else {
       continue;
     }

@@ -5,9 +5,10 @@
  * Everything here works on the observation alone and in exact integers
  * (kg, cents, cents/kg, ppm, as model.h), so a decision is the same on
  * every machine. The order writers keep every order valid by the rules
- * model_validate applies, as far as the observation shows them; where it
- * does not show a figure (capex, training cost), they use the stated upper
- * bounds below, which hold for every shipped map.
+ * model_validate applies, as far as the observation shows them: capex,
+ * training costs, lead times and staffing come from the map's rules in the
+ * observation (obs->rules and the nation factors), the talent pool from
+ * obs->talent_pool.
  */
 #ifndef LANTHANIDE_AGENT_KIT_H
 #define LANTHANIDE_AGENT_KIT_H
@@ -18,26 +19,13 @@
 #include "agent.h"
 
 /* ---- Figures the observation does not show (docs/agents.md,
- * "Assumptions"). Each is an assumption until the observation carries the
- * map's figure. ---- */
+ * "Assumptions"). ---- */
 
-/* Capex per (kg/yr) of a build, in cents, at most: mining $60,000,
- * separation $100,000 and magnets $150,000 per t/yr. The shipped maps go
- * up to $35,000, $66,000 and $125,000 (world-2024, the USA's magnet capex
- * factor 2.5), and brownfield factors are at most 1, so a build sized by
- * these bounds is never refused for want of cash. */
-extern const int64_t kit_capex_bound[MODEL_STAGES];
-/* Training cost per trainee, at most: $100,000 (shipped maps: $60,000). */
-#define KIT_TRAIN_BOUND ((int64_t)10000000)
-/* The basket (ppm of NdPr, Dy/Tb, La/Ce) assumed for concentrate whose
- * deposit the observation does not name: a typical hard-rock basket. */
+/* The basket (ppm of NdPr, Dy/Tb, La/Ce) assumed for concentrate of
+ * unknown origin: the observation shows each deposit's basket but not the
+ * elements of what a holder has bought, so a firm without mines of its own
+ * values concentrate by this typical hard-rock basket. */
 extern const int64_t kit_basket[3];
-/* The magnet recipe (ppm kg of NdPr and Dy/Tb oxide per kg of magnet):
- * the model's default, which every shipped map keeps. */
-extern const int64_t kit_recipe[2];
-/* Opex of a new plant as a share of the value of its output (ppm), for a
- * stage where the firm has no facility to read a unit cost from. */
-extern const int64_t kit_new_cost_share[MODEL_STAGES];
 
 #define KIT_PPM       ((int64_t)MODEL_PPM)
 #define KIT_ALL       ((int64_t)1000000000)    /* kg: "all I hold" (1 Mt) */
@@ -56,12 +44,49 @@ int64_t kit_max(int64_t a, int64_t b);
 uint64_t kit_rand(uint64_t *state);
 int64_t kit_range(uint64_t *state, int64_t lo, int64_t hi); /* [lo, hi] */
 
+/* ---- The rules of building and staffing (obs->rules and the nation
+ * factors) ---- */
+
+/* What a build of capacity kg/yr at stage in nation n costs the builder,
+ * in cents: the model's capex (the stage's capex times the nation's capex
+ * factor, times the brownfield factor for an expansion), rounded up and
+ * with a margin of 0.1% plus a cent. Capex subsidies are left out: a nation
+ * seated before the firm may lift one in the same turn, and the build would
+ * then be refused late. */
+int64_t kit_capex(const model_obs_t *obs, int stage, int n, int64_t capacity,
+                  bool brown);
+/* The most capacity (kg/yr, at most cap) that money pays at kit_capex. */
+int64_t kit_afford(const model_obs_t *obs, int stage, int n, bool brown,
+                   int64_t money, int64_t cap);
+/* Turns a build at stage in nation n takes at the nation's permitting speed
+ * now (the lead times times the nation's lead factor, over the speed). */
+int kit_lead(const model_obs_t *obs, int stage, int n, bool brown);
+/* The permitting speed (ppm) nation n announces for a stage. */
+int64_t kit_permit_speed(const model_obs_t *obs, int stage, int n);
+/* People a facility of capacity kg/yr at stage needs (the model's rule). */
+int64_t kit_staff_need(const model_obs_t *obs, int stage, int64_t capacity);
+/* Opex (cents/kg) of a new plant at stage in nation n, before learning. */
+int64_t kit_new_unit_cost(const model_obs_t *obs, int stage, int n);
+/* The magnet recipe: kg of NdPr (q 0) or Dy/Tb (q 1) oxide per kg. */
+int64_t kit_recipe(const model_obs_t *obs, int q);
+
+/* ---- Deposits ---- */
+/* Opex (cents/kg) of a new mine at deposit d. */
+int64_t kit_deposit_cost(const model_obs_t *obs, size_t d);
+/* What a kg mined at deposit d is worth once separated (its basket at last
+ * turn's oxide prices, at a new separation plant's recovery), less the
+ * opex of mining it: how the strategies rank deposits. */
+int64_t kit_deposit_value(const model_obs_t *obs, size_t d);
+/* The open deposit with reserves left that ranks best by
+ * kit_deposit_value (ties: the home nation, then map order), or -1. */
+int kit_best_deposit(const model_obs_t *obs);
+
 /* ---- Writing orders ----
  * The writer tracks the money left for builds and training (the purse),
- * priced at the bounds above, so a submission never spends more than the
- * seat holds. Writers that would change nothing (an offer equal to the
- * standing one, an unchanged utilisation) write nothing. When the buffer
- * is full, further orders are dropped. */
+ * priced by the map's rules (kit_capex, the training cost), so a
+ * submission never spends more than the seat holds. Writers that would change
+ * nothing (an offer equal to the standing one, an unchanged utilisation) write
+ * nothing. When the buffer is full, further orders are dropped. */
 typedef struct {
   const model_obs_t *obs;
   model_order_t *out;
@@ -80,14 +105,24 @@ void kit_offer(kit_t *k, int product, int64_t qty_kg, int64_t min_price);
 void kit_bid(kit_t *k, int product, int64_t qty_kg, int64_t max_price);
 /* Build up to capacity kg/yr at stage (expanding facility when not NULL;
  * a facility already expanded in this submission is not expanded twice,
- * as the second would be refused at resolution),
- * spending at most budget cents at the capex bound. A new mine needs a
- * deposit id the observation does not list, so only mines that expand an
- * existing one are built. Returns the capacity ordered, or 0. */
+ * as the second would be refused at resolution), spending at most budget
+ * cents at kit_capex. A new mine needs a deposit: use kit_build_mine.
+ * Returns the capacity ordered, or 0. */
 int64_t kit_build(kit_t *k, int stage, const model_obs_facility_t *expand,
                   int64_t capacity, int64_t budget);
-/* Train up to count people (as many as the purse pays at the bound). */
+/* Open a new mine of up to capacity kg/yr at deposit d (open, with
+ * reserves), spending at most budget cents; never larger than its
+ * reserves can feed in the turns left after construction. Returns the
+ * capacity ordered, or 0. */
+int64_t kit_build_mine(kit_t *k, size_t d, int64_t capacity, int64_t budget);
+/* Train up to count people (as many as the purse pays). */
 int64_t kit_train(kit_t *k, int skill, int64_t count);
+/* Hire up to count people from the home nation's talent pool, at most the
+ * pool shared out over every seat of the game: each firm checks its hire
+ * against the pool left when its turn comes, so firms of one nation hiring
+ * in the same turn must not count on the same people. Returns the number
+ * hired. */
+int64_t kit_hire(kit_t *k, int skill, int64_t count);
 /* Release up to count staff (never more than employed). */
 void kit_release(kit_t *k, int skill, int64_t count);
 /* A policy order of this kind, partner "all"; the caller fills the rest. */
@@ -143,13 +178,13 @@ int64_t kit_stage_capacity(const model_obs_t *obs, int stage);
 bool kit_stage_busy(const model_obs_t *obs, int stage);
 /* The largest facility of a stage that is not busy, or NULL. */
 const model_obs_facility_t *kit_largest_idle(const model_obs_t *obs, int stage);
-/* Train for every stage so that staff plus trainees cover what the firm's
- * facilities running at util[i] (and those being built) need. A facility
- * being expanded needs more staff once the expansion is done, but the
- * observation shows neither the expansion's size nor its staff: the
- * strategy states how large it builds expansions (grow, ppm of the
- * facility), and staff are trained for that much more ahead of time. */
-void kit_train_for(kit_t *k, const int64_t *util, int64_t grow);
+/* Staff every stage so that staff plus trainees cover what the firm's
+ * facilities running at util[i] need, those being built and the
+ * expansions under way included. With hire, the people needed sooner than
+ * training takes (facilities running, or done within the training time)
+ * are hired from the pool (kit_hire) as far as it goes; the rest are
+ * trained. */
+void kit_staff_for(kit_t *k, const int64_t *util, bool hire);
 
 /* The firm's own cost of a kg of a product (cents): opex plus inputs at
  * market, for oxides shared out by value; -1 if it makes none. */

@@ -5,12 +5,12 @@
  * covering every op its seat may give and every policy kind, with fields
  * drawn across their valid ranges and sized from the observation (its own
  * facility ids, what it holds, its cash, last turn's prices), so that none
- * is refused: firms build (expanding their own facilities, or new
- * separation and magnet plants), operate, release staff (positive hires
- * would need the talent pool, which the observation does not show), train,
- * offer and bid; nations set any policy (to all or to one other nation),
- * train, and offer or bid for their stockpile. It exercises the model, the
- * session layer and the tournament with orders nobody would plan.
+ * is refused: firms build (expanding their own facilities, new separation
+ * and magnet plants, or new mines at a random open deposit), operate, hire
+ * from the home talent pool or release staff, train, offer and bid; nations set
+ * any policy (to all or to one other nation), train, and offer or bid for their
+ * stockpile. It exercises the model, the session layer and the tournament with
+ * orders nobody would plan.
  *
  * Why it should win: it should not; it is the floor any strategy must
  * beat. It loses by selling below cost, buying above value and switching
@@ -39,12 +39,19 @@ static void firm_order(kit_t *k, uint64_t *r) {
   int p = (int)kit_range(r, 0, MODEL_PRODUCTS - 1);
   int s = (int)kit_range(r, 0, MODEL_STAGES - 1);
   switch (kit_range(r, 0, 5)) {
-  case 0: { /* build: expand one of its own, or a new plant */
+  case 0: { /* build: expand one of its own, or a new plant or mine */
     const model_obs_facility_t *f = any_facility(obs, r);
     bool expand = f && !kit_busy(f) && kit_range(r, 0, 1);
-    int stage = expand ? f->stage : (int)kit_range(r, 1, 2);
-    kit_build(k, stage, expand ? f : NULL, kit_range(r, 1, 5000) * 1000,
-              k->purse / 4);
+    int stage = expand ? f->stage : (int)kit_range(r, 0, 2);
+    int64_t size = kit_range(r, 1, 5000) * 1000;
+    if (!expand && stage == MODEL_MINING) {
+      if (obs->n_deposits) {
+        size_t d = (size_t)kit_range(r, 0, (int64_t)obs->n_deposits - 1);
+        kit_build_mine(k, d, size, k->purse / 4); /* nothing if closed */
+      }
+      break;
+    }
+    kit_build(k, stage, expand ? f : NULL, size, k->purse / 4);
     break;
   }
   case 1: {
@@ -58,8 +65,10 @@ static void firm_order(kit_t *k, uint64_t *r) {
     break;
   }
   case 2:
-    if (obs->staff[s] > 0)
+    if (kit_range(r, 0, 1) && obs->staff[s] > 0)
       kit_release(k, s, kit_range(r, 1, obs->staff[s]));
+    else
+      kit_hire(k, s, kit_range(r, 1, 50));
     break;
   case 3:
     kit_train(k, s, kit_range(r, 1, 50));
