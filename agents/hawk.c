@@ -140,17 +140,7 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
       tariff(&k, p, TARIFF_PPM);
     }
   }
-  for (int s = 0; s < MODEL_SKILLS; s++) {
-    const model_order_t *now = kit_standing_policy(obs, MODEL_POL_MIGRATION, s);
-    if (now && now->inbound && !now->outbound)
-      continue;
-    model_order_t *o = kit_policy(&k, MODEL_POL_MIGRATION);
-    if (o) {
-      o->skill = s;
-      o->inbound = true;
-      o->outbound = false;
-    }
-  }
+  kit_keep_experts_home(&k, obs);
   *n = k.n;
   return 0;
 }

@@ -688,3 +688,17 @@ void kit_firm_trade(kit_t *k, const int64_t *util,
       kit_offer(k, p, 0, 0);
   }
 }
+
+void kit_keep_experts_home(kit_t *k, const model_obs_t *obs) {
+  for (int s = 0; s < MODEL_SKILLS; s++) {
+    const model_order_t *now = kit_standing_policy(obs, MODEL_POL_MIGRATION, s);
+    if (now && now->inbound && !now->outbound)
+      continue;
+    model_order_t *o = kit_policy(k, MODEL_POL_MIGRATION);
+    if (o) {
+      o->skill = s;
+      o->inbound = true;
+      o->outbound = false;
+    }
+  }
+}

@@ -128,6 +128,10 @@ void kit_release(kit_t *k, int skill, int64_t count);
 /* A policy order of this kind, partner "all"; the caller fills the rest. */
 model_order_t *kit_policy(kit_t *k, model_policy_kind_t kind);
 
+/* Migration policies that let experts in and keep the nation's own at home,
+ * for every skill where that is not already the standing policy. */
+void kit_keep_experts_home(kit_t *k, const model_obs_t *obs);
+
 /* ---- Reading the observation ---- */
 int kit_nation(const model_obs_t *obs, const char *id); /* index or -1 */
 int kit_home(const model_obs_t *obs);                   /* seat's nation */
