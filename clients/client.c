@@ -49,8 +49,8 @@ static int64_t now_ms(void) {
 cli_conn_t *cli_connect(const char *hostport, int timeout_ms) {
   char host[256];
   const char *colon = strrchr(hostport, ':');
-  if (!colon || colon == hostport || (size_t)(colon - hostport) >= sizeof host ||
-      !colon[1]) {
+  if (!colon || colon == hostport ||
+      (size_t)(colon - hostport) >= sizeof host || !colon[1]) {
     fprintf(stderr, "lanthanide: --server must be HOST:PORT, got '%s'\n",
             hostport);
     return NULL;

@@ -21,7 +21,7 @@
 typedef struct bot {
   bool finished;
   bool moved;
-  int resolved; /* the last turn.resolved seen, -1 before */
+  int resolved;    /* the last turn.resolved seen, -1 before */
   unsigned events; /* notifications seen */
   bool quiet;
 } bot_t;
@@ -63,14 +63,13 @@ static int pack_submit(msgpack_packer *pk, void *arg) {
 }
 
 static void usage(FILE *f) {
-  fprintf(f,
-          "usage: lanthanide bot --session S (--code CODE | --token TOKEN)\n"
-          "                      --strategy NAME [--server HOST:PORT] "
-          "[--quiet]\n"
-          "\n"
-          "Plays one seat with a built-in strategy over the network until "
-          "the\n"
-          "session finishes. Strategies:\n");
+  fprintf(f, "usage: lanthanide bot --session S (--code CODE | --token TOKEN)\n"
+             "                      --strategy NAME [--server HOST:PORT] "
+             "[--quiet]\n"
+             "\n"
+             "Plays one seat with a built-in strategy over the network until "
+             "the\n"
+             "session finishes. Strategies:\n");
   for (size_t i = 0; i < agent_strategy_count(); i++)
     fprintf(f, "  %-14s %s\n", agent_strategy_at(i)->id,
             agent_strategy_at(i)->description);
@@ -162,8 +161,9 @@ int cmd_bot(int argc, char **argv, const ui_conn_opts_t *dflt) {
   memcpy(tok, t->via.str.ptr, t->via.str.size);
   tok[t->via.str.size] = '\0';
   if (!b.quiet)
-    fprintf(stderr, "bot: playing seat %.*s with '%s' (reconnect with "
-                    "--token %s)\n",
+    fprintf(stderr,
+            "bot: playing seat %.*s with '%s' (reconnect with "
+            "--token %s)\n",
             seat ? (int)seat->via.str.size : 0, seat ? seat->via.str.ptr : "",
             strat->id, tok);
   /* The seed only varies the strategy's own choices; the game's seed is the

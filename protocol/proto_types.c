@@ -122,10 +122,10 @@ static int get_partner(const msgpack_object *o, const char *key,
 
 /* The same bounds the model checks (server/model/orders.c), so a player
  * sees one message for one mistake whichever layer catches it. */
-#define TONNES_MAX 1e9
+#define TONNES_MAX   1e9
 #define CAPACITY_MAX 1e7
-#define PRICE_MAX 999999.99
-#define PEOPLE_MAX 1e6
+#define PRICE_MAX    999999.99
+#define PEOPLE_MAX   1e6
 
 static int parse_policy(const msgpack_object *o, model_order_t *out,
                         model_refusal_t *r) {
@@ -264,8 +264,9 @@ int proto_order_parse(const msgpack_object *o, model_order_t *out,
   memset(out, 0, sizeof *out);
   memset(r, 0, sizeof *r);
   if (o->type != MSGPACK_OBJECT_MAP)
-    return refuse(r, "", "an order must be a map such as {\"op\": \"bid\", "
-                         "...}, got %s%s",
+    return refuse(r, "",
+                  "an order must be a map such as {\"op\": \"bid\", "
+                  "...}, got %s%s",
                   proto_type_name(o), NULL);
   char op[MODEL_ID_MAX];
   if (get_id(o, "op", true, op, r) < 0)
@@ -510,7 +511,8 @@ int proto_pack_order(msgpack_packer *pk, const model_order_t *o) {
   return msgpack_pack_nil(pk);
 }
 
-/* ---- Observation ----------------------------------------------------------- */
+/* ---- Observation -----------------------------------------------------------
+ */
 
 double proto_score(int64_t score_ppm) {
   return model_ppm_to_fraction(score_ppm);
@@ -628,8 +630,8 @@ static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
     rc |= msgpack_pack_array(pk, obs->n_policies);
     for (size_t i = 0; i < obs->n_policies; i++)
       rc |= proto_pack_order(pk, &obs->policies[i]);
-    rc |= proto_pack_kv_f64(pk, "budget",
-                            model_cents_to_usd(obs->budget_cents));
+    rc |=
+        proto_pack_kv_f64(pk, "budget", model_cents_to_usd(obs->budget_cents));
     rc |= proto_pack_cstr(pk, "demand");
     rc |= msgpack_pack_map(pk, MODEL_PRODUCTS);
     for (int p = 0; p < MODEL_PRODUCTS; p++) {
@@ -712,8 +714,7 @@ static int pack_factors(msgpack_packer *pk, const model_obs_t *obs,
                         const int64_t *v, size_t n) {
   int rc = msgpack_pack_map(pk, MODEL_STAGES);
   for (int s = 0; s < MODEL_STAGES; s++)
-    rc |= kv_frac(pk, model_stage_name(s),
-                  v[(size_t)s * obs->n_nations + n]);
+    rc |= kv_frac(pk, model_stage_name(s), v[(size_t)s * obs->n_nations + n]);
   return rc;
 }
 
@@ -729,8 +730,8 @@ static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
     rc |= msgpack_pack_map(pk, 2);
     rc |= proto_pack_kv_i64(pk, "greenfield", r->lead_greenfield[s]);
     rc |= proto_pack_kv_i64(pk, "brownfield", r->lead_brownfield[s]);
-    rc |= proto_pack_kv_f64(pk, "capex",
-                            capex_usd_per_t_year(r->capex_cents_per_kg_year[s]));
+    rc |= proto_pack_kv_f64(
+        pk, "capex", capex_usd_per_t_year(r->capex_cents_per_kg_year[s]));
     rc |= kv_frac(pk, "brownfield_capex_share", r->brownfield_capex_ppm[s]);
     rc |= kv_usdkg(pk, "unit_cost", r->unit_cost_cents_per_kg[s]);
     rc |= kv_frac(pk, "learning_rate", r->learning_ppm[s]);
@@ -821,8 +822,7 @@ static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
 int proto_pack_obs_pairs(msgpack_packer *pk, const model_obs_t *obs) {
   int rc = 0;
   rc |= kv_name(pk, "seat", obs->seat);
-  rc |= kv_name(pk, "kind",
-                obs->kind == MODEL_SEAT_NATION ? "nation" : "firm");
+  rc |= kv_name(pk, "kind", obs->kind == MODEL_SEAT_NATION ? "nation" : "firm");
   rc |= kv_name(pk, "nation", obs->nation);
   rc |= proto_pack_kv_i64(pk, "turn", obs->turn);
   rc |= proto_pack_kv_i64(pk, "turns", obs->turns);
@@ -835,7 +835,8 @@ int proto_pack_obs_pairs(msgpack_packer *pk, const model_obs_t *obs) {
   return rc;
 }
 
-/* ---- Turn summary ---------------------------------------------------------- */
+/* ---- Turn summary ----------------------------------------------------------
+ */
 
 int proto_pack_summary_pairs(msgpack_packer *pk, const model_map_t *map,
                              const model_report_t *rep) {
@@ -862,7 +863,8 @@ int proto_pack_summary_pairs(msgpack_packer *pk, const model_map_t *map,
   return rc;
 }
 
-/* ---- Observation, parsed back ------------------------------------------------ */
+/* ---- Observation, parsed back
+ * ------------------------------------------------ */
 
 /* A key of a map, or NULL. */
 static const msgpack_object *get(const msgpack_object *map, const char *key) {
@@ -988,8 +990,8 @@ static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
   obs->capex_factor_ppm = calloc(cells, sizeof(int64_t));
   obs->unit_cost_factor_ppm = calloc(cells, sizeof(int64_t));
   obs->lead_factor_ppm = calloc(cells, sizeof(int64_t));
-  if (!obs->deposits || !obs->capex_factor_ppm ||
-      !obs->unit_cost_factor_ppm || !obs->lead_factor_ppm)
+  if (!obs->deposits || !obs->capex_factor_ppm || !obs->unit_cost_factor_ppm ||
+      !obs->lead_factor_ppm)
     return -1;
   static const char *const basket[3] = {"ndpr_oxide", "dytb_oxide",
                                         "lace_oxide"};
@@ -1065,17 +1067,16 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     goto nomem;
   copy_str(obs->seat, sizeof obs->seat, get(o, "seat"));
   copy_str(obs->nation, sizeof obs->nation, get(o, "nation"));
-  obs->kind = name_is(get(o, "kind"), "nation") ? MODEL_SEAT_NATION
-                                                : MODEL_SEAT_FIRM;
+  obs->kind =
+      name_is(get(o, "kind"), "nation") ? MODEL_SEAT_NATION : MODEL_SEAT_FIRM;
   obs->turn = (int32_t)num(get(o, "turn"));
   obs->turns = (int32_t)num(get(o, "turns"));
 
   /* The nations, in the order the server lists them everywhere. */
   const msgpack_object *reg = get(market, "regional");
   const msgpack_object *first = get(reg, model_product_name(0));
-  obs->n_nations = first && first->type == MSGPACK_OBJECT_MAP
-                       ? first->via.map.size
-                       : 0;
+  obs->n_nations =
+      first && first->type == MSGPACK_OBJECT_MAP ? first->via.map.size : 0;
   obs->nations = calloc(obs->n_nations + 1, sizeof *obs->nations);
   if (!obs->nations)
     goto nomem;
@@ -1089,9 +1090,8 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
       model_usd_to_cents(num(get(you, "budget")), &v) == 0 ? v : 0;
   const msgpack_object *facs = get(you, "facilities");
   obs->n_facilities = arr_len(facs);
-  obs->facilities =
-      calloc(obs->n_facilities ? obs->n_facilities : 1,
-             sizeof *obs->facilities);
+  obs->facilities = calloc(obs->n_facilities ? obs->n_facilities : 1,
+                           sizeof *obs->facilities);
   if (!obs->facilities)
     goto nomem;
   for (size_t i = 0; i < obs->n_facilities; i++) {
@@ -1107,7 +1107,7 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     x->effective_kg_per_year = kg_of(get(f, "effective_capacity"));
     x->utilisation_ppm = ppm_of_obj(get(f, "utilisation"));
     x->status = name_is(get(f, "status"), "building") ? MODEL_FAC_BUILDING
-                                                       : MODEL_FAC_OPERATING;
+                                                      : MODEL_FAC_OPERATING;
     x->turns_left = (int32_t)num(get(f, "turns_left"));
     x->staff = (int64_t)num(get(f, "staff"));
     x->staff_needed = (int64_t)num(get(f, "staff_needed"));

@@ -394,15 +394,15 @@ typedef struct {
 typedef struct {
   int32_t lead_greenfield[MODEL_STAGES]; /* turns, at permitting speed 1 */
   int32_t lead_brownfield[MODEL_STAGES];
-  int64_t capex_cents_per_kg_year[MODEL_STAGES]; /* per (kg/yr) added */
-  int64_t brownfield_capex_ppm[MODEL_STAGES];    /* of greenfield capex */
-  int64_t unit_cost_cents_per_kg[MODEL_STAGES];  /* a new plant's opex */
-  int64_t learning_ppm[MODEL_STAGES];            /* cost fall per doubling */
-  int64_t staff_milli_per_kt[MODEL_STAGES]; /* thousandths of a person per
-                                               1,000 t/yr of capacity */
+  int64_t capex_cents_per_kg_year[MODEL_STAGES];  /* per (kg/yr) added */
+  int64_t brownfield_capex_ppm[MODEL_STAGES];     /* of greenfield capex */
+  int64_t unit_cost_cents_per_kg[MODEL_STAGES];   /* a new plant's opex */
+  int64_t learning_ppm[MODEL_STAGES];             /* cost fall per doubling */
+  int64_t staff_milli_per_kt[MODEL_STAGES];       /* thousandths of a person per
+                                                     1,000 t/yr of capacity */
   int64_t recovery_initial_ppm, recovery_max_ppm; /* separation */
   int64_t recipe_ppm[2]; /* kg of ndpr_oxide, dytb_oxide per kg magnet */
-  int64_t wage_cents[MODEL_SKILLS];          /* per person-year, home */
+  int64_t wage_cents[MODEL_SKILLS]; /* per person-year, home */
   int32_t training_turns[MODEL_SKILLS];
   int64_t training_cost_cents[MODEL_SKILLS]; /* per trainee */
 } model_obs_rules_t;

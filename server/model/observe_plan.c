@@ -13,8 +13,7 @@ int obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o) {
   size_t N = st->n_nations;
 
   o->n_deposits = st->n_deposits;
-  o->deposits = calloc(o->n_deposits ? o->n_deposits : 1,
-                       sizeof *o->deposits);
+  o->deposits = calloc(o->n_deposits ? o->n_deposits : 1, sizeof *o->deposits);
   o->capex_factor_ppm = calloc((size_t)NS * N + 1, sizeof(int64_t));
   o->unit_cost_factor_ppm = calloc((size_t)NS * N + 1, sizeof(int64_t));
   o->lead_factor_ppm = calloc((size_t)NS * N + 1, sizeof(int64_t));
