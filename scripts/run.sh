@@ -19,13 +19,21 @@ demo="$db.demo.json"
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; exit 0' INT TERM
 for _ in $(seq 50); do
-  "${cli[@]}" ping >/dev/null 2>&1 && break
   if ! kill -0 $server 2>/dev/null; then
-    echo "run: the server did not start (see above)" >&2
+    echo "run: the server did not start (see above; is another server on" \
+      "$listen? make run LISTEN=127.0.0.1:7448 picks another port)" >&2
     exit 1
   fi
+  "${cli[@]}" ping >/dev/null 2>&1 && break
   sleep 0.1
 done
+# The answer must have come from our server, not from one already there.
+sleep 0.2
+if ! kill -0 $server 2>/dev/null; then
+  echo "run: the server did not start (see above; is another server on" \
+    "$listen? make run LISTEN=127.0.0.1:7448 picks another port)" >&2
+  exit 1
+fi
 
 json() { $py -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
@@ -69,6 +77,9 @@ if [ -z "$session" ]; then
 fi
 
 admin=$(json 'd["admin_token"]' < "$demo")
+# The printed commands name the server unless it is the default one.
+srv=""
+[ "$listen" = 127.0.0.1:7447 ] || srv=" --server $listen"
 seat=$(json 'd["seats"][0]["seat"]' < "$demo")
 code=$(json 'd["seats"][0]["join_code"]' < "$demo")
 cat <<MSG
@@ -77,10 +88,11 @@ Lanthanide is running on $listen (database $db).
 A demo session, $session, is playing: built-in agents in every seat, a turn
 every $turn_seconds s. In another terminal:
 
-  watch it:          $build/bin/lanthanide watch --session $session --admin-token $admin
-  take over $seat:   $build/bin/lanthanide play --session $session --code $code
-  every join code:   $demo
-  your own game:     $build/bin/lanthanide admin create --map classroom
+$(printf '  %-18s %s\n' \
+  "watch it:" "$build/bin/lanthanide$srv watch --session $session --admin-token $admin" \
+  "take over $seat:" "$build/bin/lanthanide$srv play --session $session --code $code" \
+  "every join code:" "$demo" \
+  "your own game:" "$build/bin/lanthanide$srv admin create --map classroom")
 
 Ctrl-C stops the server; the next 'make run' resumes where it stood.
 MSG

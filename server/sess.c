@@ -1104,6 +1104,14 @@ int sess_resolve(sess_session_t *s) {
   if (keep_history(s, rep) != 0)
     log_error("session %s: out of memory keeping turn %d's history", s->id,
               rep->turn);
+  /* The stored hash and snapshot are those of the state just resolved,
+   * before the next turn opens: that is what a replay from the stored
+   * orders reaches (lanthanide replay --verify), and the agents'
+   * submissions for the next turn are stored as that turn's. */
+  if (s->n_history > 0 && s->history[s->n_history - 1].turn == rep->turn &&
+      sp_turn(s, rep, &s->history[s->n_history - 1].buf) != 0)
+    log_error("session %s: turn %d could not be queued for storage", s->id,
+              rep->turn);
   bool finished = model_state_turn(s->st) >= s->turns;
   if (finished) {
     uv_timer_stop(&s->timer);
@@ -1115,10 +1123,6 @@ int sess_resolve(sess_session_t *s) {
   }
   /* The resolution, the submissions before it and the next turn's opening
    * are one transaction, committed before turn.resolved goes out. */
-  if (s->n_history > 0 && s->history[s->n_history - 1].turn == rep->turn &&
-      sp_turn(s, rep, &s->history[s->n_history - 1].buf) != 0)
-    log_error("session %s: turn %d could not be queued for storage", s->id,
-              rep->turn);
   store_status(s);
   /* turn.resolved {session, turn, summary}: the summary is the history
    * entry just packed, written as raw bytes. */

@@ -137,9 +137,19 @@ static int m_strategies(rpc_call_t *call) {
   msgpack_pack_array(call->pk, n);
   for (size_t i = 0; i < n; i++) {
     const agent_strategy_t *s = agent_strategy_at(i);
-    msgpack_pack_map(call->pk, 2);
+    msgpack_pack_map(call->pk, 3);
     proto_pack_kv_cstr(call->pk, "id", s->id);
     proto_pack_kv_cstr(call->pk, "description", s->description);
+    /* Which seats it plays (an addition to PROTOCOL.md's {id,
+     * description}); session.bot refuses the others. */
+    proto_pack_cstr(call->pk, "kinds");
+    bool nation = agent_strategy_plays(s, MODEL_SEAT_NATION);
+    bool firm = agent_strategy_plays(s, MODEL_SEAT_FIRM);
+    msgpack_pack_array(call->pk, (size_t)nation + (size_t)firm);
+    if (nation)
+      proto_pack_cstr(call->pk, "nation");
+    if (firm)
+      proto_pack_cstr(call->pk, "firm");
   }
   return RPC_OK;
 }
@@ -494,6 +504,15 @@ static int m_bot(rpc_call_t *call) {
     return proto_error_set(call->err, PROTO_BAD_REQUEST, "strategy",
                            "no strategy '%s' (strategies.list shows them)",
                            name);
+  int kind = model_map_seat_kind(s->map, (size_t)seat);
+  if (!agent_strategy_plays(strat, kind))
+    return proto_error_set(call->err, PROTO_BAD_REQUEST, "strategy",
+                           "strategy '%s' does not play %s seats, and %s is "
+                           "a %s (strategies.list says which seats each "
+                           "strategy plays)",
+                           name, kind == MODEL_SEAT_NATION ? "nation" : "firm",
+                           model_map_seat_id(s->map, (size_t)seat),
+                           kind == MODEL_SEAT_NATION ? "nation" : "firm");
   if (s->status == SESS_FINISHED)
     return proto_error_set(call->err, PROTO_CONFLICT, NULL,
                            "session '%s' is finished", s->id);

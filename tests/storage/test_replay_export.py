@@ -3,8 +3,8 @@ over the network (docs/storage.md, "Replay" and "Export").
 
 One classroom game is played by a real lanthanide-server: four seats by
 this script with deterministic orders (each seat first sends a submission
-that its second one replaces, as a hesitant player does), five by the
-`standing` agent, with chat that holds commas, quotes, new lines, non-ASCII
+that its second one replaces, as a hesitant player does), five by agents
+that act every turn (`hawk` on nations, `integrator` on firms), with chat that holds commas, quotes, new lines, non-ASCII
 text and a would-be spreadsheet formula. Then, on the stopped server's
 database:
 
@@ -62,9 +62,12 @@ def play(args, tmp):
         kinds = {s["seat"]: s["kind"] for s in r["seats"]}
         codes = {s["seat"]: s["join_code"] for s in r["seats"]}
         g.seats = [s["seat"] for s in r["seats"]]
+        # Agents that act (they send orders every turn), so replay checks
+        # their stored submissions too, not only the players'.
         for seat in g.seats:
             if seat not in PLAYERS:
-                admin.bot(g.sid, g.atok, seat, "standing")
+                admin.bot(g.sid, g.atok, seat,
+                          "hawk" if kinds[seat] == "nation" else "integrator")
         conns, facs = {}, {}
         for seat in PLAYERS:
             c = srv.client()
