@@ -19,6 +19,7 @@
  * $LANTHANIDE_SERVER) and --help. Exit status: 0 success, 1 failure, 2 usage.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,17 +296,32 @@ int main(int argc, char **argv) {
   char *help[3] = {NULL, help_opt, NULL}; /* `help CMD` runs `CMD --help` */
   const char *cmd = sargv[0];
   if (strcmp(cmd, "help") == 0) {
-    if (sargc > 1 &&
-        (strcmp(sargv[1], "play") == 0 || strcmp(sargv[1], "watch") == 0 ||
-         strcmp(sargv[1], "admin") == 0)) {
-      help[0] = sargv[1];
-      cmd = sargv[1];
-      sargc = 2;
-      sargv = help;
-    } else {
+    /* Commands with a help of their own; the tools (call, ping, maps,
+     * stats) are described in full by the general usage. */
+    static const char *const own[] = {"play",   "watch",  "admin",      "bot",
+                                      "replay", "export", "tournament", NULL};
+    static const char *const tools[] = {"call", "ping", "maps", "stats", NULL};
+    if (sargc < 2) {
       usage(stdout);
       return UI_EXIT_OK;
     }
+    for (size_t i = 0; tools[i]; i++)
+      if (strcmp(sargv[1], tools[i]) == 0) {
+        usage(stdout);
+        return UI_EXIT_OK;
+      }
+    bool known = false;
+    for (size_t i = 0; own[i] && !known; i++)
+      known = strcmp(sargv[1], own[i]) == 0;
+    if (!known) {
+      fprintf(stderr, "lanthanide: no command '%s' to help with\n\n", sargv[1]);
+      usage(stderr);
+      return UI_EXIT_USAGE;
+    }
+    help[0] = sargv[1];
+    cmd = sargv[1];
+    sargc = 2;
+    sargv = help;
   }
   if (strcmp(cmd, "play") == 0)
     return cmd_play(sargc, sargv, &conn);
