@@ -3,7 +3,7 @@
 
 A firm keeps every plant it has running at full utilisation and offers
 what it can sell this turn (its stock plus a quarter of a year's output)
-at the world price of the last resolved turn. A nation does nothing new:
+at 95% of last turn's price in its home market. A nation does nothing new:
 its announced policies stand.
 
     /usr/bin/python3 clients/python/example_bot.py \\
@@ -57,12 +57,18 @@ def decide(obs, say=print):
             per_turn[product] = (per_turn.get(product, 0.0)
                                  + f["effective_capacity"] / TURNS_PER_YEAR)
 
-    prices = obs["market"]["prices"]
+    # Sell where the firm sits: at 95% of last turn's price in its home
+    # market (the world price can sit above what buyers there pay, and an
+    # offer above it never fills).
+    home = obs["nation"]
+    regional = obs["market"]["regional"]
     for product, made in sorted(per_turn.items()):
         quantity = round(you["inventory"].get(product, 0.0) + made, 3)
-        price = prices.get(product)
+        price = regional.get(product, {}).get(home,
+                                              obs["market"]["prices"].get(product))
         if quantity <= 0 or price is None:
             continue
+        price = round(0.95 * price, 2)
         orders.append({"op": "offer", "product": product,
                        "quantity": quantity, "min_price": price})
         say("turn %d: offer up to %.0f t of %s at %.2f USD/kg"
