@@ -854,7 +854,14 @@ static void c_sites(play_t *p, int argc, char **argv) {
   const json_t *deps = json_object_get(pub, "deposits");
   const json_t *stages =
       json_object_get(json_object_get(pub, "rules"), "stages");
-  printf("Deposits (build a mine with: build mining CAPACITY SITE)\n");
+  bool firm = strcmp(json_string_value(json_object_get(p->obs, "kind"))
+                         ? json_string_value(json_object_get(p->obs, "kind"))
+                         : "",
+                     "firm") == 0;
+  printf("Deposits%s\n",
+         firm ? " (build a mine with: build mining CAPACITY SITE)"
+              : " (firms build mines; a nation's permitting and subsidy "
+                "policies shape what it costs them)");
   printf("  %-18s %-6s %-5s %10s  %5s %5s %5s  %s\n", "SITE", "NATION", "OPEN",
          "RESERVES", "NdPr", "Dy/Tb", "La/Ce", "UNIT COST");
   size_t i;
@@ -874,7 +881,8 @@ static void c_sites(play_t *p, int argc, char **argv) {
            100 * json_number_value(json_object_get(b, "dytb_oxide")),
            100 * json_number_value(json_object_get(b, "lace_oxide")), cost);
   }
-  printf("\nBuilding (before your nation's factors)\n");
+  printf("\nBuilding, per stage, before a nation's factors (LEAD in turns "
+         "of a quarter; UNIT COST \"stage's\" means the stage's default)\n");
   printf("  %-11s %12s %10s %10s %9s\n", "STAGE", "CAPEX $/t/yr", "LEAD NEW",
          "LEAD EXP", "STAFF/kt");
   const char *name;
@@ -912,12 +920,16 @@ static const command_t COMMANDS[] = {
     {"market", "market", "prices by product and region, and their trend",
      c_market},
     {"build", "build STAGE CAPACITY [SITE|FACILITY]",
-     "build capacity (t/yr): a mine at a deposit SITE, or expand a FACILITY "
-     "of yours",
+     "(firms) build capacity (t/yr): a mine at a deposit SITE (see "
+     "`sites`), or expand a FACILITY of yours",
      c_build},
     {"operate", "operate FACILITY UTIL",
-     "run a facility at UTIL (0..1 or 80%); stands until changed", c_operate},
-    {"hire", "hire SKILL N", "hire N people (negative: release them)", c_staff},
+     "(firms) run a facility at UTIL (0..1 or 80%); stands until changed",
+     c_operate},
+    {"hire", "hire SKILL N",
+     "(firms) hire N people from your nation's pool (negative: release "
+     "them)",
+     c_staff},
     {"train", "train SKILL N", "put N people into training", c_staff},
     {"offer", "offer PRODUCT QTY MIN_PRICE",
      "sell up to QTY t this turn at MIN_PRICE $/kg or more; stands", c_trade},
