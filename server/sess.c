@@ -654,8 +654,16 @@ void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat) {
     bool follows = sub->admin || s->spectators;
     for (size_t i = 0; !follows && i < s->n_seats; i++)
       follows = sub->seats[i] != 0;
-    if (!follows)
+    if (!follows) {
       sub_remove(s, (size_t)(sub - s->subs));
+      /* A connection that now follows no session at all is an ordinary
+       * one again: the idle deadline applies to it (PROTOCOL.md limits). */
+      bool anywhere = false;
+      for (sess_session_t *o = s->reg->sessions; o && !anywhere; o = o->next)
+        anywhere = sub_find(o, peer) != NULL;
+      if (!anywhere)
+        peer->holds_seat = false;
+    }
   }
 }
 
