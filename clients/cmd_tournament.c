@@ -303,6 +303,13 @@ int cmd_tournament(int argc, char **argv, const ui_conn_opts_t *dflt) {
   if (argc > 1 && strcmp(argv[1], "merge") == 0)
     return cmd_merge(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "show") == 0) {
+    if (argc == 3 &&
+        (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+      printf("usage: lanthanide tournament show FILE\n\n"
+             "Print the leaderboard stored in a tournament's results "
+             "database.\n");
+      return UI_EXIT_OK;
+    }
     if (argc != 3) {
       fprintf(stderr, "usage: lanthanide tournament show FILE\n");
       return UI_EXIT_USAGE;
