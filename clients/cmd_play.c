@@ -862,7 +862,7 @@ static void c_sites(play_t *p, int argc, char **argv) {
          firm ? " (build a mine with: build mining CAPACITY SITE)"
               : " (firms build mines; a nation's permitting and subsidy "
                 "policies shape what it costs them)");
-  printf("  %-18s %-6s %-5s %10s  %5s %5s %5s  %s\n", "SITE", "NATION", "OPEN",
+  printf("  %-18s %-6s %-5s %12s  %5s %5s %5s  %s\n", "SITE", "NATION", "OPEN",
          "RESERVES", "NdPr", "Dy/Tb", "La/Ce", "UNIT COST");
   size_t i;
   json_t *d;
@@ -872,7 +872,7 @@ static void c_sites(play_t *p, int argc, char **argv) {
     char cost[32] = "stage's";
     if (json_is_number(uc))
       snprintf(cost, sizeof cost, "$%.2f/kg", json_number_value(uc));
-    printf("  %-18s %-6s %-5s %10s  %4.0f%% %4.1f%% %4.0f%%  %s\n",
+    printf("  %-18s %-6s %-5s %12s  %4.0f%% %4.1f%% %4.0f%%  %s\n",
            json_string_value(json_object_get(d, "id")),
            json_string_value(json_object_get(d, "nation")),
            json_is_true(json_object_get(d, "open")) ? "yes" : "no",
