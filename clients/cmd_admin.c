@@ -419,8 +419,41 @@ static int run_control(cli_conn_t *c, admin_opts_t *o, const char *what) {
   return UI_EXIT_OK;
 }
 
+/* After a start, name the seats nobody plays: a turn waits for them until
+ * its deadline (or an `admin advance`), which a facilitator should know. */
+static void warn_empty_seats(cli_conn_t *c, const admin_opts_t *o) {
+  json_t *r;
+  if (ui_call(c, "session.list", NULL, &r) != 0)
+    return;
+  size_t i, j;
+  json_t *s, *seat;
+  json_array_foreach(r, i, s) {
+    if (!ui_str(s, "session") || strcmp(ui_str(s, "session"), o->session))
+      continue;
+    size_t empty = 0;
+    json_array_foreach(json_object_get(s, "seats"), j, seat) {
+      if (json_is_true(json_object_get(seat, "taken")) ||
+          json_is_string(json_object_get(seat, "agent")))
+        continue;
+      printf(empty++ ? ", %s" : "Nobody plays %s",
+             ui_clean(ui_str(seat, "seat")));
+    }
+    if (empty)
+      printf(".\nEach turn waits for %s until its deadline (or `admin "
+             "advance`), then %s standing orders; `admin bot --all-empty "
+             "--strategy standing` gives %s to an agent.\n",
+             empty == 1 ? "that seat" : "those seats",
+             empty == 1 ? "it plays its" : "they play their",
+             empty == 1 ? "it" : "them");
+  }
+  json_decref(r);
+}
+
 static int run_start(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
-  return run_control(c, o, "start");
+  int rc = run_control(c, o, "start");
+  if (rc == UI_EXIT_OK && !o->json)
+    warn_empty_seats(c, o);
+  return rc;
 }
 static int run_pause(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
   return run_control(c, o, "pause");
