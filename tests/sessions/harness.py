@@ -15,11 +15,7 @@ Run with /usr/bin/python3 (Debian's, with python3-msgpack):
 """
 import argparse
 import os
-import re
-import select
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,19 +23,13 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
-sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "pylib"))
 
-try:
-    import msgpack  # noqa: F401
-except ImportError:
-    print("python3-msgpack is missing: apt-get install python3-msgpack "
-          "(and run the tests with /usr/bin/python3)")
-    sys.exit(77)
-
+import lanserver  # noqa: E402 (exits 77 without python3-msgpack)
+import msgpack  # noqa: E402,F401
 import lanthanide  # noqa: E402
+from lanserver import BANNER  # noqa: E402,F401
 from lanthanide import Client, LanthanideError, Notification  # noqa: E402,F401
-
-BANNER = re.compile(r"^lanthanide-server (\S+) listening on 127\.0\.0\.1:(\d+)$")
 
 # The seats of maps/classroom.json, in map order.
 CLASSROOM_SEATS = ["CHN", "USA", "EUU", "dragon_mining", "dragon_separation",
@@ -79,89 +69,18 @@ def expect_error(code, fn, *args, field=None, **kw):
     raise TestFailure("expected error %s, got the result %r" % (code, got))
 
 
-class Server:
-    """One lanthanide-server process on 127.0.0.1, port 0."""
+class Server(lanserver.Server):
+    """One lanthanide-server process on 127.0.0.1, port 0, with its database
+    in a temporary folder of its own (removed by cleanup)."""
 
     def __init__(self, binary, maps, extra=()):
         self.tmp = tempfile.mkdtemp(prefix="lan-sessions-")
-        self.db = os.path.join(self.tmp, "lanthanide.db")
-        self.err_path = os.path.join(self.tmp, "stderr.log")
-        self.argv = [binary, "--listen", "127.0.0.1:0", "--db", self.db,
-                     "--maps", maps] + list(extra)
-        self._err = open(self.err_path, "wb")
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=self._err)
-        line = self._banner(10.0)
-        m = BANNER.match(line)
-        if not m:
-            self.kill()
-            raise RuntimeError("unexpected banner %r; stderr:\n%s"
-                               % (line, self.stderr_tail()))
-        self.version = m.group(1)
-        self.port = int(m.group(2))
-        self.clients = []
-
-    def _banner(self, timeout):
-        fd = self.proc.stdout.fileno()
-        buf = b""
-        deadline = time.monotonic() + timeout
-        while b"\n" not in buf:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
-                self.kill()
-                raise RuntimeError("no banner within %.0f s; stderr:\n%s"
-                                   % (timeout, self.stderr_tail()))
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                self.proc.wait()
-                raise RuntimeError("the server exited with %s before its "
-                                   "banner; stderr:\n%s"
-                                   % (self.proc.returncode, self.stderr_tail()))
-            buf += chunk
-        return buf.split(b"\n", 1)[0].decode("utf-8", "replace")
-
-    def client(self, timeout=10.0, **kw):
-        """A new connection; closed when the server stops."""
-        c = Client("127.0.0.1", self.port, timeout=timeout, **kw)
-        self.clients.append(c)
-        return c
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def stop(self, timeout=10.0):
-        """SIGTERM; returns the exit status."""
-        for c in self.clients:
-            c.close()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-                return "did not exit within %.0f s of SIGTERM" % timeout
-        return self.proc.returncode
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-    def stderr_tail(self, n=40):
-        try:
-            self._err.flush()
-            with open(self.err_path, "rb") as f:
-                lines = f.read().decode("utf-8", "replace").splitlines()
-            return "\n".join(lines[-n:])
-        except OSError:
-            return "(no stderr)"
+        super().__init__(binary, maps, os.path.join(self.tmp, "lanthanide.db"),
+                         extra, timeout=10.0,
+                         err_path=os.path.join(self.tmp, "stderr.log"))
 
     def cleanup(self):
-        self._err.close()
-        try:
-            self.proc.stdout.close()
-        except OSError:
-            pass
+        self._close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 

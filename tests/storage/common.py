@@ -16,8 +16,6 @@ import argparse
 import hashlib
 import os
 import re
-import select
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -27,19 +25,11 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
-sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "pylib"))
 
-try:
-    import msgpack  # noqa: F401
-except ImportError:
-    print("python3-msgpack is missing: apt-get install python3-msgpack "
-          "(and run the tests with /usr/bin/python3)")
-    sys.exit(77)
-
-from lanthanide import Client  # noqa: E402
-
-BANNER = re.compile(
-    r"^lanthanide-server (\S+) listening on 127\.0\.0\.1:(\d+)$")
+# The server process (exits 77 without python3-msgpack).
+from lanserver import BANNER, Client, Server, ServerFailed  # noqa: E402,F401
+import msgpack  # noqa: E402
 
 
 def schema_version():
@@ -56,103 +46,6 @@ def file_digest(path):
             return hashlib.sha256(f.read()).hexdigest()
     except FileNotFoundError:
         return None
-
-
-class ServerFailed(Exception):
-    """The server exited before its banner: .status and .stderr say why."""
-
-    def __init__(self, status, stderr):
-        super().__init__("the server exited with status %s:\n%s"
-                         % (status, stderr))
-        self.status = status
-        self.stderr = stderr
-
-
-class Server:
-    """One lanthanide-server on 127.0.0.1, port 0, on the given database.
-    Raises ServerFailed if it exits before printing its banner."""
-
-    def __init__(self, binary, maps, db, extra=(), timeout=15.0):
-        self.db = db
-        self.err_path = db + ".stderr.log"
-        self.argv = [binary, "--listen", "127.0.0.1:0", "--db", db,
-                     "--maps", maps] + list(extra)
-        self._err = open(self.err_path, "ab")
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=self._err)
-        try:
-            line = self._banner(timeout)
-        except ServerFailed:
-            self._err.close()
-            raise
-        m = BANNER.match(line)
-        if not m:
-            self.kill9()
-            raise RuntimeError("unexpected banner %r" % line)
-        self.version = m.group(1)
-        self.port = int(m.group(2))
-
-    def _banner(self, timeout):
-        fd = self.proc.stdout.fileno()
-        buf = b""
-        deadline = time.monotonic() + timeout
-        while b"\n" not in buf:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
-                self.kill9()
-                raise RuntimeError("no banner within %.0f s:\n%s"
-                                   % (timeout, self.stderr_tail()))
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                status = self.proc.wait()
-                self.proc.stdout.close()
-                raise ServerFailed(status, self.stderr_tail())
-            buf += chunk
-        return buf.split(b"\n", 1)[0].decode("utf-8", "replace")
-
-    def client(self, timeout=10.0):
-        return Client("127.0.0.1", self.port, timeout=timeout)
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def kill9(self):
-        """SIGKILL and reap: a crash, as far as the database can tell."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-        self._close()
-
-    def stop(self, timeout=15.0):
-        """SIGTERM; returns the exit status (or a sentence if it hung)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill9()
-                return "did not exit within %.0f s of SIGTERM" % timeout
-        self._close()
-        return self.proc.returncode
-
-    def _close(self):
-        for f in (self.proc.stdout, self._err):
-            try:
-                f.close()
-            except (OSError, AttributeError):
-                pass
-
-    def stderr_tail(self, n=30):
-        try:
-            self._err.flush()
-        except (OSError, ValueError):
-            pass
-        try:
-            with open(self.err_path, "rb") as f:
-                lines = f.read().decode("utf-8", "replace").splitlines()
-            return "\n".join(lines[-n:])
-        except OSError:
-            return "(no stderr)"
 
 
 def run_tool(cli, *args, cwd=None, timeout=120):
