@@ -444,9 +444,6 @@ static int named(ld_t *ld, json_t *obj, const char *key,
   return rc;
 }
 
-static const char *const PRODUCTS[] = {"concentrate", "ndpr_oxide",
-                                       "dytb_oxide", "lace_oxide", "magnet"};
-static const char *const STAGES[] = {"mining", "separation", "magnet"};
 static const char *const ELEMENTS[] = {"ndpr_oxide", "dytb_oxide",
                                        "lace_oxide"};
 
@@ -498,20 +495,15 @@ static int parse_order(ld_t *ld, json_t *o, model_order_t *out) {
   if (!json_is_object(o))
     return fail(ld, "expected an order map {\"op\": ...}");
   int32_t op = 0, kind = 0;
-  static const char *const OPS[] = {"build", "operate", "hire",  "train",
-                                    "offer", "bid",     "policy"};
-  static const char *const KINDS[] = {
-      "export_quota", "export_ban",  "export_licence",   "tariff",
-      "subsidy",      "price_floor", "stockpile",        "talent_programme",
-      "migration",    "permitting",  "production_quota", "tax"};
-  int rc = name_field(ld, o, "op", OPS, 7, &op);
+  int rc = name_field(ld, o, "op", model__op_names, MODEL_OPS, &op);
   if (rc)
     return rc;
   out->op = (model_op_t)op;
   const double BIG = 1e12;
   switch (out->op) {
   case MODEL_OP_BUILD:
-    if ((rc = name_field(ld, o, "stage", STAGES, 3, &out->stage)) ||
+    if ((rc =
+             name_field(ld, o, "stage", model__stage_names, NS, &out->stage)) ||
         (rc = num(ld, o, "capacity", true, U_KG, 0, BIG,
                   &out->capacity_kg_per_year)) ||
         (rc = str(ld, o, "site", false, out->site, sizeof out->site)) ||
@@ -528,26 +520,30 @@ static int parse_order(ld_t *ld, json_t *o, model_order_t *out) {
     break;
   case MODEL_OP_HIRE:
   case MODEL_OP_TRAIN:
-    if ((rc = name_field(ld, o, "skill", STAGES, 3, &out->skill)) ||
+    if ((rc =
+             name_field(ld, o, "skill", model__stage_names, NS, &out->skill)) ||
         (rc = num(ld, o, "count", true, U_PLAIN, -1e9, 1e9, &out->count)))
       return rc;
     break;
   case MODEL_OP_OFFER:
   case MODEL_OP_BID:
-    if ((rc = name_field(ld, o, "product", PRODUCTS, 5, &out->product)) ||
+    if ((rc = name_field(ld, o, "product", model__product_names, NP,
+                         &out->product)) ||
         (rc = num(ld, o, "quantity", true, U_KG, 0, BIG, &out->quantity_kg)) ||
         (rc = num(ld, o, out->op == MODEL_OP_OFFER ? "min_price" : "max_price",
                   true, U_PRICE, 0, 1e6, &out->price_cents_per_kg)))
       return rc;
     break;
   case MODEL_OP_POLICY:
-    if ((rc = name_field(ld, o, "kind", KINDS, 12, &kind)))
+    if ((rc = name_field(ld, o, "kind", model__policy_names, MODEL_POLICY_KINDS,
+                         &kind)))
       return rc;
     out->kind = (model_policy_kind_t)kind;
     out->product = -1;
     switch (out->kind) {
     case MODEL_POL_EXPORT_QUOTA: {
-      if ((rc = name_field(ld, o, "product", PRODUCTS, 5, &out->product)))
+      if ((rc = name_field(ld, o, "product", model__product_names, NP,
+                           &out->product)))
         return rc;
       json_t *q = json_object_get(o, "quantity");
       if (!q || json_is_null(q))
@@ -559,26 +555,30 @@ static int parse_order(ld_t *ld, json_t *o, model_order_t *out) {
       break;
     }
     case MODEL_POL_EXPORT_BAN:
-      if ((rc = name_field(ld, o, "product", PRODUCTS, 5, &out->product)) ||
+      if ((rc = name_field(ld, o, "product", model__product_names, NP,
+                           &out->product)) ||
           (rc = opt_bool(ld, o, "lift", &out->lift)))
         return rc;
       rc = str(ld, o, "to", false, out->partner, sizeof out->partner);
       break;
     case MODEL_POL_EXPORT_LICENCE:
-      if ((rc = name_field(ld, o, "product", PRODUCTS, 5, &out->product)) ||
+      if ((rc = name_field(ld, o, "product", model__product_names, NP,
+                           &out->product)) ||
           (rc = num(ld, o, "approval", true, U_PPM, 0, 1, &out->approval_ppm)))
         return rc;
       rc = str(ld, o, "to", false, out->partner, sizeof out->partner);
       break;
     case MODEL_POL_TARIFF:
-      if ((rc = name_field(ld, o, "product", PRODUCTS, 5, &out->product)) ||
+      if ((rc = name_field(ld, o, "product", model__product_names, NP,
+                           &out->product)) ||
           (rc = num(ld, o, "rate", true, U_PPM, 0, 100, &out->rate_ppm)))
         return rc;
       rc = str(ld, o, "from", false, out->partner, sizeof out->partner);
       break;
     case MODEL_POL_SUBSIDY:
       out->capex_share_ppm = 0;
-      if ((rc = name_field(ld, o, "stage", STAGES, 3, &out->stage)) ||
+      if ((rc = name_field(ld, o, "stage", model__stage_names, NS,
+                           &out->stage)) ||
           (rc = num(ld, o, "capex_share", false, U_PPM, 0, 1,
                     &out->capex_share_ppm)) ||
           (rc = num(ld, o, "output", false, U_PRICE, 0, 1e6,
@@ -586,36 +586,42 @@ static int parse_order(ld_t *ld, json_t *o, model_order_t *out) {
         return rc;
       break;
     case MODEL_POL_PRICE_FLOOR:
-      if ((rc = name_field(ld, o, "product", PRODUCTS, 5, &out->product)) ||
+      if ((rc = name_field(ld, o, "product", model__product_names, NP,
+                           &out->product)) ||
           (rc = num(ld, o, "price", true, U_PRICE, 0, 1e6,
                     &out->price_cents_per_kg)) ||
           (rc = num(ld, o, "quantity", true, U_KG, 0, BIG, &out->quantity_kg)))
         return rc;
       break;
     case MODEL_POL_STOCKPILE:
-      if ((rc = name_field(ld, o, "product", PRODUCTS, 5, &out->product)) ||
+      if ((rc = name_field(ld, o, "product", model__product_names, NP,
+                           &out->product)) ||
           (rc = num(ld, o, "target", true, U_KG, 0, BIG, &out->target_kg)))
         return rc;
       break;
     case MODEL_POL_TALENT_PROGRAMME:
-      if ((rc = name_field(ld, o, "skill", STAGES, 3, &out->skill)) ||
+      if ((rc = name_field(ld, o, "skill", model__stage_names, NS,
+                           &out->skill)) ||
           (rc = num(ld, o, "budget", true, U_CENTS, 0, 1e14,
                     &out->budget_cents)))
         return rc;
       break;
     case MODEL_POL_MIGRATION:
-      if ((rc = name_field(ld, o, "skill", STAGES, 3, &out->skill)) ||
+      if ((rc = name_field(ld, o, "skill", model__stage_names, NS,
+                           &out->skill)) ||
           (rc = opt_bool(ld, o, "inbound", &out->inbound)) ||
           (rc = opt_bool(ld, o, "outbound", &out->outbound)))
         return rc;
       break;
     case MODEL_POL_PERMITTING:
-      if ((rc = name_field(ld, o, "stage", STAGES, 3, &out->stage)) ||
+      if ((rc = name_field(ld, o, "stage", model__stage_names, NS,
+                           &out->stage)) ||
           (rc = num(ld, o, "speed", true, U_PPM, 0, 10, &out->speed_ppm)))
         return rc;
       break;
     case MODEL_POL_PRODUCTION_QUOTA: {
-      if ((rc = name_field(ld, o, "stage", STAGES, 3, &out->stage)))
+      if ((rc =
+               name_field(ld, o, "stage", model__stage_names, NS, &out->stage)))
         return rc;
       json_t *q = json_object_get(o, "quantity");
       if (!q || json_is_null(q))
@@ -765,7 +771,8 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
   }
   push_key(ld, "prices");
   for (int i = 0; i < NP && !rc; i++)
-    rc = num(ld, o, PRODUCTS[i], true, U_PRICE, 0, 1e6, &m->price0[i]);
+    rc = num(ld, o, model__product_names[i], true, U_PRICE, 0, 1e6,
+             &m->price0[i]);
   pop(ld);
   if (rc)
     goto out;
@@ -786,10 +793,10 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
     if ((rc = check_keys(ld, stages, sk)))
       goto out_stages;
     for (int s = 0; s < NS; s++) {
-      json_t *so = json_object_get(stages, STAGES[s]);
+      json_t *so = json_object_get(stages, model__stage_names[s]);
       if (!so)
         continue;
-      push_key(ld, STAGES[s]);
+      push_key(ld, model__stage_names[s]);
       map_stage_t *st = &m->stage[s];
       static const char *const ks[] = {"lead_turns",
                                        "capex",
@@ -943,11 +950,11 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
     int64_t tt[NS] = {4, 4, 4}, g = 0;
     rc = check_keys(ld, t, tk);
     if (!rc)
-      rc = named(ld, t, "training_turns", STAGES, 3, U_PLAIN, 1,
+      rc = named(ld, t, "training_turns", model__stage_names, NS, U_PLAIN, 1,
                  MODEL_TRAIN_TURNS_MAX, tt);
     if (!rc)
-      rc = named(ld, t, "training_cost", STAGES, 3, U_CENTS, 0, 1e9,
-                 m->train_cost);
+      rc = named(ld, t, "training_cost", model__stage_names, NS, U_CENTS, 0,
+                 1e9, m->train_cost);
     if (!rc)
       rc = num(ld, t, "migration_rate", false, U_PPM, 0, 1, &m->migration_ppm);
     if (!rc)
@@ -1018,7 +1025,8 @@ static int load_transport(ld_t *ld, model_map_t *m, json_t *root) {
   if (!rc)
     rc = check_keys(ld, t, tk);
   if (!rc)
-    rc = named(ld, t, "default", PRODUCTS, 5, U_PRICE, 0, 1e4, def);
+    rc =
+        named(ld, t, "default", model__product_names, NP, U_PRICE, 0, 1e4, def);
   for (int p2 = 0; p2 < NP && !rc; p2++)
     for (size_t i = 0; i < n; i++)
       for (size_t j = 0; j < n; j++)
@@ -1120,20 +1128,23 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
     if (!rc)
       rc = num(ld, o, "budget", false, U_CENTS, -1e14, 1e14, &na->budget);
     if (!rc)
-      rc = named(ld, o, "talent", STAGES, 3, U_PLAIN, 0, 1e8, na->talent);
+      rc = named(ld, o, "talent", model__stage_names, NS, U_PLAIN, 0, 1e8,
+                 na->talent);
     if (!rc)
-      rc = named(ld, o, "wages", STAGES, 3, U_CENTS, 0, 1e8, na->wage);
+      rc = named(ld, o, "wages", model__stage_names, NS, U_CENTS, 0, 1e8,
+                 na->wage);
     if (!rc)
-      rc = named(ld, o, "unit_cost_factor", STAGES, 3, U_PPM, 0, 100,
-                 na->unit_cost_factor);
+      rc = named(ld, o, "unit_cost_factor", model__stage_names, NS, U_PPM, 0,
+                 100, na->unit_cost_factor);
     if (!rc)
-      rc = named(ld, o, "capex_factor", STAGES, 3, U_PPM, 0, 100,
+      rc = named(ld, o, "capex_factor", model__stage_names, NS, U_PPM, 0, 100,
                  na->capex_factor);
     if (!rc)
-      rc = named(ld, o, "lead_factor", STAGES, 3, U_PPM, 0.01, 100,
+      rc = named(ld, o, "lead_factor", model__stage_names, NS, U_PPM, 0.01, 100,
                  na->lead_factor);
     if (!rc)
-      rc = named(ld, o, "stockpile", PRODUCTS, 5, U_KG, 0, 1e12, na->stockpile);
+      rc = named(ld, o, "stockpile", model__product_names, NP, U_KG, 0, 1e12,
+                 na->stockpile);
     json_t *al;
     if (!rc)
       rc = get_arr(ld, o, "allies", false, &al);
@@ -1343,9 +1354,11 @@ static int load_seats(ld_t *ld, model_map_t *m, json_t *root) {
     if (!rc)
       rc = num(ld, o, "cash", false, U_CENTS, -1e14, 1e14, &s->cash);
     if (!rc)
-      rc = named(ld, o, "inventory", PRODUCTS, 5, U_KG, 0, 1e12, s->inventory);
+      rc = named(ld, o, "inventory", model__product_names, NP, U_KG, 0, 1e12,
+                 s->inventory);
     if (!rc)
-      rc = named(ld, o, "staff", STAGES, 3, U_PLAIN, 0, 1e8, s->staff);
+      rc = named(ld, o, "staff", model__stage_names, NS, U_PLAIN, 0, 1e8,
+                 s->staff);
     s->basket[0] = -1;
     if (!rc) {
       int64_t b[3] = {-1, -1, -1};
@@ -1584,7 +1597,7 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
       }
     }
     if (!rc)
-      rc = name_field(ld, o, "stage", STAGES, 3, &f->stage);
+      rc = name_field(ld, o, "stage", model__stage_names, NS, &f->stage);
     if (!rc)
       rc = str(ld, o, "site", false, site, sizeof site);
     if (!rc && f->stage == MODEL_MINING) {
@@ -1660,9 +1673,6 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
     return rc;
   push_key(ld, "events");
   static const char *const ks[] = {"random", "scripted", NULL};
-  static const char *const KN[] = {"mine_accident", "flood",        "conflict",
-                                   "demand_surge",  "cost_overrun", "policy",
-                                   "plant_outage"};
   json_t *ra = NULL, *sa = NULL;
   rc = check_keys(ld, ev, ks);
   if (!rc)
@@ -1692,7 +1702,8 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
       if (!rc)
         rc = check_keys(ld, o, ek);
       if (!rc)
-        rc = name_field(ld, o, "kind", KN, 7, &kind);
+        rc = name_field(ld, o, "kind", model__event_names, MODEL_EVENT_KINDS,
+                        &kind);
       if (!rc && kind == MODEL_EV_POLICY) {
         push_key(ld, "kind");
         rc = fail(ld, "\"policy\" events are scripted only");
@@ -1751,7 +1762,8 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
       if (!rc)
         rc = num(ld, o, "turn", true, U_PLAIN, 0, m->turns - 1, &turn);
       if (!rc)
-        rc = name_field(ld, o, "kind", KN, 7, &kind);
+        rc = name_field(ld, o, "kind", model__event_names, MODEL_EVENT_KINDS,
+                        &kind);
       e->kind = (model_event_kind_t)kind;
       e->turn = (int32_t)turn;
       if (!rc)

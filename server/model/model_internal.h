@@ -283,11 +283,19 @@ static inline int64_t ppm_of(int64_t a, int64_t ppm) {
 int64_t fx_log2_q32(uint64_t n);
 int64_t fx_learning_lg_ppm(int64_t cum, int64_t exp0, int64_t lg_exp0,
                            int64_t log2_pr_q32);
-uint32_t rng_u32(const model_state_t *st, uint32_t stream, uint32_t index);
 int nation_index(const model_map_t *m, const char *id);
 int deposit_index(const model_map_t *m, const char *id);
 int facility_of_seat(const model_state_t *st, int seat, const char *id);
 void policies_default(policies_t *p);
+/* util.c (the model__ prefix marks names shared across the model's files
+ * only): the wire names of products, stages (and skills), ops, policy
+ * kinds and events, in enum order. */
+extern const char *const model__product_names[NP];
+extern const char *const model__stage_names[NS];
+extern const char *const model__op_names[MODEL_OPS];
+extern const char *const model__policy_names[MODEL_POLICY_KINDS];
+extern const char *const model__event_names[MODEL_EVENT_KINDS];
+
 /* observe_plan.c: the deposits, rules and factors of an observation, and
  * the home nation's talent pool. 0 or -1 (out of memory). */
 int obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o);

@@ -39,16 +39,18 @@ const char *model_strerror(int err) {
   }
 }
 
-static const char *const product_names[NP] = {
+/* The wire names, one table each, shared with the map loader
+ * (model_internal.h). */
+const char *const model__product_names[NP] = {
     "concentrate", "ndpr_oxide", "dytb_oxide", "lace_oxide", "magnet"};
-static const char *const stage_names[NS] = {"mining", "separation", "magnet"};
-static const char *const op_names[MODEL_OPS] = {
+const char *const model__stage_names[NS] = {"mining", "separation", "magnet"};
+const char *const model__op_names[MODEL_OPS] = {
     "build", "operate", "hire", "train", "offer", "bid", "policy"};
-static const char *const policy_names[MODEL_POLICY_KINDS] = {
+const char *const model__policy_names[MODEL_POLICY_KINDS] = {
     "export_quota", "export_ban",  "export_licence",   "tariff",
     "subsidy",      "price_floor", "stockpile",        "talent_programme",
     "migration",    "permitting",  "production_quota", "tax"};
-static const char *const event_names[MODEL_EVENT_KINDS] = {
+const char *const model__event_names[MODEL_EVENT_KINDS] = {
     "mine_accident", "flood",  "conflict",    "demand_surge",
     "cost_overrun",  "policy", "plant_outage"};
 
@@ -62,41 +64,37 @@ static int lookup(const char *const *names, int n, const char *name) {
 }
 
 int model_product_from_name(const char *n) {
-  return lookup(product_names, NP, n);
+  return lookup(model__product_names, NP, n);
 }
 int model_stage_from_name(const char *n) {
-  return lookup(stage_names, NS, n);
+  return lookup(model__stage_names, NS, n);
 }
 int model_skill_from_name(const char *n) {
-  return lookup(stage_names, NS, n);
+  return lookup(model__stage_names, NS, n);
 }
 int model_op_from_name(const char *n) {
-  return lookup(op_names, MODEL_OPS, n);
+  return lookup(model__op_names, MODEL_OPS, n);
 }
 int model_policy_from_name(const char *n) {
-  return lookup(policy_names, MODEL_POLICY_KINDS, n);
-}
-int model_event_from_name(const char *n);
-int model_event_from_name(const char *n) {
-  return lookup(event_names, MODEL_EVENT_KINDS, n);
+  return lookup(model__policy_names, MODEL_POLICY_KINDS, n);
 }
 const char *model_product_name(int p) {
-  return p >= 0 && p < NP ? product_names[p] : NULL;
+  return p >= 0 && p < NP ? model__product_names[p] : NULL;
 }
 const char *model_stage_name(int s) {
-  return s >= 0 && s < NS ? stage_names[s] : NULL;
+  return s >= 0 && s < NS ? model__stage_names[s] : NULL;
 }
 const char *model_skill_name(int s) {
-  return s >= 0 && s < NS ? stage_names[s] : NULL;
+  return s >= 0 && s < NS ? model__stage_names[s] : NULL;
 }
 const char *model_op_name(int o) {
-  return o >= 0 && o < MODEL_OPS ? op_names[o] : NULL;
+  return o >= 0 && o < MODEL_OPS ? model__op_names[o] : NULL;
 }
 const char *model_policy_name(int k) {
-  return k >= 0 && k < MODEL_POLICY_KINDS ? policy_names[k] : NULL;
+  return k >= 0 && k < MODEL_POLICY_KINDS ? model__policy_names[k] : NULL;
 }
 const char *model_event_name(int k) {
-  return k >= 0 && k < MODEL_EVENT_KINDS ? event_names[k] : NULL;
+  return k >= 0 && k < MODEL_EVENT_KINDS ? model__event_names[k] : NULL;
 }
 
 /* One IEEE-754 multiplication, then rounding half away from zero without
@@ -214,29 +212,6 @@ int64_t fx_learning_lg_ppm(int64_t cum, int64_t exp0, int64_t lg_exp0,
   if (e < -((__int128)64 << 32))
     return 0;
   return fx_exp2_ppm((int64_t)e);
-}
-
-/* Random draws: ChaCha20 (IETF) keystream keyed by BLAKE2b(seed), nonce =
- * (turn, stream), block counter = index / 16. Stateless: the generator's
- * "state" is the seed and the turn, both in the serialised state. */
-uint32_t rng_u32(const model_state_t *st, uint32_t stream, uint32_t index) {
-  uint8_t seed[8], key[crypto_stream_chacha20_ietf_KEYBYTES];
-  for (int i = 0; i < 8; i++)
-    seed[i] = (uint8_t)(st->seed >> (8 * i));
-  crypto_generichash(key, sizeof key, seed, sizeof seed,
-                     (const uint8_t *)"lanthanide-rng", 14);
-  uint8_t nonce[crypto_stream_chacha20_ietf_NONCEBYTES] = {0};
-  uint32_t t = (uint32_t)st->turn;
-  for (int i = 0; i < 4; i++) {
-    nonce[i] = (uint8_t)(t >> (8 * i));
-    nonce[4 + i] = (uint8_t)(stream >> (8 * i));
-  }
-  uint8_t block[64] = {0};
-  crypto_stream_chacha20_ietf_xor_ic(block, block, sizeof block, nonce,
-                                     index / 16, key);
-  const uint8_t *b = block + 4 * (index % 16);
-  return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-         (uint32_t)b[3] << 24;
 }
 
 void refuse(model_refusal_t *r, const char *field, const char *fmt, ...) {
