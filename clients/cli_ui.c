@@ -387,12 +387,6 @@ long long ui_now_ms(void) {
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-long long ui_wall_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void ui_conn_defaults(ui_conn_opts_t *o) {
   const char *env = getenv("LANTHANIDE_SERVER");
   o->server = env && env[0] ? env : UI_DEFAULT_SERVER;

@@ -92,10 +92,8 @@ const char *ui_stage(const char *s); /* mining, separation, magnet */
 extern const char *const ui_products[5];
 extern const char *const ui_stages[3];
 
-/* Milliseconds of the monotonic clock (for countdowns), and of the wall
- * clock (Unix time, as the server's deadline_ms). */
+/* Milliseconds of the monotonic clock (for countdowns). */
 long long ui_now_ms(void);
-long long ui_wall_ms(void);
 
 /* ---- Connection options -------------------------------------------------- */
 

@@ -18,10 +18,6 @@ void log_set_level(log_level_t level) {
   log_level = level;
 }
 
-log_level_t log_get_level(void) {
-  return log_level;
-}
-
 int log_parse_level(const char *name, log_level_t *level) {
   for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
     if (strcmp(name, level_names[i]) == 0) {

@@ -18,7 +18,6 @@ typedef enum log_level {
 
 /* Lines above this level are dropped (default LOG_LEVEL_INFO). */
 void log_set_level(log_level_t level);
-log_level_t log_get_level(void);
 
 /* Parse "error", "warn", "info" or "debug". 0, or -1 if name is none. */
 int log_parse_level(const char *name, log_level_t *level);

@@ -109,10 +109,6 @@ void rpc_free(rpc_t *rpc) {
   free(rpc);
 }
 
-const char *rpc_method_names(const rpc_t *rpc) {
-  return rpc->names;
-}
-
 /* Queue an error as a response to msgid if it is known, else as the
  * "error" notification. Uses buf/pk, which the caller has reset. */
 static int send_error(rpc_t *rpc, rpc_peer_t *peer, proto_buf_t *buf,

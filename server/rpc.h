@@ -107,9 +107,6 @@ typedef void (*rpc_peer_closed_fn)(void *arg, rpc_peer_t *peer);
 void rpc_set_peer_closed(rpc_t *rpc, rpc_peer_closed_fn fn, void *arg);
 void rpc_peer_closed(rpc_t *rpc, rpc_peer_t *peer);
 
-/* Names of the methods, comma-separated ("hello, ping, ..."). */
-const char *rpc_method_names(const rpc_t *rpc);
-
 typedef enum rpc_outcome {
   RPC_OUT_REQUEST = 1, /* a well-formed request was dispatched */
   RPC_OUT_REJECTED = 0 /* not a well-formed request; an error was sent */
