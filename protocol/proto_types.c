@@ -120,7 +120,7 @@ static int get_partner(const msgpack_object *o, const char *key,
   return rc < 0 ? -1 : 0;
 }
 
-/* The same bounds the model checks (server/model/orders.c), so a player
+/* The same bounds the model checks (model/orders.c), so a player
  * sees one message for one mistake whichever layer catches it. */
 #define TONNES_MAX   1e9
 #define CAPACITY_MAX 1e7

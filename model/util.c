@@ -136,7 +136,7 @@ double model_ppm_to_fraction(int64_t p) {
 /* a*b/c rounded toward minus infinity, exact through 128 bits. The callers
  * keep the quotient within int64 (quantities, prices and money limits). */
 /* mul_div's general case (model_internal.h): 128-bit intermediates. */
-int64_t mul_div_wide(int64_t a, int64_t b, int64_t c) {
+int64_t model_mul_div_wide(int64_t a, int64_t b, int64_t c) {
   assert(c != 0);
   __int128 n = (__int128)a * b;
   __int128 q = n / c;
@@ -148,7 +148,7 @@ int64_t mul_div_wide(int64_t a, int64_t b, int64_t c) {
 /* log2(n) in Q32 (n >= 1), by repeated squaring of the mantissa: each
  * squaring yields one fractional bit. Exact integer steps, so the result is
  * the same everywhere; log2(2n) - log2(n) is exactly 1.0 by construction. */
-int64_t fx_log2_q32(uint64_t n) {
+int64_t model_fx_log2_q32(uint64_t n) {
   assert(n >= 1);
   int ip = 63 - __builtin_clzll(n);
   /* mantissa in [1, 2) as Q62 */
@@ -202,19 +202,19 @@ static int64_t fx_exp2_ppm(int64_t e) {
 
 /* The learning multiplier (cum / exp0)^log2(1 - rate), in ppm, for
  * cum >= exp0 (1.0 below): unit cost = cost0 * multiplier. lg_exp0 is
- * fx_log2_q32(exp0), which the caller keeps (it never changes). */
-int64_t fx_learning_lg_ppm(int64_t cum, int64_t exp0, int64_t lg_exp0,
-                           int64_t log2_pr_q32) {
+ * model_fx_log2_q32(exp0), which the caller keeps (it never changes). */
+int64_t model_fx_learning_lg_ppm(int64_t cum, int64_t exp0, int64_t lg_exp0,
+                                 int64_t log2_pr_q32) {
   if (exp0 < 1 || cum <= exp0 || log2_pr_q32 == 0)
     return MODEL_PPM;
-  int64_t d = fx_log2_q32((uint64_t)cum) - lg_exp0;
+  int64_t d = model_fx_log2_q32((uint64_t)cum) - lg_exp0;
   __int128 e = ((__int128)d * log2_pr_q32) / ((__int128)1 << 32);
   if (e < -((__int128)64 << 32))
     return 0;
   return fx_exp2_ppm((int64_t)e);
 }
 
-void refuse(model_refusal_t *r, const char *field, const char *fmt, ...) {
+void model_refuse(model_refusal_t *r, const char *field, const char *fmt, ...) {
   if (!r)
     return;
   snprintf(r->code, sizeof r->code, "invalid_order");
@@ -225,14 +225,14 @@ void refuse(model_refusal_t *r, const char *field, const char *fmt, ...) {
   va_end(ap);
 }
 
-int nation_index(const model_map_t *m, const char *id) {
+int model_nation_index(const model_map_t *m, const char *id) {
   for (size_t i = 0; i < m->n_nations; i++)
     if (strcmp(m->nations[i].id, id) == 0)
       return (int)i;
   return -1;
 }
 
-int deposit_index(const model_map_t *m, const char *id) {
+int model_deposit_index(const model_map_t *m, const char *id) {
   for (size_t i = 0; i < m->n_deposits; i++)
     if (strcmp(m->deposits[i].id, id) == 0)
       return (int)i;

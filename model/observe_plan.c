@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o) {
+int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o) {
   const model_map_t *m = st->map;
   size_t N = st->n_nations;
 

@@ -261,7 +261,7 @@ struct model_state {
 };
 
 /* ---- helpers shared between files ---- */
-int64_t mul_div_wide(int64_t a, int64_t b, int64_t c);
+int64_t model_mul_div_wide(int64_t a, int64_t b, int64_t c);
 
 /* a*b/c, floor, exact. Inline with a 64-bit path because the turn calls it
  * for every facility and trade: a 128-bit division is a library call, and a
@@ -273,20 +273,20 @@ static inline int64_t mul_div(int64_t a, int64_t b, int64_t c) {
     int64_t q = p / c;
     return p % c != 0 && p < 0 ? q - 1 : q;
   }
-  return mul_div_wide(a, b, c);
+  return model_mul_div_wide(a, b, c);
 }
 
 /* a*ppm/1e6, floor (the constant divisor becomes a multiplication). */
 static inline int64_t ppm_of(int64_t a, int64_t ppm) {
   return mul_div(a, ppm, MODEL_PPM);
 }
-int64_t fx_log2_q32(uint64_t n);
-int64_t fx_learning_lg_ppm(int64_t cum, int64_t exp0, int64_t lg_exp0,
-                           int64_t log2_pr_q32);
-int nation_index(const model_map_t *m, const char *id);
-int deposit_index(const model_map_t *m, const char *id);
-int facility_of_seat(const model_state_t *st, int seat, const char *id);
-void policies_default(policies_t *p);
+int64_t model_fx_log2_q32(uint64_t n);
+int64_t model_fx_learning_lg_ppm(int64_t cum, int64_t exp0, int64_t lg_exp0,
+                                 int64_t log2_pr_q32);
+int model_nation_index(const model_map_t *m, const char *id);
+int model_deposit_index(const model_map_t *m, const char *id);
+int model_facility_of_seat(const model_state_t *st, int seat, const char *id);
+void model_policies_default(policies_t *p);
 /* util.c (the model__ prefix marks names shared across the model's files
  * only): the wire names of products, stages (and skills), ops, policy
  * kinds and events, in enum order. */
@@ -298,25 +298,26 @@ extern const char *const model__event_names[MODEL_EVENT_KINDS];
 
 /* observe_plan.c: the deposits, rules and factors of an observation, and
  * the home nation's talent pool. 0 or -1 (out of memory). */
-int obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o);
-int policy_apply(model_state_t *st, int nation, const model_order_t *o);
-int order_check(const model_state_t *st, int seat, const model_order_t *o,
-                int64_t *capex_running, model_refusal_t *r);
-int order_check_map(const model_map_t *m, int nation_or_seat, bool is_nation,
-                    const model_order_t *o, model_refusal_t *r);
-int orders_apply(model_state_t *st);
-int market_clear(model_state_t *st, int product);
-void market_free(model_state_t *st);
-int state_alloc(const model_map_t *map, model_state_t **out);
-int facility_push(model_state_t *st, facility_t **out);
-void facility_refresh(const model_state_t *st, facility_t *f);
-void facility_refresh_capacity(const model_state_t *st, facility_t *f);
-int64_t facility_effective(const model_state_t *st, const facility_t *f);
-void refuse(model_refusal_t *r, const char *field, const char *fmt, ...)
+int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o);
+int model_policy_apply(model_state_t *st, int nation, const model_order_t *o);
+int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
+                      int64_t *capex_running, model_refusal_t *r);
+int model_order_check_map(const model_map_t *m, int nation_or_seat,
+                          bool is_nation, const model_order_t *o,
+                          model_refusal_t *r);
+int model_orders_apply(model_state_t *st);
+int model_market_clear(model_state_t *st, int product);
+void model_market_free(model_state_t *st);
+int model_state_alloc(const model_map_t *map, model_state_t **out);
+int model_facility_push(model_state_t *st, facility_t **out);
+void model_facility_refresh(const model_state_t *st, facility_t *f);
+void model_facility_refresh_capacity(const model_state_t *st, facility_t *f);
+int64_t model_facility_effective(const model_state_t *st, const facility_t *f);
+void model_refuse(model_refusal_t *r, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void state_compute_scores(model_state_t *st);
-int64_t seat_net_worth(const model_state_t *st, int seat);
-int64_t demand_reference(const nation_t *na, int product);
-int serial_pack(const model_state_t *st, uint8_t **buf, size_t *len);
+void model_state_compute_scores(model_state_t *st);
+int64_t model_seat_net_worth(const model_state_t *st, int seat);
+int64_t model_demand_reference(const nation_t *na, int product);
+int model_serial_pack(const model_state_t *st, uint8_t **buf, size_t *len);
 
 #endif

@@ -98,7 +98,7 @@ static void construction(model_state_t *st) {
         f->exp_cap = 0;
       }
     }
-    facility_refresh_capacity(st, f);
+    model_facility_refresh_capacity(st, f);
   }
 }
 
@@ -301,7 +301,7 @@ static int mining(model_state_t *st, const stages_t *sl) {
     st->nations[f->nation].value_added +=
         mul_div(out, st->price[MODEL_CONCENTRATE], 1);
     f->cum += out;
-    facility_refresh(st, f);
+    model_facility_refresh(st, f);
   }
   return 0;
 }
@@ -356,7 +356,7 @@ static int separation(model_state_t *st, const stages_t *sl) {
     st->nations[f->nation].value_added +=
         value - mul_div(x, st->price[MODEL_CONCENTRATE], 1);
     f->cum += x;
-    facility_refresh(st, f);
+    model_facility_refresh(st, f);
   }
   return 0;
 }
@@ -406,7 +406,7 @@ static int magnets(model_state_t *st, const stages_t *sl) {
     st->nations[f->nation].value_added +=
         mul_div(out, st->price[MODEL_MAGNET], 1) - inputs;
     f->cum += out;
-    facility_refresh(st, f);
+    model_facility_refresh(st, f);
   }
   return 0;
 }
@@ -445,13 +445,13 @@ static void wages_taxes(model_state_t *st) {
  * (random events, drawn per facility), else -1 (looked up by id). */
 static void fire(model_state_t *st, const model_event_t *ev, int fac) {
   const model_map_t *m = st->map;
-  int n = ev->nation[0] ? nation_index(m, ev->nation) : -1;
+  int n = ev->nation[0] ? model_nation_index(m, ev->nation) : -1;
   model_event_t out = *ev;
   out.turn = st->turn;
   switch (ev->kind) {
   case MODEL_EV_POLICY:
     if (n >= 0)
-      (void)policy_apply(st, n, &ev->policy);
+      (void)model_policy_apply(st, n, &ev->policy);
     break;
   case MODEL_EV_MINE_ACCIDENT:
   case MODEL_EV_PLANT_OUTAGE:
@@ -624,7 +624,7 @@ static void demand(model_state_t *st) {
   }
 }
 
-void state_compute_scores(model_state_t *st) {
+void model_state_compute_scores(model_state_t *st) {
   const model_map_t *m = st->map;
   for (size_t n = 0; n < st->n_nations; n++) {
     nation_t *na = &st->nations[n];
@@ -650,7 +650,7 @@ void state_compute_scores(model_state_t *st) {
     na->score =
         ppm_of(na->security_ppm, wsec) + ppm_of(va, wva) + ppm_of(bud, wb);
   }
-  /* firms' net worth as seat_net_worth, with the book values summed in
+  /* firms' net worth as model_seat_net_worth, with the book values summed in
    * one pass over the facilities (each firm's list jumps around memory) */
   int64_t *book = st->turn_buf + st->n_fac;
   memset(book, 0, st->n_seats * sizeof *book);
@@ -720,7 +720,7 @@ static void finish(model_state_t *st) {
       if (f->exp_age >= st->map->stage[f->stage].n_bramp)
         f->exp_done = 0;
     }
-    facility_refresh_capacity(st, f);
+    model_facility_refresh_capacity(st, f);
   }
   for (int p = 0; p < NP; p++) {
     st->report.price[p] = st->price[p];
@@ -744,7 +744,7 @@ int model_resolve(model_state_t *st) {
     return MODEL_EFINISHED;
   int rc;
   begin(st);
-  if ((rc = orders_apply(st)))
+  if ((rc = model_orders_apply(st)))
     goto out;
   /* want[] per facility (new builds included), the staff left per seat
    * and skill, and the facilities by stage, in one buffer kept across
@@ -763,17 +763,18 @@ int model_resolve(model_state_t *st) {
   construction(st);
   if ((rc = talent(st)))
     goto out;
-  if ((rc = mining(st, &sl)) || (rc = market_clear(st, MODEL_CONCENTRATE)) ||
-      (rc = separation(st, &sl)) || (rc = market_clear(st, MODEL_NDPR)) ||
-      (rc = market_clear(st, MODEL_DYTB)) ||
-      (rc = market_clear(st, MODEL_LACE)) || (rc = magnets(st, &sl)) ||
-      (rc = market_clear(st, MODEL_MAGNET)))
+  if ((rc = mining(st, &sl)) ||
+      (rc = model_market_clear(st, MODEL_CONCENTRATE)) ||
+      (rc = separation(st, &sl)) || (rc = model_market_clear(st, MODEL_NDPR)) ||
+      (rc = model_market_clear(st, MODEL_DYTB)) ||
+      (rc = model_market_clear(st, MODEL_LACE)) || (rc = magnets(st, &sl)) ||
+      (rc = model_market_clear(st, MODEL_MAGNET)))
     goto out;
   wages_taxes(st);
   events(st);
   demand(st);
   finish(st);
-  state_compute_scores(st);
+  model_state_compute_scores(st);
   st->turn++;
 out:
   return rc;
@@ -798,13 +799,13 @@ int model_inject_event(model_state_t *st, const model_event_t *ev) {
     return MODEL_EINVAL;
   if (st->n_injected >= sizeof st->injected / sizeof st->injected[0])
     return MODEL_ELIMIT;
-  if (ev->nation[0] && nation_index(st->map, ev->nation) < 0)
+  if (ev->nation[0] && model_nation_index(st->map, ev->nation) < 0)
     return MODEL_EINVAL;
   if (ev->kind == MODEL_EV_POLICY) {
     model_refusal_t r;
-    int n = nation_index(st->map, ev->nation);
+    int n = model_nation_index(st->map, ev->nation);
     if (n < 0 || ev->policy.op != MODEL_OP_POLICY ||
-        order_check_map(st->map, n, true, &ev->policy, &r))
+        model_order_check_map(st->map, n, true, &ev->policy, &r))
       return MODEL_EINVAL;
   }
   st->injected[st->n_injected++] = *ev;

@@ -1235,7 +1235,7 @@ static int setup(mk_t *m) {
     d->b_end = kb;
     const map_demand_t *md = &map->nations[i].demand[p];
     nation_t *na = &st->nations[i];
-    int64_t base = demand_reference(na, p);
+    int64_t base = model_demand_reference(na, p);
     if (md->present && base > 0) {
       d->fd = true;
       d->q0 = base + ppm_of(base, na->surge_ppm[p]);
@@ -1573,7 +1573,7 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
   return 0;
 }
 
-int market_clear(model_state_t *st, int p) {
+int model_market_clear(model_state_t *st, int p) {
   mk_t *m = st->scratch;
   if (!m) {
     m = calloc(1, sizeof *m);
@@ -1607,7 +1607,7 @@ int market_clear(model_state_t *st, int p) {
   return 0;
 }
 
-void market_free(model_state_t *st) {
+void model_market_free(model_state_t *st) {
   for (int p = 0; p < NP; p++) {
     free(st->market[p].trades);
     free(st->market[p].flows);

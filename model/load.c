@@ -663,7 +663,7 @@ static int parse_orders(ld_t *ld, model_map_t *m, json_t *arr, int who,
     int rc = parse_order(ld, json_array_get(arr, i), &o[i]);
     if (!rc) {
       model_refusal_t r;
-      if (order_check_map(m, who, is_nation, &o[i], &r)) {
+      if (model_order_check_map(m, who, is_nation, &o[i], &r)) {
         push_key(ld, r.field);
         rc = fail(ld, "%s", r.message);
         pop(ld);
@@ -935,8 +935,8 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
     }
     st->log2_pr_q32 =
         st->learning_ppm > 0
-            ? fx_log2_q32((uint64_t)(MODEL_PPM - st->learning_ppm)) -
-                  fx_log2_q32(MODEL_PPM)
+            ? model_fx_log2_q32((uint64_t)(MODEL_PPM - st->learning_ppm)) -
+                  model_fx_log2_q32(MODEL_PPM)
             : 0;
   }
 
@@ -1055,8 +1055,8 @@ static int load_transport(ld_t *ld, model_map_t *m, json_t *root) {
         rc = str(ld, e, "product", false, prod, sizeof prod);
       if (!rc)
         rc = num(ld, e, "cost", true, U_PRICE, 0, 1e4, &cost);
-      int fi = rc ? 0 : nation_index(m, from),
-          ti = rc ? 0 : nation_index(m, to);
+      int fi = rc ? 0 : model_nation_index(m, from),
+          ti = rc ? 0 : model_nation_index(m, to);
       int pi = strcmp(prod, "all") == 0 ? -1 : model_product_from_name(prod);
       if (!rc && (fi < 0 || ti < 0))
         rc = fail(ld, "\"from\" and \"to\" must be ids of \"nations\"");
@@ -1152,7 +1152,8 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
       push_key(ld, "allies");
       for (size_t k = 0; k < json_array_size(al) && !rc; k++) {
         json_t *a = json_array_get(al, k);
-        int ai = json_is_string(a) ? nation_index(m, json_string_value(a)) : -1;
+        int ai = json_is_string(a) ? model_nation_index(m, json_string_value(a))
+                                   : -1;
         push_idx(ld, k);
         if (ai < 0)
           rc = fail(ld, "expected the id of one of \"nations\"");
@@ -1315,7 +1316,7 @@ static int load_seats(ld_t *ld, model_map_t *m, json_t *root) {
     if (!rc) {
       if (strcmp(kind, "nation") == 0) {
         s->kind = MODEL_SEAT_NATION;
-        s->nation = nation_index(m, s->id);
+        s->nation = model_nation_index(m, s->id);
         push_key(ld, "seat");
         if (s->nation < 0)
           rc = fail(ld, "a nation seat's \"seat\" must be the id of one of "
@@ -1335,7 +1336,7 @@ static int load_seats(ld_t *ld, model_map_t *m, json_t *root) {
         s->weight[2] = 200000;
       } else if (strcmp(kind, "firm") == 0) {
         s->kind = MODEL_SEAT_FIRM;
-        s->nation = nation[0] ? nation_index(m, nation) : -1;
+        s->nation = nation[0] ? model_nation_index(m, nation) : -1;
         if (s->nation < 0) {
           if (nation[0])
             push_key(ld, "nation");
@@ -1475,7 +1476,7 @@ static int load_deposits(ld_t *ld, model_map_t *m, json_t *root) {
       rc = str(ld, o, "id", true, d->id, sizeof d->id);
     if (!rc)
       rc = str(ld, o, "nation", true, nation, sizeof nation);
-    if (!rc && (d->nation = nation_index(m, nation)) < 0) {
+    if (!rc && (d->nation = model_nation_index(m, nation)) < 0) {
       push_key(ld, "nation");
       rc = fail(ld, "expected the id of one of \"nations\"");
       pop(ld);
@@ -1614,7 +1615,7 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
       rc = str(ld, o, "nation", false, nation, sizeof nation);
     if (!rc) {
       if (nation[0])
-        f->nation = nation_index(m, nation);
+        f->nation = model_nation_index(m, nation);
       else if (f->deposit >= 0)
         f->nation = m->deposits[f->deposit].nation;
       else
@@ -1719,7 +1720,7 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
       r->duration = (int32_t)dur;
       if (!rc)
         rc = str(ld, o, "nation", false, nation, sizeof nation);
-      if (!rc && nation[0] && (r->nation = nation_index(m, nation)) < 0) {
+      if (!rc && nation[0] && (r->nation = model_nation_index(m, nation)) < 0) {
         push_key(ld, "nation");
         rc = fail(ld, "expected the id of one of \"nations\"");
         pop(ld);
@@ -1768,7 +1769,7 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
       e->turn = (int32_t)turn;
       if (!rc)
         rc = str(ld, o, "nation", false, e->nation, sizeof e->nation);
-      if (!rc && e->nation[0] && nation_index(m, e->nation) < 0) {
+      if (!rc && e->nation[0] && model_nation_index(m, e->nation) < 0) {
         push_key(ld, "nation");
         rc = fail(ld, "expected the id of one of \"nations\"");
         pop(ld);
@@ -1799,7 +1800,7 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
         rc = str(ld, o, "text", false, e->text, sizeof e->text);
       if (!rc && kind == MODEL_EV_POLICY) {
         json_t *po = json_object_get(o, "policy");
-        int ni = nation_index(m, e->nation);
+        int ni = model_nation_index(m, e->nation);
         if (!po || ni < 0)
           rc = fail(ld, "a \"policy\" event needs \"nation\" and \"policy\"");
         if (!rc) {
@@ -1807,7 +1808,7 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
           rc = parse_order(ld, po, &e->policy);
           model_refusal_t r;
           if (!rc && (e->policy.op != MODEL_OP_POLICY ||
-                      order_check_map(m, ni, true, &e->policy, &r)))
+                      model_order_check_map(m, ni, true, &e->policy, &r)))
             rc = fail(ld, "%s",
                       e->policy.op != MODEL_OP_POLICY
                           ? "expected {\"op\": \"policy\", ...}"

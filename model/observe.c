@@ -237,7 +237,7 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
       goto nomem; /* filled from the public list below */
     for (int p = 0; p < NP; p++) {
       const map_demand_t *d = &m->nations[ms->nation].demand[p];
-      o->demand_kg[p] = d->present ? demand_reference(na, p) : 0;
+      o->demand_kg[p] = d->present ? model_demand_reference(na, p) : 0;
       o->demand_price[p] = d->present ? d->price : 0;
       o->consumed_kg[p] = na->consumed[p];
     }
@@ -306,7 +306,7 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
     memcpy(o->scores[s].seat, m->seats[s].id, MODEL_ID_MAX);
     o->scores[s].score = st->report_scores[s];
   }
-  if (obs_fill_plan(st, ms->nation, o) != 0)
+  if (model_obs_fill_plan(st, ms->nation, o) != 0)
     goto nomem;
   *out = o;
   return 0;

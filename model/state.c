@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int state_alloc(const model_map_t *map, model_state_t **out) {
+int model_state_alloc(const model_map_t *map, model_state_t **out) {
   model_state_t *st = calloc(1, sizeof *st);
   if (!st)
     return MODEL_ENOMEM;
@@ -34,7 +34,7 @@ int state_alloc(const model_map_t *map, model_state_t **out) {
   return 0;
 }
 
-int facility_push(model_state_t *st, facility_t **out) {
+int model_facility_push(model_state_t *st, facility_t **out) {
   if (st->n_fac == st->cap_fac) {
     size_t nc = st->cap_fac ? st->cap_fac * 2 : 64;
     facility_t *nf = realloc(st->fac, nc * sizeof *nf);
@@ -60,7 +60,7 @@ static int64_t ramp_at(const int64_t *ramp, int32_t n, int32_t age) {
 
 /* Effective capacity in kg/yr: nameplate through the ramp-up tables, less
  * an outage. Zero while building. */
-int64_t facility_effective(const model_state_t *st, const facility_t *f) {
+int64_t model_facility_effective(const model_state_t *st, const facility_t *f) {
   if (f->build_left > 0)
     return 0;
   const map_stage_t *ms = &st->map->stage[f->stage];
@@ -72,26 +72,26 @@ int64_t facility_effective(const model_state_t *st, const facility_t *f) {
 
 /* The staff a facility needs and its effective capacity: what changes
  * with construction, ramp-up and outages. */
-void facility_refresh_capacity(const model_state_t *st, facility_t *f) {
+void model_facility_refresh_capacity(const model_state_t *st, facility_t *f) {
   const map_stage_t *ms = &st->map->stage[f->stage];
   /* people = t/yr x people-per-kt / 1000 = kg/yr x milli-people-per-kt /
    * 1e9, rounded up: a plant needs whole people. */
   f->staff_needed =
       (int64_t)(((__int128)f->capacity * ms->staff_milli_per_t + 999999999) /
                 1000000000);
-  f->effective = facility_effective(st, f);
+  f->effective = model_facility_effective(st, f);
 }
 
 /* Unit cost and recovery from cumulative output (learning), then the
  * capacity figures. Learning changes only with output, so the turn calls
- * this where output is booked and facility_refresh_capacity elsewhere (the
- * fixed-point log and exp are the costly part). */
-void facility_refresh(const model_state_t *st, facility_t *f) {
+ * this where output is booked and model_facility_refresh_capacity elsewhere
+ * (the fixed-point log and exp are the costly part). */
+void model_facility_refresh(const model_state_t *st, facility_t *f) {
   const map_stage_t *ms = &st->map->stage[f->stage];
   if (f->lg_exp0 < 0 && f->exp0 >= 1)
-    f->lg_exp0 = fx_log2_q32((uint64_t)f->exp0);
+    f->lg_exp0 = model_fx_log2_q32((uint64_t)f->exp0);
   int64_t mult =
-      fx_learning_lg_ppm(f->cum, f->exp0, f->lg_exp0, ms->log2_pr_q32);
+      model_fx_learning_lg_ppm(f->cum, f->exp0, f->lg_exp0, ms->log2_pr_q32);
   f->unit_cost = ppm_of(f->cost0, mult);
   if (f->stage == MODEL_SEPARATION) {
     int64_t gap = ms->rec_max - f->rec0;
@@ -99,7 +99,7 @@ void facility_refresh(const model_state_t *st, facility_t *f) {
   } else {
     f->recovery = MODEL_PPM;
   }
-  facility_refresh_capacity(st, f);
+  model_facility_refresh_capacity(st, f);
 }
 
 int model_state_new(const model_map_t *map, uint64_t seed,
@@ -107,7 +107,7 @@ int model_state_new(const model_map_t *map, uint64_t seed,
   if (!map || !out)
     return MODEL_EINVAL;
   model_state_t *st;
-  int rc = state_alloc(map, &st);
+  int rc = model_state_alloc(map, &st);
   if (rc)
     return rc;
   st->seed = seed;
@@ -133,9 +133,9 @@ int model_state_new(const model_map_t *map, uint64_t seed,
         na->stock_el[1] = ppm_of(na->stock[0], map->deposits[d].basket[1]);
         break;
       }
-    policies_default(&na->pol);
+    model_policies_default(&na->pol);
     for (size_t k = 0; k < mn->n_policies; k++)
-      if ((rc = policy_apply(st, (int)n, &mn->policies[k])))
+      if ((rc = model_policy_apply(st, (int)n, &mn->policies[k])))
         goto fail;
     for (int p = 0; p < NP; p++)
       na->demand_q0[p] = mn->demand[p].volume_kg_turn;
@@ -161,7 +161,7 @@ int model_state_new(const model_map_t *map, uint64_t seed,
         se->bid[o->product].qty = o->quantity_kg;
         se->bid[o->product].price = o->price_cents_per_kg;
       } else if (o->op == MODEL_OP_POLICY) {
-        if ((rc = policy_apply(st, ms->nation, o)))
+        if ((rc = model_policy_apply(st, ms->nation, o)))
           goto fail;
       }
     }
@@ -170,7 +170,7 @@ int model_state_new(const model_map_t *map, uint64_t seed,
     const map_facility_t *mf = &map->facilities[i];
     const map_stage_t *stg = &map->stage[mf->stage];
     facility_t *f;
-    if ((rc = facility_push(st, &f)))
+    if ((rc = model_facility_push(st, &f)))
       goto fail;
     memcpy(f->id, mf->id, sizeof f->id);
     f->owner = mf->owner;
@@ -199,7 +199,7 @@ int model_state_new(const model_map_t *map, uint64_t seed,
     f->next_of_owner = se->first_fac;
     se->first_fac = (int32_t)(st->n_fac - 1);
     se->n_fac++;
-    facility_refresh(st, f);
+    model_facility_refresh(st, f);
   }
   /* Standing "operate" orders of the map act after the facilities exist. */
   for (size_t s = 0; s < st->n_seats; s++)
@@ -207,7 +207,7 @@ int model_state_new(const model_map_t *map, uint64_t seed,
       const model_order_t *o = &map->seats[s].orders[k];
       if (o->op != MODEL_OP_OPERATE)
         continue;
-      int f = facility_of_seat(st, (int)s, o->facility);
+      int f = model_facility_of_seat(st, (int)s, o->facility);
       if (f < 0) {
         rc = MODEL_EMAP;
         goto fail;
@@ -215,7 +215,7 @@ int model_state_new(const model_map_t *map, uint64_t seed,
       st->fac[f].util = o->utilisation_ppm;
     }
   for (size_t s = 0; s < st->n_seats; s++)
-    st->seats[s].initial_worth = seat_net_worth(st, (int)s);
+    st->seats[s].initial_worth = model_seat_net_worth(st, (int)s);
   *out = st;
   return 0;
 fail:
@@ -229,7 +229,7 @@ void model_state_free(model_state_t *st) {
   if (st->seats)
     for (size_t i = 0; i < st->n_seats; i++)
       free(st->seats[i].pending);
-  market_free(st);
+  model_market_free(st);
   free(st->turn_buf);
   free(st->nations);
   free(st->seats);
@@ -244,7 +244,7 @@ int model_state_clone(const model_state_t *src, model_state_t **out) {
     return MODEL_EINVAL;
   uint8_t *buf;
   size_t len;
-  int rc = serial_pack(src, &buf, &len);
+  int rc = model_serial_pack(src, &buf, &len);
   if (rc)
     return rc;
   rc = model_state_deserialise(src->map, buf, len, out);
@@ -332,14 +332,14 @@ int64_t model_last_seller_price(const model_state_t *st, int p, size_t n) {
 
 /* The reference volume the demand curve goes through this turn (before
  * surges): the trend less what substitution has taken (docs/model.md). */
-int64_t demand_reference(const nation_t *na, int p) {
+int64_t model_demand_reference(const nation_t *na, int p) {
   return na->demand_q0[p] - ppm_of(na->demand_q0[p], na->subst_ppm[p]);
 }
 
 /* Net worth of a firm: cash + book value of facilities + inventory at the
  * world price. A nation's "worth" is its budget (used only for the budget
  * objective). */
-int64_t seat_net_worth(const model_state_t *st, int s) {
+int64_t model_seat_net_worth(const model_state_t *st, int s) {
   const seat_t *se = &st->seats[s];
   if (st->map->seats[s].kind == MODEL_SEAT_NATION)
     return st->nations[st->map->seats[s].nation].budget;

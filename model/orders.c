@@ -1,9 +1,9 @@
 /* orders.c: validating orders (each refusal names the field and says what
  * is allowed) and applying the accepted ones at the start of a turn.
  *
- * Validation has two layers: order_check_map looks only at the order and
+ * Validation has two layers: model_order_check_map looks only at the order and
  * the map (who may give it, names, ranges), and is also used for the map's
- * own standing orders and policies; order_check adds what depends on the
+ * own standing orders and policies; model_order_check adds what depends on the
  * state (the seat's facilities, cash, the talent pool).
  */
 #include "model_internal.h"
@@ -18,14 +18,15 @@
 static int partner_index(const model_map_t *m, const char *p) {
   if (!p[0] || strcmp(p, "all") == 0)
     return ALL;
-  return nation_index(m, p);
+  return model_nation_index(m, p);
 }
 
 static int check_product(const model_order_t *o, model_refusal_t *r) {
   if (o->product < 0 || o->product >= NP) {
-    refuse(r, "product",
-           "unknown product; expected concentrate, ndpr_oxide, dytb_oxide, "
-           "lace_oxide or magnet");
+    model_refuse(
+        r, "product",
+        "unknown product; expected concentrate, ndpr_oxide, dytb_oxide, "
+        "lace_oxide or magnet");
     return 1;
   }
   return 0;
@@ -33,7 +34,8 @@ static int check_product(const model_order_t *o, model_refusal_t *r) {
 
 static int check_stage(const model_order_t *o, model_refusal_t *r) {
   if (o->stage < 0 || o->stage >= NS) {
-    refuse(r, "stage", "unknown stage; expected mining, separation or magnet");
+    model_refuse(r, "stage",
+                 "unknown stage; expected mining, separation or magnet");
     return 1;
   }
   return 0;
@@ -41,7 +43,8 @@ static int check_stage(const model_order_t *o, model_refusal_t *r) {
 
 static int check_skill(const model_order_t *o, model_refusal_t *r) {
   if (o->skill < 0 || o->skill >= NS) {
-    refuse(r, "skill", "unknown skill; expected mining, separation or magnet");
+    model_refuse(r, "skill",
+                 "unknown skill; expected mining, separation or magnet");
     return 1;
   }
   return 0;
@@ -50,7 +53,7 @@ static int check_skill(const model_order_t *o, model_refusal_t *r) {
 static int check_range(int64_t v, int64_t lo, int64_t hi, const char *field,
                        const char *what, model_refusal_t *r) {
   if (v < lo || v > hi) {
-    refuse(r, field, "%s must be between %s", field, what);
+    model_refuse(r, field, "%s must be between %s", field, what);
     return 1;
   }
   return 0;
@@ -58,8 +61,8 @@ static int check_range(int64_t v, int64_t lo, int64_t hi, const char *field,
 
 /* `who` is a seat index, or with is_nation a nation index (a map policy of
  * a nation that may have no seat). Returns 0 when acceptable. */
-int order_check_map(const model_map_t *m, int who, bool is_nation,
-                    const model_order_t *o, model_refusal_t *r) {
+int model_order_check_map(const model_map_t *m, int who, bool is_nation,
+                          const model_order_t *o, model_refusal_t *r) {
   bool nation = is_nation || m->seats[who].kind == MODEL_SEAT_NATION;
   int self = is_nation ? who : m->seats[who].nation;
   switch (o->op) {
@@ -67,18 +70,19 @@ int order_check_map(const model_map_t *m, int who, bool is_nation,
   case MODEL_OP_OPERATE:
   case MODEL_OP_HIRE:
     if (nation) {
-      refuse(r, "op",
-             "only firms may %s; nations act through policy, train, offer "
-             "and bid",
-             model_op_name((int)o->op));
+      model_refuse(
+          r, "op",
+          "only firms may %s; nations act through policy, train, offer "
+          "and bid",
+          model_op_name((int)o->op));
       return 1;
     }
     break;
   case MODEL_OP_POLICY:
     if (!nation) {
-      refuse(r, "op",
-             "only nations set policy; firms may build, operate, "
-             "hire, train, offer and bid");
+      model_refuse(r, "op",
+                   "only nations set policy; firms may build, operate, "
+                   "hire, train, offer and bid");
       return 1;
     }
     break;
@@ -87,9 +91,10 @@ int order_check_map(const model_map_t *m, int who, bool is_nation,
   case MODEL_OP_BID:
     break;
   default:
-    refuse(r, "op",
-           "unknown op; expected build, operate, hire, train, offer, bid or "
-           "policy");
+    model_refuse(
+        r, "op",
+        "unknown op; expected build, operate, hire, train, offer, bid or "
+        "policy");
     return 1;
   }
   switch (o->op) {
@@ -97,20 +102,20 @@ int order_check_map(const model_map_t *m, int who, bool is_nation,
     if (check_stage(o, r))
       return 1;
     if (o->capacity_kg_per_year <= 0 || o->capacity_kg_per_year > CAP_LIMIT) {
-      refuse(r, "capacity",
-             "capacity must be more than 0 and at most 10,000,000 t/yr");
+      model_refuse(r, "capacity",
+                   "capacity must be more than 0 and at most 10,000,000 t/yr");
       return 1;
     }
     if (!o->facility[0] && o->stage == MODEL_MINING && !o->site[0]) {
-      refuse(r, "site", "a new mine needs site: the id of a deposit");
+      model_refuse(r, "site", "a new mine needs site: the id of a deposit");
       return 1;
     }
     return 0;
   case MODEL_OP_OPERATE:
     if (!o->facility[0]) {
-      refuse(r, "facility",
-             "facility must be the id of one of your "
-             "facilities");
+      model_refuse(r, "facility",
+                   "facility must be the id of one of your "
+                   "facilities");
       return 1;
     }
     return check_range(o->utilisation_ppm, 0, MODEL_PPM, "utilisation",
@@ -119,7 +124,7 @@ int order_check_map(const model_map_t *m, int who, bool is_nation,
     if (check_skill(o, r))
       return 1;
     if (o->count == 0) {
-      refuse(r, "count", "count must not be 0 (negative releases staff)");
+      model_refuse(r, "count", "count must not be 0 (negative releases staff)");
       return 1;
     }
     return check_range(o->count, -1000000, 1000000, "count",
@@ -154,8 +159,8 @@ int order_check_map(const model_map_t *m, int who, bool is_nation,
       return 1;
     partner = partner_index(m, o->partner);
     if (partner < 0 || partner == self) {
-      refuse(r, o->kind == MODEL_POL_TARIFF ? "from" : "to",
-             "must be \"all\" or the id of another nation");
+      model_refuse(r, o->kind == MODEL_POL_TARIFF ? "from" : "to",
+                   "must be \"all\" or the id of another nation");
       return 1;
     }
     if (o->kind == MODEL_POL_EXPORT_QUOTA && !o->lift)
@@ -207,16 +212,16 @@ int order_check_map(const model_map_t *m, int who, bool is_nation,
   case MODEL_POL_TAX:
     return check_range(o->rate_ppm, 0, MODEL_PPM, "rate", "0 and 1", r);
   default:
-    refuse(r, "kind",
-           "unknown policy kind; expected export_quota, export_ban, "
-           "export_licence, tariff, subsidy, price_floor, stockpile, "
-           "talent_programme, migration, permitting, production_quota or "
-           "tax");
+    model_refuse(r, "kind",
+                 "unknown policy kind; expected export_quota, export_ban, "
+                 "export_licence, tariff, subsidy, price_floor, stockpile, "
+                 "talent_programme, migration, permitting, production_quota or "
+                 "tax");
     return 1;
   }
 }
 
-int facility_of_seat(const model_state_t *st, int seat, const char *id) {
+int model_facility_of_seat(const model_state_t *st, int seat, const char *id) {
   for (int32_t f = st->seats[seat].first_fac; f >= 0;
        f = st->fac[f].next_of_owner)
     if (strcmp(st->fac[f].id, id) == 0)
@@ -241,15 +246,15 @@ static int build_nation(const model_state_t *st, int seat,
   if (fac >= 0)
     return st->fac[fac].nation;
   if (o->stage == MODEL_MINING) {
-    int d = deposit_index(st->map, o->site);
+    int d = model_deposit_index(st->map, o->site);
     return d >= 0 ? st->map->deposits[d].nation : -1;
   }
   return st->map->seats[seat].nation;
 }
 
-int order_check(const model_state_t *st, int seat, const model_order_t *o,
-                int64_t *capex_running, model_refusal_t *r) {
-  if (order_check_map(st->map, seat, false, o, r))
+int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
+                      int64_t *capex_running, model_refusal_t *r) {
+  if (model_order_check_map(st->map, seat, false, o, r))
     return 1;
   const seat_t *s = &st->seats[seat];
   int home = st->map->seats[seat].nation;
@@ -257,39 +262,41 @@ int order_check(const model_state_t *st, int seat, const model_order_t *o,
   case MODEL_OP_BUILD: {
     int fac = -1;
     if (o->facility[0]) {
-      fac = facility_of_seat(st, seat, o->facility);
+      fac = model_facility_of_seat(st, seat, o->facility);
       if (fac < 0) {
-        refuse(r, "facility",
-               "no facility \"%s\" of yours to expand; omit facility to "
-               "build a new one",
-               o->facility);
+        model_refuse(r, "facility",
+                     "no facility \"%s\" of yours to expand; omit facility to "
+                     "build a new one",
+                     o->facility);
         return 1;
       }
       if (st->fac[fac].stage != o->stage) {
-        refuse(r, "stage", "facility \"%s\" is a %s facility", o->facility,
-               model_stage_name(st->fac[fac].stage));
+        model_refuse(r, "stage", "facility \"%s\" is a %s facility",
+                     o->facility, model_stage_name(st->fac[fac].stage));
         return 1;
       }
       if (st->fac[fac].build_left > 0 || st->fac[fac].exp_left > 0) {
-        refuse(r, "facility",
-               "facility \"%s\" is still being built or expanded; wait until "
-               "it is done",
-               o->facility);
+        model_refuse(
+            r, "facility",
+            "facility \"%s\" is still being built or expanded; wait until "
+            "it is done",
+            o->facility);
         return 1;
       }
     } else if (o->stage == MODEL_MINING) {
-      int d = deposit_index(st->map, o->site);
+      int d = model_deposit_index(st->map, o->site);
       if (d < 0) {
-        refuse(r, "site", "no deposit \"%s\"; site must be a deposit id",
-               o->site);
+        model_refuse(r, "site", "no deposit \"%s\"; site must be a deposit id",
+                     o->site);
         return 1;
       }
       if (!st->map->deposits[d].open) {
-        refuse(r, "site", "deposit \"%s\" is closed to new mines", o->site);
+        model_refuse(r, "site", "deposit \"%s\" is closed to new mines",
+                     o->site);
         return 1;
       }
       if (st->reserves[d] <= 0) {
-        refuse(r, "site", "deposit \"%s\" has no reserves left", o->site);
+        model_refuse(r, "site", "deposit \"%s\" has no reserves left", o->site);
         return 1;
       }
     }
@@ -298,39 +305,40 @@ int order_check(const model_state_t *st, int seat, const model_order_t *o,
     int64_t share = st->nations[nation].pol.sub_capex[o->stage];
     int64_t own = capex - ppm_of(capex, share);
     if (own + *capex_running > s->cash) {
-      refuse(r, "capacity",
-             "this build costs %.2f USD (after subsidy) and you have %.2f "
-             "USD left this turn; build less capacity",
-             model_cents_to_usd(own),
-             model_cents_to_usd(s->cash - *capex_running));
+      model_refuse(
+          r, "capacity",
+          "this build costs %.2f USD (after subsidy) and you have %.2f "
+          "USD left this turn; build less capacity",
+          model_cents_to_usd(own),
+          model_cents_to_usd(s->cash - *capex_running));
       return 1;
     }
     *capex_running += own;
     if (st->n_fac >= MODEL_FACILITIES_MAX) {
-      refuse(r, "op", "the world holds the maximum number of facilities");
+      model_refuse(r, "op", "the world holds the maximum number of facilities");
       return 1;
     }
     return 0;
   }
   case MODEL_OP_OPERATE:
-    if (facility_of_seat(st, seat, o->facility) < 0) {
-      refuse(r, "facility", "no facility \"%s\" of yours", o->facility);
+    if (model_facility_of_seat(st, seat, o->facility) < 0) {
+      model_refuse(r, "facility", "no facility \"%s\" of yours", o->facility);
       return 1;
     }
     return 0;
   case MODEL_OP_HIRE:
     if (o->count < 0 && -o->count > s->staff[o->skill]) {
-      refuse(r, "count",
-             "you employ %lld %s staff; you can release at most "
-             "that many",
-             (long long)s->staff[o->skill], model_skill_name(o->skill));
+      model_refuse(r, "count",
+                   "you employ %lld %s staff; you can release at most "
+                   "that many",
+                   (long long)s->staff[o->skill], model_skill_name(o->skill));
       return 1;
     }
     if (o->count > 0 && o->count > st->nations[home].pool[o->skill]) {
-      refuse(r, "count",
-             "only %lld %s people are available in %s's pool this turn",
-             (long long)st->nations[home].pool[o->skill],
-             model_skill_name(o->skill), st->map->nations[home].id);
+      model_refuse(r, "count",
+                   "only %lld %s people are available in %s's pool this turn",
+                   (long long)st->nations[home].pool[o->skill],
+                   model_skill_name(o->skill), st->map->nations[home].id);
       return 1;
     }
     return 0;
@@ -340,11 +348,11 @@ int order_check(const model_state_t *st, int seat, const model_order_t *o,
                        ? s->cash
                        : st->nations[home].budget;
     if (cost + *capex_running > have) {
-      refuse(r, "count",
-             "training %lld people costs %.2f USD and you have %.2f USD "
-             "left this turn",
-             (long long)o->count, model_cents_to_usd(cost),
-             model_cents_to_usd(have - *capex_running));
+      model_refuse(r, "count",
+                   "training %lld people costs %.2f USD and you have %.2f USD "
+                   "left this turn",
+                   (long long)o->count, model_cents_to_usd(cost),
+                   model_cents_to_usd(have - *capex_running));
       return 1;
     }
     *capex_running += cost;
@@ -366,9 +374,9 @@ int model_validate(const model_state_t *st, int seat,
     model_refusal_t r;
     memset(&r, 0, sizeof r);
     if (i >= MODEL_ORDERS_MAX) {
-      refuse(&r, "orders", "at most %d orders per submission",
-             MODEL_ORDERS_MAX);
-    } else if (!order_check(st, seat, &orders[i], &running, &r)) {
+      model_refuse(&r, "orders", "at most %d orders per submission",
+                   MODEL_ORDERS_MAX);
+    } else if (!model_order_check(st, seat, &orders[i], &running, &r)) {
       continue;
     }
     r.index = i;
@@ -499,13 +507,13 @@ int model_submit(model_state_t *st, int seat, const model_order_t *orders,
     model_refusal_t r;
     memset(&r, 0, sizeof r);
     if (i < MODEL_ORDERS_MAX &&
-        !order_check(st, seat, &orders[i], &running, &r)) {
+        !model_order_check(st, seat, &orders[i], &running, &r)) {
       keep[kept++] = canonical(&orders[i]);
       continue;
     }
     if (i >= MODEL_ORDERS_MAX)
-      refuse(&r, "orders", "at most %d orders per submission",
-             MODEL_ORDERS_MAX);
+      model_refuse(&r, "orders", "at most %d orders per submission",
+                   MODEL_ORDERS_MAX);
     r.index = i;
     if (k < cap && refusals)
       refusals[k] = r;
@@ -522,7 +530,7 @@ int model_submit(model_state_t *st, int seat, const model_order_t *orders,
 
 /* ---- application ---- */
 
-int policy_apply(model_state_t *st, int n, const model_order_t *o) {
+int model_policy_apply(model_state_t *st, int n, const model_order_t *o) {
   policies_t *p = &st->nations[n].pol;
   int partner = partner_index(st->map, o->partner);
   if (partner < 0)
@@ -573,7 +581,7 @@ int policy_apply(model_state_t *st, int n, const model_order_t *o) {
   return 0;
 }
 
-void policies_default(policies_t *p) {
+void model_policies_default(policies_t *p) {
   memset(p, 0, sizeof *p);
   for (int i = 0; i < NP; i++) {
     for (int j = 0; j <= NN; j++) {
@@ -604,7 +612,7 @@ static void late(model_state_t *st, int seat, size_t index,
 static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
   seat_t *s = &st->seats[seat];
   const map_stage_t *ms = &st->map->stage[o->stage];
-  int fac = o->facility[0] ? facility_of_seat(st, seat, o->facility) : -1;
+  int fac = o->facility[0] ? model_facility_of_seat(st, seat, o->facility) : -1;
   int nation = build_nation(st, seat, o, fac);
   int64_t capex = build_capex(st, o, nation, fac >= 0);
   int64_t sub = ppm_of(capex, st->nations[nation].pol.sub_capex[o->stage]);
@@ -629,7 +637,7 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
     return 0;
   }
   facility_t *f;
-  int rc = facility_push(st, &f);
+  int rc = model_facility_push(st, &f);
   if (rc)
     return rc;
   size_t idx = st->n_fac - 1;
@@ -637,7 +645,8 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
   f->owner = seat;
   f->nation = nation;
   f->stage = o->stage;
-  f->deposit = o->stage == MODEL_MINING ? deposit_index(st->map, o->site) : -1;
+  f->deposit =
+      o->stage == MODEL_MINING ? model_deposit_index(st->map, o->site) : -1;
   f->capacity = o->capacity_kg_per_year;
   f->util = MODEL_PPM;
   f->exp0 = ms->experience;
@@ -653,14 +662,14 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
   f->next_of_owner = s->first_fac;
   s->first_fac = (int32_t)idx;
   s->n_fac++;
-  facility_refresh(st, f);
+  model_facility_refresh(st, f);
   return 0;
 }
 
 /* Applies every seat's submission, in seat order, then clears them. State-
  * dependent checks are repeated, because earlier seats' orders in the same
  * turn may have used the pool a later hire counted on. */
-int orders_apply(model_state_t *st) {
+int model_orders_apply(model_state_t *st) {
   for (size_t si = 0; si < st->n_seats; si++) {
     seat_t *s = &st->seats[si];
     if (!s->submitted)
@@ -672,7 +681,7 @@ int orders_apply(model_state_t *st) {
       model_refusal_t r;
       memset(&r, 0, sizeof r);
       int64_t before = running;
-      if (order_check(st, (int)si, o, &running, &r)) {
+      if (model_order_check(st, (int)si, o, &running, &r)) {
         late(st, (int)si, k, &r);
         continue;
       }
@@ -683,7 +692,7 @@ int orders_apply(model_state_t *st) {
         rc = apply_build(st, (int)si, o);
         break;
       case MODEL_OP_OPERATE:
-        st->fac[facility_of_seat(st, (int)si, o->facility)].util =
+        st->fac[model_facility_of_seat(st, (int)si, o->facility)].util =
             o->utilisation_ppm;
         break;
       case MODEL_OP_HIRE: {
@@ -719,7 +728,7 @@ int orders_apply(model_state_t *st) {
         s->bid[o->product].price = o->price_cents_per_kg;
         break;
       case MODEL_OP_POLICY:
-        rc = policy_apply(st, home, o);
+        rc = model_policy_apply(st, home, o);
         break;
       default:
         break;
