@@ -27,7 +27,7 @@ typedef struct {
   const char *map;
   uint64_t seed;
   int offset;
-  const char *hash;      /* final state hash, hex */
+  const char *hash;       /* final state hash, hex */
   uint64_t orders_digest; /* play_digest_orders over the whole game */
 } golden_t;
 
