@@ -24,6 +24,7 @@
 #include "rpc.h"
 #include "sess.h"
 #include "srv.h"
+#include "durable.h"
 #include "store.h"
 
 #ifndef LAN_VERSION
@@ -61,6 +62,7 @@ typedef struct app {
   net_server_t *net;
   sess_registry_t *sess;
   store_t *store;
+  durable_t *durable; /* drives the store's commits from the loop */
   bool stopping;
 } app_t;
 
@@ -517,7 +519,7 @@ static void on_signal(uv_signal_t *sig, int signum) {
            signum == SIGINT ? "SIGINT" : "SIGTERM");
   net_server_close(app->net);
   sess_registry_close(app->sess);
-  store_stop(app->store);
+  durable_stop(app->durable);
   uv_close((uv_handle_t *)&app->sigint, NULL);
   uv_close((uv_handle_t *)&app->sigterm, NULL);
 }
@@ -531,7 +533,7 @@ static void close_walk(uv_handle_t *h, void *arg) {
 
 static int hold_reply(void *arg, replyq_slot_t *slot, const char *data,
                       size_t len) {
-  return store_hold_reply(arg, slot, data, len);
+  return durable_hold_reply(arg, slot, data, len);
 }
 
 static void peer_closed(void *arg, rpc_peer_t *peer) {
@@ -596,9 +598,13 @@ int main(int argc, char **argv) {
   }
   {
     char err[512];
-    if (store_open(&app.store, cfg.db, cfg.sync_full, &app.loop, err,
-                   sizeof err) != 0) {
+    const store_config_t scfg = {cfg.sync_full, durable_log, NULL};
+    if (store_open(&app.store, cfg.db, &scfg, err, sizeof err) != 0) {
       log_error("--db: %s", err);
+      goto stop;
+    }
+    if (durable_new(&app.durable, &app.loop, app.store) != 0) {
+      log_error("out of memory starting the server");
       goto stop;
     }
     sess_set_store(app.sess, app.store);
@@ -627,7 +633,7 @@ int main(int argc, char **argv) {
     goto stop;
   }
   rpc_set_peer_closed(rpc, peer_closed, app.sess);
-  rpc_set_hold(rpc, hold_reply, app.store);
+  rpc_set_hold(rpc, hold_reply, app.durable);
   r = net_server_new(&app.net, &app.loop, &cfg.net, rpc, &counters);
   if (r != 0) {
     log_error("cannot start the TCP server: %s", net_strerror(r));
@@ -659,7 +665,7 @@ stop:
   if (app.net)
     net_server_close(app.net);
   sess_registry_close(app.sess);
-  store_stop(app.store);
+  durable_stop(app.durable);
 drain:
   /* Anything still open (nothing, normally) is closed and given its
    * callbacks, so the loop can close. */
@@ -676,6 +682,7 @@ drain:
   free(table);
   /* The store first: callbacks it never ran are told so, and only free. */
   store_close(app.store);
+  durable_free(app.durable);
   sess_registry_free(app.sess);
   methods_free(methods);
   fprintf(stderr, "lanthanide-server: counters at exit:\n");

@@ -1,15 +1,18 @@
 /*
  * Sessions in the store: every change a session goes through is queued as
- * a write (server/store.h), and at start the registry is rebuilt from the
- * database, each session where it stood: same turn, same submissions and
- * ready flags, same tokens, the deadline recomputed from its stored
- * wall-clock time (docs/storage.md).
+ * a typed write (store/store.h), and at start the registry is rebuilt from
+ * the database, each session where it stood: same turn, same submissions
+ * and ready flags, same tokens, the deadline recomputed from its stored
+ * wall-clock time (docs/storage.md). No SQL here: the store holds every
+ * statement.
  *
  * The state itself is restored from the snapshot stored with the last
  * resolved turn (exact: the model's serialisation round-trips bit for
  * bit), then the open turn's stored submissions are submitted again in
  * the order they arrived, so the state is the one an uninterrupted server
- * would hold.
+ * would hold. Any error while reading (a locked or damaged file, a row
+ * that is not as written) stops the restore with a sentence: the server
+ * does not start rather than run a session restored in part.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,6 +24,16 @@
 #include "sess_internal.h"
 #include "store.h"
 
+_Static_assert(SESS_HASH_BYTES == STORE_HASH_BYTES,
+               "the store keeps the session's hashes as they are");
+_Static_assert(SESS_BOX_BYTES == STORE_BOX_BYTES,
+               "the store keeps a seat's sealed token as it is");
+_Static_assert((int)SESS_LOBBY == (int)STORE_LOBBY &&
+                   (int)SESS_RUNNING == (int)STORE_RUNNING &&
+                   (int)SESS_PAUSED == (int)STORE_PAUSED &&
+                   (int)SESS_FINISHED == (int)STORE_FINISHED,
+               "a session's status is stored as it is");
+
 static const char *const STATUS[] = {"lobby", "running", "paused", "finished"};
 
 void sess_set_store(sess_registry_t *reg, store_t *store) {
@@ -31,9 +44,9 @@ void sp_status(sess_session_t *s) {
   store_t *st = s->reg->store;
   if (!st)
     return;
-  if (store_q(st, STORE_SESSION_STATUS, "ttiii", s->id, STATUS[s->status],
-              (int64_t)model_state_turn(s->st), s->deadline_wall_ms,
-              s->remaining_ms) != 0)
+  if (store_set_status(st, s->id, (store_status_t)s->status,
+                       model_state_turn(s->st), s->deadline_wall_ms,
+                       s->remaining_ms) != 0)
     log_error("session %s: out of memory queueing its status", s->id);
 }
 
@@ -41,23 +54,40 @@ void sp_session(sess_session_t *s) {
   store_t *st = s->reg->store;
   if (!st)
     return;
-  int rc = store_q(st, STORE_SESSION_INSERT, "tttTbiiiibtitiiii", s->id,
-                   s->name, model_map_id(s->map), s->map_json, s->map_len,
-                   model_map_digest(s->map), (size_t)MODEL_HASH_BYTES,
-                   (int64_t)s->seed, (int64_t)s->turns, s->turn_ms,
-                   (int64_t)s->spectators, s->admin_hash,
-                   (size_t)SESS_HASH_BYTES, LAN_VERSION, sess_wall_ms(),
-                   STATUS[s->status], (int64_t)model_state_turn(s->st),
-                   s->deadline_wall_ms, s->remaining_ms, (int64_t)s->fixed);
+  const store_session_t row = {
+      .id = s->id,
+      .name = s->name,
+      .map_id = model_map_id(s->map),
+      .map_json = s->map_json,
+      .map_len = s->map_len,
+      .map_digest = model_map_digest(s->map),
+      .seed = s->seed,
+      .turns = s->turns,
+      .turn_ms = s->turn_ms,
+      .spectators = s->spectators,
+      .admin_token_hash = s->admin_hash,
+      .engine_version = LAN_VERSION,
+      .created_ms = sess_wall_ms(),
+      .status = (store_status_t)s->status,
+      .turn = model_state_turn(s->st),
+      .deadline_ms = s->deadline_wall_ms,
+      .remaining_ms = s->remaining_ms,
+      .fixed = s->fixed,
+  };
+  int rc = store_put_session(st, &row);
   for (size_t i = 0; rc == 0 && i < s->n_seats; i++) {
     const sess_seat_t *seat = &s->seats[i];
-    rc = store_q(st, STORE_SEAT_INSERT, "titttbbb", s->id, (int64_t)i,
-                 model_map_seat_id(s->map, i),
-                 model_map_seat_kind(s->map, i) == MODEL_SEAT_NATION ? "nation"
-                                                                     : "firm",
-                 model_map_seat_title(s->map, i), seat->token_hash,
-                 (size_t)SESS_HASH_BYTES, seat->code_hash,
-                 (size_t)SESS_HASH_BYTES, seat->box, (size_t)SESS_BOX_BYTES);
+    const store_seat_t srow = {
+        .session_id = s->id,
+        .index = (int)i,
+        .seat = model_map_seat_id(s->map, i),
+        .nation = model_map_seat_kind(s->map, i) == MODEL_SEAT_NATION,
+        .title = model_map_seat_title(s->map, i),
+        .token_hash = seat->token_hash,
+        .code_hash = seat->code_hash,
+        .token_box = seat->box,
+    };
+    rc = store_put_seat(st, &srow);
   }
   if (rc != 0)
     log_error("session %s: out of memory queueing it for storage", s->id);
@@ -68,12 +98,8 @@ void sp_seat(sess_session_t *s, int seat) {
   if (!st)
     return;
   const sess_seat_t *x = &s->seats[seat];
-  int rc = x->agent ? store_q(st, STORE_SEAT_UPDATE, "tiitt", s->id,
-                              (int64_t)seat, (int64_t)x->taken, x->name,
-                              agent_strategy(x->agent)->id)
-                    : store_q(st, STORE_SEAT_UPDATE, "tiitn", s->id,
-                              (int64_t)seat, (int64_t)x->taken, x->name);
-  if (rc != 0)
+  if (store_set_seat(st, s->id, seat, x->taken, x->name,
+                     x->agent ? agent_strategy(x->agent)->id : NULL) != 0)
     log_error("session %s: out of memory queueing seat %d", s->id, seat);
 }
 
@@ -89,10 +115,18 @@ void sp_submission(sess_session_t *s, int seat, const model_order_t *orders,
   int rc = msgpack_pack_array(&pk, n);
   for (size_t i = 0; i < n; i++)
     rc |= proto_pack_order(&pk, &orders[i]);
-  if (rc == 0)
-    rc = store_q(st, STORE_SUBMISSION_INSERT, "tiitbi", s->id,
-                 (int64_t)model_state_turn(s->st), (int64_t)seat, source,
-                 b.data, b.len, sess_wall_ms());
+  if (rc == 0) {
+    const store_submission_t row = {
+        .session_id = s->id,
+        .turn = model_state_turn(s->st),
+        .seat_index = seat,
+        .source = strcmp(source, "agent") == 0 ? STORE_AGENT : STORE_PLAYER,
+        .orders = (const uint8_t *)b.data,
+        .orders_len = b.len,
+        .created_ms = sess_wall_ms(),
+    };
+    rc = store_put_submission(st, &row);
+  }
   if (rc != 0)
     log_error("session %s: out of memory queueing a submission", s->id);
   proto_buf_free(&b);
@@ -100,9 +134,8 @@ void sp_submission(sess_session_t *s, int seat, const model_order_t *orders,
 
 void sp_ready(sess_session_t *s, int seat) {
   store_t *st = s->reg->store;
-  if (st && store_q(st, STORE_READY_INSERT, "tiii", s->id,
-                    (int64_t)model_state_turn(s->st), (int64_t)seat,
-                    sess_wall_ms()) != 0)
+  if (st && store_put_ready(st, s->id, model_state_turn(s->st), seat,
+                            sess_wall_ms()) != 0)
     log_error("session %s: out of memory queueing a ready", s->id);
 }
 
@@ -110,8 +143,7 @@ void sp_ready(sess_session_t *s, int seat) {
  * back from an agent: they have not said ready themselves). */
 void sp_unready(sess_session_t *s, int seat) {
   store_t *st = s->reg->store;
-  if (st && store_q(st, STORE_READY_DELETE, "tii", s->id,
-                    (int64_t)model_state_turn(s->st), (int64_t)seat) != 0)
+  if (st && store_del_ready(st, s->id, model_state_turn(s->st), seat) != 0)
     log_error("session %s: out of memory queueing a ready's removal", s->id);
 }
 
@@ -119,11 +151,16 @@ int sp_chat(sess_session_t *s, int from, int to, const char *text, size_t len) {
   store_t *st = s->reg->store;
   if (!st)
     return 0;
-  if (store_q(st, STORE_CHAT_INSERT, "tittTi", s->id,
-              (int64_t)model_state_turn(s->st),
-              from < 0 ? "admin" : model_map_seat_id(s->map, (size_t)from),
-              to < 0 ? "all" : model_map_seat_id(s->map, (size_t)to), text, len,
-              sess_wall_ms()) != 0) {
+  const store_chat_t row = {
+      .session_id = s->id,
+      .turn = model_state_turn(s->st),
+      .from = from < 0 ? "admin" : model_map_seat_id(s->map, (size_t)from),
+      .to = to < 0 ? "all" : model_map_seat_id(s->map, (size_t)to),
+      .text = text,
+      .len = len,
+      .created_ms = sess_wall_ms(),
+  };
+  if (store_put_chat(st, &row) != 0) {
     log_error("session %s: out of memory queueing a chat message", s->id);
     return -1;
   }
@@ -131,17 +168,9 @@ int sp_chat(sess_session_t *s, int from, int to, const char *text, size_t len) {
 }
 
 bool sp_id_stored(sess_registry_t *reg, const char *id) {
-  if (!reg->store)
-    return false;
-  sqlite3_stmt *q;
-  if (sqlite3_prepare_v2(store_db(reg->store),
-                         "SELECT 1 FROM sessions WHERE id = ?", -1, &q,
-                         NULL) != SQLITE_OK)
-    return false;
-  sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-  bool found = sqlite3_step(q) == SQLITE_ROW;
-  sqlite3_finalize(q);
-  return found;
+  /* An error reads as "stored": the id is then not used, and another is
+   * drawn, which is always safe. */
+  return reg->store && store_session_exists(reg->store, id) != 0;
 }
 
 /* The resolved turn: hash, snapshot, the summary of history.get, and the
@@ -157,27 +186,35 @@ int sp_turn(sess_session_t *s, const model_report_t *rep,
   if (model_state_hash(s->st, hash) != 0 ||
       model_state_serialise(s->st, &snap, &snap_len) != 0)
     return -1;
-  int rc = store_q(st, STORE_TURN_INSERT, "tibbbi", s->id, (int64_t)rep->turn,
-                   hash, sizeof hash, snap, snap_len, summary->data,
-                   summary->len, sess_wall_ms());
+  const store_turn_t row = {
+      .session_id = s->id,
+      .turn = rep->turn,
+      .state_hash = hash,
+      .snapshot = snap,
+      .snapshot_len = snap_len,
+      .summary = (const uint8_t *)summary->data,
+      .summary_len = summary->len,
+      .resolved_ms = sess_wall_ms(),
+  };
+  int rc = store_put_turn(st, &row);
   free(snap);
   size_t nn = rep->n_nations;
   for (int p = 0; rc == 0 && p < MODEL_PRODUCTS; p++) {
-    rc = store_q(st, STORE_PRICE_INSERT, "titti", s->id, (int64_t)rep->turn,
-                 model_product_name(p), "world", rep->price[p]);
+    rc = store_put_price(st, s->id, rep->turn, model_product_name(p), "world",
+                         rep->price[p]);
     for (size_t n = 0; rc == 0 && n < nn; n++)
-      rc = store_q(st, STORE_PRICE_INSERT, "titti", s->id, (int64_t)rep->turn,
-                   model_product_name(p), model_map_nation_id(s->map, n),
-                   rep->regional[p * nn + n]);
+      rc = store_put_price(st, s->id, rep->turn, model_product_name(p),
+                           model_map_nation_id(s->map, n),
+                           rep->regional[p * nn + n]);
   }
   for (int g = 0; rc == 0 && g < MODEL_STAGES; g++)
     for (size_t n = 0; rc == 0 && n < nn; n++)
-      rc = store_q(st, STORE_PRODUCTION_INSERT, "titti", s->id,
-                   (int64_t)rep->turn, model_stage_name(g),
-                   model_map_nation_id(s->map, n), rep->production[g * nn + n]);
+      rc = store_put_production(st, s->id, rep->turn, model_stage_name(g),
+                                model_map_nation_id(s->map, n),
+                                rep->production[g * nn + n]);
   for (size_t i = 0; rc == 0 && i < rep->n_seats; i++)
-    rc = store_q(st, STORE_SCORE_INSERT, "titi", s->id, (int64_t)rep->turn,
-                 model_map_seat_id(s->map, i), rep->scores[i]);
+    rc = store_put_score(st, s->id, rep->turn, model_map_seat_id(s->map, i),
+                         rep->scores[i]);
   return rc;
 }
 
@@ -187,7 +224,8 @@ int sp_flush(sess_session_t *s) {
 
 /* ---- Restore ------------------------------------------------------------- */
 
-/* Submit a stored submission (a MessagePack array of order maps) again. */
+/* Submit a stored submission (a MessagePack array of order maps, already
+ * checked by the store's scanner) again. */
 static int resubmit(sess_session_t *s, int seat, const void *blob, size_t len) {
   msgpack_zone zone;
   msgpack_object obj;
@@ -216,170 +254,169 @@ static int resubmit(sess_session_t *s, int seat, const void *blob, size_t len) {
   return rc;
 }
 
-static int restore_one(sess_registry_t *reg, sqlite3_stmt *q,
+/* The history of a session being restored, and a copy of its last
+ * snapshot. */
+typedef struct turns_ctx {
+  sess_session_t *s;
+  uint8_t *snap;
+  size_t snap_len;
+} turns_ctx_t;
+
+static int on_turn(void *arg, const store_turn_row_t *row, char *err,
+                   size_t errlen) {
+  turns_ctx_t *c = arg;
+  sess_session_t *s = c->s;
+  sess_turn_t *grown =
+      realloc(s->history, (s->n_history + 1) * sizeof *s->history);
+  if (!grown)
+    goto nomem;
+  s->history = grown;
+  sess_turn_t *h = &s->history[s->n_history];
+  h->turn = row->turn;
+  proto_buf_init(&h->buf);
+  s->n_history++;
+  if (proto_buf_reserve(&h->buf, row->summary_len) != 0)
+    goto nomem;
+  memcpy(h->buf.data, row->summary, row->summary_len);
+  h->buf.len = row->summary_len;
+  uint8_t *copy = malloc(row->snapshot_len ? row->snapshot_len : 1);
+  if (!copy)
+    goto nomem;
+  memcpy(copy, row->snapshot, row->snapshot_len);
+  free(c->snap);
+  c->snap = copy;
+  c->snap_len = row->snapshot_len;
+  return 0;
+nomem:
+  snprintf(err, errlen, "out of memory restoring session %s", s->id);
+  return -1;
+}
+
+static int on_seat(void *arg, const store_seat_row_t *row, char *err,
+                   size_t errlen) {
+  sess_session_t *s = arg;
+  if (row->index < 0 || (size_t)row->index >= s->n_seats) {
+    snprintf(err, errlen,
+             "session %s: a stored seat has index %d, but its map has %zu "
+             "seats",
+             s->id, row->index, s->n_seats);
+    return -1;
+  }
+  sess_seat_t *x = &s->seats[row->index];
+  memcpy(x->token_hash, row->token_hash, SESS_HASH_BYTES);
+  memcpy(x->code_hash, row->code_hash, SESS_HASH_BYTES);
+  memcpy(x->box, row->token_box, SESS_BOX_BYTES);
+  x->taken = row->taken;
+  snprintf(x->name, sizeof x->name, "%s", row->name);
+  if (row->agent) {
+    const agent_strategy_t *strat = agent_find(row->agent);
+    if (strat)
+      x->agent = agent_new(strat, sess_agent_seed(s, row->index));
+    else
+      log_warn("session %s: seat %d's agent '%s' no longer exists; the "
+               "seat plays its standing orders",
+               s->id, row->index, row->agent);
+  }
+  return 0;
+}
+
+static int on_submission(void *arg, const store_submission_row_t *row,
+                         char *err, size_t errlen) {
+  sess_session_t *s = arg;
+  (void)err;
+  (void)errlen;
+  int i = row->seat_index;
+  /* The model may refuse an order it took before only if the model
+   * changed between versions: the session goes on without it, and the
+   * operator is told. */
+  if (i >= 0 && (size_t)i < s->n_seats &&
+      resubmit(s, i, row->orders, row->orders_len) != 0)
+    log_warn("session %s: a stored submission of seat %d for turn %d was "
+             "not accepted again",
+             s->id, i, row->turn);
+  return 0;
+}
+
+static int on_ready(void *arg, int i, char *err, size_t errlen) {
+  sess_session_t *s = arg;
+  (void)err;
+  (void)errlen;
+  if (i >= 0 && (size_t)i < s->n_seats)
+    s->seats[i].ready = true;
+  return 0;
+}
+
+/* Rebuild one stored session. Every read's error names the session and
+ * the table (the store's sentences do), and stops the restore. */
+static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
                        sess_session_t **out, char *err, size_t errlen) {
-  sqlite3 *db = store_db(reg->store);
-  const char *id = (const char *)sqlite3_column_text(q, 0);
+  const char *id = row->id;
   proto_error_t perr;
   sess_map_t *sm;
-  if (sess_map_parse(reg, (const char *)sqlite3_column_text(q, 3),
-                     (size_t)sqlite3_column_bytes(q, 3), id, &sm, &perr) != 0) {
+  if (sess_map_parse(reg, row->map_json, row->map_len, id, &sm, &perr) != 0) {
     snprintf(err, errlen, "session %s: %s", id, perr.message);
     return -1;
   }
   sess_session_t *s = calloc(1, sizeof *s);
-  if (!s)
-    goto nomem;
+  if (!s) {
+    snprintf(err, errlen, "out of memory restoring session %s", id);
+    return -1;
+  }
   s->reg = reg;
   s->map = sm->map;
   s->map_json = sm->json;
   s->map_len = sm->len;
   snprintf(s->id, sizeof s->id, "%s", id);
-  snprintf(s->name, sizeof s->name, "%s", sqlite3_column_text(q, 1));
-  s->seed = (uint64_t)sqlite3_column_int64(q, 4);
-  s->turns = sqlite3_column_int(q, 5);
-  s->turn_ms = sqlite3_column_int64(q, 6);
-  s->spectators = sqlite3_column_int(q, 7) != 0;
-  if (sqlite3_column_bytes(q, 8) != SESS_HASH_BYTES)
-    goto bad;
-  memcpy(s->admin_hash, sqlite3_column_blob(q, 8), SESS_HASH_BYTES);
-  const char *status = (const char *)sqlite3_column_text(q, 9);
-  for (int i = 0; i < 4; i++)
-    if (strcmp(status, STATUS[i]) == 0)
-      s->status = (sess_status_t)i;
-  int turn = sqlite3_column_int(q, 10);
-  s->deadline_wall_ms = sqlite3_column_int64(q, 11);
-  s->remaining_ms = sqlite3_column_int64(q, 12);
-  s->fixed = sqlite3_column_int(q, 13) != 0;
+  snprintf(s->name, sizeof s->name, "%s", row->name);
+  s->seed = row->seed;
+  s->turns = row->turns;
+  s->turn_ms = row->turn_ms;
+  s->spectators = row->spectators;
+  memcpy(s->admin_hash, row->admin_token_hash, SESS_HASH_BYTES);
+  s->status = (sess_status_t)row->status;
+  int turn = row->turn;
+  s->deadline_wall_ms = row->deadline_ms;
+  s->remaining_ms = row->remaining_ms;
+  s->fixed = row->fixed;
 
   /* The state: the last snapshot, or a new game before the first turn. */
-  sqlite3_stmt *t;
-  sqlite3_prepare_v2(db,
-                     "SELECT turn, snapshot, summary FROM turns WHERE "
-                     "session_id = ? ORDER BY turn",
-                     -1, &t, NULL);
-  sqlite3_bind_text(t, 1, id, -1, SQLITE_TRANSIENT);
-  const void *snap = NULL;
-  size_t snap_len = 0;
-  uint8_t *snap_copy = NULL;
-  while (sqlite3_step(t) == SQLITE_ROW) {
-    sess_turn_t *grown =
-        realloc(s->history, (s->n_history + 1) * sizeof *s->history);
-    if (!grown) {
-      sqlite3_finalize(t);
-      goto nomem_s;
-    }
-    s->history = grown;
-    sess_turn_t *h = &s->history[s->n_history++];
-    h->turn = sqlite3_column_int(t, 0);
-    proto_buf_init(&h->buf);
-    if (proto_buf_reserve(&h->buf, (size_t)sqlite3_column_bytes(t, 2)) != 0) {
-      sqlite3_finalize(t);
-      goto nomem_s;
-    }
-    memcpy(h->buf.data, sqlite3_column_blob(t, 2),
-           (size_t)sqlite3_column_bytes(t, 2));
-    h->buf.len = (size_t)sqlite3_column_bytes(t, 2);
-    snap = sqlite3_column_blob(t, 1);
-    snap_len = (size_t)sqlite3_column_bytes(t, 1);
-    free(snap_copy);
-    snap_copy = malloc(snap_len ? snap_len : 1);
-    if (!snap_copy) {
-      sqlite3_finalize(t);
-      goto nomem_s;
-    }
-    memcpy(snap_copy, snap, snap_len);
+  turns_ctx_t tc = {s, NULL, 0};
+  if (store_read_turns(reg->store, id, on_turn, &tc, err, errlen) != 0) {
+    free(tc.snap);
+    goto fail;
   }
-  sqlite3_finalize(t);
-  int rc = snap_copy
-               ? model_state_deserialise(s->map, snap_copy, snap_len, &s->st)
-               : model_state_new(s->map, s->seed, &s->st);
-  free(snap_copy);
+  int rc = tc.snap ? model_state_deserialise(s->map, tc.snap, tc.snap_len,
+                                             &s->st)
+                   : model_state_new(s->map, s->seed, &s->st);
+  free(tc.snap);
   if (rc != 0 || model_state_turn(s->st) != turn) {
     snprintf(err, errlen,
              "session %s: its stored state cannot be restored (%s; turn %d "
              "stored, %d restored)",
              id, model_strerror(rc), turn,
              s->st ? model_state_turn(s->st) : -1);
-    sess_free(s);
-    return -1;
+    goto fail;
   }
 
   /* Seats, with their secrets as stored. */
   s->n_seats = model_map_seat_count(s->map);
   s->seats = calloc(s->n_seats ? s->n_seats : 1, sizeof *s->seats);
-  if (!s->seats)
-    goto nomem_s;
-  sqlite3_prepare_v2(db,
-                     "SELECT seat_index, token_hash, code_hash, token_box, "
-                     "taken, name, agent FROM seats WHERE session_id = ?",
-                     -1, &t, NULL);
-  sqlite3_bind_text(t, 1, id, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step(t) == SQLITE_ROW) {
-    int i = sqlite3_column_int(t, 0);
-    if (i < 0 || (size_t)i >= s->n_seats ||
-        sqlite3_column_bytes(t, 1) != SESS_HASH_BYTES ||
-        sqlite3_column_bytes(t, 2) != SESS_HASH_BYTES ||
-        sqlite3_column_bytes(t, 3) != SESS_BOX_BYTES)
-      continue;
-    sess_seat_t *x = &s->seats[i];
-    memcpy(x->token_hash, sqlite3_column_blob(t, 1), SESS_HASH_BYTES);
-    memcpy(x->code_hash, sqlite3_column_blob(t, 2), SESS_HASH_BYTES);
-    memcpy(x->box, sqlite3_column_blob(t, 3), SESS_BOX_BYTES);
-    x->taken = sqlite3_column_int(t, 4) != 0;
-    snprintf(x->name, sizeof x->name, "%s", sqlite3_column_text(t, 5));
-    const char *agent = (const char *)sqlite3_column_text(t, 6);
-    if (agent) {
-      const agent_strategy_t *strat = agent_find(agent);
-      if (strat)
-        x->agent = agent_new(strat, sess_agent_seed(s, i));
-      else
-        log_warn("session %s: seat %d's agent '%s' no longer exists; the "
-                 "seat plays its standing orders",
-                 id, i, agent);
-    }
+  if (!s->seats) {
+    snprintf(err, errlen, "out of memory restoring session %s", id);
+    goto fail;
   }
-  sqlite3_finalize(t);
-
   /* The open turn's submissions, in the order they arrived, and ready
-   * flags. */
-  sqlite3_prepare_v2(db,
-                     "SELECT seat_index, orders FROM submissions WHERE "
-                     "session_id = ? AND turn = ? ORDER BY id",
-                     -1, &t, NULL);
-  sqlite3_bind_text(t, 1, id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int(t, 2, turn);
-  while (sqlite3_step(t) == SQLITE_ROW) {
-    int i = sqlite3_column_int(t, 0);
-    if (i >= 0 && (size_t)i < s->n_seats &&
-        resubmit(s, i, sqlite3_column_blob(t, 1),
-                 (size_t)sqlite3_column_bytes(t, 1)) != 0)
-      log_warn("session %s: a stored submission of seat %d for turn %d was "
-               "not accepted again",
-               id, i, turn);
-  }
-  sqlite3_finalize(t);
-  sqlite3_prepare_v2(db,
-                     "SELECT seat_index FROM readies WHERE session_id = ? AND "
-                     "turn = ?",
-                     -1, &t, NULL);
-  sqlite3_bind_text(t, 1, id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int(t, 2, turn);
-  while (sqlite3_step(t) == SQLITE_ROW) {
-    int i = sqlite3_column_int(t, 0);
-    if (i >= 0 && (size_t)i < s->n_seats)
-      s->seats[i].ready = true;
-  }
-  sqlite3_finalize(t);
-
-  /* Chat: the messages stay in the file (the server never sends them
-   * again); only their number counts, for --max-chat-messages. */
-  sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM chat WHERE session_id = ?", -1,
-                     &t, NULL);
-  sqlite3_bind_text(t, 1, id, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step(t) == SQLITE_ROW)
-    s->n_chat = (size_t)sqlite3_column_int64(t, 0);
-  sqlite3_finalize(t);
+   * flags. Chat: the messages stay in the file (the server never sends
+   * them again); only their number counts, for --max-chat-messages. */
+  uint64_t n_chat = 0;
+  if (store_read_seats(reg->store, id, on_seat, s, err, errlen) != 0 ||
+      store_read_submissions(reg->store, id, turn, on_submission, s, err,
+                             errlen) != 0 ||
+      store_read_readies(reg->store, id, turn, on_ready, s, err, errlen) !=
+          0 ||
+      store_count_chat(reg->store, id, &n_chat, err, errlen) != 0)
+    goto fail;
+  s->n_chat = (size_t)n_chat;
 
   sess_attach(reg, s);
   *out = s;
@@ -388,42 +425,16 @@ static int restore_one(sess_registry_t *reg, sqlite3_stmt *q,
   /* A deadline that passed while the server was down resolves now. */
   sess_arm(s);
   return 0;
-
-bad:
-  snprintf(err, errlen, "session %s: its stored row is malformed", id);
-  free(s);
-  return -1;
-nomem_s:
+fail:
   sess_free(s);
-nomem:
-  snprintf(err, errlen, "out of memory restoring session %s", id);
   return -1;
 }
 
-/* Every token hash in the file, of every session, restored or not:
- * another session's token stays `forbidden`, never `unauthorized`. */
-static int restore_tokens(sess_registry_t *reg, char *err, size_t errlen) {
-  static const char *const SQL[] = {
-      "SELECT admin_token_hash FROM sessions",
-      "SELECT token_hash FROM seats",
-  };
-  sqlite3 *db = store_db(reg->store);
-  for (size_t k = 0; k < sizeof SQL / sizeof SQL[0]; k++) {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db, SQL[k], -1, &q, NULL) != SQLITE_OK) {
-      snprintf(err, errlen, "cannot read tokens: %s", sqlite3_errmsg(db));
-      return -1;
-    }
-    int rc = 0;
-    while (rc == 0 && sqlite3_step(q) == SQLITE_ROW)
-      if (sqlite3_column_bytes(q, 0) == SESS_HASH_BYTES &&
-          sess_token_add(reg, sqlite3_column_blob(q, 0)) != 0) {
-        snprintf(err, errlen, "out of memory restoring the tokens");
-        rc = -1;
-      }
-    sqlite3_finalize(q);
-    if (rc != 0)
-      return rc;
+static int on_token(void *arg, const uint8_t hash[STORE_HASH_BYTES], char *err,
+                    size_t errlen) {
+  if (sess_token_add(arg, hash) != 0) {
+    snprintf(err, errlen, "out of memory restoring the tokens");
+    return -1;
   }
   return 0;
 }
@@ -440,63 +451,54 @@ static int oldest_first(const void *a, const void *b) {
   return x->age > y->age ? -1 : x->age < y->age;
 }
 
+typedef struct restore_ctx {
+  sess_registry_t *reg;
+  fin_t *fin;
+  size_t n_fin;
+} restore_ctx_t;
+
+static int on_session(void *arg, const store_session_row_t *row, char *err,
+                      size_t errlen) {
+  restore_ctx_t *c = arg;
+  sess_session_t *s = NULL;
+  if (restore_one(c->reg, row, &s, err, errlen) != 0)
+    return -1;
+  if (s->status == SESS_FINISHED) {
+    fin_t *grown = realloc(c->fin, (c->n_fin + 1) * sizeof *c->fin);
+    if (!grown) {
+      snprintf(err, errlen, "out of memory restoring sessions");
+      return -1;
+    }
+    c->fin = grown;
+    c->fin[c->n_fin++] = (fin_t){s, row->finished_age};
+  }
+  return 0;
+}
+
 int sess_restore(sess_registry_t *reg, char *err, size_t errlen) {
   if (!reg->store)
     return 0;
-  if (restore_tokens(reg, err, errlen) != 0)
+  /* Every token hash in the file, of every session, restored or not:
+   * another session's token stays `forbidden`, never `unauthorized`. */
+  if (store_read_tokens(reg->store, on_token, reg, err, errlen) != 0)
     return -1;
   /* Every session in play, and the newest --max-finished finished ones;
-   * the others stay in the file only (replay, export). When a session
-   * finished is not stored: its last resolved turn, else its creation,
-   * is as near as the file tells (then the order it was stored in). */
-  sqlite3_stmt *q;
-  if (sqlite3_prepare_v2(
-          store_db(reg->store),
-          "WITH f AS (SELECT id, ROW_NUMBER() OVER (ORDER BY COALESCE("
-          "(SELECT MAX(resolved_ms) FROM turns t WHERE t.session_id = s.id),"
-          " created_ms) DESC, rowid DESC) AS age FROM sessions s WHERE "
-          "status = 'finished') "
-          "SELECT s.id, name, map_id, map_json, seed, turns, turn_ms, "
-          "spectators, admin_token_hash, status, turn, deadline_ms, "
-          "remaining_ms, fixed, f.age FROM sessions s LEFT JOIN f ON "
-          "f.id = s.id WHERE s.status != 'finished' OR f.age <= ? "
-          "ORDER BY s.created_ms, s.rowid",
-          -1, &q, NULL) != SQLITE_OK) {
-    snprintf(err, errlen, "cannot read sessions: %s",
-             sqlite3_errmsg(store_db(reg->store)));
-    return -1;
-  }
-  sqlite3_bind_int64(q, 1, (int64_t)reg->cfg.max_finished);
-  fin_t *fin = NULL;
-  size_t n_fin = 0;
-  int rc = 0;
-  while (rc == 0 && sqlite3_step(q) == SQLITE_ROW) {
-    sess_session_t *s = NULL;
-    rc = restore_one(reg, q, &s, err, errlen);
-    if (rc == 0 && s->status == SESS_FINISHED) {
-      fin_t *grown = realloc(fin, (n_fin + 1) * sizeof *fin);
-      if (!grown) {
-        snprintf(err, errlen, "out of memory restoring sessions");
-        rc = -1;
-        break;
-      }
-      fin = grown;
-      fin[n_fin++] = (fin_t){s, sqlite3_column_int64(q, 14)};
-    }
-  }
-  sqlite3_finalize(q);
+   * the others stay in the file only (replay, export). */
+  restore_ctx_t c = {reg, NULL, 0};
+  int rc = store_read_sessions(reg->store, (uint64_t)reg->cfg.max_finished,
+                               on_session, &c, err, errlen);
   /* The finished ones join the list --max-finished unloads from in the
    * order they finished. */
   if (rc == 0) {
-    if (n_fin > 1)
-      qsort(fin, n_fin, sizeof *fin, oldest_first);
-    for (size_t i = 0; i < n_fin; i++)
-      sess_finished(fin[i].s);
+    if (c.n_fin > 1)
+      qsort(c.fin, c.n_fin, sizeof *c.fin, oldest_first);
+    for (size_t i = 0; i < c.n_fin; i++)
+      sess_finished(c.fin[i].s);
   }
-  free(fin);
+  free(c.fin);
   /* A deadline that passed while the server was down resolves now, before
    * the first request is served. */
   if (rc == 0)
     sess_resolve_due(reg);
-  return rc;
+  return rc == 0 ? 0 : -1;
 }

@@ -1,0 +1,1038 @@
+/*
+ * The SQLite store: schema and migrations, the queue of typed writes and
+ * the group commit, and every read of the file. See store.h for the
+ * contract and docs/storage.md for the schema.
+ */
+#include "store.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "proto.h"
+#include "store_internal.h"
+
+/* Each migration takes the schema from version i to i + 1. Append only:
+ * a released migration never changes, so every older file migrates the
+ * same way. */
+static const char *const MIGRATIONS[] = {
+    /* 0 -> 1: the first schema. */
+    "CREATE TABLE sessions ("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  map_id TEXT NOT NULL,"
+    "  map_json TEXT NOT NULL,"
+    "  map_digest BLOB NOT NULL,"
+    "  seed INTEGER NOT NULL,"
+    "  turns INTEGER NOT NULL,"
+    "  turn_ms INTEGER NOT NULL,"
+    "  spectators INTEGER NOT NULL,"
+    "  admin_token_hash BLOB NOT NULL,"
+    "  engine_version TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN"
+    "    ('lobby', 'running', 'paused', 'finished')),"
+    "  turn INTEGER NOT NULL,"
+    "  deadline_ms INTEGER,"
+    "  remaining_ms INTEGER"
+    ");"
+    "CREATE TABLE seats ("
+    "  session_id TEXT NOT NULL REFERENCES sessions(id),"
+    "  seat_index INTEGER NOT NULL,"
+    "  seat TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  token_hash BLOB NOT NULL,"
+    "  code_hash BLOB NOT NULL,"
+    "  token_box BLOB NOT NULL,"
+    "  taken INTEGER NOT NULL DEFAULT 0,"
+    "  name TEXT NOT NULL DEFAULT '',"
+    "  agent TEXT,"
+    "  PRIMARY KEY (session_id, seat_index)"
+    ");"
+    "CREATE TABLE submissions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  session_id TEXT NOT NULL REFERENCES sessions(id),"
+    "  turn INTEGER NOT NULL,"
+    "  seat_index INTEGER NOT NULL,"
+    "  source TEXT NOT NULL CHECK (source IN ('player', 'agent')),"
+    "  orders BLOB NOT NULL,"
+    "  created_ms INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX submissions_by_turn ON submissions"
+    "  (session_id, turn, seat_index, id);"
+    "CREATE TABLE readies ("
+    "  session_id TEXT NOT NULL REFERENCES sessions(id),"
+    "  turn INTEGER NOT NULL,"
+    "  seat_index INTEGER NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (session_id, turn, seat_index)"
+    ");"
+    "CREATE TABLE turns ("
+    "  session_id TEXT NOT NULL REFERENCES sessions(id),"
+    "  turn INTEGER NOT NULL,"
+    "  state_hash BLOB NOT NULL,"
+    "  snapshot BLOB NOT NULL,"
+    "  summary BLOB NOT NULL,"
+    "  resolved_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (session_id, turn)"
+    ");"
+    "CREATE TABLE prices ("
+    "  session_id TEXT NOT NULL REFERENCES sessions(id),"
+    "  turn INTEGER NOT NULL,"
+    "  product TEXT NOT NULL,"
+    "  region TEXT NOT NULL,"
+    "  cents_per_kg INTEGER NOT NULL,"
+    "  PRIMARY KEY (session_id, turn, product, region)"
+    ");"
+    "CREATE TABLE production ("
+    "  session_id TEXT NOT NULL REFERENCES sessions(id),"
+    "  turn INTEGER NOT NULL,"
+    "  stage TEXT NOT NULL,"
+    "  nation TEXT NOT NULL,"
+    "  kg INTEGER NOT NULL,"
+    "  PRIMARY KEY (session_id, turn, stage, nation)"
+    ");"
+    "CREATE TABLE scores ("
+    "  session_id TEXT NOT NULL REFERENCES sessions(id),"
+    "  turn INTEGER NOT NULL,"
+    "  seat TEXT NOT NULL,"
+    "  score_ppm INTEGER NOT NULL,"
+    "  PRIMARY KEY (session_id, turn, seat)"
+    ");"
+    "CREATE TABLE chat ("
+    "  id INTEGER PRIMARY KEY,"
+    "  session_id TEXT NOT NULL REFERENCES sessions(id),"
+    "  turn INTEGER NOT NULL,"
+    "  from_seat TEXT NOT NULL,"
+    "  to_seat TEXT NOT NULL,"
+    "  text TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL"
+    ");"
+    /* Stable views for people who query the database directly
+     * (docs/storage.md): wire units, one row per observation. */
+    "CREATE VIEW v_prices AS SELECT session_id AS session, turn, product,"
+    "  region, cents_per_kg / 100.0 AS usd_per_kg FROM prices;"
+    "CREATE VIEW v_production AS SELECT session_id AS session, turn, stage,"
+    "  nation, kg / 1000.0 AS tonnes FROM production;"
+    "CREATE VIEW v_scores AS SELECT session_id AS session, turn, seat,"
+    "  score_ppm / 1000000.0 AS score FROM scores;"
+    "CREATE VIEW v_chat AS SELECT session_id AS session, turn, from_seat,"
+    "  to_seat, text, created_ms FROM chat ORDER BY id;"
+    "CREATE VIEW v_sessions AS SELECT id AS session, name, map_id AS map,"
+    "  seed, turns, status, turn, created_ms FROM sessions;",
+    /* 1 -> 2: sessions.fixed (a turn lasts its whole turn_seconds even when
+     * every seat is ready); version-1 files get 0, which is how they
+     * played. And three more stable views (docs/storage.md): seats without
+     * their secrets, turns with a readable hash and time, and who submitted
+     * when (the orders themselves are MessagePack, which SQL cannot
+     * unpack: `lanthanide export` writes them as CSV). */
+    "ALTER TABLE sessions ADD COLUMN fixed INTEGER NOT NULL DEFAULT 0;"
+    "CREATE VIEW v_seats AS SELECT session_id AS session, seat_index, seat,"
+    "  kind, title, taken, name, agent FROM seats;"
+    "CREATE VIEW v_turns AS SELECT session_id AS session, turn,"
+    "  lower(hex(state_hash)) AS state_hash, resolved_ms,"
+    "  strftime('%Y-%m-%dT%H:%M:%fZ', resolved_ms / 1000.0, 'unixepoch')"
+    "  AS resolved_utc FROM turns;"
+    "CREATE VIEW v_submissions AS SELECT s.id AS submission_id,"
+    "  s.session_id AS session, s.turn, t.seat, s.source, s.created_ms,"
+    "  s.id = (SELECT MAX(l.id) FROM submissions l WHERE"
+    "    l.session_id = s.session_id AND l.turn = s.turn AND"
+    "    l.seat_index = s.seat_index) AS final,"
+    "  length(s.orders) AS orders_bytes"
+    "  FROM submissions s JOIN seats t ON t.session_id = s.session_id AND"
+    "  t.seat_index = s.seat_index;",
+};
+
+#define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
+_Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION,
+               "one migration per schema version (store.h)");
+
+/* The statements the writers queue. */
+typedef enum {
+  W_SESSION_INSERT = 0,
+  W_SESSION_STATUS,
+  W_SEAT_INSERT,
+  W_SEAT_UPDATE,
+  W_SUBMISSION_INSERT,
+  W_READY_INSERT,
+  W_READY_DELETE,
+  W_TURN_INSERT,
+  W_PRICE_INSERT,
+  W_PRODUCTION_INSERT,
+  W_SCORE_INSERT,
+  W_CHAT_INSERT,
+  W_COUNT
+} wstmt_t;
+
+static const char *const SQL[W_COUNT] = {
+    [W_SESSION_INSERT] =
+        "INSERT INTO sessions (id, name, map_id, map_json, map_digest, seed,"
+        " turns, turn_ms, spectators, admin_token_hash, engine_version,"
+        " created_ms, status, turn, deadline_ms, remaining_ms, fixed)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [W_SESSION_STATUS] =
+        "UPDATE sessions SET status = ?2, turn = ?3, deadline_ms = ?4,"
+        " remaining_ms = ?5 WHERE id = ?1",
+    [W_SEAT_INSERT] =
+        "INSERT INTO seats (session_id, seat_index, seat, kind, title,"
+        " token_hash, code_hash, token_box) VALUES (?,?,?,?,?,?,?,?)",
+    [W_SEAT_UPDATE] = "UPDATE seats SET taken = ?3, name = ?4, agent = ?5"
+                      " WHERE session_id = ?1 AND seat_index = ?2",
+    [W_SUBMISSION_INSERT] =
+        "INSERT INTO submissions (session_id, turn, seat_index, source,"
+        " orders, created_ms) VALUES (?,?,?,?,?,?)",
+    [W_READY_INSERT] =
+        "INSERT OR IGNORE INTO readies (session_id, turn, seat_index,"
+        " created_ms) VALUES (?,?,?,?)",
+    [W_READY_DELETE] = "DELETE FROM readies WHERE session_id = ?1 AND turn = ?2"
+                       " AND seat_index = ?3",
+    [W_TURN_INSERT] =
+        "INSERT INTO turns (session_id, turn, state_hash, snapshot, summary,"
+        " resolved_ms) VALUES (?,?,?,?,?,?)",
+    [W_PRICE_INSERT] =
+        "INSERT INTO prices (session_id, turn, product, region, cents_per_kg)"
+        " VALUES (?,?,?,?,?)",
+    [W_PRODUCTION_INSERT] =
+        "INSERT INTO production (session_id, turn, stage, nation, kg)"
+        " VALUES (?,?,?,?,?)",
+    [W_SCORE_INSERT] = "INSERT INTO scores (session_id, turn, seat, score_ppm)"
+                       " VALUES (?,?,?,?)",
+    [W_CHAT_INSERT] =
+        "INSERT INTO chat (session_id, turn, from_seat, to_seat, text,"
+        " created_ms) VALUES (?,?,?,?,?,?)",
+};
+
+static const char *const STMT_NAME[W_COUNT] = {
+    [W_SESSION_INSERT] = "session insert",
+    [W_SESSION_STATUS] = "session status",
+    [W_SEAT_INSERT] = "seat insert",
+    [W_SEAT_UPDATE] = "seat update",
+    [W_SUBMISSION_INSERT] = "submission insert",
+    [W_READY_INSERT] = "ready insert",
+    [W_READY_DELETE] = "ready delete",
+    [W_TURN_INSERT] = "turn insert",
+    [W_PRICE_INSERT] = "price insert",
+    [W_PRODUCTION_INSERT] = "production insert",
+    [W_SCORE_INSERT] = "score insert",
+    [W_CHAT_INSERT] = "chat insert",
+};
+
+static const char *const STATUS[] = {"lobby", "running", "paused", "finished"};
+static const char *const SOURCE[] = {"player", "agent"};
+
+/* The most parameters a statement of SQL[] takes (the session insert has
+ * 17). */
+#define STORE_MAX_PARAMS 17
+
+typedef enum { P_NULL = 0, P_INT, P_TEXT, P_BLOB } ptype_t;
+
+typedef struct param {
+  ptype_t type;
+  int64_t i;
+  char *p; /* owned copy for P_TEXT and P_BLOB */
+  size_t len;
+} param_t;
+
+typedef struct op {
+  wstmt_t stmt;
+  int n;
+  bool nomem; /* a copy failed: the op is abandoned */
+  param_t params[STORE_MAX_PARAMS];
+} op_t;
+
+typedef struct cb {
+  store_commit_fn fn;
+  void *arg;
+} cb_t;
+
+typedef struct cbs {
+  cb_t *v;
+  size_t n, cap;
+} cbs_t;
+
+/* The retry of a failed commit: first after this long, then twice as long
+ * each time, up to the cap. While it fails, the failure is logged at most
+ * once per STORE_FAIL_LOG_MS (the counter stays exact). */
+#define STORE_RETRY_FIRST_MS 100u
+#define STORE_RETRY_MAX_MS   1000u
+#define STORE_FAIL_LOG_MS    10000u
+
+struct store {
+  sqlite3 *db;
+  sqlite3_stmt *stmts[W_COUNT];
+  bool opened;   /* the file passed the checks: we may write to it */
+  bool readonly; /* opened by store_open_readonly */
+  int64_t version;
+  store_log_fn log;
+  void *log_arg;
+  store_hooks_t hooks;
+  void *hooks_arg;
+  op_t *ops;
+  size_t n_ops, cap_ops;
+  cbs_t held, after;
+  /* A streak of failed commits: how many, since when (monotonic ms), the
+   * next retry's delay, and whether anything was queued since the last
+   * attempt (the loop retries early only then, so a locked file does not
+   * make it spin). */
+  bool failing;
+  bool fresh;
+  uint64_t fails, fail_since_ms, fail_logged_ms, fails_logged;
+  unsigned retry_ms;
+  store_counters_t counters;
+};
+
+static void logf_(store_t *st, store_log_level_t level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void logf_(store_t *st, store_log_level_t level, const char *fmt, ...) {
+  char line[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  if (st->log)
+    st->log(st->log_arg, level, line);
+  else
+    fprintf(stderr, "%s\n", line);
+}
+
+static uint64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+sqlite3 *store_sqlite(store_t *st) {
+  return st->db;
+}
+
+int64_t store_version(const store_t *st) {
+  return st->version;
+}
+
+const store_counters_t *store_counters(const store_t *st) {
+  return &st->counters;
+}
+
+void store_set_hooks(store_t *st, const store_hooks_t *hooks, void *arg) {
+  if (hooks)
+    st->hooks = *hooks;
+  else
+    memset(&st->hooks, 0, sizeof st->hooks);
+  st->hooks_arg = arg;
+}
+
+static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen) {
+  char *msg = NULL;
+  if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    return -1;
+  }
+  return 0;
+}
+
+static int get_int(sqlite3 *db, const char *sql, int64_t *out) {
+  sqlite3_stmt *s;
+  if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+    return -1;
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW)
+    *out = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* PRAGMA quick_check: 0 if the file is sound, else -1 with what SQLite
+ * said in why. */
+static int quick_check(sqlite3 *db, char *why, size_t whylen) {
+  sqlite3_stmt *s;
+  if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &s, NULL) !=
+      SQLITE_OK) {
+    snprintf(why, whylen, "it cannot be checked: %s", sqlite3_errmsg(db));
+    return -1;
+  }
+  int rc = sqlite3_step(s);
+  const char *res =
+      rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
+  int ok = res && strcmp(res, "ok") == 0;
+  if (!ok)
+    snprintf(why, whylen, "PRAGMA quick_check: %s",
+             res ? res : sqlite3_errmsg(db));
+  sqlite3_finalize(s);
+  return ok ? 0 : -1;
+}
+
+static store_t *store_new(const store_config_t *cfg) {
+  store_t *st = calloc(1, sizeof *st);
+  if (!st)
+    return NULL;
+  if (cfg) {
+    st->log = cfg->log;
+    st->log_arg = cfg->log_arg;
+  }
+  return st;
+}
+
+int store_open(store_t **out, const char *path, const store_config_t *cfg,
+               char *err, size_t errlen) {
+  bool sync_full = cfg ? cfg->sync_full : true;
+  *out = NULL;
+  store_t *st = store_new(cfg);
+  if (!st) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  int rc = sqlite3_open_v2(path, &st->db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  if (rc != SQLITE_OK) {
+    snprintf(err, errlen, "cannot open %s: %s", path,
+             st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+    goto fail;
+  }
+  /* Read before writing anything: a file that is not a database, is
+   * damaged, or comes from a newer Lanthanide is refused untouched. */
+  int64_t version;
+  if (get_int(st->db, "PRAGMA user_version", &version) != 0) {
+    snprintf(err, errlen,
+             "%s is not a Lanthanide database, or cannot be read now "
+             "(SQLite says: %s); give another --db file",
+             path, sqlite3_errmsg(st->db));
+    goto fail;
+  }
+  if (version > STORE_SCHEMA_VERSION) {
+    snprintf(err, errlen,
+             "%s has schema version %lld, newer than this server's %d; run "
+             "a newer lanthanide-server, or give another --db file",
+             path, (long long)version, STORE_SCHEMA_VERSION);
+    goto fail;
+  }
+  {
+    char why[256];
+    if (quick_check(st->db, why, sizeof why) != 0) {
+      snprintf(err, errlen,
+               "%s is damaged (%s); it was not changed. Restore a backup or "
+               "give another --db file",
+               path, why);
+      goto fail;
+    }
+  }
+  /* The checks passed: from here on the server writes to the file, and a
+   * clean close folds its WAL back. Before this, store_close leaves the
+   * refused file as it found it. */
+  st->opened = true;
+  if (exec(st->db, "PRAGMA journal_mode=WAL", err, errlen) != 0 ||
+      exec(st->db,
+           sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+           err, errlen) != 0 ||
+      exec(st->db, "PRAGMA foreign_keys=ON", err, errlen) != 0)
+    goto fail;
+  /* The server is the only writer: no busy handler (it would sleep on the
+   * loop thread). */
+  sqlite3_busy_timeout(st->db, 0);
+  for (int64_t v = version; v < (int64_t)N_MIGRATIONS; v++) {
+    char sql[64];
+    if (exec(st->db, "BEGIN IMMEDIATE", err, errlen) != 0)
+      goto fail;
+    if (exec(st->db, MIGRATIONS[v], err, errlen) != 0) {
+      char e2[64], why[256];
+      snprintf(why, sizeof why, "%s", err);
+      exec(st->db, "ROLLBACK", e2, sizeof e2);
+      snprintf(err, errlen,
+               "%s cannot be migrated from schema %lld to %lld (%s); it was "
+               "left at schema %lld",
+               path, (long long)v, (long long)v + 1, why, (long long)v);
+      goto fail;
+    }
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%lld", (long long)v + 1);
+    if (exec(st->db, sql, err, errlen) != 0 ||
+        exec(st->db, "COMMIT", err, errlen) != 0)
+      goto fail;
+    if (version > 0) /* a new file is created, not migrated */
+      logf_(st, STORE_LOG_INFO, "store: migrated %s from schema %lld to %lld",
+            path, (long long)v, (long long)v + 1);
+  }
+  st->version = STORE_SCHEMA_VERSION;
+  for (int i = 0; i < W_COUNT; i++) {
+    if (sqlite3_prepare_v3(st->db, SQL[i], -1, SQLITE_PREPARE_PERSISTENT,
+                           &st->stmts[i], NULL) != SQLITE_OK) {
+      snprintf(err, errlen, "cannot prepare a statement: %s",
+               sqlite3_errmsg(st->db));
+      goto fail;
+    }
+  }
+  *out = st;
+  return 0;
+fail:
+  store_close(st);
+  return -1;
+}
+
+int store_open_readonly(store_t **out, const char *path, char *err,
+                        size_t errlen) {
+  *out = NULL;
+  store_t *st = store_new(NULL);
+  if (!st) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  st->readonly = true;
+  /* READONLY never creates the file, so a mistyped name is an error rather
+   * than a new empty database. */
+  int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY, NULL);
+  if (rc != SQLITE_OK) {
+    snprintf(err, errlen, "cannot open %s: %s", path,
+             st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+    goto fail;
+  }
+  /* Belt and braces: even a statement of ours that tried to write would be
+   * refused. */
+  sqlite3_exec(st->db, "PRAGMA query_only=1", NULL, NULL, NULL);
+  /* A running server holds no lock long; wait a little rather than fail. */
+  sqlite3_busy_timeout(st->db, 2000);
+  int64_t version;
+  if (get_int(st->db, "PRAGMA user_version", &version) != 0) {
+    snprintf(err, errlen, "%s is not a Lanthanide database (SQLite says: %s)",
+             path, sqlite3_errmsg(st->db));
+    goto fail;
+  }
+  if (version > STORE_SCHEMA_VERSION) {
+    snprintf(err, errlen,
+             "%s has schema version %" PRId64 ", newer than this tool's %d; "
+             "use the lanthanide of the server that wrote it",
+             path, version, STORE_SCHEMA_VERSION);
+    goto fail;
+  }
+  if (version < 1) {
+    snprintf(err, errlen,
+             "%s has no Lanthanide schema (version %" PRId64 "); a server "
+             "creates it on first start with --db",
+             path, version);
+    goto fail;
+  }
+  {
+    char why[256];
+    if (quick_check(st->db, why, sizeof why) != 0) {
+      snprintf(err, errlen, "%s is damaged (%s)", path, why);
+      goto fail;
+    }
+  }
+  st->version = version;
+  *out = st;
+  return 0;
+fail:
+  store_close(st);
+  return -1;
+}
+
+/* ---- The queue of writes ------------------------------------------------ */
+
+static void free_op(op_t *op) {
+  for (int i = 0; i < op->n; i++)
+    free(op->params[i].p);
+  op->n = 0;
+}
+
+/* A new op at the end of the queue (not yet counted in n_ops: op_end
+ * does), or NULL if out of memory. */
+static op_t *op_begin(store_t *st, wstmt_t stmt) {
+  if (st->n_ops == st->cap_ops) {
+    size_t cap = st->cap_ops ? 2 * st->cap_ops : 64;
+    op_t *grown = realloc(st->ops, cap * sizeof *grown);
+    if (!grown)
+      return NULL;
+    st->ops = grown;
+    st->cap_ops = cap;
+  }
+  op_t *op = &st->ops[st->n_ops];
+  op->stmt = stmt;
+  op->n = 0;
+  op->nomem = false;
+  return op;
+}
+
+static param_t *param_next(op_t *op, ptype_t type) {
+  /* More parameters than any statement takes: a programming error. */
+  assert(op->n < STORE_MAX_PARAMS);
+  if (op->n >= STORE_MAX_PARAMS) {
+    op->nomem = true;
+    return NULL;
+  }
+  param_t *p = &op->params[op->n++];
+  p->type = type;
+  p->i = 0;
+  p->p = NULL;
+  p->len = 0;
+  return p;
+}
+
+static void p_int(op_t *op, int64_t v) {
+  param_t *p = param_next(op, P_INT);
+  if (p)
+    p->i = v;
+}
+
+static void p_null(op_t *op) {
+  (void)param_next(op, P_NULL);
+}
+
+static void p_bytes(op_t *op, ptype_t type, const void *src, size_t len) {
+  param_t *p = param_next(op, type);
+  if (!p)
+    return;
+  p->p = malloc(len ? len : 1);
+  if (!p->p) {
+    op->nomem = true;
+    return;
+  }
+  if (len)
+    memcpy(p->p, src, len);
+  p->len = len;
+}
+
+static void p_text(op_t *op, const char *s) {
+  p_bytes(op, P_TEXT, s, strlen(s));
+}
+
+static void p_textn(op_t *op, const char *s, size_t len) {
+  p_bytes(op, P_TEXT, s, len);
+}
+
+static void p_blob(op_t *op, const void *b, size_t len) {
+  p_bytes(op, P_BLOB, b, len);
+}
+
+static void mark_fresh(store_t *st) {
+  bool was = st->fresh;
+  st->fresh = true;
+  if (!was && st->hooks.queued)
+    st->hooks.queued(st->hooks_arg);
+}
+
+/* Queue the op op_begin returned, or drop it if a copy failed. */
+static int op_end(store_t *st, op_t *op) {
+  if (op->nomem) {
+    free_op(op);
+    return -1;
+  }
+  st->n_ops++;
+  mark_fresh(st);
+  return 0;
+}
+
+int store_put_session(store_t *st, const store_session_t *s) {
+  op_t *op = op_begin(st, W_SESSION_INSERT);
+  if (!op)
+    return -1;
+  p_text(op, s->id);
+  p_text(op, s->name);
+  p_text(op, s->map_id);
+  p_textn(op, s->map_json, s->map_len);
+  p_blob(op, s->map_digest, STORE_HASH_BYTES);
+  p_int(op, (int64_t)s->seed);
+  p_int(op, s->turns);
+  p_int(op, s->turn_ms);
+  p_int(op, s->spectators);
+  p_blob(op, s->admin_token_hash, STORE_HASH_BYTES);
+  p_text(op, s->engine_version);
+  p_int(op, s->created_ms);
+  p_text(op, STATUS[s->status]);
+  p_int(op, s->turn);
+  p_int(op, s->deadline_ms);
+  p_int(op, s->remaining_ms);
+  p_int(op, s->fixed);
+  return op_end(st, op);
+}
+
+int store_put_seat(store_t *st, const store_seat_t *s) {
+  op_t *op = op_begin(st, W_SEAT_INSERT);
+  if (!op)
+    return -1;
+  p_text(op, s->session_id);
+  p_int(op, s->index);
+  p_text(op, s->seat);
+  p_text(op, s->nation ? "nation" : "firm");
+  p_text(op, s->title);
+  p_blob(op, s->token_hash, STORE_HASH_BYTES);
+  p_blob(op, s->code_hash, STORE_HASH_BYTES);
+  p_blob(op, s->token_box, STORE_BOX_BYTES);
+  return op_end(st, op);
+}
+
+int store_set_status(store_t *st, const char *session_id,
+                     store_status_t status, int turn, int64_t deadline_ms,
+                     int64_t remaining_ms) {
+  op_t *op = op_begin(st, W_SESSION_STATUS);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_text(op, STATUS[status]);
+  p_int(op, turn);
+  p_int(op, deadline_ms);
+  p_int(op, remaining_ms);
+  return op_end(st, op);
+}
+
+int store_set_seat(store_t *st, const char *session_id, int index, bool taken,
+                   const char *name, const char *agent) {
+  op_t *op = op_begin(st, W_SEAT_UPDATE);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_int(op, index);
+  p_int(op, taken);
+  p_text(op, name);
+  if (agent)
+    p_text(op, agent);
+  else
+    p_null(op);
+  return op_end(st, op);
+}
+
+int store_put_submission(store_t *st, const store_submission_t *s) {
+  op_t *op = op_begin(st, W_SUBMISSION_INSERT);
+  if (!op)
+    return -1;
+  p_text(op, s->session_id);
+  p_int(op, s->turn);
+  p_int(op, s->seat_index);
+  p_text(op, SOURCE[s->source]);
+  p_blob(op, s->orders, s->orders_len);
+  p_int(op, s->created_ms);
+  return op_end(st, op);
+}
+
+int store_put_ready(store_t *st, const char *session_id, int turn, int seat,
+                    int64_t created_ms) {
+  op_t *op = op_begin(st, W_READY_INSERT);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_int(op, turn);
+  p_int(op, seat);
+  p_int(op, created_ms);
+  return op_end(st, op);
+}
+
+int store_del_ready(store_t *st, const char *session_id, int turn, int seat) {
+  op_t *op = op_begin(st, W_READY_DELETE);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_int(op, turn);
+  p_int(op, seat);
+  return op_end(st, op);
+}
+
+int store_put_turn(store_t *st, const store_turn_t *t) {
+  op_t *op = op_begin(st, W_TURN_INSERT);
+  if (!op)
+    return -1;
+  p_text(op, t->session_id);
+  p_int(op, t->turn);
+  p_blob(op, t->state_hash, STORE_HASH_BYTES);
+  p_blob(op, t->snapshot, t->snapshot_len);
+  p_blob(op, t->summary, t->summary_len);
+  p_int(op, t->resolved_ms);
+  return op_end(st, op);
+}
+
+/* The three figure tables share their shape: session, turn, two keys (or
+ * one), a value. */
+static int put_figure(store_t *st, wstmt_t stmt, const char *session_id,
+                      int turn, const char *a, const char *b, int64_t v) {
+  op_t *op = op_begin(st, stmt);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_int(op, turn);
+  p_text(op, a);
+  if (b)
+    p_text(op, b);
+  p_int(op, v);
+  return op_end(st, op);
+}
+
+int store_put_price(store_t *st, const char *session_id, int turn,
+                    const char *product, const char *region,
+                    int64_t cents_per_kg) {
+  return put_figure(st, W_PRICE_INSERT, session_id, turn, product, region,
+                    cents_per_kg);
+}
+
+int store_put_production(store_t *st, const char *session_id, int turn,
+                         const char *stage, const char *nation, int64_t kg) {
+  return put_figure(st, W_PRODUCTION_INSERT, session_id, turn, stage, nation,
+                    kg);
+}
+
+int store_put_score(store_t *st, const char *session_id, int turn,
+                    const char *seat, int64_t score_ppm) {
+  return put_figure(st, W_SCORE_INSERT, session_id, turn, seat, NULL,
+                    score_ppm);
+}
+
+int store_put_chat(store_t *st, const store_chat_t *c) {
+  op_t *op = op_begin(st, W_CHAT_INSERT);
+  if (!op)
+    return -1;
+  p_text(op, c->session_id);
+  p_int(op, c->turn);
+  p_text(op, c->from);
+  p_text(op, c->to);
+  p_textn(op, c->text, c->len);
+  p_int(op, c->created_ms);
+  return op_end(st, op);
+}
+
+/* ---- Commit -------------------------------------------------------------- */
+
+static int cbs_add(store_t *st, cbs_t *l, store_commit_fn fn, void *arg) {
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 16;
+    cb_t *grown = realloc(l->v, cap * sizeof *grown);
+    if (!grown)
+      return -1;
+    l->v = grown;
+    l->cap = cap;
+  }
+  l->v[l->n++] = (cb_t){fn, arg};
+  mark_fresh(st);
+  return 0;
+}
+
+int store_hold(store_t *st, store_commit_fn fn, void *arg) {
+  if (cbs_add(st, &st->held, fn, arg) != 0)
+    return -1;
+  st->counters.replies_held++;
+  return 0;
+}
+
+int store_after_commit(store_t *st, store_commit_fn fn, void *arg) {
+  return cbs_add(st, &st->after, fn, arg);
+}
+
+/* Run a list of callbacks, in order. They may register more, which wait
+ * for the next commit: the list is taken first. */
+static void cbs_run(cbs_t *l, bool committed) {
+  cbs_t taken = *l;
+  memset(l, 0, sizeof *l);
+  for (size_t i = 0; i < taken.n; i++)
+    taken.v[i].fn(taken.v[i].arg, committed);
+  free(taken.v);
+}
+
+bool store_pending(const store_t *st) {
+  return st->n_ops > 0 || st->held.n > 0 || st->after.n > 0;
+}
+
+bool store_due(const store_t *st) {
+  return store_pending(st) && (!st->failing || st->fresh);
+}
+
+unsigned store_retry_ms(const store_t *st) {
+  return st->failing ? st->retry_ms : 0;
+}
+
+static int run_op(store_t *st, op_t *op) {
+  sqlite3_stmt *s = st->stmts[op->stmt];
+  for (int i = 0; i < op->n; i++) {
+    param_t *p = &op->params[i];
+    int rc = SQLITE_OK;
+    switch (p->type) {
+    case P_INT:
+      rc = sqlite3_bind_int64(s, i + 1, p->i);
+      break;
+    case P_TEXT:
+      rc = sqlite3_bind_text(s, i + 1, p->p, (int)p->len, SQLITE_STATIC);
+      break;
+    case P_BLOB:
+      rc = sqlite3_bind_blob(s, i + 1, p->p, (int)p->len, SQLITE_STATIC);
+      break;
+    case P_NULL:
+      rc = sqlite3_bind_null(s, i + 1);
+      break;
+    }
+    if (rc != SQLITE_OK) {
+      sqlite3_clear_bindings(s);
+      return rc;
+    }
+  }
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  st->counters.statements++;
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Errors that belong to one statement and its values, not to the state of
+ * the file: trying again can never help. */
+static bool refused_for_itself(int rc) {
+  switch (rc & 0xff) {
+  case SQLITE_CONSTRAINT:
+  case SQLITE_MISMATCH:
+  case SQLITE_TOOBIG:
+  case SQLITE_RANGE:
+    return true;
+  default:
+    return false;
+  }
+}
+
+static void drop_op(store_t *st, size_t i) {
+  free_op(&st->ops[i]);
+  memmove(&st->ops[i], &st->ops[i + 1], (st->n_ops - i - 1) * sizeof *st->ops);
+  st->n_ops--;
+  st->counters.writes_dropped++;
+}
+
+/* One attempt at committing the queue. Returns SQLITE_OK, or the error
+ * with a sentence in err and, where one statement was at fault, its index
+ * in *bad (else SIZE_MAX). */
+static int commit_queue(store_t *st, char *err, size_t errlen, size_t *bad) {
+  *bad = SIZE_MAX;
+  int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+  if (rc != SQLITE_OK) {
+    snprintf(err, errlen, "BEGIN IMMEDIATE: %s", sqlite3_errmsg(st->db));
+    return rc;
+  }
+  for (size_t i = 0; i < st->n_ops; i++) {
+    rc = run_op(st, &st->ops[i]);
+    if (rc != SQLITE_OK) {
+      snprintf(err, errlen, "%s: %s", STMT_NAME[st->ops[i].stmt],
+               sqlite3_errmsg(st->db));
+      *bad = i;
+      goto rollback;
+    }
+  }
+  rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+  if (rc == SQLITE_OK)
+    return SQLITE_OK;
+  snprintf(err, errlen, "COMMIT: %s", sqlite3_errmsg(st->db));
+rollback:
+  /* A failed COMMIT may leave the transaction open (SQLITE_BUSY) or
+   * already rolled back; ROLLBACK is harmless in both cases. */
+  if (!sqlite3_get_autocommit(st->db))
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+  return rc;
+}
+
+/* A commit failed: count it, log it (the first of a streak, then at most
+ * every STORE_FAIL_LOG_MS), and set the retry's delay with backoff. */
+static void commit_failed(store_t *st, const char *err) {
+  uint64_t now = mono_ms();
+  st->counters.commit_failures++;
+  st->fails++;
+  if (!st->failing) {
+    st->failing = true;
+    st->fail_since_ms = st->fail_logged_ms = now;
+    st->fails_logged = st->fails;
+    st->retry_ms = STORE_RETRY_FIRST_MS;
+    logf_(st, STORE_LOG_ERROR,
+          "store: a commit of %zu writes failed (%s); nothing is "
+          "dropped: the writes, and the answers and notifications that "
+          "wait for them, are kept and the commit is retried",
+          st->n_ops, err);
+  } else {
+    if (now - st->fail_logged_ms >= STORE_FAIL_LOG_MS) {
+      logf_(st, STORE_LOG_ERROR,
+            "store: commits still failing: %" PRIu64 " attempts in "
+            "%.1f s, %zu writes waiting (%s)",
+            st->fails - st->fails_logged + 1,
+            (double)(now - st->fail_since_ms) / 1000.0, st->n_ops, err);
+      st->fail_logged_ms = now;
+      st->fails_logged = st->fails;
+    }
+    st->retry_ms = st->retry_ms * 2 > STORE_RETRY_MAX_MS ? STORE_RETRY_MAX_MS
+                                                         : st->retry_ms * 2;
+  }
+}
+
+int store_flush(store_t *st) {
+  st->fresh = false;
+  while (st->n_ops > 0) {
+    char err[512];
+    size_t bad;
+    int rc = commit_queue(st, err, sizeof err, &bad);
+    if (rc == SQLITE_OK)
+      break;
+    if (bad != SIZE_MAX && refused_for_itself(rc)) {
+      /* Retrying this one can never succeed, and it would hold back every
+       * write and answer behind it: drop it, loudly, and go on. */
+      logf_(st, STORE_LOG_ERROR,
+            "store: a write was refused by the database and dropped "
+            "(%s); the other %zu are committed without it",
+            err, st->n_ops - 1);
+      drop_op(st, bad);
+      continue;
+    }
+    commit_failed(st, err);
+    if (st->hooks.flushed)
+      st->hooks.flushed(st->hooks_arg, false);
+    return -1;
+  }
+  if (st->n_ops > 0) { /* the loop above committed them */
+    st->counters.commits++;
+    for (size_t i = 0; i < st->n_ops; i++)
+      free_op(&st->ops[i]);
+    st->n_ops = 0;
+  }
+  if (st->failing) {
+    logf_(st, STORE_LOG_WARN,
+          "store: commit succeeded after %" PRIu64 " failed attempts "
+          "over %.1f s; every kept write is now stored",
+          st->fails, (double)(mono_ms() - st->fail_since_ms) / 1000.0);
+    st->failing = false;
+    st->fails = 0;
+  }
+  if (st->hooks.flushed)
+    st->hooks.flushed(st->hooks_arg, true);
+  cbs_run(&st->held, true);
+  cbs_run(&st->after, true);
+  return 0;
+}
+
+int store_flush_wait(store_t *st, int busy_ms) {
+  sqlite3_busy_timeout(st->db, busy_ms);
+  int rc = store_flush(st);
+  sqlite3_busy_timeout(st->db, 0);
+  return rc;
+}
+
+void store_close(store_t *st) {
+  if (!st)
+    return;
+  if (st->n_ops > 0)
+    logf_(st, STORE_LOG_ERROR,
+          "store: %zu writes could not be committed before the server "
+          "stopped and are lost; the answers that waited for them get "
+          "`unavailable`",
+          st->n_ops);
+  for (size_t i = 0; i < st->n_ops; i++)
+    free_op(&st->ops[i]);
+  free(st->ops);
+  cbs_run(&st->held, false);
+  cbs_run(&st->after, false);
+  for (int i = 0; i < W_COUNT; i++)
+    sqlite3_finalize(st->stmts[i]);
+  if (st->db) {
+    /* A clean shutdown folds the WAL back into the database file. A file
+     * refused at open, or read by a tool, is left exactly as it was
+     * found: no checkpoint, not even the one SQLite runs when the last
+     * connection to a WAL file closes. */
+    if (st->opened && !st->readonly)
+      sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+                                NULL);
+    else
+      sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    sqlite3_close(st->db);
+  }
+  free(st);
+}
