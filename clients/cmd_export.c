@@ -67,7 +67,7 @@ typedef struct csv {
 } csv_t;
 
 typedef struct exporter {
-  sqlite3 *db;
+  store_t *db;
   dbtool_game_t g;
   const char *dir;
   bool raw;
@@ -270,49 +270,49 @@ static int out_close(out_file_t *o, bool ok) {
   return 0;
 }
 
-static sqlite3_stmt *prepare(exporter_t *x, const char *sql) {
-  sqlite3_stmt *s;
-  if (sqlite3_prepare_v2(x->db, sql, -1, &s, NULL) != SQLITE_OK) {
-    fprintf(stderr, "export: cannot read the database: %s\n",
-            sqlite3_errmsg(x->db));
-    return NULL;
-  }
-  sqlite3_bind_text(s, 1, x->g.id, -1, SQLITE_STATIC);
-  return s;
-}
-
-static int step_done(exporter_t *x, sqlite3_stmt *s, int rc) {
-  sqlite3_finalize(s);
-  if (rc != SQLITE_DONE) {
-    fprintf(stderr, "export: reading the database failed: %s\n",
-            sqlite3_errmsg(x->db));
-    return -1;
-  }
-  return 0;
+/* A read of the store failed: say so, with the store's sentence. */
+static int read_failed(const char *err) {
+  fprintf(stderr, "export: reading the database failed: %s\n", err);
+  return -1;
 }
 
 /* prices and production: long form, one figure per row. */
-static int export_figures(exporter_t *x, const char *table, const char *sql,
+typedef struct fig_ctx {
+  exporter_t *x;
+  out_file_t *o;
+  const char *unit;
+  int decimals;
+} fig_ctx_t;
+
+static int on_figure(void *arg, const store_figure_row_t *row, char *err,
+                     size_t errlen) {
+  fig_ctx_t *c = arg;
+  (void)err;
+  (void)errlen;
+  csv_field(&c->o->c, c->x->g.id);
+  csv_int(&c->o->c, row->turn);
+  csv_field(&c->o->c, row->a);
+  csv_field(&c->o->c, row->b);
+  csv_field(&c->o->c, c->unit);
+  csv_dec(&c->o->c, row->value, c->decimals);
+  csv_end(&c->o->c);
+  return 0;
+}
+
+static int export_figures(exporter_t *x, const char *table, store_figure_t kind,
                           const char *const *header, const char *unit,
                           int decimals) {
   out_file_t o;
-  sqlite3_stmt *s = prepare(x, sql);
-  if (!s || out_open(x, &o, table) != 0) {
-    sqlite3_finalize(s);
+  char err[1024];
+  if (out_open(x, &o, table) != 0)
     return -1;
-  }
   csv_header(&o.c, header, 6);
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    csv_field(&o.c, x->g.id);
-    csv_int(&o.c, sqlite3_column_int64(s, 0));
-    csv_field(&o.c, (const char *)sqlite3_column_text(s, 1));
-    csv_field(&o.c, (const char *)sqlite3_column_text(s, 2));
-    csv_field(&o.c, unit);
-    csv_dec(&o.c, sqlite3_column_int64(s, 3), decimals);
-    csv_end(&o.c);
-  }
-  return out_close(&o, step_done(x, s, rc) == 0);
+  fig_ctx_t c = {x, &o, unit, decimals};
+  int rc = store_read_figures(x->db, x->g.id, kind, -1, on_figure, &c, err,
+                              sizeof err);
+  if (rc != 0)
+    read_failed(err);
+  return out_close(&o, rc == 0);
 }
 
 static void score_row(csv_t *c, const char *sess, int turn, const char *seat,
@@ -327,94 +327,189 @@ static void score_row(csv_t *c, const char *sess, int turn, const char *seat,
   csv_end(c);
 }
 
+typedef struct score_ctx {
+  exporter_t *x;
+  out_file_t *o;
+  size_t n_seats;
+  int64_t *score;
+  bool *has;
+  bool warned;
+} score_ctx_t;
+
+static int on_score(void *arg, const store_figure_row_t *row, char *err,
+                    size_t errlen) {
+  score_ctx_t *c = arg;
+  (void)err;
+  (void)errlen;
+  int i = model_map_seat_index(c->x->g.map, row->a);
+  if (i >= 0) {
+    c->score[i] = row->value;
+    c->has[i] = true;
+  }
+  return 0;
+}
+
+static int on_score_turn(void *arg, const store_turn_row_t *row, char *err,
+                         size_t errlen) {
+  score_ctx_t *c = arg;
+  exporter_t *x = c->x;
+  int turn = row->turn;
+  memset(c->has, 0, c->n_seats * sizeof *c->has);
+  if (store_read_figures(x->db, x->g.id, STORE_SCORES, turn, on_score, c, err,
+                         errlen) != 0)
+    return -1;
+  model_state_t *st = NULL;
+  int mrc =
+      model_state_deserialise(x->g.map, row->snapshot, row->snapshot_len, &st);
+  if (mrc != 0 && !c->warned) {
+    fprintf(stderr,
+            "export: the state snapshots cannot be read (%s); "
+            "%s-scores.csv has the scores only\n",
+            model_strerror(mrc), x->g.id);
+    c->warned = true;
+  }
+  for (size_t i = 0; i < c->n_seats; i++) {
+    const char *seat = model_map_seat_id(x->g.map, i);
+    if (c->has[i])
+      score_row(&c->o->c, x->g.id, turn, seat, "score", "fraction", c->score[i],
+                6);
+    model_obs_t *obs = NULL;
+    if (!st || model_observe(st, (int)i, &obs) != 0)
+      continue;
+    score_row(&c->o->c, x->g.id, turn, seat, "cash", "USD", obs->cash_cents, 2);
+    for (int p = 0; p < MODEL_PRODUCTS; p++) {
+      char var[64];
+      snprintf(var, sizeof var, "inventory_%s", model_product_name(p));
+      score_row(&c->o->c, x->g.id, turn, seat, var, "t", obs->inventory_kg[p],
+                3);
+    }
+    for (int k = 0; k < MODEL_SKILLS; k++) {
+      char var[64];
+      snprintf(var, sizeof var, "staff_%s", model_skill_name(k));
+      score_row(&c->o->c, x->g.id, turn, seat, var, "people", obs->staff[k], 0);
+    }
+    model_obs_free(obs);
+  }
+  model_state_free(st);
+  return 0;
+}
+
 /* Per seat and turn: the score (scores table), then what the turn's stored
  * snapshot says of the seat: cash, inventory, staff. */
 static int export_scores(exporter_t *x) {
   static const char *const header[] = {"session",  "turn", "seat",
                                        "variable", "unit", "value"};
-  size_t n_seats = model_map_seat_count(x->g.map);
-  int64_t *score = calloc(n_seats ? n_seats : 1, sizeof *score);
-  bool *has = calloc(n_seats ? n_seats : 1, sizeof *has);
-  sqlite3_stmt *t = prepare(x, "SELECT turn, snapshot FROM turns WHERE "
-                               "session_id = ?1 ORDER BY turn");
-  sqlite3_stmt *sc = prepare(x, "SELECT seat, score_ppm FROM scores WHERE "
-                                "session_id = ?1 AND turn = ?2");
+  score_ctx_t c = {x, NULL, model_map_seat_count(x->g.map), NULL, NULL, false};
+  c.score = calloc(c.n_seats ? c.n_seats : 1, sizeof *c.score);
+  c.has = calloc(c.n_seats ? c.n_seats : 1, sizeof *c.has);
   out_file_t o;
-  o.c.f = NULL;
-  int rc = SQLITE_ERROR;
-  bool warned = false;
-  if (!score || !has || !t || !sc || out_open(x, &o, "scores") != 0)
+  int rc = -1;
+  if (!c.score || !c.has) {
+    fprintf(stderr, "export: out of memory\n");
     goto done;
-  csv_header(&o.c, header, 6);
-  while ((rc = sqlite3_step(t)) == SQLITE_ROW) {
-    int turn = sqlite3_column_int(t, 0);
-    memset(has, 0, n_seats * sizeof *has);
-    sqlite3_reset(sc);
-    sqlite3_bind_int(sc, 2, turn);
-    while (sqlite3_step(sc) == SQLITE_ROW) {
-      int i = model_map_seat_index(x->g.map,
-                                   (const char *)sqlite3_column_text(sc, 0));
-      if (i >= 0) {
-        score[i] = sqlite3_column_int64(sc, 1);
-        has[i] = true;
-      }
-    }
-    model_state_t *st = NULL;
-    int mrc = model_state_deserialise(x->g.map, sqlite3_column_blob(t, 1),
-                                      (size_t)sqlite3_column_bytes(t, 1), &st);
-    if (mrc != 0 && !warned) {
-      fprintf(stderr,
-              "export: the state snapshots cannot be read (%s); "
-              "%s-scores.csv has the scores only\n",
-              model_strerror(mrc), x->g.id);
-      warned = true;
-    }
-    for (size_t i = 0; i < n_seats; i++) {
-      const char *seat = model_map_seat_id(x->g.map, i);
-      if (has[i])
-        score_row(&o.c, x->g.id, turn, seat, "score", "fraction", score[i], 6);
-      model_obs_t *obs = NULL;
-      if (!st || model_observe(st, (int)i, &obs) != 0)
-        continue;
-      score_row(&o.c, x->g.id, turn, seat, "cash", "USD", obs->cash_cents, 2);
-      for (int p = 0; p < MODEL_PRODUCTS; p++) {
-        char var[64];
-        snprintf(var, sizeof var, "inventory_%s", model_product_name(p));
-        score_row(&o.c, x->g.id, turn, seat, var, "t", obs->inventory_kg[p], 3);
-      }
-      for (int k = 0; k < MODEL_SKILLS; k++) {
-        char var[64];
-        snprintf(var, sizeof var, "staff_%s", model_skill_name(k));
-        score_row(&o.c, x->g.id, turn, seat, var, "people", obs->staff[k], 0);
-      }
-      model_obs_free(obs);
-    }
-    model_state_free(st);
   }
+  if (out_open(x, &o, "scores") != 0)
+    goto done;
+  c.o = &o;
+  csv_header(&o.c, header, 6);
+  char err[1024];
+  rc = store_read_turns(x->db, x->g.id, on_score_turn, &c, err, sizeof err);
+  if (rc != 0)
+    read_failed(err);
+  rc = out_close(&o, rc == 0);
 done:
-  sqlite3_finalize(sc);
-  free(score);
-  free(has);
-  if (!t)
-    return -1;
-  rc = step_done(x, t, rc);
-  return o.c.f ? out_close(&o, rc == 0) : -1;
+  free(c.score);
+  free(c.has);
+  return rc;
 }
 
 /* One row per order of every stored submission; an empty submission
  * (the seat kept its standing orders) is one row without an order. */
-static int export_orders(exporter_t *x) {
-  out_file_t o;
-  sqlite3_stmt *s = prepare(
-      x, "SELECT s.id, s.turn, s.seat_index, s.source, s.orders, "
-         "s.created_ms, s.id = (SELECT MAX(id) FROM submissions l WHERE "
-         "l.session_id = s.session_id AND l.turn = s.turn AND "
-         "l.seat_index = s.seat_index) FROM submissions s "
-         "WHERE s.session_id = ?1 ORDER BY s.id");
-  if (!s || out_open(x, &o, "orders") != 0) {
-    sqlite3_finalize(s);
+static int on_order_sub(void *arg, const store_submission_row_t *row, char *err,
+                        size_t errlen) {
+  fig_ctx_t *c = arg;
+  exporter_t *x = c->x;
+  out_file_t *o = c->o;
+  int64_t id = row->id;
+  const char *seat_id = model_map_seat_id(x->g.map, (size_t)row->seat_index);
+  msgpack_object arr;
+  char why[256];
+  if (dbtool_decode(&x->dec, row->orders, row->orders_len, &arr, why,
+                    sizeof why) != 0) {
+    snprintf(err, errlen, "submission #%" PRId64 " cannot be read: %s", id,
+             why);
+    proto_decoder_reset(&x->dec);
     return -1;
   }
+  uint32_t n = arr.via.array.size;
+  for (uint32_t k = 0; k < (n ? n : 1); k++) {
+    const msgpack_object *ord = n ? &arr.via.array.ptr[k] : NULL;
+    const msgpack_object *cols[N_ORDER_FIELDS] = {0};
+    const msgpack_object *op = NULL;
+    char extra[1024] = "";
+    size_t xl = 0;
+    if (ord && ord->type == MSGPACK_OBJECT_MAP) {
+      for (uint32_t j = 0; j < ord->via.map.size; j++) {
+        const msgpack_object *key = &ord->via.map.ptr[j].key;
+        const msgpack_object *val = &ord->via.map.ptr[j].val;
+        if (key->type != MSGPACK_OBJECT_STR)
+          continue;
+        size_t kl = key->via.str.size;
+        if (kl == 2 && memcmp(key->via.str.ptr, "op", 2) == 0) {
+          op = val;
+          continue;
+        }
+        size_t f = 0;
+        while (f < N_ORDER_FIELDS &&
+               !(strlen(ORDER_FIELDS[f]) == kl &&
+                 memcmp(ORDER_FIELDS[f], key->via.str.ptr, kl) == 0))
+          f++;
+        if (f < N_ORDER_FIELDS) {
+          cols[f] = val;
+        } else if (xl < sizeof extra) {
+          char v[256];
+          value_text(val, v, sizeof v);
+          int w = snprintf(extra + xl, sizeof extra - xl, "%s%.*s=%s",
+                           xl ? ";" : "", (int)kl, key->via.str.ptr, v);
+          xl += w > 0 ? (size_t)w : 0;
+        }
+      }
+    }
+    char v[512];
+    csv_field(&o->c, x->g.id);
+    csv_int(&o->c, row->turn);
+    csv_field(&o->c, seat_id ? seat_id : "?");
+    csv_field(&o->c, row->source == STORE_AGENT ? "agent" : "player");
+    csv_int(&o->c, id);
+    csv_int(&o->c, row->final);
+    if (ord)
+      csv_int(&o->c, k);
+    else
+      csv_field(&o->c, "");
+    if (op)
+      value_text(op, v, sizeof v);
+    else
+      v[0] = '\0';
+    csv_field(&o->c, v);
+    for (size_t f = 0; f < N_ORDER_FIELDS; f++) {
+      if (cols[f])
+        value_text(cols[f], v, sizeof v);
+      else
+        v[0] = '\0';
+      csv_field(&o->c, v);
+    }
+    csv_field(&o->c, extra);
+    csv_int(&o->c, row->created_ms);
+    csv_end(&o->c);
+  }
+  proto_decoder_reset(&x->dec);
+  return 0;
+}
+
+static int export_orders(exporter_t *x) {
+  out_file_t o;
+  if (out_open(x, &o, "orders") != 0)
+    return -1;
   static const char *const head[] = {
       "session",       "turn",  "seat",        "source",
       "submission_id", "final", "order_index", "op"};
@@ -426,124 +521,54 @@ static int export_orders(exporter_t *x) {
   csv_field(&o.c, "created_ms");
   csv_end(&o.c);
   o.c.rows = 0;
-  int rc;
-  bool bad = false;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    int64_t id = sqlite3_column_int64(s, 0);
-    int seat = sqlite3_column_int(s, 2);
-    const char *seat_id = model_map_seat_id(x->g.map, (size_t)seat);
-    msgpack_object arr;
-    char err[256];
-    if (dbtool_decode(&x->dec, sqlite3_column_blob(s, 4),
-                      (size_t)sqlite3_column_bytes(s, 4), &arr, err,
-                      sizeof err) != 0) {
-      fprintf(stderr, "export: submission #%" PRId64 " cannot be read: %s\n",
-              id, err);
-      proto_decoder_reset(&x->dec);
-      bad = true;
-      break;
-    }
-    uint32_t n = arr.via.array.size;
-    for (uint32_t k = 0; k < (n ? n : 1); k++) {
-      const msgpack_object *ord = n ? &arr.via.array.ptr[k] : NULL;
-      const msgpack_object *cols[N_ORDER_FIELDS] = {0};
-      const msgpack_object *op = NULL;
-      char extra[1024] = "";
-      size_t xl = 0;
-      if (ord && ord->type == MSGPACK_OBJECT_MAP) {
-        for (uint32_t j = 0; j < ord->via.map.size; j++) {
-          const msgpack_object *key = &ord->via.map.ptr[j].key;
-          const msgpack_object *val = &ord->via.map.ptr[j].val;
-          if (key->type != MSGPACK_OBJECT_STR)
-            continue;
-          size_t kl = key->via.str.size;
-          if (kl == 2 && memcmp(key->via.str.ptr, "op", 2) == 0) {
-            op = val;
-            continue;
-          }
-          size_t f = 0;
-          while (f < N_ORDER_FIELDS &&
-                 !(strlen(ORDER_FIELDS[f]) == kl &&
-                   memcmp(ORDER_FIELDS[f], key->via.str.ptr, kl) == 0))
-            f++;
-          if (f < N_ORDER_FIELDS) {
-            cols[f] = val;
-          } else if (xl < sizeof extra) {
-            char v[256];
-            value_text(val, v, sizeof v);
-            int w = snprintf(extra + xl, sizeof extra - xl, "%s%.*s=%s",
-                             xl ? ";" : "", (int)kl, key->via.str.ptr, v);
-            xl += w > 0 ? (size_t)w : 0;
-          }
-        }
-      }
-      char v[512];
-      csv_field(&o.c, x->g.id);
-      csv_int(&o.c, sqlite3_column_int64(s, 1));
-      csv_field(&o.c, seat_id ? seat_id : "?");
-      csv_field(&o.c, (const char *)sqlite3_column_text(s, 3));
-      csv_int(&o.c, id);
-      csv_int(&o.c, sqlite3_column_int64(s, 6));
-      if (ord)
-        csv_int(&o.c, k);
-      else
-        csv_field(&o.c, "");
-      if (op)
-        value_text(op, v, sizeof v);
-      else
-        v[0] = '\0';
-      csv_field(&o.c, v);
-      for (size_t f = 0; f < N_ORDER_FIELDS; f++) {
-        if (cols[f])
-          value_text(cols[f], v, sizeof v);
-        else
-          v[0] = '\0';
-        csv_field(&o.c, v);
-      }
-      csv_field(&o.c, extra);
-      csv_int(&o.c, sqlite3_column_int64(s, 5));
-      csv_end(&o.c);
-    }
-    proto_decoder_reset(&x->dec);
-  }
-  rc = step_done(x, s, bad ? SQLITE_ERROR : rc);
+  fig_ctx_t c = {x, &o, NULL, 0};
+  char err[1024];
+  int rc = store_read_submissions(x->db, x->g.id, -1, on_order_sub, &c, err,
+                                  sizeof err);
+  if (rc != 0)
+    fprintf(stderr, "export: %s\n", err);
   return out_close(&o, rc == 0);
+}
+
+static int on_chat(void *arg, const store_chat_row_t *row, char *err,
+                   size_t errlen) {
+  fig_ctx_t *c = arg;
+  csv_t *csv = &c->o->c;
+  (void)err;
+  (void)errlen;
+  int64_t ms = row->created_ms;
+  time_t secs = (time_t)(ms / 1000);
+  struct tm tm;
+  char when[64] = "";
+  if (gmtime_r(&secs, &tm)) {
+    size_t w = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(when + w, sizeof when - w, ".%03dZ", (int)(ms % 1000));
+  }
+  csv_field(csv, c->x->g.id);
+  csv_int(csv, row->id);
+  csv_int(csv, row->turn);
+  csv_field(csv, row->from);
+  csv_field(csv, row->to);
+  csv_field_n(csv, row->text, row->len, true);
+  csv_int(csv, ms);
+  csv_field(csv, when);
+  csv_end(csv);
+  return 0;
 }
 
 static int export_chat(exporter_t *x) {
   static const char *const header[] = {
       "session", "id", "turn", "from", "to", "text", "created_ms", "time_utc"};
   out_file_t o;
-  sqlite3_stmt *s = prepare(x, "SELECT id, turn, from_seat, to_seat, text, "
-                               "created_ms FROM chat WHERE session_id = ?1 "
-                               "ORDER BY id");
-  if (!s || out_open(x, &o, "chat") != 0) {
-    sqlite3_finalize(s);
+  if (out_open(x, &o, "chat") != 0)
     return -1;
-  }
   csv_header(&o.c, header, 8);
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    int64_t ms = sqlite3_column_int64(s, 5);
-    time_t secs = (time_t)(ms / 1000);
-    struct tm tm;
-    char when[64] = "";
-    if (gmtime_r(&secs, &tm)) {
-      size_t w = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-      snprintf(when + w, sizeof when - w, ".%03dZ", (int)(ms % 1000));
-    }
-    csv_field(&o.c, x->g.id);
-    csv_int(&o.c, sqlite3_column_int64(s, 0));
-    csv_int(&o.c, sqlite3_column_int64(s, 1));
-    csv_field(&o.c, (const char *)sqlite3_column_text(s, 2));
-    csv_field(&o.c, (const char *)sqlite3_column_text(s, 3));
-    csv_field_n(&o.c, (const char *)sqlite3_column_text(s, 4),
-                (size_t)sqlite3_column_bytes(s, 4), true);
-    csv_int(&o.c, ms);
-    csv_field(&o.c, when);
-    csv_end(&o.c);
-  }
-  return out_close(&o, step_done(x, s, rc) == 0);
+  fig_ctx_t c = {x, &o, NULL, 0};
+  char err[1024];
+  int rc = store_read_chat(x->db, x->g.id, on_chat, &c, err, sizeof err);
+  if (rc != 0)
+    read_failed(err);
+  return out_close(&o, rc == 0);
 }
 
 /* Session ids become file names: only plain characters. */
@@ -625,7 +650,7 @@ int cmd_export(int argc, char **argv, const ui_conn_opts_t *dflt) {
     }
   }
   char err[2048], id[64];
-  if (dbtool_open(path, &x.db, err, sizeof err) != 0) {
+  if (store_open_readonly(&x.db, path, err, sizeof err) != 0) {
     fprintf(stderr, "export: %s\n", err);
     return UI_EXIT_FAIL;
   }
@@ -657,14 +682,9 @@ int cmd_export(int argc, char **argv, const ui_conn_opts_t *dflt) {
    * in the model's order, the world price first, then nations in map
    * order. */
   int failed = 0;
-  failed |= export_figures(&x, "prices",
-                           "SELECT turn, product, region, cents_per_kg FROM "
-                           "prices WHERE session_id = ?1 ORDER BY turn, rowid",
-                           price_head, "USD/kg", 2);
-  failed |= export_figures(&x, "production",
-                           "SELECT turn, stage, nation, kg FROM production "
-                           "WHERE session_id = ?1 ORDER BY turn, rowid",
-                           prod_head, "t", 3);
+  failed |= export_figures(&x, "prices", STORE_PRICES, price_head, "USD/kg", 2);
+  failed |=
+      export_figures(&x, "production", STORE_PRODUCTION, prod_head, "t", 3);
   failed |= export_scores(&x);
   failed |= export_orders(&x);
   failed |= export_chat(&x);
@@ -672,6 +692,6 @@ int cmd_export(int argc, char **argv, const ui_conn_opts_t *dflt) {
   proto_decoder_destroy(&x.dec);
 done:
   dbtool_game_free(&x.g);
-  sqlite3_close(x.db);
+  store_close(x.db);
   return status;
 }

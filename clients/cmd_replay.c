@@ -17,7 +17,8 @@
  * named with the submissions that went into it, and the replay stops
  * there: every later state descends from the one that differs.
  *
- * The database is opened read-only (dbtool.h). Exit status: 0 every turn
+ * The database is opened read-only and read through the store library
+ * (store/store.h, dbtool.h). Exit status: 0 every turn
  * matches, 1 a turn differs or the data cannot be replayed, 2 usage.
  */
 #include <getopt.h>
@@ -41,13 +42,14 @@ typedef struct seat_sub {
 } seat_sub_t;
 
 typedef struct replay {
-  sqlite3 *db;
+  store_t *db;
   dbtool_game_t g;
   bool verify;
   size_t n_seats;
   seat_sub_t *subs;
-  sqlite3_stmt *q_subs;
   proto_decoder_t dec;
+  model_state_t *st; /* the replayed game */
+  int checked;       /* turns whose hash matched */
 } replay_t;
 
 static void usage(FILE *f) {
@@ -76,42 +78,44 @@ static void clear_subs(replay_t *r) {
   }
 }
 
+/* One stored submission of the turn being loaded: the last of each seat
+ * counts. */
+static int on_sub(void *arg, const store_submission_row_t *row, char *err,
+                  size_t errlen) {
+  replay_t *r = arg;
+  int seat = row->seat_index;
+  if (seat < 0 || (size_t)seat >= r->n_seats) {
+    snprintf(err, errlen,
+             "session %s, turn %d: submission #%lld names seat %d, but the "
+             "map has %zu seats",
+             r->g.id, row->turn, (long long)row->id, seat, r->n_seats);
+    return -1;
+  }
+  seat_sub_t *s = &r->subs[seat];
+  uint8_t *copy = malloc(row->orders_len ? row->orders_len : 1);
+  if (!copy) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  memcpy(copy, row->orders, row->orders_len);
+  free(s->blob);
+  s->blob = copy;
+  s->len = row->orders_len;
+  s->id = row->id;
+  snprintf(s->source, sizeof s->source, "%s",
+           row->source == STORE_AGENT ? "agent" : "player");
+  s->count++;
+  return 0;
+}
+
 /* Read turn t's submissions, keeping the last of each seat. */
 static int load_turn(replay_t *r, int t) {
+  char err[1024];
   clear_subs(r);
-  sqlite3_reset(r->q_subs);
-  sqlite3_bind_int(r->q_subs, 2, t);
-  int rc;
-  while ((rc = sqlite3_step(r->q_subs)) == SQLITE_ROW) {
-    int seat = sqlite3_column_int(r->q_subs, 1);
-    if (seat < 0 || (size_t)seat >= r->n_seats) {
-      fprintf(stderr,
-              "replay: session %s, turn %d: submission #%lld names seat %d, "
-              "but the map has %zu seats\n",
-              r->g.id, t, (long long)sqlite3_column_int64(r->q_subs, 0), seat,
-              r->n_seats);
-      return -1;
-    }
-    seat_sub_t *s = &r->subs[seat];
-    size_t len = (size_t)sqlite3_column_bytes(r->q_subs, 3);
-    uint8_t *copy = malloc(len ? len : 1);
-    if (!copy) {
-      fprintf(stderr, "replay: out of memory\n");
-      return -1;
-    }
-    if (len)
-      memcpy(copy, sqlite3_column_blob(r->q_subs, 3), len);
-    free(s->blob);
-    s->blob = copy;
-    s->len = len;
-    s->id = sqlite3_column_int64(r->q_subs, 0);
-    snprintf(s->source, sizeof s->source, "%s",
-             sqlite3_column_text(r->q_subs, 2));
-    s->count++;
-  }
-  if (rc != SQLITE_DONE) {
+  if (store_read_submissions(r->db, r->g.id, t, on_sub, r, err, sizeof err) !=
+      0) {
     fprintf(stderr, "replay: cannot read the submissions of turn %d: %s\n", t,
-            sqlite3_errmsg(r->db));
+            err);
     return -1;
   }
   return 0;
@@ -199,33 +203,75 @@ static void print_turn_subs(const replay_t *r, int t) {
           r->n_seats - with, r->n_seats - with == 1 ? "" : "s");
 }
 
+/* One stored turn: replay it and compare the hashes. Returns 0 to go
+ * on, 1 when the replay stops here (said on stderr), -1 on an error in
+ * err. */
+static int on_turn(void *arg, const store_turn_row_t *row, char *err,
+                   size_t errlen) {
+  replay_t *r = arg;
+  model_state_t *st = r->st;
+  int t = row->turn, rc;
+  (void)err;
+  (void)errlen;
+  if (t != model_state_turn(st)) {
+    fprintf(stderr,
+            "replay: session %s: turn %d is missing from the stored turns "
+            "(the next stored one is %d)\n",
+            r->g.id, model_state_turn(st), t);
+    return 1;
+  }
+  if (load_turn(r, t) != 0 || submit_turn(r, st, t) != 0)
+    return 1;
+  if ((rc = model_resolve(st)) != 0) {
+    fprintf(stderr, "replay: session %s: turn %d cannot be resolved: %s\n",
+            r->g.id, t, model_strerror(rc));
+    return 1;
+  }
+  uint8_t hash[MODEL_HASH_BYTES];
+  if ((rc = model_state_hash(st, hash)) != 0) {
+    fprintf(stderr, "replay: cannot hash the state: %s\n", model_strerror(rc));
+    return 1;
+  }
+  char got[2 * MODEL_HASH_BYTES + 1], want[2 * MODEL_HASH_BYTES + 1];
+  dbtool_hex(hash, sizeof hash, got);
+  bool same = memcmp(row->state_hash, hash, MODEL_HASH_BYTES) == 0;
+  int seats = 0, orders = 0;
+  for (size_t i = 0; i < r->n_seats; i++) {
+    seats += r->subs[i].id != 0;
+    orders += r->subs[i].n_orders;
+  }
+  if (!r->verify)
+    printf("%5d %6d %7d  %.16s  %s\n", t, seats, orders, got,
+           same ? "ok" : "DIFFERS");
+  if (!same) {
+    dbtool_hex(row->state_hash, MODEL_HASH_BYTES, want);
+    fprintf(stderr,
+            "replay: session %s: turn %d differs: the stored state hash is "
+            "%s, the replay gives %s",
+            r->g.id, t, want, got);
+    if (r->checked > 0)
+      fprintf(stderr, " (turns 0 to %d match)", r->checked - 1);
+    fprintf(stderr, "\n");
+    print_turn_subs(r, t);
+    return 1;
+  }
+  r->checked++;
+  return 0;
+}
+
 static int run(replay_t *r) {
-  model_state_t *st = NULL;
-  sqlite3_stmt *q_turns = NULL;
   int status = UI_EXIT_FAIL, rc;
-  if ((rc = model_state_new(r->g.map, r->g.seed, &st)) != 0) {
+  if ((rc = model_state_new(r->g.map, r->g.seed, &r->st)) != 0) {
     fprintf(stderr, "replay: session %s: cannot start the game: %s\n", r->g.id,
             model_strerror(rc));
     return UI_EXIT_FAIL;
   }
   r->n_seats = model_map_seat_count(r->g.map);
   r->subs = calloc(r->n_seats ? r->n_seats : 1, sizeof *r->subs);
-  if (!r->subs ||
-      sqlite3_prepare_v2(r->db,
-                         "SELECT id, seat_index, source, orders FROM "
-                         "submissions WHERE session_id = ?1 AND turn = ?2 "
-                         "ORDER BY id",
-                         -1, &r->q_subs, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2(r->db,
-                         "SELECT turn, state_hash FROM turns WHERE "
-                         "session_id = ? ORDER BY turn",
-                         -1, &q_turns, NULL) != SQLITE_OK) {
-    fprintf(stderr, "replay: cannot read the database: %s\n",
-            sqlite3_errmsg(r->db));
+  if (!r->subs) {
+    fprintf(stderr, "replay: out of memory\n");
     goto done;
   }
-  sqlite3_bind_text(r->q_subs, 1, r->g.id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(q_turns, 1, r->g.id, -1, SQLITE_STATIC);
   if (!r->verify) {
     printf("session %s (%s): map %s, seed %" PRIu64 ", %d turns, %s at turn "
            "%d; stored by lanthanide-server %s\n",
@@ -240,85 +286,32 @@ static int run(replay_t *r) {
             "this is %s. A rule that changed between them shows as a "
             "differing turn.\n",
             r->g.id, r->g.engine, LAN_VERSION);
-  int checked = 0;
-  while ((rc = sqlite3_step(q_turns)) == SQLITE_ROW) {
-    int t = sqlite3_column_int(q_turns, 0);
-    if (t != model_state_turn(st)) {
-      fprintf(stderr,
-              "replay: session %s: turn %d is missing from the stored turns "
-              "(the next stored one is %d)\n",
-              r->g.id, model_state_turn(st), t);
-      goto done;
-    }
-    if (load_turn(r, t) != 0 || submit_turn(r, st, t) != 0)
-      goto done;
-    if ((rc = model_resolve(st)) != 0) {
-      fprintf(stderr, "replay: session %s: turn %d cannot be resolved: %s\n",
-              r->g.id, t, model_strerror(rc));
-      goto done;
-    }
-    uint8_t hash[MODEL_HASH_BYTES];
-    if ((rc = model_state_hash(st, hash)) != 0) {
-      fprintf(stderr, "replay: cannot hash the state: %s\n",
-              model_strerror(rc));
-      goto done;
-    }
-    char got[2 * MODEL_HASH_BYTES + 1], want[2 * MODEL_HASH_BYTES + 1];
-    dbtool_hex(hash, sizeof hash, got);
-    bool same =
-        sqlite3_column_bytes(q_turns, 1) == MODEL_HASH_BYTES &&
-        memcmp(sqlite3_column_blob(q_turns, 1), hash, MODEL_HASH_BYTES) == 0;
-    int seats = 0, orders = 0;
-    for (size_t i = 0; i < r->n_seats; i++) {
-      seats += r->subs[i].id != 0;
-      orders += r->subs[i].n_orders;
-    }
-    if (!r->verify)
-      printf("%5d %6d %7d  %.16s  %s\n", t, seats, orders, got,
-             same ? "ok" : "DIFFERS");
-    if (!same) {
-      int wlen = sqlite3_column_bytes(q_turns, 1);
-      if (wlen == MODEL_HASH_BYTES)
-        dbtool_hex(sqlite3_column_blob(q_turns, 1), MODEL_HASH_BYTES, want);
-      else
-        snprintf(want, sizeof want, "(%d bytes, not a hash)", wlen);
-      fprintf(stderr,
-              "replay: session %s: turn %d differs: the stored state hash is "
-              "%s, the replay gives %s",
-              r->g.id, t, want, got);
-      if (checked > 0)
-        fprintf(stderr, " (turns 0 to %d match)", checked - 1);
-      fprintf(stderr, "\n");
-      print_turn_subs(r, t);
-      goto done;
-    }
-    checked++;
-  }
-  if (rc != SQLITE_DONE) {
-    fprintf(stderr, "replay: cannot read the stored turns: %s\n",
-            sqlite3_errmsg(r->db));
+  char err[1024];
+  rc = store_read_turns(r->db, r->g.id, on_turn, r, err, sizeof err);
+  if (rc != 0) {
+    if (rc < 0)
+      fprintf(stderr, "replay: cannot read the stored turns: %s\n", err);
     goto done;
   }
   /* sessions.turn is the turn open for orders: every turn before it must
    * have been stored. */
-  if (checked < r->g.turn) {
+  if (r->checked < r->g.turn) {
     fprintf(stderr,
             "replay: session %s is at turn %d, but only turns 0 to %d are "
             "stored\n",
-            r->g.id, r->g.turn, checked - 1);
+            r->g.id, r->g.turn, r->checked - 1);
     goto done;
   }
   printf("replay: session %s: %d turn%s replayed, every state hash "
          "matches\n",
-         r->g.id, checked, checked == 1 ? "" : "s");
+         r->g.id, r->checked, r->checked == 1 ? "" : "s");
   status = UI_EXIT_OK;
 done:
-  sqlite3_finalize(q_turns);
-  sqlite3_finalize(r->q_subs);
   if (r->subs)
     clear_subs(r);
   free(r->subs);
-  model_state_free(st);
+  model_state_free(r->st);
+  r->st = NULL;
   return status;
 }
 
@@ -365,7 +358,7 @@ int cmd_replay(int argc, char **argv, const ui_conn_opts_t *dflt) {
     return UI_EXIT_USAGE;
   }
   char err[2048], id[64];
-  if (dbtool_open(path, &r.db, err, sizeof err) != 0) {
+  if (store_open_readonly(&r.db, path, err, sizeof err) != 0) {
     fprintf(stderr, "replay: %s\n", err);
     return UI_EXIT_FAIL;
   }
@@ -389,6 +382,6 @@ int cmd_replay(int argc, char **argv, const ui_conn_opts_t *dflt) {
   proto_decoder_destroy(&r.dec);
 done:
   dbtool_game_free(&r.g);
-  sqlite3_close(r.db);
+  store_close(r.db);
   return status;
 }

@@ -1,17 +1,17 @@
 /*
  * dbtool: what `lanthanide replay` and `lanthanide export` share for
- * reading a server's database directly (docs/storage.md): opening it
- * read-only with the schema checks the server makes, choosing a session,
- * loading its map and seed, and writing exact decimal numbers from the
- * integers the database stores.
+ * reading a server's database directly (docs/storage.md): choosing a
+ * session, loading its map and seed, and writing exact decimal numbers
+ * from the integers the database stores. The reads themselves are the
+ * store library's (store/store.h): the tools run no SQL of their own.
  *
- * The tools never change a database: it is opened with
- * SQLITE_OPEN_READONLY and PRAGMA query_only, so it can be read while a
- * server is running on it, or after a crash, without touching a byte.
+ * The tools never change a database: they open it with
+ * store_open_readonly (SQLITE_OPEN_READONLY and PRAGMA query_only), so it
+ * can be read while a server is running on it, or after a crash, without
+ * touching a byte.
  *
- * Ownership: dbtool_open returns a connection the caller closes with
- * sqlite3_close; dbtool_game_load fills a dbtool_game_t the caller frees
- * with dbtool_game_free.
+ * Ownership: dbtool_game_load fills a dbtool_game_t the caller frees with
+ * dbtool_game_free.
  */
 #ifndef LANTHANIDE_DBTOOL_H
 #define LANTHANIDE_DBTOOL_H
@@ -20,21 +20,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <sqlite3.h>
-
 #include "model.h"
 #include "proto.h"
-
-/* Open path read-only and check it is a Lanthanide database this build
- * can read: schema version 1 .. STORE_SCHEMA_VERSION, passing
- * PRAGMA quick_check. Returns 0, or -1 with a sentence in err. */
-int dbtool_open(const char *path, sqlite3 **out, char *err, size_t errlen);
+#include "store.h"
 
 /* The session to work on: `wanted` if it exists, or the only session when
  * wanted is NULL. Returns 0 with its id in id; 1 when it does not exist,
  * or when wanted is NULL and there is not exactly one session (err then
  * names the sessions there are); -1 on a database error. */
-int dbtool_session(sqlite3 *db, const char *wanted, char *id, size_t idlen,
+int dbtool_session(store_t *st, const char *wanted, char *id, size_t idlen,
                    char *err, size_t errlen);
 
 /* A stored game: its map (parsed from the stored text) and parameters. */
@@ -51,7 +45,7 @@ typedef struct dbtool_game {
 
 /* Load session id's map and parameters, checking the map against its
  * stored digest. Returns 0, or -1 with a sentence in err. */
-int dbtool_game_load(sqlite3 *db, const char *id, dbtool_game_t *g, char *err,
+int dbtool_game_load(store_t *st, const char *id, dbtool_game_t *g, char *err,
                      size_t errlen);
 void dbtool_game_free(dbtool_game_t *g);
 
@@ -62,7 +56,8 @@ void dbtool_game_free(dbtool_game_t *g);
 const char *dbtool_decimal(int64_t v, int decimals, char out[32]);
 
 /* Decode a stored submission (a MessagePack array of order maps) into
- * *out, after the protocol's scanner has checked it with the wire's limits:
+ * *out, after the protocol's scanner has checked it with the wire's limits
+ * (store_scan):
  * an altered or damaged file must not make msgpack-c allocate without
  * bound. *out lives in d's zone until proto_decoder_reset(d). Returns 0,
  * or -1 with a sentence in err. */

@@ -84,7 +84,7 @@ void sess_registry_close(sess_registry_t *reg);
 void sess_registry_free(sess_registry_t *reg);
 const sess_counters_t *sess_registry_counters(const sess_registry_t *reg);
 
-/* Store every session change in store (see server/store.h); call before
+/* Store every session change in store (see store/store.h); call before
  * sess_restore and before any session exists. */
 void sess_set_store(sess_registry_t *reg, struct store *store);
 /* Rebuild every stored session where it stood (docs/storage.md): every

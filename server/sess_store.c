@@ -385,9 +385,9 @@ static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
     free(tc.snap);
     goto fail;
   }
-  int rc = tc.snap ? model_state_deserialise(s->map, tc.snap, tc.snap_len,
-                                             &s->st)
-                   : model_state_new(s->map, s->seed, &s->st);
+  int rc = tc.snap
+               ? model_state_deserialise(s->map, tc.snap, tc.snap_len, &s->st)
+               : model_state_new(s->map, s->seed, &s->st);
   free(tc.snap);
   if (rc != 0 || model_state_turn(s->st) != turn) {
     snprintf(err, errlen,
@@ -412,8 +412,7 @@ static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
   if (store_read_seats(reg->store, id, on_seat, s, err, errlen) != 0 ||
       store_read_submissions(reg->store, id, turn, on_submission, s, err,
                              errlen) != 0 ||
-      store_read_readies(reg->store, id, turn, on_ready, s, err, errlen) !=
-          0 ||
+      store_read_readies(reg->store, id, turn, on_ready, s, err, errlen) != 0 ||
       store_count_chat(reg->store, id, &n_chat, err, errlen) != 0)
     goto fail;
   s->n_chat = (size_t)n_chat;

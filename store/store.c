@@ -354,8 +354,7 @@ static int get_int(sqlite3 *db, const char *sql, int64_t *out) {
  * said in why. */
 static int quick_check(sqlite3 *db, char *why, size_t whylen) {
   sqlite3_stmt *s;
-  if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &s, NULL) !=
-      SQLITE_OK) {
+  if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &s, NULL) != SQLITE_OK) {
     snprintf(why, whylen, "it cannot be checked: %s", sqlite3_errmsg(db));
     return -1;
   }
@@ -666,9 +665,8 @@ int store_put_seat(store_t *st, const store_seat_t *s) {
   return op_end(st, op);
 }
 
-int store_set_status(store_t *st, const char *session_id,
-                     store_status_t status, int turn, int64_t deadline_ms,
-                     int64_t remaining_ms) {
+int store_set_status(store_t *st, const char *session_id, store_status_t status,
+                     int turn, int64_t deadline_ms, int64_t remaining_ms) {
   op_t *op = op_begin(st, W_SESSION_STATUS);
   if (!op)
     return -1;

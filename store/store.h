@@ -188,9 +188,9 @@ int store_put_session(store_t *st, const store_session_t *s)
 int store_put_seat(store_t *st, const store_seat_t *s)
     __attribute__((warn_unused_result));
 /* A session's status, open turn and clock. */
-int store_set_status(store_t *st, const char *session_id,
-                     store_status_t status, int turn, int64_t deadline_ms,
-                     int64_t remaining_ms) __attribute__((warn_unused_result));
+int store_set_status(store_t *st, const char *session_id, store_status_t status,
+                     int turn, int64_t deadline_ms, int64_t remaining_ms)
+    __attribute__((warn_unused_result));
 /* Who holds a seat: agent NULL for a person. */
 int store_set_seat(store_t *st, const char *session_id, int index, bool taken,
                    const char *name, const char *agent)
@@ -297,9 +297,8 @@ typedef int (*store_session_fn)(void *arg, const store_session_row_t *row,
                                 char *err, size_t errlen);
 /* Every session in play and the max_finished most recently finished, in
  * the order they were created. */
-int store_read_sessions(store_t *st, uint64_t max_finished,
-                        store_session_fn fn, void *arg, char *err,
-                        size_t errlen);
+int store_read_sessions(store_t *st, uint64_t max_finished, store_session_fn fn,
+                        void *arg, char *err, size_t errlen);
 /* Every session, in the order they were created. */
 int store_read_all_sessions(store_t *st, store_session_fn fn, void *arg,
                             char *err, size_t errlen);
@@ -329,8 +328,8 @@ typedef struct store_seat_row {
   const char *name;
   const char *agent; /* NULL: a person */
 } store_seat_row_t;
-typedef int (*store_seat_fn)(void *arg, const store_seat_row_t *row,
-                             char *err, size_t errlen);
+typedef int (*store_seat_fn)(void *arg, const store_seat_row_t *row, char *err,
+                             size_t errlen);
 /* A session's seats, by index. */
 int store_read_seats(store_t *st, const char *session_id, store_seat_fn fn,
                      void *arg, char *err, size_t errlen);
@@ -360,8 +359,7 @@ typedef struct store_submission_row {
   int64_t created_ms;
   bool final; /* the seat's last submission of its turn */
 } store_submission_row_t;
-typedef int (*store_submission_fn)(void *arg,
-                                   const store_submission_row_t *row,
+typedef int (*store_submission_fn)(void *arg, const store_submission_row_t *row,
                                    char *err, size_t errlen);
 /* A session's submissions for turn (every turn if turn < 0), in the order
  * they arrived. */
@@ -387,8 +385,8 @@ typedef struct store_chat_row {
   size_t len;
   int64_t created_ms;
 } store_chat_row_t;
-typedef int (*store_chat_fn)(void *arg, const store_chat_row_t *row,
-                             char *err, size_t errlen);
+typedef int (*store_chat_fn)(void *arg, const store_chat_row_t *row, char *err,
+                             size_t errlen);
 int store_read_chat(store_t *st, const char *session_id, store_chat_fn fn,
                     void *arg, char *err, size_t errlen);
 
@@ -410,9 +408,9 @@ typedef int (*store_figure_fn)(void *arg, const store_figure_row_t *row,
                                char *err, size_t errlen);
 /* A session's figures of one kind, by turn then in the order written;
  * turn < 0: every turn. */
-int store_read_figures(store_t *st, const char *session_id,
-                       store_figure_t kind, int turn, store_figure_fn fn,
-                       void *arg, char *err, size_t errlen);
+int store_read_figures(store_t *st, const char *session_id, store_figure_t kind,
+                       int turn, store_figure_fn fn, void *arg, char *err,
+                       size_t errlen);
 
 /* ---- Stored MessagePack ----------------------------------------------- */
 

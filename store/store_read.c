@@ -91,8 +91,9 @@ static int rd_bad(rd_t *r, const char *fmt, const char *what) {
   char why[256];
   snprintf(why, sizeof why, fmt, what);
   if (r->session)
-    snprintf(r->err, r->errlen, "a row of table %s of session %s is damaged: %s",
-             r->table, r->session, why);
+    snprintf(r->err, r->errlen,
+             "a row of table %s of session %s is damaged: %s", r->table,
+             r->session, why);
   else
     snprintf(r->err, r->errlen, "a row of table %s is damaged: %s", r->table,
              why);
@@ -103,8 +104,7 @@ static int rd_prepare(rd_t *r, store_t *st, const char *table,
                       const char *session, const char *sql, char *err,
                       size_t errlen) {
   *r = (rd_t){st, NULL, table, session, err, errlen};
-  if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, &r->q, NULL) !=
-      SQLITE_OK) {
+  if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, &r->q, NULL) != SQLITE_OK) {
     rd_fail(r, "prepare");
     return -1;
   }
@@ -188,8 +188,7 @@ static int session_row(rd_t *r, store_session_row_t *row, bool aged) {
   row->turns = sqlite3_column_int(r->q, 6);
   row->turn_ms = sqlite3_column_int64(r->q, 7);
   row->spectators = sqlite3_column_int(r->q, 8) != 0;
-  row->admin_token_hash =
-      col_fixed(r, 9, STORE_HASH_BYTES, "admin_token_hash");
+  row->admin_token_hash = col_fixed(r, 9, STORE_HASH_BYTES, "admin_token_hash");
   if (!row->admin_token_hash)
     return -1;
   row->engine_version = col_text(r, 10);
@@ -231,9 +230,8 @@ static const char *fixed_column(store_t *st) {
   return store_version(st) >= 2 ? "s.fixed" : "0";
 }
 
-int store_read_sessions(store_t *st, uint64_t max_finished,
-                        store_session_fn fn, void *arg, char *err,
-                        size_t errlen) {
+int store_read_sessions(store_t *st, uint64_t max_finished, store_session_fn fn,
+                        void *arg, char *err, size_t errlen) {
   /* Every session in play, and the newest max_finished finished ones.
    * When a session finished is not stored: its last resolved turn, else
    * its creation, is as near as the file tells (then the order it was
@@ -252,9 +250,9 @@ int store_read_sessions(store_t *st, uint64_t max_finished,
   if (rd_prepare(&r, st, "sessions", NULL, sql, err, errlen) != 0)
     return rd_done(&r, -1);
   if (sqlite3_bind_int64(r.q, 1,
-                         max_finished > INT64_MAX ? INT64_MAX
-                                                  : (int64_t)max_finished) !=
-      SQLITE_OK) {
+                         max_finished > INT64_MAX
+                             ? INT64_MAX
+                             : (int64_t)max_finished) != SQLITE_OK) {
     rd_fail(&r, "bind");
     return rd_done(&r, -1);
   }
@@ -428,8 +426,7 @@ int store_read_submissions(store_t *st, const char *session_id, int turn,
 }
 
 int store_read_readies(store_t *st, const char *session_id, int turn,
-                       store_index_fn fn, void *arg, char *err,
-                       size_t errlen) {
+                       store_index_fn fn, void *arg, char *err, size_t errlen) {
   rd_t r;
   if (rd_prepare(&r, st, "readies", session_id,
                  "SELECT seat_index FROM readies WHERE session_id = ?1 AND "
@@ -484,9 +481,9 @@ int store_read_chat(store_t *st, const char *session_id, store_chat_fn fn,
   return rd_done(&r, rc);
 }
 
-int store_read_figures(store_t *st, const char *session_id,
-                       store_figure_t kind, int turn, store_figure_fn fn,
-                       void *arg, char *err, size_t errlen) {
+int store_read_figures(store_t *st, const char *session_id, store_figure_t kind,
+                       int turn, store_figure_fn fn, void *arg, char *err,
+                       size_t errlen) {
   static const struct {
     const char *table, *sql;
   } Q[] = {
@@ -504,8 +501,8 @@ int store_read_figures(store_t *st, const char *session_id,
                         "turn, rowid"},
   };
   rd_t r;
-  if (rd_prepare(&r, st, Q[kind].table, session_id, Q[kind].sql, err,
-                 errlen) != 0)
+  if (rd_prepare(&r, st, Q[kind].table, session_id, Q[kind].sql, err, errlen) !=
+      0)
     return rd_done(&r, -1);
   if (sqlite3_bind_int(r.q, 2, turn) != SQLITE_OK) {
     rd_fail(&r, "bind");

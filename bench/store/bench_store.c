@@ -668,7 +668,7 @@ static int run_turns(void) {
 
 /* ---- sqlite: the baselines --------------------------------------------- */
 
-/* The server's STORE_SUBMISSION_INSERT (server/store.c). */
+/* The server's submission insert (store/store.c, W_SUBMISSION_INSERT). */
 #define INSERT_SQL                                                             \
   "INSERT INTO submissions (session_id, turn, seat_index, source, orders,"     \
   " created_ms) VALUES (?,?,?,?,?,?)"
@@ -708,14 +708,23 @@ static int run_sqlite(void) {
   char path[4096], err[512];
   snprintf(path, sizeof path, "%s/bench-sqlite.db", opt.dir);
   remove_db(path);
+  /* The schema is the store's (store_open creates it); the baseline then
+   * runs plain SQLite on that file, with the same pragmas. */
   store_t *st;
-  if (store_open(&st, path, opt.sync_full, NULL, err, sizeof err) != 0) {
+  const store_config_t scfg = {opt.sync_full, NULL, NULL};
+  if (store_open(&st, path, &scfg, err, sizeof err) != 0) {
     fprintf(stderr, "bench-store: %s\n", err);
     return 1;
   }
-  sqlite3 *db = store_db(st);
+  store_close(st);
+  sqlite3 *db = NULL;
   sqlite3_stmt *ins = NULL;
   int status = 1;
+  if (sqlite3_open(path, &db) != SQLITE_OK ||
+      exec1(db, opt.sync_full ? "PRAGMA synchronous=FULL"
+                              : "PRAGMA synchronous=NORMAL") != 0 ||
+      exec1(db, "PRAGMA foreign_keys=ON") != 0)
+    goto done;
   if (exec1(db, "INSERT INTO sessions (id, name, map_id, map_json, "
                 "map_digest, seed, turns, turn_ms, spectators, "
                 "admin_token_hash, engine_version, created_ms, status, turn) "
@@ -763,7 +772,7 @@ done_b:
   msgpack_sbuffer_destroy(&b);
 done:
   sqlite3_finalize(ins);
-  store_close(st);
+  sqlite3_close(db);
   remove_db(path);
   return status;
 }

@@ -33,8 +33,8 @@ import msgpack  # noqa: E402
 
 
 def schema_version():
-    """STORE_SCHEMA_VERSION of the source tree (server/store.h)."""
-    with open(os.path.join(ROOT, "server", "store.h")) as f:
+    """STORE_SCHEMA_VERSION of the source tree (store/store.h)."""
+    with open(os.path.join(ROOT, "store", "store.h")) as f:
         m = re.search(r"#define STORE_SCHEMA_VERSION (\d+)", f.read())
     return int(m.group(1))
 

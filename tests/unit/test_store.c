@@ -1,5 +1,6 @@
 /*
- * Unit tests of the store's queue (server/store.c): a commit that fails
+ * Unit tests of the store's queue (store/store.c) as the server drives it
+ * from its loop (server/durable.c): a commit that fails
  * because another process holds the write lock drops nothing (the writes,
  * the held reply and the after-commit callbacks wait, in order, and go
  * through on the retry once the lock is released); a write the database
@@ -19,6 +20,7 @@
 #include <sqlite3.h>
 #include <uv.h>
 
+#include "durable.h"
 #include "log.h"
 #include "replyq.h"
 #include "store.h"
@@ -80,20 +82,35 @@ static void cb(void *arg, bool committed) {
   a->calls->seen[a->calls->n++] = a->id;
 }
 
+/* The store's lines go to the server log (quiet below errors here). */
+static const store_config_t CFG = {false, durable_log, NULL};
+
 static void q_session(store_t *st, const char *id) {
-  static const uint8_t zero[32];
-  assert_int_equal(store_q(st, STORE_SESSION_INSERT, "tttTbiiiibtitiiii", id,
-                           "test", "map", "{}", (size_t)2, zero, (size_t)32,
-                           (int64_t)1, (int64_t)3, (int64_t)0, (int64_t)0, zero,
-                           (size_t)32, "0.0.0", (int64_t)1, "lobby", (int64_t)0,
-                           (int64_t)0, (int64_t)0, (int64_t)0),
-                   0);
+  static const uint8_t zero[STORE_HASH_BYTES];
+  const store_session_t s = {.id = id,
+                             .name = "test",
+                             .map_id = "map",
+                             .map_json = "{}",
+                             .map_len = 2,
+                             .map_digest = zero,
+                             .seed = 1,
+                             .turns = 3,
+                             .admin_token_hash = zero,
+                             .engine_version = "0.0.0",
+                             .created_ms = 1,
+                             .status = STORE_LOBBY};
+  assert_int_equal(store_put_session(st, &s), 0);
 }
 
 static void q_chat(store_t *st, const char *session, const char *text) {
-  assert_int_equal(store_q(st, STORE_CHAT_INSERT, "tittTi", session, (int64_t)0,
-                           "admin", "all", text, strlen(text), (int64_t)1),
-                   0);
+  const store_chat_t c = {.session_id = session,
+                          .turn = 0,
+                          .from = "admin",
+                          .to = "all",
+                          .text = text,
+                          .len = strlen(text),
+                          .created_ms = 1};
+  assert_int_equal(store_put_chat(st, &c), 0);
 }
 
 static int64_t count_rows(const char *path, const char *sql) {
@@ -130,6 +147,7 @@ static void test_failed_commit_keeps_everything(void **state) {
   char path[128], err[256];
   uv_loop_t loop;
   store_t *st;
+  durable_t *d;
   sink_t sink = {0};
   replyq_t q;
   calls_t calls = {0};
@@ -138,7 +156,8 @@ static void test_failed_commit_keeps_everything(void **state) {
 
   path_of(path, sizeof path, "retry.db");
   assert_int_equal(uv_loop_init(&loop), 0);
-  assert_int_equal(store_open(&st, path, false, &loop, err, sizeof err), 0);
+  assert_int_equal(store_open(&st, path, &CFG, err, sizeof err), 0);
+  assert_int_equal(durable_new(&d, &loop, st), 0);
   q_session(st, "s1");
   assert_int_equal(store_flush(st), 0);
 
@@ -148,7 +167,7 @@ static void test_failed_commit_keeps_everything(void **state) {
   assert_non_null(slot);
   q_chat(st, "s1", "first");
   q_chat(st, "s1", "second");
-  assert_int_equal(store_hold_reply(st, slot, "answer", 6), 0);
+  assert_int_equal(durable_hold_reply(d, slot, "answer", 6), 0);
   assert_int_equal(store_after_commit(st, cb, &a1), 0);
   assert_int_equal(store_after_commit(st, cb, &a2), 0);
 
@@ -176,9 +195,10 @@ static void test_failed_commit_keeps_everything(void **state) {
                    1);
   assert_int_equal(store_counters(st)->writes_dropped, 0);
 
-  store_stop(st);
+  durable_stop(d);
   uv_run(&loop, UV_RUN_DEFAULT);
   store_close(st);
+  durable_free(d);
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
@@ -188,7 +208,7 @@ static void test_refused_write_dropped_alone(void **state) {
   (void)state;
 
   path_of(path, sizeof path, "refused.db");
-  assert_int_equal(store_open(&st, path, false, NULL, err, sizeof err), 0);
+  assert_int_equal(store_open(&st, path, &CFG, err, sizeof err), 0);
   q_session(st, "s1");
   q_chat(st, "s1", "kept");
   /* No session s2: the foreign key refuses this row, now and forever. */
@@ -210,7 +230,7 @@ static void test_callbacks_told_at_close(void **state) {
   (void)state;
 
   path_of(path, sizeof path, "close.db");
-  assert_int_equal(store_open(&st, path, false, NULL, err, sizeof err), 0);
+  assert_int_equal(store_open(&st, path, &CFG, err, sizeof err), 0);
   q_session(st, "s1");
   assert_int_equal(store_flush(st), 0);
   sqlite3 *other = lock_file(path);
@@ -261,7 +281,7 @@ static void test_refused_file_untouched(void **state) {
                    SQLITE_OK);
   sqlite3_close(db);
   file_bytes(path, before, sizeof before, &n0);
-  assert_int_equal(store_open(&st, path, true, NULL, err, sizeof err), -1);
+  assert_int_equal(store_open(&st, path, NULL, err, sizeof err), -1);
   assert_non_null(strstr(err, "newer"));
   file_bytes(path, after, sizeof after, &n1);
   assert_int_equal(n0, n1);
@@ -290,7 +310,7 @@ static void test_refused_file_untouched(void **state) {
     copy_file(srcwal, dstwal);
     sqlite3_close(db);
     file_bytes(path, before, sizeof before, &n0);
-    assert_int_equal(store_open(&st, path, true, NULL, err, sizeof err), -1);
+    assert_int_equal(store_open(&st, path, NULL, err, sizeof err), -1);
     assert_non_null(strstr(err, "newer"));
     file_bytes(path, after, sizeof after, &n1);
     assert_int_equal(n0, n1);
@@ -305,7 +325,7 @@ static void test_refused_file_untouched(void **state) {
     fputs("not a database, just some text\n", f);
   fclose(f);
   file_bytes(path, before, sizeof before, &n0);
-  assert_int_equal(store_open(&st, path, true, NULL, err, sizeof err), -1);
+  assert_int_equal(store_open(&st, path, NULL, err, sizeof err), -1);
   file_bytes(path, after, sizeof after, &n1);
   assert_int_equal(n0, n1);
   assert_memory_equal(before, after, n0);
