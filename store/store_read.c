@@ -37,8 +37,8 @@ int store_scan(const uint8_t *blob, size_t len, bool sequence, char *err,
                   : PROTO_SCAN_MORE;
     if (r < 0) {
       snprintf(err, errlen,
-               "its MessagePack is damaged at byte %zu (%s); it was not "
-               "decoded",
+               "its MessagePack is damaged at byte %zu and was not "
+               "decoded: %s",
                off + scan.off, proto_scan_strerror(r));
       return -1;
     }
@@ -308,8 +308,9 @@ int store_read_tokens(store_t *st, store_hash_fn fn, void *arg, char *err,
   static const struct {
     const char *table, *sql, *column;
   } Q[] = {
-      {"sessions", "SELECT admin_token_hash FROM sessions", "admin_token_hash"},
-      {"seats", "SELECT token_hash FROM seats", "token_hash"},
+      {"sessions", "SELECT id, admin_token_hash FROM sessions",
+       "admin_token_hash"},
+      {"seats", "SELECT session_id, token_hash FROM seats", "token_hash"},
   };
   for (size_t k = 0; k < sizeof Q / sizeof Q[0]; k++) {
     rd_t r;
@@ -317,9 +318,11 @@ int store_read_tokens(store_t *st, store_hash_fn fn, void *arg, char *err,
       return rd_done(&r, -1);
     int rc;
     while ((rc = rd_step(&r)) == 1) {
-      const uint8_t *h = col_fixed(&r, 0, STORE_HASH_BYTES, Q[k].column);
+      r.session = col_text(&r, 0); /* a damaged row names its session */
+      const uint8_t *h = col_fixed(&r, 1, STORE_HASH_BYTES, Q[k].column);
       if (!h)
         return rd_done(&r, -1);
+      r.session = NULL;
       if ((rc = fn(arg, h, err, errlen)) != 0)
         return rd_done(&r, rc);
     }
