@@ -36,10 +36,17 @@ int store_scan(const uint8_t *blob, size_t len, bool sequence, char *err,
         off < len ? proto_scan_feed(&scan, &lim, blob + off, len - off, &used)
                   : PROTO_SCAN_MORE;
     if (r < 0) {
+      /* The scanner's sentence, without its full stop: it goes inside a
+       * longer one. */
+      char why[256];
+      snprintf(why, sizeof why, "%s", proto_scan_strerror(r));
+      size_t n = strlen(why);
+      if (n > 0 && why[n - 1] == '.')
+        why[n - 1] = '\0';
       snprintf(err, errlen,
                "its MessagePack is damaged at byte %zu and was not "
                "decoded: %s",
-               off + scan.off, proto_scan_strerror(r));
+               off + scan.off, why);
       return -1;
     }
     if (r != PROTO_SCAN_DONE) {
