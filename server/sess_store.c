@@ -323,14 +323,18 @@ static int on_seat(void *arg, const store_seat_row_t *row, char *err,
 static int on_submission(void *arg, const store_submission_row_t *row,
                          char *err, size_t errlen) {
   sess_session_t *s = arg;
-  (void)err;
-  (void)errlen;
   int i = row->seat_index;
+  if (i < 0 || (size_t)i >= s->n_seats) {
+    snprintf(err, errlen,
+             "session %s: stored submission %lld names seat %d, but its map "
+             "has %zu seats",
+             s->id, (long long)row->id, i, s->n_seats);
+    return -1;
+  }
   /* The model may refuse an order it took before only if the model
    * changed between versions: the session goes on without it, and the
    * operator is told. */
-  if (i >= 0 && (size_t)i < s->n_seats &&
-      resubmit(s, i, row->orders, row->orders_len) != 0)
+  if (resubmit(s, i, row->orders, row->orders_len) != 0)
     log_warn("session %s: a stored submission of seat %d for turn %d was "
              "not accepted again",
              s->id, i, row->turn);
@@ -339,10 +343,14 @@ static int on_submission(void *arg, const store_submission_row_t *row,
 
 static int on_ready(void *arg, int i, char *err, size_t errlen) {
   sess_session_t *s = arg;
-  (void)err;
-  (void)errlen;
-  if (i >= 0 && (size_t)i < s->n_seats)
-    s->seats[i].ready = true;
+  if (i < 0 || (size_t)i >= s->n_seats) {
+    snprintf(err, errlen,
+             "session %s: a stored ready flag names seat %d, but its map "
+             "has %zu seats",
+             s->id, i, s->n_seats);
+    return -1;
+  }
+  s->seats[i].ready = true;
   return 0;
 }
 
