@@ -10,7 +10,8 @@ serve a session restored in part.
 - A stored submission of the open turn whose orders are the five bytes
   dd ff ff ff ff (an array header claiming 4 billion items) is refused by
   the scanner before msgpack-c sees it: the server exits non-zero naming
-  the submissions table, the session and the damage.
+  the submissions table, the session and the damage, and
+  `lanthanide export` refuses it the same way.
 - A seat whose token hash is one byte long: exits non-zero naming the
   seats table and the session.
 - A database another process holds with an exclusive lock: exits
@@ -23,7 +24,7 @@ import sqlite3
 import sys
 
 from common import (Server, ServerFailed, Suite, check, db_query,
-                    parse_args)
+                    parse_args, run_tool)
 
 
 def refused(args, db):
@@ -78,6 +79,11 @@ def t_huge_submission(args, tmp, game):
     check("submissions" in err and sid in err and "damaged" in err,
           "the message names the table, the session and the damage", err)
     check("does not start" in err, "the message says the server stops", err)
+    # The tools read through the same functions: export refuses it too.
+    rc, _, err = run_tool(args.cli_bin, "export", "--db", path, "--out",
+                          os.path.join(tmp, "huge-export"))
+    check(rc == 1 and "submission 1" in err and "damaged" in err,
+          "export names the damaged submission and exits 1", rc, err)
 
 
 def t_damaged_seat(args, tmp, game):
