@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "net.h"
 
 /* How much of an unknown method's name an error message quotes. */
@@ -175,6 +176,20 @@ static void dispatch(rpc_t *rpc, rpc_peer_t *peer, const proto_request_t *req) {
     assert(call.deferred);
     return;
   }
+  /* A reply is whole or not sent: a handler that said OK although a pack
+   * call failed (out of memory; its result unchecked) left a truncated
+   * value in the buffer, which would desynchronise the client's stream.
+   * The buffer's sticky error tells, whatever the handler returned. */
+  if ((r == RPC_OK || r == RPC_OK_DURABLE) && proto_buf_failed(&rpc->out)) {
+    log_event(LOG_LEVEL_WARN,
+              "method %s: packing its answer failed; it is answered with an "
+              "`internal` error instead",
+              m->name);
+    r = proto_error_set(&err, PROTO_INTERNAL, NULL,
+                        "the server could not pack the whole answer of %s "
+                        "(out of memory); ask again",
+                        m->name);
+  }
   if (r == RPC_OK_DURABLE && rpc->hold) {
     replyq_slot_t *slot = replyq_defer(&peer->replies, req->msgid);
     if (slot) {
@@ -238,7 +253,7 @@ int rpc_complete(rpc_t *rpc, rpc_deferred_t *d,
 
   proto_buf_reset(&rpc->aux);
   if (proto_pack_response_head(&rpc->aux_pk, msgid) != 0 ||
-      pack(&rpc->aux_pk, arg) != 0) {
+      pack(&rpc->aux_pk, arg) != 0 || proto_buf_failed(&rpc->aux)) {
     proto_error_t err;
 
     proto_error_set(&err, PROTO_INTERNAL, NULL,

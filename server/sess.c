@@ -605,6 +605,9 @@ static bool chat_visible(const sess_sub_t *sub, int from, int to) {
 static void broadcast_except(sess_session_t *s, int chat_from, int chat_to,
                              const rpc_peer_t *skip) {
   sess_registry_t *reg = s->reg;
+  /* A notification is whole or not sent (packing ran out of memory). */
+  if (proto_buf_failed(&reg->nbuf))
+    return;
   for (size_t i = 0; i < s->n_subs; i++) {
     sess_sub_t *sub = &s->subs[i];
     if (sub->peer == skip ||
@@ -640,8 +643,9 @@ void sess_notify_simple(sess_session_t *s, const char *method) {
 void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat) {
   msgpack_packer *pk = notify_begin(s, "seat.moved", 1);
   proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, (size_t)seat));
-  replyq_push(&peer->replies, s->reg->nbuf.data, s->reg->nbuf.len);
-  s->reg->counters.notifications++;
+  if (!proto_buf_failed(&s->reg->nbuf) &&
+      replyq_push(&peer->replies, s->reg->nbuf.data, s->reg->nbuf.len) == 0)
+    s->reg->counters.notifications++;
   /* Fix (tests/sessions/test_reconnect.py): the old connection "no longer
    * receives the seat's notifications" (PROTOCOL.md Identity), turns
    * included. If the seat was all it followed (no other seat, not the
