@@ -13,14 +13,14 @@
 
 #include <stddef.h>
 
-#include "net.h"
+#include "conn.h"
 #include "rpc.h"
 
 typedef struct methods methods_t;
 
 /* maps_dir is copied; counters must outlive the context. 0 or -1. */
 int methods_new(methods_t **out, const char *maps_dir,
-                const net_counters_t *counters);
+                const conn_counters_t *counters);
 void methods_free(methods_t *m);
 
 /* The method table (static storage); pass the methods_t as rpc_new's app. */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "net.h"
+#include "conn.h"
 
 /* How much of an unknown method's name an error message quotes. */
 #define RPC_QUOTE_MAX 64
@@ -30,7 +30,7 @@ struct rpc {
   const rpc_method_t *methods;
   size_t n_methods;
   void *app;
-  net_counters_t *counters;
+  conn_counters_t *counters;
   char *names; /* "hello, ping, ..." */
   rpc_peer_closed_fn peer_closed;
   rpc_hold_fn hold;
@@ -61,7 +61,7 @@ void rpc_peer_closed(rpc_t *rpc, rpc_peer_t *peer) {
 }
 
 int rpc_new(rpc_t **out, const rpc_method_t *methods, size_t n, void *app,
-            net_counters_t *counters) {
+            conn_counters_t *counters) {
   rpc_t *rpc = calloc(1, sizeof(*rpc));
   size_t len = 1;
 

@@ -1,11 +1,11 @@
 /*
  * rpc: the method table and the dispatcher of MessagePack-RPC requests.
  *
- * This module knows nothing of sockets. A transport (server/net.c for TCP;
- * later WebSocket) frames and limits the bytes with proto_scan_feed and
- * hands each complete value to rpc_handle together with the rpc_peer_t of
- * the connection it came from. The dispatcher decodes it with the one
- * decoder of the server (the loop is single-threaded), checks the
+ * This module knows nothing of sockets. The connection core (conn.h),
+ * which every transport feeds, frames and limits the bytes with
+ * proto_scan_feed and hands each complete value to rpc_handle together
+ * with the rpc_peer_t of the connection it came from. The dispatcher decodes it
+ * with the one decoder of the server (the loop is single-threaded), checks the
  * envelope, calls the method's handler and queues the answer on the peer's
  * reply FIFO, which calls back into the transport to send it.
  *
@@ -28,7 +28,7 @@
 #include "proto.h"
 #include "replyq.h"
 
-struct net_counters;
+struct conn_counters;
 
 /* The transport-independent part of a connection, embedded in it. */
 typedef struct rpc_peer {
@@ -93,7 +93,7 @@ struct rpc_call {
  * Returns 0 or -1 (out of memory).
  */
 int rpc_new(rpc_t **out, const rpc_method_t *methods, size_t n, void *app,
-            struct net_counters *counters);
+            struct conn_counters *counters);
 void rpc_free(rpc_t *rpc);
 
 /*

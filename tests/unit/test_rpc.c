@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "net.h"
+#include "conn.h"
 #include "rpc.h"
 
 /* What the peer's emit callback received: the transport's side. */
@@ -88,7 +88,7 @@ typedef struct fixture {
   rpc_t *rpc;
   rpc_peer_t peer;
   sink_t sink;
-  net_counters_t counters;
+  conn_counters_t counters;
   proto_decoder_t dec;
 } fixture_t;
 
