@@ -707,8 +707,10 @@ static void chat_committed(void *arg, bool committed) {
     /* The sender gets its copy in its slot, once, whatever it follows. */
     bool alive = c->sender && !replyq_slot_orphaned(c->sender);
     broadcast_except(s, c->from, c->to, alive ? c->peer : NULL);
-    if (c->sender &&
-        replyq_complete(c->sender, s->reg->nbuf.data, s->reg->nbuf.len) == 0)
+    if (c->sender && proto_buf_failed(&s->reg->nbuf))
+      replyq_complete(c->sender, NULL, 0); /* whole or not sent */
+    else if (c->sender && replyq_complete(c->sender, s->reg->nbuf.data,
+                                          s->reg->nbuf.len) == 0)
       s->reg->counters.notifications++;
   } else if (c->sender) {
     replyq_complete(c->sender, NULL, 0);
