@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Deliver len bytes of finished replies, in order, to the transport.
- * Returns 0, or a negative code if the transport refused them (it is
+/* Deliver len bytes of finished replies, in order, to the connection
+ * (conn.h). Returns 0, or a negative code if it refused them (it is
  * closing); the queue then stops emitting. */
 typedef int (*replyq_emit_fn)(void *ctx, const char *data, size_t len);
 

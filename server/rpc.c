@@ -23,7 +23,7 @@ struct rpc {
   proto_buf_t out;
   msgpack_packer pk;
   /* A second buffer for answers packed outside a handler (deferred
-   * completions, error notifications from the transport), which may run
+   * completions, error notifications from the connection core), which may run
    * while `out` holds a half-packed answer. */
   proto_buf_t aux;
   msgpack_packer aux_pk;

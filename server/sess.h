@@ -10,12 +10,13 @@
  * deadline, and nothing in one session waits on another.
  *
  * The methods of the v1 core that concern sessions are in sess_methods
- * (server/sess_methods.c); this header is what they and main.c need.
+ * (server/sess_methods.c); this header is what they and main.c need. The
+ * layer's files share sess_internal.h.
  *
  * Ownership: the registry owns every session, map and agent. Connections
- * (rpc_peer_t) belong to the transport; the registry only points at them
- * and forgets them in sess_peer_closed, which the transport calls before a
- * connection's memory goes away.
+ * (rpc_peer_t) belong to the connection core (conn.h); the registry only
+ * points at them and forgets them in sess_peer_closed, which the core calls
+ * (through rpc_peer_closed) before a connection's memory goes away.
  */
 #ifndef LANTHANIDE_SESS_H
 #define LANTHANIDE_SESS_H
