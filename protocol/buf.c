@@ -18,21 +18,37 @@ void proto_buf_init(proto_buf_t *b) {
   b->data = NULL;
   b->len = 0;
   b->cap = 0;
+  b->limit = 0;
+  b->failed = false;
 }
 
 void proto_buf_free(proto_buf_t *b) {
+  size_t limit = b->limit;
+
   free(b->data);
   proto_buf_init(b);
+  b->limit = limit;
 }
 
 void proto_buf_reset(proto_buf_t *b) {
   b->len = 0;
+  b->failed = false;
+}
+
+bool proto_buf_failed(const proto_buf_t *b) {
+  return b->failed;
+}
+
+void proto_buf_set_limit(proto_buf_t *b, size_t limit) {
+  b->limit = limit;
 }
 
 int proto_buf_reserve(proto_buf_t *b, size_t n) {
   size_t cap;
   char *p;
 
+  if (b->limit > 0 && (n > b->limit || b->len > b->limit - n))
+    return -1;
   if (b->cap - b->len >= n)
     return 0;
   if (n > SIZE_MAX - b->len)
@@ -57,10 +73,14 @@ int proto_buf_reserve(proto_buf_t *b, size_t n) {
 int proto_buf_write(void *data, const char *buf, size_t len) {
   proto_buf_t *b = data;
 
+  if (b->failed)
+    return -1;
   if (len == 0)
     return 0;
-  if (proto_buf_reserve(b, len) != 0)
+  if (proto_buf_reserve(b, len) != 0) {
+    b->failed = true;
     return -1;
+  }
   memcpy(b->data + b->len, buf, len);
   b->len += len;
   return 0;

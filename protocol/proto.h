@@ -262,21 +262,40 @@ const char *proto_type_name(const msgpack_object *o);
 /* A growable byte buffer; a msgpack_packer writes into it with
  * proto_buf_write. Memory is kept across proto_buf_reset. The buffer owns
  * data (proto_buf_free releases it). When a pack helper fails (out of
- * memory), the buffer may hold part of a value: a caller that keeps the
- * buffer notes b->len before packing and sets it back on failure. */
+ * memory, or past the limit), the buffer may hold part of a value: a
+ * caller that keeps the buffer notes b->len before packing and sets it
+ * back on failure.
+ *
+ * The error is sticky: once a write failed, every later write fails too
+ * and proto_buf_failed stays true until proto_buf_reset. So a value whose
+ * packing failed anywhere, even in a call whose result nobody checked, is
+ * never mistaken for a whole one: whoever sends the buffer checks
+ * proto_buf_failed first (the dispatcher answers `internal` instead). */
 typedef struct proto_buf {
   char *data;
   size_t len;
   size_t cap;
+  size_t limit; /* the most bytes the buffer may hold; 0 for no limit */
+  bool failed;  /* a write failed since the last reset */
 } proto_buf_t;
 
 void proto_buf_init(proto_buf_t *b);
 void proto_buf_free(proto_buf_t *b);
+/* Empty the buffer and clear its error; keeps memory and limit. */
 void proto_buf_reset(proto_buf_t *b);
-/* Make room for n more bytes. 0 or -1 (out of memory). */
+/* Make room for n more bytes. 0 or -1 (out of memory, or past the
+ * limit). A failure here is the caller's to handle and is not sticky. */
 int proto_buf_reserve(proto_buf_t *b, size_t n) PROTO_WUR;
-/* msgpack_packer_write callback: data is a proto_buf_t *. */
+/* msgpack_packer_write callback: data is a proto_buf_t *. 0, or -1 with
+ * the buffer's sticky error set. */
 int proto_buf_write(void *data, const char *buf, size_t len);
+/* True if a write failed since the last proto_buf_reset: the buffer does
+ * not hold whole values and must not be sent. */
+bool proto_buf_failed(const proto_buf_t *b);
+/* Cap the buffer at limit bytes (0: no cap), so that one oversized value
+ * fails like an allocation would. Unit tests use it to make packing fail
+ * on purpose. */
+void proto_buf_set_limit(proto_buf_t *b, size_t limit);
 /* Initialise pk to append to b. */
 void proto_packer_init(msgpack_packer *pk, proto_buf_t *b);
 

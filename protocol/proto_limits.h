@@ -5,7 +5,7 @@
  * internal caps that bound memory. Each one can be overridden by a flag of
  * lanthanide-server (see server/main.c and `lanthanide-server --help`), and
  * every connection that a limit closes or refuses bumps a counter that an
- * operator can read (server/net.h, `net_counters_t`, and the `server.stats`
+ * operator can read (server/conn.h, `conn_counters_t`, and the `server.stats`
  * method).
  */
 #ifndef LANTHANIDE_PROTO_LIMITS_H

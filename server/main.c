@@ -1,6 +1,7 @@
 /*
  * lanthanide-server: the program. Parses the flags, wires the dispatcher
- * (rpc.h, methods.h) to the TCP transport (net.h), prints the one line
+ * (rpc.h, methods.h) to the connection core (conn.h) and its TCP transport
+ * (net.h), prints the one line
  * that scripts and tests parse, runs the loop, and on SIGINT or SIGTERM
  * closes every connection and handle and exits 0 with a closed loop.
  */
@@ -48,6 +49,7 @@ typedef struct config {
   const char *maps;
   struct sockaddr_storage listen_addr;
   struct sockaddr_storage http_addr;
+  conn_config_t conn;
   net_config_t net;
   sess_config_t sess;
   bool sync_full;
@@ -59,6 +61,7 @@ typedef struct app {
   uv_loop_t loop;
   uv_signal_t sigint;
   uv_signal_t sigterm;
+  conn_core_t *conns;
   net_server_t *net;
   sess_registry_t *sess;
   store_t *store;
@@ -309,6 +312,7 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
   cfg->db = DEFAULT_DB;
   cfg->maps = LAN_SOURCE_MAPS;
   cfg->log_level = LOG_LEVEL_INFO;
+  conn_config_default(&cfg->conn);
   net_config_default(&cfg->net);
   sess_config_default(&cfg->sess);
   cfg->sync_full = true;
@@ -335,27 +339,27 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
       if (parse_uint("--max-message", optarg, LAN_MAX_MESSAGE_MIN,
                      LAN_MAX_MESSAGE_MAX, &v) != 0)
         return -1;
-      cfg->net.max_message = (size_t)v;
+      cfg->conn.max_message = (size_t)v;
       break;
     case OPT_MAX_DEPTH:
       if (parse_uint("--max-depth", optarg, 3, LAN_MAX_DEPTH_CAP, &v) != 0)
         return -1;
-      cfg->net.max_depth = (unsigned)v;
+      cfg->conn.max_depth = (unsigned)v;
       break;
     case OPT_FIRST_REQUEST_MS:
       if (parse_uint("--first-request-ms", optarg, 1, UINT32_MAX, &v) != 0)
         return -1;
-      cfg->net.first_request_ms = v;
+      cfg->conn.first_request_ms = v;
       break;
     case OPT_MESSAGE_MS:
       if (parse_uint("--message-ms", optarg, 1, UINT32_MAX, &v) != 0)
         return -1;
-      cfg->net.message_ms = v;
+      cfg->conn.message_ms = v;
       break;
     case OPT_IDLE_MS:
       if (parse_uint("--idle-ms", optarg, 0, UINT32_MAX, &v) != 0)
         return -1;
-      cfg->net.idle_ms = v;
+      cfg->conn.idle_ms = v;
       break;
     case OPT_KEEPALIVE_S:
       if (parse_uint("--keepalive-s", optarg, 0, 86400, &v) != 0)
@@ -365,12 +369,12 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
     case OPT_MAX_OUTPUT:
       if (parse_uint("--max-output", optarg, 4096, (uint64_t)1 << 30, &v) != 0)
         return -1;
-      cfg->net.max_output = (size_t)v;
+      cfg->conn.max_output = (size_t)v;
       break;
     case OPT_MAX_CONNECTIONS:
       if (parse_uint("--max-connections", optarg, 1, 1000000, &v) != 0)
         return -1;
-      cfg->net.max_connections = (unsigned)v;
+      cfg->conn.max_connections = (unsigned)v;
       break;
     case OPT_MAX_PER_ADDRESS:
       if (parse_uint("--max-per-address", optarg, 1, 1000000, &v) != 0)
@@ -419,7 +423,7 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
     case OPT_MAX_BATCH:
       if (parse_uint("--max-batch", optarg, 1, 1000000, &v) != 0)
         return -1;
-      cfg->net.max_batch = (unsigned)v;
+      cfg->conn.max_batch = (unsigned)v;
       break;
     case OPT_MAX_CHAT_BYTES:
       if (parse_uint("--max-chat-bytes", optarg, 1, 1 << 20, &v) != 0)
@@ -518,6 +522,7 @@ static void on_signal(uv_signal_t *sig, int signum) {
   log_info("%s: closing every connection",
            signum == SIGINT ? "SIGINT" : "SIGTERM");
   net_server_close(app->net);
+  conn_core_close(app->conns);
   sess_registry_close(app->sess);
   durable_stop(app->durable);
   uv_close((uv_handle_t *)&app->sigint, NULL);
@@ -548,7 +553,7 @@ static void print_counter(const char *name, uint64_t value, void *arg) {
 int main(int argc, char **argv) {
   config_t cfg;
   app_t app;
-  net_counters_t counters;
+  conn_counters_t counters;
   methods_t *methods = NULL;
   rpc_t *rpc = NULL;
   rpc_method_t *table = NULL;
@@ -575,7 +580,7 @@ int main(int argc, char **argv) {
     log_error("libsodium failed to initialise");
     return 1;
   }
-  raise_fd_limit(cfg.net.max_connections);
+  raise_fd_limit(cfg.conn.max_connections);
 
   memset(&app, 0, sizeof(app));
   memset(&counters, 0, sizeof(counters));
@@ -634,7 +639,12 @@ int main(int argc, char **argv) {
   }
   rpc_set_peer_closed(rpc, peer_closed, app.sess);
   rpc_set_hold(rpc, hold_reply, app.durable);
-  r = net_server_new(&app.net, &app.loop, &cfg.net, rpc, &counters);
+  r = conn_core_new(&app.conns, &app.loop, &cfg.conn, rpc, &counters);
+  if (r != 0) {
+    log_error("cannot start the server: %s", conn_strerror(r));
+    goto stop;
+  }
+  r = net_server_new(&app.net, &app.loop, &cfg.net, app.conns);
   if (r != 0) {
     log_error("cannot start the TCP server: %s", net_strerror(r));
     goto stop;
@@ -664,6 +674,8 @@ int main(int argc, char **argv) {
 stop:
   if (app.net)
     net_server_close(app.net);
+  if (app.conns)
+    conn_core_close(app.conns);
   sess_registry_close(app.sess);
   durable_stop(app.durable);
 drain:
@@ -678,6 +690,7 @@ drain:
   }
   if (app.net)
     net_server_free(app.net);
+  conn_core_free(app.conns);
   rpc_free(rpc);
   free(table);
   /* The store first: callbacks it never ran are told so, and only free. */
@@ -686,6 +699,6 @@ drain:
   sess_registry_free(app.sess);
   methods_free(methods);
   fprintf(stderr, "lanthanide-server: counters at exit:\n");
-  net_counters_each(&counters, print_counter, NULL);
+  conn_counters_each(&counters, print_counter, NULL);
   return status;
 }

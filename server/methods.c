@@ -35,7 +35,7 @@ typedef struct map_info {
 
 struct methods {
   char *maps_dir;
-  const net_counters_t *counters;
+  const conn_counters_t *counters;
   /* maps.list reads the folder only when what is in it changed: the
    * fingerprint hashes every *.json file's name, size and mtime. */
   map_info_t *maps;
@@ -45,7 +45,7 @@ struct methods {
 };
 
 int methods_new(methods_t **out, const char *maps_dir,
-                const net_counters_t *counters) {
+                const conn_counters_t *counters) {
   methods_t *m = calloc(1, sizeof(*m));
 
   if (!m)
@@ -140,7 +140,7 @@ static int m_server_stats(rpc_call_t *call) {
   uint32_t n = 0;
 
 #define METHODS_COUNT_ONE(name) n++;
-  NET_COUNTERS(METHODS_COUNT_ONE)
+  CONN_COUNTERS(METHODS_COUNT_ONE)
   if (srv->sess) {
     SESS_COUNTERS(METHODS_COUNT_ONE)
   }
@@ -150,7 +150,7 @@ static int m_server_stats(rpc_call_t *call) {
 #undef METHODS_COUNT_ONE
   if (msgpack_pack_map(call->pk, n) != 0)
     return out_of_memory(call);
-  net_counters_each(m->counters, pack_counter, &sp);
+  conn_counters_each(m->counters, pack_counter, &sp);
   if (srv->sess) {
     const sess_counters_t *sc = sess_registry_counters(srv->sess);
 #define METHODS_PACK_SESS(name) pack_counter(#name, sc->name, &sp);

@@ -4,7 +4,7 @@
  * PROTOCOL.md promises that responses on one connection leave in the order
  * the requests arrived, "also where an answer waits for a storage commit".
  * A handler that answers at once pushes its bytes with replyq_push; one that
- * must wait (a later issue makes orders.submit wait for an SQLite commit)
+ * must wait (an answer that may leave only after its SQLite commit)
  * takes a slot with replyq_defer and fills it later with replyq_complete.
  * Bytes pushed while an earlier slot is still open are held back, and flow
  * out in order as soon as every slot before them is complete.
@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Deliver len bytes of finished replies, in order, to the transport.
- * Returns 0, or a negative code if the transport refused them (it is
+/* Deliver len bytes of finished replies, in order, to the connection
+ * (conn.h). Returns 0, or a negative code if it refused them (it is
  * closing); the queue then stops emitting. */
 typedef int (*replyq_emit_fn)(void *ctx, const char *data, size_t len);
 

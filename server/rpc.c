@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net.h"
+#include "log.h"
+#include "conn.h"
 
 /* How much of an unknown method's name an error message quotes. */
 #define RPC_QUOTE_MAX 64
@@ -22,14 +23,14 @@ struct rpc {
   proto_buf_t out;
   msgpack_packer pk;
   /* A second buffer for answers packed outside a handler (deferred
-   * completions, error notifications from the transport), which may run
+   * completions, error notifications from the connection core), which may run
    * while `out` holds a half-packed answer. */
   proto_buf_t aux;
   msgpack_packer aux_pk;
   const rpc_method_t *methods;
   size_t n_methods;
   void *app;
-  net_counters_t *counters;
+  conn_counters_t *counters;
   char *names; /* "hello, ping, ..." */
   rpc_peer_closed_fn peer_closed;
   rpc_hold_fn hold;
@@ -60,7 +61,7 @@ void rpc_peer_closed(rpc_t *rpc, rpc_peer_t *peer) {
 }
 
 int rpc_new(rpc_t **out, const rpc_method_t *methods, size_t n, void *app,
-            net_counters_t *counters) {
+            conn_counters_t *counters) {
   rpc_t *rpc = calloc(1, sizeof(*rpc));
   size_t len = 1;
 
@@ -175,6 +176,20 @@ static void dispatch(rpc_t *rpc, rpc_peer_t *peer, const proto_request_t *req) {
     assert(call.deferred);
     return;
   }
+  /* A reply is whole or not sent: a handler that said OK although a pack
+   * call failed (out of memory; its result unchecked) left a truncated
+   * value in the buffer, which would desynchronise the client's stream.
+   * The buffer's sticky error tells, whatever the handler returned. */
+  if ((r == RPC_OK || r == RPC_OK_DURABLE) && proto_buf_failed(&rpc->out)) {
+    log_event(LOG_LEVEL_WARN,
+              "method %s: packing its answer failed; it is answered with an "
+              "`internal` error instead",
+              m->name);
+    r = proto_error_set(&err, PROTO_INTERNAL, NULL,
+                        "the server could not pack the whole answer of %s "
+                        "(out of memory); ask again",
+                        m->name);
+  }
   if (r == RPC_OK_DURABLE && rpc->hold) {
     replyq_slot_t *slot = replyq_defer(&peer->replies, req->msgid);
     if (slot) {
@@ -238,7 +253,7 @@ int rpc_complete(rpc_t *rpc, rpc_deferred_t *d,
 
   proto_buf_reset(&rpc->aux);
   if (proto_pack_response_head(&rpc->aux_pk, msgid) != 0 ||
-      pack(&rpc->aux_pk, arg) != 0) {
+      pack(&rpc->aux_pk, arg) != 0 || proto_buf_failed(&rpc->aux)) {
     proto_error_t err;
 
     proto_error_set(&err, PROTO_INTERNAL, NULL,

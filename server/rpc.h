@@ -1,13 +1,13 @@
 /*
  * rpc: the method table and the dispatcher of MessagePack-RPC requests.
  *
- * This module knows nothing of sockets. A transport (server/net.c for TCP;
- * later WebSocket) frames and limits the bytes with proto_scan_feed and
- * hands each complete value to rpc_handle together with the rpc_peer_t of
- * the connection it came from. The dispatcher decodes it with the one
- * decoder of the server (the loop is single-threaded), checks the
+ * This module knows nothing of sockets. The connection core (conn.h),
+ * which every transport feeds, frames and limits the bytes with
+ * proto_scan_feed and hands each complete value to rpc_handle together
+ * with the rpc_peer_t of the connection it came from. The dispatcher decodes it
+ * with the one decoder of the server (the loop is single-threaded), checks the
  * envelope, calls the method's handler and queues the answer on the peer's
- * reply FIFO, which calls back into the transport to send it.
+ * reply FIFO, which calls back into the connection core to send it.
  *
  * A handler answers in one of three ways:
  *   RPC_OK        it packed exactly one result value into call->pk;
@@ -28,15 +28,15 @@
 #include "proto.h"
 #include "replyq.h"
 
-struct net_counters;
+struct conn_counters;
 
-/* The transport-independent part of a connection, embedded in it. */
+/* The dispatcher's view of a connection, embedded in its conn_t. */
 typedef struct rpc_peer {
   replyq_t replies; /* answers in request order */
   /* The connection holds a seat or watches a session (set by the session
-   * layer in a later issue): it is then never closed for idleness. The
-   * transport reads it whenever its idle deadline passes, so setting or
-   * clearing it needs no call into the transport. */
+   * layer): it is then never closed for idleness. The
+   * connection core reads it whenever its idle deadline passes, so setting
+   * or clearing it needs no call into the core. */
   bool holds_seat;
   /* The remote address without the port ("127.0.0.1", "::1"), for limits
    * kept per address (wrong join codes). */
@@ -93,15 +93,15 @@ struct rpc_call {
  * Returns 0 or -1 (out of memory).
  */
 int rpc_new(rpc_t **out, const rpc_method_t *methods, size_t n, void *app,
-            struct net_counters *counters);
+            struct conn_counters *counters);
 void rpc_free(rpc_t *rpc);
 
 /*
- * The transport calls rpc_peer_closed once, just before a connection's
+ * The connection core calls rpc_peer_closed once, just before a connection's
  * memory goes away (from its close callback, never from a read path). It
  * calls the hook set with rpc_set_peer_closed (so that, say, the session
  * layer forgets the connection), then drops queued replies and orphans
- * open deferred slots. The transport must not emit for the peer after.
+ * open deferred slots. The core must not emit for the peer after.
  */
 typedef void (*rpc_peer_closed_fn)(void *arg, rpc_peer_t *peer);
 void rpc_set_peer_closed(rpc_t *rpc, rpc_peer_closed_fn fn, void *arg);
@@ -117,13 +117,13 @@ typedef enum rpc_outcome {
  * bytes must stay valid during the call only. Queues the answer (a
  * response, or an "error" notification where no msgid is known) on the
  * peer. Returns RPC_OUT_REQUEST or RPC_OUT_REJECTED; a failure to queue
- * the answer is the transport's to handle (its emit callback saw it).
+ * the answer is the connection core's to handle (its emit callback saw it).
  */
 rpc_outcome_t rpc_handle(rpc_t *rpc, rpc_peer_t *peer, const uint8_t *msg,
                          size_t len);
 
 /* Queue the notification [2, "error", [{code, message}]] on the peer.
- * Returns 0 or negative (out of memory, or the transport refused it). */
+ * Returns 0 or negative (out of memory, or the connection refused it). */
 int rpc_notify_error(rpc_t *rpc, rpc_peer_t *peer, const proto_error_t *err);
 
 /* ---- Deferred answers --------------------------------------------------- */

@@ -1,7 +1,9 @@
 /*
- * Game sessions: the registry, seats and identity, the turn clock and the
- * notifications. The RPC handlers are in sess_methods.c; this file holds
- * the state they act on and every transition of a session's life:
+ * Game sessions: the registry, maps, and the life of a session. The RPC
+ * handlers are in sess_methods.c, identity and tokens in sess_token.c,
+ * subscribers, notifications and chat in sess_notify.c, storage in
+ * sess_store.c; this file holds the registry and every transition of a
+ * session's life:
  *
  *   lobby --start--> running <--pause/resume--> paused
  *     \                 |                          |
@@ -50,214 +52,6 @@ int64_t sess_wall_ms(void) {
   return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-/* ---- Identity --------------------------------------------------------------
- */
-
-void sess_random_token(char out[SESS_TOKEN_LEN + 1]) {
-  unsigned char raw[SESS_TOKEN_LEN / 2];
-  randombytes_buf(raw, sizeof raw);
-  sodium_bin2hex(out, SESS_TOKEN_LEN + 1, raw, sizeof raw);
-}
-
-/* Crockford's base32 alphabet: no I, L, O or U, so a code read aloud or
- * copied from a projector is not mistyped. */
-static const char CODE_ALPHABET[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-void sess_random_code(char *out, size_t len) {
-  for (size_t i = 0; i < len; i++)
-    out[i] = CODE_ALPHABET[randombytes_uniform(32)];
-  out[len] = '\0';
-}
-
-void sess_hash_token(const char *tok, size_t len,
-                     uint8_t out[SESS_HASH_BYTES]) {
-  crypto_generichash(out, SESS_HASH_BYTES, (const unsigned char *)tok, len,
-                     NULL, 0);
-}
-
-/* A code's hash is bound to its session, so equal codes in two sessions
- * hash differently. */
-void sess_hash_code(const sess_session_t *s, const char *code,
-                    uint8_t out[SESS_HASH_BYTES]) {
-  crypto_generichash_state h;
-  crypto_generichash_init(&h, NULL, 0, SESS_HASH_BYTES);
-  crypto_generichash_update(&h, (const unsigned char *)"code:", 5);
-  crypto_generichash_update(&h, (const unsigned char *)s->id, strlen(s->id));
-  crypto_generichash_update(&h, (const unsigned char *)":", 1);
-  crypto_generichash_update(&h, (const unsigned char *)code, strlen(code));
-  crypto_generichash_final(&h, out, SESS_HASH_BYTES);
-}
-
-static void box_key(const sess_session_t *s, int seat, const char *code,
-                    uint8_t key[crypto_secretbox_KEYBYTES]) {
-  char buf[96];
-  int n = snprintf(buf, sizeof buf, "box:%s:%d:%s", s->id, seat, code);
-  crypto_generichash(key, crypto_secretbox_KEYBYTES, (unsigned char *)buf,
-                     (size_t)n, NULL, 0);
-}
-
-void sess_seal_token(const sess_session_t *s, int seat, const char *code,
-                     const char *token, uint8_t box[SESS_BOX_BYTES]) {
-  uint8_t key[crypto_secretbox_KEYBYTES];
-  box_key(s, seat, code, key);
-  randombytes_buf(box, crypto_secretbox_NONCEBYTES);
-  crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES,
-                        (const unsigned char *)token, SESS_TOKEN_LEN, box, key);
-  sodium_memzero(key, sizeof key);
-}
-
-int sess_open_token(const sess_session_t *s, int seat, const char *code,
-                    char token[SESS_TOKEN_LEN + 1]) {
-  uint8_t key[crypto_secretbox_KEYBYTES];
-  box_key(s, seat, code, key);
-  const sess_seat_t *st = &s->seats[seat];
-  int rc = crypto_secretbox_open_easy(
-      (unsigned char *)token, st->box + crypto_secretbox_NONCEBYTES,
-      SESS_BOX_BYTES - crypto_secretbox_NONCEBYTES, st->box, key);
-  sodium_memzero(key, sizeof key);
-  token[SESS_TOKEN_LEN] = '\0';
-  return rc == 0 ? 0 : -1;
-}
-
-/* The named session's own admin and seats are compared in constant time;
- * whether the token is any other session's is one look-up in the
- * registry's set, so an unknown token costs the same however many
- * sessions the server holds. */
-sess_ident_t sess_identify(sess_registry_t *reg, const sess_session_t *s,
-                           const char *tok, size_t len, int *seat) {
-  uint8_t h[SESS_HASH_BYTES];
-  *seat = -1;
-  if (!tok || len == 0)
-    return SESS_ID_NONE;
-  sess_hash_token(tok, len, h);
-  if (sodium_memcmp(s->admin_hash, h, SESS_HASH_BYTES) == 0)
-    return SESS_ID_ADMIN;
-  for (size_t i = 0; i < s->n_seats; i++)
-    if (sodium_memcmp(s->seats[i].token_hash, h, SESS_HASH_BYTES) == 0) {
-      *seat = (int)i;
-      return SESS_ID_SEAT;
-    }
-  /* Not this session's: a token of another session is valid, but outside
-   * its rights here (forbidden rather than unauthorized). */
-  return sess_token_known(reg, h) ? SESS_ID_OTHER : SESS_ID_UNKNOWN;
-}
-
-/* ---- The set of token hashes ----------------------------------------------
- */
-
-static size_t tok_slot(const sess_tokset_t *t,
-                       const uint8_t h[SESS_HASH_BYTES]) {
-  uint64_t v;
-  memcpy(&v, h, sizeof v);
-  return (size_t)v & (t->cap - 1);
-}
-
-static bool tok_empty(const uint8_t k[SESS_HASH_BYTES]) {
-  static const uint8_t zero[SESS_HASH_BYTES];
-  return memcmp(k, zero, SESS_HASH_BYTES) == 0;
-}
-
-bool sess_token_known(const sess_registry_t *reg,
-                      const uint8_t h[SESS_HASH_BYTES]) {
-  const sess_tokset_t *t = &reg->tokens;
-  if (t->cap == 0)
-    return false;
-  /* Linear probing at most half full: a miss ends at an empty slot after
-   * a couple of probes. The keys are hashes of random tokens, so a client
-   * cannot make the clusters longer. */
-  for (size_t i = tok_slot(t, h);; i = (i + 1) & (t->cap - 1)) {
-    if (tok_empty(t->keys[i]))
-      return false;
-    if (sodium_memcmp(t->keys[i], h, SESS_HASH_BYTES) == 0)
-      return true;
-  }
-}
-
-static void tok_put(sess_tokset_t *t, const uint8_t h[SESS_HASH_BYTES]) {
-  size_t i = tok_slot(t, h);
-  while (!tok_empty(t->keys[i])) {
-    if (memcmp(t->keys[i], h, SESS_HASH_BYTES) == 0)
-      return;
-    i = (i + 1) & (t->cap - 1);
-  }
-  memcpy(t->keys[i], h, SESS_HASH_BYTES);
-  t->n++;
-}
-
-int sess_token_add(sess_registry_t *reg, const uint8_t h[SESS_HASH_BYTES]) {
-  sess_tokset_t *t = &reg->tokens;
-  if (tok_empty(h))
-    return 0; /* never issued: BLAKE2b does not output 256 zero bits */
-  if (2 * (t->n + 1) > t->cap) {
-    sess_tokset_t grown = {NULL, t->cap ? 2 * t->cap : 1024, 0};
-    grown.keys = calloc(grown.cap, sizeof *grown.keys);
-    if (!grown.keys)
-      return -1;
-    for (size_t i = 0; i < t->cap; i++)
-      if (!tok_empty(t->keys[i]))
-        tok_put(&grown, t->keys[i]);
-    free(t->keys);
-    *t = grown;
-  }
-  tok_put(t, h);
-  return 0;
-}
-
-/* ---- Rate limits ------------------------------------------------------------
- * Token buckets: wrong join codes and session.create per address, chat per
- * seat. */
-
-bool sess_bucket_ready(sess_bucket_t *b, const sess_rate_t *r, int64_t now) {
-  if (!b->used) {
-    b->used = true;
-    b->tokens = r->burst;
-    b->stamp = now;
-  }
-  if (r->refill_ms > 0) {
-    int64_t refill = (now - b->stamp) / r->refill_ms;
-    if (refill > 0) {
-      uint64_t t = (uint64_t)b->tokens + (uint64_t)refill;
-      b->tokens = t > r->burst ? r->burst : (uint32_t)t;
-      b->stamp += refill * r->refill_ms;
-    }
-    /* A full bucket does not save up time towards the next token. */
-    if (b->tokens >= r->burst)
-      b->stamp = now;
-  }
-  return b->tokens > 0;
-}
-
-void sess_bucket_take(sess_bucket_t *b) {
-  if (b->tokens > 0)
-    b->tokens--;
-}
-
-int64_t sess_bucket_wait_ms(const sess_bucket_t *b, const sess_rate_t *r,
-                            int64_t now) {
-  if (b->tokens > 0)
-    return 0;
-  if (r->refill_ms == 0)
-    return -1;
-  int64_t wait = b->stamp + r->refill_ms - now;
-  return wait > 0 ? wait : 0;
-}
-
-sess_bucket_t *sess_addr_bucket(sess_registry_t *reg, sess_addr_limit_t *lim,
-                                const char *addr) {
-  uint64_t h;
-  crypto_shorthash((unsigned char *)&h, (const unsigned char *)addr,
-                   strlen(addr), reg->addr_key);
-  return &lim->buckets[h % SESS_ADDR_BUCKETS];
-}
-
-void sess_retry_text(char *buf, size_t len, int64_t wait_ms) {
-  if (wait_ms < 0)
-    snprintf(buf, len, "this limit is not refilled; ask the operator");
-  else
-    snprintf(buf, len, "try again in %.1f s",
-             (double)(wait_ms < 100 ? 100 : wait_ms) / 1000.0);
-}
-
 /* ---- Registry --------------------------------------------------------------
  */
 
@@ -272,11 +66,11 @@ int sess_registry_new(sess_registry_t **out, uv_loop_t *loop,
   reg->cfg = *cfg;
   snprintf(reg->maps_dir, sizeof reg->maps_dir, "%s", cfg->maps_dir);
   reg->cfg.maps_dir = reg->maps_dir;
-  crypto_shorthash_keygen(reg->addr_key);
-  reg->join_limit.rate = (sess_rate_t){cfg->join_burst, cfg->join_refill_ms};
-  reg->create_limit.rate =
-      (sess_rate_t){cfg->create_burst, cfg->create_refill_ms};
-  reg->chat_rate = (sess_rate_t){cfg->chat_burst, cfg->chat_refill_ms};
+  rl_table_init(&reg->join_limit,
+                (rl_rate_t){cfg->join_burst, cfg->join_refill_ms});
+  rl_table_init(&reg->create_limit,
+                (rl_rate_t){cfg->create_burst, cfg->create_refill_ms});
+  reg->chat_rate = (rl_rate_t){cfg->chat_burst, cfg->chat_refill_ms};
   proto_buf_init(&reg->nbuf);
   proto_packer_init(&reg->npk, &reg->nbuf);
   uv_idle_init(loop, &reg->due_idle);
@@ -536,254 +330,6 @@ nomem:
   return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
 }
 
-/* ---- Subscribers and notifications -----------------------------------------
- */
-
-static sess_sub_t *sub_find(sess_session_t *s, const rpc_peer_t *peer) {
-  for (size_t i = 0; i < s->n_subs; i++)
-    if (s->subs[i].peer == peer)
-      return &s->subs[i];
-  return NULL;
-}
-
-sess_sub_t *sess_subscribe(sess_session_t *s, rpc_peer_t *peer) {
-  sess_sub_t *sub = sub_find(s, peer);
-  if (sub)
-    return sub;
-  if (s->n_subs == s->cap_subs) {
-    size_t cap = s->cap_subs ? 2 * s->cap_subs : 8;
-    sess_sub_t *grown = realloc(s->subs, cap * sizeof *grown);
-    if (!grown)
-      return NULL;
-    s->subs = grown;
-    s->cap_subs = cap;
-  }
-  uint8_t *seats = calloc(s->n_seats ? s->n_seats : 1, 1);
-  if (!seats)
-    return NULL;
-  sub = &s->subs[s->n_subs++];
-  memset(sub, 0, sizeof *sub);
-  sub->peer = peer;
-  sub->seats = seats;
-  /* A connection that holds a seat or watches is never closed for
-   * idleness (PROTOCOL.md limits); TCP keepalive finds dead peers. */
-  peer->holds_seat = true;
-  return sub;
-}
-
-static void sub_remove(sess_session_t *s, size_t i) {
-  free(s->subs[i].seats);
-  s->subs[i] = s->subs[--s->n_subs];
-}
-
-void sess_peer_closed(sess_registry_t *reg, rpc_peer_t *peer) {
-  for (sess_session_t *s = reg->sessions; s; s = s->next) {
-    for (size_t i = 0; i < s->n_seats; i++)
-      if (s->seats[i].conn == peer)
-        s->seats[i].conn = NULL;
-    for (size_t i = 0; i < s->n_subs;) {
-      if (s->subs[i].peer == peer)
-        sub_remove(s, i);
-      else
-        i++;
-    }
-  }
-}
-
-/* May the subscriber see a chat message from `from` to `to` (seat indices;
- * -1 means the admin for from, everyone for to)? */
-static bool chat_visible(const sess_sub_t *sub, int from, int to) {
-  if (sub->admin || to < 0)
-    return true;
-  return sub->seats[to] || (from >= 0 && sub->seats[from]);
-}
-
-/* Send the notification packed in reg->nbuf to every subscriber that may
- * see it (chat_from/chat_to: -2 for a notification everyone sees), but
- * `skip` (NULL: none). Each connection gets it once, however many seats
- * it holds. */
-static void broadcast_except(sess_session_t *s, int chat_from, int chat_to,
-                             const rpc_peer_t *skip) {
-  sess_registry_t *reg = s->reg;
-  for (size_t i = 0; i < s->n_subs; i++) {
-    sess_sub_t *sub = &s->subs[i];
-    if (sub->peer == skip ||
-        (chat_from != -2 && !chat_visible(sub, chat_from, chat_to)))
-      continue;
-    /* A refusal means the connection is closing; it is forgotten in
-     * sess_peer_closed. */
-    if (replyq_push(&sub->peer->replies, reg->nbuf.data, reg->nbuf.len) == 0)
-      reg->counters.notifications++;
-  }
-}
-
-static void broadcast(sess_session_t *s, int chat_from, int chat_to) {
-  broadcast_except(s, chat_from, chat_to, NULL);
-}
-
-/* Start packing a notification [2, method, [{"session": id, ...n more}]]. */
-static msgpack_packer *notify_begin(sess_session_t *s, const char *method,
-                                    size_t pairs) {
-  sess_registry_t *reg = s->reg;
-  proto_buf_reset(&reg->nbuf);
-  proto_pack_notification_head(&reg->npk, method);
-  msgpack_pack_map(&reg->npk, pairs + 1);
-  proto_pack_kv_cstr(&reg->npk, "session", s->id);
-  return &reg->npk;
-}
-
-void sess_notify_simple(sess_session_t *s, const char *method) {
-  notify_begin(s, method, 0);
-  broadcast(s, -2, -2);
-}
-
-void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat) {
-  msgpack_packer *pk = notify_begin(s, "seat.moved", 1);
-  proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, (size_t)seat));
-  replyq_push(&peer->replies, s->reg->nbuf.data, s->reg->nbuf.len);
-  s->reg->counters.notifications++;
-  /* Fix (tests/sessions/test_reconnect.py): the old connection "no longer
-   * receives the seat's notifications" (PROTOCOL.md Identity), turns
-   * included. If the seat was all it followed (no other seat, not the
-   * admin) and the session has no public spectating, it stops following
-   * the session. The caller must re-find its own subscription after this
-   * (sub_remove moves the last one). */
-  sess_sub_t *sub = sub_find(s, peer);
-  if (sub) {
-    sub->seats[seat] = 0;
-    bool follows = sub->admin || s->spectators;
-    for (size_t i = 0; !follows && i < s->n_seats; i++)
-      follows = sub->seats[i] != 0;
-    if (!follows) {
-      sub_remove(s, (size_t)(sub - s->subs));
-      /* A connection that now follows no session at all is an ordinary
-       * one again: the idle deadline applies to it (PROTOCOL.md limits). */
-      bool anywhere = false;
-      for (sess_session_t *o = s->reg->sessions; o && !anywhere; o = o->next)
-        anywhere = sub_find(o, peer) != NULL;
-      if (!anywhere)
-        peer->holds_seat = false;
-    }
-  }
-}
-
-/* ---- Chat ------------------------------------------------------------------
- */
-
-/* A chat message on its way: stored, and sent once the commit holds it.
- * It names its session by id, not by pointer: the session may be unloaded
- * (or the server stopping) before the commit. */
-typedef struct chat_pending {
-  sess_registry_t *reg;
-  char session[16];
-  int from, to;
-  /* The sending connection's copy: a place reserved in its reply order
-   * before the answer (the message comes first there, as documented).
-   * A slot outlives a closed connection, and tells whether the connection
-   * is still there, so `peer` is only used while it is. */
-  replyq_slot_t *sender;
-  const rpc_peer_t *peer;
-  size_t len;
-  char text[];
-} chat_pending_t;
-
-static void chat_committed(void *arg, bool committed) {
-  chat_pending_t *c = arg;
-  sess_session_t *s =
-      committed ? sess_find(c->reg, c->session, strlen(c->session)) : NULL;
-  if (s) {
-    msgpack_packer *pk = notify_begin(s, "chat.message", 3);
-    proto_pack_kv_cstr(
-        pk, "from",
-        c->from < 0 ? "admin" : model_map_seat_id(s->map, (size_t)c->from));
-    proto_pack_kv_cstr(
-        pk, "to", c->to < 0 ? "all" : model_map_seat_id(s->map, (size_t)c->to));
-    proto_pack_cstr(pk, "text");
-    proto_pack_str(pk, c->text, c->len);
-    /* The sender gets its copy in its slot, once, whatever it follows. */
-    bool alive = c->sender && !replyq_slot_orphaned(c->sender);
-    broadcast_except(s, c->from, c->to, alive ? c->peer : NULL);
-    if (c->sender &&
-        replyq_complete(c->sender, s->reg->nbuf.data, s->reg->nbuf.len) == 0)
-      s->reg->counters.notifications++;
-  } else if (c->sender) {
-    replyq_complete(c->sender, NULL, 0);
-  }
-  free(c);
-}
-
-int sess_chat(sess_session_t *s, rpc_peer_t *sender, int from, int to,
-              const char *text, size_t len, proto_error_t *err) {
-  sess_registry_t *reg = s->reg;
-  if (len > reg->cfg.max_chat_bytes) {
-    reg->counters.chat_refused_limit++;
-    return proto_error_set(err, PROTO_TOO_LARGE, "text",
-                           "a chat message may hold at most %u bytes "
-                           "(--max-chat-bytes); this one has %zu",
-                           reg->cfg.max_chat_bytes, len);
-  }
-  /* Each seat (and the admin) has its own budget, so one chatty seat
-   * cannot use up the session's --max-chat-messages for everyone. */
-  sess_bucket_t *b = from < 0 ? &s->admin_chat : &s->seats[from].chat;
-  int64_t now = (int64_t)uv_now(reg->loop);
-  if (!sess_bucket_ready(b, &reg->chat_rate, now)) {
-    char when[64];
-    reg->counters.chat_rate_limited++;
-    sess_retry_text(when, sizeof when,
-                    sess_bucket_wait_ms(b, &reg->chat_rate, now));
-    return proto_error_set(err, PROTO_RATE_LIMITED, NULL,
-                           "too many chat messages from %s: at most %u at "
-                           "once, then one every %u ms (--chat-burst, "
-                           "--chat-refill-ms); %s",
-                           from < 0 ? "the control cell" : "this seat",
-                           reg->chat_rate.burst, reg->chat_rate.refill_ms,
-                           when);
-  }
-  if (s->n_chat >= reg->cfg.max_chat_messages) {
-    reg->counters.chat_refused_limit++;
-    return proto_error_set(err, PROTO_RATE_LIMITED, NULL,
-                           "this session holds its maximum of %u chat "
-                           "messages (--max-chat-messages)",
-                           reg->cfg.max_chat_messages);
-  }
-  chat_pending_t *c = malloc(sizeof *c + len);
-  if (!c)
-    return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
-  c->reg = reg;
-  snprintf(c->session, sizeof c->session, "%s", s->id);
-  c->from = from;
-  c->to = to;
-  c->len = len;
-  memcpy(c->text, text, len);
-  c->sender = NULL;
-  c->peer = sender;
-  /* The message also reaches the connection that sent it, even one that
-   * follows nothing (PROTOCOL.md: "its sender"), before the answer. */
-  if (sender) {
-    c->sender = replyq_defer(&sender->replies, 0);
-    if (!c->sender) {
-      free(c);
-      return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
-    }
-  }
-  /* Stored before anyone sees it: the message goes out from the commit's
-   * callback, and the answer (RPC_OK_DURABLE) after the same commit. */
-  if (sp_chat(s, from, to, text, len) != 0 ||
-      (reg->store && store_after_commit(reg->store, chat_committed, c) != 0)) {
-    /* The write may be queued without its callback: then the message is
-     * stored but never sent, which the sender learns from this error. */
-    if (c->sender)
-      replyq_complete(c->sender, NULL, 0);
-    free(c);
-    return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
-  }
-  sess_bucket_take(b);
-  s->n_chat++;
-  if (!reg->store)
-    chat_committed(c, true);
-  return 0;
-}
-
 /* ---- Turns -----------------------------------------------------------------
  */
 
@@ -975,9 +521,9 @@ void sess_start(sess_session_t *s) {
   s->status = SESS_RUNNING;
   open_turn(s);
   store_status(s);
-  msgpack_packer *pk = notify_begin(s, "session.started", 1);
+  msgpack_packer *pk = sess_notify_begin(s, "session.started", 1);
   proto_pack_kv_i64(pk, "turn", model_state_turn(s->st));
-  broadcast(s, -2, -2);
+  sess_broadcast(s, -2, -2);
   sess_arm(s);
 }
 
@@ -1069,10 +615,10 @@ void sess_finished(sess_session_t *s) {
 }
 
 static void notify_finished(sess_session_t *s) {
-  msgpack_packer *pk = notify_begin(s, "session.finished", 1);
+  msgpack_packer *pk = sess_notify_begin(s, "session.finished", 1);
   proto_pack_cstr(pk, "scores");
   pack_scores(s, pk);
-  broadcast(s, -2, -2);
+  sess_broadcast(s, -2, -2);
 }
 
 /* Keep the summary of the turn just resolved for history.get, packed once
@@ -1134,7 +680,7 @@ int sess_resolve(sess_session_t *s) {
   store_status(s);
   /* turn.resolved {session, turn, summary}: the summary is the history
    * entry just packed, written as raw bytes. */
-  msgpack_packer *pk = notify_begin(s, "turn.resolved", 2);
+  msgpack_packer *pk = sess_notify_begin(s, "turn.resolved", 2);
   proto_pack_kv_i64(pk, "turn", rep->turn);
   proto_pack_cstr(pk, "summary");
   if (s->n_history > 0 && s->history[s->n_history - 1].turn == rep->turn)
@@ -1142,7 +688,7 @@ int sess_resolve(sess_session_t *s) {
                     s->history[s->n_history - 1].buf.len);
   else
     msgpack_pack_nil(pk);
-  broadcast(s, -2, -2);
+  sess_broadcast(s, -2, -2);
   if (finished) {
     notify_finished(s);
     sess_finished(s);

@@ -10,12 +10,13 @@
  * deadline, and nothing in one session waits on another.
  *
  * The methods of the v1 core that concern sessions are in sess_methods
- * (server/sess_methods.c); this header is what they and main.c need.
+ * (server/sess_methods.c); this header is what they and main.c need. The
+ * layer's files share sess_internal.h.
  *
  * Ownership: the registry owns every session, map and agent. Connections
- * (rpc_peer_t) belong to the transport; the registry only points at them
- * and forgets them in sess_peer_closed, which the transport calls before a
- * connection's memory goes away.
+ * (rpc_peer_t) belong to the connection core (conn.h); the registry only
+ * points at them and forgets them in sess_peer_closed, which the core calls
+ * (through rpc_peer_closed) before a connection's memory goes away.
  */
 #ifndef LANTHANIDE_SESS_H
 #define LANTHANIDE_SESS_H
@@ -98,8 +99,8 @@ void sess_peer_closed(sess_registry_t *reg, rpc_peer_t *peer);
 
 /* The RPC methods of sessions (session.*, state.get, orders.submit,
  * turn.ready, chat.send, history.get, strategies.list). Handlers expect
- * call->app to point at a struct whose first member is the
- * sess_registry_t * (see server/app.h). */
+ * call->app to point at the server's srv_t (server/srv.h) and take the
+ * registry from its `sess` member. */
 extern const rpc_method_t sess_methods[];
 extern const size_t sess_method_count;
 

@@ -1,6 +1,9 @@
 /*
- * The layout of sessions, shared by sess.c (state and transitions) and
- * sess_methods.c (the RPC handlers), and by nothing else.
+ * The layout of sessions, shared by the files of the session layer and by
+ * nothing else: sess.c (the registry, maps and the life of a session: create,
+ * start, pause, resume, stop, the turn clock), sess_token.c (identity and
+ * tokens), sess_notify.c (subscribers, notifications, chat), sess_store.c
+ * (storage) and sess_methods.c (the RPC handlers).
  */
 #ifndef LANTHANIDE_SESS_INTERNAL_H
 #define LANTHANIDE_SESS_INTERNAL_H
@@ -10,10 +13,7 @@
 #include <sodium.h>
 
 #include "agent.h"
-
-/* Buckets of each per-address table of rate limits (wrong join codes,
- * session.create). */
-#define SESS_ADDR_BUCKETS 4096u
+#include "ratelimit.h"
 
 /* A token: 128 bits from the OS's CSPRNG, as 32 hex digits. */
 #define SESS_TOKEN_LEN 32
@@ -37,38 +37,16 @@ typedef enum {
 #define SESS_BOX_BYTES                                                         \
   (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + SESS_TOKEN_LEN)
 
-/* A token bucket: `tokens` left, refilled by one every refill_ms of loop
- * time up to burst (sess_rate_t). Zeroed is "not used yet" (full). */
-typedef struct sess_bucket {
-  int64_t stamp;   /* loop time of the last refill */
-  uint32_t tokens; /* attempts still allowed */
-  bool used;
-} sess_bucket_t;
-
-typedef struct sess_rate {
-  unsigned burst;
-  unsigned refill_ms; /* 0: never refilled */
-} sess_rate_t;
-
-/* A bucket per client address, in a fixed table indexed by a keyed
- * SipHash of the address: memory is bounded whatever the number of
- * addresses (two addresses may share a bucket, which only makes the limit
- * stricter for both). */
-typedef struct sess_addr_limit {
-  sess_rate_t rate;
-  sess_bucket_t buckets[SESS_ADDR_BUCKETS];
-} sess_addr_limit_t;
-
 typedef struct sess_seat {
   uint8_t token_hash[SESS_HASH_BYTES];
   uint8_t code_hash[SESS_HASH_BYTES];
   uint8_t box[SESS_BOX_BYTES];
-  char name[64];      /* the player's name given at join, "" if none */
-  bool taken;         /* a person has joined it */
-  rpc_peer_t *conn;   /* the seat's connection for notifications */
-  agent_t *agent;     /* a built-in agent plays it, or NULL */
-  bool ready;         /* ready for this turn */
-  sess_bucket_t chat; /* chat messages from this seat */
+  char name[64];    /* the player's name given at join, "" if none */
+  bool taken;       /* a person has joined it */
+  rpc_peer_t *conn; /* the seat's connection for notifications */
+  agent_t *agent;   /* a built-in agent plays it, or NULL */
+  bool ready;       /* ready for this turn */
+  rl_bucket_t chat; /* chat messages from this seat */
 } sess_seat_t;
 
 /* A connection subscribed to a session's notifications, with what it may
@@ -115,7 +93,7 @@ struct sess_session {
   /* Chat messages of the session (they are in the database; the server
    * never reads them back), for --max-chat-messages. */
   size_t n_chat;
-  sess_bucket_t admin_chat; /* chat messages from the admin */
+  rl_bucket_t admin_chat; /* chat messages from the admin */
   sess_turn_t *history;
   size_t n_history;
 };
@@ -151,12 +129,11 @@ struct sess_registry {
   sess_map_t *maps; /* loaded maps, shared by sessions */
   size_t n_maps;
   sess_counters_t counters;
-  struct store *store; /* NULL: nothing is stored (tools, unit tests) */
-  unsigned char addr_key[crypto_shorthash_KEYBYTES];
-  sess_addr_limit_t join_limit;   /* wrong join codes */
-  sess_addr_limit_t create_limit; /* session.create */
-  sess_rate_t chat_rate;          /* chat per seat */
-  proto_buf_t nbuf;               /* where notifications are packed */
+  struct store *store;     /* NULL: nothing is stored (tools, unit tests) */
+  rl_table_t join_limit;   /* wrong join codes, per address */
+  rl_table_t create_limit; /* session.create, per address */
+  rl_rate_t chat_rate;     /* chat per seat */
+  proto_buf_t nbuf;        /* where notifications are packed */
   msgpack_packer npk;
   bool closed;
 };
@@ -183,19 +160,6 @@ int sess_open_token(const sess_session_t *s, int seat, const char *code,
                     char token[SESS_TOKEN_LEN + 1]);
 sess_ident_t sess_identify(sess_registry_t *reg, const sess_session_t *s,
                            const char *tok, size_t len, int *seat);
-/* Token buckets. sess_bucket_ready refills b up to now and says whether
- * a token is left; sess_bucket_take uses one; sess_bucket_wait_ms is how
- * long until the next one (-1: never, refill_ms 0). */
-bool sess_bucket_ready(sess_bucket_t *b, const sess_rate_t *r, int64_t now);
-void sess_bucket_take(sess_bucket_t *b);
-int64_t sess_bucket_wait_ms(const sess_bucket_t *b, const sess_rate_t *r,
-                            int64_t now);
-/* The bucket of a client address in lim. */
-sess_bucket_t *sess_addr_bucket(sess_registry_t *reg, sess_addr_limit_t *lim,
-                                const char *addr);
-/* "try again in 2.5 s" (or "... the limit is not refilled") into buf. */
-void sess_retry_text(char *buf, size_t len, int64_t wait_ms);
-
 /* The registry's set of token hashes: 0, or -1 out of memory. */
 int sess_token_add(sess_registry_t *reg, const uint8_t h[SESS_HASH_BYTES]);
 bool sess_token_known(const sess_registry_t *reg,
@@ -215,6 +179,14 @@ int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
                 proto_error_t *err);
 
 sess_sub_t *sess_subscribe(sess_session_t *s, rpc_peer_t *peer);
+/* Start packing the notification [2, method, [{"session": id, ...}]] in
+ * the registry's buffer; the caller packs `pairs` more key-value pairs
+ * and sends it with sess_broadcast. */
+msgpack_packer *sess_notify_begin(sess_session_t *s, const char *method,
+                                  size_t pairs);
+/* Send the notification packed by sess_notify_begin to every subscriber
+ * that may see it (chat_from/chat_to: -2 for what everyone sees). */
+void sess_broadcast(sess_session_t *s, int chat_from, int chat_to);
 void sess_notify_simple(sess_session_t *s, const char *method);
 void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat);
 /* Queue a chat message for storage; chat.message goes out once it is

@@ -196,14 +196,13 @@ static int m_create(rpc_call_t *call) {
                            "field 'name' may hold at most 95 bytes");
   /* Sessions cost memory and a database row each: each address may create
    * --create-burst at once, then one every --create-refill-ms. */
-  sess_bucket_t *b =
-      sess_addr_bucket(reg, &reg->create_limit, call->peer->addr);
+  rl_bucket_t *b = rl_table_bucket(&reg->create_limit, call->peer->addr);
   int64_t now = (int64_t)uv_now(reg->loop);
-  if (!sess_bucket_ready(b, &reg->create_limit.rate, now)) {
+  if (!rl_ready(b, &reg->create_limit.rate, now)) {
     char when[64];
     reg->counters.sessions_rate_limited++;
-    sess_retry_text(when, sizeof when,
-                    sess_bucket_wait_ms(b, &reg->create_limit.rate, now));
+    rl_retry_text(when, sizeof when,
+                  rl_wait_ms(b, &reg->create_limit.rate, now));
     return proto_error_set(call->err, PROTO_RATE_LIMITED, NULL,
                            "too many sessions created from your address: at "
                            "most %u at once, then one every %u ms "
@@ -211,7 +210,7 @@ static int m_create(rpc_call_t *call) {
                            reg->create_limit.rate.burst,
                            reg->create_limit.rate.refill_ms, when);
   }
-  sess_bucket_take(b);
+  rl_take(b);
   sess_map_t *sm;
   if (sess_map_get(reg, map_id, map_len, &sm, call->err) != 0)
     return RPC_ERROR;
@@ -370,10 +369,8 @@ static int m_join(rpc_call_t *call) {
                              s->id);
     }
   } else if (code) {
-    sess_bucket_t *b =
-        sess_addr_bucket(reg, &reg->join_limit, call->peer->addr);
-    if (!sess_bucket_ready(b, &reg->join_limit.rate,
-                           (int64_t)uv_now(reg->loop))) {
+    rl_bucket_t *b = rl_table_bucket(&reg->join_limit, call->peer->addr);
+    if (!rl_ready(b, &reg->join_limit.rate, (int64_t)uv_now(reg->loop))) {
       reg->counters.join_rate_limited++;
       return proto_error_set(call->err, PROTO_RATE_LIMITED, "join_code",
                              "too many wrong join codes from your address; "
@@ -395,7 +392,7 @@ static int m_join(rpc_call_t *call) {
                              "the operator");
     }
     if (seat < 0) {
-      sess_bucket_take(b);
+      rl_take(b);
       reg->counters.unauthorized++;
       return proto_error_set(call->err, PROTO_UNAUTHORIZED, "join_code",
                              "no seat of session '%s' has this join code; "

@@ -1,0 +1,267 @@
+/*
+ * Notifications and chat of sessions: the connections subscribed to a
+ * session and what each may see, packing a notification once and sending
+ * it to every subscriber that may see it, the seat.moved notice, and chat
+ * messages, which are stored before anyone sees them and go out from the
+ * commit's callback.
+ */
+#include "sess_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+/* ---- Subscribers and notifications -----------------------------------------
+ */
+
+static sess_sub_t *sub_find(sess_session_t *s, const rpc_peer_t *peer) {
+  for (size_t i = 0; i < s->n_subs; i++)
+    if (s->subs[i].peer == peer)
+      return &s->subs[i];
+  return NULL;
+}
+
+sess_sub_t *sess_subscribe(sess_session_t *s, rpc_peer_t *peer) {
+  sess_sub_t *sub = sub_find(s, peer);
+  if (sub)
+    return sub;
+  if (s->n_subs == s->cap_subs) {
+    size_t cap = s->cap_subs ? 2 * s->cap_subs : 8;
+    sess_sub_t *grown = realloc(s->subs, cap * sizeof *grown);
+    if (!grown)
+      return NULL;
+    s->subs = grown;
+    s->cap_subs = cap;
+  }
+  uint8_t *seats = calloc(s->n_seats ? s->n_seats : 1, 1);
+  if (!seats)
+    return NULL;
+  sub = &s->subs[s->n_subs++];
+  memset(sub, 0, sizeof *sub);
+  sub->peer = peer;
+  sub->seats = seats;
+  /* A connection that holds a seat or watches is never closed for
+   * idleness (PROTOCOL.md limits); TCP keepalive finds dead peers. */
+  peer->holds_seat = true;
+  return sub;
+}
+
+static void sub_remove(sess_session_t *s, size_t i) {
+  free(s->subs[i].seats);
+  s->subs[i] = s->subs[--s->n_subs];
+}
+
+void sess_peer_closed(sess_registry_t *reg, rpc_peer_t *peer) {
+  for (sess_session_t *s = reg->sessions; s; s = s->next) {
+    for (size_t i = 0; i < s->n_seats; i++)
+      if (s->seats[i].conn == peer)
+        s->seats[i].conn = NULL;
+    for (size_t i = 0; i < s->n_subs;) {
+      if (s->subs[i].peer == peer)
+        sub_remove(s, i);
+      else
+        i++;
+    }
+  }
+}
+
+/* May the subscriber see a chat message from `from` to `to` (seat indices;
+ * -1 means the admin for from, everyone for to)? */
+static bool chat_visible(const sess_sub_t *sub, int from, int to) {
+  if (sub->admin || to < 0)
+    return true;
+  return sub->seats[to] || (from >= 0 && sub->seats[from]);
+}
+
+/* Send the notification packed in reg->nbuf to every subscriber that may
+ * see it (chat_from/chat_to: -2 for a notification everyone sees), but
+ * `skip` (NULL: none). Each connection gets it once, however many seats
+ * it holds. */
+static void broadcast_except(sess_session_t *s, int chat_from, int chat_to,
+                             const rpc_peer_t *skip) {
+  sess_registry_t *reg = s->reg;
+  /* A notification is whole or not sent (packing ran out of memory). */
+  if (proto_buf_failed(&reg->nbuf))
+    return;
+  for (size_t i = 0; i < s->n_subs; i++) {
+    sess_sub_t *sub = &s->subs[i];
+    if (sub->peer == skip ||
+        (chat_from != -2 && !chat_visible(sub, chat_from, chat_to)))
+      continue;
+    /* A refusal means the connection is closing; it is forgotten in
+     * sess_peer_closed. */
+    if (replyq_push(&sub->peer->replies, reg->nbuf.data, reg->nbuf.len) == 0)
+      reg->counters.notifications++;
+  }
+}
+
+void sess_broadcast(sess_session_t *s, int chat_from, int chat_to) {
+  broadcast_except(s, chat_from, chat_to, NULL);
+}
+
+/* Start packing a notification [2, method, [{"session": id, ...n more}]]. */
+msgpack_packer *sess_notify_begin(sess_session_t *s, const char *method,
+                                  size_t pairs) {
+  sess_registry_t *reg = s->reg;
+  proto_buf_reset(&reg->nbuf);
+  proto_pack_notification_head(&reg->npk, method);
+  msgpack_pack_map(&reg->npk, pairs + 1);
+  proto_pack_kv_cstr(&reg->npk, "session", s->id);
+  return &reg->npk;
+}
+
+void sess_notify_simple(sess_session_t *s, const char *method) {
+  sess_notify_begin(s, method, 0);
+  sess_broadcast(s, -2, -2);
+}
+
+void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat) {
+  msgpack_packer *pk = sess_notify_begin(s, "seat.moved", 1);
+  proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, (size_t)seat));
+  if (!proto_buf_failed(&s->reg->nbuf) &&
+      replyq_push(&peer->replies, s->reg->nbuf.data, s->reg->nbuf.len) == 0)
+    s->reg->counters.notifications++;
+  /* Fix (tests/sessions/test_reconnect.py): the old connection "no longer
+   * receives the seat's notifications" (PROTOCOL.md Identity), turns
+   * included. If the seat was all it followed (no other seat, not the
+   * admin) and the session has no public spectating, it stops following
+   * the session. The caller must re-find its own subscription after this
+   * (sub_remove moves the last one). */
+  sess_sub_t *sub = sub_find(s, peer);
+  if (sub) {
+    sub->seats[seat] = 0;
+    bool follows = sub->admin || s->spectators;
+    for (size_t i = 0; !follows && i < s->n_seats; i++)
+      follows = sub->seats[i] != 0;
+    if (!follows) {
+      sub_remove(s, (size_t)(sub - s->subs));
+      /* A connection that now follows no session at all is an ordinary
+       * one again: the idle deadline applies to it (PROTOCOL.md limits). */
+      bool anywhere = false;
+      for (sess_session_t *o = s->reg->sessions; o && !anywhere; o = o->next)
+        anywhere = sub_find(o, peer) != NULL;
+      if (!anywhere)
+        peer->holds_seat = false;
+    }
+  }
+}
+
+/* ---- Chat ------------------------------------------------------------------
+ */
+
+/* A chat message on its way: stored, and sent once the commit holds it.
+ * It names its session by id, not by pointer: the session may be unloaded
+ * (or the server stopping) before the commit. */
+typedef struct chat_pending {
+  sess_registry_t *reg;
+  char session[16];
+  int from, to;
+  /* The sending connection's copy: a place reserved in its reply order
+   * before the answer (the message comes first there, as documented).
+   * A slot outlives a closed connection, and tells whether the connection
+   * is still there, so `peer` is only used while it is. */
+  replyq_slot_t *sender;
+  const rpc_peer_t *peer;
+  size_t len;
+  char text[];
+} chat_pending_t;
+
+static void chat_committed(void *arg, bool committed) {
+  chat_pending_t *c = arg;
+  sess_session_t *s =
+      committed ? sess_find(c->reg, c->session, strlen(c->session)) : NULL;
+  if (s) {
+    msgpack_packer *pk = sess_notify_begin(s, "chat.message", 3);
+    proto_pack_kv_cstr(
+        pk, "from",
+        c->from < 0 ? "admin" : model_map_seat_id(s->map, (size_t)c->from));
+    proto_pack_kv_cstr(
+        pk, "to", c->to < 0 ? "all" : model_map_seat_id(s->map, (size_t)c->to));
+    proto_pack_cstr(pk, "text");
+    proto_pack_str(pk, c->text, c->len);
+    /* The sender gets its copy in its slot, once, whatever it follows. */
+    bool alive = c->sender && !replyq_slot_orphaned(c->sender);
+    broadcast_except(s, c->from, c->to, alive ? c->peer : NULL);
+    if (c->sender && proto_buf_failed(&s->reg->nbuf))
+      replyq_complete(c->sender, NULL, 0); /* whole or not sent */
+    else if (c->sender && replyq_complete(c->sender, s->reg->nbuf.data,
+                                          s->reg->nbuf.len) == 0)
+      s->reg->counters.notifications++;
+  } else if (c->sender) {
+    replyq_complete(c->sender, NULL, 0);
+  }
+  free(c);
+}
+
+int sess_chat(sess_session_t *s, rpc_peer_t *sender, int from, int to,
+              const char *text, size_t len, proto_error_t *err) {
+  sess_registry_t *reg = s->reg;
+  if (len > reg->cfg.max_chat_bytes) {
+    reg->counters.chat_refused_limit++;
+    return proto_error_set(err, PROTO_TOO_LARGE, "text",
+                           "a chat message may hold at most %u bytes "
+                           "(--max-chat-bytes); this one has %zu",
+                           reg->cfg.max_chat_bytes, len);
+  }
+  /* Each seat (and the admin) has its own budget, so one chatty seat
+   * cannot use up the session's --max-chat-messages for everyone. */
+  rl_bucket_t *b = from < 0 ? &s->admin_chat : &s->seats[from].chat;
+  int64_t now = (int64_t)uv_now(reg->loop);
+  if (!rl_ready(b, &reg->chat_rate, now)) {
+    char when[64];
+    reg->counters.chat_rate_limited++;
+    rl_retry_text(when, sizeof when, rl_wait_ms(b, &reg->chat_rate, now));
+    return proto_error_set(err, PROTO_RATE_LIMITED, NULL,
+                           "too many chat messages from %s: at most %u at "
+                           "once, then one every %u ms (--chat-burst, "
+                           "--chat-refill-ms); %s",
+                           from < 0 ? "the control cell" : "this seat",
+                           reg->chat_rate.burst, reg->chat_rate.refill_ms,
+                           when);
+  }
+  if (s->n_chat >= reg->cfg.max_chat_messages) {
+    reg->counters.chat_refused_limit++;
+    return proto_error_set(err, PROTO_RATE_LIMITED, NULL,
+                           "this session holds its maximum of %u chat "
+                           "messages (--max-chat-messages)",
+                           reg->cfg.max_chat_messages);
+  }
+  chat_pending_t *c = malloc(sizeof *c + len);
+  if (!c)
+    return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+  c->reg = reg;
+  snprintf(c->session, sizeof c->session, "%s", s->id);
+  c->from = from;
+  c->to = to;
+  c->len = len;
+  memcpy(c->text, text, len);
+  c->sender = NULL;
+  c->peer = sender;
+  /* The message also reaches the connection that sent it, even one that
+   * follows nothing (PROTOCOL.md: "its sender"), before the answer. */
+  if (sender) {
+    c->sender = replyq_defer(&sender->replies, 0);
+    if (!c->sender) {
+      free(c);
+      return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+    }
+  }
+  /* Stored before anyone sees it: the message goes out from the commit's
+   * callback, and the answer (RPC_OK_DURABLE) after the same commit. */
+  if (sp_chat(s, from, to, text, len) != 0 ||
+      (reg->store && store_after_commit(reg->store, chat_committed, c) != 0)) {
+    /* The write may be queued without its callback: then the message is
+     * stored but never sent, which the sender learns from this error. */
+    if (c->sender)
+      replyq_complete(c->sender, NULL, 0);
+    free(c);
+    return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+  }
+  rl_take(b);
+  s->n_chat++;
+  if (!reg->store)
+    chat_committed(c, true);
+  return 0;
+}
