@@ -4,7 +4,7 @@
  * PROTOCOL.md promises that responses on one connection leave in the order
  * the requests arrived, "also where an answer waits for a storage commit".
  * A handler that answers at once pushes its bytes with replyq_push; one that
- * must wait (a later issue makes orders.submit wait for an SQLite commit)
+ * must wait (orders.submit waits for the SQLite commit that stores it)
  * takes a slot with replyq_defer and fills it later with replyq_complete.
  * Bytes pushed while an earlier slot is still open are held back, and flow
  * out in order as soon as every slot before them is complete.

@@ -34,7 +34,7 @@ struct net_counters;
 typedef struct rpc_peer {
   replyq_t replies; /* answers in request order */
   /* The connection holds a seat or watches a session (set by the session
-   * layer in a later issue): it is then never closed for idleness. The
+   * layer, server/sess.c): it is then never closed for idleness. The
    * transport reads it whenever its idle deadline passes, so setting or
    * clearing it needs no call into the transport. */
   bool holds_seat;

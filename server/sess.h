@@ -98,8 +98,8 @@ void sess_peer_closed(sess_registry_t *reg, rpc_peer_t *peer);
 
 /* The RPC methods of sessions (session.*, state.get, orders.submit,
  * turn.ready, chat.send, history.get, strategies.list). Handlers expect
- * call->app to point at a struct whose first member is the
- * sess_registry_t * (see server/app.h). */
+ * call->app to point at the server's srv_t (server/srv.h), whose `sess`
+ * member is the registry. */
 extern const rpc_method_t sess_methods[];
 extern const size_t sess_method_count;
 

@@ -1,5 +1,5 @@
 /*
- * Bad input against the real server: every case of the issue's list gets
+ * Bad input against the real server: every case below gets
  * its exact error code; the cases that desynchronise the stream also get
  * the connection closed (and the matching counter bumped); the others keep
  * the connection open. In every case a bystander connection, opened before
