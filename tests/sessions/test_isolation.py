@@ -139,10 +139,12 @@ def hostile_clients_in_a_do_not_delay_b(server):
              max(latencies)), flush=True)
     # Turn k cannot resolve before k + 1 turn lengths after the start; a
     # late read here only makes it look later (see test_deadline.py). The
-    # server's loop clock counts whole milliseconds, so each turn may end
-    # up to a millisecond or so early: 10 ms a turn are allowed.
+    # server reads its loop clock once per loop iteration, so a deadline
+    # set while the loop is busy (a commit, a turn of another session) can
+    # end that much early as seen from here; deadlines chain, so this does
+    # not add up over turns. 0.15 s are allowed for it.
     for k, t in enumerate(times):
-        check(t - t0 >= (k + 1) * (TURN_S - 0.01),
+        check(t - t0 >= (k + 1) * TURN_S - 0.15,
               "B's turns do not resolve before their deadline", k, gaps)
     check(times[-1] - t0 < TURNS * TURN_S + LIVE_S,
           "B's turns keep resolving under A's flood", times[-1] - t0)

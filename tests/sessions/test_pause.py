@@ -87,7 +87,10 @@ def pause_stops_the_clock_and_resume_restarts_it(server):
     t_resolved = time.monotonic()
     check(n["turn"] == 0, "turn 0 resolves after the resume", n.params)
     after = t_resolved - t_resumed
-    check(after >= max(0.0, left / 1000.0 - 0.02),
+    # The server reads its loop clock once per loop iteration, so the
+    # deadline it sets on resume can end up to a busy iteration early as
+    # seen from here: 0.25 s are allowed for it.
+    check(after >= max(0.0, left / 1000.0 - 0.25),
           "the turn used the rest of its time after the resume", after, left)
     check(after < left / 1000.0 + LIVE_S, "and then resolved", after, left)
     check(t_resolved - t_paused >= 1.5, "the pause delayed the turn")
