@@ -74,6 +74,7 @@ enum {
   OPT_HTTP,
   OPT_DB,
   OPT_MAPS,
+  OPT_MAX_MAP_BYTES,
   OPT_MAX_MESSAGE,
   OPT_MAX_DEPTH,
   OPT_FIRST_REQUEST_MS,
@@ -105,6 +106,7 @@ static const struct option long_options[] = {
     {"http", required_argument, NULL, OPT_HTTP},
     {"db", required_argument, NULL, OPT_DB},
     {"maps", required_argument, NULL, OPT_MAPS},
+    {"max-map-bytes", required_argument, NULL, OPT_MAX_MAP_BYTES},
     {"max-message", required_argument, NULL, OPT_MAX_MESSAGE},
     {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
     {"first-request-ms", required_argument, NULL, OPT_FIRST_REQUEST_MS},
@@ -159,6 +161,8 @@ static void usage(FILE *f) {
       "                         crash of the server, and commits are faster\n"
       "  --maps DIR             folder of map files, *.json\n"
       "                         (default %s)\n"
+      "  --max-map-bytes BYTES  largest map file read; only regular files\n"
+      "                         are read (default %u; 1024 to %u)\n"
       "\n"
       "Limits (each hit is counted; the server.stats method reports them):\n"
       "  --max-message BYTES    largest message (default %u; %u to %u)\n"
@@ -211,12 +215,12 @@ static void usage(FILE *f) {
       "  --version              print the version and exit\n"
       "  --help                 print this help and exit\n",
       DEFAULT_LISTEN, DEFAULT_HTTP, DEFAULT_DB, LAN_SOURCE_MAPS,
-      LAN_MAX_MESSAGE_DEFAULT, LAN_MAX_MESSAGE_MIN, LAN_MAX_MESSAGE_MAX,
-      LAN_MAX_DEPTH_DEFAULT, LAN_MAX_DEPTH_CAP, LAN_FIRST_REQUEST_MS_DEFAULT,
-      LAN_MESSAGE_MS_DEFAULT, LAN_IDLE_MS_DEFAULT, LAN_KEEPALIVE_S_DEFAULT,
-      LAN_MAX_OUTPUT_DEFAULT, LAN_MAX_CONNECTIONS_DEFAULT,
-      LAN_MAX_PER_ADDRESS_DEFAULT, LAN_MAX_BATCH_DEFAULT,
-      LAN_MAX_SESSIONS_DEFAULT, LAN_MAX_FINISHED_DEFAULT,
+      LAN_MAX_MAP_BYTES_DEFAULT, LAN_MAX_MAP_BYTES_MAX, LAN_MAX_MESSAGE_DEFAULT,
+      LAN_MAX_MESSAGE_MIN, LAN_MAX_MESSAGE_MAX, LAN_MAX_DEPTH_DEFAULT,
+      LAN_MAX_DEPTH_CAP, LAN_FIRST_REQUEST_MS_DEFAULT, LAN_MESSAGE_MS_DEFAULT,
+      LAN_IDLE_MS_DEFAULT, LAN_KEEPALIVE_S_DEFAULT, LAN_MAX_OUTPUT_DEFAULT,
+      LAN_MAX_CONNECTIONS_DEFAULT, LAN_MAX_PER_ADDRESS_DEFAULT,
+      LAN_MAX_BATCH_DEFAULT, LAN_MAX_SESSIONS_DEFAULT, LAN_MAX_FINISHED_DEFAULT,
       LAN_CREATE_BURST_DEFAULT, LAN_CREATE_REFILL_MS_DEFAULT,
       LAN_MAX_CHAT_BYTES_DEFAULT, LAN_MAX_CHAT_MESSAGES_DEFAULT,
       LAN_CHAT_BURST_DEFAULT, LAN_CHAT_REFILL_MS_DEFAULT,
@@ -334,6 +338,12 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
       break;
     case OPT_MAPS:
       cfg->maps = optarg;
+      break;
+    case OPT_MAX_MAP_BYTES:
+      if (parse_uint("--max-map-bytes", optarg, 1024, LAN_MAX_MAP_BYTES_MAX,
+                     &v) != 0)
+        return -1;
+      cfg->sess.max_map_bytes = (size_t)v;
       break;
     case OPT_MAX_MESSAGE:
       if (parse_uint("--max-message", optarg, LAN_MAX_MESSAGE_MIN,

@@ -21,10 +21,14 @@
 #include "sess_internal.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -44,6 +48,7 @@ void sess_config_default(sess_config_t *cfg) {
   cfg->max_chat_messages = LAN_MAX_CHAT_MESSAGES_DEFAULT;
   cfg->chat_burst = LAN_CHAT_BURST_DEFAULT;
   cfg->chat_refill_ms = LAN_CHAT_REFILL_MS_DEFAULT;
+  cfg->max_map_bytes = LAN_MAX_MAP_BYTES_DEFAULT;
 }
 
 int64_t sess_wall_ms(void) {
@@ -157,7 +162,11 @@ static bool map_id_ok(const char *id, size_t len) {
 
 /* Parse a map's text, or find the same map (by digest) in the cache. The
  * text is kept with the map: every session stores the map it was created
- * from, so a game can be resumed and replayed after the file changes. */
+ * from, so a game can be resumed and replayed after the file changes.
+ * `name` names the text in the log (a file path, a session id); the
+ * model's error (file, line, column, and the text near it) is logged and
+ * goes into err: callers that answer a client (sess_map_get) replace it
+ * with a sentence that holds neither path nor text. */
 int sess_map_parse(sess_registry_t *reg, const char *json, size_t len,
                    const char *name, sess_map_t **out, proto_error_t *err) {
   uint8_t digest[MODEL_HASH_BYTES];
@@ -191,6 +200,172 @@ int sess_map_parse(sess_registry_t *reg, const char *json, size_t len,
   return 0;
 }
 
+/* Why a map file could not be read. */
+typedef enum {
+  MAPF_OK = 0,
+  MAPF_MISSING, /* no such file */
+  MAPF_TYPE,    /* not a regular file (FIFO, device, folder, socket) */
+  MAPF_SIZE,    /* over --max-map-bytes */
+  MAPF_IO,      /* cannot be opened or read */
+  MAPF_NOMEM
+} mapf_t;
+
+/* Read the map file `file` of the maps folder into *text (malloc'd,
+ * NUL-terminated, *len bytes), with a sentence for the log in why.
+ *
+ * Only a regular file is read. It is opened with O_NONBLOCK, so a FIFO
+ * cannot hold the loop in open(2) (nor in read(2)), and the type and size
+ * are checked with fstat on the descriptor that is then read, so what was
+ * checked is what is read (no window between a stat and the open). A
+ * symlink is followed (an operator may link a map into the folder; the
+ * folder is the operator's, as is the choice), but what it names must be
+ * a regular file too: a link to /dev/zero or a FIFO is refused like the
+ * thing itself. The read stops at max + 1 bytes whatever fstat said, as a
+ * file may grow while it is read (and /proc files claim size 0). */
+static mapf_t map_file_read(const char *dir, const char *file, size_t max,
+                            char **text, size_t *len, char *why,
+                            size_t whylen) {
+  char path[1200];
+  struct stat sb;
+  *text = NULL;
+  *len = 0;
+  if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path) {
+    snprintf(why, whylen, "%s/%s: the path is too long", dir, file);
+    return MAPF_IO;
+  }
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    int e = errno;
+    snprintf(why, whylen, "%s: %s", path, strerror(e));
+    return e == ENOENT ? MAPF_MISSING : MAPF_IO;
+  }
+  if (fstat(fd, &sb) != 0) {
+    snprintf(why, whylen, "%s: %s", path, strerror(errno));
+    close(fd);
+    return MAPF_IO;
+  }
+  if (!S_ISREG(sb.st_mode)) {
+    snprintf(why, whylen,
+             "%s is not a regular file (%s); the maps folder should hold "
+             "map files only",
+             path,
+             S_ISFIFO(sb.st_mode)   ? "a FIFO"
+             : S_ISCHR(sb.st_mode)  ? "a character device"
+             : S_ISBLK(sb.st_mode)  ? "a block device"
+             : S_ISDIR(sb.st_mode)  ? "a folder"
+             : S_ISSOCK(sb.st_mode) ? "a socket"
+                                    : "not a file");
+    close(fd);
+    return MAPF_TYPE;
+  }
+  if ((uint64_t)sb.st_size > (uint64_t)max) {
+    snprintf(why, whylen, "%s has %lld bytes, more than --max-map-bytes (%zu)",
+             path, (long long)sb.st_size, max);
+    close(fd);
+    return MAPF_SIZE;
+  }
+  /* The size fstat gave, plus one byte to see whether the file grew. */
+  size_t cap = (size_t)sb.st_size + 1, n = 0;
+  if (cap < 4096)
+    cap = 4096;
+  if (cap > max + 1)
+    cap = max + 1;
+  char *buf = malloc(cap + 1);
+  if (!buf) {
+    close(fd);
+    snprintf(why, whylen, "%s: out of memory", path);
+    return MAPF_NOMEM;
+  }
+  for (;;) {
+    if (n == cap) {
+      if (cap > max) {
+        free(buf);
+        close(fd);
+        snprintf(why, whylen,
+                 "%s has more than --max-map-bytes (%zu) bytes (it grew "
+                 "while read)",
+                 path, max);
+        return MAPF_SIZE;
+      }
+      size_t nc = cap * 2 > max + 1 ? max + 1 : cap * 2;
+      char *g = realloc(buf, nc + 1);
+      if (!g) {
+        free(buf);
+        close(fd);
+        snprintf(why, whylen, "%s: out of memory", path);
+        return MAPF_NOMEM;
+      }
+      buf = g;
+      cap = nc;
+    }
+    ssize_t r = read(fd, buf + n, cap - n);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0) {
+      snprintf(why, whylen, "%s: %s", path, strerror(errno));
+      free(buf);
+      close(fd);
+      return MAPF_IO;
+    }
+    if (r == 0)
+      break;
+    n += (size_t)r;
+  }
+  close(fd);
+  if (n > max) {
+    free(buf);
+    snprintf(why, whylen, "%s has more than --max-map-bytes (%zu) bytes", path,
+             max);
+    return MAPF_SIZE;
+  }
+  buf[n] = '\0';
+  *text = buf;
+  *len = n;
+  return MAPF_OK;
+}
+
+static void map_refused(sess_registry_t *reg, mapf_t why) {
+  if (why == MAPF_TYPE)
+    reg->counters.maps_refused_type++;
+  else if (why == MAPF_SIZE)
+    reg->counters.maps_refused_size++;
+}
+
+int sess_map_load_listed(sess_registry_t *reg, const char *file,
+                         model_map_t **out) {
+  char why[1400], *text;
+  size_t n;
+  *out = NULL;
+  mapf_t rc = map_file_read(reg->maps_dir, file, reg->cfg.max_map_bytes, &text,
+                            &n, why, sizeof why);
+  if (rc != MAPF_OK) {
+    map_refused(reg, rc);
+    log_warn("maps: skipping %s", why);
+    return -1;
+  }
+  char path[1200];
+  snprintf(path, sizeof path, "%s/%s", reg->maps_dir, file);
+  model_error_t merr;
+  int r = model_map_load_string(text, n, path, out, &merr);
+  free(text);
+  if (r != 0) {
+    reg->counters.maps_refused_invalid++;
+    log_warn("maps: skipping %s:%d:%d: %s", merr.file, merr.line, merr.column,
+             merr.message);
+    return -1;
+  }
+  return 0;
+}
+
+/* A client never sees the maps folder's path or a file's text: what went
+ * wrong is in the log, and the client is told so. */
+static int map_unloadable(proto_error_t *err, const char *id, size_t len) {
+  return proto_error_set(err, PROTO_UNAVAILABLE, "map",
+                         "map '%.*s' cannot be loaded; the server's log "
+                         "says why (maps.list shows the maps that load)",
+                         (int)len, id);
+}
+
 int sess_map_get(sess_registry_t *reg, const char *id, size_t len,
                  sess_map_t **out, proto_error_t *err) {
   if (!map_id_ok(id, len))
@@ -198,41 +373,48 @@ int sess_map_get(sess_registry_t *reg, const char *id, size_t len,
                            "field 'map' must be a map id of lowercase "
                            "letters, digits, '_' and '-' (maps.list shows "
                            "them)");
-  char path[1200];
-  snprintf(path, sizeof path, "%s/%.*s.json", reg->maps_dir, (int)len, id);
-  FILE *f = fopen(path, "rb");
-  if (!f)
+  char file[MODEL_ID_MAX + 8], path[1200], why[1400];
+  snprintf(file, sizeof file, "%.*s.json", (int)len, id);
+  snprintf(path, sizeof path, "%s/%s", reg->maps_dir, file);
+  char *text;
+  size_t n;
+  mapf_t rc = map_file_read(reg->maps_dir, file, reg->cfg.max_map_bytes, &text,
+                            &n, why, sizeof why);
+  if (rc == MAPF_MISSING)
     return proto_error_set(err, PROTO_NOT_FOUND, "map",
                            "no map '%.*s' in this server's maps folder "
                            "(maps.list shows the maps)",
                            (int)len, id);
-  char *text = NULL;
-  size_t n = 0, cap = 0;
-  for (;;) {
-    if (n + 65536 > cap) {
-      char *grown = realloc(text, cap = cap ? 2 * cap : 131072);
-      if (!grown) {
-        free(text);
-        fclose(f);
-        return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
-      }
-      text = grown;
-    }
-    size_t r = fread(text + n, 1, cap - n, f);
-    n += r;
-    if (r == 0)
-      break;
+  if (rc == MAPF_NOMEM)
+    return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+  if (rc != MAPF_OK) {
+    map_refused(reg, rc);
+    log_warn("session.create: map '%.*s' refused: %s", (int)len, id, why);
+    return map_unloadable(err, id, len);
   }
-  fclose(f);
-  int rc = sess_map_parse(reg, text, n, path, out, err);
+  proto_error_t perr;
+  int r = sess_map_parse(reg, text, n, path, out, &perr);
   free(text);
-  if (rc == 0 && (strlen(model_map_id((*out)->map)) != len ||
-                  memcmp(model_map_id((*out)->map), id, len) != 0))
+  if (r != 0) {
+    if (perr.code == PROTO_INTERNAL && perr.field[0] == '\0')
+      return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+    reg->counters.maps_refused_invalid++;
+    log_warn("session.create: %s", perr.message);
+    return map_unloadable(err, id, len);
+  }
+  if (strlen(model_map_id((*out)->map)) != len ||
+      memcmp(model_map_id((*out)->map), id, len) != 0) {
+    reg->counters.maps_refused_invalid++;
+    log_warn("session.create: %s holds map '%s', not '%.*s'; the operator "
+             "should make a map's id its file name",
+             path, model_map_id((*out)->map), (int)len, id);
     return proto_error_set(err, PROTO_NOT_FOUND, "map",
-                           "%s holds map '%s', not '%.*s'; the operator "
-                           "should make a map's id its file name",
-                           path, model_map_id((*out)->map), (int)len, id);
-  return rc;
+                           "the file of map '%.*s' holds another map; the "
+                           "operator should make a map's id its file name "
+                           "(the server's log says which)",
+                           (int)len, id);
+  }
+  return 0;
 }
 
 static void on_timer(uv_timer_t *t);

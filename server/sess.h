@@ -46,6 +46,7 @@ typedef struct sess_config {
   unsigned max_chat_messages; /* messages kept per session */
   unsigned chat_burst;        /* chat messages per seat at once */
   unsigned chat_refill_ms;    /* one more allowed every this many ms */
+  size_t max_map_bytes;       /* largest map file read (--max-map-bytes) */
 } sess_config_t;
 
 void sess_config_default(sess_config_t *cfg);
@@ -64,7 +65,18 @@ void sess_config_default(sess_config_t *cfg);
   X(sessions_rate_limited)                                                     \
   X(sessions_unloaded)                                                         \
   X(chat_refused_limit)                                                        \
-  X(chat_rate_limited)
+  X(chat_rate_limited)                                                         \
+  X(maps_refused_type)                                                         \
+  X(maps_refused_size)                                                         \
+  X(maps_refused_invalid)                                                      \
+  X(seat_locks)                                                                \
+  X(seat_unlocks)                                                              \
+  X(join_refused_locked)                                                       \
+  X(codes_reissued)                                                            \
+  X(tokens_revoked)                                                            \
+  X(admin_tokens_rotated)                                                      \
+  X(bot_refused_person)                                                        \
+  X(bot_forced)
 
 typedef struct sess_counters {
 #define SESS_COUNTER_FIELD(name) uint64_t name;
@@ -93,6 +105,14 @@ void sess_set_store(sess_registry_t *reg, struct store *store);
  * came due while the server was down are resolved before it returns (so
  * before the first request). Returns 0, or -1 with a sentence in err. */
 int sess_restore(sess_registry_t *reg, char *err, size_t errlen);
+
+/* Read and parse the map file `file` (a name in the maps folder, such
+ * as "trade.json") for maps.list: the same checks as session.create
+ * (a regular file, at most --max-map-bytes, counted when refused), the
+ * reason in the log only. 0 with *out (free with model_map_free), or -1. */
+struct model_map;
+int sess_map_load_listed(sess_registry_t *reg, const char *file,
+                         struct model_map **out);
 
 /* The connection is going away: forget it everywhere. */
 void sess_peer_closed(sess_registry_t *reg, rpc_peer_t *peer);
