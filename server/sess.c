@@ -491,6 +491,11 @@ int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
     sess_hash_token(token, SESS_TOKEN_LEN, s->seats[i].token_hash);
     sess_hash_code(s, codes[i], s->seats[i].code_hash);
     sess_seal_token(s, (int)i, codes[i], token, s->seats[i].box);
+    /* Sealed under the admin token too: seat.reissue_code gives a new
+     * code for the same token (docs/protocol.md "Seat control"). */
+    sess_seal_admin(s, (int)i, admin_token, SESS_TOKEN_LEN, token,
+                    s->seats[i].admin_box);
+    s->seats[i].has_admin_box = true;
     sodium_memzero(token, sizeof token);
   }
   if (sess_token_add(reg, s->admin_hash) != 0)
@@ -501,6 +506,7 @@ int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
   sess_attach(reg, s);
   reg->counters.sessions_created++;
   sp_session(s);
+  sp_seat_controls(s);
   *out = s;
   return 0;
 nomem:

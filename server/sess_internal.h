@@ -47,6 +47,14 @@ typedef struct sess_seat {
   agent_t *agent;   /* a built-in agent plays it, or NULL */
   bool ready;       /* ready for this turn */
   rl_bucket_t chat; /* chat messages from this seat */
+  /* Seat control (sess_token.c): the facilitator locked the seat (its
+   * join code is refused; its token still works), and the seat's token
+   * sealed under the admin token (has_admin_box false for a session
+   * created before schema 3), from which seat.reissue_code seals the
+   * same token under a new code. */
+  bool locked;
+  bool has_admin_box;
+  uint8_t admin_box[SESS_BOX_BYTES];
 } sess_seat_t;
 
 /* A connection subscribed to a session's notifications, with what it may
@@ -109,7 +117,8 @@ typedef struct sess_map {
  * session in the database, loaded or not): an open-addressing set keyed
  * by the hash itself (BLAKE2b of 128 random bits, uniform already). It
  * tells "another session's token" (forbidden) from "no token of ours"
- * (unauthorized) in O(1). Insert-only: a token never stops being ours. */
+ * (unauthorized) in O(1). A token leaves it only when the facilitator
+ * revokes or rotates it (sess_token_del): it is then no token of ours. */
 typedef struct sess_tokset {
   uint8_t (*keys)[SESS_HASH_BYTES]; /* all-zero: an empty slot */
   size_t cap, n;                    /* cap is a power of two */
@@ -158,12 +167,45 @@ void sess_seal_token(const sess_session_t *s, int seat, const char *code,
                      const char *token, uint8_t box[SESS_BOX_BYTES]);
 int sess_open_token(const sess_session_t *s, int seat, const char *code,
                     char token[SESS_TOKEN_LEN + 1]);
+/* Seal a seat's token under the session's admin token / open it again
+ * (0, or -1 if that admin token does not open the box). */
+void sess_seal_admin(const sess_session_t *s, int seat, const char *admin_token,
+                     size_t admin_len, const char *token,
+                     uint8_t box[SESS_BOX_BYTES]);
+int sess_open_admin(const sess_session_t *s, int seat, const char *admin_token,
+                    size_t admin_len, char token[SESS_TOKEN_LEN + 1]);
 sess_ident_t sess_identify(sess_registry_t *reg, const sess_session_t *s,
                            const char *tok, size_t len, int *seat);
 /* The registry's set of token hashes: 0, or -1 out of memory. */
 int sess_token_add(sess_registry_t *reg, const uint8_t h[SESS_HASH_BYTES]);
 bool sess_token_known(const sess_registry_t *reg,
                       const uint8_t h[SESS_HASH_BYTES]);
+/* A revoked token leaves the set (it is then no token of ours). */
+void sess_token_del(sess_registry_t *reg, const uint8_t h[SESS_HASH_BYTES]);
+
+/* Seat control (sess_token.c; docs/protocol.md "Seat control"). Each
+ * changes memory, queues the change for storage and answers 0, or -1 out
+ * of memory (nothing changed). */
+/* Give seat a new token (and a new code nobody knows: the facilitator
+ * re-issues one); the old token stops working, and every connection that
+ * held the seat is told (seat.revoked) and loses it. The admin token is
+ * the caller's (the new token is sealed under it). */
+int sess_seat_rotate(sess_session_t *s, int seat, const char *admin_token,
+                     size_t admin_len);
+/* A new join code for seat, for the token the seat has (or, without an
+ * admin box, for a new token, as sess_seat_rotate). */
+int sess_seat_reissue(sess_session_t *s, int seat, const char *admin_token,
+                      size_t admin_len, char code[SESS_CODE_LEN + 1]);
+void sess_seat_lock(sess_session_t *s, int seat, bool locked);
+/* A new admin token; the old one stops working, and every other
+ * connection watching as the admin loses the admin's view and is told
+ * (session.admin_rotated). keep: the caller's connection (keeps it). */
+int sess_admin_rotate(sess_session_t *s, const char *old, size_t old_len,
+                      rpc_peer_t *keep, char admin_token[SESS_TOKEN_LEN + 1]);
+/* Store every seat's control row (at session.create). */
+void sp_seat_controls(sess_session_t *s);
+/* Read the stored control rows of a restored session. 0, or -1 with err. */
+int sess_restore_controls(sess_session_t *s, char *err, size_t errlen);
 
 sess_session_t *sess_find(sess_registry_t *reg, const char *id, size_t len);
 int sess_map_get(sess_registry_t *reg, const char *id, size_t len,
@@ -189,6 +231,20 @@ msgpack_packer *sess_notify_begin(sess_session_t *s, const char *method,
 void sess_broadcast(sess_session_t *s, int chat_from, int chat_to);
 void sess_notify_simple(sess_session_t *s, const char *method);
 void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat);
+/* Tell peer it lost seat ([2, method, [{session, seat[, strategy]}]]) and
+ * stop sending it the seat's notifications (seat.moved, seat.revoked,
+ * seat.agent). The caller must re-find subscriptions after this. */
+void sess_notify_seat_lost(sess_session_t *s, rpc_peer_t *peer, int seat,
+                           const char *method, const char *strategy);
+/* Tell every connection that follows seat (its connection and watches
+ * with its token) [2, method, [{session, seat[, strategy]}]]; with drop,
+ * as sess_notify_seat_lost: they stop following it, and the seat has no
+ * connection after. */
+void sess_seat_notify_all(sess_session_t *s, int seat, const char *method,
+                          const char *strategy, bool drop);
+/* Every connection but keep that watches as the admin loses the admin's
+ * view and is sent session.admin_rotated. */
+void sess_admin_drop_all(sess_session_t *s, const rpc_peer_t *keep);
 /* Queue a chat message for storage; chat.message goes out once it is
  * committed (RPC_OK_DURABLE for the caller). */
 int sess_chat(sess_session_t *s, rpc_peer_t *sender, int from, int to,

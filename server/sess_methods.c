@@ -384,6 +384,19 @@ static int m_join(rpc_call_t *call) {
     for (size_t i = 0; i < s->n_seats; i++)
       if (sodium_memcmp(s->seats[i].code_hash, h, SESS_HASH_BYTES) == 0)
         seat = (int)i;
+    if (seat >= 0 && s->seats[seat].locked) {
+      /* A right code, so no rate-limit charge; the seat's holder comes
+       * back with its token. */
+      reg->counters.join_refused_locked++;
+      reg->counters.forbidden++;
+      return proto_error_set(call->err, PROTO_FORBIDDEN, "join_code",
+                             "seat %s of session '%s' is locked by the "
+                             "facilitator: its join code is not accepted; "
+                             "the player who holds the seat reconnects with "
+                             "the seat's token, or the facilitator unlocks "
+                             "it",
+                             model_map_seat_id(s->map, (size_t)seat), s->id);
+    }
     if (seat >= 0 && sess_open_token(s, seat, norm, token) != 0) {
       log_error("session %s: the token of seat %d cannot be unsealed", s->id,
                 seat);
@@ -513,9 +526,36 @@ static int m_bot(rpc_call_t *call) {
   if (s->status == SESS_FINISHED)
     return proto_error_set(call->err, PROTO_CONFLICT, NULL,
                            "session '%s' is finished", s->id);
+  /* A seat a person holds (joined, and no agent on it since) goes to an
+   * agent only when the facilitator says so with force: true, and the
+   * person is told (seat.agent). */
+  bool force = false;
+  if (proto_param_bool(call->params, "force", false, &force, call->err) < 0)
+    return RPC_ERROR;
+  sess_seat_t *st = &s->seats[seat];
+  bool person = st->taken && !st->agent;
+  if (person && !force) {
+    reg_of(call)->counters.bot_refused_person++;
+    return proto_error_set(call->err, PROTO_CONFLICT, "seat",
+                           "seat %s is held by a person%s%s%s; send force: "
+                           "true to put the agent on it anyway (the person "
+                           "is told with seat.agent)",
+                           model_map_seat_id(s->map, (size_t)seat),
+                           st->name[0] ? " ('" : "", st->name,
+                           st->name[0] ? "')" : "");
+  }
   agent_t *a = agent_new(strat, sess_agent_seed(s, seat));
   if (!a)
     return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  if (person) {
+    reg_of(call)->counters.bot_forced++;
+    log_info("session %s: seat %s handed to agent %s over its person", s->id,
+             model_map_seat_id(s->map, (size_t)seat), strat->id);
+    /* The person is told; the connection keeps following the game (and
+     * the token takes the seat back with session.join, unless the
+     * facilitator also revokes it). */
+    sess_seat_notify_all(s, seat, "seat.agent", strat->id, false);
+  }
   sess_seat_to_agent(s, seat, a);
   msgpack_pack_map(call->pk, 1);
   proto_pack_kv_cstr(call->pk, "seat", model_map_seat_id(s->map, (size_t)seat));
@@ -795,6 +835,102 @@ static int m_history(rpc_call_t *call) {
   return RPC_OK;
 }
 
+/* ---- Seat control: seat.lock, seat.reissue_code, seat.rotate_token,
+ * session.rotate_admin_token (docs/protocol.md "Seat control") ---------- */
+
+/* The admin token the caller presented, as authorise judged it (under
+ * `admin_token`, else under `token`). */
+static void admin_text(rpc_call_t *call, const char **t, uint32_t *len) {
+  const char *tok = NULL, *atok = NULL;
+  uint32_t tlen = 0, alen = 0;
+  proto_error_t ignored;
+  proto_param_str(call->params, "token", false, &tok, &tlen, &ignored);
+  proto_param_str(call->params, "admin_token", false, &atok, &alen, &ignored);
+  *t = atok ? atok : tok;
+  *len = atok ? alen : tlen;
+}
+
+/* The session, the caller as its admin, and the seat named by `seat`. */
+static sess_session_t *admin_seat(rpc_call_t *call, int *seat) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int unused;
+  if (!s || authorise(call, s, true, false, &admin, &unused) != 0 ||
+      seat_of(call, s, "seat", seat) != 0)
+    return NULL;
+  return s;
+}
+
+static int m_seat_lock(rpc_call_t *call) {
+  int seat;
+  bool locked;
+  sess_session_t *s = admin_seat(call, &seat);
+  if (!s ||
+      proto_param_bool(call->params, "locked", true, &locked, call->err) < 0)
+    return RPC_ERROR;
+  sess_seat_lock(s, seat, locked);
+  log_info("session %s: seat %s %s", s->id,
+           model_map_seat_id(s->map, (size_t)seat),
+           locked ? "locked" : "unlocked");
+  msgpack_pack_map(call->pk, 2);
+  proto_pack_kv_cstr(call->pk, "seat", model_map_seat_id(s->map, (size_t)seat));
+  proto_pack_kv_bool(call->pk, "locked", locked);
+  return RPC_OK_DURABLE;
+}
+
+static int m_seat_reissue(rpc_call_t *call) {
+  int seat;
+  sess_session_t *s = admin_seat(call, &seat);
+  if (!s)
+    return RPC_ERROR;
+  const char *atok;
+  uint32_t alen;
+  admin_text(call, &atok, &alen);
+  char code[SESS_CODE_LEN + 1];
+  if (sess_seat_reissue(s, seat, atok, alen, code) != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  log_info("session %s: seat %s has a new join code", s->id,
+           model_map_seat_id(s->map, (size_t)seat));
+  msgpack_pack_map(call->pk, 2);
+  proto_pack_kv_cstr(call->pk, "seat", model_map_seat_id(s->map, (size_t)seat));
+  proto_pack_kv_cstr(call->pk, "join_code", code);
+  sodium_memzero(code, sizeof code);
+  return RPC_OK_DURABLE;
+}
+
+static int m_seat_rotate(rpc_call_t *call) {
+  int seat;
+  sess_session_t *s = admin_seat(call, &seat);
+  if (!s)
+    return RPC_ERROR;
+  const char *atok;
+  uint32_t alen;
+  admin_text(call, &atok, &alen);
+  if (sess_seat_rotate(s, seat, atok, alen) != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  msgpack_pack_map(call->pk, 1);
+  proto_pack_kv_cstr(call->pk, "seat", model_map_seat_id(s->map, (size_t)seat));
+  return RPC_OK_DURABLE;
+}
+
+static int m_rotate_admin(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int unused;
+  if (!s || authorise(call, s, true, false, &admin, &unused) != 0)
+    return RPC_ERROR;
+  const char *atok;
+  uint32_t alen;
+  admin_text(call, &atok, &alen);
+  char token[SESS_TOKEN_LEN + 1];
+  if (sess_admin_rotate(s, atok, alen, call->peer, token) != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  msgpack_pack_map(call->pk, 1);
+  proto_pack_kv_cstr(call->pk, "admin_token", token);
+  sodium_memzero(token, sizeof token);
+  return RPC_OK_DURABLE;
+}
+
 const rpc_method_t sess_methods[] = {
     {"strategies.list", m_strategies},
     {"session.create", m_create},
@@ -812,5 +948,9 @@ const rpc_method_t sess_methods[] = {
     {"turn.ready", m_ready},
     {"chat.send", m_chat},
     {"history.get", m_history},
+    {"seat.lock", m_seat_lock},
+    {"seat.reissue_code", m_seat_reissue},
+    {"seat.rotate_token", m_seat_rotate},
+    {"session.rotate_admin_token", m_rotate_admin},
 };
 const size_t sess_method_count = sizeof sess_methods / sizeof sess_methods[0];

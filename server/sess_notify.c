@@ -117,33 +117,93 @@ void sess_notify_simple(sess_session_t *s, const char *method) {
   sess_broadcast(s, -2, -2);
 }
 
-void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat) {
-  msgpack_packer *pk = sess_notify_begin(s, "seat.moved", 1);
-  proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, (size_t)seat));
+/* The connection no longer follows `seat`; if that was all it followed
+ * (no other seat, not the admin) and the session has no public
+ * spectating, it stops following the session. The caller must re-find
+ * its own subscription after this (sub_remove moves the last one). */
+static void sub_drop_seat(sess_session_t *s, rpc_peer_t *peer, int seat) {
+  sess_sub_t *sub = sub_find(s, peer);
+  if (!sub)
+    return;
+  if (seat >= 0)
+    sub->seats[seat] = 0;
+  bool follows = sub->admin || s->spectators;
+  for (size_t i = 0; !follows && i < s->n_seats; i++)
+    follows = sub->seats[i] != 0;
+  if (!follows) {
+    sub_remove(s, (size_t)(sub - s->subs));
+    /* A connection that now follows no session at all is an ordinary
+     * one again: the idle deadline applies to it (PROTOCOL.md limits). */
+    bool anywhere = false;
+    for (sess_session_t *o = s->reg->sessions; o && !anywhere; o = o->next)
+      anywhere = sub_find(o, peer) != NULL;
+    if (!anywhere)
+      peer->holds_seat = false;
+  }
+}
+
+static void push_one(sess_session_t *s, rpc_peer_t *peer) {
   if (!proto_buf_failed(&s->reg->nbuf) &&
       replyq_push(&peer->replies, s->reg->nbuf.data, s->reg->nbuf.len) == 0)
     s->reg->counters.notifications++;
+}
+
+void sess_notify_seat_lost(sess_session_t *s, rpc_peer_t *peer, int seat,
+                           const char *method, const char *strategy) {
+  msgpack_packer *pk = sess_notify_begin(s, method, strategy ? 2 : 1);
+  proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, (size_t)seat));
+  if (strategy)
+    proto_pack_kv_cstr(pk, "strategy", strategy);
+  push_one(s, peer);
   /* Fix (tests/sessions/test_reconnect.py): the old connection "no longer
    * receives the seat's notifications" (PROTOCOL.md Identity), turns
-   * included. If the seat was all it followed (no other seat, not the
-   * admin) and the session has no public spectating, it stops following
-   * the session. The caller must re-find its own subscription after this
-   * (sub_remove moves the last one). */
-  sess_sub_t *sub = sub_find(s, peer);
-  if (sub) {
-    sub->seats[seat] = 0;
-    bool follows = sub->admin || s->spectators;
-    for (size_t i = 0; !follows && i < s->n_seats; i++)
-      follows = sub->seats[i] != 0;
-    if (!follows) {
-      sub_remove(s, (size_t)(sub - s->subs));
-      /* A connection that now follows no session at all is an ordinary
-       * one again: the idle deadline applies to it (PROTOCOL.md limits). */
-      bool anywhere = false;
-      for (sess_session_t *o = s->reg->sessions; o && !anywhere; o = o->next)
-        anywhere = sub_find(o, peer) != NULL;
-      if (!anywhere)
-        peer->holds_seat = false;
+   * included. */
+  sub_drop_seat(s, peer, seat);
+}
+
+void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat) {
+  sess_notify_seat_lost(s, peer, seat, "seat.moved", NULL);
+}
+
+void sess_seat_notify_all(sess_session_t *s, int seat, const char *method,
+                          const char *strategy, bool drop) {
+  if (!drop) {
+    /* Told once per connection that follows the seat; nothing else
+     * changes. */
+    msgpack_packer *pk = sess_notify_begin(s, method, strategy ? 2 : 1);
+    proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, (size_t)seat));
+    if (strategy)
+      proto_pack_kv_cstr(pk, "strategy", strategy);
+    for (size_t i = 0; i < s->n_subs; i++)
+      if (s->subs[i].seats[seat])
+        push_one(s, s->subs[i].peer);
+    return;
+  }
+  /* Each call clears the seat from one subscription (or removes it), so
+   * this ends; the array may be reordered, hence the restart. */
+  for (size_t i = 0; i < s->n_subs;) {
+    if (s->subs[i].seats[seat]) {
+      sess_notify_seat_lost(s, s->subs[i].peer, seat, method, strategy);
+      i = 0;
+    } else {
+      i++;
+    }
+  }
+  s->seats[seat].conn = NULL;
+}
+
+void sess_admin_drop_all(sess_session_t *s, const rpc_peer_t *keep) {
+  for (size_t i = 0; i < s->n_subs;) {
+    sess_sub_t *sub = &s->subs[i];
+    if (sub->admin && sub->peer != keep) {
+      rpc_peer_t *peer = sub->peer;
+      sub->admin = false;
+      sess_notify_begin(s, "session.admin_rotated", 0);
+      push_one(s, peer);
+      sub_drop_seat(s, peer, -1);
+      i = 0;
+    } else {
+      i++;
     }
   }
 }

@@ -418,6 +418,7 @@ static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
    * them again); only their number counts, for --max-chat-messages. */
   uint64_t n_chat = 0;
   if (store_read_seats(reg->store, id, on_seat, s, err, errlen) != 0 ||
+      sess_restore_controls(s, err, errlen) != 0 ||
       store_read_submissions(reg->store, id, turn, on_submission, s, err,
                              errlen) != 0 ||
       store_read_readies(reg->store, id, turn, on_ready, s, err, errlen) != 0 ||

@@ -148,6 +148,19 @@ static const char *const MIGRATIONS[] = {
     "  length(s.orders) AS orders_bytes"
     "  FROM submissions s JOIN seats t ON t.session_id = s.session_id AND"
     "  t.seat_index = s.seat_index;",
+    /* 2 -> 3: seat control (docs/protocol.md "Seat control"): a seat the
+     * facilitator locked (its join code is refused), and the seat's token
+     * sealed under the admin token, so the facilitator can re-issue a
+     * join code for the token the seat has. Sessions of older files have
+     * no rows: their seats are unlocked, and re-issuing a code also gives
+     * the seat a new token. */
+    "CREATE TABLE seat_controls ("
+    "  session_id TEXT NOT NULL REFERENCES sessions(id),"
+    "  seat_index INTEGER NOT NULL,"
+    "  locked INTEGER NOT NULL DEFAULT 0,"
+    "  admin_box BLOB,"
+    "  PRIMARY KEY (session_id, seat_index)"
+    ");",
 };
 
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
@@ -168,6 +181,9 @@ typedef enum {
   W_PRODUCTION_INSERT,
   W_SCORE_INSERT,
   W_CHAT_INSERT,
+  W_SEAT_SECRETS,
+  W_ADMIN_HASH,
+  W_SEAT_CONTROL,
   W_COUNT
 } wstmt_t;
 
@@ -207,6 +223,12 @@ static const char *const SQL[W_COUNT] = {
     [W_CHAT_INSERT] =
         "INSERT INTO chat (session_id, turn, from_seat, to_seat, text,"
         " created_ms) VALUES (?,?,?,?,?,?)",
+    [W_SEAT_SECRETS] = "UPDATE seats SET token_hash = ?3, code_hash = ?4,"
+                       " token_box = ?5 WHERE session_id = ?1 AND"
+                       " seat_index = ?2",
+    [W_ADMIN_HASH] = "UPDATE sessions SET admin_token_hash = ?2 WHERE id = ?1",
+    [W_SEAT_CONTROL] = "INSERT OR REPLACE INTO seat_controls (session_id,"
+                       " seat_index, locked, admin_box) VALUES (?,?,?,?)",
 };
 
 static const char *const STMT_NAME[W_COUNT] = {
@@ -222,6 +244,9 @@ static const char *const STMT_NAME[W_COUNT] = {
     [W_PRODUCTION_INSERT] = "production insert",
     [W_SCORE_INSERT] = "score insert",
     [W_CHAT_INSERT] = "chat insert",
+    [W_SEAT_SECRETS] = "seat secrets",
+    [W_ADMIN_HASH] = "admin token hash",
+    [W_SEAT_CONTROL] = "seat control",
 };
 
 static const char *const STATUS[] = {"lobby", "running", "paused", "finished"};
@@ -689,6 +714,47 @@ int store_set_seat(store_t *st, const char *session_id, int index, bool taken,
   p_text(op, name);
   if (agent)
     p_text(op, agent);
+  else
+    p_null(op);
+  return op_end(st, op);
+}
+
+/* ---- Seat control ------------------------------------------------------ */
+
+int store_set_seat_secrets(store_t *st, const char *session_id, int index,
+                           const uint8_t *token_hash, const uint8_t *code_hash,
+                           const uint8_t *token_box) {
+  op_t *op = op_begin(st, W_SEAT_SECRETS);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_int(op, index);
+  p_blob(op, token_hash, STORE_HASH_BYTES);
+  p_blob(op, code_hash, STORE_HASH_BYTES);
+  p_blob(op, token_box, STORE_BOX_BYTES);
+  return op_end(st, op);
+}
+
+int store_set_admin_hash(store_t *st, const char *session_id,
+                         const uint8_t *admin_token_hash) {
+  op_t *op = op_begin(st, W_ADMIN_HASH);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_blob(op, admin_token_hash, STORE_HASH_BYTES);
+  return op_end(st, op);
+}
+
+int store_put_seat_control(store_t *st, const char *session_id, int index,
+                           bool locked, const uint8_t *admin_box) {
+  op_t *op = op_begin(st, W_SEAT_CONTROL);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_int(op, index);
+  p_int(op, locked);
+  if (admin_box)
+    p_blob(op, admin_box, STORE_BOX_BYTES);
   else
     p_null(op);
   return op_end(st, op);

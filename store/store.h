@@ -40,7 +40,7 @@
 #include <stdint.h>
 
 /* The schema version this build writes; older ones are migrated. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Sizes of the fixed-size blobs: BLAKE2b-256 hashes (state, map digest,
  * token and code hashes) and a seat's sealed token (crypto_secretbox:
@@ -411,6 +411,41 @@ typedef int (*store_figure_fn)(void *arg, const store_figure_row_t *row,
 int store_read_figures(store_t *st, const char *session_id, store_figure_t kind,
                        int turn, store_figure_fn fn, void *arg, char *err,
                        size_t errlen);
+
+/* ---- Seat control (schema 3) --------------------------------------------
+ * What the facilitator changes about a seat after the session was created
+ * (docs/protocol.md "Seat control"): a re-issued join code or a rotated
+ * seat token (the seats row's secrets), a rotated admin token (the
+ * sessions row's hash), and the seat_controls table: whether the seat is
+ * locked, and the seat's token sealed under the admin token (so a code
+ * can be re-issued for the token the seat has). Each writer queues one row
+ * as the writers above do. */
+
+int store_set_seat_secrets(store_t *st, const char *session_id, int index,
+                           const uint8_t *token_hash, const uint8_t *code_hash,
+                           const uint8_t *token_box)
+    __attribute__((warn_unused_result));
+int store_set_admin_hash(store_t *st, const char *session_id,
+                         const uint8_t *admin_token_hash)
+    __attribute__((warn_unused_result));
+/* Insert or replace a seat's control row; admin_box NULL: none (a session
+ * created before schema 3). */
+int store_put_seat_control(store_t *st, const char *session_id, int index,
+                           bool locked, const uint8_t *admin_box)
+    __attribute__((warn_unused_result));
+
+typedef struct store_seat_control_row {
+  int index;
+  bool locked;
+  const uint8_t *admin_box; /* STORE_BOX_BYTES, or NULL */
+} store_seat_control_row_t;
+typedef int (*store_seat_control_fn)(void *arg,
+                                     const store_seat_control_row_t *row,
+                                     char *err, size_t errlen);
+/* A session's seat control rows, by index (seats without one have none). */
+int store_read_seat_controls(store_t *st, const char *session_id,
+                             store_seat_control_fn fn, void *arg, char *err,
+                             size_t errlen);
 
 /* ---- Stored MessagePack ----------------------------------------------- */
 

@@ -370,6 +370,34 @@ int store_read_seats(store_t *st, const char *session_id, store_seat_fn fn,
   return rd_done(&r, rc);
 }
 
+int store_read_seat_controls(store_t *st, const char *session_id,
+                             store_seat_control_fn fn, void *arg, char *err,
+                             size_t errlen) {
+  rd_t r;
+  /* A file of schema 2 or older (the tools read those) has no table:
+   * no rows. */
+  if (store_version(st) < 3)
+    return 0;
+  if (rd_prepare(&r, st, "seat_controls", session_id,
+                 "SELECT seat_index, locked, admin_box FROM seat_controls "
+                 "WHERE session_id = ?1 ORDER BY seat_index",
+                 err, errlen) != 0)
+    return rd_done(&r, -1);
+  int rc;
+  while ((rc = rd_step(&r)) == 1) {
+    store_seat_control_row_t row;
+    row.index = sqlite3_column_int(r.q, 0);
+    row.locked = sqlite3_column_int(r.q, 1) != 0;
+    row.admin_box = NULL;
+    if (sqlite3_column_type(r.q, 2) != SQLITE_NULL &&
+        !(row.admin_box = col_fixed(&r, 2, STORE_BOX_BYTES, "admin_box")))
+      return rd_done(&r, -1);
+    if ((rc = fn(arg, &row, err, errlen)) != 0)
+      return rd_done(&r, rc);
+  }
+  return rd_done(&r, rc);
+}
+
 int store_read_turns(store_t *st, const char *session_id, store_turn_fn fn,
                      void *arg, char *err, size_t errlen) {
   rd_t r;

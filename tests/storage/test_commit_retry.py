@@ -159,7 +159,7 @@ def t_takeover_clears_ready(args, tmp):
         chn, chn_tok = players["CHN"]
         usa, usa_tok = players["USA"]
         chn.ready(session=sid, token=chn_tok)
-        admin.bot(sid, atok, "CHN", "standing")
+        admin.bot(sid, atok, "CHN", "standing", force=True)
         chn.join(sid, token=chn_tok)  # the person takes the seat back
         res = usa.call("turn.ready", session=sid, token=usa_tok)
         check(res["waiting"] == ["CHN"],
