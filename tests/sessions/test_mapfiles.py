@@ -14,9 +14,13 @@ The server runs on a maps folder of its own (a temporary folder) holding:
   big.json       a regular file larger than --max-map-bytes
   bad.json       malformed JSON holding a secret-looking fragment
   linked.json    a symlink to a good map file outside the folder (allowed)
+  esc.json       a good map whose title holds a terminal escape sequence
+                 (the CLI's `lanthanide maps` must not pass it through)
 """
 import os
+import json
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -51,6 +55,11 @@ def build_folder():
     with open(target, "w") as f:
         f.write(text)
     os.symlink(target, os.path.join(FOLDER, "linked.json"))
+    with open(os.path.join(SRC_MAPS, "trade.json")) as f:
+        m = json.load(f)
+    m["id"], m["title"] = "esc", "Escape \u001b[2J\u001b]0;owned\u0007 map"
+    with open(os.path.join(FOLDER, "esc.json"), "w") as f:
+        json.dump(m, f)
 
 
 build_folder()
@@ -89,7 +98,8 @@ def fifo_does_not_block_the_loop(server):
     check(not t.is_alive(), "maps.list answered within the liveness bound")
     check("maps" in result, "maps.list succeeded", result)
     ids = [m["id"] for m in result["maps"]]
-    check(ids == ["linked", "trade"], "only the good maps are listed", ids)
+    check(ids == ["esc", "linked", "trade"], "only the good maps are listed",
+          ids)
 
 
 @suite.test
@@ -148,6 +158,27 @@ def good_and_linked_maps_still_work(server):
     for m in ("trade", "linked"):
         res = c.create_session(m)
         check(res["session"] and res["seats"], "session created on", m)
+
+
+@suite.test
+def cli_maps_output_is_clean(server):
+    # The CLI prints the server's strings through ui_clean: no control
+    # character of a map's title reaches the terminal.
+    cli = os.path.join(os.path.dirname(os.path.abspath(suite.args.server_bin)),
+                       "lanthanide")
+    p = subprocess.run([cli, "maps", "--server", "127.0.0.1:%d" % server.port],
+                       capture_output=True, timeout=LIVE_S)
+    check(p.returncode == 0, "lanthanide maps exits 0", p.returncode, p.stderr)
+    check(b"Escape" in p.stdout and b"esc" in p.stdout, "the map is listed",
+          p.stdout)
+    check(not any(b < 0x20 and b not in (0x0a,) for b in p.stdout),
+          "no control characters in the output", p.stdout)
+    p = subprocess.run([cli, "call", "--server", "127.0.0.1:%d" % server.port,
+                        "session.create", '{"map": "bad"}'],
+                       capture_output=True, timeout=LIVE_S)
+    check(p.returncode != 0 and b"unavailable" in p.stderr + p.stdout,
+          "the CLI shows the server's refusal", p.stdout, p.stderr)
+    check(FOLDER.encode() not in p.stderr + p.stdout, "without the path")
 
 
 @suite.test
