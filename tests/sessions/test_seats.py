@@ -260,6 +260,52 @@ def changes_survive_a_restart(server):
 
 
 @suite.test
+def session_without_admin_boxes(server):
+    """A session created before schema 3 has no seat_controls rows (no
+    token sealed under the admin token): seat.reissue_code then gives the
+    seat a new token too, and its holder is told (seat.revoked)."""
+    import sqlite3
+    tmp = server.tmp
+    db = os.path.join(tmp, "legacy.db")
+    args = suite.args
+
+    def start():
+        return lanserver.Server(args.server_bin, args.maps, db, (),
+                                timeout=10.0,
+                                err_path=os.path.join(tmp, "legacy.log"))
+
+    srv = start()
+    try:
+        g = Game(srv.client(), "classroom", turns=3)
+        tok = g.join(srv.client(), "USA")
+    finally:
+        check(srv.stop() == 0, "the server exits 0")
+    con = sqlite3.connect(db)
+    con.execute("DELETE FROM seat_controls WHERE session_id = ?", (g.id,))
+    con.commit()
+    con.close()
+    srv = start()
+    try:
+        holder = srv.client()
+        check(holder.join(g.id, token=tok)["seat"] == "USA", "reconnected")
+        admin = srv.client()
+        code = admin.reissue_code(g.id, g.admin_token, "USA")["join_code"]
+        n = holder.wait_for("seat.revoked", timeout=LIVE_S)
+        check(n["seat"] == "USA", "the holder is told", n.params)
+        expect_error("unauthorized", holder.state, g.id, tok)
+        res = srv.client().join(g.id, join_code=code)
+        check(res["seat"] == "USA" and res["token"] != tok,
+              "the re-issued code joins a new token", res)
+        # From now on the seat has an admin box: the next code keeps it.
+        code2 = admin.reissue_code(g.id, g.admin_token, "USA")["join_code"]
+        check(srv.client().join(g.id, join_code=code2)["token"] ==
+              res["token"], "the next re-issue keeps the token")
+        check(srv.stop() == 0, "the server exits 0")
+    finally:
+        srv.kill9()
+
+
+@suite.test
 def cli_admin_subcommands(server):
     """lanthanide admin lock|unlock|reissue|revoke|rotate-admin, and bot
     --force."""
