@@ -450,7 +450,7 @@ static void visit(vis_t *v, model_state_t *st) {
   }
 }
 
-int model_serial_pack(const model_state_t *st, uint8_t **buf, size_t *len) {
+static int pack(const model_state_t *st, uint8_t **buf, size_t *len) {
   vis_t v;
   memset(&v, 0, sizeof v);
   msgpack_sbuffer_init(&v.sb);
@@ -475,7 +475,7 @@ int model_serial_pack(const model_state_t *st, uint8_t **buf, size_t *len) {
 int model_state_serialise(const model_state_t *st, uint8_t **buf, size_t *len) {
   if (!st || !buf || !len)
     return MODEL_EINVAL;
-  return model_serial_pack(st, buf, len);
+  return pack(st, buf, len);
 }
 
 int model_state_deserialise(const model_map_t *map, const uint8_t *buf,
@@ -527,7 +527,7 @@ int model_state_hash(const model_state_t *st, uint8_t out[MODEL_HASH_BYTES]) {
     return MODEL_EINVAL;
   uint8_t *buf;
   size_t len;
-  int rc = model_serial_pack(st, &buf, &len);
+  int rc = pack(st, &buf, &len);
   if (rc)
     return rc;
   crypto_generichash(out, MODEL_HASH_BYTES, buf, len, NULL, 0);
