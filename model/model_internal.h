@@ -21,6 +21,7 @@
  *      observe_plan.c  the public planning part of an observation
  *   1  facility.c    facilities' derived figures and the facility list
  *      policy.c      nations' policies: defaults, applying one
+ *      locate.c      file:line:column of a JSON path or jansson error
  *   0  util.c        names, units, exact arithmetic, fixed point
  *      netsimplex.c  the network simplex (its own header, no model types)
  *
@@ -328,6 +329,33 @@ extern const char *const model__event_names[MODEL_EVENT_KINDS];
 static inline int64_t model_demand_reference(const nation_t *na, int p) {
   return na->demand_q0[p] - ppm_of(na->demand_q0[p], na->subst_ppm[p]);
 }
+
+/* locate.c: a JSON path as the map loader walks it, and where it (or a
+ * jansson syntax error) is in the text. The keys are borrowed: they must
+ * live while they are on the path. */
+#define MODEL_JPATH_MAX 16
+typedef struct {
+  int depth;
+  bool point_key; /* locate the key of the last component, not its value
+                     (for unknown keys) */
+  struct {
+    const char *key; /* NULL for an array index */
+    size_t idx;
+  } elem[MODEL_JPATH_MAX];
+} model_jpath_t;
+void model_jpath_push_key(model_jpath_t *p, const char *k);
+void model_jpath_push_idx(model_jpath_t *p, size_t i);
+void model_jpath_pop(model_jpath_t *p);
+/* The path as "nations[2].demand.magnet", cut to cap bytes. */
+void model_jpath_str(const model_jpath_t *p, char *out, size_t cap);
+/* The 1-based line and column of the path's value (or key) in text; the
+ * start of the text if the path is not there. */
+void model_jpath_locate(const model_jpath_t *p, const char *text, size_t len,
+                        int *line, int *col);
+struct json_error_t;
+/* err (if not NULL) from jansson's syntax error in file `name`. */
+void model_locate_json_error(const struct json_error_t *je, const char *name,
+                             model_error_t *err);
 
 /* facility.c */
 int model_facility_push(model_state_t *st, facility_t **out);
