@@ -1706,6 +1706,10 @@ int model_map_load_string(const char *text, size_t len, const char *name,
   *out = NULL;
   if (err)
     memset(err, 0, sizeof *err);
+  /* model_map_load_file comes here too, before anything is hashed */
+  int crc = model_crypto_init();
+  if (crc)
+    return crc;
   ld_t ld = {text, len, name ? name : "(string)", err, NULL, {0}};
   json_error_t je;
   json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);

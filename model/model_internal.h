@@ -310,6 +310,12 @@ static inline int64_t ppm_of(int64_t a, int64_t ppm) {
 int64_t model_fx_log2_q32(uint64_t n);
 int64_t model_fx_learning_lg_ppm(int64_t cum, int64_t exp0, int64_t lg_exp0,
                                  int64_t log2_pr_q32);
+/* sodium_init, which picks libsodium's implementations: the model hashes
+ * (map digests, state hashes, the turn's random streams), and may be used
+ * by a program that never called it, so every entry point that can come
+ * first calls this. Idempotent and thread-safe. 0, or MODEL_ENOMEM when
+ * the system cannot give libsodium what it needs. */
+int model_crypto_init(void);
 int model_nation_index(const model_map_t *m, const char *id);
 int model_deposit_index(const model_map_t *m, const char *id);
 void model_refuse(model_refusal_t *r, const char *field, const char *fmt, ...)

@@ -40,9 +40,11 @@ int model_state_new(const model_map_t *map, uint64_t seed,
                     model_state_t **out) {
   if (!map || !out)
     return MODEL_EINVAL;
-  model_state_t *st;
-  int rc = model_state_alloc(map, &st);
+  int rc = model_crypto_init();
   if (rc)
+    return rc;
+  model_state_t *st;
+  if ((rc = model_state_alloc(map, &st)))
     return rc;
   st->seed = seed;
   for (size_t i = 0; i < st->n_deposits; i++)

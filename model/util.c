@@ -14,6 +14,10 @@
 #include <stdio.h>
 #include <string.h>
 
+int model_crypto_init(void) {
+  return sodium_init() < 0 ? MODEL_ENOMEM : 0;
+}
+
 const char *model_strerror(int err) {
   switch (err) {
   case MODEL_OK:

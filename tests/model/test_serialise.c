@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 static void roundtrip(model_state_t *st, const model_map_t *m) {
   uint8_t *a, *b;
@@ -120,8 +121,22 @@ static void test_corrupt_refused(void **state) {
   model_map_free(other);
 }
 
+/* A program that never calls sodium_init (this test does not) may use the
+ * model: its first use initialises libsodium itself, before anything is
+ * hashed. sodium_init returns 1 when it has run already. Must run first. */
+static void test_sodium_initialised_by_model(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("classroom");
+  if (sodium_init() != 1)
+    fail_msg("loading a map did not initialise libsodium; the model must "
+             "call sodium_init before it hashes the map");
+  model_map_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      /* first: no libsodium use before it in this process */
+      cmocka_unit_test(test_sodium_initialised_by_model),
       cmocka_unit_test(test_roundtrip_every_turn),
       cmocka_unit_test(test_roundtrip_pending_and_injected),
       cmocka_unit_test(test_corrupt_refused),
