@@ -14,21 +14,21 @@
 #include <string.h>
 
 void model_jpath_push_key(model_jpath_t *p, const char *k) {
-  assert(p->depth < MODEL_JPATH_MAX);
+  LAN_ASSERT(p->depth < MODEL_JPATH_MAX);
   p->elem[p->depth].key = k;
   p->elem[p->depth].idx = 0;
   p->depth++;
 }
 
 void model_jpath_push_idx(model_jpath_t *p, size_t i) {
-  assert(p->depth < MODEL_JPATH_MAX);
+  LAN_ASSERT(p->depth < MODEL_JPATH_MAX);
   p->elem[p->depth].key = NULL;
   p->elem[p->depth].idx = i;
   p->depth++;
 }
 
 void model_jpath_pop(model_jpath_t *p) {
-  assert(p->depth > 0);
+  LAN_ASSERT(p->depth > 0);
   p->depth--;
 }
 

@@ -34,8 +34,8 @@
 #define LANTHANIDE_MODEL_INTERNAL_H
 
 #include "model.h"
+#include "lan_assert.h"
 
-#include <assert.h>
 #include <stdint.h>
 
 #define NP  MODEL_PRODUCTS
