@@ -390,7 +390,7 @@ static int magnets(model_state_t *st, const stages_t *sl) {
     int64_t inputs = 0;
     for (int q = 0; q < 2; q++) {
       int64_t use = ceil_ppm(out, ms->recipe[q]);
-      assert(use <= se->inv[MODEL_NDPR + q]);
+      LAN_ASSERT(use <= se->inv[MODEL_NDPR + q]);
       se->inv[MODEL_NDPR + q] -= use;
       se->flows.consumed[MODEL_NDPR + q] += use;
       st->report.consumed[MODEL_NDPR + q] += use;

@@ -14,6 +14,10 @@
 #include <stdio.h>
 #include <string.h>
 
+int model_crypto_init(void) {
+  return sodium_init() < 0 ? MODEL_ENOMEM : 0;
+}
+
 const char *model_strerror(int err) {
   switch (err) {
   case MODEL_OK:
@@ -137,7 +141,7 @@ double model_ppm_to_fraction(int64_t p) {
  * keep the quotient within int64 (quantities, prices and money limits). */
 /* mul_div's general case (model_internal.h): 128-bit intermediates. */
 int64_t model_mul_div_wide(int64_t a, int64_t b, int64_t c) {
-  assert(c != 0);
+  LAN_ASSERT(c != 0);
   __int128 n = (__int128)a * b;
   __int128 q = n / c;
   if ((n % c != 0) && ((n < 0) != (c < 0)))
@@ -149,7 +153,7 @@ int64_t model_mul_div_wide(int64_t a, int64_t b, int64_t c) {
  * squaring yields one fractional bit. Exact integer steps, so the result is
  * the same everywhere; log2(2n) - log2(n) is exactly 1.0 by construction. */
 int64_t model_fx_log2_q32(uint64_t n) {
-  assert(n >= 1);
+  LAN_ASSERT(n >= 1);
   int ip = 63 - __builtin_clzll(n);
   /* mantissa in [1, 2) as Q62 */
   unsigned __int128 y = ip >= 62 ? (unsigned __int128)(n >> (ip - 62))

@@ -5,7 +5,6 @@
  */
 #include "store.h"
 
-#include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 
 #include "proto.h"
 #include "store_internal.h"
+#include "lan_assert.h"
 
 /* Each migration takes the schema from version i to i + 1. Append only:
  * a released migration never changes, so every older file migrates the
@@ -559,7 +559,7 @@ static op_t *op_begin(store_t *st, wstmt_t stmt) {
 
 static param_t *param_next(op_t *op, ptype_t type) {
   /* More parameters than any statement takes: a programming error. */
-  assert(op->n < STORE_MAX_PARAMS);
+  LAN_ASSERT(op->n < STORE_MAX_PARAMS);
   if (op->n >= STORE_MAX_PARAMS) {
     op->nomem = true;
     return NULL;
