@@ -100,7 +100,7 @@ export function OrderForm({ types, obs, item, onSave, onCancel }) {
       return;
     }
     onSave(o);
-    if (!item) setValues({});
+    setValues({});
   }
   const fid = (name) => `f-${name}`;
   return (

@@ -99,7 +99,7 @@ export function fmtDuration(ms) {
 export function Countdown({ deadlineAt, frozenMs, status, approx }) {
   const now = useNow(500);
   if (status === 'paused') return <span class="countdown paused" role="timer">paused{frozenMs != null ? ` · ${fmtDuration(frozenMs)} left` : ''}</span>;
-  if (status !== 'running') return <span class="countdown">{status || ''}</span>;
+  if (status !== 'running') return null;
   if (!deadlineAt) return <span class="countdown" role="timer">no deadline</span>;
   const left = deadlineAt - now;
   return (
@@ -129,7 +129,7 @@ export function Chart({ title, x, series, yLabel, log = false, height = 220, fmt
   const el = useRef(null);
   const plot = useRef(null);
   useEffect(() => {
-    if (!el.current) return;
+    if (!el.current || !x.length) return undefined;
     const width = Math.max(260, el.current.clientWidth || 600);
     const data = [x, ...series.map((s) => s.values.map((v) => (v === undefined || (log && v <= 0) ? null : v)))];
     const opts = {
@@ -161,7 +161,7 @@ export function Chart({ title, x, series, yLabel, log = false, height = 220, fmt
     <figure class="chart" id={id}>
       {title && <figcaption>{title}</figcaption>}
       {x.length === 0 ? <p class="muted">No turn has resolved yet.</p> : null}
-      <div ref={el} class="chart-plot" role="img" aria-label={title} />
+      {x.length ? <div ref={el} class="chart-plot" role="img" aria-label={title} /> : null}
     </figure>
   );
 }

@@ -30,9 +30,11 @@ function watch(page, who) {
   page.on('dialog', (d) => d.accept());
 }
 let step = 0;
-async function shot(page, name, full = true) {
+async function shot(page, name, at = null) {
   const file = path.join(shots, `${String(++step).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: full });
+  if (at === 'top') await page.evaluate(() => window.scrollTo(0, 0));
+  else if (at) await page.locator(at).first().evaluate((e) => { e.scrollIntoView({ block: 'start' }); window.scrollBy(0, -120); });
+  await page.screenshot({ path: file, fullPage: !at });
   console.log(`  screenshot ${path.relative(process.cwd(), file)}`);
 }
 function ok(cond, what) {
@@ -81,7 +83,7 @@ try {
   await nation.keyboard.press('Enter'); // the Join button has focus: keyboard only
   await nation.waitForSelector('text=Your situation');
   ok(await nation.locator('.topbar .who').textContent().then((t) => t.includes('USA')), 'nation joined as USA (code typed in lower case with a dash)');
-  await shot(nation, 'nation-lobby');
+  await shot(nation, 'nation-lobby', 'top');
 
   // 3. Agents take the other seats; the facilitator starts.
   await admin.waitForFunction(() => document.querySelectorAll('.seat-person').length === 2, null, { timeout: 10000 });
@@ -104,20 +106,20 @@ try {
   await firm.getByLabel('Utilisation').fill('0.9');
   await firm.getByRole('button', { name: /Add to my orders/ }).click();
   ok(await firm.locator('[data-testid=unsent]').isVisible(), 'prepared orders are marked as not sent');
-  await shot(firm, 'firm-unsent');
+  await shot(firm, 'firm-unsent', '#orders');
   await firm.getByTestId('send').click();
   await firm.waitForSelector('.order-refused');
   const refusal = await firm.locator('.order-refused .order-error').textContent();
   ok(/count|pool|available/i.test(refusal), `hire refused in place: "${refusal.trim()}"`);
   ok(await firm.locator('.order-sent').count() === 1, 'the other order was accepted');
-  await shot(firm, 'firm-refused');
+  await shot(firm, 'firm-refused', '#orders');
   await firm.locator('.order-refused').getByRole('button', { name: /^Edit/ }).click();
   await firm.getByLabel('People').fill('5');
   await firm.getByRole('button', { name: /Save changes/ }).click();
   await firm.getByTestId('send').click();
   await firm.waitForFunction(() => document.querySelectorAll('.order-sent').length === 2 && !document.querySelector('.order-refused'));
   ok(true, 'corrected order accepted');
-  await shot(firm, 'firm-corrected');
+  await shot(firm, 'firm-corrected', '#orders');
 
   // 5. The nation sets a tariff and is ready with it; chat.
   await nation.getByLabel('Order', { exact: true }).selectOption({ label: 'Tariff' });
@@ -140,8 +142,10 @@ try {
   await firm.waitForFunction(() => /2 \/ 3/.test(document.querySelector('.kpis')?.textContent || ''));
   ok(true, 'turn 1 resolved; both players are on turn 2');
   await admin.waitForFunction(() => /turn 2 \/ 3/.test(document.querySelector('[data-testid=status]')?.textContent || ''));
-  await shot(firm, 'firm-turn2');
-  await shot(nation, 'nation-turn2');
+  await shot(firm, 'firm-turn2', 'top');
+  await shot(firm, 'firm-turn2-charts', '#charts');
+  await shot(nation, 'nation-turn2', 'top');
+  await shot(nation, 'nation-turn2-chat', '#chat');
   await admin.waitForSelector('.chart .uplot');
   await shot(admin, 'admin-turn2');
 
