@@ -117,6 +117,7 @@ function SeatCard({ seat, info, strategies, onBot, busy }) {
           <a class="small" href={link}>join link</a>
         </div>
       </div>
+      <p class="print-only small">Or open {absUrl(href('/play'))} and type session <strong>{info.session}</strong> and the code above.</p>
       <div class="seat-actions noprint">
         <label for={`bot-${seat.seat}`} class="sr-only">Agent for {seat.title}</label>
         <select id={`bot-${seat.seat}`} value={strategy} onChange={(e) => setStrategy(e.currentTarget.value)}>

@@ -223,6 +223,7 @@ export function Play({ params }) {
   const [sendError, setSendError] = useState(null);
   const [moved, setMoved] = useState(false);
   const [banner, setBanner] = useState(null);
+  const [meta, setMeta] = useState(null); // this session's entry of session.list
   const turnRef = useRef(null);
   const token = seatInfo?.token;
 
@@ -272,6 +273,7 @@ export function Play({ params }) {
       try {
         await r.call('session.join', { session, token });
         setMoved(false);
+        r.call('session.list').then((all) => setMeta(all.find((x) => x.session === session) || null)).catch(() => {});
         await Promise.all([refresh(), loadHistory(), schema ? null : loadSchema()]);
       } catch (e) { setError(e); }
     });
@@ -340,8 +342,8 @@ export function Play({ params }) {
     <div class="play">
       <header class="topbar">
         <div class="who">
-          <strong>{obs ? obs.seat : seatInfo.seat}</strong>
-          {obs ? <span class="muted"> {obs.kind}{obs.kind === 'firm' ? ` in ${obs.nation}` : ''}</span> : null}
+          <strong>{meta?.seats?.find((x) => x.seat === (obs?.seat || seatInfo.seat))?.title || obs?.seat || seatInfo.seat}</strong>
+          {obs ? <span class="muted"> {obs.seat} · {obs.kind}{obs.kind === 'firm' ? ` in ${obs.nation}` : ''}</span> : null}
         </div>
         {obs ? <Countdown deadlineAt={deadlineAt} frozenMs={obs.remaining_ms} status={obs.status} /> : null}
         <ConnectionBadge />
@@ -362,6 +364,8 @@ export function Play({ params }) {
         <button type="button" onClick={async () => { await rpc().call('session.join', { session, token }); setMoved(false); refresh(); }}>Take it back here</button></p> : null}
       {ready && ready.waiting ? <p class="banner" role="status">You are ready for turn {ready.turn + 1}. {ready.waiting.length ? `Waiting for: ${ready.waiting.join(', ')}.` : 'Everyone is ready.'} You may still change your orders until the turn resolves.</p> : null}
       {ready && !ready.waiting ? <p class="banner" role="status">You are ready for turn {ready.turn + 1}.</p> : null}
+      {obs && obs.status === 'lobby' ? <p class="banner" role="status">Waiting for the facilitator to start the game. You can already prepare and send your orders for turn 1.</p> : null}
+      {obs && obs.status === 'finished' ? <p class="banner" role="status">The game is over. <a href={href('/debrief', { session })}>See the debrief</a>.</p> : null}
       <ErrorText error={error} />
       {!obs ? <p class="muted">Loading your seat…</p> : (
         <div class="layout">

@@ -145,7 +145,7 @@ export function Chart({ title, x, series, yLabel, log = false, height = 220, fmt
         points: { show: x.length < 3 },
         dash: s.dash,
       }))],
-      legend: { live: true },
+      legend: { live: false },
       cursor: { drag: { x: false, y: false } },
     };
     plot.current?.destroy();
@@ -155,7 +155,15 @@ export function Chart({ title, x, series, yLabel, log = false, height = 220, fmt
       if (w && plot.current && Math.abs(plot.current.width - w) > 4) plot.current.setSize({ width: w, height });
     });
     ro.observe(el.current);
-    return () => { ro.disconnect(); plot.current?.destroy(); plot.current = null; };
+    // Paper is narrower than most screens: fit the canvas for printing.
+    const before = () => plot.current?.setSize({ width: Math.min(680, el.current?.clientWidth || 680), height });
+    const after = () => { const w = el.current?.clientWidth; if (w) plot.current?.setSize({ width: w, height }); };
+    addEventListener('beforeprint', before);
+    addEventListener('afterprint', after);
+    return () => {
+      ro.disconnect(); removeEventListener('beforeprint', before); removeEventListener('afterprint', after);
+      plot.current?.destroy(); plot.current = null;
+    };
   }, [JSON.stringify([x, series, log, yLabel, height])]);
   return (
     <figure class="chart" id={id}>

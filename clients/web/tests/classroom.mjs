@@ -64,6 +64,11 @@ try {
   ok(firmCode.length === 10 && nationCode.length === 10, 'join codes shown');
   await admin.waitForSelector('.seat img.qr');
   await shot(admin, 'admin-lobby');
+  await admin.evaluate(() => document.body.classList.add('print-codes'));
+  await admin.emulateMedia({ media: 'print' });
+  await shot(admin, 'admin-print-join-cards');
+  await admin.emulateMedia({ media: 'screen' });
+  await admin.evaluate(() => document.body.classList.remove('print-codes'));
 
   // 2. Two players join by code on phones.
   const phone = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
@@ -74,7 +79,8 @@ try {
   await firm.getByLabel('Your name (optional)').fill('Grace');
   await firm.getByRole('button', { name: 'Join' }).click();
   await firm.waitForSelector('text=Your situation');
-  ok(await firm.locator('.topbar .who').textContent().then((t) => t.includes('mountain_minerals')), 'firm joined as mountain_minerals');
+  await firm.waitForFunction(() => document.querySelector('.topbar .who')?.textContent.includes('Mountain Minerals'));
+  ok(true, 'firm joined as Mountain Minerals');
 
   const nationCtx = await browser.newContext(phone);
   const nation = await nationCtx.newPage();
@@ -82,7 +88,8 @@ try {
   await nation.goto(`${BASE}#/play?session=${session}&code=${nationCode.toLowerCase().replace(/(.{5})/, '$1-')}`);
   await nation.keyboard.press('Enter'); // the Join button has focus: keyboard only
   await nation.waitForSelector('text=Your situation');
-  ok(await nation.locator('.topbar .who').textContent().then((t) => t.includes('USA')), 'nation joined as USA (code typed in lower case with a dash)');
+  await nation.waitForFunction(() => document.querySelector('.topbar .who')?.textContent.includes('United States'));
+  ok(true, 'nation joined as the United States (code typed in lower case with a dash, keyboard only)');
   await shot(nation, 'nation-lobby', 'top');
 
   // 3. Agents take the other seats; the facilitator starts.
