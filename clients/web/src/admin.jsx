@@ -196,7 +196,12 @@ function SessionPanel({ session }) {
     return true;
   }
   async function fillEmpty() {
-    const empty = seats.filter((s) => !s.taken && !s.agent);
+    // Ask the server first: someone may have joined since the last poll, and a
+    // person must never be replaced without being asked.
+    let fresh;
+    try { fresh = (await rpc().call('session.list')).find((x) => x.session === session); } catch (e) { setError(e); return; }
+    if (fresh) setListing(fresh);
+    const empty = (fresh?.seats || seats).filter((s) => !s.taken && !s.agent);
     for (const s of empty) {
       const sel = document.getElementById(`bot-${s.seat}`);
       const strategy = sel?.value || (strategies.find((x) => !x.kinds || x.kinds.includes(s.kind)) || {}).id;
