@@ -17,6 +17,6 @@ export default defineConfig({
   },
   server: {
     // `npm run dev`: the WebSocket goes to the dev bridge (npm run bridge).
-    proxy: { '/ws': { target: 'ws://127.0.0.1:8080', ws: true } },
+    proxy: { '/ws': { target: 'ws://127.0.0.1:8088', ws: true } },
   },
 });

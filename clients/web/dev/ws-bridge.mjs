@@ -3,7 +3,9 @@
 // It also serves dist/ over HTTP with the strict Content-Security-Policy the
 // real server will send, so the built client can be tried as it will run.
 //
-//   node dev/ws-bridge.mjs [--listen 127.0.0.1:8080] [--server 127.0.0.1:7500] [--dist dist]
+//   node dev/ws-bridge.mjs [--listen 127.0.0.1:8088] [--server 127.0.0.1:7447] [--dist dist]
+//
+// (8088, not the server's future HTTP port 8080, so both can run side by side.)
 //
 // Not for production: the server will speak WebSocket itself on --http.
 import http from 'node:http';
@@ -20,7 +22,7 @@ function opt(name, def) {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] ? args[i + 1] : def;
 }
-const [lhost, lport] = opt('--listen', '127.0.0.1:8080').split(':');
+const [lhost, lport] = opt('--listen', '127.0.0.1:8088').split(':');
 const [shost, sport] = opt('--server', '127.0.0.1:7447').split(':');
 const dist = path.resolve(opt('--dist', path.join(here, '..', 'dist')));
 const MAX_MESSAGE = 1 << 20;

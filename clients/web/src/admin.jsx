@@ -94,7 +94,39 @@ function SessionList() {
         </table></div>
       ) : <p class="muted">No sessions yet.</p>}
       <p class="hint">Admin tokens and join codes are shown only when a session is created; this browser keeps those of the sessions it created.</p>
+      <ImportForm />
     </section>
+  );
+}
+
+// Run a session created elsewhere (say with `lanthanide admin create`) from
+// its admin token. Join codes cannot be recovered from the server.
+function ImportForm() {
+  const [session, setSession] = useState('');
+  const [token, setToken] = useState('');
+  const [error, setError] = useState(null);
+  async function submit(e) {
+    e.preventDefault();
+    setError(null);
+    try {
+      await rpc().call('session.watch', { session: session.trim(), admin_token: token.trim() });
+      const all = await rpc().call('session.list');
+      const s = all.find((x) => x.session === session.trim());
+      store.set(`admin.${session.trim()}`, { session: session.trim(), admin_token: token.trim(), seats: (s?.seats || []).map((x) => ({ ...x, join_code: null })), name: s?.name || '', map: s?.map || '', turn_seconds: 0, imported: true });
+      store.set('admin.sessions', [session.trim(), ...mySessions().filter((x) => x !== session.trim())]);
+      location.hash = href('/admin', { session: session.trim() });
+    } catch (err) { setError(err); }
+  }
+  return (
+    <details>
+      <summary>Run a session created elsewhere (with its admin token)</summary>
+      <form onSubmit={submit}>
+        <div class="field"><label for="i-session">Session</label><input id="i-session" value={session} onInput={(e) => setSession(e.currentTarget.value)} autocomplete="off" /></div>
+        <div class="field"><label for="i-token">Admin token</label><input id="i-token" value={token} onInput={(e) => setToken(e.currentTarget.value)} autocomplete="off" spellcheck={false} /></div>
+        <ErrorText error={error} />
+        <button type="submit">Open</button>
+      </form>
+    </details>
   );
 }
 
@@ -111,7 +143,7 @@ function SeatCard({ seat, info, strategies, onBot, busy }) {
         <span class={`badge badge-${state}`}>{state === 'agent' ? `agent: ${seat.agent}` : state === 'person' ? 'a person joined' : 'empty'}</span>
       </div>
       <div class="seat-code">
-        <QR text={link} size={120} label={`QR code to join as ${seat.title}`} />
+        {seat.join_code ? <QR text={link} size={120} label={`QR code to join as ${seat.title}`} /> : null}
         <div>
           <div class="code" aria-label={`join code of ${seat.title}`}>{seat.join_code || '—'}</div>
           <a class="small" href={link}>join link</a>
@@ -240,7 +272,7 @@ function SessionPanel({ session }) {
         <button type="button" disabled={busy || !seats.some((s) => !s.taken && !s.agent) || status === 'finished'} onClick={fillEmpty}>Agents take the empty seats</button>
         <button type="button" onClick={printCodes}>Print join cards</button>
         <a href={href('/debrief', { session })}>Debrief</a>
-        {secs ? <p class="hint">Turns last {num(secs / 60, 1)} min; the countdown here is estimated from when the turn opened (the server does not tell the facilitator the deadline yet).</p> : <p class="hint">No deadline: a turn ends when every seat is ready, or when you press Advance now.</p>}
+        {info.imported ? <p class="hint">Opened from an admin token: join codes are shown only to whoever created the session.</p> : secs ? <p class="hint">Turns last {num(secs / 60, 1)} min; the countdown here is estimated from when the turn opened (the server does not tell the facilitator the deadline yet).</p> : <p class="hint">No deadline: a turn ends when every seat is ready, or when you press Advance now.</p>}
       </section>
 
       <section aria-labelledby="h-seats" class="seats-section">

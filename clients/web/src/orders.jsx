@@ -139,7 +139,7 @@ export function OrderForm({ types, obs, item, onSave, onCancel }) {
                     {opts.map((o) => <option value={o} key={o}>{s.enum ? pname(o) : o}</option>)}
                   </select>
                 ) : (
-                  <input id={fid(f.name)} type="text" inputMode={t === 'number' || t === 'integer' ? 'decimal' : 'text'}
+                  <input id={fid(f.name)} type="text" inputMode={(t === 'number' || t === 'integer') && !((s.minimum ?? 0) < 0) ? 'decimal' : 'text'}
                     value={v} onInput={(e) => set(e.currentTarget.value)} aria-invalid={bad} aria-describedby={hintId} autocomplete="off" />
                 )}
               </>

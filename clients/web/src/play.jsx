@@ -321,7 +321,11 @@ export function Play({ params }) {
         const x = rej.get(sentIds.get(i.id));
         return x ? { ...i, status: 'refused', message: x.message, field: x.field } : { ...i, status: 'sent', message: undefined, field: undefined };
       }));
-      if (rej.size) setSendError({ message: `${rej.size} of ${toSend.length} orders were refused; they are marked below. The others are in.` });
+      if (rej.size) {
+        setSendError({ message: `${rej.size} of ${toSend.length} orders were refused; they are marked above. The others are in.` });
+        // Take keyboard and screen-reader users to the first refusal.
+        setTimeout(() => document.querySelector('.order-refused button')?.focus(), 50);
+      }
       if (andReady && obs.status !== 'lobby') setReady({ turn: r.turn, waiting: null });
       const o = await rpc().call('state.get', { session, token });
       setObs(o); setReceivedAt(Date.now());
@@ -367,6 +371,9 @@ export function Play({ params }) {
       {obs && obs.status === 'lobby' ? <p class="banner" role="status">Waiting for the facilitator to start the game. You can already prepare and send your orders for turn 1.</p> : null}
       {obs && obs.status === 'finished' ? <p class="banner" role="status">The game is over. <a href={href('/debrief', { session })}>See the debrief</a>.</p> : null}
       <ErrorText error={error} />
+      {error && ['unauthorized', 'forbidden', 'not_found'].includes(error.code) ? (
+        <p><button type="button" onClick={() => { store.del(`seat.${session}`); setSeatInfo(null); setError(null); }}>Forget this seat and join again with a code</button></p>
+      ) : null}
       {!obs ? <p class="muted">Loading your seat…</p> : (
         <div class="layout">
           <div class="col">
