@@ -42,7 +42,7 @@ export const FALLBACK_SCHEMA = {
     }, ['stage', 'capacity'], { description: 'Acts once. Capital cost is paid when the turn resolves.' }),
     order('operate', 'Set a facility’s utilisation', ['firm'], {
       facility: { type: 'string', title: 'Facility' },
-      utilisation: rate('Utilisation', 1, 'share of effective capacity, 0 to 1'),
+      utilisation: rate('Utilisation', 1, 'share of effective capacity: 0.9 or 90%'),
     }, ['facility', 'utilisation'], { stands: true }),
     order('hire', 'Hire (or release) staff', ['firm'], {
       skill,

@@ -57,7 +57,8 @@ function toValue(raw, schema) {
   if (t === 'boolean') return !!raw;
   if (raw === '' || raw === undefined) return undefined;
   if (t === 'number' || t === 'integer') {
-    const n = Number(String(raw).replace(/[, _]/g, ''));
+    const str = String(raw).trim().replace(/[, _]/g, '').replace(/^−/, '-');
+    const n = str.endsWith('%') ? Number(str.slice(0, -1)) / 100 : Number(str);
     return Number.isFinite(n) ? n : raw;
   }
   return raw;

@@ -188,6 +188,10 @@ export class Rpc {
 
 let shared;
 export function rpc() {
-  if (!shared) shared = new Rpc();
+  if (!shared) {
+    shared = new Rpc();
+    // Say who we are first (optional in the protocol; it also checks the version).
+    shared.onOpen(async (r) => { shared.server = await r.call('hello', { client: 'lanthanide-web', protocol: 1 }); });
+  }
   return shared;
 }

@@ -20,14 +20,20 @@ const BASE = opt('--base', process.env.LANTHANIDE_WEB || 'http://127.0.0.1:8088/
 const CHROMIUM = opt('--chromium', process.env.CHROMIUM || '/usr/bin/chromium');
 const shots = path.join(here, 'screenshots');
 fs.mkdirSync(shots, { recursive: true });
+for (const f of fs.readdirSync(shots)) if (/^\d\d-.*\.png$/.test(f)) fs.unlinkSync(path.join(shots, f));
 
 const problems = [];
+const dialogs = [];
+let dismissNext = false;
 function watch(page, who) {
   page.on('console', (m) => {
     if (m.type() === 'error' || /Content.Security.Policy/i.test(m.text())) problems.push(`${who}: console ${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`${who}: page error: ${e.message}`));
-  page.on('dialog', (d) => d.accept());
+  page.on('dialog', (d) => {
+    dialogs.push(`${who}: ${d.message()}`);
+    if (dismissNext) { dismissNext = false; d.dismiss(); } else d.accept();
+  });
 }
 let step = 0;
 async function shot(page, name, at = null) {
@@ -94,6 +100,12 @@ try {
 
   // 3. Agents take the other seats; the facilitator starts.
   await admin.waitForFunction(() => document.querySelectorAll('.seat-person').length === 2, null, { timeout: 10000 });
+  // Giving a person's seat to an agent asks first; saying no keeps the person.
+  dismissNext = true;
+  await admin.locator('.seat[data-seat="USA"]').getByRole('button', { name: 'Give to agent' }).click();
+  ok(dialogs.some((d) => /A person has joined United States/.test(d)), 'the dashboard asks before replacing a person by an agent');
+  await admin.waitForTimeout(300);
+  ok(await admin.locator('.seat[data-seat="USA"].seat-person').count() === 1, 'saying no keeps the person on the seat');
   await admin.getByRole('button', { name: 'Agents take the empty seats' }).click();
   await admin.waitForFunction(() => document.querySelectorAll('.seat-agent').length === 7, null, { timeout: 15000 });
   ok(true, 'agents took the 7 empty seats');
@@ -110,7 +122,7 @@ try {
   await firm.getByRole('button', { name: /Add to my orders/ }).click();
   await firm.getByLabel('Order', { exact: true }).selectOption({ label: 'Set a facility’s utilisation' });
   await firm.getByLabel('Facility').selectOption({ index: 1 });
-  await firm.getByLabel('Utilisation').fill('0.9');
+  await firm.getByLabel('Utilisation').fill('90%');
   await firm.getByRole('button', { name: /Add to my orders/ }).click();
   ok(await firm.locator('[data-testid=unsent]').isVisible(), 'prepared orders are marked as not sent');
   await shot(firm, 'firm-unsent', '#orders');
@@ -149,12 +161,22 @@ try {
   await firm.waitForFunction(() => /2 \/ 3/.test(document.querySelector('.kpis')?.textContent || ''));
   ok(true, 'turn 1 resolved; both players are on turn 2');
   await admin.waitForFunction(() => /turn 2 \/ 3/.test(document.querySelector('[data-testid=status]')?.textContent || ''));
+  for (const [who, page] of [['firm', firm], ['nation', nation]]) {
+    const w = await page.evaluate(() => document.documentElement.scrollWidth);
+    ok(w <= 375, `${who}: nothing wider than the 375 px phone screen (page width ${w})`);
+  }
   await shot(firm, 'firm-turn2', 'top');
   await shot(firm, 'firm-turn2-charts', '#charts');
   await shot(nation, 'nation-turn2', 'top');
   await shot(nation, 'nation-turn2-chat', '#chat');
   await admin.waitForSelector('.chart .uplot');
   await shot(admin, 'admin-turn2');
+
+  const adminPhone = await (await browser.newContext(phone)).newPage();
+  watch(adminPhone, 'admin-phone');
+  await adminPhone.goto(`${BASE}#/admin`);
+  await adminPhone.waitForSelector('text=Sessions on this server');
+  await shot(adminPhone, 'admin-phone', 'top');
 
   // 7. Advance once more from the dashboard, then the debrief.
   await admin.getByRole('button', { name: 'Advance now' }).click();
