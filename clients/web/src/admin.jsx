@@ -1,5 +1,5 @@
 // The facilitator dashboard: #/admin and #/admin?session=S
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { rpc } from './rpc.js';
 import { Chat } from './chat.jsx';
 import {

@@ -64,6 +64,11 @@ function toValue(raw, schema) {
   return raw;
 }
 
+// A build's site matters only for a new mine.
+function hidden(type, f, values) {
+  return type.op === 'build' && f.name === 'site' && ((values.stage && values.stage !== 'mining') || values.facility);
+}
+
 export function OrderForm({ types, obs, item, onSave, onCancel }) {
   const [key, setKey] = useState(types[0]?.key);
   const [values, setValues] = useState({});
@@ -114,7 +119,7 @@ export function OrderForm({ types, obs, item, onSave, onCancel }) {
         {type.description && <p class="hint">{type.description}</p>}
         <p class="hint">{type.stands ? 'Stands until you change it.' : 'Acts once, this turn.'}</p>
       </div>
-      {type.fields.map((f) => {
+      {type.fields.filter((f) => !hidden(type, f, values)).map((f) => {
         const s = f.schema || {};
         const t = Array.isArray(s.type) ? s.type.find((x) => x !== 'null') : s.type;
         const opts = optionsFor(f, obs);

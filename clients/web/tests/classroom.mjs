@@ -178,10 +178,19 @@ try {
   await adminPhone.waitForSelector('text=Sessions on this server');
   await shot(adminPhone, 'admin-phone', 'top');
 
+  // A projector with no token follows the debrief (the session allows spectators).
+  const projector = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  watch(projector, 'projector');
+  await projector.goto(`${BASE}#/debrief?session=${session}`);
+  await projector.waitForFunction(() => /of 1 resolved/.test(document.querySelector('[data-testid=reveal]')?.textContent || ''));
+  ok(true, 'a projector without a token sees the debrief');
+
   // 7. Advance once more from the dashboard, then the debrief.
   await admin.getByRole('button', { name: 'Advance now' }).click();
   await admin.waitForFunction(() => /turn 3 \/ 3/.test(document.querySelector('[data-testid=status]')?.textContent || ''));
   ok(true, 'advance now resolved turn 2');
+  await projector.waitForFunction(() => /of 2 resolved/.test(document.querySelector('[data-testid=reveal]')?.textContent || ''));
+  ok(true, 'the projector’s debrief followed turn 2 live');
   await admin.goto(`${BASE}#/debrief?session=${session}`);
   await admin.waitForFunction(() => /of 2 resolved/.test(document.querySelector('[data-testid=reveal]')?.textContent || ''));
   await admin.getByRole('button', { name: 'From the start' }).click();
