@@ -158,7 +158,7 @@ export function OrderForm({ types, obs, item, onSave, onCancel }) {
       })}
       {problem && !type.fields.some((f) => f.name === problem.field) ? <p class="error" role="alert">{problem.message}</p> : null}
       <div class="buttons">
-        <button type="submit" class="primary">{item ? 'Save changes (not sent yet)' : 'Add to my orders (not sent yet)'}</button>
+        <button type="submit" class="primary">{item && item.status !== 'prefill' ? 'Save changes (not sent yet)' : 'Add to my orders (not sent yet)'}</button>
         {item ? <button type="button" onClick={onCancel}>Cancel</button> : null}
       </div>
     </form>

@@ -18,6 +18,11 @@ function JoinForm({ session, code, onJoined }) {
   const [name, setName] = useState(store.get('name', ''));
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
+  // Focus where the player starts: Join when the link carried everything.
+  useEffect(() => {
+    const id = !session ? 'j-session' : !code ? 'j-code' : 'j-join';
+    document.getElementById(id)?.focus();
+  }, []);
   async function submit(e) {
     e.preventDefault();
     setBusy(true); setError(null);
@@ -42,7 +47,7 @@ function JoinForm({ session, code, onJoined }) {
         <div class="field"><label for="j-name">Your name (optional)</label>
           <input id="j-name" value={name} onInput={(e) => setName(e.currentTarget.value)} autocomplete="name" /></div>
         <ErrorText error={error} />
-        <button class="primary" type="submit" disabled={busy} autofocus>{busy ? 'Joining…' : 'Join'}</button>
+        <button class="primary" type="submit" id="j-join" disabled={busy}>{busy ? 'Joining…' : 'Join'}</button>
       </form>
     </main>
   );
@@ -87,7 +92,8 @@ function changes(obs, prev) {
   return out;
 }
 
-function Situation({ obs, prev }) {
+function Situation({ obs, prev, onPrefill }) {
+  const open = obs.status !== 'finished';
   const you = obs.you || {};
   const nation = obs.kind === 'nation';
   const scores = obs.public?.scores || [];
@@ -124,7 +130,7 @@ function Situation({ obs, prev }) {
         <div class="card">
           <h3>Facilities</h3>
           <div class="table-wrap"><table>
-            <thead><tr><th scope="col">Facility</th><th scope="col">Stage</th><th scope="col">Capacity t/yr</th><th scope="col">Running</th><th scope="col">Status</th><th scope="col">Staff</th><th scope="col">Unit cost</th><th scope="col">Output t</th></tr></thead>
+            <thead><tr><th scope="col">Facility</th><th scope="col">Stage</th><th scope="col">Capacity t/yr</th><th scope="col">Running</th><th scope="col">Status</th><th scope="col">Staff</th><th scope="col">Unit cost</th><th scope="col">Output t</th>{open ? <th scope="col"><span class="sr-only">Actions</span></th> : null}</tr></thead>
             <tbody>{you.facilities.map((f) => (
               <tr key={f.id}>
                 <th scope="row">{f.id}{f.site ? <span class="muted"> @{f.site}</span> : null}</th>
@@ -136,6 +142,10 @@ function Situation({ obs, prev }) {
                 <td>{num(f.staff)}{f.staff_needed !== undefined ? ` / ${num(f.staff_needed)}` : ''}</td>
                 <td>{usdkg(f.unit_cost)}</td>
                 <td>{num(f.output)}</td>
+                {open ? <td class="row-actions">
+                  <button type="button" class="small-btn" onClick={() => onPrefill({ op: 'operate', facility: f.id, utilisation: f.utilisation })} aria-label={`Change the utilisation of ${f.id}`}>Run</button>
+                  {f.status === 'operating' && !f.expanding ? <button type="button" class="small-btn" onClick={() => onPrefill({ op: 'build', stage: f.stage, facility: f.id })} aria-label={`Expand ${f.id}`}>Expand</button> : null}
+                </td> : null}
               </tr>))}</tbody>
           </table></div>
         </div>
@@ -159,14 +169,20 @@ function Situation({ obs, prev }) {
       <div class="card">
         <h3>Market (last resolved turn)</h3>
         <div class="table-wrap"><table>
-          <thead><tr><th scope="col">Product</th><th scope="col">World</th><th scope="col">In {obs.nation}</th><th scope="col">Traded</th><th scope="col">Your standing offer / bid</th></tr></thead>
+          <thead><tr><th scope="col">Product</th><th scope="col">World</th><th scope="col">In {obs.nation}</th><th scope="col">Traded</th><th scope="col">Your standing offer / bid</th>{open ? <th scope="col"><span class="sr-only">Actions</span></th> : null}</tr></thead>
           <tbody>{Object.keys(PRODUCT_NAMES).map((p) => {
             const off = standing.find((o) => o.op === 'offer' && o.product === p);
             const bid = standing.find((o) => o.op === 'bid' && o.product === p);
             return (
               <tr key={p}><th scope="row">{pname(p)}</th><td>{usdkg(obs.market?.prices?.[p])}</td>
                 <td>{usdkg(obs.market?.regional?.[p]?.[obs.nation])}</td><td>{tonnes(obs.market?.volumes?.[p] ?? 0)}</td>
-                <td>{off ? `sell ${num(off.quantity)} t ≥ ${usdkg(off.min_price)}` : ''}{off && bid ? '; ' : ''}{bid ? `buy ${num(bid.quantity)} t ≤ ${usdkg(bid.max_price)}` : ''}</td></tr>);
+                <td>{off ? `sell ${num(off.quantity)} t ≥ ${usdkg(off.min_price)}` : ''}{off && bid ? '; ' : ''}{bid ? `buy ${num(bid.quantity)} t ≤ ${usdkg(bid.max_price)}` : ''}</td>
+                {open ? <td class="row-actions">
+                  <button type="button" class="small-btn" aria-label={`Offer ${pname(p)} for sale`}
+                    onClick={() => onPrefill(off ? { ...off } : { op: 'offer', product: p, quantity: Math.floor(you.inventory?.[p] || 0), min_price: Math.round((obs.market?.prices?.[p] || 0) * 100) / 100 })}>Sell</button>
+                  <button type="button" class="small-btn" aria-label={`Bid for ${pname(p)}`}
+                    onClick={() => onPrefill(bid ? { ...bid } : { op: 'bid', product: p, quantity: '', max_price: Math.round((obs.market?.prices?.[p] || 0) * 100) / 100 })}>Buy</button>
+                </td> : null}</tr>);
           })}</tbody>
         </table></div>
       </div>
@@ -377,7 +393,11 @@ export function Play({ params }) {
       {!obs ? <p class="muted">Loading your seat…</p> : (
         <div class="layout">
           <div class="col">
-            <Situation obs={obs} prev={prevSnap} />
+            <Situation obs={obs} prev={prevSnap} onPrefill={(order) => {
+              // A new order, filled in from what stands; it is added only on save.
+              setEditing({ id: `prefill-${Date.now()}`, order, status: 'prefill' });
+              setTimeout(() => { document.getElementById('order-form-h')?.scrollIntoView(); document.getElementById('f-type')?.focus(); }, 0);
+            }} />
           </div>
           <div class="col">
             <section id="orders" aria-labelledby="h-orders" class="card">
@@ -397,14 +417,14 @@ export function Play({ params }) {
               ) : <p class="muted">No turn is open.</p>}
               {open ? (
                 <>
-                  <h3>{editing ? 'Edit order' : 'New order'}</h3>
+                  <h3 id="order-form-h">{editing && editing.status !== 'prefill' ? 'Edit order' : 'New order'}</h3>
                   <OrderForm types={types} obs={obs} item={editing}
                     onCancel={() => setEditing(null)}
                     onSave={(o) => {
-                      if (editing) {
+                      if (editing && editing.status !== 'prefill') {
                         setItems(items.map((i) => (i.id === editing.id ? { ...i, order: o, status: 'draft', message: undefined, field: undefined } : i)));
                         setEditing(null);
-                      } else setItems([...items, newItem(o)]);
+                      } else { setItems([...items, newItem(o)]); setEditing(null); }
                     }} />
                   <p class="hint">Order forms from the {schemaSource || 'built-in'} schema. Sending replaces everything you sent earlier this turn.</p>
                 </>

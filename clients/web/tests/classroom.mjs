@@ -92,6 +92,7 @@ try {
   const nation = await nationCtx.newPage();
   watch(nation, 'nation');
   await nation.goto(`${BASE}#/play?session=${session}&code=${nationCode.toLowerCase().replace(/(.{5})/, '$1-')}`);
+  await nation.waitForFunction(() => document.activeElement?.id === 'j-join');
   await nation.keyboard.press('Enter'); // the Join button has focus: keyboard only
   await nation.waitForSelector('text=Your situation');
   await nation.waitForFunction(() => document.querySelector('.topbar .who')?.textContent.includes('United States'));
@@ -117,12 +118,12 @@ try {
 
   // 4. The firm sends an order that is refused, then corrects it.
   await firm.getByLabel('Order', { exact: true }).selectOption({ label: 'Hire (or release) staff' });
-  await firm.getByLabel('Skill').selectOption('mining');
-  await firm.getByLabel('People').fill('99999');
+  await firm.getByLabel('Skill', { exact: true }).selectOption('mining');
+  await firm.getByLabel('People', { exact: true }).fill('99999');
   await firm.getByRole('button', { name: /Add to my orders/ }).click();
   await firm.getByLabel('Order', { exact: true }).selectOption({ label: 'Set a facility’s utilisation' });
-  await firm.getByLabel('Facility').selectOption({ index: 1 });
-  await firm.getByLabel('Utilisation').fill('90%');
+  await firm.getByLabel('Facility', { exact: true }).selectOption({ index: 1 });
+  await firm.getByLabel('Utilisation', { exact: true }).fill('90%');
   await firm.getByRole('button', { name: /Add to my orders/ }).click();
   ok(await firm.locator('[data-testid=unsent]').isVisible(), 'prepared orders are marked as not sent');
   await shot(firm, 'firm-unsent', '#orders');
@@ -133,7 +134,7 @@ try {
   ok(await firm.locator('.order-sent').count() === 1, 'the other order was accepted');
   await shot(firm, 'firm-refused', '#orders');
   await firm.locator('.order-refused').getByRole('button', { name: /^Edit/ }).click();
-  await firm.getByLabel('People').fill('5');
+  await firm.getByLabel('People', { exact: true }).fill('5');
   await firm.getByRole('button', { name: /Save changes/ }).click();
   await firm.getByTestId('send').click();
   await firm.waitForFunction(() => document.querySelectorAll('.order-sent').length === 2 && !document.querySelector('.order-refused'));
@@ -166,6 +167,15 @@ try {
     ok(w <= 375, `${who}: nothing wider than the 375 px phone screen (page width ${w})`);
   }
   await shot(firm, 'firm-turn2', 'top');
+  // Quick actions fill the form from what stands.
+  await firm.getByRole('button', { name: 'Offer NdPr oxide for sale' }).click();
+  ok(await firm.getByLabel('Order', { exact: true }).inputValue() === 'offer'
+    && await firm.getByLabel('Product', { exact: true }).inputValue() === 'ndpr_oxide', 'the Sell button fills an offer form');
+  await firm.getByLabel('Quantity', { exact: true }).fill('10');
+  await firm.getByRole('button', { name: /Add to my orders/ }).click();
+  await firm.waitForSelector('[data-testid=unsent]');
+  ok(/Offer 10 t NdPr oxide/.test(await firm.locator('.order-draft').textContent()), 'the offer is in the list, not sent');
+  await shot(firm, 'firm-prefill', '#orders');
   await shot(firm, 'firm-turn2-charts', '#charts');
   await shot(nation, 'nation-turn2', 'top');
   await shot(nation, 'nation-turn2-chat', '#chat');
