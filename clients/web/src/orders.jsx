@@ -1,7 +1,7 @@
 // The order list and the order form of the player view.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { optionsFor, typeOfOrder, checkOrder } from './forms.js';
-import { pname } from './ui.jsx';
+import { num, pname } from './ui.jsx';
 
 let seq = 1;
 export const newItem = (order, status = 'draft', extra = {}) => ({ id: seq++, order, status, ...extra });
@@ -127,7 +127,7 @@ export function OrderForm({ types, obs, item, onSave, onCancel }) {
         const bad = problem && problem.field === f.name;
         const set = (val) => { setValues({ ...values, [f.name]: val }); if (bad) setProblem(null); };
         const range = [s.minimum ?? s.exclusiveMinimum, s.maximum].some((x) => x !== undefined)
-          ? ` (${s.minimum ?? s.exclusiveMinimum ?? ''} to ${s.maximum ?? ''})` : '';
+          ? ` (${num(s.minimum ?? s.exclusiveMinimum, 2)} to ${num(s.maximum, 2)})` : '';
         const hintId = `${fid(f.name)}-hint`;
         return (
           <div class={`field ${bad ? 'field-bad' : ''}`} key={`${key}-${f.name}`}>

@@ -70,7 +70,7 @@ function changes(obs, prev) {
   const dc = (you.cash ?? 0) - (prev.cash ?? 0);
   if (Math.abs(dc) >= 1) out.push(`${obs.kind === 'nation' ? 'Budget' : 'Cash'} ${dc > 0 ? 'up' : 'down'} ${money(Math.abs(dc))} to ${money(you.cash)}`);
   const me = (obs.public?.scores || []).find((x) => x.seat === obs.seat);
-  if (me && prev.score !== undefined && Math.abs(me.score - prev.score) > 1e-6) out.push(`Score ${signed(me.score - prev.score, (v) => num(v, 3))} to ${num(me.score, 3)}`);
+  if (me && prev.score > 0 && Math.abs(me.score - prev.score) > 1e-6) out.push(`Score ${signed(me.score - prev.score, (v) => num(v, 3))} to ${num(me.score, 3)}`);
   for (const [p, v] of Object.entries(obs.market?.prices || {})) {
     const o = prev.prices?.[p];
     if (o && Math.abs(v - o) / o > 0.01) out.push(`${pname(p)} price ${v > o ? 'rose' : 'fell'} ${pct(Math.abs(v - o) / o)} to ${usdkg(v)}`);
@@ -363,7 +363,7 @@ export function Play({ params }) {
       <header class="topbar">
         <div class="who">
           <strong>{meta?.seats?.find((x) => x.seat === (obs?.seat || seatInfo.seat))?.title || obs?.seat || seatInfo.seat}</strong>
-          {obs ? <span class="muted"> {obs.seat} · {obs.kind}{obs.kind === 'firm' ? ` in ${obs.nation}` : ''}</span> : null}
+          {obs ? <span class="muted"> {obs.kind}{obs.kind === 'firm' ? ` in ${obs.nation}` : ''}</span> : null}
         </div>
         {obs ? <Countdown deadlineAt={deadlineAt} frozenMs={obs.remaining_ms} status={obs.status} /> : null}
         <ConnectionBadge />
