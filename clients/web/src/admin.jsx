@@ -259,7 +259,9 @@ function SessionPanel({ session }) {
       <header class="topbar">
         <div class="who"><strong>{info.name || session}</strong> <span class="muted">{session} · {info.map}</span></div>
         <span class={`status status-${status}`} data-testid="status">{status}{listing ? ` · turn ${Math.min(listing.turn + 1, listing.turns)} / ${listing.turns}` : ''}</span>
-        <Countdown deadlineAt={clock.deadlineAt} frozenMs={clock.frozenMs} status={status} approx />
+        {!secs || clock.deadlineAt || clock.frozenMs != null
+          ? <Countdown deadlineAt={clock.deadlineAt} frozenMs={clock.frozenMs} status={status} approx />
+          : status === 'running' ? <span class="countdown muted">{num(secs / 60, 1)} min turns</span> : null}
         <ConnectionBadge />
       </header>
       <ErrorText error={error} />

@@ -1,6 +1,8 @@
 import { render } from 'preact';
+import { useState } from 'preact/hooks';
+import { rpc } from './rpc.js';
 import './style.css';
-import { useRoute, href, ConnectionBadge } from './ui.jsx';
+import { useRoute, href, ConnectionBadge, useNotify } from './ui.jsx';
 import { Play } from './play.jsx';
 import { Admin } from './admin.jsx';
 import { Debrief } from './debrief.jsx';
@@ -20,8 +22,26 @@ function Home() {
   );
 }
 
+// Problems the server reports without a request to answer ("error" notifications).
+function ServerErrors() {
+  const [errs, setErrs] = useState([]);
+  useNotify('error', (p) => setErrs((e) => [...e.slice(-2), p]), []);
+  if (!errs.length) return null;
+  return (
+    <div class="banner error-banner" role="alert">
+      {errs.map((e) => <div>The server says: {e.message} ({e.code})</div>)}
+      <button type="button" class="link" onClick={() => setErrs([])}>dismiss</button>
+    </div>
+  );
+}
+
 function App() {
+  rpc();
   const { path, params } = useRoute();
+  return <><ServerErrors /><Page path={path} params={params} /></>;
+}
+
+function Page({ path, params }) {
   if (path.startsWith('/play')) return <Play params={params} key={params.session || ''} />;
   if (path.startsWith('/admin')) return <Admin params={params} key={params.session || ''} />;
   if (path.startsWith('/debrief')) return <Debrief params={params} key={params.session || ''} />;

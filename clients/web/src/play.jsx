@@ -197,7 +197,9 @@ function Situation({ obs, prev, onPrefill }) {
           </div>
           <div class="card">
             <h3>Policies in force</h3>
-            {you.policies?.length ? <ul>{you.policies.map((p) => <li>{String(p.kind).replace(/_/g, ' ')}: {Object.entries(p).filter(([k]) => k !== 'op' && k !== 'kind').map(([k, v]) => `${k} ${v}`).join(', ')}</li>)}</ul> : <p class="muted">None.</p>}
+            {you.policies?.length ? <ul>{you.policies.map((p) => (
+              <li>{String(p.kind).replace(/_/g, ' ')}: {Object.entries(p).filter(([k]) => k !== 'op' && k !== 'kind').map(([k, v]) => `${k} ${v}`).join(', ')}
+                {open ? <> <button type="button" class="small-btn" onClick={() => onPrefill({ ...p })} aria-label={`Change the ${String(p.kind).replace(/_/g, ' ')} policy`}>Change</button></> : null}</li>))}</ul> : <p class="muted">None.</p>}
           </div>
         </div>
       ) : null}

@@ -178,6 +178,7 @@ try {
   await shot(firm, 'firm-prefill', '#orders');
   await shot(firm, 'firm-turn2-charts', '#charts');
   await shot(nation, 'nation-turn2', 'top');
+  await shot(nation, 'nation-turn2-policies', 'h3:text("Demand")');
   await shot(nation, 'nation-turn2-chat', '#chat');
   await admin.waitForSelector('.chart .uplot');
   await shot(admin, 'admin-turn2');
