@@ -8,13 +8,16 @@
 // (8088, not the server's future HTTP port 8080, so both can run side by side.)
 //
 // Not for production: the server will speak WebSocket itself on --http.
+// Server to browser, each value is decoded and re-encoded (so 1.0 may arrive
+// as the integer 1; a JavaScript client cannot tell); browser to server, the
+// bytes are forwarded untouched once checked to hold exactly one value.
 import http from 'node:http';
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
-import { Decoder, encode } from '@msgpack/msgpack';
+import { Decoder, decodeMulti, encode } from '@msgpack/msgpack';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -120,7 +123,16 @@ wss.on('connection', (ws, req) => {
   tcp.on('error', (e) => console.error(`bridge: ${peer}: tcp: ${e.message}`));
   ws.on('message', (data, isBinary) => {
     if (!isBinary) { ws.close(1003, 'binary messages only (one MessagePack value each)'); return; }
-    // One value per message: forward the bytes as they are (self-delimiting on TCP).
+    // One value per message, as the server's /ws will require; the bytes are
+    // then forwarded as they are (MessagePack is self-delimiting on TCP).
+    let count = 0;
+    try {
+      for (const _ of decodeMulti(data)) count++;
+    } catch (e) {
+      ws.close(1007, `not MessagePack: ${e.message}`.slice(0, 120));
+      return;
+    }
+    if (count !== 1) { ws.close(1007, `one MessagePack value per message, got ${count}`); return; }
     if (connected) tcp.write(data); else pending.push(data);
   });
   ws.on('close', () => tcp.end());
