@@ -130,7 +130,7 @@ function ImportForm() {
   );
 }
 
-function SeatCard({ seat, info, strategies, onBot, busy }) {
+function SeatCard({ seat, info, strategies, onBot, busy, score }) {
   const [strategy, setStrategy] = useState('');
   const fit = strategies.filter((s) => !s.kinds || s.kinds.includes(seat.kind));
   useEffect(() => { if (!strategy && fit.length) setStrategy((fit.find((s) => s.id !== 'random' && s.id !== 'standing') || fit[0]).id); }, [fit.length]);
@@ -141,6 +141,7 @@ function SeatCard({ seat, info, strategies, onBot, busy }) {
       <div class="seat-head">
         <strong>{seat.title}</strong> <span class="muted">{seat.seat} · {seat.kind}</span>
         <span class={`badge badge-${state}`}>{state === 'agent' ? `agent: ${seat.agent}` : state === 'person' ? 'a person joined' : 'empty'}</span>
+        {score ? <span class="seat-score noprint">score {num(score.score, 3)} (#{score.rank})</span> : null}
       </div>
       <div class="seat-code">
         {seat.join_code ? <QR text={link} size={120} label={`QR code to join as ${seat.title}`} /> : null}
@@ -253,6 +254,14 @@ function SessionPanel({ session }) {
   const x = history.map((h) => h.turn + 1);
   const nations = history.length ? Object.keys(history[history.length - 1].production?.mining || {}) : [];
   const spectate = absUrl(href('/debrief', { session }));
+  // Last resolved turn's scores, ranked among seats of the same kind.
+  const ranks = {};
+  const lastScores = history.length ? history[history.length - 1].scores || [] : [];
+  for (const kind of ['nation', 'firm']) {
+    const kinds = Object.fromEntries(seats.map((x) => [x.seat, x.kind]));
+    lastScores.filter((x) => kinds[x.seat] === kind).sort((a, b) => b.score - a.score)
+      .forEach((x, i) => { ranks[x.seat] = { score: x.score, rank: i + 1 }; });
+  }
 
   return (
     <div class="admin">
@@ -280,7 +289,7 @@ function SessionPanel({ session }) {
       <section aria-labelledby="h-seats" class="seats-section">
         <h2 id="h-seats">Seats and join codes</h2>
         <p class="print-only">Session {session}{info.name ? ` (${info.name})` : ''}: open the link or scan the code, then press Join.</p>
-        <ul class="seats">{seats.map((s) => <SeatCard seat={s} info={{ session }} strategies={strategies} onBot={bot} busy={busy} />)}</ul>
+        <ul class="seats">{seats.map((s) => <SeatCard seat={s} info={{ session }} strategies={strategies} onBot={bot} busy={busy} score={ranks[s.seat]} />)}</ul>
         <p class="hint noprint">“A person joined” stays true after they leave; who is ready this turn is not reported to the facilitator yet.</p>
       </section>
 

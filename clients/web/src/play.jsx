@@ -5,8 +5,8 @@ import { typesFor } from './forms.js';
 import { FALLBACK_SCHEMA } from './orderSchema.js';
 import { OrderForm, OrderList, newItem } from './orders.jsx';
 import {
-  Chart, ConnectionBadge, Countdown, ErrorText, QR, absUrl, href, money, num, pct, pname, signed, store,
-  tonnes, usdkg, useNotify, PRODUCT_NAMES, STAGE_NAMES,
+  Chart, ConnectionBadge, Countdown, ErrorText, QR, absUrl, fmtDuration, href, money, num, pct, pname, signed, store,
+  tonnes, usdkg, useNotify, useNow, PRODUCT_NAMES, STAGE_NAMES,
 } from './ui.jsx';
 import { Chat } from './chat.jsx';
 
@@ -299,7 +299,11 @@ export function Play({ params }) {
 
   useNotify('turn.resolved', (p) => {
     if (p.session !== session) return;
-    setBanner(`Turn ${p.turn + 1} resolved.`);
+    const scores = p.summary?.scores || [];
+    const mine = scores.find((x) => x.seat === seatInfo?.seat);
+    const peers = scores.filter((x) => isNation(x.seat) === isNation(seatInfo?.seat || '')).sort((a, b) => b.score - a.score);
+    const rank = mine ? peers.findIndex((x) => x.seat === mine.seat) + 1 : 0;
+    setBanner(`Turn ${p.turn + 1} resolved.${mine ? ` Your score: ${num(mine.score, 3)} (#${rank} of ${peers.length}).` : ''}`);
     setHistory((h) => [...h.filter((x) => x.turn !== p.turn), { ...p.summary, turn: p.turn }].sort((a, b) => a.turn - b.turn));
     refresh();
   }, [session, token]);
@@ -316,6 +320,14 @@ export function Play({ params }) {
   const types = useMemo(() => (obs ? typesFor(schema || FALLBACK_SCHEMA, obs.kind) : []), [schema, obs?.kind]);
   const prevSnap = obs ? store.get(`snaps.${session}.${obs.seat}`, {})[obs.turn - 1] : null;
 
+  const now = useNow(1000);
+  const unsent = items.filter((i) => i.status === 'draft' || i.status === 'invalid').length;
+  const deadlineAt = obs && obs.remaining_ms != null && obs.status === 'running' ? receivedAt + obs.remaining_ms : null;
+  const left = deadlineAt ? deadlineAt - now : null;
+  const title = meta?.seats?.find((x) => x.seat === obs?.seat)?.title || obs?.seat || '';
+  useEffect(() => {
+    document.title = `${left != null ? `${fmtDuration(left)} · ` : ''}${unsent ? `${unsent} not sent · ` : ''}${title} · Lanthanide`;
+  }, [left != null ? Math.ceil(left / 1000) : null, unsent, title]);
   if (!session || !token) {
     return <JoinForm session={session} code={params.code} onJoined={(s, r) => {
       location.hash = href('/play', { session: s });
@@ -323,7 +335,6 @@ export function Play({ params }) {
     }} />;
   }
 
-  const unsent = items.filter((i) => i.status === 'draft' || i.status === 'invalid').length;
   const refused = items.filter((i) => i.status === 'refused').length;
   const open = obs && (obs.status === 'running' || obs.status === 'paused' || obs.status === 'lobby');
 
@@ -357,7 +368,6 @@ export function Play({ params }) {
     setBusy(false);
   }
 
-  const deadlineAt = obs && obs.remaining_ms != null && obs.status === 'running' ? receivedAt + obs.remaining_ms : null;
   const joinLink = absUrl(href('/play', { session }));
 
   return (
@@ -381,6 +391,9 @@ export function Play({ params }) {
         <a href="#charts" onClick={(e) => { e.preventDefault(); document.getElementById('charts')?.scrollIntoView(); }}>Charts</a>
         <a href="#chat" onClick={(e) => { e.preventDefault(); document.getElementById('chat')?.scrollIntoView(); }}>Chat</a>
       </nav>
+      {left != null && left < 60000 && left > 0 && (unsent || !ready) ? (
+        <p class="banner warn" role="alert">Less than a minute left.{unsent ? ` ${unsent} order${unsent > 1 ? 's are' : ' is'} not sent.` : ''}{!ready ? ' When time is up, what you sent (or your standing orders) is played.' : ''}</p>
+      ) : null}
       {banner ? <p class="banner" role="status">{banner} <button type="button" class="link" onClick={() => setBanner(null)}>dismiss</button></p> : null}
       {moved ? <p class="banner warn" role="alert">This seat was opened on another device; this page no longer gets its news.
         <button type="button" onClick={async () => { await rpc().call('session.join', { session, token }); setMoved(false); refresh(); }}>Take it back here</button></p> : null}
