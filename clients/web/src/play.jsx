@@ -286,7 +286,7 @@ export function Play({ params }) {
   // Join (again) with the token on every (re)connection: joining is idempotent
   // and makes this connection the seat's connection for notifications.
   useEffect(() => {
-    if (!token) return undefined;
+    if (!token || params.code) return undefined; // a code in the link: join with it first
     return rpc().onOpen(async (r) => {
       try {
         await r.call('session.join', { session, token });
@@ -295,7 +295,7 @@ export function Play({ params }) {
         await Promise.all([refresh(), loadHistory(), schema ? null : loadSchema()]);
       } catch (e) { setError(e); }
     });
-  }, [token, session]);
+  }, [token, session, params.code]);
 
   useNotify('turn.resolved', (p) => {
     if (p.session !== session) return;
@@ -328,7 +328,9 @@ export function Play({ params }) {
   useEffect(() => {
     document.title = `${left != null ? `${fmtDuration(left)} · ` : ''}${unsent ? `${unsent} not sent · ` : ''}${title} · Lanthanide`;
   }, [left != null ? Math.ceil(left / 1000) : null, unsent, title]);
-  if (!session || !token) {
+  // A link with a join code always joins with it (a shared computer may hold
+  // another seat's token for this session); the token is then used alone.
+  if (!session || !token || params.code) {
     return <JoinForm session={session} code={params.code} onJoined={(s, r) => {
       location.hash = href('/play', { session: s });
       setSeatInfo({ seat: r.seat, token: r.token });

@@ -196,6 +196,23 @@ try {
   await projector.waitForFunction(() => /of 1 resolved/.test(document.querySelector('[data-testid=reveal]')?.textContent || ''));
   ok(true, 'a projector without a token sees the debrief');
 
+  // A shared computer: the firm's browser opens the nation's join link. It
+  // joins as the nation (not as the seat it held), and the nation's own page
+  // is told its seat moved, and can take it back.
+  const shared = await firmCtx.newPage();
+  watch(shared, 'shared');
+  await shared.goto(`${BASE}#/play?session=${session}&code=${nationCode}`);
+  await shared.getByRole('button', { name: 'Join' }).click();
+  await shared.waitForFunction(() => document.querySelector('.topbar .who')?.textContent.includes('United States'));
+  ok(true, 'a join link opens its own seat even where another seat of the session was held');
+  await nation.waitForSelector('text=This seat was opened on another device');
+  ok(true, 'the nation’s page is told its seat moved');
+  await shot(nation, 'nation-seat-moved', 'top');
+  await nation.getByRole('button', { name: 'Take it back here' }).click();
+  await nation.waitForFunction(() => !document.body.textContent.includes('This seat was opened on another device'));
+  ok(true, 'and takes it back');
+  await shared.close();
+
   // 7. Advance once more from the dashboard, then the debrief.
   await admin.getByRole('button', { name: 'Advance now' }).click();
   await admin.waitForFunction(() => /turn 3 \/ 3/.test(document.querySelector('[data-testid=status]')?.textContent || ''));
