@@ -63,13 +63,12 @@ export class Rpc {
       this.attempt = 0;
       // Hooks first (rejoin, watch), then whatever queued while offline.
       this.hooksRunning = true;
-      this.flushWaiting(true);
       for (const hook of this.openHooks) {
         try { await hook(this); } catch (e) { this.emit('rpc.hook_error', e); }
       }
       this.hooksRunning = false;
       this.setState('open');
-      this.flushWaiting(false);
+      this.flushWaiting();
     };
     ws.onmessage = (ev) => this.receive(ev.data);
     ws.onclose = () => {
@@ -150,23 +149,28 @@ export class Rpc {
   // whose code, message and field are the server's.
   call(method, params = {}) {
     return new Promise((resolve, reject) => {
-      const req = { method, params, resolve, reject, at: Date.now(), hook: this.hooksRunning };
+      const req = { method, params, resolve, reject };
       if (this.ws && this.ws.readyState === WebSocket.OPEN && (this.state === 'open' || this.hooksRunning)) {
         this.send(req);
       } else {
-        this.waiting.push(req);
-        setTimeout(() => {
-          const i = this.waiting.indexOf(req);
-          if (i >= 0) {
-            this.waiting.splice(i, 1);
-            reject(new RpcError({ code: 'unavailable', message: `no connection to the server (${this.url}); ${method} was not sent` }));
-          }
-        }, this.queueMs);
+        this.enqueue(req);
       }
     });
   }
 
+  enqueue(req) {
+    this.waiting.push(req);
+    setTimeout(() => {
+      const i = this.waiting.indexOf(req);
+      if (i >= 0) {
+        this.waiting.splice(i, 1);
+        req.reject(new RpcError({ code: 'unavailable', message: `no connection to the server (${this.url}); ${req.method} was not sent` }));
+      }
+    }, this.queueMs);
+  }
+
   send(req) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) { this.enqueue(req); return; }
     const id = this.nextId;
     this.nextId = (this.nextId % 0xffffffff) + 1;
     this.pending.set(id, req);
@@ -178,8 +182,8 @@ export class Rpc {
     }
   }
 
-  flushWaiting(hooksOnly) {
-    if (hooksOnly) return; // requests from hooks go straight out (see call)
+  // Requests made while offline go out once the hooks (rejoin, watch) are done.
+  flushWaiting() {
     const w = this.waiting;
     this.waiting = [];
     for (const req of w) this.send(req);
