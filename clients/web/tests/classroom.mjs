@@ -219,6 +219,13 @@ try {
   ok(true, 'advance now resolved turn 2');
   await projector.waitForFunction(() => /of 2 resolved/.test(document.querySelector('[data-testid=reveal]')?.textContent || ''));
   ok(true, 'the projector’s debrief followed turn 2 live');
+  const phoneDebrief = await (await browser.newContext(phone)).newPage();
+  watch(phoneDebrief, 'phone-debrief');
+  await phoneDebrief.goto(`${BASE}#/debrief?session=${session}`);
+  await phoneDebrief.waitForFunction(() => /of 2 resolved/.test(document.querySelector('[data-testid=reveal]')?.textContent || ''));
+  const dw = await phoneDebrief.evaluate(() => document.documentElement.scrollWidth);
+  ok(dw <= 375, `the debrief fits a phone (page width ${dw})`);
+  await shot(phoneDebrief, 'debrief-phone', 'top');
   await admin.goto(`${BASE}#/debrief?session=${session}`);
   await admin.waitForFunction(() => /of 2 resolved/.test(document.querySelector('[data-testid=reveal]')?.textContent || ''));
   await admin.getByRole('button', { name: 'From the start' }).click();
