@@ -81,7 +81,7 @@ function changes(obs, prev) {
   }
   for (const [k, v] of Object.entries(you.staff || {})) {
     const o = prev.staff?.[k] ?? 0;
-    if (v !== o) out.push(`${k} staff ${signed(v - o)} (now ${num(v)})`);
+    if (v !== o) out.push(`${k} ${obs.kind === 'nation' ? 'talent pool' : 'staff'} ${signed(v - o)} (now ${num(v)})`);
   }
   for (const f of you.facilities || []) {
     const o = (prev.facilities || []).find((x) => x.id === f.id);
