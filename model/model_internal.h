@@ -415,7 +415,7 @@ int64_t model_facility_effective(const model_state_t *st, const facility_t *f);
 void model_refuse(model_refusal_t *r, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void model_state_compute_scores(model_state_t *st);
-int64_t model_seat_net_worth(const model_state_t *st, int seat);
+bool model_seat_net_worth(const model_state_t *st, int seat, int64_t *out);
 int64_t model_demand_reference(const nation_t *na, int product);
 int model_serial_pack(const model_state_t *st, uint8_t **buf, size_t *len);
 

@@ -95,6 +95,12 @@ const char *model_last_error(const model_state_t *st) {
   return st ? st->range_msg : "";
 }
 
+/* memcpy for possibly empty (and then possibly NULL) arrays. */
+static void copy(void *to, const void *from, size_t n) {
+  if (n)
+    memcpy(to, from, n);
+}
+
 /* Grows *p (of *cap elements of size sz) to at least n elements. */
 static int reserve(void **p, size_t *cap, size_t n, size_t sz) {
   if (n <= *cap)
@@ -126,11 +132,11 @@ void model_snap_free(model_state_t *st) {
 
 /* The report without the unused tail of its news. */
 static void copy_report(model_report_t *to, const model_report_t *from) {
-  memcpy(to, from, offsetof(model_report_t, news));
-  memcpy(to->news, from->news, from->n_news * sizeof from->news[0]);
-  memcpy((char *)to + offsetof(model_report_t, money_sources),
-         (const char *)from + offsetof(model_report_t, money_sources),
-         sizeof *to - offsetof(model_report_t, money_sources));
+  copy(to, from, offsetof(model_report_t, news));
+  copy(to->news, from->news, from->n_news * sizeof from->news[0]);
+  copy((char *)to + offsetof(model_report_t, money_sources),
+       (const char *)from + offsetof(model_report_t, money_sources),
+       sizeof *to - offsetof(model_report_t, money_sources));
 }
 
 int model_turn_begin(model_state_t *st) {
@@ -167,31 +173,31 @@ int model_turn_begin(model_state_t *st) {
       return MODEL_ENOMEM;
     to->n_trades = from->n_trades;
     to->n_flows = from->n_flows;
-    memcpy(to->trades, from->trades, from->n_trades * sizeof *to->trades);
-    memcpy(to->flows, from->flows, from->n_flows * sizeof *to->flows);
-    memcpy(to->seller_price, from->seller_price, sizeof to->seller_price);
-    memcpy(to->buyer_price, from->buyer_price, sizeof to->buyer_price);
+    copy(to->trades, from->trades, from->n_trades * sizeof *to->trades);
+    copy(to->flows, from->flows, from->n_flows * sizeof *to->flows);
+    copy(to->seller_price, from->seller_price, sizeof to->seller_price);
+    copy(to->buyer_price, from->buyer_price, sizeof to->buyer_price);
   }
   s->turn = st->turn;
-  memcpy(s->nations, st->nations, st->n_nations * sizeof *s->nations);
-  memcpy(s->seats, st->seats, st->n_seats * sizeof *s->seats);
-  memcpy(s->reserves, st->reserves, st->n_deposits * sizeof *s->reserves);
+  copy(s->nations, st->nations, st->n_nations * sizeof *s->nations);
+  copy(s->seats, st->seats, st->n_seats * sizeof *s->seats);
+  copy(s->reserves, st->reserves, st->n_deposits * sizeof *s->reserves);
   s->n_fac = st->n_fac;
-  memcpy(s->fac, st->fac, st->n_fac * sizeof *s->fac);
+  copy(s->fac, st->fac, st->n_fac * sizeof *s->fac);
   s->n_effects = st->n_effects;
-  memcpy(s->effects, st->effects, st->n_effects * sizeof *s->effects);
+  copy(s->effects, st->effects, st->n_effects * sizeof *s->effects);
   s->n_injected = st->n_injected;
-  memcpy(s->injected, st->injected, st->n_injected * sizeof *s->injected);
-  memcpy(s->price, st->price, sizeof s->price);
-  memcpy(s->regional, st->regional, sizeof s->regional);
-  memcpy(s->volume, st->volume, sizeof s->volume);
+  copy(s->injected, st->injected, st->n_injected * sizeof *s->injected);
+  copy(s->price, st->price, sizeof s->price);
+  copy(s->regional, st->regional, sizeof s->regional);
+  copy(s->volume, st->volume, sizeof s->volume);
   copy_report(&s->report, &st->report);
-  memcpy(s->report_regional, st->report_regional, sizeof s->report_regional);
-  memcpy(s->report_production, st->report_production,
-         sizeof s->report_production);
-  memcpy(s->report_capacity, st->report_capacity, sizeof s->report_capacity);
-  memcpy(s->report_scores, st->report_scores,
-         st->n_seats * sizeof *s->report_scores);
+  copy(s->report_regional, st->report_regional, sizeof s->report_regional);
+  copy(s->report_production, st->report_production,
+       sizeof s->report_production);
+  copy(s->report_capacity, st->report_capacity, sizeof s->report_capacity);
+  copy(s->report_scores, st->report_scores,
+       st->n_seats * sizeof *s->report_scores);
   return 0;
 }
 
@@ -235,20 +241,20 @@ void model_turn_rollback(model_state_t *st) {
   if (!s)
     return;
   st->turn = s->turn;
-  memcpy(st->nations, s->nations, st->n_nations * sizeof *s->nations);
-  memcpy(st->seats, s->seats, st->n_seats * sizeof *s->seats);
-  memcpy(st->reserves, s->reserves, st->n_deposits * sizeof *s->reserves);
+  copy(st->nations, s->nations, st->n_nations * sizeof *s->nations);
+  copy(st->seats, s->seats, st->n_seats * sizeof *s->seats);
+  copy(st->reserves, s->reserves, st->n_deposits * sizeof *s->reserves);
   /* facilities only grow within a turn, so the array holds the old ones */
   assert(st->n_fac >= s->n_fac && st->cap_fac >= s->n_fac);
   st->n_fac = s->n_fac;
-  memcpy(st->fac, s->fac, s->n_fac * sizeof *s->fac);
+  copy(st->fac, s->fac, s->n_fac * sizeof *s->fac);
   st->n_effects = s->n_effects;
-  memcpy(st->effects, s->effects, s->n_effects * sizeof *s->effects);
+  copy(st->effects, s->effects, s->n_effects * sizeof *s->effects);
   st->n_injected = s->n_injected;
-  memcpy(st->injected, s->injected, s->n_injected * sizeof *s->injected);
-  memcpy(st->price, s->price, sizeof s->price);
-  memcpy(st->regional, s->regional, sizeof s->regional);
-  memcpy(st->volume, s->volume, sizeof s->volume);
+  copy(st->injected, s->injected, s->n_injected * sizeof *s->injected);
+  copy(st->price, s->price, sizeof s->price);
+  copy(st->regional, s->regional, sizeof s->regional);
+  copy(st->volume, s->volume, sizeof s->volume);
   for (int p = 0; p < NP; p++) {
     market_result_t *to = &st->market[p];
     const market_result_t *from = &s->market[p];
@@ -257,17 +263,17 @@ void model_turn_rollback(model_state_t *st) {
     to->n_trades = from->n_trades;
     to->n_flows = from->n_flows;
     if (from->n_trades)
-      memcpy(to->trades, from->trades, from->n_trades * sizeof *to->trades);
+      copy(to->trades, from->trades, from->n_trades * sizeof *to->trades);
     if (from->n_flows)
-      memcpy(to->flows, from->flows, from->n_flows * sizeof *to->flows);
-    memcpy(to->seller_price, from->seller_price, sizeof to->seller_price);
-    memcpy(to->buyer_price, from->buyer_price, sizeof to->buyer_price);
+      copy(to->flows, from->flows, from->n_flows * sizeof *to->flows);
+    copy(to->seller_price, from->seller_price, sizeof to->seller_price);
+    copy(to->buyer_price, from->buyer_price, sizeof to->buyer_price);
   }
   copy_report(&st->report, &s->report);
-  memcpy(st->report_regional, s->report_regional, sizeof s->report_regional);
-  memcpy(st->report_production, s->report_production,
-         sizeof s->report_production);
-  memcpy(st->report_capacity, s->report_capacity, sizeof s->report_capacity);
-  memcpy(st->report_scores, s->report_scores,
-         st->n_seats * sizeof *s->report_scores);
+  copy(st->report_regional, s->report_regional, sizeof s->report_regional);
+  copy(st->report_production, s->report_production,
+       sizeof s->report_production);
+  copy(st->report_capacity, s->report_capacity, sizeof s->report_capacity);
+  copy(st->report_scores, s->report_scores,
+       st->n_seats * sizeof *s->report_scores);
 }

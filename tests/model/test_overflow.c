@@ -55,9 +55,10 @@ static json_t *find_by(json_t *arr, const char *key, const char *id) {
   return NULL;
 }
 
-/* China's magnet demand (every nation's with `everywhere`): `volume_t` t a
- * year at `price_usd` per kg; Dragon Magnets holds `stock_t` t of magnets
- * and offers them all at $9e5/kg. */
+/* China's magnet demand: `volume_t` t a year at `price_usd` per kg; Dragon
+ * Magnets holds `stock_t` t of magnets and offers them all at $9e5/kg.
+ * With `everywhere`, every nation has that demand, at elasticity -10, and
+ * Euro Magnets and Mountain Minerals hold and offer as much too. */
 static char *classroom_with_magnet_demand(double volume_t, double price_usd,
                                           double stock_t, bool everywhere) {
   json_t *root = classroom_json();
@@ -71,20 +72,21 @@ static char *classroom_with_magnet_demand(double volume_t, double price_usd,
       json_object_set_new(na, "demand", json_object());
     json_object_set_new(json_object_get(na, "demand"), "magnet",
                         json_pack("{s:f,s:f,s:f}", "volume", volume_t, "price",
-                                  price_usd, "elasticity", -0.3));
+                                  price_usd, "elasticity",
+                                  everywhere ? -10.0 : -0.3));
   }
-  json_t *dm =
-      find_by(json_object_get(root, "seats"), "seat", "dragon_magnets");
-  json_object_set_new(json_object_get(dm, "inventory"), "magnet",
-                      json_real(stock_t));
-  size_t i;
-  json_t *o;
-  json_array_foreach(json_object_get(dm, "orders"), i, o) {
-    const char *p = json_string_value(json_object_get(o, "product"));
-    if (p && strcmp(p, "magnet") == 0) {
-      json_object_set_new(o, "quantity", json_real(stock_t));
-      json_object_set_new(o, "min_price", json_real(9e5));
-    }
+  static const char *const sellers[] = {"dragon_magnets", "euro_magnets",
+                                        "mountain_minerals"};
+  for (size_t i = 0; i < (everywhere ? 3u : 1u); i++) {
+    json_t *seat = find_by(json_object_get(root, "seats"), "seat", sellers[i]);
+    if (!json_object_get(seat, "inventory"))
+      json_object_set_new(seat, "inventory", json_object());
+    json_object_set_new(json_object_get(seat, "inventory"), "magnet",
+                        json_real(stock_t));
+    json_array_append_new(json_object_get(seat, "orders"),
+                          json_pack("{s:s,s:s,s:f,s:f}", "op", "offer",
+                                    "product", "magnet", "quantity", stock_t,
+                                    "min_price", 9e5));
   }
   char *text = json_dumps(root, JSON_COMPACT);
   json_decref(root);
@@ -115,10 +117,10 @@ static void test_classroom_beyond_bounds_refused_by_loader(void **state) {
 }
 
 /* Inside the bounds (every figure at most 5e7 t), the same market in every
- * nation at once still pays one seller more money than a holder may have
- * (5e10 kg at about $1e6/kg: 5e18 cents, beyond 2^62): the first turn is
- * refused with MODEL_ERANGE, names the seat, and leaves the state (and its
- * hash) exactly as it was. */
+ * nation at once, with three sellers, sells 1.25e11 kg at $9e5/kg: 1.1e19
+ * cents, beyond int64. The first turn is refused with MODEL_ERANGE, names
+ * the seat whose sale took the market's books beyond int64, and leaves the
+ * state (and its hash) exactly as it was. */
 static void test_classroom_inside_bounds_refused_at_resolve(void **state) {
   (void)state;
   char *text = classroom_with_magnet_demand(5e7, 1e6, 5e7, true);
@@ -136,7 +138,7 @@ static void test_classroom_inside_bounds_refused_at_resolve(void **state) {
   const char *msg = model_last_error(st);
   print_message("refused: %s\n", msg);
   assert_non_null(strstr(msg, "turn 0: seat "));
-  assert_non_null(strstr(msg, "dragon_magnets"));
+  assert_non_null(strstr(msg, "magnet market would pass the int64 range"));
   assert_int_equal(model_state_turn(st), 0);
   hash_of(st, after);
   assert_memory_equal(before, after, MODEL_HASH_BYTES);
