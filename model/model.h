@@ -360,7 +360,10 @@ typedef struct {
 /* Resolve the open turn: apply every seat's submission (a seat with none
  * plays its standing orders), run DOMAIN.md's turn order, book money, fire
  * events, compute scores. On success the turn advances and the report is
- * available from model_last_report. */
+ * available from model_last_report. On failure the state is exactly as it
+ * was before the call: MODEL_ERANGE when money or tonnes would leave int64
+ * or a holder's money would pass 2^62 cents (model_last_error says where),
+ * MODEL_ENOMEM, MODEL_EFINISHED. */
 MODEL_WUR int model_resolve(model_state_t *st);
 const model_report_t *model_last_report(const model_state_t *st);
 

@@ -67,7 +67,8 @@ def a_refused_turn_pauses_and_tells_the_admin(server):
     for c in (watcher, player):
         n = c.wait_for("session.paused", timeout=10)
         check(n.params == {"session": game.id}, "session.paused", n)
-    check(not any(n.method == "error" for n in player.pending_notifications()),
+    check(not any(n.method == "error"
+                  for n in player.pending_notifications()),
           "the player gets no error notification")
     check(not any(n.method == "turn.resolved"
                   for c in (watcher, player)
