@@ -100,7 +100,8 @@ static void construction(model_state_t *st) {
       f->exp_left -= speed;
       if (f->exp_left <= 0) {
         f->exp_left = 0;
-        f->capacity += f->exp_cap;
+        ck_add(st, &f->capacity, f->exp_cap, f->owner, "capacity", MODEL_U_KG,
+               "an expansion");
         f->exp_done = f->exp_cap;
         f->exp_age = 0;
         f->exp_cap = 0;
@@ -241,7 +242,9 @@ static void apply_quota(model_state_t *st, int stage, const stages_t *sl) {
   int64_t *want = sl->want;
   for (size_t i = sl->begin[stage]; i < sl->begin[stage + 1]; i++) {
     size_t k = (size_t)sl->idx[i];
-    sum[st->fac[k].nation] += want[k];
+    ck_add(st, &sum[st->fac[k].nation], want[k],
+           (int32_t)(st->n_seats + (size_t)st->fac[k].nation), "planned output",
+           MODEL_U_KG, "a facility");
   }
   for (size_t i = sl->begin[stage]; i < sl->begin[stage + 1]; i++) {
     size_t k = (size_t)sl->idx[i];
@@ -797,8 +800,11 @@ static void finish(model_state_t *st) {
      * included, one under construction not); the observation's public
      * capacity is the announced one, construction included */
     if (f->build_left == 0)
-      st->report_capacity[(size_t)f->stage * st->n_nations +
-                          (size_t)f->nation] += f->capacity;
+      ck_add(st,
+             &st->report_capacity[(size_t)f->stage * st->n_nations +
+                                  (size_t)f->nation],
+             f->capacity, (int32_t)(st->n_seats + (size_t)f->nation),
+             "capacity online", MODEL_U_KG, "a facility");
     if (f->build_left == 0)
       f->ramp_age += f->ramp_age < 100000;
     if (f->exp_done > 0) {
