@@ -1,9 +1,7 @@
 /* load.c: map files (docs/maps.md) into model_map_t, with jansson.
  *
- * jansson reports syntax errors with line and column, but keeps no positions
- * for values, so a schema error ("capacity must be a number") is located by
- * walking the text once more to the JSON path the loader was reading when it
- * failed. That walker only finds offsets; all parsing is jansson's.
+ * The loader keeps the JSON path it is reading; when it fails, locate.c
+ * turns that path (or jansson's own syntax error) into file:line:column.
  */
 #include "model_internal.h"
 
@@ -14,150 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PATH_MAX_DEPTH 16
-
 typedef struct {
   const char *text;
   size_t len;
   const char *name;
   model_error_t *err;
   json_t *sources;
-  bool point_key; /* locate the key of the last path component, not its
-                     value (for unknown keys) */
-  int depth;
-  struct {
-    const char *key; /* NULL for an array index */
-    size_t idx;
-  } path[PATH_MAX_DEPTH];
+  model_jpath_t path; /* where the loader is reading (locate.c) */
 } ld_t;
-
-/* ---- locating a path in the text ---- */
-typedef struct {
-  const char *s;
-  size_t n, i;
-  const ld_t *ld;
-  int depth;    /* how many path components match so far */
-  size_t found; /* offset, or SIZE_MAX */
-} scan_t;
-
-static void sk_ws(scan_t *sc) {
-  while (sc->i < sc->n && (sc->s[sc->i] == ' ' || sc->s[sc->i] == '\n' ||
-                           sc->s[sc->i] == '\r' || sc->s[sc->i] == '\t'))
-    sc->i++;
-}
-
-/* Skips a string; copies up to cap-1 bytes of it (escapes kept raw). */
-static void sk_string(scan_t *sc, char *out, size_t cap) {
-  size_t k = 0;
-  sc->i++; /* opening quote */
-  while (sc->i < sc->n && sc->s[sc->i] != '"') {
-    if (sc->s[sc->i] == '\\' && sc->i + 1 < sc->n) {
-      if (out && k + 1 < cap)
-        out[k++] = sc->s[sc->i];
-      sc->i++;
-    }
-    if (out && k + 1 < cap)
-      out[k++] = sc->s[sc->i];
-    sc->i++;
-  }
-  if (out)
-    out[k] = 0;
-  if (sc->i < sc->n)
-    sc->i++;
-}
-
-static void sk_value(scan_t *sc, int level, bool on_path);
-
-static void sk_value(scan_t *sc, int level, bool on_path) {
-  sk_ws(sc);
-  if (sc->i >= sc->n)
-    return;
-  if (on_path && level == sc->ld->depth && sc->found == SIZE_MAX)
-    sc->found = sc->i;
-  char c = sc->s[sc->i];
-  if (c == '{') {
-    sc->i++;
-    for (;;) {
-      sk_ws(sc);
-      if (sc->i >= sc->n || sc->s[sc->i] == '}') {
-        sc->i++;
-        return;
-      }
-      char key[128];
-      size_t key_at = sc->i;
-      sk_string(sc, key, sizeof key);
-      bool next = on_path && level < sc->ld->depth && sc->ld->path[level].key &&
-                  strcmp(sc->ld->path[level].key, key) == 0;
-      /* A failure about a key itself (unknown key) points at the key. */
-      if (next && sc->ld->point_key && level + 1 == sc->ld->depth &&
-          sc->found == SIZE_MAX)
-        sc->found = key_at;
-      sk_ws(sc);
-      if (sc->i < sc->n && sc->s[sc->i] == ':')
-        sc->i++;
-      sk_value(sc, level + 1, next);
-      sk_ws(sc);
-      if (sc->i < sc->n && sc->s[sc->i] == ',')
-        sc->i++;
-    }
-  } else if (c == '[') {
-    sc->i++;
-    size_t k = 0;
-    for (;;) {
-      sk_ws(sc);
-      if (sc->i >= sc->n || sc->s[sc->i] == ']') {
-        sc->i++;
-        return;
-      }
-      bool next = on_path && level < sc->ld->depth &&
-                  !sc->ld->path[level].key && sc->ld->path[level].idx == k;
-      sk_value(sc, level + 1, next);
-      sk_ws(sc);
-      if (sc->i < sc->n && sc->s[sc->i] == ',')
-        sc->i++;
-      k++;
-    }
-  } else if (c == '"') {
-    sk_string(sc, NULL, 0);
-  } else {
-    while (sc->i < sc->n && sc->s[sc->i] != ',' && sc->s[sc->i] != '}' &&
-           sc->s[sc->i] != ']' && sc->s[sc->i] != ' ' && sc->s[sc->i] != '\n' &&
-           sc->s[sc->i] != '\r' && sc->s[sc->i] != '\t')
-      sc->i++;
-  }
-}
-
-static void locate(const ld_t *ld, int *line, int *col) {
-  scan_t sc = {ld->text, ld->len, 0, ld, 0, SIZE_MAX};
-  sk_value(&sc, 0, true);
-  size_t at = sc.found == SIZE_MAX ? 0 : sc.found;
-  int l = 1, c = 1;
-  for (size_t i = 0; i < at && i < ld->len; i++) {
-    if (ld->text[i] == '\n') {
-      l++;
-      c = 1;
-    } else {
-      c++;
-    }
-  }
-  *line = l;
-  *col = c;
-}
-
-static void path_str(const ld_t *ld, char *out, size_t cap) {
-  size_t k = 0;
-  out[0] = 0;
-  for (int i = 0; i < ld->depth && k < cap; i++) {
-    int w;
-    if (ld->path[i].key)
-      w = snprintf(out + k, cap - k, "%s%s", i ? "." : "", ld->path[i].key);
-    else
-      w = snprintf(out + k, cap - k, "[%zu]", ld->path[i].idx);
-    if (w < 0)
-      break;
-    k += (size_t)w;
-  }
-}
 
 __attribute__((format(printf, 2, 3))) static int fail(ld_t *ld, const char *fmt,
                                                       ...) {
@@ -167,9 +29,10 @@ __attribute__((format(printf, 2, 3))) static int fail(ld_t *ld, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    path_str(ld, where, sizeof where);
+    model_jpath_str(&ld->path, where, sizeof where);
     snprintf(ld->err->file, sizeof ld->err->file, "%s", ld->name);
-    locate(ld, &ld->err->line, &ld->err->column);
+    model_jpath_locate(&ld->path, ld->text, ld->len, &ld->err->line,
+                       &ld->err->column);
     /* Long paths and messages are cut, not an error. */
     if (snprintf(ld->err->message, sizeof ld->err->message, "%s%s%s",
                  where[0] ? where : "", where[0] ? ": " : "", msg) < 0)
@@ -179,20 +42,13 @@ __attribute__((format(printf, 2, 3))) static int fail(ld_t *ld, const char *fmt,
 }
 
 static void push_key(ld_t *ld, const char *k) {
-  assert(ld->depth < PATH_MAX_DEPTH);
-  ld->path[ld->depth].key = k;
-  ld->path[ld->depth].idx = 0;
-  ld->depth++;
+  model_jpath_push_key(&ld->path, k);
 }
 static void push_idx(ld_t *ld, size_t i) {
-  assert(ld->depth < PATH_MAX_DEPTH);
-  ld->path[ld->depth].key = NULL;
-  ld->path[ld->depth].idx = i;
-  ld->depth++;
+  model_jpath_push_idx(&ld->path, i);
 }
 static void pop(ld_t *ld) {
-  assert(ld->depth > 0);
-  ld->depth--;
+  model_jpath_pop(&ld->path);
 }
 
 /* Refuses keys not in `allowed` (NULL-terminated); "_"-prefixed keys are
@@ -218,9 +74,9 @@ static int check_keys(ld_t *ld, json_t *obj, const char *const *allowed) {
         k += (size_t)w;
       }
       push_key(ld, key);
-      ld->point_key = true;
+      ld->path.point_key = true;
       int rc = fail(ld, "unknown key \"%s\"; expected one of: %s", key, list);
-      ld->point_key = false;
+      ld->path.point_key = false;
       pop(ld);
       return rc;
     }
@@ -1862,16 +1718,15 @@ int model_map_load_string(const char *text, size_t len, const char *name,
   *out = NULL;
   if (err)
     memset(err, 0, sizeof *err);
-  ld_t ld = {text, len, name ? name : "(string)", err, NULL, false, 0, {{0}}};
+  /* model_map_load_file comes here too, before anything is hashed */
+  int crc = model_crypto_init();
+  if (crc)
+    return crc;
+  ld_t ld = {text, len, name ? name : "(string)", err, NULL, {0}};
   json_error_t je;
   json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
   if (!root) {
-    if (err) {
-      snprintf(err->file, sizeof err->file, "%s", ld.name);
-      err->line = je.line;
-      err->column = je.column;
-      snprintf(err->message, sizeof err->message, "invalid JSON: %s", je.text);
-    }
+    model_locate_json_error(&je, ld.name, err);
     return MODEL_EMAP;
   }
   int rc = 0;

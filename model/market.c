@@ -207,7 +207,9 @@ static int64_t fd_last(const node_t *d, int64_t need, int64_t lo, int64_t hi) {
   }
   if (t < lo)
     t = lo;
-  assert(fd_at(d, t) >= need && (t == hi || fd_at(d, t + 1) < need));
+  /* two more evaluations of the curve in the market's inner loop: Debug
+   * builds only */
+  LAN_DEBUG_ASSERT(fd_at(d, t) >= need && (t == hi || fd_at(d, t + 1) < need));
   return t;
 }
 
@@ -523,7 +525,7 @@ static void compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd) {
     e[ne++] = (edge_t){0, v, PMAX};
     e[ne++] = (edge_t){v, 0, 0};
   }
-  assert(ne <= m->cap_edges);
+  LAN_ASSERT(ne <= m->cap_edges);
   /* Bellman-Ford: at these sizes (a few dozen nodes, and every node one
    * edge from o) it settles in a few passes, faster than Dijkstra */
   bellman(e, ne, V, false, hi);
@@ -532,7 +534,7 @@ static void compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd) {
     lo[v] = -lo[v];
   for (int i = 0; i < m->n; i++) {
     int s = S_(m, i), x = X_(m, i), d = D_(m, i);
-    assert(lo[s] <= hi[s] && lo[d] <= hi[d]);
+    LAN_ASSERT(lo[s] <= hi[s] && lo[d] <= hi[d]);
     ps[i] = m->nd[i].has_supply ? (lo[s] + hi[s]) / 2 : lo[s];
     px[i] = (lo[x] + hi[x]) / 2;
     pd[i] = m->nd[i].has_demand ? (lo[d] + hi[d]) / 2 : hi[d];
@@ -943,7 +945,7 @@ static int setup(mk_t *m) {
             (edge_t){from, D_(m, j), tr + tariff};
     }
   }
-  assert(m->n_arcs + m->n_price_arcs <= maxarcs);
+  LAN_ASSERT(m->n_arcs + m->n_price_arcs <= maxarcs);
   return 0;
 }
 
@@ -1176,7 +1178,7 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
           ck_mul_div(st, a->flow, ro->tariff, 1, jh, "tariff", MODEL_U_CENTS);
       int64_t r = ck_mul_div(st, a->flow, hp - tp - a->cost, 1, eh,
                              "export rent", MODEL_U_CENTS);
-      assert(st->range_failed || hp - tp - a->cost >= 0);
+      LAN_ASSERT(st->range_failed || hp - tp - a->cost >= 0);
       ck_add(st, &transport, tr, -1, "transport", MODEL_U_CENTS, "transport");
       ck_add(st, &tariffs, ta, -1, "tariffs", MODEL_U_CENTS, "tariff");
       ck_add(st, &rents, r, -1, "export rents", MODEL_U_CENTS, "export rent");
@@ -1247,9 +1249,9 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
   }
   /* the books of this market must balance to the cent (unless a sum was
    * refused: then the turn is rolled back) */
-  assert(st->range_failed || (__int128)paid + fd_paid == (__int128)received +
-                                                             transport +
-                                                             tariffs + rents);
+  LAN_ASSERT(st->range_failed ||
+             (__int128)paid + fd_paid ==
+                 (__int128)received + transport + tariffs + rents);
   (void)tariffs;
   for (int j = 0; j < n; j++)
     st->nations[j].bought[p] = m->nd[j].filled;

@@ -5,13 +5,37 @@
  * cents per kg, ppm. Arrays indexed by nation are sized MODEL_NATIONS_MAX
  * (+1 where the last slot means "all nations"), so a state has no hidden
  * sizes; only the first n_nations entries are used, serialised and hashed.
+ *
+ * The files of the model call each other in layers: a file calls only into
+ * files of lower layers (and its own), so there is no circle of calls, and
+ * each layer can be read and tested on top of the ones below it.
+ *
+ *   5  turn.c        the turn, step by step; events; scores
+ *      observe.c     one seat's observation
+ *   4  serialise.c   MessagePack of a state and its hash
+ *   3  state.c       new, clone (a direct deep copy), free; accessors
+ *      load.c        map files (the JSON of a map, standing orders checked
+ *                    by orders.c)
+ *   2  orders.c      validating and applying orders
+ *      market.c      clearing one product's market, settlement
+ *      observe_plan.c  the public planning part of an observation
+ *   1  facility.c    facilities' derived figures and the facility list
+ *      policy.c      nations' policies: defaults, applying one
+ *      locate.c      file:line:column of a JSON path or jansson error
+ *   0  util.c        names, units, exact arithmetic, fixed point
+ *      netsimplex.c  the network simplex (its own header, no model types)
+ *
+ * Every file includes this header (and model.h through it); netsimplex.c
+ * includes only netsimplex.h and model.h. No file outside model/ includes
+ * this header (tests/layout checks it): the rest of the code sees model.h.
+ * The short macros below (NP, NS, NN, ALL) are therefore the model's own.
  */
 #ifndef LANTHANIDE_MODEL_INTERNAL_H
 #define LANTHANIDE_MODEL_INTERNAL_H
 
 #include "model.h"
+#include "lan_assert.h"
 
-#include <assert.h>
 #include <stdint.h>
 
 #define NP  MODEL_PRODUCTS
@@ -269,10 +293,12 @@ struct model_state {
   char range_msg[MODEL_MESSAGE_MAX];
 };
 
-/* ---- helpers shared between files ---- */
-/* mul_div's general case (util.c): a*b/c through 128 bits. Returns false,
- * with *out clamped to INT64_MIN or INT64_MAX, when the quotient does not
- * fit in int64. */
+/* ---- functions shared between files, by layer (see the top) ---- */
+
+/* util.c: exact integer arithmetic, the fixed-point learning curve, names.
+ * mul_div's general case: a*b/c through 128 bits. Returns false, with *out
+ * clamped to INT64_MIN or INT64_MAX, when the quotient does not fit in
+ * int64. */
 bool model_mul_div_wide(int64_t a, int64_t b, int64_t c, int64_t *out);
 
 /* a*b/c, floor, exact; false (and *out clamped, never wrapped) when the
@@ -379,44 +405,99 @@ int model_turn_begin(model_state_t *st);
 bool model_turn_check(model_state_t *st);
 void model_turn_rollback(model_state_t *st);
 void model_snap_free(model_state_t *st);
+
+/* util.c (continued) */
 int64_t model_fx_log2_q32(uint64_t n);
 int64_t model_fx_learning_lg_ppm(int64_t cum, int64_t exp0, int64_t lg_exp0,
                                  int64_t log2_pr_q32);
+/* sodium_init, which picks libsodium's implementations: the model hashes
+ * (map digests, state hashes, the turn's random streams), and may be used
+ * by a program that never called it, so every entry point that can come
+ * first calls this. Idempotent and thread-safe. 0, or MODEL_ENOMEM when
+ * the system cannot give libsodium what it needs. */
+int model_crypto_init(void);
 int model_nation_index(const model_map_t *m, const char *id);
 int model_deposit_index(const model_map_t *m, const char *id);
-int model_facility_of_seat(const model_state_t *st, int seat, const char *id);
-void model_policies_default(policies_t *p);
-/* util.c (the model__ prefix marks names shared across the model's files
- * only): the wire names of products, stages (and skills), ops, policy
- * kinds and events, in enum order. */
-extern const char *const model__product_names[NP];
-extern const char *const model__stage_names[NS];
+void model_refuse(model_refusal_t *r, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The wire names of products, stages (and skills), ops, policy kinds and
+ * events, in enum order (the model__ prefix marks names shared across the
+ * model's files only). */
+extern const char *const model__product_names[MODEL_PRODUCTS];
+extern const char *const model__stage_names[MODEL_STAGES];
 extern const char *const model__op_names[MODEL_OPS];
 extern const char *const model__policy_names[MODEL_POLICY_KINDS];
 extern const char *const model__event_names[MODEL_EVENT_KINDS];
 
-/* observe_plan.c: the deposits, rules and factors of an observation, and
- * the home nation's talent pool. 0 or -1 (out of memory). */
-int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o);
+/* The reference volume the demand curve goes through this turn (before
+ * surges): the trend less what substitution has taken (docs/model.md).
+ * Read by the market and by observations. */
+static inline int64_t model_demand_reference(const nation_t *na, int p) {
+  return na->demand_q0[p] - ppm_of(na->demand_q0[p], na->subst_ppm[p]);
+}
+
+/* locate.c: a JSON path as the map loader walks it, and where it (or a
+ * jansson syntax error) is in the text. The keys are borrowed: they must
+ * live while they are on the path. */
+#define MODEL_JPATH_MAX 16
+typedef struct {
+  int depth;
+  bool point_key; /* locate the key of the last component, not its value
+                     (for unknown keys) */
+  struct {
+    const char *key; /* NULL for an array index */
+    size_t idx;
+  } elem[MODEL_JPATH_MAX];
+} model_jpath_t;
+void model_jpath_push_key(model_jpath_t *p, const char *k);
+void model_jpath_push_idx(model_jpath_t *p, size_t i);
+void model_jpath_pop(model_jpath_t *p);
+/* The path as "nations[2].demand.magnet", cut to cap bytes. */
+void model_jpath_str(const model_jpath_t *p, char *out, size_t cap);
+/* The 1-based line and column of the path's value (or key) in text; the
+ * start of the text if the path is not there. */
+void model_jpath_locate(const model_jpath_t *p, const char *text, size_t len,
+                        int *line, int *col);
+struct json_error_t;
+/* err (if not NULL) from jansson's syntax error in file `name`. */
+void model_locate_json_error(const struct json_error_t *je, const char *name,
+                             model_error_t *err);
+
+/* facility.c */
+int model_facility_push(model_state_t *st, facility_t **out);
+/* The index of seat's facility with that id, or -1. */
+int model_facility_of_seat(const model_state_t *st, int seat, const char *id);
+void model_facility_refresh(const model_state_t *st, facility_t *f);
+void model_facility_refresh_capacity(const model_state_t *st, facility_t *f);
+int64_t model_facility_effective(const model_state_t *st, const facility_t *f);
+
+/* policy.c */
+int model_partner_index(const model_map_t *m, const char *p);
+void model_policies_default(policies_t *p);
 int model_policy_apply(model_state_t *st, int nation, const model_order_t *o);
+
+/* market.c (the network simplex beneath it has its own header,
+ * netsimplex.h) */
+int model_market_clear(model_state_t *st, int product);
+void model_market_free(model_state_t *st);
+
+/* orders.c */
 int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
                       int64_t *capex_running, model_refusal_t *r);
 int model_order_check_map(const model_map_t *m, int nation_or_seat,
                           bool is_nation, const model_order_t *o,
                           model_refusal_t *r);
 int model_orders_apply(model_state_t *st);
-int model_market_clear(model_state_t *st, int product);
-void model_market_free(model_state_t *st);
+
+/* observe_plan.c: the deposits, rules and factors of an observation, and
+ * the home nation's talent pool. 0 or -1 (out of memory). */
+int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o);
+
+/* state.c: an empty state of the map's sizes (serialise.c fills it). */
 int model_state_alloc(const model_map_t *map, model_state_t **out);
-int model_facility_push(model_state_t *st, facility_t **out);
-void model_facility_refresh(const model_state_t *st, facility_t *f);
-void model_facility_refresh_capacity(const model_state_t *st, facility_t *f);
-int64_t model_facility_effective(const model_state_t *st, const facility_t *f);
-void model_refuse(model_refusal_t *r, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void model_state_compute_scores(model_state_t *st);
 bool model_seat_net_worth(const model_state_t *st, int seat, int64_t *out);
-int64_t model_demand_reference(const nation_t *na, int product);
-int model_serial_pack(const model_state_t *st, uint8_t **buf, size_t *len);
+
+/* turn.c */
+void model_state_compute_scores(model_state_t *st);
 
 #endif

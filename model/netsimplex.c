@@ -11,8 +11,8 @@
 #include "netsimplex.h"
 
 #include "model.h"
+#include "lan_assert.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,10 +238,10 @@ static int64_t child_pot(model_ns_t *ns, int c) {
   /* root -> node: pot = pot(root) + cost of the next unit; node -> root:
    * pot(root) = pot + cost of the last unit; pot(root) is 0 */
   if (cu->out) {
-    assert(cu->flow < cu->cap);
+    LAN_ASSERT(cu->flow < cu->cap);
     return ns->cache[cv].next;
   }
-  assert(cu->flow > 0);
+  LAN_ASSERT(cu->flow > 0);
   return -ns->cache[cv].last;
 }
 
@@ -366,7 +366,7 @@ static void pivot(model_ns_t *ns, int32_t e, bool fwd) {
   for (int k = 0; k < nw; k++) {
     int32_t id = ns->w_arc[k];
     if (id >= E) {
-      assert(apex == 0 && (k == 0 || k == nw - 1));
+      LAN_ASSERT(apex == 0 && (k == 0 || k == nw - 1));
       continue;
     }
     const model_ns_arc_t *ar = &arcs[id];
@@ -394,7 +394,7 @@ static void pivot(model_ns_t *ns, int32_t e, bool fwd) {
         t = cvx_cross(ns, &c1, &c2, L);
     }
   }
-  assert(t < INF_CAP);
+  LAN_ASSERT(t < INF_CAP);
   /* push t units */
   for (int k = 0; k < nw; k++) {
     int32_t id = ns->w_arc[k];
@@ -422,8 +422,8 @@ static void pivot(model_ns_t *ns, int32_t e, bool fwd) {
         leave = k;
     }
   }
-  assert(leave >= 0);
-  if (leave < 0 || ns->w_arc[leave] == e)
+  LAN_ASSERT(leave >= 0);
+  if (ns->w_arc[leave] == e)
     return; /* the entering arc went from bound to bound */
   int32_t lk = ns->w_arc[leave];
   int lu, lw;
@@ -451,10 +451,10 @@ static void pivot(model_ns_t *ns, int32_t e, bool fwd) {
     ns->a_tree[lk] = 0;
 }
 
-#ifndef NDEBUG
-/* Debug builds check the invariant the pivots rely on: the tree is
- * strongly feasible, every node can receive flow from the root along its
- * path. */
+/* The invariant the pivots rely on: the tree is strongly feasible, every
+ * node can receive flow from the root along its path. A walk of the whole
+ * tree after every pivot, so checked in Debug builds only (elsewhere the
+ * loop has no effect and compiles away). */
 static void tree_check(const model_ns_t *ns) {
   for (int t = 0; t < ns->n_tree; t++) {
     int c = ns->tree_nodes[t];
@@ -462,14 +462,14 @@ static void tree_check(const model_ns_t *ns) {
     int par = ns->parent[c];
     if (k < ns->E) {
       const model_ns_arc_t *a = &ns->pb->arcs[k];
-      assert(a->from == par ? a->flow < a->cap : a->flow > 0);
+      LAN_DEBUG_ASSERT(a->from == par ? a->flow < a->cap : a->flow > 0);
     } else {
       const model_ns_curve_t *cu = &ns->pb->curves[k - ns->E];
-      assert(par == 0 && (cu->out ? cu->flow < cu->cap : cu->flow > 0));
+      LAN_DEBUG_ASSERT(par == 0 &&
+                       (cu->out ? cu->flow < cu->cap : cu->flow > 0));
     }
   }
 }
-#endif
 
 /* ---- solving ---- */
 
@@ -591,9 +591,7 @@ int model_ns_solve(model_ns_t *ns, const model_ns_problem_t *pb) {
     if (++guard > limit)
       return MODEL_ELIMIT;
     pivot(ns, e, fwd);
-#ifndef NDEBUG
     tree_check(ns);
-#endif
   }
   return 0;
 }

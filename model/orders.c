@@ -15,12 +15,6 @@
 #define QTY_LIMIT ((int64_t)1000000000000) /* 1 Mt... in kg: 1e9 t */
 #define CAP_LIMIT ((int64_t)10000000000)   /* 10 Mt/yr in kg */
 
-static int partner_index(const model_map_t *m, const char *p) {
-  if (!p[0] || strcmp(p, "all") == 0)
-    return ALL;
-  return model_nation_index(m, p);
-}
-
 static int check_product(const model_order_t *o, model_refusal_t *r) {
   if (o->product < 0 || o->product >= NP) {
     model_refuse(
@@ -157,7 +151,7 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
   case MODEL_POL_TARIFF:
     if (check_product(o, r))
       return 1;
-    partner = partner_index(m, o->partner);
+    partner = model_partner_index(m, o->partner);
     if (partner < 0 || partner == self) {
       model_refuse(r, o->kind == MODEL_POL_TARIFF ? "from" : "to",
                    "must be \"all\" or the id of another nation");
@@ -219,14 +213,6 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
                  "tax");
     return 1;
   }
-}
-
-int model_facility_of_seat(const model_state_t *st, int seat, const char *id) {
-  for (int32_t f = st->seats[seat].first_fac; f >= 0;
-       f = st->fac[f].next_of_owner)
-    if (strcmp(st->fac[f].id, id) == 0)
-      return f;
-  return -1;
 }
 
 /* A build's capex in cents; false when it would not fit in int64 (a
@@ -542,74 +528,6 @@ int model_submit(model_state_t *st, int seat, const model_order_t *orders,
 }
 
 /* ---- application ---- */
-
-int model_policy_apply(model_state_t *st, int n, const model_order_t *o) {
-  policies_t *p = &st->nations[n].pol;
-  int partner = partner_index(st->map, o->partner);
-  if (partner < 0)
-    return MODEL_EINVAL;
-  switch (o->kind) {
-  case MODEL_POL_EXPORT_QUOTA:
-    p->quota[o->product][partner] = o->lift ? -1 : o->quantity_kg;
-    break;
-  case MODEL_POL_EXPORT_BAN:
-    p->ban[o->product][partner] = o->lift ? 0 : 1;
-    break;
-  case MODEL_POL_EXPORT_LICENCE:
-    p->licence[o->product][partner] = o->approval_ppm;
-    break;
-  case MODEL_POL_TARIFF:
-    p->tariff[o->product][partner] = o->rate_ppm;
-    break;
-  case MODEL_POL_SUBSIDY:
-    p->sub_capex[o->stage] = o->capex_share_ppm;
-    p->sub_output[o->stage] = o->output_cents_per_kg;
-    break;
-  case MODEL_POL_PRICE_FLOOR:
-    p->floor_price[o->product] = o->price_cents_per_kg;
-    p->floor_qty[o->product] = o->quantity_kg;
-    break;
-  case MODEL_POL_STOCKPILE:
-    p->stock_target[o->product] = o->target_kg;
-    break;
-  case MODEL_POL_TALENT_PROGRAMME:
-    p->talent_budget[o->skill] = o->budget_cents;
-    break;
-  case MODEL_POL_MIGRATION:
-    p->mig_in[o->skill] = o->inbound;
-    p->mig_out[o->skill] = o->outbound;
-    break;
-  case MODEL_POL_PERMITTING:
-    p->permit_speed[o->stage] = o->speed_ppm;
-    break;
-  case MODEL_POL_PRODUCTION_QUOTA:
-    p->prod_quota[o->stage] = o->lift ? -1 : o->quantity_kg;
-    break;
-  case MODEL_POL_TAX:
-    p->tax_ppm = o->rate_ppm;
-    break;
-  default:
-    return MODEL_EINVAL;
-  }
-  return 0;
-}
-
-void model_policies_default(policies_t *p) {
-  memset(p, 0, sizeof *p);
-  for (int i = 0; i < NP; i++) {
-    for (int j = 0; j <= NN; j++) {
-      p->quota[i][j] = -1;
-      p->licence[i][j] = MODEL_PPM;
-    }
-    p->stock_target[i] = -1;
-  }
-  for (int s = 0; s < NS; s++) {
-    p->permit_speed[s] = MODEL_PPM;
-    p->prod_quota[s] = -1;
-    p->mig_in[s] = 1;
-    p->mig_out[s] = 1;
-  }
-}
 
 static void late(model_state_t *st, int seat, size_t index,
                  const model_refusal_t *r) {

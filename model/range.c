@@ -245,7 +245,7 @@ void model_turn_rollback(model_state_t *st) {
   copy(st->seats, s->seats, st->n_seats * sizeof *s->seats);
   copy(st->reserves, s->reserves, st->n_deposits * sizeof *s->reserves);
   /* facilities only grow within a turn, so the array holds the old ones */
-  assert(st->n_fac >= s->n_fac && st->cap_fac >= s->n_fac);
+  LAN_ASSERT(st->n_fac >= s->n_fac && st->cap_fac >= s->n_fac);
   st->n_fac = s->n_fac;
   copy(st->fac, s->fac, s->n_fac * sizeof *s->fac);
   st->n_effects = s->n_effects;
@@ -259,7 +259,8 @@ void model_turn_rollback(model_state_t *st) {
     market_result_t *to = &st->market[p];
     const market_result_t *from = &s->market[p];
     /* the live buffers only grow, so they hold the old results */
-    assert(to->cap_trades >= from->n_trades && to->cap_flows >= from->n_flows);
+    LAN_ASSERT(to->cap_trades >= from->n_trades &&
+               to->cap_flows >= from->n_flows);
     to->n_trades = from->n_trades;
     to->n_flows = from->n_flows;
     if (from->n_trades)

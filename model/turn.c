@@ -441,7 +441,7 @@ static int magnets(model_state_t *st, const stages_t *sl) {
     int32_t nh = (int32_t)(st->n_seats + (size_t)f->nation);
     for (int q = 0; q < 2; q++) {
       int64_t use = ceil_ppm(out, ms->recipe[q]);
-      assert(use <= se->inv[MODEL_NDPR + q]);
+      LAN_ASSERT(use <= se->inv[MODEL_NDPR + q]);
       se->inv[MODEL_NDPR + q] -= use;
       ck_add(st, &se->flows.consumed[MODEL_NDPR + q], use, f->owner,
              "consumption", MODEL_U_KG, "magnet feed");

@@ -14,6 +14,10 @@
 #include <stdio.h>
 #include <string.h>
 
+int model_crypto_init(void) {
+  return sodium_init() < 0 ? MODEL_ENOMEM : 0;
+}
+
 const char *model_strerror(int err) {
   switch (err) {
   case MODEL_OK:
@@ -139,7 +143,7 @@ double model_ppm_to_fraction(int64_t p) {
  * quotient is checked, never truncated: false, with *out clamped, when it
  * does not fit in int64. */
 bool model_mul_div_wide(int64_t a, int64_t b, int64_t c, int64_t *out) {
-  assert(c != 0);
+  LAN_ASSERT(c != 0);
   __int128 n = (__int128)a * b;
   __int128 q = n / c;
   if ((n % c != 0) && ((n < 0) != (c < 0)))
@@ -160,7 +164,7 @@ bool model_mul_div_wide(int64_t a, int64_t b, int64_t c, int64_t *out) {
  * squaring yields one fractional bit. Exact integer steps, so the result is
  * the same everywhere; log2(2n) - log2(n) is exactly 1.0 by construction. */
 int64_t model_fx_log2_q32(uint64_t n) {
-  assert(n >= 1);
+  LAN_ASSERT(n >= 1);
   int ip = 63 - __builtin_clzll(n);
   /* mantissa in [1, 2) as Q62 */
   unsigned __int128 y = ip >= 62 ? (unsigned __int128)(n >> (ip - 62))

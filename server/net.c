@@ -24,7 +24,6 @@
  */
 #include "net.h"
 
-#include <assert.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -33,6 +32,7 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "lan_assert.h"
 
 #define container_of(ptr, type, member)                                        \
   ((type *)((char *)(ptr)-offsetof(type, member)))
@@ -322,7 +322,7 @@ static void addr_put(net_server_t *s, addr_entry_t *e) {
       return;
     }
   }
-  assert(!"address entry not in its bucket");
+  LAN_ASSERT(!"address entry not in its bucket");
 }
 
 /* ---- Deadlines ---------------------------------------------------------- */
@@ -518,7 +518,7 @@ static void conn_free(net_conn_t *c) {
   proto_buf_free(&c->out[0]);
   proto_buf_free(&c->out[1]);
   if (c->admitted) {
-    assert(s->counters->active > 0);
+    LAN_ASSERT(s->counters->active > 0);
     s->counters->active--;
     c->addr->count--;
     addr_put(s, c->addr);
@@ -1121,7 +1121,7 @@ void net_server_close(net_server_t *s) {
 void net_server_free(net_server_t *s) {
   if (!s)
     return;
-  assert(s->conns == NULL);
+  LAN_ASSERT(s->conns == NULL);
   for (size_t i = 0; i < s->nbuckets; i++) {
     addr_entry_t *e = s->buckets[i], *next;
     for (; e; e = next) {

@@ -4,11 +4,11 @@
  */
 #include "rpc.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "net.h"
+#include "lan_assert.h"
 
 /* How much of an unknown method's name an error message quotes. */
 #define RPC_QUOTE_MAX 64
@@ -172,7 +172,7 @@ static void dispatch(rpc_t *rpc, rpc_peer_t *peer, const proto_request_t *req) {
     r = m->handler(&call);
   }
   if (r == RPC_DEFERRED) {
-    assert(call.deferred);
+    LAN_ASSERT(call.deferred);
     return;
   }
   if (r == RPC_OK_DURABLE && rpc->hold) {

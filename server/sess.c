@@ -18,7 +18,6 @@
  */
 #include "sess_internal.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 #include "log.h"
 #include "proto_types.h"
 #include "store.h"
+#include "lan_assert.h"
 
 void sess_config_default(sess_config_t *cfg) {
   cfg->maps_dir = LAN_SOURCE_MAPS;
@@ -329,7 +329,7 @@ void sess_registry_close(sess_registry_t *reg) {
 void sess_registry_free(sess_registry_t *reg) {
   if (!reg)
     return;
-  assert(reg->sessions == NULL); /* sess_registry_close, then uv_run */
+  LAN_ASSERT(reg->sessions == NULL); /* sess_registry_close, then uv_run */
   for (size_t i = 0; i < reg->n_maps; i++) {
     model_map_free(reg->maps[i].map);
     free(reg->maps[i].json);

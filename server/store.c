@@ -5,7 +5,6 @@
  */
 #include "store.h"
 
-#include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 
 #include "log.h"
 #include "proto.h"
+#include "lan_assert.h"
 
 /* Each migration takes the schema from version i to i + 1. Append only:
  * a released migration never changes, so every older file migrates the
@@ -422,9 +422,7 @@ static void free_op(op_t *op) {
 int store_q(store_t *st, store_stmt_t stmt, const char *fmt, ...) {
   /* A format longer than the room would bind NULL to the parameters left
    * out: a programming error, refused loudly. */
-  assert(strlen(fmt) <= STORE_MAX_PARAMS);
-  if (strlen(fmt) > STORE_MAX_PARAMS)
-    return -1;
+  LAN_ASSERT(strlen(fmt) <= STORE_MAX_PARAMS);
   if (st->n_ops == st->cap_ops) {
     size_t cap = st->cap_ops ? 2 * st->cap_ops : 64;
     op_t *grown = realloc(st->ops, cap * sizeof *grown);
