@@ -23,6 +23,7 @@
 /* What a turn changes, as it was before it. */
 typedef struct {
   int32_t turn;
+  bool pol_kept; /* the nations' policies were kept too (see policies_may) */
   nation_t *nations;
   seat_t *seats;
   int64_t *reserves;
@@ -139,6 +140,46 @@ static void copy_report(model_report_t *to, const model_report_t *from) {
        sizeof *to - offsetof(model_report_t, money_sources));
 }
 
+/* Whether the turn can change a policy: only a submitted policy order or a
+ * policy event (injected, or scripted for this turn) does (random events
+ * never set policy). Policies are most of a nation's bytes, so a turn
+ * that cannot change them does not copy them. */
+static bool policies_may_change(const model_state_t *st) {
+  for (size_t s = 0; s < st->n_seats; s++) {
+    const seat_t *se = &st->seats[s];
+    for (size_t k = 0; se->submitted && k < se->n_pending; k++)
+      if (se->pending[k].op == MODEL_OP_POLICY)
+        return true;
+  }
+  for (size_t i = 0; i < st->n_injected; i++)
+    if (st->injected[i].kind == MODEL_EV_POLICY)
+      return true;
+  for (size_t i = 0; i < st->map->n_scripted; i++)
+    if (st->map->scripted[i].turn == st->turn &&
+        st->map->scripted[i].kind == MODEL_EV_POLICY)
+      return true;
+  return false;
+}
+
+/* A nation with or without its policies. */
+static void copy_nations(nation_t *to, const nation_t *from, size_t n,
+                         bool pol) {
+  if (pol) {
+    copy(to, from, n * sizeof *to);
+    return;
+  }
+  _Static_assert(offsetof(nation_t, demand_q0) ==
+                     offsetof(nation_t, pol) + sizeof(policies_t),
+                 "nothing between a nation's policies and demand_q0");
+  const size_t head = offsetof(nation_t, pol);
+  const size_t tail = offsetof(nation_t, demand_q0);
+  for (size_t i = 0; i < n; i++) {
+    memcpy(&to[i], &from[i], head);
+    memcpy((char *)&to[i] + tail, (const char *)&from[i] + tail,
+           sizeof *to - tail);
+  }
+}
+
 int model_turn_begin(model_state_t *st) {
   st->range_failed = false;
   st->range_msg[0] = '\0';
@@ -179,7 +220,8 @@ int model_turn_begin(model_state_t *st) {
     copy(to->buyer_price, from->buyer_price, sizeof to->buyer_price);
   }
   s->turn = st->turn;
-  copy(s->nations, st->nations, st->n_nations * sizeof *s->nations);
+  s->pol_kept = policies_may_change(st);
+  copy_nations(s->nations, st->nations, st->n_nations, s->pol_kept);
   copy(s->seats, st->seats, st->n_seats * sizeof *s->seats);
   copy(s->reserves, st->reserves, st->n_deposits * sizeof *s->reserves);
   s->n_fac = st->n_fac;
@@ -241,7 +283,7 @@ void model_turn_rollback(model_state_t *st) {
   if (!s)
     return;
   st->turn = s->turn;
-  copy(st->nations, s->nations, st->n_nations * sizeof *s->nations);
+  copy_nations(st->nations, s->nations, st->n_nations, s->pol_kept);
   copy(st->seats, s->seats, st->n_seats * sizeof *s->seats);
   copy(st->reserves, s->reserves, st->n_deposits * sizeof *s->reserves);
   /* facilities only grow within a turn, so the array holds the old ones */

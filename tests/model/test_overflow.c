@@ -282,6 +282,25 @@ static void test_world_max_orders_refused_before_wrap(void **state) {
       assert_string_equal(model_last_error(st), first);
       hash_of(st, after);
       assert_memory_equal(before, after, MODEL_HASH_BYTES);
+      /* With no policy order this time (empty submissions keep the
+       * standing ones), a facilitator's policy event is what changes
+       * China's policies as the turn runs; the turn is still refused at
+       * its end, and the change is rolled back with the rest. */
+      for (size_t s = 0; s < S; s++)
+        assert_int_equal(model_submit(st, (int)s, NULL, 0, NULL, 0, NULL), 0);
+      model_event_t ev;
+      memset(&ev, 0, sizeof ev);
+      ev.kind = MODEL_EV_POLICY;
+      snprintf(ev.nation, sizeof ev.nation, "CHN");
+      ev.product = ev.stage = -1;
+      ev.policy.op = MODEL_OP_POLICY;
+      ev.policy.kind = MODEL_POL_TAX;
+      ev.policy.rate_ppm = 123456;
+      assert_int_equal(model_inject_event(st, &ev), 0);
+      hash_of(st, before);
+      assert_int_equal(model_resolve(st), MODEL_ERANGE);
+      hash_of(st, after);
+      assert_memory_equal(before, after, MODEL_HASH_BYTES);
       break;
     }
     assert_int_equal(rc, 0);
