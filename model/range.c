@@ -23,7 +23,8 @@
 /* What a turn changes, as it was before it. */
 typedef struct {
   int32_t turn;
-  bool pol_kept; /* the nations' policies were kept too (see policies_may) */
+  bool pol_kept; /* the nations' policies were kept too (see
+                    policies_may_change) */
   nation_t *nations;
   seat_t *seats;
   int64_t *reserves;
