@@ -36,7 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define INF_CAP  ((int64_t)1 << 60)
+#define INF_CAP  MODEL_NS_CAP_MAX /* an arc without a quota or licence */
 #define INF_DIST ((int64_t)1 << 62)
 #define PMAX     ((int64_t)MODEL_PRICE_MAX_CENTS)
 #define VMAX     (1 + 3 * NN) /* nodes: o, s_i, x_i, d_j */

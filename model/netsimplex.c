@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define INF_CAP ((int64_t)1 << 60)
+#define INF_CAP MODEL_NS_CAP_MAX
 
 /* The costs of a curve's last moved and next unit, for the flow q. */
 typedef struct {
@@ -481,12 +481,13 @@ static int check_problem(const model_ns_problem_t *pb) {
   for (size_t k = 0; k < pb->n_arcs; k++) {
     const model_ns_arc_t *a = &pb->arcs[k];
     if (a->from < 1 || a->from >= pb->n_nodes || a->to < 1 ||
-        a->to >= pb->n_nodes || a->cap < 0)
+        a->to >= pb->n_nodes || a->cap < 0 || a->cap > MODEL_NS_CAP_MAX)
       return MODEL_EINVAL;
   }
   for (size_t c = 0; c < pb->n_curves; c++) {
     const model_ns_curve_t *cu = &pb->curves[c];
-    if (cu->node < 1 || cu->node >= pb->n_nodes || cu->cap < 0)
+    if (cu->node < 1 || cu->node >= pb->n_nodes || cu->cap < 0 ||
+        cu->cap >= MODEL_NS_CAP_MAX)
       return MODEL_EINVAL;
   }
   for (size_t k = 0; k < pb->n_first; k++)

@@ -36,10 +36,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Capacities: a linear arc's at most MODEL_NS_CAP_MAX, which stands for
+ * "unbounded" (a directed cycle of such arcs must not have negative cost:
+ * the problem would be unbounded); a curve's below it. */
+#define MODEL_NS_CAP_MAX ((int64_t)1 << 60)
+
 /* A linear arc between two non-root nodes. */
 typedef struct {
   int32_t from, to; /* 1 .. n_nodes-1 */
-  int64_t cap;      /* units, >= 0; an arc of capacity 0 never carries flow */
+  int64_t cap;      /* 0 .. MODEL_NS_CAP_MAX; an arc of capacity 0 never carries
+                       flow */
   int64_t cost;     /* per unit, either sign */
   int64_t flow;     /* written by model_ns_solve: the optimal flow */
 } model_ns_arc_t;
@@ -48,7 +54,7 @@ typedef struct {
 typedef struct {
   int32_t node; /* 1 .. n_nodes-1 */
   bool out;     /* true: root -> node; false: node -> root */
-  int64_t cap;  /* units, >= 0 */
+  int64_t cap;  /* units, 0 .. MODEL_NS_CAP_MAX - 1 */
   int64_t flow; /* written by model_ns_solve */
 } model_ns_curve_t;
 
@@ -83,9 +89,9 @@ void model_ns_free(model_ns_t *ns);
  * hangs every such node from the root by its first out-curve with room,
  * else by the first arc into it among pb->first, else among all arcs in id
  * order (arcs of capacity 0 skipped). Returns 0; MODEL_EINVAL when the problem
- * is malformed (a node out of range, a linear arc at the root, a negative
- * capacity) or that starting tree does not reach every touched node from the
- * root (give each such node an out-curve or an arc in from one that has);
+ * is malformed (a node out of range, a linear arc at the root, a capacity
+ * out of range) or that starting tree does not reach every touched node from
+ * the root (give each such node an out-curve or an arc in from one that has);
  * MODEL_ELIMIT if the pivots exceed a bound far above what termination needs (a
  * broken cost or count function); MODEL_ENOMEM. */
 int model_ns_solve(model_ns_t *ns, const model_ns_problem_t *pb)

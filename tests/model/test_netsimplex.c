@@ -334,9 +334,18 @@ static void test_malformed(void **state) {
   /* a node out of range */
   arc = (model_ns_arc_t){1, 3, 5, 0, 0};
   assert_int_equal(solve(ns, &pb, tb), MODEL_EINVAL);
-  /* a negative capacity */
+  /* capacities out of range: negative, above "unbounded", or a curve's
+   * as large as "unbounded" */
   arc = (model_ns_arc_t){1, 2, -1, 0, 0};
   assert_int_equal(solve(ns, &pb, tb), MODEL_EINVAL);
+  arc.cap = MODEL_NS_CAP_MAX + 1;
+  assert_int_equal(solve(ns, &pb, tb), MODEL_EINVAL);
+  arc.cap = MODEL_NS_CAP_MAX; /* unbounded is allowed */
+  curves[1].cap = MODEL_NS_CAP_MAX;
+  assert_int_equal(solve(ns, &pb, tb), MODEL_EINVAL);
+  curves[1].cap = 4;
+  assert_int_equal(solve(ns, &pb, tb), 0);
+  assert_int_equal(arc.flow, 4);
   /* the tail of the only arc has no way in from the root (its out-curve
    * is empty), so the starting tree cannot reach it */
   arc = (model_ns_arc_t){1, 2, 5, 0, 0};
