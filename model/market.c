@@ -883,6 +883,15 @@ static int setup(mk_t *m) {
     }
     d->dmax = d->b_end > d->b_begin || d->fd ? dem_at(m, d, 1) : 0;
     d->has_demand = d->dmax > 0;
+    /* the network simplex takes amounts below MODEL_NS_CAP_MAX (2^60 kg) */
+    if (d->offered >= MODEL_NS_CAP_MAX || d->dmax >= MODEL_NS_CAP_MAX)
+      model_range_fail(
+          st, (int32_t)(st->n_seats + (size_t)i),
+          "%s kg %s in one market would pass the market's limit "
+          "of 2^60 kg (%lld kg)",
+          model__product_names[p],
+          d->offered >= MODEL_NS_CAP_MAX ? "offered" : "bid",
+          (long long)(d->offered >= MODEL_NS_CAP_MAX ? d->offered : d->dmax));
   }
   /* network */
   m->n_arcs = m->n_price_arcs = m->n_first = 0;

@@ -351,6 +351,11 @@ void model_range_overflow(model_state_t *st, int32_t who, const char *what,
                           model_unit_t unit, int64_t a, char op, int64_t b,
                           const char *why);
 
+/* Records the turn's first range error with a message of its own (the
+ * turn and a colon are put in front). */
+void model_range_fail(model_state_t *st, int32_t who, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* *x += d. */
 static inline void ck_add(model_state_t *st, int64_t *x, int64_t d, int32_t who,
                           const char *what, model_unit_t unit,

@@ -15,6 +15,7 @@
  */
 #include "model_internal.h"
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,22 @@ void model_range_overflow(model_state_t *st, int32_t who, const char *what,
              "%.3g %s)",
              (int)st->turn, name, what, what, (double)a / scale, u, op,
              why ? why : "amount", (double)b / scale, u);
+}
+
+void model_range_fail(model_state_t *st, int32_t who, const char *fmt, ...) {
+  if (st->range_failed)
+    return;
+  st->range_failed = true;
+  char name[MODEL_ID_MAX + 16];
+  holder_name(st, who, name, sizeof name);
+  int k = snprintf(st->range_msg, sizeof st->range_msg,
+                   "turn %d: %s: ", (int)st->turn, name);
+  if (k < 0 || (size_t)k >= sizeof st->range_msg)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(st->range_msg + k, sizeof st->range_msg - (size_t)k, fmt, ap);
+  va_end(ap);
 }
 
 const char *model_last_error(const model_state_t *st) {
@@ -249,27 +266,19 @@ int model_turn_begin(model_state_t *st) {
 static void money_invariant(model_state_t *st) {
   for (size_t s = 0; s < st->n_seats && !st->range_failed; s++) {
     int64_t c = st->seats[s].cash;
-    if (c > MODEL_HOLDER_MONEY_MAX || c < -MODEL_HOLDER_MONEY_MAX) {
-      char name[MODEL_ID_MAX + 16];
-      holder_name(st, (int32_t)s, name, sizeof name);
-      st->range_failed = true;
-      snprintf(st->range_msg, sizeof st->range_msg,
-               "turn %d: %s: cash would pass the model's limit of 2^62 "
-               "cents (%.3g USD after this turn)",
-               (int)st->turn, name, (double)c / 100.0);
-    }
+    if (c > MODEL_HOLDER_MONEY_MAX || c < -MODEL_HOLDER_MONEY_MAX)
+      model_range_fail(st, (int32_t)s,
+                       "cash would pass the model's limit of 2^62 cents "
+                       "(%.3g USD after this turn)",
+                       (double)c / 100.0);
   }
   for (size_t n = 0; n < st->n_nations && !st->range_failed; n++) {
     int64_t b = st->nations[n].budget;
-    if (b > MODEL_HOLDER_MONEY_MAX || b < -MODEL_HOLDER_MONEY_MAX) {
-      char name[MODEL_ID_MAX + 16];
-      holder_name(st, (int32_t)(st->n_seats + n), name, sizeof name);
-      st->range_failed = true;
-      snprintf(st->range_msg, sizeof st->range_msg,
-               "turn %d: %s: budget would pass the model's limit of 2^62 "
-               "cents (%.3g USD after this turn)",
-               (int)st->turn, name, (double)b / 100.0);
-    }
+    if (b > MODEL_HOLDER_MONEY_MAX || b < -MODEL_HOLDER_MONEY_MAX)
+      model_range_fail(st, (int32_t)(st->n_seats + n),
+                       "budget would pass the model's limit of 2^62 cents "
+                       "(%.3g USD after this turn)",
+                       (double)b / 100.0);
   }
 }
 
