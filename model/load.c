@@ -154,6 +154,14 @@ static int figure(ld_t *ld, json_t *obj, const char *key, bool required,
 
 typedef enum { U_KG, U_CENTS, U_PRICE, U_PPM, U_PLAIN } unit_t;
 
+/* The bounds on a map's own figures (model.h, MODEL_MAP_*), in wire units:
+ * tonnes and US dollars. Standing orders in a map are orders, bounded by
+ * the orders' own limits (model_order_check_map). */
+#define T_MAX       ((double)MODEL_MAP_KG_MAX / 1000.0)
+#define RESERVE_MAX ((double)MODEL_MAP_RESERVE_KG_MAX / 1000.0)
+#define USD_MAX     ((double)MODEL_MAP_MONEY_MAX / 100.0)
+#define PEOPLE_MAX  ((double)MODEL_MAP_PEOPLE_MAX)
+
 static const char *unit_name(unit_t u) {
   switch (u) {
   case U_KG:
@@ -692,9 +700,11 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
       if (!rc && has_capex) {
         /* USD per (t/yr) -> cents per (kg/yr): x 100 / 1000 */
         push_key(ld, "capex");
-        if (!(capex >= 0 && capex <= 1e9) ||
+        double capex_max = (double)MODEL_MAP_CAPEX_MAX * 1000.0 / 100.0;
+        if (!(capex >= 0 && capex <= capex_max) ||
             model_usd_to_cents(capex / 1000.0, &st->capex))
-          rc = fail(ld, "must be US dollars per t/yr between 0 and 1e9");
+          rc = fail(ld, "must be US dollars per t/yr between 0 and %g",
+                    capex_max);
         pop(ld);
       }
       if (!rc)
@@ -703,7 +713,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
       if (!rc)
         rc = num(ld, so, "unit_cost", false, U_PRICE, 0, 1e6, &st->unit_cost);
       if (!rc)
-        rc = num(ld, so, "experience", false, U_KG, 0.001, 1e12,
+        rc = num(ld, so, "experience", false, U_KG, 0.001, RESERVE_MAX,
                  &st->experience);
       if (!rc)
         rc = num(ld, so, "learning_rate", false, U_PPM, 0, 0.9,
@@ -723,7 +733,8 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
         }
       }
       if (!rc)
-        rc = num(ld, so, "wage", false, U_CENTS, 0, 1e8, &st->wage);
+        rc = num(ld, so, "wage", false, U_CENTS, 0,
+                 (double)MODEL_MAP_WAGE_MAX / 100.0, &st->wage);
       for (int r = 0; r < 2 && !rc; r++) {
         const char *key = r ? "brownfield_ramp" : "ramp";
         json_t *ra;
@@ -810,7 +821,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                  MODEL_TRAIN_TURNS_MAX, tt);
     if (!rc)
       rc = named(ld, t, "training_cost", model__stage_names, NS, U_CENTS, 0,
-                 1e9, m->train_cost);
+                 (double)MODEL_MAP_TRAIN_COST_MAX / 100.0, m->train_cost);
     if (!rc)
       rc = num(ld, t, "migration_rate", false, U_PPM, 0, 1, &m->migration_ppm);
     if (!rc)
@@ -982,13 +993,13 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
     if (!rc)
       rc = str(ld, o, "title", true, na->title, sizeof na->title);
     if (!rc)
-      rc = num(ld, o, "budget", false, U_CENTS, -1e14, 1e14, &na->budget);
+      rc = num(ld, o, "budget", false, U_CENTS, -USD_MAX, USD_MAX, &na->budget);
     if (!rc)
-      rc = named(ld, o, "talent", model__stage_names, NS, U_PLAIN, 0, 1e8,
-                 na->talent);
+      rc = named(ld, o, "talent", model__stage_names, NS, U_PLAIN, 0,
+                 PEOPLE_MAX, na->talent);
     if (!rc)
-      rc = named(ld, o, "wages", model__stage_names, NS, U_CENTS, 0, 1e8,
-                 na->wage);
+      rc = named(ld, o, "wages", model__stage_names, NS, U_CENTS, 0,
+                 (double)MODEL_MAP_WAGE_MAX / 100.0, na->wage);
     if (!rc)
       rc = named(ld, o, "unit_cost_factor", model__stage_names, NS, U_PPM, 0,
                  100, na->unit_cost_factor);
@@ -999,7 +1010,7 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
       rc = named(ld, o, "lead_factor", model__stage_names, NS, U_PPM, 0.01, 100,
                  na->lead_factor);
     if (!rc)
-      rc = named(ld, o, "stockpile", model__product_names, NP, U_KG, 0, 1e12,
+      rc = named(ld, o, "stockpile", model__product_names, NP, U_KG, 0, T_MAX,
                  na->stockpile);
     json_t *al;
     if (!rc)
@@ -1048,7 +1059,7 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
           de->present = true;
           de->price = m->price0[p];
           de->max_price = MODEL_PRICE_MAX_CENTS;
-          rc = num(ld, d, "volume", true, U_KG, 0, 1e12, &vol);
+          rc = num(ld, d, "volume", true, U_KG, 0, T_MAX, &vol);
         }
         if (!rc)
           rc = num(ld, d, "price", false, U_PRICE, 0.01, 1e6, &de->price);
@@ -1209,12 +1220,12 @@ static int load_seats(ld_t *ld, model_map_t *m, json_t *root) {
       }
     }
     if (!rc)
-      rc = num(ld, o, "cash", false, U_CENTS, -1e14, 1e14, &s->cash);
+      rc = num(ld, o, "cash", false, U_CENTS, -USD_MAX, USD_MAX, &s->cash);
     if (!rc)
-      rc = named(ld, o, "inventory", model__product_names, NP, U_KG, 0, 1e12,
+      rc = named(ld, o, "inventory", model__product_names, NP, U_KG, 0, T_MAX,
                  s->inventory);
     if (!rc)
-      rc = named(ld, o, "staff", model__stage_names, NS, U_PLAIN, 0, 1e8,
+      rc = named(ld, o, "staff", model__stage_names, NS, U_PLAIN, 0, PEOPLE_MAX,
                  s->staff);
     s->basket[0] = -1;
     if (!rc) {
@@ -1351,7 +1362,7 @@ static int load_deposits(ld_t *ld, model_map_t *m, json_t *root) {
       }
     }
     if (!rc)
-      rc = num(ld, o, "reserves", true, U_KG, 0, 1e12, &d->reserves);
+      rc = num(ld, o, "reserves", true, U_KG, 0, RESERVE_MAX, &d->reserves);
     if (!rc) {
       int64_t b[3] = {-1, -1, -1};
       if (!json_object_get(o, "basket"))
@@ -1483,11 +1494,12 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
       }
     }
     if (!rc)
-      rc = num(ld, o, "capacity", true, U_KG, 0, 1e10, &f->capacity);
+      rc = num(ld, o, "capacity", true, U_KG, 0, T_MAX, &f->capacity);
     if (!rc)
       rc = num(ld, o, "utilisation", false, U_PPM, 0, 1, &f->utilisation);
     if (!rc)
-      rc = num(ld, o, "experience", false, U_KG, 0, 1e13, &f->experience);
+      rc =
+          num(ld, o, "experience", false, U_KG, 0, RESERVE_MAX, &f->experience);
     if (!rc)
       rc = num(ld, o, "unit_cost", false, U_PRICE, 0, 1e6, &f->unit_cost);
     if (!rc)
@@ -1497,7 +1509,7 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
     if (!rc)
       rc = num(ld, o, "ramp_age", false, U_PLAIN, 0, 100000, &age);
     if (!rc)
-      rc = num(ld, o, "book_value", false, U_CENTS, 0, 1e14, &f->book_value);
+      rc = num(ld, o, "book_value", false, U_CENTS, 0, USD_MAX, &f->book_value);
     f->building = (int32_t)b;
     f->ramp_age = (int32_t)age;
     pop(ld);

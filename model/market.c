@@ -817,8 +817,13 @@ static int setup(mk_t *m) {
   m->n_offers = no;
   m->n_bids = nb;
   m->bprefix[0] = 0;
-  for (size_t k = 0; k < nb; k++)
-    m->bprefix[k + 1] = m->bprefix[k] + m->parts[no + k].qty;
+  /* kg sums over many holders: checked (model_internal.h), so that a
+   * market too large for int64 is refused, never solved on wrapped sums */
+  for (size_t k = 0; k < nb; k++) {
+    m->bprefix[k + 1] = m->bprefix[k];
+    ck_add(st, &m->bprefix[k + 1], m->parts[no + k].qty, -1, "kg bid",
+           MODEL_U_KG, "a bid");
+  }
   size_t ko = 0, kb = no;
   m->n_steps = 0;
   for (int i = 0; i < n; i++) {
@@ -828,15 +833,19 @@ static int setup(mk_t *m) {
     d->k_begin = m->n_steps;
     while (ko < no && m->parts[ko].nation == i) {
       int64_t q = m->parts[ko].qty;
+      int32_t who = (int32_t)(st->n_seats + (size_t)i);
       if (m->n_steps > d->k_begin &&
           m->k_price[m->n_steps - 1] == m->parts[ko].price) {
-        m->k_cum[m->n_steps - 1] += q;
+        ck_add(st, &m->k_cum[m->n_steps - 1], q, who, "kg offered", MODEL_U_KG,
+               "an offer");
       } else {
         m->k_price[m->n_steps] = m->parts[ko].price;
-        m->k_cum[m->n_steps] = d->offered + q;
+        m->k_cum[m->n_steps] = d->offered;
+        ck_add(st, &m->k_cum[m->n_steps], q, who, "kg offered", MODEL_U_KG,
+               "an offer");
         m->n_steps++;
       }
-      d->offered += q;
+      ck_add(st, &d->offered, q, who, "kg offered", MODEL_U_KG, "an offer");
       ko++;
     }
     d->o_end = ko;
@@ -851,16 +860,38 @@ static int setup(mk_t *m) {
     nation_t *na = &st->nations[i];
     int64_t base = model_demand_reference(na, p);
     if (md->present && base > 0) {
+      int32_t who = (int32_t)(st->n_seats + (size_t)i);
       d->fd = true;
-      d->q0 = base + ppm_of(base, na->surge_ppm[p]);
+      d->q0 = base;
+      ck_add(st, &d->q0,
+             ck_mul_div(st, base, na->surge_ppm[p], MODEL_PPM, who, "demand",
+                        MODEL_U_KG),
+             who, "demand", MODEL_U_KG, "a demand surge");
       d->p0 = md->price;
       d->el = md->elasticity_ppm;
       d->maxp = md->max_price < PMAX - 1 ? md->max_price : PMAX - 1;
-      d->slope_q32 = (int64_t)(((__int128)d->el * d->q0 << 32) /
-                               ((__int128)d->p0 * MODEL_PPM));
+      /* el <= 1e7 and q0 < 2^63, so the numerator fits in 128 bits; the
+       * slope itself must fit in int64 */
+      __int128 slope =
+          ((__int128)d->el * d->q0 << 32) / ((__int128)d->p0 * MODEL_PPM);
+      if (slope > INT64_MAX) {
+        model_range_overflow(st, who, "demand slope", MODEL_U_KG, d->q0, '*',
+                             d->el, NULL);
+        slope = 0;
+      }
+      d->slope_q32 = (int64_t)slope;
     }
     d->dmax = d->b_end > d->b_begin || d->fd ? dem_at(m, d, 1) : 0;
     d->has_demand = d->dmax > 0;
+    /* the network simplex takes amounts below MODEL_NS_CAP_MAX (2^60 kg) */
+    if (d->offered >= MODEL_NS_CAP_MAX || d->dmax >= MODEL_NS_CAP_MAX)
+      model_range_fail(
+          st, (int32_t)(st->n_seats + (size_t)i),
+          "%s kg %s in one market would pass the market's limit "
+          "of 2^60 kg (%lld kg)",
+          model__product_names[p],
+          d->offered >= MODEL_NS_CAP_MAX ? "offered" : "bid",
+          (long long)(d->offered >= MODEL_NS_CAP_MAX ? d->offered : d->dmax));
   }
   /* network */
   m->n_arcs = m->n_price_arcs = m->n_first = 0;
@@ -957,6 +988,19 @@ static void pro_rata(int64_t total, int64_t *const *a, const int64_t *amt,
   }
 }
 
+/* The names of a market's totals in range errors. */
+static const char *const PAID[NP] = {"money paid in the concentrate market",
+                                     "money paid in the ndpr_oxide market",
+                                     "money paid in the dytb_oxide market",
+                                     "money paid in the lace_oxide market",
+                                     "money paid in the magnet market"};
+static const char *const RECEIVED[NP] = {
+    "money received in the concentrate market",
+    "money received in the ndpr_oxide market",
+    "money received in the dytb_oxide market",
+    "money received in the lace_oxide market",
+    "money received in the magnet market"};
+
 /* Allocates node totals to participants, moves goods and money. */
 static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
                   const int64_t *pd) {
@@ -1032,17 +1076,26 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
                         pt->qty,    pt->fill,   price};
     if (pt->fill <= 0)
       continue;
-    int64_t money = mul_div(pt->fill, price, 1);
-    model_holder_flows_t *fl = flows_of(st, pt->holder);
-    int64_t *inv = inv_of(st, pt->holder, p);
+    int32_t h = pt->holder;
+    bool seat = (size_t)h < st->n_seats;
+    const char *what = seat ? "cash" : "budget";
+    int64_t money =
+        ck_mul_div(st, pt->fill, price, 1, h,
+                   pt->is_bid ? "a purchase" : "a sale", MODEL_U_CENTS);
+    model_holder_flows_t *fl = flows_of(st, h);
+    int64_t *inv = inv_of(st, h, p);
     if (pt->is_bid) {
-      *money_of(st, pt->holder) -= money;
-      fl->money_out += money;
-      fl->bought[p] += pt->fill;
-      *inv += pt->fill;
-      paid += money;
-      if ((size_t)pt->holder < st->n_seats)
-        st->seats[pt->holder].costs += money;
+      const char *why = pt->kind == 1   ? "price floor purchase"
+                        : pt->kind == 2 ? "stockpile purchase"
+                                        : "purchase";
+      ck_sub(st, money_of(st, h), money, h, what, MODEL_U_CENTS, why);
+      ck_add(st, &fl->money_out, money, h, "money paid out", MODEL_U_CENTS,
+             why);
+      ck_add(st, &fl->bought[p], pt->fill, h, "kg bought", MODEL_U_KG, why);
+      ck_add(st, inv, pt->fill, h, "inventory", MODEL_U_KG, why);
+      ck_add(st, &paid, money, h, PAID[p], MODEL_U_CENTS, why);
+      if (seat)
+        ck_add(st, &st->seats[h].costs, money, h, "costs", MODEL_U_CENTS, why);
     } else {
       if (p == MODEL_CONCENTRATE) {
         /* the seller's elements leave pro rata, into the nation's pool */
@@ -1053,13 +1106,16 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
           m->na[pt->nation].pool_el[q] += x;
         }
       }
-      *money_of(st, pt->holder) += money;
-      fl->money_in += money;
-      fl->sold[p] += pt->fill;
-      *inv -= pt->fill;
-      received += money;
-      if ((size_t)pt->holder < st->n_seats)
-        st->seats[pt->holder].revenue += money;
+      ck_add(st, money_of(st, h), money, h, what, MODEL_U_CENTS, "sale");
+      ck_add(st, &fl->money_in, money, h, "money received", MODEL_U_CENTS,
+             "sale");
+      ck_add(st, &fl->sold[p], pt->fill, h, "kg sold", MODEL_U_KG, "sale");
+      *inv -= pt->fill; /* fill <= what it offered <= inventory */
+      /* a market total that overflows names the seat whose sale did it */
+      ck_add(st, &received, money, h, RECEIVED[p], MODEL_U_CENTS, "sale");
+      if (seat)
+        ck_add(st, &st->seats[h].revenue, money, h, "revenue", MODEL_U_CENTS,
+               "sale");
     }
   }
   /* final demand: a source of money, a sink of goods */
@@ -1067,11 +1123,16 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
     int64_t fill = m->na[j].fd_fill;
     if (fill <= 0)
       continue;
-    int64_t money = mul_div(fill, pd[j], 1);
-    fd_paid += money;
+    int32_t who = (int32_t)(st->n_seats + (size_t)j);
+    int64_t money =
+        ck_mul_div(st, fill, pd[j], 1, who, "final demand", MODEL_U_CENTS);
+    ck_add(st, &fd_paid, money, who, "final demand", MODEL_U_CENTS,
+           "final demand");
     st->nations[j].consumed[p] = fill;
-    st->report.money_sources += money;
-    st->report.consumed[p] += fill;
+    ck_add(st, &st->report.money_sources, money, -1, "money sources",
+           MODEL_U_CENTS, "final demand");
+    ck_add(st, &st->report.consumed[p], fill, -1, "consumption", MODEL_U_KG,
+           "final demand");
   }
   /* arcs: transport (a sink), tariffs (to the importer), rents (to the
    * exporter); record flows */
@@ -1103,10 +1164,14 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
       exporter = a->from - 1;
       hp = px[exporter];
       tp = ps[exporter];
-      int64_t r = mul_div(a->flow, hp - tp, 1);
-      rents += r;
-      st->nations[exporter].budget += r;
-      st->nations[exporter].flows.money_in += r;
+      int32_t eh = (int32_t)(st->n_seats + (size_t)exporter);
+      int64_t r =
+          ck_mul_div(st, a->flow, hp - tp, 1, eh, "export rent", MODEL_U_CENTS);
+      ck_add(st, &rents, r, -1, "export rents", MODEL_U_CENTS, "export rent");
+      ck_add(st, &st->nations[exporter].budget, r, eh, "budget", MODEL_U_CENTS,
+             "export rent");
+      ck_add(st, &st->nations[exporter].flows.money_in, r, eh, "money received",
+             MODEL_U_CENTS, "export rent");
       continue;
     }
     int j = a->to - 1 - 2 * n;
@@ -1114,17 +1179,26 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
     tp = a->from <= n ? ps[exporter] : px[exporter];
     hp = pd[j];
     if (a->flow > 0) {
-      int64_t tr = mul_div(a->flow, ro->transport, 1);
-      int64_t ta = mul_div(a->flow, ro->tariff, 1);
-      int64_t r = mul_div(a->flow, hp - tp - a->cost, 1);
-      LAN_ASSERT(hp - tp - a->cost >= 0);
-      transport += tr;
-      tariffs += ta;
-      rents += r;
-      st->nations[j].budget += ta;
-      st->nations[j].flows.money_in += ta;
-      st->nations[exporter].budget += r;
-      st->nations[exporter].flows.money_in += r;
+      int32_t jh = (int32_t)(st->n_seats + (size_t)j);
+      int32_t eh = (int32_t)(st->n_seats + (size_t)exporter);
+      int64_t tr = ck_mul_div(st, a->flow, ro->transport, 1, -1, "transport",
+                              MODEL_U_CENTS);
+      int64_t ta =
+          ck_mul_div(st, a->flow, ro->tariff, 1, jh, "tariff", MODEL_U_CENTS);
+      int64_t r = ck_mul_div(st, a->flow, hp - tp - a->cost, 1, eh,
+                             "export rent", MODEL_U_CENTS);
+      LAN_ASSERT(st->range_failed || hp - tp - a->cost >= 0);
+      ck_add(st, &transport, tr, -1, "transport", MODEL_U_CENTS, "transport");
+      ck_add(st, &tariffs, ta, -1, "tariffs", MODEL_U_CENTS, "tariff");
+      ck_add(st, &rents, r, -1, "export rents", MODEL_U_CENTS, "export rent");
+      ck_add(st, &st->nations[j].budget, ta, jh, "budget", MODEL_U_CENTS,
+             "tariff");
+      ck_add(st, &st->nations[j].flows.money_in, ta, jh, "money received",
+             MODEL_U_CENTS, "tariff");
+      ck_add(st, &st->nations[exporter].budget, r, eh, "budget", MODEL_U_CENTS,
+             "export rent");
+      ck_add(st, &st->nations[exporter].flows.money_in, r, eh, "money received",
+             MODEL_U_CENTS, "export rent");
       m->na[j].into += a->flow;
       bool own = exporter == j || (st->map->nations[j].allies >> exporter & 1);
       if (own)
@@ -1152,7 +1226,8 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
           ro->transport, ro->tariff, false,   capped};
     }
   }
-  st->report.money_sinks += transport;
+  ck_add(st, &st->report.money_sinks, transport, -1, "money sinks",
+         MODEL_U_CENTS, "transport");
   /* elements arriving at each demand node go to its buyers pro rata to
    * their purchases; final demand takes its share out of the world */
   if (p == MODEL_CONCENTRATE) {
@@ -1181,8 +1256,11 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
           el_of(st, (int32_t)last_holder)[q] += m->na[j].in_el[q] - got[q];
     }
   }
-  /* the books of this market must balance to the cent */
-  LAN_ASSERT(paid + fd_paid == received + transport + tariffs + rents);
+  /* the books of this market must balance to the cent (unless a sum was
+   * refused: then the turn is rolled back) */
+  LAN_ASSERT(st->range_failed ||
+             (__int128)paid + fd_paid ==
+                 (__int128)received + transport + tariffs + rents);
   (void)tariffs;
   for (int j = 0; j < n; j++)
     st->nations[j].bought[p] = m->nd[j].filled;
@@ -1206,6 +1284,8 @@ int model_market_clear(model_state_t *st, int p) {
   int rc = setup(m);
   if (rc)
     return rc;
+  if (st->range_failed)
+    return MODEL_ERANGE; /* never solve on sums that did not fit */
   if ((rc = solve(m)))
     return rc;
   least_volume(m);
@@ -1225,7 +1305,7 @@ int model_market_clear(model_state_t *st, int p) {
   st->volume[p] = vol;
   if (vol > 0)
     st->price[p] = (int64_t)(val / vol);
-  return 0;
+  return st->range_failed ? MODEL_ERANGE : 0;
 }
 
 void model_market_free(model_state_t *st) {

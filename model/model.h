@@ -64,6 +64,26 @@ extern "C" {
 #define MODEL_PPM             1000000
 #define MODEL_HASH_BYTES      32
 
+/* Bounds on a map's own figures (the loader refuses a map beyond them;
+ * docs/maps.md, "Bounds"). They keep every product the turn forms from map
+ * figures inside int64: a quantity that meets a price (a demand volume, an
+ * inventory, a stockpile, a year of capacity: at most MODEL_MAP_KG_MAX)
+ * times a price (at most MODEL_PRICE_MAX_CENTS) is at most 5e18 < 2^63;
+ * people (at most MODEL_MAP_PEOPLE_MAX) times a wage is at most 1e16; and
+ * money (budgets, cash, book values: at most MODEL_MAP_MONEY_MAX, under
+ * 2^50) starts 4,600 times below the model's limit on a holder's money
+ * (2^62 cents). Reserves and experience are never priced, only counted
+ * down or logged, and stay under 2^50 kg. What play can still grow beyond
+ * int64 (orders at their limits, sums over many turns) the turn checks and
+ * refuses with MODEL_ERANGE. */
+#define MODEL_MAP_KG_MAX         ((int64_t)50000000000)      /* 50 Mt */
+#define MODEL_MAP_RESERVE_KG_MAX ((int64_t)1000000000000000) /* 1e12 t */
+#define MODEL_MAP_MONEY_MAX      ((int64_t)1000000000000000) /* $1e13 */
+#define MODEL_MAP_WAGE_MAX       ((int64_t)100000000)        /* $1e6/yr */
+#define MODEL_MAP_TRAIN_COST_MAX ((int64_t)1000000000)       /* $1e7 */
+#define MODEL_MAP_CAPEX_MAX      ((int64_t)100000)           /* $1e6 per t/yr */
+#define MODEL_MAP_PEOPLE_MAX     100000000                   /* talent, staff */
+
 /* ---- Enumerations (the wire names are in the comments) ---- */
 typedef enum {
   MODEL_CONCENTRATE = 0, /* "concentrate" (mixed REO, tonnes REO) */
@@ -140,7 +160,8 @@ typedef enum {
   MODEL_ESTATE = -5,    /* a serialised state is malformed or of another map */
   MODEL_ELIMIT = -6,    /* a named limit was exceeded */
   MODEL_EFINISHED = -7, /* the game is over: no turn left to resolve */
-  MODEL_ERANGE = -8     /* an exact integer would overflow */
+  MODEL_ERANGE = -8     /* an exact integer would overflow; a turn that
+                           would is refused (model_last_error) */
 } model_err_t;
 
 /* A human-readable description of a model_err_t. Never NULL. */
@@ -339,9 +360,23 @@ typedef struct {
 /* Resolve the open turn: apply every seat's submission (a seat with none
  * plays its standing orders), run DOMAIN.md's turn order, book money, fire
  * events, compute scores. On success the turn advances and the report is
- * available from model_last_report. */
+ * available from model_last_report. On failure the state is exactly as it
+ * was before the call: MODEL_ERANGE when money or tonnes would leave int64
+ * or a holder's money would pass 2^62 cents (model_last_error says where),
+ * MODEL_ENOMEM, MODEL_EFINISHED. */
 MODEL_WUR int model_resolve(model_state_t *st);
 const model_report_t *model_last_report(const model_state_t *st);
+
+/* Why the last model_resolve on this state failed: for MODEL_ERANGE, the
+ * turn, the seat (or "nation X" for a nation without one) and the quantity
+ * that would have left the exact range, e.g. "turn 12: seat CHN: budget
+ * would pass the int64 range (budget -9.2e+16 USD - price floor purchase
+ * 1e+12 USD)". A refused turn leaves the state exactly as it was before
+ * model_resolve (the submissions for the turn included), so the caller
+ * may change orders and try again. "" when the last resolve succeeded or
+ * failed without a message. Lives in the state until the next
+ * model_resolve or model_state_free. */
+const char *model_last_error(const model_state_t *st);
 
 /* Convenience: submit orders for every seat (orders[s], counts[s]; NULL or
  * 0 keeps standing orders) and resolve. Refusals are dropped. */

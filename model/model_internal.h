@@ -282,31 +282,136 @@ struct model_state {
   void *scratch;     /* market.c's workspace */
   int64_t *turn_buf; /* turn.c: per-facility amounts and per-seat staff */
   size_t cap_turn_buf;
+  /* range.c: the state as it was before the turn being resolved (so that a
+   * refused turn leaves no trace), and the turn's first range error. A
+   * checked operation that would overflow leaves its target unchanged and
+   * records the error here; model_resolve then rolls the turn back and
+   * returns MODEL_ERANGE. The message outlives the rollback: it is what
+   * model_last_error returns. */
+  void *snap;
+  bool range_failed;
+  char range_msg[MODEL_MESSAGE_MAX];
 };
 
 /* ---- functions shared between files, by layer (see the top) ---- */
 
 /* util.c: exact integer arithmetic, the fixed-point learning curve, names.
- * a*b/c, floor, exact, through 128 bits. */
-int64_t model_mul_div_wide(int64_t a, int64_t b, int64_t c);
+ * mul_div's general case: a*b/c through 128 bits. Returns false, with *out
+ * clamped to INT64_MIN or INT64_MAX, when the quotient does not fit in
+ * int64. */
+bool model_mul_div_wide(int64_t a, int64_t b, int64_t c, int64_t *out);
 
-/* a*b/c, floor, exact. Inline with a 64-bit path because the turn calls it
- * for every facility and trade: a 128-bit division is a library call, and a
- * product that fits in 64 bits (nearly all of them) gives the same
- * quotient. */
-static inline int64_t mul_div(int64_t a, int64_t b, int64_t c) {
+/* a*b/c, floor, exact; false (and *out clamped, never wrapped) when the
+ * quotient does not fit in int64. Inline with a 64-bit path because the
+ * turn calls it for every facility and trade: a 128-bit division is a
+ * library call, and a product that fits in 64 bits (nearly all of them)
+ * gives the same quotient. */
+static inline bool mul_div_ok(int64_t a, int64_t b, int64_t c, int64_t *out) {
   int64_t p;
   if (c > 0 && !__builtin_mul_overflow(a, b, &p)) {
     int64_t q = p / c;
-    return p % c != 0 && p < 0 ? q - 1 : q;
+    *out = p % c != 0 && p < 0 ? q - 1 : q;
+    return true;
   }
-  return model_mul_div_wide(a, b, c);
+  return model_mul_div_wide(a, b, c, out);
+}
+
+/* mul_div where the quotient fits by construction: a share of a
+ * (|b| <= c, as ppm_of with ppm <= 1e6 and pro-rata splits) or a product
+ * bounded by the map's and the orders' limits. Should it ever not fit, the
+ * result saturates instead of wrapping. Money and tonnes that can grow
+ * beyond such bounds use model_ck_mul_div, which refuses the turn. */
+static inline int64_t mul_div(int64_t a, int64_t b, int64_t c) {
+  int64_t q;
+  (void)mul_div_ok(a, b, c, &q);
+  return q;
 }
 
 /* a*ppm/1e6, floor (the constant divisor becomes a multiplication). */
 static inline int64_t ppm_of(int64_t a, int64_t ppm) {
   return mul_div(a, ppm, MODEL_PPM);
 }
+
+/* ---- checked money and tonnes (range.c) ----
+ * Every sum, difference and product of money (cents) or tonnes (kg) that
+ * the turn books goes through these. On overflow the target is left as it
+ * was, the turn's first error is recorded with a message naming the holder
+ * and the quantity (st->range_msg), and model_resolve refuses the whole
+ * turn with MODEL_ERANGE. `who` is a holder (a seat index, or n_seats +
+ * nation for a nation's budget and stockpile; -1 for the world's books),
+ * `what` the quantity ("budget", "cash", "money sources", ...) and `why`
+ * the amount booked ("price floor purchase", "subsidy", ...). */
+typedef enum {
+  MODEL_U_CENTS = 0,
+  MODEL_U_KG = 1,
+  MODEL_U_PEOPLE = 2
+} model_unit_t;
+
+void model_range_overflow(model_state_t *st, int32_t who, const char *what,
+                          model_unit_t unit, int64_t a, char op, int64_t b,
+                          const char *why);
+
+/* Records the turn's first range error with a message of its own (the
+ * turn and a colon are put in front). */
+void model_range_fail(model_state_t *st, int32_t who, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* *x += d. */
+static inline void ck_add(model_state_t *st, int64_t *x, int64_t d, int32_t who,
+                          const char *what, model_unit_t unit,
+                          const char *why) {
+  int64_t r;
+  if (__builtin_expect(__builtin_add_overflow(*x, d, &r), 0))
+    model_range_overflow(st, who, what, unit, *x, '+', d, why);
+  else
+    *x = r;
+}
+
+/* *x -= d. */
+static inline void ck_sub(model_state_t *st, int64_t *x, int64_t d, int32_t who,
+                          const char *what, model_unit_t unit,
+                          const char *why) {
+  int64_t r;
+  if (__builtin_expect(__builtin_sub_overflow(*x, d, &r), 0))
+    model_range_overflow(st, who, what, unit, *x, '-', d, why);
+  else
+    *x = r;
+}
+
+/* a*b/c (floor) as money or tonnes; 0 after recording the error when the
+ * quotient does not fit. */
+static inline int64_t ck_mul_div(model_state_t *st, int64_t a, int64_t b,
+                                 int64_t c, int32_t who, const char *what,
+                                 model_unit_t unit) {
+  int64_t q;
+  if (__builtin_expect(mul_div_ok(a, b, c, &q), 1))
+    return q;
+  model_range_overflow(st, who, what, unit, a, '*', b, NULL);
+  return 0;
+}
+
+/* The holder (as in ck_add) of a seat's money: its own cash for a firm,
+ * its nation's budget for a nation seat. */
+static inline int32_t model_seat_holder(const model_state_t *st, size_t s) {
+  return st->map->seats[s].kind == MODEL_SEAT_FIRM
+             ? (int32_t)s
+             : (int32_t)(st->n_seats + (size_t)st->map->seats[s].nation);
+}
+
+/* The limit on any holder's money after a turn (DOMAIN.md invariants,
+ * docs/model.md): 2^62 cents, so that a sum of two holders' money, or a
+ * holder's money and one turn's flow, never needs more than int64. */
+#define MODEL_HOLDER_MONEY_MAX ((int64_t)1 << 62)
+
+/* Around a turn: model_turn_begin keeps the state as it is (0, or
+ * MODEL_ENOMEM), model_turn_check applies the money invariant and says
+ * whether the turn failed, model_turn_rollback puts the kept state back. */
+int model_turn_begin(model_state_t *st);
+bool model_turn_check(model_state_t *st);
+void model_turn_rollback(model_state_t *st);
+void model_snap_free(model_state_t *st);
+
+/* util.c (continued) */
 int64_t model_fx_log2_q32(uint64_t n);
 int64_t model_fx_learning_lg_ppm(int64_t cum, int64_t exp0, int64_t lg_exp0,
                                  int64_t log2_pr_q32);
@@ -395,7 +500,7 @@ int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o);
 
 /* state.c: an empty state of the map's sizes (serialise.c fills it). */
 int model_state_alloc(const model_map_t *map, model_state_t **out);
-int64_t model_seat_net_worth(const model_state_t *st, int seat);
+bool model_seat_net_worth(const model_state_t *st, int seat, int64_t *out);
 
 /* turn.c */
 void model_state_compute_scores(model_state_t *st);

@@ -215,14 +215,19 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
   }
 }
 
-static int64_t build_capex(const model_state_t *st, const model_order_t *o,
-                           int nation, bool brown) {
+/* A build's capex in cents; false when it would not fit in int64 (a
+ * capacity near the order limit at a map's highest capex and factors). */
+static bool build_capex(const model_state_t *st, const model_order_t *o,
+                        int nation, bool brown, int64_t *out) {
   const map_stage_t *ms = &st->map->stage[o->stage];
-  int64_t c = mul_div(o->capacity_kg_per_year, ms->capex, 1);
-  c = ppm_of(c, st->map->nations[nation].capex_factor[o->stage]);
-  if (brown)
-    c = ppm_of(c, ms->brown_factor);
-  return c;
+  int64_t c;
+  if (!mul_div_ok(o->capacity_kg_per_year, ms->capex, 1, &c) ||
+      !mul_div_ok(c, st->map->nations[nation].capex_factor[o->stage], MODEL_PPM,
+                  &c) ||
+      (brown && !mul_div_ok(c, ms->brown_factor, MODEL_PPM, &c)))
+    return false;
+  *out = c;
+  return true;
 }
 
 /* Where a build stands: the deposit's nation for a mine, else the home
@@ -287,10 +292,17 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
       }
     }
     int nation = build_nation(st, seat, o, fac);
-    int64_t capex = build_capex(st, o, nation, fac >= 0);
+    int64_t capex, total;
+    if (!build_capex(st, o, nation, fac >= 0, &capex)) {
+      model_refuse(r, "capacity",
+                   "this build would cost more than the model's money range "
+                   "(int64 cents); build less capacity");
+      return 1;
+    }
     int64_t share = st->nations[nation].pol.sub_capex[o->stage];
     int64_t own = capex - ppm_of(capex, share);
-    if (own + *capex_running > s->cash) {
+    if (__builtin_add_overflow(own, *capex_running, &total) ||
+        total > s->cash) {
       model_refuse(
           r, "capacity",
           "this build costs %.2f USD (after subsidy) and you have %.2f "
@@ -329,11 +341,12 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
     }
     return 0;
   case MODEL_OP_TRAIN: {
-    int64_t cost = mul_div(o->count, st->map->train_cost[o->skill], 1);
+    /* count <= 1e6 people and a map's training cost <= $1e7: fits */
+    int64_t cost = mul_div(o->count, st->map->train_cost[o->skill], 1), total;
     int64_t have = st->map->seats[seat].kind == MODEL_SEAT_FIRM
                        ? s->cash
                        : st->nations[home].budget;
-    if (cost + *capex_running > have) {
+    if (__builtin_add_overflow(cost, *capex_running, &total) || total > have) {
       model_refuse(r, "count",
                    "training %lld people costs %.2f USD and you have %.2f USD "
                    "left this turn",
@@ -532,7 +545,11 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
   const map_stage_t *ms = &st->map->stage[o->stage];
   int fac = o->facility[0] ? model_facility_of_seat(st, seat, o->facility) : -1;
   int nation = build_nation(st, seat, o, fac);
-  int64_t capex = build_capex(st, o, nation, fac >= 0);
+  int64_t capex = 0;
+  if (!build_capex(st, o, nation, fac >= 0, &capex))
+    model_range_overflow(st, seat, "capex", MODEL_U_CENTS,
+                         o->capacity_kg_per_year, '*',
+                         st->map->stage[o->stage].capex, NULL);
   int64_t sub = ppm_of(capex, st->nations[nation].pol.sub_capex[o->stage]);
   const map_nation_t *mn = &st->map->nations[nation];
   int32_t lead = fac >= 0 ? ms->lead_brown : ms->lead_green;
@@ -542,11 +559,16 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
   /* The firm pays capex less the subsidy (a sink); the nation pays the
    * subsidised share (a sink too: the money goes to builders outside the
    * model). */
-  s->cash -= capex - sub;
-  s->flows.money_out += capex - sub;
-  st->nations[nation].budget -= sub;
-  st->nations[nation].flows.money_out += sub;
-  st->report.money_sinks += capex;
+  int32_t nh = (int32_t)(st->n_seats + (size_t)nation);
+  ck_sub(st, &s->cash, capex - sub, seat, "cash", MODEL_U_CENTS, "capex");
+  ck_add(st, &s->flows.money_out, capex - sub, seat, "money paid out",
+         MODEL_U_CENTS, "capex");
+  ck_sub(st, &st->nations[nation].budget, sub, nh, "budget", MODEL_U_CENTS,
+         "capex subsidy");
+  ck_add(st, &st->nations[nation].flows.money_out, sub, nh, "money paid out",
+         MODEL_U_CENTS, "capex subsidy");
+  ck_add(st, &st->report.money_sinks, capex, -1, "money sinks", MODEL_U_CENTS,
+         "capex");
   if (fac >= 0) {
     facility_t *f = &st->fac[fac];
     f->exp_cap = o->capacity_kg_per_year;
@@ -617,24 +639,33 @@ int model_orders_apply(model_state_t *st) {
         int64_t c = o->count;
         if (c > st->nations[home].pool[o->skill])
           c = st->nations[home].pool[o->skill];
-        s->staff[o->skill] += c;
-        st->nations[home].pool[o->skill] -= c;
+        ck_add(st, &s->staff[o->skill], c, (int32_t)si, "staff", MODEL_U_PEOPLE,
+               "hires");
+        st->nations[home].pool[o->skill] -= c; /* c <= the pool */
         break;
       }
       case MODEL_OP_TRAIN: {
         int64_t cost = mul_div(o->count, st->map->train_cost[o->skill], 1);
         int32_t tt = st->map->train_turns[o->skill];
+        int32_t who = model_seat_holder(st, si);
         if (st->map->seats[si].kind == MODEL_SEAT_FIRM) {
-          s->cash -= cost;
-          s->flows.money_out += cost;
-          s->costs += cost;
-          s->pipeline[o->skill][tt - 1] += o->count;
+          ck_sub(st, &s->cash, cost, who, "cash", MODEL_U_CENTS, "training");
+          ck_add(st, &s->flows.money_out, cost, who, "money paid out",
+                 MODEL_U_CENTS, "training");
+          ck_add(st, &s->costs, cost, who, "costs", MODEL_U_CENTS, "training");
+          ck_add(st, &s->pipeline[o->skill][tt - 1], o->count, who, "trainees",
+                 MODEL_U_PEOPLE, "training");
         } else {
-          st->nations[home].budget -= cost;
-          st->nations[home].flows.money_out += cost;
-          st->nations[home].pipeline[o->skill][tt - 1] += o->count;
+          nation_t *na = &st->nations[home];
+          ck_sub(st, &na->budget, cost, who, "budget", MODEL_U_CENTS,
+                 "training");
+          ck_add(st, &na->flows.money_out, cost, who, "money paid out",
+                 MODEL_U_CENTS, "training");
+          ck_add(st, &na->pipeline[o->skill][tt - 1], o->count, who, "trainees",
+                 MODEL_U_PEOPLE, "training");
         }
-        st->report.money_sinks += cost;
+        ck_add(st, &st->report.money_sinks, cost, -1, "money sinks",
+               MODEL_U_CENTS, "training");
         break;
       }
       case MODEL_OP_OFFER:
@@ -655,5 +686,5 @@ int model_orders_apply(model_state_t *st) {
         return rc;
     }
   }
-  return 0;
+  return st->range_failed ? MODEL_ERANGE : 0;
 }

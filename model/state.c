@@ -151,7 +151,10 @@ int model_state_new(const model_map_t *map, uint64_t seed,
       st->fac[f].util = o->utilisation_ppm;
     }
   for (size_t s = 0; s < st->n_seats; s++)
-    st->seats[s].initial_worth = model_seat_net_worth(st, (int)s);
+    if (!model_seat_net_worth(st, (int)s, &st->seats[s].initial_worth)) {
+      rc = MODEL_ERANGE; /* a firm worth more than int64 cents */
+      goto fail;
+    }
   *out = st;
   return 0;
 fail:
@@ -166,6 +169,7 @@ void model_state_free(model_state_t *st) {
     for (size_t i = 0; i < st->n_seats; i++)
       free(st->seats[i].pending);
   model_market_free(st);
+  model_snap_free(st);
   free(st->turn_buf);
   free(st->nations);
   free(st->seats);
@@ -339,15 +343,21 @@ int64_t model_last_seller_price(const model_state_t *st, int p, size_t n) {
 
 /* Net worth of a firm: cash + book value of facilities + inventory at the
  * world price. A nation's "worth" is its budget (used only for the budget
- * objective). */
-int64_t model_seat_net_worth(const model_state_t *st, int s) {
+ * objective). False when it does not fit in int64. */
+bool model_seat_net_worth(const model_state_t *st, int s, int64_t *out) {
   const seat_t *se = &st->seats[s];
-  if (st->map->seats[s].kind == MODEL_SEAT_NATION)
-    return st->nations[st->map->seats[s].nation].budget;
-  int64_t w = se->cash;
+  if (st->map->seats[s].kind == MODEL_SEAT_NATION) {
+    *out = st->nations[st->map->seats[s].nation].budget;
+    return true;
+  }
+  int64_t w = se->cash, v;
   for (int32_t f = se->first_fac; f >= 0; f = st->fac[f].next_of_owner)
-    w += st->fac[f].book;
+    if (__builtin_add_overflow(w, st->fac[f].book, &w))
+      return false;
   for (int p = 0; p < NP; p++)
-    w += mul_div(se->inv[p], st->price[p], 1);
-  return w;
+    if (!mul_div_ok(se->inv[p], st->price[p], 1, &v) ||
+        __builtin_add_overflow(w, v, &w))
+      return false;
+  *out = w;
+  return true;
 }

@@ -37,7 +37,8 @@ const char *model_strerror(int err) {
   case MODEL_EFINISHED:
     return "the game is finished";
   case MODEL_ERANGE:
-    return "value out of range for exact integers";
+    return "an exact integer would overflow (money or tonnes beyond the "
+           "model's range); model_last_error says where";
   default:
     return "unknown model error";
   }
@@ -137,16 +138,26 @@ double model_ppm_to_fraction(int64_t p) {
   return (double)p / 1e6;
 }
 
-/* a*b/c rounded toward minus infinity, exact through 128 bits. The callers
- * keep the quotient within int64 (quantities, prices and money limits). */
-/* mul_div's general case (model_internal.h): 128-bit intermediates. */
-int64_t model_mul_div_wide(int64_t a, int64_t b, int64_t c) {
+/* mul_div's general case (model_internal.h): a*b/c rounded toward minus
+ * infinity, exact through 128 bits (|a*b| < 2^126 always fits). The
+ * quotient is checked, never truncated: false, with *out clamped, when it
+ * does not fit in int64. */
+bool model_mul_div_wide(int64_t a, int64_t b, int64_t c, int64_t *out) {
   LAN_ASSERT(c != 0);
   __int128 n = (__int128)a * b;
   __int128 q = n / c;
   if ((n % c != 0) && ((n < 0) != (c < 0)))
     q -= 1;
-  return (int64_t)q;
+  if (q > INT64_MAX) {
+    *out = INT64_MAX;
+    return false;
+  }
+  if (q < INT64_MIN) {
+    *out = INT64_MIN;
+    return false;
+  }
+  *out = (int64_t)q;
+  return true;
 }
 
 /* log2(n) in Q32 (n >= 1), by repeated squaring of the mantissa: each

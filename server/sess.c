@@ -644,12 +644,40 @@ static int keep_history(sess_session_t *s, const model_report_t *rep) {
   return 0;
 }
 
+/* Tell the session's admin connections why a turn was refused: the
+ * "error" notification (PROTOCOL.md), with the session named. Only the
+ * facilitator gets it, because the model's message may name a seat's
+ * private figures (a budget); the players see session.paused. */
+static void notify_turn_refused(sess_session_t *s, int turn, int rc) {
+  const char *why = model_last_error(s->st);
+  char msg[MODEL_MESSAGE_MAX + 256];
+  snprintf(msg, sizeof msg,
+           "turn %d was not resolved: %s; it was not stored, the game stands "
+           "where it stood before the turn, and the session is paused: have "
+           "the seats change their orders, then resume",
+           turn, why[0] ? why : model_strerror(rc));
+  msgpack_packer *pk = notify_begin(s, "error", 2);
+  proto_pack_kv_cstr(pk, "code", "conflict");
+  proto_pack_kv_cstr(pk, "message", msg);
+  sess_registry_t *reg = s->reg;
+  for (size_t i = 0; i < s->n_subs; i++)
+    if (s->subs[i].admin && replyq_push(&s->subs[i].peer->replies,
+                                        reg->nbuf.data, reg->nbuf.len) == 0)
+      reg->counters.notifications++;
+}
+
 int sess_resolve(sess_session_t *s) {
+  int turn = model_state_turn(s->st);
   int rc = model_resolve(s->st);
   if (rc != 0) {
-    log_error("session %s: turn %d cannot be resolved: %s; the session is "
-              "paused",
-              s->id, model_state_turn(s->st), model_strerror(rc));
+    /* The model leaves the state as it was before the turn (a turn whose
+     * money or tonnes would leave the exact range is refused as a whole,
+     * MODEL_ERANGE), so nothing is stored and the submissions stand. */
+    const char *why = model_last_error(s->st);
+    log_error("session %s: turn %d cannot be resolved: %s%s%s; the turn is "
+              "not stored and the session is paused",
+              s->id, turn, model_strerror(rc), why[0] ? ": " : "", why);
+    notify_turn_refused(s, turn, rc);
     sess_pause(s);
     return rc;
   }
