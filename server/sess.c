@@ -656,7 +656,7 @@ static void notify_turn_refused(sess_session_t *s, int turn, int rc) {
            "where it stood before the turn, and the session is paused: have "
            "the seats change their orders, then resume",
            turn, why[0] ? why : model_strerror(rc));
-  msgpack_packer *pk = notify_begin(s, "error", 2);
+  msgpack_packer *pk = sess_notify_begin(s, "error", 2);
   proto_pack_kv_cstr(pk, "code", "conflict");
   proto_pack_kv_cstr(pk, "message", msg);
   sess_registry_t *reg = s->reg;

@@ -228,8 +228,6 @@ static size_t max_orders(const model_map_t *m, size_t seat, model_order_t *o) {
 
 static void test_world_max_orders_refused_before_wrap(void **state) {
   (void)state;
-  if (!helper_map_exists("world-2024"))
-    skip();
   char path[512];
   snprintf(path, sizeof path, "%s/world-2024.json", LAN_SOURCE_MAPS);
   json_error_t je;
