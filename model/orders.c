@@ -389,107 +389,6 @@ int model_validate(const model_state_t *st, int seat,
   return 0;
 }
 
-/* An accepted order as the state keeps it: only the fields its op (and
- * policy kind) uses, every other field at one canonical value. The pending
- * orders are part of the state and its hash, so two submissions that mean
- * the same (one built by an agent in C, one parsed from the wire) must be
- * the same bytes; otherwise a stored game would not replay to its hashes. */
-static model_order_t canonical(const model_order_t *o) {
-  model_order_t c;
-  memset(&c, 0, sizeof c);
-  c.op = o->op;
-  c.stage = c.product = c.skill = -1;
-  switch (o->op) {
-  case MODEL_OP_BUILD:
-    c.stage = o->stage;
-    c.capacity_kg_per_year = o->capacity_kg_per_year;
-    memcpy(c.site, o->site, sizeof c.site);
-    memcpy(c.facility, o->facility, sizeof c.facility);
-    break;
-  case MODEL_OP_OPERATE:
-    memcpy(c.facility, o->facility, sizeof c.facility);
-    c.utilisation_ppm = o->utilisation_ppm;
-    break;
-  case MODEL_OP_HIRE:
-  case MODEL_OP_TRAIN:
-    c.skill = o->skill;
-    c.count = o->count;
-    break;
-  case MODEL_OP_OFFER:
-  case MODEL_OP_BID:
-    c.product = o->product;
-    c.quantity_kg = o->quantity_kg;
-    c.price_cents_per_kg = o->price_cents_per_kg;
-    break;
-  case MODEL_OP_POLICY:
-    c.kind = o->kind;
-    switch (o->kind) {
-    case MODEL_POL_EXPORT_QUOTA:
-    case MODEL_POL_EXPORT_BAN:
-    case MODEL_POL_EXPORT_LICENCE:
-    case MODEL_POL_TARIFF:
-      c.product = o->product;
-      c.lift = o->lift;
-      c.quantity_kg = o->kind == MODEL_POL_EXPORT_QUOTA ? o->quantity_kg : 0;
-      c.approval_ppm =
-          o->kind == MODEL_POL_EXPORT_LICENCE ? o->approval_ppm : 0;
-      c.rate_ppm = o->kind == MODEL_POL_TARIFF ? o->rate_ppm : 0;
-      /* Only quotas and bans can be lifted. */
-      if (o->kind == MODEL_POL_TARIFF || o->kind == MODEL_POL_EXPORT_LICENCE)
-        c.lift = false;
-      /* "" and "all" name the same partners. */
-      if (o->partner[0] && strcmp(o->partner, "all") != 0)
-        memcpy(c.partner, o->partner, sizeof c.partner);
-      else
-        strcpy(c.partner, "all");
-      break;
-    case MODEL_POL_SUBSIDY:
-      c.stage = o->stage;
-      c.capex_share_ppm = o->capex_share_ppm;
-      c.output_cents_per_kg = o->output_cents_per_kg;
-      break;
-    case MODEL_POL_PRICE_FLOOR:
-      c.product = o->product;
-      c.price_cents_per_kg = o->price_cents_per_kg;
-      c.quantity_kg = o->quantity_kg;
-      break;
-    case MODEL_POL_STOCKPILE:
-      c.product = o->product;
-      c.target_kg = o->target_kg;
-      break;
-    case MODEL_POL_TALENT_PROGRAMME:
-      c.skill = o->skill;
-      c.budget_cents = o->budget_cents;
-      break;
-    case MODEL_POL_MIGRATION:
-      c.skill = o->skill;
-      c.inbound = o->inbound;
-      c.outbound = o->outbound;
-      break;
-    case MODEL_POL_PERMITTING:
-      c.stage = o->stage;
-      c.speed_ppm = o->speed_ppm;
-      break;
-    case MODEL_POL_PRODUCTION_QUOTA:
-      c.stage = o->stage;
-      c.lift = o->lift;
-      c.quantity_kg = o->lift ? 0 : o->quantity_kg;
-      break;
-    case MODEL_POL_TAX:
-      c.rate_ppm = o->rate_ppm;
-      break;
-    case MODEL_POLICY_KINDS:
-      break;
-    }
-    break;
-  case MODEL_OPS:
-    break;
-  }
-  if (c.op == MODEL_OP_POLICY && c.kind == MODEL_POL_EXPORT_QUOTA && c.lift)
-    c.quantity_kg = 0;
-  return c;
-}
-
 int model_submit(model_state_t *st, int seat, const model_order_t *orders,
                  size_t n, model_refusal_t *refusals, size_t cap,
                  size_t *n_refused) {
@@ -508,7 +407,7 @@ int model_submit(model_state_t *st, int seat, const model_order_t *orders,
     memset(&r, 0, sizeof r);
     if (i < MODEL_ORDERS_MAX &&
         !model_order_check(st, seat, &orders[i], &running, &r)) {
-      keep[kept++] = canonical(&orders[i]);
+      model_order_canonical(&orders[i], &keep[kept++]);
       continue;
     }
     if (i >= MODEL_ORDERS_MAX)
