@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -279,10 +280,158 @@ static void test_observation_round_trip(void **state) {
   model_map_free(map);
 }
 
+/* ---- The schema table drives the codec ------------------------------------
+ * A sample order per op and policy kind, built from model/order_schema.c
+ * alone: every field of the schema set to a value inside its range that is
+ * not round in wire units. */
+static model_order_t schema_sample(const model_order_schema_t *s) {
+  model_order_t o = order(s->op);
+  if (s->kind >= 0)
+    o.kind = (model_policy_kind_t)s->kind;
+  for (size_t i = 0; i < s->n_fields; i++) {
+    const model_field_t *f = &s->fields[i];
+    char *at = (char *)&o + f->offset;
+    int64_t lo, hi;
+    switch (f->type) {
+    case MODEL_FIELD_PRODUCT:
+      *(int32_t *)at = MODEL_DYTB;
+      break;
+    case MODEL_FIELD_STAGE:
+      *(int32_t *)at = MODEL_SEPARATION;
+      break;
+    case MODEL_FIELD_SKILL:
+      *(int32_t *)at = MODEL_MAGNETS;
+      break;
+    case MODEL_FIELD_ID:
+      snprintf(at, MODEL_ID_MAX, "%s-7", f->key);
+      break;
+    case MODEL_FIELD_PARTNER:
+      strcpy(at, "USA");
+      break;
+    case MODEL_FIELD_NUMBER:
+    case MODEL_FIELD_INTEGER:
+      assert_int_equal(model_field_range(f, &lo, &hi), 0);
+      assert_true(lo < hi);
+      *(int64_t *)at = lo + (hi - lo) / 3 + 7;
+      break;
+    case MODEL_FIELD_BOOL:
+      *(bool *)at = true;
+      break;
+    }
+  }
+  return o;
+}
+
+/* Every entry of the schema table: its sample packs to a map of exactly
+ * op (and kind) plus the schema's fields, and parses back to the same
+ * order, field by field and as the canonical bytes the state keeps. */
+static void test_schema_round_trip(void **state) {
+  (void)state;
+  assert_int_equal(model_order_schema_count(),
+                   MODEL_OPS - 1 + MODEL_POLICY_KINDS);
+  for (size_t i = 0; i < model_order_schema_count(); i++) {
+    const model_order_schema_t *s = model_order_schema_at(i);
+    assert_ptr_equal(model_order_schema(s->op, s->kind < 0 ? 0 : s->kind), s);
+    model_order_t o = schema_sample(s);
+    proto_buf_t b;
+    msgpack_packer pk;
+    msgpack_zone zone;
+    msgpack_object obj;
+    size_t off = 0;
+    proto_buf_init(&b);
+    proto_packer_init(&pk, &b);
+    assert_int_equal(proto_pack_order(&pk, &o), 0);
+    assert_true(msgpack_zone_init(&zone, 4096));
+    assert_int_equal(msgpack_unpack(b.data, b.len, &off, &zone, &obj),
+                     MSGPACK_UNPACK_SUCCESS);
+    assert_int_equal(obj.type, MSGPACK_OBJECT_MAP);
+    assert_int_equal(obj.via.map.size, 1 + (s->kind >= 0) + s->n_fields);
+    model_order_t got, want_c, got_c;
+    model_refusal_t r;
+    if (proto_order_parse(&obj, &got, &r) != 0)
+      fail_msg("%s: %s: %s", s->name, r.field, r.message);
+    check_order(&obj, &o);
+    model_order_canonical(&o, &want_c);
+    model_order_canonical(&got, &got_c);
+    assert_memory_equal(&want_c, &got_c, sizeof want_c);
+    msgpack_zone_destroy(&zone);
+    proto_buf_free(&b);
+  }
+}
+
+/* The packed bytes of a few orders, pinned as they were before the codec
+ * was driven by the table: the wire format of existing orders must not
+ * change (key order, map sizes, integer or float encodings, nil lifts). */
+static size_t pinned_orders(model_order_t *o) {
+  size_t n = 0;
+  for (size_t i = 0; i < model_order_schema_count(); i++)
+    o[n++] = schema_sample(model_order_schema_at(i));
+  /* build at a site only; operate; export quota lifted to all; export ban
+   * lifted; production quota lifted; a bid withdrawn. */
+  o[n] = order(MODEL_OP_BUILD);
+  o[n].stage = MODEL_MINING;
+  o[n].capacity_kg_per_year = 5000000;
+  strcpy(o[n++].site, "bayan_obo");
+  o[n] = order(MODEL_OP_POLICY);
+  o[n].kind = MODEL_POL_EXPORT_QUOTA;
+  o[n].product = MODEL_NDPR;
+  o[n++].lift = true;
+  o[n] = order(MODEL_OP_POLICY);
+  o[n].kind = MODEL_POL_EXPORT_BAN;
+  o[n].product = MODEL_MAGNET;
+  strcpy(o[n].partner, "all");
+  o[n++].lift = true;
+  o[n] = order(MODEL_OP_POLICY);
+  o[n].kind = MODEL_POL_PRODUCTION_QUOTA;
+  o[n].stage = MODEL_MINING;
+  o[n++].lift = true;
+  o[n] = order(MODEL_OP_BID);
+  o[n++].product = MODEL_CONCENTRATE;
+  return n;
+}
+
+static const char *const PINNED_HEX[] = {
+#include "pinned_orders.inc"
+};
+
+static void hex_of(const model_order_t *o, char *out, size_t cap) {
+  proto_buf_t b;
+  msgpack_packer pk;
+  proto_buf_init(&b);
+  proto_packer_init(&pk, &b);
+  assert_int_equal(proto_pack_order(&pk, o), 0);
+  assert_true(b.len * 2 < cap);
+  for (size_t i = 0; i < b.len; i++)
+    snprintf(out + 2 * i, 3, "%02x", (unsigned)(unsigned char)b.data[i]);
+  out[2 * b.len] = '\0';
+  proto_buf_free(&b);
+}
+
+static void test_wire_bytes_pinned(void **state) {
+  (void)state;
+  model_order_t o[64];
+  size_t n = pinned_orders(o);
+  char hex[2048];
+  if (getenv("LAN_PRINT_PINNED")) {
+    for (size_t i = 0; i < n; i++) {
+      hex_of(&o[i], hex, sizeof hex);
+      printf("    \"%s\",\n", hex);
+    }
+    return;
+  }
+  assert_int_equal(n, sizeof PINNED_HEX / sizeof PINNED_HEX[0]);
+  for (size_t i = 0; i < n; i++) {
+    hex_of(&o[i], hex, sizeof hex);
+    assert_string_equal(hex, PINNED_HEX[i]);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_orders_round_trip),
       cmocka_unit_test(test_observation_round_trip),
+      cmocka_unit_test(test_schema_round_trip),
+      cmocka_unit_test(test_wire_bytes_pinned),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
