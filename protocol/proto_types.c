@@ -983,3 +983,200 @@ nomem:
   model_obs_free(obs);
   return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
 }
+
+/* ---- The JSON Schema of one order (orders.schema) --------------------------
+ * Generated from model/order_schema.c: one branch of a oneOf per op and
+ * policy kind, each fixing op (and kind) with const, so exactly one branch
+ * applies to an order. additionalProperties is left open: the wire ignores
+ * unknown keys. Units ride along as "x-unit", which validators ignore. */
+
+static int pack_strs(msgpack_packer *pk, const char *const *s, size_t n) {
+  int rc = msgpack_pack_array(pk, n);
+  for (size_t i = 0; i < n; i++)
+    rc |= proto_pack_cstr(pk, s[i]);
+  return rc;
+}
+
+static int pack_field_schema(msgpack_packer *pk, const model_field_t *f) {
+  int rc = proto_pack_cstr(pk, f->key);
+  int n;
+  const char *const *names = model_field_names(f->type, &n);
+  switch (f->type) {
+  case MODEL_FIELD_PRODUCT:
+  case MODEL_FIELD_STAGE:
+  case MODEL_FIELD_SKILL:
+    rc |= msgpack_pack_map(pk, 3);
+    rc |= proto_pack_kv_cstr(pk, "type", "string");
+    rc |= proto_pack_cstr(pk, "enum");
+    rc |= pack_strs(pk, names, (size_t)n);
+    break;
+  case MODEL_FIELD_ID:
+  case MODEL_FIELD_PARTNER:
+    rc |= msgpack_pack_map(pk, f->type == MODEL_FIELD_PARTNER ? 5 : 4);
+    rc |= proto_pack_kv_cstr(pk, "type", "string");
+    rc |= proto_pack_kv_u64(pk, "minLength", 1);
+    rc |= proto_pack_kv_u64(pk, "maxLength", MODEL_ID_MAX - 1);
+    if (f->type == MODEL_FIELD_PARTNER)
+      rc |= proto_pack_kv_cstr(pk, "default", "all");
+    break;
+  case MODEL_FIELD_NUMBER:
+  case MODEL_FIELD_INTEGER:
+    rc |= msgpack_pack_map(pk, 5);
+    if (f->presence == MODEL_FIELD_NIL_LIFTS) {
+      static const char *const nullable[] = {"number", "null"};
+      rc |= proto_pack_cstr(pk, "type");
+      rc |= pack_strs(pk, nullable, 2);
+    } else {
+      rc |= proto_pack_kv_cstr(
+          pk, "type", f->type == MODEL_FIELD_INTEGER ? "integer" : "number");
+    }
+    if (f->type == MODEL_FIELD_INTEGER) {
+      rc |= proto_pack_kv_i64(pk, "minimum", (int64_t)f->min);
+      rc |= proto_pack_kv_i64(pk, "maximum", (int64_t)f->max);
+    } else {
+      rc |= proto_pack_kv_f64(pk, "minimum", f->min);
+      rc |= proto_pack_kv_f64(pk, "maximum", f->max);
+    }
+    rc |= proto_pack_kv_cstr(pk, "x-unit", model_unit_name(f->unit));
+    break;
+  case MODEL_FIELD_BOOL:
+    rc |= msgpack_pack_map(pk, f->presence == MODEL_FIELD_OPTIONAL ? 3 : 2);
+    rc |= proto_pack_kv_cstr(pk, "type", "boolean");
+    if (f->presence == MODEL_FIELD_OPTIONAL)
+      rc |= proto_pack_kv_bool(pk, "default", false);
+    break;
+  }
+  rc |= proto_pack_kv_cstr(pk, "description", f->description);
+  return rc;
+}
+
+/* The rules across fields, as JSON Schema conditionals: a price is
+ * required when quantity is more than 0; a new mine needs a site. */
+static size_t n_conditions(const model_order_schema_t *s) {
+  size_t n = s->op == MODEL_OP_BUILD;
+  for (size_t i = 0; i < s->n_fields; i++)
+    n += s->fields[i].presence == MODEL_FIELD_IF_QUANTITY;
+  return n;
+}
+
+static int pack_conditions(msgpack_packer *pk, const model_order_schema_t *s) {
+  int rc = proto_pack_cstr(pk, "allOf");
+  rc |= msgpack_pack_array(pk, n_conditions(s));
+  for (size_t i = 0; i < s->n_fields; i++) {
+    if (s->fields[i].presence != MODEL_FIELD_IF_QUANTITY)
+      continue;
+    /* {"if": {"properties": {"quantity": {"exclusiveMinimum": 0}},
+     *         "required": ["quantity"]},
+     *  "then": {"required": [key]}} */
+    static const char *const q[] = {"quantity"};
+    rc |= msgpack_pack_map(pk, 2);
+    rc |= proto_pack_cstr(pk, "if");
+    rc |= msgpack_pack_map(pk, 2);
+    rc |= proto_pack_cstr(pk, "properties");
+    rc |= msgpack_pack_map(pk, 1);
+    rc |= proto_pack_cstr(pk, "quantity");
+    rc |= msgpack_pack_map(pk, 1);
+    rc |= proto_pack_kv_i64(pk, "exclusiveMinimum", 0);
+    rc |= proto_pack_cstr(pk, "required");
+    rc |= pack_strs(pk, q, 1);
+    rc |= proto_pack_cstr(pk, "then");
+    rc |= msgpack_pack_map(pk, 1);
+    rc |= proto_pack_cstr(pk, "required");
+    rc |= pack_strs(pk, &s->fields[i].key, 1);
+  }
+  if (s->op == MODEL_OP_BUILD) {
+    /* {"if": {"properties": {"stage": {"const": "mining"}}},
+     *  "then": {"anyOf": [{"required": ["site"]},
+     *                     {"required": ["facility"]}]}} */
+    static const char *const site[] = {"site"}, *const fac[] = {"facility"};
+    rc |= msgpack_pack_map(pk, 2);
+    rc |= proto_pack_cstr(pk, "if");
+    rc |= msgpack_pack_map(pk, 1);
+    rc |= proto_pack_cstr(pk, "properties");
+    rc |= msgpack_pack_map(pk, 1);
+    rc |= proto_pack_cstr(pk, "stage");
+    rc |= msgpack_pack_map(pk, 1);
+    rc |= proto_pack_kv_cstr(pk, "const", model_stage_name(MODEL_MINING));
+    rc |= proto_pack_cstr(pk, "then");
+    rc |= msgpack_pack_map(pk, 1);
+    rc |= proto_pack_cstr(pk, "anyOf");
+    rc |= msgpack_pack_array(pk, 2);
+    rc |= msgpack_pack_map(pk, 1);
+    rc |= proto_pack_cstr(pk, "required");
+    rc |= pack_strs(pk, site, 1);
+    rc |= msgpack_pack_map(pk, 1);
+    rc |= proto_pack_cstr(pk, "required");
+    rc |= pack_strs(pk, fac, 1);
+  }
+  return rc;
+}
+
+static int pack_branch(msgpack_packer *pk, const model_order_schema_t *s) {
+  bool policy = s->kind >= 0;
+  size_t n_cond = n_conditions(s);
+  char title[64];
+  snprintf(title, sizeof title, "%s%s", policy ? "policy " : "", s->name);
+  int rc = msgpack_pack_map(pk, 7 + (n_cond > 0));
+  rc |= proto_pack_kv_cstr(pk, "title", title);
+  rc |= proto_pack_kv_cstr(pk, "description", s->description);
+  rc |= proto_pack_kv_cstr(pk, "x-who", s->who);
+  rc |= proto_pack_kv_bool(pk, "x-stands", s->stands);
+  rc |= proto_pack_kv_cstr(pk, "type", "object");
+  rc |= proto_pack_cstr(pk, "properties");
+  rc |= msgpack_pack_map(pk, 1 + policy + s->n_fields);
+  rc |= proto_pack_cstr(pk, "op");
+  rc |= msgpack_pack_map(pk, 1);
+  rc |= proto_pack_kv_cstr(pk, "const", model_op_name(s->op));
+  if (policy) {
+    rc |= proto_pack_cstr(pk, "kind");
+    rc |= msgpack_pack_map(pk, 1);
+    rc |= proto_pack_kv_cstr(pk, "const", s->name);
+  }
+  for (size_t i = 0; i < s->n_fields; i++)
+    rc |= pack_field_schema(pk, &s->fields[i]);
+  size_t n_req = 1 + policy;
+  for (size_t i = 0; i < s->n_fields; i++)
+    n_req += s->fields[i].presence == MODEL_FIELD_REQUIRED;
+  rc |= proto_pack_cstr(pk, "required");
+  rc |= msgpack_pack_array(pk, n_req);
+  rc |= proto_pack_cstr(pk, "op");
+  if (policy)
+    rc |= proto_pack_cstr(pk, "kind");
+  for (size_t i = 0; i < s->n_fields; i++)
+    if (s->fields[i].presence == MODEL_FIELD_REQUIRED)
+      rc |= proto_pack_cstr(pk, s->fields[i].key);
+  if (n_cond)
+    rc |= pack_conditions(pk, s);
+  return rc;
+}
+
+int proto_pack_order_schema(msgpack_packer *pk) {
+  const char *ops[MODEL_OPS];
+  for (int i = 0; i < MODEL_OPS; i++)
+    ops[i] = model_op_name(i);
+  size_t n = model_order_schema_count();
+  int rc = msgpack_pack_map(pk, 7);
+  rc |= proto_pack_kv_cstr(pk, "$schema",
+                           "https://json-schema.org/draft/2020-12/schema");
+  rc |= proto_pack_kv_cstr(pk, "title", "Lanthanide order");
+  rc |= proto_pack_kv_cstr(
+      pk, "description",
+      "One order map of orders.submit (docs/orders.md). Numbers are in wire "
+      "units (x-unit); unknown keys are ignored.");
+  rc |= proto_pack_kv_cstr(pk, "type", "object");
+  static const char *const op_req[] = {"op"};
+  rc |= proto_pack_cstr(pk, "required");
+  rc |= pack_strs(pk, op_req, 1);
+  rc |= proto_pack_cstr(pk, "properties");
+  rc |= msgpack_pack_map(pk, 1);
+  rc |= proto_pack_cstr(pk, "op");
+  rc |= msgpack_pack_map(pk, 2);
+  rc |= proto_pack_kv_cstr(pk, "type", "string");
+  rc |= proto_pack_cstr(pk, "enum");
+  rc |= pack_strs(pk, ops, MODEL_OPS);
+  rc |= proto_pack_cstr(pk, "oneOf");
+  rc |= msgpack_pack_array(pk, n);
+  for (size_t i = 0; i < n; i++)
+    rc |= pack_branch(pk, model_order_schema_at(i));
+  return rc;
+}
