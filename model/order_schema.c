@@ -467,13 +467,33 @@ void model_order_canonical(const model_order_t *o, model_order_t *c) {
 
 /* ---- docs/orders.md ---- */
 
-/* A number as the docs write it: integers without a point, large ones
- * with an exponent. */
+/* A number as the docs write it: 1e9 for a large power of ten, 10,000,000
+ * with thousands separators for other whole numbers, else as printed. */
 static void fmt_num(char *b, size_t cap, double v) {
-  if (v != 0 && (v >= 1e7 || v <= -1e7))
-    snprintf(b, cap, "%g", v);
-  else
+  double a = v < 0 ? -v : v;
+  if (a >= 1e8) {
+    int e = 0;
+    double m = a;
+    while (m >= 10 && m == (double)(int64_t)m && (int64_t)m % 10 == 0) {
+      m /= 10;
+      e++;
+    }
+    snprintf(b, cap, "%s%ge%d", v < 0 ? "-" : "", m, e);
+    return;
+  }
+  if (a != (double)(int64_t)a) {
     snprintf(b, cap, "%.15g", v);
+    return;
+  }
+  char digits[24], out[32];
+  int n = snprintf(digits, sizeof digits, "%lld", (long long)a), k = 0;
+  for (int i = 0; i < n; i++) {
+    if (i && (n - i) % 3 == 0)
+      out[k++] = ',';
+    out[k++] = digits[i];
+  }
+  out[k] = '\0';
+  snprintf(b, cap, "%s%s", v < 0 ? "-" : "", out);
 }
 
 static int put(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
@@ -565,7 +585,7 @@ int model_order_schema_markdown(char **out, size_t *out_len) {
                 "| `kind` | `\"%s\"` | | | yes | the policy kind |\n", s->name);
     for (size_t k = 0; k < s->n_fields; k++) {
       const model_field_t *f = &s->fields[k];
-      char type[160], range[96] = "", lo[32], hi[32];
+      char type[160], range[128] = "", lo[48], hi[48];
       type_text(f, type, sizeof type);
       if (f->type == MODEL_FIELD_NUMBER || f->type == MODEL_FIELD_INTEGER) {
         fmt_num(lo, sizeof lo, f->min);
