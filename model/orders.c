@@ -8,12 +8,10 @@
  */
 #include "model_internal.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define QTY_LIMIT ((int64_t)1000000000000) /* 1 Mt... in kg: 1e9 t */
-#define CAP_LIMIT ((int64_t)10000000000)   /* 10 Mt/yr in kg */
 
 static int partner_index(const model_map_t *m, const char *p) {
   if (!p[0] || strcmp(p, "all") == 0)
@@ -54,6 +52,31 @@ static int check_range(int64_t v, int64_t lo, int64_t hi, const char *field,
                        const char *what, model_refusal_t *r) {
   if (v < lo || v > hi) {
     model_refuse(r, field, "%s must be between %s", field, what);
+    return 1;
+  }
+  return 0;
+}
+
+/* Whether a number field lies outside its range in the order schema
+ * (model/order_schema.c): the bounds the wire codec enforces, so the two
+ * layers agree wherever the model has no tighter rule of its own. */
+static bool out_of_range(const model_order_t *o, const char *key) {
+  const model_field_t *f =
+      model_order_field(model_order_schema(o->op, (int)o->kind), key);
+  int64_t lo = 0, hi = 0, v;
+  int rc = f ? model_field_range(f, &lo, &hi) : MODEL_EINVAL;
+  assert(rc == 0);
+  if (rc != 0)
+    return true;
+  memcpy(&v, (const char *)o + f->offset, sizeof v);
+  return v < lo || v > hi;
+}
+
+/* The same, refused with `what` saying the range in this layer's words. */
+static int check_field(const model_order_t *o, const char *key,
+                       const char *what, model_refusal_t *r) {
+  if (out_of_range(o, key)) {
+    model_refuse(r, key, "%s must be between %s", key, what);
     return 1;
   }
   return 0;
@@ -101,7 +124,7 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
   case MODEL_OP_BUILD:
     if (check_stage(o, r))
       return 1;
-    if (o->capacity_kg_per_year <= 0 || o->capacity_kg_per_year > CAP_LIMIT) {
+    if (out_of_range(o, "capacity")) {
       model_refuse(r, "capacity",
                    "capacity must be more than 0 and at most 10,000,000 t/yr");
       return 1;
@@ -118,8 +141,7 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
                    "facilities");
       return 1;
     }
-    return check_range(o->utilisation_ppm, 0, MODEL_PPM, "utilisation",
-                       "0 and 1", r);
+    return check_field(o, "utilisation", "0 and 1", r);
   case MODEL_OP_HIRE:
     if (check_skill(o, r))
       return 1;
@@ -127,22 +149,18 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
       model_refuse(r, "count", "count must not be 0 (negative releases staff)");
       return 1;
     }
-    return check_range(o->count, -1000000, 1000000, "count",
-                       "-1,000,000 and 1,000,000 people", r);
+    return check_field(o, "count", "-1,000,000 and 1,000,000 people", r);
   case MODEL_OP_TRAIN:
     if (check_skill(o, r))
       return 1;
-    return check_range(o->count, 1, 1000000, "count", "1 and 1,000,000 people",
-                       r);
+    return check_field(o, "count", "1 and 1,000,000 people", r);
   case MODEL_OP_OFFER:
   case MODEL_OP_BID:
     if (check_product(o, r))
       return 1;
-    if (check_range(o->quantity_kg, 0, QTY_LIMIT, "quantity",
-                    "0 and 1,000,000,000 t", r))
+    if (check_field(o, "quantity", "0 and 1,000,000,000 t", r))
       return 1;
-    return check_range(o->price_cents_per_kg, 0, MODEL_PRICE_MAX_CENTS - 1,
-                       o->op == MODEL_OP_OFFER ? "min_price" : "max_price",
+    return check_field(o, o->op == MODEL_OP_OFFER ? "min_price" : "max_price",
                        "0 and 999,999.99 USD/kg", r);
   case MODEL_OP_POLICY:
     break;
@@ -164,33 +182,28 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
       return 1;
     }
     if (o->kind == MODEL_POL_EXPORT_QUOTA && !o->lift)
-      return check_range(o->quantity_kg, 0, QTY_LIMIT, "quantity",
+      return check_field(o, "quantity",
                          "0 and 1,000,000,000 t per turn (nil lifts it)", r);
     if (o->kind == MODEL_POL_EXPORT_LICENCE)
-      return check_range(o->approval_ppm, 0, MODEL_PPM, "approval",
-                         "0 and 1 (the share approved per turn)", r);
+      return check_field(o, "approval", "0 and 1 (the share approved per turn)",
+                         r);
     if (o->kind == MODEL_POL_TARIFF)
-      return check_range(o->rate_ppm, 0, 10 * MODEL_PPM, "rate",
-                         "0 and 10 (1000%)", r);
+      return check_field(o, "rate", "0 and 10 (1000%)", r);
     return 0;
   case MODEL_POL_SUBSIDY:
-    if (check_stage(o, r) || check_range(o->capex_share_ppm, 0, MODEL_PPM,
-                                         "capex_share", "0 and 1", r))
+    if (check_stage(o, r) || check_field(o, "capex_share", "0 and 1", r))
       return 1;
     return check_range(o->output_cents_per_kg, 0, 100000000, "output",
                        "0 and 1,000,000 USD/kg", r);
   case MODEL_POL_PRICE_FLOOR:
     if (check_product(o, r) ||
-        check_range(o->price_cents_per_kg, 0, MODEL_PRICE_MAX_CENTS - 1,
-                    "price", "0 and 999,999.99 USD/kg", r))
+        check_field(o, "price", "0 and 999,999.99 USD/kg", r))
       return 1;
-    return check_range(o->quantity_kg, 0, QTY_LIMIT, "quantity",
-                       "0 and 1,000,000,000 t per turn", r);
+    return check_field(o, "quantity", "0 and 1,000,000,000 t per turn", r);
   case MODEL_POL_STOCKPILE:
     if (check_product(o, r))
       return 1;
-    return check_range(o->target_kg, 0, QTY_LIMIT, "target",
-                       "0 and 1,000,000,000 t", r);
+    return check_field(o, "target", "0 and 1,000,000,000 t", r);
   case MODEL_POL_TALENT_PROGRAMME:
     if (check_skill(o, r))
       return 1;
@@ -201,16 +214,16 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
   case MODEL_POL_PERMITTING:
     if (check_stage(o, r))
       return 1;
-    return check_range(o->speed_ppm, 500000, 2000000, "speed", "0.5 and 2", r);
+    return check_field(o, "speed", "0.5 and 2", r);
   case MODEL_POL_PRODUCTION_QUOTA:
     if (check_stage(o, r))
       return 1;
     if (o->lift)
       return 0;
-    return check_range(o->quantity_kg, 0, QTY_LIMIT, "quantity",
+    return check_field(o, "quantity",
                        "0 and 1,000,000,000 t per turn (nil lifts it)", r);
   case MODEL_POL_TAX:
-    return check_range(o->rate_ppm, 0, MODEL_PPM, "rate", "0 and 1", r);
+    return check_field(o, "rate", "0 and 1", r);
   default:
     model_refuse(r, "kind",
                  "unknown policy kind; expected export_quota, export_ban, "
