@@ -563,8 +563,10 @@ static int parse_order(ld_t *ld, json_t *o, model_order_t *out) {
     return rc;
   out->op = (model_op_t)op;
   if (out->op == MODEL_OP_POLICY) {
-    if ((rc = name_field(ld, o, "kind", model__policy_names, MODEL_POLICY_KINDS,
-                         &kind)))
+    const char *kinds[MODEL_POLICY_KINDS];
+    for (int k = 0; k < MODEL_POLICY_KINDS; k++)
+      kinds[k] = model_policy_name(k);
+    if ((rc = name_field(ld, o, "kind", kinds, MODEL_POLICY_KINDS, &kind)))
       return rc;
     out->kind = (model_policy_kind_t)kind;
     out->product = -1;

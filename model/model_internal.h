@@ -288,12 +288,12 @@ int model_deposit_index(const model_map_t *m, const char *id);
 int model_facility_of_seat(const model_state_t *st, int seat, const char *id);
 void model_policies_default(policies_t *p);
 /* util.c (the model__ prefix marks names shared across the model's files
- * only): the wire names of products, stages (and skills), ops, policy
- * kinds and events, in enum order. */
+ * only): the wire names of products, stages (and skills), ops and events,
+ * in enum order. A policy kind's name is its entry's in the order schema
+ * (order_schema.c; model_policy_name). */
 extern const char *const model__product_names[NP];
 extern const char *const model__stage_names[NS];
 extern const char *const model__op_names[MODEL_OPS];
-extern const char *const model__policy_names[MODEL_POLICY_KINDS];
 extern const char *const model__event_names[MODEL_EVENT_KINDS];
 
 /* observe_plan.c: the deposits, rules and factors of an observation, and
