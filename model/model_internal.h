@@ -296,6 +296,10 @@ extern const char *const model__stage_names[NS];
 extern const char *const model__op_names[MODEL_OPS];
 extern const char *const model__event_names[MODEL_EVENT_KINDS];
 
+/* order_schema.c: a number as docs/orders.md and the model's refusals
+ * write it (1e9, 10,000,000, 999,999.99). */
+void model_fmt_num(double v, char *b, size_t cap);
+
 /* observe_plan.c: the deposits, rules and factors of an observation, and
  * the home nation's talent pool. 0 or -1 (out of memory). */
 int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o);

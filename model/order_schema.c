@@ -467,32 +467,31 @@ void model_order_canonical(const model_order_t *o, model_order_t *c) {
 
 /* ---- docs/orders.md ---- */
 
-/* A number as the docs write it: 1e9 for a large power of ten, 10,000,000
- * with thousands separators for other whole numbers, else as printed. */
-static void fmt_num(char *b, size_t cap, double v) {
+/* A number as the docs and refusals write it: 1e9 for a large power of
+ * ten, 10,000,000 with thousands separators for other whole numbers,
+ * 999,999.99 for others. */
+void model_fmt_num(double v, char *b, size_t cap) {
   double a = v < 0 ? -v : v;
-  if (a >= 1e8) {
+  if (a >= 1e8 && a == (double)(int64_t)a) {
     int e = 0;
     double m = a;
-    while (m >= 10 && m == (double)(int64_t)m && (int64_t)m % 10 == 0) {
+    while (m >= 10 && (int64_t)m % 10 == 0) {
       m /= 10;
       e++;
     }
     snprintf(b, cap, "%s%ge%d", v < 0 ? "-" : "", m, e);
     return;
   }
-  if (a != (double)(int64_t)a) {
-    snprintf(b, cap, "%.15g", v);
-    return;
-  }
-  char digits[24], out[32];
-  int n = snprintf(digits, sizeof digits, "%lld", (long long)a), k = 0;
-  for (int i = 0; i < n; i++) {
+  /* Thousands separators in the whole part, the fraction as printed. */
+  char digits[40], out[56];
+  snprintf(digits, sizeof digits, "%.15g", a);
+  size_t n = strcspn(digits, "."), k = 0;
+  for (size_t i = 0; i < n; i++) {
     if (i && (n - i) % 3 == 0)
       out[k++] = ',';
     out[k++] = digits[i];
   }
-  out[k] = '\0';
+  snprintf(out + k, sizeof out - k, "%s", digits + n);
   snprintf(b, cap, "%s%s", v < 0 ? "-" : "", out);
 }
 
@@ -588,8 +587,8 @@ int model_order_schema_markdown(char **out, size_t *out_len) {
       char type[160], range[128] = "", lo[48], hi[48];
       type_text(f, type, sizeof type);
       if (f->type == MODEL_FIELD_NUMBER || f->type == MODEL_FIELD_INTEGER) {
-        fmt_num(lo, sizeof lo, f->min);
-        fmt_num(hi, sizeof hi, f->max);
+        model_fmt_num(f->min, lo, sizeof lo);
+        model_fmt_num(f->max, hi, sizeof hi);
         snprintf(range, sizeof range, "%s to %s", lo, hi);
       }
       rc |= put(&b, &len, &cap, "| `%s` | %s | %s | %s | %s | %s |\n", f->key,

@@ -48,15 +48,6 @@ static int check_skill(const model_order_t *o, model_refusal_t *r) {
   return 0;
 }
 
-static int check_range(int64_t v, int64_t lo, int64_t hi, const char *field,
-                       const char *what, model_refusal_t *r) {
-  if (v < lo || v > hi) {
-    model_refuse(r, field, "%s must be between %s", field, what);
-    return 1;
-  }
-  return 0;
-}
-
 /* Whether a number field lies outside its range in the order schema
  * (model/order_schema.c): the bounds the wire codec enforces, so the two
  * layers agree wherever the model has no tighter rule of its own. */
@@ -78,6 +69,76 @@ static int check_field(const model_order_t *o, const char *key,
   if (out_of_range(o, key)) {
     model_refuse(r, key, "%s must be between %s", key, what);
     return 1;
+  }
+  return 0;
+}
+
+/* A policy, field by field as its kind's order schema lists them: names
+ * of products, stages and skills; `to` / `from` "all" or another nation of
+ * the map; numbers within the schema's range (the wire's), a lifted
+ * quota's quantity aside. A new policy kind is checked here without a line
+ * of its own. */
+static int check_policy(const model_map_t *m, int self, const model_order_t *o,
+                        model_refusal_t *r) {
+  const model_order_schema_t *s = model_order_schema(MODEL_OP_POLICY, o->kind);
+  if (!s) {
+    char kinds[512];
+    size_t w = 0;
+    for (int k = 0; k < MODEL_POLICY_KINDS && w < sizeof kinds; k++)
+      w += (size_t)snprintf(kinds + w, sizeof kinds - w, "%s%s",
+                            k == 0                        ? ""
+                            : k == MODEL_POLICY_KINDS - 1 ? " or "
+                                                          : ", ",
+                            model_policy_name(k));
+    model_refuse(r, "kind", "unknown policy kind; expected %s", kinds);
+    return 1;
+  }
+  for (size_t i = 0; i < s->n_fields; i++) {
+    const model_field_t *f = &s->fields[i];
+    int partner;
+    switch (f->type) {
+    case MODEL_FIELD_PRODUCT:
+      if (check_product(o, r))
+        return 1;
+      break;
+    case MODEL_FIELD_STAGE:
+      if (check_stage(o, r))
+        return 1;
+      break;
+    case MODEL_FIELD_SKILL:
+      if (check_skill(o, r))
+        return 1;
+      break;
+    case MODEL_FIELD_PARTNER:
+      partner = partner_index(m, (const char *)o + f->offset);
+      if (partner < 0 || partner == self) {
+        model_refuse(r, f->key, "must be \"all\" or the id of another nation");
+        return 1;
+      }
+      break;
+    case MODEL_FIELD_NUMBER:
+    case MODEL_FIELD_INTEGER: {
+      if (f->presence == MODEL_FIELD_NIL_LIFTS && o->lift)
+        break;
+      char lo[48], hi[48];
+      model_fmt_num(f->min, lo, sizeof lo);
+      model_fmt_num(f->max, hi, sizeof hi);
+      /* Shares and factors need no unit: "rate must be between 0 and 1". */
+      bool bare =
+          f->unit == MODEL_UNIT_FRACTION || f->unit == MODEL_UNIT_FACTOR;
+      if (out_of_range(o, f->key)) {
+        model_refuse(
+            r, f->key, "%s must be between %s and %s%s%s%s", f->key, lo, hi,
+            bare ? "" : " ", bare ? "" : model_unit_name(f->unit),
+            f->presence == MODEL_FIELD_NIL_LIFTS ? " (nil lifts it)" : "");
+        return 1;
+      }
+      break;
+    }
+    case MODEL_FIELD_ID:
+    case MODEL_FIELD_BOOL:
+      break;
+    }
   }
   return 0;
 }
@@ -167,71 +228,7 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
   default:
     return 1;
   }
-  int partner;
-  switch (o->kind) {
-  case MODEL_POL_EXPORT_QUOTA:
-  case MODEL_POL_EXPORT_BAN:
-  case MODEL_POL_EXPORT_LICENCE:
-  case MODEL_POL_TARIFF:
-    if (check_product(o, r))
-      return 1;
-    partner = partner_index(m, o->partner);
-    if (partner < 0 || partner == self) {
-      model_refuse(r, o->kind == MODEL_POL_TARIFF ? "from" : "to",
-                   "must be \"all\" or the id of another nation");
-      return 1;
-    }
-    if (o->kind == MODEL_POL_EXPORT_QUOTA && !o->lift)
-      return check_field(o, "quantity",
-                         "0 and 1,000,000,000 t per turn (nil lifts it)", r);
-    if (o->kind == MODEL_POL_EXPORT_LICENCE)
-      return check_field(o, "approval", "0 and 1 (the share approved per turn)",
-                         r);
-    if (o->kind == MODEL_POL_TARIFF)
-      return check_field(o, "rate", "0 and 10 (1000%)", r);
-    return 0;
-  case MODEL_POL_SUBSIDY:
-    if (check_stage(o, r) || check_field(o, "capex_share", "0 and 1", r))
-      return 1;
-    return check_range(o->output_cents_per_kg, 0, 100000000, "output",
-                       "0 and 1,000,000 USD/kg", r);
-  case MODEL_POL_PRICE_FLOOR:
-    if (check_product(o, r) ||
-        check_field(o, "price", "0 and 999,999.99 USD/kg", r))
-      return 1;
-    return check_field(o, "quantity", "0 and 1,000,000,000 t per turn", r);
-  case MODEL_POL_STOCKPILE:
-    if (check_product(o, r))
-      return 1;
-    return check_field(o, "target", "0 and 1,000,000,000 t", r);
-  case MODEL_POL_TALENT_PROGRAMME:
-    if (check_skill(o, r))
-      return 1;
-    return check_range(o->budget_cents, 0, (int64_t)10000000000000000, "budget",
-                       "0 and 1e14 USD per turn", r);
-  case MODEL_POL_MIGRATION:
-    return check_skill(o, r);
-  case MODEL_POL_PERMITTING:
-    if (check_stage(o, r))
-      return 1;
-    return check_field(o, "speed", "0.5 and 2", r);
-  case MODEL_POL_PRODUCTION_QUOTA:
-    if (check_stage(o, r))
-      return 1;
-    if (o->lift)
-      return 0;
-    return check_field(o, "quantity",
-                       "0 and 1,000,000,000 t per turn (nil lifts it)", r);
-  case MODEL_POL_TAX:
-    return check_field(o, "rate", "0 and 1", r);
-  default:
-    model_refuse(r, "kind",
-                 "unknown policy kind; expected export_quota, export_ban, "
-                 "export_licence, tariff, subsidy, price_floor, stockpile, "
-                 "talent_programme, migration, permitting, production_quota or "
-                 "tax");
-    return 1;
-  }
+  return check_policy(m, self, o, r);
 }
 
 int model_facility_of_seat(const model_state_t *st, int seat, const char *id) {
