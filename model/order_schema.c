@@ -565,8 +565,10 @@ int model_order_schema_markdown(char **out, size_t *out_len) {
             "Ranges are inclusive and in wire units: tonnes (t), tonnes per "
             "year\n(t/yr), US dollars (USD), US dollars per kilogram "
             "(USD/kg), fractions\n(0.25 = 25%%) and factors. A field that is "
-            "not required may be left out;\nunknown keys are ignored. `to` "
-            "and `from` take a nation id or `\"all\"`\n(the default).\n");
+            "not required may be left out;\nunknown keys are ignored. Ids are "
+            "strings of 1 to %d bytes;\n`to` and `from` take a nation id or "
+            "`\"all\"` (the default).\n",
+            MODEL_ID_MAX - 1);
   for (size_t i = 0; i < N_SCHEMAS && !rc; i++) {
     const model_order_schema_t *s = &SCHEMAS[i];
     if (s->kind < 0)
