@@ -161,6 +161,7 @@ def fetch_schema(server):
     res = c.call("orders.schema", {})
     check(sorted(res) == ["schema"], "orders.schema answers {schema}", res)
     schema = res["schema"]
+    check(c.orders_schema() == schema, "the Python client's helper gives it")
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)
 
