@@ -352,159 +352,93 @@ static int opt_bool(ld_t *ld, json_t *o, const char *key, bool *out) {
   return 0;
 }
 
-/* Parses one order map into internal units. Range checks beyond types are
- * left to order validation (orders.c), which the loader runs too. */
+/* A number field of the order schema: a figure (a number, or {"value": n,
+ * "source": ...}) in the field's unit, within its range. The caller knows
+ * it is present. */
+static int order_num(ld_t *ld, json_t *o, const model_field_t *f,
+                     int64_t *out) {
+  double d = 0;
+  int rc = figure(ld, o, f->key, true, &d, NULL);
+  if (rc)
+    return rc;
+  push_key(ld, f->key);
+  if (!(d >= f->min && d <= f->max) ||
+      model_unit_to_internal(f->unit, d, out) != 0)
+    rc = fail(ld, "must be %s, not %g", f->allowed, d);
+  pop(ld);
+  return rc;
+}
+
+/* One field of the order's schema (model/order_schema.c) into its place
+ * in *out. */
+static int order_field(ld_t *ld, json_t *o, const model_field_t *f,
+                       model_order_t *out) {
+  char *at = (char *)out + f->offset;
+  json_t *v = json_object_get(o, f->key);
+  bool required =
+      f->presence == MODEL_FIELD_REQUIRED ||
+      (f->presence == MODEL_FIELD_IF_QUANTITY && out->quantity_kg > 0);
+  int n;
+  const char *const *names = model_field_names(f->type, &n);
+  switch (f->type) {
+  case MODEL_FIELD_PRODUCT:
+  case MODEL_FIELD_STAGE:
+  case MODEL_FIELD_SKILL:
+    if (!v && !required)
+      return 0;
+    return name_field(ld, o, f->key, names, n, (int32_t *)(void *)at);
+  case MODEL_FIELD_ID:
+  case MODEL_FIELD_PARTNER: /* absent: "", which means "all" */
+    return str(ld, o, f->key, required, at, MODEL_ID_MAX);
+  case MODEL_FIELD_NUMBER:
+  case MODEL_FIELD_INTEGER:
+    /* nil (or absent) lifts a quota (PROTOCOL.md). */
+    if (f->presence == MODEL_FIELD_NIL_LIFTS && (!v || json_is_null(v))) {
+      out->lift = true;
+      return 0;
+    }
+    if (!v) {
+      if (required)
+        return fail(ld, "missing \"%s\" (%s)", f->key, f->allowed);
+      return 0;
+    }
+    return order_num(ld, o, f, (int64_t *)(void *)at);
+  case MODEL_FIELD_BOOL:
+    if (!v && required)
+      return fail(ld, "missing \"%s\" (true or false)", f->key);
+    return opt_bool(ld, o, f->key, (bool *)(void *)at);
+  }
+  return fail(ld, "field \"%s\" has no type", f->key);
+}
+
+/* Parses one order map into internal units, field by field as the order
+ * schema lists them, with its ranges; what depends on the map (the seat's
+ * kind, ids) is left to order validation (orders.c), which the loader runs
+ * too. Fields outside the op's schema keep the values this loader has
+ * always given them (zero; a policy's product -1), because scripted policy
+ * events carry these orders into the state's news, and so into its hash. */
 static int parse_order(ld_t *ld, json_t *o, model_order_t *out) {
   memset(out, 0, sizeof *out);
   if (!json_is_object(o))
     return fail(ld, "expected an order map {\"op\": ...}");
-  int32_t op = 0, kind = 0;
+  int32_t op = 0, kind = -1;
   int rc = name_field(ld, o, "op", model__op_names, MODEL_OPS, &op);
   if (rc)
     return rc;
   out->op = (model_op_t)op;
-  const double BIG = 1e12;
-  switch (out->op) {
-  case MODEL_OP_BUILD:
-    if ((rc =
-             name_field(ld, o, "stage", model__stage_names, NS, &out->stage)) ||
-        (rc = num(ld, o, "capacity", true, U_KG, 0, BIG,
-                  &out->capacity_kg_per_year)) ||
-        (rc = str(ld, o, "site", false, out->site, sizeof out->site)) ||
-        (rc = str(ld, o, "facility", false, out->facility,
-                  sizeof out->facility)))
-      return rc;
-    break;
-  case MODEL_OP_OPERATE:
-    if ((rc = str(ld, o, "facility", true, out->facility,
-                  sizeof out->facility)) ||
-        (rc = num(ld, o, "utilisation", true, U_PPM, 0, 1,
-                  &out->utilisation_ppm)))
-      return rc;
-    break;
-  case MODEL_OP_HIRE:
-  case MODEL_OP_TRAIN:
-    if ((rc =
-             name_field(ld, o, "skill", model__stage_names, NS, &out->skill)) ||
-        (rc = num(ld, o, "count", true, U_PLAIN, -1e9, 1e9, &out->count)))
-      return rc;
-    break;
-  case MODEL_OP_OFFER:
-  case MODEL_OP_BID:
-    if ((rc = name_field(ld, o, "product", model__product_names, NP,
-                         &out->product)) ||
-        (rc = num(ld, o, "quantity", true, U_KG, 0, BIG, &out->quantity_kg)) ||
-        (rc = num(ld, o, out->op == MODEL_OP_OFFER ? "min_price" : "max_price",
-                  true, U_PRICE, 0, 1e6, &out->price_cents_per_kg)))
-      return rc;
-    break;
-  case MODEL_OP_POLICY:
-    if ((rc = name_field(ld, o, "kind", model__policy_names, MODEL_POLICY_KINDS,
-                         &kind)))
+  if (out->op == MODEL_OP_POLICY) {
+    const char *kinds[MODEL_POLICY_KINDS];
+    for (int k = 0; k < MODEL_POLICY_KINDS; k++)
+      kinds[k] = model_policy_name(k);
+    if ((rc = name_field(ld, o, "kind", kinds, MODEL_POLICY_KINDS, &kind)))
       return rc;
     out->kind = (model_policy_kind_t)kind;
     out->product = -1;
-    switch (out->kind) {
-    case MODEL_POL_EXPORT_QUOTA: {
-      if ((rc = name_field(ld, o, "product", model__product_names, NP,
-                           &out->product)))
-        return rc;
-      json_t *q = json_object_get(o, "quantity");
-      if (!q || json_is_null(q))
-        out->lift = true;
-      else if ((rc = num(ld, o, "quantity", true, U_KG, 0, BIG,
-                         &out->quantity_kg)))
-        return rc;
-      rc = str(ld, o, "to", false, out->partner, sizeof out->partner);
-      break;
-    }
-    case MODEL_POL_EXPORT_BAN:
-      if ((rc = name_field(ld, o, "product", model__product_names, NP,
-                           &out->product)) ||
-          (rc = opt_bool(ld, o, "lift", &out->lift)))
-        return rc;
-      rc = str(ld, o, "to", false, out->partner, sizeof out->partner);
-      break;
-    case MODEL_POL_EXPORT_LICENCE:
-      if ((rc = name_field(ld, o, "product", model__product_names, NP,
-                           &out->product)) ||
-          (rc = num(ld, o, "approval", true, U_PPM, 0, 1, &out->approval_ppm)))
-        return rc;
-      rc = str(ld, o, "to", false, out->partner, sizeof out->partner);
-      break;
-    case MODEL_POL_TARIFF:
-      if ((rc = name_field(ld, o, "product", model__product_names, NP,
-                           &out->product)) ||
-          (rc = num(ld, o, "rate", true, U_PPM, 0, 100, &out->rate_ppm)))
-        return rc;
-      rc = str(ld, o, "from", false, out->partner, sizeof out->partner);
-      break;
-    case MODEL_POL_SUBSIDY:
-      out->capex_share_ppm = 0;
-      if ((rc = name_field(ld, o, "stage", model__stage_names, NS,
-                           &out->stage)) ||
-          (rc = num(ld, o, "capex_share", false, U_PPM, 0, 1,
-                    &out->capex_share_ppm)) ||
-          (rc = num(ld, o, "output", false, U_PRICE, 0, 1e6,
-                    &out->output_cents_per_kg)))
-        return rc;
-      break;
-    case MODEL_POL_PRICE_FLOOR:
-      if ((rc = name_field(ld, o, "product", model__product_names, NP,
-                           &out->product)) ||
-          (rc = num(ld, o, "price", true, U_PRICE, 0, 1e6,
-                    &out->price_cents_per_kg)) ||
-          (rc = num(ld, o, "quantity", true, U_KG, 0, BIG, &out->quantity_kg)))
-        return rc;
-      break;
-    case MODEL_POL_STOCKPILE:
-      if ((rc = name_field(ld, o, "product", model__product_names, NP,
-                           &out->product)) ||
-          (rc = num(ld, o, "target", true, U_KG, 0, BIG, &out->target_kg)))
-        return rc;
-      break;
-    case MODEL_POL_TALENT_PROGRAMME:
-      if ((rc = name_field(ld, o, "skill", model__stage_names, NS,
-                           &out->skill)) ||
-          (rc = num(ld, o, "budget", true, U_CENTS, 0, 1e14,
-                    &out->budget_cents)))
-        return rc;
-      break;
-    case MODEL_POL_MIGRATION:
-      if ((rc = name_field(ld, o, "skill", model__stage_names, NS,
-                           &out->skill)) ||
-          (rc = opt_bool(ld, o, "inbound", &out->inbound)) ||
-          (rc = opt_bool(ld, o, "outbound", &out->outbound)))
-        return rc;
-      break;
-    case MODEL_POL_PERMITTING:
-      if ((rc = name_field(ld, o, "stage", model__stage_names, NS,
-                           &out->stage)) ||
-          (rc = num(ld, o, "speed", true, U_PPM, 0, 10, &out->speed_ppm)))
-        return rc;
-      break;
-    case MODEL_POL_PRODUCTION_QUOTA: {
-      if ((rc =
-               name_field(ld, o, "stage", model__stage_names, NS, &out->stage)))
-        return rc;
-      json_t *q = json_object_get(o, "quantity");
-      if (!q || json_is_null(q))
-        out->lift = true;
-      else
-        rc = num(ld, o, "quantity", true, U_KG, 0, BIG, &out->quantity_kg);
-      break;
-    }
-    case MODEL_POL_TAX:
-      rc = num(ld, o, "rate", true, U_PPM, 0, 1, &out->rate_ppm);
-      break;
-    default:
-      break;
-    }
-    return rc;
-  default:
-    break;
   }
-  return 0;
+  const model_order_schema_t *s = model_order_schema(op, kind);
+  for (size_t i = 0; i < s->n_fields && !rc; i++)
+    rc = order_field(ld, o, &s->fields[i], out);
+  return rc;
 }
 
 /* Parses an array of orders and validates each with the map-level checks

@@ -345,10 +345,10 @@ typedef enum {
   MODEL_U_CENTS = 0,
   MODEL_U_KG = 1,
   MODEL_U_PEOPLE = 2
-} model_unit_t;
+} model_qty_unit_t;
 
 void model_range_overflow(model_state_t *st, int32_t who, const char *what,
-                          model_unit_t unit, int64_t a, char op, int64_t b,
+                          model_qty_unit_t unit, int64_t a, char op, int64_t b,
                           const char *why);
 
 /* Records the turn's first range error with a message of its own (the
@@ -358,7 +358,7 @@ void model_range_fail(model_state_t *st, int32_t who, const char *fmt, ...)
 
 /* *x += d. */
 static inline void ck_add(model_state_t *st, int64_t *x, int64_t d, int32_t who,
-                          const char *what, model_unit_t unit,
+                          const char *what, model_qty_unit_t unit,
                           const char *why) {
   int64_t r;
   if (__builtin_expect(__builtin_add_overflow(*x, d, &r), 0))
@@ -369,7 +369,7 @@ static inline void ck_add(model_state_t *st, int64_t *x, int64_t d, int32_t who,
 
 /* *x -= d. */
 static inline void ck_sub(model_state_t *st, int64_t *x, int64_t d, int32_t who,
-                          const char *what, model_unit_t unit,
+                          const char *what, model_qty_unit_t unit,
                           const char *why) {
   int64_t r;
   if (__builtin_expect(__builtin_sub_overflow(*x, d, &r), 0))
@@ -382,7 +382,7 @@ static inline void ck_sub(model_state_t *st, int64_t *x, int64_t d, int32_t who,
  * quotient does not fit. */
 static inline int64_t ck_mul_div(model_state_t *st, int64_t a, int64_t b,
                                  int64_t c, int32_t who, const char *what,
-                                 model_unit_t unit) {
+                                 model_qty_unit_t unit) {
   int64_t q;
   if (__builtin_expect(mul_div_ok(a, b, c, &q), 1))
     return q;
@@ -425,13 +425,13 @@ int model_nation_index(const model_map_t *m, const char *id);
 int model_deposit_index(const model_map_t *m, const char *id);
 void model_refuse(model_refusal_t *r, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* The wire names of products, stages (and skills), ops, policy kinds and
- * events, in enum order (the model__ prefix marks names shared across the
- * model's files only). */
+/* util.c (the model__ prefix marks names shared across the model's files
+ * only): the wire names of products, stages (and skills), ops and events,
+ * in enum order. A policy kind's name is its entry's in the order schema
+ * (order_schema.c; model_policy_name). */
 extern const char *const model__product_names[MODEL_PRODUCTS];
 extern const char *const model__stage_names[MODEL_STAGES];
 extern const char *const model__op_names[MODEL_OPS];
-extern const char *const model__policy_names[MODEL_POLICY_KINDS];
 extern const char *const model__event_names[MODEL_EVENT_KINDS];
 
 /* The reference volume the demand curve goes through this turn (before
@@ -479,6 +479,14 @@ int64_t model_facility_effective(const model_state_t *st, const facility_t *f);
 /* policy.c */
 int model_partner_index(const model_map_t *m, const char *p);
 void model_policies_default(policies_t *p);
+
+/* order_schema.c: a number as docs/orders.md and the model's refusals
+ * write it (1e9, 10,000,000, 999,999.99). */
+void model_fmt_num(double v, char *b, size_t cap);
+
+/* observe_plan.c: the deposits, rules and factors of an observation, and
+ * the home nation's talent pool. 0 or -1 (out of memory). */
+int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o);
 int model_policy_apply(model_state_t *st, int nation, const model_order_t *o);
 
 /* market.c (the network simplex beneath it has its own header,

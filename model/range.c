@@ -68,7 +68,7 @@ static void holder_name(const model_state_t *st, int32_t who, char *out,
 }
 
 void model_range_overflow(model_state_t *st, int32_t who, const char *what,
-                          model_unit_t unit, int64_t a, char op, int64_t b,
+                          model_qty_unit_t unit, int64_t a, char op, int64_t b,
                           const char *why) {
   if (st->range_failed)
     return; /* the first error is the cause; later ones follow from it */

@@ -51,10 +51,6 @@ const char *const model__product_names[NP] = {
 const char *const model__stage_names[NS] = {"mining", "separation", "magnet"};
 const char *const model__op_names[MODEL_OPS] = {
     "build", "operate", "hire", "train", "offer", "bid", "policy"};
-const char *const model__policy_names[MODEL_POLICY_KINDS] = {
-    "export_quota", "export_ban",  "export_licence",   "tariff",
-    "subsidy",      "price_floor", "stockpile",        "talent_programme",
-    "migration",    "permitting",  "production_quota", "tax"};
 const char *const model__event_names[MODEL_EVENT_KINDS] = {
     "mine_accident", "flood",  "conflict",    "demand_surge",
     "cost_overrun",  "policy", "plant_outage"};
@@ -80,8 +76,13 @@ int model_skill_from_name(const char *n) {
 int model_op_from_name(const char *n) {
   return lookup(model__op_names, MODEL_OPS, n);
 }
+/* A policy kind's wire name is its entry's in the order schema
+ * (order_schema.c), so that a new kind is named in one place. */
 int model_policy_from_name(const char *n) {
-  return lookup(model__policy_names, MODEL_POLICY_KINDS, n);
+  for (int k = 0; n && k < MODEL_POLICY_KINDS; k++)
+    if (strcmp(model_order_schema(MODEL_OP_POLICY, k)->name, n) == 0)
+      return k;
+  return -1;
 }
 const char *model_product_name(int p) {
   return p >= 0 && p < NP ? model__product_names[p] : NULL;
@@ -96,7 +97,8 @@ const char *model_op_name(int o) {
   return o >= 0 && o < MODEL_OPS ? model__op_names[o] : NULL;
 }
 const char *model_policy_name(int k) {
-  return k >= 0 && k < MODEL_POLICY_KINDS ? model__policy_names[k] : NULL;
+  const model_order_schema_t *s = model_order_schema(MODEL_OP_POLICY, k);
+  return s ? s->name : NULL;
 }
 const char *model_event_name(int k) {
   return k >= 0 && k < MODEL_EVENT_KINDS ? model__event_names[k] : NULL;
