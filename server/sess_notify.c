@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "store.h"
 
 /* ---- Subscribers and notifications -----------------------------------------
@@ -115,6 +116,63 @@ msgpack_packer *sess_notify_begin(sess_session_t *s, const char *method,
 void sess_notify_simple(sess_session_t *s, const char *method) {
   sess_notify_begin(s, method, 0);
   sess_broadcast(s, -2, -2);
+}
+
+/* A notification of a change that waits for the change's commit. Like a
+ * chat message it names its session by id: the server may stop before
+ * the commit (the session is then gone, and nobody is told). */
+typedef struct told {
+  sess_registry_t *reg;
+  char session[16];
+  size_t len;
+  char data[];
+} told_t;
+
+static void told_committed(void *arg, bool committed) {
+  told_t *t = arg;
+  sess_registry_t *reg = t->reg;
+  sess_session_t *s =
+      reg->closed ? NULL : sess_find(reg, t->session, strlen(t->session));
+  if (s) {
+    s->untold--;
+    if (committed)
+      for (size_t i = 0; i < s->n_subs; i++)
+        if (replyq_push(&s->subs[i].peer->replies, t->data, t->len) == 0)
+          reg->counters.notifications++;
+    /* A finished session waits in memory until its watchers are told. */
+    if (s->untold == 0 && s->status == SESS_FINISHED)
+      sess_trim_finished(reg);
+  }
+  free(t);
+}
+
+void sess_tell(sess_session_t *s) {
+  sess_registry_t *reg = s->reg;
+  if (proto_buf_failed(&reg->nbuf))
+    return; /* whole or not sent */
+  if (!reg->store) {
+    sess_broadcast(s, -2, -2);
+    return;
+  }
+  told_t *t = malloc(sizeof *t + reg->nbuf.len);
+  if (!t) {
+    log_error("session %s: out of memory keeping a notification until its "
+              "commit; it is not sent",
+              s->id);
+    return;
+  }
+  t->reg = reg;
+  snprintf(t->session, sizeof t->session, "%s", s->id);
+  t->len = reg->nbuf.len;
+  memcpy(t->data, reg->nbuf.data, reg->nbuf.len);
+  if (store_after_commit(reg->store, told_committed, t) != 0) {
+    log_error("session %s: out of memory keeping a notification until its "
+              "commit; it is not sent",
+              s->id);
+    free(t);
+    return;
+  }
+  s->untold++;
 }
 
 void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat) {
