@@ -18,10 +18,17 @@ watcher follows the session, until the database cannot take more:
 - after kill -9 and a restart without the limit, every turn the watcher
   was told of (turn.resolved) is in the database, the session is where it
   was, and `lanthanide replay --verify` passes.
+
+And the queue of writes waiting for a commit is bounded: with
+--max-pending-writes 1, two submissions that arrive in one packet give
+one answer and one `unavailable` naming the flag (counted in
+durable_refused).
 """
 import os
 import resource
 import time
+
+import msgpack
 
 from common import (Server, Suite, check, db_query, parse_args, run_tool)
 from lanthanide import LanthanideError
@@ -175,9 +182,37 @@ def t_disk_full(args, tmp):
     check(rc == 0, "replay --verify passes", rc, out, err)
 
 
+def t_pending_bounded(args, tmp):
+    db = os.path.join(tmp, "pending.db")
+    srv = Server(args.server_bin, args.maps, db,
+                 extra=["--max-pending-writes", "1"])
+    try:
+        admin = srv.client()
+        r = admin.create_session("classroom", turns=4)
+        sid = r["session"]
+        p = srv.client()
+        tok = p.join(sid, join_code=r["seats"][0]["join_code"])["token"]
+        # Both in one write: the server reads them in one loop iteration,
+        # so the second finds the first's write still queued.
+        req = {"session": sid, "token": tok, "orders": []}
+        p.sock.sendall(msgpack.packb([0, 9001, "orders.submit", [req]]) +
+                       msgpack.packb([0, 9002, "orders.submit", [req]]))
+        e1, r1 = p.response(9001)
+        e2, r2 = p.response(9002)
+        check(e1 is None and r1["turn"] == 0, "the first is taken", e1)
+        check(e2 and e2["code"] == "unavailable" and
+              "--max-pending-writes" in e2["message"],
+              "the second is refused, naming the limit", e2)
+        check(admin.call("server.stats")["durable_refused"] == 1, "counted")
+    finally:
+        check(srv.stop() == 0, "the server exits 0")
+
+
 def main():
     args = parse_args(__doc__)
     suite = Suite(args)
+    suite.run("--max-pending-writes bounds the queue of writes",
+              t_pending_bounded, args, suite.tmp)
     suite.run("a full disk: unavailable at once, nothing told before "
               "stored, resumes", t_disk_full, args, suite.tmp)
     return suite.finish()
