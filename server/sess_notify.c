@@ -175,12 +175,55 @@ void sess_tell(sess_session_t *s) {
   s->untold++;
 }
 
+/* seat.moved on its way to the old connection: its place in that
+ * connection's order is reserved now, the bytes go out once the join that
+ * moved the seat is committed (issue 10: nothing is told before it is
+ * stored). The slot outlives a closed connection. */
+typedef struct moved {
+  sess_registry_t *reg;
+  replyq_slot_t *slot;
+  size_t len;
+  char data[];
+} moved_t;
+
+static void moved_committed(void *arg, bool committed) {
+  moved_t *m = arg;
+  if (!committed)
+    replyq_complete(m->slot, NULL, 0);
+  else if (replyq_complete(m->slot, m->data, m->len) == 0)
+    m->reg->counters.notifications++;
+  free(m);
+}
+
 void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat) {
+  sess_registry_t *reg = s->reg;
   msgpack_packer *pk = sess_notify_begin(s, "seat.moved", 1);
   proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, (size_t)seat));
-  if (!proto_buf_failed(&s->reg->nbuf) &&
-      replyq_push(&peer->replies, s->reg->nbuf.data, s->reg->nbuf.len) == 0)
-    s->reg->counters.notifications++;
+  if (proto_buf_failed(&reg->nbuf)) {
+    /* whole or not sent */
+  } else if (!reg->store) {
+    if (replyq_push(&peer->replies, reg->nbuf.data, reg->nbuf.len) == 0)
+      reg->counters.notifications++;
+  } else {
+    moved_t *m = malloc(sizeof *m + reg->nbuf.len);
+    if (m && (m->slot = replyq_defer(&peer->replies, 0)) != NULL) {
+      m->reg = reg;
+      m->len = reg->nbuf.len;
+      memcpy(m->data, reg->nbuf.data, reg->nbuf.len);
+      if (store_after_commit(reg->store, moved_committed, m) != 0) {
+        replyq_complete(m->slot, NULL, 0);
+        free(m);
+        m = NULL;
+      }
+    } else {
+      free(m);
+      m = NULL;
+    }
+    if (!m)
+      log_error("session %s: out of memory holding seat.moved until its "
+                "commit; it is not sent",
+                s->id);
+  }
   /* Fix (tests/sessions/test_reconnect.py): the old connection "no longer
    * receives the seat's notifications" (PROTOCOL.md Identity), turns
    * included. If the seat was all it followed (no other seat, not the
