@@ -520,6 +520,10 @@ static void open_turn(sess_session_t *s) {
   s->advancing = false;
   for (size_t i = 0; i < s->n_seats; i++) {
     s->seats[i].ready = false;
+    /* A new turn gives every seat its whole --submit-burst again: the
+     * limit stops a flood within a turn (or the lobby), not a fast game
+     * (issue 10). */
+    s->seats[i].submit = (rl_bucket_t){0};
     if (s->seats[i].agent)
       sess_agent_act(s, (int)i);
   }

@@ -10,7 +10,8 @@ the next start (docs/storage.md, "What is stored"; issue 10).
 - A per-seat rate limit: with --submit-burst 5 --submit-refill-ms 0, 20
   pipelined submissions give 5 answers and 15 `rate_limited` errors that
   name the flags, counted in server.stats (submit_rate_limited); another
-  seat is not affected.
+  seat is not affected, and a turn that opens gives the seat its burst
+  again.
 """
 import os
 
@@ -108,6 +109,11 @@ def t_rate_limited(args, tmp):
         check(res["rejected"] == [], "another seat is not limited", res)
         stats = admin.call("server.stats")
         check(stats["submit_rate_limited"] == 15, "counted", stats)
+        # A new turn gives the seat its burst again (a fast game is not
+        # limited, a flood within one turn is).
+        admin.start(sid, atok)
+        res = p.call("orders.submit", session=sid, token=tok, orders=[])
+        check(res["turn"] == 0, "taken again once a turn opens", res)
     finally:
         check(srv.stop() == 0, "the server exits 0")
 
