@@ -46,6 +46,9 @@ typedef struct sess_config {
   unsigned max_chat_messages; /* messages kept per session */
   unsigned chat_burst;        /* chat messages per seat at once */
   unsigned chat_refill_ms;    /* one more allowed every this many ms */
+  unsigned submit_burst;      /* orders.submit per seat at once */
+  unsigned submit_refill_ms;  /* one more allowed every this many ms */
+  unsigned max_pending;       /* writes queued for the store's commit */
 } sess_config_t;
 
 void sess_config_default(sess_config_t *cfg);
@@ -64,7 +67,10 @@ void sess_config_default(sess_config_t *cfg);
   X(sessions_rate_limited)                                                     \
   X(sessions_unloaded)                                                         \
   X(chat_refused_limit)                                                        \
-  X(chat_rate_limited)
+  X(chat_rate_limited)                                                         \
+  X(submit_rate_limited)                                                       \
+  X(durable_refused)                                                           \
+  X(sessions_quarantined)
 
 typedef struct sess_counters {
 #define SESS_COUNTER_FIELD(name) uint64_t name;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "store.h"
 
 /* ---- Subscribers and notifications -----------------------------------------
@@ -117,12 +118,112 @@ void sess_notify_simple(sess_session_t *s, const char *method) {
   sess_broadcast(s, -2, -2);
 }
 
+/* A notification of a change that waits for the change's commit. Like a
+ * chat message it names its session by id: the server may stop before
+ * the commit (the session is then gone, and nobody is told). */
+typedef struct told {
+  sess_registry_t *reg;
+  char session[16];
+  size_t len;
+  char data[];
+} told_t;
+
+static void told_committed(void *arg, bool committed) {
+  told_t *t = arg;
+  sess_registry_t *reg = t->reg;
+  sess_session_t *s =
+      reg->closed ? NULL : sess_find(reg, t->session, strlen(t->session));
+  if (s) {
+    s->untold--;
+    if (committed)
+      for (size_t i = 0; i < s->n_subs; i++)
+        if (replyq_push(&s->subs[i].peer->replies, t->data, t->len) == 0)
+          reg->counters.notifications++;
+    /* A finished session waits in memory until its watchers are told. */
+    if (s->untold == 0 && s->status == SESS_FINISHED)
+      sess_trim_finished(reg);
+  }
+  free(t);
+}
+
+void sess_tell(sess_session_t *s) {
+  sess_registry_t *reg = s->reg;
+  if (proto_buf_failed(&reg->nbuf))
+    return; /* whole or not sent */
+  if (!reg->store) {
+    sess_broadcast(s, -2, -2);
+    return;
+  }
+  told_t *t = malloc(sizeof *t + reg->nbuf.len);
+  if (!t) {
+    log_error("session %s: out of memory keeping a notification until its "
+              "commit; it is not sent",
+              s->id);
+    return;
+  }
+  t->reg = reg;
+  snprintf(t->session, sizeof t->session, "%s", s->id);
+  t->len = reg->nbuf.len;
+  memcpy(t->data, reg->nbuf.data, reg->nbuf.len);
+  if (store_after_commit(reg->store, told_committed, t) != 0) {
+    log_error("session %s: out of memory keeping a notification until its "
+              "commit; it is not sent",
+              s->id);
+    free(t);
+    return;
+  }
+  s->untold++;
+}
+
+/* seat.moved on its way to the old connection: its place in that
+ * connection's order is reserved now, the bytes go out once the join that
+ * moved the seat is committed (issue 10: nothing is told before it is
+ * stored). The slot outlives a closed connection. */
+typedef struct moved {
+  sess_registry_t *reg;
+  replyq_slot_t *slot;
+  size_t len;
+  char data[];
+} moved_t;
+
+static void moved_committed(void *arg, bool committed) {
+  moved_t *m = arg;
+  if (!committed)
+    replyq_complete(m->slot, NULL, 0);
+  else if (replyq_complete(m->slot, m->data, m->len) == 0)
+    m->reg->counters.notifications++;
+  free(m);
+}
+
 void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat) {
+  sess_registry_t *reg = s->reg;
   msgpack_packer *pk = sess_notify_begin(s, "seat.moved", 1);
   proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, (size_t)seat));
-  if (!proto_buf_failed(&s->reg->nbuf) &&
-      replyq_push(&peer->replies, s->reg->nbuf.data, s->reg->nbuf.len) == 0)
-    s->reg->counters.notifications++;
+  if (proto_buf_failed(&reg->nbuf)) {
+    /* whole or not sent */
+  } else if (!reg->store) {
+    if (replyq_push(&peer->replies, reg->nbuf.data, reg->nbuf.len) == 0)
+      reg->counters.notifications++;
+  } else {
+    moved_t *m = malloc(sizeof *m + reg->nbuf.len);
+    if (m && (m->slot = replyq_defer(&peer->replies, 0)) != NULL) {
+      m->reg = reg;
+      m->len = reg->nbuf.len;
+      memcpy(m->data, reg->nbuf.data, reg->nbuf.len);
+      if (store_after_commit(reg->store, moved_committed, m) != 0) {
+        replyq_complete(m->slot, NULL, 0);
+        free(m);
+        m = NULL;
+      }
+    } else {
+      free(m);
+      m = NULL;
+    }
+    if (!m)
+      log_error("session %s: out of memory holding seat.moved until its "
+                "commit; it is not sent",
+                s->id);
+  }
   /* Fix (tests/sessions/test_reconnect.py): the old connection "no longer
    * receives the seat's notifications" (PROTOCOL.md Identity), turns
    * included. If the seat was all it followed (no other seat, not the
