@@ -14,7 +14,7 @@ SLOW     ?= 1
 LISTEN   ?= 127.0.0.1:7447
 DB       ?= lanthanide.db
 
-.PHONY: all build deps configure run test test-asan bench fuzz format clean
+.PHONY: all build deps configure run test test-asan bench fuzz format docs clean
 
 all: build
 
@@ -56,6 +56,11 @@ fuzz: deps
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# Documents generated from the code (the test docs_orders_current checks
+# that the committed ones are current).
+docs: build
+	$(BUILD)/bin/lanthanide schema --markdown > docs/orders.md
 
 clean:
 	rm -rf build build-asan build-fuzz

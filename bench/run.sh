@@ -234,8 +234,12 @@ STORE_CONNECTIONS=${STORE_CONNECTIONS:-64}
 STORE_DEPTH=${STORE_DEPTH:-16}
 STORE_SESSIONS=${STORE_SESSIONS:-20}
 STORE_TARGET=20000
+# The bench pipelines submissions from few seats: the per-seat rate limit
+# (--submit-burst, a defence against one seat filling the disk) is opened
+# wide so that it measures the commit path, not the limit.
 start store "$BIN/lanthanide-server" --listen 127.0.0.1:0 \
-  --db "$TMP/store.db" --maps "$ROOT/maps"
+  --db "$TMP/store.db" --maps "$ROOT/maps" \
+  --submit-burst 1000000 --submit-refill-ms 1
 STORE_PORT=$PORT
 STORE_PID=$PID
 # session.create through the CLI; its JSON answer (session, admin token,

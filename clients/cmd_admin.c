@@ -289,6 +289,39 @@ static int run_list(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
   return rc;
 }
 
+/* The sessions the server keeps out of play because their stored rows
+ * are damaged (server.quarantine). */
+static int run_quarantined(cli_conn_t *c, admin_opts_t *o, int nargs,
+                           char **args) {
+  (void)nargs;
+  (void)args;
+  json_t *r;
+  if (ui_call(c, "server.quarantine", NULL, &r) != 0)
+    return UI_EXIT_FAIL;
+  if (o->json) {
+    ui_print_json(r);
+    json_decref(r);
+    return UI_EXIT_OK;
+  }
+  json_t *list = json_object_get(r, "sessions");
+  if (json_array_size(list) == 0) {
+    printf("No quarantined sessions: every stored session was restored.\n");
+    json_decref(r);
+    return UI_EXIT_OK;
+  }
+  printf("%-12s %s\n", "SESSION", "WHY IT IS NOT SERVED");
+  size_t i;
+  json_t *q;
+  json_array_foreach(list, i, q) {
+    ui_cell(stdout, ui_clean(ui_str(q, "session")), 12, false);
+    printf(" %s\n", ui_clean(ui_str(q, "reason")));
+  }
+  printf("\nTheir rows are kept in the database as they are; restore a "
+         "backup or\nrepair them, then restart the server.\n");
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
 static int run_strategies(cli_conn_t *c, admin_opts_t *o, int nargs,
                           char **args) {
   json_t *r;
@@ -625,6 +658,10 @@ static const admin_sub_t SUBS[] = {
      "that one (a player, a bot, or empty): the lobby view before you start."},
     {"strategies", run_strategies, 0, 0, 0, "strategies",
      "List the built-in agents that can play a seat."},
+    {"quarantined", run_quarantined, 0, 0, 0, "quarantined",
+     "List the stored sessions the server keeps out of play because their\n"
+     "rows in its database are damaged, each with the reason (its log says\n"
+     "it too at start)."},
     {"bot", run_bot,
      CONTROL | BIT(O_SEAT) | BIT(O_STRATEGY) | BIT(O_EMPTY) | BIT(O_FORCE), 0,
      0,

@@ -12,6 +12,8 @@
  *   lanthanide replay --db FILE  re-run a stored game and check its hashes
  *                                (cmd_replay.c)
  *   lanthanide export --db FILE  a stored game as CSV files (cmd_export.c)
+ *   lanthanide schema            the order schema: docs/orders.md or the
+ *                                JSON Schema of one order (cmd_schema.c)
  *   lanthanide tournament ...    headless seeded tournaments, and
  *                                `tournament merge` (cmd_tournament.c)
  * replay and export read a database file and need no server. The others
@@ -65,6 +67,11 @@ static void usage(FILE *f) {
           "                          play seeded games, print a leaderboard\n"
           "  tournament merge --out FILE SHARD.db...\n"
           "                          join the shards of one tournament\n"
+          "Orders (no server needed):\n"
+          "  schema --markdown|--json\n"
+          "                          every op and policy kind with its "
+          "fields:\n"
+          "                          docs/orders.md, or the JSON Schema\n"
           "\n"
           "Options (before the command, or after it):\n"
           "  --server HOST:PORT      server address (default %s,\n"
@@ -298,8 +305,9 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "help") == 0) {
     /* Commands with a help of their own; the tools (call, ping, maps,
      * stats) are described in full by the general usage. */
-    static const char *const own[] = {"play",   "watch",  "admin",      "bot",
-                                      "replay", "export", "tournament", NULL};
+    static const char *const own[] = {"play",       "watch",  "admin",
+                                      "bot",        "replay", "export",
+                                      "tournament", "schema", NULL};
     static const char *const tools[] = {"call", "ping", "maps", "stats", NULL};
     if (sargc < 2) {
       usage(stdout);
@@ -337,6 +345,8 @@ int main(int argc, char **argv) {
     return cmd_export(sargc, sargv, &conn);
   if (strcmp(cmd, "tournament") == 0) /* also `tournament merge` */
     return cmd_tournament(sargc, sargv, &conn);
+  if (strcmp(cmd, "schema") == 0)
+    return cmd_schema(sargc, sargv, &conn);
   if (strcmp(cmd, "call") == 0 || strcmp(cmd, "ping") == 0 ||
       strcmp(cmd, "maps") == 0 || strcmp(cmd, "stats") == 0)
     return run_tool(sargc, sargv, conn);

@@ -91,6 +91,9 @@ enum {
   OPT_MAX_CHAT_MESSAGES,
   OPT_CHAT_BURST,
   OPT_CHAT_REFILL_MS,
+  OPT_SUBMIT_BURST,
+  OPT_SUBMIT_REFILL_MS,
+  OPT_MAX_PENDING_WRITES,
   OPT_JOIN_BURST,
   OPT_JOIN_REFILL_MS,
   OPT_CREATE_BURST,
@@ -123,6 +126,9 @@ static const struct option long_options[] = {
     {"max-chat-messages", required_argument, NULL, OPT_MAX_CHAT_MESSAGES},
     {"chat-burst", required_argument, NULL, OPT_CHAT_BURST},
     {"chat-refill-ms", required_argument, NULL, OPT_CHAT_REFILL_MS},
+    {"submit-burst", required_argument, NULL, OPT_SUBMIT_BURST},
+    {"submit-refill-ms", required_argument, NULL, OPT_SUBMIT_REFILL_MS},
+    {"max-pending-writes", required_argument, NULL, OPT_MAX_PENDING_WRITES},
     {"join-burst", required_argument, NULL, OPT_JOIN_BURST},
     {"join-refill-ms", required_argument, NULL, OPT_JOIN_REFILL_MS},
     {"create-burst", required_argument, NULL, OPT_CREATE_BURST},
@@ -205,6 +211,17 @@ static void usage(FILE *f) {
       "                         at once before rate_limited (default %u)\n"
       "  --chat-refill-ms MS    one more chat message allowed every MS\n"
       "                         (default %u; 0 never)\n"
+      "  --submit-burst N       orders.submit one seat may send at once\n"
+      "                         before rate_limited; full again when a turn\n"
+      "                         opens (default %u)\n"
+      "  --submit-refill-ms MS  one more orders.submit allowed every MS\n"
+      "                         (default %u; 0 never)\n"
+      "  --max-pending-writes N writes waiting for the database's next "
+      "commit;\n"
+      "                         past it, and while commits fail (disk "
+      "full),\n"
+      "                         requests that store something are refused\n"
+      "                         at once with unavailable (default %u)\n"
       "  --join-burst N         wrong join codes one address may send at once\n"
       "                         before rate_limited (default %u)\n"
       "  --join-refill-ms MS    one more wrong join code allowed every MS\n"
@@ -224,7 +241,9 @@ static void usage(FILE *f) {
       LAN_CREATE_BURST_DEFAULT, LAN_CREATE_REFILL_MS_DEFAULT,
       LAN_MAX_CHAT_BYTES_DEFAULT, LAN_MAX_CHAT_MESSAGES_DEFAULT,
       LAN_CHAT_BURST_DEFAULT, LAN_CHAT_REFILL_MS_DEFAULT,
-      LAN_JOIN_BURST_DEFAULT, LAN_JOIN_REFILL_MS_DEFAULT);
+      LAN_SUBMIT_BURST_DEFAULT, LAN_SUBMIT_REFILL_MS_DEFAULT,
+      LAN_MAX_PENDING_WRITES_DEFAULT, LAN_JOIN_BURST_DEFAULT,
+      LAN_JOIN_REFILL_MS_DEFAULT);
 }
 
 static int usage_error(const char *fmt, const char *flag, const char *value) {
@@ -430,6 +449,21 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
         return -1;
       cfg->sess.chat_refill_ms = (unsigned)v;
       break;
+    case OPT_SUBMIT_BURST:
+      if (parse_uint("--submit-burst", optarg, 1, 1000000, &v) != 0)
+        return -1;
+      cfg->sess.submit_burst = (unsigned)v;
+      break;
+    case OPT_SUBMIT_REFILL_MS:
+      if (parse_uint("--submit-refill-ms", optarg, 0, UINT32_MAX, &v) != 0)
+        return -1;
+      cfg->sess.submit_refill_ms = (unsigned)v;
+      break;
+    case OPT_MAX_PENDING_WRITES:
+      if (parse_uint("--max-pending-writes", optarg, 1, 100000000, &v) != 0)
+        return -1;
+      cfg->sess.max_pending = (unsigned)v;
+      break;
     case OPT_MAX_BATCH:
       if (parse_uint("--max-batch", optarg, 1, 1000000, &v) != 0)
         return -1;
@@ -586,6 +620,10 @@ int main(int argc, char **argv) {
   }
   /* A client that vanishes mid-write must not kill the server. */
   signal(SIGPIPE, SIG_IGN);
+  /* A file-size limit (ulimit -f) must not kill the server: the write
+   * that passes it fails with EFBIG instead, SQLite reports the commit
+   * as failed, and the store keeps it for the retry (issue 10). */
+  signal(SIGXFSZ, SIG_IGN);
   if (sodium_init() < 0) {
     log_error("libsodium failed to initialise");
     return 1;

@@ -1,9 +1,11 @@
 /*
- * methods: the handlers of hello, ping, maps.list and server.stats, and the
- * method table. See methods.h, and docs/protocol.md for what each answers.
+ * methods: the handlers of hello, ping, maps.list, orders.schema and
+ * server.stats, and the method table. See methods.h, and docs/protocol.md for
+ * what each answers.
  */
 #include "methods.h"
 #include "model.h"
+#include "proto_types.h"
 #include "sess.h"
 #include "srv.h"
 #include "store.h"
@@ -331,6 +333,18 @@ static int m_maps_list(rpc_call_t *call) {
   return RPC_OK;
 }
 
+/* ---- orders.schema -------------------------------------------------------
+ * The JSON Schema of one order, generated from the model's order schema
+ * table (model/order_schema.c), so that a bot author can validate orders
+ * before sending them. */
+static int m_orders_schema(rpc_call_t *call) {
+  if (msgpack_pack_map(call->pk, 1) != 0 ||
+      proto_pack_cstr(call->pk, "schema") != 0 ||
+      proto_pack_order_schema(call->pk) != 0)
+    return out_of_memory(call);
+  return RPC_OK;
+}
+
 /* ---- The table ---------------------------------------------------------- */
 
 static const rpc_method_t method_table[] = {
@@ -338,6 +352,7 @@ static const rpc_method_t method_table[] = {
     {"ping", m_ping},
     {"maps.list", m_maps_list},
     {"server.stats", m_server_stats},
+    {"orders.schema", m_orders_schema},
 };
 
 const rpc_method_t *methods_table(size_t *n) {

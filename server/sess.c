@@ -20,7 +20,6 @@
  */
 #include "sess_internal.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -35,6 +34,7 @@
 #include "log.h"
 #include "proto_types.h"
 #include "store.h"
+#include "lan_assert.h"
 
 void sess_config_default(sess_config_t *cfg) {
   cfg->maps_dir = LAN_SOURCE_MAPS;
@@ -49,6 +49,9 @@ void sess_config_default(sess_config_t *cfg) {
   cfg->chat_burst = LAN_CHAT_BURST_DEFAULT;
   cfg->chat_refill_ms = LAN_CHAT_REFILL_MS_DEFAULT;
   cfg->max_map_bytes = LAN_MAX_MAP_BYTES_DEFAULT;
+  cfg->submit_burst = LAN_SUBMIT_BURST_DEFAULT;
+  cfg->submit_refill_ms = LAN_SUBMIT_REFILL_MS_DEFAULT;
+  cfg->max_pending = LAN_MAX_PENDING_WRITES_DEFAULT;
 }
 
 int64_t sess_wall_ms(void) {
@@ -76,10 +79,15 @@ int sess_registry_new(sess_registry_t **out, uv_loop_t *loop,
   rl_table_init(&reg->create_limit,
                 (rl_rate_t){cfg->create_burst, cfg->create_refill_ms});
   reg->chat_rate = (rl_rate_t){cfg->chat_burst, cfg->chat_refill_ms};
+  reg->submit_rate = (rl_rate_t){cfg->submit_burst, cfg->submit_refill_ms};
   proto_buf_init(&reg->nbuf);
   proto_packer_init(&reg->npk, &reg->nbuf);
   uv_idle_init(loop, &reg->due_idle);
   reg->due_idle.data = reg;
+  uv_timer_init(loop, &reg->due_wait);
+  reg->due_wait.data = reg;
+  /* It never keeps the loop alive on its own. */
+  uv_unref((uv_handle_t *)&reg->due_wait);
   *out = reg;
   return 0;
 }
@@ -116,6 +124,7 @@ void sess_registry_close(sess_registry_t *reg) {
   reg->due_head = reg->due_tail = NULL;
   reg->fin_head = reg->fin_tail = NULL;
   uv_close((uv_handle_t *)&reg->due_idle, NULL);
+  uv_close((uv_handle_t *)&reg->due_wait, NULL);
   while (s) {
     sess_session_t *next = s->next;
     uv_timer_stop(&s->timer);
@@ -128,13 +137,14 @@ void sess_registry_close(sess_registry_t *reg) {
 void sess_registry_free(sess_registry_t *reg) {
   if (!reg)
     return;
-  assert(reg->sessions == NULL); /* sess_registry_close, then uv_run */
+  LAN_ASSERT(reg->sessions == NULL); /* sess_registry_close, then uv_run */
   for (size_t i = 0; i < reg->n_maps; i++) {
     model_map_free(reg->maps[i].map);
     free(reg->maps[i].json);
   }
   free(reg->maps);
   free(reg->tokens.keys);
+  free(reg->quarantine);
   proto_buf_free(&reg->nbuf);
   free(reg);
 }
@@ -630,8 +640,22 @@ static sess_session_t *due_pop(sess_registry_t *reg) {
   return s;
 }
 
+static void on_due_wait(uv_timer_t *t) {
+  sess_registry_t *reg = t->data;
+  if (reg->due_head && !reg->closed)
+    uv_idle_start(&reg->due_idle, on_due);
+}
+
 static void on_due(uv_idle_t *h) {
   sess_registry_t *reg = h->data;
+  /* While the database cannot be written, due turns wait (in order): a
+   * turn resolved now could be told to nobody and would only pile up in
+   * memory. They are looked at again every SESS_DUE_WAIT_MS. */
+  if (reg->store && store_failing(reg->store)) {
+    uv_idle_stop(&reg->due_idle);
+    uv_timer_start(&reg->due_wait, on_due_wait, SESS_DUE_WAIT_MS, 0);
+    return;
+  }
   sess_session_t *s = due_pop(reg);
   if (!reg->due_head)
     uv_idle_stop(&reg->due_idle);
@@ -684,6 +708,10 @@ static void open_turn(sess_session_t *s) {
   s->advancing = false;
   for (size_t i = 0; i < s->n_seats; i++) {
     s->seats[i].ready = false;
+    /* A new turn gives every seat its whole --submit-burst again: the
+     * limit stops a flood within a turn (or the lobby), not a fast game
+     * (issue 10). */
+    s->seats[i].submit = (rl_bucket_t){0};
     if (s->seats[i].agent)
       sess_agent_act(s, (int)i);
   }
@@ -693,25 +721,27 @@ static void open_turn(sess_session_t *s) {
 static const char *const STATUS_NAME[] = {"lobby", "running", "paused",
                                           "finished"};
 
-/* Every transition is committed before anyone is told of it. If the
- * commit fails the store keeps it queued, in order behind everything
- * before it, and commits it with the retry (store.h): the session goes
- * on, and the file catches up. */
-static void store_status(sess_session_t *s) {
-  sp_status(s);
+/* Every transition is committed before anyone is told of it: its
+ * notifications go out from the commit's callback (sess_tell). The commit
+ * is tried at once; if it fails the store keeps it queued, in order
+ * behind everything before it, and commits it with the retry (store.h),
+ * and only then are the notifications sent (issue 10). */
+static void commit_now(sess_session_t *s) {
   if (sp_flush(s) != 0)
     log_warn("session %s: its new status (%s, turn %d) is not committed "
-             "yet; it is kept and committed with the store's retry",
+             "yet; it is kept and committed with the store's retry, and "
+             "nobody is told of it before",
              s->id, STATUS_NAME[s->status], model_state_turn(s->st));
 }
 
 void sess_start(sess_session_t *s) {
   s->status = SESS_RUNNING;
   open_turn(s);
-  store_status(s);
+  sp_status(s);
   msgpack_packer *pk = sess_notify_begin(s, "session.started", 1);
   proto_pack_kv_i64(pk, "turn", model_state_turn(s->st));
-  sess_broadcast(s, -2, -2);
+  sess_tell(s);
+  commit_now(s);
   sess_arm(s);
 }
 
@@ -723,8 +753,10 @@ void sess_pause(sess_session_t *s) {
   if (s->remaining_ms < 0)
     s->remaining_ms = 0;
   s->status = SESS_PAUSED;
-  store_status(s);
-  sess_notify_simple(s, "session.paused");
+  sp_status(s);
+  sess_notify_begin(s, "session.paused", 0);
+  sess_tell(s);
+  commit_now(s);
 }
 
 void sess_resume(sess_session_t *s) {
@@ -732,8 +764,10 @@ void sess_resume(sess_session_t *s) {
   if (s->deadline_wall_ms > 0)
     s->deadline_wall_ms = sess_wall_ms() + s->remaining_ms;
   s->remaining_ms = 0;
-  store_status(s);
-  sess_notify_simple(s, "session.resumed");
+  sp_status(s);
+  sess_notify_begin(s, "session.resumed", 0);
+  sess_tell(s);
+  commit_now(s);
   sess_arm(s);
 }
 
@@ -759,8 +793,9 @@ void sess_finish(sess_session_t *s) {
   due_remove(s);
   s->status = SESS_FINISHED;
   s->deadline_wall_ms = 0;
-  store_status(s);
+  sp_status(s);
   notify_finished(s);
+  commit_now(s);
   sess_finished(s);
 }
 
@@ -793,7 +828,14 @@ void sess_finished(sess_session_t *s) {
     reg->fin_head = s;
   reg->fin_tail = s;
   reg->n_finished++;
-  while (reg->n_finished > reg->cfg.max_finished && reg->fin_head) {
+  sess_trim_finished(reg);
+}
+
+void sess_trim_finished(sess_registry_t *reg) {
+  /* One whose watchers still wait for a notification stays until they
+   * have it (sess_tell calls this again). */
+  while (reg->n_finished > reg->cfg.max_finished && reg->fin_head &&
+         reg->fin_head->untold == 0) {
     sess_session_t *old = reg->fin_head;
     reg->fin_head = old->fin_next;
     if (!reg->fin_head)
@@ -806,7 +848,7 @@ static void notify_finished(sess_session_t *s) {
   msgpack_packer *pk = sess_notify_begin(s, "session.finished", 1);
   proto_pack_cstr(pk, "scores");
   pack_scores(s, pk);
-  sess_broadcast(s, -2, -2);
+  sess_tell(s);
 }
 
 /* Keep the summary of the turn just resolved for history.get, packed once
@@ -832,12 +874,40 @@ static int keep_history(sess_session_t *s, const model_report_t *rep) {
   return 0;
 }
 
+/* Tell the session's admin connections why a turn was refused: the
+ * "error" notification (PROTOCOL.md), with the session named. Only the
+ * facilitator gets it, because the model's message may name a seat's
+ * private figures (a budget); the players see session.paused. */
+static void notify_turn_refused(sess_session_t *s, int turn, int rc) {
+  const char *why = model_last_error(s->st);
+  char msg[MODEL_MESSAGE_MAX + 256];
+  snprintf(msg, sizeof msg,
+           "turn %d was not resolved: %s; it was not stored, the game stands "
+           "where it stood before the turn, and the session is paused: have "
+           "the seats change their orders, then resume",
+           turn, why[0] ? why : model_strerror(rc));
+  msgpack_packer *pk = sess_notify_begin(s, "error", 2);
+  proto_pack_kv_cstr(pk, "code", "conflict");
+  proto_pack_kv_cstr(pk, "message", msg);
+  sess_registry_t *reg = s->reg;
+  for (size_t i = 0; i < s->n_subs; i++)
+    if (s->subs[i].admin && replyq_push(&s->subs[i].peer->replies,
+                                        reg->nbuf.data, reg->nbuf.len) == 0)
+      reg->counters.notifications++;
+}
+
 int sess_resolve(sess_session_t *s) {
+  int turn = model_state_turn(s->st);
   int rc = model_resolve(s->st);
   if (rc != 0) {
-    log_error("session %s: turn %d cannot be resolved: %s; the session is "
-              "paused",
-              s->id, model_state_turn(s->st), model_strerror(rc));
+    /* The model leaves the state as it was before the turn (a turn whose
+     * money or tonnes would leave the exact range is refused as a whole,
+     * MODEL_ERANGE), so nothing is stored and the submissions stand. */
+    const char *why = model_last_error(s->st);
+    log_error("session %s: turn %d cannot be resolved: %s%s%s; the turn is "
+              "not stored and the session is paused",
+              s->id, turn, model_strerror(rc), why[0] ? ": " : "", why);
+    notify_turn_refused(s, turn, rc);
     sess_pause(s);
     return rc;
   }
@@ -865,7 +935,7 @@ int sess_resolve(sess_session_t *s) {
   }
   /* The resolution, the submissions before it and the next turn's opening
    * are one transaction, committed before turn.resolved goes out. */
-  store_status(s);
+  sp_status(s);
   /* turn.resolved {session, turn, summary}: the summary is the history
    * entry just packed, written as raw bytes. */
   msgpack_packer *pk = sess_notify_begin(s, "turn.resolved", 2);
@@ -876,13 +946,14 @@ int sess_resolve(sess_session_t *s) {
                     s->history[s->n_history - 1].buf.len);
   else
     msgpack_pack_nil(pk);
-  sess_broadcast(s, -2, -2);
-  if (finished) {
+  sess_tell(s);
+  if (finished)
     notify_finished(s);
+  commit_now(s);
+  if (finished)
     sess_finished(s);
-  } else {
+  else
     sess_arm(s);
-  }
   return 0;
 }
 

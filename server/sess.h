@@ -47,6 +47,9 @@ typedef struct sess_config {
   unsigned chat_burst;        /* chat messages per seat at once */
   unsigned chat_refill_ms;    /* one more allowed every this many ms */
   size_t max_map_bytes;       /* largest map file read (--max-map-bytes) */
+  unsigned submit_burst;      /* orders.submit per seat at once */
+  unsigned submit_refill_ms;  /* one more allowed every this many ms */
+  unsigned max_pending;       /* writes queued for the store's commit */
 } sess_config_t;
 
 void sess_config_default(sess_config_t *cfg);
@@ -76,7 +79,10 @@ void sess_config_default(sess_config_t *cfg);
   X(tokens_revoked)                                                            \
   X(admin_tokens_rotated)                                                      \
   X(bot_refused_person)                                                        \
-  X(bot_forced)
+  X(bot_forced)                                                                \
+  X(submit_rate_limited)                                                       \
+  X(durable_refused)                                                           \
+  X(sessions_quarantined)
 
 typedef struct sess_counters {
 #define SESS_COUNTER_FIELD(name) uint64_t name;

@@ -34,6 +34,9 @@ typedef enum {
  * with the code always answers the same token, also after a restart,
  * while the database alone reveals neither. */
 #define SESS_HASH_BYTES 32
+/* How often due turns are looked at again while the store's commits
+ * fail (they are resolved once the database can be written). */
+#define SESS_DUE_WAIT_MS 500u
 #define SESS_BOX_BYTES                                                         \
   (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + SESS_TOKEN_LEN)
 
@@ -41,17 +44,18 @@ typedef struct sess_seat {
   uint8_t token_hash[SESS_HASH_BYTES];
   uint8_t code_hash[SESS_HASH_BYTES];
   uint8_t box[SESS_BOX_BYTES];
-  char name[64];    /* the player's name given at join, "" if none */
-  bool taken;       /* a person has joined it */
-  rpc_peer_t *conn; /* the seat's connection for notifications */
-  agent_t *agent;   /* a built-in agent plays it, or NULL */
-  bool ready;       /* ready for this turn */
-  rl_bucket_t chat; /* chat messages from this seat */
+  char name[64];      /* the player's name given at join, "" if none */
+  bool taken;         /* a person has joined it */
+  rpc_peer_t *conn;   /* the seat's connection for notifications */
+  agent_t *agent;     /* a built-in agent plays it, or NULL */
+  bool ready;         /* ready for this turn */
+  rl_bucket_t chat;   /* chat messages from this seat */
+  rl_bucket_t submit; /* orders.submit from this seat */
   /* Seat control (sess_token.c): the facilitator locked the seat (its
    * join code is refused; its token still works), and the seat's token
    * sealed under the admin token (has_admin_box false for a session
-   * created before schema 3), from which seat.reissue_code seals the
-   * same token under a new code. */
+   * created before the seat_controls table, schema 4), from which
+   * seat.reissue_code seals the same token under a new code. */
   bool locked;
   bool has_admin_box;
   uint8_t admin_box[SESS_BOX_BYTES];
@@ -104,6 +108,9 @@ struct sess_session {
   rl_bucket_t admin_chat; /* chat messages from the admin */
   sess_turn_t *history;
   size_t n_history;
+  /* Notifications waiting for a commit (sess_tell): a finished session
+   * stays loaded until they are sent. */
+  size_t untold;
 };
 
 /* A loaded map and the text it was parsed from. */
@@ -124,6 +131,12 @@ typedef struct sess_tokset {
   size_t cap, n;                    /* cap is a power of two */
 } sess_tokset_t;
 
+/* A stored session the restore found damaged (server.quarantine). */
+typedef struct sess_quarantined {
+  char id[64];
+  char reason[1024];
+} sess_quarantined_t;
+
 struct sess_registry {
   uv_loop_t *loop;
   sess_config_t cfg;
@@ -134,6 +147,7 @@ struct sess_registry {
   sess_session_t *fin_head, *fin_tail; /* finished, oldest first */
   sess_session_t *due_head, *due_tail; /* turns due, first come first */
   uv_idle_t due_idle;                  /* resolves one due turn per pass */
+  uv_timer_t due_wait;                 /* due turns wait while commits fail */
   sess_tokset_t tokens;
   sess_map_t *maps; /* loaded maps, shared by sessions */
   size_t n_maps;
@@ -142,8 +156,11 @@ struct sess_registry {
   rl_table_t join_limit;   /* wrong join codes, per address */
   rl_table_t create_limit; /* session.create, per address */
   rl_rate_t chat_rate;     /* chat per seat */
+  rl_rate_t submit_rate;   /* orders.submit per seat */
   proto_buf_t nbuf;        /* where notifications are packed */
   msgpack_packer npk;
+  sess_quarantined_t *quarantine; /* damaged sessions, not served */
+  size_t n_quarantine;
   bool closed;
 };
 
@@ -230,20 +247,31 @@ msgpack_packer *sess_notify_begin(sess_session_t *s, const char *method,
  * that may see it (chat_from/chat_to: -2 for what everyone sees). */
 void sess_broadcast(sess_session_t *s, int chat_from, int chat_to);
 void sess_notify_simple(sess_session_t *s, const char *method);
+/* Send the notification packed by sess_notify_begin to every subscriber
+ * once everything queued for storage so far is committed, never before
+ * (issue 10: nothing is told before it is stored); never if the server
+ * stops first. Without a store, now. */
+void sess_tell(sess_session_t *s);
+/* Unload finished sessions past --max-finished (those told of their end). */
+void sess_trim_finished(sess_registry_t *reg);
 void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat);
 /* Tell peer it lost seat ([2, method, [{session, seat[, strategy]}]]) and
  * stop sending it the seat's notifications (seat.moved, seat.revoked,
- * seat.agent). The caller must re-find subscriptions after this. */
+ * seat.agent) from now on. The notice's place in peer's order is taken
+ * now and it goes out once everything queued for storage so far (the
+ * change that caused it: queue that first) is committed, never before
+ * (issue 10). The caller must re-find subscriptions after this. */
 void sess_notify_seat_lost(sess_session_t *s, rpc_peer_t *peer, int seat,
                            const char *method, const char *strategy);
 /* Tell every connection that follows seat (its connection and watches
- * with its token) [2, method, [{session, seat[, strategy]}]]; with drop,
- * as sess_notify_seat_lost: they stop following it, and the seat has no
- * connection after. */
+ * with its token) [2, method, [{session, seat[, strategy]}]], after the
+ * commit as sess_notify_seat_lost; with drop, as sess_notify_seat_lost:
+ * they stop following it at once, and the seat has no connection after. */
 void sess_seat_notify_all(sess_session_t *s, int seat, const char *method,
                           const char *strategy, bool drop);
 /* Every connection but keep that watches as the admin loses the admin's
- * view and is sent session.admin_rotated. */
+ * view at once and is sent session.admin_rotated after the commit (as
+ * sess_notify_seat_lost). */
 void sess_admin_drop_all(sess_session_t *s, const rpc_peer_t *keep);
 /* Queue a chat message for storage; chat.message goes out once it is
  * committed (RPC_OK_DURABLE for the caller). */
@@ -274,6 +302,11 @@ bool sp_id_stored(sess_registry_t *reg, const char *id);
 int sp_turn(sess_session_t *s, const model_report_t *rep,
             const proto_buf_t *summary);
 int sp_flush(sess_session_t *s);
+/* May a request that stores something be taken now? 0; or, while the
+ * store's commits fail or --max-pending-writes writes wait, -1 with an
+ * `unavailable` error in err naming what (an "order") was not stored,
+ * counted in durable_refused. */
+int sp_refuse(sess_registry_t *reg, const char *what, proto_error_t *err);
 
 size_t sess_waiting(const sess_session_t *s);
 void sess_agent_act(sess_session_t *s, int seat);

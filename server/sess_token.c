@@ -282,7 +282,7 @@ static int on_control(void *arg, const store_seat_control_row_t *row, char *err,
              "session %s: a stored seat control names seat %d, but its map "
              "has %zu seats",
              s->id, row->index, s->n_seats);
-    return -1;
+    return STORE_DAMAGED;
   }
   sess_seat_t *x = &s->seats[row->index];
   x->locked = row->locked;
@@ -327,17 +327,18 @@ static int seat_set_token(sess_session_t *s, int seat, const char *token,
   return 0;
 }
 
-/* The seat's old token is gone: whoever held the seat is told, and the
- * seat is free again (for the holder of the next code). */
+/* The seat's old token is gone: the seat is free again (for the holder of
+ * the next code), and whoever held it loses it now and is told once the
+ * change is committed (sess_notify_seat_lost). */
 static void seat_revoked(sess_session_t *s, int seat) {
   sess_seat_t *x = &s->seats[seat];
-  sess_seat_notify_all(s, seat, "seat.revoked", NULL, true);
   x->taken = false;
   x->name[0] = '\0';
   s->reg->counters.tokens_revoked++;
   sp_secrets(s, seat);
   sp_control(s, seat);
   sp_seat(s, seat);
+  sess_seat_notify_all(s, seat, "seat.revoked", NULL, true);
   log_info("session %s: the token of seat %s was revoked", s->id,
            model_map_seat_id(s->map, (size_t)seat));
 }
@@ -373,7 +374,7 @@ int sess_seat_reissue(sess_session_t *s, int seat, const char *admin_token,
     s->reg->counters.codes_reissued++;
     return 0;
   }
-  /* A session from before schema 3 keeps no admin box: the token cannot
+  /* A session from before schema 4 keeps no admin box: the token cannot
    * be recovered, so the new code comes with a new token (the holder, if
    * any, is told with seat.revoked). */
   sess_random_token(token);

@@ -5,18 +5,20 @@
  */
 #include "store.h"
 
-#include <assert.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "proto.h"
 #include "store_internal.h"
+#include "lan_assert.h"
 
 /* Each migration takes the schema from version i to i + 1. Append only:
  * a released migration never changes, so every older file migrates the
@@ -148,7 +150,19 @@ static const char *const MIGRATIONS[] = {
     "  length(s.orders) AS orders_bytes"
     "  FROM submissions s JOIN seats t ON t.session_id = s.session_id AND"
     "  t.seat_index = s.seat_index;",
-    /* 2 -> 3: seat control (docs/protocol.md "Seat control"): a seat the
+    /* 2 -> 3: a seat's submission replaces its earlier one of the same
+     * turn (the model keeps only the last, PROTOCOL.md orders.submit), so
+     * the file keeps only the last too: one row per session, turn and
+     * seat, written with an UPSERT. A seat that submits in a loop no
+     * longer grows the file, nor the restore's work (issue 10). Older
+     * files keep their last submission of each seat and turn, the one
+     * the restore and `lanthanide replay` used. */
+    "DELETE FROM submissions WHERE id NOT IN (SELECT MAX(id) FROM"
+    "  submissions GROUP BY session_id, turn, seat_index);"
+    "DROP INDEX submissions_by_turn;"
+    "CREATE UNIQUE INDEX submissions_latest ON submissions"
+    "  (session_id, turn, seat_index);",
+    /* 3 -> 4: seat control (docs/protocol.md "Seat control"): a seat the
      * facilitator locked (its join code is refused), and the seat's token
      * sealed under the admin token, so the facilitator can re-issue a
      * join code for the token the seat has. Sessions of older files have
@@ -201,9 +215,15 @@ static const char *const SQL[W_COUNT] = {
         " token_hash, code_hash, token_box) VALUES (?,?,?,?,?,?,?,?)",
     [W_SEAT_UPDATE] = "UPDATE seats SET taken = ?3, name = ?4, agent = ?5"
                       " WHERE session_id = ?1 AND seat_index = ?2",
+    /* The seat's latest submission of the turn replaces the one before;
+     * it takes a new id, so ids still tell the order of arrival. */
     [W_SUBMISSION_INSERT] =
         "INSERT INTO submissions (session_id, turn, seat_index, source,"
-        " orders, created_ms) VALUES (?,?,?,?,?,?)",
+        " orders, created_ms) VALUES (?,?,?,?,?,?)"
+        " ON CONFLICT (session_id, turn, seat_index) DO UPDATE SET"
+        " id = (SELECT MAX(id) + 1 FROM submissions),"
+        " source = excluded.source, orders = excluded.orders,"
+        " created_ms = excluded.created_ms",
     [W_READY_INSERT] =
         "INSERT OR IGNORE INTO readies (session_id, turn, seat_index,"
         " created_ms) VALUES (?,?,?,?)",
@@ -236,7 +256,7 @@ static const char *const STMT_NAME[W_COUNT] = {
     [W_SESSION_STATUS] = "session status",
     [W_SEAT_INSERT] = "seat insert",
     [W_SEAT_UPDATE] = "seat update",
-    [W_SUBMISSION_INSERT] = "submission insert",
+    [W_SUBMISSION_INSERT] = "submission upsert",
     [W_READY_INSERT] = "ready insert",
     [W_READY_DELETE] = "ready delete",
     [W_TURN_INSERT] = "turn insert",
@@ -281,6 +301,10 @@ typedef struct cbs {
   cb_t *v;
   size_t n, cap;
 } cbs_t;
+
+/* The WAL is truncated back to this size after a checkpoint, so one
+ * burst of writes does not leave a large file behind for good. */
+#define STORE_WAL_LIMIT_SQL "PRAGMA journal_size_limit=16777216"
 
 /* The retry of a failed commit: first after this long, then twice as long
  * each time, up to the cap. While it fails, the failure is logged at most
@@ -405,10 +429,47 @@ static store_t *store_new(const store_config_t *cfg) {
   return st;
 }
 
+/* The server writes its database, and beside it the WAL and shared-memory
+ * files: a read-only file, folder or mount is said so at start, rather
+ * than found at the first commit (issue 10). 0, or -1 with a sentence. */
+static int check_writable(const char *path, char *err, size_t errlen) {
+  char dir[4096];
+  const char *slash = strrchr(path, '/');
+  if (!slash)
+    snprintf(dir, sizeof dir, ".");
+  else if (slash == path)
+    snprintf(dir, sizeof dir, "/");
+  else
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  if (access(path, F_OK) == 0 && access(path, W_OK) != 0) {
+    snprintf(err, errlen,
+             "%s is read-only (%s): the server must write its database; "
+             "make the file writable (and its folder and mount), or give "
+             "another --db file",
+             path,
+             errno == EROFS ? "it is on a read-only file system"
+                            : strerror(errno));
+    return -1;
+  }
+  if (access(dir, W_OK) != 0) {
+    snprintf(err, errlen,
+             "the folder %s of %s is not writable (%s): the server creates "
+             "the database and its -wal and -shm files there; make the "
+             "folder writable, or give a --db file elsewhere",
+             dir, path,
+             errno == EROFS ? "it is on a read-only file system"
+                            : strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
 int store_open(store_t **out, const char *path, const store_config_t *cfg,
                char *err, size_t errlen) {
   bool sync_full = cfg ? cfg->sync_full : true;
   *out = NULL;
+  if (check_writable(path, err, errlen) != 0)
+    return -1;
   store_t *st = store_new(cfg);
   if (!st) {
     snprintf(err, errlen, "out of memory");
@@ -419,6 +480,16 @@ int store_open(store_t **out, const char *path, const store_config_t *cfg,
   if (rc != SQLITE_OK) {
     snprintf(err, errlen, "cannot open %s: %s", path,
              st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+    goto fail;
+  }
+  /* SQLite opens a file it may not write read-only, silently: say so now
+   * (a read-only mount that access() did not show, say). */
+  if (sqlite3_db_readonly(st->db, "main") == 1) {
+    snprintf(err, errlen,
+             "%s can only be opened read-only (the file, its folder or its "
+             "mount is read-only): the server must write its database; make "
+             "it writable, or give another --db file",
+             path);
     goto fail;
   }
   /* Read before writing anything: a file that is not a database, is
@@ -456,7 +527,8 @@ int store_open(store_t **out, const char *path, const store_config_t *cfg,
       exec(st->db,
            sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
            err, errlen) != 0 ||
-      exec(st->db, "PRAGMA foreign_keys=ON", err, errlen) != 0)
+      exec(st->db, "PRAGMA foreign_keys=ON", err, errlen) != 0 ||
+      exec(st->db, STORE_WAL_LIMIT_SQL, err, errlen) != 0)
     goto fail;
   /* The server is the only writer: no busy handler (it would sleep on the
    * loop thread). */
@@ -584,7 +656,7 @@ static op_t *op_begin(store_t *st, wstmt_t stmt) {
 
 static param_t *param_next(op_t *op, ptype_t type) {
   /* More parameters than any statement takes: a programming error. */
-  assert(op->n < STORE_MAX_PARAMS);
+  LAN_ASSERT(op->n < STORE_MAX_PARAMS);
   if (op->n >= STORE_MAX_PARAMS) {
     op->nomem = true;
     return NULL;
@@ -899,6 +971,14 @@ bool store_pending(const store_t *st) {
 
 bool store_due(const store_t *st) {
   return store_pending(st) && (!st->failing || st->fresh);
+}
+
+bool store_failing(const store_t *st) {
+  return st->failing;
+}
+
+size_t store_queued(const store_t *st) {
+  return st->n_ops + st->held.n + st->after.n;
 }
 
 unsigned store_retry_ms(const store_t *st) {

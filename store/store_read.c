@@ -95,6 +95,7 @@ static void rd_fail(rd_t *r, const char *what) {
 
 /* A row of the table that is not as the schema says. */
 static int rd_bad(rd_t *r, const char *fmt, const char *what) {
+  /* A row that is not as written: STORE_DAMAGED (callers pass it on). */
   char why[256];
   snprintf(why, sizeof why, fmt, what);
   if (r->session)
@@ -104,7 +105,7 @@ static int rd_bad(rd_t *r, const char *fmt, const char *what) {
   else
     snprintf(r->err, r->errlen, "a row of table %s is damaged: %s", r->table,
              why);
-  return -1;
+  return STORE_DAMAGED;
 }
 
 static int rd_prepare(rd_t *r, store_t *st, const char *table,
@@ -217,13 +218,23 @@ static int session_row(rd_t *r, store_session_row_t *row, bool aged) {
   return 0;
 }
 
-/* Run a sessions query: fn for each row. */
-static int each_session(rd_t *r, bool aged, store_session_fn fn, void *arg) {
+/* Run a sessions query: fn for each row. A damaged row stops the read,
+ * or, with pass_damage, is given to fn with its id and row.damage (and
+ * the read goes on). */
+static int each_session(rd_t *r, bool aged, bool pass_damage,
+                        store_session_fn fn, void *arg) {
   int rc;
   while ((rc = rd_step(r)) == 1) {
     store_session_row_t row;
-    if (session_row(r, &row, aged) != 0)
-      return rd_done(r, -1);
+    char why[512];
+    if (session_row(r, &row, aged) != 0) {
+      if (!pass_damage)
+        return rd_done(r, STORE_DAMAGED);
+      snprintf(why, sizeof why, "%s", r->err);
+      memset(&row, 0, sizeof row);
+      row.id = col_text(r, 0);
+      row.damage = why;
+    }
     rc = fn(arg, &row, r->err, r->errlen);
     r->session = NULL;
     if (rc != 0)
@@ -263,7 +274,7 @@ int store_read_sessions(store_t *st, uint64_t max_finished, store_session_fn fn,
     rd_fail(&r, "bind");
     return rd_done(&r, -1);
   }
-  return each_session(&r, true, fn, arg);
+  return each_session(&r, true, true, fn, arg);
 }
 
 int store_read_all_sessions(store_t *st, store_session_fn fn, void *arg,
@@ -276,7 +287,7 @@ int store_read_all_sessions(store_t *st, store_session_fn fn, void *arg,
   rd_t r;
   if (rd_prepare(&r, st, "sessions", NULL, sql, err, errlen) != 0)
     return rd_done(&r, -1);
-  return each_session(&r, false, fn, arg);
+  return each_session(&r, false, false, fn, arg);
 }
 
 int store_read_session(store_t *st, const char *id, store_session_fn fn,
@@ -297,7 +308,7 @@ int store_read_session(store_t *st, const char *id, store_session_fn fn,
     return rd_done(&r, -1);
   store_session_row_t row;
   if (session_row(&r, &row, false) != 0)
-    return rd_done(&r, -1);
+    return rd_done(&r, STORE_DAMAGED);
   return rd_done(&r, fn(arg, &row, err, errlen));
 }
 
@@ -326,10 +337,15 @@ int store_read_tokens(store_t *st, store_hash_fn fn, void *arg, char *err,
     int rc;
     while ((rc = rd_step(&r)) == 1) {
       r.session = col_text(&r, 0); /* a damaged row names its session */
-      const uint8_t *h = col_fixed(&r, 1, STORE_HASH_BYTES, Q[k].column);
-      if (!h)
-        return rd_done(&r, -1);
+      /* A damaged hash is skipped: its session is damaged too, and the
+       * restore quarantines it (store_read_sessions, store_read_seats
+       * read the same column and say so). */
+      const uint8_t *h = sqlite3_column_bytes(r.q, 1) == STORE_HASH_BYTES
+                             ? sqlite3_column_blob(r.q, 1)
+                             : NULL;
       r.session = NULL;
+      if (!h)
+        continue;
       if ((rc = fn(arg, h, err, errlen)) != 0)
         return rd_done(&r, rc);
     }
@@ -360,7 +376,7 @@ int store_read_seats(store_t *st, const char *session_id, store_seat_fn fn,
     if (!(row.token_hash = col_fixed(&r, 4, STORE_HASH_BYTES, "token_hash")) ||
         !(row.code_hash = col_fixed(&r, 5, STORE_HASH_BYTES, "code_hash")) ||
         !(row.token_box = col_fixed(&r, 6, STORE_BOX_BYTES, "token_box")))
-      return rd_done(&r, -1);
+      return rd_done(&r, STORE_DAMAGED);
     row.taken = sqlite3_column_int(r.q, 7) != 0;
     row.name = col_text(&r, 8);
     row.agent = (const char *)sqlite3_column_text(r.q, 9);
@@ -374,9 +390,9 @@ int store_read_seat_controls(store_t *st, const char *session_id,
                              store_seat_control_fn fn, void *arg, char *err,
                              size_t errlen) {
   rd_t r;
-  /* A file of schema 2 or older (the tools read those) has no table:
+  /* A file of schema 3 or older (the tools read those) has no table:
    * no rows. */
-  if (store_version(st) < 3)
+  if (store_version(st) < 4)
     return 0;
   if (rd_prepare(&r, st, "seat_controls", session_id,
                  "SELECT seat_index, locked, admin_box FROM seat_controls "
@@ -391,7 +407,7 @@ int store_read_seat_controls(store_t *st, const char *session_id,
     row.admin_box = NULL;
     if (sqlite3_column_type(r.q, 2) != SQLITE_NULL &&
         !(row.admin_box = col_fixed(&r, 2, STORE_BOX_BYTES, "admin_box")))
-      return rd_done(&r, -1);
+      return rd_done(&r, STORE_DAMAGED);
     if ((rc = fn(arg, &row, err, errlen)) != 0)
       return rd_done(&r, rc);
   }
@@ -414,10 +430,10 @@ int store_read_turns(store_t *st, const char *session_id, store_turn_fn fn,
     snprintf(name, sizeof name, "the snapshot of turn %d", row.turn);
     if (!(row.state_hash = col_fixed(&r, 1, STORE_HASH_BYTES, "state_hash")) ||
         !(row.snapshot = col_msgpack(&r, 2, true, &row.snapshot_len, name)))
-      return rd_done(&r, -1);
+      return rd_done(&r, STORE_DAMAGED);
     snprintf(name, sizeof name, "the summary of turn %d", row.turn);
     if (!(row.summary = col_msgpack(&r, 3, false, &row.summary_len, name)))
-      return rd_done(&r, -1);
+      return rd_done(&r, STORE_DAMAGED);
     row.resolved_ms = sqlite3_column_int64(r.q, 4);
     if ((rc = fn(arg, &row, err, errlen)) != 0)
       return rd_done(&r, rc);
@@ -454,7 +470,7 @@ int store_read_submissions(store_t *st, const char *session_id, int turn,
              "submission %" PRId64 " (turn %d, seat %d) orders", row.id,
              row.turn, row.seat_index);
     if (!(row.orders = col_msgpack(&r, 4, false, &row.orders_len, name)))
-      return rd_done(&r, -1);
+      return rd_done(&r, STORE_DAMAGED);
     row.created_ms = sqlite3_column_int64(r.q, 5);
     row.final = sqlite3_column_int(r.q, 6) != 0;
     if ((rc = fn(arg, &row, err, errlen)) != 0)

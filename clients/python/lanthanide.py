@@ -296,6 +296,10 @@ class Client:
     def strategies(self):
         return self.call("strategies.list")
 
+    def orders_schema(self):
+        """The JSON Schema (draft 2020-12) of one order, as a dict."""
+        return self.call("orders.schema")["schema"]
+
     def sessions(self):
         return self.call("session.list")
 

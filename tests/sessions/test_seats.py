@@ -261,9 +261,11 @@ def changes_survive_a_restart(server):
 
 @suite.test
 def session_without_admin_boxes(server):
-    """A session created before schema 3 has no seat_controls rows (no
+    """A session created before schema 4 has no seat_controls rows (no
     token sealed under the admin token): seat.reissue_code then gives the
-    seat a new token too, and its holder is told (seat.revoked)."""
+    seat a new token too, and its holder is told (seat.revoked). The file
+    is made a schema-3 one (no seat_controls table, user_version 3), as
+    servers before seat control wrote it, and the server migrates it."""
     import sqlite3
     tmp = server.tmp
     db = os.path.join(tmp, "legacy.db")
@@ -281,7 +283,8 @@ def session_without_admin_boxes(server):
     finally:
         check(srv.stop() == 0, "the server exits 0")
     con = sqlite3.connect(db)
-    con.execute("DELETE FROM seat_controls WHERE session_id = ?", (g.id,))
+    con.execute("DROP TABLE seat_controls")
+    con.execute("PRAGMA user_version = 3")
     con.commit()
     con.close()
     srv = start()
@@ -303,6 +306,13 @@ def session_without_admin_boxes(server):
         check(srv.stop() == 0, "the server exits 0")
     finally:
         srv.kill9()
+    con = sqlite3.connect(db)
+    version = con.execute("PRAGMA user_version").fetchone()[0]
+    n = con.execute("SELECT COUNT(*) FROM seat_controls WHERE session_id = ?"
+                    " AND admin_box IS NOT NULL", (g.id,)).fetchone()[0]
+    con.close()
+    check(version == 4 and n == 1, "migrated from 3 to 4; USA's box is "
+          "stored", version, n)
 
 
 @suite.test

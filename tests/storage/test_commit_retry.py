@@ -2,13 +2,14 @@
 (docs/storage.md, "When a commit fails").
 
 - Another process holds the database's write lock (BEGIN IMMEDIATE, as a
-  `sqlite3` shell left open would) while players submit orders, say ready
-  (which resolves the turn) and chat. Nothing that waits for the commit
-  comes back while the lock is held: no answer to orders.submit,
-  turn.ready or chat.send, no chat.message to anyone. Once the lock is
-  released the server's retry commits everything, in order: every answer
-  arrives (none is `unavailable`), the chat message is delivered, the
-  failures are counted (store_commit_failures). After kill -9 and a
+  `sqlite3` shell left open would) while a player submits orders: its
+  answer does not come back while the lock is held. Once the server
+  knows its commits fail (store_commit_failures), new requests that
+  would store something (chat.send, turn.ready) are refused at once with
+  `unavailable` (issue 10), counted in durable_refused, and nothing of
+  theirs is kept. Once the lock is released the server's retry commits
+  what it kept: the held answer arrives; the refused requests, sent
+  again, are taken; the chat message is delivered. After kill -9 and a
   restart, the session is where the running server had it: the resolved
   turn, the next turn's ready flags, the submission and the chat message
   are in the file.
@@ -90,27 +91,39 @@ def t_failed_commit_retried(args, tmp):
         other = lock(db)
         m_submit = chn.send("orders.submit", session=sid, token=chn_tok,
                             orders=orders, ready=True)
-        m_chat = chn.send("chat.send", session=sid, token=chn_tok, to="all",
-                          text="while locked")
-        m_ready = usa.send("turn.ready", session=sid, token=usa_tok)
-        # While the lock is held nothing that waits for the commit can
-        # come back (whatever the timing): no answers, no chat.message.
-        for c, m in ((chn, m_submit), (chn, m_chat), (usa, m_ready)):
-            check(not answered_within(c, m, 0.2),
-                  "no answer while the file is locked", m)
-        check(not [n for n in nothing_for(watcher, 0.1)
-                   if n.method == "chat.message"],
-              "no chat.message before its commit")
+        # While the lock is held the answer cannot come back.
+        check(not answered_within(chn, m_submit, 0.2),
+              "no answer while the file is locked", m_submit)
+        probe = srv.client()
+        end = time.monotonic() + 10
+        while probe.call("server.stats")["store_commit_failures"] == 0:
+            check(time.monotonic() < end, "the failed commit is counted")
+            time.sleep(0.02)
+        # The server knows its commits fail: what would be stored is
+        # refused at once, before anything changes (issue 10).
+        for c, method, kw in (
+                (usa, "chat.send", dict(token=usa_tok, to="all",
+                                        text="refused")),
+                (usa, "turn.ready", dict(token=usa_tok))):
+            e, _ = c.try_call(method, session=sid, **kw)
+            check(e and e.get("code") == "unavailable" and
+                  "cannot write its database" in e.get("message", ""),
+                  "%s is refused with unavailable at once" % method, e)
+        check(probe.call("server.stats")["durable_refused"] == 2,
+              "the refusals are counted")
+        check(not answered_within(chn, m_submit, 0.1),
+              "still no answer while the file is locked", m_submit)
         # The server keeps serving meanwhile.
-        check(srv.client().ping() == {}, "ping answers while locked")
+        check(probe.ping() == {}, "ping answers while locked")
         other.execute("ROLLBACK")
         other.close()
 
         res = chn.result(m_submit, timeout=10)
         check(res["turn"] == 0 and res["rejected"] == [],
               "the held orders.submit is answered after the retry", res)
-        check(chn.result(m_chat, timeout=10) == {}, "chat.send answered")
-        res = usa.result(m_ready, timeout=10)
+        check(chn.call("chat.send", session=sid, token=chn_tok, to="all",
+                       text="while locked") == {}, "chat.send answered")
+        res = usa.call("turn.ready", session=sid, token=usa_tok)
         check(res["turn"] == 0, "turn.ready answered for turn 0", res)
         n = watcher.wait_for("chat.message", timeout=10)
         check(n["text"] == "while locked", "chat.message after the commit",
