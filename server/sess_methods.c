@@ -878,12 +878,17 @@ static void admin_text(rpc_call_t *call, const char **t, uint32_t *len) {
   *len = atok ? alen : tlen;
 }
 
-/* The session, the caller as its admin, and the seat named by `seat`. */
-static sess_session_t *admin_seat(rpc_call_t *call, int *seat) {
+/* The session, the caller as its admin, and the seat named by `seat`;
+ * refused at once with `unavailable` (what: the change, for the message),
+ * before anything changes, while the database cannot take the change
+ * (issue 10, as every handler that writes). */
+static sess_session_t *admin_seat(rpc_call_t *call, const char *what,
+                                  int *seat) {
   sess_session_t *s = get_session(call);
   bool admin;
   int unused;
-  if (!s || authorise(call, s, true, false, &admin, &unused) != 0 ||
+  if (!s || sp_refuse(reg_of(call), what, call->err) != 0 ||
+      authorise(call, s, true, false, &admin, &unused) != 0 ||
       seat_of(call, s, "seat", seat) != 0)
     return NULL;
   return s;
@@ -892,7 +897,7 @@ static sess_session_t *admin_seat(rpc_call_t *call, int *seat) {
 static int m_seat_lock(rpc_call_t *call) {
   int seat;
   bool locked;
-  sess_session_t *s = admin_seat(call, &seat);
+  sess_session_t *s = admin_seat(call, "seat lock", &seat);
   if (!s ||
       proto_param_bool(call->params, "locked", true, &locked, call->err) < 0)
     return RPC_ERROR;
@@ -908,7 +913,7 @@ static int m_seat_lock(rpc_call_t *call) {
 
 static int m_seat_reissue(rpc_call_t *call) {
   int seat;
-  sess_session_t *s = admin_seat(call, &seat);
+  sess_session_t *s = admin_seat(call, "new join code", &seat);
   if (!s)
     return RPC_ERROR;
   const char *atok;
@@ -928,7 +933,7 @@ static int m_seat_reissue(rpc_call_t *call) {
 
 static int m_seat_rotate(rpc_call_t *call) {
   int seat;
-  sess_session_t *s = admin_seat(call, &seat);
+  sess_session_t *s = admin_seat(call, "new seat token", &seat);
   if (!s)
     return RPC_ERROR;
   const char *atok;
@@ -945,7 +950,8 @@ static int m_rotate_admin(rpc_call_t *call) {
   sess_session_t *s = get_session(call);
   bool admin;
   int unused;
-  if (!s || authorise(call, s, true, false, &admin, &unused) != 0)
+  if (!s || sp_refuse(reg_of(call), "new admin token", call->err) != 0 ||
+      authorise(call, s, true, false, &admin, &unused) != 0)
     return RPC_ERROR;
   const char *atok;
   uint32_t alen;
