@@ -18,6 +18,9 @@ server may not write stops the start with a message saying so.
   names the seats table and the column.
 - A sessions row whose admin token hash is one byte long: quarantined
   (the read of sessions goes past it).
+- A seat_controls row whose admin_box is one byte long, or that names a
+  seat the map does not have: quarantined, the reason names the table
+  (or the seat).
 - A database another process holds with an exclusive lock: exits
   non-zero with SQLite's "locked"; once the lock is released, the same
   file starts and the session is there, as it was.
@@ -72,7 +75,7 @@ def make_game(args, tmp):
 
 
 TABLES = ["seats", "submissions", "readies", "turns", "prices",
-          "production", "scores", "chat"]
+          "production", "scores", "chat", "seat_controls"]
 
 
 def rows_of(db, sid):
@@ -162,6 +165,20 @@ def t_damaged_session_row(args, tmp, game):
                 ["sessions", sid, "admin_token_hash"])
 
 
+def t_damaged_seat_control(args, tmp, game):
+    db, sid, other, other_atok = game
+    path = altered(db, tmp, "control.db",
+                   "UPDATE seat_controls SET admin_box = x'00' WHERE "
+                   "seat_index = 1 AND session_id = ?", (sid,))
+    quarantined(args, path, sid, other, other_atok,
+                ["seat_controls", sid, "admin_box"])
+    path = altered(db, tmp, "control-seat.db",
+                   "UPDATE seat_controls SET seat_index = 99 WHERE "
+                   "seat_index = 1 AND session_id = ?", (sid,))
+    quarantined(args, path, sid, other, other_atok,
+                ["seat control", sid, "seat 99"])
+
+
 def t_locked(args, tmp, game):
     db, sid, _, _ = game
     path = os.path.join(tmp, "locked.db")
@@ -245,6 +262,8 @@ def main():
               suite.tmp, game)
     suite.run("a damaged sessions row: quarantined", t_damaged_session_row,
               args, suite.tmp, game)
+    suite.run("a damaged seat_controls row: quarantined",
+              t_damaged_seat_control, args, suite.tmp, game)
     suite.run("a locked file stops the start; released, it starts",
               t_locked, args, suite.tmp, game)
     suite.run("a read-only file or folder stops the start, saying so",
