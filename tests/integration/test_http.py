@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""HTTP on --http: the web client from memory, and nothing else.
+
+    test_http.py SERVER_BINARY MAPS_DIR
+
+Raw requests, written byte for byte: / and the client's files with their
+content types, caching and security headers; every other path (path
+traversal in every spelling, /etc/passwd, the source tree's files, encoded
+dots and slashes, absolute URLs) is 404 and never a file; other methods are
+405; a request head over --max-http-head is 431; garbage is 400; a client
+that sends nothing is closed at --first-request-ms; each is counted in
+server.stats.
+"""
+import os
+import socket
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
+
+import lanserver  # noqa: E402,F401  (exits 77 without msgpack; sets the path)
+from lanthanide import Client  # noqa: E402
+from wsclient import HttpServer, raw_http  # noqa: E402
+
+failures = []
+
+
+def check(cond, what, detail=""):
+    if cond:
+        print("ok - %s" % what)
+    else:
+        print("FAILED - %s %s" % (what, detail))
+        failures.append(what)
+
+
+def get(port, path, method="GET", headers=""):
+    close = "" if "Connection:" in headers else "Connection: close\r\n"
+    return raw_http(port, ("%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s%s"
+                           "\r\n" % (method, path, port, headers, close)
+                           ).encode("latin-1"))
+
+
+TRAVERSALS = [
+    "/etc/passwd", "/../../../../etc/passwd", "/..%2f..%2f..%2fetc%2fpasswd",
+    "/%2e%2e/%2e%2e/etc/passwd", "/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+    "/assets/../../../etc/passwd", "/assets/..%2f..%2fpackage.json",
+    "/..\\..\\etc\\passwd", "/./index.html", "//etc/passwd",
+    "/index.html%00.js", "/%00", "/assets/", "/assets", "/src/main.jsx",
+    "/package.json", "/dist/index.html", "/.git/config", "/CMakeLists.txt",
+    "/server/main.c", "/proc/self/environ", "/favicon.svg/..",
+    "/index.html/", "/INDEX.HTML", "/%69ndex.html",
+    "http://127.0.0.1/etc/passwd", "*", "/..", "/.",
+]
+
+
+def main():
+    binary, maps = sys.argv[1], sys.argv[2]
+    tmp = tempfile.mkdtemp(prefix="lan-http-")
+    server = HttpServer(binary, maps, os.path.join(tmp, "http.db"),
+                        extra=["--max-http-head", "2048",
+                               "--first-request-ms", "500"])
+    port = server.http_port
+    tcp = Client("127.0.0.1", server.port, timeout=10)
+    stats = lambda: tcp.call("server.stats")  # noqa: E731
+    try:
+        status, h, body = get(port, "/")
+        built = status == 200
+        if built:
+            check(h.get("content-type") == "text/html; charset=utf-8",
+                  "/ is the client's index.html", h.get("content-type"))
+            check(b"<script" in body and b"src=" in body,
+                  "index.html loads its script from a file")
+            check(h.get("cache-control") == "no-cache", "index is no-cache")
+        else:
+            check(status == 503 and b"npm" in body,
+                  "/ says how to build the web client (not built)", status)
+        csp = h.get("content-security-policy", "")
+        check("default-src 'self'" in csp and "script-src 'self'" in csp and
+              "unsafe-inline" not in csp and "object-src 'none'" in csp and
+              "frame-ancestors 'none'" in csp, "strict CSP", csp)
+        check(h.get("x-content-type-options") == "nosniff", "nosniff")
+        check(h.get("referrer-policy") == "no-referrer", "no referrer")
+        if built:
+            assets = [p for p in body.decode().split('"')
+                      if p.startswith("./assets/")]
+            check(len(assets) >= 2, "index.html names hashed assets", assets)
+            for a in assets:
+                status, h, data = get(port, a[1:])
+                ctype = ("text/javascript" if a.endswith(".js") else
+                         "text/css")
+                check(status == 200 and h["content-type"].startswith(ctype)
+                      and len(data) == int(h["content-length"]) > 0,
+                      "%s served as %s" % (a, ctype), status)
+                check("immutable" in h.get("cache-control", ""),
+                      "%s is immutable" % a, h.get("cache-control"))
+                check(h.get("x-content-type-options") == "nosniff",
+                      "%s nosniff" % a)
+            status, h, data = get(port, "/favicon.svg")
+            check(status == 200 and h["content-type"] == "image/svg+xml",
+                  "favicon.svg", status)
+            status, h, data = get(port, "/", method="HEAD")
+            check(status == 200 and data == b"" and
+                  int(h["content-length"]) > 0, "HEAD /: headers only")
+            status, h, data = get(port, "/?ws=x#/admin")
+            check(status == 200, "a query string is ignored", status)
+
+        before = stats()["http_not_found"]
+        for path in TRAVERSALS:
+            status, h, data = get(port, path)
+            check(status in (400, 404) and b"root:" not in data and
+                  b"<script" not in data,
+                  "%r: %s, no file" % (path, status), status)
+        check(stats()["http_not_found"] >= before + len(TRAVERSALS) - 3,
+              "http_not_found counted")
+
+        # Keep-alive: two requests on one connection, then a bad one.
+        s = socket.create_connection(("127.0.0.1", port), 10)
+        s.sendall(b"GET /etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n"
+                  b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
+        buf = b""
+        deadline = time.monotonic() + 10
+        while buf.count(b"404 Not Found") < 2 and time.monotonic() < deadline:
+            buf += s.recv(65536)
+        check(buf.count(b"HTTP/1.1 404") == 2, "pipelined requests answered")
+        s.close()
+
+        before = stats()
+        status, h, data = get(port, "/", method="POST",
+                              headers="Content-Length: 0\r\n")
+        check(status == 405 and "GET" in h.get("allow", ""), "POST: 405",
+              status)
+        status, h, data = get(port, "/", method="DELETE")
+        check(status == 405, "DELETE: 405", status)
+        status, h, data = get(port, "/", headers="X-Pad: %s\r\n" % ("a" * 3000))
+        check(status == 431 and b"--max-http-head" in data,
+              "a head over --max-http-head: 431 says which flag", status)
+        status, h, data = raw_http(port, b"\x16\x03\x01\x02\x00garbage\r\n\r\n")
+        check(status == 400 or status is None, "not HTTP: 400", status)
+        status, h, data = get(port, "/ws")
+        check(status == 400 and b"WebSocket" in data,
+              "/ws without a handshake: 400", status)
+        status, h, data = get(port, "/ws", headers="Upgrade: websocket\r\n"
+                              "Connection: Upgrade\r\nSec-WebSocket-Key: "
+                              "AAAAAAAAAAAAAAAAAAAAAA==\r\n"
+                              "Sec-WebSocket-Version: 8\r\n")
+        check(status == 426, "an old WebSocket version: 426", status)
+        status, h, data = get(port, "/other", headers="Upgrade: websocket\r\n"
+                              "Connection: Upgrade\r\n")
+        check(status == 404, "an upgrade elsewhere than /ws: 404", status)
+        after = stats()
+        check(after["http_bad_request"] >= before["http_bad_request"] + 5,
+              "http_bad_request counted")
+        check(after["http_head_too_large"] == before["http_head_too_large"]
+              + 1, "http_head_too_large counted")
+
+        # A client that connects and says nothing is closed.
+        s = socket.create_connection(("127.0.0.1", port), 10)
+        s.settimeout(10)
+        t0 = time.monotonic()
+        closed = s.recv(100) == b""
+        check(closed and time.monotonic() - t0 < 9,
+              "a silent client is closed at --first-request-ms")
+        s.close()
+        check(stats()["http_timeout"] >= 1, "http_timeout counted")
+        check(stats()["http_requests"] > 0, "http_requests counted")
+        check(tcp.call("ping") is not None, "TCP clients unaffected")
+    finally:
+        tcp.close()
+        status = server.stop()
+        check(status == 0, "the server exits 0 on SIGTERM", status)
+    if failures:
+        print("%d failed" % len(failures))
+        print(server.stderr()[-3000:])
+        sys.exit(1)
+    print("all passed")
+
+
+if __name__ == "__main__":
+    main()
