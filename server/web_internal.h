@@ -85,6 +85,7 @@ typedef struct web_conn {
   uint16_t pend_code;
   proto_error_t pend_err;
   bool failed;         /* a protocol error was reported: ignore input */
+  bool in_read;        /* ws_read is feeding the core: batch the answers */
   uint16_t close_code; /* sent in the close frame when draining */
   char close_reason[124];
   proto_buf_t wout[2]; /* framed output: wout[wpend] collects */

@@ -298,7 +298,10 @@ void ws_read(web_conn_t *w, const uint8_t *data, size_t len) {
   w->rin = NULL;
   w->rin_len = 0;
 
-  /* The messages completed in this read, in order, then any error. */
+  /* The messages completed in this read, in order, then any error. Their
+   * answers are framed as they come and written together after the last
+   * (one write per read, as TCP's batch does). */
+  w->in_read = true;
   while (off < w->rdy.len && !c->closing && !w->failed) {
     size_t n;
     memcpy(&n, w->rdy.data + off, sizeof(size_t));
@@ -306,6 +309,7 @@ void ws_read(web_conn_t *w, const uint8_t *data, size_t len) {
     ws_deliver(w, (const uint8_t *)w->rdy.data + off, n);
     off += n;
   }
+  w->in_read = false;
   w->rdy.len = 0;
   if (w->rdy.cap > 65536)
     proto_buf_free(&w->rdy);
@@ -457,6 +461,8 @@ static int ws_write(conn_t *c, const char *data, size_t len) {
       return UV_ENOMEM;
     off += mlen;
   }
+  if (w->in_read)
+    return 0; /* ws_read frames and writes the whole batch at its end */
   if (wslay_event_send(w->ws) != 0)
     return UV_EIO;
   ws_flush(w);
