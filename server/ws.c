@@ -502,6 +502,9 @@ static int ws_shutdown(conn_t *c) {
     code = WS_CLOSE_POLICY;
     reason = "closed by the server; the error notification says why";
   }
+  /* Frame what is queued first (wslay sends a queued close ahead of data
+   * messages, and nothing after it): the error notification goes before. */
+  wslay_event_send(w->ws);
   wslay_event_queue_close(w->ws, code, (const uint8_t *)reason, strlen(reason));
   w->shutdown_wanted = true;
   ws_pump(w);
