@@ -247,6 +247,7 @@ void web_read_stop(web_conn_t *w) {
 }
 
 void web_close_upgraded(web_conn_t *w) {
+  uv_close((uv_handle_t *)&w->timer, web_handle_closed);
   uv_close((uv_handle_t *)&w->tcp, web_handle_closed);
 }
 

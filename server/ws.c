@@ -77,6 +77,22 @@ static void ws_fail_now(web_conn_t *w, uint64_t *counter, uint16_t code,
   conn_fail(&w->conn, counter, err);
 }
 
+/* A message did not arrive whole within --message-ms. */
+static void on_msg_timeout(uv_timer_t *t) {
+  web_conn_t *w = t->data;
+  conn_counters_t *k = conn_core_counters(web_core(w));
+  proto_error_t err;
+
+  if (w->conn.closing || w->failed)
+    return;
+  proto_error_set(&err, PROTO_BAD_REQUEST, NULL,
+                  "a message must arrive whole, from its first byte to its "
+                  "last, within %" PRIu64 " ms (--message-ms); the connection "
+                  "will be closed",
+                  conn_core_config(web_core(w))->message_ms);
+  ws_fail_now(w, &k->closed_message_timeout, WS_CLOSE_POLICY, &err);
+}
+
 /* ---- wslay callbacks ---------------------------------------------------- */
 
 static ssize_t on_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
@@ -142,8 +158,13 @@ static void on_frame_start(wslay_event_context_ptr ctx,
     ws_defer_fail(w, &f);
     return;
   }
-  if (a->opcode == WSLAY_BINARY_FRAME)
+  if (a->opcode == WSLAY_BINARY_FRAME) {
     w->msg_len = 0;
+    /* --message-ms, from a message's first frame to its last, as the core
+     * times a message over TCP (it sees our messages only whole). */
+    uv_timer_start(&w->timer, on_msg_timeout,
+                   conn_core_config(web_core(w))->message_ms, 0);
+  }
   if (a->payload_length > max || w->msg_len + a->payload_length > max) {
     f.counter = &k->closed_too_large;
     f.code = WS_CLOSE_TOO_BIG;
@@ -197,6 +218,7 @@ static void on_msg(wslay_event_context_ptr ctx,
   (void)ctx;
   if (a->opcode != WSLAY_BINARY_FRAME || w->pend_fail_set || w->failed)
     return;
+  uv_timer_stop(&w->timer);
   /* Set aside, length first, for ws_read to feed after wslay returns. */
   if (proto_buf_reserve(r, need) != 0) {
     conn_counters_t *k = conn_core_counters(web_core(w));
@@ -556,9 +578,9 @@ int ws_upgrade(web_conn_t *w, const char *accept, const uint8_t *rest,
     w->ws = NULL;
     return -1;
   }
-  /* The core owns the connection now; the HTTP deadline timer goes. */
+  /* The core owns the connection now; the HTTP deadline timer times
+   * WebSocket messages from here on (on_msg_timeout). */
   w->upgraded = true;
-  uv_close((uv_handle_t *)&w->timer, web_handle_closed);
   k->ws_upgrades++;
   if (conn_admit(&w->conn) != 0) {
     conn_close(&w->conn);

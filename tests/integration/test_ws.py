@@ -123,7 +123,8 @@ def main():
     binary, maps = sys.argv[1], sys.argv[2]
     tmp = tempfile.mkdtemp(prefix="lan-ws-")
     server = HttpServer(binary, maps, os.path.join(tmp, "ws.db"),
-                        extra=["--max-message", str(MAX_MESSAGE)])
+                        extra=["--max-message", str(MAX_MESSAGE),
+                               "--message-ms", "1500"])
     ctx = Ctx(server)
     try:
         # The same protocol: hello and ping over WebSocket.
@@ -187,6 +188,13 @@ def main():
                                           (1 << 32).to_bytes(8, "big") +
                                           b"\x00\x00\x00\x00" + b"\x94"),
                      "too_large", "closed_too_large", 1009)
+
+        # A message that never ends: --message-ms, as over TCP.
+        expect_fatal(ctx, "a message still incomplete at --message-ms",
+                     lambda c: c.send_frame(OP_BINARY, req(1, "ping")[:4],
+                                            fin=False),
+                     "bad_request", "closed_message_timeout", 1008,
+                     "--message-ms")
 
         # Fatal, WebSocket only.
         expect_fatal(ctx, "a text message",
