@@ -67,6 +67,7 @@ struct http_server {
   bool closing;
   http_config_t cfg;
   conn_core_t *core;
+  net_server_t *net;
   conn_counters_t *k;
   web_conn_t *conns; /* not upgraded */
   unsigned n_conns;
@@ -171,6 +172,8 @@ static void web_unlink(web_conn_t *w) {
 static void web_maybe_free(web_conn_t *w) {
   if (w->handles > 0 || (w->upgraded && !w->released))
     return;
+  if (w->addr)
+    net_addr_release(w->srv->net, w->addr);
   proto_buf_free(&w->wout[0]);
   proto_buf_free(&w->wout[1]);
   proto_buf_free(&w->rdy);
@@ -749,17 +752,19 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
 
 /* ---- Accepting ---------------------------------------------------------- */
 
-static void peer_names(uv_tcp_t *t, char *name, size_t nsize, char *ip,
-                       size_t isize) {
+static void peer_names(uv_tcp_t *t, struct sockaddr_storage *peer, char *name,
+                       size_t nsize, char *ip, size_t isize) {
   struct sockaddr_storage ss;
   int len = sizeof(ss);
   int port = 0;
 
   memset(&ss, 0, sizeof(ss));
+  memset(peer, 0, sizeof(*peer));
   snprintf(name, nsize, "unknown");
   snprintf(ip, isize, "unknown");
   if (uv_tcp_getpeername(t, (struct sockaddr *)&ss, &len) != 0)
     return;
+  *peer = ss;
   if (ss.ss_family == AF_INET) {
     struct sockaddr_in *a = (struct sockaddr_in *)&ss;
     uv_ip4_name(a, ip, isize);
@@ -781,6 +786,7 @@ static void on_unborn_closed(uv_handle_t *h) {
 
 static void on_connection(uv_stream_t *ls, int status) {
   http_server_t *s = container_of((uv_tcp_t *)ls, http_server_t, listener);
+  struct sockaddr_storage peer;
   web_conn_t *w;
 
   if (status < 0) {
@@ -808,7 +814,7 @@ static void on_connection(uv_stream_t *ls, int status) {
   proto_buf_init(&w->wout[0]);
   proto_buf_init(&w->wout[1]);
   proto_buf_init(&w->rdy);
-  peer_names(&w->tcp, w->name, sizeof(w->name), w->ip, sizeof(w->ip));
+  peer_names(&w->tcp, &peer, w->name, sizeof(w->name), w->ip, sizeof(w->ip));
   w->next = s->conns;
   if (s->conns)
     s->conns->prev = w;
@@ -823,6 +829,11 @@ static void on_connection(uv_stream_t *ls, int status) {
     web_close(w);
     return;
   }
+  w->addr = net_addr_take(s->net, &peer, w->name);
+  if (!w->addr) {
+    web_close(w);
+    return;
+  }
   http_parser_init(&w->parser, HTTP_REQUEST);
   w->parser.data = w;
   uv_tcp_nodelay(&w->tcp, 1);
@@ -834,7 +845,8 @@ static void on_connection(uv_stream_t *ls, int status) {
 /* ---- The server --------------------------------------------------------- */
 
 int http_server_new(http_server_t **out, uv_loop_t *loop,
-                    const http_config_t *cfg, conn_core_t *core) {
+                    const http_config_t *cfg, conn_core_t *core,
+                    net_server_t *net) {
   http_server_t *s = calloc(1, sizeof(*s));
 
   if (!s)
@@ -842,6 +854,7 @@ int http_server_new(http_server_t **out, uv_loop_t *loop,
   s->loop = loop;
   s->cfg = *cfg;
   s->core = core;
+  s->net = net;
   s->k = conn_core_counters(core);
   http_parser_settings_init(&s->settings);
   s->settings.on_message_begin = on_message_begin;

@@ -14,7 +14,8 @@
  * Limits: the request head (--max-http-head), the head's deadline
  * (--first-request-ms, from connecting or from the previous answer), the
  * connections waiting for a request (--max-connections, counted apart from
- * the core's), the output queued to a client that does not read
+ * the core's), connections per address (--max-per-address, together with
+ * TCP's), the output queued to a client that does not read
  * (--max-output), and, for /ws, the Origin check (same host, or one of
  * --http-origin). Every refusal is counted in conn_counters_t (http_*,
  * ws_*), which server.stats reports.
@@ -32,6 +33,7 @@
 #include <uv.h>
 
 #include "conn.h"
+#include "net.h"
 
 /* The bytes of one request head (request line and headers). */
 #define LAN_MAX_HTTP_HEAD_DEFAULT 8192u
@@ -63,9 +65,12 @@ enum {
 };
 
 /* Create the server; cfg is copied (the origin strings must outlive it);
- * core must outlive the server. Returns 0 or HTTP_ENOMEM. */
+ * core and net must outlive the server. Connections count against
+ * --max-per-address in net's table (net.h: net_addr_take), with the TCP
+ * ones. Returns 0 or HTTP_ENOMEM. */
 int http_server_new(http_server_t **out, uv_loop_t *loop,
-                    const http_config_t *cfg, conn_core_t *core);
+                    const http_config_t *cfg, conn_core_t *core,
+                    net_server_t *net);
 
 /* Bind and listen on addr (port 0 picks one; *bound gets the address).
  * Returns 0 or a UV_E* code. */

@@ -192,8 +192,8 @@ static void usage(FILE *f) {
       "  --max-output BYTES     unsent output to a client that does not read\n"
       "                         before it is cut off (default %u)\n"
       "  --max-connections N    open connections overall (default %u)\n"
-      "  --max-per-address N    open connections from one address (default "
-      "%u)\n"
+      "  --max-per-address N    open connections from one address, TCP and\n"
+      "                         HTTP/WebSocket together (default %u)\n"
       "  --max-batch N          requests of one connection handled per loop\n"
       "                         iteration before others get their turn\n"
       "                         (default %u)\n"
@@ -691,7 +691,7 @@ int main(int argc, char **argv) {
     goto stop;
   }
   if (cfg.http) {
-    r = http_server_new(&app.http, &app.loop, &cfg.web, app.conns);
+    r = http_server_new(&app.http, &app.loop, &cfg.web, app.conns, app.net);
     if (r != 0) {
       log_error("out of memory starting the server");
       goto stop;

@@ -50,6 +50,7 @@ typedef struct web_conn {
   bool released; /* the core released it (after an upgrade) */
   bool reading;
   unsigned writes; /* HTTP answers queued in libuv */
+  void *addr;      /* counted in --max-per-address (net_addr_take) */
   char name[64];   /* "address:port" */
   char ip[48];
 

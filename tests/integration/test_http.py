@@ -8,8 +8,9 @@ content types, caching and security headers; every other path (path
 traversal in every spelling, /etc/passwd, the source tree's files, encoded
 dots and slashes, absolute URLs) is 404 and never a file; other methods are
 405; a request head over --max-http-head is 431; garbage is 400; a client
-that sends nothing is closed at --first-request-ms; each is counted in
-server.stats.
+that sends nothing is closed at --first-request-ms; --max-per-address counts
+an address's TCP, HTTP and WebSocket connections together; each is counted
+in server.stats.
 """
 import os
 import socket
@@ -22,7 +23,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
 
 import lanserver  # noqa: E402,F401  (exits 77 without msgpack; sets the path)
 from lanthanide import Client  # noqa: E402
-from wsclient import HttpServer, raw_http  # noqa: E402
+from wsclient import HttpServer, WsClient, raw_http  # noqa: E402
 
 failures = []
 
@@ -170,6 +171,36 @@ def main():
         tcp.close()
         status = server.stop()
         check(status == 0, "the server exits 0 on SIGTERM", status)
+    # --max-per-address counts TCP, HTTP and WebSocket connections of one
+    # address together.
+    cap = HttpServer(binary, maps, os.path.join(tmp, "cap.db"),
+                     extra=["--max-per-address", "3"])
+    try:
+        t1 = Client("127.0.0.1", cap.port, timeout=10)
+        w1 = WsClient(cap.http_port)
+        check(w1.status == 101 and w1.call("ping") is not None,
+              "a WebSocket beside a TCP connection")
+        h = socket.create_connection(("127.0.0.1", cap.http_port), 10)
+        h.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        check(h.recv(12).startswith(b"HTTP/1.1"), "a third, HTTP")
+        extra = socket.create_connection(("127.0.0.1", cap.http_port), 10)
+        extra.settimeout(10)
+        try:
+            extra.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            refused = extra.recv(100) == b""
+        except OSError:
+            refused = True
+        check(refused, "the fourth from the address is refused")
+        extra.close()
+        st = t1.call("server.stats")
+        check(st["refused_per_address"] == 1,
+              "refused_per_address counted", st["refused_per_address"])
+        h.close()
+        w1.close()
+        t1.close()
+    finally:
+        check(cap.stop() == 0, "the capped server exits 0")
+
     if failures:
         print("%d failed" % len(failures))
         print(server.stderr()[-3000:])
