@@ -201,7 +201,7 @@ static void on_frame_chunk(wslay_event_context_ptr ctx,
 
   (void)ctx;
   if (w->frame_op >= 0x8 || w->frame_op == WSLAY_TEXT_FRAME ||
-      w->pend_fail_set || w->failed)
+      w->pend_fail_set || w->failed || a->data_length == 0)
     return;
   /* on_frame_start made room for the whole frame. */
   LAN_ASSERT(w->msg_len + a->data_length <= w->msg_cap);
