@@ -79,7 +79,8 @@ void conn_config_default(conn_config_t *cfg);
  * requests answered, 404s, / asked of a server built without the web
  * client, malformed or refused requests, heads over --max-http-head,
  * heads not complete within --first-request-ms, HTTP connections refused
- * at --max-connections, WebSocket handshakes accepted, and handshakes
+ * at --max-connections, requests refused for a Host that is not the
+ * server's (DNS rebinding), WebSocket handshakes accepted, and handshakes
  * refused by the Origin check. An upgraded connection is then counted
  * like a TCP one (accepted, active, closed_*).
  */
@@ -109,6 +110,7 @@ void conn_config_default(conn_config_t *cfg);
   X(http_head_too_large)                                                       \
   X(http_timeout)                                                              \
   X(http_refused)                                                              \
+  X(http_refused_host)                                                         \
   X(ws_upgrades)                                                               \
   X(ws_refused_origin)
 

@@ -452,6 +452,41 @@ static bool origin_ok(const web_conn_t *w) {
          strcasecmp(host, w->hdr[WEB_H_HOST]) == 0;
 }
 
+/* The Host check against DNS rebinding: a site that points its own name
+ * at 127.0.0.1 (or at the laptop's address) would otherwise be this
+ * server's "same host" for the Origin check, and its pages could speak to
+ * it from a visitor's browser. A browser sends the name it resolved in
+ * Host; only the server's IP addresses, localhost, and the hosts of
+ * --http-origin are answered. A request with no Host (HTTP/1.0, tools) is
+ * answered. */
+static bool host_ok(const web_conn_t *w) {
+  const http_config_t *cfg = &w->srv->cfg;
+  const char *h = w->hdr[WEB_H_HOST];
+  char name[WEB_HDR_MAX];
+  unsigned char addr[16];
+  const char *colon;
+  size_t n;
+
+  if (w->hdr_len[WEB_H_HOST] == 0 || h[0] == '[')
+    return true; /* none, or an IPv6 literal */
+  colon = strrchr(h, ':');
+  n = colon ? (size_t)(colon - h) : strlen(h);
+  memcpy(name, h, n);
+  name[n] = '\0';
+  if (uv_inet_pton(AF_INET, name, addr) == 0 ||
+      strcasecmp(name, "localhost") == 0)
+    return true;
+  for (unsigned i = 0; i < cfg->n_origins; i++) {
+    const char *o = cfg->origins[i], *oh;
+    if (strcmp(o, "*") == 0)
+      return true;
+    oh = strstr(o, "://");
+    if (oh && strcasecmp(oh + 3, h) == 0)
+      return true;
+  }
+  return false;
+}
+
 static void ws_accept_key(const char *key, char out[32]) {
   struct sha1_ctx ctx;
   uint8_t digest[SHA1_DIGEST_SIZE];
@@ -462,6 +497,13 @@ static void ws_accept_key(const char *key, char out[32]) {
   sha1_digest(&ctx, sizeof(digest), digest);
   sodium_bin2base64(out, 32, digest, sizeof(digest),
                     sodium_base64_VARIANT_ORIGINAL);
+}
+
+static void web_refuse_host(web_conn_t *w) {
+  web_refuse(w, "421 Misdirected Request", &w->srv->k->http_refused_host,
+             "Misdirected request: this server answers to its IP address "
+             "and to localhost; to serve it under a name, start it with "
+             "--http-origin http://NAME:PORT (the address the browser shows).");
 }
 
 /* A request asking for an upgrade: to a WebSocket on /ws, or refused.
@@ -479,6 +521,10 @@ static void web_upgrade(web_conn_t *w, const uint8_t *rest, size_t len) {
                  "Bad request: a header is repeated or too long.");
       return;
     }
+  if (!host_ok(w)) {
+    web_refuse_host(w);
+    return;
+  }
   if (w->parser.method != HTTP_GET || n != 3 || memcmp(w->url, "/ws", 3) != 0) {
     web_refuse(w, "404 Not Found", &k->http_not_found,
                "Not found: the WebSocket endpoint is GET /ws.");
@@ -662,6 +708,10 @@ static void web_request(web_conn_t *w) {
                  "Sec-WebSocket-*).");
       return;
     }
+  if (!host_ok(w)) {
+    web_refuse_host(w);
+    return;
+  }
   if (strcspn(w->url, "?#") == 3 && memcmp(w->url, "/ws", 3) == 0) {
     web_refuse(w, "400 Bad Request", &k->http_bad_request,
                "Bad request: /ws takes a WebSocket handshake (Upgrade: "

@@ -116,10 +116,30 @@ def main():
         check(stats()["http_not_found"] >= before + len(TRAVERSALS) - 3,
               "http_not_found counted")
 
+        # DNS rebinding: a name that is not the server's is not answered,
+        # neither / nor /ws (even with a matching Origin).
+        before = stats()["http_refused_host"]
+        status, h, data = raw_http(port, ("GET / HTTP/1.1\r\nHost: evil.example:"
+                                          "%d\r\n\r\n" % port).encode())
+        check(status == 421 and b"--http-origin" in data,
+              "a foreign Host: 421 says how to allow a name", status)
+        ws = WsClient(port, host="evil.example:%d" % port,
+                      origin="http://evil.example:%d" % port)
+        check(ws.status == 421, "/ws for a foreign Host: 421", ws.status)
+        ws.close()
+        check(stats()["http_refused_host"] == before + 2,
+              "http_refused_host counted")
+        for host in ("localhost:%d" % port, "127.0.0.1:%d" % port,
+                     "[::1]:%d" % port, "127.0.0.1"):
+            status, h, data = raw_http(port, ("GET /favicon.svg HTTP/1.1\r\n"
+                                              "Host: %s\r\nConnection: close"
+                                              "\r\n\r\n" % host).encode())
+            check(status in (200, 404), "Host %s answered" % host, status)
+
         # Keep-alive: two requests on one connection, then a bad one.
         s = socket.create_connection(("127.0.0.1", port), 10)
-        s.sendall(b"GET /etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n"
-                  b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.sendall(b"GET /etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                  b"GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         buf = b""
         deadline = time.monotonic() + 10
         while buf.count(b"404 Not Found") < 2 and time.monotonic() < deadline:
@@ -171,6 +191,23 @@ def main():
         tcp.close()
         status = server.stop()
         check(status == 0, "the server exits 0 on SIGTERM", status)
+    # --http-origin names the hosts a server answers to besides its
+    # addresses.
+    named = HttpServer(binary, maps, os.path.join(tmp, "named.db"),
+                       extra=["--http-origin", "http://class.test:8080"])
+    try:
+        ws = WsClient(named.http_port, host="class.test:8080",
+                      origin="http://class.test:8080")
+        check(ws.status == 101 and ws.call("ping") is not None,
+              "a host of --http-origin is answered, and its page opens /ws")
+        ws.close()
+        ws = WsClient(named.http_port, host="other.test:8080",
+                      origin="http://other.test:8080")
+        check(ws.status == 421, "another name still is not", ws.status)
+        ws.close()
+    finally:
+        check(named.stop() == 0, "the named server exits 0")
+
     # --max-per-address counts TCP, HTTP and WebSocket connections of one
     # address together.
     cap = HttpServer(binary, maps, os.path.join(tmp, "cap.db"),
@@ -181,12 +218,12 @@ def main():
         check(w1.status == 101 and w1.call("ping") is not None,
               "a WebSocket beside a TCP connection")
         h = socket.create_connection(("127.0.0.1", cap.http_port), 10)
-        h.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        h.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         check(h.recv(12).startswith(b"HTTP/1.1"), "a third, HTTP")
         extra = socket.create_connection(("127.0.0.1", cap.http_port), 10)
         extra.settimeout(10)
         try:
-            extra.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            extra.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             refused = extra.recv(100) == b""
         except OSError:
             refused = True
