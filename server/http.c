@@ -149,6 +149,10 @@ conn_core_t *web_core(web_conn_t *w) {
   return w->srv->core;
 }
 
+uv_loop_t *web_core_loop(web_conn_t *w) {
+  return w->srv->loop;
+}
+
 void web_read_buf(web_conn_t *w, uv_buf_t *buf) {
   *buf = uv_buf_init((char *)w->srv->rbuf, sizeof(w->srv->rbuf));
 }
@@ -250,6 +254,7 @@ void web_read_stop(web_conn_t *w) {
 }
 
 void web_close_upgraded(web_conn_t *w) {
+  uv_close((uv_handle_t *)&w->idle, web_handle_closed);
   uv_close((uv_handle_t *)&w->timer, web_handle_closed);
   uv_close((uv_handle_t *)&w->tcp, web_handle_closed);
 }

@@ -81,6 +81,10 @@ typedef struct web_conn {
   size_t msg_len, msg_cap;
   uint8_t frame_op;   /* opcode of the frame being received */
   proto_buf_t rdy;    /* messages completed in this read: length, bytes */
+  size_t rdy_off;     /* the next one to feed */
+  int recv_status;    /* of the last wslay_event_recv */
+  bool deferred;      /* a batch was cut at --max-batch: reading stopped */
+  uv_idle_t idle;     /* hands over the next batch (after the upgrade) */
   bool pend_fail_set; /* a protocol error found while wslay parsed */
   uint64_t *pend_counter;
   uint16_t pend_code;
@@ -101,6 +105,7 @@ typedef struct web_conn {
 
 /* http.c: the shared read buffer and the connection's core. */
 conn_core_t *web_core(web_conn_t *w);
+uv_loop_t *web_core_loop(web_conn_t *w);
 void web_read_buf(web_conn_t *w, uv_buf_t *buf);
 /* http.c: the upgraded connection's struct is freed (after release). */
 void web_conn_free(web_conn_t *w);

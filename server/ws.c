@@ -306,37 +306,74 @@ static int ws_pump(web_conn_t *w) {
   return r;
 }
 
-void ws_read(web_conn_t *w, const uint8_t *data, size_t len) {
-  conn_t *c = &w->conn;
-  conn_counters_t *k = conn_core_counters(web_core(w));
-  size_t off = 0;
-  int r;
+static void ws_process(web_conn_t *w);
 
-  if (c->closing)
+/* The next batch of a read cut at --max-batch. */
+static void on_backlog(uv_idle_t *h) {
+  web_conn_t *w = h->data;
+
+  uv_idle_stop(h);
+  if (!w->conn.closing)
+    ws_process(w);
+}
+
+void ws_read(web_conn_t *w, const uint8_t *data, size_t len) {
+  if (w->conn.closing)
     return;
   w->rin = data;
   w->rin_len = len;
-  r = wslay_event_recv(w->ws);
+  w->recv_status = wslay_event_recv(w->ws);
   w->rin = NULL;
   w->rin_len = 0;
+  ws_process(w);
+}
 
-  /* The messages completed in this read, in order, then any error. Their
-   * answers are framed as they come and written together after the last
-   * (one write per read, as TCP's batch does). */
+/*
+ * Feed the core the messages completed so far, in order, at most
+ * --max-batch of them now (the rest waits, with reading stopped, for the
+ * next loop iteration, as the core does for a TCP burst), then report any
+ * error wslay or our callbacks found. The answers are framed as they come
+ * and written together at the end (one write per batch, as over TCP).
+ */
+static void ws_process(web_conn_t *w) {
+  conn_t *c = &w->conn;
+  conn_core_t *core = web_core(w);
+  conn_counters_t *k = conn_core_counters(core);
+  unsigned done = 0, max = conn_core_config(core)->max_batch;
+  int r = w->recv_status;
+
   w->in_read = true;
-  while (off < w->rdy.len && !c->closing && !w->failed) {
+  while (w->rdy_off < w->rdy.len && !c->closing && !w->failed) {
     size_t n;
-    memcpy(&n, w->rdy.data + off, sizeof(size_t));
-    off += sizeof(size_t);
-    ws_deliver(w, (const uint8_t *)w->rdy.data + off, n);
-    off += n;
+    if (max > 0 && done >= max) {
+      w->in_read = false;
+      k->batches_deferred++;
+      web_read_stop(w);
+      w->deferred = true;
+      uv_idle_start(&w->idle, on_backlog);
+      ws_pump(w);
+      return;
+    }
+    memcpy(&n, w->rdy.data + w->rdy_off, sizeof(size_t));
+    w->rdy_off += sizeof(size_t);
+    ws_deliver(w, (const uint8_t *)w->rdy.data + w->rdy_off, n);
+    w->rdy_off += n;
+    done++;
   }
   w->in_read = false;
   w->rdy.len = 0;
+  w->rdy_off = 0;
   if (w->rdy.cap > 65536)
     proto_buf_free(&w->rdy);
   if (c->closing)
     return;
+  if (w->deferred) {
+    w->deferred = false;
+    if (web_read_start(w) != 0) {
+      conn_fail(c, &k->closed_error, NULL);
+      return;
+    }
+  }
   if (w->pend_fail_set && !w->failed) {
     w->pend_fail_set = false;
     ws_fail_now(w, w->pend_counter, w->pend_code, &w->pend_err);
@@ -579,8 +616,12 @@ int ws_upgrade(web_conn_t *w, const char *accept, const uint8_t *rest,
     return -1;
   }
   /* The core owns the connection now; the HTTP deadline timer times
-   * WebSocket messages from here on (on_msg_timeout). */
+   * WebSocket messages from here on (on_msg_timeout); the idle handle
+   * hands over the rest of a read cut at --max-batch. */
   w->upgraded = true;
+  uv_idle_init(web_core_loop(w), &w->idle);
+  w->idle.data = w;
+  w->handles++;
   k->ws_upgrades++;
   if (conn_admit(&w->conn) != 0) {
     conn_close(&w->conn);

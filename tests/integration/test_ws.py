@@ -134,12 +134,15 @@ def main():
 
         # Pipelines: many requests in one TCP write, each its own message;
         # the answers come in order, one per message.
+        deferred = ctx.stats()["batches_deferred"]
         c = WsClient(server.http_port)
         c.send_raw(b"".join(c.frame(OP_BINARY, req(i, "ping"))
                             for i in range(1, 201)))
         ids = [c.recv()[1] for _ in range(200)]
         check(ids == list(range(1, 201)),
               "200 pipelined requests answered in order, one per message")
+        check(ctx.stats()["batches_deferred"] > deferred,
+              "the burst was handled in --max-batch batches (counted)")
         # A message split over three frames with a ping between.
         body = req(7, "ping")
         c.send_frame(OP_BINARY, body[:3], fin=False)
