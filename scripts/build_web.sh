@@ -10,7 +10,7 @@
 # the client and answers / with how to build it.
 set -euo pipefail
 web=$1
-stamp=$2
+stamp=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 
 if ! command -v npm >/dev/null 2>&1; then
   if [ ! -e "$stamp.nonpm" ]; then
