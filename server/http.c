@@ -14,6 +14,7 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -592,8 +593,12 @@ static bool head_add(web_conn_t *w, size_t len) {
 static int on_message_begin(http_parser *p) {
   web_conn_t *w = p->data;
 
+  /* After an answer that ends the connection, parse nothing more. */
+  if (w->close_after)
+    return 1;
   w->head_len = 0;
   w->in_headers = true;
+  w->has_body = false;
   w->url_len = 0;
   w->url[0] = '\0';
   w->url_long = false;
@@ -689,8 +694,16 @@ static int on_headers_complete(http_parser *p) {
   web_conn_t *w = p->data;
 
   w->in_headers = false;
-  /* No request of ours has a body; skip any (http-parser still reads
-   * Content-Length bytes as body, which on_message_complete ignores). */
+  /* No request of ours has a body. One that says it has one (or any
+   * method but GET and HEAD) is answered at once, without waiting for a
+   * body that could be gigabytes, and the connection closes after the
+   * answer (1: http-parser reads no body; what follows is not parsed). */
+  if ((p->method != HTTP_GET && p->method != HTTP_HEAD) ||
+      (p->flags & F_CHUNKED) ||
+      (p->content_length > 0 && p->content_length != ULLONG_MAX)) {
+    w->has_body = true;
+    return 1;
+  }
   return 0;
 }
 
@@ -699,7 +712,7 @@ static void web_request(web_conn_t *w) {
   http_parser *p = &w->parser;
 
   k->http_requests++;
-  w->close_after = !http_should_keep_alive(p);
+  w->close_after = !http_should_keep_alive(p) || w->has_body;
   if (w->url_long) {
     web_refuse(w, "414 URI Too Long", &k->http_bad_request,
                "URI too long: this server's paths are short.");
@@ -797,6 +810,8 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
     web_upgrade(w, (const uint8_t *)buf->base + used, (size_t)nread - used);
     return;
   }
+  if (w->close_after) /* answered; the rest is not parsed (on_message_begin) */
+    return;
   if (HTTP_PARSER_ERRNO(&w->parser) != HPE_OK) {
     char why[200];
     snprintf(why, sizeof(why), "Bad request: not HTTP/1.x (%s).",

@@ -152,6 +152,15 @@ def main():
                               headers="Content-Length: 0\r\n")
         check(status == 405 and "GET" in h.get("allow", ""), "POST: 405",
               status)
+        # A body announced as huge is not waited for: 405 at once.
+        s = socket.create_connection(("127.0.0.1", port), 10)
+        s.settimeout(5)
+        s.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  b"Content-Length: 10000000000\r\n\r\nxx")
+        got = s.recv(200)
+        check(got.startswith(b"HTTP/1.1 405"),
+              "POST with a 10 GB body: 405 without waiting for it", got[:40])
+        s.close()
         status, h, data = get(port, "/", method="DELETE")
         check(status == 405, "DELETE: 405", status)
         status, h, data = get(port, "/", headers="X-Pad: %s\r\n" % ("a" * 3000))
