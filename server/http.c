@@ -219,6 +219,14 @@ static void web_close(web_conn_t *w) {
 static void on_timer(uv_timer_t *t) {
   web_conn_t *w = t->data;
 
+  /* A browser keeps a connection open after its requests: its end is
+   * normal, not a slow client. */
+  if (w->served > 0 && !w->in_headers) {
+    log_debug("http %s: closed: idle after %u requests", w->name, w->served);
+    web_close(w);
+    return;
+  }
+
   w->srv->k->http_timeout++;
   log_event(LOG_LEVEL_INFO,
             "http %s: closed: no complete request within %" PRIu64
@@ -712,6 +720,7 @@ static void web_request(web_conn_t *w) {
   http_parser *p = &w->parser;
 
   k->http_requests++;
+  w->served++;
   w->close_after = !http_should_keep_alive(p) || w->has_body;
   if (w->url_long) {
     web_refuse(w, "414 URI Too Long", &k->http_bad_request,

@@ -12,7 +12,8 @@
  *     path is 404; no request ever reaches the file system.
  *
  * Limits: the request head (--max-http-head), the head's deadline
- * (--first-request-ms, from connecting or from the previous answer), the
+ * (--first-request-ms, from connecting or from the previous answer; an
+ * idle kept-alive connection then just closes), the
  * connections waiting for a request (--max-connections, counted apart from
  * the core's), connections per address (--max-per-address, together with
  * TCP's), the output queued to a client that does not read

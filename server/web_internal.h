@@ -63,6 +63,7 @@ typedef struct web_conn {
   bool close_after;  /* answer with Connection: close, then close */
   bool want_upgrade; /* a complete request asks for an upgrade */
   bool has_body;     /* the request says it has a body: close after */
+  unsigned served;   /* requests answered on this connection */
   enum web_hdr cur;  /* the header whose value is arriving */
   char field[32];
   size_t field_len;

@@ -185,6 +185,23 @@ def main():
         check(after["http_head_too_large"] == before["http_head_too_large"]
               + 1, "http_head_too_large counted")
 
+        # A kept-alive connection, idle after its answer, just closes.
+        before = stats()["http_timeout"]
+        s = socket.create_connection(("127.0.0.1", port), 10)
+        s.settimeout(10)
+        s.sendall(b"GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        buf = b""
+        while b"Not found" not in buf:
+            buf += s.recv(4096)
+        try:
+            closed = s.recv(100) == b""
+        except OSError:
+            closed = True
+        check(closed, "an idle kept-alive connection is closed")
+        s.close()
+        check(stats()["http_timeout"] == before,
+              "and not counted as a slow client")
+
         # A client that connects and says nothing is closed.
         s = socket.create_connection(("127.0.0.1", port), 10)
         s.settimeout(10)
