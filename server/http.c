@@ -91,6 +91,7 @@ static void web_arm(web_conn_t *w);
 void http_config_default(http_config_t *cfg) {
   memset(cfg, 0, sizeof(*cfg));
   cfg->max_head = LAN_MAX_HTTP_HEAD_DEFAULT;
+  cfg->keepalive_s = LAN_KEEPALIVE_S_DEFAULT;
 }
 
 /* "scheme://host[:port]", with nothing after: what browsers send. */
@@ -916,6 +917,10 @@ static void on_connection(uv_stream_t *ls, int status) {
   http_parser_init(&w->parser, HTTP_REQUEST);
   w->parser.data = w;
   uv_tcp_nodelay(&w->tcp, 1);
+  /* A WebSocket that holds a seat is never closed for idleness: as over
+   * TCP, keepalive finds a peer that has gone (a phone put to sleep). */
+  if (s->cfg.keepalive_s > 0)
+    uv_tcp_keepalive(&w->tcp, 1, s->cfg.keepalive_s);
   web_arm(w);
   if (web_read_start(w) != 0)
     web_close(w);

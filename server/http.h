@@ -44,7 +44,8 @@
 #define HTTP_MAX_ORIGINS 16u
 
 typedef struct http_config {
-  size_t max_head; /* bytes of a request head (--max-http-head) */
+  size_t max_head;      /* bytes of a request head (--max-http-head) */
+  unsigned keepalive_s; /* TCP keepalive (--keepalive-s, as for TCP); 0 off */
   /* Origins allowed to open /ws besides the server's own host
    * (--http-origin), like "https://class.example.org"; "*" allows any. */
   const char *origins[HTTP_MAX_ORIGINS];

@@ -190,7 +190,9 @@ static void usage(FILE *f) {
       "  --idle-ms MS           without a request, for a connection that "
       "holds\n"
       "                         no seat (default %u = 15 min; 0 never)\n"
-      "  --keepalive-s S        TCP keepalive delay (default %u; 0 off)\n"
+      "  --keepalive-s S        TCP keepalive delay, for --http too (default "
+      "%u;\n"
+      "                         0 off)\n"
       "  --max-output BYTES     unsent output to a client that does not read\n"
       "                         before it is cut off (default %u)\n"
       "  --max-connections N    open connections overall (default %u)\n"
@@ -693,6 +695,7 @@ int main(int argc, char **argv) {
     goto stop;
   }
   if (cfg.http) {
+    cfg.web.keepalive_s = cfg.net.keepalive_s;
     r = http_server_new(&app.http, &app.loop, &cfg.web, app.conns, app.net);
     if (r != 0) {
       log_error("out of memory starting the server");
