@@ -100,7 +100,7 @@ static ssize_t on_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
   web_conn_t *w = user;
 
   (void)flags;
-  if (w->rin_len == 0 || w->failed) {
+  if (w->rin_len == 0 || w->failed || w->pend_fail_set) {
     wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
     return -1;
   }
