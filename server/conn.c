@@ -390,6 +390,17 @@ static void conn_scan_failed(conn_t *c, proto_scan_result_t r) {
   conn_drain(c, &err);
 }
 
+void conn_fail(conn_t *c, uint64_t *counter, const proto_error_t *err) {
+  if (c->closing || c->draining)
+    return;
+  conn_count(c, counter);
+  if (!err) {
+    conn_close(c);
+    return;
+  }
+  conn_drain(c, err);
+}
+
 /* ---- Reading ------------------------------------------------------------ */
 
 void conn_read_buf(conn_t *c, uv_buf_t *buf) {
