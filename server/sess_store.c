@@ -67,7 +67,7 @@ void sp_session(sess_session_t *s) {
       .spectators = s->spectators,
       .admin_token_hash = s->admin_hash,
       .engine_version = LAN_VERSION,
-      .created_ms = sess_wall_ms(),
+      .created_ms = s->created_ms,
       .status = (store_status_t)s->status,
       .turn = model_state_turn(s->st),
       .deadline_ms = s->deadline_wall_ms,
@@ -386,6 +386,7 @@ static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
   s->deadline_wall_ms = row->deadline_ms;
   s->remaining_ms = row->remaining_ms;
   s->fixed = row->fixed;
+  s->created_ms = row->created_ms; /* the lobby expiry counts from it */
 
   /* The state: the last snapshot, or a new game before the first turn. */
   turns_ctx_t tc = {s, NULL, 0};
@@ -425,7 +426,10 @@ static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
     goto fail;
   s->n_chat = (size_t)n_chat;
 
-  sess_attach(reg, s);
+  if (sess_attach(reg, s) != 0) {
+    snprintf(err, errlen, "out of memory restoring session %s", id);
+    goto fail;
+  }
   *out = s;
   log_info("session %s restored: %s, turn %d of %d", s->id, STATUS[s->status],
            turn, s->turns);

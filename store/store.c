@@ -168,6 +168,16 @@ typedef enum {
   W_PRODUCTION_INSERT,
   W_SCORE_INSERT,
   W_CHAT_INSERT,
+  /* store_del_session: every row of one session, children first. */
+  W_DEL_CHAT,
+  W_DEL_READIES,
+  W_DEL_SUBMISSIONS,
+  W_DEL_SCORES,
+  W_DEL_PRODUCTION,
+  W_DEL_PRICES,
+  W_DEL_TURNS,
+  W_DEL_SEATS,
+  W_DEL_SESSION,
   W_COUNT
 } wstmt_t;
 
@@ -207,6 +217,15 @@ static const char *const SQL[W_COUNT] = {
     [W_CHAT_INSERT] =
         "INSERT INTO chat (session_id, turn, from_seat, to_seat, text,"
         " created_ms) VALUES (?,?,?,?,?,?)",
+    [W_DEL_CHAT] = "DELETE FROM chat WHERE session_id = ?1",
+    [W_DEL_READIES] = "DELETE FROM readies WHERE session_id = ?1",
+    [W_DEL_SUBMISSIONS] = "DELETE FROM submissions WHERE session_id = ?1",
+    [W_DEL_SCORES] = "DELETE FROM scores WHERE session_id = ?1",
+    [W_DEL_PRODUCTION] = "DELETE FROM production WHERE session_id = ?1",
+    [W_DEL_PRICES] = "DELETE FROM prices WHERE session_id = ?1",
+    [W_DEL_TURNS] = "DELETE FROM turns WHERE session_id = ?1",
+    [W_DEL_SEATS] = "DELETE FROM seats WHERE session_id = ?1",
+    [W_DEL_SESSION] = "DELETE FROM sessions WHERE id = ?1",
 };
 
 static const char *const STMT_NAME[W_COUNT] = {
@@ -222,6 +241,15 @@ static const char *const STMT_NAME[W_COUNT] = {
     [W_PRODUCTION_INSERT] = "production insert",
     [W_SCORE_INSERT] = "score insert",
     [W_CHAT_INSERT] = "chat insert",
+    [W_DEL_CHAT] = "session delete (chat)",
+    [W_DEL_READIES] = "session delete (readies)",
+    [W_DEL_SUBMISSIONS] = "session delete (submissions)",
+    [W_DEL_SCORES] = "session delete (scores)",
+    [W_DEL_PRODUCTION] = "session delete (production)",
+    [W_DEL_PRICES] = "session delete (prices)",
+    [W_DEL_TURNS] = "session delete (turns)",
+    [W_DEL_SEATS] = "session delete (seats)",
+    [W_DEL_SESSION] = "session delete",
 };
 
 static const char *const STATUS[] = {"lobby", "running", "paused", "finished"};
@@ -727,6 +755,20 @@ int store_del_ready(store_t *st, const char *session_id, int turn, int seat) {
   p_int(op, turn);
   p_int(op, seat);
   return op_end(st, op);
+}
+
+/* ---- Deleting a session (rd-limits: expired lobby sessions) ------------ */
+
+int store_del_session(store_t *st, const char *session_id) {
+  for (int w = W_DEL_CHAT; w <= W_DEL_SESSION; w++) {
+    op_t *op = op_begin(st, (wstmt_t)w);
+    if (!op)
+      return -1;
+    p_text(op, session_id);
+    if (op_end(st, op) != 0)
+      return -1;
+  }
+  return 0;
 }
 
 int store_put_turn(store_t *st, const store_turn_t *t) {

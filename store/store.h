@@ -203,6 +203,12 @@ int store_del_ready(store_t *st, const char *session_id, int turn, int seat)
     __attribute__((warn_unused_result));
 int store_put_turn(store_t *st, const store_turn_t *t)
     __attribute__((warn_unused_result));
+/* Every row of one session, in one write group (queued like the writes
+ * above; committed with the next flush). The server uses it for lobby
+ * sessions that expired unjoined (--lobby-expiry-s): they hold nothing
+ * worth keeping, and an attacker's would otherwise fill the file. */
+int store_del_session(store_t *st, const char *session_id)
+    __attribute__((warn_unused_result));
 /* The figures of a resolved turn, as rows for the SQL views. */
 int store_put_price(store_t *st, const char *session_id, int turn,
                     const char *product, const char *region,

@@ -11,8 +11,8 @@
   resolved one per loop iteration, so another client's pings stay answered
   (a loose bound) and every session finishes.
 
-The server runs with --create-burst 100 (the test creates 41 sessions
-from one address).
+The server runs with --create-burst 100 and --max-lobby-per-address 100
+(the test creates 41 sessions from one address).
 """
 import os
 import sys
@@ -22,7 +22,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (CLASSROOM_SEATS, Game, Suite, check,  # noqa: E402
                      msgpack)
 
-suite = Suite(__doc__, server_args=["--create-burst", "100"])
+suite = Suite(__doc__, server_args=["--create-burst", "100",
+                                    "--max-lobby-per-address", "100"])
 
 BURST = 20000
 SESSIONS = 40
