@@ -82,6 +82,7 @@ struct conn_core {
    * large answers then costs the others at most that many bytes of work
    * per iteration, whatever the number of connections doing the same. */
   size_t iter_out;
+  unsigned iter_requests; /* requests handled this iteration */
   uv_check_t iter_check;
 
   /* Reads at a message boundary land here (one buffer for all
@@ -91,6 +92,19 @@ struct conn_core {
 
 static void conn_flush(conn_t *c);
 static void conn_after_output(conn_t *c);
+
+/* One connection's share of an iteration's output budget: past it, after
+ * at least one request, it yields to the others. With N connections
+ * asking for large answers, one queued behind them waits for about N
+ * answers, not N batches of them. */
+#define CONN_TURN_OUTPUT(core) ((core)->cfg.max_output_per_iteration / 8)
+
+/* Has this iteration produced its share of output? Only once some
+ * request went through: every iteration serves at least one. */
+static bool conn_budget_spent(const conn_core_t *core) {
+  return core->iter_requests > 0 &&
+         core->iter_out >= core->cfg.max_output_per_iteration;
+}
 static void conn_undefer(conn_t *c);
 
 /* Count the end of a connection in counter, unless its end has already
@@ -457,7 +471,7 @@ static void conn_requested(conn_t *c) {
 static size_t conn_process(conn_t *c, const uint8_t *data, size_t len,
                            unsigned *done, bool *capped) {
   conn_core_t *core = c->core;
-  size_t pos = 0, mlen = 0;
+  size_t pos = 0, mlen = 0, out0 = core->iter_out;
 
   *capped = false;
   c->out_paused = false;
@@ -466,9 +480,11 @@ static size_t conn_process(conn_t *c, const uint8_t *data, size_t len,
       *capped = true;
       break;
     }
-    if (core->iter_out >= core->cfg.max_output_per_iteration) {
-      /* This iteration has produced its share of output: wait, in turn,
-       * for the next one (conn_defer). */
+    if (conn_budget_spent(core) ||
+        (*done > 0 && core->iter_out - out0 >= CONN_TURN_OUTPUT(core))) {
+      /* This iteration has produced its share of output, or this
+       * connection its share of the iteration's: wait, in turn, for the
+       * next one (conn_defer). */
       *capped = true;
       c->out_paused = true;
       core->counters->output_paused++;
@@ -483,6 +499,7 @@ static size_t conn_process(conn_t *c, const uint8_t *data, size_t len,
       return len;
     }
     (*done)++;
+    core->iter_requests++;
     if (rpc_handle(core->rpc, &c->peer, data + pos, mlen) == RPC_OUT_REQUEST)
       conn_requested(c);
     pos += mlen;
@@ -687,7 +704,12 @@ void conn_feed(conn_t *c, const uint8_t *data, size_t len) {
 }
 
 /* One more batch for each connection in the backlog (those queued before
- * this pass: one re-queued now waits for the next iteration). */
+ * this pass: one re-queued now waits for the next iteration). When the
+ * iteration's output budget is spent, the pass stops: the connections not
+ * reached keep their places at the head and go first on the next
+ * iteration, while those served went to the tail, so the budget goes
+ * round the backlog in turn (a round robin) and a connection queued
+ * behind N others waits about N / (requests per budget) iterations. */
 static void on_backlog(uv_idle_t *h) {
   conn_core_t *core = container_of(h, conn_core_t, backlog_idle);
   conn_t *last = core->bl_tail;
@@ -695,7 +717,7 @@ static void on_backlog(uv_idle_t *h) {
 
   do {
     c = core->bl_head;
-    if (!c)
+    if (!c || conn_budget_spent(core))
       break;
     core->bl_head = c->bl_next;
     if (!core->bl_head)
@@ -851,6 +873,7 @@ static void on_iteration(uv_check_t *h) {
   conn_core_t *core = h->data;
 
   core->iter_out = 0;
+  core->iter_requests = 0;
 }
 
 int conn_core_new(conn_core_t **out, uv_loop_t *loop, const conn_config_t *cfg,
