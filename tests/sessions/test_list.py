@@ -14,8 +14,10 @@ finding 6).
   the connection core produces at most --max-output-per-iteration bytes
   of output per loop iteration over all connections: the others wait,
   in turn, for the next iteration (counted in output_paused). Here 300
-  such connections each pipeline 64 requests for the largest page; another
-  client's pings are answered within a loose bound (5 s), and the
+  such connections each pipeline 64 requests for the largest page (500
+  sessions, 635 KB); another
+  client's pings are answered within a loose bound (10 s: about 1 s here,
+  some 4 s under the sanitizers; the old server took 18 to 24 s), and the
   server's resident memory stays within a generous bound.
 
 The server runs with --sync normal; the sessions are created 10 per
@@ -34,7 +36,7 @@ suite = Suite(__doc__, server_args=["--sync", "normal"])
 SESSIONS = 1000
 ATTACKERS = 300
 PIPELINE = 64
-PING_BOUND_S = 5.0
+PING_BOUND_S = 10.0
 RSS_BOUND_MB = 4096  # generous: what matters is that it is bounded
 
 
