@@ -4,24 +4,32 @@ BUILD    ?= build
 SANITIZE ?= 0
 WERROR   ?= 0
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+# The sanitizer build is a Debug build: assertions and the expensive
+# invariant checks (LAN_DEBUG_CHECKS) run there, where a failure is cheap to
+# read. Any other build is RelWithDebInfo. BUILD_TYPE=... overrides both.
+BUILD_TYPE ?= $(if $(filter 1,$(SANITIZE)),Debug,RelWithDebInfo)
 CMAKE_FLAGS ?=
 # Tests labelled `slow` (crash loops, big tournaments) run only when SLOW=1.
 SLOW     ?= 1
 LISTEN   ?= 127.0.0.1:7447
 DB       ?= lanthanide.db
 
-.PHONY: all build deps configure run test test-asan bench fuzz format clean
+.PHONY: all build deps configure run test test-asan bench fuzz format docs clean
 
 all: build
 
 deps:
 	@bash scripts/deps.sh
 
-$(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -DLAN_SANITIZE=$(if $(filter 1,$(SANITIZE)),ON,OFF) \
+# CMake runs on every build with every option spelled out, so a second
+# `make test WERROR=1` over a build configured with WERROR=0 really builds
+# with -Werror (options live in the cache, and a cache that exists is not
+# reconfigured by itself). When nothing changed this costs a second and
+# rebuilds nothing. CMAKE_FLAGS comes last and so wins.
+configure: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	  -DLAN_SANITIZE=$(if $(filter 1,$(SANITIZE)),ON,OFF) \
 	  -DLAN_WERROR=$(if $(filter 1,$(WERROR)),ON,OFF) $(CMAKE_FLAGS)
-
-configure: deps $(BUILD)/CMakeCache.txt
 
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
@@ -32,8 +40,8 @@ run: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(if $(filter 0,$(SLOW)),-LE slow,)
 
-# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer,
-# without the `slow` label.
+# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer, in a
+# Debug build (assertions and LAN_DEBUG_CHECKS on), without the `slow` label.
 test-asan:
 	$(MAKE) test BUILD=build-asan SANITIZE=1 SLOW=0
 
@@ -48,6 +56,11 @@ fuzz: deps
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# Documents generated from the code (the test docs_orders_current checks
+# that the committed ones are current).
+docs: build
+	$(BUILD)/bin/lanthanide schema --markdown > docs/orders.md
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -37,6 +37,17 @@
 #     one_txn_rps=... vs_txn_per_row=N.Nx commits=... rows_per_commit=...
 #     verdict=ok|below_target
 #
+# Sessions under hostile load: tests/sessions/test_isolation.py and
+# test_fairness.py hold the scenarios (a flooding, a stalling and a
+# chattering client beside a session with 0.3 s turns; a 20,000-request
+# burst; 40 sessions' turns due at once). The tests check only liveness
+# bounds; the figures are printed here, one line each:
+#
+#   bench=isolation turn_s=0.3 turns=8 gap_min_s=... gap_max_s=...
+#     finish_s=... state_get_max_s=...
+#   bench=fairness_burst requests=20000 ping_wait_s=...
+#   bench=fairness_turns_due sessions=40 turns=3 worst_list_wait_s=...
+#
 # Then any other benchmark program in BUILD_DIR/bin (bench-*, e.g.
 # bench-model) runs with no arguments and prints its own lines.
 #
@@ -223,8 +234,12 @@ STORE_CONNECTIONS=${STORE_CONNECTIONS:-64}
 STORE_DEPTH=${STORE_DEPTH:-16}
 STORE_SESSIONS=${STORE_SESSIONS:-20}
 STORE_TARGET=20000
+# The bench pipelines submissions from few seats: the per-seat rate limit
+# (--submit-burst, a defence against one seat filling the disk) is opened
+# wide so that it measures the commit path, not the limit.
 start store "$BIN/lanthanide-server" --listen 127.0.0.1:0 \
-  --db "$TMP/store.db" --maps "$ROOT/maps"
+  --db "$TMP/store.db" --maps "$ROOT/maps" \
+  --submit-burst 1000000 --submit-refill-ms 1
 STORE_PORT=$PORT
 STORE_PID=$PID
 # session.create through the CLI; its JSON answer (session, admin token,
@@ -276,6 +291,15 @@ if ((SUBMIT_RPS < STORE_TARGET)); then
 else
   echo "$line verdict=ok"
 fi
+
+# ---- Sessions under load --------------------------------------------------
+# Debian's python3 has python3-msgpack (the python3 on PATH may not).
+for t in isolation fairness; do
+  out=$(/usr/bin/python3 "$ROOT/tests/sessions/test_$t.py" \
+    --server-bin "$BIN/lanthanide-server" --maps "$ROOT/maps") ||
+    die "tests/sessions/test_$t.py failed: $out"
+  grep '^bench=' <<<"$out" || die "test_$t.py printed no bench= line: $out"
+done
 
 # Hook: every other benchmark program that the build produced.
 for prog in "$BIN"/bench-*; do

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli_ui.h"
+#include "model.h"
 
 /* The model's highest price (MODEL_PRICE_MAX_CENTS, $1e6/kg): a market
  * that nothing reached clears at this backstop. */
@@ -24,31 +25,79 @@ const char *view_short(const char *product) {
   return product;
 }
 
-/* The fields of a policy other than op and kind, as "key=value ...". */
-static void policy_fields(const json_t *o, char *out, size_t cap) {
-  size_t n = 0;
-  const char *k;
-  json_t *v;
-  out[0] = '\0';
-  json_object_foreach((json_t *)o, k, v) {
-    if (strcmp(k, "op") == 0 || strcmp(k, "kind") == 0)
-      continue;
-    char val[128];
-    if (json_is_string(v))
-      snprintf(val, sizeof val, "%s", ui_clean(json_string_value(v)));
-    else if (json_is_null(v))
-      snprintf(val, sizeof val, "none");
-    else if (json_is_boolean(v))
-      snprintf(val, sizeof val, "%s", json_is_true(v) ? "yes" : "no");
-    else if (json_is_number(v))
-      snprintf(val, sizeof val, "%g", json_number_value(v));
-    else
-      snprintf(val, sizeof val, "...");
-    int w =
-        snprintf(out + n, cap - n, "%s%s=%s", n ? " " : "", ui_clean(k), val);
-    if (w < 0 || (size_t)w >= cap - n)
+/* A policy field's value as the player reads it: names and ids as they
+ * are, shares as percentages, tonnes and prices with their units (the
+ * field's unit from the order schema, f NULL for a key it does not list),
+ * "none" for nil (a lifted quota), yes or no. */
+static void field_value(const model_field_t *f, const json_t *v, char *out,
+                        size_t cap) {
+  if (json_is_string(v)) {
+    snprintf(out, cap, "%s", ui_clean(json_string_value(v)));
+  } else if (json_is_null(v)) {
+    snprintf(out, cap, "none");
+  } else if (json_is_boolean(v)) {
+    snprintf(out, cap, "%s", json_is_true(v) ? "yes" : "no");
+  } else if (json_is_number(v)) {
+    double d = json_number_value(v);
+    switch (f ? f->unit : MODEL_UNIT_NONE) {
+    case MODEL_UNIT_TONNES:
+      snprintf(out, cap, "%s", ui_tonnes(d));
       break;
-    n += (size_t)w;
+    case MODEL_UNIT_TONNES_PER_YEAR:
+      snprintf(out, cap, "%s", ui_tpy(d));
+      break;
+    case MODEL_UNIT_USD_PER_KG:
+      snprintf(out, cap, "%s", ui_price(d));
+      break;
+    case MODEL_UNIT_FRACTION:
+      snprintf(out, cap, "%s", ui_pct(d));
+      break;
+    case MODEL_UNIT_USD:
+      snprintf(out, cap, "$%s", ui_count(d));
+      break;
+    default:
+      snprintf(out, cap, "%g", d);
+    }
+  } else {
+    snprintf(out, cap, "...");
+  }
+}
+
+/* Append " key=value" to out (of cap bytes, n used); false when full. */
+static bool append_kv(char *out, size_t cap, size_t *n, const char *key,
+                      const model_field_t *f, const json_t *v) {
+  char val[128];
+  field_value(f, v, val, sizeof val);
+  int w = snprintf(out + *n, cap - *n, "%s%s=%s", *n ? " " : "", ui_clean(key),
+                   val);
+  if (w < 0 || (size_t)w >= cap - *n)
+    return false;
+  *n += (size_t)w;
+  return true;
+}
+
+/* The fields of a policy other than op and kind, as "key=value ...": the
+ * kind's fields in the order schema's order, then any other keys (a newer
+ * server's) as they come. */
+static void policy_fields(const json_t *o, char *out, size_t cap) {
+  int k = model_policy_from_name(ui_str(o, "kind"));
+  const model_order_schema_t *s =
+      k < 0 ? NULL : model_order_schema(MODEL_OP_POLICY, k);
+  size_t n = 0;
+  out[0] = '\0';
+  for (size_t i = 0; s && i < s->n_fields; i++) {
+    const json_t *v = json_object_get(o, s->fields[i].key);
+    if (v && !append_kv(out, cap, &n, s->fields[i].key, &s->fields[i], v))
+      return;
+  }
+  const char *key;
+  json_t *v;
+  json_object_foreach((json_t *)o, key, v) {
+    if (strcmp(key, "op") == 0 || strcmp(key, "kind") == 0 ||
+        model_order_field(s, key))
+      continue;
+    if (!append_kv(out, cap, &n, key, NULL, v))
+      return;
   }
 }
 

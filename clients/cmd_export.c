@@ -45,19 +45,39 @@
 #include <time.h>
 
 #include "cmds.h"
+#include "lan_assert.h"
 #include "dbtool.h"
 #include "proto_types.h"
 
 /* The order fields that get a column, in this order: every key
  * proto_pack_order writes (PROTOCOL.md "Orders"). A key outside the list
  * (a newer server's) goes to the `extra` column as key=value. */
-static const char *const ORDER_FIELDS[] = {
-    "kind",      "stage",     "product",     "skill",       "facility",
-    "site",      "capacity",  "utilisation", "count",       "quantity",
-    "min_price", "max_price", "price",       "to",          "from",
-    "lift",      "approval",  "rate",        "capex_share", "output",
-    "target",    "budget",    "inbound",     "outbound",    "speed"};
-#define N_ORDER_FIELDS (sizeof ORDER_FIELDS / sizeof ORDER_FIELDS[0])
+/* The order fields that get a column: `kind`, then every key of the order
+ * schema (model/order_schema.c) once, in the table's order (docs/orders.md),
+ * which is every key proto_pack_order writes. A key outside them (a newer
+ * server's) goes to the `extra` column as key=value. */
+#define MAX_ORDER_FIELDS 64
+
+typedef struct order_columns {
+  const char *name[MAX_ORDER_FIELDS];
+  size_t n;
+} order_columns_t;
+
+static void order_columns(order_columns_t *c) {
+  c->n = 0;
+  c->name[c->n++] = "kind";
+  for (size_t i = 0; i < model_order_schema_count(); i++) {
+    const model_order_schema_t *s = model_order_schema_at(i);
+    for (size_t k = 0; k < s->n_fields; k++) {
+      size_t j = 0;
+      while (j < c->n && strcmp(c->name[j], s->fields[k].key) != 0)
+        j++;
+      LAN_ASSERT(j < MAX_ORDER_FIELDS);
+      if (j == c->n)
+        c->name[c->n++] = s->fields[k].key;
+    }
+  }
+}
 
 typedef struct csv {
   FILE *f;
@@ -441,10 +461,12 @@ static int on_order_sub(void *arg, const store_submission_row_t *row, char *err,
     proto_decoder_reset(&x->dec);
     return -1;
   }
+  order_columns_t oc;
+  order_columns(&oc);
   uint32_t n = arr.via.array.size;
   for (uint32_t k = 0; k < (n ? n : 1); k++) {
     const msgpack_object *ord = n ? &arr.via.array.ptr[k] : NULL;
-    const msgpack_object *cols[N_ORDER_FIELDS] = {0};
+    const msgpack_object *cols[MAX_ORDER_FIELDS] = {0};
     const msgpack_object *op = NULL;
     char extra[1024] = "";
     size_t xl = 0;
@@ -460,11 +482,10 @@ static int on_order_sub(void *arg, const store_submission_row_t *row, char *err,
           continue;
         }
         size_t f = 0;
-        while (f < N_ORDER_FIELDS &&
-               !(strlen(ORDER_FIELDS[f]) == kl &&
-                 memcmp(ORDER_FIELDS[f], key->via.str.ptr, kl) == 0))
+        while (f < oc.n && !(strlen(oc.name[f]) == kl &&
+                             memcmp(oc.name[f], key->via.str.ptr, kl) == 0))
           f++;
-        if (f < N_ORDER_FIELDS) {
+        if (f < oc.n) {
           cols[f] = val;
         } else if (xl < sizeof extra) {
           char v[256];
@@ -491,7 +512,7 @@ static int on_order_sub(void *arg, const store_submission_row_t *row, char *err,
     else
       v[0] = '\0';
     csv_field(&o->c, v);
-    for (size_t f = 0; f < N_ORDER_FIELDS; f++) {
+    for (size_t f = 0; f < oc.n; f++) {
       if (cols[f])
         value_text(cols[f], v, sizeof v);
       else
@@ -515,8 +536,10 @@ static int export_orders(exporter_t *x) {
       "submission_id", "final", "order_index", "op"};
   for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
     csv_field(&o.c, head[i]);
-  for (size_t i = 0; i < N_ORDER_FIELDS; i++)
-    csv_field(&o.c, ORDER_FIELDS[i]);
+  order_columns_t oc;
+  order_columns(&oc);
+  for (size_t i = 0; i < oc.n; i++)
+    csv_field(&o.c, oc.name[i]);
   csv_field(&o.c, "extra");
   csv_field(&o.c, "created_ms");
   csv_end(&o.c);

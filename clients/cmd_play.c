@@ -24,6 +24,7 @@
 #include "cli_prompt.h"
 #include "cli_view.h"
 #include "cmds.h"
+#include "play_orders.h"
 
 #define MAX_ARGS 32
 /* Warn a player who is not ready this long before the deadline. */
@@ -35,16 +36,15 @@ typedef struct play {
   const char *session, *name;
   char *token, *seat;
   prompt_t *in;
-  json_t *obs;        /* the last state.get answer (NULL before one) */
-  long long obs_at;   /* ui_now_ms() when it arrived */
-  json_t *seats;      /* session.list's seats: titles, who plays them */
-  long session_turns; /* session.list's turns (a session may be shorter
-                         than its map, which state.get's `turns` gives) */
-  json_t *pending;    /* the local order list */
-  bool dirty;         /* changed since the last submit */
-  bool sent;          /* the list was submitted this turn */
-  bool ready;         /* said ready for the open turn */
-  bool warned;        /* the deadline warning was given */
+  json_t *obs;          /* the last state.get answer (NULL before one) */
+  long long obs_at;     /* ui_now_ms() when it arrived */
+  json_t *seats;        /* session.list's seats: titles, who plays them */
+  long session_turns;   /* session.list's turns (a session may be shorter
+                           than its map, which state.get's `turns` gives) */
+  play_orders_t orders; /* the local order list (play_orders.h) */
+  bool sent;            /* the list was submitted this turn */
+  bool ready;           /* said ready for the open turn */
+  bool warned;          /* the deadline warning was given */
   bool quit;
   char prompt[128];
   json_t *notes;                /* notifications taken from the connection */
@@ -202,17 +202,6 @@ static bool is_nation(const play_t *p) {
   return strcmp(ui_str(p->obs, "kind"), "nation") == 0;
 }
 
-static bool has_facility(const play_t *p, const char *id) {
-  size_t i;
-  json_t *f;
-  json_array_foreach(
-      json_object_get(json_object_get(p->obs, "you"), "facilities"), i, f) {
-    if (strcmp(ui_str(f, "id"), id) == 0)
-      return true;
-  }
-  return false;
-}
-
 /* "turn 4 of 16, running, 1:42 left" */
 static const char *turn_line(const play_t *p) {
   char *b = ui_buf();
@@ -303,16 +292,6 @@ static void print_by_key(const json_t *m, bool tonnes) {
     printf("none");
 }
 
-static void print_orders(const json_t *orders, const char *none) {
-  if (json_array_size(orders) == 0) {
-    printf("  %s\n", none);
-    return;
-  }
-  size_t i;
-  json_t *o;
-  json_array_foreach(orders, i, o) printf("  %2zu. %s\n", i + 1, view_order(o));
-}
-
 static void print_state(play_t *p) {
   const json_t *you = json_object_get(p->obs, "you");
   const json_t *market = json_object_get(p->obs, "market");
@@ -348,18 +327,18 @@ static void print_state(play_t *p) {
              vol > 0 ? ui_pct(met / vol) : "-");
     }
     printf("\nYour policies\n");
-    print_orders(json_object_get(you, "policies"), "(none)");
+    play_orders_print(json_object_get(you, "policies"), "(none)");
   }
   printf("\nOrders the server holds for this turn\n");
-  print_orders(json_object_get(you, "orders"),
-               "(none: your standing orders apply)");
+  play_orders_print(json_object_get(you, "orders"),
+                    "(none: your standing orders apply)");
   printf("Standing offers and bids (they carry over until changed)\n");
-  print_orders(json_object_get(you, "standing"), "(none)");
-  size_t np = json_array_size(p->pending);
+  play_orders_print(json_object_get(you, "standing"), "(none)");
+  size_t np = json_array_size(p->orders.pending);
   if (np > 0)
     printf("Your list here: %zu order%s%s (`orders` shows them)\n", np,
            np == 1 ? "" : "s",
-           p->dirty ? ", NOT SENT: `submit` sends them" : ", sent");
+           p->orders.dirty ? ", NOT SENT: `submit` sends them" : ", sent");
   printf("\nMarket, last turn\n");
   view_price_table(stdout, json_object_get(market, "prices"),
                    json_object_get(market, "regional"),
@@ -461,258 +440,30 @@ static void print_who(play_t *p) {
   }
 }
 
-/* ---- Building orders ----------------------------------------------------- */
+/* ---- Orders (play_orders.c) ---------------------------------------------- */
 
-/* The key under which an order stands (offer/bid per product, operate per
- * facility, a policy per kind and target), or "" for one-off orders. A new
- * order with the same key replaces the one in the list. */
-static void order_key(const json_t *o, char *out, size_t cap) {
-  const char *op = ui_str(o, "op");
-  if (strcmp(op, "offer") == 0 || strcmp(op, "bid") == 0)
-    snprintf(out, cap, "%s/%s", op, ui_str(o, "product"));
-  else if (strcmp(op, "operate") == 0)
-    snprintf(out, cap, "operate/%s", ui_str(o, "facility"));
-  else if (strcmp(op, "policy") == 0)
-    snprintf(out, cap, "policy/%s/%s%s%s/%s%s", ui_str(o, "kind"),
-             ui_str(o, "product"), ui_str(o, "stage"), ui_str(o, "skill"),
-             ui_str(o, "to"), ui_str(o, "from"));
-  else
-    out[0] = '\0';
-}
-
-/* Add an order (stolen) to the list, replacing one with the same key. */
-static void add_order(play_t *p, json_t *o) {
-  char key[256], other[256];
-  order_key(o, key, sizeof key);
-  size_t replaced = 0;
-  if (key[0]) {
-    size_t i;
-    json_t *x;
-    json_array_foreach(p->pending, i, x) {
-      order_key(x, other, sizeof other);
-      if (strcmp(key, other) == 0) {
-        json_array_set(p->pending, i, o);
-        replaced = i + 1;
-        break;
-      }
-    }
-  }
-  if (!replaced)
-    json_array_append(p->pending, o);
-  p->dirty = true;
-  if (replaced)
-    printf("Replaced #%zu: %s", replaced, view_order(o));
-  else
-    printf("Added #%zu: %s", json_array_size(p->pending), view_order(o));
-  printf("   [%zu in the list, not sent]\n", json_array_size(p->pending));
-  json_decref(o);
-}
-
-static int need_number(const char *what, const char *s, double *out,
-                       bool *percent) {
-  if (ui_parse_number(s, out, percent) == 0)
-    return 0;
-  printf("%s: '%s' is not a number (examples: 5000, 5k, 2.5M, 55, 80%%)\n",
-         what, ui_clean(s));
-  return -1;
-}
-
-static const char *need_name(const char *what, const char *s,
-                             const char *(*fn)(const char *),
-                             const char *choices) {
-  const char *v = fn(s);
-  if (!v)
-    printf("%s: '%s' is not one of: %s\n", what, ui_clean(s), choices);
-  return v;
-}
-
-static const char PRODUCTS[] =
-    "concentrate (conc), ndpr_oxide (ndpr), dytb_oxide (dytb), lace_oxide "
-    "(lace), magnet";
-static const char STAGES[] = "mining, separation, magnet";
-
-static bool firm_only(play_t *p, const char *what) {
-  if (is_nation(p)) {
-    printf("Only firms %s; a nation shapes the industry with `policy`, "
-           "`train`, `offer` and `bid`.\n",
-           what);
-    return false;
-  }
-  return true;
-}
-
-static void c_build(play_t *p, int argc, char **argv) {
-  if (argc < 3 || argc > 4) {
-    printf("usage: build STAGE CAPACITY [SITE|FACILITY]   e.g. build "
-           "separation 2000, build mining 5k deposit_id\n");
-    return;
-  }
-  if (!firm_only(p, "build"))
-    return;
-  const char *stage = need_name("stage", argv[1], ui_stage, STAGES);
-  double cap;
-  if (!stage || need_number("capacity", argv[2], &cap, NULL) != 0)
-    return;
-  if (cap <= 0) {
-    printf("capacity: give the tonnes per year to build, more than 0\n");
-    return;
-  }
-  if (argc == 3 && strcmp(stage, "mining") == 0) {
-    printf("A mine is built at a deposit: build mining CAPACITY SITE (a "
-           "deposit id from the map), or name one of your mines to expand "
-           "it.\n");
-    return;
-  }
-  json_t *o = json_pack("{s:s, s:s, s:f}", "op", "build", "stage", stage,
-                        "capacity", cap);
-  if (argc == 4)
-    json_object_set_new(o, has_facility(p, argv[3]) ? "facility" : "site",
-                        json_string(argv[3]));
-  add_order(p, o);
-}
-
-static void c_operate(play_t *p, int argc, char **argv) {
-  if (argc != 3) {
-    printf("usage: operate FACILITY UTIL   (UTIL from 0 to 1, or a "
-           "percentage: operate mine_1 80%%)\n");
-    return;
-  }
-  if (!firm_only(p, "operate facilities"))
-    return;
-  double u;
-  bool pct;
-  if (need_number("utilisation", argv[2], &u, &pct) != 0)
-    return;
-  if (u < 0 || u > 1) {
-    printf("utilisation: give a share from 0 to 1, or a percentage such as "
-           "80%%\n");
-    return;
-  }
-  if (p->obs && !has_facility(p, argv[1])) {
-    printf("You have no facility '%s'; `state` lists yours.\n",
-           ui_clean(argv[1]));
-    return;
-  }
-  add_order(p, json_pack("{s:s, s:s, s:f}", "op", "operate", "facility",
-                         argv[1], "utilisation", u));
-}
-
-static void c_staff(play_t *p, int argc, char **argv) {
-  bool hire = strcmp(argv[0], "hire") == 0;
-  if (argc != 3) {
-    printf("usage: %s SKILL N   (SKILL: %s%s)\n", argv[0], STAGES,
-           hire ? "; a negative N releases staff" : "");
-    return;
-  }
-  if (hire && !firm_only(p, "hire"))
-    return;
-  const char *skill = need_name("skill", argv[1], ui_skill, STAGES);
-  double n;
-  if (!skill || need_number("count", argv[2], &n, NULL) != 0)
-    return;
-  if (n != floor(n) || (!hire && n < 0)) {
-    printf("count: give a whole number of people%s\n",
-           hire ? "" : ", 0 or more");
-    return;
-  }
-  add_order(p, json_pack("{s:s, s:s, s:I}", "op", argv[0], "skill", skill,
-                         "count", (json_int_t)n));
-}
-
-static void c_trade(play_t *p, int argc, char **argv) {
-  bool offer = strcmp(argv[0], "offer") == 0;
-  const char *pf = offer ? "min_price" : "max_price";
-  if (argc != 4 && !(argc == 3 && strcmp(argv[2], "0") == 0)) {
-    printf("usage: %s PRODUCT QTY %s   (tonnes this turn, $/kg; "
-           "QTY 0 withdraws)\n  e.g. %s\n",
-           argv[0], offer ? "MIN_PRICE" : "MAX_PRICE",
-           offer ? "offer ndpr 200 45" : "bid conc 1000 6.5");
-    return;
-  }
-  const char *prod = need_name("product", argv[1], ui_product, PRODUCTS);
-  double q, price = 0;
-  if (!prod || need_number("quantity", argv[2], &q, NULL) != 0 ||
-      (argc == 4 && need_number("price", argv[3], &price, NULL) != 0))
-    return;
-  if (q < 0 || price < 0) {
-    printf("Quantities and prices are 0 or more.\n");
-    return;
-  }
-  json_t *o = json_pack("{s:s, s:s, s:f}", "op", argv[0], "product", prod,
-                        "quantity", q);
-  if (argc == 4)
-    json_object_set_new(o, pf, json_real(price));
-  add_order(p, o);
-}
-
-/* A policy field's value as typed: a number (80% is 0.8), yes/no, none
- * (to lift), a product/stage name in its canonical spelling, or text. */
-static json_t *policy_value(const char *key, const char *v) {
-  double d;
-  if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "on") == 0)
-    return json_true();
-  if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0 || strcmp(v, "off") == 0)
-    return json_false();
-  if (strcmp(v, "none") == 0 || strcmp(v, "nil") == 0 || strcmp(v, "null") == 0)
-    return json_null();
-  if (strcmp(key, "product") == 0 && ui_product(v))
-    return json_string(ui_product(v));
-  if ((strcmp(key, "stage") == 0 || strcmp(key, "skill") == 0) && ui_stage(v))
-    return json_string(ui_stage(v));
-  if (ui_parse_number(v, &d, NULL) == 0)
-    return json_real(d);
-  return json_string(v);
-}
-
-static void c_policy(play_t *p, int argc, char **argv) {
-  if (argc < 2) {
-    printf("usage: policy KIND key=value ...   e.g.\n"
-           "  policy export_quota product=ndpr quantity=500 to=USA\n"
-           "  policy export_quota product=ndpr quantity=none   (lifts it)\n"
-           "  policy tariff product=magnet rate=25%%\n"
-           "  policy subsidy stage=separation capex_share=30%% output=2\n"
-           "Kinds: export_quota, export_ban, export_licence, tariff, "
-           "subsidy,\n  price_floor, stockpile, talent_programme, "
-           "migration, permitting,\n  production_quota, tax (see "
-           "docs/protocol.md for their fields).\n");
-    return;
-  }
-  if (p->obs && !is_nation(p)) {
-    printf("Only nations set policy.\n");
-    return;
-  }
-  json_t *o = json_pack("{s:s, s:s}", "op", "policy", "kind", argv[1]);
-  for (int i = 2; i < argc; i++) {
-    char *eq = strchr(argv[i], '=');
-    if (!eq || eq == argv[i]) {
-      printf("policy: '%s' is not key=value\n", ui_clean(argv[i]));
-      json_decref(o);
-      return;
-    }
-    *eq = '\0';
-    json_object_set_new(o, argv[i], policy_value(argv[i], eq + 1));
-  }
-  add_order(p, o);
+/* build, operate, hire, train, offer, bid and policy. */
+static void c_order(play_t *p, int argc, char **argv) {
+  play_orders_command(&p->orders, p->obs, argc, argv);
 }
 
 /* ---- The list, submit, ready --------------------------------------------- */
 
 static void c_orders(play_t *p, int argc, char **argv) {
-  size_t n = json_array_size(p->pending);
+  size_t n = json_array_size(p->orders.pending);
   if (n == 0) {
     printf("Your list is empty. Add orders (build, operate, hire, train, "
            "offer, bid, policy), then `submit`.\n");
     return;
   }
   printf("Your list for turn %ld (%s):\n", turn_shown(p),
-         p->dirty ? "not sent yet: `submit` sends it"
-                  : "sent; the server holds it");
-  print_orders(p->pending, "");
+         p->orders.dirty ? "not sent yet: `submit` sends it"
+                         : "sent; the server holds it");
+  play_orders_print(p->orders.pending, "");
 }
 
 static void c_clear(play_t *p, int argc, char **argv) {
-  json_array_clear(p->pending);
-  p->dirty = true;
+  play_orders_clear(&p->orders);
   printf("The list is empty.%s\n",
          p->sent ? " What you sent earlier this turn still stands on the "
                    "server; `submit` the empty list to withdraw it."
@@ -720,22 +471,13 @@ static void c_clear(play_t *p, int argc, char **argv) {
 }
 
 static void c_drop(play_t *p, int argc, char **argv) {
-  char *end = NULL;
-  long k = argc == 2 ? strtol(argv[1], &end, 10) : 0;
-  if (argc != 2 || *end || k < 1 || (size_t)k > json_array_size(p->pending)) {
-    printf("usage: drop N   (N: a number from `orders`)\n");
-    return;
-  }
-  printf("Dropped #%ld: %s\n", k,
-         view_order(json_array_get(p->pending, (size_t)k - 1)));
-  json_array_remove(p->pending, (size_t)k - 1);
-  p->dirty = true;
+  play_orders_drop(&p->orders, argc, argv);
 }
 
 static int submit(play_t *p) {
   json_t *a = args(p), *r;
-  size_t n = json_array_size(p->pending);
-  json_object_set_new(a, "orders", json_deep_copy(p->pending));
+  size_t n = json_array_size(p->orders.pending);
+  json_object_set_new(a, "orders", json_deep_copy(p->orders.pending));
   if (rpc(p, "orders.submit", a, &r) != 0)
     return -1;
   json_t *rej = json_object_get(r, "rejected");
@@ -747,11 +489,8 @@ static int submit(play_t *p) {
   else
     printf("Sent %zu order%s for turn %ld: %zu accepted, %zu refused.\n", n,
            n == 1 ? "" : "s", (long)ui_num(r, "turn", 0) + 1, n - nr, nr);
-  /* Refused orders are not part of the submission: take them out of the
-   * list too, so that it keeps matching what the server holds. */
-  size_t *drop = calloc(nr ? nr : 1, sizeof *drop);
-  size_t i, nd = 0;
   json_t *x;
+  size_t i;
   json_array_foreach(rej, i, x) {
     size_t idx = (size_t)ui_num(x, "index", -1);
     const char *field = ui_str(x, "field");
@@ -761,28 +500,17 @@ static int submit(play_t *p) {
     snprintf(quoted, sizeof quoted, "'%s'", field);
     bool named = !field[0] || strstr(msg, quoted);
     printf("  refused #%zu %s\n      %s%s%s%s\n", idx + 1,
-           idx < n ? view_order(json_array_get(p->pending, idx)) : "",
+           idx < n ? view_order(json_array_get(p->orders.pending, idx)) : "",
            named ? "" : "field '", named ? "" : ui_clean(field),
            named ? "" : "': ", ui_clean(msg));
-    if (drop && idx < n)
-      drop[nd++] = idx;
   }
-  /* Remove from the highest index down so the others keep their place. */
-  for (size_t a1 = 0; drop && a1 < nd; a1++)
-    for (size_t b1 = a1 + 1; b1 < nd; b1++)
-      if (drop[b1] > drop[a1]) {
-        size_t t = drop[a1];
-        drop[a1] = drop[b1];
-        drop[b1] = t;
-      }
-  for (size_t k = 0; drop && k < nd; k++)
-    if (k == 0 || drop[k] != drop[k - 1])
-      json_array_remove(p->pending, drop[k]);
-  free(drop);
+  /* Refused orders are not part of the submission: take them out of the
+   * list too, so that it keeps matching what the server holds. */
+  play_orders_remove_refused(&p->orders, rej);
   if (nr > 0)
     printf("The refused orders were taken out of your list; fix them and "
            "add them again.\n");
-  p->dirty = false;
+  p->orders.dirty = false;
   p->sent = true;
   json_decref(r);
   refresh(p);
@@ -795,7 +523,7 @@ static void c_submit(play_t *p, int argc, char **argv) {
 }
 
 static void c_ready(play_t *p, int argc, char **argv) {
-  if (p->dirty && json_array_size(p->pending) > 0) {
+  if (p->orders.dirty && json_array_size(p->orders.pending) > 0) {
     printf("Sending your list first.\n");
     if (submit(p) != 0)
       return;
@@ -933,21 +661,23 @@ static const command_t COMMANDS[] = {
     {"build", "build STAGE CAPACITY [SITE|FACILITY]",
      "(firms) build capacity (t/yr): a mine at a deposit SITE (see "
      "`sites`), or expand a FACILITY of yours",
-     c_build},
+     c_order},
     {"operate", "operate FACILITY UTIL",
      "(firms) run a facility at UTIL (0..1 or 80%); stands until changed",
-     c_operate},
+     c_order},
     {"hire", "hire SKILL N",
      "(firms) hire N people from your nation's pool (negative: release "
      "them)",
-     c_staff},
-    {"train", "train SKILL N", "put N people into training", c_staff},
+     c_order},
+    {"train", "train SKILL N", "put N people into training", c_order},
     {"offer", "offer PRODUCT QTY MIN_PRICE",
-     "sell up to QTY t this turn at MIN_PRICE $/kg or more; stands", c_trade},
+     "sell up to QTY t this turn at MIN_PRICE $/kg or more; stands", c_order},
     {"bid", "bid PRODUCT QTY MAX_PRICE",
-     "buy up to QTY t this turn at MAX_PRICE $/kg or less; stands", c_trade},
+     "buy up to QTY t this turn at MAX_PRICE $/kg or less; stands", c_order},
     {"policy", "policy KIND key=value ...",
-     "(nations) set a policy; `policy` alone shows examples", c_policy},
+     "(nations) set a policy; `policy` alone lists the kinds and their "
+     "fields",
+     c_order},
     {"orders", "orders", "show your list of orders", c_orders},
     {"drop", "drop N", "take order N out of the list", c_drop},
     {"clear", "clear", "empty the list", c_clear},
@@ -1104,13 +834,13 @@ static void on_turn_resolved(play_t *p, const json_t *params) {
 
   /* The list was for the turn just closed: what was sent is on the server
    * now (and what stands, stands); an unsent list is kept for the next. */
-  if (!p->dirty || json_array_size(p->pending) == 0)
-    json_array_clear(p->pending);
+  if (!p->orders.dirty || json_array_size(p->orders.pending) == 0)
+    json_array_clear(p->orders.pending);
   else
     printf("Your list of %zu orders was NOT sent before the turn closed; it "
            "is kept for the next turn (`orders`, `submit`).\n",
-           json_array_size(p->pending));
-  p->dirty = json_array_size(p->pending) > 0;
+           json_array_size(p->orders.pending));
+  p->orders.dirty = json_array_size(p->orders.pending) > 0;
   p->sent = p->ready = p->warned = false;
   if (refresh(p) == 0 && strcmp(status(p), "finished") != 0)
     printf("Turn %ld of %ld is open%s%s%s. `state` shows your position.\n",
@@ -1246,9 +976,10 @@ static void deadline_check(play_t *p) {
   prompt_hide(p->in);
   printf("%s left in turn %ld: %s`ready` when you are done.\n",
          ui_duration(left), turn_shown(p),
-         p->dirty && json_array_size(p->pending) ? "your list is not sent; "
-                                                   "`submit` it and "
-                                                 : "");
+         p->orders.dirty && json_array_size(p->orders.pending)
+             ? "your list is not sent; "
+               "`submit` it and "
+             : "");
 }
 
 static int loop(play_t *p) {
@@ -1403,7 +1134,7 @@ int cmd_play(int argc, char **argv, const ui_conn_opts_t *dflt) {
   }
   cli_queue_notifications(p.c, true);
   p.notes = json_array();
-  p.pending = json_array();
+  play_orders_init(&p.orders);
   int rc = UI_EXIT_FAIL;
   if (join(&p, code, true) != 0)
     goto out;
@@ -1438,7 +1169,7 @@ out:
   cli_close(p.c);
   json_decref(p.obs);
   json_decref(p.seats);
-  json_decref(p.pending);
+  play_orders_free(&p.orders);
   json_decref(p.notes);
   json_decref(p.last_prices);
   free(p.seat);

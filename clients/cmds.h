@@ -23,4 +23,9 @@ int cmd_export(int argc, char **argv, const ui_conn_opts_t *dflt);
  * unused. */
 int cmd_tournament(int argc, char **argv, const ui_conn_opts_t *dflt);
 
+/* The order schema of this build (cmd_schema.c): `schema --markdown`
+ * prints docs/orders.md, `schema --json` the JSON Schema of one order; no
+ * server, dflt is unused. */
+int cmd_schema(int argc, char **argv, const ui_conn_opts_t *dflt);
+
 #endif

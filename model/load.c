@@ -1,20 +1,19 @@
 /* load.c: map files (docs/maps.md) into model_map_t, with jansson.
  *
- * jansson reports syntax errors with line and column, but keeps no positions
- * for values, so a schema error ("capacity must be a number") is located by
- * walking the text once more to the JSON path the loader was reading when it
- * failed. That walker only finds offsets; all parsing is jansson's.
+ * The loader keeps the JSON path it is reading; when it fails, locate.c
+ * turns that path (or jansson's own syntax error) into file:line:column.
  */
 #include "model_internal.h"
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PATH_MAX_DEPTH 16
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct {
   const char *text;
@@ -22,142 +21,8 @@ typedef struct {
   const char *name;
   model_error_t *err;
   json_t *sources;
-  bool point_key; /* locate the key of the last path component, not its
-                     value (for unknown keys) */
-  int depth;
-  struct {
-    const char *key; /* NULL for an array index */
-    size_t idx;
-  } path[PATH_MAX_DEPTH];
+  model_jpath_t path; /* where the loader is reading (locate.c) */
 } ld_t;
-
-/* ---- locating a path in the text ---- */
-typedef struct {
-  const char *s;
-  size_t n, i;
-  const ld_t *ld;
-  int depth;    /* how many path components match so far */
-  size_t found; /* offset, or SIZE_MAX */
-} scan_t;
-
-static void sk_ws(scan_t *sc) {
-  while (sc->i < sc->n && (sc->s[sc->i] == ' ' || sc->s[sc->i] == '\n' ||
-                           sc->s[sc->i] == '\r' || sc->s[sc->i] == '\t'))
-    sc->i++;
-}
-
-/* Skips a string; copies up to cap-1 bytes of it (escapes kept raw). */
-static void sk_string(scan_t *sc, char *out, size_t cap) {
-  size_t k = 0;
-  sc->i++; /* opening quote */
-  while (sc->i < sc->n && sc->s[sc->i] != '"') {
-    if (sc->s[sc->i] == '\\' && sc->i + 1 < sc->n) {
-      if (out && k + 1 < cap)
-        out[k++] = sc->s[sc->i];
-      sc->i++;
-    }
-    if (out && k + 1 < cap)
-      out[k++] = sc->s[sc->i];
-    sc->i++;
-  }
-  if (out)
-    out[k] = 0;
-  if (sc->i < sc->n)
-    sc->i++;
-}
-
-static void sk_value(scan_t *sc, int level, bool on_path);
-
-static void sk_value(scan_t *sc, int level, bool on_path) {
-  sk_ws(sc);
-  if (sc->i >= sc->n)
-    return;
-  if (on_path && level == sc->ld->depth && sc->found == SIZE_MAX)
-    sc->found = sc->i;
-  char c = sc->s[sc->i];
-  if (c == '{') {
-    sc->i++;
-    for (;;) {
-      sk_ws(sc);
-      if (sc->i >= sc->n || sc->s[sc->i] == '}') {
-        sc->i++;
-        return;
-      }
-      char key[128];
-      size_t key_at = sc->i;
-      sk_string(sc, key, sizeof key);
-      bool next = on_path && level < sc->ld->depth && sc->ld->path[level].key &&
-                  strcmp(sc->ld->path[level].key, key) == 0;
-      /* A failure about a key itself (unknown key) points at the key. */
-      if (next && sc->ld->point_key && level + 1 == sc->ld->depth &&
-          sc->found == SIZE_MAX)
-        sc->found = key_at;
-      sk_ws(sc);
-      if (sc->i < sc->n && sc->s[sc->i] == ':')
-        sc->i++;
-      sk_value(sc, level + 1, next);
-      sk_ws(sc);
-      if (sc->i < sc->n && sc->s[sc->i] == ',')
-        sc->i++;
-    }
-  } else if (c == '[') {
-    sc->i++;
-    size_t k = 0;
-    for (;;) {
-      sk_ws(sc);
-      if (sc->i >= sc->n || sc->s[sc->i] == ']') {
-        sc->i++;
-        return;
-      }
-      bool next = on_path && level < sc->ld->depth &&
-                  !sc->ld->path[level].key && sc->ld->path[level].idx == k;
-      sk_value(sc, level + 1, next);
-      sk_ws(sc);
-      if (sc->i < sc->n && sc->s[sc->i] == ',')
-        sc->i++;
-      k++;
-    }
-  } else if (c == '"') {
-    sk_string(sc, NULL, 0);
-  } else {
-    while (sc->i < sc->n && sc->s[sc->i] != ',' && sc->s[sc->i] != '}' &&
-           sc->s[sc->i] != ']' && sc->s[sc->i] != ' ' && sc->s[sc->i] != '\n' &&
-           sc->s[sc->i] != '\r' && sc->s[sc->i] != '\t')
-      sc->i++;
-  }
-}
-
-static void locate(const ld_t *ld, int *line, int *col) {
-  scan_t sc = {ld->text, ld->len, 0, ld, 0, SIZE_MAX};
-  sk_value(&sc, 0, true);
-  size_t at = sc.found == SIZE_MAX ? 0 : sc.found;
-  int l = 1, c = 1;
-  for (size_t i = 0; i < at && i < ld->len; i++) {
-    if (ld->text[i] == '\n') {
-      l++;
-      c = 1;
-    } else {
-      c++;
-    }
-  }
-  *line = l;
-  *col = c;
-}
-
-static void path_str(const ld_t *ld, char *out, size_t cap) {
-  size_t k = 0;
-  out[0] = 0;
-  for (int i = 0; i < ld->depth && k < cap; i++) {
-    int w;
-    if (ld->path[i].key)
-      w = snprintf(out + k, cap - k, "%s%s", i ? "." : "", ld->path[i].key);
-    else
-      w = snprintf(out + k, cap - k, "[%zu]", ld->path[i].idx);
-    if (w < 0)
-      break;
-    k += (size_t)w;
-  }
-}
 
 __attribute__((format(printf, 2, 3))) static int fail(ld_t *ld, const char *fmt,
                                                       ...) {
@@ -167,9 +32,10 @@ __attribute__((format(printf, 2, 3))) static int fail(ld_t *ld, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    path_str(ld, where, sizeof where);
+    model_jpath_str(&ld->path, where, sizeof where);
     snprintf(ld->err->file, sizeof ld->err->file, "%s", ld->name);
-    locate(ld, &ld->err->line, &ld->err->column);
+    model_jpath_locate(&ld->path, ld->text, ld->len, &ld->err->line,
+                       &ld->err->column);
     /* Long paths and messages are cut, not an error. */
     if (snprintf(ld->err->message, sizeof ld->err->message, "%s%s%s",
                  where[0] ? where : "", where[0] ? ": " : "", msg) < 0)
@@ -179,20 +45,13 @@ __attribute__((format(printf, 2, 3))) static int fail(ld_t *ld, const char *fmt,
 }
 
 static void push_key(ld_t *ld, const char *k) {
-  assert(ld->depth < PATH_MAX_DEPTH);
-  ld->path[ld->depth].key = k;
-  ld->path[ld->depth].idx = 0;
-  ld->depth++;
+  model_jpath_push_key(&ld->path, k);
 }
 static void push_idx(ld_t *ld, size_t i) {
-  assert(ld->depth < PATH_MAX_DEPTH);
-  ld->path[ld->depth].key = NULL;
-  ld->path[ld->depth].idx = i;
-  ld->depth++;
+  model_jpath_push_idx(&ld->path, i);
 }
 static void pop(ld_t *ld) {
-  assert(ld->depth > 0);
-  ld->depth--;
+  model_jpath_pop(&ld->path);
 }
 
 /* Refuses keys not in `allowed` (NULL-terminated); "_"-prefixed keys are
@@ -218,9 +77,9 @@ static int check_keys(ld_t *ld, json_t *obj, const char *const *allowed) {
         k += (size_t)w;
       }
       push_key(ld, key);
-      ld->point_key = true;
+      ld->path.point_key = true;
       int rc = fail(ld, "unknown key \"%s\"; expected one of: %s", key, list);
-      ld->point_key = false;
+      ld->path.point_key = false;
       pop(ld);
       return rc;
     }
@@ -297,6 +156,14 @@ static int figure(ld_t *ld, json_t *obj, const char *key, bool required,
 }
 
 typedef enum { U_KG, U_CENTS, U_PRICE, U_PPM, U_PLAIN } unit_t;
+
+/* The bounds on a map's own figures (model.h, MODEL_MAP_*), in wire units:
+ * tonnes and US dollars. Standing orders in a map are orders, bounded by
+ * the orders' own limits (model_order_check_map). */
+#define T_MAX       ((double)MODEL_MAP_KG_MAX / 1000.0)
+#define RESERVE_MAX ((double)MODEL_MAP_RESERVE_KG_MAX / 1000.0)
+#define USD_MAX     ((double)MODEL_MAP_MONEY_MAX / 100.0)
+#define PEOPLE_MAX  ((double)MODEL_MAP_PEOPLE_MAX)
 
 static const char *unit_name(unit_t u) {
   switch (u) {
@@ -488,159 +355,93 @@ static int opt_bool(ld_t *ld, json_t *o, const char *key, bool *out) {
   return 0;
 }
 
-/* Parses one order map into internal units. Range checks beyond types are
- * left to order validation (orders.c), which the loader runs too. */
+/* A number field of the order schema: a figure (a number, or {"value": n,
+ * "source": ...}) in the field's unit, within its range. The caller knows
+ * it is present. */
+static int order_num(ld_t *ld, json_t *o, const model_field_t *f,
+                     int64_t *out) {
+  double d = 0;
+  int rc = figure(ld, o, f->key, true, &d, NULL);
+  if (rc)
+    return rc;
+  push_key(ld, f->key);
+  if (!(d >= f->min && d <= f->max) ||
+      model_unit_to_internal(f->unit, d, out) != 0)
+    rc = fail(ld, "must be %s, not %g", f->allowed, d);
+  pop(ld);
+  return rc;
+}
+
+/* One field of the order's schema (model/order_schema.c) into its place
+ * in *out. */
+static int order_field(ld_t *ld, json_t *o, const model_field_t *f,
+                       model_order_t *out) {
+  char *at = (char *)out + f->offset;
+  json_t *v = json_object_get(o, f->key);
+  bool required =
+      f->presence == MODEL_FIELD_REQUIRED ||
+      (f->presence == MODEL_FIELD_IF_QUANTITY && out->quantity_kg > 0);
+  int n;
+  const char *const *names = model_field_names(f->type, &n);
+  switch (f->type) {
+  case MODEL_FIELD_PRODUCT:
+  case MODEL_FIELD_STAGE:
+  case MODEL_FIELD_SKILL:
+    if (!v && !required)
+      return 0;
+    return name_field(ld, o, f->key, names, n, (int32_t *)(void *)at);
+  case MODEL_FIELD_ID:
+  case MODEL_FIELD_PARTNER: /* absent: "", which means "all" */
+    return str(ld, o, f->key, required, at, MODEL_ID_MAX);
+  case MODEL_FIELD_NUMBER:
+  case MODEL_FIELD_INTEGER:
+    /* nil (or absent) lifts a quota (PROTOCOL.md). */
+    if (f->presence == MODEL_FIELD_NIL_LIFTS && (!v || json_is_null(v))) {
+      out->lift = true;
+      return 0;
+    }
+    if (!v) {
+      if (required)
+        return fail(ld, "missing \"%s\" (%s)", f->key, f->allowed);
+      return 0;
+    }
+    return order_num(ld, o, f, (int64_t *)(void *)at);
+  case MODEL_FIELD_BOOL:
+    if (!v && required)
+      return fail(ld, "missing \"%s\" (true or false)", f->key);
+    return opt_bool(ld, o, f->key, (bool *)(void *)at);
+  }
+  return fail(ld, "field \"%s\" has no type", f->key);
+}
+
+/* Parses one order map into internal units, field by field as the order
+ * schema lists them, with its ranges; what depends on the map (the seat's
+ * kind, ids) is left to order validation (orders.c), which the loader runs
+ * too. Fields outside the op's schema keep the values this loader has
+ * always given them (zero; a policy's product -1), because scripted policy
+ * events carry these orders into the state's news, and so into its hash. */
 static int parse_order(ld_t *ld, json_t *o, model_order_t *out) {
   memset(out, 0, sizeof *out);
   if (!json_is_object(o))
     return fail(ld, "expected an order map {\"op\": ...}");
-  int32_t op = 0, kind = 0;
+  int32_t op = 0, kind = -1;
   int rc = name_field(ld, o, "op", model__op_names, MODEL_OPS, &op);
   if (rc)
     return rc;
   out->op = (model_op_t)op;
-  const double BIG = 1e12;
-  switch (out->op) {
-  case MODEL_OP_BUILD:
-    if ((rc =
-             name_field(ld, o, "stage", model__stage_names, NS, &out->stage)) ||
-        (rc = num(ld, o, "capacity", true, U_KG, 0, BIG,
-                  &out->capacity_kg_per_year)) ||
-        (rc = str(ld, o, "site", false, out->site, sizeof out->site)) ||
-        (rc = str(ld, o, "facility", false, out->facility,
-                  sizeof out->facility)))
-      return rc;
-    break;
-  case MODEL_OP_OPERATE:
-    if ((rc = str(ld, o, "facility", true, out->facility,
-                  sizeof out->facility)) ||
-        (rc = num(ld, o, "utilisation", true, U_PPM, 0, 1,
-                  &out->utilisation_ppm)))
-      return rc;
-    break;
-  case MODEL_OP_HIRE:
-  case MODEL_OP_TRAIN:
-    if ((rc =
-             name_field(ld, o, "skill", model__stage_names, NS, &out->skill)) ||
-        (rc = num(ld, o, "count", true, U_PLAIN, -1e9, 1e9, &out->count)))
-      return rc;
-    break;
-  case MODEL_OP_OFFER:
-  case MODEL_OP_BID:
-    if ((rc = name_field(ld, o, "product", model__product_names, NP,
-                         &out->product)) ||
-        (rc = num(ld, o, "quantity", true, U_KG, 0, BIG, &out->quantity_kg)) ||
-        (rc = num(ld, o, out->op == MODEL_OP_OFFER ? "min_price" : "max_price",
-                  true, U_PRICE, 0, 1e6, &out->price_cents_per_kg)))
-      return rc;
-    break;
-  case MODEL_OP_POLICY:
-    if ((rc = name_field(ld, o, "kind", model__policy_names, MODEL_POLICY_KINDS,
-                         &kind)))
+  if (out->op == MODEL_OP_POLICY) {
+    const char *kinds[MODEL_POLICY_KINDS];
+    for (int k = 0; k < MODEL_POLICY_KINDS; k++)
+      kinds[k] = model_policy_name(k);
+    if ((rc = name_field(ld, o, "kind", kinds, MODEL_POLICY_KINDS, &kind)))
       return rc;
     out->kind = (model_policy_kind_t)kind;
     out->product = -1;
-    switch (out->kind) {
-    case MODEL_POL_EXPORT_QUOTA: {
-      if ((rc = name_field(ld, o, "product", model__product_names, NP,
-                           &out->product)))
-        return rc;
-      json_t *q = json_object_get(o, "quantity");
-      if (!q || json_is_null(q))
-        out->lift = true;
-      else if ((rc = num(ld, o, "quantity", true, U_KG, 0, BIG,
-                         &out->quantity_kg)))
-        return rc;
-      rc = str(ld, o, "to", false, out->partner, sizeof out->partner);
-      break;
-    }
-    case MODEL_POL_EXPORT_BAN:
-      if ((rc = name_field(ld, o, "product", model__product_names, NP,
-                           &out->product)) ||
-          (rc = opt_bool(ld, o, "lift", &out->lift)))
-        return rc;
-      rc = str(ld, o, "to", false, out->partner, sizeof out->partner);
-      break;
-    case MODEL_POL_EXPORT_LICENCE:
-      if ((rc = name_field(ld, o, "product", model__product_names, NP,
-                           &out->product)) ||
-          (rc = num(ld, o, "approval", true, U_PPM, 0, 1, &out->approval_ppm)))
-        return rc;
-      rc = str(ld, o, "to", false, out->partner, sizeof out->partner);
-      break;
-    case MODEL_POL_TARIFF:
-      if ((rc = name_field(ld, o, "product", model__product_names, NP,
-                           &out->product)) ||
-          (rc = num(ld, o, "rate", true, U_PPM, 0, 100, &out->rate_ppm)))
-        return rc;
-      rc = str(ld, o, "from", false, out->partner, sizeof out->partner);
-      break;
-    case MODEL_POL_SUBSIDY:
-      out->capex_share_ppm = 0;
-      if ((rc = name_field(ld, o, "stage", model__stage_names, NS,
-                           &out->stage)) ||
-          (rc = num(ld, o, "capex_share", false, U_PPM, 0, 1,
-                    &out->capex_share_ppm)) ||
-          (rc = num(ld, o, "output", false, U_PRICE, 0, 1e6,
-                    &out->output_cents_per_kg)))
-        return rc;
-      break;
-    case MODEL_POL_PRICE_FLOOR:
-      if ((rc = name_field(ld, o, "product", model__product_names, NP,
-                           &out->product)) ||
-          (rc = num(ld, o, "price", true, U_PRICE, 0, 1e6,
-                    &out->price_cents_per_kg)) ||
-          (rc = num(ld, o, "quantity", true, U_KG, 0, BIG, &out->quantity_kg)))
-        return rc;
-      break;
-    case MODEL_POL_STOCKPILE:
-      if ((rc = name_field(ld, o, "product", model__product_names, NP,
-                           &out->product)) ||
-          (rc = num(ld, o, "target", true, U_KG, 0, BIG, &out->target_kg)))
-        return rc;
-      break;
-    case MODEL_POL_TALENT_PROGRAMME:
-      if ((rc = name_field(ld, o, "skill", model__stage_names, NS,
-                           &out->skill)) ||
-          (rc = num(ld, o, "budget", true, U_CENTS, 0, 1e14,
-                    &out->budget_cents)))
-        return rc;
-      break;
-    case MODEL_POL_MIGRATION:
-      if ((rc = name_field(ld, o, "skill", model__stage_names, NS,
-                           &out->skill)) ||
-          (rc = opt_bool(ld, o, "inbound", &out->inbound)) ||
-          (rc = opt_bool(ld, o, "outbound", &out->outbound)))
-        return rc;
-      break;
-    case MODEL_POL_PERMITTING:
-      if ((rc = name_field(ld, o, "stage", model__stage_names, NS,
-                           &out->stage)) ||
-          (rc = num(ld, o, "speed", true, U_PPM, 0, 10, &out->speed_ppm)))
-        return rc;
-      break;
-    case MODEL_POL_PRODUCTION_QUOTA: {
-      if ((rc =
-               name_field(ld, o, "stage", model__stage_names, NS, &out->stage)))
-        return rc;
-      json_t *q = json_object_get(o, "quantity");
-      if (!q || json_is_null(q))
-        out->lift = true;
-      else
-        rc = num(ld, o, "quantity", true, U_KG, 0, BIG, &out->quantity_kg);
-      break;
-    }
-    case MODEL_POL_TAX:
-      rc = num(ld, o, "rate", true, U_PPM, 0, 1, &out->rate_ppm);
-      break;
-    default:
-      break;
-    }
-    return rc;
-  default:
-    break;
   }
-  return 0;
+  const model_order_schema_t *s = model_order_schema(op, kind);
+  for (size_t i = 0; i < s->n_fields && !rc; i++)
+    rc = order_field(ld, o, &s->fields[i], out);
+  return rc;
 }
 
 /* Parses an array of orders and validates each with the map-level checks
@@ -836,9 +637,11 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
       if (!rc && has_capex) {
         /* USD per (t/yr) -> cents per (kg/yr): x 100 / 1000 */
         push_key(ld, "capex");
-        if (!(capex >= 0 && capex <= 1e9) ||
+        double capex_max = (double)MODEL_MAP_CAPEX_MAX * 1000.0 / 100.0;
+        if (!(capex >= 0 && capex <= capex_max) ||
             model_usd_to_cents(capex / 1000.0, &st->capex))
-          rc = fail(ld, "must be US dollars per t/yr between 0 and 1e9");
+          rc = fail(ld, "must be US dollars per t/yr between 0 and %g",
+                    capex_max);
         pop(ld);
       }
       if (!rc)
@@ -847,7 +650,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
       if (!rc)
         rc = num(ld, so, "unit_cost", false, U_PRICE, 0, 1e6, &st->unit_cost);
       if (!rc)
-        rc = num(ld, so, "experience", false, U_KG, 0.001, 1e12,
+        rc = num(ld, so, "experience", false, U_KG, 0.001, RESERVE_MAX,
                  &st->experience);
       if (!rc)
         rc = num(ld, so, "learning_rate", false, U_PPM, 0, 0.9,
@@ -867,7 +670,8 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
         }
       }
       if (!rc)
-        rc = num(ld, so, "wage", false, U_CENTS, 0, 1e8, &st->wage);
+        rc = num(ld, so, "wage", false, U_CENTS, 0,
+                 (double)MODEL_MAP_WAGE_MAX / 100.0, &st->wage);
       for (int r = 0; r < 2 && !rc; r++) {
         const char *key = r ? "brownfield_ramp" : "ramp";
         json_t *ra;
@@ -954,7 +758,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                  MODEL_TRAIN_TURNS_MAX, tt);
     if (!rc)
       rc = named(ld, t, "training_cost", model__stage_names, NS, U_CENTS, 0,
-                 1e9, m->train_cost);
+                 (double)MODEL_MAP_TRAIN_COST_MAX / 100.0, m->train_cost);
     if (!rc)
       rc = num(ld, t, "migration_rate", false, U_PPM, 0, 1, &m->migration_ppm);
     if (!rc)
@@ -1126,13 +930,13 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
     if (!rc)
       rc = str(ld, o, "title", true, na->title, sizeof na->title);
     if (!rc)
-      rc = num(ld, o, "budget", false, U_CENTS, -1e14, 1e14, &na->budget);
+      rc = num(ld, o, "budget", false, U_CENTS, -USD_MAX, USD_MAX, &na->budget);
     if (!rc)
-      rc = named(ld, o, "talent", model__stage_names, NS, U_PLAIN, 0, 1e8,
-                 na->talent);
+      rc = named(ld, o, "talent", model__stage_names, NS, U_PLAIN, 0,
+                 PEOPLE_MAX, na->talent);
     if (!rc)
-      rc = named(ld, o, "wages", model__stage_names, NS, U_CENTS, 0, 1e8,
-                 na->wage);
+      rc = named(ld, o, "wages", model__stage_names, NS, U_CENTS, 0,
+                 (double)MODEL_MAP_WAGE_MAX / 100.0, na->wage);
     if (!rc)
       rc = named(ld, o, "unit_cost_factor", model__stage_names, NS, U_PPM, 0,
                  100, na->unit_cost_factor);
@@ -1143,7 +947,7 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
       rc = named(ld, o, "lead_factor", model__stage_names, NS, U_PPM, 0.01, 100,
                  na->lead_factor);
     if (!rc)
-      rc = named(ld, o, "stockpile", model__product_names, NP, U_KG, 0, 1e12,
+      rc = named(ld, o, "stockpile", model__product_names, NP, U_KG, 0, T_MAX,
                  na->stockpile);
     json_t *al;
     if (!rc)
@@ -1192,7 +996,7 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
           de->present = true;
           de->price = m->price0[p];
           de->max_price = MODEL_PRICE_MAX_CENTS;
-          rc = num(ld, d, "volume", true, U_KG, 0, 1e12, &vol);
+          rc = num(ld, d, "volume", true, U_KG, 0, T_MAX, &vol);
         }
         if (!rc)
           rc = num(ld, d, "price", false, U_PRICE, 0.01, 1e6, &de->price);
@@ -1353,12 +1157,12 @@ static int load_seats(ld_t *ld, model_map_t *m, json_t *root) {
       }
     }
     if (!rc)
-      rc = num(ld, o, "cash", false, U_CENTS, -1e14, 1e14, &s->cash);
+      rc = num(ld, o, "cash", false, U_CENTS, -USD_MAX, USD_MAX, &s->cash);
     if (!rc)
-      rc = named(ld, o, "inventory", model__product_names, NP, U_KG, 0, 1e12,
+      rc = named(ld, o, "inventory", model__product_names, NP, U_KG, 0, T_MAX,
                  s->inventory);
     if (!rc)
-      rc = named(ld, o, "staff", model__stage_names, NS, U_PLAIN, 0, 1e8,
+      rc = named(ld, o, "staff", model__stage_names, NS, U_PLAIN, 0, PEOPLE_MAX,
                  s->staff);
     s->basket[0] = -1;
     if (!rc) {
@@ -1495,7 +1299,7 @@ static int load_deposits(ld_t *ld, model_map_t *m, json_t *root) {
       }
     }
     if (!rc)
-      rc = num(ld, o, "reserves", true, U_KG, 0, 1e12, &d->reserves);
+      rc = num(ld, o, "reserves", true, U_KG, 0, RESERVE_MAX, &d->reserves);
     if (!rc) {
       int64_t b[3] = {-1, -1, -1};
       if (!json_object_get(o, "basket"))
@@ -1627,11 +1431,12 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
       }
     }
     if (!rc)
-      rc = num(ld, o, "capacity", true, U_KG, 0, 1e10, &f->capacity);
+      rc = num(ld, o, "capacity", true, U_KG, 0, T_MAX, &f->capacity);
     if (!rc)
       rc = num(ld, o, "utilisation", false, U_PPM, 0, 1, &f->utilisation);
     if (!rc)
-      rc = num(ld, o, "experience", false, U_KG, 0, 1e13, &f->experience);
+      rc =
+          num(ld, o, "experience", false, U_KG, 0, RESERVE_MAX, &f->experience);
     if (!rc)
       rc = num(ld, o, "unit_cost", false, U_PRICE, 0, 1e6, &f->unit_cost);
     if (!rc)
@@ -1641,7 +1446,7 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
     if (!rc)
       rc = num(ld, o, "ramp_age", false, U_PLAIN, 0, 100000, &age);
     if (!rc)
-      rc = num(ld, o, "book_value", false, U_CENTS, 0, 1e14, &f->book_value);
+      rc = num(ld, o, "book_value", false, U_CENTS, 0, USD_MAX, &f->book_value);
     f->building = (int32_t)b;
     f->ramp_age = (int32_t)age;
     pop(ld);
@@ -1850,16 +1655,15 @@ int model_map_load_string(const char *text, size_t len, const char *name,
   *out = NULL;
   if (err)
     memset(err, 0, sizeof *err);
-  ld_t ld = {text, len, name ? name : "(string)", err, NULL, false, 0, {{0}}};
+  /* model_map_load_file comes here too, before anything is hashed */
+  int crc = model_crypto_init();
+  if (crc)
+    return crc;
+  ld_t ld = {text, len, name ? name : "(string)", err, NULL, {0}};
   json_error_t je;
   json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
   if (!root) {
-    if (err) {
-      snprintf(err->file, sizeof err->file, "%s", ld.name);
-      err->line = je.line;
-      err->column = je.column;
-      snprintf(err->message, sizeof err->message, "invalid JSON: %s", je.text);
-    }
+    model_locate_json_error(&je, ld.name, err);
     return MODEL_EMAP;
   }
   int rc = 0;
@@ -1965,11 +1769,26 @@ int model_map_load_file(const char *path, model_map_t **out,
   *out = NULL;
   if (err)
     memset(err, 0, sizeof *err);
-  /* jansson reads the file; the text is kept for locating errors. */
-  FILE *f = fopen(path, "rb");
+  /* jansson reads the file; the text is kept for locating errors. Only a
+   * regular file is read: O_NONBLOCK keeps a FIFO from blocking the
+   * open, and the type is checked on the opened descriptor (a device
+   * such as /dev/zero would otherwise be read up to the size limit). */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  struct stat sb;
+  FILE *f = NULL;
   char *buf = NULL;
   size_t len = 0, cap = 0;
   int rc = 0;
+  if (fd >= 0 && (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))) {
+    close(fd);
+    if (err) {
+      snprintf(err->file, sizeof err->file, "%s", path);
+      snprintf(err->message, sizeof err->message, "not a regular file");
+    }
+    return MODEL_EIO;
+  }
+  if (fd >= 0 && !(f = fdopen(fd, "rb")))
+    close(fd);
   if (!f) {
     if (err) {
       snprintf(err->file, sizeof err->file, "%s", path);

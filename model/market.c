@@ -31,11 +31,12 @@
  * docs/model.md gives the argument.
  */
 #include "model_internal.h"
+#include "netsimplex.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define INF_CAP  ((int64_t)1 << 60)
+#define INF_CAP  MODEL_NS_CAP_MAX /* an arc without a quota or licence */
 #define INF_DIST ((int64_t)1 << 62)
 #define PMAX     ((int64_t)MODEL_PRICE_MAX_CENTS)
 #define VMAX     (1 + 3 * NN) /* nodes: o, s_i, x_i, d_j */
@@ -46,12 +47,13 @@ typedef struct {
   int64_t price, qty, fill;
 } part_t;
 
+/* What a trade arc of the network (model_ns_arc_t) means to settlement:
+ * the pair (exporter, importer) of an export, else -1, and its transport
+ * and tariff per kg. */
 typedef struct {
-  int32_t from, to;
-  int64_t cap, cost, flow;
-  int32_t pi, pj; /* pair (exporter, importer) for exports, else -1 */
+  int32_t pi, pj;
   int64_t transport, tariff;
-} arc_t;
+} route_t;
 
 typedef struct {
   /* supply: offers parts[o_begin, o_end), sorted by price; merged into
@@ -73,15 +75,6 @@ typedef struct {
   int64_t v_last, v_next; /* value of the last filled and next kg, -1 */
   bool has_supply, has_demand;
 } node_t;
-
-/* One convex arc as a pivot sees it: sellers (kind 0) or buyers (kind 1)
- * of a nation, moved forward (more) or backward (less) from q. */
-typedef struct {
-  int kind;
-  node_t *nd;
-  bool fwd;
-  int64_t q, avail;
-} cvx_t;
 
 /* An arc of the residual graph that prices are read from. */
 typedef struct {
@@ -111,11 +104,17 @@ typedef struct {
   int64_t *bprefix; /* [n_bids + 1], over the bids in order */
   int64_t *k_price, *k_cum;
   size_t n_steps;
-  arc_t *arcs;
+  model_ns_arc_t *arcs; /* the trade arcs, and what each means */
+  route_t *routes;
   size_t n_arcs, cap_arcs;
-  uint8_t *a_tree; /* trade arc in the spanning tree */
-  int32_t *adj;    /* least_volume: adjacency, 2 per arc */
-  edge_t *edges;   /* compute_prices: the residual graph */
+  int32_t first[2 * NN]; /* home and hub arcs: the solver's first tree */
+  size_t n_first;
+  model_ns_curve_t curves[2 * NN]; /* sellers of each nation, then buyers */
+  model_ns_t *ns;
+  const int64_t *pot;     /* after solve: the optimal potentials */
+  const uint8_t *in_tree; /* after solve: nodes a trade arc touches */
+  int32_t *adj;           /* least_volume: adjacency, 2 per arc */
+  edge_t *edges;          /* compute_prices: the residual graph */
   size_t cap_edges;
   edge_t *price_arcs; /* routes into nations without buyers (for prices) */
   size_t n_price_arcs;
@@ -125,17 +124,8 @@ typedef struct {
   node_t nd[NN];
   nat_t na[NN];
   int64_t offered[NN]; /* gather: a nation's stock already offered */
-  /* the spanning tree, rooted at o = 0 */
-  int32_t parent[VMAX], parc[VMAX], depth[VMAX];
-  int64_t pot[VMAX];
-  uint32_t mark[VMAX];
+  uint32_t mark[VMAX]; /* least_volume: nodes seen in this search */
   uint32_t stamp;
-  int32_t stack[VMAX];
-  int32_t tree_nodes[VMAX];
-  int n_tree;
-  uint8_t in_tree[VMAX];
-  int32_t w_arc[VMAX + 1];
-  uint8_t w_fwd[VMAX + 1];
 } mk_t;
 
 static int S_(const mk_t *m, int i) {
@@ -217,7 +207,9 @@ static int64_t fd_last(const node_t *d, int64_t need, int64_t lo, int64_t hi) {
   }
   if (t < lo)
     t = lo;
-  assert(fd_at(d, t) >= need && (t == hi || fd_at(d, t + 1) < need));
+  /* two more evaluations of the curve in the market's inner loop: Debug
+   * builds only */
+  LAN_DEBUG_ASSERT(fd_at(d, t) >= need && (t == hi || fd_at(d, t + 1) < need));
   return t;
 }
 
@@ -298,445 +290,56 @@ static void sup_cache(const mk_t *m, node_t *s) {
       s->sold < s->offered ? m->k_price[sup_step(m, s, s->sold + 1)] : -1;
 }
 
-/* ---- the network simplex ---- */
+/* ---- solving ---- */
 
-/* Arc ids: trade arcs 0..n_arcs-1, then o -> s_i (sellers of i) at
- * n_arcs + i, then d_j -> o (buyers of j) at n_arcs + n + j. */
-static void arc_ends(const mk_t *m, int32_t k, int *u, int *w) {
-  int32_t E = (int32_t)m->n_arcs;
-  if (k < E) {
-    *u = m->arcs[k].from;
-    *w = m->arcs[k].to;
-  } else if (k < E + m->n) {
-    *u = 0;
-    *w = S_(m, k - E);
-  } else {
-    *u = D_(m, k - E - m->n);
-    *w = 0;
-  }
+/* The sellers' and buyers' step curves as the solver's curves (the cost of
+ * the t-th kg: the seller's price of it, minus the buyer's value of it). */
+static int64_t curve_cost(void *ctx, size_t c, int64_t t) {
+  const mk_t *m = ctx;
+  size_t n = (size_t)m->n;
+  if (c < n)
+    return m->k_price[sup_step(m, &m->nd[c], t)];
+  return -dem_value(m, &m->nd[c - n], t);
 }
 
-/* The potential of child c across its tree arc. A convex arc in the tree
- * stands for one of its pieces; the rule of strongly feasible trees fixes
- * which: the sellers' next unsold step (o -> s_i with room to push), the
- * buyers' last filled level (d_j -> o with flow to take back). */
-static int64_t child_pot(mk_t *m, int c) {
-  int32_t k = m->parc[c], E = (int32_t)m->n_arcs;
-  int par = m->parent[c];
-  if (k < E) {
-    const arc_t *a = &m->arcs[k];
-    return a->from == par ? m->pot[par] + a->cost : m->pot[par] - a->cost;
-  }
-  if (k < E + m->n) {
-    node_t *s = &m->nd[k - E];
-    sup_cache(m, s);
-    assert(s->p_next >= 0);
-    return s->p_next;
-  }
-  node_t *d = &m->nd[k - E - m->n];
-  dem_cache(m, d);
-  assert(d->v_last >= 0);
-  return d->v_last;
+static int64_t curve_count(void *ctx, size_t c, int64_t y) {
+  const mk_t *m = ctx;
+  size_t n = (size_t)m->n;
+  if (c < n)
+    return sup_upto(m, &m->nd[c], y);
+  return y > -PMAX ? dem_ge(m, &m->nd[c - n], -y) : 0;
 }
 
-static void tree_refresh(mk_t *m) {
-  if (++m->stamp == 0) {
-    memset(m->mark, 0, sizeof m->mark);
-    m->stamp = 1;
-  }
-  m->mark[0] = m->stamp;
-  m->pot[0] = 0;
-  m->depth[0] = 0;
-  for (int t = 0; t < m->n_tree; t++) {
-    int v = m->tree_nodes[t], sp = 0;
-    while (m->mark[v] != m->stamp) {
-      m->stack[sp++] = v;
-      v = m->parent[v];
-    }
-    while (sp > 0) {
-      int c = m->stack[--sp];
-      m->pot[c] = child_pot(m, c);
-      m->depth[c] = m->depth[m->parent[c]] + 1;
-      m->mark[c] = m->stamp;
-    }
-  }
-}
-
-/* Entering arc: the most negative reduced cost (Dantzig), ties to the
- * lowest arc id and forward before backward; -1 when the flow is optimal. */
-static int32_t choose_entering(mk_t *m, bool *fwd) {
-  int64_t best = 0;
-  int32_t arc = -1;
-  int32_t E = (int32_t)m->n_arcs;
-  const int64_t *pot = m->pot;
-  for (int32_t k = 0; k < E; k++) {
-    if (m->a_tree[k])
-      continue;
-    const arc_t *a = &m->arcs[k];
-    int64_t rc = a->cost + pot[a->from] - pot[a->to];
-    if (a->flow < a->cap && rc < best) {
-      best = rc;
-      arc = k;
-      *fwd = true;
-    } else if (a->flow > 0 && -rc < best) {
-      best = -rc;
-      arc = k;
-      *fwd = false;
-    }
-  }
-  for (int i = 0; i < m->n; i++) {
-    int v = S_(m, i);
-    if (!m->in_tree[v] || m->parc[v] == E + i)
-      continue;
-    node_t *s = &m->nd[i];
-    sup_cache(m, s);
-    if (s->p_next >= 0 && s->p_next - pot[v] < best) {
-      best = s->p_next - pot[v];
-      arc = E + i;
-      *fwd = true;
-    }
-    if (s->p_last >= 0 && pot[v] - s->p_last < best) {
-      best = pot[v] - s->p_last;
-      arc = E + i;
-      *fwd = false;
-    }
-  }
-  for (int j = 0; j < m->n; j++) {
-    int v = D_(m, j);
-    if (!m->in_tree[v] || m->parc[v] == E + m->n + j)
-      continue;
-    node_t *d = &m->nd[j];
-    dem_cache(m, d);
-    if (d->v_next >= 0 && pot[v] - d->v_next < best) {
-      best = pot[v] - d->v_next;
-      arc = E + m->n + j;
-      *fwd = true;
-    }
-    if (d->v_last >= 0 && d->v_last - pot[v] < best) {
-      best = d->v_last - pot[v];
-      arc = E + m->n + j;
-      *fwd = false;
-    }
-  }
-  return arc;
-}
-
-static void cvx_of(mk_t *m, int32_t k, bool fwd, cvx_t *c) {
-  int32_t E = (int32_t)m->n_arcs;
-  c->kind = k < E + m->n ? 0 : 1;
-  c->nd = &m->nd[c->kind == 0 ? k - E : k - E - m->n];
-  c->fwd = fwd;
-  c->q = c->kind == 0 ? c->nd->sold : c->nd->filled;
-  int64_t top = c->kind == 0 ? c->nd->offered : c->nd->dmax;
-  c->avail = fwd ? top - c->q : c->q;
-}
-
-/* How many of the next kg along the arc cost at most y each: the cost of
- * the t-th kg is f(t), nondecreasing in t (a seller's price going forward,
- * minus it going back; minus a buyer's value going forward, plus it going
- * back). */
-static int64_t cvx_count(const mk_t *m, const cvx_t *c, int64_t y) {
-  const node_t *d = c->nd;
-  int64_t r;
-  if (c->kind == 0) {
-    if (c->fwd) {
-      r = sup_upto(m, d, y) - c->q;
-    } else {
-      int64_t below = sup_upto(m, d, -y - 1);
-      r = c->q - (below < c->q ? below : c->q);
-    }
-  } else {
-    if (c->fwd) {
-      r = (y > -PMAX ? dem_ge(m, d, -y) : 0) - c->q;
-    } else {
-      int64_t above = y >= PMAX ? 0 : dem_ge(m, d, y + 1);
-      r = c->q - (above < c->q ? above : c->q);
-    }
-  }
-  if (r < 0)
-    return 0;
-  return r < c->avail ? r : c->avail;
-}
-
-/* The cost of the k-th kg moved along the arc, 1 <= k <= avail. */
-static int64_t cvx_cost(const mk_t *m, const cvx_t *c, int64_t k) {
-  const node_t *d = c->nd;
-  if (c->kind == 0)
-    return c->fwd ? m->k_price[sup_step(m, d, c->q + k)]
-                  : -m->k_price[sup_step(m, d, c->q - k + 1)];
-  return c->fwd ? -dem_value(m, d, c->q + k) : dem_value(m, d, c->q - k + 1);
-}
-
-/* The number of kg worth pushing round a cycle through o whose trade arcs
- * cost L per kg, given that the first kg is: the t-th kg costs
- * L + f1(t) + f2(t), and both f are nondecreasing, so the kg worth pushing
- * are a prefix. The t-th kg lowers the cost iff some integer level lam has
- * f1(t) + L <= lam - 1 and -f2(t) >= lam, hence the count is the maximum
- * over lam of min(count1(lam - 1 - L), count2(-lam)): the first is
- * nondecreasing in lam, the second nonincreasing, so a bisection over lam
- * in [f1(1) + L, 1 - f2(1)] (the first kg's gain wide) finds the
- * crossing. */
-static int64_t cvx_cross(const mk_t *m, const cvx_t *c1, const cvx_t *c2,
-                         int64_t L) {
-  int64_t lo = cvx_cost(m, c1, 1) + L, hi = 1 - cvx_cost(m, c2, 1);
-  while (lo < hi) {
-    int64_t mid = lo + (hi - lo + 1) / 2;
-    if (cvx_count(m, c1, mid - 1 - L) <= cvx_count(m, c2, -mid))
-      lo = mid;
-    else
-      hi = mid - 1;
-  }
-  int64_t a = cvx_count(m, c1, lo - 1 - L);
-  int64_t b = cvx_count(m, c2, -(lo + 1));
-  return a > b ? a : b;
-}
-
-static bool cvx_end(const cvx_t *c) {
-  const node_t *d = c->nd;
-  int64_t q = c->kind == 0 ? d->sold : d->filled;
-  int64_t top = c->kind == 0 ? d->offered : d->dmax;
-  return c->fwd ? q == top : q == 0;
-}
-
-/* True when the position sits between two different prices (or values):
- * the piece last moved through is used up. */
-static bool cvx_break(mk_t *m, const cvx_t *c) {
-  node_t *d = c->nd;
-  if (c->kind == 0) {
-    if (d->sold <= 0 || d->sold >= d->offered)
-      return true;
-    return m->k_cum[sup_step(m, d, d->sold)] == d->sold;
-  }
-  if (d->filled <= 0 || d->filled >= d->dmax)
-    return true;
-  dem_cache(m, d);
-  return d->v_last != d->v_next;
-}
-
-/* One pivot: push round the cycle of the entering arc and the tree, then
- * exchange the first blocking arc met from the apex along the cycle's
- * orientation (that choice keeps the tree strongly feasible: every node can
- * still receive flow from o along its tree path, which is what makes a
- * degenerate pivot unable to cycle). */
-static void pivot(mk_t *m, int32_t e, bool fwd) {
-  int32_t E = (int32_t)m->n_arcs;
-  int u, w;
-  arc_ends(m, e, &u, &w);
-  int a = fwd ? u : w, b = fwd ? w : u;
-  int x = a, y = b;
-  while (m->depth[x] > m->depth[y])
-    x = m->parent[x];
-  while (m->depth[y] > m->depth[x])
-    y = m->parent[y];
-  while (x != y) {
-    x = m->parent[x];
-    y = m->parent[y];
-  }
-  int apex = x;
-  /* the cycle W from the apex: down to a, the entering arc, up from b */
-  int nw = 0;
-  for (int v = a; v != apex; v = m->parent[v]) {
-    int tu, tw;
-    arc_ends(m, m->parc[v], &tu, &tw);
-    m->w_arc[nw] = m->parc[v];
-    m->w_fwd[nw++] = tu == m->parent[v];
-  }
-  for (int i = 0, j = nw - 1; i < j; i++, j--) {
-    int32_t ta = m->w_arc[i];
-    uint8_t tf = m->w_fwd[i];
-    m->w_arc[i] = m->w_arc[j];
-    m->w_fwd[i] = m->w_fwd[j];
-    m->w_arc[j] = ta;
-    m->w_fwd[j] = tf;
-  }
-  int ie = nw;
-  m->w_arc[nw] = e;
-  m->w_fwd[nw++] = fwd;
-  for (int v = b; v != apex; v = m->parent[v]) {
-    int tu, tw;
-    arc_ends(m, m->parc[v], &tu, &tw);
-    m->w_arc[nw] = m->parc[v];
-    m->w_fwd[nw++] = tu == v;
-  }
-  /* the most the trade arcs allow, and their cost per kg */
-  int64_t R = INF_CAP * 2, L = 0;
-  for (int k = 0; k < nw; k++) {
-    int32_t id = m->w_arc[k];
-    if (id >= E) {
-      assert(apex == 0 && (k == 0 || k == nw - 1));
-      continue;
-    }
-    const arc_t *ar = &m->arcs[id];
-    int64_t room = m->w_fwd[k] ? ar->cap - ar->flow : ar->flow;
-    if (room < R)
-      R = room;
-    L += m->w_fwd[k] ? ar->cost : -ar->cost;
-  }
-  /* through o: as many kg as pay, often all that the arcs allow (two
-   * lookups), else found by cvx_cross; `more` says whether kg t + 1 would
-   * still pay */
-  cvx_t c1, c2;
-  int64_t t = R;
-  bool more = false;
-  if (apex == 0) {
-    cvx_of(m, m->w_arc[0], m->w_fwd[0], &c1);
-    cvx_of(m, m->w_arc[nw - 1], m->w_fwd[nw - 1], &c2);
-    int64_t A = c1.avail < c2.avail ? c1.avail : c2.avail;
-    t = R < A ? R : A;
-    if (t > 0) {
-      if (cvx_cost(m, &c1, t) + L + cvx_cost(m, &c2, t) < 0)
-        more =
-            t < A && cvx_cost(m, &c1, t + 1) + L + cvx_cost(m, &c2, t + 1) < 0;
-      else
-        t = cvx_cross(m, &c1, &c2, L);
-    }
-  }
-  assert(t < INF_CAP);
-  /* push t kg */
-  for (int k = 0; k < nw; k++) {
-    int32_t id = m->w_arc[k];
-    int64_t dt = m->w_fwd[k] ? t : -t;
-    if (id < E)
-      m->arcs[id].flow += dt;
-    else if (id < E + m->n)
-      m->nd[id - E].sold += dt;
-    else
-      m->nd[id - E - m->n].filled += dt;
-  }
-  /* the first blocking arc from the apex */
-  int leave = -1;
-  for (int k = 0; k < nw && leave < 0; k++) {
-    int32_t id = m->w_arc[k];
-    if (id < E) {
-      const arc_t *ar = &m->arcs[id];
-      if ((m->w_fwd[k] ? ar->cap - ar->flow : ar->flow) == 0)
-        leave = k;
-    } else if (k == 0) {
-      /* the first piece stays in the tree when more kg would still pay
-       * and something else stopped the push */
-      if (cvx_end(&c1) || (t > 0 && !more && cvx_break(m, &c1)))
-        leave = k;
-    } else {
-      if (cvx_end(&c2) || cvx_break(m, &c2))
-        leave = k;
-    }
-  }
-  assert(leave >= 0);
-  if (leave < 0 || m->w_arc[leave] == e)
-    return; /* the entering arc went from bound to bound */
-  int32_t lk = m->w_arc[leave];
-  int lu, lw;
-  arc_ends(m, lk, &lu, &lw);
-  int c = m->parent[lu] == lw && m->parc[lu] == lk ? lu : lw;
-  /* re-hang the cut-off subtree from the entering arc */
-  int xs = leave < ie ? a : b, ys = leave < ie ? b : a;
-  int prev = ys;
-  int32_t prevarc = e;
-  int cur = xs;
-  for (;;) {
-    int nxt = m->parent[cur];
-    int32_t nxtarc = m->parc[cur];
-    m->parent[cur] = prev;
-    m->parc[cur] = prevarc;
-    if (cur == c)
-      break;
-    prev = cur;
-    prevarc = nxtarc;
-    cur = nxt;
-  }
-  if (e < E)
-    m->a_tree[e] = 1;
-  if (lk < E)
-    m->a_tree[lk] = 0;
-}
-
-#ifndef NDEBUG
-/* Debug builds check the invariant the pivots rely on: the tree is
- * strongly feasible, every node can receive flow from o along its path. */
-static void tree_check(const mk_t *m) {
-  int32_t E = (int32_t)m->n_arcs;
-  for (int t = 0; t < m->n_tree; t++) {
-    int c = m->tree_nodes[t];
-    int32_t k = m->parc[c];
-    int par = m->parent[c];
-    if (k < E) {
-      const arc_t *a = &m->arcs[k];
-      assert(a->from == par ? a->flow < a->cap : a->flow > 0);
-    } else if (k < E + m->n) {
-      assert(par == 0 && m->nd[k - E].sold < m->nd[k - E].offered);
-    } else {
-      assert(par == 0 && m->nd[k - E - m->n].filled > 0);
-    }
-  }
-}
-#endif
-
-static void solve(mk_t *m) {
+/* The welfare-maximising flow: o -> s_i carries what i sells, d_j -> o
+ * what j buys. */
+static int solve(mk_t *m) {
   int n = m->n;
-  int32_t E = (int32_t)m->n_arcs;
-  /* nodes that can trade: sellers with an arc out, hubs, buyers with an
-   * arc in */
-  memset(m->in_tree, 0, (size_t)m->V);
-  memset(m->a_tree, 0, m->n_arcs);
-  for (size_t k = 0; k < m->n_arcs; k++) {
-    m->in_tree[m->arcs[k].from] = 1;
-    m->in_tree[m->arcs[k].to] = 1;
+  for (int i = 0; i < n; i++) {
+    m->curves[i] = (model_ns_curve_t){S_(m, i), true, m->nd[i].offered, 0};
+    m->curves[n + i] = (model_ns_curve_t){D_(m, i), false, m->nd[i].dmax, 0};
   }
-  if (!m->n_arcs)
-    return;
-  /* the first tree: o -> s_i (sellers at their first step), s_i -> x_i,
-   * and for each buyer node its home arc or else its first arc in; all
-   * carry no flow and point away from o, so it is strongly feasible */
-  m->in_tree[0] = 1;
-  m->parent[0] = -1;
-  m->parc[0] = -1;
-  for (int v = 1; v < m->V; v++)
-    m->parent[v] = -1;
-  for (int i = 0; i < n; i++)
-    if (m->in_tree[S_(m, i)]) {
-      m->parent[S_(m, i)] = 0;
-      m->parc[S_(m, i)] = E + i;
-    }
-  for (int32_t k = 0; k < E; k++) {
-    const arc_t *a = &m->arcs[k];
-    if (m->parent[a->to] >= 0)
-      continue;
-    bool home = a->to > 2 * n && a->from <= n && a->to - 2 * n == a->from;
-    bool hub = a->to > n && a->to <= 2 * n;
-    if (hub || home) {
-      m->parent[a->to] = a->from;
-      m->parc[a->to] = k;
-      m->a_tree[k] = 1;
-    }
+  model_ns_problem_t pb = {
+      .n_nodes = m->V,
+      .arcs = m->arcs,
+      .n_arcs = m->n_arcs,
+      .curves = m->curves,
+      .n_curves = 2 * (size_t)n,
+      .first = m->first,
+      .n_first = m->n_first,
+      .cost = curve_cost,
+      .count = curve_count,
+      .ctx = m,
+  };
+  int rc = model_ns_solve(m->ns, &pb);
+  if (rc)
+    return rc;
+  for (int i = 0; i < n; i++) {
+    m->nd[i].sold = m->curves[i].flow;
+    m->nd[i].filled = m->curves[n + i].flow;
   }
-  for (int32_t k = 0; k < E; k++) {
-    const arc_t *a = &m->arcs[k];
-    if (m->parent[a->to] >= 0)
-      continue;
-    m->parent[a->to] = a->from;
-    m->parc[a->to] = k;
-    m->a_tree[k] = 1;
-  }
-  m->n_tree = 0;
-  for (int v = 1; v < m->V; v++)
-    if (m->in_tree[v])
-      m->tree_nodes[m->n_tree++] = v;
-  size_t guard = 0, limit = 1000000 + 1000 * (m->n_arcs + (size_t)m->V);
-  for (;;) {
-    tree_refresh(m);
-    bool fwd = true;
-    int32_t e = choose_entering(m, &fwd);
-    if (e < 0)
-      break;
-    if (++guard > limit) {
-      assert(!"market clearing did not terminate");
-      break;
-    }
-    pivot(m, e, fwd);
-#ifndef NDEBUG
-    tree_check(m);
-#endif
-  }
+  m->pot = model_ns_potentials(m->ns);
+  m->in_tree = model_ns_touched(m->ns);
+  return 0;
 }
 
 /* Takes back trades that gain nothing. With the final potentials pi (an
@@ -751,6 +354,8 @@ static void solve(mk_t *m) {
  * Augmenting paths are found breadth-first, in node and arc order. */
 static void least_volume(mk_t *m) {
   int n = m->n, V = m->V;
+  if (!m->n_arcs)
+    return; /* nothing traded, and no potentials to read */
   const int64_t *pot = m->pot;
   int64_t src[NN], sink[NN];
   bool any_src = false, any_sink = false;
@@ -777,7 +382,7 @@ static void least_volume(mk_t *m) {
   memset(cnt, 0, sizeof cnt);
   size_t na = 0;
   for (size_t k = 0; k < m->n_arcs; k++) {
-    const arc_t *a = &m->arcs[k];
+    const model_ns_arc_t *a = &m->arcs[k];
     if (a->cost + pot[a->from] - pot[a->to] != 0)
       continue;
     cnt[a->from + 1]++;
@@ -790,7 +395,7 @@ static void least_volume(mk_t *m) {
     cnt[v + 1] += cnt[v];
   memcpy(start, cnt, sizeof start);
   for (size_t k = 0; k < m->n_arcs; k++) {
-    const arc_t *a = &m->arcs[k];
+    const model_ns_arc_t *a = &m->arcs[k];
     if (a->cost + pot[a->from] - pot[a->to] != 0)
       continue;
     adj[cnt[a->from]++] = (int32_t)k * 2;
@@ -819,7 +424,7 @@ static void least_volume(mk_t *m) {
       }
       for (int32_t k = start[u]; k < cnt[u]; k++) {
         int32_t code = adj[k];
-        const arc_t *a = &m->arcs[code / 2];
+        const model_ns_arc_t *a = &m->arcs[code / 2];
         bool back = code & 1;
         int64_t room = back ? a->flow : a->cap - a->flow;
         int v = back ? a->from : a->to;
@@ -836,7 +441,7 @@ static void least_volume(mk_t *m) {
     int64_t b = sink[found - 1];
     int v = found;
     while (via[v] >= 0) {
-      const arc_t *a = &m->arcs[via[v] / 2];
+      const model_ns_arc_t *a = &m->arcs[via[v] / 2];
       int64_t room = via[v] & 1 ? a->flow : a->cap - a->flow;
       if (room < b)
         b = room;
@@ -848,7 +453,7 @@ static void least_volume(mk_t *m) {
     m->nd[found - 1].sold -= b;
     v = found;
     while (via[v] >= 0) {
-      arc_t *a = &m->arcs[via[v] / 2];
+      model_ns_arc_t *a = &m->arcs[via[v] / 2];
       a->flow += via[v] & 1 ? -b : b;
       v = via[v] & 1 ? a->to : a->from;
     }
@@ -895,7 +500,7 @@ static void compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd) {
       e[ne++] = (edge_t){S_(m, i), 0, -s->p_last};
   }
   for (size_t k = 0; k < m->n_arcs; k++) {
-    const arc_t *a = &m->arcs[k];
+    const model_ns_arc_t *a = &m->arcs[k];
     if (a->flow < a->cap)
       e[ne++] = (edge_t){a->from, a->to, a->cost};
     if (a->flow > 0)
@@ -920,7 +525,7 @@ static void compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd) {
     e[ne++] = (edge_t){0, v, PMAX};
     e[ne++] = (edge_t){v, 0, 0};
   }
-  assert(ne <= m->cap_edges);
+  LAN_ASSERT(ne <= m->cap_edges);
   /* Bellman-Ford: at these sizes (a few dozen nodes, and every node one
    * edge from o) it settles in a few passes, faster than Dijkstra */
   bellman(e, ne, V, false, hi);
@@ -929,7 +534,7 @@ static void compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd) {
     lo[v] = -lo[v];
   for (int i = 0; i < m->n; i++) {
     int s = S_(m, i), x = X_(m, i), d = D_(m, i);
-    assert(lo[s] <= hi[s] && lo[d] <= hi[d]);
+    LAN_ASSERT(lo[s] <= hi[s] && lo[d] <= hi[d]);
     ps[i] = m->nd[i].has_supply ? (lo[s] + hi[s]) / 2 : lo[s];
     px[i] = (lo[x] + hi[x]) / 2;
     pd[i] = m->nd[i].has_demand ? (lo[d] + hi[d]) / 2 : hi[d];
@@ -1020,14 +625,14 @@ static int mk_reserve(mk_t *m, size_t capn, size_t maxarcs) {
     m->cap_parts = capn;
   }
   if (maxarcs > m->cap_arcs) {
-    arc_t *a = realloc(m->arcs, maxarcs * sizeof *a);
+    model_ns_arc_t *a = realloc(m->arcs, maxarcs * sizeof *a);
     if (!a)
       return MODEL_ENOMEM;
     m->arcs = a;
-    uint8_t *t = realloc(m->a_tree, maxarcs);
-    if (!t)
+    route_t *r = realloc(m->routes, maxarcs * sizeof *r);
+    if (!r)
       return MODEL_ENOMEM;
-    m->a_tree = t;
+    m->routes = r;
     int32_t *j = realloc(m->adj, 2 * maxarcs * sizeof *j);
     if (!j)
       return MODEL_ENOMEM;
@@ -1166,6 +771,15 @@ static void sort_keys(uint64_t *a, uint64_t *tmp, size_t n) {
   }
 }
 
+/* A trade arc: an export from exporter pi to importer pj (else -1 both)
+ * costs transport plus tariff per kg. */
+static void add_arc(mk_t *m, int from, int to, int64_t cap, int pi, int pj,
+                    int64_t transport, int64_t tariff) {
+  m->arcs[m->n_arcs] = (model_ns_arc_t){from, to, cap, transport + tariff, 0};
+  m->routes[m->n_arcs] = (route_t){pi, pj, transport, tariff};
+  m->n_arcs++;
+}
+
 static int setup(mk_t *m) {
   model_state_t *st = m->st;
   const model_map_t *map = st->map;
@@ -1203,8 +817,13 @@ static int setup(mk_t *m) {
   m->n_offers = no;
   m->n_bids = nb;
   m->bprefix[0] = 0;
-  for (size_t k = 0; k < nb; k++)
-    m->bprefix[k + 1] = m->bprefix[k] + m->parts[no + k].qty;
+  /* kg sums over many holders: checked (model_internal.h), so that a
+   * market too large for int64 is refused, never solved on wrapped sums */
+  for (size_t k = 0; k < nb; k++) {
+    m->bprefix[k + 1] = m->bprefix[k];
+    ck_add(st, &m->bprefix[k + 1], m->parts[no + k].qty, -1, "kg bid",
+           MODEL_U_KG, "a bid");
+  }
   size_t ko = 0, kb = no;
   m->n_steps = 0;
   for (int i = 0; i < n; i++) {
@@ -1214,15 +833,19 @@ static int setup(mk_t *m) {
     d->k_begin = m->n_steps;
     while (ko < no && m->parts[ko].nation == i) {
       int64_t q = m->parts[ko].qty;
+      int32_t who = (int32_t)(st->n_seats + (size_t)i);
       if (m->n_steps > d->k_begin &&
           m->k_price[m->n_steps - 1] == m->parts[ko].price) {
-        m->k_cum[m->n_steps - 1] += q;
+        ck_add(st, &m->k_cum[m->n_steps - 1], q, who, "kg offered", MODEL_U_KG,
+               "an offer");
       } else {
         m->k_price[m->n_steps] = m->parts[ko].price;
-        m->k_cum[m->n_steps] = d->offered + q;
+        m->k_cum[m->n_steps] = d->offered;
+        ck_add(st, &m->k_cum[m->n_steps], q, who, "kg offered", MODEL_U_KG,
+               "an offer");
         m->n_steps++;
       }
-      d->offered += q;
+      ck_add(st, &d->offered, q, who, "kg offered", MODEL_U_KG, "an offer");
       ko++;
     }
     d->o_end = ko;
@@ -1237,19 +860,41 @@ static int setup(mk_t *m) {
     nation_t *na = &st->nations[i];
     int64_t base = model_demand_reference(na, p);
     if (md->present && base > 0) {
+      int32_t who = (int32_t)(st->n_seats + (size_t)i);
       d->fd = true;
-      d->q0 = base + ppm_of(base, na->surge_ppm[p]);
+      d->q0 = base;
+      ck_add(st, &d->q0,
+             ck_mul_div(st, base, na->surge_ppm[p], MODEL_PPM, who, "demand",
+                        MODEL_U_KG),
+             who, "demand", MODEL_U_KG, "a demand surge");
       d->p0 = md->price;
       d->el = md->elasticity_ppm;
       d->maxp = md->max_price < PMAX - 1 ? md->max_price : PMAX - 1;
-      d->slope_q32 = (int64_t)(((__int128)d->el * d->q0 << 32) /
-                               ((__int128)d->p0 * MODEL_PPM));
+      /* el <= 1e7 and q0 < 2^63, so the numerator fits in 128 bits; the
+       * slope itself must fit in int64 */
+      __int128 slope =
+          ((__int128)d->el * d->q0 << 32) / ((__int128)d->p0 * MODEL_PPM);
+      if (slope > INT64_MAX) {
+        model_range_overflow(st, who, "demand slope", MODEL_U_KG, d->q0, '*',
+                             d->el, NULL);
+        slope = 0;
+      }
+      d->slope_q32 = (int64_t)slope;
     }
     d->dmax = d->b_end > d->b_begin || d->fd ? dem_at(m, d, 1) : 0;
     d->has_demand = d->dmax > 0;
+    /* the network simplex takes amounts below MODEL_NS_CAP_MAX (2^60 kg) */
+    if (d->offered >= MODEL_NS_CAP_MAX || d->dmax >= MODEL_NS_CAP_MAX)
+      model_range_fail(
+          st, (int32_t)(st->n_seats + (size_t)i),
+          "%s kg %s in one market would pass the market's limit "
+          "of 2^60 kg (%lld kg)",
+          model__product_names[p],
+          d->offered >= MODEL_NS_CAP_MAX ? "offered" : "bid",
+          (long long)(d->offered >= MODEL_NS_CAP_MAX ? d->offered : d->dmax));
   }
   /* network */
-  m->n_arcs = m->n_price_arcs = 0;
+  m->n_arcs = m->n_price_arcs = m->n_first = 0;
   int64_t ref = st->price[p];
   for (int i = 0; i < n; i++) {
     const policies_t *pol = &st->nations[i].pol;
@@ -1258,10 +903,10 @@ static int setup(mk_t *m) {
       continue;
     /* home market (for a nation without buyers, an arc for its price
      * only: see compute_prices) */
-    if (m->nd[i].has_demand)
-      m->arcs[m->n_arcs++] =
-          (arc_t){S_(m, i), D_(m, i), INF_CAP, 0, 0, -1, -1, 0, 0};
-    else
+    if (m->nd[i].has_demand) {
+      m->first[m->n_first++] = (int32_t)m->n_arcs;
+      add_arc(m, S_(m, i), D_(m, i), INF_CAP, -1, -1, 0, 0);
+    } else
       m->price_arcs[m->n_price_arcs++] = (edge_t){S_(m, i), D_(m, i), 0};
     /* a cap on total exports: quota, ban or licence "to all" */
     int64_t hub = INF_CAP;
@@ -1278,8 +923,8 @@ static int setup(mk_t *m) {
     if (hub < INF_CAP) {
       if (hub == 0)
         continue;
-      m->arcs[m->n_arcs++] =
-          (arc_t){S_(m, i), X_(m, i), hub, 0, 0, -1, -1, 0, 0};
+      m->first[m->n_first++] = (int32_t)m->n_arcs;
+      add_arc(m, S_(m, i), X_(m, i), hub, -1, -1, 0, 0);
       from = X_(m, i);
     }
     for (int j = 0; j < n; j++) {
@@ -1303,14 +948,13 @@ static int setup(mk_t *m) {
       int64_t tariff = ppm_of(ref, rate);
       int64_t tr = map_transport(map, p, i, j);
       if (m->nd[j].has_demand)
-        m->arcs[m->n_arcs++] =
-            (arc_t){from, D_(m, j), cap, tr + tariff, 0, i, j, tr, tariff};
+        add_arc(m, from, D_(m, j), cap, i, j, tr, tariff);
       else
         m->price_arcs[m->n_price_arcs++] =
             (edge_t){from, D_(m, j), tr + tariff};
     }
   }
-  assert(m->n_arcs + m->n_price_arcs <= maxarcs);
+  LAN_ASSERT(m->n_arcs + m->n_price_arcs <= maxarcs);
   return 0;
 }
 
@@ -1343,6 +987,19 @@ static void pro_rata(int64_t total, int64_t *const *a, const int64_t *amt,
     }
   }
 }
+
+/* The names of a market's totals in range errors. */
+static const char *const PAID[NP] = {"money paid in the concentrate market",
+                                     "money paid in the ndpr_oxide market",
+                                     "money paid in the dytb_oxide market",
+                                     "money paid in the lace_oxide market",
+                                     "money paid in the magnet market"};
+static const char *const RECEIVED[NP] = {
+    "money received in the concentrate market",
+    "money received in the ndpr_oxide market",
+    "money received in the dytb_oxide market",
+    "money received in the lace_oxide market",
+    "money received in the magnet market"};
 
 /* Allocates node totals to participants, moves goods and money. */
 static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
@@ -1419,17 +1076,26 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
                         pt->qty,    pt->fill,   price};
     if (pt->fill <= 0)
       continue;
-    int64_t money = mul_div(pt->fill, price, 1);
-    model_holder_flows_t *fl = flows_of(st, pt->holder);
-    int64_t *inv = inv_of(st, pt->holder, p);
+    int32_t h = pt->holder;
+    bool seat = (size_t)h < st->n_seats;
+    const char *what = seat ? "cash" : "budget";
+    int64_t money =
+        ck_mul_div(st, pt->fill, price, 1, h,
+                   pt->is_bid ? "a purchase" : "a sale", MODEL_U_CENTS);
+    model_holder_flows_t *fl = flows_of(st, h);
+    int64_t *inv = inv_of(st, h, p);
     if (pt->is_bid) {
-      *money_of(st, pt->holder) -= money;
-      fl->money_out += money;
-      fl->bought[p] += pt->fill;
-      *inv += pt->fill;
-      paid += money;
-      if ((size_t)pt->holder < st->n_seats)
-        st->seats[pt->holder].costs += money;
+      const char *why = pt->kind == 1   ? "price floor purchase"
+                        : pt->kind == 2 ? "stockpile purchase"
+                                        : "purchase";
+      ck_sub(st, money_of(st, h), money, h, what, MODEL_U_CENTS, why);
+      ck_add(st, &fl->money_out, money, h, "money paid out", MODEL_U_CENTS,
+             why);
+      ck_add(st, &fl->bought[p], pt->fill, h, "kg bought", MODEL_U_KG, why);
+      ck_add(st, inv, pt->fill, h, "inventory", MODEL_U_KG, why);
+      ck_add(st, &paid, money, h, PAID[p], MODEL_U_CENTS, why);
+      if (seat)
+        ck_add(st, &st->seats[h].costs, money, h, "costs", MODEL_U_CENTS, why);
     } else {
       if (p == MODEL_CONCENTRATE) {
         /* the seller's elements leave pro rata, into the nation's pool */
@@ -1440,13 +1106,16 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
           m->na[pt->nation].pool_el[q] += x;
         }
       }
-      *money_of(st, pt->holder) += money;
-      fl->money_in += money;
-      fl->sold[p] += pt->fill;
-      *inv -= pt->fill;
-      received += money;
-      if ((size_t)pt->holder < st->n_seats)
-        st->seats[pt->holder].revenue += money;
+      ck_add(st, money_of(st, h), money, h, what, MODEL_U_CENTS, "sale");
+      ck_add(st, &fl->money_in, money, h, "money received", MODEL_U_CENTS,
+             "sale");
+      ck_add(st, &fl->sold[p], pt->fill, h, "kg sold", MODEL_U_KG, "sale");
+      *inv -= pt->fill; /* fill <= what it offered <= inventory */
+      /* a market total that overflows names the seat whose sale did it */
+      ck_add(st, &received, money, h, RECEIVED[p], MODEL_U_CENTS, "sale");
+      if (seat)
+        ck_add(st, &st->seats[h].revenue, money, h, "revenue", MODEL_U_CENTS,
+               "sale");
     }
   }
   /* final demand: a source of money, a sink of goods */
@@ -1454,11 +1123,16 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
     int64_t fill = m->na[j].fd_fill;
     if (fill <= 0)
       continue;
-    int64_t money = mul_div(fill, pd[j], 1);
-    fd_paid += money;
+    int32_t who = (int32_t)(st->n_seats + (size_t)j);
+    int64_t money =
+        ck_mul_div(st, fill, pd[j], 1, who, "final demand", MODEL_U_CENTS);
+    ck_add(st, &fd_paid, money, who, "final demand", MODEL_U_CENTS,
+           "final demand");
     st->nations[j].consumed[p] = fill;
-    st->report.money_sources += money;
-    st->report.consumed[p] += fill;
+    ck_add(st, &st->report.money_sources, money, -1, "money sources",
+           MODEL_U_CENTS, "final demand");
+    ck_add(st, &st->report.consumed[p], fill, -1, "consumption", MODEL_U_KG,
+           "final demand");
   }
   /* arcs: transport (a sink), tariffs (to the importer), rents (to the
    * exporter); record flows */
@@ -1473,14 +1147,16 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
   }
   /* elements leave each exporter's pool pro rata to its outflows */
   for (size_t k = 0; k < m->n_arcs; k++) {
-    const arc_t *a = &m->arcs[k];
+    const model_ns_arc_t *a = &m->arcs[k];
+    const route_t *ro = &m->routes[k];
     if (a->to > 2 * n) /* into a demand node */
-      m->na[a->pi >= 0 ? a->pi : a->from - 1].out_total += a->flow;
+      m->na[ro->pi >= 0 ? ro->pi : a->from - 1].out_total += a->flow;
     else if (a->flow >= a->cap) /* a full hub arc s_i -> x_i */
       m->na[a->from - 1].hub_full = true;
   }
   for (size_t k = 0; k < m->n_arcs; k++) {
-    const arc_t *a = &m->arcs[k];
+    const model_ns_arc_t *a = &m->arcs[k];
+    const route_t *ro = &m->routes[k];
     int64_t hp, tp;
     int exporter;
     if (a->to == X_(m, a->from - 1) && a->from <= n) {
@@ -1488,28 +1164,41 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
       exporter = a->from - 1;
       hp = px[exporter];
       tp = ps[exporter];
-      int64_t r = mul_div(a->flow, hp - tp, 1);
-      rents += r;
-      st->nations[exporter].budget += r;
-      st->nations[exporter].flows.money_in += r;
+      int32_t eh = (int32_t)(st->n_seats + (size_t)exporter);
+      int64_t r =
+          ck_mul_div(st, a->flow, hp - tp, 1, eh, "export rent", MODEL_U_CENTS);
+      ck_add(st, &rents, r, -1, "export rents", MODEL_U_CENTS, "export rent");
+      ck_add(st, &st->nations[exporter].budget, r, eh, "budget", MODEL_U_CENTS,
+             "export rent");
+      ck_add(st, &st->nations[exporter].flows.money_in, r, eh, "money received",
+             MODEL_U_CENTS, "export rent");
       continue;
     }
     int j = a->to - 1 - 2 * n;
-    exporter = a->pi >= 0 ? a->pi : a->from - 1;
+    exporter = ro->pi >= 0 ? ro->pi : a->from - 1;
     tp = a->from <= n ? ps[exporter] : px[exporter];
     hp = pd[j];
     if (a->flow > 0) {
-      int64_t tr = mul_div(a->flow, a->transport, 1);
-      int64_t ta = mul_div(a->flow, a->tariff, 1);
-      int64_t r = mul_div(a->flow, hp - tp - a->cost, 1);
-      assert(hp - tp - a->cost >= 0);
-      transport += tr;
-      tariffs += ta;
-      rents += r;
-      st->nations[j].budget += ta;
-      st->nations[j].flows.money_in += ta;
-      st->nations[exporter].budget += r;
-      st->nations[exporter].flows.money_in += r;
+      int32_t jh = (int32_t)(st->n_seats + (size_t)j);
+      int32_t eh = (int32_t)(st->n_seats + (size_t)exporter);
+      int64_t tr = ck_mul_div(st, a->flow, ro->transport, 1, -1, "transport",
+                              MODEL_U_CENTS);
+      int64_t ta =
+          ck_mul_div(st, a->flow, ro->tariff, 1, jh, "tariff", MODEL_U_CENTS);
+      int64_t r = ck_mul_div(st, a->flow, hp - tp - a->cost, 1, eh,
+                             "export rent", MODEL_U_CENTS);
+      LAN_ASSERT(st->range_failed || hp - tp - a->cost >= 0);
+      ck_add(st, &transport, tr, -1, "transport", MODEL_U_CENTS, "transport");
+      ck_add(st, &tariffs, ta, -1, "tariffs", MODEL_U_CENTS, "tariff");
+      ck_add(st, &rents, r, -1, "export rents", MODEL_U_CENTS, "export rent");
+      ck_add(st, &st->nations[j].budget, ta, jh, "budget", MODEL_U_CENTS,
+             "tariff");
+      ck_add(st, &st->nations[j].flows.money_in, ta, jh, "money received",
+             MODEL_U_CENTS, "tariff");
+      ck_add(st, &st->nations[exporter].budget, r, eh, "budget", MODEL_U_CENTS,
+             "export rent");
+      ck_add(st, &st->nations[exporter].flows.money_in, r, eh, "money received",
+             MODEL_U_CENTS, "export rent");
       m->na[j].into += a->flow;
       bool own = exporter == j || (st->map->nations[j].allies >> exporter & 1);
       if (own)
@@ -1528,15 +1217,17 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
         }
       }
     }
-    if (a->pi >= 0) {
+    if (ro->pi >= 0) {
       /* an export through a hub is capped when the hub's arc is full */
-      bool capped = a->flow >= a->cap || (a->from > n && m->na[a->pi].hub_full);
+      bool capped =
+          a->flow >= a->cap || (a->from > n && m->na[ro->pi].hub_full);
       res->flows[res->n_flows++] = (model_flow_t){
-          a->pi,        a->pj,     a->flow, a->cap >= INF_CAP ? -1 : a->cap,
-          a->transport, a->tariff, false,   capped};
+          ro->pi,        ro->pj,     a->flow, a->cap >= INF_CAP ? -1 : a->cap,
+          ro->transport, ro->tariff, false,   capped};
     }
   }
-  st->report.money_sinks += transport;
+  ck_add(st, &st->report.money_sinks, transport, -1, "money sinks",
+         MODEL_U_CENTS, "transport");
   /* elements arriving at each demand node go to its buyers pro rata to
    * their purchases; final demand takes its share out of the world */
   if (p == MODEL_CONCENTRATE) {
@@ -1565,8 +1256,11 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
           el_of(st, (int32_t)last_holder)[q] += m->na[j].in_el[q] - got[q];
     }
   }
-  /* the books of this market must balance to the cent */
-  assert(paid + fd_paid == received + transport + tariffs + rents);
+  /* the books of this market must balance to the cent (unless a sum was
+   * refused: then the turn is rolled back) */
+  LAN_ASSERT(st->range_failed ||
+             (__int128)paid + fd_paid ==
+                 (__int128)received + transport + tariffs + rents);
   (void)tariffs;
   for (int j = 0; j < n; j++)
     st->nations[j].bought[p] = m->nd[j].filled;
@@ -1579,6 +1273,10 @@ int model_market_clear(model_state_t *st, int p) {
     m = calloc(1, sizeof *m);
     if (!m)
       return MODEL_ENOMEM;
+    if (model_ns_new(&m->ns)) {
+      free(m);
+      return MODEL_ENOMEM;
+    }
     st->scratch = m;
   }
   m->st = st;
@@ -1586,7 +1284,10 @@ int model_market_clear(model_state_t *st, int p) {
   int rc = setup(m);
   if (rc)
     return rc;
-  solve(m);
+  if (st->range_failed)
+    return MODEL_ERANGE; /* never solve on sums that did not fit */
+  if ((rc = solve(m)))
+    return rc;
   least_volume(m);
   int64_t ps[NN], px[NN], pd[NN];
   compute_prices(m, ps, px, pd);
@@ -1604,7 +1305,7 @@ int model_market_clear(model_state_t *st, int p) {
   st->volume[p] = vol;
   if (vol > 0)
     st->price[p] = (int64_t)(val / vol);
-  return 0;
+  return st->range_failed ? MODEL_ERANGE : 0;
 }
 
 void model_market_free(model_state_t *st) {
@@ -1626,7 +1327,8 @@ void model_market_free(model_state_t *st) {
     free(m->keys);
     free(m->keytmp);
     free(m->arcs);
-    free(m->a_tree);
+    free(m->routes);
+    model_ns_free(m->ns);
     free(m->adj);
     free(m->price_arcs);
     free(m->edges);

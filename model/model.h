@@ -64,6 +64,26 @@ extern "C" {
 #define MODEL_PPM             1000000
 #define MODEL_HASH_BYTES      32
 
+/* Bounds on a map's own figures (the loader refuses a map beyond them;
+ * docs/maps.md, "Bounds"). They keep every product the turn forms from map
+ * figures inside int64: a quantity that meets a price (a demand volume, an
+ * inventory, a stockpile, a year of capacity: at most MODEL_MAP_KG_MAX)
+ * times a price (at most MODEL_PRICE_MAX_CENTS) is at most 5e18 < 2^63;
+ * people (at most MODEL_MAP_PEOPLE_MAX) times a wage is at most 1e16; and
+ * money (budgets, cash, book values: at most MODEL_MAP_MONEY_MAX, under
+ * 2^50) starts 4,600 times below the model's limit on a holder's money
+ * (2^62 cents). Reserves and experience are never priced, only counted
+ * down or logged, and stay under 2^50 kg. What play can still grow beyond
+ * int64 (orders at their limits, sums over many turns) the turn checks and
+ * refuses with MODEL_ERANGE. */
+#define MODEL_MAP_KG_MAX         ((int64_t)50000000000)      /* 50 Mt */
+#define MODEL_MAP_RESERVE_KG_MAX ((int64_t)1000000000000000) /* 1e12 t */
+#define MODEL_MAP_MONEY_MAX      ((int64_t)1000000000000000) /* $1e13 */
+#define MODEL_MAP_WAGE_MAX       ((int64_t)100000000)        /* $1e6/yr */
+#define MODEL_MAP_TRAIN_COST_MAX ((int64_t)1000000000)       /* $1e7 */
+#define MODEL_MAP_CAPEX_MAX      ((int64_t)100000)           /* $1e6 per t/yr */
+#define MODEL_MAP_PEOPLE_MAX     100000000                   /* talent, staff */
+
 /* ---- Enumerations (the wire names are in the comments) ---- */
 typedef enum {
   MODEL_CONCENTRATE = 0, /* "concentrate" (mixed REO, tonnes REO) */
@@ -140,7 +160,8 @@ typedef enum {
   MODEL_ESTATE = -5,    /* a serialised state is malformed or of another map */
   MODEL_ELIMIT = -6,    /* a named limit was exceeded */
   MODEL_EFINISHED = -7, /* the game is over: no turn left to resolve */
-  MODEL_ERANGE = -8     /* an exact integer would overflow */
+  MODEL_ERANGE = -8     /* an exact integer would overflow; a turn that
+                           would is refused (model_last_error) */
 } model_err_t;
 
 /* A human-readable description of a model_err_t. Never NULL. */
@@ -247,6 +268,99 @@ typedef struct {
   int64_t speed_ppm;           /* permitting: 500000..2000000 */
 } model_order_t;
 
+/* ---- The order schema (model/order_schema.c) ----
+ * One table describes every op and every policy kind: its fields, each with
+ * its wire key, type, unit, place in model_order_t, range (in wire units),
+ * presence and a one-line description. The wire codec, the map loader, the
+ * canonical copy the state keeps, the CLI, the export, docs/orders.md and
+ * the JSON Schema of orders.schema are all driven by it. Everything here is
+ * static, immutable data: nothing to free. */
+typedef enum {
+  MODEL_FIELD_PRODUCT, /* a product name; int32_t in the order */
+  MODEL_FIELD_STAGE,   /* a stage name; int32_t */
+  MODEL_FIELD_SKILL,   /* a skill name; int32_t */
+  MODEL_FIELD_ID,      /* an id string; char[MODEL_ID_MAX] */
+  MODEL_FIELD_PARTNER, /* a nation id or "all" (the default);
+                          char[MODEL_ID_MAX] */
+  MODEL_FIELD_NUMBER,  /* a number in the field's unit; int64_t inside */
+  MODEL_FIELD_INTEGER, /* a whole number; int64_t */
+  MODEL_FIELD_BOOL     /* true or false; bool */
+} model_field_type_t;
+
+typedef enum {
+  MODEL_UNIT_NONE,
+  MODEL_UNIT_TONNES,          /* t on the wire, kg inside */
+  MODEL_UNIT_TONNES_PER_YEAR, /* t/yr on the wire, kg/yr inside */
+  MODEL_UNIT_USD,             /* USD on the wire, cents inside */
+  MODEL_UNIT_USD_PER_KG,      /* USD/kg on the wire, cents/kg inside */
+  MODEL_UNIT_FRACTION,        /* a fraction (0.25 = 25%), ppm inside */
+  MODEL_UNIT_FACTOR,          /* a multiplier (1 = as is), ppm inside */
+  MODEL_UNIT_PEOPLE           /* whole people */
+} model_unit_t;
+
+typedef enum {
+  MODEL_FIELD_REQUIRED,
+  MODEL_FIELD_OPTIONAL,   /* absent: zero, false, or "all" for a partner */
+  MODEL_FIELD_NIL_LIFTS,  /* optional; nil or absent sets the order's lift
+                             (and packs as nil when lift is set) */
+  MODEL_FIELD_IF_QUANTITY /* required when the order's quantity is more
+                             than 0 (offer and bid prices) */
+} model_presence_t;
+
+typedef struct {
+  const char *key; /* the wire key */
+  model_field_type_t type;
+  model_unit_t unit;
+  size_t offset;   /* offsetof(model_order_t, the field) */
+  double min, max; /* inclusive, wire units (numbers only) */
+  model_presence_t presence;
+  bool omit_empty;         /* packed only when set (build's site, facility) */
+  const char *allowed;     /* numbers: what a refusal says is allowed, as in
+                              "field 'x' must be <allowed>" */
+  const char *description; /* one line, for docs and help */
+} model_field_t;
+
+typedef struct {
+  model_op_t op;
+  int kind;                /* the model_policy_kind_t of a policy, else -1 */
+  const char *name;        /* the op's wire name, or the policy kind's */
+  const char *who;         /* "firms", "nations", ... */
+  bool stands;             /* stands until changed (else acts once) */
+  const char *description; /* one line */
+  size_t n_fields;         /* fields other than op and kind, in the order */
+  const model_field_t *fields; /* the wire packs them */
+} model_order_schema_t;
+
+/* Every op but policy, then every policy kind, in their enums' order. */
+size_t model_order_schema_count(void);
+const model_order_schema_t *model_order_schema_at(size_t i);
+/* The schema of an op (and, for MODEL_OP_POLICY, of kind), or NULL when
+ * either is out of range. */
+const model_order_schema_t *model_order_schema(int op, int kind);
+/* The field of a schema with this wire key, or NULL. */
+const model_field_t *model_order_field(const model_order_schema_t *s,
+                                       const char *key);
+/* "t", "USD/kg", ... ("" for MODEL_UNIT_NONE); "number", "boolean", ... */
+const char *model_unit_name(model_unit_t u);
+const char *model_field_type_name(model_field_type_t t);
+/* The wire names a name field allows (products, stages or skills) and
+ * their number; NULL for other types. */
+const char *const *model_field_names(model_field_type_t t, int *n);
+/* A wire number in a unit to the internal integer (model_tonnes_to_kg and
+ * friends; people must be whole), and back. */
+MODEL_WUR int model_unit_to_internal(model_unit_t u, double v, int64_t *out);
+double model_unit_to_wire(model_unit_t u, int64_t v);
+/* A number field's range in internal units. */
+MODEL_WUR int model_field_range(const model_field_t *f, int64_t *lo,
+                                int64_t *hi);
+/* The order as the state keeps it: the fields of its op's schema copied,
+ * every other field zero (names -1), "" partners as "all", a lifted
+ * quota's quantity 0. */
+void model_order_canonical(const model_order_t *in, model_order_t *out);
+/* docs/orders.md, generated from the table: a malloc'd text (the caller
+ * frees it) of *len bytes plus a NUL. */
+MODEL_WUR int model_order_schema_markdown(char **out, size_t *len);
+
 /* A refused order: its index in the submission, the code ("invalid_order"),
  * the field at fault ("op" where the op itself is wrong) and a message that
  * says what is allowed. */
@@ -339,9 +453,23 @@ typedef struct {
 /* Resolve the open turn: apply every seat's submission (a seat with none
  * plays its standing orders), run DOMAIN.md's turn order, book money, fire
  * events, compute scores. On success the turn advances and the report is
- * available from model_last_report. */
+ * available from model_last_report. On failure the state is exactly as it
+ * was before the call: MODEL_ERANGE when money or tonnes would leave int64
+ * or a holder's money would pass 2^62 cents (model_last_error says where),
+ * MODEL_ENOMEM, MODEL_EFINISHED. */
 MODEL_WUR int model_resolve(model_state_t *st);
 const model_report_t *model_last_report(const model_state_t *st);
+
+/* Why the last model_resolve on this state failed: for MODEL_ERANGE, the
+ * turn, the seat (or "nation X" for a nation without one) and the quantity
+ * that would have left the exact range, e.g. "turn 12: seat CHN: budget
+ * would pass the int64 range (budget -9.2e+16 USD - price floor purchase
+ * 1e+12 USD)". A refused turn leaves the state exactly as it was before
+ * model_resolve (the submissions for the turn included), so the caller
+ * may change orders and try again. "" when the last resolve succeeded or
+ * failed without a message. Lives in the state until the next
+ * model_resolve or model_state_free. */
+const char *model_last_error(const model_state_t *st);
 
 /* Convenience: submit orders for every seat (orders[s], counts[s]; NULL or
  * 0 keeps standing orders) and resolve. Refusals are dropped. */

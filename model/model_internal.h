@@ -5,13 +5,37 @@
  * cents per kg, ppm. Arrays indexed by nation are sized MODEL_NATIONS_MAX
  * (+1 where the last slot means "all nations"), so a state has no hidden
  * sizes; only the first n_nations entries are used, serialised and hashed.
+ *
+ * The files of the model call each other in layers: a file calls only into
+ * files of lower layers (and its own), so there is no circle of calls, and
+ * each layer can be read and tested on top of the ones below it.
+ *
+ *   5  turn.c        the turn, step by step; events; scores
+ *      observe.c     one seat's observation
+ *   4  serialise.c   MessagePack of a state and its hash
+ *   3  state.c       new, clone (a direct deep copy), free; accessors
+ *      load.c        map files (the JSON of a map, standing orders checked
+ *                    by orders.c)
+ *   2  orders.c      validating and applying orders
+ *      market.c      clearing one product's market, settlement
+ *      observe_plan.c  the public planning part of an observation
+ *   1  facility.c    facilities' derived figures and the facility list
+ *      policy.c      nations' policies: defaults, applying one
+ *      locate.c      file:line:column of a JSON path or jansson error
+ *   0  util.c        names, units, exact arithmetic, fixed point
+ *      netsimplex.c  the network simplex (its own header, no model types)
+ *
+ * Every file includes this header (and model.h through it); netsimplex.c
+ * includes only netsimplex.h and model.h. No file outside model/ includes
+ * this header (tests/layout checks it): the rest of the code sees model.h.
+ * The short macros below (NP, NS, NN, ALL) are therefore the model's own.
  */
 #ifndef LANTHANIDE_MODEL_INTERNAL_H
 #define LANTHANIDE_MODEL_INTERNAL_H
 
 #include "model.h"
+#include "lan_assert.h"
 
-#include <assert.h>
 #include <stdint.h>
 
 #define NP  MODEL_PRODUCTS
@@ -258,66 +282,235 @@ struct model_state {
   void *scratch;     /* market.c's workspace */
   int64_t *turn_buf; /* turn.c: per-facility amounts and per-seat staff */
   size_t cap_turn_buf;
+  /* range.c: the state as it was before the turn being resolved (so that a
+   * refused turn leaves no trace), and the turn's first range error. A
+   * checked operation that would overflow leaves its target unchanged and
+   * records the error here; model_resolve then rolls the turn back and
+   * returns MODEL_ERANGE. The message outlives the rollback: it is what
+   * model_last_error returns. */
+  void *snap;
+  bool range_failed;
+  char range_msg[MODEL_MESSAGE_MAX];
 };
 
-/* ---- helpers shared between files ---- */
-int64_t model_mul_div_wide(int64_t a, int64_t b, int64_t c);
+/* ---- functions shared between files, by layer (see the top) ---- */
 
-/* a*b/c, floor, exact. Inline with a 64-bit path because the turn calls it
- * for every facility and trade: a 128-bit division is a library call, and a
- * product that fits in 64 bits (nearly all of them) gives the same
- * quotient. */
-static inline int64_t mul_div(int64_t a, int64_t b, int64_t c) {
+/* util.c: exact integer arithmetic, the fixed-point learning curve, names.
+ * mul_div's general case: a*b/c through 128 bits. Returns false, with *out
+ * clamped to INT64_MIN or INT64_MAX, when the quotient does not fit in
+ * int64. */
+bool model_mul_div_wide(int64_t a, int64_t b, int64_t c, int64_t *out);
+
+/* a*b/c, floor, exact; false (and *out clamped, never wrapped) when the
+ * quotient does not fit in int64. Inline with a 64-bit path because the
+ * turn calls it for every facility and trade: a 128-bit division is a
+ * library call, and a product that fits in 64 bits (nearly all of them)
+ * gives the same quotient. */
+static inline bool mul_div_ok(int64_t a, int64_t b, int64_t c, int64_t *out) {
   int64_t p;
   if (c > 0 && !__builtin_mul_overflow(a, b, &p)) {
     int64_t q = p / c;
-    return p % c != 0 && p < 0 ? q - 1 : q;
+    *out = p % c != 0 && p < 0 ? q - 1 : q;
+    return true;
   }
-  return model_mul_div_wide(a, b, c);
+  return model_mul_div_wide(a, b, c, out);
+}
+
+/* mul_div where the quotient fits by construction: a share of a
+ * (|b| <= c, as ppm_of with ppm <= 1e6 and pro-rata splits) or a product
+ * bounded by the map's and the orders' limits. Should it ever not fit, the
+ * result saturates instead of wrapping. Money and tonnes that can grow
+ * beyond such bounds use model_ck_mul_div, which refuses the turn. */
+static inline int64_t mul_div(int64_t a, int64_t b, int64_t c) {
+  int64_t q;
+  (void)mul_div_ok(a, b, c, &q);
+  return q;
 }
 
 /* a*ppm/1e6, floor (the constant divisor becomes a multiplication). */
 static inline int64_t ppm_of(int64_t a, int64_t ppm) {
   return mul_div(a, ppm, MODEL_PPM);
 }
+
+/* ---- checked money and tonnes (range.c) ----
+ * Every sum, difference and product of money (cents) or tonnes (kg) that
+ * the turn books goes through these. On overflow the target is left as it
+ * was, the turn's first error is recorded with a message naming the holder
+ * and the quantity (st->range_msg), and model_resolve refuses the whole
+ * turn with MODEL_ERANGE. `who` is a holder (a seat index, or n_seats +
+ * nation for a nation's budget and stockpile; -1 for the world's books),
+ * `what` the quantity ("budget", "cash", "money sources", ...) and `why`
+ * the amount booked ("price floor purchase", "subsidy", ...). */
+typedef enum {
+  MODEL_U_CENTS = 0,
+  MODEL_U_KG = 1,
+  MODEL_U_PEOPLE = 2
+} model_qty_unit_t;
+
+void model_range_overflow(model_state_t *st, int32_t who, const char *what,
+                          model_qty_unit_t unit, int64_t a, char op, int64_t b,
+                          const char *why);
+
+/* Records the turn's first range error with a message of its own (the
+ * turn and a colon are put in front). */
+void model_range_fail(model_state_t *st, int32_t who, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* *x += d. */
+static inline void ck_add(model_state_t *st, int64_t *x, int64_t d, int32_t who,
+                          const char *what, model_qty_unit_t unit,
+                          const char *why) {
+  int64_t r;
+  if (__builtin_expect(__builtin_add_overflow(*x, d, &r), 0))
+    model_range_overflow(st, who, what, unit, *x, '+', d, why);
+  else
+    *x = r;
+}
+
+/* *x -= d. */
+static inline void ck_sub(model_state_t *st, int64_t *x, int64_t d, int32_t who,
+                          const char *what, model_qty_unit_t unit,
+                          const char *why) {
+  int64_t r;
+  if (__builtin_expect(__builtin_sub_overflow(*x, d, &r), 0))
+    model_range_overflow(st, who, what, unit, *x, '-', d, why);
+  else
+    *x = r;
+}
+
+/* a*b/c (floor) as money or tonnes; 0 after recording the error when the
+ * quotient does not fit. */
+static inline int64_t ck_mul_div(model_state_t *st, int64_t a, int64_t b,
+                                 int64_t c, int32_t who, const char *what,
+                                 model_qty_unit_t unit) {
+  int64_t q;
+  if (__builtin_expect(mul_div_ok(a, b, c, &q), 1))
+    return q;
+  model_range_overflow(st, who, what, unit, a, '*', b, NULL);
+  return 0;
+}
+
+/* The holder (as in ck_add) of a seat's money: its own cash for a firm,
+ * its nation's budget for a nation seat. */
+static inline int32_t model_seat_holder(const model_state_t *st, size_t s) {
+  return st->map->seats[s].kind == MODEL_SEAT_FIRM
+             ? (int32_t)s
+             : (int32_t)(st->n_seats + (size_t)st->map->seats[s].nation);
+}
+
+/* The limit on any holder's money after a turn (DOMAIN.md invariants,
+ * docs/model.md): 2^62 cents, so that a sum of two holders' money, or a
+ * holder's money and one turn's flow, never needs more than int64. */
+#define MODEL_HOLDER_MONEY_MAX ((int64_t)1 << 62)
+
+/* Around a turn: model_turn_begin keeps the state as it is (0, or
+ * MODEL_ENOMEM), model_turn_check applies the money invariant and says
+ * whether the turn failed, model_turn_rollback puts the kept state back. */
+int model_turn_begin(model_state_t *st);
+bool model_turn_check(model_state_t *st);
+void model_turn_rollback(model_state_t *st);
+void model_snap_free(model_state_t *st);
+
+/* util.c (continued) */
 int64_t model_fx_log2_q32(uint64_t n);
 int64_t model_fx_learning_lg_ppm(int64_t cum, int64_t exp0, int64_t lg_exp0,
                                  int64_t log2_pr_q32);
+/* sodium_init, which picks libsodium's implementations: the model hashes
+ * (map digests, state hashes, the turn's random streams), and may be used
+ * by a program that never called it, so every entry point that can come
+ * first calls this. Idempotent and thread-safe. 0, or MODEL_ENOMEM when
+ * the system cannot give libsodium what it needs. */
+int model_crypto_init(void);
 int model_nation_index(const model_map_t *m, const char *id);
 int model_deposit_index(const model_map_t *m, const char *id);
-int model_facility_of_seat(const model_state_t *st, int seat, const char *id);
-void model_policies_default(policies_t *p);
+void model_refuse(model_refusal_t *r, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* util.c (the model__ prefix marks names shared across the model's files
- * only): the wire names of products, stages (and skills), ops, policy
- * kinds and events, in enum order. */
-extern const char *const model__product_names[NP];
-extern const char *const model__stage_names[NS];
+ * only): the wire names of products, stages (and skills), ops and events,
+ * in enum order. A policy kind's name is its entry's in the order schema
+ * (order_schema.c; model_policy_name). */
+extern const char *const model__product_names[MODEL_PRODUCTS];
+extern const char *const model__stage_names[MODEL_STAGES];
 extern const char *const model__op_names[MODEL_OPS];
-extern const char *const model__policy_names[MODEL_POLICY_KINDS];
 extern const char *const model__event_names[MODEL_EVENT_KINDS];
+
+/* The reference volume the demand curve goes through this turn (before
+ * surges): the trend less what substitution has taken (docs/model.md).
+ * Read by the market and by observations. */
+static inline int64_t model_demand_reference(const nation_t *na, int p) {
+  return na->demand_q0[p] - ppm_of(na->demand_q0[p], na->subst_ppm[p]);
+}
+
+/* locate.c: a JSON path as the map loader walks it, and where it (or a
+ * jansson syntax error) is in the text. The keys are borrowed: they must
+ * live while they are on the path. */
+#define MODEL_JPATH_MAX 16
+typedef struct {
+  int depth;
+  bool point_key; /* locate the key of the last component, not its value
+                     (for unknown keys) */
+  struct {
+    const char *key; /* NULL for an array index */
+    size_t idx;
+  } elem[MODEL_JPATH_MAX];
+} model_jpath_t;
+void model_jpath_push_key(model_jpath_t *p, const char *k);
+void model_jpath_push_idx(model_jpath_t *p, size_t i);
+void model_jpath_pop(model_jpath_t *p);
+/* The path as "nations[2].demand.magnet", cut to cap bytes. */
+void model_jpath_str(const model_jpath_t *p, char *out, size_t cap);
+/* The 1-based line and column of the path's value (or key) in text; the
+ * start of the text if the path is not there. */
+void model_jpath_locate(const model_jpath_t *p, const char *text, size_t len,
+                        int *line, int *col);
+struct json_error_t;
+/* err (if not NULL) from jansson's syntax error in file `name`. */
+void model_locate_json_error(const struct json_error_t *je, const char *name,
+                             model_error_t *err);
+
+/* facility.c */
+int model_facility_push(model_state_t *st, facility_t **out);
+/* The index of seat's facility with that id, or -1. */
+int model_facility_of_seat(const model_state_t *st, int seat, const char *id);
+void model_facility_refresh(const model_state_t *st, facility_t *f);
+void model_facility_refresh_capacity(const model_state_t *st, facility_t *f);
+int64_t model_facility_effective(const model_state_t *st, const facility_t *f);
+
+/* policy.c */
+int model_partner_index(const model_map_t *m, const char *p);
+void model_policies_default(policies_t *p);
+
+/* order_schema.c: a number as docs/orders.md and the model's refusals
+ * write it (1e9, 10,000,000, 999,999.99). */
+void model_fmt_num(double v, char *b, size_t cap);
 
 /* observe_plan.c: the deposits, rules and factors of an observation, and
  * the home nation's talent pool. 0 or -1 (out of memory). */
 int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o);
 int model_policy_apply(model_state_t *st, int nation, const model_order_t *o);
+
+/* market.c (the network simplex beneath it has its own header,
+ * netsimplex.h) */
+int model_market_clear(model_state_t *st, int product);
+void model_market_free(model_state_t *st);
+
+/* orders.c */
 int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
                       int64_t *capex_running, model_refusal_t *r);
 int model_order_check_map(const model_map_t *m, int nation_or_seat,
                           bool is_nation, const model_order_t *o,
                           model_refusal_t *r);
 int model_orders_apply(model_state_t *st);
-int model_market_clear(model_state_t *st, int product);
-void model_market_free(model_state_t *st);
+
+/* observe_plan.c: the deposits, rules and factors of an observation, and
+ * the home nation's talent pool. 0 or -1 (out of memory). */
+int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o);
+
+/* state.c: an empty state of the map's sizes (serialise.c fills it). */
 int model_state_alloc(const model_map_t *map, model_state_t **out);
-int model_facility_push(model_state_t *st, facility_t **out);
-void model_facility_refresh(const model_state_t *st, facility_t *f);
-void model_facility_refresh_capacity(const model_state_t *st, facility_t *f);
-int64_t model_facility_effective(const model_state_t *st, const facility_t *f);
-void model_refuse(model_refusal_t *r, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+bool model_seat_net_worth(const model_state_t *st, int seat, int64_t *out);
+
+/* turn.c */
 void model_state_compute_scores(model_state_t *st);
-int64_t model_seat_net_worth(const model_state_t *st, int seat);
-int64_t model_demand_reference(const nation_t *na, int product);
-int model_serial_pack(const model_state_t *st, uint8_t **buf, size_t *len);
 
 #endif

@@ -15,12 +15,6 @@
 #define QTY_LIMIT ((int64_t)1000000000000) /* 1 Mt... in kg: 1e9 t */
 #define CAP_LIMIT ((int64_t)10000000000)   /* 10 Mt/yr in kg */
 
-static int partner_index(const model_map_t *m, const char *p) {
-  if (!p[0] || strcmp(p, "all") == 0)
-    return ALL;
-  return model_nation_index(m, p);
-}
-
 static int check_product(const model_order_t *o, model_refusal_t *r) {
   if (o->product < 0 || o->product >= NP) {
     model_refuse(
@@ -50,11 +44,97 @@ static int check_skill(const model_order_t *o, model_refusal_t *r) {
   return 0;
 }
 
-static int check_range(int64_t v, int64_t lo, int64_t hi, const char *field,
+/* Whether a number field lies outside its range in the order schema
+ * (model/order_schema.c): the bounds the wire codec enforces, so the two
+ * layers agree wherever the model has no tighter rule of its own. */
+static bool out_of_range(const model_order_t *o, const char *key) {
+  const model_field_t *f =
+      model_order_field(model_order_schema(o->op, (int)o->kind), key);
+  int64_t lo = 0, hi = 0, v;
+  int rc = f ? model_field_range(f, &lo, &hi) : MODEL_EINVAL;
+  LAN_ASSERT(rc == 0);
+  if (rc != 0)
+    return true;
+  memcpy(&v, (const char *)o + f->offset, sizeof v);
+  return v < lo || v > hi;
+}
+
+/* The same, refused with `what` saying the range in this layer's words. */
+static int check_field(const model_order_t *o, const char *key,
                        const char *what, model_refusal_t *r) {
-  if (v < lo || v > hi) {
-    model_refuse(r, field, "%s must be between %s", field, what);
+  if (out_of_range(o, key)) {
+    model_refuse(r, key, "%s must be between %s", key, what);
     return 1;
+  }
+  return 0;
+}
+
+/* A policy, field by field as its kind's order schema lists them: names
+ * of products, stages and skills; `to` / `from` "all" or another nation of
+ * the map; numbers within the schema's range (the wire's), a lifted
+ * quota's quantity aside. A new policy kind is checked here without a line
+ * of its own. */
+static int check_policy(const model_map_t *m, int self, const model_order_t *o,
+                        model_refusal_t *r) {
+  const model_order_schema_t *s = model_order_schema(MODEL_OP_POLICY, o->kind);
+  if (!s) {
+    char kinds[512];
+    size_t w = 0;
+    for (int k = 0; k < MODEL_POLICY_KINDS && w < sizeof kinds; k++)
+      w += (size_t)snprintf(kinds + w, sizeof kinds - w, "%s%s",
+                            k == 0                        ? ""
+                            : k == MODEL_POLICY_KINDS - 1 ? " or "
+                                                          : ", ",
+                            model_policy_name(k));
+    model_refuse(r, "kind", "unknown policy kind; expected %s", kinds);
+    return 1;
+  }
+  for (size_t i = 0; i < s->n_fields; i++) {
+    const model_field_t *f = &s->fields[i];
+    int partner;
+    switch (f->type) {
+    case MODEL_FIELD_PRODUCT:
+      if (check_product(o, r))
+        return 1;
+      break;
+    case MODEL_FIELD_STAGE:
+      if (check_stage(o, r))
+        return 1;
+      break;
+    case MODEL_FIELD_SKILL:
+      if (check_skill(o, r))
+        return 1;
+      break;
+    case MODEL_FIELD_PARTNER:
+      partner = model_partner_index(m, (const char *)o + f->offset);
+      if (partner < 0 || partner == self) {
+        model_refuse(r, f->key, "must be \"all\" or the id of another nation");
+        return 1;
+      }
+      break;
+    case MODEL_FIELD_NUMBER:
+    case MODEL_FIELD_INTEGER: {
+      if (f->presence == MODEL_FIELD_NIL_LIFTS && o->lift)
+        break;
+      char lo[48], hi[48];
+      model_fmt_num(f->min, lo, sizeof lo);
+      model_fmt_num(f->max, hi, sizeof hi);
+      /* Shares and factors need no unit: "rate must be between 0 and 1". */
+      bool bare =
+          f->unit == MODEL_UNIT_FRACTION || f->unit == MODEL_UNIT_FACTOR;
+      if (out_of_range(o, f->key)) {
+        model_refuse(
+            r, f->key, "%s must be between %s and %s%s%s%s", f->key, lo, hi,
+            bare ? "" : " ", bare ? "" : model_unit_name(f->unit),
+            f->presence == MODEL_FIELD_NIL_LIFTS ? " (nil lifts it)" : "");
+        return 1;
+      }
+      break;
+    }
+    case MODEL_FIELD_ID:
+    case MODEL_FIELD_BOOL:
+      break;
+    }
   }
   return 0;
 }
@@ -101,7 +181,7 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
   case MODEL_OP_BUILD:
     if (check_stage(o, r))
       return 1;
-    if (o->capacity_kg_per_year <= 0 || o->capacity_kg_per_year > CAP_LIMIT) {
+    if (out_of_range(o, "capacity")) {
       model_refuse(r, "capacity",
                    "capacity must be more than 0 and at most 10,000,000 t/yr");
       return 1;
@@ -118,8 +198,7 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
                    "facilities");
       return 1;
     }
-    return check_range(o->utilisation_ppm, 0, MODEL_PPM, "utilisation",
-                       "0 and 1", r);
+    return check_field(o, "utilisation", "0 and 1", r);
   case MODEL_OP_HIRE:
     if (check_skill(o, r))
       return 1;
@@ -127,116 +206,40 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
       model_refuse(r, "count", "count must not be 0 (negative releases staff)");
       return 1;
     }
-    return check_range(o->count, -1000000, 1000000, "count",
-                       "-1,000,000 and 1,000,000 people", r);
+    return check_field(o, "count", "-1,000,000 and 1,000,000 people", r);
   case MODEL_OP_TRAIN:
     if (check_skill(o, r))
       return 1;
-    return check_range(o->count, 1, 1000000, "count", "1 and 1,000,000 people",
-                       r);
+    return check_field(o, "count", "1 and 1,000,000 people", r);
   case MODEL_OP_OFFER:
   case MODEL_OP_BID:
     if (check_product(o, r))
       return 1;
-    if (check_range(o->quantity_kg, 0, QTY_LIMIT, "quantity",
-                    "0 and 1,000,000,000 t", r))
+    if (check_field(o, "quantity", "0 and 1,000,000,000 t", r))
       return 1;
-    return check_range(o->price_cents_per_kg, 0, MODEL_PRICE_MAX_CENTS - 1,
-                       o->op == MODEL_OP_OFFER ? "min_price" : "max_price",
+    return check_field(o, o->op == MODEL_OP_OFFER ? "min_price" : "max_price",
                        "0 and 999,999.99 USD/kg", r);
   case MODEL_OP_POLICY:
     break;
   default:
     return 1;
   }
-  int partner;
-  switch (o->kind) {
-  case MODEL_POL_EXPORT_QUOTA:
-  case MODEL_POL_EXPORT_BAN:
-  case MODEL_POL_EXPORT_LICENCE:
-  case MODEL_POL_TARIFF:
-    if (check_product(o, r))
-      return 1;
-    partner = partner_index(m, o->partner);
-    if (partner < 0 || partner == self) {
-      model_refuse(r, o->kind == MODEL_POL_TARIFF ? "from" : "to",
-                   "must be \"all\" or the id of another nation");
-      return 1;
-    }
-    if (o->kind == MODEL_POL_EXPORT_QUOTA && !o->lift)
-      return check_range(o->quantity_kg, 0, QTY_LIMIT, "quantity",
-                         "0 and 1,000,000,000 t per turn (nil lifts it)", r);
-    if (o->kind == MODEL_POL_EXPORT_LICENCE)
-      return check_range(o->approval_ppm, 0, MODEL_PPM, "approval",
-                         "0 and 1 (the share approved per turn)", r);
-    if (o->kind == MODEL_POL_TARIFF)
-      return check_range(o->rate_ppm, 0, 10 * MODEL_PPM, "rate",
-                         "0 and 10 (1000%)", r);
-    return 0;
-  case MODEL_POL_SUBSIDY:
-    if (check_stage(o, r) || check_range(o->capex_share_ppm, 0, MODEL_PPM,
-                                         "capex_share", "0 and 1", r))
-      return 1;
-    return check_range(o->output_cents_per_kg, 0, 100000000, "output",
-                       "0 and 1,000,000 USD/kg", r);
-  case MODEL_POL_PRICE_FLOOR:
-    if (check_product(o, r) ||
-        check_range(o->price_cents_per_kg, 0, MODEL_PRICE_MAX_CENTS - 1,
-                    "price", "0 and 999,999.99 USD/kg", r))
-      return 1;
-    return check_range(o->quantity_kg, 0, QTY_LIMIT, "quantity",
-                       "0 and 1,000,000,000 t per turn", r);
-  case MODEL_POL_STOCKPILE:
-    if (check_product(o, r))
-      return 1;
-    return check_range(o->target_kg, 0, QTY_LIMIT, "target",
-                       "0 and 1,000,000,000 t", r);
-  case MODEL_POL_TALENT_PROGRAMME:
-    if (check_skill(o, r))
-      return 1;
-    return check_range(o->budget_cents, 0, (int64_t)10000000000000000, "budget",
-                       "0 and 1e14 USD per turn", r);
-  case MODEL_POL_MIGRATION:
-    return check_skill(o, r);
-  case MODEL_POL_PERMITTING:
-    if (check_stage(o, r))
-      return 1;
-    return check_range(o->speed_ppm, 500000, 2000000, "speed", "0.5 and 2", r);
-  case MODEL_POL_PRODUCTION_QUOTA:
-    if (check_stage(o, r))
-      return 1;
-    if (o->lift)
-      return 0;
-    return check_range(o->quantity_kg, 0, QTY_LIMIT, "quantity",
-                       "0 and 1,000,000,000 t per turn (nil lifts it)", r);
-  case MODEL_POL_TAX:
-    return check_range(o->rate_ppm, 0, MODEL_PPM, "rate", "0 and 1", r);
-  default:
-    model_refuse(r, "kind",
-                 "unknown policy kind; expected export_quota, export_ban, "
-                 "export_licence, tariff, subsidy, price_floor, stockpile, "
-                 "talent_programme, migration, permitting, production_quota or "
-                 "tax");
-    return 1;
-  }
+  return check_policy(m, self, o, r);
 }
 
-int model_facility_of_seat(const model_state_t *st, int seat, const char *id) {
-  for (int32_t f = st->seats[seat].first_fac; f >= 0;
-       f = st->fac[f].next_of_owner)
-    if (strcmp(st->fac[f].id, id) == 0)
-      return f;
-  return -1;
-}
-
-static int64_t build_capex(const model_state_t *st, const model_order_t *o,
-                           int nation, bool brown) {
+/* A build's capex in cents; false when it would not fit in int64 (a
+ * capacity near the order limit at a map's highest capex and factors). */
+static bool build_capex(const model_state_t *st, const model_order_t *o,
+                        int nation, bool brown, int64_t *out) {
   const map_stage_t *ms = &st->map->stage[o->stage];
-  int64_t c = mul_div(o->capacity_kg_per_year, ms->capex, 1);
-  c = ppm_of(c, st->map->nations[nation].capex_factor[o->stage]);
-  if (brown)
-    c = ppm_of(c, ms->brown_factor);
-  return c;
+  int64_t c;
+  if (!mul_div_ok(o->capacity_kg_per_year, ms->capex, 1, &c) ||
+      !mul_div_ok(c, st->map->nations[nation].capex_factor[o->stage], MODEL_PPM,
+                  &c) ||
+      (brown && !mul_div_ok(c, ms->brown_factor, MODEL_PPM, &c)))
+    return false;
+  *out = c;
+  return true;
 }
 
 /* Where a build stands: the deposit's nation for a mine, else the home
@@ -301,10 +304,17 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
       }
     }
     int nation = build_nation(st, seat, o, fac);
-    int64_t capex = build_capex(st, o, nation, fac >= 0);
+    int64_t capex, total;
+    if (!build_capex(st, o, nation, fac >= 0, &capex)) {
+      model_refuse(r, "capacity",
+                   "this build would cost more than the model's money range "
+                   "(int64 cents); build less capacity");
+      return 1;
+    }
     int64_t share = st->nations[nation].pol.sub_capex[o->stage];
     int64_t own = capex - ppm_of(capex, share);
-    if (own + *capex_running > s->cash) {
+    if (__builtin_add_overflow(own, *capex_running, &total) ||
+        total > s->cash) {
       model_refuse(
           r, "capacity",
           "this build costs %.2f USD (after subsidy) and you have %.2f "
@@ -343,11 +353,12 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
     }
     return 0;
   case MODEL_OP_TRAIN: {
-    int64_t cost = mul_div(o->count, st->map->train_cost[o->skill], 1);
+    /* count <= 1e6 people and a map's training cost <= $1e7: fits */
+    int64_t cost = mul_div(o->count, st->map->train_cost[o->skill], 1), total;
     int64_t have = st->map->seats[seat].kind == MODEL_SEAT_FIRM
                        ? s->cash
                        : st->nations[home].budget;
-    if (cost + *capex_running > have) {
+    if (__builtin_add_overflow(cost, *capex_running, &total) || total > have) {
       model_refuse(r, "count",
                    "training %lld people costs %.2f USD and you have %.2f USD "
                    "left this turn",
@@ -389,107 +400,6 @@ int model_validate(const model_state_t *st, int seat,
   return 0;
 }
 
-/* An accepted order as the state keeps it: only the fields its op (and
- * policy kind) uses, every other field at one canonical value. The pending
- * orders are part of the state and its hash, so two submissions that mean
- * the same (one built by an agent in C, one parsed from the wire) must be
- * the same bytes; otherwise a stored game would not replay to its hashes. */
-static model_order_t canonical(const model_order_t *o) {
-  model_order_t c;
-  memset(&c, 0, sizeof c);
-  c.op = o->op;
-  c.stage = c.product = c.skill = -1;
-  switch (o->op) {
-  case MODEL_OP_BUILD:
-    c.stage = o->stage;
-    c.capacity_kg_per_year = o->capacity_kg_per_year;
-    memcpy(c.site, o->site, sizeof c.site);
-    memcpy(c.facility, o->facility, sizeof c.facility);
-    break;
-  case MODEL_OP_OPERATE:
-    memcpy(c.facility, o->facility, sizeof c.facility);
-    c.utilisation_ppm = o->utilisation_ppm;
-    break;
-  case MODEL_OP_HIRE:
-  case MODEL_OP_TRAIN:
-    c.skill = o->skill;
-    c.count = o->count;
-    break;
-  case MODEL_OP_OFFER:
-  case MODEL_OP_BID:
-    c.product = o->product;
-    c.quantity_kg = o->quantity_kg;
-    c.price_cents_per_kg = o->price_cents_per_kg;
-    break;
-  case MODEL_OP_POLICY:
-    c.kind = o->kind;
-    switch (o->kind) {
-    case MODEL_POL_EXPORT_QUOTA:
-    case MODEL_POL_EXPORT_BAN:
-    case MODEL_POL_EXPORT_LICENCE:
-    case MODEL_POL_TARIFF:
-      c.product = o->product;
-      c.lift = o->lift;
-      c.quantity_kg = o->kind == MODEL_POL_EXPORT_QUOTA ? o->quantity_kg : 0;
-      c.approval_ppm =
-          o->kind == MODEL_POL_EXPORT_LICENCE ? o->approval_ppm : 0;
-      c.rate_ppm = o->kind == MODEL_POL_TARIFF ? o->rate_ppm : 0;
-      /* Only quotas and bans can be lifted. */
-      if (o->kind == MODEL_POL_TARIFF || o->kind == MODEL_POL_EXPORT_LICENCE)
-        c.lift = false;
-      /* "" and "all" name the same partners. */
-      if (o->partner[0] && strcmp(o->partner, "all") != 0)
-        memcpy(c.partner, o->partner, sizeof c.partner);
-      else
-        strcpy(c.partner, "all");
-      break;
-    case MODEL_POL_SUBSIDY:
-      c.stage = o->stage;
-      c.capex_share_ppm = o->capex_share_ppm;
-      c.output_cents_per_kg = o->output_cents_per_kg;
-      break;
-    case MODEL_POL_PRICE_FLOOR:
-      c.product = o->product;
-      c.price_cents_per_kg = o->price_cents_per_kg;
-      c.quantity_kg = o->quantity_kg;
-      break;
-    case MODEL_POL_STOCKPILE:
-      c.product = o->product;
-      c.target_kg = o->target_kg;
-      break;
-    case MODEL_POL_TALENT_PROGRAMME:
-      c.skill = o->skill;
-      c.budget_cents = o->budget_cents;
-      break;
-    case MODEL_POL_MIGRATION:
-      c.skill = o->skill;
-      c.inbound = o->inbound;
-      c.outbound = o->outbound;
-      break;
-    case MODEL_POL_PERMITTING:
-      c.stage = o->stage;
-      c.speed_ppm = o->speed_ppm;
-      break;
-    case MODEL_POL_PRODUCTION_QUOTA:
-      c.stage = o->stage;
-      c.lift = o->lift;
-      c.quantity_kg = o->lift ? 0 : o->quantity_kg;
-      break;
-    case MODEL_POL_TAX:
-      c.rate_ppm = o->rate_ppm;
-      break;
-    case MODEL_POLICY_KINDS:
-      break;
-    }
-    break;
-  case MODEL_OPS:
-    break;
-  }
-  if (c.op == MODEL_OP_POLICY && c.kind == MODEL_POL_EXPORT_QUOTA && c.lift)
-    c.quantity_kg = 0;
-  return c;
-}
-
 int model_submit(model_state_t *st, int seat, const model_order_t *orders,
                  size_t n, model_refusal_t *refusals, size_t cap,
                  size_t *n_refused) {
@@ -508,7 +418,7 @@ int model_submit(model_state_t *st, int seat, const model_order_t *orders,
     memset(&r, 0, sizeof r);
     if (i < MODEL_ORDERS_MAX &&
         !model_order_check(st, seat, &orders[i], &running, &r)) {
-      keep[kept++] = canonical(&orders[i]);
+      model_order_canonical(&orders[i], &keep[kept++]);
       continue;
     }
     if (i >= MODEL_ORDERS_MAX)
@@ -530,74 +440,6 @@ int model_submit(model_state_t *st, int seat, const model_order_t *orders,
 
 /* ---- application ---- */
 
-int model_policy_apply(model_state_t *st, int n, const model_order_t *o) {
-  policies_t *p = &st->nations[n].pol;
-  int partner = partner_index(st->map, o->partner);
-  if (partner < 0)
-    return MODEL_EINVAL;
-  switch (o->kind) {
-  case MODEL_POL_EXPORT_QUOTA:
-    p->quota[o->product][partner] = o->lift ? -1 : o->quantity_kg;
-    break;
-  case MODEL_POL_EXPORT_BAN:
-    p->ban[o->product][partner] = o->lift ? 0 : 1;
-    break;
-  case MODEL_POL_EXPORT_LICENCE:
-    p->licence[o->product][partner] = o->approval_ppm;
-    break;
-  case MODEL_POL_TARIFF:
-    p->tariff[o->product][partner] = o->rate_ppm;
-    break;
-  case MODEL_POL_SUBSIDY:
-    p->sub_capex[o->stage] = o->capex_share_ppm;
-    p->sub_output[o->stage] = o->output_cents_per_kg;
-    break;
-  case MODEL_POL_PRICE_FLOOR:
-    p->floor_price[o->product] = o->price_cents_per_kg;
-    p->floor_qty[o->product] = o->quantity_kg;
-    break;
-  case MODEL_POL_STOCKPILE:
-    p->stock_target[o->product] = o->target_kg;
-    break;
-  case MODEL_POL_TALENT_PROGRAMME:
-    p->talent_budget[o->skill] = o->budget_cents;
-    break;
-  case MODEL_POL_MIGRATION:
-    p->mig_in[o->skill] = o->inbound;
-    p->mig_out[o->skill] = o->outbound;
-    break;
-  case MODEL_POL_PERMITTING:
-    p->permit_speed[o->stage] = o->speed_ppm;
-    break;
-  case MODEL_POL_PRODUCTION_QUOTA:
-    p->prod_quota[o->stage] = o->lift ? -1 : o->quantity_kg;
-    break;
-  case MODEL_POL_TAX:
-    p->tax_ppm = o->rate_ppm;
-    break;
-  default:
-    return MODEL_EINVAL;
-  }
-  return 0;
-}
-
-void model_policies_default(policies_t *p) {
-  memset(p, 0, sizeof *p);
-  for (int i = 0; i < NP; i++) {
-    for (int j = 0; j <= NN; j++) {
-      p->quota[i][j] = -1;
-      p->licence[i][j] = MODEL_PPM;
-    }
-    p->stock_target[i] = -1;
-  }
-  for (int s = 0; s < NS; s++) {
-    p->permit_speed[s] = MODEL_PPM;
-    p->prod_quota[s] = -1;
-    p->mig_in[s] = 1;
-    p->mig_out[s] = 1;
-  }
-}
-
 static void late(model_state_t *st, int seat, size_t index,
                  const model_refusal_t *r) {
   model_report_t *rep = &st->report;
@@ -614,7 +456,11 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
   const map_stage_t *ms = &st->map->stage[o->stage];
   int fac = o->facility[0] ? model_facility_of_seat(st, seat, o->facility) : -1;
   int nation = build_nation(st, seat, o, fac);
-  int64_t capex = build_capex(st, o, nation, fac >= 0);
+  int64_t capex = 0;
+  if (!build_capex(st, o, nation, fac >= 0, &capex))
+    model_range_overflow(st, seat, "capex", MODEL_U_CENTS,
+                         o->capacity_kg_per_year, '*',
+                         st->map->stage[o->stage].capex, NULL);
   int64_t sub = ppm_of(capex, st->nations[nation].pol.sub_capex[o->stage]);
   const map_nation_t *mn = &st->map->nations[nation];
   int32_t lead = fac >= 0 ? ms->lead_brown : ms->lead_green;
@@ -624,11 +470,16 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
   /* The firm pays capex less the subsidy (a sink); the nation pays the
    * subsidised share (a sink too: the money goes to builders outside the
    * model). */
-  s->cash -= capex - sub;
-  s->flows.money_out += capex - sub;
-  st->nations[nation].budget -= sub;
-  st->nations[nation].flows.money_out += sub;
-  st->report.money_sinks += capex;
+  int32_t nh = (int32_t)(st->n_seats + (size_t)nation);
+  ck_sub(st, &s->cash, capex - sub, seat, "cash", MODEL_U_CENTS, "capex");
+  ck_add(st, &s->flows.money_out, capex - sub, seat, "money paid out",
+         MODEL_U_CENTS, "capex");
+  ck_sub(st, &st->nations[nation].budget, sub, nh, "budget", MODEL_U_CENTS,
+         "capex subsidy");
+  ck_add(st, &st->nations[nation].flows.money_out, sub, nh, "money paid out",
+         MODEL_U_CENTS, "capex subsidy");
+  ck_add(st, &st->report.money_sinks, capex, -1, "money sinks", MODEL_U_CENTS,
+         "capex");
   if (fac >= 0) {
     facility_t *f = &st->fac[fac];
     f->exp_cap = o->capacity_kg_per_year;
@@ -699,24 +550,33 @@ int model_orders_apply(model_state_t *st) {
         int64_t c = o->count;
         if (c > st->nations[home].pool[o->skill])
           c = st->nations[home].pool[o->skill];
-        s->staff[o->skill] += c;
-        st->nations[home].pool[o->skill] -= c;
+        ck_add(st, &s->staff[o->skill], c, (int32_t)si, "staff", MODEL_U_PEOPLE,
+               "hires");
+        st->nations[home].pool[o->skill] -= c; /* c <= the pool */
         break;
       }
       case MODEL_OP_TRAIN: {
         int64_t cost = mul_div(o->count, st->map->train_cost[o->skill], 1);
         int32_t tt = st->map->train_turns[o->skill];
+        int32_t who = model_seat_holder(st, si);
         if (st->map->seats[si].kind == MODEL_SEAT_FIRM) {
-          s->cash -= cost;
-          s->flows.money_out += cost;
-          s->costs += cost;
-          s->pipeline[o->skill][tt - 1] += o->count;
+          ck_sub(st, &s->cash, cost, who, "cash", MODEL_U_CENTS, "training");
+          ck_add(st, &s->flows.money_out, cost, who, "money paid out",
+                 MODEL_U_CENTS, "training");
+          ck_add(st, &s->costs, cost, who, "costs", MODEL_U_CENTS, "training");
+          ck_add(st, &s->pipeline[o->skill][tt - 1], o->count, who, "trainees",
+                 MODEL_U_PEOPLE, "training");
         } else {
-          st->nations[home].budget -= cost;
-          st->nations[home].flows.money_out += cost;
-          st->nations[home].pipeline[o->skill][tt - 1] += o->count;
+          nation_t *na = &st->nations[home];
+          ck_sub(st, &na->budget, cost, who, "budget", MODEL_U_CENTS,
+                 "training");
+          ck_add(st, &na->flows.money_out, cost, who, "money paid out",
+                 MODEL_U_CENTS, "training");
+          ck_add(st, &na->pipeline[o->skill][tt - 1], o->count, who, "trainees",
+                 MODEL_U_PEOPLE, "training");
         }
-        st->report.money_sinks += cost;
+        ck_add(st, &st->report.money_sinks, cost, -1, "money sinks",
+               MODEL_U_CENTS, "training");
         break;
       }
       case MODEL_OP_OFFER:
@@ -737,5 +597,5 @@ int model_orders_apply(model_state_t *st) {
         return rc;
     }
   }
-  return 0;
+  return st->range_failed ? MODEL_ERANGE : 0;
 }

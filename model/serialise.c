@@ -450,7 +450,7 @@ static void visit(vis_t *v, model_state_t *st) {
   }
 }
 
-int model_serial_pack(const model_state_t *st, uint8_t **buf, size_t *len) {
+static int pack(const model_state_t *st, uint8_t **buf, size_t *len) {
   vis_t v;
   memset(&v, 0, sizeof v);
   msgpack_sbuffer_init(&v.sb);
@@ -475,7 +475,7 @@ int model_serial_pack(const model_state_t *st, uint8_t **buf, size_t *len) {
 int model_state_serialise(const model_state_t *st, uint8_t **buf, size_t *len) {
   if (!st || !buf || !len)
     return MODEL_EINVAL;
-  return model_serial_pack(st, buf, len);
+  return pack(st, buf, len);
 }
 
 int model_state_deserialise(const model_map_t *map, const uint8_t *buf,
@@ -483,9 +483,11 @@ int model_state_deserialise(const model_map_t *map, const uint8_t *buf,
   if (!map || !buf || !out)
     return MODEL_EINVAL;
   *out = NULL;
-  model_state_t *st;
-  int rc = model_state_alloc(map, &st);
+  int rc = model_crypto_init();
   if (rc)
+    return rc;
+  model_state_t *st;
+  if ((rc = model_state_alloc(map, &st)))
     return rc;
   vis_t v;
   memset(&v, 0, sizeof v);
@@ -527,8 +529,10 @@ int model_state_hash(const model_state_t *st, uint8_t out[MODEL_HASH_BYTES]) {
     return MODEL_EINVAL;
   uint8_t *buf;
   size_t len;
-  int rc = model_serial_pack(st, &buf, &len);
+  int rc = model_crypto_init();
   if (rc)
+    return rc;
+  if ((rc = pack(st, &buf, &len)))
     return rc;
   crypto_generichash(out, MODEL_HASH_BYTES, buf, len, NULL, 0);
   free(buf);

@@ -1,5 +1,7 @@
-/* state.c: creating, copying and freeing states, facilities' derived
- * figures (ramp-up, learning, staffing), and the read-only accessors.
+/* state.c: creating, copying and freeing states, and the read-only
+ * accessors. A state starts from its map (policies through policy.c,
+ * facilities through facility.c); a clone is a direct deep copy; freeing
+ * releases the market's results and workspace through market.c.
  */
 #include "model_internal.h"
 
@@ -34,81 +36,15 @@ int model_state_alloc(const model_map_t *map, model_state_t **out) {
   return 0;
 }
 
-int model_facility_push(model_state_t *st, facility_t **out) {
-  if (st->n_fac == st->cap_fac) {
-    size_t nc = st->cap_fac ? st->cap_fac * 2 : 64;
-    facility_t *nf = realloc(st->fac, nc * sizeof *nf);
-    if (!nf)
-      return MODEL_ENOMEM;
-    st->fac = nf;
-    st->cap_fac = nc;
-  }
-  facility_t *f = &st->fac[st->n_fac++];
-  memset(f, 0, sizeof *f);
-  f->deposit = -1;
-  f->next_of_owner = -1;
-  f->lg_exp0 = -1;
-  *out = f;
-  return 0;
-}
-
-static int64_t ramp_at(const int64_t *ramp, int32_t n, int32_t age) {
-  if (n <= 0)
-    return MODEL_PPM;
-  return ramp[age < n ? age : n - 1];
-}
-
-/* Effective capacity in kg/yr: nameplate through the ramp-up tables, less
- * an outage. Zero while building. */
-int64_t model_facility_effective(const model_state_t *st, const facility_t *f) {
-  if (f->build_left > 0)
-    return 0;
-  const map_stage_t *ms = &st->map->stage[f->stage];
-  int64_t base = f->capacity - f->exp_done;
-  int64_t e = ppm_of(base, ramp_at(ms->ramp, ms->n_ramp, f->ramp_age)) +
-              ppm_of(f->exp_done, ramp_at(ms->bramp, ms->n_bramp, f->exp_age));
-  return ppm_of(e, MODEL_PPM - f->outage_ppm);
-}
-
-/* The staff a facility needs and its effective capacity: what changes
- * with construction, ramp-up and outages. */
-void model_facility_refresh_capacity(const model_state_t *st, facility_t *f) {
-  const map_stage_t *ms = &st->map->stage[f->stage];
-  /* people = t/yr x people-per-kt / 1000 = kg/yr x milli-people-per-kt /
-   * 1e9, rounded up: a plant needs whole people. */
-  f->staff_needed =
-      (int64_t)(((__int128)f->capacity * ms->staff_milli_per_t + 999999999) /
-                1000000000);
-  f->effective = model_facility_effective(st, f);
-}
-
-/* Unit cost and recovery from cumulative output (learning), then the
- * capacity figures. Learning changes only with output, so the turn calls
- * this where output is booked and model_facility_refresh_capacity elsewhere
- * (the fixed-point log and exp are the costly part). */
-void model_facility_refresh(const model_state_t *st, facility_t *f) {
-  const map_stage_t *ms = &st->map->stage[f->stage];
-  if (f->lg_exp0 < 0 && f->exp0 >= 1)
-    f->lg_exp0 = model_fx_log2_q32((uint64_t)f->exp0);
-  int64_t mult =
-      model_fx_learning_lg_ppm(f->cum, f->exp0, f->lg_exp0, ms->log2_pr_q32);
-  f->unit_cost = ppm_of(f->cost0, mult);
-  if (f->stage == MODEL_SEPARATION) {
-    int64_t gap = ms->rec_max - f->rec0;
-    f->recovery = gap > 0 ? ms->rec_max - ppm_of(gap, mult) : f->rec0;
-  } else {
-    f->recovery = MODEL_PPM;
-  }
-  model_facility_refresh_capacity(st, f);
-}
-
 int model_state_new(const model_map_t *map, uint64_t seed,
                     model_state_t **out) {
   if (!map || !out)
     return MODEL_EINVAL;
-  model_state_t *st;
-  int rc = model_state_alloc(map, &st);
+  int rc = model_crypto_init();
   if (rc)
+    return rc;
+  model_state_t *st;
+  if ((rc = model_state_alloc(map, &st)))
     return rc;
   st->seed = seed;
   for (size_t i = 0; i < st->n_deposits; i++)
@@ -215,7 +151,10 @@ int model_state_new(const model_map_t *map, uint64_t seed,
       st->fac[f].util = o->utilisation_ppm;
     }
   for (size_t s = 0; s < st->n_seats; s++)
-    st->seats[s].initial_worth = model_seat_net_worth(st, (int)s);
+    if (!model_seat_net_worth(st, (int)s, &st->seats[s].initial_worth)) {
+      rc = MODEL_ERANGE; /* a firm worth more than int64 cents */
+      goto fail;
+    }
   *out = st;
   return 0;
 fail:
@@ -230,6 +169,7 @@ void model_state_free(model_state_t *st) {
     for (size_t i = 0; i < st->n_seats; i++)
       free(st->seats[i].pending);
   model_market_free(st);
+  model_snap_free(st);
   free(st->turn_buf);
   free(st->nations);
   free(st->seats);
@@ -239,17 +179,88 @@ void model_state_free(model_state_t *st) {
   free(st);
 }
 
+/* A direct deep copy: every field of the state proper, the arrays it owns
+ * copied. The market's and the turn's scratch are not copied (they are
+ * rebuilt when needed), just as serialising and reading back would leave
+ * them; the clone hashes the same and plays on the same. */
 int model_state_clone(const model_state_t *src, model_state_t **out) {
   if (!src || !out)
     return MODEL_EINVAL;
-  uint8_t *buf;
-  size_t len;
-  int rc = model_serial_pack(src, &buf, &len);
+  *out = NULL;
+  model_state_t *st;
+  int rc = model_state_alloc(src->map, &st);
   if (rc)
     return rc;
-  rc = model_state_deserialise(src->map, buf, len, out);
-  free(buf);
-  return rc;
+  st->seed = src->seed;
+  st->turn = src->turn;
+  memcpy(st->nations, src->nations, st->n_nations * sizeof *st->nations);
+  for (size_t i = 0; i < st->n_seats; i++) {
+    seat_t *se = &st->seats[i];
+    *se = src->seats[i];
+    se->pending = NULL;
+    if (se->n_pending) {
+      se->pending = malloc(se->n_pending * sizeof *se->pending);
+      if (!se->pending) {
+        se->n_pending = 0;
+        goto nomem;
+      }
+      memcpy(se->pending, src->seats[i].pending,
+             se->n_pending * sizeof *se->pending);
+    }
+  }
+  memcpy(st->reserves, src->reserves, st->n_deposits * sizeof *st->reserves);
+  if (src->n_fac) {
+    st->fac = malloc(src->n_fac * sizeof *st->fac);
+    if (!st->fac)
+      goto nomem;
+    memcpy(st->fac, src->fac, src->n_fac * sizeof *st->fac);
+    st->n_fac = st->cap_fac = src->n_fac;
+  }
+  st->n_effects = src->n_effects;
+  memcpy(st->effects, src->effects, src->n_effects * sizeof *st->effects);
+  st->n_injected = src->n_injected;
+  memcpy(st->injected, src->injected, src->n_injected * sizeof *st->injected);
+  memcpy(st->price, src->price, sizeof st->price);
+  memcpy(st->regional, src->regional, sizeof st->regional);
+  memcpy(st->volume, src->volume, sizeof st->volume);
+  for (int p = 0; p < NP; p++) {
+    const market_result_t *a = &src->market[p];
+    market_result_t *r = &st->market[p];
+    memcpy(r->seller_price, a->seller_price, sizeof r->seller_price);
+    memcpy(r->buyer_price, a->buyer_price, sizeof r->buyer_price);
+    if (a->n_trades) {
+      r->trades = malloc(a->n_trades * sizeof *r->trades);
+      if (!r->trades)
+        goto nomem;
+      memcpy(r->trades, a->trades, a->n_trades * sizeof *r->trades);
+      r->n_trades = r->cap_trades = a->n_trades;
+    }
+    if (a->n_flows) {
+      r->flows = malloc(a->n_flows * sizeof *r->flows);
+      if (!r->flows)
+        goto nomem;
+      memcpy(r->flows, a->flows, a->n_flows * sizeof *r->flows);
+      r->n_flows = r->cap_flows = a->n_flows;
+    }
+  }
+  /* the report, but pointing at the clone's own arrays */
+  model_report_t own = st->report;
+  st->report = src->report;
+  st->report.regional = own.regional;
+  st->report.production = own.production;
+  st->report.capacity = own.capacity;
+  st->report.scores = own.scores;
+  memcpy(st->report_regional, src->report_regional, sizeof st->report_regional);
+  memcpy(st->report_production, src->report_production,
+         sizeof st->report_production);
+  memcpy(st->report_capacity, src->report_capacity, sizeof st->report_capacity);
+  memcpy(st->report_scores, src->report_scores,
+         st->n_seats * sizeof *st->report_scores);
+  *out = st;
+  return 0;
+nomem:
+  model_state_free(st);
+  return MODEL_ENOMEM;
 }
 
 const model_map_t *model_state_map(const model_state_t *st) {
@@ -330,23 +341,23 @@ int64_t model_last_seller_price(const model_state_t *st, int p, size_t n) {
   return st->market[p].seller_price[n];
 }
 
-/* The reference volume the demand curve goes through this turn (before
- * surges): the trend less what substitution has taken (docs/model.md). */
-int64_t model_demand_reference(const nation_t *na, int p) {
-  return na->demand_q0[p] - ppm_of(na->demand_q0[p], na->subst_ppm[p]);
-}
-
 /* Net worth of a firm: cash + book value of facilities + inventory at the
  * world price. A nation's "worth" is its budget (used only for the budget
- * objective). */
-int64_t model_seat_net_worth(const model_state_t *st, int s) {
+ * objective). False when it does not fit in int64. */
+bool model_seat_net_worth(const model_state_t *st, int s, int64_t *out) {
   const seat_t *se = &st->seats[s];
-  if (st->map->seats[s].kind == MODEL_SEAT_NATION)
-    return st->nations[st->map->seats[s].nation].budget;
-  int64_t w = se->cash;
+  if (st->map->seats[s].kind == MODEL_SEAT_NATION) {
+    *out = st->nations[st->map->seats[s].nation].budget;
+    return true;
+  }
+  int64_t w = se->cash, v;
   for (int32_t f = se->first_fac; f >= 0; f = st->fac[f].next_of_owner)
-    w += st->fac[f].book;
+    if (__builtin_add_overflow(w, st->fac[f].book, &w))
+      return false;
   for (int p = 0; p < NP; p++)
-    w += mul_div(se->inv[p], st->price[p], 1);
-  return w;
+    if (!mul_div_ok(se->inv[p], st->price[p], 1, &v) ||
+        __builtin_add_overflow(w, v, &w))
+      return false;
+  *out = w;
+  return true;
 }

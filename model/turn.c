@@ -68,10 +68,18 @@ static void news(model_state_t *st, const model_event_t *ev) {
     rep->news[rep->n_news++] = *ev;
 }
 
-static void seat_out(model_state_t *st, int s, int64_t c) {
-  st->seats[s].cash -= c;
-  st->seats[s].costs += c;
-  st->seats[s].flows.money_out += c;
+/* A firm pays c (a sink or another holder's income); `why` names it in a
+ * range error. */
+static void seat_out(model_state_t *st, int s, int64_t c, const char *why) {
+  seat_t *se = &st->seats[s];
+  ck_sub(st, &se->cash, c, s, "cash", MODEL_U_CENTS, why);
+  ck_add(st, &se->costs, c, s, "costs", MODEL_U_CENTS, why);
+  ck_add(st, &se->flows.money_out, c, s, "money paid out", MODEL_U_CENTS, why);
+}
+
+/* The world's books: money created and destroyed this turn. */
+static void sink(model_state_t *st, int64_t c, const char *why) {
+  ck_add(st, &st->report.money_sinks, c, -1, "money sinks", MODEL_U_CENTS, why);
 }
 
 /* ---- step 2 ---- */
@@ -92,7 +100,8 @@ static void construction(model_state_t *st) {
       f->exp_left -= speed;
       if (f->exp_left <= 0) {
         f->exp_left = 0;
-        f->capacity += f->exp_cap;
+        ck_add(st, &f->capacity, f->exp_cap, f->owner, "capacity", MODEL_U_KG,
+               "an expansion");
         f->exp_done = f->exp_cap;
         f->exp_age = 0;
         f->exp_cap = 0;
@@ -108,27 +117,34 @@ static int talent(model_state_t *st) {
   size_t N = st->n_nations;
   for (size_t n = 0; n < N; n++) {
     nation_t *na = &st->nations[n];
+    int32_t who = (int32_t)(st->n_seats + n);
     for (int s = 0; s < NS; s++) {
-      na->pool[s] += na->pipeline[s][0];
+      ck_add(st, &na->pool[s], na->pipeline[s][0], who, "talent pool",
+             MODEL_U_PEOPLE, "graduates");
       memmove(na->pipeline[s], na->pipeline[s] + 1,
               sizeof(int64_t) * (MODEL_TRAIN_TURNS_MAX - 1));
       na->pipeline[s][MODEL_TRAIN_TURNS_MAX - 1] = 0;
       int64_t b = na->pol.talent_budget[s];
       if (b > 0 && m->train_cost[s] > 0) {
         int64_t people = b / m->train_cost[s];
-        int64_t cost = people * m->train_cost[s];
-        na->budget -= cost;
-        na->flows.money_out += cost;
-        st->report.money_sinks += cost;
-        na->pipeline[s][m->train_turns[s] - 1] += people;
+        int64_t cost = people * m->train_cost[s]; /* <= b */
+        ck_sub(st, &na->budget, cost, who, "budget", MODEL_U_CENTS,
+               "talent programme");
+        ck_add(st, &na->flows.money_out, cost, who, "money paid out",
+               MODEL_U_CENTS, "talent programme");
+        sink(st, cost, "talent programme");
+        ck_add(st, &na->pipeline[s][m->train_turns[s] - 1], people, who,
+               "trainees", MODEL_U_PEOPLE, "talent programme");
       }
-      na->pool[s] += ppm_of(na->pool[s], m->talent_growth_ppm_turn);
+      ck_add(st, &na->pool[s], ppm_of(na->pool[s], m->talent_growth_ppm_turn),
+             who, "talent pool", MODEL_U_PEOPLE, "growth");
     }
   }
   for (size_t si = 0; si < st->n_seats; si++) {
     seat_t *se = &st->seats[si];
     for (int s = 0; s < NS; s++) {
-      se->staff[s] += se->pipeline[s][0];
+      ck_add(st, &se->staff[s], se->pipeline[s][0], (int32_t)si, "staff",
+             MODEL_U_PEOPLE, "graduates");
       memmove(se->pipeline[s], se->pipeline[s] + 1,
               sizeof(int64_t) * (MODEL_TRAIN_TURNS_MAX - 1));
       se->pipeline[s][MODEL_TRAIN_TURNS_MAX - 1] = 0;
@@ -156,8 +172,9 @@ static int talent(model_state_t *st) {
             continue;
           int64_t x = each + extra;
           extra = 0;
-          st->nations[a].pool[s] -= x;
-          st->nations[b].pool[s] += x;
+          st->nations[a].pool[s] -= x; /* x <= the pool */
+          ck_add(st, &st->nations[b].pool[s], x, (int32_t)(st->n_seats + b),
+                 "talent pool", MODEL_U_PEOPLE, "migration");
         }
       }
     }
@@ -174,7 +191,7 @@ static int talent(model_state_t *st) {
     f->staff = need < *l ? need : *l;
     *l -= f->staff;
   }
-  return 0;
+  return st->range_failed ? MODEL_ERANGE : 0;
 }
 
 /* ---- step 4 ---- */
@@ -225,7 +242,9 @@ static void apply_quota(model_state_t *st, int stage, const stages_t *sl) {
   int64_t *want = sl->want;
   for (size_t i = sl->begin[stage]; i < sl->begin[stage + 1]; i++) {
     size_t k = (size_t)sl->idx[i];
-    sum[st->fac[k].nation] += want[k];
+    ck_add(st, &sum[st->fac[k].nation], want[k],
+           (int32_t)(st->n_seats + (size_t)st->fac[k].nation), "planned output",
+           MODEL_U_KG, "a facility");
   }
   for (size_t i = sl->begin[stage]; i < sl->begin[stage + 1]; i++) {
     size_t k = (size_t)sl->idx[i];
@@ -253,16 +272,23 @@ static void book_output(model_state_t *st, facility_t *f, int product,
                         int64_t out) {
   seat_t *se = &st->seats[f->owner];
   nation_t *na = &st->nations[f->nation];
-  int64_t sub = mul_div(out, na->pol.sub_output[f->stage], 1);
+  int32_t nh = (int32_t)(st->n_seats + (size_t)f->nation);
+  int64_t sub = ck_mul_div(st, out, na->pol.sub_output[f->stage], 1, nh,
+                           "output subsidy", MODEL_U_CENTS);
   if (sub > 0) {
-    se->cash += sub;
-    se->revenue += sub;
-    se->flows.money_in += sub;
-    na->budget -= sub;
-    na->flows.money_out += sub;
+    ck_add(st, &se->cash, sub, f->owner, "cash", MODEL_U_CENTS, "subsidy");
+    ck_add(st, &se->revenue, sub, f->owner, "revenue", MODEL_U_CENTS,
+           "subsidy");
+    ck_add(st, &se->flows.money_in, sub, f->owner, "money received",
+           MODEL_U_CENTS, "subsidy");
+    ck_sub(st, &na->budget, sub, nh, "budget", MODEL_U_CENTS, "subsidy");
+    ck_add(st, &na->flows.money_out, sub, nh, "money paid out", MODEL_U_CENTS,
+           "subsidy");
   }
-  se->flows.produced[product] += out;
-  st->report.produced[product] += out;
+  ck_add(st, &se->flows.produced[product], out, f->owner, "output", MODEL_U_KG,
+         "production");
+  ck_add(st, &st->report.produced[product], out, -1, "output", MODEL_U_KG,
+         "production");
 }
 
 static int mining(model_state_t *st, const stages_t *sl) {
@@ -288,22 +314,31 @@ static int mining(model_state_t *st, const stages_t *sl) {
       continue;
     seat_t *se = &st->seats[f->owner];
     const int64_t *b = st->map->deposits[f->deposit].basket;
-    st->reserves[f->deposit] -= out;
-    se->inv[MODEL_CONCENTRATE] += out;
-    se->inv_el[0] += ppm_of(out, b[0]);
-    se->inv_el[1] += ppm_of(out, b[1]);
-    int64_t opex = mul_div(out, f->unit_cost, 1);
-    seat_out(st, f->owner, opex);
-    st->report.money_sinks += opex;
+    int32_t nh = (int32_t)(st->n_seats + (size_t)f->nation);
+    st->reserves[f->deposit] -= out; /* out <= reserves */
+    ck_add(st, &se->inv[MODEL_CONCENTRATE], out, f->owner, "inventory",
+           MODEL_U_KG, "mine output");
+    ck_add(st, &se->inv_el[0], ppm_of(out, b[0]), f->owner, "inventory",
+           MODEL_U_KG, "mine output");
+    ck_add(st, &se->inv_el[1], ppm_of(out, b[1]), f->owner, "inventory",
+           MODEL_U_KG, "mine output");
+    int64_t opex =
+        ck_mul_div(st, out, f->unit_cost, 1, f->owner, "opex", MODEL_U_CENTS);
+    seat_out(st, f->owner, opex, "opex");
+    sink(st, opex, "opex");
     book_output(st, f, MODEL_CONCENTRATE, out);
-    st->report_production[MODEL_MINING * st->n_nations + (size_t)f->nation] +=
-        out;
-    st->nations[f->nation].value_added +=
-        mul_div(out, st->price[MODEL_CONCENTRATE], 1);
-    f->cum += out;
+    ck_add(st,
+           &st->report_production[MODEL_MINING * st->n_nations +
+                                  (size_t)f->nation],
+           out, nh, "production", MODEL_U_KG, "mine output");
+    ck_add(st, &st->nations[f->nation].value_added,
+           ck_mul_div(st, out, st->price[MODEL_CONCENTRATE], 1, nh,
+                      "value added", MODEL_U_CENTS),
+           nh, "value added", MODEL_U_CENTS, "mine output");
+    ck_add(st, &f->cum, out, f->owner, "experience", MODEL_U_KG, "mine output");
     model_facility_refresh(st, f);
   }
-  return 0;
+  return st->range_failed ? MODEL_ERANGE : 0;
 }
 
 static int separation(model_state_t *st, const stages_t *sl) {
@@ -328,11 +363,13 @@ static int separation(model_state_t *st, const stages_t *sl) {
     int64_t el0 = mul_div(se->inv_el[0], x, inv);
     int64_t el1 = mul_div(se->inv_el[1], x, inv);
     int64_t el2 = x - el0 - el1;
-    se->inv[MODEL_CONCENTRATE] -= x;
+    se->inv[MODEL_CONCENTRATE] -= x; /* x <= inventory, el0, el1 pro rata */
     se->inv_el[0] -= el0;
     se->inv_el[1] -= el1;
-    se->flows.consumed[MODEL_CONCENTRATE] += x;
-    st->report.consumed[MODEL_CONCENTRATE] += x;
+    ck_add(st, &se->flows.consumed[MODEL_CONCENTRATE], x, f->owner,
+           "consumption", MODEL_U_KG, "separation feed");
+    ck_add(st, &st->report.consumed[MODEL_CONCENTRATE], x, -1, "consumption",
+           MODEL_U_KG, "separation feed");
     /* understaffed plants recover less */
     int64_t staffed = f->staff_needed > 0
                           ? mul_div(f->staff, MODEL_PPM, f->staff_needed)
@@ -342,23 +379,36 @@ static int separation(model_state_t *st, const stages_t *sl) {
     int64_t rec = ppm_of(f->recovery, factor);
     int64_t o[3] = {ppm_of(el0, rec), ppm_of(el1, rec), ppm_of(el2, rec)};
     int64_t value = 0;
+    int32_t nh = (int32_t)(st->n_seats + (size_t)f->nation);
     for (int q = 0; q < 3; q++) {
-      se->inv[MODEL_NDPR + q] += o[q];
+      ck_add(st, &se->inv[MODEL_NDPR + q], o[q], f->owner, "inventory",
+             MODEL_U_KG, "separation output");
       book_output(st, f, MODEL_NDPR + q, o[q]);
-      f->out_last += o[q];
-      value += mul_div(o[q], st->price[MODEL_NDPR + q], 1);
+      f->out_last += o[q]; /* <= x */
+      ck_add(st, &value,
+             ck_mul_div(st, o[q], st->price[MODEL_NDPR + q], 1, nh,
+                        "value added", MODEL_U_CENTS),
+             nh, "value added", MODEL_U_CENTS, "separation output");
     }
-    int64_t opex = mul_div(x, f->unit_cost, 1);
-    seat_out(st, f->owner, opex);
-    st->report.money_sinks += opex;
-    st->report_production[MODEL_SEPARATION * st->n_nations +
-                          (size_t)f->nation] += f->out_last;
-    st->nations[f->nation].value_added +=
-        value - mul_div(x, st->price[MODEL_CONCENTRATE], 1);
-    f->cum += x;
+    int64_t opex =
+        ck_mul_div(st, x, f->unit_cost, 1, f->owner, "opex", MODEL_U_CENTS);
+    seat_out(st, f->owner, opex, "opex");
+    sink(st, opex, "opex");
+    ck_add(st,
+           &st->report_production[MODEL_SEPARATION * st->n_nations +
+                                  (size_t)f->nation],
+           f->out_last, nh, "production", MODEL_U_KG, "separation output");
+    ck_sub(st, &value,
+           ck_mul_div(st, x, st->price[MODEL_CONCENTRATE], 1, nh, "value added",
+                      MODEL_U_CENTS),
+           nh, "value added", MODEL_U_CENTS, "concentrate fed");
+    ck_add(st, &st->nations[f->nation].value_added, value, nh, "value added",
+           MODEL_U_CENTS, "separation");
+    ck_add(st, &f->cum, x, f->owner, "experience", MODEL_U_KG,
+           "separation feed");
     model_facility_refresh(st, f);
   }
-  return 0;
+  return st->range_failed ? MODEL_ERANGE : 0;
 }
 
 static int64_t ceil_ppm(int64_t a, int64_t ppm) {
@@ -388,27 +438,41 @@ static int magnets(model_state_t *st, const stages_t *sl) {
     if (out <= 0)
       continue;
     int64_t inputs = 0;
+    int32_t nh = (int32_t)(st->n_seats + (size_t)f->nation);
     for (int q = 0; q < 2; q++) {
       int64_t use = ceil_ppm(out, ms->recipe[q]);
-      assert(use <= se->inv[MODEL_NDPR + q]);
+      LAN_ASSERT(use <= se->inv[MODEL_NDPR + q]);
       se->inv[MODEL_NDPR + q] -= use;
-      se->flows.consumed[MODEL_NDPR + q] += use;
-      st->report.consumed[MODEL_NDPR + q] += use;
-      inputs += mul_div(use, st->price[MODEL_NDPR + q], 1);
+      ck_add(st, &se->flows.consumed[MODEL_NDPR + q], use, f->owner,
+             "consumption", MODEL_U_KG, "magnet feed");
+      ck_add(st, &st->report.consumed[MODEL_NDPR + q], use, -1, "consumption",
+             MODEL_U_KG, "magnet feed");
+      ck_add(st, &inputs,
+             ck_mul_div(st, use, st->price[MODEL_NDPR + q], 1, nh,
+                        "value added", MODEL_U_CENTS),
+             nh, "value added", MODEL_U_CENTS, "magnet feed");
     }
-    se->inv[MODEL_MAGNET] += out;
+    ck_add(st, &se->inv[MODEL_MAGNET], out, f->owner, "inventory", MODEL_U_KG,
+           "magnet output");
     book_output(st, f, MODEL_MAGNET, out);
-    int64_t opex = mul_div(out, f->unit_cost, 1);
-    seat_out(st, f->owner, opex);
-    st->report.money_sinks += opex;
-    st->report_production[MODEL_MAGNETS * st->n_nations + (size_t)f->nation] +=
-        out;
-    st->nations[f->nation].value_added +=
-        mul_div(out, st->price[MODEL_MAGNET], 1) - inputs;
-    f->cum += out;
+    int64_t opex =
+        ck_mul_div(st, out, f->unit_cost, 1, f->owner, "opex", MODEL_U_CENTS);
+    seat_out(st, f->owner, opex, "opex");
+    sink(st, opex, "opex");
+    ck_add(st,
+           &st->report_production[MODEL_MAGNETS * st->n_nations +
+                                  (size_t)f->nation],
+           out, nh, "production", MODEL_U_KG, "magnet output");
+    int64_t va = ck_mul_div(st, out, st->price[MODEL_MAGNET], 1, nh,
+                            "value added", MODEL_U_CENTS);
+    ck_sub(st, &va, inputs, nh, "value added", MODEL_U_CENTS, "magnet feed");
+    ck_add(st, &st->nations[f->nation].value_added, va, nh, "value added",
+           MODEL_U_CENTS, "magnets");
+    ck_add(st, &f->cum, out, f->owner, "experience", MODEL_U_KG,
+           "magnet output");
     model_facility_refresh(st, f);
   }
-  return 0;
+  return st->range_failed ? MODEL_ERANGE : 0;
 }
 
 /* ---- step 6 ---- */
@@ -420,18 +484,26 @@ static void wages_taxes(model_state_t *st) {
     seat_t *se = &st->seats[si];
     int home = m->seats[si].nation;
     int64_t w = 0;
+    int32_t who = (int32_t)si, nh = (int32_t)(st->n_seats + (size_t)home);
     for (int s = 0; s < NS; s++)
-      w += mul_div(se->staff[s], m->nations[home].wage[s], 4);
-    seat_out(st, (int)si, w);
-    st->report.money_sinks += w;
-    int64_t profit = se->revenue - se->costs;
+      ck_add(st, &w,
+             ck_mul_div(st, se->staff[s], m->nations[home].wage[s], 4, who,
+                        "wages", MODEL_U_CENTS),
+             who, "wages", MODEL_U_CENTS, "wages");
+    seat_out(st, (int)si, w, "wages");
+    sink(st, w, "wages");
+    int64_t profit = se->revenue;
+    ck_sub(st, &profit, se->costs, who, "profit", MODEL_U_CENTS, "costs");
     int64_t tax =
         profit > 0 ? ppm_of(profit, st->nations[home].pol.tax_ppm) : 0;
     if (tax > 0) {
-      se->cash -= tax;
-      se->flows.money_out += tax;
-      st->nations[home].budget += tax;
-      st->nations[home].flows.money_in += tax;
+      ck_sub(st, &se->cash, tax, who, "cash", MODEL_U_CENTS, "tax");
+      ck_add(st, &se->flows.money_out, tax, who, "money paid out",
+             MODEL_U_CENTS, "tax");
+      ck_add(st, &st->nations[home].budget, tax, nh, "budget", MODEL_U_CENTS,
+             "tax");
+      ck_add(st, &st->nations[home].flows.money_in, tax, nh, "money received",
+             MODEL_U_CENTS, "tax");
     }
   }
   for (size_t k = 0; k < st->n_fac; k++) {
@@ -464,10 +536,12 @@ static void fire(model_state_t *st, const model_event_t *ev, int fac) {
       return;
     facility_t *fa = &st->fac[f];
     if (ev->kind == MODEL_EV_COST_OVERRUN) {
-      int64_t extra = ppm_of(fa->book, ev->magnitude_ppm);
-      seat_out(st, fa->owner, extra);
-      st->report.money_sinks += extra;
-      fa->book += extra;
+      int64_t extra = ck_mul_div(st, fa->book, ev->magnitude_ppm, MODEL_PPM,
+                                 fa->owner, "cost overrun", MODEL_U_CENTS);
+      seat_out(st, fa->owner, extra, "cost overrun");
+      sink(st, extra, "cost overrun");
+      ck_add(st, &fa->book, extra, fa->owner, "book value", MODEL_U_CENTS,
+             "cost overrun");
       if (fa->build_left > 0)
         fa->build_left += (int64_t)ev->duration * MODEL_PPM;
       else if (fa->exp_left > 0)
@@ -607,8 +681,10 @@ static void demand(model_state_t *st) {
   for (size_t n = 0; n < st->n_nations; n++) {
     nation_t *na = &st->nations[n];
     for (int p = 0; p < NP; p++) {
-      na->demand_q0[p] += ppm_of(na->demand_q0[p],
-                                 st->map->nations[n].demand[p].growth_ppm_turn);
+      ck_add(st, &na->demand_q0[p],
+             ppm_of(na->demand_q0[p],
+                    st->map->nations[n].demand[p].growth_ppm_turn),
+             (int32_t)(st->n_seats + n), "demand", MODEL_U_KG, "growth");
       na->surge_ppm[p] = 0;
     }
   }
@@ -645,25 +721,38 @@ void model_state_compute_scores(model_state_t *st) {
     int64_t wsec = ms ? ms->weight[0] : 500000;
     int64_t wva = ms ? ms->weight[1] : 300000;
     int64_t wb = ms ? ms->weight[2] : 200000;
-    int64_t va = mul_div(na->value_added, MODEL_PPM, ref);
-    int64_t bud = mul_div(na->budget, MODEL_PPM, ref);
-    na->score =
-        ppm_of(na->security_ppm, wsec) + ppm_of(va, wva) + ppm_of(bud, wb);
+    int32_t who = (int32_t)(st->n_seats + n);
+    int64_t va = ck_mul_div(st, na->value_added, MODEL_PPM, ref, who,
+                            "score (value added)", MODEL_U_CENTS);
+    int64_t bud = ck_mul_div(st, na->budget, MODEL_PPM, ref, who,
+                             "score (budget)", MODEL_U_CENTS);
+    int64_t score = ppm_of(na->security_ppm, wsec);
+    ck_add(st, &score, ppm_of(va, wva), who, "score", MODEL_U_CENTS,
+           "value added");
+    ck_add(st, &score, ppm_of(bud, wb), who, "score", MODEL_U_CENTS, "budget");
+    na->score = score;
   }
   /* firms' net worth as model_seat_net_worth, with the book values summed in
    * one pass over the facilities (each firm's list jumps around memory) */
   int64_t *book = st->turn_buf + st->n_fac;
   memset(book, 0, st->n_seats * sizeof *book);
   for (size_t k = 0; k < st->n_fac; k++)
-    book[st->fac[k].owner] += st->fac[k].book;
+    ck_add(st, &book[st->fac[k].owner], st->fac[k].book, st->fac[k].owner,
+           "book value", MODEL_U_CENTS, "a facility's book value");
   for (size_t s = 0; s < st->n_seats; s++) {
     seat_t *se = &st->seats[s];
     if (m->seats[s].kind == MODEL_SEAT_NATION) {
       se->score = st->nations[m->seats[s].nation].score;
     } else {
-      int64_t worth = se->cash + book[s];
+      int32_t who = (int32_t)s;
+      int64_t worth = se->cash;
+      ck_add(st, &worth, book[s], who, "net worth", MODEL_U_CENTS,
+             "book value");
       for (int p = 0; p < NP; p++)
-        worth += mul_div(se->inv[p], st->price[p], 1);
+        ck_add(st, &worth,
+               ck_mul_div(st, se->inv[p], st->price[p], 1, who, "net worth",
+                          MODEL_U_CENTS),
+               who, "net worth", MODEL_U_CENTS, "inventory");
       int64_t ref =
           se->initial_worth > 100000000 ? se->initial_worth : 100000000;
       se->score = mul_div(worth, MODEL_PPM, ref);
@@ -711,8 +800,11 @@ static void finish(model_state_t *st) {
      * included, one under construction not); the observation's public
      * capacity is the announced one, construction included */
     if (f->build_left == 0)
-      st->report_capacity[(size_t)f->stage * st->n_nations +
-                          (size_t)f->nation] += f->capacity;
+      ck_add(st,
+             &st->report_capacity[(size_t)f->stage * st->n_nations +
+                                  (size_t)f->nation],
+             f->capacity, (int32_t)(st->n_seats + (size_t)f->nation),
+             "capacity online", MODEL_U_KG, "a facility");
     if (f->build_left == 0)
       f->ramp_age += f->ramp_age < 100000;
     if (f->exp_done > 0) {
@@ -728,6 +820,11 @@ static void finish(model_state_t *st) {
     for (size_t n = 0; n < st->n_nations; n++)
       st->report_regional[(size_t)p * st->n_nations + n] = st->regional[p][n];
   }
+}
+
+/* The turn is accepted: the submissions it played are done with. (Not in
+ * finish: a turn refused after finish must find them again.) */
+static void commit(model_state_t *st) {
   for (size_t s = 0; s < st->n_seats; s++) {
     seat_t *se = &st->seats[s];
     free(se->pending);
@@ -735,6 +832,7 @@ static void finish(model_state_t *st) {
     se->n_pending = 0;
     se->submitted = false;
   }
+  st->turn++;
 }
 
 int model_resolve(model_state_t *st) {
@@ -742,7 +840,12 @@ int model_resolve(model_state_t *st) {
     return MODEL_EINVAL;
   if (st->turn >= st->map->turns)
     return MODEL_EFINISHED;
-  int rc;
+  /* Keep the state as it is, so that a turn that fails half-way (money
+   * or tonnes beyond int64, a holder beyond the money limit, or out of
+   * memory) is refused as a whole and leaves no trace. */
+  int rc = model_turn_begin(st);
+  if (rc)
+    return rc;
   begin(st);
   if ((rc = model_orders_apply(st)))
     goto out;
@@ -752,8 +855,10 @@ int model_resolve(model_state_t *st) {
   size_t need = 2 * st->n_fac + NS * st->n_seats + 1;
   if (need > st->cap_turn_buf) {
     int64_t *b = realloc(st->turn_buf, need * sizeof *b);
-    if (!b)
-      return MODEL_ENOMEM;
+    if (!b) {
+      rc = MODEL_ENOMEM;
+      goto out;
+    }
     st->turn_buf = b;
     st->cap_turn_buf = need;
   }
@@ -763,6 +868,8 @@ int model_resolve(model_state_t *st) {
   construction(st);
   if ((rc = talent(st)))
     goto out;
+  /* A range error stops the turn at the next step: what follows would
+   * only compute on figures that are already refused. */
   if ((rc = mining(st, &sl)) ||
       (rc = model_market_clear(st, MODEL_CONCENTRATE)) ||
       (rc = separation(st, &sl)) || (rc = model_market_clear(st, MODEL_NDPR)) ||
@@ -775,8 +882,14 @@ int model_resolve(model_state_t *st) {
   demand(st);
   finish(st);
   model_state_compute_scores(st);
-  st->turn++;
+  if (!model_turn_check(st)) {
+    rc = MODEL_ERANGE;
+    goto out;
+  }
+  commit(st);
 out:
+  if (rc)
+    model_turn_rollback(st);
   return rc;
 }
 

@@ -14,6 +14,10 @@
 #include <stdio.h>
 #include <string.h>
 
+int model_crypto_init(void) {
+  return sodium_init() < 0 ? MODEL_ENOMEM : 0;
+}
+
 const char *model_strerror(int err) {
   switch (err) {
   case MODEL_OK:
@@ -33,7 +37,8 @@ const char *model_strerror(int err) {
   case MODEL_EFINISHED:
     return "the game is finished";
   case MODEL_ERANGE:
-    return "value out of range for exact integers";
+    return "an exact integer would overflow (money or tonnes beyond the "
+           "model's range); model_last_error says where";
   default:
     return "unknown model error";
   }
@@ -46,10 +51,6 @@ const char *const model__product_names[NP] = {
 const char *const model__stage_names[NS] = {"mining", "separation", "magnet"};
 const char *const model__op_names[MODEL_OPS] = {
     "build", "operate", "hire", "train", "offer", "bid", "policy"};
-const char *const model__policy_names[MODEL_POLICY_KINDS] = {
-    "export_quota", "export_ban",  "export_licence",   "tariff",
-    "subsidy",      "price_floor", "stockpile",        "talent_programme",
-    "migration",    "permitting",  "production_quota", "tax"};
 const char *const model__event_names[MODEL_EVENT_KINDS] = {
     "mine_accident", "flood",  "conflict",    "demand_surge",
     "cost_overrun",  "policy", "plant_outage"};
@@ -75,8 +76,13 @@ int model_skill_from_name(const char *n) {
 int model_op_from_name(const char *n) {
   return lookup(model__op_names, MODEL_OPS, n);
 }
+/* A policy kind's wire name is its entry's in the order schema
+ * (order_schema.c), so that a new kind is named in one place. */
 int model_policy_from_name(const char *n) {
-  return lookup(model__policy_names, MODEL_POLICY_KINDS, n);
+  for (int k = 0; n && k < MODEL_POLICY_KINDS; k++)
+    if (strcmp(model_order_schema(MODEL_OP_POLICY, k)->name, n) == 0)
+      return k;
+  return -1;
 }
 const char *model_product_name(int p) {
   return p >= 0 && p < NP ? model__product_names[p] : NULL;
@@ -91,7 +97,8 @@ const char *model_op_name(int o) {
   return o >= 0 && o < MODEL_OPS ? model__op_names[o] : NULL;
 }
 const char *model_policy_name(int k) {
-  return k >= 0 && k < MODEL_POLICY_KINDS ? model__policy_names[k] : NULL;
+  const model_order_schema_t *s = model_order_schema(MODEL_OP_POLICY, k);
+  return s ? s->name : NULL;
 }
 const char *model_event_name(int k) {
   return k >= 0 && k < MODEL_EVENT_KINDS ? model__event_names[k] : NULL;
@@ -133,23 +140,33 @@ double model_ppm_to_fraction(int64_t p) {
   return (double)p / 1e6;
 }
 
-/* a*b/c rounded toward minus infinity, exact through 128 bits. The callers
- * keep the quotient within int64 (quantities, prices and money limits). */
-/* mul_div's general case (model_internal.h): 128-bit intermediates. */
-int64_t model_mul_div_wide(int64_t a, int64_t b, int64_t c) {
-  assert(c != 0);
+/* mul_div's general case (model_internal.h): a*b/c rounded toward minus
+ * infinity, exact through 128 bits (|a*b| < 2^126 always fits). The
+ * quotient is checked, never truncated: false, with *out clamped, when it
+ * does not fit in int64. */
+bool model_mul_div_wide(int64_t a, int64_t b, int64_t c, int64_t *out) {
+  LAN_ASSERT(c != 0);
   __int128 n = (__int128)a * b;
   __int128 q = n / c;
   if ((n % c != 0) && ((n < 0) != (c < 0)))
     q -= 1;
-  return (int64_t)q;
+  if (q > INT64_MAX) {
+    *out = INT64_MAX;
+    return false;
+  }
+  if (q < INT64_MIN) {
+    *out = INT64_MIN;
+    return false;
+  }
+  *out = (int64_t)q;
+  return true;
 }
 
 /* log2(n) in Q32 (n >= 1), by repeated squaring of the mantissa: each
  * squaring yields one fractional bit. Exact integer steps, so the result is
  * the same everywhere; log2(2n) - log2(n) is exactly 1.0 by construction. */
 int64_t model_fx_log2_q32(uint64_t n) {
-  assert(n >= 1);
+  LAN_ASSERT(n >= 1);
   int ip = 63 - __builtin_clzll(n);
   /* mantissa in [1, 2) as Q62 */
   unsigned __int128 y = ip >= 62 ? (unsigned __int128)(n >> (ip - 62))

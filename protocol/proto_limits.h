@@ -71,6 +71,24 @@
 #define LAN_CHAT_BURST_DEFAULT     10u
 #define LAN_CHAT_REFILL_MS_DEFAULT 2000u
 
+/* The largest map file the server reads (--max-map-bytes), on every path
+ * that reads one (session.create, maps.list): world-2024 is 120 KB, so
+ * 4 MiB leaves room while a symlink to /dev/zero or a huge file costs
+ * nothing. Only regular files are read (docs/protocol.md "maps.list"). */
+#define LAN_MAX_MAP_BYTES_DEFAULT (4u * 1024u * 1024u)
+#define LAN_MAX_MAP_BYTES_MAX     (64u * 1024u * 1024u)
+
+/* orders.submit per seat: a token bucket of this many at once, then one
+ * more every LAN_SUBMIT_REFILL_MS (a seat that floods submissions is
+ * answered rate_limited, issue 10). */
+#define LAN_SUBMIT_BURST_DEFAULT     30u
+#define LAN_SUBMIT_REFILL_MS_DEFAULT 100u
+
+/* Writes (and answers waiting for them) queued for the store's next
+ * commit; past it, and while commits fail, durable requests are refused
+ * at once with `unavailable` rather than queued in memory. */
+#define LAN_MAX_PENDING_WRITES_DEFAULT 20000u
+
 /* Complete requests handled from one connection per loop iteration; the
  * rest of a pipelined burst waits for the next iteration, so one client's
  * burst cannot keep every other connection waiting. */

@@ -47,59 +47,61 @@ static int get_id(const msgpack_object *o, const char *key, bool required,
   return 1;
 }
 
-/* A name field mapped through from_name; the message lists what is
- * allowed. */
-static int get_enum(const msgpack_object *o, const char *key, bool required,
-                    int (*from_name)(const char *), const char *allowed,
-                    int32_t *out, model_refusal_t *r) {
-  char buf[MODEL_ID_MAX];
-  int rc = get_id(o, key, required, buf, r);
-  if (rc <= 0) {
-    if (rc < 0 && strstr(r->message, "bytes")) /* an over-long name */
-      return refuse(r, key, "field '%s' must be one of: %s", key, allowed);
-    return rc;
-  }
-  int v = from_name(buf);
-  if (v < 0)
-    return refuse(r, key, "field '%s' must be one of: %s", key, allowed);
-  *out = v;
-  return 1;
+/* The names a name field allows, as a refusal lists them:
+ * "concentrate, ndpr_oxide, ...". */
+static const char *allowed_names(const model_field_t *f, char *buf,
+                                 size_t cap) {
+  int n;
+  const char *const *names = model_field_names(f->type, &n);
+  size_t w = 0;
+  buf[0] = '\0';
+  for (int i = 0; names && i < n && w < cap; i++)
+    w += (size_t)snprintf(buf + w, cap - w, "%s%s", i ? ", " : "", names[i]);
+  return buf;
 }
 
-static const char PRODUCTS[] =
-    "concentrate, ndpr_oxide, dytb_oxide, lace_oxide, magnet";
-static const char STAGES[] = "mining, separation, magnet";
-static const char SKILLS[] = "mining, separation, magnet";
+/* A name field (product, stage or skill) mapped through its names; the
+ * message lists what is allowed. */
+static int get_enum(const msgpack_object *o, const model_field_t *f,
+                    bool required, int32_t *out, model_refusal_t *r) {
+  char buf[MODEL_ID_MAX], allowed[128];
+  allowed_names(f, allowed, sizeof allowed);
+  int rc = get_id(o, f->key, required, buf, r);
+  if (rc <= 0) {
+    if (rc < 0 && strstr(r->message, "bytes")) /* an over-long name */
+      return refuse(r, f->key, "field '%s' must be one of: %s", f->key,
+                    allowed);
+    return rc;
+  }
+  int n;
+  const char *const *names = model_field_names(f->type, &n);
+  for (int i = 0; i < n; i++)
+    if (strcmp(names[i], buf) == 0) {
+      *out = i;
+      return 1;
+    }
+  return refuse(r, f->key, "field '%s' must be one of: %s", f->key, allowed);
+}
 
-/* A number converted by conv (tonnes, USD, fraction...) and checked
- * against [lo, hi] in wire units. what names the range for the message. */
-static int get_num(const msgpack_object *o, const char *key, bool required,
-                   double lo, double hi, const char *what,
-                   int (*conv)(double, int64_t *), int64_t *out,
-                   model_refusal_t *r) {
+/* A number converted to the field's unit and checked against its range
+ * in wire units; the message says the unit and range (f->allowed). */
+static int get_num(const msgpack_object *o, const model_field_t *f,
+                   bool required, int64_t *out, model_refusal_t *r) {
   proto_error_t e;
   double d;
-  int rc = proto_param_f64(o, key, required, &d, &e);
+  int rc = proto_param_f64(o, f->key, required, &d, &e);
   if (rc < 0) {
     /* Say the unit and range, not only the type. */
     if (strstr(e.message, "got"))
-      return refuse(r, key, "field '%s' must be %s", key, what);
+      return refuse(r, f->key, "field '%s' must be %s", f->key, f->allowed);
     return from_err(r, &e);
   }
   if (rc == 0)
     return 0;
-  if (!(d >= lo && d <= hi))
-    return refuse(r, key, "field '%s' must be %s", key, what);
-  if (conv(d, out) != 0)
-    return refuse(r, key, "field '%s' must be %s", key, what);
+  if (!(d >= f->min && d <= f->max) ||
+      model_unit_to_internal(f->unit, d, out) != 0)
+    return refuse(r, f->key, "field '%s' must be %s", f->key, f->allowed);
   return 1;
-}
-
-static int to_count(double d, int64_t *out) {
-  if (d != (double)(int64_t)d)
-    return -1;
-  *out = (int64_t)d;
-  return 0;
 }
 
 static int get_bool(const msgpack_object *o, const char *key, bool required,
@@ -110,157 +112,62 @@ static int get_bool(const msgpack_object *o, const char *key, bool required,
 }
 
 /* `to` / `from`: a nation id or "all" (the default). */
-static int get_partner(const msgpack_object *o, const char *key,
-                       model_order_t *out, model_refusal_t *r) {
-  int rc = get_id(o, key, false, out->partner, r);
+static int get_partner(const msgpack_object *o, const char *key, char *out,
+                       model_refusal_t *r) {
+  int rc = get_id(o, key, false, out, r);
   if (rc < 0 && !r->field[0])
     snprintf(r->field, sizeof r->field, "%s", key);
   if (rc == 0)
-    snprintf(out->partner, sizeof out->partner, "all");
+    snprintf(out, MODEL_ID_MAX, "all");
   return rc < 0 ? -1 : 0;
 }
 
-/* The same bounds the model checks (model/orders.c), so a player
- * sees one message for one mistake whichever layer catches it. */
-#define TONNES_MAX   1e9
-#define CAPACITY_MAX 1e7
-#define PRICE_MAX    999999.99
-#define PEOPLE_MAX   1e6
+/* One field of the order's schema into its place in *out. */
+static int parse_field(const msgpack_object *o, const model_field_t *f,
+                       model_order_t *out, model_refusal_t *r) {
+  char *at = (char *)out + f->offset;
+  bool required =
+      f->presence == MODEL_FIELD_REQUIRED ||
+      (f->presence == MODEL_FIELD_IF_QUANTITY && out->quantity_kg > 0);
+  int rc;
+  switch (f->type) {
+  case MODEL_FIELD_PRODUCT:
+  case MODEL_FIELD_STAGE:
+  case MODEL_FIELD_SKILL:
+    return get_enum(o, f, required, (int32_t *)(void *)at, r) < 0 ? -1 : 0;
+  case MODEL_FIELD_ID:
+    return get_id(o, f->key, required, at, r) < 0 ? -1 : 0;
+  case MODEL_FIELD_PARTNER:
+    return get_partner(o, f->key, at, r);
+  case MODEL_FIELD_NUMBER:
+  case MODEL_FIELD_INTEGER:
+    rc = get_num(o, f, required, (int64_t *)(void *)at, r);
+    if (rc < 0)
+      return -1;
+    /* nil (or absent) lifts a quota (PROTOCOL.md). */
+    if (f->presence == MODEL_FIELD_NIL_LIFTS)
+      out->lift = rc == 0;
+    return 0;
+  case MODEL_FIELD_BOOL:
+    return get_bool(o, f->key, required, (bool *)(void *)at, r) < 0 ? -1 : 0;
+  }
+  return refuse(r, f->key, "field '%s' has no type%s", f->key, NULL);
+}
 
-static int parse_policy(const msgpack_object *o, model_order_t *out,
-                        model_refusal_t *r) {
-  char kind[MODEL_ID_MAX];
-  int rc = get_id(o, "kind", true, kind, r);
-  if (rc < 0)
-    return -1;
-  int k = model_policy_from_name(kind);
-  if (k < 0)
-    return refuse(r, "kind",
-                  "field '%s' must be one of: export_quota, export_ban, "
-                  "export_licence, tariff, subsidy, price_floor, stockpile, "
-                  "talent_programme, migration, permitting, "
-                  "production_quota, tax%s",
-                  "kind", NULL);
-  out->kind = (model_policy_kind_t)k;
-  switch (out->kind) {
-  case MODEL_POL_EXPORT_QUOTA: {
-    if (get_enum(o, "product", true, model_product_from_name, PRODUCTS,
-                 &out->product, r) < 0)
-      return -1;
-    /* nil (or absent) quantity lifts the quota (PROTOCOL.md). */
-    rc = get_num(o, "quantity", false, 0, TONNES_MAX,
-                 "a number of tonnes per turn from 0 to 1e9, or nil to lift "
-                 "the quota",
-                 model_tonnes_to_kg, &out->quantity_kg, r);
-    if (rc < 0)
-      return -1;
-    out->lift = rc == 0;
-    return get_partner(o, "to", out, r);
-  }
-  case MODEL_POL_EXPORT_BAN:
-    if (get_enum(o, "product", true, model_product_from_name, PRODUCTS,
-                 &out->product, r) < 0)
-      return -1;
-    if (get_bool(o, "lift", false, &out->lift, r) < 0)
-      return -1;
-    return get_partner(o, "to", out, r);
-  case MODEL_POL_EXPORT_LICENCE:
-    if (get_enum(o, "product", true, model_product_from_name, PRODUCTS,
-                 &out->product, r) < 0 ||
-        get_num(o, "approval", true, 0, 1,
-                "a share from 0 to 1 (the part of requested exports approved "
-                "per turn)",
-                model_fraction_to_ppm, &out->approval_ppm, r) < 0)
-      return -1;
-    return get_partner(o, "to", out, r);
-  case MODEL_POL_TARIFF:
-    if (get_enum(o, "product", true, model_product_from_name, PRODUCTS,
-                 &out->product, r) < 0 ||
-        get_num(o, "rate", true, 0, 10,
-                "a rate from 0 to 10 (0.25 is a 25% tariff)",
-                model_fraction_to_ppm, &out->rate_ppm, r) < 0)
-      return -1;
-    return get_partner(o, "from", out, r);
-  case MODEL_POL_SUBSIDY:
-    if (get_enum(o, "stage", true, model_stage_from_name, STAGES, &out->stage,
-                 r) < 0 ||
-        get_num(o, "capex_share", false, 0, 1,
-                "a share from 0 to 1 of the capital cost the state pays",
-                model_fraction_to_ppm, &out->capex_share_ppm, r) < 0 ||
-        get_num(o, "output", false, 0, PRICE_MAX,
-                "a number of USD per kg produced, from 0 to 999,999.99",
-                model_usd_per_kg_to_cents, &out->output_cents_per_kg, r) < 0)
-      return -1;
-    return 0;
-  case MODEL_POL_PRICE_FLOOR:
-    if (get_enum(o, "product", true, model_product_from_name, PRODUCTS,
-                 &out->product, r) < 0 ||
-        get_num(o, "price", true, 0, PRICE_MAX,
-                "a price in USD per kg from 0 to 999,999.99",
-                model_usd_per_kg_to_cents, &out->price_cents_per_kg, r) < 0 ||
-        get_num(o, "quantity", true, 0, TONNES_MAX,
-                "a number of tonnes per turn from 0 to 1e9 (what the state "
-                "buys at the floor)",
-                model_tonnes_to_kg, &out->quantity_kg, r) < 0)
-      return -1;
-    return 0;
-  case MODEL_POL_STOCKPILE:
-    if (get_enum(o, "product", true, model_product_from_name, PRODUCTS,
-                 &out->product, r) < 0 ||
-        get_num(o, "target", true, 0, TONNES_MAX,
-                "a number of tonnes from 0 to 1e9", model_tonnes_to_kg,
-                &out->target_kg, r) < 0)
-      return -1;
-    return 0;
-  case MODEL_POL_TALENT_PROGRAMME:
-    if (get_enum(o, "skill", true, model_skill_from_name, SKILLS, &out->skill,
-                 r) < 0 ||
-        get_num(o, "budget", true, 0, 1e12,
-                "an amount of USD per turn from 0 to 1e12", model_usd_to_cents,
-                &out->budget_cents, r) < 0)
-      return -1;
-    return 0;
-  case MODEL_POL_MIGRATION:
-    if (get_enum(o, "skill", true, model_skill_from_name, SKILLS, &out->skill,
-                 r) < 0 ||
-        get_bool(o, "inbound", true, &out->inbound, r) < 0 ||
-        get_bool(o, "outbound", true, &out->outbound, r) < 0)
-      return -1;
-    return 0;
-  case MODEL_POL_PERMITTING:
-    if (get_enum(o, "stage", true, model_stage_from_name, STAGES, &out->stage,
-                 r) < 0 ||
-        get_num(o, "speed", true, 0.5, 2,
-                "a factor from 0.5 (twice as slow) to 2 (twice as fast)",
-                model_fraction_to_ppm, &out->speed_ppm, r) < 0)
-      return -1;
-    return 0;
-  case MODEL_POL_PRODUCTION_QUOTA:
-    if (get_enum(o, "stage", true, model_stage_from_name, STAGES, &out->stage,
-                 r) < 0)
-      return -1;
-    rc = get_num(o, "quantity", false, 0, TONNES_MAX,
-                 "a number of tonnes per turn from 0 to 1e9, or nil to lift "
-                 "the quota",
-                 model_tonnes_to_kg, &out->quantity_kg, r);
-    if (rc < 0)
-      return -1;
-    out->lift = rc == 0;
-    return 0;
-  case MODEL_POL_TAX:
-    if (get_num(o, "rate", true, 0, 1,
-                "a rate from 0 to 1 on profits (0.25 is 25%)",
-                model_fraction_to_ppm, &out->rate_ppm, r) < 0)
-      return -1;
-    return 0;
-  case MODEL_POLICY_KINDS:
-    break;
-  }
-  return refuse(r, "kind", "field '%s' is not a policy kind%s", "kind", NULL);
+/* "build, operate, ..." or "export_quota, export_ban, ...". */
+static const char *name_list(bool kinds, char *buf, size_t cap) {
+  size_t w = 0;
+  int n = kinds ? MODEL_POLICY_KINDS : MODEL_OPS;
+  buf[0] = '\0';
+  for (int i = 0; i < n && w < cap; i++)
+    w += (size_t)snprintf(buf + w, cap - w, "%s%s", i ? ", " : "",
+                          kinds ? model_policy_name(i) : model_op_name(i));
+  return buf;
 }
 
 int proto_order_parse(const msgpack_object *o, model_order_t *out,
                       model_refusal_t *r) {
+  char list[256];
   memset(out, 0, sizeof *out);
   memset(r, 0, sizeof *r);
   if (o->type != MSGPACK_OBJECT_MAP)
@@ -273,72 +180,33 @@ int proto_order_parse(const msgpack_object *o, model_order_t *out,
     return -1;
   int v = model_op_from_name(op);
   if (v < 0)
-    return refuse(r, "op",
-                  "field 'op' must be one of: build, operate, hire, train, "
-                  "offer, bid, policy; got '%s'%s",
-                  op, NULL);
+    return refuse(r, "op", "field 'op' must be one of: %s; got '%s'",
+                  name_list(false, list, sizeof list), op);
   out->op = (model_op_t)v;
   out->stage = out->product = out->skill = -1;
-  switch (out->op) {
-  case MODEL_OP_BUILD:
-    if (get_enum(o, "stage", true, model_stage_from_name, STAGES, &out->stage,
-                 r) < 0 ||
-        get_num(o, "capacity", true, 1e-3, CAPACITY_MAX,
-                "a capacity in tonnes per year, more than 0 and at most "
-                "10,000,000",
-                model_tonnes_to_kg, &out->capacity_kg_per_year, r) < 0 ||
-        get_id(o, "site", false, out->site, r) < 0 ||
-        get_id(o, "facility", false, out->facility, r) < 0)
+  int kind = -1;
+  if (out->op == MODEL_OP_POLICY) {
+    char k[MODEL_ID_MAX];
+    if (get_id(o, "kind", true, k, r) < 0)
       return -1;
-    if (out->stage == MODEL_MINING && !out->site[0] && !out->facility[0])
-      return refuse(r, "site",
-                    "a mine is built at a deposit: give field 'site' (a "
-                    "deposit id from the map)%s%s",
-                    NULL, NULL);
-    return 0;
-  case MODEL_OP_OPERATE:
-    if (get_id(o, "facility", true, out->facility, r) < 0 ||
-        get_num(o, "utilisation", true, 0, 1, "a number from 0 to 1",
-                model_fraction_to_ppm, &out->utilisation_ppm, r) < 0)
-      return -1;
-    return 0;
-  case MODEL_OP_HIRE:
-  case MODEL_OP_TRAIN:
-    if (get_enum(o, "skill", true, model_skill_from_name, SKILLS, &out->skill,
-                 r) < 0)
-      return -1;
-    if (get_num(o, "count", true, out->op == MODEL_OP_HIRE ? -PEOPLE_MAX : 1,
-                PEOPLE_MAX,
-                out->op == MODEL_OP_HIRE
-                    ? "a whole number of people from -1,000,000 to "
-                      "1,000,000 (negative releases staff)"
-                    : "a whole number of people from 1 to 1,000,000",
-                to_count, &out->count, r) < 0)
-      return -1;
-    return 0;
-  case MODEL_OP_OFFER:
-  case MODEL_OP_BID:
-    if (get_enum(o, "product", true, model_product_from_name, PRODUCTS,
-                 &out->product, r) < 0 ||
-        get_num(o, "quantity", true, 0, TONNES_MAX,
-                "a number of tonnes this turn from 0 (withdraw) to 1e9",
-                model_tonnes_to_kg, &out->quantity_kg, r) < 0)
-      return -1;
-    {
-      const char *pf = out->op == MODEL_OP_OFFER ? "min_price" : "max_price";
-      int rc = get_num(o, pf, out->quantity_kg > 0, 0, PRICE_MAX,
-                       "a price in USD per kg from 0 to 999,999.99",
-                       model_usd_per_kg_to_cents, &out->price_cents_per_kg, r);
-      if (rc < 0)
-        return -1;
-    }
-    return 0;
-  case MODEL_OP_POLICY:
-    return parse_policy(o, out, r);
-  case MODEL_OPS:
-    break;
+    kind = model_policy_from_name(k);
+    if (kind < 0)
+      return refuse(r, "kind", "field 'kind' must be one of: %s%s",
+                    name_list(true, list, sizeof list), NULL);
+    out->kind = (model_policy_kind_t)kind;
   }
-  return refuse(r, "op", "field 'op' is not an order%s%s", NULL, NULL);
+  const model_order_schema_t *s = model_order_schema(out->op, kind);
+  for (size_t i = 0; i < s->n_fields; i++)
+    if (parse_field(o, &s->fields[i], out, r) < 0)
+      return -1;
+  /* The one rule across fields the wire checks: where a mine goes. */
+  if (out->op == MODEL_OP_BUILD && out->stage == MODEL_MINING &&
+      !out->site[0] && !out->facility[0])
+    return refuse(r, "site",
+                  "a mine is built at a deposit: give field 'site' (a "
+                  "deposit id from the map)%s%s",
+                  NULL, NULL);
+  return 0;
 }
 
 /* ---- Packing --------------------------------------------------------------
@@ -361,154 +229,63 @@ static int kv_frac(msgpack_packer *pk, const char *k, int64_t ppm) {
   return proto_pack_kv_f64(pk, k, model_ppm_to_fraction(ppm));
 }
 
-static bool partner_all(const model_order_t *o) {
-  return !o->partner[0] || strcmp(o->partner, "all") == 0;
+/* Whether a field is left out of the packed map (an empty site). */
+static bool omitted(const model_order_t *o, const model_field_t *f) {
+  return f->omit_empty && !((const char *)o + f->offset)[0];
+}
+
+static int pack_field(msgpack_packer *pk, const model_order_t *o,
+                      const model_field_t *f) {
+  const char *at = (const char *)o + f->offset;
+  int32_t name;
+  int n;
+  const char *const *names;
+  switch (f->type) {
+  case MODEL_FIELD_PRODUCT:
+  case MODEL_FIELD_STAGE:
+  case MODEL_FIELD_SKILL:
+    memcpy(&name, at, sizeof name);
+    names = model_field_names(f->type, &n);
+    return kv_name(pk, f->key, name >= 0 && name < n ? names[name] : NULL);
+  case MODEL_FIELD_ID:
+    return kv_name(pk, f->key, at);
+  case MODEL_FIELD_PARTNER:
+    return kv_name(pk, f->key, !at[0] || strcmp(at, "all") == 0 ? "all" : at);
+  case MODEL_FIELD_NUMBER:
+  case MODEL_FIELD_INTEGER: {
+    int64_t v;
+    memcpy(&v, at, sizeof v);
+    if (f->presence == MODEL_FIELD_NIL_LIFTS && o->lift)
+      return proto_pack_kv_nil(pk, f->key);
+    if (f->type == MODEL_FIELD_INTEGER)
+      return proto_pack_kv_i64(pk, f->key, v);
+    return proto_pack_kv_f64(pk, f->key, model_unit_to_wire(f->unit, v));
+  }
+  case MODEL_FIELD_BOOL: {
+    bool b;
+    memcpy(&b, at, sizeof b);
+    return proto_pack_kv_bool(pk, f->key, b);
+  }
+  }
+  return proto_pack_kv_nil(pk, f->key);
 }
 
 int proto_pack_order(msgpack_packer *pk, const model_order_t *o) {
-  int rc = 0;
-  switch (o->op) {
-  case MODEL_OP_BUILD: {
-    size_t n = 3 + (o->site[0] != 0) + (o->facility[0] != 0);
-    rc |= msgpack_pack_map(pk, n);
-    rc |= kv_name(pk, "op", "build");
-    rc |= kv_name(pk, "stage", model_stage_name(o->stage));
-    rc |= kv_t(pk, "capacity", o->capacity_kg_per_year);
-    if (o->site[0])
-      rc |= kv_name(pk, "site", o->site);
-    if (o->facility[0])
-      rc |= kv_name(pk, "facility", o->facility);
-    return rc;
-  }
-  case MODEL_OP_OPERATE:
-    rc |= msgpack_pack_map(pk, 3);
-    rc |= kv_name(pk, "op", "operate");
-    rc |= kv_name(pk, "facility", o->facility);
-    rc |= kv_frac(pk, "utilisation", o->utilisation_ppm);
-    return rc;
-  case MODEL_OP_HIRE:
-  case MODEL_OP_TRAIN:
-    rc |= msgpack_pack_map(pk, 3);
-    rc |= kv_name(pk, "op", model_op_name(o->op));
-    rc |= kv_name(pk, "skill", model_skill_name(o->skill));
-    rc |= proto_pack_kv_i64(pk, "count", o->count);
-    return rc;
-  case MODEL_OP_OFFER:
-  case MODEL_OP_BID:
-    rc |= msgpack_pack_map(pk, 4);
-    rc |= kv_name(pk, "op", model_op_name(o->op));
-    rc |= kv_name(pk, "product", model_product_name(o->product));
-    rc |= kv_t(pk, "quantity", o->quantity_kg);
-    rc |= kv_usdkg(pk, o->op == MODEL_OP_OFFER ? "min_price" : "max_price",
-                   o->price_cents_per_kg);
-    return rc;
-  case MODEL_OP_POLICY:
-    break;
-  case MODEL_OPS:
+  const model_order_schema_t *s = model_order_schema(o->op, (int)o->kind);
+  if (!s)
     return msgpack_pack_nil(pk);
-  }
-  /* Policies: op, kind, then the kind's fields. */
-  switch (o->kind) {
-  case MODEL_POL_EXPORT_QUOTA:
-    rc |= msgpack_pack_map(pk, 5);
-    rc |= kv_name(pk, "op", "policy");
-    rc |= kv_name(pk, "kind", "export_quota");
-    rc |= kv_name(pk, "product", model_product_name(o->product));
-    if (o->lift)
-      rc |= proto_pack_kv_nil(pk, "quantity");
-    else
-      rc |= kv_t(pk, "quantity", o->quantity_kg);
-    rc |= kv_name(pk, "to", partner_all(o) ? "all" : o->partner);
-    return rc;
-  case MODEL_POL_EXPORT_BAN:
-    rc |= msgpack_pack_map(pk, 5);
-    rc |= kv_name(pk, "op", "policy");
-    rc |= kv_name(pk, "kind", "export_ban");
-    rc |= kv_name(pk, "product", model_product_name(o->product));
-    rc |= kv_name(pk, "to", partner_all(o) ? "all" : o->partner);
-    rc |= proto_pack_kv_bool(pk, "lift", o->lift);
-    return rc;
-  case MODEL_POL_EXPORT_LICENCE:
-    rc |= msgpack_pack_map(pk, 5);
-    rc |= kv_name(pk, "op", "policy");
-    rc |= kv_name(pk, "kind", "export_licence");
-    rc |= kv_name(pk, "product", model_product_name(o->product));
-    rc |= kv_frac(pk, "approval", o->approval_ppm);
-    rc |= kv_name(pk, "to", partner_all(o) ? "all" : o->partner);
-    return rc;
-  case MODEL_POL_TARIFF:
-    rc |= msgpack_pack_map(pk, 5);
-    rc |= kv_name(pk, "op", "policy");
-    rc |= kv_name(pk, "kind", "tariff");
-    rc |= kv_name(pk, "product", model_product_name(o->product));
-    rc |= kv_frac(pk, "rate", o->rate_ppm);
-    rc |= kv_name(pk, "from", partner_all(o) ? "all" : o->partner);
-    return rc;
-  case MODEL_POL_SUBSIDY:
-    rc |= msgpack_pack_map(pk, 5);
-    rc |= kv_name(pk, "op", "policy");
-    rc |= kv_name(pk, "kind", "subsidy");
-    rc |= kv_name(pk, "stage", model_stage_name(o->stage));
-    rc |= kv_frac(pk, "capex_share", o->capex_share_ppm);
-    rc |= kv_usdkg(pk, "output", o->output_cents_per_kg);
-    return rc;
-  case MODEL_POL_PRICE_FLOOR:
-    rc |= msgpack_pack_map(pk, 5);
-    rc |= kv_name(pk, "op", "policy");
-    rc |= kv_name(pk, "kind", "price_floor");
-    rc |= kv_name(pk, "product", model_product_name(o->product));
-    rc |= kv_usdkg(pk, "price", o->price_cents_per_kg);
-    rc |= kv_t(pk, "quantity", o->quantity_kg);
-    return rc;
-  case MODEL_POL_STOCKPILE:
-    rc |= msgpack_pack_map(pk, 4);
-    rc |= kv_name(pk, "op", "policy");
-    rc |= kv_name(pk, "kind", "stockpile");
-    rc |= kv_name(pk, "product", model_product_name(o->product));
-    rc |= kv_t(pk, "target", o->target_kg);
-    return rc;
-  case MODEL_POL_TALENT_PROGRAMME:
-    rc |= msgpack_pack_map(pk, 4);
-    rc |= kv_name(pk, "op", "policy");
-    rc |= kv_name(pk, "kind", "talent_programme");
-    rc |= kv_name(pk, "skill", model_skill_name(o->skill));
-    rc |= proto_pack_kv_f64(pk, "budget", model_cents_to_usd(o->budget_cents));
-    return rc;
-  case MODEL_POL_MIGRATION:
-    rc |= msgpack_pack_map(pk, 5);
-    rc |= kv_name(pk, "op", "policy");
-    rc |= kv_name(pk, "kind", "migration");
-    rc |= kv_name(pk, "skill", model_skill_name(o->skill));
-    rc |= proto_pack_kv_bool(pk, "inbound", o->inbound);
-    rc |= proto_pack_kv_bool(pk, "outbound", o->outbound);
-    return rc;
-  case MODEL_POL_PERMITTING:
-    rc |= msgpack_pack_map(pk, 4);
-    rc |= kv_name(pk, "op", "policy");
-    rc |= kv_name(pk, "kind", "permitting");
-    rc |= kv_name(pk, "stage", model_stage_name(o->stage));
-    rc |= kv_frac(pk, "speed", o->speed_ppm);
-    return rc;
-  case MODEL_POL_PRODUCTION_QUOTA:
-    rc |= msgpack_pack_map(pk, 4);
-    rc |= kv_name(pk, "op", "policy");
-    rc |= kv_name(pk, "kind", "production_quota");
-    rc |= kv_name(pk, "stage", model_stage_name(o->stage));
-    if (o->lift)
-      rc |= proto_pack_kv_nil(pk, "quantity");
-    else
-      rc |= kv_t(pk, "quantity", o->quantity_kg);
-    return rc;
-  case MODEL_POL_TAX:
-    rc |= msgpack_pack_map(pk, 3);
-    rc |= kv_name(pk, "op", "policy");
-    rc |= kv_name(pk, "kind", "tax");
-    rc |= kv_frac(pk, "rate", o->rate_ppm);
-    return rc;
-  case MODEL_POLICY_KINDS:
-    break;
-  }
-  return msgpack_pack_nil(pk);
+  /* op, the policy's kind, then the schema's fields in its order. */
+  size_t n = 1 + (s->kind >= 0);
+  for (size_t i = 0; i < s->n_fields; i++)
+    n += !omitted(o, &s->fields[i]);
+  int rc = msgpack_pack_map(pk, n);
+  rc |= kv_name(pk, "op", model_op_name(o->op));
+  if (s->kind >= 0)
+    rc |= kv_name(pk, "kind", s->name);
+  for (size_t i = 0; i < s->n_fields; i++)
+    if (!omitted(o, &s->fields[i]))
+      rc |= pack_field(pk, o, &s->fields[i]);
+  return rc;
 }
 
 /* ---- Observation -----------------------------------------------------------
@@ -1205,4 +982,201 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
 nomem:
   model_obs_free(obs);
   return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+}
+
+/* ---- The JSON Schema of one order (orders.schema) --------------------------
+ * Generated from model/order_schema.c: one branch of a oneOf per op and
+ * policy kind, each fixing op (and kind) with const, so exactly one branch
+ * applies to an order. additionalProperties is left open: the wire ignores
+ * unknown keys. Units ride along as "x-unit", which validators ignore. */
+
+static int pack_strs(msgpack_packer *pk, const char *const *s, size_t n) {
+  int rc = msgpack_pack_array(pk, n);
+  for (size_t i = 0; i < n; i++)
+    rc |= proto_pack_cstr(pk, s[i]);
+  return rc;
+}
+
+static int pack_field_schema(msgpack_packer *pk, const model_field_t *f) {
+  int rc = proto_pack_cstr(pk, f->key);
+  int n;
+  const char *const *names = model_field_names(f->type, &n);
+  switch (f->type) {
+  case MODEL_FIELD_PRODUCT:
+  case MODEL_FIELD_STAGE:
+  case MODEL_FIELD_SKILL:
+    rc |= msgpack_pack_map(pk, 3);
+    rc |= proto_pack_kv_cstr(pk, "type", "string");
+    rc |= proto_pack_cstr(pk, "enum");
+    rc |= pack_strs(pk, names, (size_t)n);
+    break;
+  case MODEL_FIELD_ID:
+  case MODEL_FIELD_PARTNER:
+    rc |= msgpack_pack_map(pk, f->type == MODEL_FIELD_PARTNER ? 5 : 4);
+    rc |= proto_pack_kv_cstr(pk, "type", "string");
+    rc |= proto_pack_kv_u64(pk, "minLength", 1);
+    rc |= proto_pack_kv_u64(pk, "maxLength", MODEL_ID_MAX - 1);
+    if (f->type == MODEL_FIELD_PARTNER)
+      rc |= proto_pack_kv_cstr(pk, "default", "all");
+    break;
+  case MODEL_FIELD_NUMBER:
+  case MODEL_FIELD_INTEGER:
+    rc |= msgpack_pack_map(pk, 5);
+    if (f->presence == MODEL_FIELD_NIL_LIFTS) {
+      static const char *const nullable[] = {"number", "null"};
+      rc |= proto_pack_cstr(pk, "type");
+      rc |= pack_strs(pk, nullable, 2);
+    } else {
+      rc |= proto_pack_kv_cstr(
+          pk, "type", f->type == MODEL_FIELD_INTEGER ? "integer" : "number");
+    }
+    if (f->type == MODEL_FIELD_INTEGER) {
+      rc |= proto_pack_kv_i64(pk, "minimum", (int64_t)f->min);
+      rc |= proto_pack_kv_i64(pk, "maximum", (int64_t)f->max);
+    } else {
+      rc |= proto_pack_kv_f64(pk, "minimum", f->min);
+      rc |= proto_pack_kv_f64(pk, "maximum", f->max);
+    }
+    rc |= proto_pack_kv_cstr(pk, "x-unit", model_unit_name(f->unit));
+    break;
+  case MODEL_FIELD_BOOL:
+    rc |= msgpack_pack_map(pk, f->presence == MODEL_FIELD_OPTIONAL ? 3 : 2);
+    rc |= proto_pack_kv_cstr(pk, "type", "boolean");
+    if (f->presence == MODEL_FIELD_OPTIONAL)
+      rc |= proto_pack_kv_bool(pk, "default", false);
+    break;
+  }
+  rc |= proto_pack_kv_cstr(pk, "description", f->description);
+  return rc;
+}
+
+/* The rules across fields, as JSON Schema conditionals: a price is
+ * required when quantity is more than 0; a new mine needs a site. */
+static size_t n_conditions(const model_order_schema_t *s) {
+  size_t n = s->op == MODEL_OP_BUILD;
+  for (size_t i = 0; i < s->n_fields; i++)
+    n += s->fields[i].presence == MODEL_FIELD_IF_QUANTITY;
+  return n;
+}
+
+static int pack_conditions(msgpack_packer *pk, const model_order_schema_t *s) {
+  int rc = proto_pack_cstr(pk, "allOf");
+  rc |= msgpack_pack_array(pk, n_conditions(s));
+  for (size_t i = 0; i < s->n_fields; i++) {
+    if (s->fields[i].presence != MODEL_FIELD_IF_QUANTITY)
+      continue;
+    /* {"if": {"properties": {"quantity": {"exclusiveMinimum": 0}},
+     *         "required": ["quantity"]},
+     *  "then": {"required": [key]}} */
+    static const char *const q[] = {"quantity"};
+    rc |= msgpack_pack_map(pk, 2);
+    rc |= proto_pack_cstr(pk, "if");
+    rc |= msgpack_pack_map(pk, 2);
+    rc |= proto_pack_cstr(pk, "properties");
+    rc |= msgpack_pack_map(pk, 1);
+    rc |= proto_pack_cstr(pk, "quantity");
+    rc |= msgpack_pack_map(pk, 1);
+    rc |= proto_pack_kv_i64(pk, "exclusiveMinimum", 0);
+    rc |= proto_pack_cstr(pk, "required");
+    rc |= pack_strs(pk, q, 1);
+    rc |= proto_pack_cstr(pk, "then");
+    rc |= msgpack_pack_map(pk, 1);
+    rc |= proto_pack_cstr(pk, "required");
+    rc |= pack_strs(pk, &s->fields[i].key, 1);
+  }
+  if (s->op == MODEL_OP_BUILD) {
+    /* {"if": {"properties": {"stage": {"const": "mining"}}},
+     *  "then": {"anyOf": [{"required": ["site"]},
+     *                     {"required": ["facility"]}]}} */
+    static const char *const site[] = {"site"}, *const fac[] = {"facility"};
+    rc |= msgpack_pack_map(pk, 2);
+    rc |= proto_pack_cstr(pk, "if");
+    rc |= msgpack_pack_map(pk, 1);
+    rc |= proto_pack_cstr(pk, "properties");
+    rc |= msgpack_pack_map(pk, 1);
+    rc |= proto_pack_cstr(pk, "stage");
+    rc |= msgpack_pack_map(pk, 1);
+    rc |= proto_pack_kv_cstr(pk, "const", model_stage_name(MODEL_MINING));
+    rc |= proto_pack_cstr(pk, "then");
+    rc |= msgpack_pack_map(pk, 1);
+    rc |= proto_pack_cstr(pk, "anyOf");
+    rc |= msgpack_pack_array(pk, 2);
+    rc |= msgpack_pack_map(pk, 1);
+    rc |= proto_pack_cstr(pk, "required");
+    rc |= pack_strs(pk, site, 1);
+    rc |= msgpack_pack_map(pk, 1);
+    rc |= proto_pack_cstr(pk, "required");
+    rc |= pack_strs(pk, fac, 1);
+  }
+  return rc;
+}
+
+static int pack_branch(msgpack_packer *pk, const model_order_schema_t *s) {
+  bool policy = s->kind >= 0;
+  size_t n_cond = n_conditions(s);
+  char title[64];
+  snprintf(title, sizeof title, "%s%s", policy ? "policy " : "", s->name);
+  int rc = msgpack_pack_map(pk, 7 + (n_cond > 0));
+  rc |= proto_pack_kv_cstr(pk, "title", title);
+  rc |= proto_pack_kv_cstr(pk, "description", s->description);
+  rc |= proto_pack_kv_cstr(pk, "x-who", s->who);
+  rc |= proto_pack_kv_bool(pk, "x-stands", s->stands);
+  rc |= proto_pack_kv_cstr(pk, "type", "object");
+  rc |= proto_pack_cstr(pk, "properties");
+  rc |= msgpack_pack_map(pk, 1 + policy + s->n_fields);
+  rc |= proto_pack_cstr(pk, "op");
+  rc |= msgpack_pack_map(pk, 1);
+  rc |= proto_pack_kv_cstr(pk, "const", model_op_name(s->op));
+  if (policy) {
+    rc |= proto_pack_cstr(pk, "kind");
+    rc |= msgpack_pack_map(pk, 1);
+    rc |= proto_pack_kv_cstr(pk, "const", s->name);
+  }
+  for (size_t i = 0; i < s->n_fields; i++)
+    rc |= pack_field_schema(pk, &s->fields[i]);
+  size_t n_req = 1 + policy;
+  for (size_t i = 0; i < s->n_fields; i++)
+    n_req += s->fields[i].presence == MODEL_FIELD_REQUIRED;
+  rc |= proto_pack_cstr(pk, "required");
+  rc |= msgpack_pack_array(pk, n_req);
+  rc |= proto_pack_cstr(pk, "op");
+  if (policy)
+    rc |= proto_pack_cstr(pk, "kind");
+  for (size_t i = 0; i < s->n_fields; i++)
+    if (s->fields[i].presence == MODEL_FIELD_REQUIRED)
+      rc |= proto_pack_cstr(pk, s->fields[i].key);
+  if (n_cond)
+    rc |= pack_conditions(pk, s);
+  return rc;
+}
+
+int proto_pack_order_schema(msgpack_packer *pk) {
+  const char *ops[MODEL_OPS];
+  for (int i = 0; i < MODEL_OPS; i++)
+    ops[i] = model_op_name(i);
+  size_t n = model_order_schema_count();
+  int rc = msgpack_pack_map(pk, 7);
+  rc |= proto_pack_kv_cstr(pk, "$schema",
+                           "https://json-schema.org/draft/2020-12/schema");
+  rc |= proto_pack_kv_cstr(pk, "title", "Lanthanide order");
+  rc |= proto_pack_kv_cstr(
+      pk, "description",
+      "One order map of orders.submit (docs/orders.md). Numbers are in wire "
+      "units (x-unit); unknown keys are ignored.");
+  rc |= proto_pack_kv_cstr(pk, "type", "object");
+  static const char *const op_req[] = {"op"};
+  rc |= proto_pack_cstr(pk, "required");
+  rc |= pack_strs(pk, op_req, 1);
+  rc |= proto_pack_cstr(pk, "properties");
+  rc |= msgpack_pack_map(pk, 1);
+  rc |= proto_pack_cstr(pk, "op");
+  rc |= msgpack_pack_map(pk, 2);
+  rc |= proto_pack_kv_cstr(pk, "type", "string");
+  rc |= proto_pack_cstr(pk, "enum");
+  rc |= pack_strs(pk, ops, MODEL_OPS);
+  rc |= proto_pack_cstr(pk, "oneOf");
+  rc |= msgpack_pack_array(pk, n);
+  for (size_t i = 0; i < n; i++)
+    rc |= pack_branch(pk, model_order_schema_at(i));
+  return rc;
 }

@@ -33,6 +33,11 @@ int proto_order_parse(const msgpack_object *o, model_order_t *out,
 /* Pack one order as its wire map (the inverse of proto_order_parse). */
 int proto_pack_order(msgpack_packer *pk, const model_order_t *o);
 
+/* The JSON Schema (draft 2020-12) of one order map, as a MessagePack map
+ * that mirrors it key for key (the result's `schema` of orders.schema),
+ * generated from the model's order schema table. */
+int proto_pack_order_schema(msgpack_packer *pk);
+
 /* The observation's body: packs exactly PROTO_OBS_PAIRS key/value pairs
  * (seat, kind, turn, turns, you, market, public) into a map whose header
  * the caller wrote, so the session layer can add its own pairs (session,

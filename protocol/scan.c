@@ -18,8 +18,8 @@
  * message one byte at a time costs O(message size) in all.
  */
 #include "proto.h"
+#include "lan_assert.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -121,7 +121,7 @@ static item_head_t classify(uint8_t b) {
     h.hdr = 1 + h.lenlen;
     return h;
   default: /* 0xde, 0xdf: map 16, 32 */
-    assert(b == 0xde || b == 0xdf);
+    LAN_ASSERT(b == 0xde || b == 0xdf);
     h.kind = ITEM_MAP;
     h.lenlen = b == 0xde ? 2 : 4;
     h.hdr = 1 + h.lenlen;
@@ -159,8 +159,8 @@ proto_scan_result_t proto_scan_feed(proto_scan_t *s, const proto_limits_t *lim,
   unsigned max_depth =
       lim->max_depth < LAN_MAX_DEPTH_CAP ? lim->max_depth : LAN_MAX_DEPTH_CAP;
 
-  assert(s->off <= max);
-  assert(s->depth <= LAN_MAX_DEPTH_CAP);
+  LAN_ASSERT(s->off <= max);
+  LAN_ASSERT(s->depth <= LAN_MAX_DEPTH_CAP);
   if (avail > 0)
     s->started = true;
 

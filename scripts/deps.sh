@@ -18,6 +18,7 @@ pkgs=(
   libedit-dev                       # line editor of lanthanide play (BSD)
   libcmocka-dev                     # unit tests
   python3 python3-msgpack           # the off-the-shelf client test
+  python3-jsonschema                # orders.schema's test validates orders
   tmux                              # terminal-client tests
 )
 if [ "${1:-}" = fuzz ]; then

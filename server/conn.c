@@ -34,7 +34,7 @@
  */
 #include "conn.h"
 
-#include <assert.h>
+#include "lan_assert.h"
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,7 +257,7 @@ static void conn_write_failed(conn_t *c, int status) {
 void conn_write_done(conn_t *c, int status) {
   proto_buf_t *sent = &c->out[c->pend ^ 1];
 
-  assert(c->writing);
+  LAN_ASSERT(c->writing);
   c->writing = false;
   if (sent->cap > CONN_OUT_KEEP)
     proto_buf_free(sent);
@@ -337,7 +337,7 @@ static void conn_free(conn_t *c) {
   proto_buf_free(&c->out[0]);
   proto_buf_free(&c->out[1]);
   if (c->admitted) {
-    assert(core->counters->active > 0);
+    LAN_ASSERT(core->counters->active > 0);
     core->counters->active--;
   }
   if (c->prev)
@@ -357,7 +357,7 @@ static void on_timer_closed(uv_handle_t *h) {
 }
 
 void conn_transport_closed(conn_t *c) {
-  assert(c->closing);
+  LAN_ASSERT(c->closing);
   if (--c->open == 0)
     conn_free(c);
 }
@@ -929,6 +929,6 @@ void conn_core_close(conn_core_t *core) {
 void conn_core_free(conn_core_t *core) {
   if (!core)
     return;
-  assert(core->conns == NULL);
+  LAN_ASSERT(core->conns == NULL);
   free(core);
 }

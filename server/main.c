@@ -75,6 +75,7 @@ enum {
   OPT_HTTP,
   OPT_DB,
   OPT_MAPS,
+  OPT_MAX_MAP_BYTES,
   OPT_MAX_MESSAGE,
   OPT_MAX_DEPTH,
   OPT_FIRST_REQUEST_MS,
@@ -91,6 +92,9 @@ enum {
   OPT_MAX_CHAT_MESSAGES,
   OPT_CHAT_BURST,
   OPT_CHAT_REFILL_MS,
+  OPT_SUBMIT_BURST,
+  OPT_SUBMIT_REFILL_MS,
+  OPT_MAX_PENDING_WRITES,
   OPT_JOIN_BURST,
   OPT_JOIN_REFILL_MS,
   OPT_CREATE_BURST,
@@ -112,6 +116,7 @@ static const struct option long_options[] = {
     {"http", required_argument, NULL, OPT_HTTP},
     {"db", required_argument, NULL, OPT_DB},
     {"maps", required_argument, NULL, OPT_MAPS},
+    {"max-map-bytes", required_argument, NULL, OPT_MAX_MAP_BYTES},
     {"max-message", required_argument, NULL, OPT_MAX_MESSAGE},
     {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
     {"first-request-ms", required_argument, NULL, OPT_FIRST_REQUEST_MS},
@@ -128,6 +133,9 @@ static const struct option long_options[] = {
     {"max-chat-messages", required_argument, NULL, OPT_MAX_CHAT_MESSAGES},
     {"chat-burst", required_argument, NULL, OPT_CHAT_BURST},
     {"chat-refill-ms", required_argument, NULL, OPT_CHAT_REFILL_MS},
+    {"submit-burst", required_argument, NULL, OPT_SUBMIT_BURST},
+    {"submit-refill-ms", required_argument, NULL, OPT_SUBMIT_REFILL_MS},
+    {"max-pending-writes", required_argument, NULL, OPT_MAX_PENDING_WRITES},
     {"join-burst", required_argument, NULL, OPT_JOIN_BURST},
     {"join-refill-ms", required_argument, NULL, OPT_JOIN_REFILL_MS},
     {"create-burst", required_argument, NULL, OPT_CREATE_BURST},
@@ -174,6 +182,8 @@ static void usage(FILE *f) {
       "                         crash of the server, and commits are faster\n"
       "  --maps DIR             folder of map files, *.json\n"
       "                         (default %s)\n"
+      "  --max-map-bytes BYTES  largest map file read; only regular files\n"
+      "                         are read (default %u; 1024 to %u)\n"
       "\n"
       "Limits (each hit is counted; the server.stats method reports them):\n"
       "  --max-message BYTES    largest message (default %u; %u to %u)\n"
@@ -216,6 +226,17 @@ static void usage(FILE *f) {
       "                         at once before rate_limited (default %u)\n"
       "  --chat-refill-ms MS    one more chat message allowed every MS\n"
       "                         (default %u; 0 never)\n"
+      "  --submit-burst N       orders.submit one seat may send at once\n"
+      "                         before rate_limited; full again when a turn\n"
+      "                         opens (default %u)\n"
+      "  --submit-refill-ms MS  one more orders.submit allowed every MS\n"
+      "                         (default %u; 0 never)\n"
+      "  --max-pending-writes N writes waiting for the database's next "
+      "commit;\n"
+      "                         past it, and while commits fail (disk "
+      "full),\n"
+      "                         requests that store something are refused\n"
+      "                         at once with unavailable (default %u)\n"
       "  --join-burst N         wrong join codes one address may send at once\n"
       "                         before rate_limited (default %u)\n"
       "  --join-refill-ms MS    one more wrong join code allowed every MS\n"
@@ -250,16 +271,18 @@ static void usage(FILE *f) {
       "  --version              print the version and exit\n"
       "  --help                 print this help and exit\n",
       DEFAULT_LISTEN, DEFAULT_HTTP, DEFAULT_DB, LAN_SOURCE_MAPS,
-      LAN_MAX_MESSAGE_DEFAULT, LAN_MAX_MESSAGE_MIN, LAN_MAX_MESSAGE_MAX,
-      LAN_MAX_DEPTH_DEFAULT, LAN_MAX_DEPTH_CAP, LAN_FIRST_REQUEST_MS_DEFAULT,
-      LAN_MESSAGE_MS_DEFAULT, LAN_IDLE_MS_DEFAULT, LAN_KEEPALIVE_S_DEFAULT,
-      LAN_MAX_OUTPUT_DEFAULT, LAN_MAX_CONNECTIONS_DEFAULT,
-      LAN_MAX_PER_ADDRESS_DEFAULT, LAN_MAX_BATCH_DEFAULT,
-      LAN_MAX_SESSIONS_DEFAULT, LAN_MAX_FINISHED_DEFAULT,
+      LAN_MAX_MAP_BYTES_DEFAULT, LAN_MAX_MAP_BYTES_MAX, LAN_MAX_MESSAGE_DEFAULT,
+      LAN_MAX_MESSAGE_MIN, LAN_MAX_MESSAGE_MAX, LAN_MAX_DEPTH_DEFAULT,
+      LAN_MAX_DEPTH_CAP, LAN_FIRST_REQUEST_MS_DEFAULT, LAN_MESSAGE_MS_DEFAULT,
+      LAN_IDLE_MS_DEFAULT, LAN_KEEPALIVE_S_DEFAULT, LAN_MAX_OUTPUT_DEFAULT,
+      LAN_MAX_CONNECTIONS_DEFAULT, LAN_MAX_PER_ADDRESS_DEFAULT,
+      LAN_MAX_BATCH_DEFAULT, LAN_MAX_SESSIONS_DEFAULT, LAN_MAX_FINISHED_DEFAULT,
       LAN_CREATE_BURST_DEFAULT, LAN_CREATE_REFILL_MS_DEFAULT,
       LAN_MAX_CHAT_BYTES_DEFAULT, LAN_MAX_CHAT_MESSAGES_DEFAULT,
       LAN_CHAT_BURST_DEFAULT, LAN_CHAT_REFILL_MS_DEFAULT,
-      LAN_JOIN_BURST_DEFAULT, LAN_JOIN_REFILL_MS_DEFAULT, RL_TABLE_SIZE_DEFAULT,
+      LAN_SUBMIT_BURST_DEFAULT, LAN_SUBMIT_REFILL_MS_DEFAULT,
+      LAN_MAX_PENDING_WRITES_DEFAULT, LAN_JOIN_BURST_DEFAULT,
+      LAN_JOIN_REFILL_MS_DEFAULT, RL_TABLE_SIZE_DEFAULT,
       LAN_LOBBY_EXPIRY_S_DEFAULT, LAN_MAX_LOBBY_PER_ADDRESS_DEFAULT,
       LAN_MAX_WATCHES_DEFAULT, LAN_LIST_LIMIT_MAX_DEFAULT,
       LAN_LIST_LIMIT_DEFAULT, LAN_MAX_OUTPUT_PER_ITERATION_DEFAULT);
@@ -377,6 +400,12 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
     case OPT_MAPS:
       cfg->maps = optarg;
       break;
+    case OPT_MAX_MAP_BYTES:
+      if (parse_uint("--max-map-bytes", optarg, 1024, LAN_MAX_MAP_BYTES_MAX,
+                     &v) != 0)
+        return -1;
+      cfg->sess.max_map_bytes = (size_t)v;
+      break;
     case OPT_MAX_MESSAGE:
       if (parse_uint("--max-message", optarg, LAN_MAX_MESSAGE_MIN,
                      LAN_MAX_MESSAGE_MAX, &v) != 0)
@@ -461,6 +490,21 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
       if (parse_uint("--chat-refill-ms", optarg, 0, UINT32_MAX, &v) != 0)
         return -1;
       cfg->sess.chat_refill_ms = (unsigned)v;
+      break;
+    case OPT_SUBMIT_BURST:
+      if (parse_uint("--submit-burst", optarg, 1, 1000000, &v) != 0)
+        return -1;
+      cfg->sess.submit_burst = (unsigned)v;
+      break;
+    case OPT_SUBMIT_REFILL_MS:
+      if (parse_uint("--submit-refill-ms", optarg, 0, UINT32_MAX, &v) != 0)
+        return -1;
+      cfg->sess.submit_refill_ms = (unsigned)v;
+      break;
+    case OPT_MAX_PENDING_WRITES:
+      if (parse_uint("--max-pending-writes", optarg, 1, 100000000, &v) != 0)
+        return -1;
+      cfg->sess.max_pending = (unsigned)v;
       break;
     case OPT_MAX_BATCH:
       if (parse_uint("--max-batch", optarg, 1, 1000000, &v) != 0)
@@ -651,6 +695,10 @@ int main(int argc, char **argv) {
   }
   /* A client that vanishes mid-write must not kill the server. */
   signal(SIGPIPE, SIG_IGN);
+  /* A file-size limit (ulimit -f) must not kill the server: the write
+   * that passes it fails with EFBIG instead, SQLite reports the commit
+   * as failed, and the store keeps it for the retry (issue 10). */
+  signal(SIGXFSZ, SIG_IGN);
   if (sodium_init() < 0) {
     log_error("libsodium failed to initialise");
     return 1;

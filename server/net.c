@@ -11,7 +11,6 @@
  */
 #include "net.h"
 
-#include <assert.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "lan_assert.h"
 
 #define container_of(ptr, type, member)                                        \
   ((type *)((char *)(ptr)-offsetof(type, member)))
@@ -212,7 +212,7 @@ static void addr_put(net_server_t *s, addr_entry_t *e) {
       return;
     }
   }
-  assert(!"address entry not in its bucket");
+  LAN_ASSERT(!"address entry not in its bucket");
 }
 
 /* ---- The transport's side of a connection (conn_ops_t) ---------------- */
@@ -451,7 +451,7 @@ void net_server_free(net_server_t *s) {
   if (!s)
     return;
   /* Every connection was released (and left its address) already. */
-  assert(s->naddrs == 0);
+  LAN_ASSERT(s->naddrs == 0);
   for (size_t i = 0; i < s->nbuckets; i++) {
     addr_entry_t *e = s->buckets[i], *next;
     for (; e; e = next) {

@@ -3,8 +3,8 @@
  * later. See replyq.h for the contract.
  */
 #include "replyq.h"
+#include "lan_assert.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,7 +53,7 @@ static int drain(replyq_t *q) {
     if (!q->head)
       q->tail = NULL;
     q->slots--;
-    assert(q->held_bytes >= s->len);
+    LAN_ASSERT(q->held_bytes >= s->len);
     q->held_bytes -= s->len;
     if (s->len > 0)
       r = q->emit(q->ctx, s->data, s->len);
@@ -103,7 +103,7 @@ int replyq_complete(replyq_slot_t *s, const char *data, size_t len) {
   replyq_t *q = s->q;
   int r = 0;
 
-  assert(!s->done);
+  LAN_ASSERT(!s->done);
   if (!q) {
     slot_free(s);
     return 1;

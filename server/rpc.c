@@ -4,12 +4,12 @@
  */
 #include "rpc.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
 #include "conn.h"
+#include "lan_assert.h"
+#include "log.h"
 
 /* How much of an unknown method's name an error message quotes. */
 #define RPC_QUOTE_MAX 64
@@ -175,7 +175,7 @@ static void dispatch(rpc_t *rpc, rpc_peer_t *peer, const proto_request_t *req) {
     r = m->handler(&call);
   }
   if (r == RPC_DEFERRED) {
-    assert(call.deferred);
+    LAN_ASSERT(call.deferred);
     return;
   }
   /* A reply is whole or not sent: a handler that said OK although a pack

@@ -20,17 +20,21 @@
  */
 #include "sess_internal.h"
 
-#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "log.h"
 #include "proto_types.h"
 #include "store.h"
+#include "lan_assert.h"
 
 void sess_config_default(sess_config_t *cfg) {
   cfg->maps_dir = LAN_SOURCE_MAPS;
@@ -49,6 +53,10 @@ void sess_config_default(sess_config_t *cfg) {
   cfg->max_lobby_per_address = LAN_MAX_LOBBY_PER_ADDRESS_DEFAULT;
   cfg->max_watches = LAN_MAX_WATCHES_DEFAULT;
   cfg->list_limit_max = LAN_LIST_LIMIT_MAX_DEFAULT;
+  cfg->max_map_bytes = LAN_MAX_MAP_BYTES_DEFAULT;
+  cfg->submit_burst = LAN_SUBMIT_BURST_DEFAULT;
+  cfg->submit_refill_ms = LAN_SUBMIT_REFILL_MS_DEFAULT;
+  cfg->max_pending = LAN_MAX_PENDING_WRITES_DEFAULT;
 }
 
 int64_t sess_wall_ms(void) {
@@ -87,6 +95,7 @@ int sess_registry_new(sess_registry_t **out, uv_loop_t *loop,
     return -1;
   }
   reg->chat_rate = (rl_rate_t){cfg->chat_burst, cfg->chat_refill_ms};
+  reg->submit_rate = (rl_rate_t){cfg->submit_burst, cfg->submit_refill_ms};
   proto_buf_init(&reg->nbuf);
   proto_packer_init(&reg->npk, &reg->nbuf);
   uv_idle_init(loop, &reg->due_idle);
@@ -101,6 +110,10 @@ int sess_registry_new(sess_registry_t **out, uv_loop_t *loop,
     every = every < 250 ? 250 : every > 60000 ? 60000 : every;
     uv_timer_start(&reg->expiry, on_expiry, 0, every);
   }
+  uv_timer_init(loop, &reg->due_wait);
+  reg->due_wait.data = reg;
+  /* It never keeps the loop alive on its own. */
+  uv_unref((uv_handle_t *)&reg->due_wait);
   *out = reg;
   return 0;
 }
@@ -138,6 +151,7 @@ void sess_registry_close(sess_registry_t *reg) {
   reg->fin_head = reg->fin_tail = NULL;
   uv_close((uv_handle_t *)&reg->due_idle, NULL);
   uv_close((uv_handle_t *)&reg->expiry, NULL);
+  uv_close((uv_handle_t *)&reg->due_wait, NULL);
   while (s) {
     sess_session_t *next = s->next;
     /* Connections close on their own schedule: none may keep pointing
@@ -153,7 +167,7 @@ void sess_registry_close(sess_registry_t *reg) {
 void sess_registry_free(sess_registry_t *reg) {
   if (!reg)
     return;
-  assert(reg->sessions == NULL); /* sess_registry_close, then uv_run */
+  LAN_ASSERT(reg->sessions == NULL); /* sess_registry_close, then uv_run */
   for (size_t i = 0; i < reg->n_maps; i++) {
     model_map_free(reg->maps[i].map);
     free(reg->maps[i].json);
@@ -163,6 +177,7 @@ void sess_registry_free(sess_registry_t *reg) {
   free(reg->byid);
   rl_table_free(&reg->join_limit);
   rl_table_free(&reg->create_limit);
+  free(reg->quarantine);
   proto_buf_free(&reg->nbuf);
   free(reg);
 }
@@ -231,7 +246,11 @@ static bool map_id_ok(const char *id, size_t len) {
 
 /* Parse a map's text, or find the same map (by digest) in the cache. The
  * text is kept with the map: every session stores the map it was created
- * from, so a game can be resumed and replayed after the file changes. */
+ * from, so a game can be resumed and replayed after the file changes.
+ * `name` names the text in the log (a file path, a session id); the
+ * model's error (file, line, column, and the text near it) is logged and
+ * goes into err: callers that answer a client (sess_map_get) replace it
+ * with a sentence that holds neither path nor text. */
 int sess_map_parse(sess_registry_t *reg, const char *json, size_t len,
                    const char *name, sess_map_t **out, proto_error_t *err) {
   uint8_t digest[MODEL_HASH_BYTES];
@@ -265,6 +284,172 @@ int sess_map_parse(sess_registry_t *reg, const char *json, size_t len,
   return 0;
 }
 
+/* Why a map file could not be read. */
+typedef enum {
+  MAPF_OK = 0,
+  MAPF_MISSING, /* no such file */
+  MAPF_TYPE,    /* not a regular file (FIFO, device, folder, socket) */
+  MAPF_SIZE,    /* over --max-map-bytes */
+  MAPF_IO,      /* cannot be opened or read */
+  MAPF_NOMEM
+} mapf_t;
+
+/* Read the map file `file` of the maps folder into *text (malloc'd,
+ * NUL-terminated, *len bytes), with a sentence for the log in why.
+ *
+ * Only a regular file is read. It is opened with O_NONBLOCK, so a FIFO
+ * cannot hold the loop in open(2) (nor in read(2)), and the type and size
+ * are checked with fstat on the descriptor that is then read, so what was
+ * checked is what is read (no window between a stat and the open). A
+ * symlink is followed (an operator may link a map into the folder; the
+ * folder is the operator's, as is the choice), but what it names must be
+ * a regular file too: a link to /dev/zero or a FIFO is refused like the
+ * thing itself. The read stops at max + 1 bytes whatever fstat said, as a
+ * file may grow while it is read (and /proc files claim size 0). */
+static mapf_t map_file_read(const char *dir, const char *file, size_t max,
+                            char **text, size_t *len, char *why,
+                            size_t whylen) {
+  char path[1200];
+  struct stat sb;
+  *text = NULL;
+  *len = 0;
+  if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path) {
+    snprintf(why, whylen, "%s/%s: the path is too long", dir, file);
+    return MAPF_IO;
+  }
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    int e = errno;
+    snprintf(why, whylen, "%s: %s", path, strerror(e));
+    return e == ENOENT ? MAPF_MISSING : MAPF_IO;
+  }
+  if (fstat(fd, &sb) != 0) {
+    snprintf(why, whylen, "%s: %s", path, strerror(errno));
+    close(fd);
+    return MAPF_IO;
+  }
+  if (!S_ISREG(sb.st_mode)) {
+    snprintf(why, whylen,
+             "%s is not a regular file (%s); the maps folder should hold "
+             "map files only",
+             path,
+             S_ISFIFO(sb.st_mode)   ? "a FIFO"
+             : S_ISCHR(sb.st_mode)  ? "a character device"
+             : S_ISBLK(sb.st_mode)  ? "a block device"
+             : S_ISDIR(sb.st_mode)  ? "a folder"
+             : S_ISSOCK(sb.st_mode) ? "a socket"
+                                    : "not a file");
+    close(fd);
+    return MAPF_TYPE;
+  }
+  if ((uint64_t)sb.st_size > (uint64_t)max) {
+    snprintf(why, whylen, "%s has %lld bytes, more than --max-map-bytes (%zu)",
+             path, (long long)sb.st_size, max);
+    close(fd);
+    return MAPF_SIZE;
+  }
+  /* The size fstat gave, plus one byte to see whether the file grew. */
+  size_t cap = (size_t)sb.st_size + 1, n = 0;
+  if (cap < 4096)
+    cap = 4096;
+  if (cap > max + 1)
+    cap = max + 1;
+  char *buf = malloc(cap + 1);
+  if (!buf) {
+    close(fd);
+    snprintf(why, whylen, "%s: out of memory", path);
+    return MAPF_NOMEM;
+  }
+  for (;;) {
+    if (n == cap) {
+      if (cap > max) {
+        free(buf);
+        close(fd);
+        snprintf(why, whylen,
+                 "%s has more than --max-map-bytes (%zu) bytes (it grew "
+                 "while read)",
+                 path, max);
+        return MAPF_SIZE;
+      }
+      size_t nc = cap * 2 > max + 1 ? max + 1 : cap * 2;
+      char *g = realloc(buf, nc + 1);
+      if (!g) {
+        free(buf);
+        close(fd);
+        snprintf(why, whylen, "%s: out of memory", path);
+        return MAPF_NOMEM;
+      }
+      buf = g;
+      cap = nc;
+    }
+    ssize_t r = read(fd, buf + n, cap - n);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0) {
+      snprintf(why, whylen, "%s: %s", path, strerror(errno));
+      free(buf);
+      close(fd);
+      return MAPF_IO;
+    }
+    if (r == 0)
+      break;
+    n += (size_t)r;
+  }
+  close(fd);
+  if (n > max) {
+    free(buf);
+    snprintf(why, whylen, "%s has more than --max-map-bytes (%zu) bytes", path,
+             max);
+    return MAPF_SIZE;
+  }
+  buf[n] = '\0';
+  *text = buf;
+  *len = n;
+  return MAPF_OK;
+}
+
+static void map_refused(sess_registry_t *reg, mapf_t why) {
+  if (why == MAPF_TYPE)
+    reg->counters.maps_refused_type++;
+  else if (why == MAPF_SIZE)
+    reg->counters.maps_refused_size++;
+}
+
+int sess_map_load_listed(sess_registry_t *reg, const char *file,
+                         model_map_t **out) {
+  char why[1400], *text;
+  size_t n;
+  *out = NULL;
+  mapf_t rc = map_file_read(reg->maps_dir, file, reg->cfg.max_map_bytes, &text,
+                            &n, why, sizeof why);
+  if (rc != MAPF_OK) {
+    map_refused(reg, rc);
+    log_warn("maps: skipping %s", why);
+    return -1;
+  }
+  char path[1200];
+  snprintf(path, sizeof path, "%s/%s", reg->maps_dir, file);
+  model_error_t merr;
+  int r = model_map_load_string(text, n, path, out, &merr);
+  free(text);
+  if (r != 0) {
+    reg->counters.maps_refused_invalid++;
+    log_warn("maps: skipping %s:%d:%d: %s", merr.file, merr.line, merr.column,
+             merr.message);
+    return -1;
+  }
+  return 0;
+}
+
+/* A client never sees the maps folder's path or a file's text: what went
+ * wrong is in the log, and the client is told so. */
+static int map_unloadable(proto_error_t *err, const char *id, size_t len) {
+  return proto_error_set(err, PROTO_UNAVAILABLE, "map",
+                         "map '%.*s' cannot be loaded; the server's log "
+                         "says why (maps.list shows the maps that load)",
+                         (int)len, id);
+}
+
 int sess_map_get(sess_registry_t *reg, const char *id, size_t len,
                  sess_map_t **out, proto_error_t *err) {
   if (!map_id_ok(id, len))
@@ -272,41 +457,48 @@ int sess_map_get(sess_registry_t *reg, const char *id, size_t len,
                            "field 'map' must be a map id of lowercase "
                            "letters, digits, '_' and '-' (maps.list shows "
                            "them)");
-  char path[1200];
-  snprintf(path, sizeof path, "%s/%.*s.json", reg->maps_dir, (int)len, id);
-  FILE *f = fopen(path, "rb");
-  if (!f)
+  char file[MODEL_ID_MAX + 8], path[1200], why[1400];
+  snprintf(file, sizeof file, "%.*s.json", (int)len, id);
+  snprintf(path, sizeof path, "%s/%s", reg->maps_dir, file);
+  char *text;
+  size_t n;
+  mapf_t rc = map_file_read(reg->maps_dir, file, reg->cfg.max_map_bytes, &text,
+                            &n, why, sizeof why);
+  if (rc == MAPF_MISSING)
     return proto_error_set(err, PROTO_NOT_FOUND, "map",
                            "no map '%.*s' in this server's maps folder "
                            "(maps.list shows the maps)",
                            (int)len, id);
-  char *text = NULL;
-  size_t n = 0, cap = 0;
-  for (;;) {
-    if (n + 65536 > cap) {
-      char *grown = realloc(text, cap = cap ? 2 * cap : 131072);
-      if (!grown) {
-        free(text);
-        fclose(f);
-        return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
-      }
-      text = grown;
-    }
-    size_t r = fread(text + n, 1, cap - n, f);
-    n += r;
-    if (r == 0)
-      break;
+  if (rc == MAPF_NOMEM)
+    return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+  if (rc != MAPF_OK) {
+    map_refused(reg, rc);
+    log_warn("session.create: map '%.*s' refused: %s", (int)len, id, why);
+    return map_unloadable(err, id, len);
   }
-  fclose(f);
-  int rc = sess_map_parse(reg, text, n, path, out, err);
+  proto_error_t perr;
+  int r = sess_map_parse(reg, text, n, path, out, &perr);
   free(text);
-  if (rc == 0 && (strlen(model_map_id((*out)->map)) != len ||
-                  memcmp(model_map_id((*out)->map), id, len) != 0))
+  if (r != 0) {
+    if (perr.code == PROTO_INTERNAL && perr.field[0] == '\0')
+      return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+    reg->counters.maps_refused_invalid++;
+    log_warn("session.create: %s", perr.message);
+    return map_unloadable(err, id, len);
+  }
+  if (strlen(model_map_id((*out)->map)) != len ||
+      memcmp(model_map_id((*out)->map), id, len) != 0) {
+    reg->counters.maps_refused_invalid++;
+    log_warn("session.create: %s holds map '%s', not '%.*s'; the operator "
+             "should make a map's id its file name",
+             path, model_map_id((*out)->map), (int)len, id);
     return proto_error_set(err, PROTO_NOT_FOUND, "map",
-                           "%s holds map '%s', not '%.*s'; the operator "
-                           "should make a map's id its file name",
-                           path, model_map_id((*out)->map), (int)len, id);
-  return rc;
+                           "the file of map '%.*s' holds another map; the "
+                           "operator should make a map's id its file name "
+                           "(the server's log says which)",
+                           (int)len, id);
+  }
+  return 0;
 }
 
 static void on_timer(uv_timer_t *t);
@@ -340,7 +532,8 @@ uint64_t sess_agent_seed(const sess_session_t *s, int seat) {
 
 int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
                 uint64_t seed, int turns, int64_t turn_ms, bool spectators,
-                bool fixed, char admin_token[SESS_TOKEN_LEN + 1],
+                bool fixed, const rl_key_t *creator,
+                char admin_token[SESS_TOKEN_LEN + 1],
                 char (*codes)[SESS_CODE_LEN + 1], sess_session_t **out,
                 proto_error_t *err) {
   /* The limit is on sessions in play: finished ones cost no timer and
@@ -374,6 +567,10 @@ int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
   s->fixed = fixed;
   s->status = SESS_LOBBY;
   s->created_ms = sess_wall_ms();
+  if (creator) {
+    s->creator = *creator;
+    s->has_creator = true;
+  }
   snprintf(s->name, sizeof s->name, "%s", name);
   /* Session ids are not secret (session.list shows them); random ones
    * just never collide with a loaded session's, nor with one unloaded
@@ -400,6 +597,11 @@ int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
     sess_hash_token(token, SESS_TOKEN_LEN, s->seats[i].token_hash);
     sess_hash_code(s, codes[i], s->seats[i].code_hash);
     sess_seal_token(s, (int)i, codes[i], token, s->seats[i].box);
+    /* Sealed under the admin token too: seat.reissue_code gives a new
+     * code for the same token (docs/protocol.md "Seat control"). */
+    sess_seal_admin(s, (int)i, admin_token, SESS_TOKEN_LEN, token,
+                    s->seats[i].admin_box);
+    s->seats[i].has_admin_box = true;
     sodium_memzero(token, sizeof token);
   }
   if (sess_token_add(reg, s->admin_hash) != 0)
@@ -411,6 +613,7 @@ int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
     goto nomem;
   reg->counters.sessions_created++;
   sp_session(s);
+  sp_seat_controls(s);
   *out = s;
   return 0;
 nomem:
@@ -534,8 +737,22 @@ static sess_session_t *due_pop(sess_registry_t *reg) {
   return s;
 }
 
+static void on_due_wait(uv_timer_t *t) {
+  sess_registry_t *reg = t->data;
+  if (reg->due_head && !reg->closed)
+    uv_idle_start(&reg->due_idle, on_due);
+}
+
 static void on_due(uv_idle_t *h) {
   sess_registry_t *reg = h->data;
+  /* While the database cannot be written, due turns wait (in order): a
+   * turn resolved now could be told to nobody and would only pile up in
+   * memory. They are looked at again every SESS_DUE_WAIT_MS. */
+  if (reg->store && store_failing(reg->store)) {
+    uv_idle_stop(&reg->due_idle);
+    uv_timer_start(&reg->due_wait, on_due_wait, SESS_DUE_WAIT_MS, 0);
+    return;
+  }
   sess_session_t *s = due_pop(reg);
   if (!reg->due_head)
     uv_idle_stop(&reg->due_idle);
@@ -588,6 +805,10 @@ static void open_turn(sess_session_t *s) {
   s->advancing = false;
   for (size_t i = 0; i < s->n_seats; i++) {
     s->seats[i].ready = false;
+    /* A new turn gives every seat its whole --submit-burst again: the
+     * limit stops a flood within a turn (or the lobby), not a fast game
+     * (issue 10). */
+    s->seats[i].submit = (rl_bucket_t){0};
     if (s->seats[i].agent)
       sess_agent_act(s, (int)i);
   }
@@ -597,25 +818,27 @@ static void open_turn(sess_session_t *s) {
 static const char *const STATUS_NAME[] = {"lobby", "running", "paused",
                                           "finished"};
 
-/* Every transition is committed before anyone is told of it. If the
- * commit fails the store keeps it queued, in order behind everything
- * before it, and commits it with the retry (store.h): the session goes
- * on, and the file catches up. */
-static void store_status(sess_session_t *s) {
-  sp_status(s);
+/* Every transition is committed before anyone is told of it: its
+ * notifications go out from the commit's callback (sess_tell). The commit
+ * is tried at once; if it fails the store keeps it queued, in order
+ * behind everything before it, and commits it with the retry (store.h),
+ * and only then are the notifications sent (issue 10). */
+static void commit_now(sess_session_t *s) {
   if (sp_flush(s) != 0)
     log_warn("session %s: its new status (%s, turn %d) is not committed "
-             "yet; it is kept and committed with the store's retry",
+             "yet; it is kept and committed with the store's retry, and "
+             "nobody is told of it before",
              s->id, STATUS_NAME[s->status], model_state_turn(s->st));
 }
 
 void sess_start(sess_session_t *s) {
   s->status = SESS_RUNNING;
   open_turn(s);
-  store_status(s);
+  sp_status(s);
   msgpack_packer *pk = sess_notify_begin(s, "session.started", 1);
   proto_pack_kv_i64(pk, "turn", model_state_turn(s->st));
-  sess_broadcast(s, -2, -2);
+  sess_tell(s);
+  commit_now(s);
   sess_arm(s);
 }
 
@@ -627,8 +850,10 @@ void sess_pause(sess_session_t *s) {
   if (s->remaining_ms < 0)
     s->remaining_ms = 0;
   s->status = SESS_PAUSED;
-  store_status(s);
-  sess_notify_simple(s, "session.paused");
+  sp_status(s);
+  sess_notify_begin(s, "session.paused", 0);
+  sess_tell(s);
+  commit_now(s);
 }
 
 void sess_resume(sess_session_t *s) {
@@ -636,8 +861,10 @@ void sess_resume(sess_session_t *s) {
   if (s->deadline_wall_ms > 0)
     s->deadline_wall_ms = sess_wall_ms() + s->remaining_ms;
   s->remaining_ms = 0;
-  store_status(s);
-  sess_notify_simple(s, "session.resumed");
+  sp_status(s);
+  sess_notify_begin(s, "session.resumed", 0);
+  sess_tell(s);
+  commit_now(s);
   sess_arm(s);
 }
 
@@ -663,8 +890,9 @@ void sess_finish(sess_session_t *s) {
   due_remove(s);
   s->status = SESS_FINISHED;
   s->deadline_wall_ms = 0;
-  store_status(s);
+  sp_status(s);
   notify_finished(s);
+  commit_now(s);
   sess_finished(s);
 }
 
@@ -693,7 +921,14 @@ void sess_finished(sess_session_t *s) {
     reg->fin_head = s;
   reg->fin_tail = s;
   reg->n_finished++;
-  while (reg->n_finished > reg->cfg.max_finished && reg->fin_head) {
+  sess_trim_finished(reg);
+}
+
+void sess_trim_finished(sess_registry_t *reg) {
+  /* One whose watchers still wait for a notification stays until they
+   * have it (sess_tell calls this again). */
+  while (reg->n_finished > reg->cfg.max_finished && reg->fin_head &&
+         reg->fin_head->untold == 0) {
     sess_session_t *old = reg->fin_head;
     reg->fin_head = old->fin_next;
     if (!reg->fin_head)
@@ -720,29 +955,52 @@ static bool lobby_expired(const sess_session_t *s, int64_t now,
   return true;
 }
 
-static void expire_one(sess_session_t *s) {
+/* Expire s: queue the deletion of its rows, tell its watchers once that
+ * commits, and drop it from memory. Returns false, s untouched, if the
+ * deletion could not be queued (out of memory: the next sweep tries
+ * again). */
+static bool expire_one(sess_session_t *s) {
   sess_registry_t *reg = s->reg;
+  if (reg->store && store_del_session(reg->store, s->id) != 0) {
+    log_error("session %s: out of memory queueing the deletion of an "
+              "expired lobby session; it is kept and tried again later",
+              s->id);
+    return false;
+  }
   log_info("session %s expired: in the lobby for %u s and nobody joined "
            "(--lobby-expiry-s); it is deleted",
            s->id, reg->cfg.lobby_expiry_s);
-  /* Its watchers (the facilitator) learn why it is gone. */
-  sess_notify_simple(s, "session.expired");
+  /* Its watchers (the facilitator) learn why it is gone, once the
+   * deletion is committed (issue 10: nothing is told before it is
+   * stored); from now on every method naming it answers not_found. */
+  sess_notify_begin(s, "session.expired", 0);
+  sess_tell_leaving(s);
   sess_unsubscribe_all(s);
-  if (reg->store) {
-    if (store_del_session(reg->store, s->id) != 0 || sp_flush(s) != 0)
-      log_warn("session %s: its deletion is not committed yet; it is kept "
-               "and committed with the store's retry",
-               s->id);
-  }
+  /* Its tokens leave with its rows: they are no tokens of this server's
+   * any more (and an attacker's expired sessions do not grow the set). */
+  sess_token_del(reg, s->admin_hash);
+  for (size_t i = 0; i < s->n_seats; i++)
+    sess_token_del(reg, s->seats[i].token_hash);
   detach(s);
   due_remove(s);
   uv_timer_stop(&s->timer);
   uv_close((uv_handle_t *)&s->timer, on_timer_closed);
   reg->counters.lobby_expired++;
+  return true;
 }
 
 size_t sess_expire_lobby(sess_registry_t *reg) {
   if (reg->closed || reg->cfg.lobby_expiry_s == 0)
+    return 0;
+  /* A deletion is a write like any other: while commits fail (or the
+   * queue is at --max-pending-writes) nothing expires, so memory never
+   * runs ahead of a database that cannot follow; the next sweep tries
+   * again. A deletion queued while commits worked stays queued, in order,
+   * if the commit then fails, and is committed with the retry (store.h);
+   * if the server stops first, the session is restored and expires
+   * again. */
+  if (reg->store && (store_failing(reg->store) ||
+                     store_queued(reg->store) >= reg->cfg.max_pending))
     return 0;
   int64_t now = sess_wall_ms();
   int64_t expiry_ms = (int64_t)reg->cfg.lobby_expiry_s * 1000;
@@ -750,12 +1008,17 @@ size_t sess_expire_lobby(sess_registry_t *reg) {
   sess_session_t *s = reg->sessions;
   while (s) {
     sess_session_t *next = s->next;
-    if (lobby_expired(s, now, expiry_ms)) {
-      expire_one(s);
+    if (lobby_expired(s, now, expiry_ms) && expire_one(s))
       n++;
-    }
     s = next;
   }
+  /* Committed at once, as a session's transitions are: the store keeps
+   * it queued if this fails, and the notices wait for it. */
+  if (n > 0 && reg->store && store_flush(reg->store) != 0)
+    log_warn("the deletion of %zu expired lobby sessions is not committed "
+             "yet; it is kept and committed with the store's retry, and "
+             "nobody is told of it before",
+             n);
   return n;
 }
 
@@ -771,7 +1034,7 @@ static void notify_finished(sess_session_t *s) {
   msgpack_packer *pk = sess_notify_begin(s, "session.finished", 1);
   proto_pack_cstr(pk, "scores");
   pack_scores(s, pk);
-  sess_broadcast(s, -2, -2);
+  sess_tell(s);
 }
 
 /* Keep the summary of the turn just resolved for history.get, packed once
@@ -797,12 +1060,40 @@ static int keep_history(sess_session_t *s, const model_report_t *rep) {
   return 0;
 }
 
+/* Tell the session's admin connections why a turn was refused: the
+ * "error" notification (PROTOCOL.md), with the session named. Only the
+ * facilitator gets it, because the model's message may name a seat's
+ * private figures (a budget); the players see session.paused. */
+static void notify_turn_refused(sess_session_t *s, int turn, int rc) {
+  const char *why = model_last_error(s->st);
+  char msg[MODEL_MESSAGE_MAX + 256];
+  snprintf(msg, sizeof msg,
+           "turn %d was not resolved: %s; it was not stored, the game stands "
+           "where it stood before the turn, and the session is paused: have "
+           "the seats change their orders, then resume",
+           turn, why[0] ? why : model_strerror(rc));
+  msgpack_packer *pk = sess_notify_begin(s, "error", 2);
+  proto_pack_kv_cstr(pk, "code", "conflict");
+  proto_pack_kv_cstr(pk, "message", msg);
+  sess_registry_t *reg = s->reg;
+  for (size_t i = 0; i < s->n_subs; i++)
+    if (s->subs[i].admin && replyq_push(&s->subs[i].peer->replies,
+                                        reg->nbuf.data, reg->nbuf.len) == 0)
+      reg->counters.notifications++;
+}
+
 int sess_resolve(sess_session_t *s) {
+  int turn = model_state_turn(s->st);
   int rc = model_resolve(s->st);
   if (rc != 0) {
-    log_error("session %s: turn %d cannot be resolved: %s; the session is "
-              "paused",
-              s->id, model_state_turn(s->st), model_strerror(rc));
+    /* The model leaves the state as it was before the turn (a turn whose
+     * money or tonnes would leave the exact range is refused as a whole,
+     * MODEL_ERANGE), so nothing is stored and the submissions stand. */
+    const char *why = model_last_error(s->st);
+    log_error("session %s: turn %d cannot be resolved: %s%s%s; the turn is "
+              "not stored and the session is paused",
+              s->id, turn, model_strerror(rc), why[0] ? ": " : "", why);
+    notify_turn_refused(s, turn, rc);
     sess_pause(s);
     return rc;
   }
@@ -830,7 +1121,7 @@ int sess_resolve(sess_session_t *s) {
   }
   /* The resolution, the submissions before it and the next turn's opening
    * are one transaction, committed before turn.resolved goes out. */
-  store_status(s);
+  sp_status(s);
   /* turn.resolved {session, turn, summary}: the summary is the history
    * entry just packed, written as raw bytes. */
   msgpack_packer *pk = sess_notify_begin(s, "turn.resolved", 2);
@@ -841,13 +1132,14 @@ int sess_resolve(sess_session_t *s) {
                     s->history[s->n_history - 1].buf.len);
   else
     msgpack_pack_nil(pk);
-  sess_broadcast(s, -2, -2);
-  if (finished) {
+  sess_tell(s);
+  if (finished)
     notify_finished(s);
+  commit_now(s);
+  if (finished)
     sess_finished(s);
-  } else {
+  else
     sess_arm(s);
-  }
   return 0;
 }
 

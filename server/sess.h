@@ -51,6 +51,10 @@ typedef struct sess_config {
   unsigned max_lobby_per_address; /* lobby sessions one address created */
   unsigned max_watches;           /* sessions one connection follows */
   unsigned list_limit_max;        /* largest session.list page */
+  size_t max_map_bytes;           /* largest map file read (--max-map-bytes) */
+  unsigned submit_burst;          /* orders.submit per seat at once */
+  unsigned submit_refill_ms;      /* one more allowed every this many ms */
+  unsigned max_pending;           /* writes queued for the store's commit */
 } sess_config_t;
 
 void sess_config_default(sess_config_t *cfg);
@@ -75,7 +79,21 @@ void sess_config_default(sess_config_t *cfg);
   X(ratelimit_evicted)                                                         \
   X(ratelimit_table_full)                                                      \
   X(watches_refused_limit)                                                     \
-  X(list_refused_limit)
+  X(list_refused_limit)                                                        \
+  X(maps_refused_type)                                                         \
+  X(maps_refused_size)                                                         \
+  X(maps_refused_invalid)                                                      \
+  X(seat_locks)                                                                \
+  X(seat_unlocks)                                                              \
+  X(join_refused_locked)                                                       \
+  X(codes_reissued)                                                            \
+  X(tokens_revoked)                                                            \
+  X(admin_tokens_rotated)                                                      \
+  X(bot_refused_person)                                                        \
+  X(bot_forced)                                                                \
+  X(submit_rate_limited)                                                       \
+  X(durable_refused)                                                           \
+  X(sessions_quarantined)
 
 typedef struct sess_counters {
 #define SESS_COUNTER_FIELD(name) uint64_t name;
@@ -104,6 +122,14 @@ void sess_set_store(sess_registry_t *reg, struct store *store);
  * came due while the server was down are resolved before it returns (so
  * before the first request). Returns 0, or -1 with a sentence in err. */
 int sess_restore(sess_registry_t *reg, char *err, size_t errlen);
+
+/* Read and parse the map file `file` (a name in the maps folder, such
+ * as "trade.json") for maps.list: the same checks as session.create
+ * (a regular file, at most --max-map-bytes, counted when refused), the
+ * reason in the log only. 0 with *out (free with model_map_free), or -1. */
+struct model_map;
+int sess_map_load_listed(sess_registry_t *reg, const char *file,
+                         struct model_map **out);
 
 /* The connection is going away: forget it everywhere. Costs O(the
  * sessions it follows): each connection keeps the list of its own

@@ -173,6 +173,8 @@ static int m_strategies(rpc_call_t *call) {
 
 static int m_create(rpc_call_t *call) {
   sess_registry_t *reg = reg_of(call);
+  if (sp_refuse(reg, "session", call->err) != 0)
+    return RPC_ERROR;
   const char *map_id, *name = NULL;
   uint32_t map_len, name_len = 0;
   uint64_t seed = 0, turns = 0;
@@ -264,13 +266,11 @@ static int m_create(rpc_call_t *call) {
   if (!codes)
     return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
   if (sess_create(reg, sm, namebuf, seed, has_turns ? (int)turns : max_turns,
-                  (int64_t)(turn_s * 1000.0 + 0.5), spectators, fixed,
+                  (int64_t)(turn_s * 1000.0 + 0.5), spectators, fixed, &creator,
                   admin_token, codes, &s, call->err) != 0) {
     free(codes);
     return RPC_ERROR;
   }
-  s->creator = creator;
-  s->has_creator = true;
   log_info("session %s created: map %s, %d turns, %.1f s per turn", s->id,
            model_map_id(map), s->turns, turn_s);
   msgpack_packer *pk = call->pk;
@@ -403,7 +403,7 @@ static void normalise_code(const char *in, size_t len, char *out, size_t cap) {
 static int m_join(rpc_call_t *call) {
   sess_registry_t *reg = reg_of(call);
   sess_session_t *s = get_session(call);
-  if (!s)
+  if (!s || sp_refuse(reg, "seat", call->err) != 0)
     return RPC_ERROR;
   const char *code = NULL, *tok = NULL, *name = NULL;
   uint32_t code_len = 0, tok_len = 0, name_len = 0;
@@ -454,6 +454,19 @@ static int m_join(rpc_call_t *call) {
     for (size_t i = 0; i < s->n_seats; i++)
       if (sodium_memcmp(s->seats[i].code_hash, h, SESS_HASH_BYTES) == 0)
         seat = (int)i;
+    if (seat >= 0 && s->seats[seat].locked) {
+      /* A right code, so no rate-limit charge; the seat's holder comes
+       * back with its token. */
+      reg->counters.join_refused_locked++;
+      reg->counters.forbidden++;
+      return proto_error_set(call->err, PROTO_FORBIDDEN, "join_code",
+                             "seat %s of session '%s' is locked by the "
+                             "facilitator: its join code is not accepted; "
+                             "the player who holds the seat reconnects with "
+                             "the seat's token, or the facilitator unlocks "
+                             "it",
+                             model_map_seat_id(s->map, (size_t)seat), s->id);
+    }
     if (seat >= 0 && sess_open_token(s, seat, norm, token) != 0) {
       log_error("session %s: the token of seat %d cannot be unsealed", s->id,
                 seat);
@@ -571,7 +584,8 @@ static int m_bot(rpc_call_t *call) {
   sess_session_t *s = get_session(call);
   bool admin;
   int unused, seat;
-  if (!s || authorise(call, s, true, false, &admin, &unused) != 0 ||
+  if (!s || sp_refuse(reg_of(call), "change", call->err) != 0 ||
+      authorise(call, s, true, false, &admin, &unused) != 0 ||
       seat_of(call, s, "seat", &seat) != 0)
     return RPC_ERROR;
   const char *sid;
@@ -598,9 +612,36 @@ static int m_bot(rpc_call_t *call) {
   if (s->status == SESS_FINISHED)
     return proto_error_set(call->err, PROTO_CONFLICT, NULL,
                            "session '%s' is finished", s->id);
+  /* A seat a person holds (joined, and no agent on it since) goes to an
+   * agent only when the facilitator says so with force: true, and the
+   * person is told (seat.agent). */
+  bool force = false;
+  if (proto_param_bool(call->params, "force", false, &force, call->err) < 0)
+    return RPC_ERROR;
+  sess_seat_t *st = &s->seats[seat];
+  bool person = st->taken && !st->agent;
+  if (person && !force) {
+    reg_of(call)->counters.bot_refused_person++;
+    return proto_error_set(call->err, PROTO_CONFLICT, "seat",
+                           "seat %s is held by a person%s%s%s; send force: "
+                           "true to put the agent on it anyway (the person "
+                           "is told with seat.agent)",
+                           model_map_seat_id(s->map, (size_t)seat),
+                           st->name[0] ? " ('" : "", st->name,
+                           st->name[0] ? "')" : "");
+  }
   agent_t *a = agent_new(strat, sess_agent_seed(s, seat));
   if (!a)
     return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  if (person) {
+    reg_of(call)->counters.bot_forced++;
+    log_info("session %s: seat %s handed to agent %s over its person", s->id,
+             model_map_seat_id(s->map, (size_t)seat), strat->id);
+    /* The person is told; the connection keeps following the game (and
+     * the token takes the seat back with session.join, unless the
+     * facilitator also revokes it). */
+    sess_seat_notify_all(s, seat, "seat.agent", strat->id, false);
+  }
   sess_seat_to_agent(s, seat, a);
   msgpack_pack_map(call->pk, 1);
   proto_pack_kv_cstr(call->pk, "seat", model_map_seat_id(s->map, (size_t)seat));
@@ -615,7 +656,8 @@ static int control(rpc_call_t *call, act_t act) {
   sess_session_t *s = get_session(call);
   bool admin;
   int seat;
-  if (!s || authorise(call, s, true, false, &admin, &seat) != 0)
+  if (!s || sp_refuse(reg_of(call), "change", call->err) != 0 ||
+      authorise(call, s, true, false, &admin, &seat) != 0)
     return RPC_ERROR;
   static const char *const need[] = {"lobby", "running", "paused",
                                      "lobby, running or paused", "running"};
@@ -743,11 +785,33 @@ static int m_submit(rpc_call_t *call) {
   bool admin, ready = false;
   int seat;
   const msgpack_object *arr;
-  if (!s || authorise(call, s, false, true, &admin, &seat) != 0 ||
+  /* Refused at once, before anything changes in memory, while the
+   * database cannot take it (issue 10). */
+  if (!s || sp_refuse(reg, "order", call->err) != 0 ||
+      authorise(call, s, false, true, &admin, &seat) != 0 ||
       open_for_orders(call, s) != 0 ||
       proto_param_array(call->params, "orders", true, &arr, call->err) < 0 ||
       proto_param_bool(call->params, "ready", false, &ready, call->err) < 0)
     return RPC_ERROR;
+  /* Each submission is a write: a seat may send --submit-burst at once,
+   * then one every --submit-refill-ms (issue 10: one seat pipelining
+   * submissions filled the disk). */
+  rl_bucket_t *sb = &s->seats[seat].submit;
+  int64_t now = (int64_t)uv_now(reg->loop);
+  if (!rl_ready(sb, &reg->submit_rate, now)) {
+    char when[64];
+    reg->counters.submit_rate_limited++;
+    rl_retry_text(when, sizeof when, rl_wait_ms(sb, &reg->submit_rate, now));
+    return proto_error_set(call->err, PROTO_RATE_LIMITED, NULL,
+                           "too many orders.submit from seat %s: at most %u "
+                           "at once, then one every %u ms (--submit-burst, "
+                           "--submit-refill-ms); the orders were not taken; "
+                           "%s",
+                           model_map_seat_id(s->map, (size_t)seat),
+                           reg->submit_rate.burst, reg->submit_rate.refill_ms,
+                           when);
+  }
+  rl_take(sb);
   size_t n = arr->via.array.size;
   if (n > MODEL_ORDERS_MAX)
     return proto_error_set(call->err, PROTO_TOO_LARGE, "orders",
@@ -807,7 +871,8 @@ static int m_ready(rpc_call_t *call) {
   sess_session_t *s = get_session(call);
   bool admin;
   int seat;
-  if (!s || authorise(call, s, false, true, &admin, &seat) != 0 ||
+  if (!s || sp_refuse(reg_of(call), "ready flag", call->err) != 0 ||
+      authorise(call, s, false, true, &admin, &seat) != 0 ||
       open_for_orders(call, s) != 0)
     return RPC_ERROR;
   if (s->status == SESS_LOBBY)
@@ -831,7 +896,8 @@ static int m_chat(rpc_call_t *call) {
   int seat, to = -1;
   const char *text, *to_s;
   uint32_t text_len, to_len;
-  if (!s || authorise(call, s, true, true, &admin, &seat) != 0 ||
+  if (!s || sp_refuse(reg_of(call), "message", call->err) != 0 ||
+      authorise(call, s, true, true, &admin, &seat) != 0 ||
       proto_param_str(call->params, "to", true, &to_s, &to_len, call->err) <
           0 ||
       proto_param_str(call->params, "text", true, &text, &text_len, call->err) <
@@ -880,7 +946,127 @@ static int m_history(rpc_call_t *call) {
   return RPC_OK;
 }
 
+/* ---- Seat control: seat.lock, seat.reissue_code, seat.rotate_token,
+ * session.rotate_admin_token (docs/protocol.md "Seat control") ---------- */
+
+/* The admin token the caller presented, as authorise judged it (under
+ * `admin_token`, else under `token`). */
+static void admin_text(rpc_call_t *call, const char **t, uint32_t *len) {
+  const char *tok = NULL, *atok = NULL;
+  uint32_t tlen = 0, alen = 0;
+  proto_error_t ignored;
+  proto_param_str(call->params, "token", false, &tok, &tlen, &ignored);
+  proto_param_str(call->params, "admin_token", false, &atok, &alen, &ignored);
+  *t = atok ? atok : tok;
+  *len = atok ? alen : tlen;
+}
+
+/* The session, the caller as its admin, and the seat named by `seat`;
+ * refused at once with `unavailable` (what: the change, for the message),
+ * before anything changes, while the database cannot take the change
+ * (issue 10, as every handler that writes). */
+static sess_session_t *admin_seat(rpc_call_t *call, const char *what,
+                                  int *seat) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int unused;
+  if (!s || sp_refuse(reg_of(call), what, call->err) != 0 ||
+      authorise(call, s, true, false, &admin, &unused) != 0 ||
+      seat_of(call, s, "seat", seat) != 0)
+    return NULL;
+  return s;
+}
+
+static int m_seat_lock(rpc_call_t *call) {
+  int seat;
+  bool locked;
+  sess_session_t *s = admin_seat(call, "seat lock", &seat);
+  if (!s ||
+      proto_param_bool(call->params, "locked", true, &locked, call->err) < 0)
+    return RPC_ERROR;
+  sess_seat_lock(s, seat, locked);
+  log_info("session %s: seat %s %s", s->id,
+           model_map_seat_id(s->map, (size_t)seat),
+           locked ? "locked" : "unlocked");
+  msgpack_pack_map(call->pk, 2);
+  proto_pack_kv_cstr(call->pk, "seat", model_map_seat_id(s->map, (size_t)seat));
+  proto_pack_kv_bool(call->pk, "locked", locked);
+  return RPC_OK_DURABLE;
+}
+
+static int m_seat_reissue(rpc_call_t *call) {
+  int seat;
+  sess_session_t *s = admin_seat(call, "new join code", &seat);
+  if (!s)
+    return RPC_ERROR;
+  const char *atok;
+  uint32_t alen;
+  admin_text(call, &atok, &alen);
+  char code[SESS_CODE_LEN + 1];
+  if (sess_seat_reissue(s, seat, atok, alen, code) != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  log_info("session %s: seat %s has a new join code", s->id,
+           model_map_seat_id(s->map, (size_t)seat));
+  msgpack_pack_map(call->pk, 2);
+  proto_pack_kv_cstr(call->pk, "seat", model_map_seat_id(s->map, (size_t)seat));
+  proto_pack_kv_cstr(call->pk, "join_code", code);
+  sodium_memzero(code, sizeof code);
+  return RPC_OK_DURABLE;
+}
+
+static int m_seat_rotate(rpc_call_t *call) {
+  int seat;
+  sess_session_t *s = admin_seat(call, "new seat token", &seat);
+  if (!s)
+    return RPC_ERROR;
+  const char *atok;
+  uint32_t alen;
+  admin_text(call, &atok, &alen);
+  if (sess_seat_rotate(s, seat, atok, alen) != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  msgpack_pack_map(call->pk, 1);
+  proto_pack_kv_cstr(call->pk, "seat", model_map_seat_id(s->map, (size_t)seat));
+  return RPC_OK_DURABLE;
+}
+
+static int m_rotate_admin(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int unused;
+  if (!s || sp_refuse(reg_of(call), "new admin token", call->err) != 0 ||
+      authorise(call, s, true, false, &admin, &unused) != 0)
+    return RPC_ERROR;
+  const char *atok;
+  uint32_t alen;
+  admin_text(call, &atok, &alen);
+  char token[SESS_TOKEN_LEN + 1];
+  if (sess_admin_rotate(s, atok, alen, call->peer, token) != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  msgpack_pack_map(call->pk, 1);
+  proto_pack_kv_cstr(call->pk, "admin_token", token);
+  sodium_memzero(token, sizeof token);
+  return RPC_OK_DURABLE;
+}
+
+/* server.quarantine: the stored sessions the restore found damaged and
+ * keeps out of play, each with why (issue 10). Anyone may ask, as for
+ * server.stats: a session id is public (session.list) and a reason names
+ * tables and columns, never a secret. */
+static int m_quarantine(rpc_call_t *call) {
+  sess_registry_t *reg = reg_of(call);
+  msgpack_pack_map(call->pk, 1);
+  proto_pack_cstr(call->pk, "sessions");
+  msgpack_pack_array(call->pk, reg->n_quarantine);
+  for (size_t i = 0; i < reg->n_quarantine; i++) {
+    msgpack_pack_map(call->pk, 2);
+    proto_pack_kv_cstr(call->pk, "session", reg->quarantine[i].id);
+    proto_pack_kv_cstr(call->pk, "reason", reg->quarantine[i].reason);
+  }
+  return RPC_OK;
+}
+
 const rpc_method_t sess_methods[] = {
+    {"server.quarantine", m_quarantine},
     {"strategies.list", m_strategies},
     {"session.create", m_create},
     {"session.list", m_list},
@@ -897,5 +1083,9 @@ const rpc_method_t sess_methods[] = {
     {"turn.ready", m_ready},
     {"chat.send", m_chat},
     {"history.get", m_history},
+    {"seat.lock", m_seat_lock},
+    {"seat.reissue_code", m_seat_reissue},
+    {"seat.rotate_token", m_seat_rotate},
+    {"session.rotate_admin_token", m_rotate_admin},
 };
 const size_t sess_method_count = sizeof sess_methods / sizeof sess_methods[0];

@@ -1,9 +1,10 @@
 /*
  * Notifications and chat of sessions: the connections subscribed to a
  * session and what each may see, packing a notification once and sending
- * it to every subscriber that may see it, the seat.moved notice, and chat
- * messages, which are stored before anyone sees them and go out from the
- * commit's callback.
+ * it to every subscriber that may see it, the notices to one connection
+ * (seat.moved, seat.revoked, seat.agent, session.admin_rotated), and chat
+ * messages. What a change causes is told only once the change is
+ * committed: it goes out from the commit's callback.
  */
 #include "sess_internal.h"
 
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "store.h"
 
 /* ---- Subscribers and notifications -----------------------------------------
@@ -167,26 +169,198 @@ void sess_notify_simple(sess_session_t *s, const char *method) {
   sess_broadcast(s, -2, -2);
 }
 
-void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat) {
-  msgpack_packer *pk = sess_notify_begin(s, "seat.moved", 1);
+/* A notification of a change that waits for the change's commit. Like a
+ * chat message it names its session by id: the server may stop before
+ * the commit (the session is then gone, and nobody is told). */
+typedef struct told {
+  sess_registry_t *reg;
+  char session[16];
+  size_t len;
+  char data[];
+} told_t;
+
+static void told_committed(void *arg, bool committed) {
+  told_t *t = arg;
+  sess_registry_t *reg = t->reg;
+  sess_session_t *s =
+      reg->closed ? NULL : sess_find(reg, t->session, strlen(t->session));
+  if (s) {
+    s->untold--;
+    if (committed)
+      for (size_t i = 0; i < s->n_subs; i++)
+        if (replyq_push(&s->subs[i].peer->replies, t->data, t->len) == 0)
+          reg->counters.notifications++;
+    /* A finished session waits in memory until its watchers are told. */
+    if (s->untold == 0 && s->status == SESS_FINISHED)
+      sess_trim_finished(reg);
+  }
+  free(t);
+}
+
+void sess_tell(sess_session_t *s) {
+  sess_registry_t *reg = s->reg;
+  if (proto_buf_failed(&reg->nbuf))
+    return; /* whole or not sent */
+  if (!reg->store) {
+    sess_broadcast(s, -2, -2);
+    return;
+  }
+  told_t *t = malloc(sizeof *t + reg->nbuf.len);
+  if (!t) {
+    log_error("session %s: out of memory keeping a notification until its "
+              "commit; it is not sent",
+              s->id);
+    return;
+  }
+  t->reg = reg;
+  snprintf(t->session, sizeof t->session, "%s", s->id);
+  t->len = reg->nbuf.len;
+  memcpy(t->data, reg->nbuf.data, reg->nbuf.len);
+  if (store_after_commit(reg->store, told_committed, t) != 0) {
+    log_error("session %s: out of memory keeping a notification until its "
+              "commit; it is not sent",
+              s->id);
+    free(t);
+    return;
+  }
+  s->untold++;
+}
+
+/* A notification for one connection (seat.moved, seat.revoked, seat.agent,
+ * session.admin_rotated) on its way: its place in that connection's order
+ * is reserved now, the bytes go out once the change that caused it is
+ * committed (issue 10: nothing is told before it is stored). The slot
+ * outlives a closed connection. */
+typedef struct told_peer {
+  sess_registry_t *reg;
+  replyq_slot_t *slot;
+  size_t len;
+  char data[];
+} told_peer_t;
+
+static void told_peer_committed(void *arg, bool committed) {
+  told_peer_t *m = arg;
+  if (!committed)
+    replyq_complete(m->slot, NULL, 0);
+  else if (replyq_complete(m->slot, m->data, m->len) == 0)
+    m->reg->counters.notifications++;
+  free(m);
+}
+
+/* Send the notification packed in reg->nbuf to peer once everything
+ * queued for storage so far is committed (without a store, now). */
+static void tell_peer(sess_session_t *s, rpc_peer_t *peer) {
+  sess_registry_t *reg = s->reg;
+  if (proto_buf_failed(&reg->nbuf))
+    return; /* whole or not sent */
+  if (!reg->store) {
+    if (replyq_push(&peer->replies, reg->nbuf.data, reg->nbuf.len) == 0)
+      reg->counters.notifications++;
+    return;
+  }
+  told_peer_t *m = malloc(sizeof *m + reg->nbuf.len);
+  if (m && (m->slot = replyq_defer(&peer->replies, 0)) != NULL) {
+    m->reg = reg;
+    m->len = reg->nbuf.len;
+    memcpy(m->data, reg->nbuf.data, reg->nbuf.len);
+    if (store_after_commit(reg->store, told_peer_committed, m) != 0) {
+      replyq_complete(m->slot, NULL, 0);
+      free(m);
+      m = NULL;
+    }
+  } else {
+    free(m);
+    m = NULL;
+  }
+  if (!m)
+    log_error("session %s: out of memory holding a notification until its "
+              "commit; it is not sent",
+              s->id);
+}
+
+void sess_tell_leaving(sess_session_t *s) {
+  /* sess_tell finds the session by its id when the commit holds: this
+   * one will be gone by then, so each follower's place is reserved now. */
+  for (size_t i = 0; i < s->n_subs; i++)
+    tell_peer(s, s->subs[i].peer);
+}
+
+/* The connection no longer follows `seat`; if that was all it followed
+ * (no other seat, not the admin) and the session has no public
+ * spectating, it stops following the session. The caller must re-find
+ * its own subscription after this (sub_remove moves the last one). */
+static void sub_drop_seat(sess_session_t *s, rpc_peer_t *peer, int seat) {
+  sess_sub_t *sub = sub_find(s, peer);
+  if (!sub)
+    return;
+  if (seat >= 0)
+    sub->seats[seat] = 0;
+  bool follows = sub->admin || s->spectators;
+  for (size_t i = 0; !follows && i < s->n_seats; i++)
+    follows = sub->seats[i] != 0;
+  /* sub_remove makes a connection that now follows no session at all an
+   * ordinary one again (the idle deadline applies to it). */
+  if (!follows)
+    sub_remove(s, (size_t)(sub - s->subs));
+}
+
+void sess_notify_seat_lost(sess_session_t *s, rpc_peer_t *peer, int seat,
+                           const char *method, const char *strategy) {
+  msgpack_packer *pk = sess_notify_begin(s, method, strategy ? 2 : 1);
   proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, (size_t)seat));
-  if (!proto_buf_failed(&s->reg->nbuf) &&
-      replyq_push(&peer->replies, s->reg->nbuf.data, s->reg->nbuf.len) == 0)
-    s->reg->counters.notifications++;
+  if (strategy)
+    proto_pack_kv_cstr(pk, "strategy", strategy);
+  tell_peer(s, peer);
   /* Fix (tests/sessions/test_reconnect.py): the old connection "no longer
    * receives the seat's notifications" (PROTOCOL.md Identity), turns
-   * included. If the seat was all it followed (no other seat, not the
-   * admin) and the session has no public spectating, it stops following
-   * the session. The caller must re-find its own subscription after this
-   * (sub_remove moves the last one). */
-  sess_sub_t *sub = sub_find(s, peer);
-  if (sub) {
-    sub->seats[seat] = 0;
-    bool follows = sub->admin || s->spectators;
-    for (size_t i = 0; !follows && i < s->n_seats; i++)
-      follows = sub->seats[i] != 0;
-    if (!follows)
-      sub_remove(s, (size_t)(sub - s->subs));
+   * included, from now on (the notice itself waits for the commit). */
+  sub_drop_seat(s, peer, seat);
+}
+
+void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat) {
+  sess_notify_seat_lost(s, peer, seat, "seat.moved", NULL);
+}
+
+void sess_seat_notify_all(sess_session_t *s, int seat, const char *method,
+                          const char *strategy, bool drop) {
+  if (!drop) {
+    /* Told once per connection that follows the seat; nothing else
+     * changes. */
+    msgpack_packer *pk = sess_notify_begin(s, method, strategy ? 2 : 1);
+    proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, (size_t)seat));
+    if (strategy)
+      proto_pack_kv_cstr(pk, "strategy", strategy);
+    for (size_t i = 0; i < s->n_subs; i++)
+      if (s->subs[i].seats[seat])
+        tell_peer(s, s->subs[i].peer);
+    return;
+  }
+  /* Each call clears the seat from one subscription (or removes it), so
+   * this ends; the array may be reordered, hence the restart. */
+  for (size_t i = 0; i < s->n_subs;) {
+    if (s->subs[i].seats[seat]) {
+      sess_notify_seat_lost(s, s->subs[i].peer, seat, method, strategy);
+      i = 0;
+    } else {
+      i++;
+    }
+  }
+  s->seats[seat].conn = NULL;
+}
+
+void sess_admin_drop_all(sess_session_t *s, const rpc_peer_t *keep) {
+  for (size_t i = 0; i < s->n_subs;) {
+    sess_sub_t *sub = &s->subs[i];
+    if (sub->admin && sub->peer != keep) {
+      rpc_peer_t *peer = sub->peer;
+      sub->admin = false;
+      sess_notify_begin(s, "session.admin_rotated", 0);
+      tell_peer(s, peer);
+      sub_drop_seat(s, peer, -1);
+      i = 0;
+    } else {
+      i++;
+    }
   }
 }
 

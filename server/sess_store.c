@@ -10,9 +10,13 @@
  * resolved turn (exact: the model's serialisation round-trips bit for
  * bit), then the open turn's stored submissions are submitted again in
  * the order they arrived, so the state is the one an uninterrupted server
- * would hold. Any error while reading (a locked or damaged file, a row
- * that is not as written) stops the restore with a sentence: the server
- * does not start rather than run a session restored in part.
+ * would hold. A session whose rows are not as written (a damaged row, a
+ * map that no longer parses, a snapshot that does not restore) is
+ * quarantined: logged with the reason, listed by server.quarantine, its
+ * rows left untouched and never served, while the others start (issue
+ * 10). An error of the file itself (locked, unreadable) stops the restore
+ * with a sentence: the server does not start rather than run without
+ * sessions it could have read.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -73,6 +77,7 @@ void sp_session(sess_session_t *s) {
       .deadline_ms = s->deadline_wall_ms,
       .remaining_ms = s->remaining_ms,
       .fixed = s->fixed,
+      .creator = s->has_creator ? s->creator.b : NULL,
   };
   int rc = store_put_session(st, &row);
   for (size_t i = 0; rc == 0 && i < s->n_seats; i++) {
@@ -222,6 +227,31 @@ int sp_flush(sess_session_t *s) {
   return s->reg->store ? store_flush(s->reg->store) : 0;
 }
 
+int sp_refuse(sess_registry_t *reg, const char *what, proto_error_t *err) {
+  store_t *st = reg->store;
+  if (!st)
+    return 0;
+  /* Refused before the handler changes anything in memory: what the
+   * client is told (not stored) is then the truth, and memory does not
+   * grow with requests the database cannot take (issue 10). */
+  if (store_failing(st)) {
+    reg->counters.durable_refused++;
+    return proto_error_set(err, PROTO_UNAVAILABLE, NULL,
+                           "the server cannot write its database (disk "
+                           "full?); your %s was not stored; try again later",
+                           what);
+  }
+  if (store_queued(st) >= reg->cfg.max_pending) {
+    reg->counters.durable_refused++;
+    return proto_error_set(err, PROTO_UNAVAILABLE, NULL,
+                           "the server has %zu writes waiting for its "
+                           "database (--max-pending-writes %u); your %s was "
+                           "not stored; try again in a moment",
+                           store_queued(st), reg->cfg.max_pending, what);
+  }
+  return 0;
+}
+
 /* ---- Restore ------------------------------------------------------------- */
 
 /* Submit a stored submission (a MessagePack array of order maps, already
@@ -300,7 +330,7 @@ static int on_seat(void *arg, const store_seat_row_t *row, char *err,
              "session %s: a stored seat has index %d, but its map has %zu "
              "seats",
              s->id, row->index, s->n_seats);
-    return -1;
+    return STORE_DAMAGED;
   }
   sess_seat_t *x = &s->seats[row->index];
   memcpy(x->token_hash, row->token_hash, SESS_HASH_BYTES);
@@ -329,7 +359,7 @@ static int on_submission(void *arg, const store_submission_row_t *row,
              "session %s: stored submission %lld names seat %d, but its map "
              "has %zu seats",
              s->id, (long long)row->id, i, s->n_seats);
-    return -1;
+    return STORE_DAMAGED;
   }
   /* The model may refuse an order it took before only if the model
    * changed between versions: the session goes on without it, and the
@@ -348,22 +378,27 @@ static int on_ready(void *arg, int i, char *err, size_t errlen) {
              "session %s: a stored ready flag names seat %d, but its map "
              "has %zu seats",
              s->id, i, s->n_seats);
-    return -1;
+    return STORE_DAMAGED;
   }
   s->seats[i].ready = true;
   return 0;
 }
 
 /* Rebuild one stored session. Every read's error names the session and
- * the table (the store's sentences do), and stops the restore. */
+ * the table (the store's sentences do). Returns 0; STORE_DAMAGED if the
+ * session's rows are not as written (it is then quarantined); -1 if the
+ * file cannot be read or memory runs out (the restore stops). */
 static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
                        sess_session_t **out, char *err, size_t errlen) {
   const char *id = row->id;
   proto_error_t perr;
   sess_map_t *sm;
+  int rc;
   if (sess_map_parse(reg, row->map_json, row->map_len, id, &sm, &perr) != 0) {
     snprintf(err, errlen, "session %s: %s", id, perr.message);
-    return -1;
+    /* A stored map that no longer loads is the session's damage; only
+     * running out of memory stops the restore. */
+    return strstr(perr.message, "out of memory") ? -1 : STORE_DAMAGED;
   }
   sess_session_t *s = calloc(1, sizeof *s);
   if (!s) {
@@ -387,15 +422,20 @@ static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
   s->remaining_ms = row->remaining_ms;
   s->fixed = row->fixed;
   s->created_ms = row->created_ms; /* the lobby expiry counts from it */
+  /* --max-lobby-per-address counts it for its creator after a restart
+   * too (schema 5; older sessions have none). */
+  if (row->creator) {
+    memcpy(s->creator.b, row->creator, RL_KEY_BYTES);
+    s->has_creator = true;
+  }
 
   /* The state: the last snapshot, or a new game before the first turn. */
   turns_ctx_t tc = {s, NULL, 0};
-  if (store_read_turns(reg->store, id, on_turn, &tc, err, errlen) != 0) {
+  if ((rc = store_read_turns(reg->store, id, on_turn, &tc, err, errlen)) != 0) {
     free(tc.snap);
     goto fail;
   }
-  int rc = tc.snap
-               ? model_state_deserialise(s->map, tc.snap, tc.snap_len, &s->st)
+  rc = tc.snap ? model_state_deserialise(s->map, tc.snap, tc.snap_len, &s->st)
                : model_state_new(s->map, s->seed, &s->st);
   free(tc.snap);
   if (rc != 0 || model_state_turn(s->st) != turn) {
@@ -404,6 +444,7 @@ static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
              "stored, %d restored)",
              id, model_strerror(rc), turn,
              s->st ? model_state_turn(s->st) : -1);
+    rc = STORE_DAMAGED;
     goto fail;
   }
 
@@ -412,17 +453,20 @@ static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
   s->seats = calloc(s->n_seats ? s->n_seats : 1, sizeof *s->seats);
   if (!s->seats) {
     snprintf(err, errlen, "out of memory restoring session %s", id);
+    rc = -1;
     goto fail;
   }
   /* The open turn's submissions, in the order they arrived, and ready
    * flags. Chat: the messages stay in the file (the server never sends
    * them again); only their number counts, for --max-chat-messages. */
   uint64_t n_chat = 0;
-  if (store_read_seats(reg->store, id, on_seat, s, err, errlen) != 0 ||
-      store_read_submissions(reg->store, id, turn, on_submission, s, err,
-                             errlen) != 0 ||
-      store_read_readies(reg->store, id, turn, on_ready, s, err, errlen) != 0 ||
-      store_count_chat(reg->store, id, &n_chat, err, errlen) != 0)
+  if ((rc = store_read_seats(reg->store, id, on_seat, s, err, errlen)) != 0 ||
+      (rc = sess_restore_controls(s, err, errlen)) != 0 ||
+      (rc = store_read_submissions(reg->store, id, turn, on_submission, s, err,
+                                   errlen)) != 0 ||
+      (rc = store_read_readies(reg->store, id, turn, on_ready, s, err,
+                               errlen)) != 0 ||
+      (rc = store_count_chat(reg->store, id, &n_chat, err, errlen)) != 0)
     goto fail;
   s->n_chat = (size_t)n_chat;
 
@@ -438,7 +482,27 @@ static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
   return 0;
 fail:
   sess_free(s);
-  return -1;
+  return rc == STORE_DAMAGED ? STORE_DAMAGED : -1;
+}
+
+/* Keep a damaged session out of play: logged, counted, listed by
+ * server.quarantine; its rows are not touched (its id stays taken: a new
+ * session never gets it, sp_id_stored). */
+static int quarantine(sess_registry_t *reg, const char *id, const char *why) {
+  sess_quarantined_t *grown = realloc(
+      reg->quarantine, (reg->n_quarantine + 1) * sizeof *reg->quarantine);
+  if (!grown)
+    return -1;
+  reg->quarantine = grown;
+  sess_quarantined_t *q = &reg->quarantine[reg->n_quarantine++];
+  snprintf(q->id, sizeof q->id, "%s", id);
+  snprintf(q->reason, sizeof q->reason, "%s", why);
+  reg->counters.sessions_quarantined++;
+  log_error("session %s is quarantined and not served: %s. Its rows are "
+            "kept as they are; server.quarantine (lanthanide admin "
+            "quarantined) lists it; the other sessions start",
+            id, why);
+  return 0;
 }
 
 static int on_token(void *arg, const uint8_t hash[STORE_HASH_BYTES], char *err,
@@ -472,7 +536,24 @@ static int on_session(void *arg, const store_session_row_t *row, char *err,
                       size_t errlen) {
   restore_ctx_t *c = arg;
   sess_session_t *s = NULL;
-  if (restore_one(c->reg, row, &s, err, errlen) != 0)
+  if (row->damage) {
+    if (quarantine(c->reg, row->id, row->damage) != 0) {
+      snprintf(err, errlen, "out of memory restoring sessions");
+      return -1;
+    }
+    return 0;
+  }
+  int rc = restore_one(c->reg, row, &s, err, errlen);
+  if (rc == STORE_DAMAGED) {
+    char why[1024];
+    snprintf(why, sizeof why, "%s", err);
+    if (quarantine(c->reg, row->id, why) != 0) {
+      snprintf(err, errlen, "out of memory restoring sessions");
+      return -1;
+    }
+    return 0;
+  }
+  if (rc != 0)
     return -1;
   if (s->status == SESS_FINISHED) {
     fin_t *grown = realloc(c->fin, (c->n_fin + 1) * sizeof *c->fin);

@@ -5,18 +5,20 @@
  */
 #include "store.h"
 
-#include <assert.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "proto.h"
 #include "store_internal.h"
+#include "lan_assert.h"
 
 /* Each migration takes the schema from version i to i + 1. Append only:
  * a released migration never changes, so every older file migrates the
@@ -148,6 +150,39 @@ static const char *const MIGRATIONS[] = {
     "  length(s.orders) AS orders_bytes"
     "  FROM submissions s JOIN seats t ON t.session_id = s.session_id AND"
     "  t.seat_index = s.seat_index;",
+    /* 2 -> 3: a seat's submission replaces its earlier one of the same
+     * turn (the model keeps only the last, PROTOCOL.md orders.submit), so
+     * the file keeps only the last too: one row per session, turn and
+     * seat, written with an UPSERT. A seat that submits in a loop no
+     * longer grows the file, nor the restore's work (issue 10). Older
+     * files keep their last submission of each seat and turn, the one
+     * the restore and `lanthanide replay` used. */
+    "DELETE FROM submissions WHERE id NOT IN (SELECT MAX(id) FROM"
+    "  submissions GROUP BY session_id, turn, seat_index);"
+    "DROP INDEX submissions_by_turn;"
+    "CREATE UNIQUE INDEX submissions_latest ON submissions"
+    "  (session_id, turn, seat_index);",
+    /* 3 -> 4: seat control (docs/protocol.md "Seat control"): a seat the
+     * facilitator locked (its join code is refused), and the seat's token
+     * sealed under the admin token, so the facilitator can re-issue a
+     * join code for the token the seat has. Sessions of older files have
+     * no rows: their seats are unlocked, and re-issuing a code also gives
+     * the seat a new token. */
+    "CREATE TABLE seat_controls ("
+    "  session_id TEXT NOT NULL REFERENCES sessions(id),"
+    "  seat_index INTEGER NOT NULL,"
+    "  locked INTEGER NOT NULL DEFAULT 0,"
+    "  admin_box BLOB,"
+    "  PRIMARY KEY (session_id, seat_index)"
+    ");",
+    /* 4 -> 5: sessions.creator, the address that created the session as
+     * the per-address limits key it (16 bytes: an IPv4 address mapped
+     * into IPv6, ::ffff:a.b.c.d; an IPv6 address by its /64, the rest
+     * zero), so --max-lobby-per-address counts the lobby sessions an
+     * address created before a restart too (issue 10). NULL where it is
+     * not known: sessions of older files, which no address is charged
+     * for. */
+    "ALTER TABLE sessions ADD COLUMN creator BLOB;",
 };
 
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
@@ -168,7 +203,11 @@ typedef enum {
   W_PRODUCTION_INSERT,
   W_SCORE_INSERT,
   W_CHAT_INSERT,
+  W_SEAT_SECRETS,
+  W_ADMIN_HASH,
+  W_SEAT_CONTROL,
   /* store_del_session: every row of one session, children first. */
+  W_DEL_SEAT_CONTROLS,
   W_DEL_CHAT,
   W_DEL_READIES,
   W_DEL_SUBMISSIONS,
@@ -185,8 +224,8 @@ static const char *const SQL[W_COUNT] = {
     [W_SESSION_INSERT] =
         "INSERT INTO sessions (id, name, map_id, map_json, map_digest, seed,"
         " turns, turn_ms, spectators, admin_token_hash, engine_version,"
-        " created_ms, status, turn, deadline_ms, remaining_ms, fixed)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " created_ms, status, turn, deadline_ms, remaining_ms, fixed,"
+        " creator) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [W_SESSION_STATUS] =
         "UPDATE sessions SET status = ?2, turn = ?3, deadline_ms = ?4,"
         " remaining_ms = ?5 WHERE id = ?1",
@@ -195,9 +234,15 @@ static const char *const SQL[W_COUNT] = {
         " token_hash, code_hash, token_box) VALUES (?,?,?,?,?,?,?,?)",
     [W_SEAT_UPDATE] = "UPDATE seats SET taken = ?3, name = ?4, agent = ?5"
                       " WHERE session_id = ?1 AND seat_index = ?2",
+    /* The seat's latest submission of the turn replaces the one before;
+     * it takes a new id, so ids still tell the order of arrival. */
     [W_SUBMISSION_INSERT] =
         "INSERT INTO submissions (session_id, turn, seat_index, source,"
-        " orders, created_ms) VALUES (?,?,?,?,?,?)",
+        " orders, created_ms) VALUES (?,?,?,?,?,?)"
+        " ON CONFLICT (session_id, turn, seat_index) DO UPDATE SET"
+        " id = (SELECT MAX(id) + 1 FROM submissions),"
+        " source = excluded.source, orders = excluded.orders,"
+        " created_ms = excluded.created_ms",
     [W_READY_INSERT] =
         "INSERT OR IGNORE INTO readies (session_id, turn, seat_index,"
         " created_ms) VALUES (?,?,?,?)",
@@ -217,6 +262,13 @@ static const char *const SQL[W_COUNT] = {
     [W_CHAT_INSERT] =
         "INSERT INTO chat (session_id, turn, from_seat, to_seat, text,"
         " created_ms) VALUES (?,?,?,?,?,?)",
+    [W_SEAT_SECRETS] = "UPDATE seats SET token_hash = ?3, code_hash = ?4,"
+                       " token_box = ?5 WHERE session_id = ?1 AND"
+                       " seat_index = ?2",
+    [W_ADMIN_HASH] = "UPDATE sessions SET admin_token_hash = ?2 WHERE id = ?1",
+    [W_SEAT_CONTROL] = "INSERT OR REPLACE INTO seat_controls (session_id,"
+                       " seat_index, locked, admin_box) VALUES (?,?,?,?)",
+    [W_DEL_SEAT_CONTROLS] = "DELETE FROM seat_controls WHERE session_id = ?1",
     [W_DEL_CHAT] = "DELETE FROM chat WHERE session_id = ?1",
     [W_DEL_READIES] = "DELETE FROM readies WHERE session_id = ?1",
     [W_DEL_SUBMISSIONS] = "DELETE FROM submissions WHERE session_id = ?1",
@@ -233,7 +285,7 @@ static const char *const STMT_NAME[W_COUNT] = {
     [W_SESSION_STATUS] = "session status",
     [W_SEAT_INSERT] = "seat insert",
     [W_SEAT_UPDATE] = "seat update",
-    [W_SUBMISSION_INSERT] = "submission insert",
+    [W_SUBMISSION_INSERT] = "submission upsert",
     [W_READY_INSERT] = "ready insert",
     [W_READY_DELETE] = "ready delete",
     [W_TURN_INSERT] = "turn insert",
@@ -241,6 +293,10 @@ static const char *const STMT_NAME[W_COUNT] = {
     [W_PRODUCTION_INSERT] = "production insert",
     [W_SCORE_INSERT] = "score insert",
     [W_CHAT_INSERT] = "chat insert",
+    [W_SEAT_SECRETS] = "seat secrets",
+    [W_ADMIN_HASH] = "admin token hash",
+    [W_SEAT_CONTROL] = "seat control",
+    [W_DEL_SEAT_CONTROLS] = "session delete (seat_controls)",
     [W_DEL_CHAT] = "session delete (chat)",
     [W_DEL_READIES] = "session delete (readies)",
     [W_DEL_SUBMISSIONS] = "session delete (submissions)",
@@ -256,8 +312,8 @@ static const char *const STATUS[] = {"lobby", "running", "paused", "finished"};
 static const char *const SOURCE[] = {"player", "agent"};
 
 /* The most parameters a statement of SQL[] takes (the session insert has
- * 17). */
-#define STORE_MAX_PARAMS 17
+ * 18). */
+#define STORE_MAX_PARAMS 18
 
 typedef enum { P_NULL = 0, P_INT, P_TEXT, P_BLOB } ptype_t;
 
@@ -284,6 +340,10 @@ typedef struct cbs {
   cb_t *v;
   size_t n, cap;
 } cbs_t;
+
+/* The WAL is truncated back to this size after a checkpoint, so one
+ * burst of writes does not leave a large file behind for good. */
+#define STORE_WAL_LIMIT_SQL "PRAGMA journal_size_limit=16777216"
 
 /* The retry of a failed commit: first after this long, then twice as long
  * each time, up to the cap. While it fails, the failure is logged at most
@@ -408,10 +468,47 @@ static store_t *store_new(const store_config_t *cfg) {
   return st;
 }
 
+/* The server writes its database, and beside it the WAL and shared-memory
+ * files: a read-only file, folder or mount is said so at start, rather
+ * than found at the first commit (issue 10). 0, or -1 with a sentence. */
+static int check_writable(const char *path, char *err, size_t errlen) {
+  char dir[4096];
+  const char *slash = strrchr(path, '/');
+  if (!slash)
+    snprintf(dir, sizeof dir, ".");
+  else if (slash == path)
+    snprintf(dir, sizeof dir, "/");
+  else
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  if (access(path, F_OK) == 0 && access(path, W_OK) != 0) {
+    snprintf(err, errlen,
+             "%s is read-only (%s): the server must write its database; "
+             "make the file writable (and its folder and mount), or give "
+             "another --db file",
+             path,
+             errno == EROFS ? "it is on a read-only file system"
+                            : strerror(errno));
+    return -1;
+  }
+  if (access(dir, W_OK) != 0) {
+    snprintf(err, errlen,
+             "the folder %s of %s is not writable (%s): the server creates "
+             "the database and its -wal and -shm files there; make the "
+             "folder writable, or give a --db file elsewhere",
+             dir, path,
+             errno == EROFS ? "it is on a read-only file system"
+                            : strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
 int store_open(store_t **out, const char *path, const store_config_t *cfg,
                char *err, size_t errlen) {
   bool sync_full = cfg ? cfg->sync_full : true;
   *out = NULL;
+  if (check_writable(path, err, errlen) != 0)
+    return -1;
   store_t *st = store_new(cfg);
   if (!st) {
     snprintf(err, errlen, "out of memory");
@@ -422,6 +519,16 @@ int store_open(store_t **out, const char *path, const store_config_t *cfg,
   if (rc != SQLITE_OK) {
     snprintf(err, errlen, "cannot open %s: %s", path,
              st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+    goto fail;
+  }
+  /* SQLite opens a file it may not write read-only, silently: say so now
+   * (a read-only mount that access() did not show, say). */
+  if (sqlite3_db_readonly(st->db, "main") == 1) {
+    snprintf(err, errlen,
+             "%s can only be opened read-only (the file, its folder or its "
+             "mount is read-only): the server must write its database; make "
+             "it writable, or give another --db file",
+             path);
     goto fail;
   }
   /* Read before writing anything: a file that is not a database, is
@@ -459,7 +566,8 @@ int store_open(store_t **out, const char *path, const store_config_t *cfg,
       exec(st->db,
            sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
            err, errlen) != 0 ||
-      exec(st->db, "PRAGMA foreign_keys=ON", err, errlen) != 0)
+      exec(st->db, "PRAGMA foreign_keys=ON", err, errlen) != 0 ||
+      exec(st->db, STORE_WAL_LIMIT_SQL, err, errlen) != 0)
     goto fail;
   /* The server is the only writer: no busy handler (it would sleep on the
    * loop thread). */
@@ -587,7 +695,7 @@ static op_t *op_begin(store_t *st, wstmt_t stmt) {
 
 static param_t *param_next(op_t *op, ptype_t type) {
   /* More parameters than any statement takes: a programming error. */
-  assert(op->n < STORE_MAX_PARAMS);
+  LAN_ASSERT(op->n < STORE_MAX_PARAMS);
   if (op->n >= STORE_MAX_PARAMS) {
     op->nomem = true;
     return NULL;
@@ -675,6 +783,10 @@ int store_put_session(store_t *st, const store_session_t *s) {
   p_int(op, s->deadline_ms);
   p_int(op, s->remaining_ms);
   p_int(op, s->fixed);
+  if (s->creator)
+    p_blob(op, s->creator, STORE_CREATOR_BYTES);
+  else
+    p_null(op);
   return op_end(st, op);
 }
 
@@ -722,6 +834,47 @@ int store_set_seat(store_t *st, const char *session_id, int index, bool taken,
   return op_end(st, op);
 }
 
+/* ---- Seat control ------------------------------------------------------ */
+
+int store_set_seat_secrets(store_t *st, const char *session_id, int index,
+                           const uint8_t *token_hash, const uint8_t *code_hash,
+                           const uint8_t *token_box) {
+  op_t *op = op_begin(st, W_SEAT_SECRETS);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_int(op, index);
+  p_blob(op, token_hash, STORE_HASH_BYTES);
+  p_blob(op, code_hash, STORE_HASH_BYTES);
+  p_blob(op, token_box, STORE_BOX_BYTES);
+  return op_end(st, op);
+}
+
+int store_set_admin_hash(store_t *st, const char *session_id,
+                         const uint8_t *admin_token_hash) {
+  op_t *op = op_begin(st, W_ADMIN_HASH);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_blob(op, admin_token_hash, STORE_HASH_BYTES);
+  return op_end(st, op);
+}
+
+int store_put_seat_control(store_t *st, const char *session_id, int index,
+                           bool locked, const uint8_t *admin_box) {
+  op_t *op = op_begin(st, W_SEAT_CONTROL);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_int(op, index);
+  p_int(op, locked);
+  if (admin_box)
+    p_blob(op, admin_box, STORE_BOX_BYTES);
+  else
+    p_null(op);
+  return op_end(st, op);
+}
+
 int store_put_submission(store_t *st, const store_submission_t *s) {
   op_t *op = op_begin(st, W_SUBMISSION_INSERT);
   if (!op)
@@ -760,15 +913,22 @@ int store_del_ready(store_t *st, const char *session_id, int turn, int seat) {
 /* ---- Deleting a session (rd-limits: expired lobby sessions) ------------ */
 
 int store_del_session(store_t *st, const char *session_id) {
-  for (int w = W_DEL_CHAT; w <= W_DEL_SESSION; w++) {
+  /* All or nothing: a session whose chat went but whose seats stayed
+   * would be out of step with the server's memory. */
+  size_t first = st->n_ops;
+  for (int w = W_DEL_SEAT_CONTROLS; w <= W_DEL_SESSION; w++) {
     op_t *op = op_begin(st, (wstmt_t)w);
     if (!op)
-      return -1;
+      goto undo;
     p_text(op, session_id);
     if (op_end(st, op) != 0)
-      return -1;
+      goto undo;
   }
   return 0;
+undo:
+  while (st->n_ops > first)
+    free_op(&st->ops[--st->n_ops]);
+  return -1;
 }
 
 int store_put_turn(store_t *st, const store_turn_t *t) {
@@ -875,6 +1035,14 @@ bool store_pending(const store_t *st) {
 
 bool store_due(const store_t *st) {
   return store_pending(st) && (!st->failing || st->fresh);
+}
+
+bool store_failing(const store_t *st) {
+  return st->failing;
+}
+
+size_t store_queued(const store_t *st) {
+  return st->n_ops + st->held.n + st->after.n;
 }
 
 unsigned store_retry_ms(const store_t *st) {

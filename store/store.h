@@ -40,13 +40,16 @@
 #include <stdint.h>
 
 /* The schema version this build writes; older ones are migrated. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 5
 
 /* Sizes of the fixed-size blobs: BLAKE2b-256 hashes (state, map digest,
  * token and code hashes) and a seat's sealed token (crypto_secretbox:
  * 24-byte nonce, 16-byte MAC, the 32-character token). */
 #define STORE_HASH_BYTES 32
 #define STORE_BOX_BYTES  72
+/* A session's creator: the address as the per-address limits key it
+ * (server/ratelimit.h rl_key_t). */
+#define STORE_CREATOR_BYTES 16
 
 typedef struct store store_t;
 
@@ -137,6 +140,9 @@ typedef struct store_session {
   int64_t deadline_ms; /* wall clock, 0: none */
   int64_t remaining_ms;
   bool fixed; /* a turn lasts its whole turn_ms */
+  /* STORE_CREATOR_BYTES, or NULL: the address that created it is not
+   * known (not counted against --max-lobby-per-address). */
+  const uint8_t *creator;
 } store_session_t;
 
 typedef struct store_seat {
@@ -195,6 +201,8 @@ int store_set_status(store_t *st, const char *session_id, store_status_t status,
 int store_set_seat(store_t *st, const char *session_id, int index, bool taken,
                    const char *name, const char *agent)
     __attribute__((warn_unused_result));
+/* A seat's submission for a turn: it replaces the seat's earlier one of
+ * the same turn (one row per session, turn and seat). */
 int store_put_submission(store_t *st, const store_submission_t *s)
     __attribute__((warn_unused_result));
 int store_put_ready(store_t *st, const char *session_id, int turn, int seat,
@@ -255,6 +263,10 @@ bool store_pending(const store_t *st);
  * commit did not fail or something new was queued since (a failing commit
  * is otherwise tried again only after store_retry_ms). */
 bool store_due(const store_t *st);
+/* The last commit attempt failed (and none has succeeded since). */
+bool store_failing(const store_t *st);
+/* Writes and held answers waiting for the next commit. */
+size_t store_queued(const store_t *st);
 /* Milliseconds to wait before trying a failed commit again (100 ms,
  * doubling to 1 s); 0 when the last commit did not fail. */
 unsigned store_retry_ms(const store_t *st);
@@ -268,11 +280,14 @@ typedef struct store_hooks {
 void store_set_hooks(store_t *st, const store_hooks_t *hooks, void *arg);
 
 /* ---- Reads --------------------------------------------------------------
- * Each reader calls fn once per row, in the order stated, and returns 0,
+ * Each reader calls fn once per row, in the order stated, and returns 0;
  * -1 with a sentence in err naming the table, the session and SQLite's
- * error (or what was wrong with the row), or the first non-zero value fn
- * returned (fn then fills err itself). A database error in the middle is
- * an error, never a shorter list. */
+ * error (the file cannot be read: locked, I/O error); STORE_DAMAGED with
+ * a sentence naming the table, the session and what is wrong with a row
+ * that is not as written (the row is never handed on); or the first
+ * non-zero value fn returned (fn then fills err itself). A database error
+ * in the middle is an error, never a shorter list. */
+#define STORE_DAMAGED (-2)
 
 /* A stored session, as the restore and the tools read it. */
 typedef struct store_session_row {
@@ -294,15 +309,20 @@ typedef struct store_session_row {
   int64_t deadline_ms;
   int64_t remaining_ms;
   bool fixed;
+  const uint8_t *creator; /* STORE_CREATOR_BYTES, or NULL (unknown) */
   /* Finished sessions only: 1 for the most recently finished, 2 for the
    * one before, ...; 0 for a session in play. */
   int64_t finished_age;
+  /* store_read_sessions only: NULL, or a sentence saying why this row is
+   * damaged; then only id is set (the read goes on with the next row). */
+  const char *damage;
 } store_session_row_t;
 
 typedef int (*store_session_fn)(void *arg, const store_session_row_t *row,
                                 char *err, size_t errlen);
 /* Every session in play and the max_finished most recently finished, in
- * the order they were created. */
+ * the order they were created. A damaged row does not stop the read: fn
+ * gets its id and row->damage (the restore quarantines it). */
 int store_read_sessions(store_t *st, uint64_t max_finished, store_session_fn fn,
                         void *arg, char *err, size_t errlen);
 /* Every session, in the order they were created. */
@@ -417,6 +437,43 @@ typedef int (*store_figure_fn)(void *arg, const store_figure_row_t *row,
 int store_read_figures(store_t *st, const char *session_id, store_figure_t kind,
                        int turn, store_figure_fn fn, void *arg, char *err,
                        size_t errlen);
+
+/* ---- Seat control (schema 4) --------------------------------------------
+ * What the facilitator changes about a seat after the session was created
+ * (docs/protocol.md "Seat control"): a re-issued join code or a rotated
+ * seat token (the seats row's secrets), a rotated admin token (the
+ * sessions row's hash), and the seat_controls table: whether the seat is
+ * locked, and the seat's token sealed under the admin token (so a code
+ * can be re-issued for the token the seat has). Each writer queues one row
+ * as the writers above do. */
+
+int store_set_seat_secrets(store_t *st, const char *session_id, int index,
+                           const uint8_t *token_hash, const uint8_t *code_hash,
+                           const uint8_t *token_box)
+    __attribute__((warn_unused_result));
+int store_set_admin_hash(store_t *st, const char *session_id,
+                         const uint8_t *admin_token_hash)
+    __attribute__((warn_unused_result));
+/* Insert or replace a seat's control row; admin_box NULL: none (a session
+ * created before schema 4). */
+int store_put_seat_control(store_t *st, const char *session_id, int index,
+                           bool locked, const uint8_t *admin_box)
+    __attribute__((warn_unused_result));
+
+typedef struct store_seat_control_row {
+  int index;
+  bool locked;
+  const uint8_t *admin_box; /* STORE_BOX_BYTES, or NULL */
+} store_seat_control_row_t;
+typedef int (*store_seat_control_fn)(void *arg,
+                                     const store_seat_control_row_t *row,
+                                     char *err, size_t errlen);
+/* A session's seat control rows, by index (seats without one have none;
+ * a file of schema 3 or older has none). A row not as written (an
+ * admin_box of another size) is STORE_DAMAGED. */
+int store_read_seat_controls(store_t *st, const char *session_id,
+                             store_seat_control_fn fn, void *arg, char *err,
+                             size_t errlen);
 
 /* ---- Stored MessagePack ----------------------------------------------- */
 

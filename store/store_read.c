@@ -95,6 +95,7 @@ static void rd_fail(rd_t *r, const char *what) {
 
 /* A row of the table that is not as the schema says. */
 static int rd_bad(rd_t *r, const char *fmt, const char *what) {
+  /* A row that is not as written: STORE_DAMAGED (callers pass it on). */
   char why[256];
   snprintf(why, sizeof why, fmt, what);
   if (r->session)
@@ -104,7 +105,7 @@ static int rd_bad(rd_t *r, const char *fmt, const char *what) {
   else
     snprintf(r->err, r->errlen, "a row of table %s is damaged: %s", r->table,
              why);
-  return -1;
+  return STORE_DAMAGED;
 }
 
 static int rd_prepare(rd_t *r, store_t *st, const char *table,
@@ -212,18 +213,33 @@ static int session_row(rd_t *r, store_session_row_t *row, bool aged) {
   row->deadline_ms = sqlite3_column_int64(r->q, 14);
   row->remaining_ms = sqlite3_column_int64(r->q, 15);
   row->fixed = sqlite3_column_int(r->q, 16) != 0;
+  if (sqlite3_column_type(r->q, 17) != SQLITE_NULL) {
+    row->creator = col_fixed(r, 17, STORE_CREATOR_BYTES, "creator");
+    if (!row->creator)
+      return -1;
+  }
   if (aged)
-    row->finished_age = sqlite3_column_int64(r->q, 17);
+    row->finished_age = sqlite3_column_int64(r->q, 18);
   return 0;
 }
 
-/* Run a sessions query: fn for each row. */
-static int each_session(rd_t *r, bool aged, store_session_fn fn, void *arg) {
+/* Run a sessions query: fn for each row. A damaged row stops the read,
+ * or, with pass_damage, is given to fn with its id and row.damage (and
+ * the read goes on). */
+static int each_session(rd_t *r, bool aged, bool pass_damage,
+                        store_session_fn fn, void *arg) {
   int rc;
   while ((rc = rd_step(r)) == 1) {
     store_session_row_t row;
-    if (session_row(r, &row, aged) != 0)
-      return rd_done(r, -1);
+    char why[512];
+    if (session_row(r, &row, aged) != 0) {
+      if (!pass_damage)
+        return rd_done(r, STORE_DAMAGED);
+      snprintf(why, sizeof why, "%s", r->err);
+      memset(&row, 0, sizeof row);
+      row.id = col_text(r, 0);
+      row.damage = why;
+    }
     rc = fn(arg, &row, r->err, r->errlen);
     r->session = NULL;
     if (rc != 0)
@@ -232,9 +248,11 @@ static int each_session(rd_t *r, bool aged, store_session_fn fn, void *arg) {
   return rd_done(r, rc);
 }
 
-/* The column `fixed` came with schema 2; older files played as 0. */
-static const char *fixed_column(store_t *st) {
-  return store_version(st) >= 2 ? "s.fixed" : "0";
+/* The columns after SESSION_COLUMNS: `fixed` came with schema 2 (older
+ * files played as 0), `creator` with schema 5 (older files: unknown). */
+static const char *tail_columns(store_t *st) {
+  int64_t v = store_version(st);
+  return v >= 5 ? "s.fixed, s.creator" : v >= 2 ? "s.fixed, NULL" : "0, NULL";
 }
 
 int store_read_sessions(store_t *st, uint64_t max_finished, store_session_fn fn,
@@ -252,7 +270,7 @@ int store_read_sessions(store_t *st, uint64_t max_finished, store_session_fn fn,
            "SELECT " SESSION_COLUMNS "%s, COALESCE(f.age, 0) FROM sessions s "
            "LEFT JOIN f ON f.id = s.id WHERE s.status != 'finished' OR "
            "f.age <= ?1 ORDER BY s.created_ms, s.rowid",
-           fixed_column(st));
+           tail_columns(st));
   rd_t r;
   if (rd_prepare(&r, st, "sessions", NULL, sql, err, errlen) != 0)
     return rd_done(&r, -1);
@@ -263,7 +281,7 @@ int store_read_sessions(store_t *st, uint64_t max_finished, store_session_fn fn,
     rd_fail(&r, "bind");
     return rd_done(&r, -1);
   }
-  return each_session(&r, true, fn, arg);
+  return each_session(&r, true, true, fn, arg);
 }
 
 int store_read_all_sessions(store_t *st, store_session_fn fn, void *arg,
@@ -272,11 +290,11 @@ int store_read_all_sessions(store_t *st, store_session_fn fn, void *arg,
   snprintf(sql, sizeof sql,
            "SELECT " SESSION_COLUMNS "%s FROM sessions s ORDER BY "
            "s.created_ms, s.id",
-           fixed_column(st));
+           tail_columns(st));
   rd_t r;
   if (rd_prepare(&r, st, "sessions", NULL, sql, err, errlen) != 0)
     return rd_done(&r, -1);
-  return each_session(&r, false, fn, arg);
+  return each_session(&r, false, false, fn, arg);
 }
 
 int store_read_session(store_t *st, const char *id, store_session_fn fn,
@@ -284,7 +302,7 @@ int store_read_session(store_t *st, const char *id, store_session_fn fn,
   char sql[512];
   snprintf(sql, sizeof sql,
            "SELECT " SESSION_COLUMNS "%s FROM sessions s WHERE s.id = ?1",
-           fixed_column(st));
+           tail_columns(st));
   rd_t r;
   if (rd_prepare(&r, st, "sessions", id, sql, err, errlen) != 0)
     return rd_done(&r, -1);
@@ -297,7 +315,7 @@ int store_read_session(store_t *st, const char *id, store_session_fn fn,
     return rd_done(&r, -1);
   store_session_row_t row;
   if (session_row(&r, &row, false) != 0)
-    return rd_done(&r, -1);
+    return rd_done(&r, STORE_DAMAGED);
   return rd_done(&r, fn(arg, &row, err, errlen));
 }
 
@@ -326,10 +344,15 @@ int store_read_tokens(store_t *st, store_hash_fn fn, void *arg, char *err,
     int rc;
     while ((rc = rd_step(&r)) == 1) {
       r.session = col_text(&r, 0); /* a damaged row names its session */
-      const uint8_t *h = col_fixed(&r, 1, STORE_HASH_BYTES, Q[k].column);
-      if (!h)
-        return rd_done(&r, -1);
+      /* A damaged hash is skipped: its session is damaged too, and the
+       * restore quarantines it (store_read_sessions, store_read_seats
+       * read the same column and say so). */
+      const uint8_t *h = sqlite3_column_bytes(r.q, 1) == STORE_HASH_BYTES
+                             ? sqlite3_column_blob(r.q, 1)
+                             : NULL;
       r.session = NULL;
+      if (!h)
+        continue;
       if ((rc = fn(arg, h, err, errlen)) != 0)
         return rd_done(&r, rc);
     }
@@ -360,10 +383,38 @@ int store_read_seats(store_t *st, const char *session_id, store_seat_fn fn,
     if (!(row.token_hash = col_fixed(&r, 4, STORE_HASH_BYTES, "token_hash")) ||
         !(row.code_hash = col_fixed(&r, 5, STORE_HASH_BYTES, "code_hash")) ||
         !(row.token_box = col_fixed(&r, 6, STORE_BOX_BYTES, "token_box")))
-      return rd_done(&r, -1);
+      return rd_done(&r, STORE_DAMAGED);
     row.taken = sqlite3_column_int(r.q, 7) != 0;
     row.name = col_text(&r, 8);
     row.agent = (const char *)sqlite3_column_text(r.q, 9);
+    if ((rc = fn(arg, &row, err, errlen)) != 0)
+      return rd_done(&r, rc);
+  }
+  return rd_done(&r, rc);
+}
+
+int store_read_seat_controls(store_t *st, const char *session_id,
+                             store_seat_control_fn fn, void *arg, char *err,
+                             size_t errlen) {
+  rd_t r;
+  /* A file of schema 3 or older (the tools read those) has no table:
+   * no rows. */
+  if (store_version(st) < 4)
+    return 0;
+  if (rd_prepare(&r, st, "seat_controls", session_id,
+                 "SELECT seat_index, locked, admin_box FROM seat_controls "
+                 "WHERE session_id = ?1 ORDER BY seat_index",
+                 err, errlen) != 0)
+    return rd_done(&r, -1);
+  int rc;
+  while ((rc = rd_step(&r)) == 1) {
+    store_seat_control_row_t row;
+    row.index = sqlite3_column_int(r.q, 0);
+    row.locked = sqlite3_column_int(r.q, 1) != 0;
+    row.admin_box = NULL;
+    if (sqlite3_column_type(r.q, 2) != SQLITE_NULL &&
+        !(row.admin_box = col_fixed(&r, 2, STORE_BOX_BYTES, "admin_box")))
+      return rd_done(&r, STORE_DAMAGED);
     if ((rc = fn(arg, &row, err, errlen)) != 0)
       return rd_done(&r, rc);
   }
@@ -386,10 +437,10 @@ int store_read_turns(store_t *st, const char *session_id, store_turn_fn fn,
     snprintf(name, sizeof name, "the snapshot of turn %d", row.turn);
     if (!(row.state_hash = col_fixed(&r, 1, STORE_HASH_BYTES, "state_hash")) ||
         !(row.snapshot = col_msgpack(&r, 2, true, &row.snapshot_len, name)))
-      return rd_done(&r, -1);
+      return rd_done(&r, STORE_DAMAGED);
     snprintf(name, sizeof name, "the summary of turn %d", row.turn);
     if (!(row.summary = col_msgpack(&r, 3, false, &row.summary_len, name)))
-      return rd_done(&r, -1);
+      return rd_done(&r, STORE_DAMAGED);
     row.resolved_ms = sqlite3_column_int64(r.q, 4);
     if ((rc = fn(arg, &row, err, errlen)) != 0)
       return rd_done(&r, rc);
@@ -426,7 +477,7 @@ int store_read_submissions(store_t *st, const char *session_id, int turn,
              "submission %" PRId64 " (turn %d, seat %d) orders", row.id,
              row.turn, row.seat_index);
     if (!(row.orders = col_msgpack(&r, 4, false, &row.orders_len, name)))
-      return rd_done(&r, -1);
+      return rd_done(&r, STORE_DAMAGED);
     row.created_ms = sqlite3_column_int64(r.q, 5);
     row.final = sqlite3_column_int(r.q, 6) != 0;
     if ((rc = fn(arg, &row, err, errlen)) != 0)

@@ -7,8 +7,8 @@
  * timed turns, and prints one parsable line per size:
  *   bench=model_turn firms=N turns=T ns_per_firm_turn=X
  * then the ratio of the 100k to the 1k cost per firm-turn, and the time of a
- * turn of the shipped maps world-2024 (unless its title says it is a
- * placeholder) and classroom, over whole games (state creation included):
+ * turn of the shipped maps world-2024 and classroom, over whole games (state
+ * creation included):
  *   bench=model_turn map=ID games=G turns=T us_per_turn=X
  * Usage: bench-model [MAPS_DIR] */
 #include "model.h"
@@ -212,9 +212,10 @@ int main(int argc, char **argv) {
     model_map_free(m);
   }
   printf("bench=model_turn_scaling ratio_100k_to_1k=%.2f\n", per[2] / per[0]);
-  /* the shipped maps: world-2024 (skipped while it is a placeholder) and
-   * classroom, whose turn the tournament runner plays a thousand games a
-   * second of (16 turns each, agents included): whole games, repeated */
+  /* the shipped maps: world-2024 and classroom, whose turn the tournament
+   * runner plays a thousand games a second of (16 turns each, agents
+   * included): whole games, repeated. A shipped map that does not load is
+   * an error, not a figure left out. */
   const char *ids[] = {"world-2024", "classroom"};
   const int games[] = {20, 500};
   for (int i = 0; i < 2; i++) {
@@ -222,11 +223,10 @@ int main(int argc, char **argv) {
     snprintf(path, sizeof path, "%s/%s.json", maps, ids[i]);
     model_map_t *m;
     model_error_t e;
-    if (model_map_load_file(path, &m, &e))
-      continue;
-    if (strstr(model_map_title(m), "placeholder")) {
-      model_map_free(m);
-      continue;
+    if (model_map_load_file(path, &m, &e)) {
+      fprintf(stderr, "bench-model: shipped map %s does not load: %s\n", path,
+              e.message);
+      return 1;
     }
     int turns = model_map_turns(m);
     double ns = time_games(m, games[i]);

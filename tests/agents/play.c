@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,19 @@ size_t play_map_ids(char ids[][MODEL_ID_MAX], size_t cap) {
   }
   closedir(d);
   qsort(ids, n, sizeof ids[0], by_id);
+  /* The folder is listed so that a new map is played without a change
+   * here; a shipped map that went missing must fail, not shrink the test. */
+  static const char *const shipped[] = {"classroom", "cournot", "learning",
+                                        "trade", "world-2024"};
+  for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
+    bool found = false;
+    for (size_t j = 0; j < n && !found; j++)
+      found = strcmp(ids[j], shipped[i]) == 0;
+    if (!found)
+      fail_msg("shipped map %s/%s.json is missing: restore it, or drop it "
+               "from the list in tests/agents/play.c",
+               LAN_SOURCE_MAPS, shipped[i]);
+  }
   return n;
 }
 

@@ -14,7 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The maps shipped in maps/ (every *.json there), sorted by id. */
+/* The maps in maps/ (every *.json there), sorted by id; fails the test
+ * when one of the shipped maps (classroom, cournot, learning, trade,
+ * world-2024) is missing. */
 size_t play_map_ids(char ids[][MODEL_ID_MAX], size_t cap);
 /* Loads maps/<id>.json; fails the test on error. */
 model_map_t *play_load(const char *id);

@@ -40,8 +40,8 @@ static void test_registry(void **state) {
   assert_null(agent_strategy_at(n));
   assert_null(agent_find("no-such-strategy"));
   assert_null(agent_find(NULL));
-  /* the issue's list: standing and random, and at least three ideas for
-   * each kind of seat beyond them */
+  /* the built-in strategies: standing and random, and at least three ideas
+   * for each kind of seat beyond them */
   static const char *const want[] = {"standing",   "random",      "expander",
                                      "integrator", "cournot",     "cautious",
                                      "hawk",       "free_trader", "builder"};

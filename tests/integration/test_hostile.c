@@ -1,5 +1,5 @@
 /*
- * A hostile client in a loop: every bad input of the issue's list, again
+ * A hostile client in a loop: every bad input built below, again
  * and again over fresh connections (and some held open at once), while the
  * test watches the server's resident memory. The memory must stay bounded,
  * every connection must be accounted for afterwards, and the server must

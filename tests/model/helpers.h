@@ -9,13 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The maps shipped in maps/ (world-2024 only if present). */
+/* The maps shipped in maps/. Every one must be there: a missing map fails
+ * the test that asked for it, naming the file. */
 extern const char *const helper_maps[];
 extern const size_t helper_n_maps;
 
-/* Loads maps/<id>.json from the source tree; fails the test on error. */
+/* Loads maps/<id>.json from the source tree; fails the test on error,
+ * a missing file included. */
 model_map_t *helper_load(const char *id);
-bool helper_map_exists(const char *id);
 
 /* Checks material balance (per holder and world), money balance (per
  * holder, and world against sources and sinks) and market sanity (floors,

@@ -263,6 +263,55 @@ static void test_nation_policies(void **state) {
 }
 
 /* Refused orders drop out; the rest apply; standing orders stand. */
+
+/* A refused policy's message names the field and says the range, from the
+ * order schema (model/order_schema.c), whatever the kind. */
+static void refuse_saying(model_order_t o, const char *field,
+                          const char *message) {
+  model_refusal_t r;
+  size_t n = 0;
+  assert_int_equal(model_validate(st, nation, &o, 1, &r, 1, &n), 0);
+  assert_int_equal(n, 1);
+  assert_string_equal(r.field, field);
+  if (strcmp(r.message, message) != 0)
+    fail_msg("got \"%s\", wanted \"%s\"", r.message, message);
+}
+
+static void test_policy_messages(void **state) {
+  (void)state;
+  model_order_t o = pol(MODEL_POL_TARIFF);
+  o.rate_ppm = 11 * MODEL_PPM;
+  refuse_saying(o, "rate", "rate must be between 0 and 10");
+  o = pol(MODEL_POL_EXPORT_QUOTA);
+  o.quantity_kg = MODEL_QTY_MAX_KG + 1;
+  refuse_saying(o, "quantity",
+                "quantity must be between 0 and 1e9 t (nil lifts it)");
+  o.lift = true; /* a lifted quota has no quantity to check */
+  accept(nation, o, "a lifted quota");
+  o = pol(MODEL_POL_SUBSIDY);
+  o.output_cents_per_kg = MODEL_PRICE_MAX_CENTS;
+  refuse_saying(o, "output", "output must be between 0 and 999,999.99 USD/kg");
+  o = pol(MODEL_POL_TALENT_PROGRAMME);
+  o.budget_cents = (int64_t)100000000000001;
+  refuse_saying(o, "budget", "budget must be between 0 and 1e12 USD");
+  o = pol(MODEL_POL_PERMITTING);
+  o.speed_ppm = 400000;
+  refuse_saying(o, "speed", "speed must be between 0.5 and 2");
+  o = pol(MODEL_POL_TARIFF);
+  strcpy(o.partner, "CHN"); /* itself */
+  refuse_saying(o, "from", "must be \"all\" or the id of another nation");
+  o = pol((model_policy_kind_t)MODEL_POLICY_KINDS);
+  /* every kind, by its wire name: "... production_quota or tax" */
+  char want[512];
+  size_t w = (size_t)snprintf(want, sizeof want,
+                              "unknown policy kind; expected export_quota");
+  for (int k = 1; k < MODEL_POLICY_KINDS; k++)
+    w += (size_t)snprintf(want + w, sizeof want - w, "%s%s",
+                          k == MODEL_POLICY_KINDS - 1 ? " or " : ", ",
+                          model_policy_name(k));
+  refuse_saying(o, "kind", want);
+}
+
 static void test_rest_applies_and_standing(void **state) {
   (void)state;
   model_order_t o[4];
@@ -327,6 +376,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_firm_orders),
       cmocka_unit_test(test_nation_policies),
+      cmocka_unit_test(test_policy_messages),
       cmocka_unit_test(test_rest_applies_and_standing),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 static void roundtrip(model_state_t *st, const model_map_t *m) {
   uint8_t *a, *b;
@@ -24,17 +25,28 @@ static void roundtrip(model_state_t *st, const model_map_t *m) {
   assert_int_equal(model_state_hash(st, h1), 0);
   assert_int_equal(model_state_hash(back, h2), 0);
   assert_memory_equal(h1, h2, MODEL_HASH_BYTES);
+  /* a clone (a direct deep copy) holds every serialised field: the same
+   * bytes */
+  model_state_t *c1;
+  assert_int_equal(model_state_clone(st, &c1), 0);
+  uint8_t *c;
+  size_t lc;
+  assert_int_equal(model_state_serialise(c1, &c, &lc), 0);
+  if (lc != la || memcmp(a, c, la) != 0)
+    fail_msg("turn %d: the clone serialises to %zu bytes unlike the "
+             "original's %zu (or differs in them); a clone must copy every "
+             "field of the state",
+             model_state_turn(st), lc, la);
+  free(c);
   /* both go on identically */
   if (model_state_turn(st) < model_state_turns(st)) {
-    model_state_t *c1;
-    assert_int_equal(model_state_clone(st, &c1), 0);
     assert_int_equal(model_resolve(c1), 0);
     assert_int_equal(model_resolve(back), 0);
     assert_int_equal(model_state_hash(c1, h1), 0);
     assert_int_equal(model_state_hash(back, h2), 0);
     assert_memory_equal(h1, h2, MODEL_HASH_BYTES);
-    model_state_free(c1);
   }
+  model_state_free(c1);
   model_state_free(back);
   free(a);
   free(b);
@@ -43,8 +55,6 @@ static void roundtrip(model_state_t *st, const model_map_t *m) {
 static void test_roundtrip_every_turn(void **state) {
   (void)state;
   for (size_t i = 0; i < helper_n_maps; i++) {
-    if (!helper_map_exists(helper_maps[i]))
-      continue;
     model_map_t *m = helper_load(helper_maps[i]);
     model_state_t *st;
     assert_int_equal(model_state_new(m, 3, &st), 0);
@@ -86,7 +96,22 @@ static void test_roundtrip_pending_and_injected(void **state) {
   ev.duration = 2;
   assert_int_equal(model_inject_event(st, &ev), 0);
   roundtrip(st, m);
+  /* the clone owns its pending orders, trades and flows: it plays on the
+   * same after the original is gone */
+  model_state_t *cl, *ref;
+  assert_int_equal(model_state_clone(st, &cl), 0);
+  assert_int_equal(model_state_clone(st, &ref), 0);
   model_state_free(st);
+  assert_int_equal(model_resolve(cl), 0);
+  assert_int_equal(model_resolve(ref), 0);
+  uint8_t h1[MODEL_HASH_BYTES], h2[MODEL_HASH_BYTES];
+  assert_int_equal(model_state_hash(cl, h1), 0);
+  assert_int_equal(model_state_hash(ref, h2), 0);
+  assert_memory_equal(h1, h2, MODEL_HASH_BYTES);
+  const model_trade_t *t;
+  assert_true(model_last_trades(cl, MODEL_MAGNET, &t) > 0);
+  model_state_free(cl);
+  model_state_free(ref);
   model_map_free(m);
 }
 
@@ -120,8 +145,22 @@ static void test_corrupt_refused(void **state) {
   model_map_free(other);
 }
 
+/* A program that never calls sodium_init (this test does not) may use the
+ * model: its first use initialises libsodium itself, before anything is
+ * hashed. sodium_init returns 1 when it has run already. Must run first. */
+static void test_sodium_initialised_by_model(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("classroom");
+  if (sodium_init() != 1)
+    fail_msg("loading a map did not initialise libsodium; the model must "
+             "call sodium_init before it hashes the map");
+  model_map_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      /* first: no libsodium use before it in this process */
+      cmocka_unit_test(test_sodium_initialised_by_model),
       cmocka_unit_test(test_roundtrip_every_turn),
       cmocka_unit_test(test_roundtrip_pending_and_injected),
       cmocka_unit_test(test_corrupt_refused),

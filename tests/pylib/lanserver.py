@@ -49,15 +49,18 @@ class Server:
     Raises ServerFailed if it exits before printing its banner."""
 
     def __init__(self, binary, maps, db, extra=(), timeout=15.0,
-                 err_path=None):
+                 err_path=None, preexec_fn=None):
         self.db = db
         self.err_path = err_path or db + ".stderr.log"
         self.argv = [binary, "--listen", "127.0.0.1:0", "--db", db,
                      "--maps", maps] + list(extra)
         self.clients = []
         self._err = open(self.err_path, "ab")
+        # preexec_fn: run in the child before exec (a test sets a
+        # resource limit there, RLIMIT_FSIZE for a full disk).
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=self._err)
+                                     stdout=subprocess.PIPE, stderr=self._err,
+                                     preexec_fn=preexec_fn)
         try:
             line = self._banner(timeout)
         except ServerFailed:

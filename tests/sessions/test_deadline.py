@@ -13,8 +13,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Game, Suite, check, check_summary,  # noqa: E402
-                     expect_error)
+from harness import (LIVE_S, Game, Suite, check,  # noqa: E402
+                     check_summary, expect_error)
 
 suite = Suite(__doc__)
 
@@ -39,8 +39,10 @@ def turns_resolve_at_the_deadline(server):
     check(obs["turns"] == TURNS, "the observation counts the session's turns "
           "(session.create turns), not the map's", obs["turns"], TURNS)
 
-    game.start()
+    # Taken before the start: the server's clock starts later, so no turn
+    # can be seen resolving before (k + 1) * TURN_S from here.
     t_start = time.monotonic()
+    game.start()
     obs = player.state()
     check(obs["status"] == "running" and obs["turn"] == 0, "turn 0 is open",
           obs["status"], obs["turn"])
@@ -58,7 +60,7 @@ def turns_resolve_at_the_deadline(server):
 
     times = []
     for turn in range(TURNS):
-        n = watcher.wait_for("turn.resolved", timeout=5)
+        n = watcher.wait_for("turn.resolved", timeout=LIVE_S)
         times.append(n.received)
         check(n["turn"] == turn, "turns resolve in order", n["turn"], turn)
         check_summary(n["summary"], game.seats)
@@ -71,23 +73,26 @@ def turns_resolve_at_the_deadline(server):
                   obs["you"]["orders"])
             check(OFFER in obs["you"]["standing"],
                   "the offer is a standing order", obs["you"]["standing"])
-    n = watcher.wait_for("session.finished", timeout=5)
+    n = watcher.wait_for("session.finished", timeout=LIVE_S)
     check(len(n["scores"]) == len(game.seats), "scores of every seat")
 
-    # Loose bounds: the server never resolves early, but this client may
-    # read a notification late (a loaded machine), which shortens the next
-    # gap as seen here; so each gap is checked loosely and their mean a
-    # little closer.
-    first = times[0] - t_start
-    gaps = [b - a for a, b in zip(times, times[1:])]
-    check(first >= 0.2, "the first turn waits for its deadline", first)
-    for g in gaps:
-        check(g >= 0.1, "no turn resolves long before its deadline", gaps)
-    check(times[-1] - times[0] >= 0.2 * (TURNS - 1),
-          "turns last about their length, not less", gaps)
+    # Turn k cannot resolve before k + 1 turn lengths after the start, and
+    # a late read here only makes it look later: a lower bound that a
+    # loaded machine cannot break. (Gaps between two notifications can
+    # look short when one was read late, so they are printed, not checked.)
+    # The server reads its loop clock once per loop iteration, so a deadline
+    # set while the loop is busy (a commit, a turn of another session) can
+    # end that much early as seen from here; deadlines chain, so this does
+    # not add up over turns. 0.15 s are allowed for it.
+    since = [t - t_start for t in times]
+    for k, s in enumerate(since):
+        check(s >= (k + 1) * TURN_S - 0.15,
+              "no turn resolves before its deadline", k, since)
     total = times[-1] - t_start
-    check(total < TURNS * TURN_S + 5, "the game advanced on its own", total)
-    print("# turn gaps: %s s" % ", ".join("%.2f" % g for g in [first] + gaps))
+    check(total < TURNS * TURN_S + LIVE_S, "the game advanced on its own",
+          total)
+    print("# turns resolved at: %s s after the start"
+          % ", ".join("%.2f" % s for s in since))
 
     obs = player.state()
     check(obs["status"] == "finished" and obs["turn"] == TURNS,
@@ -114,8 +119,10 @@ def ready_before_the_deadline_resolves_at_once(server):
     t0 = time.monotonic()
     res = player.ready()
     check(res == {"turn": 0, "waiting": []}, "nobody else to wait for", res)
-    n = player.wait_for("turn.resolved", timeout=5)
-    check(n["turn"] == 0 and time.monotonic() - t0 < 5,
+    # The deadline is 60 s away: resolving within LIVE_S (30 s) can only
+    # be the ready-up's doing.
+    n = player.wait_for("turn.resolved", timeout=LIVE_S)
+    check(n["turn"] == 0 and time.monotonic() - t0 < LIVE_S,
           "resolved on ready, long before the deadline")
     obs = player.state()
     check(obs["turn"] == 1 and obs["remaining_ms"] > 50000,

@@ -11,6 +11,10 @@
   resolved one per loop iteration, so another client's pings stay answered
   (a loose bound) and every session finishes.
 
+The bounds on time are liveness bounds (LIVE_S, 30 s), not performance
+claims: each test prints its measured wait as a `bench=` line, and
+bench/run.sh runs this script to report those figures.
+
 The server runs with --create-burst 100 and --max-lobby-per-address 100
 (the test creates 41 sessions from one address).
 """
@@ -19,8 +23,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (CLASSROOM_SEATS, Game, Suite, check,  # noqa: E402
-                     msgpack)
+from harness import (CLASSROOM_SEATS, LIVE_S, Game, Suite,  # noqa: E402
+                     check, msgpack)
 
 suite = Suite(__doc__, server_args=["--create-burst", "100",
                                     "--max-lobby-per-address", "100"])
@@ -35,7 +39,7 @@ def pipelined_burst_does_not_stall_others(server):
     admin = server.client()
     game = Game(admin, "classroom", turns=1)
     attacker = server.client()
-    victim = server.client()
+    victim = server.client(timeout=LIVE_S)
     victim.ping()
     burst = b"".join(msgpack.packb([0, 1 + i, "state.get",
                                     [{"session": game.id,
@@ -46,7 +50,9 @@ def pipelined_burst_does_not_stall_others(server):
     t0 = time.monotonic()
     victim.ping()
     waited = time.monotonic() - t0
-    check(waited < 2.0, "another client's ping is answered meanwhile",
+    print("bench=fairness_burst requests=%d ping_wait_s=%.3f"
+          % (BURST, waited), flush=True)
+    check(waited < LIVE_S, "another client's ping is answered meanwhile",
           waited)
     for i in range(1, BURST + 1):
         err, _ = attacker.response(i, timeout=30)
@@ -71,10 +77,10 @@ def many_turns_due_at_once(server):
                        strategy="random")
     admin.ping()  # every session.bot above is answered before this
     ids = {g.id for g in games}
-    victim = server.client()
+    victim = server.client(timeout=LIVE_S)
     for g in games:
         admin.send("session.start", session=g.id, admin_token=g.admin_token)
-    worst, deadline = 0.0, time.monotonic() + 30
+    worst, deadline = 0.0, time.monotonic() + LIVE_S
     while True:
         t0 = time.monotonic()
         listing = victim.sessions()
@@ -86,7 +92,9 @@ def many_turns_due_at_once(server):
         check(time.monotonic() < deadline, "every session finishes",
               len(done), len(ids))
         time.sleep(0.01)
-    check(worst < 2.0, "the other client is served while turns resolve",
+    print("bench=fairness_turns_due sessions=%d turns=%d "
+          "worst_list_wait_s=%.3f" % (SESSIONS, TURNS, worst), flush=True)
+    check(worst < LIVE_S, "the other client is served while turns resolve",
           worst)
     for s in done:
         check(s["turn"] == TURNS, "each session played every turn", s)

@@ -9,9 +9,11 @@ In one server: session A has three hostile clients,
   - a chatterbox: a seat that floods A with chat messages, which every
     subscriber of A (the non-reader included) is sent.
 Meanwhile session B, with 0.3-second turns and nobody ready, keeps
-resolving its turns on time: the gaps between its turn.resolved
-notifications stay near the turn length (loose bounds), and B's player
-gets quick answers throughout.
+resolving its turns: none before its deadline, every one within a liveness
+bound (LIVE_S, 30 s), and B's player gets every answer within it too.
+How close to the turn length B's turns stay, and how fast B's player is
+answered, are performance figures: the test prints them as a `bench=`
+line, and bench/run.sh runs this script to report them.
 
 The chatterbox's flood must reach the server's subscribers to be a load,
 so the server runs with a chat budget per seat that lets it through
@@ -24,7 +26,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Game, Suite, check, msgpack  # noqa: E402
+from harness import LIVE_S, Game, Suite, check, msgpack  # noqa: E402
 
 suite = Suite(__doc__, server_args=["--chat-burst", "1000000"])
 
@@ -75,9 +77,9 @@ def hostile_clients_in_a_do_not_delay_b(server):
     staller.sendall(half[: len(half) // 2])
 
     # Session B: a watcher, a player who never says ready.
-    watcher = server.client()
+    watcher = server.client(timeout=LIVE_S)
     b.watch(watcher)
-    player = server.client()
+    player = server.client(timeout=LIVE_S)
     b.join(player, "kangaroo_rare")
 
     stop = threading.Event()
@@ -107,8 +109,10 @@ def hostile_clients_in_a_do_not_delay_b(server):
     chatterer.start()
     time.sleep(0.2)  # the floods are on
 
-    b.start()
+    # Taken before the start: B's clock starts later, so its turn k cannot
+    # be seen resolving before (k + 1) * TURN_S from here.
     t0 = time.monotonic()
+    b.start()
     times = []
     latencies = []
     try:
@@ -117,30 +121,35 @@ def hostile_clients_in_a_do_not_delay_b(server):
             obs = player.state()
             latencies.append(time.monotonic() - q0)
             check(obs["turn"] >= turn, "B's turn advances", obs["turn"], turn)
-            n = watcher.wait_for("turn.resolved", timeout=5)
+            n = watcher.wait_for("turn.resolved", timeout=LIVE_S)
             times.append(n.received)
             check(n["turn"] == turn, "B's turns in order", n["turn"], turn)
-        watcher.wait_for("session.finished", timeout=5)
+        watcher.wait_for("session.finished", timeout=LIVE_S)
     finally:
         stop.set()
         flooder.join(10)
         chatterer.join(10)
 
     gaps = [times[0] - t0] + [y - x for x, y in zip(times, times[1:])]
-    print("# B's turn gaps: %s s; B's state.get latency max %.3f s; "
-          "flood: %s" % (", ".join("%.2f" % g for g in gaps),
-                         max(latencies), flood_out))
-    # Loose bounds (see test_deadline.py): a late read here shortens the
-    # next gap as seen by this client, never the server's turn.
-    for g in gaps:
-        check(g >= 0.1, "B's turns do not resolve early", gaps)
-        check(g < TURN_S + 1.0, "B's turns are not delayed by A's clients",
-              gaps)
-    check(times[-1] - times[0] >= 0.2 * (TURNS - 1),
-          "B's turns last about their length", gaps)
-    check(times[-1] - t0 < TURNS * TURN_S + 3.0, "B finished on time",
-          times[-1] - t0)
-    check(max(latencies) < 1.0, "B's player gets quick answers", latencies)
+    print("# B's turn gaps: %s s; flood: %s"
+          % (", ".join("%.2f" % g for g in gaps), flood_out))
+    print("bench=isolation turn_s=%.1f turns=%d gap_min_s=%.3f "
+          "gap_max_s=%.3f finish_s=%.3f state_get_max_s=%.3f"
+          % (TURN_S, TURNS, min(gaps), max(gaps), times[-1] - t0,
+             max(latencies)), flush=True)
+    # Turn k cannot resolve before k + 1 turn lengths after the start; a
+    # late read here only makes it look later (see test_deadline.py). The
+    # server reads its loop clock once per loop iteration, so a deadline
+    # set while the loop is busy (a commit, a turn of another session) can
+    # end that much early as seen from here; deadlines chain, so this does
+    # not add up over turns. 0.15 s are allowed for it.
+    for k, t in enumerate(times):
+        check(t - t0 >= (k + 1) * TURN_S - 0.15,
+              "B's turns do not resolve before their deadline", k, gaps)
+    check(times[-1] - t0 < TURNS * TURN_S + LIVE_S,
+          "B's turns keep resolving under A's flood", times[-1] - t0)
+    check(max(latencies) < LIVE_S, "B's player is answered under A's flood",
+          latencies)
     check("chat_error" not in flood_out, "the chatterbox was served",
           flood_out)
 

@@ -13,8 +13,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Game, Suite, check, expect_error, notes_of,  # noqa: E402
-                     settle)
+from harness import (LIVE_S, Game, Suite, check, expect_error,  # noqa: E402
+                     notes_of, settle)
 
 suite = Suite(__doc__)
 
@@ -68,8 +68,10 @@ def pause_stops_the_clock_and_resume_restarts_it(server):
           "the time left does not run while paused", obs["turn"],
           obs["remaining_ms"], left)
 
-    res = admin.resume(game.id, game.admin_token)
+    # Taken before the call: the server's clock restarts later, so the turn
+    # cannot be seen resolving sooner than `left` from here.
     t_resumed = time.monotonic()
+    res = admin.resume(game.id, game.admin_token)
     check(res == {"status": "running"}, "session.resume answers running", res)
     for c in (watcher, player):
         n = c.wait_for("session.resumed", timeout=5)
@@ -81,13 +83,16 @@ def pause_stops_the_clock_and_resume_restarts_it(server):
           "resumed with the time that was left, not a fresh turn",
           obs["remaining_ms"], left)
 
-    n = watcher.wait_for("turn.resolved", timeout=5)
+    n = watcher.wait_for("turn.resolved", timeout=LIVE_S)
     t_resolved = time.monotonic()
     check(n["turn"] == 0, "turn 0 resolves after the resume", n.params)
     after = t_resolved - t_resumed
+    # The server reads its loop clock once per loop iteration, so the
+    # deadline it sets on resume can end up to a busy iteration early as
+    # seen from here: 0.25 s are allowed for it.
     check(after >= max(0.0, left / 1000.0 - 0.25),
           "the turn used the rest of its time after the resume", after, left)
-    check(after < left / 1000.0 + 3.0, "and then resolved", after, left)
+    check(after < left / 1000.0 + LIVE_S, "and then resolved", after, left)
     check(t_resolved - t_paused >= 1.5, "the pause delayed the turn")
     # The resolved turn kept the order sent while paused.
     pol = [h for h in player.history() if h["turn"] == 0]

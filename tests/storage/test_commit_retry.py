@@ -2,19 +2,30 @@
 (docs/storage.md, "When a commit fails").
 
 - Another process holds the database's write lock (BEGIN IMMEDIATE, as a
-  `sqlite3` shell left open would) while players submit orders, say ready
-  (which resolves the turn) and chat. Nothing that waits for the commit
-  comes back while the lock is held: no answer to orders.submit,
-  turn.ready or chat.send, no chat.message to anyone. Once the lock is
-  released the server's retry commits everything, in order: every answer
-  arrives (none is `unavailable`), the chat message is delivered, the
-  failures are counted (store_commit_failures). After kill -9 and a
+  `sqlite3` shell left open would) while a player submits orders: its
+  answer does not come back while the lock is held. Once the server
+  knows its commits fail (store_commit_failures), new requests that
+  would store something (chat.send, turn.ready) are refused at once with
+  `unavailable` (issue 10), counted in durable_refused, and nothing of
+  theirs is kept. Once the lock is released the server's retry commits
+  what it kept: the held answer arrives; the refused requests, sent
+  again, are taken; the chat message is delivered. After kill -9 and a
   restart, the session is where the running server had it: the resolved
   turn, the next turn's ready flags, the submission and the chat message
   are in the file.
 - A seat that said ready, was handed to an agent and taken back by its
   person is not ready any more, in memory and, after kill -9 and a
   restart, in the file too.
+- Seat control (docs/protocol.md "Seat control") follows the same rules:
+  the notification a change causes (seat.moved of session.join,
+  seat.revoked of seat.rotate_token,
+  session.admin_rotated of session.rotate_admin_token, seat.agent of
+  session.bot with force) is not sent while the change's commit fails,
+  and is once the retry commits it; while commits fail, seat.lock,
+  seat.reissue_code, seat.rotate_token, session.rotate_admin_token (and
+  session.bot) are refused at once with `unavailable`, counted in
+  durable_refused, and change nothing (the seat's token, its code and the
+  admin token still work, the seat is not locked).
 """
 import os
 import sqlite3
@@ -90,27 +101,39 @@ def t_failed_commit_retried(args, tmp):
         other = lock(db)
         m_submit = chn.send("orders.submit", session=sid, token=chn_tok,
                             orders=orders, ready=True)
-        m_chat = chn.send("chat.send", session=sid, token=chn_tok, to="all",
-                          text="while locked")
-        m_ready = usa.send("turn.ready", session=sid, token=usa_tok)
-        # While the lock is held nothing that waits for the commit can
-        # come back (whatever the timing): no answers, no chat.message.
-        for c, m in ((chn, m_submit), (chn, m_chat), (usa, m_ready)):
-            check(not answered_within(c, m, 0.2),
-                  "no answer while the file is locked", m)
-        check(not [n for n in nothing_for(watcher, 0.1)
-                   if n.method == "chat.message"],
-              "no chat.message before its commit")
+        # While the lock is held the answer cannot come back.
+        check(not answered_within(chn, m_submit, 0.2),
+              "no answer while the file is locked", m_submit)
+        probe = srv.client()
+        end = time.monotonic() + 10
+        while probe.call("server.stats")["store_commit_failures"] == 0:
+            check(time.monotonic() < end, "the failed commit is counted")
+            time.sleep(0.02)
+        # The server knows its commits fail: what would be stored is
+        # refused at once, before anything changes (issue 10).
+        for c, method, kw in (
+                (usa, "chat.send", dict(token=usa_tok, to="all",
+                                        text="refused")),
+                (usa, "turn.ready", dict(token=usa_tok))):
+            e, _ = c.try_call(method, session=sid, **kw)
+            check(e and e.get("code") == "unavailable" and
+                  "cannot write its database" in e.get("message", ""),
+                  "%s is refused with unavailable at once" % method, e)
+        check(probe.call("server.stats")["durable_refused"] == 2,
+              "the refusals are counted")
+        check(not answered_within(chn, m_submit, 0.1),
+              "still no answer while the file is locked", m_submit)
         # The server keeps serving meanwhile.
-        check(srv.client().ping() == {}, "ping answers while locked")
+        check(probe.ping() == {}, "ping answers while locked")
         other.execute("ROLLBACK")
         other.close()
 
         res = chn.result(m_submit, timeout=10)
         check(res["turn"] == 0 and res["rejected"] == [],
               "the held orders.submit is answered after the retry", res)
-        check(chn.result(m_chat, timeout=10) == {}, "chat.send answered")
-        res = usa.result(m_ready, timeout=10)
+        check(chn.call("chat.send", session=sid, token=chn_tok, to="all",
+                       text="while locked") == {}, "chat.send answered")
+        res = usa.call("turn.ready", session=sid, token=usa_tok)
         check(res["turn"] == 0, "turn.ready answered for turn 0", res)
         n = watcher.wait_for("chat.message", timeout=10)
         check(n["text"] == "while locked", "chat.message after the commit",
@@ -159,7 +182,7 @@ def t_takeover_clears_ready(args, tmp):
         chn, chn_tok = players["CHN"]
         usa, usa_tok = players["USA"]
         chn.ready(session=sid, token=chn_tok)
-        admin.bot(sid, atok, "CHN", "standing")
+        admin.bot(sid, atok, "CHN", "standing", force=True)
         chn.join(sid, token=chn_tok)  # the person takes the seat back
         res = usa.call("turn.ready", session=sid, token=usa_tok)
         check(res["waiting"] == ["CHN"],
@@ -176,6 +199,126 @@ def t_takeover_clears_ready(args, tmp):
         check(srv.stop() == 0, "the server exits 0")
 
 
+def failures(probe):
+    return probe.call("server.stats")["store_commit_failures"]
+
+
+def wait_failing(probe, since):
+    """Wait until the server counts a failed commit after `since`."""
+    end = time.monotonic() + 10
+    while failures(probe) <= since:
+        check(time.monotonic() < end, "the failed commit is counted")
+        time.sleep(0.02)
+
+
+def notes_named(client, seconds, *methods):
+    return [n for n in nothing_for(client, seconds) if n.method in methods]
+
+
+def t_seat_control_waits_for_commits(args, tmp):
+    db = os.path.join(tmp, "control.db")
+    srv = Server(args.server_bin, args.maps, db)
+    try:
+        admin, watcher, sid, atok, players = new_game(srv)
+        chn, chn_tok = players["CHN"]
+        usa, usa_tok = players["USA"]
+        probe = srv.client()
+        codes = {}
+
+        # seat.rotate_token is taken; its commit fails: CHN is not told.
+        other = lock(db)
+        m = admin.send("seat.rotate_token", session=sid, admin_token=atok,
+                       seat="CHN")
+        wait_failing(probe, 0)
+        check(not notes_named(chn, 0.3, "seat.revoked"),
+              "no seat.revoked while the change is not committed")
+        check(not answered_within(admin, m, 0.05),
+              "no answer while the file is locked", m)
+
+        # Commits fail: every seat-control method is refused at once and
+        # changes nothing (another connection: admin's answers wait).
+        other_admin = srv.client()
+        refused0 = probe.call("server.stats")["durable_refused"]
+        tried = (("seat.lock", dict(seat="USA", locked=True)),
+                 ("seat.reissue_code", dict(seat="USA")),
+                 ("seat.rotate_token", dict(seat="USA")),
+                 ("session.rotate_admin_token", {}),
+                 ("session.bot", dict(seat="USA", strategy="standing",
+                                      force=True)))
+        for method, kw in tried:
+            e, _ = other_admin.try_call(method, session=sid,
+                                        admin_token=atok, **kw)
+            check(e and e.get("code") == "unavailable" and
+                  "cannot write its database" in e.get("message", ""),
+                  "%s is refused with unavailable at once" % method, e)
+        check(probe.call("server.stats")["durable_refused"] ==
+              refused0 + len(tried), "the refusals are counted")
+        check(not notes_named(usa, 0.2, "seat.revoked", "seat.agent"),
+              "USA is told nothing: nothing changed")
+        check(not notes_named(watcher, 0.1, "session.admin_rotated"),
+              "the admin's watcher is told nothing")
+
+        other.execute("ROLLBACK")
+        other.close()
+        check(admin.result(m, timeout=10) == {"seat": "CHN"},
+              "seat.rotate_token answered after the retry")
+        n = chn.wait_for("seat.revoked", timeout=10)
+        check(n["seat"] == "CHN", "seat.revoked after the commit", n.params)
+        # The refused requests changed nothing.
+        check(usa.state(session=sid, token=usa_tok)["seat"] == "USA",
+              "USA's token still works")
+        r = other_admin.reissue_code(sid, atok, "USA")
+        codes["USA"] = r["join_code"]
+        mover = srv.client()
+        check(mover.join(sid, join_code=codes["USA"])["token"] == usa_tok,
+              "USA is not locked, and its token is the same")
+        usa.wait_for("seat.moved", timeout=10)
+        # The first connection takes the seat back while the commit fails:
+        # the one that lost it is told (seat.moved) only after the commit
+        # (the same path as seat.revoked).
+        other = lock(db)
+        since = failures(probe)
+        m = usa.send("session.join", session=sid, token=usa_tok)
+        wait_failing(probe, since)
+        check(not notes_named(mover, 0.3, "seat.moved"),
+              "no seat.moved while the join is not committed")
+        other.execute("ROLLBACK")
+        other.close()
+        check(usa.result(m, timeout=10)["seat"] == "USA", "USA joined again")
+        mover.wait_for("seat.moved", timeout=10)
+
+        # session.rotate_admin_token: the other watcher is told only after
+        # the commit.
+        other = lock(db)
+        since = failures(probe)
+        m = admin.send("session.rotate_admin_token", session=sid,
+                       admin_token=atok)
+        wait_failing(probe, since)
+        check(not notes_named(watcher, 0.3, "session.admin_rotated"),
+              "no session.admin_rotated while not committed")
+        other.execute("ROLLBACK")
+        other.close()
+        atok = admin.result(m, timeout=10)["admin_token"]
+        watcher.wait_for("session.admin_rotated", timeout=10)
+
+        # session.bot with force: the person is told only after the commit.
+        other = lock(db)
+        since = failures(probe)
+        m = admin.send("session.bot", session=sid, admin_token=atok,
+                       seat="USA", strategy="standing", force=True)
+        wait_failing(probe, since)
+        check(not notes_named(usa, 0.3, "seat.agent"),
+              "no seat.agent while not committed")
+        other.execute("ROLLBACK")
+        other.close()
+        admin.result(m, timeout=10)
+        n = usa.wait_for("seat.agent", timeout=10)
+        check(n["seat"] == "USA" and n["strategy"] == "standing",
+              "seat.agent after the commit", n.params)
+    finally:
+        check(srv.stop() == 0, "the server exits 0")
+
+
 def main():
     args = parse_args(__doc__)
     suite = Suite(args)
@@ -183,6 +326,8 @@ def main():
               t_failed_commit_retried, args, suite.tmp)
     suite.run("a seat taken back from an agent is not ready, after a "
               "restart too", t_takeover_clears_ready, args, suite.tmp)
+    suite.run("seat control: refused while commits fail, told after the "
+              "commit", t_seat_control_waits_for_commits, args, suite.tmp)
     return suite.finish()
 
 

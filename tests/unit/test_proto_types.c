@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,63 +134,11 @@ static void test_orders_round_trip(void **state) {
     if (k == MODEL_POL_EXPORT_QUOTA || k == MODEL_POL_EXPORT_LICENCE ||
         k == MODEL_POL_EXPORT_BAN || k == MODEL_POL_TARIFF)
       strcpy(p.partner, "USA");
-    /* Keep only the fields the kind carries, as a parse gives them. */
-    model_order_t want = order(MODEL_OP_POLICY);
-    want.kind = p.kind;
-    strcpy(want.partner, p.partner);
-    switch (p.kind) {
-    case MODEL_POL_EXPORT_QUOTA:
-      want.product = p.product;
-      want.quantity_kg = p.quantity_kg;
-      break;
-    case MODEL_POL_EXPORT_BAN:
-      want.product = p.product;
-      break;
-    case MODEL_POL_EXPORT_LICENCE:
-      want.product = p.product;
-      want.approval_ppm = p.approval_ppm;
-      break;
-    case MODEL_POL_TARIFF:
-      want.product = p.product;
-      want.rate_ppm = p.rate_ppm;
-      break;
-    case MODEL_POL_SUBSIDY:
-      want.stage = p.stage;
-      want.capex_share_ppm = p.capex_share_ppm;
-      want.output_cents_per_kg = p.output_cents_per_kg;
-      break;
-    case MODEL_POL_PRICE_FLOOR:
-      want.product = p.product;
-      want.price_cents_per_kg = p.price_cents_per_kg;
-      want.quantity_kg = p.quantity_kg;
-      break;
-    case MODEL_POL_STOCKPILE:
-      want.product = p.product;
-      want.target_kg = p.target_kg;
-      break;
-    case MODEL_POL_TALENT_PROGRAMME:
-      want.skill = p.skill;
-      want.budget_cents = p.budget_cents;
-      break;
-    case MODEL_POL_MIGRATION:
-      want.skill = p.skill;
-      want.inbound = p.inbound;
-      want.outbound = p.outbound;
-      break;
-    case MODEL_POL_PERMITTING:
-      want.stage = p.stage;
-      want.speed_ppm = p.speed_ppm;
-      break;
-    case MODEL_POL_PRODUCTION_QUOTA:
-      want.stage = p.stage;
-      want.quantity_kg = p.quantity_kg;
-      break;
-    case MODEL_POL_TAX:
-      want.rate_ppm = p.rate_ppm;
-      break;
-    case MODEL_POLICY_KINDS:
-      break;
-    }
+    /* Keep only the fields the kind carries, as a parse gives them: the
+     * canonical copy (model_order_canonical), with the partner as given
+     * (a parse writes "all" where the canonical copy does too). */
+    model_order_t want;
+    model_order_canonical(&p, &want);
     o[n++] = want;
   }
   for (size_t i = 0; i < n; i++)
@@ -279,10 +228,181 @@ static void test_observation_round_trip(void **state) {
   model_map_free(map);
 }
 
+/* ---- The schema table drives the codec ------------------------------------
+ * A sample order per op and policy kind, built from model/order_schema.c
+ * alone: every field of the schema set to a value inside its range that is
+ * not round in wire units. */
+static model_order_t schema_sample(const model_order_schema_t *s) {
+  model_order_t o = order(s->op);
+  if (s->kind >= 0)
+    o.kind = (model_policy_kind_t)s->kind;
+  for (size_t i = 0; i < s->n_fields; i++) {
+    const model_field_t *f = &s->fields[i];
+    char *at = (char *)&o + f->offset;
+    int64_t lo, hi;
+    switch (f->type) {
+    case MODEL_FIELD_PRODUCT:
+      *(int32_t *)at = MODEL_DYTB;
+      break;
+    case MODEL_FIELD_STAGE:
+      *(int32_t *)at = MODEL_SEPARATION;
+      break;
+    case MODEL_FIELD_SKILL:
+      *(int32_t *)at = MODEL_MAGNETS;
+      break;
+    case MODEL_FIELD_ID:
+      snprintf(at, MODEL_ID_MAX, "%s-7", f->key);
+      break;
+    case MODEL_FIELD_PARTNER:
+      strcpy(at, "USA");
+      break;
+    case MODEL_FIELD_NUMBER:
+    case MODEL_FIELD_INTEGER:
+      assert_int_equal(model_field_range(f, &lo, &hi), 0);
+      assert_true(lo < hi);
+      *(int64_t *)at = lo + (hi - lo) / 3 + 7;
+      break;
+    case MODEL_FIELD_BOOL:
+      *(bool *)at = true;
+      break;
+    }
+  }
+  return o;
+}
+
+/* Every entry of the schema table: its sample packs to a map of exactly
+ * op (and kind) plus the schema's fields, and parses back to the same
+ * order, field by field and as the canonical bytes the state keeps. */
+static void test_schema_round_trip(void **state) {
+  (void)state;
+  assert_int_equal(model_order_schema_count(),
+                   MODEL_OPS - 1 + MODEL_POLICY_KINDS);
+  for (size_t i = 0; i < model_order_schema_count(); i++) {
+    const model_order_schema_t *s = model_order_schema_at(i);
+    assert_ptr_equal(model_order_schema(s->op, s->kind < 0 ? 0 : s->kind), s);
+    model_order_t o = schema_sample(s);
+    proto_buf_t b;
+    msgpack_packer pk;
+    msgpack_zone zone;
+    msgpack_object obj;
+    size_t off = 0;
+    proto_buf_init(&b);
+    proto_packer_init(&pk, &b);
+    assert_int_equal(proto_pack_order(&pk, &o), 0);
+    assert_true(msgpack_zone_init(&zone, 4096));
+    assert_int_equal(msgpack_unpack(b.data, b.len, &off, &zone, &obj),
+                     MSGPACK_UNPACK_SUCCESS);
+    assert_int_equal(obj.type, MSGPACK_OBJECT_MAP);
+    assert_int_equal(obj.via.map.size, 1 + (s->kind >= 0) + s->n_fields);
+    model_order_t got, want_c, got_c;
+    model_refusal_t r;
+    if (proto_order_parse(&obj, &got, &r) != 0)
+      fail_msg("%s: %s: %s", s->name, r.field, r.message);
+    check_order(&obj, &o);
+    model_order_canonical(&o, &want_c);
+    model_order_canonical(&got, &got_c);
+    assert_memory_equal(&want_c, &got_c, sizeof want_c);
+    msgpack_zone_destroy(&zone);
+    proto_buf_free(&b);
+  }
+}
+
+/* The packed bytes of a few orders, pinned as they were before the codec
+ * was driven by the table: the wire format of existing orders must not
+ * change (key order, map sizes, integer or float encodings, nil lifts).
+ * Each is named: a schema entry's sample by the entry ("build", "policy
+ * tariff"), or an edge case; a new entry needs no pin to pass. */
+typedef struct named_order {
+  char name[48];
+  model_order_t o;
+} named_order_t;
+
+static size_t pinned_orders(named_order_t *o) {
+  size_t n = 0;
+  for (size_t i = 0; i < model_order_schema_count(); i++, n++) {
+    const model_order_schema_t *s = model_order_schema_at(i);
+    snprintf(o[n].name, sizeof o[n].name, "%s%s", s->kind >= 0 ? "policy " : "",
+             s->name);
+    o[n].o = schema_sample(s);
+  }
+  strcpy(o[n].name, "build at a site");
+  o[n].o = order(MODEL_OP_BUILD);
+  o[n].o.stage = MODEL_MINING;
+  o[n].o.capacity_kg_per_year = 5000000;
+  strcpy(o[n++].o.site, "bayan_obo");
+  strcpy(o[n].name, "export quota lifted");
+  o[n].o = order(MODEL_OP_POLICY);
+  o[n].o.kind = MODEL_POL_EXPORT_QUOTA;
+  o[n].o.product = MODEL_NDPR;
+  o[n++].o.lift = true;
+  strcpy(o[n].name, "export ban lifted");
+  o[n].o = order(MODEL_OP_POLICY);
+  o[n].o.kind = MODEL_POL_EXPORT_BAN;
+  o[n].o.product = MODEL_MAGNET;
+  strcpy(o[n].o.partner, "all");
+  o[n++].o.lift = true;
+  strcpy(o[n].name, "production quota lifted");
+  o[n].o = order(MODEL_OP_POLICY);
+  o[n].o.kind = MODEL_POL_PRODUCTION_QUOTA;
+  o[n].o.stage = MODEL_MINING;
+  o[n++].o.lift = true;
+  strcpy(o[n].name, "bid withdrawn");
+  o[n].o = order(MODEL_OP_BID);
+  o[n++].o.product = MODEL_CONCENTRATE;
+  return n;
+}
+
+static const struct {
+  const char *name, *hex;
+} PINNED[] = {
+#include "pinned_orders.inc"
+};
+
+static void hex_of(const model_order_t *o, char *out, size_t cap) {
+  proto_buf_t b;
+  msgpack_packer pk;
+  proto_buf_init(&b);
+  proto_packer_init(&pk, &b);
+  assert_int_equal(proto_pack_order(&pk, o), 0);
+  assert_true(b.len * 2 < cap);
+  for (size_t i = 0; i < b.len; i++)
+    snprintf(out + 2 * i, 3, "%02x", (unsigned)(unsigned char)b.data[i]);
+  out[2 * b.len] = '\0';
+  proto_buf_free(&b);
+}
+
+static void test_wire_bytes_pinned(void **state) {
+  (void)state;
+  static named_order_t o[64];
+  size_t n = pinned_orders(o);
+  char hex[2048];
+  if (getenv("LAN_PRINT_PINNED")) {
+    for (size_t i = 0; i < n; i++) {
+      hex_of(&o[i].o, hex, sizeof hex);
+      printf("    {\"%s\",\n     \"%s\"},\n", o[i].name, hex);
+    }
+    return;
+  }
+  for (size_t k = 0; k < sizeof PINNED / sizeof PINNED[0]; k++) {
+    size_t i = 0;
+    while (i < n && strcmp(o[i].name, PINNED[k].name) != 0)
+      i++;
+    if (i == n)
+      fail_msg("the pinned order \"%s\" has no sample any more",
+               PINNED[k].name);
+    hex_of(&o[i].o, hex, sizeof hex);
+    if (strcmp(hex, PINNED[k].hex) != 0)
+      fail_msg("%s packs to %s, not the pinned %s", PINNED[k].name, hex,
+               PINNED[k].hex);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_orders_round_trip),
       cmocka_unit_test(test_observation_round_trip),
+      cmocka_unit_test(test_schema_round_trip),
+      cmocka_unit_test(test_wire_bytes_pinned),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -200,8 +200,10 @@ static void test_rows_read_back_as_written(void **state) {
   seen.n = 0;
   assert_int_equal(
       store_read_submissions(st, "s1", 3, on_sub, &seen, err, sizeof err), 0);
-  assert_int_equal(seen.n, 2);
-  assert_int_equal(seen.sub_id, 2); /* the last one is the final one */
+  /* The second submission of the seat for turn 3 replaced the first
+   * (issue 10: one row per session, turn and seat), with a new id. */
+  assert_int_equal(seen.n, 1);
+  assert_int_equal(seen.sub_id, 2);
   assert_true(seen.sub_final);
   assert_int_equal(seen.sub_source, STORE_AGENT);
   assert_int_equal(seen.sub_len, sizeof ONE_ORDER);
@@ -246,14 +248,15 @@ static void test_stored_huge_submission_refused(void **state) {
   (void)state;
   store_t *st = open_new("huge.db");
   put_session(st, "s1");
-  put_submission(st, "s1", 3, ONE_ORDER, sizeof ONE_ORDER);
+  put_submission(st, "s1", 2, ONE_ORDER, sizeof ONE_ORDER);
   put_submission(st, "s1", 3, HUGE_ARRAY, sizeof HUGE_ARRAY);
   assert_int_equal(store_flush(st), 0);
   /* The sound row is given, then the read stops at the damaged one with a
    * sentence naming the table, the session and the submission: it is
    * never handed to a decoder. */
   assert_int_equal(
-      store_read_submissions(st, "s1", 3, on_sub, &seen, err, sizeof err), -1);
+      store_read_submissions(st, "s1", -1, on_sub, &seen, err, sizeof err),
+      STORE_DAMAGED);
   assert_int_equal(seen.n, 1);
   assert_non_null(strstr(err, "submissions"));
   assert_non_null(strstr(err, "s1"));
@@ -273,7 +276,7 @@ static void test_stored_huge_submission_refused(void **state) {
   assert_int_equal(store_flush(st), 0);
   seen.n = 0;
   assert_int_equal(store_read_turns(st, "s1", on_turn, &seen, err, sizeof err),
-                   -1);
+                   STORE_DAMAGED);
   assert_int_equal(seen.n, 0);
   assert_non_null(strstr(err, "snapshot of turn 2"));
   store_close(st);
@@ -341,16 +344,73 @@ static void test_damaged_seat_is_an_error(void **state) {
                                 NULL, NULL, NULL),
                    SQLITE_OK);
   sqlite3_close(other);
+  /* A row that is not as written is STORE_DAMAGED (the restore
+   * quarantines its session), not -1 (the file cannot be read). */
   assert_int_equal(store_read_seats(st, "s1", on_seat, &seen, err, sizeof err),
-                   -1);
+                   STORE_DAMAGED);
   assert_int_equal(seen.seats, 0);
   assert_non_null(strstr(err, "seats"));
   assert_non_null(strstr(err, "token_hash has 1 bytes"));
   store_close(st);
 }
 
+/* The restore's read of sessions goes past a damaged session row: fn gets
+ * its id and why (issue 10: one damaged session no longer stops the
+ * server's start); the tools' read still stops at it. */
+typedef struct damaged_seen {
+  int n, damaged;
+  char id[32], why[512];
+} damaged_seen_t;
+
+static int on_any_session(void *arg, const store_session_row_t *row, char *err,
+                          size_t errlen) {
+  damaged_seen_t *d = arg;
+  (void)err;
+  (void)errlen;
+  d->n++;
+  if (row->damage) {
+    d->damaged++;
+    snprintf(d->id, sizeof d->id, "%s", row->id);
+    snprintf(d->why, sizeof d->why, "%s", row->damage);
+  }
+  return 0;
+}
+
+static void test_damaged_session_row_is_passed_on(void **state) {
+  char err[512], path[256];
+  damaged_seen_t d = {0};
+  sqlite3 *other;
+  (void)state;
+  store_t *st = open_new("dsess.db");
+  put_session(st, "s1");
+  put_session(st, "s2");
+  put_session(st, "s3");
+  assert_int_equal(store_flush(st), 0);
+  snprintf(path, sizeof path, "%s/dsess.db", dir);
+  assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(other,
+                                "UPDATE sessions SET admin_token_hash = x'00'"
+                                " WHERE id = 's2'",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(other);
+  assert_int_equal(
+      store_read_sessions(st, 10, on_any_session, &d, err, sizeof err), 0);
+  assert_int_equal(d.n, 3);
+  assert_int_equal(d.damaged, 1);
+  assert_string_equal(d.id, "s2");
+  assert_non_null(strstr(d.why, "admin_token_hash"));
+  memset(&d, 0, sizeof d);
+  assert_int_equal(
+      store_read_all_sessions(st, on_any_session, &d, err, sizeof err),
+      STORE_DAMAGED);
+  assert_int_equal(d.n, 1);
+  store_close(st);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_damaged_session_row_is_passed_on),
       cmocka_unit_test(test_rows_read_back_as_written),
       cmocka_unit_test(test_scan_refuses_huge_count),
       cmocka_unit_test(test_stored_huge_submission_refused),

@@ -1,0 +1,330 @@
+// The facilitator dashboard: #/admin and #/admin?session=S
+import { useEffect, useState } from 'preact/hooks';
+import { rpc } from './rpc.js';
+import { Chat } from './chat.jsx';
+import {
+  Chart, ConnectionBadge, Countdown, ErrorText, QR, absUrl, href, num, pname, store, useNotify,
+  PRODUCT_NAMES, STAGE_NAMES,
+} from './ui.jsx';
+
+const mySessions = () => store.get('admin.sessions', []);
+
+function CreateForm({ onCreated }) {
+  const [maps, setMaps] = useState([]);
+  const [map, setMap] = useState('classroom');
+  const [name, setName] = useState('');
+  const [turns, setTurns] = useState('');
+  const [minutes, setMinutes] = useState('5');
+  const [seed, setSeed] = useState('');
+  const [spectators, setSpectators] = useState(true);
+  const [fixed, setFixed] = useState(false);
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => rpc().onOpen(async (r) => {
+    try {
+      const m = await r.call('maps.list');
+      setMaps(m);
+      if (!m.find((x) => x.id === 'classroom') && m[0]) setMap(m[0].id);
+    } catch (e) { setError(e); }
+  }), []);
+  const chosen = maps.find((m) => m.id === map);
+  async function submit(e) {
+    e.preventDefault();
+    setBusy(true); setError(null);
+    const p = { map, spectators };
+    if (name.trim()) p.name = name.trim();
+    if (turns !== '') p.turns = Number(turns);
+    const secs = Number(minutes) * 60;
+    if (minutes !== '' && secs > 0) p.turn_seconds = secs;
+    if (fixed) p.fixed = true;
+    if (seed !== '') p.seed = Number(seed);
+    try {
+      const r = await rpc().call('session.create', p);
+      store.set(`admin.${r.session}`, { ...r, name: p.name || '', map, turn_seconds: p.turn_seconds || 0, created: Date.now() });
+      store.set('admin.sessions', [r.session, ...mySessions().filter((s) => s !== r.session)]);
+      onCreated(r.session);
+    } catch (err) {
+      setError(err);
+      if (err.field) document.getElementById(`c-${err.field}`)?.focus();
+    }
+    setBusy(false);
+  }
+  return (
+    <form class="card create" onSubmit={submit} aria-labelledby="h-create">
+      <h2 id="h-create">New session</h2>
+      <div class="field"><label for="c-map">Map</label>
+        <select id="c-map" value={map} onChange={(e) => setMap(e.currentTarget.value)}>
+          {maps.map((m) => <option value={m.id}>{m.title} ({m.seats} seats, {m.turns} turns)</option>)}
+        </select></div>
+      <div class="field"><label for="c-name">Name (optional)</label>
+        <input id="c-name" value={name} onInput={(e) => setName(e.currentTarget.value)} maxLength={95} placeholder="e.g. Policy 101, group B" /></div>
+      <div class="grid2">
+        <div class="field"><label for="c-turns">Turns</label>
+          <input id="c-turns" inputMode="numeric" value={turns} onInput={(e) => setTurns(e.currentTarget.value)} placeholder={chosen ? `${chosen.turns} (the map’s)` : ''} aria-describedby="c-turns-hint" />
+          <p class="hint" id="c-turns-hint">1 to {chosen ? chosen.turns : 'the map’s number'}; one turn is a quarter.</p></div>
+        <div class="field"><label for="c-turn_seconds">Minutes per turn</label>
+          <input id="c-turn_seconds" inputMode="decimal" value={minutes} onInput={(e) => setMinutes(e.currentTarget.value)} aria-describedby="c-min-hint" />
+          <p class="hint" id="c-min-hint">0 or empty: no deadline (you advance the turns).</p></div>
+      </div>
+      <div class="field"><label for="c-seed">Seed (optional)</label>
+        <input id="c-seed" inputMode="numeric" value={seed} onInput={(e) => setSeed(e.currentTarget.value)} aria-describedby="c-seed-hint" />
+        <p class="hint" id="c-seed-hint">The same map, seed and orders replay the same game.</p></div>
+      <label class="check"><input type="checkbox" checked={spectators} onChange={(e) => setSpectators(e.currentTarget.checked)} /> Allow spectators (a projector can follow without a token)</label>
+      <label class="check"><input id="c-fixed" type="checkbox" checked={fixed} onChange={(e) => setFixed(e.currentTarget.checked)} /> Fixed-length turns (do not end early when everyone is ready)</label>
+      <ErrorText error={error} />
+      <button class="primary" type="submit" disabled={busy || !maps.length}>{busy ? 'Creating…' : 'Create session'}</button>
+    </form>
+  );
+}
+
+function SessionList() {
+  const [all, setAll] = useState([]);
+  useEffect(() => rpc().onOpen(async (r) => { try { setAll(await r.call('session.list')); } catch { /* */ } }), []);
+  const mine = new Set(mySessions());
+  return (
+    <section class="card" aria-labelledby="h-sessions">
+      <h2 id="h-sessions">Sessions on this server</h2>
+      {all.length ? (
+        <div class="table-wrap"><table>
+          <thead><tr><th scope="col">Session</th><th scope="col">Name</th><th scope="col">Map</th><th scope="col">Status</th><th scope="col">Turn</th><th scope="col"></th></tr></thead>
+          <tbody>{all.map((s) => (
+            <tr><th scope="row">{s.session}</th><td>{s.name}</td><td>{s.map}</td><td>{s.status}</td><td>{Math.min(s.turn + 1, s.turns)} / {s.turns}</td>
+              <td>{mine.has(s.session) ? <a href={href('/admin', { session: s.session })}>manage</a> : <span class="muted">not created here</span>}
+                {' · '}<a href={href('/debrief', { session: s.session })}>debrief</a></td></tr>))}</tbody>
+        </table></div>
+      ) : <p class="muted">No sessions yet.</p>}
+      <p class="hint">Admin tokens and join codes are shown only when a session is created; this browser keeps those of the sessions it created.</p>
+      <ImportForm />
+    </section>
+  );
+}
+
+// Run a session created elsewhere (say with `lanthanide admin create`) from
+// its admin token. Join codes cannot be recovered from the server.
+function ImportForm() {
+  const [session, setSession] = useState('');
+  const [token, setToken] = useState('');
+  const [error, setError] = useState(null);
+  async function submit(e) {
+    e.preventDefault();
+    setError(null);
+    try {
+      await rpc().call('session.watch', { session: session.trim(), admin_token: token.trim() });
+      const all = await rpc().call('session.list');
+      const s = all.find((x) => x.session === session.trim());
+      store.set(`admin.${session.trim()}`, { session: session.trim(), admin_token: token.trim(), seats: (s?.seats || []).map((x) => ({ ...x, join_code: null })), name: s?.name || '', map: s?.map || '', turn_seconds: 0, imported: true });
+      store.set('admin.sessions', [session.trim(), ...mySessions().filter((x) => x !== session.trim())]);
+      location.hash = href('/admin', { session: session.trim() });
+    } catch (err) { setError(err); }
+  }
+  return (
+    <details>
+      <summary>Run a session created elsewhere (with its admin token)</summary>
+      <form onSubmit={submit}>
+        <div class="field"><label for="i-session">Session</label><input id="i-session" value={session} onInput={(e) => setSession(e.currentTarget.value)} autocomplete="off" /></div>
+        <div class="field"><label for="i-token">Admin token</label><input id="i-token" value={token} onInput={(e) => setToken(e.currentTarget.value)} autocomplete="off" spellcheck={false} /></div>
+        <ErrorText error={error} />
+        <button type="submit">Open</button>
+      </form>
+    </details>
+  );
+}
+
+function SeatCard({ seat, info, strategies, onBot, busy, score }) {
+  const [strategy, setStrategy] = useState('');
+  const fit = strategies.filter((s) => !s.kinds || s.kinds.includes(seat.kind));
+  useEffect(() => { if (!strategy && fit.length) setStrategy((fit.find((s) => s.id !== 'random' && s.id !== 'standing') || fit[0]).id); }, [fit.length]);
+  const link = absUrl(href('/play', { session: info.session, code: seat.join_code }));
+  const state = seat.agent ? 'agent' : seat.taken ? 'person' : 'empty';
+  return (
+    <li class={`seat seat-${state}`} data-seat={seat.seat}>
+      <div class="seat-head">
+        <strong>{seat.title}</strong> <span class="muted">{seat.seat} · {seat.kind}</span>
+        <span class={`badge badge-${state}`}>{state === 'agent' ? `agent: ${seat.agent}` : state === 'person' ? 'a person joined' : 'empty'}</span>
+        {score ? <span class="seat-score noprint">score {num(score.score, 3)} (#{score.rank})</span> : null}
+      </div>
+      <div class="seat-code">
+        {seat.join_code ? <QR text={link} size={120} label={`QR code to join as ${seat.title}`} /> : null}
+        <div>
+          <div class="code" aria-label={`join code of ${seat.title}`}>{seat.join_code || '—'}</div>
+          <a class="small" href={link}>join link</a>
+        </div>
+      </div>
+      <p class="print-only small">Or open {absUrl(href('/play'))} and type session <strong>{info.session}</strong> and the code above.</p>
+      <div class="seat-actions noprint">
+        <label for={`bot-${seat.seat}`} class="sr-only">Agent for {seat.title}</label>
+        <select id={`bot-${seat.seat}`} value={strategy} onChange={(e) => setStrategy(e.currentTarget.value)}>
+          {fit.map((s) => <option value={s.id} title={s.description}>{s.id}</option>)}
+        </select>
+        <button type="button" disabled={busy || !strategy} onClick={() => onBot(seat, strategy)}>
+          {seat.agent ? 'Change agent' : 'Give to agent'}
+        </button>
+      </div>
+    </li>
+  );
+}
+
+function SessionPanel({ session }) {
+  const info = store.get(`admin.${session}`);
+  const admin_token = info?.admin_token;
+  const [listing, setListing] = useState(null);
+  const [strategies, setStrategies] = useState([]);
+  const [history, setHistory] = useState([]);
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const [clock, setClock] = useState({ deadlineAt: null, frozenMs: null });
+  const [log, setLog] = useState([]);
+  const say = (t) => setLog((l) => [`${new Date().toLocaleTimeString()}: ${t}`, ...l].slice(0, 30));
+
+  async function poll() {
+    try {
+      const all = await rpc().call('session.list');
+      setListing(all.find((s) => s.session === session) || null);
+    } catch (e) { setError(e); }
+  }
+  useEffect(() => {
+    if (!admin_token) return undefined;
+    const off = rpc().onOpen(async (r) => {
+      try {
+        await r.call('session.watch', { session, admin_token });
+        setStrategies(await r.call('strategies.list'));
+        setHistory(await r.call('history.get', { session, admin_token }));
+        await poll();
+      } catch (e) { setError(e); }
+    });
+    const t = setInterval(poll, 4000);
+    return () => { off(); clearInterval(t); };
+  }, [session]);
+
+  const secs = info?.turn_seconds || 0;
+  const turnOpened = () => setClock({ deadlineAt: secs ? Date.now() + secs * 1000 : null, frozenMs: null });
+  useNotify('session.started', (p) => { if (p.session === session) { turnOpened(); say('the game started'); poll(); } }, [session]);
+  useNotify('turn.resolved', (p) => {
+    if (p.session !== session) return;
+    turnOpened();
+    say(`turn ${p.turn + 1} resolved`);
+    setHistory((h) => [...h.filter((x) => x.turn !== p.turn), { ...p.summary, turn: p.turn }].sort((a, b) => a.turn - b.turn));
+    poll();
+  }, [session]);
+  useNotify('session.paused', (p) => { if (p.session === session) { setClock((c) => ({ deadlineAt: null, frozenMs: c.deadlineAt ? c.deadlineAt - Date.now() : null })); say('paused'); poll(); } }, [session]);
+  useNotify('session.resumed', (p) => { if (p.session === session) { setClock((c) => ({ deadlineAt: c.frozenMs != null ? Date.now() + c.frozenMs : null, frozenMs: null })); say('resumed'); poll(); } }, [session]);
+  useNotify('session.finished', (p) => { if (p.session === session) { setClock({ deadlineAt: null, frozenMs: null }); say('the game is over'); poll(); } }, [session]);
+
+  if (!admin_token) {
+    return <main class="narrow"><p class="error">This browser does not hold the admin token of session {session}. Only the browser that created a session can run it.</p><a href={href('/admin')}>Back</a></main>;
+  }
+
+  async function act(method, confirmText) {
+    if (confirmText && !window.confirm(confirmText)) return;
+    setBusy(true); setError(null);
+    try { const r = await rpc().call(method, { session, admin_token }); say(`${method}: ${r.status}`); await poll(); } catch (e) { setError(e); }
+    setBusy(false);
+  }
+  async function bot(seat, strategy, ask = true) {
+    if (ask && seat.taken && !seat.agent && !window.confirm(`A person has joined ${seat.title} (${seat.seat}). Replace them with the agent "${strategy}"? They can take the seat back by joining again.`)) return false;
+    setBusy(true); setError(null);
+    try { await rpc().call('session.bot', { session, admin_token, seat: seat.seat, strategy }); say(`${seat.seat} played by ${strategy}`); } catch (e) { setError(e); setBusy(false); return false; }
+    setBusy(false);
+    await poll();
+    return true;
+  }
+  async function fillEmpty() {
+    // Ask the server first: someone may have joined since the last poll, and a
+    // person must never be replaced without being asked.
+    let fresh;
+    try { fresh = (await rpc().call('session.list')).find((x) => x.session === session); } catch (e) { setError(e); return; }
+    if (fresh) setListing(fresh);
+    const empty = (fresh?.seats || seats).filter((s) => !s.taken && !s.agent);
+    for (const s of empty) {
+      const sel = document.getElementById(`bot-${s.seat}`);
+      const strategy = sel?.value || (strategies.find((x) => !x.kinds || x.kinds.includes(s.kind)) || {}).id;
+      if (!(await bot(s, strategy, false))) break;
+    }
+  }
+  function printCodes() {
+    document.body.classList.add('print-codes');
+    const done = () => { document.body.classList.remove('print-codes'); removeEventListener('afterprint', done); };
+    addEventListener('afterprint', done);
+    window.print();
+  }
+
+  const codes = Object.fromEntries((info.seats || []).map((s) => [s.seat, s.join_code]));
+  const seats = (listing?.seats || info.seats || []).map((s) => ({ ...s, join_code: codes[s.seat] }));
+  const status = listing?.status || 'lobby';
+  const x = history.map((h) => h.turn + 1);
+  const nations = history.length ? Object.keys(history[history.length - 1].production?.mining || {}) : [];
+  const spectate = absUrl(href('/debrief', { session }));
+  // Last resolved turn's scores, ranked among seats of the same kind.
+  const ranks = {};
+  const lastScores = history.length ? history[history.length - 1].scores || [] : [];
+  for (const kind of ['nation', 'firm']) {
+    const kinds = Object.fromEntries(seats.map((x) => [x.seat, x.kind]));
+    lastScores.filter((x) => kinds[x.seat] === kind).sort((a, b) => b.score - a.score)
+      .forEach((x, i) => { ranks[x.seat] = { score: x.score, rank: i + 1 }; });
+  }
+
+  return (
+    <div class="admin">
+      <header class="topbar">
+        <div class="who"><strong>{info.name || session}</strong> <span class="muted">{session} · {info.map}</span></div>
+        <span class={`status status-${status}`} data-testid="status">{status}{listing ? ` · turn ${Math.min(listing.turn + 1, listing.turns)} / ${listing.turns}` : ''}</span>
+        {!secs || clock.deadlineAt || clock.frozenMs != null
+          ? <Countdown deadlineAt={clock.deadlineAt} frozenMs={clock.frozenMs} status={status} approx />
+          : status === 'running' ? <span class="countdown muted">{num(secs / 60, 1)} min turns</span> : null}
+        <ConnectionBadge />
+      </header>
+      <ErrorText error={error} />
+      <section class="card controls noprint" aria-label="Game controls">
+        {status === 'lobby' ? <button type="button" class="primary" disabled={busy} onClick={() => act('session.start')}>Start the game</button> : null}
+        {status === 'running' ? <button type="button" disabled={busy} onClick={() => act('session.pause')}>Pause</button> : null}
+        {status === 'paused' ? <button type="button" class="primary" disabled={busy} onClick={() => act('session.resume')}>Resume</button> : null}
+        {status === 'running' ? <button type="button" disabled={busy} onClick={() => act('session.advance', 'End this turn now? Seats that sent nothing play their standing orders.')}>Advance now</button> : null}
+        {status !== 'finished' ? <button type="button" disabled={busy} onClick={() => act('session.stop', 'Stop the game for good? The open turn will not be played.')}>Stop</button> : null}
+        <button type="button" disabled={busy || !seats.some((s) => !s.taken && !s.agent) || status === 'finished'} onClick={fillEmpty}>Agents take the empty seats</button>
+        <button type="button" onClick={printCodes}>Print join cards</button>
+        <a href={href('/debrief', { session })}>Debrief</a>
+        {info.imported ? <p class="hint">Opened from an admin token: join codes are shown only to whoever created the session.</p> : secs ? <p class="hint">Turns last {num(secs / 60, 1)} min; the countdown here is estimated from when the turn opened (the server does not tell the facilitator the deadline yet).</p> : <p class="hint">No deadline: a turn ends when every seat is ready, or when you press Advance now.</p>}
+      </section>
+
+      <section aria-labelledby="h-seats" class="seats-section">
+        <h2 id="h-seats">Seats and join codes</h2>
+        <p class="print-only">Session {session}{info.name ? ` (${info.name})` : ''}: open the link or scan the code, then press Join.</p>
+        <ul class="seats">{seats.map((s) => <SeatCard seat={s} info={{ session }} strategies={strategies} onBot={bot} busy={busy} score={ranks[s.seat]} />)}</ul>
+        <p class="hint noprint">“A person joined” stays true after they leave; who is ready this turn is not reported to the facilitator yet.</p>
+      </section>
+
+      <div class="layout noprint">
+        <div class="col">
+          <section class="card" aria-labelledby="h-market">
+            <h2 id="h-market">Market, live</h2>
+            <Chart title="World prices (USD/kg, log scale)" x={x} log fmt={(v) => num(v, 2)}
+              series={Object.keys(PRODUCT_NAMES).map((p) => ({ label: pname(p), values: history.map((h) => h.prices?.[p]) }))} />
+            {Object.keys(STAGE_NAMES).map((st) => (
+              <Chart title={`${STAGE_NAMES[st]} output by nation (t per turn)`} x={x} fmt={(v) => num(v)} height={180}
+                series={nations.map((n) => ({ label: n, values: history.map((h) => h.production?.[st]?.[n] ?? 0) }))} />
+            ))}
+          </section>
+        </div>
+        <div class="col">
+          <Chat session={session} identity={{ admin_token }} me="admin" seats={seats.map((s) => s.seat)} title="Messages (you see all)" broadcast />
+          <section class="card" aria-labelledby="h-log"><h2 id="h-log">Log</h2>
+            <ul class="log">{log.map((l) => <li>{l}</li>)}</ul></section>
+          <section class="card"><h2>Projector</h2><p>Spectators follow the debrief page:</p><QR text={spectate} size={140} label="QR code of the debrief page" /><p class="small">{spectate}</p></section>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export function Admin({ params }) {
+  if (params.session) return <SessionPanel session={params.session} />;
+  return (
+    <main>
+      <header class="topbar"><div class="who"><strong>Facilitator</strong></div><ConnectionBadge /></header>
+      <div class="layout">
+        <div class="col"><CreateForm onCreated={(s) => { location.hash = href('/admin', { session: s }); }} /></div>
+        <div class="col"><SessionList /></div>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,247 @@
+// Browser test, run by hand against the dev bridge and a real server:
+//
+//   build/bin/lanthanide-server --listen 127.0.0.1:7500 --db /tmp/web.db &
+//   (cd clients/web && npm run build && node dev/ws-bridge.mjs --listen 127.0.0.1:8088 --server 127.0.0.1:7500 &)
+//   (cd clients/web && node tests/classroom.mjs [--base http://127.0.0.1:8088/] [--headed])
+//
+// The facilitator creates a classroom session, two players join by code on
+// phone-size screens, agents take the other seats, the firm sends an order
+// that is refused and then corrected, both players are ready, the turn
+// resolves, and the debrief opens. Screenshots go to tests/screenshots/.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const opt = (n, d) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
+const BASE = opt('--base', process.env.LANTHANIDE_WEB || 'http://127.0.0.1:8088/');
+const CHROMIUM = opt('--chromium', process.env.CHROMIUM || '/usr/bin/chromium');
+const shots = path.join(here, 'screenshots');
+fs.mkdirSync(shots, { recursive: true });
+for (const f of fs.readdirSync(shots)) if (/^\d\d-.*\.png$/.test(f)) fs.unlinkSync(path.join(shots, f));
+
+const problems = [];
+const dialogs = [];
+let dismissNext = false;
+function watch(page, who) {
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content.Security.Policy/i.test(m.text())) problems.push(`${who}: console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${who}: page error: ${e.message}`));
+  page.on('dialog', (d) => {
+    dialogs.push(`${who}: ${d.message()}`);
+    if (dismissNext) { dismissNext = false; d.dismiss(); } else d.accept();
+  });
+}
+let step = 0;
+async function shot(page, name, at = null) {
+  const file = path.join(shots, `${String(++step).padStart(2, '0')}-${name}.png`);
+  if (at === 'top') await page.evaluate(() => window.scrollTo(0, 0));
+  else if (at) await page.locator(at).first().evaluate((e) => { e.scrollIntoView({ block: 'start' }); window.scrollBy(0, -120); });
+  await page.screenshot({ path: file, fullPage: !at });
+  console.log(`  screenshot ${path.relative(process.cwd(), file)}`);
+}
+function ok(cond, what) {
+  if (!cond) throw new Error(`FAILED: ${what}`);
+  console.log(`ok - ${what}`);
+}
+
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: !args.includes('--headed'), args: ['--no-sandbox'] });
+try {
+  // 1. The facilitator creates a session.
+  const adminCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const admin = await adminCtx.newPage();
+  watch(admin, 'admin');
+  await admin.goto(`${BASE}#/admin`);
+  await admin.getByLabel('Map').selectOption('classroom');
+  await admin.getByLabel('Name (optional)').fill('Browser test');
+  await admin.getByLabel('Turns', { exact: true }).fill('3');
+  await admin.getByLabel('Minutes per turn').fill('10');
+  await shot(admin, 'admin-create');
+  await admin.getByRole('button', { name: 'Create session' }).click();
+  await admin.waitForSelector('.seat .code');
+  const session = new URL(admin.url().replace('#/', '')).searchParams.get('session');
+  ok(/^s[0-9a-z]{7}$/.test(session), `session created: ${session}`);
+  const code = async (seat) => (await admin.locator(`.seat[data-seat="${seat}"] .code`).textContent()).trim();
+  const firmCode = await code('mountain_minerals');
+  const nationCode = await code('USA');
+  ok(firmCode.length === 10 && nationCode.length === 10, 'join codes shown');
+  await admin.waitForSelector('.seat img.qr');
+  await shot(admin, 'admin-lobby');
+  await admin.evaluate(() => document.body.classList.add('print-codes'));
+  await admin.emulateMedia({ media: 'print' });
+  await shot(admin, 'admin-print-join-cards');
+  await admin.emulateMedia({ media: 'screen' });
+  await admin.evaluate(() => document.body.classList.remove('print-codes'));
+
+  // 2. Two players join by code on phones.
+  const phone = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+  const firmCtx = await browser.newContext(phone);
+  const firm = await firmCtx.newPage();
+  watch(firm, 'firm');
+  await firm.goto(`${BASE}#/play?session=${session}&code=${firmCode}`);
+  await firm.getByLabel('Your name (optional)').fill('Grace');
+  await firm.getByRole('button', { name: 'Join' }).click();
+  await firm.waitForSelector('text=Your situation');
+  await firm.waitForFunction(() => document.querySelector('.topbar .who')?.textContent.includes('Mountain Minerals'));
+  ok(true, 'firm joined as Mountain Minerals');
+
+  const nationCtx = await browser.newContext(phone);
+  const nation = await nationCtx.newPage();
+  watch(nation, 'nation');
+  await nation.goto(`${BASE}#/play?session=${session}&code=${nationCode.toLowerCase().replace(/(.{5})/, '$1-')}`);
+  await nation.waitForFunction(() => document.activeElement?.id === 'j-join');
+  await nation.keyboard.press('Enter'); // the Join button has focus: keyboard only
+  await nation.waitForSelector('text=Your situation');
+  await nation.waitForFunction(() => document.querySelector('.topbar .who')?.textContent.includes('United States'));
+  ok(true, 'nation joined as the United States (code typed in lower case with a dash, keyboard only)');
+  await shot(nation, 'nation-lobby', 'top');
+
+  // 3. Agents take the other seats; the facilitator starts.
+  await admin.waitForFunction(() => document.querySelectorAll('.seat-person').length === 2, null, { timeout: 10000 });
+  // Giving a person's seat to an agent asks first; saying no keeps the person.
+  dismissNext = true;
+  await admin.locator('.seat[data-seat="USA"]').getByRole('button', { name: 'Give to agent' }).click();
+  ok(dialogs.some((d) => /A person has joined United States/.test(d)), 'the dashboard asks before replacing a person by an agent');
+  await admin.waitForTimeout(300);
+  ok(await admin.locator('.seat[data-seat="USA"].seat-person').count() === 1, 'saying no keeps the person on the seat');
+  await admin.getByRole('button', { name: 'Agents take the empty seats' }).click();
+  await admin.waitForFunction(() => document.querySelectorAll('.seat-agent').length === 7, null, { timeout: 15000 });
+  ok(true, 'agents took the 7 empty seats');
+  await admin.getByRole('button', { name: 'Start the game' }).click();
+  await admin.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent.startsWith('running'));
+  ok(true, 'session running');
+  await firm.waitForSelector('[data-testid=ready]');
+  await shot(admin, 'admin-running');
+
+  // 4. The firm sends an order that is refused, then corrects it.
+  await firm.getByLabel('Order', { exact: true }).selectOption({ label: 'Hire (or release) staff' });
+  await firm.getByLabel('Skill', { exact: true }).selectOption('mining');
+  await firm.getByLabel('People', { exact: true }).fill('99999');
+  await firm.getByRole('button', { name: /Add to my orders/ }).click();
+  await firm.getByLabel('Order', { exact: true }).selectOption({ label: 'Set a facility’s utilisation' });
+  await firm.getByLabel('Facility', { exact: true }).selectOption({ index: 1 });
+  await firm.getByLabel('Utilisation', { exact: true }).fill('90%');
+  await firm.getByRole('button', { name: /Add to my orders/ }).click();
+  ok(await firm.locator('[data-testid=unsent]').isVisible(), 'prepared orders are marked as not sent');
+  await shot(firm, 'firm-unsent', '#orders');
+  await firm.getByTestId('send').click();
+  await firm.waitForSelector('.order-refused');
+  const refusal = await firm.locator('.order-refused .order-error').textContent();
+  ok(/count|pool|available/i.test(refusal), `hire refused in place: "${refusal.trim()}"`);
+  ok(await firm.locator('.order-sent').count() === 1, 'the other order was accepted');
+  await shot(firm, 'firm-refused', '#orders');
+  await firm.locator('.order-refused').getByRole('button', { name: /^Edit/ }).click();
+  await firm.getByLabel('People', { exact: true }).fill('5');
+  await firm.getByRole('button', { name: /Save changes/ }).click();
+  await firm.getByTestId('send').click();
+  await firm.waitForFunction(() => document.querySelectorAll('.order-sent').length === 2 && !document.querySelector('.order-refused'));
+  ok(true, 'corrected order accepted');
+  await shot(firm, 'firm-corrected', '#orders');
+
+  // 5. The nation sets a tariff and is ready with it; chat.
+  await nation.getByLabel('Order', { exact: true }).selectOption({ label: 'Tariff' });
+  await nation.getByLabel('Product', { exact: true }).selectOption('magnet');
+  await nation.getByLabel('Rate', { exact: true }).fill('0.25');
+  await nation.getByLabel('From (optional)').selectOption('CHN');
+  await nation.getByRole('button', { name: /Add to my orders/ }).click();
+  await nation.getByTestId('ready').click();
+  await nation.waitForSelector('.ready.is-ready');
+  ok(await nation.locator('.order-sent').count() === 1, 'nation: tariff sent with ready');
+  await admin.getByLabel('Message', { exact: true }).fill('Welcome to the rare-earth race!');
+  await admin.getByLabel('Message', { exact: true }).press('Enter');
+  await firm.waitForSelector('text=Welcome to the rare-earth race!');
+  ok(true, 'facilitator broadcast reached the firm');
+
+  // 6. The firm is ready: the turn resolves for everyone without a reload.
+  await firm.getByTestId('ready').click();
+  await firm.waitForSelector('text=Turn 1 resolved', { timeout: 20000 });
+  await nation.waitForSelector('text=Turn 1 resolved', { timeout: 20000 });
+  await firm.waitForFunction(() => /2 \/ 3/.test(document.querySelector('.kpis')?.textContent || ''));
+  ok(true, 'turn 1 resolved; both players are on turn 2');
+  await admin.waitForFunction(() => /turn 2 \/ 3/.test(document.querySelector('[data-testid=status]')?.textContent || ''));
+  for (const [who, page] of [['firm', firm], ['nation', nation]]) {
+    const w = await page.evaluate(() => document.documentElement.scrollWidth);
+    ok(w <= 375, `${who}: nothing wider than the 375 px phone screen (page width ${w})`);
+  }
+  await shot(firm, 'firm-turn2', 'top');
+  // Quick actions fill the form from what stands.
+  await firm.getByRole('button', { name: 'Offer NdPr oxide for sale' }).click();
+  ok(await firm.getByLabel('Order', { exact: true }).inputValue() === 'offer'
+    && await firm.getByLabel('Product', { exact: true }).inputValue() === 'ndpr_oxide', 'the Sell button fills an offer form');
+  await firm.getByLabel('Quantity', { exact: true }).fill('10');
+  await firm.getByRole('button', { name: /Add to my orders/ }).click();
+  await firm.waitForSelector('[data-testid=unsent]');
+  ok(/Offer 10 t NdPr oxide/.test(await firm.locator('.order-draft').textContent()), 'the offer is in the list, not sent');
+  await shot(firm, 'firm-prefill', '#orders');
+  await shot(firm, 'firm-turn2-charts', '#charts');
+  await shot(nation, 'nation-turn2', 'top');
+  await shot(nation, 'nation-turn2-policies', 'h3:text("Demand")');
+  await shot(nation, 'nation-turn2-chat', '#chat');
+  await admin.waitForSelector('.chart .uplot');
+  await shot(admin, 'admin-turn2');
+
+  const adminPhone = await (await browser.newContext(phone)).newPage();
+  watch(adminPhone, 'admin-phone');
+  await adminPhone.goto(`${BASE}#/admin`);
+  await adminPhone.waitForSelector('text=Sessions on this server');
+  await shot(adminPhone, 'admin-phone', 'top');
+
+  // A projector with no token follows the debrief (the session allows spectators).
+  const projector = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  watch(projector, 'projector');
+  await projector.goto(`${BASE}#/debrief?session=${session}`);
+  await projector.waitForFunction(() => /of 1 resolved/.test(document.querySelector('[data-testid=reveal]')?.textContent || ''));
+  ok(true, 'a projector without a token sees the debrief');
+
+  // A shared computer: the firm's browser opens the nation's join link. It
+  // joins as the nation (not as the seat it held), and the nation's own page
+  // is told its seat moved, and can take it back.
+  const shared = await firmCtx.newPage();
+  watch(shared, 'shared');
+  await shared.goto(`${BASE}#/play?session=${session}&code=${nationCode}`);
+  await shared.getByRole('button', { name: 'Join' }).click();
+  await shared.waitForFunction(() => document.querySelector('.topbar .who')?.textContent.includes('United States'));
+  ok(true, 'a join link opens its own seat even where another seat of the session was held');
+  await nation.waitForSelector('text=This seat was opened on another device');
+  ok(true, 'the nation’s page is told its seat moved');
+  await shot(nation, 'nation-seat-moved', 'top');
+  await nation.getByRole('button', { name: 'Take it back here' }).click();
+  await nation.waitForFunction(() => !document.body.textContent.includes('This seat was opened on another device'));
+  ok(true, 'and takes it back');
+  await shared.close();
+
+  // 7. Advance once more from the dashboard, then the debrief.
+  await admin.getByRole('button', { name: 'Advance now' }).click();
+  await admin.waitForFunction(() => /turn 3 \/ 3/.test(document.querySelector('[data-testid=status]')?.textContent || ''));
+  ok(true, 'advance now resolved turn 2');
+  await projector.waitForFunction(() => /of 2 resolved/.test(document.querySelector('[data-testid=reveal]')?.textContent || ''));
+  ok(true, 'the projector’s debrief followed turn 2 live');
+  const phoneDebrief = await (await browser.newContext(phone)).newPage();
+  watch(phoneDebrief, 'phone-debrief');
+  await phoneDebrief.goto(`${BASE}#/debrief?session=${session}`);
+  await phoneDebrief.waitForFunction(() => /of 2 resolved/.test(document.querySelector('[data-testid=reveal]')?.textContent || ''));
+  const dw = await phoneDebrief.evaluate(() => document.documentElement.scrollWidth);
+  ok(dw <= 375, `the debrief fits a phone (page width ${dw})`);
+  await shot(phoneDebrief, 'debrief-phone', 'top');
+  await admin.goto(`${BASE}#/debrief?session=${session}`);
+  await admin.waitForFunction(() => /of 2 resolved/.test(document.querySelector('[data-testid=reveal]')?.textContent || ''));
+  await admin.getByRole('button', { name: 'From the start' }).click();
+  await shot(admin, 'debrief-turn1');
+  await admin.getByRole('button', { name: 'Show all' }).click();
+  await admin.emulateMedia({ media: 'print' });
+  await shot(admin, 'debrief-print');
+  await admin.emulateMedia({ media: 'screen' });
+  ok(true, 'debrief shows the resolved turns');
+
+  ok(problems.length === 0, `no console errors or CSP violations${problems.length ? `:\n${problems.join('\n')}` : ''}`);
+  console.log('all passed');
+} catch (e) {
+  console.error(e.message);
+  if (problems.length) console.error(problems.join('\n'));
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
