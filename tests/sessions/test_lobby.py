@@ -13,9 +13,14 @@
   creation: it leaves session.list and the database, its watchers get
   session.expired, lobby_expired counts it, and its slot is free again.
   A session someone joined stays.
+  Every row of it goes, in every table keyed by session (seat_controls
+  and chat included).
 - The expiry survives a restart: it counts from the stored creation time,
   so sessions that came due while the server was down are gone before
   the first request is answered.
+- So does the lobby cap: the creator's address is stored with the
+  session (schema 5), and a restart does not give each address
+  --max-lobby-per-address more.
 
 The main server runs with --sync normal (the test creates 1,000 sessions;
 durability is not what it checks); the expiry tests start servers of
@@ -128,6 +133,26 @@ def stored_ids(db):
         con.close()
 
 
+def rows_of(db, sid):
+    """{table: rows of session sid} over every table of the file that is
+    keyed by session (a `session_id` column, and sessions.id): a table a
+    later schema adds is checked without changing this test."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        out = {"sessions": con.execute(
+            "SELECT COUNT(*) FROM sessions WHERE id = ?", (sid,)).fetchone()[0]}
+        for (t,) in con.execute("SELECT name FROM sqlite_schema WHERE "
+                                "type = 'table'").fetchall():
+            cols = [r[1] for r in con.execute("PRAGMA table_info(%s)" % t)]
+            if "session_id" in cols:
+                out[t] = con.execute("SELECT COUNT(*) FROM %s WHERE "
+                                     "session_id = ?" % t,
+                                     (sid,)).fetchone()[0]
+        return out
+    finally:
+        con.close()
+
+
 @suite.test
 def unjoined_lobby_sessions_expire(server):
     tmp = tempfile.mkdtemp(prefix="lan-lobby-")
@@ -141,6 +166,13 @@ def unjoined_lobby_sessions_expire(server):
         joined.join(player, "CHN")
         watcher = srv.client()
         idle.watch(watcher)
+        # Rows in more tables than sessions and seats (seat_controls since
+        # schema 4): the admin says something in its chat too.
+        admin.call("chat.send", session=idle.id, admin_token=idle.admin_token,
+                   to="all", text="anyone?")
+        before = rows_of(db, idle.id)
+        check(before["seat_controls"] > 0 and before["chat"] == 1,
+              "the idle session has rows in seat_controls and chat", before)
         # Within a loose bound the unjoined one goes, the joined one stays.
         deadline = time.monotonic() + 15
         while True:
@@ -163,6 +195,10 @@ def unjoined_lobby_sessions_expire(server):
         ids, seats = stored_ids(db)
         check(ids == {joined.id}, "its rows left the database too", ids)
         check(seats == len(joined.seats), "its seats too", seats)
+        left = {t: n for t, n in rows_of(db, idle.id).items() if n}
+        check(not left, "no table keeps a row of it", left)
+        check(rows_of(db, joined.id)["seat_controls"] > 0,
+              "the joined session keeps its rows")
     finally:
         srv.kill()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -192,6 +228,42 @@ def expiry_survives_a_restart(server):
               "the three are counted")
         check(srv.stop() == 0, "the second server exits 0")
         check(stored_ids(db)[0] == {joined.id}, "and deleted from the file")
+    finally:
+        srv.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@suite.test
+def lobby_cap_survives_a_restart(server):
+    """The creator's address is stored with its session (schema 5): a
+    restart does not give each address --max-lobby-per-address more
+    lobby sessions (it did while the count lived in memory only)."""
+    tmp = tempfile.mkdtemp(prefix="lan-lobby-")
+    db = os.path.join(tmp, "lanthanide.db")
+    srv = start(suite.args, db, "--max-lobby-per-address", "2")
+    try:
+        admin = srv.client()
+        games = [Game(admin, "classroom", turns=1) for _ in range(2)]
+        err, _ = admin.try_call("session.create", map="classroom", turns=1)
+        check(err and err["code"] == "rate_limited", "at the cap", err)
+        check(srv.stop() == 0, "the first server exits 0")
+        srv = start(suite.args, db, "--max-lobby-per-address", "2")
+        admin = srv.client()
+        err, _ = admin.try_call("session.create", map="classroom", turns=1)
+        check(err and err["code"] == "rate_limited" and
+              "--max-lobby-per-address" in err["message"],
+              "still at the cap after a restart", err)
+        check(admin.call("server.stats")["lobby_refused_per_address"] == 1,
+              "counted in lobby_refused_per_address")
+        # Another address is not charged for them.
+        other = Client("127.0.0.1", srv.port, timeout=10,
+                       source_address=("127.3.1.1", 0))
+        Game(other, "classroom", turns=1)
+        # A started session leaves the lobby, and its slot is free again.
+        check(admin.start(games[0].id, games[0].admin_token) ==
+              {"status": "running"}, "a session of the first server starts")
+        Game(admin, "classroom", turns=1)
+        check(srv.stop() == 0, "the second server exits 0")
     finally:
         srv.kill()
         shutil.rmtree(tmp, ignore_errors=True)
