@@ -82,7 +82,7 @@ static const char *grouped(const char *code) {
 /* The session's entry in session.list, or NULL (a new reference). */
 static json_t *session_entry(cli_conn_t *c, const char *id) {
   json_t *list = NULL, *found = NULL;
-  if (cli_call_json(c, "session.list", NULL, &list, NULL) != 0)
+  if (cli_list_sessions(c, &list, NULL) != 0)
     return NULL;
   size_t i;
   json_t *s;
@@ -211,7 +211,7 @@ static void print_seats(const json_t *seats) {
 
 static int run_list(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
   json_t *r;
-  if (ui_call(c, "session.list", NULL, &r) != 0)
+  if (ui_list_sessions(c, &r) != 0)
     return UI_EXIT_FAIL;
   int rc = UI_EXIT_OK;
   if (o->session) {
@@ -463,7 +463,7 @@ static int run_control(cli_conn_t *c, admin_opts_t *o, const char *what) {
  * its deadline (or an `admin advance`), which a facilitator should know. */
 static void warn_empty_seats(cli_conn_t *c, const admin_opts_t *o) {
   json_t *r;
-  if (ui_call(c, "session.list", NULL, &r) != 0)
+  if (ui_list_sessions(c, &r) != 0)
     return;
   size_t i, j;
   json_t *s, *seat;

@@ -94,6 +94,27 @@
  * burst cannot keep every other connection waiting. */
 #define LAN_MAX_BATCH_DEFAULT 64u
 
+/* ---- Added for issue 10 (rd-limits) ---- */
+
+/* A lobby session that no person joined expires (leaves the server and
+ * its database) this long after its creation; 0 never. */
+#define LAN_LOBBY_EXPIRY_S_DEFAULT 3600u
+/* Lobby sessions one address may have created and not yet started (an
+ * IPv6 address counts by its /64); with --max-sessions 1000, 99 addresses
+ * at this cap still leave room. */
+#define LAN_MAX_LOBBY_PER_ADDRESS_DEFAULT 10u
+/* Sessions one connection may follow (session.watch and session.join
+ * together). */
+#define LAN_MAX_WATCHES_DEFAULT 256u
+/* session.list pages: the size of a page a client does not size, and the
+ * largest `limit` it may ask for. */
+#define LAN_LIST_LIMIT_DEFAULT     50u
+#define LAN_LIST_LIMIT_MAX_DEFAULT 500u
+/* Bytes of output the connection core produces per loop iteration, over
+ * every connection; a connection that finds it spent waits, in turn, for
+ * the next iteration (one request always goes through per iteration). */
+#define LAN_MAX_OUTPUT_PER_ITERATION_DEFAULT (1024u * 1024u)
+
 /* Bytes read from a socket at a time. */
 #define LAN_READ_CHUNK 65536u
 

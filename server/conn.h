@@ -60,6 +60,9 @@ typedef struct conn_config {
   size_t max_output;         /* unsent bytes before a close (--max-output) */
   unsigned max_connections;  /* open connections (--max-connections) */
   unsigned max_batch;        /* requests per connection per loop iteration */
+  /* Bytes of output produced per loop iteration over every connection
+   * (--max-output-per-iteration); 0 takes the default. */
+  size_t max_output_per_iteration;
 } conn_config_t;
 
 /* The defaults of proto_limits.h. */
@@ -74,7 +77,11 @@ void conn_config_default(conn_config_t *cfg);
  * the reason. closed_error counts connections lost to an I/O error or to
  * the server running out of memory. Each connection's end is counted
  * once, under its first cause. batches_deferred counts pipelined bursts
- * cut at --max-batch (the rest was handled on later loop iterations).
+ * cut at --max-batch (the rest was handled on later loop iterations);
+ * output_paused counts the times a connection with requests waiting was
+ * paused because the loop iteration had produced
+ * --max-output-per-iteration bytes of output (it resumed, in turn, on a
+ * later iteration).
  * The http_* and ws_* counters are the --http transport's (http.h):
  * requests answered, 404s, / asked of a server built without the web
  * client, malformed or refused requests, heads over --max-http-head,
@@ -103,6 +110,7 @@ void conn_config_default(conn_config_t *cfg);
   X(error_responses)                                                           \
   X(error_notifications)                                                       \
   X(batches_deferred)                                                          \
+  X(output_paused)                                                             \
   X(http_requests)                                                             \
   X(http_not_found)                                                            \
   X(http_not_built)                                                            \
@@ -204,6 +212,8 @@ struct conn {
   bool counted;         /* its end is counted in a closed_* counter */
   bool admitted;        /* counted in active */
   bool in_read;         /* inside a feed: batch output, flush once */
+  bool out_paused;      /* the last batch stopped at the iteration's output
+                           budget */
   bool writing;
   bool draining; /* a fatal error was sent; discard input */
   bool shut;     /* ops->shutdown was called: no more writes */

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "methods.h"
 #include "net.h"
+#include "ratelimit.h"
 #include "rpc.h"
 #include "sess.h"
 #include "srv.h"
@@ -106,6 +107,12 @@ enum {
   OPT_CREATE_BURST,
   OPT_CREATE_REFILL_MS,
   OPT_MAX_BATCH,
+  OPT_RATE_TABLE_SIZE,
+  OPT_LOBBY_EXPIRY_S,
+  OPT_MAX_LOBBY_PER_ADDRESS,
+  OPT_MAX_WATCHES,
+  OPT_MAX_LIST_PAGE,
+  OPT_MAX_OUTPUT_PER_ITERATION,
   OPT_LOG_LEVEL,
   OPT_VERSION,
   OPT_HELP
@@ -143,6 +150,14 @@ static const struct option long_options[] = {
     {"create-burst", required_argument, NULL, OPT_CREATE_BURST},
     {"create-refill-ms", required_argument, NULL, OPT_CREATE_REFILL_MS},
     {"max-batch", required_argument, NULL, OPT_MAX_BATCH},
+    {"rate-table-size", required_argument, NULL, OPT_RATE_TABLE_SIZE},
+    {"lobby-expiry-s", required_argument, NULL, OPT_LOBBY_EXPIRY_S},
+    {"max-lobby-per-address", required_argument, NULL,
+     OPT_MAX_LOBBY_PER_ADDRESS},
+    {"max-watches-per-connection", required_argument, NULL, OPT_MAX_WATCHES},
+    {"max-list-page", required_argument, NULL, OPT_MAX_LIST_PAGE},
+    {"max-output-per-iteration", required_argument, NULL,
+     OPT_MAX_OUTPUT_PER_ITERATION},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
@@ -246,7 +261,31 @@ static void usage(FILE *f) {
       "  --join-burst N         wrong join codes one address may send at once\n"
       "                         before rate_limited (default %u)\n"
       "  --join-refill-ms MS    one more wrong join code allowed every MS\n"
-      "                         (default %u; 0 never)\n"
+      "                         (default %u; 0 never); a right code is "
+      "always\n"
+      "                         accepted\n"
+      "  --rate-table-size N    addresses each per-address rate limit "
+      "tracks\n"
+      "                         (an IPv6 address counts by its /64); when "
+      "full,\n"
+      "                         only an address that owes nothing is "
+      "forgotten\n"
+      "                         (default %u)\n"
+      "  --lobby-expiry-s S     a lobby session nobody joined is deleted S\n"
+      "                         seconds after its creation (default %u; 0 "
+      "never)\n"
+      "  --max-lobby-per-address N\n"
+      "                         lobby sessions one address may have created\n"
+      "                         (default %u)\n"
+      "  --max-watches-per-connection N\n"
+      "                         sessions one connection may follow with\n"
+      "                         session.watch and session.join (default %u)\n"
+      "  --max-list-page N      largest session.list page, its 'limit'\n"
+      "                         (default %u; a page is %u unless asked)\n"
+      "  --max-output-per-iteration BYTES\n"
+      "                         output produced per loop iteration over all\n"
+      "                         connections; past it, connections wait their\n"
+      "                         turn for the next iteration (default %u)\n"
       "\n"
       "Other:\n"
       "  --log-level LEVEL      error, warn, info or debug (default info)\n"
@@ -265,7 +304,10 @@ static void usage(FILE *f) {
       LAN_CHAT_BURST_DEFAULT, LAN_CHAT_REFILL_MS_DEFAULT,
       LAN_SUBMIT_BURST_DEFAULT, LAN_SUBMIT_REFILL_MS_DEFAULT,
       LAN_MAX_PENDING_WRITES_DEFAULT, LAN_JOIN_BURST_DEFAULT,
-      LAN_JOIN_REFILL_MS_DEFAULT);
+      LAN_JOIN_REFILL_MS_DEFAULT, RL_TABLE_SIZE_DEFAULT,
+      LAN_LOBBY_EXPIRY_S_DEFAULT, LAN_MAX_LOBBY_PER_ADDRESS_DEFAULT,
+      LAN_MAX_WATCHES_DEFAULT, LAN_LIST_LIMIT_MAX_DEFAULT,
+      LAN_LIST_LIMIT_DEFAULT, LAN_MAX_OUTPUT_PER_ITERATION_DEFAULT);
 }
 
 static int usage_error(const char *fmt, const char *flag, const char *value) {
@@ -524,6 +566,39 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
       if (parse_uint("--join-refill-ms", optarg, 0, UINT32_MAX, &v) != 0)
         return -1;
       cfg->sess.join_refill_ms = (unsigned)v;
+      break;
+    case OPT_RATE_TABLE_SIZE:
+      if (parse_uint("--rate-table-size", optarg, RL_TABLE_PROBE, 1u << 24,
+                     &v) != 0)
+        return -1;
+      cfg->sess.rate_table_size = (unsigned)v;
+      break;
+    case OPT_LOBBY_EXPIRY_S:
+      if (parse_uint("--lobby-expiry-s", optarg, 0, 365u * 86400u, &v) != 0)
+        return -1;
+      cfg->sess.lobby_expiry_s = (unsigned)v;
+      break;
+    case OPT_MAX_LOBBY_PER_ADDRESS:
+      if (parse_uint("--max-lobby-per-address", optarg, 1, 1000000, &v) != 0)
+        return -1;
+      cfg->sess.max_lobby_per_address = (unsigned)v;
+      break;
+    case OPT_MAX_WATCHES:
+      if (parse_uint("--max-watches-per-connection", optarg, 1, 1000000, &v) !=
+          0)
+        return -1;
+      cfg->sess.max_watches = (unsigned)v;
+      break;
+    case OPT_MAX_LIST_PAGE:
+      if (parse_uint("--max-list-page", optarg, 1, 100000, &v) != 0)
+        return -1;
+      cfg->sess.list_limit_max = (unsigned)v;
+      break;
+    case OPT_MAX_OUTPUT_PER_ITERATION:
+      if (parse_uint("--max-output-per-iteration", optarg, 4096,
+                     (uint64_t)1 << 30, &v) != 0)
+        return -1;
+      cfg->conn.max_output_per_iteration = (size_t)v;
       break;
     case OPT_LOG_LEVEL:
       if (log_parse_level(optarg, &cfg->log_level) != 0)

@@ -68,7 +68,18 @@ typedef struct sess_sub {
   rpc_peer_t *peer;
   bool admin;
   uint8_t *seats; /* n_seats flags */
+  size_t pidx;    /* where peer->watches names this subscription */
 } sess_sub_t;
+
+/* One entry of a connection's list of the sessions it follows
+ * (rpc_peer_t.watches): the session and where its subs array holds the
+ * connection. The two indices point at each other and are kept right on
+ * every removal, so a connection's close costs O(its own subscriptions)
+ * and a session's end O(its subscribers). */
+struct sess_watch {
+  sess_session_t *s;
+  size_t sidx;
+};
 
 typedef struct sess_turn {
   int turn;
@@ -94,6 +105,9 @@ struct sess_session {
   bool spectators; /* session.watch without a token is allowed */
   bool fixed;      /* turns last their full length even when all are ready */
   sess_status_t status;
+  int64_t created_ms; /* wall clock, as stored: the lobby expiry counts it */
+  bool has_creator;   /* known (stored since schema 5) */
+  rl_key_t creator;   /* the creating address, for --max-lobby-per-address */
   uint8_t admin_hash[SESS_HASH_BYTES];
   uv_timer_t timer;
   int64_t deadline_wall_ms; /* wall-clock deadline of the open turn, 0 none */
@@ -143,6 +157,9 @@ struct sess_registry {
   char maps_dir[1024];
   sess_session_t *sessions;
   size_t n_sessions;
+  sess_session_t **byid; /* the n_sessions sessions in order of id */
+  size_t cap_byid;
+  uv_timer_t expiry;                   /* expires unjoined lobby sessions */
   size_t n_finished;                   /* of n_sessions */
   sess_session_t *fin_head, *fin_tail; /* finished, oldest first */
   sess_session_t *due_head, *due_tail; /* turns due, first come first */
@@ -230,14 +247,22 @@ int sess_map_get(sess_registry_t *reg, const char *id, size_t len,
 int sess_map_parse(sess_registry_t *reg, const char *json, size_t len,
                    const char *name, sess_map_t **out, proto_error_t *err);
 /* Create a session; writes the admin token and every seat's join code
- * (the only time they exist in plain text) into admin_token and codes. */
+ * (the only time they exist in plain text) into admin_token and codes.
+ * creator: the creating address's key, stored with the session for
+ * --max-lobby-per-address (NULL: unknown). */
 int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
                 uint64_t seed, int turns, int64_t turn_ms, bool spectators,
-                bool fixed, char admin_token[SESS_TOKEN_LEN + 1],
+                bool fixed, const rl_key_t *creator,
+                char admin_token[SESS_TOKEN_LEN + 1],
                 char (*codes)[SESS_CODE_LEN + 1], sess_session_t **out,
                 proto_error_t *err);
 
-sess_sub_t *sess_subscribe(sess_session_t *s, rpc_peer_t *peer);
+/* The connection's subscription to s, made if it has none: NULL with err
+ * set (too_large at --max-watches-per-connection, else out of memory). */
+sess_sub_t *sess_subscribe(sess_session_t *s, rpc_peer_t *peer,
+                           proto_error_t *err);
+/* Drop every subscription of s (it is leaving the registry). */
+void sess_unsubscribe_all(sess_session_t *s);
 /* Start packing the notification [2, method, [{"session": id, ...}]] in
  * the registry's buffer; the caller packs `pairs` more key-value pairs
  * and sends it with sess_broadcast. */
@@ -252,6 +277,11 @@ void sess_notify_simple(sess_session_t *s, const char *method);
  * (issue 10: nothing is told before it is stored); never if the server
  * stops first. Without a store, now. */
 void sess_tell(sess_session_t *s);
+/* As sess_tell, for a session that leaves the registry before the commit
+ * (session.expired): each subscriber's place in its connection's order
+ * is taken now, the bytes go out once the change is committed (never if
+ * the server stops first). Call it before dropping the subscriptions. */
+void sess_tell_leaving(sess_session_t *s);
 /* Unload finished sessions past --max-finished (those told of their end). */
 void sess_trim_finished(sess_registry_t *reg);
 void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat);
@@ -279,7 +309,15 @@ int sess_chat(sess_session_t *s, rpc_peer_t *sender, int from, int to,
               const char *text, size_t len, proto_error_t *err);
 void sess_advance(sess_session_t *s);
 
-void sess_attach(sess_registry_t *reg, sess_session_t *s);
+/* Add s (its id set) to the registry: 0, or -1 out of memory. */
+int sess_attach(sess_registry_t *reg, sess_session_t *s)
+    __attribute__((warn_unused_result));
+/* The first index of reg->byid whose id is not below id[0..len). */
+size_t sess_byid_lower(const sess_registry_t *reg, const char *id, size_t len);
+/* The first index of reg->byid whose id is above id[0..len). */
+size_t sess_byid_after(const sess_registry_t *reg, const char *id, size_t len);
+/* Lobby sessions created (since this start) from this address key. */
+size_t sess_lobby_count(const sess_registry_t *reg, const rl_key_t *creator);
 void sess_free(sess_session_t *s);
 uint64_t sess_agent_seed(const sess_session_t *s, int seat);
 void sess_store_accepted(sess_session_t *s, int seat,

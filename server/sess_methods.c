@@ -130,6 +130,20 @@ static int seat_of(rpc_call_t *call, sess_session_t *s, const char *key,
                          s->id, (int)(len > 64 ? 64 : len), id);
 }
 
+/* The bucket of the caller's address in t at now, or NULL when the table
+ * has no room for the address (every slot it may use belongs to an
+ * address in debt): the caller refuses the charged action. Keeps the
+ * counters of both tables in step. */
+static rl_bucket_t *limit_bucket(rpc_call_t *call, rl_table_t *t, int64_t now) {
+  sess_registry_t *reg = reg_of(call);
+  rl_bucket_t *b = rl_table_get(t, call->peer->addr, now);
+  reg->counters.ratelimit_evicted =
+      reg->join_limit.evicted + reg->create_limit.evicted;
+  reg->counters.ratelimit_table_full =
+      reg->join_limit.full + reg->create_limit.full;
+  return b;
+}
+
 /* ---- strategies.list, session.create, session.list ----------------------- */
 
 static int m_strategies(rpc_call_t *call) {
@@ -196,15 +210,33 @@ static int m_create(rpc_call_t *call) {
   if (name_len >= 96)
     return proto_error_set(call->err, PROTO_BAD_REQUEST, "name",
                            "field 'name' may hold at most 95 bytes");
+  /* Lobby sessions hold a place of --max-sessions until they start or
+   * expire: one address may hold --max-lobby-per-address of them, so a
+   * few addresses cannot fill the server for everyone. */
+  rl_key_t creator;
+  rl_key_of(call->peer->addr, &creator);
+  if (sess_lobby_count(reg, &creator) >= reg->cfg.max_lobby_per_address) {
+    reg->counters.lobby_refused_per_address++;
+    return proto_error_set(call->err, PROTO_RATE_LIMITED, NULL,
+                           "your address already has %u sessions in the "
+                           "lobby, the most one address may "
+                           "(--max-lobby-per-address); start or stop one "
+                           "of them, or wait: a lobby session nobody joins "
+                           "expires %u s after its creation "
+                           "(--lobby-expiry-s)",
+                           reg->cfg.max_lobby_per_address,
+                           reg->cfg.lobby_expiry_s);
+  }
   /* Sessions cost memory and a database row each: each address may create
    * --create-burst at once, then one every --create-refill-ms. */
-  rl_bucket_t *b = rl_table_bucket(&reg->create_limit, call->peer->addr);
   int64_t now = (int64_t)uv_now(reg->loop);
-  if (!rl_ready(b, &reg->create_limit.rate, now)) {
+  rl_bucket_t *b = limit_bucket(call, &reg->create_limit, now);
+  if (!b || !rl_ready(b, &reg->create_limit.rate, now)) {
     char when[64];
     reg->counters.sessions_rate_limited++;
     rl_retry_text(when, sizeof when,
-                  rl_wait_ms(b, &reg->create_limit.rate, now));
+                  b ? rl_wait_ms(b, &reg->create_limit.rate, now)
+                    : (int64_t)reg->create_limit.rate.refill_ms);
     return proto_error_set(call->err, PROTO_RATE_LIMITED, NULL,
                            "too many sessions created from your address: at "
                            "most %u at once, then one every %u ms "
@@ -234,7 +266,7 @@ static int m_create(rpc_call_t *call) {
   if (!codes)
     return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
   if (sess_create(reg, sm, namebuf, seed, has_turns ? (int)turns : max_turns,
-                  (int64_t)(turn_s * 1000.0 + 0.5), spectators, fixed,
+                  (int64_t)(turn_s * 1000.0 + 0.5), spectators, fixed, &creator,
                   admin_token, codes, &s, call->err) != 0) {
     free(codes);
     return RPC_ERROR;
@@ -279,19 +311,59 @@ static void pack_seats_public(msgpack_packer *pk, const sess_session_t *s) {
   }
 }
 
+/* session.list pages through the sessions in order of id: `limit`
+ * (default LAN_LIST_LIMIT_DEFAULT, at most --max-list-page) sessions after
+ * the id `after`. A request with neither gets the first page as the bare
+ * array of protocol v1; one with either gets {sessions, next}, next being
+ * the `after` of the following page, nil on the last. */
 static int m_list(rpc_call_t *call) {
   sess_registry_t *reg = reg_of(call);
-  msgpack_pack_array(call->pk, reg->n_sessions);
-  for (sess_session_t *s = reg->sessions; s; s = s->next) {
-    msgpack_pack_map(call->pk, 7);
-    proto_pack_kv_cstr(call->pk, "session", s->id);
-    proto_pack_kv_cstr(call->pk, "name", s->name);
-    proto_pack_kv_cstr(call->pk, "map", model_map_id(s->map));
-    proto_pack_kv_cstr(call->pk, "status", STATUS[s->status]);
-    proto_pack_kv_i64(call->pk, "turn", model_state_turn(s->st));
-    proto_pack_kv_i64(call->pk, "turns", s->turns);
-    proto_pack_cstr(call->pk, "seats");
-    pack_seats_public(call->pk, s);
+  uint64_t limit = 0;
+  const char *after = NULL;
+  uint32_t after_len = 0;
+  int has_limit =
+      proto_param_u64(call->params, "limit", false, &limit, call->err);
+  if (has_limit < 0 || proto_param_str(call->params, "after", false, &after,
+                                       &after_len, call->err) < 0)
+    return RPC_ERROR;
+  unsigned max = reg->cfg.list_limit_max;
+  if (has_limit && (limit < 1 || limit > max)) {
+    reg->counters.list_refused_limit++;
+    return proto_error_set(call->err, PROTO_BAD_REQUEST, "limit",
+                           "field 'limit' must be from 1 to %u (sessions per "
+                           "page, --max-list-page); pass the answer's "
+                           "'next' as 'after' for the next page",
+                           max);
+  }
+  size_t page = has_limit                      ? (size_t)limit
+                : LAN_LIST_LIMIT_DEFAULT < max ? LAN_LIST_LIMIT_DEFAULT
+                                               : max;
+  size_t from = after ? sess_byid_after(reg, after, after_len) : 0;
+  size_t end = reg->n_sessions - from > page ? from + page : reg->n_sessions;
+  bool paged = has_limit || after;
+  msgpack_packer *pk = call->pk;
+  if (paged) {
+    msgpack_pack_map(pk, 2);
+    proto_pack_cstr(pk, "sessions");
+  }
+  msgpack_pack_array(pk, end - from);
+  for (size_t i = from; i < end; i++) {
+    const sess_session_t *s = reg->byid[i];
+    msgpack_pack_map(pk, 7);
+    proto_pack_kv_cstr(pk, "session", s->id);
+    proto_pack_kv_cstr(pk, "name", s->name);
+    proto_pack_kv_cstr(pk, "map", model_map_id(s->map));
+    proto_pack_kv_cstr(pk, "status", STATUS[s->status]);
+    proto_pack_kv_i64(pk, "turn", model_state_turn(s->st));
+    proto_pack_kv_i64(pk, "turns", s->turns);
+    proto_pack_cstr(pk, "seats");
+    pack_seats_public(pk, s);
+  }
+  if (paged) {
+    if (end < reg->n_sessions)
+      proto_pack_kv_cstr(pk, "next", reg->byid[end - 1]->id);
+    else
+      proto_pack_kv_nil(pk, "next");
   }
   return RPC_OK;
 }
@@ -371,14 +443,10 @@ static int m_join(rpc_call_t *call) {
                              s->id);
     }
   } else if (code) {
-    rl_bucket_t *b = rl_table_bucket(&reg->join_limit, call->peer->addr);
-    if (!rl_ready(b, &reg->join_limit.rate, (int64_t)uv_now(reg->loop))) {
-      reg->counters.join_rate_limited++;
-      return proto_error_set(call->err, PROTO_RATE_LIMITED, "join_code",
-                             "too many wrong join codes from your address; "
-                             "wait a few seconds and check the code with "
-                             "your facilitator");
-    }
+    /* The code is checked first and only a wrong one is charged to the
+     * address: a right code always joins, so one guesser behind a
+     * school's NAT cannot lock the class out. Guessing stays hopeless
+     * (50-bit codes, the wrong ones limited per address). */
     char norm[32];
     uint8_t h[SESS_HASH_BYTES];
     normalise_code(code, code_len, norm, sizeof norm);
@@ -407,6 +475,21 @@ static int m_join(rpc_call_t *call) {
                              "the operator");
     }
     if (seat < 0) {
+      int64_t now = (int64_t)uv_now(reg->loop);
+      rl_bucket_t *b = limit_bucket(call, &reg->join_limit, now);
+      if (!b || !rl_ready(b, &reg->join_limit.rate, now)) {
+        char when[64];
+        reg->counters.join_rate_limited++;
+        rl_retry_text(when, sizeof when,
+                      b ? rl_wait_ms(b, &reg->join_limit.rate, now)
+                        : (int64_t)reg->join_limit.rate.refill_ms);
+        return proto_error_set(call->err, PROTO_RATE_LIMITED, "join_code",
+                               "too many wrong join codes from your address "
+                               "(--join-burst, --join-refill-ms); check the "
+                               "code with your facilitator and %s (a right "
+                               "code is always accepted)",
+                               when);
+      }
       rl_take(b);
       reg->counters.unauthorized++;
       return proto_error_set(call->err, PROTO_UNAUTHORIZED, "join_code",
@@ -421,9 +504,9 @@ static int m_join(rpc_call_t *call) {
                            "facilitator) or 'token' (to reconnect)");
   }
   sess_seat_t *st = &s->seats[seat];
-  sess_sub_t *sub = sess_subscribe(s, call->peer);
+  sess_sub_t *sub = sess_subscribe(s, call->peer, call->err);
   if (!sub)
-    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+    return RPC_ERROR;
   if (st->agent) {
     /* A person takes the seat back from the agent; this turn's orders so
      * far stand until the person sends their own. */
@@ -451,9 +534,9 @@ static int m_join(rpc_call_t *call) {
     sess_notify_seat_moved(s, st->conn, seat);
     /* Fix: seat.moved may have dropped the old connection's subscription,
      * moving ours in the array; find it again (it exists: no allocation). */
-    sub = sess_subscribe(s, call->peer);
+    sub = sess_subscribe(s, call->peer, call->err);
     if (!sub)
-      return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+      return RPC_ERROR;
   }
   st->conn = call->peer;
   st->taken = true;
@@ -487,9 +570,9 @@ static int m_watch(rpc_call_t *call) {
     if (authorise(call, s, true, true, &admin, &seat) != 0)
       return RPC_ERROR;
   }
-  sess_sub_t *sub = sess_subscribe(s, call->peer);
+  sess_sub_t *sub = sess_subscribe(s, call->peer, call->err);
   if (!sub)
-    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+    return RPC_ERROR;
   sub->admin = sub->admin || admin;
   if (seat >= 0)
     sub->seats[seat] = 1;

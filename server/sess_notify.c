@@ -18,55 +18,105 @@
 /* ---- Subscribers and notifications -----------------------------------------
  */
 
+/* The connection's subscription to s: looked up in the connection's own
+ * list, which --max-watches-per-connection keeps short (a session may have
+ * thousands of spectators). */
 static sess_sub_t *sub_find(sess_session_t *s, const rpc_peer_t *peer) {
-  for (size_t i = 0; i < s->n_subs; i++)
-    if (s->subs[i].peer == peer)
-      return &s->subs[i];
+  for (size_t i = 0; i < peer->n_watches; i++)
+    if (peer->watches[i].s == s)
+      return &s->subs[peer->watches[i].sidx];
   return NULL;
 }
 
-sess_sub_t *sess_subscribe(sess_session_t *s, rpc_peer_t *peer) {
+sess_sub_t *sess_subscribe(sess_session_t *s, rpc_peer_t *peer,
+                           proto_error_t *err) {
+  sess_registry_t *reg = s->reg;
   sess_sub_t *sub = sub_find(s, peer);
   if (sub)
     return sub;
+  if (peer->n_watches >= reg->cfg.max_watches) {
+    reg->counters.watches_refused_limit++;
+    proto_error_set(err, PROTO_TOO_LARGE, "session",
+                    "this connection already follows %zu sessions, the most "
+                    "one connection may (--max-watches-per-connection %u); "
+                    "open another connection, or ask the operator to raise "
+                    "the limit",
+                    peer->n_watches, reg->cfg.max_watches);
+    return NULL;
+  }
   if (s->n_subs == s->cap_subs) {
     size_t cap = s->cap_subs ? 2 * s->cap_subs : 8;
     sess_sub_t *grown = realloc(s->subs, cap * sizeof *grown);
     if (!grown)
-      return NULL;
+      goto nomem;
     s->subs = grown;
     s->cap_subs = cap;
   }
+  if (peer->n_watches == peer->cap_watches) {
+    size_t cap = peer->cap_watches ? 2 * peer->cap_watches : 4;
+    struct sess_watch *grown = realloc(peer->watches, cap * sizeof *grown);
+    if (!grown)
+      goto nomem;
+    peer->watches = grown;
+    peer->cap_watches = cap;
+  }
   uint8_t *seats = calloc(s->n_seats ? s->n_seats : 1, 1);
   if (!seats)
-    return NULL;
-  sub = &s->subs[s->n_subs++];
+    goto nomem;
+  sub = &s->subs[s->n_subs];
   memset(sub, 0, sizeof *sub);
   sub->peer = peer;
   sub->seats = seats;
+  sub->pidx = peer->n_watches;
+  peer->watches[peer->n_watches++] = (struct sess_watch){s, s->n_subs++};
   /* A connection that holds a seat or watches is never closed for
    * idleness (PROTOCOL.md limits); TCP keepalive finds dead peers. */
   peer->holds_seat = true;
   return sub;
+nomem:
+  proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+  return NULL;
 }
 
+/* Drop s->subs[i] from the session and from its connection's list, and
+ * mend the indices of the entries the two swap-removals moved. */
 static void sub_remove(sess_session_t *s, size_t i) {
+  rpc_peer_t *peer = s->subs[i].peer;
+  size_t p = s->subs[i].pidx;
+  for (size_t k = 0; k < s->n_seats; k++)
+    if (s->seats[k].conn == peer)
+      s->seats[k].conn = NULL;
   free(s->subs[i].seats);
   s->subs[i] = s->subs[--s->n_subs];
+  if (i < s->n_subs)
+    s->subs[i].peer->watches[s->subs[i].pidx].sidx = i;
+  peer->watches[p] = peer->watches[--peer->n_watches];
+  if (p < peer->n_watches) {
+    struct sess_watch *w = &peer->watches[p];
+    w->s->subs[w->sidx].pidx = p;
+  }
+  /* A connection that now follows no session at all is an ordinary one
+   * again: the idle deadline applies to it (PROTOCOL.md limits). */
+  if (peer->n_watches == 0)
+    peer->holds_seat = false;
+}
+
+void sess_unsubscribe_all(sess_session_t *s) {
+  while (s->n_subs > 0)
+    sub_remove(s, s->n_subs - 1);
 }
 
 void sess_peer_closed(sess_registry_t *reg, rpc_peer_t *peer) {
-  for (sess_session_t *s = reg->sessions; s; s = s->next) {
-    for (size_t i = 0; i < s->n_seats; i++)
-      if (s->seats[i].conn == peer)
-        s->seats[i].conn = NULL;
-    for (size_t i = 0; i < s->n_subs;) {
-      if (s->subs[i].peer == peer)
-        sub_remove(s, i);
-      else
-        i++;
-    }
+  (void)reg;
+  /* Each removal takes the last entry: O(1) apart from the session's
+   * seats, which it checks for this connection. */
+  while (peer->n_watches > 0) {
+    struct sess_watch *w = &peer->watches[peer->n_watches - 1];
+    sub_remove(w->s, w->sidx);
   }
+  free(peer->watches);
+  peer->watches = NULL;
+  peer->cap_watches = 0;
 }
 
 /* May the subscriber see a chat message from `from` to `to` (seat indices;
@@ -228,6 +278,13 @@ static void tell_peer(sess_session_t *s, rpc_peer_t *peer) {
               s->id);
 }
 
+void sess_tell_leaving(sess_session_t *s) {
+  /* sess_tell finds the session by its id when the commit holds: this
+   * one will be gone by then, so each follower's place is reserved now. */
+  for (size_t i = 0; i < s->n_subs; i++)
+    tell_peer(s, s->subs[i].peer);
+}
+
 /* The connection no longer follows `seat`; if that was all it followed
  * (no other seat, not the admin) and the session has no public
  * spectating, it stops following the session. The caller must re-find
@@ -241,16 +298,10 @@ static void sub_drop_seat(sess_session_t *s, rpc_peer_t *peer, int seat) {
   bool follows = sub->admin || s->spectators;
   for (size_t i = 0; !follows && i < s->n_seats; i++)
     follows = sub->seats[i] != 0;
-  if (!follows) {
+  /* sub_remove makes a connection that now follows no session at all an
+   * ordinary one again (the idle deadline applies to it). */
+  if (!follows)
     sub_remove(s, (size_t)(sub - s->subs));
-    /* A connection that now follows no session at all is an ordinary
-     * one again: the idle deadline applies to it (PROTOCOL.md limits). */
-    bool anywhere = false;
-    for (sess_session_t *o = s->reg->sessions; o && !anywhere; o = o->next)
-      anywhere = sub_find(o, peer) != NULL;
-    if (!anywhere)
-      peer->holds_seat = false;
-  }
 }
 
 void sess_notify_seat_lost(sess_session_t *s, rpc_peer_t *peer, int seat,

@@ -40,13 +40,16 @@
 #include <stdint.h>
 
 /* The schema version this build writes; older ones are migrated. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Sizes of the fixed-size blobs: BLAKE2b-256 hashes (state, map digest,
  * token and code hashes) and a seat's sealed token (crypto_secretbox:
  * 24-byte nonce, 16-byte MAC, the 32-character token). */
 #define STORE_HASH_BYTES 32
 #define STORE_BOX_BYTES  72
+/* A session's creator: the address as the per-address limits key it
+ * (server/ratelimit.h rl_key_t). */
+#define STORE_CREATOR_BYTES 16
 
 typedef struct store store_t;
 
@@ -137,6 +140,9 @@ typedef struct store_session {
   int64_t deadline_ms; /* wall clock, 0: none */
   int64_t remaining_ms;
   bool fixed; /* a turn lasts its whole turn_ms */
+  /* STORE_CREATOR_BYTES, or NULL: the address that created it is not
+   * known (not counted against --max-lobby-per-address). */
+  const uint8_t *creator;
 } store_session_t;
 
 typedef struct store_seat {
@@ -204,6 +210,12 @@ int store_put_ready(store_t *st, const char *session_id, int turn, int seat,
 int store_del_ready(store_t *st, const char *session_id, int turn, int seat)
     __attribute__((warn_unused_result));
 int store_put_turn(store_t *st, const store_turn_t *t)
+    __attribute__((warn_unused_result));
+/* Every row of one session, in one write group (queued like the writes
+ * above; committed with the next flush). The server uses it for lobby
+ * sessions that expired unjoined (--lobby-expiry-s): they hold nothing
+ * worth keeping, and an attacker's would otherwise fill the file. */
+int store_del_session(store_t *st, const char *session_id)
     __attribute__((warn_unused_result));
 /* The figures of a resolved turn, as rows for the SQL views. */
 int store_put_price(store_t *st, const char *session_id, int turn,
@@ -297,6 +309,7 @@ typedef struct store_session_row {
   int64_t deadline_ms;
   int64_t remaining_ms;
   bool fixed;
+  const uint8_t *creator; /* STORE_CREATOR_BYTES, or NULL (unknown) */
   /* Finished sessions only: 1 for the most recently finished, 2 for the
    * one before, ...; 0 for a session in play. */
   int64_t finished_age;

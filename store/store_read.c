@@ -213,8 +213,13 @@ static int session_row(rd_t *r, store_session_row_t *row, bool aged) {
   row->deadline_ms = sqlite3_column_int64(r->q, 14);
   row->remaining_ms = sqlite3_column_int64(r->q, 15);
   row->fixed = sqlite3_column_int(r->q, 16) != 0;
+  if (sqlite3_column_type(r->q, 17) != SQLITE_NULL) {
+    row->creator = col_fixed(r, 17, STORE_CREATOR_BYTES, "creator");
+    if (!row->creator)
+      return -1;
+  }
   if (aged)
-    row->finished_age = sqlite3_column_int64(r->q, 17);
+    row->finished_age = sqlite3_column_int64(r->q, 18);
   return 0;
 }
 
@@ -243,9 +248,11 @@ static int each_session(rd_t *r, bool aged, bool pass_damage,
   return rd_done(r, rc);
 }
 
-/* The column `fixed` came with schema 2; older files played as 0. */
-static const char *fixed_column(store_t *st) {
-  return store_version(st) >= 2 ? "s.fixed" : "0";
+/* The columns after SESSION_COLUMNS: `fixed` came with schema 2 (older
+ * files played as 0), `creator` with schema 5 (older files: unknown). */
+static const char *tail_columns(store_t *st) {
+  int64_t v = store_version(st);
+  return v >= 5 ? "s.fixed, s.creator" : v >= 2 ? "s.fixed, NULL" : "0, NULL";
 }
 
 int store_read_sessions(store_t *st, uint64_t max_finished, store_session_fn fn,
@@ -263,7 +270,7 @@ int store_read_sessions(store_t *st, uint64_t max_finished, store_session_fn fn,
            "SELECT " SESSION_COLUMNS "%s, COALESCE(f.age, 0) FROM sessions s "
            "LEFT JOIN f ON f.id = s.id WHERE s.status != 'finished' OR "
            "f.age <= ?1 ORDER BY s.created_ms, s.rowid",
-           fixed_column(st));
+           tail_columns(st));
   rd_t r;
   if (rd_prepare(&r, st, "sessions", NULL, sql, err, errlen) != 0)
     return rd_done(&r, -1);
@@ -283,7 +290,7 @@ int store_read_all_sessions(store_t *st, store_session_fn fn, void *arg,
   snprintf(sql, sizeof sql,
            "SELECT " SESSION_COLUMNS "%s FROM sessions s ORDER BY "
            "s.created_ms, s.id",
-           fixed_column(st));
+           tail_columns(st));
   rd_t r;
   if (rd_prepare(&r, st, "sessions", NULL, sql, err, errlen) != 0)
     return rd_done(&r, -1);
@@ -295,7 +302,7 @@ int store_read_session(store_t *st, const char *id, store_session_fn fn,
   char sql[512];
   snprintf(sql, sizeof sql,
            "SELECT " SESSION_COLUMNS "%s FROM sessions s WHERE s.id = ?1",
-           fixed_column(st));
+           tail_columns(st));
   rd_t r;
   if (rd_prepare(&r, st, "sessions", id, sql, err, errlen) != 0)
     return rd_done(&r, -1);

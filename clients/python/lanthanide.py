@@ -301,7 +301,18 @@ class Client:
         return self.call("orders.schema")["schema"]
 
     def sessions(self):
-        return self.call("session.list")
+        """Every session on the server, paging through session.list
+        (``after`` until ``next`` is nil); a server from before paging
+        answers them all at once."""
+        out, after = [], ""
+        while True:
+            page = self.call("session.list", after=after)
+            if isinstance(page, list):
+                return out + page
+            out.extend(page["sessions"])
+            after = page["next"]
+            if after is None or not page["sessions"]:
+                return out
 
     def create_session(self, map, **options):
         """session.create; options: name, seed, turns, turn_seconds,

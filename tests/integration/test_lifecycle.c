@@ -328,14 +328,18 @@ static void test_bad_flags(void **state) {
   }
 }
 
-/* A second server on the same port fails with a message and status 1. */
+/* A second server on the same port fails with a message and status 1.
+ * Its database is a file of its own in the test's temporary folder:
+ * without --db it would write lanthanide.db into the working folder. */
 static void test_address_in_use(void **state) {
-  char addr[64];
+  char addr[64], db[256];
   static char out[4096];
-  const char *const args[] = {"--listen", addr, "--maps", srv_of(state)->dir,
-                              NULL};
+  const char *maps = srv_of(state)->dir;
+  const char *const args[] = {"--listen", addr, "--db", db,
+                              "--maps",   maps, NULL};
 
   snprintf(addr, sizeof(addr), "127.0.0.1:%d", srv_of(state)->port);
+  snprintf(db, sizeof(db), "%s/second.db", srv_of(state)->dir);
   assert_int_equal(lt_run(args, out, sizeof(out)), 1);
   assert_non_null(strstr(out, "cannot listen"));
 }

@@ -26,6 +26,13 @@
   session.bot) are refused at once with `unavailable`, counted in
   durable_refused, and change nothing (the seat's token, its code and the
   admin token still work, the seat is not locked).
+- Lobby expiry (--lobby-expiry-s) follows them too. While commits fail,
+  no lobby session expires: it stays in session.list and in the file,
+  and its watcher is told nothing; once the retry commits, it expires,
+  its watcher gets session.expired and its rows are gone. A session whose
+  deletion was queued while commits worked, and whose commit then fails,
+  leaves memory at once, but its watcher gets session.expired only after
+  the retry commits the deletion (never before its rows are gone).
 """
 import os
 import sqlite3
@@ -319,6 +326,74 @@ def t_seat_control_waits_for_commits(args, tmp):
         check(srv.stop() == 0, "the server exits 0")
 
 
+def listed(client, sid):
+    page = client.call("session.list", limit=500)
+    return any(x["session"] == sid for x in page["sessions"])
+
+
+def stored(db, sid):
+    return db_query(db, "SELECT COUNT(*) FROM sessions WHERE id = ?",
+                    (sid,))[0][0]
+
+
+def t_lobby_expiry_waits_for_commits(args, tmp):
+    db = os.path.join(tmp, "expiry.db")
+    srv = Server(args.server_bin, args.maps, db, ("--lobby-expiry-s", "1"))
+    try:
+        probe = srv.client()
+        admin = srv.client()
+
+        # Commits fail before the session is due: it does not expire.
+        r = admin.create_session("classroom", turns=1)
+        sid, atok = r["session"], r["admin_token"]
+        watcher = srv.client()
+        watcher.watch(sid, admin_token=atok)
+        other = lock(db)
+        m = admin.send("chat.send", session=sid, admin_token=atok, to="all",
+                       text="anyone?")
+        wait_failing(probe, 0)
+        time.sleep(1.5)  # past its expiry, and several sweeps
+        check(not notes_named(watcher, 0.5, "session.expired"),
+              "no session.expired while commits fail")
+        check(listed(probe, sid), "it is still listed (memory is not ahead "
+              "of the file)")
+        check(probe.call("server.stats")["lobby_expired"] == 0,
+              "nothing expired")
+        check(stored(db, sid) == 1, "its row is in the file")
+        other.execute("ROLLBACK")
+        other.close()
+        admin.result(m, timeout=10)
+        n = watcher.wait_for("session.expired", timeout=10)
+        check(n["session"] == sid, "session.expired once commits work",
+              n.params)
+        check(stored(db, sid) == 0, "its rows were gone before it was told")
+        check(not listed(probe, sid), "it left session.list")
+
+        # The deletion is queued while commits work, and its commit fails:
+        # the session leaves memory, the notice waits for the retry.
+        r = admin.create_session("classroom", turns=1)
+        sid, atok = r["session"], r["admin_token"]
+        watcher.watch(sid, admin_token=atok)
+        other = lock(db)
+        since = failures(probe)
+        end = time.monotonic() + 10
+        while probe.call("server.stats")["lobby_expired"] < 2:
+            check(time.monotonic() < end, "the second session expires")
+            time.sleep(0.05)
+        wait_failing(probe, since)
+        check(not notes_named(watcher, 0.3, "session.expired"),
+              "no session.expired before its deletion is committed")
+        check(stored(db, sid) == 1, "its row is still in the file")
+        other.execute("ROLLBACK")
+        other.close()
+        n = watcher.wait_for("session.expired", timeout=10)
+        check(n["session"] == sid, "session.expired after the retry",
+              n.params)
+        check(stored(db, sid) == 0, "its rows are gone")
+    finally:
+        check(srv.stop() == 0, "the server exits 0")
+
+
 def main():
     args = parse_args(__doc__)
     suite = Suite(args)
@@ -328,6 +403,9 @@ def main():
               "restart too", t_takeover_clears_ready, args, suite.tmp)
     suite.run("seat control: refused while commits fail, told after the "
               "commit", t_seat_control_waits_for_commits, args, suite.tmp)
+    suite.run("lobby expiry: nothing expires while commits fail, "
+              "session.expired after the commit",
+              t_lobby_expiry_waits_for_commits, args, suite.tmp)
     return suite.finish()
 
 

@@ -16,8 +16,8 @@ server may not write stops the start with a message saying so.
   export` refuses it the same way.
 - A seat whose token hash is one byte long: quarantined, the reason
   names the seats table and the column.
-- A sessions row whose admin token hash is one byte long: quarantined
-  (the read of sessions goes past it).
+- A sessions row whose admin token hash, or creator (schema 5), is one
+  byte long: quarantined (the read of sessions goes past it).
 - A seat_controls row whose admin_box is one byte long, or that names a
   seat the map does not have: quarantined, the reason names the table
   (or the seat).
@@ -163,6 +163,11 @@ def t_damaged_session_row(args, tmp, game):
                    "id = ?", (sid,))
     quarantined(args, path, sid, other, other_atok,
                 ["sessions", sid, "admin_token_hash"])
+    # sessions.creator (schema 5) is NULL or 16 bytes.
+    path = altered(db, tmp, "creator.db",
+                   "UPDATE sessions SET creator = x'00' WHERE id = ?", (sid,))
+    quarantined(args, path, sid, other, other_atok,
+                ["sessions", sid, "creator"])
 
 
 def t_damaged_seat_control(args, tmp, game):
