@@ -84,7 +84,7 @@ CONVERSATIONS = {
     req(5, "history.get", {"session": "s1"}) +
     req(6, "session.watch", {"session": "s1"}),
     "join_wrong": b"".join(req(i, "session.join",
-                               {"session": "s1", "code": "ABCDEFGH"})
+                               {"session": "s1", "join_code": "ABCDEFGH"})
                            for i in range(1, 14)),
     "admin_wrong": b"".join(
         req(i, m, {"session": "s1", "admin_token": "a" * 64})
