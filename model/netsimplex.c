@@ -570,9 +570,7 @@ int model_ns_solve(model_ns_t *ns, const model_ns_problem_t *pb) {
   /* nodes that can carry flow: those a linear arc of positive capacity
    * touches (an arc of capacity 0 can never enter the tree) */
   memset(ns->in_tree, 0, (size_t)ns->V);
-  /* A problem without arcs (a map of one nation) leaves a_tree NULL, and
-   * memset(NULL, 0, 0) is undefined (found by fuzz/fuzz_map.c). */
-  if (pb->n_arcs > 0)
+  if (pb->n_arcs > 0) /* a_tree is NULL while no arc was ever seen */
     memset(ns->a_tree, 0, pb->n_arcs);
   bool any = false;
   for (size_t k = 0; k < pb->n_arcs; k++)
