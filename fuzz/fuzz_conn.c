@@ -194,9 +194,25 @@ static void remove_maps_dir(void) {
   rmdir(maps_dir);
 }
 
+/* Copy a shipped map into the temporary maps folder (a copy, not a
+ * symlink: the server may refuse what is not a regular file). */
+static void copy_map(const char *name) {
+  char src[1024], dst[128], buf[8192];
+  FILE *in, *out;
+  size_t n;
+
+  snprintf(src, sizeof src, "%s/%s.json", LAN_SOURCE_MAPS, name);
+  snprintf(dst, sizeof dst, "%s/%s.json", maps_dir, name);
+  in = fopen(src, "rb");
+  out = fopen(dst, "wb");
+  CHECK(in != NULL && out != NULL);
+  while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+    CHECK(fwrite(buf, 1, n, out) == n);
+  CHECK(fclose(in) == 0 && fclose(out) == 0);
+}
+
 static void setup_once(void) {
   static bool done;
-  char src[1024], dst[128];
 
   if (done)
     return;
@@ -207,13 +223,9 @@ static void setup_once(void) {
   CHECK(proto_decoder_init(&out_dec) == 0);
   snprintf(maps_dir, sizeof maps_dir, "/tmp/lan-fuzz-maps-XXXXXX");
   CHECK(mkdtemp(maps_dir) != NULL);
-  for (size_t i = 0; i < FUZZ_MAPS; i++) {
-    if (strcmp(fuzz_map_names[i], "world-2024") == 0)
-      continue;
-    snprintf(src, sizeof src, "%s/%s.json", LAN_SOURCE_MAPS, fuzz_map_names[i]);
-    snprintf(dst, sizeof dst, "%s/%s.json", maps_dir, fuzz_map_names[i]);
-    CHECK(symlink(src, dst) == 0);
-  }
+  for (size_t i = 0; i < FUZZ_MAPS; i++)
+    if (strcmp(fuzz_map_names[i], "world-2024") != 0)
+      copy_map(fuzz_map_names[i]);
   atexit(remove_maps_dir);
   /* The maps listing is cached across inputs; it holds nothing an input
    * can change. Its counters are reset for each input. */
