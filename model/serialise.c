@@ -528,11 +528,38 @@ int model_state_deserialise(const model_map_t *map, const uint8_t *buf,
       return MODEL_ESTATE;
     }
   }
-  for (size_t s = 0; s < st->n_seats; s++)
-    if (st->seats[s].first_fac >= (int32_t)st->n_fac) {
+  /* Each seat's list of facilities (first_fac, then next_of_owner) holds
+   * exactly its n_fac facilities, all its own, and the lists together hold
+   * every facility once: the model walks these lists and sizes arrays by
+   * n_fac (a negative or short count overflowed model_observe's buffer, a
+   * cycle would never end; found by fuzz/fuzz_state.c). The bound on each
+   * walk also stops a cycle. */
+  size_t listed = 0;
+  for (size_t s = 0; s < st->n_seats; s++) {
+    int32_t n = 0;
+    if (st->seats[s].first_fac >= (int32_t)st->n_fac ||
+        st->seats[s].n_fac < 0) {
       model_state_free(st);
       return MODEL_ESTATE;
     }
+    for (int32_t f = st->seats[s].first_fac; f >= 0;
+         f = st->fac[f].next_of_owner) {
+      if (st->fac[f].owner != (int32_t)s || n >= st->seats[s].n_fac) {
+        model_state_free(st);
+        return MODEL_ESTATE;
+      }
+      n++;
+    }
+    if (n != st->seats[s].n_fac) {
+      model_state_free(st);
+      return MODEL_ESTATE;
+    }
+    listed += (size_t)n;
+  }
+  if (listed != st->n_fac) {
+    model_state_free(st);
+    return MODEL_ESTATE;
+  }
   *out = st;
   return 0;
 }

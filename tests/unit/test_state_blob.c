@@ -1,9 +1,15 @@
 /*
- * model_state_deserialise reads state blobs from the database: a blob that
- * holds an array or map header where the state has a scalar is refused
- * before msgpack-c sees it, because msgpack-c allocates for a container
- * as soon as it reads the header (five bytes asked for 96 GiB; found by
- * fuzz/fuzz_state.c, the input is fuzz/regressions/fuzz_state/).
+ * model_state_deserialise reads state blobs from the database. What
+ * fuzz/fuzz_state.c found there, each now refused with MODEL_ESTATE:
+ *   - a blob that holds an array or map header where the state has a
+ *     scalar: msgpack-c allocates for a container as soon as it reads the
+ *     header (five bytes asked for 96 GiB), so it is refused before
+ *     msgpack-c sees it;
+ *   - a seat whose count of facilities (n_fac) disagrees with its list of
+ *     facilities: model_observe sized its array by the count (a negative
+ *     count asked calloc for 2^64 - 9 elements; a short one overflowed it).
+ * The inputs the fuzzer found are in fuzz/regressions/fuzz_state/; this
+ * test reads them too.
  *
  * The test counts the largest single malloc while such blobs are read. It
  * replaces malloc with a wrapper of glibc's __libc_malloc, so it runs in
@@ -19,7 +25,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 
+#include "fuzz_common.h"
 #include "model.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -106,9 +114,64 @@ static void test_container_refused_before_unpacker(void **state) {
   model_map_free(m);
 }
 
+/* Every input saved in fuzz/regressions/fuzz_state/ (a map byte, then a
+ * blob) is refused, or read into a state every seat can observe. */
+static void test_fuzz_regressions_refused(void **state) {
+  DIR *d = opendir(LAN_FUZZ_DIR "/regressions/fuzz_state");
+  struct dirent *e;
+  size_t files = 0;
+
+  (void)state;
+  assert_non_null(d);
+  while ((e = readdir(d)) != NULL) {
+    char path[1024];
+    uint8_t *buf;
+    long n;
+    FILE *f;
+    const model_map_t *m;
+    model_state_t *st = NULL;
+    int rc;
+
+    if (e->d_name[0] == '.')
+      continue;
+    snprintf(path, sizeof path, "%s/regressions/fuzz_state/%s", LAN_FUZZ_DIR,
+             e->d_name);
+    f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    assert_true(n > 1);
+    rewind(f);
+    buf = malloc((size_t)n);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    m = fuzz_map(buf[0] % FUZZ_MAPS);
+    rc = model_state_deserialise(m, buf + 1, (size_t)n - 1, &st);
+    if (rc == 0) {
+      for (size_t s = 0; s < model_map_seat_count(m); s++) {
+        model_obs_t *obs = NULL;
+        if (model_observe(st, (int)s, &obs) != 0)
+          fail_msg("%s: the state was read but seat %zu cannot observe it; "
+                   "a state the model cannot use must be refused",
+                   e->d_name, s);
+        model_obs_free(obs);
+      }
+      model_state_free(st);
+    } else {
+      assert_int_equal(rc, MODEL_ESTATE);
+    }
+    free(buf);
+    files++;
+  }
+  closedir(d);
+  assert_true(files >= 2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_container_refused_before_unpacker),
+      cmocka_unit_test(test_fuzz_regressions_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
