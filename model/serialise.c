@@ -516,10 +516,25 @@ int model_state_deserialise(const model_map_t *map, const uint8_t *buf,
     model_state_free(st);
     return v.err;
   }
-  /* references must point inside the state */
+  /* Permits run at a speed the permitting policy allows (0.5 to 2): the
+   * model divides by it (a speed of 0 from a blob divided by zero in
+   * model_observe; found by fuzz/fuzz_state.c). */
+  for (size_t i = 0; i < st->n_nations; i++)
+    for (int s = 0; s < NS; s++) {
+      int64_t speed = st->nations[i].pol.permit_speed[s];
+      if (speed < MODEL_PPM / 2 || speed > 2 * MODEL_PPM) {
+        model_state_free(st);
+        return MODEL_ESTATE;
+      }
+    }
+  /* references must point inside the state; the turns left to build or
+   * expand (in ppm of a turn) fit the int32 turns they came from, so
+   * rounding them up cannot overflow */
   for (size_t i = 0; i < st->n_fac; i++) {
     facility_t *f = &st->fac[i];
-    if (f->owner < 0 || (size_t)f->owner >= st->n_seats || f->nation < 0 ||
+    if (f->build_left > (int64_t)INT32_MAX * MODEL_PPM ||
+        f->exp_left > (int64_t)INT32_MAX * MODEL_PPM || f->owner < 0 ||
+        (size_t)f->owner >= st->n_seats || f->nation < 0 ||
         (size_t)f->nation >= st->n_nations || f->stage < 0 || f->stage >= NS ||
         f->deposit >= (int32_t)st->n_deposits ||
         (f->stage == MODEL_MINING && f->deposit < 0) ||
