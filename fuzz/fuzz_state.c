@@ -10,7 +10,7 @@
  * be observable by every seat.
  *
  * The seeds (fuzz/seeds/fuzz_state/) are real states of every shipped map
- * at a few turns, written by fuzz/make_state_seeds.c.
+ * at a few turns, written by fuzz/make_model_seeds.c.
  *
  * The same file also builds without libFuzzer: tests/unit links it with
  * fuzz/replay_main.c to replay the seeds and regressions in every test run.
