@@ -1,6 +1,6 @@
 // The order list and the order form of the player view.
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { baseType, checkOrder, fieldNeed, optionsFor, typeOfOrder } from './forms.js';
+import { baseType, checkOrder, fieldNeed, humanize, optionsFor, typeOfOrder } from './forms.js';
 import { num, pname } from './ui.jsx';
 
 let seq = 1;
@@ -39,7 +39,7 @@ export function OrderList({ items, onEdit, onRemove, editing }) {
           </div>
           {it.message && (
             <p class="order-error" role="alert">
-              {it.field ? <strong>{it.field}: </strong> : null}{it.message}
+              {it.field ? <strong>{humanize(it.field)}: </strong> : null}{it.message}
             </p>
           )}
           <div class="order-actions">
@@ -67,13 +67,13 @@ function toValue(raw, field) {
 }
 
 // A field's range in words, with its unit: "0 to 1,000,000,000 t";
-// fractions also say how to write them.
+// fractions also say how to write them (toValue reads "25%").
 function rangeText(f) {
   const s = f.schema || {};
   const lo = s.minimum ?? s.exclusiveMinimum;
   if (lo === undefined && s.maximum === undefined) return '';
   const d = baseType(s) === 'integer' ? 0 : 3;
-  const unit = f.unit === 'fraction' ? ' (0.25 or 25%)' : f.unit === 'factor' ? ' (×)' : f.unit ? ` ${f.unit}` : '';
+  const unit = f.unit === 'fraction' ? ' (a fraction: 0.25 or 25%)' : f.unit === 'factor' ? ' (a factor)' : f.unit ? ` ${f.unit}` : '';
   const from = s.exclusiveMinimum !== undefined && s.minimum === undefined ? `more than ${num(lo, d)}` : num(lo, d);
   return `${from} to ${num(s.maximum, d)}${unit}`;
 }
@@ -184,7 +184,6 @@ export function OrderForm({ types, obs, item, onSave, onCancel }) {
               {bad ? <span class="error" role="alert">{problem.message}</span> : <>
                 {s.description ? `${s.description.charAt(0).toUpperCase()}${s.description.slice(1)}.` : ''}
                 {range ? ` ${range}.` : ''}
-                {need?.when ? ` Needed because ${need.when}.` : ''}
               </>}
             </p>
           </div>

@@ -349,7 +349,8 @@ export function Play({ params }) {
   }
 
   const refused = items.filter((i) => i.status === 'refused').length;
-  const open = obs && (obs.status === 'running' || obs.status === 'paused' || obs.status === 'lobby');
+  // A revoked seat can send nothing: its token is refused from now on.
+  const open = !revoked && obs && (obs.status === 'running' || obs.status === 'paused' || obs.status === 'lobby');
 
   async function send(andReady) {
     setBusy(true); setSendError(null);
@@ -392,7 +393,7 @@ export function Play({ params }) {
         </div>
         {obs ? <Countdown deadlineAt={deadlineAt} frozenMs={obs.remaining_ms} status={obs.status} /> : null}
         <ConnectionBadge />
-        {obs && obs.status === 'running' ? (
+        {obs && obs.status === 'running' && !revoked ? (
           <button type="button" class={`ready ${ready ? 'is-ready' : ''}`} onClick={markReady} disabled={busy} data-testid="ready">
             {ready ? 'Ready ✓' : unsent ? 'Send & ready' : 'Ready'}
           </button>
@@ -412,13 +413,13 @@ export function Play({ params }) {
         <button type="button" onClick={async () => { await rpc().call('session.join', { session, token }); setMoved(false); refresh(); }}>Take it back here</button></p> : null}
       {revoked ? (
         <div class="banner error-banner" role="alert" data-testid="revoked">
-          <p><strong>The facilitator revoked this seat’s access.</strong> This browser can no longer play or follow {obs?.seat || seatInfo.seat}: its token does not work any more. Ask the facilitator for a new join code.</p>
+          <p><strong>The facilitator revoked this seat’s access.</strong> This browser can no longer play or follow {title || seatInfo.seat}: its token does not work any more. Ask the facilitator for a new join code.</p>
           <button type="button" onClick={() => { store.del(`seat.${session}`); setSeatInfo(null); setRevoked(false); setError(null); }}>Join with a new code</button>
         </div>
       ) : null}
       {agent && !revoked ? (
         <div class="banner warn" role="alert" data-testid="agent">
-          <p><strong>The facilitator gave this seat to an agent ({agent}).</strong> It plays {obs?.seat || seatInfo.seat} from now on; you still follow the game here. Orders you send replace the agent’s for this turn only.</p>
+          <p><strong>The facilitator gave this seat to an agent ({agent}).</strong> It plays {title || seatInfo.seat} from now on; you still follow the game here. Orders you send replace the agent’s for this turn only.</p>
           <button type="button" onClick={async () => { try { await rpc().call('session.join', { session, token }); setAgent(null); refresh(); } catch (e) { setError(e); } }}>Play the seat again here (ask the facilitator first)</button>
         </div>
       ) : null}
