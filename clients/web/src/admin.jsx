@@ -1,6 +1,6 @@
 // The facilitator dashboard: #/admin and #/admin?session=S
 import { useEffect, useState } from 'preact/hooks';
-import { rpc } from './rpc.js';
+import { findSession, listSessions, rpc } from './rpc.js';
 import { Chat } from './chat.jsx';
 import {
   Chart, ConnectionBadge, Countdown, ErrorText, QR, absUrl, href, num, pname, store, useNotify,
@@ -79,7 +79,7 @@ function CreateForm({ onCreated }) {
 
 function SessionList() {
   const [all, setAll] = useState([]);
-  useEffect(() => rpc().onOpen(async (r) => { try { setAll(await r.call('session.list')); } catch { /* */ } }), []);
+  useEffect(() => rpc().onOpen(async (r) => { try { setAll(await listSessions((m, p) => r.call(m, p))); } catch { /* */ } }), []);
   const mine = new Set(mySessions());
   return (
     <section class="card" aria-labelledby="h-sessions">
@@ -110,8 +110,7 @@ function ImportForm() {
     setError(null);
     try {
       await rpc().call('session.watch', { session: session.trim(), admin_token: token.trim() });
-      const all = await rpc().call('session.list');
-      const s = all.find((x) => x.session === session.trim());
+      const s = await findSession((m, p) => rpc().call(m, p), session.trim());
       store.set(`admin.${session.trim()}`, { session: session.trim(), admin_token: token.trim(), seats: (s?.seats || []).map((x) => ({ ...x, join_code: null })), name: s?.name || '', map: s?.map || '', turn_seconds: 0, imported: true });
       store.set('admin.sessions', [session.trim(), ...mySessions().filter((x) => x !== session.trim())]);
       location.hash = href('/admin', { session: session.trim() });
@@ -130,7 +129,7 @@ function ImportForm() {
   );
 }
 
-function SeatCard({ seat, info, strategies, onBot, busy, score }) {
+function SeatCard({ seat, info, strategies, onBot, onLock, onReissue, onRevoke, busy, score, finished }) {
   const [strategy, setStrategy] = useState('');
   const fit = strategies.filter((s) => !s.kinds || s.kinds.includes(seat.kind));
   useEffect(() => { if (!strategy && fit.length) setStrategy((fit.find((s) => s.id !== 'random' && s.id !== 'standing') || fit[0]).id); }, [fit.length]);
@@ -141,6 +140,7 @@ function SeatCard({ seat, info, strategies, onBot, busy, score }) {
       <div class="seat-head">
         <strong>{seat.title}</strong> <span class="muted">{seat.seat} · {seat.kind}</span>
         <span class={`badge badge-${state}`}>{state === 'agent' ? `agent: ${seat.agent}` : state === 'person' ? 'a person joined' : 'empty'}</span>
+        {seat.locked ? <span class="badge badge-locked">locked</span> : null}
         {score ? <span class="seat-score noprint">score {num(score.score, 3)} (#{score.rank})</span> : null}
       </div>
       <div class="seat-code">
@@ -156,9 +156,17 @@ function SeatCard({ seat, info, strategies, onBot, busy, score }) {
         <select id={`bot-${seat.seat}`} value={strategy} onChange={(e) => setStrategy(e.currentTarget.value)}>
           {fit.map((s) => <option value={s.id} title={s.description}>{s.id}</option>)}
         </select>
-        <button type="button" disabled={busy || !strategy} onClick={() => onBot(seat, strategy)}>
+        <button type="button" disabled={busy || !strategy || finished} onClick={() => onBot(seat, strategy)}>
           {seat.agent ? 'Change agent' : 'Give to agent'}
         </button>
+      </div>
+      <div class="seat-actions seat-control noprint" role="group" aria-label={`Control of ${seat.title}`}>
+        <button type="button" disabled={busy} onClick={() => onLock(seat, !seat.locked)} aria-pressed={!!seat.locked}
+          title={seat.locked ? 'Let the join code be used again' : 'Refuse the join code; whoever holds the seat keeps it'}>
+          {seat.locked ? 'Unlock' : 'Lock'}
+        </button>
+        <button type="button" disabled={busy} onClick={() => onReissue(seat)} title="A new join code; the old one stops working">New code</button>
+        <button type="button" class="danger" disabled={busy} onClick={() => onRevoke(seat)} title="Throw out whoever holds the seat">Revoke (kick)</button>
       </div>
     </li>
   );
@@ -174,12 +182,13 @@ function SessionPanel({ session }) {
   const [busy, setBusy] = useState(false);
   const [clock, setClock] = useState({ deadlineAt: null, frozenMs: null });
   const [log, setLog] = useState([]);
+  const [, setRev] = useState(0); // bumped when this browser's copy of the session changes
+  const [rotated, setRotated] = useState(false);
   const say = (t) => setLog((l) => [`${new Date().toLocaleTimeString()}: ${t}`, ...l].slice(0, 30));
 
   async function poll() {
     try {
-      const all = await rpc().call('session.list');
-      setListing(all.find((s) => s.session === session) || null);
+      setListing(await findSession((m, p) => rpc().call(m, p), session));
     } catch (e) { setError(e); }
   }
   useEffect(() => {
@@ -208,6 +217,9 @@ function SessionPanel({ session }) {
   }, [session]);
   useNotify('session.paused', (p) => { if (p.session === session) { setClock((c) => ({ deadlineAt: null, frozenMs: c.deadlineAt ? c.deadlineAt - Date.now() : null })); say('paused'); poll(); } }, [session]);
   useNotify('session.resumed', (p) => { if (p.session === session) { setClock((c) => ({ deadlineAt: c.frozenMs != null ? Date.now() + c.frozenMs : null, frozenMs: null })); say('resumed'); poll(); } }, [session]);
+  // Another browser replaced the admin token: this one no longer sees
+  // private chat, and its admin token no longer works.
+  useNotify('session.admin_rotated', (p) => { if (p.session === session) { setRotated(true); say('the admin token was replaced elsewhere'); } }, [session]);
   useNotify('session.finished', (p) => { if (p.session === session) { setClock({ deadlineAt: null, frozenMs: null }); say('the game is over'); poll(); } }, [session]);
 
   if (!admin_token) {
@@ -221,9 +233,12 @@ function SessionPanel({ session }) {
     setBusy(false);
   }
   async function bot(seat, strategy, ask = true) {
-    if (ask && seat.taken && !seat.agent && !window.confirm(`A person has joined ${seat.title} (${seat.seat}). Replace them with the agent "${strategy}"? They can take the seat back by joining again.`)) return false;
+    // A person's seat is given to an agent only after the facilitator said
+    // yes, and then with force (the server refuses it otherwise).
+    const person = seat.taken && !seat.agent;
+    if (ask && person && !window.confirm(`A person has joined ${seat.title} (${seat.seat}). Replace them with the agent "${strategy}"? They are told, and can take the seat back by joining again unless you also revoke their access.`)) return false;
     setBusy(true); setError(null);
-    try { await rpc().call('session.bot', { session, admin_token, seat: seat.seat, strategy }); say(`${seat.seat} played by ${strategy}`); } catch (e) { setError(e); setBusy(false); return false; }
+    try { await rpc().call('session.bot', { session, admin_token, seat: seat.seat, strategy, ...(ask && person ? { force: true } : {}) }); say(`${seat.seat} played by ${strategy}`); } catch (e) { setError(e); setBusy(false); return false; }
     setBusy(false);
     await poll();
     return true;
@@ -232,7 +247,7 @@ function SessionPanel({ session }) {
     // Ask the server first: someone may have joined since the last poll, and a
     // person must never be replaced without being asked.
     let fresh;
-    try { fresh = (await rpc().call('session.list')).find((x) => x.session === session); } catch (e) { setError(e); return; }
+    try { fresh = await findSession((m, p) => rpc().call(m, p), session); } catch (e) { setError(e); return; }
     if (fresh) setListing(fresh);
     const empty = (fresh?.seats || seats).filter((s) => !s.taken && !s.agent);
     for (const s of empty) {
@@ -241,6 +256,39 @@ function SessionPanel({ session }) {
       if (!(await bot(s, strategy, false))) break;
     }
   }
+  // Seat control (docs/protocol.md "Seat control"). What the server does
+  // not list (a seat's lock, its current code) this browser keeps with the
+  // session's admin token.
+  function keep(change) {
+    store.set(`admin.${session}`, change(store.get(`admin.${session}`)));
+    setRev((n) => n + 1);
+  }
+  async function seatCall(method, seat, extra = {}) {
+    setBusy(true); setError(null);
+    try { return await rpc().call(method, { session, admin_token, seat: seat.seat, ...extra }); } catch (e) { setError(e); return null; } finally { setBusy(false); }
+  }
+  async function lock(seat, locked) {
+    const r = await seatCall('seat.lock', seat, { locked });
+    if (!r) return;
+    keep((i) => ({ ...i, locked: { ...(i.locked || {}), [seat.seat]: r.locked } }));
+    say(`${seat.seat} ${r.locked ? 'locked: its join code is refused, whoever holds it keeps it' : 'unlocked'}`);
+  }
+  async function reissue(seat) {
+    if (!window.confirm(`Give ${seat.title} (${seat.seat}) a new join code? The old code stops working at once; whoever holds the seat keeps it.`)) return;
+    const r = await seatCall('seat.reissue_code', seat);
+    if (!r) return;
+    keep((i) => ({ ...i, seats: (i.seats?.length ? i.seats : seats).map((x) => (x.seat === seat.seat ? { ...x, join_code: r.join_code } : x)) }));
+    say(`${seat.seat} has a new join code: ${r.join_code}`);
+  }
+  async function revoke(seat) {
+    if (!window.confirm(`Throw out whoever holds ${seat.title} (${seat.seat})? Their access stops at once and they are told. Its join code stops working too: press “New code” to give the seat to someone else. An agent on the seat keeps playing.`)) return;
+    const r = await seatCall('seat.rotate_token', seat);
+    if (!r) return;
+    keep((i) => ({ ...i, seats: (i.seats?.length ? i.seats : seats).map((x) => (x.seat === seat.seat ? { ...x, join_code: null } : x)) }));
+    say(`${seat.seat}: access revoked; press New code to give it out again`);
+    await poll();
+  }
+
   function printCodes() {
     document.body.classList.add('print-codes');
     const done = () => { document.body.classList.remove('print-codes'); removeEventListener('afterprint', done); };
@@ -249,7 +297,8 @@ function SessionPanel({ session }) {
   }
 
   const codes = Object.fromEntries((info.seats || []).map((s) => [s.seat, s.join_code]));
-  const seats = (listing?.seats || info.seats || []).map((s) => ({ ...s, join_code: codes[s.seat] }));
+  const locks = info.locked || {};
+  const seats = (listing?.seats || info.seats || []).map((s) => ({ ...s, join_code: codes[s.seat], locked: s.locked ?? locks[s.seat] ?? false }));
   const status = listing?.status || 'lobby';
   const x = history.map((h) => h.turn + 1);
   const nations = history.length ? Object.keys(history[history.length - 1].production?.mining || {}) : [];
@@ -273,6 +322,7 @@ function SessionPanel({ session }) {
           : status === 'running' ? <span class="countdown muted">{num(secs / 60, 1)} min turns</span> : null}
         <ConnectionBadge />
       </header>
+      {rotated ? <p class="banner error-banner" role="alert">The admin token of this session was replaced from another browser: this page can no longer run the session. Open it with the new token (“Run a session created elsewhere” on the facilitator page).</p> : null}
       <ErrorText error={error} />
       <section class="card controls noprint" aria-label="Game controls">
         {status === 'lobby' ? <button type="button" class="primary" disabled={busy} onClick={() => act('session.start')}>Start the game</button> : null}
@@ -289,7 +339,7 @@ function SessionPanel({ session }) {
       <section aria-labelledby="h-seats" class="seats-section">
         <h2 id="h-seats">Seats and join codes</h2>
         <p class="print-only">Session {session}{info.name ? ` (${info.name})` : ''}: open the link or scan the code, then press Join.</p>
-        <ul class="seats">{seats.map((s) => <SeatCard seat={s} info={{ session }} strategies={strategies} onBot={bot} busy={busy} score={ranks[s.seat]} />)}</ul>
+        <ul class="seats">{seats.map((s) => <SeatCard seat={s} info={{ session }} strategies={strategies} onBot={bot} onLock={lock} onReissue={reissue} onRevoke={revoke} busy={busy} score={ranks[s.seat]} finished={status === 'finished'} />)}</ul>
         <p class="hint noprint">“A person joined” stays true after they leave; who is ready this turn is not reported to the facilitator yet.</p>
       </section>
 

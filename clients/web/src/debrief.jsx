@@ -1,7 +1,7 @@
 // The debrief: #/debrief?session=S. Charts from history.get, revealed turn by
 // turn, with each turn's events; printable and savable.
 import { useEffect, useState } from 'preact/hooks';
-import { rpc } from './rpc.js';
+import { findSession, rpc } from './rpc.js';
 import { Chart, ConnectionBadge, ErrorText, download, num, pct, pname, store, useNotify, PRODUCT_NAMES, STAGE_NAMES } from './ui.jsx';
 
 function identityFor(session) {
@@ -38,8 +38,7 @@ export function Debrief({ params }) {
     if (!session) return undefined;
     return rpc().onOpen(async (r) => {
       try {
-        const all = await r.call('session.list');
-        setMeta(all.find((s) => s.session === session) || null);
+        setMeta(await findSession((m, p) => r.call(m, p), session));
         setHistory(await r.call('history.get', { session, ...ident }));
         setError(null);
         try { await r.call('session.watch', { session, ...ident }); } catch { /* live updates are a bonus */ }

@@ -1,6 +1,6 @@
 // The order list and the order form of the player view.
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { optionsFor, typeOfOrder, checkOrder } from './forms.js';
+import { baseType, checkOrder, fieldNeed, humanize, optionsFor, typeOfOrder } from './forms.js';
 import { num, pname } from './ui.jsx';
 
 let seq = 1;
@@ -16,7 +16,7 @@ export function describeOrder(o) {
     case 'offer': return o.quantity ? `Offer ${f('quantity')} t ${pname(o.product)} at ≥ $${f('min_price')}/kg` : `Withdraw offer of ${pname(o.product)}`;
     case 'bid': return o.quantity ? `Bid for ${f('quantity')} t ${pname(o.product)} at ≤ $${f('max_price')}/kg` : `Withdraw bid for ${pname(o.product)}`;
     case 'policy': {
-      const rest = Object.entries(o).filter(([k]) => k !== 'op' && k !== 'kind').map(([k, v]) => `${k} ${v === null ? '—' : v}`).join(', ');
+      const rest = Object.entries(o).filter(([k]) => k !== 'op' && k !== 'kind').map(([k, v]) => `${k.replace(/_/g, ' ')} ${v === null ? 'lifted' : v}`).join(', ');
       return `Policy ${String(o.kind).replace(/_/g, ' ')}: ${rest}`;
     }
     default: return JSON.stringify(o);
@@ -39,7 +39,7 @@ export function OrderList({ items, onEdit, onRemove, editing }) {
           </div>
           {it.message && (
             <p class="order-error" role="alert">
-              {it.field ? <strong>{it.field}: </strong> : null}{it.message}
+              {it.field ? <strong>{humanize(it.field)}: </strong> : null}{it.message}
             </p>
           )}
           <div class="order-actions">
@@ -52,10 +52,12 @@ export function OrderList({ items, onEdit, onRemove, editing }) {
   );
 }
 
-function toValue(raw, schema) {
-  const t = Array.isArray(schema.type) ? schema.type.find((x) => x !== 'null') : schema.type;
+function toValue(raw, field) {
+  const schema = field.schema || {};
+  const t = baseType(schema);
   if (t === 'boolean') return !!raw;
-  if (raw === '' || raw === undefined) return undefined;
+  // An empty field that may be nil is sent as nil: it lifts the quota.
+  if (raw === '' || raw === undefined) return field.nullable ? null : undefined;
   if (t === 'number' || t === 'integer') {
     const str = String(raw).trim().replace(/[, _]/g, '').replace(/^−/, '-');
     const n = str.endsWith('%') ? Number(str.slice(0, -1)) / 100 : Number(str);
@@ -64,9 +66,25 @@ function toValue(raw, schema) {
   return raw;
 }
 
-// A build's site matters only for a new mine.
-function hidden(type, f, values) {
-  return type.op === 'build' && f.name === 'site' && ((values.stage && values.stage !== 'mining') || values.facility);
+// A field's range in words, with its unit: "0 to 1,000,000,000 t";
+// fractions also say how to write them (toValue reads "25%").
+function rangeText(f) {
+  const s = f.schema || {};
+  const lo = s.minimum ?? s.exclusiveMinimum;
+  if (lo === undefined && s.maximum === undefined) return '';
+  const d = baseType(s) === 'integer' ? 0 : 3;
+  const unit = f.unit === 'fraction' ? ' (a fraction: 0.25 or 25%)' : f.unit === 'factor' ? ' (a factor)' : f.unit ? ` ${f.unit}` : '';
+  const from = s.exclusiveMinimum !== undefined && s.minimum === undefined ? `more than ${num(lo, d)}` : num(lo, d);
+  return `${from} to ${num(s.maximum, d)}${unit}`;
+}
+
+// What the label says after the field's name: nothing when it is required
+// now, "(optional)", "(empty lifts it)", or "(or Facility)" for one of two.
+function needText(need, f) {
+  if (need?.need === 'required') return '';
+  if (need?.need === 'one of') return ` (or ${need.others.join(' or ')})`;
+  if (f.nullable) return ' (empty lifts it)';
+  return ' (optional)';
 }
 
 export function OrderForm({ types, obs, item, onSave, onCancel }) {
@@ -91,7 +109,7 @@ export function OrderForm({ types, obs, item, onSave, onCancel }) {
     if (type.kind !== undefined) o.kind = type.kind;
     for (const f of type.fields) {
       const raw = values[f.name] ?? (f.schema.default !== undefined ? f.schema.default : undefined);
-      const v = toValue(raw, f.schema);
+      const v = toValue(raw, f);
       if (v !== undefined) o[f.name] = v;
     }
     return o;
@@ -109,49 +127,64 @@ export function OrderForm({ types, obs, item, onSave, onCancel }) {
     setValues({});
   }
   const fid = (name) => `f-${name}`;
+  // The order as it stands, so the rules across fields (a price once a
+  // quantity is given) mark what they need while the player types.
+  const current = build();
   return (
     <form class="order-form" onSubmit={submit} aria-label={item ? 'Edit order' : 'New order'} noValidate>
       <div class="field">
         <label for="f-type">Order</label>
         <select id="f-type" value={key} onChange={(e) => { setKey(e.currentTarget.value); setProblem(null); }}>
-          {types.map((t) => <option value={t.key} key={t.key}>{t.title}</option>)}
+          {types.filter((t) => !t.group).map((t) => <option value={t.key} key={t.key}>{t.title}</option>)}
+          {[...new Set(types.filter((t) => t.group).map((t) => t.group))].map((g) => (
+            <optgroup label={g} key={g}>
+              {types.filter((t) => t.group === g).map((t) => <option value={t.key} key={t.key}>{t.title}</option>)}
+            </optgroup>
+          ))}
         </select>
-        {type.description && <p class="hint">{type.description}</p>}
+        {type.description && <p class="hint type-description">{type.description.charAt(0).toUpperCase() + type.description.slice(1)}.</p>}
         <p class="hint">{type.stands ? 'Stands until you change it.' : 'Acts once, this turn.'}</p>
       </div>
-      {type.fields.filter((f) => !hidden(type, f, values)).map((f) => {
+      {type.fields.map((f) => {
         const s = f.schema || {};
-        const t = Array.isArray(s.type) ? s.type.find((x) => x !== 'null') : s.type;
+        const t = baseType(s);
         const opts = optionsFor(f, obs);
         const v = values[f.name] ?? (s.default !== undefined ? s.default : '');
         const bad = problem && problem.field === f.name;
         const set = (val) => { setValues({ ...values, [f.name]: val }); if (bad) setProblem(null); };
-        const range = [s.minimum ?? s.exclusiveMinimum, s.maximum].some((x) => x !== undefined)
-          ? ` (${num(s.minimum ?? s.exclusiveMinimum, 2)} to ${num(s.maximum, 2)})` : '';
+        const need = fieldNeed(type, f, current);
+        const range = rangeText(f);
         const hintId = `${fid(f.name)}-hint`;
         return (
-          <div class={`field ${bad ? 'field-bad' : ''}`} key={`${key}-${f.name}`}>
+          <div class={`field ${bad ? 'field-bad' : ''}`} key={`${key}-${f.name}`} data-field={f.name}>
             {t === 'boolean' ? (
               <label class="check">
                 <input id={fid(f.name)} type="checkbox" checked={!!v} onChange={(e) => set(e.currentTarget.checked)} aria-describedby={hintId} />
-                {s.title || f.name}
+                {f.label}
               </label>
             ) : (
               <>
-                <label for={fid(f.name)}>{s.title || f.name}{f.required ? '' : ' (optional)'}</label>
+                <label for={fid(f.name)}>{f.label}<span class="need">{needText(need, f)}</span></label>
                 {opts ? (
                   <select id={fid(f.name)} value={v} onChange={(e) => set(e.currentTarget.value)} aria-invalid={bad} aria-describedby={hintId}>
-                    {!f.required || v === '' ? <option value="">{f.required ? 'choose…' : '—'}</option> : null}
+                    {!need || v === '' ? <option value="">{need ? 'choose…' : '—'}</option> : null}
                     {opts.map((o) => <option value={o} key={o}>{s.enum ? pname(o) : o}</option>)}
                   </select>
                 ) : (
-                  <input id={fid(f.name)} type="text" inputMode={(t === 'number' || t === 'integer') && !((s.minimum ?? 0) < 0) ? 'decimal' : 'text'}
-                    value={v} onInput={(e) => set(e.currentTarget.value)} aria-invalid={bad} aria-describedby={hintId} autocomplete="off" />
+                  <div class="with-unit">
+                    <input id={fid(f.name)} type="text" inputMode={(t === 'number' || t === 'integer') && !((s.minimum ?? 0) < 0) ? 'decimal' : 'text'}
+                      value={v} onInput={(e) => set(e.currentTarget.value)} aria-invalid={bad} aria-describedby={hintId} autocomplete="off"
+                      placeholder={f.nullable ? 'empty: lifted' : undefined} />
+                    {f.unit && f.unit !== 'fraction' && f.unit !== 'factor' ? <span class="unit" aria-hidden="true">{f.unit}</span> : null}
+                  </div>
                 )}
               </>
             )}
             <p class="hint" id={hintId}>
-              {bad ? <span class="error" role="alert">{problem.message}</span> : <>{s.description || ''}{range}</>}
+              {bad ? <span class="error" role="alert">{problem.message}</span> : <>
+                {s.description ? `${s.description.charAt(0).toUpperCase()}${s.description.slice(1)}.` : ''}
+                {range ? ` ${range}.` : ''}
+              </>}
             </p>
           </div>
         );

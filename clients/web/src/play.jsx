@@ -1,7 +1,7 @@
 // The player client: #/play?session=S&code=C
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { rpc } from './rpc.js';
-import { typesFor } from './forms.js';
+import { findSession, rpc } from './rpc.js';
+import { fetchOrderSchema, typesFor } from './forms.js';
 import { FALLBACK_SCHEMA } from './orderSchema.js';
 import { OrderForm, OrderList, newItem } from './orders.jsx';
 import {
@@ -234,12 +234,16 @@ export function Play({ params }) {
   const [history, setHistory] = useState([]);
   const [schema, setSchema] = useState(null);
   const [schemaSource, setSchemaSource] = useState('');
+  const schemaRef = useRef(null);
+  schemaRef.current = schema;
   const [items, setItems] = useState([]);
   const [editing, setEditing] = useState(null);
   const [ready, setReady] = useState(null); // {turn, waiting}
   const [busy, setBusy] = useState(false);
   const [sendError, setSendError] = useState(null);
   const [moved, setMoved] = useState(false);
+  const [revoked, setRevoked] = useState(false);
+  const [agent, setAgent] = useState(null); // the strategy the facilitator put on this seat
   const [banner, setBanner] = useState(null);
   const [meta, setMeta] = useState(null); // this session's entry of session.list
   const turnRef = useRef(null);
@@ -274,13 +278,14 @@ export function Play({ params }) {
   async function loadHistory() {
     try { setHistory(await rpc().call('history.get', { session, token })); } catch { /* shown by state errors */ }
   }
-  async function loadSchema() {
+  // The order forms come from the server's orders.schema; the built-in copy
+  // only for a server that does not know the method. A failed call (the
+  // connection dropped) is tried again on the next connection.
+  async function loadSchema(r) {
     try {
-      const r = await rpc().call('orders.schema', { session, token });
-      const s = r && (r.schema || r);
-      if (s && typeof s === 'object') { setSchema(s); setSchemaSource('server'); return; }
-    } catch { /* not there yet: the built-in schema */ }
-    setSchema(FALLBACK_SCHEMA); setSchemaSource('built-in');
+      const { schema: s, source } = await fetchOrderSchema((m, p) => r.call(m, p));
+      setSchema(s); setSchemaSource(source);
+    } catch { /* tried again on reconnection */ }
   }
 
   // Join (again) with the token on every (re)connection: joining is idempotent
@@ -291,8 +296,9 @@ export function Play({ params }) {
       try {
         await r.call('session.join', { session, token });
         setMoved(false);
-        r.call('session.list').then((all) => setMeta(all.find((x) => x.session === session) || null)).catch(() => {});
-        await Promise.all([refresh(), loadHistory(), schema ? null : loadSchema()]);
+        setRevoked(false); setAgent(null);
+        findSession((m, p) => r.call(m, p), session).then(setMeta).catch(() => {});
+        await Promise.all([refresh(), loadHistory(), schemaRef.current ? null : loadSchema(r)]);
       } catch (e) { setError(e); }
     });
   }, [token, session, params.code]);
@@ -316,6 +322,11 @@ export function Play({ params }) {
     }, [session, token]);
   }
   useNotify('seat.moved', (p) => { if (p.session === session) setMoved(true); }, [session]);
+  // The facilitator revoked the seat's token (seat.rotate_token): this page
+  // can do nothing more with it; a new join code is the way back.
+  useNotify('seat.revoked', (p) => { if (p.session === session && p.seat === seatInfo?.seat) { setRevoked(true); setMoved(false); setAgent(null); } }, [session, seatInfo?.seat]);
+  // The facilitator gave the seat to an agent (session.bot with force).
+  useNotify('seat.agent', (p) => { if (p.session === session && p.seat === seatInfo?.seat) { setAgent(p.strategy || 'an agent'); refresh(); } }, [session, seatInfo?.seat]);
 
   const types = useMemo(() => (obs ? typesFor(schema || FALLBACK_SCHEMA, obs.kind) : []), [schema, obs?.kind]);
   const prevSnap = obs ? store.get(`snaps.${session}.${obs.seat}`, {})[obs.turn - 1] : null;
@@ -338,7 +349,8 @@ export function Play({ params }) {
   }
 
   const refused = items.filter((i) => i.status === 'refused').length;
-  const open = obs && (obs.status === 'running' || obs.status === 'paused' || obs.status === 'lobby');
+  // A revoked seat can send nothing: its token is refused from now on.
+  const open = !revoked && obs && (obs.status === 'running' || obs.status === 'paused' || obs.status === 'lobby');
 
   async function send(andReady) {
     setBusy(true); setSendError(null);
@@ -381,7 +393,7 @@ export function Play({ params }) {
         </div>
         {obs ? <Countdown deadlineAt={deadlineAt} frozenMs={obs.remaining_ms} status={obs.status} /> : null}
         <ConnectionBadge />
-        {obs && obs.status === 'running' ? (
+        {obs && obs.status === 'running' && !revoked ? (
           <button type="button" class={`ready ${ready ? 'is-ready' : ''}`} onClick={markReady} disabled={busy} data-testid="ready">
             {ready ? 'Ready ✓' : unsent ? 'Send & ready' : 'Ready'}
           </button>
@@ -399,12 +411,24 @@ export function Play({ params }) {
       {banner ? <p class="banner" role="status">{banner} <button type="button" class="link" onClick={() => setBanner(null)}>dismiss</button></p> : null}
       {moved ? <p class="banner warn" role="alert">This seat was opened on another device; this page no longer gets its news.
         <button type="button" onClick={async () => { await rpc().call('session.join', { session, token }); setMoved(false); refresh(); }}>Take it back here</button></p> : null}
+      {revoked ? (
+        <div class="banner error-banner" role="alert" data-testid="revoked">
+          <p><strong>The facilitator revoked this seat’s access.</strong> This browser can no longer play or follow {title || seatInfo.seat}: its token does not work any more. Ask the facilitator for a new join code.</p>
+          <button type="button" onClick={() => { store.del(`seat.${session}`); setSeatInfo(null); setRevoked(false); setError(null); }}>Join with a new code</button>
+        </div>
+      ) : null}
+      {agent && !revoked ? (
+        <div class="banner warn" role="alert" data-testid="agent">
+          <p><strong>The facilitator gave this seat to an agent ({agent}).</strong> It plays {title || seatInfo.seat} from now on; you still follow the game here. Orders you send replace the agent’s for this turn only.</p>
+          <button type="button" onClick={async () => { try { await rpc().call('session.join', { session, token }); setAgent(null); refresh(); } catch (e) { setError(e); } }}>Play the seat again here (ask the facilitator first)</button>
+        </div>
+      ) : null}
       {ready && ready.waiting ? <p class="banner" role="status">You are ready for turn {ready.turn + 1}. {ready.waiting.length ? `Waiting for: ${ready.waiting.join(', ')}.` : 'Everyone is ready.'} You may still change your orders until the turn resolves.</p> : null}
       {ready && !ready.waiting ? <p class="banner" role="status">You are ready for turn {ready.turn + 1}.</p> : null}
       {obs && obs.status === 'lobby' ? <p class="banner" role="status">Waiting for the facilitator to start the game. You can already prepare and send your orders for turn 1.</p> : null}
       {obs && obs.status === 'finished' ? <p class="banner" role="status">The game is over. <a href={href('/debrief', { session })}>See the debrief</a>.</p> : null}
-      <ErrorText error={error} />
-      {error && ['unauthorized', 'forbidden', 'not_found'].includes(error.code) ? (
+      {revoked ? null : <ErrorText error={error} />}
+      {error && !revoked && ['unauthorized', 'forbidden', 'not_found'].includes(error.code) ? (
         <p><button type="button" onClick={() => { store.del(`seat.${session}`); setSeatInfo(null); setError(null); }}>Forget this seat and join again with a code</button></p>
       ) : null}
       {!obs ? <p class="muted">Loading your seat…</p> : (

@@ -199,3 +199,28 @@ export function rpc() {
   }
   return shared;
 }
+
+// session.list, page by page. A server that pages answers a request with
+// `limit` (and `after`, the `next` of the previous page) with
+// {sessions, next}, `next` nil on the last page; an older server ignores
+// the two keys and answers the whole list as an array. `stop(page)` may end
+// the walk early (say once a session is found). At most `maxPages` pages
+// are read, so a server that keeps answering a `next` cannot hold the page.
+export async function listSessions(call, { limit = 100, maxPages = 50, stop } = {}) {
+  const all = [];
+  let after;
+  for (let i = 0; i < maxPages; i++) {
+    const r = await call('session.list', { limit, ...(after !== undefined ? { after } : {}) });
+    const page = Array.isArray(r) ? r : (r?.sessions || []);
+    all.push(...page);
+    if (Array.isArray(r) || r?.next == null || r.next === after || (stop && stop(page))) break;
+    after = r.next;
+  }
+  return all;
+}
+
+// One session's entry of session.list, or null.
+export async function findSession(call, session) {
+  const all = await listSessions(call, { stop: (page) => page.some((x) => x.session === session) });
+  return all.find((x) => x.session === session) || null;
+}

@@ -119,11 +119,17 @@ try {
   await shot(admin, 'admin-running');
 
   // 4. The firm sends an order that is refused, then corrects it.
-  await firm.getByLabel('Order', { exact: true }).selectOption({ label: 'Hire (or release) staff' });
+  await firm.getByLabel('Order', { exact: true }).selectOption({ label: 'Hire' });
+  // The form is the server's orders.schema: its description, the field's
+  // unit and range, and the built-in copy is not in use.
+  ok(/hire staff from the home nation's pool/i.test(await firm.locator('.type-description').textContent()), 'the order form shows the schema\'s description of hire');
+  ok(await firm.locator('[data-field=count] .unit').textContent() === 'people'
+    && /-1,000,000 to 1,000,000/.test(await firm.locator('#f-count-hint').textContent()), 'count shows its unit and range from the schema');
+  ok(await firm.locator('text=Order forms from the server schema').count() === 1, 'the order forms come from the server');
   await firm.getByLabel('Skill', { exact: true }).selectOption('mining');
-  await firm.getByLabel('People', { exact: true }).fill('99999');
+  await firm.getByLabel('Count', { exact: true }).fill('99999');
   await firm.getByRole('button', { name: /Add to my orders/ }).click();
-  await firm.getByLabel('Order', { exact: true }).selectOption({ label: 'Set a facility’s utilisation' });
+  await firm.getByLabel('Order', { exact: true }).selectOption({ label: 'Operate' });
   await firm.getByLabel('Facility', { exact: true }).selectOption({ index: 1 });
   await firm.getByLabel('Utilisation', { exact: true }).fill('90%');
   await firm.getByRole('button', { name: /Add to my orders/ }).click();
@@ -136,7 +142,7 @@ try {
   ok(await firm.locator('.order-sent').count() === 1, 'the other order was accepted');
   await shot(firm, 'firm-refused', '#orders');
   await firm.locator('.order-refused').getByRole('button', { name: /^Edit/ }).click();
-  await firm.getByLabel('People', { exact: true }).fill('5');
+  await firm.getByLabel('Count', { exact: true }).fill('5');
   await firm.getByRole('button', { name: /Save changes/ }).click();
   await firm.getByTestId('send').click();
   await firm.waitForFunction(() => document.querySelectorAll('.order-sent').length === 2 && !document.querySelector('.order-refused'));
@@ -148,6 +154,7 @@ try {
   await nation.getByLabel('Product', { exact: true }).selectOption('magnet');
   await nation.getByLabel('Rate', { exact: true }).fill('0.25');
   await nation.getByLabel('From (optional)').selectOption('CHN');
+  await shot(nation, 'nation-tariff-form', '#order-form-h');
   await nation.getByRole('button', { name: /Add to my orders/ }).click();
   await nation.getByTestId('ready').click();
   await nation.waitForSelector('.ready.is-ready');
@@ -183,9 +190,15 @@ try {
   await shot(firm, 'firm-turn2', 'top');
   // Quick actions fill the form from what stands.
   await firm.getByRole('button', { name: 'Offer NdPr oxide for sale' }).click();
-  ok(await firm.getByLabel('Order', { exact: true }).inputValue() === 'offer'
-    && await firm.getByLabel('Product', { exact: true }).inputValue() === 'ndpr_oxide', 'the Sell button fills an offer form');
+  // The form fills itself after a render: wait for it rather than read at once.
+  await firm.waitForFunction(() => document.getElementById('f-type')?.value === 'offer'
+    && document.getElementById('f-product')?.value === 'ndpr_oxide', null, { timeout: 5000 });
+  ok(true, 'the Sell button fills an offer form');
   await firm.getByLabel('Quantity', { exact: true }).fill('10');
+  // allOf: with a quantity above 0 the price is required (no "(optional)").
+  await firm.waitForFunction(() => document.querySelector('label[for=f-min_price]')?.textContent === 'Min price', null, { timeout: 5000 });
+  ok(true, 'a price is required once the quantity is above 0 (the label drops "optional")');
+  await shot(firm, 'firm-offer-form', '#order-form-h');
   await firm.getByRole('button', { name: /Add to my orders/ }).click();
   await firm.waitForSelector('[data-testid=unsent]');
   ok(/Offer 10 t NdPr oxide/.test(await firm.locator('.order-draft').textContent()), 'the offer is in the list, not sent');
@@ -231,6 +244,39 @@ try {
   await nation.waitForFunction(() => !document.body.textContent.includes('This seat was opened on another device'));
   ok(true, 'and takes it back');
   await shared.close();
+
+  // Seat control: the facilitator locks the nation's seat (its code is
+  // refused, the player keeps the seat), unlocks it, gives it a new code,
+  // gives the firm's seat to an agent (after asking), and throws the
+  // nation's player out; both players are told.
+  const usaCard = admin.locator('.seat[data-seat="USA"]');
+  await usaCard.getByRole('button', { name: 'Lock', exact: true }).click();
+  await usaCard.locator('.badge-locked').waitFor();
+  const locked = await (await browser.newContext(phone)).newPage();
+  watch(locked, 'locked');
+  await locked.goto(`${BASE}#/play?session=${session}&code=${nationCode}`);
+  await locked.getByRole('button', { name: 'Join' }).click();
+  await locked.waitForSelector('text=locked by the facilitator');
+  ok(true, 'a locked seat refuses its join code');
+  await usaCard.getByRole('button', { name: 'Unlock', exact: true }).click();
+  await usaCard.getByRole('button', { name: 'Lock', exact: true }).waitFor();
+  await usaCard.getByRole('button', { name: 'New code' }).click();
+  await admin.waitForFunction((old) => {
+    const c = document.querySelector('.seat[data-seat="USA"] .code')?.textContent;
+    return c && c !== old && c !== '—';
+  }, nationCode);
+  ok(dialogs.some((d) => /new join code/.test(d)), 'the dashboard asks before re-issuing a code, and shows the new one');
+  await admin.locator('.seat[data-seat="mountain_minerals"]').getByRole('button', { name: 'Give to agent' }).click();
+  await firm.waitForSelector('[data-testid=agent]');
+  ok(/gave this seat to an agent/.test(await firm.getByTestId('agent').textContent()), 'the firm is told an agent now plays its seat');
+  await shot(firm, 'firm-seat-agent', 'top');
+  await usaCard.getByRole('button', { name: 'Revoke (kick)' }).click();
+  await nation.waitForSelector('[data-testid=revoked]');
+  ok(dialogs.some((d) => /Throw out whoever holds United States/.test(d)), 'the dashboard asks before revoking a seat');
+  ok(true, 'the nation is told its access was revoked');
+  await shot(nation, 'nation-revoked', 'top');
+  await admin.locator('.seat[data-seat="USA"]').scrollIntoViewIfNeeded();
+  await shot(admin, 'admin-seat-control');
 
   // 7. Advance once more from the dashboard, then the debrief.
   await admin.getByRole('button', { name: 'Advance now' }).click();

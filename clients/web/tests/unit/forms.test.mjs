@@ -1,24 +1,132 @@
 // node --test tests/unit/  (no browser needed)
+//
+// The form builder on the server's real order schema: the fixture
+// fixtures/orders-schema.json is what `lanthanide schema --json` (the same
+// document as the RPC method orders.schema) printed. After a change to
+// model/order_schema.c, regenerate it, with the client's built-in copy
+// (src/orderSchema.js), by `make && node clients/web/dev/gen-schema.mjs`.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { orderTypes, typesFor, checkOrder, typeOfOrder, optionsFor } from '../../src/forms.js';
+import { readFileSync } from 'node:fs';
+import {
+  orderTypes, typesFor, checkOrder, typeOfOrder, optionsFor, fieldNeed, fetchOrderSchema, seatKinds,
+} from '../../src/forms.js';
 import { FALLBACK_SCHEMA } from '../../src/orderSchema.js';
 
-test('the fallback schema gives every op and every policy kind', () => {
-  const keys = orderTypes(FALLBACK_SCHEMA).map((t) => t.key);
-  for (const op of ['build', 'operate', 'hire', 'train', 'offer', 'bid']) assert.ok(keys.includes(op), op);
-  for (const k of ['export_quota', 'export_ban', 'export_licence', 'tariff', 'subsidy', 'price_floor', 'stockpile',
-    'talent_programme', 'migration', 'permitting', 'production_quota', 'tax']) assert.ok(keys.includes(`policy:${k}`), k);
+const SCHEMA = JSON.parse(readFileSync(new URL('./fixtures/orders-schema.json', import.meta.url), 'utf8'));
+const OPS = ['build', 'operate', 'hire', 'train', 'offer', 'bid'];
+const KINDS = ['export_quota', 'export_ban', 'export_licence', 'tariff', 'subsidy', 'price_floor', 'stockpile',
+  'talent_programme', 'migration', 'permitting', 'production_quota', 'tax'];
+const firmTypes = typesFor(SCHEMA, 'firm');
+const nationTypes = typesFor(SCHEMA, 'nation');
+const check = (types, o) => checkOrder(o, typeOfOrder(o, types));
+
+test('every oneOf branch of the server schema is an order type: the ops, then the policy kinds', () => {
+  const types = orderTypes(SCHEMA);
+  assert.equal(types.length, SCHEMA.oneOf.length);
+  assert.deepEqual(types.map((t) => t.key), [...OPS, ...KINDS.map((k) => `policy:${k}`)]);
+  const tariff = types.find((t) => t.key === 'policy:tariff');
+  assert.equal(tariff.title, 'Tariff');
+  assert.equal(tariff.group, 'Policy');
+  assert.equal(types.find((t) => t.key === 'hire').title, 'Hire');
+  assert.equal(tariff.description, 'tax a product\'s imports');
+  assert.equal(tariff.stands, true);
+  assert.equal(types.find((t) => t.key === 'build').stands, false);
+  assert.ok(!tariff.fields.some((f) => f.name === 'op' || f.name === 'kind'), 'op and kind are fixed, not fields');
 });
 
-test('seat kinds see their own orders', () => {
-  const firm = typesFor(FALLBACK_SCHEMA, 'firm').map((t) => t.op);
-  const nation = typesFor(FALLBACK_SCHEMA, 'nation').map((t) => t.op);
-  assert.ok(firm.includes('hire') && !firm.includes('policy'));
-  assert.ok(nation.includes('policy') && !nation.includes('hire') && !nation.includes('build'));
+test('the built-in copy is the server schema, for servers without orders.schema', () => {
+  assert.deepEqual(FALLBACK_SCHEMA, SCHEMA);
 });
 
-test('a server schema with $defs and a flat policy kind enum is understood', () => {
+test('x-who sentences give each seat kind its own orders', () => {
+  assert.deepEqual(seatKinds('firms, nations (stockpile sales)'), ['firm', 'nation']);
+  assert.deepEqual(seatKinds(['nation']), ['nation']);
+  assert.deepEqual(firmTypes.map((t) => t.key), OPS);
+  assert.deepEqual(nationTypes.map((t) => t.key), ['train', 'offer', 'bid', ...KINDS.map((k) => `policy:${k}`)]);
+});
+
+test('fields carry the schema\'s labels, units, ranges, required flags and descriptions', () => {
+  const hire = firmTypes.find((t) => t.op === 'hire');
+  const count = hire.fields.find((f) => f.name === 'count');
+  assert.equal(count.label, 'Count');
+  assert.equal(count.unit, 'people');
+  assert.equal(count.required, true);
+  assert.equal(count.schema.minimum, -1000000);
+  assert.match(count.schema.description, /negative releases staff/);
+  const offer = firmTypes.find((t) => t.op === 'offer');
+  assert.deepEqual(offer.fields.map((f) => [f.name, f.label, f.unit, f.required]), [
+    ['product', 'Product', '', true], ['quantity', 'Quantity', 't', true], ['min_price', 'Min price', 'USD/kg', false]]);
+  assert.deepEqual(offer.fields[0].schema.enum, ['concentrate', 'ndpr_oxide', 'dytb_oxide', 'lace_oxide', 'magnet']);
+  const tariff = nationTypes.find((t) => t.kind === 'tariff');
+  const from = tariff.fields.find((f) => f.name === 'from');
+  assert.equal(from.required, false);
+  assert.equal(from.schema.default, 'all');
+  const build = firmTypes.find((t) => t.op === 'build');
+  assert.equal(build.fields.find((f) => f.name === 'capacity').unit, 't/yr');
+});
+
+test('a quota\'s quantity may be nil: it lifts the quota', () => {
+  const quota = nationTypes.find((t) => t.kind === 'export_quota');
+  const q = quota.fields.find((f) => f.name === 'quantity');
+  assert.equal(q.nullable, true);
+  assert.equal(q.required, false);
+  assert.equal(check(nationTypes, { op: 'policy', kind: 'export_quota', product: 'magnet', quantity: null }), null);
+  assert.equal(check(nationTypes, { op: 'policy', kind: 'export_quota', product: 'magnet', quantity: -1 }).field, 'quantity');
+  assert.equal(nationTypes.find((t) => t.kind === 'tariff').fields.find((f) => f.name === 'rate').nullable, false);
+});
+
+test('checks: required fields, whole numbers, ranges, names', () => {
+  assert.equal(check(firmTypes, { op: 'operate', facility: 'm', utilisation: 0.5 }), null);
+  assert.deepEqual(check(firmTypes, { op: 'operate', facility: 'm', utilisation: 1.5 }),
+    { field: 'utilisation', message: 'Utilisation must be at most 1' });
+  assert.deepEqual(check(firmTypes, { op: 'operate', utilisation: 1 }), { field: 'facility', message: 'Facility is required' });
+  assert.equal(check(firmTypes, { op: 'hire', skill: 'mining', count: 2.5 }).message, 'Count must be a whole number');
+  assert.equal(check(firmTypes, { op: 'hire', skill: 'mining', count: 2000000 }).message, 'Count must be at most 1000000 people');
+  assert.equal(check(firmTypes, { op: 'build', stage: 'magnet', capacity: 0 }).message, 'Capacity must be at least 0.001 t/yr');
+  assert.equal(check(firmTypes, { op: 'build', stage: 'moon', capacity: 5 }).field, 'stage');
+  assert.equal(check(nationTypes, { op: 'policy', kind: 'permitting', stage: 'mining', speed: 3 }).field, 'speed');
+  assert.equal(check(firmTypes, { op: 'policy', kind: 'tax', rate: 0.2 }).field, 'op', 'a firm has no policy orders');
+});
+
+test('allOf: a price is required once the quantity is more than 0', () => {
+  const offer = firmTypes.find((t) => t.op === 'offer');
+  const price = offer.fields.find((f) => f.name === 'min_price');
+  assert.equal(check(firmTypes, { op: 'offer', product: 'magnet', quantity: 0 }), null, '0 withdraws, no price needed');
+  assert.equal(fieldNeed(offer, price, { quantity: 0 }), null);
+  assert.deepEqual(check(firmTypes, { op: 'offer', product: 'magnet', quantity: 10 }),
+    { field: 'min_price', message: 'Min price is required when quantity is more than 0' });
+  assert.deepEqual(fieldNeed(offer, price, { quantity: 10 }), { need: 'required', when: 'quantity is more than 0' });
+  assert.equal(check(firmTypes, { op: 'offer', product: 'magnet', quantity: 10, min_price: 50 }), null);
+  assert.equal(check(firmTypes, { op: 'bid', product: 'magnet', quantity: 1 }).field, 'max_price');
+});
+
+test('allOf: a new mine needs a site (or a facility to expand)', () => {
+  const build = firmTypes.find((t) => t.op === 'build');
+  const site = build.fields.find((f) => f.name === 'site');
+  const r = check(firmTypes, { op: 'build', stage: 'mining', capacity: 100 });
+  assert.deepEqual(r, { field: 'site', message: 'Site or Facility is needed when stage is mining' });
+  assert.equal(check(firmTypes, { op: 'build', stage: 'mining', capacity: 100, site: 'bayan_obo' }), null);
+  assert.equal(check(firmTypes, { op: 'build', stage: 'mining', capacity: 100, facility: 'm1' }), null);
+  assert.equal(check(firmTypes, { op: 'build', stage: 'magnet', capacity: 100 }), null);
+  assert.deepEqual(fieldNeed(build, site, { stage: 'mining' }), { need: 'one of', others: ['Facility'], when: 'stage is mining' });
+  assert.equal(fieldNeed(build, site, { stage: 'magnet' }), null);
+});
+
+test('orders.schema is called with {} and the built-in copy is used only by an older server', async () => {
+  const calls = [];
+  const got = await fetchOrderSchema(async (m, p) => { calls.push([m, p]); return { schema: SCHEMA }; });
+  assert.deepEqual(calls, [['orders.schema', {}]]);
+  assert.equal(got.source, 'server');
+  assert.equal(got.schema, SCHEMA);
+  const old = await fetchOrderSchema(async () => { throw Object.assign(new Error('no such method'), { code: 'unknown_method' }); });
+  assert.equal(old.schema, FALLBACK_SCHEMA);
+  assert.match(old.source, /older server/);
+  await assert.rejects(fetchOrderSchema(async () => { throw Object.assign(new Error('closed'), { code: 'unavailable' }); }),
+    (e) => e.code === 'unavailable', 'a dropped connection is not an older server');
+});
+
+test('another schema shape: $defs and a kind left open stay readable', () => {
   const schema = {
     $defs: { product: { type: 'string', enum: ['concentrate', 'magnet'] } },
     oneOf: [
@@ -30,20 +138,7 @@ test('a server schema with $defs and a flat policy kind enum is understood', () 
   assert.deepEqual(types.map((t) => t.key), ['offer', 'policy']);
   assert.deepEqual(types[0].fields.find((f) => f.name === 'product').schema.enum, ['concentrate', 'magnet']);
   assert.ok(types[1].fields.some((f) => f.name === 'kind'), 'kind stays a field when it is not fixed');
-});
-
-test('an unreadable schema falls back to the built-in one', () => {
-  assert.ok(typesFor({ type: 'object' }, 'firm').length >= 6);
-});
-
-test('client-side checks: required, numbers, ranges', () => {
-  const types = typesFor(FALLBACK_SCHEMA, 'firm');
-  const op = (o) => checkOrder(o, typeOfOrder(o, types));
-  assert.equal(op({ op: 'operate', facility: 'm', utilisation: 0.5 }), null);
-  assert.equal(op({ op: 'operate', facility: 'm', utilisation: 1.5 }).field, 'utilisation');
-  assert.equal(op({ op: 'operate', utilisation: 1 }).field, 'facility');
-  assert.equal(op({ op: 'hire', skill: 'mining', count: 2.5 }).field, 'count');
-  assert.equal(op({ op: 'build', stage: 'magnet', capacity: 0 }).field, 'capacity');
+  assert.ok(typesFor({ type: 'object' }, 'firm').length === OPS.length, 'an unreadable schema gives the built-in orders');
 });
 
 test('game lists for facility, site and partners', () => {

@@ -65,3 +65,27 @@ test('a dropped connection fails what was in flight, reconnects and runs the ope
   assert.equal(conns.length, 2);
   rpc.close(); wss.close();
 });
+
+test('session.list is read page by page, and an older server\'s array is the whole list', async () => {
+  const { listSessions, findSession } = await import('../../src/rpc.js');
+  const rows = Array.from({ length: 5 }, (_, i) => ({ session: `s${i}` }));
+  const calls = [];
+  const paged = async (m, p) => {
+    calls.push(p);
+    const start = p.after ? rows.findIndex((x) => x.session === p.after) + 1 : 0;
+    const page = rows.slice(start, start + 2);
+    return { sessions: page, next: start + 2 < rows.length ? page[page.length - 1].session : null };
+  };
+  const all = await listSessions(paged, { limit: 2 });
+  assert.deepEqual(all.map((x) => x.session), ['s0', 's1', 's2', 's3', 's4']);
+  assert.deepEqual(calls, [{ limit: 2 }, { limit: 2, after: 's1' }, { limit: 2, after: 's3' }]);
+  calls.length = 0;
+  assert.equal((await findSession(paged, 's2')).session, 's2');
+  assert.equal(calls.length, 2, 'stops at the page that holds it');
+  assert.equal(await findSession(paged, 'nope'), null);
+  const old = await listSessions(async () => rows);
+  assert.equal(old.length, 5);
+  let n = 0;
+  await listSessions(async () => ({ sessions: [{ session: `x${n}` }], next: `x${n++}` }), { maxPages: 3 });
+  assert.equal(n, 3, 'a server that always answers a next cannot hold the page');
+});
