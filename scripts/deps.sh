@@ -6,6 +6,8 @@
 #
 #   scripts/deps.sh          build, run and test dependencies
 #   scripts/deps.sh fuzz     also clang and libFuzzer (make fuzz)
+#   scripts/deps.sh cluster  also Slurm and munge (the `cluster` test)
+#   scripts/deps.sh metrics  also promtool (the metrics test)
 set -euo pipefail
 
 pkgs=(
@@ -20,10 +22,18 @@ pkgs=(
   python3 python3-msgpack           # the off-the-shelf client test
   python3-jsonschema                # orders.schema's test validates orders
   tmux                              # terminal-client tests
+  help2man                          # man pages from --help (make install)
 )
-if [ "${1:-}" = fuzz ]; then
-  pkgs+=(clang libclang-rt-14-dev)
-fi
+case "${1:-}" in
+  "") ;;
+  fuzz) pkgs+=(clang libclang-rt-14-dev) ;;
+  cluster) pkgs+=(slurm-wlm munge) ;;  # slurmctld, slurmd, sbatch; munged
+  metrics) pkgs+=(prometheus) ;;       # promtool check metrics
+  *)
+    echo "deps: unknown group '$1' (expected fuzz, cluster or metrics)" >&2
+    exit 2
+    ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do
