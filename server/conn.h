@@ -75,6 +75,8 @@ void conn_config_default(conn_config_t *cfg);
  * the server running out of memory. Each connection's end is counted
  * once, under its first cause. batches_deferred counts pipelined bursts
  * cut at --max-batch (the rest was handled on later loop iterations).
+ * bytes_in counts the bytes read from clients, bytes_out those handed to
+ * the transport for them (whatever the transport's own framing adds).
  */
 #define CONN_COUNTERS(X)                                                       \
   X(accepted)                                                                  \
@@ -94,7 +96,9 @@ void conn_config_default(conn_config_t *cfg);
   X(requests)                                                                  \
   X(error_responses)                                                           \
   X(error_notifications)                                                       \
-  X(batches_deferred)
+  X(batches_deferred)                                                          \
+  X(bytes_in)                                                                  \
+  X(bytes_out)
 
 typedef struct conn_counters {
 #define CONN_COUNTER_FIELD(name) uint64_t name;

@@ -661,6 +661,12 @@ int main(int argc, char **argv) {
   srv.methods = methods;
   srv.sess = app.sess;
   srv.store = app.store;
+  srv.durable = app.durable;
+  {
+    uv_timeval64_t now;
+    if (uv_gettimeofday(&now) == 0)
+      srv.start_time_s = (double)now.tv_sec + (double)now.tv_usec / 1e6;
+  }
   /* One table for every transport: the basic methods, then sessions. */
   base = methods_table(&n_base);
   n_methods = n_base + sess_method_count;

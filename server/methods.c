@@ -4,6 +4,8 @@
  * what each answers.
  */
 #include "methods.h"
+#include "durable.h"
+#include "metrics.h"
 #include "model.h"
 #include "proto_types.h"
 #include "sess.h"
@@ -166,6 +168,51 @@ static int m_server_stats(rpc_call_t *call) {
 #undef METHODS_PACK_STORE
   }
   if (sp.r != 0)
+    return out_of_memory(call);
+  return RPC_OK;
+}
+
+/* server.metrics: the text of /metrics (metrics.h), for a monitoring
+ * system that scrapes over this protocol, and until the HTTP server
+ * serves /metrics itself. Answers {"format", "text"}. */
+static int m_server_metrics(rpc_call_t *call) {
+  srv_t *srv = call->app;
+  metrics_input_t in = {0};
+  uint64_t status[SESS_STATUS_COUNT];
+  size_t rss = 0;
+  proto_buf_t text;
+  int r;
+
+  in.conn = srv->methods->counters;
+  if (srv->sess) {
+    in.sess = sess_registry_counters(srv->sess);
+    sess_registry_count_status(srv->sess, status);
+    in.has_sessions = 1;
+    in.sessions_lobby = status[0];
+    in.sessions_running = status[1];
+    in.sessions_paused = status[2];
+    in.sessions_finished = status[3];
+    in.turn_resolution = sess_registry_turn_hist(srv->sess);
+  }
+  if (srv->store)
+    in.store = store_counters(srv->store);
+  if (srv->durable)
+    in.commit = durable_commit_hist(srv->durable);
+  if (uv_resident_set_memory(&rss) == 0)
+    in.resident_bytes = rss;
+  in.start_time_s = srv->start_time_s;
+  in.version = LAN_VERSION;
+  proto_buf_init(&text);
+  r = metrics_render(&text, &in);
+  if (r == 0 &&
+      (msgpack_pack_map(call->pk, 2) != 0 ||
+       proto_pack_kv_cstr(call->pk, "format", METRICS_CONTENT_TYPE) != 0 ||
+       proto_pack_cstr(call->pk, "text") != 0 ||
+       msgpack_pack_str(call->pk, text.len) != 0 ||
+       msgpack_pack_str_body(call->pk, text.data, text.len) != 0))
+    r = -1;
+  proto_buf_free(&text);
+  if (r != 0)
     return out_of_memory(call);
   return RPC_OK;
 }
@@ -355,6 +402,7 @@ static const rpc_method_t method_table[] = {
     {"ping", m_ping},
     {"maps.list", m_maps_list},
     {"server.stats", m_server_stats},
+    {"server.metrics", m_server_metrics},
     {"orders.schema", m_orders_schema},
 };
 

@@ -91,6 +91,20 @@ const sess_counters_t *sess_registry_counters(const sess_registry_t *reg) {
   return &reg->counters;
 }
 
+_Static_assert(SESS_STATUS_COUNT == SESS_FINISHED + 1,
+               "SESS_STATUS_COUNT counts the statuses of sess_status_t");
+
+const metrics_hist_t *sess_registry_turn_hist(const sess_registry_t *reg) {
+  return &reg->turn_hist;
+}
+
+void sess_registry_count_status(const sess_registry_t *reg,
+                                uint64_t count[SESS_STATUS_COUNT]) {
+  memset(count, 0, SESS_STATUS_COUNT * sizeof count[0]);
+  for (const sess_session_t *s = reg->sessions; s; s = s->next)
+    count[s->status]++;
+}
+
 void sess_free(sess_session_t *s) {
   for (size_t i = 0; i < s->n_seats; i++)
     agent_free(s->seats[i].agent);
@@ -710,7 +724,10 @@ static void notify_turn_refused(sess_session_t *s, int turn, int rc) {
 
 int sess_resolve(sess_session_t *s) {
   int turn = model_state_turn(s->st);
+  uint64_t t0 = uv_hrtime();
   int rc = model_resolve(s->st);
+  /* Refused turns are timed too: they cost the loop the same. */
+  metrics_hist_observe(&s->reg->turn_hist, uv_hrtime() - t0);
   if (rc != 0) {
     /* The model leaves the state as it was before the turn (a turn whose
      * money or tonnes would leave the exact range is refused as a whole,

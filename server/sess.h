@@ -90,6 +90,13 @@ int sess_registry_new(sess_registry_t **out, uv_loop_t *loop,
 void sess_registry_close(sess_registry_t *reg);
 void sess_registry_free(sess_registry_t *reg);
 const sess_counters_t *sess_registry_counters(const sess_registry_t *reg);
+/* The time model_resolve took for each turn resolved (metrics.h). */
+struct metrics_hist;
+const struct metrics_hist *sess_registry_turn_hist(const sess_registry_t *reg);
+/* Sessions in memory by status: lobby, running, paused, finished. */
+#define SESS_STATUS_COUNT 4
+void sess_registry_count_status(const sess_registry_t *reg,
+                                uint64_t count[SESS_STATUS_COUNT]);
 
 /* Store every session change in store (see store/store.h); call before
  * sess_restore and before any session exists. */

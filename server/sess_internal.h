@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "agent.h"
+#include "metrics.h"
 #include "ratelimit.h"
 
 /* A token: 128 bits from the OS's CSPRNG, as 32 hex digits. */
@@ -27,6 +28,7 @@ typedef enum {
   SESS_PAUSED,
   SESS_FINISHED
 } sess_status_t;
+/* SESS_STATUS_COUNT (sess.h) is the number of statuses above. */
 
 /* Secrets are kept as BLAKE2b-256 hashes, in memory as in the database,
  * and compared in constant time. A seat's token is also kept sealed
@@ -143,12 +145,13 @@ struct sess_registry {
   sess_map_t *maps; /* loaded maps, shared by sessions */
   size_t n_maps;
   sess_counters_t counters;
-  struct store *store;     /* NULL: nothing is stored (tools, unit tests) */
-  rl_table_t join_limit;   /* wrong join codes, per address */
-  rl_table_t create_limit; /* session.create, per address */
-  rl_rate_t chat_rate;     /* chat per seat */
-  rl_rate_t submit_rate;   /* orders.submit per seat */
-  proto_buf_t nbuf;        /* where notifications are packed */
+  metrics_hist_t turn_hist; /* model_resolve's time per turn */
+  struct store *store;      /* NULL: nothing is stored (tools, unit tests) */
+  rl_table_t join_limit;    /* wrong join codes, per address */
+  rl_table_t create_limit;  /* session.create, per address */
+  rl_rate_t chat_rate;      /* chat per seat */
+  rl_rate_t submit_rate;    /* orders.submit per seat */
+  proto_buf_t nbuf;         /* where notifications are packed */
   msgpack_packer npk;
   sess_quarantined_t *quarantine; /* damaged sessions, not served */
   size_t n_quarantine;
