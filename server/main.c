@@ -54,6 +54,7 @@ typedef struct config {
   sess_config_t sess;
   bool sync_full;
   log_level_t log_level;
+  log_format_t log_format;
 } config_t;
 
 /* Everything the signal handler needs to stop the server. */
@@ -61,6 +62,8 @@ typedef struct app {
   uv_loop_t loop;
   uv_signal_t sigint;
   uv_signal_t sigterm;
+  uv_signal_t sighup;
+  methods_t *methods;
   conn_core_t *conns;
   net_server_t *net;
   sess_registry_t *sess;
@@ -99,6 +102,7 @@ enum {
   OPT_CREATE_REFILL_MS,
   OPT_MAX_BATCH,
   OPT_LOG_LEVEL,
+  OPT_LOG_FORMAT,
   OPT_VERSION,
   OPT_HELP
 };
@@ -133,6 +137,7 @@ static const struct option long_options[] = {
     {"create-refill-ms", required_argument, NULL, OPT_CREATE_REFILL_MS},
     {"max-batch", required_argument, NULL, OPT_MAX_BATCH},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -147,7 +152,8 @@ static void usage(FILE *f) {
       "On start it prints one line to stdout,\n"
       "  lanthanide-server VERSION listening on ADDRESS:PORT\n"
       "and logs to stderr. SIGINT or SIGTERM closes every connection and "
-      "exits 0.\n"
+      "exits 0;\n"
+      "SIGHUP reads the maps folder again and logs the maps found.\n"
       "\n"
       "Addresses and files:\n"
       "  --listen ADDR:PORT     TCP address to serve on: IPv4 ADDR:PORT or\n"
@@ -225,6 +231,9 @@ static void usage(FILE *f) {
       "\n"
       "Other:\n"
       "  --log-level LEVEL      error, warn, info or debug (default info)\n"
+      "  --log-format FORMAT    text (default) or json: one JSON object per\n"
+      "                         line (time, level, message, and session and\n"
+      "                         seat where they apply)\n"
       "  --version              print the version and exit\n"
       "  --help                 print this help and exit\n",
       DEFAULT_LISTEN, DEFAULT_HTTP, DEFAULT_DB, LAN_SOURCE_MAPS,
@@ -485,6 +494,11 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
                            "'%s'",
                            "--log-level", optarg);
       break;
+    case OPT_LOG_FORMAT:
+      if (log_parse_format(optarg, &cfg->log_format) != 0)
+        return usage_error("%s: expected text or json, got '%s'",
+                           "--log-format", optarg);
+      break;
     case OPT_VERSION:
       printf("lanthanide-server %s\n", LAN_VERSION);
       exit(0);
@@ -561,6 +575,16 @@ static void on_signal(uv_signal_t *sig, int signum) {
   durable_stop(app->durable);
   uv_close((uv_handle_t *)&app->sigint, NULL);
   uv_close((uv_handle_t *)&app->sigterm, NULL);
+  uv_close((uv_handle_t *)&app->sighup, NULL);
+}
+
+/* SIGHUP: the maps folder again (methods_reload_maps logs the result). */
+static void on_sighup(uv_signal_t *sig, int signum) {
+  app_t *app = sig->data;
+
+  (void)signum;
+  if (!app->stopping)
+    (void)methods_reload_maps(app->methods);
 }
 
 /* uv_walk callback: close whatever is still open at the end. */
@@ -584,6 +608,24 @@ static void print_counter(const char *name, uint64_t value, void *arg) {
   fprintf(stderr, "  %-30s %" PRIu64 "\n", name, value);
 }
 
+/* The counters at exit as "name=value ..." (one line, for --log-format
+ * json, where every line is one object). */
+struct counter_line {
+  char text[2048];
+  size_t len;
+};
+static void join_counter(const char *name, uint64_t value, void *arg) {
+  struct counter_line *cl = arg;
+  int n;
+
+  if (cl->len >= sizeof cl->text)
+    return;
+  n = snprintf(cl->text + cl->len, sizeof cl->text - cl->len, "%s%s=%" PRIu64,
+               cl->len ? " " : "", name, value);
+  if (n > 0)
+    cl->len += (size_t)n;
+}
+
 int main(int argc, char **argv) {
   config_t cfg;
   app_t app;
@@ -601,6 +643,7 @@ int main(int argc, char **argv) {
   if (parse_args(argc, argv, &cfg) != 0)
     return EXIT_USAGE;
   log_set_level(cfg.log_level);
+  log_set_format(cfg.log_format);
   if (stat(cfg.maps, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
     fprintf(stderr,
             "lanthanide-server: --maps: '%s' is not a folder; give the "
@@ -706,6 +749,10 @@ int main(int argc, char **argv) {
   app.sigint.data = app.sigterm.data = &app;
   uv_signal_start(&app.sigint, on_signal, SIGINT);
   uv_signal_start(&app.sigterm, on_signal, SIGTERM);
+  uv_signal_init(&app.loop, &app.sighup);
+  app.sighup.data = &app;
+  app.methods = methods;
+  uv_signal_start(&app.sighup, on_sighup, SIGHUP);
 
   log_info("maps from %s; database %s (synchronous=%s); HTTP %s is "
            "reserved for the browser client",
@@ -742,7 +789,13 @@ drain:
   durable_free(app.durable);
   sess_registry_free(app.sess);
   methods_free(methods);
-  fprintf(stderr, "lanthanide-server: counters at exit:\n");
-  conn_counters_each(&counters, print_counter, NULL);
+  if (cfg.log_format == LOG_FORMAT_JSON) {
+    struct counter_line cl = {.len = 0};
+    conn_counters_each(&counters, join_counter, &cl);
+    log_info("counters at exit: %s", cl.text);
+  } else {
+    fprintf(stderr, "lanthanide-server: counters at exit:\n");
+    conn_counters_each(&counters, print_counter, NULL);
+  }
   return status;
 }

@@ -355,6 +355,30 @@ static int maps_load(methods_t *m) {
   return 0;
 }
 
+int methods_reload_maps(methods_t *m) {
+  char ids[512];
+  size_t used = 0;
+
+  if (maps_fingerprint(m->maps_dir, m->fingerprint) != 0 || maps_load(m) != 0) {
+    log_error("SIGHUP: cannot read the maps folder %s: %s; maps.list "
+              "answers unavailable until it can",
+              m->maps_dir, strerror(errno));
+    maps_clear(m);
+    return -1;
+  }
+  ids[0] = '\0';
+  for (size_t i = 0; i < m->n_maps && used < sizeof ids; i++) {
+    int n = snprintf(ids + used, sizeof ids - used, "%s%s", i ? ", " : "",
+                     m->maps[i].id);
+    if (n < 0)
+      break;
+    used += (size_t)n;
+  }
+  log_info("SIGHUP: maps reloaded from %s: %zu map%s (%s)", m->maps_dir,
+           m->n_maps, m->n_maps == 1 ? "" : "s", ids);
+  return (int)m->n_maps;
+}
+
 static int m_maps_list(rpc_call_t *call) {
   methods_t *m = ((srv_t *)call->app)->methods;
   unsigned char fp[crypto_generichash_BYTES];

@@ -377,12 +377,14 @@ void sess_agent_act(sess_session_t *s, int seat) {
   model_refusal_t refusals[8];
   size_t n = 0, n_refused = 0;
   if (model_observe(s->st, seat, &obs) != 0) {
-    log_warn("session %s: cannot observe seat %d for its agent", s->id, seat);
+    log_sess(LOG_LEVEL_WARN, s->id, SESS_SEAT_NAME(s, seat),
+             "cannot observe seat %d for its agent", seat);
     return;
   }
   obs->turns = s->turns; /* Fix: the session's turns, not the map's. */
   if (agent_act(st->agent, obs, orders, MODEL_ORDERS_MAX, &n) != 0) {
-    log_warn("session %s: agent %s failed on seat %s; standing orders", s->id,
+    log_sess(LOG_LEVEL_WARN, s->id, SESS_SEAT_NAME(s, seat),
+             "agent %s failed on seat %s; standing orders",
              agent_strategy(st->agent)->id,
              model_map_seat_id(s->map, (size_t)seat));
     n = 0;
@@ -393,7 +395,8 @@ void sess_agent_act(sess_session_t *s, int seat) {
   model_refusal_t all[MODEL_ORDERS_MAX];
   if (model_submit(s->st, seat, orders, n, all, MODEL_ORDERS_MAX, &n_refused) !=
       0) {
-    log_warn("session %s: agent orders of seat %d not accepted", s->id, seat);
+    log_sess(LOG_LEVEL_WARN, s->id, SESS_SEAT_NAME(s, seat),
+             "agent orders of seat %d not accepted", seat);
     return;
   }
   for (size_t k = 0; k < n_refused && k < 8; k++)
@@ -402,9 +405,10 @@ void sess_agent_act(sess_session_t *s, int seat) {
   s->reg->counters.orders_accepted += n - n_refused;
   if (n_refused > 0) {
     s->reg->counters.orders_refused += n_refused;
-    log_info("session %s: agent %s on seat %s had %zu orders refused (first: "
+    log_sess(LOG_LEVEL_INFO, s->id, SESS_SEAT_NAME(s, seat),
+             "agent %s on seat %s had %zu orders refused (first: "
              "%s)",
-             s->id, agent_strategy(st->agent)->id,
+             agent_strategy(st->agent)->id,
              model_map_seat_id(s->map, (size_t)seat), n_refused,
              refusals[0].message);
   }
@@ -554,10 +558,11 @@ static const char *const STATUS_NAME[] = {"lobby", "running", "paused",
  * and only then are the notifications sent (issue 10). */
 static void commit_now(sess_session_t *s) {
   if (sp_flush(s) != 0)
-    log_warn("session %s: its new status (%s, turn %d) is not committed "
+    log_sess(LOG_LEVEL_WARN, s->id, NULL,
+             "its new status (%s, turn %d) is not committed "
              "yet; it is kept and committed with the store's retry, and "
              "nobody is told of it before",
-             s->id, STATUS_NAME[s->status], model_state_turn(s->st));
+             STATUS_NAME[s->status], model_state_turn(s->st));
 }
 
 void sess_start(sess_session_t *s) {
@@ -640,9 +645,10 @@ static void unload(sess_session_t *s) {
   uv_timer_stop(&s->timer);
   uv_close((uv_handle_t *)&s->timer, on_timer_closed);
   reg->counters.sessions_unloaded++;
-  log_info("session %s unloaded from memory (more than %u finished "
-           "sessions, --max-finished); its rows stay in the database",
-           s->id, reg->cfg.max_finished);
+  log_sess(LOG_LEVEL_INFO, s->id, NULL,
+           "unloaded from memory (more than %u finished sessions, "
+           "--max-finished); its rows stay in the database",
+           reg->cfg.max_finished);
 }
 
 void sess_finished(sess_session_t *s) {
@@ -733,9 +739,10 @@ int sess_resolve(sess_session_t *s) {
      * money or tonnes would leave the exact range is refused as a whole,
      * MODEL_ERANGE), so nothing is stored and the submissions stand. */
     const char *why = model_last_error(s->st);
-    log_error("session %s: turn %d cannot be resolved: %s%s%s; the turn is "
-              "not stored and the session is paused",
-              s->id, turn, model_strerror(rc), why[0] ? ": " : "", why);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "turn %d cannot be resolved: %s%s%s; the turn is "
+             "not stored and the session is paused",
+             turn, model_strerror(rc), why[0] ? ": " : "", why);
     notify_turn_refused(s, turn, rc);
     sess_pause(s);
     return rc;
@@ -743,16 +750,16 @@ int sess_resolve(sess_session_t *s) {
   s->reg->counters.turns_resolved++;
   const model_report_t *rep = model_last_report(s->st);
   if (keep_history(s, rep) != 0)
-    log_error("session %s: out of memory keeping turn %d's history", s->id,
-              rep->turn);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "out of memory keeping turn %d's history", rep->turn);
   /* The stored hash and snapshot are those of the state just resolved,
    * before the next turn opens: that is what a replay from the stored
    * orders reaches (lanthanide replay --verify), and the agents'
    * submissions for the next turn are stored as that turn's. */
   if (s->n_history > 0 && s->history[s->n_history - 1].turn == rep->turn &&
       sp_turn(s, rep, &s->history[s->n_history - 1].buf) != 0)
-    log_error("session %s: turn %d could not be queued for storage", s->id,
-              rep->turn);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "turn %d could not be queued for storage", rep->turn);
   bool finished = model_state_turn(s->st) >= s->turns;
   if (finished) {
     uv_timer_stop(&s->timer);

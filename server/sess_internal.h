@@ -30,6 +30,9 @@ typedef enum {
 } sess_status_t;
 /* SESS_STATUS_COUNT (sess.h) is the number of statuses above. */
 
+/* The name of seat i of session s (its id in the map), for log_sess. */
+#define SESS_SEAT_NAME(s, i) model_map_seat_id((s)->map, (size_t)(i))
+
 /* Secrets are kept as BLAKE2b-256 hashes, in memory as in the database,
  * and compared in constant time. A seat's token is also kept sealed
  * (crypto_secretbox) under a key derived from its join code, so joining

@@ -239,8 +239,9 @@ static int m_create(rpc_call_t *call) {
     free(codes);
     return RPC_ERROR;
   }
-  log_info("session %s created: map %s, %d turns, %.1f s per turn", s->id,
-           model_map_id(map), s->turns, turn_s);
+  log_sess(LOG_LEVEL_INFO, s->id, NULL,
+           "created: map %s, %d turns, %.1f s per turn", model_map_id(map),
+           s->turns, turn_s);
   msgpack_packer *pk = call->pk;
   msgpack_pack_map(pk, 3);
   proto_pack_kv_cstr(pk, "session", s->id);
@@ -387,8 +388,8 @@ static int m_join(rpc_call_t *call) {
       if (sodium_memcmp(s->seats[i].code_hash, h, SESS_HASH_BYTES) == 0)
         seat = (int)i;
     if (seat >= 0 && sess_open_token(s, seat, norm, token) != 0) {
-      log_error("session %s: the token of seat %d cannot be unsealed", s->id,
-                seat);
+      log_sess(LOG_LEVEL_ERROR, s->id, SESS_SEAT_NAME(s, seat),
+               "the token of seat %d cannot be unsealed", seat);
       return proto_error_set(call->err, PROTO_INTERNAL, NULL,
                              "this seat's token cannot be recovered; tell "
                              "the operator");
@@ -414,7 +415,8 @@ static int m_join(rpc_call_t *call) {
   if (st->agent) {
     /* A person takes the seat back from the agent; this turn's orders so
      * far stand until the person sends their own. */
-    log_info("session %s: seat %s taken over from agent %s", s->id,
+    log_sess(LOG_LEVEL_INFO, s->id, SESS_SEAT_NAME(s, seat),
+             "seat %s taken over from agent %s",
              model_map_seat_id(s->map, (size_t)seat),
              agent_strategy(st->agent)->id);
     agent_free(st->agent);

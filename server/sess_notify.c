@@ -156,9 +156,9 @@ void sess_tell(sess_session_t *s) {
   }
   told_t *t = malloc(sizeof *t + reg->nbuf.len);
   if (!t) {
-    log_error("session %s: out of memory keeping a notification until its "
-              "commit; it is not sent",
-              s->id);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "out of memory keeping a notification until its "
+             "commit; it is not sent");
     return;
   }
   t->reg = reg;
@@ -166,9 +166,9 @@ void sess_tell(sess_session_t *s) {
   t->len = reg->nbuf.len;
   memcpy(t->data, reg->nbuf.data, reg->nbuf.len);
   if (store_after_commit(reg->store, told_committed, t) != 0) {
-    log_error("session %s: out of memory keeping a notification until its "
-              "commit; it is not sent",
-              s->id);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "out of memory keeping a notification until its "
+             "commit; it is not sent");
     free(t);
     return;
   }
@@ -220,9 +220,9 @@ void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat) {
       m = NULL;
     }
     if (!m)
-      log_error("session %s: out of memory holding seat.moved until its "
-                "commit; it is not sent",
-                s->id);
+      log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+               "out of memory holding seat.moved until its "
+               "commit; it is not sent");
   }
   /* Fix (tests/sessions/test_reconnect.py): the old connection "no longer
    * receives the seat's notifications" (PROTOCOL.md Identity), turns
