@@ -79,9 +79,11 @@ typedef struct sess_counters {
 } sess_counters_t;
 
 /* Turns that are due (every seat ready, a deadline passed, the
- * facilitator advanced) wait in one FIFO and are resolved one per loop
- * iteration, so a thousand sessions due at once do not hold the loop
- * (and every connection) for the time of a thousand resolutions. */
+ * facilitator advanced) wait in one FIFO and are resolved in order, for
+ * at most SESS_DUE_BUDGET_NS (2 ms) per loop iteration, so a thousand
+ * sessions due at once do not hold the loop (and every connection) for
+ * the time of a thousand resolutions, and the turns of one iteration share
+ * one commit. */
 int sess_registry_new(sess_registry_t **out, uv_loop_t *loop,
                       const sess_config_t *cfg);
 /* Stop every session's timer and the registry's handle (for shutdown, or

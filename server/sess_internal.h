@@ -42,6 +42,9 @@ typedef enum {
 /* How often due turns are looked at again while the store's commits
  * fail (they are resolved once the database can be written). */
 #define SESS_DUE_WAIT_MS 500u
+/* How long one loop pass may spend resolving due turns (2 ms): turns
+ * resolved in one pass are committed together. */
+#define SESS_DUE_BUDGET_NS 2000000u
 #define SESS_BOX_BYTES                                                         \
   (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + SESS_TOKEN_LEN)
 
@@ -142,7 +145,7 @@ struct sess_registry {
   size_t n_finished;                   /* of n_sessions */
   sess_session_t *fin_head, *fin_tail; /* finished, oldest first */
   sess_session_t *due_head, *due_tail; /* turns due, first come first */
-  uv_idle_t due_idle;                  /* resolves one due turn per pass */
+  uv_idle_t due_idle;                  /* resolves due turns, 2 ms a pass */
   uv_timer_t due_wait;                 /* due turns wait while commits fail */
   sess_tokset_t tokens;
   sess_map_t *maps; /* loaded maps, shared by sessions */
