@@ -470,6 +470,10 @@ static sess_session_t *due_pop(sess_registry_t *reg) {
   return s;
 }
 
+static int resolve_queue(sess_session_t *s, bool *finished_out);
+static void resolved_after(sess_session_t *s, bool finished);
+static void commit_now(sess_session_t *s);
+
 static void on_due_wait(uv_timer_t *t) {
   sess_registry_t *reg = t->data;
   if (reg->due_head && !reg->closed)
@@ -486,20 +490,29 @@ static void on_due(uv_idle_t *h) {
     uv_timer_start(&reg->due_wait, on_due_wait, SESS_DUE_WAIT_MS, 0);
     return;
   }
-  /* Several due turns per pass, up to SESS_DUE_BUDGET_NS of resolving:
-   * their commits then share one transaction (one fsync) at this
-   * iteration's check phase, instead of one fsync per turn, while no pass
-   * holds the loop (and every connection) for longer than the budget
-   * plus one turn. */
+  /* Several due turns per pass, up to SESS_DUE_BUDGET_NS of resolving
+   * or SESS_DUE_BATCH turns: they are committed together, in one
+   * transaction (one fsync) instead of one each, and only then is anyone
+   * told of them; no pass holds the loop (and every connection) for much
+   * longer than the budget. A session comes back into the queue only in
+   * resolved_after (sess_arm), so none is twice in one batch. */
+  sess_session_t *batch[SESS_DUE_BATCH];
+  bool finished[SESS_DUE_BATCH];
+  size_t n = 0;
   uint64_t t0 = uv_hrtime();
   do {
     sess_session_t *s = due_pop(reg);
-    if (s && s->status == SESS_RUNNING)
-      (void)sess_resolve(s);
-  } while (reg->due_head && uv_hrtime() - t0 < SESS_DUE_BUDGET_NS &&
-           !(reg->store && store_failing(reg->store)));
+    if (s && s->status == SESS_RUNNING && resolve_queue(s, &finished[n]) == 0)
+      batch[n++] = s;
+  } while (reg->due_head && n < SESS_DUE_BATCH &&
+           uv_hrtime() - t0 < SESS_DUE_BUDGET_NS);
   if (!reg->due_head)
     uv_idle_stop(&reg->due_idle);
+  if (n == 0)
+    return;
+  commit_now(batch[0]);
+  for (size_t i = 0; i < n; i++)
+    resolved_after(batch[i], finished[i]);
 }
 
 void sess_resolve_due(sess_registry_t *reg) {
@@ -737,7 +750,12 @@ static void notify_turn_refused(sess_session_t *s, int turn, int rc) {
       reg->counters.notifications++;
 }
 
-int sess_resolve(sess_session_t *s) {
+/* Resolve s's open turn and queue everything it changes for the store
+ * (the turn, the next turn's opening, turn.resolved held until the
+ * commit). 0 with *finished set when resolved: the caller commits, then
+ * calls resolved_after. Non-zero when the model refused the turn: the
+ * session is paused (and that committed). */
+static int resolve_queue(sess_session_t *s, bool *finished_out) {
   int turn = model_state_turn(s->st);
   uint64_t t0 = uv_hrtime();
   int rc = model_resolve(s->st);
@@ -794,11 +812,27 @@ int sess_resolve(sess_session_t *s) {
   sess_tell(s);
   if (finished)
     notify_finished(s);
-  commit_now(s);
+  *finished_out = finished;
+  return 0;
+}
+
+/* After the commit of a resolution: a finished session joins the finished
+ * ones (and may unload the oldest), a running one waits for its next
+ * turn. */
+static void resolved_after(sess_session_t *s, bool finished) {
   if (finished)
     sess_finished(s);
   else
     sess_arm(s);
+}
+
+int sess_resolve(sess_session_t *s) {
+  bool finished;
+  int rc = resolve_queue(s, &finished);
+  if (rc != 0)
+    return rc;
+  commit_now(s);
+  resolved_after(s, finished);
   return 0;
 }
 

@@ -42,9 +42,11 @@ typedef enum {
 /* How often due turns are looked at again while the store's commits
  * fail (they are resolved once the database can be written). */
 #define SESS_DUE_WAIT_MS 500u
-/* How long one loop pass may spend resolving due turns (2 ms): turns
- * resolved in one pass are committed together. */
+/* How long one loop pass may spend resolving due turns (2 ms), and how
+ * many it may resolve: turns resolved in one pass are committed together,
+ * in one transaction. */
 #define SESS_DUE_BUDGET_NS 2000000u
+#define SESS_DUE_BATCH     64
 #define SESS_BOX_BYTES                                                         \
   (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + SESS_TOKEN_LEN)
 
