@@ -23,6 +23,7 @@ pkgs=(
   python3-jsonschema                # orders.schema's test validates orders
   tmux                              # terminal-client tests
   help2man                          # man pages from --help (make install)
+  systemd                           # systemd-analyze verify (the unit's test)
 )
 case "${1:-}" in
   "") ;;
