@@ -52,7 +52,11 @@
 # conc (bench/net/classgen.c): CONC_SESSIONS (1,111) classrooms of 9 seats
 # and a facilitator, every connection open at once, every turn played:
 # the last seat's ready to its turn.resolved (p50, p99, max), the server's
-# resident memory, memory per session and per idle connection.
+# resident memory, memory per session and per idle connection, database
+# bytes per game. conc.* has every player ready the moment a turn opens
+# (the server saturated: the latency is the queue of 1,111 sessions'
+# turns); conc.paced.* has players think CONC_THINK_MS (10 s, from half to
+# one and a half times that) per turn, for CONC_PACED_TURNS (4) turns.
 #
 # Not yet measured: ws.ping.ratio (WebSocket over TCP) needs the server's
 # WebSocket transport, env.steps_per_s the research environment; the lines
@@ -64,7 +68,8 @@
 # lose a third of its rate to them); BENCH_PIN (0): 1 runs the server
 # under test on CPU 0 and the loadgen on CPU 1; STORE_CONNECTIONS (64),
 # STORE_DEPTH (16), STORE_SESSIONS (20); BENCH_TOURNAMENT_GAMES (2000);
-# CONC_SESSIONS (1111), CONC_TURNS (16); BENCH_RESULTS (bench/results.txt).
+# CONC_SESSIONS (1111), CONC_TURNS (16), CONC_THINK_MS (10000),
+# CONC_PACED_TURNS (4); BENCH_RESULTS (bench/results.txt).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -78,6 +83,8 @@ ONLY=${BENCH_ONLY:-rpc durable sessions model tournament conc}
 RESULTS=${BENCH_RESULTS:-$ROOT/bench/results.txt}
 CONC_SESSIONS=${CONC_SESSIONS:-1111}
 CONC_TURNS=${CONC_TURNS:-16}
+CONC_THINK_MS=${CONC_THINK_MS:-10000}
+CONC_PACED_TURNS=${CONC_PACED_TURNS:-4}
 # connections:depth:name, pipelined first.
 CONFIGS=("64:16:rpc.ping" "64:1:rpc.ping_d1")
 
@@ -366,21 +373,31 @@ fi
 # ---- conc: classrooms at once -------------------------------------------
 if wants conc; then
   conns=$((CONC_SESSIONS * 10))
-  start conc "$BIN/lanthanide-server" --listen 127.0.0.1:0 \
-    --db "$TMP/conc.db" --maps "$ROOT/maps" \
-    --max-connections $((conns + 100)) --max-per-address $((conns + 100)) \
-    --max-sessions $((CONC_SESSIONS + 10)) --create-burst 1000000 \
-    --create-refill-ms 1 --max-pending-writes 1000000
-  out=$("$BIN/classgen" --server "127.0.0.1:$PORT" --server-pid "$PID" \
-    --sessions "$CONC_SESSIONS" --turns "$CONC_TURNS") ||
-    die "classgen failed: $out"
-  stop_servers
-  while read -r line; do
-    # shellcheck disable=SC2086 # (the line's three words)
-    bench ${line#BENCH }
-  done < <(grep '^BENCH ' <<<"$out")
+  # conc_run PREFIX CLASSGEN-ARGS...: a fresh server, then classgen.
+  conc_run() {
+    local prefix=$1
+    shift
+    start conc "$BIN/lanthanide-server" --listen 127.0.0.1:0 \
+      --db "$TMP/$prefix.db" --maps "$ROOT/maps" \
+      --max-connections $((conns + 100)) --max-per-address $((conns + 100)) \
+      --max-sessions $((CONC_SESSIONS + 10)) --create-burst 1000000 \
+      --create-refill-ms 1 --max-pending-writes 1000000
+    out=$("$BIN/classgen" --server "127.0.0.1:$PORT" --server-pid "$PID" \
+      --sessions "$CONC_SESSIONS" --prefix "$prefix" "$@") ||
+      die "classgen failed: $out"
+    stop_servers
+    while read -r line; do
+      # shellcheck disable=SC2086 # (the line's three words)
+      bench ${line#BENCH }
+    done < <(grep '^BENCH ' <<<"$out")
+  }
+  # Every player ready at once, every turn: the server saturated.
+  conc_run conc --turns "$CONC_TURNS"
   db_bytes=$(stat -c %s "$TMP/conc.db" 2>/dev/null || echo 0)
   bench conc.db_bytes_per_game "$((db_bytes / CONC_SESSIONS))" bytes
+  # Players who think (CONC_THINK_MS, each from half to one and a half
+  # times it): the same classrooms at a classroom's pace.
+  conc_run conc.paced --turns "$CONC_PACED_TURNS" --think-ms "$CONC_THINK_MS"
 fi
 
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)

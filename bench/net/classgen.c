@@ -95,6 +95,9 @@ typedef struct conn {
   char *in;
   size_t in_len, in_cap;
   bool dead;
+  uv_timer_t think; /* --think-ms: the player's time before ready */
+  int think_turn;   /* the turn it thinks about */
+  bool has_timer;
 } conn_t;
 
 typedef struct wreq {
@@ -107,7 +110,9 @@ static struct {
   long server_pid;
   int sessions;
   int turns;
-} opt = {NULL, 0, 1111, 16};
+  int think_ms;
+  const char *prefix;
+} opt = {NULL, 0, 1111, 16, 0, "conc"};
 
 static uv_loop_t *loop;
 static uv_timer_t sampler;
@@ -291,16 +296,43 @@ static void maybe_last(session_t *s, int turn) {
 
 /* A turn opened for seat connection c (session.started, or turn.resolved
  * of the turn before). */
-static void turn_open(conn_t *c, int turn) {
+static void thought(conn_t *c, int turn) {
   session_t *s = c->s;
-  if (turn >= opt.turns || turn >= MAX_TURNS)
-    return; /* the benchmark's turns are played */
   if (c->seat == LAST) {
     s->open[turn] = true;
     maybe_last(s, turn);
   } else {
     submit_ready(c);
   }
+}
+
+static void on_think(uv_timer_t *t) {
+  conn_t *c = container_of(t, conn_t, think);
+  if (!c->dead)
+    thought(c, c->think_turn);
+}
+
+/* A uniform draw in [0, 1) from a fixed-seed xorshift: the same run each
+ * time. */
+static double draw(void) {
+  static uint64_t x = 88172645463325252ull;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  return (double)(x >> 11) / 9007199254740992.0;
+}
+
+static void turn_open(conn_t *c, int turn) {
+  if (turn >= opt.turns || turn >= MAX_TURNS)
+    return; /* the benchmark's turns are played */
+  if (opt.think_ms > 0) {
+    /* A player thinks from half to one and a half times --think-ms. */
+    c->think_turn = turn;
+    uv_timer_start(&c->think, on_think,
+                   (uint64_t)(opt.think_ms * (0.5 + draw())), 0);
+    return;
+  }
+  thought(c, turn);
 }
 
 static void on_retry(uv_timer_t *t) {
@@ -504,11 +536,14 @@ static void connect_cb(uv_connect_t *req, int status) {
 }
 
 static void close_all(void) {
-  for (int i = 0; i < n_conns; i++)
+  for (int i = 0; i < n_conns; i++) {
     if (!conns[i].dead) {
       conns[i].dead = true;
       uv_close((uv_handle_t *)&conns[i].tcp, NULL);
     }
+    if (conns[i].has_timer)
+      uv_close((uv_handle_t *)&conns[i].think, NULL);
+  }
   uv_close((uv_handle_t *)&sampler, NULL);
   uv_close((uv_handle_t *)&retry_timer, NULL);
 }
@@ -609,7 +644,8 @@ static double quantile(const double *v, size_t n, double q) {
 
 static void usage(FILE *f) {
   fprintf(f, "usage: classgen --server HOST:PORT --server-pid PID "
-             "[--sessions N (1111)] [--turns T (16)]\n");
+             "[--sessions N (1111)] [--turns T (16)]\n"
+             "                [--think-ms MS (0)] [--prefix NAME (conc)]\n");
 }
 
 int main(int argc, char **argv) {
@@ -632,6 +668,10 @@ int main(int argc, char **argv) {
       opt.sessions = atoi(v);
     else if (strcmp(a, "--turns") == 0)
       opt.turns = atoi(v);
+    else if (strcmp(a, "--think-ms") == 0)
+      opt.think_ms = atoi(v);
+    else if (strcmp(a, "--prefix") == 0)
+      opt.prefix = v;
     else {
       usage(stderr);
       return 2;
@@ -698,6 +738,10 @@ int main(int argc, char **argv) {
     c->s = &sessions[i / CONNS_PER];
     c->seat = i % CONNS_PER;
     uv_tcp_init(loop, &c->tcp);
+    if (c->seat < SEATS) {
+      uv_timer_init(loop, &c->think);
+      c->has_timer = true;
+    }
     int r = uv_tcp_connect(&c->creq, &c->tcp, (const struct sockaddr *)&addr,
                            connect_cb);
     if (r != 0) {
@@ -713,19 +757,22 @@ int main(int argc, char **argv) {
             sessions_done, opt.sessions);
   qsort(lat_ms, n_lat, sizeof *lat_ms, cmp_double);
   double secs = (double)(play_t1 - play_t0) / 1e9;
-  printf("BENCH conc.connections %d connections\n", connected);
-  printf("BENCH conc.sessions %d sessions\n", opt.sessions);
-  printf("BENCH conc.turns %zu turns\n", n_lat);
-  printf("BENCH conc.turn_p50_ms %.2f ms\n", quantile(lat_ms, n_lat, 0.50));
-  printf("BENCH conc.turn_p99_ms %.2f ms\n", quantile(lat_ms, n_lat, 0.99));
-  printf("BENCH conc.turn_max_ms %.2f ms\n", n_lat ? lat_ms[n_lat - 1] : 0.0);
-  printf("BENCH conc.turns_per_s %.0f turns/s\n",
+  const char *p = opt.prefix;
+  printf("BENCH %s.connections %d connections\n", p, connected);
+  printf("BENCH %s.sessions %d sessions\n", p, opt.sessions);
+  printf("BENCH %s.turns %zu turns\n", p, n_lat);
+  printf("BENCH %s.turn_p50_ms %.2f ms\n", p, quantile(lat_ms, n_lat, 0.50));
+  printf("BENCH %s.turn_p99_ms %.2f ms\n", p, quantile(lat_ms, n_lat, 0.99));
+  printf("BENCH %s.turn_max_ms %.2f ms\n", p, n_lat ? lat_ms[n_lat - 1] : 0.0);
+  printf("BENCH %s.turns_per_s %.0f turns/s\n", p,
          secs > 0 ? (double)n_lat / secs : 0.0);
-  printf("BENCH conc.rss_mib %.1f MiB\n", (double)rss_max / 1048576.0);
-  printf("BENCH mem.session_bytes %.0f bytes\n",
-         (double)(rss1 > rss0 ? rss1 - rss0 : 0) / opt.sessions);
-  printf("BENCH mem.idle_connection_bytes %.0f bytes\n",
-         (double)(rss2 > rss1 ? rss2 - rss1 : 0) / n_conns);
+  printf("BENCH %s.rss_mib %.1f MiB\n", p, (double)rss_max / 1048576.0);
+  if (strcmp(p, "conc") == 0) {
+    printf("BENCH mem.session_bytes %.0f bytes\n",
+           (double)(rss1 > rss0 ? rss1 - rss0 : 0) / opt.sessions);
+    printf("BENCH mem.idle_connection_bytes %.0f bytes\n",
+           (double)(rss2 > rss1 ? rss2 - rss1 : 0) / n_conns);
+  }
   fprintf(stderr,
           "classgen: %d connections, %d sessions x %d turns in %.1f s; "
           "errors %" PRIu64 "; submissions retried after unavailable %" PRIu64
