@@ -58,9 +58,11 @@
 # turns); conc.paced.* has players think CONC_THINK_MS (10 s, from half to
 # one and a half times that) per turn, for CONC_PACED_TURNS (4) turns.
 #
-# Not yet measured: ws.ping.ratio (WebSocket over TCP) needs the server's
-# WebSocket transport, env.steps_per_s the research environment; the lines
-# say so when those land.
+# ws: in the same rounds, ping over WebSocket (the server's --http port,
+# loadgen --ws) beside ping over TCP: ws.ping.* and ws.ping_d1.*, the
+# ratio WebSocket over TCP.
+#
+# Not yet measured: env.steps_per_s (the research environment).
 #
 # Environment: BENCH_SECONDS (3) and BENCH_WARMUP (1) per run;
 # BENCH_ROUNDS (3): echo/server alternations per configuration, each side's
@@ -187,15 +189,15 @@ STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 T0=$(date +%s)
 
 # ---- rpc: ping against the echo floor -----------------------------------
-# load LABEL PORT PID CONNECTIONS DEPTH: prints the loadgen's line on
-# stderr, and sets RPS, ERRORS, US (server CPU microseconds per request)
-# and P50, P99 (microseconds).
+# load LABEL PORT PID CONNECTIONS DEPTH [--ws]: prints the loadgen's line
+# on stderr, and sets RPS, ERRORS, US (server CPU microseconds per
+# request) and P50, P99 (microseconds).
 load() {
   local out
   out=$("$BIN/loadgen" --server "127.0.0.1:$2" --server-pid "$3" \
     --connections "$4" --depth "$5" --seconds "$SECONDS_PER_RUN" \
-    --warmup "$WARMUP" --method ping --label "$1" "${LOADGEN_CPU[@]}") ||
-    die "loadgen against $1 failed"
+    --warmup "$WARMUP" --method ping --label "$1" "${LOADGEN_CPU[@]}" \
+    "${@:6}") || die "loadgen against $1 failed"
   echo "$out" >&2
   RPS=$(field rps "$out")
   ERRORS=$(field errors "$out")
@@ -211,13 +213,22 @@ if wants rpc; then
   ECHO_PORT=$PORT
   ECHO_PID=$PID
   start server "$BIN/lanthanide-server" --listen 127.0.0.1:0 \
-    --db "$TMP/bench.db" --maps "$ROOT/maps"
+    --http 127.0.0.1:0 --db "$TMP/bench.db" --maps "$ROOT/maps"
   SERVER_PORT=$PORT
   SERVER_PID=$PID
+  HTTP_PORT=""
+  for ((i = 0; i < 50; i++)); do
+    HTTP_PORT=$(sed -n 's/.* http on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
+      "$TMP/server.out")
+    [[ -n $HTTP_PORT ]] && break
+    sleep 0.1
+  done
+  [[ -n $HTTP_PORT ]] || die "lanthanide-server printed no 'http on' line"
   for cfg in "${CONFIGS[@]}"; do
     IFS=: read -r conns depth name <<<"$cfg"
     best_echo=0 best_server=0 echo_us="" server_us="" server_errors=0
     echo_p50="" echo_p99="" server_p50="" server_p99=""
+    best_ws=0 ws_us="" ws_p50="" ws_p99=""
     for ((r = 0; r < ROUNDS; r++)); do
       load echo "$ECHO_PORT" "$ECHO_PID" "$conns" "$depth"
       if ((RPS > best_echo)); then
@@ -229,6 +240,12 @@ if wants rpc; then
         best_server=$RPS server_p50=$P50 server_p99=$P99
       fi
       server_us=$(min "$server_us" "$US")
+      server_errors=$((server_errors + ERRORS))
+      load ping_ws "$HTTP_PORT" "$SERVER_PID" "$conns" "$depth" --ws
+      if ((RPS > best_ws)); then
+        best_ws=$RPS ws_p50=$P50 ws_p99=$P99
+      fi
+      ws_us=$(min "$ws_us" "$US")
       server_errors=$((server_errors + ERRORS))
     done
     base=${name/ping/echo}
@@ -242,16 +259,20 @@ if wants rpc; then
     bench "$base.cpu_us_per_req" "$echo_us" us
     bench "$name.cpu_us_per_req" "$server_us" us
     ratio "$name.cpu" "$echo_us" "$server_us"
+    # WebSocket over TCP: the same ping through the --http port.
+    ws=ws.${name#rpc.}
+    bench "$ws.rps" "$best_ws" req/s
+    ratio "$ws" "$best_ws" "$best_server"
+    bench "$ws.p50_us" "$ws_p50" us
+    bench "$ws.p99_us" "$ws_p99" us
+    bench "$ws.cpu_us_per_req" "$ws_us" us
+    ratio "$ws.cpu" "$server_us" "$ws_us"
     ((server_errors == 0)) || echo "bench: lanthanide-server gave" \
       "$server_errors errors at $conns connections, depth $depth" >&2
   done
   # Other benchmarks should have the machine to themselves.
   stop_servers
 fi
-# WebSocket: when the server has its WebSocket transport (the browser
-# issue), ws.ping.ratio compares a WebSocket ping with the TCP one here.
-echo "bench: ws.ping.ratio not measured: lanthanide-server has no" \
-  "WebSocket transport in this build" >&2
 
 # ---- durable: orders.submit and turn commits ----------------------------
 if wants durable; then

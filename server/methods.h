@@ -28,7 +28,14 @@ void methods_free(methods_t *m);
  * whether the server takes it. maps.list and session.create read the
  * folder anew when it changed anyway; this is the operator's check.
  * Returns the number of maps, or -1 if the folder cannot be read. */
-int methods_reload_maps(methods_t *m);
+struct sess_registry;
+int methods_reload_maps(methods_t *m, struct sess_registry *reg);
+
+/* The server's metrics in the Prometheus text (metrics.h), appended to
+ * out: what server.metrics answers and GET /metrics serves. 0, or -1 if
+ * out of memory. */
+struct srv;
+int methods_render_metrics(const struct srv *srv, proto_buf_t *out);
 
 /* The method table (static storage); pass the methods_t as rpc_new's app. */
 const rpc_method_t *methods_table(size_t *n);

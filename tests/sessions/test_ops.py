@@ -18,6 +18,8 @@ resolved on ready-ups, chat. Then:
   the game (16 turns resolved and timed, one finished session, commits
   timed, bytes counted) and that `promtool check metrics` (Debian's
   prometheus package, installed through scripts/deps.sh metrics) accepts;
+  GET /metrics on the --http port serves the same text (its Content-Type
+  the exposition format's), and promtool accepts that too;
 - SIGHUP: the server reads its maps folder again, says so in the log,
   and goes on serving.
 
@@ -30,9 +32,11 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (CLASSROOM_SEATS, LIVE_S, ROOT, Game, Server,  # noqa: E402
@@ -123,13 +127,34 @@ def test_text(args):
         server.cleanup()
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def test_json_and_metrics(args):
+    http_port = free_port()
     server = Server(args.server_bin, args.maps,
-                    ["--log-level", "debug", "--log-format", "json"])
+                    ["--log-level", "debug", "--log-format", "json",
+                     "--http", "127.0.0.1:%d" % http_port])
     try:
         sid, secrets = play_game(server)
         metrics = server.client().call("server.metrics")
         check_metrics(metrics)
+        # GET /metrics: the same text over HTTP.
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % http_port,
+                                    timeout=LIVE_S) as r:
+            check(r.status == 200, "GET /metrics answers 200", r.status)
+            ctype = r.headers.get("Content-Type", "")
+            body = r.read().decode()
+        check(ctype.startswith("text/plain; version=0.0.4"),
+              "/metrics has the exposition format's type", ctype)
+        check(sample(body, "lanthanide_turns_resolved_total") == 16,
+              "/metrics has the game's turns")
+        check(sample(body, "lanthanide_http_requests_total") >= 1,
+              "/metrics counts itself as an HTTP request")
+        promtool(body)
         # SIGHUP: the maps again; the server goes on serving.
         server.proc.send_signal(signal.SIGHUP)
         deadline = time.monotonic() + LIVE_S
@@ -210,6 +235,10 @@ def check_metrics(res):
     check(r.returncode == 0 and shutil.which("promtool"),
           "promtool is installed (scripts/deps.sh metrics)",
           r.stdout.decode(errors="replace")[-2000:])
+    promtool(text)
+
+
+def promtool(text):
     r = subprocess.run(["promtool", "check", "metrics"], input=text.encode(),
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     check(r.returncode == 0, "promtool check metrics accepts the text",
