@@ -445,7 +445,7 @@ static void web_serve(web_conn_t *w, bool head_only) {
   a = path[0] == '/' ? asset_find(path) : NULL;
   if (!a) {
     static const char nf[] = "Not found: this server serves the web client's "
-                             "files and /ws, nothing else.\n";
+                             "files, /ws and /metrics, nothing else.\n";
     k->http_not_found++;
     log_event(LOG_LEVEL_DEBUG, "http %s: 404 %.*s", w->name, 200, w->url);
     web_answer(w, "404 Not Found", "text/plain; charset=utf-8",

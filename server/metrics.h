@@ -3,8 +3,8 @@
  * Prometheus text exposition format (version 0.0.4), for an operator's
  * monitoring. metrics_render is a pure function of what it is given (no
  * clock, no I/O), so a unit test checks its text and promtool checks a
- * live server's (the server.metrics method; the HTTP server's /metrics
- * serves the same text once it exists).
+ * live server's (GET /metrics on --http, and the server.metrics method:
+ * methods_render_metrics gathers the input for both).
  *
  * Names: every metric starts with lanthanide_, counters end in _total,
  * durations are in seconds and sizes in bytes (Prometheus's base units).
