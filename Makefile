@@ -15,7 +15,7 @@ LISTEN   ?= 127.0.0.1:7447
 HTTP     ?= 127.0.0.1:8080
 DB       ?= lanthanide.db
 
-.PHONY: all build deps configure run test test-asan bench fuzz format docs clean
+.PHONY: all build deps configure run test test-asan bench install fuzz format docs clean
 
 all: build
 
@@ -57,6 +57,13 @@ test-asan:
 
 bench: build
 	bash bench/run.sh $(BUILD)
+
+# cmake --install: programs, maps, the systemd unit, man pages, bash
+# completion (docs/operations.md). PREFIX=/opt/lanthanide, DESTDIR=stage
+# for a package.
+PREFIX ?=
+install: build
+	cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX),)
 
 fuzz: deps
 	bash scripts/deps.sh fuzz

@@ -3,77 +3,75 @@
 #
 #   bash bench/run.sh BUILD_DIR
 #
-# Network: bench/net/loadgen drives the bare libuv echo server
+# Every figure is one line on stdout,
+#
+#   BENCH <name> <value> <unit>
+#
+# for the baselines too, and for each comparison one more,
+#
+#   BENCH <name>.ratio <value> x
+#
+# (the same lines, after a header saying when, where and under what load,
+# go to bench/results.txt). What each program printed itself goes to
+# stderr. docs/benchmarks.md lists the figures, what they measure and the
+# latest results. A benchmark reports; it does not fail on its target. This
+# exits non-zero only when something could not run (a missing binary, a
+# server that did not start, a generator that produced no figure).
+#
+# The parts, in order (BENCH_ONLY="rpc durable sessions model tournament
+# conc" picks some):
+#
+# rpc: bench/net/loadgen drives the bare libuv echo server
 # (bench/net/echo_server.c: the floor of per-request cost) and
-# lanthanide-server's `ping` with the same load, one after the other in the
-# same run, for each configuration; it prints the loadgen's line for each,
-# then one summary per configuration:
+# lanthanide-server's `ping` with the same load, one after the other, for
+# 64 connections 16 requests deep (rpc.ping.*) and 64 connections one deep
+# (rpc.ping_d1.*): requests per second (the best of BENCH_ROUNDS
+# alternations), the ratio of the two, p50 and p99 latency, and CPU
+# microseconds per request of each server process as the loadgen read it
+# from /proc (cpu.ratio: echo's over lanthanide-server's; it barely moves
+# when other jobs steal cycles, so it is the one to watch when comparing
+# two builds on a shared machine).
 #
-#   bench=ping_vs_echo connections=64 depth=16 server_rps=... echo_rps=...
-#     ratio=0.xx target=0.70 server_us_per_req=... echo_us_per_req=...
-#     cpu_ratio=0.xx verdict=ok|below_target
+# durable (bench/store/bench-store, docs/storage.md): durable
+# orders.submit throughput (every answer waits for the COMMIT that stored
+# it; group commit shares one fsync among many), against SQLite alone
+# inserting the same rows one transaction per row on the same disk; then
+# turn-commit latency over STORE_SESSIONS sessions.
 #
-# and, from the same runs, ping over WebSocket (the server's --http port,
-# loadgen --ws) beside ping over TCP:
+# sessions: the figures of tests/sessions/test_isolation.py and
+# test_fairness.py (a flooding, a stalling and a chattering client beside
+# a session with 0.3 s turns; a 20,000-request burst; 40 sessions' turns
+# due at once).
 #
-#   bench=ping_ws_vs_tcp connections=64 depth=16 ws_rps=... tcp_rps=...
-#     ratio=0.xx ws_us_per_req=... tcp_us_per_req=...
+# model (bench-model): the cost of a firm-turn at 1,000, 10,000 and
+# 100,000 firms and their ratio; a turn of the shipped maps.
 #
-# (one line each; a configuration below target is also named on stderr). ratio,
-# the figure the target is about, divides the rates. cpu_ratio divides the
-# CPU each server process spent per request (echo's by lanthanide-server's),
-# as the loadgen read it from /proc: it says the same thing where the server
-# is the bottleneck, and it barely moves when other jobs steal cycles, so it
-# is the one to watch when comparing two builds. The loadgen lines carry
-# server_cpu and loadgen_cpu too (cores busy): a loadgen_cpu near 1 with a
-# server_cpu well below it means the generator set the pace.
+# tournament (bench-tournament): headless classroom games per second of
+# one core, all strategies, and the `standing` strategy alone as baseline.
 #
-# Storage (bench/store/bench-store, docs/storage.md): a fresh
-# lanthanide-server on a temporary database (synchronous=FULL, the
-# default), a classroom session created with `lanthanide call
-# session.create`, then durable orders.submit throughput from
-# STORE_CONNECTIONS x STORE_DEPTH pipelined requests (every answer waits for
-# the COMMIT that stored it; group commit shares one fsync among many), then
-# turn-commit latency over STORE_SESSIONS sessions of 16 turns (p50, p99),
-# then, on the same disk and in the same run, SQLite alone inserting the
-# same rows one transaction per row and all in one transaction. It prints
-# bench-store's lines, then one summary:
+# conc (bench/net/classgen.c): CONC_SESSIONS (1,111) classrooms of 9 seats
+# and a facilitator, every connection open at once, every turn played:
+# the last seat's ready to its turn.resolved (p50, p99, max), the server's
+# resident memory, memory per session and per idle connection, database
+# bytes per game. conc.* has every player ready the moment a turn opens
+# (the server saturated: the latency is the queue of 1,111 sessions'
+# turns); conc.paced.* has players think CONC_THINK_MS (10 s, from half to
+# one and a half times that) per turn, for CONC_PACED_TURNS (4) turns.
 #
-#   bench=store_submit rps=... target=20000 txn_per_row_rps=...
-#     one_txn_rps=... vs_txn_per_row=N.Nx commits=... rows_per_commit=...
-#     verdict=ok|below_target
+# ws: in the same rounds, ping over WebSocket (the server's --http port,
+# loadgen --ws) beside ping over TCP: ws.ping.* and ws.ping_d1.*, the
+# ratio WebSocket over TCP.
 #
-# Sessions under hostile load: tests/sessions/test_isolation.py and
-# test_fairness.py hold the scenarios (a flooding, a stalling and a
-# chattering client beside a session with 0.3 s turns; a 20,000-request
-# burst; 40 sessions' turns due at once). The tests check only liveness
-# bounds; the figures are printed here, one line each:
+# Not yet measured: env.steps_per_s (the research environment).
 #
-#   bench=isolation turn_s=0.3 turns=8 gap_min_s=... gap_max_s=...
-#     finish_s=... state_get_max_s=...
-#   bench=fairness_burst requests=20000 ping_wait_s=...
-#   bench=fairness_turns_due sessions=40 turns=3 worst_list_wait_s=...
-#
-# Then any other benchmark program in BUILD_DIR/bin (bench-*, e.g.
-# bench-model) runs with no arguments and prints its own lines.
-#
-# A benchmark reports; it does not fail on its target. This exits non-zero
-# only when something could not run (a missing binary, a server that did not
-# start, a loadgen that produced no figure).
-#
-# Environment: BENCH_SECONDS (3) and BENCH_WARMUP (1) per run (the storage
-# runs too); STORE_CONNECTIONS (64), STORE_DEPTH (16), STORE_SESSIONS (20);
-# BENCH_ROUNDS
-# (3): echo/server alternations per configuration, the summary taking each
-# side's best. Several short alternations rather than one long run, because
-# other jobs on the machine come and go: one round can lose a third of its
-# rate to them, and the best of three is what the code can do.
-# BENCH_PIN (0): 1 runs the server under test on CPU 0 (taskset) and the
-# loadgen on CPU 1 (--cpu), where there are two cores or more. Off by
-# default because on a shared machine one pinned process can be stuck behind
-# someone else's job on its core while the other core idles: on the 2-core
-# development VM, with one foreign job running, pinned ratios swung from 0.43
-# to 0.92 between rounds, unpinned ones stayed within 0.02.
+# Environment: BENCH_SECONDS (3) and BENCH_WARMUP (1) per run;
+# BENCH_ROUNDS (3): echo/server alternations per configuration, each side's
+# best kept (other jobs on a shared machine come and go: one round can
+# lose a third of its rate to them); BENCH_PIN (0): 1 runs the server
+# under test on CPU 0 and the loadgen on CPU 1; STORE_CONNECTIONS (64),
+# STORE_DEPTH (16), STORE_SESSIONS (20); BENCH_TOURNAMENT_GAMES (2000);
+# CONC_SESSIONS (1111), CONC_TURNS (16), CONC_THINK_MS (10000),
+# CONC_PACED_TURNS (4); BENCH_RESULTS (bench/results.txt).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -83,12 +81,18 @@ SECONDS_PER_RUN=${BENCH_SECONDS:-3}
 WARMUP=${BENCH_WARMUP:-1}
 ROUNDS=${BENCH_ROUNDS:-3}
 PIN=${BENCH_PIN:-0}
-TARGET=0.70
-# connections:depth, pipelined first.
-CONFIGS=("64:16" "64:1")
+ONLY=${BENCH_ONLY:-rpc durable sessions model tournament conc}
+RESULTS=${BENCH_RESULTS:-$ROOT/bench/results.txt}
+CONC_SESSIONS=${CONC_SESSIONS:-1111}
+CONC_TURNS=${CONC_TURNS:-16}
+CONC_THINK_MS=${CONC_THINK_MS:-10000}
+CONC_PACED_TURNS=${CONC_PACED_TURNS:-4}
+# connections:depth:name, pipelined first.
+CONFIGS=("64:16:rpc.ping" "64:1:rpc.ping_d1")
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/lanthanide-bench.XXXXXX")
 PIDS=()
+LINES=()
 
 # Stops exactly the processes this script started, by pid.
 stop_servers() {
@@ -115,8 +119,36 @@ die() {
   exit 1
 }
 
+# bench NAME VALUE UNIT: one figure.
+bench() {
+  [[ -n $2 ]] || die "no value for $1"
+  LINES+=("BENCH $1 $2 $3")
+  echo "BENCH $1 $2 $3"
+}
+
+# ratio NAME A B: the comparison A / B (0 when B is 0).
+ratio() {
+  bench "$1.ratio" "$(awk -v a="$2" -v b="$3" \
+    'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" x
+}
+
+# field NAME LINE: the value of NAME=... in LINE.
+field() {
+  sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"
+}
+
+# min A B, of two decimals (B when A is empty).
+min() {
+  awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }'
+}
+
+wants() {
+  [[ " $ONLY " == *" $1 "* ]]
+}
+
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive integer"
-for prog in loadgen echo-server lanthanide-server lanthanide bench-store; do
+for prog in loadgen echo-server classgen lanthanide-server lanthanide \
+  bench-store bench-model bench-tournament; do
   [[ -x $BIN/$prog ]] || die "$BIN/$prog not found: build first (make bench)"
 done
 
@@ -130,7 +162,7 @@ if [[ $PIN == 1 ]] && command -v taskset >/dev/null &&
 fi
 
 # start NAME CMD...: runs CMD in the background with its output in $TMP,
-# waits for its "listening on HOST:PORT" line and sets PORT.
+# waits for its "listening on HOST:PORT" line and sets PORT and PID.
 start() {
   local name=$1 line="" i
   shift
@@ -152,183 +184,254 @@ start() {
   [[ $PORT =~ ^[0-9]+$ ]] || die "$name: cannot read the port in '$line'"
 }
 
-start echo "$BIN/echo-server" --listen 127.0.0.1:0
-ECHO_PORT=$PORT
-ECHO_PID=$PID
-start server "$BIN/lanthanide-server" --listen 127.0.0.1:0 \
-  --http 127.0.0.1:0 --db "$TMP/bench.db" --maps "$ROOT/maps"
-SERVER_PORT=$PORT
-SERVER_PID=$PID
-for ((i = 0; i < 50; i++)); do
-  HTTP_PORT=$(sed -n 's/.* http on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/server.out")
-  [[ -n $HTTP_PORT ]] && break
-  sleep 0.1
-done
-[[ -n $HTTP_PORT ]] || die "lanthanide-server printed no 'http on' line"
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+T0=$(date +%s)
 
-# field NAME LINE: the value of NAME=... in LINE.
-field() {
-  sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"
-}
-
-# load LABEL PORT PID CONNECTIONS DEPTH [--ws]: prints the loadgen's line,
-# and sets RPS, ERRORS and US (server CPU microseconds per request) from it.
+# ---- rpc: ping against the echo floor -----------------------------------
+# load LABEL PORT PID CONNECTIONS DEPTH [--ws]: prints the loadgen's line
+# on stderr, and sets RPS, ERRORS, US (server CPU microseconds per
+# request) and P50, P99 (microseconds).
 load() {
   local out
   out=$("$BIN/loadgen" --server "127.0.0.1:$2" --server-pid "$3" \
     --connections "$4" --depth "$5" --seconds "$SECONDS_PER_RUN" \
     --warmup "$WARMUP" --method ping --label "$1" "${LOADGEN_CPU[@]}" \
     "${@:6}") || die "loadgen against $1 failed"
-  echo "$out"
+  echo "$out" >&2
   RPS=$(field rps "$out")
   ERRORS=$(field errors "$out")
   US=$(field server_us_per_req "$out")
-  [[ -n $RPS && -n $ERRORS && -n $US ]] ||
+  P50=$(field p50_us "$out")
+  P99=$(field p99_us "$out")
+  [[ -n $RPS && -n $ERRORS && -n $US && -n $P99 ]] ||
     die "cannot parse loadgen output: $out"
 }
 
-# min A B, of two decimals (B when A is empty).
-min() {
-  awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }'
-}
-
-SUMMARY=()
-NOTES=()
-for cfg in "${CONFIGS[@]}"; do
-  conns=${cfg%:*}
-  depth=${cfg#*:}
-  best_echo=0
-  best_server=0
-  echo_us=""
-  server_us=""
-  server_errors=0
-  best_ws=0
-  ws_us=""
-  for ((r = 0; r < ROUNDS; r++)); do
-    load echo "$ECHO_PORT" "$ECHO_PID" "$conns" "$depth"
-    ((RPS > best_echo)) && best_echo=$RPS
-    echo_us=$(min "$echo_us" "$US")
-    load ping "$SERVER_PORT" "$SERVER_PID" "$conns" "$depth"
-    ((RPS > best_server)) && best_server=$RPS
-    server_us=$(min "$server_us" "$US")
-    server_errors=$((server_errors + ERRORS))
-    load ping_ws "$HTTP_PORT" "$SERVER_PID" "$conns" "$depth" --ws
-    ((RPS > best_ws)) && best_ws=$RPS
-    ws_us=$(min "$ws_us" "$US")
-    server_errors=$((server_errors + ERRORS))
+if wants rpc; then
+  start echo "$BIN/echo-server" --listen 127.0.0.1:0
+  ECHO_PORT=$PORT
+  ECHO_PID=$PID
+  start server "$BIN/lanthanide-server" --listen 127.0.0.1:0 \
+    --http 127.0.0.1:0 --db "$TMP/bench.db" --maps "$ROOT/maps"
+  SERVER_PORT=$PORT
+  SERVER_PID=$PID
+  HTTP_PORT=""
+  for ((i = 0; i < 50; i++)); do
+    HTTP_PORT=$(sed -n 's/.* http on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
+      "$TMP/server.out")
+    [[ -n $HTTP_PORT ]] && break
+    sleep 0.1
   done
-  ratio=$(awk -v s="$best_server" -v e="$best_echo" \
-    'BEGIN { printf "%.2f", (e > 0 ? s / e : 0) }')
-  cpu_ratio=$(awk -v s="$server_us" -v e="$echo_us" \
-    'BEGIN { printf "%.2f", (s > 0 ? e / s : 0) }')
-  line="bench=ping_vs_echo connections=$conns depth=$depth"
-  line+=" server_rps=$best_server echo_rps=$best_echo ratio=$ratio"
-  line+=" target=$TARGET server_us_per_req=$server_us"
-  line+=" echo_us_per_req=$echo_us cpu_ratio=$cpu_ratio"
-  if awk -v r="$ratio" -v t="$TARGET" 'BEGIN { exit !(r < t) }'; then
-    line+=" verdict=below_target"
-    NOTES+=("bench: BELOW TARGET: ping at $conns connections, depth $depth \
-runs at $ratio of the echo server's rate (target $TARGET)")
-  else
-    line+=" verdict=ok"
-  fi
-  if ((server_errors > 0)); then
-    NOTES+=("bench: lanthanide-server gave $server_errors errors at \
-$conns connections, depth $depth (see the loadgen's stderr above)")
-  fi
-  SUMMARY+=("$line")
-  ws_ratio=$(awk -v w="$best_ws" -v t="$best_server" \
-    'BEGIN { printf "%.2f", (t > 0 ? w / t : 0) }')
-  SUMMARY+=("bench=ping_ws_vs_tcp connections=$conns depth=$depth \
-ws_rps=$best_ws tcp_rps=$best_server ratio=$ws_ratio ws_us_per_req=$ws_us \
-tcp_us_per_req=$server_us")
-done
-printf '%s\n' "${SUMMARY[@]}"
-if ((${#NOTES[@]} > 0)); then
-  printf '%s\n' "${NOTES[@]}" >&2
+  [[ -n $HTTP_PORT ]] || die "lanthanide-server printed no 'http on' line"
+  for cfg in "${CONFIGS[@]}"; do
+    IFS=: read -r conns depth name <<<"$cfg"
+    best_echo=0 best_server=0 echo_us="" server_us="" server_errors=0
+    echo_p50="" echo_p99="" server_p50="" server_p99=""
+    best_ws=0 ws_us="" ws_p50="" ws_p99=""
+    for ((r = 0; r < ROUNDS; r++)); do
+      load echo "$ECHO_PORT" "$ECHO_PID" "$conns" "$depth"
+      if ((RPS > best_echo)); then
+        best_echo=$RPS echo_p50=$P50 echo_p99=$P99
+      fi
+      echo_us=$(min "$echo_us" "$US")
+      load ping "$SERVER_PORT" "$SERVER_PID" "$conns" "$depth"
+      if ((RPS > best_server)); then
+        best_server=$RPS server_p50=$P50 server_p99=$P99
+      fi
+      server_us=$(min "$server_us" "$US")
+      server_errors=$((server_errors + ERRORS))
+      load ping_ws "$HTTP_PORT" "$SERVER_PID" "$conns" "$depth" --ws
+      if ((RPS > best_ws)); then
+        best_ws=$RPS ws_p50=$P50 ws_p99=$P99
+      fi
+      ws_us=$(min "$ws_us" "$US")
+      server_errors=$((server_errors + ERRORS))
+    done
+    base=${name/ping/echo}
+    bench "$base.rps" "$best_echo" req/s
+    bench "$name.rps" "$best_server" req/s
+    ratio "$name" "$best_server" "$best_echo"
+    bench "$base.p50_us" "$echo_p50" us
+    bench "$base.p99_us" "$echo_p99" us
+    bench "$name.p50_us" "$server_p50" us
+    bench "$name.p99_us" "$server_p99" us
+    bench "$base.cpu_us_per_req" "$echo_us" us
+    bench "$name.cpu_us_per_req" "$server_us" us
+    ratio "$name.cpu" "$echo_us" "$server_us"
+    # WebSocket over TCP: the same ping through the --http port.
+    ws=ws.${name#rpc.}
+    bench "$ws.rps" "$best_ws" req/s
+    ratio "$ws" "$best_ws" "$best_server"
+    bench "$ws.p50_us" "$ws_p50" us
+    bench "$ws.p99_us" "$ws_p99" us
+    bench "$ws.cpu_us_per_req" "$ws_us" us
+    ratio "$ws.cpu" "$server_us" "$ws_us"
+    ((server_errors == 0)) || echo "bench: lanthanide-server gave" \
+      "$server_errors errors at $conns connections, depth $depth" >&2
+  done
+  # Other benchmarks should have the machine to themselves.
+  stop_servers
 fi
 
-# Stop the servers now: other benchmarks should have the machine to
-# themselves.
-stop_servers
-
-# ---- Storage ----------------------------------------------------------------
-STORE_CONNECTIONS=${STORE_CONNECTIONS:-64}
-STORE_DEPTH=${STORE_DEPTH:-16}
-STORE_SESSIONS=${STORE_SESSIONS:-20}
-STORE_TARGET=20000
-# The bench pipelines submissions from few seats: the per-seat rate limit
-# (--submit-burst, a defence against one seat filling the disk) is opened
-# wide so that it measures the commit path, not the limit.
-start store "$BIN/lanthanide-server" --listen 127.0.0.1:0 \
-  --db "$TMP/store.db" --maps "$ROOT/maps" \
-  --submit-burst 1000000 --submit-refill-ms 1
-STORE_PORT=$PORT
-STORE_PID=$PID
-# session.create through the CLI; its JSON answer (session, admin token,
-# seats and join codes) is what bench-store reads.
-create_session() {
-  "$BIN/lanthanide" --server "127.0.0.1:$STORE_PORT" call session.create \
-    "{\"map\": \"classroom\", \"name\": \"$1\", \"seed\": $2}" >"$3" ||
-    die "session.create failed"
-}
-create_session "bench submit" 1 "$TMP/submit.json"
-out=$("$BIN/bench-store" submit --server "127.0.0.1:$STORE_PORT" \
-  --session-json "$TMP/submit.json" --connections "$STORE_CONNECTIONS" \
-  --depth "$STORE_DEPTH" --seconds "$SECONDS_PER_RUN" --warmup "$WARMUP" \
-  --server-pid "$STORE_PID") || die "bench-store submit failed"
-echo "$out"
-SUBMIT_RPS=$(field rps "$out")
-COMMITS=$(field commits "$out")
-ROWS_PER_COMMIT=$(field rows_per_commit "$out")
-[[ -n $SUBMIT_RPS ]] || die "cannot parse bench-store output: $out"
-TURN_ARGS=()
-for ((i = 0; i < STORE_SESSIONS; i++)); do
-  create_session "bench turns $i" $((100 + i)) "$TMP/turns$i.json"
-  TURN_ARGS+=(--session-json "$TMP/turns$i.json")
-done
-"$BIN/bench-store" turns --server "127.0.0.1:$STORE_PORT" "${TURN_ARGS[@]}" ||
-  die "bench-store turns failed"
-stop_servers
-# The baselines, with the machine to themselves, on the same disk ($TMP).
-out=$("$BIN/bench-store" sqlite --dir "$TMP" --seconds "$SECONDS_PER_RUN" \
-  2>/dev/null) || die "bench-store sqlite failed"
-echo "$out"
-PER_ROW_RPS=$(sed -n 's/^bench=sqlite_txn_per_row .* rps=\([0-9.]*\).*/\1/p' \
-  <<<"$out")
-ONE_TXN_RPS=$(sed -n 's/^bench=sqlite_one_txn .* rps=\([0-9.]*\).*/\1/p' \
-  <<<"$out")
-[[ -n $PER_ROW_RPS && -n $ONE_TXN_RPS ]] ||
-  die "cannot parse bench-store output: $out"
-vs=$(awk -v s="$SUBMIT_RPS" -v p="$PER_ROW_RPS" \
-  'BEGIN { printf "%.1f", (p > 0 ? s / p : 0) }')
-line="bench=store_submit rps=$SUBMIT_RPS target=$STORE_TARGET"
-line+=" txn_per_row_rps=$PER_ROW_RPS one_txn_rps=$ONE_TXN_RPS"
-line+=" vs_txn_per_row=${vs}x commits=$COMMITS"
-line+=" rows_per_commit=$ROWS_PER_COMMIT"
-if ((SUBMIT_RPS < STORE_TARGET)); then
-  line+=" verdict=below_target"
-  echo "$line"
-  echo "bench: BELOW TARGET: $SUBMIT_RPS durable submissions per second \
-(target $STORE_TARGET)" >&2
-else
-  echo "$line verdict=ok"
+# ---- durable: orders.submit and turn commits ----------------------------
+if wants durable; then
+  STORE_CONNECTIONS=${STORE_CONNECTIONS:-64}
+  STORE_DEPTH=${STORE_DEPTH:-16}
+  STORE_SESSIONS=${STORE_SESSIONS:-20}
+  # The bench pipelines submissions from few seats: the per-seat rate
+  # limit (--submit-burst, a defence against one seat filling the disk) is
+  # opened wide so that it measures the commit path, not the limit.
+  start store "$BIN/lanthanide-server" --listen 127.0.0.1:0 \
+    --db "$TMP/store.db" --maps "$ROOT/maps" \
+    --submit-burst 1000000 --submit-refill-ms 1
+  STORE_PORT=$PORT
+  STORE_PID=$PID
+  # session.create through the CLI; its JSON answer (session, admin token,
+  # seats and join codes) is what bench-store reads.
+  create_session() {
+    "$BIN/lanthanide" --server "127.0.0.1:$STORE_PORT" call session.create \
+      "{\"map\": \"classroom\", \"name\": \"$1\", \"seed\": $2}" >"$3" ||
+      die "session.create failed"
+  }
+  create_session "bench submit" 1 "$TMP/submit.json"
+  out=$("$BIN/bench-store" submit --server "127.0.0.1:$STORE_PORT" \
+    --session-json "$TMP/submit.json" --connections "$STORE_CONNECTIONS" \
+    --depth "$STORE_DEPTH" --seconds "$SECONDS_PER_RUN" --warmup "$WARMUP" \
+    --server-pid "$STORE_PID") || die "bench-store submit failed"
+  echo "$out" >&2
+  SUBMIT_RPS=$(field rps "$out")
+  ROWS_PER_COMMIT=$(field rows_per_commit "$out")
+  [[ -n $SUBMIT_RPS ]] || die "cannot parse bench-store output: $out"
+  TURN_ARGS=()
+  for ((i = 0; i < STORE_SESSIONS; i++)); do
+    create_session "bench turns $i" $((100 + i)) "$TMP/turns$i.json"
+    TURN_ARGS+=(--session-json "$TMP/turns$i.json")
+  done
+  turns=$("$BIN/bench-store" turns --server "127.0.0.1:$STORE_PORT" \
+    "${TURN_ARGS[@]}") || die "bench-store turns failed"
+  echo "$turns" >&2
+  stop_servers
+  # The baselines, with the machine to themselves, on the same disk ($TMP).
+  out=$("$BIN/bench-store" sqlite --dir "$TMP" --seconds "$SECONDS_PER_RUN" \
+    2>/dev/null) || die "bench-store sqlite failed"
+  echo "$out" >&2
+  PER_ROW_RPS=$(sed -n 's/^bench=sqlite_txn_per_row .* rps=\([0-9.]*\).*/\1/p' \
+    <<<"$out")
+  ONE_TXN_RPS=$(sed -n 's/^bench=sqlite_one_txn .* rps=\([0-9.]*\).*/\1/p' \
+    <<<"$out")
+  [[ -n $PER_ROW_RPS && -n $ONE_TXN_RPS ]] ||
+    die "cannot parse bench-store output: $out"
+  bench durable.orders_per_s "$SUBMIT_RPS" orders/s
+  bench durable.sqlite_txn_per_row.rows_per_s "$PER_ROW_RPS" rows/s
+  bench durable.sqlite_one_txn.rows_per_s "$ONE_TXN_RPS" rows/s
+  ratio durable.orders_per_s "$SUBMIT_RPS" "$PER_ROW_RPS"
+  bench durable.rows_per_commit "$ROWS_PER_COMMIT" rows
+  for f in ready_ack resolve ready_to_resolved; do
+    for q in p50 p99; do
+      bench "durable.turn_${f}_${q}_ms" "$(field "${f}_${q}_ms" "$turns")" ms
+    done
+  done
 fi
 
-# ---- Sessions under load --------------------------------------------------
-# Debian's python3 has python3-msgpack (the python3 on PATH may not).
-for t in isolation fairness; do
-  out=$(/usr/bin/python3 "$ROOT/tests/sessions/test_$t.py" \
-    --server-bin "$BIN/lanthanide-server" --maps "$ROOT/maps") ||
-    die "tests/sessions/test_$t.py failed: $out"
-  grep '^bench=' <<<"$out" || die "test_$t.py printed no bench= line: $out"
-done
+# ---- sessions under hostile load ----------------------------------------
+if wants sessions; then
+  # Debian's python3 has python3-msgpack (the python3 on PATH may not).
+  for t in isolation fairness; do
+    out=$(/usr/bin/python3 "$ROOT/tests/sessions/test_$t.py" \
+      --server-bin "$BIN/lanthanide-server" --maps "$ROOT/maps") ||
+      die "tests/sessions/test_$t.py failed: $out"
+    grep '^bench=' <<<"$out" >&2 || die "test_$t.py printed no bench= line"
+    while read -r line; do
+      kind=${line%% *}
+      kind=${kind#bench=}
+      for kv in ${line#* }; do
+        k=${kv%%=*} v=${kv#*=}
+        case $k in
+        turn_s) ;; # a parameter of the scenario
+        *_s) bench "sessions.$kind.$k" "$v" s ;;
+        esac
+      done
+    done < <(grep '^bench=' <<<"$out")
+  done
+fi
 
-# Hook: every other benchmark program that the build produced.
-for prog in "$BIN"/bench-*; do
-  [[ -x $prog && -f $prog ]] || continue
-  # bench-store takes its orders from this script (above).
-  [[ $(basename "$prog") == bench-store ]] && continue
-  "$prog" || die "$(basename "$prog") failed (exit $?)"
-done
+# ---- model --------------------------------------------------------------
+if wants model; then
+  out=$("$BIN/bench-model" "$ROOT/maps") || die "bench-model failed"
+  echo "$out" >&2
+  while read -r line; do
+    firms=$(field firms "$line")
+    ns=$(field ns_per_firm_turn "$line")
+    case $firms in
+    1000) bench model.firm_turn_ns.1k "$ns" ns ;;
+    10000) bench model.firm_turn_ns.10k "$ns" ns ;;
+    100000) bench model.firm_turn_ns "$ns" ns ;;
+    esac
+  done < <(grep '^bench=model_turn firms=' <<<"$out")
+  bench model.scaling.ratio "$(field ratio_100k_to_1k "$(grep \
+    '^bench=model_turn_scaling' <<<"$out")")" x
+  while read -r line; do
+    map=$(sed -n 's/.* map=\([^ ]*\).*/\1/p' <<<"$line")
+    bench "model.turn_us.$map" "$(field us_per_turn "$line")" us
+  done < <(grep '^bench=model_turn map=' <<<"$out")
+fi
+
+# ---- tournament ---------------------------------------------------------
+if wants tournament; then
+  out=$("$BIN/bench-tournament" "${BENCH_TOURNAMENT_GAMES:-2000}" \
+    "$ROOT/maps") || die "bench-tournament failed"
+  echo "$out" >&2
+  line=$(grep '^bench=tournament ' <<<"$out")
+  gps=$(field games_per_s "$line")
+  base=$(field baseline_games_per_s "$line")
+  # games_per_s is per CPU second of the one process: per core.
+  bench tournament.games_per_s_per_core "$gps" games/s
+  bench tournament.standing.games_per_s_per_core "$base" games/s
+  ratio tournament.games_per_s_per_core "$gps" "$base"
+fi
+
+# ---- conc: classrooms at once -------------------------------------------
+if wants conc; then
+  conns=$((CONC_SESSIONS * 10))
+  # conc_run PREFIX CLASSGEN-ARGS...: a fresh server, then classgen.
+  conc_run() {
+    local prefix=$1
+    shift
+    start conc "$BIN/lanthanide-server" --listen 127.0.0.1:0 \
+      --db "$TMP/$prefix.db" --maps "$ROOT/maps" \
+      --max-connections $((conns + 100)) --max-per-address $((conns + 100)) \
+      --max-sessions $((CONC_SESSIONS + 10)) --create-burst 1000000 \
+      --create-refill-ms 1 --max-pending-writes 1000000
+    out=$("$BIN/classgen" --server "127.0.0.1:$PORT" --server-pid "$PID" \
+      --sessions "$CONC_SESSIONS" --prefix "$prefix" "$@") ||
+      die "classgen failed: $out"
+    stop_servers
+    while read -r line; do
+      # shellcheck disable=SC2086 # (the line's three words)
+      bench ${line#BENCH }
+    done < <(grep '^BENCH ' <<<"$out")
+  }
+  # Every player ready at once, every turn: the server saturated.
+  conc_run conc --turns "$CONC_TURNS"
+  db_bytes=$(stat -c %s "$TMP/conc.db" 2>/dev/null || echo 0)
+  bench conc.db_bytes_per_game "$((db_bytes / CONC_SESSIONS))" bytes
+  # Players who think (CONC_THINK_MS, each from half to one and a half
+  # times it): the same classrooms at a classroom's pace.
+  conc_run conc.paced --turns "$CONC_PACED_TURNS" --think-ms "$CONC_THINK_MS"
+fi
+
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+{
+  echo "# make bench, $STARTED, $(($(date +%s) - T0)) s"
+  echo "# machine: $(uname -srm), $(nproc) CPUs," \
+    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)," \
+    "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
+  echo "# load average (1, 5, 15 min): $LOAD_START at start, $LOAD_END at end"
+  echo "# parts: $ONLY"
+  printf '%s\n' "${LINES[@]}"
+} >"$RESULTS"
+echo "bench: $((${#LINES[@]})) figures in $(($(date +%s) - T0)) s;" \
+  "written to $RESULTS (load average $LOAD_START at start, $LOAD_END" \
+  "at end)" >&2
 exit 0

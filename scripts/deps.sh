@@ -6,6 +6,8 @@
 #
 #   scripts/deps.sh          build, run and test dependencies
 #   scripts/deps.sh fuzz     also clang and libFuzzer (make fuzz)
+#   scripts/deps.sh cluster  also Slurm and munge (the `cluster` test)
+#   scripts/deps.sh metrics  also promtool (the metrics test)
 set -euo pipefail
 
 pkgs=(
@@ -25,6 +27,8 @@ pkgs=(
   tmux                              # terminal-client tests
   curl                              # browser tests: is the client served
   chromium                          # browser tests (playwright-core drives it)
+  help2man                          # man pages from --help (make install)
+  systemd                           # systemd-analyze verify (the unit's test)
 )
 # The web client is built with Node.js 20 and npm, which CI and most
 # machines have from NodeSource or nvm; Debian's npm package conflicts
@@ -34,9 +38,16 @@ pkgs=(
 if ! command -v npm >/dev/null 2>&1; then
   pkgs+=(nodejs npm)
 fi
-if [ "${1:-}" = fuzz ]; then
-  pkgs+=(clang libclang-rt-14-dev)
-fi
+case "${1:-}" in
+  "") ;;
+  fuzz) pkgs+=(clang libclang-rt-14-dev) ;;
+  cluster) pkgs+=(slurm-wlm munge) ;;  # slurmctld, slurmd, sbatch; munged
+  metrics) pkgs+=(prometheus) ;;       # promtool check metrics
+  *)
+    echo "deps: unknown group '$1' (expected fuzz, cluster or metrics)" >&2
+    exit 2
+    ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -284,6 +284,8 @@ static void conn_flush(conn_t *c) {
   if (c->closing || c->writing || c->shut || b->len == 0)
     return;
   r = c->ops->write(c, b->data, b->len);
+  if (r >= 0)
+    c->core->counters->bytes_out += b->len;
   if (r == 0) {
     b->len = 0;
     return;
@@ -674,6 +676,7 @@ void conn_feed(conn_t *c, const uint8_t *data, size_t len) {
 
   if (c->closing || len == 0)
     return;
+  core->counters->bytes_in += len;
   if (c->draining)
     return; /* discard: the stream can no longer be trusted */
 

@@ -90,6 +90,8 @@ void conn_config_default(conn_config_t *cfg);
  * server's (DNS rebinding), WebSocket handshakes accepted, and handshakes
  * refused by the Origin check. An upgraded connection is then counted
  * like a TCP one (accepted, active, closed_*).
+ * bytes_in counts the bytes read from clients, bytes_out those handed to
+ * the transport for them (whatever the transport's own framing adds).
  */
 #define CONN_COUNTERS(X)                                                       \
   X(accepted)                                                                  \
@@ -120,7 +122,9 @@ void conn_config_default(conn_config_t *cfg);
   X(http_refused)                                                              \
   X(http_refused_host)                                                         \
   X(ws_upgrades)                                                               \
-  X(ws_refused_origin)
+  X(ws_refused_origin)                                                         \
+  X(bytes_in)                                                                  \
+  X(bytes_out)
 
 typedef struct conn_counters {
 #define CONN_COUNTER_FIELD(name) uint64_t name;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "proto.h"
 
 /* How long the last commit at shutdown waits for another process's lock. */
@@ -20,6 +21,8 @@ struct durable {
   uv_idle_t idle;   /* keeps the loop from blocking while writes wait */
   uv_timer_t retry; /* tries a failed commit again */
   bool handles;     /* started and not yet closed */
+  metrics_hist_t commit_hist; /* each commit's duration */
+  uint64_t commits_seen;      /* store_counters()->commits observed */
 };
 
 /* A reply waiting for the commit: its slot and a copy of its bytes. */
@@ -108,6 +111,12 @@ static void on_queued(void *arg) {
 
 static void on_flushed(void *arg, bool ok) {
   durable_t *d = arg;
+  /* An attempt with nothing to write commits nothing and is not timed. */
+  uint64_t commits = store_counters(d->st)->commits;
+  if (ok && commits != d->commits_seen) {
+    d->commits_seen = commits;
+    metrics_hist_observe(&d->commit_hist, store_last_commit_ns(d->st));
+  }
   if (!d->handles)
     return;
   /* Committed: nothing waits. Failed: the timer (or new work) wakes the
@@ -124,6 +133,7 @@ int durable_new(durable_t **out, uv_loop_t *loop, store_t *st) {
   if (!d)
     return -1;
   d->st = st;
+  d->commits_seen = store_counters(st)->commits;
   uv_check_init(loop, &d->check);
   uv_idle_init(loop, &d->idle);
   uv_timer_init(loop, &d->retry);
@@ -153,6 +163,10 @@ void durable_stop(durable_t *d) {
   uv_close((uv_handle_t *)&d->check, NULL);
   uv_close((uv_handle_t *)&d->idle, NULL);
   uv_close((uv_handle_t *)&d->retry, NULL);
+}
+
+const metrics_hist_t *durable_commit_hist(const durable_t *d) {
+  return &d->commit_hist;
 }
 
 void durable_free(durable_t *d) {

@@ -49,6 +49,10 @@ int durable_hold_reply(durable_t *d, replyq_slot_t *s, const char *data,
 void durable_stop(durable_t *d);
 void durable_free(durable_t *d);
 
+/* The duration of every commit so far (metrics.h). */
+struct metrics_hist;
+const struct metrics_hist *durable_commit_hist(const durable_t *d);
+
 /* A store_config_t.log that writes the store's lines to the server log. */
 void durable_log(void *arg, store_log_level_t level, const char *line);
 

@@ -72,11 +72,15 @@ struct http_server {
   conn_counters_t *k;
   web_conn_t *conns; /* not upgraded */
   unsigned n_conns;
+  http_render_fn metrics; /* GET /metrics; NULL: 404 like any path */
+  void *metrics_arg;
+  const char *metrics_type;
   http_parser_settings settings;
   uint8_t rbuf[LAN_READ_CHUNK];
 };
 
-/* One answer in flight: the head, then the body (static memory). */
+/* One answer in flight: the head, then the body (static memory, or a
+ * copy after the head, for a body made for this answer). */
 typedef struct http_write {
   uv_write_t req;
   size_t head_len;
@@ -87,6 +91,13 @@ static void web_close(web_conn_t *w);
 static void web_arm(web_conn_t *w);
 
 /* ---- Configuration ------------------------------------------------------ */
+
+void http_server_set_metrics(http_server_t *s, http_render_fn fn, void *arg,
+                             const char *content_type) {
+  s->metrics = fn;
+  s->metrics_arg = arg;
+  s->metrics_type = content_type;
+}
 
 void http_config_default(http_config_t *cfg) {
   memset(cfg, 0, sizeof(*cfg));
@@ -287,9 +298,21 @@ static void on_written(uv_write_t *req, int status) {
 /* Queue an answer: status line, headers (extra ends in CRLF or is ""),
  * and body (static memory; NULL for none). With close_after the
  * connection closes once it is written. */
+static void web_answer_ex(web_conn_t *w, const char *status, const char *ctype,
+                          const char *extra, const void *body, size_t len,
+                          bool head_only, bool copy);
+
 static void web_answer(web_conn_t *w, const char *status, const char *ctype,
                        const char *extra, const void *body, size_t len,
                        bool head_only) {
+  web_answer_ex(w, status, ctype, extra, body, len, head_only, false);
+}
+
+/* As web_answer; with copy, the body is copied after the head in the
+ * answer's own allocation (it need not outlive the call). */
+static void web_answer_ex(web_conn_t *w, const char *status, const char *ctype,
+                          const char *extra, const void *body, size_t len,
+                          bool head_only, bool copy) {
   http_write_t *hw;
   uv_buf_t bufs[2];
   size_t cap = 1024 + strlen(extra);
@@ -304,7 +327,7 @@ static void web_answer(web_conn_t *w, const char *status, const char *ctype,
     web_close(w);
     return;
   }
-  hw = malloc(sizeof(*hw) + cap);
+  hw = malloc(sizeof(*hw) + cap + (copy ? len : 0));
   if (!hw) {
     web_close(w);
     return;
@@ -318,6 +341,10 @@ static void web_answer(web_conn_t *w, const char *status, const char *ctype,
   LAN_ASSERT(n > 0 && (size_t)n < cap);
   hw->head_len = (size_t)n;
   hw->req.data = w;
+  if (copy && len > 0) {
+    memcpy(hw->head + cap, body, len);
+    body = hw->head + cap;
+  }
   bufs[0] = uv_buf_init(hw->head, (unsigned)hw->head_len);
   bufs[1] = uv_buf_init((char *)body, (unsigned)len);
   r = uv_write(&hw->req, (uv_stream_t *)&w->tcp, bufs,
@@ -394,6 +421,20 @@ static void web_serve(web_conn_t *w, bool head_only) {
   path[n] = '\0';
   if (strcmp(path, "/") == 0)
     snprintf(path, sizeof(path), "/index.html");
+  if (w->srv->metrics && strcmp(path, "/metrics") == 0) {
+    /* The same text as server.metrics (metrics.h), made now. */
+    proto_buf_t text;
+    proto_buf_init(&text);
+    if (w->srv->metrics(w->srv->metrics_arg, &text) == 0)
+      web_answer_ex(w, "200 OK", w->srv->metrics_type,
+                    "Cache-Control: no-store\r\n", text.data, text.len,
+                    head_only, true);
+    else
+      web_refuse(w, "500 Internal Server Error", NULL,
+                 "The server ran out of memory rendering its metrics.");
+    proto_buf_free(&text);
+    return;
+  }
   if (web_asset_count == 0 && strcmp(path, "/index.html") == 0) {
     k->http_not_built++;
     web_answer(w, "503 Service Unavailable", "text/html; charset=utf-8",
@@ -404,7 +445,7 @@ static void web_serve(web_conn_t *w, bool head_only) {
   a = path[0] == '/' ? asset_find(path) : NULL;
   if (!a) {
     static const char nf[] = "Not found: this server serves the web client's "
-                             "files and /ws, nothing else.\n";
+                             "files, /ws and /metrics, nothing else.\n";
     k->http_not_found++;
     log_event(LOG_LEVEL_DEBUG, "http %s: 404 %.*s", w->name, 200, w->url);
     web_answer(w, "404 Not Found", "text/plain; charset=utf-8",

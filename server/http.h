@@ -8,8 +8,9 @@
  *     with the same methods, limits and counters; each binary WebSocket
  *     message carries exactly one MessagePack value (ws.c).
  *   - GET of one of the web client's files (clients/web/dist, compiled
- *     into the binary by webassets.py: webassets.h), from memory. Any other
- *     path is 404; no request ever reaches the file system.
+ *     into the binary by webassets.py: webassets.h), from memory, and
+ *     GET /metrics (the Prometheus text, http_server_set_metrics). Any
+ *     other path is 404; no request ever reaches the file system.
  *
  * Limits: the request head (--max-http-head), the head's deadline
  * (--first-request-ms, from connecting or from the previous answer; an
@@ -73,6 +74,13 @@ enum {
 int http_server_new(http_server_t **out, uv_loop_t *loop,
                     const http_config_t *cfg, conn_core_t *core,
                     net_server_t *net);
+
+/* Serve GET /metrics with the text fn renders into out (0, or -1 if out
+ * of memory: a 500), of this Content-Type (static storage). Without it
+ * /metrics is a 404 like any path that is not the client's. */
+typedef int (*http_render_fn)(void *arg, proto_buf_t *out);
+void http_server_set_metrics(http_server_t *s, http_render_fn fn, void *arg,
+                             const char *content_type);
 
 /* Bind and listen on addr (port 0 picks one; *bound gets the address).
  * Returns 0 or a UV_E* code. */

@@ -4,7 +4,15 @@
  * stdout carries exactly one line (the "listening on" banner that tests and
  * scripts parse); everything else goes here, one line per event, with a UTC
  * timestamp and a level. Nothing secret is ever logged: callers never pass
- * tokens, join codes or a client's raw bytes.
+ * tokens, join codes or a client's raw bytes (tests/sessions/test_logs.py
+ * checks a whole game's log in both formats).
+ *
+ * Two formats (--log-format): text, for a person,
+ *   2026-12-04T19:00:00.123Z info: session 3f2a...: created: map classroom
+ * and json, one object per line for a log shipper (journald, Loki, ELK),
+ *   {"time":"2026-12-04T19:00:00.123Z","level":"info",
+ *    "message":"created: map classroom","session":"3f2a..."}
+ * with "session" and "seat" only where a line is about one (log_sess).
  */
 #ifndef LANTHANIDE_LOG_H
 #define LANTHANIDE_LOG_H
@@ -16,6 +24,15 @@ typedef enum log_level {
   LOG_LEVEL_DEBUG
 } log_level_t;
 
+typedef enum log_format { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON } log_format_t;
+
+/* The format of every later line (default LOG_FORMAT_TEXT). */
+void log_set_format(log_format_t format);
+log_format_t log_get_format(void);
+
+/* Parse "text" or "json". 0, or -1 if name is neither. */
+int log_parse_format(const char *name, log_format_t *format);
+
 /* Lines above this level are dropped (default LOG_LEVEL_INFO). */
 void log_set_level(log_level_t level);
 
@@ -26,6 +43,19 @@ int log_parse_level(const char *name, log_level_t *level);
 void log_write(log_level_t level, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/*
+ * As log_write, for a line about one session (its id) and maybe one seat
+ * of it (its name, or NULL). Text: "session ID: " then the message (the
+ * seat is for the message to mention if it matters); JSON: the fields
+ * "session" and "seat".
+ */
+void log_sess(log_level_t level, const char *session, const char *seat,
+              const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
 #endif
     ;
 

@@ -23,6 +23,7 @@
 #include "http.h"
 #include "log.h"
 #include "methods.h"
+#include "metrics.h"
 #include "net.h"
 #include "ratelimit.h"
 #include "rpc.h"
@@ -59,6 +60,7 @@ typedef struct config {
   sess_config_t sess;
   bool sync_full;
   log_level_t log_level;
+  log_format_t log_format;
 } config_t;
 
 /* Everything the signal handler needs to stop the server. */
@@ -66,6 +68,8 @@ typedef struct app {
   uv_loop_t loop;
   uv_signal_t sigint;
   uv_signal_t sigterm;
+  uv_signal_t sighup;
+  methods_t *methods;
   conn_core_t *conns;
   net_server_t *net;
   http_server_t *http;
@@ -114,6 +118,7 @@ enum {
   OPT_MAX_LIST_PAGE,
   OPT_MAX_OUTPUT_PER_ITERATION,
   OPT_LOG_LEVEL,
+  OPT_LOG_FORMAT,
   OPT_VERSION,
   OPT_HELP
 };
@@ -159,6 +164,7 @@ static const struct option long_options[] = {
     {"max-output-per-iteration", required_argument, NULL,
      OPT_MAX_OUTPUT_PER_ITERATION},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -175,7 +181,8 @@ static void usage(FILE *f) {
       "then, with --http, a second one,\n"
       "  lanthanide-server VERSION http on ADDRESS:PORT\n"
       "and logs to stderr. SIGINT or SIGTERM closes every connection and "
-      "exits 0.\n"
+      "exits 0;\n"
+      "SIGHUP reads the maps folder again and logs the maps found.\n"
       "\n"
       "Addresses and files:\n"
       "  --listen ADDR:PORT     TCP address to serve on: IPv4 ADDR:PORT or\n"
@@ -289,6 +296,9 @@ static void usage(FILE *f) {
       "\n"
       "Other:\n"
       "  --log-level LEVEL      error, warn, info or debug (default info)\n"
+      "  --log-format FORMAT    text (default) or json: one JSON object per\n"
+      "                         line (time, level, message, and session and\n"
+      "                         seat where they apply)\n"
       "  --version              print the version and exit\n"
       "  --help                 print this help and exit\n",
       DEFAULT_LISTEN, DEFAULT_HTTP, DEFAULT_DB, LAN_SOURCE_MAPS,
@@ -606,6 +616,11 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
                            "'%s'",
                            "--log-level", optarg);
       break;
+    case OPT_LOG_FORMAT:
+      if (log_parse_format(optarg, &cfg->log_format) != 0)
+        return usage_error("%s: expected text or json, got '%s'",
+                           "--log-format", optarg);
+      break;
     case OPT_VERSION:
       printf("lanthanide-server %s\n", LAN_VERSION);
       exit(0);
@@ -683,6 +698,16 @@ static void on_signal(uv_signal_t *sig, int signum) {
   durable_stop(app->durable);
   uv_close((uv_handle_t *)&app->sigint, NULL);
   uv_close((uv_handle_t *)&app->sigterm, NULL);
+  uv_close((uv_handle_t *)&app->sighup, NULL);
+}
+
+/* SIGHUP: the maps folder again (methods_reload_maps logs the result). */
+static void on_sighup(uv_signal_t *sig, int signum) {
+  app_t *app = sig->data;
+
+  (void)signum;
+  if (!app->stopping)
+    (void)methods_reload_maps(app->methods, app->sess);
 }
 
 /* uv_walk callback: close whatever is still open at the end. */
@@ -701,9 +726,31 @@ static void peer_closed(void *arg, rpc_peer_t *peer) {
   sess_peer_closed(arg, peer);
 }
 
+static int render_metrics(void *arg, proto_buf_t *out) {
+  return methods_render_metrics(arg, out);
+}
+
 static void print_counter(const char *name, uint64_t value, void *arg) {
   (void)arg;
   fprintf(stderr, "  %-30s %" PRIu64 "\n", name, value);
+}
+
+/* The counters at exit as "name=value ..." (one line, for --log-format
+ * json, where every line is one object). */
+struct counter_line {
+  char text[2048];
+  size_t len;
+};
+static void join_counter(const char *name, uint64_t value, void *arg) {
+  struct counter_line *cl = arg;
+  int n;
+
+  if (cl->len >= sizeof cl->text)
+    return;
+  n = snprintf(cl->text + cl->len, sizeof cl->text - cl->len, "%s%s=%" PRIu64,
+               cl->len ? " " : "", name, value);
+  if (n > 0)
+    cl->len += (size_t)n;
 }
 
 int main(int argc, char **argv) {
@@ -719,10 +766,12 @@ int main(int argc, char **argv) {
   struct sockaddr_storage bound, http_bound;
   struct stat sb;
   int status = 1, r;
+  bool served = false; /* the banner went out and the loop ran */
 
   if (parse_args(argc, argv, &cfg) != 0)
     return EXIT_USAGE;
   log_set_level(cfg.log_level);
+  log_set_format(cfg.log_format);
   if (stat(cfg.maps, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
     fprintf(stderr,
             "lanthanide-server: --maps: '%s' is not a folder; give the "
@@ -783,6 +832,12 @@ int main(int argc, char **argv) {
   srv.methods = methods;
   srv.sess = app.sess;
   srv.store = app.store;
+  srv.durable = app.durable;
+  {
+    uv_timeval64_t now;
+    if (uv_gettimeofday(&now) == 0)
+      srv.start_time_s = (double)now.tv_sec + (double)now.tv_usec / 1e6;
+  }
   /* One table for every transport: the basic methods, then sessions. */
   base = methods_table(&n_base);
   n_methods = n_base + sess_method_count;
@@ -824,6 +879,9 @@ int main(int argc, char **argv) {
       log_error("out of memory starting the server");
       goto stop;
     }
+    /* GET /metrics: the text of server.metrics (docs/operations.md). */
+    http_server_set_metrics(app.http, render_metrics, &srv,
+                            METRICS_CONTENT_TYPE);
     r = http_server_listen(app.http, (const struct sockaddr *)&cfg.http_addr,
                            &http_bound);
     if (r != 0) {
@@ -841,12 +899,17 @@ int main(int argc, char **argv) {
   app.sigint.data = app.sigterm.data = &app;
   uv_signal_start(&app.sigint, on_signal, SIGINT);
   uv_signal_start(&app.sigterm, on_signal, SIGTERM);
+  uv_signal_init(&app.loop, &app.sighup);
+  app.sighup.data = &app;
+  app.methods = methods;
+  uv_signal_start(&app.sighup, on_sighup, SIGHUP);
 
   log_info("maps from %s; database %s (synchronous=%s)", cfg.maps, cfg.db,
            cfg.sync_full ? "full" : "normal");
   print_banner("listening on", &bound);
   if (cfg.http)
     print_banner("http on", &http_bound);
+  served = true;
   uv_run(&app.loop, UV_RUN_DEFAULT);
   status = 0;
   goto drain;
@@ -880,7 +943,15 @@ drain:
   durable_free(app.durable);
   sess_registry_free(app.sess);
   methods_free(methods);
-  fprintf(stderr, "lanthanide-server: counters at exit:\n");
-  conn_counters_each(&counters, print_counter, NULL);
+  /* A server that never served has only zeros to report, and they would
+   * bury the line that says why it did not start. */
+  if (served && cfg.log_format == LOG_FORMAT_JSON) {
+    struct counter_line cl = {.len = 0};
+    conn_counters_each(&counters, join_counter, &cl);
+    log_info("counters at exit: %s", cl.text);
+  } else if (served) {
+    fprintf(stderr, "lanthanide-server: counters at exit:\n");
+    conn_counters_each(&counters, print_counter, NULL);
+  }
   return status;
 }

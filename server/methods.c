@@ -4,6 +4,8 @@
  * what each answers.
  */
 #include "methods.h"
+#include "durable.h"
+#include "metrics.h"
 #include "model.h"
 #include "proto_types.h"
 #include "sess.h"
@@ -170,6 +172,55 @@ static int m_server_stats(rpc_call_t *call) {
   return RPC_OK;
 }
 
+/* server.metrics: the text of /metrics (metrics.h), for a monitoring
+ * system that scrapes over this protocol, and until the HTTP server
+ * serves /metrics itself. Answers {"format", "text"}. */
+int methods_render_metrics(const srv_t *srv, proto_buf_t *out) {
+  metrics_input_t in = {0};
+  uint64_t status[SESS_STATUS_COUNT];
+  size_t rss = 0;
+
+  in.conn = srv->methods->counters;
+  if (srv->sess) {
+    in.sess = sess_registry_counters(srv->sess);
+    sess_registry_count_status(srv->sess, status);
+    in.has_sessions = 1;
+    in.sessions_lobby = status[0];
+    in.sessions_running = status[1];
+    in.sessions_paused = status[2];
+    in.sessions_finished = status[3];
+    in.turn_resolution = sess_registry_turn_hist(srv->sess);
+  }
+  if (srv->store)
+    in.store = store_counters(srv->store);
+  if (srv->durable)
+    in.commit = durable_commit_hist(srv->durable);
+  if (uv_resident_set_memory(&rss) == 0)
+    in.resident_bytes = rss;
+  in.start_time_s = srv->start_time_s;
+  in.version = LAN_VERSION;
+  return metrics_render(out, &in);
+}
+
+static int m_server_metrics(rpc_call_t *call) {
+  proto_buf_t text;
+  int r;
+
+  proto_buf_init(&text);
+  r = methods_render_metrics(call->app, &text);
+  if (r == 0 &&
+      (msgpack_pack_map(call->pk, 2) != 0 ||
+       proto_pack_kv_cstr(call->pk, "format", METRICS_CONTENT_TYPE) != 0 ||
+       proto_pack_cstr(call->pk, "text") != 0 ||
+       msgpack_pack_str(call->pk, text.len) != 0 ||
+       msgpack_pack_str_body(call->pk, text.data, text.len) != 0))
+    r = -1;
+  proto_buf_free(&text);
+  if (r != 0)
+    return out_of_memory(call);
+  return RPC_OK;
+}
+
 /* ---- maps.list ---------------------------------------------------------- */
 
 static bool is_map_file(const char *name) {
@@ -304,6 +355,31 @@ static int maps_load(methods_t *m, sess_registry_t *reg) {
   return 0;
 }
 
+int methods_reload_maps(methods_t *m, sess_registry_t *reg) {
+  char ids[512];
+  size_t used = 0;
+
+  if (maps_fingerprint(m->maps_dir, m->fingerprint) != 0 ||
+      maps_load(m, reg) != 0) {
+    log_error("SIGHUP: cannot read the maps folder %s: %s; maps.list "
+              "answers unavailable until it can",
+              m->maps_dir, strerror(errno));
+    maps_clear(m);
+    return -1;
+  }
+  ids[0] = '\0';
+  for (size_t i = 0; i < m->n_maps && used < sizeof ids; i++) {
+    int n = snprintf(ids + used, sizeof ids - used, "%s%s", i ? ", " : "",
+                     m->maps[i].id);
+    if (n < 0)
+      break;
+    used += (size_t)n;
+  }
+  log_info("SIGHUP: maps reloaded from %s: %zu map%s (%s)", m->maps_dir,
+           m->n_maps, m->n_maps == 1 ? "" : "s", ids);
+  return (int)m->n_maps;
+}
+
 static int m_maps_list(rpc_call_t *call) {
   srv_t *srv = call->app;
   methods_t *m = srv->methods;
@@ -352,6 +428,7 @@ static const rpc_method_t method_table[] = {
     {"ping", m_ping},
     {"maps.list", m_maps_list},
     {"server.stats", m_server_stats},
+    {"server.metrics", m_server_metrics},
     {"orders.schema", m_orders_schema},
 };
 

@@ -122,6 +122,20 @@ const sess_counters_t *sess_registry_counters(const sess_registry_t *reg) {
   return &reg->counters;
 }
 
+_Static_assert(SESS_STATUS_COUNT == SESS_FINISHED + 1,
+               "SESS_STATUS_COUNT counts the statuses of sess_status_t");
+
+const metrics_hist_t *sess_registry_turn_hist(const sess_registry_t *reg) {
+  return &reg->turn_hist;
+}
+
+void sess_registry_count_status(const sess_registry_t *reg,
+                                uint64_t count[SESS_STATUS_COUNT]) {
+  memset(count, 0, SESS_STATUS_COUNT * sizeof count[0]);
+  for (const sess_session_t *s = reg->sessions; s; s = s->next)
+    count[s->status]++;
+}
+
 void sess_free(sess_session_t *s) {
   for (size_t i = 0; i < s->n_seats; i++)
     agent_free(s->seats[i].agent);
@@ -648,12 +662,14 @@ void sess_agent_act(sess_session_t *s, int seat) {
   model_refusal_t refusals[8];
   size_t n = 0, n_refused = 0;
   if (model_observe(s->st, seat, &obs) != 0) {
-    log_warn("session %s: cannot observe seat %d for its agent", s->id, seat);
+    log_sess(LOG_LEVEL_WARN, s->id, SESS_SEAT_NAME(s, seat),
+             "cannot observe seat %d for its agent", seat);
     return;
   }
   obs->turns = s->turns; /* Fix: the session's turns, not the map's. */
   if (agent_act(st->agent, obs, orders, MODEL_ORDERS_MAX, &n) != 0) {
-    log_warn("session %s: agent %s failed on seat %s; standing orders", s->id,
+    log_sess(LOG_LEVEL_WARN, s->id, SESS_SEAT_NAME(s, seat),
+             "agent %s failed on seat %s; standing orders",
              agent_strategy(st->agent)->id,
              model_map_seat_id(s->map, (size_t)seat));
     n = 0;
@@ -664,7 +680,8 @@ void sess_agent_act(sess_session_t *s, int seat) {
   model_refusal_t all[MODEL_ORDERS_MAX];
   if (model_submit(s->st, seat, orders, n, all, MODEL_ORDERS_MAX, &n_refused) !=
       0) {
-    log_warn("session %s: agent orders of seat %d not accepted", s->id, seat);
+    log_sess(LOG_LEVEL_WARN, s->id, SESS_SEAT_NAME(s, seat),
+             "agent orders of seat %d not accepted", seat);
     return;
   }
   for (size_t k = 0; k < n_refused && k < 8; k++)
@@ -673,9 +690,10 @@ void sess_agent_act(sess_session_t *s, int seat) {
   s->reg->counters.orders_accepted += n - n_refused;
   if (n_refused > 0) {
     s->reg->counters.orders_refused += n_refused;
-    log_info("session %s: agent %s on seat %s had %zu orders refused (first: "
+    log_sess(LOG_LEVEL_INFO, s->id, SESS_SEAT_NAME(s, seat),
+             "agent %s on seat %s had %zu orders refused (first: "
              "%s)",
-             s->id, agent_strategy(st->agent)->id,
+             agent_strategy(st->agent)->id,
              model_map_seat_id(s->map, (size_t)seat), n_refused,
              refusals[0].message);
   }
@@ -737,6 +755,10 @@ static sess_session_t *due_pop(sess_registry_t *reg) {
   return s;
 }
 
+static int resolve_queue(sess_session_t *s, bool *finished_out);
+static void resolved_after(sess_session_t *s, bool finished);
+static void commit_now(sess_session_t *s);
+
 static void on_due_wait(uv_timer_t *t) {
   sess_registry_t *reg = t->data;
   if (reg->due_head && !reg->closed)
@@ -753,11 +775,29 @@ static void on_due(uv_idle_t *h) {
     uv_timer_start(&reg->due_wait, on_due_wait, SESS_DUE_WAIT_MS, 0);
     return;
   }
-  sess_session_t *s = due_pop(reg);
+  /* Several due turns per pass, up to SESS_DUE_BUDGET_NS of resolving
+   * or SESS_DUE_BATCH turns: they are committed together, in one
+   * transaction (one fsync) instead of one each, and only then is anyone
+   * told of them; no pass holds the loop (and every connection) for much
+   * longer than the budget. A session comes back into the queue only in
+   * resolved_after (sess_arm), so none is twice in one batch. */
+  sess_session_t *batch[SESS_DUE_BATCH];
+  bool finished[SESS_DUE_BATCH];
+  size_t n = 0;
+  uint64_t t0 = uv_hrtime();
+  do {
+    sess_session_t *s = due_pop(reg);
+    if (s && s->status == SESS_RUNNING && resolve_queue(s, &finished[n]) == 0)
+      batch[n++] = s;
+  } while (reg->due_head && n < SESS_DUE_BATCH &&
+           uv_hrtime() - t0 < SESS_DUE_BUDGET_NS);
   if (!reg->due_head)
     uv_idle_stop(&reg->due_idle);
-  if (s && s->status == SESS_RUNNING)
-    (void)sess_resolve(s);
+  if (n == 0)
+    return;
+  commit_now(batch[0]);
+  for (size_t i = 0; i < n; i++)
+    resolved_after(batch[i], finished[i]);
 }
 
 void sess_resolve_due(sess_registry_t *reg) {
@@ -825,10 +865,11 @@ static const char *const STATUS_NAME[] = {"lobby", "running", "paused",
  * and only then are the notifications sent (issue 10). */
 static void commit_now(sess_session_t *s) {
   if (sp_flush(s) != 0)
-    log_warn("session %s: its new status (%s, turn %d) is not committed "
+    log_sess(LOG_LEVEL_WARN, s->id, NULL,
+             "its new status (%s, turn %d) is not committed "
              "yet; it is kept and committed with the store's retry, and "
              "nobody is told of it before",
-             s->id, STATUS_NAME[s->status], model_state_turn(s->st));
+             STATUS_NAME[s->status], model_state_turn(s->st));
 }
 
 void sess_start(sess_session_t *s) {
@@ -907,9 +948,10 @@ static void unload(sess_session_t *s) {
   uv_timer_stop(&s->timer);
   uv_close((uv_handle_t *)&s->timer, on_timer_closed);
   reg->counters.sessions_unloaded++;
-  log_info("session %s unloaded from memory (more than %u finished "
-           "sessions, --max-finished); its rows stay in the database",
-           s->id, reg->cfg.max_finished);
+  log_sess(LOG_LEVEL_INFO, s->id, NULL,
+           "unloaded from memory (more than %u finished sessions, "
+           "--max-finished); its rows stay in the database",
+           reg->cfg.max_finished);
 }
 
 void sess_finished(sess_session_t *s) {
@@ -962,14 +1004,15 @@ static bool lobby_expired(const sess_session_t *s, int64_t now,
 static bool expire_one(sess_session_t *s) {
   sess_registry_t *reg = s->reg;
   if (reg->store && store_del_session(reg->store, s->id) != 0) {
-    log_error("session %s: out of memory queueing the deletion of an "
-              "expired lobby session; it is kept and tried again later",
-              s->id);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "out of memory queueing the deletion of an "
+             "expired lobby session; it is kept and tried again later");
     return false;
   }
-  log_info("session %s expired: in the lobby for %u s and nobody joined "
+  log_sess(LOG_LEVEL_INFO, s->id, NULL,
+           "expired: in the lobby for %u s and nobody joined "
            "(--lobby-expiry-s); it is deleted",
-           s->id, reg->cfg.lobby_expiry_s);
+           reg->cfg.lobby_expiry_s);
   /* Its watchers (the facilitator) learn why it is gone, once the
    * deletion is committed (issue 10: nothing is told before it is
    * stored); from now on every method naming it answers not_found. */
@@ -1082,17 +1125,26 @@ static void notify_turn_refused(sess_session_t *s, int turn, int rc) {
       reg->counters.notifications++;
 }
 
-int sess_resolve(sess_session_t *s) {
+/* Resolve s's open turn and queue everything it changes for the store
+ * (the turn, the next turn's opening, turn.resolved held until the
+ * commit). 0 with *finished set when resolved: the caller commits, then
+ * calls resolved_after. Non-zero when the model refused the turn: the
+ * session is paused (and that committed). */
+static int resolve_queue(sess_session_t *s, bool *finished_out) {
   int turn = model_state_turn(s->st);
+  uint64_t t0 = uv_hrtime();
   int rc = model_resolve(s->st);
+  /* Refused turns are timed too: they cost the loop the same. */
+  metrics_hist_observe(&s->reg->turn_hist, uv_hrtime() - t0);
   if (rc != 0) {
     /* The model leaves the state as it was before the turn (a turn whose
      * money or tonnes would leave the exact range is refused as a whole,
      * MODEL_ERANGE), so nothing is stored and the submissions stand. */
     const char *why = model_last_error(s->st);
-    log_error("session %s: turn %d cannot be resolved: %s%s%s; the turn is "
-              "not stored and the session is paused",
-              s->id, turn, model_strerror(rc), why[0] ? ": " : "", why);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "turn %d cannot be resolved: %s%s%s; the turn is "
+             "not stored and the session is paused",
+             turn, model_strerror(rc), why[0] ? ": " : "", why);
     notify_turn_refused(s, turn, rc);
     sess_pause(s);
     return rc;
@@ -1100,16 +1152,16 @@ int sess_resolve(sess_session_t *s) {
   s->reg->counters.turns_resolved++;
   const model_report_t *rep = model_last_report(s->st);
   if (keep_history(s, rep) != 0)
-    log_error("session %s: out of memory keeping turn %d's history", s->id,
-              rep->turn);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "out of memory keeping turn %d's history", rep->turn);
   /* The stored hash and snapshot are those of the state just resolved,
    * before the next turn opens: that is what a replay from the stored
    * orders reaches (lanthanide replay --verify), and the agents'
    * submissions for the next turn are stored as that turn's. */
   if (s->n_history > 0 && s->history[s->n_history - 1].turn == rep->turn &&
       sp_turn(s, rep, &s->history[s->n_history - 1].buf) != 0)
-    log_error("session %s: turn %d could not be queued for storage", s->id,
-              rep->turn);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "turn %d could not be queued for storage", rep->turn);
   bool finished = model_state_turn(s->st) >= s->turns;
   if (finished) {
     uv_timer_stop(&s->timer);
@@ -1135,11 +1187,27 @@ int sess_resolve(sess_session_t *s) {
   sess_tell(s);
   if (finished)
     notify_finished(s);
-  commit_now(s);
+  *finished_out = finished;
+  return 0;
+}
+
+/* After the commit of a resolution: a finished session joins the finished
+ * ones (and may unload the oldest), a running one waits for its next
+ * turn. */
+static void resolved_after(sess_session_t *s, bool finished) {
   if (finished)
     sess_finished(s);
   else
     sess_arm(s);
+}
+
+int sess_resolve(sess_session_t *s) {
+  bool finished;
+  int rc = resolve_queue(s, &finished);
+  if (rc != 0)
+    return rc;
+  commit_now(s);
+  resolved_after(s, finished);
   return 0;
 }
 

@@ -102,9 +102,11 @@ typedef struct sess_counters {
 } sess_counters_t;
 
 /* Turns that are due (every seat ready, a deadline passed, the
- * facilitator advanced) wait in one FIFO and are resolved one per loop
- * iteration, so a thousand sessions due at once do not hold the loop
- * (and every connection) for the time of a thousand resolutions. */
+ * facilitator advanced) wait in one FIFO and are resolved in order, for
+ * at most SESS_DUE_BUDGET_NS (2 ms) per loop iteration, so a thousand
+ * sessions due at once do not hold the loop (and every connection) for
+ * the time of a thousand resolutions, and the turns of one iteration share
+ * one commit. */
 int sess_registry_new(sess_registry_t **out, uv_loop_t *loop,
                       const sess_config_t *cfg);
 /* Stop every session's timer and the registry's handle (for shutdown, or
@@ -113,6 +115,13 @@ int sess_registry_new(sess_registry_t **out, uv_loop_t *loop,
 void sess_registry_close(sess_registry_t *reg);
 void sess_registry_free(sess_registry_t *reg);
 const sess_counters_t *sess_registry_counters(const sess_registry_t *reg);
+/* The time model_resolve took for each turn resolved (metrics.h). */
+struct metrics_hist;
+const struct metrics_hist *sess_registry_turn_hist(const sess_registry_t *reg);
+/* Sessions in memory by status: lobby, running, paused, finished. */
+#define SESS_STATUS_COUNT 4
+void sess_registry_count_status(const sess_registry_t *reg,
+                                uint64_t count[SESS_STATUS_COUNT]);
 
 /* Store every session change in store (see store/store.h); call before
  * sess_restore and before any session exists. */

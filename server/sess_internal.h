@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "agent.h"
+#include "metrics.h"
 #include "ratelimit.h"
 
 /* A token: 128 bits from the OS's CSPRNG, as 32 hex digits. */
@@ -27,6 +28,10 @@ typedef enum {
   SESS_PAUSED,
   SESS_FINISHED
 } sess_status_t;
+/* SESS_STATUS_COUNT (sess.h) is the number of statuses above. */
+
+/* The name of seat i of session s (its id in the map), for log_sess. */
+#define SESS_SEAT_NAME(s, i) model_map_seat_id((s)->map, (size_t)(i))
 
 /* Secrets are kept as BLAKE2b-256 hashes, in memory as in the database,
  * and compared in constant time. A seat's token is also kept sealed
@@ -37,6 +42,11 @@ typedef enum {
 /* How often due turns are looked at again while the store's commits
  * fail (they are resolved once the database can be written). */
 #define SESS_DUE_WAIT_MS 500u
+/* How long one loop pass may spend resolving due turns (2 ms), and how
+ * many it may resolve: turns resolved in one pass are committed together,
+ * in one transaction. */
+#define SESS_DUE_BUDGET_NS 2000000u
+#define SESS_DUE_BATCH     64
 #define SESS_BOX_BYTES                                                         \
   (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + SESS_TOKEN_LEN)
 
@@ -163,18 +173,19 @@ struct sess_registry {
   size_t n_finished;                   /* of n_sessions */
   sess_session_t *fin_head, *fin_tail; /* finished, oldest first */
   sess_session_t *due_head, *due_tail; /* turns due, first come first */
-  uv_idle_t due_idle;                  /* resolves one due turn per pass */
+  uv_idle_t due_idle;                  /* resolves due turns, 2 ms a pass */
   uv_timer_t due_wait;                 /* due turns wait while commits fail */
   sess_tokset_t tokens;
   sess_map_t *maps; /* loaded maps, shared by sessions */
   size_t n_maps;
   sess_counters_t counters;
-  struct store *store;     /* NULL: nothing is stored (tools, unit tests) */
-  rl_table_t join_limit;   /* wrong join codes, per address */
-  rl_table_t create_limit; /* session.create, per address */
-  rl_rate_t chat_rate;     /* chat per seat */
-  rl_rate_t submit_rate;   /* orders.submit per seat */
-  proto_buf_t nbuf;        /* where notifications are packed */
+  metrics_hist_t turn_hist; /* model_resolve's time per turn */
+  struct store *store;      /* NULL: nothing is stored (tools, unit tests) */
+  rl_table_t join_limit;    /* wrong join codes, per address */
+  rl_table_t create_limit;  /* session.create, per address */
+  rl_rate_t chat_rate;      /* chat per seat */
+  rl_rate_t submit_rate;    /* orders.submit per seat */
+  proto_buf_t nbuf;         /* where notifications are packed */
   msgpack_packer npk;
   sess_quarantined_t *quarantine; /* damaged sessions, not served */
   size_t n_quarantine;

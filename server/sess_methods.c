@@ -271,8 +271,9 @@ static int m_create(rpc_call_t *call) {
     free(codes);
     return RPC_ERROR;
   }
-  log_info("session %s created: map %s, %d turns, %.1f s per turn", s->id,
-           model_map_id(map), s->turns, turn_s);
+  log_sess(LOG_LEVEL_INFO, s->id, NULL,
+           "created: map %s, %d turns, %.1f s per turn", model_map_id(map),
+           s->turns, turn_s);
   msgpack_packer *pk = call->pk;
   msgpack_pack_map(pk, 3);
   proto_pack_kv_cstr(pk, "session", s->id);
@@ -468,8 +469,8 @@ static int m_join(rpc_call_t *call) {
                              model_map_seat_id(s->map, (size_t)seat), s->id);
     }
     if (seat >= 0 && sess_open_token(s, seat, norm, token) != 0) {
-      log_error("session %s: the token of seat %d cannot be unsealed", s->id,
-                seat);
+      log_sess(LOG_LEVEL_ERROR, s->id, SESS_SEAT_NAME(s, seat),
+               "the token of seat %d cannot be unsealed", seat);
       return proto_error_set(call->err, PROTO_INTERNAL, NULL,
                              "this seat's token cannot be recovered; tell "
                              "the operator");
@@ -510,7 +511,8 @@ static int m_join(rpc_call_t *call) {
   if (st->agent) {
     /* A person takes the seat back from the agent; this turn's orders so
      * far stand until the person sends their own. */
-    log_info("session %s: seat %s taken over from agent %s", s->id,
+    log_sess(LOG_LEVEL_INFO, s->id, SESS_SEAT_NAME(s, seat),
+             "seat %s taken over from agent %s",
              model_map_seat_id(s->map, (size_t)seat),
              agent_strategy(st->agent)->id);
     agent_free(st->agent);
@@ -635,7 +637,8 @@ static int m_bot(rpc_call_t *call) {
     return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
   if (person) {
     reg_of(call)->counters.bot_forced++;
-    log_info("session %s: seat %s handed to agent %s over its person", s->id,
+    log_sess(LOG_LEVEL_INFO, s->id, NULL,
+             "seat %s handed to agent %s over its person",
              model_map_seat_id(s->map, (size_t)seat), strat->id);
     /* The person is told; the connection keeps following the game (and
      * the token takes the seat back with session.join, unless the
@@ -985,7 +988,7 @@ static int m_seat_lock(rpc_call_t *call) {
       proto_param_bool(call->params, "locked", true, &locked, call->err) < 0)
     return RPC_ERROR;
   sess_seat_lock(s, seat, locked);
-  log_info("session %s: seat %s %s", s->id,
+  log_sess(LOG_LEVEL_INFO, s->id, NULL, "seat %s %s",
            model_map_seat_id(s->map, (size_t)seat),
            locked ? "locked" : "unlocked");
   msgpack_pack_map(call->pk, 2);
@@ -1005,7 +1008,7 @@ static int m_seat_reissue(rpc_call_t *call) {
   char code[SESS_CODE_LEN + 1];
   if (sess_seat_reissue(s, seat, atok, alen, code) != 0)
     return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
-  log_info("session %s: seat %s has a new join code", s->id,
+  log_sess(LOG_LEVEL_INFO, s->id, NULL, "seat %s has a new join code",
            model_map_seat_id(s->map, (size_t)seat));
   msgpack_pack_map(call->pk, 2);
   proto_pack_kv_cstr(call->pk, "seat", model_map_seat_id(s->map, (size_t)seat));

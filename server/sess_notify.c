@@ -207,9 +207,9 @@ void sess_tell(sess_session_t *s) {
   }
   told_t *t = malloc(sizeof *t + reg->nbuf.len);
   if (!t) {
-    log_error("session %s: out of memory keeping a notification until its "
-              "commit; it is not sent",
-              s->id);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "out of memory keeping a notification until its "
+             "commit; it is not sent");
     return;
   }
   t->reg = reg;
@@ -217,9 +217,9 @@ void sess_tell(sess_session_t *s) {
   t->len = reg->nbuf.len;
   memcpy(t->data, reg->nbuf.data, reg->nbuf.len);
   if (store_after_commit(reg->store, told_committed, t) != 0) {
-    log_error("session %s: out of memory keeping a notification until its "
-              "commit; it is not sent",
-              s->id);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "out of memory keeping a notification until its "
+             "commit; it is not sent");
     free(t);
     return;
   }
@@ -273,9 +273,9 @@ static void tell_peer(sess_session_t *s, rpc_peer_t *peer) {
     m = NULL;
   }
   if (!m)
-    log_error("session %s: out of memory holding a notification until its "
-              "commit; it is not sent",
-              s->id);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "out of memory holding a notification until its "
+             "commit; it is not sent");
 }
 
 void sess_tell_leaving(sess_session_t *s) {

@@ -51,7 +51,7 @@ void sp_status(sess_session_t *s) {
   if (store_set_status(st, s->id, (store_status_t)s->status,
                        model_state_turn(s->st), s->deadline_wall_ms,
                        s->remaining_ms) != 0)
-    log_error("session %s: out of memory queueing its status", s->id);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL, "out of memory queueing its status");
 }
 
 void sp_session(sess_session_t *s) {
@@ -95,7 +95,8 @@ void sp_session(sess_session_t *s) {
     rc = store_put_seat(st, &srow);
   }
   if (rc != 0)
-    log_error("session %s: out of memory queueing it for storage", s->id);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "out of memory queueing it for storage");
 }
 
 void sp_seat(sess_session_t *s, int seat) {
@@ -105,7 +106,8 @@ void sp_seat(sess_session_t *s, int seat) {
   const sess_seat_t *x = &s->seats[seat];
   if (store_set_seat(st, s->id, seat, x->taken, x->name,
                      x->agent ? agent_strategy(x->agent)->id : NULL) != 0)
-    log_error("session %s: out of memory queueing seat %d", s->id, seat);
+    log_sess(LOG_LEVEL_ERROR, s->id, SESS_SEAT_NAME(s, seat),
+             "out of memory queueing seat %d", seat);
 }
 
 void sp_submission(sess_session_t *s, int seat, const model_order_t *orders,
@@ -133,7 +135,8 @@ void sp_submission(sess_session_t *s, int seat, const model_order_t *orders,
     rc = store_put_submission(st, &row);
   }
   if (rc != 0)
-    log_error("session %s: out of memory queueing a submission", s->id);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "out of memory queueing a submission");
   proto_buf_free(&b);
 }
 
@@ -141,7 +144,7 @@ void sp_ready(sess_session_t *s, int seat) {
   store_t *st = s->reg->store;
   if (st && store_put_ready(st, s->id, model_state_turn(s->st), seat,
                             sess_wall_ms()) != 0)
-    log_error("session %s: out of memory queueing a ready", s->id);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL, "out of memory queueing a ready");
 }
 
 /* The seat's ready row for the open turn goes (a person took the seat
@@ -149,7 +152,8 @@ void sp_ready(sess_session_t *s, int seat) {
 void sp_unready(sess_session_t *s, int seat) {
   store_t *st = s->reg->store;
   if (st && store_del_ready(st, s->id, model_state_turn(s->st), seat) != 0)
-    log_error("session %s: out of memory queueing a ready's removal", s->id);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "out of memory queueing a ready's removal");
 }
 
 int sp_chat(sess_session_t *s, int from, int to, const char *text, size_t len) {
@@ -166,7 +170,8 @@ int sp_chat(sess_session_t *s, int from, int to, const char *text, size_t len) {
       .created_ms = sess_wall_ms(),
   };
   if (store_put_chat(st, &row) != 0) {
-    log_error("session %s: out of memory queueing a chat message", s->id);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "out of memory queueing a chat message");
     return -1;
   }
   return 0;
@@ -343,9 +348,10 @@ static int on_seat(void *arg, const store_seat_row_t *row, char *err,
     if (strat)
       x->agent = agent_new(strat, sess_agent_seed(s, row->index));
     else
-      log_warn("session %s: seat %d's agent '%s' no longer exists; the "
+      log_sess(LOG_LEVEL_WARN, s->id, SESS_SEAT_NAME(s, row->index),
+               "seat %d's agent '%s' no longer exists; the "
                "seat plays its standing orders",
-               s->id, row->index, row->agent);
+               row->index, row->agent);
   }
   return 0;
 }
@@ -365,9 +371,10 @@ static int on_submission(void *arg, const store_submission_row_t *row,
    * changed between versions: the session goes on without it, and the
    * operator is told. */
   if (resubmit(s, i, row->orders, row->orders_len) != 0)
-    log_warn("session %s: a stored submission of seat %d for turn %d was "
+    log_sess(LOG_LEVEL_WARN, s->id, SESS_SEAT_NAME(s, i),
+             "a stored submission of seat %d for turn %d was "
              "not accepted again",
-             s->id, i, row->turn);
+             i, row->turn);
   return 0;
 }
 
@@ -475,8 +482,8 @@ static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
     goto fail;
   }
   *out = s;
-  log_info("session %s restored: %s, turn %d of %d", s->id, STATUS[s->status],
-           turn, s->turns);
+  log_sess(LOG_LEVEL_INFO, s->id, NULL, "restored: %s, turn %d of %d",
+           STATUS[s->status], turn, s->turns);
   /* A deadline that passed while the server was down resolves now. */
   sess_arm(s);
   return 0;
@@ -498,10 +505,11 @@ static int quarantine(sess_registry_t *reg, const char *id, const char *why) {
   snprintf(q->id, sizeof q->id, "%s", id);
   snprintf(q->reason, sizeof q->reason, "%s", why);
   reg->counters.sessions_quarantined++;
-  log_error("session %s is quarantined and not served: %s. Its rows are "
-            "kept as they are; server.quarantine (lanthanide admin "
-            "quarantined) lists it; the other sessions start",
-            id, why);
+  log_sess(LOG_LEVEL_ERROR, id, NULL,
+           "quarantined and not served: %s. Its rows are kept as they are; "
+           "server.quarantine (lanthanide admin quarantined) lists it; the "
+           "other sessions start",
+           why);
   return 0;
 }
 

@@ -256,8 +256,8 @@ static void sp_control(sess_session_t *s, int seat) {
   const sess_seat_t *x = &s->seats[seat];
   if (st && store_put_seat_control(st, s->id, seat, x->locked,
                                    x->has_admin_box ? x->admin_box : NULL) != 0)
-    log_error("session %s: out of memory queueing seat %d's control", s->id,
-              seat);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "out of memory queueing seat %d's control", seat);
 }
 
 static void sp_secrets(sess_session_t *s, int seat) {
@@ -265,8 +265,8 @@ static void sp_secrets(sess_session_t *s, int seat) {
   const sess_seat_t *x = &s->seats[seat];
   if (st && store_set_seat_secrets(st, s->id, seat, x->token_hash, x->code_hash,
                                    x->box) != 0)
-    log_error("session %s: out of memory queueing seat %d's secrets", s->id,
-              seat);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "out of memory queueing seat %d's secrets", seat);
 }
 
 void sp_seat_controls(sess_session_t *s) {
@@ -339,7 +339,7 @@ static void seat_revoked(sess_session_t *s, int seat) {
   sp_control(s, seat);
   sp_seat(s, seat);
   sess_seat_notify_all(s, seat, "seat.revoked", NULL, true);
-  log_info("session %s: the token of seat %s was revoked", s->id,
+  log_sess(LOG_LEVEL_INFO, s->id, NULL, "the token of seat %s was revoked",
            model_map_seat_id(s->map, (size_t)seat));
 }
 
@@ -412,9 +412,10 @@ int sess_admin_rotate(sess_session_t *s, const char *old, size_t old_len,
   sess_token_del(reg, s->admin_hash);
   memcpy(s->admin_hash, h, SESS_HASH_BYTES);
   if (reg->store && store_set_admin_hash(reg->store, s->id, h) != 0)
-    log_error("session %s: out of memory queueing its admin token", s->id);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "out of memory queueing its admin token");
   sess_admin_drop_all(s, keep);
   reg->counters.admin_tokens_rotated++;
-  log_info("session %s: the admin token was rotated", s->id);
+  log_sess(LOG_LEVEL_INFO, s->id, NULL, "the admin token was rotated");
   return 0;
 }

@@ -7,6 +7,7 @@
 #ifndef LANTHANIDE_SRV_H
 #define LANTHANIDE_SRV_H
 
+struct durable;
 struct methods;
 struct sess_registry;
 struct store;
@@ -15,6 +16,8 @@ typedef struct srv {
   struct methods *methods;    /* hello, ping, maps.list, server.stats */
   struct sess_registry *sess; /* game sessions */
   struct store *store;        /* the database */
+  struct durable *durable;    /* its commits (the latency histogram) */
+  double start_time_s;        /* when the server started (Unix time) */
 } srv_t;
 
 #endif

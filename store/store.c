@@ -374,6 +374,7 @@ struct store {
   uint64_t fails, fail_since_ms, fail_logged_ms, fails_logged;
   unsigned retry_ms;
   store_counters_t counters;
+  uint64_t last_commit_ns; /* the last successful commit's duration */
 };
 
 static void logf_(store_t *st, store_log_level_t level, const char *fmt, ...)
@@ -407,6 +408,16 @@ int64_t store_version(const store_t *st) {
 
 const store_counters_t *store_counters(const store_t *st) {
   return &st->counters;
+}
+
+uint64_t store_last_commit_ns(const store_t *st) {
+  return st->last_commit_ns;
+}
+
+static uint64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 void store_set_hooks(store_t *st, const store_hooks_t *hooks, void *arg) {
@@ -1168,9 +1179,12 @@ int store_flush(store_t *st) {
   while (st->n_ops > 0) {
     char err[512];
     size_t bad;
+    uint64_t t0 = mono_ns();
     int rc = commit_queue(st, err, sizeof err, &bad);
-    if (rc == SQLITE_OK)
+    if (rc == SQLITE_OK) {
+      st->last_commit_ns = mono_ns() - t0;
       break;
+    }
     if (bad != SIZE_MAX && refused_for_itself(rc)) {
       /* Retrying this one can never succeed, and it would hold back every
        * write and answer behind it: drop it, loudly, and go on. */

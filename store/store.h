@@ -106,6 +106,10 @@ int store_open_readonly(store_t **out, const char *path, char *err,
 void store_close(store_t *st);
 
 const store_counters_t *store_counters(const store_t *st);
+/* How long the last successful commit took, in nanoseconds (BEGIN
+ * IMMEDIATE to COMMIT, the fsync included): the server's commit latency
+ * histogram reads it after each commit (counters.commits went up). */
+uint64_t store_last_commit_ns(const store_t *st);
 
 /* ---- Typed writers ------------------------------------------------------
  * Each queues one row (parameters copied) and returns 0, or -1 if out of

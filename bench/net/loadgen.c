@@ -13,6 +13,12 @@
  * and prints one line:
  *
  *   bench=<label> connections=C depth=D requests=N seconds=S rps=R errors=E
+ *     p50_us=.. p99_us=.. max_us=..
+ *
+ * The latencies are of the responses counted: from the write that carried
+ * a request to the read that brought its response back (with D in flight,
+ * a request waits behind the D - 1 before it: this is the latency of a
+ * pipelined client, not of a lone ping).
  *
  * A response is one complete MessagePack value in the received stream. So the
  * same program drives lanthanide-server (which answers `[1, msgid, nil, {}]`)
@@ -84,6 +90,7 @@ typedef struct lg_conn {
   uint32_t owed;      /* responses received whose follow-up is not sent */
   size_t in_len;      /* bytes in in[]: at most one partial value */
   char *out;          /* room for D encoded requests */
+  uint64_t *sent;     /* uv_hrtime of request msgid, at [msgid % D] */
   size_t out_len;
   /* --ws: the handshake is under way; wslay's context; the frames of D
    * requests (wbuf, written like out); the bytes wslay reads from. */
@@ -130,6 +137,12 @@ static uint64_t count0, count1, t0, t1;
 /* CPU seconds used by the server process and by this one, at t0 and t1. */
 static double srv_cpu0, srv_cpu1, own_cpu0, own_cpu1;
 static lg_errors_t err;
+/* Response latencies in the measurement window, in whole microseconds:
+ * one bucket per microsecond up to LAT_MAX_US, then one for the rest. */
+#define LAT_MAX_US 200000
+static uint64_t lat[LAT_MAX_US + 1];
+static uint64_t lat_max_us;
+static uint64_t read_now; /* uv_hrtime of the read being handled */
 
 /* ---- MessagePack scanning ----------------------------------------------- */
 
@@ -325,6 +338,12 @@ static lg_verdict_t check_value(lg_conn_t *c, const uint8_t *p, size_t n) {
      * for every response after it. */
     c->next_recv = (uint32_t)id.val;
   }
+  if (measuring && !stopping) {
+    uint64_t us = (read_now - c->sent[id.val % (uint64_t)opt.depth]) / 1000;
+    lat[us < LAT_MAX_US ? us : LAT_MAX_US]++;
+    if (us > lat_max_us)
+      lat_max_us = us;
+  }
   c->next_recv++;
   if (type.val == 1 &&
       (mp_head(p + off, n - off, &error) != 1 || error.kind != MP_NIL))
@@ -480,7 +499,9 @@ static void flush(lg_conn_t *c) {
   msgpack_packer pk;
   msgpack_packer_init(&pk, &sink, sink_write);
   size_t mlen = strlen(opt.method);
+  uint64_t now = uv_hrtime();
   for (; c->owed > 0; c->owed--, c->inflight++) {
+    c->sent[c->next_send % (uint32_t)opt.depth] = now;
     msgpack_pack_array(&pk, 4);
     msgpack_pack_uint8(&pk, 0);
     msgpack_pack_uint32(&pk, c->next_send++);
@@ -567,6 +588,7 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
     return;
   }
   c->in_len += (size_t)n;
+  read_now = uv_hrtime();
   const uint8_t *p = (const uint8_t *)c->in;
   size_t off = 0, used;
   uint32_t got = 0;
@@ -738,6 +760,24 @@ static int resolve(const char *s, struct sockaddr_storage *ss) {
   return 0;
 }
 
+/* The q-quantile (nearest rank) of the latencies, in microseconds. */
+static uint64_t lat_quantile(double q) {
+  uint64_t total = 0, rank, seen = 0;
+  for (size_t i = 0; i <= LAT_MAX_US; i++)
+    total += lat[i];
+  if (total == 0)
+    return 0;
+  rank = (uint64_t)((double)total * q + 0.999999);
+  if (rank == 0)
+    rank = 1;
+  for (size_t i = 0; i <= LAT_MAX_US; i++) {
+    seen += lat[i];
+    if (seen >= rank)
+      return i;
+  }
+  return LAT_MAX_US;
+}
+
 static void usage(FILE *f) {
   fprintf(f, "usage: loadgen --server HOST:PORT [--connections C] "
              "[--depth D] [--seconds S]\n"
@@ -844,7 +884,8 @@ int main(int argc, char **argv) {
     return 1;
   for (int i = 0; i < opt.connections; i++) {
     lg_conn_t *c = calloc(1, sizeof *c);
-    if (c == NULL || (c->out = malloc(req_max * (size_t)opt.depth)) == NULL) {
+    if (c == NULL || (c->out = malloc(req_max * (size_t)opt.depth)) == NULL ||
+        (c->sent = calloc((size_t)opt.depth, sizeof *c->sent)) == NULL) {
       fprintf(stderr, "loadgen: out of memory\n");
       return 1;
     }
@@ -889,6 +930,7 @@ int main(int argc, char **argv) {
       wslay_event_context_free(conns[i]->ws);
     free(conns[i]->wbuf);
     free(conns[i]->out);
+    free(conns[i]->sent);
     free(conns[i]);
   }
   free(conns);
@@ -903,6 +945,8 @@ int main(int argc, char **argv) {
          " seconds=%.3f rps=%.0f errors=%" PRIu64,
          opt.label, opt.connections, opt.depth, n, secs, (double)n / secs,
          errors);
+  printf(" p50_us=%" PRIu64 " p99_us=%" PRIu64 " max_us=%" PRIu64,
+         lat_quantile(0.50), lat_quantile(0.99), lat_max_us);
   if (opt.server_pid > 0) {
     if (srv_cpu0 < 0 || srv_cpu1 < 0) {
       fprintf(stderr, "loadgen: cannot read /proc/%ld/stat\n", opt.server_pid);
