@@ -521,6 +521,72 @@ static int32_t idx_find(const idx_t *ix, size_t n, const char *id) {
   return -1;
 }
 
+/* {"greenfield": n, "brownfield": n} turns into out[0], out[1] (both
+ * required); *present says whether obj[key] was there. */
+static int green_brown(ld_t *ld, json_t *obj, const char *key, int32_t *out,
+                       bool *present) {
+  json_t *o;
+  int rc = get_obj(ld, obj, key, &o);
+  *present = o != NULL;
+  if (rc || !o)
+    return rc;
+  static const char *const gk[] = {"greenfield", "brownfield", NULL};
+  push_key(ld, key);
+  int64_t g = 0, b = 0;
+  rc = check_keys(ld, o, gk);
+  if (!rc)
+    rc = num(ld, o, "greenfield", true, U_PLAIN, 0, 400, &g);
+  if (!rc)
+    rc = num(ld, o, "brownfield", true, U_PLAIN, 0, 400, &b);
+  pop(ld);
+  out[0] = (int32_t)g;
+  out[1] = (int32_t)b;
+  return rc;
+}
+
+/* A stage's version-2 lead times (docs/maps.md): permit_turns and
+ * build_turns together switch the stage to two phases; the size term and
+ * the brownfield bound go with them. */
+static int lead_v2(ld_t *ld, model_map_t *m, json_t *so, map_stage_t *st) {
+  bool hp = false, hb = false;
+  int rc = green_brown(ld, so, "permit_turns", st->permit_turns, &hp);
+  if (!rc)
+    rc = green_brown(ld, so, "build_turns", st->build_turns, &hb);
+  if (!rc && hp != hb)
+    rc = fail(ld, "give both \"permit_turns\" and \"build_turns\" (two "
+                  "phases), or neither (\"lead_turns\", one phase)");
+  st->two_phase = hp && hb;
+  if (!rc)
+    rc = num(ld, so, "reference_capacity", false, U_KG, 0.001, T_MAX,
+             &st->reference_kg);
+  double d = 0;
+  bool has = false;
+  if (!rc)
+    rc = figure(ld, so, "turns_per_doubling", false, &d, &has);
+  if (!rc && has) {
+    push_key(ld, "turns_per_doubling");
+    if (!(d >= 0 && d <= 100))
+      rc = fail(ld, "must be turns between 0 and 100");
+    else
+      st->tpd_milli = (int64_t)(d * 1000.0 + 0.5);
+    pop(ld);
+  }
+  if (!rc && has && !st->reference_kg)
+    rc = fail(ld, "\"turns_per_doubling\" needs \"reference_capacity\"");
+  if (!rc)
+    rc = num(ld, so, "brownfield_max_share", false, U_PPM, 0, 100,
+             &st->brown_max_ppm);
+  if (st->two_phase) {
+    /* lead_turns, still in the observation's rules, says the whole lead at
+     * the reference size and speed 1 (without a nation's override) */
+    st->lead_green = st->permit_turns[0] + st->build_turns[0];
+    st->lead_brown = st->permit_turns[1] + st->build_turns[1];
+  }
+  if (st->two_phase || st->brown_max_ppm >= 0)
+    m->v2 = true;
+  return rc;
+}
+
 /* ---- sections ---- */
 static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
   json_t *p, *o;
@@ -540,6 +606,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
     st->rec_understaffed = 500000;
     st->recipe[0] = 350000;
     st->recipe[1] = 20000;
+    st->brown_max_ppm = -1;
   }
   for (int s = 0; s < NS; s++)
     m->train_turns[s] = 4;
@@ -609,6 +676,11 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                                        "recovery",
                                        "recipe",
                                        "understaffed_recovery",
+                                       "permit_turns",
+                                       "build_turns",
+                                       "reference_capacity",
+                                       "turns_per_doubling",
+                                       "brownfield_max_share",
                                        NULL};
       json_t *lt, *rec, *rcp;
       int64_t lg = st->lead_green, lb = st->lead_brown, spk = 0;
@@ -627,6 +699,8 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
       }
       st->lead_green = (int32_t)lg;
       st->lead_brown = (int32_t)lb;
+      if (!rc)
+        rc = lead_v2(ld, m, so, st);
       double capex = 0;
       bool has_capex = false;
       if (!rc)
@@ -913,10 +987,10 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
     map_nation_t *na = &m->nations[i];
     push_idx(ld, i);
     static const char *const ks[] = {
-        "id",          "title",  "budget",           "allies",
-        "talent",      "wages",  "unit_cost_factor", "capex_factor",
-        "lead_factor", "demand", "stockpile",        "policies",
-        NULL};
+        "id",           "title",  "budget",           "allies",
+        "talent",       "wages",  "unit_cost_factor", "capex_factor",
+        "lead_factor",  "demand", "stockpile",        "policies",
+        "permit_turns", NULL};
     na->seat = -1;
     for (int s = 0; s < NS; s++) {
       na->wage[s] = m->stage[s].wage;
@@ -946,6 +1020,30 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
     if (!rc)
       rc = named(ld, o, "stockpile", model__product_names, NP, U_KG, 0, T_MAX,
                  na->stockpile);
+    for (int s2 = 0; s2 < NS; s2++)
+      na->permit_turns[s2][0] = na->permit_turns[s2][1] = -1;
+    json_t *pt;
+    if (!rc)
+      rc = get_obj(ld, o, "permit_turns", &pt);
+    if (!rc && pt) {
+      push_key(ld, "permit_turns");
+      static const char *const sk[] = {"mining", "separation", "magnet", NULL};
+      rc = check_keys(ld, pt, sk);
+      for (int s2 = 0; s2 < NS && !rc; s2++) {
+        bool has = false;
+        rc = green_brown(ld, pt, model__stage_names[s2], na->permit_turns[s2],
+                         &has);
+        if (!rc && has && !m->stage[s2].two_phase) {
+          push_key(ld, model__stage_names[s2]);
+          rc = fail(ld,
+                    "the stage has one-phase lead times; give "
+                    "parameters.stages.%s permit_turns and build_turns",
+                    model__stage_names[s2]);
+          pop(ld);
+        }
+      }
+      pop(ld);
+    }
     json_t *al;
     if (!rc)
       rc = get_arr(ld, o, "allies", false, &al);

@@ -66,6 +66,8 @@ typedef struct {
   size_t n_policies;
   model_order_t *policies;
   int32_t seat; /* -1 without a seat */
+  /* version 2 (docs/design/model-v2.md): new fields at the end */
+  int32_t permit_turns[NS][2]; /* greenfield, brownfield; -1: the stage's */
 } map_nation_t;
 
 typedef struct {
@@ -114,6 +116,13 @@ typedef struct {
   int64_t rec_initial, rec_max, rec_understaffed; /* ppm */
   int64_t recipe[2];   /* ppm kg oxide per kg magnet: ndpr, dytb */
   int64_t log2_pr_q32; /* log2(1 - learning), Q32, <= 0 */
+  /* version 2: lead times in two phases (permits, then construction that
+   * grows with size), and the bound on a brownfield expansion */
+  bool two_phase;
+  int32_t permit_turns[2], build_turns[2]; /* greenfield, brownfield */
+  int64_t reference_kg;                    /* kg/yr */
+  int64_t tpd_milli;                       /* turns per doubling x 1000 */
+  int64_t brown_max_ppm;                   /* -1: unbounded */
 } map_stage_t;
 
 typedef struct {
@@ -147,6 +156,10 @@ struct model_map {
   int64_t stock_premium, stock_discount, stock_max_share;
   int64_t substitution_cap_ppm;
   int32_t depreciation_turns;
+  /* version 2: set when the map uses any key of model v2, which adds a
+   * section to the state's serialisation (maps without one serialise as
+   * before, byte for byte) */
+  bool v2;
 };
 
 static inline int64_t map_transport(const model_map_t *m, int p, int i, int j) {
@@ -235,6 +248,10 @@ typedef struct {
   int64_t lg_exp0;
   int64_t book;
   char id[MODEL_ID_MAX];
+  /* version 2: permits still to obtain (turns x 1e6, at the host's
+   * permitting speed) before construction (build_left, exp_left) starts;
+   * while they run build_left (exp_left) holds the whole construction */
+  int64_t permit_left, exp_permit_left;
 } facility_t;
 
 typedef struct {
@@ -469,6 +486,9 @@ void model_locate_json_error(const struct json_error_t *je, const char *name,
                              model_error_t *err);
 
 /* facility.c */
+/* The lead-time rule of a project of `stage` in `nation` (model.h). */
+void model_project_rule(const model_state_t *st, int stage, int nation,
+                        bool brown, model_project_rule_t *r);
 int model_facility_push(model_state_t *st, facility_t **out);
 /* The index of seat's facility with that id, or -1. */
 int model_facility_of_seat(const model_state_t *st, int seat, const char *id);

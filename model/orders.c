@@ -286,6 +286,19 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
             o->facility);
         return 1;
       }
+      int64_t share = st->map->stage[o->stage].brown_max_ppm;
+      int64_t most = share >= 0 ? ppm_of(st->fac[fac].capacity, share) : -1;
+      if (most >= 0 && o->capacity_kg_per_year > most) {
+        char a[48], b[48], c[48];
+        model_fmt_num(model_kg_to_tonnes(most), a, sizeof a);
+        model_fmt_num(model_ppm_to_fraction(share) * 100.0, b, sizeof b);
+        model_fmt_num(model_kg_to_tonnes(st->fac[fac].capacity), c, sizeof c);
+        model_refuse(r, "capacity",
+                     "an expansion of \"%s\" may add at most %s t/yr (%s%% "
+                     "of its %s t/yr nameplate); build a new plant for more",
+                     o->facility, a, b, c);
+        return 1;
+      }
     } else if (o->stage == MODEL_MINING) {
       int d = model_deposit_index(st->map, o->site);
       if (d < 0) {
@@ -463,10 +476,10 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
                          st->map->stage[o->stage].capex, NULL);
   int64_t sub = ppm_of(capex, st->nations[nation].pol.sub_capex[o->stage]);
   const map_nation_t *mn = &st->map->nations[nation];
-  int32_t lead = fac >= 0 ? ms->lead_brown : ms->lead_green;
-  int64_t left = mul_div(lead, mn->lead_factor[o->stage], 1);
-  if (left < 1)
-    left = 1;
+  model_project_rule_t rule;
+  model_project_rule(st, o->stage, nation, fac >= 0, &rule);
+  int64_t permit = 0, left = 0;
+  model_project_phases(&rule, o->capacity_kg_per_year, &permit, &left);
   /* The firm pays capex less the subsidy (a sink); the nation pays the
    * subsidised share (a sink too: the money goes to builders outside the
    * model). */
@@ -484,6 +497,7 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
     facility_t *f = &st->fac[fac];
     f->exp_cap = o->capacity_kg_per_year;
     f->exp_left = left;
+    f->exp_permit_left = permit;
     f->book += capex;
     return 0;
   }
@@ -508,6 +522,7 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
   f->cost0 = ppm_of(c0, mn->unit_cost_factor[o->stage]);
   f->rec0 = ms->rec_initial;
   f->build_left = left;
+  f->permit_left = permit;
   f->ramp_age = 0;
   f->book = capex;
   f->next_of_owner = s->first_fac;

@@ -15,8 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAGIC   "lanthanide-state"
-#define VERSION 2 /* 2: substitution; version 1 states read with none */
+#define MAGIC "lanthanide-state"
+/* 2: substitution (version 1 states read with none); 3: the section of
+ * model version 2 at the end, written only for maps that use one of its
+ * keys (model_map_t.v2), so other maps' states keep version 2's bytes. */
+#define VERSION 3
 
 typedef struct {
   bool rd;
@@ -351,10 +354,19 @@ static void vmarket(vis_t *v, market_result_t *r, size_t n) {
   }
 }
 
+/* The section of model version 2 (docs/design/model-v2.md), after
+ * everything else; new fields go at its end. */
+static void visit_v2(vis_t *v, model_state_t *st) {
+  for (size_t i = 0; i < st->n_fac && !v->err; i++) {
+    vi(v, &st->fac[i].permit_left);
+    vi(v, &st->fac[i].exp_permit_left);
+  }
+}
+
 /* The walk. Sizes come first; on reading they must match the map. */
 static void visit(vis_t *v, model_state_t *st) {
   char magic[32] = MAGIC, id[MODEL_ID_MAX];
-  int64_t version = VERSION;
+  int64_t version = st->map->v2 ? VERSION : 2;
   uint8_t digest[MODEL_HASH_BYTES];
   memcpy(id, st->map->id, sizeof id);
   memcpy(digest, st->map->digest, sizeof digest);
@@ -448,6 +460,8 @@ static void visit(vis_t *v, model_state_t *st) {
     vstr(v, rf->message, sizeof rf->message);
     vi32(v, &r->late_refusal_seat[i]);
   }
+  if (v->version >= 3)
+    visit_v2(v, st);
 }
 
 static int pack(const model_state_t *st, uint8_t **buf, size_t *len) {

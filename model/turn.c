@@ -89,15 +89,27 @@ static void construction(model_state_t *st) {
     if (f->build_left <= 0 && f->exp_left <= 0)
       continue; /* nothing to advance, nothing to refresh */
     int64_t speed = st->nations[f->nation].pol.permit_speed[f->stage];
-    if (f->build_left > 0) {
-      f->build_left -= speed;
+    /* two-phase stages: permits at the permitting speed, no carry-over
+     * into construction, then construction one turn a turn; one-phase
+     * stages: all of it at the permitting speed (docs/model.md) */
+    int64_t step = st->map->stage[f->stage].two_phase ? MODEL_PPM : speed;
+    if (f->build_left > 0 && f->permit_left > 0) {
+      f->permit_left -= speed;
+      if (f->permit_left < 0)
+        f->permit_left = 0;
+    } else if (f->build_left > 0) {
+      f->build_left -= step;
       if (f->build_left <= 0) {
         f->build_left = 0;
         f->ramp_age = 0;
       }
     }
-    if (f->exp_left > 0) {
-      f->exp_left -= speed;
+    if (f->exp_left > 0 && f->exp_permit_left > 0) {
+      f->exp_permit_left -= speed;
+      if (f->exp_permit_left < 0)
+        f->exp_permit_left = 0;
+    } else if (f->exp_left > 0) {
+      f->exp_left -= step;
       if (f->exp_left <= 0) {
         f->exp_left = 0;
         ck_add(st, &f->capacity, f->exp_cap, f->owner, "capacity", MODEL_U_KG,

@@ -339,7 +339,7 @@ static const char *map_nation(const void *ctx, size_t i) {
 }
 
 static int pack_facility(msgpack_packer *pk, const model_obs_facility_t *f) {
-  int rc = msgpack_pack_map(pk, 17);
+  int rc = msgpack_pack_map(pk, 18);
   rc |= kv_name(pk, "id", f->id);
   rc |= kv_name(pk, "stage", model_stage_name(f->stage));
   rc |= kv_name(pk, "site", f->site);
@@ -358,6 +358,7 @@ static int pack_facility(msgpack_packer *pk, const model_obs_facility_t *f) {
   rc |= kv_t(pk, "experience", f->cumulative_kg);
   rc |= kv_t(pk, "expanding", f->expanding_kg_per_year);
   rc |= proto_pack_kv_i64(pk, "expansion_turns_left", f->expansion_turns_left);
+  rc |= proto_pack_kv_i64(pk, "permit_turns_left", f->permit_turns_left);
   return rc;
 }
 
@@ -502,7 +503,29 @@ static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
   rc |= msgpack_pack_map(pk, MODEL_STAGES);
   for (int s = 0; s < MODEL_STAGES; s++) {
     rc |= proto_pack_cstr(pk, model_stage_name(s));
-    rc |= msgpack_pack_map(pk, 6);
+    bool two = r->two_phase[s];
+    bool bound = r->brownfield_max_share_ppm[s] >= 0;
+    rc |= msgpack_pack_map(pk, 6 + (two ? 4 : 0) + bound);
+    if (two) {
+      rc |= proto_pack_cstr(pk, "build_turns");
+      rc |= msgpack_pack_map(pk, 2);
+      rc |= proto_pack_kv_i64(pk, "greenfield", r->build_turns[s][0]);
+      rc |= proto_pack_kv_i64(pk, "brownfield", r->build_turns[s][1]);
+      rc |= proto_pack_cstr(pk, "permit_turns");
+      rc |= msgpack_pack_map(pk, obs->n_nations);
+      for (size_t n = 0; n < obs->n_nations; n++) {
+        size_t at = ((size_t)s * obs->n_nations + n) * 2;
+        rc |= proto_pack_cstr(pk, obs->nations[n]);
+        rc |= msgpack_pack_map(pk, 2);
+        rc |= proto_pack_kv_i64(pk, "greenfield", obs->permit_turns[at]);
+        rc |= proto_pack_kv_i64(pk, "brownfield", obs->permit_turns[at + 1]);
+      }
+      rc |= kv_t(pk, "reference_capacity", r->reference_capacity_kg[s]);
+      rc |= proto_pack_kv_f64(pk, "turns_per_doubling",
+                              (double)r->turns_per_doubling_milli[s] / 1000.0);
+    }
+    if (bound)
+      rc |= kv_frac(pk, "brownfield_max_share", r->brownfield_max_share_ppm[s]);
     rc |= proto_pack_cstr(pk, "lead_turns");
     rc |= msgpack_pack_map(pk, 2);
     rc |= proto_pack_kv_i64(pk, "greenfield", r->lead_greenfield[s]);
@@ -767,8 +790,9 @@ static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
   obs->capex_factor_ppm = calloc(cells, sizeof(int64_t));
   obs->unit_cost_factor_ppm = calloc(cells, sizeof(int64_t));
   obs->lead_factor_ppm = calloc(cells, sizeof(int64_t));
+  obs->permit_turns = calloc(cells * 2, sizeof(int32_t));
   if (!obs->deposits || !obs->capex_factor_ppm || !obs->unit_cost_factor_ppm ||
-      !obs->lead_factor_ppm)
+      !obs->lead_factor_ppm || !obs->permit_turns)
     return -1;
   static const char *const basket[3] = {"ndpr_oxide", "dytb_oxide",
                                         "lace_oxide"};
@@ -804,6 +828,21 @@ static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
     r->learning_ppm[s] = ppm_of_obj(get(g, "learning_rate"));
     r->staff_milli_per_kt[s] =
         (int64_t)(num(get(g, "staff_per_kt")) * 1000.0 + 0.5);
+    const msgpack_object *bt = get(g, "build_turns");
+    r->two_phase[s] = bt != NULL;
+    r->build_turns[s][0] = (int32_t)num(get(bt, "greenfield"));
+    r->build_turns[s][1] = (int32_t)num(get(bt, "brownfield"));
+    r->reference_capacity_kg[s] = kg_of(get(g, "reference_capacity"));
+    r->turns_per_doubling_milli[s] =
+        (int64_t)(num(get(g, "turns_per_doubling")) * 1000.0 + 0.5);
+    const msgpack_object *bm = get(g, "brownfield_max_share");
+    r->brownfield_max_share_ppm[s] = bm ? ppm_of_obj(bm) : -1;
+    for (size_t n = 0; n < obs->n_nations; n++) {
+      const msgpack_object *pn = get(get(g, "permit_turns"), obs->nations[n]);
+      size_t at = ((size_t)s * obs->n_nations + n) * 2;
+      obs->permit_turns[at] = (int32_t)num(get(pn, "greenfield"));
+      obs->permit_turns[at + 1] = (int32_t)num(get(pn, "brownfield"));
+    }
     const msgpack_object *k = get(get(rules, "skills"), model_skill_name(s));
     int64_t v = 0;
     if (model_usd_to_cents(num(get(k, "wage")), &v) == 0)
@@ -894,6 +933,7 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     x->cumulative_kg = kg_of(get(f, "experience"));
     x->expanding_kg_per_year = kg_of(get(f, "expanding"));
     x->expansion_turns_left = (int32_t)num(get(f, "expansion_turns_left"));
+    x->permit_turns_left = (int32_t)num(get(f, "permit_turns_left"));
   }
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
     const char *pn = model_product_name(p);
