@@ -521,6 +521,59 @@ static int32_t idx_find(const idx_t *ix, size_t n, const char *id) {
   return -1;
 }
 
+/* A yearly rate g (ppm) as a per-turn rate: the smallest ppm r with
+ * (1 + r)^4 >= 1 + g, by bisection on exact integers (0 for 0). */
+static int64_t yearly_to_quarter_ppm(int64_t g) {
+  int64_t lo = -MODEL_PPM / 4, hi = MODEL_PPM;
+  while (lo < hi) {
+    int64_t mid = lo + (hi - lo) / 2;
+    __int128 x = MODEL_PPM + mid, y = x;
+    for (int q = 0; q < 3; q++)
+      y = y * x / MODEL_PPM;
+    if (y >= MODEL_PPM + g)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return g ? lo : 0;
+}
+
+/* parameters.finance (docs/maps.md): yearly interest rates, the share of
+ * collateral banks lend against, receivership. Its presence switches the
+ * money limits on. */
+static int load_finance(ld_t *ld, model_map_t *m, json_t *p) {
+  json_t *f;
+  int rc = get_obj(ld, p, "finance", &f);
+  if (rc || !f)
+    return rc;
+  push_key(ld, "finance");
+  static const char *const fk[] = {"nation_rate",       "firm_rate",
+                                   "collateral_share",  "receivership_turns",
+                                   "liquidation_share", NULL};
+  int64_t nr = 0, fr = 0, rt = 8;
+  m->collateral_ppm = 500000;
+  m->liquidation_ppm = 300000;
+  rc = check_keys(ld, f, fk);
+  if (!rc)
+    rc = num(ld, f, "nation_rate", false, U_PPM, 0, 1, &nr);
+  if (!rc)
+    rc = num(ld, f, "firm_rate", false, U_PPM, 0, 1, &fr);
+  if (!rc)
+    rc = num(ld, f, "collateral_share", false, U_PPM, 0, 1, &m->collateral_ppm);
+  if (!rc)
+    rc = num(ld, f, "receivership_turns", false, U_PLAIN, 1, 400, &rt);
+  if (!rc)
+    rc = num(ld, f, "liquidation_share", false, U_PPM, 0, 1,
+             &m->liquidation_ppm);
+  m->nation_rate_q = yearly_to_quarter_ppm(nr);
+  m->firm_rate_q = yearly_to_quarter_ppm(fr);
+  m->receivership_turns = (int32_t)rt;
+  m->finance = true;
+  m->v2 = true;
+  pop(ld);
+  return rc;
+}
+
 /* {"greenfield": n, "brownfield": n} turns into out[0], out[1] (both
  * required); *present says whether obj[key] was there. */
 static int green_brown(ld_t *ld, json_t *obj, const char *key, int32_t *out,
@@ -625,6 +678,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                                    "stockpile",
                                    "substitution_cap",
                                    "depreciation_turns",
+                                   "finance",
                                    NULL};
   if ((rc = check_keys(ld, p, pk)))
     goto out;
@@ -648,6 +702,8 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
   if ((rc = num(ld, p, "depreciation_turns", false, U_PLAIN, 1, 4000, &dep)))
     goto out;
   m->depreciation_turns = (int32_t)dep;
+  if ((rc = load_finance(ld, m, p)))
+    goto out;
 
   json_t *stages;
   if ((rc = get_obj(ld, p, "stages", &stages)))
@@ -836,21 +892,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
       rc = num(ld, t, "growth", false, U_PPM, -0.5, 1, &g);
     for (int s = 0; s < NS; s++)
       m->train_turns[s] = (int32_t)tt[s];
-    /* yearly growth to per turn: (1+g)^(1/4) - 1 in ppm, by bisection */
-    {
-      int64_t lo = -MODEL_PPM / 4, hi = MODEL_PPM;
-      while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        __int128 x = MODEL_PPM + mid, y = x;
-        for (int k = 0; k < 3; k++)
-          y = y * x / MODEL_PPM;
-        if (y >= MODEL_PPM + g)
-          hi = mid;
-        else
-          lo = mid + 1;
-      }
-      m->talent_growth_ppm_turn = g ? lo : 0;
-    }
+    m->talent_growth_ppm_turn = yearly_to_quarter_ppm(g);
     pop(ld);
     if (rc)
       goto out;
@@ -986,11 +1028,21 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
     json_t *o = json_array_get(arr, i);
     map_nation_t *na = &m->nations[i];
     push_idx(ld, i);
-    static const char *const ks[] = {
-        "id",           "title",  "budget",           "allies",
-        "talent",       "wages",  "unit_cost_factor", "capex_factor",
-        "lead_factor",  "demand", "stockpile",        "policies",
-        "permit_turns", NULL};
+    static const char *const ks[] = {"id",
+                                     "title",
+                                     "budget",
+                                     "allies",
+                                     "talent",
+                                     "wages",
+                                     "unit_cost_factor",
+                                     "capex_factor",
+                                     "lead_factor",
+                                     "demand",
+                                     "stockpile",
+                                     "policies",
+                                     "permit_turns",
+                                     "deficit_limit",
+                                     NULL};
     na->seat = -1;
     for (int s = 0; s < NS; s++) {
       na->wage[s] = m->stage[s].wage;
@@ -1022,6 +1074,15 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
                  na->stockpile);
     for (int s2 = 0; s2 < NS; s2++)
       na->permit_turns[s2][0] = na->permit_turns[s2][1] = -1;
+    na->deficit_limit = m->finance ? 0 : -1;
+    if (!rc && m->finance)
+      rc = num(ld, o, "deficit_limit", false, U_CENTS, 0, USD_MAX,
+               &na->deficit_limit);
+    if (!rc && !m->finance && json_object_get(o, "deficit_limit")) {
+      push_key(ld, "deficit_limit");
+      rc = fail(ld, "a deficit limit needs parameters.finance");
+      pop(ld);
+    }
     json_t *pt;
     if (!rc)
       rc = get_obj(ld, o, "permit_turns", &pt);
@@ -1111,21 +1172,7 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
                           "(set parameters.prices)");
             pop(ld);
           }
-          /* yearly growth to a per-turn rate: the ppm r with
-           * (1 + r)^4 closest from above to 1 + g, by bisection on exact
-           * integers */
-          int64_t lo = -MODEL_PPM / 4, hi = MODEL_PPM;
-          while (lo < hi) {
-            int64_t mid = lo + (hi - lo) / 2;
-            __int128 x = MODEL_PPM + mid, y = x;
-            for (int q = 0; q < 3; q++)
-              y = y * x / MODEL_PPM;
-            if (y >= MODEL_PPM + g)
-              hi = mid;
-            else
-              lo = mid + 1;
-          }
-          de->growth_ppm_turn = g ? lo : 0;
+          de->growth_ppm_turn = yearly_to_quarter_ppm(g);
         }
         pop(ld);
         if (rc)
@@ -1198,6 +1245,7 @@ static int load_seats(ld_t *ld, model_map_t *m, json_t *root) {
                                      "staff",
                                      "objectives",
                                      "orders",
+                                     "credit_line",
                                      NULL};
     char kind[16] = "", nation[MODEL_ID_MAX] = "";
     if (!json_is_object(o))
@@ -1253,6 +1301,16 @@ static int load_seats(ld_t *ld, model_map_t *m, json_t *root) {
     }
     if (!rc)
       rc = num(ld, o, "cash", false, U_CENTS, -USD_MAX, USD_MAX, &s->cash);
+    if (!rc && json_object_get(o, "credit_line") &&
+        (!m->finance || s->kind != MODEL_SEAT_FIRM)) {
+      push_key(ld, "credit_line");
+      rc = fail(ld, "a credit line is for firms, on maps with "
+                    "parameters.finance");
+      pop(ld);
+    }
+    if (!rc)
+      rc = num(ld, o, "credit_line", false, U_CENTS, 0, USD_MAX,
+               &s->credit_line);
     if (!rc)
       rc = named(ld, o, "inventory", model__product_names, NP, U_KG, 0, T_MAX,
                  s->inventory);

@@ -147,7 +147,10 @@ typedef enum {
   MODEL_EV_COST_OVERRUN = 4,  /* "cost_overrun": a project is delayed */
   MODEL_EV_POLICY = 5,        /* "policy": a nation's policy is set */
   MODEL_EV_PLANT_OUTAGE = 6,  /* "plant_outage": a plant loses capacity */
-  MODEL_EVENT_KINDS = 7
+  MODEL_EV_FINANCE = 7,       /* "finance": news only: spending a nation
+                                 could not fund, a default, the end of a
+                                 receivership (never scripted) */
+  MODEL_EVENT_KINDS = 8
 } model_event_kind_t;
 
 /* ---- Errors ---- */
@@ -615,6 +618,15 @@ typedef struct {
   /* public: permit turns of a project in each nation (two-phase stages),
    * [(stage * n_nations + nation) * 2 + brownfield] */
   int32_t *permit_turns;
+  /* you: money limits (maps with finance; docs/model.md "Money limits") */
+  bool finance;
+  int64_t headroom_cents;         /* what it may still spend this turn */
+  int64_t interest_rate_ppm;      /* per quarter, on debt */
+  int64_t credit_line_cents;      /* firms: what its bank lends at most */
+  int64_t credit_limit_cents;     /* firms: min(line, collateral share) */
+  int32_t receivership_turns;     /* firms: turns left, 0 none */
+  int64_t deficit_limit_cents;    /* nations */
+  int64_t interest_arrears_cents; /* nations */
 } model_obs_t;
 
 MODEL_WUR int model_observe(const model_state_t *st, int seat,
@@ -684,6 +696,10 @@ typedef struct {
 } model_holder_flows_t;
 int model_state_holder_flows(const model_state_t *st, size_t holder,
                              model_holder_flows_t *out);
+
+/* The lowest a holder's money may be after a turn (minus its credit limit
+ * or deficit limit), or INT64_MIN where the map sets none. */
+int64_t model_state_holder_floor(const model_state_t *st, size_t holder);
 
 /* Market detail of the last resolved turn, per product, for the market
  * sanity tests: each filled offer and bid with its price and quantity, and

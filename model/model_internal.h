@@ -20,6 +20,7 @@
  *      market.c      clearing one product's market, settlement
  *      observe_plan.c  the public planning part of an observation
  *   1  facility.c    facilities' derived figures and the facility list
+ *      finance.c     money limits: headroom, floors, credit limits
  *      policy.c      nations' policies: defaults, applying one
  *      locate.c      file:line:column of a JSON path or jansson error
  *   0  util.c        names, units, exact arithmetic, fixed point
@@ -68,6 +69,7 @@ typedef struct {
   int32_t seat; /* -1 without a seat */
   /* version 2 (docs/design/model-v2.md): new fields at the end */
   int32_t permit_turns[NS][2]; /* greenfield, brownfield; -1: the stage's */
+  int64_t deficit_limit;       /* cents; -1: none (maps without finance) */
 } map_nation_t;
 
 typedef struct {
@@ -82,6 +84,8 @@ typedef struct {
   int64_t weight[3]; /* ppm: firm [0] net worth; nation security, va, budget */
   size_t n_orders;
   model_order_t *orders;
+  /* version 2 */
+  int64_t credit_line; /* cents a bank lends at most (finance maps) */
 } map_seat_t;
 
 typedef struct {
@@ -160,6 +164,12 @@ struct model_map {
    * section to the state's serialisation (maps without one serialise as
    * before, byte for byte) */
   bool v2;
+  /* version 2, money (docs/model.md, "Money limits"): without
+   * parameters.finance nothing is checked beyond a firm's cash */
+  bool finance;
+  int64_t nation_rate_q, firm_rate_q; /* interest per quarter, ppm */
+  int64_t collateral_ppm, liquidation_ppm;
+  int32_t receivership_turns;
 };
 
 static inline int64_t map_transport(const model_map_t *m, int p, int i, int j) {
@@ -200,6 +210,10 @@ typedef struct {
   int64_t security_ppm;
   int64_t score;
   model_holder_flows_t flows;
+  /* version 2 */
+  int64_t arrears; /* interest owed beyond the deficit limit, cents */
+  uint32_t told;   /* this turn's curtailment news, a bit per kind (not
+                      serialised: cleared when a turn begins) */
 } nation_t;
 
 typedef struct {
@@ -227,6 +241,13 @@ typedef struct {
   size_t n_pending;
   model_order_t *pending;
   int64_t pipeline[NS][MODEL_TRAIN_TURNS_MAX];
+  /* version 2, money */
+  int64_t credit_line;  /* what its bank lends at most, cents */
+  int64_t credit_limit; /* min(credit line, collateral share of book and
+                           inventory), set at the end of each turn and
+                           frozen in receivership */
+  int64_t written_off;  /* debt written off so far, cents */
+  int32_t receivership; /* turns left in receivership, 0: none */
 } seat_t;
 
 /* Hot fields first, the id (read by events and observations) last. */
@@ -495,6 +516,23 @@ int model_facility_of_seat(const model_state_t *st, int seat, const char *id);
 void model_facility_refresh(const model_state_t *st, facility_t *f);
 void model_facility_refresh_capacity(const model_state_t *st, facility_t *f);
 int64_t model_facility_effective(const model_state_t *st, const facility_t *f);
+
+/* finance.c (layer 1): money limits (docs/model.md, "Money limits").
+ * A holder is a seat index or n_seats + nation, as in ck_add. */
+#define MODEL_HEADROOM_NONE ((int64_t)1 << 61) /* no limit on the map */
+/* What a holder may still spend this turn: a firm's cash plus its credit
+ * limit; a nation's budget plus its deficit limit, less interest in
+ * arrears (MODEL_HEADROOM_NONE without a limit). May be negative. */
+int64_t model_headroom(const model_state_t *st, int32_t holder);
+/* The lowest a holder's money may be after a turn, or INT64_MIN. */
+int64_t model_money_floor(const model_state_t *st, int32_t holder);
+/* Recomputes every firm's credit limit from its book and inventory (not
+ * those in receivership). */
+void model_credit_limits(model_state_t *st);
+/* "cash 400,000,000.00 USD + credit 500,000,000.00 USD" or "budget ...,
+ * deficit limit ..." for a refusal, into b. */
+void model_headroom_text(const model_state_t *st, int32_t holder, char *b,
+                         size_t cap);
 
 /* policy.c */
 int model_partner_index(const model_map_t *m, const char *p);

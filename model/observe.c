@@ -182,6 +182,22 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
   for (size_t n = 0; n < N; n++)
     memcpy(o->nations[n], m->nations[n].id, MODEL_ID_MAX);
 
+  /* you: money limits */
+  o->finance = m->finance;
+  if (m->finance) {
+    int32_t holder = model_seat_holder(st, (size_t)seat);
+    o->headroom_cents = model_headroom(st, holder);
+    if (ms->kind == MODEL_SEAT_FIRM) {
+      o->interest_rate_ppm = m->firm_rate_q;
+      o->credit_line_cents = se->credit_line;
+      o->credit_limit_cents = se->credit_limit;
+      o->receivership_turns = se->receivership;
+    } else {
+      o->interest_rate_ppm = m->nation_rate_q;
+      o->deficit_limit_cents = m->nations[ms->nation].deficit_limit;
+      o->interest_arrears_cents = st->nations[ms->nation].arrears;
+    }
+  }
   /* you */
   if (ms->kind == MODEL_SEAT_FIRM) {
     o->cash_cents = se->cash;

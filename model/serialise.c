@@ -355,11 +355,27 @@ static void vmarket(vis_t *v, market_result_t *r, size_t n) {
 }
 
 /* The section of model version 2 (docs/design/model-v2.md), after
- * everything else; new fields go at its end. */
+ * everything else; new fields go at its end. Each mechanic's fields are
+ * there only when the map switches the mechanic on, so a mechanic added
+ * later leaves the states of maps that do not use it byte for byte as
+ * they were (the golden games check it). */
 static void visit_v2(vis_t *v, model_state_t *st) {
-  for (size_t i = 0; i < st->n_fac && !v->err; i++) {
+  const model_map_t *m = st->map;
+  bool lead = false;
+  for (int s = 0; s < NS; s++)
+    lead |= m->stage[s].two_phase;
+  for (size_t i = 0; lead && i < st->n_fac && !v->err; i++) {
     vi(v, &st->fac[i].permit_left);
     vi(v, &st->fac[i].exp_permit_left);
+  }
+  for (size_t i = 0; m->finance && i < st->n_nations && !v->err; i++)
+    vi(v, &st->nations[i].arrears);
+  for (size_t i = 0; m->finance && i < st->n_seats && !v->err; i++) {
+    seat_t *se = &st->seats[i];
+    vi(v, &se->credit_line);
+    vi(v, &se->credit_limit);
+    vi(v, &se->written_off);
+    vi32(v, &se->receivership);
   }
 }
 

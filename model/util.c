@@ -52,8 +52,8 @@ const char *const model__stage_names[NS] = {"mining", "separation", "magnet"};
 const char *const model__op_names[MODEL_OPS] = {
     "build", "operate", "hire", "train", "offer", "bid", "policy"};
 const char *const model__event_names[MODEL_EVENT_KINDS] = {
-    "mine_accident", "flood",  "conflict",    "demand_surge",
-    "cost_overrun",  "policy", "plant_outage"};
+    "mine_accident", "flood",  "conflict",     "demand_surge",
+    "cost_overrun",  "policy", "plant_outage", "finance"};
 
 static int lookup(const char *const *names, int n, const char *name) {
   if (!name)

@@ -371,7 +371,27 @@ static int pack_skills(msgpack_packer *pk, const int64_t *v) {
 
 static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
   bool nation = obs->kind == MODEL_SEAT_NATION;
-  int rc = msgpack_pack_map(pk, nation ? 11 : 8);
+  int rc = msgpack_pack_map(pk, (nation ? 11 : 8) +
+                                    (obs->finance ? (nation ? 4 : 5) : 0));
+  if (obs->finance) {
+    /* money limits (docs/protocol.md, "you"): on maps with finance */
+    rc |= proto_pack_kv_f64(pk, "headroom",
+                            model_cents_to_usd(obs->headroom_cents));
+    rc |= kv_frac(pk, "interest_rate", obs->interest_rate_ppm);
+    if (nation) {
+      rc |= proto_pack_kv_f64(pk, "deficit_limit",
+                              model_cents_to_usd(obs->deficit_limit_cents));
+      rc |= proto_pack_kv_f64(pk, "interest_arrears",
+                              model_cents_to_usd(obs->interest_arrears_cents));
+    } else {
+      rc |= proto_pack_kv_f64(pk, "credit_line",
+                              model_cents_to_usd(obs->credit_line_cents));
+      rc |= proto_pack_kv_f64(pk, "credit_limit",
+                              model_cents_to_usd(obs->credit_limit_cents));
+      rc |=
+          proto_pack_kv_i64(pk, "receivership_turns", obs->receivership_turns);
+    }
+  }
   rc |= proto_pack_kv_f64(pk, "cash", model_cents_to_usd(obs->cash_cents));
   rc |= proto_pack_cstr(pk, "facilities");
   rc |= msgpack_pack_array(pk, obs->n_facilities);
@@ -904,6 +924,21 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
   obs->cash_cents = model_usd_to_cents(num(get(you, "cash")), &v) == 0 ? v : 0;
   obs->budget_cents =
       model_usd_to_cents(num(get(you, "budget")), &v) == 0 ? v : 0;
+  const msgpack_object *hr = get(you, "headroom");
+  obs->finance = hr != NULL;
+  if (obs->finance) {
+    obs->headroom_cents = model_usd_to_cents(num(hr), &v) == 0 ? v : 0;
+    obs->interest_rate_ppm = ppm_of_obj(get(you, "interest_rate"));
+    obs->deficit_limit_cents =
+        model_usd_to_cents(num(get(you, "deficit_limit")), &v) == 0 ? v : 0;
+    obs->interest_arrears_cents =
+        model_usd_to_cents(num(get(you, "interest_arrears")), &v) == 0 ? v : 0;
+    obs->credit_line_cents =
+        model_usd_to_cents(num(get(you, "credit_line")), &v) == 0 ? v : 0;
+    obs->credit_limit_cents =
+        model_usd_to_cents(num(get(you, "credit_limit")), &v) == 0 ? v : 0;
+    obs->receivership_turns = (int32_t)num(get(you, "receivership_turns"));
+  }
   const msgpack_object *facs = get(you, "facilities");
   obs->n_facilities = arr_len(facs);
   obs->facilities = calloc(obs->n_facilities ? obs->n_facilities : 1,
