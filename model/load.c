@@ -1663,9 +1663,10 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
       if (!rc)
         rc = name_field(ld, o, "kind", model__event_names, MODEL_EVENT_KINDS,
                         &kind);
-      if (!rc && kind == MODEL_EV_POLICY) {
+      if (!rc && (kind == MODEL_EV_POLICY || kind == MODEL_EV_STATE_SUPPORT)) {
         push_key(ld, "kind");
-        rc = fail(ld, "\"policy\" events are scripted only");
+        rc = fail(ld, "\"%s\" events are scripted only",
+                  model__event_names[kind]);
         pop(ld);
       }
       r->kind = (model_event_kind_t)kind;
@@ -1709,7 +1710,7 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
       push_idx(ld, i);
       static const char *const ek[] = {
           "turn",      "kind",     "nation", "facility", "product", "stage",
-          "magnitude", "duration", "policy", "text",     NULL};
+          "magnitude", "duration", "policy", "text",     "order",   NULL};
       int32_t kind = 0;
       int64_t turn = 0, dur = 1;
       char prod[MODEL_ID_MAX] = "", stage[MODEL_ID_MAX] = "";
@@ -1749,28 +1750,29 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
         pop(ld);
       }
       if (!rc)
-        rc = num(ld, o, "magnitude", kind != MODEL_EV_POLICY, U_PPM, 0, 10,
-                 &e->magnitude_ppm);
+        rc = num(ld, o, "magnitude",
+                 kind != MODEL_EV_POLICY && kind != MODEL_EV_STATE_SUPPORT,
+                 U_PPM, 0, 10, &e->magnitude_ppm);
       if (!rc)
         rc = num(ld, o, "duration", false, U_PLAIN, 1, 400, &dur);
       e->duration = (int32_t)dur;
       if (!rc)
         rc = str(ld, o, "text", false, e->text, sizeof e->text);
-      if (!rc && kind == MODEL_EV_POLICY) {
-        json_t *po = json_object_get(o, "policy");
+      if (!rc && (kind == MODEL_EV_POLICY || kind == MODEL_EV_STATE_SUPPORT)) {
+        /* a policy event carries its order under "policy", a state_support
+         * event (a grant, equity, loan or firm_price_floor) under "order" */
+        const char *key = kind == MODEL_EV_POLICY ? "policy" : "order";
+        json_t *po = json_object_get(o, key);
         int ni = model_nation_index(m, e->nation);
         if (!po || ni < 0)
-          rc = fail(ld, "a \"policy\" event needs \"nation\" and \"policy\"");
+          rc = fail(ld, "a \"%s\" event needs \"nation\" and \"%s\"",
+                    model__event_names[kind], key);
         if (!rc) {
-          push_key(ld, "policy");
+          push_key(ld, key);
           rc = parse_order(ld, po, &e->policy);
           model_refusal_t r;
-          if (!rc && (e->policy.op != MODEL_OP_POLICY ||
-                      model_order_check_map(m, ni, true, &e->policy, &r)))
-            rc = fail(ld, "%s",
-                      e->policy.op != MODEL_OP_POLICY
-                          ? "expected {\"op\": \"policy\", ...}"
-                          : r.message);
+          if (!rc && model_event_order_check(m, ni, e, &r))
+            rc = fail(ld, "%s", r.message);
           pop(ld);
         }
       }

@@ -127,6 +127,12 @@ typedef struct {
   int64_t spend[NN];   /* gather: the most a nation's bids may cost */
   uint32_t mark[VMAX]; /* least_volume: nodes seen in this search */
   uint32_t stamp;
+  /* licences on the exports basis (docs/model.md "Export controls"): pass
+   * 1 clears without them and records each route's exports x0 (and each
+   * exporter's total), pass 2 caps them at approval x those; pass 0 is a
+   * market without such licences */
+  int pass;
+  int64_t x0[NN][NN], x0tot[NN];
 } mk_t;
 
 static int S_(const mk_t *m, int i) {
@@ -811,6 +817,38 @@ static void add_arc(mk_t *m, int from, int to, int64_t cap, int pi, int pj,
   m->n_arcs++;
 }
 
+/* Whether nation i's licence on the market's product to j (ALL: to all)
+ * is on the exports basis. */
+static bool exports_basis(const mk_t *m, int i, int j) {
+  const model_ext_t *x = m->st->ext;
+  if (!x)
+    return false;
+  return j == ALL ? x->lic_exports_all[i][m->p] != 0
+                  : (x->lic_exports[i][m->p] >> j & 1) != 0;
+}
+
+/* The cap a licence puts on i's exports to j (ALL: on all its exports):
+ * approval x everything offered in i (the offers basis), or approval x
+ * what i exported there in the first pass (the exports basis; none in the
+ * first pass itself). */
+static int64_t licence_cap(const mk_t *m, int i, int j, int64_t offered,
+                           int64_t approval) {
+  if (!exports_basis(m, i, j))
+    return ppm_of(offered, approval);
+  if (m->pass == 1)
+    return INF_CAP;
+  return ppm_of(j == ALL ? m->x0tot[i] : m->x0[i][j], approval);
+}
+
+/* Whether this market has a licence on the exports basis (two passes). */
+static bool two_passes(const model_state_t *st, int p) {
+  const model_ext_t *x = st->ext;
+  for (size_t i = 0; x && i < st->n_nations; i++)
+    if (x->lic_exports_all[i][p] || x->lic_exports[i][p])
+      return true;
+  return false;
+}
+
 static int setup(mk_t *m) {
   model_state_t *st = m->st;
   const model_map_t *map = st->map;
@@ -941,12 +979,16 @@ static int setup(mk_t *m) {
       m->price_arcs[m->n_price_arcs++] = (edge_t){S_(m, i), D_(m, i), 0};
     /* a cap on total exports: quota, ban or licence "to all" */
     int64_t hub = INF_CAP;
+    const model_ext_t *x = st->ext;
+    int64_t cx_all = 0; /* this turn's contract exports (deals.c) */
+    for (int j = 0; x && j < n; j++)
+      cx_all += x->cx[i][j];
     if (pol->quota[p][ALL] >= 0)
-      hub = pol->quota[p][ALL];
+      hub = pol->quota[p][ALL] > cx_all ? pol->quota[p][ALL] - cx_all : 0;
     if (pol->ban[p][ALL])
       hub = 0;
     if (pol->licence[p][ALL] < MODEL_PPM) {
-      int64_t l = ppm_of(s->offered, pol->licence[p][ALL]);
+      int64_t l = licence_cap(m, i, ALL, s->offered, pol->licence[p][ALL]);
       if (l < hub)
         hub = l;
     }
@@ -962,12 +1004,14 @@ static int setup(mk_t *m) {
       if (j == i)
         continue;
       int64_t cap = INF_CAP;
-      if (pol->quota[p][j] >= 0)
-        cap = pol->quota[p][j];
+      if (pol->quota[p][j] >= 0) {
+        int64_t used = x ? x->cx[i][j] : 0;
+        cap = pol->quota[p][j] > used ? pol->quota[p][j] - used : 0;
+      }
       if (pol->ban[p][j])
         cap = 0;
       if (pol->licence[p][j] < MODEL_PPM) {
-        int64_t l = ppm_of(s->offered, pol->licence[p][j]);
+        int64_t l = licence_cap(m, i, j, s->offered, pol->licence[p][j]);
         if (l < cap)
           cap = l;
       }
@@ -1312,8 +1356,30 @@ int model_market_clear(model_state_t *st, int p) {
   }
   m->st = st;
   m->p = p;
-  int rc = setup(m);
-  if (rc)
+  m->pass = 0;
+  int rc;
+  if (two_passes(st, p)) {
+    /* pass 1: the exports each route would carry without the licences on
+     * the exports basis */
+    m->pass = 1;
+    if ((rc = setup(m)))
+      return rc;
+    if (st->range_failed)
+      return MODEL_ERANGE;
+    if ((rc = solve(m)))
+      return rc;
+    memset(m->x0, 0, sizeof m->x0);
+    memset(m->x0tot, 0, sizeof m->x0tot);
+    for (size_t k = 0; k < m->n_arcs; k++) {
+      const route_t *ro = &m->routes[k];
+      if (ro->pi < 0)
+        continue;
+      m->x0[ro->pi][ro->pj] += m->arcs[k].flow;
+      m->x0tot[ro->pi] += m->arcs[k].flow;
+    }
+    m->pass = 2;
+  }
+  if ((rc = setup(m)))
     return rc;
   if (st->range_failed)
     return MODEL_ERANGE; /* never solve on sums that did not fit */

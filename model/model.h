@@ -115,7 +115,14 @@ typedef enum {
   MODEL_OP_OFFER = 4,   /* "offer" */
   MODEL_OP_BID = 5,     /* "bid" */
   MODEL_OP_POLICY = 6,  /* "policy" */
-  MODEL_OPS = 7
+  /* issue 11 (docs/design/model-v2.md F, G): state support and contracts */
+  MODEL_OP_GRANT = 7,              /* "grant" (nations) */
+  MODEL_OP_EQUITY = 8,             /* "equity" (nations) */
+  MODEL_OP_LOAN = 9,               /* "loan" (nations) */
+  MODEL_OP_CONTRACT_PROPOSE = 10,  /* "contract_propose" */
+  MODEL_OP_CONTRACT_ACCEPT = 11,   /* "contract_accept" */
+  MODEL_OP_CONTRACT_WITHDRAW = 12, /* "contract_withdraw" */
+  MODEL_OPS = 13
 } model_op_t;
 
 typedef enum {
@@ -131,7 +138,12 @@ typedef enum {
   MODEL_POL_PERMITTING = 9,        /* "permitting" */
   MODEL_POL_PRODUCTION_QUOTA = 10, /* "production_quota" */
   MODEL_POL_TAX = 11,              /* "tax" */
-  MODEL_POLICY_KINDS = 12
+  /* issue 11 (docs/design/model-v2.md F, H, I) */
+  MODEL_POL_FIRM_PRICE_FLOOR = 12,      /* "firm_price_floor" */
+  MODEL_POL_TECHNOLOGY_EXPORT_BAN = 13, /* "technology_export_ban" */
+  MODEL_POL_SANCTION = 14,              /* "sanction" */
+  MODEL_POL_INVESTMENT_SCREEN = 15,     /* "investment_screen" */
+  MODEL_POLICY_KINDS = 16
 } model_policy_kind_t;
 
 typedef enum {
@@ -147,10 +159,13 @@ typedef enum {
   MODEL_EV_COST_OVERRUN = 4,  /* "cost_overrun": a project is delayed */
   MODEL_EV_POLICY = 5,        /* "policy": a nation's policy is set */
   MODEL_EV_PLANT_OUTAGE = 6,  /* "plant_outage": a plant loses capacity */
-  MODEL_EV_FINANCE = 7,       /* "finance": news only: spending a nation
+  MODEL_EV_STATE_SUPPORT = 7, /* "state_support": a nation's grant, equity,
+                                 loan or firm_price_floor (the order in
+                                 model_event_t.policy) */
+  MODEL_EV_FINANCE = 8,       /* "finance": news only: spending a nation
                                  could not fund, a default, the end of a
                                  receivership (never scripted) */
-  MODEL_EVENT_KINDS = 8
+  MODEL_EVENT_KINDS = 9
 } model_event_kind_t;
 
 /* ---- Errors ---- */
@@ -269,6 +284,26 @@ typedef struct {
   int64_t budget_cents;        /* talent_programme, per turn */
   bool inbound, outbound;      /* migration */
   int64_t speed_ppm;           /* permitting: 500000..2000000 */
+  /* issue 11 (docs/design/model-v2.md F, G, H, I); zero where unused */
+  char firm[MODEL_ID_MAX];      /* grant, equity, loan, firm_price_floor,
+                                   sanction: a firm's seat id */
+  char contract[MODEL_ID_MAX];  /* contract_*: the contract's id */
+  char seat[MODEL_ID_MAX];      /* contract_propose: `to`, the counterparty;
+                                   contract_accept, contract_withdraw:
+                                   `from`, the proposer ("" = yourself) */
+  char choice[MODEL_ID_MAX];    /* export_licence: `basis` ("offers" or
+                                   "exports"); contract_propose: `side`
+                                   ("sell" or "buy") */
+  char host[MODEL_ID_MAX];      /* build: `nation`, where to build ("" =
+                                   home) */
+  int64_t amount_cents;         /* grant, equity, loan */
+  int64_t stake_ppm;            /* equity: the share of the firm bought */
+  int64_t turns;                /* loan, firm_price_floor, contract: turns */
+  int64_t grace;                /* loan: turns before repayment starts */
+  int64_t penalty_cents_per_kg; /* contract: per kg not delivered */
+  bool two_sided;               /* firm_price_floor: a contract for
+                                   difference (the firm pays back above the
+                                   strike) */
 } model_order_t;
 
 /* ---- The order schema (model/order_schema.c) ----
@@ -298,7 +333,8 @@ typedef enum {
   MODEL_UNIT_USD_PER_KG,      /* USD/kg on the wire, cents/kg inside */
   MODEL_UNIT_FRACTION,        /* a fraction (0.25 = 25%), ppm inside */
   MODEL_UNIT_FACTOR,          /* a multiplier (1 = as is), ppm inside */
-  MODEL_UNIT_PEOPLE           /* whole people */
+  MODEL_UNIT_PEOPLE,          /* whole people */
+  MODEL_UNIT_TURNS            /* whole turns (quarters) */
 } model_unit_t;
 
 typedef enum {
@@ -559,7 +595,50 @@ typedef struct {
 typedef struct {
   char seat[MODEL_ID_MAX];
   int64_t score;
+  /* issue 11: the seat's kind and (home) nation, public */
+  model_seat_kind_t kind;
+  char nation[MODEL_ID_MAX];
 } model_obs_score_t;
+
+/* A delivery contract or an open proposal (docs/protocol.md "Contracts"),
+ * as both its parties see it. */
+typedef struct {
+  char id[MODEL_ID_MAX];
+  char proposer[MODEL_ID_MAX], seller[MODEL_ID_MAX], buyer[MODEL_ID_MAX];
+  int32_t product;
+  bool accepted;       /* false: a proposal, open until turn `expires` ends */
+  int32_t expires;     /* proposals */
+  int32_t turns_left;  /* deliveries left (a proposal: all of them) */
+  int64_t quantity_kg; /* per turn */
+  int64_t price_cents_per_kg;   /* paid by the buyer */
+  int64_t penalty_cents_per_kg; /* per kg not delivered */
+  /* last turn (running contracts) */
+  int64_t delivered_kg, shortfall_kg, excused_kg, penalty_cents;
+  int64_t delivered_total_kg;
+} model_obs_contract_t;
+
+/* State support in force, public (announced): a firm price floor or
+ * contract for difference, a loan, or an equity stake. */
+typedef enum {
+  MODEL_SUPPORT_FLOOR = 0, /* "firm_price_floor" (two_sided: a CfD) */
+  MODEL_SUPPORT_LOAN = 1,  /* "loan" */
+  MODEL_SUPPORT_STAKE = 2  /* "equity" */
+} model_support_kind_t;
+
+typedef struct {
+  model_support_kind_t kind;
+  char nation[MODEL_ID_MAX], firm[MODEL_ID_MAX];
+  int32_t product;            /* floors; -1 otherwise */
+  bool two_sided;             /* floors */
+  int32_t turns_left;         /* floors, loans (repayment turns left) */
+  int64_t price_cents_per_kg; /* floors: the strike */
+  int64_t quantity_kg;        /* floors: per turn covered */
+  int64_t amount_cents;       /* loans: owed; stakes: paid */
+  int64_t rate_ppm;           /* loans: per turn; stakes: the stake */
+  int64_t last_cents;         /* last turn: paid to the firm by a floor
+                                 (negative: paid back), paid to the nation
+                                 on a loan */
+} model_obs_support_t;
 
 typedef struct {
   /* header */
@@ -627,6 +706,12 @@ typedef struct {
   int32_t receivership_turns;     /* firms: turns left, 0 none */
   int64_t deficit_limit_cents;    /* nations */
   int64_t interest_arrears_cents; /* nations */
+  /* you (issue 11): the seat's proposals and contracts, either side */
+  size_t n_contracts;
+  model_obs_contract_t *contracts;
+  /* public (issue 11): state support in force */
+  size_t n_support;
+  model_obs_support_t *support;
 } model_obs_t;
 
 MODEL_WUR int model_observe(const model_state_t *st, int seat,

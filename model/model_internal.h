@@ -10,19 +10,21 @@
  * files of lower layers (and its own), so there is no circle of calls, and
  * each layer can be read and tested on top of the ones below it.
  *
- *   5  turn.c        the turn, step by step; events; scores
+ *   6  turn.c        the turn, step by step; events; scores
  *      observe.c     one seat's observation
- *   4  serialise.c   MessagePack of a state and its hash
- *   3  state.c       new, clone (a direct deep copy), free; accessors
+ *   5  serialise.c   MessagePack of a state and its hash
+ *   4  state.c       new, clone (a direct deep copy), free; accessors
  *      load.c        map files (the JSON of a map, standing orders checked
  *                    by orders.c)
- *   2  orders.c      validating and applying orders
+ *   3  orders.c      validating and applying orders
  *      market.c      clearing one product's market, settlement
  *      observe_plan.c  the public planning part of an observation
- *   1  facility.c    facilities' derived figures and the facility list
- *      finance.c     money limits: headroom, floors, credit limits
+ *   2  facility.c    facilities' derived figures and the facility list
  *      policy.c      nations' policies: defaults, applying one
  *      locate.c      file:line:column of a JSON path or jansson error
+ *   1  deals.c       state support, contracts between seats, technology
+ *                    bans, sanctions, investment screens (issue 11)
+ *      finance.c     money limits: headroom, floors, credit limits
  *   0  util.c        names, units, exact arithmetic, fixed point
  *      netsimplex.c  the network simplex (its own header, no model types)
  *
@@ -38,6 +40,7 @@
 #include "lan_assert.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 
 #define NP  MODEL_PRODUCTS
 #define NS  MODEL_STAGES
@@ -282,6 +285,70 @@ typedef struct {
   int32_t turns_left;
 } effect_t;
 
+/* ---- issue 11: state support, contracts, controls (deals.c) ----
+ * Kept apart from the nations and seats, and allocated only once a game
+ * uses one of them (a grant, equity, loan, firm price floor, contract,
+ * technology export ban, sanction, investment screen or exports-basis
+ * licence): a game that never does keeps today's state, bytes and hash
+ * (the serialisation writes this section only when it exists). */
+#define MODEL_SUPPORT_MAX   64  /* firm price floors and CfDs in force */
+#define MODEL_LOANS_MAX     64  /* state loans outstanding */
+#define MODEL_STAKES_MAX    64  /* (nation, firm) equity stakes */
+#define MODEL_CONTRACTS_MAX 256 /* open proposals and running contracts */
+#define MODEL_SANCTIONS_MAX 64  /* (nation, firm) sanctions */
+#define MODEL_PROPOSALS_MAX 16  /* open proposals of one seat */
+
+typedef struct {
+  int32_t nation, firm, product, turns_left;
+  int64_t strike, qty; /* cents/kg; kg per turn */
+  bool two_sided;
+  int64_t paid_last; /* last settlement: + nation to firm, - firm to nation */
+} support_t;
+
+typedef struct {
+  int32_t nation, firm, turns_left, grace_left;
+  int64_t principal; /* cents still owed */
+  int64_t rate_q;    /* ppm per turn */
+  int64_t paid_last; /* interest and principal paid last turn */
+} loan_t;
+
+typedef struct {
+  int32_t nation, firm;
+  int64_t stake_ppm, paid; /* cents paid for it */
+} stake_t;
+
+typedef struct {
+  char id[MODEL_ID_MAX];
+  int32_t proposer, seller, buyer, product; /* seats */
+  int32_t expires;    /* a proposal: the last turn it may be accepted */
+  int32_t turns_left; /* a running contract: deliveries left */
+  bool accepted;
+  int64_t qty, price, penalty; /* kg per turn, cents/kg, cents/kg */
+  int64_t delivered_last, shortfall_last, excused_last, penalty_last;
+  int64_t delivered_total;
+} contract_t;
+
+typedef struct {
+  size_t n_support, n_loans, n_stakes, n_contracts, n_sanctions;
+  support_t support[MODEL_SUPPORT_MAX];
+  loan_t loans[MODEL_LOANS_MAX];
+  stake_t stakes[MODEL_STAKES_MAX];
+  contract_t contracts[MODEL_CONTRACTS_MAX];
+  struct {
+    int32_t nation, firm;
+  } sanctions[MODEL_SANCTIONS_MAX];
+  /* per nation: destinations as bits (nation j is bit j), plus "all" */
+  uint64_t tech_ban[NN][NS];
+  uint8_t tech_ban_all[NN][NS];
+  uint64_t screen[NN][NS]; /* investment_screen: origins refused */
+  uint8_t screen_all[NN][NS];
+  uint64_t lic_exports[NN][NP]; /* export_licence on the exports basis */
+  uint8_t lic_exports_all[NN][NP];
+  /* the turn's contract exports of the product being delivered, for the
+   * market's quotas (kg, [exporter][importer]); scratch of the turn */
+  int64_t cx[NN][NN];
+} model_ext_t;
+
 /* Market scratch and results (per product). */
 typedef struct {
   size_t n_trades, cap_trades;
@@ -329,6 +396,14 @@ struct model_state {
   void *snap;
   bool range_failed;
   char range_msg[MODEL_MESSAGE_MAX];
+  /* issue 11: NULL until a game uses a deal or a control (see
+   * model_ext_t) */
+  model_ext_t *ext;
+  /* true while model_orders_apply runs (not part of the state proper): a
+   * build accepted at submission is not refused for a ban, screen or
+   * sanction set earlier in the same turn (controls bind new projects
+   * from the next turn) */
+  bool applying;
 };
 
 /* ---- functions shared between files, by layer (see the top) ---- */
@@ -559,6 +634,10 @@ int model_order_check_map(const model_map_t *m, int nation_or_seat,
                           bool is_nation, const model_order_t *o,
                           model_refusal_t *r);
 int model_orders_apply(model_state_t *st);
+/* The order a policy or state_support event carries, for nation n: 0 when
+ * acceptable. */
+int model_event_order_check(const model_map_t *m, int nation,
+                            const model_event_t *ev, model_refusal_t *r);
 
 /* observe_plan.c: the deposits, rules and factors of an observation, and
  * the home nation's talent pool. 0 or -1 (out of memory). */
@@ -570,5 +649,42 @@ bool model_seat_net_worth(const model_state_t *st, int seat, int64_t *out);
 
 /* turn.c */
 void model_state_compute_scores(model_state_t *st);
+
+/* The state's model_ext_t, allocated (zeroed) on first use; NULL when out
+ * of memory. */
+static inline model_ext_t *model_ext(model_state_t *st) {
+  if (!st->ext)
+    st->ext = calloc(1, sizeof *st->ext);
+  return st->ext;
+}
+
+/* Whether bit j (or the "all" flag) of a per-destination set is set. */
+static inline bool model_ext_has(uint64_t bits, uint8_t all, int j) {
+  return all || (j >= 0 && j < 64 && (bits >> j & 1));
+}
+
+/* deals.c (layer 1: orders.c, policy.c and turn.c call it; it calls only
+ * util.c): state support, contracts between seats, technology
+ * bans, sanctions and screens (docs/model.md "State support, contracts and
+ * controls"). Checks return 0 when the order is acceptable (else fill r);
+ * appliers return 0 or MODEL_ENOMEM. */
+int model_deal_check(const model_state_t *st, int seat, const model_order_t *o,
+                     int64_t *running, model_refusal_t *r);
+int model_deal_apply(model_state_t *st, int seat, const model_order_t *o);
+int model_deal_policy(model_state_t *st, int nation, const model_order_t *o);
+/* A seat index for a firm's id, or -1. */
+int model_firm_index(const model_map_t *m, const char *id);
+/* Turn steps: contract deliveries of product p before its market; firm
+ * price floors after it; loans after wages and taxes; counters at the end
+ * of the turn. */
+void model_contracts_deliver(model_state_t *st, int p);
+void model_support_settle(model_state_t *st, int p);
+void model_deals_finance(model_state_t *st);
+void model_deals_finish(model_state_t *st);
+/* A build abroad or by a sanctioned firm: 0, or 1 with r filled. */
+int model_deal_build_check(const model_state_t *st, int seat, int host,
+                           int stage, model_refusal_t *r);
+/* Whether nation n bans the export of stage s's technology to nation j. */
+bool model_tech_banned(const model_state_t *st, int n, int s, int j);
 
 #endif

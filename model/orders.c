@@ -166,15 +166,29 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
       return 1;
     }
     break;
+  case MODEL_OP_GRANT:
+  case MODEL_OP_EQUITY:
+  case MODEL_OP_LOAN:
+    if (!nation) {
+      model_refuse(r, "op",
+                   "only nations may %s; firms may propose contracts to "
+                   "each other",
+                   model_op_name((int)o->op));
+      return 1;
+    }
+    break;
   case MODEL_OP_TRAIN:
   case MODEL_OP_OFFER:
   case MODEL_OP_BID:
+  case MODEL_OP_CONTRACT_PROPOSE:
+  case MODEL_OP_CONTRACT_ACCEPT:
+  case MODEL_OP_CONTRACT_WITHDRAW:
     break;
   default:
-    model_refuse(
-        r, "op",
-        "unknown op; expected build, operate, hire, train, offer, bid or "
-        "policy");
+    model_refuse(r, "op",
+                 "unknown op; expected build, operate, hire, train, offer, "
+                 "bid, policy, grant, equity, loan, contract_propose, "
+                 "contract_accept or contract_withdraw");
     return 1;
   }
   switch (o->op) {
@@ -188,6 +202,17 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
     }
     if (!o->facility[0] && o->stage == MODEL_MINING && !o->site[0]) {
       model_refuse(r, "site", "a new mine needs site: the id of a deposit");
+      return 1;
+    }
+    if (o->host[0] && model_nation_index(m, o->host) < 0) {
+      model_refuse(r, "nation", "nation must be the id of a nation of the map");
+      return 1;
+    }
+    if (o->host[0] && (o->stage == MODEL_MINING || o->facility[0])) {
+      model_refuse(r, "nation",
+                   "nation is for new separation and magnet plants; a mine "
+                   "stands at its deposit and an expansion where its plant "
+                   "is");
       return 1;
     }
     return 0;
@@ -219,12 +244,92 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
       return 1;
     return check_field(o, o->op == MODEL_OP_OFFER ? "min_price" : "max_price",
                        "0 and 999,999.99 USD/kg", r);
+  case MODEL_OP_GRANT:
+  case MODEL_OP_EQUITY:
+  case MODEL_OP_LOAN:
+    if (model_firm_index(m, o->firm) < 0) {
+      model_refuse(r, "firm", "firm must be the seat id of a firm");
+      return 1;
+    }
+    if (check_field(o, "amount", "0.01 and 1e12 USD", r))
+      return 1;
+    if (o->op == MODEL_OP_EQUITY)
+      return check_field(o, "stake", "0.000001 and 1", r);
+    if (o->op == MODEL_OP_LOAN)
+      return check_field(o, "rate", "0 and 1", r) ||
+             check_field(o, "turns", "1 and 400 turns", r) ||
+             check_field(o, "grace", "0 and 400 turns", r);
+    return 0;
+  case MODEL_OP_CONTRACT_PROPOSE:
+    if (!o->contract[0]) {
+      model_refuse(r, "id", "id must name the contract (1 to %d bytes)",
+                   MODEL_ID_MAX - 1);
+      return 1;
+    }
+    if (check_product(o, r))
+      return 1;
+    return check_field(o, "quantity", "0.001 and 1,000,000,000 t", r) ||
+           check_field(o, "price", "0 and 999,999.99 USD/kg", r) ||
+           check_field(o, "turns", "1 and 400 turns", r) ||
+           check_field(o, "penalty", "0 and 999,999.99 USD/kg", r);
+  case MODEL_OP_CONTRACT_ACCEPT:
+  case MODEL_OP_CONTRACT_WITHDRAW:
+    if (!o->contract[0]) {
+      model_refuse(r, "id", "id must name the contract");
+      return 1;
+    }
+    return 0;
   case MODEL_OP_POLICY:
     break;
   default:
     return 1;
   }
-  return check_policy(m, self, o, r);
+  if (check_policy(m, self, o, r))
+    return 1;
+  /* the new kinds' names (docs/design/model-v2.md F, H) */
+  if ((o->kind == MODEL_POL_FIRM_PRICE_FLOOR ||
+       o->kind == MODEL_POL_SANCTION) &&
+      model_firm_index(m, o->firm) < 0) {
+    model_refuse(r, "firm", "firm must be the seat id of a firm");
+    return 1;
+  }
+  if (o->kind == MODEL_POL_SANCTION &&
+      m->seats[model_firm_index(m, o->firm)].nation == self) {
+    model_refuse(r, "firm",
+                 "a sanction names a foreign firm; \"%s\" is one of yours",
+                 o->firm);
+    return 1;
+  }
+  if (o->kind == MODEL_POL_FIRM_PRICE_FLOOR && o->turns < 1) {
+    model_refuse(r, "turns", "turns must be between 1 and 400");
+    return 1;
+  }
+  if (o->kind == MODEL_POL_EXPORT_LICENCE && o->choice[0] &&
+      strcmp(o->choice, "offers") != 0 && strcmp(o->choice, "exports") != 0) {
+    model_refuse(r, "basis", "basis must be \"offers\" or \"exports\"");
+    return 1;
+  }
+  return 0;
+}
+
+int model_event_order_check(const model_map_t *m, int nation,
+                            const model_event_t *ev, model_refusal_t *r) {
+  const model_order_t *o = &ev->policy;
+  bool ok = ev->kind == MODEL_EV_POLICY
+                ? o->op == MODEL_OP_POLICY
+                : o->op == MODEL_OP_GRANT || o->op == MODEL_OP_EQUITY ||
+                      o->op == MODEL_OP_LOAN ||
+                      (o->op == MODEL_OP_POLICY &&
+                       o->kind == MODEL_POL_FIRM_PRICE_FLOOR);
+  if (!ok) {
+    model_refuse(r, "op",
+                 ev->kind == MODEL_EV_POLICY
+                     ? "expected {\"op\": \"policy\", ...}"
+                     : "a state_support event carries a grant, equity, loan "
+                       "or firm_price_floor order");
+    return 1;
+  }
+  return model_order_check_map(m, nation, true, o, r);
 }
 
 /* A build's capex in cents; false when it would not fit in int64 (a
@@ -252,6 +357,8 @@ static int build_nation(const model_state_t *st, int seat,
     int d = model_deposit_index(st->map, o->site);
     return d >= 0 ? st->map->deposits[d].nation : -1;
   }
+  if (o->host[0]) /* building abroad (docs/design/model-v2.md I) */
+    return model_nation_index(st->map, o->host);
   return st->map->seats[seat].nation;
 }
 
@@ -326,6 +433,8 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
       }
     }
     int nation = build_nation(st, seat, o, fac);
+    if (model_deal_build_check(st, seat, nation, o->stage, r))
+      return 1;
     int64_t capex, total;
     if (!build_capex(st, o, nation, fac >= 0, &capex)) {
       model_refuse(r, "capacity",
@@ -418,6 +527,13 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
     *capex_running += cost;
     return 0;
   }
+  case MODEL_OP_GRANT:
+  case MODEL_OP_EQUITY:
+  case MODEL_OP_LOAN:
+  case MODEL_OP_CONTRACT_PROPOSE:
+  case MODEL_OP_CONTRACT_ACCEPT:
+  case MODEL_OP_CONTRACT_WITHDRAW:
+    return model_deal_check(st, seat, o, capex_running, r);
   default:
     return 0;
   }
@@ -571,7 +687,8 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
 /* Applies every seat's submission, in seat order, then clears them. State-
  * dependent checks are repeated, because earlier seats' orders in the same
  * turn may have used the pool a later hire counted on. */
-int model_orders_apply(model_state_t *st) {
+static int apply_all(model_state_t *st) {
+  st->applying = true;
   for (size_t si = 0; si < st->n_seats; si++) {
     seat_t *s = &st->seats[si];
     if (!s->submitted)
@@ -641,6 +758,14 @@ int model_orders_apply(model_state_t *st) {
       case MODEL_OP_POLICY:
         rc = model_policy_apply(st, home, o);
         break;
+      case MODEL_OP_GRANT:
+      case MODEL_OP_EQUITY:
+      case MODEL_OP_LOAN:
+      case MODEL_OP_CONTRACT_PROPOSE:
+      case MODEL_OP_CONTRACT_ACCEPT:
+      case MODEL_OP_CONTRACT_WITHDRAW:
+        rc = model_deal_apply(st, (int)si, o);
+        break;
       default:
         break;
       }
@@ -649,4 +774,10 @@ int model_orders_apply(model_state_t *st) {
     }
   }
   return st->range_failed ? MODEL_ERANGE : 0;
+}
+
+int model_orders_apply(model_state_t *st) {
+  int rc = apply_all(st);
+  st->applying = false;
+  return rc;
 }

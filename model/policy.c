@@ -51,7 +51,7 @@ int model_policy_apply(model_state_t *st, int n, const model_order_t *o) {
     break;
   case MODEL_POL_EXPORT_LICENCE:
     p->licence[o->product][partner] = o->approval_ppm;
-    break;
+    return model_deal_policy(st, n, o); /* its basis */
   case MODEL_POL_TARIFF:
     p->tariff[o->product][partner] = o->rate_ppm;
     break;
@@ -82,6 +82,11 @@ int model_policy_apply(model_state_t *st, int n, const model_order_t *o) {
   case MODEL_POL_TAX:
     p->tax_ppm = o->rate_ppm;
     break;
+  case MODEL_POL_FIRM_PRICE_FLOOR:
+  case MODEL_POL_TECHNOLOGY_EXPORT_BAN:
+  case MODEL_POL_SANCTION:
+  case MODEL_POL_INVESTMENT_SCREEN:
+    return model_deal_policy(st, n, o);
   default:
     return MODEL_EINVAL;
   }

@@ -138,6 +138,54 @@ static void varr(vis_t *v, int64_t *a, size_t n) {
     vi(v, &a[i]);
 }
 
+/* Whether the next value is the string `tag` (then it is consumed). A
+ * section that only some states have starts with a tag, so that states
+ * without it keep their bytes. */
+static bool vtag(vis_t *v, const char *tag, bool present) {
+  size_t n = strlen(tag);
+  if (!v->rd) {
+    if (present &&
+        (msgpack_pack_str(&v->pk, n) || msgpack_pack_str_body(&v->pk, tag, n)))
+      v->err = MODEL_ENOMEM;
+    return present;
+  }
+  if (v->err || v->off >= v->len)
+    return false;
+  size_t off = v->off;
+  msgpack_unpacked un;
+  msgpack_unpacked_init(&un);
+  bool hit = msgpack_unpack_next(&un, (const char *)v->buf, v->len, &off) ==
+                 MSGPACK_UNPACK_SUCCESS &&
+             un.data.type == MSGPACK_OBJECT_STR && un.data.via.str.size == n &&
+             memcmp(un.data.via.str.ptr, tag, n) == 0;
+  msgpack_unpacked_destroy(&un);
+  if (hit)
+    v->off = off;
+  return hit;
+}
+
+/* An order's issue-11 fields (model.h), after a tag and only where the
+ * order has them, so that every other order keeps its bytes. */
+static void vorder_more(vis_t *v, model_order_t *o) {
+  bool more =
+      o->op > MODEL_OP_POLICY ||
+      (o->op == MODEL_OP_POLICY && o->kind >= MODEL_POL_FIRM_PRICE_FLOOR) ||
+      o->firm[0] || o->contract[0] || o->seat[0] || o->choice[0] || o->host[0];
+  if (!vtag(v, "\001order-v2", more))
+    return;
+  vstr(v, o->firm, sizeof o->firm);
+  vstr(v, o->contract, sizeof o->contract);
+  vstr(v, o->seat, sizeof o->seat);
+  vstr(v, o->choice, sizeof o->choice);
+  vstr(v, o->host, sizeof o->host);
+  vi(v, &o->amount_cents);
+  vi(v, &o->stake_ppm);
+  vi(v, &o->turns);
+  vi(v, &o->grace);
+  vi(v, &o->penalty_cents_per_kg);
+  vb(v, &o->two_sided);
+}
+
 static void vorder(vis_t *v, model_order_t *o) {
   int32_t op = (int32_t)o->op, kind = (int32_t)o->kind;
   vi32(v, &op);
@@ -169,6 +217,7 @@ static void vorder(vis_t *v, model_order_t *o) {
     o->op = (model_op_t)op;
     o->kind = (model_policy_kind_t)kind;
   }
+  vorder_more(v, o);
 }
 
 static void vevent(vis_t *v, model_event_t *e) {
@@ -379,6 +428,91 @@ static void visit_v2(vis_t *v, model_state_t *st) {
   }
 }
 
+/* Deals and controls (model_ext_t), written only when the state has them,
+ * at the end, so that other states keep their bytes. */
+static void vext(vis_t *v, model_state_t *st) {
+  if (!vtag(v, "\001deals", st->ext != NULL))
+    return;
+  if (v->rd && !(st->ext = calloc(1, sizeof *st->ext))) {
+    v->err = MODEL_ENOMEM;
+    return;
+  }
+  model_ext_t *x = st->ext;
+  size_t n = st->n_nations;
+  vsz(v, &x->n_support, MODEL_SUPPORT_MAX);
+  for (size_t k = 0; k < x->n_support && !v->err; k++) {
+    support_t *s = &x->support[k];
+    vi32(v, &s->nation);
+    vi32(v, &s->firm);
+    vi32(v, &s->product);
+    vi32(v, &s->turns_left);
+    vi(v, &s->strike);
+    vi(v, &s->qty);
+    vb(v, &s->two_sided);
+    vi(v, &s->paid_last);
+  }
+  vsz(v, &x->n_loans, MODEL_LOANS_MAX);
+  for (size_t k = 0; k < x->n_loans && !v->err; k++) {
+    loan_t *l = &x->loans[k];
+    vi32(v, &l->nation);
+    vi32(v, &l->firm);
+    vi32(v, &l->turns_left);
+    vi32(v, &l->grace_left);
+    vi(v, &l->principal);
+    vi(v, &l->rate_q);
+    vi(v, &l->paid_last);
+  }
+  vsz(v, &x->n_stakes, MODEL_STAKES_MAX);
+  for (size_t k = 0; k < x->n_stakes && !v->err; k++) {
+    vi32(v, &x->stakes[k].nation);
+    vi32(v, &x->stakes[k].firm);
+    vi(v, &x->stakes[k].stake_ppm);
+    vi(v, &x->stakes[k].paid);
+  }
+  vsz(v, &x->n_contracts, MODEL_CONTRACTS_MAX);
+  for (size_t k = 0; k < x->n_contracts && !v->err; k++) {
+    contract_t *c = &x->contracts[k];
+    vstr(v, c->id, sizeof c->id);
+    vi32(v, &c->proposer);
+    vi32(v, &c->seller);
+    vi32(v, &c->buyer);
+    vi32(v, &c->product);
+    vi32(v, &c->expires);
+    vi32(v, &c->turns_left);
+    vb(v, &c->accepted);
+    vi(v, &c->qty);
+    vi(v, &c->price);
+    vi(v, &c->penalty);
+    vi(v, &c->delivered_last);
+    vi(v, &c->shortfall_last);
+    vi(v, &c->excused_last);
+    vi(v, &c->penalty_last);
+    vi(v, &c->delivered_total);
+  }
+  vsz(v, &x->n_sanctions, MODEL_SANCTIONS_MAX);
+  for (size_t k = 0; k < x->n_sanctions && !v->err; k++) {
+    vi32(v, &x->sanctions[k].nation);
+    vi32(v, &x->sanctions[k].firm);
+  }
+  for (size_t i = 0; i < n && !v->err; i++) {
+    for (int s = 0; s < NS; s++) {
+      int64_t b = (int64_t)x->tech_ban[i][s], c = (int64_t)x->screen[i][s];
+      vi(v, &b);
+      vi(v, &c);
+      x->tech_ban[i][s] = (uint64_t)b;
+      x->screen[i][s] = (uint64_t)c;
+      vu8(v, &x->tech_ban_all[i][s]);
+      vu8(v, &x->screen_all[i][s]);
+    }
+    for (int p = 0; p < NP; p++) {
+      int64_t b = (int64_t)x->lic_exports[i][p];
+      vi(v, &b);
+      x->lic_exports[i][p] = (uint64_t)b;
+      vu8(v, &x->lic_exports_all[i][p]);
+    }
+  }
+}
+
 /* The walk. Sizes come first; on reading they must match the map. */
 static void visit(vis_t *v, model_state_t *st) {
   char magic[32] = MAGIC, id[MODEL_ID_MAX];
@@ -478,6 +612,7 @@ static void visit(vis_t *v, model_state_t *st) {
   }
   if (v->version >= 3)
     visit_v2(v, st);
+  vext(v, st);
 }
 
 static int pack(const model_state_t *st, uint8_t **buf, size_t *len) {
@@ -506,6 +641,36 @@ int model_state_serialise(const model_state_t *st, uint8_t **buf, size_t *len) {
   if (!st || !buf || !len)
     return MODEL_EINVAL;
   return pack(st, buf, len);
+}
+
+/* The extension's references point inside the state. */
+static bool ext_ok(const model_state_t *st) {
+  const model_ext_t *x = st->ext;
+  int32_t S = (int32_t)st->n_seats, N = (int32_t)st->n_nations;
+#define SEAT_OK(i)   ((i) >= 0 && (i) < S)
+#define NATION_OK(i) ((i) >= 0 && (i) < N)
+  for (size_t k = 0; k < x->n_support; k++)
+    if (!NATION_OK(x->support[k].nation) || !SEAT_OK(x->support[k].firm) ||
+        x->support[k].product < 0 || x->support[k].product >= NP)
+      return false;
+  for (size_t k = 0; k < x->n_loans; k++)
+    if (!NATION_OK(x->loans[k].nation) || !SEAT_OK(x->loans[k].firm))
+      return false;
+  for (size_t k = 0; k < x->n_stakes; k++)
+    if (!NATION_OK(x->stakes[k].nation) || !SEAT_OK(x->stakes[k].firm))
+      return false;
+  for (size_t k = 0; k < x->n_contracts; k++) {
+    const contract_t *c = &x->contracts[k];
+    if (!SEAT_OK(c->proposer) || !SEAT_OK(c->seller) || !SEAT_OK(c->buyer) ||
+        c->product < 0 || c->product >= NP)
+      return false;
+  }
+  for (size_t k = 0; k < x->n_sanctions; k++)
+    if (!NATION_OK(x->sanctions[k].nation) || !SEAT_OK(x->sanctions[k].firm))
+      return false;
+#undef SEAT_OK
+#undef NATION_OK
+  return true;
 }
 
 int model_state_deserialise(const model_map_t *map, const uint8_t *buf,
@@ -550,6 +715,10 @@ int model_state_deserialise(const model_map_t *map, const uint8_t *buf,
       model_state_free(st);
       return MODEL_ESTATE;
     }
+  if (st->ext && !ext_ok(st)) {
+    model_state_free(st);
+    return MODEL_ESTATE;
+  }
   *out = st;
   return 0;
 }

@@ -178,6 +178,7 @@ void model_state_free(model_state_t *st) {
   free(st->reserves);
   free(st->fac);
   free(st->report_scores);
+  free(st->ext);
   free(st);
 }
 
@@ -258,6 +259,11 @@ int model_state_clone(const model_state_t *src, model_state_t **out) {
   memcpy(st->report_capacity, src->report_capacity, sizeof st->report_capacity);
   memcpy(st->report_scores, src->report_scores,
          st->n_seats * sizeof *st->report_scores);
+  if (src->ext) {
+    if (!(st->ext = malloc(sizeof *st->ext)))
+      goto nomem;
+    memcpy(st->ext, src->ext, sizeof *st->ext);
+  }
   *out = st;
   return 0;
 nomem:

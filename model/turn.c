@@ -214,14 +214,19 @@ static int talent(model_state_t *st) {
         if (!st->nations[a].pol.mig_out[s])
           continue;
         int64_t dests = 0;
+        /* a technology export ban of a's keeps its people of the stage
+         * from moving to the nations it covers (only in games that set
+         * one: model_tech_banned is false without the extension) */
         for (size_t b = 0; b < N; b++)
-          dests += b != a && st->nations[b].pol.mig_in[s];
+          dests += b != a && st->nations[b].pol.mig_in[s] &&
+                   !model_tech_banned(st, (int)a, s, (int)b);
         if (!dests)
           continue;
         int64_t move = ppm_of(start[a], m->migration_ppm);
         int64_t each = move / dests, extra = move - each * dests;
         for (size_t b = 0; b < N; b++) {
-          if (b == a || !st->nations[b].pol.mig_in[s])
+          if (b == a || !st->nations[b].pol.mig_in[s] ||
+              model_tech_banned(st, (int)a, s, (int)b))
             continue;
           int64_t x = each + extra;
           extra = 0;
@@ -701,6 +706,21 @@ static void fire(model_state_t *st, const model_event_t *ev, int fac) {
     if (n >= 0)
       (void)model_policy_apply(st, n, &ev->policy);
     break;
+  case MODEL_EV_STATE_SUPPORT: {
+    /* a nation's grant, equity or loan (paid whatever its budget: the
+     * event is history, not a choice) or its firm price floor */
+    if (n < 0)
+      return;
+    const model_order_t *o = &ev->policy;
+    if (o->op == MODEL_OP_POLICY) {
+      (void)model_policy_apply(st, n, o);
+    } else if (m->nations[n].seat >= 0) {
+      (void)model_deal_apply(st, m->nations[n].seat, o);
+    } else {
+      return;
+    }
+    break;
+  }
   case MODEL_EV_MINE_ACCIDENT:
   case MODEL_EV_PLANT_OUTAGE:
   case MODEL_EV_COST_OVERRUN: {
@@ -900,8 +920,18 @@ void model_state_compute_scores(model_state_t *st) {
     int32_t who = (int32_t)(st->n_seats + n);
     int64_t va = ck_mul_div(st, na->value_added, MODEL_PPM, ref, who,
                             "score (value added)", MODEL_U_CENTS);
-    int64_t bud = ck_mul_div(st, na->budget, MODEL_PPM, ref, who,
-                             "score (budget)", MODEL_U_CENTS);
+    /* equity stakes count in the budget objective at their share of the
+     * firm's net worth (docs/model.md "State support") */
+    int64_t held = na->budget;
+    for (size_t k = 0; st->ext && k < st->ext->n_stakes; k++) {
+      int64_t w;
+      if (st->ext->stakes[k].nation == (int32_t)n &&
+          model_seat_net_worth(st, st->ext->stakes[k].firm, &w) && w > 0)
+        ck_add(st, &held, ppm_of(w, st->ext->stakes[k].stake_ppm), who,
+               "budget", MODEL_U_CENTS, "equity stake");
+    }
+    int64_t bud = ck_mul_div(st, held, MODEL_PPM, ref, who, "score (budget)",
+                             MODEL_U_CENTS);
     int64_t score = ppm_of(na->security_ppm, wsec);
     ck_add(st, &score, ppm_of(va, wva), who, "score", MODEL_U_CENTS,
            "value added");
@@ -929,6 +959,14 @@ void model_state_compute_scores(model_state_t *st) {
                ck_mul_div(st, se->inv[p], st->price[p], 1, who, "net worth",
                           MODEL_U_CENTS),
                who, "net worth", MODEL_U_CENTS, "inventory");
+      /* nations' stakes dilute the owners' share */
+      int64_t held = 0;
+      for (size_t k = 0; st->ext && k < st->ext->n_stakes; k++)
+        if (st->ext->stakes[k].firm == (int32_t)s)
+          held += st->ext->stakes[k].stake_ppm;
+      if (held > 0 && worth > 0)
+        worth =
+            ppm_of(worth, MODEL_PPM - (held < MODEL_PPM ? held : MODEL_PPM));
       int64_t ref =
           se->initial_worth > 100000000 ? se->initial_worth : 100000000;
       se->score = mul_div(worth, MODEL_PPM, ref);
@@ -999,6 +1037,21 @@ static void finish(model_state_t *st) {
   }
 }
 
+/* One product's market: contract deliveries first (served from what the
+ * sellers hold, this turn's output included), then the market, then the
+ * firm price floors and contracts for difference on its prices. The
+ * first and last do nothing in a game without deals (deals.c). */
+static int market(model_state_t *st, int p) {
+  model_contracts_deliver(st, p);
+  if (st->range_failed)
+    return MODEL_ERANGE;
+  int rc = model_market_clear(st, p);
+  if (rc)
+    return rc;
+  model_support_settle(st, p);
+  return st->range_failed ? MODEL_ERANGE : 0;
+}
+
 /* The turn is accepted: the submissions it played are done with. (Not in
  * finish: a turn refused after finish must find them again.) */
 static void commit(model_state_t *st) {
@@ -1047,12 +1100,10 @@ int model_resolve(model_state_t *st) {
     goto out;
   /* A range error stops the turn at the next step: what follows would
    * only compute on figures that are already refused. */
-  if ((rc = mining(st, &sl)) ||
-      (rc = model_market_clear(st, MODEL_CONCENTRATE)) ||
-      (rc = separation(st, &sl)) || (rc = model_market_clear(st, MODEL_NDPR)) ||
-      (rc = model_market_clear(st, MODEL_DYTB)) ||
-      (rc = model_market_clear(st, MODEL_LACE)) || (rc = magnets(st, &sl)) ||
-      (rc = model_market_clear(st, MODEL_MAGNET)))
+  if ((rc = mining(st, &sl)) || (rc = market(st, MODEL_CONCENTRATE)) ||
+      (rc = separation(st, &sl)) || (rc = market(st, MODEL_NDPR)) ||
+      (rc = market(st, MODEL_DYTB)) || (rc = market(st, MODEL_LACE)) ||
+      (rc = magnets(st, &sl)) || (rc = market(st, MODEL_MAGNET)))
     goto out;
   for (size_t n = 0; n < st->n_nations; n++)
     if (st->nations[n].told & TOLD_BIDS_CUT)
@@ -1062,11 +1113,13 @@ int model_resolve(model_state_t *st) {
                  st->map->nations[n].id);
   wages_taxes(st);
   finance_turn(st);
+  model_deals_finance(st);
   events(st);
   defaults(st);
   demand(st);
   finish(st);
   model_credit_limits(st);
+  model_deals_finish(st);
   model_state_compute_scores(st);
   if (!model_turn_check(st)) {
     rc = MODEL_ERANGE;
@@ -1101,11 +1154,10 @@ int model_inject_event(model_state_t *st, const model_event_t *ev) {
     return MODEL_ELIMIT;
   if (ev->nation[0] && model_nation_index(st->map, ev->nation) < 0)
     return MODEL_EINVAL;
-  if (ev->kind == MODEL_EV_POLICY) {
+  if (ev->kind == MODEL_EV_POLICY || ev->kind == MODEL_EV_STATE_SUPPORT) {
     model_refusal_t r;
     int n = model_nation_index(st->map, ev->nation);
-    if (n < 0 || ev->policy.op != MODEL_OP_POLICY ||
-        model_order_check_map(st->map, n, true, &ev->policy, &r))
+    if (n < 0 || model_event_order_check(st->map, n, ev, &r))
       return MODEL_EINVAL;
   }
   st->injected[st->n_injected++] = *ev;

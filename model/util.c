@@ -49,11 +49,23 @@ const char *model_strerror(int err) {
 const char *const model__product_names[NP] = {
     "concentrate", "ndpr_oxide", "dytb_oxide", "lace_oxide", "magnet"};
 const char *const model__stage_names[NS] = {"mining", "separation", "magnet"};
-const char *const model__op_names[MODEL_OPS] = {
-    "build", "operate", "hire", "train", "offer", "bid", "policy"};
+const char *const model__op_names[MODEL_OPS] = {"build",
+                                                "operate",
+                                                "hire",
+                                                "train",
+                                                "offer",
+                                                "bid",
+                                                "policy",
+                                                "grant",
+                                                "equity",
+                                                "loan",
+                                                "contract_propose",
+                                                "contract_accept",
+                                                "contract_withdraw"};
 const char *const model__event_names[MODEL_EVENT_KINDS] = {
-    "mine_accident", "flood",  "conflict",     "demand_surge",
-    "cost_overrun",  "policy", "plant_outage", "finance"};
+    "mine_accident", "flood",         "conflict",
+    "demand_surge",  "cost_overrun",  "policy",
+    "plant_outage",  "state_support", "finance"};
 
 static int lookup(const char *const *names, int n, const char *name) {
   if (!name)

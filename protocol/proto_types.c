@@ -632,9 +632,14 @@ static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
   rc |= proto_pack_cstr(pk, "scores");
   rc |= msgpack_pack_array(pk, obs->n_scores);
   for (size_t i = 0; i < obs->n_scores; i++) {
-    rc |= msgpack_pack_map(pk, 2);
+    rc |= msgpack_pack_map(pk, 4);
     rc |= kv_name(pk, "seat", obs->scores[i].seat);
     rc |= proto_pack_kv_f64(pk, "score", proto_score(obs->scores[i].score));
+    /* additions (issue 11): who the seat is, so that a nation can name a
+     * firm in state support and a seat a counterparty in a contract */
+    rc |= kv_name(pk, "kind",
+                  obs->scores[i].kind == MODEL_SEAT_FIRM ? "firm" : "nation");
+    rc |= kv_name(pk, "nation", obs->scores[i].nation);
   }
   return rc;
 }
@@ -1049,6 +1054,12 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     copy_str(obs->scores[i].seat, MODEL_ID_MAX,
              get(&sc->via.array.ptr[i], "seat"));
     obs->scores[i].score = ppm_of_obj(get(&sc->via.array.ptr[i], "score"));
+    char kind[16] = "";
+    copy_str(kind, sizeof kind, get(&sc->via.array.ptr[i], "kind"));
+    obs->scores[i].kind =
+        strcmp(kind, "firm") == 0 ? MODEL_SEAT_FIRM : MODEL_SEAT_NATION;
+    copy_str(obs->scores[i].nation, MODEL_ID_MAX,
+             get(&sc->via.array.ptr[i], "nation"));
   }
   if (parse_plan(pub, obs) != 0)
     goto nomem;

@@ -213,10 +213,15 @@ static void test_random_covers(void **state) {
     model_state_free(st);
   }
   for (int op = 0; op < MODEL_OPS; op++) {
-    bool firm_op = op != MODEL_OP_POLICY;
-    bool nation_op =
-        op == MODEL_OP_POLICY || op == MODEL_OP_TRAIN || op == MODEL_OP_BID;
-    printf("  op %-8s firms %4zu nations %4zu\n", model_op_name(op),
+    bool state_support =
+        op == MODEL_OP_GRANT || op == MODEL_OP_EQUITY || op == MODEL_OP_LOAN;
+    bool contract = op == MODEL_OP_CONTRACT_PROPOSE ||
+                    op == MODEL_OP_CONTRACT_ACCEPT ||
+                    op == MODEL_OP_CONTRACT_WITHDRAW;
+    bool firm_op = op != MODEL_OP_POLICY && !state_support;
+    bool nation_op = op == MODEL_OP_POLICY || op == MODEL_OP_TRAIN ||
+                     op == MODEL_OP_BID || state_support || contract;
+    printf("  op %-17s firms %4zu nations %4zu\n", model_op_name(op),
            ops[MODEL_SEAT_FIRM][op], ops[MODEL_SEAT_NATION][op]);
     if (firm_op)
       assert_true(ops[MODEL_SEAT_FIRM][op] > 0);
