@@ -1368,6 +1368,7 @@ int model_market_clear(model_state_t *st, int p) {
       return MODEL_ERANGE;
     if ((rc = solve(m)))
       return rc;
+    least_volume(m); /* the flows a market without them would report */
     memset(m->x0, 0, sizeof m->x0);
     memset(m->x0tot, 0, sizeof m->x0tot);
     for (size_t k = 0; k < m->n_arcs; k++) {
