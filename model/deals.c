@@ -165,7 +165,12 @@ int model_deal_check(const model_state_t *st, int seat, const model_order_t *o,
   case MODEL_OP_EQUITY:
   case MODEL_OP_LOAN: {
     int firm = model_firm_index(m, o->firm);
-    int64_t have = st->nations[home].budget, total;
+    /* what the nation may still spend: its headroom on maps with money
+     * limits (finance.c), else its budget */
+    int64_t have = model_headroom(st, (int32_t)(st->n_seats + (size_t)home)),
+            total;
+    if (have == MODEL_HEADROOM_NONE)
+      have = st->nations[home].budget;
     if (__builtin_add_overflow(o->amount_cents, *running, &total) ||
         total > have) {
       model_refuse(r, "amount",
@@ -289,9 +294,9 @@ int model_deal_check(const model_state_t *st, int seat, const model_order_t *o,
     if (c->accepted) {
       /* leaving costs the exit fee, from the money left this turn */
       int64_t fee = exit_fee(c), total;
-      int64_t have = m->seats[seat].kind == MODEL_SEAT_FIRM
-                         ? st->seats[seat].cash
-                         : st->nations[home].budget;
+      int64_t have = model_headroom(st, model_seat_holder(st, (size_t)seat));
+      if (have == MODEL_HEADROOM_NONE)
+        have = st->nations[home].budget;
       if (__builtin_add_overflow(fee, *running, &total) || total > have) {
         model_refuse(r, "id",
                      "leaving contract \"%s\" costs an exit fee of %.2f USD "
@@ -654,6 +659,11 @@ void model_support_settle(model_state_t *st, int p) {
     int64_t amt = ck_mul_div(st, q, d < 0 ? -d : d, 1, nh, "price support",
                              MODEL_U_CENTS);
     if (d > 0) {
+      /* paid up to the nation's headroom (finance.c): a floor it cannot
+       * fund is not topped up in full */
+      int64_t h = model_headroom(st, nh);
+      if (amt > h)
+        amt = h > 0 ? h : 0;
       pay(st, nh, s->firm, amt, true, false, "firm price floor");
       s->paid_last = amt;
     } else {
