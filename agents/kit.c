@@ -350,6 +350,17 @@ int64_t kit_train(kit_t *k, int skill, int64_t count) {
   if (each > 0)
     count = kit_min(count, k->purse / each);
   count = kit_min(count, 1000000);
+  /* the places its schools have left (maps with training capacity),
+   * shared with the other seats as kit_hire shares the pool, so that
+   * orders of several seats do not overrun them */
+  if (k->obs->train_caps && k->obs->training_left[skill] >= 0) {
+    int64_t left = k->obs->training_left[skill] /
+                   (int64_t)kit_max((int64_t)k->obs->n_scores, 1);
+    for (size_t i = 0; i < k->n; i++)
+      if (k->out[i].op == MODEL_OP_TRAIN && k->out[i].skill == skill)
+        left -= k->out[i].count;
+    count = kit_min(count, left);
+  }
   if (count < 1)
     return 0;
   model_order_t *o = kit_push(k, MODEL_OP_TRAIN);

@@ -164,6 +164,15 @@ static bool vtag(vis_t *v, const char *tag, bool present) {
   return hit;
 }
 
+/* The hire fields of closing the loopholes (model.h: from, apprentice),
+ * after a tag of their own and only where the order has them. */
+static void vorder_talent(vis_t *v, model_order_t *o) {
+  if (!vtag(v, "\001order-talent", o->origin[0] || o->apprentice))
+    return;
+  vstr(v, o->origin, sizeof o->origin);
+  vb(v, &o->apprentice);
+}
+
 /* An order's issue-11 fields (model.h), after a tag and only where the
  * order has them, so that every other order keeps its bytes. */
 static void vorder_more(vis_t *v, model_order_t *o) {
@@ -218,6 +227,7 @@ static void vorder(vis_t *v, model_order_t *o) {
     o->kind = (model_policy_kind_t)kind;
   }
   vorder_more(v, o);
+  vorder_talent(v, o);
 }
 
 static void vevent(vis_t *v, model_event_t *e) {
@@ -426,6 +436,16 @@ static void visit_v2(vis_t *v, model_state_t *st) {
     vi(v, &se->written_off);
     vi32(v, &se->receivership);
   }
+  for (size_t i = 0; m->train_caps && i < st->n_nations && !v->err; i++) {
+    varr(v, st->nations[i].train_cap, NS); /* train_used is 0 between turns */
+    varr(v, st->nations[i].train_kept, NS);
+  }
+  bool poach = m->poach_ppm > 0;
+  for (size_t i = 0; poach && i < st->n_nations && !v->err; i++)
+    varr(v, st->nations[i].pool_start, NS);
+  for (size_t i = 0; m->mentor_ppm > 0 && i < st->n_seats && !v->err; i++)
+    for (int s = 0; s < NS; s++)
+      varr(v, st->seats[i].appr[s], MODEL_TRAIN_TURNS_MAX);
 }
 
 /* Deals and controls (model_ext_t), written only when the state has them,
