@@ -1165,10 +1165,12 @@ int model_resolve(model_state_t *st) {
   finance_turn(st);
   model_deals_finance(st);
   events(st);
+  /* the credit limit as the turn's costs leave the collateral: a firm
+   * below it defaults now, and it holds for the next turn */
+  model_credit_limits(st);
   defaults(st);
   demand(st);
   finish(st);
-  model_credit_limits(st);
   model_deals_finish(st);
   model_state_compute_scores(st);
   if (!model_turn_check(st)) {
