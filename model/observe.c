@@ -372,6 +372,9 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
       of->recovery_ppm = fa->recovery;
       of->output_kg = fa->out_last;
       of->cumulative_kg = fa->cum;
+      of->effective_experience_kg = m->stage[fa->stage].learn
+                                        ? model_effective_experience(st, fa)
+                                        : fa->cum;
       of->expanding_kg_per_year = fa->exp_left > 0 ? fa->exp_cap : 0;
       of->expansion_turns_left =
           fa->exp_left > 0 && fa->build_left <= 0 ? of->turns_left : 0;

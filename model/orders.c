@@ -835,7 +835,8 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
   f->capacity = o->capacity_kg_per_year;
   f->util = MODEL_PPM;
   f->exp0 = ms->experience;
-  f->cum = ms->experience;
+  f->cum = ms->learn ? 0 : ms->experience; /* learning stages: E counts */
+  f->anchor_cost = MODEL_PPM;
   int64_t c0 = ms->unit_cost;
   if (f->deposit >= 0 && st->map->deposits[f->deposit].unit_cost >= 0)
     c0 = st->map->deposits[f->deposit].unit_cost;

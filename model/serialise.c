@@ -446,6 +446,20 @@ static void visit_v2(vis_t *v, model_state_t *st) {
   for (size_t i = 0; m->mentor_ppm > 0 && i < st->n_seats && !v->err; i++)
     for (int s = 0; s < NS; s++)
       varr(v, st->seats[i].appr[s], MODEL_TRAIN_TURNS_MAX);
+  bool learn = false;
+  for (int s = 0; s < NS; s++)
+    learn |= m->stage[s].learn;
+  if (learn) {
+    varr(v, st->learn_kref, NS);
+    varr(v, st->learn_cref, NS);
+    varr(v, st->learn_lgkref, NS);
+    for (size_t i = 0; i < st->n_nations && !v->err; i++)
+      varr(v, st->nations[i].know_how, NS);
+    for (size_t i = 0; i < st->n_fac && !v->err; i++) {
+      vi(v, &st->fac[i].anchor_cost);
+      vi(v, &st->fac[i].anchor_rec);
+    }
+  }
 }
 
 /* Deals and controls (model_ext_t), written only when the state has them,

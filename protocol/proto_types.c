@@ -339,7 +339,8 @@ static const char *map_nation(const void *ctx, size_t i) {
 }
 
 static int pack_facility(msgpack_packer *pk, const model_obs_facility_t *f) {
-  int rc = msgpack_pack_map(pk, 18);
+  int rc = msgpack_pack_map(pk, 19);
+  rc |= kv_t(pk, "experience_effective", f->effective_experience_kg);
   rc |= kv_name(pk, "id", f->id);
   rc |= kv_name(pk, "stage", model_stage_name(f->stage));
   rc |= kv_name(pk, "site", f->site);
@@ -993,6 +994,7 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     x->expanding_kg_per_year = kg_of(get(f, "expanding"));
     x->expansion_turns_left = (int32_t)num(get(f, "expansion_turns_left"));
     x->permit_turns_left = (int32_t)num(get(f, "permit_turns_left"));
+    x->effective_experience_kg = kg_of(get(f, "experience_effective"));
   }
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
     const char *pn = model_product_name(p);
