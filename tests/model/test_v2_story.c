@@ -9,7 +9,9 @@
  * world's by 2028 Q4 (turn 15) on every seed, and no seat passes its money
  * limit on the way; the same play on the map with the version-1 rules
  * (no money limits, no talent limits, one-phase lead times, unbounded
- * expansions) does pass 20,000 t/yr, so the test can fail. */
+ * expansions) does pass 20,000 t/yr, so the test can fail. On the way,
+ * no US magnet plant's unit cost falls below China's cheapest (learning on
+ * effective experience). */
 #include "helpers.h"
 
 #include <setjmp.h>
@@ -216,6 +218,20 @@ static void v1_rules(json_t *root) {
       json_object_del(v, "credit_line");
 }
 
+/* The seat's cheapest operating magnet plant, cents/kg (INT64_MAX: none). */
+static int64_t lowest_magnet_cost(const model_state_t *st, int seat) {
+  model_obs_t *o;
+  assert_int_equal(model_observe(st, seat, &o), 0);
+  int64_t c = INT64_MAX;
+  for (size_t i = 0; i < o->n_facilities; i++)
+    if (o->facilities[i].stage == MODEL_MAGNETS &&
+        o->facilities[i].status == MODEL_FAC_OPERATING &&
+        o->facilities[i].unit_cost_cents_per_kg < c)
+      c = o->facilities[i].unit_cost_cents_per_kg;
+  model_obs_free(o);
+  return c;
+}
+
 /* Plays turns 0..15; returns the most annualised US magnet output (kg/yr)
  * of any turn, and fails if the US passes `cap` or 10% of the world's
  * (cap < 0: no assertion, the v1 variant) or a seat passes its limit. */
@@ -259,6 +275,18 @@ static int64_t play_unlimited_us(model_map_t *m, uint64_t seed, int64_t cap) {
         if (model_state_holder_money(st, h) < model_state_holder_floor(st, h))
           fail_msg("seed %llu turn %d: holder %zu below its money limit",
                    (unsigned long long)seed, t, h);
+      /* learning: no US magnet plant becomes cheaper than China's cheapest
+       * (the issue's $2.63 against $8.23 cannot recur) */
+      int64_t cn =
+          lowest_magnet_cost(st, model_map_seat_index(m, "china_magnets"));
+      for (size_t i = 0; i < 2; i++) {
+        int64_t c = lowest_magnet_cost(st, model_map_seat_index(m, firms[i]));
+        if (c < cn)
+          fail_msg("seed %llu turn %d: %s makes magnets at %lld cents/kg, "
+                   "below China's %lld",
+                   (unsigned long long)seed, t, firms[i], (long long)c,
+                   (long long)cn);
+      }
     }
   }
   model_state_free(st);
