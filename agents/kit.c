@@ -164,14 +164,17 @@ int64_t kit_permit_speed(const model_obs_t *obs, int stage, int n) {
   return KIT_PPM;
 }
 
+int kit_project_turns(const model_obs_t *obs, int stage, int n, bool brown,
+                      int64_t capacity) {
+  /* the model's own rule (model_obs_project_turns), so that a plan and the
+   * construction it orders agree */
+  return (int)model_obs_project_turns(obs, stage, n, brown, capacity,
+                                      kit_permit_speed(obs, stage, n));
+}
+
 int kit_lead(const model_obs_t *obs, int stage, int n, bool brown) {
-  const model_obs_rules_t *r = &obs->rules;
-  int64_t lead = brown ? r->lead_brownfield[stage] : r->lead_greenfield[stage];
-  /* the model counts construction in ppm of a turn, and takes off the
-   * permitting speed each turn */
-  int64_t left = kit_max(lead * factor(obs->lead_factor_ppm, obs, stage, n), 1);
-  int64_t turns = mul_div_up(left, 1, kit_permit_speed(obs, stage, n));
-  return (int)kit_min(turns, MODEL_TURNS_MAX);
+  return kit_project_turns(obs, stage, n, brown,
+                           obs->rules.reference_capacity_kg[stage]);
 }
 
 int64_t kit_staff_need(const model_obs_t *obs, int stage, int64_t capacity) {
@@ -298,6 +301,11 @@ int64_t kit_build(kit_t *k, int stage, const model_obs_facility_t *expand,
   int n = expand ? kit_nation(k->obs, expand->nation) : kit_home(k->obs);
   if (n < 0)
     return 0;
+  /* an expansion adds at most the map's share of the nameplate */
+  int64_t share = k->obs->rules.brownfield_max_share_ppm[stage];
+  if (expand && share >= 0)
+    capacity = kit_min(
+        capacity, kit_mul_div(expand->capacity_kg_per_year, share, KIT_PPM));
   return build(k, stage, n, expand ? expand->id : NULL, NULL, capacity, budget);
 }
 

@@ -61,6 +61,10 @@ int64_t kit_afford(const model_obs_t *obs, int stage, int n, bool brown,
 /* Turns a build at stage in nation n takes at the nation's permitting speed
  * now (the lead times times the nation's lead factor, over the speed). */
 int kit_lead(const model_obs_t *obs, int stage, int n, bool brown);
+/* The same for a project of `capacity` kg/yr (on two-phase stages the
+ * construction time grows with size; kit_lead takes the reference size). */
+int kit_project_turns(const model_obs_t *obs, int stage, int n, bool brown,
+                      int64_t capacity);
 /* The permitting speed (ppm) nation n announces for a stage. */
 int64_t kit_permit_speed(const model_obs_t *obs, int stage, int n);
 /* People a facility of capacity kg/yr at stage needs (the model's rule). */

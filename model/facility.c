@@ -83,3 +83,19 @@ void model_facility_refresh(const model_state_t *st, facility_t *f) {
   }
   model_facility_refresh_capacity(st, f);
 }
+
+void model_project_rule(const model_state_t *st, int stage, int nation,
+                        bool brown, model_project_rule_t *r) {
+  const map_stage_t *ms = &st->map->stage[stage];
+  const map_nation_t *mn = &st->map->nations[nation];
+  int32_t permit = mn->permit_turns[stage][brown];
+  memset(r, 0, sizeof *r);
+  r->two_phase = ms->two_phase;
+  r->lead_turns = brown ? ms->lead_brown : ms->lead_green;
+  r->permit_turns = permit >= 0 ? permit : ms->permit_turns[brown];
+  r->build_turns = ms->build_turns[brown];
+  r->reference_kg = ms->reference_kg;
+  r->turns_per_doubling_milli = ms->tpd_milli;
+  r->lead_factor_ppm = mn->lead_factor[stage];
+  r->speed_ppm = st->nations[nation].pol.permit_speed[stage];
+}

@@ -521,6 +521,125 @@ static int32_t idx_find(const idx_t *ix, size_t n, const char *id) {
   return -1;
 }
 
+/* A yearly rate g (ppm) as a per-turn rate: the smallest ppm r with
+ * (1 + r)^4 >= 1 + g, by bisection on exact integers (0 for 0). */
+static int64_t yearly_to_quarter_ppm(int64_t g) {
+  int64_t lo = -MODEL_PPM / 4, hi = MODEL_PPM;
+  while (lo < hi) {
+    int64_t mid = lo + (hi - lo) / 2;
+    __int128 x = MODEL_PPM + mid, y = x;
+    for (int q = 0; q < 3; q++)
+      y = y * x / MODEL_PPM;
+    if (y >= MODEL_PPM + g)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return g ? lo : 0;
+}
+
+/* parameters.finance (docs/maps.md): yearly interest rates, the share of
+ * collateral banks lend against, receivership. Its presence switches the
+ * money limits on. */
+static int load_finance(ld_t *ld, model_map_t *m, json_t *p) {
+  json_t *f;
+  int rc = get_obj(ld, p, "finance", &f);
+  if (rc || !f)
+    return rc;
+  push_key(ld, "finance");
+  static const char *const fk[] = {"nation_rate",       "firm_rate",
+                                   "collateral_share",  "receivership_turns",
+                                   "liquidation_share", NULL};
+  int64_t nr = 0, fr = 0, rt = 8;
+  m->collateral_ppm = 500000;
+  m->liquidation_ppm = 300000;
+  rc = check_keys(ld, f, fk);
+  if (!rc)
+    rc = num(ld, f, "nation_rate", false, U_PPM, 0, 1, &nr);
+  if (!rc)
+    rc = num(ld, f, "firm_rate", false, U_PPM, 0, 1, &fr);
+  if (!rc)
+    rc = num(ld, f, "collateral_share", false, U_PPM, 0, 1, &m->collateral_ppm);
+  if (!rc)
+    rc = num(ld, f, "receivership_turns", false, U_PLAIN, 1, 400, &rt);
+  if (!rc)
+    rc = num(ld, f, "liquidation_share", false, U_PPM, 0, 1,
+             &m->liquidation_ppm);
+  m->nation_rate_q = yearly_to_quarter_ppm(nr);
+  m->firm_rate_q = yearly_to_quarter_ppm(fr);
+  m->receivership_turns = (int32_t)rt;
+  m->finance = true;
+  m->v2 = true;
+  pop(ld);
+  return rc;
+}
+
+/* {"greenfield": n, "brownfield": n} turns into out[0], out[1] (both
+ * required); *present says whether obj[key] was there. */
+static int green_brown(ld_t *ld, json_t *obj, const char *key, int32_t *out,
+                       bool *present) {
+  json_t *o;
+  int rc = get_obj(ld, obj, key, &o);
+  *present = o != NULL;
+  if (rc || !o)
+    return rc;
+  static const char *const gk[] = {"greenfield", "brownfield", NULL};
+  push_key(ld, key);
+  int64_t g = 0, b = 0;
+  rc = check_keys(ld, o, gk);
+  if (!rc)
+    rc = num(ld, o, "greenfield", true, U_PLAIN, 0, 400, &g);
+  if (!rc)
+    rc = num(ld, o, "brownfield", true, U_PLAIN, 0, 400, &b);
+  pop(ld);
+  out[0] = (int32_t)g;
+  out[1] = (int32_t)b;
+  return rc;
+}
+
+/* A stage's version-2 lead times (docs/maps.md): permit_turns and
+ * build_turns together switch the stage to two phases; the size term and
+ * the brownfield bound go with them. */
+static int lead_v2(ld_t *ld, model_map_t *m, json_t *so, map_stage_t *st) {
+  bool hp = false, hb = false;
+  int rc = green_brown(ld, so, "permit_turns", st->permit_turns, &hp);
+  if (!rc)
+    rc = green_brown(ld, so, "build_turns", st->build_turns, &hb);
+  if (!rc && hp != hb)
+    rc = fail(ld, "give both \"permit_turns\" and \"build_turns\" (two "
+                  "phases), or neither (\"lead_turns\", one phase)");
+  st->two_phase = hp && hb;
+  if (!rc)
+    rc = num(ld, so, "reference_capacity", false, U_KG, 0.001, T_MAX,
+             &st->reference_kg);
+  double d = 0;
+  bool has = false;
+  if (!rc)
+    rc = figure(ld, so, "turns_per_doubling", false, &d, &has);
+  if (!rc && has) {
+    push_key(ld, "turns_per_doubling");
+    if (!(d >= 0 && d <= 100))
+      rc = fail(ld, "must be turns between 0 and 100");
+    else
+      st->tpd_milli = (int64_t)(d * 1000.0 + 0.5);
+    pop(ld);
+  }
+  if (!rc && has && !st->reference_kg)
+    rc = fail(ld, "\"turns_per_doubling\" needs \"reference_capacity\"");
+  if (!rc)
+    rc = num(ld, so, "brownfield_max_share", false, U_PPM, 0, 100,
+             &st->brown_max_ppm);
+  if (st->two_phase) {
+    /* lead_turns, still in the observation's rules, says the whole lead at
+     * the reference size and speed 1 (without a nation's override) */
+    st->lead_green = st->permit_turns[0] + st->build_turns[0];
+    st->lead_brown = st->permit_turns[1] + st->build_turns[1];
+  }
+  if (st->two_phase || st->brown_max_ppm >= 0)
+    m->v2 = true;
+  return rc;
+}
+
 /* ---- sections ---- */
 static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
   json_t *p, *o;
@@ -540,6 +659,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
     st->rec_understaffed = 500000;
     st->recipe[0] = 350000;
     st->recipe[1] = 20000;
+    st->brown_max_ppm = -1;
   }
   for (int s = 0; s < NS; s++)
     m->train_turns[s] = 4;
@@ -558,6 +678,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                                    "stockpile",
                                    "substitution_cap",
                                    "depreciation_turns",
+                                   "finance",
                                    NULL};
   if ((rc = check_keys(ld, p, pk)))
     goto out;
@@ -581,6 +702,8 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
   if ((rc = num(ld, p, "depreciation_turns", false, U_PLAIN, 1, 4000, &dep)))
     goto out;
   m->depreciation_turns = (int32_t)dep;
+  if ((rc = load_finance(ld, m, p)))
+    goto out;
 
   json_t *stages;
   if ((rc = get_obj(ld, p, "stages", &stages)))
@@ -609,6 +732,11 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                                        "recovery",
                                        "recipe",
                                        "understaffed_recovery",
+                                       "permit_turns",
+                                       "build_turns",
+                                       "reference_capacity",
+                                       "turns_per_doubling",
+                                       "brownfield_max_share",
                                        NULL};
       json_t *lt, *rec, *rcp;
       int64_t lg = st->lead_green, lb = st->lead_brown, spk = 0;
@@ -627,6 +755,8 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
       }
       st->lead_green = (int32_t)lg;
       st->lead_brown = (int32_t)lb;
+      if (!rc)
+        rc = lead_v2(ld, m, so, st);
       double capex = 0;
       bool has_capex = false;
       if (!rc)
@@ -762,21 +892,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
       rc = num(ld, t, "growth", false, U_PPM, -0.5, 1, &g);
     for (int s = 0; s < NS; s++)
       m->train_turns[s] = (int32_t)tt[s];
-    /* yearly growth to per turn: (1+g)^(1/4) - 1 in ppm, by bisection */
-    {
-      int64_t lo = -MODEL_PPM / 4, hi = MODEL_PPM;
-      while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        __int128 x = MODEL_PPM + mid, y = x;
-        for (int k = 0; k < 3; k++)
-          y = y * x / MODEL_PPM;
-        if (y >= MODEL_PPM + g)
-          hi = mid;
-        else
-          lo = mid + 1;
-      }
-      m->talent_growth_ppm_turn = g ? lo : 0;
-    }
+    m->talent_growth_ppm_turn = yearly_to_quarter_ppm(g);
     pop(ld);
     if (rc)
       goto out;
@@ -912,11 +1028,21 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
     json_t *o = json_array_get(arr, i);
     map_nation_t *na = &m->nations[i];
     push_idx(ld, i);
-    static const char *const ks[] = {
-        "id",          "title",  "budget",           "allies",
-        "talent",      "wages",  "unit_cost_factor", "capex_factor",
-        "lead_factor", "demand", "stockpile",        "policies",
-        NULL};
+    static const char *const ks[] = {"id",
+                                     "title",
+                                     "budget",
+                                     "allies",
+                                     "talent",
+                                     "wages",
+                                     "unit_cost_factor",
+                                     "capex_factor",
+                                     "lead_factor",
+                                     "demand",
+                                     "stockpile",
+                                     "policies",
+                                     "permit_turns",
+                                     "deficit_limit",
+                                     NULL};
     na->seat = -1;
     for (int s = 0; s < NS; s++) {
       na->wage[s] = m->stage[s].wage;
@@ -946,6 +1072,39 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
     if (!rc)
       rc = named(ld, o, "stockpile", model__product_names, NP, U_KG, 0, T_MAX,
                  na->stockpile);
+    for (int s2 = 0; s2 < NS; s2++)
+      na->permit_turns[s2][0] = na->permit_turns[s2][1] = -1;
+    na->deficit_limit = m->finance ? 0 : -1;
+    if (!rc && m->finance)
+      rc = num(ld, o, "deficit_limit", false, U_CENTS, 0, USD_MAX,
+               &na->deficit_limit);
+    if (!rc && !m->finance && json_object_get(o, "deficit_limit")) {
+      push_key(ld, "deficit_limit");
+      rc = fail(ld, "a deficit limit needs parameters.finance");
+      pop(ld);
+    }
+    json_t *pt;
+    if (!rc)
+      rc = get_obj(ld, o, "permit_turns", &pt);
+    if (!rc && pt) {
+      push_key(ld, "permit_turns");
+      static const char *const sk[] = {"mining", "separation", "magnet", NULL};
+      rc = check_keys(ld, pt, sk);
+      for (int s2 = 0; s2 < NS && !rc; s2++) {
+        bool has = false;
+        rc = green_brown(ld, pt, model__stage_names[s2], na->permit_turns[s2],
+                         &has);
+        if (!rc && has && !m->stage[s2].two_phase) {
+          push_key(ld, model__stage_names[s2]);
+          rc = fail(ld,
+                    "the stage has one-phase lead times; give "
+                    "parameters.stages.%s permit_turns and build_turns",
+                    model__stage_names[s2]);
+          pop(ld);
+        }
+      }
+      pop(ld);
+    }
     json_t *al;
     if (!rc)
       rc = get_arr(ld, o, "allies", false, &al);
@@ -1013,21 +1172,7 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
                           "(set parameters.prices)");
             pop(ld);
           }
-          /* yearly growth to a per-turn rate: the ppm r with
-           * (1 + r)^4 closest from above to 1 + g, by bisection on exact
-           * integers */
-          int64_t lo = -MODEL_PPM / 4, hi = MODEL_PPM;
-          while (lo < hi) {
-            int64_t mid = lo + (hi - lo) / 2;
-            __int128 x = MODEL_PPM + mid, y = x;
-            for (int q = 0; q < 3; q++)
-              y = y * x / MODEL_PPM;
-            if (y >= MODEL_PPM + g)
-              hi = mid;
-            else
-              lo = mid + 1;
-          }
-          de->growth_ppm_turn = g ? lo : 0;
+          de->growth_ppm_turn = yearly_to_quarter_ppm(g);
         }
         pop(ld);
         if (rc)
@@ -1100,6 +1245,7 @@ static int load_seats(ld_t *ld, model_map_t *m, json_t *root) {
                                      "staff",
                                      "objectives",
                                      "orders",
+                                     "credit_line",
                                      NULL};
     char kind[16] = "", nation[MODEL_ID_MAX] = "";
     if (!json_is_object(o))
@@ -1155,6 +1301,16 @@ static int load_seats(ld_t *ld, model_map_t *m, json_t *root) {
     }
     if (!rc)
       rc = num(ld, o, "cash", false, U_CENTS, -USD_MAX, USD_MAX, &s->cash);
+    if (!rc && json_object_get(o, "credit_line") &&
+        (!m->finance || s->kind != MODEL_SEAT_FIRM)) {
+      push_key(ld, "credit_line");
+      rc = fail(ld, "a credit line is for firms, on maps with "
+                    "parameters.finance");
+      pop(ld);
+    }
+    if (!rc)
+      rc = num(ld, o, "credit_line", false, U_CENTS, 0, USD_MAX,
+               &s->credit_line);
     if (!rc)
       rc = named(ld, o, "inventory", model__product_names, NP, U_KG, 0, T_MAX,
                  s->inventory);

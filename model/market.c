@@ -124,6 +124,7 @@ typedef struct {
   node_t nd[NN];
   nat_t na[NN];
   int64_t offered[NN]; /* gather: a nation's stock already offered */
+  int64_t spend[NN];   /* gather: the most a nation's bids may cost */
   uint32_t mark[VMAX]; /* least_volume: nodes seen in this search */
   uint32_t stamp;
   /* licences on the exports basis (docs/model.md "Export controls"): pass
@@ -672,6 +673,28 @@ static int mk_reserve(mk_t *m, size_t capn, size_t maxarcs) {
   return 0;
 }
 
+/* A nation's bid of q at price, cut to what its headroom pays at that price
+ * after its earlier bids in this market (m->spend), which it then adds to
+ * (docs/model.md, "Money limits": its seat's bid, its price floor, its
+ * stockpile purchases, in that order). */
+static int64_t nation_cap(mk_t *m, int32_t nation, int64_t price, int64_t q) {
+  model_state_t *st = m->st;
+  int32_t holder = (int32_t)(st->n_seats + (size_t)nation);
+  int64_t h = model_headroom(st, holder);
+  if (h == MODEL_HEADROOM_NONE)
+    return q;
+  h -= m->spend[nation];
+  int64_t afford = h <= 0 ? 0 : price > 0 ? h / price : q;
+  if (afford < q) {
+    q = afford;
+    st->nations[nation].told |= 8u; /* turn.c tells it once a turn */
+  }
+  int64_t c;
+  if (mul_div_ok(q, price, 1, &c))
+    m->spend[nation] += c;
+  return q;
+}
+
 /* One seat's standing offer and bid; a firm holds its own goods, a nation
  * seat its nation's stockpile (offered[] counts what it already offers). */
 static void gather_seat(mk_t *m, size_t s) {
@@ -692,10 +715,14 @@ static void gather_seat(mk_t *m, size_t s) {
   if (se->bid[p].qty > 0) {
     int64_t q = se->bid[p].qty;
     if (firm) {
-      int64_t price = se->bid[p].price;
-      int64_t afford = se->cash <= 0 ? 0 : price > 0 ? se->cash / price : q;
+      /* what its cash and credit pay at its max price (cash alone on maps
+       * without finance: the credit limit is 0) */
+      int64_t price = se->bid[p].price, h = model_headroom(st, holder);
+      int64_t afford = h <= 0 ? 0 : price > 0 ? h / price : q;
       if (afford < q)
         q = afford;
+    } else {
+      q = nation_cap(m, nation, se->bid[p].price, q);
     }
     add_part(m, holder, nation, true, 0, se->bid[p].price, q);
   }
@@ -711,6 +738,7 @@ static void gather(mk_t *m) {
   int p = m->p;
   size_t S = st->n_seats, N = st->n_nations;
   memset(m->offered, 0, N * sizeof *m->offered);
+  memset(m->spend, 0, N * sizeof *m->spend);
   m->n_parts = 0;
   for (size_t s = 0; s < S; s++)
     if (map->seats[s].kind == MODEL_SEAT_FIRM)
@@ -722,7 +750,8 @@ static void gather(mk_t *m) {
       gather_seat(m, (size_t)map->nations[n].seat);
     if (na->pol.floor_qty[p] > 0)
       add_part(m, holder, (int32_t)n, true, 1, na->pol.floor_price[p],
-               na->pol.floor_qty[p]);
+               nation_cap(m, (int32_t)n, na->pol.floor_price[p],
+                          na->pol.floor_qty[p]));
     int64_t target = na->pol.stock_target[p];
     if (target >= 0) {
       int64_t ref = st->regional[p][n] > 0 ? st->regional[p][n] : st->price[p];
@@ -732,8 +761,10 @@ static void gather(mk_t *m) {
         most = target > 0 ? target : 1;
       if (gap > 0) {
         int64_t price = ref + ppm_of(ref, map->stock_premium);
-        add_part(m, holder, (int32_t)n, true, 2, price > 0 ? price : 1,
-                 gap < most ? gap : most);
+        if (price < 1)
+          price = 1;
+        add_part(m, holder, (int32_t)n, true, 2, price,
+                 nation_cap(m, (int32_t)n, price, gap < most ? gap : most));
       } else if (gap < 0) {
         int64_t price = ref - ppm_of(ref, map->stock_discount);
         int64_t q = -gap < most ? -gap : most;

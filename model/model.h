@@ -159,10 +159,13 @@ typedef enum {
   MODEL_EV_COST_OVERRUN = 4,  /* "cost_overrun": a project is delayed */
   MODEL_EV_POLICY = 5,        /* "policy": a nation's policy is set */
   MODEL_EV_PLANT_OUTAGE = 6,  /* "plant_outage": a plant loses capacity */
-  MODEL_EV_STATE_SUPPORT = 7, /* "state_support": a nation's grant, equity,
+  MODEL_EV_FINANCE = 7,       /* "finance": news only: spending a nation
+                                 could not fund, a default, the end of a
+                                 receivership (never scripted) */
+  MODEL_EV_STATE_SUPPORT = 8, /* "state_support": a nation's grant, equity,
                                  loan or firm_price_floor (the order in
                                  model_event_t.policy) */
-  MODEL_EVENT_KINDS = 8
+  MODEL_EVENT_KINDS = 9
 } model_event_kind_t;
 
 /* ---- Errors ---- */
@@ -538,6 +541,8 @@ typedef struct {
                                      (separation: concentrate fed) */
   int64_t expanding_kg_per_year;  /* an expansion under construction */
   int32_t expansion_turns_left;   /* turns until it is finished, else 0 */
+  int32_t permit_turns_left;      /* of turns_left (or expansion_turns_left),
+                                     the turns still spent on permits */
 } model_obs_facility_t;
 
 /* A deposit, as every seat sees it: where a mine may be built (the `site`
@@ -569,6 +574,17 @@ typedef struct {
   int64_t wage_cents[MODEL_SKILLS]; /* per person-year, home */
   int32_t training_turns[MODEL_SKILLS];
   int64_t training_cost_cents[MODEL_SKILLS]; /* per trainee */
+  /* Lead times in two phases (docs/model.md, "Lead times"): where
+   * two_phase is set, a project spends permit turns (shortened by the
+   * host's permitting speed), then build turns (not shortened; the
+   * nation's lead factor applies) that grow by turns_per_doubling for each
+   * doubling of its capacity above reference_capacity. Otherwise the
+   * lead_* turns above are one phase at permitting speed. */
+  bool two_phase[MODEL_STAGES];
+  int32_t build_turns[MODEL_STAGES][2]; /* greenfield, brownfield */
+  int64_t reference_capacity_kg[MODEL_STAGES];
+  int64_t turns_per_doubling_milli[MODEL_STAGES]; /* thousandths of a turn */
+  int64_t brownfield_max_share_ppm[MODEL_STAGES]; /* -1: unbounded */
 } model_obs_rules_t;
 
 typedef struct {
@@ -678,6 +694,18 @@ typedef struct {
   int64_t *lead_factor_ppm;      /* [stage * n_nations + nation] */
   /* you: the home nation's pool of each skill (people a firm may hire) */
   int64_t talent_pool[MODEL_SKILLS];
+  /* public: permit turns of a project in each nation (two-phase stages),
+   * [(stage * n_nations + nation) * 2 + brownfield] */
+  int32_t *permit_turns;
+  /* you: money limits (maps with finance; docs/model.md "Money limits") */
+  bool finance;
+  int64_t headroom_cents;         /* what it may still spend this turn */
+  int64_t interest_rate_ppm;      /* per quarter, on debt */
+  int64_t credit_line_cents;      /* firms: what its bank lends at most */
+  int64_t credit_limit_cents;     /* firms: min(line, collateral share) */
+  int32_t receivership_turns;     /* firms: turns left, 0 none */
+  int64_t deficit_limit_cents;    /* nations */
+  int64_t interest_arrears_cents; /* nations */
   /* you (issue 11): the seat's proposals and contracts, either side */
   size_t n_contracts;
   model_obs_contract_t *contracts;
@@ -689,6 +717,32 @@ typedef struct {
 MODEL_WUR int model_observe(const model_state_t *st, int seat,
                             model_obs_t **out);
 void model_obs_free(model_obs_t *obs);
+
+/* ---- Lead times (docs/model.md, "Lead times") ----
+ * One function for the model and for agents, so that a plan and the
+ * construction it orders agree. A project of capacity_kg spends
+ * *permit_left (turns x 1e6, shortened by the permitting speed each turn)
+ * then *build_left (turns x 1e6; one turn each turn on two-phase stages,
+ * the permitting speed on one-phase ones). */
+typedef struct {
+  bool two_phase;
+  int32_t lead_turns;   /* one phase: the map's lead */
+  int32_t permit_turns; /* two phases */
+  int32_t build_turns;  /* at the reference capacity */
+  int64_t reference_kg; /* kg/yr */
+  int64_t turns_per_doubling_milli;
+  int64_t lead_factor_ppm; /* the host nation's construction factor */
+  int64_t speed_ppm;       /* the host nation's permitting speed */
+} model_project_rule_t;
+void model_project_phases(const model_project_rule_t *r, int64_t capacity_kg,
+                          int64_t *permit_left, int64_t *build_left);
+/* Turns of construction, counting the turn the order takes effect: a
+ * project ordered at turn t operates from turn t + turns - 1. */
+int32_t model_project_turns(const model_project_rule_t *r, int64_t capacity_kg);
+/* The same from what an observation shows (for agents). */
+int32_t model_obs_project_turns(const model_obs_t *obs, int stage, int nation,
+                                bool brownfield, int64_t capacity_kg,
+                                int64_t speed_ppm);
 
 /* ---- Serialisation and hash ----
  * The serialisation is a sequence of MessagePack values holding every field
@@ -727,6 +781,10 @@ typedef struct {
 } model_holder_flows_t;
 int model_state_holder_flows(const model_state_t *st, size_t holder,
                              model_holder_flows_t *out);
+
+/* The lowest a holder's money may be after a turn (minus its credit limit
+ * or deficit limit), or INT64_MIN where the map sets none. */
+int64_t model_state_holder_floor(const model_state_t *st, size_t holder);
 
 /* Market detail of the last resolved turn, per product, for the market
  * sanity tests: each filled offer and bid with its price and quantity, and

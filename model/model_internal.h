@@ -19,11 +19,14 @@
  *   3  orders.c      validating and applying orders
  *      market.c      clearing one product's market, settlement
  *      observe_plan.c  the public planning part of an observation
- *   2  facility.c    facilities' derived figures and the facility list
- *      policy.c      nations' policies: defaults, applying one
+ *   2  deals.c       state support and contracts between seats: checks,
+ *                    appliers and turn steps (issue 11)
+ *   1  facility.c    facilities' derived figures and the facility list
+ *      finance.c     money limits: headroom, floors, credit limits
+ *      policy.c      nations' policies: defaults, applying one (with the
+ *                    technology bans, sanctions, screens and firm price
+ *                    floors of issue 11)
  *      locate.c      file:line:column of a JSON path or jansson error
- *   1  deals.c       state support, contracts between seats, technology
- *                    bans, sanctions, investment screens (issue 11)
  *   0  util.c        names, units, exact arithmetic, fixed point
  *      netsimplex.c  the network simplex (its own header, no model types)
  *
@@ -69,6 +72,9 @@ typedef struct {
   size_t n_policies;
   model_order_t *policies;
   int32_t seat; /* -1 without a seat */
+  /* version 2 (docs/design/model-v2.md): new fields at the end */
+  int32_t permit_turns[NS][2]; /* greenfield, brownfield; -1: the stage's */
+  int64_t deficit_limit;       /* cents; -1: none (maps without finance) */
 } map_nation_t;
 
 typedef struct {
@@ -83,6 +89,8 @@ typedef struct {
   int64_t weight[3]; /* ppm: firm [0] net worth; nation security, va, budget */
   size_t n_orders;
   model_order_t *orders;
+  /* version 2 */
+  int64_t credit_line; /* cents a bank lends at most (finance maps) */
 } map_seat_t;
 
 typedef struct {
@@ -117,6 +125,13 @@ typedef struct {
   int64_t rec_initial, rec_max, rec_understaffed; /* ppm */
   int64_t recipe[2];   /* ppm kg oxide per kg magnet: ndpr, dytb */
   int64_t log2_pr_q32; /* log2(1 - learning), Q32, <= 0 */
+  /* version 2: lead times in two phases (permits, then construction that
+   * grows with size), and the bound on a brownfield expansion */
+  bool two_phase;
+  int32_t permit_turns[2], build_turns[2]; /* greenfield, brownfield */
+  int64_t reference_kg;                    /* kg/yr */
+  int64_t tpd_milli;                       /* turns per doubling x 1000 */
+  int64_t brown_max_ppm;                   /* -1: unbounded */
 } map_stage_t;
 
 typedef struct {
@@ -150,6 +165,16 @@ struct model_map {
   int64_t stock_premium, stock_discount, stock_max_share;
   int64_t substitution_cap_ppm;
   int32_t depreciation_turns;
+  /* version 2: set when the map uses any key of model v2, which adds a
+   * section to the state's serialisation (maps without one serialise as
+   * before, byte for byte) */
+  bool v2;
+  /* version 2, money (docs/model.md, "Money limits"): without
+   * parameters.finance nothing is checked beyond a firm's cash */
+  bool finance;
+  int64_t nation_rate_q, firm_rate_q; /* interest per quarter, ppm */
+  int64_t collateral_ppm, liquidation_ppm;
+  int32_t receivership_turns;
 };
 
 static inline int64_t map_transport(const model_map_t *m, int p, int i, int j) {
@@ -190,6 +215,10 @@ typedef struct {
   int64_t security_ppm;
   int64_t score;
   model_holder_flows_t flows;
+  /* version 2 */
+  int64_t arrears; /* interest owed beyond the deficit limit, cents */
+  uint32_t told;   /* this turn's curtailment news, a bit per kind (not
+                      serialised: cleared when a turn begins) */
 } nation_t;
 
 typedef struct {
@@ -217,6 +246,13 @@ typedef struct {
   size_t n_pending;
   model_order_t *pending;
   int64_t pipeline[NS][MODEL_TRAIN_TURNS_MAX];
+  /* version 2, money */
+  int64_t credit_line;  /* what its bank lends at most, cents */
+  int64_t credit_limit; /* min(credit line, collateral share of book and
+                           inventory), set at the end of each turn and
+                           frozen in receivership */
+  int64_t written_off;  /* debt written off so far, cents */
+  int32_t receivership; /* turns left in receivership, 0: none */
 } seat_t;
 
 /* Hot fields first, the id (read by events and observations) last. */
@@ -238,6 +274,10 @@ typedef struct {
   int64_t lg_exp0;
   int64_t book;
   char id[MODEL_ID_MAX];
+  /* version 2: permits still to obtain (turns x 1e6, at the host's
+   * permitting speed) before construction (build_left, exp_left) starts;
+   * while they run build_left (exp_left) holds the whole construction */
+  int64_t permit_left, exp_permit_left;
 } facility_t;
 
 typedef struct {
@@ -544,6 +584,9 @@ void model_locate_json_error(const struct json_error_t *je, const char *name,
                              model_error_t *err);
 
 /* facility.c */
+/* The lead-time rule of a project of `stage` in `nation` (model.h). */
+void model_project_rule(const model_state_t *st, int stage, int nation,
+                        bool brown, model_project_rule_t *r);
 int model_facility_push(model_state_t *st, facility_t **out);
 /* The index of seat's facility with that id, or -1. */
 int model_facility_of_seat(const model_state_t *st, int seat, const char *id);
@@ -551,8 +594,27 @@ void model_facility_refresh(const model_state_t *st, facility_t *f);
 void model_facility_refresh_capacity(const model_state_t *st, facility_t *f);
 int64_t model_facility_effective(const model_state_t *st, const facility_t *f);
 
+/* finance.c (layer 1): money limits (docs/model.md, "Money limits").
+ * A holder is a seat index or n_seats + nation, as in ck_add. */
+#define MODEL_HEADROOM_NONE ((int64_t)1 << 61) /* no limit on the map */
+/* What a holder may still spend this turn: a firm's cash plus its credit
+ * limit; a nation's budget plus its deficit limit, less interest in
+ * arrears (MODEL_HEADROOM_NONE without a limit). May be negative. */
+int64_t model_headroom(const model_state_t *st, int32_t holder);
+/* The lowest a holder's money may be after a turn, or INT64_MIN. */
+int64_t model_money_floor(const model_state_t *st, int32_t holder);
+/* Recomputes every firm's credit limit from its book and inventory (not
+ * those in receivership). */
+void model_credit_limits(model_state_t *st);
+/* "cash 400,000,000.00 USD + credit 500,000,000.00 USD" or "budget ...,
+ * deficit limit ..." for a refusal, into b. */
+void model_headroom_text(const model_state_t *st, int32_t holder, char *b,
+                         size_t cap);
+
 /* policy.c */
 int model_partner_index(const model_map_t *m, const char *p);
+/* A seat index for a firm's id, or -1. */
+int model_firm_index(const model_map_t *m, const char *id);
 void model_policies_default(policies_t *p);
 
 /* order_schema.c: a number as docs/orders.md and the model's refusals
@@ -605,17 +667,13 @@ static inline bool model_ext_has(uint64_t bits, uint8_t all, int j) {
   return all || (j >= 0 && j < 64 && (bits >> j & 1));
 }
 
-/* deals.c (layer 1: orders.c, policy.c and turn.c call it; it calls only
- * util.c): state support, contracts between seats, technology
- * bans, sanctions and screens (docs/model.md "State support, contracts and
- * controls"). Checks return 0 when the order is acceptable (else fill r);
- * appliers return 0 or MODEL_ENOMEM. */
+/* deals.c (layer 2: orders.c and turn.c call it): state support, contracts
+ * between seats, technology bans, sanctions and screens (docs/model.md "State
+ * support, contracts and controls"). Checks return 0 when the order is
+ * acceptable (else fill r); appliers return 0 or MODEL_ENOMEM. */
 int model_deal_check(const model_state_t *st, int seat, const model_order_t *o,
                      int64_t *running, model_refusal_t *r);
 int model_deal_apply(model_state_t *st, int seat, const model_order_t *o);
-int model_deal_policy(model_state_t *st, int nation, const model_order_t *o);
-/* A seat index for a firm's id, or -1. */
-int model_firm_index(const model_map_t *m, const char *id);
 /* Turn steps: contract deliveries of product p before its market; firm
  * price floors after it; loans after wages and taxes; counters at the end
  * of the turn. */

@@ -29,6 +29,7 @@ void model_obs_free(model_obs_t *o) {
   free(o->capex_factor_ppm);
   free(o->unit_cost_factor_ppm);
   free(o->lead_factor_ppm);
+  free(o->permit_turns);
   free(o->contracts);
   free(o->support);
   free(o);
@@ -307,6 +308,22 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
   for (size_t n = 0; n < N; n++)
     memcpy(o->nations[n], m->nations[n].id, MODEL_ID_MAX);
 
+  /* you: money limits */
+  o->finance = m->finance;
+  if (m->finance) {
+    int32_t holder = model_seat_holder(st, (size_t)seat);
+    o->headroom_cents = model_headroom(st, holder);
+    if (ms->kind == MODEL_SEAT_FIRM) {
+      o->interest_rate_ppm = m->firm_rate_q;
+      o->credit_line_cents = se->credit_line;
+      o->credit_limit_cents = se->credit_limit;
+      o->receivership_turns = se->receivership;
+    } else {
+      o->interest_rate_ppm = m->nation_rate_q;
+      o->deficit_limit_cents = m->nations[ms->nation].deficit_limit;
+      o->interest_arrears_cents = st->nations[ms->nation].arrears;
+    }
+  }
   /* you */
   if (ms->kind == MODEL_SEAT_FIRM) {
     o->cash_cents = se->cash;
@@ -335,9 +352,16 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
       of->utilisation_ppm = fa->util;
       of->status =
           fa->build_left > 0 ? MODEL_FAC_BUILDING : MODEL_FAC_OPERATING;
-      int64_t left = fa->build_left > 0 ? fa->build_left : fa->exp_left;
+      bool building = fa->build_left > 0;
+      int64_t left = building ? fa->build_left : fa->exp_left;
+      int64_t permit = building ? fa->permit_left : fa->exp_permit_left;
       int64_t speed = st->nations[fa->nation].pol.permit_speed[fa->stage];
-      of->turns_left = left > 0 ? (int32_t)((left + speed - 1) / speed) : 0;
+      int64_t step = m->stage[fa->stage].two_phase ? MODEL_PPM : speed;
+      of->permit_turns_left =
+          left > 0 ? (int32_t)((permit + speed - 1) / speed) : 0;
+      of->turns_left =
+          left > 0 ? of->permit_turns_left + (int32_t)((left + step - 1) / step)
+                   : 0;
       of->staff = fa->staff;
       of->staff_needed = fa->staff_needed;
       of->unit_cost_cents_per_kg = fa->unit_cost;

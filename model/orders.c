@@ -368,6 +368,15 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
     return 1;
   const seat_t *s = &st->seats[seat];
   int home = st->map->seats[seat].nation;
+  /* a firm in receivership may only sell down and idle its plants */
+  if (s->receivership > 0 && o->op != MODEL_OP_OFFER &&
+      !(o->op == MODEL_OP_OPERATE && o->utilisation_ppm == 0)) {
+    model_refuse(r, "op",
+                 "%s is in receivership until turn %d; it may only offer "
+                 "what it holds and idle its facilities",
+                 st->map->seats[seat].id, st->turn + s->receivership);
+    return 1;
+  }
   switch (o->op) {
   case MODEL_OP_BUILD: {
     int fac = -1;
@@ -393,6 +402,19 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
             o->facility);
         return 1;
       }
+      int64_t share = st->map->stage[o->stage].brown_max_ppm;
+      int64_t most = share >= 0 ? ppm_of(st->fac[fac].capacity, share) : -1;
+      if (most >= 0 && o->capacity_kg_per_year > most) {
+        char a[48], b[48], c[48];
+        model_fmt_num(model_kg_to_tonnes(most), a, sizeof a);
+        model_fmt_num(model_ppm_to_fraction(share) * 100.0, b, sizeof b);
+        model_fmt_num(model_kg_to_tonnes(st->fac[fac].capacity), c, sizeof c);
+        model_refuse(r, "capacity",
+                     "an expansion of \"%s\" may add at most %s t/yr (%s%% "
+                     "of its %s t/yr nameplate); build a new plant for more",
+                     o->facility, a, b, c);
+        return 1;
+      }
     } else if (o->stage == MODEL_MINING) {
       int d = model_deposit_index(st->map, o->site);
       if (d < 0) {
@@ -411,7 +433,9 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
       }
     }
     int nation = build_nation(st, seat, o, fac);
-    if (model_deal_build_check(st, seat, nation, o->stage, r))
+    /* technology bans, screens and sanctions bind new plants abroad (an
+     * expansion of one already there is not a new transfer) */
+    if (fac < 0 && model_deal_build_check(st, seat, nation, o->stage, r))
       return 1;
     int64_t capex, total;
     if (!build_capex(st, o, nation, fac >= 0, &capex)) {
@@ -421,15 +445,35 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
       return 1;
     }
     int64_t share = st->nations[nation].pol.sub_capex[o->stage];
-    int64_t own = capex - ppm_of(capex, share);
-    if (__builtin_add_overflow(own, *capex_running, &total) ||
-        total > s->cash) {
-      model_refuse(
-          r, "capacity",
-          "this build costs %.2f USD (after subsidy) and you have %.2f "
-          "USD left this turn; build less capacity",
-          model_cents_to_usd(own),
-          model_cents_to_usd(s->cash - *capex_running));
+    int64_t sub = ppm_of(capex, share), own = capex - sub;
+    int64_t have = model_headroom(st, seat) - *capex_running;
+    if (__builtin_add_overflow(own, *capex_running, &total) || own > have) {
+      char how[160];
+      model_headroom_text(st, seat, how, sizeof how);
+      model_refuse(r, "capacity",
+                   "this build costs %.2f USD after subsidy; you can fund "
+                   "%.2f USD this turn (%s); %.2f USD is missing",
+                   model_cents_to_usd(own),
+                   model_cents_to_usd(have > 0 ? have : 0), how,
+                   model_cents_to_usd(own - (have > 0 ? have : 0)));
+      return 1;
+    }
+    /* the host pays the subsidised share from its own headroom: a build
+     * it cannot fund is refused (the firm may build without counting on
+     * the subsidy once the nation lifts it) */
+    int32_t nh = (int32_t)(st->n_seats + (size_t)nation);
+    int64_t can = model_headroom(st, nh);
+    if (sub > 0 && sub > can) {
+      char how[160];
+      model_headroom_text(st, nh, how, sizeof how);
+      model_refuse(r, "capacity",
+                   "%s's %.0f%% capex subsidy on this build is %.2f USD and "
+                   "%s can fund %.2f USD this turn (%s); %.2f USD is missing",
+                   st->map->nations[nation].id,
+                   model_ppm_to_fraction(share) * 100.0,
+                   model_cents_to_usd(sub), st->map->nations[nation].id,
+                   model_cents_to_usd(can > 0 ? can : 0), how,
+                   model_cents_to_usd(sub - (can > 0 ? can : 0)));
       return 1;
     }
     *capex_running += own;
@@ -464,15 +508,22 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
   case MODEL_OP_TRAIN: {
     /* count <= 1e6 people and a map's training cost <= $1e7: fits */
     int64_t cost = mul_div(o->count, st->map->train_cost[o->skill], 1), total;
-    int64_t have = st->map->seats[seat].kind == MODEL_SEAT_FIRM
-                       ? s->cash
-                       : st->nations[home].budget;
-    if (__builtin_add_overflow(cost, *capex_running, &total) || total > have) {
+    int32_t who = model_seat_holder(st, (size_t)seat);
+    /* without a deficit limit a nation trains from what its budget holds,
+     * as before money limits */
+    int64_t head = model_headroom(st, who);
+    if (head == MODEL_HEADROOM_NONE)
+      head = st->nations[home].budget;
+    int64_t have = head - *capex_running;
+    if (__builtin_add_overflow(cost, *capex_running, &total) || cost > have) {
+      char how[160];
+      model_headroom_text(st, who, how, sizeof how);
       model_refuse(r, "count",
-                   "training %lld people costs %.2f USD and you have %.2f USD "
-                   "left this turn",
+                   "training %lld people costs %.2f USD and you can fund "
+                   "%.2f USD this turn (%s); %.2f USD is missing",
                    (long long)o->count, model_cents_to_usd(cost),
-                   model_cents_to_usd(have - *capex_running));
+                   model_cents_to_usd(have > 0 ? have : 0), how,
+                   model_cents_to_usd(cost - (have > 0 ? have : 0)));
       return 1;
     }
     *capex_running += cost;
@@ -579,10 +630,10 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
                          st->map->stage[o->stage].capex, NULL);
   int64_t sub = ppm_of(capex, st->nations[nation].pol.sub_capex[o->stage]);
   const map_nation_t *mn = &st->map->nations[nation];
-  int32_t lead = fac >= 0 ? ms->lead_brown : ms->lead_green;
-  int64_t left = mul_div(lead, mn->lead_factor[o->stage], 1);
-  if (left < 1)
-    left = 1;
+  model_project_rule_t rule;
+  model_project_rule(st, o->stage, nation, fac >= 0, &rule);
+  int64_t permit = 0, left = 0;
+  model_project_phases(&rule, o->capacity_kg_per_year, &permit, &left);
   /* The firm pays capex less the subsidy (a sink); the nation pays the
    * subsidised share (a sink too: the money goes to builders outside the
    * model). */
@@ -600,6 +651,7 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
     facility_t *f = &st->fac[fac];
     f->exp_cap = o->capacity_kg_per_year;
     f->exp_left = left;
+    f->exp_permit_left = permit;
     f->book += capex;
     return 0;
   }
@@ -624,6 +676,7 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
   f->cost0 = ppm_of(c0, mn->unit_cost_factor[o->stage]);
   f->rec0 = ms->rec_initial;
   f->build_left = left;
+  f->permit_left = permit;
   f->ramp_age = 0;
   f->book = capex;
   f->next_of_owner = s->first_fac;

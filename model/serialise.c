@@ -15,8 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAGIC   "lanthanide-state"
-#define VERSION 2 /* 2: substitution; version 1 states read with none */
+#define MAGIC "lanthanide-state"
+/* 2: substitution (version 1 states read with none); 3: the section of
+ * model version 2 at the end, written only for maps that use one of its
+ * keys (model_map_t.v2), so other maps' states keep version 2's bytes. */
+#define VERSION 3
 
 typedef struct {
   bool rd;
@@ -485,10 +488,35 @@ static void vext(vis_t *v, model_state_t *st) {
   }
 }
 
+/* The section of model version 2 (docs/design/model-v2.md), after
+ * everything else; new fields go at its end. Each mechanic's fields are
+ * there only when the map switches the mechanic on, so a mechanic added
+ * later leaves the states of maps that do not use it byte for byte as
+ * they were (the golden games check it). */
+static void visit_v2(vis_t *v, model_state_t *st) {
+  const model_map_t *m = st->map;
+  bool lead = false;
+  for (int s = 0; s < NS; s++)
+    lead |= m->stage[s].two_phase;
+  for (size_t i = 0; lead && i < st->n_fac && !v->err; i++) {
+    vi(v, &st->fac[i].permit_left);
+    vi(v, &st->fac[i].exp_permit_left);
+  }
+  for (size_t i = 0; m->finance && i < st->n_nations && !v->err; i++)
+    vi(v, &st->nations[i].arrears);
+  for (size_t i = 0; m->finance && i < st->n_seats && !v->err; i++) {
+    seat_t *se = &st->seats[i];
+    vi(v, &se->credit_line);
+    vi(v, &se->credit_limit);
+    vi(v, &se->written_off);
+    vi32(v, &se->receivership);
+  }
+}
+
 /* The walk. Sizes come first; on reading they must match the map. */
 static void visit(vis_t *v, model_state_t *st) {
   char magic[32] = MAGIC, id[MODEL_ID_MAX];
-  int64_t version = VERSION;
+  int64_t version = st->map->v2 ? VERSION : 2;
   uint8_t digest[MODEL_HASH_BYTES];
   memcpy(id, st->map->id, sizeof id);
   memcpy(digest, st->map->digest, sizeof digest);
@@ -582,6 +610,8 @@ static void visit(vis_t *v, model_state_t *st) {
     vstr(v, rf->message, sizeof rf->message);
     vi32(v, &r->late_refusal_seat[i]);
   }
+  if (v->version >= 3)
+    visit_v2(v, st);
   vext(v, st);
 }
 

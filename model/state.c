@@ -87,6 +87,7 @@ int model_state_new(const model_map_t *map, uint64_t seed,
       se->inv_el[0] = ppm_of(se->inv[0], ms->basket[0]);
       se->inv_el[1] = ppm_of(se->inv[0], ms->basket[1]);
       memcpy(se->staff, ms->staff, sizeof se->staff);
+      se->credit_line = ms->credit_line;
     }
     for (size_t k = 0; k < ms->n_orders; k++) {
       const model_order_t *o = &ms->orders[k];
@@ -155,6 +156,7 @@ int model_state_new(const model_map_t *map, uint64_t seed,
       rc = MODEL_ERANGE; /* a firm worth more than int64 cents */
       goto fail;
     }
+  model_credit_limits(st);
   *out = st;
   return 0;
 fail:

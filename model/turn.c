@@ -13,6 +13,7 @@
 #include "model_internal.h"
 
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,34 @@ static void news(model_state_t *st, const model_event_t *ev) {
     rep->news[rep->n_news++] = *ev;
 }
 
+/* A news item about money (docs/model.md, "Money limits"): at most one of
+ * each kind (a bit of `told`) per nation and turn when nation >= 0. */
+__attribute__((format(printf, 4, 5))) static void
+money_news(model_state_t *st, int nation, uint32_t kind, const char *fmt, ...) {
+  if (nation >= 0) {
+    if (st->nations[nation].told & kind)
+      return;
+    st->nations[nation].told |= kind;
+  }
+  model_event_t ev;
+  memset(&ev, 0, sizeof ev);
+  ev.kind = MODEL_EV_FINANCE;
+  ev.turn = st->turn;
+  ev.product = ev.stage = -1;
+  if (nation >= 0)
+    snprintf(ev.nation, sizeof ev.nation, "%s", st->map->nations[nation].id);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ev.text, sizeof ev.text, fmt, ap);
+  va_end(ap);
+  news(st, &ev);
+}
+
+#define TOLD_PROGRAMME 1u /* a talent programme not paid in full */
+#define TOLD_SUBSIDY   2u /* output subsidies not paid in full */
+#define TOLD_BIDS      4u /* bids cut to what the nation can fund */
+#define TOLD_BIDS_CUT  8u /* set by market.c when it cuts a bid */
+
 /* A firm pays c (a sink or another holder's income); `why` names it in a
  * range error. */
 static void seat_out(model_state_t *st, int s, int64_t c, const char *why) {
@@ -89,15 +118,27 @@ static void construction(model_state_t *st) {
     if (f->build_left <= 0 && f->exp_left <= 0)
       continue; /* nothing to advance, nothing to refresh */
     int64_t speed = st->nations[f->nation].pol.permit_speed[f->stage];
-    if (f->build_left > 0) {
-      f->build_left -= speed;
+    /* two-phase stages: permits at the permitting speed, no carry-over
+     * into construction, then construction one turn a turn; one-phase
+     * stages: all of it at the permitting speed (docs/model.md) */
+    int64_t step = st->map->stage[f->stage].two_phase ? MODEL_PPM : speed;
+    if (f->build_left > 0 && f->permit_left > 0) {
+      f->permit_left -= speed;
+      if (f->permit_left < 0)
+        f->permit_left = 0;
+    } else if (f->build_left > 0) {
+      f->build_left -= step;
       if (f->build_left <= 0) {
         f->build_left = 0;
         f->ramp_age = 0;
       }
     }
-    if (f->exp_left > 0) {
-      f->exp_left -= speed;
+    if (f->exp_left > 0 && f->exp_permit_left > 0) {
+      f->exp_permit_left -= speed;
+      if (f->exp_permit_left < 0)
+        f->exp_permit_left = 0;
+    } else if (f->exp_left > 0) {
+      f->exp_left -= step;
       if (f->exp_left <= 0) {
         f->exp_left = 0;
         ck_add(st, &f->capacity, f->exp_cap, f->owner, "capacity", MODEL_U_KG,
@@ -127,6 +168,18 @@ static int talent(model_state_t *st) {
       int64_t b = na->pol.talent_budget[s];
       if (b > 0 && m->train_cost[s] > 0) {
         int64_t people = b / m->train_cost[s];
+        /* a programme enrols only whom the budget's headroom pays */
+        int64_t h = model_headroom(st, who);
+        int64_t can = h > 0 ? h / m->train_cost[s] : 0;
+        if (people > can) {
+          money_news(st, (int)n, TOLD_PROGRAMME,
+                     "%s cannot fund its %s talent programme in full: %.2f USD "
+                     "of %.2f USD paid",
+                     m->nations[n].id, model__stage_names[s],
+                     model_cents_to_usd(can * m->train_cost[s]),
+                     model_cents_to_usd(people * m->train_cost[s]));
+          people = can;
+        }
         int64_t cost = people * m->train_cost[s]; /* <= b */
         ck_sub(st, &na->budget, cost, who, "budget", MODEL_U_CENTS,
                "talent programme");
@@ -280,6 +333,13 @@ static void book_output(model_state_t *st, facility_t *f, int product,
   int32_t nh = (int32_t)(st->n_seats + (size_t)f->nation);
   int64_t sub = ck_mul_div(st, out, na->pol.sub_output[f->stage], 1, nh,
                            "output subsidy", MODEL_U_CENTS);
+  int64_t h = sub > 0 ? model_headroom(st, nh) : 0;
+  if (sub > h) {
+    money_news(st, f->nation, TOLD_SUBSIDY,
+               "%s cannot fund its output subsidies in full this turn",
+               st->map->nations[f->nation].id);
+    sub = h > 0 ? h : 0;
+  }
   if (sub > 0) {
     ck_add(st, &se->cash, sub, f->owner, "cash", MODEL_U_CENTS, "subsidy");
     ck_add(st, &se->revenue, sub, f->owner, "revenue", MODEL_U_CENTS,
@@ -515,6 +575,122 @@ static void wages_taxes(model_state_t *st) {
     facility_t *f = &st->fac[k];
     if (f->build_left == 0)
       f->book -= f->book / m->depreciation_turns;
+  }
+}
+
+/* A source of money: the world gives c to a firm (debt written off). */
+static void seat_source(model_state_t *st, int s, int64_t c, const char *why) {
+  seat_t *se = &st->seats[s];
+  ck_add(st, &se->cash, c, s, "cash", MODEL_U_CENTS, why);
+  ck_add(st, &se->flows.money_in, c, s, "money received", MODEL_U_CENTS, why);
+  ck_add(st, &se->written_off, c, s, "debt written off", MODEL_U_CENTS, why);
+  ck_add(st, &st->report.money_sources, c, -1, "money sources", MODEL_U_CENTS,
+         why);
+}
+
+/* Interest (docs/model.md, "Money limits"): a nation in deficit pays its
+ * rate on the deficit, up to its limit (the rest is owed as arrears, paid
+ * when the budget has room again); a firm with negative cash pays the firm
+ * rate, whatever its limit (a firm that cannot pay defaults). Amounts owed
+ * to the world round up. Sinks: the lenders are outside the model. */
+static void finance_turn(model_state_t *st) {
+  const model_map_t *m = st->map;
+  if (!m->finance)
+    return;
+  for (size_t n = 0; n < st->n_nations; n++) {
+    nation_t *na = &st->nations[n];
+    int32_t who = (int32_t)(st->n_seats + n);
+    int64_t lim = m->nations[n].deficit_limit;
+    int64_t i = na->budget < 0 ? ceil_ppm(-na->budget, m->nation_rate_q) : 0;
+    int64_t room = na->budget + lim; /* >= 0: the budget never passes it */
+    if (room < 0)
+      room = 0;
+    int64_t pay = i < room ? i : room;
+    ck_add(st, &na->arrears, i - pay, who, "interest arrears", MODEL_U_CENTS,
+           "interest");
+    room -= pay;
+    /* arrears first out of what room is left */
+    int64_t back = na->arrears < room ? na->arrears : room;
+    if (i - pay > 0)
+      money_news(st, (int)n, 0,
+                 "%s cannot pay %.2f USD of interest within its deficit limit; "
+                 "it owes %.2f USD in arrears",
+                 m->nations[n].id, model_cents_to_usd(i - pay),
+                 model_cents_to_usd(na->arrears));
+    na->arrears -= back;
+    pay += back;
+    ck_sub(st, &na->budget, pay, who, "budget", MODEL_U_CENTS, "interest");
+    ck_add(st, &na->flows.money_out, pay, who, "money paid out", MODEL_U_CENTS,
+           "interest");
+    sink(st, pay, "interest");
+  }
+  for (size_t s = 0; s < st->n_seats; s++) {
+    seat_t *se = &st->seats[s];
+    if (m->seats[s].kind != MODEL_SEAT_FIRM || se->receivership > 0 ||
+        se->cash >= 0)
+      continue;
+    int64_t i = ceil_ppm(-se->cash, m->firm_rate_q);
+    seat_out(st, (int)s, i, "interest");
+    sink(st, i, "interest");
+  }
+}
+
+/* Defaults and receivership (docs/model.md): a firm whose cash is below
+ * minus its credit limit defaults: the debt beyond the limit is written
+ * off (a source), its plants idle, its people go back to its home pool,
+ * its bids are withdrawn, and for receivership_turns it may only sell
+ * what it holds. When the receivership ends, what it still owes is
+ * written off and it starts again with no cash (as Molycorp's assets did
+ * under MP, S100). Runs after every cost of the turn. */
+static void defaults(model_state_t *st) {
+  const model_map_t *m = st->map;
+  if (!m->finance)
+    return;
+  for (size_t s = 0; s < st->n_seats; s++) {
+    seat_t *se = &st->seats[s];
+    if (m->seats[s].kind != MODEL_SEAT_FIRM)
+      continue;
+    int home = m->seats[s].nation;
+    if (se->receivership > 0) {
+      if (--se->receivership == 0) {
+        int64_t debt = se->cash < 0 ? -se->cash : 0;
+        if (debt > 0)
+          seat_source(st, (int)s, debt, "debt written off");
+        money_news(st, -1, 0,
+                   "%s leaves receivership: %.2f USD of debt written off",
+                   m->seats[s].id, model_cents_to_usd(debt));
+        continue;
+      }
+      /* costs it cannot avoid in receivership are written off too */
+      if (se->cash < -se->credit_limit)
+        seat_source(st, (int)s, -se->credit_limit - se->cash,
+                    "debt written off");
+      continue;
+    }
+    if (se->cash >= -se->credit_limit)
+      continue;
+    money_news(st, -1, 0,
+               "%s defaults: debt %.2f USD, credit limit %.2f USD; in "
+               "receivership for %d turns",
+               m->seats[s].id, model_cents_to_usd(-se->cash),
+               model_cents_to_usd(se->credit_limit), m->receivership_turns);
+    seat_source(st, (int)s, -se->credit_limit - se->cash, "debt written off");
+    se->receivership = m->receivership_turns;
+    for (int32_t f = se->first_fac; f >= 0; f = st->fac[f].next_of_owner)
+      st->fac[f].util = 0;
+    int32_t nh = (int32_t)(st->n_seats + (size_t)home);
+    for (int k = 0; k < NS; k++) {
+      int64_t people = se->staff[k];
+      for (int t = 0; t < MODEL_TRAIN_TURNS_MAX; t++) {
+        people += se->pipeline[k][t];
+        se->pipeline[k][t] = 0;
+      }
+      se->staff[k] = 0;
+      ck_add(st, &st->nations[home].pool[k], people, nh, "talent pool",
+             MODEL_U_PEOPLE, "a default");
+    }
+    for (int p = 0; p < NP; p++)
+      se->bid[p].qty = 0;
   }
 }
 
@@ -818,6 +994,7 @@ static void begin(model_state_t *st) {
   }
   for (size_t n = 0; n < st->n_nations; n++) {
     nation_t *na = &st->nations[n];
+    na->told = 0;
     memset(&na->flows, 0, sizeof na->flows);
     memcpy(na->flows.opening, na->stock, sizeof na->stock);
     na->flows.money_opening = na->budget;
@@ -928,12 +1105,21 @@ int model_resolve(model_state_t *st) {
       (rc = market(st, MODEL_DYTB)) || (rc = market(st, MODEL_LACE)) ||
       (rc = magnets(st, &sl)) || (rc = market(st, MODEL_MAGNET)))
     goto out;
+  for (size_t n = 0; n < st->n_nations; n++)
+    if (st->nations[n].told & TOLD_BIDS_CUT)
+      money_news(st, (int)n, TOLD_BIDS,
+                 "%s cannot fund all its bids this turn: they were cut to its "
+                 "headroom",
+                 st->map->nations[n].id);
   wages_taxes(st);
   model_deals_finance(st);
+  finance_turn(st);
   events(st);
+  defaults(st);
   demand(st);
   finish(st);
   model_deals_finish(st);
+  model_credit_limits(st);
   model_state_compute_scores(st);
   if (!model_turn_check(st)) {
     rc = MODEL_ERANGE;
@@ -961,7 +1147,8 @@ int model_turn(model_state_t *st, const model_order_t *const *orders,
 }
 
 int model_inject_event(model_state_t *st, const model_event_t *ev) {
-  if (!st || !ev || ev->kind < 0 || ev->kind >= MODEL_EVENT_KINDS)
+  if (!st || !ev || ev->kind < 0 || ev->kind >= MODEL_EVENT_KINDS ||
+      ev->kind == MODEL_EV_FINANCE)
     return MODEL_EINVAL;
   if (st->n_injected >= sizeof st->injected / sizeof st->injected[0])
     return MODEL_ELIMIT;

@@ -339,7 +339,7 @@ static const char *map_nation(const void *ctx, size_t i) {
 }
 
 static int pack_facility(msgpack_packer *pk, const model_obs_facility_t *f) {
-  int rc = msgpack_pack_map(pk, 17);
+  int rc = msgpack_pack_map(pk, 18);
   rc |= kv_name(pk, "id", f->id);
   rc |= kv_name(pk, "stage", model_stage_name(f->stage));
   rc |= kv_name(pk, "site", f->site);
@@ -358,6 +358,7 @@ static int pack_facility(msgpack_packer *pk, const model_obs_facility_t *f) {
   rc |= kv_t(pk, "experience", f->cumulative_kg);
   rc |= kv_t(pk, "expanding", f->expanding_kg_per_year);
   rc |= proto_pack_kv_i64(pk, "expansion_turns_left", f->expansion_turns_left);
+  rc |= proto_pack_kv_i64(pk, "permit_turns_left", f->permit_turns_left);
   return rc;
 }
 
@@ -370,7 +371,27 @@ static int pack_skills(msgpack_packer *pk, const int64_t *v) {
 
 static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
   bool nation = obs->kind == MODEL_SEAT_NATION;
-  int rc = msgpack_pack_map(pk, nation ? 11 : 8);
+  int rc = msgpack_pack_map(pk, (nation ? 11 : 8) +
+                                    (obs->finance ? (nation ? 4 : 5) : 0));
+  if (obs->finance) {
+    /* money limits (docs/protocol.md, "you"): on maps with finance */
+    rc |= proto_pack_kv_f64(pk, "headroom",
+                            model_cents_to_usd(obs->headroom_cents));
+    rc |= kv_frac(pk, "interest_rate", obs->interest_rate_ppm);
+    if (nation) {
+      rc |= proto_pack_kv_f64(pk, "deficit_limit",
+                              model_cents_to_usd(obs->deficit_limit_cents));
+      rc |= proto_pack_kv_f64(pk, "interest_arrears",
+                              model_cents_to_usd(obs->interest_arrears_cents));
+    } else {
+      rc |= proto_pack_kv_f64(pk, "credit_line",
+                              model_cents_to_usd(obs->credit_line_cents));
+      rc |= proto_pack_kv_f64(pk, "credit_limit",
+                              model_cents_to_usd(obs->credit_limit_cents));
+      rc |=
+          proto_pack_kv_i64(pk, "receivership_turns", obs->receivership_turns);
+    }
+  }
   rc |= proto_pack_kv_f64(pk, "cash", model_cents_to_usd(obs->cash_cents));
   rc |= proto_pack_cstr(pk, "facilities");
   rc |= msgpack_pack_array(pk, obs->n_facilities);
@@ -502,7 +523,29 @@ static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
   rc |= msgpack_pack_map(pk, MODEL_STAGES);
   for (int s = 0; s < MODEL_STAGES; s++) {
     rc |= proto_pack_cstr(pk, model_stage_name(s));
-    rc |= msgpack_pack_map(pk, 6);
+    bool two = r->two_phase[s];
+    bool bound = r->brownfield_max_share_ppm[s] >= 0;
+    rc |= msgpack_pack_map(pk, 6 + (two ? 4 : 0) + bound);
+    if (two) {
+      rc |= proto_pack_cstr(pk, "build_turns");
+      rc |= msgpack_pack_map(pk, 2);
+      rc |= proto_pack_kv_i64(pk, "greenfield", r->build_turns[s][0]);
+      rc |= proto_pack_kv_i64(pk, "brownfield", r->build_turns[s][1]);
+      rc |= proto_pack_cstr(pk, "permit_turns");
+      rc |= msgpack_pack_map(pk, obs->n_nations);
+      for (size_t n = 0; n < obs->n_nations; n++) {
+        size_t at = ((size_t)s * obs->n_nations + n) * 2;
+        rc |= proto_pack_cstr(pk, obs->nations[n]);
+        rc |= msgpack_pack_map(pk, 2);
+        rc |= proto_pack_kv_i64(pk, "greenfield", obs->permit_turns[at]);
+        rc |= proto_pack_kv_i64(pk, "brownfield", obs->permit_turns[at + 1]);
+      }
+      rc |= kv_t(pk, "reference_capacity", r->reference_capacity_kg[s]);
+      rc |= proto_pack_kv_f64(pk, "turns_per_doubling",
+                              (double)r->turns_per_doubling_milli[s] / 1000.0);
+    }
+    if (bound)
+      rc |= kv_frac(pk, "brownfield_max_share", r->brownfield_max_share_ppm[s]);
     rc |= proto_pack_cstr(pk, "lead_turns");
     rc |= msgpack_pack_map(pk, 2);
     rc |= proto_pack_kv_i64(pk, "greenfield", r->lead_greenfield[s]);
@@ -772,8 +815,9 @@ static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
   obs->capex_factor_ppm = calloc(cells, sizeof(int64_t));
   obs->unit_cost_factor_ppm = calloc(cells, sizeof(int64_t));
   obs->lead_factor_ppm = calloc(cells, sizeof(int64_t));
+  obs->permit_turns = calloc(cells * 2, sizeof(int32_t));
   if (!obs->deposits || !obs->capex_factor_ppm || !obs->unit_cost_factor_ppm ||
-      !obs->lead_factor_ppm)
+      !obs->lead_factor_ppm || !obs->permit_turns)
     return -1;
   static const char *const basket[3] = {"ndpr_oxide", "dytb_oxide",
                                         "lace_oxide"};
@@ -809,6 +853,21 @@ static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
     r->learning_ppm[s] = ppm_of_obj(get(g, "learning_rate"));
     r->staff_milli_per_kt[s] =
         (int64_t)(num(get(g, "staff_per_kt")) * 1000.0 + 0.5);
+    const msgpack_object *bt = get(g, "build_turns");
+    r->two_phase[s] = bt != NULL;
+    r->build_turns[s][0] = (int32_t)num(get(bt, "greenfield"));
+    r->build_turns[s][1] = (int32_t)num(get(bt, "brownfield"));
+    r->reference_capacity_kg[s] = kg_of(get(g, "reference_capacity"));
+    r->turns_per_doubling_milli[s] =
+        (int64_t)(num(get(g, "turns_per_doubling")) * 1000.0 + 0.5);
+    const msgpack_object *bm = get(g, "brownfield_max_share");
+    r->brownfield_max_share_ppm[s] = bm ? ppm_of_obj(bm) : -1;
+    for (size_t n = 0; n < obs->n_nations; n++) {
+      const msgpack_object *pn = get(get(g, "permit_turns"), obs->nations[n]);
+      size_t at = ((size_t)s * obs->n_nations + n) * 2;
+      obs->permit_turns[at] = (int32_t)num(get(pn, "greenfield"));
+      obs->permit_turns[at + 1] = (int32_t)num(get(pn, "brownfield"));
+    }
     const msgpack_object *k = get(get(rules, "skills"), model_skill_name(s));
     int64_t v = 0;
     if (model_usd_to_cents(num(get(k, "wage")), &v) == 0)
@@ -870,6 +929,21 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
   obs->cash_cents = model_usd_to_cents(num(get(you, "cash")), &v) == 0 ? v : 0;
   obs->budget_cents =
       model_usd_to_cents(num(get(you, "budget")), &v) == 0 ? v : 0;
+  const msgpack_object *hr = get(you, "headroom");
+  obs->finance = hr != NULL;
+  if (obs->finance) {
+    obs->headroom_cents = model_usd_to_cents(num(hr), &v) == 0 ? v : 0;
+    obs->interest_rate_ppm = ppm_of_obj(get(you, "interest_rate"));
+    obs->deficit_limit_cents =
+        model_usd_to_cents(num(get(you, "deficit_limit")), &v) == 0 ? v : 0;
+    obs->interest_arrears_cents =
+        model_usd_to_cents(num(get(you, "interest_arrears")), &v) == 0 ? v : 0;
+    obs->credit_line_cents =
+        model_usd_to_cents(num(get(you, "credit_line")), &v) == 0 ? v : 0;
+    obs->credit_limit_cents =
+        model_usd_to_cents(num(get(you, "credit_limit")), &v) == 0 ? v : 0;
+    obs->receivership_turns = (int32_t)num(get(you, "receivership_turns"));
+  }
   const msgpack_object *facs = get(you, "facilities");
   obs->n_facilities = arr_len(facs);
   obs->facilities = calloc(obs->n_facilities ? obs->n_facilities : 1,
@@ -899,6 +973,7 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     x->cumulative_kg = kg_of(get(f, "experience"));
     x->expanding_kg_per_year = kg_of(get(f, "expanding"));
     x->expansion_turns_left = (int32_t)num(get(f, "expansion_turns_left"));
+    x->permit_turns_left = (int32_t)num(get(f, "permit_turns_left"));
   }
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
     const char *pn = model_product_name(p);

@@ -134,8 +134,12 @@ static void note(play_result_t *res, const char *fmt, ...) {
 int play_game(const model_map_t *map, uint64_t seed,
               const agent_strategy_t *const *strat, play_result_t *res) {
   int64_t *scores = res->scores;
+  void (*after)(const model_state_t *, void *) = res->after_turn;
+  void *ctx = res->ctx;
   memset(res, 0, sizeof *res);
   res->scores = scores;
+  res->after_turn = after;
+  res->ctx = ctx;
   res->orders_digest = 0xcbf29ce484222325ULL;
   size_t S = model_map_seat_count(map);
   agent_t **agents = calloc(S, sizeof *agents);
@@ -192,6 +196,8 @@ int play_game(const model_map_t *map, uint64_t seed,
     }
     if ((rc = model_resolve(st)))
       goto out;
+    if (after)
+      after(st, ctx);
     const model_report_t *rep = model_last_report(st);
     for (size_t k = 0; k < rep->n_late_refusals; k++) {
       int seat = rep->late_refusal_seat[k];
