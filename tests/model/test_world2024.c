@@ -431,6 +431,54 @@ static void test_heavy_oxides_sustained_controls(void **state) {
   model_map_free(m);
 }
 
+/* ---- 3c. the DoD-MP deal (S16-S19) ----
+ * Scripted at turn 1 (10 Jul 2025): a $110/kg NdPr floor for MP, $400 M of
+ * equity for 15% and a $150 M loan. From turn 2 the floor pays MP the
+ * strike less its seller price on what it sells, exactly. */
+static void test_dod_mp_deal(void **state) {
+  (void)state;
+  model_map_t *m = helper_load(MAP_ID);
+  model_state_t *st = NULL;
+  assert_int_equal(model_state_new(m, SEED, &st), 0);
+  int mp = model_map_seat_index(m, "mp_materials");
+  size_t usa = (size_t)nation_of(m, "USA");
+  assert_true(mp >= 0);
+  for (int t = 0; t < 3; t++) {
+    int64_t before = helper_money_total(st);
+    assert_int_equal(model_resolve(st), 0);
+    helper_check_invariants(st, &before, "world-2024 DoD-MP deal");
+  }
+  model_obs_t *o;
+  assert_int_equal(model_observe(st, mp, &o), 0);
+  int kinds = 0;
+  for (size_t k = 0; k < o->n_support; k++) {
+    const model_obs_support_t *x = &o->support[k];
+    assert_string_equal(x->nation, "USA");
+    assert_string_equal(x->firm, "mp_materials");
+    kinds |= 1 << x->kind;
+    if (x->kind == MODEL_SUPPORT_STAKE)
+      assert_int_equal(x->rate_ppm, 150000);
+    if (x->kind == MODEL_SUPPORT_FLOOR) {
+      assert_int_equal(x->price_cents_per_kg, 11000);
+      model_holder_flows_t fl;
+      assert_int_equal(model_state_holder_flows(st, (size_t)mp, &fl), 0);
+      int64_t q = fl.sold[MODEL_NDPR] < x->quantity_kg ? fl.sold[MODEL_NDPR]
+                                                       : x->quantity_kg;
+      int64_t ps = model_last_seller_price(st, MODEL_NDPR, usa);
+      print_message("  turn 2: MP sold %.0f t NdPr at %.2f $/kg; the floor "
+                    "paid %.2f USD\n",
+                    (double)fl.sold[MODEL_NDPR] / 1000, (double)ps / 100,
+                    (double)x->last_cents / 100);
+      assert_true(ps < 11000);
+      assert_int_equal(x->last_cents, q * (11000 - ps));
+    }
+  }
+  assert_int_equal(kinds, 7); /* a floor, a loan and a stake */
+  model_obs_free(o);
+  model_state_free(st);
+  model_map_free(m);
+}
+
 /* ---- 4. a whole game keeps the invariants ---- */
 
 static void test_whole_game_invariants(void **state) {
@@ -461,6 +509,7 @@ int main(void) {
       cmocka_unit_test(test_opening_turn),
       cmocka_unit_test(test_licensing_two_tier),
       cmocka_unit_test(test_heavy_oxides_sustained_controls),
+      cmocka_unit_test(test_dod_mp_deal),
       cmocka_unit_test(test_whole_game_invariants),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
