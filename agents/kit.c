@@ -262,7 +262,8 @@ bool kit_may_build(const model_obs_t *obs, int stage, int n) {
 static int64_t build(kit_t *k, int stage, int n, const char *facility,
                      const char *site, int64_t capacity, int64_t budget) {
   bool brown = facility != NULL;
-  if (!brown && !kit_may_build(k->obs, stage, n))
+  /* the model checks expansions abroad as it checks new plants there */
+  if (!kit_may_build(k->obs, stage, n))
     return 0;
   capacity = kit_min(capacity, (int64_t)10000000000); /* 10 Mt/yr */
   capacity =
@@ -329,6 +330,7 @@ int64_t kit_build_mine(kit_t *k, size_t d, int64_t capacity, int64_t budget) {
   int n = kit_nation(obs, dp->nation);
   if (n < 0 || !dp->open || dp->reserves_kg <= 0)
     return 0;
+
   /* capacity beyond what the reserves feed until the game ends is idle
    * capital */
   int64_t turns = obs->turns - obs->turn - kit_lead(obs, MODEL_MINING, n, 0);
@@ -348,6 +350,17 @@ int64_t kit_train(kit_t *k, int skill, int64_t count) {
   if (each > 0)
     count = kit_min(count, k->purse / each);
   count = kit_min(count, 1000000);
+  /* the places its schools have left (maps with training capacity),
+   * shared with the other seats as kit_hire shares the pool, so that
+   * orders of several seats do not overrun them */
+  if (k->obs->train_caps && k->obs->training_left[skill] >= 0) {
+    int64_t left = k->obs->training_left[skill] /
+                   (int64_t)kit_max((int64_t)k->obs->n_scores, 1);
+    for (size_t i = 0; i < k->n; i++)
+      if (k->out[i].op == MODEL_OP_TRAIN && k->out[i].skill == skill)
+        left -= k->out[i].count;
+    count = kit_min(count, left);
+  }
   if (count < 1)
     return 0;
   model_order_t *o = kit_push(k, MODEL_OP_TRAIN);

@@ -666,6 +666,9 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
   m->stock_premium = 100000;
   m->stock_discount = 100000;
   m->stock_max_share = 250000;
+  m->cap_max_ppm = 4 * MODEL_PPM;
+  for (int s = 0; s < NS; s++)
+    m->seasoning_turns[s] = 4;
   m->substitution_cap_ppm = 100000;
   m->depreciation_turns = 80;
   if (!p)
@@ -876,8 +879,17 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
     goto out;
   if (t) {
     push_key(ld, "talent");
-    static const char *const tk[] = {"training_turns", "training_cost",
-                                     "migration_rate", "growth", NULL};
+    static const char *const tk[] = {"training_turns",
+                                     "training_cost",
+                                     "migration_rate",
+                                     "growth",
+                                     "capacity_growth",
+                                     "capacity_max",
+                                     "mentor_ratio",
+                                     "seasoning_turns",
+                                     "poach_share",
+                                     "poach_cost_years",
+                                     NULL};
     int64_t tt[NS] = {4, 4, 4}, g = 0;
     rc = check_keys(ld, t, tk);
     if (!rc)
@@ -893,6 +905,26 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
     for (int s = 0; s < NS; s++)
       m->train_turns[s] = (int32_t)tt[s];
     m->talent_growth_ppm_turn = yearly_to_quarter_ppm(g);
+    int64_t cg = 0, st4[NS] = {4, 4, 4};
+    if (!rc)
+      rc = num(ld, t, "capacity_growth", false, U_PPM, 0, 10, &cg);
+    m->cap_growth_q = yearly_to_quarter_ppm(cg);
+    if (!rc)
+      rc = num(ld, t, "capacity_max", false, U_PPM, 1, 1000, &m->cap_max_ppm);
+    if (!rc)
+      rc = num(ld, t, "mentor_ratio", false, U_PPM, 0, 10, &m->mentor_ppm);
+    if (!rc)
+      rc = named(ld, t, "seasoning_turns", model__stage_names, NS, U_PLAIN, 1,
+                 MODEL_TRAIN_TURNS_MAX, st4);
+    for (int s = 0; s < NS; s++)
+      m->seasoning_turns[s] = (int32_t)st4[s];
+    if (!rc)
+      rc = num(ld, t, "poach_share", false, U_PPM, 0, 1, &m->poach_ppm);
+    if (!rc)
+      rc = num(ld, t, "poach_cost_years", false, U_PPM, 0, 100,
+               &m->poach_cost_ppm);
+    if (m->mentor_ppm > 0 || m->poach_ppm > 0)
+      m->v2 = true;
     pop(ld);
     if (rc)
       goto out;
@@ -1042,6 +1074,7 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
                                      "policies",
                                      "permit_turns",
                                      "deficit_limit",
+                                     "training_capacity",
                                      NULL};
     na->seat = -1;
     for (int s = 0; s < NS; s++) {
@@ -1075,6 +1108,14 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
     for (int s2 = 0; s2 < NS; s2++)
       na->permit_turns[s2][0] = na->permit_turns[s2][1] = -1;
     na->deficit_limit = m->finance ? 0 : -1;
+    for (int s2 = 0; s2 < NS; s2++)
+      na->train_cap[s2] = -1;
+    if (!rc)
+      rc = named(ld, o, "training_capacity", model__stage_names, NS, U_PLAIN, 0,
+                 PEOPLE_MAX, na->train_cap);
+    for (int s2 = 0; s2 < NS; s2++)
+      if (na->train_cap[s2] >= 0)
+        m->train_caps = m->v2 = true;
     if (!rc && m->finance)
       rc = num(ld, o, "deficit_limit", false, U_CENTS, 0, USD_MAX,
                &na->deficit_limit);

@@ -159,12 +159,12 @@ typedef enum {
   MODEL_EV_COST_OVERRUN = 4,  /* "cost_overrun": a project is delayed */
   MODEL_EV_POLICY = 5,        /* "policy": a nation's policy is set */
   MODEL_EV_PLANT_OUTAGE = 6,  /* "plant_outage": a plant loses capacity */
-  MODEL_EV_FINANCE = 7,       /* "finance": news only: spending a nation
-                                 could not fund, a default, the end of a
-                                 receivership (never scripted) */
-  MODEL_EV_STATE_SUPPORT = 8, /* "state_support": a nation's grant, equity,
+  MODEL_EV_STATE_SUPPORT = 7, /* "state_support": a nation's grant, equity,
                                  loan or firm_price_floor (the order in
                                  model_event_t.policy) */
+  MODEL_EV_FINANCE = 8,       /* "finance": news only: spending a nation
+                                 could not fund, a default, the end of a
+                                 receivership (never scripted) */
   MODEL_EVENT_KINDS = 9
 } model_event_kind_t;
 
@@ -304,6 +304,10 @@ typedef struct {
   bool two_sided;               /* firm_price_floor: a contract for
                                    difference (the firm pays back above the
                                    strike) */
+  /* issue 11, closing the loopholes (docs/design/model-v2.md C, E, L3) */
+  char origin[MODEL_ID_MAX]; /* hire: `from`, the nation whose pool to hire
+                                from ("" = home) */
+  bool apprentice;           /* hire: take on apprentices under mentors */
 } model_order_t;
 
 /* ---- The order schema (model/order_schema.c) ----
@@ -706,6 +710,10 @@ typedef struct {
   int32_t receivership_turns;     /* firms: turns left, 0 none */
   int64_t deficit_limit_cents;    /* nations */
   int64_t interest_arrears_cents; /* nations */
+  /* you: training places the seat's orders may still take this turn in its
+   * home nation, per skill (maps with training capacity); -1: no limit */
+  bool train_caps;
+  int64_t training_left[MODEL_SKILLS];
   /* you (issue 11): the seat's proposals and contracts, either side */
   size_t n_contracts;
   model_obs_contract_t *contracts;

@@ -75,6 +75,7 @@ typedef struct {
   /* version 2 (docs/design/model-v2.md): new fields at the end */
   int32_t permit_turns[NS][2]; /* greenfield, brownfield; -1: the stage's */
   int64_t deficit_limit;       /* cents; -1: none (maps without finance) */
+  int64_t train_cap[NS];       /* people a turn; -1: no limit */
 } map_nation_t;
 
 typedef struct {
@@ -175,6 +176,14 @@ struct model_map {
   int64_t nation_rate_q, firm_rate_q; /* interest per quarter, ppm */
   int64_t collateral_ppm, liquidation_ppm;
   int32_t receivership_turns;
+  /* version 2, talent (docs/model.md, "Talent limits") */
+  bool train_caps;                   /* some nation has a training capacity */
+  int64_t cap_growth_q, cap_max_ppm; /* growth a turn while full; bound */
+  int64_t mentor_ppm;                /* apprentices per experienced person
+                                        a turn; 0: no apprentices */
+  int32_t seasoning_turns[NS];
+  int64_t poach_ppm;      /* of an origin pool a turn; 0: no poaching */
+  int64_t poach_cost_ppm; /* signing cost, in years of wages (ppm) */
 };
 
 static inline int64_t map_transport(const model_map_t *m, int p, int i, int j) {
@@ -219,6 +228,13 @@ typedef struct {
   int64_t arrears; /* interest owed beyond the deficit limit, cents */
   uint32_t told;   /* this turn's curtailment news, a bit per kind (not
                       serialised: cleared when a turn begins) */
+  /* version 2, talent */
+  int64_t train_cap[NS];   /* training places a turn; -1: no limit */
+  int64_t train_used[NS];  /* places taken this turn (0 between turns) */
+  int64_t train_kept[NS];  /* places kept for its programme this turn, from
+                              the programme in force as the turn opened */
+  int64_t pool_start[NS];  /* the pool as the turn opened (poaching bound) */
+  int64_t poached[NS][NN]; /* this turn, by firms of each nation */
 } nation_t;
 
 typedef struct {
@@ -253,6 +269,9 @@ typedef struct {
                            frozen in receivership */
   int64_t written_off;  /* debt written off so far, cents */
   int32_t receivership; /* turns left in receivership, 0: none */
+  /* version 2, talent */
+  int64_t appr[NS][MODEL_TRAIN_TURNS_MAX]; /* apprentices seasoning */
+  int64_t appr_taken[NS];                  /* this turn */
 } seat_t;
 
 /* Hot fields first, the id (read by events and observations) last. */
@@ -638,6 +657,12 @@ int model_order_check_map(const model_map_t *m, int nation_or_seat,
                           bool is_nation, const model_order_t *o,
                           model_refusal_t *r);
 int model_orders_apply(model_state_t *st);
+/* Training places left this turn in nation n for skill s, for orders
+ * (the programme's places kept), or -1 without a capacity. */
+int64_t model_train_left(const model_state_t *st, int n, int s);
+/* Sets every nation's places kept for its programme from the programmes
+ * in force (when a turn ends, and for a new state). */
+void model_train_keep(model_state_t *st);
 /* The order a policy or state_support event carries, for nation n: 0 when
  * acceptable. */
 int model_event_order_check(const model_map_t *m, int nation,

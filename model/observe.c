@@ -309,6 +309,10 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
   for (size_t n = 0; n < N; n++)
     memcpy(o->nations[n], m->nations[n].id, MODEL_ID_MAX);
 
+  /* you: training places left at home */
+  o->train_caps = m->train_caps;
+  for (int s = 0; s < NS; s++)
+    o->training_left[s] = model_train_left(st, ms->nation, s);
   /* you: money limits */
   o->finance = m->finance;
   if (m->finance) {

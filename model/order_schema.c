@@ -84,6 +84,16 @@ static const model_field_t HIRE[] = {
      "a whole number of people from -1,000,000 to 1,000,000 (negative "
      "releases staff)",
      "people hired from the home pool; negative releases staff (not 0)"},
+    {"from", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(origin), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "hire from another nation's pool (maps with poach_share): its migration "
+     "policy must let the skill out and yours let it in; a signing cost "
+     "applies"},
+    {"apprentice", MODEL_FIELD_BOOL, MODEL_UNIT_NONE, F(apprentice), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "take on apprentices (maps with mentor_ratio): no pool needed, paid "
+     "from the start, staff after seasoning; at most mentor_ratio per "
+     "experienced person a turn"},
 };
 
 static const model_field_t TRAIN[] = {

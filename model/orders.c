@@ -231,6 +231,34 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
       model_refuse(r, "count", "count must not be 0 (negative releases staff)");
       return 1;
     }
+    if ((o->origin[0] || o->apprentice) && o->count < 0) {
+      model_refuse(r, "count",
+                   "release staff without from or apprentice; count must be "
+                   "more than 0 to hire");
+      return 1;
+    }
+    if (o->origin[0] && o->apprentice) {
+      model_refuse(r, "apprentice",
+                   "apprentices come from the home labour market, not from "
+                   "another nation's pool: give from or apprentice, not both");
+      return 1;
+    }
+    if (o->origin[0] && model_nation_index(m, o->origin) < 0) {
+      model_refuse(r, "from", "from must be the id of a nation of the map");
+      return 1;
+    }
+    if (o->origin[0] && m->poach_ppm <= 0) {
+      model_refuse(r, "from",
+                   "this map has no hiring from other nations' pools "
+                   "(parameters.talent.poach_share); hire from your home pool");
+      return 1;
+    }
+    if (o->apprentice && m->mentor_ppm <= 0) {
+      model_refuse(r, "apprentice",
+                   "this map has no apprentices "
+                   "(parameters.talent.mentor_ratio); hire or train instead");
+      return 1;
+    }
     return check_field(o, "count", "-1,000,000 and 1,000,000 people", r);
   case MODEL_OP_TRAIN:
     if (check_skill(o, r))
@@ -360,6 +388,128 @@ static int build_nation(const model_state_t *st, int seat,
   if (o->host[0]) /* building abroad (docs/design/model-v2.md I) */
     return model_nation_index(st->map, o->host);
   return st->map->seats[seat].nation;
+}
+
+/* Training places a nation's programme keeps this turn: what its budget
+ * paid for, up to the capacity, as the turn opened (so that a programme
+ * changed this turn does not refuse orders already checked against it;
+ * docs/model.md, "Talent limits"). */
+static int64_t programme_places(const model_state_t *st, int n, int s) {
+  return st->nations[n].train_kept[s];
+}
+
+void model_train_keep(model_state_t *st) {
+  for (size_t n = 0; n < st->n_nations; n++)
+    for (int s = 0; s < NS; s++) {
+      nation_t *na = &st->nations[n];
+      int64_t cost = st->map->train_cost[s], b = na->pol.talent_budget[s];
+      int64_t p = na->train_cap[s] < 0 || b <= 0 || cost <= 0 ? 0 : b / cost;
+      na->train_kept[s] = p < na->train_cap[s] ? p : na->train_cap[s];
+      if (na->train_kept[s] < 0)
+        na->train_kept[s] = 0;
+    }
+}
+
+int64_t model_train_left(const model_state_t *st, int n, int s) {
+  const nation_t *na = &st->nations[n];
+  if (na->train_cap[s] < 0)
+    return -1;
+  int64_t left =
+      na->train_cap[s] - na->train_used[s] - programme_places(st, n, s);
+  return left > 0 ? left : 0;
+}
+
+/* Apprentices: at most mentor_ratio per experienced person of the skill
+ * this turn. */
+static int check_apprentices(const model_state_t *st, int seat,
+                             const model_order_t *o, model_refusal_t *r) {
+  const seat_t *s = &st->seats[seat];
+  int64_t most =
+      ppm_of(s->staff[o->skill], st->map->mentor_ppm) - s->appr_taken[o->skill];
+  if (most < 0)
+    most = 0;
+  if (o->count > most) {
+    char ratio[48];
+    model_fmt_num(model_ppm_to_fraction(st->map->mentor_ppm), ratio,
+                  sizeof ratio);
+    model_refuse(r, "count",
+                 "your %lld experienced %s staff can mentor %lld more "
+                 "apprentices this turn (%s each); count at most %lld",
+                 (long long)s->staff[o->skill], model_skill_name(o->skill),
+                 (long long)most, ratio, (long long)most);
+    return 1;
+  }
+  return 0;
+}
+
+/* The signing cost of hiring count people from abroad into `home`. */
+static int64_t poach_cost(const model_state_t *st, int home, int skill,
+                          int64_t count) {
+  int64_t w =
+      ppm_of(st->map->nations[home].wage[skill], st->map->poach_cost_ppm);
+  return mul_div(count, w, 1);
+}
+
+/* Hiring from another nation's pool: its migration policy lets the skill
+ * out, the home's lets it in, no technology ban of the origin covers the
+ * stage, at most poach_share of the origin's pool (as the turn opened) per
+ * turn for all firms of the home, and the signing cost is fundable. */
+static int check_poach(const model_state_t *st, int seat,
+                       const model_order_t *o, int64_t *running,
+                       model_refusal_t *r) {
+  const model_map_t *m = st->map;
+  int home = m->seats[seat].nation;
+  int from = model_nation_index(m, o->origin);
+  int k = o->skill;
+  const nation_t *na = &st->nations[from];
+  if (!na->pol.mig_out[k]) {
+    model_refuse(r, "from",
+                 "%s does not let %s people out (migration outbound false)",
+                 m->nations[from].id, model_skill_name(k));
+    return 1;
+  }
+  if (!st->nations[home].pol.mig_in[k]) {
+    model_refuse(r, "from",
+                 "%s does not let %s people in (migration inbound false); "
+                 "change your nation's migration policy",
+                 m->nations[home].id, model_skill_name(k));
+    return 1;
+  }
+  if (model_tech_banned(st, from, k, home)) {
+    model_refuse(r, "from",
+                 "%s bans the export of %s technology and expertise to %s "
+                 "(technology_export_ban)",
+                 m->nations[from].id, model_skill_name(k), m->nations[home].id);
+    return 1;
+  }
+  int64_t most = ppm_of(na->pool_start[k], m->poach_ppm) - na->poached[k][home];
+  if (most > na->pool[k])
+    most = na->pool[k];
+  if (most < 0)
+    most = 0;
+  if (o->count > most) {
+    model_refuse(r, "count",
+                 "at most %lld %s people can be hired from %s by %s firms "
+                 "this turn",
+                 (long long)most, model_skill_name(k), m->nations[from].id,
+                 m->nations[home].id);
+    return 1;
+  }
+  int64_t cost = poach_cost(st, home, k, o->count), total;
+  int64_t have = model_headroom(st, seat) - *running;
+  if (__builtin_add_overflow(cost, *running, &total) || cost > have) {
+    char how[160];
+    model_headroom_text(st, seat, how, sizeof how);
+    model_refuse(r, "count",
+                 "signing %lld people from abroad costs %.2f USD and you can "
+                 "fund %.2f USD this turn (%s); %.2f USD is missing",
+                 (long long)o->count, model_cents_to_usd(cost),
+                 model_cents_to_usd(have > 0 ? have : 0), how,
+                 model_cents_to_usd(cost - (have > 0 ? have : 0)));
+    return 1;
+  }
+  *running = total;
+  return 0;
 }
 
 int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
@@ -497,6 +647,10 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
                    (long long)s->staff[o->skill], model_skill_name(o->skill));
       return 1;
     }
+    if (o->apprentice)
+      return check_apprentices(st, seat, o, r);
+    if (o->origin[0] && model_nation_index(st->map, o->origin) != home)
+      return check_poach(st, seat, o, capex_running, r);
     if (o->count > 0 && o->count > st->nations[home].pool[o->skill]) {
       model_refuse(r, "count",
                    "only %lld %s people are available in %s's pool this turn",
@@ -515,6 +669,20 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
     if (head == MODEL_HEADROOM_NONE)
       head = st->nations[home].budget;
     int64_t have = head - *capex_running;
+    int64_t left = model_train_left(st, home, o->skill);
+    if (left >= 0 && o->count > left) {
+      const nation_t *na = &st->nations[home];
+      model_refuse(
+          r, "count",
+          "%s can train %lld more %s people this turn (capacity %lld, "
+          "%lld enrolled and %lld kept for its programme); count at "
+          "most %lld",
+          st->map->nations[home].id, (long long)left,
+          model_skill_name(o->skill), (long long)na->train_cap[o->skill],
+          (long long)na->train_used[o->skill],
+          (long long)programme_places(st, home, o->skill), (long long)left);
+      return 1;
+    }
     if (__builtin_add_overflow(cost, *capex_running, &total) || cost > have) {
       char how[160];
       model_headroom_text(st, who, how, sizeof how);
@@ -718,6 +886,32 @@ static int apply_all(model_state_t *st) {
         break;
       case MODEL_OP_HIRE: {
         int64_t c = o->count;
+        int sk = o->skill;
+        if (o->apprentice) {
+          /* from the general labour market: staff after seasoning */
+          ck_add(st, &s->appr[sk][st->map->seasoning_turns[sk] - 1], c,
+                 (int32_t)si, "apprentices", MODEL_U_PEOPLE, "apprentices");
+          s->appr_taken[sk] += c;
+          break;
+        }
+        int from = o->origin[0] ? model_nation_index(st->map, o->origin) : home;
+        if (from != home) {
+          nation_t *na = &st->nations[from];
+          int64_t cost = poach_cost(st, home, sk, c);
+          ck_sub(st, &s->cash, cost, (int32_t)si, "cash", MODEL_U_CENTS,
+                 "signing costs");
+          ck_add(st, &s->costs, cost, (int32_t)si, "costs", MODEL_U_CENTS,
+                 "signing costs");
+          ck_add(st, &s->flows.money_out, cost, (int32_t)si, "money paid out",
+                 MODEL_U_CENTS, "signing costs");
+          ck_add(st, &st->report.money_sinks, cost, -1, "money sinks",
+                 MODEL_U_CENTS, "signing costs");
+          na->pool[sk] -= c; /* c <= the pool (checked) */
+          na->poached[sk][home] += c;
+          ck_add(st, &s->staff[sk], c, (int32_t)si, "staff", MODEL_U_PEOPLE,
+                 "hires from abroad");
+          break;
+        }
         if (c > st->nations[home].pool[o->skill])
           c = st->nations[home].pool[o->skill];
         ck_add(st, &s->staff[o->skill], c, (int32_t)si, "staff", MODEL_U_PEOPLE,
@@ -729,6 +923,7 @@ static int apply_all(model_state_t *st) {
         int64_t cost = mul_div(o->count, st->map->train_cost[o->skill], 1);
         int32_t tt = st->map->train_turns[o->skill];
         int32_t who = model_seat_holder(st, si);
+        st->nations[home].train_used[o->skill] += o->count;
         if (st->map->seats[si].kind == MODEL_SEAT_FIRM) {
           ck_sub(st, &s->cash, cost, who, "cash", MODEL_U_CENTS, "training");
           ck_add(st, &s->flows.money_out, cost, who, "money paid out",

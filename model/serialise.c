@@ -164,6 +164,15 @@ static bool vtag(vis_t *v, const char *tag, bool present) {
   return hit;
 }
 
+/* The hire fields of closing the loopholes (model.h: from, apprentice),
+ * after a tag of their own and only where the order has them. */
+static void vorder_talent(vis_t *v, model_order_t *o) {
+  if (!vtag(v, "\001order-talent", o->origin[0] || o->apprentice))
+    return;
+  vstr(v, o->origin, sizeof o->origin);
+  vb(v, &o->apprentice);
+}
+
 /* An order's issue-11 fields (model.h), after a tag and only where the
  * order has them, so that every other order keeps its bytes. */
 static void vorder_more(vis_t *v, model_order_t *o) {
@@ -218,6 +227,7 @@ static void vorder(vis_t *v, model_order_t *o) {
     o->kind = (model_policy_kind_t)kind;
   }
   vorder_more(v, o);
+  vorder_talent(v, o);
 }
 
 static void vevent(vis_t *v, model_event_t *e) {
@@ -403,6 +413,41 @@ static void vmarket(vis_t *v, market_result_t *r, size_t n) {
   }
 }
 
+/* The section of model version 2 (docs/design/model-v2.md), after
+ * everything else; new fields go at its end. Each mechanic's fields are
+ * there only when the map switches the mechanic on, so a mechanic added
+ * later leaves the states of maps that do not use it byte for byte as
+ * they were (the golden games check it). */
+static void visit_v2(vis_t *v, model_state_t *st) {
+  const model_map_t *m = st->map;
+  bool lead = false;
+  for (int s = 0; s < NS; s++)
+    lead |= m->stage[s].two_phase;
+  for (size_t i = 0; lead && i < st->n_fac && !v->err; i++) {
+    vi(v, &st->fac[i].permit_left);
+    vi(v, &st->fac[i].exp_permit_left);
+  }
+  for (size_t i = 0; m->finance && i < st->n_nations && !v->err; i++)
+    vi(v, &st->nations[i].arrears);
+  for (size_t i = 0; m->finance && i < st->n_seats && !v->err; i++) {
+    seat_t *se = &st->seats[i];
+    vi(v, &se->credit_line);
+    vi(v, &se->credit_limit);
+    vi(v, &se->written_off);
+    vi32(v, &se->receivership);
+  }
+  for (size_t i = 0; m->train_caps && i < st->n_nations && !v->err; i++) {
+    varr(v, st->nations[i].train_cap, NS); /* train_used is 0 between turns */
+    varr(v, st->nations[i].train_kept, NS);
+  }
+  bool poach = m->poach_ppm > 0;
+  for (size_t i = 0; poach && i < st->n_nations && !v->err; i++)
+    varr(v, st->nations[i].pool_start, NS);
+  for (size_t i = 0; m->mentor_ppm > 0 && i < st->n_seats && !v->err; i++)
+    for (int s = 0; s < NS; s++)
+      varr(v, st->seats[i].appr[s], MODEL_TRAIN_TURNS_MAX);
+}
+
 /* Deals and controls (model_ext_t), written only when the state has them,
  * at the end, so that other states keep their bytes. */
 static void vext(vis_t *v, model_state_t *st) {
@@ -485,31 +530,6 @@ static void vext(vis_t *v, model_state_t *st) {
       x->lic_exports[i][p] = (uint64_t)b;
       vu8(v, &x->lic_exports_all[i][p]);
     }
-  }
-}
-
-/* The section of model version 2 (docs/design/model-v2.md), after
- * everything else; new fields go at its end. Each mechanic's fields are
- * there only when the map switches the mechanic on, so a mechanic added
- * later leaves the states of maps that do not use it byte for byte as
- * they were (the golden games check it). */
-static void visit_v2(vis_t *v, model_state_t *st) {
-  const model_map_t *m = st->map;
-  bool lead = false;
-  for (int s = 0; s < NS; s++)
-    lead |= m->stage[s].two_phase;
-  for (size_t i = 0; lead && i < st->n_fac && !v->err; i++) {
-    vi(v, &st->fac[i].permit_left);
-    vi(v, &st->fac[i].exp_permit_left);
-  }
-  for (size_t i = 0; m->finance && i < st->n_nations && !v->err; i++)
-    vi(v, &st->nations[i].arrears);
-  for (size_t i = 0; m->finance && i < st->n_seats && !v->err; i++) {
-    seat_t *se = &st->seats[i];
-    vi(v, &se->credit_line);
-    vi(v, &se->credit_limit);
-    vi(v, &se->written_off);
-    vi32(v, &se->receivership);
   }
 }
 
@@ -715,6 +735,13 @@ int model_state_deserialise(const model_map_t *map, const uint8_t *buf,
       model_state_free(st);
       return MODEL_ESTATE;
     }
+  /* fields a map's mechanics do not use are not serialised: give them
+   * the values model_state_new gives (a nation without training capacity
+   * has -1, no limit, not the 0 of a fresh allocation) */
+  if (!map->train_caps)
+    for (size_t n = 0; n < st->n_nations; n++)
+      memcpy(st->nations[n].train_cap, map->nations[n].train_cap,
+             sizeof st->nations[n].train_cap);
   if (st->ext && !ext_ok(st)) {
     model_state_free(st);
     return MODEL_ESTATE;

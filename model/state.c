@@ -61,6 +61,8 @@ int model_state_new(const model_map_t *map, uint64_t seed,
     const map_nation_t *mn = &map->nations[n];
     na->budget = mn->budget;
     memcpy(na->pool, mn->talent, sizeof na->pool);
+    memcpy(na->pool_start, mn->talent, sizeof na->pool_start);
+    memcpy(na->train_cap, mn->train_cap, sizeof na->train_cap);
     memcpy(na->stock, mn->stockpile, sizeof na->stock);
     /* a state stockpile of concentrate has the nation's first basket */
     for (size_t d = 0; d < map->n_deposits; d++)
@@ -157,6 +159,7 @@ int model_state_new(const model_map_t *map, uint64_t seed,
       goto fail;
     }
   model_credit_limits(st);
+  model_train_keep(st);
   *out = st;
   return 0;
 fail:

@@ -171,6 +171,14 @@ static int talent(model_state_t *st) {
         /* a programme enrols only whom the budget's headroom pays */
         int64_t h = model_headroom(st, who);
         int64_t can = h > 0 ? h / m->train_cost[s] : 0;
+        /* and only the places its schools have left (capacity) */
+        if (na->train_cap[s] >= 0) {
+          int64_t room = na->train_cap[s] - na->train_used[s];
+          if (room < 0)
+            room = 0;
+          if (people > room)
+            people = room;
+        }
         if (people > can) {
           money_news(st, (int)n, TOLD_PROGRAMME,
                      "%s cannot fund its %s talent programme in full: %.2f USD "
@@ -188,6 +196,7 @@ static int talent(model_state_t *st) {
         sink(st, cost, "talent programme");
         ck_add(st, &na->pipeline[s][m->train_turns[s] - 1], people, who,
                "trainees", MODEL_U_PEOPLE, "talent programme");
+        na->train_used[s] += people;
       }
       ck_add(st, &na->pool[s], ppm_of(na->pool[s], m->talent_growth_ppm_turn),
              who, "talent pool", MODEL_U_PEOPLE, "growth");
@@ -201,6 +210,12 @@ static int talent(model_state_t *st) {
       memmove(se->pipeline[s], se->pipeline[s] + 1,
               sizeof(int64_t) * (MODEL_TRAIN_TURNS_MAX - 1));
       se->pipeline[s][MODEL_TRAIN_TURNS_MAX - 1] = 0;
+      /* seasoned apprentices become experienced staff */
+      ck_add(st, &se->staff[s], se->appr[s][0], (int32_t)si, "staff",
+             MODEL_U_PEOPLE, "seasoned apprentices");
+      memmove(se->appr[s], se->appr[s] + 1,
+              sizeof(int64_t) * (MODEL_TRAIN_TURNS_MAX - 1));
+      se->appr[s][MODEL_TRAIN_TURNS_MAX - 1] = 0;
     }
   }
   /* migration: a share of each pool whose nation lets it out moves, split
@@ -550,11 +565,16 @@ static void wages_taxes(model_state_t *st) {
     int home = m->seats[si].nation;
     int64_t w = 0;
     int32_t who = (int32_t)si, nh = (int32_t)(st->n_seats + (size_t)home);
-    for (int s = 0; s < NS; s++)
+    for (int s = 0; s < NS; s++) {
+      /* apprentices are paid from the day they start */
+      int64_t people = se->staff[s];
+      for (int t = 0; t < MODEL_TRAIN_TURNS_MAX; t++)
+        people += se->appr[s][t];
       ck_add(st, &w,
-             ck_mul_div(st, se->staff[s], m->nations[home].wage[s], 4, who,
-                        "wages", MODEL_U_CENTS),
+             ck_mul_div(st, people, m->nations[home].wage[s], 4, who, "wages",
+                        MODEL_U_CENTS),
              who, "wages", MODEL_U_CENTS, "wages");
+    }
     seat_out(st, (int)si, w, "wages");
     sink(st, w, "wages");
     int64_t profit = se->revenue;
@@ -684,6 +704,7 @@ static void defaults(model_state_t *st) {
       for (int t = 0; t < MODEL_TRAIN_TURNS_MAX; t++) {
         people += se->pipeline[k][t];
         se->pipeline[k][t] = 0;
+        se->appr[k][t] = 0; /* apprentices leave (they had no pool) */
       }
       se->staff[k] = 0;
       ck_add(st, &st->nations[home].pool[k], people, nh, "talent pool",
@@ -1003,12 +1024,14 @@ static void begin(model_state_t *st) {
     seat_t *se = &st->seats[s];
     memset(&se->flows, 0, sizeof se->flows);
     memcpy(se->flows.opening, se->inv, sizeof se->inv);
+    memset(se->appr_taken, 0, sizeof se->appr_taken);
     se->flows.money_opening = se->cash;
     se->revenue = se->costs = 0;
   }
   for (size_t n = 0; n < st->n_nations; n++) {
     nation_t *na = &st->nations[n];
     na->told = 0;
+    memset(na->poached, 0, sizeof na->poached);
     memset(&na->flows, 0, sizeof na->flows);
     memcpy(na->flows.opening, na->stock, sizeof na->stock);
     na->flows.money_opening = na->budget;
@@ -1022,7 +1045,34 @@ static void begin(model_state_t *st) {
   }
 }
 
+/* Schools (docs/model.md, "Talent limits"): a nation's training capacity
+ * for a skill grows by capacity_growth while it is at least 90% used, up
+ * to capacity_max times its opening value; the places free up for the
+ * next turn. The pool as the turn closes is the poaching bound of the next
+ * turn. */
+static void schools(model_state_t *st) {
+  const model_map_t *m = st->map;
+  for (size_t n = 0; n < st->n_nations; n++) {
+    nation_t *na = &st->nations[n];
+    for (int s = 0; s < NS; s++) {
+      int64_t cap = na->train_cap[s];
+      if (cap > 0 && m->cap_growth_q > 0 && na->train_used[s] * 10 >= cap * 9) {
+        int64_t most = ppm_of(m->nations[n].train_cap[s], m->cap_max_ppm);
+        int64_t g = ppm_of(cap, m->cap_growth_q);
+        int64_t grown = cap + (g > 1 ? g : 1);
+        if (grown > most)
+          grown = most > cap ? most : cap;
+        na->train_cap[s] = grown;
+      }
+      na->train_used[s] = 0;
+      na->pool_start[s] = na->pool[s];
+    }
+  }
+  model_train_keep(st);
+}
+
 static void finish(model_state_t *st) {
+  schools(st);
   for (size_t k = 0; k < st->n_fac; k++) {
     facility_t *f = &st->fac[k];
     /* online: operating facilities' nameplate (a finished expansion
@@ -1126,14 +1176,16 @@ int model_resolve(model_state_t *st) {
                  "headroom",
                  st->map->nations[n].id);
   wages_taxes(st);
-  model_deals_finance(st);
   finance_turn(st);
+  model_deals_finance(st);
   events(st);
+  /* the credit limit as the turn's costs leave the collateral: a firm
+   * below it defaults now, and it holds for the next turn */
+  model_credit_limits(st);
   defaults(st);
   demand(st);
   finish(st);
   model_deals_finish(st);
-  model_credit_limits(st);
   model_state_compute_scores(st);
   if (!model_turn_check(st)) {
     rc = MODEL_ERANGE;

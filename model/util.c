@@ -63,8 +63,9 @@ const char *const model__op_names[MODEL_OPS] = {"build",
                                                 "contract_accept",
                                                 "contract_withdraw"};
 const char *const model__event_names[MODEL_EVENT_KINDS] = {
-    "mine_accident", "flood",        "conflict", "demand_surge", "cost_overrun",
-    "policy",        "plant_outage", "finance",  "state_support"};
+    "mine_accident", "flood",         "conflict",
+    "demand_surge",  "cost_overrun",  "policy",
+    "plant_outage",  "state_support", "finance"};
 
 static int lookup(const char *const *names, int n, const char *name) {
   if (!name)

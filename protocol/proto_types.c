@@ -428,12 +428,24 @@ static int pack_support(msgpack_packer *pk, const model_obs_support_t *x) {
 static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
   bool nation = obs->kind == MODEL_SEAT_NATION;
   int rc = msgpack_pack_map(pk, (nation ? 12 : 9) +
-                                    (obs->finance ? (nation ? 4 : 5) : 0));
+                                    (obs->finance ? (nation ? 4 : 5) : 0) +
+                                    obs->train_caps);
   /* the seat's contracts and open proposals (issue 11) */
   rc |= proto_pack_cstr(pk, "contracts");
   rc |= msgpack_pack_array(pk, obs->n_contracts);
   for (size_t i = 0; i < obs->n_contracts; i++)
     rc |= proto_pack_contract(pk, &obs->contracts[i]);
+  if (obs->train_caps) {
+    /* places left at home this turn; nil where a skill has no limit */
+    rc |= proto_pack_cstr(pk, "training_left");
+    rc |= msgpack_pack_map(pk, MODEL_SKILLS);
+    for (int s = 0; s < MODEL_SKILLS; s++) {
+      if (obs->training_left[s] < 0)
+        rc |= proto_pack_kv_nil(pk, model_skill_name(s));
+      else
+        rc |= proto_pack_kv_i64(pk, model_skill_name(s), obs->training_left[s]);
+    }
+  }
   if (obs->finance) {
     /* money limits (docs/protocol.md, "you"): on maps with finance */
     rc |= proto_pack_kv_f64(pk, "headroom",
@@ -995,6 +1007,13 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
   obs->cash_cents = model_usd_to_cents(num(get(you, "cash")), &v) == 0 ? v : 0;
   obs->budget_cents =
       model_usd_to_cents(num(get(you, "budget")), &v) == 0 ? v : 0;
+  const msgpack_object *tl = get(you, "training_left");
+  obs->train_caps = tl != NULL;
+  for (int s = 0; s < MODEL_SKILLS; s++) {
+    const msgpack_object *x = get(tl, model_skill_name(s));
+    obs->training_left[s] =
+        x && x->type != MSGPACK_OBJECT_NIL ? (int64_t)num(x) : -1;
+  }
   const msgpack_object *hr = get(you, "headroom");
   obs->finance = hr != NULL;
   if (obs->finance) {

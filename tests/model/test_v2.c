@@ -321,9 +321,18 @@ static void test_build_needs_funds(void **state) {
 /* B: a nation's programme is paid only up to its headroom, with one news
  * item; interest beyond the deficit limit is owed as arrears, and a nation
  * in arrears cannot train; budgets never pass their limit. */
+/* world-2024 without training capacities: a programme is then bounded by
+ * money alone. */
+static void no_training_caps(json_t *root) {
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(root, "nations"), i, v)
+      json_object_del(v, "training_capacity");
+}
+
 static void test_nation_headroom(void **state) {
   (void)state;
-  model_map_t *m = world(NULL);
+  model_map_t *m = world(no_training_caps);
   model_state_t *st;
   assert_int_equal(model_state_new(m, 1, &st), 0);
   int us = model_map_seat_index(m, "USA");
@@ -484,6 +493,156 @@ static void test_default_and_receivership(void **state) {
   model_map_free(m);
 }
 
+/* ---- C: talent limits ---- */
+
+static int64_t in_training(const model_state_t *st, int seat, int skill) {
+  model_obs_t *o = obs_of(st, seat);
+  int64_t n = o->in_training[skill];
+  model_obs_free(o);
+  return n;
+}
+
+/* C: a nation's programme enrols no more than its schools' capacity and
+ * pays only for whom it enrols; orders may not take the programme's
+ * places; capacity grows only while full. */
+static void test_training_capacity(void **state) {
+  (void)state;
+  model_map_t *m = world(NULL);
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  int us = model_map_seat_index(m, "USA");
+  model_obs_t *o = obs_of(st, us);
+  assert_true(o->train_caps);
+  assert_int_equal(o->training_left[MODEL_MAGNETS], 100);
+  model_obs_free(o);
+  /* 101 people is one more than the schools hold */
+  model_order_t tr = op(MODEL_OP_TRAIN);
+  tr.skill = MODEL_MAGNETS;
+  tr.count = 101;
+  model_refusal_t r;
+  memset(&r, 0, sizeof r);
+  assert_int_equal(submit1(st, us, tr, &r), 1);
+  assert_string_equal(r.field, "count");
+  if (!strstr(r.message, "USA can train 100 more magnet people"))
+    fail_msg("message: %s", r.message);
+  /* a programme with money for 500 a turn enrols the capacity, 100 */
+  model_order_t p = op(MODEL_OP_POLICY);
+  p.kind = MODEL_POL_TALENT_PROGRAMME;
+  p.skill = MODEL_MAGNETS;
+  p.budget_cents = 500 * 3000000; /* 500 x $30,000 */
+  assert_int_equal(submit1(st, us, p, &r), 0);
+  assert_int_equal(model_resolve(st), 0);
+  assert_int_equal(in_training(st, us, MODEL_MAGNETS), 100);
+  o = obs_of(st, us);
+  /* the programme keeps all of the places now: orders get none */
+  assert_int_equal(o->training_left[MODEL_MAGNETS], 0);
+  model_obs_free(o);
+  tr.count = 1;
+  memset(&r, 0, sizeof r);
+  assert_int_equal(submit1(st, us, tr, &r), 1);
+  if (!strstr(r.message, "can train 0 more"))
+    fail_msg("message: %s", r.message);
+  /* the programme stops: the places free up after the turn, and they
+   * grew while full: 100 + floor(100 x the quarterly rate of 25% a year) */
+  p.budget_cents = 0;
+  assert_int_equal(submit1(st, us, p, &r), 0);
+  assert_int_equal(model_resolve(st), 0);
+  o = obs_of(st, us);
+  assert_int_equal(o->training_left[MODEL_MAGNETS], 105);
+  model_obs_free(o);
+  /* not full this time: no growth */
+  assert_int_equal(model_resolve(st), 0);
+  o = obs_of(st, us);
+  assert_int_equal(o->training_left[MODEL_MAGNETS], 105);
+  model_obs_free(o);
+  model_state_free(st);
+  model_map_free(m);
+}
+
+/* C: apprentices, at most mentor_ratio per experienced person, paid from
+ * the start, staff after seasoning_turns. */
+static void test_apprentices(void **state) {
+  (void)state;
+  model_map_t *m = world(NULL);
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  int mp = model_map_seat_index(m, "mp_materials");
+  model_obs_t *o = obs_of(st, mp);
+  int64_t staff = o->staff[MODEL_MAGNETS];
+  model_obs_free(o);
+  int64_t most = staff * 5 / 100;
+  assert_true(most >= 1);
+  model_order_t h = op(MODEL_OP_HIRE);
+  h.skill = MODEL_MAGNETS;
+  h.apprentice = true;
+  h.count = most + 1;
+  model_refusal_t r;
+  memset(&r, 0, sizeof r);
+  assert_int_equal(submit1(st, mp, h, &r), 1);
+  if (!strstr(r.message, "can mentor"))
+    fail_msg("message: %s", r.message);
+  h.count = most;
+  assert_int_equal(submit1(st, mp, h, &r), 0);
+  for (int t = 0; t < 4; t++) {
+    assert_int_equal(model_resolve(st), 0);
+    o = obs_of(st, mp);
+    /* seasoning: not staff for three turns, then staff */
+    assert_int_equal(o->staff[MODEL_MAGNETS], t < 3 ? staff : staff + most);
+    model_obs_free(o);
+  }
+  model_state_free(st);
+  model_map_free(m);
+}
+
+/* C: hiring from another nation's pool obeys its migration policy, at most
+ * poach_share of its pool a turn for all firms of the destination (first
+ * come in seat order), with a signing cost. */
+static void test_poaching(void **state) {
+  (void)state;
+  model_map_t *m = world(NULL);
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  int mp = model_map_seat_index(m, "mp_materials");
+  int ef = model_map_seat_index(m, "energy_fuels");
+  model_order_t h = op(MODEL_OP_HIRE);
+  h.skill = MODEL_MAGNETS;
+  h.count = 10;
+  snprintf(h.origin, sizeof h.origin, "CHN");
+  model_refusal_t r;
+  memset(&r, 0, sizeof r);
+  assert_int_equal(submit1(st, mp, h, &r), 1);
+  assert_string_equal(r.field, "from");
+  if (!strstr(r.message, "CHN does not let magnet people out"))
+    fail_msg("message: %s", r.message);
+  /* Japan's 1,500 magnet people: 2% is 30 a turn */
+  snprintf(h.origin, sizeof h.origin, "JPN");
+  h.count = 31;
+  memset(&r, 0, sizeof r);
+  assert_int_equal(submit1(st, mp, h, &r), 1);
+  if (!strstr(r.message, "at most 30 magnet people can be hired from JPN"))
+    fail_msg("message: %s", r.message);
+  h.count = 30;
+  assert_int_equal(submit1(st, mp, h, &r), 0);
+  h.count = 1;
+  assert_int_equal(submit1(st, ef, h, &r), 0); /* checked before MP's */
+  model_obs_t *o = obs_of(st, mp);
+  int64_t staff = o->staff[MODEL_MAGNETS];
+  model_obs_free(o);
+  assert_int_equal(model_resolve(st), 0);
+  const model_report_t *rep = model_last_report(st);
+  bool late = false;
+  for (size_t i = 0; i < rep->n_late_refusals; i++)
+    late |= rep->late_refusal_seat[i] == ef &&
+            strstr(rep->late_refusals[i].message, "at most 0") != NULL;
+  assert_true(late);
+  o = obs_of(st, mp);
+  assert_int_equal(o->staff[MODEL_MAGNETS], staff + 30);
+  model_obs_free(o);
+  limits_hold(st);
+  model_state_free(st);
+  model_map_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_construction_grows_with_size),
@@ -494,6 +653,9 @@ int main(void) {
       cmocka_unit_test(test_nation_headroom),
       cmocka_unit_test(test_firm_interest),
       cmocka_unit_test(test_default_and_receivership),
+      cmocka_unit_test(test_training_capacity),
+      cmocka_unit_test(test_apprentices),
+      cmocka_unit_test(test_poaching),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

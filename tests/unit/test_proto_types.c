@@ -428,6 +428,8 @@ static size_t pinned_orders(named_order_t *o) {
     /* the optional fields issue 11 added to older entries are left out,
      * as an older client leaves them: such orders keep their bytes */
     o[n].o.host[0] = '\0';
+    o[n].o.origin[0] = '\0';
+    o[n].o.apprentice = false;
     if (s->kind == MODEL_POL_EXPORT_LICENCE)
       o[n].o.choice[0] = '\0';
   }
