@@ -8,8 +8,10 @@
  * a game uses one of these moves, so a game that never does plays, hashes
  * and serialises as before. Money moves between holders exactly (one
  * amount, debited and credited); transport on a contract delivery is a
- * sink. Layer 1 of model_internal.h: orders.c and policy.c call the checks
- * and appliers, turn.c the steps; this file calls only util.c.
+ * sink. Layer 2 of model_internal.h: orders.c calls the checks and
+ * appliers, turn.c the steps; this file calls finance.c (headroom),
+ * policy.c (model_firm_index) and util.c. The policies that name firms or
+ * technology are applied in policy.c.
  */
 #include "model_internal.h"
 
@@ -22,19 +24,6 @@ static int seat_index(const model_map_t *m, const char *id) {
     if (strcmp(m->seats[s].id, id) == 0)
       return (int)s;
   return -1;
-}
-
-int model_firm_index(const model_map_t *m, const char *id) {
-  int s = seat_index(m, id);
-  return s >= 0 && m->seats[s].kind == MODEL_SEAT_FIRM ? s : -1;
-}
-
-/* A policy's partner slot: ALL for "all" or "", else a nation's index
- * (validated before: never -1 here). */
-static int partner_slot(const model_map_t *m, const char *p) {
-  if (!p[0] || strcmp(p, "all") == 0)
-    return ALL;
-  return model_nation_index(m, p);
 }
 
 bool model_tech_banned(const model_state_t *st, int n, int s, int j) {
@@ -126,6 +115,17 @@ static int64_t quarter_rate(int64_t r) {
 
 /* ---- checks ---- */
 
+/* What a seat may spend this turn: its headroom on a map with money
+ * limits (finance.c), else what it holds (cash, or the budget). */
+static int64_t fundable(const model_state_t *st, int seat) {
+  int32_t h = holder_of(st, seat);
+  int64_t head = model_headroom(st, h);
+  if (head != MODEL_HEADROOM_NONE)
+    return head;
+  return (size_t)h < st->n_seats ? st->seats[h].cash
+                                 : st->nations[(size_t)h - st->n_seats].budget;
+}
+
 /* What leaving a running contract costs: the penalty on up to four turns
  * of deliveries (qty <= 1e12 kg, penalty < 1e8 cents/kg: 128 bits, then
  * saturated; the order limits keep it far inside int64). */
@@ -165,19 +165,17 @@ int model_deal_check(const model_state_t *st, int seat, const model_order_t *o,
   case MODEL_OP_EQUITY:
   case MODEL_OP_LOAN: {
     int firm = model_firm_index(m, o->firm);
-    /* what the nation may still spend: its headroom on maps with money
-     * limits (finance.c), else its budget */
-    int64_t have = model_headroom(st, (int32_t)(st->n_seats + (size_t)home)),
-            total;
-    if (have == MODEL_HEADROOM_NONE)
-      have = st->nations[home].budget;
+    int64_t have = fundable(st, seat), total;
     if (__builtin_add_overflow(o->amount_cents, *running, &total) ||
         total > have) {
+      int64_t can = have - *running > 0 ? have - *running : 0;
       model_refuse(r, "amount",
-                   "this %s costs %.2f USD and %s has %.2f USD left this turn",
+                   "this %s costs %.2f USD and %s can fund %.2f USD this "
+                   "turn; %.2f USD is missing",
                    model_op_name((int)o->op),
                    model_cents_to_usd(o->amount_cents), m->nations[home].id,
-                   model_cents_to_usd(have - *running));
+                   model_cents_to_usd(can),
+                   model_cents_to_usd(o->amount_cents - can));
       return 1;
     }
     if (o->op == MODEL_OP_EQUITY) {
@@ -294,9 +292,7 @@ int model_deal_check(const model_state_t *st, int seat, const model_order_t *o,
     if (c->accepted) {
       /* leaving costs the exit fee, from the money left this turn */
       int64_t fee = exit_fee(c), total;
-      int64_t have = model_headroom(st, model_seat_holder(st, (size_t)seat));
-      if (have == MODEL_HEADROOM_NONE)
-        have = st->nations[home].budget;
+      int64_t have = fundable(st, seat);
       if (__builtin_add_overflow(fee, *running, &total) || total > have) {
         model_refuse(r, "id",
                      "leaving contract \"%s\" costs an exit fee of %.2f USD "
@@ -429,99 +425,6 @@ int model_deal_apply(model_state_t *st, int seat, const model_order_t *o) {
   }
   default:
     return 0;
-  }
-}
-
-/* Sets bit j (or the "all" flag for ALL) of a per-destination set. */
-static void set_dest(uint64_t *bits, uint8_t *all, int j, bool on) {
-  if (j == ALL)
-    *all = on;
-  else if (on)
-    *bits |= (uint64_t)1 << j;
-  else
-    *bits &= ~((uint64_t)1 << j);
-}
-
-int model_deal_policy(model_state_t *st, int n, const model_order_t *o) {
-  const model_map_t *m = st->map;
-  int partner = partner_slot(m, o->partner);
-  if (o->kind == MODEL_POL_EXPORT_LICENCE) {
-    /* only an exports-basis licence needs the extension; an offers-basis
-     * one clears a bit that may be there */
-    bool exports = strcmp(o->choice, "exports") == 0;
-    if (!exports && !st->ext)
-      return 0;
-    model_ext_t *x = model_ext(st);
-    if (!x)
-      return MODEL_ENOMEM;
-    set_dest(&x->lic_exports[n][o->product], &x->lic_exports_all[n][o->product],
-             partner, exports && o->approval_ppm < MODEL_PPM);
-    return 0;
-  }
-  model_ext_t *x = model_ext(st);
-  if (!x)
-    return MODEL_ENOMEM;
-  switch (o->kind) {
-  case MODEL_POL_FIRM_PRICE_FLOOR: {
-    int firm = model_firm_index(m, o->firm);
-    size_t k = 0;
-    while (k < x->n_support &&
-           !(x->support[k].nation == n && x->support[k].firm == firm &&
-             x->support[k].product == o->product))
-      k++;
-    if (o->quantity_kg == 0) {
-      if (k < x->n_support) {
-        memmove(&x->support[k], &x->support[k + 1],
-                (x->n_support - k - 1) * sizeof x->support[0]);
-        x->n_support--;
-      }
-      return 0;
-    }
-    if (k == x->n_support) {
-      if (x->n_support >= MODEL_SUPPORT_MAX)
-        return 0; /* refused at validation; a map or event beyond it is
-                     ignored */
-      x->n_support++;
-    }
-    x->support[k] = (support_t){n,
-                                firm,
-                                o->product,
-                                (int32_t)o->turns,
-                                o->price_cents_per_kg,
-                                o->quantity_kg,
-                                o->two_sided,
-                                0};
-    return 0;
-  }
-  case MODEL_POL_TECHNOLOGY_EXPORT_BAN:
-    set_dest(&x->tech_ban[n][o->stage], &x->tech_ban_all[n][o->stage], partner,
-             !o->lift);
-    return 0;
-  case MODEL_POL_INVESTMENT_SCREEN:
-    set_dest(&x->screen[n][o->stage], &x->screen_all[n][o->stage], partner,
-             !o->lift);
-    return 0;
-  case MODEL_POL_SANCTION: {
-    int firm = model_firm_index(m, o->firm);
-    size_t k = 0;
-    while (k < x->n_sanctions &&
-           !(x->sanctions[k].nation == n && x->sanctions[k].firm == firm))
-      k++;
-    if (o->lift) {
-      if (k < x->n_sanctions) {
-        memmove(&x->sanctions[k], &x->sanctions[k + 1],
-                (x->n_sanctions - k - 1) * sizeof x->sanctions[0]);
-        x->n_sanctions--;
-      }
-    } else if (k == x->n_sanctions && x->n_sanctions < MODEL_SANCTIONS_MAX) {
-      x->sanctions[k].nation = n;
-      x->sanctions[k].firm = firm;
-      x->n_sanctions++;
-    }
-    return 0;
-  }
-  default:
-    return MODEL_EINVAL;
   }
 }
 
@@ -659,11 +562,11 @@ void model_support_settle(model_state_t *st, int p) {
     int64_t amt = ck_mul_div(st, q, d < 0 ? -d : d, 1, nh, "price support",
                              MODEL_U_CENTS);
     if (d > 0) {
-      /* paid up to the nation's headroom (finance.c): a floor it cannot
-       * fund is not topped up in full */
-      int64_t h = model_headroom(st, nh);
-      if (amt > h)
-        amt = h > 0 ? h : 0;
+      /* a nation with a deficit limit pays what its headroom allows (a
+       * curtailed floor; docs/model.md "Money limits") */
+      int64_t head = model_headroom(st, nh);
+      if (head != MODEL_HEADROOM_NONE && amt > head)
+        amt = head > 0 ? head : 0;
       pay(st, nh, s->firm, amt, true, false, "firm price floor");
       s->paid_last = amt;
     } else {

@@ -727,6 +727,11 @@ typedef struct {
 
 MODEL_WUR int model_observe(const model_state_t *st, int seat,
                             model_obs_t **out);
+/* Every proposal and contract of the game (issue 11), for the facilitator
+ * (the server's contracts.list) and tools: a malloc'd array the caller
+ * frees (NULL when there are none), *n entries. */
+MODEL_WUR int model_contracts_all(const model_state_t *st,
+                                  model_obs_contract_t **out, size_t *n);
 void model_obs_free(model_obs_t *obs);
 
 /* ---- Lead times (docs/model.md, "Lead times") ----

@@ -19,12 +19,14 @@
  *   3  orders.c      validating and applying orders
  *      market.c      clearing one product's market, settlement
  *      observe_plan.c  the public planning part of an observation
- *   2  facility.c    facilities' derived figures and the facility list
- *      policy.c      nations' policies: defaults, applying one
- *      locate.c      file:line:column of a JSON path or jansson error
- *   1  deals.c       state support, contracts between seats, technology
- *                    bans, sanctions, investment screens (issue 11)
+ *   2  deals.c       state support and contracts between seats: checks,
+ *                    appliers and turn steps (issue 11)
+ *   1  facility.c    facilities' derived figures and the facility list
  *      finance.c     money limits: headroom, floors, credit limits
+ *      policy.c      nations' policies: defaults, applying one (with the
+ *                    technology bans, sanctions, screens and firm price
+ *                    floors of issue 11)
+ *      locate.c      file:line:column of a JSON path or jansson error
  *   0  util.c        names, units, exact arithmetic, fixed point
  *      netsimplex.c  the network simplex (its own header, no model types)
  *
@@ -656,6 +658,8 @@ void model_headroom_text(const model_state_t *st, int32_t holder, char *b,
 
 /* policy.c */
 int model_partner_index(const model_map_t *m, const char *p);
+/* A seat index for a firm's id, or -1. */
+int model_firm_index(const model_map_t *m, const char *id);
 void model_policies_default(policies_t *p);
 
 /* order_schema.c: a number as docs/orders.md and the model's refusals
@@ -714,17 +718,13 @@ static inline bool model_ext_has(uint64_t bits, uint8_t all, int j) {
   return all || (j >= 0 && j < 64 && (bits >> j & 1));
 }
 
-/* deals.c (layer 1: orders.c, policy.c and turn.c call it; it calls only
- * util.c): state support, contracts between seats, technology
- * bans, sanctions and screens (docs/model.md "State support, contracts and
- * controls"). Checks return 0 when the order is acceptable (else fill r);
- * appliers return 0 or MODEL_ENOMEM. */
+/* deals.c (layer 2: orders.c and turn.c call it): state support, contracts
+ * between seats, technology bans, sanctions and screens (docs/model.md "State
+ * support, contracts and controls"). Checks return 0 when the order is
+ * acceptable (else fill r); appliers return 0 or MODEL_ENOMEM. */
 int model_deal_check(const model_state_t *st, int seat, const model_order_t *o,
                      int64_t *running, model_refusal_t *r);
 int model_deal_apply(model_state_t *st, int seat, const model_order_t *o);
-int model_deal_policy(model_state_t *st, int nation, const model_order_t *o);
-/* A seat index for a firm's id, or -1. */
-int model_firm_index(const model_map_t *m, const char *id);
 /* Turn steps: contract deliveries of product p before its market; firm
  * price floors after it; loans after wages and taxes; counters at the end
  * of the turn. */

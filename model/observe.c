@@ -43,7 +43,8 @@ static int observe_deals(const model_state_t *st, int seat, model_obs_t *o) {
     return 0;
   size_t nc = 0;
   for (size_t k = 0; k < x->n_contracts; k++)
-    nc += x->contracts[k].seller == seat || x->contracts[k].buyer == seat;
+    nc += seat < 0 || x->contracts[k].seller == seat ||
+          x->contracts[k].buyer == seat;
   size_t ns = x->n_support + x->n_loans + x->n_stakes;
   o->contracts = calloc(nc ? nc : 1, sizeof *o->contracts);
   o->support = calloc(ns ? ns : 1, sizeof *o->support);
@@ -51,7 +52,7 @@ static int observe_deals(const model_state_t *st, int seat, model_obs_t *o) {
     return -1;
   for (size_t k = 0; k < x->n_contracts; k++) {
     const contract_t *c = &x->contracts[k];
-    if (c->seller != seat && c->buyer != seat)
+    if (seat >= 0 && c->seller != seat && c->buyer != seat)
       continue;
     model_obs_contract_t *oc = &o->contracts[o->n_contracts++];
     memcpy(oc->id, c->id, MODEL_ID_MAX);
@@ -474,4 +475,23 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
 nomem:
   model_obs_free(o);
   return MODEL_ENOMEM;
+}
+
+int model_contracts_all(const model_state_t *st, model_obs_contract_t **out,
+                        size_t *n) {
+  if (!st || !out || !n)
+    return MODEL_EINVAL;
+  model_obs_t o;
+  memset(&o, 0, sizeof o);
+  *out = NULL;
+  *n = 0;
+  if (observe_deals(st, -1, &o) != 0) {
+    free(o.contracts);
+    free(o.support);
+    return MODEL_ENOMEM;
+  }
+  free(o.support);
+  *out = o.contracts;
+  *n = o.n_contracts;
+  return 0;
 }

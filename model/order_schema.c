@@ -427,8 +427,8 @@ static const model_order_schema_t SCHEMAS[] = {
      "not build it abroad and its people may not emigrate there",
      N(TECHNOLOGY_EXPORT_BAN)},
     {MODEL_OP_POLICY, MODEL_POL_SANCTION, "sanction", "nations", true,
-     "sanction a firm: no contracts with your seats, no building in your "
-     "nation",
+     "sanction a foreign firm: its contract deliveries with your seats are "
+     "excused and it may not build in your nation",
      N(SANCTION)},
     {MODEL_OP_POLICY, MODEL_POL_INVESTMENT_SCREEN, "investment_screen",
      "nations", true, "refuse foreign firms' builds of a stage in your nation",

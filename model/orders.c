@@ -583,7 +583,9 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
       }
     }
     int nation = build_nation(st, seat, o, fac);
-    if (model_deal_build_check(st, seat, nation, o->stage, r))
+    /* technology bans, screens and sanctions bind new plants abroad (an
+     * expansion of one already there is not a new transfer) */
+    if (fac < 0 && model_deal_build_check(st, seat, nation, o->stage, r))
       return 1;
     int64_t capex, total;
     if (!build_capex(st, o, nation, fac >= 0, &capex)) {

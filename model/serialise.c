@@ -749,6 +749,13 @@ int model_state_deserialise(const model_map_t *map, const uint8_t *buf,
       model_state_free(st);
       return MODEL_ESTATE;
     }
+  /* fields a map's mechanics do not use are not serialised: give them
+   * the values model_state_new gives (a nation without training capacity
+   * has -1, no limit, not the 0 of a fresh allocation) */
+  if (!map->train_caps)
+    for (size_t n = 0; n < st->n_nations; n++)
+      memcpy(st->nations[n].train_cap, map->nations[n].train_cap,
+             sizeof st->nations[n].train_cap);
   if (st->ext && !ext_ok(st)) {
     model_state_free(st);
     return MODEL_ESTATE;

@@ -748,6 +748,20 @@ static void fire(model_state_t *st, const model_event_t *ev, int fac) {
     if (o->op == MODEL_OP_POLICY) {
       (void)model_policy_apply(st, n, o);
     } else if (m->nations[n].seat >= 0) {
+      /* a nation at its deficit limit cannot pay: the support does not
+       * happen, and the news says so (docs/model.md "Money limits") */
+      int64_t head = model_headroom(st, (int32_t)(st->n_seats + (size_t)n));
+      if (head != MODEL_HEADROOM_NONE && o->amount_cents > head) {
+        snprintf(out.text, sizeof out.text,
+                 "%s cannot fund its %s to %s: %.2f USD asked, %.2f USD "
+                 "within its deficit limit",
+                 m->nations[n].id, model_op_name((int)o->op), o->firm,
+                 model_cents_to_usd(o->amount_cents),
+                 model_cents_to_usd(head > 0 ? head : 0));
+        out.kind = MODEL_EV_FINANCE;
+        news(st, &out);
+        return;
+      }
       (void)model_deal_apply(st, m->nations[n].seat, o);
     } else {
       return;

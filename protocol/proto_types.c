@@ -370,11 +370,72 @@ static int pack_skills(msgpack_packer *pk, const int64_t *v) {
   return rc;
 }
 
+/* A contract or open proposal as both its parties see it (docs/protocol.md,
+ * "Contracts"; an addition of issue 11). */
+int proto_pack_contract(msgpack_packer *pk, const model_obs_contract_t *c) {
+  int rc = msgpack_pack_map(pk, 16);
+  rc |= kv_name(pk, "id", c->id);
+  rc |= kv_name(pk, "proposer", c->proposer);
+  rc |= kv_name(pk, "seller", c->seller);
+  rc |= kv_name(pk, "buyer", c->buyer);
+  rc |= kv_name(pk, "product", model_product_name(c->product));
+  rc |= kv_name(pk, "status", c->accepted ? "running" : "proposed");
+  rc |= proto_pack_kv_i64(pk, "expires", c->expires);
+  rc |= proto_pack_kv_i64(pk, "turns_left", c->turns_left);
+  rc |= kv_t(pk, "quantity", c->quantity_kg);
+  rc |= kv_usdkg(pk, "price", c->price_cents_per_kg);
+  rc |= kv_usdkg(pk, "penalty", c->penalty_cents_per_kg);
+  rc |= kv_t(pk, "delivered", c->delivered_kg);
+  rc |= kv_t(pk, "shortfall", c->shortfall_kg);
+  rc |= kv_t(pk, "excused", c->excused_kg);
+  rc |= proto_pack_kv_f64(pk, "penalty_paid",
+                          model_cents_to_usd(c->penalty_cents));
+  rc |= kv_t(pk, "delivered_total", c->delivered_total_kg);
+  return rc;
+}
+
+static const char *const SUPPORT_KINDS[] = {"firm_price_floor", "loan",
+                                            "equity"};
+
+/* State support in force, public (issue 11). */
+static int pack_support(msgpack_packer *pk, const model_obs_support_t *x) {
+  bool floor = x->kind == MODEL_SUPPORT_FLOOR;
+  int rc = msgpack_pack_map(pk, floor                           ? 9
+                                : x->kind == MODEL_SUPPORT_LOAN ? 7
+                                                                : 5);
+  rc |= kv_name(pk, "kind", SUPPORT_KINDS[x->kind]);
+  rc |= kv_name(pk, "nation", x->nation);
+  rc |= kv_name(pk, "firm", x->firm);
+  if (floor) {
+    rc |= kv_name(pk, "product", model_product_name(x->product));
+    rc |= kv_usdkg(pk, "price", x->price_cents_per_kg);
+    rc |= kv_t(pk, "quantity", x->quantity_kg);
+    rc |= proto_pack_kv_bool(pk, "two_sided", x->two_sided);
+    rc |= proto_pack_kv_i64(pk, "turns_left", x->turns_left);
+    rc |= proto_pack_kv_f64(pk, "paid_last", model_cents_to_usd(x->last_cents));
+  } else if (x->kind == MODEL_SUPPORT_LOAN) {
+    rc |= proto_pack_kv_f64(pk, "owed", model_cents_to_usd(x->amount_cents));
+    rc |= kv_frac(pk, "rate", x->rate_ppm);
+    rc |=
+        proto_pack_kv_f64(pk, "repaid_last", model_cents_to_usd(x->last_cents));
+    rc |= proto_pack_kv_i64(pk, "turns_left", x->turns_left);
+  } else {
+    rc |= proto_pack_kv_f64(pk, "paid", model_cents_to_usd(x->amount_cents));
+    rc |= kv_frac(pk, "stake", x->rate_ppm);
+  }
+  return rc;
+}
+
 static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
   bool nation = obs->kind == MODEL_SEAT_NATION;
-  int rc = msgpack_pack_map(pk, (nation ? 11 : 8) +
+  int rc = msgpack_pack_map(pk, (nation ? 12 : 9) +
                                     (obs->finance ? (nation ? 4 : 5) : 0) +
                                     obs->train_caps);
+  /* the seat's contracts and open proposals (issue 11) */
+  rc |= proto_pack_cstr(pk, "contracts");
+  rc |= msgpack_pack_array(pk, obs->n_contracts);
+  for (size_t i = 0; i < obs->n_contracts; i++)
+    rc |= proto_pack_contract(pk, &obs->contracts[i]);
   if (obs->train_caps) {
     /* places left at home this turn; nil where a skill has no limit */
     rc |= proto_pack_cstr(pk, "training_left");
@@ -605,7 +666,12 @@ static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
 }
 
 static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
-  int rc = msgpack_pack_map(pk, 7);
+  int rc = msgpack_pack_map(pk, 8);
+  /* state support in force (issue 11): announced, so public */
+  rc |= proto_pack_cstr(pk, "support");
+  rc |= msgpack_pack_array(pk, obs->n_support);
+  for (size_t i = 0; i < obs->n_support; i++)
+    rc |= pack_support(pk, &obs->support[i]);
   rc |= proto_pack_cstr(pk, "deposits");
   rc |= pack_deposits(pk, obs);
   rc |= proto_pack_cstr(pk, "rules");
@@ -963,6 +1029,65 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     obs->credit_limit_cents =
         model_usd_to_cents(num(get(you, "credit_limit")), &v) == 0 ? v : 0;
     obs->receivership_turns = (int32_t)num(get(you, "receivership_turns"));
+  }
+  /* contracts and support (issue 11) */
+  const msgpack_object *cs = get(you, "contracts"), *su = get(pub, "support");
+  obs->n_contracts = arr_len(cs);
+  obs->n_support = arr_len(su);
+  obs->contracts =
+      calloc(obs->n_contracts ? obs->n_contracts : 1, sizeof *obs->contracts);
+  obs->support =
+      calloc(obs->n_support ? obs->n_support : 1, sizeof *obs->support);
+  if (!obs->contracts || !obs->support)
+    goto nomem;
+  for (size_t i = 0; i < obs->n_contracts; i++) {
+    const msgpack_object *c = &cs->via.array.ptr[i];
+    model_obs_contract_t *x = &obs->contracts[i];
+    char name[MODEL_ID_MAX] = "";
+    copy_str(x->id, sizeof x->id, get(c, "id"));
+    copy_str(x->proposer, sizeof x->proposer, get(c, "proposer"));
+    copy_str(x->seller, sizeof x->seller, get(c, "seller"));
+    copy_str(x->buyer, sizeof x->buyer, get(c, "buyer"));
+    copy_str(name, sizeof name, get(c, "product"));
+    x->product = model_product_from_name(name);
+    copy_str(name, sizeof name, get(c, "status"));
+    x->accepted = strcmp(name, "running") == 0;
+    x->expires = (int32_t)num(get(c, "expires"));
+    x->turns_left = (int32_t)num(get(c, "turns_left"));
+    x->quantity_kg = kg_of(get(c, "quantity"));
+    x->price_cents_per_kg = cents_of(get(c, "price"));
+    x->penalty_cents_per_kg = cents_of(get(c, "penalty"));
+    x->delivered_kg = kg_of(get(c, "delivered"));
+    x->shortfall_kg = kg_of(get(c, "shortfall"));
+    x->excused_kg = kg_of(get(c, "excused"));
+    x->penalty_cents =
+        model_usd_to_cents(num(get(c, "penalty_paid")), &v) == 0 ? v : 0;
+    x->delivered_total_kg = kg_of(get(c, "delivered_total"));
+  }
+  for (size_t i = 0; i < obs->n_support; i++) {
+    const msgpack_object *c = &su->via.array.ptr[i];
+    model_obs_support_t *x = &obs->support[i];
+    char name[MODEL_ID_MAX] = "";
+    copy_str(name, sizeof name, get(c, "kind"));
+    x->kind = strcmp(name, "loan") == 0     ? MODEL_SUPPORT_LOAN
+              : strcmp(name, "equity") == 0 ? MODEL_SUPPORT_STAKE
+                                            : MODEL_SUPPORT_FLOOR;
+    copy_str(x->nation, sizeof x->nation, get(c, "nation"));
+    copy_str(x->firm, sizeof x->firm, get(c, "firm"));
+    copy_str(name, sizeof name, get(c, "product"));
+    x->product = model_product_from_name(name);
+    x->price_cents_per_kg = cents_of(get(c, "price"));
+    x->quantity_kg = kg_of(get(c, "quantity"));
+    const msgpack_object *ts = get(c, "two_sided");
+    x->two_sided = ts && ts->type == MSGPACK_OBJECT_BOOLEAN && ts->via.boolean;
+    x->turns_left = (int32_t)num(get(c, "turns_left"));
+    const char *amount = x->kind == MODEL_SUPPORT_LOAN ? "owed" : "paid";
+    x->amount_cents = model_usd_to_cents(num(get(c, amount)), &v) == 0 ? v : 0;
+    x->rate_ppm =
+        ppm_of_obj(get(c, x->kind == MODEL_SUPPORT_LOAN ? "rate" : "stake"));
+    const char *last =
+        x->kind == MODEL_SUPPORT_FLOOR ? "paid_last" : "repaid_last";
+    x->last_cents = model_usd_to_cents(num(get(c, last)), &v) == 0 ? v : 0;
   }
   const msgpack_object *facs = get(you, "facilities");
   obs->n_facilities = arr_len(facs);

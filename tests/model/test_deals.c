@@ -137,7 +137,7 @@ static void test_grant_and_equity(void **state) {
   /* a nation cannot grant more than its budget */
   strcpy(g.firm, "mountain_minerals");
   g.amount_cents = 100000000000000; /* $1e12 */
-  refused(st, usa, g, "amount", "USD left this turn");
+  refused(st, usa, g, "amount", "USD is missing");
   model_state_free(plain);
   model_state_free(st);
   model_map_free(m);

@@ -311,10 +311,10 @@ static void test_unlimited_us_stays_under_20kt(void **state) {
 /* 5.2 (on the Dy/Tb basket: the split of Dy and Tb is a later step):
  * the story's moderate plan. The US pays half of new magnet and
  * separation capex, runs magnet and separation programmes of $15 M and
- * $6 M a turn and, at turn 1, makes the July 2025 DoD deal with MP (S16,
- * S17, S18: $400 M of equity for about 15%, a $150 M loan, a $110/kg NdPr
- * floor for 40 turns); MP builds a 10,000 t/yr magnet plant at turn 2,
- * buys the oxide its plants use, and hires, trains and mentors as the
+ * $6 M a turn (the July 2025 DoD deal with MP, S16-S19, is scripted in
+ * world-2024 at turn 1: $400 M of equity for about 15%, a $150 M loan, a
+ * $110/kg NdPr floor for 40 turns); MP builds a 10,000 t/yr magnet plant at
+ * turn 2, buys the oxide its plants use, and hires, trains and mentors as the
  * plant nears completion. US magnet output at 2028 Q4 (turn 15),
  * annualised, lands in 4-15 kt/yr. */
 static void moderate_us(const model_state_t *st, int seat, int turn,
@@ -335,22 +335,6 @@ static void moderate_us(const model_state_t *st, int seat, int turn,
   o = policy(b, MODEL_POL_TALENT_PROGRAMME);
   o->skill = MODEL_SEPARATION;
   o->budget_cents = 600000000; /* $6 M */
-  o = push(b, MODEL_OP_EQUITY);
-  snprintf(o->firm, sizeof o->firm, "mp_materials");
-  o->amount_cents = 40000000000; /* $400 M */
-  o->stake_ppm = 150000;
-  o = push(b, MODEL_OP_LOAN);
-  snprintf(o->firm, sizeof o->firm, "mp_materials");
-  o->amount_cents = 15000000000; /* $150 M */
-  o->rate_ppm = 45000;
-  o->turns = 40;
-  o->grace = 4;
-  o = policy(b, MODEL_POL_FIRM_PRICE_FLOOR);
-  snprintf(o->firm, sizeof o->firm, "mp_materials");
-  o->product = MODEL_NDPR;
-  o->price_cents_per_kg = 11000; /* $110/kg */
-  o->quantity_kg = 2000000;
-  o->turns = 40;
 }
 
 static void moderate_mp(const model_state_t *st, int seat, int turn,

@@ -60,9 +60,11 @@ EXPECTED = {
     "session.pause":     (UN,  UN,     FB,  FB,        OK,   FB,         FB),
     "session.resume":    (UN,  UN,     FB,  FB,        OK,   FB,         FB),
     "session.stop":      (UN,  UN,     FB,  FB,        OK,   FB,         FB),
+    "contracts.list":    (UN,  UN,     FB,  FB,        OK,   FB,         FB),
 }
 ADMIN_METHODS = {"session.bot", "session.start", "session.advance",
-                 "session.pause", "session.resume", "session.stop"}
+                 "session.pause", "session.resume", "session.stop",
+                 "contracts.list"}
 # The ok call goes last, so that a state change (start, pause, ...) comes
 # after every refused call.
 ORDER = ["none", "unknown", "seat", "other_seat", "other_admin", "b_seat",
