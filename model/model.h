@@ -308,6 +308,8 @@ typedef struct {
   char origin[MODEL_ID_MAX]; /* hire: `from`, the nation whose pool to hire
                                 from ("" = home) */
   bool apprentice;           /* hire: take on apprentices under mentors */
+  char index[MODEL_ID_MAX];  /* bid: a product whose price the max price
+                                follows ("" = a fixed max price) */
 } model_order_t;
 
 /* ---- The order schema (model/order_schema.c) ----
@@ -717,6 +719,9 @@ typedef struct {
    * home nation, per skill (maps with training capacity); -1: no limit */
   bool train_caps;
   int64_t training_left[MODEL_SKILLS];
+  /* public: each product's reference price, the map's opening world price
+   * (cents/kg): what strategies anchor their prices to */
+  int64_t reference_price[MODEL_PRODUCTS];
   /* you (issue 11): the seat's proposals and contracts, either side */
   size_t n_contracts;
   model_obs_contract_t *contracts;

@@ -282,6 +282,8 @@ typedef struct {
   /* version 2, talent */
   int64_t appr[NS][MODEL_TRAIN_TURNS_MAX]; /* apprentices seasoning */
   int64_t appr_taken[NS];                  /* this turn */
+  /* version 2, markets: each standing bid's index product + 1 (0: none) */
+  int8_t bid_index[NP];
 } seat_t;
 
 /* Hot fields first, the id (read by events and observations) last. */

@@ -270,6 +270,14 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
       return 1;
     if (check_field(o, "quantity", "0 and 1,000,000,000 t", r))
       return 1;
+    if (o->op == MODEL_OP_BID && o->index[0] &&
+        model_product_from_name(o->index) < 0) {
+      model_refuse(r, "index",
+                   "index must be a product (concentrate, ndpr_oxide, "
+                   "dytb_oxide, lace_oxide or magnet) whose price the max "
+                   "price follows");
+      return 1;
+    }
     return check_field(o, o->op == MODEL_OP_OFFER ? "min_price" : "max_price",
                        "0 and 999,999.99 USD/kg", r);
   case MODEL_OP_GRANT:
@@ -952,6 +960,8 @@ static int apply_all(model_state_t *st) {
       case MODEL_OP_BID:
         s->bid[o->product].qty = o->quantity_kg;
         s->bid[o->product].price = o->price_cents_per_kg;
+        s->bid_index[o->product] =
+            (int8_t)(o->index[0] ? model_product_from_name(o->index) + 1 : 0);
         break;
       case MODEL_OP_POLICY:
         rc = model_policy_apply(st, home, o);

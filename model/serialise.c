@@ -167,10 +167,12 @@ static bool vtag(vis_t *v, const char *tag, bool present) {
 /* The hire fields of closing the loopholes (model.h: from, apprentice),
  * after a tag of their own and only where the order has them. */
 static void vorder_talent(vis_t *v, model_order_t *o) {
-  if (!vtag(v, "\001order-talent", o->origin[0] || o->apprentice))
-    return;
-  vstr(v, o->origin, sizeof o->origin);
-  vb(v, &o->apprentice);
+  if (vtag(v, "\001order-talent", o->origin[0] || o->apprentice)) {
+    vstr(v, o->origin, sizeof o->origin);
+    vb(v, &o->apprentice);
+  }
+  if (vtag(v, "\001order-index", o->index[0] != 0))
+    vstr(v, o->index, sizeof o->index);
 }
 
 /* An order's issue-11 fields (model.h), after a tag and only where the
@@ -462,6 +464,25 @@ static void visit_v2(vis_t *v, model_state_t *st) {
   }
 }
 
+/* Indexed standing bids (model v2, markets), after a tag and only when a
+ * seat has one, so that other states keep their bytes. */
+static void vbid_index(vis_t *v, model_state_t *st) {
+  bool any = false;
+  for (size_t i = 0; i < st->n_seats; i++)
+    for (int p = 0; p < NP; p++)
+      any |= st->seats[i].bid_index[p] != 0;
+  if (!vtag(v, "\001bid-index", any))
+    return;
+  for (size_t i = 0; i < st->n_seats && !v->err; i++)
+    for (int p = 0; p < NP; p++) {
+      int32_t x = st->seats[i].bid_index[p];
+      vi32(v, &x);
+      if (v->rd && (x < 0 || x > NP))
+        v->err = MODEL_ESTATE;
+      st->seats[i].bid_index[p] = (int8_t)x;
+    }
+}
+
 /* Deals and controls (model_ext_t), written only when the state has them,
  * at the end, so that other states keep their bytes. */
 static void vext(vis_t *v, model_state_t *st) {
@@ -647,6 +668,7 @@ static void visit(vis_t *v, model_state_t *st) {
   if (v->version >= 3)
     visit_v2(v, st);
   vext(v, st);
+  vbid_index(v, st);
 }
 
 static int pack(const model_state_t *st, uint8_t **buf, size_t *len) {

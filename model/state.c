@@ -99,6 +99,8 @@ int model_state_new(const model_map_t *map, uint64_t seed,
       } else if (o->op == MODEL_OP_BID) {
         se->bid[o->product].qty = o->quantity_kg;
         se->bid[o->product].price = o->price_cents_per_kg;
+        se->bid_index[o->product] =
+            (int8_t)(o->index[0] ? model_product_from_name(o->index) + 1 : 0);
       } else if (o->op == MODEL_OP_POLICY) {
         if ((rc = model_policy_apply(st, ms->nation, o)))
           goto fail;

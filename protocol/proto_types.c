@@ -666,7 +666,12 @@ static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
 }
 
 static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
-  int rc = msgpack_pack_map(pk, 8);
+  int rc = msgpack_pack_map(pk, 9);
+  /* the map's reference prices, USD/kg (issue 11) */
+  rc |= proto_pack_cstr(pk, "reference_price");
+  rc |= msgpack_pack_map(pk, MODEL_PRODUCTS);
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    rc |= kv_usdkg(pk, model_product_name(p), obs->reference_price[p]);
   /* state support in force (issue 11): announced, so public */
   rc |= proto_pack_cstr(pk, "support");
   rc |= msgpack_pack_array(pk, obs->n_support);
@@ -886,6 +891,9 @@ static void parse_event(const msgpack_object *e, model_event_t *ev) {
 
 /* public.deposits and public.rules back into the observation. */
 static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    obs->reference_price[p] =
+        cents_of(get(get(pub, "reference_price"), model_product_name(p)));
   const msgpack_object *deps = get(pub, "deposits");
   obs->n_deposits = arr_len(deps);
   obs->deposits =
