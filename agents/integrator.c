@@ -269,6 +269,11 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     int64_t be = kit_break_even(obs, p);
     bid[p] = be > 0 ? kit_min(be, kit_ppm(price, 1100000)) : -1;
   }
+  /* inside the band: a 10% premium over last turn cannot compound */
+  for (int p = 0; p < MODEL_PRODUCTS; p++) {
+    ask[p] = kit_in_band(obs, p, ask[p]);
+    bid[p] = kit_in_band(obs, p, bid[p]);
+  }
   kit_firm_trade(&k, util, ask, bid, 1500000);
   free(util);
   *n = k.n;

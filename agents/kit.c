@@ -589,6 +589,20 @@ int64_t kit_price(const model_obs_t *obs, int product) {
   return p;
 }
 
+void kit_band(const model_obs_t *obs, int product, int64_t *lo, int64_t *hi) {
+  int64_t ref = obs->reference_price[product];
+  *lo = ref > 0 ? kit_mul_div(ref, 2, 5) : 0;
+  *hi = ref > 0 ? kit_mul_div(ref, 5, 2) : INT64_MAX;
+}
+
+int64_t kit_in_band(const model_obs_t *obs, int product, int64_t price) {
+  if (price < 0)
+    return price;
+  int64_t lo, hi;
+  kit_band(obs, product, &lo, &hi);
+  return kit_clamp(price, lo, hi);
+}
+
 int64_t kit_production(const model_obs_t *obs, int stage, int n) {
   const int64_t *row = obs->production + (size_t)stage * obs->n_nations;
   if (n >= 0)
