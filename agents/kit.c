@@ -873,8 +873,14 @@ int64_t kit_break_even(const model_obs_t *obs, int product) {
     } else if ((product == MODEL_NDPR || product == MODEL_DYTB) &&
                f->stage == MODEL_MAGNETS) {
       int q = product - MODEL_NDPR, other = 1 - q;
+      /* the magnet price it expects: last turn's, or the reference where
+       * last turn's dipped below it (one turn's dip must not idle a plant
+       * that pays at normal prices; a stand-in for the design's median of
+       * recent prices, which needs a price history not built yet) */
+      int64_t mag = kit_max(kit_price(obs, MODEL_MAGNET),
+                            obs->reference_price[MODEL_MAGNET]);
       int64_t left =
-          kit_price(obs, MODEL_MAGNET) - f->unit_cost_cents_per_kg -
+          mag - f->unit_cost_cents_per_kg -
           kit_ppm(kit_price(obs, MODEL_NDPR + other), kit_recipe(obs, other));
       be = kit_mul_div(left, KIT_PPM, kit_recipe(obs, q));
     } else {
