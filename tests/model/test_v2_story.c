@@ -348,7 +348,9 @@ static void moderate_mp(const model_state_t *st, int seat, int turn,
   }
   if (turn >= 2) {
     /* the oxide its magnet plants use at full output, at prices that win
-     * it (NdPr $80/kg, the Dy/Tb basket $800/kg, ~2.2x its 2024 price) */
+     * it (NdPr $150/kg: it sells its own NdPr into the market and buys it
+     * back, so the price only has to beat the Chinese magnet makers'
+     * indexed bids; the Dy/Tb basket $800/kg, ~2.2x its 2024 price) */
     int64_t mag = 0;
     for (size_t i = 0; i < obs->n_facilities; i++)
       if (obs->facilities[i].stage == MODEL_MAGNETS)
@@ -356,7 +358,7 @@ static void moderate_mp(const model_state_t *st, int seat, int turn,
     model_order_t *o = push(b, MODEL_OP_BID);
     o->product = MODEL_NDPR;
     o->quantity_kg = mag * obs->rules.recipe_ppm[0] / 1000000;
-    o->price_cents_per_kg = 8000;
+    o->price_cents_per_kg = 15000;
     o = push(b, MODEL_OP_BID);
     o->product = MODEL_DYTB;
     o->quantity_kg = mag * obs->rules.recipe_ppm[1] / 1000000;
