@@ -96,5 +96,16 @@ int agent_act(agent_t *a, const model_obs_t *obs, model_order_t *orders,
     *n = 0;
     return rc != 0 ? rc : -1;
   }
+  /* A firm in receivership may only offer what it holds and idle its
+   * plants (docs/model.md, "Money limits"): the rest would be refused, so
+   * no strategy needs to know. */
+  if (obs->finance && obs->receivership_turns > 0) {
+    size_t w = 0;
+    for (size_t i = 0; i < *n; i++)
+      if (orders[i].op == MODEL_OP_OFFER ||
+          (orders[i].op == MODEL_OP_OPERATE && orders[i].utilisation_ppm == 0))
+        orders[w++] = orders[i];
+    *n = w;
+  }
   return 0;
 }

@@ -13,7 +13,13 @@
  * stage's skill (talent is the bottleneck the lesson is about). Where the
  * nation already makes some of a lacking stage's product, it guarantees a
  * market with a price floor at 80% of the world price for a quarter of
- * last turn's home output. It welcomes migrants and keeps its own experts.
+ * last turn's home output. Since issue 11 it also guarantees each of its
+ * own firms a price for the lacking stage's product (a firm price floor
+ * at 1.5x the world price on a quarter of last turn's home output, at
+ * least 100 t, for 8 turns, renewed: the DoD-MP floor, S16, was ~2x) and,
+ * for magnets, offers each home firm an offtake of a tenth of its magnet
+ * demand a turn at 10% over the world price. It welcomes migrants and
+ * keeps its own experts.
  * When its budget runs out, it withdraws the spending policies.
  *
  * Why it should win: with firms that answer incentives (expanders,
@@ -25,6 +31,9 @@
  */
 #include "kit.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #define LACKING_PPM   250000 /* share below which a stage is lacking */
 #define CAPEX_PPM     300000
 #define OUTPUT_PPM    100000 /* of the product's price, per kg */
@@ -32,6 +41,12 @@
 #define TALENT_PPM    2500   /* of the budget, per turn and skill */
 #define FLOOR_PPM     800000 /* of the world price */
 #define FLOOR_QTY_PPM 250000 /* of last turn's home output */
+/* issue 11: firm price floors and offtakes for its own firms */
+#define FIRM_FLOOR_PPM    1500000 /* strike: of the world price (S16: ~2x) */
+#define FIRM_FLOOR_MIN_KG 100000  /* at least 100 t a turn covered */
+#define FIRM_FLOOR_TURNS  8
+#define OFFTAKE_PPM       100000  /* of the nation's magnet demand */
+#define OFFTAKE_PRICE     1100000 /* of the world magnet price */
 
 /* The product a price floor of stage s supports. */
 static int product_of(int s) {
@@ -103,6 +118,51 @@ static void floor_price(kit_t *k, int p, int64_t price, int64_t qty) {
   }
 }
 
+/* Issue 11: support for the nation's own firms in a lacking stage. A firm
+ * price floor on the stage's product for each home firm (paid only on what
+ * the firm sells), renewed when it lapses; and, for magnets, an offtake
+ * offered to each home firm (the nation buys a share of its magnet demand
+ * a turn at a premium, delivered to its stockpile), one at a time. */
+static bool floored(const model_obs_t *obs, const char *firm, int p) {
+  for (size_t i = 0; i < obs->n_support; i++)
+    if (obs->support[i].kind == MODEL_SUPPORT_FLOOR &&
+        obs->support[i].product == p &&
+        strcmp(obs->support[i].nation, obs->nation) == 0 &&
+        strcmp(obs->support[i].firm, firm) == 0)
+      return true;
+  return false;
+}
+
+static bool dealing_with(const model_obs_t *obs, const char *firm) {
+  for (size_t i = 0; i < obs->n_contracts; i++)
+    if (strcmp(obs->contracts[i].seller, firm) == 0 ||
+        strcmp(obs->contracts[i].buyer, firm) == 0)
+      return true;
+  return false;
+}
+
+static void support_firms(kit_t *k, int s, int64_t home_out) {
+  const model_obs_t *obs = k->obs;
+  int p = product_of(s);
+  int64_t strike = kit_ppm(kit_world_price(obs, p), FIRM_FLOOR_PPM);
+  int64_t qty = kit_max(kit_ppm(home_out, FLOOR_QTY_PPM), FIRM_FLOOR_MIN_KG);
+  for (size_t i = 0; i < obs->n_scores; i++) {
+    const model_obs_score_t *f = &obs->scores[i];
+    if (f->kind != MODEL_SEAT_FIRM || strcmp(f->nation, obs->nation) != 0)
+      continue;
+    if (s != MODEL_MINING && !floored(obs, f->seat, p))
+      kit_firm_floor(k, f->seat, p, strike, qty, FIRM_FLOOR_TURNS, false);
+    if (s == MODEL_MAGNETS && !dealing_with(obs, f->seat)) {
+      char id[MODEL_ID_MAX];
+      snprintf(id, sizeof id, "offtake-%d-%zu", (int)obs->turn, i);
+      int64_t want = kit_ppm(obs->demand_kg[MODEL_MAGNET], OFFTAKE_PPM);
+      kit_propose(k, id, f->seat, false, MODEL_MAGNET, want,
+                  kit_ppm(kit_world_price(obs, MODEL_MAGNET), OFFTAKE_PRICE),
+                  FIRM_FLOOR_TURNS, 0);
+    }
+  }
+}
+
 static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
                size_t cap, size_t *n) {
   (void)seed;
@@ -134,6 +194,8 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
       home_out = kit_ppm(home_out, kit_basket[0]);
     floor_price(&k, p, kit_ppm(kit_world_price(obs, p), FLOOR_PPM),
                 act_on && home_out > 0 ? kit_ppm(home_out, FLOOR_QTY_PPM) : 0);
+    if (act_on)
+      support_firms(&k, s, home_out);
   }
   kit_keep_experts_home(&k, obs);
   *n = k.n;

@@ -20,6 +20,12 @@
  *    on projects done (at the map's lead times) with four turns to spare;
  *  - hires staff from the home pool for plants that run now, trains the
  *    rest;
+ *  - builds a new separation or magnet plant abroad where the host's capex
+ *    subsidy beats home's and no ban, screen or sanction bars it (issue
+ *    11: Lynas in Texas), under the host's permits and costs;
+ *  - accepts delivery contracts offered to it: selling what it makes at no
+ *    less than 90% of last turn's price, buying its inputs at no more than
+ *    110%;
  *  - runs everything, keeps one and a half turns of the inputs its own
  *    plants need (selling only the surplus at 95% of market), and bids for
  *    missing inputs at up to their break-even value downstream, capped at
@@ -35,6 +41,7 @@
 #include "kit.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define SPEND_PPM 400000 /* of cash, per project */
 #define USE_TURNS 4      /* a project must run this many turns */
@@ -52,6 +59,33 @@ static int64_t from_eq(const model_obs_t *obs, int s, int64_t e, int64_t rec) {
     return kit_mul_div(e, KIT_PPM, kit_max(kit_recipe(obs, 0), 1));
   int64_t per = kit_ppm(kit_basket[0], rec); /* ppm */
   return kit_mul_div(e, KIT_PPM, kit_max(per, 1));
+}
+
+/* Where to build a new plant of stage s (issue 11): the nation whose
+ * capex subsidy for the stage is highest, abroad only where it beats
+ * home's and nothing bars the build (a technology export ban of home, the
+ * host's investment screen or a sanction). */
+static int host_for(const model_obs_t *obs, int s) {
+  int home = kit_home(obs), best = home;
+  int64_t best_share = -1;
+  for (size_t i = 0; i < obs->n_public_policies; i++) {
+    const model_obs_policy_t *p = &obs->public_policies[i];
+    if (p->policy.kind == MODEL_POL_SUBSIDY && p->policy.stage == s &&
+        p->nation == home)
+      best_share = p->policy.capex_share_ppm;
+  }
+  if (best_share < 0)
+    best_share = 0;
+  for (size_t i = 0; i < obs->n_public_policies; i++) {
+    const model_obs_policy_t *p = &obs->public_policies[i];
+    if (p->policy.kind == MODEL_POL_SUBSIDY && p->policy.stage == s &&
+        p->policy.capex_share_ppm > best_share &&
+        kit_may_build(obs, s, p->nation)) {
+      best = p->nation;
+      best_share = p->policy.capex_share_ppm;
+    }
+  }
+  return best;
 }
 
 /* Does a project at stage s in nation n finish with USE_TURNS to spare? */
@@ -143,7 +177,10 @@ static void plan_build(kit_t *k) {
         obs, add, top / 2,
         add == MODEL_MINING ? rec_max : obs->rules.recovery_initial_ppm);
     if (add != MODEL_MINING) {
-      if (go)
+      int host = host_for(obs, add);
+      if (go && host != home && in_time(obs, add, host, false))
+        kit_build_abroad(k, add, host, size, budget);
+      else if (go)
         kit_build(k, add, NULL, size, budget);
       return;
     }
@@ -175,6 +212,40 @@ static void plan_build(kit_t *k) {
     kit_build(k, neck, f, size, budget);
 }
 
+/* Contracts offered to it (issue 11): as the seller, at no less than 90%
+ * of last turn's price of a product it makes; as the buyer, at no more
+ * than 110% of the price of an input it uses. */
+static void answer_offers(kit_t *k) {
+  const model_obs_t *obs = k->obs;
+  bool makes[MODEL_PRODUCTS] = {false}, uses[MODEL_PRODUCTS] = {false};
+  for (size_t i = 0; i < obs->n_facilities; i++) {
+    int s = obs->facilities[i].stage;
+    if (s == MODEL_MINING)
+      makes[MODEL_CONCENTRATE] = true;
+    if (s == MODEL_SEPARATION) {
+      uses[MODEL_CONCENTRATE] = true;
+      makes[MODEL_NDPR] = makes[MODEL_DYTB] = makes[MODEL_LACE] = true;
+    }
+    if (s == MODEL_MAGNETS) {
+      uses[MODEL_NDPR] = uses[MODEL_DYTB] = true;
+      makes[MODEL_MAGNET] = true;
+    }
+  }
+  for (size_t i = 0; i < obs->n_contracts; i++) {
+    const model_obs_contract_t *c = &obs->contracts[i];
+    if (c->accepted || strcmp(c->proposer, obs->seat) == 0 ||
+        c->expires < obs->turn || c->product < 0)
+      continue;
+    int64_t price = kit_price(obs, c->product);
+    bool sell = strcmp(c->seller, obs->seat) == 0;
+    if (sell ? makes[c->product] &&
+                   c->price_cents_per_kg >= kit_ppm(price, 900000)
+             : uses[c->product] &&
+                   c->price_cents_per_kg <= kit_ppm(price, 1100000))
+      kit_accept(k, c->id, c->proposer);
+  }
+}
+
 static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
                size_t cap, size_t *n) {
   (void)seed;
@@ -188,14 +259,24 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     kit_operate(&k, &obs->facilities[i], util[i]);
   }
   plan_build(&k);
+  answer_offers(&k);
   kit_staff_for(&k, util, true);
 
   int64_t ask[MODEL_PRODUCTS], bid[MODEL_PRODUCTS];
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
     int64_t price = kit_price(obs, p);
-    ask[p] = kit_ppm(price, 950000);
+    /* 5% under last turn's price, but never under what it costs to make
+     * (inputs at last turn's prices): a seller that undercuts its own cost
+     * turn after turn drags its output price down while its inputs rise */
+    int64_t c = kit_own_cost(obs, p);
+    ask[p] = kit_max(kit_ppm(price, 950000), c);
     int64_t be = kit_break_even(obs, p);
     bid[p] = be > 0 ? kit_min(be, kit_ppm(price, 1100000)) : -1;
+  }
+  /* inside the band: a 10% premium over last turn cannot compound */
+  for (int p = 0; p < MODEL_PRODUCTS; p++) {
+    ask[p] = kit_in_band(obs, p, ask[p]);
+    bid[p] = kit_in_band(obs, p, bid[p]);
   }
   kit_firm_trade(&k, util, ask, bid, 1500000);
   free(util);

@@ -4,6 +4,8 @@
  */
 #include "kit.h"
 
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,14 +164,17 @@ int64_t kit_permit_speed(const model_obs_t *obs, int stage, int n) {
   return KIT_PPM;
 }
 
+int kit_project_turns(const model_obs_t *obs, int stage, int n, bool brown,
+                      int64_t capacity) {
+  /* the model's own rule (model_obs_project_turns), so that a plan and the
+   * construction it orders agree */
+  return (int)model_obs_project_turns(obs, stage, n, brown, capacity,
+                                      kit_permit_speed(obs, stage, n));
+}
+
 int kit_lead(const model_obs_t *obs, int stage, int n, bool brown) {
-  const model_obs_rules_t *r = &obs->rules;
-  int64_t lead = brown ? r->lead_brownfield[stage] : r->lead_greenfield[stage];
-  /* the model counts construction in ppm of a turn, and takes off the
-   * permitting speed each turn */
-  int64_t left = kit_max(lead * factor(obs->lead_factor_ppm, obs, stage, n), 1);
-  int64_t turns = mul_div_up(left, 1, kit_permit_speed(obs, stage, n));
-  return (int)kit_min(turns, MODEL_TURNS_MAX);
+  return kit_project_turns(obs, stage, n, brown,
+                           obs->rules.reference_capacity_kg[stage]);
 }
 
 int64_t kit_staff_need(const model_obs_t *obs, int stage, int64_t capacity) {
@@ -227,9 +232,39 @@ int kit_best_deposit(const model_obs_t *obs) {
 }
 
 /* Writes a build order of what money pays, up to capacity. */
+static bool sanctions(const model_obs_t *obs, const char *n, const char *f);
+
+/* Whether a public policy of nation `n` of this kind covers stage `s`
+ * towards (or from) nation `other` ("all" or its id). */
+static bool covers(const model_obs_t *obs, int n, model_policy_kind_t kind,
+                   int s, const char *other) {
+  for (size_t i = 0; i < obs->n_public_policies; i++) {
+    const model_obs_policy_t *p = &obs->public_policies[i];
+    if (p->nation == n && p->policy.kind == kind && p->policy.stage == s &&
+        (strcmp(p->policy.partner, "all") == 0 ||
+         strcmp(p->policy.partner, other) == 0))
+      return true;
+  }
+  return false;
+}
+
+bool kit_may_build(const model_obs_t *obs, int stage, int n) {
+  int home = kit_home(obs);
+  if (n == home || n < 0 || home < 0)
+    return true;
+  return !covers(obs, home, MODEL_POL_TECHNOLOGY_EXPORT_BAN, stage,
+                 obs->nations[n]) &&
+         !covers(obs, n, MODEL_POL_INVESTMENT_SCREEN, stage,
+                 obs->nations[home]) &&
+         !sanctions(obs, obs->nations[n], obs->seat);
+}
+
 static int64_t build(kit_t *k, int stage, int n, const char *facility,
                      const char *site, int64_t capacity, int64_t budget) {
   bool brown = facility != NULL;
+  /* the model checks expansions abroad as it checks new plants there */
+  if (!kit_may_build(k->obs, stage, n))
+    return 0;
   capacity = kit_min(capacity, (int64_t)10000000000); /* 10 Mt/yr */
   capacity =
       kit_afford(k->obs, stage, n, brown, kit_min(budget, k->purse), capacity);
@@ -267,7 +302,24 @@ int64_t kit_build(kit_t *k, int stage, const model_obs_facility_t *expand,
   int n = expand ? kit_nation(k->obs, expand->nation) : kit_home(k->obs);
   if (n < 0)
     return 0;
+  /* an expansion adds at most the map's share of the nameplate */
+  int64_t share = k->obs->rules.brownfield_max_share_ppm[stage];
+  if (expand && share >= 0)
+    capacity = kit_min(
+        capacity, kit_mul_div(expand->capacity_kg_per_year, share, KIT_PPM));
   return build(k, stage, n, expand ? expand->id : NULL, NULL, capacity, budget);
+}
+
+int64_t kit_build_abroad(kit_t *k, int stage, int n, int64_t capacity,
+                         int64_t budget) {
+  const model_obs_t *obs = k->obs;
+  if (stage == MODEL_MINING || obs->kind != MODEL_SEAT_FIRM || n < 0 ||
+      (size_t)n >= obs->n_nations)
+    return 0;
+  int64_t c = build(k, stage, n, NULL, NULL, capacity, budget);
+  if (c && n != kit_home(obs))
+    snprintf(k->out[k->n - 1].host, MODEL_ID_MAX, "%s", obs->nations[n]);
+  return c;
 }
 
 int64_t kit_build_mine(kit_t *k, size_t d, int64_t capacity, int64_t budget) {
@@ -278,6 +330,7 @@ int64_t kit_build_mine(kit_t *k, size_t d, int64_t capacity, int64_t budget) {
   int n = kit_nation(obs, dp->nation);
   if (n < 0 || !dp->open || dp->reserves_kg <= 0)
     return 0;
+
   /* capacity beyond what the reserves feed until the game ends is idle
    * capital */
   int64_t turns = obs->turns - obs->turn - kit_lead(obs, MODEL_MINING, n, 0);
@@ -297,6 +350,17 @@ int64_t kit_train(kit_t *k, int skill, int64_t count) {
   if (each > 0)
     count = kit_min(count, k->purse / each);
   count = kit_min(count, 1000000);
+  /* the places its schools have left (maps with training capacity),
+   * shared with the other seats as kit_hire shares the pool, so that
+   * orders of several seats do not overrun them */
+  if (k->obs->train_caps && k->obs->training_left[skill] >= 0) {
+    int64_t left = k->obs->training_left[skill] /
+                   (int64_t)kit_max((int64_t)k->obs->n_scores, 1);
+    for (size_t i = 0; i < k->n; i++)
+      if (k->out[i].op == MODEL_OP_TRAIN && k->out[i].skill == skill)
+        left -= k->out[i].count;
+    count = kit_min(count, left);
+  }
   if (count < 1)
     return 0;
   model_order_t *o = kit_push(k, MODEL_OP_TRAIN);
@@ -354,6 +418,146 @@ model_order_t *kit_policy(kit_t *k, model_policy_kind_t kind) {
   return o;
 }
 
+/* ---- issue 11: state support and contracts ---- */
+
+/* An order of a nation's to pay a firm: the amount from the purse. */
+static model_order_t *pay_firm(kit_t *k, model_op_t op, const char *firm,
+                               int64_t amount) {
+  if (amount < 1 || amount > k->purse)
+    return NULL;
+  model_order_t *o = kit_push(k, op);
+  if (!o)
+    return NULL;
+  snprintf(o->firm, sizeof o->firm, "%s", firm);
+  o->amount_cents = amount;
+  k->purse -= amount;
+  return o;
+}
+
+int64_t kit_grant(kit_t *k, const char *firm, int64_t amount) {
+  return pay_firm(k, MODEL_OP_GRANT, firm, amount) ? amount : 0;
+}
+
+int64_t kit_equity(kit_t *k, const char *firm, int64_t amount,
+                   int64_t stake_ppm) {
+  if (stake_ppm < 1 || stake_ppm + kit_stakes_in(k->obs, firm) > KIT_PPM)
+    return 0;
+  model_order_t *o = pay_firm(k, MODEL_OP_EQUITY, firm, amount);
+  if (!o)
+    return 0;
+  o->stake_ppm = stake_ppm;
+  return amount;
+}
+
+int64_t kit_loan(kit_t *k, const char *firm, int64_t amount, int64_t rate_ppm,
+                 int turns, int grace) {
+  model_order_t *o = pay_firm(k, MODEL_OP_LOAN, firm, amount);
+  if (!o)
+    return 0;
+  o->rate_ppm = kit_clamp(rate_ppm, 0, KIT_PPM);
+  o->turns = kit_clamp(turns, 1, 400);
+  o->grace = kit_clamp(grace, 0, 400);
+  return amount;
+}
+
+void kit_firm_floor(kit_t *k, const char *firm, int product, int64_t strike,
+                    int64_t qty_kg, int turns, bool two_sided) {
+  model_order_t *o = kit_policy(k, MODEL_POL_FIRM_PRICE_FLOOR);
+  if (!o)
+    return;
+  snprintf(o->firm, sizeof o->firm, "%s", firm);
+  o->product = product;
+  o->price_cents_per_kg = kit_clamp(strike, 0, 99999999);
+  o->quantity_kg = kit_clamp(qty_kg, 0, (int64_t)1000000000000);
+  o->turns = kit_clamp(turns, 1, 400);
+  o->two_sided = two_sided;
+}
+
+void kit_propose(kit_t *k, const char *id, const char *to, bool sell,
+                 int product, int64_t qty_kg, int64_t price, int turns,
+                 int64_t penalty) {
+  if (qty_kg < 1)
+    return;
+  model_order_t *o = kit_push(k, MODEL_OP_CONTRACT_PROPOSE);
+  if (!o)
+    return;
+  snprintf(o->contract, sizeof o->contract, "%s", id);
+  snprintf(o->seat, sizeof o->seat, "%s", to);
+  if (!sell)
+    strcpy(o->choice, "buy");
+  o->product = product;
+  o->quantity_kg = kit_min(qty_kg, (int64_t)1000000000000);
+  o->price_cents_per_kg = kit_clamp(price, 0, 99999999);
+  o->turns = kit_clamp(turns, 1, 400);
+  o->penalty_cents_per_kg = kit_clamp(penalty, 0, 99999999);
+}
+
+static void contract_op(kit_t *k, model_op_t op, const char *id,
+                        const char *from) {
+  model_order_t *o = kit_push(k, op);
+  if (!o)
+    return;
+  snprintf(o->contract, sizeof o->contract, "%s", id);
+  snprintf(o->seat, sizeof o->seat, "%s", from ? from : "");
+}
+
+void kit_accept(kit_t *k, const char *id, const char *from) {
+  contract_op(k, MODEL_OP_CONTRACT_ACCEPT, id, from);
+}
+
+void kit_withdraw(kit_t *k, const char *id, const char *from) {
+  contract_op(k, MODEL_OP_CONTRACT_WITHDRAW, id, from);
+}
+
+bool kit_is_firm(const model_obs_t *obs, size_t i) {
+  return i < obs->n_scores && obs->scores[i].kind == MODEL_SEAT_FIRM;
+}
+
+int kit_seat(const model_obs_t *obs, const char *id) {
+  for (size_t i = 0; i < obs->n_scores; i++)
+    if (strcmp(obs->scores[i].seat, id) == 0)
+      return (int)i;
+  return -1;
+}
+
+/* Whether nation `n` sanctions firm `f` (public policies). */
+static bool sanctions(const model_obs_t *obs, const char *n, const char *f) {
+  for (size_t i = 0; i < obs->n_public_policies; i++) {
+    const model_obs_policy_t *p = &obs->public_policies[i];
+    if (p->policy.kind == MODEL_POL_SANCTION &&
+        strcmp(obs->nations[p->nation], n) == 0 &&
+        strcmp(p->policy.firm, f) == 0)
+      return true;
+  }
+  return false;
+}
+
+bool kit_sanctioned(const model_obs_t *obs, const char *a, const char *b) {
+  int ia = kit_seat(obs, a), ib = kit_seat(obs, b);
+  if (ia < 0 || ib < 0)
+    return false;
+  return (kit_is_firm(obs, (size_t)ia) &&
+          sanctions(obs, obs->scores[ib].nation, a)) ||
+         (kit_is_firm(obs, (size_t)ib) &&
+          sanctions(obs, obs->scores[ia].nation, b));
+}
+
+int64_t kit_stakes_in(const model_obs_t *obs, const char *firm) {
+  int64_t s = 0;
+  for (size_t i = 0; i < obs->n_support; i++)
+    if (obs->support[i].kind == MODEL_SUPPORT_STAKE &&
+        strcmp(obs->support[i].firm, firm) == 0)
+      s += obs->support[i].rate_ppm;
+  return s;
+}
+
+size_t kit_support_count(const model_obs_t *obs, model_support_kind_t kind) {
+  size_t n = 0;
+  for (size_t i = 0; i < obs->n_support; i++)
+    n += obs->support[i].kind == kind;
+  return n;
+}
+
 /* ---- the observation ---- */
 
 int kit_nation(const model_obs_t *obs, const char *id) {
@@ -383,6 +587,20 @@ int64_t kit_price(const model_obs_t *obs, int product) {
   if (p <= 0 || p >= MODEL_PRICE_MAX_CENTS / 2 || p > 4 * w || 4 * p < w)
     return w;
   return p;
+}
+
+void kit_band(const model_obs_t *obs, int product, int64_t *lo, int64_t *hi) {
+  int64_t ref = obs->reference_price[product];
+  *lo = ref > 0 ? kit_mul_div(ref, 2, 5) : 0;
+  *hi = ref > 0 ? kit_mul_div(ref, 5, 2) : INT64_MAX;
+}
+
+int64_t kit_in_band(const model_obs_t *obs, int product, int64_t price) {
+  if (price < 0)
+    return price;
+  int64_t lo, hi;
+  kit_band(obs, product, &lo, &hi);
+  return kit_clamp(price, lo, hi);
 }
 
 int64_t kit_production(const model_obs_t *obs, int stage, int n) {
@@ -655,8 +873,14 @@ int64_t kit_break_even(const model_obs_t *obs, int product) {
     } else if ((product == MODEL_NDPR || product == MODEL_DYTB) &&
                f->stage == MODEL_MAGNETS) {
       int q = product - MODEL_NDPR, other = 1 - q;
+      /* the magnet price it expects: last turn's, or the reference where
+       * last turn's dipped below it (one turn's dip must not idle a plant
+       * that pays at normal prices; a stand-in for the design's median of
+       * recent prices, which needs a price history not built yet) */
+      int64_t mag = kit_max(kit_price(obs, MODEL_MAGNET),
+                            obs->reference_price[MODEL_MAGNET]);
       int64_t left =
-          kit_price(obs, MODEL_MAGNET) - f->unit_cost_cents_per_kg -
+          mag - f->unit_cost_cents_per_kg -
           kit_ppm(kit_price(obs, MODEL_NDPR + other), kit_recipe(obs, other));
       be = kit_mul_div(left, KIT_PPM, kit_recipe(obs, q));
     } else {

@@ -61,6 +61,10 @@ int64_t kit_afford(const model_obs_t *obs, int stage, int n, bool brown,
 /* Turns a build at stage in nation n takes at the nation's permitting speed
  * now (the lead times times the nation's lead factor, over the speed). */
 int kit_lead(const model_obs_t *obs, int stage, int n, bool brown);
+/* The same for a project of `capacity` kg/yr (on two-phase stages the
+ * construction time grows with size; kit_lead takes the reference size). */
+int kit_project_turns(const model_obs_t *obs, int stage, int n, bool brown,
+                      int64_t capacity);
 /* The permitting speed (ppm) nation n announces for a stage. */
 int64_t kit_permit_speed(const model_obs_t *obs, int stage, int n);
 /* People a facility of capacity kg/yr at stage needs (the model's rule). */
@@ -115,6 +119,14 @@ int64_t kit_build(kit_t *k, int stage, const model_obs_facility_t *expand,
  * reserves can feed in the turns left after construction. Returns the
  * capacity ordered, or 0. */
 int64_t kit_build_mine(kit_t *k, size_t d, int64_t capacity, int64_t budget);
+/* Build a new separation or magnet plant of up to capacity kg/yr in
+ * nation n (issue 11: abroad when n is not home), under n's capex factor
+ * and subsidy. Returns the capacity ordered, or 0 (also when a technology
+ * export ban of home, an investment screen or a sanction of n's bars it). */
+int64_t kit_build_abroad(kit_t *k, int stage, int n, int64_t capacity,
+                         int64_t budget);
+/* Whether the seat may build a new facility of stage in nation n now. */
+bool kit_may_build(const model_obs_t *obs, int stage, int n);
 /* Train up to count people (as many as the purse pays). */
 int64_t kit_train(kit_t *k, int skill, int64_t count);
 /* Hire up to count people from the home nation's talent pool, at most the
@@ -127,6 +139,39 @@ int64_t kit_hire(kit_t *k, int skill, int64_t count);
 void kit_release(kit_t *k, int skill, int64_t count);
 /* A policy order of this kind, partner "all"; the caller fills the rest. */
 model_order_t *kit_policy(kit_t *k, model_policy_kind_t kind);
+
+/* ---- issue 11: state support and contracts (docs/agents.md) ----
+ * Nations pay grants, buy equity and lend from the purse (their budget),
+ * so that a submission never promises more than the budget holds; each
+ * returns the amount ordered, or 0. */
+int64_t kit_grant(kit_t *k, const char *firm, int64_t amount);
+int64_t kit_equity(kit_t *k, const char *firm, int64_t amount,
+                   int64_t stake_ppm);
+int64_t kit_loan(kit_t *k, const char *firm, int64_t amount, int64_t rate_ppm,
+                 int turns, int grace);
+/* A firm price floor (two_sided: a contract for difference) for a firm on a
+ * product, qty kg per turn, for turns; qty 0 lifts it. */
+void kit_firm_floor(kit_t *k, const char *firm, int product, int64_t strike,
+                    int64_t qty_kg, int turns, bool two_sided);
+/* Propose a delivery contract to seat `to` (sell: you deliver); accept one
+ * offered by `from`; withdraw one of yours (from "") or leave a running
+ * one. */
+void kit_propose(kit_t *k, const char *id, const char *to, bool sell,
+                 int product, int64_t qty_kg, int64_t price, int turns,
+                 int64_t penalty);
+void kit_accept(kit_t *k, const char *id, const char *from);
+void kit_withdraw(kit_t *k, const char *id, const char *from);
+/* Seats as the observation lists them (obs->scores): whether seat i is a
+ * firm, and the index of a seat id (-1). */
+bool kit_is_firm(const model_obs_t *obs, size_t i);
+int kit_seat(const model_obs_t *obs, const char *id);
+/* Whether a sanction in force bars deals between seats a and b (a firm
+ * sanctioned by the other's nation). */
+bool kit_sanctioned(const model_obs_t *obs, const char *a, const char *b);
+/* The stake nations hold in a firm (ppm), from the public support list. */
+int64_t kit_stakes_in(const model_obs_t *obs, const char *firm);
+/* How many public support entries of this kind are in force. */
+size_t kit_support_count(const model_obs_t *obs, model_support_kind_t kind);
 
 /* Migration policies that let experts in and keep the nation's own at home,
  * for every skill where that is not already the standing policy. */
@@ -141,6 +186,15 @@ int kit_home(const model_obs_t *obs);                   /* seat's nation */
  * an undetermined price up to the clearing's backstop; a home price more
  * than four times off the world's is taken for one); at least one cent. */
 int64_t kit_price(const model_obs_t *obs, int product);
+/* The band a strategy keeps its asks and bids in (issue 11, "strategies
+ * that do not compound"): from the map's reference price / 2.5 to 2.5 x
+ * it, so that a premium over last turn's price cannot compound without
+ * limit (S1's 2020-2024 price ranges sit inside it). No band (0 and
+ * INT64_MAX) where the observation has no reference price. */
+void kit_band(const model_obs_t *obs, int product, int64_t *lo, int64_t *hi);
+/* An ask or a bid price kept inside the band; a negative price (no order)
+ * stays as it is. */
+int64_t kit_in_band(const model_obs_t *obs, int product, int64_t price);
 int64_t kit_world_price(const model_obs_t *obs, int product);
 /* Public production (kg last turn) and announced capacity (kg/yr) of a
  * stage: one nation's (n >= 0) or the world's (n < 0). */

@@ -14,12 +14,16 @@
  *
  * Why it should win: it should not; it is the floor any strategy must
  * beat. It loses by selling below cost, buying above value and switching
- * policies back and forth. Its prices stay within a factor of two of last
+ * policies back and forth. Since issue 11 it also pays grants, buys stakes,
+ * lends, sets firm price floors, sanctions foreign firms, bans technology
+ * exports, screens investment, and proposes, accepts and leaves delivery
+ * contracts. Its prices stay within a factor of two of last
  * turn's (bids at most 10% above it), so a game of random seats does not
  * drift into prices nobody would pay.
  */
 #include "kit.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int64_t price_of(const model_obs_t *obs, int p) {
@@ -34,11 +38,118 @@ static const model_obs_facility_t *any_facility(const model_obs_t *obs,
   return &obs->facilities[kit_range(r, 0, (int64_t)obs->n_facilities - 1)];
 }
 
+/* Whether this submission already holds a contract order on (id, from). */
+static bool already(const kit_t *k, const char *id, const char *from) {
+  for (size_t i = 0; i < k->n; i++) {
+    const model_order_t *o = &k->out[i];
+    if ((o->op == MODEL_OP_CONTRACT_ACCEPT ||
+         o->op == MODEL_OP_CONTRACT_WITHDRAW) &&
+        strcmp(o->contract, id) == 0 && strcmp(o->seat, from) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* A contract move: propose to a random seat (a few open at a time), accept
+ * a proposal made to it, or, as a seller, leave a running contract (only
+ * sellers leave, so that two parties never leave one contract in the same
+ * turn; proposers let proposals lapse, so that an acceptance never meets a
+ * withdrawal). */
+static void contract_order(kit_t *k, uint64_t *r) {
+  const model_obs_t *obs = k->obs;
+  switch (kit_range(r, 0, 2)) {
+  case 0: {
+    size_t open = 0;
+    for (size_t i = 0; i < obs->n_contracts; i++)
+      open += !obs->contracts[i].accepted &&
+              strcmp(obs->contracts[i].proposer, obs->seat) == 0;
+    int to = (int)kit_range(r, 0, (int64_t)obs->n_scores - 1);
+    if (open >= 4 || obs->n_scores < 2 ||
+        strcmp(obs->scores[to].seat, obs->seat) == 0)
+      break;
+    int p = (int)kit_range(r, 0, MODEL_PRODUCTS - 1);
+    int64_t price = price_of(obs, p);
+    char id[MODEL_ID_MAX];
+    snprintf(id, sizeof id, "r%d_%zu", (int)obs->turn, k->n);
+    kit_propose(k, id, obs->scores[to].seat, kit_range(r, 0, 1) == 0, p,
+                kit_range(r, 1, 100000), kit_range(r, price / 2, 2 * price),
+                (int)kit_range(r, 1, 12), kit_range(r, 0, price));
+    break;
+  }
+  case 1:
+    for (size_t i = 0; i < obs->n_contracts; i++) {
+      const model_obs_contract_t *c = &obs->contracts[i];
+      if (!c->accepted && strcmp(c->proposer, obs->seat) != 0 &&
+          c->expires >= obs->turn && !already(k, c->id, c->proposer)) {
+        kit_accept(k, c->id, c->proposer);
+        break;
+      }
+    }
+    break;
+  default:
+    for (size_t i = 0; i < obs->n_contracts; i++) {
+      const model_obs_contract_t *c = &obs->contracts[i];
+      int64_t fee = kit_mul_div(c->penalty_cents_per_kg, c->quantity_kg, 1);
+      fee = kit_mul_div(fee, kit_min(c->turns_left, 4), 1);
+      if (c->accepted && strcmp(c->seller, obs->seat) == 0 &&
+          !already(k, c->id, c->proposer) && fee <= k->purse) {
+        kit_withdraw(k, c->id, c->proposer);
+        k->purse -= fee; /* the exit fee */
+        break;
+      }
+    }
+    break;
+  }
+}
+
+/* A random foreign firm's seat id, or NULL. */
+static const char *any_firm(const model_obs_t *obs, uint64_t *r, bool foreign) {
+  if (!obs->n_scores)
+    return NULL;
+  size_t i = (size_t)kit_range(r, 0, (int64_t)obs->n_scores - 1);
+  if (!kit_is_firm(obs, i) ||
+      (foreign && strcmp(obs->scores[i].nation, obs->nation) == 0))
+    return NULL;
+  return obs->scores[i].seat;
+}
+
+/* A grant, equity or loan to a random firm, small against the budget.
+ * Stakes stay far from the whole firm and loans few, so that nations
+ * acting in the same turn never pass the model's limits together. */
+static void support_order(kit_t *k, uint64_t *r) {
+  const model_obs_t *obs = k->obs;
+  const char *firm = any_firm(obs, r, false);
+  int64_t amount = kit_range(r, 1, kit_max(k->purse / 1000, 1));
+  if (!firm)
+    return;
+  switch (kit_range(r, 0, 2)) {
+  case 0:
+    kit_grant(k, firm, amount);
+    break;
+  case 1:
+    if (kit_stakes_in(obs, firm) < KIT_PPM / 2)
+      kit_equity(k, firm, amount, kit_range(r, 1, 500));
+    break;
+  default: {
+    bool lent = false;
+    for (size_t i = 0; i < k->n; i++)
+      lent |= k->out[i].op == MODEL_OP_LOAN;
+    if (!lent && kit_support_count(obs, MODEL_SUPPORT_LOAN) < 16)
+      kit_loan(k, firm, amount, kit_range(r, 0, 100000),
+               (int)kit_range(r, 1, 12), (int)kit_range(r, 0, 4));
+    break;
+  }
+  }
+}
+
 static void firm_order(kit_t *k, uint64_t *r) {
   const model_obs_t *obs = k->obs;
   int p = (int)kit_range(r, 0, MODEL_PRODUCTS - 1);
   int s = (int)kit_range(r, 0, MODEL_STAGES - 1);
-  switch (kit_range(r, 0, 5)) {
+  switch (kit_range(r, 0, 6)) {
+  case 6:
+    contract_order(k, r);
+    break;
   case 0: { /* build: expand one of its own, or a new plant or mine */
     const model_obs_facility_t *f = any_facility(obs, r);
     bool expand = f && !kit_busy(f) && kit_range(r, 0, 1);
@@ -140,16 +251,50 @@ static void nation_policy(kit_t *k, uint64_t *r) {
   case MODEL_POL_PERMITTING:
     o->speed_ppm = kit_range(r, 500000, 2000000);
     break;
-  default: /* tax */
+  case MODEL_POL_TAX:
     o->rate_ppm = kit_range(r, 0, KIT_PPM / 2);
     break;
+  case MODEL_POL_FIRM_PRICE_FLOOR: {
+    const char *firm = any_firm(obs, r, false);
+    if (!firm || kit_support_count(obs, MODEL_SUPPORT_FLOOR) >= 40) {
+      k->n--; /* no firm drawn: no order */
+      break;
+    }
+    snprintf(o->firm, sizeof o->firm, "%s", firm);
+    o->price_cents_per_kg = kit_range(r, 0, price);
+    o->quantity_kg = kit_range(r, 0, demand / 4);
+    o->turns = kit_range(r, 1, 12);
+    o->two_sided = kit_range(r, 0, 1) == 1;
+    break;
   }
+  case MODEL_POL_SANCTION: {
+    const char *firm = any_firm(obs, r, true);
+    if (!firm) {
+      k->n--;
+      break;
+    }
+    snprintf(o->firm, sizeof o->firm, "%s", firm);
+    o->lift = kit_range(r, 0, 1) == 0;
+    break;
+  }
+  default: /* technology_export_ban, investment_screen */
+    o->lift = kit_range(r, 0, 1) == 0;
+    break;
+  }
+  if (kind == MODEL_POL_EXPORT_LICENCE && kit_range(r, 0, 1))
+    strcpy(o->choice, "exports");
 }
 
 static void nation_order(kit_t *k, uint64_t *r) {
   const model_obs_t *obs = k->obs;
   int p = (int)kit_range(r, 0, MODEL_PRODUCTS - 1);
-  switch (kit_range(r, 0, 5)) {
+  switch (kit_range(r, 0, 7)) {
+  case 6:
+    support_order(k, r);
+    break;
+  case 7:
+    contract_order(k, r);
+    break;
   case 0:
     kit_train(k, (int)kit_range(r, 0, MODEL_SKILLS - 1), kit_range(r, 1, 50));
     break;

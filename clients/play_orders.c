@@ -241,6 +241,7 @@ static const char *placeholder(const model_field_t *f) {
       p = "FACTOR";
       break;
     case MODEL_UNIT_PEOPLE:
+    case MODEL_UNIT_TURNS:
       p = "N";
       break;
     case MODEL_UNIT_NONE:

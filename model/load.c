@@ -524,6 +524,171 @@ static int32_t idx_find(const idx_t *ix, size_t n, const char *id) {
   return -1;
 }
 
+/* A yearly rate g (ppm) as a per-turn rate: the smallest ppm r with
+ * (1 + r)^4 >= 1 + g, by bisection on exact integers (0 for 0). */
+static int64_t yearly_to_quarter_ppm(int64_t g) {
+  int64_t lo = -MODEL_PPM / 4, hi = MODEL_PPM;
+  while (lo < hi) {
+    int64_t mid = lo + (hi - lo) / 2;
+    __int128 x = MODEL_PPM + mid, y = x;
+    for (int q = 0; q < 3; q++)
+      y = y * x / MODEL_PPM;
+    if (y >= MODEL_PPM + g)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return g ? lo : 0;
+}
+
+/* parameters.finance (docs/maps.md): yearly interest rates, the share of
+ * collateral banks lend against, receivership. Its presence switches the
+ * money limits on. */
+static int load_finance(ld_t *ld, model_map_t *m, json_t *p) {
+  json_t *f;
+  int rc = get_obj(ld, p, "finance", &f);
+  if (rc || !f)
+    return rc;
+  push_key(ld, "finance");
+  static const char *const fk[] = {"nation_rate",       "firm_rate",
+                                   "collateral_share",  "receivership_turns",
+                                   "liquidation_share", NULL};
+  int64_t nr = 0, fr = 0, rt = 8;
+  m->collateral_ppm = 500000;
+  m->liquidation_ppm = 300000;
+  rc = check_keys(ld, f, fk);
+  if (!rc)
+    rc = num(ld, f, "nation_rate", false, U_PPM, 0, 1, &nr);
+  if (!rc)
+    rc = num(ld, f, "firm_rate", false, U_PPM, 0, 1, &fr);
+  if (!rc)
+    rc = num(ld, f, "collateral_share", false, U_PPM, 0, 1, &m->collateral_ppm);
+  if (!rc)
+    rc = num(ld, f, "receivership_turns", false, U_PLAIN, 1, 400, &rt);
+  if (!rc)
+    rc = num(ld, f, "liquidation_share", false, U_PPM, 0, 1,
+             &m->liquidation_ppm);
+  m->nation_rate_q = yearly_to_quarter_ppm(nr);
+  m->firm_rate_q = yearly_to_quarter_ppm(fr);
+  m->receivership_turns = (int32_t)rt;
+  m->finance = true;
+  m->v2 = true;
+  pop(ld);
+  return rc;
+}
+
+/* {"greenfield": n, "brownfield": n} turns into out[0], out[1] (both
+ * required); *present says whether obj[key] was there. */
+static int green_brown(ld_t *ld, json_t *obj, const char *key, int32_t *out,
+                       bool *present) {
+  json_t *o;
+  int rc = get_obj(ld, obj, key, &o);
+  *present = o != NULL;
+  if (rc || !o)
+    return rc;
+  static const char *const gk[] = {"greenfield", "brownfield", NULL};
+  push_key(ld, key);
+  int64_t g = 0, b = 0;
+  rc = check_keys(ld, o, gk);
+  if (!rc)
+    rc = num(ld, o, "greenfield", true, U_PLAIN, 0, 400, &g);
+  if (!rc)
+    rc = num(ld, o, "brownfield", true, U_PLAIN, 0, 400, &b);
+  pop(ld);
+  out[0] = (int32_t)g;
+  out[1] = (int32_t)b;
+  return rc;
+}
+
+/* A stage's version-2 lead times (docs/maps.md): permit_turns and
+ * build_turns together switch the stage to two phases; the size term and
+ * the brownfield bound go with them. */
+static int lead_v2(ld_t *ld, model_map_t *m, json_t *so, map_stage_t *st) {
+  bool hp = false, hb = false;
+  int rc = green_brown(ld, so, "permit_turns", st->permit_turns, &hp);
+  if (!rc)
+    rc = green_brown(ld, so, "build_turns", st->build_turns, &hb);
+  if (!rc && hp != hb)
+    rc = fail(ld, "give both \"permit_turns\" and \"build_turns\" (two "
+                  "phases), or neither (\"lead_turns\", one phase)");
+  st->two_phase = hp && hb;
+  if (!rc)
+    rc = num(ld, so, "reference_capacity", false, U_KG, 0.001, T_MAX,
+             &st->reference_kg);
+  double d = 0;
+  bool has = false;
+  if (!rc)
+    rc = figure(ld, so, "turns_per_doubling", false, &d, &has);
+  if (!rc && has) {
+    push_key(ld, "turns_per_doubling");
+    if (!(d >= 0 && d <= 100))
+      rc = fail(ld, "must be turns between 0 and 100");
+    else
+      st->tpd_milli = (int64_t)(d * 1000.0 + 0.5);
+    pop(ld);
+  }
+  if (!rc && has && !st->reference_kg)
+    rc = fail(ld, "\"turns_per_doubling\" needs \"reference_capacity\"");
+  if (!rc)
+    rc = num(ld, so, "brownfield_max_share", false, U_PPM, 0, 100,
+             &st->brown_max_ppm);
+  if (st->two_phase) {
+    /* lead_turns, still in the observation's rules, says the whole lead at
+     * the reference size and speed 1 (without a nation's override) */
+    st->lead_green = st->permit_turns[0] + st->build_turns[0];
+    st->lead_brown = st->permit_turns[1] + st->build_turns[1];
+  }
+  if (st->two_phase || st->brown_max_ppm >= 0)
+    m->v2 = true;
+  return rc;
+}
+
+/* A stage's learning object (docs/maps.md): the curve on effective
+ * experience, anchored on a reference facility of the map. */
+static int learning_v2(ld_t *ld, model_map_t *m, json_t *so, map_stage_t *st) {
+  json_t *l, *rec;
+  int rc = get_obj(ld, so, "learning", &l);
+  if (rc || !l)
+    return rc;
+  push_key(ld, "learning");
+  static const char *const lk[] = {"reference_facility", "national_spillover",
+                                   "world_spillover",    "max_multiplier",
+                                   "recovery",           NULL};
+  st->max_mult_ppm = 10 * MODEL_PPM;
+  st->rec_ref = st->rec_lmax = -1; /* the stage's recovery, once read */
+  st->rec_lmin = 0;
+  rc = check_keys(ld, l, lk);
+  if (!rc)
+    rc = str(ld, l, "reference_facility", true, st->learn_ref,
+             sizeof st->learn_ref);
+  if (!rc)
+    rc = num(ld, l, "national_spillover", false, U_PPM, 0, 1, &st->spill_n_ppm);
+  if (!rc)
+    rc = num(ld, l, "world_spillover", false, U_PPM, 0, 1, &st->spill_w_ppm);
+  if (!rc)
+    rc = num(ld, l, "max_multiplier", false, U_PPM, 1, 1000, &st->max_mult_ppm);
+  if (!rc)
+    rc = get_obj(ld, l, "recovery", &rec);
+  if (!rc && rec) {
+    static const char *const rk[] = {"reference", "max", "min", NULL};
+    push_key(ld, "recovery");
+    rc = check_keys(ld, rec, rk);
+    if (!rc)
+      rc = num(ld, rec, "reference", true, U_PPM, 0, 1, &st->rec_ref);
+    if (!rc)
+      rc = num(ld, rec, "max", true, U_PPM, 0, 1, &st->rec_lmax);
+    if (!rc)
+      rc = num(ld, rec, "min", false, U_PPM, 0, 1, &st->rec_lmin);
+    if (!rc && (st->rec_lmax < st->rec_ref || st->rec_lmin > st->rec_ref))
+      rc = fail(ld, "expected min <= reference <= max");
+    pop(ld);
+  }
+  st->learn = true;
+  m->v2 = true;
+  pop(ld);
+  return rc;
+}
+
 /* ---- sections ---- */
 static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
   json_t *p, *o;
@@ -543,12 +708,16 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
     st->rec_understaffed = 500000;
     st->recipe[0] = 350000;
     st->recipe[1] = 20000;
+    st->brown_max_ppm = -1;
   }
   for (int s = 0; s < NS; s++)
     m->train_turns[s] = 4;
   m->stock_premium = 100000;
   m->stock_discount = 100000;
   m->stock_max_share = 250000;
+  m->cap_max_ppm = 4 * MODEL_PPM;
+  for (int s = 0; s < NS; s++)
+    m->seasoning_turns[s] = 4;
   m->substitution_cap_ppm = 100000;
   m->depreciation_turns = 80;
   if (!p)
@@ -561,6 +730,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                                    "stockpile",
                                    "substitution_cap",
                                    "depreciation_turns",
+                                   "finance",
                                    NULL};
   if ((rc = check_keys(ld, p, pk)))
     goto out;
@@ -584,6 +754,8 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
   if ((rc = num(ld, p, "depreciation_turns", false, U_PLAIN, 1, 4000, &dep)))
     goto out;
   m->depreciation_turns = (int32_t)dep;
+  if ((rc = load_finance(ld, m, p)))
+    goto out;
 
   json_t *stages;
   if ((rc = get_obj(ld, p, "stages", &stages)))
@@ -612,6 +784,12 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                                        "recovery",
                                        "recipe",
                                        "understaffed_recovery",
+                                       "permit_turns",
+                                       "build_turns",
+                                       "reference_capacity",
+                                       "turns_per_doubling",
+                                       "brownfield_max_share",
+                                       "learning",
                                        NULL};
       json_t *lt, *rec, *rcp;
       int64_t lg = st->lead_green, lb = st->lead_brown, spk = 0;
@@ -630,6 +808,10 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
       }
       st->lead_green = (int32_t)lg;
       st->lead_brown = (int32_t)lb;
+      if (!rc)
+        rc = lead_v2(ld, m, so, st);
+      if (!rc)
+        rc = learning_v2(ld, m, so, st);
       double capex = 0;
       bool has_capex = false;
       if (!rc)
@@ -737,6 +919,10 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
       st->n_bramp = st->n_ramp;
       memcpy(st->bramp, st->ramp, sizeof st->ramp);
     }
+    if (st->learn && st->rec_lmax < 0) {
+      st->rec_ref = st->rec_initial;
+      st->rec_lmax = st->rec_max;
+    }
     st->log2_pr_q32 =
         st->learning_ppm > 0
             ? model_fx_log2_q32((uint64_t)(MODEL_PPM - st->learning_ppm)) -
@@ -749,8 +935,17 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
     goto out;
   if (t) {
     push_key(ld, "talent");
-    static const char *const tk[] = {"training_turns", "training_cost",
-                                     "migration_rate", "growth", NULL};
+    static const char *const tk[] = {"training_turns",
+                                     "training_cost",
+                                     "migration_rate",
+                                     "growth",
+                                     "capacity_growth",
+                                     "capacity_max",
+                                     "mentor_ratio",
+                                     "seasoning_turns",
+                                     "poach_share",
+                                     "poach_cost_years",
+                                     NULL};
     int64_t tt[NS] = {4, 4, 4}, g = 0;
     rc = check_keys(ld, t, tk);
     if (!rc)
@@ -765,21 +960,27 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
       rc = num(ld, t, "growth", false, U_PPM, -0.5, 1, &g);
     for (int s = 0; s < NS; s++)
       m->train_turns[s] = (int32_t)tt[s];
-    /* yearly growth to per turn: (1+g)^(1/4) - 1 in ppm, by bisection */
-    {
-      int64_t lo = -MODEL_PPM / 4, hi = MODEL_PPM;
-      while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        __int128 x = MODEL_PPM + mid, y = x;
-        for (int k = 0; k < 3; k++)
-          y = y * x / MODEL_PPM;
-        if (y >= MODEL_PPM + g)
-          hi = mid;
-        else
-          lo = mid + 1;
-      }
-      m->talent_growth_ppm_turn = g ? lo : 0;
-    }
+    m->talent_growth_ppm_turn = yearly_to_quarter_ppm(g);
+    int64_t cg = 0, st4[NS] = {4, 4, 4};
+    if (!rc)
+      rc = num(ld, t, "capacity_growth", false, U_PPM, 0, 10, &cg);
+    m->cap_growth_q = yearly_to_quarter_ppm(cg);
+    if (!rc)
+      rc = num(ld, t, "capacity_max", false, U_PPM, 1, 1000, &m->cap_max_ppm);
+    if (!rc)
+      rc = num(ld, t, "mentor_ratio", false, U_PPM, 0, 10, &m->mentor_ppm);
+    if (!rc)
+      rc = named(ld, t, "seasoning_turns", model__stage_names, NS, U_PLAIN, 1,
+                 MODEL_TRAIN_TURNS_MAX, st4);
+    for (int s = 0; s < NS; s++)
+      m->seasoning_turns[s] = (int32_t)st4[s];
+    if (!rc)
+      rc = num(ld, t, "poach_share", false, U_PPM, 0, 1, &m->poach_ppm);
+    if (!rc)
+      rc = num(ld, t, "poach_cost_years", false, U_PPM, 0, 100,
+               &m->poach_cost_ppm);
+    if (m->mentor_ppm > 0 || m->poach_ppm > 0)
+      m->v2 = true;
     pop(ld);
     if (rc)
       goto out;
@@ -915,11 +1116,22 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
     json_t *o = json_array_get(arr, i);
     map_nation_t *na = &m->nations[i];
     push_idx(ld, i);
-    static const char *const ks[] = {
-        "id",          "title",  "budget",           "allies",
-        "talent",      "wages",  "unit_cost_factor", "capex_factor",
-        "lead_factor", "demand", "stockpile",        "policies",
-        NULL};
+    static const char *const ks[] = {"id",
+                                     "title",
+                                     "budget",
+                                     "allies",
+                                     "talent",
+                                     "wages",
+                                     "unit_cost_factor",
+                                     "capex_factor",
+                                     "lead_factor",
+                                     "demand",
+                                     "stockpile",
+                                     "policies",
+                                     "permit_turns",
+                                     "deficit_limit",
+                                     "training_capacity",
+                                     NULL};
     na->seat = -1;
     for (int s = 0; s < NS; s++) {
       na->wage[s] = m->stage[s].wage;
@@ -949,6 +1161,47 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
     if (!rc)
       rc = named(ld, o, "stockpile", model__product_names, NP, U_KG, 0, T_MAX,
                  na->stockpile);
+    for (int s2 = 0; s2 < NS; s2++)
+      na->permit_turns[s2][0] = na->permit_turns[s2][1] = -1;
+    na->deficit_limit = m->finance ? 0 : -1;
+    for (int s2 = 0; s2 < NS; s2++)
+      na->train_cap[s2] = -1;
+    if (!rc)
+      rc = named(ld, o, "training_capacity", model__stage_names, NS, U_PLAIN, 0,
+                 PEOPLE_MAX, na->train_cap);
+    for (int s2 = 0; s2 < NS; s2++)
+      if (na->train_cap[s2] >= 0)
+        m->train_caps = m->v2 = true;
+    if (!rc && m->finance)
+      rc = num(ld, o, "deficit_limit", false, U_CENTS, 0, USD_MAX,
+               &na->deficit_limit);
+    if (!rc && !m->finance && json_object_get(o, "deficit_limit")) {
+      push_key(ld, "deficit_limit");
+      rc = fail(ld, "a deficit limit needs parameters.finance");
+      pop(ld);
+    }
+    json_t *pt;
+    if (!rc)
+      rc = get_obj(ld, o, "permit_turns", &pt);
+    if (!rc && pt) {
+      push_key(ld, "permit_turns");
+      static const char *const sk[] = {"mining", "separation", "magnet", NULL};
+      rc = check_keys(ld, pt, sk);
+      for (int s2 = 0; s2 < NS && !rc; s2++) {
+        bool has = false;
+        rc = green_brown(ld, pt, model__stage_names[s2], na->permit_turns[s2],
+                         &has);
+        if (!rc && has && !m->stage[s2].two_phase) {
+          push_key(ld, model__stage_names[s2]);
+          rc = fail(ld,
+                    "the stage has one-phase lead times; give "
+                    "parameters.stages.%s permit_turns and build_turns",
+                    model__stage_names[s2]);
+          pop(ld);
+        }
+      }
+      pop(ld);
+    }
     json_t *al;
     if (!rc)
       rc = get_arr(ld, o, "allies", false, &al);
@@ -1016,21 +1269,7 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
                           "(set parameters.prices)");
             pop(ld);
           }
-          /* yearly growth to a per-turn rate: the ppm r with
-           * (1 + r)^4 closest from above to 1 + g, by bisection on exact
-           * integers */
-          int64_t lo = -MODEL_PPM / 4, hi = MODEL_PPM;
-          while (lo < hi) {
-            int64_t mid = lo + (hi - lo) / 2;
-            __int128 x = MODEL_PPM + mid, y = x;
-            for (int q = 0; q < 3; q++)
-              y = y * x / MODEL_PPM;
-            if (y >= MODEL_PPM + g)
-              hi = mid;
-            else
-              lo = mid + 1;
-          }
-          de->growth_ppm_turn = g ? lo : 0;
+          de->growth_ppm_turn = yearly_to_quarter_ppm(g);
         }
         pop(ld);
         if (rc)
@@ -1103,6 +1342,7 @@ static int load_seats(ld_t *ld, model_map_t *m, json_t *root) {
                                      "staff",
                                      "objectives",
                                      "orders",
+                                     "credit_line",
                                      NULL};
     char kind[16] = "", nation[MODEL_ID_MAX] = "";
     if (!json_is_object(o))
@@ -1158,6 +1398,16 @@ static int load_seats(ld_t *ld, model_map_t *m, json_t *root) {
     }
     if (!rc)
       rc = num(ld, o, "cash", false, U_CENTS, -USD_MAX, USD_MAX, &s->cash);
+    if (!rc && json_object_get(o, "credit_line") &&
+        (!m->finance || s->kind != MODEL_SEAT_FIRM)) {
+      push_key(ld, "credit_line");
+      rc = fail(ld, "a credit line is for firms, on maps with "
+                    "parameters.finance");
+      pop(ld);
+    }
+    if (!rc)
+      rc = num(ld, o, "credit_line", false, U_CENTS, 0, USD_MAX,
+               &s->credit_line);
     if (!rc)
       rc = named(ld, o, "inventory", model__product_names, NP, U_KG, 0, T_MAX,
                  s->inventory);
@@ -1510,9 +1760,10 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
       if (!rc)
         rc = name_field(ld, o, "kind", model__event_names, MODEL_EVENT_KINDS,
                         &kind);
-      if (!rc && kind == MODEL_EV_POLICY) {
+      if (!rc && (kind == MODEL_EV_POLICY || kind == MODEL_EV_STATE_SUPPORT)) {
         push_key(ld, "kind");
-        rc = fail(ld, "\"policy\" events are scripted only");
+        rc = fail(ld, "\"%s\" events are scripted only",
+                  model__event_names[kind]);
         pop(ld);
       }
       r->kind = (model_event_kind_t)kind;
@@ -1556,7 +1807,7 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
       push_idx(ld, i);
       static const char *const ek[] = {
           "turn",      "kind",     "nation", "facility", "product", "stage",
-          "magnitude", "duration", "policy", "text",     NULL};
+          "magnitude", "duration", "policy", "text",     "order",   NULL};
       int32_t kind = 0;
       int64_t turn = 0, dur = 1;
       char prod[MODEL_ID_MAX] = "", stage[MODEL_ID_MAX] = "";
@@ -1596,28 +1847,29 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
         pop(ld);
       }
       if (!rc)
-        rc = num(ld, o, "magnitude", kind != MODEL_EV_POLICY, U_PPM, 0, 10,
-                 &e->magnitude_ppm);
+        rc = num(ld, o, "magnitude",
+                 kind != MODEL_EV_POLICY && kind != MODEL_EV_STATE_SUPPORT,
+                 U_PPM, 0, 10, &e->magnitude_ppm);
       if (!rc)
         rc = num(ld, o, "duration", false, U_PLAIN, 1, 400, &dur);
       e->duration = (int32_t)dur;
       if (!rc)
         rc = str(ld, o, "text", false, e->text, sizeof e->text);
-      if (!rc && kind == MODEL_EV_POLICY) {
-        json_t *po = json_object_get(o, "policy");
+      if (!rc && (kind == MODEL_EV_POLICY || kind == MODEL_EV_STATE_SUPPORT)) {
+        /* a policy event carries its order under "policy", a state_support
+         * event (a grant, equity, loan or firm_price_floor) under "order" */
+        const char *key = kind == MODEL_EV_POLICY ? "policy" : "order";
+        json_t *po = json_object_get(o, key);
         int ni = model_nation_index(m, e->nation);
         if (!po || ni < 0)
-          rc = fail(ld, "a \"policy\" event needs \"nation\" and \"policy\"");
+          rc = fail(ld, "a \"%s\" event needs \"nation\" and \"%s\"",
+                    model__event_names[kind], key);
         if (!rc) {
-          push_key(ld, "policy");
+          push_key(ld, key);
           rc = parse_order(ld, po, &e->policy);
           model_refusal_t r;
-          if (!rc && (e->policy.op != MODEL_OP_POLICY ||
-                      model_order_check_map(m, ni, true, &e->policy, &r)))
-            rc = fail(ld, "%s",
-                      e->policy.op != MODEL_OP_POLICY
-                          ? "expected {\"op\": \"policy\", ...}"
-                          : r.message);
+          if (!rc && model_event_order_check(m, ni, e, &r))
+            rc = fail(ld, "%s", r.message);
           pop(ld);
         }
       }
@@ -1738,6 +1990,25 @@ int model_map_load_string(const char *text, size_t len, const char *name,
       (rc = load_policies(&ld, m, root)) ||
       (rc = load_facilities(&ld, m, root)) || (rc = load_events(&ld, m, root)))
     goto fail;
+  /* a stage that learns needs its reference facility among the map's */
+  for (int s = 0; s < NS; s++) {
+    if (!m->stage[s].learn)
+      continue;
+    bool found = false;
+    for (size_t i = 0; i < m->n_facilities; i++)
+      found |= m->facilities[i].stage == s &&
+               strcmp(m->facilities[i].id, m->stage[s].learn_ref) == 0;
+    if (!found) {
+      push_key(&ld, "parameters");
+      push_key(&ld, "stages");
+      push_key(&ld, model__stage_names[s]);
+      push_key(&ld, "learning");
+      push_key(&ld, "reference_facility");
+      rc = fail(&ld, "\"%s\" is not a %s facility of the map",
+                m->stage[s].learn_ref, model__stage_names[s]);
+      goto fail;
+    }
+  }
   for (size_t i = 0; i < m->n_seats; i++)
     if (m->seats[i].basket[0] < 0) {
       /* default opening basket: the home nation's first deposit */

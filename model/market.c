@@ -124,8 +124,15 @@ typedef struct {
   node_t nd[NN];
   nat_t na[NN];
   int64_t offered[NN]; /* gather: a nation's stock already offered */
+  int64_t spend[NN];   /* gather: the most a nation's bids may cost */
   uint32_t mark[VMAX]; /* least_volume: nodes seen in this search */
   uint32_t stamp;
+  /* licences on the exports basis (docs/model.md "Export controls"): pass
+   * 1 clears without them and records each route's exports x0 (and each
+   * exporter's total), pass 2 caps them at approval x those; pass 0 is a
+   * market without such licences */
+  int pass;
+  int64_t x0[NN][NN], x0tot[NN];
 } mk_t;
 
 static int S_(const mk_t *m, int i) {
@@ -666,6 +673,28 @@ static int mk_reserve(mk_t *m, size_t capn, size_t maxarcs) {
   return 0;
 }
 
+/* A nation's bid of q at price, cut to what its headroom pays at that price
+ * after its earlier bids in this market (m->spend), which it then adds to
+ * (docs/model.md, "Money limits": its seat's bid, its price floor, its
+ * stockpile purchases, in that order). */
+static int64_t nation_cap(mk_t *m, int32_t nation, int64_t price, int64_t q) {
+  model_state_t *st = m->st;
+  int32_t holder = (int32_t)(st->n_seats + (size_t)nation);
+  int64_t h = model_headroom(st, holder);
+  if (h == MODEL_HEADROOM_NONE)
+    return q;
+  h -= m->spend[nation];
+  int64_t afford = h <= 0 ? 0 : price > 0 ? h / price : q;
+  if (afford < q) {
+    q = afford;
+    st->nations[nation].told |= 8u; /* turn.c tells it once a turn */
+  }
+  int64_t c;
+  if (mul_div_ok(q, price, 1, &c))
+    m->spend[nation] += c;
+  return q;
+}
+
 /* One seat's standing offer and bid; a firm holds its own goods, a nation
  * seat its nation's stockpile (offered[] counts what it already offers). */
 static void gather_seat(mk_t *m, size_t s) {
@@ -685,13 +714,31 @@ static void gather_seat(mk_t *m, size_t s) {
   }
   if (se->bid[p].qty > 0) {
     int64_t q = se->bid[p].qty;
+    int64_t bprice = se->bid[p].price;
+    if (se->bid_index[p] > 0) {
+      /* an indexed bid: the max price follows the index product's last
+       * price in the bidder's market against its reference (the opening
+       * price, so that the cap is max_price at turn 0) */
+      int ix = se->bid_index[p] - 1;
+      const map_demand_t *d = &map->nations[nation].demand[ix];
+      int64_t ref = d->present ? d->price : map->price0[ix];
+      int64_t now = st->regional[ix][nation];
+      if (ref > 0 && now > 0 && !mul_div_ok(bprice, now, ref, &bprice))
+        bprice = PMAX - 1;
+      if (bprice > PMAX - 1)
+        bprice = PMAX - 1;
+    }
     if (firm) {
-      int64_t price = se->bid[p].price;
-      int64_t afford = se->cash <= 0 ? 0 : price > 0 ? se->cash / price : q;
+      /* what its cash and credit pay at its max price (cash alone on maps
+       * without finance: the credit limit is 0) */
+      int64_t price = bprice, h = model_headroom(st, holder);
+      int64_t afford = h <= 0 ? 0 : price > 0 ? h / price : q;
       if (afford < q)
         q = afford;
+    } else {
+      q = nation_cap(m, nation, bprice, q);
     }
-    add_part(m, holder, nation, true, 0, se->bid[p].price, q);
+    add_part(m, holder, nation, true, 0, bprice, q);
   }
 }
 
@@ -705,6 +752,7 @@ static void gather(mk_t *m) {
   int p = m->p;
   size_t S = st->n_seats, N = st->n_nations;
   memset(m->offered, 0, N * sizeof *m->offered);
+  memset(m->spend, 0, N * sizeof *m->spend);
   m->n_parts = 0;
   for (size_t s = 0; s < S; s++)
     if (map->seats[s].kind == MODEL_SEAT_FIRM)
@@ -716,7 +764,8 @@ static void gather(mk_t *m) {
       gather_seat(m, (size_t)map->nations[n].seat);
     if (na->pol.floor_qty[p] > 0)
       add_part(m, holder, (int32_t)n, true, 1, na->pol.floor_price[p],
-               na->pol.floor_qty[p]);
+               nation_cap(m, (int32_t)n, na->pol.floor_price[p],
+                          na->pol.floor_qty[p]));
     int64_t target = na->pol.stock_target[p];
     if (target >= 0) {
       int64_t ref = st->regional[p][n] > 0 ? st->regional[p][n] : st->price[p];
@@ -726,8 +775,10 @@ static void gather(mk_t *m) {
         most = target > 0 ? target : 1;
       if (gap > 0) {
         int64_t price = ref + ppm_of(ref, map->stock_premium);
-        add_part(m, holder, (int32_t)n, true, 2, price > 0 ? price : 1,
-                 gap < most ? gap : most);
+        if (price < 1)
+          price = 1;
+        add_part(m, holder, (int32_t)n, true, 2, price,
+                 nation_cap(m, (int32_t)n, price, gap < most ? gap : most));
       } else if (gap < 0) {
         int64_t price = ref - ppm_of(ref, map->stock_discount);
         int64_t q = -gap < most ? -gap : most;
@@ -778,6 +829,38 @@ static void add_arc(mk_t *m, int from, int to, int64_t cap, int pi, int pj,
   m->arcs[m->n_arcs] = (model_ns_arc_t){from, to, cap, transport + tariff, 0};
   m->routes[m->n_arcs] = (route_t){pi, pj, transport, tariff};
   m->n_arcs++;
+}
+
+/* Whether nation i's licence on the market's product to j (ALL: to all)
+ * is on the exports basis. */
+static bool exports_basis(const mk_t *m, int i, int j) {
+  const model_ext_t *x = m->st->ext;
+  if (!x)
+    return false;
+  return j == ALL ? x->lic_exports_all[i][m->p] != 0
+                  : (x->lic_exports[i][m->p] >> j & 1) != 0;
+}
+
+/* The cap a licence puts on i's exports to j (ALL: on all its exports):
+ * approval x everything offered in i (the offers basis), or approval x
+ * what i exported there in the first pass (the exports basis; none in the
+ * first pass itself). */
+static int64_t licence_cap(const mk_t *m, int i, int j, int64_t offered,
+                           int64_t approval) {
+  if (!exports_basis(m, i, j))
+    return ppm_of(offered, approval);
+  if (m->pass == 1)
+    return INF_CAP;
+  return ppm_of(j == ALL ? m->x0tot[i] : m->x0[i][j], approval);
+}
+
+/* Whether this market has a licence on the exports basis (two passes). */
+static bool two_passes(const model_state_t *st, int p) {
+  const model_ext_t *x = st->ext;
+  for (size_t i = 0; x && i < st->n_nations; i++)
+    if (x->lic_exports_all[i][p] || x->lic_exports[i][p])
+      return true;
+  return false;
 }
 
 static int setup(mk_t *m) {
@@ -910,12 +993,16 @@ static int setup(mk_t *m) {
       m->price_arcs[m->n_price_arcs++] = (edge_t){S_(m, i), D_(m, i), 0};
     /* a cap on total exports: quota, ban or licence "to all" */
     int64_t hub = INF_CAP;
+    const model_ext_t *x = st->ext;
+    int64_t cx_all = 0; /* this turn's contract exports (deals.c) */
+    for (int j = 0; x && j < n; j++)
+      cx_all += x->cx[i][j];
     if (pol->quota[p][ALL] >= 0)
-      hub = pol->quota[p][ALL];
+      hub = pol->quota[p][ALL] > cx_all ? pol->quota[p][ALL] - cx_all : 0;
     if (pol->ban[p][ALL])
       hub = 0;
     if (pol->licence[p][ALL] < MODEL_PPM) {
-      int64_t l = ppm_of(s->offered, pol->licence[p][ALL]);
+      int64_t l = licence_cap(m, i, ALL, s->offered, pol->licence[p][ALL]);
       if (l < hub)
         hub = l;
     }
@@ -931,12 +1018,14 @@ static int setup(mk_t *m) {
       if (j == i)
         continue;
       int64_t cap = INF_CAP;
-      if (pol->quota[p][j] >= 0)
-        cap = pol->quota[p][j];
+      if (pol->quota[p][j] >= 0) {
+        int64_t used = x ? x->cx[i][j] : 0;
+        cap = pol->quota[p][j] > used ? pol->quota[p][j] - used : 0;
+      }
       if (pol->ban[p][j])
         cap = 0;
       if (pol->licence[p][j] < MODEL_PPM) {
-        int64_t l = ppm_of(s->offered, pol->licence[p][j]);
+        int64_t l = licence_cap(m, i, j, s->offered, pol->licence[p][j]);
         if (l < cap)
           cap = l;
       }
@@ -1281,8 +1370,31 @@ int model_market_clear(model_state_t *st, int p) {
   }
   m->st = st;
   m->p = p;
-  int rc = setup(m);
-  if (rc)
+  m->pass = 0;
+  int rc;
+  if (two_passes(st, p)) {
+    /* pass 1: the exports each route would carry without the licences on
+     * the exports basis */
+    m->pass = 1;
+    if ((rc = setup(m)))
+      return rc;
+    if (st->range_failed)
+      return MODEL_ERANGE;
+    if ((rc = solve(m)))
+      return rc;
+    least_volume(m); /* the flows a market without them would report */
+    memset(m->x0, 0, sizeof m->x0);
+    memset(m->x0tot, 0, sizeof m->x0tot);
+    for (size_t k = 0; k < m->n_arcs; k++) {
+      const route_t *ro = &m->routes[k];
+      if (ro->pi < 0)
+        continue;
+      m->x0[ro->pi][ro->pj] += m->arcs[k].flow;
+      m->x0tot[ro->pi] += m->arcs[k].flow;
+    }
+    m->pass = 2;
+  }
+  if ((rc = setup(m)))
     return rc;
   if (st->range_failed)
     return MODEL_ERANGE; /* never solve on sums that did not fit */

@@ -115,7 +115,14 @@ typedef enum {
   MODEL_OP_OFFER = 4,   /* "offer" */
   MODEL_OP_BID = 5,     /* "bid" */
   MODEL_OP_POLICY = 6,  /* "policy" */
-  MODEL_OPS = 7
+  /* issue 11 (docs/design/model-v2.md F, G): state support and contracts */
+  MODEL_OP_GRANT = 7,              /* "grant" (nations) */
+  MODEL_OP_EQUITY = 8,             /* "equity" (nations) */
+  MODEL_OP_LOAN = 9,               /* "loan" (nations) */
+  MODEL_OP_CONTRACT_PROPOSE = 10,  /* "contract_propose" */
+  MODEL_OP_CONTRACT_ACCEPT = 11,   /* "contract_accept" */
+  MODEL_OP_CONTRACT_WITHDRAW = 12, /* "contract_withdraw" */
+  MODEL_OPS = 13
 } model_op_t;
 
 typedef enum {
@@ -131,7 +138,12 @@ typedef enum {
   MODEL_POL_PERMITTING = 9,        /* "permitting" */
   MODEL_POL_PRODUCTION_QUOTA = 10, /* "production_quota" */
   MODEL_POL_TAX = 11,              /* "tax" */
-  MODEL_POLICY_KINDS = 12
+  /* issue 11 (docs/design/model-v2.md F, H, I) */
+  MODEL_POL_FIRM_PRICE_FLOOR = 12,      /* "firm_price_floor" */
+  MODEL_POL_TECHNOLOGY_EXPORT_BAN = 13, /* "technology_export_ban" */
+  MODEL_POL_SANCTION = 14,              /* "sanction" */
+  MODEL_POL_INVESTMENT_SCREEN = 15,     /* "investment_screen" */
+  MODEL_POLICY_KINDS = 16
 } model_policy_kind_t;
 
 typedef enum {
@@ -147,7 +159,13 @@ typedef enum {
   MODEL_EV_COST_OVERRUN = 4,  /* "cost_overrun": a project is delayed */
   MODEL_EV_POLICY = 5,        /* "policy": a nation's policy is set */
   MODEL_EV_PLANT_OUTAGE = 6,  /* "plant_outage": a plant loses capacity */
-  MODEL_EVENT_KINDS = 7
+  MODEL_EV_STATE_SUPPORT = 7, /* "state_support": a nation's grant, equity,
+                                 loan or firm_price_floor (the order in
+                                 model_event_t.policy) */
+  MODEL_EV_FINANCE = 8,       /* "finance": news only: spending a nation
+                                 could not fund, a default, the end of a
+                                 receivership (never scripted) */
+  MODEL_EVENT_KINDS = 9
 } model_event_kind_t;
 
 /* ---- Errors ---- */
@@ -266,6 +284,32 @@ typedef struct {
   int64_t budget_cents;        /* talent_programme, per turn */
   bool inbound, outbound;      /* migration */
   int64_t speed_ppm;           /* permitting: 500000..2000000 */
+  /* issue 11 (docs/design/model-v2.md F, G, H, I); zero where unused */
+  char firm[MODEL_ID_MAX];      /* grant, equity, loan, firm_price_floor,
+                                   sanction: a firm's seat id */
+  char contract[MODEL_ID_MAX];  /* contract_*: the contract's id */
+  char seat[MODEL_ID_MAX];      /* contract_propose: `to`, the counterparty;
+                                   contract_accept, contract_withdraw:
+                                   `from`, the proposer ("" = yourself) */
+  char choice[MODEL_ID_MAX];    /* export_licence: `basis` ("offers" or
+                                   "exports"); contract_propose: `side`
+                                   ("sell" or "buy") */
+  char host[MODEL_ID_MAX];      /* build: `nation`, where to build ("" =
+                                   home) */
+  int64_t amount_cents;         /* grant, equity, loan */
+  int64_t stake_ppm;            /* equity: the share of the firm bought */
+  int64_t turns;                /* loan, firm_price_floor, contract: turns */
+  int64_t grace;                /* loan: turns before repayment starts */
+  int64_t penalty_cents_per_kg; /* contract: per kg not delivered */
+  bool two_sided;               /* firm_price_floor: a contract for
+                                   difference (the firm pays back above the
+                                   strike) */
+  /* issue 11, closing the loopholes (docs/design/model-v2.md C, E, L3) */
+  char origin[MODEL_ID_MAX]; /* hire: `from`, the nation whose pool to hire
+                                from ("" = home) */
+  bool apprentice;           /* hire: take on apprentices under mentors */
+  char index[MODEL_ID_MAX];  /* bid: a product whose price the max price
+                                follows ("" = a fixed max price) */
 } model_order_t;
 
 /* ---- The order schema (model/order_schema.c) ----
@@ -295,7 +339,8 @@ typedef enum {
   MODEL_UNIT_USD_PER_KG,      /* USD/kg on the wire, cents/kg inside */
   MODEL_UNIT_FRACTION,        /* a fraction (0.25 = 25%), ppm inside */
   MODEL_UNIT_FACTOR,          /* a multiplier (1 = as is), ppm inside */
-  MODEL_UNIT_PEOPLE           /* whole people */
+  MODEL_UNIT_PEOPLE,          /* whole people */
+  MODEL_UNIT_TURNS            /* whole turns (quarters) */
 } model_unit_t;
 
 typedef enum {
@@ -492,16 +537,21 @@ typedef struct {
   int32_t turns_left; /* while building (or expanding), else 0 */
   int64_t staff;      /* people assigned */
   int64_t staff_needed;
-  int64_t unit_cost_cents_per_kg; /* opex per kg of output (separation: per
-                                     kg of concentrate fed), after
-                                     learning */
-  int64_t recovery_ppm;           /* separation; 1e6 elsewhere */
-  int64_t output_kg;              /* last resolved turn (separation: the
-                                     oxides) */
-  int64_t cumulative_kg;          /* experience: cumulative output
-                                     (separation: concentrate fed) */
-  int64_t expanding_kg_per_year;  /* an expansion under construction */
-  int32_t expansion_turns_left;   /* turns until it is finished, else 0 */
+  int64_t unit_cost_cents_per_kg;  /* opex per kg of output (separation: per
+                                      kg of concentrate fed), after
+                                      learning */
+  int64_t recovery_ppm;            /* separation; 1e6 elsewhere */
+  int64_t output_kg;               /* last resolved turn (separation: the
+                                      oxides) */
+  int64_t cumulative_kg;           /* experience: cumulative output
+                                      (separation: concentrate fed) */
+  int64_t expanding_kg_per_year;   /* an expansion under construction */
+  int32_t expansion_turns_left;    /* turns until it is finished, else 0 */
+  int32_t permit_turns_left;       /* of turns_left (or expansion_turns_left),
+                                      the turns still spent on permits */
+  int64_t effective_experience_kg; /* stages that learn on effective
+                                      experience (docs/model.md, "Learning");
+                                      else the facility's own */
 } model_obs_facility_t;
 
 /* A deposit, as every seat sees it: where a mine may be built (the `site`
@@ -533,6 +583,17 @@ typedef struct {
   int64_t wage_cents[MODEL_SKILLS]; /* per person-year, home */
   int32_t training_turns[MODEL_SKILLS];
   int64_t training_cost_cents[MODEL_SKILLS]; /* per trainee */
+  /* Lead times in two phases (docs/model.md, "Lead times"): where
+   * two_phase is set, a project spends permit turns (shortened by the
+   * host's permitting speed), then build turns (not shortened; the
+   * nation's lead factor applies) that grow by turns_per_doubling for each
+   * doubling of its capacity above reference_capacity. Otherwise the
+   * lead_* turns above are one phase at permitting speed. */
+  bool two_phase[MODEL_STAGES];
+  int32_t build_turns[MODEL_STAGES][2]; /* greenfield, brownfield */
+  int64_t reference_capacity_kg[MODEL_STAGES];
+  int64_t turns_per_doubling_milli[MODEL_STAGES]; /* thousandths of a turn */
+  int64_t brownfield_max_share_ppm[MODEL_STAGES]; /* -1: unbounded */
 } model_obs_rules_t;
 
 typedef struct {
@@ -543,7 +604,50 @@ typedef struct {
 typedef struct {
   char seat[MODEL_ID_MAX];
   int64_t score;
+  /* issue 11: the seat's kind and (home) nation, public */
+  model_seat_kind_t kind;
+  char nation[MODEL_ID_MAX];
 } model_obs_score_t;
+
+/* A delivery contract or an open proposal (docs/protocol.md "Contracts"),
+ * as both its parties see it. */
+typedef struct {
+  char id[MODEL_ID_MAX];
+  char proposer[MODEL_ID_MAX], seller[MODEL_ID_MAX], buyer[MODEL_ID_MAX];
+  int32_t product;
+  bool accepted;       /* false: a proposal, open until turn `expires` ends */
+  int32_t expires;     /* proposals */
+  int32_t turns_left;  /* deliveries left (a proposal: all of them) */
+  int64_t quantity_kg; /* per turn */
+  int64_t price_cents_per_kg;   /* paid by the buyer */
+  int64_t penalty_cents_per_kg; /* per kg not delivered */
+  /* last turn (running contracts) */
+  int64_t delivered_kg, shortfall_kg, excused_kg, penalty_cents;
+  int64_t delivered_total_kg;
+} model_obs_contract_t;
+
+/* State support in force, public (announced): a firm price floor or
+ * contract for difference, a loan, or an equity stake. */
+typedef enum {
+  MODEL_SUPPORT_FLOOR = 0, /* "firm_price_floor" (two_sided: a CfD) */
+  MODEL_SUPPORT_LOAN = 1,  /* "loan" */
+  MODEL_SUPPORT_STAKE = 2  /* "equity" */
+} model_support_kind_t;
+
+typedef struct {
+  model_support_kind_t kind;
+  char nation[MODEL_ID_MAX], firm[MODEL_ID_MAX];
+  int32_t product;            /* floors; -1 otherwise */
+  bool two_sided;             /* floors */
+  int32_t turns_left;         /* floors, loans (repayment turns left) */
+  int64_t price_cents_per_kg; /* floors: the strike */
+  int64_t quantity_kg;        /* floors: per turn covered */
+  int64_t amount_cents;       /* loans: owed; stakes: paid */
+  int64_t rate_ppm;           /* loans: per turn; stakes: the stake */
+  int64_t last_cents;         /* last turn: paid to the firm by a floor
+                                 (negative: paid back), paid to the nation
+                                 on a loan */
+} model_obs_support_t;
 
 typedef struct {
   /* header */
@@ -599,11 +703,67 @@ typedef struct {
   int64_t *lead_factor_ppm;      /* [stage * n_nations + nation] */
   /* you: the home nation's pool of each skill (people a firm may hire) */
   int64_t talent_pool[MODEL_SKILLS];
+  /* public: permit turns of a project in each nation (two-phase stages),
+   * [(stage * n_nations + nation) * 2 + brownfield] */
+  int32_t *permit_turns;
+  /* you: money limits (maps with finance; docs/model.md "Money limits") */
+  bool finance;
+  int64_t headroom_cents;         /* what it may still spend this turn */
+  int64_t interest_rate_ppm;      /* per quarter, on debt */
+  int64_t credit_line_cents;      /* firms: what its bank lends at most */
+  int64_t credit_limit_cents;     /* firms: min(line, collateral share) */
+  int32_t receivership_turns;     /* firms: turns left, 0 none */
+  int64_t deficit_limit_cents;    /* nations */
+  int64_t interest_arrears_cents; /* nations */
+  /* you: training places the seat's orders may still take this turn in its
+   * home nation, per skill (maps with training capacity); -1: no limit */
+  bool train_caps;
+  int64_t training_left[MODEL_SKILLS];
+  /* public: each product's reference price, the map's opening world price
+   * (cents/kg): what strategies anchor their prices to */
+  int64_t reference_price[MODEL_PRODUCTS];
+  /* you (issue 11): the seat's proposals and contracts, either side */
+  size_t n_contracts;
+  model_obs_contract_t *contracts;
+  /* public (issue 11): state support in force */
+  size_t n_support;
+  model_obs_support_t *support;
 } model_obs_t;
 
 MODEL_WUR int model_observe(const model_state_t *st, int seat,
                             model_obs_t **out);
+/* Every proposal and contract of the game (issue 11), for the facilitator
+ * (the server's contracts.list) and tools: a malloc'd array the caller
+ * frees (NULL when there are none), *n entries. */
+MODEL_WUR int model_contracts_all(const model_state_t *st,
+                                  model_obs_contract_t **out, size_t *n);
 void model_obs_free(model_obs_t *obs);
+
+/* ---- Lead times (docs/model.md, "Lead times") ----
+ * One function for the model and for agents, so that a plan and the
+ * construction it orders agree. A project of capacity_kg spends
+ * *permit_left (turns x 1e6, shortened by the permitting speed each turn)
+ * then *build_left (turns x 1e6; one turn each turn on two-phase stages,
+ * the permitting speed on one-phase ones). */
+typedef struct {
+  bool two_phase;
+  int32_t lead_turns;   /* one phase: the map's lead */
+  int32_t permit_turns; /* two phases */
+  int32_t build_turns;  /* at the reference capacity */
+  int64_t reference_kg; /* kg/yr */
+  int64_t turns_per_doubling_milli;
+  int64_t lead_factor_ppm; /* the host nation's construction factor */
+  int64_t speed_ppm;       /* the host nation's permitting speed */
+} model_project_rule_t;
+void model_project_phases(const model_project_rule_t *r, int64_t capacity_kg,
+                          int64_t *permit_left, int64_t *build_left);
+/* Turns of construction, counting the turn the order takes effect: a
+ * project ordered at turn t operates from turn t + turns - 1. */
+int32_t model_project_turns(const model_project_rule_t *r, int64_t capacity_kg);
+/* The same from what an observation shows (for agents). */
+int32_t model_obs_project_turns(const model_obs_t *obs, int stage, int nation,
+                                bool brownfield, int64_t capacity_kg,
+                                int64_t speed_ppm);
 
 /* ---- Serialisation and hash ----
  * The serialisation is a sequence of MessagePack values holding every field
@@ -642,6 +802,17 @@ typedef struct {
 } model_holder_flows_t;
 int model_state_holder_flows(const model_state_t *st, size_t holder,
                              model_holder_flows_t *out);
+
+/* Learning (docs/model.md, "Learning"), for tests and tools: a facility's
+ * effective experience (kg) and the learning curve's cost for it (cents/kg,
+ * before the map's anchor); MODEL_EINVAL for an unknown id or a stage that
+ * does not learn on effective experience. */
+int model_state_learning(const model_state_t *st, const char *facility,
+                         int64_t *effective_kg, int64_t *curve_cents);
+
+/* The lowest a holder's money may be after a turn (minus its credit limit
+ * or deficit limit), or INT64_MIN where the map sets none. */
+int64_t model_state_holder_floor(const model_state_t *st, size_t holder);
 
 /* Market detail of the last resolved turn, per product, for the market
  * sanity tests: each filled offer and bid with its price and quantity, and

@@ -10,17 +10,22 @@
  * files of lower layers (and its own), so there is no circle of calls, and
  * each layer can be read and tested on top of the ones below it.
  *
- *   5  turn.c        the turn, step by step; events; scores
+ *   6  turn.c        the turn, step by step; events; scores
  *      observe.c     one seat's observation
- *   4  serialise.c   MessagePack of a state and its hash
- *   3  state.c       new, clone (a direct deep copy), free; accessors
+ *   5  serialise.c   MessagePack of a state and its hash
+ *   4  state.c       new, clone (a direct deep copy), free; accessors
  *      load.c        map files (the JSON of a map, standing orders checked
  *                    by orders.c)
- *   2  orders.c      validating and applying orders
+ *   3  orders.c      validating and applying orders
  *      market.c      clearing one product's market, settlement
  *      observe_plan.c  the public planning part of an observation
+ *   2  deals.c       state support and contracts between seats: checks,
+ *                    appliers and turn steps (issue 11)
  *   1  facility.c    facilities' derived figures and the facility list
- *      policy.c      nations' policies: defaults, applying one
+ *      finance.c     money limits: headroom, floors, credit limits
+ *      policy.c      nations' policies: defaults, applying one (with the
+ *                    technology bans, sanctions, screens and firm price
+ *                    floors of issue 11)
  *      locate.c      file:line:column of a JSON path or jansson error
  *   0  util.c        names, units, exact arithmetic, fixed point
  *      netsimplex.c  the network simplex (its own header, no model types)
@@ -37,6 +42,7 @@
 #include "lan_assert.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 
 #define NP  MODEL_PRODUCTS
 #define NS  MODEL_STAGES
@@ -66,6 +72,10 @@ typedef struct {
   size_t n_policies;
   model_order_t *policies;
   int32_t seat; /* -1 without a seat */
+  /* version 2 (docs/design/model-v2.md): new fields at the end */
+  int32_t permit_turns[NS][2]; /* greenfield, brownfield; -1: the stage's */
+  int64_t deficit_limit;       /* cents; -1: none (maps without finance) */
+  int64_t train_cap[NS];       /* people a turn; -1: no limit */
 } map_nation_t;
 
 typedef struct {
@@ -80,6 +90,8 @@ typedef struct {
   int64_t weight[3]; /* ppm: firm [0] net worth; nation security, va, budget */
   size_t n_orders;
   model_order_t *orders;
+  /* version 2 */
+  int64_t credit_line; /* cents a bank lends at most (finance maps) */
 } map_seat_t;
 
 typedef struct {
@@ -114,6 +126,20 @@ typedef struct {
   int64_t rec_initial, rec_max, rec_understaffed; /* ppm */
   int64_t recipe[2];   /* ppm kg oxide per kg magnet: ndpr, dytb */
   int64_t log2_pr_q32; /* log2(1 - learning), Q32, <= 0 */
+  /* version 2: lead times in two phases (permits, then construction that
+   * grows with size), and the bound on a brownfield expansion */
+  bool two_phase;
+  int32_t permit_turns[2], build_turns[2]; /* greenfield, brownfield */
+  int64_t reference_kg;                    /* kg/yr */
+  int64_t tpd_milli;                       /* turns per doubling x 1000 */
+  int64_t brown_max_ppm;                   /* -1: unbounded */
+  /* version 2: one learning curve per stage on effective experience
+   * (docs/model.md, "Learning"): own, the firm's other plants, a share of
+   * the nation's know-how and of the open world's */
+  bool learn;
+  char learn_ref[MODEL_ID_MAX]; /* the reference facility's id */
+  int64_t spill_n_ppm, spill_w_ppm, max_mult_ppm;
+  int64_t rec_ref, rec_lmax, rec_lmin; /* separation recovery, ppm */
 } map_stage_t;
 
 typedef struct {
@@ -147,6 +173,24 @@ struct model_map {
   int64_t stock_premium, stock_discount, stock_max_share;
   int64_t substitution_cap_ppm;
   int32_t depreciation_turns;
+  /* version 2: set when the map uses any key of model v2, which adds a
+   * section to the state's serialisation (maps without one serialise as
+   * before, byte for byte) */
+  bool v2;
+  /* version 2, money (docs/model.md, "Money limits"): without
+   * parameters.finance nothing is checked beyond a firm's cash */
+  bool finance;
+  int64_t nation_rate_q, firm_rate_q; /* interest per quarter, ppm */
+  int64_t collateral_ppm, liquidation_ppm;
+  int32_t receivership_turns;
+  /* version 2, talent (docs/model.md, "Talent limits") */
+  bool train_caps;                   /* some nation has a training capacity */
+  int64_t cap_growth_q, cap_max_ppm; /* growth a turn while full; bound */
+  int64_t mentor_ppm;                /* apprentices per experienced person
+                                        a turn; 0: no apprentices */
+  int32_t seasoning_turns[NS];
+  int64_t poach_ppm;      /* of an origin pool a turn; 0: no poaching */
+  int64_t poach_cost_ppm; /* signing cost, in years of wages (ppm) */
 };
 
 static inline int64_t map_transport(const model_map_t *m, int p, int i, int j) {
@@ -187,6 +231,20 @@ typedef struct {
   int64_t security_ppm;
   int64_t score;
   model_holder_flows_t flows;
+  /* version 2 */
+  int64_t arrears; /* interest owed beyond the deficit limit, cents */
+  uint32_t told;   /* this turn's curtailment news, a bit per kind (not
+                      serialised: cleared when a turn begins) */
+  /* version 2, talent */
+  int64_t train_cap[NS];   /* training places a turn; -1: no limit */
+  int64_t train_used[NS];  /* places taken this turn (0 between turns) */
+  int64_t train_kept[NS];  /* places kept for its programme this turn, from
+                              the programme in force as the turn opened */
+  int64_t pool_start[NS];  /* the pool as the turn opened (poaching bound) */
+  int64_t poached[NS][NN]; /* this turn, by firms of each nation */
+  /* version 2, learning: the stage's cumulative output in the nation, kg
+   * (separation: concentrate fed) */
+  int64_t know_how[NS];
 } nation_t;
 
 typedef struct {
@@ -214,6 +272,18 @@ typedef struct {
   size_t n_pending;
   model_order_t *pending;
   int64_t pipeline[NS][MODEL_TRAIN_TURNS_MAX];
+  /* version 2, money */
+  int64_t credit_line;  /* what its bank lends at most, cents */
+  int64_t credit_limit; /* min(credit line, collateral share of book and
+                           inventory), set at the end of each turn and
+                           frozen in receivership */
+  int64_t written_off;  /* debt written off so far, cents */
+  int32_t receivership; /* turns left in receivership, 0: none */
+  /* version 2, talent */
+  int64_t appr[NS][MODEL_TRAIN_TURNS_MAX]; /* apprentices seasoning */
+  int64_t appr_taken[NS];                  /* this turn */
+  /* version 2, markets: each standing bid's index product + 1 (0: none) */
+  int8_t bid_index[NP];
 } seat_t;
 
 /* Hot fields first, the id (read by events and observations) last. */
@@ -235,6 +305,14 @@ typedef struct {
   int64_t lg_exp0;
   int64_t book;
   char id[MODEL_ID_MAX];
+  /* version 2: permits still to obtain (turns x 1e6, at the host's
+   * permitting speed) before construction (build_left, exp_left) starts;
+   * while they run build_left (exp_left) holds the whole construction */
+  int64_t permit_left, exp_permit_left;
+  /* version 2, learning: the map's cost and recovery kept at turn 0 as a
+   * factor (ppm) and an offset (ppm) on the curve's; 1e6 and 0 for new
+   * plants */
+  int64_t anchor_cost, anchor_rec;
 } facility_t;
 
 typedef struct {
@@ -243,6 +321,70 @@ typedef struct {
   int64_t magnitude_ppm;
   int32_t turns_left;
 } effect_t;
+
+/* ---- issue 11: state support, contracts, controls (deals.c) ----
+ * Kept apart from the nations and seats, and allocated only once a game
+ * uses one of them (a grant, equity, loan, firm price floor, contract,
+ * technology export ban, sanction, investment screen or exports-basis
+ * licence): a game that never does keeps today's state, bytes and hash
+ * (the serialisation writes this section only when it exists). */
+#define MODEL_SUPPORT_MAX   64  /* firm price floors and CfDs in force */
+#define MODEL_LOANS_MAX     64  /* state loans outstanding */
+#define MODEL_STAKES_MAX    64  /* (nation, firm) equity stakes */
+#define MODEL_CONTRACTS_MAX 256 /* open proposals and running contracts */
+#define MODEL_SANCTIONS_MAX 64  /* (nation, firm) sanctions */
+#define MODEL_PROPOSALS_MAX 16  /* open proposals of one seat */
+
+typedef struct {
+  int32_t nation, firm, product, turns_left;
+  int64_t strike, qty; /* cents/kg; kg per turn */
+  bool two_sided;
+  int64_t paid_last; /* last settlement: + nation to firm, - firm to nation */
+} support_t;
+
+typedef struct {
+  int32_t nation, firm, turns_left, grace_left;
+  int64_t principal; /* cents still owed */
+  int64_t rate_q;    /* ppm per turn */
+  int64_t paid_last; /* interest and principal paid last turn */
+} loan_t;
+
+typedef struct {
+  int32_t nation, firm;
+  int64_t stake_ppm, paid; /* cents paid for it */
+} stake_t;
+
+typedef struct {
+  char id[MODEL_ID_MAX];
+  int32_t proposer, seller, buyer, product; /* seats */
+  int32_t expires;    /* a proposal: the last turn it may be accepted */
+  int32_t turns_left; /* a running contract: deliveries left */
+  bool accepted;
+  int64_t qty, price, penalty; /* kg per turn, cents/kg, cents/kg */
+  int64_t delivered_last, shortfall_last, excused_last, penalty_last;
+  int64_t delivered_total;
+} contract_t;
+
+typedef struct {
+  size_t n_support, n_loans, n_stakes, n_contracts, n_sanctions;
+  support_t support[MODEL_SUPPORT_MAX];
+  loan_t loans[MODEL_LOANS_MAX];
+  stake_t stakes[MODEL_STAKES_MAX];
+  contract_t contracts[MODEL_CONTRACTS_MAX];
+  struct {
+    int32_t nation, firm;
+  } sanctions[MODEL_SANCTIONS_MAX];
+  /* per nation: destinations as bits (nation j is bit j), plus "all" */
+  uint64_t tech_ban[NN][NS];
+  uint8_t tech_ban_all[NN][NS];
+  uint64_t screen[NN][NS]; /* investment_screen: origins refused */
+  uint8_t screen_all[NN][NS];
+  uint64_t lic_exports[NN][NP]; /* export_licence on the exports basis */
+  uint8_t lic_exports_all[NN][NP];
+  /* the turn's contract exports of the product being delivered, for the
+   * market's quotas (kg, [exporter][importer]); scratch of the turn */
+  int64_t cx[NN][NN];
+} model_ext_t;
 
 /* Market scratch and results (per product). */
 typedef struct {
@@ -291,6 +433,17 @@ struct model_state {
   void *snap;
   bool range_failed;
   char range_msg[MODEL_MESSAGE_MAX];
+  /* issue 11: NULL until a game uses a deal or a control (see
+   * model_ext_t) */
+  model_ext_t *ext;
+  /* true while model_orders_apply runs (not part of the state proper): a
+   * build accepted at submission is not refused for a ban, screen or
+   * sanction set earlier in the same turn (controls bind new projects
+   * from the next turn) */
+  bool applying;
+  /* version 2, learning: each stage's reference experience (kg) and
+   * reference cost at factor 1 (cents/kg), fixed at turn 0 */
+  int64_t learn_kref[NS], learn_cref[NS], learn_lgkref[NS];
 };
 
 /* ---- functions shared between files, by layer (see the top) ---- */
@@ -469,15 +622,46 @@ void model_locate_json_error(const struct json_error_t *je, const char *name,
                              model_error_t *err);
 
 /* facility.c */
+/* The lead-time rule of a project of `stage` in `nation` (model.h). */
+void model_project_rule(const model_state_t *st, int stage, int nation,
+                        bool brown, model_project_rule_t *r);
 int model_facility_push(model_state_t *st, facility_t **out);
 /* The index of seat's facility with that id, or -1. */
 int model_facility_of_seat(const model_state_t *st, int seat, const char *id);
 void model_facility_refresh(const model_state_t *st, facility_t *f);
 void model_facility_refresh_capacity(const model_state_t *st, facility_t *f);
+/* Learning on effective experience (docs/model.md, "Learning"): a
+ * facility's effective experience (kg), the curve's multiplier (ppm) at an
+ * experience, the state's references and anchors at turn 0, and every
+ * facility's cost on stages that learn. */
+int64_t model_effective_experience(const model_state_t *st,
+                                   const facility_t *f);
+int64_t model_learning_mult(const model_state_t *st, int stage, int64_t e);
+void model_learning_init(model_state_t *st);
+void model_learning_refresh(model_state_t *st);
 int64_t model_facility_effective(const model_state_t *st, const facility_t *f);
+
+/* finance.c (layer 1): money limits (docs/model.md, "Money limits").
+ * A holder is a seat index or n_seats + nation, as in ck_add. */
+#define MODEL_HEADROOM_NONE ((int64_t)1 << 61) /* no limit on the map */
+/* What a holder may still spend this turn: a firm's cash plus its credit
+ * limit; a nation's budget plus its deficit limit, less interest in
+ * arrears (MODEL_HEADROOM_NONE without a limit). May be negative. */
+int64_t model_headroom(const model_state_t *st, int32_t holder);
+/* The lowest a holder's money may be after a turn, or INT64_MIN. */
+int64_t model_money_floor(const model_state_t *st, int32_t holder);
+/* Recomputes every firm's credit limit from its book and inventory (not
+ * those in receivership). */
+void model_credit_limits(model_state_t *st);
+/* "cash 400,000,000.00 USD + credit 500,000,000.00 USD" or "budget ...,
+ * deficit limit ..." for a refusal, into b. */
+void model_headroom_text(const model_state_t *st, int32_t holder, char *b,
+                         size_t cap);
 
 /* policy.c */
 int model_partner_index(const model_map_t *m, const char *p);
+/* A seat index for a firm's id, or -1. */
+int model_firm_index(const model_map_t *m, const char *id);
 void model_policies_default(policies_t *p);
 
 /* order_schema.c: a number as docs/orders.md and the model's refusals
@@ -501,6 +685,16 @@ int model_order_check_map(const model_map_t *m, int nation_or_seat,
                           bool is_nation, const model_order_t *o,
                           model_refusal_t *r);
 int model_orders_apply(model_state_t *st);
+/* Training places left this turn in nation n for skill s, for orders
+ * (the programme's places kept), or -1 without a capacity. */
+int64_t model_train_left(const model_state_t *st, int n, int s);
+/* Sets every nation's places kept for its programme from the programmes
+ * in force (when a turn ends, and for a new state). */
+void model_train_keep(model_state_t *st);
+/* The order a policy or state_support event carries, for nation n: 0 when
+ * acceptable. */
+int model_event_order_check(const model_map_t *m, int nation,
+                            const model_event_t *ev, model_refusal_t *r);
 
 /* observe_plan.c: the deposits, rules and factors of an observation, and
  * the home nation's talent pool. 0 or -1 (out of memory). */
@@ -512,5 +706,38 @@ bool model_seat_net_worth(const model_state_t *st, int seat, int64_t *out);
 
 /* turn.c */
 void model_state_compute_scores(model_state_t *st);
+
+/* The state's model_ext_t, allocated (zeroed) on first use; NULL when out
+ * of memory. */
+static inline model_ext_t *model_ext(model_state_t *st) {
+  if (!st->ext)
+    st->ext = calloc(1, sizeof *st->ext);
+  return st->ext;
+}
+
+/* Whether bit j (or the "all" flag) of a per-destination set is set. */
+static inline bool model_ext_has(uint64_t bits, uint8_t all, int j) {
+  return all || (j >= 0 && j < 64 && (bits >> j & 1));
+}
+
+/* deals.c (layer 2: orders.c and turn.c call it): state support, contracts
+ * between seats, technology bans, sanctions and screens (docs/model.md "State
+ * support, contracts and controls"). Checks return 0 when the order is
+ * acceptable (else fill r); appliers return 0 or MODEL_ENOMEM. */
+int model_deal_check(const model_state_t *st, int seat, const model_order_t *o,
+                     int64_t *running, model_refusal_t *r);
+int model_deal_apply(model_state_t *st, int seat, const model_order_t *o);
+/* Turn steps: contract deliveries of product p before its market; firm
+ * price floors after it; loans after wages and taxes; counters at the end
+ * of the turn. */
+void model_contracts_deliver(model_state_t *st, int p);
+void model_support_settle(model_state_t *st, int p);
+void model_deals_finance(model_state_t *st);
+void model_deals_finish(model_state_t *st);
+/* A build abroad or by a sanctioned firm: 0, or 1 with r filled. */
+int model_deal_build_check(const model_state_t *st, int seat, int host,
+                           int stage, model_refusal_t *r);
+/* Whether nation n bans the export of stage s's technology to nation j. */
+bool model_tech_banned(const model_state_t *st, int n, int s, int j);
 
 #endif

@@ -8,6 +8,7 @@
  */
 #include "model_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,85 @@ void model_obs_free(model_obs_t *o) {
   free(o->capex_factor_ppm);
   free(o->unit_cost_factor_ppm);
   free(o->lead_factor_ppm);
+  free(o->permit_turns);
+  free(o->contracts);
+  free(o->support);
   free(o);
+}
+
+/* Issue 11: the seat's contracts and the public list of state support. */
+static int observe_deals(const model_state_t *st, int seat, model_obs_t *o) {
+  const model_ext_t *x = st->ext;
+  const model_map_t *m = st->map;
+  if (!x)
+    return 0;
+  size_t nc = 0;
+  for (size_t k = 0; k < x->n_contracts; k++)
+    nc += seat < 0 || x->contracts[k].seller == seat ||
+          x->contracts[k].buyer == seat;
+  size_t ns = x->n_support + x->n_loans + x->n_stakes;
+  o->contracts = calloc(nc ? nc : 1, sizeof *o->contracts);
+  o->support = calloc(ns ? ns : 1, sizeof *o->support);
+  if (!o->contracts || !o->support)
+    return -1;
+  for (size_t k = 0; k < x->n_contracts; k++) {
+    const contract_t *c = &x->contracts[k];
+    if (seat >= 0 && c->seller != seat && c->buyer != seat)
+      continue;
+    model_obs_contract_t *oc = &o->contracts[o->n_contracts++];
+    memcpy(oc->id, c->id, MODEL_ID_MAX);
+    memcpy(oc->proposer, m->seats[c->proposer].id, MODEL_ID_MAX);
+    memcpy(oc->seller, m->seats[c->seller].id, MODEL_ID_MAX);
+    memcpy(oc->buyer, m->seats[c->buyer].id, MODEL_ID_MAX);
+    oc->product = c->product;
+    oc->accepted = c->accepted;
+    oc->expires = c->expires;
+    oc->turns_left = c->turns_left;
+    oc->quantity_kg = c->qty;
+    oc->price_cents_per_kg = c->price;
+    oc->penalty_cents_per_kg = c->penalty;
+    oc->delivered_kg = c->delivered_last;
+    oc->shortfall_kg = c->shortfall_last;
+    oc->excused_kg = c->excused_last;
+    oc->penalty_cents = c->penalty_last;
+    oc->delivered_total_kg = c->delivered_total;
+  }
+  for (size_t k = 0; k < x->n_support; k++) {
+    const support_t *su = &x->support[k];
+    model_obs_support_t *os = &o->support[o->n_support++];
+    os->kind = MODEL_SUPPORT_FLOOR;
+    memcpy(os->nation, m->nations[su->nation].id, MODEL_ID_MAX);
+    memcpy(os->firm, m->seats[su->firm].id, MODEL_ID_MAX);
+    os->product = su->product;
+    os->two_sided = su->two_sided;
+    os->turns_left = su->turns_left;
+    os->price_cents_per_kg = su->strike;
+    os->quantity_kg = su->qty;
+    os->last_cents = su->paid_last;
+  }
+  for (size_t k = 0; k < x->n_loans; k++) {
+    const loan_t *l = &x->loans[k];
+    model_obs_support_t *os = &o->support[o->n_support++];
+    os->kind = MODEL_SUPPORT_LOAN;
+    memcpy(os->nation, m->nations[l->nation].id, MODEL_ID_MAX);
+    memcpy(os->firm, m->seats[l->firm].id, MODEL_ID_MAX);
+    os->product = -1;
+    os->turns_left = l->turns_left;
+    os->amount_cents = l->principal;
+    os->rate_ppm = l->rate_q;
+    os->last_cents = l->paid_last;
+  }
+  for (size_t k = 0; k < x->n_stakes; k++) {
+    const stake_t *sk = &x->stakes[k];
+    model_obs_support_t *os = &o->support[o->n_support++];
+    os->kind = MODEL_SUPPORT_STAKE;
+    memcpy(os->nation, m->nations[sk->nation].id, MODEL_ID_MAX);
+    memcpy(os->firm, m->seats[sk->firm].id, MODEL_ID_MAX);
+    os->product = -1;
+    os->amount_cents = sk->paid;
+    os->rate_ppm = sk->stake_ppm;
+  }
+  return 0;
 }
 
 /* The standing policies of nation n as policy orders, in a fixed order,
@@ -38,6 +117,7 @@ static size_t policy_orders(const model_state_t *st, int n,
                             model_obs_policy_t *out) {
   const policies_t *p = &st->nations[n].pol;
   const model_map_t *m = st->map;
+  const model_ext_t *x = st->ext;
   size_t k = 0, N = st->n_nations;
 #define ADD(kind_)                                                             \
   do {                                                                         \
@@ -77,6 +157,9 @@ static size_t policy_orders(const model_state_t *st, int n,
           CUR->product = q;
           CUR->approval_ppm = p->licence[q][jj];
           strcpy(CUR->partner, to);
+          if (x && model_ext_has(j == N ? 0 : x->lic_exports[n][q],
+                                 j == N ? x->lic_exports_all[n][q] : 0, (int)j))
+            strcpy(CUR->choice, "exports");
         }
       }
       if (p->tariff[q][jj] > 0) {
@@ -149,6 +232,51 @@ static size_t policy_orders(const model_state_t *st, int n,
     if (CUR)
       CUR->rate_ppm = p->tax_ppm;
   }
+  /* issue 11: firm price floors, technology bans, screens, sanctions */
+  for (size_t e = 0; x && e < x->n_support; e++) {
+    const support_t *su = &x->support[e];
+    if (su->nation != n)
+      continue;
+    ADD(MODEL_POL_FIRM_PRICE_FLOOR);
+    if (CUR) {
+      snprintf(CUR->firm, sizeof CUR->firm, "%s", m->seats[su->firm].id);
+      CUR->product = su->product;
+      CUR->price_cents_per_kg = su->strike;
+      CUR->quantity_kg = su->qty;
+      CUR->turns = su->turns_left;
+      CUR->two_sided = su->two_sided;
+    }
+  }
+  for (int s = 0; x && s < NS; s++)
+    for (size_t j = 0; j <= N; j++) {
+      size_t jj = j == N ? ALL : j;
+      const char *to = j == N ? "all" : m->nations[j].id;
+      bool ban = j == N ? x->tech_ban_all[n][s] : (x->tech_ban[n][s] >> j & 1);
+      bool scr = j == N ? x->screen_all[n][s] : (x->screen[n][s] >> j & 1);
+      (void)jj;
+      if (ban) {
+        ADD(MODEL_POL_TECHNOLOGY_EXPORT_BAN);
+        if (CUR) {
+          CUR->stage = s;
+          strcpy(CUR->partner, to);
+        }
+      }
+      if (scr) {
+        ADD(MODEL_POL_INVESTMENT_SCREEN);
+        if (CUR) {
+          CUR->stage = s;
+          strcpy(CUR->partner, to);
+        }
+      }
+    }
+  for (size_t e = 0; x && e < x->n_sanctions; e++) {
+    if (x->sanctions[e].nation != n)
+      continue;
+    ADD(MODEL_POL_SANCTION);
+    if (CUR)
+      snprintf(CUR->firm, sizeof CUR->firm, "%s",
+               m->seats[x->sanctions[e].firm].id);
+  }
 #undef ADD
 #undef CUR
   return k;
@@ -181,6 +309,27 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
   for (size_t n = 0; n < N; n++)
     memcpy(o->nations[n], m->nations[n].id, MODEL_ID_MAX);
 
+  memcpy(o->reference_price, m->price0, sizeof o->reference_price);
+  /* you: training places left at home */
+  o->train_caps = m->train_caps;
+  for (int s = 0; s < NS; s++)
+    o->training_left[s] = model_train_left(st, ms->nation, s);
+  /* you: money limits */
+  o->finance = m->finance;
+  if (m->finance) {
+    int32_t holder = model_seat_holder(st, (size_t)seat);
+    o->headroom_cents = model_headroom(st, holder);
+    if (ms->kind == MODEL_SEAT_FIRM) {
+      o->interest_rate_ppm = m->firm_rate_q;
+      o->credit_line_cents = se->credit_line;
+      o->credit_limit_cents = se->credit_limit;
+      o->receivership_turns = se->receivership;
+    } else {
+      o->interest_rate_ppm = m->nation_rate_q;
+      o->deficit_limit_cents = m->nations[ms->nation].deficit_limit;
+      o->interest_arrears_cents = st->nations[ms->nation].arrears;
+    }
+  }
   /* you */
   if (ms->kind == MODEL_SEAT_FIRM) {
     o->cash_cents = se->cash;
@@ -209,15 +358,25 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
       of->utilisation_ppm = fa->util;
       of->status =
           fa->build_left > 0 ? MODEL_FAC_BUILDING : MODEL_FAC_OPERATING;
-      int64_t left = fa->build_left > 0 ? fa->build_left : fa->exp_left;
+      bool building = fa->build_left > 0;
+      int64_t left = building ? fa->build_left : fa->exp_left;
+      int64_t permit = building ? fa->permit_left : fa->exp_permit_left;
       int64_t speed = st->nations[fa->nation].pol.permit_speed[fa->stage];
-      of->turns_left = left > 0 ? (int32_t)((left + speed - 1) / speed) : 0;
+      int64_t step = m->stage[fa->stage].two_phase ? MODEL_PPM : speed;
+      of->permit_turns_left =
+          left > 0 ? (int32_t)((permit + speed - 1) / speed) : 0;
+      of->turns_left =
+          left > 0 ? of->permit_turns_left + (int32_t)((left + step - 1) / step)
+                   : 0;
       of->staff = fa->staff;
       of->staff_needed = fa->staff_needed;
       of->unit_cost_cents_per_kg = fa->unit_cost;
       of->recovery_ppm = fa->recovery;
       of->output_kg = fa->out_last;
       of->cumulative_kg = fa->cum;
+      of->effective_experience_kg = m->stage[fa->stage].learn
+                                        ? model_effective_experience(st, fa)
+                                        : fa->cum;
       of->expanding_kg_per_year = fa->exp_left > 0 ? fa->exp_cap : 0;
       of->expansion_turns_left =
           fa->exp_left > 0 && fa->build_left <= 0 ? of->turns_left : 0;
@@ -251,6 +410,9 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
     o->standing_bid[p].product = p;
     o->standing_bid[p].quantity_kg = se->bid[p].qty;
     o->standing_bid[p].price_cents_per_kg = se->bid[p].price;
+    if (se->bid_index[p] > 0)
+      snprintf(o->standing_bid[p].index, sizeof o->standing_bid[p].index, "%s",
+               model_product_name(se->bid_index[p] - 1));
   }
   o->n_orders = se->n_pending;
   if (o->n_orders) {
@@ -305,12 +467,35 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
   for (size_t s = 0; s < st->n_seats; s++) {
     memcpy(o->scores[s].seat, m->seats[s].id, MODEL_ID_MAX);
     o->scores[s].score = st->report_scores[s];
+    o->scores[s].kind = m->seats[s].kind;
+    memcpy(o->scores[s].nation, m->nations[m->seats[s].nation].id,
+           MODEL_ID_MAX);
   }
-  if (model_obs_fill_plan(st, ms->nation, o) != 0)
+  if (model_obs_fill_plan(st, ms->nation, o) != 0 ||
+      observe_deals(st, seat, o) != 0)
     goto nomem;
   *out = o;
   return 0;
 nomem:
   model_obs_free(o);
   return MODEL_ENOMEM;
+}
+
+int model_contracts_all(const model_state_t *st, model_obs_contract_t **out,
+                        size_t *n) {
+  if (!st || !out || !n)
+    return MODEL_EINVAL;
+  model_obs_t o;
+  memset(&o, 0, sizeof o);
+  *out = NULL;
+  *n = 0;
+  if (observe_deals(st, -1, &o) != 0) {
+    free(o.contracts);
+    free(o.support);
+    return MODEL_ENOMEM;
+  }
+  free(o.support);
+  *out = o.contracts;
+  *n = o.n_contracts;
+  return 0;
 }

@@ -17,8 +17,9 @@ int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o) {
   o->capex_factor_ppm = calloc((size_t)NS * N + 1, sizeof(int64_t));
   o->unit_cost_factor_ppm = calloc((size_t)NS * N + 1, sizeof(int64_t));
   o->lead_factor_ppm = calloc((size_t)NS * N + 1, sizeof(int64_t));
+  o->permit_turns = calloc((size_t)NS * N * 2 + 1, sizeof(int32_t));
   if (!o->deposits || !o->capex_factor_ppm || !o->unit_cost_factor_ppm ||
-      !o->lead_factor_ppm)
+      !o->lead_factor_ppm || !o->permit_turns)
     return -1;
   for (size_t d = 0; d < st->n_deposits; d++) {
     const map_deposit_t *md = &m->deposits[d];
@@ -51,7 +52,18 @@ int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o) {
       o->unit_cost_factor_ppm[(size_t)s * N + n] =
           m->nations[n].unit_cost_factor[s];
       o->lead_factor_ppm[(size_t)s * N + n] = m->nations[n].lead_factor[s];
+      for (int b = 0; b < 2; b++) {
+        int32_t pt = m->nations[n].permit_turns[s][b];
+        o->permit_turns[((size_t)s * N + n) * 2 + (size_t)b] =
+            pt >= 0 ? pt : g->permit_turns[b];
+      }
     }
+    r->two_phase[s] = g->two_phase;
+    r->build_turns[s][0] = g->build_turns[0];
+    r->build_turns[s][1] = g->build_turns[1];
+    r->reference_capacity_kg[s] = g->reference_kg;
+    r->turns_per_doubling_milli[s] = g->tpd_milli;
+    r->brownfield_max_share_ppm[s] = g->brown_max_ppm;
     o->talent_pool[s] = st->nations[home].pool[s];
   }
   r->recovery_initial_ppm = m->stage[MODEL_SEPARATION].rec_initial;

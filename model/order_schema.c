@@ -63,6 +63,10 @@ static const model_field_t BUILD[] = {
     {"facility", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(facility), 0, 0,
      MODEL_FIELD_OPTIONAL, true, NULL,
      "one of your facilities to expand (brownfield) instead of building anew"},
+    {"nation", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(host), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "separation and magnet plants: the nation to build in (default home); "
+     "its permits, policies and costs apply"},
 };
 
 static const model_field_t OPERATE[] = {
@@ -80,6 +84,16 @@ static const model_field_t HIRE[] = {
      "a whole number of people from -1,000,000 to 1,000,000 (negative "
      "releases staff)",
      "people hired from the home pool; negative releases staff (not 0)"},
+    {"from", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(origin), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "hire from another nation's pool (maps with poach_share): its migration "
+     "policy must let the skill out and yours let it in; a signing cost "
+     "applies"},
+    {"apprentice", MODEL_FIELD_BOOL, MODEL_UNIT_NONE, F(apprentice), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "take on apprentices (maps with mentor_ratio): no pool needed, paid "
+     "from the start, staff after seasoning; at most mentor_ratio per "
+     "experienced person a turn"},
 };
 
 static const model_field_t TRAIN[] = {
@@ -112,6 +126,11 @@ static const model_field_t BID[] = {
      F(price_cents_per_kg), 0, PRICE_MAX, MODEL_FIELD_IF_QUANTITY, false,
      PRICE_ALLOWED,
      "the highest price paid; required when quantity is more than 0"},
+    {"index", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(index), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "a product: max_price follows that product's price in your market "
+     "(max_price x its last price / its reference price), so a standing "
+     "buyer passes its output price back"},
 };
 
 static const model_field_t EXPORT_QUOTA[] = {
@@ -141,6 +160,11 @@ static const model_field_t EXPORT_LICENCE[] = {
      "share of requested exports approved per turn"},
     PARTNER_FIELD("to", "the nation the licence applies to, or \"all\" (the "
                         "default)"),
+    {"basis", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(choice), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "\"offers\" (the default: approval x everything offered in the nation) "
+     "or \"exports\" (approval x what would be exported without the "
+     "licence; home sales are never capped)"},
 };
 
 static const model_field_t TARIFF[] = {
@@ -223,10 +247,138 @@ static const model_field_t TAX[] = {
      "rate on firms' profits (0.25 is 25%)"},
 };
 
+/* ---- issue 11: state support, contracts, controls (model-v2 F, G, H, I) */
+
+#define FIRM_FIELD(desc)                                                       \
+  {                                                                            \
+    "firm", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(firm), 0, 0,                    \
+        MODEL_FIELD_REQUIRED, false, NULL, desc                                \
+  }
+#define AMOUNT_FIELD(desc)                                                     \
+  {                                                                            \
+    "amount", MODEL_FIELD_NUMBER, MODEL_UNIT_USD, F(amount_cents), 0.01, 1e12, \
+        MODEL_FIELD_REQUIRED, false, "an amount of USD from 0.01 to 1e12",     \
+        desc                                                                   \
+  }
+#define TURNS_FIELD(desc)                                                      \
+  {                                                                            \
+    "turns", MODEL_FIELD_INTEGER, MODEL_UNIT_TURNS, F(turns), 1, 400,          \
+        MODEL_FIELD_REQUIRED, false, "a whole number of turns from 1 to 400",  \
+        desc                                                                   \
+  }
+#define CONTRACT_FIELD                                                         \
+  {                                                                            \
+    "id", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(contract), 0, 0,                  \
+        MODEL_FIELD_REQUIRED, false, NULL,                                     \
+        "the contract's id, chosen by its proposer"                            \
+  }
+
+static const model_field_t FIRM_PRICE_FLOOR[] = {
+    FIRM_FIELD("the firm supported (a firm's seat id)"),
+    PRODUCT_FIELD("the product whose price is guaranteed"),
+    {"price", MODEL_FIELD_NUMBER, MODEL_UNIT_USD_PER_KG, F(price_cents_per_kg),
+     0, PRICE_MAX, MODEL_FIELD_REQUIRED, false, PRICE_ALLOWED,
+     "the strike: the nation pays the firm the difference below it"},
+    {"quantity", MODEL_FIELD_NUMBER, MODEL_UNIT_TONNES, F(quantity_kg), 0,
+     TONNES_MAX, MODEL_FIELD_REQUIRED, false,
+     "a number of tonnes per turn from 0 (lifts it) to 1e9",
+     "tonnes per turn covered (of what the firm sells); 0 lifts it"},
+    TURNS_FIELD("how many turns it lasts, from the turn it takes effect"),
+    {"two_sided", MODEL_FIELD_BOOL, MODEL_UNIT_NONE, F(two_sided), 0, 0,
+     MODEL_FIELD_OPTIONAL, false, NULL,
+     "true: a contract for difference (the firm pays back the difference "
+     "above the strike); default false, a floor"},
+};
+
+static const model_field_t TECHNOLOGY_EXPORT_BAN[] = {
+    STAGE_FIELD("the stage whose technology and expertise may not leave"),
+    PARTNER_FIELD("to", "the nation the ban applies to, or \"all\" (the "
+                        "default)"),
+    {"lift", MODEL_FIELD_BOOL, MODEL_UNIT_NONE, F(lift), 0, 0,
+     MODEL_FIELD_OPTIONAL, false, NULL, "true lifts the ban (default false)"},
+};
+
+static const model_field_t SANCTION[] = {
+    FIRM_FIELD("the firm sanctioned (a firm's seat id)"),
+    {"lift", MODEL_FIELD_BOOL, MODEL_UNIT_NONE, F(lift), 0, 0,
+     MODEL_FIELD_OPTIONAL, false, NULL,
+     "true lifts the sanction (default false)"},
+};
+
+static const model_field_t INVESTMENT_SCREEN[] = {
+    STAGE_FIELD("the stage foreign firms may not build in this nation"),
+    PARTNER_FIELD("from", "the nation whose firms are refused, or \"all\" "
+                          "(the default)"),
+    {"lift", MODEL_FIELD_BOOL, MODEL_UNIT_NONE, F(lift), 0, 0,
+     MODEL_FIELD_OPTIONAL, false, NULL,
+     "true lifts the screen (default false)"},
+};
+
+static const model_field_t GRANT[] = {
+    FIRM_FIELD("the firm paid (a firm's seat id)"),
+    AMOUNT_FIELD("US dollars paid from the budget to the firm, once"),
+};
+
+static const model_field_t EQUITY[] = {
+    FIRM_FIELD("the firm invested in (a firm's seat id)"),
+    AMOUNT_FIELD("US dollars paid from the budget to the firm, once"),
+    {"stake", MODEL_FIELD_NUMBER, MODEL_UNIT_FRACTION, F(stake_ppm), 1e-6, 1,
+     MODEL_FIELD_REQUIRED, false, "a share from 0.000001 to 1",
+     "the share of the firm the nation holds from then on"},
+};
+
+static const model_field_t LOAN[] = {
+    FIRM_FIELD("the firm lent to (a firm's seat id)"),
+    AMOUNT_FIELD("US dollars lent from the budget to the firm"),
+    {"rate", MODEL_FIELD_NUMBER, MODEL_UNIT_FRACTION, F(rate_ppm), 0, 1,
+     MODEL_FIELD_REQUIRED, false, "a yearly rate from 0 to 1 (0.045 is 4.5%)",
+     "yearly interest rate, charged each turn on what is owed"},
+    TURNS_FIELD("turns of repayment after the grace period"),
+    {"grace", MODEL_FIELD_INTEGER, MODEL_UNIT_TURNS, F(grace), 0, 400,
+     MODEL_FIELD_OPTIONAL, false, "a whole number of turns from 0 to 400",
+     "turns of interest only before repayment starts (default 0)"},
+};
+
+static const model_field_t CONTRACT_PROPOSE[] = {
+    CONTRACT_FIELD,
+    {"to", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(seat), 0, 0, MODEL_FIELD_REQUIRED,
+     false, NULL, "the seat the contract is offered to"},
+    {"side", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(choice), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "\"sell\" (the default: you deliver) or \"buy\" (you take delivery)"},
+    PRODUCT_FIELD("the product delivered"),
+    {"quantity", MODEL_FIELD_NUMBER, MODEL_UNIT_TONNES, F(quantity_kg), 1e-3,
+     TONNES_MAX, MODEL_FIELD_REQUIRED, false,
+     "a number of tonnes per turn from 0.001 to 1e9",
+     "tonnes delivered each turn, before the market"},
+    {"price", MODEL_FIELD_NUMBER, MODEL_UNIT_USD_PER_KG, F(price_cents_per_kg),
+     0, PRICE_MAX, MODEL_FIELD_REQUIRED, false, PRICE_ALLOWED,
+     "the price the buyer pays per kg delivered"},
+    TURNS_FIELD("how many turns it delivers, from the turn it is accepted"),
+    {"penalty", MODEL_FIELD_NUMBER, MODEL_UNIT_USD_PER_KG,
+     F(penalty_cents_per_kg), 0, PRICE_MAX, MODEL_FIELD_OPTIONAL, false,
+     PRICE_ALLOWED,
+     "what the seller pays the buyer per kg not delivered (default 0)"},
+};
+
+static const model_field_t CONTRACT_ACCEPT[] = {
+    CONTRACT_FIELD,
+    {"from", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(seat), 0, 0,
+     MODEL_FIELD_REQUIRED, false, NULL, "the seat that proposed it"},
+};
+
+static const model_field_t CONTRACT_WITHDRAW[] = {
+    CONTRACT_FIELD,
+    {"from", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(seat), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "the seat that proposed it (default: you)"},
+};
+
 #define N(a) (sizeof a / sizeof a[0]), a
 
-/* Ops first (policy excepted), then the policy kinds, each in its enum's
- * order: model_order_schema indexes this array directly. */
+/* The ops before policy, then the policy kinds, then the ops after policy,
+ * each in its enum's order: model_order_schema indexes this array
+ * directly. */
 static const model_order_schema_t SCHEMAS[] = {
     {MODEL_OP_BUILD, -1, "build", "firms", false,
      "build a facility, or expand one of yours; it takes turns and capital",
@@ -269,6 +421,45 @@ static const model_order_schema_t SCHEMAS[] = {
      true, "cap a stage's output per turn", N(PRODUCTION_QUOTA)},
     {MODEL_OP_POLICY, MODEL_POL_TAX, "tax", "nations", true,
      "tax firms' profits", N(TAX)},
+    {MODEL_OP_POLICY, MODEL_POL_FIRM_PRICE_FLOOR, "firm_price_floor", "nations",
+     true,
+     "guarantee one firm a price for what it sells (a floor, or a contract "
+     "for difference)",
+     N(FIRM_PRICE_FLOOR)},
+    {MODEL_OP_POLICY, MODEL_POL_TECHNOLOGY_EXPORT_BAN, "technology_export_ban",
+     "nations", true,
+     "ban the export of a stage's technology and expertise: your firms may "
+     "not build it abroad and its people may not emigrate there",
+     N(TECHNOLOGY_EXPORT_BAN)},
+    {MODEL_OP_POLICY, MODEL_POL_SANCTION, "sanction", "nations", true,
+     "sanction a foreign firm: its contract deliveries with your seats are "
+     "excused and it may not build in your nation",
+     N(SANCTION)},
+    {MODEL_OP_POLICY, MODEL_POL_INVESTMENT_SCREEN, "investment_screen",
+     "nations", true, "refuse foreign firms' builds of a stage in your nation",
+     N(INVESTMENT_SCREEN)},
+    /* the ops added after policy, in their enum's order */
+    {MODEL_OP_GRANT, -1, "grant", "nations", false,
+     "pay a firm from the budget, once", N(GRANT)},
+    {MODEL_OP_EQUITY, -1, "equity", "nations", false,
+     "buy a stake in a firm, once: the budget pays, the nation's score "
+     "counts its share of the firm",
+     N(EQUITY)},
+    {MODEL_OP_LOAN, -1, "loan", "nations", false,
+     "lend to a firm, once: it pays interest and instalments back each turn",
+     N(LOAN)},
+    {MODEL_OP_CONTRACT_PROPOSE, -1, "contract_propose", "firms, nations", false,
+     "offer another seat a delivery contract; it lasts until the end of the "
+     "next turn unless accepted",
+     N(CONTRACT_PROPOSE)},
+    {MODEL_OP_CONTRACT_ACCEPT, -1, "contract_accept", "firms, nations", false,
+     "accept a contract offered to you; it delivers from this turn",
+     N(CONTRACT_ACCEPT)},
+    {MODEL_OP_CONTRACT_WITHDRAW, -1, "contract_withdraw", "firms, nations",
+     false,
+     "withdraw your proposal, or leave a running contract (the leaver pays "
+     "the penalty on up to 4 turns of deliveries)",
+     N(CONTRACT_WITHDRAW)},
 };
 
 #define N_SCHEMAS (sizeof SCHEMAS / sizeof SCHEMAS[0])
@@ -289,8 +480,11 @@ const model_order_schema_t *model_order_schema_at(size_t i) {
 const model_order_schema_t *model_order_schema(int op, int kind) {
   if (op < 0 || op >= MODEL_OPS)
     return NULL;
-  if (op != MODEL_OP_POLICY)
+  if (op < MODEL_OP_POLICY)
     return &SCHEMAS[op];
+  if (op > MODEL_OP_POLICY)
+    return &SCHEMAS[MODEL_OP_POLICY + MODEL_POLICY_KINDS +
+                    (op - MODEL_OP_POLICY - 1)];
   if (kind < 0 || kind >= MODEL_POLICY_KINDS)
     return NULL;
   return &SCHEMAS[MODEL_OP_POLICY + kind];
@@ -320,6 +514,8 @@ const char *model_unit_name(model_unit_t u) {
     return "factor";
   case MODEL_UNIT_PEOPLE:
     return "people";
+  case MODEL_UNIT_TURNS:
+    return "turns";
   case MODEL_UNIT_NONE:
     break;
   }
@@ -376,10 +572,11 @@ int model_unit_to_internal(model_unit_t u, double v, int64_t *out) {
   case MODEL_UNIT_FACTOR:
     return model_fraction_to_ppm(v, out);
   case MODEL_UNIT_PEOPLE:
+  case MODEL_UNIT_TURNS:
   case MODEL_UNIT_NONE:
     break;
   }
-  /* People (and plain numbers) are whole: no rounding. */
+  /* People, turns (and plain numbers) are whole: no rounding. */
   if (!(v >= -9.2e18 && v <= 9.2e18) || v != (double)(int64_t)v)
     return MODEL_ERANGE;
   *out = (int64_t)v;
@@ -398,6 +595,7 @@ double model_unit_to_wire(model_unit_t u, int64_t v) {
   case MODEL_UNIT_FACTOR:
     return model_ppm_to_fraction(v);
   case MODEL_UNIT_PEOPLE:
+  case MODEL_UNIT_TURNS:
   case MODEL_UNIT_NONE:
     break;
   }

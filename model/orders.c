@@ -166,15 +166,29 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
       return 1;
     }
     break;
+  case MODEL_OP_GRANT:
+  case MODEL_OP_EQUITY:
+  case MODEL_OP_LOAN:
+    if (!nation) {
+      model_refuse(r, "op",
+                   "only nations may %s; firms may propose contracts to "
+                   "each other",
+                   model_op_name((int)o->op));
+      return 1;
+    }
+    break;
   case MODEL_OP_TRAIN:
   case MODEL_OP_OFFER:
   case MODEL_OP_BID:
+  case MODEL_OP_CONTRACT_PROPOSE:
+  case MODEL_OP_CONTRACT_ACCEPT:
+  case MODEL_OP_CONTRACT_WITHDRAW:
     break;
   default:
-    model_refuse(
-        r, "op",
-        "unknown op; expected build, operate, hire, train, offer, bid or "
-        "policy");
+    model_refuse(r, "op",
+                 "unknown op; expected build, operate, hire, train, offer, "
+                 "bid, policy, grant, equity, loan, contract_propose, "
+                 "contract_accept or contract_withdraw");
     return 1;
   }
   switch (o->op) {
@@ -188,6 +202,17 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
     }
     if (!o->facility[0] && o->stage == MODEL_MINING && !o->site[0]) {
       model_refuse(r, "site", "a new mine needs site: the id of a deposit");
+      return 1;
+    }
+    if (o->host[0] && model_nation_index(m, o->host) < 0) {
+      model_refuse(r, "nation", "nation must be the id of a nation of the map");
+      return 1;
+    }
+    if (o->host[0] && (o->stage == MODEL_MINING || o->facility[0])) {
+      model_refuse(r, "nation",
+                   "nation is for new separation and magnet plants; a mine "
+                   "stands at its deposit and an expansion where its plant "
+                   "is");
       return 1;
     }
     return 0;
@@ -206,6 +231,34 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
       model_refuse(r, "count", "count must not be 0 (negative releases staff)");
       return 1;
     }
+    if ((o->origin[0] || o->apprentice) && o->count < 0) {
+      model_refuse(r, "count",
+                   "release staff without from or apprentice; count must be "
+                   "more than 0 to hire");
+      return 1;
+    }
+    if (o->origin[0] && o->apprentice) {
+      model_refuse(r, "apprentice",
+                   "apprentices come from the home labour market, not from "
+                   "another nation's pool: give from or apprentice, not both");
+      return 1;
+    }
+    if (o->origin[0] && model_nation_index(m, o->origin) < 0) {
+      model_refuse(r, "from", "from must be the id of a nation of the map");
+      return 1;
+    }
+    if (o->origin[0] && m->poach_ppm <= 0) {
+      model_refuse(r, "from",
+                   "this map has no hiring from other nations' pools "
+                   "(parameters.talent.poach_share); hire from your home pool");
+      return 1;
+    }
+    if (o->apprentice && m->mentor_ppm <= 0) {
+      model_refuse(r, "apprentice",
+                   "this map has no apprentices "
+                   "(parameters.talent.mentor_ratio); hire or train instead");
+      return 1;
+    }
     return check_field(o, "count", "-1,000,000 and 1,000,000 people", r);
   case MODEL_OP_TRAIN:
     if (check_skill(o, r))
@@ -217,14 +270,102 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
       return 1;
     if (check_field(o, "quantity", "0 and 1,000,000,000 t", r))
       return 1;
+    if (o->op == MODEL_OP_BID && o->index[0] &&
+        model_product_from_name(o->index) < 0) {
+      model_refuse(r, "index",
+                   "index must be a product (concentrate, ndpr_oxide, "
+                   "dytb_oxide, lace_oxide or magnet) whose price the max "
+                   "price follows");
+      return 1;
+    }
     return check_field(o, o->op == MODEL_OP_OFFER ? "min_price" : "max_price",
                        "0 and 999,999.99 USD/kg", r);
+  case MODEL_OP_GRANT:
+  case MODEL_OP_EQUITY:
+  case MODEL_OP_LOAN:
+    if (model_firm_index(m, o->firm) < 0) {
+      model_refuse(r, "firm", "firm must be the seat id of a firm");
+      return 1;
+    }
+    if (check_field(o, "amount", "0.01 and 1e12 USD", r))
+      return 1;
+    if (o->op == MODEL_OP_EQUITY)
+      return check_field(o, "stake", "0.000001 and 1", r);
+    if (o->op == MODEL_OP_LOAN)
+      return check_field(o, "rate", "0 and 1", r) ||
+             check_field(o, "turns", "1 and 400 turns", r) ||
+             check_field(o, "grace", "0 and 400 turns", r);
+    return 0;
+  case MODEL_OP_CONTRACT_PROPOSE:
+    if (!o->contract[0]) {
+      model_refuse(r, "id", "id must name the contract (1 to %d bytes)",
+                   MODEL_ID_MAX - 1);
+      return 1;
+    }
+    if (check_product(o, r))
+      return 1;
+    return check_field(o, "quantity", "0.001 and 1,000,000,000 t", r) ||
+           check_field(o, "price", "0 and 999,999.99 USD/kg", r) ||
+           check_field(o, "turns", "1 and 400 turns", r) ||
+           check_field(o, "penalty", "0 and 999,999.99 USD/kg", r);
+  case MODEL_OP_CONTRACT_ACCEPT:
+  case MODEL_OP_CONTRACT_WITHDRAW:
+    if (!o->contract[0]) {
+      model_refuse(r, "id", "id must name the contract");
+      return 1;
+    }
+    return 0;
   case MODEL_OP_POLICY:
     break;
   default:
     return 1;
   }
-  return check_policy(m, self, o, r);
+  if (check_policy(m, self, o, r))
+    return 1;
+  /* the new kinds' names (docs/design/model-v2.md F, H) */
+  if ((o->kind == MODEL_POL_FIRM_PRICE_FLOOR ||
+       o->kind == MODEL_POL_SANCTION) &&
+      model_firm_index(m, o->firm) < 0) {
+    model_refuse(r, "firm", "firm must be the seat id of a firm");
+    return 1;
+  }
+  if (o->kind == MODEL_POL_SANCTION &&
+      m->seats[model_firm_index(m, o->firm)].nation == self) {
+    model_refuse(r, "firm",
+                 "a sanction names a foreign firm; \"%s\" is one of yours",
+                 o->firm);
+    return 1;
+  }
+  if (o->kind == MODEL_POL_FIRM_PRICE_FLOOR && o->turns < 1) {
+    model_refuse(r, "turns", "turns must be between 1 and 400");
+    return 1;
+  }
+  if (o->kind == MODEL_POL_EXPORT_LICENCE && o->choice[0] &&
+      strcmp(o->choice, "offers") != 0 && strcmp(o->choice, "exports") != 0) {
+    model_refuse(r, "basis", "basis must be \"offers\" or \"exports\"");
+    return 1;
+  }
+  return 0;
+}
+
+int model_event_order_check(const model_map_t *m, int nation,
+                            const model_event_t *ev, model_refusal_t *r) {
+  const model_order_t *o = &ev->policy;
+  bool ok = ev->kind == MODEL_EV_POLICY
+                ? o->op == MODEL_OP_POLICY
+                : o->op == MODEL_OP_GRANT || o->op == MODEL_OP_EQUITY ||
+                      o->op == MODEL_OP_LOAN ||
+                      (o->op == MODEL_OP_POLICY &&
+                       o->kind == MODEL_POL_FIRM_PRICE_FLOOR);
+  if (!ok) {
+    model_refuse(r, "op",
+                 ev->kind == MODEL_EV_POLICY
+                     ? "expected {\"op\": \"policy\", ...}"
+                     : "a state_support event carries a grant, equity, loan "
+                       "or firm_price_floor order");
+    return 1;
+  }
+  return model_order_check_map(m, nation, true, o, r);
 }
 
 /* A build's capex in cents; false when it would not fit in int64 (a
@@ -252,7 +393,131 @@ static int build_nation(const model_state_t *st, int seat,
     int d = model_deposit_index(st->map, o->site);
     return d >= 0 ? st->map->deposits[d].nation : -1;
   }
+  if (o->host[0]) /* building abroad (docs/design/model-v2.md I) */
+    return model_nation_index(st->map, o->host);
   return st->map->seats[seat].nation;
+}
+
+/* Training places a nation's programme keeps this turn: what its budget
+ * paid for, up to the capacity, as the turn opened (so that a programme
+ * changed this turn does not refuse orders already checked against it;
+ * docs/model.md, "Talent limits"). */
+static int64_t programme_places(const model_state_t *st, int n, int s) {
+  return st->nations[n].train_kept[s];
+}
+
+void model_train_keep(model_state_t *st) {
+  for (size_t n = 0; n < st->n_nations; n++)
+    for (int s = 0; s < NS; s++) {
+      nation_t *na = &st->nations[n];
+      int64_t cost = st->map->train_cost[s], b = na->pol.talent_budget[s];
+      int64_t p = na->train_cap[s] < 0 || b <= 0 || cost <= 0 ? 0 : b / cost;
+      na->train_kept[s] = p < na->train_cap[s] ? p : na->train_cap[s];
+      if (na->train_kept[s] < 0)
+        na->train_kept[s] = 0;
+    }
+}
+
+int64_t model_train_left(const model_state_t *st, int n, int s) {
+  const nation_t *na = &st->nations[n];
+  if (na->train_cap[s] < 0)
+    return -1;
+  int64_t left =
+      na->train_cap[s] - na->train_used[s] - programme_places(st, n, s);
+  return left > 0 ? left : 0;
+}
+
+/* Apprentices: at most mentor_ratio per experienced person of the skill
+ * this turn. */
+static int check_apprentices(const model_state_t *st, int seat,
+                             const model_order_t *o, model_refusal_t *r) {
+  const seat_t *s = &st->seats[seat];
+  int64_t most =
+      ppm_of(s->staff[o->skill], st->map->mentor_ppm) - s->appr_taken[o->skill];
+  if (most < 0)
+    most = 0;
+  if (o->count > most) {
+    char ratio[48];
+    model_fmt_num(model_ppm_to_fraction(st->map->mentor_ppm), ratio,
+                  sizeof ratio);
+    model_refuse(r, "count",
+                 "your %lld experienced %s staff can mentor %lld more "
+                 "apprentices this turn (%s each); count at most %lld",
+                 (long long)s->staff[o->skill], model_skill_name(o->skill),
+                 (long long)most, ratio, (long long)most);
+    return 1;
+  }
+  return 0;
+}
+
+/* The signing cost of hiring count people from abroad into `home`. */
+static int64_t poach_cost(const model_state_t *st, int home, int skill,
+                          int64_t count) {
+  int64_t w =
+      ppm_of(st->map->nations[home].wage[skill], st->map->poach_cost_ppm);
+  return mul_div(count, w, 1);
+}
+
+/* Hiring from another nation's pool: its migration policy lets the skill
+ * out, the home's lets it in, no technology ban of the origin covers the
+ * stage, at most poach_share of the origin's pool (as the turn opened) per
+ * turn for all firms of the home, and the signing cost is fundable. */
+static int check_poach(const model_state_t *st, int seat,
+                       const model_order_t *o, int64_t *running,
+                       model_refusal_t *r) {
+  const model_map_t *m = st->map;
+  int home = m->seats[seat].nation;
+  int from = model_nation_index(m, o->origin);
+  int k = o->skill;
+  const nation_t *na = &st->nations[from];
+  if (!na->pol.mig_out[k]) {
+    model_refuse(r, "from",
+                 "%s does not let %s people out (migration outbound false)",
+                 m->nations[from].id, model_skill_name(k));
+    return 1;
+  }
+  if (!st->nations[home].pol.mig_in[k]) {
+    model_refuse(r, "from",
+                 "%s does not let %s people in (migration inbound false); "
+                 "change your nation's migration policy",
+                 m->nations[home].id, model_skill_name(k));
+    return 1;
+  }
+  if (model_tech_banned(st, from, k, home)) {
+    model_refuse(r, "from",
+                 "%s bans the export of %s technology and expertise to %s "
+                 "(technology_export_ban)",
+                 m->nations[from].id, model_skill_name(k), m->nations[home].id);
+    return 1;
+  }
+  int64_t most = ppm_of(na->pool_start[k], m->poach_ppm) - na->poached[k][home];
+  if (most > na->pool[k])
+    most = na->pool[k];
+  if (most < 0)
+    most = 0;
+  if (o->count > most) {
+    model_refuse(r, "count",
+                 "at most %lld %s people can be hired from %s by %s firms "
+                 "this turn",
+                 (long long)most, model_skill_name(k), m->nations[from].id,
+                 m->nations[home].id);
+    return 1;
+  }
+  int64_t cost = poach_cost(st, home, k, o->count), total;
+  int64_t have = model_headroom(st, seat) - *running;
+  if (__builtin_add_overflow(cost, *running, &total) || cost > have) {
+    char how[160];
+    model_headroom_text(st, seat, how, sizeof how);
+    model_refuse(r, "count",
+                 "signing %lld people from abroad costs %.2f USD and you can "
+                 "fund %.2f USD this turn (%s); %.2f USD is missing",
+                 (long long)o->count, model_cents_to_usd(cost),
+                 model_cents_to_usd(have > 0 ? have : 0), how,
+                 model_cents_to_usd(cost - (have > 0 ? have : 0)));
+    return 1;
+  }
+  *running = total;
+  return 0;
 }
 
 int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
@@ -261,6 +526,15 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
     return 1;
   const seat_t *s = &st->seats[seat];
   int home = st->map->seats[seat].nation;
+  /* a firm in receivership may only sell down and idle its plants */
+  if (s->receivership > 0 && o->op != MODEL_OP_OFFER &&
+      !(o->op == MODEL_OP_OPERATE && o->utilisation_ppm == 0)) {
+    model_refuse(r, "op",
+                 "%s is in receivership until turn %d; it may only offer "
+                 "what it holds and idle its facilities",
+                 st->map->seats[seat].id, st->turn + s->receivership);
+    return 1;
+  }
   switch (o->op) {
   case MODEL_OP_BUILD: {
     int fac = -1;
@@ -286,6 +560,19 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
             o->facility);
         return 1;
       }
+      int64_t share = st->map->stage[o->stage].brown_max_ppm;
+      int64_t most = share >= 0 ? ppm_of(st->fac[fac].capacity, share) : -1;
+      if (most >= 0 && o->capacity_kg_per_year > most) {
+        char a[48], b[48], c[48];
+        model_fmt_num(model_kg_to_tonnes(most), a, sizeof a);
+        model_fmt_num(model_ppm_to_fraction(share) * 100.0, b, sizeof b);
+        model_fmt_num(model_kg_to_tonnes(st->fac[fac].capacity), c, sizeof c);
+        model_refuse(r, "capacity",
+                     "an expansion of \"%s\" may add at most %s t/yr (%s%% "
+                     "of its %s t/yr nameplate); build a new plant for more",
+                     o->facility, a, b, c);
+        return 1;
+      }
     } else if (o->stage == MODEL_MINING) {
       int d = model_deposit_index(st->map, o->site);
       if (d < 0) {
@@ -304,6 +591,10 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
       }
     }
     int nation = build_nation(st, seat, o, fac);
+    /* technology bans, screens and sanctions bind new plants abroad (an
+     * expansion of one already there is not a new transfer) */
+    if (fac < 0 && model_deal_build_check(st, seat, nation, o->stage, r))
+      return 1;
     int64_t capex, total;
     if (!build_capex(st, o, nation, fac >= 0, &capex)) {
       model_refuse(r, "capacity",
@@ -312,15 +603,35 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
       return 1;
     }
     int64_t share = st->nations[nation].pol.sub_capex[o->stage];
-    int64_t own = capex - ppm_of(capex, share);
-    if (__builtin_add_overflow(own, *capex_running, &total) ||
-        total > s->cash) {
-      model_refuse(
-          r, "capacity",
-          "this build costs %.2f USD (after subsidy) and you have %.2f "
-          "USD left this turn; build less capacity",
-          model_cents_to_usd(own),
-          model_cents_to_usd(s->cash - *capex_running));
+    int64_t sub = ppm_of(capex, share), own = capex - sub;
+    int64_t have = model_headroom(st, seat) - *capex_running;
+    if (__builtin_add_overflow(own, *capex_running, &total) || own > have) {
+      char how[160];
+      model_headroom_text(st, seat, how, sizeof how);
+      model_refuse(r, "capacity",
+                   "this build costs %.2f USD after subsidy; you can fund "
+                   "%.2f USD this turn (%s); %.2f USD is missing",
+                   model_cents_to_usd(own),
+                   model_cents_to_usd(have > 0 ? have : 0), how,
+                   model_cents_to_usd(own - (have > 0 ? have : 0)));
+      return 1;
+    }
+    /* the host pays the subsidised share from its own headroom: a build
+     * it cannot fund is refused (the firm may build without counting on
+     * the subsidy once the nation lifts it) */
+    int32_t nh = (int32_t)(st->n_seats + (size_t)nation);
+    int64_t can = model_headroom(st, nh);
+    if (sub > 0 && sub > can) {
+      char how[160];
+      model_headroom_text(st, nh, how, sizeof how);
+      model_refuse(r, "capacity",
+                   "%s's %.0f%% capex subsidy on this build is %.2f USD and "
+                   "%s can fund %.2f USD this turn (%s); %.2f USD is missing",
+                   st->map->nations[nation].id,
+                   model_ppm_to_fraction(share) * 100.0,
+                   model_cents_to_usd(sub), st->map->nations[nation].id,
+                   model_cents_to_usd(can > 0 ? can : 0), how,
+                   model_cents_to_usd(sub - (can > 0 ? can : 0)));
       return 1;
     }
     *capex_running += own;
@@ -344,6 +655,10 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
                    (long long)s->staff[o->skill], model_skill_name(o->skill));
       return 1;
     }
+    if (o->apprentice)
+      return check_apprentices(st, seat, o, r);
+    if (o->origin[0] && model_nation_index(st->map, o->origin) != home)
+      return check_poach(st, seat, o, capex_running, r);
     if (o->count > 0 && o->count > st->nations[home].pool[o->skill]) {
       model_refuse(r, "count",
                    "only %lld %s people are available in %s's pool this turn",
@@ -355,20 +670,48 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
   case MODEL_OP_TRAIN: {
     /* count <= 1e6 people and a map's training cost <= $1e7: fits */
     int64_t cost = mul_div(o->count, st->map->train_cost[o->skill], 1), total;
-    int64_t have = st->map->seats[seat].kind == MODEL_SEAT_FIRM
-                       ? s->cash
-                       : st->nations[home].budget;
-    if (__builtin_add_overflow(cost, *capex_running, &total) || total > have) {
+    int32_t who = model_seat_holder(st, (size_t)seat);
+    /* without a deficit limit a nation trains from what its budget holds,
+     * as before money limits */
+    int64_t head = model_headroom(st, who);
+    if (head == MODEL_HEADROOM_NONE)
+      head = st->nations[home].budget;
+    int64_t have = head - *capex_running;
+    int64_t left = model_train_left(st, home, o->skill);
+    if (left >= 0 && o->count > left) {
+      const nation_t *na = &st->nations[home];
+      model_refuse(
+          r, "count",
+          "%s can train %lld more %s people this turn (capacity %lld, "
+          "%lld enrolled and %lld kept for its programme); count at "
+          "most %lld",
+          st->map->nations[home].id, (long long)left,
+          model_skill_name(o->skill), (long long)na->train_cap[o->skill],
+          (long long)na->train_used[o->skill],
+          (long long)programme_places(st, home, o->skill), (long long)left);
+      return 1;
+    }
+    if (__builtin_add_overflow(cost, *capex_running, &total) || cost > have) {
+      char how[160];
+      model_headroom_text(st, who, how, sizeof how);
       model_refuse(r, "count",
-                   "training %lld people costs %.2f USD and you have %.2f USD "
-                   "left this turn",
+                   "training %lld people costs %.2f USD and you can fund "
+                   "%.2f USD this turn (%s); %.2f USD is missing",
                    (long long)o->count, model_cents_to_usd(cost),
-                   model_cents_to_usd(have - *capex_running));
+                   model_cents_to_usd(have > 0 ? have : 0), how,
+                   model_cents_to_usd(cost - (have > 0 ? have : 0)));
       return 1;
     }
     *capex_running += cost;
     return 0;
   }
+  case MODEL_OP_GRANT:
+  case MODEL_OP_EQUITY:
+  case MODEL_OP_LOAN:
+  case MODEL_OP_CONTRACT_PROPOSE:
+  case MODEL_OP_CONTRACT_ACCEPT:
+  case MODEL_OP_CONTRACT_WITHDRAW:
+    return model_deal_check(st, seat, o, capex_running, r);
   default:
     return 0;
   }
@@ -463,10 +806,10 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
                          st->map->stage[o->stage].capex, NULL);
   int64_t sub = ppm_of(capex, st->nations[nation].pol.sub_capex[o->stage]);
   const map_nation_t *mn = &st->map->nations[nation];
-  int32_t lead = fac >= 0 ? ms->lead_brown : ms->lead_green;
-  int64_t left = mul_div(lead, mn->lead_factor[o->stage], 1);
-  if (left < 1)
-    left = 1;
+  model_project_rule_t rule;
+  model_project_rule(st, o->stage, nation, fac >= 0, &rule);
+  int64_t permit = 0, left = 0;
+  model_project_phases(&rule, o->capacity_kg_per_year, &permit, &left);
   /* The firm pays capex less the subsidy (a sink); the nation pays the
    * subsidised share (a sink too: the money goes to builders outside the
    * model). */
@@ -484,6 +827,7 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
     facility_t *f = &st->fac[fac];
     f->exp_cap = o->capacity_kg_per_year;
     f->exp_left = left;
+    f->exp_permit_left = permit;
     f->book += capex;
     return 0;
   }
@@ -501,13 +845,15 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
   f->capacity = o->capacity_kg_per_year;
   f->util = MODEL_PPM;
   f->exp0 = ms->experience;
-  f->cum = ms->experience;
+  f->cum = ms->learn ? 0 : ms->experience; /* learning stages: E counts */
+  f->anchor_cost = MODEL_PPM;
   int64_t c0 = ms->unit_cost;
   if (f->deposit >= 0 && st->map->deposits[f->deposit].unit_cost >= 0)
     c0 = st->map->deposits[f->deposit].unit_cost;
   f->cost0 = ppm_of(c0, mn->unit_cost_factor[o->stage]);
   f->rec0 = ms->rec_initial;
   f->build_left = left;
+  f->permit_left = permit;
   f->ramp_age = 0;
   f->book = capex;
   f->next_of_owner = s->first_fac;
@@ -520,7 +866,8 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
 /* Applies every seat's submission, in seat order, then clears them. State-
  * dependent checks are repeated, because earlier seats' orders in the same
  * turn may have used the pool a later hire counted on. */
-int model_orders_apply(model_state_t *st) {
+static int apply_all(model_state_t *st) {
+  st->applying = true;
   for (size_t si = 0; si < st->n_seats; si++) {
     seat_t *s = &st->seats[si];
     if (!s->submitted)
@@ -548,6 +895,32 @@ int model_orders_apply(model_state_t *st) {
         break;
       case MODEL_OP_HIRE: {
         int64_t c = o->count;
+        int sk = o->skill;
+        if (o->apprentice) {
+          /* from the general labour market: staff after seasoning */
+          ck_add(st, &s->appr[sk][st->map->seasoning_turns[sk] - 1], c,
+                 (int32_t)si, "apprentices", MODEL_U_PEOPLE, "apprentices");
+          s->appr_taken[sk] += c;
+          break;
+        }
+        int from = o->origin[0] ? model_nation_index(st->map, o->origin) : home;
+        if (from != home) {
+          nation_t *na = &st->nations[from];
+          int64_t cost = poach_cost(st, home, sk, c);
+          ck_sub(st, &s->cash, cost, (int32_t)si, "cash", MODEL_U_CENTS,
+                 "signing costs");
+          ck_add(st, &s->costs, cost, (int32_t)si, "costs", MODEL_U_CENTS,
+                 "signing costs");
+          ck_add(st, &s->flows.money_out, cost, (int32_t)si, "money paid out",
+                 MODEL_U_CENTS, "signing costs");
+          ck_add(st, &st->report.money_sinks, cost, -1, "money sinks",
+                 MODEL_U_CENTS, "signing costs");
+          na->pool[sk] -= c; /* c <= the pool (checked) */
+          na->poached[sk][home] += c;
+          ck_add(st, &s->staff[sk], c, (int32_t)si, "staff", MODEL_U_PEOPLE,
+                 "hires from abroad");
+          break;
+        }
         if (c > st->nations[home].pool[o->skill])
           c = st->nations[home].pool[o->skill];
         ck_add(st, &s->staff[o->skill], c, (int32_t)si, "staff", MODEL_U_PEOPLE,
@@ -559,6 +932,7 @@ int model_orders_apply(model_state_t *st) {
         int64_t cost = mul_div(o->count, st->map->train_cost[o->skill], 1);
         int32_t tt = st->map->train_turns[o->skill];
         int32_t who = model_seat_holder(st, si);
+        st->nations[home].train_used[o->skill] += o->count;
         if (st->map->seats[si].kind == MODEL_SEAT_FIRM) {
           ck_sub(st, &s->cash, cost, who, "cash", MODEL_U_CENTS, "training");
           ck_add(st, &s->flows.money_out, cost, who, "money paid out",
@@ -586,9 +960,19 @@ int model_orders_apply(model_state_t *st) {
       case MODEL_OP_BID:
         s->bid[o->product].qty = o->quantity_kg;
         s->bid[o->product].price = o->price_cents_per_kg;
+        s->bid_index[o->product] =
+            (int8_t)(o->index[0] ? model_product_from_name(o->index) + 1 : 0);
         break;
       case MODEL_OP_POLICY:
         rc = model_policy_apply(st, home, o);
+        break;
+      case MODEL_OP_GRANT:
+      case MODEL_OP_EQUITY:
+      case MODEL_OP_LOAN:
+      case MODEL_OP_CONTRACT_PROPOSE:
+      case MODEL_OP_CONTRACT_ACCEPT:
+      case MODEL_OP_CONTRACT_WITHDRAW:
+        rc = model_deal_apply(st, (int)si, o);
         break;
       default:
         break;
@@ -598,4 +982,10 @@ int model_orders_apply(model_state_t *st) {
     }
   }
   return st->range_failed ? MODEL_ERANGE : 0;
+}
+
+int model_orders_apply(model_state_t *st) {
+  int rc = apply_all(st);
+  st->applying = false;
+  return rc;
 }

@@ -44,6 +44,9 @@ typedef struct {
   int64_t report_production[NS * NN];
   int64_t report_capacity[NS * NN];
   int64_t *report_scores;
+  /* deals and controls (model_ext_t), when the state had them */
+  bool had_ext;
+  model_ext_t *ext;
 } snap_t;
 
 /* The name of a holder in a message: its seat, or the nation's seat, or
@@ -145,6 +148,7 @@ void model_snap_free(model_state_t *st) {
     free(s->market[p].flows);
   }
   free(s->report_scores);
+  free(s->ext);
   free(s);
   st->snap = NULL;
 }
@@ -258,6 +262,13 @@ int model_turn_begin(model_state_t *st) {
   copy(s->report_capacity, st->report_capacity, sizeof s->report_capacity);
   copy(s->report_scores, st->report_scores,
        st->n_seats * sizeof *s->report_scores);
+  /* the extension without its per-turn scratch (cx) */
+  s->had_ext = st->ext != NULL;
+  if (st->ext) {
+    if (!s->ext && !(s->ext = malloc(sizeof *s->ext)))
+      return MODEL_ENOMEM;
+    memcpy(s->ext, st->ext, offsetof(model_ext_t, cx));
+  }
   return 0;
 }
 
@@ -329,4 +340,11 @@ void model_turn_rollback(model_state_t *st) {
   copy(st->report_capacity, s->report_capacity, sizeof s->report_capacity);
   copy(st->report_scores, s->report_scores,
        st->n_seats * sizeof *s->report_scores);
+  if (s->had_ext) {
+    memcpy(st->ext, s->ext, offsetof(model_ext_t, cx));
+  } else if (st->ext) {
+    /* the refused turn brought the extension: the state had none */
+    free(st->ext);
+    st->ext = NULL;
+  }
 }

@@ -15,8 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAGIC   "lanthanide-state"
-#define VERSION 2 /* 2: substitution; version 1 states read with none */
+#define MAGIC "lanthanide-state"
+/* 2: substitution (version 1 states read with none); 3: the section of
+ * model version 2 at the end, written only for maps that use one of its
+ * keys (model_map_t.v2), so other maps' states keep version 2's bytes. */
+#define VERSION 3
 
 typedef struct {
   bool rd;
@@ -148,6 +151,65 @@ static void varr(vis_t *v, int64_t *a, size_t n) {
     vi(v, &a[i]);
 }
 
+/* Whether the next value is the string `tag` (then it is consumed). A
+ * section that only some states have starts with a tag, so that states
+ * without it keep their bytes. */
+static bool vtag(vis_t *v, const char *tag, bool present) {
+  size_t n = strlen(tag);
+  if (!v->rd) {
+    if (present &&
+        (msgpack_pack_str(&v->pk, n) || msgpack_pack_str_body(&v->pk, tag, n)))
+      v->err = MODEL_ENOMEM;
+    return present;
+  }
+  if (v->err || v->off >= v->len)
+    return false;
+  size_t off = v->off;
+  msgpack_unpacked un;
+  msgpack_unpacked_init(&un);
+  bool hit = msgpack_unpack_next(&un, (const char *)v->buf, v->len, &off) ==
+                 MSGPACK_UNPACK_SUCCESS &&
+             un.data.type == MSGPACK_OBJECT_STR && un.data.via.str.size == n &&
+             memcmp(un.data.via.str.ptr, tag, n) == 0;
+  msgpack_unpacked_destroy(&un);
+  if (hit)
+    v->off = off;
+  return hit;
+}
+
+/* The hire fields of closing the loopholes (model.h: from, apprentice),
+ * after a tag of their own and only where the order has them. */
+static void vorder_talent(vis_t *v, model_order_t *o) {
+  if (vtag(v, "\001order-talent", o->origin[0] || o->apprentice)) {
+    vstr(v, o->origin, sizeof o->origin);
+    vb(v, &o->apprentice);
+  }
+  if (vtag(v, "\001order-index", o->index[0] != 0))
+    vstr(v, o->index, sizeof o->index);
+}
+
+/* An order's issue-11 fields (model.h), after a tag and only where the
+ * order has them, so that every other order keeps its bytes. */
+static void vorder_more(vis_t *v, model_order_t *o) {
+  bool more =
+      o->op > MODEL_OP_POLICY ||
+      (o->op == MODEL_OP_POLICY && o->kind >= MODEL_POL_FIRM_PRICE_FLOOR) ||
+      o->firm[0] || o->contract[0] || o->seat[0] || o->choice[0] || o->host[0];
+  if (!vtag(v, "\001order-v2", more))
+    return;
+  vstr(v, o->firm, sizeof o->firm);
+  vstr(v, o->contract, sizeof o->contract);
+  vstr(v, o->seat, sizeof o->seat);
+  vstr(v, o->choice, sizeof o->choice);
+  vstr(v, o->host, sizeof o->host);
+  vi(v, &o->amount_cents);
+  vi(v, &o->stake_ppm);
+  vi(v, &o->turns);
+  vi(v, &o->grace);
+  vi(v, &o->penalty_cents_per_kg);
+  vb(v, &o->two_sided);
+}
+
 static void vorder(vis_t *v, model_order_t *o) {
   int32_t op = (int32_t)o->op, kind = (int32_t)o->kind;
   vi32(v, &op);
@@ -179,6 +241,8 @@ static void vorder(vis_t *v, model_order_t *o) {
     o->op = (model_op_t)op;
     o->kind = (model_policy_kind_t)kind;
   }
+  vorder_more(v, o);
+  vorder_talent(v, o);
 }
 
 static void vevent(vis_t *v, model_event_t *e) {
@@ -364,10 +428,163 @@ static void vmarket(vis_t *v, market_result_t *r, size_t n) {
   }
 }
 
+/* The section of model version 2 (docs/design/model-v2.md), after
+ * everything else; new fields go at its end. Each mechanic's fields are
+ * there only when the map switches the mechanic on, so a mechanic added
+ * later leaves the states of maps that do not use it byte for byte as
+ * they were (the golden games check it). */
+static void visit_v2(vis_t *v, model_state_t *st) {
+  const model_map_t *m = st->map;
+  bool lead = false;
+  for (int s = 0; s < NS; s++)
+    lead |= m->stage[s].two_phase;
+  for (size_t i = 0; lead && i < st->n_fac && !v->err; i++) {
+    vi(v, &st->fac[i].permit_left);
+    vi(v, &st->fac[i].exp_permit_left);
+  }
+  for (size_t i = 0; m->finance && i < st->n_nations && !v->err; i++)
+    vi(v, &st->nations[i].arrears);
+  for (size_t i = 0; m->finance && i < st->n_seats && !v->err; i++) {
+    seat_t *se = &st->seats[i];
+    vi(v, &se->credit_line);
+    vi(v, &se->credit_limit);
+    vi(v, &se->written_off);
+    vi32(v, &se->receivership);
+  }
+  for (size_t i = 0; m->train_caps && i < st->n_nations && !v->err; i++) {
+    varr(v, st->nations[i].train_cap, NS); /* train_used is 0 between turns */
+    varr(v, st->nations[i].train_kept, NS);
+  }
+  bool poach = m->poach_ppm > 0;
+  for (size_t i = 0; poach && i < st->n_nations && !v->err; i++)
+    varr(v, st->nations[i].pool_start, NS);
+  for (size_t i = 0; m->mentor_ppm > 0 && i < st->n_seats && !v->err; i++)
+    for (int s = 0; s < NS; s++)
+      varr(v, st->seats[i].appr[s], MODEL_TRAIN_TURNS_MAX);
+  bool learn = false;
+  for (int s = 0; s < NS; s++)
+    learn |= m->stage[s].learn;
+  if (learn) {
+    varr(v, st->learn_kref, NS);
+    varr(v, st->learn_cref, NS);
+    varr(v, st->learn_lgkref, NS);
+    for (size_t i = 0; i < st->n_nations && !v->err; i++)
+      varr(v, st->nations[i].know_how, NS);
+    for (size_t i = 0; i < st->n_fac && !v->err; i++) {
+      vi(v, &st->fac[i].anchor_cost);
+      vi(v, &st->fac[i].anchor_rec);
+    }
+  }
+}
+
+/* Indexed standing bids (model v2, markets), after a tag and only when a
+ * seat has one, so that other states keep their bytes. */
+static void vbid_index(vis_t *v, model_state_t *st) {
+  bool any = false;
+  for (size_t i = 0; i < st->n_seats; i++)
+    for (int p = 0; p < NP; p++)
+      any |= st->seats[i].bid_index[p] != 0;
+  if (!vtag(v, "\001bid-index", any))
+    return;
+  for (size_t i = 0; i < st->n_seats && !v->err; i++)
+    for (int p = 0; p < NP; p++) {
+      int32_t x = st->seats[i].bid_index[p];
+      vi32(v, &x);
+      if (v->rd && (x < 0 || x > NP))
+        v->err = MODEL_ESTATE;
+      st->seats[i].bid_index[p] = (int8_t)x;
+    }
+}
+
+/* Deals and controls (model_ext_t), written only when the state has them,
+ * at the end, so that other states keep their bytes. */
+static void vext(vis_t *v, model_state_t *st) {
+  if (!vtag(v, "\001deals", st->ext != NULL))
+    return;
+  if (v->rd && !(st->ext = calloc(1, sizeof *st->ext))) {
+    v->err = MODEL_ENOMEM;
+    return;
+  }
+  model_ext_t *x = st->ext;
+  size_t n = st->n_nations;
+  vsz(v, &x->n_support, MODEL_SUPPORT_MAX);
+  for (size_t k = 0; k < x->n_support && !v->err; k++) {
+    support_t *s = &x->support[k];
+    vi32(v, &s->nation);
+    vi32(v, &s->firm);
+    vi32(v, &s->product);
+    vi32(v, &s->turns_left);
+    vi(v, &s->strike);
+    vi(v, &s->qty);
+    vb(v, &s->two_sided);
+    vi(v, &s->paid_last);
+  }
+  vsz(v, &x->n_loans, MODEL_LOANS_MAX);
+  for (size_t k = 0; k < x->n_loans && !v->err; k++) {
+    loan_t *l = &x->loans[k];
+    vi32(v, &l->nation);
+    vi32(v, &l->firm);
+    vi32(v, &l->turns_left);
+    vi32(v, &l->grace_left);
+    vi(v, &l->principal);
+    vi(v, &l->rate_q);
+    vi(v, &l->paid_last);
+  }
+  vsz(v, &x->n_stakes, MODEL_STAKES_MAX);
+  for (size_t k = 0; k < x->n_stakes && !v->err; k++) {
+    vi32(v, &x->stakes[k].nation);
+    vi32(v, &x->stakes[k].firm);
+    vi(v, &x->stakes[k].stake_ppm);
+    vi(v, &x->stakes[k].paid);
+  }
+  vsz(v, &x->n_contracts, MODEL_CONTRACTS_MAX);
+  for (size_t k = 0; k < x->n_contracts && !v->err; k++) {
+    contract_t *c = &x->contracts[k];
+    vstr(v, c->id, sizeof c->id);
+    vi32(v, &c->proposer);
+    vi32(v, &c->seller);
+    vi32(v, &c->buyer);
+    vi32(v, &c->product);
+    vi32(v, &c->expires);
+    vi32(v, &c->turns_left);
+    vb(v, &c->accepted);
+    vi(v, &c->qty);
+    vi(v, &c->price);
+    vi(v, &c->penalty);
+    vi(v, &c->delivered_last);
+    vi(v, &c->shortfall_last);
+    vi(v, &c->excused_last);
+    vi(v, &c->penalty_last);
+    vi(v, &c->delivered_total);
+  }
+  vsz(v, &x->n_sanctions, MODEL_SANCTIONS_MAX);
+  for (size_t k = 0; k < x->n_sanctions && !v->err; k++) {
+    vi32(v, &x->sanctions[k].nation);
+    vi32(v, &x->sanctions[k].firm);
+  }
+  for (size_t i = 0; i < n && !v->err; i++) {
+    for (int s = 0; s < NS; s++) {
+      int64_t b = (int64_t)x->tech_ban[i][s], c = (int64_t)x->screen[i][s];
+      vi(v, &b);
+      vi(v, &c);
+      x->tech_ban[i][s] = (uint64_t)b;
+      x->screen[i][s] = (uint64_t)c;
+      vu8(v, &x->tech_ban_all[i][s]);
+      vu8(v, &x->screen_all[i][s]);
+    }
+    for (int p = 0; p < NP; p++) {
+      int64_t b = (int64_t)x->lic_exports[i][p];
+      vi(v, &b);
+      x->lic_exports[i][p] = (uint64_t)b;
+      vu8(v, &x->lic_exports_all[i][p]);
+    }
+  }
+}
+
 /* The walk. Sizes come first; on reading they must match the map. */
 static void visit(vis_t *v, model_state_t *st) {
   char magic[32] = MAGIC, id[MODEL_ID_MAX];
-  int64_t version = VERSION;
+  int64_t version = st->map->v2 ? VERSION : 2;
   uint8_t digest[MODEL_HASH_BYTES];
   memcpy(id, st->map->id, sizeof id);
   memcpy(digest, st->map->digest, sizeof digest);
@@ -461,6 +678,10 @@ static void visit(vis_t *v, model_state_t *st) {
     vstr(v, rf->message, sizeof rf->message);
     vi32(v, &r->late_refusal_seat[i]);
   }
+  if (v->version >= 3)
+    visit_v2(v, st);
+  vext(v, st);
+  vbid_index(v, st);
 }
 
 static int pack(const model_state_t *st, uint8_t **buf, size_t *len) {
@@ -489,6 +710,36 @@ int model_state_serialise(const model_state_t *st, uint8_t **buf, size_t *len) {
   if (!st || !buf || !len)
     return MODEL_EINVAL;
   return pack(st, buf, len);
+}
+
+/* The extension's references point inside the state. */
+static bool ext_ok(const model_state_t *st) {
+  const model_ext_t *x = st->ext;
+  int32_t S = (int32_t)st->n_seats, N = (int32_t)st->n_nations;
+#define SEAT_OK(i)   ((i) >= 0 && (i) < S)
+#define NATION_OK(i) ((i) >= 0 && (i) < N)
+  for (size_t k = 0; k < x->n_support; k++)
+    if (!NATION_OK(x->support[k].nation) || !SEAT_OK(x->support[k].firm) ||
+        x->support[k].product < 0 || x->support[k].product >= NP)
+      return false;
+  for (size_t k = 0; k < x->n_loans; k++)
+    if (!NATION_OK(x->loans[k].nation) || !SEAT_OK(x->loans[k].firm))
+      return false;
+  for (size_t k = 0; k < x->n_stakes; k++)
+    if (!NATION_OK(x->stakes[k].nation) || !SEAT_OK(x->stakes[k].firm))
+      return false;
+  for (size_t k = 0; k < x->n_contracts; k++) {
+    const contract_t *c = &x->contracts[k];
+    if (!SEAT_OK(c->proposer) || !SEAT_OK(c->seller) || !SEAT_OK(c->buyer) ||
+        c->product < 0 || c->product >= NP)
+      return false;
+  }
+  for (size_t k = 0; k < x->n_sanctions; k++)
+    if (!NATION_OK(x->sanctions[k].nation) || !SEAT_OK(x->sanctions[k].firm))
+      return false;
+#undef SEAT_OK
+#undef NATION_OK
+  return true;
 }
 
 int model_state_deserialise(const model_map_t *map, const uint8_t *buf,
@@ -572,6 +823,17 @@ int model_state_deserialise(const model_map_t *map, const uint8_t *buf,
     listed += (size_t)n;
   }
   if (listed != st->n_fac) {
+    model_state_free(st);
+    return MODEL_ESTATE;
+  }
+  /* fields a map's mechanics do not use are not serialised: give them
+   * the values model_state_new gives (a nation without training capacity
+   * has -1, no limit, not the 0 of a fresh allocation) */
+  if (!map->train_caps)
+    for (size_t n = 0; n < st->n_nations; n++)
+      memcpy(st->nations[n].train_cap, map->nations[n].train_cap,
+             sizeof st->nations[n].train_cap);
+  if (st->ext && !ext_ok(st)) {
     model_state_free(st);
     return MODEL_ESTATE;
   }

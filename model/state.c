@@ -61,6 +61,8 @@ int model_state_new(const model_map_t *map, uint64_t seed,
     const map_nation_t *mn = &map->nations[n];
     na->budget = mn->budget;
     memcpy(na->pool, mn->talent, sizeof na->pool);
+    memcpy(na->pool_start, mn->talent, sizeof na->pool_start);
+    memcpy(na->train_cap, mn->train_cap, sizeof na->train_cap);
     memcpy(na->stock, mn->stockpile, sizeof na->stock);
     /* a state stockpile of concentrate has the nation's first basket */
     for (size_t d = 0; d < map->n_deposits; d++)
@@ -87,6 +89,7 @@ int model_state_new(const model_map_t *map, uint64_t seed,
       se->inv_el[0] = ppm_of(se->inv[0], ms->basket[0]);
       se->inv_el[1] = ppm_of(se->inv[0], ms->basket[1]);
       memcpy(se->staff, ms->staff, sizeof se->staff);
+      se->credit_line = ms->credit_line;
     }
     for (size_t k = 0; k < ms->n_orders; k++) {
       const model_order_t *o = &ms->orders[k];
@@ -96,6 +99,8 @@ int model_state_new(const model_map_t *map, uint64_t seed,
       } else if (o->op == MODEL_OP_BID) {
         se->bid[o->product].qty = o->quantity_kg;
         se->bid[o->product].price = o->price_cents_per_kg;
+        se->bid_index[o->product] =
+            (int8_t)(o->index[0] ? model_product_from_name(o->index) + 1 : 0);
       } else if (o->op == MODEL_OP_POLICY) {
         if ((rc = model_policy_apply(st, ms->nation, o)))
           goto fail;
@@ -119,6 +124,10 @@ int model_state_new(const model_map_t *map, uint64_t seed,
     if (f->exp0 < 1)
       f->exp0 = 1;
     f->cum = f->exp0;
+    /* a stage that learns on effective experience counts only what the
+     * map says a plant has made */
+    if (stg->learn)
+      f->cum = mf->experience >= 0 ? mf->experience : 0;
     int64_t c0 = stg->unit_cost;
     if (f->deposit >= 0 && map->deposits[f->deposit].unit_cost >= 0)
       c0 = map->deposits[f->deposit].unit_cost;
@@ -155,6 +164,9 @@ int model_state_new(const model_map_t *map, uint64_t seed,
       rc = MODEL_ERANGE; /* a firm worth more than int64 cents */
       goto fail;
     }
+  model_credit_limits(st);
+  model_train_keep(st);
+  model_learning_init(st);
   *out = st;
   return 0;
 fail:
@@ -176,6 +188,7 @@ void model_state_free(model_state_t *st) {
   free(st->reserves);
   free(st->fac);
   free(st->report_scores);
+  free(st->ext);
   free(st);
 }
 
@@ -221,6 +234,9 @@ int model_state_clone(const model_state_t *src, model_state_t **out) {
   st->n_injected = src->n_injected;
   memcpy(st->injected, src->injected, src->n_injected * sizeof *st->injected);
   memcpy(st->price, src->price, sizeof st->price);
+  memcpy(st->learn_kref, src->learn_kref, sizeof st->learn_kref);
+  memcpy(st->learn_cref, src->learn_cref, sizeof st->learn_cref);
+  memcpy(st->learn_lgkref, src->learn_lgkref, sizeof st->learn_lgkref);
   memcpy(st->regional, src->regional, sizeof st->regional);
   memcpy(st->volume, src->volume, sizeof st->volume);
   for (int p = 0; p < NP; p++) {
@@ -256,6 +272,11 @@ int model_state_clone(const model_state_t *src, model_state_t **out) {
   memcpy(st->report_capacity, src->report_capacity, sizeof st->report_capacity);
   memcpy(st->report_scores, src->report_scores,
          st->n_seats * sizeof *st->report_scores);
+  if (src->ext) {
+    if (!(st->ext = malloc(sizeof *st->ext)))
+      goto nomem;
+    memcpy(st->ext, src->ext, sizeof *st->ext);
+  }
   *out = st;
   return 0;
 nomem:

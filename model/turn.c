@@ -13,6 +13,7 @@
 #include "model_internal.h"
 
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,34 @@ static void news(model_state_t *st, const model_event_t *ev) {
     rep->news[rep->n_news++] = *ev;
 }
 
+/* A news item about money (docs/model.md, "Money limits"): at most one of
+ * each kind (a bit of `told`) per nation and turn when nation >= 0. */
+__attribute__((format(printf, 4, 5))) static void
+money_news(model_state_t *st, int nation, uint32_t kind, const char *fmt, ...) {
+  if (nation >= 0) {
+    if (st->nations[nation].told & kind)
+      return;
+    st->nations[nation].told |= kind;
+  }
+  model_event_t ev;
+  memset(&ev, 0, sizeof ev);
+  ev.kind = MODEL_EV_FINANCE;
+  ev.turn = st->turn;
+  ev.product = ev.stage = -1;
+  if (nation >= 0)
+    snprintf(ev.nation, sizeof ev.nation, "%s", st->map->nations[nation].id);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ev.text, sizeof ev.text, fmt, ap);
+  va_end(ap);
+  news(st, &ev);
+}
+
+#define TOLD_PROGRAMME 1u /* a talent programme not paid in full */
+#define TOLD_SUBSIDY   2u /* output subsidies not paid in full */
+#define TOLD_BIDS      4u /* bids cut to what the nation can fund */
+#define TOLD_BIDS_CUT  8u /* set by market.c when it cuts a bid */
+
 /* A firm pays c (a sink or another holder's income); `why` names it in a
  * range error. */
 static void seat_out(model_state_t *st, int s, int64_t c, const char *why) {
@@ -89,15 +118,27 @@ static void construction(model_state_t *st) {
     if (f->build_left <= 0 && f->exp_left <= 0)
       continue; /* nothing to advance, nothing to refresh */
     int64_t speed = st->nations[f->nation].pol.permit_speed[f->stage];
-    if (f->build_left > 0) {
-      f->build_left -= speed;
+    /* two-phase stages: permits at the permitting speed, no carry-over
+     * into construction, then construction one turn a turn; one-phase
+     * stages: all of it at the permitting speed (docs/model.md) */
+    int64_t step = st->map->stage[f->stage].two_phase ? MODEL_PPM : speed;
+    if (f->build_left > 0 && f->permit_left > 0) {
+      f->permit_left -= speed;
+      if (f->permit_left < 0)
+        f->permit_left = 0;
+    } else if (f->build_left > 0) {
+      f->build_left -= step;
       if (f->build_left <= 0) {
         f->build_left = 0;
         f->ramp_age = 0;
       }
     }
-    if (f->exp_left > 0) {
-      f->exp_left -= speed;
+    if (f->exp_left > 0 && f->exp_permit_left > 0) {
+      f->exp_permit_left -= speed;
+      if (f->exp_permit_left < 0)
+        f->exp_permit_left = 0;
+    } else if (f->exp_left > 0) {
+      f->exp_left -= step;
       if (f->exp_left <= 0) {
         f->exp_left = 0;
         ck_add(st, &f->capacity, f->exp_cap, f->owner, "capacity", MODEL_U_KG,
@@ -127,6 +168,26 @@ static int talent(model_state_t *st) {
       int64_t b = na->pol.talent_budget[s];
       if (b > 0 && m->train_cost[s] > 0) {
         int64_t people = b / m->train_cost[s];
+        /* a programme enrols only whom the budget's headroom pays */
+        int64_t h = model_headroom(st, who);
+        int64_t can = h > 0 ? h / m->train_cost[s] : 0;
+        /* and only the places its schools have left (capacity) */
+        if (na->train_cap[s] >= 0) {
+          int64_t room = na->train_cap[s] - na->train_used[s];
+          if (room < 0)
+            room = 0;
+          if (people > room)
+            people = room;
+        }
+        if (people > can) {
+          money_news(st, (int)n, TOLD_PROGRAMME,
+                     "%s cannot fund its %s talent programme in full: %.2f USD "
+                     "of %.2f USD paid",
+                     m->nations[n].id, model__stage_names[s],
+                     model_cents_to_usd(can * m->train_cost[s]),
+                     model_cents_to_usd(people * m->train_cost[s]));
+          people = can;
+        }
         int64_t cost = people * m->train_cost[s]; /* <= b */
         ck_sub(st, &na->budget, cost, who, "budget", MODEL_U_CENTS,
                "talent programme");
@@ -135,6 +196,7 @@ static int talent(model_state_t *st) {
         sink(st, cost, "talent programme");
         ck_add(st, &na->pipeline[s][m->train_turns[s] - 1], people, who,
                "trainees", MODEL_U_PEOPLE, "talent programme");
+        na->train_used[s] += people;
       }
       ck_add(st, &na->pool[s], ppm_of(na->pool[s], m->talent_growth_ppm_turn),
              who, "talent pool", MODEL_U_PEOPLE, "growth");
@@ -148,6 +210,12 @@ static int talent(model_state_t *st) {
       memmove(se->pipeline[s], se->pipeline[s] + 1,
               sizeof(int64_t) * (MODEL_TRAIN_TURNS_MAX - 1));
       se->pipeline[s][MODEL_TRAIN_TURNS_MAX - 1] = 0;
+      /* seasoned apprentices become experienced staff */
+      ck_add(st, &se->staff[s], se->appr[s][0], (int32_t)si, "staff",
+             MODEL_U_PEOPLE, "seasoned apprentices");
+      memmove(se->appr[s], se->appr[s] + 1,
+              sizeof(int64_t) * (MODEL_TRAIN_TURNS_MAX - 1));
+      se->appr[s][MODEL_TRAIN_TURNS_MAX - 1] = 0;
     }
   }
   /* migration: a share of each pool whose nation lets it out moves, split
@@ -161,14 +229,19 @@ static int talent(model_state_t *st) {
         if (!st->nations[a].pol.mig_out[s])
           continue;
         int64_t dests = 0;
+        /* a technology export ban of a's keeps its people of the stage
+         * from moving to the nations it covers (only in games that set
+         * one: model_tech_banned is false without the extension) */
         for (size_t b = 0; b < N; b++)
-          dests += b != a && st->nations[b].pol.mig_in[s];
+          dests += b != a && st->nations[b].pol.mig_in[s] &&
+                   !model_tech_banned(st, (int)a, s, (int)b);
         if (!dests)
           continue;
         int64_t move = ppm_of(start[a], m->migration_ppm);
         int64_t each = move / dests, extra = move - each * dests;
         for (size_t b = 0; b < N; b++) {
-          if (b == a || !st->nations[b].pol.mig_in[s])
+          if (b == a || !st->nations[b].pol.mig_in[s] ||
+              model_tech_banned(st, (int)a, s, (int)b))
             continue;
           int64_t x = each + extra;
           extra = 0;
@@ -275,6 +348,13 @@ static void book_output(model_state_t *st, facility_t *f, int product,
   int32_t nh = (int32_t)(st->n_seats + (size_t)f->nation);
   int64_t sub = ck_mul_div(st, out, na->pol.sub_output[f->stage], 1, nh,
                            "output subsidy", MODEL_U_CENTS);
+  int64_t h = sub > 0 ? model_headroom(st, nh) : 0;
+  if (sub > h) {
+    money_news(st, f->nation, TOLD_SUBSIDY,
+               "%s cannot fund its output subsidies in full this turn",
+               st->map->nations[f->nation].id);
+    sub = h > 0 ? h : 0;
+  }
   if (sub > 0) {
     ck_add(st, &se->cash, sub, f->owner, "cash", MODEL_U_CENTS, "subsidy");
     ck_add(st, &se->revenue, sub, f->owner, "revenue", MODEL_U_CENTS,
@@ -336,6 +416,10 @@ static int mining(model_state_t *st, const stages_t *sl) {
                       "value added", MODEL_U_CENTS),
            nh, "value added", MODEL_U_CENTS, "mine output");
     ck_add(st, &f->cum, out, f->owner, "experience", MODEL_U_KG, "mine output");
+    if (st->map->stage[f->stage].learn)
+      ck_add(st, &st->nations[f->nation].know_how[f->stage], out,
+             (int32_t)(st->n_seats + (size_t)f->nation), "know-how", MODEL_U_KG,
+             "output");
     model_facility_refresh(st, f);
   }
   return st->range_failed ? MODEL_ERANGE : 0;
@@ -406,6 +490,10 @@ static int separation(model_state_t *st, const stages_t *sl) {
            MODEL_U_CENTS, "separation");
     ck_add(st, &f->cum, x, f->owner, "experience", MODEL_U_KG,
            "separation feed");
+    if (st->map->stage[f->stage].learn)
+      ck_add(st, &st->nations[f->nation].know_how[f->stage], x,
+             (int32_t)(st->n_seats + (size_t)f->nation), "know-how", MODEL_U_KG,
+             "output");
     model_facility_refresh(st, f);
   }
   return st->range_failed ? MODEL_ERANGE : 0;
@@ -470,6 +558,10 @@ static int magnets(model_state_t *st, const stages_t *sl) {
            MODEL_U_CENTS, "magnets");
     ck_add(st, &f->cum, out, f->owner, "experience", MODEL_U_KG,
            "magnet output");
+    if (st->map->stage[f->stage].learn)
+      ck_add(st, &st->nations[f->nation].know_how[f->stage], out,
+             (int32_t)(st->n_seats + (size_t)f->nation), "know-how", MODEL_U_KG,
+             "output");
     model_facility_refresh(st, f);
   }
   return st->range_failed ? MODEL_ERANGE : 0;
@@ -485,11 +577,16 @@ static void wages_taxes(model_state_t *st) {
     int home = m->seats[si].nation;
     int64_t w = 0;
     int32_t who = (int32_t)si, nh = (int32_t)(st->n_seats + (size_t)home);
-    for (int s = 0; s < NS; s++)
+    for (int s = 0; s < NS; s++) {
+      /* apprentices are paid from the day they start */
+      int64_t people = se->staff[s];
+      for (int t = 0; t < MODEL_TRAIN_TURNS_MAX; t++)
+        people += se->appr[s][t];
       ck_add(st, &w,
-             ck_mul_div(st, se->staff[s], m->nations[home].wage[s], 4, who,
-                        "wages", MODEL_U_CENTS),
+             ck_mul_div(st, people, m->nations[home].wage[s], 4, who, "wages",
+                        MODEL_U_CENTS),
              who, "wages", MODEL_U_CENTS, "wages");
+    }
     seat_out(st, (int)si, w, "wages");
     sink(st, w, "wages");
     int64_t profit = se->revenue;
@@ -513,6 +610,123 @@ static void wages_taxes(model_state_t *st) {
   }
 }
 
+/* A source of money: the world gives c to a firm (debt written off). */
+static void seat_source(model_state_t *st, int s, int64_t c, const char *why) {
+  seat_t *se = &st->seats[s];
+  ck_add(st, &se->cash, c, s, "cash", MODEL_U_CENTS, why);
+  ck_add(st, &se->flows.money_in, c, s, "money received", MODEL_U_CENTS, why);
+  ck_add(st, &se->written_off, c, s, "debt written off", MODEL_U_CENTS, why);
+  ck_add(st, &st->report.money_sources, c, -1, "money sources", MODEL_U_CENTS,
+         why);
+}
+
+/* Interest (docs/model.md, "Money limits"): a nation in deficit pays its
+ * rate on the deficit, up to its limit (the rest is owed as arrears, paid
+ * when the budget has room again); a firm with negative cash pays the firm
+ * rate, whatever its limit (a firm that cannot pay defaults). Amounts owed
+ * to the world round up. Sinks: the lenders are outside the model. */
+static void finance_turn(model_state_t *st) {
+  const model_map_t *m = st->map;
+  if (!m->finance)
+    return;
+  for (size_t n = 0; n < st->n_nations; n++) {
+    nation_t *na = &st->nations[n];
+    int32_t who = (int32_t)(st->n_seats + n);
+    int64_t lim = m->nations[n].deficit_limit;
+    int64_t i = na->budget < 0 ? ceil_ppm(-na->budget, m->nation_rate_q) : 0;
+    int64_t room = na->budget + lim; /* >= 0: the budget never passes it */
+    if (room < 0)
+      room = 0;
+    int64_t pay = i < room ? i : room;
+    ck_add(st, &na->arrears, i - pay, who, "interest arrears", MODEL_U_CENTS,
+           "interest");
+    room -= pay;
+    /* arrears first out of what room is left */
+    int64_t back = na->arrears < room ? na->arrears : room;
+    if (i - pay > 0)
+      money_news(st, (int)n, 0,
+                 "%s cannot pay %.2f USD of interest within its deficit limit; "
+                 "it owes %.2f USD in arrears",
+                 m->nations[n].id, model_cents_to_usd(i - pay),
+                 model_cents_to_usd(na->arrears));
+    na->arrears -= back;
+    pay += back;
+    ck_sub(st, &na->budget, pay, who, "budget", MODEL_U_CENTS, "interest");
+    ck_add(st, &na->flows.money_out, pay, who, "money paid out", MODEL_U_CENTS,
+           "interest");
+    sink(st, pay, "interest");
+  }
+  for (size_t s = 0; s < st->n_seats; s++) {
+    seat_t *se = &st->seats[s];
+    if (m->seats[s].kind != MODEL_SEAT_FIRM || se->receivership > 0 ||
+        se->cash >= 0)
+      continue;
+    int64_t i = ceil_ppm(-se->cash, m->firm_rate_q);
+    seat_out(st, (int)s, i, "interest");
+    sink(st, i, "interest");
+  }
+}
+
+/* Defaults and receivership (docs/model.md): a firm whose cash is below
+ * minus its credit limit defaults: the debt beyond the limit is written
+ * off (a source), its plants idle, its people go back to its home pool,
+ * its bids are withdrawn, and for receivership_turns it may only sell
+ * what it holds. When the receivership ends, what it still owes is
+ * written off and it starts again with no cash (as Molycorp's assets did
+ * under MP, S100). Runs after every cost of the turn. */
+static void defaults(model_state_t *st) {
+  const model_map_t *m = st->map;
+  if (!m->finance)
+    return;
+  for (size_t s = 0; s < st->n_seats; s++) {
+    seat_t *se = &st->seats[s];
+    if (m->seats[s].kind != MODEL_SEAT_FIRM)
+      continue;
+    int home = m->seats[s].nation;
+    if (se->receivership > 0) {
+      if (--se->receivership == 0) {
+        int64_t debt = se->cash < 0 ? -se->cash : 0;
+        if (debt > 0)
+          seat_source(st, (int)s, debt, "debt written off");
+        money_news(st, -1, 0,
+                   "%s leaves receivership: %.2f USD of debt written off",
+                   m->seats[s].id, model_cents_to_usd(debt));
+        continue;
+      }
+      /* costs it cannot avoid in receivership are written off too */
+      if (se->cash < -se->credit_limit)
+        seat_source(st, (int)s, -se->credit_limit - se->cash,
+                    "debt written off");
+      continue;
+    }
+    if (se->cash >= -se->credit_limit)
+      continue;
+    money_news(st, -1, 0,
+               "%s defaults: debt %.2f USD, credit limit %.2f USD; in "
+               "receivership for %d turns",
+               m->seats[s].id, model_cents_to_usd(-se->cash),
+               model_cents_to_usd(se->credit_limit), m->receivership_turns);
+    seat_source(st, (int)s, -se->credit_limit - se->cash, "debt written off");
+    se->receivership = m->receivership_turns;
+    for (int32_t f = se->first_fac; f >= 0; f = st->fac[f].next_of_owner)
+      st->fac[f].util = 0;
+    int32_t nh = (int32_t)(st->n_seats + (size_t)home);
+    for (int k = 0; k < NS; k++) {
+      int64_t people = se->staff[k];
+      for (int t = 0; t < MODEL_TRAIN_TURNS_MAX; t++) {
+        people += se->pipeline[k][t];
+        se->pipeline[k][t] = 0;
+        se->appr[k][t] = 0; /* apprentices leave (they had no pool) */
+      }
+      se->staff[k] = 0;
+      ck_add(st, &st->nations[home].pool[k], people, nh, "talent pool",
+             MODEL_U_PEOPLE, "a default");
+    }
+    for (int p = 0; p < NP; p++)
+      se->bid[p].qty = 0;
+  }
+}
+
 /* Fires an event; fac is its facility's index when the caller knows it
  * (random events, drawn per facility), else -1 (looked up by id). */
 static void fire(model_state_t *st, const model_event_t *ev, int fac) {
@@ -525,6 +739,35 @@ static void fire(model_state_t *st, const model_event_t *ev, int fac) {
     if (n >= 0)
       (void)model_policy_apply(st, n, &ev->policy);
     break;
+  case MODEL_EV_STATE_SUPPORT: {
+    /* a nation's grant, equity or loan (paid whatever its budget: the
+     * event is history, not a choice) or its firm price floor */
+    if (n < 0)
+      return;
+    const model_order_t *o = &ev->policy;
+    if (o->op == MODEL_OP_POLICY) {
+      (void)model_policy_apply(st, n, o);
+    } else if (m->nations[n].seat >= 0) {
+      /* a nation at its deficit limit cannot pay: the support does not
+       * happen, and the news says so (docs/model.md "Money limits") */
+      int64_t head = model_headroom(st, (int32_t)(st->n_seats + (size_t)n));
+      if (head != MODEL_HEADROOM_NONE && o->amount_cents > head) {
+        snprintf(out.text, sizeof out.text,
+                 "%s cannot fund its %s to %s: %.2f USD asked, %.2f USD "
+                 "within its deficit limit",
+                 m->nations[n].id, model_op_name((int)o->op), o->firm,
+                 model_cents_to_usd(o->amount_cents),
+                 model_cents_to_usd(head > 0 ? head : 0));
+        out.kind = MODEL_EV_FINANCE;
+        news(st, &out);
+        return;
+      }
+      (void)model_deal_apply(st, m->nations[n].seat, o);
+    } else {
+      return;
+    }
+    break;
+  }
   case MODEL_EV_MINE_ACCIDENT:
   case MODEL_EV_PLANT_OUTAGE:
   case MODEL_EV_COST_OVERRUN: {
@@ -724,8 +967,18 @@ void model_state_compute_scores(model_state_t *st) {
     int32_t who = (int32_t)(st->n_seats + n);
     int64_t va = ck_mul_div(st, na->value_added, MODEL_PPM, ref, who,
                             "score (value added)", MODEL_U_CENTS);
-    int64_t bud = ck_mul_div(st, na->budget, MODEL_PPM, ref, who,
-                             "score (budget)", MODEL_U_CENTS);
+    /* equity stakes count in the budget objective at their share of the
+     * firm's net worth (docs/model.md "State support") */
+    int64_t held = na->budget;
+    for (size_t k = 0; st->ext && k < st->ext->n_stakes; k++) {
+      int64_t w;
+      if (st->ext->stakes[k].nation == (int32_t)n &&
+          model_seat_net_worth(st, st->ext->stakes[k].firm, &w) && w > 0)
+        ck_add(st, &held, ppm_of(w, st->ext->stakes[k].stake_ppm), who,
+               "budget", MODEL_U_CENTS, "equity stake");
+    }
+    int64_t bud = ck_mul_div(st, held, MODEL_PPM, ref, who, "score (budget)",
+                             MODEL_U_CENTS);
     int64_t score = ppm_of(na->security_ppm, wsec);
     ck_add(st, &score, ppm_of(va, wva), who, "score", MODEL_U_CENTS,
            "value added");
@@ -753,6 +1006,14 @@ void model_state_compute_scores(model_state_t *st) {
                ck_mul_div(st, se->inv[p], st->price[p], 1, who, "net worth",
                           MODEL_U_CENTS),
                who, "net worth", MODEL_U_CENTS, "inventory");
+      /* nations' stakes dilute the owners' share */
+      int64_t held = 0;
+      for (size_t k = 0; st->ext && k < st->ext->n_stakes; k++)
+        if (st->ext->stakes[k].firm == (int32_t)s)
+          held += st->ext->stakes[k].stake_ppm;
+      if (held > 0 && worth > 0)
+        worth =
+            ppm_of(worth, MODEL_PPM - (held < MODEL_PPM ? held : MODEL_PPM));
       int64_t ref =
           se->initial_worth > 100000000 ? se->initial_worth : 100000000;
       se->score = mul_div(worth, MODEL_PPM, ref);
@@ -775,11 +1036,14 @@ static void begin(model_state_t *st) {
     seat_t *se = &st->seats[s];
     memset(&se->flows, 0, sizeof se->flows);
     memcpy(se->flows.opening, se->inv, sizeof se->inv);
+    memset(se->appr_taken, 0, sizeof se->appr_taken);
     se->flows.money_opening = se->cash;
     se->revenue = se->costs = 0;
   }
   for (size_t n = 0; n < st->n_nations; n++) {
     nation_t *na = &st->nations[n];
+    na->told = 0;
+    memset(na->poached, 0, sizeof na->poached);
     memset(&na->flows, 0, sizeof na->flows);
     memcpy(na->flows.opening, na->stock, sizeof na->stock);
     na->flows.money_opening = na->budget;
@@ -793,7 +1057,34 @@ static void begin(model_state_t *st) {
   }
 }
 
+/* Schools (docs/model.md, "Talent limits"): a nation's training capacity
+ * for a skill grows by capacity_growth while it is at least 90% used, up
+ * to capacity_max times its opening value; the places free up for the
+ * next turn. The pool as the turn closes is the poaching bound of the next
+ * turn. */
+static void schools(model_state_t *st) {
+  const model_map_t *m = st->map;
+  for (size_t n = 0; n < st->n_nations; n++) {
+    nation_t *na = &st->nations[n];
+    for (int s = 0; s < NS; s++) {
+      int64_t cap = na->train_cap[s];
+      if (cap > 0 && m->cap_growth_q > 0 && na->train_used[s] * 10 >= cap * 9) {
+        int64_t most = ppm_of(m->nations[n].train_cap[s], m->cap_max_ppm);
+        int64_t g = ppm_of(cap, m->cap_growth_q);
+        int64_t grown = cap + (g > 1 ? g : 1);
+        if (grown > most)
+          grown = most > cap ? most : cap;
+        na->train_cap[s] = grown;
+      }
+      na->train_used[s] = 0;
+      na->pool_start[s] = na->pool[s];
+    }
+  }
+  model_train_keep(st);
+}
+
 static void finish(model_state_t *st) {
+  schools(st);
   for (size_t k = 0; k < st->n_fac; k++) {
     facility_t *f = &st->fac[k];
     /* online: operating facilities' nameplate (a finished expansion
@@ -820,6 +1111,21 @@ static void finish(model_state_t *st) {
     for (size_t n = 0; n < st->n_nations; n++)
       st->report_regional[(size_t)p * st->n_nations + n] = st->regional[p][n];
   }
+}
+
+/* One product's market: contract deliveries first (served from what the
+ * sellers hold, this turn's output included), then the market, then the
+ * firm price floors and contracts for difference on its prices. The
+ * first and last do nothing in a game without deals (deals.c). */
+static int market(model_state_t *st, int p) {
+  model_contracts_deliver(st, p);
+  if (st->range_failed)
+    return MODEL_ERANGE;
+  int rc = model_market_clear(st, p);
+  if (rc)
+    return rc;
+  model_support_settle(st, p);
+  return st->range_failed ? MODEL_ERANGE : 0;
 }
 
 /* The turn is accepted: the submissions it played are done with. (Not in
@@ -870,17 +1176,30 @@ int model_resolve(model_state_t *st) {
     goto out;
   /* A range error stops the turn at the next step: what follows would
    * only compute on figures that are already refused. */
-  if ((rc = mining(st, &sl)) ||
-      (rc = model_market_clear(st, MODEL_CONCENTRATE)) ||
-      (rc = separation(st, &sl)) || (rc = model_market_clear(st, MODEL_NDPR)) ||
-      (rc = model_market_clear(st, MODEL_DYTB)) ||
-      (rc = model_market_clear(st, MODEL_LACE)) || (rc = magnets(st, &sl)) ||
-      (rc = model_market_clear(st, MODEL_MAGNET)))
+  if ((rc = mining(st, &sl)) || (rc = market(st, MODEL_CONCENTRATE)) ||
+      (rc = separation(st, &sl)) || (rc = market(st, MODEL_NDPR)) ||
+      (rc = market(st, MODEL_DYTB)) || (rc = market(st, MODEL_LACE)) ||
+      (rc = magnets(st, &sl)) || (rc = market(st, MODEL_MAGNET)))
     goto out;
+  for (size_t n = 0; n < st->n_nations; n++)
+    if (st->nations[n].told & TOLD_BIDS_CUT)
+      money_news(st, (int)n, TOLD_BIDS,
+                 "%s cannot fund all its bids this turn: they were cut to its "
+                 "headroom",
+                 st->map->nations[n].id);
   wages_taxes(st);
+  finance_turn(st);
+  model_deals_finance(st);
   events(st);
+  /* the credit limit as the turn's costs leave the collateral: a firm
+   * below it defaults now, and it holds for the next turn */
+  model_credit_limits(st);
+  defaults(st);
   demand(st);
+  /* costs follow the know-how the turn added, everyone's at once */
+  model_learning_refresh(st);
   finish(st);
+  model_deals_finish(st);
   model_state_compute_scores(st);
   if (!model_turn_check(st)) {
     rc = MODEL_ERANGE;
@@ -908,17 +1227,17 @@ int model_turn(model_state_t *st, const model_order_t *const *orders,
 }
 
 int model_inject_event(model_state_t *st, const model_event_t *ev) {
-  if (!st || !ev || ev->kind < 0 || ev->kind >= MODEL_EVENT_KINDS)
+  if (!st || !ev || ev->kind < 0 || ev->kind >= MODEL_EVENT_KINDS ||
+      ev->kind == MODEL_EV_FINANCE)
     return MODEL_EINVAL;
   if (st->n_injected >= sizeof st->injected / sizeof st->injected[0])
     return MODEL_ELIMIT;
   if (ev->nation[0] && model_nation_index(st->map, ev->nation) < 0)
     return MODEL_EINVAL;
-  if (ev->kind == MODEL_EV_POLICY) {
+  if (ev->kind == MODEL_EV_POLICY || ev->kind == MODEL_EV_STATE_SUPPORT) {
     model_refusal_t r;
     int n = model_nation_index(st->map, ev->nation);
-    if (n < 0 || ev->policy.op != MODEL_OP_POLICY ||
-        model_order_check_map(st->map, n, true, &ev->policy, &r))
+    if (n < 0 || model_event_order_check(st->map, n, ev, &r))
       return MODEL_EINVAL;
   }
   st->injected[st->n_injected++] = *ev;

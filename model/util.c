@@ -49,11 +49,23 @@ const char *model_strerror(int err) {
 const char *const model__product_names[NP] = {
     "concentrate", "ndpr_oxide", "dytb_oxide", "lace_oxide", "magnet"};
 const char *const model__stage_names[NS] = {"mining", "separation", "magnet"};
-const char *const model__op_names[MODEL_OPS] = {
-    "build", "operate", "hire", "train", "offer", "bid", "policy"};
+const char *const model__op_names[MODEL_OPS] = {"build",
+                                                "operate",
+                                                "hire",
+                                                "train",
+                                                "offer",
+                                                "bid",
+                                                "policy",
+                                                "grant",
+                                                "equity",
+                                                "loan",
+                                                "contract_propose",
+                                                "contract_accept",
+                                                "contract_withdraw"};
 const char *const model__event_names[MODEL_EVENT_KINDS] = {
-    "mine_accident", "flood",  "conflict",    "demand_surge",
-    "cost_overrun",  "policy", "plant_outage"};
+    "mine_accident", "flood",         "conflict",
+    "demand_surge",  "cost_overrun",  "policy",
+    "plant_outage",  "state_support", "finance"};
 
 static int lookup(const char *const *names, int n, const char *name) {
   if (!name)
@@ -254,4 +266,65 @@ int model_deposit_index(const model_map_t *m, const char *id) {
     if (strcmp(m->deposits[i].id, id) == 0)
       return (int)i;
   return -1;
+}
+
+/* ---- lead times (model.h) ---- */
+
+void model_project_phases(const model_project_rule_t *r, int64_t capacity_kg,
+                          int64_t *permit_left, int64_t *build_left) {
+  if (!r->two_phase) {
+    /* one phase, the permitting speed on all of it (maps without
+     * permit_turns and build_turns: the rule before version 2) */
+    int64_t left = mul_div(r->lead_turns, r->lead_factor_ppm, 1);
+    *permit_left = 0;
+    *build_left = left < 1 ? 1 : left;
+    return;
+  }
+  /* the size term: turns_per_doubling for each doubling of the capacity
+   * above the reference, rounded up to a thousandth of a turn */
+  int64_t extra = 0;
+  if (capacity_kg > r->reference_kg && r->reference_kg > 0 &&
+      r->turns_per_doubling_milli > 0) {
+    int64_t d = model_fx_log2_q32((uint64_t)capacity_kg) -
+                model_fx_log2_q32((uint64_t)r->reference_kg);
+    if (d > 0) {
+      __int128 num = (__int128)r->turns_per_doubling_milli * d;
+      __int128 den = (__int128)1 << 32;
+      extra = (int64_t)((num + den - 1) / den) * 1000;
+    }
+  }
+  int64_t b = mul_div((int64_t)r->build_turns * MODEL_PPM + extra,
+                      r->lead_factor_ppm, MODEL_PPM);
+  *build_left = b < MODEL_PPM ? MODEL_PPM : b;
+  *permit_left = (int64_t)r->permit_turns * MODEL_PPM;
+}
+
+int32_t model_project_turns(const model_project_rule_t *r,
+                            int64_t capacity_kg) {
+  int64_t permit, build;
+  model_project_phases(r, capacity_kg, &permit, &build);
+  int64_t speed = r->speed_ppm > 0 ? r->speed_ppm : MODEL_PPM;
+  int64_t t = (permit + speed - 1) / speed;
+  int64_t step = r->two_phase ? MODEL_PPM : speed;
+  t += (build + step - 1) / step;
+  return t > MODEL_TURNS_MAX ? MODEL_TURNS_MAX : (int32_t)t;
+}
+
+int32_t model_obs_project_turns(const model_obs_t *obs, int stage, int nation,
+                                bool brownfield, int64_t capacity_kg,
+                                int64_t speed_ppm) {
+  const model_obs_rules_t *g = &obs->rules;
+  size_t at = (size_t)stage * obs->n_nations + (size_t)nation;
+  model_project_rule_t r = {
+      .two_phase = g->two_phase[stage],
+      .lead_turns =
+          brownfield ? g->lead_brownfield[stage] : g->lead_greenfield[stage],
+      .permit_turns =
+          obs->permit_turns ? obs->permit_turns[at * 2 + brownfield] : 0,
+      .build_turns = g->build_turns[stage][brownfield],
+      .reference_kg = g->reference_capacity_kg[stage],
+      .turns_per_doubling_milli = g->turns_per_doubling_milli[stage],
+      .lead_factor_ppm = obs->lead_factor_ppm[at],
+      .speed_ppm = speed_ppm};
+  return model_project_turns(&r, capacity_kg);
 }

@@ -339,7 +339,8 @@ static const char *map_nation(const void *ctx, size_t i) {
 }
 
 static int pack_facility(msgpack_packer *pk, const model_obs_facility_t *f) {
-  int rc = msgpack_pack_map(pk, 17);
+  int rc = msgpack_pack_map(pk, 19);
+  rc |= kv_t(pk, "experience_effective", f->effective_experience_kg);
   rc |= kv_name(pk, "id", f->id);
   rc |= kv_name(pk, "stage", model_stage_name(f->stage));
   rc |= kv_name(pk, "site", f->site);
@@ -358,6 +359,7 @@ static int pack_facility(msgpack_packer *pk, const model_obs_facility_t *f) {
   rc |= kv_t(pk, "experience", f->cumulative_kg);
   rc |= kv_t(pk, "expanding", f->expanding_kg_per_year);
   rc |= proto_pack_kv_i64(pk, "expansion_turns_left", f->expansion_turns_left);
+  rc |= proto_pack_kv_i64(pk, "permit_turns_left", f->permit_turns_left);
   return rc;
 }
 
@@ -368,9 +370,102 @@ static int pack_skills(msgpack_packer *pk, const int64_t *v) {
   return rc;
 }
 
+/* A contract or open proposal as both its parties see it (docs/protocol.md,
+ * "Contracts"; an addition of issue 11). */
+int proto_pack_contract(msgpack_packer *pk, const model_obs_contract_t *c) {
+  int rc = msgpack_pack_map(pk, 16);
+  rc |= kv_name(pk, "id", c->id);
+  rc |= kv_name(pk, "proposer", c->proposer);
+  rc |= kv_name(pk, "seller", c->seller);
+  rc |= kv_name(pk, "buyer", c->buyer);
+  rc |= kv_name(pk, "product", model_product_name(c->product));
+  rc |= kv_name(pk, "status", c->accepted ? "running" : "proposed");
+  rc |= proto_pack_kv_i64(pk, "expires", c->expires);
+  rc |= proto_pack_kv_i64(pk, "turns_left", c->turns_left);
+  rc |= kv_t(pk, "quantity", c->quantity_kg);
+  rc |= kv_usdkg(pk, "price", c->price_cents_per_kg);
+  rc |= kv_usdkg(pk, "penalty", c->penalty_cents_per_kg);
+  rc |= kv_t(pk, "delivered", c->delivered_kg);
+  rc |= kv_t(pk, "shortfall", c->shortfall_kg);
+  rc |= kv_t(pk, "excused", c->excused_kg);
+  rc |= proto_pack_kv_f64(pk, "penalty_paid",
+                          model_cents_to_usd(c->penalty_cents));
+  rc |= kv_t(pk, "delivered_total", c->delivered_total_kg);
+  return rc;
+}
+
+static const char *const SUPPORT_KINDS[] = {"firm_price_floor", "loan",
+                                            "equity"};
+
+/* State support in force, public (issue 11). */
+static int pack_support(msgpack_packer *pk, const model_obs_support_t *x) {
+  bool floor = x->kind == MODEL_SUPPORT_FLOOR;
+  int rc = msgpack_pack_map(pk, floor                           ? 9
+                                : x->kind == MODEL_SUPPORT_LOAN ? 7
+                                                                : 5);
+  rc |= kv_name(pk, "kind", SUPPORT_KINDS[x->kind]);
+  rc |= kv_name(pk, "nation", x->nation);
+  rc |= kv_name(pk, "firm", x->firm);
+  if (floor) {
+    rc |= kv_name(pk, "product", model_product_name(x->product));
+    rc |= kv_usdkg(pk, "price", x->price_cents_per_kg);
+    rc |= kv_t(pk, "quantity", x->quantity_kg);
+    rc |= proto_pack_kv_bool(pk, "two_sided", x->two_sided);
+    rc |= proto_pack_kv_i64(pk, "turns_left", x->turns_left);
+    rc |= proto_pack_kv_f64(pk, "paid_last", model_cents_to_usd(x->last_cents));
+  } else if (x->kind == MODEL_SUPPORT_LOAN) {
+    rc |= proto_pack_kv_f64(pk, "owed", model_cents_to_usd(x->amount_cents));
+    rc |= kv_frac(pk, "rate", x->rate_ppm);
+    rc |=
+        proto_pack_kv_f64(pk, "repaid_last", model_cents_to_usd(x->last_cents));
+    rc |= proto_pack_kv_i64(pk, "turns_left", x->turns_left);
+  } else {
+    rc |= proto_pack_kv_f64(pk, "paid", model_cents_to_usd(x->amount_cents));
+    rc |= kv_frac(pk, "stake", x->rate_ppm);
+  }
+  return rc;
+}
+
 static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
   bool nation = obs->kind == MODEL_SEAT_NATION;
-  int rc = msgpack_pack_map(pk, nation ? 11 : 8);
+  int rc = msgpack_pack_map(pk, (nation ? 12 : 9) +
+                                    (obs->finance ? (nation ? 4 : 5) : 0) +
+                                    obs->train_caps);
+  /* the seat's contracts and open proposals (issue 11) */
+  rc |= proto_pack_cstr(pk, "contracts");
+  rc |= msgpack_pack_array(pk, obs->n_contracts);
+  for (size_t i = 0; i < obs->n_contracts; i++)
+    rc |= proto_pack_contract(pk, &obs->contracts[i]);
+  if (obs->train_caps) {
+    /* places left at home this turn; nil where a skill has no limit */
+    rc |= proto_pack_cstr(pk, "training_left");
+    rc |= msgpack_pack_map(pk, MODEL_SKILLS);
+    for (int s = 0; s < MODEL_SKILLS; s++) {
+      if (obs->training_left[s] < 0)
+        rc |= proto_pack_kv_nil(pk, model_skill_name(s));
+      else
+        rc |= proto_pack_kv_i64(pk, model_skill_name(s), obs->training_left[s]);
+    }
+  }
+  if (obs->finance) {
+    /* money limits (docs/protocol.md, "you"): on maps with finance */
+    rc |= proto_pack_kv_f64(pk, "headroom",
+                            model_cents_to_usd(obs->headroom_cents));
+    rc |= kv_frac(pk, "interest_rate", obs->interest_rate_ppm);
+    if (nation) {
+      rc |= proto_pack_kv_f64(pk, "deficit_limit",
+                              model_cents_to_usd(obs->deficit_limit_cents));
+      rc |= proto_pack_kv_f64(pk, "interest_arrears",
+                              model_cents_to_usd(obs->interest_arrears_cents));
+    } else {
+      rc |= proto_pack_kv_f64(pk, "credit_line",
+                              model_cents_to_usd(obs->credit_line_cents));
+      rc |= proto_pack_kv_f64(pk, "credit_limit",
+                              model_cents_to_usd(obs->credit_limit_cents));
+      rc |=
+          proto_pack_kv_i64(pk, "receivership_turns", obs->receivership_turns);
+    }
+  }
   rc |= proto_pack_kv_f64(pk, "cash", model_cents_to_usd(obs->cash_cents));
   rc |= proto_pack_cstr(pk, "facilities");
   rc |= msgpack_pack_array(pk, obs->n_facilities);
@@ -502,7 +597,29 @@ static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
   rc |= msgpack_pack_map(pk, MODEL_STAGES);
   for (int s = 0; s < MODEL_STAGES; s++) {
     rc |= proto_pack_cstr(pk, model_stage_name(s));
-    rc |= msgpack_pack_map(pk, 6);
+    bool two = r->two_phase[s];
+    bool bound = r->brownfield_max_share_ppm[s] >= 0;
+    rc |= msgpack_pack_map(pk, 6 + (two ? 4 : 0) + bound);
+    if (two) {
+      rc |= proto_pack_cstr(pk, "build_turns");
+      rc |= msgpack_pack_map(pk, 2);
+      rc |= proto_pack_kv_i64(pk, "greenfield", r->build_turns[s][0]);
+      rc |= proto_pack_kv_i64(pk, "brownfield", r->build_turns[s][1]);
+      rc |= proto_pack_cstr(pk, "permit_turns");
+      rc |= msgpack_pack_map(pk, obs->n_nations);
+      for (size_t n = 0; n < obs->n_nations; n++) {
+        size_t at = ((size_t)s * obs->n_nations + n) * 2;
+        rc |= proto_pack_cstr(pk, obs->nations[n]);
+        rc |= msgpack_pack_map(pk, 2);
+        rc |= proto_pack_kv_i64(pk, "greenfield", obs->permit_turns[at]);
+        rc |= proto_pack_kv_i64(pk, "brownfield", obs->permit_turns[at + 1]);
+      }
+      rc |= kv_t(pk, "reference_capacity", r->reference_capacity_kg[s]);
+      rc |= proto_pack_kv_f64(pk, "turns_per_doubling",
+                              (double)r->turns_per_doubling_milli[s] / 1000.0);
+    }
+    if (bound)
+      rc |= kv_frac(pk, "brownfield_max_share", r->brownfield_max_share_ppm[s]);
     rc |= proto_pack_cstr(pk, "lead_turns");
     rc |= msgpack_pack_map(pk, 2);
     rc |= proto_pack_kv_i64(pk, "greenfield", r->lead_greenfield[s]);
@@ -549,7 +666,17 @@ static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
 }
 
 static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
-  int rc = msgpack_pack_map(pk, 7);
+  int rc = msgpack_pack_map(pk, 9);
+  /* the map's reference prices, USD/kg (issue 11) */
+  rc |= proto_pack_cstr(pk, "reference_price");
+  rc |= msgpack_pack_map(pk, MODEL_PRODUCTS);
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    rc |= kv_usdkg(pk, model_product_name(p), obs->reference_price[p]);
+  /* state support in force (issue 11): announced, so public */
+  rc |= proto_pack_cstr(pk, "support");
+  rc |= msgpack_pack_array(pk, obs->n_support);
+  for (size_t i = 0; i < obs->n_support; i++)
+    rc |= pack_support(pk, &obs->support[i]);
   rc |= proto_pack_cstr(pk, "deposits");
   rc |= pack_deposits(pk, obs);
   rc |= proto_pack_cstr(pk, "rules");
@@ -589,9 +716,14 @@ static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
   rc |= proto_pack_cstr(pk, "scores");
   rc |= msgpack_pack_array(pk, obs->n_scores);
   for (size_t i = 0; i < obs->n_scores; i++) {
-    rc |= msgpack_pack_map(pk, 2);
+    rc |= msgpack_pack_map(pk, 4);
     rc |= kv_name(pk, "seat", obs->scores[i].seat);
     rc |= proto_pack_kv_f64(pk, "score", proto_score(obs->scores[i].score));
+    /* additions (issue 11): who the seat is, so that a nation can name a
+     * firm in state support and a seat a counterparty in a contract */
+    rc |= kv_name(pk, "kind",
+                  obs->scores[i].kind == MODEL_SEAT_FIRM ? "firm" : "nation");
+    rc |= kv_name(pk, "nation", obs->scores[i].nation);
   }
   return rc;
 }
@@ -759,6 +891,9 @@ static void parse_event(const msgpack_object *e, model_event_t *ev) {
 
 /* public.deposits and public.rules back into the observation. */
 static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    obs->reference_price[p] =
+        cents_of(get(get(pub, "reference_price"), model_product_name(p)));
   const msgpack_object *deps = get(pub, "deposits");
   obs->n_deposits = arr_len(deps);
   obs->deposits =
@@ -767,8 +902,9 @@ static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
   obs->capex_factor_ppm = calloc(cells, sizeof(int64_t));
   obs->unit_cost_factor_ppm = calloc(cells, sizeof(int64_t));
   obs->lead_factor_ppm = calloc(cells, sizeof(int64_t));
+  obs->permit_turns = calloc(cells * 2, sizeof(int32_t));
   if (!obs->deposits || !obs->capex_factor_ppm || !obs->unit_cost_factor_ppm ||
-      !obs->lead_factor_ppm)
+      !obs->lead_factor_ppm || !obs->permit_turns)
     return -1;
   static const char *const basket[3] = {"ndpr_oxide", "dytb_oxide",
                                         "lace_oxide"};
@@ -804,6 +940,21 @@ static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
     r->learning_ppm[s] = ppm_of_obj(get(g, "learning_rate"));
     r->staff_milli_per_kt[s] =
         (int64_t)(num(get(g, "staff_per_kt")) * 1000.0 + 0.5);
+    const msgpack_object *bt = get(g, "build_turns");
+    r->two_phase[s] = bt != NULL;
+    r->build_turns[s][0] = (int32_t)num(get(bt, "greenfield"));
+    r->build_turns[s][1] = (int32_t)num(get(bt, "brownfield"));
+    r->reference_capacity_kg[s] = kg_of(get(g, "reference_capacity"));
+    r->turns_per_doubling_milli[s] =
+        (int64_t)(num(get(g, "turns_per_doubling")) * 1000.0 + 0.5);
+    const msgpack_object *bm = get(g, "brownfield_max_share");
+    r->brownfield_max_share_ppm[s] = bm ? ppm_of_obj(bm) : -1;
+    for (size_t n = 0; n < obs->n_nations; n++) {
+      const msgpack_object *pn = get(get(g, "permit_turns"), obs->nations[n]);
+      size_t at = ((size_t)s * obs->n_nations + n) * 2;
+      obs->permit_turns[at] = (int32_t)num(get(pn, "greenfield"));
+      obs->permit_turns[at + 1] = (int32_t)num(get(pn, "brownfield"));
+    }
     const msgpack_object *k = get(get(rules, "skills"), model_skill_name(s));
     int64_t v = 0;
     if (model_usd_to_cents(num(get(k, "wage")), &v) == 0)
@@ -865,6 +1016,87 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
   obs->cash_cents = model_usd_to_cents(num(get(you, "cash")), &v) == 0 ? v : 0;
   obs->budget_cents =
       model_usd_to_cents(num(get(you, "budget")), &v) == 0 ? v : 0;
+  const msgpack_object *tl = get(you, "training_left");
+  obs->train_caps = tl != NULL;
+  for (int s = 0; s < MODEL_SKILLS; s++) {
+    const msgpack_object *x = get(tl, model_skill_name(s));
+    obs->training_left[s] =
+        x && x->type != MSGPACK_OBJECT_NIL ? (int64_t)num(x) : -1;
+  }
+  const msgpack_object *hr = get(you, "headroom");
+  obs->finance = hr != NULL;
+  if (obs->finance) {
+    obs->headroom_cents = model_usd_to_cents(num(hr), &v) == 0 ? v : 0;
+    obs->interest_rate_ppm = ppm_of_obj(get(you, "interest_rate"));
+    obs->deficit_limit_cents =
+        model_usd_to_cents(num(get(you, "deficit_limit")), &v) == 0 ? v : 0;
+    obs->interest_arrears_cents =
+        model_usd_to_cents(num(get(you, "interest_arrears")), &v) == 0 ? v : 0;
+    obs->credit_line_cents =
+        model_usd_to_cents(num(get(you, "credit_line")), &v) == 0 ? v : 0;
+    obs->credit_limit_cents =
+        model_usd_to_cents(num(get(you, "credit_limit")), &v) == 0 ? v : 0;
+    obs->receivership_turns = (int32_t)num(get(you, "receivership_turns"));
+  }
+  /* contracts and support (issue 11) */
+  const msgpack_object *cs = get(you, "contracts"), *su = get(pub, "support");
+  obs->n_contracts = arr_len(cs);
+  obs->n_support = arr_len(su);
+  obs->contracts =
+      calloc(obs->n_contracts ? obs->n_contracts : 1, sizeof *obs->contracts);
+  obs->support =
+      calloc(obs->n_support ? obs->n_support : 1, sizeof *obs->support);
+  if (!obs->contracts || !obs->support)
+    goto nomem;
+  for (size_t i = 0; i < obs->n_contracts; i++) {
+    const msgpack_object *c = &cs->via.array.ptr[i];
+    model_obs_contract_t *x = &obs->contracts[i];
+    char name[MODEL_ID_MAX] = "";
+    copy_str(x->id, sizeof x->id, get(c, "id"));
+    copy_str(x->proposer, sizeof x->proposer, get(c, "proposer"));
+    copy_str(x->seller, sizeof x->seller, get(c, "seller"));
+    copy_str(x->buyer, sizeof x->buyer, get(c, "buyer"));
+    copy_str(name, sizeof name, get(c, "product"));
+    x->product = model_product_from_name(name);
+    copy_str(name, sizeof name, get(c, "status"));
+    x->accepted = strcmp(name, "running") == 0;
+    x->expires = (int32_t)num(get(c, "expires"));
+    x->turns_left = (int32_t)num(get(c, "turns_left"));
+    x->quantity_kg = kg_of(get(c, "quantity"));
+    x->price_cents_per_kg = cents_of(get(c, "price"));
+    x->penalty_cents_per_kg = cents_of(get(c, "penalty"));
+    x->delivered_kg = kg_of(get(c, "delivered"));
+    x->shortfall_kg = kg_of(get(c, "shortfall"));
+    x->excused_kg = kg_of(get(c, "excused"));
+    x->penalty_cents =
+        model_usd_to_cents(num(get(c, "penalty_paid")), &v) == 0 ? v : 0;
+    x->delivered_total_kg = kg_of(get(c, "delivered_total"));
+  }
+  for (size_t i = 0; i < obs->n_support; i++) {
+    const msgpack_object *c = &su->via.array.ptr[i];
+    model_obs_support_t *x = &obs->support[i];
+    char name[MODEL_ID_MAX] = "";
+    copy_str(name, sizeof name, get(c, "kind"));
+    x->kind = strcmp(name, "loan") == 0     ? MODEL_SUPPORT_LOAN
+              : strcmp(name, "equity") == 0 ? MODEL_SUPPORT_STAKE
+                                            : MODEL_SUPPORT_FLOOR;
+    copy_str(x->nation, sizeof x->nation, get(c, "nation"));
+    copy_str(x->firm, sizeof x->firm, get(c, "firm"));
+    copy_str(name, sizeof name, get(c, "product"));
+    x->product = model_product_from_name(name);
+    x->price_cents_per_kg = cents_of(get(c, "price"));
+    x->quantity_kg = kg_of(get(c, "quantity"));
+    const msgpack_object *ts = get(c, "two_sided");
+    x->two_sided = ts && ts->type == MSGPACK_OBJECT_BOOLEAN && ts->via.boolean;
+    x->turns_left = (int32_t)num(get(c, "turns_left"));
+    const char *amount = x->kind == MODEL_SUPPORT_LOAN ? "owed" : "paid";
+    x->amount_cents = model_usd_to_cents(num(get(c, amount)), &v) == 0 ? v : 0;
+    x->rate_ppm =
+        ppm_of_obj(get(c, x->kind == MODEL_SUPPORT_LOAN ? "rate" : "stake"));
+    const char *last =
+        x->kind == MODEL_SUPPORT_FLOOR ? "paid_last" : "repaid_last";
+    x->last_cents = model_usd_to_cents(num(get(c, last)), &v) == 0 ? v : 0;
+  }
   const msgpack_object *facs = get(you, "facilities");
   obs->n_facilities = arr_len(facs);
   obs->facilities = calloc(obs->n_facilities ? obs->n_facilities : 1,
@@ -894,6 +1126,8 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     x->cumulative_kg = kg_of(get(f, "experience"));
     x->expanding_kg_per_year = kg_of(get(f, "expanding"));
     x->expansion_turns_left = (int32_t)num(get(f, "expansion_turns_left"));
+    x->permit_turns_left = (int32_t)num(get(f, "permit_turns_left"));
+    x->effective_experience_kg = kg_of(get(f, "experience_effective"));
   }
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
     const char *pn = model_product_name(p);
@@ -974,6 +1208,12 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     copy_str(obs->scores[i].seat, MODEL_ID_MAX,
              get(&sc->via.array.ptr[i], "seat"));
     obs->scores[i].score = ppm_of_obj(get(&sc->via.array.ptr[i], "score"));
+    char kind[16] = "";
+    copy_str(kind, sizeof kind, get(&sc->via.array.ptr[i], "kind"));
+    obs->scores[i].kind =
+        strcmp(kind, "firm") == 0 ? MODEL_SEAT_FIRM : MODEL_SEAT_NATION;
+    copy_str(obs->scores[i].nation, MODEL_ID_MAX,
+             get(&sc->via.array.ptr[i], "nation"));
   }
   if (parse_plan(pub, obs) != 0)
     goto nomem;

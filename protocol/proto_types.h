@@ -63,6 +63,12 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
 int proto_pack_summary_pairs(msgpack_packer *pk, const model_map_t *map,
                              const model_report_t *rep);
 
+/* Pack one contract or proposal (issue 11) as the observation's "you"
+ * carries it: {id, proposer, seller, buyer, product, status, expires,
+ * turns_left, quantity, price, penalty, delivered, shortfall, excused,
+ * penalty_paid, delivered_total}. */
+int proto_pack_contract(msgpack_packer *pk, const model_obs_contract_t *c);
+
 /* Pack one news item / event as {kind, turn, text[, nation, ...]}. */
 int proto_pack_event(msgpack_packer *pk, const model_event_t *ev);
 

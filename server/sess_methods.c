@@ -1051,6 +1051,32 @@ static int m_rotate_admin(rpc_call_t *call) {
   return RPC_OK_DURABLE;
 }
 
+/* contracts.list (issue 11): every proposal and running contract of the
+ * session, for its facilitator (admin_token only: a contract is private to
+ * its two parties, who see theirs in state.get). */
+static int m_contracts(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int unused;
+  if (!s || authorise(call, s, true, false, &admin, &unused) != 0)
+    return RPC_ERROR;
+  model_obs_contract_t *c;
+  size_t n;
+  if (model_contracts_all(s->st, &c, &n) != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  msgpack_pack_map(call->pk, 2);
+  proto_pack_kv_i64(call->pk, "turn", model_state_turn(s->st));
+  proto_pack_cstr(call->pk, "contracts");
+  msgpack_pack_array(call->pk, n);
+  int rc = 0;
+  for (size_t i = 0; i < n; i++)
+    rc |= proto_pack_contract(call->pk, &c[i]);
+  free(c);
+  if (rc != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  return RPC_OK;
+}
+
 /* server.quarantine: the stored sessions the restore found damaged and
  * keeps out of play, each with why (issue 10). Anyone may ask, as for
  * server.stats: a session id is public (session.list) and a reason names
@@ -1090,5 +1116,6 @@ const rpc_method_t sess_methods[] = {
     {"seat.reissue_code", m_seat_reissue},
     {"seat.rotate_token", m_seat_rotate},
     {"session.rotate_admin_token", m_rotate_admin},
+    {"contracts.list", m_contracts},
 };
 const size_t sess_method_count = sizeof sess_methods / sizeof sess_methods[0];

@@ -102,6 +102,22 @@ uint64_t play_digest_orders(uint64_t h, const model_order_t *o, size_t n) {
     h = fnv(h, x->facility, strnlen(x->facility, sizeof x->facility));
     h = fnv(h, x->site, strnlen(x->site, sizeof x->site));
     h = fnv(h, x->partner, strnlen(x->partner, sizeof x->partner));
+    /* issue 11's fields, only where an order has them (so the digests of
+     * games without them stay as recorded) */
+    int64_t w[6] = {x->amount_cents,         x->stake_ppm, x->turns, x->grace,
+                    x->penalty_cents_per_kg, x->two_sided};
+    bool more = x->firm[0] || x->contract[0] || x->seat[0] || x->choice[0] ||
+                x->host[0];
+    for (int k = 0; k < 6; k++)
+      more |= w[k] != 0;
+    if (more) {
+      h = fnv(h, w, sizeof w);
+      h = fnv(h, x->firm, strnlen(x->firm, sizeof x->firm));
+      h = fnv(h, x->contract, strnlen(x->contract, sizeof x->contract));
+      h = fnv(h, x->seat, strnlen(x->seat, sizeof x->seat));
+      h = fnv(h, x->choice, strnlen(x->choice, sizeof x->choice));
+      h = fnv(h, x->host, strnlen(x->host, sizeof x->host));
+    }
   }
   return h;
 }
@@ -118,8 +134,12 @@ static void note(play_result_t *res, const char *fmt, ...) {
 int play_game(const model_map_t *map, uint64_t seed,
               const agent_strategy_t *const *strat, play_result_t *res) {
   int64_t *scores = res->scores;
+  void (*after)(const model_state_t *, void *) = res->after_turn;
+  void *ctx = res->ctx;
   memset(res, 0, sizeof *res);
   res->scores = scores;
+  res->after_turn = after;
+  res->ctx = ctx;
   res->orders_digest = 0xcbf29ce484222325ULL;
   size_t S = model_map_seat_count(map);
   agent_t **agents = calloc(S, sizeof *agents);
@@ -176,6 +196,8 @@ int play_game(const model_map_t *map, uint64_t seed,
     }
     if ((rc = model_resolve(st)))
       goto out;
+    if (after)
+      after(st, ctx);
     const model_report_t *rep = model_last_report(st);
     for (size_t k = 0; k < rep->n_late_refusals; k++) {
       int seat = rep->late_refusal_seat[k];

@@ -33,6 +33,9 @@ typedef struct {
   int64_t *scores;     /* final score per seat (caller's array or NULL) */
   uint8_t hash[MODEL_HASH_BYTES]; /* final state hash */
   uint64_t orders_digest; /* FNV-1a over every order written, in order */
+  /* called after every resolved turn when set (the caller's, kept) */
+  void (*after_turn)(const model_state_t *st, void *ctx);
+  void *ctx;
 } play_result_t;
 
 /* Plays a whole game of map with seed; seat i is played by strat[i] (NULL:

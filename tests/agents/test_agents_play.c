@@ -213,10 +213,15 @@ static void test_random_covers(void **state) {
     model_state_free(st);
   }
   for (int op = 0; op < MODEL_OPS; op++) {
-    bool firm_op = op != MODEL_OP_POLICY;
-    bool nation_op =
-        op == MODEL_OP_POLICY || op == MODEL_OP_TRAIN || op == MODEL_OP_BID;
-    printf("  op %-8s firms %4zu nations %4zu\n", model_op_name(op),
+    bool state_support =
+        op == MODEL_OP_GRANT || op == MODEL_OP_EQUITY || op == MODEL_OP_LOAN;
+    bool contract = op == MODEL_OP_CONTRACT_PROPOSE ||
+                    op == MODEL_OP_CONTRACT_ACCEPT ||
+                    op == MODEL_OP_CONTRACT_WITHDRAW;
+    bool firm_op = op != MODEL_OP_POLICY && !state_support;
+    bool nation_op = op == MODEL_OP_POLICY || op == MODEL_OP_TRAIN ||
+                     op == MODEL_OP_BID || state_support || contract;
+    printf("  op %-17s firms %4zu nations %4zu\n", model_op_name(op),
            ops[MODEL_SEAT_FIRM][op], ops[MODEL_SEAT_NATION][op]);
     if (firm_op)
       assert_true(ops[MODEL_SEAT_FIRM][op] > 0);
@@ -232,6 +237,87 @@ static void test_random_covers(void **state) {
   model_map_free(m);
 }
 
+/* Issue 11: the built-in strategies use the new instruments. With
+ * `builder` on every nation and `integrator` on every firm of world-2024,
+ * nations set firm price floors for their own firms and offer them
+ * magnet offtakes, integrators accept the offtakes they can serve, and
+ * the games keep every refusal out. */
+typedef struct {
+  size_t floors, proposals, running, abroad;
+} instruments_t;
+
+static void count_instruments(const model_state_t *st, void *ctx) {
+  instruments_t *c = ctx;
+  const model_map_t *m = model_state_map(st);
+  for (size_t i = 0; i < model_map_seat_count(m); i++) {
+    if (model_map_seat_kind(m, i) != MODEL_SEAT_NATION)
+      continue;
+    model_obs_t *o;
+    assert_int_equal(model_observe(st, (int)i, &o), 0);
+    for (size_t k = 0; k < o->n_support; k++)
+      c->floors += o->support[k].kind == MODEL_SUPPORT_FLOOR &&
+                   strcmp(o->support[k].nation, o->nation) == 0 &&
+                   o->support[k].price_cents_per_kg != 11000;
+    for (size_t k = 0; k < o->n_contracts; k++) {
+      c->proposals += !o->contracts[k].accepted;
+      c->running += o->contracts[k].accepted;
+    }
+    model_obs_free(o);
+  }
+  for (size_t i = 0; i < model_map_seat_count(m); i++) {
+    if (model_map_seat_kind(m, i) != MODEL_SEAT_FIRM)
+      continue;
+    model_obs_t *o;
+    assert_int_equal(model_observe(st, (int)i, &o), 0);
+    for (size_t k = 0; k < o->n_facilities; k++)
+      c->abroad += strcmp(o->facilities[k].nation, o->nation) != 0 &&
+                   o->facilities[k].stage != MODEL_MINING &&
+                   strchr(o->facilities[k].id, '.') != NULL;
+    model_obs_free(o);
+  }
+}
+
+static void test_new_instruments(void **state) {
+  (void)state;
+  instruments_t total = {0, 0, 0, 0};
+  const char *maps[] = {"world-2024", "classroom"};
+  for (int mi = 0; mi < 2; mi++) {
+    model_map_t *m = play_load(maps[mi]);
+    size_t S = model_map_seat_count(m);
+    const agent_strategy_t **strat = calloc(S, sizeof *strat);
+    assert_non_null(strat);
+    for (size_t i = 0; i < S; i++)
+      strat[i] = agent_find(model_map_seat_kind(m, i) == MODEL_SEAT_NATION
+                                ? "builder"
+                                : "integrator");
+    for (uint64_t seed = 1; seed <= 2; seed++) {
+      instruments_t c = {0, 0, 0, 0};
+      play_result_t r;
+      memset(&r, 0, sizeof r);
+      r.after_turn = count_instruments;
+      r.ctx = &c;
+      assert_int_equal(play_game(m, seed, strat, &r), 0);
+      char what[96];
+      snprintf(what, sizeof what, "builder and integrator on %s (seed %llu)",
+               maps[mi], (unsigned long long)seed);
+      check(&r, what);
+      printf("  %s: floor-turns %zu, proposals %zu, contract-turns %zu, "
+             "plant-turns abroad %zu\n",
+             what, c.floors, c.proposals, c.running, c.abroad);
+      total.floors += c.floors;
+      total.proposals += c.proposals;
+      total.running += c.running;
+      total.abroad += c.abroad;
+    }
+    free(strat);
+    model_map_free(m);
+  }
+  assert_true(total.floors > 0);
+  assert_true(total.proposals > 0);
+  assert_true(total.running > 0);
+  assert_true(total.abroad > 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_registry),
@@ -239,6 +325,7 @@ int main(void) {
       cmocka_unit_test(test_alone),
       cmocka_unit_test(test_mixed),
       cmocka_unit_test(test_random_covers),
+      cmocka_unit_test(test_new_instruments),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

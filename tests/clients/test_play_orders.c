@@ -83,7 +83,11 @@ static const char *typed(const model_field_t *f) {
     }
     if (f->unit == MODEL_UNIT_TONNES)
       return "2.5k";
-    snprintf(b, sizeof b, "%g", f->min + (f->max - f->min) / 4);
+    if (f->type == MODEL_FIELD_INTEGER) /* whole numbers: turns, people */
+      snprintf(b, sizeof b, "%lld",
+               (long long)(f->min + (f->max - f->min) / 4));
+    else
+      snprintf(b, sizeof b, "%g", f->min + (f->max - f->min) / 4);
     return b;
   }
   return "?";

@@ -247,6 +247,17 @@ static void test_world_max_orders_refused_before_wrap(void **state) {
   if (!root)
     fail_msg("%s:%d: %s", path, je.line, je.text);
   json_object_set_new(root, "turns", json_integer(MODEL_TURNS_MAX));
+  /* Without money limits (parameters.finance), so that the orders at
+   * their limits can drive a budget to the edge of int64: with limits a
+   * nation cannot spend past its deficit limit (test_v2 and
+   * test_agents_limits cover that). */
+  json_object_del(json_object_get(root, "parameters"), "finance");
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(root, "nations"), i, v)
+      json_object_del(v, "deficit_limit");
+  json_array_foreach(json_object_get(root, "seats"), i, v)
+      json_object_del(v, "credit_line");
   char *text = json_dumps(root, JSON_COMPACT);
   json_decref(root);
   model_map_t *m = NULL;

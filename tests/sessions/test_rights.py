@@ -60,6 +60,7 @@ EXPECTED = {
     "session.pause":     (UN,  UN,     FB,  FB,        OK,   FB,         FB),
     "session.resume":    (UN,  UN,     FB,  FB,        OK,   FB,         FB),
     "session.stop":      (UN,  UN,     FB,  FB,        OK,   FB,         FB),
+    "contracts.list":    (UN,  UN,     FB,  FB,        OK,   FB,         FB),
     # Seat control (issue 10): the facilitator's alone. The rotation of
     # the admin token goes last: its ok call replaces A's admin token.
     "seat.lock":         (UN,  UN,     FB,  FB,        OK,   FB,         FB),
@@ -70,8 +71,8 @@ EXPECTED = {
 }
 ADMIN_METHODS = {"session.bot", "session.start", "session.advance",
                  "session.pause", "session.resume", "session.stop",
-                 "seat.lock", "seat.reissue_code", "seat.rotate_token",
-                 "session.rotate_admin_token"}
+                 "contracts.list", "seat.lock", "seat.reissue_code",
+                 "seat.rotate_token", "session.rotate_admin_token"}
 # The ok call goes last, so that a state change (start, pause, ...) comes
 # after every refused call.
 ORDER = ["none", "unknown", "seat", "other_seat", "other_admin", "b_seat",

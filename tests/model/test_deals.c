@@ -1,0 +1,706 @@
+/* test_deals.c: the story's moves (issue 11, docs/model.md "State support,
+ * contracts and controls"): grants, equity, loans and firm price floors
+ * move exactly the money they say; delivery contracts are proposed,
+ * accepted, delivered before the market, penalised or excused, left and
+ * seen by both parties; technology export bans, investment screens and
+ * sanctions refuse what they should; licences on the exports basis cap
+ * exports at a share of what would be exported and never cap home sales;
+ * a firm builds abroad under the host's rules. Every turn keeps DOMAIN.md's
+ * invariants (helpers.c), and the new state survives serialisation. */
+#define _GNU_SOURCE /* memmem */
+#include "helpers.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static model_order_t op(model_op_t o) {
+  model_order_t x;
+  memset(&x, 0, sizeof x);
+  x.op = o;
+  x.stage = x.product = x.skill = -1;
+  return x;
+}
+
+static model_order_t pol(model_policy_kind_t k) {
+  model_order_t x = op(MODEL_OP_POLICY);
+  x.kind = k;
+  strcpy(x.partner, "all");
+  return x;
+}
+
+static int seat(const model_map_t *m, const char *id) {
+  int s = model_map_seat_index(m, id);
+  assert_true(s >= 0);
+  return s;
+}
+
+static int nation_of(const model_map_t *m, const char *id) {
+  for (size_t n = 0; n < model_map_nation_count(m); n++)
+    if (strcmp(model_map_nation_id(m, n), id) == 0)
+      return (int)n;
+  fail_msg("no nation %s", id);
+  return -1;
+}
+
+/* Submits one order and expects it accepted. */
+static void submit1(model_state_t *st, int s, model_order_t o) {
+  model_refusal_t r;
+  size_t n = 9;
+  assert_int_equal(model_submit(st, s, &o, 1, &r, 1, &n), 0);
+  if (n)
+    fail_msg("%s refused: %s: %s", model_op_name(o.op), r.field, r.message);
+}
+
+/* Expects the order refused on `field`, with `words` in the message. */
+static void refused(model_state_t *st, int s, model_order_t o,
+                    const char *field, const char *words) {
+  model_refusal_t r;
+  size_t n = 0;
+  assert_int_equal(model_validate(st, s, &o, 1, &r, 1, &n), 0);
+  if (n != 1)
+    fail_msg("%s was accepted; expected a refusal on %s", model_op_name(o.op),
+             field);
+  assert_string_equal(r.field, field);
+  if (!strstr(r.message, words))
+    fail_msg("message \"%s\" does not say \"%s\"", r.message, words);
+}
+
+/* Resolves a turn and checks the invariants. */
+static void resolve(model_state_t *st) {
+  int64_t before = helper_money_total(st);
+  char where[64];
+  snprintf(where, sizeof where, "turn %d", model_state_turn(st));
+  assert_int_equal(model_resolve(st), 0);
+  helper_check_invariants(st, &before, where);
+  assert_int_equal(model_last_report(st)->n_late_refusals, 0);
+}
+
+static int64_t holder_money(const model_state_t *st, const model_map_t *m,
+                            const char *seat_or_nation, bool nation) {
+  size_t h =
+      nation ? model_map_seat_count(m) + (size_t)nation_of(m, seat_or_nation)
+             : (size_t)seat(m, seat_or_nation);
+  return model_state_holder_money(st, h);
+}
+
+/* ---- state support ---- */
+
+static void test_grant_and_equity(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("classroom");
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  int usa = seat(m, "USA");
+  model_order_t g = op(MODEL_OP_GRANT);
+  strcpy(g.firm, "mountain_minerals");
+  g.amount_cents = 2500000000; /* $25 M */
+  model_order_t e = op(MODEL_OP_EQUITY);
+  strcpy(e.firm, "mountain_minerals");
+  e.amount_cents = 4000000000; /* $40 M */
+  e.stake_ppm = 150000;
+  model_order_t both[2] = {g, e};
+  size_t n = 9;
+  assert_int_equal(model_submit(st, usa, both, 2, NULL, 0, &n), 0);
+  assert_int_equal(n, 0);
+  /* the same firm's money, turn against a game without the deal */
+  model_state_t *plain;
+  assert_int_equal(model_state_new(m, 1, &plain), 0);
+  resolve(st);
+  assert_int_equal(model_resolve(plain), 0);
+  assert_int_equal(holder_money(st, m, "mountain_minerals", false) -
+                       holder_money(plain, m, "mountain_minerals", false),
+                   6500000000);
+  assert_int_equal(holder_money(plain, m, "USA", true) -
+                       holder_money(st, m, "USA", true),
+                   6500000000);
+  /* the stake is public, and a second one beyond the whole firm is
+   * refused with what is left */
+  model_obs_t *o;
+  assert_int_equal(model_observe(st, seat(m, "EUU"), &o), 0);
+  assert_int_equal(o->n_support, 1);
+  assert_int_equal(o->support[0].kind, MODEL_SUPPORT_STAKE);
+  assert_string_equal(o->support[0].firm, "mountain_minerals");
+  assert_int_equal(o->support[0].rate_ppm, 150000);
+  model_obs_free(o);
+  e.stake_ppm = 900000;
+  refused(st, seat(m, "EUU"), e, "stake", "at most 0.8500");
+  /* firms may not pay grants; unknown firms are refused */
+  refused(st, seat(m, "dragon_mining"), g, "op", "only nations");
+  strcpy(g.firm, "nobody");
+  refused(st, usa, g, "firm", "seat id of a firm");
+  /* a nation cannot grant more than its budget */
+  strcpy(g.firm, "mountain_minerals");
+  g.amount_cents = 100000000000000; /* $1e12 */
+  refused(st, usa, g, "amount", "USD is missing");
+  model_state_free(plain);
+  model_state_free(st);
+  model_map_free(m);
+}
+
+/* A loan is repaid to the cent: interest each turn at the quarterly rate
+ * (ceiling) on what is owed, principal in equal instalments after the
+ * grace; the nation gets back exactly principal plus interest. */
+static void test_loan_repaid_to_the_cent(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("classroom");
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  model_order_t l = op(MODEL_OP_LOAN);
+  strcpy(l.firm, "euro_magnets");
+  l.amount_cents = 15000000000; /* $150 M */
+  l.rate_ppm = 45000;           /* 4.5% a year */
+  l.turns = 5;
+  l.grace = 2;
+  submit1(st, seat(m, "EUU"), l);
+  /* the quarterly rate: the smallest q with (1 + q)^4 >= 1.045 */
+  int64_t q = 0;
+  while ((1e6 + (double)q) * (1e6 + q) * (1e6 + q) * (1e6 + q) <
+         1.045e24 * (1 - 1e-15))
+    q++;
+  /* the reference schedule: what is owed after each turn and what is
+   * paid in it */
+  int64_t owed[8], pay[8], left = l.amount_cents, turns = 5, grace = 2;
+  for (int t = 0; t < 7; t++) {
+    int64_t i = (left * q + 999999) / 1000000, inst = 0;
+    if (grace > 0) {
+      grace--;
+    } else {
+      inst = turns > 1 ? left / turns : left;
+      turns--;
+    }
+    left -= inst;
+    owed[t] = left;
+    pay[t] = i + inst;
+  }
+  assert_int_equal(left, 0);
+  model_obs_t *o;
+  int64_t total = 0, want = 0;
+  for (int t = 0; t < 7; t++) {
+    resolve(st);
+    want += pay[t];
+    assert_int_equal(model_observe(st, seat(m, "euro_magnets"), &o), 0);
+    if (t < 6) {
+      assert_int_equal(o->n_support, 1);
+      assert_int_equal(o->support[0].kind, MODEL_SUPPORT_LOAN);
+      assert_int_equal(o->support[0].rate_ppm, q);
+      assert_int_equal(o->support[0].amount_cents, owed[t]);
+      assert_int_equal(o->support[0].last_cents, pay[t]);
+      total += o->support[0].last_cents;
+    } else {
+      /* repaid: the loan is gone; its last payment is the rest */
+      assert_int_equal(o->n_support, 0);
+      total += owed[5] + (owed[5] * q + 999999) / 1000000;
+    }
+    model_obs_free(o);
+  }
+  assert_int_equal(total, want);
+  assert_true(total > l.amount_cents);
+  model_state_free(st);
+  model_map_free(m);
+}
+
+/* A floor pays (strike - seller price) x min(quantity, sold) to the firm;
+ * a contract for difference above the price makes the firm pay back. */
+static void test_firm_price_floor_and_cfd(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("classroom");
+  int usa = seat(m, "CHN"), mm = seat(m, "dragon_separation");
+  int n_usa = nation_of(m, "CHN");
+  for (int two = 0; two < 2; two++) {
+    model_state_t *st, *plain;
+    assert_int_equal(model_state_new(m, 1, &st), 0);
+    assert_int_equal(model_state_new(m, 1, &plain), 0);
+    model_order_t f = pol(MODEL_POL_FIRM_PRICE_FLOOR);
+    strcpy(f.firm, "dragon_separation");
+    f.product = MODEL_NDPR;
+    /* a floor well above the price; a CfD strike well below it */
+    f.price_cents_per_kg = two ? 100 : 11000;
+    f.quantity_kg = 2000000; /* 2,000 t per turn */
+    f.turns = 3;
+    f.two_sided = two;
+    submit1(st, usa, f);
+    resolve(st);
+    assert_int_equal(model_resolve(plain), 0);
+    model_holder_flows_t fl;
+    assert_int_equal(model_state_holder_flows(st, (size_t)mm, &fl), 0);
+    int64_t sold = fl.sold[MODEL_NDPR];
+    assert_true(sold > 0);
+    int64_t q = sold < f.quantity_kg ? sold : f.quantity_kg;
+    int64_t ps = model_last_seller_price(st, MODEL_NDPR, (size_t)n_usa);
+    int64_t want = q * (f.price_cents_per_kg - ps);
+    /* the only money the floor adds is its payment (the profits tax on
+     * it is paid out, not in) */
+    model_holder_flows_t pf;
+    assert_int_equal(model_state_holder_flows(plain, (size_t)mm, &pf), 0);
+    if (!two)
+      assert_int_equal(fl.money_in - pf.money_in, want);
+    model_obs_t *o;
+    assert_int_equal(model_observe(st, mm, &o), 0);
+    assert_int_equal(o->n_support, 1);
+    assert_int_equal(o->support[0].last_cents, want);
+    assert_int_equal(o->support[0].turns_left, 2);
+    model_obs_free(o);
+    /* it lapses after its turns */
+    resolve(st);
+    resolve(st);
+    assert_int_equal(model_observe(st, mm, &o), 0);
+    assert_int_equal(o->n_support, 0);
+    model_obs_free(o);
+    model_state_free(st);
+    model_state_free(plain);
+  }
+  model_map_free(m);
+}
+
+/* ---- contracts ---- */
+
+static model_order_t proposal(const char *id, const char *to, int product,
+                              int64_t qty, int64_t price, int turns,
+                              int64_t penalty) {
+  model_order_t o = op(MODEL_OP_CONTRACT_PROPOSE);
+  strcpy(o.contract, id);
+  strcpy(o.seat, to);
+  o.product = product;
+  o.quantity_kg = qty;
+  o.price_cents_per_kg = price;
+  o.turns = turns;
+  o.penalty_cents_per_kg = penalty;
+  return o;
+}
+
+static model_order_t answer(model_op_t kind, const char *id, const char *from) {
+  model_order_t o = op(kind);
+  strcpy(o.contract, id);
+  strcpy(o.seat, from);
+  return o;
+}
+
+static const model_obs_contract_t *contract_of(const model_obs_t *o,
+                                               const char *id) {
+  for (size_t k = 0; k < o->n_contracts; k++)
+    if (strcmp(o->contracts[k].id, id) == 0)
+      return &o->contracts[k];
+  return NULL;
+}
+
+/* Dragon Separation sells NdPr to Dragon Magnets (one nation: no border)
+ * under a contract: proposed, seen by both, accepted, delivered before the
+ * market at the contract price, every turn until it ends. */
+static void test_contract_life(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("classroom");
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  int sep = seat(m, "dragon_separation"), mag = seat(m, "dragon_magnets");
+  submit1(
+      st, sep,
+      proposal("ndpr-1", "dragon_magnets", MODEL_NDPR, 100000, 4500, 2, 1000));
+  resolve(st);
+  model_obs_t *o;
+  assert_int_equal(model_observe(st, mag, &o), 0);
+  const model_obs_contract_t *c = contract_of(o, "ndpr-1");
+  assert_non_null(c);
+  assert_false(c->accepted);
+  assert_string_equal(c->seller, "dragon_separation");
+  assert_string_equal(c->buyer, "dragon_magnets");
+  model_obs_free(o);
+  /* other seats do not see it */
+  assert_int_equal(model_observe(st, seat(m, "euro_magnets"), &o), 0);
+  assert_null(contract_of(o, "ndpr-1"));
+  model_obs_free(o);
+  /* refusals: the proposer cannot accept, a stranger neither, a wrong id */
+  refused(st, sep,
+          answer(MODEL_OP_CONTRACT_ACCEPT, "ndpr-1", "dragon_separation"),
+          "from", "not offered to you");
+  refused(st, seat(m, "euro_magnets"),
+          answer(MODEL_OP_CONTRACT_ACCEPT, "ndpr-1", "dragon_separation"),
+          "from", "not offered to you");
+  refused(st, mag,
+          answer(MODEL_OP_CONTRACT_ACCEPT, "ndpr-9", "dragon_separation"), "id",
+          "no proposal or contract");
+  refused(st, sep,
+          proposal("ndpr-1", "dragon_magnets", MODEL_NDPR, 1000, 1, 1, 0), "id",
+          "already have");
+  refused(st, sep,
+          proposal("x", "dragon_separation", MODEL_NDPR, 1000, 1, 1, 0), "to",
+          "another seat");
+  submit1(st, mag,
+          answer(MODEL_OP_CONTRACT_ACCEPT, "ndpr-1", "dragon_separation"));
+  int64_t sep_cash = holder_money(st, m, "dragon_separation", false);
+  (void)sep_cash;
+  resolve(st);
+  assert_int_equal(model_observe(st, sep, &o), 0);
+  c = contract_of(o, "ndpr-1");
+  assert_non_null(c);
+  assert_true(c->accepted);
+  assert_int_equal(c->delivered_kg, 100000);
+  assert_int_equal(c->shortfall_kg, 0);
+  assert_int_equal(c->turns_left, 1);
+  model_obs_free(o);
+  /* delivered before the market: the buyer's purchases include it */
+  model_holder_flows_t fl;
+  assert_int_equal(model_state_holder_flows(st, (size_t)mag, &fl), 0);
+  assert_true(fl.bought[MODEL_NDPR] >= 100000);
+  resolve(st);
+  assert_int_equal(model_observe(st, sep, &o), 0);
+  assert_null(contract_of(o, "ndpr-1")); /* ended after its two turns */
+  model_obs_free(o);
+  model_state_free(st);
+  model_map_free(m);
+}
+
+/* A seller that holds too little pays the penalty on the shortfall; a
+ * delivery across a banned border is excused (no penalty); a proposal not
+ * accepted lapses; leaving a running contract costs the exit fee. */
+static void test_contract_penalty_ban_and_exit(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("classroom");
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  int mm = seat(m, "mountain_minerals"), em = seat(m, "euro_magnets");
+  int chn = seat(m, "CHN"), mag = seat(m, "dragon_magnets");
+  /* far more Dy/Tb than Mountain Minerals makes */
+  submit1(
+      st, mm,
+      proposal("dy", "euro_magnets", MODEL_DYTB, 1000000000, 20000, 3, 500));
+  /* Dragon Magnets sells magnets to Euro Magnets: China will ban it */
+  submit1(st, mag,
+          proposal("mag", "euro_magnets", MODEL_MAGNET, 10000, 4000, 3, 100));
+  submit1(
+      st, seat(m, "dragon_mining"),
+      proposal("lapse", "euro_magnets", MODEL_CONCENTRATE, 1000, 300, 1, 0));
+  resolve(st);
+  model_order_t acc[2] = {
+      answer(MODEL_OP_CONTRACT_ACCEPT, "dy", "mountain_minerals"),
+      answer(MODEL_OP_CONTRACT_ACCEPT, "mag", "dragon_magnets")};
+  size_t n = 9;
+  assert_int_equal(model_submit(st, em, acc, 2, NULL, 0, &n), 0);
+  assert_int_equal(n, 0);
+  model_order_t ban = pol(MODEL_POL_EXPORT_BAN);
+  ban.product = MODEL_MAGNET;
+  submit1(st, chn, ban);
+  resolve(st);
+  model_obs_t *o;
+  assert_int_equal(model_observe(st, em, &o), 0);
+  const model_obs_contract_t *dy = contract_of(o, "dy");
+  assert_non_null(dy);
+  assert_true(dy->shortfall_kg > 0);
+  assert_int_equal(dy->delivered_kg + dy->shortfall_kg, 1000000000);
+  assert_int_equal(dy->penalty_cents, dy->shortfall_kg * 500);
+  const model_obs_contract_t *mg = contract_of(o, "mag");
+  assert_non_null(mg);
+  assert_int_equal(mg->delivered_kg, 0);
+  assert_int_equal(mg->excused_kg, 10000);
+  assert_int_equal(mg->shortfall_kg, 0);
+  assert_int_equal(mg->penalty_cents, 0);
+  /* the proposal nobody accepted is gone */
+  assert_null(contract_of(o, "lapse"));
+  model_obs_free(o);
+  refused(st, em, answer(MODEL_OP_CONTRACT_ACCEPT, "lapse", "dragon_mining"),
+          "id", "no proposal");
+  /* the buyer leaves "mag" (excused every turn, so nothing else moves
+   * with it): it pays the seller the penalty on min(2 turns left, 4) */
+  model_state_t *plain;
+  assert_int_equal(model_state_clone(st, &plain), 0);
+  submit1(st, em, answer(MODEL_OP_CONTRACT_WITHDRAW, "mag", "dragon_magnets"));
+  resolve(st);
+  resolve(plain);
+  assert_int_equal(model_observe(st, em, &o), 0);
+  assert_null(contract_of(o, "mag"));
+  model_obs_free(o);
+  assert_int_equal(model_observe(st, mag, &o), 0);
+  assert_null(contract_of(o, "mag"));
+  model_obs_free(o);
+  model_holder_flows_t a, b;
+  assert_int_equal(model_state_holder_flows(st, (size_t)mag, &a), 0);
+  assert_int_equal(model_state_holder_flows(plain, (size_t)mag, &b), 0);
+  assert_int_equal(a.money_in - b.money_in, (int64_t)10000 * 100 * 2);
+  model_state_free(plain);
+  model_state_free(st);
+  model_map_free(m);
+}
+
+/* ---- controls ---- */
+
+static void test_technology_ban_screen_and_building_abroad(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("classroom");
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  int chn = seat(m, "CHN"), usa = seat(m, "USA");
+  int dm = seat(m, "dragon_magnets"), em = seat(m, "euro_magnets");
+  model_order_t b = op(MODEL_OP_BUILD);
+  b.stage = MODEL_MAGNETS;
+  b.capacity_kg_per_year = 1000000;
+  strcpy(b.host, "USA");
+  /* a magnet plant abroad stands in the host, under its capex factor and
+   * subsidy (USA pays half) */
+  model_order_t sub = pol(MODEL_POL_SUBSIDY);
+  sub.stage = MODEL_MAGNETS;
+  sub.capex_share_ppm = 500000;
+  submit1(st, usa, sub);
+  model_state_t *plain;
+  assert_int_equal(model_state_clone(st, &plain), 0);
+  submit1(st, em, b);
+  resolve(st);
+  resolve(plain);
+  model_obs_t *o;
+  assert_int_equal(model_observe(st, em, &o), 0);
+  bool found = false;
+  for (size_t k = 0; k < o->n_facilities; k++)
+    if (strcmp(o->facilities[k].nation, "USA") == 0) {
+      found = true;
+      assert_int_equal(o->facilities[k].status, MODEL_FAC_BUILDING);
+    }
+  assert_true(found);
+  int64_t capex = o->rules.capex_cents_per_kg_year[MODEL_MAGNETS] * 1000000;
+  capex = capex *
+          o->capex_factor_ppm[MODEL_MAGNETS * o->n_nations +
+                              (size_t)nation_of(m, "USA")] /
+          1000000;
+  model_obs_free(o);
+  /* the host paid half the capital cost, the firm the other half */
+  model_holder_flows_t a, p;
+  size_t usa_h = model_map_seat_count(m) + (size_t)nation_of(m, "USA");
+  assert_int_equal(model_state_holder_flows(st, usa_h, &a), 0);
+  assert_int_equal(model_state_holder_flows(plain, usa_h, &p), 0);
+  assert_int_equal(a.money_out - p.money_out, capex / 2);
+  assert_int_equal(model_state_holder_flows(st, (size_t)em, &a), 0);
+  assert_int_equal(model_state_holder_flows(plain, (size_t)em, &p), 0);
+  assert_int_equal(a.money_out - p.money_out, capex - capex / 2);
+  model_state_free(plain);
+  /* China bans magnet technology to the USA: its firms may not build
+   * magnet plants there; the USA screens magnet builds from the EU */
+  model_order_t ban = pol(MODEL_POL_TECHNOLOGY_EXPORT_BAN);
+  ban.stage = MODEL_MAGNETS;
+  strcpy(ban.partner, "USA");
+  submit1(st, chn, ban);
+  model_order_t scr = pol(MODEL_POL_INVESTMENT_SCREEN);
+  scr.stage = MODEL_MAGNETS;
+  strcpy(scr.partner, "EUU");
+  submit1(st, usa, scr);
+  resolve(st);
+  refused(st, dm, b, "nation", "bans the export of magnet technology");
+  refused(st, em, b, "nation", "investment_screen");
+  /* elsewhere and at home they still may */
+  strcpy(b.host, "AUS");
+  size_t n = 9;
+  assert_int_equal(model_validate(st, dm, &b, 1, NULL, 0, &n), 0);
+  assert_int_equal(n, 0);
+  /* the public policies list both */
+  assert_int_equal(model_observe(st, usa, &o), 0);
+  int seen = 0;
+  for (size_t k = 0; k < o->n_public_policies; k++)
+    seen +=
+        o->public_policies[k].policy.kind == MODEL_POL_TECHNOLOGY_EXPORT_BAN ||
+        o->public_policies[k].policy.kind == MODEL_POL_INVESTMENT_SCREEN;
+  assert_int_equal(seen, 2);
+  model_obs_free(o);
+  /* a mine stands at its deposit: nation is refused for it */
+  b.stage = MODEL_MINING;
+  strcpy(b.site, "dragon_field");
+  refused(st, dm, b, "nation", "mine stands at its deposit");
+  model_state_free(st);
+  model_map_free(m);
+}
+
+/* A technology export ban stops migration of the stage's people to the
+ * nations it covers. */
+static void test_technology_ban_stops_migration(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("world-2024");
+  model_state_t *a, *b;
+  assert_int_equal(model_state_new(m, 1, &a), 0);
+  assert_int_equal(model_state_new(m, 1, &b), 0);
+  /* the EU lets its mining people out (1% a quarter in world-2024); a
+   * ban on mining technology from the EU to all keeps them */
+  model_order_t mig = pol(MODEL_POL_MIGRATION);
+  mig.skill = MODEL_MINING;
+  mig.inbound = mig.outbound = true;
+  model_order_t ban = pol(MODEL_POL_TECHNOLOGY_EXPORT_BAN);
+  ban.stage = MODEL_MINING;
+  model_order_t both[2] = {mig, ban};
+  size_t n = 9;
+  assert_int_equal(model_submit(b, seat(m, "EUU"), both, 2, NULL, 0, &n), 0);
+  assert_int_equal(n, 0);
+  submit1(a, seat(m, "EUU"), mig);
+  resolve(a);
+  resolve(b);
+  model_obs_t *oa, *ob;
+  assert_int_equal(model_observe(a, seat(m, "EUU"), &oa), 0);
+  assert_int_equal(model_observe(b, seat(m, "EUU"), &ob), 0);
+  /* with the ban, the EU keeps more of its mining pool */
+  assert_true(ob->staff[MODEL_MINING] > oa->staff[MODEL_MINING]);
+  model_obs_free(oa);
+  model_obs_free(ob);
+  model_state_free(a);
+  model_state_free(b);
+  model_map_free(m);
+}
+
+/* A sanction: contract deliveries between the sanctioning nation's seats
+ * and the firm are excused; the firm may not build in that nation; a
+ * nation may not sanction its own firm. */
+static void test_sanction(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("classroom");
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  int usa = seat(m, "USA"), ds = seat(m, "dragon_separation");
+  submit1(st, ds,
+          proposal("s1", "mountain_minerals", MODEL_LACE, 1000, 100, 3, 1000));
+  resolve(st);
+  submit1(st, seat(m, "mountain_minerals"),
+          answer(MODEL_OP_CONTRACT_ACCEPT, "s1", "dragon_separation"));
+  model_order_t s = pol(MODEL_POL_SANCTION);
+  strcpy(s.firm, "dragon_separation");
+  submit1(st, usa, s);
+  resolve(st);
+  model_obs_t *o;
+  assert_int_equal(model_observe(st, ds, &o), 0);
+  const model_obs_contract_t *c = contract_of(o, "s1");
+  assert_non_null(c);
+  assert_int_equal(c->delivered_kg, 0);
+  assert_int_equal(c->excused_kg, 1000);
+  assert_int_equal(c->penalty_cents, 0);
+  model_obs_free(o);
+  model_order_t b = op(MODEL_OP_BUILD);
+  b.stage = MODEL_SEPARATION;
+  b.capacity_kg_per_year = 1000000;
+  strcpy(b.host, "USA");
+  refused(st, ds, b, "nation", "sanctions you");
+  strcpy(s.firm, "mountain_minerals");
+  refused(st, usa, s, "firm", "one of yours");
+  model_state_free(st);
+  model_map_free(m);
+}
+
+/* A licence on the exports basis caps a nation's exports at the approved
+ * share of what it would export without it and never caps sales at home;
+ * on the offers basis (the default) it behaves as before. */
+static void test_licence_on_exports(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("world-2024");
+  int chn = seat(m, "CHN");
+  size_t n_chn = (size_t)nation_of(m, "CHN");
+  int64_t exports[3] = {0, 0, 0}, home[3] = {0, 0, 0};
+  for (int v = 0; v < 3; v++) {
+    model_state_t *st;
+    assert_int_equal(model_state_new(m, 1, &st), 0);
+    model_order_t l = pol(MODEL_POL_EXPORT_LICENCE);
+    l.product = MODEL_NDPR;
+    l.approval_ppm = v == 0 ? 1000000 : 260000;
+    if (v == 2)
+      strcpy(l.choice, "exports");
+    submit1(st, chn, l);
+    resolve(st);
+    const model_flow_t *f;
+    size_t nf = model_last_flows(st, MODEL_NDPR, &f);
+    for (size_t k = 0; k < nf; k++)
+      if ((size_t)f[k].from == n_chn)
+        exports[v] += f[k].flow_kg;
+    const model_trade_t *t;
+    size_t nt = model_last_trades(st, MODEL_NDPR, &t);
+    for (size_t k = 0; k < nt; k++)
+      if ((size_t)t[k].nation == n_chn && t[k].is_bid)
+        home[v] += t[k].filled_kg;
+    /* observations say the basis */
+    model_obs_t *o;
+    assert_int_equal(model_observe(st, chn, &o), 0);
+    for (size_t k = 0; k < o->n_policies; k++)
+      if (o->policies[k].kind == MODEL_POL_EXPORT_LICENCE &&
+          o->policies[k].product == MODEL_NDPR)
+        assert_string_equal(o->policies[k].choice, v == 2 ? "exports" : "");
+    model_obs_free(o);
+    model_state_free(st);
+  }
+  printf("  CHN ndpr exports: unlicensed %lld kg, offers basis %lld kg, "
+         "exports basis %lld kg\n",
+         (long long)exports[0], (long long)exports[1], (long long)exports[2]);
+  assert_true(exports[0] > 0);
+  /* the exports basis: at most 26% of the unlicensed exports, and binding
+   * (export demand is there) */
+  assert_true(exports[2] <= exports[0] * 26 / 100 + 1);
+  assert_true(exports[2] >= exports[0] * 25 / 100);
+  /* the offers basis caps at 26% of everything offered: looser here */
+  assert_true(exports[1] > exports[2]);
+  /* what cannot leave stays at home: home buyers get at least as much */
+  assert_true(home[2] >= home[0]);
+  model_map_free(m);
+}
+
+/* Serialisation keeps the deals (round trip, same hash), and a game with
+ * none keeps its old bytes (no section). */
+static void test_serialise_round_trip(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("classroom");
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  uint8_t *plain_buf;
+  size_t plain_len;
+  assert_int_equal(model_state_serialise(st, &plain_buf, &plain_len), 0);
+  submit1(st, seat(m, "dragon_separation"),
+          proposal("k", "dragon_magnets", MODEL_NDPR, 1000, 4000, 4, 10));
+  model_order_t l = op(MODEL_OP_LOAN);
+  strcpy(l.firm, "euro_magnets");
+  l.amount_cents = 100000000;
+  l.rate_ppm = 80000;
+  l.turns = 8;
+  submit1(st, seat(m, "EUU"), l);
+  resolve(st);
+  submit1(st, seat(m, "dragon_magnets"),
+          answer(MODEL_OP_CONTRACT_ACCEPT, "k", "dragon_separation"));
+  uint8_t *buf;
+  size_t len;
+  assert_int_equal(model_state_serialise(st, &buf, &len), 0);
+  model_state_t *back;
+  assert_int_equal(model_state_deserialise(m, buf, len, &back), 0);
+  uint8_t h1[MODEL_HASH_BYTES], h2[MODEL_HASH_BYTES];
+  assert_int_equal(model_state_hash(st, h1), 0);
+  assert_int_equal(model_state_hash(back, h2), 0);
+  assert_memory_equal(h1, h2, sizeof h1);
+  /* both play on identically */
+  resolve(st);
+  resolve(back);
+  assert_int_equal(model_state_hash(st, h1), 0);
+  assert_int_equal(model_state_hash(back, h2), 0);
+  assert_memory_equal(h1, h2, sizeof h1);
+  model_state_t *cl;
+  assert_int_equal(model_state_clone(st, &cl), 0);
+  assert_int_equal(model_state_hash(cl, h2), 0);
+  assert_memory_equal(h1, h2, sizeof h1);
+  /* a truncated section is refused; a game without deals has none */
+  model_state_t *bad = NULL;
+  assert_int_equal(model_state_deserialise(m, buf, len - 1, &bad),
+                   MODEL_ESTATE);
+  assert_null(memmem(plain_buf, plain_len, "\001deals", 6));
+  assert_non_null(memmem(buf, len, "\001deals", 6));
+  free(buf);
+  free(plain_buf);
+  model_state_free(cl);
+  model_state_free(back);
+  model_state_free(st);
+  model_map_free(m);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_grant_and_equity),
+      cmocka_unit_test(test_loan_repaid_to_the_cent),
+      cmocka_unit_test(test_firm_price_floor_and_cfd),
+      cmocka_unit_test(test_contract_life),
+      cmocka_unit_test(test_contract_penalty_ban_and_exit),
+      cmocka_unit_test(test_technology_ban_screen_and_building_abroad),
+      cmocka_unit_test(test_technology_ban_stops_migration),
+      cmocka_unit_test(test_sanction),
+      cmocka_unit_test(test_licence_on_exports),
+      cmocka_unit_test(test_serialise_round_trip),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
