@@ -301,6 +301,13 @@ for t in isolation fairness; do
   grep '^bench=' <<<"$out" || die "test_$t.py printed no bench= line: $out"
 done
 
+# ---- The in-process environment (issue 14) --------------------------------
+# bench/env/bench_env.py prints `BENCH env.steps_per_s <value> steps/s`:
+# classroom played from Python through liblanthanide.so, empty actions.
+out=$(/usr/bin/python3 "$ROOT/bench/env/bench_env.py" \
+  --lib "$BIN/../lib/liblanthanide.so") || die "bench/env/bench_env.py failed: $out"
+grep '^BENCH env\.' <<<"$out" || die "bench_env.py printed no BENCH line: $out"
+
 # Hook: every other benchmark program that the build produced.
 for prog in "$BIN"/bench-*; do
   [[ -x $prog && -f $prog ]] || continue
