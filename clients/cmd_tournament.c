@@ -521,6 +521,23 @@ int cmd_tournament(int argc, char **argv, const ui_conn_opts_t *dflt) {
     return UI_EXIT_FAIL;
   cfg.map = map;
   cfg.strategies = strategies;
+  {
+    /* Say before the games what the leaderboard will say after them. */
+    const char *names[TOUR_STRATEGIES_MAX];
+    unsigned kinds[TOUR_STRATEGIES_MAX];
+    bool has[2] = {false, false};
+    for (size_t s = 0; s < model_map_seat_count(map); s++)
+      has[model_map_seat_kind(map, s) == MODEL_SEAT_NATION ? 0 : 1] = true;
+    for (size_t i = 0; i < cfg.n_strategies; i++) {
+      names[i] = strategies[i]->id;
+      kinds[i] = 0;
+      for (int k = 0; k < 2; k++)
+        if (has[k] && agent_strategy_plays(strategies[i], k))
+          kinds[i] |= 1u << k;
+    }
+    tour_roles_warn(names, kinds, cfg.n_strategies,
+                    "lanthanide tournament: warning: ", stderr);
+  }
   bar_t bar;
   memset(&bar, 0, sizeof bar);
   clock_gettime(CLOCK_MONOTONIC, &bar.start);

@@ -219,6 +219,14 @@ TOUR_WUR int tour_merge(const char *const *inputs, size_t n_inputs,
                         const char *out, bool overwrite, const char *csv,
                         char *err, size_t errlen);
 
+/* Warn on f (each line starting with prefix) about strategies whose
+ * ratings say nothing: two that never share a role (kinds[i] is a mask of
+ * 1 << model_seat_kind_t of the seats strategy i plays), and one alone on
+ * all its seats, whose adjusted result is 0.5 by construction. The
+ * leaderboard printout carries the same lines. */
+void tour_roles_warn(const char *const *names, const unsigned *kinds, size_t n,
+                     const char *prefix, FILE *f);
+
 /* Print a results database's summary and leaderboard to f. */
 TOUR_WUR int tour_print(const char *db, FILE *f, char *err, size_t errlen);
 

@@ -148,6 +148,34 @@ def test_dead_and_slow_bots(cli, tmp):
           late)
 
 
+def test_roles_warning_and_csv_units(cli, tmp):
+    out = os.path.join(tmp, "roles.db")
+    csv_path = os.path.join(tmp, "roles.csv")
+    p = subprocess.run([cli, "tournament", "--map", "classroom", "--games",
+                        "2", "--jobs", "1", "--out", out, "--csv", csv_path,
+                        "--strategies", "cournot,hawk"],
+                       capture_output=True, text=True, timeout=120)
+    check(p.returncode == 0, "the tournament runs", p.stderr)
+    for text, where in ((p.stderr, "before the games"),
+                        (p.stdout, "on the leaderboard")):
+        check("cournot and hawk never share a role" in text or
+              "hawk and cournot never share a role" in text,
+              "strategies that never share a role are named " + where, text)
+        check("only strategy on its seats" in text,
+              "a rating that is 0.500 by construction is explained " + where)
+    p = subprocess.run([cli, "tournament", "show", out], capture_output=True,
+                       text=True)
+    check("never share a role" in p.stdout, "`show` says so too", p.stdout)
+    with sqlite3.connect(out) as db:
+        ppm = [r[0] for r in db.execute(
+            "SELECT score FROM results ORDER BY game, seat")]
+    with open(csv_path) as f:
+        rows = list(csv.DictReader(f))
+    check([float(r["score"]) for r in rows] == [v / 1e6 for v in ppm],
+          "the CSV's scores are in the leaderboard's unit (1 = the whole "
+          "objective), exactly")
+
+
 def test_unknown_name(cli, tmp):
     p = subprocess.run([cli, "tournament", "--map", "classroom", "--out",
                         os.path.join(tmp, "x.db"), "--strategies",
