@@ -38,6 +38,11 @@ int proto_pack_order(msgpack_packer *pk, const model_order_t *o);
  * generated from the model's order schema table. */
 int proto_pack_order_schema(msgpack_packer *pk);
 
+/* The JSON Schema (draft 2020-12) of an observation, the result of
+ * state.get, as a MessagePack map that mirrors docs/observation.schema.json
+ * key for key (the result's `schema` of observation.schema). */
+int proto_pack_observation_schema(msgpack_packer *pk);
+
 /* The observation's body: packs exactly PROTO_OBS_PAIRS key/value pairs
  * (seat, kind, turn, turns, you, market, public) into a map whose header
  * the caller wrote, so the session layer can add its own pairs (session,

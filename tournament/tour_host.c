@@ -6,7 +6,7 @@
  * turn.ready, orders.schema, and the notifications session.started,
  * turn.resolved and session.finished), with the protocol layer's scanner,
  * decoder, codecs and observation packer, so a bot that plays on a server
- * plays here unchanged.
+ * plays here unchanged (observation.schema too).
  *
  * Why not a lanthanide-server per worker: the game's turn must close the
  * moment every bot has answered, or when its own budget runs out, and the
@@ -415,6 +415,12 @@ static int m_schema(call_t *c) {
   return proto_pack_order_schema(c->pk);
 }
 
+static int m_obs_schema(call_t *c) {
+  msgpack_pack_map(c->pk, 1);
+  proto_pack_cstr(c->pk, "schema");
+  return proto_pack_observation_schema(c->pk);
+}
+
 static int m_join(call_t *c) {
   int s = authorise(c);
   if (s < 0)
@@ -559,7 +565,7 @@ static const struct {
     {"hello", m_hello},          {"ping", m_ping},
     {"orders.schema", m_schema}, {"session.join", m_join},
     {"state.get", m_state},      {"orders.submit", m_submit},
-    {"turn.ready", m_ready},
+    {"turn.ready", m_ready},     {"observation.schema", m_obs_schema},
 };
 
 /* Answer one complete message of conn i. */
@@ -596,8 +602,8 @@ static void handle(host_t *h, int i, const uint8_t *msg, size_t len) {
   }
   proto_error_set(&err, PROTO_UNKNOWN_METHOD, NULL,
                   "'%.*s' is not served in a tournament game, which serves "
-                  "hello, ping, orders.schema, session.join, state.get, "
-                  "orders.submit and turn.ready",
+                  "hello, ping, orders.schema, observation.schema, "
+                  "session.join, state.get, orders.submit and turn.ready",
                   (int)(req.method_len > 40 ? 40 : req.method_len), req.method);
   proto_pack_error_response(&pk, req.msgid, &err);
 send:

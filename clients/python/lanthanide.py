@@ -300,6 +300,11 @@ class Client:
         """The JSON Schema (draft 2020-12) of one order, as a dict."""
         return self.call("orders.schema")["schema"]
 
+    def observation_schema(self):
+        """The JSON Schema (draft 2020-12) of state.get's result, as a
+        dict (docs/observation.schema.json)."""
+        return self.call("observation.schema")["schema"]
+
     def sessions(self):
         return self.call("session.list")
 
