@@ -641,6 +641,29 @@ static int m_state(rpc_call_t *call) {
   return RPC_OK;
 }
 
+/* state.describe (issue 14): the seat's situation in plain language
+ * (agents/describe.c), for a language model or a newcomer: {seat, turn,
+ * text}. A seat's token only: the briefing is the seat's own view. */
+static int m_describe(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int seat;
+  if (!s || authorise(call, s, false, true, &admin, &seat) != 0)
+    return RPC_ERROR;
+  char *text = NULL;
+  size_t len = 0;
+  if (agent_describe(s->st, seat, s->turns, &text, &len) != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL,
+                           "the briefing could not be written");
+  msgpack_pack_map(call->pk, 3);
+  proto_pack_kv_cstr(call->pk, "seat", model_map_seat_id(s->map, (size_t)seat));
+  proto_pack_kv_i64(call->pk, "turn", model_state_turn(s->st));
+  proto_pack_cstr(call->pk, "text");
+  msgpack_pack_str_with_body(call->pk, text, len);
+  free(text);
+  return RPC_OK;
+}
+
 static void pack_waiting(msgpack_packer *pk, const sess_session_t *s) {
   proto_pack_cstr(pk, "waiting");
   msgpack_pack_array(pk, sess_waiting(s));
@@ -854,6 +877,7 @@ const rpc_method_t sess_methods[] = {
     {"session.advance", m_advance},
     {"session.watch", m_watch},
     {"state.get", m_state},
+    {"state.describe", m_describe},
     {"orders.submit", m_submit},
     {"turn.ready", m_ready},
     {"chat.send", m_chat},

@@ -6,7 +6,7 @@
  * turn.ready, orders.schema, and the notifications session.started,
  * turn.resolved and session.finished), with the protocol layer's scanner,
  * decoder, codecs and observation packer, so a bot that plays on a server
- * plays here unchanged (observation.schema too).
+ * plays here unchanged (observation.schema and state.describe too).
  *
  * Why not a lanthanide-server per worker: the game's turn must close the
  * moment every bot has answered, or when its own budget runs out, and the
@@ -463,6 +463,24 @@ static int m_state(call_t *c) {
   return rc;
 }
 
+static int m_describe(call_t *c) {
+  int s = authorise(c);
+  if (s < 0)
+    return -1;
+  char *text = NULL;
+  size_t len = 0;
+  if (agent_describe(c->h->st, s, 0, &text, &len) != 0)
+    return proto_error_set(c->err, PROTO_INTERNAL, NULL,
+                           "the briefing could not be written");
+  msgpack_pack_map(c->pk, 3);
+  proto_pack_kv_cstr(c->pk, "seat", model_map_seat_id(c->h->map, (size_t)s));
+  proto_pack_kv_i64(c->pk, "turn", model_state_turn(c->h->st));
+  proto_pack_cstr(c->pk, "text");
+  msgpack_pack_str_with_body(c->pk, text, len);
+  free(text);
+  return 0;
+}
+
 static int open_for_orders(call_t *c) {
   if (c->h->status == H_FINISHED)
     return proto_error_set(c->err, PROTO_CONFLICT, NULL,
@@ -562,10 +580,15 @@ static const struct {
   const char *name;
   int (*fn)(call_t *);
 } METHODS[] = {
-    {"hello", m_hello},          {"ping", m_ping},
-    {"orders.schema", m_schema}, {"session.join", m_join},
-    {"state.get", m_state},      {"orders.submit", m_submit},
-    {"turn.ready", m_ready},     {"observation.schema", m_obs_schema},
+    {"hello", m_hello},
+    {"ping", m_ping},
+    {"orders.schema", m_schema},
+    {"session.join", m_join},
+    {"state.get", m_state},
+    {"orders.submit", m_submit},
+    {"turn.ready", m_ready},
+    {"observation.schema", m_obs_schema},
+    {"state.describe", m_describe},
 };
 
 /* Answer one complete message of conn i. */
@@ -603,7 +626,8 @@ static void handle(host_t *h, int i, const uint8_t *msg, size_t len) {
   proto_error_set(&err, PROTO_UNKNOWN_METHOD, NULL,
                   "'%.*s' is not served in a tournament game, which serves "
                   "hello, ping, orders.schema, observation.schema, "
-                  "session.join, state.get, orders.submit and turn.ready",
+                  "session.join, state.get, state.describe, orders.submit "
+                  "and turn.ready",
                   (int)(req.method_len > 40 ? 40 : req.method_len), req.method);
   proto_pack_error_response(&pk, req.msgid, &err);
 send:

@@ -15,6 +15,7 @@
 
 #include <msgpack.h>
 
+#include "agent.h"
 #include "model.h"
 #include "proto.h"
 #include "proto_types.h"
@@ -404,6 +405,14 @@ int lan_game_summary(const lan_game_t *g, uint8_t **buf, size_t *len) {
     return MODEL_ENOMEM;
   }
   return take_buf(&b, buf, len);
+}
+
+int lan_game_describe(const lan_game_t *g, int seat, char **text, size_t *len) {
+  *text = NULL;
+  *len = 0;
+  if (bad_seat(g, seat))
+    return MODEL_EINVAL;
+  return agent_describe(g->st, seat, g->turns, text, len);
 }
 
 /* ---- The flat view ----

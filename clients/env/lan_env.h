@@ -102,6 +102,11 @@ int lan_game_hash(const lan_game_t *g, uint8_t out[32]);
  * turn, prices, regional, production, scores, events). */
 int lan_game_summary(const lan_game_t *g, uint8_t **buf, size_t *len);
 
+/* state.describe's briefing of seat (a UTF-8 text, malloc'd, lan_free): what
+ * changed, the position, what the seat can order and what it costs, what
+ * its score rewards. */
+int lan_game_describe(const lan_game_t *g, int seat, char **text, size_t *len);
+
 /* ---- The flat view ---- */
 /* The vector's length, the same for every seat of a map. */
 size_t lan_flat_len(const lan_map_t *m);

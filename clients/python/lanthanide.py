@@ -354,6 +354,13 @@ class Client:
         return self.call("state.get", session=self._s(session),
                          token=token or self.token)
 
+    def describe(self, session=None, token=None):
+        """state.describe: the seat's situation in plain language (what
+        changed, what it can order and what that costs, what its score
+        rewards); returns the text."""
+        return self.call("state.describe", session=self._s(session),
+                         token=token or self.token)["text"]
+
     def submit(self, orders, ready=False, session=None, token=None):
         """orders.submit: returns {turn, rejected: [{index, code, message,
         field?}]}. The submission replaces the seat's earlier one for the

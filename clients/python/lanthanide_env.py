@@ -114,6 +114,9 @@ def load_library(path=None):
         "lan_game_hash": (c.c_int, [c.c_void_p, c.c_char_p]),
         "lan_game_summary": (c.c_int, [c.c_void_p, c.POINTER(P8),
                                        c.POINTER(c.c_size_t)]),
+        "lan_game_describe": (c.c_int, [c.c_void_p, c.c_int,
+                                        c.POINTER(c.c_char_p),
+                                        c.POINTER(c.c_size_t)]),
         "lan_flat_len": (c.c_size_t, [c.c_void_p]),
         "lan_flat_name": (c.c_int, [c.c_void_p, c.c_size_t, c.c_char_p,
                                     c.c_size_t]),
@@ -417,6 +420,20 @@ class ParallelEnv:
             return None
         return msgpack.unpackb(self._take(ptr, n), raw=False,
                                strict_map_key=False)
+
+    def describe(self, agent):
+        """state.describe's plain-language briefing of the seat: what
+        changed, where it stands, what it can order and what that costs,
+        what its score rewards (for a language model, or a person)."""
+        self._need_game()
+        ptr = ctypes.c_char_p()
+        n = ctypes.c_size_t()
+        _check(self._lib, self._lib.lan_game_describe(
+            self._game, self._index[agent], ctypes.byref(ptr),
+            ctypes.byref(n)), "describing %s" % agent)
+        text = ctypes.string_at(ptr, n.value).decode("utf-8", "replace")
+        self._lib.lan_free(ptr)
+        return text
 
     def state_hash(self):
         """The BLAKE2b-256 hash of the whole game state, in hex (the

@@ -241,6 +241,29 @@ def test_action_catalogue(args):
           "action_orders gives the order maps (0 adds none)", orders)
 
 
+def test_describe(args):
+    env = le.make_env(map="classroom", seed=6)
+    env.reset()
+    first = env.describe("mountain_minerals")
+    check(first.startswith("You play mountain_minerals, a firm") and
+          "first turn" in first, "the briefing opens with who and when",
+          first[:200])
+    for _ in range(2):
+        env.step({})
+    text = env.describe("mountain_minerals")
+    for part in ("WHAT CHANGED IN TURN 1", "YOUR POSITION",
+                 "WHAT YOU CAN DO THIS TURN (turn 2)", "build separation",
+                 "hire magnet staff", "WHAT YOUR SCORE REWARDS",
+                 "mountain_mine"):
+        check(part in text, "the briefing says %r" % part, text)
+    nation = env.describe("USA")
+    check("policy orders" in nation and "build mining" not in nation,
+          "a nation is offered policies, not plants", nation)
+    cash = env.observe("mountain_minerals")["you"]["cash"]
+    check("$%.1fM" % (cash / 1e6) in text, "the figures are the seat's "
+          "own (cash)", cash)
+
+
 def test_errors(args):
     expect_raises(le.LanthanideEnvError, le.make_env, map="atlantis",
                   contains="atlantis")
@@ -254,4 +277,4 @@ def test_errors(args):
 if __name__ == "__main__":
     run([test_parallel_api, test_rewards_sum_to_scores, test_seed_determinism,
          test_clone, test_orders_and_refusals, test_shorter_game,
-         test_flat_view, test_action_catalogue, test_errors])
+         test_flat_view, test_action_catalogue, test_describe, test_errors])
