@@ -263,5 +263,18 @@ void sess_finish(sess_session_t *s);
 int sess_resolve(sess_session_t *s);
 void sess_seat_ready(sess_session_t *s, int seat);
 void sess_seat_to_agent(sess_session_t *s, int seat, agent_t *agent);
+/* session.reset (issue 14): the game back to turn 0 with `seed` (a new
+ * model state, no history, no submission, agents re-seeded), seats, tokens
+ * and connections kept; the session goes to the lobby, or is started at
+ * once with `start`. Tells the session's connections (session.reset).
+ * Returns 0, or -1 out of memory (nothing changed). */
+int sess_reset(sess_session_t *s, uint64_t seed, bool start);
+/* session.delete (issue 14): forget a lobby or finished session now; its
+ * rows stay in the database for replay (marked deleted) unless purge.
+ * The session's memory is freed once its timer handle has closed. */
+void sess_delete(sess_session_t *s, bool purge);
+/* Storage of a reset and a delete (sess_store.c). */
+void sp_reset(sess_session_t *s);
+void sp_delete(sess_session_t *s, bool purge);
 
 #endif

@@ -97,6 +97,22 @@ void sp_session(sess_session_t *s) {
     log_error("session %s: out of memory queueing it for storage", s->id);
 }
 
+void sp_reset(sess_session_t *s) {
+  store_t *st = s->reg->store;
+  if (!st)
+    return;
+  if (store_reset_session(st, s->id, s->seed) != 0)
+    log_error("session %s: out of memory queueing its reset", s->id);
+}
+
+void sp_delete(sess_session_t *s, bool purge) {
+  store_t *st = s->reg->store;
+  if (!st)
+    return;
+  if (store_delete_session(st, s->id, sess_wall_ms(), purge) != 0)
+    log_error("session %s: out of memory queueing its deletion", s->id);
+}
+
 void sp_seat(sess_session_t *s, int seat) {
   store_t *st = s->reg->store;
   if (!st)

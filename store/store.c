@@ -162,6 +162,10 @@ static const char *const MIGRATIONS[] = {
     "DROP INDEX submissions_by_turn;"
     "CREATE UNIQUE INDEX submissions_latest ON submissions"
     "  (session_id, turn, seat_index);",
+    /* 3 -> 4: sessions.deleted_ms (issue 14): session.delete takes a
+     * finished or lobby session off the server but keeps its rows for
+     * replay and export; the restore skips it. NULL: not deleted. */
+    "ALTER TABLE sessions ADD COLUMN deleted_ms INTEGER;",
 };
 
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
@@ -182,6 +186,20 @@ typedef enum {
   W_PRODUCTION_INSERT,
   W_SCORE_INSERT,
   W_CHAT_INSERT,
+  /* session.reset and session.delete (issue 14): a session's game rows
+   * go (reset, purge), its seed changes (reset), it is marked deleted
+   * (delete) or its last rows go (purge). */
+  W_CLEAR_SUBMISSIONS,
+  W_CLEAR_READIES,
+  W_CLEAR_TURNS,
+  W_CLEAR_PRICES,
+  W_CLEAR_PRODUCTION,
+  W_CLEAR_SCORES,
+  W_CLEAR_CHAT,
+  W_CLEAR_SEATS,
+  W_CLEAR_SESSION,
+  W_SESSION_SEED,
+  W_SESSION_DELETED,
   W_COUNT
 } wstmt_t;
 
@@ -227,6 +245,17 @@ static const char *const SQL[W_COUNT] = {
     [W_CHAT_INSERT] =
         "INSERT INTO chat (session_id, turn, from_seat, to_seat, text,"
         " created_ms) VALUES (?,?,?,?,?,?)",
+    [W_CLEAR_SUBMISSIONS] = "DELETE FROM submissions WHERE session_id = ?1",
+    [W_CLEAR_READIES] = "DELETE FROM readies WHERE session_id = ?1",
+    [W_CLEAR_TURNS] = "DELETE FROM turns WHERE session_id = ?1",
+    [W_CLEAR_PRICES] = "DELETE FROM prices WHERE session_id = ?1",
+    [W_CLEAR_PRODUCTION] = "DELETE FROM production WHERE session_id = ?1",
+    [W_CLEAR_SCORES] = "DELETE FROM scores WHERE session_id = ?1",
+    [W_CLEAR_CHAT] = "DELETE FROM chat WHERE session_id = ?1",
+    [W_CLEAR_SEATS] = "DELETE FROM seats WHERE session_id = ?1",
+    [W_CLEAR_SESSION] = "DELETE FROM sessions WHERE id = ?1",
+    [W_SESSION_SEED] = "UPDATE sessions SET seed = ?2 WHERE id = ?1",
+    [W_SESSION_DELETED] = "UPDATE sessions SET deleted_ms = ?2 WHERE id = ?1",
 };
 
 static const char *const STMT_NAME[W_COUNT] = {
@@ -242,6 +271,17 @@ static const char *const STMT_NAME[W_COUNT] = {
     [W_PRODUCTION_INSERT] = "production insert",
     [W_SCORE_INSERT] = "score insert",
     [W_CHAT_INSERT] = "chat insert",
+    [W_CLEAR_SUBMISSIONS] = "submissions clear",
+    [W_CLEAR_READIES] = "readies clear",
+    [W_CLEAR_TURNS] = "turns clear",
+    [W_CLEAR_PRICES] = "prices clear",
+    [W_CLEAR_PRODUCTION] = "production clear",
+    [W_CLEAR_SCORES] = "scores clear",
+    [W_CLEAR_CHAT] = "chat clear",
+    [W_CLEAR_SEATS] = "seats clear",
+    [W_CLEAR_SESSION] = "session delete",
+    [W_SESSION_SEED] = "session seed",
+    [W_SESSION_DELETED] = "session deleted",
 };
 
 static const char *const STATUS[] = {"lobby", "running", "paused", "finished"};
@@ -748,6 +788,43 @@ int store_set_status(store_t *st, const char *session_id, store_status_t status,
   p_int(op, deadline_ms);
   p_int(op, remaining_ms);
   return op_end(st, op);
+}
+
+/* Queue stmt with the session id (and v, when with_v) as parameters. */
+static int put_id(store_t *st, wstmt_t stmt, const char *session_id,
+                  bool with_v, int64_t v) {
+  op_t *op = op_begin(st, stmt);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  if (with_v)
+    p_int(op, v);
+  return op_end(st, op);
+}
+
+/* The game rows of a session: what a reset starts again without. */
+static const wstmt_t GAME_ROWS[] = {W_CLEAR_SUBMISSIONS, W_CLEAR_READIES,
+                                    W_CLEAR_TURNS,       W_CLEAR_PRICES,
+                                    W_CLEAR_PRODUCTION,  W_CLEAR_SCORES};
+
+int store_reset_session(store_t *st, const char *session_id, uint64_t seed) {
+  for (size_t i = 0; i < sizeof GAME_ROWS / sizeof GAME_ROWS[0]; i++)
+    if (put_id(st, GAME_ROWS[i], session_id, false, 0) != 0)
+      return -1;
+  return put_id(st, W_SESSION_SEED, session_id, true, (int64_t)seed);
+}
+
+int store_delete_session(store_t *st, const char *session_id,
+                         int64_t deleted_ms, bool purge) {
+  if (!purge)
+    return put_id(st, W_SESSION_DELETED, session_id, true, deleted_ms);
+  for (size_t i = 0; i < sizeof GAME_ROWS / sizeof GAME_ROWS[0]; i++)
+    if (put_id(st, GAME_ROWS[i], session_id, false, 0) != 0)
+      return -1;
+  if (put_id(st, W_CLEAR_CHAT, session_id, false, 0) != 0 ||
+      put_id(st, W_CLEAR_SEATS, session_id, false, 0) != 0)
+    return -1;
+  return put_id(st, W_CLEAR_SESSION, session_id, false, 0);
 }
 
 int store_set_seat(store_t *st, const char *session_id, int index, bool taken,
