@@ -341,6 +341,20 @@ class Client:
     def stop(self, session, admin_token):
         return self._admin("session.stop", session, admin_token)
 
+    def reset(self, session, admin_token, seed=None, start=False):
+        """session.reset: back to turn 0 with a new seed (drawn if None);
+        returns {status, seed, turn}."""
+        return self.call("session.reset", session=session,
+                         admin_token=admin_token, seed=seed,
+                         start=bool(start))
+
+    def delete(self, session, admin_token, purge=False):
+        """session.delete: a lobby or finished session leaves the server
+        (its rows stay for replay unless purge); returns {session,
+        purged}."""
+        return self._admin("session.delete", session, admin_token,
+                           purge=bool(purge))
+
     def advance(self, session, admin_token):
         return self._admin("session.advance", session, admin_token)
 
