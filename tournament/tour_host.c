@@ -44,10 +44,12 @@
 #include "proto.h"
 #include "proto_types.h"
 
-#define HOST_CONNS_MAX 32
-#define HOST_OUT_MAX   ((size_t)32 << 20) /* a bot that reads nothing */
-#define HOST_GRACE_MS  2000 /* after session.finished, before SIGKILL */
-#define HOST_TOKEN_LEN 32
+/* Connections a game accepts: two per outside seat (a bot may reconnect
+ * or open a second connection) and a few more. */
+#define HOST_CONNS_SPARE 8
+#define HOST_OUT_MAX     ((size_t)32 << 20) /* a bot that reads nothing */
+#define HOST_GRACE_MS    2000 /* after session.finished, before SIGKILL */
+#define HOST_TOKEN_LEN   32
 
 typedef struct {
   int fd;
@@ -79,7 +81,8 @@ typedef struct {
   agent_t **agents;
   size_t n;
   hseat_t *seats;
-  hconn_t conns[HOST_CONNS_MAX];
+  hconn_t *conns;
+  int n_conns;
   int lfd;
   int port;
   char session[24];
@@ -175,6 +178,8 @@ static void reap(host_t *h) {
 }
 
 static void kill_bots(host_t *h) {
+  if (!h->seats)
+    return;
   for (size_t s = 0; s < h->n; s++)
     if (h->seats[s].ext >= 0 && h->seats[s].pid > 0)
       kill(-h->seats[s].pid, SIGKILL);
@@ -200,7 +205,7 @@ static void conn_close(host_t *h, int i) {
   c->in = NULL;
   c->in_len = c->in_cap = 0;
   proto_buf_free(&c->out);
-  for (size_t s = 0; s < h->n; s++)
+  for (size_t s = 0; h->seats && s < h->n; s++)
     if (h->seats[s].conn == i)
       h->seats[s].conn = -1;
 }
@@ -242,13 +247,14 @@ static void conn_send(host_t *h, int i, const char *data, size_t len) {
 static void notify_all(host_t *h) {
   if (proto_buf_failed(&h->nbuf))
     return;
-  bool sent[HOST_CONNS_MAX] = {false};
+  /* A connection may hold several seats: tell it once. */
   for (size_t s = 0; s < h->n; s++) {
     int i = h->seats[s].conn;
-    if (i >= 0 && !sent[i]) {
-      sent[i] = true;
+    bool told = false;
+    for (size_t t = 0; t < s && !told; t++)
+      told = h->seats[t].conn == i;
+    if (i >= 0 && !told)
       conn_send(h, i, h->nbuf.data, h->nbuf.len);
-    }
   }
 }
 
@@ -689,7 +695,7 @@ static void conn_accept(host_t *h) {
   if (fd < 0)
     return;
   int i = -1;
-  for (int k = 0; k < HOST_CONNS_MAX && i < 0; k++)
+  for (int k = 0; k < h->n_conns && i < 0; k++)
     if (h->conns[k].fd < 0)
       i = k;
   if (i < 0) {
@@ -745,9 +751,7 @@ static int make_tokens(host_t *h) {
   return 0;
 }
 
-static int run_loop(host_t *h) {
-  struct pollfd pfd[HOST_CONNS_MAX + 1];
-  int idx[HOST_CONNS_MAX + 1];
+static int run_loop(host_t *h, struct pollfd *pfd, int *idx) {
   for (;;) {
     reap(h);
     int64_t now = now_ms();
@@ -765,7 +769,7 @@ static int run_loop(host_t *h) {
     nfds_t np = 0;
     pfd[np] = (struct pollfd){.fd = h->lfd, .events = POLLIN};
     idx[np++] = -1;
-    for (int i = 0; i < HOST_CONNS_MAX; i++) {
+    for (int i = 0; i < h->n_conns; i++) {
       hconn_t *c = &h->conns[i];
       if (c->fd < 0)
         continue;
@@ -812,8 +816,6 @@ int tour_play_hosted(const model_map_t *map,
   h.n = model_map_seat_count(map);
   h.out = out;
   h.lfd = -1;
-  for (int i = 0; i < HOST_CONNS_MAX; i++)
-    h.conns[i].fd = -1;
   proto_limits_default(&h.lim);
   proto_buf_init(&h.nbuf);
   snprintf(h.session, sizeof h.session, "t%llu", (unsigned long long)game);
@@ -822,7 +824,17 @@ int tour_play_hosted(const model_map_t *map,
   h.seats = calloc(h.n ? h.n : 1, sizeof *h.seats);
   h.agents = calloc(h.n ? h.n : 1, sizeof *h.agents);
   h.orders = malloc(MODEL_ORDERS_MAX * sizeof *h.orders);
-  if (!h.seats || !h.agents || !h.orders) {
+  size_t n_ext = 0;
+  for (size_t s = 0; s < h.n; s++)
+    n_ext += seat_external[s] >= 0;
+  h.n_conns = (int)(2 * n_ext + HOST_CONNS_SPARE);
+  h.conns = calloc((size_t)h.n_conns, sizeof *h.conns);
+  struct pollfd *pfd = calloc((size_t)h.n_conns + 1, sizeof *pfd);
+  int *idx = calloc((size_t)h.n_conns + 1, sizeof *idx);
+  if (h.conns)
+    for (int i = 0; i < h.n_conns; i++)
+      h.conns[i].fd = -1;
+  if (!h.seats || !h.agents || !h.orders || !h.conns || !pfd || !idx) {
     rc = TOUR_ENOMEM;
     goto done;
   }
@@ -863,7 +875,7 @@ int tour_play_hosted(const model_map_t *map,
     goto done;
   h.status = H_LOBBY;
   h.deadline = now_ms() + (int64_t)bots->start_ms;
-  rc = run_loop(&h);
+  rc = run_loop(&h, pfd, idx);
   if (rc != 0) {
     tour_set_err(err, errlen, "game %llu: %s%s%s", (unsigned long long)game,
                  model_strerror(rc), model_last_error(h.st)[0] ? ": " : "",
@@ -878,8 +890,11 @@ int tour_play_hosted(const model_map_t *map,
     rc = TOUR_ENOMEM;
 done:
   kill_bots(&h);
-  for (int i = 0; i < HOST_CONNS_MAX; i++)
+  for (int i = 0; h.conns && i < h.n_conns; i++)
     conn_close(&h, i);
+  free(h.conns);
+  free(pfd);
+  free(idx);
   if (h.lfd >= 0)
     close(h.lfd);
   if (h.agents)
