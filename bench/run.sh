@@ -48,6 +48,12 @@
 #   bench=fairness_burst requests=20000 ping_wait_s=...
 #   bench=fairness_turns_due sessions=40 turns=3 worst_list_wait_s=...
 #
+# The in-process environment (bench/env/bench_env.py, issue 14): classroom
+# played from Python through liblanthanide.so, one core, empty actions:
+#
+#   BENCH env.steps_per_s <value> steps/s        (target 2,000)
+#   BENCH env.steps_per_s_read <value> steps/s   (every observation decoded)
+#
 # Then any other benchmark program in BUILD_DIR/bin (bench-*, e.g.
 # bench-model) runs with no arguments and prints its own lines.
 #
