@@ -220,8 +220,19 @@ static int observe(const lan_game_t *g, int seat, model_obs_t **obs) {
   return rc;
 }
 
-/* Append seat's state.get map to b. */
-static int pack_observation(const lan_game_t *g, int seat, proto_buf_t *b) {
+/* The shared pairs (market, public) of one home nation, packed once per
+ * lan_game_observe_all: they are most of an observation's bytes and of
+ * the cost of packing it, and the same for every seat of that nation. */
+typedef struct {
+  char nation[MODEL_ID_MAX];
+  proto_buf_t bytes;
+} shared_t;
+
+/* Append seat's state.get map to b. With a cache (cache, *n_cache), the
+ * shared pairs are copied from the entry of the seat's home nation, or
+ * packed and kept there. */
+static int pack_observation(const lan_game_t *g, int seat, proto_buf_t *b,
+                            shared_t *cache, size_t *n_cache) {
   model_obs_t *obs = NULL;
   int rc = observe(g, seat, &obs);
   if (rc != 0)
@@ -236,7 +247,23 @@ static int pack_observation(const lan_game_t *g, int seat, proto_buf_t *b) {
                      lan_game_finished(g) ? "finished" : "running");
   proto_pack_kv_nil(&pk, "deadline_ms");
   proto_pack_kv_nil(&pk, "remaining_ms");
-  rc = proto_pack_obs_pairs(&pk, obs);
+  rc = proto_pack_obs_seat_pairs(&pk, obs);
+  shared_t *hit = NULL;
+  for (size_t i = 0; cache && i < *n_cache && !hit; i++)
+    if (strcmp(cache[i].nation, obs->nation) == 0)
+      hit = &cache[i];
+  if (rc == 0 && hit) {
+    rc = proto_buf_write(b, hit->bytes.data, hit->bytes.len);
+  } else if (rc == 0) {
+    size_t start = b->len;
+    rc = proto_pack_obs_shared_pairs(&pk, obs);
+    if (rc == 0 && cache) {
+      shared_t *e = &cache[(*n_cache)++];
+      snprintf(e->nation, sizeof e->nation, "%s", obs->nation);
+      proto_buf_init(&e->bytes);
+      rc = proto_buf_write(&e->bytes, b->data + start, b->len - start);
+    }
+  }
   model_obs_free(obs);
   return rc != 0 || proto_buf_failed(b) ? MODEL_ENOMEM : 0;
 }
@@ -247,7 +274,7 @@ int lan_game_observe(const lan_game_t *g, int seat, uint8_t **buf,
   *len = 0;
   proto_buf_t b;
   proto_buf_init(&b);
-  int rc = pack_observation(g, seat, &b);
+  int rc = pack_observation(g, seat, &b, NULL, NULL);
   if (rc != 0) {
     proto_buf_free(&b);
     return rc;
@@ -260,15 +287,24 @@ int lan_game_observe_all(const lan_game_t *g, uint8_t **buf, size_t *len,
   *buf = NULL;
   *len = 0;
   size_t n = model_map_seat_count(g->m->map);
+  /* At most one entry per seat (a seat's home is one nation). */
+  shared_t *cache = calloc(n ? n : 1, sizeof *cache);
+  size_t n_cache = 0;
+  if (!cache)
+    return MODEL_ENOMEM;
   proto_buf_t b;
   proto_buf_init(&b);
-  for (size_t s = 0; s < n; s++) {
+  int rc = 0;
+  for (size_t s = 0; s < n && rc == 0; s++) {
     offsets[s] = b.len;
-    int rc = pack_observation(g, (int)s, &b);
-    if (rc != 0) {
-      proto_buf_free(&b);
-      return rc;
-    }
+    rc = pack_observation(g, (int)s, &b, cache, &n_cache);
+  }
+  for (size_t i = 0; i < n_cache; i++)
+    proto_buf_free(&cache[i].bytes);
+  free(cache);
+  if (rc != 0) {
+    proto_buf_free(&b);
+    return rc;
   }
   offsets[n] = b.len;
   return take_buf(&b, buf, len);
