@@ -51,7 +51,8 @@
 # The in-process environment (bench/env/bench_env.py, issue 14): classroom
 # played from Python through liblanthanide.so, one core, empty actions:
 #
-#   BENCH env.steps_per_s <value> steps/s        (target 2,000)
+#   BENCH env.steps_per_s <value> steps/s        (per CPU second; target 2,000)
+#   BENCH env.steps_per_s_wall <value> steps/s   (per wall-clock second)
 #   BENCH env.steps_per_s_read <value> steps/s   (every observation decoded)
 #
 # Then any other benchmark program in BUILD_DIR/bin (bench-*, e.g.
