@@ -2,11 +2,12 @@
  * One tournament game with outside bots (tournament.h, "Outside bots"):
  * the worker that plays the game serves it to the bots itself, on a
  * private loopback port, speaking the subset of the wire protocol that a
- * seat uses (hello, ping, session.join, state.get, orders.submit,
- * turn.ready, orders.schema, and the notifications session.started,
+ * seat uses (hello, ping, session.join, state.get, state.describe,
+ * orders.submit, turn.ready, history.get, orders.schema,
+ * observation.schema, and the notifications session.started,
  * turn.resolved and session.finished), with the protocol layer's scanner,
  * decoder, codecs and observation packer, so a bot that plays on a server
- * plays here unchanged (observation.schema and state.describe too).
+ * plays here unchanged.
  *
  * Why not a lanthanide-server per worker: the game's turn must close the
  * moment every bot has answered, or when its own budget runs out, and the
@@ -93,6 +94,8 @@ typedef struct {
   proto_buf_t nbuf; /* notifications */
   tour_seat_result_t *out;
   model_order_t *orders;
+  proto_buf_t *history; /* [turn]: the packed summary of each resolved turn */
+  size_t n_history;
 } host_t;
 
 static int64_t now_ms(void) {
@@ -318,13 +321,25 @@ static int resolve_turn(host_t *h) {
   if (rc != 0)
     return rc;
   const model_report_t *rep = model_last_report(h->st);
+  /* The turn's summary, packed once for turn.resolved and history.get. */
+  proto_buf_t *grown =
+      realloc(h->history, (h->n_history + 1) * sizeof *h->history);
+  if (!grown)
+    return MODEL_ENOMEM;
+  h->history = grown;
+  proto_buf_t *sum = &h->history[h->n_history++];
+  proto_buf_init(sum);
   msgpack_packer pk;
-  notify_begin(h, &pk, "turn.resolved", 2);
-  proto_pack_kv_i64(&pk, "turn", rep->turn);
-  proto_pack_cstr(&pk, "summary");
+  proto_packer_init(&pk, sum);
   msgpack_pack_map(&pk, PROTO_SUMMARY_PAIRS + 1);
   proto_pack_kv_i64(&pk, "turn", rep->turn);
   proto_pack_summary_pairs(&pk, h->map, rep);
+  if (proto_buf_failed(sum))
+    return MODEL_ENOMEM;
+  notify_begin(h, &pk, "turn.resolved", 2);
+  proto_pack_kv_i64(&pk, "turn", rep->turn);
+  proto_pack_cstr(&pk, "summary");
+  proto_buf_write(&h->nbuf, sum->data, sum->len);
   notify_all(h);
   if (model_state_turn(h->st) < model_state_turns(h->st))
     return open_turn(h);
@@ -487,6 +502,24 @@ static int m_describe(call_t *c) {
   return 0;
 }
 
+/* history.get {session, token, from?, to?}: the summaries of the resolved
+ * turns from..to, as the server answers it. */
+static int m_history(call_t *c) {
+  int64_t from = 0, to = INT32_MAX;
+  if (authorise(c) < 0 ||
+      proto_param_i64(c->params, "from", false, &from, c->err) < 0 ||
+      proto_param_i64(c->params, "to", false, &to, c->err) < 0)
+    return -1;
+  size_t n = 0;
+  for (size_t t = 0; t < c->h->n_history; t++)
+    n += (int64_t)t >= from && (int64_t)t <= to;
+  msgpack_pack_array(c->pk, n);
+  for (size_t t = 0; t < c->h->n_history; t++)
+    if ((int64_t)t >= from && (int64_t)t <= to)
+      c->pk->callback(c->pk->data, c->h->history[t].data, c->h->history[t].len);
+  return 0;
+}
+
 static int open_for_orders(call_t *c) {
   if (c->h->status == H_FINISHED)
     return proto_error_set(c->err, PROTO_CONFLICT, NULL,
@@ -595,6 +628,7 @@ static const struct {
     {"turn.ready", m_ready},
     {"observation.schema", m_obs_schema},
     {"state.describe", m_describe},
+    {"history.get", m_history},
 };
 
 /* Answer one complete message of conn i. */
@@ -632,8 +666,8 @@ static void handle(host_t *h, int i, const uint8_t *msg, size_t len) {
   proto_error_set(&err, PROTO_UNKNOWN_METHOD, NULL,
                   "'%.*s' is not served in a tournament game, which serves "
                   "hello, ping, orders.schema, observation.schema, "
-                  "session.join, state.get, state.describe, orders.submit "
-                  "and turn.ready",
+                  "session.join, state.get, state.describe, history.get, "
+                  "orders.submit and turn.ready",
                   (int)(req.method_len > 40 ? 40 : req.method_len), req.method);
   proto_pack_error_response(&pk, req.msgid, &err);
 send:
@@ -903,6 +937,9 @@ done:
   free(h.agents);
   free(h.seats);
   free(h.orders);
+  for (size_t t = 0; t < h.n_history; t++)
+    proto_buf_free(&h.history[t]);
+  free(h.history);
   if (dec)
     proto_decoder_destroy(&h.dec);
   proto_buf_free(&h.nbuf);

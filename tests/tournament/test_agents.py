@@ -6,7 +6,9 @@
   and on world-2024; --jobs 1 and --jobs 2 give the same results file and
   the same final state hash for every game, and the bot failed no turn.
 - A Python bot that always sends nothing plays exactly as the built-in
-  `standing` strategy: the same rotation gives the same state hashes.
+  `standing` strategy: the same rotation gives the same state hashes. On
+  the way it reads history.get, state.describe and both schemas, which a
+  tournament game serves as a server does.
 - A bot that dies at once has every turn of its seats counted as failed;
   a bot slower than --agent-turn-ms has its late turns counted; both
   tournaments still finish.
@@ -37,14 +39,29 @@ except ImportError:
     print("python3-msgpack is missing: apt-get install python3-msgpack")
     sys.exit(77)
 
+# Sends nothing, ever; on the way it uses the other methods a bot may call
+# (history.get, state.describe, orders.schema, observation.schema) and
+# exits with status 3 if one answers wrong: the seat then fails its turns.
 STAND_BOT = '''
 import os, sys
 sys.path.insert(0, %r)
 import lanthanide
 host, _, port = os.environ["LANTHANIDE_SERVER"].rpartition(":")
+extra = lanthanide.Client(host, int(port))
+extra.join(os.environ["LANTHANIDE_SESSION"],
+           token=os.environ["LANTHANIDE_TOKEN"])
+assert extra.seat == os.environ["LANTHANIDE_SEAT"]
+assert "op" in extra.orders_schema()["properties"]
+assert "you" in extra.observation_schema()["properties"]
+def decide(obs):
+    hist = extra.history()
+    if [h["turn"] for h in hist] != list(range(obs["turn"])):
+        sys.exit(3)
+    if not extra.describe().startswith("You play " + obs["seat"]):
+        sys.exit(3)
+    return []
 lanthanide.run_bot(host, int(port), os.environ["LANTHANIDE_SESSION"], None,
-                   lambda obs: [], token=os.environ["LANTHANIDE_TOKEN"],
-                   log=None)
+                   decide, token=os.environ["LANTHANIDE_TOKEN"], log=None)
 ''' % os.path.join(ROOT, "clients", "python")
 
 SLOW_BOT = '''
@@ -122,6 +139,10 @@ def test_stand_bot_is_standing(cli, tmp):
         "--strategies", "stand,cournot,cautious"])
     g_std, r_std, _ = tournament(cli, tmp, "stand-builtin", common + [
         "--strategies", "standing,cournot,cautious"])
+    check(all(r[5] == 0 for r in r_bot if r[2] == "stand"),
+          "the bot's history.get, state.describe and schemas answered "
+          "right every turn (it failed none)",
+          [r for r in r_bot if r[2] == "stand" and r[5]])
     check(g_bot == g_std, "a bot sending nothing plays as `standing` (same "
           "state hashes)", g_bot, g_std)
     check([r[3] for r in r_bot] == [r[3] for r in r_std],
