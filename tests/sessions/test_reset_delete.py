@@ -12,6 +12,7 @@
   lobby one can; it leaves session.list and answers not_found; its rows
   stay in the database, marked deleted, unless purge removed them; a
   restarted server does not bring a deleted session back.
+- `lanthanide admin reset` and `admin delete` do the same from the CLI.
 """
 import os
 import sqlite3
@@ -147,6 +148,33 @@ def delete_forgets_a_finished_or_lobby_session(server):
     listed = [s["session"] for s in server.client().sessions()]
     check(game.id not in listed and lobby.id not in listed,
           "a restarted server does not serve deleted sessions", listed)
+
+
+@suite.test
+def the_cli_resets_and_deletes(server):
+    import subprocess
+    cli = os.path.join(os.path.dirname(server.argv[0]), "lanthanide")
+    admin = server.client()
+    game = Game(admin, "classroom", turns=2)
+    base = ["--server", "127.0.0.1:%d" % server.port, "--session", game.id,
+            "--admin-token", game.admin_token]
+
+    def run(*args):
+        p = subprocess.run([cli, "admin", args[0]] + base + list(args[1:]),
+                           capture_output=True, text=True, timeout=30)
+        check(p.returncode == 0, "lanthanide admin %s works" % args[0],
+              p.stdout, p.stderr)
+        return p.stdout
+    out = run("reset", "--seed", "7", "--start")
+    check("back at turn 0 with seed 7, running" in out,
+          "admin reset says what it did", out)
+    check(rows(server, "SELECT seed FROM sessions WHERE id = ?",
+               game.id) == [(7,)], "with the seed given")
+    admin.stop(game.id, game.admin_token)
+    out = run("delete", "--purge")
+    check("deleted and its rows removed" in out, "admin delete says so", out)
+    check(rows(server, "SELECT count(*) FROM sessions WHERE id = ?",
+               game.id) == [(0,)], "and the rows are gone")
 
 
 if __name__ == "__main__":
