@@ -289,9 +289,23 @@ class ParallelEnv:
 
     def reset(self, seed=None, options=None):
         """Start the game again at turn 0 (with `seed` if given, else the
-        seed of make_env). Returns (observations, infos)."""
+        last seed). options may hold "turns" (1 to the map's; 0 or None:
+        all of them) for this and later games. Returns (observations,
+        infos)."""
         if seed is not None:
             self._seed = seed
+        unknown = set(options or {}) - {"turns"}
+        if unknown:
+            raise LanthanideEnvError(
+                "reset() takes the option \"turns\" only, not %s"
+                % ", ".join(sorted(map(repr, unknown))))
+        if options and "turns" in options:
+            turns = options["turns"] or 0
+            if not isinstance(turns, int) or not 0 <= turns <= self._map.turns:
+                raise LanthanideEnvError(
+                    "options[\"turns\"] must be from 1 to the map's %d (0 "
+                    "or None: all), got %r" % (self._map.turns, turns))
+            self._turns = turns
         self._new_game(self._seed)
         self.agents = list(self.possible_agents)
         self._scores = {s: 0.0 for s in self.possible_agents}

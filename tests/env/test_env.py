@@ -170,6 +170,15 @@ def test_shorter_game(args):
     check(steps == 4, "a game of 4 turns ends after 4 steps", steps)
     expect_raises(le.LanthanideEnvError, le.make_env, map="classroom",
                   turns=99, contains="turns")
+    obs, _ = env.reset(options={"turns": 2})
+    check(obs["CHN"]["turns"] == 2, "reset(options={'turns': 2}) says so")
+    steps = 0
+    while env.agents:
+        env.step({})
+        steps += 1
+    check(steps == 2, "and plays 2 turns", steps)
+    expect_raises(le.LanthanideEnvError, env.reset, options={"speed": 2},
+                  contains="turns")
 
 
 def test_flat_view(args):
