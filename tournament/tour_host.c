@@ -106,6 +106,24 @@ static int64_t now_ms(void) {
 
 /* ---- Bots ---- */
 
+/* The process groups of the bots running in this process, for
+ * tour_host_kill_all, which a signal handler calls: a worker that is told
+ * to stop (SIGTERM from the runner, SIGINT from a terminal) ends its bots
+ * and their children before it goes; the kernel's parent-death signal
+ * reaches only the shell it started, not what that shell started. Plain
+ * static storage because a handler may read nothing else; a game with more
+ * than HOST_GROUPS_MAX bots still kills them all on its normal paths. */
+#define HOST_GROUPS_MAX 1024
+static pid_t host_groups[HOST_GROUPS_MAX];
+static volatile sig_atomic_t host_n_groups;
+
+void tour_host_kill_all(void) {
+  int n = host_n_groups;
+  for (int i = 0; i < n && i < HOST_GROUPS_MAX; i++)
+    if (host_groups[i] > 0)
+      kill(-host_groups[i], SIGKILL);
+}
+
 static void child_exec(const host_t *h, size_t seat, const char *command) {
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -166,6 +184,10 @@ static int spawn_bots(host_t *h, char *err, size_t errlen) {
       child_exec(h, s, h->bots->externals[x->ext].command);
     setpgid(pid, pid); /* also here: no race with the kill below */
     x->pid = pid;
+    if (host_n_groups < HOST_GROUPS_MAX) {
+      host_groups[host_n_groups] = pid;
+      host_n_groups = host_n_groups + 1;
+    }
   }
   return 0;
 }
@@ -194,6 +216,7 @@ static void kill_bots(host_t *h) {
       x->pid = 0;
     }
   }
+  host_n_groups = 0; /* every group of this game is gone */
 }
 
 /* ---- Connections ---- */
@@ -785,8 +808,11 @@ static int make_tokens(host_t *h) {
   return 0;
 }
 
-static int run_loop(host_t *h, struct pollfd *pfd, int *idx) {
+static int run_loop(host_t *h, struct pollfd *pfd, int *idx,
+                    const volatile sig_atomic_t *stop) {
   for (;;) {
+    if (stop && *stop)
+      return TOUR_EINTR;
     reap(h);
     int64_t now = now_ms();
     int rc = 0;
@@ -841,7 +867,9 @@ int tour_play_hosted(const model_map_t *map,
                      const agent_strategy_t *const *seat_strategy,
                      const int *seat_external, const tour_bots_t *bots,
                      uint64_t game, uint64_t seed, tour_seat_result_t *out,
-                     uint8_t hash[MODEL_HASH_BYTES], char *err, size_t errlen) {
+                     uint8_t hash[MODEL_HASH_BYTES],
+                     const volatile sig_atomic_t *stop, char *err,
+                     size_t errlen) {
   host_t h;
   memset(&h, 0, sizeof h);
   h.map = map;
@@ -909,7 +937,12 @@ int tour_play_hosted(const model_map_t *map,
     goto done;
   h.status = H_LOBBY;
   h.deadline = now_ms() + (int64_t)bots->start_ms;
-  rc = run_loop(&h, pfd, idx);
+  rc = run_loop(&h, pfd, idx, stop);
+  if (rc == TOUR_EINTR) {
+    tour_set_err(err, errlen, "game %llu was stopped",
+                 (unsigned long long)game);
+    goto done;
+  }
   if (rc != 0) {
     tour_set_err(err, errlen, "game %llu: %s%s%s", (unsigned long long)game,
                  model_strerror(rc), model_last_error(h.st)[0] ? ": " : "",

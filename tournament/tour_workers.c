@@ -50,6 +50,11 @@ static int store_game(run_t *r, const rec_head_t *h,
   const tour_config_t *cfg = r->cfg;
   uint64_t game = game_at(cfg, h->k);
   uint64_t seed = tour_game_seed(cfg->seed, game);
+  if (h->status == HOSTED_FAIL + TOUR_EINTR) {
+    tour_set_err(err, errlen, "stopped after %llu of %llu games",
+                 (unsigned long long)r->stored, (unsigned long long)r->total);
+    return TOUR_EINTR;
+  }
   if (h->status <= HOSTED_FAIL) {
     tour_set_err(err, errlen,
                  "game %llu (seed %llu) with outside bots failed: %s (the "
@@ -123,8 +128,10 @@ static void play_at(const tour_config_t *cfg, const tour_plan_t *plan,
   } else if (hosted) {
     char err[512] = "";
     int rc = tour_play_hosted(cfg->map, seat_strategy, ext, cfg->bots, game,
-                              seed, res, h->hash, err, sizeof err);
-    if (rc != 0) {
+                              seed, res, h->hash, cfg->stop, err, sizeof err);
+    if (rc == TOUR_EINTR) {
+      h->status = HOSTED_FAIL + rc;
+    } else if (rc != 0) {
       fprintf(stderr, "lanthanide tournament: game %llu: %s\n",
               (unsigned long long)game, err);
       h->status = HOSTED_FAIL + rc;
@@ -149,6 +156,13 @@ static int write_all(int fd, const void *buf, size_t len) {
   return 0;
 }
 
+/* A worker's SIGINT and SIGTERM: end its bots, then die of the signal. */
+static void worker_stop(int sig) {
+  tour_host_kill_all();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
 /* A worker process: plays positions w, w + jobs, ... and writes their
  * records to fd. Never returns. */
 static void worker_main(const tour_config_t *cfg, const tour_plan_t *plan,
@@ -156,9 +170,10 @@ static void worker_main(const tour_config_t *cfg, const tour_plan_t *plan,
                         unsigned jobs, uint64_t total, int fd) {
   /* The parent decides when to stop and ends its workers; a terminal's ^C
    * reaches the whole process group, and a handler inherited from the
-   * caller would keep a worker playing. */
-  signal(SIGINT, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
+   * caller would keep a worker playing. A worker told to stop ends at once,
+   * and takes the outside bots it runs with it (their children too). */
+  signal(SIGINT, worker_stop);
+  signal(SIGTERM, worker_stop);
   size_t n = model_map_seat_count(cfg->map);
   size_t size = sizeof(rec_head_t) + n * sizeof(tour_seat_result_t);
   uint8_t *rec = malloc(size);
@@ -323,8 +338,16 @@ static int run_workers(run_t *r, const agent_strategy_t *filler, unsigned jobs,
       ;
     pid_t pid = w[i].pid;
     w[i].pid = 0;
-    if (!rc && (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-                w[i].got != w[i].expect)) {
+    if (!rc && WIFSIGNALED(status) &&
+        (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM)) {
+      /* ^C at a terminal reaches the workers too, and one may be gone
+       * before this process has seen its own SIGINT: a stop, not a
+       * failure. */
+      tour_set_err(err, errlen, "stopped after %llu of %llu games",
+                   (unsigned long long)r->stored, (unsigned long long)r->total);
+      rc = TOUR_EINTR;
+    } else if (!rc && (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+                       w[i].got != w[i].expect)) {
       if (WIFSIGNALED(status))
         tour_set_err(err, errlen,
                      "worker %u (pid %d) died of signal %d after %llu of its "

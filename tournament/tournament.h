@@ -171,15 +171,19 @@ TOUR_WUR int tour_external_parse(tour_external_t *x, const char *spec,
 
 /* Play one game with outside bots on the seats where seat_external[s] >= 0
  * (an index into bots->externals) and built-in agents elsewhere; as
- * tour_play otherwise. game names the session ("t<game>"). Returns 0 or a
- * tour_err_t with a sentence in err. */
-TOUR_WUR int tour_play_hosted(const model_map_t *map,
-                              const agent_strategy_t *const *seat_strategy,
-                              const int *seat_external, const tour_bots_t *bots,
-                              uint64_t game, uint64_t seed,
-                              tour_seat_result_t *out,
-                              uint8_t hash[MODEL_HASH_BYTES], char *err,
-                              size_t errlen);
+ * tour_play otherwise. game names the session ("t<game>"). If stop is not
+ * NULL and becomes nonzero, the game ends at once (TOUR_EINTR, its bots
+ * killed). Returns 0 or a tour_err_t with a sentence in err. */
+TOUR_WUR int tour_play_hosted(
+    const model_map_t *map, const agent_strategy_t *const *seat_strategy,
+    const int *seat_external, const tour_bots_t *bots, uint64_t game,
+    uint64_t seed, tour_seat_result_t *out, uint8_t hash[MODEL_HASH_BYTES],
+    const volatile sig_atomic_t *stop, char *err, size_t errlen);
+
+/* Kill (SIGKILL) the process group of every outside bot this process is
+ * running; async-signal-safe, for a signal handler of a process about to
+ * die. */
+void tour_host_kill_all(void);
 
 /* ---- A tournament ---- */
 typedef struct {

@@ -12,6 +12,8 @@
 - A bot that dies at once has every turn of its seats counted as failed;
   a bot slower than --agent-turn-ms has its late turns counted; both
   tournaments still finish.
+- An interrupted tournament (^C) leaves no bot behind, nor anything a bot
+  started, with --jobs 1 and 2.
 - A name that is neither built in nor given with --agent is refused with a
   message that says how to enter a bot.
 
@@ -195,6 +197,53 @@ def test_roles_warning_and_csv_units(cli, tmp):
     check([float(r["score"]) for r in rows] == [v / 1e6 for v in ppm],
           "the CSV's scores are in the leaderboard's unit (1 = the whole "
           "objective), exactly")
+
+
+def test_stop_leaves_no_bot(cli, tmp):
+    import signal
+    import time
+    for jobs in ("1", "2"):
+        piddir = os.path.join(tmp, "pids" + jobs)
+        os.makedirs(piddir)
+        # The bot's own child writes its pid: what a shell started must go
+        # too, not only the shell.
+        bot = ("sh -c 'sleep 300 & echo $! > %s/$LANTHANIDE_SEAT.pid; wait'"
+               % piddir)
+        p = subprocess.Popen([cli, "tournament", "--map", "classroom",
+                              "--games", "2", "--jobs", jobs, "--out",
+                              os.path.join(tmp, "stop%s.db" % jobs),
+                              "--agent-turn-ms", "60000", "--agent",
+                              "sleepy=" + bot, "--strategies",
+                              "sleepy,cournot"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             start_new_session=True)
+        deadline = time.monotonic() + 30
+        while len(os.listdir(piddir)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pids = []
+        for f in os.listdir(piddir):
+            with open(os.path.join(piddir, f)) as fh:
+                text = fh.read().strip()
+            if text:
+                pids.append(int(text))
+        check(pids, "the bots started", os.listdir(piddir))
+        # ^C at a terminal: SIGINT to the whole process group.
+        os.killpg(p.pid, signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+        check(p.returncode == 130 and b"stopped" in err,
+              "an interrupted tournament stops (130)", p.returncode, err)
+        time.sleep(0.3)
+        alive = []
+        for pid in pids:
+            try:
+                os.kill(pid, 0)
+                with open("/proc/%d/stat" % pid) as fh:
+                    if fh.read().split()[2] != "Z":
+                        alive.append(pid)
+            except (ProcessLookupError, FileNotFoundError):
+                pass
+        check(not alive, "no bot (nor its children) is left behind, --jobs "
+              + jobs, alive)
 
 
 def test_unknown_name(cli, tmp):
