@@ -242,8 +242,15 @@ class ParallelEnv:
     metadata = {"name": "lanthanide_v1", "render_modes": [],
                 "is_parallelizable": True}
 
+    OBSERVATIONS = ("lazy", "dict", "vector")
+
     def __init__(self, map="classroom", seed=0, turns=None, maps_dir=None,
-                 library=None, _map=None):
+                 library=None, observations="lazy", _map=None):
+        if observations not in self.OBSERVATIONS:
+            raise LanthanideEnvError(
+                "observations must be one of %s, got %r"
+                % (", ".join(self.OBSERVATIONS), observations))
+        self._obs_kind = observations
         self._lib = load_library(library)
         self._map = _map or _Map(self._lib, map, maps_dir)
         self._seed = seed
@@ -309,7 +316,7 @@ class ParallelEnv:
         self._new_game(self._seed)
         self.agents = list(self.possible_agents)
         self._scores = {s: 0.0 for s in self.possible_agents}
-        obs = self._observe_all(self.agents)
+        obs = self._observations(self.agents)
         return obs, {s: {"turn": 0} for s in self.agents}
 
     def _need_game(self):
@@ -331,6 +338,16 @@ class ParallelEnv:
         _check(self._lib, rc, "observing %s" % agent)
         return msgpack.unpackb(self._take(ptr, n), raw=False,
                                strict_map_key=False)
+
+    def _observations(self, agents):
+        """What reset and step return for the seats, in the form chosen at
+        make_env: Observation mappings, plain dicts, or flat vectors."""
+        if self._obs_kind == "vector":
+            return {s: self.observation_vector(s) for s in agents}
+        obs = self._observe_all(agents)
+        if self._obs_kind == "dict":
+            return {s: o.to_dict() for s, o in obs.items()}
+        return obs
 
     def _observe_all(self, agents):
         """{seat: Observation} for these seats, from one library call."""
@@ -398,7 +415,7 @@ class ParallelEnv:
             self._scores[s] = score
             infos[s]["turn"] = turn
         agents = self.agents
-        obs = self._observe_all(agents)
+        obs = self._observations(agents)
         terms = {s: done for s in agents}
         truncs = {s: False for s in agents}
         if done:
@@ -518,8 +535,12 @@ class ParallelEnv:
 
 
 def make_env(map="classroom", seed=0, turns=None, maps_dir=None,
-             library=None):
+             library=None, observations="lazy"):
     """A new environment on `map` (an id from maps/ or a .json path),
-    with `seed` for its games and `turns` turns (None: the map's)."""
+    with `seed` for its games and `turns` turns (None: the map's).
+    `observations` is what reset and step return per seat: "lazy"
+    (Observation mappings, decoded when read; the default), "dict" (plain
+    dicts, decoded at once: slower) or "vector" (the flat view,
+    observation_vector)."""
     return ParallelEnv(map=map, seed=seed, turns=turns, maps_dir=maps_dir,
-                       library=library)
+                       library=library, observations=observations)

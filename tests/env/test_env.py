@@ -208,6 +208,22 @@ def test_flat_view(args):
                   "a slot holds its facility's figures")
 
 
+def test_observation_forms(args):
+    lazy = le.make_env(map="classroom", seed=8)
+    plain = le.make_env(map="classroom", seed=8, observations="dict")
+    flat = le.make_env(map="classroom", seed=8, observations="vector")
+    a, b, c = lazy.reset()[0], plain.reset()[0], flat.reset()[0]
+    for _ in range(3):
+        a, b, c = lazy.step({})[0], plain.step({})[0], flat.step({})[0]
+    for s in SEATS:
+        check(type(b[s]) is dict and b[s] == a[s].to_dict(),
+              "observations='dict' gives plain dicts, the same maps", s)
+        check(list(c[s]) == list(lazy.observation_vector(s)),
+              "observations='vector' gives the flat view", s)
+    expect_raises(le.LanthanideEnvError, le.make_env, map="classroom",
+                  observations="json", contains="lazy")
+
+
 def test_action_catalogue(args):
     env = le.make_env(map="classroom", seed=4)
     env.reset()
@@ -286,4 +302,5 @@ def test_errors(args):
 if __name__ == "__main__":
     run([test_parallel_api, test_rewards_sum_to_scores, test_seed_determinism,
          test_clone, test_orders_and_refusals, test_shorter_game,
-         test_flat_view, test_action_catalogue, test_describe, test_errors])
+         test_flat_view, test_observation_forms, test_action_catalogue,
+         test_describe, test_errors])
