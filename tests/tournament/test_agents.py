@@ -113,6 +113,10 @@ def test_example_bot_jobs(cli, tmp):
         for jobs in (1, 2):
             runs.append(tournament(cli, tmp, "%s-j%d" % (map_id, jobs), [
                 "--map", map_id, "--games", str(games), "--jobs", str(jobs),
+                # A generous budget: a late turn would make the runs
+                # differ, and a loaded CI machine (the sanitizer build)
+                # must not fail the test for it.
+                "--agent-turn-ms", "15000",
                 "--agent", "example=" + EXAMPLE,
                 "--strategies", "example,cournot,cautious,builder"]))
         (g1, r1, c1), (g2, r2, c2) = runs
@@ -135,7 +139,8 @@ def test_stand_bot_is_standing(cli, tmp):
     bot = os.path.join(tmp, "stand_bot.py")
     with open(bot, "w") as f:
         f.write(STAND_BOT)
-    common = ["--map", "classroom", "--games", "4", "--jobs", "2"]
+    common = ["--map", "classroom", "--games", "4", "--jobs", "2",
+              "--agent-turn-ms", "15000"]
     g_bot, r_bot, _ = tournament(cli, tmp, "stand-bot", common + [
         "--agent", "stand=%s %s" % (PY, bot),
         "--strategies", "stand,cournot,cautious"])
