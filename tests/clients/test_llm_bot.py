@@ -68,7 +68,7 @@ class Fake(http.server.BaseHTTPRequestHandler):
         Fake.requests.append((self.path, body))
         answer = ANSWERS[min(len(Fake.requests), len(ANSWERS)) - 1]
         if answer is None:
-            time.sleep(2.5)
+            time.sleep(6)
             answer = "[]"
         data = json.dumps({"choices": [{"message": {
             "role": "assistant", "content": answer}}]}).encode()
@@ -105,7 +105,7 @@ def test_llm_bot(args, tmp):
         bot = subprocess.Popen(
             ["/usr/bin/python3", BOT, "--endpoint",
              "http://127.0.0.1:%d/v1" % fake.server_address[1], "--model",
-             "fake-model", "--timeout", "1", "--log", log],
+             "fake-model", "--timeout", "3", "--log", log],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         admin.start(sid, atok)
         before = {f["id"]: f["utilisation"] for f in
