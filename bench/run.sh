@@ -13,7 +13,13 @@
 #     ratio=0.xx target=0.70 server_us_per_req=... echo_us_per_req=...
 #     cpu_ratio=0.xx verdict=ok|below_target
 #
-# (one line; a configuration below target is also named on stderr). ratio,
+# and, from the same runs, ping over WebSocket (the server's --http port,
+# loadgen --ws) beside ping over TCP:
+#
+#   bench=ping_ws_vs_tcp connections=64 depth=16 ws_rps=... tcp_rps=...
+#     ratio=0.xx ws_us_per_req=... tcp_us_per_req=...
+#
+# (one line each; a configuration below target is also named on stderr). ratio,
 # the figure the target is about, divides the rates. cpu_ratio divides the
 # CPU each server process spent per request (echo's by lanthanide-server's),
 # as the loadgen read it from /proc: it says the same thing where the server
@@ -157,23 +163,29 @@ start echo "$BIN/echo-server" --listen 127.0.0.1:0
 ECHO_PORT=$PORT
 ECHO_PID=$PID
 start server "$BIN/lanthanide-server" --listen 127.0.0.1:0 \
-  --db "$TMP/bench.db" --maps "$ROOT/maps"
+  --http 127.0.0.1:0 --db "$TMP/bench.db" --maps "$ROOT/maps"
 SERVER_PORT=$PORT
 SERVER_PID=$PID
+for ((i = 0; i < 50; i++)); do
+  HTTP_PORT=$(sed -n 's/.* http on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/server.out")
+  [[ -n $HTTP_PORT ]] && break
+  sleep 0.1
+done
+[[ -n $HTTP_PORT ]] || die "lanthanide-server printed no 'http on' line"
 
 # field NAME LINE: the value of NAME=... in LINE.
 field() {
   sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"
 }
 
-# load LABEL PORT PID CONNECTIONS DEPTH: prints the loadgen's line, and sets
-# RPS, ERRORS and US (server CPU microseconds per request) from it.
+# load LABEL PORT PID CONNECTIONS DEPTH [--ws]: prints the loadgen's line,
+# and sets RPS, ERRORS and US (server CPU microseconds per request) from it.
 load() {
   local out
   out=$("$BIN/loadgen" --server "127.0.0.1:$2" --server-pid "$3" \
     --connections "$4" --depth "$5" --seconds "$SECONDS_PER_RUN" \
-    --warmup "$WARMUP" --method ping --label "$1" "${LOADGEN_CPU[@]}") ||
-    die "loadgen against $1 failed"
+    --warmup "$WARMUP" --method ping --label "$1" "${LOADGEN_CPU[@]}" \
+    "${@:6}") || die "loadgen against $1 failed"
   echo "$out"
   RPS=$(field rps "$out")
   ERRORS=$(field errors "$out")
@@ -197,6 +209,8 @@ for cfg in "${CONFIGS[@]}"; do
   echo_us=""
   server_us=""
   server_errors=0
+  best_ws=0
+  ws_us=""
   for ((r = 0; r < ROUNDS; r++)); do
     load echo "$ECHO_PORT" "$ECHO_PID" "$conns" "$depth"
     ((RPS > best_echo)) && best_echo=$RPS
@@ -204,6 +218,10 @@ for cfg in "${CONFIGS[@]}"; do
     load ping "$SERVER_PORT" "$SERVER_PID" "$conns" "$depth"
     ((RPS > best_server)) && best_server=$RPS
     server_us=$(min "$server_us" "$US")
+    server_errors=$((server_errors + ERRORS))
+    load ping_ws "$HTTP_PORT" "$SERVER_PID" "$conns" "$depth" --ws
+    ((RPS > best_ws)) && best_ws=$RPS
+    ws_us=$(min "$ws_us" "$US")
     server_errors=$((server_errors + ERRORS))
   done
   ratio=$(awk -v s="$best_server" -v e="$best_echo" \
@@ -226,6 +244,11 @@ runs at $ratio of the echo server's rate (target $TARGET)")
 $conns connections, depth $depth (see the loadgen's stderr above)")
   fi
   SUMMARY+=("$line")
+  ws_ratio=$(awk -v w="$best_ws" -v t="$best_server" \
+    'BEGIN { printf "%.2f", (t > 0 ? w / t : 0) }')
+  SUMMARY+=("bench=ping_ws_vs_tcp connections=$conns depth=$depth \
+ws_rps=$best_ws tcp_rps=$best_server ratio=$ws_ratio ws_us_per_req=$ws_us \
+tcp_us_per_req=$server_us")
 done
 printf '%s\n' "${SUMMARY[@]}"
 if ((${#NOTES[@]} > 0)); then

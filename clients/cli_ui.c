@@ -420,6 +420,16 @@ int ui_call(cli_conn_t *c, const char *method, json_t *params,
   return rc == 0 ? 0 : 1;
 }
 
+int ui_list_sessions(cli_conn_t *c, json_t **result) {
+  json_t *err = NULL;
+  int rc = cli_list_sessions(c, result, &err);
+  if (rc == 1) {
+    ui_print_error(err);
+    json_decref(err);
+  }
+  return rc == 0 ? 0 : 1;
+}
+
 const char *ui_secret(const char *opt, const char *env) {
   if (opt && opt[0])
     return opt;

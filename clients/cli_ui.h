@@ -114,6 +114,8 @@ cli_conn_t *ui_connect(const ui_conn_opts_t *o);
 /* Call and report: 0 with *result (caller owns), 1 after printing the
  * server's error or the transport failure. */
 int ui_call(cli_conn_t *c, const char *method, json_t *params, json_t **result);
+/* ui_call for session.list, paged through: every session in one array. */
+int ui_list_sessions(cli_conn_t *c, json_t **result);
 
 /* A secret from an option, or else from the environment variable env (so
  * that it need not appear in `ps` or the shell history). NULL if neither. */

@@ -343,6 +343,53 @@ int cli_call_json(cli_conn_t *c, const char *method, json_t *params,
   return 0;
 }
 
+int cli_list_sessions(cli_conn_t *c, json_t **result, json_t **error) {
+  json_t *all = json_array();
+  char after[64] = "";
+  *result = NULL;
+  if (error)
+    *error = NULL;
+  if (!all)
+    goto nomem;
+  for (;;) {
+    /* `after` alone asks for a page of the server's default size, which
+     * its --max-list-page always allows ("" is before every id). */
+    json_t *params = json_object(), *r = NULL;
+    if (!params || json_object_set_new(params, "after", json_string(after))) {
+      json_decref(params);
+      goto nomem;
+    }
+    int rc = cli_call_json(c, "session.list", params, &r, error);
+    json_decref(params);
+    if (rc != 0) {
+      json_decref(all);
+      return rc;
+    }
+    if (json_is_array(r)) { /* a server before paging: everything */
+      json_array_extend(all, r);
+      json_decref(r);
+      break;
+    }
+    json_t *page = json_object_get(r, "sessions");
+    json_t *next = json_object_get(r, "next");
+    if (json_is_array(page))
+      json_array_extend(all, page);
+    bool more = json_is_string(next) && json_array_size(page) > 0 &&
+                strlen(json_string_value(next)) < sizeof after;
+    if (more)
+      snprintf(after, sizeof after, "%s", json_string_value(next));
+    json_decref(r);
+    if (!more)
+      break;
+  }
+  *result = all;
+  return 0;
+nomem:
+  json_decref(all);
+  fprintf(stderr, "lanthanide: out of memory\n");
+  return -1;
+}
+
 const msgpack_object *cli_get(const msgpack_object *map, const char *key) {
   if (!map || map->type != MSGPACK_OBJECT_MAP)
     return NULL;

@@ -75,6 +75,11 @@ int cli_fd(const cli_conn_t *c);
 int cli_call_json(cli_conn_t *c, const char *method, json_t *params,
                   json_t **result, json_t **error);
 
+/* Every session of session.list as one JSON array, paging through it
+ * ({after} until `next` is nil); an older server that answers the
+ * whole list at once is accepted too. Returns as cli_call_json. */
+int cli_list_sessions(cli_conn_t *c, json_t **result, json_t **error);
+
 /* Keep notifications in a FIFO as JSON, instead of (or as well as) handing
  * them to the callback. A queue lets the caller act on a notification with
  * further calls, which a callback, running inside cli_call, must not make. */

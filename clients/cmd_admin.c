@@ -2,7 +2,8 @@
  * `lanthanide admin`: the facilitator's (control cell's) commands. create a
  * session and print the seats' join codes to hand out or project; list the
  * sessions and who sits where; put built-in agents on seats; start, pause,
- * resume, stop and advance the game; broadcast a message.
+ * resume, stop and advance the game; broadcast a message; lock a seat,
+ * re-issue its join code, revoke its token, rotate the admin token.
  *
  * Every subcommand prints readable tables by default and the server's raw
  * answer with --json, so that scripts (and the tests) can read it.
@@ -36,6 +37,7 @@ enum {
   O_TO,
   O_START,
   O_PURGE,
+  O_FORCE,
 };
 
 #define BIT(o) (1u << (o))
@@ -45,7 +47,7 @@ enum {
 
 typedef struct admin_opts {
   ui_conn_opts_t conn;
-  bool json, spectators, fixed, all_empty, start, purge;
+  bool json, spectators, fixed, all_empty, start, purge, force;
   const char *session, *admin_token, *map, *name, *strategy, *to, *seats;
   unsigned long long seed;
   long turns;
@@ -82,7 +84,7 @@ static const char *grouped(const char *code) {
 /* The session's entry in session.list, or NULL (a new reference). */
 static json_t *session_entry(cli_conn_t *c, const char *id) {
   json_t *list = NULL, *found = NULL;
-  if (cli_call_json(c, "session.list", NULL, &list, NULL) != 0)
+  if (cli_list_sessions(c, &list, NULL) != 0)
     return NULL;
   size_t i;
   json_t *s;
@@ -211,7 +213,7 @@ static void print_seats(const json_t *seats) {
 
 static int run_list(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
   json_t *r;
-  if (ui_call(c, "session.list", NULL, &r) != 0)
+  if (ui_list_sessions(c, &r) != 0)
     return UI_EXIT_FAIL;
   int rc = UI_EXIT_OK;
   if (o->session) {
@@ -350,6 +352,8 @@ static int bot_one(cli_conn_t *c, admin_opts_t *o, const char *seat,
   json_t *p =
       json_pack("{s:s, s:s, s:s, s:s}", "session", o->session, "admin_token",
                 o->admin_token, "seat", seat, "strategy", o->strategy);
+  if (o->force)
+    json_object_set_new(p, "force", json_true());
   json_t *r = NULL, *err = NULL;
   int rc = cli_call_json(c, "session.bot", p, &r, &err);
   json_decref(p);
@@ -360,6 +364,9 @@ static int bot_one(cli_conn_t *c, admin_opts_t *o, const char *seat,
     ui_print_error(err);
     if (strcmp(ui_str(err, "field"), "strategy") == 0)
       fprintf(stderr, "(`lanthanide admin strategies` lists them)\n");
+    else if (strcmp(ui_str(err, "code"), "conflict") == 0 &&
+             strcmp(ui_str(err, "field"), "seat") == 0)
+      fprintf(stderr, "(--force hands a person's seat to the agent)\n");
     json_decref(err);
     return 1;
   }
@@ -458,7 +465,7 @@ static int run_control(cli_conn_t *c, admin_opts_t *o, const char *what) {
  * its deadline (or an `admin advance`), which a facilitator should know. */
 static void warn_empty_seats(cli_conn_t *c, const admin_opts_t *o) {
   json_t *r;
-  if (ui_call(c, "session.list", NULL, &r) != 0)
+  if (ui_list_sessions(c, &r) != 0)
     return;
   size_t i, j;
   json_t *s, *seat;
@@ -576,6 +583,104 @@ static int run_chat(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
   return UI_EXIT_OK;
 }
 
+/* ---- lock, unlock, reissue, revoke, rotate-admin ------------------------- */
+
+/* One seat-control call; *out is the answer (the caller frees it). */
+static int seat_call(cli_conn_t *c, admin_opts_t *o, const char *method,
+                     json_t *p, json_t **out) {
+  json_object_set_new(p, "session", json_string(o->session));
+  json_object_set_new(p, "admin_token", json_string(o->admin_token));
+  int rc = ui_call(c, method, p, out);
+  json_decref(p);
+  if (rc != 0)
+    return UI_EXIT_FAIL;
+  if (o->json) {
+    ui_print_json(*out);
+    json_decref(*out);
+    *out = NULL;
+  }
+  return UI_EXIT_OK;
+}
+
+static int need_seat(const admin_opts_t *o, const char *sub) {
+  if (o->seats && o->seats[0] && !strchr(o->seats, ','))
+    return 0;
+  fprintf(stderr,
+          "lanthanide admin %s: give --seat SEAT (one seat; `lanthanide "
+          "admin list --session ID` shows them)\n",
+          sub);
+  return -1;
+}
+
+static int run_lock_to(cli_conn_t *c, admin_opts_t *o, bool locked) {
+  if (need_seat(o, locked ? "lock" : "unlock") != 0)
+    return UI_EXIT_USAGE;
+  json_t *r,
+      *p = json_pack("{s:s, s:b}", "seat", o->seats, "locked", (int)locked);
+  int rc = seat_call(c, o, "seat.lock", p, &r);
+  if (rc != UI_EXIT_OK || !r)
+    return rc;
+  if (locked)
+    printf("Seat %s is locked: its join code is refused. The player who "
+           "holds it\nreconnects with the seat's token; `admin unlock` lifts "
+           "the lock.\n",
+           ui_clean(ui_str(r, "seat")));
+  else
+    printf("Seat %s is unlocked: its join code works again.\n",
+           ui_clean(ui_str(r, "seat")));
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
+static int run_lock(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  return run_lock_to(c, o, true);
+}
+static int run_unlock(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  return run_lock_to(c, o, false);
+}
+
+static int run_reissue(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  if (need_seat(o, "reissue") != 0)
+    return UI_EXIT_USAGE;
+  json_t *r, *p = json_pack("{s:s}", "seat", o->seats);
+  int rc = seat_call(c, o, "seat.reissue_code", p, &r);
+  if (rc != UI_EXIT_OK || !r)
+    return rc;
+  printf("New join code for seat %s: %s\nThe old code no longer works. "
+         "This is the only time the new one is shown.\n",
+         ui_clean(ui_str(r, "seat")),
+         ui_clean(grouped(ui_str(r, "join_code"))));
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
+static int run_revoke(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  if (need_seat(o, "revoke") != 0)
+    return UI_EXIT_USAGE;
+  json_t *r, *p = json_pack("{s:s}", "seat", o->seats);
+  int rc = seat_call(c, o, "seat.rotate_token", p, &r);
+  if (rc != UI_EXIT_OK || !r)
+    return rc;
+  printf("Seat %s: its token is revoked and whoever held the seat lost it.\n"
+         "`lanthanide admin reissue --seat %s` gives a join code for its new "
+         "token.\n",
+         ui_clean(ui_str(r, "seat")), ui_clean(ui_str(r, "seat")));
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
+static int run_rotate_admin(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  json_t *r, *p = json_object();
+  int rc = seat_call(c, o, "session.rotate_admin_token", p, &r);
+  if (rc != UI_EXIT_OK || !r)
+    return rc;
+  printf("New admin token: %s\nThe old one no longer works (connections "
+         "watching with it lost the\nadmin's view). Keep this one private.\n",
+         ui_clean(ui_str(r, "admin_token")));
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
 /* ---- The table of subcommands -------------------------------------------- */
 
 static const admin_sub_t SUBS[] = {
@@ -602,13 +707,15 @@ static const admin_sub_t SUBS[] = {
      "List the stored sessions the server keeps out of play because their\n"
      "rows in its database are damaged, each with the reason (its log says\n"
      "it too at start)."},
-    {"bot", run_bot, CONTROL | BIT(O_SEAT) | BIT(O_STRATEGY) | BIT(O_EMPTY), 0,
+    {"bot", run_bot,
+     CONTROL | BIT(O_SEAT) | BIT(O_STRATEGY) | BIT(O_EMPTY) | BIT(O_FORCE), 0,
      0,
      "bot --session ID --admin-token T --strategy NAME\n"
-     "                        (--seat SEAT[,SEAT...] | --all-empty)",
+     "                        (--seat SEAT[,SEAT...] | --all-empty) [--force]",
      "Let a built-in agent play seats: the ones named, or every seat that\n"
      "has neither a player nor a bot. A player who later joins a bot's seat\n"
-     "with its code takes it back."},
+     "with its code takes it back. A seat a player holds is refused unless\n"
+     "--force is given (the player is then told the agent took over)."},
     {"start", run_start, CONTROL, 0, 0, "start --session ID --admin-token T",
      "Start the game: turn 1 opens and players may submit orders."},
     {"pause", run_pause, CONTROL, 0, 0, "pause --session ID --admin-token T",
@@ -632,6 +739,28 @@ static const admin_sub_t SUBS[] = {
      "delete --session ID --admin-token T [--purge]",
      "Take a session in the lobby or finished off the server. Its rows stay\n"
      "in the database for replay and export, unless --purge removes them."},
+    {"lock", run_lock, CONTROL | BIT(O_SEAT), 0, 0,
+     "lock --session ID --admin-token T --seat SEAT",
+     "Lock a seat to the player who holds it: its join code is refused\n"
+     "(someone who saw the code on the projector cannot take the seat);\n"
+     "the player reconnects with the seat's token."},
+    {"unlock", run_unlock, CONTROL | BIT(O_SEAT), 0, 0,
+     "unlock --session ID --admin-token T --seat SEAT",
+     "Lift a seat's lock: its join code works again."},
+    {"reissue", run_reissue, CONTROL | BIT(O_SEAT), 0, 0,
+     "reissue --session ID --admin-token T --seat SEAT",
+     "Give a seat a new join code and print it (once); the old code stops\n"
+     "working. The new code joins the seat's current token, so its player\n"
+     "keeps playing."},
+    {"revoke", run_revoke, CONTROL | BIT(O_SEAT), 0, 0,
+     "revoke --session ID --admin-token T --seat SEAT",
+     "Revoke a seat's token: the player who held it loses the seat (and is\n"
+     "told); their token and the seat's code stop working. `reissue` then\n"
+     "gives a code for the seat's new token."},
+    {"rotate-admin", run_rotate_admin, CONTROL, 0, 0,
+     "rotate-admin --session ID --admin-token T",
+     "Replace the session's admin token and print the new one (once); the\n"
+     "old one stops working."},
     {"chat", run_chat, CONTROL | BIT(O_TO), 1, 1000,
      "chat --session ID --admin-token T [--to all|SEAT] TEXT...",
      "Send a message to every seat (the default) or to one seat."},
@@ -731,6 +860,7 @@ int cmd_admin(int argc, char **argv, const ui_conn_opts_t *dflt) {
       {"to", required_argument, NULL, O_TO},
       {"start", no_argument, NULL, O_START},
       {"purge", no_argument, NULL, O_PURGE},
+      {"force", no_argument, NULL, O_FORCE},
       {NULL, 0, NULL, 0}};
   admin_opts_t o = {.conn = *dflt};
   int sargc = argc - 1;
@@ -833,6 +963,9 @@ int cmd_admin(int argc, char **argv, const ui_conn_opts_t *dflt) {
       break;
     case O_PURGE:
       o.purge = true;
+      break;
+    case O_FORCE:
+      o.force = true;
       break;
     }
   }

@@ -135,8 +135,19 @@ static int refresh(play_t *p) {
 }
 
 static void refresh_seats(play_t *p) {
-  json_t *r;
-  if (rpc(p, "session.list", NULL, &r) != 0)
+  json_t *r, *err = NULL;
+  if (!p->c)
+    return;
+  fflush(stdout);
+  int rc = cli_list_sessions(p->c, &r, &err);
+  take_notes(p);
+  if (rc == 1) {
+    print_error(err);
+    json_decref(err);
+  }
+  if (rc < 0)
+    lost(p);
+  if (rc != 0)
     return;
   size_t i;
   json_t *s;

@@ -95,8 +95,12 @@ static int call(watch_t *w, const char *method, json_t *params,
 }
 
 static int fetch_info(watch_t *w) {
-  json_t *list;
-  int rc = call(w, "session.list", NULL, &list);
+  json_t *list, *err = NULL;
+  int rc = cli_list_sessions(w->c, &list, &err);
+  if (rc == 1) {
+    ui_print_error(err);
+    json_decref(err);
+  }
   if (rc != 0)
     return rc;
   size_t i;

@@ -88,19 +88,24 @@ static void usage(FILE *f) {
 }
 
 /* Print an error reply ({code, message[, field]}) and return 1. */
+/* A string of the server's answer, fit for the terminal: control
+ * characters (an escape sequence in a map's title, say) are shown as '?'
+ * (ui_clean); dflt if o is not a string. The result lives in ui_clean's
+ * ring of buffers. */
+static const char *clean_str(const msgpack_object *o, const char *dflt) {
+  char tmp[1024];
+  if (!o || o->type != MSGPACK_OBJECT_STR)
+    return ui_clean(dflt);
+  snprintf(tmp, sizeof tmp, "%.*s", (int)o->via.str.size, o->via.str.ptr);
+  return ui_clean(tmp);
+}
+
 static int print_error(const msgpack_object *err) {
-  const msgpack_object *code = cli_get(err, "code");
-  const msgpack_object *msg = cli_get(err, "message");
   const msgpack_object *field = cli_get(err, "field");
-  fprintf(stderr, "error: %.*s: %.*s",
-          code && code->type == MSGPACK_OBJECT_STR ? (int)code->via.str.size
-                                                   : 1,
-          code && code->type == MSGPACK_OBJECT_STR ? code->via.str.ptr : "?",
-          msg && msg->type == MSGPACK_OBJECT_STR ? (int)msg->via.str.size : 0,
-          msg && msg->type == MSGPACK_OBJECT_STR ? msg->via.str.ptr : "");
+  fprintf(stderr, "error: %s: %s", clean_str(cli_get(err, "code"), "?"),
+          clean_str(cli_get(err, "message"), ""));
   if (field && field->type == MSGPACK_OBJECT_STR)
-    fprintf(stderr, " (field '%.*s')", (int)field->via.str.size,
-            field->via.str.ptr);
+    fprintf(stderr, " (field '%s')", clean_str(field, ""));
   fputc('\n', stderr);
   return 1;
 }
@@ -186,15 +191,10 @@ static int cmd_maps(cli_conn_t *c) {
     const msgpack_object *id = cli_get(m, "id"), *title = cli_get(m, "title");
     const msgpack_object *seats = cli_get(m, "seats");
     const msgpack_object *turns = cli_get(m, "turns");
-    printf("%-14.*s %5llu %5llu  %.*s\n",
-           id && id->type == MSGPACK_OBJECT_STR ? (int)id->via.str.size : 0,
-           id && id->type == MSGPACK_OBJECT_STR ? id->via.str.ptr : "",
+    printf("%-14s %5llu %5llu  %s\n", clean_str(id, ""),
            seats ? (unsigned long long)seats->via.u64 : 0ULL,
            turns ? (unsigned long long)turns->via.u64 : 0ULL,
-           title && title->type == MSGPACK_OBJECT_STR ? (int)title->via.str.size
-                                                      : 0,
-           title && title->type == MSGPACK_OBJECT_STR ? title->via.str.ptr
-                                                      : "");
+           clean_str(title, ""));
   }
   return 0;
 }

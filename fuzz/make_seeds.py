@@ -5,7 +5,10 @@ The seeds are committed; this script documents what each one is and
 regenerates them (python3-msgpack). fuzz_request takes a raw byte stream;
 fuzz_scan takes four configuration bytes first (max_depth, a max_message
 choice, a chunking mode and a chunking seed; see fuzz/fuzz_scan.c), so each
-stream is written there under a few configurations.
+stream is written there under a few configurations. fuzz_conn takes two
+chunking bytes first, then a conversation with the server; fuzz_map the
+small shipped maps as they are. The seeds of fuzz_state and fuzz_order are
+real states and orders, written by fuzz/make_model_seeds.c.
 """
 import os
 
@@ -61,6 +64,39 @@ STREAMS = {
     ]) + bytes([0xca, 0x3f, 0x80, 0, 0]),
 }
 
+# Conversations of one connection with the whole server (fuzz_conn): the
+# methods that need no token, and the session methods refused without one.
+CONVERSATIONS = {
+    "basics": req(1, "hello", {"client": "seed", "protocol": 1}) +
+    req(2, "ping") + req(3, "maps.list") + req(4, "server.stats") +
+    req(5, "strategies.list") + req(6, "session.list"),
+    "create": req(1, "session.create",
+                  {"map": "classroom", "seed": 5, "turns": 3,
+                   "name": "seed"}) + req(2, "session.list"),
+    "create_bad": req(1, "session.create", {"map": "../etc/passwd"}) +
+    req(2, "session.create", {"map": "world-2024"}) +
+    req(3, "session.create", {"map": "cournot", "turns": -1}),
+    "unauthorized": req(1, "state.get", {"session": "s1", "token": "x" * 32}) +
+    req(2, "orders.submit", {"session": "s1", "token": "t", "orders": []}) +
+    req(3, "turn.ready", {"session": "s1", "token": "t"}) +
+    req(4, "chat.send", {"session": "s1", "token": "t", "text": "hi",
+                         "to": "all"}) +
+    req(5, "history.get", {"session": "s1"}) +
+    req(6, "session.watch", {"session": "s1"}),
+    "join_wrong": b"".join(req(i, "session.join",
+                               {"session": "s1", "join_code": "ABCDEFGH"})
+                           for i in range(1, 14)),
+    "admin_wrong": b"".join(
+        req(i, m, {"session": "s1", "admin_token": "a" * 64})
+        for i, m in enumerate(["session.start", "session.pause",
+                               "session.resume", "session.advance",
+                               "session.stop", "session.bot"], 1)),
+    "pipelined_pings": b"".join(req(i, "ping") for i in range(100)),
+    "garbage": STREAMS["invalid_c1"] + req(1, "ping"),
+    "unknown": req(1, "no.such.method") + msgpack.packb([2, "ping", []]) +
+    msgpack.packb([1, 1, None, None]),
+}
+
 # (max_depth byte, max_message choice, chunking mode, chunking seed)
 SCAN_CONFIGS = [(16, 7, 0, 1), (16, 7, 1, 2), (3, 3, 2, 3), (32, 5, 3, 4)]
 
@@ -73,6 +109,12 @@ def write(target, name, data):
 
 
 def main():
+    for name, data in CONVERSATIONS.items():
+        for mode in range(4):
+            write("fuzz_conn", "%s_%d" % (name, mode), bytes([mode, 7]) + data)
+    for name in ("classroom", "cournot", "learning", "trade"):
+        with open(os.path.join(HERE, "..", "maps", name + ".json"), "rb") as f:
+            write("fuzz_map", name, f.read())
     for name, data in STREAMS.items():
         write("fuzz_request", name, data)
     for name in ("ping", "orders_submit", "pipelined", "invalid_c1",

@@ -7,9 +7,12 @@
  * an input that once crashed a target keeps being checked without clang.
  *
  * Built alone with one target it calls LLVMFuzzerTestOneInput. Built with
- * LAN_REPLAY_BOTH, the two targets' entry points are renamed at compile time
- * (-DLLVMFuzzerTestOneInput=lan_fuzz_scan_one, ...) and each file goes
- * through both, since either target accepts any bytes.
+ * LAN_REPLAY_ALL, every target's entry point is renamed at compile time
+ * (-DLLVMFuzzerTestOneInput=lan_fuzz_scan_one, ...) and linked here; a
+ * file then goes through the target named by the nearest folder of its
+ * path that bears a target's name (seeds/fuzz_state/x goes to fuzz_state,
+ * regressions/fuzz_conn/y to fuzz_conn), and a file under no such folder
+ * goes through every target, since every target accepts any bytes.
  *
  * A path that does not exist is skipped with a note (fuzz/regressions/ may
  * not exist yet); finding no file at all is a failure, because it means the
@@ -24,14 +27,52 @@
 
 typedef int (*target_fn)(const uint8_t *data, size_t size);
 
-#ifdef LAN_REPLAY_BOTH
+typedef struct {
+  const char *name;
+  target_fn fn;
+} target_t;
+
+#ifdef LAN_REPLAY_ALL
 int lan_fuzz_scan_one(const uint8_t *data, size_t size);
 int lan_fuzz_request_one(const uint8_t *data, size_t size);
-static const target_fn targets[] = {lan_fuzz_scan_one, lan_fuzz_request_one};
+int lan_fuzz_order_one(const uint8_t *data, size_t size);
+int lan_fuzz_map_one(const uint8_t *data, size_t size);
+int lan_fuzz_state_one(const uint8_t *data, size_t size);
+int lan_fuzz_conn_one(const uint8_t *data, size_t size);
+static const target_t targets[] = {
+    {"fuzz_scan", lan_fuzz_scan_one},   {"fuzz_request", lan_fuzz_request_one},
+    {"fuzz_order", lan_fuzz_order_one}, {"fuzz_map", lan_fuzz_map_one},
+    {"fuzz_state", lan_fuzz_state_one}, {"fuzz_conn", lan_fuzz_conn_one}};
 #else
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-static const target_fn targets[] = {LLVMFuzzerTestOneInput};
+static const target_t targets[] = {{NULL, LLVMFuzzerTestOneInput}};
 #endif
+
+#define N_TARGETS (sizeof(targets) / sizeof(targets[0]))
+
+static size_t runs[N_TARGETS];
+
+/* The target whose name is the nearest folder of path, or -1 for none. */
+static int target_of(const char *path) {
+  const char *best = NULL;
+  int which = -1;
+
+  for (size_t i = 0; i < N_TARGETS; i++) {
+    size_t n;
+    const char *p;
+
+    if (!targets[i].name)
+      continue;
+    n = strlen(targets[i].name);
+    for (p = strstr(path, targets[i].name); p;
+         p = strstr(p + 1, targets[i].name))
+      if ((p == path || p[-1] == '/') && p[n] == '/' && (!best || p > best)) {
+        best = p;
+        which = (int)i;
+      }
+  }
+  return which;
+}
 
 static size_t files_done;
 
@@ -50,8 +91,15 @@ static int replay_file(const char *path) {
   if (!data || fread(data, 1, (size_t)size, f) != (size_t)size)
     goto fail;
   fclose(f);
-  for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
-    targets[i](data, (size_t)size);
+  {
+    int t = target_of(path);
+
+    for (size_t i = 0; i < N_TARGETS; i++)
+      if (t < 0 || (size_t)t == i) {
+        targets[i].fn(data, (size_t)size);
+        runs[i]++;
+      }
+  }
   free(data);
   files_done++;
   return 0;
@@ -111,8 +159,10 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++)
     if (replay_path(argv[i]) != 0)
       rc = 1;
-  printf("replay: %zu inputs through %zu target(s)\n", files_done,
-         sizeof(targets) / sizeof(targets[0]));
+  printf("replay: %zu inputs\n", files_done);
+  for (size_t i = 0; i < N_TARGETS; i++)
+    printf("replay: %zu runs of %s\n", runs[i],
+           targets[i].name ? targets[i].name : "the target");
   if (files_done == 0) {
     fprintf(stderr, "replay: no inputs found\n");
     rc = 1;

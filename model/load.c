@@ -5,12 +5,15 @@
  */
 #include "model_internal.h"
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct {
   const char *text;
@@ -1766,11 +1769,26 @@ int model_map_load_file(const char *path, model_map_t **out,
   *out = NULL;
   if (err)
     memset(err, 0, sizeof *err);
-  /* jansson reads the file; the text is kept for locating errors. */
-  FILE *f = fopen(path, "rb");
+  /* jansson reads the file; the text is kept for locating errors. Only a
+   * regular file is read: O_NONBLOCK keeps a FIFO from blocking the
+   * open, and the type is checked on the opened descriptor (a device
+   * such as /dev/zero would otherwise be read up to the size limit). */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  struct stat sb;
+  FILE *f = NULL;
   char *buf = NULL;
   size_t len = 0, cap = 0;
   int rc = 0;
+  if (fd >= 0 && (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))) {
+    close(fd);
+    if (err) {
+      snprintf(err->file, sizeof err->file, "%s", path);
+      snprintf(err->message, sizeof err->message, "not a regular file");
+    }
+    return MODEL_EIO;
+  }
+  if (fd >= 0 && !(f = fdopen(fd, "rb")))
+    close(fd);
   if (!f) {
     if (err) {
       snprintf(err->file, sizeof err->file, "%s", path);

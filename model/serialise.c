@@ -29,9 +29,22 @@ typedef struct {
   int err;
 } vis_t;
 
+/* True for the first byte of a MessagePack array or map. */
+static bool is_container(uint8_t b) {
+  return (b >= 0x80 && b <= 0x9f) || (b >= 0xdc && b <= 0xdf);
+}
+
 static const msgpack_object *next(vis_t *v) {
   if (v->err)
     return NULL;
+  /* The state holds scalars only. msgpack-c allocates for an array or map
+   * as soon as it reads the header, whatever bytes follow (five bytes ask
+   * for 96 GiB), so a container in a blob from the database is refused
+   * before it reaches the unpacker (found by fuzz/fuzz_state.c). */
+  if (v->off < v->len && is_container(v->buf[v->off])) {
+    v->err = MODEL_ESTATE;
+    return NULL;
+  }
   if (msgpack_unpack_next(&v->un, (const char *)v->buf, v->len, &v->off) !=
       MSGPACK_UNPACK_SUCCESS) {
     v->err = MODEL_ESTATE;
@@ -503,10 +516,25 @@ int model_state_deserialise(const model_map_t *map, const uint8_t *buf,
     model_state_free(st);
     return v.err;
   }
-  /* references must point inside the state */
+  /* Permits run at a speed the permitting policy allows (0.5 to 2): the
+   * model divides by it (a speed of 0 from a blob divided by zero in
+   * model_observe; found by fuzz/fuzz_state.c). */
+  for (size_t i = 0; i < st->n_nations; i++)
+    for (int s = 0; s < NS; s++) {
+      int64_t speed = st->nations[i].pol.permit_speed[s];
+      if (speed < MODEL_PPM / 2 || speed > 2 * MODEL_PPM) {
+        model_state_free(st);
+        return MODEL_ESTATE;
+      }
+    }
+  /* references must point inside the state; the turns left to build or
+   * expand (in ppm of a turn) fit the int32 turns they came from, so
+   * rounding them up cannot overflow */
   for (size_t i = 0; i < st->n_fac; i++) {
     facility_t *f = &st->fac[i];
-    if (f->owner < 0 || (size_t)f->owner >= st->n_seats || f->nation < 0 ||
+    if (f->build_left > (int64_t)INT32_MAX * MODEL_PPM ||
+        f->exp_left > (int64_t)INT32_MAX * MODEL_PPM || f->owner < 0 ||
+        (size_t)f->owner >= st->n_seats || f->nation < 0 ||
         (size_t)f->nation >= st->n_nations || f->stage < 0 || f->stage >= NS ||
         f->deposit >= (int32_t)st->n_deposits ||
         (f->stage == MODEL_MINING && f->deposit < 0) ||
@@ -515,11 +543,38 @@ int model_state_deserialise(const model_map_t *map, const uint8_t *buf,
       return MODEL_ESTATE;
     }
   }
-  for (size_t s = 0; s < st->n_seats; s++)
-    if (st->seats[s].first_fac >= (int32_t)st->n_fac) {
+  /* Each seat's list of facilities (first_fac, then next_of_owner) holds
+   * exactly its n_fac facilities, all its own, and the lists together hold
+   * every facility once: the model walks these lists and sizes arrays by
+   * n_fac (a negative or short count overflowed model_observe's buffer, a
+   * cycle would never end; found by fuzz/fuzz_state.c). The bound on each
+   * walk also stops a cycle. */
+  size_t listed = 0;
+  for (size_t s = 0; s < st->n_seats; s++) {
+    int32_t n = 0;
+    if (st->seats[s].first_fac >= (int32_t)st->n_fac ||
+        st->seats[s].n_fac < 0) {
       model_state_free(st);
       return MODEL_ESTATE;
     }
+    for (int32_t f = st->seats[s].first_fac; f >= 0;
+         f = st->fac[f].next_of_owner) {
+      if (st->fac[f].owner != (int32_t)s || n >= st->seats[s].n_fac) {
+        model_state_free(st);
+        return MODEL_ESTATE;
+      }
+      n++;
+    }
+    if (n != st->seats[s].n_fac) {
+      model_state_free(st);
+      return MODEL_ESTATE;
+    }
+    listed += (size_t)n;
+  }
+  if (listed != st->n_fac) {
+    model_state_free(st);
+    return MODEL_ESTATE;
+  }
   *out = st;
   return 0;
 }

@@ -71,6 +71,13 @@
 #define LAN_CHAT_BURST_DEFAULT     10u
 #define LAN_CHAT_REFILL_MS_DEFAULT 2000u
 
+/* The largest map file the server reads (--max-map-bytes), on every path
+ * that reads one (session.create, maps.list): world-2024 is 120 KB, so
+ * 4 MiB leaves room while a symlink to /dev/zero or a huge file costs
+ * nothing. Only regular files are read (docs/protocol.md "maps.list"). */
+#define LAN_MAX_MAP_BYTES_DEFAULT (4u * 1024u * 1024u)
+#define LAN_MAX_MAP_BYTES_MAX     (64u * 1024u * 1024u)
+
 /* orders.submit per seat: a token bucket of this many at once, then one
  * more every LAN_SUBMIT_REFILL_MS (a seat that floods submissions is
  * answered rate_limited, issue 10). */
@@ -86,6 +93,27 @@
  * rest of a pipelined burst waits for the next iteration, so one client's
  * burst cannot keep every other connection waiting. */
 #define LAN_MAX_BATCH_DEFAULT 64u
+
+/* ---- Added for issue 10 (rd-limits) ---- */
+
+/* A lobby session that no person joined expires (leaves the server and
+ * its database) this long after its creation; 0 never. */
+#define LAN_LOBBY_EXPIRY_S_DEFAULT 3600u
+/* Lobby sessions one address may have created and not yet started (an
+ * IPv6 address counts by its /64); with --max-sessions 1000, 99 addresses
+ * at this cap still leave room. */
+#define LAN_MAX_LOBBY_PER_ADDRESS_DEFAULT 10u
+/* Sessions one connection may follow (session.watch and session.join
+ * together). */
+#define LAN_MAX_WATCHES_DEFAULT 256u
+/* session.list pages: the size of a page a client does not size, and the
+ * largest `limit` it may ask for. */
+#define LAN_LIST_LIMIT_DEFAULT     50u
+#define LAN_LIST_LIMIT_MAX_DEFAULT 500u
+/* Bytes of output the connection core produces per loop iteration, over
+ * every connection; a connection that finds it spent waits, in turn, for
+ * the next iteration (one request always goes through per iteration). */
+#define LAN_MAX_OUTPUT_PER_ITERATION_DEFAULT (1024u * 1024u)
 
 /* Bytes read from a socket at a time. */
 #define LAN_READ_CHUNK 65536u

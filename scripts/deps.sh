@@ -16,11 +16,24 @@ pkgs=(
   libjansson-dev                    # map files (JSON)
   libsodium-dev                     # hashes, constant-time compare
   libedit-dev                       # line editor of lanthanide play (BSD)
+  libhttp-parser-dev                # HTTP requests of --http
+  libwslay-dev                      # WebSocket framing of --http (/ws)
+  nettle-dev                        # SHA-1 of the WebSocket handshake
   libcmocka-dev                     # unit tests
   python3 python3-msgpack           # the off-the-shelf client test
   python3-jsonschema                # orders.schema's test validates orders
   tmux                              # terminal-client tests
+  curl                              # browser tests: is the client served
+  chromium                          # browser tests (playwright-core drives it)
 )
+# The web client is built with Node.js 20 and npm, which CI and most
+# machines have from NodeSource or nvm; Debian's npm package conflicts
+# with those, so it is installed only when there is no npm at all (and
+# then Debian's nodejs with it). Without npm the server still builds,
+# without the browser client.
+if ! command -v npm >/dev/null 2>&1; then
+  pkgs+=(nodejs npm)
+fi
 if [ "${1:-}" = fuzz ]; then
   pkgs+=(clang libclang-rt-14-dev)
 fi

@@ -2,26 +2,31 @@
 # `make run`: the server on the default map folder and an embedded SQLite
 # file, plus a demo: a world-2024 session played by built-in agents that
 # advances a turn every few seconds. Prints how to watch it and how to take
-# over a seat. Ctrl-C stops the server (the database keeps everything; the
-# next `make run` resumes the demo where it stood).
+# over a seat, in a browser (the server's --http port: the facilitator's
+# dashboard and the players' join links) and in a terminal. Ctrl-C stops
+# the server (the database keeps everything; the next `make run` resumes
+# the demo where it stood).
 #
-#   scripts/run.sh BUILD_DIR LISTEN DB
+#   scripts/run.sh BUILD_DIR LISTEN DB [HTTP]
 set -euo pipefail
 build=${1:-build}
 listen=${2:-127.0.0.1:7447}
 db=${3:-lanthanide.db}
+http=${4:-127.0.0.1:8080}
 turn_seconds=${DEMO_TURN_SECONDS:-4}
 py=/usr/bin/python3
 cli=("$build/bin/lanthanide" --server "$listen")
 demo="$db.demo.json"
 
-"$build/bin/lanthanide-server" --listen "$listen" --db "$db" --maps maps &
+"$build/bin/lanthanide-server" --listen "$listen" --http "$http" --db "$db" \
+  --maps maps &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; exit 0' INT TERM
 for _ in $(seq 50); do
   if ! kill -0 $server 2>/dev/null; then
     echo "run: the server did not start (see above; is another server on" \
-      "$listen? make run LISTEN=127.0.0.1:7448 picks another port)" >&2
+      "$listen or $http? make run LISTEN=127.0.0.1:7448 HTTP=127.0.0.1:8081" \
+      "picks other ports)" >&2
     exit 1
   fi
   "${cli[@]}" ping >/dev/null 2>&1 && break
@@ -82,11 +87,23 @@ srv=""
 [ "$listen" = 127.0.0.1:7447 ] || srv=" --server $listen"
 seat=$(json 'd["seats"][0]["seat"]' < "$demo")
 code=$(json 'd["seats"][0]["join_code"]' < "$demo")
+# A browser on this machine reaches a wildcard address as 127.0.0.1.
+web="http://${http/0.0.0.0/127.0.0.1}"
 cat <<MSG
 
-Lanthanide is running on $listen (database $db).
-A demo session, $session, is playing: built-in agents in every seat, a turn
-every $turn_seconds s. In another terminal:
+Lanthanide is running on $listen and, for browsers, on $web
+(database $db). A demo session, $session, is playing: built-in agents in
+every seat, a turn every $turn_seconds s.
+
+In a browser:
+
+$(printf '  %-18s %s\n' \
+  "your own class:" "$web/#/admin   (the facilitator's dashboard: create a game, hand out join codes)" \
+  "run the demo:" "$web/#/admin   (\"Run a session created elsewhere\": $session, admin token $admin)" \
+  "take over $seat:" "$web/#/play?session=$session&code=$code" \
+  "the debrief:" "$web/#/debrief?session=$session")
+
+In another terminal:
 
 $(printf '  %-18s %s\n' \
   "watch it:" "$build/bin/lanthanide$srv watch --session $session --admin-token $admin" \

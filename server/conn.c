@@ -73,6 +73,18 @@ struct conn_core {
   uv_idle_t backlog_idle;
   conn_t *bl_head, *bl_tail;
 
+  /* Output produced since the loop last polled for I/O (conn_emit adds
+   * every byte; the check handle, which runs right after the poll, starts
+   * the count again). Once it reaches --max-output-per-iteration, no
+   * connection starts another request in this iteration: those with
+   * requests waiting join the backlog, whose FIFO gives each its turn on
+   * the next iterations, before new reads. A connection that asks for
+   * large answers then costs the others at most that many bytes of work
+   * per iteration, whatever the number of connections doing the same. */
+  size_t iter_out;
+  unsigned iter_requests; /* requests handled this iteration */
+  uv_check_t iter_check;
+
   /* Reads at a message boundary land here (one buffer for all
    * connections: the loop handles one read at a time). */
   uint8_t rbuf[LAN_READ_CHUNK];
@@ -80,6 +92,19 @@ struct conn_core {
 
 static void conn_flush(conn_t *c);
 static void conn_after_output(conn_t *c);
+
+/* One connection's share of an iteration's output budget: past it, after
+ * at least one request, it yields to the others. With N connections
+ * asking for large answers, one queued behind them waits for about N
+ * answers, not N batches of them. */
+#define CONN_TURN_OUTPUT(core) ((core)->cfg.max_output_per_iteration / 8)
+
+/* Has this iteration produced its share of output? Only once some
+ * request went through: every iteration serves at least one. */
+static bool conn_budget_spent(const conn_core_t *core) {
+  return core->iter_requests > 0 &&
+         core->iter_out >= core->cfg.max_output_per_iteration;
+}
 static void conn_undefer(conn_t *c);
 
 /* Count the end of a connection in counter, unless its end has already
@@ -103,6 +128,7 @@ void conn_config_default(conn_config_t *cfg) {
   cfg->max_output = LAN_MAX_OUTPUT_DEFAULT;
   cfg->max_connections = LAN_MAX_CONNECTIONS_DEFAULT;
   cfg->max_batch = LAN_MAX_BATCH_DEFAULT;
+  cfg->max_output_per_iteration = LAN_MAX_OUTPUT_PER_ITERATION_DEFAULT;
 }
 
 void conn_counters_each(const conn_counters_t *c,
@@ -206,6 +232,7 @@ static int conn_emit(void *ctx, const char *data, size_t len) {
   }
   memcpy(b->data + b->len, data, len);
   b->len += len;
+  c->core->iter_out += len;
   if (!c->in_read) {
     conn_flush(c);
     conn_after_output(c);
@@ -390,6 +417,17 @@ static void conn_scan_failed(conn_t *c, proto_scan_result_t r) {
   conn_drain(c, &err);
 }
 
+void conn_fail(conn_t *c, uint64_t *counter, const proto_error_t *err) {
+  if (c->closing || c->draining)
+    return;
+  conn_count(c, counter);
+  if (!err) {
+    conn_close(c);
+    return;
+  }
+  conn_drain(c, err);
+}
+
 /* ---- Reading ------------------------------------------------------------ */
 
 void conn_read_buf(conn_t *c, uv_buf_t *buf) {
@@ -444,12 +482,23 @@ static void conn_requested(conn_t *c) {
 static size_t conn_process(conn_t *c, const uint8_t *data, size_t len,
                            unsigned *done, bool *capped) {
   conn_core_t *core = c->core;
-  size_t pos = 0, mlen = 0;
+  size_t pos = 0, mlen = 0, out0 = core->iter_out;
 
   *capped = false;
+  c->out_paused = false;
   while (pos < len) {
     if (*done >= core->cfg.max_batch) {
       *capped = true;
+      break;
+    }
+    if (conn_budget_spent(core) ||
+        (*done > 0 && core->iter_out - out0 >= CONN_TURN_OUTPUT(core))) {
+      /* This iteration has produced its share of output, or this
+       * connection its share of the iteration's: wait, in turn, for the
+       * next one (conn_defer). */
+      *capped = true;
+      c->out_paused = true;
+      core->counters->output_paused++;
       break;
     }
     proto_scan_result_t r =
@@ -461,6 +510,7 @@ static size_t conn_process(conn_t *c, const uint8_t *data, size_t len,
       return len;
     }
     (*done)++;
+    core->iter_requests++;
     if (rpc_handle(core->rpc, &c->peer, data + pos, mlen) == RPC_OUT_REQUEST)
       conn_requested(c);
     pos += mlen;
@@ -657,14 +707,20 @@ void conn_feed(conn_t *c, const uint8_t *data, size_t len) {
     }
   }
   if (capped && !c->closing && !c->draining) {
-    core->counters->batches_deferred++;
+    if (!c->out_paused)
+      core->counters->batches_deferred++;
     conn_defer(c);
   }
   conn_batch_done(c, done);
 }
 
 /* One more batch for each connection in the backlog (those queued before
- * this pass: one re-queued now waits for the next iteration). */
+ * this pass: one re-queued now waits for the next iteration). When the
+ * iteration's output budget is spent, the pass stops: the connections not
+ * reached keep their places at the head and go first on the next
+ * iteration, while those served went to the tail, so the budget goes
+ * round the backlog in turn (a round robin) and a connection queued
+ * behind N others waits about N / (requests per budget) iterations. */
 static void on_backlog(uv_idle_t *h) {
   conn_core_t *core = container_of(h, conn_core_t, backlog_idle);
   conn_t *last = core->bl_tail;
@@ -672,7 +728,7 @@ static void on_backlog(uv_idle_t *h) {
 
   do {
     c = core->bl_head;
-    if (!c)
+    if (!c || conn_budget_spent(core))
       break;
     core->bl_head = c->bl_next;
     if (!core->bl_head)
@@ -823,6 +879,14 @@ void conn_start(conn_t *c) {
 
 /* ---- The core ----------------------------------------------------------- */
 
+/* Right after the poll for I/O: a new iteration's output budget. */
+static void on_iteration(uv_check_t *h) {
+  conn_core_t *core = h->data;
+
+  core->iter_out = 0;
+  core->iter_requests = 0;
+}
+
 int conn_core_new(conn_core_t **out, uv_loop_t *loop, const conn_config_t *cfg,
                   rpc_t *rpc, conn_counters_t *counters) {
   conn_core_t *core = calloc(1, sizeof(*core));
@@ -837,7 +901,14 @@ int conn_core_new(conn_core_t **out, uv_loop_t *loop, const conn_config_t *cfg,
   core->lim.max_depth = cfg->max_depth;
   core->rpc = rpc;
   core->counters = counters;
+  if (core->cfg.max_output_per_iteration == 0)
+    core->cfg.max_output_per_iteration = LAN_MAX_OUTPUT_PER_ITERATION_DEFAULT;
   uv_idle_init(loop, &core->backlog_idle);
+  uv_check_init(loop, &core->iter_check);
+  core->iter_check.data = core;
+  uv_check_start(&core->iter_check, on_iteration);
+  /* It counts, it does not keep the loop running. */
+  uv_unref((uv_handle_t *)&core->iter_check);
   *out = core;
   return 0;
 }
@@ -858,6 +929,8 @@ void conn_core_close(conn_core_t *core) {
   core->closing = true;
   if (!uv_is_closing((uv_handle_t *)&core->backlog_idle))
     uv_close((uv_handle_t *)&core->backlog_idle, NULL);
+  if (!uv_is_closing((uv_handle_t *)&core->iter_check))
+    uv_close((uv_handle_t *)&core->iter_check, NULL);
   /* conn_close only marks and starts closing: the list stays intact
    * until the close callbacks run on a later turn of the loop. */
   for (c = core->conns; c; c = c->next)

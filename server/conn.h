@@ -60,6 +60,9 @@ typedef struct conn_config {
   size_t max_output;         /* unsent bytes before a close (--max-output) */
   unsigned max_connections;  /* open connections (--max-connections) */
   unsigned max_batch;        /* requests per connection per loop iteration */
+  /* Bytes of output produced per loop iteration over every connection
+   * (--max-output-per-iteration); 0 takes the default. */
+  size_t max_output_per_iteration;
 } conn_config_t;
 
 /* The defaults of proto_limits.h. */
@@ -74,7 +77,19 @@ void conn_config_default(conn_config_t *cfg);
  * the reason. closed_error counts connections lost to an I/O error or to
  * the server running out of memory. Each connection's end is counted
  * once, under its first cause. batches_deferred counts pipelined bursts
- * cut at --max-batch (the rest was handled on later loop iterations).
+ * cut at --max-batch (the rest was handled on later loop iterations);
+ * output_paused counts the times a connection with requests waiting was
+ * paused because the loop iteration had produced
+ * --max-output-per-iteration bytes of output (it resumed, in turn, on a
+ * later iteration).
+ * The http_* and ws_* counters are the --http transport's (http.h):
+ * requests answered, 404s, / asked of a server built without the web
+ * client, malformed or refused requests, heads over --max-http-head,
+ * heads not complete within --first-request-ms, HTTP connections refused
+ * at --max-connections, requests refused for a Host that is not the
+ * server's (DNS rebinding), WebSocket handshakes accepted, and handshakes
+ * refused by the Origin check. An upgraded connection is then counted
+ * like a TCP one (accepted, active, closed_*).
  */
 #define CONN_COUNTERS(X)                                                       \
   X(accepted)                                                                  \
@@ -94,7 +109,18 @@ void conn_config_default(conn_config_t *cfg);
   X(requests)                                                                  \
   X(error_responses)                                                           \
   X(error_notifications)                                                       \
-  X(batches_deferred)
+  X(batches_deferred)                                                          \
+  X(output_paused)                                                             \
+  X(http_requests)                                                             \
+  X(http_not_found)                                                            \
+  X(http_not_built)                                                            \
+  X(http_bad_request)                                                          \
+  X(http_head_too_large)                                                       \
+  X(http_timeout)                                                              \
+  X(http_refused)                                                              \
+  X(http_refused_host)                                                         \
+  X(ws_upgrades)                                                               \
+  X(ws_refused_origin)
 
 typedef struct conn_counters {
 #define CONN_COUNTER_FIELD(name) uint64_t name;
@@ -186,6 +212,8 @@ struct conn {
   bool counted;         /* its end is counted in a closed_* counter */
   bool admitted;        /* counted in active */
   bool in_read;         /* inside a feed: batch output, flush once */
+  bool out_paused;      /* the last batch stopped at the iteration's output
+                           budget */
   bool writing;
   bool draining; /* a fatal error was sent; discard input */
   bool shut;     /* ops->shutdown was called: no more writes */
@@ -249,6 +277,16 @@ void conn_read_buf(conn_t *c, uv_buf_t *buf);
  * the answers. c may be closing afterwards, never freed.
  */
 void conn_feed(conn_t *c, const uint8_t *data, size_t len);
+
+/*
+ * A transport found a protocol error in its own framing (a WebSocket text
+ * message, a message holding more or less than one value): count it in
+ * counter (one of this core's counters, once per connection like every
+ * end), send err as the "error" notification as the core does for its own
+ * limits, and drain: close once it is sent (or at the linger deadline).
+ * With err NULL the connection is counted and closed at once.
+ */
+void conn_fail(conn_t *c, uint64_t *counter, const proto_error_t *err);
 
 /* The input ended: status UV_EOF for an orderly end (the answers owed are
  * still sent, then the connection closes), another UV_E* code for an

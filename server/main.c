@@ -1,7 +1,8 @@
 /*
  * lanthanide-server: the program. Parses the flags, wires the dispatcher
- * (rpc.h, methods.h) to the connection core (conn.h) and its TCP transport
- * (net.h), prints the one line
+ * (rpc.h, methods.h) to the connection core (conn.h) and its transports,
+ * TCP (net.h) and, with --http, HTTP and WebSocket (http.h), prints the
+ * line
  * that scripts and tests parse, runs the loop, and on SIGINT or SIGTERM
  * closes every connection and handle and exits 0 with a closed loop.
  */
@@ -19,9 +20,11 @@
 #include <sodium.h>
 #include <uv.h>
 
+#include "http.h"
 #include "log.h"
 #include "methods.h"
 #include "net.h"
+#include "ratelimit.h"
 #include "rpc.h"
 #include "sess.h"
 #include "srv.h"
@@ -44,13 +47,15 @@
 
 typedef struct config {
   const char *listen;
-  const char *http;
+  const char *http; /* NULL: no HTTP (the default) */
   const char *db;
   const char *maps;
   struct sockaddr_storage listen_addr;
   struct sockaddr_storage http_addr;
   conn_config_t conn;
   net_config_t net;
+  http_config_t web;
+  char origins[1024]; /* --http-origin, split in place */
   sess_config_t sess;
   bool sync_full;
   log_level_t log_level;
@@ -63,6 +68,7 @@ typedef struct app {
   uv_signal_t sigterm;
   conn_core_t *conns;
   net_server_t *net;
+  http_server_t *http;
   sess_registry_t *sess;
   store_t *store;
   durable_t *durable; /* drives the store's commits from the loop */
@@ -72,8 +78,11 @@ typedef struct app {
 enum {
   OPT_LISTEN = 256,
   OPT_HTTP,
+  OPT_HTTP_ORIGIN,
+  OPT_MAX_HTTP_HEAD,
   OPT_DB,
   OPT_MAPS,
+  OPT_MAX_MAP_BYTES,
   OPT_MAX_MESSAGE,
   OPT_MAX_DEPTH,
   OPT_FIRST_REQUEST_MS,
@@ -98,6 +107,12 @@ enum {
   OPT_CREATE_BURST,
   OPT_CREATE_REFILL_MS,
   OPT_MAX_BATCH,
+  OPT_RATE_TABLE_SIZE,
+  OPT_LOBBY_EXPIRY_S,
+  OPT_MAX_LOBBY_PER_ADDRESS,
+  OPT_MAX_WATCHES,
+  OPT_MAX_LIST_PAGE,
+  OPT_MAX_OUTPUT_PER_ITERATION,
   OPT_LOG_LEVEL,
   OPT_VERSION,
   OPT_HELP
@@ -106,8 +121,11 @@ enum {
 static const struct option long_options[] = {
     {"listen", required_argument, NULL, OPT_LISTEN},
     {"http", required_argument, NULL, OPT_HTTP},
+    {"http-origin", required_argument, NULL, OPT_HTTP_ORIGIN},
+    {"max-http-head", required_argument, NULL, OPT_MAX_HTTP_HEAD},
     {"db", required_argument, NULL, OPT_DB},
     {"maps", required_argument, NULL, OPT_MAPS},
+    {"max-map-bytes", required_argument, NULL, OPT_MAX_MAP_BYTES},
     {"max-message", required_argument, NULL, OPT_MAX_MESSAGE},
     {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
     {"first-request-ms", required_argument, NULL, OPT_FIRST_REQUEST_MS},
@@ -132,6 +150,14 @@ static const struct option long_options[] = {
     {"create-burst", required_argument, NULL, OPT_CREATE_BURST},
     {"create-refill-ms", required_argument, NULL, OPT_CREATE_REFILL_MS},
     {"max-batch", required_argument, NULL, OPT_MAX_BATCH},
+    {"rate-table-size", required_argument, NULL, OPT_RATE_TABLE_SIZE},
+    {"lobby-expiry-s", required_argument, NULL, OPT_LOBBY_EXPIRY_S},
+    {"max-lobby-per-address", required_argument, NULL,
+     OPT_MAX_LOBBY_PER_ADDRESS},
+    {"max-watches-per-connection", required_argument, NULL, OPT_MAX_WATCHES},
+    {"max-list-page", required_argument, NULL, OPT_MAX_LIST_PAGE},
+    {"max-output-per-iteration", required_argument, NULL,
+     OPT_MAX_OUTPUT_PER_ITERATION},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
@@ -142,10 +168,12 @@ static void usage(FILE *f) {
   fprintf(
       f,
       "Usage: lanthanide-server [OPTION]...\n"
-      "The Lanthanide game server: MessagePack-RPC over TCP (docs/protocol.md)."
-      "\n"
+      "The Lanthanide game server: MessagePack-RPC over TCP (docs/protocol.md)"
+      "\nand, with --http, over WebSocket, with the browser client.\n"
       "On start it prints one line to stdout,\n"
       "  lanthanide-server VERSION listening on ADDRESS:PORT\n"
+      "then, with --http, a second one,\n"
+      "  lanthanide-server VERSION http on ADDRESS:PORT\n"
       "and logs to stderr. SIGINT or SIGTERM closes every connection and "
       "exits 0.\n"
       "\n"
@@ -154,10 +182,16 @@ static void usage(FILE *f) {
       "                         [IPv6]:PORT; port 0 picks a free port\n"
       "                         (default %s; 0.0.0.0:7447 opens it\n"
       "                         to the network)\n"
-      "  --http ADDR:PORT       HTTP and WebSocket address (default %s).\n"
-      "                         Reserved: checked and kept; the browser "
-      "client\n"
-      "                         comes later\n"
+      "  --http ADDR:PORT       also serve HTTP and WebSocket there: the\n"
+      "                         browser client at /, MessagePack-RPC at /ws\n"
+      "                         (off unless given; make run uses %s;\n"
+      "                         port 0 picks a free port)\n"
+      "  --http-origin LIST     origins besides the server's own host whose\n"
+      "                         pages may open /ws, comma-separated, like\n"
+      "                         https://class.example.org (default none; *\n"
+      "                         allows any site: not advised). --http answers\n"
+      "                         only requests for its IP addresses, localhost\n"
+      "                         and these origins' hosts (DNS rebinding)\n"
       "  --db FILE              SQLite database holding every session; a\n"
       "                         restarted server resumes them (default %s)\n"
       "  --sync full|normal     full (default): an acknowledged order\n"
@@ -165,9 +199,13 @@ static void usage(FILE *f) {
       "                         crash of the server, and commits are faster\n"
       "  --maps DIR             folder of map files, *.json\n"
       "                         (default %s)\n"
+      "  --max-map-bytes BYTES  largest map file read; only regular files\n"
+      "                         are read (default %u; 1024 to %u)\n"
       "\n"
       "Limits (each hit is counted; the server.stats method reports them):\n"
       "  --max-message BYTES    largest message (default %u; %u to %u)\n"
+      "  --max-http-head BYTES  request line and headers of one HTTP request\n"
+      "                         (default %u; %u to %u)\n"
       "  --max-depth N          deepest nesting of arrays and maps; a request\n"
       "                         uses 3 (default %u; 3 to %u)\n"
       "  --first-request-ms MS  from connecting to the first complete request\n"
@@ -177,12 +215,14 @@ static void usage(FILE *f) {
       "  --idle-ms MS           without a request, for a connection that "
       "holds\n"
       "                         no seat (default %u = 15 min; 0 never)\n"
-      "  --keepalive-s S        TCP keepalive delay (default %u; 0 off)\n"
+      "  --keepalive-s S        TCP keepalive delay, for --http too (default "
+      "%u;\n"
+      "                         0 off)\n"
       "  --max-output BYTES     unsent output to a client that does not read\n"
       "                         before it is cut off (default %u)\n"
       "  --max-connections N    open connections overall (default %u)\n"
-      "  --max-per-address N    open connections from one address (default "
-      "%u)\n"
+      "  --max-per-address N    open connections from one address, TCP and\n"
+      "                         HTTP/WebSocket together (default %u)\n"
       "  --max-batch N          requests of one connection handled per loop\n"
       "                         iteration before others get their turn\n"
       "                         (default %u)\n"
@@ -221,25 +261,53 @@ static void usage(FILE *f) {
       "  --join-burst N         wrong join codes one address may send at once\n"
       "                         before rate_limited (default %u)\n"
       "  --join-refill-ms MS    one more wrong join code allowed every MS\n"
-      "                         (default %u; 0 never)\n"
+      "                         (default %u; 0 never); a right code is "
+      "always\n"
+      "                         accepted\n"
+      "  --rate-table-size N    addresses each per-address rate limit "
+      "tracks\n"
+      "                         (an IPv6 address counts by its /64); when "
+      "full,\n"
+      "                         only an address that owes nothing is "
+      "forgotten\n"
+      "                         (default %u)\n"
+      "  --lobby-expiry-s S     a lobby session nobody joined is deleted S\n"
+      "                         seconds after its creation (default %u; 0 "
+      "never)\n"
+      "  --max-lobby-per-address N\n"
+      "                         lobby sessions one address may have created\n"
+      "                         (default %u)\n"
+      "  --max-watches-per-connection N\n"
+      "                         sessions one connection may follow with\n"
+      "                         session.watch and session.join (default %u)\n"
+      "  --max-list-page N      largest session.list page, its 'limit'\n"
+      "                         (default %u; a page is %u unless asked)\n"
+      "  --max-output-per-iteration BYTES\n"
+      "                         output produced per loop iteration over all\n"
+      "                         connections; past it, connections wait their\n"
+      "                         turn for the next iteration (default %u)\n"
       "\n"
       "Other:\n"
       "  --log-level LEVEL      error, warn, info or debug (default info)\n"
       "  --version              print the version and exit\n"
       "  --help                 print this help and exit\n",
       DEFAULT_LISTEN, DEFAULT_HTTP, DEFAULT_DB, LAN_SOURCE_MAPS,
-      LAN_MAX_MESSAGE_DEFAULT, LAN_MAX_MESSAGE_MIN, LAN_MAX_MESSAGE_MAX,
-      LAN_MAX_DEPTH_DEFAULT, LAN_MAX_DEPTH_CAP, LAN_FIRST_REQUEST_MS_DEFAULT,
-      LAN_MESSAGE_MS_DEFAULT, LAN_IDLE_MS_DEFAULT, LAN_KEEPALIVE_S_DEFAULT,
-      LAN_MAX_OUTPUT_DEFAULT, LAN_MAX_CONNECTIONS_DEFAULT,
-      LAN_MAX_PER_ADDRESS_DEFAULT, LAN_MAX_BATCH_DEFAULT,
-      LAN_MAX_SESSIONS_DEFAULT, LAN_MAX_FINISHED_DEFAULT,
+      LAN_MAX_MAP_BYTES_DEFAULT, LAN_MAX_MAP_BYTES_MAX, LAN_MAX_MESSAGE_DEFAULT,
+      LAN_MAX_MESSAGE_MIN, LAN_MAX_MESSAGE_MAX, LAN_MAX_HTTP_HEAD_DEFAULT,
+      LAN_MAX_HTTP_HEAD_MIN, LAN_MAX_HTTP_HEAD_MAX, LAN_MAX_DEPTH_DEFAULT,
+      LAN_MAX_DEPTH_CAP, LAN_FIRST_REQUEST_MS_DEFAULT, LAN_MESSAGE_MS_DEFAULT,
+      LAN_IDLE_MS_DEFAULT, LAN_KEEPALIVE_S_DEFAULT, LAN_MAX_OUTPUT_DEFAULT,
+      LAN_MAX_CONNECTIONS_DEFAULT, LAN_MAX_PER_ADDRESS_DEFAULT,
+      LAN_MAX_BATCH_DEFAULT, LAN_MAX_SESSIONS_DEFAULT, LAN_MAX_FINISHED_DEFAULT,
       LAN_CREATE_BURST_DEFAULT, LAN_CREATE_REFILL_MS_DEFAULT,
       LAN_MAX_CHAT_BYTES_DEFAULT, LAN_MAX_CHAT_MESSAGES_DEFAULT,
       LAN_CHAT_BURST_DEFAULT, LAN_CHAT_REFILL_MS_DEFAULT,
       LAN_SUBMIT_BURST_DEFAULT, LAN_SUBMIT_REFILL_MS_DEFAULT,
       LAN_MAX_PENDING_WRITES_DEFAULT, LAN_JOIN_BURST_DEFAULT,
-      LAN_JOIN_REFILL_MS_DEFAULT);
+      LAN_JOIN_REFILL_MS_DEFAULT, RL_TABLE_SIZE_DEFAULT,
+      LAN_LOBBY_EXPIRY_S_DEFAULT, LAN_MAX_LOBBY_PER_ADDRESS_DEFAULT,
+      LAN_MAX_WATCHES_DEFAULT, LAN_LIST_LIMIT_MAX_DEFAULT,
+      LAN_LIST_LIMIT_DEFAULT, LAN_MAX_OUTPUT_PER_ITERATION_DEFAULT);
 }
 
 static int usage_error(const char *fmt, const char *flag, const char *value) {
@@ -327,12 +395,13 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
 
   memset(cfg, 0, sizeof(*cfg));
   cfg->listen = DEFAULT_LISTEN;
-  cfg->http = DEFAULT_HTTP;
+  cfg->http = NULL;
   cfg->db = DEFAULT_DB;
   cfg->maps = LAN_SOURCE_MAPS;
   cfg->log_level = LOG_LEVEL_INFO;
   conn_config_default(&cfg->conn);
   net_config_default(&cfg->net);
+  http_config_default(&cfg->web);
   sess_config_default(&cfg->sess);
   cfg->sync_full = true;
 
@@ -346,6 +415,19 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
     case OPT_HTTP:
       cfg->http = optarg;
       break;
+    case OPT_HTTP_ORIGIN: {
+      char err[256];
+      if (http_config_origins(&cfg->web, optarg, cfg->origins,
+                              sizeof(cfg->origins), err, sizeof(err)) != 0)
+        return usage_error("%s: %s", "--http-origin", err);
+      break;
+    }
+    case OPT_MAX_HTTP_HEAD:
+      if (parse_uint("--max-http-head", optarg, LAN_MAX_HTTP_HEAD_MIN,
+                     LAN_MAX_HTTP_HEAD_MAX, &v) != 0)
+        return -1;
+      cfg->web.max_head = (size_t)v;
+      break;
     case OPT_DB:
       if (optarg[0] == '\0')
         return usage_error("%s: expected a file name%s", "--db", "");
@@ -353,6 +435,12 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
       break;
     case OPT_MAPS:
       cfg->maps = optarg;
+      break;
+    case OPT_MAX_MAP_BYTES:
+      if (parse_uint("--max-map-bytes", optarg, 1024, LAN_MAX_MAP_BYTES_MAX,
+                     &v) != 0)
+        return -1;
+      cfg->sess.max_map_bytes = (size_t)v;
       break;
     case OPT_MAX_MESSAGE:
       if (parse_uint("--max-message", optarg, LAN_MAX_MESSAGE_MIN,
@@ -479,6 +567,39 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
         return -1;
       cfg->sess.join_refill_ms = (unsigned)v;
       break;
+    case OPT_RATE_TABLE_SIZE:
+      if (parse_uint("--rate-table-size", optarg, RL_TABLE_PROBE, 1u << 24,
+                     &v) != 0)
+        return -1;
+      cfg->sess.rate_table_size = (unsigned)v;
+      break;
+    case OPT_LOBBY_EXPIRY_S:
+      if (parse_uint("--lobby-expiry-s", optarg, 0, 365u * 86400u, &v) != 0)
+        return -1;
+      cfg->sess.lobby_expiry_s = (unsigned)v;
+      break;
+    case OPT_MAX_LOBBY_PER_ADDRESS:
+      if (parse_uint("--max-lobby-per-address", optarg, 1, 1000000, &v) != 0)
+        return -1;
+      cfg->sess.max_lobby_per_address = (unsigned)v;
+      break;
+    case OPT_MAX_WATCHES:
+      if (parse_uint("--max-watches-per-connection", optarg, 1, 1000000, &v) !=
+          0)
+        return -1;
+      cfg->sess.max_watches = (unsigned)v;
+      break;
+    case OPT_MAX_LIST_PAGE:
+      if (parse_uint("--max-list-page", optarg, 1, 100000, &v) != 0)
+        return -1;
+      cfg->sess.list_limit_max = (unsigned)v;
+      break;
+    case OPT_MAX_OUTPUT_PER_ITERATION:
+      if (parse_uint("--max-output-per-iteration", optarg, 4096,
+                     (uint64_t)1 << 30, &v) != 0)
+        return -1;
+      cfg->conn.max_output_per_iteration = (size_t)v;
+      break;
     case OPT_LOG_LEVEL:
       if (log_parse_level(optarg, &cfg->log_level) != 0)
         return usage_error("%s: expected error, warn, info or debug, got "
@@ -501,25 +622,25 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
   if (optind < argc)
     return usage_error("%s: %s", argv[optind], "unexpected argument");
   if (parse_addr("--listen", cfg->listen, &cfg->listen_addr) != 0 ||
-      parse_addr("--http", cfg->http, &cfg->http_addr) != 0)
+      (cfg->http && parse_addr("--http", cfg->http, &cfg->http_addr) != 0))
     return -1;
   return 0;
 }
 
-/* The one stdout line: "lanthanide-server 0.1.0 listening on 127.0.0.1:7447".
- */
-static void print_banner(const struct sockaddr_storage *ss) {
+/* The stdout line: "lanthanide-server 0.1.0 listening on 127.0.0.1:7447"
+ * (what is "listening on" TCP, or "http on" for --http). */
+static void print_banner(const char *what, const struct sockaddr_storage *ss) {
   char ip[INET6_ADDRSTRLEN] = "?";
 
   if (ss->ss_family == AF_INET6) {
     const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
     uv_ip6_name(a, ip, sizeof(ip));
-    printf("lanthanide-server %s listening on [%s]:%d\n", LAN_VERSION, ip,
+    printf("lanthanide-server %s %s [%s]:%d\n", LAN_VERSION, what, ip,
            ntohs(a->sin6_port));
   } else {
     const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
     uv_ip4_name(a, ip, sizeof(ip));
-    printf("lanthanide-server %s listening on %s:%d\n", LAN_VERSION, ip,
+    printf("lanthanide-server %s %s %s:%d\n", LAN_VERSION, what, ip,
            ntohs(a->sin_port));
   }
   fflush(stdout);
@@ -556,6 +677,7 @@ static void on_signal(uv_signal_t *sig, int signum) {
   log_info("%s: closing every connection",
            signum == SIGINT ? "SIGINT" : "SIGTERM");
   net_server_close(app->net);
+  http_server_close(app->http);
   conn_core_close(app->conns);
   sess_registry_close(app->sess);
   durable_stop(app->durable);
@@ -594,7 +716,7 @@ int main(int argc, char **argv) {
   const rpc_method_t *base;
   size_t n_methods, n_base;
   srv_t srv = {0};
-  struct sockaddr_storage bound;
+  struct sockaddr_storage bound, http_bound;
   struct stat sb;
   int status = 1, r;
 
@@ -695,16 +817,36 @@ int main(int argc, char **argv) {
               cfg.listen, uv_strerror(r), cfg.db);
     goto stop;
   }
+  if (cfg.http) {
+    cfg.web.keepalive_s = cfg.net.keepalive_s;
+    r = http_server_new(&app.http, &app.loop, &cfg.web, app.conns, app.net);
+    if (r != 0) {
+      log_error("out of memory starting the server");
+      goto stop;
+    }
+    r = http_server_listen(app.http, (const struct sockaddr *)&cfg.http_addr,
+                           &http_bound);
+    if (r != 0) {
+      log_error("cannot listen on %s (--http): %s; the server stops (its "
+                "sessions are kept in %s)",
+                cfg.http, uv_strerror(r), cfg.db);
+      goto stop;
+    }
+    if (!http_client_built())
+      log_warn("--http: the web client was not built into this server (npm "
+               "was missing); / says how to build it, /ws works");
+  }
   uv_signal_init(&app.loop, &app.sigint);
   uv_signal_init(&app.loop, &app.sigterm);
   app.sigint.data = app.sigterm.data = &app;
   uv_signal_start(&app.sigint, on_signal, SIGINT);
   uv_signal_start(&app.sigterm, on_signal, SIGTERM);
 
-  log_info("maps from %s; database %s (synchronous=%s); HTTP %s is "
-           "reserved for the browser client",
-           cfg.maps, cfg.db, cfg.sync_full ? "full" : "normal", cfg.http);
-  print_banner(&bound);
+  log_info("maps from %s; database %s (synchronous=%s)", cfg.maps, cfg.db,
+           cfg.sync_full ? "full" : "normal");
+  print_banner("listening on", &bound);
+  if (cfg.http)
+    print_banner("http on", &http_bound);
   uv_run(&app.loop, UV_RUN_DEFAULT);
   status = 0;
   goto drain;
@@ -712,6 +854,7 @@ int main(int argc, char **argv) {
 stop:
   if (app.net)
     net_server_close(app.net);
+  http_server_close(app.http);
   if (app.conns)
     conn_core_close(app.conns);
   sess_registry_close(app.sess);
@@ -728,6 +871,7 @@ drain:
   }
   if (app.net)
     net_server_free(app.net);
+  http_server_free(app.http);
   conn_core_free(app.conns);
   rpc_free(rpc);
   free(table);

@@ -212,27 +212,23 @@ static int maps_fingerprint(const char *dir,
 
 /* Read one map file's summary. The whole map is loaded with the model's
  * loader, so maps.list offers only maps session.create can start (it is
- * cached until the folder changes). 0, or -1 (logged) if the file is not a
+ * cached until the folder changes). The file is read as session.create
+ * reads it (sess_map_load_listed: a regular file within --max-map-bytes,
+ * counted when refused). 0, or -1 (logged) if the file is not a
  * well-formed map or its id is not its file name. */
-static int map_read(const char *dir, const char *file, map_info_t *out) {
-  char path[4096];
+static int map_read(sess_registry_t *reg, const char *dir, const char *file,
+                    map_info_t *out) {
   model_map_t *map = NULL;
-  model_error_t merr;
   size_t stem = strlen(file) - 5; /* without ".json" */
   int r = -1;
 
-  if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
+  if (sess_map_load_listed(reg, file, &map) != 0)
     return -1;
-  if (model_map_load_file(path, &map, &merr) != 0) {
-    log_warn("maps: skipping %s:%d:%d: %s", merr.file, merr.line, merr.column,
-             merr.message);
-    return -1;
-  }
   const char *id = model_map_id(map);
   if (strlen(id) != stem || strncmp(id, file, stem) != 0) {
-    log_warn("maps: skipping %s: its \"id\" is \"%s\", but a map's id must "
-             "be its file name (\"%.*s\")",
-             path, id, (int)stem, file);
+    log_warn("maps: skipping %s/%s: its \"id\" is \"%s\", but a map's id "
+             "must be its file name (\"%.*s\")",
+             dir, file, id, (int)stem, file);
   } else {
     out->id = strdup(id);
     out->title = strdup(model_map_title(map));
@@ -245,7 +241,7 @@ static int map_read(const char *dir, const char *file, map_info_t *out) {
       free(out->id);
       free(out->title);
       free(out->file);
-      log_error("maps: out of memory reading %s", path);
+      log_error("maps: out of memory reading %s/%s", dir, file);
     }
   }
   model_map_free(map);
@@ -260,7 +256,7 @@ static int map_cmp(const void *a, const void *b) {
 }
 
 /* Re-read the folder into m->maps. 0, or -1 with errno set. */
-static int maps_load(methods_t *m) {
+static int maps_load(methods_t *m, sess_registry_t *reg) {
   DIR *d = opendir(m->maps_dir);
   struct dirent *de;
   map_info_t info, *grown;
@@ -272,7 +268,7 @@ static int maps_load(methods_t *m) {
   while ((de = readdir(d)) != NULL) {
     if (!is_map_file(de->d_name))
       continue;
-    if (map_read(m->maps_dir, de->d_name, &info) != 0)
+    if (map_read(reg, m->maps_dir, de->d_name, &info) != 0)
       continue;
     if (n == cap) {
       cap = cap ? cap * 2 : 8;
@@ -309,12 +305,13 @@ static int maps_load(methods_t *m) {
 }
 
 static int m_maps_list(rpc_call_t *call) {
-  methods_t *m = ((srv_t *)call->app)->methods;
+  srv_t *srv = call->app;
+  methods_t *m = srv->methods;
   unsigned char fp[crypto_generichash_BYTES];
 
   if (maps_fingerprint(m->maps_dir, fp) != 0 ||
       (!(m->cached && memcmp(fp, m->fingerprint, sizeof(fp)) == 0) &&
-       maps_load(m) != 0)) {
+       maps_load(m, srv->sess) != 0)) {
     log_error("maps: cannot read %s: %s", m->maps_dir, strerror(errno));
     maps_clear(m);
     return proto_error_set(call->err, PROTO_UNAVAILABLE, NULL,

@@ -215,6 +215,41 @@ static void addr_put(net_server_t *s, addr_entry_t *e) {
   LAN_ASSERT(!"address entry not in its bucket");
 }
 
+void *net_addr_take(net_server_t *s, const struct sockaddr_storage *peer,
+                    const char *name) {
+  conn_counters_t *k = conn_core_counters(s->core);
+  uint8_t key[NET_ADDR_KEY];
+  addr_entry_t *e;
+
+  addr_key(peer, key);
+  e = addr_get(s, key);
+  if (!e) {
+    k->refused_total++;
+    log_event(LOG_LEVEL_WARN, "refused %s: out of memory", name);
+    return NULL;
+  }
+  if (e->count >= s->cfg.max_per_address) {
+    k->refused_total++;
+    k->refused_per_address++;
+    log_event(LOG_LEVEL_INFO,
+              "refused %s: %u connections open from that address "
+              "(--max-per-address)",
+              name, e->count);
+    addr_put(s, e);
+    return NULL;
+  }
+  e->count++;
+  return e;
+}
+
+void net_addr_release(net_server_t *s, void *handle) {
+  addr_entry_t *e = handle;
+
+  LAN_ASSERT(e->count > 0);
+  e->count--;
+  addr_put(s, e);
+}
+
 /* ---- The transport's side of a connection (conn_ops_t) ---------------- */
 
 static tcp_conn_t *tcp_of(conn_t *c) {
@@ -303,10 +338,8 @@ static void tcp_close(conn_t *c) {
 static void tcp_release(conn_t *c) {
   tcp_conn_t *t = tcp_of(c);
 
-  if (t->addr) {
-    t->addr->count--;
-    addr_put(t->srv, t->addr);
-  }
+  if (t->addr)
+    net_addr_release(t->srv, t->addr);
   free(t);
 }
 
@@ -329,12 +362,9 @@ static void on_unborn_closed(uv_handle_t *h) {
 
 static void on_connection(uv_stream_t *ls, int status) {
   net_server_t *s = container_of((uv_tcp_t *)ls, net_server_t, listener);
-  conn_counters_t *k = conn_core_counters(s->core);
   struct sockaddr_storage peer;
   int len = sizeof(peer);
   char name[64] = "unknown", ip[48] = "unknown";
-  uint8_t key[NET_ADDR_KEY];
-  addr_entry_t *e;
   tcp_conn_t *t;
 
   if (status < 0) {
@@ -369,27 +399,11 @@ static void on_connection(uv_stream_t *ls, int status) {
     conn_close(&t->conn);
     return;
   }
-  addr_key(&peer, key);
-  e = addr_get(s, key);
-  if (!e) {
-    k->refused_total++;
-    log_event(LOG_LEVEL_WARN, "refused %s: out of memory", name);
+  t->addr = net_addr_take(s, &peer, name);
+  if (!t->addr) {
     conn_close(&t->conn);
     return;
   }
-  if (e->count >= s->cfg.max_per_address) {
-    k->refused_total++;
-    k->refused_per_address++;
-    log_event(LOG_LEVEL_INFO,
-              "refused %s: %u connections open from that address "
-              "(--max-per-address)",
-              name, e->count);
-    addr_put(s, e);
-    conn_close(&t->conn);
-    return;
-  }
-  e->count++;
-  t->addr = e;
 
   /* Answers are small and interactive: send them without Nagle's delay. */
   uv_tcp_nodelay(&t->tcp, 1);

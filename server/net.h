@@ -54,6 +54,19 @@ int net_server_listen(net_server_t *s, const struct sockaddr *addr,
                       struct sockaddr_storage *bound);
 
 /*
+ * Count one more connection from peer against --max-per-address, in the
+ * table TCP connections count in, so that a client's TCP and WebSocket
+ * connections count together (http.c calls this). Returns a handle for
+ * net_addr_release, or NULL when the address is at the cap (counted in
+ * refused_total and refused_per_address, and logged under name) or out of
+ * memory (counted in refused_total).
+ */
+void *net_addr_take(net_server_t *s, const struct sockaddr_storage *peer,
+                    const char *name);
+/* The connection counted by net_addr_take has gone. */
+void net_addr_release(net_server_t *s, void *handle);
+
+/*
  * Stop accepting (asynchronous, idempotent). The connections are the
  * core's: conn_core_close closes them.
  */

@@ -42,6 +42,8 @@ void rpc_peer_init(rpc_peer_t *peer, replyq_emit_fn emit, void *ctx) {
   replyq_init(&peer->replies, emit, ctx);
   peer->holds_seat = false;
   peer->addr[0] = '\0';
+  peer->watches = NULL;
+  peer->n_watches = peer->cap_watches = 0;
 }
 
 void rpc_set_hold(rpc_t *rpc, rpc_hold_fn fn, void *arg) {

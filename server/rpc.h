@@ -41,6 +41,12 @@ typedef struct rpc_peer {
   /* The remote address without the port ("127.0.0.1", "::1"), for limits
    * kept per address (wrong join codes). */
   char addr[48];
+  /* The sessions this connection follows, kept by the session layer
+   * (struct sess_watch in server/sess_internal.h) so that closing it costs
+   * O(its own subscriptions); the session layer frees the array in its
+   * peer-closed hook. */
+  struct sess_watch *watches;
+  size_t n_watches, cap_watches;
 } rpc_peer_t;
 
 /* emit/ctx: where the peer's finished replies go (see replyq.h). */

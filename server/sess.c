@@ -20,10 +20,14 @@
  */
 #include "sess_internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -44,6 +48,12 @@ void sess_config_default(sess_config_t *cfg) {
   cfg->max_chat_messages = LAN_MAX_CHAT_MESSAGES_DEFAULT;
   cfg->chat_burst = LAN_CHAT_BURST_DEFAULT;
   cfg->chat_refill_ms = LAN_CHAT_REFILL_MS_DEFAULT;
+  cfg->rate_table_size = RL_TABLE_SIZE_DEFAULT;
+  cfg->lobby_expiry_s = LAN_LOBBY_EXPIRY_S_DEFAULT;
+  cfg->max_lobby_per_address = LAN_MAX_LOBBY_PER_ADDRESS_DEFAULT;
+  cfg->max_watches = LAN_MAX_WATCHES_DEFAULT;
+  cfg->list_limit_max = LAN_LIST_LIMIT_MAX_DEFAULT;
+  cfg->max_map_bytes = LAN_MAX_MAP_BYTES_DEFAULT;
   cfg->submit_burst = LAN_SUBMIT_BURST_DEFAULT;
   cfg->submit_refill_ms = LAN_SUBMIT_REFILL_MS_DEFAULT;
   cfg->max_pending = LAN_MAX_PENDING_WRITES_DEFAULT;
@@ -58,6 +68,10 @@ int64_t sess_wall_ms(void) {
 /* ---- Registry --------------------------------------------------------------
  */
 
+static void on_expiry(uv_timer_t *t) {
+  (void)sess_expire_lobby(t->data);
+}
+
 int sess_registry_new(sess_registry_t **out, uv_loop_t *loop,
                       const sess_config_t *cfg) {
   if (sodium_init() < 0)
@@ -69,16 +83,33 @@ int sess_registry_new(sess_registry_t **out, uv_loop_t *loop,
   reg->cfg = *cfg;
   snprintf(reg->maps_dir, sizeof reg->maps_dir, "%s", cfg->maps_dir);
   reg->cfg.maps_dir = reg->maps_dir;
-  rl_table_init(&reg->join_limit,
-                (rl_rate_t){cfg->join_burst, cfg->join_refill_ms});
-  rl_table_init(&reg->create_limit,
-                (rl_rate_t){cfg->create_burst, cfg->create_refill_ms});
+  if (rl_table_init(&reg->join_limit,
+                    (rl_rate_t){cfg->join_burst, cfg->join_refill_ms},
+                    cfg->rate_table_size) != 0 ||
+      rl_table_init(&reg->create_limit,
+                    (rl_rate_t){cfg->create_burst, cfg->create_refill_ms},
+                    cfg->rate_table_size) != 0) {
+    rl_table_free(&reg->join_limit);
+    rl_table_free(&reg->create_limit);
+    free(reg);
+    return -1;
+  }
   reg->chat_rate = (rl_rate_t){cfg->chat_burst, cfg->chat_refill_ms};
   reg->submit_rate = (rl_rate_t){cfg->submit_burst, cfg->submit_refill_ms};
   proto_buf_init(&reg->nbuf);
   proto_packer_init(&reg->npk, &reg->nbuf);
   uv_idle_init(loop, &reg->due_idle);
   reg->due_idle.data = reg;
+  uv_timer_init(loop, &reg->expiry);
+  reg->expiry.data = reg;
+  if (cfg->lobby_expiry_s > 0) {
+    /* Look a few times per expiry period (at most once a minute), and
+     * first thing when the loop starts, before any request: sessions
+     * restored from the file expire by their stored creation time. */
+    uint64_t every = (uint64_t)cfg->lobby_expiry_s * 1000 / 4;
+    every = every < 250 ? 250 : every > 60000 ? 60000 : every;
+    uv_timer_start(&reg->expiry, on_expiry, 0, every);
+  }
   uv_timer_init(loop, &reg->due_wait);
   reg->due_wait.data = reg;
   /* It never keeps the loop alive on its own. */
@@ -119,9 +150,13 @@ void sess_registry_close(sess_registry_t *reg) {
   reg->due_head = reg->due_tail = NULL;
   reg->fin_head = reg->fin_tail = NULL;
   uv_close((uv_handle_t *)&reg->due_idle, NULL);
+  uv_close((uv_handle_t *)&reg->expiry, NULL);
   uv_close((uv_handle_t *)&reg->due_wait, NULL);
   while (s) {
     sess_session_t *next = s->next;
+    /* Connections close on their own schedule: none may keep pointing
+     * at a session freed before it. */
+    sess_unsubscribe_all(s);
     uv_timer_stop(&s->timer);
     uv_close((uv_handle_t *)&s->timer, on_timer_closed);
     s = next;
@@ -139,16 +174,60 @@ void sess_registry_free(sess_registry_t *reg) {
   }
   free(reg->maps);
   free(reg->tokens.keys);
+  free(reg->byid);
+  rl_table_free(&reg->join_limit);
+  rl_table_free(&reg->create_limit);
   free(reg->quarantine);
   proto_buf_free(&reg->nbuf);
   free(reg);
 }
 
+/* Compare a session id with id[0..len) as strcmp would. */
+static int id_cmp(const char *sid, const char *id, size_t len) {
+  size_t n = strlen(sid);
+  int c = memcmp(sid, id, n < len ? n : len);
+  return c != 0 ? c : n < len ? -1 : n > len;
+}
+
+size_t sess_byid_lower(const sess_registry_t *reg, const char *id, size_t len) {
+  size_t lo = 0, hi = reg->n_sessions;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (id_cmp(reg->byid[mid]->id, id, len) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+size_t sess_byid_after(const sess_registry_t *reg, const char *id, size_t len) {
+  size_t i = sess_byid_lower(reg, id, len);
+  if (i < reg->n_sessions && id_cmp(reg->byid[i]->id, id, len) == 0)
+    i++;
+  return i;
+}
+
 sess_session_t *sess_find(sess_registry_t *reg, const char *id, size_t len) {
-  for (sess_session_t *s = reg->sessions; s; s = s->next)
-    if (strlen(s->id) == len && memcmp(s->id, id, len) == 0)
-      return s;
+  size_t i = sess_byid_lower(reg, id, len);
+  if (i < reg->n_sessions && id_cmp(reg->byid[i]->id, id, len) == 0)
+    return reg->byid[i];
   return NULL;
+}
+
+/* Take s out of the registry's list and its index by id. */
+static void detach(sess_session_t *s) {
+  sess_registry_t *reg = s->reg;
+  for (sess_session_t **p = &reg->sessions; *p; p = &(*p)->next)
+    if (*p == s) {
+      *p = s->next;
+      break;
+    }
+  size_t i = sess_byid_lower(reg, s->id, strlen(s->id));
+  if (i < reg->n_sessions && reg->byid[i] == s)
+    memmove(&reg->byid[i], &reg->byid[i + 1],
+            (reg->n_sessions - i - 1) * sizeof *reg->byid);
+  reg->n_sessions--;
 }
 
 /* A map id may hold only [a-z0-9_-]: it names a file in the maps folder,
@@ -167,7 +246,11 @@ static bool map_id_ok(const char *id, size_t len) {
 
 /* Parse a map's text, or find the same map (by digest) in the cache. The
  * text is kept with the map: every session stores the map it was created
- * from, so a game can be resumed and replayed after the file changes. */
+ * from, so a game can be resumed and replayed after the file changes.
+ * `name` names the text in the log (a file path, a session id); the
+ * model's error (file, line, column, and the text near it) is logged and
+ * goes into err: callers that answer a client (sess_map_get) replace it
+ * with a sentence that holds neither path nor text. */
 int sess_map_parse(sess_registry_t *reg, const char *json, size_t len,
                    const char *name, sess_map_t **out, proto_error_t *err) {
   uint8_t digest[MODEL_HASH_BYTES];
@@ -201,6 +284,172 @@ int sess_map_parse(sess_registry_t *reg, const char *json, size_t len,
   return 0;
 }
 
+/* Why a map file could not be read. */
+typedef enum {
+  MAPF_OK = 0,
+  MAPF_MISSING, /* no such file */
+  MAPF_TYPE,    /* not a regular file (FIFO, device, folder, socket) */
+  MAPF_SIZE,    /* over --max-map-bytes */
+  MAPF_IO,      /* cannot be opened or read */
+  MAPF_NOMEM
+} mapf_t;
+
+/* Read the map file `file` of the maps folder into *text (malloc'd,
+ * NUL-terminated, *len bytes), with a sentence for the log in why.
+ *
+ * Only a regular file is read. It is opened with O_NONBLOCK, so a FIFO
+ * cannot hold the loop in open(2) (nor in read(2)), and the type and size
+ * are checked with fstat on the descriptor that is then read, so what was
+ * checked is what is read (no window between a stat and the open). A
+ * symlink is followed (an operator may link a map into the folder; the
+ * folder is the operator's, as is the choice), but what it names must be
+ * a regular file too: a link to /dev/zero or a FIFO is refused like the
+ * thing itself. The read stops at max + 1 bytes whatever fstat said, as a
+ * file may grow while it is read (and /proc files claim size 0). */
+static mapf_t map_file_read(const char *dir, const char *file, size_t max,
+                            char **text, size_t *len, char *why,
+                            size_t whylen) {
+  char path[1200];
+  struct stat sb;
+  *text = NULL;
+  *len = 0;
+  if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path) {
+    snprintf(why, whylen, "%s/%s: the path is too long", dir, file);
+    return MAPF_IO;
+  }
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    int e = errno;
+    snprintf(why, whylen, "%s: %s", path, strerror(e));
+    return e == ENOENT ? MAPF_MISSING : MAPF_IO;
+  }
+  if (fstat(fd, &sb) != 0) {
+    snprintf(why, whylen, "%s: %s", path, strerror(errno));
+    close(fd);
+    return MAPF_IO;
+  }
+  if (!S_ISREG(sb.st_mode)) {
+    snprintf(why, whylen,
+             "%s is not a regular file (%s); the maps folder should hold "
+             "map files only",
+             path,
+             S_ISFIFO(sb.st_mode)   ? "a FIFO"
+             : S_ISCHR(sb.st_mode)  ? "a character device"
+             : S_ISBLK(sb.st_mode)  ? "a block device"
+             : S_ISDIR(sb.st_mode)  ? "a folder"
+             : S_ISSOCK(sb.st_mode) ? "a socket"
+                                    : "not a file");
+    close(fd);
+    return MAPF_TYPE;
+  }
+  if ((uint64_t)sb.st_size > (uint64_t)max) {
+    snprintf(why, whylen, "%s has %lld bytes, more than --max-map-bytes (%zu)",
+             path, (long long)sb.st_size, max);
+    close(fd);
+    return MAPF_SIZE;
+  }
+  /* The size fstat gave, plus one byte to see whether the file grew. */
+  size_t cap = (size_t)sb.st_size + 1, n = 0;
+  if (cap < 4096)
+    cap = 4096;
+  if (cap > max + 1)
+    cap = max + 1;
+  char *buf = malloc(cap + 1);
+  if (!buf) {
+    close(fd);
+    snprintf(why, whylen, "%s: out of memory", path);
+    return MAPF_NOMEM;
+  }
+  for (;;) {
+    if (n == cap) {
+      if (cap > max) {
+        free(buf);
+        close(fd);
+        snprintf(why, whylen,
+                 "%s has more than --max-map-bytes (%zu) bytes (it grew "
+                 "while read)",
+                 path, max);
+        return MAPF_SIZE;
+      }
+      size_t nc = cap * 2 > max + 1 ? max + 1 : cap * 2;
+      char *g = realloc(buf, nc + 1);
+      if (!g) {
+        free(buf);
+        close(fd);
+        snprintf(why, whylen, "%s: out of memory", path);
+        return MAPF_NOMEM;
+      }
+      buf = g;
+      cap = nc;
+    }
+    ssize_t r = read(fd, buf + n, cap - n);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0) {
+      snprintf(why, whylen, "%s: %s", path, strerror(errno));
+      free(buf);
+      close(fd);
+      return MAPF_IO;
+    }
+    if (r == 0)
+      break;
+    n += (size_t)r;
+  }
+  close(fd);
+  if (n > max) {
+    free(buf);
+    snprintf(why, whylen, "%s has more than --max-map-bytes (%zu) bytes", path,
+             max);
+    return MAPF_SIZE;
+  }
+  buf[n] = '\0';
+  *text = buf;
+  *len = n;
+  return MAPF_OK;
+}
+
+static void map_refused(sess_registry_t *reg, mapf_t why) {
+  if (why == MAPF_TYPE)
+    reg->counters.maps_refused_type++;
+  else if (why == MAPF_SIZE)
+    reg->counters.maps_refused_size++;
+}
+
+int sess_map_load_listed(sess_registry_t *reg, const char *file,
+                         model_map_t **out) {
+  char why[1400], *text;
+  size_t n;
+  *out = NULL;
+  mapf_t rc = map_file_read(reg->maps_dir, file, reg->cfg.max_map_bytes, &text,
+                            &n, why, sizeof why);
+  if (rc != MAPF_OK) {
+    map_refused(reg, rc);
+    log_warn("maps: skipping %s", why);
+    return -1;
+  }
+  char path[1200];
+  snprintf(path, sizeof path, "%s/%s", reg->maps_dir, file);
+  model_error_t merr;
+  int r = model_map_load_string(text, n, path, out, &merr);
+  free(text);
+  if (r != 0) {
+    reg->counters.maps_refused_invalid++;
+    log_warn("maps: skipping %s:%d:%d: %s", merr.file, merr.line, merr.column,
+             merr.message);
+    return -1;
+  }
+  return 0;
+}
+
+/* A client never sees the maps folder's path or a file's text: what went
+ * wrong is in the log, and the client is told so. */
+static int map_unloadable(proto_error_t *err, const char *id, size_t len) {
+  return proto_error_set(err, PROTO_UNAVAILABLE, "map",
+                         "map '%.*s' cannot be loaded; the server's log "
+                         "says why (maps.list shows the maps that load)",
+                         (int)len, id);
+}
+
 int sess_map_get(sess_registry_t *reg, const char *id, size_t len,
                  sess_map_t **out, proto_error_t *err) {
   if (!map_id_ok(id, len))
@@ -208,51 +457,71 @@ int sess_map_get(sess_registry_t *reg, const char *id, size_t len,
                            "field 'map' must be a map id of lowercase "
                            "letters, digits, '_' and '-' (maps.list shows "
                            "them)");
-  char path[1200];
-  snprintf(path, sizeof path, "%s/%.*s.json", reg->maps_dir, (int)len, id);
-  FILE *f = fopen(path, "rb");
-  if (!f)
+  char file[MODEL_ID_MAX + 8], path[1200], why[1400];
+  snprintf(file, sizeof file, "%.*s.json", (int)len, id);
+  snprintf(path, sizeof path, "%s/%s", reg->maps_dir, file);
+  char *text;
+  size_t n;
+  mapf_t rc = map_file_read(reg->maps_dir, file, reg->cfg.max_map_bytes, &text,
+                            &n, why, sizeof why);
+  if (rc == MAPF_MISSING)
     return proto_error_set(err, PROTO_NOT_FOUND, "map",
                            "no map '%.*s' in this server's maps folder "
                            "(maps.list shows the maps)",
                            (int)len, id);
-  char *text = NULL;
-  size_t n = 0, cap = 0;
-  for (;;) {
-    if (n + 65536 > cap) {
-      char *grown = realloc(text, cap = cap ? 2 * cap : 131072);
-      if (!grown) {
-        free(text);
-        fclose(f);
-        return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
-      }
-      text = grown;
-    }
-    size_t r = fread(text + n, 1, cap - n, f);
-    n += r;
-    if (r == 0)
-      break;
+  if (rc == MAPF_NOMEM)
+    return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+  if (rc != MAPF_OK) {
+    map_refused(reg, rc);
+    log_warn("session.create: map '%.*s' refused: %s", (int)len, id, why);
+    return map_unloadable(err, id, len);
   }
-  fclose(f);
-  int rc = sess_map_parse(reg, text, n, path, out, err);
+  proto_error_t perr;
+  int r = sess_map_parse(reg, text, n, path, out, &perr);
   free(text);
-  if (rc == 0 && (strlen(model_map_id((*out)->map)) != len ||
-                  memcmp(model_map_id((*out)->map), id, len) != 0))
+  if (r != 0) {
+    if (perr.code == PROTO_INTERNAL && perr.field[0] == '\0')
+      return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+    reg->counters.maps_refused_invalid++;
+    log_warn("session.create: %s", perr.message);
+    return map_unloadable(err, id, len);
+  }
+  if (strlen(model_map_id((*out)->map)) != len ||
+      memcmp(model_map_id((*out)->map), id, len) != 0) {
+    reg->counters.maps_refused_invalid++;
+    log_warn("session.create: %s holds map '%s', not '%.*s'; the operator "
+             "should make a map's id its file name",
+             path, model_map_id((*out)->map), (int)len, id);
     return proto_error_set(err, PROTO_NOT_FOUND, "map",
-                           "%s holds map '%s', not '%.*s'; the operator "
-                           "should make a map's id its file name",
-                           path, model_map_id((*out)->map), (int)len, id);
-  return rc;
+                           "the file of map '%.*s' holds another map; the "
+                           "operator should make a map's id its file name "
+                           "(the server's log says which)",
+                           (int)len, id);
+  }
+  return 0;
 }
 
 static void on_timer(uv_timer_t *t);
 
-void sess_attach(sess_registry_t *reg, sess_session_t *s) {
+int sess_attach(sess_registry_t *reg, sess_session_t *s) {
+  if (reg->n_sessions == reg->cap_byid) {
+    size_t cap = reg->cap_byid ? 2 * reg->cap_byid : 64;
+    sess_session_t **grown = realloc(reg->byid, cap * sizeof *grown);
+    if (!grown)
+      return -1;
+    reg->byid = grown;
+    reg->cap_byid = cap;
+  }
+  size_t i = sess_byid_lower(reg, s->id, strlen(s->id));
+  memmove(&reg->byid[i + 1], &reg->byid[i],
+          (reg->n_sessions - i) * sizeof *reg->byid);
+  reg->byid[i] = s;
   uv_timer_init(reg->loop, &s->timer);
   s->timer.data = s;
   s->next = reg->sessions;
   reg->sessions = s;
   reg->n_sessions++;
+  return 0;
 }
 
 uint64_t sess_agent_seed(const sess_session_t *s, int seat) {
@@ -263,13 +532,17 @@ uint64_t sess_agent_seed(const sess_session_t *s, int seat) {
 
 int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
                 uint64_t seed, int turns, int64_t turn_ms, bool spectators,
-                bool fixed, char admin_token[SESS_TOKEN_LEN + 1],
+                bool fixed, const rl_key_t *creator,
+                char admin_token[SESS_TOKEN_LEN + 1],
                 char (*codes)[SESS_CODE_LEN + 1], sess_session_t **out,
                 proto_error_t *err) {
   /* The limit is on sessions in play: finished ones cost no timer and
    * no turn, and stay for history, replay and export (--max-finished
    * bounds those kept in memory). */
   size_t live = reg->n_sessions - reg->n_finished;
+  /* Lobby sessions that expired since the last sweep make room first. */
+  if (live >= reg->cfg.max_sessions && sess_expire_lobby(reg) > 0)
+    live = reg->n_sessions - reg->n_finished;
   if (live >= reg->cfg.max_sessions) {
     reg->counters.sessions_refused_limit++;
     return proto_error_set(err, PROTO_UNAVAILABLE, NULL,
@@ -293,6 +566,11 @@ int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
   s->spectators = spectators;
   s->fixed = fixed;
   s->status = SESS_LOBBY;
+  s->created_ms = sess_wall_ms();
+  if (creator) {
+    s->creator = *creator;
+    s->has_creator = true;
+  }
   snprintf(s->name, sizeof s->name, "%s", name);
   /* Session ids are not secret (session.list shows them); random ones
    * just never collide with a loaded session's, nor with one unloaded
@@ -319,6 +597,11 @@ int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
     sess_hash_token(token, SESS_TOKEN_LEN, s->seats[i].token_hash);
     sess_hash_code(s, codes[i], s->seats[i].code_hash);
     sess_seal_token(s, (int)i, codes[i], token, s->seats[i].box);
+    /* Sealed under the admin token too: seat.reissue_code gives a new
+     * code for the same token (docs/protocol.md "Seat control"). */
+    sess_seal_admin(s, (int)i, admin_token, SESS_TOKEN_LEN, token,
+                    s->seats[i].admin_box);
+    s->seats[i].has_admin_box = true;
     sodium_memzero(token, sizeof token);
   }
   if (sess_token_add(reg, s->admin_hash) != 0)
@@ -326,9 +609,11 @@ int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
   for (size_t i = 0; i < s->n_seats; i++)
     if (sess_token_add(reg, s->seats[i].token_hash) != 0)
       goto nomem;
-  sess_attach(reg, s);
+  if (sess_attach(reg, s) != 0)
+    goto nomem;
   reg->counters.sessions_created++;
   sp_session(s);
+  sp_seat_controls(s);
   *out = s;
   return 0;
 nomem:
@@ -615,13 +900,9 @@ void sess_finish(sess_session_t *s) {
  * timer handle has closed (so a caller up the stack may still read it). */
 static void unload(sess_session_t *s) {
   sess_registry_t *reg = s->reg;
-  for (sess_session_t **p = &reg->sessions; *p; p = &(*p)->next)
-    if (*p == s) {
-      *p = s->next;
-      break;
-    }
-  reg->n_sessions--;
+  detach(s);
   reg->n_finished--;
+  sess_unsubscribe_all(s);
   due_remove(s);
   uv_timer_stop(&s->timer);
   uv_close((uv_handle_t *)&s->timer, on_timer_closed);
@@ -666,15 +947,13 @@ int sess_reset(sess_session_t *s, uint64_t seed, bool start) {
     if (s->seats[i].agent) {
       fresh[i] = agent_new(agent_strategy(s->seats[i].agent),
                            sess_agent_seed(s, (int)i));
-      if (!fresh[i]) {
-        for (size_t j = 0; j < i; j++)
-          agent_free(fresh[j]);
-        free(fresh);
-        model_state_free(st);
-        s->seed = old_seed;
-        return -1;
-      }
+      if (!fresh[i])
+        goto fail;
     }
+  /* Queued for storage before memory changes: if it cannot be queued,
+   * the session is as it was and the client is told. */
+  if (sp_reset(s, seed) != 0)
+    goto fail;
   uv_timer_stop(&s->timer);
   due_remove(s);
   if (s->status == SESS_FINISHED)
@@ -696,8 +975,8 @@ int sess_reset(sess_session_t *s, uint64_t seed, bool start) {
   s->status = SESS_LOBBY;
   s->deadline_wall_ms = 0;
   s->remaining_ms = 0;
-  sp_reset(s);
   sp_status(s);
+  /* Told once the reset is committed (sess_tell), as every transition. */
   msgpack_packer *pk = sess_notify_begin(s, "session.reset", 2);
   proto_pack_kv_u64(pk, "seed", seed);
   proto_pack_kv_i64(pk, "turn", 0);
@@ -708,27 +987,45 @@ int sess_reset(sess_session_t *s, uint64_t seed, bool start) {
     commit_now(s);
   s->reg->counters.sessions_reset++;
   return 0;
+fail:
+  for (size_t j = 0; j < s->n_seats; j++)
+    agent_free(fresh[j]);
+  free(fresh);
+  model_state_free(st);
+  s->seed = old_seed;
+  return -1;
 }
 
-void sess_delete(sess_session_t *s, bool purge) {
+int sess_delete(sess_session_t *s, bool purge) {
   sess_registry_t *reg = s->reg;
+  if (sp_delete(s, purge) != 0)
+    return -1;
   if (s->status == SESS_FINISHED)
     fin_remove(s);
-  sp_delete(s, purge);
-  commit_now(s);
-  for (sess_session_t **p = &reg->sessions; *p; p = &(*p)->next)
-    if (*p == s) {
-      *p = s->next;
-      break;
-    }
-  reg->n_sessions--;
+  /* Its followers stop following it now: none may keep pointing at a
+   * session that is freed once its timer has closed. */
+  sess_unsubscribe_all(s);
+  if (purge) {
+    /* Its tokens leave with its rows, as an expired lobby session's do:
+     * after a restart the server would not know them either. */
+    sess_token_del(reg, s->admin_hash);
+    for (size_t i = 0; i < s->n_seats; i++)
+      sess_token_del(reg, s->seats[i].token_hash);
+  }
+  detach(s);
   due_remove(s);
   uv_timer_stop(&s->timer);
   uv_close((uv_handle_t *)&s->timer, on_timer_closed);
+  /* Committed at once; the reply waits for the commit (RPC_OK_DURABLE). */
+  if (reg->store && store_flush(reg->store) != 0)
+    log_warn("session %s: its deletion is not committed yet; it is kept and "
+             "committed with the store's retry",
+             s->id);
   reg->counters.sessions_deleted++;
   log_info("session %s deleted by its facilitator%s", s->id,
            purge ? ", its rows removed from the database"
                  : "; its rows stay in the database for replay");
+  return 0;
 }
 
 void sess_finished(sess_session_t *s) {
@@ -754,6 +1051,99 @@ void sess_trim_finished(sess_registry_t *reg) {
       reg->fin_tail = NULL;
     unload(old);
   }
+}
+
+/* ---- Lobby expiry ---------------------------------------------------------
+ * A lobby session that no person joined within --lobby-expiry-s of its
+ * creation holds nothing worth keeping (no turn, no player), yet it
+ * counts against --max-sessions: it leaves the registry and the file.
+ * The clock is the stored creation time, so a restart neither resets it
+ * nor spares the sessions that were due while the server was down. A
+ * session someone joined stays: --max-lobby-per-address bounds those. */
+
+static bool lobby_expired(const sess_session_t *s, int64_t now,
+                          int64_t expiry_ms) {
+  if (s->status != SESS_LOBBY || now - s->created_ms < expiry_ms)
+    return false;
+  for (size_t i = 0; i < s->n_seats; i++)
+    if (s->seats[i].taken)
+      return false;
+  return true;
+}
+
+/* Expire s: queue the deletion of its rows, tell its watchers once that
+ * commits, and drop it from memory. Returns false, s untouched, if the
+ * deletion could not be queued (out of memory: the next sweep tries
+ * again). */
+static bool expire_one(sess_session_t *s) {
+  sess_registry_t *reg = s->reg;
+  if (reg->store && store_del_session(reg->store, s->id) != 0) {
+    log_error("session %s: out of memory queueing the deletion of an "
+              "expired lobby session; it is kept and tried again later",
+              s->id);
+    return false;
+  }
+  log_info("session %s expired: in the lobby for %u s and nobody joined "
+           "(--lobby-expiry-s); it is deleted",
+           s->id, reg->cfg.lobby_expiry_s);
+  /* Its watchers (the facilitator) learn why it is gone, once the
+   * deletion is committed (issue 10: nothing is told before it is
+   * stored); from now on every method naming it answers not_found. */
+  sess_notify_begin(s, "session.expired", 0);
+  sess_tell_leaving(s);
+  sess_unsubscribe_all(s);
+  /* Its tokens leave with its rows: they are no tokens of this server's
+   * any more (and an attacker's expired sessions do not grow the set). */
+  sess_token_del(reg, s->admin_hash);
+  for (size_t i = 0; i < s->n_seats; i++)
+    sess_token_del(reg, s->seats[i].token_hash);
+  detach(s);
+  due_remove(s);
+  uv_timer_stop(&s->timer);
+  uv_close((uv_handle_t *)&s->timer, on_timer_closed);
+  reg->counters.lobby_expired++;
+  return true;
+}
+
+size_t sess_expire_lobby(sess_registry_t *reg) {
+  if (reg->closed || reg->cfg.lobby_expiry_s == 0)
+    return 0;
+  /* A deletion is a write like any other: while commits fail (or the
+   * queue is at --max-pending-writes) nothing expires, so memory never
+   * runs ahead of a database that cannot follow; the next sweep tries
+   * again. A deletion queued while commits worked stays queued, in order,
+   * if the commit then fails, and is committed with the retry (store.h);
+   * if the server stops first, the session is restored and expires
+   * again. */
+  if (reg->store && (store_failing(reg->store) ||
+                     store_queued(reg->store) >= reg->cfg.max_pending))
+    return 0;
+  int64_t now = sess_wall_ms();
+  int64_t expiry_ms = (int64_t)reg->cfg.lobby_expiry_s * 1000;
+  size_t n = 0;
+  sess_session_t *s = reg->sessions;
+  while (s) {
+    sess_session_t *next = s->next;
+    if (lobby_expired(s, now, expiry_ms) && expire_one(s))
+      n++;
+    s = next;
+  }
+  /* Committed at once, as a session's transitions are: the store keeps
+   * it queued if this fails, and the notices wait for it. */
+  if (n > 0 && reg->store && store_flush(reg->store) != 0)
+    log_warn("the deletion of %zu expired lobby sessions is not committed "
+             "yet; it is kept and committed with the store's retry, and "
+             "nobody is told of it before",
+             n);
+  return n;
+}
+
+size_t sess_lobby_count(const sess_registry_t *reg, const rl_key_t *creator) {
+  size_t n = 0;
+  for (const sess_session_t *s = reg->sessions; s; s = s->next)
+    n += s->status == SESS_LOBBY && s->has_creator &&
+         memcmp(s->creator.b, creator->b, RL_KEY_BYTES) == 0;
+  return n;
 }
 
 static void notify_finished(sess_session_t *s) {

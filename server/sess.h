@@ -46,9 +46,15 @@ typedef struct sess_config {
   unsigned max_chat_messages; /* messages kept per session */
   unsigned chat_burst;        /* chat messages per seat at once */
   unsigned chat_refill_ms;    /* one more allowed every this many ms */
-  unsigned submit_burst;      /* orders.submit per seat at once */
-  unsigned submit_refill_ms;  /* one more allowed every this many ms */
-  unsigned max_pending;       /* writes queued for the store's commit */
+  unsigned rate_table_size;   /* addresses each per-address limit tracks */
+  unsigned lobby_expiry_s;    /* an unjoined lobby session expires; 0 never */
+  unsigned max_lobby_per_address; /* lobby sessions one address created */
+  unsigned max_watches;           /* sessions one connection follows */
+  unsigned list_limit_max;        /* largest session.list page */
+  size_t max_map_bytes;           /* largest map file read (--max-map-bytes) */
+  unsigned submit_burst;          /* orders.submit per seat at once */
+  unsigned submit_refill_ms;      /* one more allowed every this many ms */
+  unsigned max_pending;           /* writes queued for the store's commit */
 } sess_config_t;
 
 void sess_config_default(sess_config_t *cfg);
@@ -70,6 +76,23 @@ void sess_config_default(sess_config_t *cfg);
   X(sessions_deleted)                                                          \
   X(chat_refused_limit)                                                        \
   X(chat_rate_limited)                                                         \
+  X(lobby_expired)                                                             \
+  X(lobby_refused_per_address)                                                 \
+  X(ratelimit_evicted)                                                         \
+  X(ratelimit_table_full)                                                      \
+  X(watches_refused_limit)                                                     \
+  X(list_refused_limit)                                                        \
+  X(maps_refused_type)                                                         \
+  X(maps_refused_size)                                                         \
+  X(maps_refused_invalid)                                                      \
+  X(seat_locks)                                                                \
+  X(seat_unlocks)                                                              \
+  X(join_refused_locked)                                                       \
+  X(codes_reissued)                                                            \
+  X(tokens_revoked)                                                            \
+  X(admin_tokens_rotated)                                                      \
+  X(bot_refused_person)                                                        \
+  X(bot_forced)                                                                \
   X(submit_rate_limited)                                                       \
   X(durable_refused)                                                           \
   X(sessions_quarantined)
@@ -102,8 +125,25 @@ void sess_set_store(sess_registry_t *reg, struct store *store);
  * before the first request). Returns 0, or -1 with a sentence in err. */
 int sess_restore(sess_registry_t *reg, char *err, size_t errlen);
 
-/* The connection is going away: forget it everywhere. */
+/* Read and parse the map file `file` (a name in the maps folder, such
+ * as "trade.json") for maps.list: the same checks as session.create
+ * (a regular file, at most --max-map-bytes, counted when refused), the
+ * reason in the log only. 0 with *out (free with model_map_free), or -1. */
+struct model_map;
+int sess_map_load_listed(sess_registry_t *reg, const char *file,
+                         struct model_map **out);
+
+/* The connection is going away: forget it everywhere. Costs O(the
+ * sessions it follows): each connection keeps the list of its own
+ * subscriptions (rpc_peer_t.watches). */
 void sess_peer_closed(sess_registry_t *reg, rpc_peer_t *peer);
+
+/* Expire the lobby sessions that nobody joined within --lobby-expiry-s of
+ * their creation (stored, so the clock survives restarts): each leaves
+ * the registry and the database, its watchers get session.expired.
+ * Runs from the registry's timer and before session.create refuses for
+ * --max-sessions; returns how many expired. */
+size_t sess_expire_lobby(sess_registry_t *reg);
 
 /* The RPC methods of sessions (session.*, state.get, orders.submit,
  * turn.ready, chat.send, history.get, strategies.list). Handlers expect

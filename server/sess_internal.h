@@ -51,6 +51,14 @@ typedef struct sess_seat {
   bool ready;         /* ready for this turn */
   rl_bucket_t chat;   /* chat messages from this seat */
   rl_bucket_t submit; /* orders.submit from this seat */
+  /* Seat control (sess_token.c): the facilitator locked the seat (its
+   * join code is refused; its token still works), and the seat's token
+   * sealed under the admin token (has_admin_box false for a session
+   * created before the seat_controls table, schema 4), from which
+   * seat.reissue_code seals the same token under a new code. */
+  bool locked;
+  bool has_admin_box;
+  uint8_t admin_box[SESS_BOX_BYTES];
 } sess_seat_t;
 
 /* A connection subscribed to a session's notifications, with what it may
@@ -60,7 +68,18 @@ typedef struct sess_sub {
   rpc_peer_t *peer;
   bool admin;
   uint8_t *seats; /* n_seats flags */
+  size_t pidx;    /* where peer->watches names this subscription */
 } sess_sub_t;
+
+/* One entry of a connection's list of the sessions it follows
+ * (rpc_peer_t.watches): the session and where its subs array holds the
+ * connection. The two indices point at each other and are kept right on
+ * every removal, so a connection's close costs O(its own subscriptions)
+ * and a session's end O(its subscribers). */
+struct sess_watch {
+  sess_session_t *s;
+  size_t sidx;
+};
 
 typedef struct sess_turn {
   int turn;
@@ -86,6 +105,9 @@ struct sess_session {
   bool spectators; /* session.watch without a token is allowed */
   bool fixed;      /* turns last their full length even when all are ready */
   sess_status_t status;
+  int64_t created_ms; /* wall clock, as stored: the lobby expiry counts it */
+  bool has_creator;   /* known (stored since schema 5) */
+  rl_key_t creator;   /* the creating address, for --max-lobby-per-address */
   uint8_t admin_hash[SESS_HASH_BYTES];
   uv_timer_t timer;
   int64_t deadline_wall_ms; /* wall-clock deadline of the open turn, 0 none */
@@ -116,7 +138,8 @@ typedef struct sess_map {
  * session in the database, loaded or not): an open-addressing set keyed
  * by the hash itself (BLAKE2b of 128 random bits, uniform already). It
  * tells "another session's token" (forbidden) from "no token of ours"
- * (unauthorized) in O(1). Insert-only: a token never stops being ours. */
+ * (unauthorized) in O(1). A token leaves it only when the facilitator
+ * revokes or rotates it (sess_token_del): it is then no token of ours. */
 typedef struct sess_tokset {
   uint8_t (*keys)[SESS_HASH_BYTES]; /* all-zero: an empty slot */
   size_t cap, n;                    /* cap is a power of two */
@@ -134,6 +157,9 @@ struct sess_registry {
   char maps_dir[1024];
   sess_session_t *sessions;
   size_t n_sessions;
+  sess_session_t **byid; /* the n_sessions sessions in order of id */
+  size_t cap_byid;
+  uv_timer_t expiry;                   /* expires unjoined lobby sessions */
   size_t n_finished;                   /* of n_sessions */
   sess_session_t *fin_head, *fin_tail; /* finished, oldest first */
   sess_session_t *due_head, *due_tail; /* turns due, first come first */
@@ -175,12 +201,45 @@ void sess_seal_token(const sess_session_t *s, int seat, const char *code,
                      const char *token, uint8_t box[SESS_BOX_BYTES]);
 int sess_open_token(const sess_session_t *s, int seat, const char *code,
                     char token[SESS_TOKEN_LEN + 1]);
+/* Seal a seat's token under the session's admin token / open it again
+ * (0, or -1 if that admin token does not open the box). */
+void sess_seal_admin(const sess_session_t *s, int seat, const char *admin_token,
+                     size_t admin_len, const char *token,
+                     uint8_t box[SESS_BOX_BYTES]);
+int sess_open_admin(const sess_session_t *s, int seat, const char *admin_token,
+                    size_t admin_len, char token[SESS_TOKEN_LEN + 1]);
 sess_ident_t sess_identify(sess_registry_t *reg, const sess_session_t *s,
                            const char *tok, size_t len, int *seat);
 /* The registry's set of token hashes: 0, or -1 out of memory. */
 int sess_token_add(sess_registry_t *reg, const uint8_t h[SESS_HASH_BYTES]);
 bool sess_token_known(const sess_registry_t *reg,
                       const uint8_t h[SESS_HASH_BYTES]);
+/* A revoked token leaves the set (it is then no token of ours). */
+void sess_token_del(sess_registry_t *reg, const uint8_t h[SESS_HASH_BYTES]);
+
+/* Seat control (sess_token.c; docs/protocol.md "Seat control"). Each
+ * changes memory, queues the change for storage and answers 0, or -1 out
+ * of memory (nothing changed). */
+/* Give seat a new token (and a new code nobody knows: the facilitator
+ * re-issues one); the old token stops working, and every connection that
+ * held the seat is told (seat.revoked) and loses it. The admin token is
+ * the caller's (the new token is sealed under it). */
+int sess_seat_rotate(sess_session_t *s, int seat, const char *admin_token,
+                     size_t admin_len);
+/* A new join code for seat, for the token the seat has (or, without an
+ * admin box, for a new token, as sess_seat_rotate). */
+int sess_seat_reissue(sess_session_t *s, int seat, const char *admin_token,
+                      size_t admin_len, char code[SESS_CODE_LEN + 1]);
+void sess_seat_lock(sess_session_t *s, int seat, bool locked);
+/* A new admin token; the old one stops working, and every other
+ * connection watching as the admin loses the admin's view and is told
+ * (session.admin_rotated). keep: the caller's connection (keeps it). */
+int sess_admin_rotate(sess_session_t *s, const char *old, size_t old_len,
+                      rpc_peer_t *keep, char admin_token[SESS_TOKEN_LEN + 1]);
+/* Store every seat's control row (at session.create). */
+void sp_seat_controls(sess_session_t *s);
+/* Read the stored control rows of a restored session. 0, or -1 with err. */
+int sess_restore_controls(sess_session_t *s, char *err, size_t errlen);
 
 sess_session_t *sess_find(sess_registry_t *reg, const char *id, size_t len);
 int sess_map_get(sess_registry_t *reg, const char *id, size_t len,
@@ -188,14 +247,22 @@ int sess_map_get(sess_registry_t *reg, const char *id, size_t len,
 int sess_map_parse(sess_registry_t *reg, const char *json, size_t len,
                    const char *name, sess_map_t **out, proto_error_t *err);
 /* Create a session; writes the admin token and every seat's join code
- * (the only time they exist in plain text) into admin_token and codes. */
+ * (the only time they exist in plain text) into admin_token and codes.
+ * creator: the creating address's key, stored with the session for
+ * --max-lobby-per-address (NULL: unknown). */
 int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
                 uint64_t seed, int turns, int64_t turn_ms, bool spectators,
-                bool fixed, char admin_token[SESS_TOKEN_LEN + 1],
+                bool fixed, const rl_key_t *creator,
+                char admin_token[SESS_TOKEN_LEN + 1],
                 char (*codes)[SESS_CODE_LEN + 1], sess_session_t **out,
                 proto_error_t *err);
 
-sess_sub_t *sess_subscribe(sess_session_t *s, rpc_peer_t *peer);
+/* The connection's subscription to s, made if it has none: NULL with err
+ * set (too_large at --max-watches-per-connection, else out of memory). */
+sess_sub_t *sess_subscribe(sess_session_t *s, rpc_peer_t *peer,
+                           proto_error_t *err);
+/* Drop every subscription of s (it is leaving the registry). */
+void sess_unsubscribe_all(sess_session_t *s);
 /* Start packing the notification [2, method, [{"session": id, ...}]] in
  * the registry's buffer; the caller packs `pairs` more key-value pairs
  * and sends it with sess_broadcast. */
@@ -210,16 +277,47 @@ void sess_notify_simple(sess_session_t *s, const char *method);
  * (issue 10: nothing is told before it is stored); never if the server
  * stops first. Without a store, now. */
 void sess_tell(sess_session_t *s);
+/* As sess_tell, for a session that leaves the registry before the commit
+ * (session.expired): each subscriber's place in its connection's order
+ * is taken now, the bytes go out once the change is committed (never if
+ * the server stops first). Call it before dropping the subscriptions. */
+void sess_tell_leaving(sess_session_t *s);
 /* Unload finished sessions past --max-finished (those told of their end). */
 void sess_trim_finished(sess_registry_t *reg);
 void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat);
+/* Tell peer it lost seat ([2, method, [{session, seat[, strategy]}]]) and
+ * stop sending it the seat's notifications (seat.moved, seat.revoked,
+ * seat.agent) from now on. The notice's place in peer's order is taken
+ * now and it goes out once everything queued for storage so far (the
+ * change that caused it: queue that first) is committed, never before
+ * (issue 10). The caller must re-find subscriptions after this. */
+void sess_notify_seat_lost(sess_session_t *s, rpc_peer_t *peer, int seat,
+                           const char *method, const char *strategy);
+/* Tell every connection that follows seat (its connection and watches
+ * with its token) [2, method, [{session, seat[, strategy]}]], after the
+ * commit as sess_notify_seat_lost; with drop, as sess_notify_seat_lost:
+ * they stop following it at once, and the seat has no connection after. */
+void sess_seat_notify_all(sess_session_t *s, int seat, const char *method,
+                          const char *strategy, bool drop);
+/* Every connection but keep that watches as the admin loses the admin's
+ * view at once and is sent session.admin_rotated after the commit (as
+ * sess_notify_seat_lost). */
+void sess_admin_drop_all(sess_session_t *s, const rpc_peer_t *keep);
 /* Queue a chat message for storage; chat.message goes out once it is
  * committed (RPC_OK_DURABLE for the caller). */
 int sess_chat(sess_session_t *s, rpc_peer_t *sender, int from, int to,
               const char *text, size_t len, proto_error_t *err);
 void sess_advance(sess_session_t *s);
 
-void sess_attach(sess_registry_t *reg, sess_session_t *s);
+/* Add s (its id set) to the registry: 0, or -1 out of memory. */
+int sess_attach(sess_registry_t *reg, sess_session_t *s)
+    __attribute__((warn_unused_result));
+/* The first index of reg->byid whose id is not below id[0..len). */
+size_t sess_byid_lower(const sess_registry_t *reg, const char *id, size_t len);
+/* The first index of reg->byid whose id is above id[0..len). */
+size_t sess_byid_after(const sess_registry_t *reg, const char *id, size_t len);
+/* Lobby sessions created (since this start) from this address key. */
+size_t sess_lobby_count(const sess_registry_t *reg, const rl_key_t *creator);
 void sess_free(sess_session_t *s);
 uint64_t sess_agent_seed(const sess_session_t *s, int seat);
 void sess_store_accepted(sess_session_t *s, int seat,
@@ -268,13 +366,23 @@ void sess_seat_to_agent(sess_session_t *s, int seat, agent_t *agent);
  * and connections kept; the session goes to the lobby, or is started at
  * once with `start`. Tells the session's connections (session.reset).
  * Returns 0, or -1 out of memory (nothing changed). */
-int sess_reset(sess_session_t *s, uint64_t seed, bool start);
+int sess_reset(sess_session_t *s, uint64_t seed, bool start)
+    __attribute__((warn_unused_result));
 /* session.delete (issue 14): forget a lobby or finished session now; its
- * rows stay in the database for replay (marked deleted) unless purge.
- * The session's memory is freed once its timer handle has closed. */
-void sess_delete(sess_session_t *s, bool purge);
-/* Storage of a reset and a delete (sess_store.c). */
-void sp_reset(sess_session_t *s);
-void sp_delete(sess_session_t *s, bool purge);
+ * rows stay in the database for replay (marked deleted) unless purge
+ * (then they go as an expired lobby session's do, store_del_session, and
+ * its tokens with them). The deletion is queued for storage first: -1 out
+ * of memory, nothing changed. Its followers stop following it at once
+ * (each keeps its place for the answers already on their way); the
+ * session's memory is freed once its timer handle has closed. */
+int sess_delete(sess_session_t *s, bool purge)
+    __attribute__((warn_unused_result));
+/* Storage of a reset (the game rows go, the seed is `seed`) and a delete
+ * (sess_store.c): queued, committed with the session's next commit.
+ * 0, or -1 out of memory (nothing queued). */
+int sp_reset(sess_session_t *s, uint64_t seed)
+    __attribute__((warn_unused_result));
+int sp_delete(sess_session_t *s, bool purge)
+    __attribute__((warn_unused_result));
 
 #endif

@@ -130,6 +130,20 @@ static int seat_of(rpc_call_t *call, sess_session_t *s, const char *key,
                          s->id, (int)(len > 64 ? 64 : len), id);
 }
 
+/* The bucket of the caller's address in t at now, or NULL when the table
+ * has no room for the address (every slot it may use belongs to an
+ * address in debt): the caller refuses the charged action. Keeps the
+ * counters of both tables in step. */
+static rl_bucket_t *limit_bucket(rpc_call_t *call, rl_table_t *t, int64_t now) {
+  sess_registry_t *reg = reg_of(call);
+  rl_bucket_t *b = rl_table_get(t, call->peer->addr, now);
+  reg->counters.ratelimit_evicted =
+      reg->join_limit.evicted + reg->create_limit.evicted;
+  reg->counters.ratelimit_table_full =
+      reg->join_limit.full + reg->create_limit.full;
+  return b;
+}
+
 /* ---- strategies.list, session.create, session.list ----------------------- */
 
 static int m_strategies(rpc_call_t *call) {
@@ -196,15 +210,33 @@ static int m_create(rpc_call_t *call) {
   if (name_len >= 96)
     return proto_error_set(call->err, PROTO_BAD_REQUEST, "name",
                            "field 'name' may hold at most 95 bytes");
+  /* Lobby sessions hold a place of --max-sessions until they start or
+   * expire: one address may hold --max-lobby-per-address of them, so a
+   * few addresses cannot fill the server for everyone. */
+  rl_key_t creator;
+  rl_key_of(call->peer->addr, &creator);
+  if (sess_lobby_count(reg, &creator) >= reg->cfg.max_lobby_per_address) {
+    reg->counters.lobby_refused_per_address++;
+    return proto_error_set(call->err, PROTO_RATE_LIMITED, NULL,
+                           "your address already has %u sessions in the "
+                           "lobby, the most one address may "
+                           "(--max-lobby-per-address); start or stop one "
+                           "of them, or wait: a lobby session nobody joins "
+                           "expires %u s after its creation "
+                           "(--lobby-expiry-s)",
+                           reg->cfg.max_lobby_per_address,
+                           reg->cfg.lobby_expiry_s);
+  }
   /* Sessions cost memory and a database row each: each address may create
    * --create-burst at once, then one every --create-refill-ms. */
-  rl_bucket_t *b = rl_table_bucket(&reg->create_limit, call->peer->addr);
   int64_t now = (int64_t)uv_now(reg->loop);
-  if (!rl_ready(b, &reg->create_limit.rate, now)) {
+  rl_bucket_t *b = limit_bucket(call, &reg->create_limit, now);
+  if (!b || !rl_ready(b, &reg->create_limit.rate, now)) {
     char when[64];
     reg->counters.sessions_rate_limited++;
     rl_retry_text(when, sizeof when,
-                  rl_wait_ms(b, &reg->create_limit.rate, now));
+                  b ? rl_wait_ms(b, &reg->create_limit.rate, now)
+                    : (int64_t)reg->create_limit.rate.refill_ms);
     return proto_error_set(call->err, PROTO_RATE_LIMITED, NULL,
                            "too many sessions created from your address: at "
                            "most %u at once, then one every %u ms "
@@ -234,7 +266,7 @@ static int m_create(rpc_call_t *call) {
   if (!codes)
     return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
   if (sess_create(reg, sm, namebuf, seed, has_turns ? (int)turns : max_turns,
-                  (int64_t)(turn_s * 1000.0 + 0.5), spectators, fixed,
+                  (int64_t)(turn_s * 1000.0 + 0.5), spectators, fixed, &creator,
                   admin_token, codes, &s, call->err) != 0) {
     free(codes);
     return RPC_ERROR;
@@ -279,19 +311,59 @@ static void pack_seats_public(msgpack_packer *pk, const sess_session_t *s) {
   }
 }
 
+/* session.list pages through the sessions in order of id: `limit`
+ * (default LAN_LIST_LIMIT_DEFAULT, at most --max-list-page) sessions after
+ * the id `after`. A request with neither gets the first page as the bare
+ * array of protocol v1; one with either gets {sessions, next}, next being
+ * the `after` of the following page, nil on the last. */
 static int m_list(rpc_call_t *call) {
   sess_registry_t *reg = reg_of(call);
-  msgpack_pack_array(call->pk, reg->n_sessions);
-  for (sess_session_t *s = reg->sessions; s; s = s->next) {
-    msgpack_pack_map(call->pk, 7);
-    proto_pack_kv_cstr(call->pk, "session", s->id);
-    proto_pack_kv_cstr(call->pk, "name", s->name);
-    proto_pack_kv_cstr(call->pk, "map", model_map_id(s->map));
-    proto_pack_kv_cstr(call->pk, "status", STATUS[s->status]);
-    proto_pack_kv_i64(call->pk, "turn", model_state_turn(s->st));
-    proto_pack_kv_i64(call->pk, "turns", s->turns);
-    proto_pack_cstr(call->pk, "seats");
-    pack_seats_public(call->pk, s);
+  uint64_t limit = 0;
+  const char *after = NULL;
+  uint32_t after_len = 0;
+  int has_limit =
+      proto_param_u64(call->params, "limit", false, &limit, call->err);
+  if (has_limit < 0 || proto_param_str(call->params, "after", false, &after,
+                                       &after_len, call->err) < 0)
+    return RPC_ERROR;
+  unsigned max = reg->cfg.list_limit_max;
+  if (has_limit && (limit < 1 || limit > max)) {
+    reg->counters.list_refused_limit++;
+    return proto_error_set(call->err, PROTO_BAD_REQUEST, "limit",
+                           "field 'limit' must be from 1 to %u (sessions per "
+                           "page, --max-list-page); pass the answer's "
+                           "'next' as 'after' for the next page",
+                           max);
+  }
+  size_t page = has_limit                      ? (size_t)limit
+                : LAN_LIST_LIMIT_DEFAULT < max ? LAN_LIST_LIMIT_DEFAULT
+                                               : max;
+  size_t from = after ? sess_byid_after(reg, after, after_len) : 0;
+  size_t end = reg->n_sessions - from > page ? from + page : reg->n_sessions;
+  bool paged = has_limit || after;
+  msgpack_packer *pk = call->pk;
+  if (paged) {
+    msgpack_pack_map(pk, 2);
+    proto_pack_cstr(pk, "sessions");
+  }
+  msgpack_pack_array(pk, end - from);
+  for (size_t i = from; i < end; i++) {
+    const sess_session_t *s = reg->byid[i];
+    msgpack_pack_map(pk, 7);
+    proto_pack_kv_cstr(pk, "session", s->id);
+    proto_pack_kv_cstr(pk, "name", s->name);
+    proto_pack_kv_cstr(pk, "map", model_map_id(s->map));
+    proto_pack_kv_cstr(pk, "status", STATUS[s->status]);
+    proto_pack_kv_i64(pk, "turn", model_state_turn(s->st));
+    proto_pack_kv_i64(pk, "turns", s->turns);
+    proto_pack_cstr(pk, "seats");
+    pack_seats_public(pk, s);
+  }
+  if (paged) {
+    if (end < reg->n_sessions)
+      proto_pack_kv_cstr(pk, "next", reg->byid[end - 1]->id);
+    else
+      proto_pack_kv_nil(pk, "next");
   }
   return RPC_OK;
 }
@@ -371,14 +443,10 @@ static int m_join(rpc_call_t *call) {
                              s->id);
     }
   } else if (code) {
-    rl_bucket_t *b = rl_table_bucket(&reg->join_limit, call->peer->addr);
-    if (!rl_ready(b, &reg->join_limit.rate, (int64_t)uv_now(reg->loop))) {
-      reg->counters.join_rate_limited++;
-      return proto_error_set(call->err, PROTO_RATE_LIMITED, "join_code",
-                             "too many wrong join codes from your address; "
-                             "wait a few seconds and check the code with "
-                             "your facilitator");
-    }
+    /* The code is checked first and only a wrong one is charged to the
+     * address: a right code always joins, so one guesser behind a
+     * school's NAT cannot lock the class out. Guessing stays hopeless
+     * (50-bit codes, the wrong ones limited per address). */
     char norm[32];
     uint8_t h[SESS_HASH_BYTES];
     normalise_code(code, code_len, norm, sizeof norm);
@@ -386,6 +454,19 @@ static int m_join(rpc_call_t *call) {
     for (size_t i = 0; i < s->n_seats; i++)
       if (sodium_memcmp(s->seats[i].code_hash, h, SESS_HASH_BYTES) == 0)
         seat = (int)i;
+    if (seat >= 0 && s->seats[seat].locked) {
+      /* A right code, so no rate-limit charge; the seat's holder comes
+       * back with its token. */
+      reg->counters.join_refused_locked++;
+      reg->counters.forbidden++;
+      return proto_error_set(call->err, PROTO_FORBIDDEN, "join_code",
+                             "seat %s of session '%s' is locked by the "
+                             "facilitator: its join code is not accepted; "
+                             "the player who holds the seat reconnects with "
+                             "the seat's token, or the facilitator unlocks "
+                             "it",
+                             model_map_seat_id(s->map, (size_t)seat), s->id);
+    }
     if (seat >= 0 && sess_open_token(s, seat, norm, token) != 0) {
       log_error("session %s: the token of seat %d cannot be unsealed", s->id,
                 seat);
@@ -394,6 +475,21 @@ static int m_join(rpc_call_t *call) {
                              "the operator");
     }
     if (seat < 0) {
+      int64_t now = (int64_t)uv_now(reg->loop);
+      rl_bucket_t *b = limit_bucket(call, &reg->join_limit, now);
+      if (!b || !rl_ready(b, &reg->join_limit.rate, now)) {
+        char when[64];
+        reg->counters.join_rate_limited++;
+        rl_retry_text(when, sizeof when,
+                      b ? rl_wait_ms(b, &reg->join_limit.rate, now)
+                        : (int64_t)reg->join_limit.rate.refill_ms);
+        return proto_error_set(call->err, PROTO_RATE_LIMITED, "join_code",
+                               "too many wrong join codes from your address "
+                               "(--join-burst, --join-refill-ms); check the "
+                               "code with your facilitator and %s (a right "
+                               "code is always accepted)",
+                               when);
+      }
       rl_take(b);
       reg->counters.unauthorized++;
       return proto_error_set(call->err, PROTO_UNAUTHORIZED, "join_code",
@@ -408,9 +504,9 @@ static int m_join(rpc_call_t *call) {
                            "facilitator) or 'token' (to reconnect)");
   }
   sess_seat_t *st = &s->seats[seat];
-  sess_sub_t *sub = sess_subscribe(s, call->peer);
+  sess_sub_t *sub = sess_subscribe(s, call->peer, call->err);
   if (!sub)
-    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+    return RPC_ERROR;
   if (st->agent) {
     /* A person takes the seat back from the agent; this turn's orders so
      * far stand until the person sends their own. */
@@ -438,9 +534,9 @@ static int m_join(rpc_call_t *call) {
     sess_notify_seat_moved(s, st->conn, seat);
     /* Fix: seat.moved may have dropped the old connection's subscription,
      * moving ours in the array; find it again (it exists: no allocation). */
-    sub = sess_subscribe(s, call->peer);
+    sub = sess_subscribe(s, call->peer, call->err);
     if (!sub)
-      return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+      return RPC_ERROR;
   }
   st->conn = call->peer;
   st->taken = true;
@@ -474,9 +570,9 @@ static int m_watch(rpc_call_t *call) {
     if (authorise(call, s, true, true, &admin, &seat) != 0)
       return RPC_ERROR;
   }
-  sess_sub_t *sub = sess_subscribe(s, call->peer);
+  sess_sub_t *sub = sess_subscribe(s, call->peer, call->err);
   if (!sub)
-    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+    return RPC_ERROR;
   sub->admin = sub->admin || admin;
   if (seat >= 0)
     sub->seats[seat] = 1;
@@ -516,9 +612,36 @@ static int m_bot(rpc_call_t *call) {
   if (s->status == SESS_FINISHED)
     return proto_error_set(call->err, PROTO_CONFLICT, NULL,
                            "session '%s' is finished", s->id);
+  /* A seat a person holds (joined, and no agent on it since) goes to an
+   * agent only when the facilitator says so with force: true, and the
+   * person is told (seat.agent). */
+  bool force = false;
+  if (proto_param_bool(call->params, "force", false, &force, call->err) < 0)
+    return RPC_ERROR;
+  sess_seat_t *st = &s->seats[seat];
+  bool person = st->taken && !st->agent;
+  if (person && !force) {
+    reg_of(call)->counters.bot_refused_person++;
+    return proto_error_set(call->err, PROTO_CONFLICT, "seat",
+                           "seat %s is held by a person%s%s%s; send force: "
+                           "true to put the agent on it anyway (the person "
+                           "is told with seat.agent)",
+                           model_map_seat_id(s->map, (size_t)seat),
+                           st->name[0] ? " ('" : "", st->name,
+                           st->name[0] ? "')" : "");
+  }
   agent_t *a = agent_new(strat, sess_agent_seed(s, seat));
   if (!a)
     return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  if (person) {
+    reg_of(call)->counters.bot_forced++;
+    log_info("session %s: seat %s handed to agent %s over its person", s->id,
+             model_map_seat_id(s->map, (size_t)seat), strat->id);
+    /* The person is told; the connection keeps following the game (and
+     * the token takes the seat back with session.join, unless the
+     * facilitator also revokes it). */
+    sess_seat_notify_all(s, seat, "seat.agent", strat->id, false);
+  }
   sess_seat_to_agent(s, seat, a);
   msgpack_pack_map(call->pk, 1);
   proto_pack_kv_cstr(call->pk, "seat", model_map_seat_id(s->map, (size_t)seat));
@@ -653,7 +776,8 @@ static int m_delete(rpc_call_t *call) {
                            s->id, STATUS[s->status]);
   char id[sizeof s->id];
   snprintf(id, sizeof id, "%s", s->id);
-  sess_delete(s, purge);
+  if (sess_delete(s, purge) != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
   msgpack_pack_map(call->pk, 2);
   proto_pack_kv_cstr(call->pk, "session", id);
   proto_pack_kv_bool(call->pk, "purged", purge);
@@ -906,6 +1030,108 @@ static int m_history(rpc_call_t *call) {
   return RPC_OK;
 }
 
+/* ---- Seat control: seat.lock, seat.reissue_code, seat.rotate_token,
+ * session.rotate_admin_token (docs/protocol.md "Seat control") ---------- */
+
+/* The admin token the caller presented, as authorise judged it (under
+ * `admin_token`, else under `token`). */
+static void admin_text(rpc_call_t *call, const char **t, uint32_t *len) {
+  const char *tok = NULL, *atok = NULL;
+  uint32_t tlen = 0, alen = 0;
+  proto_error_t ignored;
+  proto_param_str(call->params, "token", false, &tok, &tlen, &ignored);
+  proto_param_str(call->params, "admin_token", false, &atok, &alen, &ignored);
+  *t = atok ? atok : tok;
+  *len = atok ? alen : tlen;
+}
+
+/* The session, the caller as its admin, and the seat named by `seat`;
+ * refused at once with `unavailable` (what: the change, for the message),
+ * before anything changes, while the database cannot take the change
+ * (issue 10, as every handler that writes). */
+static sess_session_t *admin_seat(rpc_call_t *call, const char *what,
+                                  int *seat) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int unused;
+  if (!s || sp_refuse(reg_of(call), what, call->err) != 0 ||
+      authorise(call, s, true, false, &admin, &unused) != 0 ||
+      seat_of(call, s, "seat", seat) != 0)
+    return NULL;
+  return s;
+}
+
+static int m_seat_lock(rpc_call_t *call) {
+  int seat;
+  bool locked;
+  sess_session_t *s = admin_seat(call, "seat lock", &seat);
+  if (!s ||
+      proto_param_bool(call->params, "locked", true, &locked, call->err) < 0)
+    return RPC_ERROR;
+  sess_seat_lock(s, seat, locked);
+  log_info("session %s: seat %s %s", s->id,
+           model_map_seat_id(s->map, (size_t)seat),
+           locked ? "locked" : "unlocked");
+  msgpack_pack_map(call->pk, 2);
+  proto_pack_kv_cstr(call->pk, "seat", model_map_seat_id(s->map, (size_t)seat));
+  proto_pack_kv_bool(call->pk, "locked", locked);
+  return RPC_OK_DURABLE;
+}
+
+static int m_seat_reissue(rpc_call_t *call) {
+  int seat;
+  sess_session_t *s = admin_seat(call, "new join code", &seat);
+  if (!s)
+    return RPC_ERROR;
+  const char *atok;
+  uint32_t alen;
+  admin_text(call, &atok, &alen);
+  char code[SESS_CODE_LEN + 1];
+  if (sess_seat_reissue(s, seat, atok, alen, code) != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  log_info("session %s: seat %s has a new join code", s->id,
+           model_map_seat_id(s->map, (size_t)seat));
+  msgpack_pack_map(call->pk, 2);
+  proto_pack_kv_cstr(call->pk, "seat", model_map_seat_id(s->map, (size_t)seat));
+  proto_pack_kv_cstr(call->pk, "join_code", code);
+  sodium_memzero(code, sizeof code);
+  return RPC_OK_DURABLE;
+}
+
+static int m_seat_rotate(rpc_call_t *call) {
+  int seat;
+  sess_session_t *s = admin_seat(call, "new seat token", &seat);
+  if (!s)
+    return RPC_ERROR;
+  const char *atok;
+  uint32_t alen;
+  admin_text(call, &atok, &alen);
+  if (sess_seat_rotate(s, seat, atok, alen) != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  msgpack_pack_map(call->pk, 1);
+  proto_pack_kv_cstr(call->pk, "seat", model_map_seat_id(s->map, (size_t)seat));
+  return RPC_OK_DURABLE;
+}
+
+static int m_rotate_admin(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int unused;
+  if (!s || sp_refuse(reg_of(call), "new admin token", call->err) != 0 ||
+      authorise(call, s, true, false, &admin, &unused) != 0)
+    return RPC_ERROR;
+  const char *atok;
+  uint32_t alen;
+  admin_text(call, &atok, &alen);
+  char token[SESS_TOKEN_LEN + 1];
+  if (sess_admin_rotate(s, atok, alen, call->peer, token) != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  msgpack_pack_map(call->pk, 1);
+  proto_pack_kv_cstr(call->pk, "admin_token", token);
+  sodium_memzero(token, sizeof token);
+  return RPC_OK_DURABLE;
+}
+
 /* server.quarantine: the stored sessions the restore found damaged and
  * keeps out of play, each with why (issue 10). Anyone may ask, as for
  * server.stats: a session id is public (session.list) and a reason names
@@ -944,5 +1170,9 @@ const rpc_method_t sess_methods[] = {
     {"turn.ready", m_ready},
     {"chat.send", m_chat},
     {"history.get", m_history},
+    {"seat.lock", m_seat_lock},
+    {"seat.reissue_code", m_seat_reissue},
+    {"seat.rotate_token", m_seat_rotate},
+    {"session.rotate_admin_token", m_rotate_admin},
 };
 const size_t sess_method_count = sizeof sess_methods / sizeof sess_methods[0];

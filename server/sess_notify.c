@@ -1,9 +1,10 @@
 /*
  * Notifications and chat of sessions: the connections subscribed to a
  * session and what each may see, packing a notification once and sending
- * it to every subscriber that may see it, the seat.moved notice, and chat
- * messages, which are stored before anyone sees them and go out from the
- * commit's callback.
+ * it to every subscriber that may see it, the notices to one connection
+ * (seat.moved, seat.revoked, seat.agent, session.admin_rotated), and chat
+ * messages. What a change causes is told only once the change is
+ * committed: it goes out from the commit's callback.
  */
 #include "sess_internal.h"
 
@@ -17,55 +18,105 @@
 /* ---- Subscribers and notifications -----------------------------------------
  */
 
+/* The connection's subscription to s: looked up in the connection's own
+ * list, which --max-watches-per-connection keeps short (a session may have
+ * thousands of spectators). */
 static sess_sub_t *sub_find(sess_session_t *s, const rpc_peer_t *peer) {
-  for (size_t i = 0; i < s->n_subs; i++)
-    if (s->subs[i].peer == peer)
-      return &s->subs[i];
+  for (size_t i = 0; i < peer->n_watches; i++)
+    if (peer->watches[i].s == s)
+      return &s->subs[peer->watches[i].sidx];
   return NULL;
 }
 
-sess_sub_t *sess_subscribe(sess_session_t *s, rpc_peer_t *peer) {
+sess_sub_t *sess_subscribe(sess_session_t *s, rpc_peer_t *peer,
+                           proto_error_t *err) {
+  sess_registry_t *reg = s->reg;
   sess_sub_t *sub = sub_find(s, peer);
   if (sub)
     return sub;
+  if (peer->n_watches >= reg->cfg.max_watches) {
+    reg->counters.watches_refused_limit++;
+    proto_error_set(err, PROTO_TOO_LARGE, "session",
+                    "this connection already follows %zu sessions, the most "
+                    "one connection may (--max-watches-per-connection %u); "
+                    "open another connection, or ask the operator to raise "
+                    "the limit",
+                    peer->n_watches, reg->cfg.max_watches);
+    return NULL;
+  }
   if (s->n_subs == s->cap_subs) {
     size_t cap = s->cap_subs ? 2 * s->cap_subs : 8;
     sess_sub_t *grown = realloc(s->subs, cap * sizeof *grown);
     if (!grown)
-      return NULL;
+      goto nomem;
     s->subs = grown;
     s->cap_subs = cap;
   }
+  if (peer->n_watches == peer->cap_watches) {
+    size_t cap = peer->cap_watches ? 2 * peer->cap_watches : 4;
+    struct sess_watch *grown = realloc(peer->watches, cap * sizeof *grown);
+    if (!grown)
+      goto nomem;
+    peer->watches = grown;
+    peer->cap_watches = cap;
+  }
   uint8_t *seats = calloc(s->n_seats ? s->n_seats : 1, 1);
   if (!seats)
-    return NULL;
-  sub = &s->subs[s->n_subs++];
+    goto nomem;
+  sub = &s->subs[s->n_subs];
   memset(sub, 0, sizeof *sub);
   sub->peer = peer;
   sub->seats = seats;
+  sub->pidx = peer->n_watches;
+  peer->watches[peer->n_watches++] = (struct sess_watch){s, s->n_subs++};
   /* A connection that holds a seat or watches is never closed for
    * idleness (PROTOCOL.md limits); TCP keepalive finds dead peers. */
   peer->holds_seat = true;
   return sub;
+nomem:
+  proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+  return NULL;
 }
 
+/* Drop s->subs[i] from the session and from its connection's list, and
+ * mend the indices of the entries the two swap-removals moved. */
 static void sub_remove(sess_session_t *s, size_t i) {
+  rpc_peer_t *peer = s->subs[i].peer;
+  size_t p = s->subs[i].pidx;
+  for (size_t k = 0; k < s->n_seats; k++)
+    if (s->seats[k].conn == peer)
+      s->seats[k].conn = NULL;
   free(s->subs[i].seats);
   s->subs[i] = s->subs[--s->n_subs];
+  if (i < s->n_subs)
+    s->subs[i].peer->watches[s->subs[i].pidx].sidx = i;
+  peer->watches[p] = peer->watches[--peer->n_watches];
+  if (p < peer->n_watches) {
+    struct sess_watch *w = &peer->watches[p];
+    w->s->subs[w->sidx].pidx = p;
+  }
+  /* A connection that now follows no session at all is an ordinary one
+   * again: the idle deadline applies to it (PROTOCOL.md limits). */
+  if (peer->n_watches == 0)
+    peer->holds_seat = false;
+}
+
+void sess_unsubscribe_all(sess_session_t *s) {
+  while (s->n_subs > 0)
+    sub_remove(s, s->n_subs - 1);
 }
 
 void sess_peer_closed(sess_registry_t *reg, rpc_peer_t *peer) {
-  for (sess_session_t *s = reg->sessions; s; s = s->next) {
-    for (size_t i = 0; i < s->n_seats; i++)
-      if (s->seats[i].conn == peer)
-        s->seats[i].conn = NULL;
-    for (size_t i = 0; i < s->n_subs;) {
-      if (s->subs[i].peer == peer)
-        sub_remove(s, i);
-      else
-        i++;
-    }
+  (void)reg;
+  /* Each removal takes the last entry: O(1) apart from the session's
+   * seats, which it checks for this connection. */
+  while (peer->n_watches > 0) {
+    struct sess_watch *w = &peer->watches[peer->n_watches - 1];
+    sub_remove(w->s, w->sidx);
   }
+  free(peer->watches);
+  peer->watches = NULL;
+  peer->cap_watches = 0;
 }
 
 /* May the subscriber see a chat message from `from` to `to` (seat indices;
@@ -175,19 +226,20 @@ void sess_tell(sess_session_t *s) {
   s->untold++;
 }
 
-/* seat.moved on its way to the old connection: its place in that
- * connection's order is reserved now, the bytes go out once the join that
- * moved the seat is committed (issue 10: nothing is told before it is
- * stored). The slot outlives a closed connection. */
-typedef struct moved {
+/* A notification for one connection (seat.moved, seat.revoked, seat.agent,
+ * session.admin_rotated) on its way: its place in that connection's order
+ * is reserved now, the bytes go out once the change that caused it is
+ * committed (issue 10: nothing is told before it is stored). The slot
+ * outlives a closed connection. */
+typedef struct told_peer {
   sess_registry_t *reg;
   replyq_slot_t *slot;
   size_t len;
   char data[];
-} moved_t;
+} told_peer_t;
 
-static void moved_committed(void *arg, bool committed) {
-  moved_t *m = arg;
+static void told_peer_committed(void *arg, bool committed) {
+  told_peer_t *m = arg;
   if (!committed)
     replyq_complete(m->slot, NULL, 0);
   else if (replyq_complete(m->slot, m->data, m->len) == 0)
@@ -195,56 +247,119 @@ static void moved_committed(void *arg, bool committed) {
   free(m);
 }
 
-void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat) {
+/* Send the notification packed in reg->nbuf to peer once everything
+ * queued for storage so far is committed (without a store, now). */
+static void tell_peer(sess_session_t *s, rpc_peer_t *peer) {
   sess_registry_t *reg = s->reg;
-  msgpack_packer *pk = sess_notify_begin(s, "seat.moved", 1);
-  proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, (size_t)seat));
-  if (proto_buf_failed(&reg->nbuf)) {
-    /* whole or not sent */
-  } else if (!reg->store) {
+  if (proto_buf_failed(&reg->nbuf))
+    return; /* whole or not sent */
+  if (!reg->store) {
     if (replyq_push(&peer->replies, reg->nbuf.data, reg->nbuf.len) == 0)
       reg->counters.notifications++;
-  } else {
-    moved_t *m = malloc(sizeof *m + reg->nbuf.len);
-    if (m && (m->slot = replyq_defer(&peer->replies, 0)) != NULL) {
-      m->reg = reg;
-      m->len = reg->nbuf.len;
-      memcpy(m->data, reg->nbuf.data, reg->nbuf.len);
-      if (store_after_commit(reg->store, moved_committed, m) != 0) {
-        replyq_complete(m->slot, NULL, 0);
-        free(m);
-        m = NULL;
-      }
-    } else {
+    return;
+  }
+  told_peer_t *m = malloc(sizeof *m + reg->nbuf.len);
+  if (m && (m->slot = replyq_defer(&peer->replies, 0)) != NULL) {
+    m->reg = reg;
+    m->len = reg->nbuf.len;
+    memcpy(m->data, reg->nbuf.data, reg->nbuf.len);
+    if (store_after_commit(reg->store, told_peer_committed, m) != 0) {
+      replyq_complete(m->slot, NULL, 0);
       free(m);
       m = NULL;
     }
-    if (!m)
-      log_error("session %s: out of memory holding seat.moved until its "
-                "commit; it is not sent",
-                s->id);
+  } else {
+    free(m);
+    m = NULL;
   }
+  if (!m)
+    log_error("session %s: out of memory holding a notification until its "
+              "commit; it is not sent",
+              s->id);
+}
+
+void sess_tell_leaving(sess_session_t *s) {
+  /* sess_tell finds the session by its id when the commit holds: this
+   * one will be gone by then, so each follower's place is reserved now. */
+  for (size_t i = 0; i < s->n_subs; i++)
+    tell_peer(s, s->subs[i].peer);
+}
+
+/* The connection no longer follows `seat`; if that was all it followed
+ * (no other seat, not the admin) and the session has no public
+ * spectating, it stops following the session. The caller must re-find
+ * its own subscription after this (sub_remove moves the last one). */
+static void sub_drop_seat(sess_session_t *s, rpc_peer_t *peer, int seat) {
+  sess_sub_t *sub = sub_find(s, peer);
+  if (!sub)
+    return;
+  if (seat >= 0)
+    sub->seats[seat] = 0;
+  bool follows = sub->admin || s->spectators;
+  for (size_t i = 0; !follows && i < s->n_seats; i++)
+    follows = sub->seats[i] != 0;
+  /* sub_remove makes a connection that now follows no session at all an
+   * ordinary one again (the idle deadline applies to it). */
+  if (!follows)
+    sub_remove(s, (size_t)(sub - s->subs));
+}
+
+void sess_notify_seat_lost(sess_session_t *s, rpc_peer_t *peer, int seat,
+                           const char *method, const char *strategy) {
+  msgpack_packer *pk = sess_notify_begin(s, method, strategy ? 2 : 1);
+  proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, (size_t)seat));
+  if (strategy)
+    proto_pack_kv_cstr(pk, "strategy", strategy);
+  tell_peer(s, peer);
   /* Fix (tests/sessions/test_reconnect.py): the old connection "no longer
    * receives the seat's notifications" (PROTOCOL.md Identity), turns
-   * included. If the seat was all it followed (no other seat, not the
-   * admin) and the session has no public spectating, it stops following
-   * the session. The caller must re-find its own subscription after this
-   * (sub_remove moves the last one). */
-  sess_sub_t *sub = sub_find(s, peer);
-  if (sub) {
-    sub->seats[seat] = 0;
-    bool follows = sub->admin || s->spectators;
-    for (size_t i = 0; !follows && i < s->n_seats; i++)
-      follows = sub->seats[i] != 0;
-    if (!follows) {
-      sub_remove(s, (size_t)(sub - s->subs));
-      /* A connection that now follows no session at all is an ordinary
-       * one again: the idle deadline applies to it (PROTOCOL.md limits). */
-      bool anywhere = false;
-      for (sess_session_t *o = s->reg->sessions; o && !anywhere; o = o->next)
-        anywhere = sub_find(o, peer) != NULL;
-      if (!anywhere)
-        peer->holds_seat = false;
+   * included, from now on (the notice itself waits for the commit). */
+  sub_drop_seat(s, peer, seat);
+}
+
+void sess_notify_seat_moved(sess_session_t *s, rpc_peer_t *peer, int seat) {
+  sess_notify_seat_lost(s, peer, seat, "seat.moved", NULL);
+}
+
+void sess_seat_notify_all(sess_session_t *s, int seat, const char *method,
+                          const char *strategy, bool drop) {
+  if (!drop) {
+    /* Told once per connection that follows the seat; nothing else
+     * changes. */
+    msgpack_packer *pk = sess_notify_begin(s, method, strategy ? 2 : 1);
+    proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, (size_t)seat));
+    if (strategy)
+      proto_pack_kv_cstr(pk, "strategy", strategy);
+    for (size_t i = 0; i < s->n_subs; i++)
+      if (s->subs[i].seats[seat])
+        tell_peer(s, s->subs[i].peer);
+    return;
+  }
+  /* Each call clears the seat from one subscription (or removes it), so
+   * this ends; the array may be reordered, hence the restart. */
+  for (size_t i = 0; i < s->n_subs;) {
+    if (s->subs[i].seats[seat]) {
+      sess_notify_seat_lost(s, s->subs[i].peer, seat, method, strategy);
+      i = 0;
+    } else {
+      i++;
+    }
+  }
+  s->seats[seat].conn = NULL;
+}
+
+void sess_admin_drop_all(sess_session_t *s, const rpc_peer_t *keep) {
+  for (size_t i = 0; i < s->n_subs;) {
+    sess_sub_t *sub = &s->subs[i];
+    if (sub->admin && sub->peer != keep) {
+      rpc_peer_t *peer = sub->peer;
+      sub->admin = false;
+      sess_notify_begin(s, "session.admin_rotated", 0);
+      tell_peer(s, peer);
+      sub_drop_seat(s, peer, -1);
+      i = 0;
+    } else {
+      i++;
     }
   }
 }

@@ -71,12 +71,13 @@ void sp_session(sess_session_t *s) {
       .spectators = s->spectators,
       .admin_token_hash = s->admin_hash,
       .engine_version = LAN_VERSION,
-      .created_ms = sess_wall_ms(),
+      .created_ms = s->created_ms,
       .status = (store_status_t)s->status,
       .turn = model_state_turn(s->st),
       .deadline_ms = s->deadline_wall_ms,
       .remaining_ms = s->remaining_ms,
       .fixed = s->fixed,
+      .creator = s->has_creator ? s->creator.b : NULL,
   };
   int rc = store_put_session(st, &row);
   for (size_t i = 0; rc == 0 && i < s->n_seats; i++) {
@@ -97,20 +98,30 @@ void sp_session(sess_session_t *s) {
     log_error("session %s: out of memory queueing it for storage", s->id);
 }
 
-void sp_reset(sess_session_t *s) {
+int sp_reset(sess_session_t *s, uint64_t seed) {
   store_t *st = s->reg->store;
   if (!st)
-    return;
-  if (store_reset_session(st, s->id, s->seed) != 0)
-    log_error("session %s: out of memory queueing its reset", s->id);
+    return 0;
+  if (store_reset_session(st, s->id, seed) != 0) {
+    log_error("session %s: out of memory queueing its reset; it is not "
+              "reset",
+              s->id);
+    return -1;
+  }
+  return 0;
 }
 
-void sp_delete(sess_session_t *s, bool purge) {
+int sp_delete(sess_session_t *s, bool purge) {
   store_t *st = s->reg->store;
   if (!st)
-    return;
-  if (store_delete_session(st, s->id, sess_wall_ms(), purge) != 0)
-    log_error("session %s: out of memory queueing its deletion", s->id);
+    return 0;
+  if (store_delete_session(st, s->id, sess_wall_ms(), purge) != 0) {
+    log_error("session %s: out of memory queueing its deletion; it is not "
+              "deleted",
+              s->id);
+    return -1;
+  }
+  return 0;
 }
 
 void sp_seat(sess_session_t *s, int seat) {
@@ -436,6 +447,13 @@ static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
   s->deadline_wall_ms = row->deadline_ms;
   s->remaining_ms = row->remaining_ms;
   s->fixed = row->fixed;
+  s->created_ms = row->created_ms; /* the lobby expiry counts from it */
+  /* --max-lobby-per-address counts it for its creator after a restart
+   * too (schema 5; older sessions have none). */
+  if (row->creator) {
+    memcpy(s->creator.b, row->creator, RL_KEY_BYTES);
+    s->has_creator = true;
+  }
 
   /* The state: the last snapshot, or a new game before the first turn. */
   turns_ctx_t tc = {s, NULL, 0};
@@ -469,6 +487,7 @@ static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
    * them again); only their number counts, for --max-chat-messages. */
   uint64_t n_chat = 0;
   if ((rc = store_read_seats(reg->store, id, on_seat, s, err, errlen)) != 0 ||
+      (rc = sess_restore_controls(s, err, errlen)) != 0 ||
       (rc = store_read_submissions(reg->store, id, turn, on_submission, s, err,
                                    errlen)) != 0 ||
       (rc = store_read_readies(reg->store, id, turn, on_ready, s, err,
@@ -477,7 +496,10 @@ static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
     goto fail;
   s->n_chat = (size_t)n_chat;
 
-  sess_attach(reg, s);
+  if (sess_attach(reg, s) != 0) {
+    snprintf(err, errlen, "out of memory restoring session %s", id);
+    goto fail;
+  }
   *out = s;
   log_info("session %s restored: %s, turn %d of %d", s->id, STATUS[s->status],
            turn, s->turns);

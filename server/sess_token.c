@@ -7,10 +7,14 @@
  */
 #include "sess_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
+
+#include "log.h"
+#include "store.h"
 
 /* ---- Identity --------------------------------------------------------------
  */
@@ -58,13 +62,43 @@ static void box_key(const sess_session_t *s, int seat, const char *code,
                      (size_t)n, NULL, 0);
 }
 
+/* The key of a seat's admin box: bound to the session, the seat and the
+ * admin token (which the server keeps only as a hash: the database alone
+ * opens no box). */
+static void admin_key(const sess_session_t *s, int seat, const char *admin,
+                      size_t admin_len,
+                      uint8_t key[crypto_secretbox_KEYBYTES]) {
+  char head[48];
+  int n = snprintf(head, sizeof head, "admin:%s:%d:", s->id, seat);
+  crypto_generichash_state h;
+  crypto_generichash_init(&h, NULL, 0, crypto_secretbox_KEYBYTES);
+  crypto_generichash_update(&h, (const unsigned char *)head, (size_t)n);
+  crypto_generichash_update(&h, (const unsigned char *)admin, admin_len);
+  crypto_generichash_final(&h, key, crypto_secretbox_KEYBYTES);
+}
+
+static void seal(const uint8_t key[crypto_secretbox_KEYBYTES],
+                 const char *token, uint8_t box[SESS_BOX_BYTES]) {
+  randombytes_buf(box, crypto_secretbox_NONCEBYTES);
+  crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES,
+                        (const unsigned char *)token, SESS_TOKEN_LEN, box, key);
+}
+
+static int unseal(const uint8_t key[crypto_secretbox_KEYBYTES],
+                  const uint8_t box[SESS_BOX_BYTES],
+                  char token[SESS_TOKEN_LEN + 1]) {
+  int rc = crypto_secretbox_open_easy(
+      (unsigned char *)token, box + crypto_secretbox_NONCEBYTES,
+      SESS_BOX_BYTES - crypto_secretbox_NONCEBYTES, box, key);
+  token[SESS_TOKEN_LEN] = '\0';
+  return rc == 0 ? 0 : -1;
+}
+
 void sess_seal_token(const sess_session_t *s, int seat, const char *code,
                      const char *token, uint8_t box[SESS_BOX_BYTES]) {
   uint8_t key[crypto_secretbox_KEYBYTES];
   box_key(s, seat, code, key);
-  randombytes_buf(box, crypto_secretbox_NONCEBYTES);
-  crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES,
-                        (const unsigned char *)token, SESS_TOKEN_LEN, box, key);
+  seal(key, token, box);
   sodium_memzero(key, sizeof key);
 }
 
@@ -72,13 +106,27 @@ int sess_open_token(const sess_session_t *s, int seat, const char *code,
                     char token[SESS_TOKEN_LEN + 1]) {
   uint8_t key[crypto_secretbox_KEYBYTES];
   box_key(s, seat, code, key);
-  const sess_seat_t *st = &s->seats[seat];
-  int rc = crypto_secretbox_open_easy(
-      (unsigned char *)token, st->box + crypto_secretbox_NONCEBYTES,
-      SESS_BOX_BYTES - crypto_secretbox_NONCEBYTES, st->box, key);
+  int rc = unseal(key, s->seats[seat].box, token);
   sodium_memzero(key, sizeof key);
-  token[SESS_TOKEN_LEN] = '\0';
-  return rc == 0 ? 0 : -1;
+  return rc;
+}
+
+void sess_seal_admin(const sess_session_t *s, int seat, const char *admin_token,
+                     size_t admin_len, const char *token,
+                     uint8_t box[SESS_BOX_BYTES]) {
+  uint8_t key[crypto_secretbox_KEYBYTES];
+  admin_key(s, seat, admin_token, admin_len, key);
+  seal(key, token, box);
+  sodium_memzero(key, sizeof key);
+}
+
+int sess_open_admin(const sess_session_t *s, int seat, const char *admin_token,
+                    size_t admin_len, char token[SESS_TOKEN_LEN + 1]) {
+  uint8_t key[crypto_secretbox_KEYBYTES];
+  admin_key(s, seat, admin_token, admin_len, key);
+  int rc = unseal(key, s->seats[seat].admin_box, token);
+  sodium_memzero(key, sizeof key);
+  return rc;
 }
 
 /* The named session's own admin and seats are compared in constant time;
@@ -162,5 +210,211 @@ int sess_token_add(sess_registry_t *reg, const uint8_t h[SESS_HASH_BYTES]) {
     *t = grown;
   }
   tok_put(t, h);
+  return 0;
+}
+
+/* Backward-shift deletion: the entries after the removed one that probed
+ * past its slot move back, so every look-up still ends at an empty slot. */
+void sess_token_del(sess_registry_t *reg, const uint8_t h[SESS_HASH_BYTES]) {
+  sess_tokset_t *t = &reg->tokens;
+  if (t->cap == 0)
+    return;
+  size_t i = tok_slot(t, h);
+  for (;; i = (i + 1) & (t->cap - 1)) {
+    if (tok_empty(t->keys[i]))
+      return; /* not in the set */
+    if (memcmp(t->keys[i], h, SESS_HASH_BYTES) == 0)
+      break;
+  }
+  memset(t->keys[i], 0, SESS_HASH_BYTES);
+  t->n--;
+  for (size_t j = (i + 1) & (t->cap - 1); !tok_empty(t->keys[j]);
+       j = (j + 1) & (t->cap - 1)) {
+    size_t home = tok_slot(t, t->keys[j]);
+    /* Does j's home lie cyclically in (i, j]? Then it stays. */
+    bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+    if (stays)
+      continue;
+    memcpy(t->keys[i], t->keys[j], SESS_HASH_BYTES);
+    memset(t->keys[j], 0, SESS_HASH_BYTES);
+    i = j;
+  }
+}
+
+/* ---- Seat control
+ * ------------------------------------------------------------ The
+ * facilitator's answers to a seat taken by the wrong person: lock it (its join
+ * code is refused, its token still works), re-issue its code (the old one stops
+ * working), rotate its token (the old one stops working; whoever held the seat
+ * is told and loses it), and rotate the admin token itself. Each change is
+ * stored (seat_controls, and the seats and sessions rows' hashes) and survives
+ * a restart.
+ */
+
+static void sp_control(sess_session_t *s, int seat) {
+  store_t *st = s->reg->store;
+  const sess_seat_t *x = &s->seats[seat];
+  if (st && store_put_seat_control(st, s->id, seat, x->locked,
+                                   x->has_admin_box ? x->admin_box : NULL) != 0)
+    log_error("session %s: out of memory queueing seat %d's control", s->id,
+              seat);
+}
+
+static void sp_secrets(sess_session_t *s, int seat) {
+  store_t *st = s->reg->store;
+  const sess_seat_t *x = &s->seats[seat];
+  if (st && store_set_seat_secrets(st, s->id, seat, x->token_hash, x->code_hash,
+                                   x->box) != 0)
+    log_error("session %s: out of memory queueing seat %d's secrets", s->id,
+              seat);
+}
+
+void sp_seat_controls(sess_session_t *s) {
+  for (size_t i = 0; i < s->n_seats; i++)
+    sp_control(s, (int)i);
+}
+
+static int on_control(void *arg, const store_seat_control_row_t *row, char *err,
+                      size_t errlen) {
+  sess_session_t *s = arg;
+  if (row->index < 0 || (size_t)row->index >= s->n_seats) {
+    snprintf(err, errlen,
+             "session %s: a stored seat control names seat %d, but its map "
+             "has %zu seats",
+             s->id, row->index, s->n_seats);
+    return STORE_DAMAGED;
+  }
+  sess_seat_t *x = &s->seats[row->index];
+  x->locked = row->locked;
+  x->has_admin_box = row->admin_box != NULL;
+  if (row->admin_box)
+    memcpy(x->admin_box, row->admin_box, SESS_BOX_BYTES);
+  return 0;
+}
+
+int sess_restore_controls(sess_session_t *s, char *err, size_t errlen) {
+  if (!s->reg->store)
+    return 0;
+  return store_read_seat_controls(s->reg->store, s->id, on_control, s, err,
+                                  errlen);
+}
+
+void sess_seat_lock(sess_session_t *s, int seat, bool locked) {
+  s->seats[seat].locked = locked;
+  if (locked)
+    s->reg->counters.seat_locks++;
+  else
+    s->reg->counters.seat_unlocks++;
+  sp_control(s, seat);
+}
+
+/* Give the seat `token` (new), sealed under `code` and the admin token. */
+static int seat_set_token(sess_session_t *s, int seat, const char *token,
+                          const char *code, const char *admin,
+                          size_t admin_len) {
+  sess_registry_t *reg = s->reg;
+  sess_seat_t *x = &s->seats[seat];
+  uint8_t h[SESS_HASH_BYTES];
+  sess_hash_token(token, SESS_TOKEN_LEN, h);
+  if (sess_token_add(reg, h) != 0)
+    return -1;
+  sess_token_del(reg, x->token_hash);
+  memcpy(x->token_hash, h, SESS_HASH_BYTES);
+  sess_hash_code(s, code, x->code_hash);
+  sess_seal_token(s, seat, code, token, x->box);
+  sess_seal_admin(s, seat, admin, admin_len, token, x->admin_box);
+  x->has_admin_box = true;
+  return 0;
+}
+
+/* The seat's old token is gone: the seat is free again (for the holder of
+ * the next code), and whoever held it loses it now and is told once the
+ * change is committed (sess_notify_seat_lost). */
+static void seat_revoked(sess_session_t *s, int seat) {
+  sess_seat_t *x = &s->seats[seat];
+  x->taken = false;
+  x->name[0] = '\0';
+  s->reg->counters.tokens_revoked++;
+  sp_secrets(s, seat);
+  sp_control(s, seat);
+  sp_seat(s, seat);
+  sess_seat_notify_all(s, seat, "seat.revoked", NULL, true);
+  log_info("session %s: the token of seat %s was revoked", s->id,
+           model_map_seat_id(s->map, (size_t)seat));
+}
+
+int sess_seat_rotate(sess_session_t *s, int seat, const char *admin_token,
+                     size_t admin_len) {
+  char token[SESS_TOKEN_LEN + 1], code[SESS_CODE_LEN + 1];
+  sess_random_token(token);
+  /* A code nobody is told: the seat is joined again only with the code
+   * seat.reissue_code gives. */
+  sess_random_code(code, SESS_CODE_LEN);
+  int rc = seat_set_token(s, seat, token, code, admin_token, admin_len);
+  sodium_memzero(token, sizeof token);
+  sodium_memzero(code, sizeof code);
+  if (rc != 0)
+    return -1;
+  seat_revoked(s, seat);
+  return 0;
+}
+
+int sess_seat_reissue(sess_session_t *s, int seat, const char *admin_token,
+                      size_t admin_len, char code[SESS_CODE_LEN + 1]) {
+  sess_seat_t *x = &s->seats[seat];
+  char token[SESS_TOKEN_LEN + 1];
+  sess_random_code(code, SESS_CODE_LEN);
+  if (x->has_admin_box &&
+      sess_open_admin(s, seat, admin_token, admin_len, token) == 0) {
+    /* The same token, under a new code: whoever holds the seat keeps it. */
+    sess_hash_code(s, code, x->code_hash);
+    sess_seal_token(s, seat, code, token, x->box);
+    sodium_memzero(token, sizeof token);
+    sp_secrets(s, seat);
+    s->reg->counters.codes_reissued++;
+    return 0;
+  }
+  /* A session from before schema 4 keeps no admin box: the token cannot
+   * be recovered, so the new code comes with a new token (the holder, if
+   * any, is told with seat.revoked). */
+  sess_random_token(token);
+  int rc = seat_set_token(s, seat, token, code, admin_token, admin_len);
+  sodium_memzero(token, sizeof token);
+  if (rc != 0)
+    return -1;
+  seat_revoked(s, seat);
+  s->reg->counters.codes_reissued++;
+  return 0;
+}
+
+int sess_admin_rotate(sess_session_t *s, const char *old, size_t old_len,
+                      rpc_peer_t *keep, char admin_token[SESS_TOKEN_LEN + 1]) {
+  sess_registry_t *reg = s->reg;
+  uint8_t h[SESS_HASH_BYTES];
+  sess_random_token(admin_token);
+  sess_hash_token(admin_token, SESS_TOKEN_LEN, h);
+  if (sess_token_add(reg, h) != 0)
+    return -1;
+  /* Every seat's admin box moves to the new admin token. */
+  for (size_t i = 0; i < s->n_seats; i++) {
+    sess_seat_t *x = &s->seats[i];
+    char token[SESS_TOKEN_LEN + 1];
+    if (!x->has_admin_box)
+      continue;
+    if (sess_open_admin(s, (int)i, old, old_len, token) == 0)
+      sess_seal_admin(s, (int)i, admin_token, SESS_TOKEN_LEN, token,
+                      x->admin_box);
+    else
+      x->has_admin_box = false; /* cannot happen: the old token is right */
+    sodium_memzero(token, sizeof token);
+    sp_control(s, (int)i);
+  }
+  sess_token_del(reg, s->admin_hash);
+  memcpy(s->admin_hash, h, SESS_HASH_BYTES);
+  if (reg->store && store_set_admin_hash(reg->store, s->id, h) != 0)
+    log_error("session %s: out of memory queueing its admin token", s->id);
+  sess_admin_drop_all(s, keep);
+  reg->counters.admin_tokens_rotated++;
+  log_info("session %s: the admin token was rotated", s->id);
   return 0;
 }

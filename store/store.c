@@ -162,7 +162,28 @@ static const char *const MIGRATIONS[] = {
     "DROP INDEX submissions_by_turn;"
     "CREATE UNIQUE INDEX submissions_latest ON submissions"
     "  (session_id, turn, seat_index);",
-    /* 3 -> 4: sessions.deleted_ms (issue 14): session.delete takes a
+    /* 3 -> 4: seat control (docs/protocol.md "Seat control"): a seat the
+     * facilitator locked (its join code is refused), and the seat's token
+     * sealed under the admin token, so the facilitator can re-issue a
+     * join code for the token the seat has. Sessions of older files have
+     * no rows: their seats are unlocked, and re-issuing a code also gives
+     * the seat a new token. */
+    "CREATE TABLE seat_controls ("
+    "  session_id TEXT NOT NULL REFERENCES sessions(id),"
+    "  seat_index INTEGER NOT NULL,"
+    "  locked INTEGER NOT NULL DEFAULT 0,"
+    "  admin_box BLOB,"
+    "  PRIMARY KEY (session_id, seat_index)"
+    ");",
+    /* 4 -> 5: sessions.creator, the address that created the session as
+     * the per-address limits key it (16 bytes: an IPv4 address mapped
+     * into IPv6, ::ffff:a.b.c.d; an IPv6 address by its /64, the rest
+     * zero), so --max-lobby-per-address counts the lobby sessions an
+     * address created before a restart too (issue 10). NULL where it is
+     * not known: sessions of older files, which no address is charged
+     * for. */
+    "ALTER TABLE sessions ADD COLUMN creator BLOB;",
+    /* 5 -> 6: sessions.deleted_ms (issue 14): session.delete takes a
      * finished or lobby session off the server but keeps its rows for
      * replay and export; the restore skips it. NULL: not deleted. */
     "ALTER TABLE sessions ADD COLUMN deleted_ms INTEGER;",
@@ -186,18 +207,23 @@ typedef enum {
   W_PRODUCTION_INSERT,
   W_SCORE_INSERT,
   W_CHAT_INSERT,
-  /* session.reset and session.delete (issue 14): a session's game rows
-   * go (reset, purge), its seed changes (reset), it is marked deleted
-   * (delete) or its last rows go (purge). */
-  W_CLEAR_SUBMISSIONS,
-  W_CLEAR_READIES,
-  W_CLEAR_TURNS,
-  W_CLEAR_PRICES,
-  W_CLEAR_PRODUCTION,
-  W_CLEAR_SCORES,
-  W_CLEAR_CHAT,
-  W_CLEAR_SEATS,
-  W_CLEAR_SESSION,
+  W_SEAT_SECRETS,
+  W_ADMIN_HASH,
+  W_SEAT_CONTROL,
+  /* store_del_session: every row of one session, children first. */
+  W_DEL_SEAT_CONTROLS,
+  W_DEL_CHAT,
+  W_DEL_READIES,
+  W_DEL_SUBMISSIONS,
+  W_DEL_SCORES,
+  W_DEL_PRODUCTION,
+  W_DEL_PRICES,
+  W_DEL_TURNS,
+  W_DEL_SEATS,
+  W_DEL_SESSION,
+  /* session.reset (issue 14) clears a session's game rows with the
+   * W_DEL_ statements above and sets its new seed; session.delete marks
+   * it deleted (without purge; with purge it is store_del_session). */
   W_SESSION_SEED,
   W_SESSION_DELETED,
   W_COUNT
@@ -207,8 +233,8 @@ static const char *const SQL[W_COUNT] = {
     [W_SESSION_INSERT] =
         "INSERT INTO sessions (id, name, map_id, map_json, map_digest, seed,"
         " turns, turn_ms, spectators, admin_token_hash, engine_version,"
-        " created_ms, status, turn, deadline_ms, remaining_ms, fixed)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " created_ms, status, turn, deadline_ms, remaining_ms, fixed,"
+        " creator) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [W_SESSION_STATUS] =
         "UPDATE sessions SET status = ?2, turn = ?3, deadline_ms = ?4,"
         " remaining_ms = ?5 WHERE id = ?1",
@@ -245,15 +271,22 @@ static const char *const SQL[W_COUNT] = {
     [W_CHAT_INSERT] =
         "INSERT INTO chat (session_id, turn, from_seat, to_seat, text,"
         " created_ms) VALUES (?,?,?,?,?,?)",
-    [W_CLEAR_SUBMISSIONS] = "DELETE FROM submissions WHERE session_id = ?1",
-    [W_CLEAR_READIES] = "DELETE FROM readies WHERE session_id = ?1",
-    [W_CLEAR_TURNS] = "DELETE FROM turns WHERE session_id = ?1",
-    [W_CLEAR_PRICES] = "DELETE FROM prices WHERE session_id = ?1",
-    [W_CLEAR_PRODUCTION] = "DELETE FROM production WHERE session_id = ?1",
-    [W_CLEAR_SCORES] = "DELETE FROM scores WHERE session_id = ?1",
-    [W_CLEAR_CHAT] = "DELETE FROM chat WHERE session_id = ?1",
-    [W_CLEAR_SEATS] = "DELETE FROM seats WHERE session_id = ?1",
-    [W_CLEAR_SESSION] = "DELETE FROM sessions WHERE id = ?1",
+    [W_SEAT_SECRETS] = "UPDATE seats SET token_hash = ?3, code_hash = ?4,"
+                       " token_box = ?5 WHERE session_id = ?1 AND"
+                       " seat_index = ?2",
+    [W_ADMIN_HASH] = "UPDATE sessions SET admin_token_hash = ?2 WHERE id = ?1",
+    [W_SEAT_CONTROL] = "INSERT OR REPLACE INTO seat_controls (session_id,"
+                       " seat_index, locked, admin_box) VALUES (?,?,?,?)",
+    [W_DEL_SEAT_CONTROLS] = "DELETE FROM seat_controls WHERE session_id = ?1",
+    [W_DEL_CHAT] = "DELETE FROM chat WHERE session_id = ?1",
+    [W_DEL_READIES] = "DELETE FROM readies WHERE session_id = ?1",
+    [W_DEL_SUBMISSIONS] = "DELETE FROM submissions WHERE session_id = ?1",
+    [W_DEL_SCORES] = "DELETE FROM scores WHERE session_id = ?1",
+    [W_DEL_PRODUCTION] = "DELETE FROM production WHERE session_id = ?1",
+    [W_DEL_PRICES] = "DELETE FROM prices WHERE session_id = ?1",
+    [W_DEL_TURNS] = "DELETE FROM turns WHERE session_id = ?1",
+    [W_DEL_SEATS] = "DELETE FROM seats WHERE session_id = ?1",
+    [W_DEL_SESSION] = "DELETE FROM sessions WHERE id = ?1",
     [W_SESSION_SEED] = "UPDATE sessions SET seed = ?2 WHERE id = ?1",
     [W_SESSION_DELETED] = "UPDATE sessions SET deleted_ms = ?2 WHERE id = ?1",
 };
@@ -271,15 +304,19 @@ static const char *const STMT_NAME[W_COUNT] = {
     [W_PRODUCTION_INSERT] = "production insert",
     [W_SCORE_INSERT] = "score insert",
     [W_CHAT_INSERT] = "chat insert",
-    [W_CLEAR_SUBMISSIONS] = "submissions clear",
-    [W_CLEAR_READIES] = "readies clear",
-    [W_CLEAR_TURNS] = "turns clear",
-    [W_CLEAR_PRICES] = "prices clear",
-    [W_CLEAR_PRODUCTION] = "production clear",
-    [W_CLEAR_SCORES] = "scores clear",
-    [W_CLEAR_CHAT] = "chat clear",
-    [W_CLEAR_SEATS] = "seats clear",
-    [W_CLEAR_SESSION] = "session delete",
+    [W_SEAT_SECRETS] = "seat secrets",
+    [W_ADMIN_HASH] = "admin token hash",
+    [W_SEAT_CONTROL] = "seat control",
+    [W_DEL_SEAT_CONTROLS] = "session delete (seat_controls)",
+    [W_DEL_CHAT] = "session delete (chat)",
+    [W_DEL_READIES] = "session delete (readies)",
+    [W_DEL_SUBMISSIONS] = "session delete (submissions)",
+    [W_DEL_SCORES] = "session delete (scores)",
+    [W_DEL_PRODUCTION] = "session delete (production)",
+    [W_DEL_PRICES] = "session delete (prices)",
+    [W_DEL_TURNS] = "session delete (turns)",
+    [W_DEL_SEATS] = "session delete (seats)",
+    [W_DEL_SESSION] = "session delete",
     [W_SESSION_SEED] = "session seed",
     [W_SESSION_DELETED] = "session deleted",
 };
@@ -288,8 +325,8 @@ static const char *const STATUS[] = {"lobby", "running", "paused", "finished"};
 static const char *const SOURCE[] = {"player", "agent"};
 
 /* The most parameters a statement of SQL[] takes (the session insert has
- * 17). */
-#define STORE_MAX_PARAMS 17
+ * 18). */
+#define STORE_MAX_PARAMS 18
 
 typedef enum { P_NULL = 0, P_INT, P_TEXT, P_BLOB } ptype_t;
 
@@ -759,6 +796,10 @@ int store_put_session(store_t *st, const store_session_t *s) {
   p_int(op, s->deadline_ms);
   p_int(op, s->remaining_ms);
   p_int(op, s->fixed);
+  if (s->creator)
+    p_blob(op, s->creator, STORE_CREATOR_BYTES);
+  else
+    p_null(op);
   return op_end(st, op);
 }
 
@@ -802,29 +843,35 @@ static int put_id(store_t *st, wstmt_t stmt, const char *session_id,
   return op_end(st, op);
 }
 
-/* The game rows of a session: what a reset starts again without. */
-static const wstmt_t GAME_ROWS[] = {W_CLEAR_SUBMISSIONS, W_CLEAR_READIES,
-                                    W_CLEAR_TURNS,       W_CLEAR_PRICES,
-                                    W_CLEAR_PRODUCTION,  W_CLEAR_SCORES};
+/* The game rows of a session: what a reset starts again without (chat,
+ * seats and seat controls stay). */
+static const wstmt_t GAME_ROWS[] = {W_DEL_SUBMISSIONS, W_DEL_READIES,
+                                    W_DEL_TURNS,       W_DEL_PRICES,
+                                    W_DEL_PRODUCTION,  W_DEL_SCORES};
 
 int store_reset_session(store_t *st, const char *session_id, uint64_t seed) {
+  /* All or nothing, like store_del_session: a session whose turns went
+   * but whose old seed stayed would replay a different game. */
+  size_t first = st->n_ops;
   for (size_t i = 0; i < sizeof GAME_ROWS / sizeof GAME_ROWS[0]; i++)
     if (put_id(st, GAME_ROWS[i], session_id, false, 0) != 0)
-      return -1;
-  return put_id(st, W_SESSION_SEED, session_id, true, (int64_t)seed);
+      goto undo;
+  if (put_id(st, W_SESSION_SEED, session_id, true, (int64_t)seed) != 0)
+    goto undo;
+  return 0;
+undo:
+  while (st->n_ops > first)
+    free_op(&st->ops[--st->n_ops]);
+  return -1;
 }
 
 int store_delete_session(store_t *st, const char *session_id,
                          int64_t deleted_ms, bool purge) {
-  if (!purge)
-    return put_id(st, W_SESSION_DELETED, session_id, true, deleted_ms);
-  for (size_t i = 0; i < sizeof GAME_ROWS / sizeof GAME_ROWS[0]; i++)
-    if (put_id(st, GAME_ROWS[i], session_id, false, 0) != 0)
-      return -1;
-  if (put_id(st, W_CLEAR_CHAT, session_id, false, 0) != 0 ||
-      put_id(st, W_CLEAR_SEATS, session_id, false, 0) != 0)
-    return -1;
-  return put_id(st, W_CLEAR_SESSION, session_id, false, 0);
+  /* A purge is the lobby expiry's delete: one list of the tables keyed by
+   * session, so a table added later cannot be forgotten here. */
+  if (purge)
+    return store_del_session(st, session_id);
+  return put_id(st, W_SESSION_DELETED, session_id, true, deleted_ms);
 }
 
 int store_set_seat(store_t *st, const char *session_id, int index, bool taken,
@@ -838,6 +885,47 @@ int store_set_seat(store_t *st, const char *session_id, int index, bool taken,
   p_text(op, name);
   if (agent)
     p_text(op, agent);
+  else
+    p_null(op);
+  return op_end(st, op);
+}
+
+/* ---- Seat control ------------------------------------------------------ */
+
+int store_set_seat_secrets(store_t *st, const char *session_id, int index,
+                           const uint8_t *token_hash, const uint8_t *code_hash,
+                           const uint8_t *token_box) {
+  op_t *op = op_begin(st, W_SEAT_SECRETS);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_int(op, index);
+  p_blob(op, token_hash, STORE_HASH_BYTES);
+  p_blob(op, code_hash, STORE_HASH_BYTES);
+  p_blob(op, token_box, STORE_BOX_BYTES);
+  return op_end(st, op);
+}
+
+int store_set_admin_hash(store_t *st, const char *session_id,
+                         const uint8_t *admin_token_hash) {
+  op_t *op = op_begin(st, W_ADMIN_HASH);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_blob(op, admin_token_hash, STORE_HASH_BYTES);
+  return op_end(st, op);
+}
+
+int store_put_seat_control(store_t *st, const char *session_id, int index,
+                           bool locked, const uint8_t *admin_box) {
+  op_t *op = op_begin(st, W_SEAT_CONTROL);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_int(op, index);
+  p_int(op, locked);
+  if (admin_box)
+    p_blob(op, admin_box, STORE_BOX_BYTES);
   else
     p_null(op);
   return op_end(st, op);
@@ -876,6 +964,27 @@ int store_del_ready(store_t *st, const char *session_id, int turn, int seat) {
   p_int(op, turn);
   p_int(op, seat);
   return op_end(st, op);
+}
+
+/* ---- Deleting a session (rd-limits: expired lobby sessions) ------------ */
+
+int store_del_session(store_t *st, const char *session_id) {
+  /* All or nothing: a session whose chat went but whose seats stayed
+   * would be out of step with the server's memory. */
+  size_t first = st->n_ops;
+  for (int w = W_DEL_SEAT_CONTROLS; w <= W_DEL_SESSION; w++) {
+    op_t *op = op_begin(st, (wstmt_t)w);
+    if (!op)
+      goto undo;
+    p_text(op, session_id);
+    if (op_end(st, op) != 0)
+      goto undo;
+  }
+  return 0;
+undo:
+  while (st->n_ops > first)
+    free_op(&st->ops[--st->n_ops]);
+  return -1;
 }
 
 int store_put_turn(store_t *st, const store_turn_t *t) {

@@ -40,13 +40,16 @@
 #include <stdint.h>
 
 /* The schema version this build writes; older ones are migrated. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 6
 
 /* Sizes of the fixed-size blobs: BLAKE2b-256 hashes (state, map digest,
  * token and code hashes) and a seat's sealed token (crypto_secretbox:
  * 24-byte nonce, 16-byte MAC, the 32-character token). */
 #define STORE_HASH_BYTES 32
 #define STORE_BOX_BYTES  72
+/* A session's creator: the address as the per-address limits key it
+ * (server/ratelimit.h rl_key_t). */
+#define STORE_CREATOR_BYTES 16
 
 typedef struct store store_t;
 
@@ -137,6 +140,9 @@ typedef struct store_session {
   int64_t deadline_ms; /* wall clock, 0: none */
   int64_t remaining_ms;
   bool fixed; /* a turn lasts its whole turn_ms */
+  /* STORE_CREATOR_BYTES, or NULL: the address that created it is not
+   * known (not counted against --max-lobby-per-address). */
+  const uint8_t *creator;
 } store_session_t;
 
 typedef struct store_seat {
@@ -205,6 +211,12 @@ int store_del_ready(store_t *st, const char *session_id, int turn, int seat)
     __attribute__((warn_unused_result));
 int store_put_turn(store_t *st, const store_turn_t *t)
     __attribute__((warn_unused_result));
+/* Every row of one session, in one write group (queued like the writes
+ * above; committed with the next flush). The server uses it for lobby
+ * sessions that expired unjoined (--lobby-expiry-s): they hold nothing
+ * worth keeping, and an attacker's would otherwise fill the file. */
+int store_del_session(store_t *st, const char *session_id)
+    __attribute__((warn_unused_result));
 /* The figures of a resolved turn, as rows for the SQL views. */
 int store_put_price(store_t *st, const char *session_id, int turn,
                     const char *product, const char *region,
@@ -219,12 +231,12 @@ int store_put_chat(store_t *st, const store_chat_t *c)
     __attribute__((warn_unused_result));
 /* session.reset: queue the removal of the session's game rows
  * (submissions, readies, turns, prices, production, scores; chat and
- * seats stay) and its new seed. 0, or -1 out of memory. */
+ * seats stay) and its new seed. 0, or -1 out of memory (nothing queued). */
 int store_reset_session(store_t *st, const char *session_id, uint64_t seed)
     __attribute__((warn_unused_result));
 /* session.delete: mark the session deleted at deleted_ms (its rows stay
  * for replay and export; the restore skips it), or with purge remove every
- * row of it. 0, or -1 out of memory. */
+ * row of it (store_del_session). 0, or -1 out of memory (nothing queued). */
 int store_delete_session(store_t *st, const char *session_id,
                          int64_t deleted_ms, bool purge)
     __attribute__((warn_unused_result));
@@ -308,6 +320,7 @@ typedef struct store_session_row {
   int64_t deadline_ms;
   int64_t remaining_ms;
   bool fixed;
+  const uint8_t *creator; /* STORE_CREATOR_BYTES, or NULL (unknown) */
   /* Finished sessions only: 1 for the most recently finished, 2 for the
    * one before, ...; 0 for a session in play. */
   int64_t finished_age;
@@ -435,6 +448,43 @@ typedef int (*store_figure_fn)(void *arg, const store_figure_row_t *row,
 int store_read_figures(store_t *st, const char *session_id, store_figure_t kind,
                        int turn, store_figure_fn fn, void *arg, char *err,
                        size_t errlen);
+
+/* ---- Seat control (schema 4) --------------------------------------------
+ * What the facilitator changes about a seat after the session was created
+ * (docs/protocol.md "Seat control"): a re-issued join code or a rotated
+ * seat token (the seats row's secrets), a rotated admin token (the
+ * sessions row's hash), and the seat_controls table: whether the seat is
+ * locked, and the seat's token sealed under the admin token (so a code
+ * can be re-issued for the token the seat has). Each writer queues one row
+ * as the writers above do. */
+
+int store_set_seat_secrets(store_t *st, const char *session_id, int index,
+                           const uint8_t *token_hash, const uint8_t *code_hash,
+                           const uint8_t *token_box)
+    __attribute__((warn_unused_result));
+int store_set_admin_hash(store_t *st, const char *session_id,
+                         const uint8_t *admin_token_hash)
+    __attribute__((warn_unused_result));
+/* Insert or replace a seat's control row; admin_box NULL: none (a session
+ * created before schema 4). */
+int store_put_seat_control(store_t *st, const char *session_id, int index,
+                           bool locked, const uint8_t *admin_box)
+    __attribute__((warn_unused_result));
+
+typedef struct store_seat_control_row {
+  int index;
+  bool locked;
+  const uint8_t *admin_box; /* STORE_BOX_BYTES, or NULL */
+} store_seat_control_row_t;
+typedef int (*store_seat_control_fn)(void *arg,
+                                     const store_seat_control_row_t *row,
+                                     char *err, size_t errlen);
+/* A session's seat control rows, by index (seats without one have none;
+ * a file of schema 3 or older has none). A row not as written (an
+ * admin_box of another size) is STORE_DAMAGED. */
+int store_read_seat_controls(store_t *st, const char *session_id,
+                             store_seat_control_fn fn, void *arg, char *err,
+                             size_t errlen);
 
 /* ---- Stored MessagePack ----------------------------------------------- */
 

@@ -213,8 +213,13 @@ static int session_row(rd_t *r, store_session_row_t *row, bool aged) {
   row->deadline_ms = sqlite3_column_int64(r->q, 14);
   row->remaining_ms = sqlite3_column_int64(r->q, 15);
   row->fixed = sqlite3_column_int(r->q, 16) != 0;
+  if (sqlite3_column_type(r->q, 17) != SQLITE_NULL) {
+    row->creator = col_fixed(r, 17, STORE_CREATOR_BYTES, "creator");
+    if (!row->creator)
+      return -1;
+  }
   if (aged)
-    row->finished_age = sqlite3_column_int64(r->q, 17);
+    row->finished_age = sqlite3_column_int64(r->q, 18);
   return 0;
 }
 
@@ -243,15 +248,18 @@ static int each_session(rd_t *r, bool aged, bool pass_damage,
   return rd_done(r, rc);
 }
 
-/* The column `deleted_ms` came with schema 4 (session.delete): the
- * restore serves no deleted session. */
+/* The column `deleted_ms` came with schema 6 (session.delete): the
+ * restore serves no deleted session, and quarantines none either (a
+ * deleted session is never read, so its rows cannot be found damaged). */
 static const char *not_deleted(store_t *st) {
-  return store_version(st) >= 4 ? "s.deleted_ms IS NULL" : "1";
+  return store_version(st) >= 6 ? "s.deleted_ms IS NULL" : "1";
 }
 
-/* The column `fixed` came with schema 2; older files played as 0. */
-static const char *fixed_column(store_t *st) {
-  return store_version(st) >= 2 ? "s.fixed" : "0";
+/* The columns after SESSION_COLUMNS: `fixed` came with schema 2 (older
+ * files played as 0), `creator` with schema 5 (older files: unknown). */
+static const char *tail_columns(store_t *st) {
+  int64_t v = store_version(st);
+  return v >= 5 ? "s.fixed, s.creator" : v >= 2 ? "s.fixed, NULL" : "0, NULL";
 }
 
 int store_read_sessions(store_t *st, uint64_t max_finished, store_session_fn fn,
@@ -269,7 +277,7 @@ int store_read_sessions(store_t *st, uint64_t max_finished, store_session_fn fn,
            "SELECT " SESSION_COLUMNS "%s, COALESCE(f.age, 0) FROM sessions s "
            "LEFT JOIN f ON f.id = s.id WHERE (s.status != 'finished' OR "
            "f.age <= ?1) AND %s ORDER BY s.created_ms, s.rowid",
-           not_deleted(st), fixed_column(st), not_deleted(st));
+           not_deleted(st), tail_columns(st), not_deleted(st));
   rd_t r;
   if (rd_prepare(&r, st, "sessions", NULL, sql, err, errlen) != 0)
     return rd_done(&r, -1);
@@ -289,7 +297,7 @@ int store_read_all_sessions(store_t *st, store_session_fn fn, void *arg,
   snprintf(sql, sizeof sql,
            "SELECT " SESSION_COLUMNS "%s FROM sessions s ORDER BY "
            "s.created_ms, s.id",
-           fixed_column(st));
+           tail_columns(st));
   rd_t r;
   if (rd_prepare(&r, st, "sessions", NULL, sql, err, errlen) != 0)
     return rd_done(&r, -1);
@@ -301,7 +309,7 @@ int store_read_session(store_t *st, const char *id, store_session_fn fn,
   char sql[512];
   snprintf(sql, sizeof sql,
            "SELECT " SESSION_COLUMNS "%s FROM sessions s WHERE s.id = ?1",
-           fixed_column(st));
+           tail_columns(st));
   rd_t r;
   if (rd_prepare(&r, st, "sessions", id, sql, err, errlen) != 0)
     return rd_done(&r, -1);
@@ -386,6 +394,34 @@ int store_read_seats(store_t *st, const char *session_id, store_seat_fn fn,
     row.taken = sqlite3_column_int(r.q, 7) != 0;
     row.name = col_text(&r, 8);
     row.agent = (const char *)sqlite3_column_text(r.q, 9);
+    if ((rc = fn(arg, &row, err, errlen)) != 0)
+      return rd_done(&r, rc);
+  }
+  return rd_done(&r, rc);
+}
+
+int store_read_seat_controls(store_t *st, const char *session_id,
+                             store_seat_control_fn fn, void *arg, char *err,
+                             size_t errlen) {
+  rd_t r;
+  /* A file of schema 3 or older (the tools read those) has no table:
+   * no rows. */
+  if (store_version(st) < 4)
+    return 0;
+  if (rd_prepare(&r, st, "seat_controls", session_id,
+                 "SELECT seat_index, locked, admin_box FROM seat_controls "
+                 "WHERE session_id = ?1 ORDER BY seat_index",
+                 err, errlen) != 0)
+    return rd_done(&r, -1);
+  int rc;
+  while ((rc = rd_step(&r)) == 1) {
+    store_seat_control_row_t row;
+    row.index = sqlite3_column_int(r.q, 0);
+    row.locked = sqlite3_column_int(r.q, 1) != 0;
+    row.admin_box = NULL;
+    if (sqlite3_column_type(r.q, 2) != SQLITE_NULL &&
+        !(row.admin_box = col_fixed(&r, 2, STORE_BOX_BYTES, "admin_box")))
+      return rd_done(&r, STORE_DAMAGED);
     if ((rc = fn(arg, &row, err, errlen)) != 0)
       return rd_done(&r, rc);
   }

@@ -3,7 +3,7 @@
  *
  *   loadgen --server HOST:PORT --connections C --depth D --seconds S
  *           [--warmup W] [--method ping] [--label NAME] [--cpu N]
- *           [--server-pid PID]
+ *           [--server-pid PID] [--ws]
  *
  * opens C TCP connections and keeps exactly D MessagePack-RPC requests
  * `[0, msgid, method, []]` in flight on each (PROTOCOL.md, "Envelope": requests
@@ -39,6 +39,11 @@
  * machine moves with whatever else runs; CPU time per request hardly does,
  * and loadgen_cpu near 1 says the generator, not the server, set the pace.
  *
+ * With --ws, each connection is a WebSocket to the server's --http port
+ * instead (GET /ws, then one request per binary message, one response per
+ * message), framed by wslay as the server's own transport is, so that
+ * bench/run.sh can print ping over WebSocket beside ping over TCP.
+ *
  * One thread, one libuv loop; --cpu pins it to one core so that on a small
  * machine the server can have the other.
  */
@@ -57,6 +62,7 @@
 
 #include <msgpack.h>
 #include <uv.h>
+#include <wslay/wslay.h>
 
 #define container_of(ptr, type, member)                                        \
   ((type *)((char *)(ptr)-offsetof(type, member)))
@@ -79,6 +85,15 @@ typedef struct lg_conn {
   size_t in_len;      /* bytes in in[]: at most one partial value */
   char *out;          /* room for D encoded requests */
   size_t out_len;
+  /* --ws: the handshake is under way; wslay's context; the frames of D
+   * requests (wbuf, written like out); the bytes wslay reads from. */
+  bool handshaking;
+  wslay_event_context_ptr ws;
+  char *wbuf;
+  size_t wlen, wcap;
+  const uint8_t *rin;
+  size_t rin_len;
+  uint32_t got;
   char in[LG_IN_SIZE];
 } lg_conn_t;
 
@@ -101,7 +116,8 @@ static struct {
   const char *label;
   int cpu;
   long server_pid;
-} opt = {NULL, 64, 16, 5.0, 1.0, "ping", NULL, -1, 0};
+  bool ws;
+} opt = {NULL, 64, 16, 5.0, 1.0, "ping", NULL, -1, 0, false};
 
 static uv_loop_t *loop;
 static uv_timer_t phase_timer;
@@ -351,6 +367,100 @@ static void conn_lost(lg_conn_t *c, const char *what, int status) {
 
 static void flush(lg_conn_t *c);
 
+/* ---- WebSocket (--ws) --------------------------------------------------- */
+
+static ssize_t ws_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
+                       int flags, void *user) {
+  lg_conn_t *c = user;
+  (void)flags;
+  if (c->rin_len == 0) {
+    wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+    return -1;
+  }
+  if (len > c->rin_len)
+    len = c->rin_len;
+  memcpy(buf, c->rin, len);
+  c->rin += len;
+  c->rin_len -= len;
+  return (ssize_t)len;
+}
+
+static ssize_t ws_send(wslay_event_context_ptr ctx, const uint8_t *data,
+                       size_t len, int flags, void *user) {
+  lg_conn_t *c = user;
+  (void)flags;
+  if (c->wcap - c->wlen < len) {
+    size_t cap = c->wcap * 2 + len;
+    char *p = realloc(c->wbuf, cap);
+    if (p == NULL) {
+      wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+      return -1;
+    }
+    c->wbuf = p;
+    c->wcap = cap;
+  }
+  memcpy(c->wbuf + c->wlen, data, len);
+  c->wlen += len;
+  return (ssize_t)len;
+}
+
+/* The masking key of a client frame: it defeats proxy cache poisoning, not
+ * a benchmark's concern, so a cheap generator does. */
+static int ws_mask(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
+                   void *user) {
+  static uint64_t x = 0x9E3779B97F4A7C15u;
+  (void)ctx;
+  (void)user;
+  for (size_t i = 0; i < len; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    buf[i] = (uint8_t)x;
+  }
+  return 0;
+}
+
+static lg_verdict_t check_value(lg_conn_t *c, const uint8_t *p, size_t n);
+
+static void ws_msg(wslay_event_context_ptr ctx,
+                   const struct wslay_event_on_msg_recv_arg *a, void *user) {
+  lg_conn_t *c = user;
+  size_t used;
+  (void)ctx;
+  if (a->opcode != WSLAY_BINARY_FRAME)
+    return;
+  if (mp_skip(a->msg, a->msg_length, &used) != 1 || used != a->msg_length) {
+    err.malformed++;
+    return;
+  }
+  if (check_value(c, a->msg, a->msg_length) == LG_RESPONSE)
+    c->got++;
+}
+
+static const struct wslay_event_callbacks ws_callbacks = {
+    .recv_callback = ws_recv,
+    .send_callback = ws_send,
+    .genmask_callback = ws_mask,
+    .on_msg_recv_callback = ws_msg,
+};
+
+/* Queue each request packed in c->out as its own message, and frame them
+ * all into c->wbuf. */
+static int ws_frame(lg_conn_t *c) {
+  size_t off = 0, used;
+  c->wlen = 0;
+  while (off < c->out_len) {
+    if (mp_skip((const uint8_t *)c->out + off, c->out_len - off, &used) != 1)
+      return -1;
+    struct wslay_event_msg m = {WSLAY_BINARY_FRAME,
+                                (const uint8_t *)c->out + off, used};
+    if (wslay_event_queue_msg(c->ws, &m) != 0)
+      return -1;
+    off += used;
+  }
+  return wslay_event_send(c->ws) == 0 ? 0 : -1;
+}
+
 static void write_cb(uv_write_t *req, int status) {
   lg_conn_t *c = container_of(req, lg_conn_t, wreq);
   c->writing = false;
@@ -380,8 +490,12 @@ static void flush(lg_conn_t *c) {
   }
   c->out_len = sink.len;
   assert(c->out_len <= req_max * (size_t)opt.depth);
+  if (opt.ws && ws_frame(c) != 0)
+    return;
   /* Usually the socket takes it all, and no request or callback is needed. */
-  uv_buf_t b = uv_buf_init(c->out, (unsigned)c->out_len);
+  char *data = opt.ws ? c->wbuf : c->out;
+  size_t len = opt.ws ? c->wlen : c->out_len;
+  uv_buf_t b = uv_buf_init(data, (unsigned)len);
   int w = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
   if (w == UV_EAGAIN)
     w = 0;
@@ -389,9 +503,9 @@ static void flush(lg_conn_t *c) {
     conn_lost(c, "write", w);
     return;
   }
-  if ((size_t)w == c->out_len)
+  if ((size_t)w == len)
     return;
-  b = uv_buf_init(c->out + w, (unsigned)(c->out_len - (size_t)w));
+  b = uv_buf_init(data + w, (unsigned)(len - (size_t)w));
   int r = uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, write_cb);
   if (r != 0) {
     conn_lost(c, "write", r);
@@ -402,14 +516,54 @@ static void flush(lg_conn_t *c) {
 
 static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   lg_conn_t *c = container_of((uv_tcp_t *)h, lg_conn_t, tcp);
+  (void)hint;
   /* Append after the partial value kept from the last read. */
   *buf = uv_buf_init(c->in + c->in_len, (unsigned)(LG_IN_SIZE - c->in_len));
+}
+
+static void ws_read(lg_conn_t *c, size_t n) {
+  const uint8_t *p = (const uint8_t *)c->in + c->in_len;
+  if (c->handshaking) {
+    c->in_len += n;
+    char *end = memmem(c->in, c->in_len, "\r\n\r\n", 4);
+    if (end == NULL) {
+      if (c->in_len == LG_IN_SIZE)
+        conn_lost(c, "handshake", UV_EPROTO);
+      return;
+    }
+    if (strncmp(c->in, "HTTP/1.1 101", 12) != 0) {
+      fprintf(stderr, "loadgen: connection %d: handshake refused: %.40s\n",
+              c->idx, c->in);
+      conn_lost(c, "handshake", UV_EPROTO);
+      return;
+    }
+    c->handshaking = false;
+    p = (const uint8_t *)end + 4;
+    n = (size_t)(c->in + c->in_len - end - 4);
+    c->in_len = 0;
+    c->owed = (uint32_t)opt.depth;
+  }
+  c->rin = p;
+  c->rin_len = n;
+  c->got = 0;
+  if (wslay_event_recv(c->ws) != 0 || !wslay_event_get_read_enabled(c->ws)) {
+    err.malformed++;
+    conn_close(c);
+    return;
+  }
+  responses += c->got;
+  c->owed += c->got;
+  flush(c);
 }
 
 static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
   lg_conn_t *c = container_of((uv_tcp_t *)s, lg_conn_t, tcp);
   if (n < 0) {
     conn_lost(c, "read", (int)n);
+    return;
+  }
+  if (opt.ws) {
+    ws_read(c, (size_t)n);
     return;
   }
   c->in_len += (size_t)n;
@@ -455,6 +609,22 @@ static void connect_cb(uv_connect_t *req, int status) {
     int r = uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
     if (r != 0) {
       conn_lost(c, "read", r);
+    } else if (opt.ws) {
+      /* The handshake; the requests go once the 101 has come back. */
+      static char head[512];
+      int len = snprintf(head, sizeof head,
+                         "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: "
+                         "websocket\r\nConnection: Upgrade\r\n"
+                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                         "Sec-WebSocket-Version: 13\r\n\r\n",
+                         opt.server);
+      uv_buf_t b = uv_buf_init(head, (unsigned)len);
+      c->handshaking = true;
+      r = uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, write_cb);
+      if (r != 0)
+        conn_lost(c, "write", r);
+      else
+        c->writing = true;
     } else {
       c->owed = (uint32_t)opt.depth;
       flush(c);
@@ -573,7 +743,7 @@ static void usage(FILE *f) {
              "[--depth D] [--seconds S]\n"
              "               [--warmup W] [--method NAME] [--label NAME] "
              "[--cpu N]\n"
-             "               [--server-pid PID]\n"
+             "               [--server-pid PID] [--ws]\n"
              "defaults: 64 connections, depth 16, 5 s after 1 s of warmup, "
              "method ping,\nlabel = method, no pinning\n");
 }
@@ -596,6 +766,10 @@ static int parse_args(int argc, char **argv) {
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       usage(stdout);
       exit(0);
+    }
+    if (strcmp(a, "--ws") == 0) {
+      opt.ws = true;
+      continue;
     }
     if (v == NULL)
       goto bad;
@@ -676,6 +850,11 @@ int main(int argc, char **argv) {
     }
     c->idx = i;
     conns[i] = c;
+    if (opt.ws &&
+        wslay_event_context_client_init(&c->ws, &ws_callbacks, c) != 0) {
+      fprintf(stderr, "loadgen: out of memory\n");
+      return 1;
+    }
   }
   uv_timer_init(loop, &phase_timer);
   for (int i = 0; i < opt.connections; i++) {
@@ -706,6 +885,9 @@ int main(int argc, char **argv) {
             opt.label, err.mismatch, err.error_reply, err.not_response,
             err.malformed, err.lost);
   for (int i = 0; i < opt.connections; i++) {
+    if (conns[i]->ws)
+      wslay_event_context_free(conns[i]->ws);
+    free(conns[i]->wbuf);
     free(conns[i]->out);
     free(conns[i]);
   }

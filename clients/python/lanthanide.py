@@ -306,7 +306,18 @@ class Client:
         return self.call("observation.schema")["schema"]
 
     def sessions(self):
-        return self.call("session.list")
+        """Every session on the server, paging through session.list
+        (``after`` until ``next`` is nil); a server from before paging
+        answers them all at once."""
+        out, after = [], ""
+        while True:
+            page = self.call("session.list", after=after)
+            if isinstance(page, list):
+                return out + page
+            out.extend(page["sessions"])
+            after = page["next"]
+            if after is None or not page["sessions"]:
+                return out
 
     def create_session(self, map, **options):
         """session.create; options: name, seed, turns, turn_seconds,
@@ -325,9 +336,35 @@ class Client:
     def _admin(self, method, session, admin_token, **kw):
         return self.call(method, session=session, admin_token=admin_token, **kw)
 
-    def bot(self, session, admin_token, seat, strategy="standing"):
+    def bot(self, session, admin_token, seat, strategy="standing",
+            force=None):
+        """session.bot; force=True puts the agent on a seat a person
+        holds (the person is told with seat.agent)."""
         return self._admin("session.bot", session, admin_token, seat=seat,
-                           strategy=strategy)
+                           strategy=strategy, force=force)
+
+    def lock_seat(self, session, admin_token, seat, locked=True):
+        """seat.lock: while locked, the seat's join code is refused (its
+        token still works)."""
+        return self._admin("seat.lock", session, admin_token, seat=seat,
+                           locked=locked)
+
+    def reissue_code(self, session, admin_token, seat):
+        """seat.reissue_code: returns {seat, join_code}; the old code stops
+        working."""
+        return self._admin("seat.reissue_code", session, admin_token,
+                           seat=seat)
+
+    def rotate_token(self, session, admin_token, seat):
+        """seat.rotate_token: the seat's token is revoked (its holders get
+        seat.revoked); seat.reissue_code then gives a code for the new
+        one."""
+        return self._admin("seat.rotate_token", session, admin_token,
+                           seat=seat)
+
+    def rotate_admin_token(self, session, admin_token):
+        """session.rotate_admin_token: returns {admin_token}, the new one."""
+        return self._admin("session.rotate_admin_token", session, admin_token)
 
     def start(self, session, admin_token):
         return self._admin("session.start", session, admin_token)

@@ -183,6 +183,28 @@ static void test_transport(void **state) {
   free(tb);
 }
 
+/* A problem without linear arcs (the market of a map with one nation) on
+ * a fresh workspace: nothing can move, and solving it must not pass a
+ * NULL pointer to memset (undefined even for 0 bytes; UBSan's nonnull
+ * check caught it through fuzz/fuzz_map.c). */
+static void test_no_arcs(void **state) {
+  (void)state;
+  model_ns_curve_t curves[2] = {{1, true, 10, 0}, {1, false, 10, 0}};
+  table_t *tb = calloc(1, sizeof *tb);
+  assert_non_null(tb);
+  fill(tb, 0, 10, 1);
+  fill(tb, 1, 10, -5);
+  model_ns_problem_t pb = {
+      .n_nodes = 2, .arcs = NULL, .n_arcs = 0, .curves = curves, .n_curves = 2};
+  model_ns_t *ns;
+  assert_int_equal(model_ns_new(&ns), 0);
+  assert_int_equal(solve(ns, &pb, tb), 0);
+  assert_int_equal(curves[0].flow, 0);
+  assert_int_equal(curves[1].flow, 0);
+  model_ns_free(ns);
+  free(tb);
+}
+
 /* ---- convex curves ---- */
 
 /* A seller asks t for its t-th unit, a buyer values its t-th unit at
@@ -576,9 +598,10 @@ static void test_random(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_transport), cmocka_unit_test(test_convex),
-      cmocka_unit_test(test_ties),      cmocka_unit_test(test_unbalanced),
-      cmocka_unit_test(test_malformed), cmocka_unit_test(test_random),
+      cmocka_unit_test(test_transport),  cmocka_unit_test(test_no_arcs),
+      cmocka_unit_test(test_convex),     cmocka_unit_test(test_ties),
+      cmocka_unit_test(test_unbalanced), cmocka_unit_test(test_malformed),
+      cmocka_unit_test(test_random),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

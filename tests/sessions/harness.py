@@ -119,9 +119,12 @@ class Game:
         check(client.watch(self.id, admin_token=self.admin_token) == {},
               "session.watch answers {}")
 
-    def bots(self, seats, strategy="standing"):
+    def bots(self, seats, strategy="standing", force=None):
+        """session.bot on each seat; force=True also on seats a person
+        holds (they are told with seat.agent)."""
         for seat in seats:
-            res = self.admin.bot(self.id, self.admin_token, seat, strategy)
+            res = self.admin.bot(self.id, self.admin_token, seat, strategy,
+                                 force=force)
             check(res == {"seat": seat}, "session.bot answers the seat", res)
 
     def start(self):

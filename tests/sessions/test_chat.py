@@ -124,7 +124,7 @@ def chat_visibility(server):
 
     # Turn notifications: once per connection, also with two seats.
     game.bots(["CHN", "USA", "EUU", "dragon_magnets", "mountain_minerals",
-               "kangaroo_rare", "euro_magnets"])
+               "kangaroo_rare", "euro_magnets"], force=True)
     game.start()
     two.ready(token=t_mining)
     res = two.ready(token=t_sep)

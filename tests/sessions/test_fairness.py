@@ -15,8 +15,8 @@ The bounds on time are liveness bounds (LIVE_S, 30 s), not performance
 claims: each test prints its measured wait as a `bench=` line, and
 bench/run.sh runs this script to report those figures.
 
-The server runs with --create-burst 100 (the test creates 41 sessions
-from one address).
+The server runs with --create-burst 100 and --max-lobby-per-address 100
+(the test creates 41 sessions from one address).
 """
 import os
 import sys
@@ -26,7 +26,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (CLASSROOM_SEATS, LIVE_S, Game, Suite,  # noqa: E402
                      check, msgpack)
 
-suite = Suite(__doc__, server_args=["--create-burst", "100"])
+suite = Suite(__doc__, server_args=["--create-burst", "100",
+                                    "--max-lobby-per-address", "100"])
 
 BURST = 20000
 SESSIONS = 40

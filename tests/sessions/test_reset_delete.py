@@ -11,7 +11,8 @@
 - delete: a running session cannot be deleted (conflict); a finished or a
   lobby one can; it leaves session.list and answers not_found; its rows
   stay in the database, marked deleted, unless purge removed them; a
-  restarted server does not bring a deleted session back.
+  restarted server does not bring a deleted session back, and does not
+  quarantine it when its rows are damaged (it never reads them).
 - `lanthanide admin reset` and `admin delete` do the same from the CLI.
 """
 import os
@@ -140,14 +141,22 @@ def delete_forgets_a_finished_or_lobby_session(server):
         check(rows(server, "SELECT count(*) FROM %s WHERE %s = ?"
                    % (table, col), lobby.id) == [(0,)],
               "purge removes its rows from %s" % table)
-    # A restarted server does not bring a deleted session back.
+    # A restarted server does not bring a deleted session back, nor
+    # quarantines one whose rows were damaged since: it reads none of it.
     check(server.stop() == 0, "the server stops cleanly")
+    with sqlite3.connect(server.db) as con:
+        con.execute("UPDATE sessions SET map_digest = x'00' WHERE id = ?",
+                    (game.id,))
     lanserver.Server.__init__(server, server.argv[0], suite.args.maps,
                               server.db, server.argv[7:], timeout=10.0,
                               err_path=server.err_path)
     listed = [s["session"] for s in server.client().sessions()]
     check(game.id not in listed and lobby.id not in listed,
           "a restarted server does not serve deleted sessions", listed)
+    quarantined = server.client().call("server.quarantine")
+    check(quarantined == {"sessions": []},
+          "a deleted session is not quarantined",
+          quarantined)
 
 
 @suite.test

@@ -60,9 +60,18 @@ EXPECTED = {
     "session.pause":     (UN,  UN,     FB,  FB,        OK,   FB,         FB),
     "session.resume":    (UN,  UN,     FB,  FB,        OK,   FB,         FB),
     "session.stop":      (UN,  UN,     FB,  FB,        OK,   FB,         FB),
+    # Seat control (issue 10): the facilitator's alone. The rotation of
+    # the admin token goes last: its ok call replaces A's admin token.
+    "seat.lock":         (UN,  UN,     FB,  FB,        OK,   FB,         FB),
+    "seat.reissue_code": (UN,  UN,     FB,  FB,        OK,   FB,         FB),
+    "seat.rotate_token": (UN,  UN,     FB,  FB,        OK,   FB,         FB),
+    "session.rotate_admin_token":
+                         (UN,  UN,     FB,  FB,        OK,   FB,         FB),
 }
 ADMIN_METHODS = {"session.bot", "session.start", "session.advance",
-                 "session.pause", "session.resume", "session.stop"}
+                 "session.pause", "session.resume", "session.stop",
+                 "seat.lock", "seat.reissue_code", "seat.rotate_token",
+                 "session.rotate_admin_token"}
 # The ok call goes last, so that a state change (start, pause, ...) comes
 # after every refused call.
 ORDER = ["none", "unknown", "seat", "other_seat", "other_admin", "b_seat",
@@ -95,6 +104,9 @@ class World:
             "orders.submit": {"orders": [{"op": "policy", "kind": "tax",
                                           "rate": 0.2}]},
             "chat.send": {"to": "all", "text": "rights"},
+            "seat.lock": {"seat": "EUU", "locked": False},
+            "seat.reissue_code": {"seat": "EUU"},
+            "seat.rotate_token": {"seat": "EUU"},
         }
         p.update(extra.get(method, {}))
         if ident == "none":
@@ -130,6 +142,9 @@ def check_outcome(world, method, ident, want):
         seat = "CHN" if ident == "seat" else "USA"
         check(res["seat"] == seat and res["token"] == world.tokens[ident],
               "session.join with a token joins that token's seat", res)
+    elif method == "session.rotate_admin_token":
+        # The old admin token is gone; later calls use the new one.
+        world.tokens["admin"] = world.a.admin_token = res["admin_token"]
 
 
 def make_test(world_box, method):

@@ -75,7 +75,7 @@ def agent_seat_taken_back_and_left_seat_handed_to_agent(server):
 
     # USA's player leaves; the facilitator hands the seat to an agent.
     usa.close()
-    res = admin.bot(game.id, game.admin_token, "USA", "standing")
+    res = admin.bot(game.id, game.admin_token, "USA", "standing", force=True)
     check(res == {"seat": "USA"}, "session.bot answers the seat", res)
     listed = game.seat_listing("USA")
     check(listed["agent"] == "standing", "session.list: USA has an agent",
@@ -99,7 +99,7 @@ def agent_seat_taken_back_and_left_seat_handed_to_agent(server):
           "the turn waits for USA's person again", res)
 
     # Handing a seat whose person is ready for this turn to an agent.
-    admin.bot(game.id, game.admin_token, "CHN", "standing")
+    admin.bot(game.id, game.admin_token, "CHN", "standing", force=True)
     check(game.seat_listing("CHN")["agent"] == "standing",
           "a connected person's seat can be handed to an agent too")
     usa.ready()

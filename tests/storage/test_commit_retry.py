@@ -16,6 +16,28 @@
 - A seat that said ready, was handed to an agent and taken back by its
   person is not ready any more, in memory and, after kill -9 and a
   restart, in the file too.
+- Seat control (docs/protocol.md "Seat control") follows the same rules:
+  the notification a change causes (seat.moved of session.join,
+  seat.revoked of seat.rotate_token,
+  session.admin_rotated of session.rotate_admin_token, seat.agent of
+  session.bot with force) is not sent while the change's commit fails,
+  and is once the retry commits it; while commits fail, seat.lock,
+  seat.reissue_code, seat.rotate_token, session.rotate_admin_token (and
+  session.bot) are refused at once with `unavailable`, counted in
+  durable_refused, and change nothing (the seat's token, its code and the
+  admin token still work, the seat is not locked).
+- Lobby expiry (--lobby-expiry-s) follows them too. While commits fail,
+  no lobby session expires: it stays in session.list and in the file,
+  and its watcher is told nothing; once the retry commits, it expires,
+  its watcher gets session.expired and its rows are gone. A session whose
+  deletion was queued while commits worked, and whose commit then fails,
+  leaves memory at once, but its watcher gets session.expired only after
+  the retry commits the deletion (never before its rows are gone).
+- session.reset and session.delete (issue 14) follow them too: while
+  commits fail both are refused at once with `unavailable`, counted in
+  durable_refused; a reset queued before the failure is told
+  (session.reset) only once the retry commits it. A purged session loses
+  every row keyed by it, its seat locks (seat_controls) included.
 """
 import os
 import sqlite3
@@ -172,7 +194,7 @@ def t_takeover_clears_ready(args, tmp):
         chn, chn_tok = players["CHN"]
         usa, usa_tok = players["USA"]
         chn.ready(session=sid, token=chn_tok)
-        admin.bot(sid, atok, "CHN", "standing")
+        admin.bot(sid, atok, "CHN", "standing", force=True)
         chn.join(sid, token=chn_tok)  # the person takes the seat back
         res = usa.call("turn.ready", session=sid, token=usa_tok)
         check(res["waiting"] == ["CHN"],
@@ -189,6 +211,252 @@ def t_takeover_clears_ready(args, tmp):
         check(srv.stop() == 0, "the server exits 0")
 
 
+def failures(probe):
+    return probe.call("server.stats")["store_commit_failures"]
+
+
+def wait_failing(probe, since):
+    """Wait until the server counts a failed commit after `since`."""
+    end = time.monotonic() + 10
+    while failures(probe) <= since:
+        check(time.monotonic() < end, "the failed commit is counted")
+        time.sleep(0.02)
+
+
+def notes_named(client, seconds, *methods):
+    return [n for n in nothing_for(client, seconds) if n.method in methods]
+
+
+def t_seat_control_waits_for_commits(args, tmp):
+    db = os.path.join(tmp, "control.db")
+    srv = Server(args.server_bin, args.maps, db)
+    try:
+        admin, watcher, sid, atok, players = new_game(srv)
+        chn, chn_tok = players["CHN"]
+        usa, usa_tok = players["USA"]
+        probe = srv.client()
+        codes = {}
+
+        # seat.rotate_token is taken; its commit fails: CHN is not told.
+        other = lock(db)
+        m = admin.send("seat.rotate_token", session=sid, admin_token=atok,
+                       seat="CHN")
+        wait_failing(probe, 0)
+        check(not notes_named(chn, 0.3, "seat.revoked"),
+              "no seat.revoked while the change is not committed")
+        check(not answered_within(admin, m, 0.05),
+              "no answer while the file is locked", m)
+
+        # Commits fail: every seat-control method is refused at once and
+        # changes nothing (another connection: admin's answers wait).
+        other_admin = srv.client()
+        refused0 = probe.call("server.stats")["durable_refused"]
+        tried = (("seat.lock", dict(seat="USA", locked=True)),
+                 ("seat.reissue_code", dict(seat="USA")),
+                 ("seat.rotate_token", dict(seat="USA")),
+                 ("session.rotate_admin_token", {}),
+                 ("session.bot", dict(seat="USA", strategy="standing",
+                                      force=True)))
+        for method, kw in tried:
+            e, _ = other_admin.try_call(method, session=sid,
+                                        admin_token=atok, **kw)
+            check(e and e.get("code") == "unavailable" and
+                  "cannot write its database" in e.get("message", ""),
+                  "%s is refused with unavailable at once" % method, e)
+        check(probe.call("server.stats")["durable_refused"] ==
+              refused0 + len(tried), "the refusals are counted")
+        check(not notes_named(usa, 0.2, "seat.revoked", "seat.agent"),
+              "USA is told nothing: nothing changed")
+        check(not notes_named(watcher, 0.1, "session.admin_rotated"),
+              "the admin's watcher is told nothing")
+
+        other.execute("ROLLBACK")
+        other.close()
+        check(admin.result(m, timeout=10) == {"seat": "CHN"},
+              "seat.rotate_token answered after the retry")
+        n = chn.wait_for("seat.revoked", timeout=10)
+        check(n["seat"] == "CHN", "seat.revoked after the commit", n.params)
+        # The refused requests changed nothing.
+        check(usa.state(session=sid, token=usa_tok)["seat"] == "USA",
+              "USA's token still works")
+        r = other_admin.reissue_code(sid, atok, "USA")
+        codes["USA"] = r["join_code"]
+        mover = srv.client()
+        check(mover.join(sid, join_code=codes["USA"])["token"] == usa_tok,
+              "USA is not locked, and its token is the same")
+        usa.wait_for("seat.moved", timeout=10)
+        # The first connection takes the seat back while the commit fails:
+        # the one that lost it is told (seat.moved) only after the commit
+        # (the same path as seat.revoked).
+        other = lock(db)
+        since = failures(probe)
+        m = usa.send("session.join", session=sid, token=usa_tok)
+        wait_failing(probe, since)
+        check(not notes_named(mover, 0.3, "seat.moved"),
+              "no seat.moved while the join is not committed")
+        other.execute("ROLLBACK")
+        other.close()
+        check(usa.result(m, timeout=10)["seat"] == "USA", "USA joined again")
+        mover.wait_for("seat.moved", timeout=10)
+
+        # session.rotate_admin_token: the other watcher is told only after
+        # the commit.
+        other = lock(db)
+        since = failures(probe)
+        m = admin.send("session.rotate_admin_token", session=sid,
+                       admin_token=atok)
+        wait_failing(probe, since)
+        check(not notes_named(watcher, 0.3, "session.admin_rotated"),
+              "no session.admin_rotated while not committed")
+        other.execute("ROLLBACK")
+        other.close()
+        atok = admin.result(m, timeout=10)["admin_token"]
+        watcher.wait_for("session.admin_rotated", timeout=10)
+
+        # session.bot with force: the person is told only after the commit.
+        other = lock(db)
+        since = failures(probe)
+        m = admin.send("session.bot", session=sid, admin_token=atok,
+                       seat="USA", strategy="standing", force=True)
+        wait_failing(probe, since)
+        check(not notes_named(usa, 0.3, "seat.agent"),
+              "no seat.agent while not committed")
+        other.execute("ROLLBACK")
+        other.close()
+        admin.result(m, timeout=10)
+        n = usa.wait_for("seat.agent", timeout=10)
+        check(n["seat"] == "USA" and n["strategy"] == "standing",
+              "seat.agent after the commit", n.params)
+    finally:
+        check(srv.stop() == 0, "the server exits 0")
+
+
+def listed(client, sid):
+    page = client.call("session.list", limit=500)
+    return any(x["session"] == sid for x in page["sessions"])
+
+
+def stored(db, sid):
+    return db_query(db, "SELECT COUNT(*) FROM sessions WHERE id = ?",
+                    (sid,))[0][0]
+
+
+def t_lobby_expiry_waits_for_commits(args, tmp):
+    db = os.path.join(tmp, "expiry.db")
+    srv = Server(args.server_bin, args.maps, db, ("--lobby-expiry-s", "1"))
+    try:
+        probe = srv.client()
+        admin = srv.client()
+
+        # Commits fail before the session is due: it does not expire.
+        r = admin.create_session("classroom", turns=1)
+        sid, atok = r["session"], r["admin_token"]
+        watcher = srv.client()
+        watcher.watch(sid, admin_token=atok)
+        other = lock(db)
+        m = admin.send("chat.send", session=sid, admin_token=atok, to="all",
+                       text="anyone?")
+        wait_failing(probe, 0)
+        time.sleep(1.5)  # past its expiry, and several sweeps
+        check(not notes_named(watcher, 0.5, "session.expired"),
+              "no session.expired while commits fail")
+        check(listed(probe, sid), "it is still listed (memory is not ahead "
+              "of the file)")
+        check(probe.call("server.stats")["lobby_expired"] == 0,
+              "nothing expired")
+        check(stored(db, sid) == 1, "its row is in the file")
+        other.execute("ROLLBACK")
+        other.close()
+        admin.result(m, timeout=10)
+        n = watcher.wait_for("session.expired", timeout=10)
+        check(n["session"] == sid, "session.expired once commits work",
+              n.params)
+        check(stored(db, sid) == 0, "its rows were gone before it was told")
+        check(not listed(probe, sid), "it left session.list")
+
+        # The deletion is queued while commits work, and its commit fails:
+        # the session leaves memory, the notice waits for the retry.
+        r = admin.create_session("classroom", turns=1)
+        sid, atok = r["session"], r["admin_token"]
+        watcher.watch(sid, admin_token=atok)
+        other = lock(db)
+        since = failures(probe)
+        end = time.monotonic() + 10
+        while probe.call("server.stats")["lobby_expired"] < 2:
+            check(time.monotonic() < end, "the second session expires")
+            time.sleep(0.05)
+        wait_failing(probe, since)
+        check(not notes_named(watcher, 0.3, "session.expired"),
+              "no session.expired before its deletion is committed")
+        check(stored(db, sid) == 1, "its row is still in the file")
+        other.execute("ROLLBACK")
+        other.close()
+        n = watcher.wait_for("session.expired", timeout=10)
+        check(n["session"] == sid, "session.expired after the retry",
+              n.params)
+        check(stored(db, sid) == 0, "its rows are gone")
+    finally:
+        check(srv.stop() == 0, "the server exits 0")
+
+
+def t_reset_delete_wait_for_commits(args, tmp):
+    db = os.path.join(tmp, "reset.db")
+    srv = Server(args.server_bin, args.maps, db)
+    try:
+        admin, watcher, sid, atok, players = new_game(srv)
+        probe = srv.client()
+        admin.call("seat.lock", session=sid, admin_token=atok, seat="USA",
+                   locked=True)
+        check(db_query(db, "SELECT COUNT(*) FROM seat_controls WHERE "
+                       "session_id = ?", (sid,))[0][0] > 0,
+              "the lock is stored in seat_controls")
+
+        # A reset taken before the commits fail is told only after the
+        # retry commits it.
+        other = lock(db)
+        m = admin.send("session.reset", session=sid, admin_token=atok,
+                       seed=42)
+        wait_failing(probe, 0)
+        check(not notes_named(watcher, 0.3, "session.reset"),
+              "no session.reset while the reset is not committed")
+        check(not answered_within(admin, m, 0.05),
+              "no answer while the file is locked", m)
+        other_admin = srv.client()
+        refused0 = probe.call("server.stats")["durable_refused"]
+        for method, kw in (("session.reset", dict(seed=7)),
+                           ("session.delete", dict(purge=True))):
+            e, _ = other_admin.try_call(method, session=sid,
+                                        admin_token=atok, **kw)
+            check(e and e.get("code") == "unavailable" and
+                  "cannot write its database" in e.get("message", ""),
+                  "%s is refused with unavailable at once" % method, e)
+        check(probe.call("server.stats")["durable_refused"] ==
+              refused0 + 2, "the refusals are counted")
+        other.execute("ROLLBACK")
+        other.close()
+        r = admin.result(m, timeout=10)
+        check(r["seed"] == 42 and r["status"] == "lobby",
+              "session.reset answered after the retry", r)
+        n = watcher.wait_for("session.reset", timeout=10)
+        check(n["seed"] == 42, "session.reset told after the commit",
+              n.params)
+        check(db_query(db, "SELECT seed FROM sessions WHERE id = ?",
+                       (sid,)) == [(42,)], "the new seed is stored")
+
+        # A purge removes every row keyed by the session.
+        r = admin.call("session.delete", session=sid, admin_token=atok,
+                       purge=True)
+        check(r == {"session": sid, "purged": True}, "purged", r)
+        for table, col in (("sessions", "id"), ("seats", "session_id"),
+                           ("seat_controls", "session_id"),
+                           ("chat", "session_id"), ("turns", "session_id")):
+            check(db_query(db, "SELECT COUNT(*) FROM %s WHERE %s = ?"
+                           % (table, col), (sid,)) == [(0,)],
+                  "purge removes its rows from %s" % table)
+    finally:
+        check(srv.stop() == 0, "the server exits 0")
+
+
 def main():
     args = parse_args(__doc__)
     suite = Suite(args)
@@ -196,6 +464,14 @@ def main():
               t_failed_commit_retried, args, suite.tmp)
     suite.run("a seat taken back from an agent is not ready, after a "
               "restart too", t_takeover_clears_ready, args, suite.tmp)
+    suite.run("seat control: refused while commits fail, told after the "
+              "commit", t_seat_control_waits_for_commits, args, suite.tmp)
+    suite.run("lobby expiry: nothing expires while commits fail, "
+              "session.expired after the commit",
+              t_lobby_expiry_waits_for_commits, args, suite.tmp)
+    suite.run("session.reset and session.delete: refused while commits "
+              "fail, told after the commit",
+              t_reset_delete_wait_for_commits, args, suite.tmp)
     return suite.finish()
 
 

@@ -31,7 +31,7 @@ from common import (Server, ServerFailed, Suite, check, file_digest,
                     parse_args, schema_version, HERE)
 
 TABLES = {"sessions", "seats", "submissions", "readies", "turns", "prices",
-          "production", "scores", "chat"}
+          "production", "scores", "chat", "seat_controls"}
 VIEWS = {"v_prices", "v_production", "v_scores", "v_chat", "v_sessions",
          "v_seats", "v_turns", "v_submissions"}
 

@@ -16,8 +16,11 @@ server may not write stops the start with a message saying so.
   export` refuses it the same way.
 - A seat whose token hash is one byte long: quarantined, the reason
   names the seats table and the column.
-- A sessions row whose admin token hash is one byte long: quarantined
-  (the read of sessions goes past it).
+- A sessions row whose admin token hash, or creator (schema 5), is one
+  byte long: quarantined (the read of sessions goes past it).
+- A seat_controls row whose admin_box is one byte long, or that names a
+  seat the map does not have: quarantined, the reason names the table
+  (or the seat).
 - A database another process holds with an exclusive lock: exits
   non-zero with SQLite's "locked"; once the lock is released, the same
   file starts and the session is there, as it was.
@@ -72,7 +75,7 @@ def make_game(args, tmp):
 
 
 TABLES = ["seats", "submissions", "readies", "turns", "prices",
-          "production", "scores", "chat"]
+          "production", "scores", "chat", "seat_controls"]
 
 
 def rows_of(db, sid):
@@ -160,6 +163,25 @@ def t_damaged_session_row(args, tmp, game):
                    "id = ?", (sid,))
     quarantined(args, path, sid, other, other_atok,
                 ["sessions", sid, "admin_token_hash"])
+    # sessions.creator (schema 5) is NULL or 16 bytes.
+    path = altered(db, tmp, "creator.db",
+                   "UPDATE sessions SET creator = x'00' WHERE id = ?", (sid,))
+    quarantined(args, path, sid, other, other_atok,
+                ["sessions", sid, "creator"])
+
+
+def t_damaged_seat_control(args, tmp, game):
+    db, sid, other, other_atok = game
+    path = altered(db, tmp, "control.db",
+                   "UPDATE seat_controls SET admin_box = x'00' WHERE "
+                   "seat_index = 1 AND session_id = ?", (sid,))
+    quarantined(args, path, sid, other, other_atok,
+                ["seat_controls", sid, "admin_box"])
+    path = altered(db, tmp, "control-seat.db",
+                   "UPDATE seat_controls SET seat_index = 99 WHERE "
+                   "seat_index = 1 AND session_id = ?", (sid,))
+    quarantined(args, path, sid, other, other_atok,
+                ["seat control", sid, "seat 99"])
 
 
 def t_locked(args, tmp, game):
@@ -245,6 +267,8 @@ def main():
               suite.tmp, game)
     suite.run("a damaged sessions row: quarantined", t_damaged_session_row,
               args, suite.tmp, game)
+    suite.run("a damaged seat_controls row: quarantined",
+              t_damaged_seat_control, args, suite.tmp, game)
     suite.run("a locked file stops the start; released, it starts",
               t_locked, args, suite.tmp, game)
     suite.run("a read-only file or folder stops the start, saying so",

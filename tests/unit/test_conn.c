@@ -4,7 +4,8 @@
  * fed as chunks from the transport's own buffers, a message split over
  * many chunks, pipelined requests answered in order and cut into batches,
  * a fatal input error that sends the "error" notification then shuts the
- * write side, the output budget against a client that does not read, and
+ * write side, the output budget against a client that does not read, the
+ * output budget per loop iteration that makes connections take turns, and
  * closing that is idempotent and releases the connection once, only from
  * the loop. Every test ends with the loop closed cleanly.
  */
@@ -24,7 +25,7 @@
 typedef struct mock {
   conn_t conn;
   uv_idle_t handle; /* stands for the transport's socket handle */
-  char out[8192];
+  char out[32768];
   size_t out_len;
   bool stall;      /* the client does not read: writes stay in flight */
   size_t inflight; /* bytes of the write in flight */
@@ -333,6 +334,61 @@ static void test_max_connections(void **state) {
   free(second);
 }
 
+/* --max-output-per-iteration 2048 (each "big" answer is about 3 KB): a
+ * connection pipelining five big requests gets one answered per turn,
+ * and a ping from another connection that arrives once the iteration's
+ * output is spent waits its turn (output_paused), then goes before the
+ * rest of the burst: the budget goes round. Every answer arrives, in
+ * order. */
+static void test_output_per_iteration(void **state) {
+  fixture_t *f = *state;
+  mock_t *b = calloc(1, sizeof(*b));
+  uint8_t req[64], one[16];
+  size_t n = 0;
+
+  f->cfg.max_output_per_iteration = 2048;
+  start(f);
+  assert_non_null(b);
+  assert_int_equal(uv_idle_init(&f->loop, &b->handle), 0);
+  assert_int_equal(
+      conn_init(f->core, &b->conn, &mock_ops, "test:2", "127.0.0.8"), 0);
+  assert_int_equal(conn_admit(&b->conn), 0);
+  conn_start(&b->conn);
+
+  for (uint8_t id = 1; id <= 5; id++)
+    n += request(req + n, id, "big");
+  conn_feed(&f->m.conn, req, n);
+  size_t big = f->m.out_len; /* one answer, then the budget is spent */
+  assert_true(big > 2048);
+  assert_false(f->m.reading);
+  assert_int_equal(f->counters.output_paused, 1);
+  assert_int_equal(f->counters.batches_deferred, 0);
+
+  /* The ping arrives in the same iteration: it waits. */
+  conn_feed(&b->conn, one, request(one, 7, "ping"));
+  assert_int_equal(b->out_len, 0);
+  assert_int_equal(f->counters.output_paused, 2);
+
+  /* Iterations later the ping is answered while the burst is not done. */
+  for (int i = 0; i < 4 && b->out_len == 0; i++)
+    uv_run(&f->loop, UV_RUN_NOWAIT);
+  assert_int_equal(b->out_len, 9);
+  assert_true(f->m.out_len < 5 * big);
+  assert_true(b->reading);
+  /* And the burst finishes, every answer in order. */
+  for (int i = 0; i < 20 && f->m.out_len < 5 * big; i++)
+    uv_run(&f->loop, UV_RUN_NOWAIT);
+  assert_int_equal(f->m.out_len, 5 * big);
+  for (uint8_t id = 1; id <= 5; id++)
+    assert_int_equal((uint8_t)f->m.out[(id - 1) * big + 2], id);
+  assert_int_equal(f->counters.requests, 6);
+
+  conn_close(&b->conn);
+  uv_run(&f->loop, UV_RUN_NOWAIT);
+  assert_int_equal(b->releases, 1);
+  free(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_chunks_from_elsewhere, setup,
@@ -343,6 +399,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_output_budget, setup, teardown),
       cmocka_unit_test_setup_teardown(test_close_idempotent, setup, teardown),
       cmocka_unit_test_setup_teardown(test_max_connections, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_output_per_iteration, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

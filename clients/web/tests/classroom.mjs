@@ -1,13 +1,15 @@
-// Browser test, run by hand against the dev bridge and a real server:
+// Browser test of a classroom game against a real server. `make test` runs
+// it against the server's own --http port (tests/browser/run.sh, ctest label
+// `browser`); by hand:
 //
-//   build/bin/lanthanide-server --listen 127.0.0.1:7500 --db /tmp/web.db &
-//   (cd clients/web && npm run build && node dev/ws-bridge.mjs --listen 127.0.0.1:8088 --server 127.0.0.1:7500 &)
-//   (cd clients/web && node tests/classroom.mjs [--base http://127.0.0.1:8088/] [--headed])
+//   build/bin/lanthanide-server --listen 127.0.0.1:7500 --http 127.0.0.1:8088 --db /tmp/web.db &
+//   (cd clients/web && node tests/classroom.mjs [--base http://127.0.0.1:8088/] [--screenshots DIR] [--headed])
 //
 // The facilitator creates a classroom session, two players join by code on
 // phone-size screens, agents take the other seats, the firm sends an order
 // that is refused and then corrected, both players are ready, the turn
-// resolves, and the debrief opens. Screenshots go to tests/screenshots/.
+// resolves, the facilitator pauses and resumes, and the debrief opens.
+// Screenshots go to tests/screenshots/ (or --screenshots DIR).
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,7 +20,7 @@ const args = process.argv.slice(2);
 const opt = (n, d) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
 const BASE = opt('--base', process.env.LANTHANIDE_WEB || 'http://127.0.0.1:8088/');
 const CHROMIUM = opt('--chromium', process.env.CHROMIUM || '/usr/bin/chromium');
-const shots = path.join(here, 'screenshots');
+const shots = path.resolve(opt('--screenshots', path.join(here, 'screenshots')));
 fs.mkdirSync(shots, { recursive: true });
 for (const f of fs.readdirSync(shots)) if (/^\d\d-.*\.png$/.test(f)) fs.unlinkSync(path.join(shots, f));
 
@@ -155,6 +157,18 @@ try {
   await firm.waitForSelector('text=Welcome to the rare-earth race!');
   ok(true, 'facilitator broadcast reached the firm');
 
+  // The facilitator pauses: the players are told, and the game goes on
+  // when it resumes.
+  await admin.getByRole('button', { name: 'Pause', exact: true }).click();
+  await admin.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent.startsWith('paused'));
+  await firm.waitForSelector('text=The facilitator paused the game.');
+  ok(true, 'the facilitator paused; the player was told');
+  await shot(admin, 'admin-paused');
+  await admin.getByRole('button', { name: 'Resume', exact: true }).click();
+  await admin.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent.startsWith('running'));
+  await firm.waitForSelector('text=The game goes on.');
+  ok(true, 'and resumed; the player was told');
+
   // 6. The firm is ready: the turn resolves for everyone without a reload.
   await firm.getByTestId('ready').click();
   await firm.waitForSelector('text=Turn 1 resolved', { timeout: 20000 });
@@ -177,6 +191,11 @@ try {
   ok(/Offer 10 t NdPr oxide/.test(await firm.locator('.order-draft').textContent()), 'the offer is in the list, not sent');
   await shot(firm, 'firm-prefill', '#orders');
   await shot(firm, 'firm-turn2-charts', '#charts');
+  // The same player's page on a desktop screen (two columns).
+  await firm.setViewportSize({ width: 1280, height: 900 });
+  await firm.waitForTimeout(300);
+  await shot(firm, 'firm-desktop', 'top');
+  await firm.setViewportSize({ width: 375, height: 812 });
   await shot(nation, 'nation-turn2', 'top');
   await shot(nation, 'nation-turn2-policies', 'h3:text("Demand")');
   await shot(nation, 'nation-turn2-chat', '#chat');
