@@ -78,4 +78,13 @@ uint64_t agent_turn_seed(uint64_t seed, int32_t turn);
 int agent_act(agent_t *a, const model_obs_t *obs, model_order_t *orders,
               size_t cap, size_t *n);
 
+/* A plain-language briefing of seat's situation (agents/describe.c): what
+ * changed in the last turn, where the seat stands, what it can order this
+ * turn and what each order costs, and what its score rewards; what
+ * state.describe answers. turns (> 0) overrides the map's turns, as a
+ * session's do. *out is malloc'd (the caller frees it), *len bytes plus a
+ * NUL. Returns 0 or a negative model_err_t. */
+int agent_describe(const model_state_t *st, int seat, int turns, char **out,
+                   size_t *len);
+
 #endif

@@ -19,7 +19,7 @@
 # server that did not start, a generator that produced no figure).
 #
 # The parts, in order (BENCH_ONLY="rpc durable sessions model tournament
-# conc" picks some):
+# conc env" picks some):
 #
 # rpc: bench/net/loadgen drives the bare libuv echo server
 # (bench/net/echo_server.c: the floor of per-request cost) and
@@ -62,7 +62,10 @@
 # loadgen --ws) beside ping over TCP: ws.ping.* and ws.ping_d1.*, the
 # ratio WebSocket over TCP.
 #
-# Not yet measured: env.steps_per_s (the research environment).
+# env (bench/env/bench_env.py, issue 14): classroom played from Python
+# through liblanthanide.so, one core, empty actions: env.steps_per_s (per
+# CPU second; target 2,000), env.steps_per_s_wall (per wall-clock second),
+# env.steps_per_s_read (every observation decoded).
 #
 # Environment: BENCH_SECONDS (3) and BENCH_WARMUP (1) per run;
 # BENCH_ROUNDS (3): echo/server alternations per configuration, each side's
@@ -81,7 +84,7 @@ SECONDS_PER_RUN=${BENCH_SECONDS:-3}
 WARMUP=${BENCH_WARMUP:-1}
 ROUNDS=${BENCH_ROUNDS:-3}
 PIN=${BENCH_PIN:-0}
-ONLY=${BENCH_ONLY:-rpc durable sessions model tournament conc}
+ONLY=${BENCH_ONLY:-rpc durable sessions model tournament conc env}
 RESULTS=${BENCH_RESULTS:-$ROOT/bench/results.txt}
 CONC_SESSIONS=${CONC_SESSIONS:-1111}
 CONC_TURNS=${CONC_TURNS:-16}
@@ -419,6 +422,20 @@ if wants conc; then
   # Players who think (CONC_THINK_MS, each from half to one and a half
   # times it): the same classrooms at a classroom's pace.
   conc_run conc.paced --turns "$CONC_PACED_TURNS" --think-ms "$CONC_THINK_MS"
+fi
+
+# ---- env: the in-process environment (issue 14) -------------------------
+# bench/env/bench_env.py: classroom played from Python through
+# liblanthanide.so, one core, empty actions.
+if wants env; then
+  out=$(/usr/bin/python3 "$ROOT/bench/env/bench_env.py" \
+    --lib "$BIN/../lib/liblanthanide.so") ||
+    die "bench/env/bench_env.py failed: $out"
+  grep -q '^BENCH env\.' <<<"$out" ||
+    die "bench_env.py printed no BENCH line: $out"
+  while read -r _ name value unit; do
+    bench "$name" "$value" "$unit"
+  done < <(grep '^BENCH env\.' <<<"$out")
 fi
 
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)

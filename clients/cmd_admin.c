@@ -35,6 +35,8 @@ enum {
   O_STRATEGY,
   O_EMPTY,
   O_TO,
+  O_START,
+  O_PURGE,
   O_FORCE,
 };
 
@@ -45,7 +47,7 @@ enum {
 
 typedef struct admin_opts {
   ui_conn_opts_t conn;
-  bool json, spectators, fixed, all_empty, force;
+  bool json, spectators, fixed, all_empty, start, purge, force;
   const char *session, *admin_token, *map, *name, *strategy, *to, *seats;
   unsigned long long seed;
   long turns;
@@ -508,6 +510,49 @@ static int run_advance(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
   return run_control(c, o, "advance");
 }
 
+/* session.reset: the game again from turn 0 with a new seed (issue 14). */
+static int run_reset(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  json_t *p = json_pack("{s:s, s:s, s:b}", "session", o->session, "admin_token",
+                        o->admin_token, "start", o->start);
+  if (p && o->has_seed)
+    json_object_set_new(p, "seed", json_integer((json_int_t)o->seed));
+  json_t *r;
+  int rc = ui_call(c, "session.reset", p, &r);
+  json_decref(p);
+  if (rc != 0)
+    return UI_EXIT_FAIL;
+  if (o->json)
+    ui_print_json(r);
+  else
+    printf("Session %s is back at turn 0 with seed %lld, %s.\n",
+           ui_clean(o->session),
+           (long long)json_integer_value(json_object_get(r, "seed")),
+           strcmp(ui_str(r, "status") ? ui_str(r, "status") : "", "running")
+               ? "in the lobby (`admin start` plays it)"
+               : "running");
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
+/* session.delete: a lobby or finished session leaves the server. */
+static int run_delete(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  json_t *p = json_pack("{s:s, s:s, s:b}", "session", o->session, "admin_token",
+                        o->admin_token, "purge", o->purge);
+  json_t *r;
+  int rc = ui_call(c, "session.delete", p, &r);
+  json_decref(p);
+  if (rc != 0)
+    return UI_EXIT_FAIL;
+  if (o->json)
+    ui_print_json(r);
+  else
+    printf("Session %s is deleted%s.\n", ui_clean(o->session),
+           o->purge ? " and its rows removed from the database"
+                    : "; its rows stay in the database for replay and export");
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
 static int run_chat(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
   size_t len = 0;
   for (int i = 0; i < nargs; i++)
@@ -684,6 +729,16 @@ static const admin_sub_t SUBS[] = {
      "Close the open turn now, as if its deadline had passed: seats that\n"
      "have not sent orders keep their standing ones (the \"advance the\n"
      "slowest\" button)."},
+    {"reset", run_reset, CONTROL | BIT(O_SEED) | BIT(O_START), 0, 0,
+     "reset --session ID --admin-token T [--seed N] [--start]",
+     "Start the game again at turn 0 with a new seed (drawn if --seed is\n"
+     "not given), keeping the seats, tokens, join codes and bots; in the\n"
+     "lobby, or running at once with --start. For training loops: no new\n"
+     "session, no rate limit."},
+    {"delete", run_delete, CONTROL | BIT(O_PURGE), 0, 0,
+     "delete --session ID --admin-token T [--purge]",
+     "Take a session in the lobby or finished off the server. Its rows stay\n"
+     "in the database for replay and export, unless --purge removes them."},
     {"lock", run_lock, CONTROL | BIT(O_SEAT), 0, 0,
      "lock --session ID --admin-token T --seat SEAT",
      "Lock a seat to the player who holds it: its join code is refused\n"
@@ -803,6 +858,8 @@ int cmd_admin(int argc, char **argv, const ui_conn_opts_t *dflt) {
       {"strategy", required_argument, NULL, O_STRATEGY},
       {"all-empty", no_argument, NULL, O_EMPTY},
       {"to", required_argument, NULL, O_TO},
+      {"start", no_argument, NULL, O_START},
+      {"purge", no_argument, NULL, O_PURGE},
       {"force", no_argument, NULL, O_FORCE},
       {NULL, 0, NULL, 0}};
   admin_opts_t o = {.conn = *dflt};
@@ -858,8 +915,10 @@ int cmd_admin(int argc, char **argv, const ui_conn_opts_t *dflt) {
       errno = 0;
       o.seed = strtoull(optarg, &end, 10);
       if (*end || errno || optarg[0] == '-' || o.seed > (uint64_t)INT64_MAX) {
-        fprintf(stderr, "lanthanide admin create: --seed must be a whole "
-                        "number from 0 to 9223372036854775807\n");
+        fprintf(stderr,
+                "lanthanide admin %s: --seed must be a whole number from 0 "
+                "to 9223372036854775807\n",
+                sub->name);
         return UI_EXIT_USAGE;
       }
       o.has_seed = true;
@@ -898,6 +957,12 @@ int cmd_admin(int argc, char **argv, const ui_conn_opts_t *dflt) {
       break;
     case O_TO:
       o.to = optarg;
+      break;
+    case O_START:
+      o.start = true;
+      break;
+    case O_PURGE:
+      o.purge = true;
       break;
     case O_FORCE:
       o.force = true;

@@ -1,6 +1,8 @@
 /*
  * lanthanide tournament: headless, seeded tournaments between built-in
- * strategies, in this process and its workers (no server, no sockets).
+ * strategies, in this process and its workers (no server), and outside
+ * bots entered as commands (--agent NAME=COMMAND: each of their games is
+ * served on a private loopback port, tournament/tour_host.c).
  *
  *   lanthanide tournament --map M [--strategies a,b,c] [--games N]
  *       [--jobs J] [--seed S] --out results.db [--csv FILE] [--shard I/N]
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,8 +47,8 @@ static void usage(FILE *f) {
       "       lanthanide tournament show FILE\n"
       "\n"
       "Plays seeded games between built-in strategies in this process (no "
-      "server),\nstores one row per game and seat in a SQLite file, and "
-      "prints a leaderboard.\n"
+      "server)\nand bots of your own (--agent), stores one row per game and "
+      "seat in a SQLite\nfile, and prints a leaderboard.\n"
       "\n"
       "  --map MAP            a map id (looked up in --maps) or a .json file\n"
       "  --maps DIR           where map ids are looked up (default %s)\n"
@@ -67,12 +70,32 @@ static void usage(FILE *f) {
       "  --force              replace --out (and --csv) if they exist\n"
       "  --quiet              no progress bar and no leaderboard\n"
       "  --list               list the built-in strategies and exit\n"
+      "  --agent NAME=COMMAND make NAME a strategy played by an outside bot "
+      "(repeatable):\n"
+      "                       each game serves itself on a private 127.0.0.1 "
+      "port and\n"
+      "                       runs COMMAND (sh -c) once per seat NAME plays, "
+      "with\n"
+      "                       LANTHANIDE_SERVER, LANTHANIDE_SESSION, "
+      "LANTHANIDE_TOKEN and\n"
+      "                       LANTHANIDE_SEAT set (docs/bots.md)\n"
+      "  --agent-turn-ms MS   a bot's time per turn (default %d); a bot late, "
+      "crashed\n"
+      "                       or silent plays its standing orders and the "
+      "turn counts\n"
+      "                       as failed\n"
+      "  --agent-start-ms MS  time for the bots of a game to start and join "
+      "(default %d)\n"
+      "  --agent-memory-mb MB address space of each bot (default %d; 0 for "
+      "no limit)\n"
+      "  --agent-logs DIR     keep each bot's output in DIR/SESSION-SEAT.log\n"
       "\n"
       "Seats are rotated so that over a cycle of games every strategy plays "
       "every\nseat equally often; a multiple of the cycle (printed) gives "
       "exact balance.\nExit status: 0 success, 1 failure, 2 usage, 130 "
       "interrupted.\n",
-      LAN_SOURCE_MAPS);
+      LAN_SOURCE_MAPS, TOUR_AGENT_TURN_MS_DEFAULT, TOUR_AGENT_START_MS_DEFAULT,
+      TOUR_AGENT_MEMORY_MB_DEFAULT);
 }
 
 /* ---- Progress bar ---- */
@@ -159,15 +182,18 @@ static int parse_shard(const char *s, uint32_t *i, uint32_t *n) {
   return 0;
 }
 
-/* The strategies named in list (comma-separated), or every built-in one
- * for NULL or "all". */
-static int parse_strategies(const char *list, const agent_strategy_t **out,
-                            size_t *n) {
+/* The strategies named in list (comma-separated): built-in ones and the
+ * outside bots of --agent; for NULL or "all", every built-in one and every
+ * bot. */
+static int parse_strategies(const char *list, const tour_bots_t *bots,
+                            const agent_strategy_t **out, size_t *n) {
   *n = 0;
   if (!list || strcmp(list, "all") == 0) {
     size_t k = agent_strategy_count();
-    for (size_t i = 0; i < k && i < TOUR_STRATEGIES_MAX; i++)
+    for (size_t i = 0; i < k && *n < TOUR_STRATEGIES_MAX; i++)
       out[(*n)++] = agent_strategy_at(i);
+    for (size_t i = 0; i < bots->n_externals && *n < TOUR_STRATEGIES_MAX; i++)
+      out[(*n)++] = &bots->externals[i].strategy;
     return 0;
   }
   for (const char *p = list; *p;) {
@@ -181,11 +207,15 @@ static int parse_strategies(const char *list, const agent_strategy_t **out,
     memcpy(id, p, len);
     id[len] = '\0';
     const agent_strategy_t *s = agent_find(id);
+    for (size_t i = 0; !s && i < bots->n_externals; i++)
+      if (strcmp(bots->externals[i].strategy.id, id) == 0)
+        s = &bots->externals[i].strategy;
     if (!s) {
       fprintf(stderr,
               "lanthanide tournament: no strategy '%s' (the built-in ones "
-              "are listed by `lanthanide tournament --list`)\n",
-              id);
+              "are listed by `lanthanide tournament --list`; a bot of your "
+              "own enters with --agent %s=COMMAND)\n",
+              id, id);
       return -1;
     }
     if (*n >= TOUR_STRATEGIES_MAX) {
@@ -330,9 +360,23 @@ int cmd_tournament(int argc, char **argv, const ui_conn_opts_t *dflt) {
       {"force", no_argument, NULL, 'f'},
       {"quiet", no_argument, NULL, 'q'},
       {"list", no_argument, NULL, 'l'},
+      {"agent", required_argument, NULL, 'A'},
+      {"agent-turn-ms", required_argument, NULL, 'T'},
+      {"agent-start-ms", required_argument, NULL, 'B'},
+      {"agent-memory-mb", required_argument, NULL, 'R'},
+      {"agent-logs", required_argument, NULL, 'L'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   const char *map_name = NULL, *maps_dir = LAN_SOURCE_MAPS, *list = NULL;
+  static tour_external_t externals[TOUR_STRATEGIES_MAX];
+  static char ext_names[TOUR_STRATEGIES_MAX][MODEL_ID_MAX];
+  tour_bots_t bots = {externals,
+                      0,
+                      TOUR_AGENT_TURN_MS_DEFAULT,
+                      TOUR_AGENT_START_MS_DEFAULT,
+                      TOUR_AGENT_MEMORY_MB_DEFAULT,
+                      NULL};
+  char perr[512];
   tour_config_t cfg;
   memset(&cfg, 0, sizeof cfg);
   cfg.games = 100;
@@ -401,6 +445,49 @@ int cmd_tournament(int argc, char **argv, const ui_conn_opts_t *dflt) {
     case 'l':
       list_strategies();
       return UI_EXIT_OK;
+    case 'A':
+      if (bots.n_externals >= TOUR_STRATEGIES_MAX) {
+        fprintf(stderr, "lanthanide tournament: at most %d --agent\n",
+                TOUR_STRATEGIES_MAX);
+        return UI_EXIT_USAGE;
+      }
+      if (tour_external_parse(&externals[bots.n_externals], optarg,
+                              ext_names[bots.n_externals], MODEL_ID_MAX, perr,
+                              sizeof perr) != 0) {
+        fprintf(stderr, "lanthanide tournament: %s\n", perr);
+        return UI_EXIT_USAGE;
+      }
+      for (size_t i = 0; i < bots.n_externals; i++)
+        if (strcmp(ext_names[i], ext_names[bots.n_externals]) == 0) {
+          fprintf(stderr, "lanthanide tournament: --agent %s is given twice\n",
+                  ext_names[i]);
+          return UI_EXIT_USAGE;
+        }
+      bots.n_externals++;
+      break;
+    case 'T':
+    case 'B':
+    case 'R':
+      if (parse_u64(optarg, &v) || v > 86400000 || (ch == 'T' && v == 0)) {
+        fprintf(stderr,
+                "lanthanide tournament: --%s must be a whole number%s\n",
+                ch == 'T'   ? "agent-turn-ms"
+                : ch == 'B' ? "agent-start-ms"
+                            : "agent-memory-mb",
+                ch == 'T' ? " of milliseconds from 1 to 86400000"
+                          : " from 0 to 86400000");
+        return UI_EXIT_USAGE;
+      }
+      if (ch == 'T')
+        bots.turn_ms = (unsigned)v;
+      else if (ch == 'B')
+        bots.start_ms = (unsigned)v;
+      else
+        bots.memory_mb = (unsigned)v;
+      break;
+    case 'L':
+      bots.log_dir = optarg;
+      break;
     case 'h':
       usage(stdout);
       return UI_EXIT_OK;
@@ -420,13 +507,37 @@ int cmd_tournament(int argc, char **argv, const ui_conn_opts_t *dflt) {
     return UI_EXIT_USAGE;
   }
   const agent_strategy_t *strategies[TOUR_STRATEGIES_MAX];
-  if (parse_strategies(list, strategies, &cfg.n_strategies) != 0)
+  if (parse_strategies(list, &bots, strategies, &cfg.n_strategies) != 0)
     return UI_EXIT_USAGE;
+  if (bots.n_externals > 0)
+    cfg.bots = &bots;
+  if (bots.log_dir && mkdir(bots.log_dir, 0755) != 0 && errno != EEXIST) {
+    fprintf(stderr, "lanthanide tournament: --agent-logs %s: %s\n",
+            bots.log_dir, strerror(errno));
+    return UI_EXIT_FAIL;
+  }
   model_map_t *map = load_map(map_name, maps_dir);
   if (!map)
     return UI_EXIT_FAIL;
   cfg.map = map;
   cfg.strategies = strategies;
+  {
+    /* Say before the games what the leaderboard will say after them. */
+    const char *names[TOUR_STRATEGIES_MAX];
+    unsigned kinds[TOUR_STRATEGIES_MAX];
+    bool has[2] = {false, false};
+    for (size_t s = 0; s < model_map_seat_count(map); s++)
+      has[model_map_seat_kind(map, s) == MODEL_SEAT_NATION ? 0 : 1] = true;
+    for (size_t i = 0; i < cfg.n_strategies; i++) {
+      names[i] = strategies[i]->id;
+      kinds[i] = 0;
+      for (int k = 0; k < 2; k++)
+        if (has[k] && agent_strategy_plays(strategies[i], k))
+          kinds[i] |= 1u << k;
+    }
+    tour_roles_warn(names, kinds, cfg.n_strategies,
+                    "lanthanide tournament: warning: ", stderr);
+  }
   bar_t bar;
   memset(&bar, 0, sizeof bar);
   clock_gettime(CLOCK_MONOTONIC, &bar.start);

@@ -728,7 +728,7 @@ static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
   return rc;
 }
 
-int proto_pack_obs_pairs(msgpack_packer *pk, const model_obs_t *obs) {
+int proto_pack_obs_seat_pairs(msgpack_packer *pk, const model_obs_t *obs) {
   int rc = 0;
   rc |= kv_name(pk, "seat", obs->seat);
   rc |= kv_name(pk, "kind", obs->kind == MODEL_SEAT_NATION ? "nation" : "firm");
@@ -737,11 +737,21 @@ int proto_pack_obs_pairs(msgpack_packer *pk, const model_obs_t *obs) {
   rc |= proto_pack_kv_i64(pk, "turns", obs->turns);
   rc |= proto_pack_cstr(pk, "you");
   rc |= pack_you(pk, obs);
+  return rc;
+}
+
+int proto_pack_obs_shared_pairs(msgpack_packer *pk, const model_obs_t *obs) {
+  int rc = 0;
   rc |= proto_pack_cstr(pk, "market");
   rc |= pack_market(pk, obs);
   rc |= proto_pack_cstr(pk, "public");
   rc |= pack_public(pk, obs);
   return rc;
+}
+
+int proto_pack_obs_pairs(msgpack_packer *pk, const model_obs_t *obs) {
+  return proto_pack_obs_seat_pairs(pk, obs) |
+         proto_pack_obs_shared_pairs(pk, obs);
 }
 
 /* ---- Turn summary ----------------------------------------------------------

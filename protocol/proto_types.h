@@ -38,12 +38,27 @@ int proto_pack_order(msgpack_packer *pk, const model_order_t *o);
  * generated from the model's order schema table. */
 int proto_pack_order_schema(msgpack_packer *pk);
 
+/* The JSON Schema (draft 2020-12) of an observation, the result of
+ * state.get, as a MessagePack map that mirrors docs/observation.schema.json
+ * key for key (the result's `schema` of observation.schema). */
+int proto_pack_observation_schema(msgpack_packer *pk);
+
 /* The observation's body: packs exactly PROTO_OBS_PAIRS key/value pairs
  * (seat, kind, turn, turns, you, market, public) into a map whose header
  * the caller wrote, so the session layer can add its own pairs (session,
  * status, deadline_ms, remaining_ms) to the same map. */
 #define PROTO_OBS_PAIRS 8
 int proto_pack_obs_pairs(msgpack_packer *pk, const model_obs_t *obs);
+/* The same pairs in two parts, for a caller that packs many seats'
+ * observations of one state (the in-process environment): the seat's own
+ * (seat, kind, nation, turn, turns, you) and the shared ones (market,
+ * public), whose bytes are the same for every seat of a state with the same
+ * home nation (public.rules carries the home nation's wages).
+ * proto_pack_obs_pairs is the one, then the other. */
+#define PROTO_OBS_SEAT_PAIRS   6
+#define PROTO_OBS_SHARED_PAIRS 2
+int proto_pack_obs_seat_pairs(msgpack_packer *pk, const model_obs_t *obs);
+int proto_pack_obs_shared_pairs(msgpack_packer *pk, const model_obs_t *obs);
 
 /*
  * The inverse: rebuild a model_obs_t from a state.get result, so a bot

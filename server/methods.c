@@ -421,6 +421,16 @@ static int m_orders_schema(rpc_call_t *call) {
   return RPC_OK;
 }
 
+/* observation.schema: {schema}, the JSON Schema of state.get's result
+ * (docs/observation.schema.json, embedded by the build). */
+static int m_observation_schema(rpc_call_t *call) {
+  if (msgpack_pack_map(call->pk, 1) != 0 ||
+      proto_pack_cstr(call->pk, "schema") != 0 ||
+      proto_pack_observation_schema(call->pk) != 0)
+    return out_of_memory(call);
+  return RPC_OK;
+}
+
 /* ---- The table ---------------------------------------------------------- */
 
 static const rpc_method_t method_table[] = {
@@ -430,6 +440,7 @@ static const rpc_method_t method_table[] = {
     {"server.stats", m_server_stats},
     {"server.metrics", m_server_metrics},
     {"orders.schema", m_orders_schema},
+    {"observation.schema", m_observation_schema},
 };
 
 const rpc_method_t *methods_table(size_t *n) {

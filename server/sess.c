@@ -954,6 +954,122 @@ static void unload(sess_session_t *s) {
            reg->cfg.max_finished);
 }
 
+/* Take a finished session out of the registry's list of finished ones
+ * (a reset brings it back into play; a delete forgets it). */
+static void fin_remove(sess_session_t *s) {
+  sess_registry_t *reg = s->reg;
+  sess_session_t *prev = NULL;
+  for (sess_session_t *x = reg->fin_head; x; prev = x, x = x->fin_next) {
+    if (x != s)
+      continue;
+    if (prev)
+      prev->fin_next = s->fin_next;
+    else
+      reg->fin_head = s->fin_next;
+    if (reg->fin_tail == s)
+      reg->fin_tail = prev;
+    reg->n_finished--;
+    break;
+  }
+  s->fin_next = NULL;
+}
+
+int sess_reset(sess_session_t *s, uint64_t seed, bool start) {
+  model_state_t *st = NULL;
+  if (model_state_new(s->map, seed, &st) != 0)
+    return -1;
+  agent_t **fresh = calloc(s->n_seats ? s->n_seats : 1, sizeof *fresh);
+  if (!fresh) {
+    model_state_free(st);
+    return -1;
+  }
+  uint64_t old_seed = s->seed;
+  s->seed = seed;
+  for (size_t i = 0; i < s->n_seats; i++)
+    if (s->seats[i].agent) {
+      fresh[i] = agent_new(agent_strategy(s->seats[i].agent),
+                           sess_agent_seed(s, (int)i));
+      if (!fresh[i])
+        goto fail;
+    }
+  /* Queued for storage before memory changes: if it cannot be queued,
+   * the session is as it was and the client is told. */
+  if (sp_reset(s, seed) != 0)
+    goto fail;
+  uv_timer_stop(&s->timer);
+  due_remove(s);
+  if (s->status == SESS_FINISHED)
+    fin_remove(s);
+  model_state_free(s->st);
+  s->st = st;
+  for (size_t i = 0; i < s->n_seats; i++) {
+    agent_free(s->seats[i].agent);
+    s->seats[i].agent = fresh[i];
+    s->seats[i].ready = false;
+  }
+  free(fresh);
+  for (size_t i = 0; i < s->n_history; i++)
+    proto_buf_free(&s->history[i].buf);
+  free(s->history);
+  s->history = NULL;
+  s->n_history = 0;
+  s->advancing = false;
+  s->status = SESS_LOBBY;
+  s->deadline_wall_ms = 0;
+  s->remaining_ms = 0;
+  sp_status(s);
+  /* Told once the reset is committed (sess_tell), as every transition. */
+  msgpack_packer *pk = sess_notify_begin(s, "session.reset", 2);
+  proto_pack_kv_u64(pk, "seed", seed);
+  proto_pack_kv_i64(pk, "turn", 0);
+  sess_tell(s);
+  if (start)
+    sess_start(s); /* commits and tells session.started */
+  else
+    commit_now(s);
+  s->reg->counters.sessions_reset++;
+  return 0;
+fail:
+  for (size_t j = 0; j < s->n_seats; j++)
+    agent_free(fresh[j]);
+  free(fresh);
+  model_state_free(st);
+  s->seed = old_seed;
+  return -1;
+}
+
+int sess_delete(sess_session_t *s, bool purge) {
+  sess_registry_t *reg = s->reg;
+  if (sp_delete(s, purge) != 0)
+    return -1;
+  if (s->status == SESS_FINISHED)
+    fin_remove(s);
+  /* Its followers stop following it now: none may keep pointing at a
+   * session that is freed once its timer has closed. */
+  sess_unsubscribe_all(s);
+  if (purge) {
+    /* Its tokens leave with its rows, as an expired lobby session's do:
+     * after a restart the server would not know them either. */
+    sess_token_del(reg, s->admin_hash);
+    for (size_t i = 0; i < s->n_seats; i++)
+      sess_token_del(reg, s->seats[i].token_hash);
+  }
+  detach(s);
+  due_remove(s);
+  uv_timer_stop(&s->timer);
+  uv_close((uv_handle_t *)&s->timer, on_timer_closed);
+  /* Committed at once; the reply waits for the commit (RPC_OK_DURABLE). */
+  if (reg->store && store_flush(reg->store) != 0)
+    log_warn("session %s: its deletion is not committed yet; it is kept and "
+             "committed with the store's retry",
+             s->id);
+  reg->counters.sessions_deleted++;
+  log_info("session %s deleted by its facilitator%s", s->id,
+           purge ? ", its rows removed from the database"
+                 : "; its rows stay in the database for replay");
+  return 0;
+}
+
 void sess_finished(sess_session_t *s) {
   sess_registry_t *reg = s->reg;
   s->fin_next = NULL;

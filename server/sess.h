@@ -72,6 +72,8 @@ void sess_config_default(sess_config_t *cfg);
   X(sessions_refused_limit)                                                    \
   X(sessions_rate_limited)                                                     \
   X(sessions_unloaded)                                                         \
+  X(sessions_reset)                                                            \
+  X(sessions_deleted)                                                          \
   X(chat_refused_limit)                                                        \
   X(chat_rate_limited)                                                         \
   X(lobby_expired)                                                             \

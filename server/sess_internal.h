@@ -372,5 +372,28 @@ void sess_finish(sess_session_t *s);
 int sess_resolve(sess_session_t *s);
 void sess_seat_ready(sess_session_t *s, int seat);
 void sess_seat_to_agent(sess_session_t *s, int seat, agent_t *agent);
+/* session.reset (issue 14): the game back to turn 0 with `seed` (a new
+ * model state, no history, no submission, agents re-seeded), seats, tokens
+ * and connections kept; the session goes to the lobby, or is started at
+ * once with `start`. Tells the session's connections (session.reset).
+ * Returns 0, or -1 out of memory (nothing changed). */
+int sess_reset(sess_session_t *s, uint64_t seed, bool start)
+    __attribute__((warn_unused_result));
+/* session.delete (issue 14): forget a lobby or finished session now; its
+ * rows stay in the database for replay (marked deleted) unless purge
+ * (then they go as an expired lobby session's do, store_del_session, and
+ * its tokens with them). The deletion is queued for storage first: -1 out
+ * of memory, nothing changed. Its followers stop following it at once
+ * (each keeps its place for the answers already on their way); the
+ * session's memory is freed once its timer handle has closed. */
+int sess_delete(sess_session_t *s, bool purge)
+    __attribute__((warn_unused_result));
+/* Storage of a reset (the game rows go, the seed is `seed`) and a delete
+ * (sess_store.c): queued, committed with the session's next commit.
+ * 0, or -1 out of memory (nothing queued). */
+int sp_reset(sess_session_t *s, uint64_t seed)
+    __attribute__((warn_unused_result));
+int sp_delete(sess_session_t *s, bool purge)
+    __attribute__((warn_unused_result));
 
 #endif

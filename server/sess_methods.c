@@ -726,6 +726,67 @@ static int m_advance(rpc_call_t *call) {
   return control(call, ACT_ADVANCE);
 }
 
+/* ---- session.reset, session.delete (issue 14) -----------------------------
+ */
+
+/* session.reset {session, admin_token, seed?, start?}: the same session
+ * back to turn 0 with a new seed (given, or drawn), for training loops
+ * that would otherwise spend a rate-limited session.create per game. */
+static int m_reset(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  bool admin, start = false;
+  int seat;
+  uint64_t seed = 0;
+  int has_seed;
+  if (!s || sp_refuse(reg_of(call), "reset", call->err) != 0 ||
+      authorise(call, s, true, false, &admin, &seat) != 0 ||
+      (has_seed = proto_param_u64(call->params, "seed", false, &seed,
+                                  call->err)) < 0 ||
+      proto_param_bool(call->params, "start", false, &start, call->err) < 0)
+    return RPC_ERROR;
+  if (has_seed && seed > (uint64_t)INT64_MAX)
+    return proto_error_set(call->err, PROTO_BAD_REQUEST, "seed",
+                           "field 'seed' must be from 0 to 2^63-1, got %llu",
+                           (unsigned long long)seed);
+  if (!has_seed) {
+    randombytes_buf(&seed, sizeof seed);
+    seed >>= 1; /* a positive SQLite INTEGER, as session.create's */
+  }
+  if (sess_reset(s, seed, start) != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  msgpack_pack_map(call->pk, 3);
+  proto_pack_kv_cstr(call->pk, "status", STATUS[s->status]);
+  proto_pack_kv_u64(call->pk, "seed", seed);
+  proto_pack_kv_i64(call->pk, "turn", model_state_turn(s->st));
+  return RPC_OK_DURABLE;
+}
+
+/* session.delete {session, admin_token, purge?}: the facilitator takes a
+ * lobby or finished session off the server. */
+static int m_delete(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  bool admin, purge = false;
+  int seat;
+  if (!s || sp_refuse(reg_of(call), "deletion", call->err) != 0 ||
+      authorise(call, s, true, false, &admin, &seat) != 0 ||
+      proto_param_bool(call->params, "purge", false, &purge, call->err) < 0)
+    return RPC_ERROR;
+  if (s->status != SESS_LOBBY && s->status != SESS_FINISHED)
+    return proto_error_set(call->err, PROTO_CONFLICT, NULL,
+                           "session '%s' is %s; only a session in the lobby "
+                           "or finished can be deleted (session.stop ends "
+                           "it first)",
+                           s->id, STATUS[s->status]);
+  char id[sizeof s->id];
+  snprintf(id, sizeof id, "%s", s->id);
+  if (sess_delete(s, purge) != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  msgpack_pack_map(call->pk, 2);
+  proto_pack_kv_cstr(call->pk, "session", id);
+  proto_pack_kv_bool(call->pk, "purged", purge);
+  return RPC_OK_DURABLE;
+}
+
 /* ---- state.get, orders.submit, turn.ready -------------------------------- */
 
 static void pack_deadline(msgpack_packer *pk, const sess_session_t *s) {
@@ -764,6 +825,29 @@ static int m_state(rpc_call_t *call) {
   model_obs_free(obs);
   if (rc != 0)
     return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  return RPC_OK;
+}
+
+/* state.describe (issue 14): the seat's situation in plain language
+ * (agents/describe.c), for a language model or a newcomer: {seat, turn,
+ * text}. A seat's token only: the briefing is the seat's own view. */
+static int m_describe(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int seat;
+  if (!s || authorise(call, s, false, true, &admin, &seat) != 0)
+    return RPC_ERROR;
+  char *text = NULL;
+  size_t len = 0;
+  if (agent_describe(s->st, seat, s->turns, &text, &len) != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL,
+                           "the briefing could not be written");
+  msgpack_pack_map(call->pk, 3);
+  proto_pack_kv_cstr(call->pk, "seat", model_map_seat_id(s->map, (size_t)seat));
+  proto_pack_kv_i64(call->pk, "turn", model_state_turn(s->st));
+  proto_pack_cstr(call->pk, "text");
+  msgpack_pack_str_with_body(call->pk, text, len);
+  free(text);
   return RPC_OK;
 }
 
@@ -1106,8 +1190,11 @@ const rpc_method_t sess_methods[] = {
     {"session.resume", m_resume},
     {"session.stop", m_stop},
     {"session.advance", m_advance},
+    {"session.reset", m_reset},
+    {"session.delete", m_delete},
     {"session.watch", m_watch},
     {"state.get", m_state},
+    {"state.describe", m_describe},
     {"orders.submit", m_submit},
     {"turn.ready", m_ready},
     {"chat.send", m_chat},

@@ -99,6 +99,32 @@ void sp_session(sess_session_t *s) {
              "out of memory queueing it for storage");
 }
 
+int sp_reset(sess_session_t *s, uint64_t seed) {
+  store_t *st = s->reg->store;
+  if (!st)
+    return 0;
+  if (store_reset_session(st, s->id, seed) != 0) {
+    log_error("session %s: out of memory queueing its reset; it is not "
+              "reset",
+              s->id);
+    return -1;
+  }
+  return 0;
+}
+
+int sp_delete(sess_session_t *s, bool purge) {
+  store_t *st = s->reg->store;
+  if (!st)
+    return 0;
+  if (store_delete_session(st, s->id, sess_wall_ms(), purge) != 0) {
+    log_error("session %s: out of memory queueing its deletion; it is not "
+              "deleted",
+              s->id);
+    return -1;
+  }
+  return 0;
+}
+
 void sp_seat(sess_session_t *s, int seat) {
   store_t *st = s->reg->store;
   if (!st)

@@ -183,6 +183,10 @@ static const char *const MIGRATIONS[] = {
      * not known: sessions of older files, which no address is charged
      * for. */
     "ALTER TABLE sessions ADD COLUMN creator BLOB;",
+    /* 5 -> 6: sessions.deleted_ms (issue 14): session.delete takes a
+     * finished or lobby session off the server but keeps its rows for
+     * replay and export; the restore skips it. NULL: not deleted. */
+    "ALTER TABLE sessions ADD COLUMN deleted_ms INTEGER;",
 };
 
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
@@ -217,6 +221,11 @@ typedef enum {
   W_DEL_TURNS,
   W_DEL_SEATS,
   W_DEL_SESSION,
+  /* session.reset (issue 14) clears a session's game rows with the
+   * W_DEL_ statements above and sets its new seed; session.delete marks
+   * it deleted (without purge; with purge it is store_del_session). */
+  W_SESSION_SEED,
+  W_SESSION_DELETED,
   W_COUNT
 } wstmt_t;
 
@@ -278,6 +287,8 @@ static const char *const SQL[W_COUNT] = {
     [W_DEL_TURNS] = "DELETE FROM turns WHERE session_id = ?1",
     [W_DEL_SEATS] = "DELETE FROM seats WHERE session_id = ?1",
     [W_DEL_SESSION] = "DELETE FROM sessions WHERE id = ?1",
+    [W_SESSION_SEED] = "UPDATE sessions SET seed = ?2 WHERE id = ?1",
+    [W_SESSION_DELETED] = "UPDATE sessions SET deleted_ms = ?2 WHERE id = ?1",
 };
 
 static const char *const STMT_NAME[W_COUNT] = {
@@ -306,6 +317,8 @@ static const char *const STMT_NAME[W_COUNT] = {
     [W_DEL_TURNS] = "session delete (turns)",
     [W_DEL_SEATS] = "session delete (seats)",
     [W_DEL_SESSION] = "session delete",
+    [W_SESSION_SEED] = "session seed",
+    [W_SESSION_DELETED] = "session deleted",
 };
 
 static const char *const STATUS[] = {"lobby", "running", "paused", "finished"};
@@ -827,6 +840,49 @@ int store_set_status(store_t *st, const char *session_id, store_status_t status,
   p_int(op, deadline_ms);
   p_int(op, remaining_ms);
   return op_end(st, op);
+}
+
+/* Queue stmt with the session id (and v, when with_v) as parameters. */
+static int put_id(store_t *st, wstmt_t stmt, const char *session_id,
+                  bool with_v, int64_t v) {
+  op_t *op = op_begin(st, stmt);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  if (with_v)
+    p_int(op, v);
+  return op_end(st, op);
+}
+
+/* The game rows of a session: what a reset starts again without (chat,
+ * seats and seat controls stay). */
+static const wstmt_t GAME_ROWS[] = {W_DEL_SUBMISSIONS, W_DEL_READIES,
+                                    W_DEL_TURNS,       W_DEL_PRICES,
+                                    W_DEL_PRODUCTION,  W_DEL_SCORES};
+
+int store_reset_session(store_t *st, const char *session_id, uint64_t seed) {
+  /* All or nothing, like store_del_session: a session whose turns went
+   * but whose old seed stayed would replay a different game. */
+  size_t first = st->n_ops;
+  for (size_t i = 0; i < sizeof GAME_ROWS / sizeof GAME_ROWS[0]; i++)
+    if (put_id(st, GAME_ROWS[i], session_id, false, 0) != 0)
+      goto undo;
+  if (put_id(st, W_SESSION_SEED, session_id, true, (int64_t)seed) != 0)
+    goto undo;
+  return 0;
+undo:
+  while (st->n_ops > first)
+    free_op(&st->ops[--st->n_ops]);
+  return -1;
+}
+
+int store_delete_session(store_t *st, const char *session_id,
+                         int64_t deleted_ms, bool purge) {
+  /* A purge is the lobby expiry's delete: one list of the tables keyed by
+   * session, so a table added later cannot be forgotten here. */
+  if (purge)
+    return store_del_session(st, session_id);
+  return put_id(st, W_SESSION_DELETED, session_id, true, deleted_ms);
 }
 
 int store_set_seat(store_t *st, const char *session_id, int index, bool taken,

@@ -40,7 +40,7 @@
 #include <stdint.h>
 
 /* The schema version this build writes; older ones are migrated. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* Sizes of the fixed-size blobs: BLAKE2b-256 hashes (state, map digest,
  * token and code hashes) and a seat's sealed token (crypto_secretbox:
@@ -232,6 +232,17 @@ int store_put_score(store_t *st, const char *session_id, int turn,
                     const char *seat, int64_t score_ppm)
     __attribute__((warn_unused_result));
 int store_put_chat(store_t *st, const store_chat_t *c)
+    __attribute__((warn_unused_result));
+/* session.reset: queue the removal of the session's game rows
+ * (submissions, readies, turns, prices, production, scores; chat and
+ * seats stay) and its new seed. 0, or -1 out of memory (nothing queued). */
+int store_reset_session(store_t *st, const char *session_id, uint64_t seed)
+    __attribute__((warn_unused_result));
+/* session.delete: mark the session deleted at deleted_ms (its rows stay
+ * for replay and export; the restore skips it), or with purge remove every
+ * row of it (store_del_session). 0, or -1 out of memory (nothing queued). */
+int store_delete_session(store_t *st, const char *session_id,
+                         int64_t deleted_ms, bool purge)
     __attribute__((warn_unused_result));
 
 /* ---- Commit ----------------------------------------------------------- */

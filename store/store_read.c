@@ -248,6 +248,13 @@ static int each_session(rd_t *r, bool aged, bool pass_damage,
   return rd_done(r, rc);
 }
 
+/* The column `deleted_ms` came with schema 6 (session.delete): the
+ * restore serves no deleted session, and quarantines none either (a
+ * deleted session is never read, so its rows cannot be found damaged). */
+static const char *not_deleted(store_t *st) {
+  return store_version(st) >= 6 ? "s.deleted_ms IS NULL" : "1";
+}
+
 /* The columns after SESSION_COLUMNS: `fixed` came with schema 2 (older
  * files played as 0), `creator` with schema 5 (older files: unknown). */
 static const char *tail_columns(store_t *st) {
@@ -261,16 +268,16 @@ int store_read_sessions(store_t *st, uint64_t max_finished, store_session_fn fn,
    * When a session finished is not stored: its last resolved turn, else
    * its creation, is as near as the file tells (then the order it was
    * stored in). */
-  char sql[1024];
+  char sql[2048];
   snprintf(sql, sizeof sql,
            "WITH f AS (SELECT id, ROW_NUMBER() OVER (ORDER BY COALESCE("
            "(SELECT MAX(resolved_ms) FROM turns t WHERE t.session_id = s.id),"
            " created_ms) DESC, rowid DESC) AS age FROM sessions s WHERE "
-           "status = 'finished') "
+           "status = 'finished' AND %s) "
            "SELECT " SESSION_COLUMNS "%s, COALESCE(f.age, 0) FROM sessions s "
-           "LEFT JOIN f ON f.id = s.id WHERE s.status != 'finished' OR "
-           "f.age <= ?1 ORDER BY s.created_ms, s.rowid",
-           tail_columns(st));
+           "LEFT JOIN f ON f.id = s.id WHERE (s.status != 'finished' OR "
+           "f.age <= ?1) AND %s ORDER BY s.created_ms, s.rowid",
+           not_deleted(st), tail_columns(st), not_deleted(st));
   rd_t r;
   if (rd_prepare(&r, st, "sessions", NULL, sql, err, errlen) != 0)
     return rd_done(&r, -1);

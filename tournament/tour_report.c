@@ -57,8 +57,13 @@ int tour_csv_write(sqlite3 *db, const char *path, char *err, size_t errlen) {
       csv_text(f, (const char *)sqlite3_column_text(st, 4));
       fputc(',', f);
       csv_text(f, (const char *)sqlite3_column_text(st, 5));
-      fprintf(f, ",%d,%lld,", sqlite3_column_int(st, 6),
-              (long long)sqlite3_column_int64(st, 7));
+      /* The score in the leaderboard's unit (1 = the seat's whole
+       * objective), exact: ppm printed with six decimals. */
+      int64_t ppm = sqlite3_column_int64(st, 7);
+      fprintf(f, ",%d,%s%lld.%06lld,", sqlite3_column_int(st, 6),
+              ppm < 0 ? "-" : "",
+              (long long)(ppm < 0 ? -(ppm / MODEL_PPM) : ppm / MODEL_PPM),
+              (long long)(ppm < 0 ? -(ppm % MODEL_PPM) : ppm % MODEL_PPM));
       if (sqlite3_column_type(st, 8) != SQLITE_NULL)
         fprintf(f, "%.6f", sqlite3_column_double(st, 8));
       fputc(',', f);
@@ -85,6 +90,98 @@ int tour_csv_write(sqlite3 *db, const char *path, char *err, size_t errlen) {
     unlink(tmp);
   free(tmp);
   return rc;
+}
+
+/* ---- Roles ---- */
+
+void tour_roles_warn(const char *const *names, const unsigned *kinds, size_t n,
+                     const char *prefix, FILE *f) {
+  static const char *const KIND_NAME[2] = {"nation", "firm"};
+  for (size_t a = 0; a < n; a++)
+    for (size_t b = a + 1; b < n; b++)
+      if (kinds[a] && kinds[b] && !(kinds[a] & kinds[b]))
+        fprintf(f,
+                "%s%s and %s never share a role (%s plays %s seats, %s "
+                "%s seats), so their ratings cannot be compared\n",
+                prefix, names[a], names[b], names[a],
+                KIND_NAME[kinds[a] & 1 ? 0 : 1], names[b],
+                KIND_NAME[kinds[b] & 1 ? 0 : 1]);
+  for (size_t a = 0; a < n; a++) {
+    unsigned others = 0;
+    for (size_t b = 0; b < n; b++)
+      if (b != a)
+        others |= kinds[b];
+    if (kinds[a] && !(kinds[a] & others))
+      fprintf(f,
+              "%s%s is the only strategy on its seats, so its adjusted "
+              "result is the seats' median (0.500) by construction\n",
+              prefix, names[a]);
+  }
+}
+
+/* The leaderboard's warnings, from the roles the rated strategies took. */
+static int print_roles(sqlite3 *db, FILE *f, char *err, size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  int rc = tour_db_prepare(db,
+                           "SELECT l.strategy, r.kind FROM leaderboard l "
+                           "LEFT JOIN (SELECT DISTINCT strategy, kind FROM "
+                           "results WHERE rated = 1) r ON r.strategy = "
+                           "l.strategy ORDER BY l.position",
+                           &st, err, errlen);
+  if (rc)
+    return rc;
+  char names[TOUR_STRATEGIES_MAX][MODEL_ID_MAX];
+  const char *ptr[TOUR_STRATEGIES_MAX];
+  unsigned kinds[TOUR_STRATEGIES_MAX];
+  size_t n = 0;
+  int step;
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *name = (const char *)sqlite3_column_text(st, 0);
+    const char *kind = (const char *)sqlite3_column_text(st, 1);
+    if (!name)
+      continue;
+    size_t i = 0;
+    while (i < n && strcmp(names[i], name) != 0)
+      i++;
+    if (i == n) {
+      if (n == TOUR_STRATEGIES_MAX)
+        continue;
+      snprintf(names[n], MODEL_ID_MAX, "%s", name);
+      ptr[n] = names[n];
+      kinds[n++] = 0;
+    }
+    if (kind)
+      kinds[i] |= strcmp(kind, "nation") == 0 ? 1u : 2u;
+  }
+  sqlite3_finalize(st);
+  if (step != SQLITE_DONE)
+    return tour_db_fail(db, err, errlen, "reading the roles");
+  tour_roles_warn(ptr, kinds, n, "warning: ", f);
+  return 0;
+}
+
+/* Turns the outside bots (or failing agents) missed, per strategy. */
+static int print_failed(sqlite3 *db, FILE *f, char *err, size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  int rc = tour_db_prepare(db,
+                           "SELECT strategy, sum(failed), count(*) FROM "
+                           "results WHERE rated = 1 GROUP BY strategy "
+                           "HAVING sum(failed) > 0 ORDER BY strategy",
+                           &st, err, errlen);
+  if (rc)
+    return rc;
+  int step;
+  while ((step = sqlite3_step(st)) == SQLITE_ROW)
+    fprintf(f,
+            "failed turns: %s missed %lld turns over %lld seats played (late, "
+            "crashed or silent: standing orders were played)\n",
+            (const char *)sqlite3_column_text(st, 0),
+            (long long)sqlite3_column_int64(st, 1),
+            (long long)sqlite3_column_int64(st, 2));
+  sqlite3_finalize(st);
+  if (step != SQLITE_DONE)
+    return tour_db_fail(db, err, errlen, "reading failed turns");
+  return 0;
 }
 
 /* ---- Printing ---- */
@@ -165,6 +262,10 @@ int tour_print(const char *path, FILE *f, char *err, size_t errlen) {
   if (step != SQLITE_DONE)
     rc = tour_db_fail(db, err, errlen, "reading the leaderboard");
   sqlite3_finalize(st);
+  if (!rc)
+    rc = print_roles(db, f, err, errlen);
+  if (!rc)
+    rc = print_failed(db, f, err, errlen);
   if (!rc)
     fprintf(f,
             "\nrating: Weng-Lin Plackett-Luce (as openskill), mu - %g sigma, "

@@ -26,6 +26,20 @@ typedef struct {
   uint64_t stored, total;
 } run_t;
 
+/* A hosted game's failure travels in rec_head_t.status as HOSTED_FAIL +
+ * its tour_err_t, apart from the model's errors. */
+#define HOSTED_FAIL (-1000)
+
+/* The outside bot playing strategy s, or -1 for a built-in strategy. */
+static int external_of(const tour_config_t *cfg, const agent_strategy_t *s) {
+  if (!cfg->bots)
+    return -1;
+  for (size_t i = 0; i < cfg->bots->n_externals; i++)
+    if (s == &cfg->bots->externals[i].strategy)
+      return (int)i;
+  return -1;
+}
+
 /* The game at position k of the shard's list. */
 static uint64_t game_at(const tour_config_t *cfg, uint64_t k) {
   return cfg->shard + k * cfg->shards;
@@ -36,6 +50,19 @@ static int store_game(run_t *r, const rec_head_t *h,
   const tour_config_t *cfg = r->cfg;
   uint64_t game = game_at(cfg, h->k);
   uint64_t seed = tour_game_seed(cfg->seed, game);
+  if (h->status == HOSTED_FAIL + TOUR_EINTR) {
+    tour_set_err(err, errlen, "stopped after %llu of %llu games",
+                 (unsigned long long)r->stored, (unsigned long long)r->total);
+    return TOUR_EINTR;
+  }
+  if (h->status <= HOSTED_FAIL) {
+    tour_set_err(err, errlen,
+                 "game %llu (seed %llu) with outside bots failed: %s (the "
+                 "worker printed why)",
+                 (unsigned long long)game, (unsigned long long)seed,
+                 tour_strerror(h->status - HOSTED_FAIL));
+    return h->status - HOSTED_FAIL;
+  }
   if (h->status != 0) {
     tour_set_err(err, errlen, "game %llu (seed %llu) failed: %s",
                  (unsigned long long)game, (unsigned long long)seed,
@@ -82,15 +109,37 @@ static void play_at(const tour_config_t *cfg, const tour_plan_t *plan,
                     rec_head_t *h, tour_seat_result_t *res) {
   uint64_t game = game_at(cfg, k);
   size_t n = model_map_seat_count(cfg->map);
+  int *ext = calloc(n ? n : 1, sizeof *ext);
+  bool hosted = false;
   for (size_t s = 0; s < n; s++) {
     int i = tour_plan_seat(plan, game, s);
     seat_strategy[s] = i >= 0 ? cfg->strategies[i] : filler;
+    if (ext) {
+      ext[s] = external_of(cfg, seat_strategy[s]);
+      hosted |= ext[s] >= 0;
+    }
   }
   memset(h, 0, sizeof *h);
   h->k = k;
   h->n_seats = (uint32_t)n;
-  h->status = tour_play(cfg->map, seat_strategy,
-                        tour_game_seed(cfg->seed, game), res, h->hash);
+  uint64_t seed = tour_game_seed(cfg->seed, game);
+  if (!ext) {
+    h->status = HOSTED_FAIL + TOUR_ENOMEM;
+  } else if (hosted) {
+    char err[512] = "";
+    int rc = tour_play_hosted(cfg->map, seat_strategy, ext, cfg->bots, game,
+                              seed, res, h->hash, cfg->stop, err, sizeof err);
+    if (rc == TOUR_EINTR) {
+      h->status = HOSTED_FAIL + rc;
+    } else if (rc != 0) {
+      fprintf(stderr, "lanthanide tournament: game %llu: %s\n",
+              (unsigned long long)game, err);
+      h->status = HOSTED_FAIL + rc;
+    }
+  } else {
+    h->status = tour_play(cfg->map, seat_strategy, seed, res, h->hash);
+  }
+  free(ext);
 }
 
 static int write_all(int fd, const void *buf, size_t len) {
@@ -107,6 +156,13 @@ static int write_all(int fd, const void *buf, size_t len) {
   return 0;
 }
 
+/* A worker's SIGINT and SIGTERM: end its bots, then die of the signal. */
+static void worker_stop(int sig) {
+  tour_host_kill_all();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
 /* A worker process: plays positions w, w + jobs, ... and writes their
  * records to fd. Never returns. */
 static void worker_main(const tour_config_t *cfg, const tour_plan_t *plan,
@@ -114,9 +170,10 @@ static void worker_main(const tour_config_t *cfg, const tour_plan_t *plan,
                         unsigned jobs, uint64_t total, int fd) {
   /* The parent decides when to stop and ends its workers; a terminal's ^C
    * reaches the whole process group, and a handler inherited from the
-   * caller would keep a worker playing. */
-  signal(SIGINT, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
+   * caller would keep a worker playing. A worker told to stop ends at once,
+   * and takes the outside bots it runs with it (their children too). */
+  signal(SIGINT, worker_stop);
+  signal(SIGTERM, worker_stop);
   size_t n = model_map_seat_count(cfg->map);
   size_t size = sizeof(rec_head_t) + n * sizeof(tour_seat_result_t);
   uint8_t *rec = malloc(size);
@@ -281,8 +338,16 @@ static int run_workers(run_t *r, const agent_strategy_t *filler, unsigned jobs,
       ;
     pid_t pid = w[i].pid;
     w[i].pid = 0;
-    if (!rc && (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-                w[i].got != w[i].expect)) {
+    if (!rc && WIFSIGNALED(status) &&
+        (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM)) {
+      /* ^C at a terminal reaches the workers too, and one may be gone
+       * before this process has seen its own SIGINT: a stop, not a
+       * failure. */
+      tour_set_err(err, errlen, "stopped after %llu of %llu games",
+                   (unsigned long long)r->stored, (unsigned long long)r->total);
+      rc = TOUR_EINTR;
+    } else if (!rc && (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+                       w[i].got != w[i].expect)) {
       if (WIFSIGNALED(status))
         tour_set_err(err, errlen,
                      "worker %u (pid %d) died of signal %d after %llu of its "

@@ -132,6 +132,59 @@ TOUR_WUR int tour_play(const model_map_t *map,
                        uint64_t seed, tour_seat_result_t *out,
                        uint8_t hash[MODEL_HASH_BYTES]);
 
+/* ---- Outside bots (tour_host.c) ----
+ * A bot that plays over the network enters a tournament as a command:
+ * `--agent NAME=COMMAND` makes NAME a strategy beside the built-in ones
+ * (it plays every kind of seat). In each game that seats it, the worker
+ * playing the game serves the game on a private 127.0.0.1 port and starts
+ * COMMAND (with /bin/sh -c) once per seat it plays, with LANTHANIDE_SERVER
+ * (127.0.0.1:PORT), LANTHANIDE_SESSION, LANTHANIDE_TOKEN and
+ * LANTHANIDE_SEAT in its environment. A turn closes when every bot's seat
+ * is ready or turn_ms has passed; a seat not ready then plays its standing
+ * orders and counts one failed turn (results column `failed`). The same
+ * bots give the same results for any --jobs. */
+typedef struct {
+  agent_strategy_t strategy; /* id: NAME; kinds: AGENT_BOTH; act: stands */
+  const char *command;       /* run with /bin/sh -c */
+} tour_external_t;
+
+typedef struct {
+  const tour_external_t *externals;
+  size_t n_externals;
+  unsigned turn_ms;    /* each turn's budget (--agent-turn-ms) */
+  unsigned start_ms;   /* for the bots to start and join (--agent-start-ms) */
+  unsigned memory_mb;  /* address space of each bot (RLIMIT_AS); 0: none */
+  const char *log_dir; /* each bot's output to DIR/SESSION-SEAT.log; NULL
+                          discards it */
+} tour_bots_t;
+
+#define TOUR_AGENT_TURN_MS_DEFAULT   2000
+#define TOUR_AGENT_START_MS_DEFAULT  20000
+#define TOUR_AGENT_MEMORY_MB_DEFAULT 2048
+
+/* Fill x from "NAME=COMMAND" (spec must outlive x). Refuses (TOUR_EINVAL,
+ * with a sentence) a spec without '=', an empty or over-long NAME, a NAME
+ * with a comma, or the name of a built-in strategy. */
+TOUR_WUR int tour_external_parse(tour_external_t *x, const char *spec,
+                                 char *name_buf, size_t name_cap, char *err,
+                                 size_t errlen);
+
+/* Play one game with outside bots on the seats where seat_external[s] >= 0
+ * (an index into bots->externals) and built-in agents elsewhere; as
+ * tour_play otherwise. game names the session ("t<game>"). If stop is not
+ * NULL and becomes nonzero, the game ends at once (TOUR_EINTR, its bots
+ * killed). Returns 0 or a tour_err_t with a sentence in err. */
+TOUR_WUR int tour_play_hosted(
+    const model_map_t *map, const agent_strategy_t *const *seat_strategy,
+    const int *seat_external, const tour_bots_t *bots, uint64_t game,
+    uint64_t seed, tour_seat_result_t *out, uint8_t hash[MODEL_HASH_BYTES],
+    const volatile sig_atomic_t *stop, char *err, size_t errlen);
+
+/* Kill (SIGKILL) the process group of every outside bot this process is
+ * running; async-signal-safe, for a signal handler of a process about to
+ * die. */
+void tour_host_kill_all(void);
+
 /* ---- A tournament ---- */
 typedef struct {
   const model_map_t *map;
@@ -152,6 +205,9 @@ typedef struct {
   /* If not NULL, polled between games: nonzero stops the run
    * (TOUR_EINTR; workers are ended and nothing is left behind). */
   const volatile sig_atomic_t *stop;
+  /* Outside bots among the strategies (their &externals[i].strategy), or
+   * NULL. */
+  const tour_bots_t *bots;
 } tour_config_t;
 
 /* Run a tournament (or one shard of it) and write its database. Returns 0
@@ -166,6 +222,14 @@ TOUR_WUR int tour_run(const tour_config_t *cfg, char *err, size_t errlen);
 TOUR_WUR int tour_merge(const char *const *inputs, size_t n_inputs,
                         const char *out, bool overwrite, const char *csv,
                         char *err, size_t errlen);
+
+/* Warn on f (each line starting with prefix) about strategies whose
+ * ratings say nothing: two that never share a role (kinds[i] is a mask of
+ * 1 << model_seat_kind_t of the seats strategy i plays), and one alone on
+ * all its seats, whose adjusted result is 0.5 by construction. The
+ * leaderboard printout carries the same lines. */
+void tour_roles_warn(const char *const *names, const unsigned *kinds, size_t n,
+                     const char *prefix, FILE *f);
 
 /* Print a results database's summary and leaderboard to f. */
 TOUR_WUR int tour_print(const char *db, FILE *f, char *err, size_t errlen);

@@ -2,7 +2,8 @@
  * tournament_internal.h: what the files of the tournament runner share and
  * nobody else sees (tournament.h is the public interface). The runner is
  * split along its seams: tour_plan.c (seeds and the seat rotation),
- * tour_game.c (one game in-process), tour_workers.c (running a shard, in
+ * tour_game.c (one game in-process), tour_host.c (one game served to
+ * outside bots on a loopback port), tour_workers.c (running a shard, in
  * forked workers), tour_db.c (the results database and merging shards),
  * tour_board.c (statistics and the leaderboard), tour_report.c (CSV and
  * printing) and tournament.c (errors). Every name here has the tour_

@@ -12,6 +12,13 @@ its announced policies stand.
 The facilitator gives you the session id and your seat's join code. To come
 back to a seat after a disconnection, pass --token (printed when joining)
 instead of --code. Needs Debian's python3-msgpack (or pip's msgpack).
+
+Without options it reads LANTHANIDE_SERVER, LANTHANIDE_SESSION and
+LANTHANIDE_TOKEN from its environment, which is how a tournament starts it:
+
+    build/bin/lanthanide tournament --map classroom --out r.db \\
+        --agent example='/usr/bin/python3 clients/python/example_bot.py' \\
+        --strategies example,cournot,cautious,standing
 """
 import argparse
 import os
@@ -78,13 +85,21 @@ def decide(obs, say=print):
 
 
 def main(argv=None):
+    env = os.environ
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--server", default="127.0.0.1:7447",
-                    help="HOST:PORT of the game server (default %(default)s)")
-    ap.add_argument("--session", required=True, help="the session id")
-    who = ap.add_mutually_exclusive_group(required=True)
+    ap.add_argument("--server",
+                    default=env.get("LANTHANIDE_SERVER", "127.0.0.1:7447"),
+                    help="HOST:PORT of the game server (default "
+                    "$LANTHANIDE_SERVER or %(default)s)")
+    ap.add_argument("--session", default=env.get("LANTHANIDE_SESSION"),
+                    required="LANTHANIDE_SESSION" not in env,
+                    help="the session id (default $LANTHANIDE_SESSION)")
+    who = ap.add_mutually_exclusive_group(
+        required="LANTHANIDE_TOKEN" not in env)
     who.add_argument("--code", help="your seat's join code")
-    who.add_argument("--token", help="your seat's token, to reconnect")
+    who.add_argument("--token", default=env.get("LANTHANIDE_TOKEN"),
+                     help="your seat's token, to reconnect (default "
+                     "$LANTHANIDE_TOKEN)")
     ap.add_argument("--name", default="example_bot",
                     help="your name, shown to the facilitator")
     args = ap.parse_args(argv)
@@ -93,7 +108,8 @@ def main(argv=None):
         ap.error("--server must be HOST:PORT, such as 127.0.0.1:7447")
     try:
         lanthanide.run_bot(host.strip("[]"), int(port), args.session,
-                           args.code, decide, token=args.token,
+                           args.code, decide,
+                           token=None if args.code else args.token,
                            name=args.name)
     except lanthanide.LanthanideError as e:
         print("the server refused: %s" % e, file=sys.stderr)

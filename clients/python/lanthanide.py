@@ -300,6 +300,11 @@ class Client:
         """The JSON Schema (draft 2020-12) of one order, as a dict."""
         return self.call("orders.schema")["schema"]
 
+    def observation_schema(self):
+        """The JSON Schema (draft 2020-12) of state.get's result, as a
+        dict (docs/observation.schema.json)."""
+        return self.call("observation.schema")["schema"]
+
     def sessions(self):
         """Every session on the server, paging through session.list
         (``after`` until ``next`` is nil); a server from before paging
@@ -373,6 +378,20 @@ class Client:
     def stop(self, session, admin_token):
         return self._admin("session.stop", session, admin_token)
 
+    def reset(self, session, admin_token, seed=None, start=False):
+        """session.reset: back to turn 0 with a new seed (drawn if None);
+        returns {status, seed, turn}."""
+        return self.call("session.reset", session=session,
+                         admin_token=admin_token, seed=seed,
+                         start=bool(start))
+
+    def delete(self, session, admin_token, purge=False):
+        """session.delete: a lobby or finished session leaves the server
+        (its rows stay for replay unless purge); returns {session,
+        purged}."""
+        return self._admin("session.delete", session, admin_token,
+                           purge=bool(purge))
+
     def advance(self, session, admin_token):
         return self._admin("session.advance", session, admin_token)
 
@@ -385,6 +404,13 @@ class Client:
         """state.get: the seat's observation."""
         return self.call("state.get", session=self._s(session),
                          token=token or self.token)
+
+    def describe(self, session=None, token=None):
+        """state.describe: the seat's situation in plain language (what
+        changed, what it can order and what that costs, what its score
+        rewards); returns the text."""
+        return self.call("state.describe", session=self._s(session),
+                         token=token or self.token)["text"]
 
     def submit(self, orders, ready=False, session=None, token=None):
         """orders.submit: returns {turn, rejected: [{index, code, message,

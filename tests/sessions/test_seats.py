@@ -285,8 +285,10 @@ def session_without_admin_boxes(server):
         check(srv.stop() == 0, "the server exits 0")
     con = sqlite3.connect(db)
     con.execute("DROP TABLE seat_controls")
-    # What later schemas added goes too (5: sessions.creator).
+    # What later schemas added goes too (5: sessions.creator, 6:
+    # sessions.deleted_ms).
     con.execute("ALTER TABLE sessions DROP COLUMN creator")
+    con.execute("ALTER TABLE sessions DROP COLUMN deleted_ms")
     con.execute("PRAGMA user_version = 3")
     con.commit()
     con.close()

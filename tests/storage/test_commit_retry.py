@@ -33,6 +33,11 @@
   deletion was queued while commits worked, and whose commit then fails,
   leaves memory at once, but its watcher gets session.expired only after
   the retry commits the deletion (never before its rows are gone).
+- session.reset and session.delete (issue 14) follow them too: while
+  commits fail both are refused at once with `unavailable`, counted in
+  durable_refused; a reset queued before the failure is told
+  (session.reset) only once the retry commits it. A purged session loses
+  every row keyed by it, its seat locks (seat_controls) included.
 """
 import os
 import sqlite3
@@ -394,6 +399,64 @@ def t_lobby_expiry_waits_for_commits(args, tmp):
         check(srv.stop() == 0, "the server exits 0")
 
 
+def t_reset_delete_wait_for_commits(args, tmp):
+    db = os.path.join(tmp, "reset.db")
+    srv = Server(args.server_bin, args.maps, db)
+    try:
+        admin, watcher, sid, atok, players = new_game(srv)
+        probe = srv.client()
+        admin.call("seat.lock", session=sid, admin_token=atok, seat="USA",
+                   locked=True)
+        check(db_query(db, "SELECT COUNT(*) FROM seat_controls WHERE "
+                       "session_id = ?", (sid,))[0][0] > 0,
+              "the lock is stored in seat_controls")
+
+        # A reset taken before the commits fail is told only after the
+        # retry commits it.
+        other = lock(db)
+        m = admin.send("session.reset", session=sid, admin_token=atok,
+                       seed=42)
+        wait_failing(probe, 0)
+        check(not notes_named(watcher, 0.3, "session.reset"),
+              "no session.reset while the reset is not committed")
+        check(not answered_within(admin, m, 0.05),
+              "no answer while the file is locked", m)
+        other_admin = srv.client()
+        refused0 = probe.call("server.stats")["durable_refused"]
+        for method, kw in (("session.reset", dict(seed=7)),
+                           ("session.delete", dict(purge=True))):
+            e, _ = other_admin.try_call(method, session=sid,
+                                        admin_token=atok, **kw)
+            check(e and e.get("code") == "unavailable" and
+                  "cannot write its database" in e.get("message", ""),
+                  "%s is refused with unavailable at once" % method, e)
+        check(probe.call("server.stats")["durable_refused"] ==
+              refused0 + 2, "the refusals are counted")
+        other.execute("ROLLBACK")
+        other.close()
+        r = admin.result(m, timeout=10)
+        check(r["seed"] == 42 and r["status"] == "lobby",
+              "session.reset answered after the retry", r)
+        n = watcher.wait_for("session.reset", timeout=10)
+        check(n["seed"] == 42, "session.reset told after the commit",
+              n.params)
+        check(db_query(db, "SELECT seed FROM sessions WHERE id = ?",
+                       (sid,)) == [(42,)], "the new seed is stored")
+
+        # A purge removes every row keyed by the session.
+        r = admin.call("session.delete", session=sid, admin_token=atok,
+                       purge=True)
+        check(r == {"session": sid, "purged": True}, "purged", r)
+        for table, col in (("sessions", "id"), ("seats", "session_id"),
+                           ("seat_controls", "session_id"),
+                           ("chat", "session_id"), ("turns", "session_id")):
+            check(db_query(db, "SELECT COUNT(*) FROM %s WHERE %s = ?"
+                           % (table, col), (sid,)) == [(0,)],
+                  "purge removes its rows from %s" % table)
+    finally:
+        check(srv.stop() == 0, "the server exits 0")
+
+
 def main():
     args = parse_args(__doc__)
     suite = Suite(args)
@@ -406,6 +469,9 @@ def main():
     suite.run("lobby expiry: nothing expires while commits fail, "
               "session.expired after the commit",
               t_lobby_expiry_waits_for_commits, args, suite.tmp)
+    suite.run("session.reset and session.delete: refused while commits "
+              "fail, told after the commit",
+              t_reset_delete_wait_for_commits, args, suite.tmp)
     return suite.finish()
 
 
