@@ -133,6 +133,13 @@ static void test_canonical_keeps_schema_fields(void **state) {
     model_order_t full, c;
     /* every byte set, then the op and kind */
     memset(&full, 0x11, sizeof full);
+    /* every bool of any entry holds a valid bool (0x11 is none) */
+    for (size_t e = 0; e < model_order_schema_count(); e++) {
+      const model_order_schema_t *x = model_order_schema_at(e);
+      for (size_t k = 0; k < x->n_fields; k++)
+        if (x->fields[k].type == MODEL_FIELD_BOOL)
+          *(bool *)((char *)&full + x->fields[k].offset) = true;
+    }
     full.op = s->op;
     full.kind = s->kind < 0 ? MODEL_POL_TAX : (model_policy_kind_t)s->kind;
     full.lift = false;
