@@ -728,6 +728,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                                    "substitution_cap",
                                    "depreciation_turns",
                                    "finance",
+                                   "holding_cost",
                                    NULL};
   if ((rc = check_keys(ld, p, pk)))
     goto out;
@@ -753,6 +754,15 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
   m->depreciation_turns = (int32_t)dep;
   if ((rc = load_finance(ld, m, p)))
     goto out;
+  {
+    /* the yearly cost of holding stock, as a per-quarter rate */
+    int64_t hold = 0;
+    if ((rc = num(ld, p, "holding_cost", false, U_PPM, 0, 1, &hold)))
+      goto out;
+    m->hold_q = yearly_to_quarter_ppm(hold);
+    if (m->hold_q > 0)
+      m->v2 = true;
+  }
 
   json_t *stages;
   if ((rc = get_obj(ld, p, "stages", &stages)))

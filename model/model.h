@@ -305,11 +305,14 @@ typedef struct {
                                    difference (the firm pays back above the
                                    strike) */
   /* issue 11, closing the loopholes (docs/design/model-v2.md C, E, L3) */
-  char origin[MODEL_ID_MAX]; /* hire: `from`, the nation whose pool to hire
-                                from ("" = home) */
-  bool apprentice;           /* hire: take on apprentices under mentors */
-  char index[MODEL_ID_MAX];  /* bid: a product whose price the max price
-                                follows ("" = a fixed max price) */
+  char origin[MODEL_ID_MAX];  /* hire: `from`, the nation whose pool to hire
+                                 from ("" = home) */
+  bool apprentice;            /* hire: take on apprentices under mentors */
+  char index[MODEL_ID_MAX];   /* bid: a product whose price the max price
+                                 follows ("" = a fixed max price) */
+  int64_t normal_stock_kg;    /* offer: stock-following ask (0: fixed) */
+  int64_t stock_discount_ppm; /* offer */
+  int64_t min_share_ppm;      /* offer: 0 means 0.5 */
 } model_order_t;
 
 /* ---- The order schema (model/order_schema.c) ----

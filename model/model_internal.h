@@ -191,6 +191,9 @@ struct model_map {
   int32_t seasoning_turns[NS];
   int64_t poach_ppm;      /* of an origin pool a turn; 0: no poaching */
   int64_t poach_cost_ppm; /* signing cost, in years of wages (ppm) */
+  /* version 2, markets: the cost of holding stock, per quarter (ppm of
+   * its value at world prices); 0: none */
+  int64_t hold_q;
 };
 
 static inline int64_t map_transport(const model_map_t *m, int p, int i, int j) {
@@ -284,6 +287,9 @@ typedef struct {
   int64_t appr_taken[NS];                  /* this turn */
   /* version 2, markets: each standing bid's index product + 1 (0: none) */
   int8_t bid_index[NP];
+  /* version 2, markets: each standing offer's stock-following rule (normal
+   * stock kg, 0: none; discount and floor share, ppm) */
+  int64_t offer_normal[NP], offer_disc[NP], offer_min[NP];
 } seat_t;
 
 /* Hot fields first, the id (read by events and observations) last. */

@@ -956,6 +956,9 @@ static int apply_all(model_state_t *st) {
       case MODEL_OP_OFFER:
         s->offer[o->product].qty = o->quantity_kg;
         s->offer[o->product].price = o->price_cents_per_kg;
+        s->offer_normal[o->product] = o->normal_stock_kg;
+        s->offer_disc[o->product] = o->stock_discount_ppm;
+        s->offer_min[o->product] = o->min_share_ppm;
         break;
       case MODEL_OP_BID:
         s->bid[o->product].qty = o->quantity_kg;

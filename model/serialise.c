@@ -173,6 +173,11 @@ static void vorder_talent(vis_t *v, model_order_t *o) {
   }
   if (vtag(v, "\001order-index", o->index[0] != 0))
     vstr(v, o->index, sizeof o->index);
+  if (vtag(v, "\001order-stock", o->normal_stock_kg != 0)) {
+    vi(v, &o->normal_stock_kg);
+    vi(v, &o->stock_discount_ppm);
+    vi(v, &o->min_share_ppm);
+  }
 }
 
 /* An order's issue-11 fields (model.h), after a tag and only where the
@@ -483,6 +488,22 @@ static void vbid_index(vis_t *v, model_state_t *st) {
     }
 }
 
+/* Stock-following standing offers (model v2, markets), after a tag and
+ * only when a seat has one. */
+static void voffer_stock(vis_t *v, model_state_t *st) {
+  bool any = false;
+  for (size_t i = 0; i < st->n_seats; i++)
+    for (int p = 0; p < NP; p++)
+      any |= st->seats[i].offer_normal[p] != 0;
+  if (!vtag(v, "\001offer-stock", any))
+    return;
+  for (size_t i = 0; i < st->n_seats && !v->err; i++) {
+    varr(v, st->seats[i].offer_normal, NP);
+    varr(v, st->seats[i].offer_disc, NP);
+    varr(v, st->seats[i].offer_min, NP);
+  }
+}
+
 /* Deals and controls (model_ext_t), written only when the state has them,
  * at the end, so that other states keep their bytes. */
 static void vext(vis_t *v, model_state_t *st) {
@@ -669,6 +690,7 @@ static void visit(vis_t *v, model_state_t *st) {
     visit_v2(v, st);
   vext(v, st);
   vbid_index(v, st);
+  voffer_stock(v, st);
 }
 
 static int pack(const model_state_t *st, uint8_t **buf, size_t *len) {

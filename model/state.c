@@ -96,6 +96,9 @@ int model_state_new(const model_map_t *map, uint64_t seed,
       if (o->op == MODEL_OP_OFFER) {
         se->offer[o->product].qty = o->quantity_kg;
         se->offer[o->product].price = o->price_cents_per_kg;
+        se->offer_normal[o->product] = o->normal_stock_kg;
+        se->offer_disc[o->product] = o->stock_discount_ppm;
+        se->offer_min[o->product] = o->min_share_ppm;
       } else if (o->op == MODEL_OP_BID) {
         se->bid[o->product].qty = o->quantity_kg;
         se->bid[o->product].price = o->price_cents_per_kg;

@@ -667,6 +667,55 @@ static void finance_turn(model_state_t *st) {
   }
 }
 
+/* Holding cost (docs/model.md, "Stocks and prices"): every holder pays, on
+ * its closing stock of each product, the map's quarterly rate of its value
+ * at this turn's world price, rounded up (storage and the money tied up;
+ * a sink). A nation pays for its stockpiles from its budget, within its
+ * deficit limit (the rest is owed as arrears, like interest). */
+static void holding_costs(model_state_t *st) {
+  const model_map_t *m = st->map;
+  if (m->hold_q <= 0)
+    return;
+  for (size_t h = 0; h < st->n_seats + st->n_nations; h++) {
+    bool firm = h < st->n_seats;
+    if (firm && m->seats[h].kind != MODEL_SEAT_FIRM)
+      continue;
+    const int64_t *inv =
+        firm ? st->seats[h].inv : st->nations[h - st->n_seats].stock;
+    __int128 due = 0;
+    for (int p = 0; p < NP; p++)
+      if (inv[p] > 0)
+        due += ((__int128)inv[p] * st->price[p] * m->hold_q + MODEL_PPM - 1) /
+               MODEL_PPM;
+    if (due <= 0)
+      continue;
+    if (due > MODEL_HOLDER_MONEY_MAX) {
+      model_range_fail(st, (int32_t)h, "holding cost beyond the money limit");
+      return;
+    }
+    int64_t c = (int64_t)due;
+    if (firm) {
+      seat_out(st, (int)h, c, "holding cost");
+      sink(st, c, "holding cost");
+      continue;
+    }
+    size_t n = h - st->n_seats;
+    nation_t *na = &st->nations[n];
+    int64_t room = model_headroom(st, (int32_t)h);
+    int64_t pay = c;
+    if (room != MODEL_HEADROOM_NONE && pay > room) {
+      pay = room > 0 ? room : 0;
+      ck_add(st, &na->arrears, c - pay, (int32_t)h, "interest arrears",
+             MODEL_U_CENTS, "holding cost");
+    }
+    ck_sub(st, &na->budget, pay, (int32_t)h, "budget", MODEL_U_CENTS,
+           "holding cost");
+    ck_add(st, &na->flows.money_out, pay, (int32_t)h, "money paid out",
+           MODEL_U_CENTS, "holding cost");
+    sink(st, pay, "holding cost");
+  }
+}
+
 /* Defaults and receivership (docs/model.md): a firm whose cash is below
  * minus its credit limit defaults: the debt beyond the limit is written
  * off (a source), its plants idle, its people go back to its home pool,
@@ -1188,6 +1237,7 @@ int model_resolve(model_state_t *st) {
                  "headroom",
                  st->map->nations[n].id);
   wages_taxes(st);
+  holding_costs(st);
   finance_turn(st);
   model_deals_finance(st);
   events(st);

@@ -430,6 +430,10 @@ static size_t pinned_orders(named_order_t *o) {
     o[n].o.host[0] = '\0';
     o[n].o.origin[0] = '\0';
     o[n].o.apprentice = false;
+    o[n].o.index[0] = '\0';
+    o[n].o.normal_stock_kg = 0;
+    o[n].o.stock_discount_ppm = 0;
+    o[n].o.min_share_ppm = 0;
     if (s->kind == MODEL_POL_EXPORT_LICENCE)
       o[n].o.choice[0] = '\0';
   }
