@@ -110,6 +110,7 @@ typedef struct {
   int64_t capacity, utilisation, experience, unit_cost, recovery;
   int32_t building, ramp_age;
   int64_t book_value;
+  int64_t staff_milli; /* people per kt/yr x 1000; -1: the stage's */
 } map_facility_t;
 
 typedef struct {
@@ -194,6 +195,7 @@ struct model_map {
   /* version 2, markets: the cost of holding stock, per quarter (ppm of
    * its value at world prices); 0: none */
   int64_t hold_q;
+  bool fac_staff; /* some map facility has its own staff_per_kt */
 };
 
 static inline int64_t map_transport(const model_map_t *m, int p, int i, int j) {
@@ -319,6 +321,7 @@ typedef struct {
    * factor (ppm) and an offset (ppm) on the curve's; 1e6 and 0 for new
    * plants */
   int64_t anchor_cost, anchor_rec;
+  int64_t staff_milli; /* its own staffing ratio, -1: the stage's */
 } facility_t;
 
 typedef struct {

@@ -636,8 +636,14 @@ static void visit(vis_t *v, model_state_t *st) {
       return;
     }
     st->n_fac = st->cap_fac = nf;
-    for (size_t i = 0; i < nf; i++)
+    for (size_t i = 0; i < nf; i++) {
       st->fac[i].lg_exp0 = -1;
+      /* a map facility's own staffing ratio comes from the map (facilities
+       * are never removed, so the first ones are the map's) */
+      st->fac[i].staff_milli =
+          i < st->map->n_facilities ? st->map->facilities[i].staff_milli : -1;
+      st->fac[i].anchor_cost = MODEL_PPM;
+    }
   }
   for (size_t i = 0; i < st->n_fac && !v->err; i++)
     vfac(v, &st->fac[i]);

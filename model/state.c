@@ -140,6 +140,7 @@ int model_state_new(const model_map_t *map, uint64_t seed,
             : ppm_of(c0, map->nations[f->nation].unit_cost_factor[f->stage]);
     f->rec0 = mf->recovery >= 0 ? mf->recovery : stg->rec_initial;
     f->build_left = (int64_t)mf->building * MODEL_PPM;
+    f->staff_milli = mf->staff_milli;
     f->ramp_age = mf->ramp_age;
     f->book = mf->book_value >= 0 ? mf->book_value
                                   : mul_div(f->capacity, stg->capex, 1);
