@@ -100,6 +100,10 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     bid[p] =
         be > 0 ? kit_min(kit_ppm(be, 800000), kit_ppm(price, 1050000)) : -1;
   }
+  for (int p = 0; p < MODEL_PRODUCTS; p++) {
+    ask[p] = kit_in_band(obs, p, ask[p]);
+    bid[p] = kit_in_band(obs, p, bid[p]);
+  }
   kit_firm_trade(&k, util, ask, bid, KIT_PPM);
   free(util);
   *n = k.n;

@@ -111,6 +111,10 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
                               kit_ppm(kit_price(obs, p), 1100000))
                     : -1;
   }
+  for (int p = 0; p < MODEL_PRODUCTS; p++) {
+    ask[p] = kit_in_band(obs, p, ask[p]);
+    bid[p] = kit_in_band(obs, p, bid[p]);
+  }
   kit_firm_trade(&k, util, ask, bid, 1250000);
   free(util);
   *n = k.n;

@@ -265,9 +265,18 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
   int64_t ask[MODEL_PRODUCTS], bid[MODEL_PRODUCTS];
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
     int64_t price = kit_price(obs, p);
-    ask[p] = kit_ppm(price, 950000);
+    /* 5% under last turn's price, but never under what it costs to make
+     * (inputs at last turn's prices): a seller that undercuts its own cost
+     * turn after turn drags its output price down while its inputs rise */
+    int64_t c = kit_own_cost(obs, p);
+    ask[p] = kit_max(kit_ppm(price, 950000), c);
     int64_t be = kit_break_even(obs, p);
     bid[p] = be > 0 ? kit_min(be, kit_ppm(price, 1100000)) : -1;
+  }
+  /* inside the band: a 10% premium over last turn cannot compound */
+  for (int p = 0; p < MODEL_PRODUCTS; p++) {
+    ask[p] = kit_in_band(obs, p, ask[p]);
+    bid[p] = kit_in_band(obs, p, bid[p]);
   }
   kit_firm_trade(&k, util, ask, bid, 1500000);
   free(util);

@@ -589,6 +589,20 @@ int64_t kit_price(const model_obs_t *obs, int product) {
   return p;
 }
 
+void kit_band(const model_obs_t *obs, int product, int64_t *lo, int64_t *hi) {
+  int64_t ref = obs->reference_price[product];
+  *lo = ref > 0 ? kit_mul_div(ref, 2, 5) : 0;
+  *hi = ref > 0 ? kit_mul_div(ref, 5, 2) : INT64_MAX;
+}
+
+int64_t kit_in_band(const model_obs_t *obs, int product, int64_t price) {
+  if (price < 0)
+    return price;
+  int64_t lo, hi;
+  kit_band(obs, product, &lo, &hi);
+  return kit_clamp(price, lo, hi);
+}
+
 int64_t kit_production(const model_obs_t *obs, int stage, int n) {
   const int64_t *row = obs->production + (size_t)stage * obs->n_nations;
   if (n >= 0)
@@ -859,8 +873,14 @@ int64_t kit_break_even(const model_obs_t *obs, int product) {
     } else if ((product == MODEL_NDPR || product == MODEL_DYTB) &&
                f->stage == MODEL_MAGNETS) {
       int q = product - MODEL_NDPR, other = 1 - q;
+      /* the magnet price it expects: last turn's, or the reference where
+       * last turn's dipped below it (one turn's dip must not idle a plant
+       * that pays at normal prices; a stand-in for the design's median of
+       * recent prices, which needs a price history not built yet) */
+      int64_t mag = kit_max(kit_price(obs, MODEL_MAGNET),
+                            obs->reference_price[MODEL_MAGNET]);
       int64_t left =
-          kit_price(obs, MODEL_MAGNET) - f->unit_cost_cents_per_kg -
+          mag - f->unit_cost_cents_per_kg -
           kit_ppm(kit_price(obs, MODEL_NDPR + other), kit_recipe(obs, other));
       be = kit_mul_div(left, KIT_PPM, kit_recipe(obs, q));
     } else {

@@ -186,6 +186,15 @@ int kit_home(const model_obs_t *obs);                   /* seat's nation */
  * an undetermined price up to the clearing's backstop; a home price more
  * than four times off the world's is taken for one); at least one cent. */
 int64_t kit_price(const model_obs_t *obs, int product);
+/* The band a strategy keeps its asks and bids in (issue 11, "strategies
+ * that do not compound"): from the map's reference price / 2.5 to 2.5 x
+ * it, so that a premium over last turn's price cannot compound without
+ * limit (S1's 2020-2024 price ranges sit inside it). No band (0 and
+ * INT64_MAX) where the observation has no reference price. */
+void kit_band(const model_obs_t *obs, int product, int64_t *lo, int64_t *hi);
+/* An ask or a bid price kept inside the band; a negative price (no order)
+ * stays as it is. */
+int64_t kit_in_band(const model_obs_t *obs, int product, int64_t price);
 int64_t kit_world_price(const model_obs_t *obs, int product);
 /* Public production (kg last turn) and announced capacity (kg/yr) of a
  * stage: one nation's (n >= 0) or the world's (n < 0). */

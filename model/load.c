@@ -640,6 +640,52 @@ static int lead_v2(ld_t *ld, model_map_t *m, json_t *so, map_stage_t *st) {
   return rc;
 }
 
+/* A stage's learning object (docs/maps.md): the curve on effective
+ * experience, anchored on a reference facility of the map. */
+static int learning_v2(ld_t *ld, model_map_t *m, json_t *so, map_stage_t *st) {
+  json_t *l, *rec;
+  int rc = get_obj(ld, so, "learning", &l);
+  if (rc || !l)
+    return rc;
+  push_key(ld, "learning");
+  static const char *const lk[] = {"reference_facility", "national_spillover",
+                                   "world_spillover",    "max_multiplier",
+                                   "recovery",           NULL};
+  st->max_mult_ppm = 10 * MODEL_PPM;
+  st->rec_ref = st->rec_lmax = -1; /* the stage's recovery, once read */
+  st->rec_lmin = 0;
+  rc = check_keys(ld, l, lk);
+  if (!rc)
+    rc = str(ld, l, "reference_facility", true, st->learn_ref,
+             sizeof st->learn_ref);
+  if (!rc)
+    rc = num(ld, l, "national_spillover", false, U_PPM, 0, 1, &st->spill_n_ppm);
+  if (!rc)
+    rc = num(ld, l, "world_spillover", false, U_PPM, 0, 1, &st->spill_w_ppm);
+  if (!rc)
+    rc = num(ld, l, "max_multiplier", false, U_PPM, 1, 1000, &st->max_mult_ppm);
+  if (!rc)
+    rc = get_obj(ld, l, "recovery", &rec);
+  if (!rc && rec) {
+    static const char *const rk[] = {"reference", "max", "min", NULL};
+    push_key(ld, "recovery");
+    rc = check_keys(ld, rec, rk);
+    if (!rc)
+      rc = num(ld, rec, "reference", true, U_PPM, 0, 1, &st->rec_ref);
+    if (!rc)
+      rc = num(ld, rec, "max", true, U_PPM, 0, 1, &st->rec_lmax);
+    if (!rc)
+      rc = num(ld, rec, "min", false, U_PPM, 0, 1, &st->rec_lmin);
+    if (!rc && (st->rec_lmax < st->rec_ref || st->rec_lmin > st->rec_ref))
+      rc = fail(ld, "expected min <= reference <= max");
+    pop(ld);
+  }
+  st->learn = true;
+  m->v2 = true;
+  pop(ld);
+  return rc;
+}
+
 /* ---- sections ---- */
 static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
   json_t *p, *o;
@@ -747,6 +793,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                                        "reference_capacity",
                                        "turns_per_doubling",
                                        "brownfield_max_share",
+                                       "learning",
                                        NULL};
       json_t *lt, *rec, *rcp;
       int64_t lg = st->lead_green, lb = st->lead_brown, spk = 0;
@@ -767,6 +814,8 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
       st->lead_brown = (int32_t)lb;
       if (!rc)
         rc = lead_v2(ld, m, so, st);
+      if (!rc)
+        rc = learning_v2(ld, m, so, st);
       double capex = 0;
       bool has_capex = false;
       if (!rc)
@@ -873,6 +922,10 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
     if (st->n_bramp == 0) {
       st->n_bramp = st->n_ramp;
       memcpy(st->bramp, st->ramp, sizeof st->ramp);
+    }
+    if (st->learn && st->rec_lmax < 0) {
+      st->rec_ref = st->rec_initial;
+      st->rec_lmax = st->rec_max;
     }
     st->log2_pr_q32 =
         st->learning_ppm > 0
@@ -1957,6 +2010,25 @@ int model_map_load_string(const char *text, size_t len, const char *name,
       (rc = load_policies(&ld, m, root)) ||
       (rc = load_facilities(&ld, m, root)) || (rc = load_events(&ld, m, root)))
     goto fail;
+  /* a stage that learns needs its reference facility among the map's */
+  for (int s = 0; s < NS; s++) {
+    if (!m->stage[s].learn)
+      continue;
+    bool found = false;
+    for (size_t i = 0; i < m->n_facilities; i++)
+      found |= m->facilities[i].stage == s &&
+               strcmp(m->facilities[i].id, m->stage[s].learn_ref) == 0;
+    if (!found) {
+      push_key(&ld, "parameters");
+      push_key(&ld, "stages");
+      push_key(&ld, model__stage_names[s]);
+      push_key(&ld, "learning");
+      push_key(&ld, "reference_facility");
+      rc = fail(&ld, "\"%s\" is not a %s facility of the map",
+                m->stage[s].learn_ref, model__stage_names[s]);
+      goto fail;
+    }
+  }
   for (size_t i = 0; i < m->n_seats; i++)
     if (m->seats[i].basket[0] < 0) {
       /* default opening basket: the home nation's first deposit */

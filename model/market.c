@@ -732,17 +732,31 @@ static void gather_seat(mk_t *m, size_t s) {
   }
   if (se->bid[p].qty > 0) {
     int64_t q = se->bid[p].qty;
+    int64_t bprice = se->bid[p].price;
+    if (se->bid_index[p] > 0) {
+      /* an indexed bid: the max price follows the index product's last
+       * price in the bidder's market against its reference (the opening
+       * price, so that the cap is max_price at turn 0) */
+      int ix = se->bid_index[p] - 1;
+      const map_demand_t *d = &map->nations[nation].demand[ix];
+      int64_t ref = d->present ? d->price : map->price0[ix];
+      int64_t now = st->regional[ix][nation];
+      if (ref > 0 && now > 0 && !mul_div_ok(bprice, now, ref, &bprice))
+        bprice = PMAX - 1;
+      if (bprice > PMAX - 1)
+        bprice = PMAX - 1;
+    }
     if (firm) {
       /* what its cash and credit pay at its max price (cash alone on maps
        * without finance: the credit limit is 0) */
-      int64_t price = se->bid[p].price, h = model_headroom(st, holder);
+      int64_t price = bprice, h = model_headroom(st, holder);
       int64_t afford = h <= 0 ? 0 : price > 0 ? h / price : q;
       if (afford < q)
         q = afford;
     } else {
-      q = nation_cap(m, nation, se->bid[p].price, q);
+      q = nation_cap(m, nation, bprice, q);
     }
-    add_part(m, holder, nation, true, 0, se->bid[p].price, q);
+    add_part(m, holder, nation, true, 0, bprice, q);
   }
 }
 

@@ -312,6 +312,8 @@ typedef struct {
   char origin[MODEL_ID_MAX]; /* hire: `from`, the nation whose pool to hire
                                 from ("" = home) */
   bool apprentice;           /* hire: take on apprentices under mentors */
+  char index[MODEL_ID_MAX];  /* bid: a product whose price the max price
+                                follows ("" = a fixed max price) */
 } model_order_t;
 
 /* ---- The order schema (model/order_schema.c) ----
@@ -539,18 +541,21 @@ typedef struct {
   int32_t turns_left; /* while building (or expanding), else 0 */
   int64_t staff;      /* people assigned */
   int64_t staff_needed;
-  int64_t unit_cost_cents_per_kg; /* opex per kg of output (separation: per
-                                     kg of concentrate fed), after
-                                     learning */
-  int64_t recovery_ppm;           /* separation; 1e6 elsewhere */
-  int64_t output_kg;              /* last resolved turn (separation: the
-                                     oxides) */
-  int64_t cumulative_kg;          /* experience: cumulative output
-                                     (separation: concentrate fed) */
-  int64_t expanding_kg_per_year;  /* an expansion under construction */
-  int32_t expansion_turns_left;   /* turns until it is finished, else 0 */
-  int32_t permit_turns_left;      /* of turns_left (or expansion_turns_left),
-                                     the turns still spent on permits */
+  int64_t unit_cost_cents_per_kg;  /* opex per kg of output (separation: per
+                                      kg of concentrate fed), after
+                                      learning */
+  int64_t recovery_ppm;            /* separation; 1e6 elsewhere */
+  int64_t output_kg;               /* last resolved turn (separation: the
+                                      oxides) */
+  int64_t cumulative_kg;           /* experience: cumulative output
+                                      (separation: concentrate fed) */
+  int64_t expanding_kg_per_year;   /* an expansion under construction */
+  int32_t expansion_turns_left;    /* turns until it is finished, else 0 */
+  int32_t permit_turns_left;       /* of turns_left (or expansion_turns_left),
+                                      the turns still spent on permits */
+  int64_t effective_experience_kg; /* stages that learn on effective
+                                      experience (docs/model.md, "Learning");
+                                      else the facility's own */
 } model_obs_facility_t;
 
 /* A deposit, as every seat sees it: where a mine may be built (the `site`
@@ -718,6 +723,9 @@ typedef struct {
    * home nation, per skill (maps with training capacity); -1: no limit */
   bool train_caps;
   int64_t training_left[MODEL_SKILLS];
+  /* public: each product's reference price, the map's opening world price
+   * (cents/kg): what strategies anchor their prices to */
+  int64_t reference_price[MODEL_PRODUCTS];
   /* you (issue 11): the seat's proposals and contracts, either side */
   size_t n_contracts;
   model_obs_contract_t *contracts;
@@ -803,6 +811,13 @@ typedef struct {
 } model_holder_flows_t;
 int model_state_holder_flows(const model_state_t *st, size_t holder,
                              model_holder_flows_t *out);
+
+/* Learning (docs/model.md, "Learning"), for tests and tools: a facility's
+ * effective experience (kg) and the learning curve's cost for it (cents/kg,
+ * before the map's anchor); MODEL_EINVAL for an unknown id or a stage that
+ * does not learn on effective experience. */
+int model_state_learning(const model_state_t *st, const char *facility,
+                         int64_t *effective_kg, int64_t *curve_cents);
 
 /* The lowest a holder's money may be after a turn (minus its credit limit
  * or deficit limit), or INT64_MIN where the map sets none. */

@@ -133,6 +133,13 @@ typedef struct {
   int64_t reference_kg;                    /* kg/yr */
   int64_t tpd_milli;                       /* turns per doubling x 1000 */
   int64_t brown_max_ppm;                   /* -1: unbounded */
+  /* version 2: one learning curve per stage on effective experience
+   * (docs/model.md, "Learning"): own, the firm's other plants, a share of
+   * the nation's know-how and of the open world's */
+  bool learn;
+  char learn_ref[MODEL_ID_MAX]; /* the reference facility's id */
+  int64_t spill_n_ppm, spill_w_ppm, max_mult_ppm;
+  int64_t rec_ref, rec_lmax, rec_lmin; /* separation recovery, ppm */
 } map_stage_t;
 
 typedef struct {
@@ -239,6 +246,9 @@ typedef struct {
                               the programme in force as the turn opened */
   int64_t pool_start[NS];  /* the pool as the turn opened (poaching bound) */
   int64_t poached[NS][NN]; /* this turn, by firms of each nation */
+  /* version 2, learning: the stage's cumulative output in the nation, kg
+   * (separation: concentrate fed) */
+  int64_t know_how[NS];
   /* issue 11, rules of origin: kg of the stockpile made with the tracked
    * nation's material (model_ext_t.track1) */
   int64_t orig[NP];
@@ -279,6 +289,8 @@ typedef struct {
   /* version 2, talent */
   int64_t appr[NS][MODEL_TRAIN_TURNS_MAX]; /* apprentices seasoning */
   int64_t appr_taken[NS];                  /* this turn */
+  /* version 2, markets: each standing bid's index product + 1 (0: none) */
+  int8_t bid_index[NP];
   /* issue 11, rules of origin: kg of the inventory made with the tracked
    * nation's material (model_ext_t.track1) */
   int64_t orig[NP];
@@ -307,6 +319,10 @@ typedef struct {
    * permitting speed) before construction (build_left, exp_left) starts;
    * while they run build_left (exp_left) holds the whole construction */
   int64_t permit_left, exp_permit_left;
+  /* version 2, learning: the map's cost and recovery kept at turn 0 as a
+   * factor (ppm) and an offset (ppm) on the curve's; 1e6 and 0 for new
+   * plants */
+  int64_t anchor_cost, anchor_rec;
 } facility_t;
 
 typedef struct {
@@ -445,6 +461,9 @@ struct model_state {
    * sanction set earlier in the same turn (controls bind new projects
    * from the next turn) */
   bool applying;
+  /* version 2, learning: each stage's reference experience (kg) and
+   * reference cost at factor 1 (cents/kg), fixed at turn 0 */
+  int64_t learn_kref[NS], learn_cref[NS], learn_lgkref[NS];
 };
 
 /* ---- functions shared between files, by layer (see the top) ---- */
@@ -631,6 +650,15 @@ int model_facility_push(model_state_t *st, facility_t **out);
 int model_facility_of_seat(const model_state_t *st, int seat, const char *id);
 void model_facility_refresh(const model_state_t *st, facility_t *f);
 void model_facility_refresh_capacity(const model_state_t *st, facility_t *f);
+/* Learning on effective experience (docs/model.md, "Learning"): a
+ * facility's effective experience (kg), the curve's multiplier (ppm) at an
+ * experience, the state's references and anchors at turn 0, and every
+ * facility's cost on stages that learn. */
+int64_t model_effective_experience(const model_state_t *st,
+                                   const facility_t *f);
+int64_t model_learning_mult(const model_state_t *st, int stage, int64_t e);
+void model_learning_init(model_state_t *st);
+void model_learning_refresh(model_state_t *st);
 int64_t model_facility_effective(const model_state_t *st, const facility_t *f);
 
 /* finance.c (layer 1): money limits (docs/model.md, "Money limits").

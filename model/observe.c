@@ -322,6 +322,7 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
   for (size_t n = 0; n < N; n++)
     memcpy(o->nations[n], m->nations[n].id, MODEL_ID_MAX);
 
+  memcpy(o->reference_price, m->price0, sizeof o->reference_price);
   /* you: training places left at home */
   o->train_caps = m->train_caps;
   for (int s = 0; s < NS; s++)
@@ -387,6 +388,9 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
       of->recovery_ppm = fa->recovery;
       of->output_kg = fa->out_last;
       of->cumulative_kg = fa->cum;
+      of->effective_experience_kg = m->stage[fa->stage].learn
+                                        ? model_effective_experience(st, fa)
+                                        : fa->cum;
       of->expanding_kg_per_year = fa->exp_left > 0 ? fa->exp_cap : 0;
       of->expansion_turns_left =
           fa->exp_left > 0 && fa->build_left <= 0 ? of->turns_left : 0;
@@ -421,6 +425,9 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
     o->standing_bid[p].product = p;
     o->standing_bid[p].quantity_kg = se->bid[p].qty;
     o->standing_bid[p].price_cents_per_kg = se->bid[p].price;
+    if (se->bid_index[p] > 0)
+      snprintf(o->standing_bid[p].index, sizeof o->standing_bid[p].index, "%s",
+               model_product_name(se->bid_index[p] - 1));
   }
   o->n_orders = se->n_pending;
   if (o->n_orders) {

@@ -126,6 +126,11 @@ static const model_field_t BID[] = {
      F(price_cents_per_kg), 0, PRICE_MAX, MODEL_FIELD_IF_QUANTITY, false,
      PRICE_ALLOWED,
      "the highest price paid; required when quantity is more than 0"},
+    {"index", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(index), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "a product: max_price follows that product's price in your market "
+     "(max_price x its last price / its reference price), so a standing "
+     "buyer passes its output price back"},
 };
 
 static const model_field_t EXPORT_QUOTA[] = {

@@ -270,6 +270,14 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
       return 1;
     if (check_field(o, "quantity", "0 and 1,000,000,000 t", r))
       return 1;
+    if (o->op == MODEL_OP_BID && o->index[0] &&
+        model_product_from_name(o->index) < 0) {
+      model_refuse(r, "index",
+                   "index must be a product (concentrate, ndpr_oxide, "
+                   "dytb_oxide, lace_oxide or magnet) whose price the max "
+                   "price follows");
+      return 1;
+    }
     return check_field(o, o->op == MODEL_OP_OFFER ? "min_price" : "max_price",
                        "0 and 999,999.99 USD/kg", r);
   case MODEL_OP_GRANT:
@@ -837,7 +845,8 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
   f->capacity = o->capacity_kg_per_year;
   f->util = MODEL_PPM;
   f->exp0 = ms->experience;
-  f->cum = ms->experience;
+  f->cum = ms->learn ? 0 : ms->experience; /* learning stages: E counts */
+  f->anchor_cost = MODEL_PPM;
   int64_t c0 = ms->unit_cost;
   if (f->deposit >= 0 && st->map->deposits[f->deposit].unit_cost >= 0)
     c0 = st->map->deposits[f->deposit].unit_cost;
@@ -951,6 +960,8 @@ static int apply_all(model_state_t *st) {
       case MODEL_OP_BID:
         s->bid[o->product].qty = o->quantity_kg;
         s->bid[o->product].price = o->price_cents_per_kg;
+        s->bid_index[o->product] =
+            (int8_t)(o->index[0] ? model_product_from_name(o->index) + 1 : 0);
         break;
       case MODEL_OP_POLICY:
         rc = model_policy_apply(st, home, o);

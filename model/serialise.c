@@ -167,10 +167,12 @@ static bool vtag(vis_t *v, const char *tag, bool present) {
 /* The hire fields of closing the loopholes (model.h: from, apprentice),
  * after a tag of their own and only where the order has them. */
 static void vorder_talent(vis_t *v, model_order_t *o) {
-  if (!vtag(v, "\001order-talent", o->origin[0] || o->apprentice))
-    return;
-  vstr(v, o->origin, sizeof o->origin);
-  vb(v, &o->apprentice);
+  if (vtag(v, "\001order-talent", o->origin[0] || o->apprentice)) {
+    vstr(v, o->origin, sizeof o->origin);
+    vb(v, &o->apprentice);
+  }
+  if (vtag(v, "\001order-index", o->index[0] != 0))
+    vstr(v, o->index, sizeof o->index);
 }
 
 /* An order's issue-11 fields (model.h), after a tag and only where the
@@ -446,6 +448,39 @@ static void visit_v2(vis_t *v, model_state_t *st) {
   for (size_t i = 0; m->mentor_ppm > 0 && i < st->n_seats && !v->err; i++)
     for (int s = 0; s < NS; s++)
       varr(v, st->seats[i].appr[s], MODEL_TRAIN_TURNS_MAX);
+  bool learn = false;
+  for (int s = 0; s < NS; s++)
+    learn |= m->stage[s].learn;
+  if (learn) {
+    varr(v, st->learn_kref, NS);
+    varr(v, st->learn_cref, NS);
+    varr(v, st->learn_lgkref, NS);
+    for (size_t i = 0; i < st->n_nations && !v->err; i++)
+      varr(v, st->nations[i].know_how, NS);
+    for (size_t i = 0; i < st->n_fac && !v->err; i++) {
+      vi(v, &st->fac[i].anchor_cost);
+      vi(v, &st->fac[i].anchor_rec);
+    }
+  }
+}
+
+/* Indexed standing bids (model v2, markets), after a tag and only when a
+ * seat has one, so that other states keep their bytes. */
+static void vbid_index(vis_t *v, model_state_t *st) {
+  bool any = false;
+  for (size_t i = 0; i < st->n_seats; i++)
+    for (int p = 0; p < NP; p++)
+      any |= st->seats[i].bid_index[p] != 0;
+  if (!vtag(v, "\001bid-index", any))
+    return;
+  for (size_t i = 0; i < st->n_seats && !v->err; i++)
+    for (int p = 0; p < NP; p++) {
+      int32_t x = st->seats[i].bid_index[p];
+      vi32(v, &x);
+      if (v->rd && (x < 0 || x > NP))
+        v->err = MODEL_ESTATE;
+      st->seats[i].bid_index[p] = (int8_t)x;
+    }
 }
 
 /* Deals and controls (model_ext_t), written only when the state has them,
@@ -652,6 +687,7 @@ static void visit(vis_t *v, model_state_t *st) {
   if (v->version >= 3)
     visit_v2(v, st);
   vext(v, st);
+  vbid_index(v, st);
 }
 
 static int pack(const model_state_t *st, uint8_t **buf, size_t *len) {

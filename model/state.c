@@ -107,6 +107,8 @@ int model_state_new(const model_map_t *map, uint64_t seed,
       } else if (o->op == MODEL_OP_BID) {
         se->bid[o->product].qty = o->quantity_kg;
         se->bid[o->product].price = o->price_cents_per_kg;
+        se->bid_index[o->product] =
+            (int8_t)(o->index[0] ? model_product_from_name(o->index) + 1 : 0);
       } else if (o->op == MODEL_OP_POLICY) {
         if ((rc = model_policy_apply(st, ms->nation, o)))
           goto fail;
@@ -130,6 +132,10 @@ int model_state_new(const model_map_t *map, uint64_t seed,
     if (f->exp0 < 1)
       f->exp0 = 1;
     f->cum = f->exp0;
+    /* a stage that learns on effective experience counts only what the
+     * map says a plant has made */
+    if (stg->learn)
+      f->cum = mf->experience >= 0 ? mf->experience : 0;
     int64_t c0 = stg->unit_cost;
     if (f->deposit >= 0 && map->deposits[f->deposit].unit_cost >= 0)
       c0 = map->deposits[f->deposit].unit_cost;
@@ -168,6 +174,7 @@ int model_state_new(const model_map_t *map, uint64_t seed,
     }
   model_credit_limits(st);
   model_train_keep(st);
+  model_learning_init(st);
   *out = st;
   return 0;
 fail:
@@ -235,6 +242,9 @@ int model_state_clone(const model_state_t *src, model_state_t **out) {
   st->n_injected = src->n_injected;
   memcpy(st->injected, src->injected, src->n_injected * sizeof *st->injected);
   memcpy(st->price, src->price, sizeof st->price);
+  memcpy(st->learn_kref, src->learn_kref, sizeof st->learn_kref);
+  memcpy(st->learn_cref, src->learn_cref, sizeof st->learn_cref);
+  memcpy(st->learn_lgkref, src->learn_lgkref, sizeof st->learn_lgkref);
   memcpy(st->regional, src->regional, sizeof st->regional);
   memcpy(st->volume, src->volume, sizeof st->volume);
   for (int p = 0; p < NP; p++) {

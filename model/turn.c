@@ -419,6 +419,10 @@ static int mining(model_state_t *st, const stages_t *sl) {
                       "value added", MODEL_U_CENTS),
            nh, "value added", MODEL_U_CENTS, "mine output");
     ck_add(st, &f->cum, out, f->owner, "experience", MODEL_U_KG, "mine output");
+    if (st->map->stage[f->stage].learn)
+      ck_add(st, &st->nations[f->nation].know_how[f->stage], out,
+             (int32_t)(st->n_seats + (size_t)f->nation), "know-how", MODEL_U_KG,
+             "output");
     model_facility_refresh(st, f);
   }
   return st->range_failed ? MODEL_ERANGE : 0;
@@ -497,6 +501,10 @@ static int separation(model_state_t *st, const stages_t *sl) {
            MODEL_U_CENTS, "separation");
     ck_add(st, &f->cum, x, f->owner, "experience", MODEL_U_KG,
            "separation feed");
+    if (st->map->stage[f->stage].learn)
+      ck_add(st, &st->nations[f->nation].know_how[f->stage], x,
+             (int32_t)(st->n_seats + (size_t)f->nation), "know-how", MODEL_U_KG,
+             "output");
     model_facility_refresh(st, f);
   }
   return st->range_failed ? MODEL_ERANGE : 0;
@@ -577,6 +585,10 @@ static int magnets(model_state_t *st, const stages_t *sl) {
            MODEL_U_CENTS, "magnets");
     ck_add(st, &f->cum, out, f->owner, "experience", MODEL_U_KG,
            "magnet output");
+    if (st->map->stage[f->stage].learn)
+      ck_add(st, &st->nations[f->nation].know_how[f->stage], out,
+             (int32_t)(st->n_seats + (size_t)f->nation), "know-how", MODEL_U_KG,
+             "output");
     model_facility_refresh(st, f);
   }
   return st->range_failed ? MODEL_ERANGE : 0;
@@ -1211,6 +1223,8 @@ int model_resolve(model_state_t *st) {
   model_credit_limits(st);
   defaults(st);
   demand(st);
+  /* costs follow the know-how the turn added, everyone's at once */
+  model_learning_refresh(st);
   finish(st);
   model_deals_finish(st);
   model_state_compute_scores(st);

@@ -339,7 +339,8 @@ static const char *map_nation(const void *ctx, size_t i) {
 }
 
 static int pack_facility(msgpack_packer *pk, const model_obs_facility_t *f) {
-  int rc = msgpack_pack_map(pk, 18);
+  int rc = msgpack_pack_map(pk, 19);
+  rc |= kv_t(pk, "experience_effective", f->effective_experience_kg);
   rc |= kv_name(pk, "id", f->id);
   rc |= kv_name(pk, "stage", model_stage_name(f->stage));
   rc |= kv_name(pk, "site", f->site);
@@ -671,7 +672,12 @@ static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
 }
 
 static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
-  int rc = msgpack_pack_map(pk, 8);
+  int rc = msgpack_pack_map(pk, 9);
+  /* the map's reference prices, USD/kg (issue 11) */
+  rc |= proto_pack_cstr(pk, "reference_price");
+  rc |= msgpack_pack_map(pk, MODEL_PRODUCTS);
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    rc |= kv_usdkg(pk, model_product_name(p), obs->reference_price[p]);
   /* state support in force (issue 11): announced, so public */
   rc |= proto_pack_cstr(pk, "support");
   rc |= msgpack_pack_array(pk, obs->n_support);
@@ -891,6 +897,9 @@ static void parse_event(const msgpack_object *e, model_event_t *ev) {
 
 /* public.deposits and public.rules back into the observation. */
 static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    obs->reference_price[p] =
+        cents_of(get(get(pub, "reference_price"), model_product_name(p)));
   const msgpack_object *deps = get(pub, "deposits");
   obs->n_deposits = arr_len(deps);
   obs->deposits =
@@ -1128,6 +1137,7 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     x->expanding_kg_per_year = kg_of(get(f, "expanding"));
     x->expansion_turns_left = (int32_t)num(get(f, "expansion_turns_left"));
     x->permit_turns_left = (int32_t)num(get(f, "permit_turns_left"));
+    x->effective_experience_kg = kg_of(get(f, "experience_effective"));
   }
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
     const char *pn = model_product_name(p);

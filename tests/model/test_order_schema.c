@@ -35,7 +35,8 @@ static bool place_fits(const model_field_t *f) {
            o == offsetof(model_order_t, seat) ||
            o == offsetof(model_order_t, choice) ||
            o == offsetof(model_order_t, host) ||
-           o == offsetof(model_order_t, origin);
+           o == offsetof(model_order_t, origin) ||
+           o == offsetof(model_order_t, index);
   case MODEL_FIELD_PARTNER:
     return o == offsetof(model_order_t, partner);
   case MODEL_FIELD_BOOL:

@@ -430,6 +430,7 @@ static size_t pinned_orders(named_order_t *o) {
     o[n].o.host[0] = '\0';
     o[n].o.origin[0] = '\0';
     o[n].o.apprentice = false;
+    o[n].o.index[0] = '\0';
     if (s->kind == MODEL_POL_EXPORT_LICENCE)
       o[n].o.choice[0] = '\0';
   }
