@@ -891,6 +891,26 @@ static int64_t origin_cap(const mk_t *m, int i, int j) {
   return s->offered - s->ctrl + ppm_of(s->ctrl, x->origin[k][m->p].approval);
 }
 
+/* Sanctions (deals.c): nation j's buyers may not buy the goods of a firm
+ * j sanctions; i's exports to j are capped at what i's other sellers
+ * offer (an aggregate cap on the pooled node, as for rules of origin).
+ * INF_CAP when j sanctions no seller of i. */
+static int64_t sanction_cap(const mk_t *m, int i, int j) {
+  const model_ext_t *x = m->st->ext;
+  if (!x || !x->n_sanctions)
+    return INF_CAP;
+  const node_t *s = &m->nd[i];
+  int64_t barred = 0;
+  for (size_t k = s->o_begin; k < s->o_end; k++)
+    for (size_t e = 0; e < x->n_sanctions; e++)
+      if (x->sanctions[e].nation == j &&
+          x->sanctions[e].firm == m->parts[k].holder) {
+        barred += m->parts[k].qty;
+        break;
+      }
+  return barred ? s->offered - barred : INF_CAP;
+}
+
 /* Whether this market has a licence on the exports basis (two passes). */
 static bool two_passes(const model_state_t *st, int p) {
   const model_ext_t *x = st->ext;
@@ -1073,6 +1093,9 @@ static int setup(mk_t *m) {
       int64_t ocj = origin_cap(m, i, j);
       if (ocj < cap)
         cap = ocj;
+      int64_t scj = sanction_cap(m, i, j);
+      if (scj < cap)
+        cap = scj;
       if (cap == 0)
         continue;
       const policies_t *imp = &st->nations[j].pol;

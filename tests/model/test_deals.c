@@ -575,6 +575,30 @@ static void test_sanction(void **state) {
   b.capacity_kg_per_year = 1000000;
   strcpy(b.host, "USA");
   refused(st, ds, b, "nation", "sanctions you");
+  /* in the market, China's exports to the USA are capped at what China's
+   * other sellers offer: Dragon Separation's oxides stop going there */
+  int64_t to_usa[2] = {0, 0};
+  for (int v = 0; v < 2; v++) {
+    model_state_t *g;
+    assert_int_equal(model_state_new(m, 1, &g), 0);
+    if (v)
+      submit1(g, usa, s); /* s sanctions dragon_separation */
+    resolve(g);
+    const model_flow_t *f;
+    for (int p = MODEL_NDPR; p <= MODEL_LACE; p++) {
+      size_t nf = model_last_flows(g, p, &f);
+      for (size_t k = 0; k < nf; k++)
+        if ((size_t)f[k].from == (size_t)nation_of(m, "CHN") &&
+            (size_t)f[k].to == (size_t)nation_of(m, "USA"))
+          to_usa[v] += f[k].flow_kg;
+    }
+    model_state_free(g);
+  }
+  printf("  China's oxide exports to the USA in turn 0: %lld kg, with the "
+         "sanction %lld kg\n",
+         (long long)to_usa[0], (long long)to_usa[1]);
+  assert_true(to_usa[0] > 0);
+  assert_int_equal(to_usa[1], 0);
   strcpy(s.firm, "mountain_minerals");
   refused(st, usa, s, "firm", "one of yours");
   model_state_free(st);
