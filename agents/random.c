@@ -142,6 +142,20 @@ static void support_order(kit_t *k, uint64_t *r) {
   }
 }
 
+/* Whether nation n pays a capex subsidy on stage s. A build there is
+ * refused when that nation cannot fund its share (money limits), which a
+ * firm cannot see; random builds only where nobody's subsidy is at stake,
+ * so that it is never refused. */
+static bool subsidised(const model_obs_t *obs, int s, int n) {
+  for (size_t i = 0; i < obs->n_public_policies; i++) {
+    const model_obs_policy_t *p = &obs->public_policies[i];
+    if (p->nation == n && p->policy.kind == MODEL_POL_SUBSIDY &&
+        p->policy.stage == s && p->policy.capex_share_ppm > 0)
+      return true;
+  }
+  return false;
+}
+
 static void firm_order(kit_t *k, uint64_t *r) {
   const model_obs_t *obs = k->obs;
   int p = (int)kit_range(r, 0, MODEL_PRODUCTS - 1);
@@ -158,11 +172,15 @@ static void firm_order(kit_t *k, uint64_t *r) {
     if (!expand && stage == MODEL_MINING) {
       if (obs->n_deposits) {
         size_t d = (size_t)kit_range(r, 0, (int64_t)obs->n_deposits - 1);
-        kit_build_mine(k, d, size, k->purse / 4); /* nothing if closed */
+        if (!subsidised(obs, MODEL_MINING,
+                        kit_nation(obs, obs->deposits[d].nation)))
+          kit_build_mine(k, d, size, k->purse / 4); /* nothing if closed */
       }
       break;
     }
-    kit_build(k, stage, expand ? f : NULL, size, k->purse / 4);
+    int host = expand ? kit_nation(obs, f->nation) : kit_home(obs);
+    if (!subsidised(obs, stage, host))
+      kit_build(k, stage, expand ? f : NULL, size, k->purse / 4);
     break;
   }
   case 1: {

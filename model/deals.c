@@ -51,6 +51,46 @@ static bool sanctioned_pair(const model_state_t *st, int a, int b) {
           sanctions(st, m->seats[a].nation, b));
 }
 
+/* ---- rules of origin ---- */
+
+int model_origin_nation(const model_state_t *st) {
+  return st->ext ? st->ext->track1 - 1 : -1;
+}
+
+int64_t *model_origin_of(model_state_t *st, int32_t h) {
+  return (size_t)h < st->n_seats ? st->seats[h].orig
+                                 : st->nations[(size_t)h - st->n_seats].orig;
+}
+
+static int64_t stock_of(const model_state_t *st, int32_t h, int p) {
+  return (size_t)h < st->n_seats
+             ? st->seats[h].inv[p]
+             : st->nations[(size_t)h - st->n_seats].stock[p];
+}
+
+int64_t model_origin_take(model_state_t *st, int32_t h, int p, int64_t kg) {
+  if (model_origin_nation(st) < 0 || kg <= 0)
+    return 0;
+  int64_t *o = model_origin_of(st, h), have = stock_of(st, h, p);
+  int64_t x = have <= 0 ? 0 : kg >= have ? o[p] : mul_div(o[p], kg, have);
+  o[p] -= x;
+  return x;
+}
+
+void model_origin_add(model_state_t *st, int32_t h, int p, int64_t kg) {
+  if (model_origin_nation(st) < 0 || kg <= 0)
+    return;
+  ck_add(st, &model_origin_of(st, h)[p], kg, h, "controlled stock", MODEL_U_KG,
+         "origin");
+}
+
+int64_t model_origin_threshold(const model_state_t *st) {
+  int k = model_origin_nation(st);
+  if (k >= 0 && st->ext->origin[k][MODEL_MAGNET].on)
+    return st->ext->origin[k][MODEL_MAGNET].threshold;
+  return 1000; /* 0.1% of value (MOFCOM No. 61, S65) */
+}
+
 /* ---- money and goods between holders ---- */
 
 static int32_t holder_of(const model_state_t *st, int seat) {
@@ -495,6 +535,8 @@ void model_contracts_deliver(model_state_t *st, int p) {
           eb[q] += e;
         }
       }
+      /* the tracked nation's content moves with the goods, pro rata */
+      model_origin_add(st, bh, p, model_origin_take(st, sh, p, d));
       *have -= d;
       ck_add(st, &flows_at(st, sh)->sold[p], d, sh, "kg sold", MODEL_U_KG,
              "contract delivery");

@@ -789,6 +789,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                                    "depreciation_turns",
                                    "finance",
                                    "holding_cost",
+                                   "origin_tracking",
                                    NULL};
   if ((rc = check_keys(ld, p, pk)))
     goto out;
@@ -812,6 +813,12 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
   if ((rc = num(ld, p, "depreciation_turns", false, U_PLAIN, 1, 4000, &dep)))
     goto out;
   m->depreciation_turns = (int32_t)dep;
+  /* rules of origin: whose material is tracked from turn 0 (the nation id
+   * is checked once the nations are read) */
+  m->origin_track = -1;
+  if ((rc = str(ld, p, "origin_tracking", false, m->origin_track_id,
+                sizeof m->origin_track_id)))
+    goto out;
   if ((rc = load_finance(ld, m, p)))
     goto out;
   {
@@ -1805,6 +1812,21 @@ out:
   return rc;
 }
 
+/* parameters.origin_tracking names a nation of the map. */
+static int load_origin_tracking(ld_t *ld, model_map_t *m) {
+  if (!m->origin_track_id[0])
+    return 0;
+  m->origin_track = model_nation_index(m, m->origin_track_id);
+  if (m->origin_track >= 0)
+    return 0;
+  push_key(ld, "parameters");
+  push_key(ld, "origin_tracking");
+  int rc = fail(ld, "expected the id of one of \"nations\"");
+  pop(ld);
+  pop(ld);
+  return rc;
+}
+
 static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
   json_t *ev;
   int rc = get_obj(ld, root, "events", &ev);
@@ -2068,6 +2090,7 @@ int model_map_load_string(const char *text, size_t len, const char *name,
   m->turns = (int32_t)turns;
   m->year = (int32_t)year;
   if ((rc = load_params(&ld, m, root)) || (rc = load_nations(&ld, m, root)) ||
+      (rc = load_origin_tracking(&ld, m)) ||
       (rc = load_transport(&ld, m, root)) ||
       (rc = load_deposits(&ld, m, root)) || (rc = load_seats(&ld, m, root)) ||
       (rc = load_policies(&ld, m, root)) ||

@@ -45,7 +45,7 @@ extern "C" {
 /* ---- Limits (named constants; the loader refuses maps beyond them) ---- */
 #define MODEL_ID_MAX          48  /* bytes of an id, including the NUL */
 #define MODEL_TITLE_MAX       96  /* bytes of a title, including the NUL */
-#define MODEL_MESSAGE_MAX     256 /* bytes of a refusal or error message */
+#define MODEL_MESSAGE_MAX     512 /* bytes of a refusal or error message */
 #define MODEL_NATIONS_MAX     64
 #define MODEL_SEATS_MAX       200000
 #define MODEL_FACILITIES_MAX  1000000
@@ -143,7 +143,9 @@ typedef enum {
   MODEL_POL_TECHNOLOGY_EXPORT_BAN = 13, /* "technology_export_ban" */
   MODEL_POL_SANCTION = 14,              /* "sanction" */
   MODEL_POL_INVESTMENT_SCREEN = 15,     /* "investment_screen" */
-  MODEL_POLICY_KINDS = 16
+  MODEL_POL_ORIGIN_RULE = 16,           /* "origin_rule" (threshold in
+                                           rate_ppm, from_turn in turns) */
+  MODEL_POLICY_KINDS = 17
 } model_policy_kind_t;
 
 typedef enum {
@@ -276,7 +278,8 @@ typedef struct {
                                   id, or "" / "all" for every nation */
   bool lift;                   /* export_quota: quantity nil lifts it;
                                   export_ban: true lifts the ban */
-  int64_t rate_ppm;            /* tariff (ad valorem), tax (on profits) */
+  int64_t rate_ppm;            /* tariff (ad valorem), tax (on profits),
+                                  loan (yearly), origin_rule (threshold) */
   int64_t approval_ppm;        /* export_licence: share approved per turn */
   int64_t capex_share_ppm;     /* subsidy */
   int64_t output_cents_per_kg; /* subsidy */
@@ -298,7 +301,8 @@ typedef struct {
                                    home) */
   int64_t amount_cents;         /* grant, equity, loan */
   int64_t stake_ppm;            /* equity: the share of the firm bought */
-  int64_t turns;                /* loan, firm_price_floor, contract: turns */
+  int64_t turns;                /* loan, firm_price_floor, contract: turns;
+                                   origin_rule: from_turn */
   int64_t grace;                /* loan: turns before repayment starts */
   int64_t penalty_cents_per_kg; /* contract: per kg not delivered */
   bool two_sided;               /* firm_price_floor: a contract for
@@ -731,6 +735,11 @@ typedef struct {
   /* public (issue 11): state support in force */
   size_t n_support;
   model_obs_support_t *support;
+  /* you (issue 11, rules of origin): kg of each product held that is the
+   * tracked nation's material (goods its origin rules control), when the
+   * game tracks one */
+  bool origin_tracked;
+  int64_t controlled_kg[MODEL_PRODUCTS];
 } model_obs_t;
 
 MODEL_WUR int model_observe(const model_state_t *st, int seat,

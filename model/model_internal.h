@@ -196,6 +196,10 @@ struct model_map {
    * its value at world prices); 0: none */
   int64_t hold_q;
   bool fac_staff; /* some map facility has its own staff_per_kt */
+  /* issue 11, rules of origin: the nation whose material is tracked from
+   * the first turn (parameters.origin_tracking), -1 none */
+  int32_t origin_track;
+  char origin_track_id[MODEL_ID_MAX];
 };
 
 static inline int64_t map_transport(const model_map_t *m, int p, int i, int j) {
@@ -250,6 +254,9 @@ typedef struct {
   /* version 2, learning: the stage's cumulative output in the nation, kg
    * (separation: concentrate fed) */
   int64_t know_how[NS];
+  /* issue 11, rules of origin: kg of the stockpile made with the tracked
+   * nation's material (model_ext_t.track1) */
+  int64_t orig[NP];
 } nation_t;
 
 typedef struct {
@@ -292,6 +299,9 @@ typedef struct {
   /* version 2, markets: each standing offer's stock-following rule (normal
    * stock kg, 0: none; discount and floor share, ppm) */
   int64_t offer_normal[NP], offer_disc[NP], offer_min[NP];
+  /* issue 11, rules of origin: kg of the inventory made with the tracked
+   * nation's material (model_ext_t.track1) */
+  int64_t orig[NP];
 } seat_t;
 
 /* Hot fields first, the id (read by events and observations) last. */
@@ -390,6 +400,16 @@ typedef struct {
   uint8_t screen_all[NN][NS];
   uint64_t lic_exports[NN][NP]; /* export_licence on the exports basis */
   uint8_t lic_exports_all[NN][NP];
+  /* rules of origin: the tracked nation + 1 (0: none), and each nation's
+   * rule per product (docs/model.md "Rules of origin") */
+  int32_t track1;
+  struct {
+    bool on;
+    int32_t to;        /* a nation, or ALL */
+    int64_t threshold; /* ppm of a magnet's value */
+    int64_t approval;  /* ppm of controlled goods approved for export */
+    int32_t from_turn; /* binds from this turn */
+  } origin[NN][NP];
   /* the turn's contract exports of the product being delivered, for the
    * market's quotas (kg, [exporter][importer]); scratch of the turn */
   int64_t cx[NN][NN];
@@ -746,6 +766,18 @@ void model_deals_finish(model_state_t *st);
 /* A build abroad or by a sanctioned firm: 0, or 1 with r filled. */
 int model_deal_build_check(const model_state_t *st, int seat, int host,
                            int stage, model_refusal_t *r);
+/* Rules of origin (deals.c): the tracked nation, or -1; content (kg of
+ * the tracked nation's material) taken out of a holder's stock of p
+ * pro rata to kg leaving it (call before the stock falls), and added. */
+int model_origin_nation(const model_state_t *st);
+int64_t *model_origin_of(model_state_t *st, int32_t holder);
+int64_t model_origin_take(model_state_t *st, int32_t holder, int p, int64_t kg);
+void model_origin_add(model_state_t *st, int32_t holder, int p, int64_t kg);
+/* The threshold (ppm of value) above which a magnet made with tracked
+ * content counts as the tracked nation's: the tracked nation's magnet rule,
+ * else 0.1% (S65). */
+int64_t model_origin_threshold(const model_state_t *st);
+
 /* Whether nation n bans the export of stage s's technology to nation j. */
 bool model_tech_banned(const model_state_t *st, int n, int s, int j);
 

@@ -269,6 +269,19 @@ static size_t policy_orders(const model_state_t *st, int n,
         }
       }
     }
+  for (int q = 0; x && q < NP; q++) {
+    if (!x->origin[n][q].on)
+      continue;
+    ADD(MODEL_POL_ORIGIN_RULE);
+    if (CUR) {
+      int to = x->origin[n][q].to;
+      CUR->product = q;
+      CUR->rate_ppm = x->origin[n][q].threshold;
+      CUR->approval_ppm = x->origin[n][q].approval;
+      CUR->turns = x->origin[n][q].from_turn;
+      strcpy(CUR->partner, to == ALL ? "all" : m->nations[to].id);
+    }
+  }
   for (size_t e = 0; x && e < x->n_sanctions; e++) {
     if (x->sanctions[e].nation != n)
       continue;
@@ -333,6 +346,7 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
   /* you */
   if (ms->kind == MODEL_SEAT_FIRM) {
     o->cash_cents = se->cash;
+    memcpy(o->controlled_kg, se->orig, sizeof o->controlled_kg);
     memcpy(o->inventory_kg, se->inv, sizeof o->inventory_kg);
     memcpy(o->staff, se->staff, sizeof o->staff);
     for (int s = 0; s < NS; s++)
@@ -385,6 +399,7 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
     const nation_t *na = &st->nations[ms->nation];
     o->cash_cents = o->budget_cents = na->budget;
     memcpy(o->inventory_kg, na->stock, sizeof o->inventory_kg);
+    memcpy(o->controlled_kg, na->orig, sizeof o->controlled_kg);
     memcpy(o->staff, na->pool, sizeof o->staff);
     for (int s = 0; s < NS; s++)
       for (int k = 0; k < MODEL_TRAIN_TURNS_MAX; k++)
@@ -474,6 +489,7 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
     memcpy(o->scores[s].nation, m->nations[m->seats[s].nation].id,
            MODEL_ID_MAX);
   }
+  o->origin_tracked = model_origin_nation(st) >= 0;
   if (model_obs_fill_plan(st, ms->nation, o) != 0 ||
       observe_deals(st, seat, o) != 0)
     goto nomem;

@@ -327,6 +327,26 @@ static const model_field_t INVESTMENT_SCREEN[] = {
      "true lifts the screen (default false)"},
 };
 
+static const model_field_t ORIGIN_RULE[] = {
+    PRODUCT_FIELD("the product whose controlled goods need a licence"),
+    {"threshold", MODEL_FIELD_NUMBER, MODEL_UNIT_FRACTION, F(rate_ppm), 0, 1,
+     MODEL_FIELD_REQUIRED, false,
+     "a share from 0 to 1 of a magnet's value (0.001 is the 0.1% rule)",
+     "a magnet made abroad with at least this share of its value in your "
+     "material counts as yours"},
+    {"approval", MODEL_FIELD_NUMBER, MODEL_UNIT_FRACTION, F(approval_ppm), 0, 1,
+     MODEL_FIELD_REQUIRED, false,
+     "a share from 0 to 1 of controlled goods approved for export",
+     "the share of controlled goods other nations may export"},
+    PARTNER_FIELD("to", "the nation the rule covers exports to, or \"all\" "
+                        "(the default)"),
+    {"from_turn", MODEL_FIELD_INTEGER, MODEL_UNIT_TURNS, F(turns), 0, 400,
+     MODEL_FIELD_OPTIONAL, false, "a turn from 0 to 400",
+     "the turn it binds from (default 0: at once)"},
+    {"lift", MODEL_FIELD_BOOL, MODEL_UNIT_NONE, F(lift), 0, 0,
+     MODEL_FIELD_OPTIONAL, false, NULL, "true lifts the rule (default false)"},
+};
+
 static const model_field_t GRANT[] = {
     FIRM_FIELD("the firm paid (a firm's seat id)"),
     AMOUNT_FIELD("US dollars paid from the budget to the firm, once"),
@@ -451,6 +471,10 @@ static const model_order_schema_t SCHEMAS[] = {
     {MODEL_OP_POLICY, MODEL_POL_INVESTMENT_SCREEN, "investment_screen",
      "nations", true, "refuse foreign firms' builds of a stage in your nation",
      N(INVESTMENT_SCREEN)},
+    {MODEL_OP_POLICY, MODEL_POL_ORIGIN_RULE, "origin_rule", "nations", true,
+     "extraterritorial control: goods made abroad with your material need "
+     "your licence to be exported from any nation",
+     N(ORIGIN_RULE)},
     /* the ops added after policy, in their enum's order */
     {MODEL_OP_GRANT, -1, "grant", "nations", false,
      "pay a firm from the budget, once", N(GRANT)},

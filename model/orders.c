@@ -78,7 +78,7 @@ static int check_policy(const model_map_t *m, int self, const model_order_t *o,
                         model_refusal_t *r) {
   const model_order_schema_t *s = model_order_schema(MODEL_OP_POLICY, o->kind);
   if (!s) {
-    char kinds[512];
+    char kinds[1024];
     size_t w = 0;
     for (int k = 0; k < MODEL_POLICY_KINDS && w < sizeof kinds; k++)
       w += (size_t)snprintf(kinds + w, sizeof kinds - w, "%s%s",

@@ -587,6 +587,25 @@ static void vext(vis_t *v, model_state_t *st) {
       vu8(v, &x->lic_exports_all[i][p]);
     }
   }
+  /* rules of origin, after a tag of their own (states from before them
+   * have none) */
+  if (!vtag(v, "\001origin", x->track1 > 0))
+    return;
+  vi32(v, &x->track1);
+  if (v->rd && (x->track1 < 0 || (size_t)x->track1 > n))
+    v->err = MODEL_ESTATE;
+  for (size_t i = 0; i < n && !v->err; i++)
+    for (int p = 0; p < NP; p++) {
+      vb(v, &x->origin[i][p].on);
+      vi32(v, &x->origin[i][p].to);
+      vi(v, &x->origin[i][p].threshold);
+      vi(v, &x->origin[i][p].approval);
+      vi32(v, &x->origin[i][p].from_turn);
+    }
+  for (size_t i = 0; i < st->n_seats && !v->err; i++)
+    varr(v, st->seats[i].orig, NP);
+  for (size_t i = 0; i < n && !v->err; i++)
+    varr(v, st->nations[i].orig, NP);
 }
 
 /* The walk. Sizes come first; on reading they must match the map. */

@@ -77,6 +77,14 @@ int model_state_new(const model_map_t *map, uint64_t seed,
         goto fail;
     for (int p = 0; p < NP; p++)
       na->demand_q0[p] = mn->demand[p].volume_kg_turn;
+    /* rules of origin tracked from turn 0 (parameters.origin_tracking) */
+    if (n == 0 && map->origin_track >= 0) {
+      if (!model_ext(st)) {
+        rc = MODEL_ENOMEM;
+        goto fail;
+      }
+      st->ext->track1 = map->origin_track + 1;
+    }
     na->security_ppm = MODEL_PPM;
   }
   for (size_t s = 0; s < st->n_seats; s++) {

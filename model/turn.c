@@ -402,6 +402,9 @@ static int mining(model_state_t *st, const stages_t *sl) {
            MODEL_U_KG, "mine output");
     ck_add(st, &se->inv_el[1], ppm_of(out, b[1]), f->owner, "inventory",
            MODEL_U_KG, "mine output");
+    /* rules of origin: ore mined in the tracked nation is its material */
+    if (f->nation == model_origin_nation(st))
+      model_origin_add(st, f->owner, MODEL_CONCENTRATE, out);
     int64_t opex =
         ck_mul_div(st, out, f->unit_cost, 1, f->owner, "opex", MODEL_U_CENTS);
     seat_out(st, f->owner, opex, "opex");
@@ -447,6 +450,8 @@ static int separation(model_state_t *st, const stages_t *sl) {
     int64_t el0 = mul_div(se->inv_el[0], x, inv);
     int64_t el1 = mul_div(se->inv_el[1], x, inv);
     int64_t el2 = x - el0 - el1;
+    /* rules of origin: the feed's tracked content, before it leaves */
+    int64_t fed_o = model_origin_take(st, f->owner, MODEL_CONCENTRATE, x);
     se->inv[MODEL_CONCENTRATE] -= x; /* x <= inventory, el0, el1 pro rata */
     se->inv_el[0] -= el0;
     se->inv_el[1] -= el1;
@@ -467,6 +472,12 @@ static int separation(model_state_t *st, const stages_t *sl) {
     for (int q = 0; q < 3; q++) {
       ck_add(st, &se->inv[MODEL_NDPR + q], o[q], f->owner, "inventory",
              MODEL_U_KG, "separation output");
+      /* processed in the tracked nation: all its material (S65 covers
+       * items produced there); elsewhere the feed's share */
+      model_origin_add(st, f->owner, MODEL_NDPR + q,
+                       f->nation == model_origin_nation(st)
+                           ? o[q]
+                           : mul_div(o[q], fed_o, x));
       book_output(st, f, MODEL_NDPR + q, o[q]);
       f->out_last += o[q]; /* <= x */
       ck_add(st, &value,
@@ -525,11 +536,16 @@ static int magnets(model_state_t *st, const stages_t *sl) {
     f->out_last = out > 0 ? out : 0;
     if (out <= 0)
       continue;
-    int64_t inputs = 0;
+    int64_t inputs = 0, tracked = 0; /* value of inputs, of their content */
     int32_t nh = (int32_t)(st->n_seats + (size_t)f->nation);
     for (int q = 0; q < 2; q++) {
       int64_t use = ceil_ppm(out, ms->recipe[q]);
       LAN_ASSERT(use <= se->inv[MODEL_NDPR + q]);
+      int64_t c = model_origin_take(st, f->owner, MODEL_NDPR + q, use);
+      ck_add(st, &tracked,
+             ck_mul_div(st, c, st->price[MODEL_NDPR + q], 1, nh, "value added",
+                        MODEL_U_CENTS),
+             nh, "value added", MODEL_U_CENTS, "magnet feed");
       se->inv[MODEL_NDPR + q] -= use;
       ck_add(st, &se->flows.consumed[MODEL_NDPR + q], use, f->owner,
              "consumption", MODEL_U_KG, "magnet feed");
@@ -542,6 +558,17 @@ static int magnets(model_state_t *st, const stages_t *sl) {
     }
     ck_add(st, &se->inv[MODEL_MAGNET], out, f->owner, "inventory", MODEL_U_KG,
            "magnet output");
+    /* rules of origin: a magnet made in the tracked nation, or with its
+     * material worth at least the threshold of the magnet's value (the
+     * 0.1% rule, S65), is all the tracked nation's */
+    if (model_origin_nation(st) >= 0) {
+      int64_t worth = ck_mul_div(st, out, st->price[MODEL_MAGNET], 1, nh,
+                                 "value added", MODEL_U_CENTS);
+      if (f->nation == model_origin_nation(st) ||
+          (tracked > 0 && (__int128)tracked * MODEL_PPM >=
+                              (__int128)model_origin_threshold(st) * worth))
+        model_origin_add(st, f->owner, MODEL_MAGNET, out);
+    }
     book_output(st, f, MODEL_MAGNET, out);
     int64_t opex =
         ck_mul_div(st, out, f->unit_cost, 1, f->owner, "opex", MODEL_U_CENTS);

@@ -443,7 +443,13 @@ static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
   bool nation = obs->kind == MODEL_SEAT_NATION;
   int rc = msgpack_pack_map(pk, (nation ? 12 : 9) +
                                     (obs->finance ? (nation ? 4 : 5) : 0) +
-                                    obs->train_caps);
+                                    obs->train_caps + obs->origin_tracked);
+  if (obs->origin_tracked) {
+    /* rules of origin (issue 11): what the seat holds that the tracked
+     * nation's origin rules control */
+    rc |= proto_pack_cstr(pk, "controlled");
+    rc |= pack_products_t(pk, obs->controlled_kg);
+  }
   /* the seat's contracts and open proposals (issue 11) */
   rc |= proto_pack_cstr(pk, "contracts");
   rc |= msgpack_pack_array(pk, obs->n_contracts);
@@ -1029,6 +1035,10 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
   obs->cash_cents = model_usd_to_cents(num(get(you, "cash")), &v) == 0 ? v : 0;
   obs->budget_cents =
       model_usd_to_cents(num(get(you, "budget")), &v) == 0 ? v : 0;
+  const msgpack_object *ctl = get(you, "controlled");
+  obs->origin_tracked = ctl != NULL;
+  for (int q = 0; q < MODEL_PRODUCTS; q++)
+    obs->controlled_kg[q] = kg_of(get(ctl, model_product_name(q)));
   const msgpack_object *tl = get(you, "training_left");
   obs->train_caps = tl != NULL;
   for (int s = 0; s < MODEL_SKILLS; s++) {

@@ -575,6 +575,30 @@ static void test_sanction(void **state) {
   b.capacity_kg_per_year = 1000000;
   strcpy(b.host, "USA");
   refused(st, ds, b, "nation", "sanctions you");
+  /* in the market, China's exports to the USA are capped at what China's
+   * other sellers offer: Dragon Separation's oxides stop going there */
+  int64_t to_usa[2] = {0, 0};
+  for (int v = 0; v < 2; v++) {
+    model_state_t *g;
+    assert_int_equal(model_state_new(m, 1, &g), 0);
+    if (v)
+      submit1(g, usa, s); /* s sanctions dragon_separation */
+    resolve(g);
+    const model_flow_t *f;
+    for (int p = MODEL_NDPR; p <= MODEL_LACE; p++) {
+      size_t nf = model_last_flows(g, p, &f);
+      for (size_t k = 0; k < nf; k++)
+        if ((size_t)f[k].from == (size_t)nation_of(m, "CHN") &&
+            (size_t)f[k].to == (size_t)nation_of(m, "USA"))
+          to_usa[v] += f[k].flow_kg;
+    }
+    model_state_free(g);
+  }
+  printf("  China's oxide exports to the USA in turn 0: %lld kg, with the "
+         "sanction %lld kg\n",
+         (long long)to_usa[0], (long long)to_usa[1]);
+  assert_true(to_usa[0] > 0);
+  assert_int_equal(to_usa[1], 0);
   strcpy(s.firm, "mountain_minerals");
   refused(st, usa, s, "firm", "one of yours");
   model_state_free(st);
@@ -632,6 +656,95 @@ static void test_licence_on_exports(void **state) {
   assert_true(exports[1] > exports[2]);
   /* what cannot leave stays at home: home buyers get at least as much */
   assert_true(home[2] >= home[0]);
+  model_map_free(m);
+}
+
+/* Rules of origin: China's rule on magnets (the 0.1% rule of October
+ * 2025, S64, S65) makes a magnet made in the EU with Chinese NdPr Chinese:
+ * the EU maker's magnets are controlled, and with approval 0 the EU's
+ * magnet exports stop while its home sales go on; a threshold above the
+ * Chinese share of the magnet's value leaves them free. */
+static int64_t exports_of(const model_state_t *st, const model_map_t *m, int p,
+                          const char *nation) {
+  const model_flow_t *f;
+  size_t n = model_last_flows(st, p, &f);
+  int64_t e = 0;
+  for (size_t k = 0; k < n; k++)
+    if ((size_t)f[k].from == (size_t)nation_of(m, nation))
+      e += f[k].flow_kg;
+  return e;
+}
+
+static void test_origin_rule(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("classroom");
+  int chn = seat(m, "CHN"), usa = seat(m, "USA"), em = seat(m, "euro_magnets");
+  int64_t exports[3] = {0, 0, 0}, controlled[3] = {0, 0, 0},
+          sales[3] = {0, 0, 0};
+  for (int v = 0; v < 3; v++) {
+    model_state_t *st;
+    assert_int_equal(model_state_new(m, 1, &st), 0);
+    /* China exports no magnets, and the USA bids high for them: the EU's
+     * magnets would go there */
+    model_order_t orders[2];
+    orders[0] = pol(MODEL_POL_EXPORT_BAN);
+    orders[0].product = MODEL_MAGNET;
+    orders[1] = pol(MODEL_POL_ORIGIN_RULE);
+    orders[1].product = MODEL_MAGNET;
+    orders[1].rate_ppm = v == 1 ? 1000 : 900000; /* 0.1%, or 90% of value */
+    orders[1].approval_ppm = 0;
+    size_t n = 9;
+    assert_int_equal(model_submit(st, chn, orders, v > 0 ? 2 : 1, NULL, 0, &n),
+                     0);
+    assert_int_equal(n, 0);
+    model_order_t bid = op(MODEL_OP_BID);
+    bid.product = MODEL_MAGNET;
+    bid.quantity_kg = 2000000;
+    bid.price_cents_per_kg = 90000;
+    submit1(st, usa, bid);
+    /* the EU maker's NdPr comes from China: the other separators keep
+     * theirs */
+    model_order_t keep = op(MODEL_OP_OFFER);
+    keep.product = MODEL_NDPR;
+    submit1(st, seat(m, "mountain_minerals"), keep);
+    submit1(st, seat(m, "kangaroo_rare"), keep);
+    for (int t = 0; t < 4; t++) {
+      resolve(st);
+      model_obs_t *o;
+      assert_int_equal(model_observe(st, em, &o), 0);
+      assert_true(v == 0 || o->origin_tracked);
+      controlled[v] += o->controlled_kg[MODEL_NDPR];
+      model_obs_free(o);
+      if (t < 1)
+        continue;
+      exports[v] += exports_of(st, m, MODEL_MAGNET, "EUU");
+      model_holder_flows_t fl;
+      assert_int_equal(model_state_holder_flows(st, (size_t)em, &fl), 0);
+      sales[v] += fl.sold[MODEL_MAGNET];
+    }
+    if (v == 1) {
+      /* the rule is public */
+      model_obs_t *o;
+      assert_int_equal(model_observe(st, em, &o), 0);
+      bool seen = false;
+      for (size_t k = 0; k < o->n_public_policies; k++)
+        seen |= o->public_policies[k].policy.kind == MODEL_POL_ORIGIN_RULE &&
+                o->public_policies[k].policy.rate_ppm == 1000;
+      assert_true(seen);
+      model_obs_free(o);
+    }
+    model_state_free(st);
+  }
+  printf("  EU magnet exports, turns 1-3: no rule %lld kg, 0.1%% rule %lld "
+         "kg, 90%% rule %lld kg; the EU maker's sales %lld / %lld / %lld "
+         "kg\n",
+         (long long)exports[0], (long long)exports[1], (long long)exports[2],
+         (long long)sales[0], (long long)sales[1], (long long)sales[2]);
+  assert_true(exports[0] > 0);
+  assert_int_equal(exports[1], 0);
+  assert_true(exports[2] > 0);
+  assert_true(sales[1] > 0);      /* sold at home */
+  assert_true(controlled[1] > 0); /* Chinese NdPr held in the EU */
   model_map_free(m);
 }
 
@@ -700,6 +813,7 @@ int main(void) {
       cmocka_unit_test(test_technology_ban_stops_migration),
       cmocka_unit_test(test_sanction),
       cmocka_unit_test(test_licence_on_exports),
+      cmocka_unit_test(test_origin_rule),
       cmocka_unit_test(test_serialise_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
