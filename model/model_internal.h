@@ -221,6 +221,9 @@ typedef struct {
   int64_t permit_speed[NS]; /* ppm */
   int64_t prod_quota[NS];   /* kg per turn, -1 none */
   int64_t tax_ppm;
+  /* version 2 (design L3): a production quota on the stage's output
+   * rather than its feed, and counting only domestic material */
+  uint8_t quota_output[NS], quota_domestic[NS];
 } policies_t;
 
 typedef struct {

@@ -192,6 +192,10 @@ static size_t policy_orders(const model_state_t *st, int n,
       if (CUR) {
         CUR->stage = s;
         CUR->quantity_kg = p->prod_quota[s];
+        if (p->quota_output[s])
+          strcpy(CUR->choice, "output");
+        if (p->quota_domestic[s])
+          strcpy(CUR->origin, "outside");
       }
     }
     if (p->talent_budget[s] > 0) {

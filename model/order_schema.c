@@ -252,6 +252,15 @@ static const model_field_t PRODUCTION_QUOTA[] = {
      TONNES_MAX, MODEL_FIELD_NIL_LIFTS, false,
      "a number of tonnes per turn from 0 to 1e9, or nil to lift the quota",
      "tonnes per turn the stage may produce; nil (or absent) lifts it"},
+    {"basis", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(choice), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "\"feed\" (the default: the stage's input, concentrate fed for "
+     "separation) or \"output\" (what it makes: separated oxides)"},
+    {"imports", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(origin), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "\"inside\" (the default: imported feed counts) or \"outside\" (only "
+     "material of the nation's own origin counts; maps that track its "
+     "origin)"},
 };
 
 static const model_field_t TAX[] = {

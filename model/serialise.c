@@ -504,6 +504,23 @@ static void voffer_stock(vis_t *v, model_state_t *st) {
   }
 }
 
+/* Production quotas on output or on domestic material (design L3), after
+ * a tag and only when a nation has one. */
+static void vquota_basis(vis_t *v, model_state_t *st) {
+  bool any = false;
+  for (size_t n = 0; n < st->n_nations; n++)
+    for (int s = 0; s < NS; s++)
+      any |= st->nations[n].pol.quota_output[s] ||
+             st->nations[n].pol.quota_domestic[s];
+  if (!vtag(v, "\001quota-basis", any))
+    return;
+  for (size_t n = 0; n < st->n_nations && !v->err; n++)
+    for (int s = 0; s < NS; s++) {
+      vu8(v, &st->nations[n].pol.quota_output[s]);
+      vu8(v, &st->nations[n].pol.quota_domestic[s]);
+    }
+}
+
 /* Deals and controls (model_ext_t), written only when the state has them,
  * at the end, so that other states keep their bytes. */
 static void vext(vis_t *v, model_state_t *st) {
@@ -716,6 +733,7 @@ static void visit(vis_t *v, model_state_t *st) {
   vext(v, st);
   vbid_index(v, st);
   voffer_stock(v, st);
+  vquota_basis(v, st);
 }
 
 static int pack(const model_state_t *st, uint8_t **buf, size_t *len) {

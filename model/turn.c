@@ -303,6 +303,28 @@ static void stages_list(model_state_t *st, stages_t *sl, int64_t *want,
   sl->idx = idx;
 }
 
+/* The part of a facility's planned amount `w` its nation's production
+ * quota limits (design L3), and what that part counts against the quota:
+ * all of its feed (the default); where only domestic material counts, the
+ * share of its owner's concentrate that is of the nation's own origin
+ * (maps that track that nation's material; elsewhere all of it); on a
+ * quota on output, the oxides recovered from that part. */
+static int64_t quota_part(model_state_t *st, int stage, size_t k, int64_t w,
+                          int64_t *counts) {
+  const facility_t *f = &st->fac[k];
+  const policies_t *p = &st->nations[f->nation].pol;
+  if (stage == MODEL_SEPARATION && p->quota_domestic[stage] &&
+      model_origin_nation(st) == f->nation) {
+    int64_t inv = st->seats[f->owner].inv[MODEL_CONCENTRATE];
+    int64_t dom = model_origin_of(st, f->owner)[MODEL_CONCENTRATE];
+    w = inv > 0 ? mul_div(w, dom < inv ? dom : inv, inv) : 0;
+  }
+  *counts = stage == MODEL_SEPARATION && p->quota_output[stage]
+                ? ppm_of(w, f->recovery)
+                : w;
+  return w;
+}
+
 /* Scales each facility's desired amount by its nation's production quota
  * for the stage (floor; the quota is never exceeded). */
 static void apply_quota(model_state_t *st, int stage, const stages_t *sl) {
@@ -315,7 +337,9 @@ static void apply_quota(model_state_t *st, int stage, const stages_t *sl) {
   int64_t *want = sl->want;
   for (size_t i = sl->begin[stage]; i < sl->begin[stage + 1]; i++) {
     size_t k = (size_t)sl->idx[i];
-    ck_add(st, &sum[st->fac[k].nation], want[k],
+    int64_t c;
+    (void)quota_part(st, stage, k, want[k], &c);
+    ck_add(st, &sum[st->fac[k].nation], c,
            (int32_t)(st->n_seats + (size_t)st->fac[k].nation), "planned output",
            MODEL_U_KG, "a facility");
   }
@@ -323,8 +347,12 @@ static void apply_quota(model_state_t *st, int stage, const stages_t *sl) {
     size_t k = (size_t)sl->idx[i];
     const facility_t *f = &st->fac[k];
     int64_t q = st->nations[f->nation].pol.prod_quota[stage];
-    if (q >= 0 && sum[f->nation] > q)
-      want[k] = mul_div(want[k], q, sum[f->nation]);
+    if (q >= 0 && sum[f->nation] > q) {
+      /* only the part the quota covers is cut (imported feed outside a
+       * quota on domestic material runs as planned) */
+      int64_t c, part = quota_part(st, stage, k, want[k], &c);
+      want[k] = want[k] - part + mul_div(part, q, sum[f->nation]);
+    }
   }
 }
 

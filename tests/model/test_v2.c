@@ -868,6 +868,58 @@ static void test_holding_cost(void **state) {
   model_map_free(m);
 }
 
+/* ---- L3: a production quota on output, on domestic material ---- */
+
+static const char *quota_imports = "inside";
+
+/* China's separation quota set to 10,000 t of output a quarter, China's
+ * material tracked from turn 0. */
+static void small_quota(json_t *root) {
+  json_object_set_new(json_object_get(root, "parameters"), "origin_tracking",
+                      json_string("CHN"));
+  size_t i, k;
+  json_t *n, *p;
+  json_array_foreach(json_object_get(root, "nations"), i, n) {
+    if (strcmp(json_string_value(json_object_get(n, "id")), "CHN") != 0)
+      continue;
+    json_array_foreach(json_object_get(n, "policies"), k, p) {
+      json_t *kind = json_object_get(p, "kind"),
+             *stg = json_object_get(p, "stage");
+      if (strcmp(json_string_value(kind), "production_quota") == 0 &&
+          strcmp(json_string_value(stg), "separation") == 0) {
+        json_object_set_new(p, "quantity", json_integer(10000));
+        json_object_set_new(p, "basis", json_string("output"));
+        json_object_set_new(p, "imports", json_string(quota_imports));
+      }
+    }
+  }
+}
+
+/* L3: a quota on output caps the oxides China separates (imports inside)
+ * and, with imports outside, caps only what it separates from its own
+ * ore: its imported feed runs on top (S77f: 254 kt of product from
+ * domestic ore in 2024). */
+static void test_quota_on_output(void **state) {
+  (void)state;
+  int64_t out[2];
+  for (int v = 0; v < 2; v++) {
+    quota_imports = v ? "outside" : "inside";
+    model_map_t *m = world(small_quota);
+    model_state_t *st;
+    assert_int_equal(model_state_new(m, 1, &st), 0);
+    assert_int_equal(model_resolve(st), 0);
+    /* CHN is nation 0 */
+    out[v] = model_last_report(st)
+                 ->production[MODEL_SEPARATION * model_map_nation_count(m)];
+    print_message("imports %s: China separates %.0f t of oxides\n",
+                  quota_imports, (double)out[v] / 1000.0);
+    model_state_free(st);
+    model_map_free(m);
+  }
+  assert_true(out[0] <= 10000000 && out[0] >= 9900000);
+  assert_true(out[1] > out[0] + 1000000);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_construction_grows_with_size),
@@ -885,6 +937,7 @@ int main(void) {
       cmocka_unit_test(test_learning_industry),
       cmocka_unit_test(test_stock_following_ask),
       cmocka_unit_test(test_holding_cost),
+      cmocka_unit_test(test_quota_on_output),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
