@@ -122,7 +122,9 @@ typedef enum {
   MODEL_OP_CONTRACT_PROPOSE = 10,  /* "contract_propose" */
   MODEL_OP_CONTRACT_ACCEPT = 11,   /* "contract_accept" */
   MODEL_OP_CONTRACT_WITHDRAW = 12, /* "contract_withdraw" */
-  MODEL_OPS = 13
+  MODEL_OP_ACQUIRE = 13,           /* "acquire" (firms): buy a plant of a
+                                      firm in receivership */
+  MODEL_OPS = 14
 } model_op_t;
 
 typedef enum {
