@@ -618,6 +618,17 @@ typedef struct {
   char nation[MODEL_ID_MAX];
 } model_obs_score_t;
 
+/* A plant of a firm in receivership (issue 11, money limits). */
+typedef struct {
+  char firm[MODEL_ID_MAX];     /* the firm in receivership */
+  char facility[MODEL_ID_MAX]; /* the plant */
+  int32_t stage;
+  char nation[MODEL_ID_MAX];    /* where it stands */
+  int64_t capacity_kg_per_year; /* nameplate */
+  int64_t liquidation_cents;    /* the lowest price `acquire` may pay */
+  int32_t turns_left;           /* of the firm's receivership */
+} model_obs_for_sale_t;
+
 /* A delivery contract or an open proposal (docs/protocol.md "Contracts"),
  * as both its parties see it. */
 typedef struct {
@@ -731,6 +742,10 @@ typedef struct {
   /* public: each product's reference price, the map's opening world price
    * (cents/kg): what strategies anchor their prices to */
   int64_t reference_price[MODEL_PRODUCTS];
+  /* public: the plants of firms in receivership, which any other firm may
+   * buy (`acquire`) at no less than their liquidation value */
+  size_t n_for_sale;
+  model_obs_for_sale_t *for_sale;
   /* you (issue 11): the seat's proposals and contracts, either side */
   size_t n_contracts;
   model_obs_contract_t *contracts;

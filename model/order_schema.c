@@ -418,8 +418,7 @@ static const model_field_t CONTRACT_WITHDRAW[] = {
 
 static const model_field_t ACQUIRE[] = {
     {"facility", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(facility), 0, 0,
-     MODEL_FIELD_REQUIRED, false, NULL,
-     "a facility of a firm in receivership"},
+     MODEL_FIELD_REQUIRED, false, NULL, "a facility of a firm in receivership"},
     {"price", MODEL_FIELD_NUMBER, MODEL_UNIT_USD, F(amount_cents), 0.01, 1e12,
      MODEL_FIELD_REQUIRED, false, "an amount of USD from 0.01 to 1e12",
      "what you pay the firm in receivership: at least its liquidation value "

@@ -601,11 +601,11 @@ static void apply_acquire(model_state_t *st, int buyer, int k, int64_t price) {
   int seller = f->owner;
   seat_t *b = &st->seats[buyer], *s = &st->seats[seller];
   ck_sub(st, &b->cash, price, buyer, "cash", MODEL_U_CENTS, "acquisition");
-  ck_add(st, &b->flows.money_out, price, buyer, "money paid out",
-         MODEL_U_CENTS, "acquisition");
+  ck_add(st, &b->flows.money_out, price, buyer, "money paid out", MODEL_U_CENTS,
+         "acquisition");
   ck_add(st, &s->cash, price, seller, "cash", MODEL_U_CENTS, "acquisition");
-  ck_add(st, &s->flows.money_in, price, seller, "money received",
-         MODEL_U_CENTS, "acquisition");
+  ck_add(st, &s->flows.money_in, price, seller, "money received", MODEL_U_CENTS,
+         "acquisition");
   /* out of the seller's list of facilities, into the buyer's */
   int32_t *at = &s->first_fac;
   while (*at >= 0 && *at != k)
