@@ -495,6 +495,12 @@ void model_contracts_deliver(model_state_t *st, int p) {
     int64_t due = c->qty, cap = due;
     if (sanctioned_pair(st, c->seller, c->buyer))
       cap = 0;
+    /* qualification (design K): a nation's magnet offtake (defence) takes
+     * only a qualified supplier's magnets; until then it is excused */
+    if (p == MODEL_MAGNET && m->qual_turns > 0 &&
+        m->seats[c->buyer].kind == MODEL_SEAT_NATION &&
+        !st->seats[c->seller].qualified)
+      cap = 0;
     if (i != j) {
       if (pol->ban[p][j] || pol->ban[p][ALL])
         cap = 0;
@@ -648,6 +654,25 @@ void model_deals_finance(model_state_t *st) {
       x->loans[w++] = *l;
   }
   x->n_loans = w;
+}
+
+void model_qualification_turn(model_state_t *st) {
+  const model_map_t *m = st->map;
+  if (m->qual_turns <= 0)
+    return;
+  int64_t *made = st->turn_buf; /* n_seats entries, per firm */
+  memset(made, 0, st->n_seats * sizeof *made);
+  for (size_t k = 0; k < st->n_fac; k++)
+    if (st->fac[k].stage == MODEL_MAGNETS)
+      made[st->fac[k].owner] += st->fac[k].out_last;
+  for (size_t s = 0; s < st->n_seats; s++) {
+    seat_t *se = &st->seats[s];
+    if (se->qualified || m->seats[s].kind != MODEL_SEAT_FIRM || made[s] <= 0 ||
+        made[s] < m->qual_min_kg)
+      continue;
+    if (++se->qual_done >= m->qual_turns)
+      se->qualified = true;
+  }
 }
 
 /* The end of a turn: running contracts count a delivery turn and end after

@@ -611,6 +611,7 @@ typedef struct {
   /* issue 11: the seat's kind and (home) nation, public */
   model_seat_kind_t kind;
   char nation[MODEL_ID_MAX];
+  bool qualified; /* a qualified magnet supplier (qualification maps) */
 } model_obs_score_t;
 
 /* A delivery contract or an open proposal (docs/protocol.md "Contracts"),
@@ -737,6 +738,14 @@ typedef struct {
    * game tracks one */
   bool origin_tracked;
   int64_t controlled_kg[MODEL_PRODUCTS];
+  /* you (issue 11, qualification; maps with parameters.qualification):
+   * whether the firm's magnets are qualified for defence and automotive
+   * buyers, and its qualifying turns so far; the rules */
+  bool qualification;
+  bool qualified;
+  int32_t qualification_turns_done;
+  int32_t qualification_turns;  /* needed */
+  int64_t qualification_min_kg; /* a turn's output that counts */
 } model_obs_t;
 
 MODEL_WUR int model_observe(const model_state_t *st, int seat,

@@ -688,6 +688,12 @@ static void visit(vis_t *v, model_state_t *st) {
     visit_v2(v, st);
   vext(v, st);
   vbid_index(v, st);
+  /* qualification (issue 11), only on maps with parameters.qualification */
+  if (vtag(v, "\001qualification", st->map->qual_turns > 0))
+    for (size_t i = 0; i < st->n_seats && !v->err; i++) {
+      vi32(v, &st->seats[i].qual_done);
+      vb(v, &st->seats[i].qualified);
+    }
 }
 
 static int pack(const model_state_t *st, uint8_t **buf, size_t *len) {

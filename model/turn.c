@@ -1227,6 +1227,7 @@ int model_resolve(model_state_t *st) {
   model_learning_refresh(st);
   finish(st);
   model_deals_finish(st);
+  model_qualification_turn(st);
   model_state_compute_scores(st);
   if (!model_turn_check(st)) {
     rc = MODEL_ERANGE;

@@ -428,9 +428,18 @@ static int pack_support(msgpack_packer *pk, const model_obs_support_t *x) {
 
 static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
   bool nation = obs->kind == MODEL_SEAT_NATION;
-  int rc = msgpack_pack_map(pk, (nation ? 12 : 9) +
-                                    (obs->finance ? (nation ? 4 : 5) : 0) +
-                                    obs->train_caps + obs->origin_tracked);
+  int rc = msgpack_pack_map(
+      pk, (nation ? 12 : 9) + (obs->finance ? (nation ? 4 : 5) : 0) +
+              obs->train_caps + obs->origin_tracked + obs->qualification);
+  if (obs->qualification) {
+    /* qualification (issue 11): {qualified, turns_done, turns, min_output} */
+    rc |= proto_pack_cstr(pk, "qualification");
+    rc |= msgpack_pack_map(pk, 4);
+    rc |= proto_pack_kv_bool(pk, "qualified", obs->qualified);
+    rc |= proto_pack_kv_i64(pk, "turns_done", obs->qualification_turns_done);
+    rc |= proto_pack_kv_i64(pk, "turns", obs->qualification_turns);
+    rc |= kv_t(pk, "min_output", obs->qualification_min_kg);
+  }
   if (obs->origin_tracked) {
     /* rules of origin (issue 11): what the seat holds that the tracked
      * nation's origin rules control */
@@ -722,8 +731,10 @@ static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
   rc |= proto_pack_cstr(pk, "scores");
   rc |= msgpack_pack_array(pk, obs->n_scores);
   for (size_t i = 0; i < obs->n_scores; i++) {
-    rc |= msgpack_pack_map(pk, 4);
+    rc |= msgpack_pack_map(pk, 4 + obs->qualification);
     rc |= kv_name(pk, "seat", obs->scores[i].seat);
+    if (obs->qualification)
+      rc |= proto_pack_kv_bool(pk, "qualified", obs->scores[i].qualified);
     rc |= proto_pack_kv_f64(pk, "score", proto_score(obs->scores[i].score));
     /* additions (issue 11): who the seat is, so that a nation can name a
      * firm in state support and a seat a counterparty in a contract */
@@ -1022,6 +1033,15 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
   obs->cash_cents = model_usd_to_cents(num(get(you, "cash")), &v) == 0 ? v : 0;
   obs->budget_cents =
       model_usd_to_cents(num(get(you, "budget")), &v) == 0 ? v : 0;
+  const msgpack_object *qu = get(you, "qualification");
+  obs->qualification = qu != NULL;
+  if (qu) {
+    const msgpack_object *b = get(qu, "qualified");
+    obs->qualified = b && b->type == MSGPACK_OBJECT_BOOLEAN && b->via.boolean;
+    obs->qualification_turns_done = (int32_t)num(get(qu, "turns_done"));
+    obs->qualification_turns = (int32_t)num(get(qu, "turns"));
+    obs->qualification_min_kg = kg_of(get(qu, "min_output"));
+  }
   const msgpack_object *ctl = get(you, "controlled");
   obs->origin_tracked = ctl != NULL;
   for (int q = 0; q < MODEL_PRODUCTS; q++)
@@ -1224,6 +1244,9 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
         strcmp(kind, "firm") == 0 ? MODEL_SEAT_FIRM : MODEL_SEAT_NATION;
     copy_str(obs->scores[i].nation, MODEL_ID_MAX,
              get(&sc->via.array.ptr[i], "nation"));
+    const msgpack_object *qb = get(&sc->via.array.ptr[i], "qualified");
+    obs->scores[i].qualified =
+        qb && qb->type == MSGPACK_OBJECT_BOOLEAN && qb->via.boolean;
   }
   if (parse_plan(pub, obs) != 0)
     goto nomem;

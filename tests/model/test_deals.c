@@ -748,6 +748,87 @@ static void test_origin_rule(void **state) {
   model_map_free(m);
 }
 
+/* Qualification (design K): on a map with parameters.qualification, a
+ * nation's magnet offtake from a supplier not yet qualified is excused; a
+ * firm qualifies after the map's turns of magnet output and then
+ * delivers. */
+static model_map_t *qualification_map(void) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/classroom.json", LAN_SOURCE_MAPS);
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  static char text[1 << 20], out[(1 << 20) + 512];
+  size_t n = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  text[n] = '\0';
+  const char *at = strstr(text, "\"parameters\": {");
+  assert_non_null(at);
+  size_t head = (size_t)(at - text) + strlen("\"parameters\": {");
+  snprintf(out, sizeof out,
+           "%.*s\"qualification\": {\"turns\": 2, "
+           "\"min_output\": 1, \"qualified\": [\"dragon_magnets\"]}, %s",
+           (int)head, text, text + head);
+  model_map_t *m;
+  model_error_t err;
+  if (model_map_load_string(out, strlen(out), "classroom+qualification", &m,
+                            &err) != 0)
+    fail_msg("%s:%d:%d: %s", err.file, err.line, err.column, err.message);
+  return m;
+}
+
+static void test_qualification(void **state) {
+  (void)state;
+  model_map_t *m = qualification_map();
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  int usa = seat(m, "USA"), em = seat(m, "euro_magnets");
+  model_obs_t *o;
+  assert_int_equal(model_observe(st, em, &o), 0);
+  assert_true(o->qualification && !o->qualified);
+  assert_int_equal(o->qualification_turns, 2);
+  for (size_t k = 0; k < o->n_scores; k++)
+    assert_int_equal(o->scores[k].qualified,
+                     strcmp(o->scores[k].seat, "dragon_magnets") == 0);
+  model_obs_free(o);
+  model_order_t p =
+      proposal("defence", "euro_magnets", MODEL_MAGNET, 10000, 20000, 4, 100);
+  strcpy(p.choice, "buy");
+  submit1(st, usa, p);
+  resolve(st); /* turn 0: Euro Magnets makes magnets: 1 qualifying turn */
+  submit1(st, em, answer(MODEL_OP_CONTRACT_ACCEPT, "defence", "USA"));
+  resolve(st); /* turn 1: not yet qualified when it delivers */
+  assert_int_equal(model_observe(st, em, &o), 0);
+  const model_obs_contract_t *c = contract_of(o, "defence");
+  assert_non_null(c);
+  assert_int_equal(c->delivered_kg, 0);
+  assert_int_equal(c->excused_kg, 10000);
+  assert_int_equal(c->penalty_cents, 0);
+  assert_true(o->qualified); /* two turns of output: qualified now */
+  assert_int_equal(o->qualification_turns_done, 2);
+  model_obs_free(o);
+  resolve(st); /* turn 2: qualified, it delivers */
+  assert_int_equal(model_observe(st, em, &o), 0);
+  c = contract_of(o, "defence");
+  assert_non_null(c);
+  assert_int_equal(c->excused_kg, 0);
+  assert_true(c->delivered_kg > 0);
+  model_obs_free(o);
+  /* it survives serialisation */
+  uint8_t *buf;
+  size_t len;
+  assert_int_equal(model_state_serialise(st, &buf, &len), 0);
+  model_state_t *back;
+  assert_int_equal(model_state_deserialise(m, buf, len, &back), 0);
+  uint8_t h1[MODEL_HASH_BYTES], h2[MODEL_HASH_BYTES];
+  assert_int_equal(model_state_hash(st, h1), 0);
+  assert_int_equal(model_state_hash(back, h2), 0);
+  assert_memory_equal(h1, h2, sizeof h1);
+  free(buf);
+  model_state_free(back);
+  model_state_free(st);
+  model_map_free(m);
+}
+
 /* Serialisation keeps the deals (round trip, same hash), and a game with
  * none keeps its old bytes (no section). */
 static void test_serialise_round_trip(void **state) {
@@ -814,6 +895,7 @@ int main(void) {
       cmocka_unit_test(test_sanction),
       cmocka_unit_test(test_licence_on_exports),
       cmocka_unit_test(test_origin_rule),
+      cmocka_unit_test(test_qualification),
       cmocka_unit_test(test_serialise_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
