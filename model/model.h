@@ -313,7 +313,13 @@ typedef struct {
                                 from ("" = home) */
   bool apprentice;           /* hire: take on apprentices under mentors */
   char index[MODEL_ID_MAX];  /* bid: a product whose price the max price
-                                follows ("" = a fixed max price) */
+                                follows ("" = a fixed max price);
+                                contract_propose: the product whose price
+                                sets the contract's ("" = a fixed price) */
+  /* issue 11, contract_propose with an index: price = clamp(share x the
+   * index product's last price in the seller's nation, floor, cap) */
+  int64_t index_share_ppm; /* 0: 1 (the index price itself) */
+  int64_t floor_cents_per_kg, cap_cents_per_kg; /* cap 0: none */
 } model_order_t;
 
 /* ---- The order schema (model/order_schema.c) ----
@@ -629,6 +635,11 @@ typedef struct {
   /* last turn (running contracts) */
   int64_t delivered_kg, shortfall_kg, excused_kg, penalty_cents;
   int64_t delivered_total_kg;
+  /* a price formula: share x the index product's last price in the
+   * seller's nation, within [floor, cap] (index -1: the fixed price) */
+  int32_t index_product;
+  int64_t index_share_ppm, floor_cents_per_kg, cap_cents_per_kg;
+  int64_t price_last_cents_per_kg; /* the price of last turn's delivery */
 } model_obs_contract_t;
 
 /* State support in force, public (announced): a firm price floor or

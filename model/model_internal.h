@@ -384,6 +384,11 @@ typedef struct {
   int64_t qty, price, penalty; /* kg per turn, cents/kg, cents/kg */
   int64_t delivered_last, shortfall_last, excused_last, penalty_last;
   int64_t delivered_total;
+  /* a price formula: share x the index product's last price in the
+   * seller's nation, within [floor, cap]; index -1: the fixed price */
+  int32_t index;
+  int64_t share, floor, cap; /* ppm; cents/kg; cents/kg, 0 none */
+  int64_t price_last;        /* the price of last turn's delivery */
 } contract_t;
 
 typedef struct {

@@ -71,6 +71,11 @@ static int observe_deals(const model_state_t *st, int seat, model_obs_t *o) {
     oc->excused_kg = c->excused_last;
     oc->penalty_cents = c->penalty_last;
     oc->delivered_total_kg = c->delivered_total;
+    oc->index_product = c->index;
+    oc->index_share_ppm = c->share;
+    oc->floor_cents_per_kg = c->floor;
+    oc->cap_cents_per_kg = c->cap;
+    oc->price_last_cents_per_kg = c->price_last;
   }
   for (size_t k = 0; k < x->n_support; k++) {
     const support_t *su = &x->support[k];

@@ -195,6 +195,11 @@ static void vorder_more(vis_t *v, model_order_t *o) {
   vi(v, &o->grace);
   vi(v, &o->penalty_cents_per_kg);
   vb(v, &o->two_sided);
+  /* a contract's price formula (its index product is serialised under
+   * the order-index tag, as a bid's) */
+  vi(v, &o->index_share_ppm);
+  vi(v, &o->floor_cents_per_kg);
+  vi(v, &o->cap_cents_per_kg);
 }
 
 static void vorder(vis_t *v, model_order_t *o) {
@@ -543,6 +548,11 @@ static void vext(vis_t *v, model_state_t *st) {
     vi(v, &c->excused_last);
     vi(v, &c->penalty_last);
     vi(v, &c->delivered_total);
+    vi32(v, &c->index);
+    vi(v, &c->share);
+    vi(v, &c->floor);
+    vi(v, &c->cap);
+    vi(v, &c->price_last);
   }
   vsz(v, &x->n_sanctions, MODEL_SANCTIONS_MAX);
   for (size_t k = 0; k < x->n_sanctions && !v->err; k++) {

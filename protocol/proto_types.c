@@ -373,8 +373,16 @@ static int pack_skills(msgpack_packer *pk, const int64_t *v) {
 /* A contract or open proposal as both its parties see it (docs/protocol.md,
  * "Contracts"; an addition of issue 11). */
 int proto_pack_contract(msgpack_packer *pk, const model_obs_contract_t *c) {
-  int rc = msgpack_pack_map(pk, 16);
+  bool formula = c->index_product >= 0;
+  int rc = msgpack_pack_map(pk, 17 + (formula ? 4 : 0));
   rc |= kv_name(pk, "id", c->id);
+  rc |= kv_usdkg(pk, "price_last", c->price_last_cents_per_kg);
+  if (formula) {
+    rc |= kv_name(pk, "index", model_product_name(c->index_product));
+    rc |= kv_frac(pk, "share", c->index_share_ppm);
+    rc |= kv_usdkg(pk, "floor", c->floor_cents_per_kg);
+    rc |= kv_usdkg(pk, "cap", c->cap_cents_per_kg);
+  }
   rc |= kv_name(pk, "proposer", c->proposer);
   rc |= kv_name(pk, "seller", c->seller);
   rc |= kv_name(pk, "buyer", c->buyer);
@@ -1101,6 +1109,13 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     x->penalty_cents =
         model_usd_to_cents(num(get(c, "penalty_paid")), &v) == 0 ? v : 0;
     x->delivered_total_kg = kg_of(get(c, "delivered_total"));
+    x->price_last_cents_per_kg = cents_of(get(c, "price_last"));
+    name[0] = '\0';
+    copy_str(name, sizeof name, get(c, "index"));
+    x->index_product = name[0] ? model_product_from_name(name) : -1;
+    x->index_share_ppm = ppm_of_obj(get(c, "share"));
+    x->floor_cents_per_kg = cents_of(get(c, "floor"));
+    x->cap_cents_per_kg = cents_of(get(c, "cap"));
   }
   for (size_t i = 0; i < obs->n_support; i++) {
     const msgpack_object *c = &su->via.array.ptr[i];

@@ -355,6 +355,51 @@ static void test_contract_life(void **state) {
   model_map_free(m);
 }
 
+/* A contract priced by a formula: share x the index product's last price
+ * in the seller's nation, within floor and cap; each turn's price is the
+ * formula on that turn's price, and the buyer pays exactly that. */
+static void test_contract_formula(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("classroom");
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  int sep = seat(m, "dragon_separation"), mag = seat(m, "dragon_magnets");
+  size_t chn = (size_t)nation_of(m, "CHN");
+  model_order_t p =
+      proposal("formula", "dragon_magnets", MODEL_NDPR, 50000, 0, 3, 0);
+  strcpy(p.index, "magnet");
+  p.index_share_ppm = 500000; /* half the magnet price */
+  p.floor_cents_per_kg = 1000;
+  p.cap_cents_per_kg = 1000000;
+  submit1(st, sep, p);
+  model_order_t bad = p;
+  strcpy(bad.contract, "bad");
+  strcpy(bad.index, "gold");
+  refused(st, sep, bad, "index", "must be a product");
+  resolve(st);
+  submit1(st, mag,
+          answer(MODEL_OP_CONTRACT_ACCEPT, "formula", "dragon_separation"));
+  /* the magnet price the delivery will read is last turn's (the NdPr
+   * market clears before the magnet market) */
+  int64_t want =
+      model_last_report(st)
+          ->regional[MODEL_MAGNET * model_map_nation_count(m) + chn] /
+      2;
+  if (want < 1000)
+    want = 1000;
+  resolve(st);
+  model_obs_t *o;
+  assert_int_equal(model_observe(st, mag, &o), 0);
+  const model_obs_contract_t *c = contract_of(o, "formula");
+  assert_non_null(c);
+  assert_int_equal(c->index_product, MODEL_MAGNET);
+  assert_int_equal(c->delivered_kg, 50000);
+  assert_int_equal(c->price_last_cents_per_kg, want);
+  model_obs_free(o);
+  model_state_free(st);
+  model_map_free(m);
+}
+
 /* A seller that holds too little pays the penalty on the shortfall; a
  * delivery across a banned border is excused (no penalty); a proposal not
  * accepted lapses; leaving a running contract costs the exit fee. */
@@ -889,6 +934,7 @@ int main(void) {
       cmocka_unit_test(test_loan_repaid_to_the_cent),
       cmocka_unit_test(test_firm_price_floor_and_cfd),
       cmocka_unit_test(test_contract_life),
+      cmocka_unit_test(test_contract_formula),
       cmocka_unit_test(test_contract_penalty_ban_and_exit),
       cmocka_unit_test(test_technology_ban_screen_and_building_abroad),
       cmocka_unit_test(test_technology_ban_stops_migration),
