@@ -521,6 +521,66 @@ static int32_t idx_find(const idx_t *ix, size_t n, const char *id) {
   return -1;
 }
 
+/* A wage (docs/maps.md): a number (USD per person-year), or, in model
+ * version 2, {"engineer": USD, "worker": USD, "engineer_share": f}: the
+ * wage of a stage's staff as a mix of engineers and production workers
+ * (floor to the cent). Leaves *out alone when absent. */
+static int wage_value(ld_t *ld, model_map_t *m, json_t *obj, const char *key,
+                      int64_t *out) {
+  json_t *v = json_object_get(obj, key);
+  double hi = (double)MODEL_MAP_WAGE_MAX / 100.0;
+  if (!v || !json_is_object(v) || json_object_get(v, "value"))
+    return num(ld, obj, key, false, U_CENTS, 0, hi, out);
+  static const char *const wk[] = {"engineer", "worker", "engineer_share",
+                                   NULL};
+  push_key(ld, key);
+  int64_t eng = 0, wrk = 0, share = 0;
+  int rc = check_keys(ld, v, wk);
+  if (!rc)
+    rc = num(ld, v, "engineer", true, U_CENTS, 0, hi, &eng);
+  if (!rc)
+    rc = num(ld, v, "worker", true, U_CENTS, 0, hi, &wrk);
+  if (!rc)
+    rc = num(ld, v, "engineer_share", true, U_PPM, 0, 1, &share);
+  if (!rc)
+    *out = ppm_of(eng, share) + ppm_of(wrk, MODEL_PPM - share);
+  m->v2 = true;
+  pop(ld);
+  return rc;
+}
+
+/* A nation's "wages": an object keyed by stage, each a wage_value. */
+static int wages_by_stage(ld_t *ld, model_map_t *m, json_t *o, int64_t *out) {
+  json_t *w;
+  int rc = get_obj(ld, o, "wages", &w);
+  if (rc || !w)
+    return rc;
+  push_key(ld, "wages");
+  const char *k;
+  json_t *v;
+  json_object_foreach(w, k, v) {
+    if (k[0] == '_')
+      continue;
+    int idx = -1;
+    for (int i = 0; i < NS; i++)
+      if (strcmp(model__stage_names[i], k) == 0)
+        idx = i;
+    if (idx < 0) {
+      push_key(ld, k);
+      rc = fail(ld,
+                "unknown name \"%s\"; expected one of: mining, "
+                "separation, magnet",
+                k);
+      pop(ld);
+      break;
+    }
+    if ((rc = wage_value(ld, m, w, k, &out[idx])))
+      break;
+  }
+  pop(ld);
+  return rc;
+}
+
 /* A yearly rate g (ppm) as a per-turn rate: the smallest ppm r with
  * (1 + r)^4 >= 1 + g, by bisection on exact integers (0 for 0). */
 static int64_t yearly_to_quarter_ppm(int64_t g) {
@@ -728,6 +788,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                                    "substitution_cap",
                                    "depreciation_turns",
                                    "finance",
+                                   "holding_cost",
                                    "origin_tracking",
                                    "qualification",
                                    NULL};
@@ -761,6 +822,15 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
     goto out;
   if ((rc = load_finance(ld, m, p)))
     goto out;
+  {
+    /* the yearly cost of holding stock, as a per-quarter rate */
+    int64_t hold = 0;
+    if ((rc = num(ld, p, "holding_cost", false, U_PPM, 0, 1, &hold)))
+      goto out;
+    m->hold_q = yearly_to_quarter_ppm(hold);
+    if (m->hold_q > 0)
+      m->v2 = true;
+  }
 
   json_t *stages;
   if ((rc = get_obj(ld, p, "stages", &stages)))
@@ -857,8 +927,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
         }
       }
       if (!rc)
-        rc = num(ld, so, "wage", false, U_CENTS, 0,
-                 (double)MODEL_MAP_WAGE_MAX / 100.0, &st->wage);
+        rc = wage_value(ld, m, so, "wage", &st->wage);
       for (int r = 0; r < 2 && !rc; r++) {
         const char *key = r ? "brownfield_ramp" : "ramp";
         json_t *ra;
@@ -1152,8 +1221,7 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
       rc = named(ld, o, "talent", model__stage_names, NS, U_PLAIN, 0,
                  PEOPLE_MAX, na->talent);
     if (!rc)
-      rc = named(ld, o, "wages", model__stage_names, NS, U_CENTS, 0,
-                 (double)MODEL_MAP_WAGE_MAX / 100.0, na->wage);
+      rc = wages_by_stage(ld, m, o, na->wage);
     if (!rc)
       rc = named(ld, o, "unit_cost_factor", model__stage_names, NS, U_PPM, 0,
                  100, na->unit_cost_factor);
@@ -1631,14 +1699,15 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
     map_facility_t *f = &m->facilities[i];
     push_idx(ld, i);
     static const char *const ks[] = {
-        "id",       "owner",       "stage",      "site",      "nation",
-        "capacity", "utilisation", "experience", "unit_cost", "recovery",
-        "building", "ramp_age",    "book_value", NULL};
+        "id",       "owner",       "stage",      "site",         "nation",
+        "capacity", "utilisation", "experience", "unit_cost",    "recovery",
+        "building", "ramp_age",    "book_value", "staff_per_kt", NULL};
     char owner[MODEL_ID_MAX] = "", site[MODEL_ID_MAX] = "",
          nation[MODEL_ID_MAX] = "";
     int64_t b = 0, age = 1000;
     f->utilisation = MODEL_PPM;
     f->experience = f->unit_cost = f->recovery = f->book_value = -1;
+    f->staff_milli = -1;
     f->deposit = -1;
     if (!json_is_object(o))
       rc = fail(ld, "expected a facility object");
@@ -1702,6 +1771,23 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
       rc = num(ld, o, "ramp_age", false, U_PLAIN, 0, 100000, &age);
     if (!rc)
       rc = num(ld, o, "book_value", false, U_CENTS, 0, USD_MAX, &f->book_value);
+    {
+      /* a plant's own staffing ratio where the stage's does not fit it
+       * (people per kt/yr, in thousandths; model v2) */
+      double d = 0;
+      bool has = false;
+      if (!rc)
+        rc = figure(ld, o, "staff_per_kt", false, &d, &has);
+      if (!rc && has) {
+        push_key(ld, "staff_per_kt");
+        if (!(d >= 0 && d <= 1e6))
+          rc = fail(ld, "must be people per kt/yr between 0 and 1e6");
+        else
+          f->staff_milli = (int64_t)(d * 1000.0 + 0.5);
+        pop(ld);
+        m->fac_staff = m->v2 = true;
+      }
+    }
     f->building = (int32_t)b;
     f->ramp_age = (int32_t)age;
     pop(ld);

@@ -725,7 +725,18 @@ static void gather_seat(mk_t *m, size_t s) {
   if (se->offer[p].qty > 0) {
     int64_t have = *inv_of(st, holder, p);
     int64_t q = se->offer[p].qty < have ? se->offer[p].qty : have;
-    add_part(m, holder, nation, false, 0, se->offer[p].price, q);
+    int64_t ask = se->offer[p].price;
+    int64_t normal = se->offer_normal[p];
+    if (normal > 0 && have > normal) {
+      /* a stock-following ask (docs/model.md, "Stocks and prices"): the
+       * min price falls by stock_discount per normal stock held beyond the
+       * normal one, down to min_share of it; never above min_price */
+      int64_t floor = se->offer_min[p] > 0 ? se->offer_min[p] : 500000;
+      int64_t cut = mul_div(se->offer_disc[p], have - normal, normal);
+      int64_t keep = MODEL_PPM - (cut < MODEL_PPM ? cut : MODEL_PPM);
+      ask = mul_div(ask, keep > floor ? keep : floor, MODEL_PPM);
+    }
+    add_part(m, holder, nation, false, 0, ask, q);
     offer_ctrl(m, holder, q, have);
     if (!firm)
       m->offered[nation] += q;

@@ -309,13 +309,16 @@ typedef struct {
                                    difference (the firm pays back above the
                                    strike) */
   /* issue 11, closing the loopholes (docs/design/model-v2.md C, E, L3) */
-  char origin[MODEL_ID_MAX]; /* hire: `from`, the nation whose pool to hire
-                                from ("" = home) */
-  bool apprentice;           /* hire: take on apprentices under mentors */
-  char index[MODEL_ID_MAX];  /* bid: a product whose price the max price
-                                follows ("" = a fixed max price);
-                                contract_propose: the product whose price
-                                sets the contract's ("" = a fixed price) */
+  char origin[MODEL_ID_MAX];  /* hire: `from`, the nation whose pool to hire
+                                 from ("" = home) */
+  bool apprentice;            /* hire: take on apprentices under mentors */
+  char index[MODEL_ID_MAX];   /* bid: a product whose price the max price
+                                 follows ("" = a fixed max price);
+                                 contract_propose: the product whose price
+                                 sets the contract's ("" = a fixed price) */
+  int64_t normal_stock_kg;    /* offer: stock-following ask (0: fixed) */
+  int64_t stock_discount_ppm; /* offer */
+  int64_t min_share_ppm;      /* offer: 0 means 0.5 */
   /* issue 11, contract_propose with an index: price = clamp(share x the
    * index product's last price in the seller's nation, floor, cap) */
   int64_t index_share_ppm; /* 0: 1 (the index price itself) */

@@ -110,6 +110,7 @@ typedef struct {
   int64_t capacity, utilisation, experience, unit_cost, recovery;
   int32_t building, ramp_age;
   int64_t book_value;
+  int64_t staff_milli; /* people per kt/yr x 1000; -1: the stage's */
 } map_facility_t;
 
 typedef struct {
@@ -191,6 +192,10 @@ struct model_map {
   int32_t seasoning_turns[NS];
   int64_t poach_ppm;      /* of an origin pool a turn; 0: no poaching */
   int64_t poach_cost_ppm; /* signing cost, in years of wages (ppm) */
+  /* version 2, markets: the cost of holding stock, per quarter (ppm of
+   * its value at world prices); 0: none */
+  int64_t hold_q;
+  bool fac_staff; /* some map facility has its own staff_per_kt */
   /* issue 11, rules of origin: the nation whose material is tracked from
    * the first turn (parameters.origin_tracking), -1 none */
   int32_t origin_track;
@@ -223,6 +228,9 @@ typedef struct {
   int64_t permit_speed[NS]; /* ppm */
   int64_t prod_quota[NS];   /* kg per turn, -1 none */
   int64_t tax_ppm;
+  /* version 2 (design L3): a production quota on the stage's output
+   * rather than its feed, and counting only domestic material */
+  uint8_t quota_output[NS], quota_domestic[NS];
 } policies_t;
 
 typedef struct {
@@ -298,6 +306,9 @@ typedef struct {
   int64_t appr_taken[NS];                  /* this turn */
   /* version 2, markets: each standing bid's index product + 1 (0: none) */
   int8_t bid_index[NP];
+  /* version 2, markets: each standing offer's stock-following rule (normal
+   * stock kg, 0: none; discount and floor share, ppm) */
+  int64_t offer_normal[NP], offer_disc[NP], offer_min[NP];
   /* issue 11, rules of origin: kg of the inventory made with the tracked
    * nation's material (model_ext_t.track1) */
   int64_t orig[NP];
@@ -334,6 +345,7 @@ typedef struct {
    * factor (ppm) and an offset (ppm) on the curve's; 1e6 and 0 for new
    * plants */
   int64_t anchor_cost, anchor_rec;
+  int64_t staff_milli; /* its own staffing ratio, -1: the stage's */
 } facility_t;
 
 typedef struct {

@@ -197,6 +197,10 @@ static size_t policy_orders(const model_state_t *st, int n,
       if (CUR) {
         CUR->stage = s;
         CUR->quantity_kg = p->prod_quota[s];
+        if (p->quota_output[s])
+          strcpy(CUR->choice, "output");
+        if (p->quota_domestic[s])
+          strcpy(CUR->origin, "outside");
       }
     }
     if (p->talent_budget[s] > 0) {
@@ -426,6 +430,9 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
     o->standing_offer[p].product = p;
     o->standing_offer[p].quantity_kg = se->offer[p].qty;
     o->standing_offer[p].price_cents_per_kg = se->offer[p].price;
+    o->standing_offer[p].normal_stock_kg = se->offer_normal[p];
+    o->standing_offer[p].stock_discount_ppm = se->offer_disc[p];
+    o->standing_offer[p].min_share_ppm = se->offer_min[p];
     o->standing_bid[p].op = MODEL_OP_BID;
     o->standing_bid[p].product = p;
     o->standing_bid[p].quantity_kg = se->bid[p].qty;

@@ -114,6 +114,19 @@ static const model_field_t OFFER[] = {
      F(price_cents_per_kg), 0, PRICE_MAX, MODEL_FIELD_IF_QUANTITY, false,
      PRICE_ALLOWED,
      "the lowest price accepted; required when quantity is more than 0"},
+    {"normal_stock", MODEL_FIELD_NUMBER, MODEL_UNIT_TONNES, F(normal_stock_kg),
+     0, TONNES_MAX, MODEL_FIELD_OPTIONAL, true,
+     "a number of tonnes from 0 to 1e9",
+     "stock-following ask: above this stock the min price falls by "
+     "stock_discount per normal stock of excess (0 or absent: a fixed min "
+     "price)"},
+    {"stock_discount", MODEL_FIELD_NUMBER, MODEL_UNIT_FRACTION,
+     F(stock_discount_ppm), 0, 1, MODEL_FIELD_OPTIONAL, true,
+     "a number from 0 to 1",
+     "share of the min price given up per normal stock of excess"},
+    {"min_share", MODEL_FIELD_NUMBER, MODEL_UNIT_FRACTION, F(min_share_ppm), 0,
+     1, MODEL_FIELD_OPTIONAL, true, "a number from 0 to 1",
+     "the min price never falls below this share of it (absent: 0.5)"},
 };
 
 static const model_field_t BID[] = {
@@ -239,6 +252,15 @@ static const model_field_t PRODUCTION_QUOTA[] = {
      TONNES_MAX, MODEL_FIELD_NIL_LIFTS, false,
      "a number of tonnes per turn from 0 to 1e9, or nil to lift the quota",
      "tonnes per turn the stage may produce; nil (or absent) lifts it"},
+    {"basis", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(choice), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "\"feed\" (the default: the stage's input, concentrate fed for "
+     "separation) or \"output\" (what it makes: separated oxides)"},
+    {"imports", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(origin), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "\"inside\" (the default: imported feed counts) or \"outside\" (only "
+     "material of the nation's own origin counts; maps that track its "
+     "origin)"},
 };
 
 static const model_field_t TAX[] = {

@@ -345,6 +345,16 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
     model_refuse(r, "basis", "basis must be \"offers\" or \"exports\"");
     return 1;
   }
+  if (o->kind == MODEL_POL_PRODUCTION_QUOTA && o->choice[0] &&
+      strcmp(o->choice, "feed") != 0 && strcmp(o->choice, "output") != 0) {
+    model_refuse(r, "basis", "basis must be \"feed\" or \"output\"");
+    return 1;
+  }
+  if (o->kind == MODEL_POL_PRODUCTION_QUOTA && o->origin[0] &&
+      strcmp(o->origin, "inside") != 0 && strcmp(o->origin, "outside") != 0) {
+    model_refuse(r, "imports", "imports must be \"inside\" or \"outside\"");
+    return 1;
+  }
   return 0;
 }
 
@@ -956,6 +966,9 @@ static int apply_all(model_state_t *st) {
       case MODEL_OP_OFFER:
         s->offer[o->product].qty = o->quantity_kg;
         s->offer[o->product].price = o->price_cents_per_kg;
+        s->offer_normal[o->product] = o->normal_stock_kg;
+        s->offer_disc[o->product] = o->stock_discount_ppm;
+        s->offer_min[o->product] = o->min_share_ppm;
         break;
       case MODEL_OP_BID:
         s->bid[o->product].qty = o->quantity_kg;

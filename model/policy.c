@@ -200,6 +200,8 @@ int model_policy_apply(model_state_t *st, int n, const model_order_t *o) {
     break;
   case MODEL_POL_PRODUCTION_QUOTA:
     p->prod_quota[o->stage] = o->lift ? -1 : o->quantity_kg;
+    p->quota_output[o->stage] = !o->lift && strcmp(o->choice, "output") == 0;
+    p->quota_domestic[o->stage] = !o->lift && strcmp(o->origin, "outside") == 0;
     break;
   case MODEL_POL_TAX:
     p->tax_ppm = o->rate_ppm;

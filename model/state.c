@@ -108,6 +108,9 @@ int model_state_new(const model_map_t *map, uint64_t seed,
       if (o->op == MODEL_OP_OFFER) {
         se->offer[o->product].qty = o->quantity_kg;
         se->offer[o->product].price = o->price_cents_per_kg;
+        se->offer_normal[o->product] = o->normal_stock_kg;
+        se->offer_disc[o->product] = o->stock_discount_ppm;
+        se->offer_min[o->product] = o->min_share_ppm;
       } else if (o->op == MODEL_OP_BID) {
         se->bid[o->product].qty = o->quantity_kg;
         se->bid[o->product].price = o->price_cents_per_kg;
@@ -149,6 +152,7 @@ int model_state_new(const model_map_t *map, uint64_t seed,
             : ppm_of(c0, map->nations[f->nation].unit_cost_factor[f->stage]);
     f->rec0 = mf->recovery >= 0 ? mf->recovery : stg->rec_initial;
     f->build_left = (int64_t)mf->building * MODEL_PPM;
+    f->staff_milli = mf->staff_milli;
     f->ramp_age = mf->ramp_age;
     f->book = mf->book_value >= 0 ? mf->book_value
                                   : mul_div(f->capacity, stg->capex, 1);

@@ -303,6 +303,28 @@ static void stages_list(model_state_t *st, stages_t *sl, int64_t *want,
   sl->idx = idx;
 }
 
+/* The part of a facility's planned amount `w` its nation's production
+ * quota limits (design L3), and what that part counts against the quota:
+ * all of its feed (the default); where only domestic material counts, the
+ * share of its owner's concentrate that is of the nation's own origin
+ * (maps that track that nation's material; elsewhere all of it); on a
+ * quota on output, the oxides recovered from that part. */
+static int64_t quota_part(model_state_t *st, int stage, size_t k, int64_t w,
+                          int64_t *counts) {
+  const facility_t *f = &st->fac[k];
+  const policies_t *p = &st->nations[f->nation].pol;
+  if (stage == MODEL_SEPARATION && p->quota_domestic[stage] &&
+      model_origin_nation(st) == f->nation) {
+    int64_t inv = st->seats[f->owner].inv[MODEL_CONCENTRATE];
+    int64_t dom = model_origin_of(st, f->owner)[MODEL_CONCENTRATE];
+    w = inv > 0 ? mul_div(w, dom < inv ? dom : inv, inv) : 0;
+  }
+  *counts = stage == MODEL_SEPARATION && p->quota_output[stage]
+                ? ppm_of(w, f->recovery)
+                : w;
+  return w;
+}
+
 /* Scales each facility's desired amount by its nation's production quota
  * for the stage (floor; the quota is never exceeded). */
 static void apply_quota(model_state_t *st, int stage, const stages_t *sl) {
@@ -315,7 +337,9 @@ static void apply_quota(model_state_t *st, int stage, const stages_t *sl) {
   int64_t *want = sl->want;
   for (size_t i = sl->begin[stage]; i < sl->begin[stage + 1]; i++) {
     size_t k = (size_t)sl->idx[i];
-    ck_add(st, &sum[st->fac[k].nation], want[k],
+    int64_t c;
+    (void)quota_part(st, stage, k, want[k], &c);
+    ck_add(st, &sum[st->fac[k].nation], c,
            (int32_t)(st->n_seats + (size_t)st->fac[k].nation), "planned output",
            MODEL_U_KG, "a facility");
   }
@@ -323,8 +347,12 @@ static void apply_quota(model_state_t *st, int stage, const stages_t *sl) {
     size_t k = (size_t)sl->idx[i];
     const facility_t *f = &st->fac[k];
     int64_t q = st->nations[f->nation].pol.prod_quota[stage];
-    if (q >= 0 && sum[f->nation] > q)
-      want[k] = mul_div(want[k], q, sum[f->nation]);
+    if (q >= 0 && sum[f->nation] > q) {
+      /* only the part the quota covers is cut (imported feed outside a
+       * quota on domestic material runs as planned) */
+      int64_t c, part = quota_part(st, stage, k, want[k], &c);
+      want[k] = want[k] - part + mul_div(part, q, sum[f->nation]);
+    }
   }
 }
 
@@ -691,6 +719,55 @@ static void finance_turn(model_state_t *st) {
     int64_t i = ceil_ppm(-se->cash, m->firm_rate_q);
     seat_out(st, (int)s, i, "interest");
     sink(st, i, "interest");
+  }
+}
+
+/* Holding cost (docs/model.md, "Stocks and prices"): every holder pays, on
+ * its closing stock of each product, the map's quarterly rate of its value
+ * at this turn's world price, rounded up (storage and the money tied up;
+ * a sink). A nation pays for its stockpiles from its budget, within its
+ * deficit limit (the rest is owed as arrears, like interest). */
+static void holding_costs(model_state_t *st) {
+  const model_map_t *m = st->map;
+  if (m->hold_q <= 0)
+    return;
+  for (size_t h = 0; h < st->n_seats + st->n_nations; h++) {
+    bool firm = h < st->n_seats;
+    if (firm && m->seats[h].kind != MODEL_SEAT_FIRM)
+      continue;
+    const int64_t *inv =
+        firm ? st->seats[h].inv : st->nations[h - st->n_seats].stock;
+    __int128 due = 0;
+    for (int p = 0; p < NP; p++)
+      if (inv[p] > 0)
+        due += ((__int128)inv[p] * st->price[p] * m->hold_q + MODEL_PPM - 1) /
+               MODEL_PPM;
+    if (due <= 0)
+      continue;
+    if (due > MODEL_HOLDER_MONEY_MAX) {
+      model_range_fail(st, (int32_t)h, "holding cost beyond the money limit");
+      return;
+    }
+    int64_t c = (int64_t)due;
+    if (firm) {
+      seat_out(st, (int)h, c, "holding cost");
+      sink(st, c, "holding cost");
+      continue;
+    }
+    size_t n = h - st->n_seats;
+    nation_t *na = &st->nations[n];
+    int64_t room = model_headroom(st, (int32_t)h);
+    int64_t pay = c;
+    if (room != MODEL_HEADROOM_NONE && pay > room) {
+      pay = room > 0 ? room : 0;
+      ck_add(st, &na->arrears, c - pay, (int32_t)h, "interest arrears",
+             MODEL_U_CENTS, "holding cost");
+    }
+    ck_sub(st, &na->budget, pay, (int32_t)h, "budget", MODEL_U_CENTS,
+           "holding cost");
+    ck_add(st, &na->flows.money_out, pay, (int32_t)h, "money paid out",
+           MODEL_U_CENTS, "holding cost");
+    sink(st, pay, "holding cost");
   }
 }
 
@@ -1215,6 +1292,7 @@ int model_resolve(model_state_t *st) {
                  "headroom",
                  st->map->nations[n].id);
   wages_taxes(st);
+  holding_costs(st);
   finance_turn(st);
   model_deals_finance(st);
   events(st);

@@ -231,7 +231,20 @@ static int kv_frac(msgpack_packer *pk, const char *k, int64_t ppm) {
 
 /* Whether a field is left out of the packed map (an empty site). */
 static bool omitted(const model_order_t *o, const model_field_t *f) {
-  return f->omit_empty && !((const char *)o + f->offset)[0];
+  if (!f->omit_empty)
+    return false;
+  const char *at = (const char *)o + f->offset;
+  if (f->type == MODEL_FIELD_NUMBER || f->type == MODEL_FIELD_INTEGER) {
+    int64_t v;
+    memcpy(&v, at, sizeof v);
+    return v == 0;
+  }
+  if (f->type == MODEL_FIELD_BOOL) {
+    bool b;
+    memcpy(&b, at, sizeof b);
+    return !b;
+  }
+  return !at[0];
 }
 
 static int pack_field(msgpack_packer *pk, const model_order_t *o,

@@ -779,6 +779,147 @@ static void test_learning_industry(void **state) {
   model_map_free(m);
 }
 
+/* ---- E: stocks weigh on prices ---- */
+
+/* One nation, one firm holding `held` t of NdPr oxide and offering it at
+ * $100/kg with a normal stock of 100 t (discount 0.5, floor share 0.5);
+ * buyers want 1 t at any price up to $1,000. */
+static model_map_t *stock_map(int held, const char *holding) {
+  char text[4096];
+  snprintf(
+      text, sizeof text,
+      "{\"format\": 1, \"id\": \"stock\", \"title\": \"stock\", \"year\": "
+      "2025, \"turns\": 8, \"parameters\": {\"prices\": {\"concentrate\": 5, "
+      "\"ndpr_oxide\": 100, \"dytb_oxide\": 300, \"lace_oxide\": 1, "
+      "\"magnet\": 60}, \"substitution_cap\": 0%s}, \"nations\": [{\"id\": "
+      "\"N\", \"title\": \"N\", \"demand\": {\"ndpr_oxide\": {\"volume\": 4, "
+      "\"elasticity\": -0.01, \"max_price\": 1000}}}], \"seats\": [{\"seat\": "
+      "\"f\", \"kind\": \"firm\", \"title\": \"f\", \"nation\": \"N\", "
+      "\"cash\": 1000000, \"inventory\": {\"ndpr_oxide\": %d}, \"orders\": "
+      "[{\"op\": \"offer\", \"product\": \"ndpr_oxide\", \"quantity\": 1e6, "
+      "\"min_price\": 100, \"normal_stock\": 100, \"stock_discount\": 0.5, "
+      "\"min_share\": 0.5}]}], \"deposits\": [], \"facilities\": []}",
+      holding, held);
+  model_map_t *m = NULL;
+  model_error_t e;
+  if (model_map_load_string(text, strlen(text), "stock", &m, &e))
+    fail_msg("%d:%d: %s", e.line, e.column, e.message);
+  return m;
+}
+
+/* The limit (min price) of the firm's NdPr offer in the last market. */
+static int64_t ask_of(const model_state_t *st) {
+  const model_trade_t *t;
+  size_t n = model_last_trades(st, MODEL_NDPR, &t);
+  for (size_t i = 0; i < n; i++)
+    if (!t[i].is_bid && t[i].holder == 0)
+      return t[i].limit_cents;
+  return -1;
+}
+
+/* E: a stock-following ask falls with the stock held beyond normal: 150 t
+ * held against 100 t normal asks 75% of the min price; 400 t asks the
+ * floor share, 50%; at or below normal, the min price itself. */
+static void test_stock_following_ask(void **state) {
+  (void)state;
+  static const struct {
+    int held;
+    int64_t ask;
+  } c[] = {{90, 10000}, {150, 7500}, {400, 5000}};
+  for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+    model_map_t *m = stock_map(c[i].held, "");
+    model_state_t *st;
+    assert_int_equal(model_state_new(m, 1, &st), 0);
+    assert_int_equal(model_resolve(st), 0);
+    assert_int_equal(ask_of(st), c[i].ask);
+    model_state_free(st);
+    model_map_free(m);
+  }
+}
+
+/* E: the holding cost of closing stock, to the cent, rounded up: the
+ * quarterly rate of 8% a year on the stock's value at the turn's world
+ * price. */
+static void test_holding_cost(void **state) {
+  (void)state;
+  model_map_t *m = stock_map(400, ", \"holding_cost\": 0.08");
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  assert_int_equal(model_resolve(st), 0);
+  model_holder_flows_t f;
+  assert_int_equal(model_state_holder_flows(st, 0, &f), 0);
+  int64_t stock = model_state_holder_inventory(st, 0, MODEL_NDPR);
+  int64_t price = model_last_report(st)->price[MODEL_NDPR];
+  /* the quarterly rate: the smallest ppm q with (1 + q)^4 >= 1.08 */
+  int64_t q = 19427;
+  __int128 y = 1000000 + q, x = y, z = 1000000 + q - 1, w = z;
+  for (int k = 0; k < 3; k++) {
+    x = x * y / 1000000;
+    w = w * z / 1000000;
+  }
+  assert_true(x >= 1080000 && w < 1080000);
+  int64_t want = (int64_t)(((__int128)stock * price * q + 999999) / 1000000);
+  print_message("holding cost: %lld kg at %lld cents/kg: %lld cents\n",
+                (long long)stock, (long long)price, (long long)want);
+  assert_true(want > 0);
+  assert_int_equal(f.money_out, want);
+  helper_check_invariants(st, NULL, "stock map");
+  model_state_free(st);
+  model_map_free(m);
+}
+
+/* ---- L3: a production quota on output, on domestic material ---- */
+
+static const char *quota_imports = "inside";
+
+/* China's separation quota set to 10,000 t of output a quarter, China's
+ * material tracked from turn 0. */
+static void small_quota(json_t *root) {
+  json_object_set_new(json_object_get(root, "parameters"), "origin_tracking",
+                      json_string("CHN"));
+  size_t i, k;
+  json_t *n, *p;
+  json_array_foreach(json_object_get(root, "nations"), i, n) {
+    if (strcmp(json_string_value(json_object_get(n, "id")), "CHN") != 0)
+      continue;
+    json_array_foreach(json_object_get(n, "policies"), k, p) {
+      json_t *kind = json_object_get(p, "kind"),
+             *stg = json_object_get(p, "stage");
+      if (strcmp(json_string_value(kind), "production_quota") == 0 &&
+          strcmp(json_string_value(stg), "separation") == 0) {
+        json_object_set_new(p, "quantity", json_integer(10000));
+        json_object_set_new(p, "basis", json_string("output"));
+        json_object_set_new(p, "imports", json_string(quota_imports));
+      }
+    }
+  }
+}
+
+/* L3: a quota on output caps the oxides China separates (imports inside)
+ * and, with imports outside, caps only what it separates from its own
+ * ore: its imported feed runs on top (S77f: 254 kt of product from
+ * domestic ore in 2024). */
+static void test_quota_on_output(void **state) {
+  (void)state;
+  int64_t out[2];
+  for (int v = 0; v < 2; v++) {
+    quota_imports = v ? "outside" : "inside";
+    model_map_t *m = world(small_quota);
+    model_state_t *st;
+    assert_int_equal(model_state_new(m, 1, &st), 0);
+    assert_int_equal(model_resolve(st), 0);
+    /* CHN is nation 0 */
+    out[v] = model_last_report(st)
+                 ->production[MODEL_SEPARATION * model_map_nation_count(m)];
+    print_message("imports %s: China separates %.0f t of oxides\n",
+                  quota_imports, (double)out[v] / 1000.0);
+    model_state_free(st);
+    model_map_free(m);
+  }
+  assert_true(out[0] <= 10000000 && out[0] >= 9900000);
+  assert_true(out[1] > out[0] + 1000000);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_construction_grows_with_size),
@@ -794,6 +935,9 @@ int main(void) {
       cmocka_unit_test(test_poaching),
       cmocka_unit_test(test_learning_consistency),
       cmocka_unit_test(test_learning_industry),
+      cmocka_unit_test(test_stock_following_ask),
+      cmocka_unit_test(test_holding_cost),
+      cmocka_unit_test(test_quota_on_output),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -442,7 +442,11 @@ static size_t pinned_orders(named_order_t *o) {
     o[n].o.origin[0] = '\0';
     o[n].o.apprentice = false;
     o[n].o.index[0] = '\0';
-    if (s->kind == MODEL_POL_EXPORT_LICENCE)
+    o[n].o.normal_stock_kg = 0;
+    o[n].o.stock_discount_ppm = 0;
+    o[n].o.min_share_ppm = 0;
+    if (s->kind == MODEL_POL_EXPORT_LICENCE ||
+        s->kind == MODEL_POL_PRODUCTION_QUOTA)
       o[n].o.choice[0] = '\0';
   }
   strcpy(o[n].name, "build at a site");
