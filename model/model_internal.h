@@ -346,6 +346,10 @@ typedef struct {
    * plants */
   int64_t anchor_cost, anchor_rec;
   int64_t staff_milli; /* its own staffing ratio, -1: the stage's */
+  /* issue 11, building abroad: a plant built with build.nation in another
+   * nation than its owner's home: it staffs itself from the host's pool
+   * (its staff stay on it from turn to turn) and pays host wages */
+  bool abroad;
 } facility_t;
 
 typedef struct {

@@ -744,6 +744,13 @@ static void visit(vis_t *v, model_state_t *st) {
   vbid_index(v, st);
   voffer_stock(v, st);
   vquota_basis(v, st);
+  /* plants abroad (issue 11), only when a game has one */
+  bool abroad = false;
+  for (size_t i = 0; i < st->n_fac; i++)
+    abroad |= st->fac[i].abroad;
+  if (vtag(v, "\001abroad", abroad))
+    for (size_t i = 0; i < st->n_fac && !v->err; i++)
+      vb(v, &st->fac[i].abroad);
   /* qualification (issue 11), only on maps with parameters.qualification */
   if (vtag(v, "\001qualification", st->map->qual_turns > 0))
     for (size_t i = 0; i < st->n_seats && !v->err; i++) {

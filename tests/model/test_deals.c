@@ -519,6 +519,35 @@ static void test_technology_ban_screen_and_building_abroad(void **state) {
   assert_int_equal(model_state_holder_flows(st, (size_t)em, &a), 0);
   assert_int_equal(model_state_holder_flows(plain, (size_t)em, &p), 0);
   assert_int_equal(a.money_out - p.money_out, capex - capex / 2);
+  /* once it runs, the plant abroad staffs itself from the host's pool (its
+   * owner's staff at home are untouched) */
+  int64_t staff = 0;
+  for (int t = 0; t < 16 && staff == 0; t++) {
+    resolve(st);
+    resolve(plain);
+    assert_int_equal(model_observe(st, em, &o), 0);
+    for (size_t k = 0; k < o->n_facilities; k++)
+      if (strcmp(o->facilities[k].nation, "USA") == 0)
+        staff = o->facilities[k].staff;
+    model_obs_free(o);
+  }
+  assert_true(staff > 0);
+  model_obs_t *op_, *pp_;
+  assert_int_equal(model_observe(st, usa, &op_), 0);
+  assert_int_equal(model_observe(plain, usa, &pp_), 0);
+  printf("  the EU maker's plant in the USA employs %lld people; the US "
+         "magnet pool holds %lld, %lld without the plant\n",
+         (long long)staff, (long long)op_->staff[MODEL_MAGNETS],
+         (long long)pp_->staff[MODEL_MAGNETS]);
+  assert_true(pp_->staff[MODEL_MAGNETS] - op_->staff[MODEL_MAGNETS] >=
+              staff * 9 / 10);
+  model_obs_free(op_);
+  model_obs_free(pp_);
+  assert_int_equal(model_observe(st, em, &op_), 0);
+  assert_int_equal(model_observe(plain, em, &pp_), 0);
+  assert_int_equal(op_->staff[MODEL_MAGNETS], pp_->staff[MODEL_MAGNETS]);
+  model_obs_free(op_);
+  model_obs_free(pp_);
   model_state_free(plain);
   /* China bans magnet technology to the USA: its firms may not build
    * magnet plants there; the USA screens magnet builds from the EU */
