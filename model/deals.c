@@ -260,6 +260,17 @@ int model_deal_check(const model_state_t *st, int seat, const model_order_t *o,
       model_refuse(r, "side", "side must be \"sell\" or \"buy\"");
       return 1;
     }
+    if (o->index[0] && model_product_from_name(o->index) < 0) {
+      model_refuse(r, "index",
+                   "index must be a product: concentrate, ndpr_oxide, "
+                   "dytb_oxide, lace_oxide or magnet");
+      return 1;
+    }
+    if (o->index[0] && o->cap_cents_per_kg > 0 &&
+        o->cap_cents_per_kg < o->floor_cents_per_kg) {
+      model_refuse(r, "cap", "cap must be at least floor");
+      return 1;
+    }
     if (find_contract(x, seat, o->contract, NULL)) {
       model_refuse(r, "id",
                    "you already have a proposal or contract \"%s\"; choose "
@@ -440,6 +451,10 @@ int model_deal_apply(model_state_t *st, int seat, const model_order_t *o) {
     c->qty = o->quantity_kg;
     c->price = o->price_cents_per_kg;
     c->penalty = o->penalty_cents_per_kg;
+    c->index = o->index[0] ? model_product_from_name(o->index) : -1;
+    c->share = o->index_share_ppm > 0 ? o->index_share_ppm : MODEL_PPM;
+    c->floor = o->floor_cents_per_kg;
+    c->cap = o->cap_cents_per_kg;
     return 0;
   }
   case MODEL_OP_CONTRACT_ACCEPT:
@@ -495,6 +510,12 @@ void model_contracts_deliver(model_state_t *st, int p) {
     int64_t due = c->qty, cap = due;
     if (sanctioned_pair(st, c->seller, c->buyer))
       cap = 0;
+    /* qualification (design K): a nation's magnet offtake (defence) takes
+     * only a qualified supplier's magnets; until then it is excused */
+    if (p == MODEL_MAGNET && m->qual_turns > 0 &&
+        m->seats[c->buyer].kind == MODEL_SEAT_NATION &&
+        !st->seats[c->seller].qualified)
+      cap = 0;
     if (i != j) {
       if (pol->ban[p][j] || pol->ban[p][ALL])
         cap = 0;
@@ -521,6 +542,17 @@ void model_contracts_deliver(model_state_t *st, int p) {
     int64_t d = cap < *have ? cap : *have;
     if (d < 0)
       d = 0;
+    /* the price: fixed, or the formula on the index product's last price
+     * in the seller's nation (this turn's where its market has cleared) */
+    int64_t price = c->price;
+    if (c->index >= 0) {
+      price = mul_div(st->regional[c->index][i], c->share, MODEL_PPM);
+      if (price < c->floor)
+        price = c->floor;
+      if (c->cap > 0 && price > c->cap)
+        price = c->cap;
+    }
+    c->price_last = price;
     c->delivered_last = d;
     c->excused_last = due - cap;
     c->shortfall_last = cap - d;
@@ -548,7 +580,7 @@ void model_contracts_deliver(model_state_t *st, int p) {
              "contract delivery");
       x->cx[i][j] += d;
       pay(st, bh, sh,
-          ck_mul_div(st, d, c->price, 1, bh, "contract payment", MODEL_U_CENTS),
+          ck_mul_div(st, d, price, 1, bh, "contract payment", MODEL_U_CENTS),
           true, true, "contract payment");
       if (i != j) {
         int64_t tr = ck_mul_div(st, d, map_transport(m, p, i, j), 1, bh,
@@ -648,6 +680,25 @@ void model_deals_finance(model_state_t *st) {
       x->loans[w++] = *l;
   }
   x->n_loans = w;
+}
+
+void model_qualification_turn(model_state_t *st) {
+  const model_map_t *m = st->map;
+  if (m->qual_turns <= 0)
+    return;
+  int64_t *made = st->turn_buf; /* n_seats entries, per firm */
+  memset(made, 0, st->n_seats * sizeof *made);
+  for (size_t k = 0; k < st->n_fac; k++)
+    if (st->fac[k].stage == MODEL_MAGNETS)
+      made[st->fac[k].owner] += st->fac[k].out_last;
+  for (size_t s = 0; s < st->n_seats; s++) {
+    seat_t *se = &st->seats[s];
+    if (se->qualified || m->seats[s].kind != MODEL_SEAT_FIRM || made[s] <= 0 ||
+        made[s] < m->qual_min_kg)
+      continue;
+    if (++se->qual_done >= m->qual_turns)
+      se->qualified = true;
+  }
 }
 
 /* The end of a turn: running contracts count a delivery turn and end after

@@ -790,6 +790,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                                    "finance",
                                    "holding_cost",
                                    "origin_tracking",
+                                   "qualification",
                                    NULL};
   if ((rc = check_keys(ld, p, pk)))
     goto out;
@@ -1812,6 +1813,50 @@ out:
   return rc;
 }
 
+/* parameters.qualification (issue 11, design K): {"turns": n,
+ * "min_output": t, "qualified": [firm seat ids]}; read after the seats,
+ * whose ids it names. */
+static int load_qualification(ld_t *ld, model_map_t *m, json_t *root) {
+  json_t *p = json_object_get(root, "parameters"), *q;
+  int rc = 0;
+  push_key(ld, "parameters");
+  if ((rc = get_obj(ld, p, "qualification", &q)) || !q) {
+    pop(ld);
+    return rc;
+  }
+  push_key(ld, "qualification");
+  static const char *const qk[] = {"turns", "min_output", "qualified", NULL};
+  int64_t turns = 0;
+  json_t *list = NULL;
+  rc = check_keys(ld, q, qk);
+  if (!rc)
+    rc = num(ld, q, "turns", true, U_PLAIN, 1, 400, &turns);
+  if (!rc)
+    rc = num(ld, q, "min_output", false, U_KG, 0, 1e9, &m->qual_min_kg);
+  if (!rc)
+    rc = get_arr(ld, q, "qualified", false, &list);
+  m->qual_turns = (int32_t)turns;
+  if (!rc && !(m->qualified0 = calloc(m->n_seats ? m->n_seats : 1, 1)))
+    rc = MODEL_ENOMEM;
+  for (size_t i = 0; !rc && list && i < json_array_size(list); i++) {
+    json_t *v = json_array_get(list, i);
+    int s =
+        json_is_string(v) ? model_map_seat_index(m, json_string_value(v)) : -1;
+    if (s < 0 || m->seats[s].kind != MODEL_SEAT_FIRM) {
+      push_key(ld, "qualified");
+      push_idx(ld, i);
+      rc = fail(ld, "expected the seat id of a firm");
+      pop(ld);
+      pop(ld);
+      break;
+    }
+    m->qualified0[s] = 1;
+  }
+  pop(ld);
+  pop(ld);
+  return rc;
+}
+
 /* parameters.origin_tracking names a nation of the map. */
 static int load_origin_tracking(ld_t *ld, model_map_t *m) {
   if (!m->origin_track_id[0])
@@ -1997,6 +2042,7 @@ void model_map_free(model_map_t *m) {
     free(m->seats[i].orders);
   free(m->nations);
   free(m->seats);
+  free(m->qualified0);
   free(m->deposits);
   free(m->facilities);
   free(m->random);
@@ -2094,7 +2140,9 @@ int model_map_load_string(const char *text, size_t len, const char *name,
       (rc = load_transport(&ld, m, root)) ||
       (rc = load_deposits(&ld, m, root)) || (rc = load_seats(&ld, m, root)) ||
       (rc = load_policies(&ld, m, root)) ||
-      (rc = load_facilities(&ld, m, root)) || (rc = load_events(&ld, m, root)))
+      (rc = load_facilities(&ld, m, root)) ||
+      (rc = load_qualification(&ld, m, root)) ||
+      (rc = load_events(&ld, m, root)))
     goto fail;
   /* a stage that learns needs its reference facility among the map's */
   for (int s = 0; s < NS; s++) {

@@ -315,10 +315,16 @@ typedef struct {
                                  from ("" = home) */
   bool apprentice;            /* hire: take on apprentices under mentors */
   char index[MODEL_ID_MAX];   /* bid: a product whose price the max price
-                                 follows ("" = a fixed max price) */
+                                 follows ("" = a fixed max price);
+                                 contract_propose: the product whose price
+                                 sets the contract's ("" = a fixed price) */
   int64_t normal_stock_kg;    /* offer: stock-following ask (0: fixed) */
   int64_t stock_discount_ppm; /* offer */
   int64_t min_share_ppm;      /* offer: 0 means 0.5 */
+  /* issue 11, contract_propose with an index: price = clamp(share x the
+   * index product's last price in the seller's nation, floor, cap) */
+  int64_t index_share_ppm; /* 0: 1 (the index price itself) */
+  int64_t floor_cents_per_kg, cap_cents_per_kg; /* cap 0: none */
 } model_order_t;
 
 /* ---- The order schema (model/order_schema.c) ----
@@ -616,6 +622,7 @@ typedef struct {
   /* issue 11: the seat's kind and (home) nation, public */
   model_seat_kind_t kind;
   char nation[MODEL_ID_MAX];
+  bool qualified; /* a qualified magnet supplier (qualification maps) */
 } model_obs_score_t;
 
 /* A plant of a firm in receivership (issue 11, money limits). */
@@ -644,6 +651,11 @@ typedef struct {
   /* last turn (running contracts) */
   int64_t delivered_kg, shortfall_kg, excused_kg, penalty_cents;
   int64_t delivered_total_kg;
+  /* a price formula: share x the index product's last price in the
+   * seller's nation, within [floor, cap] (index -1: the fixed price) */
+  int32_t index_product;
+  int64_t index_share_ppm, floor_cents_per_kg, cap_cents_per_kg;
+  int64_t price_last_cents_per_kg; /* the price of last turn's delivery */
 } model_obs_contract_t;
 
 /* State support in force, public (announced): a firm price floor or
@@ -757,6 +769,14 @@ typedef struct {
    * game tracks one */
   bool origin_tracked;
   int64_t controlled_kg[MODEL_PRODUCTS];
+  /* you (issue 11, qualification; maps with parameters.qualification):
+   * whether the firm's magnets are qualified for defence and automotive
+   * buyers, and its qualifying turns so far; the rules */
+  bool qualification;
+  bool qualified;
+  int32_t qualification_turns_done;
+  int32_t qualification_turns;  /* needed */
+  int64_t qualification_min_kg; /* a turn's output that counts */
 } model_obs_t;
 
 MODEL_WUR int model_observe(const model_state_t *st, int seat,

@@ -200,6 +200,13 @@ struct model_map {
    * the first turn (parameters.origin_tracking), -1 none */
   int32_t origin_track;
   char origin_track_id[MODEL_ID_MAX];
+  /* issue 11, qualification of magnet suppliers (parameters.qualification):
+   * turns of qualifying output a firm needs (0: no qualification), the
+   * output a turn that counts, and the seats qualified at turn 0 (a flag
+   * per seat, NULL without the key) */
+  int32_t qual_turns;
+  int64_t qual_min_kg;
+  uint8_t *qualified0;
 };
 
 static inline int64_t map_transport(const model_map_t *m, int p, int i, int j) {
@@ -305,6 +312,10 @@ typedef struct {
   /* issue 11, rules of origin: kg of the inventory made with the tracked
    * nation's material (model_ext_t.track1) */
   int64_t orig[NP];
+  /* issue 11, qualification (maps with parameters.qualification): turns of
+   * qualifying magnet output so far, and whether the firm is qualified */
+  int32_t qual_done;
+  bool qualified;
 } seat_t;
 
 /* Hot fields first, the id (read by events and observations) last. */
@@ -335,6 +346,10 @@ typedef struct {
    * plants */
   int64_t anchor_cost, anchor_rec;
   int64_t staff_milli; /* its own staffing ratio, -1: the stage's */
+  /* issue 11, building abroad: a plant built with build.nation in another
+   * nation than its owner's home: it staffs itself from the host's pool
+   * (its staff stay on it from turn to turn) and pays host wages */
+  bool abroad;
 } facility_t;
 
 typedef struct {
@@ -385,6 +400,11 @@ typedef struct {
   int64_t qty, price, penalty; /* kg per turn, cents/kg, cents/kg */
   int64_t delivered_last, shortfall_last, excused_last, penalty_last;
   int64_t delivered_total;
+  /* a price formula: share x the index product's last price in the
+   * seller's nation, within [floor, cap]; index -1: the fixed price */
+  int32_t index;
+  int64_t share, floor, cap; /* ppm; cents/kg; cents/kg, 0 none */
+  int64_t price_last;        /* the price of last turn's delivery */
 } contract_t;
 
 typedef struct {
@@ -780,6 +800,12 @@ void model_origin_add(model_state_t *st, int32_t holder, int p, int64_t kg);
  * content counts as the tracked nation's: the tracked nation's magnet rule,
  * else 0.1% (S65). */
 int64_t model_origin_threshold(const model_state_t *st);
+
+/* Qualification of magnet suppliers (deals.c; maps with
+ * parameters.qualification): at the end of a turn, a firm whose magnet
+ * plants made at least the map's min_output counts a qualifying turn and
+ * is qualified after the map's turns. */
+void model_qualification_turn(model_state_t *st);
 
 /* Whether nation n bans the export of stage s's technology to nation j. */
 bool model_tech_banned(const model_state_t *st, int n, int s, int j);

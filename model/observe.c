@@ -72,6 +72,11 @@ static int observe_deals(const model_state_t *st, int seat, model_obs_t *o) {
     oc->excused_kg = c->excused_last;
     oc->penalty_cents = c->penalty_last;
     oc->delivered_total_kg = c->delivered_total;
+    oc->index_product = c->index;
+    oc->index_share_ppm = c->share;
+    oc->floor_cents_per_kg = c->floor;
+    oc->cap_cents_per_kg = c->cap;
+    oc->price_last_cents_per_kg = c->price_last;
   }
   for (size_t k = 0; k < x->n_support; k++) {
     const support_t *su = &x->support[k];
@@ -517,10 +522,16 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
     memcpy(o->scores[s].seat, m->seats[s].id, MODEL_ID_MAX);
     o->scores[s].score = st->report_scores[s];
     o->scores[s].kind = m->seats[s].kind;
+    o->scores[s].qualified = st->seats[s].qualified;
     memcpy(o->scores[s].nation, m->nations[m->seats[s].nation].id,
            MODEL_ID_MAX);
   }
   o->origin_tracked = model_origin_nation(st) >= 0;
+  o->qualification = m->qual_turns > 0;
+  o->qualified = se->qualified;
+  o->qualification_turns_done = se->qual_done;
+  o->qualification_turns = m->qual_turns;
+  o->qualification_min_kg = m->qual_min_kg;
   if (model_obs_fill_plan(st, ms->nation, o) != 0 ||
       observe_deals(st, seat, o) != 0)
     goto nomem;

@@ -401,6 +401,20 @@ static const model_field_t CONTRACT_PROPOSE[] = {
      F(penalty_cents_per_kg), 0, PRICE_MAX, MODEL_FIELD_OPTIONAL, false,
      PRICE_ALLOWED,
      "what the seller pays the buyer per kg not delivered (default 0)"},
+    {"index", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(index), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "a product: the price is a formula, share x that product's last price "
+     "in the seller's nation, kept within floor and cap (price is then "
+     "ignored)"},
+    {"share", MODEL_FIELD_NUMBER, MODEL_UNIT_FACTOR, F(index_share_ppm), 0, 100,
+     MODEL_FIELD_OPTIONAL, false, "a factor from 0 to 100",
+     "with index: the multiple of the index price (default 1)"},
+    {"floor", MODEL_FIELD_NUMBER, MODEL_UNIT_USD_PER_KG, F(floor_cents_per_kg),
+     0, PRICE_MAX, MODEL_FIELD_OPTIONAL, false, PRICE_ALLOWED,
+     "with index: the lowest price (default 0)"},
+    {"cap", MODEL_FIELD_NUMBER, MODEL_UNIT_USD_PER_KG, F(cap_cents_per_kg), 0,
+     PRICE_MAX, MODEL_FIELD_OPTIONAL, false, PRICE_ALLOWED,
+     "with index: the highest price (default none)"},
 };
 
 static const model_field_t CONTRACT_ACCEPT[] = {

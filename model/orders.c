@@ -946,6 +946,7 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
   snprintf(f->id, sizeof f->id, "%.32s.%zu", st->map->seats[seat].id, idx);
   f->owner = seat;
   f->nation = nation;
+  f->abroad = o->host[0] && nation != st->map->seats[seat].nation;
   f->stage = o->stage;
   f->deposit =
       o->stage == MODEL_MINING ? model_deposit_index(st->map, o->site) : -1;

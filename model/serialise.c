@@ -200,6 +200,11 @@ static void vorder_more(vis_t *v, model_order_t *o) {
   vi(v, &o->grace);
   vi(v, &o->penalty_cents_per_kg);
   vb(v, &o->two_sided);
+  /* a contract's price formula (its index product is serialised under
+   * the order-index tag, as a bid's) */
+  vi(v, &o->index_share_ppm);
+  vi(v, &o->floor_cents_per_kg);
+  vi(v, &o->cap_cents_per_kg);
 }
 
 static void vorder(vis_t *v, model_order_t *o) {
@@ -581,6 +586,11 @@ static void vext(vis_t *v, model_state_t *st) {
     vi(v, &c->excused_last);
     vi(v, &c->penalty_last);
     vi(v, &c->delivered_total);
+    vi32(v, &c->index);
+    vi(v, &c->share);
+    vi(v, &c->floor);
+    vi(v, &c->cap);
+    vi(v, &c->price_last);
   }
   vsz(v, &x->n_sanctions, MODEL_SANCTIONS_MAX);
   for (size_t k = 0; k < x->n_sanctions && !v->err; k++) {
@@ -734,6 +744,19 @@ static void visit(vis_t *v, model_state_t *st) {
   vbid_index(v, st);
   voffer_stock(v, st);
   vquota_basis(v, st);
+  /* plants abroad (issue 11), only when a game has one */
+  bool abroad = false;
+  for (size_t i = 0; i < st->n_fac; i++)
+    abroad |= st->fac[i].abroad;
+  if (vtag(v, "\001abroad", abroad))
+    for (size_t i = 0; i < st->n_fac && !v->err; i++)
+      vb(v, &st->fac[i].abroad);
+  /* qualification (issue 11), only on maps with parameters.qualification */
+  if (vtag(v, "\001qualification", st->map->qual_turns > 0))
+    for (size_t i = 0; i < st->n_seats && !v->err; i++) {
+      vi32(v, &st->seats[i].qual_done);
+      vb(v, &st->seats[i].qualified);
+    }
 }
 
 static int pack(const model_state_t *st, uint8_t **buf, size_t *len) {

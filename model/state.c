@@ -77,6 +77,10 @@ int model_state_new(const model_map_t *map, uint64_t seed,
         goto fail;
     for (int p = 0; p < NP; p++)
       na->demand_q0[p] = mn->demand[p].volume_kg_turn;
+    /* qualification: the firms the map names are qualified from turn 0 */
+    if (n == 0 && map->qualified0)
+      for (size_t s = 0; s < st->n_seats; s++)
+        st->seats[s].qualified = map->qualified0[s] != 0;
     /* rules of origin tracked from turn 0 (parameters.origin_tracking) */
     if (n == 0 && map->origin_track >= 0) {
       if (!model_ext(st)) {

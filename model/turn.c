@@ -259,8 +259,24 @@ static int talent(model_state_t *st) {
       left[si * NS + (size_t)s] = st->seats[si].staff[s];
   for (size_t k = 0; k < st->n_fac; k++) {
     facility_t *f = &st->fac[k];
-    int64_t *l = &left[(size_t)f->owner * NS + (size_t)f->stage];
     int64_t need = f->build_left > 0 ? 0 : f->staff_needed;
+    if (f->abroad) {
+      /* a plant abroad (issue 11) keeps its own staff, hired from and
+       * released to the host's pool as its need changes */
+      int64_t *pool = &st->nations[f->nation].pool[f->stage];
+      if (f->staff > need) {
+        ck_add(st, pool, f->staff - need,
+               (int32_t)(st->n_seats + (size_t)f->nation), "talent pool",
+               MODEL_U_PEOPLE, "staff released abroad");
+        f->staff = need;
+      } else {
+        int64_t take = need - f->staff < *pool ? need - f->staff : *pool;
+        *pool -= take; /* take <= the pool */
+        f->staff += take;
+      }
+      continue;
+    }
+    int64_t *l = &left[(size_t)f->owner * NS + (size_t)f->stage];
     f->staff = need < *l ? need : *l;
     *l -= f->staff;
   }
@@ -641,6 +657,16 @@ static void wages_taxes(model_state_t *st) {
              ck_mul_div(st, people, m->nations[home].wage[s], 4, who, "wages",
                         MODEL_U_CENTS),
              who, "wages", MODEL_U_CENTS, "wages");
+    }
+    /* plants abroad pay their own staff at the host's wages (issue 11);
+     * firms' facilities are listed from first_fac */
+    for (int32_t k = se->first_fac; k >= 0; k = st->fac[k].next_of_owner) {
+      const facility_t *f = &st->fac[k];
+      if (f->abroad && f->staff > 0)
+        ck_add(st, &w,
+               ck_mul_div(st, f->staff, m->nations[f->nation].wage[f->stage], 4,
+                          who, "wages", MODEL_U_CENTS),
+               who, "wages", MODEL_U_CENTS, "wages abroad");
     }
     seat_out(st, (int)si, w, "wages");
     sink(st, w, "wages");
@@ -1305,6 +1331,7 @@ int model_resolve(model_state_t *st) {
   model_learning_refresh(st);
   finish(st);
   model_deals_finish(st);
+  model_qualification_turn(st);
   model_state_compute_scores(st);
   if (!model_turn_check(st)) {
     rc = MODEL_ERANGE;

@@ -386,8 +386,16 @@ static int pack_skills(msgpack_packer *pk, const int64_t *v) {
 /* A contract or open proposal as both its parties see it (docs/protocol.md,
  * "Contracts"; an addition of issue 11). */
 int proto_pack_contract(msgpack_packer *pk, const model_obs_contract_t *c) {
-  int rc = msgpack_pack_map(pk, 16);
+  bool formula = c->index_product >= 0;
+  int rc = msgpack_pack_map(pk, 17 + (formula ? 4 : 0));
   rc |= kv_name(pk, "id", c->id);
+  rc |= kv_usdkg(pk, "price_last", c->price_last_cents_per_kg);
+  if (formula) {
+    rc |= kv_name(pk, "index", model_product_name(c->index_product));
+    rc |= kv_frac(pk, "share", c->index_share_ppm);
+    rc |= kv_usdkg(pk, "floor", c->floor_cents_per_kg);
+    rc |= kv_usdkg(pk, "cap", c->cap_cents_per_kg);
+  }
   rc |= kv_name(pk, "proposer", c->proposer);
   rc |= kv_name(pk, "seller", c->seller);
   rc |= kv_name(pk, "buyer", c->buyer);
@@ -441,9 +449,18 @@ static int pack_support(msgpack_packer *pk, const model_obs_support_t *x) {
 
 static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
   bool nation = obs->kind == MODEL_SEAT_NATION;
-  int rc = msgpack_pack_map(pk, (nation ? 12 : 9) +
-                                    (obs->finance ? (nation ? 4 : 5) : 0) +
-                                    obs->train_caps + obs->origin_tracked);
+  int rc = msgpack_pack_map(
+      pk, (nation ? 12 : 9) + (obs->finance ? (nation ? 4 : 5) : 0) +
+              obs->train_caps + obs->origin_tracked + obs->qualification);
+  if (obs->qualification) {
+    /* qualification (issue 11): {qualified, turns_done, turns, min_output} */
+    rc |= proto_pack_cstr(pk, "qualification");
+    rc |= msgpack_pack_map(pk, 4);
+    rc |= proto_pack_kv_bool(pk, "qualified", obs->qualified);
+    rc |= proto_pack_kv_i64(pk, "turns_done", obs->qualification_turns_done);
+    rc |= proto_pack_kv_i64(pk, "turns", obs->qualification_turns);
+    rc |= kv_t(pk, "min_output", obs->qualification_min_kg);
+  }
   if (obs->origin_tracked) {
     /* rules of origin (issue 11): what the seat holds that the tracked
      * nation's origin rules control */
@@ -750,8 +767,10 @@ static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
   rc |= proto_pack_cstr(pk, "scores");
   rc |= msgpack_pack_array(pk, obs->n_scores);
   for (size_t i = 0; i < obs->n_scores; i++) {
-    rc |= msgpack_pack_map(pk, 4);
+    rc |= msgpack_pack_map(pk, 4 + obs->qualification);
     rc |= kv_name(pk, "seat", obs->scores[i].seat);
+    if (obs->qualification)
+      rc |= proto_pack_kv_bool(pk, "qualified", obs->scores[i].qualified);
     rc |= proto_pack_kv_f64(pk, "score", proto_score(obs->scores[i].score));
     /* additions (issue 11): who the seat is, so that a nation can name a
      * firm in state support and a seat a counterparty in a contract */
@@ -1071,6 +1090,15 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
   obs->cash_cents = model_usd_to_cents(num(get(you, "cash")), &v) == 0 ? v : 0;
   obs->budget_cents =
       model_usd_to_cents(num(get(you, "budget")), &v) == 0 ? v : 0;
+  const msgpack_object *qu = get(you, "qualification");
+  obs->qualification = qu != NULL;
+  if (qu) {
+    const msgpack_object *b = get(qu, "qualified");
+    obs->qualified = b && b->type == MSGPACK_OBJECT_BOOLEAN && b->via.boolean;
+    obs->qualification_turns_done = (int32_t)num(get(qu, "turns_done"));
+    obs->qualification_turns = (int32_t)num(get(qu, "turns"));
+    obs->qualification_min_kg = kg_of(get(qu, "min_output"));
+  }
   const msgpack_object *ctl = get(you, "controlled");
   obs->origin_tracked = ctl != NULL;
   for (int q = 0; q < MODEL_PRODUCTS; q++)
@@ -1130,6 +1158,13 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     x->penalty_cents =
         model_usd_to_cents(num(get(c, "penalty_paid")), &v) == 0 ? v : 0;
     x->delivered_total_kg = kg_of(get(c, "delivered_total"));
+    x->price_last_cents_per_kg = cents_of(get(c, "price_last"));
+    name[0] = '\0';
+    copy_str(name, sizeof name, get(c, "index"));
+    x->index_product = name[0] ? model_product_from_name(name) : -1;
+    x->index_share_ppm = ppm_of_obj(get(c, "share"));
+    x->floor_cents_per_kg = cents_of(get(c, "floor"));
+    x->cap_cents_per_kg = cents_of(get(c, "cap"));
   }
   for (size_t i = 0; i < obs->n_support; i++) {
     const msgpack_object *c = &su->via.array.ptr[i];
@@ -1273,6 +1308,9 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
         strcmp(kind, "firm") == 0 ? MODEL_SEAT_FIRM : MODEL_SEAT_NATION;
     copy_str(obs->scores[i].nation, MODEL_ID_MAX,
              get(&sc->via.array.ptr[i], "nation"));
+    const msgpack_object *qb = get(&sc->via.array.ptr[i], "qualified");
+    obs->scores[i].qualified =
+        qb && qb->type == MSGPACK_OBJECT_BOOLEAN && qb->via.boolean;
   }
   if (parse_plan(pub, obs) != 0)
     goto nomem;
