@@ -192,6 +192,7 @@ struct model_map {
   int32_t seasoning_turns[NS];
   int64_t poach_ppm;      /* of an origin pool a turn; 0: no poaching */
   int64_t poach_cost_ppm; /* signing cost, in years of wages (ppm) */
+  int64_t wage_gap_ppm;   /* wage-led migration's gap; -1: even split */
   /* version 2, markets: the cost of holding stock, per quarter (ppm of
    * its value at world prices); 0: none */
   int64_t hold_q;
