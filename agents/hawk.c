@@ -15,7 +15,11 @@
  * 150% of it, and puts a 25% tariff on those imports (the revenue goes to
  * the budget, and the domestic share of supply, which supply security
  * measures, rises). It bars its experts from emigrating (migration
- * outbound off) while welcoming others'.
+ * outbound off) while welcoming others'. Since issue 11, where it
+ * dominates a stage it also bans the export of the stage's technology and
+ * expertise (S62), and where it dominates magnets it sets a rule of origin
+ * on magnets made abroad with its material (0.1% of value, S65),
+ * approving half of their exports.
  *
  * Why it should win: a dominant producer facing importers with inelastic
  * demand gains rents and keeps its downstream supplied (supply security
@@ -34,6 +38,10 @@
 #define STOCK_TURNS    2
 #define BUY_BELOW_PPM  1250000 /* of the reference price */
 #define SELL_ABOVE_PPM 1500000
+/* issue 11: where it dominates magnets, a rule of origin on magnets made
+ * abroad with its material (the 0.1% of value of S65) approving half */
+#define ORIGIN_THRESHOLD_PPM 1000
+#define ORIGIN_APPROVAL_PPM  500000
 
 /* The nation's output of a product last turn (kg), oxides estimated from
  * the separation stage's output and the assumed basket. */
@@ -111,6 +119,23 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     int64_t share = kit_share(obs, s, home);
     int64_t demand = obs->demand_kg[p];
     if (share >= DOMINANT_PPM) {
+      /* issue 11: keep the stage's technology and expertise at home
+       * (China's ban of Dec 2023, S62) */
+      if (p != MODEL_DYTB &&
+          !kit_standing_policy(obs, MODEL_POL_TECHNOLOGY_EXPORT_BAN, s)) {
+        model_order_t *o = kit_policy(&k, MODEL_POL_TECHNOLOGY_EXPORT_BAN);
+        if (o)
+          o->stage = s;
+      }
+      if (p == MODEL_MAGNET &&
+          !kit_standing_policy(obs, MODEL_POL_ORIGIN_RULE, p)) {
+        model_order_t *o = kit_policy(&k, MODEL_POL_ORIGIN_RULE);
+        if (o) {
+          o->product = p;
+          o->rate_ppm = ORIGIN_THRESHOLD_PPM;
+          o->approval_ppm = ORIGIN_APPROVAL_PPM;
+        }
+      }
       if (p == MODEL_DYTB) {
         /* never looser than a licence already in force (the map's or a
          * scripted event's) */

@@ -824,9 +824,15 @@ const model_order_t *kit_standing_policy(const model_obs_t *obs,
       if (p->product == key)
         return p;
       break;
+    case MODEL_POL_ORIGIN_RULE:
+      if (p->product == key)
+        return p;
+      break;
     case MODEL_POL_SUBSIDY:
     case MODEL_POL_PERMITTING:
     case MODEL_POL_PRODUCTION_QUOTA:
+    case MODEL_POL_TECHNOLOGY_EXPORT_BAN:
+    case MODEL_POL_INVESTMENT_SCREEN:
       if (p->stage == key)
         return p;
       break;

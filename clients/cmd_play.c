@@ -678,6 +678,20 @@ static const command_t COMMANDS[] = {
      "(nations) set a policy; `policy` alone lists the kinds and their "
      "fields",
      c_order},
+    {"grant", "grant firm=F amount=USD",
+     "(nations) pay a firm from the budget, once", c_order},
+    {"equity", "equity firm=F amount=USD stake=S",
+     "(nations) buy a share S of a firm, once", c_order},
+    {"loan", "loan firm=F amount=USD rate=R turns=N [grace=N]",
+     "(nations) lend to a firm; it repays with interest", c_order},
+    {"contract_propose",
+     "contract_propose id=ID to=SEAT product=P quantity=T price=USD turns=N "
+     "[side=buy] [penalty=USD]",
+     "offer a seat a delivery contract (you sell unless side=buy)", c_order},
+    {"contract_accept", "contract_accept id=ID from=SEAT",
+     "accept a contract offered to you (see `state`)", c_order},
+    {"contract_withdraw", "contract_withdraw id=ID [from=SEAT]",
+     "withdraw your proposal, or leave a running contract (exit fee)", c_order},
     {"orders", "orders", "show your list of orders", c_orders},
     {"drop", "drop N", "take order N out of the list", c_drop},
     {"clear", "clear", "empty the list", c_clear},
@@ -701,11 +715,34 @@ static const command_t COMMANDS[] = {
      c_quit},
 };
 
-static const char *const WORDS[] = {
-    "state",  "market", "build",  "operate", "hire", "train",
-    "offer",  "bid",    "policy", "orders",  "drop", "clear",
-    "submit", "ready",  "chat",   "history", "who",  "help",
-    "quit",   "exit",   "sites",  NULL};
+static const char *const WORDS[] = {"state",
+                                    "market",
+                                    "build",
+                                    "operate",
+                                    "hire",
+                                    "train",
+                                    "offer",
+                                    "bid",
+                                    "policy",
+                                    "orders",
+                                    "drop",
+                                    "clear",
+                                    "submit",
+                                    "ready",
+                                    "chat",
+                                    "history",
+                                    "who",
+                                    "help",
+                                    "quit",
+                                    "exit",
+                                    "sites",
+                                    "grant",
+                                    "equity",
+                                    "loan",
+                                    "contract_propose",
+                                    "contract_accept",
+                                    "contract_withdraw",
+                                    NULL};
 
 static void c_help(play_t *p, int argc, char **argv) {
   printf("Commands (Tab completes them):\n");

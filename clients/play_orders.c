@@ -372,6 +372,48 @@ static json_t *p_policy(const json_t *obs, int argc, char **argv, char *msg,
   return o;
 }
 
+/* The ops added after policy (issue 11: grant, equity, loan and the
+ * contract ops): `OP key=value ...`, field by field from the order schema
+ * as for a policy. Grants, equity and loans are for nations. */
+static json_t *p_keyed(const json_t *obs, const model_order_schema_t *s,
+                       int argc, char **argv, char *msg, size_t cap) {
+  bool nations_only = s->op == MODEL_OP_GRANT || s->op == MODEL_OP_EQUITY ||
+                      s->op == MODEL_OP_LOAN;
+  if (obs && nations_only && !obs_is_nation(obs))
+    return say(msg, cap, "Only nations give %s.", s->name);
+  json_t *o = json_pack("{s:s}", "op", s->name);
+  for (int i = 1; i < argc; i++) {
+    char *eq = strchr(argv[i], '=');
+    if (!eq || eq == argv[i]) {
+      json_decref(o);
+      return say(msg, cap, "%s: '%s' is not key=value; its fields: %s", s->name,
+                 ui_clean(argv[i]), field_list(s));
+    }
+    *eq = '\0';
+    const model_field_t *f = model_order_field(s, argv[i]);
+    if (!f) {
+      json_decref(o);
+      return say(msg, cap, "%s has no field '%s'; its fields: %s", s->name,
+                 ui_clean(argv[i]), field_list(s));
+    }
+    json_t *v = policy_value(f, eq + 1, msg, cap);
+    if (!v) {
+      json_decref(o);
+      return NULL;
+    }
+    json_object_set_new(o, f->key, v);
+  }
+  for (size_t i = 0; i < s->n_fields; i++) {
+    const model_field_t *f = &s->fields[i];
+    if (f->presence == MODEL_FIELD_REQUIRED && !json_object_get(o, f->key)) {
+      json_decref(o);
+      return say(msg, cap, "%s needs %s=%s (%s)", s->name, f->key,
+                 placeholder(f), f->description);
+    }
+  }
+  return o;
+}
+
 /* ---- The list -------------------------------------------------------------
  */
 
@@ -386,8 +428,20 @@ void play_orders_free(play_orders_t *l) {
   l->pending = NULL;
 }
 
-static const char *const COMMANDS[] = {"build", "operate", "hire",   "train",
-                                       "offer", "bid",     "policy", NULL};
+static const char *const COMMANDS[] = {"build",
+                                       "operate",
+                                       "hire",
+                                       "train",
+                                       "offer",
+                                       "bid",
+                                       "policy",
+                                       "grant",
+                                       "equity",
+                                       "loan",
+                                       "contract_propose",
+                                       "contract_accept",
+                                       "contract_withdraw",
+                                       NULL};
 
 bool play_orders_is_command(const char *word) {
   for (size_t i = 0; COMMANDS[i]; i++)
@@ -412,9 +466,13 @@ json_t *play_order_parse(const json_t *obs, int argc, char **argv, char *msg,
     return p_trade(obs, argc, argv, msg, cap);
   if (strcmp(w, "policy") == 0)
     return p_policy(obs, argc, argv, msg, cap);
+  int op = model_op_from_name(w);
+  if (op > MODEL_OP_POLICY)
+    return p_keyed(obs, model_order_schema(op, -1), argc, argv, msg, cap);
   return say(msg, cap,
              "'%s' is not an order; orders: build, operate, hire, "
-             "train, offer, bid, policy",
+             "train, offer, bid, policy, grant, equity, loan, "
+             "contract_propose, contract_accept, contract_withdraw",
              ui_clean(w));
 }
 

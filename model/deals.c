@@ -51,6 +51,46 @@ static bool sanctioned_pair(const model_state_t *st, int a, int b) {
           sanctions(st, m->seats[a].nation, b));
 }
 
+/* ---- rules of origin ---- */
+
+int model_origin_nation(const model_state_t *st) {
+  return st->ext ? st->ext->track1 - 1 : -1;
+}
+
+int64_t *model_origin_of(model_state_t *st, int32_t h) {
+  return (size_t)h < st->n_seats ? st->seats[h].orig
+                                 : st->nations[(size_t)h - st->n_seats].orig;
+}
+
+static int64_t stock_of(const model_state_t *st, int32_t h, int p) {
+  return (size_t)h < st->n_seats
+             ? st->seats[h].inv[p]
+             : st->nations[(size_t)h - st->n_seats].stock[p];
+}
+
+int64_t model_origin_take(model_state_t *st, int32_t h, int p, int64_t kg) {
+  if (model_origin_nation(st) < 0 || kg <= 0)
+    return 0;
+  int64_t *o = model_origin_of(st, h), have = stock_of(st, h, p);
+  int64_t x = have <= 0 ? 0 : kg >= have ? o[p] : mul_div(o[p], kg, have);
+  o[p] -= x;
+  return x;
+}
+
+void model_origin_add(model_state_t *st, int32_t h, int p, int64_t kg) {
+  if (model_origin_nation(st) < 0 || kg <= 0)
+    return;
+  ck_add(st, &model_origin_of(st, h)[p], kg, h, "controlled stock", MODEL_U_KG,
+         "origin");
+}
+
+int64_t model_origin_threshold(const model_state_t *st) {
+  int k = model_origin_nation(st);
+  if (k >= 0 && st->ext->origin[k][MODEL_MAGNET].on)
+    return st->ext->origin[k][MODEL_MAGNET].threshold;
+  return 1000; /* 0.1% of value (MOFCOM No. 61, S65) */
+}
+
 /* ---- money and goods between holders ---- */
 
 static int32_t holder_of(const model_state_t *st, int seat) {
@@ -218,6 +258,17 @@ int model_deal_check(const model_state_t *st, int seat, const model_order_t *o,
     if (o->choice[0] && strcmp(o->choice, "sell") != 0 &&
         strcmp(o->choice, "buy") != 0) {
       model_refuse(r, "side", "side must be \"sell\" or \"buy\"");
+      return 1;
+    }
+    if (o->index[0] && model_product_from_name(o->index) < 0) {
+      model_refuse(r, "index",
+                   "index must be a product: concentrate, ndpr_oxide, "
+                   "dytb_oxide, lace_oxide or magnet");
+      return 1;
+    }
+    if (o->index[0] && o->cap_cents_per_kg > 0 &&
+        o->cap_cents_per_kg < o->floor_cents_per_kg) {
+      model_refuse(r, "cap", "cap must be at least floor");
       return 1;
     }
     if (find_contract(x, seat, o->contract, NULL)) {
@@ -400,6 +451,10 @@ int model_deal_apply(model_state_t *st, int seat, const model_order_t *o) {
     c->qty = o->quantity_kg;
     c->price = o->price_cents_per_kg;
     c->penalty = o->penalty_cents_per_kg;
+    c->index = o->index[0] ? model_product_from_name(o->index) : -1;
+    c->share = o->index_share_ppm > 0 ? o->index_share_ppm : MODEL_PPM;
+    c->floor = o->floor_cents_per_kg;
+    c->cap = o->cap_cents_per_kg;
     return 0;
   }
   case MODEL_OP_CONTRACT_ACCEPT:
@@ -455,6 +510,12 @@ void model_contracts_deliver(model_state_t *st, int p) {
     int64_t due = c->qty, cap = due;
     if (sanctioned_pair(st, c->seller, c->buyer))
       cap = 0;
+    /* qualification (design K): a nation's magnet offtake (defence) takes
+     * only a qualified supplier's magnets; until then it is excused */
+    if (p == MODEL_MAGNET && m->qual_turns > 0 &&
+        m->seats[c->buyer].kind == MODEL_SEAT_NATION &&
+        !st->seats[c->seller].qualified)
+      cap = 0;
     if (i != j) {
       if (pol->ban[p][j] || pol->ban[p][ALL])
         cap = 0;
@@ -481,6 +542,17 @@ void model_contracts_deliver(model_state_t *st, int p) {
     int64_t d = cap < *have ? cap : *have;
     if (d < 0)
       d = 0;
+    /* the price: fixed, or the formula on the index product's last price
+     * in the seller's nation (this turn's where its market has cleared) */
+    int64_t price = c->price;
+    if (c->index >= 0) {
+      price = mul_div(st->regional[c->index][i], c->share, MODEL_PPM);
+      if (price < c->floor)
+        price = c->floor;
+      if (c->cap > 0 && price > c->cap)
+        price = c->cap;
+    }
+    c->price_last = price;
     c->delivered_last = d;
     c->excused_last = due - cap;
     c->shortfall_last = cap - d;
@@ -495,6 +567,8 @@ void model_contracts_deliver(model_state_t *st, int p) {
           eb[q] += e;
         }
       }
+      /* the tracked nation's content moves with the goods, pro rata */
+      model_origin_add(st, bh, p, model_origin_take(st, sh, p, d));
       *have -= d;
       ck_add(st, &flows_at(st, sh)->sold[p], d, sh, "kg sold", MODEL_U_KG,
              "contract delivery");
@@ -506,7 +580,7 @@ void model_contracts_deliver(model_state_t *st, int p) {
              "contract delivery");
       x->cx[i][j] += d;
       pay(st, bh, sh,
-          ck_mul_div(st, d, c->price, 1, bh, "contract payment", MODEL_U_CENTS),
+          ck_mul_div(st, d, price, 1, bh, "contract payment", MODEL_U_CENTS),
           true, true, "contract payment");
       if (i != j) {
         int64_t tr = ck_mul_div(st, d, map_transport(m, p, i, j), 1, bh,
@@ -606,6 +680,25 @@ void model_deals_finance(model_state_t *st) {
       x->loans[w++] = *l;
   }
   x->n_loans = w;
+}
+
+void model_qualification_turn(model_state_t *st) {
+  const model_map_t *m = st->map;
+  if (m->qual_turns <= 0)
+    return;
+  int64_t *made = st->turn_buf; /* n_seats entries, per firm */
+  memset(made, 0, st->n_seats * sizeof *made);
+  for (size_t k = 0; k < st->n_fac; k++)
+    if (st->fac[k].stage == MODEL_MAGNETS)
+      made[st->fac[k].owner] += st->fac[k].out_last;
+  for (size_t s = 0; s < st->n_seats; s++) {
+    seat_t *se = &st->seats[s];
+    if (se->qualified || m->seats[s].kind != MODEL_SEAT_FIRM || made[s] <= 0 ||
+        made[s] < m->qual_min_kg)
+      continue;
+    if (++se->qual_done >= m->qual_turns)
+      se->qualified = true;
+  }
 }
 
 /* The end of a turn: running contracts count a delivery turn and end after

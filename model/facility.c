@@ -23,6 +23,7 @@ int model_facility_push(model_state_t *st, facility_t **out) {
   f->next_of_owner = -1;
   f->lg_exp0 = -1;
   f->anchor_cost = MODEL_PPM; /* on the learning curve as it stands */
+  f->staff_milli = -1;
   *out = f;
   return 0;
 }
@@ -59,9 +60,9 @@ void model_facility_refresh_capacity(const model_state_t *st, facility_t *f) {
   const map_stage_t *ms = &st->map->stage[f->stage];
   /* people = t/yr x people-per-kt / 1000 = kg/yr x milli-people-per-kt /
    * 1e9, rounded up: a plant needs whole people. */
+  int64_t milli = f->staff_milli >= 0 ? f->staff_milli : ms->staff_milli_per_t;
   f->staff_needed =
-      (int64_t)(((__int128)f->capacity * ms->staff_milli_per_t + 999999999) /
-                1000000000);
+      (int64_t)(((__int128)f->capacity * milli + 999999999) / 1000000000);
   f->effective = model_facility_effective(st, f);
 }
 

@@ -524,6 +524,66 @@ static int32_t idx_find(const idx_t *ix, size_t n, const char *id) {
   return -1;
 }
 
+/* A wage (docs/maps.md): a number (USD per person-year), or, in model
+ * version 2, {"engineer": USD, "worker": USD, "engineer_share": f}: the
+ * wage of a stage's staff as a mix of engineers and production workers
+ * (floor to the cent). Leaves *out alone when absent. */
+static int wage_value(ld_t *ld, model_map_t *m, json_t *obj, const char *key,
+                      int64_t *out) {
+  json_t *v = json_object_get(obj, key);
+  double hi = (double)MODEL_MAP_WAGE_MAX / 100.0;
+  if (!v || !json_is_object(v) || json_object_get(v, "value"))
+    return num(ld, obj, key, false, U_CENTS, 0, hi, out);
+  static const char *const wk[] = {"engineer", "worker", "engineer_share",
+                                   NULL};
+  push_key(ld, key);
+  int64_t eng = 0, wrk = 0, share = 0;
+  int rc = check_keys(ld, v, wk);
+  if (!rc)
+    rc = num(ld, v, "engineer", true, U_CENTS, 0, hi, &eng);
+  if (!rc)
+    rc = num(ld, v, "worker", true, U_CENTS, 0, hi, &wrk);
+  if (!rc)
+    rc = num(ld, v, "engineer_share", true, U_PPM, 0, 1, &share);
+  if (!rc)
+    *out = ppm_of(eng, share) + ppm_of(wrk, MODEL_PPM - share);
+  m->v2 = true;
+  pop(ld);
+  return rc;
+}
+
+/* A nation's "wages": an object keyed by stage, each a wage_value. */
+static int wages_by_stage(ld_t *ld, model_map_t *m, json_t *o, int64_t *out) {
+  json_t *w;
+  int rc = get_obj(ld, o, "wages", &w);
+  if (rc || !w)
+    return rc;
+  push_key(ld, "wages");
+  const char *k;
+  json_t *v;
+  json_object_foreach(w, k, v) {
+    if (k[0] == '_')
+      continue;
+    int idx = -1;
+    for (int i = 0; i < NS; i++)
+      if (strcmp(model__stage_names[i], k) == 0)
+        idx = i;
+    if (idx < 0) {
+      push_key(ld, k);
+      rc = fail(ld,
+                "unknown name \"%s\"; expected one of: mining, "
+                "separation, magnet",
+                k);
+      pop(ld);
+      break;
+    }
+    if ((rc = wage_value(ld, m, w, k, &out[idx])))
+      break;
+  }
+  pop(ld);
+  return rc;
+}
+
 /* A yearly rate g (ppm) as a per-turn rate: the smallest ppm r with
  * (1 + r)^4 >= 1 + g, by bisection on exact integers (0 for 0). */
 static int64_t yearly_to_quarter_ppm(int64_t g) {
@@ -716,6 +776,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
   m->stock_discount = 100000;
   m->stock_max_share = 250000;
   m->cap_max_ppm = 4 * MODEL_PPM;
+  m->wage_gap_ppm = -1;
   for (int s = 0; s < NS; s++)
     m->seasoning_turns[s] = 4;
   m->substitution_cap_ppm = 100000;
@@ -731,6 +792,9 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                                    "substitution_cap",
                                    "depreciation_turns",
                                    "finance",
+                                   "holding_cost",
+                                   "origin_tracking",
+                                   "qualification",
                                    NULL};
   if ((rc = check_keys(ld, p, pk)))
     goto out;
@@ -754,8 +818,23 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
   if ((rc = num(ld, p, "depreciation_turns", false, U_PLAIN, 1, 4000, &dep)))
     goto out;
   m->depreciation_turns = (int32_t)dep;
+  /* rules of origin: whose material is tracked from turn 0 (the nation id
+   * is checked once the nations are read) */
+  m->origin_track = -1;
+  if ((rc = str(ld, p, "origin_tracking", false, m->origin_track_id,
+                sizeof m->origin_track_id)))
+    goto out;
   if ((rc = load_finance(ld, m, p)))
     goto out;
+  {
+    /* the yearly cost of holding stock, as a per-quarter rate */
+    int64_t hold = 0;
+    if ((rc = num(ld, p, "holding_cost", false, U_PPM, 0, 1, &hold)))
+      goto out;
+    m->hold_q = yearly_to_quarter_ppm(hold);
+    if (m->hold_q > 0)
+      m->v2 = true;
+  }
 
   json_t *stages;
   if ((rc = get_obj(ld, p, "stages", &stages)))
@@ -852,8 +931,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
         }
       }
       if (!rc)
-        rc = num(ld, so, "wage", false, U_CENTS, 0,
-                 (double)MODEL_MAP_WAGE_MAX / 100.0, &st->wage);
+        rc = wage_value(ld, m, so, "wage", &st->wage);
       for (int r = 0; r < 2 && !rc; r++) {
         const char *key = r ? "brownfield_ramp" : "ramp";
         json_t *ra;
@@ -935,17 +1013,11 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
     goto out;
   if (t) {
     push_key(ld, "talent");
-    static const char *const tk[] = {"training_turns",
-                                     "training_cost",
-                                     "migration_rate",
-                                     "growth",
-                                     "capacity_growth",
-                                     "capacity_max",
-                                     "mentor_ratio",
-                                     "seasoning_turns",
-                                     "poach_share",
-                                     "poach_cost_years",
-                                     NULL};
+    static const char *const tk[] = {
+        "training_turns",   "training_cost",      "migration_rate",
+        "growth",           "capacity_growth",    "capacity_max",
+        "mentor_ratio",     "seasoning_turns",    "poach_share",
+        "poach_cost_years", "migration_wage_gap", NULL};
     int64_t tt[NS] = {4, 4, 4}, g = 0;
     rc = check_keys(ld, t, tk);
     if (!rc)
@@ -979,6 +1051,11 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
     if (!rc)
       rc = num(ld, t, "poach_cost_years", false, U_PPM, 0, 100,
                &m->poach_cost_ppm);
+    if (!rc && json_object_get(t, "migration_wage_gap")) {
+      rc = num(ld, t, "migration_wage_gap", false, U_PPM, 0, 100,
+               &m->wage_gap_ppm);
+      m->v2 = true;
+    }
     if (m->mentor_ppm > 0 || m->poach_ppm > 0)
       m->v2 = true;
     pop(ld);
@@ -1147,8 +1224,7 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
       rc = named(ld, o, "talent", model__stage_names, NS, U_PLAIN, 0,
                  PEOPLE_MAX, na->talent);
     if (!rc)
-      rc = named(ld, o, "wages", model__stage_names, NS, U_CENTS, 0,
-                 (double)MODEL_MAP_WAGE_MAX / 100.0, na->wage);
+      rc = wages_by_stage(ld, m, o, na->wage);
     if (!rc)
       rc = named(ld, o, "unit_cost_factor", model__stage_names, NS, U_PPM, 0,
                  100, na->unit_cost_factor);
@@ -1626,14 +1702,15 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
     map_facility_t *f = &m->facilities[i];
     push_idx(ld, i);
     static const char *const ks[] = {
-        "id",       "owner",       "stage",      "site",      "nation",
-        "capacity", "utilisation", "experience", "unit_cost", "recovery",
-        "building", "ramp_age",    "book_value", NULL};
+        "id",       "owner",       "stage",      "site",         "nation",
+        "capacity", "utilisation", "experience", "unit_cost",    "recovery",
+        "building", "ramp_age",    "book_value", "staff_per_kt", NULL};
     char owner[MODEL_ID_MAX] = "", site[MODEL_ID_MAX] = "",
          nation[MODEL_ID_MAX] = "";
     int64_t b = 0, age = 1000;
     f->utilisation = MODEL_PPM;
     f->experience = f->unit_cost = f->recovery = f->book_value = -1;
+    f->staff_milli = -1;
     f->deposit = -1;
     if (!json_is_object(o))
       rc = fail(ld, "expected a facility object");
@@ -1697,6 +1774,23 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
       rc = num(ld, o, "ramp_age", false, U_PLAIN, 0, 100000, &age);
     if (!rc)
       rc = num(ld, o, "book_value", false, U_CENTS, 0, USD_MAX, &f->book_value);
+    {
+      /* a plant's own staffing ratio where the stage's does not fit it
+       * (people per kt/yr, in thousandths; model v2) */
+      double d = 0;
+      bool has = false;
+      if (!rc)
+        rc = figure(ld, o, "staff_per_kt", false, &d, &has);
+      if (!rc && has) {
+        push_key(ld, "staff_per_kt");
+        if (!(d >= 0 && d <= 1e6))
+          rc = fail(ld, "must be people per kt/yr between 0 and 1e6");
+        else
+          f->staff_milli = (int64_t)(d * 1000.0 + 0.5);
+        pop(ld);
+        m->fac_staff = m->v2 = true;
+      }
+    }
     f->building = (int32_t)b;
     f->ramp_age = (int32_t)age;
     pop(ld);
@@ -1718,6 +1812,65 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
     }
   }
 out:
+  pop(ld);
+  return rc;
+}
+
+/* parameters.qualification (issue 11, design K): {"turns": n,
+ * "min_output": t, "qualified": [firm seat ids]}; read after the seats,
+ * whose ids it names. */
+static int load_qualification(ld_t *ld, model_map_t *m, json_t *root) {
+  json_t *p = json_object_get(root, "parameters"), *q;
+  int rc = 0;
+  push_key(ld, "parameters");
+  if ((rc = get_obj(ld, p, "qualification", &q)) || !q) {
+    pop(ld);
+    return rc;
+  }
+  push_key(ld, "qualification");
+  static const char *const qk[] = {"turns", "min_output", "qualified", NULL};
+  int64_t turns = 0;
+  json_t *list = NULL;
+  rc = check_keys(ld, q, qk);
+  if (!rc)
+    rc = num(ld, q, "turns", true, U_PLAIN, 1, 400, &turns);
+  if (!rc)
+    rc = num(ld, q, "min_output", false, U_KG, 0, 1e9, &m->qual_min_kg);
+  if (!rc)
+    rc = get_arr(ld, q, "qualified", false, &list);
+  m->qual_turns = (int32_t)turns;
+  if (!rc && !(m->qualified0 = calloc(m->n_seats ? m->n_seats : 1, 1)))
+    rc = MODEL_ENOMEM;
+  for (size_t i = 0; !rc && list && i < json_array_size(list); i++) {
+    json_t *v = json_array_get(list, i);
+    int s =
+        json_is_string(v) ? model_map_seat_index(m, json_string_value(v)) : -1;
+    if (s < 0 || m->seats[s].kind != MODEL_SEAT_FIRM) {
+      push_key(ld, "qualified");
+      push_idx(ld, i);
+      rc = fail(ld, "expected the seat id of a firm");
+      pop(ld);
+      pop(ld);
+      break;
+    }
+    m->qualified0[s] = 1;
+  }
+  pop(ld);
+  pop(ld);
+  return rc;
+}
+
+/* parameters.origin_tracking names a nation of the map. */
+static int load_origin_tracking(ld_t *ld, model_map_t *m) {
+  if (!m->origin_track_id[0])
+    return 0;
+  m->origin_track = model_nation_index(m, m->origin_track_id);
+  if (m->origin_track >= 0)
+    return 0;
+  push_key(ld, "parameters");
+  push_key(ld, "origin_tracking");
+  int rc = fail(ld, "expected the id of one of \"nations\"");
+  pop(ld);
   pop(ld);
   return rc;
 }
@@ -1892,6 +2045,7 @@ void model_map_free(model_map_t *m) {
     free(m->seats[i].orders);
   free(m->nations);
   free(m->seats);
+  free(m->qualified0);
   free(m->deposits);
   free(m->facilities);
   free(m->random);
@@ -1985,10 +2139,13 @@ int model_map_load_string(const char *text, size_t len, const char *name,
   m->turns = (int32_t)turns;
   m->year = (int32_t)year;
   if ((rc = load_params(&ld, m, root)) || (rc = load_nations(&ld, m, root)) ||
+      (rc = load_origin_tracking(&ld, m)) ||
       (rc = load_transport(&ld, m, root)) ||
       (rc = load_deposits(&ld, m, root)) || (rc = load_seats(&ld, m, root)) ||
       (rc = load_policies(&ld, m, root)) ||
-      (rc = load_facilities(&ld, m, root)) || (rc = load_events(&ld, m, root)))
+      (rc = load_facilities(&ld, m, root)) ||
+      (rc = load_qualification(&ld, m, root)) ||
+      (rc = load_events(&ld, m, root)))
     goto fail;
   /* a stage that learns needs its reference facility among the map's */
   for (int s = 0; s < NS; s++) {

@@ -45,6 +45,8 @@ typedef struct {
   int32_t holder, nation;
   uint8_t is_bid, kind; /* kind: 0 order, 1 floor, 2 stockpile */
   int64_t price, qty, fill;
+  int64_t ctrl; /* offers under rules of origin: kg of qty that is the
+                   tracked nation's material */
 } part_t;
 
 /* What a trade arc of the network (model_ns_arc_t) means to settlement:
@@ -74,6 +76,7 @@ typedef struct {
   int64_t dq;             /* the filled value the cache below is for */
   int64_t v_last, v_next; /* value of the last filled and next kg, -1 */
   bool has_supply, has_demand;
+  int64_t ctrl; /* rules of origin: kg offered that is tracked material */
 } node_t;
 
 /* An arc of the residual graph that prices are read from. */
@@ -89,6 +92,9 @@ typedef struct {
   int64_t fd_fill, into, out_total, out_done;
   int64_t pool_el[2], in_el[2], el_done[2];
   bool hub_full;
+  /* rules of origin: the tracked content sold in the nation, on its way
+   * to buyers along the arcs (as the concentrate's elements) */
+  int64_t pool_o, in_o, o_done, o_flow_done;
 } nat_t;
 
 /* The workspace, kept in the state's scratch pointer and reused by every
@@ -573,6 +579,7 @@ static void add_part(mk_t *m, int32_t holder, int32_t nation, bool bid,
   pt->price = price;
   pt->qty = qty;
   pt->fill = 0;
+  pt->ctrl = 0;
   m->n_parts++;
 }
 
@@ -695,6 +702,16 @@ static int64_t nation_cap(mk_t *m, int32_t nation, int64_t price, int64_t q) {
   return q;
 }
 
+/* Rules of origin: the offer just added (q kg of a stock of `have`)
+ * carries the holder's tracked content pro rata. */
+static void offer_ctrl(mk_t *m, int32_t holder, int64_t q, int64_t have) {
+  model_state_t *st = m->st;
+  if (q <= 0 || have <= 0 || model_origin_nation(st) < 0)
+    return;
+  int64_t o = model_origin_of(st, holder)[m->p];
+  m->parts[m->n_parts - 1].ctrl = q >= have ? o : mul_div(o, q, have);
+}
+
 /* One seat's standing offer and bid; a firm holds its own goods, a nation
  * seat its nation's stockpile (offered[] counts what it already offers). */
 static void gather_seat(mk_t *m, size_t s) {
@@ -708,7 +725,19 @@ static void gather_seat(mk_t *m, size_t s) {
   if (se->offer[p].qty > 0) {
     int64_t have = *inv_of(st, holder, p);
     int64_t q = se->offer[p].qty < have ? se->offer[p].qty : have;
-    add_part(m, holder, nation, false, 0, se->offer[p].price, q);
+    int64_t ask = se->offer[p].price;
+    int64_t normal = se->offer_normal[p];
+    if (normal > 0 && have > normal) {
+      /* a stock-following ask (docs/model.md, "Stocks and prices"): the
+       * min price falls by stock_discount per normal stock held beyond the
+       * normal one, down to min_share of it; never above min_price */
+      int64_t floor = se->offer_min[p] > 0 ? se->offer_min[p] : 500000;
+      int64_t cut = mul_div(se->offer_disc[p], have - normal, normal);
+      int64_t keep = MODEL_PPM - (cut < MODEL_PPM ? cut : MODEL_PPM);
+      ask = mul_div(ask, keep > floor ? keep : floor, MODEL_PPM);
+    }
+    add_part(m, holder, nation, false, 0, ask, q);
+    offer_ctrl(m, holder, q, have);
     if (!firm)
       m->offered[nation] += q;
   }
@@ -785,6 +814,7 @@ static void gather(mk_t *m) {
         if (q > na->stock[p] - m->offered[n])
           q = na->stock[p] - m->offered[n];
         add_part(m, holder, (int32_t)n, false, 2, price, q);
+        offer_ctrl(m, holder, q, na->stock[p]);
       }
     }
   }
@@ -852,6 +882,44 @@ static int64_t licence_cap(const mk_t *m, int i, int j, int64_t offered,
   if (m->pass == 1)
     return INF_CAP;
   return ppm_of(j == ALL ? m->x0tot[i] : m->x0[i][j], approval);
+}
+
+/* Rules of origin (docs/model.md): the tracked nation k's rule on the
+ * product caps the exports of another nation i (to j, or to all at the
+ * hub) at its free offers plus the approved share of its controlled
+ * offers. An aggregate cap: goods in a nation are one pool, so the cap
+ * lets the free kg leave first. INF_CAP where no rule binds. */
+static int64_t origin_cap(const mk_t *m, int i, int j) {
+  const model_state_t *st = m->st;
+  int k = model_origin_nation(st);
+  if (k < 0 || i == k)
+    return INF_CAP;
+  const model_ext_t *x = st->ext;
+  if (!x->origin[k][m->p].on || st->turn < x->origin[k][m->p].from_turn ||
+      x->origin[k][m->p].to != j)
+    return INF_CAP;
+  const node_t *s = &m->nd[i];
+  return s->offered - s->ctrl + ppm_of(s->ctrl, x->origin[k][m->p].approval);
+}
+
+/* Sanctions (deals.c): nation j's buyers may not buy the goods of a firm
+ * j sanctions; i's exports to j are capped at what i's other sellers
+ * offer (an aggregate cap on the pooled node, as for rules of origin).
+ * INF_CAP when j sanctions no seller of i. */
+static int64_t sanction_cap(const mk_t *m, int i, int j) {
+  const model_ext_t *x = m->st->ext;
+  if (!x || !x->n_sanctions)
+    return INF_CAP;
+  const node_t *s = &m->nd[i];
+  int64_t barred = 0;
+  for (size_t k = s->o_begin; k < s->o_end; k++)
+    for (size_t e = 0; e < x->n_sanctions; e++)
+      if (x->sanctions[e].nation == j &&
+          x->sanctions[e].firm == m->parts[k].holder) {
+        barred += m->parts[k].qty;
+        break;
+      }
+  return barred ? s->offered - barred : INF_CAP;
 }
 
 /* Whether this market has a licence on the exports basis (two passes). */
@@ -929,6 +997,7 @@ static int setup(mk_t *m) {
         m->n_steps++;
       }
       ck_add(st, &d->offered, q, who, "kg offered", MODEL_U_KG, "an offer");
+      d->ctrl += m->parts[ko].ctrl; /* <= offered */
       ko++;
     }
     d->o_end = ko;
@@ -1006,6 +1075,9 @@ static int setup(mk_t *m) {
       if (l < hub)
         hub = l;
     }
+    int64_t oc = origin_cap(m, i, ALL);
+    if (oc < hub)
+      hub = oc;
     int from = S_(m, i);
     if (hub < INF_CAP) {
       if (hub == 0)
@@ -1029,6 +1101,12 @@ static int setup(mk_t *m) {
         if (l < cap)
           cap = l;
       }
+      int64_t ocj = origin_cap(m, i, j);
+      if (ocj < cap)
+        cap = ocj;
+      int64_t scj = sanction_cap(m, i, j);
+      if (scj < cap)
+        cap = scj;
       if (cap == 0)
         continue;
       const policies_t *imp = &st->nations[j].pol;
@@ -1195,6 +1273,8 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
           m->na[pt->nation].pool_el[q] += x;
         }
       }
+      /* rules of origin: the seller's tracked content leaves pro rata */
+      m->na[pt->nation].pool_o += model_origin_take(st, h, p, pt->fill);
       ck_add(st, money_of(st, h), money, h, what, MODEL_U_CENTS, "sale");
       ck_add(st, &fl->money_in, money, h, "money received", MODEL_U_CENTS,
              "sale");
@@ -1289,6 +1369,17 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
       ck_add(st, &st->nations[exporter].flows.money_in, r, eh, "money received",
              MODEL_U_CENTS, "export rent");
       m->na[j].into += a->flow;
+      if (model_origin_nation(st) >= 0) {
+        /* tracked content along the arc, pro rata; the last arc out of a
+         * pool takes what is left */
+        nat_t *ex = &m->na[exporter];
+        ex->o_flow_done += a->flow;
+        int64_t x = ex->o_flow_done == ex->out_total
+                        ? ex->pool_o - ex->o_done
+                        : mul_div(ex->pool_o, a->flow, ex->out_total);
+        ex->o_done += x;
+        m->na[j].in_o += x;
+      }
       bool own = exporter == j || (st->map->nations[j].allies >> exporter & 1);
       if (own)
         st->nations[j].own_supply[p] += a->flow;
@@ -1343,6 +1434,19 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
       if (last_holder >= 0 && m->na[j].fd_fill == 0)
         for (int q = 0; q < 2; q++)
           el_of(st, (int32_t)last_holder)[q] += m->na[j].in_el[q] - got[q];
+    }
+  }
+  /* rules of origin: content arriving at each nation goes to its buyers
+   * pro rata to their purchases; final demand's share leaves the world */
+  for (int j = 0; model_origin_nation(st) >= 0 && j < n; j++) {
+    if (m->na[j].into <= 0 || m->na[j].in_o <= 0)
+      continue;
+    node_t *d = &m->nd[j];
+    for (size_t k = d->b_begin; k < d->b_end; k++) {
+      part_t *pt = &m->parts[k];
+      if (pt->fill > 0)
+        model_origin_add(st, pt->holder, p,
+                         mul_div(m->na[j].in_o, pt->fill, m->na[j].into));
     }
   }
   /* the books of this market must balance to the cent (unless a sum was

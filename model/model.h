@@ -45,7 +45,7 @@ extern "C" {
 /* ---- Limits (named constants; the loader refuses maps beyond them) ---- */
 #define MODEL_ID_MAX          48  /* bytes of an id, including the NUL */
 #define MODEL_TITLE_MAX       96  /* bytes of a title, including the NUL */
-#define MODEL_MESSAGE_MAX     256 /* bytes of a refusal or error message */
+#define MODEL_MESSAGE_MAX     512 /* bytes of a refusal or error message */
 #define MODEL_NATIONS_MAX     64
 #define MODEL_SEATS_MAX       200000
 #define MODEL_FACILITIES_MAX  1000000
@@ -122,7 +122,9 @@ typedef enum {
   MODEL_OP_CONTRACT_PROPOSE = 10,  /* "contract_propose" */
   MODEL_OP_CONTRACT_ACCEPT = 11,   /* "contract_accept" */
   MODEL_OP_CONTRACT_WITHDRAW = 12, /* "contract_withdraw" */
-  MODEL_OPS = 13
+  MODEL_OP_ACQUIRE = 13,           /* "acquire" (firms): buy a plant of a
+                                      firm in receivership */
+  MODEL_OPS = 14
 } model_op_t;
 
 typedef enum {
@@ -143,7 +145,9 @@ typedef enum {
   MODEL_POL_TECHNOLOGY_EXPORT_BAN = 13, /* "technology_export_ban" */
   MODEL_POL_SANCTION = 14,              /* "sanction" */
   MODEL_POL_INVESTMENT_SCREEN = 15,     /* "investment_screen" */
-  MODEL_POLICY_KINDS = 16
+  MODEL_POL_ORIGIN_RULE = 16,           /* "origin_rule" (threshold in
+                                           rate_ppm, from_turn in turns) */
+  MODEL_POLICY_KINDS = 17
 } model_policy_kind_t;
 
 typedef enum {
@@ -276,7 +280,8 @@ typedef struct {
                                   id, or "" / "all" for every nation */
   bool lift;                   /* export_quota: quantity nil lifts it;
                                   export_ban: true lifts the ban */
-  int64_t rate_ppm;            /* tariff (ad valorem), tax (on profits) */
+  int64_t rate_ppm;            /* tariff (ad valorem), tax (on profits),
+                                  loan (yearly), origin_rule (threshold) */
   int64_t approval_ppm;        /* export_licence: share approved per turn */
   int64_t capex_share_ppm;     /* subsidy */
   int64_t output_cents_per_kg; /* subsidy */
@@ -298,18 +303,28 @@ typedef struct {
                                    home) */
   int64_t amount_cents;         /* grant, equity, loan */
   int64_t stake_ppm;            /* equity: the share of the firm bought */
-  int64_t turns;                /* loan, firm_price_floor, contract: turns */
+  int64_t turns;                /* loan, firm_price_floor, contract: turns;
+                                   origin_rule: from_turn */
   int64_t grace;                /* loan: turns before repayment starts */
   int64_t penalty_cents_per_kg; /* contract: per kg not delivered */
   bool two_sided;               /* firm_price_floor: a contract for
                                    difference (the firm pays back above the
                                    strike) */
   /* issue 11, closing the loopholes (docs/design/model-v2.md C, E, L3) */
-  char origin[MODEL_ID_MAX]; /* hire: `from`, the nation whose pool to hire
-                                from ("" = home) */
-  bool apprentice;           /* hire: take on apprentices under mentors */
-  char index[MODEL_ID_MAX];  /* bid: a product whose price the max price
-                                follows ("" = a fixed max price) */
+  char origin[MODEL_ID_MAX];  /* hire: `from`, the nation whose pool to hire
+                                 from ("" = home) */
+  bool apprentice;            /* hire: take on apprentices under mentors */
+  char index[MODEL_ID_MAX];   /* bid: a product whose price the max price
+                                 follows ("" = a fixed max price);
+                                 contract_propose: the product whose price
+                                 sets the contract's ("" = a fixed price) */
+  int64_t normal_stock_kg;    /* offer: stock-following ask (0: fixed) */
+  int64_t stock_discount_ppm; /* offer */
+  int64_t min_share_ppm;      /* offer: 0 means 0.5 */
+  /* issue 11, contract_propose with an index: price = clamp(share x the
+   * index product's last price in the seller's nation, floor, cap) */
+  int64_t index_share_ppm; /* 0: 1 (the index price itself) */
+  int64_t floor_cents_per_kg, cap_cents_per_kg; /* cap 0: none */
 } model_order_t;
 
 /* ---- The order schema (model/order_schema.c) ----
@@ -607,7 +622,19 @@ typedef struct {
   /* issue 11: the seat's kind and (home) nation, public */
   model_seat_kind_t kind;
   char nation[MODEL_ID_MAX];
+  bool qualified; /* a qualified magnet supplier (qualification maps) */
 } model_obs_score_t;
+
+/* A plant of a firm in receivership (issue 11, money limits). */
+typedef struct {
+  char firm[MODEL_ID_MAX];     /* the firm in receivership */
+  char facility[MODEL_ID_MAX]; /* the plant */
+  int32_t stage;
+  char nation[MODEL_ID_MAX];    /* where it stands */
+  int64_t capacity_kg_per_year; /* nameplate */
+  int64_t liquidation_cents;    /* the lowest price `acquire` may pay */
+  int32_t turns_left;           /* of the firm's receivership */
+} model_obs_for_sale_t;
 
 /* A delivery contract or an open proposal (docs/protocol.md "Contracts"),
  * as both its parties see it. */
@@ -624,6 +651,11 @@ typedef struct {
   /* last turn (running contracts) */
   int64_t delivered_kg, shortfall_kg, excused_kg, penalty_cents;
   int64_t delivered_total_kg;
+  /* a price formula: share x the index product's last price in the
+   * seller's nation, within [floor, cap] (index -1: the fixed price) */
+  int32_t index_product;
+  int64_t index_share_ppm, floor_cents_per_kg, cap_cents_per_kg;
+  int64_t price_last_cents_per_kg; /* the price of last turn's delivery */
 } model_obs_contract_t;
 
 /* State support in force, public (announced): a firm price floor or
@@ -722,12 +754,29 @@ typedef struct {
   /* public: each product's reference price, the map's opening world price
    * (cents/kg): what strategies anchor their prices to */
   int64_t reference_price[MODEL_PRODUCTS];
+  /* public: the plants of firms in receivership, which any other firm may
+   * buy (`acquire`) at no less than their liquidation value */
+  size_t n_for_sale;
+  model_obs_for_sale_t *for_sale;
   /* you (issue 11): the seat's proposals and contracts, either side */
   size_t n_contracts;
   model_obs_contract_t *contracts;
   /* public (issue 11): state support in force */
   size_t n_support;
   model_obs_support_t *support;
+  /* you (issue 11, rules of origin): kg of each product held that is the
+   * tracked nation's material (goods its origin rules control), when the
+   * game tracks one */
+  bool origin_tracked;
+  int64_t controlled_kg[MODEL_PRODUCTS];
+  /* you (issue 11, qualification; maps with parameters.qualification):
+   * whether the firm's magnets are qualified for defence and automotive
+   * buyers, and its qualifying turns so far; the rules */
+  bool qualification;
+  bool qualified;
+  int32_t qualification_turns_done;
+  int32_t qualification_turns;  /* needed */
+  int64_t qualification_min_kg; /* a turn's output that counts */
 } model_obs_t;
 
 MODEL_WUR int model_observe(const model_state_t *st, int seat,

@@ -110,6 +110,7 @@ typedef struct {
   int64_t capacity, utilisation, experience, unit_cost, recovery;
   int32_t building, ramp_age;
   int64_t book_value;
+  int64_t staff_milli; /* people per kt/yr x 1000; -1: the stage's */
 } map_facility_t;
 
 typedef struct {
@@ -191,6 +192,22 @@ struct model_map {
   int32_t seasoning_turns[NS];
   int64_t poach_ppm;      /* of an origin pool a turn; 0: no poaching */
   int64_t poach_cost_ppm; /* signing cost, in years of wages (ppm) */
+  int64_t wage_gap_ppm;   /* wage-led migration's gap; -1: even split */
+  /* version 2, markets: the cost of holding stock, per quarter (ppm of
+   * its value at world prices); 0: none */
+  int64_t hold_q;
+  bool fac_staff; /* some map facility has its own staff_per_kt */
+  /* issue 11, rules of origin: the nation whose material is tracked from
+   * the first turn (parameters.origin_tracking), -1 none */
+  int32_t origin_track;
+  char origin_track_id[MODEL_ID_MAX];
+  /* issue 11, qualification of magnet suppliers (parameters.qualification):
+   * turns of qualifying output a firm needs (0: no qualification), the
+   * output a turn that counts, and the seats qualified at turn 0 (a flag
+   * per seat, NULL without the key) */
+  int32_t qual_turns;
+  int64_t qual_min_kg;
+  uint8_t *qualified0;
 };
 
 static inline int64_t map_transport(const model_map_t *m, int p, int i, int j) {
@@ -212,6 +229,9 @@ typedef struct {
   int64_t permit_speed[NS]; /* ppm */
   int64_t prod_quota[NS];   /* kg per turn, -1 none */
   int64_t tax_ppm;
+  /* version 2 (design L3): a production quota on the stage's output
+   * rather than its feed, and counting only domestic material */
+  uint8_t quota_output[NS], quota_domestic[NS];
 } policies_t;
 
 typedef struct {
@@ -245,6 +265,9 @@ typedef struct {
   /* version 2, learning: the stage's cumulative output in the nation, kg
    * (separation: concentrate fed) */
   int64_t know_how[NS];
+  /* issue 11, rules of origin: kg of the stockpile made with the tracked
+   * nation's material (model_ext_t.track1) */
+  int64_t orig[NP];
 } nation_t;
 
 typedef struct {
@@ -284,6 +307,16 @@ typedef struct {
   int64_t appr_taken[NS];                  /* this turn */
   /* version 2, markets: each standing bid's index product + 1 (0: none) */
   int8_t bid_index[NP];
+  /* version 2, markets: each standing offer's stock-following rule (normal
+   * stock kg, 0: none; discount and floor share, ppm) */
+  int64_t offer_normal[NP], offer_disc[NP], offer_min[NP];
+  /* issue 11, rules of origin: kg of the inventory made with the tracked
+   * nation's material (model_ext_t.track1) */
+  int64_t orig[NP];
+  /* issue 11, qualification (maps with parameters.qualification): turns of
+   * qualifying magnet output so far, and whether the firm is qualified */
+  int32_t qual_done;
+  bool qualified;
 } seat_t;
 
 /* Hot fields first, the id (read by events and observations) last. */
@@ -313,6 +346,11 @@ typedef struct {
    * factor (ppm) and an offset (ppm) on the curve's; 1e6 and 0 for new
    * plants */
   int64_t anchor_cost, anchor_rec;
+  int64_t staff_milli; /* its own staffing ratio, -1: the stage's */
+  /* issue 11, building abroad: a plant built with build.nation in another
+   * nation than its owner's home: it staffs itself from the host's pool
+   * (its staff stay on it from turn to turn) and pays host wages */
+  bool abroad;
 } facility_t;
 
 typedef struct {
@@ -363,6 +401,11 @@ typedef struct {
   int64_t qty, price, penalty; /* kg per turn, cents/kg, cents/kg */
   int64_t delivered_last, shortfall_last, excused_last, penalty_last;
   int64_t delivered_total;
+  /* a price formula: share x the index product's last price in the
+   * seller's nation, within [floor, cap]; index -1: the fixed price */
+  int32_t index;
+  int64_t share, floor, cap; /* ppm; cents/kg; cents/kg, 0 none */
+  int64_t price_last;        /* the price of last turn's delivery */
 } contract_t;
 
 typedef struct {
@@ -381,6 +424,16 @@ typedef struct {
   uint8_t screen_all[NN][NS];
   uint64_t lic_exports[NN][NP]; /* export_licence on the exports basis */
   uint8_t lic_exports_all[NN][NP];
+  /* rules of origin: the tracked nation + 1 (0: none), and each nation's
+   * rule per product (docs/model.md "Rules of origin") */
+  int32_t track1;
+  struct {
+    bool on;
+    int32_t to;        /* a nation, or ALL */
+    int64_t threshold; /* ppm of a magnet's value */
+    int64_t approval;  /* ppm of controlled goods approved for export */
+    int32_t from_turn; /* binds from this turn */
+  } origin[NN][NP];
   /* the turn's contract exports of the product being delivered, for the
    * market's quotas (kg, [exporter][importer]); scratch of the turn */
   int64_t cx[NN][NN];
@@ -737,6 +790,24 @@ void model_deals_finish(model_state_t *st);
 /* A build abroad or by a sanctioned firm: 0, or 1 with r filled. */
 int model_deal_build_check(const model_state_t *st, int seat, int host,
                            int stage, model_refusal_t *r);
+/* Rules of origin (deals.c): the tracked nation, or -1; content (kg of
+ * the tracked nation's material) taken out of a holder's stock of p
+ * pro rata to kg leaving it (call before the stock falls), and added. */
+int model_origin_nation(const model_state_t *st);
+int64_t *model_origin_of(model_state_t *st, int32_t holder);
+int64_t model_origin_take(model_state_t *st, int32_t holder, int p, int64_t kg);
+void model_origin_add(model_state_t *st, int32_t holder, int p, int64_t kg);
+/* The threshold (ppm of value) above which a magnet made with tracked
+ * content counts as the tracked nation's: the tracked nation's magnet rule,
+ * else 0.1% (S65). */
+int64_t model_origin_threshold(const model_state_t *st);
+
+/* Qualification of magnet suppliers (deals.c; maps with
+ * parameters.qualification): at the end of a turn, a firm whose magnet
+ * plants made at least the map's min_output counts a qualifying turn and
+ * is qualified after the map's turns. */
+void model_qualification_turn(model_state_t *st);
+
 /* Whether nation n bans the export of stage s's technology to nation j. */
 bool model_tech_banned(const model_state_t *st, int n, int s, int j);
 

@@ -30,6 +30,7 @@ void model_obs_free(model_obs_t *o) {
   free(o->unit_cost_factor_ppm);
   free(o->lead_factor_ppm);
   free(o->permit_turns);
+  free(o->for_sale);
   free(o->contracts);
   free(o->support);
   free(o);
@@ -71,6 +72,11 @@ static int observe_deals(const model_state_t *st, int seat, model_obs_t *o) {
     oc->excused_kg = c->excused_last;
     oc->penalty_cents = c->penalty_last;
     oc->delivered_total_kg = c->delivered_total;
+    oc->index_product = c->index;
+    oc->index_share_ppm = c->share;
+    oc->floor_cents_per_kg = c->floor;
+    oc->cap_cents_per_kg = c->cap;
+    oc->price_last_cents_per_kg = c->price_last;
   }
   for (size_t k = 0; k < x->n_support; k++) {
     const support_t *su = &x->support[k];
@@ -192,6 +198,10 @@ static size_t policy_orders(const model_state_t *st, int n,
       if (CUR) {
         CUR->stage = s;
         CUR->quantity_kg = p->prod_quota[s];
+        if (p->quota_output[s])
+          strcpy(CUR->choice, "output");
+        if (p->quota_domestic[s])
+          strcpy(CUR->origin, "outside");
       }
     }
     if (p->talent_budget[s] > 0) {
@@ -269,6 +279,19 @@ static size_t policy_orders(const model_state_t *st, int n,
         }
       }
     }
+  for (int q = 0; x && q < NP; q++) {
+    if (!x->origin[n][q].on)
+      continue;
+    ADD(MODEL_POL_ORIGIN_RULE);
+    if (CUR) {
+      int to = x->origin[n][q].to;
+      CUR->product = q;
+      CUR->rate_ppm = x->origin[n][q].threshold;
+      CUR->approval_ppm = x->origin[n][q].approval;
+      CUR->turns = x->origin[n][q].from_turn;
+      strcpy(CUR->partner, to == ALL ? "all" : m->nations[to].id);
+    }
+  }
   for (size_t e = 0; x && e < x->n_sanctions; e++) {
     if (x->sanctions[e].nation != n)
       continue;
@@ -310,6 +333,32 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
     memcpy(o->nations[n], m->nations[n].id, MODEL_ID_MAX);
 
   memcpy(o->reference_price, m->price0, sizeof o->reference_price);
+  /* public: plants for sale out of receivership */
+  for (int pass = 0; pass < 2; pass++) {
+    size_t c = 0;
+    for (size_t k = 0; k < st->n_fac; k++) {
+      const facility_t *fa = &st->fac[k];
+      if (st->seats[fa->owner].receivership <= 0)
+        continue;
+      if (pass == 1) {
+        model_obs_for_sale_t *x = &o->for_sale[c];
+        memcpy(x->firm, m->seats[fa->owner].id, sizeof x->firm);
+        memcpy(x->facility, fa->id, sizeof x->facility);
+        x->stage = fa->stage;
+        memcpy(x->nation, m->nations[fa->nation].id, sizeof x->nation);
+        x->capacity_kg_per_year = fa->capacity;
+        x->liquidation_cents = ppm_of(fa->book, m->liquidation_ppm);
+        x->turns_left = st->seats[fa->owner].receivership;
+      }
+      c++;
+    }
+    if (pass == 0) {
+      o->n_for_sale = c;
+      o->for_sale = calloc(c ? c : 1, sizeof *o->for_sale);
+      if (!o->for_sale)
+        goto nomem;
+    }
+  }
   /* you: training places left at home */
   o->train_caps = m->train_caps;
   for (int s = 0; s < NS; s++)
@@ -333,6 +382,7 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
   /* you */
   if (ms->kind == MODEL_SEAT_FIRM) {
     o->cash_cents = se->cash;
+    memcpy(o->controlled_kg, se->orig, sizeof o->controlled_kg);
     memcpy(o->inventory_kg, se->inv, sizeof o->inventory_kg);
     memcpy(o->staff, se->staff, sizeof o->staff);
     for (int s = 0; s < NS; s++)
@@ -385,6 +435,7 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
     const nation_t *na = &st->nations[ms->nation];
     o->cash_cents = o->budget_cents = na->budget;
     memcpy(o->inventory_kg, na->stock, sizeof o->inventory_kg);
+    memcpy(o->controlled_kg, na->orig, sizeof o->controlled_kg);
     memcpy(o->staff, na->pool, sizeof o->staff);
     for (int s = 0; s < NS; s++)
       for (int k = 0; k < MODEL_TRAIN_TURNS_MAX; k++)
@@ -406,6 +457,9 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
     o->standing_offer[p].product = p;
     o->standing_offer[p].quantity_kg = se->offer[p].qty;
     o->standing_offer[p].price_cents_per_kg = se->offer[p].price;
+    o->standing_offer[p].normal_stock_kg = se->offer_normal[p];
+    o->standing_offer[p].stock_discount_ppm = se->offer_disc[p];
+    o->standing_offer[p].min_share_ppm = se->offer_min[p];
     o->standing_bid[p].op = MODEL_OP_BID;
     o->standing_bid[p].product = p;
     o->standing_bid[p].quantity_kg = se->bid[p].qty;
@@ -468,9 +522,16 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
     memcpy(o->scores[s].seat, m->seats[s].id, MODEL_ID_MAX);
     o->scores[s].score = st->report_scores[s];
     o->scores[s].kind = m->seats[s].kind;
+    o->scores[s].qualified = st->seats[s].qualified;
     memcpy(o->scores[s].nation, m->nations[m->seats[s].nation].id,
            MODEL_ID_MAX);
   }
+  o->origin_tracked = model_origin_nation(st) >= 0;
+  o->qualification = m->qual_turns > 0;
+  o->qualified = se->qualified;
+  o->qualification_turns_done = se->qual_done;
+  o->qualification_turns = m->qual_turns;
+  o->qualification_min_kg = m->qual_min_kg;
   if (model_obs_fill_plan(st, ms->nation, o) != 0 ||
       observe_deals(st, seat, o) != 0)
     goto nomem;

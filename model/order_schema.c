@@ -114,6 +114,19 @@ static const model_field_t OFFER[] = {
      F(price_cents_per_kg), 0, PRICE_MAX, MODEL_FIELD_IF_QUANTITY, false,
      PRICE_ALLOWED,
      "the lowest price accepted; required when quantity is more than 0"},
+    {"normal_stock", MODEL_FIELD_NUMBER, MODEL_UNIT_TONNES, F(normal_stock_kg),
+     0, TONNES_MAX, MODEL_FIELD_OPTIONAL, true,
+     "a number of tonnes from 0 to 1e9",
+     "stock-following ask: above this stock the min price falls by "
+     "stock_discount per normal stock of excess (0 or absent: a fixed min "
+     "price)"},
+    {"stock_discount", MODEL_FIELD_NUMBER, MODEL_UNIT_FRACTION,
+     F(stock_discount_ppm), 0, 1, MODEL_FIELD_OPTIONAL, true,
+     "a number from 0 to 1",
+     "share of the min price given up per normal stock of excess"},
+    {"min_share", MODEL_FIELD_NUMBER, MODEL_UNIT_FRACTION, F(min_share_ppm), 0,
+     1, MODEL_FIELD_OPTIONAL, true, "a number from 0 to 1",
+     "the min price never falls below this share of it (absent: 0.5)"},
 };
 
 static const model_field_t BID[] = {
@@ -239,6 +252,15 @@ static const model_field_t PRODUCTION_QUOTA[] = {
      TONNES_MAX, MODEL_FIELD_NIL_LIFTS, false,
      "a number of tonnes per turn from 0 to 1e9, or nil to lift the quota",
      "tonnes per turn the stage may produce; nil (or absent) lifts it"},
+    {"basis", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(choice), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "\"feed\" (the default: the stage's input, concentrate fed for "
+     "separation) or \"output\" (what it makes: separated oxides)"},
+    {"imports", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(origin), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "\"inside\" (the default: imported feed counts) or \"outside\" (only "
+     "material of the nation's own origin counts; maps that track its "
+     "origin)"},
 };
 
 static const model_field_t TAX[] = {
@@ -314,6 +336,26 @@ static const model_field_t INVESTMENT_SCREEN[] = {
      "true lifts the screen (default false)"},
 };
 
+static const model_field_t ORIGIN_RULE[] = {
+    PRODUCT_FIELD("the product whose controlled goods need a licence"),
+    {"threshold", MODEL_FIELD_NUMBER, MODEL_UNIT_FRACTION, F(rate_ppm), 0, 1,
+     MODEL_FIELD_REQUIRED, false,
+     "a share from 0 to 1 of a magnet's value (0.001 is the 0.1% rule)",
+     "a magnet made abroad with at least this share of its value in your "
+     "material counts as yours"},
+    {"approval", MODEL_FIELD_NUMBER, MODEL_UNIT_FRACTION, F(approval_ppm), 0, 1,
+     MODEL_FIELD_REQUIRED, false,
+     "a share from 0 to 1 of controlled goods approved for export",
+     "the share of controlled goods other nations may export"},
+    PARTNER_FIELD("to", "the nation the rule covers exports to, or \"all\" "
+                        "(the default)"),
+    {"from_turn", MODEL_FIELD_INTEGER, MODEL_UNIT_TURNS, F(turns), 0, 400,
+     MODEL_FIELD_OPTIONAL, false, "a turn from 0 to 400",
+     "the turn it binds from (default 0: at once)"},
+    {"lift", MODEL_FIELD_BOOL, MODEL_UNIT_NONE, F(lift), 0, 0,
+     MODEL_FIELD_OPTIONAL, false, NULL, "true lifts the rule (default false)"},
+};
+
 static const model_field_t GRANT[] = {
     FIRM_FIELD("the firm paid (a firm's seat id)"),
     AMOUNT_FIELD("US dollars paid from the budget to the firm, once"),
@@ -359,6 +401,20 @@ static const model_field_t CONTRACT_PROPOSE[] = {
      F(penalty_cents_per_kg), 0, PRICE_MAX, MODEL_FIELD_OPTIONAL, false,
      PRICE_ALLOWED,
      "what the seller pays the buyer per kg not delivered (default 0)"},
+    {"index", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(index), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "a product: the price is a formula, share x that product's last price "
+     "in the seller's nation, kept within floor and cap (price is then "
+     "ignored)"},
+    {"share", MODEL_FIELD_NUMBER, MODEL_UNIT_FACTOR, F(index_share_ppm), 0, 100,
+     MODEL_FIELD_OPTIONAL, false, "a factor from 0 to 100",
+     "with index: the multiple of the index price (default 1)"},
+    {"floor", MODEL_FIELD_NUMBER, MODEL_UNIT_USD_PER_KG, F(floor_cents_per_kg),
+     0, PRICE_MAX, MODEL_FIELD_OPTIONAL, false, PRICE_ALLOWED,
+     "with index: the lowest price (default 0)"},
+    {"cap", MODEL_FIELD_NUMBER, MODEL_UNIT_USD_PER_KG, F(cap_cents_per_kg), 0,
+     PRICE_MAX, MODEL_FIELD_OPTIONAL, false, PRICE_ALLOWED,
+     "with index: the highest price (default none)"},
 };
 
 static const model_field_t CONTRACT_ACCEPT[] = {
@@ -372,6 +428,15 @@ static const model_field_t CONTRACT_WITHDRAW[] = {
     {"from", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(seat), 0, 0,
      MODEL_FIELD_OPTIONAL, true, NULL,
      "the seat that proposed it (default: you)"},
+};
+
+static const model_field_t ACQUIRE[] = {
+    {"facility", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(facility), 0, 0,
+     MODEL_FIELD_REQUIRED, false, NULL, "a facility of a firm in receivership"},
+    {"price", MODEL_FIELD_NUMBER, MODEL_UNIT_USD, F(amount_cents), 0.01, 1e12,
+     MODEL_FIELD_REQUIRED, false, "an amount of USD from 0.01 to 1e12",
+     "what you pay the firm in receivership: at least its liquidation value "
+     "(the map's liquidation_share of the plant's book value)"},
 };
 
 #define N(a) (sizeof a / sizeof a[0]), a
@@ -438,6 +503,10 @@ static const model_order_schema_t SCHEMAS[] = {
     {MODEL_OP_POLICY, MODEL_POL_INVESTMENT_SCREEN, "investment_screen",
      "nations", true, "refuse foreign firms' builds of a stage in your nation",
      N(INVESTMENT_SCREEN)},
+    {MODEL_OP_POLICY, MODEL_POL_ORIGIN_RULE, "origin_rule", "nations", true,
+     "extraterritorial control: goods made abroad with your material need "
+     "your licence to be exported from any nation",
+     N(ORIGIN_RULE)},
     /* the ops added after policy, in their enum's order */
     {MODEL_OP_GRANT, -1, "grant", "nations", false,
      "pay a firm from the budget, once", N(GRANT)},
@@ -460,6 +529,10 @@ static const model_order_schema_t SCHEMAS[] = {
      "withdraw your proposal, or leave a running contract (the leaver pays "
      "the penalty on up to 4 turns of deliveries)",
      N(CONTRACT_WITHDRAW)},
+    {MODEL_OP_ACQUIRE, -1, "acquire", "firms", false,
+     "buy a plant of a firm in receivership (maps with money limits), with "
+     "its experience; the price goes to the firm's creditors",
+     N(ACQUIRE)},
 };
 
 #define N_SCHEMAS (sizeof SCHEMAS / sizeof SCHEMAS[0])

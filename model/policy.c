@@ -112,6 +112,18 @@ static int ext_policy(model_state_t *st, int n, const model_order_t *o) {
                                 0};
     return 0;
   }
+  case MODEL_POL_ORIGIN_RULE: {
+    /* the first rule starts tracking its nation's material (a map may
+     * start it at turn 0: parameters.origin_tracking) */
+    if (x->track1 == 0 && !o->lift)
+      x->track1 = n + 1;
+    x->origin[n][o->product].on = !o->lift;
+    x->origin[n][o->product].to = partner;
+    x->origin[n][o->product].threshold = o->rate_ppm;
+    x->origin[n][o->product].approval = o->approval_ppm;
+    x->origin[n][o->product].from_turn = (int32_t)o->turns;
+    return 0;
+  }
   case MODEL_POL_TECHNOLOGY_EXPORT_BAN:
     set_dest(&x->tech_ban[n][o->stage], &x->tech_ban_all[n][o->stage], partner,
              !o->lift);
@@ -188,6 +200,8 @@ int model_policy_apply(model_state_t *st, int n, const model_order_t *o) {
     break;
   case MODEL_POL_PRODUCTION_QUOTA:
     p->prod_quota[o->stage] = o->lift ? -1 : o->quantity_kg;
+    p->quota_output[o->stage] = !o->lift && strcmp(o->choice, "output") == 0;
+    p->quota_domestic[o->stage] = !o->lift && strcmp(o->origin, "outside") == 0;
     break;
   case MODEL_POL_TAX:
     p->tax_ppm = o->rate_ppm;
@@ -196,6 +210,7 @@ int model_policy_apply(model_state_t *st, int n, const model_order_t *o) {
   case MODEL_POL_TECHNOLOGY_EXPORT_BAN:
   case MODEL_POL_SANCTION:
   case MODEL_POL_INVESTMENT_SCREEN:
+  case MODEL_POL_ORIGIN_RULE:
     return ext_policy(st, n, o);
   default:
     return MODEL_EINVAL;

@@ -186,6 +186,11 @@ static void vorder_talent(vis_t *v, model_order_t *o) {
   }
   if (vtag(v, "\001order-index", o->index[0] != 0))
     vstr(v, o->index, sizeof o->index);
+  if (vtag(v, "\001order-stock", o->normal_stock_kg != 0)) {
+    vi(v, &o->normal_stock_kg);
+    vi(v, &o->stock_discount_ppm);
+    vi(v, &o->min_share_ppm);
+  }
 }
 
 /* An order's issue-11 fields (model.h), after a tag and only where the
@@ -208,6 +213,11 @@ static void vorder_more(vis_t *v, model_order_t *o) {
   vi(v, &o->grace);
   vi(v, &o->penalty_cents_per_kg);
   vb(v, &o->two_sided);
+  /* a contract's price formula (its index product is serialised under
+   * the order-index tag, as a bid's) */
+  vi(v, &o->index_share_ppm);
+  vi(v, &o->floor_cents_per_kg);
+  vi(v, &o->cap_cents_per_kg);
 }
 
 static void vorder(vis_t *v, model_order_t *o) {
@@ -496,6 +506,39 @@ static void vbid_index(vis_t *v, model_state_t *st) {
     }
 }
 
+/* Stock-following standing offers (model v2, markets), after a tag and
+ * only when a seat has one. */
+static void voffer_stock(vis_t *v, model_state_t *st) {
+  bool any = false;
+  for (size_t i = 0; i < st->n_seats; i++)
+    for (int p = 0; p < NP; p++)
+      any |= st->seats[i].offer_normal[p] != 0;
+  if (!vtag(v, "\001offer-stock", any))
+    return;
+  for (size_t i = 0; i < st->n_seats && !v->err; i++) {
+    varr(v, st->seats[i].offer_normal, NP);
+    varr(v, st->seats[i].offer_disc, NP);
+    varr(v, st->seats[i].offer_min, NP);
+  }
+}
+
+/* Production quotas on output or on domestic material (design L3), after
+ * a tag and only when a nation has one. */
+static void vquota_basis(vis_t *v, model_state_t *st) {
+  bool any = false;
+  for (size_t n = 0; n < st->n_nations; n++)
+    for (int s = 0; s < NS; s++)
+      any |= st->nations[n].pol.quota_output[s] ||
+             st->nations[n].pol.quota_domestic[s];
+  if (!vtag(v, "\001quota-basis", any))
+    return;
+  for (size_t n = 0; n < st->n_nations && !v->err; n++)
+    for (int s = 0; s < NS; s++) {
+      vu8(v, &st->nations[n].pol.quota_output[s]);
+      vu8(v, &st->nations[n].pol.quota_domestic[s]);
+    }
+}
+
 /* Deals and controls (model_ext_t), written only when the state has them,
  * at the end, so that other states keep their bytes. */
 static void vext(vis_t *v, model_state_t *st) {
@@ -556,6 +599,11 @@ static void vext(vis_t *v, model_state_t *st) {
     vi(v, &c->excused_last);
     vi(v, &c->penalty_last);
     vi(v, &c->delivered_total);
+    vi32(v, &c->index);
+    vi(v, &c->share);
+    vi(v, &c->floor);
+    vi(v, &c->cap);
+    vi(v, &c->price_last);
   }
   vsz(v, &x->n_sanctions, MODEL_SANCTIONS_MAX);
   for (size_t k = 0; k < x->n_sanctions && !v->err; k++) {
@@ -579,6 +627,25 @@ static void vext(vis_t *v, model_state_t *st) {
       vu8(v, &x->lic_exports_all[i][p]);
     }
   }
+  /* rules of origin, after a tag of their own (states from before them
+   * have none) */
+  if (!vtag(v, "\001origin", x->track1 > 0))
+    return;
+  vi32(v, &x->track1);
+  if (v->rd && (x->track1 < 0 || (size_t)x->track1 > n))
+    v->err = MODEL_ESTATE;
+  for (size_t i = 0; i < n && !v->err; i++)
+    for (int p = 0; p < NP; p++) {
+      vb(v, &x->origin[i][p].on);
+      vi32(v, &x->origin[i][p].to);
+      vi(v, &x->origin[i][p].threshold);
+      vi(v, &x->origin[i][p].approval);
+      vi32(v, &x->origin[i][p].from_turn);
+    }
+  for (size_t i = 0; i < st->n_seats && !v->err; i++)
+    varr(v, st->seats[i].orig, NP);
+  for (size_t i = 0; i < n && !v->err; i++)
+    varr(v, st->nations[i].orig, NP);
 }
 
 /* The walk. Sizes come first; on reading they must match the map. */
@@ -628,8 +695,14 @@ static void visit(vis_t *v, model_state_t *st) {
       return;
     }
     st->n_fac = st->cap_fac = nf;
-    for (size_t i = 0; i < nf; i++)
+    for (size_t i = 0; i < nf; i++) {
       st->fac[i].lg_exp0 = -1;
+      /* a map facility's own staffing ratio comes from the map (facilities
+       * are never removed, so the first ones are the map's) */
+      st->fac[i].staff_milli =
+          i < st->map->n_facilities ? st->map->facilities[i].staff_milli : -1;
+      st->fac[i].anchor_cost = MODEL_PPM;
+    }
   }
   for (size_t i = 0; i < st->n_fac && !v->err; i++)
     vfac(v, &st->fac[i]);
@@ -682,6 +755,21 @@ static void visit(vis_t *v, model_state_t *st) {
     visit_v2(v, st);
   vext(v, st);
   vbid_index(v, st);
+  voffer_stock(v, st);
+  vquota_basis(v, st);
+  /* plants abroad (issue 11), only when a game has one */
+  bool abroad = false;
+  for (size_t i = 0; i < st->n_fac; i++)
+    abroad |= st->fac[i].abroad;
+  if (vtag(v, "\001abroad", abroad))
+    for (size_t i = 0; i < st->n_fac && !v->err; i++)
+      vb(v, &st->fac[i].abroad);
+  /* qualification (issue 11), only on maps with parameters.qualification */
+  if (vtag(v, "\001qualification", st->map->qual_turns > 0))
+    for (size_t i = 0; i < st->n_seats && !v->err; i++) {
+      vi32(v, &st->seats[i].qual_done);
+      vb(v, &st->seats[i].qualified);
+    }
 }
 
 static int pack(const model_state_t *st, uint8_t **buf, size_t *len) {

@@ -77,6 +77,18 @@ int model_state_new(const model_map_t *map, uint64_t seed,
         goto fail;
     for (int p = 0; p < NP; p++)
       na->demand_q0[p] = mn->demand[p].volume_kg_turn;
+    /* qualification: the firms the map names are qualified from turn 0 */
+    if (n == 0 && map->qualified0)
+      for (size_t s = 0; s < st->n_seats; s++)
+        st->seats[s].qualified = map->qualified0[s] != 0;
+    /* rules of origin tracked from turn 0 (parameters.origin_tracking) */
+    if (n == 0 && map->origin_track >= 0) {
+      if (!model_ext(st)) {
+        rc = MODEL_ENOMEM;
+        goto fail;
+      }
+      st->ext->track1 = map->origin_track + 1;
+    }
     na->security_ppm = MODEL_PPM;
   }
   for (size_t s = 0; s < st->n_seats; s++) {
@@ -96,6 +108,9 @@ int model_state_new(const model_map_t *map, uint64_t seed,
       if (o->op == MODEL_OP_OFFER) {
         se->offer[o->product].qty = o->quantity_kg;
         se->offer[o->product].price = o->price_cents_per_kg;
+        se->offer_normal[o->product] = o->normal_stock_kg;
+        se->offer_disc[o->product] = o->stock_discount_ppm;
+        se->offer_min[o->product] = o->min_share_ppm;
       } else if (o->op == MODEL_OP_BID) {
         se->bid[o->product].qty = o->quantity_kg;
         se->bid[o->product].price = o->price_cents_per_kg;
@@ -137,6 +152,7 @@ int model_state_new(const model_map_t *map, uint64_t seed,
             : ppm_of(c0, map->nations[f->nation].unit_cost_factor[f->stage]);
     f->rec0 = mf->recovery >= 0 ? mf->recovery : stg->rec_initial;
     f->build_left = (int64_t)mf->building * MODEL_PPM;
+    f->staff_milli = mf->staff_milli;
     f->ramp_age = mf->ramp_age;
     f->book = mf->book_value >= 0 ? mf->book_value
                                   : mul_div(f->capacity, stg->capex, 1);

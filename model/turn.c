@@ -152,6 +152,44 @@ static void construction(model_state_t *st) {
   }
 }
 
+/* Wage-led migration (design C2.4, maps with talent.migration_wage_gap):
+ * `move` people of skill s leave nation a only for open nations whose wage
+ * for the skill is at least (1 + gap) times a's, split pro rata to their
+ * wages (floor; the remainder to the first of them). */
+static void wage_led(model_state_t *st, int s, int a, int64_t move) {
+  const model_map_t *m = st->map;
+  int64_t own = m->nations[a].wage[s];
+  int64_t bar = own + ppm_of(own, m->wage_gap_ppm);
+  int64_t total = 0;
+  int first = -1;
+  for (size_t b = 0; b < st->n_nations; b++)
+    if ((int)b != a && st->nations[b].pol.mig_in[s] &&
+        !model_tech_banned(st, a, s, (int)b) && m->nations[b].wage[s] >= bar &&
+        m->nations[b].wage[s] > 0) {
+      total += m->nations[b].wage[s];
+      if (first < 0)
+        first = (int)b;
+    }
+  if (total <= 0 || move <= 0)
+    return;
+  int64_t given = 0, share[NN] = {0};
+  for (size_t b = 0; b < st->n_nations; b++)
+    if ((int)b != a && st->nations[b].pol.mig_in[s] &&
+        !model_tech_banned(st, a, s, (int)b) && m->nations[b].wage[s] >= bar &&
+        m->nations[b].wage[s] > 0) {
+      share[b] = mul_div(move, m->nations[b].wage[s], total);
+      given += share[b];
+    }
+  share[first] += move - given;
+  for (size_t b = 0; b < st->n_nations; b++) {
+    if (share[b] <= 0)
+      continue;
+    st->nations[a].pool[s] -= share[b]; /* the shares sum to move <= pool */
+    ck_add(st, &st->nations[b].pool[s], share[b], (int32_t)(st->n_seats + b),
+           "talent pool", MODEL_U_PEOPLE, "migration");
+  }
+}
+
 /* ---- step 3 ---- */
 static int talent(model_state_t *st) {
   const model_map_t *m = st->map;
@@ -238,6 +276,10 @@ static int talent(model_state_t *st) {
         if (!dests)
           continue;
         int64_t move = ppm_of(start[a], m->migration_ppm);
+        if (m->wage_gap_ppm >= 0) {
+          wage_led(st, s, (int)a, move);
+          continue;
+        }
         int64_t each = move / dests, extra = move - each * dests;
         for (size_t b = 0; b < N; b++) {
           if (b == a || !st->nations[b].pol.mig_in[s] ||
@@ -259,8 +301,24 @@ static int talent(model_state_t *st) {
       left[si * NS + (size_t)s] = st->seats[si].staff[s];
   for (size_t k = 0; k < st->n_fac; k++) {
     facility_t *f = &st->fac[k];
-    int64_t *l = &left[(size_t)f->owner * NS + (size_t)f->stage];
     int64_t need = f->build_left > 0 ? 0 : f->staff_needed;
+    if (f->abroad) {
+      /* a plant abroad (issue 11) keeps its own staff, hired from and
+       * released to the host's pool as its need changes */
+      int64_t *pool = &st->nations[f->nation].pool[f->stage];
+      if (f->staff > need) {
+        ck_add(st, pool, f->staff - need,
+               (int32_t)(st->n_seats + (size_t)f->nation), "talent pool",
+               MODEL_U_PEOPLE, "staff released abroad");
+        f->staff = need;
+      } else {
+        int64_t take = need - f->staff < *pool ? need - f->staff : *pool;
+        *pool -= take; /* take <= the pool */
+        f->staff += take;
+      }
+      continue;
+    }
+    int64_t *l = &left[(size_t)f->owner * NS + (size_t)f->stage];
     f->staff = need < *l ? need : *l;
     *l -= f->staff;
   }
@@ -303,6 +361,28 @@ static void stages_list(model_state_t *st, stages_t *sl, int64_t *want,
   sl->idx = idx;
 }
 
+/* The part of a facility's planned amount `w` its nation's production
+ * quota limits (design L3), and what that part counts against the quota:
+ * all of its feed (the default); where only domestic material counts, the
+ * share of its owner's concentrate that is of the nation's own origin
+ * (maps that track that nation's material; elsewhere all of it); on a
+ * quota on output, the oxides recovered from that part. */
+static int64_t quota_part(model_state_t *st, int stage, size_t k, int64_t w,
+                          int64_t *counts) {
+  const facility_t *f = &st->fac[k];
+  const policies_t *p = &st->nations[f->nation].pol;
+  if (stage == MODEL_SEPARATION && p->quota_domestic[stage] &&
+      model_origin_nation(st) == f->nation) {
+    int64_t inv = st->seats[f->owner].inv[MODEL_CONCENTRATE];
+    int64_t dom = model_origin_of(st, f->owner)[MODEL_CONCENTRATE];
+    w = inv > 0 ? mul_div(w, dom < inv ? dom : inv, inv) : 0;
+  }
+  *counts = stage == MODEL_SEPARATION && p->quota_output[stage]
+                ? ppm_of(w, f->recovery)
+                : w;
+  return w;
+}
+
 /* Scales each facility's desired amount by its nation's production quota
  * for the stage (floor; the quota is never exceeded). */
 static void apply_quota(model_state_t *st, int stage, const stages_t *sl) {
@@ -315,7 +395,9 @@ static void apply_quota(model_state_t *st, int stage, const stages_t *sl) {
   int64_t *want = sl->want;
   for (size_t i = sl->begin[stage]; i < sl->begin[stage + 1]; i++) {
     size_t k = (size_t)sl->idx[i];
-    ck_add(st, &sum[st->fac[k].nation], want[k],
+    int64_t c;
+    (void)quota_part(st, stage, k, want[k], &c);
+    ck_add(st, &sum[st->fac[k].nation], c,
            (int32_t)(st->n_seats + (size_t)st->fac[k].nation), "planned output",
            MODEL_U_KG, "a facility");
   }
@@ -323,8 +405,12 @@ static void apply_quota(model_state_t *st, int stage, const stages_t *sl) {
     size_t k = (size_t)sl->idx[i];
     const facility_t *f = &st->fac[k];
     int64_t q = st->nations[f->nation].pol.prod_quota[stage];
-    if (q >= 0 && sum[f->nation] > q)
-      want[k] = mul_div(want[k], q, sum[f->nation]);
+    if (q >= 0 && sum[f->nation] > q) {
+      /* only the part the quota covers is cut (imported feed outside a
+       * quota on domestic material runs as planned) */
+      int64_t c, part = quota_part(st, stage, k, want[k], &c);
+      want[k] = want[k] - part + mul_div(part, q, sum[f->nation]);
+    }
   }
 }
 
@@ -402,6 +488,9 @@ static int mining(model_state_t *st, const stages_t *sl) {
            MODEL_U_KG, "mine output");
     ck_add(st, &se->inv_el[1], ppm_of(out, b[1]), f->owner, "inventory",
            MODEL_U_KG, "mine output");
+    /* rules of origin: ore mined in the tracked nation is its material */
+    if (f->nation == model_origin_nation(st))
+      model_origin_add(st, f->owner, MODEL_CONCENTRATE, out);
     int64_t opex =
         ck_mul_div(st, out, f->unit_cost, 1, f->owner, "opex", MODEL_U_CENTS);
     seat_out(st, f->owner, opex, "opex");
@@ -447,6 +536,8 @@ static int separation(model_state_t *st, const stages_t *sl) {
     int64_t el0 = mul_div(se->inv_el[0], x, inv);
     int64_t el1 = mul_div(se->inv_el[1], x, inv);
     int64_t el2 = x - el0 - el1;
+    /* rules of origin: the feed's tracked content, before it leaves */
+    int64_t fed_o = model_origin_take(st, f->owner, MODEL_CONCENTRATE, x);
     se->inv[MODEL_CONCENTRATE] -= x; /* x <= inventory, el0, el1 pro rata */
     se->inv_el[0] -= el0;
     se->inv_el[1] -= el1;
@@ -467,6 +558,12 @@ static int separation(model_state_t *st, const stages_t *sl) {
     for (int q = 0; q < 3; q++) {
       ck_add(st, &se->inv[MODEL_NDPR + q], o[q], f->owner, "inventory",
              MODEL_U_KG, "separation output");
+      /* processed in the tracked nation: all its material (S65 covers
+       * items produced there); elsewhere the feed's share */
+      model_origin_add(st, f->owner, MODEL_NDPR + q,
+                       f->nation == model_origin_nation(st)
+                           ? o[q]
+                           : mul_div(o[q], fed_o, x));
       book_output(st, f, MODEL_NDPR + q, o[q]);
       f->out_last += o[q]; /* <= x */
       ck_add(st, &value,
@@ -525,11 +622,16 @@ static int magnets(model_state_t *st, const stages_t *sl) {
     f->out_last = out > 0 ? out : 0;
     if (out <= 0)
       continue;
-    int64_t inputs = 0;
+    int64_t inputs = 0, tracked = 0; /* value of inputs, of their content */
     int32_t nh = (int32_t)(st->n_seats + (size_t)f->nation);
     for (int q = 0; q < 2; q++) {
       int64_t use = ceil_ppm(out, ms->recipe[q]);
       LAN_ASSERT(use <= se->inv[MODEL_NDPR + q]);
+      int64_t c = model_origin_take(st, f->owner, MODEL_NDPR + q, use);
+      ck_add(st, &tracked,
+             ck_mul_div(st, c, st->price[MODEL_NDPR + q], 1, nh, "value added",
+                        MODEL_U_CENTS),
+             nh, "value added", MODEL_U_CENTS, "magnet feed");
       se->inv[MODEL_NDPR + q] -= use;
       ck_add(st, &se->flows.consumed[MODEL_NDPR + q], use, f->owner,
              "consumption", MODEL_U_KG, "magnet feed");
@@ -542,6 +644,17 @@ static int magnets(model_state_t *st, const stages_t *sl) {
     }
     ck_add(st, &se->inv[MODEL_MAGNET], out, f->owner, "inventory", MODEL_U_KG,
            "magnet output");
+    /* rules of origin: a magnet made in the tracked nation, or with its
+     * material worth at least the threshold of the magnet's value (the
+     * 0.1% rule, S65), is all the tracked nation's */
+    if (model_origin_nation(st) >= 0) {
+      int64_t worth = ck_mul_div(st, out, st->price[MODEL_MAGNET], 1, nh,
+                                 "value added", MODEL_U_CENTS);
+      if (f->nation == model_origin_nation(st) ||
+          (tracked > 0 && (__int128)tracked * MODEL_PPM >=
+                              (__int128)model_origin_threshold(st) * worth))
+        model_origin_add(st, f->owner, MODEL_MAGNET, out);
+    }
     book_output(st, f, MODEL_MAGNET, out);
     int64_t opex =
         ck_mul_div(st, out, f->unit_cost, 1, f->owner, "opex", MODEL_U_CENTS);
@@ -586,6 +699,16 @@ static void wages_taxes(model_state_t *st) {
              ck_mul_div(st, people, m->nations[home].wage[s], 4, who, "wages",
                         MODEL_U_CENTS),
              who, "wages", MODEL_U_CENTS, "wages");
+    }
+    /* plants abroad pay their own staff at the host's wages (issue 11);
+     * firms' facilities are listed from first_fac */
+    for (int32_t k = se->first_fac; k >= 0; k = st->fac[k].next_of_owner) {
+      const facility_t *f = &st->fac[k];
+      if (f->abroad && f->staff > 0)
+        ck_add(st, &w,
+               ck_mul_div(st, f->staff, m->nations[f->nation].wage[f->stage], 4,
+                          who, "wages", MODEL_U_CENTS),
+               who, "wages", MODEL_U_CENTS, "wages abroad");
     }
     seat_out(st, (int)si, w, "wages");
     sink(st, w, "wages");
@@ -664,6 +787,55 @@ static void finance_turn(model_state_t *st) {
     int64_t i = ceil_ppm(-se->cash, m->firm_rate_q);
     seat_out(st, (int)s, i, "interest");
     sink(st, i, "interest");
+  }
+}
+
+/* Holding cost (docs/model.md, "Stocks and prices"): every holder pays, on
+ * its closing stock of each product, the map's quarterly rate of its value
+ * at this turn's world price, rounded up (storage and the money tied up;
+ * a sink). A nation pays for its stockpiles from its budget, within its
+ * deficit limit (the rest is owed as arrears, like interest). */
+static void holding_costs(model_state_t *st) {
+  const model_map_t *m = st->map;
+  if (m->hold_q <= 0)
+    return;
+  for (size_t h = 0; h < st->n_seats + st->n_nations; h++) {
+    bool firm = h < st->n_seats;
+    if (firm && m->seats[h].kind != MODEL_SEAT_FIRM)
+      continue;
+    const int64_t *inv =
+        firm ? st->seats[h].inv : st->nations[h - st->n_seats].stock;
+    __int128 due = 0;
+    for (int p = 0; p < NP; p++)
+      if (inv[p] > 0)
+        due += ((__int128)inv[p] * st->price[p] * m->hold_q + MODEL_PPM - 1) /
+               MODEL_PPM;
+    if (due <= 0)
+      continue;
+    if (due > MODEL_HOLDER_MONEY_MAX) {
+      model_range_fail(st, (int32_t)h, "holding cost beyond the money limit");
+      return;
+    }
+    int64_t c = (int64_t)due;
+    if (firm) {
+      seat_out(st, (int)h, c, "holding cost");
+      sink(st, c, "holding cost");
+      continue;
+    }
+    size_t n = h - st->n_seats;
+    nation_t *na = &st->nations[n];
+    int64_t room = model_headroom(st, (int32_t)h);
+    int64_t pay = c;
+    if (room != MODEL_HEADROOM_NONE && pay > room) {
+      pay = room > 0 ? room : 0;
+      ck_add(st, &na->arrears, c - pay, (int32_t)h, "interest arrears",
+             MODEL_U_CENTS, "holding cost");
+    }
+    ck_sub(st, &na->budget, pay, (int32_t)h, "budget", MODEL_U_CENTS,
+           "holding cost");
+    ck_add(st, &na->flows.money_out, pay, (int32_t)h, "money paid out",
+           MODEL_U_CENTS, "holding cost");
+    sink(st, pay, "holding cost");
   }
 }
 
@@ -1188,6 +1360,7 @@ int model_resolve(model_state_t *st) {
                  "headroom",
                  st->map->nations[n].id);
   wages_taxes(st);
+  holding_costs(st);
   finance_turn(st);
   model_deals_finance(st);
   events(st);
@@ -1200,6 +1373,7 @@ int model_resolve(model_state_t *st) {
   model_learning_refresh(st);
   finish(st);
   model_deals_finish(st);
+  model_qualification_turn(st);
   model_state_compute_scores(st);
   if (!model_turn_check(st)) {
     rc = MODEL_ERANGE;

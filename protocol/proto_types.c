@@ -231,7 +231,20 @@ static int kv_frac(msgpack_packer *pk, const char *k, int64_t ppm) {
 
 /* Whether a field is left out of the packed map (an empty site). */
 static bool omitted(const model_order_t *o, const model_field_t *f) {
-  return f->omit_empty && !((const char *)o + f->offset)[0];
+  if (!f->omit_empty)
+    return false;
+  const char *at = (const char *)o + f->offset;
+  if (f->type == MODEL_FIELD_NUMBER || f->type == MODEL_FIELD_INTEGER) {
+    int64_t v;
+    memcpy(&v, at, sizeof v);
+    return v == 0;
+  }
+  if (f->type == MODEL_FIELD_BOOL) {
+    bool b;
+    memcpy(&b, at, sizeof b);
+    return !b;
+  }
+  return !at[0];
 }
 
 static int pack_field(msgpack_packer *pk, const model_order_t *o,
@@ -373,8 +386,16 @@ static int pack_skills(msgpack_packer *pk, const int64_t *v) {
 /* A contract or open proposal as both its parties see it (docs/protocol.md,
  * "Contracts"; an addition of issue 11). */
 int proto_pack_contract(msgpack_packer *pk, const model_obs_contract_t *c) {
-  int rc = msgpack_pack_map(pk, 16);
+  bool formula = c->index_product >= 0;
+  int rc = msgpack_pack_map(pk, 17 + (formula ? 4 : 0));
   rc |= kv_name(pk, "id", c->id);
+  rc |= kv_usdkg(pk, "price_last", c->price_last_cents_per_kg);
+  if (formula) {
+    rc |= kv_name(pk, "index", model_product_name(c->index_product));
+    rc |= kv_frac(pk, "share", c->index_share_ppm);
+    rc |= kv_usdkg(pk, "floor", c->floor_cents_per_kg);
+    rc |= kv_usdkg(pk, "cap", c->cap_cents_per_kg);
+  }
   rc |= kv_name(pk, "proposer", c->proposer);
   rc |= kv_name(pk, "seller", c->seller);
   rc |= kv_name(pk, "buyer", c->buyer);
@@ -428,9 +449,24 @@ static int pack_support(msgpack_packer *pk, const model_obs_support_t *x) {
 
 static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
   bool nation = obs->kind == MODEL_SEAT_NATION;
-  int rc = msgpack_pack_map(pk, (nation ? 12 : 9) +
-                                    (obs->finance ? (nation ? 4 : 5) : 0) +
-                                    obs->train_caps);
+  int rc = msgpack_pack_map(
+      pk, (nation ? 12 : 9) + (obs->finance ? (nation ? 4 : 5) : 0) +
+              obs->train_caps + obs->origin_tracked + obs->qualification);
+  if (obs->qualification) {
+    /* qualification (issue 11): {qualified, turns_done, turns, min_output} */
+    rc |= proto_pack_cstr(pk, "qualification");
+    rc |= msgpack_pack_map(pk, 4);
+    rc |= proto_pack_kv_bool(pk, "qualified", obs->qualified);
+    rc |= proto_pack_kv_i64(pk, "turns_done", obs->qualification_turns_done);
+    rc |= proto_pack_kv_i64(pk, "turns", obs->qualification_turns);
+    rc |= kv_t(pk, "min_output", obs->qualification_min_kg);
+  }
+  if (obs->origin_tracked) {
+    /* rules of origin (issue 11): what the seat holds that the tracked
+     * nation's origin rules control */
+    rc |= proto_pack_cstr(pk, "controlled");
+    rc |= pack_products_t(pk, obs->controlled_kg);
+  }
   /* the seat's contracts and open proposals (issue 11) */
   rc |= proto_pack_cstr(pk, "contracts");
   rc |= msgpack_pack_array(pk, obs->n_contracts);
@@ -666,7 +702,22 @@ static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
 }
 
 static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
-  int rc = msgpack_pack_map(pk, 9);
+  int rc = msgpack_pack_map(pk, 10);
+  /* plants of firms in receivership, for `acquire` (issue 11) */
+  rc |= proto_pack_cstr(pk, "receivership");
+  rc |= msgpack_pack_array(pk, obs->n_for_sale);
+  for (size_t i = 0; i < obs->n_for_sale; i++) {
+    const model_obs_for_sale_t *x = &obs->for_sale[i];
+    rc |= msgpack_pack_map(pk, 7);
+    rc |= kv_name(pk, "firm", x->firm);
+    rc |= kv_name(pk, "facility", x->facility);
+    rc |= kv_name(pk, "stage", model_stage_name(x->stage));
+    rc |= kv_name(pk, "nation", x->nation);
+    rc |= kv_t(pk, "capacity", x->capacity_kg_per_year);
+    rc |= proto_pack_kv_f64(pk, "liquidation_value",
+                            model_cents_to_usd(x->liquidation_cents));
+    rc |= proto_pack_kv_i64(pk, "turns_left", x->turns_left);
+  }
   /* the map's reference prices, USD/kg (issue 11) */
   rc |= proto_pack_cstr(pk, "reference_price");
   rc |= msgpack_pack_map(pk, MODEL_PRODUCTS);
@@ -716,8 +767,10 @@ static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
   rc |= proto_pack_cstr(pk, "scores");
   rc |= msgpack_pack_array(pk, obs->n_scores);
   for (size_t i = 0; i < obs->n_scores; i++) {
-    rc |= msgpack_pack_map(pk, 4);
+    rc |= msgpack_pack_map(pk, 4 + obs->qualification);
     rc |= kv_name(pk, "seat", obs->scores[i].seat);
+    if (obs->qualification)
+      rc |= proto_pack_kv_bool(pk, "qualified", obs->scores[i].qualified);
     rc |= proto_pack_kv_f64(pk, "score", proto_score(obs->scores[i].score));
     /* additions (issue 11): who the seat is, so that a nation can name a
      * firm in state support and a seat a counterparty in a contract */
@@ -904,6 +957,27 @@ static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
   for (int p = 0; p < MODEL_PRODUCTS; p++)
     obs->reference_price[p] =
         cents_of(get(get(pub, "reference_price"), model_product_name(p)));
+  const msgpack_object *sale = get(pub, "receivership");
+  obs->n_for_sale = arr_len(sale);
+  obs->for_sale =
+      calloc(obs->n_for_sale ? obs->n_for_sale : 1, sizeof *obs->for_sale);
+  if (!obs->for_sale)
+    return -1;
+  for (size_t i = 0; i < obs->n_for_sale; i++) {
+    const msgpack_object *x = &sale->via.array.ptr[i];
+    model_obs_for_sale_t *y = &obs->for_sale[i];
+    copy_str(y->firm, sizeof y->firm, get(x, "firm"));
+    copy_str(y->facility, sizeof y->facility, get(x, "facility"));
+    char stage[MODEL_ID_MAX];
+    copy_str(stage, sizeof stage, get(x, "stage"));
+    y->stage = model_stage_from_name(stage);
+    copy_str(y->nation, sizeof y->nation, get(x, "nation"));
+    y->capacity_kg_per_year = kg_of(get(x, "capacity"));
+    int64_t v = 0;
+    y->liquidation_cents =
+        model_usd_to_cents(num(get(x, "liquidation_value")), &v) == 0 ? v : 0;
+    y->turns_left = (int32_t)num(get(x, "turns_left"));
+  }
   const msgpack_object *deps = get(pub, "deposits");
   obs->n_deposits = arr_len(deps);
   obs->deposits =
@@ -1026,6 +1100,19 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
   obs->cash_cents = model_usd_to_cents(num(get(you, "cash")), &v) == 0 ? v : 0;
   obs->budget_cents =
       model_usd_to_cents(num(get(you, "budget")), &v) == 0 ? v : 0;
+  const msgpack_object *qu = get(you, "qualification");
+  obs->qualification = qu != NULL;
+  if (qu) {
+    const msgpack_object *b = get(qu, "qualified");
+    obs->qualified = b && b->type == MSGPACK_OBJECT_BOOLEAN && b->via.boolean;
+    obs->qualification_turns_done = (int32_t)num(get(qu, "turns_done"));
+    obs->qualification_turns = (int32_t)num(get(qu, "turns"));
+    obs->qualification_min_kg = kg_of(get(qu, "min_output"));
+  }
+  const msgpack_object *ctl = get(you, "controlled");
+  obs->origin_tracked = ctl != NULL;
+  for (int q = 0; q < MODEL_PRODUCTS; q++)
+    obs->controlled_kg[q] = kg_of(get(ctl, model_product_name(q)));
   const msgpack_object *tl = get(you, "training_left");
   obs->train_caps = tl != NULL;
   for (int s = 0; s < MODEL_SKILLS; s++) {
@@ -1081,6 +1168,13 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     x->penalty_cents =
         model_usd_to_cents(num(get(c, "penalty_paid")), &v) == 0 ? v : 0;
     x->delivered_total_kg = kg_of(get(c, "delivered_total"));
+    x->price_last_cents_per_kg = cents_of(get(c, "price_last"));
+    name[0] = '\0';
+    copy_str(name, sizeof name, get(c, "index"));
+    x->index_product = name[0] ? model_product_from_name(name) : -1;
+    x->index_share_ppm = ppm_of_obj(get(c, "share"));
+    x->floor_cents_per_kg = cents_of(get(c, "floor"));
+    x->cap_cents_per_kg = cents_of(get(c, "cap"));
   }
   for (size_t i = 0; i < obs->n_support; i++) {
     const msgpack_object *c = &su->via.array.ptr[i];
@@ -1224,6 +1318,9 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
         strcmp(kind, "firm") == 0 ? MODEL_SEAT_FIRM : MODEL_SEAT_NATION;
     copy_str(obs->scores[i].nation, MODEL_ID_MAX,
              get(&sc->via.array.ptr[i], "nation"));
+    const msgpack_object *qb = get(&sc->via.array.ptr[i], "qualified");
+    obs->scores[i].qualified =
+        qb && qb->type == MSGPACK_OBJECT_BOOLEAN && qb->via.boolean;
   }
   if (parse_plan(pub, obs) != 0)
     goto nomem;

@@ -210,6 +210,23 @@ static void test_other_orders(void **state) {
   expect_refusal(firm, "bid magnet 1 -3", "0 or more");
   expect_refusal(firm, "bid magnet 1 2000000",
                  "max_price: give a price in USD per kg from 0 to 999,999.99");
+  /* issue 11: contracts (any seat), state support (nations only) */
+  expect_order(firm,
+               "contract_propose id=k1 to=USA product=magnet quantity=2.5k "
+               "price=80 turns=8 penalty=5",
+               "{\"op\": \"contract_propose\", \"id\": \"k1\", \"to\": "
+               "\"USA\", \"product\": \"magnet\", \"quantity\": 2500.0, "
+               "\"price\": 80.0, \"turns\": 8, \"penalty\": 5.0}");
+  expect_order(firm, "contract_accept id=k2 from=CHN",
+               "{\"op\": \"contract_accept\", \"id\": \"k2\", \"from\": "
+               "\"CHN\"}");
+  expect_refusal(firm, "contract_accept id=k2", "contract_accept needs from=");
+  expect_refusal(firm, "grant firm=x amount=5", "Only nations give grant");
+  json_t *nation = nation_obs();
+  expect_order(nation, "loan firm=x amount=1e6 rate=4.5% turns=12",
+               "{\"op\": \"loan\", \"firm\": \"x\", \"amount\": "
+               "1000000.0, \"rate\": 0.045, \"turns\": 12}");
+  json_decref(nation);
   json_decref(firm);
 }
 

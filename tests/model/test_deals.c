@@ -355,6 +355,51 @@ static void test_contract_life(void **state) {
   model_map_free(m);
 }
 
+/* A contract priced by a formula: share x the index product's last price
+ * in the seller's nation, within floor and cap; each turn's price is the
+ * formula on that turn's price, and the buyer pays exactly that. */
+static void test_contract_formula(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("classroom");
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  int sep = seat(m, "dragon_separation"), mag = seat(m, "dragon_magnets");
+  size_t chn = (size_t)nation_of(m, "CHN");
+  model_order_t p =
+      proposal("formula", "dragon_magnets", MODEL_NDPR, 50000, 0, 3, 0);
+  strcpy(p.index, "magnet");
+  p.index_share_ppm = 500000; /* half the magnet price */
+  p.floor_cents_per_kg = 1000;
+  p.cap_cents_per_kg = 1000000;
+  submit1(st, sep, p);
+  model_order_t bad = p;
+  strcpy(bad.contract, "bad");
+  strcpy(bad.index, "gold");
+  refused(st, sep, bad, "index", "must be a product");
+  resolve(st);
+  submit1(st, mag,
+          answer(MODEL_OP_CONTRACT_ACCEPT, "formula", "dragon_separation"));
+  /* the magnet price the delivery will read is last turn's (the NdPr
+   * market clears before the magnet market) */
+  int64_t want =
+      model_last_report(st)
+          ->regional[MODEL_MAGNET * model_map_nation_count(m) + chn] /
+      2;
+  if (want < 1000)
+    want = 1000;
+  resolve(st);
+  model_obs_t *o;
+  assert_int_equal(model_observe(st, mag, &o), 0);
+  const model_obs_contract_t *c = contract_of(o, "formula");
+  assert_non_null(c);
+  assert_int_equal(c->index_product, MODEL_MAGNET);
+  assert_int_equal(c->delivered_kg, 50000);
+  assert_int_equal(c->price_last_cents_per_kg, want);
+  model_obs_free(o);
+  model_state_free(st);
+  model_map_free(m);
+}
+
 /* A seller that holds too little pays the penalty on the shortfall; a
  * delivery across a banned border is excused (no penalty); a proposal not
  * accepted lapses; leaving a running contract costs the exit fee. */
@@ -474,6 +519,35 @@ static void test_technology_ban_screen_and_building_abroad(void **state) {
   assert_int_equal(model_state_holder_flows(st, (size_t)em, &a), 0);
   assert_int_equal(model_state_holder_flows(plain, (size_t)em, &p), 0);
   assert_int_equal(a.money_out - p.money_out, capex - capex / 2);
+  /* once it runs, the plant abroad staffs itself from the host's pool (its
+   * owner's staff at home are untouched) */
+  int64_t staff = 0;
+  for (int t = 0; t < 16 && staff == 0; t++) {
+    resolve(st);
+    resolve(plain);
+    assert_int_equal(model_observe(st, em, &o), 0);
+    for (size_t k = 0; k < o->n_facilities; k++)
+      if (strcmp(o->facilities[k].nation, "USA") == 0)
+        staff = o->facilities[k].staff;
+    model_obs_free(o);
+  }
+  assert_true(staff > 0);
+  model_obs_t *op_, *pp_;
+  assert_int_equal(model_observe(st, usa, &op_), 0);
+  assert_int_equal(model_observe(plain, usa, &pp_), 0);
+  printf("  the EU maker's plant in the USA employs %lld people; the US "
+         "magnet pool holds %lld, %lld without the plant\n",
+         (long long)staff, (long long)op_->staff[MODEL_MAGNETS],
+         (long long)pp_->staff[MODEL_MAGNETS]);
+  assert_true(pp_->staff[MODEL_MAGNETS] - op_->staff[MODEL_MAGNETS] >=
+              staff * 9 / 10);
+  model_obs_free(op_);
+  model_obs_free(pp_);
+  assert_int_equal(model_observe(st, em, &op_), 0);
+  assert_int_equal(model_observe(plain, em, &pp_), 0);
+  assert_int_equal(op_->staff[MODEL_MAGNETS], pp_->staff[MODEL_MAGNETS]);
+  model_obs_free(op_);
+  model_obs_free(pp_);
   model_state_free(plain);
   /* China bans magnet technology to the USA: its firms may not build
    * magnet plants there; the USA screens magnet builds from the EU */
@@ -575,6 +649,30 @@ static void test_sanction(void **state) {
   b.capacity_kg_per_year = 1000000;
   strcpy(b.host, "USA");
   refused(st, ds, b, "nation", "sanctions you");
+  /* in the market, China's exports to the USA are capped at what China's
+   * other sellers offer: Dragon Separation's oxides stop going there */
+  int64_t to_usa[2] = {0, 0};
+  for (int v = 0; v < 2; v++) {
+    model_state_t *g;
+    assert_int_equal(model_state_new(m, 1, &g), 0);
+    if (v)
+      submit1(g, usa, s); /* s sanctions dragon_separation */
+    resolve(g);
+    const model_flow_t *f;
+    for (int p = MODEL_NDPR; p <= MODEL_LACE; p++) {
+      size_t nf = model_last_flows(g, p, &f);
+      for (size_t k = 0; k < nf; k++)
+        if ((size_t)f[k].from == (size_t)nation_of(m, "CHN") &&
+            (size_t)f[k].to == (size_t)nation_of(m, "USA"))
+          to_usa[v] += f[k].flow_kg;
+    }
+    model_state_free(g);
+  }
+  printf("  China's oxide exports to the USA in turn 0: %lld kg, with the "
+         "sanction %lld kg\n",
+         (long long)to_usa[0], (long long)to_usa[1]);
+  assert_true(to_usa[0] > 0);
+  assert_int_equal(to_usa[1], 0);
   strcpy(s.firm, "mountain_minerals");
   refused(st, usa, s, "firm", "one of yours");
   model_state_free(st);
@@ -632,6 +730,176 @@ static void test_licence_on_exports(void **state) {
   assert_true(exports[1] > exports[2]);
   /* what cannot leave stays at home: home buyers get at least as much */
   assert_true(home[2] >= home[0]);
+  model_map_free(m);
+}
+
+/* Rules of origin: China's rule on magnets (the 0.1% rule of October
+ * 2025, S64, S65) makes a magnet made in the EU with Chinese NdPr Chinese:
+ * the EU maker's magnets are controlled, and with approval 0 the EU's
+ * magnet exports stop while its home sales go on; a threshold above the
+ * Chinese share of the magnet's value leaves them free. */
+static int64_t exports_of(const model_state_t *st, const model_map_t *m, int p,
+                          const char *nation) {
+  const model_flow_t *f;
+  size_t n = model_last_flows(st, p, &f);
+  int64_t e = 0;
+  for (size_t k = 0; k < n; k++)
+    if ((size_t)f[k].from == (size_t)nation_of(m, nation))
+      e += f[k].flow_kg;
+  return e;
+}
+
+static void test_origin_rule(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("classroom");
+  int chn = seat(m, "CHN"), usa = seat(m, "USA"), em = seat(m, "euro_magnets");
+  int64_t exports[3] = {0, 0, 0}, controlled[3] = {0, 0, 0},
+          sales[3] = {0, 0, 0};
+  for (int v = 0; v < 3; v++) {
+    model_state_t *st;
+    assert_int_equal(model_state_new(m, 1, &st), 0);
+    /* China exports no magnets, and the USA bids high for them: the EU's
+     * magnets would go there */
+    model_order_t orders[2];
+    orders[0] = pol(MODEL_POL_EXPORT_BAN);
+    orders[0].product = MODEL_MAGNET;
+    orders[1] = pol(MODEL_POL_ORIGIN_RULE);
+    orders[1].product = MODEL_MAGNET;
+    orders[1].rate_ppm = v == 1 ? 1000 : 900000; /* 0.1%, or 90% of value */
+    orders[1].approval_ppm = 0;
+    size_t n = 9;
+    assert_int_equal(model_submit(st, chn, orders, v > 0 ? 2 : 1, NULL, 0, &n),
+                     0);
+    assert_int_equal(n, 0);
+    model_order_t bid = op(MODEL_OP_BID);
+    bid.product = MODEL_MAGNET;
+    bid.quantity_kg = 2000000;
+    bid.price_cents_per_kg = 90000;
+    submit1(st, usa, bid);
+    /* the EU maker's NdPr comes from China: the other separators keep
+     * theirs */
+    model_order_t keep = op(MODEL_OP_OFFER);
+    keep.product = MODEL_NDPR;
+    submit1(st, seat(m, "mountain_minerals"), keep);
+    submit1(st, seat(m, "kangaroo_rare"), keep);
+    for (int t = 0; t < 4; t++) {
+      resolve(st);
+      model_obs_t *o;
+      assert_int_equal(model_observe(st, em, &o), 0);
+      assert_true(v == 0 || o->origin_tracked);
+      controlled[v] += o->controlled_kg[MODEL_NDPR];
+      model_obs_free(o);
+      if (t < 1)
+        continue;
+      exports[v] += exports_of(st, m, MODEL_MAGNET, "EUU");
+      model_holder_flows_t fl;
+      assert_int_equal(model_state_holder_flows(st, (size_t)em, &fl), 0);
+      sales[v] += fl.sold[MODEL_MAGNET];
+    }
+    if (v == 1) {
+      /* the rule is public */
+      model_obs_t *o;
+      assert_int_equal(model_observe(st, em, &o), 0);
+      bool seen = false;
+      for (size_t k = 0; k < o->n_public_policies; k++)
+        seen |= o->public_policies[k].policy.kind == MODEL_POL_ORIGIN_RULE &&
+                o->public_policies[k].policy.rate_ppm == 1000;
+      assert_true(seen);
+      model_obs_free(o);
+    }
+    model_state_free(st);
+  }
+  printf("  EU magnet exports, turns 1-3: no rule %lld kg, 0.1%% rule %lld "
+         "kg, 90%% rule %lld kg; the EU maker's sales %lld / %lld / %lld "
+         "kg\n",
+         (long long)exports[0], (long long)exports[1], (long long)exports[2],
+         (long long)sales[0], (long long)sales[1], (long long)sales[2]);
+  assert_true(exports[0] > 0);
+  assert_int_equal(exports[1], 0);
+  assert_true(exports[2] > 0);
+  assert_true(sales[1] > 0);      /* sold at home */
+  assert_true(controlled[1] > 0); /* Chinese NdPr held in the EU */
+  model_map_free(m);
+}
+
+/* Qualification (design K): on a map with parameters.qualification, a
+ * nation's magnet offtake from a supplier not yet qualified is excused; a
+ * firm qualifies after the map's turns of magnet output and then
+ * delivers. */
+static model_map_t *qualification_map(void) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/classroom.json", LAN_SOURCE_MAPS);
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  static char text[1 << 20], out[(1 << 20) + 512];
+  size_t n = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  text[n] = '\0';
+  const char *at = strstr(text, "\"parameters\": {");
+  assert_non_null(at);
+  size_t head = (size_t)(at - text) + strlen("\"parameters\": {");
+  snprintf(out, sizeof out,
+           "%.*s\"qualification\": {\"turns\": 2, "
+           "\"min_output\": 1, \"qualified\": [\"dragon_magnets\"]}, %s",
+           (int)head, text, text + head);
+  model_map_t *m;
+  model_error_t err;
+  if (model_map_load_string(out, strlen(out), "classroom+qualification", &m,
+                            &err) != 0)
+    fail_msg("%s:%d:%d: %s", err.file, err.line, err.column, err.message);
+  return m;
+}
+
+static void test_qualification(void **state) {
+  (void)state;
+  model_map_t *m = qualification_map();
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  int usa = seat(m, "USA"), em = seat(m, "euro_magnets");
+  model_obs_t *o;
+  assert_int_equal(model_observe(st, em, &o), 0);
+  assert_true(o->qualification && !o->qualified);
+  assert_int_equal(o->qualification_turns, 2);
+  for (size_t k = 0; k < o->n_scores; k++)
+    assert_int_equal(o->scores[k].qualified,
+                     strcmp(o->scores[k].seat, "dragon_magnets") == 0);
+  model_obs_free(o);
+  model_order_t p =
+      proposal("defence", "euro_magnets", MODEL_MAGNET, 10000, 20000, 4, 100);
+  strcpy(p.choice, "buy");
+  submit1(st, usa, p);
+  resolve(st); /* turn 0: Euro Magnets makes magnets: 1 qualifying turn */
+  submit1(st, em, answer(MODEL_OP_CONTRACT_ACCEPT, "defence", "USA"));
+  resolve(st); /* turn 1: not yet qualified when it delivers */
+  assert_int_equal(model_observe(st, em, &o), 0);
+  const model_obs_contract_t *c = contract_of(o, "defence");
+  assert_non_null(c);
+  assert_int_equal(c->delivered_kg, 0);
+  assert_int_equal(c->excused_kg, 10000);
+  assert_int_equal(c->penalty_cents, 0);
+  assert_true(o->qualified); /* two turns of output: qualified now */
+  assert_int_equal(o->qualification_turns_done, 2);
+  model_obs_free(o);
+  resolve(st); /* turn 2: qualified, it delivers */
+  assert_int_equal(model_observe(st, em, &o), 0);
+  c = contract_of(o, "defence");
+  assert_non_null(c);
+  assert_int_equal(c->excused_kg, 0);
+  assert_true(c->delivered_kg > 0);
+  model_obs_free(o);
+  /* it survives serialisation */
+  uint8_t *buf;
+  size_t len;
+  assert_int_equal(model_state_serialise(st, &buf, &len), 0);
+  model_state_t *back;
+  assert_int_equal(model_state_deserialise(m, buf, len, &back), 0);
+  uint8_t h1[MODEL_HASH_BYTES], h2[MODEL_HASH_BYTES];
+  assert_int_equal(model_state_hash(st, h1), 0);
+  assert_int_equal(model_state_hash(back, h2), 0);
+  assert_memory_equal(h1, h2, sizeof h1);
+  free(buf);
+  model_state_free(back);
+  model_state_free(st);
   model_map_free(m);
 }
 
@@ -695,11 +963,14 @@ int main(void) {
       cmocka_unit_test(test_loan_repaid_to_the_cent),
       cmocka_unit_test(test_firm_price_floor_and_cfd),
       cmocka_unit_test(test_contract_life),
+      cmocka_unit_test(test_contract_formula),
       cmocka_unit_test(test_contract_penalty_ban_and_exit),
       cmocka_unit_test(test_technology_ban_screen_and_building_abroad),
       cmocka_unit_test(test_technology_ban_stops_migration),
       cmocka_unit_test(test_sanction),
       cmocka_unit_test(test_licence_on_exports),
+      cmocka_unit_test(test_origin_rule),
+      cmocka_unit_test(test_qualification),
       cmocka_unit_test(test_serialise_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

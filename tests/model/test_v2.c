@@ -426,8 +426,9 @@ static void test_firm_interest(void **state) {
 
 /* B: a firm pushed past its credit limit by a cost it did not choose
  * defaults: debt beyond the limit written off, plants idle, people back to
- * the pool, orders refused but offers, and after receivership_turns the
- * rest written off. Balances hold every turn. */
+ * the pool, orders refused but offers, another firm may buy one of its
+ * plants (acquire) at no less than its liquidation value, and after
+ * receivership_turns the rest is written off. Balances hold every turn. */
 static void test_default_and_receivership(void **state) {
   (void)state;
   model_map_t *m = world(NULL);
@@ -481,7 +482,44 @@ static void test_default_and_receivership(void **state) {
   off.quantity_kg = 1000;
   off.price_cents_per_kg = 100;
   assert_int_equal(submit1(st, ef, off, &r), 0);
-  for (int t = 0; t < 8; t++) {
+  /* another firm buys one of its plants, with its experience: not below
+   * its liquidation value; the price goes to the firm in receivership */
+  int mp = model_map_seat_index(m, "mp_materials");
+  model_order_t aq = op(MODEL_OP_ACQUIRE);
+  snprintf(aq.facility, sizeof aq.facility, "ef_white_mesa");
+  aq.amount_cents = 1;
+  memset(&r, 0, sizeof r);
+  assert_int_equal(submit1(st, mp, aq, &r), 1);
+  assert_string_equal(r.field, "price");
+  if (!strstr(r.message, "liquidation value"))
+    fail_msg("message: %s", r.message);
+  aq.amount_cents = 10000000000; /* $100 M */
+  assert_int_equal(submit1(st, mp, aq, &r), 0);
+  o = obs_of(st, ef);
+  int64_t ef_cash = o->cash_cents, exp = -1;
+  for (size_t i = 0; i < o->n_facilities; i++)
+    if (strcmp(o->facilities[i].id, "ef_white_mesa") == 0)
+      exp = o->facilities[i].cumulative_kg;
+  model_obs_free(o);
+  assert_true(exp > 0);
+  assert_int_equal(model_resolve(st), 0);
+  limits_hold(st);
+  o = obs_of(st, mp);
+  bool has = false;
+  for (size_t i = 0; i < o->n_facilities; i++)
+    if (strcmp(o->facilities[i].id, "ef_white_mesa") == 0) {
+      has = true;
+      assert_true(o->facilities[i].cumulative_kg >= exp);
+      assert_int_equal(o->facilities[i].utilisation_ppm, 0);
+    }
+  model_obs_free(o);
+  assert_true(has);
+  o = obs_of(st, ef);
+  assert_true(o->cash_cents >= ef_cash + 9000000000);
+  for (size_t i = 0; i < o->n_facilities; i++)
+    assert_string_not_equal(o->facilities[i].id, "ef_white_mesa");
+  model_obs_free(o);
+  for (int t = 0; t < 7; t++) {
     assert_int_equal(model_resolve(st), 0);
     limits_hold(st);
   }
@@ -779,6 +817,202 @@ static void test_learning_industry(void **state) {
   model_map_free(m);
 }
 
+/* ---- E: stocks weigh on prices ---- */
+
+/* One nation, one firm holding `held` t of NdPr oxide and offering it at
+ * $100/kg with a normal stock of 100 t (discount 0.5, floor share 0.5);
+ * buyers want 1 t at any price up to $1,000. */
+static model_map_t *stock_map(int held, const char *holding) {
+  char text[4096];
+  snprintf(
+      text, sizeof text,
+      "{\"format\": 1, \"id\": \"stock\", \"title\": \"stock\", \"year\": "
+      "2025, \"turns\": 8, \"parameters\": {\"prices\": {\"concentrate\": 5, "
+      "\"ndpr_oxide\": 100, \"dytb_oxide\": 300, \"lace_oxide\": 1, "
+      "\"magnet\": 60}, \"substitution_cap\": 0%s}, \"nations\": [{\"id\": "
+      "\"N\", \"title\": \"N\", \"demand\": {\"ndpr_oxide\": {\"volume\": 4, "
+      "\"elasticity\": -0.01, \"max_price\": 1000}}}], \"seats\": [{\"seat\": "
+      "\"f\", \"kind\": \"firm\", \"title\": \"f\", \"nation\": \"N\", "
+      "\"cash\": 1000000, \"inventory\": {\"ndpr_oxide\": %d}, \"orders\": "
+      "[{\"op\": \"offer\", \"product\": \"ndpr_oxide\", \"quantity\": 1e6, "
+      "\"min_price\": 100, \"normal_stock\": 100, \"stock_discount\": 0.5, "
+      "\"min_share\": 0.5}]}], \"deposits\": [], \"facilities\": []}",
+      holding, held);
+  model_map_t *m = NULL;
+  model_error_t e;
+  if (model_map_load_string(text, strlen(text), "stock", &m, &e))
+    fail_msg("%d:%d: %s", e.line, e.column, e.message);
+  return m;
+}
+
+/* The limit (min price) of the firm's NdPr offer in the last market. */
+static int64_t ask_of(const model_state_t *st) {
+  const model_trade_t *t;
+  size_t n = model_last_trades(st, MODEL_NDPR, &t);
+  for (size_t i = 0; i < n; i++)
+    if (!t[i].is_bid && t[i].holder == 0)
+      return t[i].limit_cents;
+  return -1;
+}
+
+/* E: a stock-following ask falls with the stock held beyond normal: 150 t
+ * held against 100 t normal asks 75% of the min price; 400 t asks the
+ * floor share, 50%; at or below normal, the min price itself. */
+static void test_stock_following_ask(void **state) {
+  (void)state;
+  static const struct {
+    int held;
+    int64_t ask;
+  } c[] = {{90, 10000}, {150, 7500}, {400, 5000}};
+  for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+    model_map_t *m = stock_map(c[i].held, "");
+    model_state_t *st;
+    assert_int_equal(model_state_new(m, 1, &st), 0);
+    assert_int_equal(model_resolve(st), 0);
+    assert_int_equal(ask_of(st), c[i].ask);
+    model_state_free(st);
+    model_map_free(m);
+  }
+}
+
+/* E: the holding cost of closing stock, to the cent, rounded up: the
+ * quarterly rate of 8% a year on the stock's value at the turn's world
+ * price. */
+static void test_holding_cost(void **state) {
+  (void)state;
+  model_map_t *m = stock_map(400, ", \"holding_cost\": 0.08");
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  assert_int_equal(model_resolve(st), 0);
+  model_holder_flows_t f;
+  assert_int_equal(model_state_holder_flows(st, 0, &f), 0);
+  int64_t stock = model_state_holder_inventory(st, 0, MODEL_NDPR);
+  int64_t price = model_last_report(st)->price[MODEL_NDPR];
+  /* the quarterly rate: the smallest ppm q with (1 + q)^4 >= 1.08 */
+  int64_t q = 19427;
+  __int128 y = 1000000 + q, x = y, z = 1000000 + q - 1, w = z;
+  for (int k = 0; k < 3; k++) {
+    x = x * y / 1000000;
+    w = w * z / 1000000;
+  }
+  assert_true(x >= 1080000 && w < 1080000);
+  int64_t want = (int64_t)(((__int128)stock * price * q + 999999) / 1000000);
+  print_message("holding cost: %lld kg at %lld cents/kg: %lld cents\n",
+                (long long)stock, (long long)price, (long long)want);
+  assert_true(want > 0);
+  assert_int_equal(f.money_out, want);
+  helper_check_invariants(st, NULL, "stock map");
+  model_state_free(st);
+  model_map_free(m);
+}
+
+/* ---- L3: a production quota on output, on domestic material ---- */
+
+static const char *quota_imports = "inside";
+
+/* China's separation quota set to 10,000 t of output a quarter, China's
+ * material tracked from turn 0. */
+static void small_quota(json_t *root) {
+  json_object_set_new(json_object_get(root, "parameters"), "origin_tracking",
+                      json_string("CHN"));
+  size_t i, k;
+  json_t *n, *p;
+  json_array_foreach(json_object_get(root, "nations"), i, n) {
+    if (strcmp(json_string_value(json_object_get(n, "id")), "CHN") != 0)
+      continue;
+    json_array_foreach(json_object_get(n, "policies"), k, p) {
+      json_t *kind = json_object_get(p, "kind"),
+             *stg = json_object_get(p, "stage");
+      if (strcmp(json_string_value(kind), "production_quota") == 0 &&
+          strcmp(json_string_value(stg), "separation") == 0) {
+        json_object_set_new(p, "quantity", json_integer(10000));
+        json_object_set_new(p, "basis", json_string("output"));
+        json_object_set_new(p, "imports", json_string(quota_imports));
+      }
+    }
+  }
+}
+
+/* L3: a quota on output caps the oxides China separates (imports inside)
+ * and, with imports outside, caps only what it separates from its own
+ * ore: its imported feed runs on top (S77f: 254 kt of product from
+ * domestic ore in 2024). */
+static void test_quota_on_output(void **state) {
+  (void)state;
+  int64_t out[2];
+  for (int v = 0; v < 2; v++) {
+    quota_imports = v ? "outside" : "inside";
+    model_map_t *m = world(small_quota);
+    model_state_t *st;
+    assert_int_equal(model_state_new(m, 1, &st), 0);
+    assert_int_equal(model_resolve(st), 0);
+    /* CHN is nation 0 */
+    out[v] = model_last_report(st)
+                 ->production[MODEL_SEPARATION * model_map_nation_count(m)];
+    print_message("imports %s: China separates %.0f t of oxides\n",
+                  quota_imports, (double)out[v] / 1000.0);
+    model_state_free(st);
+    model_map_free(m);
+  }
+  assert_true(out[0] <= 10000000 && out[0] >= 9900000);
+  assert_true(out[1] > out[0] + 1000000);
+}
+
+/* ---- C: wage-led migration ---- */
+
+static model_map_t *migration_map(int c_wage) {
+  char text[4096];
+  snprintf(
+      text, sizeof text,
+      "{\"format\": 1, \"id\": \"mig\", \"title\": \"mig\", \"year\": 2025, "
+      "\"turns\": 4, \"parameters\": {\"prices\": {\"concentrate\": 5, "
+      "\"ndpr_oxide\": 50, \"dytb_oxide\": 300, \"lace_oxide\": 1, "
+      "\"magnet\": 60}, \"talent\": {\"migration_rate\": 0.1, "
+      "\"migration_wage_gap\": 0.2}}, \"nations\": [{\"id\": \"A\", "
+      "\"title\": \"A\", \"talent\": {\"magnet\": 10000}, \"wages\": "
+      "{\"magnet\": 10000}}, {\"id\": \"B\", \"title\": \"B\", \"wages\": "
+      "{\"magnet\": 20000}}, {\"id\": \"C\", \"title\": \"C\", \"wages\": "
+      "{\"magnet\": %d}}], \"seats\": [{\"seat\": \"A\", \"kind\": "
+      "\"nation\", \"title\": \"A\"}, {\"seat\": \"B\", \"kind\": \"nation\", "
+      "\"title\": \"B\"}, {\"seat\": \"C\", \"kind\": \"nation\", \"title\": "
+      "\"C\"}], \"deposits\": [], \"facilities\": []}",
+      c_wage);
+  model_map_t *m = NULL;
+  model_error_t e;
+  if (model_map_load_string(text, strlen(text), "mig", &m, &e))
+    fail_msg("%d:%d: %s", e.line, e.column, e.message);
+  return m;
+}
+
+static int64_t pool_of(const model_state_t *st, int seat) {
+  model_obs_t *o = obs_of(st, seat);
+  int64_t n = o->staff[MODEL_MAGNETS]; /* a nation's staff: its pool */
+  model_obs_free(o);
+  return n;
+}
+
+/* C: with a wage gap, people move only to nations paying at least (1 +
+ * gap) times their own wage, split pro rata to those wages. */
+static void test_wage_led_migration(void **state) {
+  (void)state;
+  model_map_t *m = migration_map(11000); /* C pays under A's + 20% */
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  assert_int_equal(model_resolve(st), 0);
+  assert_int_equal(pool_of(st, 0), 9000);
+  assert_int_equal(pool_of(st, 1), 1000);
+  assert_int_equal(pool_of(st, 2), 0);
+  model_state_free(st);
+  model_map_free(m);
+  m = migration_map(30000); /* both pay enough: 1,000 split 2:3 */
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  assert_int_equal(model_resolve(st), 0);
+  assert_int_equal(pool_of(st, 1), 400);
+  assert_int_equal(pool_of(st, 2), 600);
+  model_state_free(st);
+  model_map_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_construction_grows_with_size),
@@ -792,8 +1026,12 @@ int main(void) {
       cmocka_unit_test(test_training_capacity),
       cmocka_unit_test(test_apprentices),
       cmocka_unit_test(test_poaching),
+      cmocka_unit_test(test_wage_led_migration),
       cmocka_unit_test(test_learning_consistency),
       cmocka_unit_test(test_learning_industry),
+      cmocka_unit_test(test_stock_following_ask),
+      cmocka_unit_test(test_holding_cost),
+      cmocka_unit_test(test_quota_on_output),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -229,6 +229,13 @@ static void check_obs(const msgpack_object *o, const void *arg) {
     assert_int_equal(a->excused_kg, b->excused_kg);
     assert_int_equal(a->penalty_cents, b->penalty_cents);
     assert_int_equal(a->delivered_total_kg, b->delivered_total_kg);
+    assert_int_equal(a->price_last_cents_per_kg, b->price_last_cents_per_kg);
+    assert_int_equal(a->index_product, b->index_product);
+    if (a->index_product >= 0) {
+      assert_int_equal(a->index_share_ppm, b->index_share_ppm);
+      assert_int_equal(a->floor_cents_per_kg, b->floor_cents_per_kg);
+      assert_int_equal(a->cap_cents_per_kg, b->cap_cents_per_kg);
+    }
   }
   assert_int_equal(got->n_support, want->n_support);
   for (size_t i = 0; i < want->n_support; i++) {
@@ -277,6 +284,10 @@ static void test_observation_round_trip(void **state) {
       c.price_cents_per_kg = 4321;
       c.turns = 3;
       c.penalty_cents_per_kg = 77;
+      strcpy(c.index, "magnet"); /* a price formula */
+      c.index_share_ppm = 450000;
+      c.floor_cents_per_kg = 1234;
+      c.cap_cents_per_kg = 987654;
       model_order_t n[3] = {order(MODEL_OP_LOAN), order(MODEL_OP_EQUITY),
                             order(MODEL_OP_POLICY)};
       strcpy(n[0].firm, "euro_magnets");
@@ -431,7 +442,11 @@ static size_t pinned_orders(named_order_t *o) {
     o[n].o.origin[0] = '\0';
     o[n].o.apprentice = false;
     o[n].o.index[0] = '\0';
-    if (s->kind == MODEL_POL_EXPORT_LICENCE)
+    o[n].o.normal_stock_kg = 0;
+    o[n].o.stock_discount_ppm = 0;
+    o[n].o.min_share_ppm = 0;
+    if (s->kind == MODEL_POL_EXPORT_LICENCE ||
+        s->kind == MODEL_POL_PRODUCTION_QUOTA)
       o[n].o.choice[0] = '\0';
   }
   strcpy(o[n].name, "build at a site");
