@@ -160,6 +160,37 @@ static void firm_order(kit_t *k, uint64_t *r) {
   const model_obs_t *obs = k->obs;
   int p = (int)kit_range(r, 0, MODEL_PRODUCTS - 1);
   int s = (int)kit_range(r, 0, MODEL_STAGES - 1);
+  /* a plant out of a receivership, now and then, at its liquidation value
+   * or up to half more (only where there is one: other games draw as
+   * before) */
+  if (obs->n_for_sale > 0 && kit_range(r, 0, 1) == 0) {
+    /* each plant is bid for by one seat only (its index modulo the seats),
+     * so that two random firms never race for it in one turn */
+    size_t me = 0;
+    for (size_t i = 0; i < obs->n_scores; i++)
+      if (strcmp(obs->scores[i].seat, obs->seat) == 0)
+        me = i;
+    const model_obs_for_sale_t *x = NULL;
+    for (size_t i = 0; i < obs->n_for_sale && !x; i++)
+      if (obs->n_scores && i % obs->n_scores == me)
+        x = &obs->for_sale[i];
+    int64_t price =
+        x ? kit_ppm(x->liquidation_cents, kit_range(r, 1000000, 1500000)) : 0;
+    for (size_t i = 0; x && i < k->n; i++)
+      if (k->out[i].op == MODEL_OP_ACQUIRE &&
+          strcmp(k->out[i].facility, x->facility) == 0)
+        x = NULL; /* already bid for in this submission */
+    if (x && strcmp(x->firm, obs->seat) != 0 && price > 0 &&
+        price <= k->purse) {
+      model_order_t *o = kit_push(k, MODEL_OP_ACQUIRE);
+      if (o) {
+        snprintf(o->facility, sizeof o->facility, "%s", x->facility);
+        o->amount_cents = price;
+        k->purse -= price;
+      }
+    }
+    return;
+  }
   switch (kit_range(r, 0, 6)) {
   case 6:
     contract_order(k, r);

@@ -122,7 +122,9 @@ typedef enum {
   MODEL_OP_CONTRACT_PROPOSE = 10,  /* "contract_propose" */
   MODEL_OP_CONTRACT_ACCEPT = 11,   /* "contract_accept" */
   MODEL_OP_CONTRACT_WITHDRAW = 12, /* "contract_withdraw" */
-  MODEL_OPS = 13
+  MODEL_OP_ACQUIRE = 13,           /* "acquire" (firms): buy a plant of a
+                                      firm in receivership */
+  MODEL_OPS = 14
 } model_op_t;
 
 typedef enum {
@@ -626,6 +628,17 @@ typedef struct {
   bool qualified; /* a qualified magnet supplier (qualification maps) */
 } model_obs_score_t;
 
+/* A plant of a firm in receivership (issue 11, money limits). */
+typedef struct {
+  char firm[MODEL_ID_MAX];     /* the firm in receivership */
+  char facility[MODEL_ID_MAX]; /* the plant */
+  int32_t stage;
+  char nation[MODEL_ID_MAX];    /* where it stands */
+  int64_t capacity_kg_per_year; /* nameplate */
+  int64_t liquidation_cents;    /* the lowest price `acquire` may pay */
+  int32_t turns_left;           /* of the firm's receivership */
+} model_obs_for_sale_t;
+
 /* A delivery contract or an open proposal (docs/protocol.md "Contracts"),
  * as both its parties see it. */
 typedef struct {
@@ -745,6 +758,10 @@ typedef struct {
   /* public: each product's reference price, the map's opening world price
    * (cents/kg): what strategies anchor their prices to */
   int64_t reference_price[MODEL_PRODUCTS];
+  /* public: the plants of firms in receivership, which any other firm may
+   * buy (`acquire`) at no less than their liquidation value */
+  size_t n_for_sale;
+  model_obs_for_sale_t *for_sale;
   /* you (issue 11): the seat's proposals and contracts, either side */
   size_t n_contracts;
   model_obs_contract_t *contracts;

@@ -30,6 +30,7 @@ void model_obs_free(model_obs_t *o) {
   free(o->unit_cost_factor_ppm);
   free(o->lead_factor_ppm);
   free(o->permit_turns);
+  free(o->for_sale);
   free(o->contracts);
   free(o->support);
   free(o);
@@ -333,6 +334,32 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
     memcpy(o->nations[n], m->nations[n].id, MODEL_ID_MAX);
 
   memcpy(o->reference_price, m->price0, sizeof o->reference_price);
+  /* public: plants for sale out of receivership */
+  for (int pass = 0; pass < 2; pass++) {
+    size_t c = 0;
+    for (size_t k = 0; k < st->n_fac; k++) {
+      const facility_t *fa = &st->fac[k];
+      if (st->seats[fa->owner].receivership <= 0)
+        continue;
+      if (pass == 1) {
+        model_obs_for_sale_t *x = &o->for_sale[c];
+        memcpy(x->firm, m->seats[fa->owner].id, sizeof x->firm);
+        memcpy(x->facility, fa->id, sizeof x->facility);
+        x->stage = fa->stage;
+        memcpy(x->nation, m->nations[fa->nation].id, sizeof x->nation);
+        x->capacity_kg_per_year = fa->capacity;
+        x->liquidation_cents = ppm_of(fa->book, m->liquidation_ppm);
+        x->turns_left = st->seats[fa->owner].receivership;
+      }
+      c++;
+    }
+    if (pass == 0) {
+      o->n_for_sale = c;
+      o->for_sale = calloc(c ? c : 1, sizeof *o->for_sale);
+      if (!o->for_sale)
+        goto nomem;
+    }
+  }
   /* you: training places left at home */
   o->train_caps = m->train_caps;
   for (int s = 0; s < NS; s++)

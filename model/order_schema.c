@@ -435,6 +435,15 @@ static const model_field_t CONTRACT_WITHDRAW[] = {
      "the seat that proposed it (default: you)"},
 };
 
+static const model_field_t ACQUIRE[] = {
+    {"facility", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(facility), 0, 0,
+     MODEL_FIELD_REQUIRED, false, NULL, "a facility of a firm in receivership"},
+    {"price", MODEL_FIELD_NUMBER, MODEL_UNIT_USD, F(amount_cents), 0.01, 1e12,
+     MODEL_FIELD_REQUIRED, false, "an amount of USD from 0.01 to 1e12",
+     "what you pay the firm in receivership: at least its liquidation value "
+     "(the map's liquidation_share of the plant's book value)"},
+};
+
 #define N(a) (sizeof a / sizeof a[0]), a
 
 /* The ops before policy, then the policy kinds, then the ops after policy,
@@ -525,6 +534,10 @@ static const model_order_schema_t SCHEMAS[] = {
      "withdraw your proposal, or leave a running contract (the leaver pays "
      "the penalty on up to 4 turns of deliveries)",
      N(CONTRACT_WITHDRAW)},
+    {MODEL_OP_ACQUIRE, -1, "acquire", "firms", false,
+     "buy a plant of a firm in receivership (maps with money limits), with "
+     "its experience; the price goes to the firm's creditors",
+     N(ACQUIRE)},
 };
 
 #define N_SCHEMAS (sizeof SCHEMAS / sizeof SCHEMAS[0])

@@ -149,6 +149,7 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
   case MODEL_OP_BUILD:
   case MODEL_OP_OPERATE:
   case MODEL_OP_HIRE:
+  case MODEL_OP_ACQUIRE:
     if (nation) {
       model_refuse(
           r, "op",
@@ -188,7 +189,7 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
     model_refuse(r, "op",
                  "unknown op; expected build, operate, hire, train, offer, "
                  "bid, policy, grant, equity, loan, contract_propose, "
-                 "contract_accept or contract_withdraw");
+                 "contract_accept, contract_withdraw or acquire");
     return 1;
   }
   switch (o->op) {
@@ -315,6 +316,21 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
       return 1;
     }
     return 0;
+  case MODEL_OP_ACQUIRE:
+    if (!m->finance) {
+      model_refuse(r, "op",
+                   "this map has no money limits (parameters.finance), so "
+                   "no firm goes into receivership and nothing can be "
+                   "acquired");
+      return 1;
+    }
+    if (!o->facility[0]) {
+      model_refuse(r, "facility",
+                   "facility must be the id of a facility of a firm in "
+                   "receivership");
+      return 1;
+    }
+    return check_field(o, "price", "0.01 and 1e12 USD", r);
   case MODEL_OP_POLICY:
     break;
   default:
@@ -530,6 +546,85 @@ static int check_poach(const model_state_t *st, int seat,
   return 0;
 }
 
+/* The facility of that id (any owner), or -1. */
+static int facility_by_id(const model_state_t *st, const char *id) {
+  for (size_t k = 0; k < st->n_fac; k++)
+    if (strcmp(st->fac[k].id, id) == 0)
+      return (int)k;
+  return -1;
+}
+
+/* acquire (design B4): a plant of another firm in receivership, at no less
+ * than its liquidation value, paid from the buyer's headroom. */
+static int check_acquire(const model_state_t *st, int seat,
+                         const model_order_t *o, int64_t *running,
+                         model_refusal_t *r) {
+  int k = facility_by_id(st, o->facility);
+  int owner = k >= 0 ? st->fac[k].owner : -1;
+  if (k < 0 || owner == seat || st->seats[owner].receivership <= 0) {
+    model_refuse(r, "facility",
+                 "\"%s\" is not a facility of another firm in receivership",
+                 o->facility);
+    return 1;
+  }
+  int64_t floor = ppm_of(st->fac[k].book, st->map->liquidation_ppm);
+  if (o->amount_cents < floor) {
+    model_refuse(r, "price",
+                 "\"%s\" sells for at least its liquidation value, %.2f USD "
+                 "(%.0f%% of its book value)",
+                 o->facility, model_cents_to_usd(floor),
+                 model_ppm_to_fraction(st->map->liquidation_ppm) * 100.0);
+    return 1;
+  }
+  int64_t total, have = model_headroom(st, seat) - *running;
+  if (__builtin_add_overflow(o->amount_cents, *running, &total) ||
+      o->amount_cents > have) {
+    char how[160];
+    model_headroom_text(st, seat, how, sizeof how);
+    model_refuse(r, "price",
+                 "this acquisition costs %.2f USD and you can fund %.2f USD "
+                 "this turn (%s); %.2f USD is missing",
+                 model_cents_to_usd(o->amount_cents),
+                 model_cents_to_usd(have > 0 ? have : 0), how,
+                 model_cents_to_usd(o->amount_cents - (have > 0 ? have : 0)));
+    return 1;
+  }
+  *running = total;
+  return 0;
+}
+
+/* Moves facility k, with its experience, to `buyer` for `price` (a
+ * transfer to the seller, which reduces its debt); it arrives idle and
+ * unstaffed. */
+static void apply_acquire(model_state_t *st, int buyer, int k, int64_t price) {
+  facility_t *f = &st->fac[k];
+  int seller = f->owner;
+  seat_t *b = &st->seats[buyer], *s = &st->seats[seller];
+  ck_sub(st, &b->cash, price, buyer, "cash", MODEL_U_CENTS, "acquisition");
+  ck_add(st, &b->flows.money_out, price, buyer, "money paid out", MODEL_U_CENTS,
+         "acquisition");
+  ck_add(st, &s->cash, price, seller, "cash", MODEL_U_CENTS, "acquisition");
+  ck_add(st, &s->flows.money_in, price, seller, "money received", MODEL_U_CENTS,
+         "acquisition");
+  /* out of the seller's list of facilities, into the buyer's */
+  int32_t *at = &s->first_fac;
+  while (*at >= 0 && *at != k)
+    at = &st->fac[*at].next_of_owner;
+  if (*at == k)
+    *at = f->next_of_owner;
+  s->n_fac--;
+  f->owner = buyer;
+  /* the buyer's list runs newest (highest index) first: keep it so */
+  at = &b->first_fac;
+  while (*at > k)
+    at = &st->fac[*at].next_of_owner;
+  f->next_of_owner = *at;
+  *at = k;
+  b->n_fac++;
+  f->util = 0;
+  f->staff = 0;
+}
+
 int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
                       int64_t *capex_running, model_refusal_t *r) {
   if (model_order_check_map(st->map, seat, false, o, r))
@@ -722,6 +817,8 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
   case MODEL_OP_CONTRACT_ACCEPT:
   case MODEL_OP_CONTRACT_WITHDRAW:
     return model_deal_check(st, seat, o, capex_running, r);
+  case MODEL_OP_ACQUIRE:
+    return check_acquire(st, seat, o, capex_running, r);
   default:
     return 0;
   }
@@ -987,6 +1084,10 @@ static int apply_all(model_state_t *st) {
       case MODEL_OP_CONTRACT_ACCEPT:
       case MODEL_OP_CONTRACT_WITHDRAW:
         rc = model_deal_apply(st, (int)si, o);
+        break;
+      case MODEL_OP_ACQUIRE:
+        apply_acquire(st, (int)si, facility_by_id(st, o->facility),
+                      o->amount_cents);
         break;
       default:
         break;

@@ -704,7 +704,22 @@ static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
 }
 
 static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
-  int rc = msgpack_pack_map(pk, 9);
+  int rc = msgpack_pack_map(pk, 10);
+  /* plants of firms in receivership, for `acquire` (issue 11) */
+  rc |= proto_pack_cstr(pk, "receivership");
+  rc |= msgpack_pack_array(pk, obs->n_for_sale);
+  for (size_t i = 0; i < obs->n_for_sale; i++) {
+    const model_obs_for_sale_t *x = &obs->for_sale[i];
+    rc |= msgpack_pack_map(pk, 7);
+    rc |= kv_name(pk, "firm", x->firm);
+    rc |= kv_name(pk, "facility", x->facility);
+    rc |= kv_name(pk, "stage", model_stage_name(x->stage));
+    rc |= kv_name(pk, "nation", x->nation);
+    rc |= kv_t(pk, "capacity", x->capacity_kg_per_year);
+    rc |= proto_pack_kv_f64(pk, "liquidation_value",
+                            model_cents_to_usd(x->liquidation_cents));
+    rc |= proto_pack_kv_i64(pk, "turns_left", x->turns_left);
+  }
   /* the map's reference prices, USD/kg (issue 11) */
   rc |= proto_pack_cstr(pk, "reference_price");
   rc |= msgpack_pack_map(pk, MODEL_PRODUCTS);
@@ -934,6 +949,27 @@ static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
   for (int p = 0; p < MODEL_PRODUCTS; p++)
     obs->reference_price[p] =
         cents_of(get(get(pub, "reference_price"), model_product_name(p)));
+  const msgpack_object *sale = get(pub, "receivership");
+  obs->n_for_sale = arr_len(sale);
+  obs->for_sale =
+      calloc(obs->n_for_sale ? obs->n_for_sale : 1, sizeof *obs->for_sale);
+  if (!obs->for_sale)
+    return -1;
+  for (size_t i = 0; i < obs->n_for_sale; i++) {
+    const msgpack_object *x = &sale->via.array.ptr[i];
+    model_obs_for_sale_t *y = &obs->for_sale[i];
+    copy_str(y->firm, sizeof y->firm, get(x, "firm"));
+    copy_str(y->facility, sizeof y->facility, get(x, "facility"));
+    char stage[MODEL_ID_MAX];
+    copy_str(stage, sizeof stage, get(x, "stage"));
+    y->stage = model_stage_from_name(stage);
+    copy_str(y->nation, sizeof y->nation, get(x, "nation"));
+    y->capacity_kg_per_year = kg_of(get(x, "capacity"));
+    int64_t v = 0;
+    y->liquidation_cents =
+        model_usd_to_cents(num(get(x, "liquidation_value")), &v) == 0 ? v : 0;
+    y->turns_left = (int32_t)num(get(x, "turns_left"));
+  }
   const msgpack_object *deps = get(pub, "deposits");
   obs->n_deposits = arr_len(deps);
   obs->deposits =

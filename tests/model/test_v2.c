@@ -426,8 +426,9 @@ static void test_firm_interest(void **state) {
 
 /* B: a firm pushed past its credit limit by a cost it did not choose
  * defaults: debt beyond the limit written off, plants idle, people back to
- * the pool, orders refused but offers, and after receivership_turns the
- * rest written off. Balances hold every turn. */
+ * the pool, orders refused but offers, another firm may buy one of its
+ * plants (acquire) at no less than its liquidation value, and after
+ * receivership_turns the rest is written off. Balances hold every turn. */
 static void test_default_and_receivership(void **state) {
   (void)state;
   model_map_t *m = world(NULL);
@@ -481,7 +482,44 @@ static void test_default_and_receivership(void **state) {
   off.quantity_kg = 1000;
   off.price_cents_per_kg = 100;
   assert_int_equal(submit1(st, ef, off, &r), 0);
-  for (int t = 0; t < 8; t++) {
+  /* another firm buys one of its plants, with its experience: not below
+   * its liquidation value; the price goes to the firm in receivership */
+  int mp = model_map_seat_index(m, "mp_materials");
+  model_order_t aq = op(MODEL_OP_ACQUIRE);
+  snprintf(aq.facility, sizeof aq.facility, "ef_white_mesa");
+  aq.amount_cents = 1;
+  memset(&r, 0, sizeof r);
+  assert_int_equal(submit1(st, mp, aq, &r), 1);
+  assert_string_equal(r.field, "price");
+  if (!strstr(r.message, "liquidation value"))
+    fail_msg("message: %s", r.message);
+  aq.amount_cents = 10000000000; /* $100 M */
+  assert_int_equal(submit1(st, mp, aq, &r), 0);
+  o = obs_of(st, ef);
+  int64_t ef_cash = o->cash_cents, exp = -1;
+  for (size_t i = 0; i < o->n_facilities; i++)
+    if (strcmp(o->facilities[i].id, "ef_white_mesa") == 0)
+      exp = o->facilities[i].cumulative_kg;
+  model_obs_free(o);
+  assert_true(exp > 0);
+  assert_int_equal(model_resolve(st), 0);
+  limits_hold(st);
+  o = obs_of(st, mp);
+  bool has = false;
+  for (size_t i = 0; i < o->n_facilities; i++)
+    if (strcmp(o->facilities[i].id, "ef_white_mesa") == 0) {
+      has = true;
+      assert_true(o->facilities[i].cumulative_kg >= exp);
+      assert_int_equal(o->facilities[i].utilisation_ppm, 0);
+    }
+  model_obs_free(o);
+  assert_true(has);
+  o = obs_of(st, ef);
+  assert_true(o->cash_cents >= ef_cash + 9000000000);
+  for (size_t i = 0; i < o->n_facilities; i++)
+    assert_string_not_equal(o->facilities[i].id, "ef_white_mesa");
+  model_obs_free(o);
+  for (int t = 0; t < 7; t++) {
     assert_int_equal(model_resolve(st), 0);
     limits_hold(st);
   }
