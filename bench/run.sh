@@ -284,10 +284,13 @@ if wants durable; then
   STORE_SESSIONS=${STORE_SESSIONS:-20}
   # The bench pipelines submissions from few seats: the per-seat rate
   # limit (--submit-burst, a defence against one seat filling the disk) is
-  # opened wide so that it measures the commit path, not the limit.
+  # opened wide so that it measures the commit path, not the limit; so is
+  # the number of lobby sessions one address may hold (all are created
+  # from 127.0.0.1).
   start store "$BIN/lanthanide-server" --listen 127.0.0.1:0 \
     --db "$TMP/store.db" --maps "$ROOT/maps" \
-    --submit-burst 1000000 --submit-refill-ms 1
+    --submit-burst 1000000 --submit-refill-ms 1 \
+    --max-lobby-per-address 1000000
   STORE_PORT=$PORT
   STORE_PID=$PID
   # session.create through the CLI; its JSON answer (session, admin token,
@@ -405,7 +408,8 @@ if wants conc; then
       --db "$TMP/$prefix.db" --maps "$ROOT/maps" \
       --max-connections $((conns + 100)) --max-per-address $((conns + 100)) \
       --max-sessions $((CONC_SESSIONS + 10)) --create-burst 1000000 \
-      --create-refill-ms 1 --max-pending-writes 1000000
+      --create-refill-ms 1 --max-pending-writes 1000000 \
+      --max-lobby-per-address 1000000
     out=$("$BIN/classgen" --server "127.0.0.1:$PORT" --server-pid "$PID" \
       --sessions "$CONC_SESSIONS" --prefix "$prefix" "$@") ||
       die "classgen failed: $out"

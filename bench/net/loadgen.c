@@ -583,12 +583,12 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
     conn_lost(c, "read", (int)n);
     return;
   }
+  read_now = uv_hrtime();
   if (opt.ws) {
     ws_read(c, (size_t)n);
     return;
   }
   c->in_len += (size_t)n;
-  read_now = uv_hrtime();
   const uint8_t *p = (const uint8_t *)c->in;
   size_t off = 0, used;
   uint32_t got = 0;
