@@ -773,6 +773,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
   m->stock_discount = 100000;
   m->stock_max_share = 250000;
   m->cap_max_ppm = 4 * MODEL_PPM;
+  m->wage_gap_ppm = -1;
   for (int s = 0; s < NS; s++)
     m->seasoning_turns[s] = 4;
   m->substitution_cap_ppm = 100000;
@@ -789,6 +790,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                                    "depreciation_turns",
                                    "finance",
                                    "holding_cost",
+                                   "price_history",
                                    "origin_tracking",
                                    "qualification",
                                    NULL};
@@ -829,6 +831,15 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
       goto out;
     m->hold_q = yearly_to_quarter_ppm(hold);
     if (m->hold_q > 0)
+      m->v2 = true;
+    /* turns of world prices the observation shows (strategies anchor on
+     * their median) */
+    int64_t ht = 0;
+    if ((rc = num(ld, p, "price_history", false, U_PLAIN, 0, MODEL_HISTORY_MAX,
+                  &ht)))
+      goto out;
+    m->hist_turns = (int32_t)ht;
+    if (ht > 0)
       m->v2 = true;
   }
 
@@ -1009,17 +1020,11 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
     goto out;
   if (t) {
     push_key(ld, "talent");
-    static const char *const tk[] = {"training_turns",
-                                     "training_cost",
-                                     "migration_rate",
-                                     "growth",
-                                     "capacity_growth",
-                                     "capacity_max",
-                                     "mentor_ratio",
-                                     "seasoning_turns",
-                                     "poach_share",
-                                     "poach_cost_years",
-                                     NULL};
+    static const char *const tk[] = {
+        "training_turns",   "training_cost",      "migration_rate",
+        "growth",           "capacity_growth",    "capacity_max",
+        "mentor_ratio",     "seasoning_turns",    "poach_share",
+        "poach_cost_years", "migration_wage_gap", NULL};
     int64_t tt[NS] = {4, 4, 4}, g = 0;
     rc = check_keys(ld, t, tk);
     if (!rc)
@@ -1053,6 +1058,11 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
     if (!rc)
       rc = num(ld, t, "poach_cost_years", false, U_PPM, 0, 100,
                &m->poach_cost_ppm);
+    if (!rc && json_object_get(t, "migration_wage_gap")) {
+      rc = num(ld, t, "migration_wage_gap", false, U_PPM, 0, 100,
+               &m->wage_gap_ppm);
+      m->v2 = true;
+    }
     if (m->mentor_ppm > 0 || m->poach_ppm > 0)
       m->v2 = true;
     pop(ld);

@@ -152,6 +152,44 @@ static void construction(model_state_t *st) {
   }
 }
 
+/* Wage-led migration (design C2.4, maps with talent.migration_wage_gap):
+ * `move` people of skill s leave nation a only for open nations whose wage
+ * for the skill is at least (1 + gap) times a's, split pro rata to their
+ * wages (floor; the remainder to the first of them). */
+static void wage_led(model_state_t *st, int s, int a, int64_t move) {
+  const model_map_t *m = st->map;
+  int64_t own = m->nations[a].wage[s];
+  int64_t bar = own + ppm_of(own, m->wage_gap_ppm);
+  int64_t total = 0;
+  int first = -1;
+  for (size_t b = 0; b < st->n_nations; b++)
+    if ((int)b != a && st->nations[b].pol.mig_in[s] &&
+        !model_tech_banned(st, a, s, (int)b) && m->nations[b].wage[s] >= bar &&
+        m->nations[b].wage[s] > 0) {
+      total += m->nations[b].wage[s];
+      if (first < 0)
+        first = (int)b;
+    }
+  if (total <= 0 || move <= 0)
+    return;
+  int64_t given = 0, share[NN] = {0};
+  for (size_t b = 0; b < st->n_nations; b++)
+    if ((int)b != a && st->nations[b].pol.mig_in[s] &&
+        !model_tech_banned(st, a, s, (int)b) && m->nations[b].wage[s] >= bar &&
+        m->nations[b].wage[s] > 0) {
+      share[b] = mul_div(move, m->nations[b].wage[s], total);
+      given += share[b];
+    }
+  share[first] += move - given;
+  for (size_t b = 0; b < st->n_nations; b++) {
+    if (share[b] <= 0)
+      continue;
+    st->nations[a].pool[s] -= share[b]; /* the shares sum to move <= pool */
+    ck_add(st, &st->nations[b].pool[s], share[b], (int32_t)(st->n_seats + b),
+           "talent pool", MODEL_U_PEOPLE, "migration");
+  }
+}
+
 /* ---- step 3 ---- */
 static int talent(model_state_t *st) {
   const model_map_t *m = st->map;
@@ -238,6 +276,10 @@ static int talent(model_state_t *st) {
         if (!dests)
           continue;
         int64_t move = ppm_of(start[a], m->migration_ppm);
+        if (m->wage_gap_ppm >= 0) {
+          wage_led(st, s, (int)a, move);
+          continue;
+        }
         int64_t each = move / dests, extra = move - each * dests;
         for (size_t b = 0; b < N; b++) {
           if (b == a || !st->nations[b].pol.mig_in[s] ||
@@ -1234,6 +1276,14 @@ static void finish(model_state_t *st) {
         f->exp_done = 0;
     }
     model_facility_refresh_capacity(st, f);
+  }
+  /* the price history observations show (maps that keep one) */
+  int32_t keep = st->map->hist_turns;
+  if (keep > 0) {
+    int32_t n = st->n_hist < keep ? st->n_hist + 1 : keep;
+    memmove(st->hist[1], st->hist[0], (size_t)(n - 1) * sizeof st->hist[0]);
+    memcpy(st->hist[0], st->price, sizeof st->hist[0]);
+    st->n_hist = n;
   }
   for (int p = 0; p < NP; p++) {
     st->report.price[p] = st->price[p];

@@ -958,6 +958,86 @@ static void test_quota_on_output(void **state) {
   assert_true(out[1] > out[0] + 1000000);
 }
 
+/* ---- C: wage-led migration ---- */
+
+static model_map_t *migration_map(int c_wage) {
+  char text[4096];
+  snprintf(
+      text, sizeof text,
+      "{\"format\": 1, \"id\": \"mig\", \"title\": \"mig\", \"year\": 2025, "
+      "\"turns\": 4, \"parameters\": {\"prices\": {\"concentrate\": 5, "
+      "\"ndpr_oxide\": 50, \"dytb_oxide\": 300, \"lace_oxide\": 1, "
+      "\"magnet\": 60}, \"talent\": {\"migration_rate\": 0.1, "
+      "\"migration_wage_gap\": 0.2}}, \"nations\": [{\"id\": \"A\", "
+      "\"title\": \"A\", \"talent\": {\"magnet\": 10000}, \"wages\": "
+      "{\"magnet\": 10000}}, {\"id\": \"B\", \"title\": \"B\", \"wages\": "
+      "{\"magnet\": 20000}}, {\"id\": \"C\", \"title\": \"C\", \"wages\": "
+      "{\"magnet\": %d}}], \"seats\": [{\"seat\": \"A\", \"kind\": "
+      "\"nation\", \"title\": \"A\"}, {\"seat\": \"B\", \"kind\": \"nation\", "
+      "\"title\": \"B\"}, {\"seat\": \"C\", \"kind\": \"nation\", \"title\": "
+      "\"C\"}], \"deposits\": [], \"facilities\": []}",
+      c_wage);
+  model_map_t *m = NULL;
+  model_error_t e;
+  if (model_map_load_string(text, strlen(text), "mig", &m, &e))
+    fail_msg("%d:%d: %s", e.line, e.column, e.message);
+  return m;
+}
+
+static int64_t pool_of(const model_state_t *st, int seat) {
+  model_obs_t *o = obs_of(st, seat);
+  int64_t n = o->staff[MODEL_MAGNETS]; /* a nation's staff: its pool */
+  model_obs_free(o);
+  return n;
+}
+
+/* C: with a wage gap, people move only to nations paying at least (1 +
+ * gap) times their own wage, split pro rata to those wages. */
+static void test_wage_led_migration(void **state) {
+  (void)state;
+  model_map_t *m = migration_map(11000); /* C pays under A's + 20% */
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  assert_int_equal(model_resolve(st), 0);
+  assert_int_equal(pool_of(st, 0), 9000);
+  assert_int_equal(pool_of(st, 1), 1000);
+  assert_int_equal(pool_of(st, 2), 0);
+  model_state_free(st);
+  model_map_free(m);
+  m = migration_map(30000); /* both pay enough: 1,000 split 2:3 */
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  assert_int_equal(model_resolve(st), 0);
+  assert_int_equal(pool_of(st, 1), 400);
+  assert_int_equal(pool_of(st, 2), 600);
+  model_state_free(st);
+  model_map_free(m);
+}
+
+/* E: the observation shows the world prices of the last turns, newest
+ * first, as many as the map keeps (world-2024: 8), and the kit's anchor is
+ * their median. */
+static void test_price_history(void **state) {
+  (void)state;
+  model_map_t *m = world(NULL);
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  model_obs_t *o = obs_of(st, 0);
+  assert_int_equal(o->n_history, 0);
+  model_obs_free(o);
+  int64_t last[10];
+  for (int t = 0; t < 10; t++) {
+    assert_int_equal(model_resolve(st), 0);
+    last[t] = model_last_report(st)->price[MODEL_NDPR];
+  }
+  o = obs_of(st, 0);
+  assert_int_equal(o->n_history, 8);
+  for (int t = 0; t < 8; t++)
+    assert_int_equal(o->history[t][MODEL_NDPR], last[9 - t]);
+  model_obs_free(o);
+  model_state_free(st);
+  model_map_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_construction_grows_with_size),
@@ -971,10 +1051,12 @@ int main(void) {
       cmocka_unit_test(test_training_capacity),
       cmocka_unit_test(test_apprentices),
       cmocka_unit_test(test_poaching),
+      cmocka_unit_test(test_wage_led_migration),
       cmocka_unit_test(test_learning_consistency),
       cmocka_unit_test(test_learning_industry),
       cmocka_unit_test(test_stock_following_ask),
       cmocka_unit_test(test_holding_cost),
+      cmocka_unit_test(test_price_history),
       cmocka_unit_test(test_quota_on_output),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
