@@ -93,7 +93,7 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
 
   int64_t ask[MODEL_PRODUCTS], bid[MODEL_PRODUCTS];
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
-    int64_t price = kit_price(obs, p);
+    int64_t price = kit_anchor(obs, p);
     int64_t c = kit_own_cost(obs, p);
     ask[p] = kit_max(kit_ppm(price, 950000), c >= 0 ? kit_ppm(c, 1200000) : 0);
     int64_t be = kit_break_even(obs, p);

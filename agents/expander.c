@@ -105,10 +105,10 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
   int64_t ask[MODEL_PRODUCTS], bid[MODEL_PRODUCTS];
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
     int64_t c = kit_own_cost(obs, p);
-    ask[p] = c >= 0 ? kit_ppm(c, 1100000) : kit_ppm(kit_price(obs, p), 900000);
+    ask[p] = c >= 0 ? kit_ppm(c, 1100000) : kit_ppm(kit_anchor(obs, p), 900000);
     int64_t be = kit_break_even(obs, p);
     bid[p] = be > 0 ? kit_min(kit_ppm(be, 900000),
-                              kit_ppm(kit_price(obs, p), 1100000))
+                              kit_ppm(kit_anchor(obs, p), 1100000))
                     : -1;
   }
   for (int p = 0; p < MODEL_PRODUCTS; p++) {

@@ -264,7 +264,7 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
 
   int64_t ask[MODEL_PRODUCTS], bid[MODEL_PRODUCTS];
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
-    int64_t price = kit_price(obs, p);
+    int64_t price = kit_anchor(obs, p);
     /* 5% under last turn's price, but never under what it costs to make
      * (inputs at last turn's prices): a seller that undercuts its own cost
      * turn after turn drags its output price down while its inputs rise */

@@ -589,10 +589,37 @@ int64_t kit_price(const model_obs_t *obs, int product) {
   return p;
 }
 
+int64_t kit_anchor(const model_obs_t *obs, int product) {
+  int32_t n = obs->n_history;
+  if (n <= 0)
+    return kit_price(obs, product);
+  /* the median of the last world prices (the lower middle of an even
+   * count): a run of rises moves it about half as many turns later */
+  int64_t v[MODEL_HISTORY_MAX];
+  for (int32_t i = 0; i < n; i++)
+    v[i] = obs->history[i][product];
+  for (int32_t i = 1; i < n; i++)
+    for (int32_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+      int64_t t = v[j];
+      v[j] = v[j - 1];
+      v[j - 1] = t;
+    }
+  return kit_max(v[(n - 1) / 2], 1);
+}
+
 void kit_band(const model_obs_t *obs, int product, int64_t *lo, int64_t *hi) {
   int64_t ref = obs->reference_price[product];
   *lo = ref > 0 ? kit_mul_div(ref, 2, 5) : 0;
   *hi = ref > 0 ? kit_mul_div(ref, 5, 2) : INT64_MAX;
+  if (obs->n_history > 0) {
+    /* and within half and twice the anchor, where the map keeps a price
+     * history */
+    int64_t a = kit_anchor(obs, product);
+    *lo = kit_max(*lo, a / 2);
+    *hi = kit_min(*hi, 2 * a);
+    if (*lo > *hi)
+      *lo = *hi;
+  }
 }
 
 int64_t kit_in_band(const model_obs_t *obs, int product, int64_t price) {

@@ -192,6 +192,10 @@ int64_t kit_price(const model_obs_t *obs, int product);
  * limit (S1's 2020-2024 price ranges sit inside it). No band (0 and
  * INT64_MAX) where the observation has no reference price. */
 void kit_band(const model_obs_t *obs, int product, int64_t *lo, int64_t *hi);
+/* The price a strategy's premiums refer to: the median of the world prices
+ * of the last turns where the map keeps a history (public market.history),
+ * else kit_price. */
+int64_t kit_anchor(const model_obs_t *obs, int product);
 /* An ask or a bid price kept inside the band; a negative price (no order)
  * stays as it is. */
 int64_t kit_in_band(const model_obs_t *obs, int product, int64_t price);

@@ -344,7 +344,8 @@ int model_deal_check(const model_state_t *st, int seat, const model_order_t *o,
       /* leaving costs the exit fee, from the money left this turn */
       int64_t fee = exit_fee(c), total;
       int64_t have = fundable(st, seat);
-      if (__builtin_add_overflow(fee, *running, &total) || total > have) {
+      if (fee > 0 &&
+          (__builtin_add_overflow(fee, *running, &total) || total > have)) {
         model_refuse(r, "id",
                      "leaving contract \"%s\" costs an exit fee of %.2f USD "
                      "and you have %.2f USD left this turn",
@@ -352,7 +353,8 @@ int model_deal_check(const model_state_t *st, int seat, const model_order_t *o,
                      model_cents_to_usd(have - *running));
         return 1;
       }
-      *running = total;
+      if (fee > 0)
+        *running = total;
     }
     return 0;
   }

@@ -793,6 +793,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                                    "depreciation_turns",
                                    "finance",
                                    "holding_cost",
+                                   "price_history",
                                    "origin_tracking",
                                    "qualification",
                                    NULL};
@@ -833,6 +834,15 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
       goto out;
     m->hold_q = yearly_to_quarter_ppm(hold);
     if (m->hold_q > 0)
+      m->v2 = true;
+    /* turns of world prices the observation shows (strategies anchor on
+     * their median) */
+    int64_t ht = 0;
+    if ((rc = num(ld, p, "price_history", false, U_PLAIN, 0, MODEL_HISTORY_MAX,
+                  &ht)))
+      goto out;
+    m->hist_turns = (int32_t)ht;
+    if (ht > 0)
       m->v2 = true;
   }
 

@@ -52,6 +52,7 @@ extern "C" {
 #define MODEL_DEPOSITS_MAX    200000
 #define MODEL_ORDERS_MAX      256 /* orders in one submission of one seat */
 #define MODEL_TURNS_MAX       400
+#define MODEL_HISTORY_MAX     8  /* turns of world prices in an observation */
 #define MODEL_RAMP_MAX        32 /* entries of a ramp-up table */
 #define MODEL_TRAIN_TURNS_MAX 16
 #define MODEL_EVENT_KINDS_MAX 32
@@ -758,6 +759,10 @@ typedef struct {
   /* public: each product's reference price, the map's opening world price
    * (cents/kg): what strategies anchor their prices to */
   int64_t reference_price[MODEL_PRODUCTS];
+  /* market: the world prices of the last n_history resolved turns, newest
+   * first (maps with parameters.price_history; 0 elsewhere) */
+  int32_t n_history;
+  int64_t history[MODEL_HISTORY_MAX][MODEL_PRODUCTS];
   /* public: the plants of firms in receivership, which any other firm may
    * buy (`acquire`) at no less than their liquidation value */
   size_t n_for_sale;

@@ -193,6 +193,8 @@ struct model_map {
   int64_t poach_ppm;      /* of an origin pool a turn; 0: no poaching */
   int64_t poach_cost_ppm; /* signing cost, in years of wages (ppm) */
   int64_t wage_gap_ppm;   /* wage-led migration's gap; -1: even split */
+  int32_t hist_turns;     /* turns of world prices kept for observations
+                             (parameters.price_history), 0: none */
   /* version 2, markets: the cost of holding stock, per quarter (ppm of
    * its value at world prices); 0: none */
   int64_t hold_q;
@@ -502,6 +504,10 @@ struct model_state {
   /* version 2, learning: each stage's reference experience (kg) and
    * reference cost at factor 1 (cents/kg), fixed at turn 0 */
   int64_t learn_kref[NS], learn_cref[NS], learn_lgkref[NS];
+  /* version 2, markets: the last world prices, newest first (maps with
+   * parameters.price_history) */
+  int64_t hist[MODEL_HISTORY_MAX][NP];
+  int32_t n_hist;
 };
 
 /* ---- functions shared between files, by layer (see the top) ---- */

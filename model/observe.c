@@ -334,6 +334,8 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
     memcpy(o->nations[n], m->nations[n].id, MODEL_ID_MAX);
 
   memcpy(o->reference_price, m->price0, sizeof o->reference_price);
+  o->n_history = st->n_hist;
+  memcpy(o->history, st->hist, sizeof o->history);
   /* public: plants for sale out of receivership */
   for (int pass = 0; pass < 2; pass++) {
     size_t c = 0;

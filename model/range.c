@@ -47,6 +47,9 @@ typedef struct {
   /* deals and controls (model_ext_t), when the state had them */
   bool had_ext;
   model_ext_t *ext;
+  /* the price history (model v2; maps with price_history) */
+  int64_t hist[MODEL_HISTORY_MAX][NP];
+  int32_t n_hist;
 } snap_t;
 
 /* The name of a holder in a message: its seat, or the nation's seat, or
@@ -253,6 +256,8 @@ int model_turn_begin(model_state_t *st) {
   s->n_injected = st->n_injected;
   copy(s->injected, st->injected, st->n_injected * sizeof *s->injected);
   copy(s->price, st->price, sizeof s->price);
+  copy(s->hist, st->hist, sizeof s->hist);
+  s->n_hist = st->n_hist;
   copy(s->regional, st->regional, sizeof s->regional);
   copy(s->volume, st->volume, sizeof s->volume);
   copy_report(&s->report, &st->report);
@@ -316,6 +321,8 @@ void model_turn_rollback(model_state_t *st) {
   st->n_injected = s->n_injected;
   copy(st->injected, s->injected, s->n_injected * sizeof *s->injected);
   copy(st->price, s->price, sizeof s->price);
+  copy(st->hist, s->hist, sizeof s->hist);
+  st->n_hist = s->n_hist;
   copy(st->regional, s->regional, sizeof s->regional);
   copy(st->volume, s->volume, sizeof s->volume);
   for (int p = 0; p < NP; p++) {

@@ -486,6 +486,13 @@ static void visit_v2(vis_t *v, model_state_t *st) {
       vi(v, &st->fac[i].anchor_rec);
     }
   }
+  if (m->hist_turns > 0) {
+    vi32(v, &st->n_hist);
+    if (v->rd && (st->n_hist < 0 || st->n_hist > m->hist_turns))
+      v->err = MODEL_ESTATE;
+    for (int32_t t = 0; t < st->n_hist && !v->err; t++)
+      varr(v, st->hist[t], NP);
+  }
 }
 
 /* Indexed standing bids (model v2, markets), after a tag and only when a

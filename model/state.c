@@ -253,6 +253,8 @@ int model_state_clone(const model_state_t *src, model_state_t **out) {
   memcpy(st->learn_kref, src->learn_kref, sizeof st->learn_kref);
   memcpy(st->learn_cref, src->learn_cref, sizeof st->learn_cref);
   memcpy(st->learn_lgkref, src->learn_lgkref, sizeof st->learn_lgkref);
+  memcpy(st->hist, src->hist, sizeof st->hist);
+  st->n_hist = src->n_hist;
   memcpy(st->regional, src->regional, sizeof st->regional);
   memcpy(st->volume, src->volume, sizeof st->volume);
   for (int p = 0; p < NP; p++) {

@@ -1277,6 +1277,14 @@ static void finish(model_state_t *st) {
     }
     model_facility_refresh_capacity(st, f);
   }
+  /* the price history observations show (maps that keep one) */
+  int32_t keep = st->map->hist_turns;
+  if (keep > 0) {
+    int32_t n = st->n_hist < keep ? st->n_hist + 1 : keep;
+    memmove(st->hist[1], st->hist[0], (size_t)(n - 1) * sizeof st->hist[0]);
+    memcpy(st->hist[0], st->price, sizeof st->hist[0]);
+    st->n_hist = n;
+  }
   for (int p = 0; p < NP; p++) {
     st->report.price[p] = st->price[p];
     st->report.volume[p] = st->volume[p];

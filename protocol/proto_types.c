@@ -575,7 +575,14 @@ int proto_pack_event(msgpack_packer *pk, const model_event_t *ev) {
 }
 
 static int pack_market(msgpack_packer *pk, const model_obs_t *obs) {
-  int rc = msgpack_pack_map(pk, 3);
+  int rc = msgpack_pack_map(pk, 3 + (obs->n_history > 0));
+  if (obs->n_history > 0) {
+    /* the world prices of the last turns, newest first (issue 11) */
+    rc |= proto_pack_cstr(pk, "history");
+    rc |= msgpack_pack_array(pk, (size_t)obs->n_history);
+    for (int32_t t = 0; t < obs->n_history; t++)
+      rc |= pack_products_usd(pk, obs->history[t]);
+  }
   rc |= proto_pack_cstr(pk, "prices");
   rc |= pack_products_usd(pk, obs->price);
   rc |= proto_pack_cstr(pk, "regional");
@@ -1237,6 +1244,13 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     x->permit_turns_left = (int32_t)num(get(f, "permit_turns_left"));
     x->effective_experience_kg = kg_of(get(f, "experience_effective"));
   }
+  const msgpack_object *hist = get(market, "history");
+  size_t nh = arr_len(hist);
+  obs->n_history = (int32_t)(nh < MODEL_HISTORY_MAX ? nh : MODEL_HISTORY_MAX);
+  for (int32_t t = 0; t < obs->n_history; t++)
+    for (int p = 0; p < MODEL_PRODUCTS; p++)
+      obs->history[t][p] =
+          cents_of(get(&hist->via.array.ptr[t], model_product_name(p)));
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
     const char *pn = model_product_name(p);
     obs->inventory_kg[p] = kg_of(get(get(you, "inventory"), pn));

@@ -6,9 +6,10 @@
  * price (S1's 2020-2024 ranges lie inside that band). The registry mixes
  * of the golden games are not asserted: there a standing Chinese magnet
  * maker's indexed bid lags the magnet price by a turn, and an expander
- * playing China's magnet maker idles its plants in the first turns, and
- * both give the magnet price spikes of one to three turns (the price
- * history the design's anchor needs is not built yet). */
+ * playing China's magnet maker spends its cash on expansion and cannot
+ * buy the oxide its plants need in the first turns; both give magnet price
+ * spikes of one to three turns that the strategies' anchor (the median of
+ * world-2024's price history) does not cause and cannot prevent. */
 #include "play.h"
 
 #include <setjmp.h>

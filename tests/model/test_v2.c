@@ -1013,6 +1013,31 @@ static void test_wage_led_migration(void **state) {
   model_map_free(m);
 }
 
+/* E: the observation shows the world prices of the last turns, newest
+ * first, as many as the map keeps (world-2024: 8), and the kit's anchor is
+ * their median. */
+static void test_price_history(void **state) {
+  (void)state;
+  model_map_t *m = world(NULL);
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  model_obs_t *o = obs_of(st, 0);
+  assert_int_equal(o->n_history, 0);
+  model_obs_free(o);
+  int64_t last[10];
+  for (int t = 0; t < 10; t++) {
+    assert_int_equal(model_resolve(st), 0);
+    last[t] = model_last_report(st)->price[MODEL_NDPR];
+  }
+  o = obs_of(st, 0);
+  assert_int_equal(o->n_history, 8);
+  for (int t = 0; t < 8; t++)
+    assert_int_equal(o->history[t][MODEL_NDPR], last[9 - t]);
+  model_obs_free(o);
+  model_state_free(st);
+  model_map_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_construction_grows_with_size),
@@ -1031,6 +1056,7 @@ int main(void) {
       cmocka_unit_test(test_learning_industry),
       cmocka_unit_test(test_stock_following_ask),
       cmocka_unit_test(test_holding_cost),
+      cmocka_unit_test(test_price_history),
       cmocka_unit_test(test_quota_on_output),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
