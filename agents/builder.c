@@ -18,7 +18,8 @@
  * at 1.5x the world price on a quarter of last turn's home output, at
  * least 100 t, for 8 turns, renewed: the DoD-MP floor, S16, was ~2x) and,
  * for magnets, offers each home firm an offtake of a tenth of its magnet
- * demand a turn at 10% over the world price. It welcomes migrants and
+ * demand a turn at 10% over the world price, consumed (defence: it meets
+ * final demand and counts in supply security). It welcomes migrants and
  * keeps its own experts.
  * When its budget runs out, it withdraws the spending policies.
  *
@@ -156,9 +157,12 @@ static void support_firms(kit_t *k, int s, int64_t home_out) {
       char id[MODEL_ID_MAX];
       snprintf(id, sizeof id, "offtake-%d-%zu", (int)obs->turn, i);
       int64_t want = kit_ppm(obs->demand_kg[MODEL_MAGNET], OFFTAKE_PPM);
+      size_t before = k->n;
       kit_propose(k, id, f->seat, false, MODEL_MAGNET, want,
                   kit_ppm(kit_world_price(obs, MODEL_MAGNET), OFFTAKE_PRICE),
                   FIRM_FLOOR_TURNS, 0);
+      if (k->n > before)
+        k->out[k->n - 1].consume = true; /* defence: used, not stockpiled */
     }
   }
 }

@@ -71,9 +71,22 @@ static void contract_order(kit_t *k, uint64_t *r) {
     int64_t price = price_of(obs, p);
     char id[MODEL_ID_MAX];
     snprintf(id, sizeof id, "r%d_%zu", (int)obs->turn, k->n);
+    size_t before = k->n;
     kit_propose(k, id, obs->scores[to].seat, kit_range(r, 0, 1) == 0, p,
                 kit_range(r, 1, 100000), kit_range(r, price / 2, 2 * price),
                 (int)kit_range(r, 1, 12), kit_range(r, 0, price));
+    if (k->n > before && kit_range(r, 0, 2) == 0) {
+      /* a price formula on a random product, and now and then consumed */
+      model_order_t *o = &k->out[k->n - 1];
+      int q = (int)kit_range(r, 0, MODEL_PRODUCTS - 1);
+      snprintf(o->index, sizeof o->index, "%s", model_product_name(q));
+      o->index_share_ppm = kit_range(r, 0, 2 * KIT_PPM);
+      o->floor_cents_per_kg = kit_range(r, 0, price);
+      o->cap_cents_per_kg =
+          kit_range(r, 0, 1) ? 0
+                             : o->floor_cents_per_kg + kit_range(r, 0, price);
+      o->consume = kit_range(r, 0, 1) == 1;
+    }
     break;
   }
   case 1:

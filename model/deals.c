@@ -344,7 +344,8 @@ int model_deal_check(const model_state_t *st, int seat, const model_order_t *o,
       /* leaving costs the exit fee, from the money left this turn */
       int64_t fee = exit_fee(c), total;
       int64_t have = fundable(st, seat);
-      if (__builtin_add_overflow(fee, *running, &total) || total > have) {
+      if (fee > 0 &&
+          (__builtin_add_overflow(fee, *running, &total) || total > have)) {
         model_refuse(r, "id",
                      "leaving contract \"%s\" costs an exit fee of %.2f USD "
                      "and you have %.2f USD left this turn",
@@ -352,7 +353,8 @@ int model_deal_check(const model_state_t *st, int seat, const model_order_t *o,
                      model_cents_to_usd(have - *running));
         return 1;
       }
-      *running = total;
+      if (fee > 0)
+        *running = total;
     }
     return 0;
   }
@@ -455,6 +457,7 @@ int model_deal_apply(model_state_t *st, int seat, const model_order_t *o) {
     c->share = o->index_share_ppm > 0 ? o->index_share_ppm : MODEL_PPM;
     c->floor = o->floor_cents_per_kg;
     c->cap = o->cap_cents_per_kg;
+    c->consume = o->consume;
     return 0;
   }
   case MODEL_OP_CONTRACT_ACCEPT:
@@ -500,6 +503,8 @@ void model_contracts_deliver(model_state_t *st, int p) {
     return;
   const model_map_t *m = st->map;
   memset(x->cx, 0, sizeof x->cx);
+  memset(x->used, 0, sizeof x->used);
+  memset(x->used_own, 0, sizeof x->used_own);
   for (size_t k = 0; k < x->n_contracts; k++) {
     contract_t *c = &x->contracts[k];
     if (!c->accepted || c->product != p || c->turns_left <= 0)
@@ -559,23 +564,42 @@ void model_contracts_deliver(model_state_t *st, int p) {
     c->penalty_last = 0;
     if (d > 0) {
       /* goods (and the elements inside concentrate, pro rata) */
+      bool used = c->consume && (size_t)bh >= st->n_seats;
       if (p == MODEL_CONCENTRATE) {
+        /* the elements inside go with the goods (or leave the world with
+         * goods a nation consumes) */
         int64_t *es = el_at(st, sh), *eb = el_at(st, bh);
         for (int q = 0; q < 2; q++) {
           int64_t e = mul_div(es[q], d, *have);
           es[q] -= e;
-          eb[q] += e;
+          if (!used)
+            eb[q] += e;
         }
       }
-      /* the tracked nation's content moves with the goods, pro rata */
-      model_origin_add(st, bh, p, model_origin_take(st, sh, p, d));
+      /* the tracked nation's content moves with the goods, pro rata (or
+       * leaves the world with goods a nation consumes) */
+      int64_t oc = model_origin_take(st, sh, p, d);
+      if (!used)
+        model_origin_add(st, bh, p, oc);
       *have -= d;
       ck_add(st, &flows_at(st, sh)->sold[p], d, sh, "kg sold", MODEL_U_KG,
              "contract delivery");
-      ck_add(st, inv_at(st, bh, p), d, bh, "inventory", MODEL_U_KG,
-             "contract delivery");
       ck_add(st, &flows_at(st, bh)->bought[p], d, bh, "kg bought", MODEL_U_KG,
              "contract delivery");
+      if (used) {
+        /* a nation consumes it: final demand met (its supply security
+         * counts it once the market has set its figures) */
+        ck_add(st, &flows_at(st, bh)->consumed[p], d, bh, "consumption",
+               MODEL_U_KG, "contract delivery consumed");
+        ck_add(st, &st->report.consumed[p], d, -1, "consumption", MODEL_U_KG,
+               "contract delivery consumed");
+        x->used[j] += d;
+        if (i == j || (m->nations[j].allies >> i & 1))
+          x->used_own[j] += d;
+      } else {
+        ck_add(st, inv_at(st, bh, p), d, bh, "inventory", MODEL_U_KG,
+               "contract delivery");
+      }
       ck_add(st, &c->delivered_total, d, sh, "kg delivered", MODEL_U_KG,
              "contract delivery");
       x->cx[i][j] += d;
@@ -621,6 +645,19 @@ void model_support_settle(model_state_t *st, int p) {
   model_ext_t *x = st->ext;
   if (!x)
     return;
+  /* nations' consumed deliveries join the market's figures of final
+   * demand met and of supply (security, docs/model.md "Scores") */
+  for (size_t n = 0; n < st->n_nations; n++)
+    if (x->used[n] > 0) {
+      nation_t *na = &st->nations[n];
+      int32_t nh = (int32_t)(st->n_seats + n);
+      ck_add(st, &na->consumed[p], x->used[n], nh, "consumption", MODEL_U_KG,
+             "contract");
+      ck_add(st, &na->bought[p], x->used[n], nh, "kg bought", MODEL_U_KG,
+             "contract");
+      ck_add(st, &na->own_supply[p], x->used_own[n], nh, "own supply",
+             MODEL_U_KG, "contract");
+    }
   for (size_t k = 0; k < x->n_support; k++) {
     support_t *s = &x->support[k];
     if (s->product != p || s->turns_left <= 0)

@@ -326,6 +326,9 @@ typedef struct {
    * index product's last price in the seller's nation, floor, cap) */
   int64_t index_share_ppm; /* 0: 1 (the index price itself) */
   int64_t floor_cents_per_kg, cap_cents_per_kg; /* cap 0: none */
+  bool consume; /* contract_propose: a nation buyer consumes the goods
+                   (final demand met, counted in its supply security)
+                   instead of stockpiling them */
 } model_order_t;
 
 /* ---- The order schema (model/order_schema.c) ----
@@ -657,6 +660,7 @@ typedef struct {
   int32_t index_product;
   int64_t index_share_ppm, floor_cents_per_kg, cap_cents_per_kg;
   int64_t price_last_cents_per_kg; /* the price of last turn's delivery */
+  bool consume;                    /* a nation buyer consumes the goods */
 } model_obs_contract_t;
 
 /* State support in force, public (announced): a firm price floor or

@@ -408,6 +408,7 @@ typedef struct {
   int32_t index;
   int64_t share, floor, cap; /* ppm; cents/kg; cents/kg, 0 none */
   int64_t price_last;        /* the price of last turn's delivery */
+  bool consume;              /* a nation buyer consumes the goods */
 } contract_t;
 
 typedef struct {
@@ -439,6 +440,10 @@ typedef struct {
   /* the turn's contract exports of the product being delivered, for the
    * market's quotas (kg, [exporter][importer]); scratch of the turn */
   int64_t cx[NN][NN];
+  /* the turn's deliveries a nation consumed (contracts with consume), and
+   * of them from own or allied sellers, for its supply security: added to
+   * the market's figures once the product's market has set them */
+  int64_t used[NN], used_own[NN];
 } model_ext_t;
 
 /* Market scratch and results (per product). */

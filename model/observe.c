@@ -77,6 +77,7 @@ static int observe_deals(const model_state_t *st, int seat, model_obs_t *o) {
     oc->floor_cents_per_kg = c->floor;
     oc->cap_cents_per_kg = c->cap;
     oc->price_last_cents_per_kg = c->price_last;
+    oc->consume = c->consume;
   }
   for (size_t k = 0; k < x->n_support; k++) {
     const support_t *su = &x->support[k];

@@ -415,6 +415,11 @@ static const model_field_t CONTRACT_PROPOSE[] = {
     {"cap", MODEL_FIELD_NUMBER, MODEL_UNIT_USD_PER_KG, F(cap_cents_per_kg), 0,
      PRICE_MAX, MODEL_FIELD_OPTIONAL, false, PRICE_ALLOWED,
      "with index: the highest price (default none)"},
+    {"consume", MODEL_FIELD_BOOL, MODEL_UNIT_NONE, F(consume), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "a nation buyer consumes the goods (final demand met, counted in its "
+     "supply security, e.g. defence magnets) instead of stockpiling them "
+     "(default false)"},
 };
 
 static const model_field_t CONTRACT_ACCEPT[] = {

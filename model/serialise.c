@@ -205,6 +205,7 @@ static void vorder_more(vis_t *v, model_order_t *o) {
   vi(v, &o->index_share_ppm);
   vi(v, &o->floor_cents_per_kg);
   vi(v, &o->cap_cents_per_kg);
+  vb(v, &o->consume);
 }
 
 static void vorder(vis_t *v, model_order_t *o) {
@@ -598,6 +599,7 @@ static void vext(vis_t *v, model_state_t *st) {
     vi(v, &c->floor);
     vi(v, &c->cap);
     vi(v, &c->price_last);
+    vb(v, &c->consume);
   }
   vsz(v, &x->n_sanctions, MODEL_SANCTIONS_MAX);
   for (size_t k = 0; k < x->n_sanctions && !v->err; k++) {

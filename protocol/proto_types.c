@@ -387,7 +387,9 @@ static int pack_skills(msgpack_packer *pk, const int64_t *v) {
  * "Contracts"; an addition of issue 11). */
 int proto_pack_contract(msgpack_packer *pk, const model_obs_contract_t *c) {
   bool formula = c->index_product >= 0;
-  int rc = msgpack_pack_map(pk, 17 + (formula ? 4 : 0));
+  int rc = msgpack_pack_map(pk, 17 + (formula ? 4 : 0) + c->consume);
+  if (c->consume)
+    rc |= proto_pack_kv_bool(pk, "consume", true);
   rc |= kv_name(pk, "id", c->id);
   rc |= kv_usdkg(pk, "price_last", c->price_last_cents_per_kg);
   if (formula) {
@@ -1166,6 +1168,8 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
         model_usd_to_cents(num(get(c, "penalty_paid")), &v) == 0 ? v : 0;
     x->delivered_total_kg = kg_of(get(c, "delivered_total"));
     x->price_last_cents_per_kg = cents_of(get(c, "price_last"));
+    const msgpack_object *cu = get(c, "consume");
+    x->consume = cu && cu->type == MSGPACK_OBJECT_BOOLEAN && cu->via.boolean;
     name[0] = '\0';
     copy_str(name, sizeof name, get(c, "index"));
     x->index_product = name[0] ? model_product_from_name(name) : -1;

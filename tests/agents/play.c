@@ -118,6 +118,8 @@ uint64_t play_digest_orders(uint64_t h, const model_order_t *o, size_t n) {
       h = fnv(h, x->choice, strnlen(x->choice, sizeof x->choice));
       h = fnv(h, x->host, strnlen(x->host, sizeof x->host));
     }
+    if (x->consume) /* added later: only orders with it hash it */
+      h = fnv(h, "consume", 7);
   }
   return h;
 }

@@ -400,6 +400,46 @@ static void test_contract_formula(void **state) {
   model_map_free(m);
 }
 
+/* A nation's offtake with consume: the goods meet its final demand (and
+ * count in its supply security) instead of filling its stockpile. */
+static void test_contract_consumed(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("classroom");
+  int euu = seat(m, "EUU"), em = seat(m, "euro_magnets");
+  int64_t met[2], stock[2], delivered[2];
+  for (int v = 0; v < 2; v++) {
+    model_state_t *st;
+    assert_int_equal(model_state_new(m, 1, &st), 0);
+    model_order_t p =
+        proposal("defence", "euro_magnets", MODEL_MAGNET, 100000, 6000, 4, 0);
+    strcpy(p.choice, "buy");
+    p.consume = v == 1;
+    submit1(st, euu, p);
+    resolve(st);
+    submit1(st, em, answer(MODEL_OP_CONTRACT_ACCEPT, "defence", "EUU"));
+    resolve(st);
+    model_obs_t *o;
+    assert_int_equal(model_observe(st, euu, &o), 0);
+    const model_obs_contract_t *c = contract_of(o, "defence");
+    assert_non_null(c);
+    assert_int_equal(c->consume, v == 1);
+    delivered[v] = c->delivered_kg;
+    met[v] = o->consumed_kg[MODEL_MAGNET];
+    stock[v] = o->inventory_kg[MODEL_MAGNET];
+    model_obs_free(o);
+    model_state_free(st);
+  }
+  printf("  EU offtake of EU magnets: delivered %lld / %lld kg; stockpile "
+         "%lld / %lld kg; final demand met %lld / %lld kg\n",
+         (long long)delivered[0], (long long)delivered[1], (long long)stock[0],
+         (long long)stock[1], (long long)met[0], (long long)met[1]);
+  assert_true(delivered[0] > 0 && delivered[1] == delivered[0]);
+  assert_int_equal(stock[0], delivered[0]); /* stockpiled */
+  assert_int_equal(stock[1], 0);            /* consumed */
+  assert_true(met[1] >= delivered[1]);
+  model_map_free(m);
+}
+
 /* A seller that holds too little pays the penalty on the shortfall; a
  * delivery across a banned border is excused (no penalty); a proposal not
  * accepted lapses; leaving a running contract costs the exit fee. */
@@ -964,6 +1004,7 @@ int main(void) {
       cmocka_unit_test(test_firm_price_floor_and_cfd),
       cmocka_unit_test(test_contract_life),
       cmocka_unit_test(test_contract_formula),
+      cmocka_unit_test(test_contract_consumed),
       cmocka_unit_test(test_contract_penalty_ban_and_exit),
       cmocka_unit_test(test_technology_ban_screen_and_building_abroad),
       cmocka_unit_test(test_technology_ban_stops_migration),

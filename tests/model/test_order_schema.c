@@ -44,7 +44,8 @@ static bool place_fits(const model_field_t *f) {
            o == offsetof(model_order_t, inbound) ||
            o == offsetof(model_order_t, outbound) ||
            o == offsetof(model_order_t, two_sided) ||
-           o == offsetof(model_order_t, apprentice);
+           o == offsetof(model_order_t, apprentice) ||
+           o == offsetof(model_order_t, consume);
   case MODEL_FIELD_NUMBER:
   case MODEL_FIELD_INTEGER:
     /* every int64_t of the struct lies between these two */

@@ -351,10 +351,10 @@ static void test_licensing_two_tier(void **state) {
  * undercut China's: the design's lower bound of 1 assumed none). The map's
  * Dy/Tb is one basket (dytb_oxide): the split into Dy and Tb (design J1)
  * is not built, so the test reads the basket. Under standing orders the
- * ex-China price sits at the ex-China magnet makers' highest standing bid
- * ($600, 1.67x China's $360): the licence traps the heavies in China and
- * ex-China buyers bid up to their cap; anchored and indexed bids (design
- * E) would move it within the band. */
+ * licence traps the heavies in China, where the separators' stock-following
+ * asks lower the price as the stock grows ($230-360), while ex-China
+ * makers' bids, indexed to the magnet price, pay $600-1,120: a median of
+ * 2.3-2.5x over turns 2-15 (seeds 1-3). */
 
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
