@@ -263,92 +263,6 @@ static void test_phases_serialise(void **state) {
   model_map_free(m);
 }
 
-static model_obs_t *obs_of(const model_state_t *st, int seat);
-
-/* A: the shared rule is what construction does: for projects of random
- * stage, firm (so nation), size and kind (new or expansion), the turn the
- * plant operates is the one model_obs_project_turns plans, at the host's
- * permitting speed. */
-static void test_project_turns_property(void **state) {
-  (void)state;
-  static const struct {
-    const char *firm, *site;
-  } who[] = {{"china_northern", "bayan_obo"},
-             {"mp_materials", "round_top"},
-             {"lynas", "nolans"},
-             {"china_magnets", "bayan_obo"}};
-  uint64_t rng = 20250101;
-  int checked = 0;
-  model_map_t *m = world(NULL);
-  for (int i = 0; i < 60 && checked < 30; i++) {
-    model_state_t *st;
-    assert_int_equal(model_state_new(m, 1, &st), 0);
-    int w = (int)helper_range(&rng, 0, 3);
-    int seat = model_map_seat_index(m, who[w].firm);
-    int stage = (int)helper_range(&rng, 0, 2);
-    bool brown = helper_range(&rng, 0, 1) == 1;
-    model_obs_t *o = obs_of(st, seat);
-    const model_obs_facility_t *f = NULL;
-    for (size_t k = 0; brown && k < o->n_facilities; k++)
-      if (o->facilities[k].stage == stage &&
-          o->facilities[k].status == MODEL_FAC_OPERATING)
-        f = &o->facilities[k];
-    if (brown && !f) {
-      model_obs_free(o);
-      model_state_free(st);
-      continue;
-    }
-    model_order_t b = build(stage, 0, NULL);
-    b.capacity_kg_per_year = helper_range(&rng, 100, 20000) * 1000;
-    if (f) {
-      snprintf(b.facility, sizeof b.facility, "%s", f->id);
-      if (b.capacity_kg_per_year > f->capacity_kg_per_year)
-        b.capacity_kg_per_year = f->capacity_kg_per_year;
-    } else if (stage == MODEL_MINING) {
-      snprintf(b.site, sizeof b.site, "%s", who[w].site);
-    }
-    int nation = -1;
-    const char *host = f ? f->nation : o->nation;
-    if (!f && stage == MODEL_MINING)
-      for (size_t d = 0; d < o->n_deposits; d++)
-        if (strcmp(o->deposits[d].id, who[w].site) == 0)
-          host = o->deposits[d].nation;
-    for (size_t n = 0; n < o->n_nations; n++)
-      if (strcmp(o->nations[n], host) == 0)
-        nation = (int)n;
-    int planned = model_obs_project_turns(o, stage, nation, f != NULL,
-                                          b.capacity_kg_per_year, 1000000);
-    char id[MODEL_ID_MAX];
-    snprintf(id, sizeof id, "%s", f ? f->id : "");
-    model_obs_free(o);
-    model_refusal_t r;
-    if (submit1(st, seat, b, &r) != 0) {
-      model_state_free(st);
-      continue; /* more than the firm can fund: another draw */
-    }
-    int done = -1;
-    for (int t = 1; t <= 60 && done < 0; t++) {
-      assert_int_equal(model_resolve(st), 0);
-      if (!id[0])
-        newest(st, seat, id, sizeof id);
-      const model_obs_facility_t *g = find_fac(st, seat, id, &o);
-      assert_non_null(g);
-      if (f ? g->expanding_kg_per_year == 0 : g->status == MODEL_FAC_OPERATING)
-        done = t;
-      model_obs_free(o);
-    }
-    if (done != planned)
-      fail_msg("%s builds %s %s of %lld kg/yr in %s: planned %d turns, "
-               "took %d",
-               who[w].firm, model_stage_name(stage), f ? "expansion" : "plant",
-               (long long)b.capacity_kg_per_year, host, planned, done);
-    checked++;
-    model_state_free(st);
-  }
-  assert_true(checked >= 20);
-  model_map_free(m);
-}
-
 /* ---- B: money limits ---- */
 
 static model_obs_t *obs_of(const model_state_t *st, int seat) {
@@ -1175,7 +1089,6 @@ int main(void) {
       cmocka_unit_test(test_permitting_speed_applies_to_permits),
       cmocka_unit_test(test_brownfield_bound),
       cmocka_unit_test(test_phases_serialise),
-      cmocka_unit_test(test_project_turns_property),
       cmocka_unit_test(test_build_needs_funds),
       cmocka_unit_test(test_nation_headroom),
       cmocka_unit_test(test_firm_interest),
