@@ -282,7 +282,6 @@ msgpack_packer *sess_notify_begin(sess_session_t *s, const char *method,
 /* Send the notification packed by sess_notify_begin to every subscriber
  * that may see it (chat_from/chat_to: -2 for what everyone sees). */
 void sess_broadcast(sess_session_t *s, int chat_from, int chat_to);
-void sess_notify_simple(sess_session_t *s, const char *method);
 /* Send the notification packed by sess_notify_begin to every subscriber
  * once everything queued for storage so far is committed, never before
  * (issue 10: nothing is told before it is stored); never if the server

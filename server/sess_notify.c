@@ -164,11 +164,6 @@ msgpack_packer *sess_notify_begin(sess_session_t *s, const char *method,
   return &reg->npk;
 }
 
-void sess_notify_simple(sess_session_t *s, const char *method) {
-  sess_notify_begin(s, method, 0);
-  sess_broadcast(s, -2, -2);
-}
-
 /* A notification of a change that waits for the change's commit. Like a
  * chat message it names its session by id: the server may stop before
  * the commit (the session is then gone, and nobody is told). */
