@@ -60,12 +60,25 @@ fail() {
   exit 1
 }
 
-# Two free TCP ports on loopback, so that two runs never collide.
+# Two free TCP ports on loopback, so that two runs never collide. They are
+# taken below the kernel's ephemeral range: a port from bind(0) is free
+# only until it is closed, and the daemons' own outgoing connections (and
+# other tests running beside this one) draw from that range, so slurmd
+# could find its port taken ("Address already in use").
 read -r ctld_port slurmd_port < <(/usr/bin/python3 -c '
-import socket
-s = [socket.socket() for _ in range(2)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])')
+import random, socket
+lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+ports = []
+for p in random.sample(range(10000, max(lo, 10100)), 200):
+    try:
+        with socket.socket() as x:
+            x.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    ports.append(p)
+    if len(ports) == 2:
+        break
+print(*ports)')
 
 # munge: a key and a socket of this test's own.
 mungekey -c -k "$tmp/munge.key"
