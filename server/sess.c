@@ -909,6 +909,34 @@ void sess_resume(sess_session_t *s) {
   sess_arm(s);
 }
 
+/* The facilitator moves the open turn's deadline by delta_ms (more time,
+ * or less): a running turn's wall-clock deadline, a paused one's time
+ * left. A deadline moved into the past makes the turn due at once, as a
+ * passed deadline does. The caller checked that the turn has a deadline. */
+void sess_extend(sess_session_t *s, int64_t delta_ms) {
+  if (s->status == SESS_PAUSED) {
+    s->remaining_ms += delta_ms;
+    if (s->remaining_ms < 0)
+      s->remaining_ms = 0;
+  } else {
+    int64_t now = sess_wall_ms();
+    s->deadline_wall_ms += delta_ms;
+    if (s->deadline_wall_ms < now)
+      s->deadline_wall_ms = now;
+  }
+  sp_status(s);
+  msgpack_packer *pk = sess_notify_begin(s, "session.extended", 2);
+  proto_pack_kv_i64(pk, "deadline_ms",
+                    s->status == SESS_RUNNING ? s->deadline_wall_ms : 0);
+  proto_pack_kv_i64(pk, "remaining_ms",
+                    s->status == SESS_RUNNING
+                        ? s->deadline_wall_ms - sess_wall_ms()
+                        : s->remaining_ms);
+  sess_tell(s);
+  commit_now(s);
+  sess_arm(s);
+}
+
 static void notify_finished(sess_session_t *s);
 
 /* Pack the final scores: from the last resolved turn, or zeros before

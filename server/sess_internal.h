@@ -367,6 +367,7 @@ void sess_finished(sess_session_t *s);
 void sess_start(sess_session_t *s);
 void sess_pause(sess_session_t *s);
 void sess_resume(sess_session_t *s);
+void sess_extend(sess_session_t *s, int64_t delta_ms);
 void sess_finish(sess_session_t *s);
 int sess_resolve(sess_session_t *s);
 void sess_seat_ready(sess_session_t *s, int seat);

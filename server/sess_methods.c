@@ -726,6 +726,46 @@ static int m_advance(rpc_call_t *call) {
   return control(call, ACT_ADVANCE);
 }
 
+/* session.extend {session, admin_token, seconds}: the facilitator gives
+ * the open turn more time (or, with a negative number, less). Only a
+ * session whose turns have a deadline, running or paused; the turn's
+ * deadline moves, the next turns keep the session's turn_seconds. */
+static int m_extend(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int seat;
+  double secs = 0;
+  if (!s || sp_refuse(reg_of(call), "change", call->err) != 0 ||
+      authorise(call, s, true, false, &admin, &seat) != 0 ||
+      proto_param_f64(call->params, "seconds", true, &secs, call->err) < 0)
+    return RPC_ERROR;
+  if (!(secs >= -TURN_SECONDS_MAX && secs <= TURN_SECONDS_MAX) || secs == 0)
+    return proto_error_set(call->err, PROTO_BAD_REQUEST, "seconds",
+                           "field 'seconds' must be a number of seconds to "
+                           "add to the open turn (negative to take away), "
+                           "not 0 and at most %.0f (30 days) either way",
+                           TURN_SECONDS_MAX);
+  if (s->status != SESS_RUNNING && s->status != SESS_PAUSED)
+    return proto_error_set(call->err, PROTO_CONFLICT, NULL,
+                           "session '%s' is %s; a deadline can be moved "
+                           "only while it is running or paused",
+                           s->id, STATUS[s->status]);
+  if (s->turn_ms <= 0)
+    return proto_error_set(call->err, PROTO_CONFLICT, NULL,
+                           "session '%s' has no deadline (turn_seconds 0): "
+                           "its turns end when every seat is ready or with "
+                           "session.advance",
+                           s->id);
+  sess_extend(s, (int64_t)(secs * 1000.0));
+  bool run = s->status == SESS_RUNNING;
+  msgpack_pack_map(call->pk, 2);
+  proto_pack_kv_i64(call->pk, "deadline_ms", run ? s->deadline_wall_ms : 0);
+  proto_pack_kv_i64(call->pk, "remaining_ms",
+                    run ? s->deadline_wall_ms - sess_wall_ms()
+                        : s->remaining_ms);
+  return RPC_OK_DURABLE;
+}
+
 /* ---- session.reset, session.delete (issue 14) -----------------------------
  */
 
@@ -1190,6 +1230,7 @@ const rpc_method_t sess_methods[] = {
     {"session.resume", m_resume},
     {"session.stop", m_stop},
     {"session.advance", m_advance},
+    {"session.extend", m_extend},
     {"session.reset", m_reset},
     {"session.delete", m_delete},
     {"session.watch", m_watch},

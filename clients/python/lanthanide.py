@@ -375,6 +375,12 @@ class Client:
     def resume(self, session, admin_token):
         return self._admin("session.resume", session, admin_token)
 
+    def extend(self, session, admin_token, seconds):
+        """Move the open turn's deadline by ``seconds`` (negative: less
+        time). Answers the new ``deadline_ms`` and ``remaining_ms``."""
+        return self.call("session.extend", session=session,
+                         admin_token=admin_token, seconds=seconds)
+
     def stop(self, session, admin_token):
         return self._admin("session.stop", session, admin_token)
 

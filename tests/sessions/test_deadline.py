@@ -143,5 +143,58 @@ def turn_seconds_has_a_minimum(server):
         check(res["session"], "turn_seconds %s is allowed" % good)
 
 
+@suite.test
+def the_facilitator_extends_a_deadline(server):
+    # session.extend moves the open turn's deadline, running or paused;
+    # everyone following the session is told; a session without deadlines,
+    # or one in the lobby, gets a clear conflict; the next turn has the
+    # session's own length again.
+    admin = server.client()
+    game = Game(admin, "classroom", turns=2, turn_seconds=60)
+    player = server.client()
+    game.join(player, "CHN")
+    game.bots([s for s in game.seats if s != "CHN"])
+    expect_error("conflict", admin.extend, game.id, game.admin_token, 30)
+    game.start()
+    watcher = server.client()
+    game.watch(watcher)
+    before = player.state()["deadline_ms"]
+    res = admin.extend(game.id, game.admin_token, 120)
+    check(abs(res["deadline_ms"] - (before + 120000)) < 50,
+          "the deadline moved by 120 s", before, res)
+    n = watcher.wait_for("session.extended", timeout=LIVE_S)
+    check(n["deadline_ms"] == res["deadline_ms"], "watchers are told", n, res)
+    obs = player.state()
+    check(obs["deadline_ms"] == res["deadline_ms"] and
+          obs["remaining_ms"] > 170000, "the player sees the new deadline", obs)
+    # Less time, while paused: the time left shrinks and stays put.
+    admin.pause(game.id, game.admin_token)
+    res = admin.extend(game.id, game.admin_token, -100)
+    check(res["deadline_ms"] == 0 and 70000 < res["remaining_ms"] < 81000,
+          "paused: the time left shrank by 100 s", res)
+    admin.resume(game.id, game.admin_token)
+    obs = player.state()
+    check(70000 < obs["remaining_ms"] < 81000, "resumed with that time", obs)
+    # Taking away more than is left makes the turn due now.
+    admin.extend(game.id, game.admin_token, -3600)
+    n = watcher.wait_for("turn.resolved", timeout=LIVE_S)
+    check(n["turn"] == 0, "the turn resolved at its moved deadline", n)
+    obs = player.state()
+    check(obs["turn"] == 1 and obs["remaining_ms"] > 50000,
+          "the next turn has the session's turn length again", obs)
+    for bad in (0, 2592001, -2592001, "10"):
+        expect_error("bad_request", admin.extend, game.id, game.admin_token,
+                     bad, field="seconds")
+    expect_error("unauthorized", admin.extend, game.id, "0" * 64, 10)
+    untimed = Game(admin, "classroom", turns=1)
+    untimed.join(server.client(), "CHN")
+    untimed.bots([s for s in untimed.seats if s != "CHN"])
+    untimed.start()
+    err = expect_error("conflict", admin.extend, untimed.id,
+                       untimed.admin_token, 10)
+    check("no deadline" in str(err), "the error says there is no deadline",
+          err)
+
+
 if __name__ == "__main__":
     sys.exit(suite.run())
