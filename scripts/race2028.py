@@ -472,7 +472,12 @@ def notes(w, d):
                          "the next turn, so the USA proposes it when 10X is "
                          "about to open.")},
             "mp_materials: the 10X plant (S16)": [
-                {"op": "build", "stage": "magnet", "capacity": 10000}],
+                {"op": "build", "stage": "magnet", "capacity": 10000,
+                 "_note": "$1.25 bn at the map's capex: MP's cash and "
+                          "credit at turn 0 fall ~$185 M short; with the "
+                          "DoD deal's $550 M (paid during the turn it is "
+                          "ordered) it can build from the next turn, or at "
+                          "once with a US magnet capex subsidy"}],
             "USA: OBBBA and the National Defense Stockpile (S84, R46)": {
                 "orders": [{"op": "policy", "kind": "stockpile", "product":
                             "magnet", "target": 3750}],
@@ -488,8 +493,11 @@ def notes(w, d):
                  "_terms": "rate, term and grace are assumptions"},
                 {"op": "equity", "firm": "vulcan_elements", "amount":
                  50000000, "stake": 0.05, "_stake": "an assumption"},
-                {"op": "build", "stage": "magnet", "capacity": 10000,
-                 "_by": "vulcan_elements"}],
+                {"op": "build", "stage": "magnet", "capacity": 9500,
+                 "_by": "vulcan_elements",
+                 "_note": "the next turn, once the money is in: $1.22 bn "
+                          "(S47) pays 9,500 t/yr at the map's $125 per t/yr "
+                          "(10,000 t/yr with any US magnet capex subsidy)"}],
             "USA -> lynas: Seadrift, Texas (S28, S29, S30)": [
                 {"op": "build", "stage": "separation", "capacity": 5000,
                  "nation": "USA", "_by": "lynas",
