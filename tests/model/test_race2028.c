@@ -26,9 +26,11 @@
  *    ordered at turn 0 (world-2024 scripts the deal at its turn 1 and the
  *    plan builds 10X at its turn 2 = turn 0 here), reaches 4-15 kt/yr of
  *    US magnets at 2028 Q4 (turn 13), seeds 1-3.
- * Design 5.3 (Dy and Tb under sustained controls) needs Dy and Tb apart
- * (design J1), which neither map has; see test_world2024's basket
- * version. The built-in agents play the map in tests/agents (every map in
+ * 7. Design 5.3 on the Dy/Tb basket (the map keeps world-2024's basket;
+ *    Dy and Tb apart, design J1, is not built): under Chinese licences at
+ *    26% of exports from turn 0, the ex-China basket price is 1.5-6x
+ *    China's (median of turns 2-13), seeds 1-3.
+ * The built-in agents play the map in tests/agents (every map in
  * maps/). */
 #include "helpers.h"
 
@@ -761,6 +763,80 @@ static void test_moderate_plan(void **state) {
   model_map_free(m);
 }
 
+/* ---- 7. design 5.3 on the basket: Dy/Tb under sustained controls ----
+ * As test_world2024's test_heavy_oxides_sustained_controls: China keeps
+ * Dy/Tb export licences at 26% of exports (S69, S70) from turn 0 (in
+ * force from turn 1); the ex-China basket price (the cheapest of Japan,
+ * the EU and the US) over China's, turns 2-13, has its median in
+ * [1.5, 6] (S71, S72, S9) and stays within [0.9, 10] every turn. */
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static void test_heavy_oxides_sustained_controls(void **state) {
+  (void)state;
+  model_map_t *m = helper_load(MAP_ID);
+  size_t chn = (size_t)nation_of(m, "CHN");
+  size_t ex[3] = {(size_t)nation_of(m, "JPN"), (size_t)nation_of(m, "EUU"),
+                  (size_t)nation_of(m, "USA")};
+  for (uint64_t seed = 1; seed <= 3; seed++) {
+    model_state_t *st = NULL;
+    assert_int_equal(model_state_new(m, seed, &st), 0);
+    model_event_t ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = MODEL_EV_POLICY;
+    ev.turn = 0;
+    ev.product = ev.stage = -1;
+    strcpy(ev.nation, "CHN");
+    model_order_t *o = &ev.policy;
+    o->op = MODEL_OP_POLICY;
+    o->kind = MODEL_POL_EXPORT_LICENCE;
+    o->product = MODEL_DYTB;
+    o->stage = o->skill = -1;
+    o->approval_ppm = 260000;
+    strcpy(o->partner, "all");
+    strcpy(o->choice, "exports");
+    snprintf(ev.text, sizeof ev.text,
+             "China keeps Dy/Tb export licences at 26%% of exports");
+    assert_int_equal(model_inject_event(st, &ev), 0);
+    double ratio[Q4_2028 + 1];
+    for (int t = 0; t <= Q4_2028; t++) {
+      int64_t before = helper_money_total(st);
+      assert_int_equal(model_resolve(st), 0);
+      helper_check_invariants(st, &before, "race-2028 sustained controls");
+      const model_report_t *r = model_last_report(st);
+      size_t N = r->n_nations;
+      double cn = usd(r->regional[MODEL_DYTB * N + chn]), lo = 1e18;
+      for (int k = 0; k < 3; k++) {
+        double x = usd(r->regional[MODEL_DYTB * N + ex[k]]);
+        if (x < lo)
+          lo = x;
+      }
+      ratio[t] = lo / cn;
+      if (getenv("LAN_RACE_PRINT"))
+        print_message("  seed %llu turn %d: China %.2f, ex-China %.2f $/kg\n",
+                      (unsigned long long)seed, t, cn, lo);
+      if (t >= 2 && (ratio[t] < 0.9 || ratio[t] > 10.0))
+        fail_msg("seed %llu turn %d: ex-China Dy/Tb %.2f is %.2fx China's "
+                 "%.2f $/kg; expected 0.9 to 10",
+                 (unsigned long long)seed, t, lo, ratio[t], cn);
+    }
+    double sorted[Q4_2028 - 1];
+    memcpy(sorted, ratio + 2, sizeof sorted);
+    size_t n = sizeof sorted / sizeof sorted[0];
+    qsort(sorted, n, sizeof sorted[0], cmp_double);
+    double median =
+        n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    print_message("  seed %llu: ex-China / China Dy/Tb, turns 2-13: median "
+                  "%.2f (turn 2 %.2f, turn 13 %.2f)\n",
+                  (unsigned long long)seed, median, ratio[2], ratio[Q4_2028]);
+    assert_true(median >= 1.5 && median <= 6.0);
+    model_state_free(st);
+  }
+  model_map_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_figure_sourced),
@@ -769,6 +845,7 @@ int main(void) {
       cmocka_unit_test(test_whole_game_invariants),
       cmocka_unit_test(test_unlimited_us),
       cmocka_unit_test(test_moderate_plan),
+      cmocka_unit_test(test_heavy_oxides_sustained_controls),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
