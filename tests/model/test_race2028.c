@@ -30,8 +30,10 @@
  *    Dy and Tb apart, design J1, is not built): under Chinese licences at
  *    26% of exports from turn 0, the ex-China basket price is 1.5-6x
  *    China's (median of turns 2-13), seeds 1-3.
- * The built-in agents play the map in tests/agents (every map in
- * maps/). */
+ * 8. Each built-in strategy, and a mix of them, plays 16 turns: no order
+ *    refused, invariants and money limits hold (tests/agents plays every
+ *    map in maps/ too). */
+#include "agent.h"
 #include "helpers.h"
 
 #include <jansson.h>
@@ -837,6 +839,86 @@ static void test_heavy_oxides_sustained_controls(void **state) {
   model_map_free(m);
 }
 
+/* ---- 8. the built-in agents (design 5.8) ----
+ * Each built-in strategy on every seat it plays (the others standing), and
+ * a mix (nations builder and hawk in turn, firms integrator, expander and
+ * cautious in turn), 16 turns, seed 1: no order refused, the invariants
+ * and every seat's money limit hold after every turn. */
+static void play_agents(const model_map_t *m, const agent_strategy_t **strat,
+                        const char *what) {
+  size_t S = model_map_seat_count(m);
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, SEED, &st), 0);
+  agent_t **a = calloc(S, sizeof *a);
+  model_order_t *orders = calloc(MODEL_ORDERS_MAX, sizeof *orders);
+  assert_non_null(a);
+  assert_non_null(orders);
+  for (size_t i = 0; i < S; i++) {
+    a[i] = agent_new(strat[i], SEED ^ (0x9e3779b97f4a7c15ULL * (i + 1)));
+    assert_non_null(a[i]);
+  }
+  size_t given = 0;
+  for (int t = 0; t < 16; t++) {
+    for (size_t i = 0; i < S; i++) {
+      model_obs_t *obs;
+      assert_int_equal(model_observe(st, (int)i, &obs), 0);
+      size_t n = 0;
+      assert_int_equal(agent_act(a[i], obs, orders, MODEL_ORDERS_MAX, &n), 0);
+      model_obs_free(obs);
+      given += n;
+      if (!n)
+        continue;
+      model_refusal_t ref;
+      size_t nr = 0;
+      assert_int_equal(model_submit(st, (int)i, orders, n, &ref, 1, &nr), 0);
+      if (nr)
+        fail_msg("%s turn %d: %s: order %zu refused: %s", what, t,
+                 model_map_seat_id(m, i), ref.index, ref.message);
+    }
+    char where[128];
+    snprintf(where, sizeof where, "race-2028 %s turn %d", what, t);
+    int64_t before = helper_money_total(st);
+    assert_int_equal(model_resolve(st), 0);
+    helper_check_invariants(st, &before, where);
+    check_limits(st, SEED, t);
+  }
+  print_message("  %-12s %6zu orders in 16 turns\n", what, given);
+  for (size_t i = 0; i < S; i++)
+    agent_free(a[i]);
+  free(a);
+  free(orders);
+  model_state_free(st);
+}
+
+static void test_builtin_agents(void **state) {
+  (void)state;
+  model_map_t *m = helper_load(MAP_ID);
+  size_t S = model_map_seat_count(m);
+  const agent_strategy_t **strat = calloc(S, sizeof *strat);
+  assert_non_null(strat);
+  const agent_strategy_t *standing = agent_find("standing");
+  assert_non_null(standing);
+  for (size_t k = 0; k < agent_strategy_count(); k++) {
+    const agent_strategy_t *s = agent_strategy_at(k);
+    for (size_t i = 0; i < S; i++)
+      strat[i] =
+          agent_strategy_plays(s, model_map_seat_kind(m, i)) ? s : standing;
+    play_agents(m, strat, s->id);
+  }
+  static const char *const nations[] = {"builder", "hawk"};
+  static const char *const firms[] = {"integrator", "expander", "cautious"};
+  size_t kn = 0, kf = 0;
+  for (size_t i = 0; i < S; i++) {
+    strat[i] = model_map_seat_kind(m, i) == MODEL_SEAT_NATION
+                   ? agent_find(nations[kn++ % 2])
+                   : agent_find(firms[kf++ % 3]);
+    assert_non_null(strat[i]);
+  }
+  play_agents(m, strat, "mix");
+  free(strat);
+  model_map_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_figure_sourced),
@@ -846,6 +928,7 @@ int main(void) {
       cmocka_unit_test(test_unlimited_us),
       cmocka_unit_test(test_moderate_plan),
       cmocka_unit_test(test_heavy_oxides_sustained_controls),
+      cmocka_unit_test(test_builtin_agents),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
