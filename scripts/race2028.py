@@ -445,127 +445,7 @@ def notes(w, d):
             "S50 gives $500 M, no capacity), operating from turn 1; as a "
             "map facility it is staffed from japan_magnets' staff, not from "
             "the US pool as a plant built abroad by order would be."),
-        "choices": {
-            "_": ("The players' choices of the story, each an order a seat "
-                  "can submit (the map format has no pending contract "
-                  "proposals or one-shot orders at turn 0, so they are "
-                  "listed here; tests/model/test_race2028.c submits the "
-                  "main ones at turn 0 and checks that they are accepted). "
-                  "Money in USD, quantities in t (per turn for contracts "
-                  "and floors), prices in USD/kg."),
-            "USA: the DoD-MP deal (S16-S19), as world-2024 scripts it at "
-            "its turn 1": [plain(o) for o in dod],
-            "USA -> mp_materials: the 10X offtake (S16; formula an "
-            "assumption)": {
-                "orders": [
-                    {"op": "contract_propose", "id": "dod-10x", "to":
-                     "mp_materials", "side": "buy", "product": "magnet",
-                     "quantity": 2500, "price": 0, "turns": 40,
-                     "index": "magnet", "share": 1, "floor": 60,
-                     "consume": True},
-                    {"op": "contract_accept", "id": "dod-10x", "from":
-                     "USA", "_by": "mp_materials"}],
-                "note": ("100% of 10X's 10,000 t/yr (2,500 t a quarter) for "
-                         "the 40 turns of S16's ten years (the contract "
-                         "outlives the game), priced at the US magnet "
-                         "price with a floor of $60/kg (assumption: about "
-                         "10X's cost on its curve); consumed by the US "
-                         "(defence). A proposal stays open until the end of "
-                         "the next turn, so the USA proposes it when 10X is "
-                         "about to open.")},
-            "mp_materials: the 10X plant (S16)": [
-                {"op": "build", "stage": "magnet", "capacity": 10000,
-                 "_note": "$1.25 bn at the map's capex: MP's cash and "
-                          "credit at turn 0 fall ~$185 M short; with the "
-                          "DoD deal's $550 M (paid during the turn it is "
-                          "ordered) it can build from the next turn, or at "
-                          "once with a US magnet capex subsidy"}],
-            "USA: OBBBA and the National Defense Stockpile (S84, R46)": {
-                "orders": [{"op": "policy", "kind": "stockpile", "product":
-                            "magnet", "target": 3750}],
-                "note": ("OBBBA's $7.5 bn (S84) is in the opening budget "
-                         "(world-2024's, S84); the DLA rotating six-month "
-                         "supply of magnets (R46) at the ~7,500 t/yr of US "
-                         "magnet demand at turn 0 is ~3,750 t, against the "
-                         "1,750 t held")},
-            "USA -> vulcan_elements: the OSC loan and Commerce equity "
-            "(S47)": [
-                {"op": "loan", "firm": "vulcan_elements", "amount": 620000000,
-                 "rate": 0.045, "turns": 40, "grace": 8,
-                 "_terms": "rate, term and grace are assumptions"},
-                {"op": "equity", "firm": "vulcan_elements", "amount":
-                 50000000, "stake": 0.05, "_stake": "an assumption"},
-                {"op": "build", "stage": "magnet", "capacity": 9500,
-                 "_by": "vulcan_elements",
-                 "_note": "the next turn, once the money is in: $1.22 bn "
-                          "(S47) pays 9,500 t/yr at the map's $125 per t/yr "
-                          "(10,000 t/yr with any US magnet capex subsidy)"}],
-            "USA -> lynas: Seadrift, Texas (S28, S29, S30)": [
-                {"op": "build", "stage": "separation", "capacity": 5000,
-                 "nation": "USA", "_by": "lynas",
-                 "_capacity": "an assumption: no capacity in the references"},
-                {"op": "grant", "firm": "lynas", "amount": 258000000,
-                 "_by": "USA", "_source": "S28: DoD IBAS ~US$258 M"}],
-            "USA -> japan_magnets: e-VAC's US support (S50)": [
-                {"op": "grant", "firm": "japan_magnets", "amount": 100000000,
-                 "_source": "S50: at least $100 M of US government funds"}],
-            "USA -> noveon: DoD support (S49)": [
-                {"op": "build", "stage": "magnet", "capacity": 2000,
-                 "facility": "noveon_san_marcos", "_by": "noveon",
-                 "_note": "towards 10,000 t/yr (S49): each expansion at "
-                          "most doubles the plant"}],
-            "USA -> usa_rare_earth: Stillwater to 5,000 t/yr (S48)": [
-                {"op": "build", "stage": "magnet", "capacity": 600,
-                 "facility": "usar_stillwater", "_by": "usa_rare_earth",
-                 "_note": "once the plant operates (turn 2); repeat on the "
-                          "larger plant"}],
-            "USA, AUS: the October 2025 joint investment and floor prices "
-            "(S56)": {
-                "orders": [
-                    {"op": "policy", "kind": "firm_price_floor", "firm":
-                     "lynas", "product": "ndpr_oxide", "price": 110,
-                     "quantity": 500, "turns": 20, "_by": "AUS"},
-                    {"op": "contract_propose", "id": "us-aus-ndpr", "to":
-                     "lynas", "side": "buy", "product": "ndpr_oxide",
-                     "quantity": 250, "price": 0, "turns": 20, "index":
-                     "ndpr_oxide", "share": 1, "floor": 110, "consume":
-                     False, "_by": "USA"}],
-                "note": ("a template: S56 gives no terms; the $110 floor "
-                         "mirrors the DoD-MP deal (assumption)")},
-            "CHN: the October 2025 package (S64, S65, S66) and Announcement "
-            "No. 70 (S67, S68)": {
-                "package": [plain(o) for o in octo
-                            if not o.get("lift")],
-                "suspension": [plain(o) for o in octo if o.get("lift")],
-                "note": ("Historically set on 9 Oct 2025 (turn 0 here) and "
-                         "suspended on 7 Nov 2025 (turn 1) until 10 Nov 2026 "
-                         "(turn 5). A facilitator who wants history can "
-                         "inject them as policy events at turns 0 and 1.")},
-            "CHN: the Busan general licences (S68, S104)": [
-                {"op": "policy", "kind": "export_licence", "product":
-                 "dytb_oxide", "approval": 1, "to": "all"},
-                {"op": "policy", "kind": "export_licence", "product":
-                 "magnet", "approval": 1, "to": "all"}],
-            "CHN: licences on exports only, as the April 2025 regime "
-            "reads (S69, S70)": [
-                {"op": "policy", "kind": "export_licence", "product":
-                 "dytb_oxide", "approval": 0.26, "to": "all",
-                 "basis": "exports"}],
-            "CHN: quotas on output, imported ore under quota (S77, S77g)": [
-                {"op": "policy", "kind": "production_quota", "stage":
-                 "separation", "basis": "output", "imports": "inside",
-                 "quantity": 63500}],
-            "CHN: the state reserve buys (R45: ~10 kt in a week)": [
-                {"op": "policy", "kind": "stockpile", "product":
-                 "ndpr_oxide", "target": 14000}],
-            "JPN: JOGMEC 60-180 days (R44)": [
-                {"op": "policy", "kind": "stockpile", "product":
-                 "ndpr_oxide", "target": 2361,
-                 "_note": "180 days: three times the 60-day 787 t"}],
-            "EUU: CRMA permits of 27/15 months (R49)": [
-                {"op": "policy", "kind": "permitting", "stage": "magnet",
-                 "speed": 1.5}],
-        },
+        "choices": choices(dod, octo, plain),
         "events": (
             "Scripted (history): the Section 301 25% tariff on Chinese "
             "magnets from 1 Jan 2026 (S81), at turn 1. Random, as in "
@@ -612,6 +492,162 @@ def notes(w, d):
             "notes.not_carried; seed 1 gives $51.7 against $48.7)."),
     }
     return n
+
+
+def choices(dod, octo, plain):
+    """notes.choices: each move of the story as the seat that makes it and
+    its wire orders (docs/protocol.md), with where its figures come from."""
+    def c(by, orders, note):
+        return {"by": by, "orders": orders, "note": note}
+
+    octo = [o for o in octo
+            if o["kind"] in ("origin_rule", "technology_export_ban")]
+    chn_pkg = [plain(o) for o in octo if not o.get("lift")]
+    for o in chn_pkg:
+        if "from_turn" in o:
+            o["from_turn"] = 2  # 1 Dec 2025 (S64, S65): 2026 Q1 here
+    chn_susp = [plain(o) for o in octo if o.get("lift")]
+    dod = [plain(o) for o in dod]
+    for o in dod:
+        if o.get("kind") == "firm_price_floor":
+            o["turns"] = 40  # S16's ten years (world-2024 cuts it to 39)
+    return {
+        "_": ("The players' choices of the story: for each, the seat that "
+              "makes it ('by') and the orders it submits, as on the wire "
+              "(docs/protocol.md; money in USD, quantities in t, per turn "
+              "for contracts and floors, prices in USD/kg). The map format "
+              "has no pending contract proposals or one-shot orders at "
+              "turn 0, so they are listed here. tests/docs/"
+              "test_race_choices.py checks every order against "
+              "docs/orders.schema.json; tests/model/test_race2028.c submits "
+              "the main ones and checks that they are accepted."),
+        "dod_mp_deal": c("USA", dod,
+                         "the DoD-MP deal of 10 Jul 2025 (S16-S19), the "
+                         "orders world-2024 scripts at its turn 1: a $110/kg "
+                         "NdPr floor, $400 M of equity for 15%, a $150 M "
+                         "loan (terms assumptions, as in world-2024)"),
+        "mp_10x": c("mp_materials",
+                    [{"op": "build", "stage": "magnet", "capacity": 10000}],
+                    "the 10X plant (S16). $1.25 bn at the map's capex: MP's "
+                    "cash and credit at turn 0 fall ~$185 M short; with the "
+                    "DoD deal's $550 M (paid during the turn it is ordered) "
+                    "MP can build from the next turn, or at once with a US "
+                    "magnet capex subsidy"),
+        "dod_10x_offtake": c("USA", [
+            {"op": "contract_propose", "id": "dod-10x", "to": "mp_materials",
+             "side": "buy", "product": "magnet", "quantity": 2500,
+             "price": 60, "turns": 40, "index": "magnet", "share": 1,
+             "floor": 60, "consume": True}],
+            "the 10X offtake (S16): 100% of 10,000 t/yr (2,500 t a "
+            "quarter) for the 40 turns of S16's ten years, at the US magnet "
+            "price with a floor of $60/kg (assumption: about 10X's cost on "
+            "its curve), consumed by the US (defence). A proposal stays "
+            "open until the end of the next turn, so the USA proposes it "
+            "as 10X is about to open; mp_materials answers with "
+            "{\"op\": \"contract_accept\", \"id\": \"dod-10x\", "
+            "\"from\": \"USA\"}"),
+        "mp_accepts_offtake": c("mp_materials", [
+            {"op": "contract_accept", "id": "dod-10x", "from": "USA"}],
+            "MP's side of the 10X offtake"),
+        "us_stockpile": c("USA", [
+            {"op": "policy", "kind": "stockpile", "product": "magnet",
+             "target": 3750}],
+            "OBBBA's $7.5 bn for critical minerals, with $2 bn for the "
+            "National Defense Stockpile through 2027 (S84), is in the "
+            "opening budget (world-2024's, S84); the DLA's rotating "
+            "six-month supply of magnets (R46) at the ~7,500 t/yr of US "
+            "magnet demand at turn 0 is ~3,750 t, against 1,750 t held"),
+        "vulcan_package": c("USA", [
+            {"op": "loan", "firm": "vulcan_elements", "amount": 620000000,
+             "rate": 0.045, "turns": 40, "grace": 8},
+            {"op": "equity", "firm": "vulcan_elements", "amount": 50000000,
+             "stake": 0.05}],
+            "the OSC loan of $620 M and $50 M of Commerce (CHIPS) equity "
+            "(S47); the rate, term, grace and stake are assumptions"),
+        "vulcan_plant": c("vulcan_elements", [
+            {"op": "build", "stage": "magnet", "capacity": 9500}],
+            "the recycling-led plant (S47: 10,000 t/yr): the turn after "
+            "the package, its $1.22 bn pays 9,500 t/yr at the map's $125 "
+            "per t/yr (10,000 t/yr with any US magnet capex subsidy)"),
+        "lynas_seadrift": c("lynas", [
+            {"op": "build", "stage": "separation", "capacity": 5000,
+             "nation": "USA"}],
+            "Lynas's heavy and light separation plant at Seadrift, Texas "
+            "(S28, S29, S30), built in the USA under its permits, policies "
+            "and talent; the capacity is an assumption (none in the "
+            "references)"),
+        "ibas_grant": c("USA", [
+            {"op": "grant", "firm": "lynas", "amount": 258000000}],
+            "the DoD IBAS award of about US$258 M for Seadrift (S28), "
+            "cost-reimbursable: grant it when Lynas builds"),
+        "evac_grant": c("USA", [
+            {"op": "grant", "firm": "japan_magnets", "amount": 100000000}],
+            "at least $100 M of US government funds for e-VAC (S50)"),
+        "noveon_expansion": c("noveon", [
+            {"op": "build", "stage": "magnet", "capacity": 2000,
+             "facility": "noveon_san_marcos"}],
+            "towards 10,000 t/yr within ~5 years (S49): each expansion at "
+            "most doubles the plant"),
+        "usar_expansion": c("usa_rare_earth", [
+            {"op": "build", "stage": "magnet", "capacity": 600,
+             "facility": "usar_stillwater"}],
+            "600 -> 5,000 t/yr (S48): once the plant operates (turn 2), "
+            "then again on the larger plant"),
+        "us_aus_floor": c("AUS", [
+            {"op": "policy", "kind": "firm_price_floor", "firm": "lynas",
+             "product": "ndpr_oxide", "price": 110, "quantity": 500,
+             "turns": 20}],
+            "a template for the October 2025 US-Australia agreement on "
+            "joint investment and floor prices (S56, which gives no "
+            "terms): the $110 floor mirrors the DoD-MP deal (assumption)"),
+        "us_aus_offtake": c("USA", [
+            {"op": "contract_propose", "id": "us-aus-ndpr", "to": "lynas",
+             "side": "buy", "product": "ndpr_oxide", "quantity": 250,
+             "price": 110, "turns": 20, "index": "ndpr_oxide", "share": 1,
+             "floor": 110}],
+            "the US side of the same template (S56; terms assumptions)"),
+        "chn_october_package": c("CHN", chn_pkg,
+            "MOFCOM No. 61 and 62 of 9 Oct 2025 (S64, S65, S66): "
+            "historically at turn 0 here; the rule of origin was to bind "
+            "from 1 Dec 2025 (turn 2)"),
+        "chn_suspension": c("CHN", chn_susp,
+            "Announcement No. 70 of 7 Nov 2025 (S67, S68): historically "
+            "at turn 1, until 10 Nov 2026 (turn 5); renewing it or not is "
+            "CHN's decision"),
+        "chn_general_licences": c("CHN", [
+            {"op": "policy", "kind": "export_licence", "product":
+             "dytb_oxide", "approval": 1, "to": "all"},
+            {"op": "policy", "kind": "export_licence", "product": "magnet",
+             "approval": 1, "to": "all"}],
+            "the Busan deal's general licences (S68, S104)"),
+        "chn_licences_on_exports": c("CHN", [
+            {"op": "policy", "kind": "export_licence", "product":
+             "dytb_oxide", "approval": 0.26, "to": "all",
+             "basis": "exports"}],
+            "the April 2025 regime as it reads, licences on exports only "
+            "(S69, S70)"),
+        "chn_quota_on_output": c("CHN", [
+            {"op": "policy", "kind": "production_quota", "stage":
+             "separation", "basis": "output", "imports": "inside",
+             "quantity": 63500}],
+            "the separation quota on output, 254 kt a year (S77f), with "
+            "the 2025 draft rule bringing imported ore under it (S77g)"),
+        "chn_reserve": c("CHN", [
+            {"op": "policy", "kind": "stockpile", "product": "ndpr_oxide",
+             "target": 14000}],
+            "the state reserve's buying (R45: ~10 kt in a week): 10 kt "
+            "above the 4,000 t held (assumption)"),
+        "jpn_jogmec": c("JPN", [
+            {"op": "policy", "kind": "stockpile", "product": "ndpr_oxide",
+             "target": 2361}],
+            "JOGMEC's 60-180 days (R44): 180 days, three times the 60-day "
+            "787 t"),
+        "euu_permits": c("EUU", [
+            {"op": "policy", "kind": "permitting", "stage": "magnet",
+             "speed": 1.5}],
+            "the CRMA's permit caps of 27 and 15 months (R49) as faster "
+            "permitting (speed an assumption)"),
+    }
 
 
 if __name__ == "__main__":

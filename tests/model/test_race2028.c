@@ -340,7 +340,7 @@ static void dod_deal(batch_t *b) {
   o->product = MODEL_NDPR;
   o->price_cents_per_kg = 11000;
   o->quantity_kg = 2000000;
-  o->turns = 39;
+  o->turns = 40;
   o = push(b, MODEL_OP_EQUITY);
   set(o->firm, "mp_materials");
   o->amount_cents = 40000000000;
