@@ -1,0 +1,654 @@
+#!/usr/bin/env python3
+"""Writes maps/race-2028.json from maps/world-2024.json and a turn-2 run of it.
+
+    python3 scripts/race2028.py BUILD_DIR    (BUILD_DIR/bin/race-derive)
+
+1. world-2024 without its three DoD-MP state_support events of turn 1 (in
+   race-2028 the deal is the US players' first decision) is played for two
+   turns under its standing orders, seed 1, by race-derive
+   (tests/model/race_derive.c), which prints the state as turn 2 (2025 Q3)
+   opens.
+2. That state becomes race-2028's turn 0: facilities (capacity,
+   utilisation, experience, unit cost, recovery, construction left, ramp
+   age, book value), seats' cash, stocks and staff, nations' budgets,
+   stockpiles, talent pools and demand trend, deposits' reserves, and the
+   world prices of turn 1 as the reference prices. The policies scripted
+   at world-2024's turns 0 and 1 (April licences, their June relaxation,
+   China's 125% tariff) are written into nations[].policies.
+3. The rest is written here: seats, new firms, events, objectives, notes.
+
+Every figure carried over keeps its source keys; derived figures say so in
+their note; figures without a source are assumptions.
+"""
+import copy
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DERIVED = "derived: world-2024, turn 2 (2025 Q3), seed 1, standing orders"
+
+
+def fig(value, note, src=None, assumption=None):
+    """A figure object: a derived value keeps the keys of the figure it
+    came from (src), else it is an assumption."""
+    if src:
+        return {"value": value, "source": src, "note": note}
+    return {"value": value, "assumption": assumption or note}
+
+
+def val(x):
+    return x["value"] if isinstance(x, dict) else x
+
+
+def srcs(x):
+    if isinstance(x, dict) and "source" in x:
+        s = x["source"]
+        return s if isinstance(s, list) else [s]
+    return None
+
+
+def r(x, nd=3):
+    x = round(x, nd)
+    return int(x) if x == int(x) else x
+
+
+def main():
+    build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build")
+    w = json.load(open(os.path.join(ROOT, "maps", "world-2024.json")))
+    tmp = copy.deepcopy(w)
+    tmp["events"]["scripted"] = [
+        e for e in w["events"]["scripted"] if e["kind"] != "state_support"]
+    os.makedirs(os.path.join(build, "race"), exist_ok=True)
+    tpath = os.path.join(build, "race", "world-2024-no-dod.json")
+    json.dump(tmp, open(tpath, "w"))
+    out = subprocess.run([os.path.join(build, "bin", "race-derive"), tpath,
+                          "1", "2"], check=True, capture_output=True,
+                         text=True).stdout
+    d = json.loads(out)
+    assert not [n for n in d["news"] if n["kind"] != "policy"], d["news"]
+    assert d["effects"] == 0
+
+    m = copy.deepcopy(w)
+    m.pop("_turns", None)
+    m["id"] = "race-2028"
+    m["title"] = "The race to 2028: magnets outside China"
+    m["description"] = (
+        "The story's race, played from 2025 Q3: can the United States and "
+        "its allies build a magnet chain by 2028 while China uses its "
+        "levers? The world is world-2024's as it stood in 2025 Q3 (after "
+        "the April 2025 licences and their June relaxation, before the "
+        "DoD-MP deal); the story's moves (the DoD-MP deal, MP's 10X plant, "
+        "the Vulcan package, Lynas in Texas, Noveon's and USA Rare Earth's "
+        "expansions, China's October 2025 package and its suspension) are "
+        "on the table as the players' choices (notes.choices), not "
+        "scripted. 22 quarters, 2025 Q3 to 2030 Q4; turn 13 is 2028 Q4.")
+    m["year"] = 2025
+    m["turns"] = 22
+    m["_turns"] = ("22 quarters: 2025 Q3 (turn 0) to 2030 Q4 (turn 21); the "
+                   "2028 horizon of the story (S56, S60) plus two years to "
+                   "see the plants ramp")
+
+    # ---- sources: the keys the new figures use, from shared/reference
+    new_src = {
+        "S28": ("Magnetics Magazine", "U.S. DoD strengthens support for Lynas U.S. facility (US$258 M)",
+                "https://magneticsmag.com/u-s-dod-strengthens-support-for-lynas-u-s-facility/"),
+        "S49": ("Noveon Magnetics / Nikkei", "Noveon Magnetics (Nikkei interview)",
+                "https://noveon.co/nikkei"),
+        "S50": ("The Vanguard", "The United States enters the rare-earth magnet manufacturing race (e-VAC)",
+                "https://www.thevanguardusa.com/1602/engineering/the-united-states-enters-the-rare-earth-magnet-manufacturing-race/"),
+    }
+    for k, (pub, title, url) in new_src.items():
+        if k not in m["sources"]:
+            m["sources"][k] = {"publisher": pub, "title": title, "url": url,
+                               "reliability": "S"}
+
+    # ---- parameters: the world prices of turn 1 as reference prices
+    for p, v in d["prices"].items():
+        old = m["parameters"]["prices"][p]
+        m["parameters"]["prices"][p] = fig(
+            v, DERIVED + ": the world price of turn 1 (Q2 2025) the run "
+            "formed from these sourced 2024 figures", srcs(old) or ["S1"])
+
+    # ---- deposits
+    res = {x["id"]: x["reserves"] for x in d["deposits"]}
+    for dep in m["deposits"]:
+        old = dep["reserves"]
+        if abs(res[dep["id"]] - val(old)) > 0.5:
+            dep["reserves"] = fig(r(res[dep["id"]]),
+                                  DERIVED + ": reserves less two quarters "
+                                  "of output", srcs(old))
+
+    # ---- facilities
+    wf = {f["id"]: f for f in w["facilities"]}
+    facs = []
+    for x in d["facilities"]:
+        f = copy.deepcopy(wf[x["id"]])
+        s0 = srcs(f.get("experience")) or srcs(f.get("capacity")) or []
+        if x["experience"] > 0 or "experience" in f:
+            f["experience"] = fig(r(x["experience"]), DERIVED +
+                                  ": cumulative output (separation: feed)",
+                                  s0 or None,
+                                  "cumulative output (separation: feed) "
+                                  "after two quarters; " + DERIVED)
+        if True:
+            f["unit_cost"] = fig(x["unit_cost"], DERIVED + ": on its "
+                                 "learning curve", srcs(f.get("unit_cost"))
+                                 or s0 or None,
+                                 "the unit cost the learning curve gives "
+                                 "it; " + DERIVED)
+        if x["stage"] == "separation":
+            f["recovery"] = fig(r(x["recovery"], 4), DERIVED + ": on its "
+                                "learning curve", srcs(f.get("recovery"))
+                                or s0 or None,
+                                "the recovery the learning curve gives it; "
+                                + DERIVED)
+        if "building" in f:
+            if x["building"] > 0:
+                f["building"] = fig(x["building"], DERIVED + ": "
+                                    + f["building"]["note"] if
+                                    isinstance(f["building"], dict) else
+                                    DERIVED, srcs(f["building"]))
+            else:
+                del f["building"]
+        if x["ramp_age"] < 1000:
+            f["ramp_age"] = fig(x["ramp_age"], DERIVED + ": quarters since "
+                                "completion", srcs(f.get("ramp_age"))
+                                or s0 or None, "quarters since completion; "
+                                + DERIVED)
+        if True:
+            f["book_value"] = fig(r(x["book_value"], 2), DERIVED +
+                                  ": depreciated two quarters",
+                                  srcs(f.get("book_value")) or s0 or None,
+                                  "book value after two quarters of "
+                                  "depreciation; " + DERIVED)
+        facs.append(f)
+
+    # the new firms' plants (notes.new_firms)
+    facs.append({
+        "id": "noveon_san_marcos", "owner": "noveon", "stage": "magnet",
+        "capacity": fig(2000, "commercial sales from 2023; no capacity in "
+                        "the references (design L8)", None,
+                        "no capacity in the references: 2,000 t/yr, a "
+                        "fifth of the 10,000 t/yr target (S49); design L8"),
+        "utilisation": fig(0.25, "", None, "a small seller still placing "
+                           "its magnets (design L8)"),
+        "ramp_age": fig(8, "", None, "sales since 2023: ramp-up done"),
+    })
+    facs.append({
+        "id": "usar_stillwater", "owner": "usa_rare_earth", "stage": "magnet",
+        "capacity": fig(600, "600 t/yr initially, then 5,000 t/yr", ["S48"]),
+        "building": fig(3, "production 2026: operating from turn 2 (2026 "
+                        "Q1)", ["S48"]),
+    })
+    facs.append({
+        "id": "evac_sumter", "owner": "japan_magnets", "nation": "USA",
+        "stage": "magnet",
+        "capacity": fig(1500, "", None, "e-VAC's South Carolina plant: a "
+                        "$500 M plant (S50) with no capacity in the "
+                        "references; 1,500 t/yr (design L8)"),
+        "building": fig(2, "", None, "opening in 2025 (S50): operating "
+                        "from turn 1 (2025 Q4); design L8"),
+    })
+    m["facilities"] = facs
+
+    # ---- seats
+    dseat = {x["seat"]: x for x in d["seats"]}
+    keep_firms = ["china_northern", "china_re_group", "china_magnets",
+                  "japan_magnets", "mp_materials", "lynas"]
+    aggregates = ["iluka", "energy_fuels", "neo_performance", "solvay",
+                  "feedstock_miners", "other_producers"]
+    seats = []
+    for s in w["seats"]:
+        s = copy.deepcopy(s)
+        x = dseat[s["seat"]]
+        if s["kind"] == "firm":
+            s0 = srcs(s.get("cash"))
+            s["cash"] = fig(r(x["cash"], 2), DERIVED + ": opening cash plus "
+                            "two quarters of trade", s0 or None,
+                            "opening cash plus two quarters of trade; "
+                            + DERIVED)
+            inv = {p: r(q) for p, q in x["inventory"].items() if q > 0}
+            if inv or "inventory" in s:
+                s["inventory"] = {p: fig(q, DERIVED, None, "the stock "
+                                         "after two quarters; " + DERIVED)
+                                  for p, q in inv.items()}
+            c = x["inventory"]["concentrate"]
+            if c > 0:
+                nd, dy = x["concentrate_el"]
+                s["concentrate_basket"] = {
+                    "ndpr_oxide": fig(r(nd / c, 4), "", None, "the oxides "
+                                      "in its concentrate stock; " + DERIVED),
+                    "dytb_oxide": fig(r(dy / c, 4), "", None, "the oxides "
+                                      "in its concentrate stock; " + DERIVED),
+                    "lace_oxide": fig(r(1 - r(nd / c, 4) - r(dy / c, 4), 4),
+                                      "", None, "the rest; " + DERIVED)}
+            else:
+                s.pop("concentrate_basket", None)
+            s["staff"] = {k: fig(v, "", None, "staff after two quarters; "
+                                 + DERIVED)
+                          for k, v in x["staff"].items() if v > 0}
+            if s["seat"] in aggregates and len(s["title"]) < 80:
+                s["title"] += " (aggregate)"
+        else:
+            if s["seat"] == "USA":
+                s["objectives"] = {
+                    k: fig(v, "", None, "the outline's weights (design 7): "
+                           "security first (magnets and defence, S60); "
+                           "designer's choice")
+                    for k, v in (("security", 0.6), ("value_added", 0.2),
+                                 ("budget", 0.2))}
+            if s["seat"] == "CHN":
+                s["objectives"] = {
+                    k: fig(v, "", None, "the outline's weights (design 7): "
+                           "the incumbent values its industry; designer's "
+                           "choice")
+                    for k, v in (("value_added", 0.5), ("security", 0.3),
+                                 ("budget", 0.2))}
+        seats.append(s)
+    # seat order: nations, the played firms, the new firms, the aggregates
+    by = {s["seat"]: s for s in seats}
+    nations = [s for s in seats if s["kind"] == "nation"]
+    m["seats"] = nations + [by[k] for k in keep_firms]
+    m["seats"].append({
+        "seat": "noveon", "kind": "firm", "title": "Noveon Magnetics",
+        "nation": "USA",
+        "cash": fig(185000000, "about $35 M of DoD support and $150 M of "
+                    "equity, held as cash", ["S49", "S56"]),
+        "credit_line": fig(50000000, "", None, "a small manufacturer's "
+                           "bank line; no figure in the references"),
+        "staff": {"magnet": fig(340, "", None, "170 per kt/yr (the stage's "
+                                "ratio) for its 2,000 t/yr; design L8")},
+        "orders": [
+            {"op": "offer", "product": "magnet", "quantity":
+             fig(1000000, "", None, "offer everything held: a standing "
+                 "'sell all'"), "min_price": fig(45, "", None, "near the "
+                                                 "2024 magnet price (S86); "
+                                                 "designer's choice")},
+            {"op": "bid", "product": "ndpr_oxide", "quantity":
+             fig(41, "", None, "a quarter's recipe need at 25% of 2,000 "
+                 "t/yr x 0.33 (R30)"),
+             "max_price": fig(75, "", None, "as japan_magnets; designer's "
+                              "choice")},
+            {"op": "bid", "product": "dytb_oxide", "quantity":
+             fig(2, "", None, "a quarter's recipe need at 25% of 2,000 "
+                 "t/yr x 0.013 (R30)"),
+             "max_price": fig(600, "", None, "as japan_magnets; designer's "
+                              "choice")}]})
+    m["seats"].append({
+        "seat": "usa_rare_earth", "kind": "firm",
+        "title": "USA Rare Earth", "nation": "USA",
+        "cash": fig(100000000, "", None, "no figure in the references; "
+                    "enough for its 600 t/yr plant's staff and first "
+                    "expansion"),
+        "credit_line": fig(50000000, "", None, "no figure in the "
+                           "references"),
+        "orders": [
+            {"op": "offer", "product": "magnet", "quantity":
+             fig(1000000, "", None, "offer everything held: a standing "
+                 "'sell all'"), "min_price": fig(45, "", None, "near the "
+                                                 "2024 magnet price (S86); "
+                                                 "designer's choice")}]})
+    m["seats"].append({
+        "seat": "vulcan_elements", "kind": "firm",
+        "title": "Vulcan Elements", "nation": "USA",
+        "cash": fig(550000000, "the private share of its Nov 2025 "
+                    "financing, held as cash so that the 10,000 t/yr plant "
+                    "is its own choice; the $620 M OSC loan and $50 M "
+                    "Commerce equity are the USA's choice", ["S47"]),
+        "credit_line": fig(100000000, "", None, "no figure in the "
+                           "references"),
+        "orders": []})
+    m["seats"] += [by[k] for k in aggregates]
+
+    # ---- nations
+    dn = {x["id"]: x for x in d["nations"]}
+    ev01 = [e for e in w["events"]["scripted"]
+            if e["kind"] == "policy" and val(e["turn"]) <= 1]
+    for n in m["nations"]:
+        x = dn[n["id"]]
+        if "budget" in n:
+            n["budget"] = fig(r(x["budget"], 2), DERIVED + ": opening "
+                              "budget plus two quarters of taxes and "
+                              "spending", srcs(n["budget"]) or None,
+                              "opening budget plus two quarters; " + DERIVED)
+        if "talent" in n:
+            n["talent"] = {k: fig(v, DERIVED + ": the pool after two "
+                                  "quarters of hiring and growth",
+                                  srcs(n["talent"].get(k)) or None,
+                                  "the pool after two quarters; " + DERIVED)
+                           for k, v in x["talent"].items()
+                           if k in n["talent"]}
+        if "stockpile" in n:
+            n["stockpile"] = {p: fig(r(q), DERIVED, srcs(n["stockpile"]
+                                                         .get(p)) or None,
+                                     "the stockpile after two quarters; "
+                                     + DERIVED)
+                              for p, q in x["stockpile"].items()
+                              if q > 0 or p in n["stockpile"]}
+        for p, dm in n.get("demand", {}).items():
+            dd = x["demand"][p]
+            v = dd["volume"] * (1 - dd["substituted"])
+            dm["volume"] = fig(r(v), DERIVED + ": the trend after two "
+                               "quarters of growth, net of the substitution "
+                               "the run booked (%.2f%%)"
+                               % (100 * dd["substituted"]),
+                               srcs(dm["volume"]) or None,
+                               "the trend after two quarters; " + DERIVED)
+        for e in ev01:
+            if e["nation"] == n["id"]:
+                pol = copy.deepcopy(e["policy"])
+                pol["_event"] = ("scripted in world-2024 at turn %d: %s"
+                                 % (val(e["turn"]), e["text"]))
+                n.setdefault("policies", []).append(pol)
+
+    # ---- events: history only (decisions stay the players')
+    sec301 = [e for e in w["events"]["scripted"]
+              if e["kind"] == "policy" and e["nation"] == "USA"][0]
+    sec301 = copy.deepcopy(sec301)
+    sec301["turn"] = fig(1, "25% from 1 Jan 2026: fires at the end of turn "
+                         "1 (2025 Q4), in force from turn 2 (2026 Q1)",
+                         ["S81"])
+    m["events"]["scripted"] = [sec301]
+
+    m["notes"] = notes(w, d)
+    with open(os.path.join(ROOT, "maps", "race-2028.json"), "w") as fh:
+        json.dump(m, fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
+
+
+def notes(w, d):
+    dod = [e["order"] for e in w["events"]["scripted"]
+           if e["kind"] == "state_support"]
+    octo = [e["policy"] for e in w["events"]["scripted"]
+            if e["kind"] == "policy" and e["nation"] == "CHN"
+            and val(e["turn"]) >= 2]
+
+    def plain(o):
+        if isinstance(o, dict):
+            if "value" in o and ("source" in o or "assumption" in o):
+                return o["value"]
+            return {k: plain(v) for k, v in o.items()}
+        if isinstance(o, list):
+            return [plain(v) for v in o]
+        return o
+
+    n = {
+        "sources": w["notes"]["sources"],
+        "calendar": (
+            "Turn 0 is 2025 Q3; turn t is quarter t+3 counted from January "
+            "2025: turn 1 is 2025 Q4, turn 2 2026 Q1, turn 13 2028 Q4, turn "
+            "21 2030 Q4. A scripted event fires at the end of the turn it "
+            "names. The model has no start quarter: year is 2025 and the "
+            "quarters are counted here."),
+        "derivation": (
+            "derived: world-2024, turn 2, seed 1. scripts/race2028.py plays "
+            "maps/world-2024.json, without its three DoD-MP state_support "
+            "events of turn 1 (here they are the US players' choice), for "
+            "two turns under its standing orders with seed 1 "
+            "(tests/model/race_derive.c prints the state as turn 2 opens; "
+            "no random event fired in those turns) and writes that state "
+            "as turn 0: facilities (capacity, utilisation, experience, unit "
+            "cost, recovery, construction left, ramp age, book value), "
+            "firms' cash, stocks (and the oxides inside their concentrate), "
+            "staff, nations' budgets, stockpiles, talent pools and demand "
+            "trends (net of the substitution booked), deposits' reserves, "
+            "and the world prices of turn 1 as parameters.prices. The "
+            "policies scripted in world-2024 at turns 0 and 1 (April 2025 "
+            "licences, their June relaxation, China's 125% tariff on US "
+            "concentrate) stand in nations[].policies, each with an _event "
+            "comment. Every other figure is world-2024's, with its source. "
+            "Re-run the script after a change to world-2024 or the model "
+            "(tests/model/test_race2028.c compares turn 0 with world-2024's "
+            "turn 2)."),
+        "not_carried": (
+            "What the map format cannot carry from the turn-2 state, and so "
+            "starts afresh at turn 0: each nation's last regional price "
+            "(the map has one reference price per product: China's magnet "
+            "price of Q2 2025 was $40, the world's $52.5), the price "
+            "history of the observation (the first two turns' prices; "
+            "strategies anchor on last turn's price until it fills), national know-how beyond "
+            "the facilities' experience (it is rebuilt from them), MP's "
+            "qualification clock (two turns of output towards the six; "
+            "MP's Independence qualifies at turn 5 instead of 4), the "
+            "substitution state (folded into the demand volumes, so it "
+            "does not come back when prices fall), Chinese-origin content "
+            "of stocks (origin tracking starts from the opening stocks). "
+            "No trainees were in training and no effect was running."),
+        "seats": (
+            "14 seats to staff (design 7): USA, CHN, EUU, JPN, AUS; "
+            "china_northern, china_re_group, china_magnets, japan_magnets "
+            "(with VAC and its e-VAC plant in South Carolina), mp_materials, "
+            "lynas, noveon (S49), usa_rare_earth (S48), vulcan_elements "
+            "(S47). Six more seats are aggregates meant to run on their "
+            "standing orders (leave them unassigned in a session, or give "
+            "them a built-in strategy): iluka, energy_fuels, "
+            "neo_performance, solvay, feedstock_miners, other_producers. "
+            "The format has no seatless firm, so they are seats."),
+        "new_firms": (
+            "noveon: its San Marcos plant at 2,000 t/yr (assumption: "
+            "'commercial sales from 2023', no capacity in the references) "
+            "at utilisation 0.25, not qualified at turn 0; its target of "
+            "10,000 t/yr within ~5 years (S49) is its choice (brownfield "
+            "expansions, at most doubling the plant each time, or a new "
+            "plant). usa_rare_earth: Stillwater 600 t/yr under construction, "
+            "producing from 2026 (S48); 600 -> 5,000 t/yr is its choice "
+            "(the brownfield bound means 600 -> 1,200 -> 2,400 -> 4,800); "
+            "it owns 70% of Round Top (S48), which the map has as the open "
+            "deposit round_top: a mine there is its choice (the model does "
+            "not own deposits, so any firm may build there). "
+            "vulcan_elements: no plant at turn 0; the 10,000 t/yr "
+            "recycling-led plant (S47) is its choice (recycling is not a "
+            "stage of the model: it is an ordinary magnet plant). e-VAC: "
+            "japan_magnets' evac_sumter, 1,500 t/yr in the USA (assumption: "
+            "S50 gives $500 M, no capacity), operating from turn 1; as a "
+            "map facility it is staffed from japan_magnets' staff, not from "
+            "the US pool as a plant built abroad by order would be."),
+        "choices": choices(dod, octo, plain),
+        "events": (
+            "Scripted (history): the Section 301 25% tariff on Chinese "
+            "magnets from 1 Jan 2026 (S81), at turn 1. Random, as in "
+            "world-2024: Myanmar conflict (S85, S85b), mine accidents, "
+            "plant outages, cost overruns (S33, S34), magnet demand surges. "
+            "Not scripted because they are decisions: the DoD-MP deal, the "
+            "October 2025 package, its suspension and its end after turn 5 "
+            "(10 Nov 2026, S67) unless CHN renews it, the Busan general "
+            "licences (notes.choices)."),
+        "left_out": (
+            "What the outline (docs/design/model-v2.md section 7) asks and "
+            "the model cannot express today: pending contract proposals "
+            "and one-shot orders at turn 0 (notes.choices lists them); "
+            "seatless firms (the aggregates are seats); the NDAA 2027 "
+            "defence origin rule at turn 6 (S60: no defence demand sector "
+            "and no import-side origin rule: the model's origin_rule is the "
+            "exporter's); demand by sector and US demand embedded in "
+            "finished goods (S60, S61; design J2); Dy and Tb as separate "
+            "products (design J1: the map keeps world-2024's dytb_oxide "
+            "basket); recycling as a stage (Vulcan's plant, the EU's 25% "
+            "CRMA recycling benchmark: EUU's objectives stay world-2024's); "
+            "the CRMA's other benchmarks as objectives (10% mined, 40% "
+            "processed, <=65% from one country: the model's objectives are "
+            "security, value added, budget); policy events that lapse "
+            "after a number of turns (the Busan suspension's end is "
+            "CHN's decision); a firm owning a deposit (Round Top)."),
+        "aggregates": w["notes"]["aggregates"].replace(
+            "Not in the map as firms: Shenghe, Arafura, Serra Verde, USA "
+            "Rare Earth, Noveon, Vulcan, VAC, e-VAC",
+            "Not in the map as firms: Shenghe, Arafura, Serra Verde, VAC's "
+            "European plants (in japan_magnets)"),
+        "dytb_basket": w["notes"]["dytb_basket"],
+        "standing_orders": w["notes"]["standing_orders"],
+        "quota": w["notes"]["quota"],
+        "licence": w["notes"]["licence"],
+        "tolerances": (
+            "tests/model/test_race2028.c resolves turn 0 and world-2024's "
+            "turn 2 (same seed, no DoD deal) and compares them: world mine "
+            "output within 2%, China's shares of mining, separation and "
+            "magnet output within 1 percentage point, NdPr, La/Ce and "
+            "concentrate prices within 3%, the Dy/Tb basket within 5%, "
+            "magnets within 10% (each nation's last regional price, the "
+            "price history and the substitution state start afresh: "
+            "notes.not_carried; seed 1 gives $51.7 against $48.7)."),
+    }
+    return n
+
+
+def choices(dod, octo, plain):
+    """notes.choices: each move of the story as the seat that makes it and
+    its wire orders (docs/protocol.md), with where its figures come from."""
+    def c(by, orders, note):
+        return {"by": by, "orders": orders, "note": note}
+
+    octo = [o for o in octo
+            if o["kind"] in ("origin_rule", "technology_export_ban")]
+    chn_pkg = [plain(o) for o in octo if not o.get("lift")]
+    for o in chn_pkg:
+        if "from_turn" in o:
+            o["from_turn"] = 2  # 1 Dec 2025 (S64, S65): 2026 Q1 here
+    chn_susp = [plain(o) for o in octo if o.get("lift")]
+    dod = [plain(o) for o in dod]
+    for o in dod:
+        if o.get("kind") == "firm_price_floor":
+            o["turns"] = 40  # S16's ten years (world-2024 cuts it to 39)
+    return {
+        "_": ("The players' choices of the story: for each, the seat that "
+              "makes it ('by') and the orders it submits, as on the wire "
+              "(docs/protocol.md; money in USD, quantities in t, per turn "
+              "for contracts and floors, prices in USD/kg). The map format "
+              "has no pending contract proposals or one-shot orders at "
+              "turn 0, so they are listed here. tests/docs/"
+              "test_race_choices.py checks every order against "
+              "docs/orders.schema.json; tests/model/test_race2028.c submits "
+              "the main ones and checks that they are accepted."),
+        "dod_mp_deal": c("USA", dod,
+                         "the DoD-MP deal of 10 Jul 2025 (S16-S19), the "
+                         "orders world-2024 scripts at its turn 1: a $110/kg "
+                         "NdPr floor, $400 M of equity for 15%, a $150 M "
+                         "loan (terms assumptions, as in world-2024)"),
+        "mp_10x": c("mp_materials",
+                    [{"op": "build", "stage": "magnet", "capacity": 10000}],
+                    "the 10X plant (S16). $1.25 bn at the map's capex: MP's "
+                    "cash and credit at turn 0 fall ~$185 M short; with the "
+                    "DoD deal's $550 M (paid during the turn it is ordered) "
+                    "MP can build from the next turn, or at once with a US "
+                    "magnet capex subsidy"),
+        "dod_10x_offtake": c("USA", [
+            {"op": "contract_propose", "id": "dod-10x", "to": "mp_materials",
+             "side": "buy", "product": "magnet", "quantity": 2500,
+             "price": 60, "turns": 40, "index": "magnet", "share": 1,
+             "floor": 60, "consume": True}],
+            "the 10X offtake (S16): 100% of 10,000 t/yr (2,500 t a "
+            "quarter) for the 40 turns of S16's ten years, at the US magnet "
+            "price with a floor of $60/kg (assumption: about 10X's cost on "
+            "its curve), consumed by the US (defence). A proposal stays "
+            "open until the end of the next turn, so the USA proposes it "
+            "as 10X is about to open; mp_materials answers with "
+            "{\"op\": \"contract_accept\", \"id\": \"dod-10x\", "
+            "\"from\": \"USA\"}"),
+        "mp_accepts_offtake": c("mp_materials", [
+            {"op": "contract_accept", "id": "dod-10x", "from": "USA"}],
+            "MP's side of the 10X offtake"),
+        "us_stockpile": c("USA", [
+            {"op": "policy", "kind": "stockpile", "product": "magnet",
+             "target": 3750}],
+            "OBBBA's $7.5 bn for critical minerals, with $2 bn for the "
+            "National Defense Stockpile through 2027 (S84), is in the "
+            "opening budget (world-2024's, S84); the DLA's rotating "
+            "six-month supply of magnets (R46) at the ~7,500 t/yr of US "
+            "magnet demand at turn 0 is ~3,750 t, against 1,750 t held"),
+        "vulcan_package": c("USA", [
+            {"op": "loan", "firm": "vulcan_elements", "amount": 620000000,
+             "rate": 0.045, "turns": 40, "grace": 8},
+            {"op": "equity", "firm": "vulcan_elements", "amount": 50000000,
+             "stake": 0.05}],
+            "the OSC loan of $620 M and $50 M of Commerce (CHIPS) equity "
+            "(S47); the rate, term, grace and stake are assumptions"),
+        "vulcan_plant": c("vulcan_elements", [
+            {"op": "build", "stage": "magnet", "capacity": 9500}],
+            "the recycling-led plant (S47: 10,000 t/yr): the turn after "
+            "the package, its $1.22 bn pays 9,500 t/yr at the map's $125 "
+            "per t/yr (10,000 t/yr with any US magnet capex subsidy)"),
+        "lynas_seadrift": c("lynas", [
+            {"op": "build", "stage": "separation", "capacity": 5000,
+             "nation": "USA"}],
+            "Lynas's heavy and light separation plant at Seadrift, Texas "
+            "(S28, S29, S30), built in the USA under its permits, policies "
+            "and talent; the capacity is an assumption (none in the "
+            "references)"),
+        "ibas_grant": c("USA", [
+            {"op": "grant", "firm": "lynas", "amount": 258000000}],
+            "the DoD IBAS award of about US$258 M for Seadrift (S28), "
+            "cost-reimbursable: grant it when Lynas builds"),
+        "evac_grant": c("USA", [
+            {"op": "grant", "firm": "japan_magnets", "amount": 100000000}],
+            "at least $100 M of US government funds for e-VAC (S50)"),
+        "noveon_expansion": c("noveon", [
+            {"op": "build", "stage": "magnet", "capacity": 2000,
+             "facility": "noveon_san_marcos"}],
+            "towards 10,000 t/yr within ~5 years (S49): each expansion at "
+            "most doubles the plant"),
+        "usar_expansion": c("usa_rare_earth", [
+            {"op": "build", "stage": "magnet", "capacity": 600,
+             "facility": "usar_stillwater"}],
+            "600 -> 5,000 t/yr (S48): once the plant operates (turn 2), "
+            "then again on the larger plant"),
+        "us_aus_floor": c("AUS", [
+            {"op": "policy", "kind": "firm_price_floor", "firm": "lynas",
+             "product": "ndpr_oxide", "price": 110, "quantity": 500,
+             "turns": 20}],
+            "a template for the October 2025 US-Australia agreement on "
+            "joint investment and floor prices (S56, which gives no "
+            "terms): the $110 floor mirrors the DoD-MP deal (assumption)"),
+        "us_aus_offtake": c("USA", [
+            {"op": "contract_propose", "id": "us-aus-ndpr", "to": "lynas",
+             "side": "buy", "product": "ndpr_oxide", "quantity": 250,
+             "price": 110, "turns": 20, "index": "ndpr_oxide", "share": 1,
+             "floor": 110}],
+            "the US side of the same template (S56; terms assumptions)"),
+        "chn_october_package": c("CHN", chn_pkg,
+            "MOFCOM No. 61 and 62 of 9 Oct 2025 (S64, S65, S66): "
+            "historically at turn 0 here; the rule of origin was to bind "
+            "from 1 Dec 2025 (turn 2)"),
+        "chn_suspension": c("CHN", chn_susp,
+            "Announcement No. 70 of 7 Nov 2025 (S67, S68): historically "
+            "at turn 1, until 10 Nov 2026 (turn 5); renewing it or not is "
+            "CHN's decision"),
+        "chn_general_licences": c("CHN", [
+            {"op": "policy", "kind": "export_licence", "product":
+             "dytb_oxide", "approval": 1, "to": "all"},
+            {"op": "policy", "kind": "export_licence", "product": "magnet",
+             "approval": 1, "to": "all"}],
+            "the Busan deal's general licences (S68, S104)"),
+        "chn_licences_on_exports": c("CHN", [
+            {"op": "policy", "kind": "export_licence", "product":
+             "dytb_oxide", "approval": 0.26, "to": "all",
+             "basis": "exports"}],
+            "the April 2025 regime as it reads, licences on exports only "
+            "(S69, S70)"),
+        "chn_quota_on_output": c("CHN", [
+            {"op": "policy", "kind": "production_quota", "stage":
+             "separation", "basis": "output", "imports": "inside",
+             "quantity": 63500}],
+            "the separation quota on output, 254 kt a year (S77f), with "
+            "the 2025 draft rule bringing imported ore under it (S77g)"),
+        "chn_reserve": c("CHN", [
+            {"op": "policy", "kind": "stockpile", "product": "ndpr_oxide",
+             "target": 14000}],
+            "the state reserve's buying (R45: ~10 kt in a week): 10 kt "
+            "above the 4,000 t held (assumption)"),
+        "jpn_jogmec": c("JPN", [
+            {"op": "policy", "kind": "stockpile", "product": "ndpr_oxide",
+             "target": 2361}],
+            "JOGMEC's 60-180 days (R44): 180 days, three times the 60-day "
+            "787 t"),
+        "euu_permits": c("EUU", [
+            {"op": "policy", "kind": "permitting", "stage": "magnet",
+             "speed": 1.5}],
+            "the CRMA's permit caps of 27 and 15 months (R49) as faster "
+            "permitting (speed an assumption)"),
+    }
+
+
+if __name__ == "__main__":
+    main()
