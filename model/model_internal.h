@@ -17,6 +17,7 @@
  *      load.c        map files (the JSON of a map, standing orders checked
  *                    by orders.c)
  *   3  orders.c      validating and applying orders
+ *      amend.c       a control cell's amendments of a turn's result
  *      market.c      clearing one product's market, settlement
  *      observe_plan.c  the public planning part of an observation
  *   2  deals.c       state support and contracts between seats: checks,
