@@ -226,23 +226,18 @@ static int amend_turn(replay_t *r, model_state_t *st, int t, bool before) {
     if (model_amend(st, a, why, sizeof why) != 0) {
       fprintf(stderr,
               "replay: session %s, turn %d: amendment %zu (%s, seat %s) "
-              "does not apply: %s
-              ",
-              r->g.id,
-              t, i, model_amend_kind_name(a->kind),
+              "does not apply: %s\n",
+              r->g.id, t, i, model_amend_kind_name(a->kind),
               model_map_seat_id(r->g.map, (size_t)a->seat), why);
       return -1;
     }
     if (!r->verify && !before)
-      printf("      amended: %s of seat %s: %s
-             ",
+      printf("      amended: %s of seat %s: %s\n",
              model_amend_kind_name(a->kind),
              model_map_seat_id(r->g.map, (size_t)a->seat), a->reason);
     if (!r->verify && before)
-      printf("      amended: order %d of seat %s refused: %s
-             ", a->order,
-             model_map_seat_id(r->g.map, (size_t)a->seat),
-             a->reason);
+      printf("      amended: order %d of seat %s refused: %s\n", a->order,
+             model_map_seat_id(r->g.map, (size_t)a->seat), a->reason);
   }
   return 0;
 }
