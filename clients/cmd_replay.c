@@ -196,7 +196,7 @@ static int on_amend(void *arg, const store_amendment_row_t *row, char *err,
     return -1;
   }
   msgpack_object o;
-  char why[256];
+  char why[PROTO_MESSAGE_MAX + 64];
   int rc =
       dbtool_decode(&r->dec, row->fields, row->fields_len, &o, why, sizeof why);
   proto_error_t perr;
