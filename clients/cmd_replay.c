@@ -197,9 +197,11 @@ static int on_amend(void *arg, const store_amendment_row_t *row, char *err,
   }
   msgpack_object o;
   char why[PROTO_MESSAGE_MAX + 64];
-  int rc =
-      dbtool_decode(&r->dec, row->fields, row->fields_len, &o, why, sizeof why);
   proto_error_t perr;
+  /* The store scanned the stored value; it is one map. */
+  int rc = proto_decode(&r->dec, row->fields, row->fields_len, &o, &perr);
+  if (rc != 0)
+    snprintf(why, sizeof why, "%s", perr.message);
   if (rc == 0 &&
       proto_amendment_parse(&o, r->g.map, &r->amend[r->n_amend], &perr) != 0) {
     snprintf(why, sizeof why, "%s", perr.message);

@@ -3,8 +3,9 @@
  * released (issue 13, the server's turn.release; docs/model.md
  * "Amendments"). Each is pure and deterministic, validated before anything
  * changes, and keeps the model's books: money comes from or goes to the
- * world's money sources and sinks, goods that leave an inventory are
- * accounted (ore back in the ground, a cut delivery back to its seller).
+ * world's money sources and sinks; a refused order or a production cap
+ * is resolved again as a turn (so feeds, markets and books follow); a cut
+ * delivery's goods go back to their seller and its price to the buyer.
  * Layer 3 (it calls facility.c and deals.c's origin tracking).
  */
 #include <stdarg.h>
@@ -28,7 +29,7 @@ int model_amend_kind_from_name(const char *name) {
 }
 
 bool model_amend_before(int kind) {
-  return kind == MODEL_AMEND_REFUSE_ORDER;
+  return kind == MODEL_AMEND_REFUSE_ORDER || kind == MODEL_AMEND_PRODUCTION;
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -127,60 +128,42 @@ static int cash(model_state_t *st, const model_amendment_t *a, char *err,
 
 static int production(model_state_t *st, const model_amendment_t *a, char *err,
                       size_t errlen) {
-  facility_t *f = NULL;
+  const facility_t *f = NULL;
   for (size_t i = 0; i < st->n_fac && !f; i++)
     if (strcmp(st->fac[i].id, a->facility) == 0)
       f = &st->fac[i];
   const char *seat = st->map->seats[a->seat].id;
   if (!f)
     return fail(err, errlen,
-                "there is no facility '%s' (state.get lists a "
-                "seat's facilities)",
+                "there is no facility '%s' (state.get lists a seat's "
+                "facilities)",
                 a->facility);
   if (f->owner != a->seat)
     return fail(err, errlen, "facility '%s' is not seat %s's (it is %s's)",
                 a->facility, seat, st->map->seats[f->owner].id);
-  if (f->stage == MODEL_SEPARATION)
+  /* a turn is a quarter: the nameplate's quarter is the most it makes */
+  int64_t most = f->capacity / 4;
+  if (a->kg < 0 || a->kg > most)
     return fail(err, errlen,
-                "facility '%s' is a separation plant, whose output is split "
-                "into several oxides; amend the mine that feeds it, or cut a "
-                "delivery instead",
-                a->facility);
-  if (a->kg < 0 || a->kg >= f->out_last)
-    return fail(err, errlen,
-                "facility '%s' produced %lld kg this turn; 'kg' (the output "
-                "kept) must be from 0 to %lld",
-                a->facility, (long long)f->out_last,
-                (long long)(f->out_last > 0 ? f->out_last - 1 : 0));
-  int p = f->stage == MODEL_MINING ? MODEL_CONCENTRATE : MODEL_MAGNET;
-  int64_t cut = f->out_last - a->kg;
-  seat_t *se = &st->seats[f->owner];
-  if (se->inv[p] < cut)
-    return fail(err, errlen,
-                "seat %s holds only %lld kg of %s of the %lld kg to cut (the "
-                "rest was sold this turn); cut less, or cut a delivery",
-                seat, (long long)se->inv[p], model_product_name(p),
-                (long long)cut);
-  if (p == MODEL_CONCENTRATE) {
-    /* the elements inside go with the concentrate, pro rata; the ore goes
-     * back into the ground */
-    for (int q = 0; q < 2; q++)
-      se->inv_el[q] -= mul_div(se->inv_el[q], cut, se->inv[p]);
-    if (f->deposit >= 0)
-      st->reserves[f->deposit] += cut;
-  }
-  (void)model_origin_take(st, f->owner, p, cut);
-  se->inv[p] -= cut;
-  se->flows.produced[p] -= cut;
-  st->report.produced[p] -= cut;
-  st->report_production[(size_t)f->stage * st->n_nations + (size_t)f->nation] -=
-      cut;
-  f->out_last -= cut;
-  f->cum -= cut;
-  if (st->map->stage[f->stage].learn)
-    st->nations[f->nation].know_how[f->stage] -= cut;
-  model_facility_refresh(st, f);
+                "facility '%s' can make at most %lld kg in a turn; 'kg' (its "
+                "output this turn) must be from 0 to %lld",
+                a->facility, (long long)most, (long long)most);
+  if (st->n_caps >= MODEL_CAPS_MAX)
+    return fail(err, errlen, "at most %d production amendments per turn",
+                MODEL_CAPS_MAX);
+  snprintf(st->caps[st->n_caps].facility, sizeof st->caps[0].facility, "%s",
+           a->facility);
+  st->caps[st->n_caps++].kg = a->kg;
   return 0;
+}
+
+void model_amend_caps_apply(const model_state_t *st, int stage, int64_t *want) {
+  for (size_t c = 0; c < st->n_caps; c++)
+    for (size_t i = 0; i < st->n_fac; i++)
+      if (st->fac[i].stage == stage &&
+          strcmp(st->fac[i].id, st->caps[c].facility) == 0 &&
+          want[i] > st->caps[c].kg)
+        want[i] = st->caps[c].kg;
 }
 
 static int delivery(model_state_t *st, const model_amendment_t *a, char *err,
@@ -265,15 +248,14 @@ int model_amend(model_state_t *st, const model_amendment_t *a, char *err,
   if (model_amend_before(a->kind)) {
     if (st->turn >= st->map->turns)
       return fail(err, errlen, "the game is finished");
-    return refuse_order(st, a, err, errlen);
+    return a->kind == MODEL_AMEND_PRODUCTION ? production(st, a, err, errlen)
+                                             : refuse_order(st, a, err, errlen);
   }
   if (st->report.turn < 0 || st->report.turn != st->turn - 1)
     return fail(err, errlen, "no turn has been resolved to amend");
   switch (a->kind) {
   case MODEL_AMEND_CASH:
     return cash(st, a, err, errlen);
-  case MODEL_AMEND_PRODUCTION:
-    return production(st, a, err, errlen);
   case MODEL_AMEND_DELIVERY:
     return delivery(st, a, err, errlen);
   default:
