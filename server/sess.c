@@ -1400,8 +1400,11 @@ void sess_seat_to_agent(sess_session_t *s, int seat, agent_t *agent) {
   st->agent = agent;
   sp_seat(s, seat);
   if (s->status == SESS_RUNNING || s->status == SESS_PAUSED) {
-    /* Take over this turn at once, unless the person already ordered. */
-    if (!st->ready)
+    /* Take over this turn at once, unless the person already ordered, or
+     * the turn is closed and held for control's review (the agent plays
+     * from the next turn: the held result stands on the orders it was
+     * resolved with). */
+    if (!st->ready && !s->held)
       sess_agent_act(s, seat);
     sess_arm(s);
   }
