@@ -132,6 +132,8 @@ def held_turn_is_controls_alone(server):
     obs = player.state()
     check(obs["turn"] == 0 and obs["held"] is True,
           "state.get: still turn 0, held", obs["turn"], obs.get("held"))
+    check(player.call("history.get", session=game.id, token=game.token) ==
+          [], "history.get shows no held turn")
     expect_error("conflict", player.submit, [TAX])
     expect_error("conflict", player.ready)
     expect_error("conflict", admin.call, "session.advance", session=game.id,
@@ -329,6 +331,13 @@ def held_turn_stops_the_clock_and_pauses(server):
                      admin_token=game.admin_token) == {"status": "paused"},
           "pause while held")
     check(proposal(game) == out, "pausing keeps it held")
+    admin.call("session.resume", session=game.id,
+               admin_token=game.admin_token)
+    time.sleep(0.7)  # past a turn's length: the resumed clock is stopped
+    check(proposal(game) == out and player.state()["turn"] == 0,
+          "resuming keeps it held, the clock stopped")
+    admin.call("session.pause", session=game.id,
+               admin_token=game.admin_token)
     check(release(game)["turn"] == 0, "a release while paused")
     obs = wait_for("turn 1 opens", lambda: (lambda o: o if o["turn"] == 1
                                             else None)(player.state()))
