@@ -1572,12 +1572,15 @@ int sess_pack_outcome(msgpack_packer *pk, const sess_session_t *s) {
       model_obs_free(o);
       return -1;
     }
-    size_t n_fac = 0, n_ref = 0;
+    size_t n_fac = 0, n_ref = 0, n_del = 0;
     for (size_t f = 0; f < o->n_facilities; f++)
       n_fac += o->facilities[f].output_kg > 0;
+    for (size_t k = 0; k < o->n_contracts; k++)
+      n_del += o->contracts[k].accepted && o->contracts[k].delivered_kg > 0 &&
+               strcmp(o->contracts[k].seller, o->seat) == 0;
     for (size_t k = 0; k < rep->n_late_refusals && k < 16; k++)
       n_ref += rep->late_refusal_seat[k] == (int32_t)i;
-    rc |= msgpack_pack_map(pk, 8);
+    rc |= msgpack_pack_map(pk, 9);
     rc |= proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, i));
     rc |= proto_pack_kv_f64(pk, "cash", model_cents_to_usd(o->cash_cents));
     rc |= proto_pack_kv_f64(pk, "cash_delta",
@@ -1596,6 +1599,22 @@ int sess_pack_outcome(msgpack_packer *pk, const sess_session_t *s) {
       rc |= proto_pack_kv_cstr(pk, "facility", x->id);
       rc |= proto_pack_kv_cstr(pk, "stage", model_stage_name(x->stage));
       rc |= proto_pack_kv_i64(pk, "kg", x->output_kg);
+    }
+    /* deliveries: its running contracts as the seller that delivered
+     * this turn, for `delivery` amendments (contract, kg) */
+    rc |= proto_pack_cstr(pk, "deliveries");
+    rc |= msgpack_pack_array(pk, n_del);
+    for (size_t k = 0; k < o->n_contracts; k++) {
+      const model_obs_contract_t *c = &o->contracts[k];
+      if (!c->accepted || c->delivered_kg <= 0 || strcmp(c->seller, o->seat))
+        continue;
+      rc |= msgpack_pack_map(pk, 5);
+      rc |= proto_pack_kv_cstr(pk, "contract", c->id);
+      rc |= proto_pack_kv_cstr(pk, "buyer", c->buyer);
+      rc |= proto_pack_kv_cstr(pk, "product", model_product_name(c->product));
+      rc |= proto_pack_kv_i64(pk, "kg", c->delivered_kg);
+      rc |= proto_pack_kv_i64(pk, "price_cents_per_kg",
+                              c->price_last_cents_per_kg);
     }
     rc |= proto_pack_cstr(pk, "refused");
     rc |= msgpack_pack_array(pk, n_ref);

@@ -111,7 +111,8 @@ def held_turn_is_controls_alone(server):
     out = wait_held(game, 0)
     check(sorted(out["seats"][0]) == sorted(
         ["seat", "cash", "cash_delta", "cash_cents", "cash_delta_cents",
-         "production", "refused", "orders"]), "an outcome per seat",
+         "production", "deliveries", "refused", "orders"]),
+          "an outcome per seat",
         sorted(out["seats"][0]))
     check([s["seat"] for s in out["seats"]] == CLASSROOM_SEATS,
           "every seat, in map order")
