@@ -378,8 +378,9 @@ def held_turn_survives_a_restart(server):
             wait_for("turn 0 committed", lambda: hashes(own.db, game.id))
             check(hashes(own.db, game.id) == hashes(own.db, ref.id),
                   "the release commits what the unreviewed game did")
+            check(again.stop() == 0, "the restarted server exits 0")
         finally:
-            again.stop()
+            again.kill9()
     finally:
         own.cleanup()
 
@@ -461,8 +462,8 @@ def fork_counts_against_max_sessions(server):
         check(f["forked_from"]["turn"] == 0, "a fork at turn 0")
         expect_error("unavailable", admin.call, "session.fork",
                      session=game.id, admin_token=game.admin_token, turn=0)
+        check(own.stop() == 0, "the server exits 0")
     finally:
-        own.stop()
         own.cleanup()
 
 
