@@ -87,15 +87,11 @@ def new_game(server, review, seed=7, turns=4, **kw):
 
 
 def proposal(game):
-    return game.admin.call("turn.proposal", session=game.id,
-                           admin_token=game.admin_token)
+    return game.admin.turn_proposal(game.id, game.admin_token)
 
 
 def release(game, amendments=None):
-    params = {"session": game.id, "admin_token": game.admin_token}
-    if amendments is not None:
-        params["amendments"] = amendments
-    return game.admin.call("turn.release", params)
+    return game.admin.turn_release(game.id, game.admin_token, amendments)
 
 
 def wait_held(game, turn):
@@ -398,8 +394,7 @@ def fork_is_identical_before_and_diverges_after(server):
                  admin_token=orig.admin_token, turn=4)
     forks = []
     for _ in range(2):
-        f = admin.call("session.fork", session=orig.id,
-                       admin_token=orig.admin_token, turn=2)
+        f = admin.fork(orig.id, orig.admin_token, 2)
         check(f["forked_from"] == {"session": orig.id, "turn": 2} and
               f["status"] == "paused" and f["session"] != orig.id and
               f["admin_token"] != orig.admin_token,
