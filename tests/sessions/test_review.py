@@ -462,5 +462,60 @@ def fork_counts_against_max_sessions(server):
         own.cleanup()
 
 
+@suite.test
+def cli_review_and_fork(server):
+    """lanthanide admin create --review, proposal, release --amendments,
+    fork --turn."""
+    import json
+    import tempfile
+    cli = os.path.join(os.path.dirname(suite.args.server_bin), "lanthanide")
+    base = [cli, "admin"]
+    srv = ["--server", "127.0.0.1:%d" % server.port]
+
+    def run(*args, expect=0, stdin=None):
+        p = subprocess.run(base + list(args) + srv, capture_output=True,
+                           text=True, timeout=60, input=stdin)
+        check(p.returncode == expect, "exit %d" % expect, args, p.stdout,
+              p.stderr)
+        return p.stdout
+    created = json.loads(run("create", "--map", "classroom", "--seed", "8",
+                             "--turns", "3", "--review", "--json"))
+    sid, atok = created["session"], created["admin_token"]
+    ctl = ["--session", sid, "--admin-token", atok]
+    admin = server.client()
+    check([s for s in admin.sessions() if s["session"] == sid][0]["review"],
+          "--review makes a review session")
+    run("bot", *ctl, "--all-empty", "--strategy", "standing")
+    run("start", *ctl)
+    out = wait_for("a held turn", lambda: json.loads(
+        run("proposal", *ctl, "--json")))
+    check(out["turn"] == 0, "proposal --json is the outcome", out["turn"])
+    text = run("proposal", *ctl)
+    check("held for your review" in text and "dragon_mining" in text,
+          "proposal prints a table", text)
+    with tempfile.NamedTemporaryFile("w", suffix=".json",
+                                     delete=False) as f:
+        json.dump([{"seat": "dragon_mining", "kind": "cash",
+                    "amount_cents": 100, "reason": "via the CLI"}], f)
+    try:
+        text = run("release", *ctl, "--amendments", f.name)
+    finally:
+        os.unlink(f.name)
+    check("released with 1 amendment" in text, "release says so", text)
+    run("release", *ctl, "--amendments", "-", stdin="{}", expect=2)
+    wait_for("turn 1 held", lambda: (json.loads(
+        run("proposal", *ctl, "--json")) or {}).get("turn") == 1)
+    fork = json.loads(run("fork", *ctl, "--turn", "1", "--json"))
+    check(fork["forked_from"] == {"session": sid, "turn": 1},
+          "fork --json answers the fork", fork)
+    text = run("fork", *ctl, "--turn", "1")
+    check("fork of %s at turn 1" % sid in text and "JOIN CODE" in text,
+          "fork prints the codes", text)
+    run("fork", *ctl, expect=2)  # no --turn
+    check(rows(server.db, "SELECT reason FROM amendments WHERE "
+               "session_id = ?", sid) == [("via the CLI",)],
+          "the CLI's amendment is stored with its reason")
+
+
 if __name__ == "__main__":
     sys.exit(suite.run())
