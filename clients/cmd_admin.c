@@ -38,6 +38,9 @@ enum {
   O_START,
   O_PURGE,
   O_FORCE,
+  O_REVIEW,
+  O_AMEND,
+  O_TURN,
 };
 
 #define BIT(o) (1u << (o))
@@ -47,10 +50,12 @@ enum {
 
 typedef struct admin_opts {
   ui_conn_opts_t conn;
-  bool json, spectators, fixed, all_empty, start, purge, force;
+  bool json, spectators, fixed, all_empty, start, purge, force, review;
   const char *session, *admin_token, *map, *name, *strategy, *to, *seats;
+  const char *amendments; /* release: a JSON file of amendments, - stdin */
   unsigned long long seed;
-  long turns;
+  long turns, turn;
+  bool has_turn;
   double turn_s;
   bool has_seed, has_turns, has_turn_s;
 } admin_opts_t;
@@ -130,6 +135,8 @@ static int run_create(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
     json_object_set_new(p, "spectators", json_true());
   if (o->fixed)
     json_object_set_new(p, "fixed", json_true());
+  if (o->review)
+    json_object_set_new(p, "review", json_true());
   json_t *r;
   int rc = ui_call(c, "session.create", p, &r);
   json_decref(p);
@@ -553,6 +560,132 @@ static int run_delete(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
   return UI_EXIT_OK;
 }
 
+/* ---- review and forks (issue 13) ------------------------------------------
+ * docs/cli.md "The control cell". */
+
+/* turn.proposal: the result held for review, one line per seat. */
+static int run_proposal(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  json_t *p = json_pack("{s:s, s:s}", "session", o->session, "admin_token",
+                        o->admin_token);
+  json_t *r;
+  int rc = ui_call(c, "turn.proposal", p, &r);
+  json_decref(p);
+  if (rc != 0)
+    return UI_EXIT_FAIL;
+  if (o->json) {
+    ui_print_json(r);
+  } else if (json_is_null(r)) {
+    printf("Session %s holds no result: its open turn has not resolved "
+           "yet.\n",
+           ui_clean(o->session));
+  } else {
+    printf("Turn %ld of session %s is resolved and held for your review.\n"
+           "Players see nothing until `admin release`.\n\n",
+           (long)ui_num(r, "turn", 0), ui_clean(o->session));
+    printf("%-20s %16s %16s %7s %7s %8s\n", "SEAT", "CASH (USD)",
+           "CHANGE (USD)", "ORDERS", "PLANTS", "REFUSED");
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(r, "seats"), i, s) {
+      ui_cell(stdout, ui_clean(ui_str(s, "seat")), 20, false);
+      printf(" %16.2f %16.2f %7zu %7zu %8zu\n", ui_num(s, "cash", 0),
+             ui_num(s, "cash_delta", 0),
+             json_array_size(json_object_get(s, "orders")),
+             json_array_size(json_object_get(s, "production")),
+             json_array_size(json_object_get(s, "refused")));
+    }
+    printf("\n--json shows every figure (plants' output, deliveries, the "
+           "orders to refuse by index).\n");
+  }
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
+/* turn.release: commit the held turn, with the amendments of a JSON file
+ * (an array of {seat, kind, reason, ...}; - reads stdin). */
+static int run_release(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  json_t *p = json_pack("{s:s, s:s}", "session", o->session, "admin_token",
+                        o->admin_token);
+  if (o->amendments) {
+    json_error_t jerr;
+    json_t *am = strcmp(o->amendments, "-") == 0
+                     ? json_loadf(stdin, 0, &jerr)
+                     : json_load_file(o->amendments, 0, &jerr);
+    if (!am || !json_is_array(am)) {
+      fprintf(stderr,
+              "lanthanide admin release: %s: %s (expected a JSON array of "
+              "amendments, each {\"seat\", \"kind\", \"reason\", ...})\n",
+              ui_clean(o->amendments), am ? "not an array" : jerr.text);
+      json_decref(am);
+      json_decref(p);
+      return UI_EXIT_USAGE;
+    }
+    json_object_set_new(p, "amendments", am);
+  }
+  json_t *r;
+  int rc = ui_call(c, "turn.release", p, &r);
+  json_decref(p);
+  if (rc != 0)
+    return UI_EXIT_FAIL;
+  if (o->json)
+    ui_print_json(r);
+  else
+    printf("Turn %ld of session %s is released with %ld amendment%s; the "
+           "players have its result and the next turn is open.\n",
+           (long)ui_num(r, "turn", 0), ui_clean(o->session),
+           (long)ui_num(r, "amendments", 0),
+           ui_num(r, "amendments", 0) == 1 ? "" : "s");
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
+/* session.fork: a new session, paused at --turn, identical before it. */
+static int run_fork(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  if (!o->has_turn) {
+    fprintf(stderr, "lanthanide admin fork: give --turn N (the turn the "
+                    "fork opens at)\n");
+    return UI_EXIT_USAGE;
+  }
+  json_t *p = json_pack("{s:s, s:s, s:I}", "session", o->session, "admin_token",
+                        o->admin_token, "turn", (json_int_t)o->turn);
+  json_t *r;
+  int rc = ui_call(c, "session.fork", p, &r);
+  json_decref(p);
+  if (rc != 0)
+    return UI_EXIT_FAIL;
+  if (o->json) {
+    ui_print_json(r);
+    json_decref(r);
+    return UI_EXIT_OK;
+  }
+  const char *id = ui_str(r, "session");
+  const char *token = ui_str(r, "admin_token");
+  printf("Session %s is a fork of %s at turn %ld: its turns before are the "
+         "original's,\nand it waits paused at turn %ld.\nAdmin token: %s\n\n",
+         ui_clean(id), ui_clean(o->session), o->turn, o->turn, ui_clean(token));
+  printf("%-20s %-7s %-26s %s\n", "SEAT", "KIND", "TITLE", "JOIN CODE");
+  size_t i;
+  json_t *s;
+  json_array_foreach(json_object_get(r, "seats"), i, s) {
+    ui_cell(stdout, ui_clean(ui_str(s, "seat")), 20, false);
+    putchar(' ');
+    ui_cell(stdout, ui_clean(ui_str(s, "kind")), 7, false);
+    putchar(' ');
+    ui_cell(stdout, ui_clean(ui_str(s, "title")), 26, false);
+    const char *agent = ui_str(s, "agent");
+    if (agent[0])
+      printf(" %s (bot %s)\n", ui_clean(grouped(ui_str(s, "join_code"))),
+             ui_clean(agent));
+    else
+      printf(" %s\n", ui_clean(grouped(ui_str(s, "join_code"))));
+  }
+  printf("\nHand out the codes, then: lanthanide admin resume --session %s "
+         "--admin-token %s\n",
+         ui_clean(id), ui_clean(token));
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
 static int run_chat(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
   size_t len = 0;
   for (int i = 0; i < nargs; i++)
@@ -686,17 +819,20 @@ static int run_rotate_admin(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
 static const admin_sub_t SUBS[] = {
     {"create", run_create,
      BIT(O_MAP) | BIT(O_NAME) | BIT(O_SEED) | BIT(O_TURNS) | BIT(O_TURN_S) |
-         BIT(O_SPECTATORS) | BIT(O_FIXED),
+         BIT(O_SPECTATORS) | BIT(O_FIXED) | BIT(O_REVIEW),
      0, 0,
      "create --map MAP [--name NAME] [--seed N] [--turns N]\n"
-     "                        [--turn-seconds S] [--fixed] [--spectators]",
+     "                        [--turn-seconds S] [--fixed] [--spectators]\n"
+     "                        [--review]",
      "Create a session and print its admin token and the seats' join codes\n"
      "(the table to hand out or project). --turns shortens the map's game;\n"
      "--turn-seconds gives every turn a deadline (90, 90s, 2m, 1h; 0 or\n"
      "absent: no deadline, a turn closes when every seat is ready or with\n"
      "`admin advance`); --fixed makes every turn last its full length even\n"
      "when all are ready; --spectators lets anyone watch without a token;\n"
-     "--seed fixes the game's randomness (0 to 9223372036854775807).\n"
+     "--seed fixes the game's randomness (0 to 9223372036854775807);\n"
+     "--review holds each turn's result for you (`admin proposal`,\n"
+     "`admin release`) before the players see it.\n"
      "`lanthanide maps` lists the maps."},
     {"list", run_list, BIT(O_SESSION), 0, 0, "list [--session ID]",
      "List the server's sessions; with --session, who sits at each seat of\n"
@@ -739,6 +875,22 @@ static const admin_sub_t SUBS[] = {
      "delete --session ID --admin-token T [--purge]",
      "Take a session in the lobby or finished off the server. Its rows stay\n"
      "in the database for replay and export, unless --purge removes them."},
+    {"proposal", run_proposal, CONTROL, 0, 0,
+     "proposal --session ID --admin-token T",
+     "In a session created with --review: show the turn's result held for\n"
+     "you (each seat's money and its change, orders, plants, refusals);\n"
+     "--json gives every figure."},
+    {"release", run_release, CONTROL | BIT(O_AMEND), 0, 0,
+     "release --session ID --admin-token T [--amendments FILE]",
+     "Release the held turn to the players, with the amendments of FILE (a\n"
+     "JSON array; - reads stdin), each {\"seat\", \"kind\", \"reason\", ...}:\n"
+     "cash (amount_cents), production (facility, kg), delivery (contract,\n"
+     "kg) or refuse_order (order). Each is stored with its reason."},
+    {"fork", run_fork, CONTROL | BIT(O_TURN), 0, 0,
+     "fork --session ID --admin-token T --turn N",
+     "Make a new session whose turns before N are this one's, paused at\n"
+     "turn N, with its own admin token and new join codes (bots stay):\n"
+     "a what-if to compare with the original."},
     {"lock", run_lock, CONTROL | BIT(O_SEAT), 0, 0,
      "lock --session ID --admin-token T --seat SEAT",
      "Lock a seat to the player who holds it: its join code is refused\n"
@@ -861,6 +1013,9 @@ int cmd_admin(int argc, char **argv, const ui_conn_opts_t *dflt) {
       {"start", no_argument, NULL, O_START},
       {"purge", no_argument, NULL, O_PURGE},
       {"force", no_argument, NULL, O_FORCE},
+      {"review", no_argument, NULL, O_REVIEW},
+      {"amendments", required_argument, NULL, O_AMEND},
+      {"turn", required_argument, NULL, O_TURN},
       {NULL, 0, NULL, 0}};
   admin_opts_t o = {.conn = *dflt};
   int sargc = argc - 1;
@@ -966,6 +1121,23 @@ int cmd_admin(int argc, char **argv, const ui_conn_opts_t *dflt) {
       break;
     case O_FORCE:
       o.force = true;
+      break;
+    case O_REVIEW:
+      o.review = true;
+      break;
+    case O_AMEND:
+      o.amendments = optarg;
+      break;
+    case O_TURN:
+      o.turn = strtol(optarg, &end, 10);
+      if (*end || optarg[0] == '\0' || o.turn < 0 || o.turn > 100000) {
+        fprintf(stderr,
+                "lanthanide admin %s: --turn must be a turn number, "
+                "0 or more\n",
+                sub->name);
+        return UI_EXIT_USAGE;
+      }
+      o.has_turn = true;
       break;
     }
   }

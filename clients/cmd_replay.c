@@ -13,6 +13,12 @@
  * standing orders. Agents' submissions are stored like players' (source
  * 'agent'), so no agent runs here.
  *
+ * A turn that control amended before releasing it (a review session,
+ * issue 13) is replayed with its stored amendments (table amendments):
+ * refused orders are taken out before the turn is resolved, the other
+ * amendments applied to its result, each with model_amend as the server
+ * did, and the hash is compared after them.
+ *
  * The first turn whose replayed hash differs from turns.state_hash is
  * named with the submissions that went into it, and the replay stops
  * there: every later state descends from the one that differs.
@@ -50,6 +56,9 @@ typedef struct replay {
   proto_decoder_t dec;
   model_state_t *st; /* the replayed game */
   int checked;       /* turns whose hash matched */
+  /* the amendments of the turn being replayed, in their stored order */
+  model_amendment_t amend[LAN_MAX_AMENDMENTS];
+  size_t n_amend;
 } replay_t;
 
 static void usage(FILE *f) {
@@ -177,6 +186,64 @@ static int submit_turn(replay_t *r, model_state_t *st, int t) {
   return 0;
 }
 
+/* One stored amendment of the turn being loaded. */
+static int on_amend(void *arg, const store_amendment_row_t *row, char *err,
+                    size_t errlen) {
+  replay_t *r = arg;
+  if (r->n_amend >= LAN_MAX_AMENDMENTS) {
+    snprintf(err, errlen, "turn %d has more than %u amendments", row->turn,
+             LAN_MAX_AMENDMENTS);
+    return -1;
+  }
+  msgpack_object o;
+  char why[PROTO_MESSAGE_MAX + 64];
+  proto_error_t perr;
+  /* The store scanned the stored value; it is one map. */
+  int rc = proto_decode(&r->dec, row->fields, row->fields_len, &o, &perr);
+  if (rc != 0)
+    snprintf(why, sizeof why, "%s", perr.message);
+  if (rc == 0 &&
+      proto_amendment_parse(&o, r->g.map, &r->amend[r->n_amend], &perr) != 0) {
+    snprintf(why, sizeof why, "%s", perr.message);
+    rc = -1;
+  }
+  proto_decoder_reset(&r->dec);
+  if (rc != 0) {
+    snprintf(err, errlen, "amendment %d of turn %d cannot be read: %s",
+             row->seq, row->turn, why);
+    return -1;
+  }
+  r->n_amend++;
+  return 0;
+}
+
+/* Apply the turn's amendments that act before (before) or after its
+ * resolution. */
+static int amend_turn(replay_t *r, model_state_t *st, int t, bool before) {
+  for (size_t i = 0; i < r->n_amend; i++) {
+    const model_amendment_t *a = &r->amend[i];
+    if (model_amend_before(a->kind) != before)
+      continue;
+    char why[MODEL_MESSAGE_MAX];
+    if (model_amend(st, a, why, sizeof why) != 0) {
+      fprintf(stderr,
+              "replay: session %s, turn %d: amendment %zu (%s, seat %s) "
+              "does not apply: %s\n",
+              r->g.id, t, i, model_amend_kind_name(a->kind),
+              model_map_seat_id(r->g.map, (size_t)a->seat), why);
+      return -1;
+    }
+    if (!r->verify && !before)
+      printf("      amended: %s of seat %s: %s\n",
+             model_amend_kind_name(a->kind),
+             model_map_seat_id(r->g.map, (size_t)a->seat), a->reason);
+    if (!r->verify && before)
+      printf("      amended: order %d of seat %s refused: %s\n", a->order,
+             model_map_seat_id(r->g.map, (size_t)a->seat), a->reason);
+  }
+  return 0;
+}
+
 /* Name the submissions that went into turn t, for a person reading why it
  * differs. */
 static void print_turn_subs(const replay_t *r, int t) {
@@ -222,11 +289,22 @@ static int on_turn(void *arg, const store_turn_row_t *row, char *err,
   }
   if (load_turn(r, t) != 0 || submit_turn(r, st, t) != 0)
     return 1;
+  char aerr[512];
+  r->n_amend = 0;
+  if (store_read_amendments(r->db, r->g.id, t, on_amend, r, aerr,
+                            sizeof aerr) != 0) {
+    fprintf(stderr, "replay: session %s: %s\n", r->g.id, aerr);
+    return 1;
+  }
+  if (amend_turn(r, st, t, true) != 0)
+    return 1;
   if ((rc = model_resolve(st)) != 0) {
     fprintf(stderr, "replay: session %s: turn %d cannot be resolved: %s\n",
             r->g.id, t, model_strerror(rc));
     return 1;
   }
+  if (amend_turn(r, st, t, false) != 0)
+    return 1;
   uint8_t hash[MODEL_HASH_BYTES];
   if ((rc = model_state_hash(st, hash)) != 0) {
     fprintf(stderr, "replay: cannot hash the state: %s\n", model_strerror(rc));

@@ -823,6 +823,55 @@ int32_t model_obs_project_turns(const model_obs_t *obs, int stage, int nation,
                                 bool brownfield, int64_t capacity_kg,
                                 int64_t speed_ppm);
 
+/* ---- Amendments (docs/model.md, "Amendments") ----
+ * A control cell that reviews a turn's result may amend it before the
+ * result is released (the server's turn.release). An amendment is pure and
+ * deterministic: applied to the same state it gives the same state, bit for
+ * bit, which is what a replay does with the stored amendments.
+ *
+ * refuse_order and production act on the state BEFORE the turn is
+ * resolved (the turn is then resolved again without that order, or with
+ * that facility's output capped, so the markets, feeds and books follow
+ * as in any turn); cash and delivery act on the state just resolved (the
+ * turn's report is corrected with them). Amounts are exact
+ * integers: cents and kg. */
+typedef enum {
+  MODEL_AMEND_CASH = 0,     /* a seat's money changes by amount_cents, booked
+                               as a money source (> 0) or sink (< 0) */
+  MODEL_AMEND_PRODUCTION,   /* a facility's output of the turn is capped
+                               at kg (0 <= kg <= its capacity for a turn):
+                               the turn is resolved again with the cap */
+  MODEL_AMEND_DELIVERY,     /* a contract's delivery of the turn is cut to
+                               kg (0 <= kg < what was delivered) */
+  MODEL_AMEND_REFUSE_ORDER, /* a seat's order `order` of the turn (index in
+                               its accepted orders) is refused */
+  MODEL_AMEND_KINDS
+} model_amend_kind_t;
+
+#define MODEL_REASON_MAX 512 /* bytes of an amendment's reason, with NUL */
+#define MODEL_CAPS_MAX   64  /* production amendments of one turn */
+
+typedef struct {
+  model_amend_kind_t kind;
+  int32_t seat;                /* map seat index */
+  int64_t amount_cents;        /* cash */
+  char facility[MODEL_ID_MAX]; /* production */
+  char contract[MODEL_ID_MAX]; /* delivery */
+  int64_t kg;                  /* production, delivery: what is kept */
+  int32_t order;               /* refuse_order */
+  char reason[MODEL_REASON_MAX];
+} model_amendment_t;
+
+const char *model_amend_kind_name(int kind);
+int model_amend_kind_from_name(const char *name);
+/* Does this kind act before the turn's resolution (refuse_order,
+ * production)? */
+bool model_amend_before(int kind);
+/* Apply one amendment. 0, or MODEL_EINVAL with a sentence in err saying
+ * what was wrong and what would be right (the state is then unchanged). */
+MODEL_WUR int model_amend(model_state_t *st, const model_amendment_t *a,
+                          char *err, size_t errlen);
+
 /* ---- Serialisation and hash ----
  * The serialisation is a sequence of MessagePack values holding every field
  * of the state (the map is named by id and digest, not copied); it

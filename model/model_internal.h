@@ -17,6 +17,7 @@
  *      load.c        map files (the JSON of a map, standing orders checked
  *                    by orders.c)
  *   3  orders.c      validating and applying orders
+ *      amend.c       a control cell's amendments of a turn's result
  *      market.c      clearing one product's market, settlement
  *      observe_plan.c  the public planning part of an observation
  *   2  deals.c       state support and contracts between seats: checks,
@@ -508,9 +509,22 @@ struct model_state {
    * parameters.price_history) */
   int64_t hist[MODEL_HISTORY_MAX][NP];
   int32_t n_hist;
+  /* amend.c (issue 13): `production` amendments of the turn about to be
+   * resolved, each a facility's output cap for it (kg). Not part of the
+   * state proper: set on a state about to be resolved (never serialised
+   * or hashed) and cleared by model_resolve. */
+  size_t n_caps;
+  struct {
+    char facility[MODEL_ID_MAX];
+    int64_t kg;
+  } caps[MODEL_CAPS_MAX];
 };
 
 /* ---- functions shared between files, by layer (see the top) ---- */
+
+/* amend.c: cap want[] (kg per facility of the turn) of `stage`'s
+ * facilities by the turn's production amendments (st->caps). */
+void model_amend_caps_apply(const model_state_t *st, int stage, int64_t *want);
 
 /* util.c: exact integer arithmetic, the fixed-point learning curve, names.
  * mul_div's general case: a*b/c through 128 bits. Returns false, with *out

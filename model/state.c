@@ -255,6 +255,8 @@ int model_state_clone(const model_state_t *src, model_state_t **out) {
   memcpy(st->learn_lgkref, src->learn_lgkref, sizeof st->learn_lgkref);
   memcpy(st->hist, src->hist, sizeof st->hist);
   st->n_hist = src->n_hist;
+  st->n_caps = src->n_caps;
+  memcpy(st->caps, src->caps, src->n_caps * sizeof *st->caps);
   memcpy(st->regional, src->regional, sizeof st->regional);
   memcpy(st->volume, src->volume, sizeof st->volume);
   for (int p = 0; p < NP; p++) {

@@ -468,6 +468,8 @@ static int mining(model_state_t *st, const stages_t *sl) {
     want[sl->idx[i]] = ppm_of(can_run(st, f), cut[f->nation]);
   }
   apply_quota(st, MODEL_MINING, sl);
+  if (st->n_caps)
+    model_amend_caps_apply(st, MODEL_MINING, want);
   for (size_t i = sl->begin[MODEL_MINING]; i < sl->begin[MODEL_MINING + 1];
        i++) {
     size_t k = (size_t)sl->idx[i];
@@ -520,6 +522,8 @@ static int separation(model_state_t *st, const stages_t *sl) {
   for (size_t i = sl->begin[stg]; i < sl->begin[stg + 1]; i++)
     want[sl->idx[i]] = can_run(st, &st->fac[sl->idx[i]]);
   apply_quota(st, stg, sl);
+  if (st->n_caps)
+    model_amend_caps_apply(st, stg, want);
   const map_stage_t *ms = &st->map->stage[stg];
   for (size_t i = sl->begin[stg]; i < sl->begin[stg + 1]; i++) {
     size_t k = (size_t)sl->idx[i];
@@ -607,6 +611,8 @@ static int magnets(model_state_t *st, const stages_t *sl) {
   for (size_t i = sl->begin[stg]; i < sl->begin[stg + 1]; i++)
     want[sl->idx[i]] = can_run(st, &st->fac[sl->idx[i]]);
   apply_quota(st, stg, sl);
+  if (st->n_caps)
+    model_amend_caps_apply(st, stg, want);
   for (size_t i = sl->begin[stg]; i < sl->begin[stg + 1]; i++) {
     size_t k = (size_t)sl->idx[i];
     facility_t *f = &st->fac[k];
@@ -1391,6 +1397,7 @@ int model_resolve(model_state_t *st) {
 out:
   if (rc)
     model_turn_rollback(st);
+  st->n_caps = 0; /* production amendments bind one resolution only */
   return rc;
 }
 

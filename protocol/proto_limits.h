@@ -99,6 +99,8 @@
 /* A lobby session that no person joined expires (leaves the server and
  * its database) this long after its creation; 0 never. */
 #define LAN_LOBBY_EXPIRY_S_DEFAULT 3600u
+/* Amendments one turn.release may carry (issue 13, review). */
+#define LAN_MAX_AMENDMENTS 64u
 /* Lobby sessions one address may have created and not yet started (an
  * IPv6 address counts by its /64); with --max-sessions 1000, 99 addresses
  * at this cap still leave room. */

@@ -1545,3 +1545,116 @@ int proto_pack_order_schema(msgpack_packer *pk) {
     rc |= pack_branch(pk, model_order_schema_at(i));
   return rc;
 }
+
+/* ---- Amendments (issue 13) ---------------------------------------------- */
+
+static int copy_id(const msgpack_object *o, const char *key, char *out,
+                   size_t cap, proto_error_t *err) {
+  const char *s;
+  uint32_t len;
+  if (proto_param_str(o, key, true, &s, &len, err) < 0)
+    return -1;
+  if (len == 0 || len >= cap)
+    return proto_error_set(err, PROTO_BAD_REQUEST, key,
+                           "field '%s' must hold 1 to %zu bytes", key, cap - 1);
+  memcpy(out, s, len);
+  out[len] = '\0';
+  return 0;
+}
+
+int proto_amendment_parse(const msgpack_object *o, const model_map_t *map,
+                          model_amendment_t *out, proto_error_t *err) {
+  memset(out, 0, sizeof *out);
+  if (!o || o->type != MSGPACK_OBJECT_MAP)
+    return proto_error_set(err, PROTO_BAD_REQUEST, NULL,
+                           "an amendment must be a map {seat, kind, reason, "
+                           "...}, not %s",
+                           proto_type_name(o));
+  char kind[32], seat[MODEL_ID_MAX];
+  if (copy_id(o, "kind", kind, sizeof kind, err) != 0)
+    return -1;
+  int k = model_amend_kind_from_name(kind);
+  if (k < 0)
+    return proto_error_set(err, PROTO_BAD_REQUEST, "kind",
+                           "field 'kind' must be cash, production, delivery "
+                           "or refuse_order, not '%s'",
+                           kind);
+  out->kind = (model_amend_kind_t)k;
+  if (copy_id(o, "seat", seat, sizeof seat, err) != 0)
+    return -1;
+  out->seat = model_map_seat_index(map, seat);
+  if (out->seat < 0)
+    return proto_error_set(
+        err, PROTO_NOT_FOUND, "seat",
+        "there is no seat '%s' in this session (session.list "
+        "shows its seats)",
+        seat);
+  const char *reason;
+  uint32_t rlen;
+  if (proto_param_str(o, "reason", true, &reason, &rlen, err) < 0)
+    return -1;
+  if (rlen == 0 || rlen >= MODEL_REASON_MAX)
+    return proto_error_set(err, PROTO_BAD_REQUEST, "reason",
+                           "field 'reason' must say why, in 1 to %d bytes",
+                           MODEL_REASON_MAX - 1);
+  memcpy(out->reason, reason, rlen);
+  out->reason[rlen] = '\0';
+  int64_t v = 0;
+  switch (out->kind) {
+  case MODEL_AMEND_CASH:
+    if (proto_param_i64(o, "amount_cents", true, &out->amount_cents, err) < 0)
+      return -1;
+    break;
+  case MODEL_AMEND_PRODUCTION:
+    if (copy_id(o, "facility", out->facility, sizeof out->facility, err) != 0 ||
+        proto_param_i64(o, "kg", true, &out->kg, err) < 0)
+      return -1;
+    break;
+  case MODEL_AMEND_DELIVERY:
+    if (copy_id(o, "contract", out->contract, sizeof out->contract, err) != 0 ||
+        proto_param_i64(o, "kg", true, &out->kg, err) < 0)
+      return -1;
+    break;
+  case MODEL_AMEND_REFUSE_ORDER:
+    if (proto_param_i64(o, "order", true, &v, err) < 0)
+      return -1;
+    if (v < 0 || v >= MODEL_ORDERS_MAX)
+      return proto_error_set(err, PROTO_BAD_REQUEST, "order",
+                             "field 'order' must be an index from 0 to %d "
+                             "into the seat's accepted orders of the turn",
+                             MODEL_ORDERS_MAX - 1);
+    out->order = (int32_t)v;
+    break;
+  default:
+    break;
+  }
+  return 0;
+}
+
+int proto_pack_amendment(msgpack_packer *pk, const model_map_t *map,
+                         const model_amendment_t *a) {
+  int rc = 0;
+  bool two =
+      a->kind == MODEL_AMEND_PRODUCTION || a->kind == MODEL_AMEND_DELIVERY;
+  rc |= msgpack_pack_map(pk, 4 + (two ? 1 : 0));
+  rc |= proto_pack_kv_cstr(pk, "seat", model_map_seat_id(map, (size_t)a->seat));
+  rc |= proto_pack_kv_cstr(pk, "kind", model_amend_kind_name(a->kind));
+  rc |= proto_pack_kv_cstr(pk, "reason", a->reason);
+  switch (a->kind) {
+  case MODEL_AMEND_CASH:
+    rc |= proto_pack_kv_i64(pk, "amount_cents", a->amount_cents);
+    break;
+  case MODEL_AMEND_PRODUCTION:
+    rc |= proto_pack_kv_cstr(pk, "facility", a->facility);
+    rc |= proto_pack_kv_i64(pk, "kg", a->kg);
+    break;
+  case MODEL_AMEND_DELIVERY:
+    rc |= proto_pack_kv_cstr(pk, "contract", a->contract);
+    rc |= proto_pack_kv_i64(pk, "kg", a->kg);
+    break;
+  default:
+    rc |= proto_pack_kv_i64(pk, "order", a->order);
+    break;
+  }
+  return rc ? -1 : 0;
+}

@@ -84,6 +84,17 @@ int proto_pack_summary_pairs(msgpack_packer *pk, const model_map_t *map,
  * penalty_paid, delivered_total}. */
 int proto_pack_contract(msgpack_packer *pk, const model_obs_contract_t *c);
 
+/* An amendment of a held turn (issue 13, turn.release; docs/protocol.md
+ * "Review"): {seat, kind, reason, and by kind: amount_cents (cash),
+ * facility and kg (production), contract and kg (delivery), order
+ * (refuse_order)}, exact integers. Parse: 0, or -1 with err naming the
+ * field (the model's own checks come later, in model_amend). */
+int proto_amendment_parse(const msgpack_object *o, const model_map_t *map,
+                          model_amendment_t *out, proto_error_t *err);
+/* Pack one as the map above (the stored form and the wire's). */
+int proto_pack_amendment(msgpack_packer *pk, const model_map_t *map,
+                         const model_amendment_t *a);
+
 /* Pack one news item / event as {kind, turn, text[, nation, ...]}. */
 int proto_pack_event(msgpack_packer *pk, const model_event_t *ev);
 

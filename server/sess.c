@@ -146,6 +146,7 @@ void sess_free(sess_session_t *s) {
   for (size_t i = 0; i < s->n_history; i++)
     proto_buf_free(&s->history[i].buf);
   free(s->history);
+  model_state_free(s->proposal);
   model_state_free(s->st);
   free(s);
 }
@@ -580,6 +581,7 @@ int sess_create(sess_registry_t *reg, const sess_map_t *sm, const char *name,
   s->spectators = spectators;
   s->fixed = fixed;
   s->status = SESS_LOBBY;
+  s->forked_turn = -1;
   s->created_ms = sess_wall_ms();
   if (creator) {
     s->creator = *creator;
@@ -821,6 +823,12 @@ static void on_timer(uv_timer_t *t) {
 void sess_arm(sess_session_t *s) {
   if (s->status != SESS_RUNNING || s->reg->closed)
     return;
+  /* A held turn waits for control's turn.release: no clock runs. */
+  if (s->held) {
+    uv_timer_stop(&s->timer);
+    due_remove(s);
+    return;
+  }
   bool due = s->advancing ||
              (sess_waiting(s) == 0 && (!s->fixed || s->deadline_wall_ms == 0));
   if (!due && s->deadline_wall_ms > 0) {
@@ -853,6 +861,10 @@ static void open_turn(sess_session_t *s) {
       sess_agent_act(s, (int)i);
   }
   s->deadline_wall_ms = s->turn_ms > 0 ? sess_wall_ms() + s->turn_ms : 0;
+  /* A turn opened while paused (turn.release of a paused session, a
+   * fork) keeps its whole length for the resume. */
+  if (s->status == SESS_PAUSED)
+    s->remaining_ms = s->turn_ms;
 }
 
 static const char *const STATUS_NAME[] = {"lobby", "running", "paused",
@@ -954,9 +966,20 @@ static void pack_scores(sess_session_t *s, msgpack_packer *pk) {
   }
 }
 
+/* Forget a held result (the session is stopped or reset). */
+static void drop_held(sess_session_t *s) {
+  if (!s->held)
+    return;
+  model_state_free(s->proposal);
+  s->proposal = NULL;
+  s->held = false;
+  sp_held(s);
+}
+
 void sess_finish(sess_session_t *s) {
   uv_timer_stop(&s->timer);
   due_remove(s);
+  drop_held(s);
   s->status = SESS_FINISHED;
   s->deadline_wall_ms = 0;
   sp_status(s);
@@ -1026,6 +1049,7 @@ int sess_reset(sess_session_t *s, uint64_t seed, bool start) {
     goto fail;
   uv_timer_stop(&s->timer);
   due_remove(s);
+  drop_held(s);
   if (s->status == SESS_FINISHED)
     fin_remove(s);
   model_state_free(s->st);
@@ -1251,8 +1275,9 @@ static int keep_history(sess_session_t *s, const model_report_t *rep) {
  * "error" notification (PROTOCOL.md), with the session named. Only the
  * facilitator gets it, because the model's message may name a seat's
  * private figures (a budget); the players see session.paused. */
-static void notify_turn_refused(sess_session_t *s, int turn, int rc) {
-  const char *why = model_last_error(s->st);
+static void notify_turn_refused(sess_session_t *s, const model_state_t *st,
+                                int turn, int rc) {
+  const char *why = model_last_error(st);
   char msg[MODEL_MESSAGE_MAX + 256];
   snprintf(msg, sizeof msg,
            "turn %d was not resolved: %s; it was not stored, the game stands "
@@ -1274,25 +1299,47 @@ static void notify_turn_refused(sess_session_t *s, int turn, int rc) {
  * commit). 0 with *finished set when resolved: the caller commits, then
  * calls resolved_after. Non-zero when the model refused the turn: the
  * session is paused (and that committed). */
-static int resolve_queue(sess_session_t *s, bool *finished_out) {
-  int turn = model_state_turn(s->st);
+/* model_resolve(st), timed; a refusal is logged, told to the admin and
+ * pauses s. */
+static int resolve_timed(sess_session_t *s, model_state_t *st) {
+  int turn = model_state_turn(st);
   uint64_t t0 = uv_hrtime();
-  int rc = model_resolve(s->st);
+  int rc = model_resolve(st);
   /* Refused turns are timed too: they cost the loop the same. */
   metrics_hist_observe(&s->reg->turn_hist, uv_hrtime() - t0);
   if (rc != 0) {
     /* The model leaves the state as it was before the turn (a turn whose
      * money or tonnes would leave the exact range is refused as a whole,
      * MODEL_ERANGE), so nothing is stored and the submissions stand. */
-    const char *why = model_last_error(s->st);
+    const char *why = model_last_error(st);
     log_sess(LOG_LEVEL_ERROR, s->id, NULL,
              "turn %d cannot be resolved: %s%s%s; the turn is "
              "not stored and the session is paused",
              turn, model_strerror(rc), why[0] ? ": " : "", why);
-    notify_turn_refused(s, turn, rc);
+    notify_turn_refused(s, st, turn, rc);
     sess_pause(s);
-    return rc;
   }
+  return rc;
+}
+
+static int queue_resolved(sess_session_t *s, bool *finished_out);
+
+static int resolve_queue(sess_session_t *s, bool *finished_out) {
+  if (s->review) {
+    /* Held for control: nothing of the turn is committed but the hold. */
+    *finished_out = false;
+    return sess_hold(s, true);
+  }
+  int rc = resolve_timed(s, s->st);
+  if (rc != 0)
+    return rc;
+  return queue_resolved(s, finished_out);
+}
+
+/* The turn just resolved in s->st (and amended, after a review): queue
+ * its storage, open the next turn, and hold turn.resolved until the
+ * commit. */
+static int queue_resolved(sess_session_t *s, bool *finished_out) {
   s->reg->counters.turns_resolved++;
   const model_report_t *rep = model_last_report(s->st);
   if (keep_history(s, rep) != 0)
@@ -1381,8 +1428,11 @@ void sess_seat_to_agent(sess_session_t *s, int seat, agent_t *agent) {
   st->agent = agent;
   sp_seat(s, seat);
   if (s->status == SESS_RUNNING || s->status == SESS_PAUSED) {
-    /* Take over this turn at once, unless the person already ordered. */
-    if (!st->ready)
+    /* Take over this turn at once, unless the person already ordered, or
+     * the turn is closed and held for control's review (the agent plays
+     * from the next turn: the held result stands on the orders it was
+     * resolved with). */
+    if (!st->ready && !s->held)
       sess_agent_act(s, seat);
     sess_arm(s);
   }
@@ -1404,4 +1454,343 @@ void sess_store_accepted(sess_session_t *s, int seat,
       kept[k++] = orders[i];
   }
   sp_submission(s, seat, kept, k, source);
+}
+
+/* ---- Review (issue 13; docs/protocol.md "Review") -------------------------
+ * A review session's turn resolves on a clone of the state; the clone is
+ * held (s->proposal) while s->st stays the open turn's state with every
+ * accepted order, so a release with refuse_order amendments can resolve
+ * the turn again from it, and a restart can hold the same result again
+ * (resolution is deterministic). The turn's clock stops while it is held;
+ * orders for it are refused. */
+
+int sess_hold(sess_session_t *s, bool tell) {
+  model_state_t *p = NULL;
+  if (model_state_clone(s->st, &p) != 0) {
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "out of memory holding turn %d for review",
+             model_state_turn(s->st));
+    return -1;
+  }
+  int rc = resolve_timed(s, p);
+  if (rc != 0) {
+    model_state_free(p);
+    return rc;
+  }
+  model_state_free(s->proposal);
+  s->proposal = p;
+  s->held = true;
+  uv_timer_stop(&s->timer);
+  due_remove(s);
+  /* The deadline stops while control reviews: the next turn gets its
+   * whole length when it opens at the release. */
+  s->deadline_wall_ms = 0;
+  s->remaining_ms = 0;
+  sp_held(s);
+  sp_status(s);
+  s->reg->counters.turns_held++;
+  log_sess(LOG_LEVEL_INFO, s->id, NULL,
+           "turn %d resolved and held for control's review",
+           model_state_turn(s->st));
+  if (tell) {
+    msgpack_packer *pk = sess_notify_begin(s, "turn.proposed", 2);
+    proto_pack_kv_i64(pk, "turn", model_state_turn(s->st));
+    proto_pack_cstr(pk, "outcome");
+    if (sess_pack_outcome(pk, s) == 0)
+      sess_tell_admin(s);
+    else
+      log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+               "out of memory packing turn.proposed; control can read the "
+               "outcome with turn.proposal");
+  }
+  return 0;
+}
+
+int sess_release(sess_session_t *s, const model_amendment_t *a, size_t n,
+                 proto_error_t *err) {
+  LAN_ASSERT(s->held && s->proposal);
+  int turn = model_state_turn(s->st);
+  bool before = false;
+  for (size_t i = 0; i < n; i++)
+    before |= model_amend_before(a[i].kind);
+  model_state_t *w = NULL;
+  char why[MODEL_MESSAGE_MAX];
+  if (model_state_clone(before ? s->st : s->proposal, &w) != 0)
+    return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+  /* Orders refused first (on the state before the turn), then the turn
+   * resolved again without them, then the other amendments on its
+   * result, each in the order given: as a replay applies them. */
+  for (int pass = 0; pass < 2; pass++) {
+    for (size_t i = 0; i < n; i++) {
+      if (model_amend_before(a[i].kind) != (pass == 0))
+        continue;
+      if (model_amend(w, &a[i], why, sizeof why) != 0) {
+        model_state_free(w);
+        return proto_error_set(err, PROTO_BAD_REQUEST, "amendments",
+                               "amendments[%zu] (%s, seat %s): %s", i,
+                               model_amend_kind_name(a[i].kind),
+                               model_map_seat_id(s->map, (size_t)a[i].seat),
+                               why);
+      }
+    }
+    if (pass == 0 && before) {
+      int rc = model_resolve(w);
+      if (rc != 0) {
+        proto_error_set(err, PROTO_CONFLICT, "amendments",
+                        "turn %d cannot be resolved without the refused "
+                        "orders: %s; nothing was released",
+                        turn, model_last_error(w));
+        model_state_free(w);
+        return -1;
+      }
+    }
+  }
+  if (sp_amendments(s, turn, a, n) != 0) {
+    model_state_free(w);
+    return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+  }
+  model_state_free(s->st);
+  s->st = w;
+  model_state_free(s->proposal);
+  s->proposal = NULL;
+  s->held = false;
+  s->reg->counters.amendments += n;
+  sp_held(s);
+  log_sess(LOG_LEVEL_INFO, s->id, NULL,
+           "turn %d released by control with %zu amendment%s", turn, n,
+           n == 1 ? "" : "s");
+  bool finished;
+  (void)queue_resolved(s, &finished);
+  commit_now(s);
+  resolved_after(s, finished);
+  return 0;
+}
+
+/* One seat's money (a firm's cash, a nation's budget) in a state. */
+static int64_t seat_money(const model_state_t *st, int seat) {
+  model_obs_t *o = NULL;
+  if (model_observe(st, seat, &o) != 0)
+    return 0;
+  int64_t c = o->cash_cents;
+  model_obs_free(o);
+  return c;
+}
+
+int sess_pack_outcome(msgpack_packer *pk, const sess_session_t *s) {
+  if (!s->held || !s->proposal)
+    return msgpack_pack_nil(pk);
+  const model_report_t *rep = model_last_report(s->proposal);
+  int rc = msgpack_pack_map(pk, PROTO_SUMMARY_PAIRS + 3);
+  rc |= proto_pack_kv_i64(pk, "turn", rep->turn);
+  rc |= proto_pack_summary_pairs(pk, s->map, rep);
+  /* news: the turn's events, as the summary's `events` */
+  rc |= proto_pack_cstr(pk, "news");
+  rc |= msgpack_pack_array(pk, rep->n_news);
+  for (size_t i = 0; i < rep->n_news; i++)
+    rc |= proto_pack_event(pk, &rep->news[i]);
+  rc |= proto_pack_cstr(pk, "seats");
+  rc |= msgpack_pack_array(pk, s->n_seats);
+  for (size_t i = 0; i < s->n_seats; i++) {
+    int64_t before = seat_money(s->st, (int)i);
+    model_obs_t *o = NULL;
+    if (model_observe(s->proposal, (int)i, &o) != 0)
+      return -1;
+    model_obs_t *open = NULL;
+    if (model_observe(s->st, (int)i, &open) != 0) {
+      model_obs_free(o);
+      return -1;
+    }
+    size_t n_fac = 0, n_ref = 0, n_del = 0;
+    for (size_t f = 0; f < o->n_facilities; f++)
+      n_fac += o->facilities[f].output_kg > 0;
+    for (size_t k = 0; k < o->n_contracts; k++)
+      n_del += o->contracts[k].accepted && o->contracts[k].delivered_kg > 0 &&
+               strcmp(o->contracts[k].seller, o->seat) == 0;
+    for (size_t k = 0; k < rep->n_late_refusals && k < 16; k++)
+      n_ref += rep->late_refusal_seat[k] == (int32_t)i;
+    rc |= msgpack_pack_map(pk, 9);
+    rc |= proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, i));
+    rc |= proto_pack_kv_f64(pk, "cash", model_cents_to_usd(o->cash_cents));
+    rc |= proto_pack_kv_f64(pk, "cash_delta",
+                            model_cents_to_usd(o->cash_cents - before));
+    rc |= proto_pack_kv_i64(pk, "cash_cents", o->cash_cents);
+    rc |= proto_pack_kv_i64(pk, "cash_delta_cents", o->cash_cents - before);
+    /* production: each facility that produced, for `production`
+     * amendments (facility, kg) */
+    rc |= proto_pack_cstr(pk, "production");
+    rc |= msgpack_pack_array(pk, n_fac);
+    for (size_t f = 0; f < o->n_facilities; f++) {
+      const model_obs_facility_t *x = &o->facilities[f];
+      if (x->output_kg <= 0)
+        continue;
+      rc |= msgpack_pack_map(pk, 3);
+      rc |= proto_pack_kv_cstr(pk, "facility", x->id);
+      rc |= proto_pack_kv_cstr(pk, "stage", model_stage_name(x->stage));
+      rc |= proto_pack_kv_i64(pk, "kg", x->output_kg);
+    }
+    /* deliveries: its running contracts as the seller that delivered
+     * this turn, for `delivery` amendments (contract, kg) */
+    rc |= proto_pack_cstr(pk, "deliveries");
+    rc |= msgpack_pack_array(pk, n_del);
+    for (size_t k = 0; k < o->n_contracts; k++) {
+      const model_obs_contract_t *c = &o->contracts[k];
+      if (!c->accepted || c->delivered_kg <= 0 || strcmp(c->seller, o->seat))
+        continue;
+      rc |= msgpack_pack_map(pk, 5);
+      rc |= proto_pack_kv_cstr(pk, "contract", c->id);
+      rc |= proto_pack_kv_cstr(pk, "buyer", c->buyer);
+      rc |= proto_pack_kv_cstr(pk, "product", model_product_name(c->product));
+      rc |= proto_pack_kv_i64(pk, "kg", c->delivered_kg);
+      rc |= proto_pack_kv_i64(pk, "price_cents_per_kg",
+                              c->price_last_cents_per_kg);
+    }
+    rc |= proto_pack_cstr(pk, "refused");
+    rc |= msgpack_pack_array(pk, n_ref);
+    for (size_t k = 0; k < rep->n_late_refusals && k < 16; k++)
+      if (rep->late_refusal_seat[k] == (int32_t)i)
+        rc |= proto_pack_cstr(pk, rep->late_refusals[k].message);
+    /* the seat's accepted orders of the turn, in order: `order` of a
+     * refuse_order amendment indexes this list */
+    rc |= proto_pack_cstr(pk, "orders");
+    rc |= msgpack_pack_array(pk, open->n_orders);
+    for (size_t k = 0; k < open->n_orders; k++)
+      rc |= proto_pack_order(pk, &open->orders[k]);
+    model_obs_free(open);
+    model_obs_free(o);
+  }
+  return rc ? -1 : 0;
+}
+
+void sess_pack_review_pairs(msgpack_packer *pk, const sess_session_t *s) {
+  proto_pack_kv_bool(pk, "review", s->review);
+  proto_pack_kv_bool(pk, "proposed", s->held);
+  proto_pack_cstr(pk, "forked_from");
+  if (s->forked_from[0]) {
+    msgpack_pack_map(pk, 2);
+    proto_pack_kv_cstr(pk, "session", s->forked_from);
+    proto_pack_kv_i64(pk, "turn", s->forked_turn);
+  } else {
+    msgpack_pack_nil(pk);
+  }
+}
+
+/* ---- Forks (issue 13; docs/protocol.md "session.fork") -------------------
+ * A fork is a new session whose turns before `turn` are the original's:
+ * their rows are copied in the database, its state is the original's
+ * stored snapshot after turn - 1 (a new game for turn 0), its history the
+ * original's summaries; its seats get new codes and tokens (new people
+ * join), agents stay agents. It opens paused at `turn`. */
+
+typedef struct fork_snap {
+  int want;
+  uint8_t *snap;
+  size_t len;
+} fork_snap_t;
+
+static int on_fork_turn(void *arg, const store_turn_row_t *row, char *err,
+                        size_t errlen) {
+  fork_snap_t *f = arg;
+  if (row->turn != f->want)
+    return 0;
+  f->snap = malloc(row->snapshot_len ? row->snapshot_len : 1);
+  if (!f->snap) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  memcpy(f->snap, row->snapshot, row->snapshot_len);
+  f->len = row->snapshot_len;
+  return 0;
+}
+
+int sess_fork(sess_session_t *s, int turn, const rl_key_t *creator,
+              char admin_token[SESS_TOKEN_LEN + 1],
+              char (*codes)[SESS_CODE_LEN + 1], sess_session_t **out,
+              proto_error_t *err) {
+  sess_registry_t *reg = s->reg;
+  model_state_t *st = NULL;
+  if (turn == 0) {
+    if (model_state_new(s->map, s->seed, &st) != 0)
+      return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+  } else {
+    fork_snap_t f = {turn - 1, NULL, 0};
+    char why[512];
+    int rc =
+        store_read_turns(reg->store, s->id, on_fork_turn, &f, why, sizeof why);
+    if (rc != 0 || !f.snap) {
+      free(f.snap);
+      log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+               "session.fork: turn %d's snapshot cannot be read: %s", turn - 1,
+               rc != 0 ? why : "not stored");
+      return proto_error_set(err, PROTO_UNAVAILABLE, "turn",
+                             "turn %d of session '%s' is not in the database "
+                             "yet; try again in a moment",
+                             turn - 1, s->id);
+    }
+    rc = model_state_deserialise(s->map, f.snap, f.len, &st);
+    free(f.snap);
+    if (rc != 0)
+      return proto_error_set(err, PROTO_INTERNAL, NULL,
+                             "turn %d's stored snapshot cannot be restored: "
+                             "%s",
+                             turn - 1, model_strerror(rc));
+  }
+  proto_error_t perr;
+  sess_map_t *sm;
+  if (sess_map_parse(reg, s->map_json, s->map_len, s->id, &sm, &perr) != 0) {
+    model_state_free(st);
+    return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+  }
+  char name[96];
+  snprintf(name, sizeof name, "%.60s (fork at turn %d)", s->name, turn);
+  sess_session_t *f;
+  if (sess_create(reg, sm, name, s->seed, s->turns, s->turn_ms, s->spectators,
+                  s->fixed, creator, admin_token, codes, &f, err) != 0) {
+    model_state_free(st);
+    return -1;
+  }
+  model_state_free(f->st);
+  f->st = st;
+  f->review = s->review;
+  snprintf(f->forked_from, sizeof f->forked_from, "%s", s->id);
+  f->forked_turn = turn;
+  for (size_t i = 0; i < s->n_history; i++) {
+    if (s->history[i].turn >= turn)
+      continue;
+    sess_turn_t *grown =
+        realloc(f->history, (f->n_history + 1) * sizeof *f->history);
+    if (!grown)
+      break; /* history.get shows less; the rows are copied anyway */
+    f->history = grown;
+    sess_turn_t *h = &f->history[f->n_history];
+    h->turn = s->history[i].turn;
+    proto_buf_init(&h->buf);
+    if (proto_buf_reserve(&h->buf, s->history[i].buf.len) != 0) {
+      proto_buf_free(&h->buf);
+      break;
+    }
+    memcpy(h->buf.data, s->history[i].buf.data, s->history[i].buf.len);
+    h->buf.len = s->history[i].buf.len;
+    f->n_history++;
+  }
+  sp_review(f);
+  if (reg->store && store_fork_rows(reg->store, f->id, s->id, turn) != 0)
+    log_sess(LOG_LEVEL_ERROR, f->id, NULL,
+             "out of memory queueing the rows copied from %s", s->id);
+  for (size_t i = 0; i < s->n_seats; i++)
+    if (s->seats[i].agent) {
+      f->seats[i].agent = agent_new(agent_strategy(s->seats[i].agent),
+                                    sess_agent_seed(f, (int)i));
+      sp_seat(f, (int)i);
+    }
+  /* Paused at `turn`: agents play it now (as they would have in the
+   * original), people join with the new codes, control resumes. */
+  f->status = SESS_PAUSED;
+  open_turn(f);
+  sp_status(f);
+  commit_now(f);
+  reg->counters.sessions_forked++;
+  log_sess(LOG_LEVEL_INFO, f->id, NULL, "forked from %s at turn %d", s->id,
+           turn);
+  *out = f;
+  return 0;
 }

@@ -95,7 +95,10 @@ void sess_config_default(sess_config_t *cfg);
   X(bot_forced)                                                                \
   X(submit_rate_limited)                                                       \
   X(durable_refused)                                                           \
-  X(sessions_quarantined)
+  X(sessions_quarantined)                                                      \
+  X(turns_held)                                                                \
+  X(amendments)                                                                \
+  X(sessions_forked)
 
 typedef struct sess_counters {
 #define SESS_COUNTER_FIELD(name) uint64_t name;

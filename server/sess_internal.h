@@ -135,6 +135,16 @@ struct sess_session {
   /* Notifications waiting for a commit (sess_tell): a finished session
    * stays loaded until they are sent. */
   size_t untold;
+  /* Review (issue 13, docs/protocol.md "Review"): each turn's result is
+   * resolved on a clone of the state and held for control; `proposal` is
+   * that clone, resolved, while `held` (st stays the open turn's state,
+   * its orders closed) until turn.release commits it. */
+  bool review;
+  bool held;
+  model_state_t *proposal;
+  /* session.fork: the session and turn it was forked from ("", -1). */
+  char forked_from[16];
+  int forked_turn;
 };
 
 /* A loaded map and the text it was parsed from. */
@@ -334,6 +344,40 @@ void sess_store_accepted(sess_session_t *s, int seat,
                          const model_order_t *orders, size_t n,
                          const model_refusal_t *refused, size_t n_refused,
                          const char *source);
+
+/* ---- Review and forks (issue 13; sess.c) ----
+ * Hold the open turn's result for control: resolve a clone of the state,
+ * keep it as s->proposal, stop the clock, store the held turn, and (tell)
+ * send turn.proposed to the admin's connections once committed. 0 when
+ * held; non-zero when the model refused the turn (the session is paused,
+ * as a refused turn always pauses it) or memory ran out. */
+int sess_hold(sess_session_t *s, bool tell);
+/* Commit the held turn with amendments a[0..n) (each validated by the
+ * model; any error refuses the whole release, nothing changed): stored
+ * with the turn, then the turn commits exactly as an unreviewed one. 0, or
+ * -1 with err set. */
+int sess_release(sess_session_t *s, const model_amendment_t *a, size_t n,
+                 proto_error_t *err);
+/* Pack the held outcome of s (a map; nil when nothing is held). */
+int sess_pack_outcome(msgpack_packer *pk, const sess_session_t *s);
+/* Pack review, proposed and forked_from as three key-value pairs (for
+ * session.list, and session.status where it exists). */
+void sess_pack_review_pairs(msgpack_packer *pk, const sess_session_t *s);
+/* A new session, paused at `turn`, whose turns before it are s's (their
+ * rows copied), with its own id, admin token and seats' codes (written
+ * into admin_token and codes, as sess_create). */
+int sess_fork(sess_session_t *s, int turn, const rl_key_t *creator,
+              char admin_token[SESS_TOKEN_LEN + 1],
+              char (*codes)[SESS_CODE_LEN + 1], sess_session_t **out,
+              proto_error_t *err);
+/* Send the notification packed by sess_notify_begin to the admin's
+ * connections only, once everything queued so far is committed. */
+void sess_tell_admin(sess_session_t *s);
+/* Storage of review and forks (sess_store.c). */
+void sp_review(sess_session_t *s);
+void sp_held(sess_session_t *s);
+int sp_amendments(sess_session_t *s, int turn, const model_amendment_t *a,
+                  size_t n);
 
 /* Storage of sessions (sess_store.c); each queues writes, sp_flush
  * commits them. */

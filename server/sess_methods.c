@@ -179,7 +179,7 @@ static int m_create(rpc_call_t *call) {
   uint32_t map_len, name_len = 0;
   uint64_t seed = 0, turns = 0;
   double turn_s = 0;
-  bool spectators = false, fixed = false;
+  bool spectators = false, fixed = false, review = false;
   int has_seed, has_turns;
   if (proto_param_str(call->params, "map", true, &map_id, &map_len, call->err) <
           0 ||
@@ -193,7 +193,8 @@ static int m_create(rpc_call_t *call) {
           0 ||
       proto_param_bool(call->params, "spectators", false, &spectators,
                        call->err) < 0 ||
-      proto_param_bool(call->params, "fixed", false, &fixed, call->err) < 0)
+      proto_param_bool(call->params, "fixed", false, &fixed, call->err) < 0 ||
+      proto_param_bool(call->params, "review", false, &review, call->err) < 0)
     return RPC_ERROR;
   if (fixed && turn_s <= 0)
     return proto_error_set(call->err, PROTO_BAD_REQUEST, "fixed",
@@ -271,9 +272,14 @@ static int m_create(rpc_call_t *call) {
     free(codes);
     return RPC_ERROR;
   }
+  if (review) {
+    /* Stored with the session, in the same commit (issue 13). */
+    s->review = true;
+    sp_review(s);
+  }
   log_sess(LOG_LEVEL_INFO, s->id, NULL,
-           "created: map %s, %d turns, %.1f s per turn", model_map_id(map),
-           s->turns, turn_s);
+           "created: map %s, %d turns, %.1f s per turn%s", model_map_id(map),
+           s->turns, turn_s, review ? ", reviewed by control" : "");
   msgpack_packer *pk = call->pk;
   msgpack_pack_map(pk, 3);
   proto_pack_kv_cstr(pk, "session", s->id);
@@ -350,9 +356,10 @@ static int m_list(rpc_call_t *call) {
   msgpack_pack_array(pk, end - from);
   for (size_t i = from; i < end; i++) {
     const sess_session_t *s = reg->byid[i];
-    msgpack_pack_map(pk, 7);
+    msgpack_pack_map(pk, 10);
     proto_pack_kv_cstr(pk, "session", s->id);
     proto_pack_kv_cstr(pk, "name", s->name);
+    sess_pack_review_pairs(pk, s);
     proto_pack_kv_cstr(pk, "map", model_map_id(s->map));
     proto_pack_kv_cstr(pk, "status", STATUS[s->status]);
     proto_pack_kv_i64(pk, "turn", model_state_turn(s->st));
@@ -685,6 +692,12 @@ static int control(rpc_call_t *call, act_t act) {
                            "session '%s' is %s; this works only when it is "
                            "%s",
                            s->id, STATUS[s->status], need[act]);
+  if (act == ACT_ADVANCE && s->held)
+    return proto_error_set(call->err, PROTO_CONFLICT, NULL,
+                           "turn %d of session '%s' is resolved and held for "
+                           "control's review; turn.release commits it and "
+                           "opens the next turn",
+                           model_state_turn(s->st), s->id);
   switch (act) {
   case ACT_START:
     sess_start(s);
@@ -857,9 +870,13 @@ static int m_state(rpc_call_t *call) {
    * turns; a session created with `turns` lasts that many, and its
    * observation must say so (session.list and the game's end agree). */
   obs->turns = s->turns;
-  msgpack_pack_map(call->pk, PROTO_OBS_PAIRS + 4);
+  msgpack_pack_map(call->pk, PROTO_OBS_PAIRS + 4 + (s->review ? 1 : 0));
   proto_pack_kv_cstr(call->pk, "session", s->id);
   proto_pack_kv_cstr(call->pk, "status", STATUS[s->status]);
+  /* Review sessions (issue 13): whether the open turn is closed and its
+   * result with control (never the result itself). */
+  if (s->review)
+    proto_pack_kv_bool(call->pk, "held", s->held);
   pack_deadline(call->pk, s);
   int rc = proto_pack_obs_pairs(call->pk, obs);
   model_obs_free(obs);
@@ -903,6 +920,14 @@ static int open_for_orders(rpc_call_t *call, const sess_session_t *s) {
   if (s->status == SESS_FINISHED)
     return proto_error_set(call->err, PROTO_CONFLICT, NULL,
                            "session '%s' is finished; no turn is open", s->id);
+  /* Review (issue 13): the turn is closed while control reviews its
+   * result; the next one opens at turn.release (turn.resolved). */
+  if (s->held)
+    return proto_error_set(call->err, PROTO_CONFLICT, NULL,
+                           "turn %d is closed: control is reviewing its "
+                           "result; orders go to the next turn once it opens "
+                           "(turn.resolved)",
+                           model_state_turn(s->st));
   return 0;
 }
 
@@ -1201,6 +1226,152 @@ static int m_contracts(rpc_call_t *call) {
   return RPC_OK;
 }
 
+/* ---- Review and forks (issue 13) ------------------------------------------
+ * docs/protocol.md "Review" and "session.fork". */
+
+/* turn.proposal {session, admin_token}: the held outcome, or nil. */
+static int m_proposal(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int unused;
+  if (!s || authorise(call, s, true, false, &admin, &unused) != 0)
+    return RPC_ERROR;
+  if (sess_pack_outcome(call->pk, s) != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  return RPC_OK;
+}
+
+/* turn.release {session, admin_token, amendments?}. */
+static int m_release(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int unused;
+  const msgpack_object *arr = NULL;
+  if (!s || sp_refuse(reg_of(call), "release", call->err) != 0 ||
+      authorise(call, s, true, false, &admin, &unused) != 0 ||
+      proto_param_array(call->params, "amendments", false, &arr, call->err) < 0)
+    return RPC_ERROR;
+  if (!s->review)
+    return proto_error_set(call->err, PROTO_CONFLICT, NULL,
+                           "session '%s' was not created with review: true; "
+                           "its turns are released as they resolve",
+                           s->id);
+  if (!s->held)
+    return proto_error_set(call->err, PROTO_CONFLICT, NULL,
+                           "session '%s' holds no result: turn %d has not "
+                           "resolved yet (turn.proposed tells control when "
+                           "it has)",
+                           s->id, model_state_turn(s->st));
+  size_t n = arr ? arr->via.array.size : 0;
+  if (n > LAN_MAX_AMENDMENTS)
+    return proto_error_set(call->err, PROTO_TOO_LARGE, "amendments",
+                           "at most %u amendments per release; this one has "
+                           "%zu",
+                           LAN_MAX_AMENDMENTS, n);
+  model_amendment_t *a = calloc(n ? n : 1, sizeof *a);
+  if (!a)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  for (size_t i = 0; i < n; i++) {
+    proto_error_t e;
+    if (proto_amendment_parse(&arr->via.array.ptr[i], s->map, &a[i], &e) != 0) {
+      free(a);
+      return proto_error_set(call->err, e.code, "amendments",
+                             "amendments[%zu]: %s", i, e.message);
+    }
+  }
+  int turn = model_state_turn(s->st);
+  int rc = sess_release(s, a, n, call->err);
+  free(a);
+  if (rc != 0)
+    return RPC_ERROR;
+  msgpack_pack_map(call->pk, 2);
+  proto_pack_kv_i64(call->pk, "turn", turn);
+  proto_pack_kv_u64(call->pk, "amendments", n);
+  return RPC_OK_DURABLE;
+}
+
+/* session.fork {session, admin_token, turn}. */
+static int m_fork(rpc_call_t *call) {
+  sess_registry_t *reg = reg_of(call);
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int unused;
+  uint64_t turn = 0;
+  if (!s || sp_refuse(reg, "fork", call->err) != 0 ||
+      authorise(call, s, true, false, &admin, &unused) != 0 ||
+      proto_param_u64(call->params, "turn", true, &turn, call->err) < 0)
+    return RPC_ERROR;
+  if (!reg->store)
+    return proto_error_set(call->err, PROTO_UNAVAILABLE, NULL,
+                           "this server keeps no database; a fork copies "
+                           "stored turns");
+  int open = model_state_turn(s->st);
+  int most = open < s->turns ? open : s->turns - 1;
+  if (turn > (uint64_t)most)
+    return proto_error_set(call->err, PROTO_BAD_REQUEST, "turn",
+                           "field 'turn' must be from 0 to %d: a resolved "
+                           "turn or the open one of session '%s' (and "
+                           "before its last)",
+                           most, s->id);
+  /* A fork is a session like any other: it counts against
+   * --max-sessions (sess_create) and the per-address creation rate. */
+  int64_t now = (int64_t)uv_now(reg->loop);
+  rl_bucket_t *b = limit_bucket(call, &reg->create_limit, now);
+  if (!b || !rl_ready(b, &reg->create_limit.rate, now)) {
+    char when[64];
+    reg->counters.sessions_rate_limited++;
+    rl_retry_text(when, sizeof when,
+                  b ? rl_wait_ms(b, &reg->create_limit.rate, now)
+                    : (int64_t)reg->create_limit.rate.refill_ms);
+    return proto_error_set(call->err, PROTO_RATE_LIMITED, NULL,
+                           "too many sessions created from your address "
+                           "(--create-burst, --create-refill-ms); %s",
+                           when);
+  }
+  rl_take(b);
+  rl_key_t creator;
+  rl_key_of(call->peer->addr, &creator);
+  char admin_token[SESS_TOKEN_LEN + 1];
+  char(*codes)[SESS_CODE_LEN + 1] =
+      calloc(s->n_seats ? s->n_seats : 1, sizeof *codes);
+  if (!codes)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  sess_session_t *f;
+  if (sess_fork(s, (int)turn, &creator, admin_token, codes, &f, call->err) !=
+      0) {
+    free(codes);
+    return RPC_ERROR;
+  }
+  msgpack_packer *pk = call->pk;
+  msgpack_pack_map(pk, 5);
+  proto_pack_kv_cstr(pk, "session", f->id);
+  proto_pack_kv_cstr(pk, "admin_token", admin_token);
+  proto_pack_kv_cstr(pk, "status", STATUS[f->status]);
+  proto_pack_cstr(pk, "seats");
+  msgpack_pack_array(pk, f->n_seats);
+  for (size_t i = 0; i < f->n_seats; i++) {
+    msgpack_pack_map(pk, 5);
+    proto_pack_kv_cstr(pk, "seat", model_map_seat_id(f->map, i));
+    proto_pack_kv_cstr(pk, "kind",
+                       model_map_seat_kind(f->map, i) == MODEL_SEAT_NATION
+                           ? "nation"
+                           : "firm");
+    proto_pack_kv_cstr(pk, "title", model_map_seat_title(f->map, i));
+    proto_pack_kv_cstr(pk, "join_code", codes[i]);
+    if (f->seats[i].agent)
+      proto_pack_kv_cstr(pk, "agent", agent_strategy(f->seats[i].agent)->id);
+    else
+      proto_pack_kv_nil(pk, "agent");
+  }
+  proto_pack_cstr(pk, "forked_from");
+  msgpack_pack_map(pk, 2);
+  proto_pack_kv_cstr(pk, "session", s->id);
+  proto_pack_kv_i64(pk, "turn", (int64_t)turn);
+  free(codes);
+  sodium_memzero(admin_token, sizeof admin_token);
+  return RPC_OK_DURABLE;
+}
+
 /* server.quarantine: the stored sessions the restore found damaged and
  * keeps out of play, each with why (issue 10). Anyone may ask, as for
  * server.stats: a session id is public (session.list) and a reason names
@@ -1245,5 +1416,8 @@ const rpc_method_t sess_methods[] = {
     {"seat.rotate_token", m_seat_rotate},
     {"session.rotate_admin_token", m_rotate_admin},
     {"contracts.list", m_contracts},
+    {"turn.proposal", m_proposal},
+    {"turn.release", m_release},
+    {"session.fork", m_fork},
 };
 const size_t sess_method_count = sizeof sess_methods / sizeof sess_methods[0];

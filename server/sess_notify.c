@@ -273,6 +273,12 @@ static void tell_peer(sess_session_t *s, rpc_peer_t *peer) {
              "commit; it is not sent");
 }
 
+void sess_tell_admin(sess_session_t *s) {
+  for (size_t i = 0; i < s->n_subs; i++)
+    if (s->subs[i].admin)
+      tell_peer(s, s->subs[i].peer);
+}
+
 void sess_tell_leaving(sess_session_t *s) {
   /* sess_tell finds the session by its id when the commit holds: this
    * one will be gone by then, so each follower's place is reserved now. */

@@ -99,6 +99,61 @@ void sp_session(sess_session_t *s) {
              "out of memory queueing it for storage");
 }
 
+void sp_review(sess_session_t *s) {
+  store_t *st = s->reg->store;
+  if (st && store_set_review(st, s->id, s->review,
+                             s->forked_from[0] ? s->forked_from : NULL,
+                             s->forked_turn) != 0)
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "out of memory queueing its review flag");
+}
+
+void sp_held(sess_session_t *s) {
+  store_t *st = s->reg->store;
+  if (st &&
+      store_set_held(st, s->id, s->held ? model_state_turn(s->st) : -1) != 0)
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "out of memory queueing its held turn");
+}
+
+/* The amendments of a released turn, each with its fields as the map
+ * turn.release took (proto_pack_amendment), in the order given. */
+int sp_amendments(sess_session_t *s, int turn, const model_amendment_t *a,
+                  size_t n) {
+  store_t *st = s->reg->store;
+  if (!st)
+    return 0;
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    proto_buf_t b;
+    msgpack_packer pk;
+    proto_buf_init(&b);
+    proto_packer_init(&pk, &b);
+    rc = proto_pack_amendment(&pk, s->map, &a[i]);
+    if (rc == 0 && !proto_buf_failed(&b)) {
+      const store_amendment_t row = {
+          .session_id = s->id,
+          .turn = turn,
+          .seq = (int)i,
+          .seat = model_map_seat_id(s->map, (size_t)a[i].seat),
+          .kind = model_amend_kind_name(a[i].kind),
+          .fields = (const uint8_t *)b.data,
+          .fields_len = b.len,
+          .reason = a[i].reason,
+          .created_ms = sess_wall_ms(),
+      };
+      rc = store_put_amendment(st, &row);
+    } else {
+      rc = -1;
+    }
+    proto_buf_free(&b);
+  }
+  if (rc != 0)
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "out of memory queueing turn %d's amendments", turn);
+  return rc;
+}
+
 int sp_reset(sess_session_t *s, uint64_t seed) {
   store_t *st = s->reg->store;
   if (!st)
@@ -454,6 +509,10 @@ static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
   s->deadline_wall_ms = row->deadline_ms;
   s->remaining_ms = row->remaining_ms;
   s->fixed = row->fixed;
+  s->review = row->review;
+  snprintf(s->forked_from, sizeof s->forked_from, "%s",
+           row->forked_from ? row->forked_from : "");
+  s->forked_turn = row->forked_from ? row->forked_turn : -1;
   s->created_ms = row->created_ms; /* the lobby expiry counts from it */
   /* --max-lobby-per-address counts it for its creator after a restart
    * too (schema 5; older sessions have none). */
@@ -510,6 +569,16 @@ static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
   *out = s;
   log_sess(LOG_LEVEL_INFO, s->id, NULL, "restored: %s, turn %d of %d",
            STATUS[s->status], turn, s->turns);
+  /* A turn held for control when the server stopped is held again: its
+   * result is resolved again from the restored state (resolution is
+   * deterministic), and nobody is told anew. */
+  if (s->review && row->held_turn >= 0 && row->held_turn == turn &&
+      s->status != SESS_FINISHED && s->status != SESS_LOBBY &&
+      sess_hold(s, false) != 0)
+    log_sess(LOG_LEVEL_WARN, s->id, NULL,
+             "turn %d was held for review but could not be resolved "
+             "again; it stays open",
+             turn);
   /* A deadline that passed while the server was down resolves now. */
   sess_arm(s);
   return 0;

@@ -187,6 +187,32 @@ static const char *const MIGRATIONS[] = {
      * finished or lobby session off the server but keeps its rows for
      * replay and export; the restore skips it. NULL: not deleted. */
     "ALTER TABLE sessions ADD COLUMN deleted_ms INTEGER;",
+    /* 6 -> 7: review and forks (issue 13, the wargame control cell;
+     * docs/storage.md "Review and forks"). sessions.review: each turn's
+     * result is held for control; sessions.held_turn: the turn whose
+     * result is held now (-1 none: after a restart it is resolved again
+     * from its stored submissions, and held again); sessions.forked_from
+     * and forked_turn: the session and turn a fork was made from (NULL,
+     * -1: none). amendments: control's amendments of released turns, in
+     * the order applied (seq), each with its fields as MessagePack (the
+     * map turn.release took) and its reason; replay applies them. */
+    "ALTER TABLE sessions ADD COLUMN review INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN held_turn INTEGER NOT NULL DEFAULT -1;"
+    "ALTER TABLE sessions ADD COLUMN forked_from TEXT;"
+    "ALTER TABLE sessions ADD COLUMN forked_turn INTEGER NOT NULL DEFAULT -1;"
+    "CREATE TABLE amendments ("
+    "  session_id TEXT NOT NULL REFERENCES sessions(id),"
+    "  turn INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  seat TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  fields BLOB NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (session_id, turn, seq)"
+    ");"
+    "CREATE VIEW v_amendments AS SELECT session_id AS session, turn, seq,"
+    "  seat, kind, reason, created_ms FROM amendments;",
 };
 
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
@@ -210,8 +236,18 @@ typedef enum {
   W_SEAT_SECRETS,
   W_ADMIN_HASH,
   W_SEAT_CONTROL,
+  W_SESSION_REVIEW,
+  W_SESSION_HELD,
+  W_AMENDMENT_INSERT,
+  W_FORK_TURNS,
+  W_FORK_PRICES,
+  W_FORK_PRODUCTION,
+  W_FORK_SCORES,
+  W_FORK_SUBMISSIONS,
+  W_FORK_AMENDMENTS,
   /* store_del_session: every row of one session, children first. */
   W_DEL_SEAT_CONTROLS,
+  W_DEL_AMENDMENTS,
   W_DEL_CHAT,
   W_DEL_READIES,
   W_DEL_SUBMISSIONS,
@@ -277,6 +313,40 @@ static const char *const SQL[W_COUNT] = {
     [W_ADMIN_HASH] = "UPDATE sessions SET admin_token_hash = ?2 WHERE id = ?1",
     [W_SEAT_CONTROL] = "INSERT OR REPLACE INTO seat_controls (session_id,"
                        " seat_index, locked, admin_box) VALUES (?,?,?,?)",
+    [W_SESSION_REVIEW] = "UPDATE sessions SET review = ?2, forked_from = ?3,"
+                         " forked_turn = ?4 WHERE id = ?1",
+    [W_SESSION_HELD] = "UPDATE sessions SET held_turn = ?2 WHERE id = ?1",
+    [W_AMENDMENT_INSERT] =
+        "INSERT INTO amendments (session_id, turn, seq, seat, kind, fields,"
+        " reason, created_ms) VALUES (?,?,?,?,?,?,?,?)",
+    /* session.fork: the rows of the turns before the fork's, copied from
+     * the original (?2) to the fork (?1). */
+    [W_FORK_TURNS] = "INSERT INTO turns (session_id, turn, state_hash,"
+                     " snapshot, summary, resolved_ms) SELECT ?1, turn,"
+                     " state_hash, snapshot, summary, resolved_ms FROM turns"
+                     " WHERE session_id = ?2 AND turn < ?3",
+    [W_FORK_PRICES] = "INSERT INTO prices (session_id, turn, product, region,"
+                      " cents_per_kg) SELECT ?1, turn, product, region,"
+                      " cents_per_kg FROM prices WHERE session_id = ?2 AND"
+                      " turn < ?3",
+    [W_FORK_PRODUCTION] = "INSERT INTO production (session_id, turn, stage,"
+                          " nation, kg) SELECT ?1, turn, stage, nation, kg"
+                          " FROM production WHERE session_id = ?2 AND"
+                          " turn < ?3",
+    [W_FORK_SCORES] = "INSERT INTO scores (session_id, turn, seat, score_ppm)"
+                      " SELECT ?1, turn, seat, score_ppm FROM scores WHERE"
+                      " session_id = ?2 AND turn < ?3",
+    [W_FORK_SUBMISSIONS] =
+        "INSERT INTO submissions (session_id, turn, seat_index, source,"
+        " orders, created_ms) SELECT ?1, turn, seat_index, source, orders,"
+        " created_ms FROM submissions WHERE session_id = ?2 AND turn < ?3"
+        " ORDER BY id",
+    [W_FORK_AMENDMENTS] =
+        "INSERT INTO amendments (session_id, turn, seq, seat, kind, fields,"
+        " reason, created_ms) SELECT ?1, turn, seq, seat, kind, fields,"
+        " reason, created_ms FROM amendments WHERE session_id = ?2 AND"
+        " turn < ?3",
+    [W_DEL_AMENDMENTS] = "DELETE FROM amendments WHERE session_id = ?1",
     [W_DEL_SEAT_CONTROLS] = "DELETE FROM seat_controls WHERE session_id = ?1",
     [W_DEL_CHAT] = "DELETE FROM chat WHERE session_id = ?1",
     [W_DEL_READIES] = "DELETE FROM readies WHERE session_id = ?1",
@@ -307,6 +377,16 @@ static const char *const STMT_NAME[W_COUNT] = {
     [W_SEAT_SECRETS] = "seat secrets",
     [W_ADMIN_HASH] = "admin token hash",
     [W_SEAT_CONTROL] = "seat control",
+    [W_SESSION_REVIEW] = "session review",
+    [W_SESSION_HELD] = "session held turn",
+    [W_AMENDMENT_INSERT] = "amendment insert",
+    [W_FORK_TURNS] = "fork (turns)",
+    [W_FORK_PRICES] = "fork (prices)",
+    [W_FORK_PRODUCTION] = "fork (production)",
+    [W_FORK_SCORES] = "fork (scores)",
+    [W_FORK_SUBMISSIONS] = "fork (submissions)",
+    [W_FORK_AMENDMENTS] = "fork (amendments)",
+    [W_DEL_AMENDMENTS] = "session delete (amendments)",
     [W_DEL_SEAT_CONTROLS] = "session delete (seat_controls)",
     [W_DEL_CHAT] = "session delete (chat)",
     [W_DEL_READIES] = "session delete (readies)",
@@ -856,9 +936,9 @@ static int put_id(store_t *st, wstmt_t stmt, const char *session_id,
 
 /* The game rows of a session: what a reset starts again without (chat,
  * seats and seat controls stay). */
-static const wstmt_t GAME_ROWS[] = {W_DEL_SUBMISSIONS, W_DEL_READIES,
-                                    W_DEL_TURNS,       W_DEL_PRICES,
-                                    W_DEL_PRODUCTION,  W_DEL_SCORES};
+static const wstmt_t GAME_ROWS[] = {
+    W_DEL_AMENDMENTS, W_DEL_SUBMISSIONS, W_DEL_READIES, W_DEL_TURNS,
+    W_DEL_PRICES,     W_DEL_PRODUCTION,  W_DEL_SCORES};
 
 int store_reset_session(store_t *st, const char *session_id, uint64_t seed) {
   /* All or nothing, like store_del_session: a session whose turns went
@@ -1313,4 +1393,60 @@ void store_close(store_t *st) {
     sqlite3_close(st->db);
   }
   free(st);
+}
+
+/* ---- Review and forks (issue 13) ---------------------------------------- */
+
+int store_set_review(store_t *st, const char *session_id, bool review,
+                     const char *forked_from, int forked_turn) {
+  op_t *op = op_begin(st, W_SESSION_REVIEW);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_int(op, review);
+  if (forked_from)
+    p_text(op, forked_from);
+  else
+    p_null(op);
+  p_int(op, forked_turn);
+  return op_end(st, op);
+}
+
+int store_set_held(store_t *st, const char *session_id, int held_turn) {
+  return put_id(st, W_SESSION_HELD, session_id, true, held_turn);
+}
+
+int store_put_amendment(store_t *st, const store_amendment_t *a) {
+  op_t *op = op_begin(st, W_AMENDMENT_INSERT);
+  if (!op)
+    return -1;
+  p_text(op, a->session_id);
+  p_int(op, a->turn);
+  p_int(op, a->seq);
+  p_text(op, a->seat);
+  p_text(op, a->kind);
+  p_blob(op, a->fields, a->fields_len);
+  p_text(op, a->reason);
+  p_int(op, a->created_ms);
+  return op_end(st, op);
+}
+
+int store_fork_rows(store_t *st, const char *fork_id, const char *from_id,
+                    int turn) {
+  size_t first = st->n_ops;
+  for (int w = W_FORK_TURNS; w <= W_FORK_AMENDMENTS; w++) {
+    op_t *op = op_begin(st, (wstmt_t)w);
+    if (!op)
+      goto undo;
+    p_text(op, fork_id);
+    p_text(op, from_id);
+    p_int(op, turn);
+    if (op_end(st, op) != 0)
+      goto undo;
+  }
+  return 0;
+undo:
+  while (st->n_ops > first)
+    free_op(&st->ops[--st->n_ops]);
+  return -1;
 }

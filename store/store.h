@@ -40,7 +40,7 @@
 #include <stdint.h>
 
 /* The schema version this build writes; older ones are migrated. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* Sizes of the fixed-size blobs: BLAKE2b-256 hashes (state, map digest,
  * token and code hashes) and a seat's sealed token (crypto_secretbox:
@@ -325,6 +325,12 @@ typedef struct store_session_row {
   int64_t remaining_ms;
   bool fixed;
   const uint8_t *creator; /* STORE_CREATOR_BYTES, or NULL (unknown) */
+  /* Schema 7 (issue 13): review, the held turn (-1 none), the session
+   * and turn it was forked from (NULL, -1: not a fork). */
+  bool review;
+  int held_turn;
+  const char *forked_from;
+  int forked_turn;
   /* Finished sessions only: 1 for the most recently finished, 2 for the
    * one before, ...; 0 for a session in play. */
   int64_t finished_age;
@@ -489,6 +495,53 @@ typedef int (*store_seat_control_fn)(void *arg,
 int store_read_seat_controls(store_t *st, const char *session_id,
                              store_seat_control_fn fn, void *arg, char *err,
                              size_t errlen);
+
+/* ---- Review and forks (schema 7, issue 13) ------------------------------
+ * docs/storage.md "Review and forks". */
+
+/* A session's review flag and where it was forked from (NULL, -1: not a
+ * fork); queued after store_put_session. */
+int store_set_review(store_t *st, const char *session_id, bool review,
+                     const char *forked_from, int forked_turn)
+    __attribute__((warn_unused_result));
+/* The turn whose result is held for control (-1: none). */
+int store_set_held(store_t *st, const char *session_id, int held_turn)
+    __attribute__((warn_unused_result));
+
+typedef struct store_amendment {
+  const char *session_id;
+  int turn;
+  int seq; /* order of application within the turn, from 0 */
+  const char *seat;
+  const char *kind;
+  const uint8_t *fields; /* MessagePack map, as turn.release took it */
+  size_t fields_len;
+  const char *reason;
+  int64_t created_ms;
+} store_amendment_t;
+int store_put_amendment(store_t *st, const store_amendment_t *a)
+    __attribute__((warn_unused_result));
+
+/* session.fork: copy the rows of turns before `turn` (turns, prices,
+ * production, scores, submissions, amendments) from from_id to fork_id
+ * (all or nothing). */
+int store_fork_rows(store_t *st, const char *fork_id, const char *from_id,
+                    int turn) __attribute__((warn_unused_result));
+
+typedef struct store_amendment_row {
+  int turn;
+  int seq;
+  const uint8_t *fields; /* scanned: one in-limit MessagePack value */
+  size_t fields_len;
+  int64_t created_ms;
+} store_amendment_row_t;
+typedef int (*store_amendment_fn)(void *arg, const store_amendment_row_t *row,
+                                  char *err, size_t errlen);
+/* A session's amendments of turn (every turn if turn < 0), by turn and
+ * seq; none in a file older than schema 7. */
+int store_read_amendments(store_t *st, const char *session_id, int turn,
+                          store_amendment_fn fn, void *arg, char *err,
+                          size_t errlen);
 
 /* ---- Stored MessagePack ----------------------------------------------- */
 

@@ -218,8 +218,13 @@ static int session_row(rd_t *r, store_session_row_t *row, bool aged) {
     if (!row->creator)
       return -1;
   }
+  row->review = sqlite3_column_int(r->q, 18) != 0;
+  row->held_turn = sqlite3_column_int(r->q, 19);
+  row->forked_from =
+      sqlite3_column_type(r->q, 20) == SQLITE_NULL ? NULL : col_text(r, 20);
+  row->forked_turn = sqlite3_column_int(r->q, 21);
   if (aged)
-    row->finished_age = sqlite3_column_int64(r->q, 18);
+    row->finished_age = sqlite3_column_int64(r->q, 22);
   return 0;
 }
 
@@ -259,7 +264,12 @@ static const char *not_deleted(store_t *st) {
  * files played as 0), `creator` with schema 5 (older files: unknown). */
 static const char *tail_columns(store_t *st) {
   int64_t v = store_version(st);
-  return v >= 5 ? "s.fixed, s.creator" : v >= 2 ? "s.fixed, NULL" : "0, NULL";
+  /* review, held_turn, forked_from, forked_turn came with schema 7. */
+  return v >= 7   ? "s.fixed, s.creator, s.review, s.held_turn, "
+                    "s.forked_from, s.forked_turn"
+         : v >= 5 ? "s.fixed, s.creator, 0, -1, NULL, -1"
+         : v >= 2 ? "s.fixed, NULL, 0, -1, NULL, -1"
+                  : "0, NULL, 0, -1, NULL, -1";
 }
 
 int store_read_sessions(store_t *st, uint64_t max_finished, store_session_fn fn,
@@ -293,7 +303,7 @@ int store_read_sessions(store_t *st, uint64_t max_finished, store_session_fn fn,
 
 int store_read_all_sessions(store_t *st, store_session_fn fn, void *arg,
                             char *err, size_t errlen) {
-  char sql[512];
+  char sql[1024];
   snprintf(sql, sizeof sql,
            "SELECT " SESSION_COLUMNS "%s FROM sessions s ORDER BY "
            "s.created_ms, s.id",
@@ -306,7 +316,7 @@ int store_read_all_sessions(store_t *st, store_session_fn fn, void *arg,
 
 int store_read_session(store_t *st, const char *id, store_session_fn fn,
                        void *arg, char *err, size_t errlen) {
-  char sql[512];
+  char sql[1024];
   snprintf(sql, sizeof sql,
            "SELECT " SESSION_COLUMNS "%s FROM sessions s WHERE s.id = ?1",
            tail_columns(st));
@@ -487,6 +497,39 @@ int store_read_submissions(store_t *st, const char *session_id, int turn,
       return rd_done(&r, STORE_DAMAGED);
     row.created_ms = sqlite3_column_int64(r.q, 5);
     row.final = sqlite3_column_int(r.q, 6) != 0;
+    if ((rc = fn(arg, &row, err, errlen)) != 0)
+      return rd_done(&r, rc);
+  }
+  return rd_done(&r, rc);
+}
+
+int store_read_amendments(store_t *st, const char *session_id, int turn,
+                          store_amendment_fn fn, void *arg, char *err,
+                          size_t errlen) {
+  if (store_version(st) < 7)
+    return 0; /* no amendments before schema 7 */
+  rd_t r;
+  if (rd_prepare(&r, st, "amendments", session_id,
+                 "SELECT turn, seq, fields, created_ms FROM amendments WHERE "
+                 "session_id = ?1 AND (?2 < 0 OR turn = ?2) ORDER BY turn, "
+                 "seq",
+                 err, errlen) != 0)
+    return rd_done(&r, -1);
+  if (sqlite3_bind_int(r.q, 2, turn) != SQLITE_OK) {
+    rd_fail(&r, "bind");
+    return rd_done(&r, -1);
+  }
+  int rc;
+  while ((rc = rd_step(&r)) == 1) {
+    store_amendment_row_t row;
+    char name[96];
+    row.turn = sqlite3_column_int(r.q, 0);
+    row.seq = sqlite3_column_int(r.q, 1);
+    snprintf(name, sizeof name, "amendment %d of turn %d fields", row.seq,
+             row.turn);
+    if (!(row.fields = col_msgpack(&r, 2, false, &row.fields_len, name)))
+      return rd_done(&r, STORE_DAMAGED);
+    row.created_ms = sqlite3_column_int64(r.q, 3);
     if ((rc = fn(arg, &row, err, errlen)) != 0)
       return rd_done(&r, rc);
   }

@@ -401,6 +401,29 @@ class Client:
     def advance(self, session, admin_token):
         return self._admin("session.advance", session, admin_token)
 
+    # ---- the control cell: review and forks (issue 13) ---------------------
+
+    def turn_proposal(self, session, admin_token):
+        """turn.proposal: the outcome held for review in a session created
+        with review=True, or None when no turn is held."""
+        return self._admin("turn.proposal", session, admin_token)
+
+    def turn_release(self, session, admin_token, amendments=None):
+        """turn.release: commit the held turn, with amendments (each a dict
+        {seat, kind, reason, ...}: cash amount_cents, production facility
+        and kg, delivery contract and kg, refuse_order order); returns
+        {turn, amendments}."""
+        params = {}
+        if amendments is not None:
+            params["amendments"] = list(amendments)
+        return self._admin("turn.release", session, admin_token, **params)
+
+    def fork(self, session, admin_token, turn):
+        """session.fork: a new session, paused at `turn`, whose turns
+        before it are this one's; returns {session, admin_token, status,
+        seats (with new join codes), forked_from}."""
+        return self._admin("session.fork", session, admin_token, turn=turn)
+
     def watch(self, session, token=None, admin_token=None):
         """Follow a session's notifications on this connection."""
         return self.call("session.watch", session=session, token=token,

@@ -75,8 +75,10 @@ def paging(server):
     check(isinstance(first, list) and len(first) == 50,
           "a v1 request gets the first page (50) as an array", len(first))
     check([s["session"] for s in first] == made[:50], "in order of id")
+    # the v1 fields, and the additions of issue 13 (review and forks)
     check(set(first[0]) == {"session", "name", "map", "status", "turn",
-                            "turns", "seats"}, "the v1 fields", first[0])
+                            "turns", "seats", "review", "proposed",
+                            "forked_from"}, "the v1 fields", first[0])
     seen, after, pages = [], None, 0
     while True:
         page = c.call("session.list", limit=33, after=after)

@@ -61,6 +61,11 @@ EXPECTED = {
     "session.resume":    (UN,  UN,     FB,  FB,        OK,   FB,         FB),
     "session.stop":      (UN,  UN,     FB,  FB,        OK,   FB,         FB),
     "contracts.list":    (UN,  UN,     FB,  FB,        OK,   FB,         FB),
+    # Review and forks (issue 13): the control cell's alone (turn.release
+    # is tested in test_review.py: A has no review, so its admin call is
+    # a conflict, not an identity answer).
+    "turn.proposal":     (UN,  UN,     FB,  FB,        OK,   FB,         FB),
+    "session.fork":      (UN,  UN,     FB,  FB,        OK,   FB,         FB),
     # Seat control (issue 10): the facilitator's alone. The rotation of
     # the admin token goes last: its ok call replaces A's admin token.
     "seat.lock":         (UN,  UN,     FB,  FB,        OK,   FB,         FB),
@@ -71,7 +76,8 @@ EXPECTED = {
 }
 ADMIN_METHODS = {"session.bot", "session.start", "session.advance",
                  "session.pause", "session.resume", "session.stop",
-                 "contracts.list", "seat.lock", "seat.reissue_code",
+                 "contracts.list", "turn.proposal", "session.fork",
+                 "seat.lock", "seat.reissue_code",
                  "seat.rotate_token", "session.rotate_admin_token"}
 # The ok call goes last, so that a state change (start, pause, ...) comes
 # after every refused call.
@@ -105,6 +111,7 @@ class World:
             "orders.submit": {"orders": [{"op": "policy", "kind": "tax",
                                           "rate": 0.2}]},
             "chat.send": {"to": "all", "text": "rights"},
+            "session.fork": {"turn": 0},
             "seat.lock": {"seat": "EUU", "locked": False},
             "seat.reissue_code": {"seat": "EUU"},
             "seat.rotate_token": {"seat": "EUU"},

@@ -289,6 +289,11 @@ def session_without_admin_boxes(server):
     # sessions.deleted_ms).
     con.execute("ALTER TABLE sessions DROP COLUMN creator")
     con.execute("ALTER TABLE sessions DROP COLUMN deleted_ms")
+    # 7 (issue 13, review and forks): four columns, a table and its view.
+    con.execute("DROP VIEW v_amendments")
+    con.execute("DROP TABLE amendments")
+    for col in ("review", "held_turn", "forked_from", "forked_turn"):
+        con.execute("ALTER TABLE sessions DROP COLUMN %s" % col)
     con.execute("PRAGMA user_version = 3")
     con.commit()
     con.close()
