@@ -517,6 +517,45 @@ static int run_advance(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
   return run_control(c, o, "advance");
 }
 
+static int parse_seconds(const char *s, double *out);
+
+/* session.extend: more (or, with a leading '-', less) time for the open
+ * turn: `admin extend ... 2m`, `... -30s`. */
+static int run_extend(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  (void)n;
+  const char *arg = a[0];
+  double sign = 1, secs;
+  if (arg[0] == '-' || arg[0] == '+')
+    sign = arg++[0] == '-' ? -1 : 1;
+  if (parse_seconds(arg, &secs) != 0 || secs == 0) {
+    fprintf(stderr,
+            "lanthanide admin extend: '%s' is not a duration; give the time "
+            "to add, such as 90, 90s, 2m or 1h, or to take away, such as "
+            "-30s\n",
+            ui_clean(a[0]));
+    return UI_EXIT_USAGE;
+  }
+  json_t *p = json_pack("{s:s, s:s, s:f}", "session", o->session, "admin_token",
+                        o->admin_token, "seconds", sign * secs);
+  json_t *r;
+  int rc = ui_call(c, "session.extend", p, &r);
+  json_decref(p);
+  if (rc != 0)
+    return UI_EXIT_FAIL;
+  if (o->json)
+    ui_print_json(r);
+  else
+    printf("Session %s: the open turn now has %s left%s.\n",
+           ui_clean(o->session),
+           ui_duration(
+               (double)json_integer_value(json_object_get(r, "remaining_ms"))),
+           json_integer_value(json_object_get(r, "deadline_ms")) == 0
+               ? " (paused: the clock runs again on resume)"
+               : "");
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
 /* session.reset: the game again from turn 0 with a new seed (issue 14). */
 static int run_reset(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
   json_t *p = json_pack("{s:s, s:s, s:b}", "session", o->session, "admin_token",
@@ -865,6 +904,11 @@ static const admin_sub_t SUBS[] = {
      "Close the open turn now, as if its deadline had passed: seats that\n"
      "have not sent orders keep their standing ones (the \"advance the\n"
      "slowest\" button)."},
+    {"extend", run_extend, CONTROL, 1, 1,
+     "extend --session ID --admin-token T DURATION",
+     "Give the open turn more time (90, 90s, 2m, 1h), or less with a\n"
+     "leading '-' (-30s); the next turns keep the session's turn length.\n"
+     "Players see the new deadline at once."},
     {"reset", run_reset, CONTROL | BIT(O_SEED) | BIT(O_START), 0, 0,
      "reset --session ID --admin-token T [--seed N] [--start]",
      "Start the game again at turn 0 with a new seed (drawn if --seed is\n"
