@@ -905,6 +905,18 @@ static int m_state(rpc_call_t *call) {
                              "(session.status lists them)");
     if (admin && seat_of(call, s, "seat", &seat) != 0)
       return RPC_ERROR;
+    int asked;
+    if (!admin && sid && seat_of(call, s, "seat", &asked) == 0 &&
+        asked != seat) {
+      reg_of(call)->counters.forbidden++;
+      return proto_error_set(call->err, PROTO_FORBIDDEN, "seat",
+                             "a seat's token shows its own seat (%s) only, "
+                             "not %s",
+                             model_map_seat_id(s->map, (size_t)seat),
+                             model_map_seat_id(s->map, (size_t)asked));
+    }
+    if (!admin && sid && seat_of(call, s, "seat", &asked) != 0)
+      return RPC_ERROR;
   }
   model_obs_t *obs, *truth = NULL;
   if (model_observe(s->st, seat, &obs) != 0 ||
