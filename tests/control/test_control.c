@@ -440,6 +440,25 @@ static void test_state_and_status(void **state) {
   world_free(&w);
 }
 
+/* Read notifications on c until chat.message with text `until`; true if
+ * a chat.message with text `never` came before it. */
+static bool chat_before(lt_conn_t *c, const char *until, const char *never) {
+  bool seen = false;
+  for (;;) {
+    msgpack_object *o;
+    assert_int_equal(lt_recv(c, LT_WAIT_MS, &o), 1);
+    if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 3 ||
+        !lt_str_is(&o->via.array.ptr[1], "chat.message"))
+      continue;
+    const msgpack_object *params = &o->via.array.ptr[2];
+    const msgpack_object *text = lt_get(&params->via.array.ptr[0], "text");
+    if (lt_str_is(text, never))
+      seen = true;
+    if (lt_str_is(text, until))
+      return seen;
+  }
+}
+
 /* (d) */
 static void test_observers(void **state) {
   (void)state;
@@ -507,6 +526,17 @@ static void test_observers(void **state) {
     r = call(&o, "session.watch", "ss", "session", g.id, "token", obs2);
     expect_ok(&r, "observer's session.watch");
     reply_free(&r);
+    /* it follows the public notifications, not a seat's private chat */
+    r = call(&ctl, "chat.send", "ssss", "session", g.id, "admin_token", g.admin,
+             "to", "CHN", "text", "for China only");
+    expect_ok(&r, "control's private chat to CHN");
+    reply_free(&r);
+    r = call(&ctl, "chat.send", "ssss", "session", g.id, "admin_token", g.admin,
+             "to", "all", "text", "for everyone");
+    expect_ok(&r, "control's chat to all");
+    reply_free(&r);
+    assert_false(chat_before(&o, "for everyone", "for China only"));
+    assert_true(chat_before(&p, "for everyone", "for China only"));
     /* writes: forbidden, with a message that says why */
     r = call(&o, "orders.submit", "ssR", "session", g.id, "token", obs1,
              "orders", TAX, sizeof TAX - 1);
