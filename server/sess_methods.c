@@ -918,7 +918,7 @@ static int m_state(rpc_call_t *call) {
     if (!admin && sid && seat_of(call, s, "seat", &asked) != 0)
       return RPC_ERROR;
   }
-  model_obs_t *obs, *truth = NULL;
+  model_obs_t *obs = NULL, *truth = NULL;
   if (model_observe(s->st, seat, &obs) != 0 ||
       (admin && model_observe_truth(s->st, seat, &truth) != 0)) {
     model_obs_free(obs);
