@@ -95,7 +95,23 @@ static void play_turn(model_state_t *st, uint64_t *r) {
     model_order_t orders[MODEL_ORDERS_MAX];
     size_t n = 0, nref = 0;
     assert_int_equal(agent_act(a, o, orders, MODEL_ORDERS_MAX, &n), 0);
-    assert_int_equal(model_submit(st, (int)s, orders, n, NULL, 0, &nref), 0);
+    /* now and then a contract offered to another seat, so that the
+     * states checked hold contracts between others */
+    if (n < MODEL_ORDERS_MAX && rnd(r) % 2) {
+      model_order_t *c = &orders[n++];
+      memset(c, 0, sizeof *c);
+      c->op = MODEL_OP_CONTRACT_PROPOSE;
+      snprintf(c->contract, sizeof c->contract, "c%d-%zu", st->turn, s);
+      snprintf(c->seat, sizeof c->seat, "%s",
+               m->seats[(s + 1 + rnd(r) % (m->n_seats - 1)) % m->n_seats].id);
+      c->product = (int32_t)(rnd(r) % NP);
+      c->quantity_kg = 1000 + (int64_t)(rnd(r) % 100000);
+      c->price_cents_per_kg = 100 + (int64_t)(rnd(r) % 10000);
+      c->turns = 1 + (int64_t)(rnd(r) % 8);
+    }
+    model_refusal_t ref[MODEL_ORDERS_MAX];
+    assert_int_equal(
+        model_submit(st, (int)s, orders, n, ref, MODEL_ORDERS_MAX, &nref), 0);
     model_obs_free(o);
     agent_free(a);
   }
@@ -193,6 +209,9 @@ static void check_state(const model_state_t *st, uint64_t *r,
   free(before);
 }
 
+/* Contracts (and open proposals) in the states checked, all games. */
+static size_t contracts_seen;
+
 static void property(const char *rel, int games, int max_turns) {
   model_map_t *m = load(rel);
   uint64_t r = 0x13c0ffee ^ (uint64_t)games;
@@ -208,6 +227,7 @@ static void property(const char *rel, int games, int max_turns) {
     snprintf(where, sizeof where, "%s, seed %llu, turn %d", rel,
              (unsigned long long)seed, st->turn);
     check_state(st, &r, where);
+    contracts_seen += st->ext ? st->ext->n_contracts : 0;
     model_state_free(st);
   }
   model_map_free(m);
@@ -215,7 +235,10 @@ static void property(const char *rel, int games, int max_turns) {
 
 static void test_private_closed_info(void **state) {
   (void)state;
+  contracts_seen = 0;
   property("tests/control/closed-info.json", 24, 6);
+  /* the perturbation of contracts between others was exercised */
+  assert_true(contracts_seen > 0);
 }
 
 static void test_private_world2024(void **state) {
