@@ -55,6 +55,7 @@ typedef struct sess_config {
   unsigned submit_burst;          /* orders.submit per seat at once */
   unsigned submit_refill_ms;      /* one more allowed every this many ms */
   unsigned max_pending;           /* writes queued for the store's commit */
+  unsigned max_observers;         /* observer tokens per session */
 } sess_config_t;
 
 void sess_config_default(sess_config_t *cfg);
@@ -98,7 +99,11 @@ void sess_config_default(sess_config_t *cfg);
   X(sessions_quarantined)                                                      \
   X(turns_held)                                                                \
   X(amendments)                                                                \
-  X(sessions_forked)
+  X(sessions_forked)                                                           \
+  X(observers_issued)                                                          \
+  X(observers_revoked)                                                         \
+  X(observers_refused_limit)                                                   \
+  X(observer_writes_refused)
 
 typedef struct sess_counters {
 #define SESS_COUNTER_FIELD(name) uint64_t name;

@@ -213,6 +213,21 @@ static const char *const MIGRATIONS[] = {
     ");"
     "CREATE VIEW v_amendments AS SELECT session_id AS session, turn, seq,"
     "  seat, kind, reason, created_ms FROM amendments;",
+    /* 7 -> 8: observers (issue 13, the wargame control cell's read-only
+     * observer tokens, docs/protocol.md "observer.issue"): one row per
+     * observer, its token kept as a hash as a seat's, the seats it may
+     * view as their ids separated by spaces; a revoked one keeps its row
+     * with revoked_ms set (the record says who could see what). */
+    "CREATE TABLE observers ("
+    "  session_id TEXT NOT NULL REFERENCES sessions(id),"
+    "  observer INTEGER NOT NULL,"
+    "  name TEXT NOT NULL DEFAULT '',"
+    "  seats TEXT NOT NULL DEFAULT '',"
+    "  token_hash BLOB NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  revoked_ms INTEGER,"
+    "  PRIMARY KEY (session_id, observer)"
+    ");",
 };
 
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
@@ -245,9 +260,12 @@ typedef enum {
   W_FORK_SCORES,
   W_FORK_SUBMISSIONS,
   W_FORK_AMENDMENTS,
+  W_OBSERVER_INSERT,
+  W_OBSERVER_REVOKE,
   /* store_del_session: every row of one session, children first. */
   W_DEL_SEAT_CONTROLS,
   W_DEL_AMENDMENTS,
+  W_DEL_OBSERVERS,
   W_DEL_CHAT,
   W_DEL_READIES,
   W_DEL_SUBMISSIONS,
@@ -347,7 +365,13 @@ static const char *const SQL[W_COUNT] = {
         " reason, created_ms FROM amendments WHERE session_id = ?2 AND"
         " turn < ?3",
     [W_DEL_AMENDMENTS] = "DELETE FROM amendments WHERE session_id = ?1",
+    [W_OBSERVER_INSERT] =
+        "INSERT INTO observers (session_id, observer, name, seats,"
+        " token_hash, created_ms) VALUES (?,?,?,?,?,?)",
+    [W_OBSERVER_REVOKE] = "UPDATE observers SET revoked_ms = ?3 WHERE"
+                          " session_id = ?1 AND observer = ?2",
     [W_DEL_SEAT_CONTROLS] = "DELETE FROM seat_controls WHERE session_id = ?1",
+    [W_DEL_OBSERVERS] = "DELETE FROM observers WHERE session_id = ?1",
     [W_DEL_CHAT] = "DELETE FROM chat WHERE session_id = ?1",
     [W_DEL_READIES] = "DELETE FROM readies WHERE session_id = ?1",
     [W_DEL_SUBMISSIONS] = "DELETE FROM submissions WHERE session_id = ?1",
@@ -387,7 +411,10 @@ static const char *const STMT_NAME[W_COUNT] = {
     [W_FORK_SUBMISSIONS] = "fork (submissions)",
     [W_FORK_AMENDMENTS] = "fork (amendments)",
     [W_DEL_AMENDMENTS] = "session delete (amendments)",
+    [W_OBSERVER_INSERT] = "observer insert",
+    [W_OBSERVER_REVOKE] = "observer revoke",
     [W_DEL_SEAT_CONTROLS] = "session delete (seat_controls)",
+    [W_DEL_OBSERVERS] = "session delete (observers)",
     [W_DEL_CHAT] = "session delete (chat)",
     [W_DEL_READIES] = "session delete (readies)",
     [W_DEL_SUBMISSIONS] = "session delete (submissions)",
@@ -1019,6 +1046,32 @@ int store_put_seat_control(store_t *st, const char *session_id, int index,
     p_blob(op, admin_box, STORE_BOX_BYTES);
   else
     p_null(op);
+  return op_end(st, op);
+}
+
+int store_put_observer(store_t *st, const char *session_id, int64_t observer,
+                       const char *name, const char *seats,
+                       const uint8_t *token_hash, int64_t created_ms) {
+  op_t *op = op_begin(st, W_OBSERVER_INSERT);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_int(op, observer);
+  p_text(op, name);
+  p_text(op, seats);
+  p_blob(op, token_hash, STORE_HASH_BYTES);
+  p_int(op, created_ms);
+  return op_end(st, op);
+}
+
+int store_revoke_observer(store_t *st, const char *session_id, int64_t observer,
+                          int64_t revoked_ms) {
+  op_t *op = op_begin(st, W_OBSERVER_REVOKE);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_int(op, observer);
+  p_int(op, revoked_ms);
   return op_end(st, op);
 }
 

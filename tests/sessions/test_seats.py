@@ -286,7 +286,7 @@ def session_without_admin_boxes(server):
     con = sqlite3.connect(db)
     con.execute("DROP TABLE seat_controls")
     # What later schemas added goes too (5: sessions.creator, 6:
-    # sessions.deleted_ms).
+    # sessions.deleted_ms, 7: observers).
     con.execute("ALTER TABLE sessions DROP COLUMN creator")
     con.execute("ALTER TABLE sessions DROP COLUMN deleted_ms")
     # 7 (issue 13, review and forks): four columns, a table and its view.
@@ -294,6 +294,7 @@ def session_without_admin_boxes(server):
     con.execute("DROP TABLE amendments")
     for col in ("review", "held_turn", "forked_from", "forked_turn"):
         con.execute("ALTER TABLE sessions DROP COLUMN %s" % col)
+    con.execute("DROP TABLE observers")
     con.execute("PRAGMA user_version = 3")
     con.commit()
     con.close()
