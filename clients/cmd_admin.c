@@ -556,6 +556,170 @@ static int run_extend(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
   return UI_EXIT_OK;
 }
 
+/* ---- The control cell: status, a seat's view, observers (issue 13) ------ */
+
+/* session.status as a table: who plays each seat, and where the turn is. */
+static int run_status(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  (void)n, (void)a;
+  json_t *p = json_pack("{s:s, s:s}", "session", o->session, "admin_token",
+                        o->admin_token);
+  json_t *r;
+  int rc = ui_call(c, "session.status", p, &r);
+  json_decref(p);
+  if (rc != 0)
+    return UI_EXIT_FAIL;
+  if (o->json) {
+    ui_print_json(r);
+    json_decref(r);
+    return UI_EXIT_OK;
+  }
+  printf("Session %s (%s), map %s: %s, turn %lld of %lld", ui_clean(o->session),
+         ui_clean(ui_str(r, "name")), ui_clean(ui_str(r, "map")),
+         ui_clean(ui_str(r, "status")),
+         (long long)json_integer_value(json_object_get(r, "turn")),
+         (long long)json_integer_value(json_object_get(r, "turns")));
+  json_t *left = json_object_get(r, "remaining_ms");
+  if (json_is_integer(left))
+    printf(", %s left", ui_duration((double)json_integer_value(left)));
+  printf(".\n");
+  if (ui_bool(r, "review"))
+    printf("Review: %s.\n", ui_bool(r, "proposed")
+                                ? "a resolved turn waits for you (admin "
+                                  "proposal, admin release)"
+                                : "on; no turn is held");
+  json_t *ff = json_object_get(r, "forked_from");
+  if (json_is_object(ff))
+    printf("Forked from %s at turn %lld.\n", ui_clean(ui_str(ff, "session")),
+           (long long)json_integer_value(json_object_get(ff, "turn")));
+  printf("%-20s %-6s %-18s %-16s %4s %-9s %-5s %s\n", "SEAT", "KIND", "NAME",
+         "PLAYED BY", "CONN", "SUBMITTED", "READY", "LOCKED");
+  size_t i;
+  json_t *x;
+  size_t waiting = 0;
+  json_array_foreach(json_object_get(r, "seats"), i, x) {
+    ui_cell(stdout, ui_clean(ui_str(x, "seat")), 20, false);
+    putchar(' ');
+    ui_cell(stdout, ui_clean(ui_str(x, "kind")), 6, false);
+    putchar(' ');
+    ui_cell(stdout, ui_clean(ui_str(x, "name")), 18, false);
+    putchar(' ');
+    char by[64];
+    if (json_is_string(json_object_get(x, "agent")))
+      snprintf(by, sizeof by, "agent %s", ui_str(x, "agent"));
+    else
+      snprintf(by, sizeof by, "%s", ui_str(x, "played_by"));
+    ui_cell(stdout, ui_clean(by), 16, false);
+    printf(" %4lld %-9s %-5s %s\n",
+           (long long)json_integer_value(json_object_get(x, "connected")),
+           ui_bool(x, "submitted") ? "yes" : "-",
+           ui_bool(x, "ready") ? "yes" : "-",
+           ui_bool(x, "locked") ? "yes" : "-");
+    waiting += !ui_bool(x, "ready");
+  }
+  if (strcmp(ui_str(r, "status"), "running") == 0)
+    printf("The turn waits for %zu seat%s.\n", waiting,
+           waiting == 1 ? "" : "s");
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
+/* state.get with the admin token: what one seat sees, its pending orders
+ * and the ground truth, as JSON (views are large: pipe to jq). */
+static int run_view(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  (void)n, (void)a;
+  if (!o->seats || strchr(o->seats, ',')) {
+    fprintf(stderr, "lanthanide admin view: give one --seat SEAT (the seat "
+                    "whose view to show)\n");
+    return UI_EXIT_USAGE;
+  }
+  json_t *p = json_pack("{s:s, s:s, s:s}", "session", o->session, "admin_token",
+                        o->admin_token, "seat", o->seats);
+  json_t *r;
+  int rc = ui_call(c, "state.get", p, &r);
+  json_decref(p);
+  if (rc != 0)
+    return UI_EXIT_FAIL;
+  ui_print_json(r);
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
+/* observer.issue / observer.list / observer.revoke. */
+static int run_observer(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  const char *what = a[0];
+  json_t *p = json_pack("{s:s, s:s}", "session", o->session, "admin_token",
+                        o->admin_token);
+  const char *method;
+  if (strcmp(what, "issue") == 0 && n == 1) {
+    method = "observer.issue";
+    if (o->name)
+      json_object_set_new(p, "name", json_string(o->name));
+    json_t *seats = json_array();
+    if (o->seats) {
+      char buf[1024];
+      snprintf(buf, sizeof buf, "%s", o->seats);
+      for (char *save, *t = strtok_r(buf, ",", &save); t;
+           t = strtok_r(NULL, ",", &save))
+        json_array_append_new(seats, json_string(t));
+    }
+    json_object_set_new(p, "seats", seats);
+  } else if (strcmp(what, "list") == 0 && n == 1) {
+    method = "observer.list";
+  } else if (strcmp(what, "revoke") == 0 && n == 2) {
+    char *end;
+    long id = strtol(a[1], &end, 10);
+    if (*end || id <= 0) {
+      fprintf(stderr,
+              "lanthanide admin observer revoke: '%s' is not an "
+              "observer id (a number from `admin observer list`)\n",
+              ui_clean(a[1]));
+      json_decref(p);
+      return UI_EXIT_USAGE;
+    }
+    method = "observer.revoke";
+    json_object_set_new(p, "observer", json_integer(id));
+  } else {
+    fprintf(stderr, "lanthanide admin observer: say `issue [--name N] "
+                    "[--seat A,B]`, `list` or `revoke ID`\n");
+    json_decref(p);
+    return UI_EXIT_USAGE;
+  }
+  json_t *r;
+  int rc = ui_call(c, method, p, &r);
+  json_decref(p);
+  if (rc != 0)
+    return UI_EXIT_FAIL;
+  if (o->json) {
+    ui_print_json(r);
+  } else if (strcmp(method, "observer.issue") == 0) {
+    printf("Observer %lld: token %s\nIt reads (state.get, history.get, "
+           "session.watch) and cannot act; keep it for whoever observes.\n",
+           (long long)json_integer_value(json_object_get(r, "observer")),
+           ui_clean(ui_str(r, "token")));
+  } else if (strcmp(method, "observer.list") == 0) {
+    size_t i;
+    json_t *x;
+    printf("%-4s %-24s %s\n", "ID", "NAME", "SEATS");
+    json_array_foreach(r, i, x) {
+      printf("%-4lld ",
+             (long long)json_integer_value(json_object_get(x, "observer")));
+      ui_cell(stdout, ui_clean(ui_str(x, "name")), 24, false);
+      size_t j;
+      json_t *seat;
+      putchar(' ');
+      if (!json_array_size(json_object_get(x, "seats")))
+        printf("(public view only)");
+      json_array_foreach(json_object_get(x, "seats"), j, seat)
+          printf(j ? ",%s" : "%s", ui_clean(json_string_value(seat)));
+      putchar('\n');
+    }
+  } else {
+    printf("Observer %s revoked: its token no longer works.\n", ui_clean(a[1]));
+  }
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
 /* session.reset: the game again from turn 0 with a new seed (issue 14). */
 static int run_reset(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
   json_t *p = json_pack("{s:s, s:s, s:b}", "session", o->session, "admin_token",
@@ -904,6 +1068,18 @@ static const admin_sub_t SUBS[] = {
      "Close the open turn now, as if its deadline had passed: seats that\n"
      "have not sent orders keep their standing ones (the \"advance the\n"
      "slowest\" button)."},
+    {"status", run_status, CONTROL, 0, 0, "status --session ID --admin-token T",
+     "Where the session stands and who plays each seat: name, person or\n"
+     "agent, connections, submitted, ready, locked; who the turn waits for."},
+    {"view", run_view, CONTROL | BIT(O_SEAT), 0, 0,
+     "view --session ID --admin-token T --seat SEAT",
+     "Print what one seat sees (its observation, exactly as the seat gets\n"
+     "it), its pending orders and the ground truth, as JSON."},
+    {"observer", run_observer, CONTROL | BIT(O_NAME) | BIT(O_SEAT), 1, 2,
+     "observer --session ID --admin-token T (issue [--name N] [--seat A,B] "
+     "| list | revoke ID)",
+     "Read-only observer tokens: issue one (with the seats whose view it\n"
+     "may read; none: the public view only), list them, or revoke one."},
     {"extend", run_extend, CONTROL, 1, 1,
      "extend --session ID --admin-token T DURATION",
      "Give the open turn more time (90, 90s, 2m, 1h), or less with a\n"

@@ -982,8 +982,8 @@ static int m_state(rpc_call_t *call) {
    * turns; a session created with `turns` lasts that many, and its
    * observation must say so (session.list and the game's end agree). */
   obs->turns = s->turns;
-  msgpack_pack_map(call->pk, PROTO_OBS_PAIRS + 4 + (s->review ? 1 : 0) +
-                                (admin ? 2 : 0));
+  msgpack_pack_map(call->pk,
+                   PROTO_OBS_PAIRS + 4 + (s->review ? 1 : 0) + (admin ? 2 : 0));
   proto_pack_kv_cstr(call->pk, "session", s->id);
   proto_pack_kv_cstr(call->pk, "status", STATUS[s->status]);
   /* Review sessions (issue 13): whether the open turn is closed and its
@@ -1088,7 +1088,8 @@ static int m_status(rpc_call_t *call) {
       proto_pack_kv_nil(pk, "agent");
     proto_pack_kv_u64(pk, "connected", seat_connections(s, i));
     proto_pack_kv_bool(pk, "submitted", x->submitted);
-    proto_pack_kv_bool(pk, "ready", x->ready);
+    /* An agent is always ready: the turn never waits for it. */
+    proto_pack_kv_bool(pk, "ready", x->ready || x->agent != NULL);
     proto_pack_kv_bool(pk, "locked", x->locked);
   }
   return RPC_OK;
