@@ -1005,7 +1005,7 @@ static void events(model_state_t *st) {
     if (st->fac[k].outage_turns > 0 && --st->fac[k].outage_turns == 0)
       st->fac[k].outage_ppm = 0;
   for (size_t i = 0; i < m->n_scripted; i++)
-    if (m->scripted[i].turn == st->turn)
+    if (m->scripted[i].turn == st->turn && model_scripted_on(st, i))
       fire(st, &m->scripted[i], -1);
   for (size_t i = 0; i < st->n_injected; i++)
     fire(st, &st->injected[i], -1);
@@ -1416,6 +1416,12 @@ int model_inject_event(model_state_t *st, const model_event_t *ev) {
     return MODEL_ELIMIT;
   if (ev->nation[0] && model_nation_index(st->map, ev->nation) < 0)
     return MODEL_EINVAL;
+  if (ev->n_audience < 0 || ev->n_audience > MODEL_AUDIENCE_MAX)
+    return MODEL_EINVAL;
+  for (int32_t i = 0; i < ev->n_audience; i++)
+    if (ev->audience[i] < 0 || (size_t)ev->audience[i] >= st->n_seats ||
+        (i > 0 && ev->audience[i] <= ev->audience[i - 1]))
+      return MODEL_EINVAL;
   if (ev->kind == MODEL_EV_POLICY || ev->kind == MODEL_EV_STATE_SUPPORT) {
     model_refusal_t r;
     int n = model_nation_index(st->map, ev->nation);
@@ -1424,4 +1430,33 @@ int model_inject_event(model_state_t *st, const model_event_t *ev) {
   }
   st->injected[st->n_injected++] = *ev;
   return 0;
+}
+
+void model_inject_clear(model_state_t *st) {
+  if (st)
+    st->n_injected = 0;
+}
+
+bool model_event_visible(const model_event_t *ev, int seat) {
+  if (ev->n_audience <= 0)
+    return true;
+  for (int32_t i = 0; i < ev->n_audience && i < MODEL_AUDIENCE_MAX; i++)
+    if (ev->audience[i] == seat)
+      return true;
+  return false;
+}
+
+int model_scripted_set(model_state_t *st, size_t i, bool on) {
+  if (!st || i >= st->map->n_scripted)
+    return MODEL_EINVAL;
+  if (on)
+    st->scripted_off[i / 8] &= (uint8_t) ~(1u << (i % 8));
+  else
+    st->scripted_off[i / 8] |= (uint8_t)(1u << (i % 8));
+  return 0;
+}
+
+bool model_scripted_on(const model_state_t *st, size_t i) {
+  return st && i < st->map->n_scripted &&
+         !(st->scripted_off[i / 8] & (1u << (i % 8)));
 }
