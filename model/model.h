@@ -515,6 +515,11 @@ MODEL_WUR int model_submit(model_state_t *st, int seat,
  * of the map. A refused turn (model_resolve failing) leaves the queue as
  * it was before the call: model_inject_clear empties it. */
 MODEL_WUR int model_inject_event(model_state_t *st, const model_event_t *ev);
+/* Would model_inject_event take ev now? 0, or 1 with r's field and
+ * message saying what is wrong and what would be right (r->index 0). The
+ * event's turn is not looked at. */
+int model_event_check(const model_state_t *st, const model_event_t *ev,
+                      model_refusal_t *r);
 /* Forget every queued, unfired event. */
 void model_inject_clear(model_state_t *st);
 
