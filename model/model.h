@@ -61,6 +61,7 @@ extern "C" {
 #define MODEL_NEWS_MAX        64        /* news items kept for the last turn */
 #define MODEL_AUDIENCE_MAX    32        /* seats named as an event's audience */
 #define MODEL_MAP_INJECTS_MAX 256       /* a map's prepared injects */
+#define MODEL_INJECTED_MAX    64        /* events queued for one turn */
 #define MODEL_PRICE_MAX_CENTS 100000000 /* $1,000,000/kg: the backstop */
 #define MODEL_QTY_MAX_KG      ((int64_t)1000000000000)       /* 1 Gt */
 #define MODEL_MONEY_MAX_CENTS ((int64_t)1000000000000000000) /* $1e16 */
@@ -528,7 +529,7 @@ void model_inject_clear(model_state_t *st);
  * fires). Off is part of the state (serialised, so in the hash and in
  * every snapshot from then on); a game that turns nothing off serialises
  * exactly as before. MODEL_EINVAL for an index out of range. */
-MODEL_WUR int model_scripted_set(model_state_t *st, size_t i, bool on);
+int model_scripted_set(model_state_t *st, size_t i, bool on);
 bool model_scripted_on(const model_state_t *st, size_t i);
 
 /* ---- Report of the last resolved turn ---- */

@@ -471,7 +471,7 @@ struct model_state {
   size_t n_effects;
   effect_t effects[MODEL_EFFECTS_MAX];
   size_t n_injected;
-  model_event_t injected[64];
+  model_event_t injected[MODEL_INJECTED_MAX];
   /* scripted events of the map that do not run in this game (issue 13),
    * one bit per index; serialised only when a bit is set */
   uint8_t scripted_off[MODEL_SCRIPTED_MAX / 8];

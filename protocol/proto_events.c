@@ -220,6 +220,38 @@ int proto_pack_audience(msgpack_packer *pk, const model_map_t *map,
   return rc;
 }
 
+int proto_audience_parse(const msgpack_object *a, const model_map_t *map,
+                         model_event_t *ev) {
+  if (!a || a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size == 0 ||
+      a->via.array.size > MODEL_AUDIENCE_MAX)
+    return -1;
+  model_event_t tmp = *ev;
+  tmp.n_audience = 0;
+  for (uint32_t i = 0; i < a->via.array.size; i++) {
+    const msgpack_object *x = &a->via.array.ptr[i];
+    char id[MODEL_ID_MAX];
+    if (x->type != MSGPACK_OBJECT_STR || x->via.str.size >= sizeof id)
+      return -1;
+    memcpy(id, x->via.str.ptr, x->via.str.size);
+    id[x->via.str.size] = 0;
+    int k = model_map_seat_index(map, id);
+    if (k < 0)
+      return -1;
+    int32_t at = 0;
+    while (at < tmp.n_audience && tmp.audience[at] < k)
+      at++;
+    if (at < tmp.n_audience && tmp.audience[at] == k)
+      continue;
+    memmove(&tmp.audience[at + 1], &tmp.audience[at],
+            (size_t)(tmp.n_audience - at) * sizeof tmp.audience[0]);
+    tmp.audience[at] = k;
+    tmp.n_audience++;
+  }
+  ev->n_audience = tmp.n_audience;
+  memcpy(ev->audience, tmp.audience, sizeof ev->audience);
+  return 0;
+}
+
 /* May a viewer with these seats (flags by seat index; NULL: none) see an
  * event whose `seats` array is aud? */
 static bool sees(const msgpack_object *aud, const model_map_t *map,

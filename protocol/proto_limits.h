@@ -66,6 +66,9 @@
 /* Bytes of one chat message, and messages kept per session. */
 #define LAN_MAX_CHAT_BYTES_DEFAULT    2000u
 #define LAN_MAX_CHAT_MESSAGES_DEFAULT 10000u
+/* The control cell's injects kept per session, pending, fired and
+ * cancelled together (issue 13; a map's prepared injects count too). */
+#define LAN_MAX_INJECTS_DEFAULT 1000u
 /* Chat messages per seat (and per session admin): a token bucket of this
  * many at once, then one more every LAN_CHAT_REFILL_MS. */
 #define LAN_CHAT_BURST_DEFAULT     10u

@@ -99,6 +99,11 @@ int proto_event_parse(const msgpack_object *e, model_event_t *ev,
 /* Pack ev as the map proto_event_parse reads (what the store keeps and
  * event.list shows). */
 int proto_pack_event_spec(msgpack_packer *pk, const model_event_t *ev);
+/* An array of seat ids of map (as proto_pack_audience packs it) into
+ * ev's audience, sorted without repeats: 0, or -1 when it is not such an
+ * array (empty, too long, a seat the map does not have). */
+int proto_audience_parse(const msgpack_object *a, const model_map_t *map,
+                         model_event_t *ev);
 /* Pack ev's audience as an array of seat ids. */
 int proto_pack_audience(msgpack_packer *pk, const model_map_t *map,
                         const model_event_t *ev);

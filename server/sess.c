@@ -46,6 +46,7 @@ void sess_config_default(sess_config_t *cfg) {
   cfg->create_refill_ms = LAN_CREATE_REFILL_MS_DEFAULT;
   cfg->max_chat_bytes = LAN_MAX_CHAT_BYTES_DEFAULT;
   cfg->max_chat_messages = LAN_MAX_CHAT_MESSAGES_DEFAULT;
+  cfg->max_injects = LAN_MAX_INJECTS_DEFAULT;
   cfg->chat_burst = LAN_CHAT_BURST_DEFAULT;
   cfg->chat_refill_ms = LAN_CHAT_REFILL_MS_DEFAULT;
   cfg->rate_table_size = RL_TABLE_SIZE_DEFAULT;
@@ -146,6 +147,7 @@ void sess_free(sess_session_t *s) {
   for (size_t i = 0; i < s->n_history; i++)
     proto_buf_free(&s->history[i].buf);
   free(s->history);
+  sess_inject_free(s);
   model_state_free(s->st);
   free(s);
 }
@@ -1002,6 +1004,7 @@ int sess_reset(sess_session_t *s, uint64_t seed, bool start) {
     fin_remove(s);
   model_state_free(s->st);
   s->st = st;
+  sess_inject_reset(s);
   for (size_t i = 0; i < s->n_seats; i++) {
     agent_free(s->seats[i].agent);
     s->seats[i].agent = fresh[i];
@@ -1249,7 +1252,10 @@ static void notify_turn_refused(sess_session_t *s, int turn, int rc) {
 static int resolve_queue(sess_session_t *s, bool *finished_out) {
   int turn = model_state_turn(s->st);
   uint64_t t0 = uv_hrtime();
+  /* the control cell's injects for this turn fire with its events */
+  sess_inject_fire(s);
   int rc = model_resolve(s->st);
+  sess_inject_resolved(s, turn, rc == 0);
   /* Refused turns are timed too: they cost the loop the same. */
   metrics_hist_observe(&s->reg->turn_hist, uv_hrtime() - t0);
   if (rc != 0) {
@@ -1292,15 +1298,10 @@ static int resolve_queue(sess_session_t *s, bool *finished_out) {
   sp_status(s);
   /* turn.resolved {session, turn, summary}: the summary is the history
    * entry just packed, written as raw bytes. */
-  msgpack_packer *pk = sess_notify_begin(s, "turn.resolved", 2);
-  proto_pack_kv_i64(pk, "turn", rep->turn);
-  proto_pack_cstr(pk, "summary");
-  if (s->n_history > 0 && s->history[s->n_history - 1].turn == rep->turn)
-    proto_buf_write(&s->reg->nbuf, s->history[s->n_history - 1].buf.data,
-                    s->history[s->n_history - 1].buf.len);
-  else
-    msgpack_pack_nil(pk);
-  sess_tell(s);
+  sess_tell_resolved(s, s->n_history > 0 &&
+                                s->history[s->n_history - 1].turn == rep->turn
+                            ? &s->history[s->n_history - 1]
+                            : NULL);
   if (finished)
     notify_finished(s);
   *finished_out = finished;

@@ -289,6 +289,10 @@ def session_without_admin_boxes(server):
     # sessions.deleted_ms).
     con.execute("ALTER TABLE sessions DROP COLUMN creator")
     con.execute("ALTER TABLE sessions DROP COLUMN deleted_ms")
+    # (7: the control cell's events, issue 13)
+    con.execute("ALTER TABLE sessions DROP COLUMN scripted_events")
+    con.execute("DROP TABLE injects")
+    con.execute("DROP TABLE scripted_cancels")
     con.execute("PRAGMA user_version = 3")
     con.commit()
     con.close()
