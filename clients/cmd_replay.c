@@ -235,16 +235,15 @@ static int on_inject(void *arg, const store_inject_row_t *row, char *err,
   memset(f, 0, sizeof *f);
   f->id = row->inject;
   f->turn = row->turn;
+  /* the store's read scanned both values already */
   msgpack_object o;
-  char why[256];
+  proto_error_t perr;
   model_refusal_t ref;
-  int bad = dbtool_decode(&r->dec, row->event, row->event_len, &o, why,
-                          sizeof why) != 0 ||
+  int bad = proto_decode(&r->dec, row->event, row->event_len, &o, &perr) != 0 ||
             proto_event_parse(&o, &f->ev, &ref) != 0;
   proto_decoder_reset(&r->dec);
   if (!bad && row->seats) {
-    bad = dbtool_decode(&r->dec, row->seats, row->seats_len, &o, why,
-                        sizeof why) != 0 ||
+    bad = proto_decode(&r->dec, row->seats, row->seats_len, &o, &perr) != 0 ||
           proto_audience_parse(&o, r->g.map, &f->ev) != 0;
     proto_decoder_reset(&r->dec);
   }
