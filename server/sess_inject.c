@@ -113,6 +113,40 @@ static void put_status(sess_session_t *s, const sess_inject_t *in) {
              "out of memory queueing inject %lld's status", (long long)in->id);
 }
 
+/* ev as the store keeps it and `lanthanide replay` reads it back: packed
+ * as event.list shows it and parsed again (an order from a map file can
+ * differ from the wire's in fields its kind does not use). What fires is
+ * then the same in the live game, after a restart and in a replay. 0, or
+ * -1 when it does not read back (a bug: it is not made). */
+static int canonical(model_event_t *ev) {
+  proto_buf_t b;
+  proto_buf_init(&b);
+  msgpack_packer pk;
+  proto_packer_init(&pk, &b);
+  int rc = proto_pack_event_spec(&pk, ev) || proto_buf_failed(&b) ? -1 : 0;
+  if (rc == 0) {
+    msgpack_unpacked un;
+    msgpack_unpacked_init(&un);
+    size_t off = 0;
+    model_event_t back;
+    model_refusal_t why;
+    rc = msgpack_unpack_next(&un, b.data, b.len, &off) ==
+                     MSGPACK_UNPACK_SUCCESS &&
+                 proto_event_parse(&un.data, &back, &why) == 0
+             ? 0
+             : -1;
+    msgpack_unpacked_destroy(&un);
+    if (rc == 0) {
+      back.turn = ev->turn;
+      back.n_audience = ev->n_audience;
+      memcpy(back.audience, ev->audience, sizeof back.audience);
+      *ev = back;
+    }
+  }
+  proto_buf_free(&b);
+  return rc;
+}
+
 static void all_scripted(sess_session_t *s, bool on) {
   size_t n = model_map_scripted_count(s->map);
   for (size_t i = 0; i < n; i++)
@@ -136,6 +170,11 @@ int sess_inject_created(sess_session_t *s, bool scripted_events) {
     in->id = (int64_t)s->n_injects + 1;
     in->turn = mi->event.turn;
     in->ev = mi->event;
+    if (canonical(&in->ev) != 0) {
+      log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+               "the map's inject %zu cannot be stored; it is left out", i);
+      continue;
+    }
     snprintf(in->note, sizeof in->note, "%s", mi->note);
     snprintf(in->sources, sizeof in->sources, "%s", mi->sources);
     in->status = SESS_INJECT_PENDING;
@@ -405,6 +444,9 @@ int sess_m_event_inject(rpc_call_t *call) {
   if (model_event_check(s->st, &ev, &why))
     return proto_error_set(call->err, PROTO_BAD_REQUEST, "event",
                            "event.%s: %s", why.field, why.message);
+  if (canonical(&ev) != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, "event",
+                           "the event cannot be stored as it was given");
   ev.turn = turn;
   if (s->n_injects >= reg->cfg.max_injects) {
     reg->counters.injects_refused_limit++;

@@ -234,18 +234,18 @@ static void join(game_t *g, lt_conn_t *c, const char *code, char *tok) {
 
 /* A new server and session; extra: more session.create fields (",
  * \"k\": v" or ""). */
-static void new_game(game_t *g, const char *extra) {
+static void new_game_on(game_t *g, const char *map, const char *extra) {
   memset(g, 0, sizeof *g);
   snprintf(g->dbdir, sizeof g->dbdir, "/tmp/lan-inject-XXXXXX");
   assert_non_null(mkdtemp(g->dbdir));
   snprintf(g->db, sizeof g->db, "%s/game.db", g->dbdir);
   start_server(g);
   connect_all(g);
-  const msgpack_object *r = ok(
-      &g->admin, send_req(&g->admin, "session.create",
-                          "{\"map\": \"world-2024\", \"turns\": 4, \"seed\": "
-                          "7%s}",
-                          extra));
+  const msgpack_object *r =
+      ok(&g->admin, send_req(&g->admin, "session.create",
+                             "{\"map\": \"%s\", \"turns\": 4, \"seed\": "
+                             "7%s}",
+                             map, extra));
   copy_str(g->id, sizeof g->id, lt_get(r, "session"));
   copy_str(g->atok, sizeof g->atok, lt_get(r, "admin_token"));
   const msgpack_object *seats = lt_get(r, "seats");
@@ -261,6 +261,10 @@ static void new_game(game_t *g, const char *extra) {
   ok(&g->admin, send_req(&g->admin, "session.watch",
                          "{\"session\": \"%s\", \"admin_token\": \"%s\"}",
                          g->id, g->atok));
+}
+
+static void new_game(game_t *g, const char *extra) {
+  new_game_on(g, "world-2024", extra);
 }
 
 static void stop_game(game_t *g) {
@@ -655,6 +659,51 @@ static void test_replay_without_scripted_events(void **state) {
   stop_game(&g);
 }
 
+/* The scenario's prepared injects are the session's pending ones from
+ * session.create: listed for control with their sources, hidden from the
+ * seats until they fire, cancellable. */
+static void test_licensing_scenario(void **state) {
+  (void)state;
+  game_t g;
+  new_game_on(&g, "licensing-2025", "");
+  const msgpack_object *r =
+      ok(&g.admin, send_req(&g.admin, "event.list",
+                            "{\"session\": \"%s\", \"admin_token\": \"%s\"}",
+                            g.id, g.atok));
+  const msgpack_object *in = lt_get(r, "injects");
+  assert_int_equal(in->via.array.size, 4);
+  for (uint32_t i = 0; i < 4; i++) {
+    const msgpack_object *x = &in->via.array.ptr[i];
+    assert_true(lt_str_is(lt_get(x, "status"), "pending"));
+    assert_true(lt_str_has(lt_get(x, "sources"), "S"));
+    assert_int_equal(lt_get(x, "turn")->via.i64, i < 2 ? 0 : 1);
+  }
+  assert_true(lt_str_has(lt_get(&in->via.array.ptr[1], "sources"), "S87c"));
+  /* control drops the June recovery of Dy/Tb (inject 3) */
+  ok(&g.admin, send_req(&g.admin, "event.cancel",
+                        "{\"session\": \"%s\", \"admin_token\": \"%s\", "
+                        "\"inject\": 3}",
+                        g.id, g.atok));
+  ok(&g.admin,
+     send_req(&g.admin, "session.start",
+              "{\"session\": \"%s\", \"admin_token\": \"%s\"}", g.id, g.atok));
+  assert_false(holds(state_of(&g.chn, &g, g.tok_chn), "Sm, Gd, Tb"));
+  advance(&g, NULL, NULL);
+  assert_true(holds(state_of(&g.chn, &g, g.tok_chn), "Sm, Gd, Tb"));
+  assert_true(holds(state_of(&g.usa, &g, g.tok_usa), "Sm, Gd, Tb"));
+  assert_false(holds(state_of(&g.usa, &g, g.tok_usa), "Licences flow again"));
+  assert_true(inject_status_is(&g, 1, "fired"));
+  assert_true(inject_status_is(&g, 2, "fired"));
+  advance(&g, NULL, NULL);
+  assert_true(inject_status_is(&g, 3, "cancelled"));
+  assert_true(inject_status_is(&g, 4, "fired"));
+  const msgpack_object *h = history_of(&g.admin, &g, "admin_token", g.atok);
+  assert_false(holds(h, "Licences flow again"));
+  assert_true(holds(h, "magnet exports recover"));
+  assert_int_equal(replay(&g), 0);
+  stop_game(&g);
+}
+
 int main(int argc, char **argv) {
   if (argc < 4) {
     fprintf(stderr, "usage: test_injects SERVER LANTHANIDE MAPS\n");
@@ -670,6 +719,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_cancel_inject_and_scripted),
       cmocka_unit_test(test_restart_then_fire_then_replay),
       cmocka_unit_test(test_replay_without_scripted_events),
+      cmocka_unit_test(test_licensing_scenario),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
