@@ -704,6 +704,38 @@ static void test_licensing_scenario(void **state) {
   stop_game(&g);
 }
 
+/* session.reset starts the game again: its injects are pending again
+ * and fire again; the new game replays. */
+static void test_reset_fires_again(void **state) {
+  (void)state;
+  game_t g;
+  new_game(&g, "");
+  int64_t id = inject_for_usa(&g, 0);
+  ok(&g.admin,
+     send_req(&g.admin, "session.start",
+              "{\"session\": \"%s\", \"admin_token\": \"%s\"}", g.id, g.atok));
+  advance(&g, NULL, NULL);
+  assert_true(inject_status_is(&g, id, "fired"));
+  ok(&g.admin,
+     send_req(&g.admin, "session.reset",
+              "{\"session\": \"%s\", \"admin_token\": \"%s\"}", g.id, g.atok));
+  assert_true(inject_status_is(&g, id, "pending"));
+  ok(&g.admin,
+     send_req(&g.admin, "session.start",
+              "{\"session\": \"%s\", \"admin_token\": \"%s\"}", g.id, g.atok));
+  msgpack_sbuffer n_chn, n_usa;
+  msgpack_sbuffer_init(&n_chn);
+  msgpack_sbuffer_init(&n_usa);
+  advance(&g, &n_chn, &n_usa);
+  assert_true(inject_status_is(&g, id, "fired"));
+  assert_true(buf_holds(&n_usa, "buyers stockpile ahead"));
+  assert_false(buf_holds(&n_chn, "buyers stockpile ahead"));
+  msgpack_sbuffer_destroy(&n_chn);
+  msgpack_sbuffer_destroy(&n_usa);
+  assert_int_equal(replay(&g), 0);
+  stop_game(&g);
+}
+
 int main(int argc, char **argv) {
   if (argc < 4) {
     fprintf(stderr, "usage: test_injects SERVER LANTHANIDE MAPS\n");
@@ -720,6 +752,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_restart_then_fire_then_replay),
       cmocka_unit_test(test_replay_without_scripted_events),
       cmocka_unit_test(test_licensing_scenario),
+      cmocka_unit_test(test_reset_fires_again),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
