@@ -19,6 +19,13 @@
  * amendments applied to its result, each with model_amend as the server
  * did, and the hash is compared after them.
  *
+ * The control cell's events (issue 13, docs/storage.md "Injects") are
+ * applied as the server applied them: a session without scripted events
+ * has them all off from the start; a scripted event control cancelled is
+ * turned off before the turn that was open when it was cancelled
+ * resolves; the injects that fired at a turn are given to the model, in
+ * id order, just before that turn resolves.
+ *
  * The first turn whose replayed hash differs from turns.state_hash is
  * named with the submissions that went into it, and the replay stops
  * there: every later state descends from the one that differs.
@@ -47,6 +54,13 @@ typedef struct seat_sub {
   int n_orders; /* orders in the one that counts */
 } seat_sub_t;
 
+/* An inject that fired, or a cancelled scripted event. */
+typedef struct replay_event {
+  int64_t id; /* inject id; scripted: the index */
+  int turn;
+  model_event_t ev;
+} replay_event_t;
+
 typedef struct replay {
   store_t *db;
   dbtool_game_t g;
@@ -59,6 +73,8 @@ typedef struct replay {
   /* the amendments of the turn being replayed, in their stored order */
   model_amendment_t amend[LAN_MAX_AMENDMENTS];
   size_t n_amend;
+  replay_event_t *fired, *cancels;
+  size_t n_fired, n_cancels;
 } replay_t;
 
 static void usage(FILE *f) {
@@ -270,6 +286,87 @@ static void print_turn_subs(const replay_t *r, int t) {
           r->n_seats - with, r->n_seats - with == 1 ? "" : "s");
 }
 
+static int on_inject(void *arg, const store_inject_row_t *row, char *err,
+                     size_t errlen) {
+  replay_t *r = arg;
+  if (row->status != STORE_INJECT_FIRED)
+    return 0;
+  replay_event_t *grown =
+      realloc(r->fired, (r->n_fired + 1) * sizeof *r->fired);
+  if (!grown) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  r->fired = grown;
+  replay_event_t *f = &r->fired[r->n_fired];
+  memset(f, 0, sizeof *f);
+  f->id = row->inject;
+  f->turn = row->turn;
+  /* the store's read scanned both values already */
+  msgpack_object o;
+  proto_error_t perr;
+  model_refusal_t ref;
+  int bad = proto_decode(&r->dec, row->event, row->event_len, &o, &perr) != 0 ||
+            proto_event_parse(&o, &f->ev, &ref) != 0;
+  proto_decoder_reset(&r->dec);
+  if (!bad && row->seats) {
+    bad = proto_decode(&r->dec, row->seats, row->seats_len, &o, &perr) != 0 ||
+          proto_audience_parse(&o, r->g.map, &f->ev) != 0;
+    proto_decoder_reset(&r->dec);
+  }
+  if (bad) {
+    snprintf(err, errlen, "session %s: inject %lld cannot be read", r->g.id,
+             (long long)row->inject);
+    return -1;
+  }
+  f->ev.turn = row->turn;
+  r->n_fired++;
+  return 0;
+}
+
+static int on_cancel(void *arg, int index, int turn, char *err, size_t errlen) {
+  replay_t *r = arg;
+  replay_event_t *grown =
+      realloc(r->cancels, (r->n_cancels + 1) * sizeof *r->cancels);
+  if (!grown) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  r->cancels = grown;
+  memset(&r->cancels[r->n_cancels], 0, sizeof *r->cancels);
+  r->cancels[r->n_cancels].id = index;
+  r->cancels[r->n_cancels].turn = turn;
+  r->n_cancels++;
+  return 0;
+}
+
+/* What control did to turn t before it resolved: scripted events
+ * cancelled while it was open, injects that fired at it. */
+static int control_turn(replay_t *r, model_state_t *st, int t) {
+  for (size_t i = 0; i < r->n_cancels; i++)
+    if (r->cancels[i].turn == t &&
+        model_scripted_set(st, (size_t)r->cancels[i].id, false) != 0) {
+      fprintf(stderr,
+              "replay: session %s: cancelled scripted event %lld is not one "
+              "of the map's\n",
+              r->g.id, (long long)r->cancels[i].id);
+      return -1;
+    }
+  for (size_t i = 0; i < r->n_fired; i++) {
+    if (r->fired[i].turn != t)
+      continue;
+    int rc = model_inject_event(st, &r->fired[i].ev);
+    if (rc != 0) {
+      fprintf(stderr,
+              "replay: session %s, turn %d: inject %lld is refused by the "
+              "model: %s\n",
+              r->g.id, t, (long long)r->fired[i].id, model_strerror(rc));
+      return -1;
+    }
+  }
+  return 0;
+}
+
 /* One stored turn: replay it and compare the hashes. Returns 0 to go
  * on, 1 when the replay stops here (said on stderr), -1 on an error in
  * err. */
@@ -287,7 +384,8 @@ static int on_turn(void *arg, const store_turn_row_t *row, char *err,
             r->g.id, model_state_turn(st), t);
     return 1;
   }
-  if (load_turn(r, t) != 0 || submit_turn(r, st, t) != 0)
+  if (load_turn(r, t) != 0 || submit_turn(r, st, t) != 0 ||
+      control_turn(r, st, t) != 0)
     return 1;
   char aerr[512];
   r->n_amend = 0;
@@ -365,6 +463,18 @@ static int run(replay_t *r) {
             "differing turn.\n",
             r->g.id, r->g.engine, LAN_VERSION);
   char err[1024];
+  bool scripted = true;
+  if (store_read_scripted_events(r->db, r->g.id, &scripted, err, sizeof err) !=
+          0 ||
+      store_read_injects(r->db, r->g.id, on_inject, r, err, sizeof err) != 0 ||
+      store_read_scripted_cancels(r->db, r->g.id, on_cancel, r, err,
+                                  sizeof err) != 0) {
+    fprintf(stderr, "replay: cannot read the control cell's events: %s\n", err);
+    goto done;
+  }
+  if (!scripted)
+    for (size_t i = 0; i < model_map_scripted_count(r->g.map); i++)
+      (void)model_scripted_set(r->st, i, false);
   rc = store_read_turns(r->db, r->g.id, on_turn, r, err, sizeof err);
   if (rc != 0) {
     if (rc < 0)
@@ -388,6 +498,8 @@ done:
   if (r->subs)
     clear_subs(r);
   free(r->subs);
+  free(r->fired);
+  free(r->cancels);
   model_state_free(r->st);
   r->st = NULL;
   return status;

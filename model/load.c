@@ -1967,6 +1967,83 @@ out:
   return rc;
 }
 
+/* One event object of the map: a scripted event (with its "turn") or the
+ * "event" of a prepared inject (without: the inject has its own). */
+static int parse_event(ld_t *ld, model_map_t *m, json_t *o, model_event_t *e,
+                       bool with_turn) {
+  int rc = 0;
+  static const char *const ek[] = {"turn",    "kind",  "nation",    "facility",
+                                   "product", "stage", "magnitude", "duration",
+                                   "policy",  "text",  "order",     NULL};
+  /* an inject's event has no "turn" of its own */
+  int32_t kind = 0;
+  int64_t turn = 0, dur = 1;
+  char prod[MODEL_ID_MAX] = "", stage[MODEL_ID_MAX] = "";
+  e->product = e->stage = -1;
+  if (!json_is_object(o))
+    rc = fail(ld, "expected an event object");
+  if (!rc)
+    rc = check_keys(ld, o, with_turn ? ek : ek + 1);
+  if (!rc && with_turn)
+    rc = num(ld, o, "turn", true, U_PLAIN, 0, m->turns - 1, &turn);
+  if (!rc)
+    rc =
+        name_field(ld, o, "kind", model__event_names, MODEL_EVENT_KINDS, &kind);
+  e->kind = (model_event_kind_t)kind;
+  e->turn = (int32_t)turn;
+  if (!rc)
+    rc = str(ld, o, "nation", false, e->nation, sizeof e->nation);
+  if (!rc && e->nation[0] && model_nation_index(m, e->nation) < 0) {
+    push_key(ld, "nation");
+    rc = fail(ld, "expected the id of one of \"nations\"");
+    pop(ld);
+  }
+  if (!rc)
+    rc = str(ld, o, "facility", false, e->facility, sizeof e->facility);
+  if (!rc)
+    rc = str(ld, o, "product", false, prod, sizeof prod);
+  if (!rc && prod[0] && (e->product = model_product_from_name(prod)) < 0) {
+    push_key(ld, "product");
+    rc = fail(ld, "expected a product name");
+    pop(ld);
+  }
+  if (!rc)
+    rc = str(ld, o, "stage", false, stage, sizeof stage);
+  if (!rc && stage[0] && (e->stage = model_stage_from_name(stage)) < 0) {
+    push_key(ld, "stage");
+    rc = fail(ld, "expected a stage name");
+    pop(ld);
+  }
+  if (!rc)
+    rc = num(ld, o, "magnitude",
+             kind != MODEL_EV_POLICY && kind != MODEL_EV_STATE_SUPPORT, U_PPM,
+             0, 10, &e->magnitude_ppm);
+  if (!rc)
+    rc = num(ld, o, "duration", false, U_PLAIN, 1, 400, &dur);
+  e->duration = (int32_t)dur;
+  if (!rc)
+    rc = str(ld, o, "text", false, e->text, sizeof e->text);
+  if (!rc && (kind == MODEL_EV_POLICY || kind == MODEL_EV_STATE_SUPPORT)) {
+    /* a policy event carries its order under "policy", a state_support
+     * event (a grant, equity, loan or firm_price_floor) under "order" */
+    const char *key = kind == MODEL_EV_POLICY ? "policy" : "order";
+    json_t *po = json_object_get(o, key);
+    int ni = model_nation_index(m, e->nation);
+    if (!po || ni < 0)
+      rc = fail(ld, "a \"%s\" event needs \"nation\" and \"%s\"",
+                model__event_names[kind], key);
+    if (!rc) {
+      push_key(ld, key);
+      rc = parse_order(ld, po, &e->policy);
+      model_refusal_t r;
+      if (!rc && model_event_order_check(m, ni, e, &r))
+        rc = fail(ld, "%s", r.message);
+      pop(ld);
+    }
+  }
+  return rc;
+}
+
 static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
   json_t *ev;
   int rc = get_obj(ld, root, "events", &ev);
@@ -2050,79 +2127,116 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
       json_t *o = json_array_get(sa, i);
       model_event_t *e = &m->scripted[i];
       push_idx(ld, i);
-      static const char *const ek[] = {
-          "turn",      "kind",     "nation", "facility", "product", "stage",
-          "magnitude", "duration", "policy", "text",     "order",   NULL};
-      int32_t kind = 0;
-      int64_t turn = 0, dur = 1;
-      char prod[MODEL_ID_MAX] = "", stage[MODEL_ID_MAX] = "";
-      e->product = e->stage = -1;
-      if (!json_is_object(o))
-        rc = fail(ld, "expected an event object");
-      if (!rc)
-        rc = check_keys(ld, o, ek);
-      if (!rc)
-        rc = num(ld, o, "turn", true, U_PLAIN, 0, m->turns - 1, &turn);
-      if (!rc)
-        rc = name_field(ld, o, "kind", model__event_names, MODEL_EVENT_KINDS,
-                        &kind);
-      e->kind = (model_event_kind_t)kind;
-      e->turn = (int32_t)turn;
-      if (!rc)
-        rc = str(ld, o, "nation", false, e->nation, sizeof e->nation);
-      if (!rc && e->nation[0] && model_nation_index(m, e->nation) < 0) {
-        push_key(ld, "nation");
-        rc = fail(ld, "expected the id of one of \"nations\"");
-        pop(ld);
-      }
-      if (!rc)
-        rc = str(ld, o, "facility", false, e->facility, sizeof e->facility);
-      if (!rc)
-        rc = str(ld, o, "product", false, prod, sizeof prod);
-      if (!rc && prod[0] && (e->product = model_product_from_name(prod)) < 0) {
-        push_key(ld, "product");
-        rc = fail(ld, "expected a product name");
-        pop(ld);
-      }
-      if (!rc)
-        rc = str(ld, o, "stage", false, stage, sizeof stage);
-      if (!rc && stage[0] && (e->stage = model_stage_from_name(stage)) < 0) {
-        push_key(ld, "stage");
-        rc = fail(ld, "expected a stage name");
-        pop(ld);
-      }
-      if (!rc)
-        rc = num(ld, o, "magnitude",
-                 kind != MODEL_EV_POLICY && kind != MODEL_EV_STATE_SUPPORT,
-                 U_PPM, 0, 10, &e->magnitude_ppm);
-      if (!rc)
-        rc = num(ld, o, "duration", false, U_PLAIN, 1, 400, &dur);
-      e->duration = (int32_t)dur;
-      if (!rc)
-        rc = str(ld, o, "text", false, e->text, sizeof e->text);
-      if (!rc && (kind == MODEL_EV_POLICY || kind == MODEL_EV_STATE_SUPPORT)) {
-        /* a policy event carries its order under "policy", a state_support
-         * event (a grant, equity, loan or firm_price_floor) under "order" */
-        const char *key = kind == MODEL_EV_POLICY ? "policy" : "order";
-        json_t *po = json_object_get(o, key);
-        int ni = model_nation_index(m, e->nation);
-        if (!po || ni < 0)
-          rc = fail(ld, "a \"%s\" event needs \"nation\" and \"%s\"",
-                    model__event_names[kind], key);
-        if (!rc) {
-          push_key(ld, key);
-          rc = parse_order(ld, po, &e->policy);
-          model_refusal_t r;
-          if (!rc && model_event_order_check(m, ni, e, &r))
-            rc = fail(ld, "%s", r.message);
-          pop(ld);
-        }
-      }
+      rc = parse_event(ld, m, o, e, true);
       pop(ld);
       if (!rc)
         m->n_scripted++;
     }
     pop(ld);
+  }
+  pop(ld);
+  return rc;
+}
+
+/* The control cell's prepared injects (issue 13, docs/maps.md
+ * "injects"): [{turn, event, seats, note, sources}]. */
+static int load_injects(ld_t *ld, model_map_t *m, json_t *root) {
+  json_t *arr = NULL;
+  int rc = get_arr(ld, root, "injects", false, &arr);
+  if (rc || !arr)
+    return rc;
+  size_t n = json_array_size(arr);
+  push_key(ld, "injects");
+  if (n > MODEL_MAP_INJECTS_MAX)
+    rc = fail(ld, "at most %d prepared injects", MODEL_MAP_INJECTS_MAX);
+  if (!rc && !(m->injects = calloc(n ? n : 1, sizeof *m->injects)))
+    rc = MODEL_ENOMEM;
+  for (size_t i = 0; i < n && !rc; i++) {
+    json_t *o = json_array_get(arr, i);
+    model_map_inject_t *in = &m->injects[i];
+    model_event_t *e = &in->event;
+    push_idx(ld, i);
+    static const char *const ik[] = {"turn", "event",   "seats",
+                                     "note", "sources", NULL};
+    int64_t turn = 0;
+    json_t *seats = NULL, *src = NULL;
+    if (!json_is_object(o))
+      rc = fail(ld, "expected an inject object {turn, event, seats, note, "
+                    "sources}");
+    if (!rc)
+      rc = check_keys(ld, o, ik);
+    if (!rc)
+      rc = num(ld, o, "turn", true, U_PLAIN, 0, m->turns - 1, &turn);
+    if (!rc) {
+      json_t *eo = json_object_get(o, "event");
+      if (!eo)
+        rc = fail(ld, "missing \"event\" (an event object)");
+      if (!rc) {
+        push_key(ld, "event");
+        rc = parse_event(ld, m, eo, e, false);
+        pop(ld);
+      }
+    }
+    e->turn = (int32_t)turn;
+    if (!rc)
+      rc = str(ld, o, "note", false, in->note, sizeof in->note);
+    if (!rc)
+      rc = get_arr(ld, o, "seats", false, &seats);
+    if (!rc && seats) {
+      push_key(ld, "seats");
+      size_t ns = json_array_size(seats);
+      if (ns > MODEL_AUDIENCE_MAX)
+        rc = fail(ld, "at most %d seats", MODEL_AUDIENCE_MAX);
+      for (size_t k = 0; k < ns && !rc; k++) {
+        json_t *sv = json_array_get(seats, k);
+        int si = json_is_string(sv)
+                     ? model_map_seat_index(m, json_string_value(sv))
+                     : -1;
+        push_idx(ld, k);
+        if (si < 0)
+          rc = fail(ld, "expected the id of one of \"seats\"");
+        pop(ld);
+        /* kept in increasing order without repeats */
+        int32_t at = 0;
+        while (!rc && at < e->n_audience && e->audience[at] < si)
+          at++;
+        if (!rc && !(at < e->n_audience && e->audience[at] == si)) {
+          memmove(&e->audience[at + 1], &e->audience[at],
+                  (size_t)(e->n_audience - at) * sizeof e->audience[0]);
+          e->audience[at] = si;
+          e->n_audience++;
+        }
+      }
+      pop(ld);
+    }
+    if (!rc)
+      src = json_object_get(o, "sources");
+    if (!rc && src) {
+      push_key(ld, "sources");
+      if (!json_is_array(src) && !json_is_string(src))
+        rc = fail(ld, "expected a source key or an array of keys");
+      size_t ns = json_is_array(src) ? json_array_size(src) : 1;
+      size_t at = 0;
+      for (size_t k = 0; k < ns && !rc; k++) {
+        json_t *sv = json_is_array(src) ? json_array_get(src, k) : src;
+        if (!json_is_string(sv) ||
+            !json_object_get(ld->sources, json_string_value(sv))) {
+          rc = fail(ld,
+                    "source \"%s\" is not a key of the top-level "
+                    "\"sources\" table",
+                    json_is_string(sv) ? json_string_value(sv) : "?");
+          break;
+        }
+        int w = snprintf(in->sources + at, sizeof in->sources - at, "%s%s",
+                         k ? ", " : "", json_string_value(sv));
+        if (w > 0 && (size_t)w < sizeof in->sources - at)
+          at += (size_t)w;
+      }
+      pop(ld);
+    }
+    pop(ld);
+    if (!rc)
+      m->n_injects++;
   }
   pop(ld);
   return rc;
@@ -2143,6 +2257,7 @@ void model_map_free(model_map_t *m) {
   free(m->facilities);
   free(m->random);
   free(m->scripted);
+  free(m->injects);
   free(m->transport);
   free(m);
 }
@@ -2178,10 +2293,10 @@ int model_map_load_string(const char *text, size_t len, const char *name,
     goto fail;
   }
   static const char *const ks[] = {
-      "format",  "id",         "title",       "description",
-      "year",    "turns",      "seats",       "nations",
-      "sources", "parameters", "deposits",    "facilities",
-      "events",  "notes",      "information", NULL};
+      "format",   "id",         "title",   "description", "year",
+      "turns",    "seats",      "nations", "sources",     "parameters",
+      "deposits", "facilities", "events",  "notes",       "information",
+      "injects",  NULL};
   if ((rc = check_keys(&ld, root, ks)))
     goto fail;
   json_t *src = json_object_get(root, "sources");
@@ -2239,7 +2354,9 @@ int model_map_load_string(const char *text, size_t len, const char *name,
       (rc = load_policies(&ld, m, root)) ||
       (rc = load_facilities(&ld, m, root)) ||
       (rc = load_qualification(&ld, m, root)) ||
-      (rc = load_events(&ld, m, root)) || (rc = load_information(&ld, m, root)))
+      (rc = load_events(&ld, m, root)) ||
+      (rc = load_information(&ld, m, root)) ||
+      (rc = load_injects(&ld, m, root)))
     goto fail;
   /* a stage that learns needs its reference facility among the map's */
   for (int s = 0; s < NS; s++) {
@@ -2390,4 +2507,20 @@ const char *model_map_nation_id(const model_map_t *m, size_t i) {
 }
 const uint8_t *model_map_digest(const model_map_t *m) {
   return m ? m->digest : NULL;
+}
+
+size_t model_map_scripted_count(const model_map_t *map) {
+  return map ? map->n_scripted : 0;
+}
+
+const model_event_t *model_map_scripted(const model_map_t *map, size_t i) {
+  return map && i < map->n_scripted ? &map->scripted[i] : NULL;
+}
+
+size_t model_map_inject_count(const model_map_t *map) {
+  return map ? map->n_injects : 0;
+}
+
+const model_map_inject_t *model_map_inject(const model_map_t *map, size_t i) {
+  return map && i < map->n_injects ? &map->injects[i] : NULL;
 }

@@ -59,6 +59,9 @@ extern "C" {
 #define MODEL_SCRIPTED_MAX    1024
 #define MODEL_EFFECTS_MAX     4096
 #define MODEL_NEWS_MAX        64        /* news items kept for the last turn */
+#define MODEL_AUDIENCE_MAX    32        /* seats named as an event's audience */
+#define MODEL_MAP_INJECTS_MAX 256       /* a map's prepared injects */
+#define MODEL_INJECTED_MAX    64        /* events queued for one turn */
 #define MODEL_PRICE_MAX_CENTS 100000000 /* $1,000,000/kg: the backstop */
 #define MODEL_QTY_MAX_KG      ((int64_t)1000000000000)       /* 1 Gt */
 #define MODEL_MONEY_MAX_CENTS ((int64_t)1000000000000000000) /* $1e16 */
@@ -447,7 +450,35 @@ typedef struct {
   int32_t duration;             /* turns the effect lasts (delay: turns) */
   model_order_t policy;         /* MODEL_EV_POLICY: the policy order */
   char text[MODEL_MESSAGE_MAX]; /* the headline, for news */
+  /* Who sees it as news (issue 13): n_audience seat indices of the map,
+   * in increasing order without repeats; 0 for everyone (every scripted
+   * and random event, and an inject without `seats`). A seat's
+   * observation lists only the news it may see (model_event_visible). */
+  int32_t n_audience;
+  int32_t audience[MODEL_AUDIENCE_MAX];
 } model_event_t;
+
+/* May seat (an index of the map; -1 for the public view of a spectator)
+ * see ev as news? Everyone sees an event without an audience. */
+bool model_event_visible(const model_event_t *ev, int seat);
+
+/* ---- The map's scripted events and prepared injects (issue 13) ---- */
+size_t model_map_scripted_count(const model_map_t *map);
+/* Scripted event i (its turn in ->turn), or NULL out of range. Lives as
+ * long as the map. */
+const model_event_t *model_map_scripted(const model_map_t *map, size_t i);
+
+/* A prepared inject of the map ("injects", docs/maps.md): the control
+ * cell's list for a scenario, which the server loads as pending injects
+ * of a new session (hidden from the seats until they fire). The event's
+ * turn is the turn it fires at; its audience says who sees it. */
+typedef struct {
+  model_event_t event;
+  char note[MODEL_MESSAGE_MAX];    /* control's note, "" for none */
+  char sources[MODEL_MESSAGE_MAX]; /* the source keys, ", "-separated */
+} model_map_inject_t;
+size_t model_map_inject_count(const model_map_t *map);
+const model_map_inject_t *model_map_inject(const model_map_t *map, size_t i);
 
 /* ---- State ---- */
 typedef struct model_state model_state_t;
@@ -480,8 +511,26 @@ MODEL_WUR int model_submit(model_state_t *st, int seat,
                            model_refusal_t *refusals, size_t cap,
                            size_t *n_refused);
 /* Queue a facilitator's event; it fires at the end of the turn resolved
- * next (DOMAIN.md step 6) with the other events. */
+ * next (DOMAIN.md step 6) with the other events, after the scripted ones
+ * and in the order queued. An audience (ev->n_audience) must name seats
+ * of the map. A refused turn (model_resolve failing) leaves the queue as
+ * it was before the call: model_inject_clear empties it. */
 MODEL_WUR int model_inject_event(model_state_t *st, const model_event_t *ev);
+/* Would model_inject_event take ev now? 0, or 1 with r's field and
+ * message saying what is wrong and what would be right (r->index 0). The
+ * event's turn is not looked at. */
+int model_event_check(const model_state_t *st, const model_event_t *ev,
+                      model_refusal_t *r);
+/* Forget every queued, unfired event. */
+void model_inject_clear(model_state_t *st);
+
+/* The map's scripted event i runs in this game or not (issue 13: a
+ * session without scripted history, or control cancelling one before it
+ * fires). Off is part of the state (serialised, so in the hash and in
+ * every snapshot from then on); a game that turns nothing off serialises
+ * exactly as before. MODEL_EINVAL for an index out of range. */
+int model_scripted_set(model_state_t *st, size_t i, bool on);
+bool model_scripted_on(const model_state_t *st, size_t i);
 
 /* ---- Report of the last resolved turn ---- */
 typedef struct {

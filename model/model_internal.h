@@ -165,6 +165,8 @@ struct model_map {
   map_facility_t *facilities;
   map_random_event_t *random;
   model_event_t *scripted;
+  size_t n_injects; /* prepared injects (issue 13) */
+  model_map_inject_t *injects;
   int64_t price0[NP];
   map_stage_t stage[NS];
   int32_t train_turns[NS];
@@ -478,7 +480,10 @@ struct model_state {
   size_t n_effects;
   effect_t effects[MODEL_EFFECTS_MAX];
   size_t n_injected;
-  model_event_t injected[64];
+  model_event_t injected[MODEL_INJECTED_MAX];
+  /* scripted events of the map that do not run in this game (issue 13),
+   * one bit per index; serialised only when a bit is set */
+  uint8_t scripted_off[MODEL_SCRIPTED_MAX / 8];
   int64_t price[NP]; /* world reference price (last turn) */
   int64_t regional[NP][NN];
   int64_t volume[NP];

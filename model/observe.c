@@ -615,11 +615,20 @@ static int observe(const model_state_t *st, int seat, obs_mode_t mode,
         o->policies[k] = at[k].policy;
     o->n_public_policies += c;
   }
-  o->n_news = st->report.n_news;
-  o->news = calloc(o->n_news ? o->n_news : 1, sizeof *o->news);
+  /* only the news the seat may see (an inject for some seats, issue 13),
+   * without the list of who else saw it */
+  o->news = calloc(st->report.n_news ? st->report.n_news : 1, sizeof *o->news);
   if (!o->news)
     goto nomem;
-  memcpy(o->news, st->report.news, o->n_news * sizeof *o->news);
+  o->n_news = 0;
+  for (size_t i = 0; i < st->report.n_news; i++)
+    if (model_event_visible(&st->report.news[i], seat)) {
+      o->news[o->n_news] = st->report.news[i];
+      o->news[o->n_news].n_audience = 0;
+      memset(o->news[o->n_news].audience, 0,
+             sizeof o->news[o->n_news].audience);
+      o->n_news++;
+    }
   o->n_scores = st->n_seats;
   for (size_t s = 0; s < st->n_seats; s++) {
     memcpy(o->scores[s].seat, m->seats[s].id, MODEL_ID_MAX);

@@ -268,6 +268,18 @@ static void vevent(vis_t *v, model_event_t *e) {
   vi32(v, &e->duration);
   vorder(v, &e->policy);
   vstr(v, e->text, sizeof e->text);
+  /* an inject's audience (issue 13), after a tag of its own and only where
+   * the event has one, so every other event serialises as before */
+  if (v->rd)
+    e->n_audience = 0;
+  if (vtag(v, "\001audience", e->n_audience > 0)) {
+    vi32(v, &e->n_audience);
+    if (v->rd && !v->err &&
+        (e->n_audience < 1 || e->n_audience > MODEL_AUDIENCE_MAX))
+      v->err = MODEL_ESTATE;
+    for (int32_t i = 0; i < e->n_audience && !v->err; i++)
+      vi32(v, &e->audience[i]);
+  }
   if (v->rd) {
     if (kind < 0 || kind >= MODEL_EVENT_KINDS)
       v->err = v->err ? v->err : MODEL_ESTATE;
@@ -730,6 +742,18 @@ static void visit(vis_t *v, model_state_t *st) {
   vsz(v, &st->n_injected, sizeof st->injected / sizeof st->injected[0]);
   for (size_t i = 0; i < st->n_injected && !v->err; i++)
     vevent(v, &st->injected[i]);
+  /* scripted events turned off (issue 13), only when one is */
+  bool off = false;
+  for (size_t i = 0; i < sizeof st->scripted_off; i++)
+    off |= st->scripted_off[i] != 0;
+  if (vtag(v, "\001scripted-off", off))
+    for (size_t i = 0; i < sizeof st->scripted_off && !v->err; i++) {
+      int32_t b = st->scripted_off[i];
+      vi32(v, &b);
+      if (v->rd && !v->err && (b < 0 || b > 255))
+        v->err = MODEL_ESTATE;
+      st->scripted_off[i] = (uint8_t)b;
+    }
   varr(v, st->price, NP);
   for (int p = 0; p < NP; p++)
     varr(v, st->regional[p], n);

@@ -249,6 +249,7 @@ int model_state_clone(const model_state_t *src, model_state_t **out) {
   memcpy(st->effects, src->effects, src->n_effects * sizeof *st->effects);
   st->n_injected = src->n_injected;
   memcpy(st->injected, src->injected, src->n_injected * sizeof *st->injected);
+  memcpy(st->scripted_off, src->scripted_off, sizeof st->scripted_off);
   memcpy(st->price, src->price, sizeof st->price);
   memcpy(st->learn_kref, src->learn_kref, sizeof st->learn_kref);
   memcpy(st->learn_cref, src->learn_cref, sizeof st->learn_cref);

@@ -1011,7 +1011,7 @@ static void events(model_state_t *st) {
     if (st->fac[k].outage_turns > 0 && --st->fac[k].outage_turns == 0)
       st->fac[k].outage_ppm = 0;
   for (size_t i = 0; i < m->n_scripted; i++)
-    if (m->scripted[i].turn == st->turn)
+    if (m->scripted[i].turn == st->turn && model_scripted_on(st, i))
       fire(st, &m->scripted[i], -1);
   for (size_t i = 0; i < st->n_injected; i++)
     fire(st, &st->injected[i], -1);
@@ -1415,20 +1415,120 @@ int model_turn(model_state_t *st, const model_order_t *const *orders,
   return model_resolve(st);
 }
 
+int model_event_check(const model_state_t *st, const model_event_t *ev,
+                      model_refusal_t *r) {
+  const model_map_t *m = st->map;
+  memset(r, 0, sizeof *r);
+  if (ev->kind < 0 || ev->kind >= MODEL_EVENT_KINDS ||
+      ev->kind == MODEL_EV_FINANCE) {
+    model_refuse(r, "kind",
+                 "expected one of mine_accident, flood, conflict, "
+                 "demand_surge, cost_overrun, policy, plant_outage, "
+                 "state_support (finance is news only)");
+    return 1;
+  }
+  int n = ev->nation[0] ? model_nation_index(m, ev->nation) : -1;
+  if (ev->nation[0] && n < 0) {
+    model_refuse(r, "nation", "\"%s\" is not a nation of map %s", ev->nation,
+                 m->id);
+    return 1;
+  }
+  bool needs_nation =
+      ev->kind == MODEL_EV_POLICY || ev->kind == MODEL_EV_STATE_SUPPORT ||
+      ev->kind == MODEL_EV_FLOOD || ev->kind == MODEL_EV_CONFLICT;
+  if (needs_nation && n < 0) {
+    model_refuse(r, "nation", "a %s event needs \"nation\" (a nation id)",
+                 model_event_name(ev->kind));
+    return 1;
+  }
+  if (ev->kind == MODEL_EV_MINE_ACCIDENT || ev->kind == MODEL_EV_PLANT_OUTAGE ||
+      ev->kind == MODEL_EV_COST_OVERRUN) {
+    int f = -1;
+    for (size_t k = 0; f < 0 && k < st->n_fac && ev->facility[0]; k++)
+      if (strcmp(st->fac[k].id, ev->facility) == 0)
+        f = (int)k;
+    if (f < 0) {
+      model_refuse(r, "facility",
+                   "a %s event needs \"facility\": the id of a facility "
+                   "of the game (\"%s\" is none)",
+                   model_event_name(ev->kind), ev->facility);
+      return 1;
+    }
+    if (ev->kind == MODEL_EV_MINE_ACCIDENT &&
+        st->fac[f].stage != MODEL_MINING) {
+      model_refuse(r, "facility", "\"%s\" is not a mine", ev->facility);
+      return 1;
+    }
+  }
+  if (ev->kind == MODEL_EV_DEMAND_SURGE &&
+      (ev->product < 0 || ev->product >= MODEL_PRODUCTS)) {
+    model_refuse(r, "product", "a demand_surge event needs \"product\"");
+    return 1;
+  }
+  if (ev->magnitude_ppm < 0 || ev->magnitude_ppm > 10 * (int64_t)MODEL_PPM) {
+    model_refuse(r, "magnitude", "expected a share from 0 to 10");
+    return 1;
+  }
+  if (ev->kind != MODEL_EV_POLICY && ev->kind != MODEL_EV_STATE_SUPPORT &&
+      (ev->duration < 1 || ev->duration > MODEL_TURNS_MAX)) {
+    model_refuse(r, "duration", "expected a number of turns from 1 to %d",
+                 MODEL_TURNS_MAX);
+    return 1;
+  }
+  if (ev->n_audience < 0 || ev->n_audience > MODEL_AUDIENCE_MAX) {
+    model_refuse(r, "seats", "at most %d seats", MODEL_AUDIENCE_MAX);
+    return 1;
+  }
+  for (int32_t i = 0; i < ev->n_audience; i++)
+    if (ev->audience[i] < 0 || (size_t)ev->audience[i] >= st->n_seats ||
+        (i > 0 && ev->audience[i] <= ev->audience[i - 1])) {
+      model_refuse(r, "seats",
+                   "expected seat indices of the map in increasing order "
+                   "without repeats");
+      return 1;
+    }
+  if (ev->kind == MODEL_EV_POLICY || ev->kind == MODEL_EV_STATE_SUPPORT)
+    return model_event_order_check(m, n, ev, r) ? 1 : 0;
+  return 0;
+}
+
 int model_inject_event(model_state_t *st, const model_event_t *ev) {
-  if (!st || !ev || ev->kind < 0 || ev->kind >= MODEL_EVENT_KINDS ||
-      ev->kind == MODEL_EV_FINANCE)
+  if (!st || !ev)
     return MODEL_EINVAL;
   if (st->n_injected >= sizeof st->injected / sizeof st->injected[0])
     return MODEL_ELIMIT;
-  if (ev->nation[0] && model_nation_index(st->map, ev->nation) < 0)
+  model_refusal_t r;
+  if (model_event_check(st, ev, &r))
     return MODEL_EINVAL;
-  if (ev->kind == MODEL_EV_POLICY || ev->kind == MODEL_EV_STATE_SUPPORT) {
-    model_refusal_t r;
-    int n = model_nation_index(st->map, ev->nation);
-    if (n < 0 || model_event_order_check(st->map, n, ev, &r))
-      return MODEL_EINVAL;
-  }
   st->injected[st->n_injected++] = *ev;
   return 0;
+}
+
+void model_inject_clear(model_state_t *st) {
+  if (st)
+    st->n_injected = 0;
+}
+
+bool model_event_visible(const model_event_t *ev, int seat) {
+  if (ev->n_audience <= 0)
+    return true;
+  for (int32_t i = 0; i < ev->n_audience && i < MODEL_AUDIENCE_MAX; i++)
+    if (ev->audience[i] == seat)
+      return true;
+  return false;
+}
+
+int model_scripted_set(model_state_t *st, size_t i, bool on) {
+  if (!st || i >= st->map->n_scripted)
+    return MODEL_EINVAL;
+  if (on)
+    st->scripted_off[i / 8] &= (uint8_t) ~(1u << (i % 8));
+  else
+    st->scripted_off[i / 8] |= (uint8_t)(1u << (i % 8));
+  return 0;
+}
+
+bool model_scripted_on(const model_state_t *st, size_t i) {
+  return st && i < st->map->n_scripted &&
+         !(st->scripted_off[i / 8] & (1u << (i % 8)));
 }

@@ -69,6 +69,9 @@
 /* Read-only observer tokens one session holds at once (issue 13,
  * --max-observers): each is a row and a hash the server keeps. */
 #define LAN_MAX_OBSERVERS_DEFAULT 64u
+/* The control cell's injects kept per session, pending, fired and
+ * cancelled together (issue 13; a map's prepared injects count too). */
+#define LAN_MAX_INJECTS_DEFAULT 1000u
 /* Chat messages per seat (and per session admin): a token bucket of this
  * many at once, then one more every LAN_CHAT_REFILL_MS. */
 #define LAN_CHAT_BURST_DEFAULT     10u

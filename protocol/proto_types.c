@@ -555,9 +555,13 @@ static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
   return rc;
 }
 
-int proto_pack_event(msgpack_packer *pk, const model_event_t *ev) {
+/* An event; with a map, an event some seats only see carries `seats`
+ * (issue 13: the summary's copy, which each seat gets filtered). */
+static int pack_event(msgpack_packer *pk, const model_event_t *ev,
+                      const model_map_t *map) {
+  bool aud = map && ev->n_audience > 0;
   size_t n = 4 + (ev->nation[0] != 0) + (ev->facility[0] != 0) +
-             (ev->product >= 0) + (ev->stage >= 0);
+             (ev->product >= 0) + (ev->stage >= 0) + aud;
   int rc = msgpack_pack_map(pk, n);
   rc |= kv_name(pk, "kind", model_event_name(ev->kind));
   rc |= proto_pack_kv_i64(pk, "turn", ev->turn);
@@ -571,7 +575,15 @@ int proto_pack_event(msgpack_packer *pk, const model_event_t *ev) {
     rc |= kv_name(pk, "product", model_product_name(ev->product));
   if (ev->stage >= 0)
     rc |= kv_name(pk, "stage", model_stage_name(ev->stage));
+  if (aud) {
+    rc |= proto_pack_cstr(pk, "seats");
+    rc |= proto_pack_audience(pk, map, ev);
+  }
   return rc;
+}
+
+int proto_pack_event(msgpack_packer *pk, const model_event_t *ev) {
+  return pack_event(pk, ev, NULL);
 }
 
 static int pack_market(msgpack_packer *pk, const model_obs_t *obs) {
@@ -884,7 +896,7 @@ int proto_pack_summary_pairs(msgpack_packer *pk, const model_map_t *map,
   rc |= proto_pack_cstr(pk, "events");
   rc |= msgpack_pack_array(pk, rep->n_news);
   for (size_t i = 0; i < rep->n_news; i++)
-    rc |= proto_pack_event(pk, &rep->news[i]);
+    rc |= pack_event(pk, &rep->news[i], map);
   return rc;
 }
 

@@ -101,6 +101,36 @@ int proto_pack_amendment(msgpack_packer *pk, const model_map_t *map,
 /* Pack one news item / event as {kind, turn, text[, nation, ...]}. */
 int proto_pack_event(msgpack_packer *pk, const model_event_t *ev);
 
+/* ---- Events of the control cell (issue 13; proto_events.c) ---- */
+
+/* Parse event.inject's `event` map ({kind, nation, facility, product,
+ * stage, magnitude, duration, policy (or order), text}) into *ev (no
+ * audience, turn 0). Shape, names and units only: the model says whether
+ * the game takes it (model_event_check). 0, or -1 with r's field and
+ * message. */
+int proto_event_parse(const msgpack_object *e, model_event_t *ev,
+                      model_refusal_t *r);
+/* Pack ev as the map proto_event_parse reads (what the store keeps and
+ * event.list shows). */
+int proto_pack_event_spec(msgpack_packer *pk, const model_event_t *ev);
+/* An array of seat ids of map (as proto_pack_audience packs it) into
+ * ev's audience, sorted without repeats: 0, or -1 when it is not such an
+ * array (empty, too long, a seat the map does not have). */
+int proto_audience_parse(const msgpack_object *a, const model_map_t *map,
+                         model_event_t *ev);
+/* Pack ev's audience as an array of seat ids. */
+int proto_pack_audience(msgpack_packer *pk, const model_map_t *map,
+                        const model_event_t *ev);
+/* A turn's summary (sum, len: one packed map, as proto_pack_summary_pairs
+ * writes it) as a viewer holding `seats` (flags by seat index of map;
+ * NULL: none, the public view) may see it: the news with `seats` that
+ * name none of the viewer's seats left out, and `seats` dropped from the
+ * rest. Returns 0 when the summary has no such news (send it as it is),
+ * 1 with the viewer's copy packed into out, -1 when sum is not a summary
+ * or out of memory. */
+int proto_summary_for(const uint8_t *sum, size_t len, const model_map_t *map,
+                      const uint8_t *seats, proto_buf_t *out);
+
 /* A score in ppm of the seat's objectives as the wire's fraction. */
 double proto_score(int64_t score_ppm);
 

@@ -102,6 +102,7 @@ enum {
   OPT_MAX_CHAT_BYTES,
   OPT_MAX_CHAT_MESSAGES,
   OPT_MAX_OBSERVERS,
+  OPT_MAX_INJECTS,
   OPT_CHAT_BURST,
   OPT_CHAT_REFILL_MS,
   OPT_SUBMIT_BURST,
@@ -147,6 +148,7 @@ static const struct option long_options[] = {
     {"max-chat-bytes", required_argument, NULL, OPT_MAX_CHAT_BYTES},
     {"max-chat-messages", required_argument, NULL, OPT_MAX_CHAT_MESSAGES},
     {"max-observers", required_argument, NULL, OPT_MAX_OBSERVERS},
+    {"max-injects", required_argument, NULL, OPT_MAX_INJECTS},
     {"chat-burst", required_argument, NULL, OPT_CHAT_BURST},
     {"chat-refill-ms", required_argument, NULL, OPT_CHAT_REFILL_MS},
     {"submit-burst", required_argument, NULL, OPT_SUBMIT_BURST},
@@ -253,6 +255,8 @@ static void usage(FILE *f) {
       "  --max-chat-messages N  chat messages kept per session (default %u)\n"
       "  --max-observers N      observer tokens one session holds at once\n"
       "                         (observer.issue; default %u)\n"
+      "  --max-injects N        control's injects kept per session "
+      "(default %u)\n"
       "  --chat-burst N         chat messages one seat (or the admin) may "
       "send\n"
       "                         at once before rate_limited (default %u)\n"
@@ -315,10 +319,11 @@ static void usage(FILE *f) {
       LAN_MAX_BATCH_DEFAULT, LAN_MAX_SESSIONS_DEFAULT, LAN_MAX_FINISHED_DEFAULT,
       LAN_CREATE_BURST_DEFAULT, LAN_CREATE_REFILL_MS_DEFAULT,
       LAN_MAX_CHAT_BYTES_DEFAULT, LAN_MAX_CHAT_MESSAGES_DEFAULT,
-      LAN_MAX_OBSERVERS_DEFAULT, LAN_CHAT_BURST_DEFAULT,
-      LAN_CHAT_REFILL_MS_DEFAULT, LAN_SUBMIT_BURST_DEFAULT,
-      LAN_SUBMIT_REFILL_MS_DEFAULT, LAN_MAX_PENDING_WRITES_DEFAULT,
-      LAN_JOIN_BURST_DEFAULT, LAN_JOIN_REFILL_MS_DEFAULT, RL_TABLE_SIZE_DEFAULT,
+      LAN_MAX_OBSERVERS_DEFAULT, LAN_MAX_INJECTS_DEFAULT,
+      LAN_CHAT_BURST_DEFAULT, LAN_CHAT_REFILL_MS_DEFAULT,
+      LAN_SUBMIT_BURST_DEFAULT, LAN_SUBMIT_REFILL_MS_DEFAULT,
+      LAN_MAX_PENDING_WRITES_DEFAULT, LAN_JOIN_BURST_DEFAULT,
+      LAN_JOIN_REFILL_MS_DEFAULT, RL_TABLE_SIZE_DEFAULT,
       LAN_LOBBY_EXPIRY_S_DEFAULT, LAN_MAX_LOBBY_PER_ADDRESS_DEFAULT,
       LAN_MAX_WATCHES_DEFAULT, LAN_LIST_LIMIT_MAX_DEFAULT,
       LAN_LIST_LIMIT_DEFAULT, LAN_MAX_OUTPUT_PER_ITERATION_DEFAULT);
@@ -575,6 +580,11 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
       if (parse_uint("--max-observers", optarg, 0, 100000, &v) != 0)
         return -1;
       cfg->sess.max_observers = (unsigned)v;
+      break;
+    case OPT_MAX_INJECTS:
+      if (parse_uint("--max-injects", optarg, 0, 1000000, &v) != 0)
+        return -1;
+      cfg->sess.max_injects = (unsigned)v;
       break;
     case OPT_JOIN_BURST:
       if (parse_uint("--join-burst", optarg, 1, 1000000, &v) != 0)

@@ -47,6 +47,7 @@ void sess_config_default(sess_config_t *cfg) {
   cfg->max_chat_bytes = LAN_MAX_CHAT_BYTES_DEFAULT;
   cfg->max_chat_messages = LAN_MAX_CHAT_MESSAGES_DEFAULT;
   cfg->max_observers = LAN_MAX_OBSERVERS_DEFAULT;
+  cfg->max_injects = LAN_MAX_INJECTS_DEFAULT;
   cfg->chat_burst = LAN_CHAT_BURST_DEFAULT;
   cfg->chat_refill_ms = LAN_CHAT_REFILL_MS_DEFAULT;
   cfg->rate_table_size = RL_TABLE_SIZE_DEFAULT;
@@ -149,6 +150,7 @@ void sess_free(sess_session_t *s) {
   free(s->history);
   model_state_free(s->proposal);
   sess_observers_free(s);
+  sess_inject_free(s);
   model_state_free(s->st);
   free(s);
 }
@@ -1057,6 +1059,7 @@ int sess_reset(sess_session_t *s, uint64_t seed, bool start) {
     fin_remove(s);
   model_state_free(s->st);
   s->st = st;
+  sess_inject_reset(s);
   for (size_t i = 0; i < s->n_seats; i++) {
     agent_free(s->seats[i].agent);
     s->seats[i].agent = fresh[i];
@@ -1310,7 +1313,11 @@ static void notify_turn_refused(sess_session_t *s, const model_state_t *st,
 static int resolve_timed(sess_session_t *s, model_state_t *st) {
   int turn = model_state_turn(st);
   uint64_t t0 = uv_hrtime();
+  /* the control cell's injects for this turn fire with its events, in
+   * the state resolved (a review session's copy, too) */
+  sess_inject_fire(s, st);
   int rc = model_resolve(st);
+  sess_inject_resolved(s, st, turn, rc == 0);
   /* Refused turns are timed too: they cost the loop the same. */
   metrics_hist_observe(&s->reg->turn_hist, uv_hrtime() - t0);
   if (rc != 0) {
@@ -1373,15 +1380,10 @@ static int queue_resolved(sess_session_t *s, bool *finished_out) {
   sp_status(s);
   /* turn.resolved {session, turn, summary}: the summary is the history
    * entry just packed, written as raw bytes. */
-  msgpack_packer *pk = sess_notify_begin(s, "turn.resolved", 2);
-  proto_pack_kv_i64(pk, "turn", rep->turn);
-  proto_pack_cstr(pk, "summary");
-  if (s->n_history > 0 && s->history[s->n_history - 1].turn == rep->turn)
-    proto_buf_write(&s->reg->nbuf, s->history[s->n_history - 1].buf.data,
-                    s->history[s->n_history - 1].buf.len);
-  else
-    msgpack_pack_nil(pk);
-  sess_tell(s);
+  sess_tell_resolved(s, s->n_history > 0 &&
+                                s->history[s->n_history - 1].turn == rep->turn
+                            ? &s->history[s->n_history - 1]
+                            : NULL);
   if (finished)
     notify_finished(s);
   *finished_out = finished;
@@ -1541,6 +1543,9 @@ int sess_release(sess_session_t *s, const model_amendment_t *a, size_t n,
       }
     }
     if (pass == 0 && before) {
+      /* The turn again, with what its first resolution had: the
+       * control cell's injects of the turn (already marked fired). */
+      sess_inject_fire(s, w);
       int rc = model_resolve(w);
       if (rc != 0) {
         proto_error_set(err, PROTO_CONFLICT, "amendments",

@@ -56,6 +56,7 @@ typedef struct sess_config {
   unsigned submit_refill_ms;      /* one more allowed every this many ms */
   unsigned max_pending;           /* writes queued for the store's commit */
   unsigned max_observers;         /* observer tokens per session */
+  unsigned max_injects;           /* control's injects per session */
 } sess_config_t;
 
 void sess_config_default(sess_config_t *cfg);
@@ -103,7 +104,11 @@ void sess_config_default(sess_config_t *cfg);
   X(observers_issued)                                                          \
   X(observers_revoked)                                                         \
   X(observers_refused_limit)                                                   \
-  X(observer_writes_refused)
+  X(observer_writes_refused)                                                   \
+  X(injects_created)                                                           \
+  X(injects_fired)                                                             \
+  X(injects_cancelled)                                                         \
+  X(injects_refused_limit)
 
 typedef struct sess_counters {
 #define SESS_COUNTER_FIELD(name) uint64_t name;

@@ -103,6 +103,25 @@ typedef struct sess_observer {
   uint8_t *seats; /* n_seats flags: the seats it may view */
 } sess_observer_t;
 
+/* One of the control cell's injects (issue 13, sess_inject.c): an event
+ * that fires at `turn` (given to the model just before that turn
+ * resolves), seen as news by the seats of its audience. */
+typedef enum {
+  SESS_INJECT_PENDING = 0,
+  SESS_INJECT_FIRED,
+  SESS_INJECT_CANCELLED
+} sess_inject_status_t;
+
+typedef struct sess_inject {
+  int64_t id; /* 1, 2, ... in the session */
+  int turn;
+  model_event_t ev; /* ev.turn == turn; ev.n_audience 0: every seat */
+  char note[MODEL_MESSAGE_MAX];
+  char sources[MODEL_MESSAGE_MAX]; /* a map's inject: its source keys */
+  sess_inject_status_t status;
+  int64_t created_ms;
+} sess_inject_t;
+
 typedef struct sess_turn {
   int turn;
   proto_buf_t buf; /* the packed summary map of history.get */
@@ -136,6 +155,11 @@ struct sess_session {
   int64_t remaining_ms;     /* time left of the turn while paused */
   sess_seat_t *seats;
   size_t n_seats;
+  /* The control cell's events (issue 13, sess_inject.c): whether the
+   * map's scripted history runs, and the injects, by id. */
+  bool scripted_events;
+  sess_inject_t *injects;
+  size_t n_injects, cap_injects;
   sess_sub_t *subs;
   size_t n_subs, cap_subs;
   /* Chat messages of the session (they are in the database; the server
@@ -471,5 +495,54 @@ int sp_reset(sess_session_t *s, uint64_t seed)
     __attribute__((warn_unused_result));
 int sp_delete(sess_session_t *s, bool purge)
     __attribute__((warn_unused_result));
+
+/* ---- The control cell's events (sess_inject.c, issue 13) ---- */
+
+/* Does the session run its map's scripted history (session.create's
+ * scripted_events; session.status reports it)? */
+bool sess_scripted_events(const sess_session_t *s);
+/* At session.create, with the state new: turn the map's scripted events
+ * off when the session runs without them, load the map's prepared
+ * injects as pending ones, and queue both for the store. 0, or -1 out of
+ * memory. */
+int sess_inject_created(sess_session_t *s, bool scripted_events);
+/* At the restore, with the state restored: the flag, the injects and the
+ * cancelled scripted events as stored. 0, STORE_DAMAGED or -1 (err). */
+int sess_inject_restore(sess_session_t *s, char *err, size_t errlen);
+/* session.reset, the new state in place: the fired injects wait to fire
+ * again, cancelled scripted events run again (the store's reset does the
+ * same to the rows). */
+void sess_inject_reset(sess_session_t *s);
+/* Just before model_resolve of the open turn on st (s->st, or a review
+ * session's copy): queue the turn's injects in st, those pending and
+ * those already fired at this turn (a held turn resolved again: after a
+ * restart, or at a release that refuses orders). After it:
+ * sess_inject_resolved with the result (pending injects are marked fired
+ * and stored, or st's queue is emptied when the turn was refused). */
+void sess_inject_fire(sess_session_t *s, model_state_t *st);
+void sess_inject_resolved(sess_session_t *s, model_state_t *st, int turn,
+                          bool ok);
+/* Pack turn h's summary as a viewer may see it: everything for the admin,
+ * else without the news whose audience names none of `seats` (flags by
+ * seat index; NULL for the public view). */
+void sess_pack_summary_for(const sess_session_t *s, msgpack_packer *pk,
+                           const sess_turn_t *h, bool admin,
+                           const uint8_t *seats);
+/* Send turn.resolved {session, turn, summary} once the resolution is
+ * committed, each subscriber its own copy of the summary when the turn
+ * has news for some seats only. */
+void sess_tell_resolved(sess_session_t *s, const sess_turn_t *h);
+void sess_inject_free(sess_session_t *s);
+
+/* The handlers of event.inject, event.list, event.cancel (the method
+ * table is in sess_methods.c). */
+int sess_m_event_inject(rpc_call_t *call);
+int sess_m_event_list(rpc_call_t *call);
+int sess_m_event_cancel(rpc_call_t *call);
+/* For handlers outside sess_methods.c: the session named by `session`
+ * and the caller as its admin (refused with `unavailable` first while
+ * the database cannot take a change, when `what` names one). NULL with
+ * call->err filled. */
+sess_session_t *sess_method_admin(rpc_call_t *call, const char *what);
 
 #endif

@@ -209,7 +209,8 @@ static int m_create(rpc_call_t *call) {
   uint32_t map_len, name_len = 0;
   uint64_t seed = 0, turns = 0;
   double turn_s = 0;
-  bool spectators = false, fixed = false, review = false;
+  bool spectators = false, fixed = false, review = false,
+       scripted_events = true;
   int has_seed, has_turns;
   if (proto_param_str(call->params, "map", true, &map_id, &map_len, call->err) <
           0 ||
@@ -224,7 +225,9 @@ static int m_create(rpc_call_t *call) {
       proto_param_bool(call->params, "spectators", false, &spectators,
                        call->err) < 0 ||
       proto_param_bool(call->params, "fixed", false, &fixed, call->err) < 0 ||
-      proto_param_bool(call->params, "review", false, &review, call->err) < 0)
+      proto_param_bool(call->params, "review", false, &review, call->err) < 0 ||
+      proto_param_bool(call->params, "scripted_events", false, &scripted_events,
+                       call->err) < 0)
     return RPC_ERROR;
   if (fixed && turn_s <= 0)
     return proto_error_set(call->err, PROTO_BAD_REQUEST, "fixed",
@@ -307,9 +310,16 @@ static int m_create(rpc_call_t *call) {
     s->review = true;
     sp_review(s);
   }
+  /* issue 13: the map's scripted history on or off, its prepared
+   * injects pending */
+  if (sess_inject_created(s, scripted_events) != 0) {
+    free(codes);
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  }
   log_sess(LOG_LEVEL_INFO, s->id, NULL,
-           "created: map %s, %d turns, %.1f s per turn%s", model_map_id(map),
-           s->turns, turn_s, review ? ", reviewed by control" : "");
+           "created: map %s, %d turns, %.1f s per turn%s%s", model_map_id(map),
+           s->turns, turn_s, review ? ", reviewed by control" : "",
+           scripted_events ? "" : ", without the map's scripted events");
   msgpack_packer *pk = call->pk;
   msgpack_pack_map(pk, 3);
   proto_pack_kv_cstr(pk, "session", s->id);
@@ -1025,8 +1035,9 @@ typedef struct ctl_flags {
 } ctl_flags_t;
 
 static ctl_flags_t ctl_flags(const sess_session_t *s) {
-  return (ctl_flags_t){
-      .review = s->review, .proposed = s->held, .scripted_events = true};
+  return (ctl_flags_t){.review = s->review,
+                       .proposed = s->held,
+                       .scripted_events = sess_scripted_events(s)};
 }
 
 /* The connections following seat i with the seat's own identity (its
@@ -1401,8 +1412,8 @@ static int m_chat(rpc_call_t *call) {
 
 static int m_history(rpc_call_t *call) {
   sess_session_t *s = get_session(call);
-  bool admin;
-  int seat;
+  bool admin = false;
+  int seat = -1;
   int64_t from = 0, to = INT32_MAX;
   if (!s)
     return RPC_ERROR;
@@ -1423,11 +1434,20 @@ static int m_history(rpc_call_t *call) {
   size_t n = 0;
   for (size_t i = 0; i < s->n_history; i++)
     n += s->history[i].turn >= from && s->history[i].turn <= to;
+  /* a seat's copy leaves out the news meant for other seats only (issue
+   * 13); a spectator's, all news meant for some seats only */
+  uint8_t *mine = NULL;
+  if (!open && !admin) {
+    mine = calloc(s->n_seats ? s->n_seats : 1, 1);
+    if (!mine)
+      return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+    mine[seat] = 1;
+  }
   msgpack_pack_array(call->pk, n);
   for (size_t i = 0; i < s->n_history; i++)
     if (s->history[i].turn >= from && s->history[i].turn <= to)
-      call->pk->callback(call->pk->data, s->history[i].buf.data,
-                         s->history[i].buf.len);
+      sess_pack_summary_for(s, call->pk, &s->history[i], !open && admin, mine);
+  free(mine);
   return RPC_OK;
 }
 
@@ -1756,5 +1776,18 @@ const rpc_method_t sess_methods[] = {
     {"observer.issue", m_obs_issue},
     {"observer.revoke", m_obs_revoke},
     {"observer.list", m_obs_list},
+    {"event.inject", sess_m_event_inject},
+    {"event.list", sess_m_event_list},
+    {"event.cancel", sess_m_event_cancel},
 };
+
+sess_session_t *sess_method_admin(rpc_call_t *call, const char *what) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int unused;
+  if (!s || (what && sp_refuse(reg_of(call), what, call->err) != 0) ||
+      authorise(call, s, true, false, &admin, &unused) != 0)
+    return NULL;
+  return s;
+}
 const size_t sess_method_count = sizeof sess_methods / sizeof sess_methods[0];

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "proto_types.h"
 #include "store.h"
 
 /* ---- Subscribers and notifications -----------------------------------------
@@ -277,6 +278,37 @@ void sess_tell_admin(sess_session_t *s) {
   for (size_t i = 0; i < s->n_subs; i++)
     if (s->subs[i].admin)
       tell_peer(s, s->subs[i].peer);
+}
+
+void sess_tell_resolved(sess_session_t *s, const sess_turn_t *h) {
+  /* Most turns have no news for some seats only: one copy for all. */
+  proto_buf_t pub;
+  proto_buf_init(&pub);
+  int rc = h ? proto_summary_for((const uint8_t *)h->buf.data, h->buf.len,
+                                 s->map, NULL, &pub)
+             : 0;
+  proto_buf_free(&pub);
+  if (rc == 0 || !h) {
+    msgpack_packer *pk = sess_notify_begin(s, "turn.resolved", 2);
+    proto_pack_kv_i64(pk, "turn", h ? h->turn : model_state_turn(s->st) - 1);
+    proto_pack_cstr(pk, "summary");
+    if (h)
+      proto_buf_write(&s->reg->nbuf, h->buf.data, h->buf.len);
+    else
+      msgpack_pack_nil(pk);
+    sess_tell(s);
+    return;
+  }
+  /* Each subscriber its own copy: the admin all the news, a seat's
+   * connection the news of its seats, a spectator the public news. */
+  for (size_t i = 0; i < s->n_subs; i++) {
+    const sess_sub_t *sub = &s->subs[i];
+    msgpack_packer *pk = sess_notify_begin(s, "turn.resolved", 2);
+    proto_pack_kv_i64(pk, "turn", h->turn);
+    proto_pack_cstr(pk, "summary");
+    sess_pack_summary_for(s, pk, h, sub->admin, sub->seats);
+    tell_peer(s, sub->peer);
+  }
 }
 
 void sess_tell_leaving(sess_session_t *s) {

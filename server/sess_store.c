@@ -556,6 +556,7 @@ static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
   if ((rc = store_read_seats(reg->store, id, on_seat, s, err, errlen)) != 0 ||
       (rc = sess_restore_controls(s, err, errlen)) != 0 ||
       (rc = sess_restore_observers(s, err, errlen)) != 0 ||
+      (rc = sess_inject_restore(s, err, errlen)) != 0 ||
       (rc = store_read_submissions(reg->store, id, turn, on_submission, s, err,
                                    errlen)) != 0 ||
       (rc = store_read_readies(reg->store, id, turn, on_ready, s, err,

@@ -228,6 +228,35 @@ static const char *const MIGRATIONS[] = {
     "  revoked_ms INTEGER,"
     "  PRIMARY KEY (session_id, observer)"
     ");",
+    /* 8 -> 9: the control cell's events (issue 13, docs/storage.md
+     * "Injects"): sessions.scripted_events (0: the map's scripted history
+     * does not run); injects, control's events of a session, pending
+     * (fire at `turn`), fired or cancelled, with who sees them; and
+     * scripted_cancels, the map's scripted events control cancelled (the
+     * open turn when it did, which `lanthanide replay` needs). */
+    "ALTER TABLE sessions ADD COLUMN scripted_events INTEGER NOT NULL"
+    "  DEFAULT 1;"
+    "CREATE TABLE injects ("
+    "  session_id TEXT NOT NULL REFERENCES sessions(id),"
+    "  inject INTEGER NOT NULL,"
+    "  turn INTEGER NOT NULL,"
+    "  event BLOB NOT NULL,"
+    "  seats BLOB,"
+    "  note TEXT NOT NULL DEFAULT '',"
+    "  sources TEXT NOT NULL DEFAULT '',"
+    "  status TEXT NOT NULL CHECK (status IN ('pending', 'fired',"
+    "    'cancelled')),"
+    "  created_ms INTEGER NOT NULL,"
+    "  changed_ms INTEGER,"
+    "  PRIMARY KEY (session_id, inject)"
+    ");"
+    "CREATE TABLE scripted_cancels ("
+    "  session_id TEXT NOT NULL REFERENCES sessions(id),"
+    "  idx INTEGER NOT NULL,"
+    "  turn INTEGER NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (session_id, idx)"
+    ");",
 };
 
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
@@ -262,7 +291,14 @@ typedef enum {
   W_FORK_AMENDMENTS,
   W_OBSERVER_INSERT,
   W_OBSERVER_REVOKE,
+  W_SCRIPTED_EVENTS,
+  W_INJECT,
+  W_INJECT_STATUS,
+  W_SCRIPTED_CANCEL,
+  W_INJECTS_REARM,
   /* store_del_session: every row of one session, children first. */
+  W_DEL_INJECTS,
+  W_DEL_SCRIPTED_CANCELS,
   W_DEL_SEAT_CONTROLS,
   W_DEL_AMENDMENTS,
   W_DEL_OBSERVERS,
@@ -370,6 +406,22 @@ static const char *const SQL[W_COUNT] = {
         " token_hash, created_ms) VALUES (?,?,?,?,?,?)",
     [W_OBSERVER_REVOKE] = "UPDATE observers SET revoked_ms = ?3 WHERE"
                           " session_id = ?1 AND observer = ?2",
+    [W_SCRIPTED_EVENTS] = "UPDATE sessions SET scripted_events = ?2"
+                          " WHERE id = ?1",
+    [W_INJECT] = "INSERT OR REPLACE INTO injects (session_id, inject, turn,"
+                 " event, seats, note, sources, status, created_ms,"
+                 " changed_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
+    [W_INJECT_STATUS] = "UPDATE injects SET status = ?3, changed_ms = ?4"
+                        " WHERE session_id = ?1 AND inject = ?2",
+    [W_SCRIPTED_CANCEL] = "INSERT OR REPLACE INTO scripted_cancels"
+                          " (session_id, idx, turn, created_ms)"
+                          " VALUES (?,?,?,?)",
+    /* session.reset: the new game fires control's injects again */
+    [W_INJECTS_REARM] = "UPDATE injects SET status = 'pending', changed_ms"
+                        " = NULL WHERE session_id = ?1 AND status = 'fired'",
+    [W_DEL_INJECTS] = "DELETE FROM injects WHERE session_id = ?1",
+    [W_DEL_SCRIPTED_CANCELS] = "DELETE FROM scripted_cancels WHERE"
+                               " session_id = ?1",
     [W_DEL_SEAT_CONTROLS] = "DELETE FROM seat_controls WHERE session_id = ?1",
     [W_DEL_OBSERVERS] = "DELETE FROM observers WHERE session_id = ?1",
     [W_DEL_CHAT] = "DELETE FROM chat WHERE session_id = ?1",
@@ -413,6 +465,13 @@ static const char *const STMT_NAME[W_COUNT] = {
     [W_DEL_AMENDMENTS] = "session delete (amendments)",
     [W_OBSERVER_INSERT] = "observer insert",
     [W_OBSERVER_REVOKE] = "observer revoke",
+    [W_SCRIPTED_EVENTS] = "session scripted_events",
+    [W_INJECT] = "inject",
+    [W_INJECT_STATUS] = "inject status",
+    [W_SCRIPTED_CANCEL] = "scripted cancel",
+    [W_INJECTS_REARM] = "injects rearm (session reset)",
+    [W_DEL_INJECTS] = "session delete (injects)",
+    [W_DEL_SCRIPTED_CANCELS] = "session delete (scripted_cancels)",
     [W_DEL_SEAT_CONTROLS] = "session delete (seat_controls)",
     [W_DEL_OBSERVERS] = "session delete (observers)",
     [W_DEL_CHAT] = "session delete (chat)",
@@ -965,7 +1024,10 @@ static int put_id(store_t *st, wstmt_t stmt, const char *session_id,
  * seats and seat controls stay). */
 static const wstmt_t GAME_ROWS[] = {
     W_DEL_AMENDMENTS, W_DEL_SUBMISSIONS, W_DEL_READIES, W_DEL_TURNS,
-    W_DEL_PRICES,     W_DEL_PRODUCTION,  W_DEL_SCORES};
+    W_DEL_PRICES, W_DEL_PRODUCTION, W_DEL_SCORES,
+    /* issue 13: the new game fires control's injects again and runs the
+     * scripted events control cancelled in the old one */
+    W_INJECTS_REARM, W_DEL_SCRIPTED_CANCELS};
 
 int store_reset_session(store_t *st, const char *session_id, uint64_t seed) {
   /* All or nothing, like store_del_session: a session whose turns went
@@ -1116,7 +1178,7 @@ int store_del_session(store_t *st, const char *session_id) {
   /* All or nothing: a session whose chat went but whose seats stayed
    * would be out of step with the server's memory. */
   size_t first = st->n_ops;
-  for (int w = W_DEL_SEAT_CONTROLS; w <= W_DEL_SESSION; w++) {
+  for (int w = W_DEL_INJECTS; w <= W_DEL_SESSION; w++) {
     op_t *op = op_begin(st, (wstmt_t)w);
     if (!op)
       goto undo;
@@ -1502,4 +1564,64 @@ undo:
   while (st->n_ops > first)
     free_op(&st->ops[--st->n_ops]);
   return -1;
+}
+
+/* ---- The control cell's events (schema 7, issue 13) ------------------ */
+
+int store_set_scripted_events(store_t *st, const char *session_id, bool on) {
+  op_t *op = op_begin(st, W_SCRIPTED_EVENTS);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_int(op, on);
+  return op_end(st, op);
+}
+
+static const char *const INJECT_STATUS[] = {"pending", "fired", "cancelled"};
+
+int store_put_inject(store_t *st, const store_inject_t *in) {
+  op_t *op = op_begin(st, W_INJECT);
+  if (!op)
+    return -1;
+  p_text(op, in->session_id);
+  p_int(op, in->inject);
+  p_int(op, in->turn);
+  p_blob(op, in->event, in->event_len);
+  if (in->seats)
+    p_blob(op, in->seats, in->seats_len);
+  else
+    p_null(op);
+  p_text(op, in->note ? in->note : "");
+  p_text(op, in->sources ? in->sources : "");
+  p_text(op, INJECT_STATUS[in->status]);
+  p_int(op, in->created_ms);
+  if (in->changed_ms)
+    p_int(op, in->changed_ms);
+  else
+    p_null(op);
+  return op_end(st, op);
+}
+
+int store_set_inject_status(store_t *st, const char *session_id, int64_t inject,
+                            store_inject_status_t status, int64_t changed_ms) {
+  op_t *op = op_begin(st, W_INJECT_STATUS);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_int(op, inject);
+  p_text(op, INJECT_STATUS[status]);
+  p_int(op, changed_ms);
+  return op_end(st, op);
+}
+
+int store_put_scripted_cancel(store_t *st, const char *session_id, int index,
+                              int turn, int64_t created_ms) {
+  op_t *op = op_begin(st, W_SCRIPTED_CANCEL);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_int(op, index);
+  p_int(op, turn);
+  p_int(op, created_ms);
+  return op_end(st, op);
 }

@@ -40,7 +40,7 @@
 #include <stdint.h>
 
 /* The schema version this build writes; older ones are migrated. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /* Sizes of the fixed-size blobs: BLAKE2b-256 hashes (state, map digest,
  * token and code hashes) and a seat's sealed token (crypto_secretbox:
@@ -566,6 +566,77 @@ typedef int (*store_observer_fn)(void *arg, const store_observer_row_t *row,
 int store_read_observers(store_t *st, const char *session_id,
                          store_observer_fn fn, void *arg, char *err,
                          size_t errlen);
+/* ---- The control cell's events (schema 9, issue 13) --------------------
+ * docs/storage.md "Injects": whether a session runs its map's scripted
+ * history, control's injects (a MessagePack event map as event.inject
+ * takes it, the seats who see it as a MessagePack array of seat ids or
+ * NULL for everyone, and where it stands), and the scripted events of
+ * the map that control cancelled (with the open turn when it did). */
+
+int store_set_scripted_events(store_t *st, const char *session_id, bool on)
+    __attribute__((warn_unused_result));
+
+typedef enum store_inject_status {
+  STORE_INJECT_PENDING = 0,
+  STORE_INJECT_FIRED,
+  STORE_INJECT_CANCELLED
+} store_inject_status_t;
+
+typedef struct store_inject {
+  const char *session_id;
+  int64_t inject; /* the id, 1, 2, ... in the session */
+  int turn;       /* the turn it fires at (or fired at) */
+  const uint8_t *event;
+  size_t event_len;
+  const uint8_t *seats; /* NULL: every seat */
+  size_t seats_len;
+  const char *note;    /* control's note, NULL or "" none */
+  const char *sources; /* a map's inject: its source keys, else NULL */
+  store_inject_status_t status;
+  int64_t created_ms;
+  int64_t changed_ms; /* 0: never changed */
+} store_inject_t;
+
+/* Insert or replace one inject (all its columns). */
+int store_put_inject(store_t *st, const store_inject_t *in)
+    __attribute__((warn_unused_result));
+int store_set_inject_status(store_t *st, const char *session_id, int64_t inject,
+                            store_inject_status_t status, int64_t changed_ms)
+    __attribute__((warn_unused_result));
+int store_put_scripted_cancel(store_t *st, const char *session_id, int index,
+                              int turn, int64_t created_ms)
+    __attribute__((warn_unused_result));
+
+/* Whether the session runs its map's scripted events: 0 with *on (true
+ * for a file older than schema 9), or -1. */
+int store_read_scripted_events(store_t *st, const char *session_id, bool *on,
+                               char *err, size_t errlen);
+
+typedef struct store_inject_row {
+  int64_t inject;
+  int turn;
+  const uint8_t *event; /* scanned: one in-limit MessagePack value */
+  size_t event_len;
+  const uint8_t *seats; /* scanned, or NULL: every seat */
+  size_t seats_len;
+  const char *note;
+  const char *sources;
+  store_inject_status_t status;
+  int64_t created_ms;
+  int64_t changed_ms; /* 0: never changed */
+} store_inject_row_t;
+typedef int (*store_inject_fn)(void *arg, const store_inject_row_t *row,
+                               char *err, size_t errlen);
+/* A session's injects, by id (none in a file older than schema 9). */
+int store_read_injects(store_t *st, const char *session_id, store_inject_fn fn,
+                       void *arg, char *err, size_t errlen);
+
+typedef int (*store_cancel_fn)(void *arg, int index, int turn, char *err,
+                               size_t errlen);
+/* A session's cancelled scripted events, by index. */
+int store_read_scripted_cancels(store_t *st, const char *session_id,
+                                store_cancel_fn fn, void *arg, char *err,
+                                size_t errlen);
 
 /* ---- Stored MessagePack ----------------------------------------------- */
 

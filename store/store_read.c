@@ -353,7 +353,7 @@ int store_read_tokens(store_t *st, store_hash_fn fn, void *arg, char *err,
       {"sessions", "SELECT id, admin_token_hash FROM sessions",
        "admin_token_hash"},
       {"seats", "SELECT session_id, token_hash FROM seats", "token_hash"},
-      /* schema 7 (issue 13): observers not revoked */
+      /* schema 8 (issue 13): observers not revoked */
       {"observers",
        "SELECT session_id, token_hash FROM observers WHERE revoked_ms IS "
        "NULL",
@@ -361,7 +361,7 @@ int store_read_tokens(store_t *st, store_hash_fn fn, void *arg, char *err,
   };
   for (size_t k = 0; k < sizeof Q / sizeof Q[0]; k++) {
     rd_t r;
-    if (k == 2 && store_version(st) < 7)
+    if (k == 2 && store_version(st) < 8)
       break;
     if (rd_prepare(&r, st, Q[k].table, NULL, Q[k].sql, err, errlen) != 0)
       return rd_done(&r, -1);
@@ -449,7 +449,7 @@ int store_read_observers(store_t *st, const char *session_id,
                          store_observer_fn fn, void *arg, char *err,
                          size_t errlen) {
   rd_t r;
-  if (store_version(st) < 7)
+  if (store_version(st) < 8)
     return 0;
   if (rd_prepare(&r, st, "observers", session_id,
                  "SELECT observer, name, seats, token_hash, revoked_ms IS "
@@ -660,5 +660,93 @@ int store_read_figures(store_t *st, const char *session_id, store_figure_t kind,
     if ((rc = fn(arg, &row, err, errlen)) != 0)
       return rd_done(&r, rc);
   }
+  return rd_done(&r, rc);
+}
+
+/* ---- The control cell's events (schema 9, issue 13) ------------------ */
+
+int store_read_scripted_events(store_t *st, const char *session_id, bool *on,
+                               char *err, size_t errlen) {
+  *on = true;
+  if (store_version(st) < 9)
+    return 0;
+  rd_t r;
+  if (rd_prepare(&r, st, "sessions", session_id,
+                 "SELECT scripted_events FROM sessions WHERE id = ?1", err,
+                 errlen) != 0)
+    return rd_done(&r, -1);
+  int rc = rd_step(&r);
+  if (rc == 1) {
+    *on = sqlite3_column_int(r.q, 0) != 0;
+    rc = 0;
+  }
+  return rd_done(&r, rc);
+}
+
+int store_read_injects(store_t *st, const char *session_id, store_inject_fn fn,
+                       void *arg, char *err, size_t errlen) {
+  if (store_version(st) < 9)
+    return 0;
+  rd_t r;
+  if (rd_prepare(&r, st, "injects", session_id,
+                 "SELECT inject, turn, event, seats, note, sources, status,"
+                 " created_ms, changed_ms FROM injects WHERE session_id = ?1"
+                 " ORDER BY inject",
+                 err, errlen) != 0)
+    return rd_done(&r, -1);
+  static const char *const ST[] = {"pending", "fired", "cancelled"};
+  int rc;
+  while ((rc = rd_step(&r)) == 1) {
+    store_inject_row_t row;
+    char name[64];
+    memset(&row, 0, sizeof row);
+    row.inject = sqlite3_column_int64(r.q, 0);
+    row.turn = sqlite3_column_int(r.q, 1);
+    snprintf(name, sizeof name, "the event of inject %lld",
+             (long long)row.inject);
+    if (!(row.event = col_msgpack(&r, 2, false, &row.event_len, name)))
+      return rd_done(&r, STORE_DAMAGED);
+    if (sqlite3_column_type(r.q, 3) != SQLITE_NULL) {
+      snprintf(name, sizeof name, "the seats of inject %lld",
+               (long long)row.inject);
+      if (!(row.seats = col_msgpack(&r, 3, false, &row.seats_len, name)))
+        return rd_done(&r, STORE_DAMAGED);
+    }
+    row.note = col_text(&r, 4);
+    row.sources = col_text(&r, 5);
+    const char *status = col_text(&r, 6);
+    size_t k = 0;
+    while (k < 3 && strcmp(status, ST[k]) != 0)
+      k++;
+    if (k == 3)
+      return rd_done(&r, rd_bad(&r,
+                                "inject status '%s' is none of pending, "
+                                "fired, cancelled",
+                                status));
+    row.status = (store_inject_status_t)k;
+    row.created_ms = sqlite3_column_int64(r.q, 7);
+    row.changed_ms = sqlite3_column_int64(r.q, 8);
+    if ((rc = fn(arg, &row, err, errlen)) != 0)
+      return rd_done(&r, rc);
+  }
+  return rd_done(&r, rc);
+}
+
+int store_read_scripted_cancels(store_t *st, const char *session_id,
+                                store_cancel_fn fn, void *arg, char *err,
+                                size_t errlen) {
+  if (store_version(st) < 9)
+    return 0;
+  rd_t r;
+  if (rd_prepare(&r, st, "scripted_cancels", session_id,
+                 "SELECT idx, turn FROM scripted_cancels WHERE session_id ="
+                 " ?1 ORDER BY idx",
+                 err, errlen) != 0)
+    return rd_done(&r, -1);
+  int rc;
+  while ((rc = rd_step(&r)) == 1)
+    if ((rc = fn(arg, sqlite3_column_int(r.q, 0), sqlite3_column_int(r.q, 1),
+                 err, errlen)) != 0)
+      return rd_done(&r, rc);
   return rd_done(&r, rc);
 }

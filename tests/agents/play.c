@@ -183,15 +183,28 @@ int play_game(const model_map_t *map, uint64_t seed,
       if ((rc = model_validate(st, (int)i, orders, n, refusals,
                                MODEL_ORDERS_MAX, &bad)))
         goto out;
-      if (bad) {
-        res->refused += bad;
-        const model_order_t *o = &orders[refusals[0].index];
+      /* A subsidised build the host nation cannot fund this turn is
+       * refused for the host's money, which is private to the nation's
+       * seat (docs/protocol.md "The observation"): no firm can foresee
+       * it, so it is counted apart. Every other refusal is the agent's. */
+      size_t unforeseeable = 0;
+      for (size_t k = 0; k < bad && k < MODEL_ORDERS_MAX; k++)
+        unforeseeable +=
+            strstr(refusals[k].message, "capex subsidy on this build") != NULL;
+      res->host_unfunded += unforeseeable;
+      if (bad > unforeseeable) {
+        res->refused += bad - unforeseeable;
+        size_t first = 0;
+        while (strstr(refusals[first].message, "capex subsidy on this build"))
+          first++;
+        const model_order_t *o = &orders[refusals[first].index];
         note(res,
              "%s seed %llu turn %d: %s on seat %s: order %zu (%s) refused: "
              "%s: %s",
              model_map_id(map), (unsigned long long)seed, turn, strat[i]->id,
-             model_map_seat_id(map, i), refusals[0].index,
-             model_op_name((int)o->op), refusals[0].field, refusals[0].message);
+             model_map_seat_id(map, i), refusals[first].index,
+             model_op_name((int)o->op), refusals[first].field,
+             refusals[first].message);
       }
       if ((rc = model_submit(st, (int)i, orders, n, NULL, 0, NULL)))
         goto out;

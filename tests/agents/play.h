@@ -25,12 +25,15 @@ model_map_t *play_load(const char *id);
 uint64_t play_agent_seed(uint64_t game_seed, size_t seat);
 
 typedef struct {
-  size_t orders;       /* orders written by agents */
-  size_t refused;      /* refused by model_validate */
-  size_t late_refused; /* refused at resolution */
-  size_t failures;     /* agent_act returned an error */
-  char first[512];     /* the first refusal or failure, described */
-  int64_t *scores;     /* final score per seat (caller's array or NULL) */
+  size_t orders;        /* orders written by agents */
+  size_t refused;       /* refused by model_validate */
+  size_t late_refused;  /* refused at resolution */
+  size_t host_unfunded; /* builds refused because the host nation could not
+                           fund its capex subsidy (its money is private to
+                           its seat: no firm can see it coming) */
+  size_t failures;      /* agent_act returned an error */
+  char first[512];      /* the first refusal or failure, described */
+  int64_t *scores;      /* final score per seat (caller's array or NULL) */
   uint8_t hash[MODEL_HASH_BYTES]; /* final state hash */
   uint64_t orders_digest; /* FNV-1a over every order written, in order */
   /* called after every resolved turn when set (the caller's, kept) */

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-const char *const helper_maps[] = {"classroom", "cournot", "learning", "trade",
-                                   "world-2024"};
+const char *const helper_maps[] = {"classroom", "cournot",    "learning",
+                                   "trade",     "world-2024", "licensing-2025"};
 const size_t helper_n_maps = sizeof helper_maps / sizeof helper_maps[0];
 
 model_map_t *helper_load(const char *id) {

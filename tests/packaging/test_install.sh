@@ -83,7 +83,7 @@ for _ in $(seq 100); do
   grep -q 'SIGHUP: maps reloaded' "$tmp/err" && break
   sleep 0.1
 done
-grep -q 'SIGHUP: maps reloaded from [^:]*: 6 maps (classroom, ' "$tmp/err" ||
+grep -q 'SIGHUP: maps reloaded from [^:]*: 7 maps (classroom, ' "$tmp/err" ||
   fail "SIGHUP did not reload the maps: $(cat "$tmp/err")"
 kill -TERM "$pid"
 status=0

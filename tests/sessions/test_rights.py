@@ -57,6 +57,11 @@ EXPECTED = {
     "turn.ready":        (UN,  UN,     OK,  OK,        FB,   FB,         FB),
     "chat.send":         (UN,  UN,     OK,  OK,        OK,   FB,         FB),
     "history.get":       (UN,  UN,     OK,  OK,        OK,   FB,         FB),
+    # The control cell's events (issue 13): control's alone. The inject
+    # made by event.inject's ok call (before session.stop) is the one event.cancel cancels.
+    "event.inject":      (UN,  UN,     FB,  FB,        OK,   FB,         FB),
+    "event.list":        (UN,  UN,     FB,  FB,        OK,   FB,         FB),
+    "event.cancel":      (UN,  UN,     FB,  FB,        OK,   FB,         FB),
     "session.advance":   (UN,  UN,     FB,  FB,        OK,   FB,         FB),
     "session.pause":     (UN,  UN,     FB,  FB,        OK,   FB,         FB),
     "session.resume":    (UN,  UN,     FB,  FB,        OK,   FB,         FB),
@@ -84,6 +89,7 @@ ADMIN_METHODS = {"session.bot", "session.start", "session.advance",
                  "contracts.list", "turn.proposal", "session.fork",
                  "seat.lock", "seat.reissue_code",
                  "session.status", "observer.issue", "observer.list",
+                 "event.inject", "event.list", "event.cancel",
                  "seat.rotate_token", "session.rotate_admin_token"}
 # The ok call goes last, so that a state change (start, pause, ...) comes
 # after every refused call.
@@ -118,6 +124,9 @@ class World:
                                           "rate": 0.2}]},
             "chat.send": {"to": "all", "text": "rights"},
             "session.fork": {"turn": 0},
+            "event.inject": {"event": {"kind": "flood", "nation": "CHN",
+                                       "magnitude": 0.1}},
+            "event.cancel": {"inject": 1},
             "seat.lock": {"seat": "EUU", "locked": False},
             "seat.reissue_code": {"seat": "EUU"},
             "seat.rotate_token": {"seat": "EUU"},

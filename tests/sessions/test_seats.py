@@ -295,6 +295,10 @@ def session_without_admin_boxes(server):
     for col in ("review", "held_turn", "forked_from", "forked_turn"):
         con.execute("ALTER TABLE sessions DROP COLUMN %s" % col)
     con.execute("DROP TABLE observers")
+    # (7: the control cell's events, issue 13)
+    con.execute("ALTER TABLE sessions DROP COLUMN scripted_events")
+    con.execute("DROP TABLE injects")
+    con.execute("DROP TABLE scripted_cancels")
     con.execute("PRAGMA user_version = 3")
     con.commit()
     con.close()
