@@ -177,6 +177,56 @@ static int submit_turn(replay_t *r, model_state_t *st, int t) {
   return 0;
 }
 
+/* One contract agreed over the wire in the turn being replayed (issue
+ * 13): signed into the state before the turn resolves, in the order
+ * accepted, as the server did. */
+static int on_signed(void *arg, const store_negotiation_row_t *row, char *err,
+                     size_t errlen) {
+  replay_t *r = arg;
+  int seat = -1;
+  for (size_t i = 0; i < r->n_seats; i++)
+    if (strcmp(model_map_seat_id(r->g.map, i), row->author) == 0)
+      seat = (int)i;
+  msgpack_object obj;
+  model_order_t o;
+  model_refusal_t why;
+  memset(&why, 0, sizeof why);
+  if (seat < 0 || dbtool_decode(&r->dec, row->terms, row->terms_len, &obj,
+                                err, errlen) != 0 ||
+      proto_order_parse(&obj, &o, &why) != 0) {
+    proto_decoder_reset(&r->dec);
+    snprintf(err, errlen,
+             "negotiation %s (step #%lld): its terms or author '%s' cannot "
+             "be read%s%s",
+             row->negotiation, (long long)row->id, row->author,
+             why.message[0] ? ": " : "", why.message);
+    return -1;
+  }
+  proto_decoder_reset(&r->dec);
+  int rc = model_contract_sign(r->st, seat, &o, &why);
+  if (rc < 0) {
+    snprintf(err, errlen, "negotiation %s cannot be signed: %s",
+             row->negotiation, model_strerror(rc));
+    return -1;
+  }
+  if (rc > 0) /* refused as the server refused it; the hash decides */
+    fprintf(stderr,
+            "replay: session %s, turn %d: the contract of negotiation %s "
+            "does not start: %s\n",
+            r->g.id, row->turn, row->negotiation, why.message);
+  return 0;
+}
+
+static int sign_turn(replay_t *r, int t) {
+  char err[1024];
+  if (store_read_negotiation_steps(r->db, r->g.id, t, on_signed, r, err,
+                                   sizeof err) != 0) {
+    fprintf(stderr, "replay: session %s, turn %d: %s\n", r->g.id, t, err);
+    return -1;
+  }
+  return 0;
+}
+
 /* Name the submissions that went into turn t, for a person reading why it
  * differs. */
 static void print_turn_subs(const replay_t *r, int t) {
@@ -220,7 +270,7 @@ static int on_turn(void *arg, const store_turn_row_t *row, char *err,
             r->g.id, model_state_turn(st), t);
     return 1;
   }
-  if (load_turn(r, t) != 0 || submit_turn(r, st, t) != 0)
+  if (load_turn(r, t) != 0 || submit_turn(r, st, t) != 0 || sign_turn(r, t))
     return 1;
   if ((rc = model_resolve(st)) != 0) {
     fprintf(stderr, "replay: session %s: turn %d cannot be resolved: %s\n",

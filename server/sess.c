@@ -48,6 +48,11 @@ void sess_config_default(sess_config_t *cfg) {
   cfg->max_chat_messages = LAN_MAX_CHAT_MESSAGES_DEFAULT;
   cfg->chat_burst = LAN_CHAT_BURST_DEFAULT;
   cfg->chat_refill_ms = LAN_CHAT_REFILL_MS_DEFAULT;
+  cfg->max_channels = LAN_MAX_CHANNELS_DEFAULT;
+  cfg->max_channel_members = LAN_MAX_CHANNEL_MEMBERS_DEFAULT;
+  cfg->chat_history_max = LAN_CHAT_HISTORY_MAX_DEFAULT;
+  cfg->max_negotiation_steps = LAN_MAX_NEGOTIATION_STEPS_DEFAULT;
+  cfg->timeline_max = LAN_TIMELINE_MAX_DEFAULT;
   cfg->rate_table_size = RL_TABLE_SIZE_DEFAULT;
   cfg->lobby_expiry_s = LAN_LOBBY_EXPIRY_S_DEFAULT;
   cfg->max_lobby_per_address = LAN_MAX_LOBBY_PER_ADDRESS_DEFAULT;
@@ -95,6 +100,7 @@ int sess_registry_new(sess_registry_t **out, uv_loop_t *loop,
     return -1;
   }
   reg->chat_rate = (rl_rate_t){cfg->chat_burst, cfg->chat_refill_ms};
+  reg->next_chat_id = 1; /* sess_restore: after the file's largest */
   reg->submit_rate = (rl_rate_t){cfg->submit_burst, cfg->submit_refill_ms};
   proto_buf_init(&reg->nbuf);
   proto_packer_init(&reg->npk, &reg->nbuf);
@@ -146,6 +152,7 @@ void sess_free(sess_session_t *s) {
   for (size_t i = 0; i < s->n_history; i++)
     proto_buf_free(&s->history[i].buf);
   free(s->history);
+  sess_comms_free(s);
   model_state_free(s->st);
   free(s);
 }
@@ -1002,6 +1009,7 @@ int sess_reset(sess_session_t *s, uint64_t seed, bool start) {
     fin_remove(s);
   model_state_free(s->st);
   s->st = st;
+  sess_comms_reset(s);
   for (size_t i = 0; i < s->n_seats; i++) {
     agent_free(s->seats[i].agent);
     s->seats[i].agent = fresh[i];
@@ -1249,6 +1257,9 @@ static void notify_turn_refused(sess_session_t *s, int turn, int rc) {
 static int resolve_queue(sess_session_t *s, bool *finished_out) {
   int turn = model_state_turn(s->st);
   uint64_t t0 = uv_hrtime();
+  /* The contracts agreed over the wire this turn join it first (issue
+   * 13); lanthanide replay signs the same before the same turn. */
+  sess_comms_sign(s);
   int rc = model_resolve(s->st);
   /* Refused turns are timed too: they cost the loop the same. */
   metrics_hist_observe(&s->reg->turn_hist, uv_hrtime() - t0);

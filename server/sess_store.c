@@ -182,7 +182,8 @@ void sp_unready(sess_session_t *s, int seat) {
              "out of memory queueing a ready's removal");
 }
 
-int sp_chat(sess_session_t *s, int from, int to, const char *text, size_t len) {
+int sp_chat(sess_session_t *s, int from, int to, const sess_chan_t *ch,
+            int64_t id, const char *text, size_t len) {
   store_t *st = s->reg->store;
   if (!st)
     return 0;
@@ -194,6 +195,8 @@ int sp_chat(sess_session_t *s, int from, int to, const char *text, size_t len) {
       .text = text,
       .len = len,
       .created_ms = sess_wall_ms(),
+      .id = id,
+      .channel = ch->id,
   };
   if (store_put_chat(st, &row) != 0) {
     log_sess(LOG_LEVEL_ERROR, s->id, NULL,
@@ -499,7 +502,8 @@ static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
                                    errlen)) != 0 ||
       (rc = store_read_readies(reg->store, id, turn, on_ready, s, err,
                                errlen)) != 0 ||
-      (rc = store_count_chat(reg->store, id, &n_chat, err, errlen)) != 0)
+      (rc = store_count_chat(reg->store, id, &n_chat, err, errlen)) != 0 ||
+      (rc = sess_comms_restore(s, err, errlen)) != 0)
     goto fail;
   s->n_chat = (size_t)n_chat;
 
@@ -608,6 +612,12 @@ int sess_restore(sess_registry_t *reg, char *err, size_t errlen) {
    * another session's token stays `forbidden`, never `unauthorized`. */
   if (store_read_tokens(reg->store, on_token, reg, err, errlen) != 0)
     return -1;
+  /* Chat ids go on from the file's largest (issue 13: chat.history's
+   * `after`). */
+  int64_t max_id = 0;
+  if (store_max_chat_id(reg->store, &max_id, err, errlen) != 0)
+    return -1;
+  reg->next_chat_id = max_id + 1;
   /* Every session in play, and the newest --max-finished finished ones;
    * the others stay in the file only (replay, export). */
   restore_ctx_t c = {reg, NULL, 0};
