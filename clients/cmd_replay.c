@@ -190,9 +190,11 @@ static int on_signed(void *arg, const store_negotiation_row_t *row, char *err,
   msgpack_object obj;
   model_order_t o;
   model_refusal_t why;
+  proto_error_t perr;
   memset(&why, 0, sizeof why);
-  if (seat < 0 || dbtool_decode(&r->dec, row->terms, row->terms_len, &obj,
-                                err, errlen) != 0 ||
+  /* The store scanned the terms with the wire's limits already. */
+  if (seat < 0 ||
+      proto_decode(&r->dec, row->terms, row->terms_len, &obj, &perr) != 0 ||
       proto_order_parse(&obj, &o, &why) != 0) {
     proto_decoder_reset(&r->dec);
     snprintf(err, errlen,

@@ -564,8 +564,7 @@ static int terms_order(const uint8_t *terms, size_t len, model_order_t *o,
       MSGPACK_UNPACK_SUCCESS)
     rc = proto_order_parse(&u.data, o, r);
   else
-    snprintf(r->message, sizeof r->message,
-             "the stored terms cannot be read");
+    snprintf(r->message, sizeof r->message, "the stored terms cannot be read");
   msgpack_unpacked_destroy(&u);
   return rc;
 }

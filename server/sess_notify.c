@@ -386,7 +386,7 @@ static void chat_committed(void *arg, bool committed) {
   sess_session_t *s =
       committed ? sess_find(c->reg, c->session, strlen(c->session)) : NULL;
   if (s) {
-    msgpack_packer *pk = sess_notify_begin(s, "chat.message", 6);
+    msgpack_packer *pk = sess_notify_begin(s, "chat.message", 5);
     proto_pack_kv_cstr(
         pk, "from",
         c->from < 0 ? "admin" : model_map_seat_id(s->map, (size_t)c->from));
