@@ -14,6 +14,8 @@ negotiations survive a kill -9, and `lanthanide replay --verify` still
 matches every stored state hash with the negotiated contract in it.
 timeline.get is in time order and holds every kind this branch records.
 """
+import csv
+import json
 import os
 import random
 import subprocess
@@ -328,6 +330,45 @@ def survives_restart_and_replays(server):
                         "--verify"], capture_output=True, text=True)
     check(r.returncode == 0, "replay verifies with the signed contract",
           r.stdout, r.stderr)
+    # What the buyer saw after turn 0, next to the truth.
+    r = subprocess.run([cli, "replay", "--db", db, "--session", g.id,
+                        "--turn", "0", "--seat", "dragon_magnets"],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, "replay --turn --seat", r.stderr)
+    j = json.loads(r.stdout)
+    check(j["turn"] == 0 and j["seat"] == "dragon_magnets"
+          and [c["id"] for c in j["seen"]["you"]["contracts"]] == [nid]
+          and j["truth"] == j["seen"]["public"] and j["differences"] == [],
+          "the seat's view after turn 0, equal to the truth on classroom",
+          sorted(j))
+    r = subprocess.run([cli, "replay", "--db", db, "--session", g.id,
+                        "--turn", "0"], capture_output=True, text=True)
+    j = json.loads(r.stdout)
+    check(r.returncode == 0 and "public" in j and "market" in j
+          and sorted(j["seats"]) == sorted(g.seats)
+          and j["seats"]["dragon_separation"]["contracts"][0]["id"] == nid,
+          "replay --turn: the ground truth, every seat", sorted(j))
+    r = subprocess.run([cli, "replay", "--db", db, "--session", g.id,
+                        "--turn", "7"], capture_output=True, text=True)
+    check(r.returncode == 1 and "no stored turn 7" in r.stderr,
+          "a turn not stored is named", r.stderr)
+    out = os.path.join(tmp, "csv")
+    r = subprocess.run([cli, "export", "--db", db, "--session", g.id,
+                        "--out", out], capture_output=True, text=True)
+    check(r.returncode == 0, "export", r.stderr)
+    with open(os.path.join(out, "%s-timeline.csv" % g.id), newline="") as f:
+        rows = list(csv.DictReader(f))
+    check([int(x["t_ms"]) for x in rows] == sorted(int(x["t_ms"])
+                                                   for x in rows),
+          "timeline.csv in time order")
+    check([x["kind"] for x in rows] == [x["kind"] for x in tl]
+          and [x["text"] for x in rows] == [x["text"] for x in tl],
+          "timeline.csv is timeline.get's record", rows)
+    with open(os.path.join(out, "%s-seen_vs_true.csv" % g.id),
+              newline="") as f:
+        rows = list(csv.reader(f))
+    check(rows == [["session", "turn", "seat", "path", "seen", "true"]],
+          "seen_vs_true.csv: every seat saw the truth on classroom", rows)
 
 
 if __name__ == "__main__":
