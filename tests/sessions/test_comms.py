@@ -301,6 +301,7 @@ def survives_restart_and_replays(server):
                       after=hist[-1]["id"])
         check([m["text"] for m in hist] == ["new"], "ids go on", hist)
         c.call("contract.accept", session=g.id, token=s_tok, negotiation=nid)
+        c.submit([], ready=True, session=g.id, token=b_tok)
         c.advance(g.id, g.admin_token)
         deadline = time.monotonic() + 10
         while c.state(g.id, s_tok)["turn"] < 1:
@@ -313,8 +314,10 @@ def survives_restart_and_replays(server):
         times = [r["t_ms"] for r in tl]
         check(times == sorted(times), "timeline in time order", tl)
         kinds = {r["kind"] for r in tl}
-        check(kinds >= {"session", "message", "contract", "resolved"},
-              "timeline kinds", kinds)
+        check(kinds == {"session", "orders", "ready", "message", "contract",
+                        "resolved"}, "timeline: every kind recorded", kinds)
+        check(tl[0]["kind"] == "session" and tl[-1]["kind"] == "resolved",
+              "from the session's creation to the turn's resolution", tl)
         msgs = [r for r in tl if r["kind"] == "message"]
         check([r["data"]["channel"] for r in msgs] == [ch, "all", ch],
               "timeline messages carry their channel", msgs)
