@@ -191,7 +191,9 @@ int sp_chat(sess_session_t *s, int from, int to, const sess_chan_t *ch,
       .session_id = s->id,
       .turn = model_state_turn(s->st),
       .from = from < 0 ? "admin" : model_map_seat_id(s->map, (size_t)from),
-      .to = to < 0 ? "all" : model_map_seat_id(s->map, (size_t)to),
+      .to = ch->kind == SESS_CHAN_OPENED ? ch->id
+            : to < 0                     ? "all"
+                     : model_map_seat_id(s->map, (size_t)to),
       .text = text,
       .len = len,
       .created_ms = sess_wall_ms(),

@@ -677,7 +677,8 @@ static const struct {
 } TIMELINE[] = {
     {1, 99,
      "SELECT created_ms AS t_ms, 0 AS turn, 'session' AS kind, '' AS seat, "
-     "'session created: ' || name || ' (map ' || map_id || ', ' || turns || "
+     "'session created: ' || CASE WHEN name = '' THEN id ELSE name END || "
+     "' (map ' || map_id || ', ' || turns || "
      "' turns)' AS text, '' AS detail, NULL AS data, 0 AS ord, 0 AS rid, "
      "NULL AS to_seat FROM sessions WHERE id = ?1"},
     {1, 99,

@@ -142,8 +142,9 @@ def channels_reach_their_readers_only(server):
     expect_error("not_found", conns["EUU"].call, "chat.send", session=game.id,
                  token=tokens["EUU"], channel="ch:99", text="x")
     settle(*everyone)
+    notes = {}
     for name, c in conns.items():
-        got = {n["text"]: n for n in take(c, "chat.message")}
+        got = notes[name] = {n["text"]: n for n in take(c, "chat.message")}
         for text, ch in sent:
             reads = name == "admin" or holder[name] in members(ch)
             check((text in got) == reads,
@@ -159,6 +160,10 @@ def channels_reach_their_readers_only(server):
         check([m["text"] for m in hist] == want,
               "chat.history of %s: exactly its channels, in order" % seat,
               [m["text"] for m in hist], want)
+        for m in hist:
+            n = notes[seat][m["text"]]
+            check(all(m[k] == n[k] for k in ("id", "channel", "from", "to")),
+                  "chat.history and chat.message agree", m, n.params)
         ids = [m["id"] for m in hist]
         check(ids == sorted(ids) and len(set(ids)) == len(ids),
               "ids rise", ids)
