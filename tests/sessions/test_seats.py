@@ -286,9 +286,14 @@ def session_without_admin_boxes(server):
     con = sqlite3.connect(db)
     con.execute("DROP TABLE seat_controls")
     # What later schemas added goes too (5: sessions.creator, 6:
-    # sessions.deleted_ms).
+    # sessions.deleted_ms, 7: below).
     con.execute("ALTER TABLE sessions DROP COLUMN creator")
     con.execute("ALTER TABLE sessions DROP COLUMN deleted_ms")
+    # 7 (issue 13): chat.channel, its index, channels, negotiation_steps.
+    con.execute("DROP INDEX chat_by_session")
+    con.execute("ALTER TABLE chat DROP COLUMN channel")
+    con.execute("DROP TABLE channels")
+    con.execute("DROP TABLE negotiation_steps")
     con.execute("PRAGMA user_version = 3")
     con.commit()
     con.close()
