@@ -295,6 +295,13 @@ static void diff(const msgpack_object *a, const msgpack_object *b, char *path,
     fn(arg, path, at, bt);
 }
 
+void dbtool_diff(const msgpack_object *seen, const msgpack_object *truth,
+                 dbtool_diff_fn fn, void *arg) {
+  char path[512] = "";
+  diff(seen, truth, path, 0, sizeof path, false, fn, arg);
+  diff(truth, seen, path, 0, sizeof path, true, fn, arg);
+}
+
 int dbtool_seen_vs_true(const model_state_t *st, int seat, dbtool_diff_fn fn,
                         void *arg, char *err, size_t errlen) {
   proto_buf_t sb, tb;
@@ -321,9 +328,7 @@ int dbtool_seen_vs_true(const model_state_t *st, int seat, dbtool_diff_fn fn,
   }
   const msgpack_object *seen = get_key(&su.data, "public", 6);
   const msgpack_object *truth = get_key(&tu.data, "public", 6);
-  char path[512] = "";
-  diff(seen, truth, path, 0, sizeof path, false, fn, arg);
-  diff(truth, seen, path, 0, sizeof path, true, fn, arg);
+  dbtool_diff(seen, truth, fn, arg);
   rc = 0;
 done:
   msgpack_unpacked_destroy(&su);

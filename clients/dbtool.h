@@ -79,6 +79,10 @@ int dbtool_pack_truth(const model_state_t *st, int seat, msgpack_packer *pk,
                       char *err, size_t errlen);
 typedef void (*dbtool_diff_fn)(void *arg, const char *path, const char *seen,
                                const char *truth);
+/* The comparison itself, of any two MessagePack trees (maps by key,
+ * arrays by index; a missing side is ""). */
+void dbtool_diff(const msgpack_object *seen, const msgpack_object *truth,
+                 dbtool_diff_fn fn, void *arg);
 int dbtool_seen_vs_true(const model_state_t *st, int seat, dbtool_diff_fn fn,
                         void *arg, char *err, size_t errlen);
 
