@@ -261,6 +261,28 @@ def negotiated_contract_is_enforced(server):
 
 
 @suite.test
+def reset_forgets_negotiations_keeps_channels(server):
+    admin = server.client()
+    game = Game(admin, "classroom", turns=3, turn_seconds=3600)
+    s, b = server.client(), server.client()
+    st, bt = game.join(s, "dragon_separation"), game.join(b, "dragon_magnets")
+    ch = s.call("channel.open", session=game.id, token=st,
+                members=["dragon_magnets"])["channel"]
+    s.call("chat.send", session=game.id, token=st, channel=ch, text="kept")
+    s.call("contract.propose", session=game.id, token=st,
+           to="dragon_magnets", **ndpr_terms())
+    admin.reset(game.id, game.admin_token)
+    check(b.call("contract.negotiations", session=game.id, token=bt) == [],
+          "a reset game has no negotiations")
+    check([m["text"] for m in b.call("chat.history", session=game.id,
+                                     token=bt, channel=ch)] == ["kept"],
+          "channels and chat stay, as chat always did")
+    nid = s.call("contract.propose", session=game.id, token=st,
+                 to="dragon_magnets", **ndpr_terms())["negotiation"]
+    check(nid == "n1", "negotiation ids start again", nid)
+
+
+@suite.test
 def survives_restart_and_replays(server):
     tmp = server.tmp
     db = os.path.join(tmp, "comms.db")
