@@ -5,7 +5,7 @@
  *   lanthanide export --db FILE [--session S] [--format csv] [--out DIR]
  *                     [--raw]
  *
- * writes five files named <session>-<table>.csv into DIR (default: the
+ * writes seven files named <session>-<table>.csv into DIR (default: the
  * current directory), each with a header row and one observation per row:
  *
  *   prices      session,turn,product,region,unit,value      USD/kg
@@ -16,7 +16,13 @@
  *   orders      one row per order: session,turn,seat,source,submission_id,
  *               final,order_index,op, then one column per order field (the
  *               wire names of PROTOCOL.md, in wire units), created_ms
- *   chat        session,id,turn,from,to,text,created_ms,time_utc
+ *   chat        session,id,turn,from,to,text,created_ms,time_utc,channel
+ *   timeline    session,t_ms,time_utc,turn,kind,seat,text,detail: the
+ *               record of timeline.get (store_read_timeline), by time
+ *   seen_vs_true session,turn,seat,path,seen,true: each figure of a
+ *               seat's observation's `public` part that differs from the
+ *               ground truth, per stored turn (header only when every
+ *               seat saw the truth)
  *
  * Figures come from the database's exact integers (cents, kg, ppm) and are
  * written as exact decimals in wire units, so a value read back as a double
@@ -101,8 +107,9 @@ static void usage(FILE *f) {
           "\n"
           "Write a stored game as tidy CSV files, one observation per row, "
           "in wire\nunits: DIR/S-prices.csv, S-production.csv, "
-          "S-scores.csv, S-orders.csv and\nS-chat.csv. The database is "
-          "only read.\n"
+          "S-scores.csv, S-orders.csv,\nS-chat.csv, S-timeline.csv (the "
+          "after-action record) and S-seen_vs_true.csv\n(what each seat "
+          "saw versus the truth). The database is only read.\n"
           "\n"
           "  --db FILE       the server's database (lanthanide-server --db)\n"
           "  --session S     the session to export (needed when the "
@@ -575,20 +582,128 @@ static int on_chat(void *arg, const store_chat_row_t *row, char *err,
   csv_field_n(csv, row->text, row->len, true);
   csv_int(csv, ms);
   csv_field(csv, when);
+  csv_field(csv, row->channel);
   csv_end(csv);
   return 0;
 }
 
 static int export_chat(exporter_t *x) {
-  static const char *const header[] = {
-      "session", "id", "turn", "from", "to", "text", "created_ms", "time_utc"};
+  static const char *const header[] = {"session",    "id",       "turn",
+                                       "from",       "to",       "text",
+                                       "created_ms", "time_utc", "channel"};
   out_file_t o;
   if (out_open(x, &o, "chat") != 0)
+    return -1;
+  csv_header(&o.c, header, 9);
+  fig_ctx_t c = {x, &o, NULL, 0};
+  char err[1024];
+  int rc = store_read_chat(x->db, x->g.id, on_chat, &c, err, sizeof err);
+  if (rc != 0)
+    read_failed(err);
+  return out_close(&o, rc == 0);
+}
+
+/* ---- The after-action review (issue 13) ------------------------------ */
+
+static void utc_text(int64_t ms, char *when, size_t len) {
+  time_t secs = (time_t)(ms / 1000);
+  struct tm tm;
+  when[0] = '\0';
+  if (gmtime_r(&secs, &tm)) {
+    size_t w = strftime(when, len, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(when + w, len - w, ".%03dZ", (int)(ms % 1000));
+  }
+}
+
+static int on_timeline(void *arg, const store_timeline_row_t *row, char *err,
+                       size_t errlen) {
+  fig_ctx_t *c = arg;
+  csv_t *csv = &c->o->c;
+  (void)err;
+  (void)errlen;
+  char when[64];
+  utc_text(row->t_ms, when, sizeof when);
+  csv_field(csv, c->x->g.id);
+  csv_int(csv, row->t_ms);
+  csv_field(csv, when);
+  csv_int(csv, row->turn);
+  csv_field(csv, row->kind);
+  csv_field(csv, row->seat);
+  csv_field_n(csv, row->text, strlen(row->text), true);
+  csv_field(csv, row->detail);
+  csv_end(csv);
+  return 0;
+}
+
+/* timeline.csv: the record timeline.get gives, one moment per row. */
+static int export_timeline(exporter_t *x) {
+  static const char *const header[] = {"session", "t_ms", "time_utc", "turn",
+                                       "kind",    "seat", "text",     "detail"};
+  out_file_t o;
+  if (out_open(x, &o, "timeline") != 0)
     return -1;
   csv_header(&o.c, header, 8);
   fig_ctx_t c = {x, &o, NULL, 0};
   char err[1024];
-  int rc = store_read_chat(x->db, x->g.id, on_chat, &c, err, sizeof err);
+  int rc = store_read_timeline(x->db, x->g.id, 0, INT32_MAX, on_timeline, &c,
+                               err, sizeof err);
+  if (rc != 0)
+    read_failed(err);
+  return out_close(&o, rc == 0);
+}
+
+/* seen_vs_true.csv: per stored turn and seat, every figure of the seat's
+ * observation's `public` part that differs from the ground truth
+ * (dbtool_seen_vs_true): only the header when every seat saw the truth. */
+typedef struct svt_ctx {
+  exporter_t *x;
+  out_file_t *o;
+  int turn;
+  const char *seat;
+} svt_ctx_t;
+
+static void on_diff(void *arg, const char *path, const char *seen,
+                    const char *truth) {
+  svt_ctx_t *c = arg;
+  csv_t *csv = &c->o->c;
+  csv_field(csv, c->x->g.id);
+  csv_int(csv, c->turn);
+  csv_field(csv, c->seat);
+  csv_field(csv, path);
+  csv_field(csv, seen);
+  csv_field(csv, truth);
+  csv_end(csv);
+}
+
+static int on_svt_turn(void *arg, const store_turn_row_t *row, char *err,
+                       size_t errlen) {
+  svt_ctx_t *c = arg;
+  model_state_t *st = NULL;
+  if (model_state_deserialise(c->x->g.map, row->snapshot, row->snapshot_len,
+                              &st) != 0) {
+    snprintf(err, errlen, "the snapshot of turn %d cannot be read", row->turn);
+    return -1;
+  }
+  c->turn = row->turn;
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < model_map_seat_count(c->x->g.map); i++) {
+    c->seat = model_map_seat_id(c->x->g.map, i);
+    rc = dbtool_seen_vs_true(st, (int)i, on_diff, c, err, errlen);
+  }
+  model_state_free(st);
+  return rc;
+}
+
+static int export_seen_vs_true(exporter_t *x) {
+  static const char *const header[] = {"session", "turn", "seat",
+                                       "path",    "seen", "true"};
+  out_file_t o;
+  if (out_open(x, &o, "seen_vs_true") != 0)
+    return -1;
+  csv_header(&o.c, header, 6);
+  svt_ctx_t c = {x, &o, 0, NULL};
+  char err[1024];
+  int rc = store_read_turns(x->db, x->g.id, on_svt_turn, &c, err, sizeof err);
   if (rc != 0)
     read_failed(err);
   return out_close(&o, rc == 0);
@@ -711,6 +826,8 @@ int cmd_export(int argc, char **argv, const ui_conn_opts_t *dflt) {
   failed |= export_scores(&x);
   failed |= export_orders(&x);
   failed |= export_chat(&x);
+  failed |= export_timeline(&x);
+  failed |= export_seen_vs_true(&x);
   status = failed ? UI_EXIT_FAIL : UI_EXIT_OK;
   proto_decoder_destroy(&x.dec);
 done:

@@ -4,6 +4,14 @@
  * (docs/storage.md, "Replay").
  *
  *   lanthanide replay --db FILE [--session S] [--verify]
+ *   lanthanide replay --db FILE [--session S] --turn N [--seat SEAT]
+ *
+ * With --turn, nothing is replayed: the state after turn N is read from
+ * its stored snapshot and printed as JSON, the ground truth (every seat's
+ * `you`, and `public` and `market`) or, with --seat, what that seat saw
+ * (its observation, as state.get gave it) next to the truth of the same
+ * turn and the figures where they differ (the debrief's "what you saw
+ * versus what was true"; issue 13).
  *
  * The model is deterministic and has no I/O, so a game is fully defined by
  * its map (stored as text in sessions.map_json), its seed and, turn by
@@ -40,6 +48,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "cli_ui.h"
+#include "client.h"
 #include "cmds.h"
 #include "dbtool.h"
 #include "proto_types.h"
@@ -75,6 +87,11 @@ typedef struct replay {
   size_t n_amend;
   replay_event_t *fired, *cancels;
   size_t n_fired, n_cancels;
+  /* --turn: the snapshot of the turn asked for */
+  int want_turn;
+  uint8_t *snap;
+  size_t snap_len;
+  bool found;
 } replay_t;
 
 static void usage(FILE *f) {
@@ -91,6 +108,8 @@ static void usage(FILE *f) {
           "database holds\n"
           "                  more than one)\n"
           "  --verify        print only the verdict\n"
+          "  --turn N        print the state after turn N (JSON) instead\n"
+          "  --seat SEAT     with --turn: what SEAT saw, next to the truth\n"
           "\n"
           "Exit status: 0 every turn matches, 1 a turn differs (it is "
           "named) or the\ndata cannot be replayed, 2 a usage error.\n");
@@ -260,6 +279,58 @@ static int amend_turn(replay_t *r, model_state_t *st, int t, bool before) {
   return 0;
 }
 
+/* One contract agreed over the wire in the turn being replayed (issue
+ * 13): signed into the state before the turn resolves, in the order
+ * accepted, as the server did. */
+static int on_signed(void *arg, const store_negotiation_row_t *row, char *err,
+                     size_t errlen) {
+  replay_t *r = arg;
+  int seat = -1;
+  for (size_t i = 0; i < r->n_seats; i++)
+    if (strcmp(model_map_seat_id(r->g.map, i), row->author) == 0)
+      seat = (int)i;
+  msgpack_object obj;
+  model_order_t o;
+  model_refusal_t why;
+  proto_error_t perr;
+  memset(&why, 0, sizeof why);
+  /* The store scanned the terms with the wire's limits already. */
+  if (seat < 0 ||
+      proto_decode(&r->dec, row->terms, row->terms_len, &obj, &perr) != 0 ||
+      proto_order_parse(&obj, &o, &why) != 0) {
+    proto_decoder_reset(&r->dec);
+    snprintf(err, errlen,
+             "negotiation %s (step #%lld): its terms or author '%s' cannot "
+             "be read%s%s",
+             row->negotiation, (long long)row->id, row->author,
+             why.message[0] ? ": " : "", why.message);
+    return -1;
+  }
+  proto_decoder_reset(&r->dec);
+  int rc = model_contract_sign(r->st, seat, &o, &why);
+  if (rc < 0) {
+    snprintf(err, errlen, "negotiation %s cannot be signed: %s",
+             row->negotiation, model_strerror(rc));
+    return -1;
+  }
+  if (rc > 0) /* refused as the server refused it; the hash decides */
+    fprintf(stderr,
+            "replay: session %s, turn %d: the contract of negotiation %s "
+            "does not start: %s\n",
+            r->g.id, row->turn, row->negotiation, why.message);
+  return 0;
+}
+
+static int sign_turn(replay_t *r, int t) {
+  char err[1024];
+  if (store_read_negotiation_steps(r->db, r->g.id, t, on_signed, r, err,
+                                   sizeof err) != 0) {
+    fprintf(stderr, "replay: session %s, turn %d: %s\n", r->g.id, t, err);
+    return -1;
+  }
+  return 0;
+}
+
 /* Name the submissions that went into turn t, for a person reading why it
  * differs. */
 static void print_turn_subs(const replay_t *r, int t) {
@@ -385,7 +456,7 @@ static int on_turn(void *arg, const store_turn_row_t *row, char *err,
     return 1;
   }
   if (load_turn(r, t) != 0 || submit_turn(r, st, t) != 0 ||
-      control_turn(r, st, t) != 0)
+      control_turn(r, st, t) != 0 || sign_turn(r, t))
     return 1;
   char aerr[512];
   r->n_amend = 0;
@@ -505,17 +576,150 @@ done:
   return status;
 }
 
+/* ---- --turn N [--seat S]: one turn's state ---------------------------- */
+
+static int on_snap(void *arg, const store_turn_row_t *row, char *err,
+                   size_t errlen) {
+  replay_t *r = arg;
+  if (row->turn != r->want_turn)
+    return 0;
+  if (!(r->snap = malloc(row->snapshot_len ? row->snapshot_len : 1))) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  memcpy(r->snap, row->snapshot, row->snapshot_len);
+  r->snap_len = row->snapshot_len;
+  r->found = true;
+  return 0;
+}
+
+/* Pack with fn and return it as JSON (NULL on failure, err said). */
+static json_t *as_json(int (*fn)(const model_state_t *, int, msgpack_packer *,
+                                 char *, size_t),
+                       const model_state_t *st, int seat) {
+  proto_buf_t b;
+  msgpack_packer pk;
+  proto_buf_init(&b);
+  proto_packer_init(&pk, &b);
+  char err[512];
+  json_t *j = NULL;
+  msgpack_unpacked u;
+  msgpack_unpacked_init(&u);
+  size_t off = 0;
+  if (fn(st, seat, &pk, err, sizeof err) != 0)
+    fprintf(stderr, "replay: %s\n", err);
+  else if (!proto_buf_failed(&b) &&
+           msgpack_unpack_next(&u, b.data, b.len, &off) ==
+               MSGPACK_UNPACK_SUCCESS)
+    j = cli_to_json(&u.data);
+  msgpack_unpacked_destroy(&u);
+  proto_buf_free(&b);
+  return j;
+}
+
+static void on_print_diff(void *arg, const char *path, const char *seen,
+                          const char *truth) {
+  json_t *d = json_object();
+  json_object_set_new(d, "path", json_string(path));
+  json_object_set_new(d, "seen", json_string(seen));
+  json_object_set_new(d, "true", json_string(truth));
+  json_array_append_new(arg, d);
+}
+
+static int print_turn(replay_t *r, const char *seat_id) {
+  char err[1024];
+  int rc = store_read_turns(r->db, r->g.id, on_snap, r, err, sizeof err);
+  if (rc != 0) {
+    fprintf(stderr, "replay: cannot read the stored turns: %s\n", err);
+    return UI_EXIT_FAIL;
+  }
+  if (!r->found) {
+    fprintf(stderr,
+            "replay: session %s has no stored turn %d (turns 0 to %d are "
+            "resolved)\n",
+            r->g.id, r->want_turn, r->g.turn - 1);
+    return UI_EXIT_FAIL;
+  }
+  model_state_t *st = NULL;
+  if ((rc = model_state_deserialise(r->g.map, r->snap, r->snap_len, &st)) !=
+      0) {
+    fprintf(stderr, "replay: the snapshot of turn %d cannot be read: %s\n",
+            r->want_turn, model_strerror(rc));
+    return UI_EXIT_FAIL;
+  }
+  size_t n = model_map_seat_count(r->g.map);
+  int seat = -1;
+  if (seat_id) {
+    for (size_t i = 0; i < n; i++)
+      if (strcmp(model_map_seat_id(r->g.map, i), seat_id) == 0)
+        seat = (int)i;
+    if (seat < 0) {
+      fprintf(stderr, "replay: session %s has no seat '%s'\n", r->g.id,
+              seat_id);
+      model_state_free(st);
+      return UI_EXIT_USAGE;
+    }
+  }
+  json_t *root = json_object();
+  json_object_set_new(root, "session", json_string(r->g.id));
+  json_object_set_new(root, "turn", json_integer(r->want_turn));
+  int status = UI_EXIT_OK;
+  if (seat >= 0) {
+    json_t *seen = as_json(dbtool_pack_seen, st, seat);
+    json_t *truth = as_json(dbtool_pack_truth, st, seat);
+    json_t *diffs = json_array();
+    if (!seen || !truth ||
+        dbtool_seen_vs_true(st, seat, on_print_diff, diffs, err, sizeof err) !=
+            0) {
+      status = UI_EXIT_FAIL;
+    } else {
+      json_object_set_new(root, "seat", json_string(seat_id));
+      json_object_set(root, "seen", seen);
+      json_object_set(root, "truth", json_object_get(truth, "public"));
+      json_object_set(root, "differences", diffs);
+    }
+    json_decref(seen);
+    json_decref(truth);
+    json_decref(diffs);
+  } else {
+    json_t *seats = json_object();
+    for (size_t i = 0; i < n && status == UI_EXIT_OK; i++) {
+      json_t *o = as_json(dbtool_pack_truth, st, (int)i);
+      if (!o) {
+        status = UI_EXIT_FAIL;
+        break;
+      }
+      if (i == 0) {
+        json_object_set(root, "public", json_object_get(o, "public"));
+        json_object_set(root, "market", json_object_get(o, "market"));
+      }
+      json_object_set(seats, model_map_seat_id(r->g.map, i),
+                      json_object_get(o, "you"));
+      json_decref(o);
+    }
+    json_object_set_new(root, "seats", seats);
+  }
+  if (status == UI_EXIT_OK)
+    ui_print_json(root);
+  json_decref(root);
+  model_state_free(st);
+  return status;
+}
+
 int cmd_replay(int argc, char **argv, const ui_conn_opts_t *dflt) {
   (void)dflt; /* no server: the tool reads the database file */
   static const struct option longopts[] = {
       {"db", required_argument, NULL, 'd'},
       {"session", required_argument, NULL, 's'},
       {"verify", no_argument, NULL, 'v'},
+      {"turn", required_argument, NULL, 't'},
+      {"seat", required_argument, NULL, 'S'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
-  const char *path = NULL, *session = NULL;
+  const char *path = NULL, *session = NULL, *seat = NULL;
   replay_t r;
   memset(&r, 0, sizeof r);
+  r.want_turn = -1;
   int ch;
   optind = 0;
   while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -529,6 +733,20 @@ int cmd_replay(int argc, char **argv, const ui_conn_opts_t *dflt) {
     case 'v':
       r.verify = true;
       break;
+    case 't': {
+      char *end;
+      long v = strtol(optarg, &end, 10);
+      if (*optarg == '\0' || *end != '\0' || v < 0 || v > 1000000) {
+        fprintf(stderr, "lanthanide replay: --turn must be a turn number "
+                        "(0 or more)\n");
+        return UI_EXIT_USAGE;
+      }
+      r.want_turn = (int)v;
+      break;
+    }
+    case 'S':
+      seat = optarg;
+      break;
     case 'h':
       usage(stdout);
       return UI_EXIT_OK;
@@ -540,6 +758,10 @@ int cmd_replay(int argc, char **argv, const ui_conn_opts_t *dflt) {
   if (optind < argc) {
     fprintf(stderr, "lanthanide replay: unexpected argument '%s'\n",
             argv[optind]);
+    return UI_EXIT_USAGE;
+  }
+  if (seat && r.want_turn < 0) {
+    fprintf(stderr, "lanthanide replay: --seat needs --turn N\n");
     return UI_EXIT_USAGE;
   }
   if (!path) {
@@ -568,7 +790,8 @@ int cmd_replay(int argc, char **argv, const ui_conn_opts_t *dflt) {
     fprintf(stderr, "replay: out of memory\n");
     goto done;
   }
-  status = run(&r);
+  status = r.want_turn >= 0 ? print_turn(&r, seat) : run(&r);
+  free(r.snap);
   proto_decoder_destroy(&r.dec);
 done:
   dbtool_game_free(&r.g);

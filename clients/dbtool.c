@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto_types.h"
+
 /* The list of sessions, for the message when the choice is unclear. */
 typedef struct pick {
   const char *wanted;
@@ -168,4 +170,170 @@ void dbtool_hex(const uint8_t *b, size_t n, char *out) {
     out[2 * i + 1] = hx[b[i] & 15];
   }
   out[2 * n] = '\0';
+}
+
+/* ---- What a seat saw versus what was true ------------------------------ */
+
+int dbtool_pack_seen(const model_state_t *st, int seat, msgpack_packer *pk,
+                     char *err, size_t errlen) {
+  model_obs_t *obs = NULL;
+  int rc = model_observe(st, seat, &obs);
+  if (rc != 0) {
+    snprintf(err, errlen, "the observation of seat %d cannot be made: %s", seat,
+             model_strerror(rc));
+    return -1;
+  }
+  msgpack_pack_map(pk, PROTO_OBS_PAIRS);
+  rc = proto_pack_obs_pairs(pk, obs);
+  model_obs_free(obs);
+  if (rc != 0) {
+    snprintf(err, errlen, "out of memory packing an observation");
+    return -1;
+  }
+  return 0;
+}
+
+/* The ground truth's `public` part. Without closed information (every map
+ * today) a seat's observation hides nothing of it, so it is the seat's own
+ * observation's; a map that hides information packs the truth here. */
+int dbtool_pack_truth(const model_state_t *st, int seat, msgpack_packer *pk,
+                      char *err, size_t errlen) {
+  return dbtool_pack_seen(st, seat, pk, err, errlen);
+}
+
+static const msgpack_object *get_key(const msgpack_object *m, const char *k,
+                                     size_t klen) {
+  if (!m || m->type != MSGPACK_OBJECT_MAP)
+    return NULL;
+  for (uint32_t i = 0; i < m->via.map.size; i++) {
+    const msgpack_object *key = &m->via.map.ptr[i].key;
+    if (key->type == MSGPACK_OBJECT_STR && key->via.str.size == klen &&
+        memcmp(key->via.str.ptr, k, klen) == 0)
+      return &m->via.map.ptr[i].val;
+  }
+  return NULL;
+}
+
+static void leaf_text(const msgpack_object *o, char *b, size_t len) {
+  if (!o) {
+    b[0] = '\0';
+    return;
+  }
+  switch (o->type) {
+  case MSGPACK_OBJECT_POSITIVE_INTEGER:
+    snprintf(b, len, "%" PRIu64, o->via.u64);
+    break;
+  case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+    snprintf(b, len, "%" PRId64, o->via.i64);
+    break;
+  case MSGPACK_OBJECT_FLOAT32:
+  case MSGPACK_OBJECT_FLOAT64:
+    snprintf(b, len, "%.17g", o->via.f64);
+    break;
+  case MSGPACK_OBJECT_BOOLEAN:
+    snprintf(b, len, "%s", o->via.boolean ? "true" : "false");
+    break;
+  case MSGPACK_OBJECT_STR:
+    snprintf(b, len, "%.*s", (int)o->via.str.size, o->via.str.ptr);
+    break;
+  case MSGPACK_OBJECT_NIL:
+    snprintf(b, len, "nil");
+    break;
+  default:
+    snprintf(b, len, "(%s)", proto_type_name(o));
+    break;
+  }
+}
+
+static bool is_tree(const msgpack_object *o) {
+  return o &&
+         (o->type == MSGPACK_OBJECT_MAP || o->type == MSGPACK_OBJECT_ARRAY);
+}
+
+/* Walk a and b together (a: seen, b: truth; either may be NULL); with
+ * swap, a is the truth (the walk over the truth's own keys, for leaves the
+ * seat does not have). */
+static void diff(const msgpack_object *a, const msgpack_object *b, char *path,
+                 size_t used, size_t cap, bool swap, dbtool_diff_fn fn,
+                 void *arg) {
+  if (is_tree(a)) {
+    bool map = a->type == MSGPACK_OBJECT_MAP;
+    uint32_t n = map ? a->via.map.size : a->via.array.size;
+    for (uint32_t i = 0; i < n; i++) {
+      const msgpack_object *av, *bv = NULL;
+      int w;
+      if (map) {
+        const msgpack_object *k = &a->via.map.ptr[i].key;
+        av = &a->via.map.ptr[i].val;
+        if (k->type != MSGPACK_OBJECT_STR)
+          continue;
+        bv = get_key(b, k->via.str.ptr, k->via.str.size);
+        w = snprintf(path + used, cap - used, "%s%.*s", used ? "." : "",
+                     (int)k->via.str.size, k->via.str.ptr);
+      } else {
+        av = &a->via.array.ptr[i];
+        if (b && b->type == MSGPACK_OBJECT_ARRAY && i < b->via.array.size)
+          bv = &b->via.array.ptr[i];
+        w = snprintf(path + used, cap - used, "%s%u", used ? "." : "", i);
+      }
+      size_t next = w > 0 && used + (size_t)w < cap ? used + (size_t)w : used;
+      diff(av, bv, path, next, cap, swap, fn, arg);
+      path[used] = '\0';
+    }
+    return;
+  }
+  if (swap && b)
+    return; /* seen on the first walk */
+  char at[256], bt[256];
+  leaf_text(a, at, sizeof at);
+  leaf_text(is_tree(b) ? NULL : b, bt, sizeof bt);
+  if (a && b && !is_tree(b) && strcmp(at, bt) == 0)
+    return;
+  if (swap)
+    fn(arg, path, bt, at);
+  else
+    fn(arg, path, at, bt);
+}
+
+void dbtool_diff(const msgpack_object *seen, const msgpack_object *truth,
+                 dbtool_diff_fn fn, void *arg) {
+  char path[512] = "";
+  diff(seen, truth, path, 0, sizeof path, false, fn, arg);
+  diff(truth, seen, path, 0, sizeof path, true, fn, arg);
+}
+
+int dbtool_seen_vs_true(const model_state_t *st, int seat, dbtool_diff_fn fn,
+                        void *arg, char *err, size_t errlen) {
+  proto_buf_t sb, tb;
+  msgpack_packer sp, tp;
+  proto_buf_init(&sb);
+  proto_buf_init(&tb);
+  proto_packer_init(&sp, &sb);
+  proto_packer_init(&tp, &tb);
+  msgpack_unpacked su, tu;
+  msgpack_unpacked_init(&su);
+  msgpack_unpacked_init(&tu);
+  int rc = -1;
+  size_t off = 0, toff = 0;
+  if (dbtool_pack_seen(st, seat, &sp, err, errlen) != 0 ||
+      dbtool_pack_truth(st, seat, &tp, err, errlen) != 0)
+    goto done;
+  if (proto_buf_failed(&sb) || proto_buf_failed(&tb) ||
+      msgpack_unpack_next(&su, sb.data, sb.len, &off) !=
+          MSGPACK_UNPACK_SUCCESS ||
+      msgpack_unpack_next(&tu, tb.data, tb.len, &toff) !=
+          MSGPACK_UNPACK_SUCCESS) {
+    snprintf(err, errlen, "out of memory comparing seat %d's view", seat);
+    goto done;
+  }
+  const msgpack_object *seen = get_key(&su.data, "public", 6);
+  const msgpack_object *truth = get_key(&tu.data, "public", 6);
+  dbtool_diff(seen, truth, fn, arg);
+  rc = 0;
+done:
+  msgpack_unpacked_destroy(&su);
+  msgpack_unpacked_destroy(&tu);
+  proto_buf_free(&sb);
+  proto_buf_free(&tb);
+  return rc;
 }

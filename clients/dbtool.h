@@ -64,6 +64,28 @@ const char *dbtool_decimal(int64_t v, int decimals, char out[32]);
 int dbtool_decode(proto_decoder_t *d, const void *blob, size_t len,
                   msgpack_object *out, char *err, size_t errlen);
 
+/* ---- What a seat saw versus what was true (issue 13) ------------------
+ * dbtool_pack_seen packs seat's observation of st (model_observe, as
+ * state.get's body) as a map; dbtool_pack_truth packs the ground truth of
+ * the same state as the observation's `public` part would be with nothing
+ * hidden (on a map without closed information, the seat's own `public`).
+ * dbtool_seen_vs_true compares the seen `public` with the truth, leaf by
+ * leaf (paths like "nations.CHN.policies.export_quota"), and calls fn for
+ * each leaf that differs (seen or truth "" where a side has no such leaf).
+ * Each returns 0, or -1 with a sentence in err. */
+int dbtool_pack_seen(const model_state_t *st, int seat, msgpack_packer *pk,
+                     char *err, size_t errlen);
+int dbtool_pack_truth(const model_state_t *st, int seat, msgpack_packer *pk,
+                      char *err, size_t errlen);
+typedef void (*dbtool_diff_fn)(void *arg, const char *path, const char *seen,
+                               const char *truth);
+/* The comparison itself, of any two MessagePack trees (maps by key,
+ * arrays by index; a missing side is ""). */
+void dbtool_diff(const msgpack_object *seen, const msgpack_object *truth,
+                 dbtool_diff_fn fn, void *arg);
+int dbtool_seen_vs_true(const model_state_t *st, int seat, dbtool_diff_fn fn,
+                        void *arg, char *err, size_t errlen);
+
 /* Lowercase hex of n bytes into out (2n + 1 bytes). */
 void dbtool_hex(const uint8_t *b, size_t n, char *out);
 

@@ -486,6 +486,53 @@ int model_deal_apply(model_state_t *st, int seat, const model_order_t *o) {
   }
 }
 
+/* ---- contracts negotiated over the wire (issue 13) ---- */
+
+int model_contract_check(const model_state_t *st, int seat,
+                         const model_order_t *o, model_refusal_t *r) {
+  if (!st || !o || !r || seat < 0 || (size_t)seat >= st->n_seats)
+    return MODEL_EINVAL;
+  if (o->op != MODEL_OP_CONTRACT_PROPOSE) {
+    model_refuse(r, "op", "a negotiated contract is a contract_propose");
+    return 1;
+  }
+  if (st->turn >= st->map->turns) {
+    model_refuse(r, "op", "the game is over; no contract can start");
+    return 1;
+  }
+  int64_t running = 0;
+  return model_order_check(st, seat, o, &running, r) ? 1 : 0;
+}
+
+/* The contract `o` would make, as model_deal_apply builds it. */
+static bool same_terms(const model_state_t *st, const contract_t *c, int seat,
+                       const model_order_t *o) {
+  int to = seat_index(st->map, o->seat);
+  bool buy = strcmp(o->choice, "buy") == 0;
+  return c->accepted && c->seller == (buy ? to : seat) &&
+         c->buyer == (buy ? seat : to) && c->product == o->product &&
+         c->qty == o->quantity_kg && c->price == o->price_cents_per_kg &&
+         c->penalty == o->penalty_cents_per_kg;
+}
+
+int model_contract_sign(model_state_t *st, int seat, const model_order_t *o,
+                        model_refusal_t *r) {
+  if (!st || !o || !r || seat < 0 || (size_t)seat >= st->n_seats)
+    return MODEL_EINVAL;
+  const contract_t *had = find_contract(st->ext, seat, o->contract, NULL);
+  if (had && had->expires == st->turn + 1 && same_terms(st, had, seat, o))
+    return 0; /* signed already, before a turn that was refused */
+  int rc = model_contract_check(st, seat, o, r);
+  if (rc != 0)
+    return rc;
+  if ((rc = model_deal_apply(st, seat, o)) != 0)
+    return rc;
+  /* model_deal_apply appended it as a proposal; the counterparty agreed. */
+  model_ext_t *x = st->ext;
+  x->contracts[x->n_contracts - 1].accepted = true;
+  return 0;
+}
+
 /* ---- the turn ---- */
 
 /* Contract deliveries of product p, before its market (so a contract is

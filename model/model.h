@@ -865,6 +865,24 @@ MODEL_WUR int model_observe_public(const model_state_t *st, model_obs_t **out);
  * frees (NULL when there are none), *n entries. */
 MODEL_WUR int model_contracts_all(const model_state_t *st,
                                   model_obs_contract_t **out, size_t *n);
+/* Contracts negotiated outside the orders (issue 13: the server's
+ * contract.propose ... contract.accept). model_contract_check judges a
+ * contract_propose order `o` by `seat` exactly as orders.submit would
+ * (every check of the order, against this state): 0 if it stands, 1 with
+ * r filled if refused, or a negative MODEL_E* error.
+ * model_contract_sign adds it to the state as a contract already accepted
+ * by its counterparty (o->seat), so it delivers from the turn the next
+ * model_resolve plays, and is enforced as any other. It checks first (1
+ * and r when refused; nothing changes). Signing the same contract (its
+ * proposer, id, counterparty and terms) again is a no-op returning 0, so
+ * a caller may sign a turn's agreements before each attempt at resolving
+ * it (a refused turn keeps what was signed before it). Deterministic: a
+ * replay that signs the same orders in the same order before the same
+ * turn reaches the same state. */
+MODEL_WUR int model_contract_check(const model_state_t *st, int seat,
+                                   const model_order_t *o, model_refusal_t *r);
+MODEL_WUR int model_contract_sign(model_state_t *st, int seat,
+                                  const model_order_t *o, model_refusal_t *r);
 void model_obs_free(model_obs_t *obs);
 
 /* ---- Lead times (docs/model.md, "Lead times") ----

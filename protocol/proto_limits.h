@@ -72,6 +72,17 @@
 /* The control cell's injects kept per session, pending, fired and
  * cancelled together (issue 13; a map's prepared injects count too). */
 #define LAN_MAX_INJECTS_DEFAULT 1000u
+/* issue 13: channels opened per session (--max-channels), seats in one
+ * (--max-channel-members), the largest chat.history page
+ * (--chat-history-max), the bytes of a channel's title, and negotiation
+ * steps per session (--max-negotiation-steps). */
+#define LAN_MAX_CHANNELS_DEFAULT          64u
+#define LAN_MAX_CHANNEL_MEMBERS_DEFAULT   32u
+#define LAN_CHAT_HISTORY_MAX_DEFAULT      200u
+#define LAN_CHANNEL_TITLE_BYTES           96u
+#define LAN_MAX_NEGOTIATION_STEPS_DEFAULT 1000u
+/* issue 13: the largest timeline.get page (--timeline-max). */
+#define LAN_TIMELINE_MAX_DEFAULT 2000u
 /* Chat messages per seat (and per session admin): a token bucket of this
  * many at once, then one more every LAN_CHAT_REFILL_MS. */
 #define LAN_CHAT_BURST_DEFAULT     10u

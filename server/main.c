@@ -103,6 +103,11 @@ enum {
   OPT_MAX_CHAT_MESSAGES,
   OPT_MAX_OBSERVERS,
   OPT_MAX_INJECTS,
+  OPT_MAX_CHANNELS,
+  OPT_MAX_CHANNEL_MEMBERS,
+  OPT_CHAT_HISTORY_MAX,
+  OPT_MAX_NEGOTIATION_STEPS,
+  OPT_TIMELINE_MAX,
   OPT_CHAT_BURST,
   OPT_CHAT_REFILL_MS,
   OPT_SUBMIT_BURST,
@@ -149,6 +154,12 @@ static const struct option long_options[] = {
     {"max-chat-messages", required_argument, NULL, OPT_MAX_CHAT_MESSAGES},
     {"max-observers", required_argument, NULL, OPT_MAX_OBSERVERS},
     {"max-injects", required_argument, NULL, OPT_MAX_INJECTS},
+    {"max-channels", required_argument, NULL, OPT_MAX_CHANNELS},
+    {"max-channel-members", required_argument, NULL, OPT_MAX_CHANNEL_MEMBERS},
+    {"chat-history-max", required_argument, NULL, OPT_CHAT_HISTORY_MAX},
+    {"max-negotiation-steps", required_argument, NULL,
+     OPT_MAX_NEGOTIATION_STEPS},
+    {"timeline-max", required_argument, NULL, OPT_TIMELINE_MAX},
     {"chat-burst", required_argument, NULL, OPT_CHAT_BURST},
     {"chat-refill-ms", required_argument, NULL, OPT_CHAT_REFILL_MS},
     {"submit-burst", required_argument, NULL, OPT_SUBMIT_BURST},
@@ -257,6 +268,17 @@ static void usage(FILE *f) {
       "                         (observer.issue; default %u)\n"
       "  --max-injects N        control's injects kept per session "
       "(default %u)\n"
+      "  --max-channels N       channels opened per session (channel.open;\n"
+      "                         default %u)\n"
+      "  --max-channel-members N\n"
+      "                         seats in one opened channel (default %u)\n"
+      "  --chat-history-max N   largest chat.history page, its 'limit'\n"
+      "                         (default %u)\n"
+      "  --max-negotiation-steps N\n"
+      "                         contract.propose/counter/accept/withdraw\n"
+      "                         steps per session (default %u)\n"
+      "  --timeline-max N       largest timeline.get page, its 'limit'\n"
+      "                         (default %u)\n"
       "  --chat-burst N         chat messages one seat (or the admin) may "
       "send\n"
       "                         at once before rate_limited (default %u)\n"
@@ -320,10 +342,12 @@ static void usage(FILE *f) {
       LAN_CREATE_BURST_DEFAULT, LAN_CREATE_REFILL_MS_DEFAULT,
       LAN_MAX_CHAT_BYTES_DEFAULT, LAN_MAX_CHAT_MESSAGES_DEFAULT,
       LAN_MAX_OBSERVERS_DEFAULT, LAN_MAX_INJECTS_DEFAULT,
-      LAN_CHAT_BURST_DEFAULT, LAN_CHAT_REFILL_MS_DEFAULT,
-      LAN_SUBMIT_BURST_DEFAULT, LAN_SUBMIT_REFILL_MS_DEFAULT,
-      LAN_MAX_PENDING_WRITES_DEFAULT, LAN_JOIN_BURST_DEFAULT,
-      LAN_JOIN_REFILL_MS_DEFAULT, RL_TABLE_SIZE_DEFAULT,
+      LAN_MAX_CHANNELS_DEFAULT, LAN_MAX_CHANNEL_MEMBERS_DEFAULT,
+      LAN_CHAT_HISTORY_MAX_DEFAULT, LAN_MAX_NEGOTIATION_STEPS_DEFAULT,
+      LAN_TIMELINE_MAX_DEFAULT, LAN_CHAT_BURST_DEFAULT,
+      LAN_CHAT_REFILL_MS_DEFAULT, LAN_SUBMIT_BURST_DEFAULT,
+      LAN_SUBMIT_REFILL_MS_DEFAULT, LAN_MAX_PENDING_WRITES_DEFAULT,
+      LAN_JOIN_BURST_DEFAULT, LAN_JOIN_REFILL_MS_DEFAULT, RL_TABLE_SIZE_DEFAULT,
       LAN_LOBBY_EXPIRY_S_DEFAULT, LAN_MAX_LOBBY_PER_ADDRESS_DEFAULT,
       LAN_MAX_WATCHES_DEFAULT, LAN_LIST_LIMIT_MAX_DEFAULT,
       LAN_LIST_LIMIT_DEFAULT, LAN_MAX_OUTPUT_PER_ITERATION_DEFAULT);
@@ -585,6 +609,31 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
       if (parse_uint("--max-injects", optarg, 0, 1000000, &v) != 0)
         return -1;
       cfg->sess.max_injects = (unsigned)v;
+      break;
+    case OPT_MAX_CHANNELS:
+      if (parse_uint("--max-channels", optarg, 0, 100000, &v) != 0)
+        return -1;
+      cfg->sess.max_channels = (unsigned)v;
+      break;
+    case OPT_MAX_CHANNEL_MEMBERS:
+      if (parse_uint("--max-channel-members", optarg, 2, 100000, &v) != 0)
+        return -1;
+      cfg->sess.max_channel_members = (unsigned)v;
+      break;
+    case OPT_CHAT_HISTORY_MAX:
+      if (parse_uint("--chat-history-max", optarg, 1, 100000, &v) != 0)
+        return -1;
+      cfg->sess.chat_history_max = (unsigned)v;
+      break;
+    case OPT_MAX_NEGOTIATION_STEPS:
+      if (parse_uint("--max-negotiation-steps", optarg, 0, 1000000, &v) != 0)
+        return -1;
+      cfg->sess.max_negotiation_steps = (unsigned)v;
+      break;
+    case OPT_TIMELINE_MAX:
+      if (parse_uint("--timeline-max", optarg, 1, 1000000, &v) != 0)
+        return -1;
+      cfg->sess.timeline_max = (unsigned)v;
       break;
     case OPT_JOIN_BURST:
       if (parse_uint("--join-burst", optarg, 1, 1000000, &v) != 0)

@@ -50,6 +50,11 @@ void sess_config_default(sess_config_t *cfg) {
   cfg->max_injects = LAN_MAX_INJECTS_DEFAULT;
   cfg->chat_burst = LAN_CHAT_BURST_DEFAULT;
   cfg->chat_refill_ms = LAN_CHAT_REFILL_MS_DEFAULT;
+  cfg->max_channels = LAN_MAX_CHANNELS_DEFAULT;
+  cfg->max_channel_members = LAN_MAX_CHANNEL_MEMBERS_DEFAULT;
+  cfg->chat_history_max = LAN_CHAT_HISTORY_MAX_DEFAULT;
+  cfg->max_negotiation_steps = LAN_MAX_NEGOTIATION_STEPS_DEFAULT;
+  cfg->timeline_max = LAN_TIMELINE_MAX_DEFAULT;
   cfg->rate_table_size = RL_TABLE_SIZE_DEFAULT;
   cfg->lobby_expiry_s = LAN_LOBBY_EXPIRY_S_DEFAULT;
   cfg->max_lobby_per_address = LAN_MAX_LOBBY_PER_ADDRESS_DEFAULT;
@@ -97,6 +102,7 @@ int sess_registry_new(sess_registry_t **out, uv_loop_t *loop,
     return -1;
   }
   reg->chat_rate = (rl_rate_t){cfg->chat_burst, cfg->chat_refill_ms};
+  reg->next_chat_id = 1; /* sess_restore: after the file's largest */
   reg->submit_rate = (rl_rate_t){cfg->submit_burst, cfg->submit_refill_ms};
   proto_buf_init(&reg->nbuf);
   proto_packer_init(&reg->npk, &reg->nbuf);
@@ -151,6 +157,7 @@ void sess_free(sess_session_t *s) {
   model_state_free(s->proposal);
   sess_observers_free(s);
   sess_inject_free(s);
+  sess_comms_free(s);
   model_state_free(s->st);
   free(s);
 }
@@ -1060,6 +1067,7 @@ int sess_reset(sess_session_t *s, uint64_t seed, bool start) {
   model_state_free(s->st);
   s->st = st;
   sess_inject_reset(s);
+  sess_comms_reset(s);
   for (size_t i = 0; i < s->n_seats; i++) {
     agent_free(s->seats[i].agent);
     s->seats[i].agent = fresh[i];
@@ -1313,9 +1321,12 @@ static void notify_turn_refused(sess_session_t *s, const model_state_t *st,
 static int resolve_timed(sess_session_t *s, model_state_t *st) {
   int turn = model_state_turn(st);
   uint64_t t0 = uv_hrtime();
-  /* the control cell's injects for this turn fire with its events, in
-   * the state resolved (a review session's copy, too) */
+  /* the control cell's injects for this turn fire with its events, and
+   * the contracts agreed over the wire this turn join it, in the state
+   * resolved (a review session's copy, too); lanthanide replay does the
+   * same before the same turn */
   sess_inject_fire(s, st);
+  sess_comms_sign(s, st);
   int rc = model_resolve(st);
   sess_inject_resolved(s, st, turn, rc == 0);
   /* Refused turns are timed too: they cost the loop the same. */
@@ -1526,6 +1537,14 @@ int sess_release(sess_session_t *s, const model_amendment_t *a, size_t n,
   char why[MODEL_MESSAGE_MAX];
   if (model_state_clone(before ? s->st : s->proposal, &w) != 0)
     return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
+  /* Resolved again from before the turn: with what its first resolution
+   * had, the control cell's injects of the turn (already marked fired)
+   * and the contracts agreed over the wire, in the order lanthanide
+   * replay gives them (then the amendments, then the resolution). */
+  if (before) {
+    sess_inject_fire(s, w);
+    sess_comms_sign(s, w);
+  }
   /* Orders refused first (on the state before the turn), then the turn
    * resolved again without them, then the other amendments on its
    * result, each in the order given: as a replay applies them. */
@@ -1543,9 +1562,6 @@ int sess_release(sess_session_t *s, const model_amendment_t *a, size_t n,
       }
     }
     if (pass == 0 && before) {
-      /* The turn again, with what its first resolution had: the
-       * control cell's injects of the turn (already marked fired). */
-      sess_inject_fire(s, w);
       int rc = model_resolve(w);
       if (rc != 0) {
         proto_error_set(err, PROTO_CONFLICT, "amendments",

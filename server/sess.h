@@ -57,6 +57,12 @@ typedef struct sess_config {
   unsigned max_pending;           /* writes queued for the store's commit */
   unsigned max_observers;         /* observer tokens per session */
   unsigned max_injects;           /* control's injects per session */
+  /* issue 13 (docs/protocol.md "Channels", "Negotiation") */
+  unsigned max_channels;          /* channels opened per session */
+  unsigned max_channel_members;   /* seats in one opened channel */
+  unsigned chat_history_max;      /* largest chat.history page */
+  unsigned max_negotiation_steps; /* negotiation steps per session */
+  unsigned timeline_max;          /* largest timeline.get page */
 } sess_config_t;
 
 void sess_config_default(sess_config_t *cfg);
@@ -108,7 +114,14 @@ void sess_config_default(sess_config_t *cfg);
   X(injects_created)                                                           \
   X(injects_fired)                                                             \
   X(injects_cancelled)                                                         \
-  X(injects_refused_limit)
+  X(injects_refused_limit)                                                     \
+  X(channels_opened)                                                           \
+  X(channels_refused_limit)                                                    \
+  X(chat_history_refused_limit)                                                \
+  X(timeline_refused_limit)                                                    \
+  X(negotiation_steps)                                                         \
+  X(negotiations_refused_limit)                                                \
+  X(contracts_signed)
 
 typedef struct sess_counters {
 #define SESS_COUNTER_FIELD(name) uint64_t name;

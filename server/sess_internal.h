@@ -127,6 +127,67 @@ typedef struct sess_turn {
   proto_buf_t buf; /* the packed summary map of history.get */
 } sess_turn_t;
 
+/* Channels (issue 13, docs/protocol.md "Channels"; sess_comms.c). A
+ * message's channel, resolved from its id: the built-in ones (all, press,
+ * team:<SEAT>, control:<SEAT>, dm:<A>:<B>) are implied by the map's
+ * seats; opened ones (ch:<N>) are s->channels[opened]. */
+typedef enum {
+  SESS_CHAN_ALL = 0, /* chat.send to "all": everyone, as before channels */
+  SESS_CHAN_PRESS,   /* everyone reads; seats and control post */
+  SESS_CHAN_TEAM,    /* the people on seat a, and control */
+  SESS_CHAN_CONTROL, /* seat a and control: requests for information */
+  SESS_CHAN_DM,      /* seats a and b (chat.send to a seat), and control */
+  SESS_CHAN_OPENED   /* channel.open: its members, and control */
+} sess_chan_kind_t;
+
+#define SESS_CHAN_ID_MAX 160
+typedef struct sess_chan {
+  sess_chan_kind_t kind;
+  int a, b;   /* seats (team, control: a; dm: a < b) */
+  int opened; /* SESS_CHAN_OPENED: index in s->channels */
+  char id[SESS_CHAN_ID_MAX];
+} sess_chan_t;
+
+typedef struct sess_channel {
+  char id[24]; /* "ch:<N>" */
+  char title[LAN_CHANNEL_TITLE_BYTES + 1];
+  uint8_t *members; /* n_seats flags */
+  size_t n_members;
+} sess_channel_t;
+
+/* A negotiation over the wire (docs/protocol.md "Negotiation"). The
+ * offer in force is a contract_propose order by `author` to the other
+ * party, kept as its canonical wire map; each step is kept for the
+ * history and the record. */
+typedef enum {
+  SESS_NEGO_OPEN = 0,
+  SESS_NEGO_COUNTERED,
+  SESS_NEGO_ACCEPTED,
+  SESS_NEGO_WITHDRAWN
+} sess_nego_status_t;
+
+typedef struct sess_nego_step {
+  char action[12]; /* propose, counter, accept, withdraw */
+  int seat;        /* who took it */
+  int turn;
+  int64_t t_ms;
+  uint8_t *terms; /* the offer after the step (MessagePack map) */
+  size_t terms_len;
+} sess_nego_step_t;
+
+typedef struct sess_nego {
+  char id[16]; /* "n<N>" */
+  int a, b;    /* the parties: a proposed first */
+  int author;  /* whose offer stands */
+  sess_nego_status_t status;
+  int accepted_turn;   /* the turn it delivers from (accepted), else -1 */
+  size_t accepted_seq; /* steps of the session up to its acceptance: the
+                          order contracts are signed in */
+  bool signing;        /* sess_comms_sign's mark */
+  sess_nego_step_t *steps;
+  size_t n_steps;
+} sess_nego_t;
+
 struct sess_session {
   sess_registry_t *reg;
   sess_session_t *next;
@@ -172,6 +233,13 @@ struct sess_session {
   sess_observer_t *observers;
   size_t n_observers;
   int64_t next_observer; /* the id the next one gets */
+  /* issue 13: opened channels (--max-channels) and negotiations (their
+   * steps count against --max-negotiation-steps), both restored from the
+   * store. */
+  sess_channel_t *channels;
+  size_t n_channels;
+  sess_nego_t *negos;
+  size_t n_negos, n_nego_steps;
   /* Notifications waiting for a commit (sess_tell): a finished session
    * stays loaded until they are sent. */
   size_t untold;
@@ -235,6 +303,7 @@ struct sess_registry {
   rl_table_t create_limit;  /* session.create, per address */
   rl_rate_t chat_rate;      /* chat per seat */
   rl_rate_t submit_rate;    /* orders.submit per seat */
+  int64_t next_chat_id;     /* the next chat message's id (issue 13) */
   proto_buf_t nbuf;         /* where notifications are packed */
   msgpack_packer npk;
   sess_quarantined_t *quarantine; /* damaged sessions, not served */
@@ -379,10 +448,60 @@ void sess_seat_notify_all(sess_session_t *s, int seat, const char *method,
  * view at once and is sent session.admin_rotated after the commit (as
  * sess_notify_seat_lost). */
 void sess_admin_drop_all(sess_session_t *s, const rpc_peer_t *keep);
-/* Queue a chat message for storage; chat.message goes out once it is
- * committed (RPC_OK_DURABLE for the caller). */
+/* Queue a chat message on channel ch for storage; chat.message goes out
+ * once it is committed (RPC_OK_DURABLE for the caller), to the channel's
+ * readers (sess_chan_reads). to: the message's `to` (-1: "all"; for an
+ * opened channel, the channel's id is sent as `to`). */
 int sess_chat(sess_session_t *s, rpc_peer_t *sender, int from, int to,
-              const char *text, size_t len, proto_error_t *err);
+              const sess_chan_t *ch, const char *text, size_t len,
+              proto_error_t *err);
+
+/* ---- issue 13: channels, negotiation (sess_comms.c) ---- */
+/* Resolve a channel id: 0, or -1 with err (not_found). */
+int sess_chan_parse(const sess_session_t *s, const char *id, size_t len,
+                    sess_chan_t *out, proto_error_t *err);
+/* The channel chat.send's `to` implies (from, to: seats; -1 the admin,
+ * "all"). */
+void sess_chan_of_to(const sess_session_t *s, int from, int to,
+                     sess_chan_t *out);
+/* Does seat (>= 0) belong to ch (read and post)? */
+bool sess_chan_member(const sess_session_t *s, const sess_chan_t *ch, int seat);
+/* May the subscriber read ch (admin: all; public channels: all)? */
+bool sess_chan_sub_reads(const sess_session_t *s, const sess_chan_t *ch,
+                         const sess_sub_t *sub);
+/* Send the notification packed in reg->nbuf to ch's readers but skip, now
+ * (ch NULL: everyone). */
+void sess_broadcast_chan(sess_session_t *s, const sess_chan_t *ch,
+                         const rpc_peer_t *skip);
+/* Restore a session's channels and negotiations (sess_store.c calls it):
+ * 0, or an error with err. */
+int sess_comms_restore(sess_session_t *s, char *err, size_t errlen);
+/* Free them (sess_free). */
+void sess_comms_free(sess_session_t *s);
+/* session.reset: the negotiations go (their rows with the game's). */
+void sess_comms_reset(sess_session_t *s);
+/* Sign the open turn's accepted negotiations into st (s->st, or a review
+ * session's copy) before it is resolved (model_contract_sign; replay
+ * signs the same). */
+void sess_comms_sign(sess_session_t *s, model_state_t *st);
+/* The handlers (the table is sess_methods.c's). */
+int sess_m_channel_open(rpc_call_t *call);
+int sess_m_channels_list(rpc_call_t *call);
+int sess_m_chat_history(rpc_call_t *call);
+int sess_m_contract_propose(rpc_call_t *call);
+int sess_m_contract_counter(rpc_call_t *call);
+int sess_m_contract_accept(rpc_call_t *call);
+int sess_m_contract_withdraw(rpc_call_t *call);
+int sess_m_contract_negotiations(rpc_call_t *call);
+int sess_m_timeline(rpc_call_t *call);
+/* sess_methods.c's helpers, for the handlers above: the registry, the
+ * session of params.session, the caller's identity, a seat by id. */
+sess_registry_t *sess_call_reg(rpc_call_t *call);
+sess_session_t *sess_call_session(rpc_call_t *call);
+int sess_call_authorise(rpc_call_t *call, sess_session_t *s, bool want_admin,
+                        bool want_seat, bool *is_admin, int *seat);
+int sess_call_seat(rpc_call_t *call, sess_session_t *s, const char *key,
+                   int *seat);
 void sess_advance(sess_session_t *s);
 
 /* Add s (its id set) to the registry: 0, or -1 out of memory. */
@@ -444,7 +563,8 @@ void sp_submission(sess_session_t *s, int seat, const model_order_t *orders,
                    size_t n, const char *source);
 void sp_ready(sess_session_t *s, int seat);
 void sp_unready(sess_session_t *s, int seat);
-int sp_chat(sess_session_t *s, int from, int to, const char *text, size_t len);
+int sp_chat(sess_session_t *s, int from, int to, const sess_chan_t *ch,
+            int64_t id, const char *text, size_t len);
 /* Is a session of this id in the database (loaded or not)? */
 bool sp_id_stored(sess_registry_t *reg, const char *id);
 int sp_turn(sess_session_t *s, const model_report_t *rep,

@@ -1386,24 +1386,51 @@ static int m_ready(rpc_call_t *call) {
 
 /* ---- chat.send, history.get ---------------------------------------------- */
 
+/* chat.send: to `to` ("all" or a seat), as before channels, or to a
+ * `channel` (issue 13; docs/protocol.md "Channels" says how `to` maps to
+ * one). */
 static int m_chat(rpc_call_t *call) {
   sess_session_t *s = get_session(call);
   bool admin;
   int seat, to = -1;
-  const char *text, *to_s;
-  uint32_t text_len, to_len;
+  const char *text, *to_s = NULL, *ch_s = NULL;
+  uint32_t text_len, to_len = 0, ch_len = 0;
   if (!s || sp_refuse(reg_of(call), "message", call->err) != 0 ||
       authorise(call, s, true, true, &admin, &seat) != 0 ||
-      proto_param_str(call->params, "to", true, &to_s, &to_len, call->err) <
+      proto_param_str(call->params, "channel", false, &ch_s, &ch_len,
+                      call->err) < 0 ||
+      proto_param_str(call->params, "to", !ch_s, &to_s, &to_len, call->err) <
           0 ||
       proto_param_str(call->params, "text", true, &text, &text_len, call->err) <
           0)
     return RPC_ERROR;
-  if (!(to_len == 3 && memcmp(to_s, "all", 3) == 0) &&
-      seat_of(call, s, "to", &to) != 0)
-    return RPC_ERROR;
-  if (sess_chat(s, call->peer, admin ? -1 : seat, to, text, text_len,
-                call->err) != 0)
+  int from = admin ? -1 : seat;
+  sess_chan_t ch;
+  if (ch_s && to_s)
+    return proto_error_set(call->err, PROTO_BAD_REQUEST, "to",
+                           "give either 'to' (\"all\" or a seat) or "
+                           "'channel', not both");
+  if (ch_s) {
+    if (sess_chan_parse(s, ch_s, ch_len, &ch, call->err) != 0)
+      return RPC_ERROR;
+    if (ch.kind != SESS_CHAN_ALL && ch.kind != SESS_CHAN_PRESS && !admin &&
+        !sess_chan_member(s, &ch, seat)) {
+      reg_of(call)->counters.forbidden++;
+      return proto_error_set(call->err, PROTO_FORBIDDEN, "channel",
+                             "seat '%s' is not a member of channel '%s' "
+                             "(channels.list shows yours)",
+                             SESS_SEAT_NAME(s, seat), ch.id);
+    }
+    to = ch.kind == SESS_CHAN_TEAM || ch.kind == SESS_CHAN_CONTROL ? ch.a
+         : ch.kind == SESS_CHAN_DM ? (from == ch.a ? ch.b : ch.a)
+                                   : -1;
+  } else {
+    if (!(to_len == 3 && memcmp(to_s, "all", 3) == 0) &&
+        seat_of(call, s, "to", &to) != 0)
+      return RPC_ERROR;
+    sess_chan_of_to(s, from, to, &ch);
+  }
+  if (sess_chat(s, call->peer, from, to, &ch, text, text_len, call->err) != 0)
     return RPC_ERROR;
   /* The answer and chat.message both wait for the message's commit. */
   msgpack_pack_map(call->pk, 0);
@@ -1779,6 +1806,16 @@ const rpc_method_t sess_methods[] = {
     {"event.inject", sess_m_event_inject},
     {"event.list", sess_m_event_list},
     {"event.cancel", sess_m_event_cancel},
+    /* issue 13 (sess_comms.c) */
+    {"channel.open", sess_m_channel_open},
+    {"channels.list", sess_m_channels_list},
+    {"chat.history", sess_m_chat_history},
+    {"contract.propose", sess_m_contract_propose},
+    {"contract.counter", sess_m_contract_counter},
+    {"contract.accept", sess_m_contract_accept},
+    {"contract.withdraw", sess_m_contract_withdraw},
+    {"contract.negotiations", sess_m_contract_negotiations},
+    {"timeline.get", sess_m_timeline},
 };
 
 sess_session_t *sess_method_admin(rpc_call_t *call, const char *what) {
@@ -1791,3 +1828,23 @@ sess_session_t *sess_method_admin(rpc_call_t *call, const char *what) {
   return s;
 }
 const size_t sess_method_count = sizeof sess_methods / sizeof sess_methods[0];
+
+/* ---- For the handlers of sess_comms.c (issue 13) ----------------------- */
+
+sess_registry_t *sess_call_reg(rpc_call_t *call) {
+  return reg_of(call);
+}
+
+sess_session_t *sess_call_session(rpc_call_t *call) {
+  return get_session(call);
+}
+
+int sess_call_authorise(rpc_call_t *call, sess_session_t *s, bool want_admin,
+                        bool want_seat, bool *is_admin, int *seat) {
+  return authorise(call, s, want_admin, want_seat, is_admin, seat);
+}
+
+int sess_call_seat(rpc_call_t *call, sess_session_t *s, const char *key,
+                   int *seat) {
+  return seat_of(call, s, key, seat);
+}

@@ -407,6 +407,8 @@ typedef struct chat_pending {
   sess_registry_t *reg;
   char session[16];
   int from, to;
+  int64_t id;
+  sess_chan_t ch;
   /* The sending connection's copy: a place reserved in its reply order
    * before the answer (the message comes first there, as documented).
    * A slot outlives a closed connection, and tells whether the connection
@@ -422,17 +424,21 @@ static void chat_committed(void *arg, bool committed) {
   sess_session_t *s =
       committed ? sess_find(c->reg, c->session, strlen(c->session)) : NULL;
   if (s) {
-    msgpack_packer *pk = sess_notify_begin(s, "chat.message", 3);
+    msgpack_packer *pk = sess_notify_begin(s, "chat.message", 5);
     proto_pack_kv_cstr(
         pk, "from",
         c->from < 0 ? "admin" : model_map_seat_id(s->map, (size_t)c->from));
-    proto_pack_kv_cstr(
-        pk, "to", c->to < 0 ? "all" : model_map_seat_id(s->map, (size_t)c->to));
+    proto_pack_kv_cstr(pk, "to",
+                       c->ch.kind == SESS_CHAN_OPENED ? c->ch.id
+                       : c->to < 0                    ? "all"
+                                   : model_map_seat_id(s->map, (size_t)c->to));
     proto_pack_cstr(pk, "text");
     proto_pack_str(pk, c->text, c->len);
+    proto_pack_kv_cstr(pk, "channel", c->ch.id);
+    proto_pack_kv_i64(pk, "id", c->id);
     /* The sender gets its copy in its slot, once, whatever it follows. */
     bool alive = c->sender && !replyq_slot_orphaned(c->sender);
-    broadcast_except(s, c->from, c->to, alive ? c->peer : NULL);
+    sess_broadcast_chan(s, &c->ch, alive ? c->peer : NULL);
     if (c->sender && proto_buf_failed(&s->reg->nbuf))
       replyq_complete(c->sender, NULL, 0); /* whole or not sent */
     else if (c->sender && replyq_complete(c->sender, s->reg->nbuf.data,
@@ -445,7 +451,8 @@ static void chat_committed(void *arg, bool committed) {
 }
 
 int sess_chat(sess_session_t *s, rpc_peer_t *sender, int from, int to,
-              const char *text, size_t len, proto_error_t *err) {
+              const sess_chan_t *ch, const char *text, size_t len,
+              proto_error_t *err) {
   sess_registry_t *reg = s->reg;
   if (len > reg->cfg.max_chat_bytes) {
     reg->counters.chat_refused_limit++;
@@ -484,6 +491,8 @@ int sess_chat(sess_session_t *s, rpc_peer_t *sender, int from, int to,
   snprintf(c->session, sizeof c->session, "%s", s->id);
   c->from = from;
   c->to = to;
+  c->ch = *ch;
+  c->id = reg->next_chat_id;
   c->len = len;
   memcpy(c->text, text, len);
   c->sender = NULL;
@@ -499,7 +508,7 @@ int sess_chat(sess_session_t *s, rpc_peer_t *sender, int from, int to,
   }
   /* Stored before anyone sees it: the message goes out from the commit's
    * callback, and the answer (RPC_OK_DURABLE) after the same commit. */
-  if (sp_chat(s, from, to, text, len) != 0 ||
+  if (sp_chat(s, from, to, ch, c->id, text, len) != 0 ||
       (reg->store && store_after_commit(reg->store, chat_committed, c) != 0)) {
     /* The write may be queued without its callback: then the message is
      * stored but never sent, which the sender learns from this error. */
@@ -510,6 +519,7 @@ int sess_chat(sess_session_t *s, rpc_peer_t *sender, int from, int to,
   }
   rl_take(b);
   s->n_chat++;
+  reg->next_chat_id++;
   if (!reg->store)
     chat_committed(c, true);
   return 0;

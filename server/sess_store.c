@@ -237,7 +237,8 @@ void sp_unready(sess_session_t *s, int seat) {
              "out of memory queueing a ready's removal");
 }
 
-int sp_chat(sess_session_t *s, int from, int to, const char *text, size_t len) {
+int sp_chat(sess_session_t *s, int from, int to, const sess_chan_t *ch,
+            int64_t id, const char *text, size_t len) {
   store_t *st = s->reg->store;
   if (!st)
     return 0;
@@ -245,10 +246,14 @@ int sp_chat(sess_session_t *s, int from, int to, const char *text, size_t len) {
       .session_id = s->id,
       .turn = model_state_turn(s->st),
       .from = from < 0 ? "admin" : model_map_seat_id(s->map, (size_t)from),
-      .to = to < 0 ? "all" : model_map_seat_id(s->map, (size_t)to),
+      .to = ch->kind == SESS_CHAN_OPENED ? ch->id
+            : to < 0                     ? "all"
+                     : model_map_seat_id(s->map, (size_t)to),
       .text = text,
       .len = len,
       .created_ms = sess_wall_ms(),
+      .id = id,
+      .channel = ch->id,
   };
   if (store_put_chat(st, &row) != 0) {
     log_sess(LOG_LEVEL_ERROR, s->id, NULL,
@@ -561,7 +566,8 @@ static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
                                    errlen)) != 0 ||
       (rc = store_read_readies(reg->store, id, turn, on_ready, s, err,
                                errlen)) != 0 ||
-      (rc = store_count_chat(reg->store, id, &n_chat, err, errlen)) != 0)
+      (rc = store_count_chat(reg->store, id, &n_chat, err, errlen)) != 0 ||
+      (rc = sess_comms_restore(s, err, errlen)) != 0)
     goto fail;
   s->n_chat = (size_t)n_chat;
 
@@ -680,6 +686,12 @@ int sess_restore(sess_registry_t *reg, char *err, size_t errlen) {
    * another session's token stays `forbidden`, never `unauthorized`. */
   if (store_read_tokens(reg->store, on_token, reg, err, errlen) != 0)
     return -1;
+  /* Chat ids go on from the file's largest (issue 13: chat.history's
+   * `after`). */
+  int64_t max_id = 0;
+  if (store_max_chat_id(reg->store, &max_id, err, errlen) != 0)
+    return -1;
+  reg->next_chat_id = max_id + 1;
   /* Every session in play, and the newest --max-finished finished ones;
    * the others stay in the file only (replay, export). */
   restore_ctx_t c = {reg, NULL, 0};

@@ -257,6 +257,43 @@ static const char *const MIGRATIONS[] = {
     "  created_ms INTEGER NOT NULL,"
     "  PRIMARY KEY (session_id, idx)"
     ");",
+    /* 9 -> 10: the wargame's channels, negotiation and after-action review
+     * (issue 13, rd-comms; docs/storage.md "Channels and negotiation").
+     * chat.channel: the channel a message went to (NULL on older rows,
+     * which read as the channel their to_seat implies: store_chat_channel).
+     * channels: the channels seats and control opened (the built-in ones,
+     * press, team:<SEAT>, control:<SEAT>, are not stored). Their members
+     * are seat ids separated by single spaces. negotiation_steps: each
+     * step of a negotiation over the wire (propose, counter, accept,
+     * withdraw); terms is the offer as a contract_propose order map
+     * (MessagePack) by `author`; an accept row is replayed as the
+     * contract it signs for its turn. */
+    "ALTER TABLE chat ADD COLUMN channel TEXT;"
+    "CREATE INDEX chat_by_session ON chat (session_id, id);"
+    "CREATE TABLE channels ("
+    "  session_id TEXT NOT NULL REFERENCES sessions(id),"
+    "  channel TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  members TEXT NOT NULL,"
+    "  opened_by TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (session_id, channel)"
+    ");"
+    "CREATE TABLE negotiation_steps ("
+    "  id INTEGER PRIMARY KEY,"
+    "  session_id TEXT NOT NULL REFERENCES sessions(id),"
+    "  negotiation TEXT NOT NULL,"
+    "  turn INTEGER NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  seat TEXT NOT NULL,"
+    "  author TEXT NOT NULL,"
+    "  counterparty TEXT NOT NULL,"
+    "  terms BLOB NOT NULL,"
+    "  created_ms INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX negotiation_steps_by_session ON negotiation_steps"
+    "  (session_id, id);",
 };
 
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
@@ -296,12 +333,16 @@ typedef enum {
   W_INJECT_STATUS,
   W_SCRIPTED_CANCEL,
   W_INJECTS_REARM,
+  W_CHANNEL_INSERT,
+  W_NEGOTIATION_INSERT,
   /* store_del_session: every row of one session, children first. */
   W_DEL_INJECTS,
   W_DEL_SCRIPTED_CANCELS,
   W_DEL_SEAT_CONTROLS,
   W_DEL_AMENDMENTS,
   W_DEL_OBSERVERS,
+  W_DEL_CHANNELS,
+  W_DEL_NEGOTIATIONS,
   W_DEL_CHAT,
   W_DEL_READIES,
   W_DEL_SUBMISSIONS,
@@ -360,7 +401,14 @@ static const char *const SQL[W_COUNT] = {
                        " VALUES (?,?,?,?)",
     [W_CHAT_INSERT] =
         "INSERT INTO chat (session_id, turn, from_seat, to_seat, text,"
-        " created_ms) VALUES (?,?,?,?,?,?)",
+        " created_ms, id, channel) VALUES (?,?,?,?,?,?,?,?)",
+    [W_CHANNEL_INSERT] =
+        "INSERT INTO channels (session_id, channel, kind, title, members,"
+        " opened_by, created_ms) VALUES (?,?,?,?,?,?,?)",
+    [W_NEGOTIATION_INSERT] =
+        "INSERT INTO negotiation_steps (session_id, negotiation, turn,"
+        " action, seat, author, counterparty, terms, created_ms)"
+        " VALUES (?,?,?,?,?,?,?,?,?)",
     [W_SEAT_SECRETS] = "UPDATE seats SET token_hash = ?3, code_hash = ?4,"
                        " token_box = ?5 WHERE session_id = ?1 AND"
                        " seat_index = ?2",
@@ -424,6 +472,9 @@ static const char *const SQL[W_COUNT] = {
                                " session_id = ?1",
     [W_DEL_SEAT_CONTROLS] = "DELETE FROM seat_controls WHERE session_id = ?1",
     [W_DEL_OBSERVERS] = "DELETE FROM observers WHERE session_id = ?1",
+    [W_DEL_CHANNELS] = "DELETE FROM channels WHERE session_id = ?1",
+    [W_DEL_NEGOTIATIONS] =
+        "DELETE FROM negotiation_steps WHERE session_id = ?1",
     [W_DEL_CHAT] = "DELETE FROM chat WHERE session_id = ?1",
     [W_DEL_READIES] = "DELETE FROM readies WHERE session_id = ?1",
     [W_DEL_SUBMISSIONS] = "DELETE FROM submissions WHERE session_id = ?1",
@@ -450,6 +501,8 @@ static const char *const STMT_NAME[W_COUNT] = {
     [W_PRODUCTION_INSERT] = "production insert",
     [W_SCORE_INSERT] = "score insert",
     [W_CHAT_INSERT] = "chat insert",
+    [W_CHANNEL_INSERT] = "channel insert",
+    [W_NEGOTIATION_INSERT] = "negotiation step insert",
     [W_SEAT_SECRETS] = "seat secrets",
     [W_ADMIN_HASH] = "admin token hash",
     [W_SEAT_CONTROL] = "seat control",
@@ -474,6 +527,8 @@ static const char *const STMT_NAME[W_COUNT] = {
     [W_DEL_SCRIPTED_CANCELS] = "session delete (scripted_cancels)",
     [W_DEL_SEAT_CONTROLS] = "session delete (seat_controls)",
     [W_DEL_OBSERVERS] = "session delete (observers)",
+    [W_DEL_CHANNELS] = "session delete (channels)",
+    [W_DEL_NEGOTIATIONS] = "session delete (negotiation_steps)",
     [W_DEL_CHAT] = "session delete (chat)",
     [W_DEL_READIES] = "session delete (readies)",
     [W_DEL_SUBMISSIONS] = "session delete (submissions)",
@@ -1021,10 +1076,11 @@ static int put_id(store_t *st, wstmt_t stmt, const char *session_id,
 }
 
 /* The game rows of a session: what a reset starts again without (chat,
- * seats and seat controls stay). */
+ * channels, seats and seat controls stay; negotiations go, since an
+ * accepted one is a contract of the game that starts again). */
 static const wstmt_t GAME_ROWS[] = {
     W_DEL_AMENDMENTS, W_DEL_SUBMISSIONS, W_DEL_READIES, W_DEL_TURNS,
-    W_DEL_PRICES, W_DEL_PRODUCTION, W_DEL_SCORES,
+    W_DEL_PRICES, W_DEL_PRODUCTION, W_DEL_SCORES, W_DEL_NEGOTIATIONS,
     /* issue 13: the new game fires control's injects again and runs the
      * scripted events control cancelled in the old one */
     W_INJECTS_REARM, W_DEL_SCRIPTED_CANCELS};
@@ -1251,6 +1307,44 @@ int store_put_chat(store_t *st, const store_chat_t *c) {
   p_text(op, c->to);
   p_textn(op, c->text, c->len);
   p_int(op, c->created_ms);
+  if (c->id > 0)
+    p_int(op, c->id);
+  else
+    p_null(op);
+  if (c->channel)
+    p_text(op, c->channel);
+  else
+    p_null(op);
+  return op_end(st, op);
+}
+
+int store_put_channel(store_t *st, const store_channel_t *c) {
+  op_t *op = op_begin(st, W_CHANNEL_INSERT);
+  if (!op)
+    return -1;
+  p_text(op, c->session_id);
+  p_text(op, c->channel);
+  p_text(op, c->kind);
+  p_text(op, c->title);
+  p_text(op, c->members);
+  p_text(op, c->opened_by);
+  p_int(op, c->created_ms);
+  return op_end(st, op);
+}
+
+int store_put_negotiation_step(store_t *st, const store_negotiation_step_t *n) {
+  op_t *op = op_begin(st, W_NEGOTIATION_INSERT);
+  if (!op)
+    return -1;
+  p_text(op, n->session_id);
+  p_text(op, n->negotiation);
+  p_int(op, n->turn);
+  p_text(op, n->action);
+  p_text(op, n->seat);
+  p_text(op, n->author);
+  p_text(op, n->counterparty);
+  p_blob(op, n->terms, n->terms_len);
+  p_int(op, n->created_ms);
   return op_end(st, op);
 }
 
@@ -1566,7 +1660,7 @@ undo:
   return -1;
 }
 
-/* ---- The control cell's events (schema 7, issue 13) ------------------ */
+/* ---- The control cell's events (schema 9, issue 13) ------------------ */
 
 int store_set_scripted_events(store_t *st, const char *session_id, bool on) {
   op_t *op = op_begin(st, W_SCRIPTED_EVENTS);

@@ -40,7 +40,7 @@
 #include <stdint.h>
 
 /* The schema version this build writes; older ones are migrated. */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /* Sizes of the fixed-size blobs: BLAKE2b-256 hashes (state, map digest,
  * token and code hashes) and a seat's sealed token (crypto_secretbox:
@@ -191,7 +191,39 @@ typedef struct store_chat {
   const char *text; /* len bytes of UTF-8 */
   size_t len;
   int64_t created_ms;
+  /* Schema 7 (issue 13): the message's id (> 0; 0: the database picks
+   * one) and its channel (NULL: the one `to` implies,
+   * store_chat_channel). */
+  int64_t id;
+  const char *channel;
 } store_chat_t;
+
+/* Schema 7 (issue 13): a channel a seat or control opened (the built-in
+ * ones are not stored). members: seat ids separated by single spaces. */
+typedef struct store_channel {
+  const char *session_id;
+  const char *channel;
+  const char *kind; /* "bilateral" or "multilateral" */
+  const char *title;
+  const char *members;
+  const char *opened_by; /* a seat id or "admin" */
+  int64_t created_ms;
+} store_channel_t;
+
+/* Schema 7 (issue 13): one step of a negotiation over the wire. */
+typedef struct store_negotiation_step {
+  const char *session_id;
+  const char *negotiation;
+  int turn;                 /* the turn open when the step was taken */
+  const char *action;       /* "propose", "counter", "accept", "withdraw" */
+  const char *seat;         /* who took the step */
+  const char *author;       /* whose offer stands after it (the contract's
+                               proposer once accepted) */
+  const char *counterparty; /* the other party of the author */
+  const uint8_t *terms;     /* the offer: a contract_propose order map */
+  size_t terms_len;
+  int64_t created_ms;
+} store_negotiation_step_t;
 
 int store_put_session(store_t *st, const store_session_t *s)
     __attribute__((warn_unused_result));
@@ -232,6 +264,10 @@ int store_put_score(store_t *st, const char *session_id, int turn,
                     const char *seat, int64_t score_ppm)
     __attribute__((warn_unused_result));
 int store_put_chat(store_t *st, const store_chat_t *c)
+    __attribute__((warn_unused_result));
+int store_put_channel(store_t *st, const store_channel_t *c)
+    __attribute__((warn_unused_result));
+int store_put_negotiation_step(store_t *st, const store_negotiation_step_t *n)
     __attribute__((warn_unused_result));
 /* session.reset: queue the removal of the session's game rows
  * (submissions, readies, turns, prices, production, scores; chat and
@@ -431,11 +467,92 @@ typedef struct store_chat_row {
   const char *text;
   size_t len;
   int64_t created_ms;
+  const char *channel; /* as stored, or the one `to` implies (older rows) */
 } store_chat_row_t;
 typedef int (*store_chat_fn)(void *arg, const store_chat_row_t *row, char *err,
                              size_t errlen);
 int store_read_chat(store_t *st, const char *session_id, store_chat_fn fn,
                     void *arg, char *err, size_t errlen);
+/* The session's messages with an id above `after`, by id (chat.history):
+ * fn returns 0 for more, STORE_STOP to end the read (then 0 is returned)
+ * or an error. */
+#define STORE_STOP 1
+int store_read_chat_after(store_t *st, const char *session_id, int64_t after,
+                          store_chat_fn fn, void *arg, char *err,
+                          size_t errlen);
+/* The largest chat id in the file (0 if none): 0 with *id, or -1. */
+int store_max_chat_id(store_t *st, int64_t *id, char *err, size_t errlen);
+/* The channel a message without one (before schema 7, or chat.send with
+ * `to`) belongs to: "all" for to "all"; "control:<to>" from the admin;
+ * "team:<to>" from a seat to itself; else "dm:<a>:<b>", the two seat ids
+ * in strcmp order. Written into buf (NUL-terminated, cut at len). */
+void store_chat_channel(const char *from, const char *to, char *buf,
+                        size_t len);
+
+typedef struct store_channel_row {
+  const char *channel;
+  const char *kind;
+  const char *title;
+  const char *members;
+  const char *opened_by;
+  int64_t created_ms;
+} store_channel_row_t;
+typedef int (*store_channel_fn)(void *arg, const store_channel_row_t *row,
+                                char *err, size_t errlen);
+/* A session's opened channels, in the order opened (none before schema
+ * 7). */
+int store_read_channels(store_t *st, const char *session_id,
+                        store_channel_fn fn, void *arg, char *err,
+                        size_t errlen);
+
+typedef struct store_negotiation_row {
+  int64_t id;
+  const char *negotiation;
+  int turn;
+  const char *action;
+  const char *seat;
+  const char *author;
+  const char *counterparty;
+  const uint8_t *terms; /* scanned: one in-limit MessagePack value */
+  size_t terms_len;
+  int64_t created_ms;
+} store_negotiation_row_t;
+typedef int (*store_negotiation_fn)(void *arg,
+                                    const store_negotiation_row_t *row,
+                                    char *err, size_t errlen);
+/* A session's negotiation steps, in the order taken; turn >= 0: only the
+ * accept steps of that turn (the contracts it signs, for replay). None
+ * before schema 7. */
+int store_read_negotiation_steps(store_t *st, const char *session_id, int turn,
+                                 store_negotiation_fn fn, void *arg, char *err,
+                                 size_t errlen);
+
+/* ---- The after-action review (issue 13) --------------------------------
+ * One time-ordered record of a session over every table that holds a
+ * moment: its creation, submissions (kind "orders"), readies, resolved
+ * turns, chat messages (every channel) and negotiation steps ("contract").
+ * The server's timeline.get and `lanthanide export` (timeline.csv) both
+ * read it here. A kind is one SELECT in store_read.c's TIMELINE table:
+ * adding one is adding a row there. */
+typedef struct store_timeline_row {
+  int64_t t_ms;
+  int turn;
+  const char *kind;    /* "session", "orders", "ready", "resolved", "message",
+                          "contract" */
+  const char *seat;    /* a seat id, "admin", or "" (none) */
+  const char *text;    /* one line for a person */
+  const char *detail;  /* message: channel; contract: negotiation;
+                          orders: source; else "" */
+  const uint8_t *data; /* MessagePack (orders, terms), or NULL */
+  size_t data_len;
+} store_timeline_row_t;
+typedef int (*store_timeline_fn)(void *arg, const store_timeline_row_t *row,
+                                 char *err, size_t errlen);
+/* Rows with from_turn <= turn <= to_turn, by time (ties: by kind's order
+ * in the table, then by row). */
+int store_read_timeline(store_t *st, const char *session_id, int from_turn,
+                        int to_turn, store_timeline_fn fn, void *arg, char *err,
+                        size_t errlen);
 
 /* One figure of a resolved turn: a price (key product, region; value
  * cents per kg), a production figure (stage, nation; kg) or a score

@@ -7,6 +7,7 @@
  * shorter list that looks complete. Stored MessagePack is scanned with the
  * protocol's limits before a caller may decode it.
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -602,15 +603,39 @@ int store_count_chat(store_t *st, const char *session_id, uint64_t *n,
   return rd_done(&r, rc == 1 ? 0 : -1);
 }
 
-int store_read_chat(store_t *st, const char *session_id, store_chat_fn fn,
-                    void *arg, char *err, size_t errlen) {
+void store_chat_channel(const char *from, const char *to, char *buf,
+                        size_t len) {
+  if (strcmp(to, "all") == 0)
+    snprintf(buf, len, "all");
+  else if (strcmp(from, "admin") == 0)
+    snprintf(buf, len, "control:%s", to);
+  else if (strcmp(from, to) == 0)
+    snprintf(buf, len, "team:%s", to);
+  else if (strcmp(from, to) < 0)
+    snprintf(buf, len, "dm:%s:%s", from, to);
+  else
+    snprintf(buf, len, "dm:%s:%s", to, from);
+}
+
+/* The chat rows of a session from `after` on; the channel column exists
+ * from schema 10 (older rows, and older files, read as their `to`). */
+static int read_chat(store_t *st, const char *session_id, int64_t after,
+                     store_chat_fn fn, void *arg, char *err, size_t errlen) {
   rd_t r;
-  if (rd_prepare(&r, st, "chat", session_id,
-                 "SELECT id, turn, from_seat, to_seat, text, created_ms FROM "
-                 "chat WHERE session_id = ?1 ORDER BY id",
-                 err, errlen) != 0)
+  const char *sql =
+      store_version(st) >= 10
+          ? "SELECT id, turn, from_seat, to_seat, text, created_ms, channel "
+            "FROM chat WHERE session_id = ?1 AND id > ?2 ORDER BY id"
+          : "SELECT id, turn, from_seat, to_seat, text, created_ms, NULL "
+            "FROM chat WHERE session_id = ?1 AND id > ?2 ORDER BY id";
+  if (rd_prepare(&r, st, "chat", session_id, sql, err, errlen) != 0)
     return rd_done(&r, -1);
+  if (sqlite3_bind_int64(r.q, 2, after) != SQLITE_OK) {
+    rd_fail(&r, "bind");
+    return rd_done(&r, -1);
+  }
   int rc;
+  char chan[200];
   while ((rc = rd_step(&r)) == 1) {
     store_chat_row_t row;
     row.id = sqlite3_column_int64(r.q, 0);
@@ -620,8 +645,243 @@ int store_read_chat(store_t *st, const char *session_id, store_chat_fn fn,
     row.text = col_text(&r, 4);
     row.len = (size_t)sqlite3_column_bytes(r.q, 4);
     row.created_ms = sqlite3_column_int64(r.q, 5);
+    if (sqlite3_column_type(r.q, 6) == SQLITE_NULL) {
+      store_chat_channel(row.from, row.to, chan, sizeof chan);
+      row.channel = chan;
+    } else {
+      row.channel = col_text(&r, 6);
+    }
+    if ((rc = fn(arg, &row, err, errlen)) != 0)
+      return rd_done(&r, rc == STORE_STOP ? 0 : rc);
+  }
+  return rd_done(&r, rc);
+}
+
+int store_read_chat(store_t *st, const char *session_id, store_chat_fn fn,
+                    void *arg, char *err, size_t errlen) {
+  return read_chat(st, session_id, INT64_MIN, fn, arg, err, errlen);
+}
+
+int store_read_chat_after(store_t *st, const char *session_id, int64_t after,
+                          store_chat_fn fn, void *arg, char *err,
+                          size_t errlen) {
+  return read_chat(st, session_id, after, fn, arg, err, errlen);
+}
+
+int store_max_chat_id(store_t *st, int64_t *id, char *err, size_t errlen) {
+  rd_t r;
+  if (rd_prepare(&r, st, "chat", NULL, "SELECT COALESCE(MAX(id), 0) FROM chat",
+                 err, errlen) != 0)
+    return rd_done(&r, -1);
+  int rc = rd_step(&r);
+  if (rc == 1)
+    *id = sqlite3_column_int64(r.q, 0);
+  return rd_done(&r, rc == 1 ? 0 : -1);
+}
+
+int store_read_channels(store_t *st, const char *session_id,
+                        store_channel_fn fn, void *arg, char *err,
+                        size_t errlen) {
+  if (store_version(st) < 10)
+    return 0;
+  rd_t r;
+  if (rd_prepare(&r, st, "channels", session_id,
+                 "SELECT channel, kind, title, members, opened_by, created_ms "
+                 "FROM channels WHERE session_id = ?1 ORDER BY rowid",
+                 err, errlen) != 0)
+    return rd_done(&r, -1);
+  int rc;
+  while ((rc = rd_step(&r)) == 1) {
+    store_channel_row_t row = {col_text(&r, 0), col_text(&r, 1),
+                               col_text(&r, 2), col_text(&r, 3),
+                               col_text(&r, 4), sqlite3_column_int64(r.q, 5)};
     if ((rc = fn(arg, &row, err, errlen)) != 0)
       return rd_done(&r, rc);
+  }
+  return rd_done(&r, rc);
+}
+
+int store_read_negotiation_steps(store_t *st, const char *session_id, int turn,
+                                 store_negotiation_fn fn, void *arg, char *err,
+                                 size_t errlen) {
+  if (store_version(st) < 10)
+    return 0;
+  rd_t r;
+  if (rd_prepare(&r, st, "negotiation_steps", session_id,
+                 "SELECT id, negotiation, turn, action, seat, author, "
+                 "counterparty, terms, created_ms FROM negotiation_steps "
+                 "WHERE session_id = ?1 AND (?2 < 0 OR (turn = ?2 AND "
+                 "action = 'accept')) ORDER BY id",
+                 err, errlen) != 0)
+    return rd_done(&r, -1);
+  if (sqlite3_bind_int(r.q, 2, turn) != SQLITE_OK) {
+    rd_fail(&r, "bind");
+    return rd_done(&r, -1);
+  }
+  int rc;
+  while ((rc = rd_step(&r)) == 1) {
+    store_negotiation_row_t row;
+    row.id = sqlite3_column_int64(r.q, 0);
+    row.negotiation = col_text(&r, 1);
+    row.turn = sqlite3_column_int(r.q, 2);
+    row.action = col_text(&r, 3);
+    row.seat = col_text(&r, 4);
+    row.author = col_text(&r, 5);
+    row.counterparty = col_text(&r, 6);
+    row.terms = sqlite3_column_blob(r.q, 7);
+    row.terms_len = (size_t)sqlite3_column_bytes(r.q, 7);
+    row.created_ms = sqlite3_column_int64(r.q, 8);
+    char why[256];
+    if (!row.terms ||
+        store_scan(row.terms, row.terms_len, false, why, sizeof why) != 0)
+      return rd_done(&r, rd_bad(&r, "the terms of step #%s: cannot be read",
+                                row.negotiation));
+    if ((rc = fn(arg, &row, err, errlen)) != 0)
+      return rd_done(&r, rc);
+  }
+  return rd_done(&r, rc);
+}
+
+/* ---- The after-action review ------------------------------------------- */
+
+/* One SELECT per kind (the first names the columns), each giving: t_ms, turn,
+ * kind, seat, text, detail, data, the kind's order among rows of the same time,
+ * the row, and a tenth column (the message's to_seat; else NULL). ?1 is the
+ * session. A kind that needs a later schema names it. Add a kind: add a row. */
+static const struct {
+  int64_t min_version, max_version;
+  const char *sql;
+} TIMELINE[] = {
+    {1, 99,
+     "SELECT created_ms AS t_ms, 0 AS turn, 'session' AS kind, '' AS seat, "
+     "'session created: ' || CASE WHEN name = '' THEN id ELSE name END || "
+     "' (map ' || map_id || ', ' || turns || "
+     "' turns)' AS text, '' AS detail, NULL AS data, 0 AS ord, 0 AS rid, "
+     "NULL AS to_seat FROM sessions WHERE id = ?1"},
+    {1, 99,
+     "SELECT s.created_ms, s.turn, 'orders', t.seat, 'submitted orders', "
+     "s.source, s.orders, 2, s.id, NULL FROM submissions s JOIN seats t ON "
+     "t.session_id = s.session_id AND t.seat_index = s.seat_index WHERE "
+     "s.session_id = ?1"},
+    {1, 99,
+     "SELECT r.created_ms, r.turn, 'ready', t.seat, 'ready for turn ' || "
+     "r.turn, '', NULL, 3, r.rowid, NULL FROM readies r JOIN seats t ON "
+     "t.session_id = r.session_id AND t.seat_index = r.seat_index WHERE "
+     "r.session_id = ?1"},
+    {1, 6,
+     "SELECT resolved_ms, turn, 'resolved', '', 'turn ' || turn || "
+     "' resolved', '', NULL, 4, turn, NULL FROM turns WHERE session_id = ?1"},
+    /* schema 7 (review): a review session's turn is stored when control
+     * releases it */
+    {7, 99,
+     "SELECT resolved_ms, turn, CASE WHEN (SELECT review FROM sessions WHERE "
+     "id = ?1) THEN 'release' ELSE 'resolved' END, '', 'turn ' || turn || "
+     "CASE WHEN (SELECT review FROM sessions WHERE id = ?1) THEN ' released "
+     "by control' ELSE ' resolved' END, '', NULL, 4, turn, NULL FROM turns "
+     "WHERE session_id = ?1"},
+    {7, 99,
+     "SELECT created_ms, turn, 'amendment', seat, kind || ': ' || reason, "
+     "kind, fields, 3, seq, NULL FROM amendments WHERE session_id = ?1"},
+    {7, 99,
+     "SELECT created_ms, forked_turn, 'fork', '', 'forked from ' || "
+     "forked_from || ' at turn ' || forked_turn, forked_from, NULL, 0, 1, "
+     "NULL FROM sessions WHERE id = ?1 AND forked_from IS NOT NULL"},
+    /* schema 9: the control cell's injects, made, then fired or cancelled;
+     * scripted events it cancelled */
+    {9, 99,
+     "SELECT created_ms, turn, 'inject', '', 'inject ' || inject || ' for "
+     "turn ' || turn || CASE WHEN note <> '' THEN ': ' || note ELSE '' END, "
+     "'created', event, 5, inject, NULL FROM injects WHERE session_id = ?1"},
+    {9, 99,
+     "SELECT changed_ms, turn, 'inject', '', 'inject ' || inject || ' ' || "
+     "status, status, NULL, 5, inject, NULL FROM injects WHERE session_id = "
+     "?1 AND changed_ms IS NOT NULL"},
+    {9, 99,
+     "SELECT created_ms, turn, 'inject', '', 'scripted event ' || idx || ' "
+     "cancelled', 'cancelled', NULL, 5, idx, NULL FROM scripted_cancels WHERE "
+     "session_id = ?1"},
+    {1, 9,
+     "SELECT created_ms, turn, 'message', from_seat, text, NULL, NULL, 1, id, "
+     "to_seat FROM chat WHERE session_id = ?1"},
+    {10, 99,
+     "SELECT created_ms, turn, 'message', from_seat, text, channel, NULL, 1, "
+     "id, to_seat FROM chat WHERE session_id = ?1"},
+    {10, 99,
+     "SELECT created_ms, turn, 'contract', seat, action || ' ' || negotiation "
+     "|| ': offer of ' || author || ' to ' || counterparty, negotiation, "
+     "terms, 1, id, NULL FROM negotiation_steps WHERE session_id = ?1"},
+};
+
+/* The number of elements of the MessagePack array at b, or -1. */
+static int64_t mp_array_size(const uint8_t *b, size_t len) {
+  if (len >= 1 && (b[0] & 0xf0) == 0x90)
+    return b[0] & 0x0f;
+  if (len >= 3 && b[0] == 0xdc)
+    return (int64_t)b[1] << 8 | b[2];
+  if (len >= 5 && b[0] == 0xdd)
+    return (int64_t)b[1] << 24 | (int64_t)b[2] << 16 | (int64_t)b[3] << 8 |
+           b[4];
+  return -1;
+}
+
+int store_read_timeline(store_t *st, const char *session_id, int from_turn,
+                        int to_turn, store_timeline_fn fn, void *arg, char *err,
+                        size_t errlen) {
+  char sql[8192];
+  size_t off = 0;
+  off += (size_t)snprintf(sql + off, sizeof sql - off, "SELECT * FROM (");
+  bool first = true;
+  for (size_t i = 0; i < sizeof TIMELINE / sizeof TIMELINE[0]; i++) {
+    if (store_version(st) < TIMELINE[i].min_version ||
+        store_version(st) > TIMELINE[i].max_version)
+      continue;
+    off += (size_t)snprintf(sql + off, sizeof sql - off, "%s%s",
+                            first ? "" : " UNION ALL ", TIMELINE[i].sql);
+    first = false;
+  }
+  off += (size_t)snprintf(sql + off, sizeof sql - off,
+                          ") WHERE turn BETWEEN ?2 AND ?3 ORDER BY t_ms, "
+                          "ord, rid");
+  assert(off < sizeof sql);
+  rd_t r;
+  if (rd_prepare(&r, st, "timeline", session_id, sql, err, errlen) != 0)
+    return rd_done(&r, -1);
+  if (sqlite3_bind_int(r.q, 2, from_turn) != SQLITE_OK ||
+      sqlite3_bind_int(r.q, 3, to_turn) != SQLITE_OK) {
+    rd_fail(&r, "bind");
+    return rd_done(&r, -1);
+  }
+  int rc;
+  char chan[200], text[64];
+  while ((rc = rd_step(&r)) == 1) {
+    store_timeline_row_t row;
+    row.t_ms = sqlite3_column_int64(r.q, 0);
+    row.turn = sqlite3_column_int(r.q, 1);
+    row.kind = col_text(&r, 2);
+    row.seat = col_text(&r, 3);
+    row.text = col_text(&r, 4);
+    row.detail = col_text(&r, 5);
+    row.data = sqlite3_column_blob(r.q, 6);
+    row.data_len = (size_t)sqlite3_column_bytes(r.q, 6);
+    if (row.data) {
+      char why[256];
+      if (store_scan(row.data, row.data_len, false, why, sizeof why) != 0)
+        return rd_done(&r,
+                       rd_bad(&r, "a %s row's data cannot be read", row.kind));
+    }
+    if (strcmp(row.kind, "message") == 0 &&
+        sqlite3_column_type(r.q, 5) == SQLITE_NULL) {
+      store_chat_channel(row.seat, col_text(&r, 9), chan, sizeof chan);
+      row.detail = chan;
+    }
+    if (strcmp(row.kind, "orders") == 0 && row.data) {
+      int64_t n = mp_array_size(row.data, row.data_len);
+      snprintf(text, sizeof text, "submitted %" PRId64 " order%s", n,
+               n == 1 ? "" : "s");
+      row.text = text;
+    }
+    if ((rc = fn(arg, &row, err, errlen)) != 0)
+      return rd_done(&r, rc == STORE_STOP ? 0 : rc);
   }
   return rd_done(&r, rc);
 }

@@ -355,6 +355,71 @@ static void test_contract_life(void **state) {
   model_map_free(m);
 }
 
+/* A contract negotiated over the wire (issue 13): model_contract_sign adds
+ * it accepted, so it delivers in the very turn that resolves next (an
+ * accept order would need a second turn), exactly as a contract made with
+ * orders; signing it again is a no-op; terms the order would be refused
+ * for are refused the same way; two games signing the same contract
+ * before the same turn reach the same state. */
+static void test_contract_signed(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("classroom");
+  model_state_t *st, *twin;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  assert_int_equal(model_state_new(m, 1, &twin), 0);
+  int sep = seat(m, "dragon_separation"), mag = seat(m, "dragon_magnets");
+  model_order_t deal =
+      proposal("wire-1", "dragon_magnets", MODEL_NDPR, 100000, 4500, 2, 1000);
+  model_refusal_t r;
+  memset(&r, 0, sizeof r);
+  assert_int_equal(model_contract_check(st, sep, &deal, &r), 0);
+  assert_int_equal(model_contract_sign(st, sep, &deal, &r), 0);
+  assert_int_equal(model_contract_sign(st, sep, &deal, &r), 0); /* no-op */
+  assert_int_equal(model_contract_sign(twin, sep, &deal, &r), 0);
+  model_obs_t *o;
+  assert_int_equal(model_observe(st, mag, &o), 0);
+  assert_int_equal(o->n_contracts, 1);
+  assert_true(o->contracts[0].accepted);
+  model_obs_free(o);
+  /* the same id with other terms, and a contract with oneself, are refused
+   * as the contract_propose order is */
+  model_order_t other =
+      proposal("wire-1", "dragon_magnets", MODEL_NDPR, 5000, 4500, 2, 1000);
+  assert_int_equal(model_contract_sign(st, sep, &other, &r), 1);
+  assert_string_equal(r.field, "id");
+  model_order_t self =
+      proposal("x", "dragon_separation", MODEL_NDPR, 5000, 4500, 2, 1000);
+  assert_int_equal(model_contract_check(st, sep, &self, &r), 1);
+  assert_string_equal(r.field, "to");
+  model_order_t accept = answer(MODEL_OP_CONTRACT_ACCEPT, "wire-1", "x");
+  assert_int_equal(model_contract_check(st, mag, &accept, &r), 1);
+  assert_string_equal(r.field, "op");
+
+  int64_t mag_cash = holder_money(st, m, "dragon_magnets", false);
+  resolve(st);
+  resolve(twin);
+  assert_int_equal(model_observe(st, sep, &o), 0);
+  const model_obs_contract_t *c = contract_of(o, "wire-1");
+  assert_non_null(c);
+  assert_int_equal(c->delivered_kg, 100000);
+  assert_int_equal(c->shortfall_kg, 0);
+  assert_int_equal(c->turns_left, 1);
+  model_obs_free(o);
+  model_holder_flows_t fl;
+  assert_int_equal(model_state_holder_flows(st, (size_t)mag, &fl), 0);
+  assert_true(fl.bought[MODEL_NDPR] >= 100000);
+  /* the buyer paid at least the contract's 100 t x 45 USD/kg */
+  assert_true(mag_cash - holder_money(st, m, "dragon_magnets", false) >=
+              (int64_t)100000 * 4500 - fl.money_in);
+  uint8_t h1[MODEL_HASH_BYTES], h2[MODEL_HASH_BYTES];
+  assert_int_equal(model_state_hash(st, h1), 0);
+  assert_int_equal(model_state_hash(twin, h2), 0);
+  assert_memory_equal(h1, h2, sizeof h1);
+  model_state_free(twin);
+  model_state_free(st);
+  model_map_free(m);
+}
+
 /* A contract priced by a formula: share x the index product's last price
  * in the seller's nation, within floor and cap; each turn's price is the
  * formula on that turn's price, and the buyer pays exactly that. */
@@ -1003,6 +1068,7 @@ int main(void) {
       cmocka_unit_test(test_loan_repaid_to_the_cent),
       cmocka_unit_test(test_firm_price_floor_and_cfd),
       cmocka_unit_test(test_contract_life),
+      cmocka_unit_test(test_contract_signed),
       cmocka_unit_test(test_contract_formula),
       cmocka_unit_test(test_contract_consumed),
       cmocka_unit_test(test_contract_penalty_ban_and_exit),

@@ -286,7 +286,7 @@ def session_without_admin_boxes(server):
     con = sqlite3.connect(db)
     con.execute("DROP TABLE seat_controls")
     # What later schemas added goes too (5: sessions.creator, 6:
-    # sessions.deleted_ms, 7: observers).
+    # sessions.deleted_ms, 7-10: issue 13, below).
     con.execute("ALTER TABLE sessions DROP COLUMN creator")
     con.execute("ALTER TABLE sessions DROP COLUMN deleted_ms")
     # 7 (issue 13, review and forks): four columns, a table and its view.
@@ -294,11 +294,16 @@ def session_without_admin_boxes(server):
     con.execute("DROP TABLE amendments")
     for col in ("review", "held_turn", "forked_from", "forked_turn"):
         con.execute("ALTER TABLE sessions DROP COLUMN %s" % col)
-    con.execute("DROP TABLE observers")
-    # (7: the control cell's events, issue 13)
+    con.execute("DROP TABLE observers")  # 8
+    # 9 (the control cell's events, issue 13)
     con.execute("ALTER TABLE sessions DROP COLUMN scripted_events")
     con.execute("DROP TABLE injects")
     con.execute("DROP TABLE scripted_cancels")
+    # 10 (issue 13): chat.channel, its index, channels, negotiation_steps.
+    con.execute("DROP INDEX chat_by_session")
+    con.execute("ALTER TABLE chat DROP COLUMN channel")
+    con.execute("DROP TABLE channels")
+    con.execute("DROP TABLE negotiation_steps")
     con.execute("PRAGMA user_version = 3")
     con.commit()
     con.close()

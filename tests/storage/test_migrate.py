@@ -31,7 +31,8 @@ from common import (Server, ServerFailed, Suite, check, file_digest,
                     parse_args, schema_version, HERE)
 
 TABLES = {"sessions", "seats", "submissions", "readies", "turns", "prices",
-          "production", "scores", "chat", "seat_controls"}
+          "production", "scores", "chat", "seat_controls", "channels",
+          "negotiation_steps"}
 VIEWS = {"v_prices", "v_production", "v_scores", "v_chat", "v_sessions",
          "v_seats", "v_turns", "v_submissions"}
 
@@ -133,6 +134,13 @@ def t_v1_fixture(args, tmp):
                     ("sfixture", i, s["seat"], s["kind"], s["title"],
                      blake(tokens[s["seat"]].encode()), os.urandom(32),
                      os.urandom(72)))
+    # Chat of schema 1 has no channel: each row reads as the channel its
+    # to_seat implies (issue 13, docs/protocol.md "Channels").
+    for i, (frm, to) in enumerate((("AAA", "all"), ("AAA", "BBB"),
+                                   ("admin", "BBB"), ("a_miner", "a_miner"))):
+        con.execute("INSERT INTO chat (session_id, turn, from_seat, to_seat,"
+                    " text, created_ms) VALUES (?,?,?,?,?,?)",
+                    ("sfixture", 0, frm, to, "old%d" % i, now + i))
     con.commit()
     con.close()
     check(objects(db)[2] == 1, "the fixture is at version 1")
@@ -149,6 +157,20 @@ def t_v1_fixture(args, tmp):
             r = p.join("sfixture", token=tokens[s["seat"]])
             check(r["seat"] == s["seat"], "its tokens still work", r)
             seats.append(p)
+        want = {"AAA": [("all", "old0"), ("dm:AAA:BBB", "old1")],
+                "BBB": [("all", "old0"), ("dm:AAA:BBB", "old1"),
+                        ("control:BBB", "old2")],
+                "a_miner": [("all", "old0"), ("team:a_miner", "old3")]}
+        for seat, p in zip([s["seat"] for s in m["seats"]], seats):
+            h = p.call("chat.history", session="sfixture",
+                       token=tokens[seat])
+            check([(x["channel"], x["text"]) for x in h] == want[seat],
+                  "old chat reads as the channel its `to` implies", seat, h)
+        seats[0].chat("new", to="all")
+        h = seats[1].call("chat.history", session="sfixture",
+                          token=tokens["BBB"], after=h[-1]["id"])
+        check([x["text"] for x in h] == ["new"] and h[0]["id"] > 4,
+              "new messages' ids follow the old ones", h)
         check(c.start("sfixture", admin_tok) == {"status": "running"},
               "its admin token starts it")
         for p in seats:

@@ -277,8 +277,9 @@ def t_export(args, g, tmp):
     check(file_digest(g.db) == before, "the database's bytes are unchanged")
     files = sorted(os.listdir(out))
     want = sorted("%s-%s.csv" % (g.sid, t) for t in
-                  ("prices", "production", "scores", "orders", "chat"))
-    check(files == want, "the five files, named <session>-<table>.csv",
+                  ("prices", "production", "scores", "orders", "chat",
+                   "timeline", "seen_vs_true"))
+    check(files == want, "the seven files, named <session>-<table>.csv",
           files)
 
     def path(t):
@@ -371,7 +372,7 @@ def t_export(args, g, tmp):
     # chat: every message, text exact (formulas defused), UTF-8.
     head, rows, _ = read_csv(path("chat"))
     check(head == ["session", "id", "turn", "from", "to", "text",
-                   "created_ms", "time_utc"], "chat header", head)
+                   "created_ms", "time_utc", "channel"], "chat header", head)
     check(len(rows) == len(g.chat), "every message", rows, g.chat)
     for r, (turn, who, to, text) in zip(rows, g.chat):
         guarded = ("'" + text) if text[:1] in "=+-@" else text

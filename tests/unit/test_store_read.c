@@ -408,9 +408,137 @@ static void test_damaged_session_row_is_passed_on(void **state) {
   store_close(st);
 }
 
+/* ---- Issue 13: channels, negotiation, the timeline ---------------------- */
+
+typedef struct rec {
+  int n;
+  char kinds[16][16];
+  int64_t t[16];
+  char detail[16][32];
+} rec_t;
+
+static int on_timeline(void *arg, const store_timeline_row_t *row, char *err,
+                       size_t errlen) {
+  rec_t *r = arg;
+  (void)err;
+  (void)errlen;
+  assert_true(r->n < 16);
+  snprintf(r->kinds[r->n], sizeof r->kinds[0], "%s", row->kind);
+  snprintf(r->detail[r->n], sizeof r->detail[0], "%s", row->detail);
+  r->t[r->n++] = row->t_ms;
+  return 0;
+}
+
+static int on_chat_rec(void *arg, const store_chat_row_t *row, char *err,
+                       size_t errlen) {
+  rec_t *r = arg;
+  (void)err;
+  (void)errlen;
+  snprintf(r->detail[r->n], sizeof r->detail[0], "%s", row->channel);
+  r->t[r->n++] = row->id;
+  return STORE_STOP; /* one page of one */
+}
+
+static int on_step_rec(void *arg, const store_negotiation_row_t *row, char *err,
+                       size_t errlen) {
+  rec_t *r = arg;
+  (void)err;
+  (void)errlen;
+  snprintf(r->kinds[r->n], sizeof r->kinds[0], "%s", row->action);
+  snprintf(r->detail[r->n], sizeof r->detail[0], "%s", row->author);
+  r->t[r->n++] = row->turn;
+  return 0;
+}
+
+/* Every kind the store records for the after-action review comes back in
+ * time order, whatever order it was written in; a message without a
+ * channel reads as the one its `to` implies; chat pages stop where the
+ * reader says; the accept steps of one turn are what replay signs. */
+static void test_timeline_channels_negotiation(void **state) {
+  (void)state;
+  store_t *st = open_new("timeline.db");
+  char err[256];
+  put_session(st, "s1");
+  const store_seat_t seat = {"s1",   1,      "USA", true, "United States",
+                             HASH_A, HASH_B, BOX};
+  assert_int_equal(store_put_seat(st, &seat), 0);
+  const store_turn_t turn = {"s1",
+                             0,
+                             HASH_A,
+                             ONE_ORDER,
+                             sizeof ONE_ORDER,
+                             ONE_ORDER + 1,
+                             sizeof ONE_ORDER - 1,
+                             3000};
+  assert_int_equal(store_put_turn(st, &turn), 0);
+  put_submission(st, "s1", 0, ONE_ORDER, sizeof ONE_ORDER); /* at 2000 */
+  assert_int_equal(store_put_ready(st, "s1", 0, 1, 1500), 0);
+  const store_chat_t old = {"s1", 0, "admin", "USA", "hi", 2, 1200, 0, NULL};
+  const store_chat_t chan = {"s1", 0, "USA", "ch:1", "yo", 2, 2500, 0, "ch:1"};
+  assert_int_equal(store_put_chat(st, &old), 0);
+  assert_int_equal(store_put_chat(st, &chan), 0);
+  const store_channel_t ch = {"s1",      "ch:1", "bilateral", "talks",
+                              "CHN USA", "CHN",  1100};
+  assert_int_equal(store_put_channel(st, &ch), 0);
+  const uint8_t terms[] = {0x80}; /* {} */
+  const store_negotiation_step_t steps[] = {
+      {"s1", "n1", 0, "propose", "CHN", "CHN", "USA", terms, 1, 1800},
+      {"s1", "n1", 0, "accept", "USA", "CHN", "USA", terms, 1, 1900},
+      {"s1", "n2", 1, "accept", "USA", "USA", "CHN", terms, 1, 4000}};
+  for (size_t i = 0; i < 3; i++)
+    assert_int_equal(store_put_negotiation_step(st, &steps[i]), 0);
+  assert_int_equal(store_flush(st), 0);
+
+  rec_t r = {0};
+  assert_int_equal(
+      store_read_timeline(st, "s1", 0, 0, on_timeline, &r, err, sizeof err), 0);
+  static const char *const want[] = {"session",  "message",  "ready",
+                                     "contract", "contract", "orders",
+                                     "message",  "resolved"};
+  assert_int_equal(r.n, 8);
+  for (int i = 0; i < r.n; i++) {
+    assert_string_equal(r.kinds[i], want[i]);
+    if (i > 0)
+      assert_true(r.t[i - 1] <= r.t[i]);
+  }
+  assert_string_equal(r.detail[1], "control:USA"); /* implied by `to` */
+  assert_string_equal(r.detail[6], "ch:1");
+  memset(&r, 0, sizeof r);
+  assert_int_equal(
+      store_read_timeline(st, "s1", 1, 5, on_timeline, &r, err, sizeof err), 0);
+  assert_int_equal(r.n, 1); /* only turn 1's accept */
+
+  memset(&r, 0, sizeof r);
+  assert_int_equal(
+      store_read_chat_after(st, "s1", 0, on_chat_rec, &r, err, sizeof err), 0);
+  assert_int_equal(r.n, 1);
+  assert_string_equal(r.detail[0], "control:USA");
+  int64_t max = 0;
+  assert_int_equal(store_max_chat_id(st, &max, err, sizeof err), 0);
+  assert_int_equal(max, 2);
+
+  memset(&r, 0, sizeof r);
+  assert_int_equal(store_read_negotiation_steps(st, "s1", 0, on_step_rec, &r,
+                                                err, sizeof err),
+                   0);
+  assert_int_equal(r.n, 1);
+  assert_string_equal(r.kinds[0], "accept");
+  assert_string_equal(r.detail[0], "CHN");
+
+  char buf[64];
+  store_chat_channel("USA", "CHN", buf, sizeof buf);
+  assert_string_equal(buf, "dm:CHN:USA");
+  store_chat_channel("USA", "USA", buf, sizeof buf);
+  assert_string_equal(buf, "team:USA");
+  store_chat_channel("USA", "all", buf, sizeof buf);
+  assert_string_equal(buf, "all");
+  store_close(st);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_damaged_session_row_is_passed_on),
+      cmocka_unit_test(test_timeline_channels_negotiation),
       cmocka_unit_test(test_rows_read_back_as_written),
       cmocka_unit_test(test_scan_refuses_huge_count),
       cmocka_unit_test(test_stored_huge_submission_refused),
