@@ -695,10 +695,17 @@ static int on_event_turn(void *arg, const store_turn_row_t *row, char *err,
   csv_t *csv = &c->o->c;
   msgpack_object sum;
   char why[256];
-  if (dbtool_decode(&x->dec, row->summary, row->summary_len, &sum, why,
-                    sizeof why) != 0) {
+  proto_error_t perr;
+  if (store_scan(row->summary, row->summary_len, false, why, sizeof why) != 0) {
     snprintf(err, errlen, "the summary of turn %d cannot be read: %s",
              row->turn, why);
+    return -1;
+  }
+  if (proto_decode(&x->dec, row->summary, row->summary_len, &sum, &perr) != 0) {
+    snprintf(err, errlen,
+             "the summary of turn %d cannot be read: not valid MessagePack: "
+             "%s",
+             row->turn, perr.message);
     proto_decoder_reset(&x->dec);
     return -1;
   }
