@@ -624,6 +624,9 @@ static void lose(watch_t *w) {
 static int loop(watch_t *w) {
   long long next_poll = ui_now_ms() + LOBBY_POLL_MS;
   long long next_status = ui_now_ms() + STATUS_POLL_MS;
+  /* A frame is due for the countdown or a polled change; it waits until a
+   * second has passed since the last (news and status changes do not). */
+  bool pending = false;
   while (!g_stop) {
     bool redraw = false, over = false;
     struct pollfd pfd = {.fd = w->c ? cli_fd(w->c) : -1, .events = POLLIN};
@@ -633,7 +636,7 @@ static int loop(watch_t *w) {
       if (until < timeout)
         timeout = until > 0 ? (int)until : 0;
     }
-    if (ticking(w)) {
+    if (ticking(w) || pending) {
       long long until = w->drawn_at + 1000 - ui_now_ms();
       if (until < timeout)
         timeout = until > 0 ? (int)until : 0;
@@ -690,13 +693,19 @@ static int loop(watch_t *w) {
        * STATUS_POLL_MS for the facilitator (readiness is silent). */
       if (w->c && (status_change ||
                    (w->has_status > 0 && ui_now_ms() >= next_status))) {
-        json_t *before = json_deep_copy(w->status);
+        /* Only a change a person would see asks for a frame: the seats,
+         * or the clock started, stopped or moved (remaining_ms itself
+         * changes with every answer). */
+        json_t *before = json_deep_copy(json_object_get(w->status, "seats"));
         bool had_clock = w->clock, was_paused = w->clock_paused;
+        long long wall = w->deadline_wall, left = w->left_ms;
         if (fetch_live(w) < 0)
           lose(w);
-        redraw = redraw ||
-                 ((before || w->status) && !json_equal(before, w->status)) ||
-                 had_clock != w->clock || was_paused != w->clock_paused;
+        const json_t *now = json_object_get(w->status, "seats");
+        pending = pending || ((before || now) && !json_equal(before, now)) ||
+                  had_clock != w->clock || was_paused != w->clock_paused ||
+                  llabs(wall - w->deadline_wall) > 1000 ||
+                  (w->clock_paused && left != w->left_ms);
         json_decref(before);
         next_status = ui_now_ms() + STATUS_POLL_MS;
       }
@@ -713,10 +722,14 @@ static int loop(watch_t *w) {
         w->retry_at = ui_now_ms() + w->retry_ms;
       }
     }
-    if (!redraw && ticking(w) && ui_now_ms() - w->drawn_at >= 1000)
+    if (ticking(w))
+      pending = true;
+    if (pending && ui_now_ms() - w->drawn_at >= 1000)
       redraw = true;
-    if (redraw)
+    if (redraw) {
       draw(w);
+      pending = false;
+    }
     if (over) {
       printf("\nThe game is over. Final scores are above.\n");
       return UI_EXIT_OK;
