@@ -60,6 +60,7 @@ typedef struct watch {
    * session.extended: clock false when none is known (no deadline, or a
    * spectator, who may read neither). left_ms counts while paused. */
   bool clock, clock_paused;
+  bool live_known;         /* the last session.status or state.get answered */
   long long deadline_at;   /* ui_now_ms() when it passes */
   long long left_ms;       /* while paused: the time left on resume */
   long long deadline_wall; /* Unix ms, for the wall-clock time shown */
@@ -146,6 +147,7 @@ static int fetch_info(watch_t *w) {
 static void set_clock(watch_t *w, const json_t *obj) {
   const json_t *rem = json_object_get(obj, "remaining_ms");
   const json_t *dl = json_object_get(obj, "deadline_ms");
+  w->live_known = true;
   if (!json_is_number(rem)) {
     w->clock = false;
     return;
@@ -192,9 +194,14 @@ static int fetch_live(watch_t *w) {
       w->status = NULL;
       w->clock = false;
     } else {
+      /* Refused (a replaced admin token, say): show why, and no clock
+       * rather than a stale one. */
       char t[200];
       snprintf(t, sizeof t, "server: %s", ui_clean(ui_str(err, "message")));
       set_note(w, t);
+      w->live_known = false;
+      json_decref(w->status);
+      w->status = NULL;
     }
     json_decref(err);
   }
@@ -309,7 +316,7 @@ static void draw_clock(FILE *f, const watch_t *w) {
     return;
   }
   if (!w->clock) {
-    if (w->admin_token || w->token)
+    if ((w->admin_token || w->token) && w->live_known)
       fprintf(f,
               "Turn %ld has no deadline: it closes when every seat is "
               "ready, or when the facilitator advances it.\n",
