@@ -167,25 +167,25 @@ static void set_clock(watch_t *w, const json_t *obj) {
 static int fetch_live(watch_t *w) {
   json_t *r = NULL, *err = NULL;
   int rc;
+  if ((w->admin_token && w->has_status < 0) || (!w->admin_token && !w->token))
+    return 0;
+  json_t *params = ident(w); /* cli_call_json borrows it */
   if (w->admin_token) {
-    if (w->has_status < 0)
-      return 0;
-    rc = cli_call_json(w->c, "session.status", ident(w), &r, &err);
+    rc = cli_call_json(w->c, "session.status", params, &r, &err);
     if (rc == 0) {
       w->has_status = 1;
       json_decref(w->status);
       w->status = r;
       set_clock(w, r);
     }
-  } else if (w->token) {
-    rc = cli_call_json(w->c, "state.get", ident(w), &r, &err);
+  } else {
+    rc = cli_call_json(w->c, "state.get", params, &r, &err);
     if (rc == 0) {
       set_clock(w, r);
       json_decref(r);
     }
-  } else {
-    return 0;
   }
+  json_decref(params);
   if (rc == 1) {
     if (strcmp(ui_str(err, "code"), "unknown_method") == 0) {
       /* An older server: say so once on screen, and stop asking. */
@@ -200,6 +200,7 @@ static int fetch_live(watch_t *w) {
       snprintf(t, sizeof t, "server: %s", ui_clean(ui_str(err, "message")));
       set_note(w, t);
       w->live_known = false;
+      w->clock = false;
       json_decref(w->status);
       w->status = NULL;
     }
