@@ -5,7 +5,7 @@
  *   lanthanide export --db FILE [--session S] [--format csv] [--out DIR]
  *                     [--raw]
  *
- * writes seven files named <session>-<table>.csv into DIR (default: the
+ * writes files named <session>-<table>.csv into DIR (default: the
  * current directory), each with a header row and one observation per row:
  *
  *   prices      session,turn,product,region,unit,value      USD/kg
@@ -23,6 +23,19 @@
  *               seat's observation's `public` part that differs from the
  *               ground truth, per stored turn (header only when every
  *               seat saw the truth)
+ *
+ * and (issue 12) four more, each by its own function at the end:
+ *
+ *   seats       session,seat_index,seat,kind,title,name,played_by,agent
+ *               (played_by person, agent or nobody; agent the strategy)
+ *   events      session,turn,kind,nation,facility,product,stage,
+ *               magnitude,text: each turn's news, from its summary
+ *   trades      session,turn,seat,channel,side,product,region,tonnes,
+ *               price,limit_price,ordered_tonnes,counterparty: what each
+ *               seat bought and sold, from each turn's snapshot
+ *   facilities  session,turn,facility,owner,stage,nation,site,status,
+ *               turns_left,capacity_tpy,effective_tpy,expanding_tpy,
+ *               utilisation,output_t,staff,staff_needed,unit_cost
  *
  * Figures come from the database's exact integers (cents, kg, ppm) and are
  * written as exact decimals in wire units, so a value read back as a double
@@ -107,9 +120,12 @@ static void usage(FILE *f) {
           "\n"
           "Write a stored game as tidy CSV files, one observation per row, "
           "in wire\nunits: DIR/S-prices.csv, S-production.csv, "
-          "S-scores.csv, S-orders.csv,\nS-chat.csv, S-timeline.csv (the "
-          "after-action record) and S-seen_vs_true.csv\n(what each seat "
-          "saw versus the truth). The database is only read.\n"
+          "S-scores.csv, S-orders.csv,\nS-chat.csv, S-seats.csv (who "
+          "played each seat), S-events.csv (each turn's\nnews), "
+          "S-trades.csv (what each seat bought and sold),\n"
+          "S-facilities.csv (every plant, turn by turn), S-timeline.csv (the "
+          "\nafter-action record) and S-seen_vs_true.csv (what each seat saw "
+          "versus\nthe truth). The database is only read.\n"
           "\n"
           "  --db FILE       the server's database (lanthanide-server --db)\n"
           "  --session S     the session to export (needed when the "
@@ -709,6 +725,403 @@ static int export_seen_vs_true(exporter_t *x) {
   return out_close(&o, rc == 0);
 }
 
+/* ---- Seats, events, trades, facilities (issue 12) ------------------------
+ *
+ * Four more files, each written by its own function below so that the
+ * five files above stay byte for byte as they were. */
+
+/* seats: who plays each seat, from the seats table (as the file holds it
+ * now: a seat handed from a person to an agent shows the agent; orders.csv
+ * says who sent each turn's orders). Names are typed by players, so they
+ * get the same formula guard as chat. */
+static int on_seat(void *arg, const store_seat_row_t *row, char *err,
+                   size_t errlen) {
+  fig_ctx_t *c = arg;
+  csv_t *csv = &c->o->c;
+  (void)err;
+  (void)errlen;
+  const char *name = row->name ? row->name : "";
+  const char *played = row->agent ? "agent" : row->taken ? "person" : "nobody";
+  csv_field(csv, c->x->g.id);
+  csv_int(csv, row->index);
+  csv_field(csv, row->seat);
+  csv_field(csv, row->nation ? "nation" : "firm");
+  csv_field(csv, row->title);
+  csv_field_n(csv, name, strlen(name), true);
+  csv_field(csv, played);
+  csv_field(csv, row->agent ? row->agent : "");
+  csv_end(csv);
+  return 0;
+}
+
+static int export_seats(exporter_t *x) {
+  static const char *const header[] = {"session",   "seat_index", "seat",
+                                       "kind",      "title",      "name",
+                                       "played_by", "agent"};
+  out_file_t o;
+  if (out_open(x, &o, "seats") != 0)
+    return -1;
+  csv_header(&o.c, header, 8);
+  fig_ctx_t c = {x, &o, NULL, 0};
+  char err[1024];
+  int rc = store_read_seats(x->db, x->g.id, on_seat, &c, err, sizeof err);
+  if (rc != 0)
+    read_failed(err);
+  return out_close(&o, rc == 0);
+}
+
+/* The value of key in a MessagePack map, or NULL. */
+static const msgpack_object *mp_get(const msgpack_object *map,
+                                    const char *key) {
+  if (!map || map->type != MSGPACK_OBJECT_MAP)
+    return NULL;
+  size_t kl = strlen(key);
+  for (uint32_t i = 0; i < map->via.map.size; i++) {
+    const msgpack_object *k = &map->via.map.ptr[i].key;
+    if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == kl &&
+        memcmp(k->via.str.ptr, key, kl) == 0)
+      return &map->via.map.ptr[i].val;
+  }
+  return NULL;
+}
+
+/* A field of a map as CSV text ("" when absent). */
+static void mp_field(csv_t *c, const msgpack_object *map, const char *key,
+                     bool guard) {
+  const msgpack_object *v = mp_get(map, key);
+  char b[1024];
+  if (v && v->type == MSGPACK_OBJECT_STR)
+    csv_field_n(c, v->via.str.ptr, v->via.str.size, guard);
+  else {
+    if (v)
+      value_text(v, b, sizeof b);
+    else
+      b[0] = '\0';
+    csv_field(c, b);
+  }
+}
+
+/* events: every turn's news, from the stored summary (what turn.resolved
+ * and history.get sent), in the order the summary lists them. */
+static int on_event_turn(void *arg, const store_turn_row_t *row, char *err,
+                         size_t errlen) {
+  fig_ctx_t *c = arg;
+  exporter_t *x = c->x;
+  csv_t *csv = &c->o->c;
+  msgpack_object sum;
+  char why[256];
+  proto_error_t perr;
+  if (store_scan(row->summary, row->summary_len, false, why, sizeof why) != 0) {
+    snprintf(err, errlen, "the summary of turn %d cannot be read: %s",
+             row->turn, why);
+    return -1;
+  }
+  if (proto_decode(&x->dec, row->summary, row->summary_len, &sum, &perr) != 0) {
+    snprintf(err, errlen,
+             "the summary of turn %d cannot be read: not valid MessagePack: "
+             "%s",
+             row->turn, perr.message);
+    proto_decoder_reset(&x->dec);
+    return -1;
+  }
+  const msgpack_object *ev = mp_get(&sum, "events");
+  if (ev && ev->type == MSGPACK_OBJECT_ARRAY) {
+    for (uint32_t i = 0; i < ev->via.array.size; i++) {
+      const msgpack_object *e = &ev->via.array.ptr[i];
+      csv_field(csv, x->g.id);
+      csv_int(csv, row->turn);
+      static const char *const keys[] = {"kind",    "nation", "facility",
+                                         "product", "stage",  "magnitude"};
+      for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        mp_field(csv, e, keys[k], false);
+      /* a facilitator may have typed the headline */
+      mp_field(csv, e, "text", true);
+      csv_end(csv);
+    }
+  }
+  proto_decoder_reset(&x->dec);
+  return 0;
+}
+
+static int export_events(exporter_t *x) {
+  static const char *const header[] = {"session", "turn",      "kind",
+                                       "nation",  "facility",  "product",
+                                       "stage",   "magnitude", "text"};
+  out_file_t o;
+  if (out_open(x, &o, "events") != 0)
+    return -1;
+  csv_header(&o.c, header, 9);
+  fig_ctx_t c = {x, &o, NULL, 0};
+  char err[1024];
+  int rc = store_read_turns(x->db, x->g.id, on_event_turn, &c, err, sizeof err);
+  if (rc != 0)
+    read_failed(err);
+  return out_close(&o, rc == 0);
+}
+
+/* The state after a stored turn, or NULL (said once per file) when the
+ * snapshot cannot be read. The caller frees it. */
+static model_state_t *turn_state(exporter_t *x, const store_turn_row_t *row,
+                                 const char *table, bool *warned) {
+  model_state_t *st = NULL;
+  int mrc =
+      model_state_deserialise(x->g.map, row->snapshot, row->snapshot_len, &st);
+  if (mrc != 0) {
+    if (!*warned)
+      fprintf(stderr,
+              "export: the state snapshot of turn %d cannot be read (%s); "
+              "%s-%s.csv leaves out every turn whose snapshot cannot be "
+              "read\n",
+              row->turn, model_strerror(mrc), x->g.id, table);
+    *warned = true;
+    return NULL;
+  }
+  return st;
+}
+
+/* trades: per seat and turn, what it bought and sold. The snapshot of a
+ * turn keeps each market's participants (model_last_trades: every offer
+ * and bid that stood in the market, with what was filled and the price
+ * paid or received) and each holder's total kg bought and sold
+ * (model_state_holder_flows), which also count contract deliveries. A
+ * delivery on a contract still running after the turn is listed with its
+ * counterparty and price; the last delivery of a contract that ended with
+ * the turn is gone from the snapshot, so it is the remainder of the
+ * totals, one row without counterparty or price. Firms are holders
+ * 0..seats-1 and nations seats + nation (model.h). */
+typedef struct trade_ctx {
+  exporter_t *x;
+  out_file_t *o;
+  bool warned;
+} trade_ctx_t;
+
+static void trade_row(trade_ctx_t *c, int turn, const char *seat,
+                      const char *channel, bool buy, int product,
+                      const char *region, int64_t kg, const int64_t *price,
+                      const int64_t *limit, const int64_t *ordered,
+                      const char *counterparty) {
+  csv_t *csv = &c->o->c;
+  csv_field(csv, c->x->g.id);
+  csv_int(csv, turn);
+  csv_field(csv, seat);
+  csv_field(csv, channel);
+  csv_field(csv, buy ? "buy" : "sell");
+  csv_field(csv, model_product_name(product));
+  csv_field(csv, region);
+  csv_dec(csv, kg, 3);
+  if (price)
+    csv_dec(csv, *price, 2);
+  else
+    csv_field(csv, "");
+  if (limit)
+    csv_dec(csv, *limit, 2);
+  else
+    csv_field(csv, "");
+  if (ordered)
+    csv_dec(csv, *ordered, 3);
+  else
+    csv_field(csv, "");
+  csv_field(csv, counterparty);
+  csv_end(csv);
+}
+
+/* The seat whose goods holder h holds, or -1 (a nation nobody plays, or
+ * the empty firm entry of a nation seat). */
+static int holder_seat(const model_map_t *map, const int *nation_seat,
+                       size_t h) {
+  size_t seats = model_map_seat_count(map);
+  if (h < seats)
+    return model_map_seat_kind(map, h) == MODEL_SEAT_FIRM ? (int)h : -1;
+  h -= seats;
+  return h < model_map_nation_count(map) ? nation_seat[h] : -1;
+}
+
+static int on_trade_turn(void *arg, const store_turn_row_t *row, char *err,
+                         size_t errlen) {
+  trade_ctx_t *c = arg;
+  const model_map_t *map = c->x->g.map;
+  size_t seats = model_map_seat_count(map);
+  size_t nations = model_map_nation_count(map);
+  model_state_t *st = turn_state(c->x, row, "trades", &c->warned);
+  if (!st)
+    return 0;
+  int *nation_seat = malloc((nations ? nations : 1) * sizeof *nation_seat);
+  int64_t *left =
+      calloc((seats + nations) * 2 * MODEL_PRODUCTS + 1, sizeof *left);
+  model_obs_contract_t *con = NULL;
+  size_t n_con = 0;
+  int rc = 0;
+  if (!nation_seat || !left || model_contracts_all(st, &con, &n_con) != 0) {
+    snprintf(err, errlen, "out of memory");
+    rc = -1;
+    goto done;
+  }
+  for (size_t n = 0; n < nations; n++)
+    nation_seat[n] = -1;
+  for (size_t s = 0; s < seats; s++) {
+    model_obs_t *obs = NULL;
+    if (model_map_seat_kind(map, s) != MODEL_SEAT_NATION ||
+        model_observe(st, (int)s, &obs) != 0)
+      continue;
+    for (size_t n = 0; n < nations; n++)
+      if (strcmp(model_map_nation_id(map, n), obs->nation) == 0)
+        nation_seat[n] = (int)s;
+    model_obs_free(obs);
+  }
+  /* left[(h * MODEL_PRODUCTS + p) * 2 + buy]: kg not yet listed */
+  for (size_t h = 0; h < seats + nations; h++) {
+    model_holder_flows_t f;
+    if (model_state_holder_flows(st, h, &f) != 0)
+      continue;
+    for (int p = 0; p < MODEL_PRODUCTS; p++) {
+      left[(h * MODEL_PRODUCTS + (size_t)p) * 2 + 0] = f.sold[p];
+      left[(h * MODEL_PRODUCTS + (size_t)p) * 2 + 1] = f.bought[p];
+    }
+  }
+  for (int p = 0; p < MODEL_PRODUCTS; p++) {
+    const model_trade_t *t = NULL;
+    size_t n = model_last_trades(st, p, &t);
+    for (size_t k = 0; k < n; k++) {
+      size_t h = (size_t)t[k].holder;
+      int s = holder_seat(map, nation_seat, h);
+      if (s < 0)
+        continue;
+      const char *region = (size_t)t[k].nation < nations
+                               ? model_map_nation_id(map, (size_t)t[k].nation)
+                               : "";
+      trade_row(c, row->turn, model_map_seat_id(map, (size_t)s), "market",
+                t[k].is_bid, p, region, t[k].filled_kg, &t[k].price_cents,
+                &t[k].limit_cents, &t[k].quantity_kg, "");
+      left[(h * MODEL_PRODUCTS + (size_t)p) * 2 + t[k].is_bid] -=
+          t[k].filled_kg;
+    }
+  }
+  for (size_t k = 0; k < n_con; k++) {
+    const model_obs_contract_t *ct = &con[k];
+    if (!ct->accepted || ct->delivered_kg <= 0)
+      continue;
+    const char *party[2] = {ct->seller, ct->buyer};
+    for (int buy = 0; buy < 2; buy++) {
+      int s = model_map_seat_index(map, party[buy]);
+      if (s < 0)
+        continue;
+      size_t h = model_map_seat_kind(map, (size_t)s) == MODEL_SEAT_FIRM
+                     ? (size_t)s
+                     : seats;
+      if (h == seats)
+        for (size_t nn = 0; nn < nations; nn++)
+          if (nation_seat[nn] == s)
+            h = seats + nn;
+      trade_row(c, row->turn, party[buy], "contract", buy, ct->product, "",
+                ct->delivered_kg, &ct->price_last_cents_per_kg, NULL,
+                &ct->quantity_kg, party[!buy]);
+      if (h < seats + nations)
+        left[(h * MODEL_PRODUCTS + (size_t)ct->product) * 2 + buy] -=
+            ct->delivered_kg;
+    }
+  }
+  for (size_t h = 0; h < seats + nations; h++) {
+    int s = holder_seat(map, nation_seat, h);
+    if (s < 0)
+      continue;
+    for (int p = 0; p < MODEL_PRODUCTS; p++)
+      for (int buy = 0; buy < 2; buy++) {
+        int64_t kg = left[(h * MODEL_PRODUCTS + (size_t)p) * 2 + buy];
+        if (kg > 0)
+          trade_row(c, row->turn, model_map_seat_id(map, (size_t)s), "contract",
+                    buy, p, "", kg, NULL, NULL, NULL, "");
+      }
+  }
+done:
+  free(con);
+  free(left);
+  free(nation_seat);
+  model_state_free(st);
+  return rc;
+}
+
+static int export_trades(exporter_t *x) {
+  static const char *const header[] = {
+      "session", "turn",        "seat",           "channel",
+      "side",    "product",     "region",         "tonnes",
+      "price",   "limit_price", "ordered_tonnes", "counterparty"};
+  out_file_t o;
+  if (out_open(x, &o, "trades") != 0)
+    return -1;
+  csv_header(&o.c, header, 12);
+  trade_ctx_t c = {x, &o, false};
+  char err[1024];
+  int rc = store_read_turns(x->db, x->g.id, on_trade_turn, &c, err, sizeof err);
+  if (rc != 0)
+    read_failed(err);
+  return out_close(&o, rc == 0);
+}
+
+/* facilities: every plant after each turn, from the turn's snapshot
+ * (each firm's own view of its plants: model_observe). */
+static int on_facility_turn(void *arg, const store_turn_row_t *row, char *err,
+                            size_t errlen) {
+  trade_ctx_t *c = arg;
+  const model_map_t *map = c->x->g.map;
+  csv_t *csv = &c->o->c;
+  (void)err;
+  (void)errlen;
+  model_state_t *st = turn_state(c->x, row, "facilities", &c->warned);
+  if (!st)
+    return 0;
+  for (size_t s = 0; s < model_map_seat_count(map); s++) {
+    model_obs_t *obs = NULL;
+    if (model_map_seat_kind(map, s) != MODEL_SEAT_FIRM ||
+        model_observe(st, (int)s, &obs) != 0)
+      continue;
+    for (size_t i = 0; i < obs->n_facilities; i++) {
+      const model_obs_facility_t *f = &obs->facilities[i];
+      csv_field(csv, c->x->g.id);
+      csv_int(csv, row->turn);
+      csv_field(csv, f->id);
+      csv_field(csv, model_map_seat_id(map, s));
+      csv_field(csv, model_stage_name(f->stage));
+      csv_field(csv, f->nation);
+      csv_field(csv, f->site);
+      csv_field(csv,
+                f->status == MODEL_FAC_BUILDING ? "building" : "operating");
+      csv_int(csv, f->turns_left);
+      csv_dec(csv, f->capacity_kg_per_year, 3);
+      csv_dec(csv, f->effective_kg_per_year, 3);
+      csv_dec(csv, f->expanding_kg_per_year, 3);
+      csv_dec(csv, f->utilisation_ppm, 6);
+      csv_dec(csv, f->output_kg, 3);
+      csv_int(csv, f->staff);
+      csv_int(csv, f->staff_needed);
+      csv_dec(csv, f->unit_cost_cents_per_kg, 2);
+      csv_end(csv);
+    }
+    model_obs_free(obs);
+  }
+  model_state_free(st);
+  return 0;
+}
+
+static int export_facilities(exporter_t *x) {
+  static const char *const header[] = {
+      "session",     "turn",         "facility",      "owner",
+      "stage",       "nation",       "site",          "status",
+      "turns_left",  "capacity_tpy", "effective_tpy", "expanding_tpy",
+      "utilisation", "output_t",     "staff",         "staff_needed",
+      "unit_cost"};
+  out_file_t o;
+  if (out_open(x, &o, "facilities") != 0)
+    return -1;
+  csv_header(&o.c, header, 17);
+  trade_ctx_t c = {x, &o, false};
+  char err[1024];
+  int rc =
+      store_read_turns(x->db, x->g.id, on_facility_turn, &c, err, sizeof err);
+  if (rc != 0)
+    read_failed(err);
+  return out_close(&o, rc == 0);
+}
+
 /* Session ids become file names: only plain characters. */
 static bool safe_id(const char *id) {
   if (!id[0])
@@ -826,6 +1239,10 @@ int cmd_export(int argc, char **argv, const ui_conn_opts_t *dflt) {
   failed |= export_scores(&x);
   failed |= export_orders(&x);
   failed |= export_chat(&x);
+  failed |= export_seats(&x);
+  failed |= export_events(&x);
+  failed |= export_trades(&x);
+  failed |= export_facilities(&x);
   failed |= export_timeline(&x);
   failed |= export_seen_vs_true(&x);
   status = failed ? UI_EXIT_FAIL : UI_EXIT_OK;

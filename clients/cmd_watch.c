@@ -7,8 +7,21 @@
  * and sparklines of the last turns, seeded from history.get so the charts
  * show the past from the first frame.
  *
+ * Under the title it counts down to the open turn's deadline and says whom
+ * the turn waits for. The facilitator's view asks session.status (who
+ * plays each seat, connected, submitted, ready, and the deadline) every
+ * STATUS_POLL_MS, since a seat's orders and readiness reach watchers by no
+ * notification; a server without session.status answers unknown_method
+ * and the view says it is too old to tell. A seat's view reads the
+ * deadline from state.get. session.extended (the facilitator moved the
+ * deadline) sets the clock at once. The countdown runs on the monotonic
+ * clock from the remaining_ms the server gave.
+ *
  * Each frame is composed in memory and written at once, so the screen does
- * not flicker while it is drawn. It exits 0 on session.finished (after the
+ * not flicker while it is drawn: it homes the cursor, ends every line with
+ * "erase to the end of the line" and erases below the frame, instead of
+ * clearing the screen first; the countdown redraws it at most once a
+ * second. It exits 0 on session.finished (after the
  * final scores) or on Ctrl-C, and reconnects by itself when the server
  * goes away (a restarted server keeps its sessions and tokens).
  */
@@ -29,6 +42,9 @@
 /* How often the lobby view asks who has joined: joining sends no
  * notification to watchers. */
 #define LOBBY_POLL_MS 3000
+/* How often the facilitator's view asks session.status while a turn is
+ * open: submissions and readiness send watchers no notification. */
+#define STATUS_POLL_MS 2000
 
 typedef struct watch {
   ui_conn_opts_t conn;
@@ -38,10 +54,21 @@ typedef struct watch {
   json_t *info;    /* this session's entry in session.list */
   json_t *chat;    /* the last chat lines (strings) */
   json_t *final;   /* session.finished's scores, once finished */
-  char note[256];  /* the latest status change, shown under the title */
-  size_t span;     /* turns in the charts */
+  json_t *status;  /* session.status's answer (the facilitator), or NULL */
+  int has_status;  /* session.status: 0 not asked yet, 1 yes, -1 too old */
+  /* The open turn's deadline, from session.status, state.get or
+   * session.extended: clock false when none is known (no deadline, or a
+   * spectator, who may read neither). left_ms counts while paused. */
+  bool clock, clock_paused;
+  bool live_known;         /* the last session.status or state.get answered */
+  long long deadline_at;   /* ui_now_ms() when it passes */
+  long long left_ms;       /* while paused: the time left on resume */
+  long long deadline_wall; /* Unix ms, for the wall-clock time shown */
+  char note[256];          /* the latest status change, shown under the title */
+  size_t span;             /* turns in the charts */
   bool once, no_clear, lost;
   long long retry_at, retry_ms;
+  long long drawn_at; /* ui_now_ms() of the last frame */
 } watch_t;
 
 static volatile sig_atomic_t g_stop, g_winch;
@@ -115,6 +142,73 @@ static int fetch_info(watch_t *w) {
   return 0;
 }
 
+/* The deadline as the server gave it: deadline_ms (Unix ms; nil or 0 while
+ * paused or without a deadline) and remaining_ms (nil: no deadline). */
+static void set_clock(watch_t *w, const json_t *obj) {
+  const json_t *rem = json_object_get(obj, "remaining_ms");
+  const json_t *dl = json_object_get(obj, "deadline_ms");
+  w->live_known = true;
+  if (!json_is_number(rem)) {
+    w->clock = false;
+    return;
+  }
+  long long left = (long long)ui_val(rem, 0);
+  w->clock = true;
+  w->clock_paused = !json_is_number(dl) || ui_val(dl, 0) <= 0;
+  w->left_ms = left < 0 ? 0 : left;
+  w->deadline_at = ui_now_ms() + w->left_ms;
+  w->deadline_wall = w->clock_paused ? 0 : (long long)ui_val(dl, 0);
+}
+
+/* What the identity may know of the open turn: the facilitator asks
+ * session.status (once the server has been found to lack it, no more); a
+ * seat asks state.get for the deadline; a spectator may ask neither.
+ * 0, or -1 when the connection failed. A refusal is shown as the note. */
+static int fetch_live(watch_t *w) {
+  json_t *r = NULL, *err = NULL;
+  int rc;
+  if ((w->admin_token && w->has_status < 0) || (!w->admin_token && !w->token))
+    return 0;
+  json_t *params = ident(w); /* cli_call_json borrows it */
+  if (w->admin_token) {
+    rc = cli_call_json(w->c, "session.status", params, &r, &err);
+    if (rc == 0) {
+      w->has_status = 1;
+      json_decref(w->status);
+      w->status = r;
+      set_clock(w, r);
+    }
+  } else {
+    rc = cli_call_json(w->c, "state.get", params, &r, &err);
+    if (rc == 0) {
+      set_clock(w, r);
+      json_decref(r);
+    }
+  }
+  json_decref(params);
+  if (rc == 1) {
+    if (strcmp(ui_str(err, "code"), "unknown_method") == 0) {
+      /* An older server: say so once on screen, and stop asking. */
+      w->has_status = -1;
+      json_decref(w->status);
+      w->status = NULL;
+      w->clock = false;
+    } else {
+      /* Refused (a replaced admin token, say): show why, and no clock
+       * rather than a stale one. */
+      char t[200];
+      snprintf(t, sizeof t, "server: %s", ui_clean(ui_str(err, "message")));
+      set_note(w, t);
+      w->live_known = false;
+      w->clock = false;
+      json_decref(w->status);
+      w->status = NULL;
+    }
+    json_decref(err);
+  }
+  return rc < 0 ? -1 : 0;
+}
+
 /* Connect, subscribe, and load the history and the session's entry.
  * 0, 1 (refused: do not retry) or -1 (unreachable: retry later). */
 static int attach(watch_t *w) {
@@ -142,6 +236,8 @@ static int attach(watch_t *w) {
   }
   if (rc == 0)
     rc = fetch_info(w);
+  if (rc == 0)
+    rc = fetch_live(w);
   if (rc == 0 && !w->info) {
     fprintf(stderr, "error: not_found: no session '%s' on this server\n",
             ui_clean(w->session));
@@ -197,6 +293,104 @@ static void draw_header(FILE *f, const watch_t *w) {
   fprintf(f, "\n");
 }
 
+/* session.status's entry for a seat, or NULL. */
+static const json_t *seat_status(const watch_t *w, const char *seat) {
+  size_t i;
+  json_t *s;
+  json_array_foreach(json_object_get(w->status, "seats"), i, s) {
+    if (strcmp(ui_str(s, "seat"), seat) == 0)
+      return s;
+  }
+  return NULL;
+}
+
+/* The countdown to the open turn's deadline. */
+static void draw_clock(FILE *f, const watch_t *w) {
+  const char *status = ui_str(w->info, "status");
+  bool paused = strcmp(status, "paused") == 0;
+  if (!paused && strcmp(status, "running") != 0)
+    return;
+  long turn = (long)ui_num(w->info, "turn", 0) + 1;
+  if (w->admin_token && w->has_status < 0) {
+    fprintf(f, "This server is too old to tell the deadline and whom the "
+               "turn waits for (it has no session.status).\n");
+    return;
+  }
+  if (!w->clock) {
+    if ((w->admin_token || w->token) && w->live_known)
+      fprintf(f,
+              "Turn %ld has no deadline: it closes when every seat is "
+              "ready, or when the facilitator advances it.\n",
+              turn);
+    return;
+  }
+  if (paused || w->clock_paused) {
+    fprintf(f, "Turn %ld is PAUSED: %s will be left when it resumes.\n", turn,
+            ui_duration((double)w->left_ms));
+    return;
+  }
+  long long left = w->deadline_at - ui_now_ms();
+  if (left <= 0) {
+    fprintf(f,
+            "Turn %ld: the deadline has passed; the turn resolves "
+            "now.\n",
+            turn);
+    return;
+  }
+  /* Round up: "0:01" until the last millisecond, never "0:00" early. */
+  fprintf(f, "Turn %ld closes in %s", turn,
+          ui_duration((double)((left + 999) / 1000 * 1000)));
+  if (w->deadline_wall > 0) {
+    time_t t = (time_t)(w->deadline_wall / 1000);
+    struct tm tm;
+    char at[16];
+    localtime_r(&t, &tm);
+    strftime(at, sizeof at, "%H:%M:%S", &tm);
+    fprintf(f, " (at %s)", at);
+  }
+  fprintf(f, ".\n");
+}
+
+/* Whom the open turn waits for (session.status): every seat not ready
+ * that no agent plays; agents are never waited for, empty seats are. */
+static void draw_waiting(FILE *f, const watch_t *w) {
+  const char *status = ui_str(w->info, "status");
+  if (!w->status ||
+      (strcmp(status, "running") != 0 && strcmp(status, "paused") != 0))
+    return;
+  size_t n = 0, i;
+  json_t *s;
+  json_array_foreach(json_object_get(w->status, "seats"), i, s) {
+    if (!ui_bool(s, "ready") && strcmp(ui_str(s, "played_by"), "agent") != 0)
+      n++;
+  }
+  if (n == 0) {
+    fprintf(f, "Every seat is ready.\n");
+    return;
+  }
+  fprintf(f, "Waiting for %zu seat%s:", n, n == 1 ? "" : "s");
+  size_t k = 0;
+  json_array_foreach(json_object_get(w->status, "seats"), i, s) {
+    if (ui_bool(s, "ready") || strcmp(ui_str(s, "played_by"), "agent") == 0)
+      continue;
+    const char *name = ui_str(s, "name");
+    bool person = strcmp(ui_str(s, "played_by"), "person") == 0;
+    fprintf(f, "%s %s (", k++ ? "," : "", ui_clean(ui_str(s, "seat")));
+    if (!person)
+      fprintf(f, "nobody has joined");
+    else if (name[0])
+      fprintf(f, "%s", ui_clean(name));
+    else
+      fprintf(f, "a player");
+    if (person && ui_num(s, "connected", 0) <= 0)
+      fprintf(f, ", not connected");
+    if (ui_bool(s, "submitted"))
+      fprintf(f, ", orders sent");
+    fprintf(f, ")");
+  }
+  fprintf(f, "\n");
+}
+
 static void draw_lobby(FILE *f, const watch_t *w) {
   fprintf(f, "\nWaiting for the facilitator to start. Who is here:\n");
   fprintf(f, "  %-20s %-7s %-26s %s\n", "SEAT", "KIND", "TITLE", "PLAYED BY");
@@ -210,8 +404,13 @@ static void draw_lobby(FILE *f, const watch_t *w) {
     ui_cell(f, ui_clean(ui_str(s, "kind")), 7, false);
     fputc(' ', f);
     ui_cell(f, ui_clean(ui_str(s, "title")), 26, false);
+    const json_t *st = seat_status(w, ui_str(s, "seat"));
+    const char *name = ui_str(st, "name");
     if (agent[0])
       fprintf(f, " bot (%s)\n", ui_clean(agent));
+    else if (ui_bool(s, "taken") && name[0])
+      fprintf(f, " %s%s\n", ui_clean(name),
+              st && ui_num(st, "connected", 0) <= 0 ? " (not connected)" : "");
     else
       fprintf(f, " %s\n", ui_bool(s, "taken") ? "player" : "-");
   }
@@ -253,15 +452,39 @@ static void draw_prices(FILE *f, const watch_t *w) {
   view_share_table(f, json_object_get(last, "production"));
 }
 
+/* Write the frame: in place (home, each line erased to its end, the rest
+ * of the screen erased below) or, for --once and --no-clear, as it is. */
+static void put_frame(const watch_t *w, const char *frame, size_t len) {
+  if (w->no_clear || w->once) {
+    fwrite(frame, 1, len, stdout);
+    return;
+  }
+  char *out = NULL;
+  size_t olen = 0;
+  FILE *o = open_memstream(&out, &olen);
+  if (!o)
+    return;
+  fputs("\033[H", o);
+  for (size_t i = 0; i < len; i++) {
+    if (frame[i] == '\n')
+      fputs("\033[K", o);
+    fputc(frame[i], o);
+  }
+  fputs("\033[J", o);
+  fclose(o);
+  fwrite(out, 1, olen, stdout);
+  free(out);
+}
+
 static void draw(watch_t *w) {
   char *frame = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&frame, &len);
   if (!f)
     return;
-  if (!w->no_clear && !w->once)
-    fputs("\033[H\033[2J", f);
   draw_header(f, w);
+  draw_clock(f, w);
+  draw_waiting(f, w);
   const json_t *last = last_summary(w);
   if (strcmp(ui_str(w->info, "status"), "lobby") == 0) {
     draw_lobby(f, w);
@@ -295,9 +518,10 @@ static void draw(watch_t *w) {
   if (w->no_clear)
     fprintf(f, "----\n");
   fclose(f);
-  fwrite(frame, 1, len, stdout);
+  put_frame(w, frame, len);
   fflush(stdout);
   free(frame);
+  w->drawn_at = ui_now_ms();
 }
 
 /* ---- Notifications ------------------------------------------------------- */
@@ -326,9 +550,19 @@ static bool on_note(watch_t *w, const char *method, json_t *params) {
   } else if (strcmp(method, "session.started") == 0) {
     set_note(w, "the game started");
   } else if (strcmp(method, "session.paused") == 0) {
+    if (w->clock && !w->clock_paused) {
+      /* Stop the countdown now; the refresh that follows has the figure
+       * the server kept. */
+      long long left = w->deadline_at - ui_now_ms();
+      w->left_ms = left > 0 ? left : 0;
+      w->clock_paused = true;
+    }
     set_note(w, "paused by the facilitator");
   } else if (strcmp(method, "session.resumed") == 0) {
     set_note(w, "resumed");
+  } else if (strcmp(method, "session.extended") == 0) {
+    set_clock(w, params);
+    set_note(w, "the facilitator moved the deadline");
   } else if (strcmp(method, "session.finished") == 0) {
     json_decref(w->final);
     w->final = json_incref(json_object_get(params, "scores"));
@@ -352,8 +586,10 @@ static void usage(FILE *f) {
       "\n"
       "A live view of a session, for a projector or a second screen: prices "
       "by\nproduct and region, production shares by nation and stage, "
-      "scores, and\ncharts of the last turns. The screen is redrawn when a "
-      "turn resolves, the\ngame's status changes or a chat message arrives. "
+      "scores, and\ncharts of the last turns, with the countdown to the "
+      "deadline and whom the\nturn waits for. The screen is redrawn when a "
+      "turn resolves, the\ngame's status changes or a chat message arrives, "
+      "and each second while a\ndeadline counts down. "
       "Ctrl-C leaves; at the end\nof the game it prints the final scores and "
       "exits.\n"
       "\n"
@@ -379,12 +615,40 @@ static void usage(FILE *f) {
       UI_DEFAULT_SERVER, UI_DEFAULT_TIMEOUT);
 }
 
+/* A countdown is on screen and moves: redraw it each second. */
+static bool ticking(const watch_t *w) {
+  return w->clock && !w->clock_paused && !w->no_clear && !w->once &&
+         strcmp(ui_str(w->info, "status"), "running") == 0;
+}
+
+static void lose(watch_t *w) {
+  cli_close(w->c);
+  w->c = NULL;
+  w->lost = true;
+  w->retry_ms = 1000;
+  w->retry_at = ui_now_ms() + w->retry_ms;
+}
+
 static int loop(watch_t *w) {
   long long next_poll = ui_now_ms() + LOBBY_POLL_MS;
+  long long next_status = ui_now_ms() + STATUS_POLL_MS;
+  /* A frame is due for the countdown or a polled change; it waits until a
+   * second has passed since the last (news and status changes do not). */
+  bool pending = false;
   while (!g_stop) {
     bool redraw = false, over = false;
     struct pollfd pfd = {.fd = w->c ? cli_fd(w->c) : -1, .events = POLLIN};
     int timeout = w->c ? LOBBY_POLL_MS : 1000;
+    if (w->c && w->has_status > 0) {
+      long long until = next_status - ui_now_ms();
+      if (until < timeout)
+        timeout = until > 0 ? (int)until : 0;
+    }
+    if (ticking(w) || pending) {
+      long long until = w->drawn_at + 1000 - ui_now_ms();
+      if (until < timeout)
+        timeout = until > 0 ? (int)until : 0;
+    }
     int pr = poll(&pfd, 1, timeout);
     if (pr < 0 && errno != EINTR) {
       perror("lanthanide: poll");
@@ -427,16 +691,31 @@ static int loop(watch_t *w) {
       bool lobby = strcmp(ui_str(w->info, "status"), "lobby") == 0;
       if (status_change || (lobby && ui_now_ms() >= next_poll)) {
         json_t *before = json_deep_copy(w->info);
-        if (fetch_info(w) < 0) {
-          cli_close(w->c);
-          w->c = NULL;
-          w->lost = true;
-          w->retry_ms = 1000;
-          w->retry_at = ui_now_ms() + w->retry_ms;
-        }
+        if (fetch_info(w) < 0)
+          lose(w);
         redraw = redraw || !json_equal(before, w->info);
         json_decref(before);
         next_poll = ui_now_ms() + LOBBY_POLL_MS;
+      }
+      /* The deadline and who is ready: after a change, and every
+       * STATUS_POLL_MS for the facilitator (readiness is silent). */
+      if (w->c && (status_change ||
+                   (w->has_status > 0 && ui_now_ms() >= next_status))) {
+        /* Only a change a person would see asks for a frame: the seats,
+         * or the clock started, stopped or moved (remaining_ms itself
+         * changes with every answer). */
+        json_t *before = json_deep_copy(json_object_get(w->status, "seats"));
+        bool had_clock = w->clock, was_paused = w->clock_paused;
+        long long wall = w->deadline_wall, left = w->left_ms;
+        if (fetch_live(w) < 0)
+          lose(w);
+        const json_t *now = json_object_get(w->status, "seats");
+        pending = pending || ((before || now) && !json_equal(before, now)) ||
+                  had_clock != w->clock || was_paused != w->clock_paused ||
+                  llabs(wall - w->deadline_wall) > 1000 ||
+                  (w->clock_paused && left != w->left_ms);
+        json_decref(before);
+        next_status = ui_now_ms() + STATUS_POLL_MS;
       }
     } else if (ui_now_ms() >= w->retry_at) {
       int rc = attach(w);
@@ -451,8 +730,14 @@ static int loop(watch_t *w) {
         w->retry_at = ui_now_ms() + w->retry_ms;
       }
     }
-    if (redraw)
+    if (ticking(w))
+      pending = true;
+    if (pending && ui_now_ms() - w->drawn_at >= 1000)
+      redraw = true;
+    if (redraw) {
       draw(w);
+      pending = false;
+    }
     if (over) {
       printf("\nThe game is over. Final scores are above.\n");
       return UI_EXIT_OK;
@@ -561,5 +846,6 @@ out:
   json_decref(w.info);
   json_decref(w.chat);
   json_decref(w.final);
+  json_decref(w.status);
   return rc;
 }

@@ -5,7 +5,8 @@ One classroom game is played by a real lanthanide-server: four seats by
 this script with deterministic orders (each seat first sends a submission
 that its second one replaces, as a hesitant player does), five by agents
 that act every turn (`hawk` on nations, `integrator` on firms), with chat that holds commas, quotes, new lines, non-ASCII
-text and a would-be spreadsheet formula. Then, on the stopped server's
+text and a would-be spreadsheet formula. The players join with names (one
+a would-be formula), and two of them agree a delivery contract. Then, on the stopped server's
 database:
 
 - replay, with and without --verify, passes, and leaves the file's bytes
@@ -18,6 +19,14 @@ database:
 - export writes RFC 4180 CSV whose prices, production and scores equal,
   turn by turn, what history.get said; orders.csv has every stored order
   and chat.csv every message, formulas defused unless --raw;
+- export's files of issue 12 (seats, events, trades, facilities): the
+  players' names and who played each seat, the news as history.get gave
+  it, each firm's plants whose output adds up to production.csv and whose
+  utilisation is what its player ordered, and trades that, with the
+  plants' output, account for every change of a firm's concentrate and
+  magnet stock in scores.csv (the contract's deliveries included: with
+  counterparty and price while it runs, as the rest of the totals after
+  its last);
 - usage errors exit 2, a missing session or a newer schema exits 1.
 """
 import csv
@@ -34,6 +43,10 @@ import msgpack
 
 SEED = 424242
 PLAYERS = ["USA", "EUU", "mountain_minerals", "euro_magnets"]
+# The names the players give at join (session.join `name`), as `lanthanide
+# play --name` sends them: non-ASCII, a comma, a would-be formula, none.
+NAMES = {"USA": "Zoë Müller", "EUU": "=Ann, B.", "mountain_minerals": "Li Wei",
+         "euro_magnets": None}
 ALTERED_TURN = 5
 CHATS = [
     # (who, to, text): who is a seat or "admin"
@@ -42,6 +55,19 @@ CHATS = [
     ("EUU", "USA", "=1+2 private, with a comma"),
     ("mountain_minerals", "all", "-minus and @at\r\nCRLF inside"),
 ]
+
+
+# A delivery contract between two players (issue 11), so that trades.csv
+# has contract rows: proposed in turn 2, accepted in turn 3, delivering in
+# turns 3 and 4 (running after turn 3; gone from the snapshot after 4).
+CONTRACT = {"op": "contract_propose", "id": "c1", "to": "euro_magnets",
+            "product": "concentrate", "quantity": 100.0, "price": 5.0,
+            "turns": 2}
+CONTRACT_ORDERS = {
+    (2, "mountain_minerals"): CONTRACT,
+    (3, "euro_magnets"): {"op": "contract_accept", "id": "c1",
+                          "from": "mountain_minerals"},
+}
 
 
 class Game:
@@ -71,7 +97,7 @@ def play(args, tmp):
         conns, facs = {}, {}
         for seat in PLAYERS:
             c = srv.client()
-            c.join(g.sid, join_code=codes[seat])
+            c.join(g.sid, join_code=codes[seat], name=NAMES[seat])
             conns[seat] = c
             facs[seat] = [f["id"] for f in c.state()["you"]["facilities"]]
         admin.start(g.sid, g.atok)
@@ -97,6 +123,8 @@ def play(args, tmp):
                                    variant=1)
                 conns[seat].submit(first)
                 final = orders_for(0, turn, seat, kinds[seat], facs[seat])
+                if (turn, seat) in CONTRACT_ORDERS:
+                    final = final + [CONTRACT_ORDERS[(turn, seat)]]
                 res = conns[seat].submit(final, ready=True)
                 check(res["turn"] == turn, "the submission is for the open "
                       "turn", res, turn)
@@ -278,8 +306,8 @@ def t_export(args, g, tmp):
     files = sorted(os.listdir(out))
     want = sorted("%s-%s.csv" % (g.sid, t) for t in
                   ("prices", "production", "scores", "orders", "chat",
-                   "timeline", "seen_vs_true"))
-    check(files == want, "the seven files, named <session>-<table>.csv",
+                   "timeline", "seen_vs_true") + ISSUE12_TABLES)
+    check(files == want, "the files, named <session>-<table>.csv",
           files)
 
     def path(t):
@@ -390,6 +418,158 @@ def t_export(args, g, tmp):
           "no temporary file left")
 
 
+# ---- export: seats, events, trades, facilities (issue 12) -------------------
+
+ISSUE12_TABLES = ("seats", "events", "trades", "facilities")
+
+
+def t_export_issue12(args, g, tmp):
+    out = os.path.join(tmp, "csv12")
+    rc, so, se = run_tool(args.cli_bin, "export", "--db", g.db, "--out", out)
+    check(rc == 0, "export exits 0", rc, so, se)
+
+    def path(t):
+        return os.path.join(out, "%s-%s.csv" % (g.sid, t))
+
+    # seats: map order; the players' names (a formula defused), who plays.
+    head, rows, _ = read_csv(path("seats"))
+    check(head == ["session", "seat_index", "seat", "kind", "title", "name",
+                   "played_by", "agent"], "seats header", head)
+    check([r["seat"] for r in rows] == g.seats, "one row per seat, in the "
+          "map's order", rows)
+    for i, r in enumerate(rows):
+        check(int(r["seat_index"]) == i and r["session"] == g.sid,
+              "seat_index", r)
+        if r["seat"] in PLAYERS:
+            name = NAMES[r["seat"]] or ""
+            guarded = ("'" + name) if name[:1] and name[0] in "=+-@" \
+                else name
+            check(r["name"] == guarded and r["played_by"] == "person" and
+                  r["agent"] == "", "a player's seat and name", r, name)
+        else:
+            want = "hawk" if r["kind"] == "nation" else "integrator"
+            check(r["played_by"] == "agent" and r["agent"] == want and
+                  r["name"] == "", "an agent's seat", r)
+    _, raw, _ = read_csv(os.path.join(tmp, "raw", "%s-seats.csv" % g.sid))
+    check([r["name"] for r in raw] ==
+          [NAMES.get(s) or "" for s in g.seats], "--raw keeps names as "
+          "typed", raw)
+
+    # events: the news of every turn, as history.get gave it.
+    head, rows, _ = read_csv(path("events"))
+    check(head == ["session", "turn", "kind", "nation", "facility",
+                   "product", "stage", "magnitude", "text"],
+          "events header", head)
+    want = []
+    for h in g.history:
+        for e in h["events"]:
+            want.append((h["turn"], e["kind"], e.get("nation", ""),
+                         e.get("facility", ""), e.get("product", ""),
+                         e.get("stage", ""), e.get("magnitude"),
+                         e["text"]))
+    got = [(int(r["turn"]), r["kind"], r["nation"], r["facility"],
+            r["product"], r["stage"],
+            float(r["magnitude"]) if r["magnitude"] else None, r["text"])
+           for r in rows]
+    check(got == want, "every event of history.get, in order", got, want)
+
+    # facilities: each plant after each turn.
+    head, facs, _ = read_csv(path("facilities"))
+    check(head == ["session", "turn", "facility", "owner", "stage",
+                   "nation", "site", "status", "turns_left", "capacity_tpy",
+                   "effective_tpy", "expanding_tpy", "utilisation",
+                   "output_t", "staff", "staff_needed", "unit_cost"],
+          "facilities header", head)
+    turns = sorted({h["turn"] for h in g.history})
+    check(sorted({int(r["turn"]) for r in facs}) == turns,
+          "facilities for every turn")
+    # Output adds up to production.csv, per turn, stage and nation (exact
+    # decimals, so compare as such).
+    from decimal import Decimal
+    _, prod, _ = read_csv(path("production"))
+    total = {}
+    for r in facs:
+        k = (r["turn"], r["stage"], r["nation"])
+        total[k] = total.get(k, Decimal(0)) + Decimal(r["output_t"])
+    for r in prod:
+        k = (r["turn"], r["stage"], r["nation"])
+        check(total.get(k, Decimal(0)) == Decimal(r["value"]),
+              "plants' output = production", k, total.get(k), r["value"])
+    # A player's operate orders are the plants' utilisation of that turn.
+    util = {(int(r["turn"]), r["facility"]): float(r["utilisation"])
+            for r in facs}
+    owner = {r["facility"]: r["owner"] for r in facs}
+    n = 0
+    for (turn, seat), sent in g.sent.items():
+        for o in sent:
+            if o["op"] == "operate":
+                check(owner[o["facility"]] == seat and
+                      util[(turn, o["facility"])] == o["utilisation"],
+                      "utilisation as ordered", turn, o)
+                n += 1
+    check(n > 0, "the players' plants are there")
+
+    # trades: what each seat bought and sold.
+    head, trades, _ = read_csv(path("trades"))
+    check(head == ["session", "turn", "seat", "channel", "side", "product",
+                   "region", "tonnes", "price", "limit_price",
+                   "ordered_tonnes", "counterparty"], "trades header", head)
+    check(trades, "some trades")
+    for r in trades:
+        check(r["seat"] in g.seats and r["channel"] in ("market", "contract")
+              and r["side"] in ("buy", "sell"), "a trade row", r)
+        if r["channel"] == "market":
+            check(Decimal(r["tonnes"]) <= Decimal(r["ordered_tonnes"]) and
+                  (Decimal(r["tonnes"]) == 0 or Decimal(r["price"]) > 0),
+                  "filled no more than ordered, at a price", r)
+    check(any(r["side"] == "sell" and Decimal(r["tonnes"]) > 0 and
+              r["seat"] in PLAYERS for r in trades), "a player sold")
+    # With the plants' output they account for every change of stock:
+    # concentrate of a firm that separates none, and magnets (no firm
+    # consumes either): stock(t) = stock(t-1) + output + bought - sold.
+    _, scores, _ = read_csv(path("scores"))
+    stock = {(int(r["turn"]), r["seat"], r["variable"][10:]):
+             Decimal(r["value"]) for r in scores
+             if r["variable"].startswith("inventory_")}
+    stage_of = {"concentrate": "mining", "magnet": "magnet"}
+    checked = 0
+    for seat in g.seats:
+        mine = [r for r in facs if r["owner"] == seat]
+        if not mine:
+            continue
+        for product, stage in stage_of.items():
+            if product == "concentrate" and any(
+                    r["stage"] == "separation" for r in mine):
+                continue
+            for t in turns[1:]:
+                made = sum((Decimal(r["output_t"]) for r in mine
+                            if int(r["turn"]) == t and r["stage"] == stage),
+                           Decimal(0))
+                moved = sum(((1 if r["side"] == "buy" else -1) *
+                             Decimal(r["tonnes"]) for r in trades
+                             if int(r["turn"]) == t and r["seat"] == seat
+                             and r["product"] == product), Decimal(0))
+                before = stock[(t - 1, seat, product)]
+                after = stock[(t, seat, product)]
+                check(after == before + made + moved, "stock balance",
+                      seat, product, t, before, made, moved, after)
+                checked += 1
+    check(checked > 0, "some stock balances checked")
+    # The contract: with counterparty and price while it runs; its last
+    # delivery, gone from the snapshot, as the rest of the seats' totals.
+    got = sorted((int(r["turn"]), r["seat"], r["side"], r["product"],
+                  r["counterparty"], r["price"]) for r in trades
+                 if r["channel"] == "contract")
+    want = sorted([
+        (3, "mountain_minerals", "sell", "concentrate", "euro_magnets", "5"),
+        (3, "euro_magnets", "buy", "concentrate", "mountain_minerals", "5"),
+        (4, "mountain_minerals", "sell", "concentrate", "", ""),
+        (4, "euro_magnets", "buy", "concentrate", "", "")])
+    check(got == want, "the contract's deliveries", got, want)
+    check(all(Decimal(r["tonnes"]) == 100 for r in trades
+              if r["channel"] == "contract"), "100 t each turn", trades)
+
+
 def main():
     args = parse_args(__doc__)
     suite = Suite(args)
@@ -413,6 +593,8 @@ def main():
                   args, g, suite.tmp)
         suite.run("export: CSV equals history.get; orders; chat", t_export,
                   args, g, suite.tmp)
+        suite.run("export: seats, events, trades, facilities",
+                  t_export_issue12, args, g, suite.tmp)
     return suite.finish()
 
 
