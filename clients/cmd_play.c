@@ -662,8 +662,9 @@ static void c_messages(play_t *p, int argc, char **argv) {
     printf("No messages yet.\n");
   for (size_t i = n > 20 ? n - 20 : 0; i < n; i++) {
     const json_t *m = json_array_get(all, i);
+    /* Turns as the prompt shows them: 1 is the first. */
     printf("  t%lld [%s] %s: %s\n",
-           (long long)json_integer_value(json_object_get(m, "turn")),
+           (long long)json_integer_value(json_object_get(m, "turn")) + 1,
            ui_clean(ui_str(m, "channel")), ui_clean(ui_str(m, "from")),
            ui_clean(ui_str(m, "text")));
   }
@@ -702,7 +703,7 @@ static void print_step(const json_t *r) {
          ui_clean(ui_str(r, "status")));
   if (json_is_integer(json_object_get(r, "turn")))
     printf(", the contract delivers from turn %lld",
-           (long long)json_integer_value(json_object_get(r, "turn")));
+           (long long)json_integer_value(json_object_get(r, "turn")) + 1);
   printf(".\n");
 }
 
@@ -1345,7 +1346,10 @@ static void usage(FILE *f) {
       "Then type commands at the prompt (`help` lists them): `state` shows "
       "your\nposition, order with build/operate/hire/train/offer/bid/policy, "
       "send the\nlist with `submit` and end your turn with `ready`. News of "
-      "the game (a turn\nresolved, chat, pauses) appears as it comes.\n"
+      "the game (a turn\nresolved, chat, pauses) appears as it comes. "
+      "`chat`, `channel` and `messages`\ntalk on the session's channels "
+      "(press, control, your own); `propose`,\n`counter`, `accept` and "
+      "`withdraw` negotiate a contract at once.\n"
       "\n"
       "Options:\n"
       "  --server HOST:PORT   the server (default %s, or $LANTHANIDE_SERVER)"
