@@ -379,17 +379,25 @@ def control_cell_from_the_command_line(server):
                "US magnet buyers stockpile", "--note", "MSEL 10")
     check("Inject 5 fires at the end of turn 0; USA sees it" in text,
           "inject says when it fires and who sees it", text)
-    text = run("admin", "inject", *ctl, "--turn", "2", "--event",
-               json.dumps({"kind": "policy", "nation": "CHN",
-                           "policy": {"op": "policy",
-                                      "kind": "export_ban",
-                                      "product": "dytb_oxide", "to": "USA"},
-                           "text": "China bans Dy/Tb to the US"}))
+    text = run("admin", "inject", *ctl, "--turn", "2", "--kind", "policy",
+               "--nation", "CHN", "--policy",
+               json.dumps({"op": "policy", "kind": "export_ban",
+                           "product": "dytb_oxide", "to": "USA"}),
+               "--text", "China bans Dy/Tb to the US")
     check("Inject 6 fires at the end of turn 2" in text, "a prepared inject",
           text)
+    text = run("admin", "inject", *ctl, "--turn", "1", "--json", "--event",
+               json.dumps({"kind": "flood", "nation": "AUS",
+                           "magnitude": 0.1}))
+    check(json.loads(text) == {"inject": 7, "turn": 1}, "--event", text)
     run("admin", "inject", *ctl, "--kind", "flood", "--magnitude", "x",
         expect=2)
-    run("admin", "inject", *ctl, "--kind", "plant_outage", expect=1)
+    run("admin", "inject", *ctl, "--event", "{", expect=2)
+    run("admin", "inject", *ctl, "--event", "{}", "--kind", "flood",
+        expect=2)
+    text = run("admin", "inject", *ctl, "--kind", "plant_outage", expect=1)
+    check("facility" in text, "the server's refusal is printed", text)
+    run("admin", "cancel", *ctl, "--inject", "7")
     text = run("admin", "events", *ctl)
     lines = {line.split()[0]: line for line in
              text.split("scripted events")[0].splitlines()
@@ -409,8 +417,18 @@ def control_cell_from_the_command_line(server):
           "Negotiation n1: open." in text and
           "buy 10 t dytb_oxide from CHN at $400.00/kg" in text,
           "play opens a channel, posts and proposes", text)
-    chn.call("contract.accept", session=sid, token=chn.token,
-             negotiation="n1")
+    script = ("negotiations\naccept n1\n"
+              "propose USA product=ndpr_oxide quantity=5 price=70 turns=1 "
+              "penalty=5\nwithdraw n2\nmessages ch:1\nquit\n")
+    chn_tok = chn.token
+    text = run("play", "--session", sid, "--token", chn_tok, stdin=script)
+    check("n1 USA <-> CHN, open: USA offers to buy 10 t dytb_oxide" in text
+          and "Negotiation n1: accepted, the contract delivers from turn 1."
+          in text and "Negotiation n2: withdrawn." in text and
+          "t1 [ch:1] USA: Shall we deal?" in text,
+          "play lists, accepts, proposes and withdraws; reads a channel",
+          text)
+    chn.join(sid, token=chn_tok)  # back on the Python client
     run("admin", "chat", *ctl, "--channel", "press", "Statement at noon")
 
     text = run("admin", "channels", *ctl)
@@ -425,7 +443,9 @@ def control_cell_from_the_command_line(server):
           "history reads every channel", text)
     text = run("admin", "negotiations", *ctl)
     check("n1  USA <-> CHN: accepted (delivers from turn 0)" in text and
-          "accept   by CHN" in text, "negotiations shows the deal", text)
+          "accept   by CHN" in text and "n2  CHN <-> USA: withdrawn" in text,
+          "negotiations shows the deals", text)
+    run("admin", "history", *ctl, "--channel", "nope", expect=1)
 
     text = run("admin", "status", *ctl)
     check("person" in text and "agent standing" in text,
