@@ -202,6 +202,13 @@ def control_cell_rehearsal(server):
             check([n["action"] for n in take(c, "contract.updated")] ==
                   ["propose", "counter", "accept"],
                   "each step reaches both parties and control")
+        spare = chn.contract_propose("USA", dict(DYTB, price=500,
+                                                 id="spare"))
+        check(chn.contract_withdraw(spare["negotiation"])["status"] ==
+              "withdrawn", "China withdraws a second offer")
+        check({n["negotiation"]: n["status"] for n in chn.negotiations()}
+              == {nid: "accepted", spare["negotiation"]: "withdrawn"},
+              "China's negotiations")
 
         # The turn closes and is held for control.
         usa.ready()
@@ -312,6 +319,10 @@ def control_cell_rehearsal(server):
         for k in ("session", "orders", "ready", "message", "contract",
                   "inject", "amendment", "release"):
             check(k in kinds, "the timeline holds %s rows" % k, sorted(kinds))
+        one = admin.timeline(game.id, game.admin_token, from_turn=0,
+                             to_turn=0)
+        check(one and all(r["turn"] == 0 for r in one) and
+              len(one) < len(tl), "from_turn/to_turn keep turn 0's rows")
         am = [r for r in tl if r["kind"] == "amendment"]
         check(len(am) == 1 and am[0]["seat"] == "USA" and
               reason in am[0]["text"] + json.dumps(am[0]["data"]),
