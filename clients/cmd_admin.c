@@ -992,6 +992,37 @@ static const char *headline(const json_t *ev) {
   return ui_clean(buf);
 }
 
+/* Print s (cleaned) from column col, its words wrapped to the terminal's
+ * width, continuation lines indented to indent; ends the line. */
+static void print_wrapped(const char *s, int col, int indent) {
+  int width = ui_term_width();
+  if (width < indent + 24)
+    width = indent + 24;
+  bool first = true;
+  while (*s) {
+    while (*s == ' ')
+      s++;
+    if (!*s)
+      break;
+    size_t n = strcspn(s, " ");
+    char word[1024];
+    snprintf(word, sizeof word, "%.*s", (int)(n < 1023 ? n : 1023), s);
+    int w = (int)ui_width(word);
+    if (!first && col + 1 + w > width) {
+      printf("\n%*s", indent, "");
+      col = indent;
+    } else if (!first) {
+      putchar(' ');
+      col++;
+    }
+    fputs(word, stdout);
+    col += w;
+    first = false;
+    s += n;
+  }
+  putchar('\n');
+}
+
 /* event.inject: an event from flags (or --event JSON) for the open turn or
  * a later one, seen by --seat (default: every seat). */
 static int run_inject(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
@@ -1090,8 +1121,8 @@ static int run_events(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
   } else {
     printf("Injects (control's events; a pending one is hidden from every "
            "seat until it fires)\n");
-    printf("%-4s %-4s %-9s %-14s %-13s %s\n", "ID", "TURN", "STATUS", "SEEN BY",
-           "KIND", "HEADLINE / NOTE");
+    printf("%-4s %-4s %-9s %-14s %s\n", "ID", "TURN", "STATUS", "SEEN BY",
+           "KIND (then the headline, and your note)");
     json_array_foreach(injects, i, x) {
       const json_t *ev = json_object_get(x, "event");
       printf("%-4lld %-4lld ",
@@ -1101,10 +1132,14 @@ static int run_events(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
       putchar(' ');
       ui_cell(stdout, audience(json_object_get(x, "seats")), 14, false);
       putchar(' ');
-      ui_cell(stdout, ui_clean(ui_str(ev, "kind")), 13, false);
-      printf(" %s\n", headline(ev));
-      if (ui_str(x, "note")[0])
-        printf("%-48s note: %s\n", "", ui_clean(ui_str(x, "note")));
+      printf("%s\n     ", ui_clean(ui_str(ev, "kind")));
+      print_wrapped(headline(ev), 5, 5);
+      if (ui_str(x, "note")[0]) {
+        char note[1100];
+        snprintf(note, sizeof note, "note: %s", ui_clean(ui_str(x, "note")));
+        printf("     ");
+        print_wrapped(note, 5, 11);
+      }
     }
   }
   json_t *scripted = json_object_get(r, "scripted");
@@ -1115,8 +1150,8 @@ static int run_events(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
   if (!json_array_size(scripted)) {
     printf("  (none)\n");
   } else {
-    printf("%-5s %-4s %-9s %-13s %s\n", "INDEX", "TURN", "STATUS", "KIND",
-           "HEADLINE");
+    printf("%-5s %-4s %-9s %s\n", "INDEX", "TURN", "STATUS",
+           "KIND (then the headline)");
     json_array_foreach(scripted, i, x) {
       const json_t *ev = json_object_get(x, "event");
       printf("%-5lld %-4lld ",
@@ -1124,8 +1159,8 @@ static int run_events(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
              (long long)json_integer_value(json_object_get(x, "turn")));
       ui_cell(stdout, ui_clean(ui_str(x, "status")), 9, false);
       putchar(' ');
-      ui_cell(stdout, ui_clean(ui_str(ev, "kind")), 13, false);
-      printf(" %s\n", headline(ev));
+      printf("%s\n     ", ui_clean(ui_str(ev, "kind")));
+      print_wrapped(headline(ev), 5, 5);
     }
   }
   json_decref(r);

@@ -415,7 +415,7 @@ def control_cell_from_the_command_line(server):
              if line[:1].isdigit()}
     check("cancelled" in lines["2"] and "pending" in lines["5"] and
           "USA" in lines["5"] and "MSEL 10" in text and
-          "China bans Dy/Tb" in lines["6"],
+          "China bans Dy/Tb" in text and lines["6"].split()[-1] == "policy",
           "events shows statuses, audiences and notes", text)
 
     # The players talk and deal at the play prompt.
