@@ -428,18 +428,23 @@ def control_cell_from_the_command_line(server):
           "Negotiation n1: open." in text and
           "buy 10 t dytb_oxide from CHN at $400.00/kg" in text,
           "play opens a channel, posts and proposes", text)
-    script = ("negotiations\naccept n1\n"
+    script = ("negotiations\ncounter n1 side=sell product=dytb_oxide "
+              "quantity=10 price=450 turns=2 penalty=10\n"
               "propose USA product=ndpr_oxide quantity=5 price=70 turns=1 "
               "penalty=5\nwithdraw n2\nmessages ch:1\nquit\n")
     chn_tok = chn.token
     text = run("play", "--session", sid, "--token", chn_tok, stdin=script)
     check("n1 USA <-> CHN, open: USA offers to buy 10 t dytb_oxide" in text
-          and "Negotiation n1: accepted, the contract delivers from turn 1."
-          in text and "Negotiation n2: withdrawn." in text and
+          and "Negotiation n1: countered." in text and
+          "Negotiation n2: withdrawn." in text and
           "t1 [ch:1] USA: Shall we deal?" in text,
           "play lists, accepts, proposes and withdraws; reads a channel",
           text)
     chn.join(sid, token=chn_tok)  # back on the Python client
+    text = run("play", "--session", sid, "--token", usa_tok,
+               stdin="accept n1\nquit\n")
+    check("Negotiation n1: accepted, the contract delivers from turn 1."
+          in text, "play accepts the counter-offer", text)
     run("admin", "chat", *ctl, "--channel", "press", "Statement at noon")
 
     text = run("admin", "channels", *ctl)
@@ -454,7 +459,8 @@ def control_cell_from_the_command_line(server):
           "history reads every channel", text)
     text = run("admin", "negotiations", *ctl)
     check("n1  USA <-> CHN: accepted (delivers from turn 0)" in text and
-          "accept   by CHN" in text and "n2  CHN <-> USA: withdrawn" in text,
+          "counter  by CHN: sells 10 t dytb_oxide at $450.00/kg" in text and
+          "accept   by USA" in text and "n2  CHN <-> USA: withdrawn" in text,
           "negotiations shows the deals", text)
     run("admin", "history", *ctl, "--channel", "nope", expect=1)
 
