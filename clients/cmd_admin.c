@@ -1270,13 +1270,13 @@ static int run_history(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
   (void)n, (void)a;
   json_t *all = json_array();
   long long after = 0;
-  /* Page through with `after` until a short page: the whole record. */
+  /* Page through with `after` until an empty page: the whole record,
+   * whatever the server's --chat-history-max. */
   for (;;) {
     json_t *p = control_params(o), *r;
     if (o->channel)
       json_object_set_new(p, "channel", json_string(o->channel));
     json_object_set_new(p, "after", json_integer(after));
-    json_object_set_new(p, "limit", json_integer(100));
     int rc = ui_call(c, "chat.history", p, &r);
     json_decref(p);
     if (rc != 0) {
@@ -1289,7 +1289,7 @@ static int run_history(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
           json_integer_value(json_object_get(json_array_get(r, got - 1), "id"));
     json_array_extend(all, r);
     json_decref(r);
-    if (got < 100)
+    if (got == 0)
       break;
   }
   if (o->json) {

@@ -643,7 +643,6 @@ static void c_messages(play_t *p, int argc, char **argv) {
     if (argc > 1)
       json_object_set_new(a, "channel", json_string(argv[1]));
     json_object_set_new(a, "after", json_integer(after));
-    json_object_set_new(a, "limit", json_integer(100));
     if (rpc(p, "chat.history", a, &r) != 0) {
       json_decref(all);
       return;
@@ -654,7 +653,7 @@ static void c_messages(play_t *p, int argc, char **argv) {
           json_integer_value(json_object_get(json_array_get(r, got - 1), "id"));
     json_array_extend(all, r);
     json_decref(r);
-    if (got < 100)
+    if (got == 0)
       break;
   }
   size_t n = json_array_size(all);

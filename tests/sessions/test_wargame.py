@@ -39,7 +39,9 @@ import lanserver  # noqa: E402
 from harness import (LIVE_S, Game, Suite, check, expect_error,  # noqa: E402
                      notes_of, settle, take, wait_queued)
 
-suite = Suite(__doc__)
+# A page of chat.history holds 2 messages: `admin history` and `messages`
+# must page through.
+suite = Suite(__doc__, server_args=("--chat-history-max", "2"))
 
 MAP = "licensing-2025"
 HUMANS = ("USA", "CHN")
