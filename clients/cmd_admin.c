@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmds.h"
 
@@ -41,9 +42,24 @@ enum {
   O_REVIEW,
   O_AMEND,
   O_TURN,
+  O_NO_SCRIPTED,
+  O_KIND,
+  O_NATION,
+  O_FACILITY,
+  O_PRODUCT,
+  O_STAGE,
+  O_MAGNITUDE,
+  O_DURATION,
+  O_TEXT,
+  O_POLICY,
+  O_EVENT,
+  O_NOTE,
+  O_INJECT,
+  O_SCRIPTED,
+  O_CHANNEL,
 };
 
-#define BIT(o) (1u << (o))
+#define BIT(o) (UINT64_C(1) << (o))
 /* Options every admin subcommand takes. */
 #define COMMON  (BIT(O_SERVER) | BIT(O_TIMEOUT) | BIT(O_JSON) | BIT(O_HELP))
 #define CONTROL (BIT(O_SESSION) | BIT(O_ADMIN))
@@ -51,7 +67,14 @@ enum {
 typedef struct admin_opts {
   ui_conn_opts_t conn;
   bool json, spectators, fixed, all_empty, start, purge, force, review;
+  bool no_scripted;
   const char *session, *admin_token, *map, *name, *strategy, *to, *seats;
+  /* inject: the event's fields as flags, or the whole event as JSON. */
+  const char *kind, *nation, *facility, *product, *stage, *text, *policy;
+  const char *event, *note, *channel;
+  double magnitude;
+  long duration, inject, scripted;
+  bool has_magnitude, has_duration, has_inject, has_scripted;
   const char *amendments; /* release: a JSON file of amendments, - stdin */
   unsigned long long seed;
   long turns, turn;
@@ -63,7 +86,7 @@ typedef struct admin_opts {
 typedef struct admin_sub {
   const char *name;
   int (*run)(cli_conn_t *c, admin_opts_t *o, int nargs, char **args);
-  unsigned allowed; /* BIT(O_...) of the options it takes */
+  uint64_t allowed; /* BIT(O_...) of the options it takes */
   int min_args, max_args;
   const char *synopsis;
   const char *help;
@@ -137,6 +160,8 @@ static int run_create(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
     json_object_set_new(p, "fixed", json_true());
   if (o->review)
     json_object_set_new(p, "review", json_true());
+  if (o->no_scripted)
+    json_object_set_new(p, "scripted_events", json_false());
   json_t *r;
   int rc = ui_call(c, "session.create", p, &r);
   json_decref(p);
@@ -889,6 +914,463 @@ static int run_fork(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
   return UI_EXIT_OK;
 }
 
+/* ---- injects, the record and the channels (issue 13) ----------------------
+ * docs/cli.md "The control cell". */
+
+/* The session and admin token of a control call, as a new params map. */
+static json_t *control_params(const admin_opts_t *o) {
+  return json_pack("{s:s, s:s}", "session", o->session, "admin_token",
+                   o->admin_token);
+}
+
+/* A JSON map from a flag's text; NULL (and a message) when not one. */
+static json_t *json_map_arg(const char *sub, const char *flag, const char *text,
+                            const char *expected) {
+  json_error_t jerr;
+  json_t *v = strcmp(text, "-") == 0 ? json_loadf(stdin, 0, &jerr)
+                                     : json_loads(text, 0, &jerr);
+  if (!v || !json_is_object(v)) {
+    fprintf(stderr, "lanthanide admin %s: --%s: %s (expected %s)\n", sub, flag,
+            v ? "not a JSON map" : ui_clean(jerr.text), expected);
+    json_decref(v);
+    return NULL;
+  }
+  return v;
+}
+
+/* A comma-separated list of seats as a JSON array. */
+static json_t *seat_array(const char *list) {
+  json_t *a = json_array();
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", list);
+  for (char *save, *t = strtok_r(buf, ",", &save); t;
+       t = strtok_r(NULL, ",", &save))
+    json_array_append_new(a, json_string(t));
+  return a;
+}
+
+/* "2026-12-04 21:53:14" (UTC) from a wall clock in ms. Ring of 4. */
+static const char *utc_time(const json_t *ms) {
+  static char ring[4][24];
+  static int next;
+  char *b = ring[next++ & 3];
+  time_t t = (time_t)(ui_val(ms, 0) / 1000.0);
+  struct tm tm;
+  if (!json_is_number(ms) || !gmtime_r(&t, &tm))
+    snprintf(b, 24, "-");
+  else
+    strftime(b, 24, "%Y-%m-%d %H:%M:%S", &tm);
+  return b;
+}
+
+/* "USA,JPN", or "everyone" for nil. */
+static const char *audience(const json_t *seats) {
+  static char buf[512];
+  if (!json_is_array(seats))
+    return "everyone";
+  size_t i, o = 0;
+  json_t *s;
+  buf[0] = '\0';
+  json_array_foreach(seats, i, s) {
+    int n = snprintf(buf + o, sizeof buf - o, "%s%s", i ? "," : "",
+                     ui_clean(json_string_value(s)));
+    if (n < 0 || (size_t)n >= sizeof buf - o)
+      break;
+    o += (size_t)n;
+  }
+  return buf;
+}
+
+/* The event's headline, or its kind and nation when it has none. */
+static const char *headline(const json_t *ev) {
+  static char buf[600];
+  if (ui_str(ev, "text")[0])
+    snprintf(buf, sizeof buf, "%s", ui_str(ev, "text"));
+  else
+    snprintf(buf, sizeof buf, "%s %s %s", ui_str(ev, "kind"),
+             ui_str(ev, "nation"), ui_str(ev, "facility"));
+  return ui_clean(buf);
+}
+
+/* Print s (cleaned) from column col, its words wrapped to the terminal's
+ * width, continuation lines indented to indent; ends the line. */
+static void print_wrapped(const char *s, int col, int indent) {
+  int width = ui_term_width();
+  if (width < indent + 24)
+    width = indent + 24;
+  bool first = true;
+  while (*s) {
+    while (*s == ' ')
+      s++;
+    if (!*s)
+      break;
+    size_t n = strcspn(s, " ");
+    char word[1024];
+    snprintf(word, sizeof word, "%.*s", (int)(n < 1023 ? n : 1023), s);
+    int w = (int)ui_width(word);
+    if (!first && col + 1 + w > width) {
+      printf("\n%*s", indent, "");
+      col = indent;
+    } else if (!first) {
+      putchar(' ');
+      col++;
+    }
+    fputs(word, stdout);
+    col += w;
+    first = false;
+    s += n;
+  }
+  putchar('\n');
+}
+
+/* event.inject: an event from flags (or --event JSON) for the open turn or
+ * a later one, seen by --seat (default: every seat). */
+static int run_inject(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  (void)n, (void)a;
+  json_t *ev;
+  if (o->event) {
+    if (o->kind || o->nation || o->facility || o->product || o->stage ||
+        o->text || o->policy || o->has_magnitude || o->has_duration) {
+      fprintf(stderr, "lanthanide admin inject: give the event either as "
+                      "--event JSON or with --kind and its fields, not "
+                      "both\n");
+      return UI_EXIT_USAGE;
+    }
+    ev = json_map_arg("inject", "event", o->event,
+                      "an event map such as {\"kind\": \"flood\", "
+                      "\"nation\": \"USA\", \"magnitude\": 0.3}");
+    if (!ev)
+      return UI_EXIT_USAGE;
+  } else {
+    if (!o->kind) {
+      fprintf(stderr,
+              "lanthanide admin inject: give --kind (flood, mine_accident, "
+              "conflict, demand_surge, cost_overrun, plant_outage, policy, "
+              "state_support) and its fields, or --event JSON\n");
+      return UI_EXIT_USAGE;
+    }
+    ev = json_pack("{s:s}", "kind", o->kind);
+    const char *keys[] = {"nation", "facility", "product", "stage", "text"};
+    const char *vals[] = {o->nation, o->facility, o->product, o->stage,
+                          o->text};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+      if (vals[i])
+        json_object_set_new(ev, keys[i], json_string(vals[i]));
+    if (o->has_magnitude)
+      json_object_set_new(ev, "magnitude", json_real(o->magnitude));
+    if (o->has_duration)
+      json_object_set_new(ev, "duration", json_integer(o->duration));
+    if (o->policy) {
+      json_t *pol = json_map_arg("inject", "policy", o->policy,
+                                 "an order map such as {\"op\": \"policy\", "
+                                 "\"kind\": \"export_ban\", \"product\": "
+                                 "\"dytb_oxide\", \"to\": \"USA\"}");
+      if (!pol) {
+        json_decref(ev);
+        return UI_EXIT_USAGE;
+      }
+      json_object_set_new(ev, "policy", pol);
+    }
+  }
+  json_t *p = control_params(o);
+  json_object_set_new(p, "event", ev);
+  if (o->has_turn)
+    json_object_set_new(p, "turn", json_integer(o->turn));
+  if (o->seats)
+    json_object_set_new(p, "seats", seat_array(o->seats));
+  if (o->note)
+    json_object_set_new(p, "note", json_string(o->note));
+  json_t *r;
+  int rc = ui_call(c, "event.inject", p, &r);
+  json_decref(p);
+  if (rc != 0)
+    return UI_EXIT_FAIL;
+  if (o->json)
+    ui_print_json(r);
+  else
+    printf("Inject %lld fires at the end of turn %lld; %s see%s it in the "
+           "news.\nUntil then no seat sees it; `admin events` lists it, "
+           "`admin cancel --inject %lld`\ntakes it back.\n",
+           (long long)json_integer_value(json_object_get(r, "inject")),
+           (long long)json_integer_value(json_object_get(r, "turn")),
+           o->seats ? ui_clean(o->seats) : "every seat",
+           o->seats && strchr(o->seats, ',') ? "" : "s",
+           (long long)json_integer_value(json_object_get(r, "inject")));
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
+/* event.list: the injects, then the map's scripted events. */
+static int run_events(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  (void)n, (void)a;
+  json_t *p = control_params(o), *r;
+  int rc = ui_call(c, "event.list", p, &r);
+  json_decref(p);
+  if (rc != 0)
+    return UI_EXIT_FAIL;
+  if (o->json) {
+    ui_print_json(r);
+    json_decref(r);
+    return UI_EXIT_OK;
+  }
+  json_t *injects = json_object_get(r, "injects");
+  size_t i;
+  json_t *x;
+  if (!json_array_size(injects)) {
+    printf("No injects yet: `admin inject` makes one.\n");
+  } else {
+    printf("Injects (control's events; a pending one is hidden from every "
+           "seat until it fires)\n");
+    printf("%-4s %-4s %-9s %-14s %s\n", "ID", "TURN", "STATUS", "SEEN BY",
+           "KIND (then the headline, and your note)");
+    json_array_foreach(injects, i, x) {
+      const json_t *ev = json_object_get(x, "event");
+      printf("%-4lld %-4lld ",
+             (long long)json_integer_value(json_object_get(x, "inject")),
+             (long long)json_integer_value(json_object_get(x, "turn")));
+      ui_cell(stdout, ui_clean(ui_str(x, "status")), 9, false);
+      putchar(' ');
+      ui_cell(stdout, audience(json_object_get(x, "seats")), 14, false);
+      putchar(' ');
+      printf("%s\n     ", ui_clean(ui_str(ev, "kind")));
+      print_wrapped(headline(ev), 5, 5);
+      if (ui_str(x, "note")[0]) {
+        char note[1100];
+        snprintf(note, sizeof note, "note: %s", ui_clean(ui_str(x, "note")));
+        printf("     ");
+        print_wrapped(note, 5, 11);
+      }
+    }
+  }
+  json_t *scripted = json_object_get(r, "scripted");
+  printf("\nThe map's scripted events (%s)\n",
+         ui_bool(r, "scripted_events")
+             ? "they run; `admin cancel --scripted INDEX` stops one"
+             : "off: this session runs without them");
+  if (!json_array_size(scripted)) {
+    printf("  (none)\n");
+  } else {
+    printf("%-5s %-4s %-9s %s\n", "INDEX", "TURN", "STATUS",
+           "KIND (then the headline)");
+    json_array_foreach(scripted, i, x) {
+      const json_t *ev = json_object_get(x, "event");
+      printf("%-5lld %-4lld ",
+             (long long)json_integer_value(json_object_get(x, "index")),
+             (long long)json_integer_value(json_object_get(x, "turn")));
+      ui_cell(stdout, ui_clean(ui_str(x, "status")), 9, false);
+      putchar(' ');
+      printf("%s\n     ", ui_clean(ui_str(ev, "kind")));
+      print_wrapped(headline(ev), 5, 5);
+    }
+  }
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
+/* event.cancel: a pending inject or scripted event will not fire. */
+static int run_cancel(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  (void)n, (void)a;
+  if (o->has_inject == o->has_scripted) {
+    fprintf(stderr, "lanthanide admin cancel: give one of --inject ID and "
+                    "--scripted INDEX (`admin events` lists them)\n");
+    return UI_EXIT_USAGE;
+  }
+  json_t *p = control_params(o), *r;
+  json_object_set_new(p, o->has_inject ? "inject" : "scripted",
+                      json_integer(o->has_inject ? o->inject : o->scripted));
+  int rc = ui_call(c, "event.cancel", p, &r);
+  json_decref(p);
+  if (rc != 0)
+    return UI_EXIT_FAIL;
+  if (o->json)
+    ui_print_json(r);
+  else if (o->has_inject)
+    printf("Inject %ld is cancelled: it will not fire.\n", o->inject);
+  else
+    printf("Scripted event %ld is cancelled: it will not fire.\n", o->scripted);
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
+/* timeline.get: the record, one line per row. */
+static int run_timeline(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  (void)n, (void)a;
+  json_t *p = control_params(o), *r;
+  if (o->has_turn) {
+    json_object_set_new(p, "from_turn", json_integer(o->turn));
+    json_object_set_new(p, "to_turn", json_integer(o->turn));
+  }
+  int rc = ui_call(c, "timeline.get", p, &r);
+  json_decref(p);
+  if (rc != 0)
+    return UI_EXIT_FAIL;
+  if (o->json) {
+    ui_print_json(r);
+    json_decref(r);
+    return UI_EXIT_OK;
+  }
+  printf("%-19s %-4s %-9s %-18s %s\n", "TIME (UTC)", "TURN", "KIND", "SEAT",
+         "WHAT");
+  size_t i;
+  json_t *x;
+  json_array_foreach(r, i, x) {
+    printf("%-19s %-4lld ", utc_time(json_object_get(x, "t_ms")),
+           (long long)json_integer_value(json_object_get(x, "turn")));
+    ui_cell(stdout, ui_clean(ui_str(x, "kind")), 9, false);
+    putchar(' ');
+    ui_cell(stdout, ui_str(x, "seat")[0] ? ui_clean(ui_str(x, "seat")) : "-",
+            18, false);
+    const char *chan = ui_str(json_object_get(x, "data"), "channel");
+    if (chan[0])
+      printf(" [%s] %s\n", ui_clean(chan), ui_clean(ui_str(x, "text")));
+    else
+      printf(" %s\n", ui_clean(ui_str(x, "text")));
+  }
+  if (!json_array_size(r))
+    printf("(nothing recorded%s)\n", o->has_turn ? " in that turn" : "");
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
+/* channels.list as control: every channel of the session. */
+static int run_channels(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  (void)n, (void)a;
+  json_t *p = control_params(o), *r;
+  int rc = ui_call(c, "channels.list", p, &r);
+  json_decref(p);
+  if (rc != 0)
+    return UI_EXIT_FAIL;
+  if (o->json) {
+    ui_print_json(r);
+    json_decref(r);
+    return UI_EXIT_OK;
+  }
+  printf("%-24s %-12s %-28s %s\n", "CHANNEL", "KIND", "TITLE", "MEMBERS");
+  size_t i;
+  json_t *x;
+  json_array_foreach(r, i, x) {
+    ui_cell(stdout, ui_clean(ui_str(x, "channel")), 24, false);
+    putchar(' ');
+    ui_cell(stdout, ui_clean(ui_str(x, "kind")), 12, false);
+    putchar(' ');
+    ui_cell(stdout, ui_clean(ui_str(x, "title")), 28, false);
+    const char *k = ui_str(x, "kind");
+    printf(" %s\n", strcmp(k, "all") == 0 || strcmp(k, "press") == 0
+                        ? "everyone"
+                        : audience(json_object_get(x, "members")));
+  }
+  printf("\nControl reads them all: `admin history --channel C`; two seats' "
+         "direct\nmessages are dm:A:B (seat ids in byte order).\n");
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
+/* chat.history as control: one channel's messages, or every channel's. */
+static int run_history(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  (void)n, (void)a;
+  json_t *all = json_array();
+  long long after = 0;
+  /* Page through with `after` until an empty page: the whole record,
+   * whatever the server's --chat-history-max. */
+  for (;;) {
+    json_t *p = control_params(o), *r;
+    if (o->channel)
+      json_object_set_new(p, "channel", json_string(o->channel));
+    json_object_set_new(p, "after", json_integer(after));
+    int rc = ui_call(c, "chat.history", p, &r);
+    json_decref(p);
+    if (rc != 0) {
+      json_decref(all);
+      return UI_EXIT_FAIL;
+    }
+    size_t got = json_array_size(r);
+    if (got)
+      after =
+          json_integer_value(json_object_get(json_array_get(r, got - 1), "id"));
+    json_array_extend(all, r);
+    json_decref(r);
+    if (got == 0)
+      break;
+  }
+  if (o->json) {
+    ui_print_json(all);
+    json_decref(all);
+    return UI_EXIT_OK;
+  }
+  size_t i;
+  json_t *x;
+  json_array_foreach(all, i, x) {
+    printf("%s t%lld [%s] %s -> %s: %s\n",
+           utc_time(json_object_get(x, "created_ms")),
+           (long long)json_integer_value(json_object_get(x, "turn")),
+           ui_clean(ui_str(x, "channel")), ui_clean(ui_str(x, "from")),
+           ui_clean(ui_str(x, "to")), ui_clean(ui_str(x, "text")));
+  }
+  if (!json_array_size(all))
+    printf("No messages%s%s yet.\n", o->channel ? " in " : "",
+           o->channel ? ui_clean(o->channel) : "");
+  json_decref(all);
+  return UI_EXIT_OK;
+}
+
+/* The terms of an offer in a few words: "sells 100 t ndpr_oxide at
+ * $60.00/kg for 2 turns". */
+static const char *terms_line(const json_t *t) {
+  static char buf[256];
+  snprintf(buf, sizeof buf, "%s %s %s at $%.2f/kg for %lld turn%s",
+           strcmp(ui_str(t, "side"), "buy") == 0 ? "buys" : "sells",
+           ui_tonnes(ui_num(t, "quantity", 0)), ui_clean(ui_str(t, "product")),
+           ui_num(t, "price", 0), (long long)ui_num(t, "turns", 0),
+           ui_num(t, "turns", 0) == 1 ? "" : "s");
+  return buf;
+}
+
+/* contract.negotiations as control: every negotiation, its offer in
+ * force and its steps. */
+static int run_negotiations(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
+  (void)n, (void)a;
+  json_t *p = control_params(o), *r;
+  int rc = ui_call(c, "contract.negotiations", p, &r);
+  json_decref(p);
+  if (rc != 0)
+    return UI_EXIT_FAIL;
+  if (o->json) {
+    ui_print_json(r);
+    json_decref(r);
+    return UI_EXIT_OK;
+  }
+  if (!json_array_size(r)) {
+    printf("No negotiations yet: seats propose contracts with "
+           "contract.propose (`propose` at the play prompt).\n");
+    json_decref(r);
+    return UI_EXIT_OK;
+  }
+  size_t i;
+  json_t *x;
+  json_array_foreach(r, i, x) {
+    const json_t *t = json_object_get(x, "terms");
+    printf("%s  %s <-> %s: %s", ui_clean(ui_str(x, "negotiation")),
+           ui_clean(ui_str(x, "from")), ui_clean(ui_str(x, "to")),
+           ui_clean(ui_str(x, "status")));
+    if (json_is_integer(json_object_get(x, "turn")))
+      printf(" (delivers from turn %lld)",
+             (long long)json_integer_value(json_object_get(x, "turn")));
+    printf("\n    offer in force: %s %s to %s\n", ui_clean(ui_str(x, "author")),
+           terms_line(t), ui_clean(ui_str(t, "to")));
+    size_t j;
+    json_t *h;
+    json_array_foreach(json_object_get(x, "history"), j, h) {
+      printf("    %s t%lld %-8s by %s: %s\n",
+             utc_time(json_object_get(h, "t_ms")),
+             (long long)json_integer_value(json_object_get(h, "turn")),
+             ui_clean(ui_str(h, "action")), ui_clean(ui_str(h, "seat")),
+             terms_line(json_object_get(h, "terms")));
+    }
+  }
+  json_decref(r);
+  return UI_EXIT_OK;
+}
+
 static int run_chat(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
   size_t len = 0;
   for (int i = 0; i < nargs; i++)
@@ -902,9 +1384,18 @@ static int run_chat(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
       strcat(text, " ");
     strcat(text, args[i]);
   }
-  json_t *p =
-      json_pack("{s:s, s:s, s:s, s:s}", "session", o->session, "admin_token",
-                o->admin_token, "to", o->to ? o->to : "all", "text", text);
+  if (o->to && o->channel) {
+    fprintf(stderr, "lanthanide admin chat: give --to or --channel, not "
+                    "both\n");
+    free(text);
+    return UI_EXIT_USAGE;
+  }
+  json_t *p = json_pack("{s:s, s:s, s:s}", "session", o->session, "admin_token",
+                        o->admin_token, "text", text);
+  if (o->channel)
+    json_object_set_new(p, "channel", json_string(o->channel));
+  else
+    json_object_set_new(p, "to", json_string(o->to ? o->to : "all"));
   free(text);
   json_t *r;
   int rc = ui_call(c, "chat.send", p, &r);
@@ -914,7 +1405,9 @@ static int run_chat(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
   if (o->json)
     ui_print_json(r);
   else
-    printf("Sent to %s.\n", ui_clean(o->to ? o->to : "all"));
+    printf("Sent to %s.\n", ui_clean(o->channel ? o->channel
+                                     : o->to    ? o->to
+                                                : "all"));
   json_decref(r);
   return UI_EXIT_OK;
 }
@@ -1022,11 +1515,11 @@ static int run_rotate_admin(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
 static const admin_sub_t SUBS[] = {
     {"create", run_create,
      BIT(O_MAP) | BIT(O_NAME) | BIT(O_SEED) | BIT(O_TURNS) | BIT(O_TURN_S) |
-         BIT(O_SPECTATORS) | BIT(O_FIXED) | BIT(O_REVIEW),
+         BIT(O_SPECTATORS) | BIT(O_FIXED) | BIT(O_REVIEW) | BIT(O_NO_SCRIPTED),
      0, 0,
      "create --map MAP [--name NAME] [--seed N] [--turns N]\n"
      "                        [--turn-seconds S] [--fixed] [--spectators]\n"
-     "                        [--review]",
+     "                        [--review] [--no-scripted-events]",
      "Create a session and print its admin token and the seats' join codes\n"
      "(the table to hand out or project). --turns shortens the map's game;\n"
      "--turn-seconds gives every turn a deadline (90, 90s, 2m, 1h; 0 or\n"
@@ -1035,7 +1528,9 @@ static const admin_sub_t SUBS[] = {
      "when all are ready; --spectators lets anyone watch without a token;\n"
      "--seed fixes the game's randomness (0 to 9223372036854775807);\n"
      "--review holds each turn's result for you (`admin proposal`,\n"
-     "`admin release`) before the players see it.\n"
+     "`admin release`) before the players see it; --no-scripted-events\n"
+     "runs the map without its scripted history (a seat's own policy is\n"
+     "never overridden by the script; your injects still fire).\n"
      "`lanthanide maps` lists the maps."},
     {"list", run_list, BIT(O_SESSION), 0, 0, "list [--session ID]",
      "List the server's sessions; with --session, who sits at each seat of\n"
@@ -1133,9 +1628,53 @@ static const admin_sub_t SUBS[] = {
      "rotate-admin --session ID --admin-token T",
      "Replace the session's admin token and print the new one (once); the\n"
      "old one stops working."},
-    {"chat", run_chat, CONTROL | BIT(O_TO), 1, 1000,
-     "chat --session ID --admin-token T [--to all|SEAT] TEXT...",
-     "Send a message to every seat (the default) or to one seat."},
+    {"inject", run_inject,
+     CONTROL | BIT(O_KIND) | BIT(O_NATION) | BIT(O_FACILITY) | BIT(O_PRODUCT) |
+         BIT(O_STAGE) | BIT(O_MAGNITUDE) | BIT(O_DURATION) | BIT(O_TEXT) |
+         BIT(O_POLICY) | BIT(O_EVENT) | BIT(O_TURN) | BIT(O_SEAT) | BIT(O_NOTE),
+     0, 0,
+     "inject --session ID --admin-token T (--kind KIND [--nation N]\n"
+     "                        [--facility F] [--product P] [--stage S]\n"
+     "                        [--magnitude SHARE] [--duration TURNS]\n"
+     "                        [--policy JSON] [--text HEADLINE] | --event "
+     "JSON)\n"
+     "                        [--turn N] [--seat A,B] [--note TEXT]",
+     "Make an event happen at the end of the open turn, or of a later\n"
+     "--turn (prepared: hidden from every seat until it fires): flood,\n"
+     "mine_accident, conflict, demand_surge, cost_overrun, plant_outage\n"
+     "(with --magnitude, a share: 0.3 = 30%), policy or state_support\n"
+     "(with --policy, the order as JSON; - reads stdin). --seat names who\n"
+     "sees it in the news (default everyone); --note is yours alone.\n"
+     "--event gives the whole event map as JSON instead of the flags."},
+    {"events", run_events, CONTROL, 0, 0, "events --session ID --admin-token T",
+     "List the injects (turn, status, who sees them, your note) and the\n"
+     "map's scripted events (status), with the numbers `cancel` takes."},
+    {"cancel", run_cancel, CONTROL | BIT(O_INJECT) | BIT(O_SCRIPTED), 0, 0,
+     "cancel --session ID --admin-token T (--inject ID | --scripted INDEX)",
+     "Stop a pending inject or a pending scripted event of the map from\n"
+     "firing (`events` shows their numbers)."},
+    {"timeline", run_timeline, CONTROL | BIT(O_TURN), 0, 0,
+     "timeline --session ID --admin-token T [--turn N]",
+     "The session's record for the after-action review, in time order:\n"
+     "orders, ready, messages, contract steps, injects, amendments,\n"
+     "releases, resolved turns (one turn's with --turn)."},
+    {"channels", run_channels, CONTROL, 0, 0,
+     "channels --session ID --admin-token T",
+     "List the session's channels (press, each seat's team and control\n"
+     "channels, the ones seats opened) with their members."},
+    {"history", run_history, CONTROL | BIT(O_CHANNEL), 0, 0,
+     "history --session ID --admin-token T [--channel C]",
+     "Read the messages of one channel (all, press, team:SEAT,\n"
+     "control:SEAT, dm:A:B, ch:N), or of every channel, oldest first."},
+    {"negotiations", run_negotiations, CONTROL, 0, 0,
+     "negotiations --session ID --admin-token T",
+     "Every contract negotiation between seats: who, the offer in force,\n"
+     "its status and each step (propose, counter, accept, withdraw)."},
+    {"chat", run_chat, CONTROL | BIT(O_TO) | BIT(O_CHANNEL), 1, 1000,
+     "chat --session ID --admin-token T [--to all|SEAT | --channel C] "
+     "TEXT...",
+     "Send a message to every seat (the default), to one seat (on its\n"
+     "control:SEAT channel), or to a channel (press, team:SEAT, ch:N...)."},
 };
 
 static const admin_sub_t *find_sub(const char *name) {
@@ -1236,6 +1775,21 @@ int cmd_admin(int argc, char **argv, const ui_conn_opts_t *dflt) {
       {"review", no_argument, NULL, O_REVIEW},
       {"amendments", required_argument, NULL, O_AMEND},
       {"turn", required_argument, NULL, O_TURN},
+      {"no-scripted-events", no_argument, NULL, O_NO_SCRIPTED},
+      {"kind", required_argument, NULL, O_KIND},
+      {"nation", required_argument, NULL, O_NATION},
+      {"facility", required_argument, NULL, O_FACILITY},
+      {"product", required_argument, NULL, O_PRODUCT},
+      {"stage", required_argument, NULL, O_STAGE},
+      {"magnitude", required_argument, NULL, O_MAGNITUDE},
+      {"duration", required_argument, NULL, O_DURATION},
+      {"text", required_argument, NULL, O_TEXT},
+      {"policy", required_argument, NULL, O_POLICY},
+      {"event", required_argument, NULL, O_EVENT},
+      {"note", required_argument, NULL, O_NOTE},
+      {"inject", required_argument, NULL, O_INJECT},
+      {"scripted", required_argument, NULL, O_SCRIPTED},
+      {"channel", required_argument, NULL, O_CHANNEL},
       {NULL, 0, NULL, 0}};
   admin_opts_t o = {.conn = *dflt};
   int sargc = argc - 1;
@@ -1359,6 +1913,79 @@ int cmd_admin(int argc, char **argv, const ui_conn_opts_t *dflt) {
       }
       o.has_turn = true;
       break;
+    case O_NO_SCRIPTED:
+      o.no_scripted = true;
+      break;
+    case O_KIND:
+      o.kind = optarg;
+      break;
+    case O_NATION:
+      o.nation = optarg;
+      break;
+    case O_FACILITY:
+      o.facility = optarg;
+      break;
+    case O_PRODUCT:
+      o.product = optarg;
+      break;
+    case O_STAGE:
+      o.stage = optarg;
+      break;
+    case O_TEXT:
+      o.text = optarg;
+      break;
+    case O_POLICY:
+      o.policy = optarg;
+      break;
+    case O_EVENT:
+      o.event = optarg;
+      break;
+    case O_NOTE:
+      o.note = optarg;
+      break;
+    case O_CHANNEL:
+      o.channel = optarg;
+      break;
+    case O_MAGNITUDE:
+      errno = 0;
+      o.magnitude = strtod(optarg, &end);
+      if (*end || optarg[0] == '\0' || errno || !isfinite(o.magnitude) ||
+          o.magnitude < 0) {
+        fprintf(stderr,
+                "lanthanide admin %s: --magnitude must be a share, 0 or more "
+                "(0.3 is 30%% of capacity lost or demand added)\n",
+                sub->name);
+        return UI_EXIT_USAGE;
+      }
+      o.has_magnitude = true;
+      break;
+    case O_DURATION:
+      o.duration = strtol(optarg, &end, 10);
+      if (*end || optarg[0] == '\0' || o.duration < 1 || o.duration > 100000) {
+        fprintf(stderr,
+                "lanthanide admin %s: --duration must be a number of turns, "
+                "1 or more\n",
+                sub->name);
+        return UI_EXIT_USAGE;
+      }
+      o.has_duration = true;
+      break;
+    case O_INJECT:
+    case O_SCRIPTED: {
+      long v = strtol(optarg, &end, 10);
+      if (*end || optarg[0] == '\0' || v < 0 || v > 1000000000) {
+        fprintf(stderr,
+                "lanthanide admin %s: --%s must be a number from `admin "
+                "events` (an inject's ID or a scripted event's INDEX)\n",
+                sub->name, ch == O_INJECT ? "inject" : "scripted");
+        return UI_EXIT_USAGE;
+      }
+      if (ch == O_INJECT)
+        o.inject = v, o.has_inject = true;
+      else
+        o.scripted = v, o.has_scripted = true;
+      break;
+    }
     }
   }
   int nargs = sargc - optind;

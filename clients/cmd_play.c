@@ -548,18 +548,229 @@ static void c_ready(play_t *p, int argc, char **argv) {
   json_decref(r);
 }
 
+/* ---- Channels and negotiation over the wire (issue 13) -------------------
+ * docs/cli.md "Playing": chat to a channel, open one, read its messages;
+ * propose, counter, accept or withdraw a contract at once instead of with
+ * an order that waits for the turn. */
+
+/* "all", a seat, "press", "control" (this seat's control:SEAT channel) or
+ * a channel id (team:SEAT, control:SEAT, dm:A:B, ch:N). */
 static void c_chat(play_t *p, int argc, char **argv, const char *rest) {
   if (argc < 3 || !rest) {
-    printf("usage: chat all|SEAT TEXT...   (`who` lists the seats)\n");
+    printf("usage: chat all|SEAT|press|control|CHANNEL TEXT...   (`who` "
+           "lists the seats, `channels` the channels)\n");
     return;
   }
   json_t *a = args(p), *r;
-  json_object_set_new(a, "to", json_string(argv[1]));
+  const char *to = argv[1];
+  char chan[160];
+  if (strcmp(to, "control") == 0) {
+    snprintf(chan, sizeof chan, "control:%s", p->seat);
+    json_object_set_new(a, "channel", json_string(chan));
+  } else if (strcmp(to, "press") == 0 || strchr(to, ':')) {
+    json_object_set_new(a, "channel", json_string(to));
+  } else {
+    json_object_set_new(a, "to", json_string(to));
+  }
   json_object_set_new(a, "text", json_string(rest));
   /* The server echoes the message back to its sender as chat.message, so a
    * sent message shows once, in order with the others. */
   if (rpc(p, "chat.send", a, &r) == 0)
     json_decref(r);
+}
+
+static void print_channel(const json_t *ch) {
+  printf("  ");
+  ui_cell(stdout, ui_clean(ui_str(ch, "channel")), 22, false);
+  printf(" ");
+  ui_cell(stdout, ui_clean(ui_str(ch, "kind")), 12, false);
+  printf(" ");
+  ui_cell(stdout, ui_clean(ui_str(ch, "title")), 26, false);
+  const char *k = ui_str(ch, "kind");
+  if (strcmp(k, "all") == 0 || strcmp(k, "press") == 0) {
+    printf(" everyone\n");
+    return;
+  }
+  size_t i;
+  json_t *m;
+  putchar(' ');
+  json_array_foreach(json_object_get(ch, "members"), i, m)
+      printf(i ? ",%s" : "%s", ui_clean(json_string_value(m)));
+  putchar('\n');
+}
+
+static void c_channels(play_t *p, int argc, char **argv) {
+  json_t *r;
+  if (rpc(p, "channels.list", args(p), &r) != 0)
+    return;
+  printf("Your channels (`chat CHANNEL TEXT` posts; a seat's direct channel "
+         "is `chat SEAT TEXT`):\n");
+  size_t i;
+  json_t *ch;
+  json_array_foreach(r, i, ch) print_channel(ch);
+  json_decref(r);
+}
+
+/* channel SEAT[,SEAT...] [TITLE...] */
+static void c_channel(play_t *p, int argc, char **argv, const char *rest) {
+  if (argc < 2) {
+    printf("usage: channel SEAT[,SEAT...] [TITLE...]   (opens a channel "
+           "between you and those seats)\n");
+    return;
+  }
+  json_t *a = args(p), *members = json_array(), *r;
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", argv[1]);
+  for (char *save, *t = strtok_r(buf, ",", &save); t;
+       t = strtok_r(NULL, ",", &save))
+    json_array_append_new(members, json_string(t));
+  json_object_set_new(a, "members", members);
+  if (rest)
+    json_object_set_new(a, "title", json_string(rest));
+  if (rpc(p, "channel.open", a, &r) != 0)
+    return;
+  printf("Opened %s; post with: chat %s TEXT\n", ui_clean(ui_str(r, "channel")),
+         ui_clean(ui_str(r, "channel")));
+  json_decref(r);
+}
+
+/* messages [CHANNEL]: the last 20 messages this seat may read. */
+static void c_messages(play_t *p, int argc, char **argv) {
+  json_t *all = json_array();
+  long long after = 0;
+  for (;;) {
+    json_t *a = args(p), *r;
+    if (argc > 1)
+      json_object_set_new(a, "channel", json_string(argv[1]));
+    json_object_set_new(a, "after", json_integer(after));
+    if (rpc(p, "chat.history", a, &r) != 0) {
+      json_decref(all);
+      return;
+    }
+    size_t got = json_array_size(r);
+    if (got)
+      after =
+          json_integer_value(json_object_get(json_array_get(r, got - 1), "id"));
+    json_array_extend(all, r);
+    json_decref(r);
+    if (got == 0)
+      break;
+  }
+  size_t n = json_array_size(all);
+  if (n == 0)
+    printf("No messages yet.\n");
+  for (size_t i = n > 20 ? n - 20 : 0; i < n; i++) {
+    const json_t *m = json_array_get(all, i);
+    /* Turns as the prompt shows them: 1 is the first. */
+    printf("  t%lld [%s] %s: %s\n",
+           (long long)json_integer_value(json_object_get(m, "turn")) + 1,
+           ui_clean(ui_str(m, "channel")), ui_clean(ui_str(m, "from")),
+           ui_clean(ui_str(m, "text")));
+  }
+  json_decref(all);
+}
+
+/* key=value words into a, numbers as numbers. -1 (said) on a bad word. */
+static int terms_into(json_t *a, int argc, char **argv, int from) {
+  for (int i = from; i < argc; i++) {
+    char *eq = strchr(argv[i], '=');
+    if (!eq || eq == argv[i]) {
+      printf("'%s' is not key=value (product=ndpr quantity=100 price=60 "
+             "turns=4 penalty=10 [side=buy] [id=ID])\n",
+             ui_clean(argv[i]));
+      return -1;
+    }
+    *eq = '\0';
+    const char *v = eq + 1;
+    char *end;
+    long long iv = strtoll(v, &end, 10);
+    if (*v && !*end) {
+      json_object_set_new(a, argv[i], json_integer(iv));
+      continue;
+    }
+    double dv = strtod(v, &end);
+    if (*v && !*end && isfinite(dv))
+      json_object_set_new(a, argv[i], json_real(dv));
+    else
+      json_object_set_new(a, argv[i], json_string(v));
+  }
+  return 0;
+}
+
+static void print_step(const json_t *r) {
+  printf("Negotiation %s: %s", ui_clean(ui_str(r, "negotiation")),
+         ui_clean(ui_str(r, "status")));
+  if (json_is_integer(json_object_get(r, "turn")))
+    printf(", the contract delivers from turn %lld",
+           (long long)json_integer_value(json_object_get(r, "turn")) + 1);
+  printf(".\n");
+}
+
+/* propose SEAT key=value... | counter N key=value... */
+static void c_propose(play_t *p, int argc, char **argv) {
+  bool counter = strcmp(argv[0], "counter") == 0;
+  if (argc < 3) {
+    printf("usage: %s %s product=P quantity=T price=USD turns=N penalty=USD "
+           "[side=buy] [id=ID]\n",
+           argv[0], counter ? "NEGOTIATION" : "SEAT");
+    return;
+  }
+  json_t *a = args(p), *r;
+  json_object_set_new(a, counter ? "negotiation" : "to", json_string(argv[1]));
+  if (terms_into(a, argc, argv, 2) != 0) {
+    json_decref(a);
+    return;
+  }
+  if (rpc(p, counter ? "contract.counter" : "contract.propose", a, &r) != 0)
+    return;
+  print_step(r);
+  json_decref(r);
+}
+
+/* accept N | withdraw N */
+static void c_settle(play_t *p, int argc, char **argv) {
+  if (argc != 2) {
+    printf("usage: %s NEGOTIATION   (`negotiations` lists them)\n", argv[0]);
+    return;
+  }
+  json_t *a = args(p), *r;
+  json_object_set_new(a, "negotiation", json_string(argv[1]));
+  bool accept = strcmp(argv[0], "accept") == 0;
+  if (rpc(p, accept ? "contract.accept" : "contract.withdraw", a, &r) != 0)
+    return;
+  print_step(r);
+  json_decref(r);
+}
+
+static const char *deal_terms(const json_t *t) {
+  static char buf[256];
+  bool buy = strcmp(ui_str(t, "side"), "buy") == 0;
+  snprintf(buf, sizeof buf, "%s %s %s %s %s at $%.2f/kg for %lld turn%s",
+           buy ? "buy" : "sell", ui_tonnes(ui_num(t, "quantity", 0)),
+           ui_clean(ui_str(t, "product")), buy ? "from" : "to",
+           ui_clean(ui_str(t, "to")), ui_num(t, "price", 0),
+           (long long)ui_num(t, "turns", 0),
+           ui_num(t, "turns", 0) == 1 ? "" : "s");
+  return buf;
+}
+
+static void c_negotiations(play_t *p, int argc, char **argv) {
+  json_t *r;
+  if (rpc(p, "contract.negotiations", args(p), &r) != 0)
+    return;
+  if (!json_array_size(r))
+    printf("No negotiations: `propose SEAT product=... quantity=... "
+           "price=... turns=... penalty=...` starts one.\n");
+  size_t i;
+  json_t *x;
+  json_array_foreach(r, i, x) {
+    printf("  %s %s <-> %s, %s: %s offers to %s\n",
+           ui_clean(ui_str(x, "negotiation")), ui_clean(ui_str(x, "from")),
+           ui_clean(ui_str(x, "to")), ui_clean(ui_str(x, "status")),
+           ui_clean(ui_str(x, "author")),
+           deal_terms(json_object_get(x, "terms")));
+  }
+  json_decref(r);
 }
 
 /* ---- Help and the command table ------------------------------------------ */
@@ -701,8 +912,28 @@ static const command_t COMMANDS[] = {
     {"ready", "ready",
      "say you are done with this turn (sends the list first if it changed)",
      c_ready},
-    {"chat", "chat all|SEAT TEXT...", "send a message to everyone or one seat",
+    {"chat", "chat all|SEAT|press|control|CHANNEL TEXT...",
+     "send a message to everyone, a seat, the press, control, or a channel",
      NULL},
+    {"channels", "channels", "the channels you read, with their members",
+     c_channels},
+    {"channel", "channel SEAT[,SEAT...] [TITLE...]",
+     "open a channel between you and those seats", NULL},
+    {"messages", "messages [CHANNEL]",
+     "the last 20 messages you may read (of one channel)", c_messages},
+    {"propose", "propose SEAT product=P quantity=T price=USD turns=N ...",
+     "negotiate a contract now (you sell unless side=buy; penalty=USD, "
+     "id=ID)",
+     c_propose},
+    {"counter", "counter NEGOTIATION product=P quantity=T price=USD ...",
+     "answer an offer with your own terms (side from your point of view)",
+     c_propose},
+    {"accept", "accept NEGOTIATION",
+     "agree to the offer in force: it delivers from this turn", c_settle},
+    {"withdraw", "withdraw NEGOTIATION", "end a negotiation before agreement",
+     c_settle},
+    {"negotiations", "negotiations",
+     "your negotiations: the offer in force and its status", c_negotiations},
     {"history", "history", "prices and your score, turn by turn", c_history},
     {"sites", "sites",
      "the deposits where a mine may be built, and what building costs",
@@ -742,6 +973,14 @@ static const char *const WORDS[] = {"state",
                                     "contract_propose",
                                     "contract_accept",
                                     "contract_withdraw",
+                                    "channels",
+                                    "channel",
+                                    "messages",
+                                    "propose",
+                                    "counter",
+                                    "accept",
+                                    "withdraw",
+                                    "negotiations",
                                     NULL};
 
 static void c_help(play_t *p, int argc, char **argv) {
@@ -808,6 +1047,11 @@ static void run_line(play_t *p, const char *text) {
   if (strcmp(argv[0], "chat") == 0) {
     const char *r2 = rest ? copy + (rest - line) : NULL;
     c_chat(p, argc, argv, r2);
+    goto done;
+  }
+  if (strcmp(argv[0], "channel") == 0) {
+    const char *r2 = rest ? copy + (rest - line) : NULL;
+    c_channel(p, argc, argv, r2);
     goto done;
   }
   if (strcmp(argv[0], "exit") == 0 || strcmp(argv[0], "q") == 0 ||
@@ -898,9 +1142,24 @@ static void on_note(play_t *p, const char *method, const json_t *params) {
     on_turn_resolved(p, params);
   } else if (strcmp(method, "chat.message") == 0) {
     const char *to = ui_str(params, "to");
-    printf("[chat] %s -> %s: %s\n", ui_clean(ui_str(params, "from")),
-           strcmp(to, p->seat) == 0 ? "you" : ui_clean(to),
-           ui_clean(ui_str(params, "text")));
+    const char *ch = ui_str(params, "channel");
+    if (ch[0] && strcmp(ch, "all") != 0 && strncmp(ch, "dm:", 3) != 0)
+      printf("[%s] %s: %s\n", ui_clean(ch), ui_clean(ui_str(params, "from")),
+             ui_clean(ui_str(params, "text")));
+    else
+      printf("[chat] %s -> %s: %s\n", ui_clean(ui_str(params, "from")),
+             strcmp(to, p->seat) == 0 ? "you" : ui_clean(to),
+             ui_clean(ui_str(params, "text")));
+  } else if (strcmp(method, "channel.opened") == 0) {
+    printf("[channel] %s opened %s:\n", ui_clean(ui_str(params, "opened_by")),
+           ui_clean(ui_str(json_object_get(params, "channel"), "channel")));
+    print_channel(json_object_get(params, "channel"));
+  } else if (strcmp(method, "contract.updated") == 0) {
+    const json_t *n = json_object_get(params, "negotiation");
+    printf("[deal] %s: %s %ss; %s offers to %s (`negotiations` lists them)\n",
+           ui_clean(ui_str(n, "negotiation")), ui_clean(ui_str(params, "seat")),
+           ui_clean(ui_str(params, "action")), ui_clean(ui_str(n, "author")),
+           deal_terms(json_object_get(n, "terms")));
   } else if (strcmp(method, "session.started") == 0) {
     refresh(p);
     printf("\n=== The game has started: turn %ld of %ld is open%s%s ===\n"
@@ -1086,7 +1345,10 @@ static void usage(FILE *f) {
       "Then type commands at the prompt (`help` lists them): `state` shows "
       "your\nposition, order with build/operate/hire/train/offer/bid/policy, "
       "send the\nlist with `submit` and end your turn with `ready`. News of "
-      "the game (a turn\nresolved, chat, pauses) appears as it comes.\n"
+      "the game (a turn\nresolved, chat, pauses) appears as it comes. "
+      "`chat`, `channel` and `messages`\ntalk on the session's channels "
+      "(press, control, your own); `propose`,\n`counter`, `accept` and "
+      "`withdraw` negotiate a contract at once.\n"
       "\n"
       "Options:\n"
       "  --server HOST:PORT   the server (default %s, or $LANTHANIDE_SERVER)"

@@ -462,6 +462,100 @@ class Client:
     def observer_list(self, session, admin_token):
         return self._admin("observer.list", session, admin_token)
 
+    def inject(self, session, admin_token, event, turn=None, seats=None,
+               note=None):
+        """event.inject: `event` a map {kind, nation, facility, product,
+        stage, magnitude, duration, policy, text}; fires at the end of
+        `turn` (default the open one) into the news of `seats` (default
+        all); returns {inject, turn}."""
+        return self._admin("event.inject", session, admin_token, event=event,
+                           turn=turn, note=note,
+                           seats=list(seats) if seats is not None else None)
+
+    def events(self, session, admin_token):
+        """event.list: {injects: [{inject, turn, event, seats, note,
+        status, created_ms}], scripted: [{index, turn, event, status}],
+        scripted_events}."""
+        return self._admin("event.list", session, admin_token)
+
+    def cancel_event(self, session, admin_token, inject=None, scripted=None):
+        """event.cancel: a pending inject (its id) or scripted event (its
+        index) will not fire."""
+        return self._admin("event.cancel", session, admin_token,
+                           inject=inject, scripted=scripted)
+
+    def timeline(self, session, admin_token, from_turn=None, to_turn=None,
+                 offset=None, limit=None):
+        """timeline.get: [{t_ms, turn, kind, seat, text, data}] in time
+        order."""
+        return self._admin("timeline.get", session, admin_token,
+                           from_turn=from_turn, to_turn=to_turn,
+                           offset=offset, limit=limit)
+
+    def _who(self, token, admin_token):
+        if admin_token is not None:
+            return {"admin_token": admin_token}
+        return {"token": token or self.token}
+
+    def channel_open(self, members, title=None, session=None, token=None,
+                     admin_token=None):
+        """channel.open: a channel of `members` (seat ids; a seat opener is
+        one implicitly); returns {channel, kind, title, members}."""
+        return self.call("channel.open", session=self._s(session),
+                         members=list(members), title=title,
+                         **self._who(token, admin_token))
+
+    def channels(self, session=None, token=None, admin_token=None):
+        """channels.list: [{channel, kind, title, members}] the caller
+        reads (control: all)."""
+        return self.call("channels.list", session=self._s(session),
+                         **self._who(token, admin_token))
+
+    def chat_history(self, channel=None, after=None, limit=None, session=None,
+                     token=None, admin_token=None):
+        """chat.history: [{id, channel, turn, from, to, text, created_ms}],
+        oldest first; page on with after=the last id."""
+        return self.call("chat.history", session=self._s(session),
+                         channel=channel, after=after, limit=limit,
+                         **self._who(token, admin_token))
+
+    def chat_channel(self, channel, text, session=None, token=None,
+                     admin_token=None):
+        """chat.send to a channel (press, team:SEAT, control:SEAT, ch:N)."""
+        return self.call("chat.send", session=self._s(session),
+                         channel=channel, text=text,
+                         **self._who(token, admin_token))
+
+    def contract_propose(self, to, terms, session=None, token=None):
+        """contract.propose: `terms` as the contract_propose order's fields
+        (product, quantity, price, turns, penalty, side, id...); returns
+        {negotiation, status}."""
+        return self.call("contract.propose", dict(terms),
+                         session=self._s(session), token=token or self.token,
+                         to=to)
+
+    def contract_counter(self, negotiation, terms, session=None, token=None):
+        """contract.counter: new terms from the other party's side."""
+        return self.call("contract.counter", dict(terms),
+                         session=self._s(session), token=token or self.token,
+                         negotiation=negotiation)
+
+    def contract_accept(self, negotiation, session=None, token=None):
+        """contract.accept: returns {negotiation, status, turn}; the
+        contract delivers from `turn`."""
+        return self.call("contract.accept", session=self._s(session),
+                         token=token or self.token, negotiation=negotiation)
+
+    def contract_withdraw(self, negotiation, session=None, token=None):
+        return self.call("contract.withdraw", session=self._s(session),
+                         token=token or self.token, negotiation=negotiation)
+
+    def negotiations(self, session=None, token=None, admin_token=None):
+        """contract.negotiations: [{negotiation, from, to, author, terms,
+        status, turn, history}] (a seat: its own; control: all)."""
+        return self.call("contract.negotiations", session=self._s(session),
+                         **self._who(token, admin_token))
+
     def describe(self, session=None, token=None):
         """state.describe: the seat's situation in plain language (what
         changed, what it can order and what that costs, what its score
