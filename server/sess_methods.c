@@ -813,6 +813,12 @@ static int m_extend(rpc_call_t *call) {
                            "session '%s' is %s; a deadline can be moved "
                            "only while it is running or paused",
                            s->id, STATUS[s->status]);
+  if (s->held)
+    return proto_error_set(call->err, PROTO_CONFLICT, NULL,
+                           "turn %d of session '%s' is resolved and held for "
+                           "control's review: its clock is stopped, and the "
+                           "next turn gets its whole length at turn.release",
+                           model_state_turn(s->st), s->id);
   if (s->turn_ms <= 0)
     return proto_error_set(call->err, PROTO_CONFLICT, NULL,
                            "session '%s' has no deadline (turn_seconds 0): "

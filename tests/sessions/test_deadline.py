@@ -186,6 +186,15 @@ def the_facilitator_extends_a_deadline(server):
         expect_error("bad_request", admin.extend, game.id, game.admin_token,
                      bad, field="seconds")
     expect_error("unauthorized", admin.extend, game.id, "0" * 64, 10)
+    # A turn held for control's review has no clock to move.
+    held = Game(admin, "classroom", turns=2, turn_seconds=60, review=True)
+    held.bots(held.seats)
+    w = server.client()
+    held.watch(w)
+    held.start()
+    w.wait_for("turn.proposed", timeout=LIVE_S)
+    err = expect_error("conflict", admin.extend, held.id, held.admin_token, 60)
+    check("held" in str(err), "the error says the turn is held", err)
     untimed = Game(admin, "classroom", turns=1)
     untimed.join(server.client(), "CHN")
     untimed.bots([s for s in untimed.seats if s != "CHN"])
