@@ -1097,6 +1097,60 @@ int sess_comms_restore(sess_session_t *s, char *err, size_t errlen) {
   return store_read_negotiation_steps(st, s->id, -1, on_step, s, err, errlen);
 }
 
+int sess_comms_fork(sess_session_t *f, const sess_session_t *s, int turn) {
+  if (s->n_channels) {
+    f->channels = calloc(s->n_channels, sizeof *f->channels);
+    if (!f->channels)
+      return -1;
+    for (size_t i = 0; i < s->n_channels; i++) {
+      sess_channel_t *c = &f->channels[i];
+      *c = s->channels[i];
+      if (!(c->members = malloc(s->n_seats ? s->n_seats : 1)))
+        return -1; /* the ones before are f's, freed with it */
+      memcpy(c->members, s->channels[i].members, s->n_seats);
+      f->n_channels++;
+    }
+  }
+  /* The steps before `turn`, as on_step reads them back: a negotiation
+   * keeps the status its last copied step gives it. Negotiations are
+   * numbered as they start, so those copied are n1..nk and the fork's
+   * next one is n(k+1). */
+  for (size_t i = 0; i < s->n_negos; i++) {
+    const sess_nego_t *o = &s->negos[i];
+    if (o->n_steps == 0 || o->steps[0].turn >= turn)
+      continue;
+    sess_nego_t *grown = realloc(f->negos, (f->n_negos + 1) * sizeof *grown);
+    if (!grown)
+      return -1;
+    f->negos = grown;
+    sess_nego_t *n = &f->negos[f->n_negos++];
+    memset(n, 0, sizeof *n);
+    snprintf(n->id, sizeof n->id, "%s", o->id);
+    n->a = n->author = o->a;
+    n->b = o->b;
+    n->status = SESS_NEGO_OPEN;
+    n->accepted_turn = -1;
+    for (size_t k = 0; k < o->n_steps && o->steps[k].turn < turn; k++) {
+      const sess_nego_step_t *st = &o->steps[k];
+      if (add_step(f, n, st->action, st->seat, st->turn, st->t_ms, st->terms,
+                   st->terms_len) != 0)
+        return -1;
+      if (strcmp(st->action, "counter") == 0) {
+        n->author = st->seat;
+        n->status = SESS_NEGO_COUNTERED;
+      } else if (strcmp(st->action, "accept") == 0) {
+        n->status = SESS_NEGO_ACCEPTED;
+        n->accepted_turn = st->turn;
+        /* The original's order of acceptance is the fork's. */
+        n->accepted_seq = o->accepted_seq;
+      } else if (strcmp(st->action, "withdraw") == 0) {
+        n->status = SESS_NEGO_WITHDRAWN;
+      }
+    }
+  }
+  return 0;
+}
+
 void sess_comms_reset(sess_session_t *s) {
   for (size_t i = 0; i < s->n_negos; i++) {
     for (size_t k = 0; k < s->negos[i].n_steps; k++)

@@ -22,6 +22,13 @@
   (the same stored hashes), equal to the original after it when played
   with the same orders (bit for bit, replay passes) and different with
   other orders; it counts against --max-sessions.
+- A fork carries the control cell's events and the players' agreements:
+  an inject fired and a scripted event cancelled before its turn, and a
+  contract negotiated over the wire, replay in the fork hash for hash;
+  injects of its turn or later are pending in it (those that fired or
+  were cancelled later in the original too) and fire in the fork; its
+  opened channels, open negotiations and scripted_events flag are the
+  original's; chat is not copied.
 """
 import os
 import sqlite3
@@ -444,6 +451,122 @@ def fork_is_identical_before_and_diverges_after(server):
     for f in forks:
         rc, text = replay(server, f["session"])
         check(rc == 0, "replay verifies the fork from turn 0", text)
+
+
+NDPR = {"product": "ndpr_oxide", "quantity": 100, "price": 45, "turns": 2,
+        "penalty": 10}
+
+
+def inject(admin, game, turn, text):
+    return admin.call("event.inject", session=game.id,
+                      admin_token=game.admin_token, turn=turn,
+                      event={"kind": "demand_surge", "nation": "CHN",
+                             "product": "magnet", "magnitude": 0.2,
+                             "duration": 1, "text": text})["inject"]
+
+
+def advance(admin, game, db, turn):
+    """session.advance until turn `turn` is stored."""
+    while len(hashes(db, game.id)) <= turn:
+        n = len(hashes(db, game.id))
+        admin.advance(game.id, game.admin_token)
+        wait_for("turn %d resolves" % n, lambda: len(hashes(db, game.id)) > n)
+
+
+@suite.test
+def fork_carries_injects_scripted_cancels_and_contracts(server):
+    admin = server.client()
+    orig = Game(admin, "classroom", seed=21, turns=6, turn_seconds=3600)
+    sell, buy = server.client(), server.client()
+    s_tok = orig.join(sell, "dragon_separation")
+    b_tok = orig.join(buy, "dragon_magnets")
+    orig.bots([s for s in orig.seats
+               if s not in ("dragon_separation", "dragon_magnets")])
+    orig.start()
+    ch = sell.call("channel.open", session=orig.id, token=s_tok,
+                   members=["dragon_magnets"], title="offtake")["channel"]
+    sell.call("chat.send", session=orig.id, token=s_tok, channel=ch,
+              text="not copied")
+    fired = inject(admin, orig, 0, "fired before the fork")
+    later = inject(admin, orig, 3, "fires after the fork")
+    undone = inject(admin, orig, 4, "cancelled after the fork's turn")
+    dropped = inject(admin, orig, 4, "cancelled before the fork's turn")
+    admin.call("event.cancel", session=orig.id, admin_token=orig.admin_token,
+               inject=dropped)
+    admin.call("event.cancel", session=orig.id, admin_token=orig.admin_token,
+               scripted=0)
+    nid = sell.call("contract.propose", session=orig.id, token=s_tok,
+                    to="dragon_magnets", **NDPR)["negotiation"]
+    check(buy.call("contract.accept", session=orig.id, token=b_tok,
+                   negotiation=nid)["turn"] == 0, "agreed in turn 0")
+    advance(admin, orig, server.db, 0)
+    open_n = buy.call("contract.propose", session=orig.id, token=b_tok,
+                      to="dragon_separation", side="buy", id="open",
+                      **NDPR)["negotiation"]
+    advance(admin, orig, server.db, 2)
+    admin.call("event.cancel", session=orig.id, admin_token=orig.admin_token,
+               inject=undone)  # in turn 3, after the fork's turn 2
+    late_n = sell.call("contract.propose", session=orig.id, token=s_tok,
+                       to="dragon_magnets", id="late", **NDPR)["negotiation"]
+    advance(admin, orig, server.db, 3)
+    status = {i["inject"]: i["status"] for i in admin.call(
+        "event.list", session=orig.id,
+        admin_token=orig.admin_token)["injects"]}
+    check(status == {fired: "fired", later: "fired", undone: "cancelled",
+                     dropped: "cancelled"}, "the original's injects", status)
+    rc, text = replay(server, orig.id)
+    check(rc == 0, "the original replays", text)
+
+    f = admin.fork(orig.id, orig.admin_token, 2)
+    fg = _G(admin, f)
+    orig_h = hashes(server.db, orig.id)
+    check(hashes(server.db, fg.id) == orig_h[:2],
+          "the fork's turns 0 and 1 are the original's", fg.id)
+    rc, text = replay(server, fg.id)
+    check(rc == 0, "the fork replays turns 0 and 1 with the fired inject, "
+          "the cancelled scripted event and the signed contract", text)
+    ev = admin.call("event.list", session=fg.id, admin_token=fg.admin_token)
+    got = {i["inject"]: (i["status"], i["turn"]) for i in ev["injects"]}
+    check(got == {fired: ("fired", 0), later: ("pending", 3),
+                  undone: ("pending", 4), dropped: ("cancelled", 4)},
+          "fired before the fork stays fired; later ones are pending, those "
+          "cancelled after the fork's turn too", got)
+    check([x["status"] for x in ev["scripted"]] == ["cancelled"],
+          "the scripted event stays cancelled", ev["scripted"])
+    check(admin.status(fg.id, fg.admin_token)["scripted_events"] is True,
+          "the fork runs the map's scripted history as the original")
+    chans = admin.call("channels.list", session=fg.id,
+                       admin_token=fg.admin_token)
+    check([c["title"] for c in chans if c["channel"] == ch] == ["offtake"],
+          "the opened channel is the fork's", chans)
+    check(admin.call("chat.history", session=fg.id,
+                     admin_token=fg.admin_token) == [],
+          "chat is not copied")
+    negs = {n["negotiation"]: n["status"] for n in admin.call(
+        "contract.negotiations", session=fg.id, admin_token=fg.admin_token)}
+    check(negs == {nid: "accepted", open_n: "open"},
+          "negotiations before turn 2 as they stood; the later one not",
+          negs, late_n)
+    # the fork plays on: the pending inject fires at turn 3 in it too
+    admin.call("session.resume", session=fg.id, admin_token=fg.admin_token)
+    advance(admin, fg, server.db, 3)
+    ev = admin.call("event.list", session=fg.id, admin_token=fg.admin_token)
+    check({i["inject"]: i["status"] for i in ev["injects"]}[later] ==
+          "fired", "the pending inject fires in the fork", ev)
+    news = admin.call("history.get", session=fg.id,
+                      admin_token=fg.admin_token, **{"from": 3, "to": 3})
+    check(any("fires after the fork" in (n.get("text") or "")
+              for n in news[0]["events"]), "its news is in the fork's turn 3",
+          news[0]["events"])
+    check(hashes(server.db, fg.id)[2] == orig_h[2],
+          "turn 2 as the original's (the agents play the same)")
+    rc, text = replay(server, fg.id)
+    check(rc == 0, "the fork replays with the inject it fired", text)
+    # a session without the scripted history forks without it
+    plain = Game(admin, "classroom", seed=2, turns=3, scripted_events=False)
+    pf = admin.fork(plain.id, plain.admin_token, 0)
+    check(admin.status(pf["session"], pf["admin_token"])["scripted_events"]
+          is False, "scripted_events: false carries to the fork")
 
 
 @suite.test
