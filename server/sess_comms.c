@@ -417,15 +417,24 @@ int sess_m_channel_open(rpc_call_t *call) {
 
 int sess_m_channels_list(rpc_call_t *call) {
   sess_session_t *s = sess_call_session(call);
-  bool admin;
-  int seat;
-  if (!s || sess_call_authorise(call, s, true, true, &admin, &seat) != 0)
+  bool admin = false;
+  int seat = -1;
+  /* An observer (issue 13) reads the public channels: all and press. */
+  bool observer = s && sess_call_observer(call, s) >= 0;
+  if (!s || (!observer &&
+             sess_call_authorise(call, s, true, true, &admin, &seat) != 0))
     return RPC_ERROR;
   sess_chan_t ch[2];
   sess_chan_of_to(s, 0, -1, &ch[0]);
   ch[1] = ch[0];
   ch[1].kind = SESS_CHAN_PRESS;
   snprintf(ch[1].id, sizeof ch[1].id, "press");
+  if (observer) {
+    msgpack_pack_array(call->pk, 2);
+    pack_chan(call->pk, s, &ch[0]);
+    pack_chan(call->pk, s, &ch[1]);
+    return RPC_OK;
+  }
   size_t n = 2 + (admin ? 2 * s->n_seats : 2);
   for (size_t i = 0; i < s->n_channels; i++)
     n += admin || s->channels[i].members[seat];
@@ -495,7 +504,13 @@ int sess_m_chat_history(rpc_call_t *call) {
   const char *ch_s = NULL;
   uint32_t ch_len = 0;
   int64_t after = 0, limit = reg->cfg.chat_history_max;
-  if (!s || sess_call_authorise(call, s, true, true, &h.admin, &h.seat) != 0 ||
+  /* An observer (issue 13) reads the public channels (seat -1 is a member
+   * of all and press only). */
+  bool observer = s && sess_call_observer(call, s) >= 0;
+  h.seat = -1;
+  if (!s ||
+      (!observer &&
+       sess_call_authorise(call, s, true, true, &h.admin, &h.seat) != 0) ||
       proto_param_str(call->params, "channel", false, &ch_s, &ch_len,
                       call->err) < 0 ||
       proto_param_i64(call->params, "after", false, &after, call->err) < 0 ||
@@ -519,6 +534,13 @@ int sess_m_chat_history(rpc_call_t *call) {
   if (ch_s) {
     if (sess_chan_parse(s, ch_s, ch_len, &only, call->err) != 0)
       return RPC_ERROR;
+    if (observer && !sess_chan_member(s, &only, -1)) {
+      reg->counters.forbidden++;
+      return proto_error_set(call->err, PROTO_FORBIDDEN, "channel",
+                             "an observer reads the public channels only "
+                             "(all, press); '%s' is not one",
+                             only.id);
+    }
     if (!h.admin && !sess_chan_member(s, &only, h.seat)) {
       reg->counters.forbidden++;
       return proto_error_set(call->err, PROTO_FORBIDDEN, "channel",

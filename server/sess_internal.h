@@ -508,6 +508,10 @@ int sess_call_authorise(rpc_call_t *call, sess_session_t *s, bool want_admin,
                         bool want_seat, bool *is_admin, int *seat);
 int sess_call_seat(rpc_call_t *call, sess_session_t *s, const char *key,
                    int *seat);
+/* The observer whose token the caller gave as `token` (its index in
+ * s->observers), or -1: not an observer's (sess_call_authorise judges
+ * it). */
+int sess_call_observer(rpc_call_t *call, sess_session_t *s);
 void sess_advance(sess_session_t *s);
 
 /* Add s (its id set) to the registry: 0, or -1 out of memory. */
