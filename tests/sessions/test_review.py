@@ -29,6 +29,10 @@
   were cancelled later in the original too) and fire in the fork; its
   opened channels, open negotiations and scripted_events flag are the
   original's; chat is not copied.
+- timeline.get of a review session holds its injects (made, fired,
+  cancelled), amendments and releases (no `resolved`: a reviewed turn is
+  stored when released), in time order, each amendment before the release
+  it came with; a fork's holds `fork` and the turns it copied.
 """
 import os
 import sqlite3
@@ -567,6 +571,52 @@ def fork_carries_injects_scripted_cancels_and_contracts(server):
     pf = admin.fork(plain.id, plain.admin_token, 0)
     check(admin.status(pf["session"], pf["admin_token"])["scripted_events"]
           is False, "scripted_events: false carries to the fork")
+
+
+@suite.test
+def timeline_records_review_injects_and_forks(server):
+    game, admin, player = new_game(server, True, seed=11)
+    first = inject(admin, game, 0, "surge")
+    gone = inject(admin, game, 1, "never")
+    admin.call("event.cancel", session=game.id, admin_token=game.admin_token,
+               inject=gone)
+    player.submit([TAX], ready=True)
+    wait_held(game, 0)
+    release(game, [{"seat": "USA", "kind": "cash", "amount_cents": 500,
+                    "reason": "aid from control"}])
+    wait_for("turn 1 opens", lambda: player.state()["turn"] == 1)
+    tl = admin.call("timeline.get", session=game.id,
+                    admin_token=game.admin_token)
+    times = [r["t_ms"] for r in tl]
+    check(times == sorted(times), "timeline in time order", tl)
+    kinds = [r["kind"] for r in tl]
+    check({"session", "orders", "ready", "inject", "amendment",
+           "release"} <= set(kinds) and "resolved" not in kinds,
+          "a review session's record: injects, amendments, releases", kinds)
+    texts = [r["text"] for r in tl if r["kind"] == "inject"]
+    check("inject %d for turn 0" % first in texts and
+          "inject %d fired" % first in texts and
+          "inject %d cancelled" % gone in texts,
+          "each inject made, and fired or cancelled", texts)
+    am = [r for r in tl if r["kind"] == "amendment"]
+    check(len(am) == 1 and am[0]["seat"] == "USA" and am[0]["turn"] == 0
+          and "aid from control" in am[0]["text"], "the amendment", am)
+    rel = [i for i, r in enumerate(tl) if r["kind"] == "release"]
+    check(len(rel) == 1 and tl[rel[0]]["turn"] == 0 and
+          kinds.index("amendment") < rel[0],
+          "turn 0's release, after its amendment", tl)
+    f = admin.fork(game.id, game.admin_token, 1)
+    ftl = admin.call("timeline.get", session=f["session"],
+                     admin_token=f["admin_token"])
+    check([r["t_ms"] for r in ftl] == sorted(r["t_ms"] for r in ftl),
+          "the fork's timeline in time order", ftl)
+    forks = [r for r in ftl if r["kind"] == "fork"]
+    check(len(forks) == 1 and forks[0]["turn"] == 1 and
+          forks[0]["text"] == "forked from %s at turn 1" % game.id,
+          "the fork's record names where it came from", forks)
+    check({"release", "amendment", "inject"} <= {r["kind"] for r in ftl},
+          "and holds the turns, amendments and injects it copied",
+          [r["kind"] for r in ftl])
 
 
 @suite.test
