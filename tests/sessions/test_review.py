@@ -393,6 +393,60 @@ def held_turn_survives_a_restart(server):
 
 
 @suite.test
+def held_turn_with_inject_and_contract_survives_kill9(server):
+    """A held turn that fired an inject and signs a contract negotiated in
+    it is held again, the same, after a kill -9; its release then
+    replays."""
+    own = Server(suite.args.server_bin, suite.args.maps)
+    try:
+        admin = own.client()
+        game = Game(admin, "classroom", seed=17, turns=3, review=True,
+                    turn_seconds=3600)
+        sell, buy = own.client(), own.client()
+        s_tok = game.join(sell, "dragon_separation")
+        b_tok = game.join(buy, "dragon_magnets")
+        game.bots([s for s in game.seats
+                   if s not in ("dragon_separation", "dragon_magnets")])
+        game.start()
+        inject(admin, game, 0, "a surge before the storm")
+        nid = sell.call("contract.propose", session=game.id, token=s_tok,
+                        to="dragon_magnets", **NDPR)["negotiation"]
+        buy.call("contract.accept", session=game.id, token=b_tok,
+                 negotiation=nid)
+        sell.submit([], ready=True, session=game.id, token=s_tok)
+        buy.submit([], ready=True, session=game.id, token=b_tok)
+        out = wait_held(game, 0)
+        check(any(e.get("text") == "a surge before the storm"
+                  for e in out["news"]), "the held turn fired the inject",
+              out["news"])
+        seller = out["seats"][CLASSROOM_SEATS.index("dragon_separation")]
+        check(any(d["contract"] == nid and d["buyer"] == "dragon_magnets"
+                  and d["kg"] > 0 for d in seller["deliveries"]),
+              "and delivers the contract signed in it",
+              seller["deliveries"])
+        own.kill9()
+        again = lanserver.Server(suite.args.server_bin, suite.args.maps,
+                                 own.db)
+        try:
+            game.admin = again.client()
+            check(proposal(game) == out,
+                  "after kill -9 the same outcome is held")
+            check(release(game) == {"turn": 0, "amendments": 0}, "released")
+            wait_for("turn 0 committed", lambda: hashes(own.db, game.id))
+            c = again.client()
+            cs = c.state(session=game.id, token=b_tok)["you"]["contracts"]
+            check([x["id"] for x in cs] == [nid], "the contract runs", cs)
+            check(again.stop() == 0, "the restarted server exits 0")
+        finally:
+            again.kill9()
+        rc, text = replay(own, game.id)
+        check(rc == 0, "replay --verify with the inject and the contract",
+              text)
+    finally:
+        own.cleanup()
+
+
+@suite.test
 def fork_is_identical_before_and_diverges_after(server):
     orig, admin, player = new_game(server, False, seed=13, turns=5)
     for turn in range(3):
