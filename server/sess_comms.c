@@ -1223,11 +1223,17 @@ static int on_row(void *arg, const store_timeline_row_t *row, char *err,
   proto_pack_cstr(pk, "data");
   /* What the kind adds: its detail under the kind's name for it, and its
    * MessagePack value. */
-  const char *dkey = strcmp(row->kind, "message") == 0    ? "channel"
-                     : strcmp(row->kind, "contract") == 0 ? "negotiation"
-                     : strcmp(row->kind, "orders") == 0   ? "source"
-                                                          : "detail";
-  const char *vkey = strcmp(row->kind, "orders") == 0 ? "orders" : "terms";
+  const char *dkey = strcmp(row->kind, "message") == 0     ? "channel"
+                     : strcmp(row->kind, "contract") == 0  ? "negotiation"
+                     : strcmp(row->kind, "orders") == 0    ? "source"
+                     : strcmp(row->kind, "inject") == 0    ? "status"
+                     : strcmp(row->kind, "amendment") == 0 ? "amendment"
+                     : strcmp(row->kind, "fork") == 0      ? "forked_from"
+                                                           : "detail";
+  const char *vkey = strcmp(row->kind, "orders") == 0      ? "orders"
+                     : strcmp(row->kind, "inject") == 0    ? "event"
+                     : strcmp(row->kind, "amendment") == 0 ? "fields"
+                                                           : "terms";
   size_t pairs = (row->detail[0] != '\0') + (row->data != NULL);
   if (pairs == 0) {
     msgpack_pack_nil(pk);

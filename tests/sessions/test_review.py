@@ -654,7 +654,16 @@ def timeline_records_review_injects_and_forks(server):
           "each inject made, and fired or cancelled", texts)
     am = [r for r in tl if r["kind"] == "amendment"]
     check(len(am) == 1 and am[0]["seat"] == "USA" and am[0]["turn"] == 0
-          and "aid from control" in am[0]["text"], "the amendment", am)
+          and "aid from control" in am[0]["text"] and
+          am[0]["data"]["amendment"] == "cash" and
+          am[0]["data"]["fields"]["amount_cents"] == 500,
+          "the amendment, its fields as turn.release took them", am)
+    made = [r for r in tl if r["kind"] == "inject" and
+            r["data"]["status"] == "created"]
+    check([r["data"]["event"]["kind"] for r in made] ==
+          ["demand_surge", "demand_surge"] and
+          made[0]["data"]["event"]["text"] == "surge",
+          "an inject's creation carries its event", made)
     rel = [i for i, r in enumerate(tl) if r["kind"] == "release"]
     check(len(rel) == 1 and tl[rel[0]]["turn"] == 0 and
           kinds.index("amendment") < rel[0],
@@ -666,7 +675,8 @@ def timeline_records_review_injects_and_forks(server):
           "the fork's timeline in time order", ftl)
     forks = [r for r in ftl if r["kind"] == "fork"]
     check(len(forks) == 1 and forks[0]["turn"] == 1 and
-          forks[0]["text"] == "forked from %s at turn 1" % game.id,
+          forks[0]["text"] == "forked from %s at turn 1" % game.id and
+          forks[0]["data"] == {"forked_from": game.id},
           "the fork's record names where it came from", forks)
     check({"release", "amendment", "inject"} <= {r["kind"] for r in ftl},
           "and holds the turns, amendments and injects it copied",
