@@ -628,6 +628,74 @@ def fork_carries_injects_scripted_cancels_and_contracts(server):
 
 
 @suite.test
+def fork_survives_kill9_as_it_was_made(server):
+    """What a fork holds in memory when made (its injects, channels,
+    negotiations, scripted_events) is what a restart reads back from the
+    rows it copied."""
+    own = Server(suite.args.server_bin, suite.args.maps)
+    try:
+        admin = own.client()
+        orig = Game(admin, "classroom", seed=23, turns=5, turn_seconds=3600,
+                    scripted_events=False)
+        sell, buy = own.client(), own.client()
+        s_tok = orig.join(sell, "dragon_separation")
+        b_tok = orig.join(buy, "dragon_magnets")
+        orig.bots([s for s in orig.seats
+                   if s not in ("dragon_separation", "dragon_magnets")])
+        orig.start()
+        sell.call("channel.open", session=orig.id, token=s_tok,
+                  members=["dragon_magnets"], title="room")
+        a = inject(admin, orig, 0, "a")
+        b = inject(admin, orig, 2, "b")
+        c = inject(admin, orig, 3, "c")
+        d = inject(admin, orig, 3, "d")
+        admin.call("event.cancel", session=orig.id,
+                   admin_token=orig.admin_token, inject=d)
+        nid = sell.call("contract.propose", session=orig.id, token=s_tok,
+                        to="dragon_magnets", **NDPR)["negotiation"]
+        buy.call("contract.accept", session=orig.id, token=b_tok,
+                 negotiation=nid)
+        advance(admin, orig, own.db, 0)
+        buy.call("contract.propose", session=orig.id, token=b_tok,
+                 to="dragon_separation", side="buy", id="x", **NDPR)
+        advance(admin, orig, own.db, 1)
+        admin.call("event.cancel", session=orig.id,
+                   admin_token=orig.admin_token, inject=c)
+        advance(admin, orig, own.db, 2)
+        f = _G(admin, admin.fork(orig.id, orig.admin_token, 1))
+
+        def held(cl):
+            return (cl.call("event.list", session=f.id,
+                            admin_token=f.admin_token),
+                    cl.call("channels.list", session=f.id,
+                            admin_token=f.admin_token),
+                    cl.call("contract.negotiations", session=f.id,
+                            admin_token=f.admin_token),
+                    cl.status(f.id, f.admin_token)["scripted_events"])
+        before = held(admin)
+        check({i["inject"]: i["status"] for i in before[0]["injects"]} ==
+              {a: "fired", b: "pending", c: "pending", d: "cancelled"},
+              "the fork's injects", before[0])
+        check(before[3] is False, "without scripted history, as the original")
+        own.kill9()
+        again = lanserver.Server(suite.args.server_bin, suite.args.maps,
+                                 own.db)
+        try:
+            after = held(again.client())
+            for what, x, y in zip(("event.list", "channels.list",
+                                   "contract.negotiations",
+                                   "scripted_events"), before, after):
+                check(x == y, "%s of the fork after kill -9" % what, x, y)
+            check(again.stop() == 0, "the restarted server exits 0")
+        finally:
+            again.kill9()
+        rc, text = replay(own, f.id)
+        check(rc == 0, "the fork replays", text)
+    finally:
+        own.cleanup()
+
+
+@suite.test
 def timeline_records_review_injects_and_forks(server):
     game, admin, player = new_game(server, True, seed=11)
     first = inject(admin, game, 0, "surge")
