@@ -744,13 +744,38 @@ static void test_closed_information(void **state) {
   reply_free(&v);
   reply_free(&c);
 
-  /* (f) the after-action review: turn 0 resolves; `lanthanide replay
-   * --turn 0 --seat USA` and export's seen_vs_true.csv show what USA saw
-   * next to the ground truth (China's quotas). */
+  /* (f) the after-action review: a Chinese mine is built in turn 0, turn
+   * 0 resolves; `lanthanide replay --turn 0 --seat USA` and export's
+   * seen_vs_true.csv show what USA saw next to the ground truth (China's
+   * quotas, its mining capacity exact where USA saw an estimate). */
   reply_t r = call(&ctl, "session.start", "ss", "session", g.id, "admin_token",
                    g.admin);
   expect_ok(&r, "session.start");
   reply_free(&r);
+  lt_conn_t dm;
+  assert_int_equal(lt_connect(&dm, w.srv.port, 0), 0);
+  char *miner = join(&dm, &g, "dragon_mining", "Wu");
+  msgpack_sbuffer ob;
+  msgpack_packer op;
+  msgpack_sbuffer_init(&ob);
+  msgpack_packer_init(&op, &ob, msgpack_sbuffer_write);
+  msgpack_pack_array(&op, 1);
+  msgpack_pack_map(&op, 4);
+  const char *kv[][2] = {
+      {"op", "build"}, {"stage", "mining"}, {"site", "dragon_field"}};
+  for (size_t i = 0; i < 3; i++) {
+    msgpack_pack_str_with_body(&op, kv[i][0], strlen(kv[i][0]));
+    msgpack_pack_str_with_body(&op, kv[i][1], strlen(kv[i][1]));
+  }
+  msgpack_pack_str_with_body(&op, "capacity", 8);
+  msgpack_pack_int(&op, 5000);
+  r = call(&dm, "orders.submit", "ssR", "session", g.id, "token", miner,
+           "orders", ob.data, ob.size);
+  expect_ok(&r, "orders.submit (a mine)");
+  reply_free(&r);
+  msgpack_sbuffer_destroy(&ob);
+  free(miner);
+  lt_close(&dm);
   r = call(&ctl, "session.advance", "ss", "session", g.id, "admin_token",
            g.admin);
   expect_ok(&r, "session.advance");
@@ -776,6 +801,8 @@ static void test_closed_information(void **state) {
   assert_non_null(strstr(d, "export_quota"));
   assert_non_null(strstr(d, "policies.CHN"));
   assert_non_null(strstr(d, "production_quota"));
+  /* China's mine under construction: an estimate in USA's view */
+  assert_non_null(strstr(d, "capacity.mining.CHN"));
   free(out);
   char csv[256];
   snprintf(csv, sizeof csv, "%s/csv", w.dir);
