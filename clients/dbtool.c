@@ -174,10 +174,14 @@ void dbtool_hex(const uint8_t *b, size_t n, char *out) {
 
 /* ---- What a seat saw versus what was true ------------------------------ */
 
-int dbtool_pack_seen(const model_state_t *st, int seat, msgpack_packer *pk,
-                     char *err, size_t errlen) {
+/* Pack seat's observation of st as state.get's body, made by observe:
+ * model_observe (what the seat saw) or model_observe_truth (the same
+ * with the map's closed information ignored). */
+static int pack_obs(int (*observe)(const model_state_t *, int, model_obs_t **),
+                    const model_state_t *st, int seat, msgpack_packer *pk,
+                    char *err, size_t errlen) {
   model_obs_t *obs = NULL;
-  int rc = model_observe(st, seat, &obs);
+  int rc = observe(st, seat, &obs);
   if (rc != 0) {
     snprintf(err, errlen, "the observation of seat %d cannot be made: %s", seat,
              model_strerror(rc));
@@ -193,12 +197,18 @@ int dbtool_pack_seen(const model_state_t *st, int seat, msgpack_packer *pk,
   return 0;
 }
 
-/* The ground truth's `public` part. Without closed information (every map
- * today) a seat's observation hides nothing of it, so it is the seat's own
- * observation's; a map that hides information packs the truth here. */
+int dbtool_pack_seen(const model_state_t *st, int seat, msgpack_packer *pk,
+                     char *err, size_t errlen) {
+  return pack_obs(model_observe, st, seat, pk, err, errlen);
+}
+
+/* The ground truth (issue 13): the seat's observation as model_observe_truth
+ * makes it, every other nation's capacity exact and every policy public
+ * (the control cell's state.get `truth`). On a map without closed
+ * information it equals the seat's own observation. */
 int dbtool_pack_truth(const model_state_t *st, int seat, msgpack_packer *pk,
                       char *err, size_t errlen) {
-  return dbtool_pack_seen(st, seat, pk, err, errlen);
+  return pack_obs(model_observe_truth, st, seat, pk, err, errlen);
 }
 
 static const msgpack_object *get_key(const msgpack_object *m, const char *k,

@@ -67,8 +67,9 @@ int dbtool_decode(proto_decoder_t *d, const void *blob, size_t len,
 /* ---- What a seat saw versus what was true (issue 13) ------------------
  * dbtool_pack_seen packs seat's observation of st (model_observe, as
  * state.get's body) as a map; dbtool_pack_truth packs the ground truth of
- * the same state as the observation's `public` part would be with nothing
- * hidden (on a map without closed information, the seat's own `public`).
+ * the same state in the same shape (model_observe_truth: the map's closed
+ * information ignored, every capacity exact, every policy public; on a map
+ * without closed information it equals the seat's own observation).
  * dbtool_seen_vs_true compares the seen `public` with the truth, leaf by
  * leaf (paths like "nations.CHN.policies.export_quota"), and calls fn for
  * each leaf that differs (seen or truth "" where a side has no such leaf).

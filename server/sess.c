@@ -1713,6 +1713,7 @@ typedef struct fork_snap {
   int want;
   uint8_t *snap;
   size_t len;
+  int64_t resolved_ms; /* when turn `want` resolved */
 } fork_snap_t;
 
 static int on_fork_turn(void *arg, const store_turn_row_t *row, char *err,
@@ -1727,6 +1728,7 @@ static int on_fork_turn(void *arg, const store_turn_row_t *row, char *err,
   }
   memcpy(f->snap, row->snapshot, row->snapshot_len);
   f->len = row->snapshot_len;
+  f->resolved_ms = row->resolved_ms;
   return 0;
 }
 
@@ -1736,11 +1738,12 @@ int sess_fork(sess_session_t *s, int turn, const rl_key_t *creator,
               proto_error_t *err) {
   sess_registry_t *reg = s->reg;
   model_state_t *st = NULL;
+  int64_t resolved_ms = 0; /* when turn - 1 resolved */
   if (turn == 0) {
     if (model_state_new(s->map, s->seed, &st) != 0)
       return proto_error_set(err, PROTO_INTERNAL, NULL, "out of memory");
   } else {
-    fork_snap_t f = {turn - 1, NULL, 0};
+    fork_snap_t f = {turn - 1, NULL, 0, 0};
     char why[512];
     int rc =
         store_read_turns(reg->store, s->id, on_fork_turn, &f, why, sizeof why);
@@ -1756,6 +1759,7 @@ int sess_fork(sess_session_t *s, int turn, const rl_key_t *creator,
     }
     rc = model_state_deserialise(s->map, f.snap, f.len, &st);
     free(f.snap);
+    resolved_ms = f.resolved_ms;
     if (rc != 0)
       return proto_error_set(err, PROTO_INTERNAL, NULL,
                              "turn %d's stored snapshot cannot be restored: "
@@ -1800,6 +1804,17 @@ int sess_fork(sess_session_t *s, int turn, const rl_key_t *creator,
     h->buf.len = s->history[i].buf.len;
     f->n_history++;
   }
+  /* The control cell's events, channels and negotiations (issue 13):
+   * what makes the fork's turns before `turn` replay as the original's,
+   * and its MSEL the original's from `turn` on. Out of memory here the
+   * fork lacks some of them in memory; its rows are copied all the same
+   * and a restart restores them. */
+  if (sess_inject_fork(f, s, turn, resolved_ms) != 0 ||
+      sess_comms_fork(f, s, turn) != 0)
+    log_sess(LOG_LEVEL_ERROR, f->id, NULL,
+             "out of memory copying the injects, channels or negotiations "
+             "of %s",
+             s->id);
   sp_review(f);
   if (reg->store && store_fork_rows(reg->store, f->id, s->id, turn) != 0)
     log_sess(LOG_LEVEL_ERROR, f->id, NULL,

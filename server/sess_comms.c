@@ -417,15 +417,24 @@ int sess_m_channel_open(rpc_call_t *call) {
 
 int sess_m_channels_list(rpc_call_t *call) {
   sess_session_t *s = sess_call_session(call);
-  bool admin;
-  int seat;
-  if (!s || sess_call_authorise(call, s, true, true, &admin, &seat) != 0)
+  bool admin = false;
+  int seat = -1;
+  /* An observer (issue 13) reads the public channels: all and press. */
+  bool observer = s && sess_call_observer(call, s) >= 0;
+  if (!s || (!observer &&
+             sess_call_authorise(call, s, true, true, &admin, &seat) != 0))
     return RPC_ERROR;
   sess_chan_t ch[2];
   sess_chan_of_to(s, 0, -1, &ch[0]);
   ch[1] = ch[0];
   ch[1].kind = SESS_CHAN_PRESS;
   snprintf(ch[1].id, sizeof ch[1].id, "press");
+  if (observer) {
+    msgpack_pack_array(call->pk, 2);
+    pack_chan(call->pk, s, &ch[0]);
+    pack_chan(call->pk, s, &ch[1]);
+    return RPC_OK;
+  }
   size_t n = 2 + (admin ? 2 * s->n_seats : 2);
   for (size_t i = 0; i < s->n_channels; i++)
     n += admin || s->channels[i].members[seat];
@@ -495,7 +504,13 @@ int sess_m_chat_history(rpc_call_t *call) {
   const char *ch_s = NULL;
   uint32_t ch_len = 0;
   int64_t after = 0, limit = reg->cfg.chat_history_max;
-  if (!s || sess_call_authorise(call, s, true, true, &h.admin, &h.seat) != 0 ||
+  /* An observer (issue 13) reads the public channels (seat -1 is a member
+   * of all and press only). */
+  bool observer = s && sess_call_observer(call, s) >= 0;
+  h.seat = -1;
+  if (!s ||
+      (!observer &&
+       sess_call_authorise(call, s, true, true, &h.admin, &h.seat) != 0) ||
       proto_param_str(call->params, "channel", false, &ch_s, &ch_len,
                       call->err) < 0 ||
       proto_param_i64(call->params, "after", false, &after, call->err) < 0 ||
@@ -519,6 +534,13 @@ int sess_m_chat_history(rpc_call_t *call) {
   if (ch_s) {
     if (sess_chan_parse(s, ch_s, ch_len, &only, call->err) != 0)
       return RPC_ERROR;
+    if (observer && !sess_chan_member(s, &only, -1)) {
+      reg->counters.forbidden++;
+      return proto_error_set(call->err, PROTO_FORBIDDEN, "channel",
+                             "an observer reads the public channels only "
+                             "(all, press); '%s' is not one",
+                             only.id);
+    }
     if (!h.admin && !sess_chan_member(s, &only, h.seat)) {
       reg->counters.forbidden++;
       return proto_error_set(call->err, PROTO_FORBIDDEN, "channel",
@@ -1097,6 +1119,60 @@ int sess_comms_restore(sess_session_t *s, char *err, size_t errlen) {
   return store_read_negotiation_steps(st, s->id, -1, on_step, s, err, errlen);
 }
 
+int sess_comms_fork(sess_session_t *f, const sess_session_t *s, int turn) {
+  if (s->n_channels) {
+    f->channels = calloc(s->n_channels, sizeof *f->channels);
+    if (!f->channels)
+      return -1;
+    for (size_t i = 0; i < s->n_channels; i++) {
+      sess_channel_t *c = &f->channels[i];
+      *c = s->channels[i];
+      if (!(c->members = malloc(s->n_seats ? s->n_seats : 1)))
+        return -1; /* the ones before are f's, freed with it */
+      memcpy(c->members, s->channels[i].members, s->n_seats);
+      f->n_channels++;
+    }
+  }
+  /* The steps before `turn`, as on_step reads them back: a negotiation
+   * keeps the status its last copied step gives it. Negotiations are
+   * numbered as they start, so those copied are n1..nk and the fork's
+   * next one is n(k+1). */
+  for (size_t i = 0; i < s->n_negos; i++) {
+    const sess_nego_t *o = &s->negos[i];
+    if (o->n_steps == 0 || o->steps[0].turn >= turn)
+      continue;
+    sess_nego_t *grown = realloc(f->negos, (f->n_negos + 1) * sizeof *grown);
+    if (!grown)
+      return -1;
+    f->negos = grown;
+    sess_nego_t *n = &f->negos[f->n_negos++];
+    memset(n, 0, sizeof *n);
+    snprintf(n->id, sizeof n->id, "%s", o->id);
+    n->a = n->author = o->a;
+    n->b = o->b;
+    n->status = SESS_NEGO_OPEN;
+    n->accepted_turn = -1;
+    for (size_t k = 0; k < o->n_steps && o->steps[k].turn < turn; k++) {
+      const sess_nego_step_t *st = &o->steps[k];
+      if (add_step(f, n, st->action, st->seat, st->turn, st->t_ms, st->terms,
+                   st->terms_len) != 0)
+        return -1;
+      if (strcmp(st->action, "counter") == 0) {
+        n->author = st->seat;
+        n->status = SESS_NEGO_COUNTERED;
+      } else if (strcmp(st->action, "accept") == 0) {
+        n->status = SESS_NEGO_ACCEPTED;
+        n->accepted_turn = st->turn;
+        /* The original's order of acceptance is the fork's. */
+        n->accepted_seq = o->accepted_seq;
+      } else if (strcmp(st->action, "withdraw") == 0) {
+        n->status = SESS_NEGO_WITHDRAWN;
+      }
+    }
+  }
+  return 0;
+}
+
 void sess_comms_reset(sess_session_t *s) {
   for (size_t i = 0; i < s->n_negos; i++) {
     for (size_t k = 0; k < s->negos[i].n_steps; k++)
@@ -1147,11 +1223,17 @@ static int on_row(void *arg, const store_timeline_row_t *row, char *err,
   proto_pack_cstr(pk, "data");
   /* What the kind adds: its detail under the kind's name for it, and its
    * MessagePack value. */
-  const char *dkey = strcmp(row->kind, "message") == 0    ? "channel"
-                     : strcmp(row->kind, "contract") == 0 ? "negotiation"
-                     : strcmp(row->kind, "orders") == 0   ? "source"
-                                                          : "detail";
-  const char *vkey = strcmp(row->kind, "orders") == 0 ? "orders" : "terms";
+  const char *dkey = strcmp(row->kind, "message") == 0     ? "channel"
+                     : strcmp(row->kind, "contract") == 0  ? "negotiation"
+                     : strcmp(row->kind, "orders") == 0    ? "source"
+                     : strcmp(row->kind, "inject") == 0    ? "status"
+                     : strcmp(row->kind, "amendment") == 0 ? "amendment"
+                     : strcmp(row->kind, "fork") == 0      ? "forked_from"
+                                                           : "detail";
+  const char *vkey = strcmp(row->kind, "orders") == 0      ? "orders"
+                     : strcmp(row->kind, "inject") == 0    ? "event"
+                     : strcmp(row->kind, "amendment") == 0 ? "fields"
+                                                           : "terms";
   size_t pairs = (row->detail[0] != '\0') + (row->data != NULL);
   if (pairs == 0) {
     msgpack_pack_nil(pk);

@@ -104,11 +104,12 @@ static void put_inject(sess_session_t *s, const sess_inject_t *in) {
   proto_buf_free(&seats);
 }
 
-static void put_status(sess_session_t *s, const sess_inject_t *in) {
+static void put_status(sess_session_t *s, sess_inject_t *in) {
   store_t *st = s->reg->store;
+  in->changed_ms = sess_wall_ms();
   if (st && store_set_inject_status(st, s->id, in->id,
                                     (store_inject_status_t)in->status,
-                                    sess_wall_ms()) != 0)
+                                    in->changed_ms) != 0)
     log_sess(LOG_LEVEL_ERROR, s->id, NULL,
              "out of memory queueing inject %lld's status", (long long)in->id);
 }
@@ -228,6 +229,7 @@ static int on_inject(void *arg, const store_inject_row_t *row, char *err,
   snprintf(in->sources, sizeof in->sources, "%s", row->sources);
   in->status = (sess_inject_status_t)row->status;
   in->created_ms = row->created_ms;
+  in->changed_ms = row->changed_ms;
   s->n_injects++;
   return 0;
 }
@@ -269,10 +271,36 @@ int sess_inject_restore(sess_session_t *s, char *err, size_t errlen) {
   return rc;
 }
 
+int sess_inject_fork(sess_session_t *f, const sess_session_t *s, int turn,
+                     int64_t resolved_ms) {
+  f->scripted_events = s->scripted_events;
+  /* A fork at turn 0 starts from a new state; later ones from a snapshot
+   * that holds the flag and the cancellations already. */
+  if (!f->scripted_events)
+    all_scripted(f, false);
+  for (size_t i = 0; i < s->n_injects; i++) {
+    sess_inject_t *in = push_inject(f);
+    if (!in)
+      return -1;
+    *in = s->injects[i];
+    /* store.c FORK_REARM: the same rule for the rows. */
+    if (in->turn >= turn && (in->status == SESS_INJECT_FIRED ||
+                             (in->status == SESS_INJECT_CANCELLED &&
+                              (turn == 0 || in->changed_ms > resolved_ms)))) {
+      in->status = SESS_INJECT_PENDING;
+      in->changed_ms = 0;
+    }
+    f->n_injects++;
+  }
+  return 0;
+}
+
 void sess_inject_reset(sess_session_t *s) {
   for (size_t i = 0; i < s->n_injects; i++)
-    if (s->injects[i].status == SESS_INJECT_FIRED)
+    if (s->injects[i].status == SESS_INJECT_FIRED) {
       s->injects[i].status = SESS_INJECT_PENDING;
+      s->injects[i].changed_ms = 0; /* as W_INJECTS_REARM */
+    }
   if (!s->scripted_events)
     all_scripted(s, false);
 }

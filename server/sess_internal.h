@@ -120,6 +120,7 @@ typedef struct sess_inject {
   char sources[MODEL_MESSAGE_MAX]; /* a map's inject: its source keys */
   sess_inject_status_t status;
   int64_t created_ms;
+  int64_t changed_ms; /* when status last changed (0: never), as stored */
 } sess_inject_t;
 
 typedef struct sess_turn {
@@ -478,6 +479,11 @@ void sess_broadcast_chan(sess_session_t *s, const sess_chan_t *ch,
 int sess_comms_restore(sess_session_t *s, char *err, size_t errlen);
 /* Free them (sess_free). */
 void sess_comms_free(sess_session_t *s);
+/* session.fork at `turn` (sess.c): f gets a copy of s's opened channels
+ * (not their chat) and of the negotiation steps taken before `turn`, as
+ * store_fork_rows copies their rows. 0, or -1 out of memory (what was
+ * copied is f's, freed with it). */
+int sess_comms_fork(sess_session_t *f, const sess_session_t *s, int turn);
 /* session.reset: the negotiations go (their rows with the game's). */
 void sess_comms_reset(sess_session_t *s);
 /* Sign the open turn's accepted negotiations into st (s->st, or a review
@@ -502,6 +508,10 @@ int sess_call_authorise(rpc_call_t *call, sess_session_t *s, bool want_admin,
                         bool want_seat, bool *is_admin, int *seat);
 int sess_call_seat(rpc_call_t *call, sess_session_t *s, const char *key,
                    int *seat);
+/* The observer whose token the caller gave as `token` (its index in
+ * s->observers), or -1: not an observer's (sess_call_authorise judges
+ * it). */
+int sess_call_observer(rpc_call_t *call, sess_session_t *s);
 void sess_advance(sess_session_t *s);
 
 /* Add s (its id set) to the registry: 0, or -1 out of memory. */
@@ -653,6 +663,13 @@ void sess_pack_summary_for(const sess_session_t *s, msgpack_packer *pk,
  * has news for some seats only. */
 void sess_tell_resolved(sess_session_t *s, const sess_turn_t *h);
 void sess_inject_free(sess_session_t *s);
+/* session.fork at `turn` (sess.c): f takes s's scripted_events flag and a
+ * copy of every inject, those of `turn` or later pending again when they
+ * fired, or were cancelled after resolved_ms (when turn - 1 resolved;
+ * every cancellation for a fork at turn 0): the rule of store.c's
+ * FORK_REARM for the rows. 0, or -1 out of memory. */
+int sess_inject_fork(sess_session_t *f, const sess_session_t *s, int turn,
+                     int64_t resolved_ms);
 
 /* The handlers of event.inject, event.list, event.cancel (the method
  * table is in sess_methods.c). */

@@ -107,8 +107,9 @@ static int authorise(rpc_call_t *call, sess_session_t *s, bool want_admin,
     return proto_error_set(call->err, PROTO_FORBIDDEN,
                            atok ? "admin_token" : "token",
                            "an observer token is read-only: it may call "
-                           "state.get, history.get and session.watch, "
-                           "nothing else; this method needs %s",
+                           "state.get, history.get, session.watch, "
+                           "channels.list and chat.history (the public "
+                           "channels), nothing else; this method needs %s",
                            need);
   case SESS_ID_NONE:
   case SESS_ID_UNKNOWN:
@@ -1848,6 +1849,10 @@ sess_session_t *sess_call_session(rpc_call_t *call) {
 int sess_call_authorise(rpc_call_t *call, sess_session_t *s, bool want_admin,
                         bool want_seat, bool *is_admin, int *seat) {
   return authorise(call, s, want_admin, want_seat, is_admin, seat);
+}
+
+int sess_call_observer(rpc_call_t *call, sess_session_t *s) {
+  return observer_of(call, s);
 }
 
 int sess_call_seat(rpc_call_t *call, sess_session_t *s, const char *key,

@@ -300,6 +300,15 @@ static const char *const MIGRATIONS[] = {
 _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION,
                "one migration per schema version (store.h)");
 
+/* session.fork: an inject of the fork's turn (?3) or later that fired in
+ * the original, or was cancelled after turn ?3 - 1 resolved (every
+ * cancellation, for a fork at turn 0), is pending in the fork. The same
+ * rule as sess_inject_fork's. */
+#define FORK_REARM                                                             \
+  "(turn >= ?3 AND (status = 'fired' OR (status = 'cancelled' AND (?3 = 0"     \
+  " OR coalesce(changed_ms, 0) > coalesce((SELECT resolved_ms FROM turns"      \
+  " WHERE session_id = ?2 AND turn = ?3 - 1), 0)))))"
+
 /* The statements the writers queue. */
 typedef enum {
   W_SESSION_INSERT = 0,
@@ -326,6 +335,11 @@ typedef enum {
   W_FORK_SCORES,
   W_FORK_SUBMISSIONS,
   W_FORK_AMENDMENTS,
+  W_FORK_SCRIPTED,
+  W_FORK_CANCELS,
+  W_FORK_INJECTS,
+  W_FORK_NEGOTIATIONS,
+  W_FORK_CHANNELS,
   W_OBSERVER_INSERT,
   W_OBSERVER_REVOKE,
   W_SCRIPTED_EVENTS,
@@ -448,6 +462,39 @@ static const char *const SQL[W_COUNT] = {
         " reason, created_ms) SELECT ?1, turn, seq, seat, kind, fields,"
         " reason, created_ms FROM amendments WHERE session_id = ?2 AND"
         " turn < ?3",
+    /* The control cell's events (issue 13): the scripted_events flag (?3
+     * only bound), the scripted events cancelled before the fork's turn;
+     * every inject, those of the fork's turn or later pending again when
+     * they fired in the original or were cancelled after turn ?3 - 1
+     * resolved (cancelled in turn ?3 or later: the fork starts before
+     * that). docs/storage.md "Forks". */
+    [W_FORK_SCRIPTED] = "UPDATE sessions SET scripted_events = (SELECT"
+                        " scripted_events FROM sessions WHERE id = ?2)"
+                        " WHERE id = ?1 AND ?3 >= 0",
+    [W_FORK_CANCELS] = "INSERT INTO scripted_cancels (session_id, idx, turn,"
+                       " created_ms) SELECT ?1, idx, turn, created_ms FROM"
+                       " scripted_cancels WHERE session_id = ?2 AND"
+                       " turn < ?3",
+    [W_FORK_INJECTS] =
+        "INSERT OR REPLACE INTO injects (session_id, inject, turn, event,"
+        " seats, note, sources, status, created_ms, changed_ms) SELECT ?1,"
+        " inject, turn, event, seats, note, sources, CASE WHEN " FORK_REARM
+        " THEN 'pending' ELSE status END, created_ms, CASE WHEN " FORK_REARM
+        " THEN NULL ELSE changed_ms END FROM injects WHERE session_id = ?2",
+    /* Negotiation steps taken before the fork's turn, in their order (a
+     * negotiation open then stays open as it stood); opened channels
+     * all (chat is not copied). */
+    [W_FORK_NEGOTIATIONS] =
+        "INSERT INTO negotiation_steps (session_id, negotiation, turn,"
+        " action, seat, author, counterparty, terms, created_ms) SELECT ?1,"
+        " negotiation, turn, action, seat, author, counterparty, terms,"
+        " created_ms FROM negotiation_steps WHERE session_id = ?2 AND"
+        " turn < ?3 ORDER BY id",
+    [W_FORK_CHANNELS] = "INSERT INTO channels (session_id, channel, kind,"
+                        " title, members, opened_by, created_ms) SELECT ?1,"
+                        " channel, kind, title, members, opened_by,"
+                        " created_ms FROM channels WHERE session_id = ?2"
+                        " AND ?3 >= 0",
     [W_DEL_AMENDMENTS] = "DELETE FROM amendments WHERE session_id = ?1",
     [W_OBSERVER_INSERT] =
         "INSERT INTO observers (session_id, observer, name, seats,"
@@ -515,6 +562,11 @@ static const char *const STMT_NAME[W_COUNT] = {
     [W_FORK_SCORES] = "fork (scores)",
     [W_FORK_SUBMISSIONS] = "fork (submissions)",
     [W_FORK_AMENDMENTS] = "fork (amendments)",
+    [W_FORK_SCRIPTED] = "fork (scripted_events)",
+    [W_FORK_CANCELS] = "fork (scripted_cancels)",
+    [W_FORK_INJECTS] = "fork (injects)",
+    [W_FORK_NEGOTIATIONS] = "fork (negotiation_steps)",
+    [W_FORK_CHANNELS] = "fork (channels)",
     [W_DEL_AMENDMENTS] = "session delete (amendments)",
     [W_OBSERVER_INSERT] = "observer insert",
     [W_OBSERVER_REVOKE] = "observer revoke",
@@ -1643,7 +1695,7 @@ int store_put_amendment(store_t *st, const store_amendment_t *a) {
 int store_fork_rows(store_t *st, const char *fork_id, const char *from_id,
                     int turn) {
   size_t first = st->n_ops;
-  for (int w = W_FORK_TURNS; w <= W_FORK_AMENDMENTS; w++) {
+  for (int w = W_FORK_TURNS; w <= W_FORK_CHANNELS; w++) {
     op_t *op = op_begin(st, (wstmt_t)w);
     if (!op)
       goto undo;

@@ -640,8 +640,12 @@ int store_put_amendment(store_t *st, const store_amendment_t *a)
     __attribute__((warn_unused_result));
 
 /* session.fork: copy the rows of turns before `turn` (turns, prices,
- * production, scores, submissions, amendments) from from_id to fork_id
- * (all or nothing). */
+ * production, scores, submissions, amendments, scripted cancels,
+ * negotiation steps), the scripted_events flag, every opened channel and
+ * every inject (those of `turn` or later pending again when they fired or
+ * were cancelled after turn - 1 resolved) from from_id to fork_id (all or
+ * nothing; chat and observers are not copied). Queue it after the fork's
+ * session row. */
 int store_fork_rows(store_t *st, const char *fork_id, const char *from_id,
                     int turn) __attribute__((warn_unused_result));
 

@@ -9,7 +9,10 @@
  * - observer tokens read, never write, survive a restart, and a revoked
  *   one is refused (also after a restart);
  * - closed information: another nation's unpublished export quota is
- *   absent from a seat's view and present in control's truth.
+ *   absent from a seat's view and present in control's truth, and the
+ *   after-action review (`lanthanide replay --turn --seat`, export's
+ *   seen_vs_true.csv) shows it, and exact capacities, as the truth next to
+ *   what the seat saw.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -657,6 +661,41 @@ static bool lists_kind(const msgpack_object *policies, const char *nation,
   return false;
 }
 
+/* Run the lanthanide CLI (beside the server binary) with the arguments of
+ * fmt, its stdout into a malloc'd string; *status its exit status. */
+static char *run_cli(int *status, const char *fmt, ...) {
+  char dir[1024], cmd[4096];
+  snprintf(dir, sizeof dir, "%s", lt_server_path());
+  char *slash = strrchr(dir, '/');
+  if (slash)
+    *slash = '\0';
+  else
+    snprintf(dir, sizeof dir, ".");
+  int n = snprintf(cmd, sizeof cmd, "'%s/lanthanide' ", dir);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cmd + n, sizeof cmd - (size_t)n, fmt, ap);
+  va_end(ap);
+  FILE *p = popen(cmd, "r");
+  assert_non_null(p);
+  size_t cap = 1 << 16, len = 0;
+  char *out = malloc(cap);
+  assert_non_null(out);
+  size_t got;
+  while ((got = fread(out + len, 1, cap - len - 1, p)) > 0) {
+    len += got;
+    if (cap - len < 1024) {
+      cap *= 2;
+      out = realloc(out, cap);
+      assert_non_null(out);
+    }
+  }
+  out[len] = '\0';
+  int rc = pclose(p);
+  *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return out;
+}
+
 /* (e) */
 static void test_closed_information(void **state) {
   (void)state;
@@ -704,6 +743,87 @@ static void test_closed_information(void **state) {
   reply_free(&b);
   reply_free(&v);
   reply_free(&c);
+
+  /* (f) the after-action review: a Chinese mine is built in turn 0, turn
+   * 0 resolves; `lanthanide replay --turn 0 --seat USA` and export's
+   * seen_vs_true.csv show what USA saw next to the ground truth (China's
+   * quotas, its mining capacity exact where USA saw an estimate). */
+  reply_t r = call(&ctl, "session.start", "ss", "session", g.id, "admin_token",
+                   g.admin);
+  expect_ok(&r, "session.start");
+  reply_free(&r);
+  lt_conn_t dm;
+  assert_int_equal(lt_connect(&dm, w.srv.port, 0), 0);
+  char *miner = join(&dm, &g, "dragon_mining", "Wu");
+  msgpack_sbuffer ob;
+  msgpack_packer op;
+  msgpack_sbuffer_init(&ob);
+  msgpack_packer_init(&op, &ob, msgpack_sbuffer_write);
+  msgpack_pack_array(&op, 1);
+  msgpack_pack_map(&op, 4);
+  const char *kv[][2] = {
+      {"op", "build"}, {"stage", "mining"}, {"site", "dragon_field"}};
+  for (size_t i = 0; i < 3; i++) {
+    msgpack_pack_str_with_body(&op, kv[i][0], strlen(kv[i][0]));
+    msgpack_pack_str_with_body(&op, kv[i][1], strlen(kv[i][1]));
+  }
+  msgpack_pack_str_with_body(&op, "capacity", 8);
+  msgpack_pack_int(&op, 5000);
+  r = call(&dm, "orders.submit", "ssR", "session", g.id, "token", miner,
+           "orders", ob.data, ob.size);
+  expect_ok(&r, "orders.submit (a mine)");
+  reply_free(&r);
+  msgpack_sbuffer_destroy(&ob);
+  free(miner);
+  lt_close(&dm);
+  r = call(&ctl, "session.advance", "ss", "session", g.id, "admin_token",
+           g.admin);
+  expect_ok(&r, "session.advance");
+  reply_free(&r);
+  int64_t turn = 0;
+  for (int k = 0; k < 250 && turn < 1; k++) {
+    r = call(&us, "state.get", "ss", "session", g.id, "token", usa);
+    turn = get_int(r.res, "turn");
+    reply_free(&r);
+    if (turn < 1)
+      lt_sleep_ms(20);
+  }
+  assert_int_equal(turn, 1);
+  int st;
+  char *out = run_cli(&st,
+                      "replay --db '%s' --session %s --turn 0 --seat USA "
+                      "2>/dev/null",
+                      w.db, g.id);
+  assert_int_equal(st, 0);
+  /* the differences name China's quota, present in the truth only */
+  char *d = strstr(out, "\"differences\"");
+  assert_non_null(d);
+  assert_non_null(strstr(d, "export_quota"));
+  assert_non_null(strstr(d, "policies.CHN"));
+  assert_non_null(strstr(d, "production_quota"));
+  /* China's mine under construction: an estimate in USA's view */
+  assert_non_null(strstr(d, "capacity.mining.CHN"));
+  free(out);
+  char csv[256];
+  snprintf(csv, sizeof csv, "%s/csv", w.dir);
+  out = run_cli(&st, "export --db '%s' --session %s --out '%s' 2>&1", w.db,
+                g.id, csv);
+  assert_int_equal(st, 0);
+  free(out);
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s-seen_vs_true.csv", csv, g.id);
+  out = slurp(path);
+  /* USA's rows of China's quotas: the truth lists the mining quota
+   * where USA saw nothing (the seen list is shorter) */
+  char want[256];
+  snprintf(want, sizeof want,
+           "%s,0,USA,policies.CHN.1.kind,,production_quota\r\n", g.id);
+  assert_non_null(strstr(out, want));
+  snprintf(want, sizeof want,
+           "%s,0,USA,policies.CHN.0.kind,tax,export_quota\r\n", g.id);
+  assert_non_null(strstr(out, want));
+  free(out);
+
   free(usa);
   free(chn);
   game_free(&g);

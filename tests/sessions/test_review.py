@@ -22,6 +22,17 @@
   (the same stored hashes), equal to the original after it when played
   with the same orders (bit for bit, replay passes) and different with
   other orders; it counts against --max-sessions.
+- A fork carries the control cell's events and the players' agreements:
+  an inject fired and a scripted event cancelled before its turn, and a
+  contract negotiated over the wire, replay in the fork hash for hash;
+  injects of its turn or later are pending in it (those that fired or
+  were cancelled later in the original too) and fire in the fork; its
+  opened channels, open negotiations and scripted_events flag are the
+  original's; chat is not copied.
+- timeline.get of a review session holds its injects (made, fired,
+  cancelled), amendments and releases (no `resolved`: a reviewed turn is
+  stored when released), in time order, each amendment before the release
+  it came with; a fork's holds `fork` and the turns it copied.
 """
 import os
 import sqlite3
@@ -382,6 +393,60 @@ def held_turn_survives_a_restart(server):
 
 
 @suite.test
+def held_turn_with_inject_and_contract_survives_kill9(server):
+    """A held turn that fired an inject and signs a contract negotiated in
+    it is held again, the same, after a kill -9; its release then
+    replays."""
+    own = Server(suite.args.server_bin, suite.args.maps)
+    try:
+        admin = own.client()
+        game = Game(admin, "classroom", seed=17, turns=3, review=True,
+                    turn_seconds=3600)
+        sell, buy = own.client(), own.client()
+        s_tok = game.join(sell, "dragon_separation")
+        b_tok = game.join(buy, "dragon_magnets")
+        game.bots([s for s in game.seats
+                   if s not in ("dragon_separation", "dragon_magnets")])
+        game.start()
+        inject(admin, game, 0, "a surge before the storm")
+        nid = sell.call("contract.propose", session=game.id, token=s_tok,
+                        to="dragon_magnets", **NDPR)["negotiation"]
+        buy.call("contract.accept", session=game.id, token=b_tok,
+                 negotiation=nid)
+        sell.submit([], ready=True, session=game.id, token=s_tok)
+        buy.submit([], ready=True, session=game.id, token=b_tok)
+        out = wait_held(game, 0)
+        check(any(e.get("text") == "a surge before the storm"
+                  for e in out["news"]), "the held turn fired the inject",
+              out["news"])
+        seller = out["seats"][CLASSROOM_SEATS.index("dragon_separation")]
+        check(any(d["contract"] == nid and d["buyer"] == "dragon_magnets"
+                  and d["kg"] > 0 for d in seller["deliveries"]),
+              "and delivers the contract signed in it",
+              seller["deliveries"])
+        own.kill9()
+        again = lanserver.Server(suite.args.server_bin, suite.args.maps,
+                                 own.db)
+        try:
+            game.admin = again.client()
+            check(proposal(game) == out,
+                  "after kill -9 the same outcome is held")
+            check(release(game) == {"turn": 0, "amendments": 0}, "released")
+            wait_for("turn 0 committed", lambda: hashes(own.db, game.id))
+            c = again.client()
+            cs = c.state(session=game.id, token=b_tok)["you"]["contracts"]
+            check([x["id"] for x in cs] == [nid], "the contract runs", cs)
+            check(again.stop() == 0, "the restarted server exits 0")
+        finally:
+            again.kill9()
+        rc, text = replay(own, game.id)
+        check(rc == 0, "replay --verify with the inject and the contract",
+              text)
+    finally:
+        own.cleanup()
+
+
+@suite.test
 def fork_is_identical_before_and_diverges_after(server):
     orig, admin, player = new_game(server, False, seed=13, turns=5)
     for turn in range(3):
@@ -444,6 +509,246 @@ def fork_is_identical_before_and_diverges_after(server):
     for f in forks:
         rc, text = replay(server, f["session"])
         check(rc == 0, "replay verifies the fork from turn 0", text)
+
+
+NDPR = {"product": "ndpr_oxide", "quantity": 100, "price": 45, "turns": 2,
+        "penalty": 10}
+
+
+def inject(admin, game, turn, text):
+    return admin.call("event.inject", session=game.id,
+                      admin_token=game.admin_token, turn=turn,
+                      event={"kind": "demand_surge", "nation": "CHN",
+                             "product": "magnet", "magnitude": 0.2,
+                             "duration": 1, "text": text})["inject"]
+
+
+def advance(admin, game, db, turn):
+    """session.advance until turn `turn` is stored."""
+    while len(hashes(db, game.id)) <= turn:
+        n = len(hashes(db, game.id))
+        admin.advance(game.id, game.admin_token)
+        wait_for("turn %d resolves" % n, lambda: len(hashes(db, game.id)) > n)
+
+
+@suite.test
+def fork_carries_injects_scripted_cancels_and_contracts(server):
+    admin = server.client()
+    orig = Game(admin, "classroom", seed=21, turns=6, turn_seconds=3600)
+    sell, buy = server.client(), server.client()
+    s_tok = orig.join(sell, "dragon_separation")
+    b_tok = orig.join(buy, "dragon_magnets")
+    orig.bots([s for s in orig.seats
+               if s not in ("dragon_separation", "dragon_magnets")])
+    orig.start()
+    ch = sell.call("channel.open", session=orig.id, token=s_tok,
+                   members=["dragon_magnets"], title="offtake")["channel"]
+    sell.call("chat.send", session=orig.id, token=s_tok, channel=ch,
+              text="not copied")
+    fired = inject(admin, orig, 0, "fired before the fork")
+    later = inject(admin, orig, 3, "fires after the fork")
+    undone = inject(admin, orig, 4, "cancelled after the fork's turn")
+    dropped = inject(admin, orig, 4, "cancelled before the fork's turn")
+    admin.call("event.cancel", session=orig.id, admin_token=orig.admin_token,
+               inject=dropped)
+    admin.call("event.cancel", session=orig.id, admin_token=orig.admin_token,
+               scripted=0)
+    nid = sell.call("contract.propose", session=orig.id, token=s_tok,
+                    to="dragon_magnets", **NDPR)["negotiation"]
+    check(buy.call("contract.accept", session=orig.id, token=b_tok,
+                   negotiation=nid)["turn"] == 0, "agreed in turn 0")
+    advance(admin, orig, server.db, 0)
+    open_n = buy.call("contract.propose", session=orig.id, token=b_tok,
+                      to="dragon_separation", side="buy", id="open",
+                      **NDPR)["negotiation"]
+    advance(admin, orig, server.db, 2)
+    admin.call("event.cancel", session=orig.id, admin_token=orig.admin_token,
+               inject=undone)  # in turn 3, after the fork's turn 2
+    late_n = sell.call("contract.propose", session=orig.id, token=s_tok,
+                       to="dragon_magnets", id="late", **NDPR)["negotiation"]
+    advance(admin, orig, server.db, 3)
+    status = {i["inject"]: i["status"] for i in admin.call(
+        "event.list", session=orig.id,
+        admin_token=orig.admin_token)["injects"]}
+    check(status == {fired: "fired", later: "fired", undone: "cancelled",
+                     dropped: "cancelled"}, "the original's injects", status)
+    rc, text = replay(server, orig.id)
+    check(rc == 0, "the original replays", text)
+
+    f = admin.fork(orig.id, orig.admin_token, 2)
+    fg = _G(admin, f)
+    orig_h = hashes(server.db, orig.id)
+    check(hashes(server.db, fg.id) == orig_h[:2],
+          "the fork's turns 0 and 1 are the original's", fg.id)
+    rc, text = replay(server, fg.id)
+    check(rc == 0, "the fork replays turns 0 and 1 with the fired inject, "
+          "the cancelled scripted event and the signed contract", text)
+    ev = admin.call("event.list", session=fg.id, admin_token=fg.admin_token)
+    got = {i["inject"]: (i["status"], i["turn"]) for i in ev["injects"]}
+    check(got == {fired: ("fired", 0), later: ("pending", 3),
+                  undone: ("pending", 4), dropped: ("cancelled", 4)},
+          "fired before the fork stays fired; later ones are pending, those "
+          "cancelled after the fork's turn too", got)
+    check([x["status"] for x in ev["scripted"]] == ["cancelled"],
+          "the scripted event stays cancelled", ev["scripted"])
+    check(admin.status(fg.id, fg.admin_token)["scripted_events"] is True,
+          "the fork runs the map's scripted history as the original")
+    chans = admin.call("channels.list", session=fg.id,
+                       admin_token=fg.admin_token)
+    check([c["title"] for c in chans if c["channel"] == ch] == ["offtake"],
+          "the opened channel is the fork's", chans)
+    check(admin.call("chat.history", session=fg.id,
+                     admin_token=fg.admin_token) == [],
+          "chat is not copied")
+    negs = {n["negotiation"]: n["status"] for n in admin.call(
+        "contract.negotiations", session=fg.id, admin_token=fg.admin_token)}
+    check(negs == {nid: "accepted", open_n: "open"},
+          "negotiations before turn 2 as they stood; the later one not",
+          negs, late_n)
+    # the fork plays on: the pending inject fires at turn 3 in it too
+    admin.call("session.resume", session=fg.id, admin_token=fg.admin_token)
+    advance(admin, fg, server.db, 3)
+    ev = admin.call("event.list", session=fg.id, admin_token=fg.admin_token)
+    check({i["inject"]: i["status"] for i in ev["injects"]}[later] ==
+          "fired", "the pending inject fires in the fork", ev)
+    news = admin.call("history.get", session=fg.id,
+                      admin_token=fg.admin_token, **{"from": 3, "to": 3})
+    check(any("fires after the fork" in (n.get("text") or "")
+              for n in news[0]["events"]), "its news is in the fork's turn 3",
+          news[0]["events"])
+    check(hashes(server.db, fg.id)[2] == orig_h[2],
+          "turn 2 as the original's (the agents play the same)")
+    rc, text = replay(server, fg.id)
+    check(rc == 0, "the fork replays with the inject it fired", text)
+    # a session without the scripted history forks without it
+    plain = Game(admin, "classroom", seed=2, turns=3, scripted_events=False)
+    pf = admin.fork(plain.id, plain.admin_token, 0)
+    check(admin.status(pf["session"], pf["admin_token"])["scripted_events"]
+          is False, "scripted_events: false carries to the fork")
+
+
+@suite.test
+def fork_survives_kill9_as_it_was_made(server):
+    """What a fork holds in memory when made (its injects, channels,
+    negotiations, scripted_events) is what a restart reads back from the
+    rows it copied."""
+    own = Server(suite.args.server_bin, suite.args.maps)
+    try:
+        admin = own.client()
+        orig = Game(admin, "classroom", seed=23, turns=5, turn_seconds=3600,
+                    scripted_events=False)
+        sell, buy = own.client(), own.client()
+        s_tok = orig.join(sell, "dragon_separation")
+        b_tok = orig.join(buy, "dragon_magnets")
+        orig.bots([s for s in orig.seats
+                   if s not in ("dragon_separation", "dragon_magnets")])
+        orig.start()
+        sell.call("channel.open", session=orig.id, token=s_tok,
+                  members=["dragon_magnets"], title="room")
+        a = inject(admin, orig, 0, "a")
+        b = inject(admin, orig, 2, "b")
+        c = inject(admin, orig, 3, "c")
+        d = inject(admin, orig, 3, "d")
+        admin.call("event.cancel", session=orig.id,
+                   admin_token=orig.admin_token, inject=d)
+        nid = sell.call("contract.propose", session=orig.id, token=s_tok,
+                        to="dragon_magnets", **NDPR)["negotiation"]
+        buy.call("contract.accept", session=orig.id, token=b_tok,
+                 negotiation=nid)
+        advance(admin, orig, own.db, 0)
+        buy.call("contract.propose", session=orig.id, token=b_tok,
+                 to="dragon_separation", side="buy", id="x", **NDPR)
+        advance(admin, orig, own.db, 1)
+        admin.call("event.cancel", session=orig.id,
+                   admin_token=orig.admin_token, inject=c)
+        advance(admin, orig, own.db, 2)
+        f = _G(admin, admin.fork(orig.id, orig.admin_token, 1))
+
+        def held(cl):
+            return (cl.call("event.list", session=f.id,
+                            admin_token=f.admin_token),
+                    cl.call("channels.list", session=f.id,
+                            admin_token=f.admin_token),
+                    cl.call("contract.negotiations", session=f.id,
+                            admin_token=f.admin_token),
+                    cl.status(f.id, f.admin_token)["scripted_events"])
+        before = held(admin)
+        check({i["inject"]: i["status"] for i in before[0]["injects"]} ==
+              {a: "fired", b: "pending", c: "pending", d: "cancelled"},
+              "the fork's injects", before[0])
+        check(before[3] is False, "without scripted history, as the original")
+        own.kill9()
+        again = lanserver.Server(suite.args.server_bin, suite.args.maps,
+                                 own.db)
+        try:
+            after = held(again.client())
+            for what, x, y in zip(("event.list", "channels.list",
+                                   "contract.negotiations",
+                                   "scripted_events"), before, after):
+                check(x == y, "%s of the fork after kill -9" % what, x, y)
+            check(again.stop() == 0, "the restarted server exits 0")
+        finally:
+            again.kill9()
+        rc, text = replay(own, f.id)
+        check(rc == 0, "the fork replays", text)
+    finally:
+        own.cleanup()
+
+
+@suite.test
+def timeline_records_review_injects_and_forks(server):
+    game, admin, player = new_game(server, True, seed=11)
+    first = inject(admin, game, 0, "surge")
+    gone = inject(admin, game, 1, "never")
+    admin.call("event.cancel", session=game.id, admin_token=game.admin_token,
+               inject=gone)
+    player.submit([TAX], ready=True)
+    wait_held(game, 0)
+    release(game, [{"seat": "USA", "kind": "cash", "amount_cents": 500,
+                    "reason": "aid from control"}])
+    wait_for("turn 1 opens", lambda: player.state()["turn"] == 1)
+    tl = admin.call("timeline.get", session=game.id,
+                    admin_token=game.admin_token)
+    times = [r["t_ms"] for r in tl]
+    check(times == sorted(times), "timeline in time order", tl)
+    kinds = [r["kind"] for r in tl]
+    check({"session", "orders", "ready", "inject", "amendment",
+           "release"} <= set(kinds) and "resolved" not in kinds,
+          "a review session's record: injects, amendments, releases", kinds)
+    texts = [r["text"] for r in tl if r["kind"] == "inject"]
+    check("inject %d for turn 0" % first in texts and
+          "inject %d fired" % first in texts and
+          "inject %d cancelled" % gone in texts,
+          "each inject made, and fired or cancelled", texts)
+    am = [r for r in tl if r["kind"] == "amendment"]
+    check(len(am) == 1 and am[0]["seat"] == "USA" and am[0]["turn"] == 0
+          and "aid from control" in am[0]["text"] and
+          am[0]["data"]["amendment"] == "cash" and
+          am[0]["data"]["fields"]["amount_cents"] == 500,
+          "the amendment, its fields as turn.release took them", am)
+    made = [r for r in tl if r["kind"] == "inject" and
+            r["data"]["status"] == "created"]
+    check([r["data"]["event"]["kind"] for r in made] ==
+          ["demand_surge", "demand_surge"] and
+          made[0]["data"]["event"]["text"] == "surge",
+          "an inject's creation carries its event", made)
+    rel = [i for i, r in enumerate(tl) if r["kind"] == "release"]
+    check(len(rel) == 1 and tl[rel[0]]["turn"] == 0 and
+          kinds.index("amendment") < rel[0],
+          "turn 0's release, after its amendment", tl)
+    f = admin.fork(game.id, game.admin_token, 1)
+    ftl = admin.call("timeline.get", session=f["session"],
+                     admin_token=f["admin_token"])
+    check([r["t_ms"] for r in ftl] == sorted(r["t_ms"] for r in ftl),
+          "the fork's timeline in time order", ftl)
+    forks = [r for r in ftl if r["kind"] == "fork"]
+    check(len(forks) == 1 and forks[0]["turn"] == 1 and
+          forks[0]["text"] == "forked from %s at turn 1" % game.id and
+          forks[0]["data"] == {"forked_from": game.id},
+          "the fork's record names where it came from", forks)
+    check({"release", "amendment", "inject"} <= {r["kind"] for r in ftl},
+          "and holds the turns, amendments and injects it copied",
+          [r["kind"] for r in ftl])
 
 
 @suite.test

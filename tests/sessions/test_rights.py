@@ -15,6 +15,9 @@ Identities (columns), for session A (the one the request names):
   admin         A's admin token
   other_admin   the admin token of session B
   b_seat        the token of a seat of session B
+  observer      an observer token of A (observer.issue, no seats): it
+                reads the public view, history, the watch and the public
+                channels (all, press), and may write nothing
 Seat tokens are sent as `token`, admin tokens as `admin_token`; an unknown
 token goes where the method expects one (`admin_token` for the admin's
 methods, `token` otherwise). session.join takes every token as `token`
@@ -31,58 +34,66 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Game, LanthanideError, Suite, check, msgpack  # noqa: E402
 
-suite = Suite(__doc__)
+# One session.create per identity, and the other tests' own: more lobby
+# sessions from one address than the default allows.
+suite = Suite(__doc__, server_args=("--max-lobby-per-address", "32"))
 
 IDENTITIES = ["none", "unknown", "seat", "other_seat", "admin", "other_admin",
-              "b_seat"]
+              "b_seat", "observer"]
 OK, UN, FB = "ok", "unauthorized", "forbidden"
 
 # method: expected outcome per identity, in IDENTITIES order.
 EXPECTED = {
-    #                     none unknown seat other_seat admin other_admin b_seat
-    "hello":             (OK,  OK,     OK,  OK,        OK,   OK,         OK),
-    "ping":              (OK,  OK,     OK,  OK,        OK,   OK,         OK),
-    "maps.list":         (OK,  OK,     OK,  OK,        OK,   OK,         OK),
-    "strategies.list":   (OK,  OK,     OK,  OK,        OK,   OK,         OK),
-    "session.list":      (OK,  OK,     OK,  OK,        OK,   OK,         OK),
-    "server.stats":      (OK,  OK,     OK,  OK,        OK,   OK,         OK),
-    "session.create":    (OK,  OK,     OK,  OK,        OK,   OK,         OK),
-    "session.join":      (UN,  UN,     OK,  OK,        FB,   FB,         FB),
-    "session.watch":     (UN,  UN,     OK,  OK,        OK,   FB,         FB),
-    "session.bot":       (UN,  UN,     FB,  FB,        OK,   FB,         FB),
-    "session.start":     (UN,  UN,     FB,  FB,        OK,   FB,         FB),
+    #                     none unknown seat other_seat admin other_admin b_seat observer
+    "hello":             (OK,  OK,     OK,  OK,        OK,   OK,         OK,  OK),
+    "ping":              (OK,  OK,     OK,  OK,        OK,   OK,         OK,  OK),
+    "maps.list":         (OK,  OK,     OK,  OK,        OK,   OK,         OK,  OK),
+    "strategies.list":   (OK,  OK,     OK,  OK,        OK,   OK,         OK,  OK),
+    "session.list":      (OK,  OK,     OK,  OK,        OK,   OK,         OK,  OK),
+    "server.stats":      (OK,  OK,     OK,  OK,        OK,   OK,         OK,  OK),
+    "session.create":    (OK,  OK,     OK,  OK,        OK,   OK,         OK,  OK),
+    "session.join":      (UN,  UN,     OK,  OK,        FB,   FB,         FB,  FB),
+    "session.watch":     (UN,  UN,     OK,  OK,        OK,   FB,         FB,  OK),
+    "session.bot":       (UN,  UN,     FB,  FB,        OK,   FB,         FB,  FB),
+    "session.start":     (UN,  UN,     FB,  FB,        OK,   FB,         FB,  FB),
     # issue 13: the control cell reads any seat's view (with `seat`)
-    "state.get":         (UN,  UN,     OK,  OK,        OK,   FB,         FB),
-    "orders.submit":     (UN,  UN,     OK,  OK,        FB,   FB,         FB),
-    "turn.ready":        (UN,  UN,     OK,  OK,        FB,   FB,         FB),
-    "chat.send":         (UN,  UN,     OK,  OK,        OK,   FB,         FB),
-    "history.get":       (UN,  UN,     OK,  OK,        OK,   FB,         FB),
+    "state.get":         (UN,  UN,     OK,  OK,        OK,   FB,         FB,  OK),
+    "orders.submit":     (UN,  UN,     OK,  OK,        FB,   FB,         FB,  FB),
+    "turn.ready":        (UN,  UN,     OK,  OK,        FB,   FB,         FB,  FB),
+    "chat.send":         (UN,  UN,     OK,  OK,        OK,   FB,         FB,  FB),
+    "history.get":       (UN,  UN,     OK,  OK,        OK,   FB,         FB,  OK),
+    # Channels (issue 13): an observer reads the public ones (all, press)
+    "channels.list":     (UN,  UN,     OK,  OK,        OK,   FB,         FB,  OK),
+    "chat.history":      (UN,  UN,     OK,  OK,        OK,   FB,         FB,  OK),
+    "contract.negotiations":
+                         (UN,  UN,     OK,  OK,        OK,   FB,         FB,  FB),
+    "timeline.get":      (UN,  UN,     FB,  FB,        OK,   FB,         FB,  FB),
     # The control cell's events (issue 13): control's alone. The inject
     # made by event.inject's ok call (before session.stop) is the one event.cancel cancels.
-    "event.inject":      (UN,  UN,     FB,  FB,        OK,   FB,         FB),
-    "event.list":        (UN,  UN,     FB,  FB,        OK,   FB,         FB),
-    "event.cancel":      (UN,  UN,     FB,  FB,        OK,   FB,         FB),
-    "session.advance":   (UN,  UN,     FB,  FB,        OK,   FB,         FB),
-    "session.pause":     (UN,  UN,     FB,  FB,        OK,   FB,         FB),
-    "session.resume":    (UN,  UN,     FB,  FB,        OK,   FB,         FB),
-    "session.stop":      (UN,  UN,     FB,  FB,        OK,   FB,         FB),
-    "contracts.list":    (UN,  UN,     FB,  FB,        OK,   FB,         FB),
+    "event.inject":      (UN,  UN,     FB,  FB,        OK,   FB,         FB,  FB),
+    "event.list":        (UN,  UN,     FB,  FB,        OK,   FB,         FB,  FB),
+    "event.cancel":      (UN,  UN,     FB,  FB,        OK,   FB,         FB,  FB),
+    "session.advance":   (UN,  UN,     FB,  FB,        OK,   FB,         FB,  FB),
+    "session.pause":     (UN,  UN,     FB,  FB,        OK,   FB,         FB,  FB),
+    "session.resume":    (UN,  UN,     FB,  FB,        OK,   FB,         FB,  FB),
+    "session.stop":      (UN,  UN,     FB,  FB,        OK,   FB,         FB,  FB),
+    "contracts.list":    (UN,  UN,     FB,  FB,        OK,   FB,         FB,  FB),
     # Review and forks (issue 13): the control cell's alone (turn.release
     # is tested in test_review.py: A has no review, so its admin call is
     # a conflict, not an identity answer).
-    "turn.proposal":     (UN,  UN,     FB,  FB,        OK,   FB,         FB),
-    "session.fork":      (UN,  UN,     FB,  FB,        OK,   FB,         FB),
+    "turn.proposal":     (UN,  UN,     FB,  FB,        OK,   FB,         FB,  FB),
+    "session.fork":      (UN,  UN,     FB,  FB,        OK,   FB,         FB,  FB),
     # The control cell (issue 13)
-    "session.status":    (UN,  UN,     FB,  FB,        OK,   FB,         FB),
-    "observer.issue":    (UN,  UN,     FB,  FB,        OK,   FB,         FB),
-    "observer.list":     (UN,  UN,     FB,  FB,        OK,   FB,         FB),
+    "session.status":    (UN,  UN,     FB,  FB,        OK,   FB,         FB,  FB),
+    "observer.issue":    (UN,  UN,     FB,  FB,        OK,   FB,         FB,  FB),
+    "observer.list":     (UN,  UN,     FB,  FB,        OK,   FB,         FB,  FB),
     # Seat control (issue 10): the facilitator's alone. The rotation of
     # the admin token goes last: its ok call replaces A's admin token.
-    "seat.lock":         (UN,  UN,     FB,  FB,        OK,   FB,         FB),
-    "seat.reissue_code": (UN,  UN,     FB,  FB,        OK,   FB,         FB),
-    "seat.rotate_token": (UN,  UN,     FB,  FB,        OK,   FB,         FB),
+    "seat.lock":         (UN,  UN,     FB,  FB,        OK,   FB,         FB,  FB),
+    "seat.reissue_code": (UN,  UN,     FB,  FB,        OK,   FB,         FB,  FB),
+    "seat.rotate_token": (UN,  UN,     FB,  FB,        OK,   FB,         FB,  FB),
     "session.rotate_admin_token":
-                         (UN,  UN,     FB,  FB,        OK,   FB,         FB),
+                         (UN,  UN,     FB,  FB,        OK,   FB,         FB,  FB),
 }
 ADMIN_METHODS = {"session.bot", "session.start", "session.advance",
                  "session.pause", "session.resume", "session.stop",
@@ -90,11 +101,12 @@ ADMIN_METHODS = {"session.bot", "session.start", "session.advance",
                  "seat.lock", "seat.reissue_code",
                  "session.status", "observer.issue", "observer.list",
                  "event.inject", "event.list", "event.cancel",
+                 "timeline.get",
                  "seat.rotate_token", "session.rotate_admin_token"}
 # The ok call goes last, so that a state change (start, pause, ...) comes
 # after every refused call.
 ORDER = ["none", "unknown", "seat", "other_seat", "other_admin", "b_seat",
-         "admin"]
+         "observer", "admin"]
 
 
 class World:
@@ -111,7 +123,16 @@ class World:
             "admin": self.a.admin_token,
             "other_admin": self.b.admin_token,
             "unknown": "5eed" * 8,
+            "observer": self.admin.observer_issue(
+                self.a.id, self.a.admin_token, name="press")["token"],
         }
+        # A private message and a press one: the observer reads the
+        # second only.
+        holder.call("chat.send", session=self.a.id,
+                    token=self.tokens["seat"], to="USA", text="private")
+        holder.call("chat.send", session=self.a.id,
+                    token=self.tokens["seat"], channel="press",
+                    text="statement")
 
     def params(self, method, ident):
         """The request's params for `method` with identity `ident`."""
@@ -158,6 +179,22 @@ def check_outcome(world, method, ident, want):
               "an error message", err)
         check(err.get("field") in ("token", "admin_token", "join_code"),
               "the error names the identity field", err)
+    elif method == "channels.list" and ident == "observer":
+        check(sorted(c["channel"] for c in res) == ["all", "press"],
+              "an observer lists the public channels only", res)
+    elif method == "chat.history" and ident == "observer":
+        check({m["channel"] for m in res} <= {"all", "press"} and
+              "statement" in [m["text"] for m in res],
+              "an observer reads the public channels' messages only", res)
+        for ch, want in (("press", OK), ("dm:CHN:USA", FB),
+                         ("team:CHN", FB), ("control:CHN", FB)):
+            err, _ = world.c.try_call("chat.history", dict(params,
+                                                           channel=ch))
+            check((err or {}).get("code", OK) == want,
+                  "observer chat.history of %s: %s" % (ch, want), err)
+    elif method == "state.get" and ident == "observer":
+        check("public" in res and "you" not in res,
+              "an observer without seats gets the public view", sorted(res))
     elif method in ("state.get",):
         # A seat token acts for its own seat, and only for it; the
         # control cell sees the seat it names, with its pending orders.
