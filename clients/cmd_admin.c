@@ -96,6 +96,24 @@ static const admin_sub_t *find_sub(const char *name);
 
 /* ---- Output helpers ------------------------------------------------------ */
 
+/* Call a method with p (freed here) for a subcommand: UI_EXIT_FAIL when
+ * the call failed (the error is printed), UI_EXIT_OK when --json printed
+ * the answer, else -1 with *out the answer, for the caller to print and
+ * free. */
+static int call_or_json(cli_conn_t *c, const admin_opts_t *o,
+                        const char *method, json_t *p, json_t **out) {
+  int rc = ui_call(c, method, p, out);
+  json_decref(p);
+  if (rc != 0)
+    return UI_EXIT_FAIL;
+  if (o->json) {
+    ui_print_json(*out);
+    json_decref(*out);
+    return UI_EXIT_OK;
+  }
+  return -1;
+}
+
 /* A join code grouped in fives ("7K2M9-QXD4R"), easier to read from a
  * projector; the server ignores the dash. */
 static const char *grouped(const char *code) {
@@ -163,15 +181,9 @@ static int run_create(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
   if (o->no_scripted)
     json_object_set_new(p, "scripted_events", json_false());
   json_t *r;
-  int rc = ui_call(c, "session.create", p, &r);
-  json_decref(p);
-  if (rc != 0)
-    return UI_EXIT_FAIL;
-  if (o->json) {
-    ui_print_json(r);
-    json_decref(r);
-    return UI_EXIT_OK;
-  }
+  int rc = call_or_json(c, o, "session.create", p, &r);
+  if (rc >= 0)
+    return rc;
   const char *id = ui_str(r, "session");
   const char *token = ui_str(r, "admin_token");
   json_t *entry = session_entry(c, id);
@@ -589,15 +601,9 @@ static int run_status(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
   json_t *p = json_pack("{s:s, s:s}", "session", o->session, "admin_token",
                         o->admin_token);
   json_t *r;
-  int rc = ui_call(c, "session.status", p, &r);
-  json_decref(p);
-  if (rc != 0)
-    return UI_EXIT_FAIL;
-  if (o->json) {
-    ui_print_json(r);
-    json_decref(r);
-    return UI_EXIT_OK;
-  }
+  int rc = call_or_json(c, o, "session.status", p, &r);
+  if (rc >= 0)
+    return rc;
   printf("Session %s (%s), map %s: %s, turn %lld of %lld", ui_clean(o->session),
          ui_clean(ui_str(r, "name")), ui_clean(ui_str(r, "map")),
          ui_clean(ui_str(r, "status")),
@@ -877,15 +883,9 @@ static int run_fork(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
   json_t *p = json_pack("{s:s, s:s, s:I}", "session", o->session, "admin_token",
                         o->admin_token, "turn", (json_int_t)o->turn);
   json_t *r;
-  int rc = ui_call(c, "session.fork", p, &r);
-  json_decref(p);
-  if (rc != 0)
-    return UI_EXIT_FAIL;
-  if (o->json) {
-    ui_print_json(r);
-    json_decref(r);
-    return UI_EXIT_OK;
-  }
+  int rc = call_or_json(c, o, "session.fork", p, &r);
+  if (rc >= 0)
+    return rc;
   const char *id = ui_str(r, "session");
   const char *token = ui_str(r, "admin_token");
   printf("Session %s is a fork of %s at turn %ld: its turns before are the "
@@ -1104,15 +1104,9 @@ static int run_inject(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
 static int run_events(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
   (void)n, (void)a;
   json_t *p = control_params(o), *r;
-  int rc = ui_call(c, "event.list", p, &r);
-  json_decref(p);
-  if (rc != 0)
-    return UI_EXIT_FAIL;
-  if (o->json) {
-    ui_print_json(r);
-    json_decref(r);
-    return UI_EXIT_OK;
-  }
+  int rc = call_or_json(c, o, "event.list", p, &r);
+  if (rc >= 0)
+    return rc;
   json_t *injects = json_object_get(r, "injects");
   size_t i;
   json_t *x;
@@ -1200,15 +1194,9 @@ static int run_timeline(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
     json_object_set_new(p, "from_turn", json_integer(o->turn));
     json_object_set_new(p, "to_turn", json_integer(o->turn));
   }
-  int rc = ui_call(c, "timeline.get", p, &r);
-  json_decref(p);
-  if (rc != 0)
-    return UI_EXIT_FAIL;
-  if (o->json) {
-    ui_print_json(r);
-    json_decref(r);
-    return UI_EXIT_OK;
-  }
+  int rc = call_or_json(c, o, "timeline.get", p, &r);
+  if (rc >= 0)
+    return rc;
   printf("%-19s %-4s %-9s %-18s %s\n", "TIME (UTC)", "TURN", "KIND", "SEAT",
          "WHAT");
   size_t i;
@@ -1236,15 +1224,9 @@ static int run_timeline(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
 static int run_channels(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
   (void)n, (void)a;
   json_t *p = control_params(o), *r;
-  int rc = ui_call(c, "channels.list", p, &r);
-  json_decref(p);
-  if (rc != 0)
-    return UI_EXIT_FAIL;
-  if (o->json) {
-    ui_print_json(r);
-    json_decref(r);
-    return UI_EXIT_OK;
-  }
+  int rc = call_or_json(c, o, "channels.list", p, &r);
+  if (rc >= 0)
+    return rc;
   printf("%-24s %-12s %-28s %s\n", "CHANNEL", "KIND", "TITLE", "MEMBERS");
   size_t i;
   json_t *x;
@@ -1330,15 +1312,9 @@ static const char *terms_line(const json_t *t) {
 static int run_negotiations(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
   (void)n, (void)a;
   json_t *p = control_params(o), *r;
-  int rc = ui_call(c, "contract.negotiations", p, &r);
-  json_decref(p);
-  if (rc != 0)
-    return UI_EXIT_FAIL;
-  if (o->json) {
-    ui_print_json(r);
-    json_decref(r);
-    return UI_EXIT_OK;
-  }
+  int rc = call_or_json(c, o, "contract.negotiations", p, &r);
+  if (rc >= 0)
+    return rc;
   if (!json_array_size(r)) {
     printf("No negotiations yet: seats propose contracts with "
            "contract.propose (`propose` at the play prompt).\n");

@@ -1034,19 +1034,6 @@ static int m_state(rpc_call_t *call) {
 
 /* ---- session.status, observer.* (issue 13, the control cell) ------------ */
 
-/* The flags other parts of issue 13 own, in one place: the review of
- * resolved turns (a held result is a proposal for control) and the map's
- * scripted events. */
-typedef struct ctl_flags {
-  bool review, proposed, scripted_events;
-} ctl_flags_t;
-
-static ctl_flags_t ctl_flags(const sess_session_t *s) {
-  return (ctl_flags_t){.review = s->review,
-                       .proposed = s->held,
-                       .scripted_events = sess_scripted_events(s)};
-}
-
 /* The connections following seat i with the seat's own identity (its
  * player's connection and any that watch with its token). */
 static size_t seat_connections(const sess_session_t *s, size_t i) {
@@ -1062,7 +1049,6 @@ static int m_status(rpc_call_t *call) {
   int unused;
   if (!s || authorise(call, s, true, false, &admin, &unused) != 0)
     return RPC_ERROR;
-  ctl_flags_t f = ctl_flags(s);
   msgpack_packer *pk = call->pk;
   msgpack_pack_map(pk, 14);
   proto_pack_kv_cstr(pk, "session", s->id);
@@ -1072,18 +1058,9 @@ static int m_status(rpc_call_t *call) {
   proto_pack_kv_i64(pk, "turn", model_state_turn(s->st));
   proto_pack_kv_i64(pk, "turns", s->turns);
   pack_deadline(pk, s);
-  proto_pack_kv_bool(pk, "review", f.review);
-  proto_pack_kv_bool(pk, "proposed", f.proposed);
-  proto_pack_kv_bool(pk, "scripted_events", f.scripted_events);
+  sess_pack_review_pairs(pk, s); /* review, proposed, forked_from */
+  proto_pack_kv_bool(pk, "scripted_events", sess_scripted_events(s));
   proto_pack_kv_u64(pk, "observers", s->n_observers);
-  proto_pack_cstr(pk, "forked_from");
-  if (s->forked_from[0]) {
-    msgpack_pack_map(pk, 2);
-    proto_pack_kv_cstr(pk, "session", s->forked_from);
-    proto_pack_kv_i64(pk, "turn", s->forked_turn);
-  } else {
-    msgpack_pack_nil(pk);
-  }
   proto_pack_cstr(pk, "seats");
   msgpack_pack_array(pk, s->n_seats);
   for (size_t i = 0; i < s->n_seats; i++) {
