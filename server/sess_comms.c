@@ -165,58 +165,6 @@ void sess_broadcast_chan(sess_session_t *s, const sess_chan_t *ch,
   }
 }
 
-/* A notification to a channel's readers, waiting for its commit (as
- * sess_tell does for everyone). */
-typedef struct told_chan {
-  sess_registry_t *reg;
-  char session[16];
-  sess_chan_t ch;
-  size_t len;
-  char data[];
-} told_chan_t;
-
-static void told_chan_committed(void *arg, bool committed) {
-  told_chan_t *t = arg;
-  sess_registry_t *reg = t->reg;
-  sess_session_t *s =
-      reg->closed ? NULL : sess_find(reg, t->session, strlen(t->session));
-  if (s) {
-    s->untold--;
-    if (committed)
-      for (size_t i = 0; i < s->n_subs; i++)
-        if (sess_chan_sub_reads(s, &t->ch, &s->subs[i]) &&
-            replyq_push(&s->subs[i].peer->replies, t->data, t->len) == 0)
-          reg->counters.notifications++;
-    if (s->untold == 0 && s->status == SESS_FINISHED)
-      sess_trim_finished(reg);
-  }
-  free(t);
-}
-
-static void tell_chan(sess_session_t *s, const sess_chan_t *ch) {
-  sess_registry_t *reg = s->reg;
-  if (proto_buf_failed(&reg->nbuf))
-    return;
-  if (!reg->store) {
-    sess_broadcast_chan(s, ch, NULL);
-    return;
-  }
-  told_chan_t *t = malloc(sizeof *t + reg->nbuf.len);
-  if (!t || store_after_commit(reg->store, told_chan_committed, t) != 0) {
-    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
-             "out of memory keeping a notification until its commit; it is "
-             "not sent");
-    free(t);
-    return;
-  }
-  t->reg = reg;
-  snprintf(t->session, sizeof t->session, "%s", s->id);
-  t->ch = *ch;
-  t->len = reg->nbuf.len;
-  memcpy(t->data, reg->nbuf.data, reg->nbuf.len);
-  s->untold++;
-}
-
 static const char *chan_kind(sess_chan_kind_t k, const sess_channel_t *c) {
   switch (k) {
   case SESS_CHAN_ALL:
@@ -411,7 +359,7 @@ int sess_m_channel_open(rpc_call_t *call) {
   pack_chan(pk, s, &ch);
   proto_pack_kv_cstr(pk, "opened_by",
                      admin ? "admin" : SESS_SEAT_NAME(s, seat));
-  tell_chan(s, &ch);
+  sess_tell_chan(s, &ch);
   return RPC_OK_DURABLE;
 }
 
@@ -766,7 +714,7 @@ static int step_done(rpc_call_t *call, sess_session_t *s, sess_nego_t *n) {
   pack_nego(pk, s, n);
   sess_chan_t parties;
   chan_dm(s, n->a, n->b, &parties);
-  tell_chan(s, &parties);
+  sess_tell_chan(s, &parties);
   return RPC_OK_DURABLE;
 }
 

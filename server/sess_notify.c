@@ -171,6 +171,8 @@ msgpack_packer *sess_notify_begin(sess_session_t *s, const char *method,
 typedef struct told {
   sess_registry_t *reg;
   char session[16];
+  bool to_chan; /* only the readers of ch (sess_tell_chan) */
+  sess_chan_t ch;
   size_t len;
   char data[];
 } told_t;
@@ -184,7 +186,8 @@ static void told_committed(void *arg, bool committed) {
     s->untold--;
     if (committed)
       for (size_t i = 0; i < s->n_subs; i++)
-        if (replyq_push(&s->subs[i].peer->replies, t->data, t->len) == 0)
+        if ((!t->to_chan || sess_chan_sub_reads(s, &t->ch, &s->subs[i])) &&
+            replyq_push(&s->subs[i].peer->replies, t->data, t->len) == 0)
           reg->counters.notifications++;
     /* A finished session waits in memory until its watchers are told. */
     if (s->untold == 0 && s->status == SESS_FINISHED)
@@ -193,12 +196,18 @@ static void told_committed(void *arg, bool committed) {
   free(t);
 }
 
-void sess_tell(sess_session_t *s) {
+/* Send the notification packed in reg->nbuf, once everything queued for
+ * storage so far is committed, to every subscriber, or with ch to the
+ * readers of that channel only. */
+static void tell_after_commit(sess_session_t *s, const sess_chan_t *ch) {
   sess_registry_t *reg = s->reg;
   if (proto_buf_failed(&reg->nbuf))
     return; /* whole or not sent */
   if (!reg->store) {
-    sess_broadcast(s, -2, -2);
+    if (ch)
+      sess_broadcast_chan(s, ch, NULL);
+    else
+      sess_broadcast(s, -2, -2);
     return;
   }
   told_t *t = malloc(sizeof *t + reg->nbuf.len);
@@ -210,6 +219,9 @@ void sess_tell(sess_session_t *s) {
   }
   t->reg = reg;
   snprintf(t->session, sizeof t->session, "%s", s->id);
+  t->to_chan = ch != NULL;
+  if (ch)
+    t->ch = *ch;
   t->len = reg->nbuf.len;
   memcpy(t->data, reg->nbuf.data, reg->nbuf.len);
   if (store_after_commit(reg->store, told_committed, t) != 0) {
@@ -220,6 +232,14 @@ void sess_tell(sess_session_t *s) {
     return;
   }
   s->untold++;
+}
+
+void sess_tell(sess_session_t *s) {
+  tell_after_commit(s, NULL);
+}
+
+void sess_tell_chan(sess_session_t *s, const sess_chan_t *ch) {
+  tell_after_commit(s, ch);
 }
 
 /* A notification for one connection (seat.moved, seat.revoked, seat.agent,
