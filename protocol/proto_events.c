@@ -25,16 +25,7 @@ refuse(model_refusal_t *r, const char *field, const char *fmt, ...) {
 }
 
 static const msgpack_object *mget(const msgpack_object *map, const char *key) {
-  if (!map || map->type != MSGPACK_OBJECT_MAP)
-    return NULL;
-  size_t n = strlen(key);
-  for (uint32_t i = 0; i < map->via.map.size; i++) {
-    const msgpack_object *k = &map->via.map.ptr[i].key;
-    if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
-        memcmp(k->via.str.ptr, key, n) == 0)
-      return &map->via.map.ptr[i].val;
-  }
-  return NULL;
+  return proto_map_get(map, key);
 }
 
 static bool key_is(const msgpack_object *k, const char *key) {

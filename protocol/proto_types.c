@@ -903,8 +903,8 @@ int proto_pack_summary_pairs(msgpack_packer *pk, const model_map_t *map,
 /* ---- Observation, parsed back
  * ------------------------------------------------ */
 
-/* A key of a map, or NULL. */
-static const msgpack_object *get(const msgpack_object *map, const char *key) {
+const msgpack_object *proto_map_get(const msgpack_object *map,
+                                    const char *key) {
   if (!map || map->type != MSGPACK_OBJECT_MAP)
     return NULL;
   size_t n = strlen(key);
@@ -915,6 +915,10 @@ static const msgpack_object *get(const msgpack_object *map, const char *key) {
       return &map->via.map.ptr[i].val;
   }
   return NULL;
+}
+
+static const msgpack_object *get(const msgpack_object *map, const char *key) {
+  return proto_map_get(map, key);
 }
 
 static double num(const msgpack_object *o) {

@@ -134,4 +134,8 @@ int proto_summary_for(const uint8_t *sum, size_t len, const model_map_t *map,
 /* A score in ppm of the seat's objectives as the wire's fraction. */
 double proto_score(int64_t score_ppm);
 
+/* The value of a string key of a MessagePack map, or NULL (also when map
+ * is NULL or not a map). */
+const msgpack_object *proto_map_get(const msgpack_object *map, const char *key);
+
 #endif
