@@ -28,6 +28,20 @@ static const msgpack_object *mget(const msgpack_object *map, const char *key) {
   return proto_map_get(map, key);
 }
 
+void proto_event_audience_add(model_event_t *ev, int32_t seat) {
+  int32_t at = 0;
+  while (at < ev->n_audience && ev->audience[at] < seat)
+    at++;
+  if (at < ev->n_audience && ev->audience[at] == seat)
+    return;
+  if (ev->n_audience >= MODEL_AUDIENCE_MAX)
+    return;
+  memmove(&ev->audience[at + 1], &ev->audience[at],
+          (size_t)(ev->n_audience - at) * sizeof ev->audience[0]);
+  ev->audience[at] = seat;
+  ev->n_audience++;
+}
+
 static bool key_is(const msgpack_object *k, const char *key) {
   size_t n = strlen(key);
   return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
@@ -228,15 +242,7 @@ int proto_audience_parse(const msgpack_object *a, const model_map_t *map,
     int k = model_map_seat_index(map, id);
     if (k < 0)
       return -1;
-    int32_t at = 0;
-    while (at < tmp.n_audience && tmp.audience[at] < k)
-      at++;
-    if (at < tmp.n_audience && tmp.audience[at] == k)
-      continue;
-    memmove(&tmp.audience[at + 1], &tmp.audience[at],
-            (size_t)(tmp.n_audience - at) * sizeof tmp.audience[0]);
-    tmp.audience[at] = k;
-    tmp.n_audience++;
+    proto_event_audience_add(&tmp, k);
   }
   ev->n_audience = tmp.n_audience;
   memcpy(ev->audience, tmp.audience, sizeof ev->audience);

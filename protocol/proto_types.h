@@ -138,4 +138,9 @@ double proto_score(int64_t score_ppm);
  * is NULL or not a map). */
 const msgpack_object *proto_map_get(const msgpack_object *map, const char *key);
 
+/* Add seat to an event's audience, which stays sorted and without
+ * repeats (at most MODEL_AUDIENCE_MAX seats; the caller checks the count
+ * first). */
+void proto_event_audience_add(model_event_t *ev, int32_t seat);
+
 #endif

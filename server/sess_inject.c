@@ -427,16 +427,7 @@ static int param_seats(rpc_call_t *call, sess_session_t *s, model_event_t *ev) {
                              "seat ids are those of session.create's "
                              "seats)",
                              i, s->id);
-    /* insert sorted, once */
-    int32_t at = 0;
-    while (at < tmp.n_audience && tmp.audience[at] < k)
-      at++;
-    if (at < tmp.n_audience && tmp.audience[at] == k)
-      continue;
-    memmove(&tmp.audience[at + 1], &tmp.audience[at],
-            (size_t)(tmp.n_audience - at) * sizeof tmp.audience[0]);
-    tmp.audience[at] = k;
-    tmp.n_audience++;
+    proto_event_audience_add(&tmp, k);
   }
   *ev = tmp;
   return 0;
