@@ -2,6 +2,7 @@
 // turn, with each turn's events; printable and savable.
 import { useEffect, useState } from 'preact/hooks';
 import { findSession, rpc } from './rpc.js';
+import { SaveForGrading } from './debriefSave.jsx';
 import { Chart, ConnectionBadge, ErrorText, download, num, pct, pname, store, useNotify, PRODUCT_NAMES, STAGE_NAMES } from './ui.jsx';
 
 function identityFor(session) {
@@ -89,6 +90,7 @@ export function Debrief({ params }) {
         <button type="button" onClick={() => window.print()}>Print</button>
         <button type="button" onClick={() => download(`lanthanide-${session}.json`, JSON.stringify({ session: meta, history }, null, 1))}>Save data (JSON)</button>
         <button type="button" onClick={() => download(`lanthanide-${session}.csv`, toCsv(history, seats), 'text/csv')}>Save data (CSV)</button>
+        <SaveForGrading session={session} meta={meta} history={history} ident={ident} />
       </section>
       <h1 class="print-only">Lanthanide debrief: {title}</h1>
       {cur ? (

@@ -1,0 +1,78 @@
+// Draws the report's charts (report.js's specifications) as SVG with
+// Chartist, in the page, and builds the report's HTML. Chartist is loaded
+// only here, on demand (a separate chunk), so the live pages keep uPlot
+// alone. Chartist puts axis labels in <foreignObject> HTML spans; the report
+// replaces each by an SVG <text>, so the saved charts are plain SVG.
+import { BarChart, Interpolation, LineChart, Svg } from 'chartist';
+import { reportCharts, reportHtml } from './report.js';
+import { gradingRows } from './grading.js';
+
+const W = 440, H = 240;
+
+// Chartist sets two style attributes with setAttribute (the SVG's size, a
+// label's overflow), which the page's Content-Security-Policy (style-src
+// 'self') refuses and reports. The same styles set through the CSSOM are
+// allowed, so its attr() does that for `style`.
+const attr = Svg.prototype.attr;
+Svg.prototype.attr = function attrNoInlineStyle(a, ns) {
+  if (a && typeof a === 'object' && 'style' in a) {
+    const { style, ...rest } = a;
+    attr.call(this, rest, ns);
+    this.getNode().style.cssText = style;
+    return this;
+  }
+  return attr.call(this, a, ns);
+};
+
+function toText(data) {
+  if (data.type !== 'label') return;
+  const horizontal = data.axis.units.pos === 'x';
+  const attrs = horizontal
+    ? { x: data.x, y: data.y + 12, 'text-anchor': 'middle', class: 'ct-label' }
+    : { x: data.x + data.width, y: data.y + data.height + 4, 'text-anchor': 'end', class: 'ct-label' };
+  const t = new Svg('text', attrs);
+  t.text(String(data.text));
+  data.element.replace(t);
+}
+
+function draw(spec) {
+  return new Promise((resolve) => {
+    const box = document.createElement('div');
+    box.className = 'report-scratch';
+    box.style.cssText = `position:absolute;left:-10000px;top:0;width:${W}px;height:${H}px`;
+    document.body.appendChild(box);
+    const data = {
+      labels: spec.labels,
+      series: spec.series.map((s, i) => ({ name: s.name, className: `s${i}`, data: s.values })),
+    };
+    const common = {
+      width: `${W}px`, height: `${H}px`,
+      chartPadding: { top: 12, right: 16, bottom: 4, left: 4 },
+      axisY: { offset: 56, labelInterpolationFnc: (v) => Number(v).toLocaleString('en-US', { maximumFractionDigits: 3 }) },
+    };
+    const chart = spec.type === 'stacked'
+      ? new BarChart(box, data, { ...common, stackBars: true, high: 1, low: 0, axisY: { ...common.axisY, labelInterpolationFnc: (v) => `${Math.round(v * 100)}%` } })
+      : new LineChart(box, data, { ...common, lineSmooth: Interpolation.none({ fillHoles: false }), showPoint: spec.labels.length < 3, fullWidth: true });
+    chart.on('draw', toText);
+    chart.on('created', () => {
+      const svg = box.querySelector('svg');
+      svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+      svg.setAttribute('role', 'img');
+      svg.setAttribute('aria-label', spec.title);
+      svg.removeAttribute('style');
+      const out = svg.outerHTML;
+      chart.detach();
+      box.remove();
+      resolve(out);
+    });
+  });
+}
+
+// The whole report as HTML text: meta (session.list's entry), status
+// (session.status or null), history (history.get).
+export async function buildReport({ meta, status, history }) {
+  const { rows } = gradingRows({ seats: meta?.seats || [], status, history });
+  const svgs = {};
+  for (const spec of reportCharts(history, rows)) svgs[spec.id] = await draw(spec);
+  return reportHtml({ meta, status, history, svgs });
+}
