@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { findSession, listSessions, rpc } from './rpc.js';
 import { Chat } from './chat.jsx';
-import { ExtendControl, RotateToken, SeatStatus } from './dashboard.jsx';
+import { ExtendControl, RotateToken, SeatStatus, WaitingFor } from './dashboard.jsx';
 import { clockFrom, mergeStatus } from './facilitator.js';
 import {
   Chart, ConnectionBadge, Countdown, ErrorText, QR, absUrl, href, num, pname, store, useNotify,
@@ -354,6 +354,7 @@ function SessionPanel({ session }) {
 
       <section aria-labelledby="h-seats" class="seats-section">
         <h2 id="h-seats">Seats and join codes</h2>
+        <WaitingFor seats={seats} phase={phase} />
         <p class="print-only">Session {session}{info.name ? ` (${info.name})` : ''}: open the link or scan the code, then press Join.</p>
         <ul class="seats">{seats.map((s) => <SeatCard seat={s} info={{ session }} strategies={strategies} onBot={bot} onLock={lock} onReissue={reissue} onRevoke={revoke} busy={busy} score={ranks[s.seat]} finished={phase === 'finished'} />)}</ul>
         <p class="hint noprint">{status ? 'Each card: the player’s name, whether they are connected now, and whether their orders are in and they are ready for this turn.' : '“A person joined” stays true after they leave; this server does not report who is ready (no session.status).'}</p>

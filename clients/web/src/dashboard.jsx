@@ -5,6 +5,7 @@
 import { useState } from 'preact/hooks';
 import { rpc } from './rpc.js';
 import { ErrorText } from './ui.jsx';
+import { waitingFor } from './facilitator.js';
 import './extras.css';
 
 // Buttons that move the deadline by a minute or five, either way, and a
@@ -80,4 +81,17 @@ export function SeatStatus({ seat }) {
     bits.push(<span class={seat.ready ? 'ok' : ''}>{seat.ready ? 'ready' : 'not ready'}</span>);
   }
   return <div class="seat-status small" data-testid="seat-status">{bits.map((b, i) => <>{i ? ' · ' : ''}{b}</>)}</div>;
+}
+
+// Who the open turn still waits for (session.status: not ready; an agent
+// always is), by title.
+export function WaitingFor({ seats, phase }) {
+  if (phase !== 'running' || !seats.some((s) => s.ready !== undefined)) return null;
+  const ids = new Set(waitingFor(seats));
+  const waiting = seats.filter((s) => ids.has(s.seat));
+  return (
+    <p class="small" role="status" data-testid="waiting">
+      {waiting.length ? <>The turn waits for: {waiting.map((s) => s.title).join(', ')}.</> : 'Every seat is ready.'}
+    </p>
+  );
 }

@@ -3,7 +3,7 @@
 // only here, on demand (a separate chunk), so the live pages keep uPlot
 // alone. Chartist puts axis labels in <foreignObject> HTML spans; the report
 // replaces each by an SVG <text>, so the saved charts are plain SVG.
-import { BarChart, Interpolation, LineChart, Svg } from 'chartist';
+import { BarChart, FixedScaleAxis, Interpolation, LineChart, Svg } from 'chartist';
 import { reportCharts, reportHtml } from './report.js';
 import { gradingRows } from './grading.js';
 
@@ -24,11 +24,13 @@ Svg.prototype.attr = function attrNoInlineStyle(a, ns) {
   return attr.call(this, a, ns);
 };
 
-function toText(data) {
+// bands: the x labels name bands (a bar chart), so they stand at the band's
+// middle; on a line chart, at the grid line.
+function toText(data, bands) {
   if (data.type !== 'label') return;
   const horizontal = data.axis.units.pos === 'x';
   const attrs = horizontal
-    ? { x: data.x, y: data.y + 12, 'text-anchor': 'middle', class: 'ct-label' }
+    ? { x: data.x + (bands ? data.width / 2 : 0), y: data.y + 12, 'text-anchor': 'middle', class: 'ct-label' }
     : { x: data.x + data.width, y: data.y + data.height + 4, 'text-anchor': 'end', class: 'ct-label' };
   const t = new Svg('text', attrs);
   t.text(String(data.text));
@@ -51,9 +53,9 @@ function draw(spec) {
       axisY: { offset: 56, labelInterpolationFnc: (v) => Number(v).toLocaleString('en-US', { maximumFractionDigits: 3 }) },
     };
     const chart = spec.type === 'stacked'
-      ? new BarChart(box, data, { ...common, stackBars: true, high: 1, low: 0, axisY: { ...common.axisY, labelInterpolationFnc: (v) => `${Math.round(v * 100)}%` } })
+      ? new BarChart(box, data, { ...common, stackBars: true, axisY: { ...common.axisY, type: FixedScaleAxis, low: 0, high: 1, ticks: [0, 0.25, 0.5, 0.75, 1], labelInterpolationFnc: (v) => `${Math.round(v * 100)}%` } })
       : new LineChart(box, data, { ...common, lineSmooth: Interpolation.none({ fillHoles: false }), showPoint: spec.labels.length < 3, fullWidth: true });
-    chart.on('draw', toText);
+    chart.on('draw', (d) => toText(d, spec.type === 'stacked'));
     chart.on('created', () => {
       const svg = box.querySelector('svg');
       svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
