@@ -132,6 +132,12 @@ try {
     return m && Number(m[1]) * 60 + Number(m[2]) > b + 280;
   }, left0, { timeout: 10000 });
   ok(true, `+5 min moved the countdown (${left0} s -> ${await secsLeft()} s)`);
+  await firm.waitForSelector('text=The facilitator moved the deadline');
+  await firm.waitForFunction(() => {
+    const m = (document.querySelector('[role=timer]')?.textContent || '').match(/(\d+):(\d\d) left/);
+    return m && Number(m[1]) * 60 + Number(m[2]) > 800;
+  }, null, { timeout: 10000 });
+  ok(true, 'the player is told, and the player\'s countdown moved too');
   const left1 = await secsLeft();
   await admin.getByRole('button', { name: '−1 min' }).click();
   await admin.waitForFunction((b) => {
