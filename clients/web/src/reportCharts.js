@@ -47,15 +47,25 @@ function draw(spec) {
       labels: spec.labels,
       series: spec.series.map((s, i) => ({ name: s.name, className: `s${i}`, data: s.values })),
     };
+    // At most about ten turn numbers on the x axis: a 40-turn game would
+    // print them on top of each other.
+    const every = Math.ceil(spec.labels.length / 10);
     const common = {
       width: `${W}px`, height: `${H}px`,
+      axisX: { labelInterpolationFnc: (v, i) => (i % every === 0 ? v : null) },
       chartPadding: { top: 12, right: 16, bottom: 4, left: 4 },
       axisY: { offset: 56, labelInterpolationFnc: (v) => Number(v).toLocaleString('en-US', { maximumFractionDigits: 3 }) },
     };
     const chart = spec.type === 'stacked'
       ? new BarChart(box, data, { ...common, stackBars: true, axisY: { ...common.axisY, type: FixedScaleAxis, low: 0, high: 1, ticks: [0, 0.25, 0.5, 0.75, 1], labelInterpolationFnc: (v) => `${Math.round(v * 100)}%` } })
       : new LineChart(box, data, { ...common, lineSmooth: Interpolation.none({ fillHoles: false }), showPoint: spec.labels.length < 3, fullWidth: true });
-    chart.on('draw', (d) => toText(d, spec.type === 'stacked'));
+    // A bar's width is its stroke: about 60% of a turn's band, so that 40
+    // turns fit as well as 3.
+    const bar = Math.max(2, Math.min(24, Math.floor((0.6 * (W - 80)) / Math.max(1, spec.labels.length))));
+    chart.on('draw', (d) => {
+      toText(d, spec.type === 'stacked');
+      if (d.type === 'bar') d.element.attr({ style: `stroke-width: ${bar}px` });
+    });
     chart.on('created', () => {
       const svg = box.querySelector('svg');
       svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
