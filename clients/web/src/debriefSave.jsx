@@ -19,7 +19,8 @@ export function SaveForGrading({ session, meta, history, ident }) {
   async function csv() {
     setError(null);
     const status = await statusFor(session, ident);
-    download(`lanthanide-${session}-grades.csv`, gradingCsv({ session: meta || { session }, seats: meta?.seats || [], status, history }), 'text/csv');
+    const why = ident.admin_token ? 'the server did not answer session.status (an older server, or the admin token was replaced)' : undefined;
+    download(`lanthanide-${session}-grades.csv`, gradingCsv({ session: meta || { session }, seats: meta?.seats || [], status, history, ...(why ? { why } : {}) }), 'text/csv');
   }
   async function report() {
     setBusy(true); setError(null);

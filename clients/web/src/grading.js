@@ -56,11 +56,12 @@ export function gradingRows({ seats, status, history }) {
   return { rows, turns };
 }
 
-export function gradingCsv({ session, seats, status, history, now = new Date() }) {
+// why: when there is no status, why not (default: no admin token).
+export function gradingCsv({ session, seats, status, history, now = new Date(), why = 'this page does not hold the admin token' }) {
   const { rows, turns } = gradingRows({ seats, status, history });
   const who = status
     ? 'player names and the human/agent flag from session.status (the facilitator\'s view)'
-    : 'no player names: this page does not hold the admin token, so only the seats, who played them as far as session.list tells (agent or person), and the scores';
+    : `no player names: ${why}, so only the seats, who played them as far as session.list tells (agent or person), and the scores`;
   const note = `# Lanthanide session ${session?.session || ''}${session?.name ? ` (${session.name})` : ''}, map ${session?.map || '?'}, ${history.length} turn(s) resolved, saved ${now.toISOString()}; ${who}. Scores: nations a weighted score of security, value added and budget; firms net worth over opening net worth. Ranks are among seats of the same kind.`;
   const header = ['seat', 'kind', 'title', 'player_name', 'played_by', 'human', 'strategy', 'final_score', 'rank_in_kind', 'seats_of_kind', ...turns.map((t) => `score_turn_${t + 1}`)];
   const lines = [note.replace(/[\r\n]/g, ' '), csvLine(header)];

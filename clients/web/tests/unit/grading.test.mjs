@@ -69,3 +69,8 @@ test('without the admin token: no names, and the header says so', () => {
   assert.equal(lines[3], 'USA,nation,United States,,person,yes,,0.3,2,2,0.2,0.3');
   assert.equal(lines[5].split(',')[4], 'nobody');
 });
+
+test('without session.status for another reason, the header gives it', () => {
+  const csv = gradingCsv({ session: { session: 's1' }, seats, status: null, history, why: 'the server did not answer session.status' });
+  assert.match(csv, /^# [^\r\n]*no player names: the server did not answer session.status, so only the seats/);
+});
