@@ -2,8 +2,8 @@
 // turn, with each turn's events; printable and savable.
 import { useEffect, useState } from 'preact/hooks';
 import { findSession, rpc } from './rpc.js';
-import { SaveForGrading } from './debriefSave.jsx';
 import { Chart, ConnectionBadge, ErrorText, download, num, pct, pname, store, useNotify, PRODUCT_NAMES, STAGE_NAMES } from './ui.jsx';
+import { SaveForGrading } from './debriefSave.jsx';
 
 function identityFor(session) {
   const a = store.get(`admin.${session}`);
