@@ -2,6 +2,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { findSession, listSessions, rpc } from './rpc.js';
 import { Chat } from './chat.jsx';
+import { ExtendControl, RotateToken, SeatStatus, WaitingFor } from './dashboard.jsx';
+import { clockFrom, mergeStatus } from './facilitator.js';
 import {
   Chart, ConnectionBadge, Countdown, ErrorText, QR, absUrl, href, num, pname, store, useNotify,
   PRODUCT_NAMES, STAGE_NAMES,
@@ -143,6 +145,7 @@ function SeatCard({ seat, info, strategies, onBot, onLock, onReissue, onRevoke, 
         {seat.locked ? <span class="badge badge-locked">locked</span> : null}
         {score ? <span class="seat-score noprint">score {num(score.score, 3)} (#{score.rank})</span> : null}
       </div>
+      <SeatStatus seat={seat} />
       <div class="seat-code">
         {seat.join_code ? <QR text={link} size={120} label={`QR code to join as ${seat.title}`} /> : null}
         <div>
@@ -184,20 +187,30 @@ function SessionPanel({ session }) {
   const [log, setLog] = useState([]);
   const [, setRev] = useState(0); // bumped when this browser's copy of the session changes
   const [rotated, setRotated] = useState(false);
+  const [status, setStatus] = useState(null); // session.status; null: not known (an older server)
   const say = (t) => setLog((l) => [`${new Date().toLocaleTimeString()}: ${t}`, ...l].slice(0, 30));
 
+  // The admin token is read afresh at each call: session.rotate_admin_token
+  // replaces it while the page runs.
+  const tok = () => store.get(`admin.${session}`)?.admin_token;
   async function poll() {
     try {
       setListing(await findSession((m, p) => rpc().call(m, p), session));
     } catch (e) { setError(e); }
+    // session.status: who is connected and ready, and the real deadline.
+    try {
+      const st = await rpc().call('session.status', { session, admin_token: tok() });
+      setStatus(st);
+      setClock(clockFrom(st, Date.now(), st.status));
+    } catch { setStatus(null); }
   }
   useEffect(() => {
     if (!admin_token) return undefined;
     const off = rpc().onOpen(async (r) => {
       try {
-        await r.call('session.watch', { session, admin_token });
+        await r.call('session.watch', { session, admin_token: tok() });
         setStrategies(await r.call('strategies.list'));
-        setHistory(await r.call('history.get', { session, admin_token }));
+        setHistory(await r.call('history.get', { session, admin_token: tok() }));
         await poll();
       } catch (e) { setError(e); }
     });
@@ -220,6 +233,7 @@ function SessionPanel({ session }) {
   // Another browser replaced the admin token: this one no longer sees
   // private chat, and its admin token no longer works.
   useNotify('session.admin_rotated', (p) => { if (p.session === session) { setRotated(true); say('the admin token was replaced elsewhere'); } }, [session]);
+  useNotify('session.extended', (p) => { if (p.session === session) { setClock(clockFrom(p)); say(`the deadline moved: ${Math.round(p.remaining_ms / 1000)} s left`); } }, [session]);
   useNotify('session.finished', (p) => { if (p.session === session) { setClock({ deadlineAt: null, frozenMs: null }); say('the game is over'); poll(); } }, [session]);
 
   if (!admin_token) {
@@ -298,8 +312,8 @@ function SessionPanel({ session }) {
 
   const codes = Object.fromEntries((info.seats || []).map((s) => [s.seat, s.join_code]));
   const locks = info.locked || {};
-  const seats = (listing?.seats || info.seats || []).map((s) => ({ ...s, join_code: codes[s.seat], locked: s.locked ?? locks[s.seat] ?? false }));
-  const status = listing?.status || 'lobby';
+  const seats = mergeStatus((listing?.seats || info.seats || []).map((s) => ({ ...s, join_code: codes[s.seat], locked: s.locked ?? locks[s.seat] ?? false })), status);
+  const phase = status?.status || listing?.status || 'lobby';
   const x = history.map((h) => h.turn + 1);
   const nations = history.length ? Object.keys(history[history.length - 1].production?.mining || {}) : [];
   const spectate = absUrl(href('/debrief', { session }));
@@ -316,31 +330,34 @@ function SessionPanel({ session }) {
     <div class="admin">
       <header class="topbar">
         <div class="who"><strong>{info.name || session}</strong> <span class="muted">{session} · {info.map}</span></div>
-        <span class={`status status-${status}`} data-testid="status">{status}{listing ? ` · turn ${Math.min(listing.turn + 1, listing.turns)} / ${listing.turns}` : ''}</span>
+        <span class={`status status-${phase}`} data-testid="status">{phase}{listing ? ` · turn ${Math.min(listing.turn + 1, listing.turns)} / ${listing.turns}` : ''}</span>
         {!secs || clock.deadlineAt || clock.frozenMs != null
-          ? <Countdown deadlineAt={clock.deadlineAt} frozenMs={clock.frozenMs} status={status} approx />
-          : status === 'running' ? <span class="countdown muted">{num(secs / 60, 1)} min turns</span> : null}
+          ? <Countdown deadlineAt={clock.deadlineAt} frozenMs={clock.frozenMs} status={phase} approx={!clock.exact} />
+          : phase === 'running' ? <span class="countdown muted">{num(secs / 60, 1)} min turns</span> : null}
         <ConnectionBadge />
       </header>
       {rotated ? <p class="banner error-banner" role="alert">The admin token of this session was replaced from another browser: this page can no longer run the session. Open it with the new token (“Run a session created elsewhere” on the facilitator page).</p> : null}
       <ErrorText error={error} />
       <section class="card controls noprint" aria-label="Game controls">
-        {status === 'lobby' ? <button type="button" class="primary" disabled={busy} onClick={() => act('session.start')}>Start the game</button> : null}
-        {status === 'running' ? <button type="button" disabled={busy} onClick={() => act('session.pause')}>Pause</button> : null}
-        {status === 'paused' ? <button type="button" class="primary" disabled={busy} onClick={() => act('session.resume')}>Resume</button> : null}
-        {status === 'running' ? <button type="button" disabled={busy} onClick={() => act('session.advance', 'End this turn now? Seats that sent nothing play their standing orders.')}>Advance now</button> : null}
-        {status !== 'finished' ? <button type="button" disabled={busy} onClick={() => act('session.stop', 'Stop the game for good? The open turn will not be played.')}>Stop</button> : null}
-        <button type="button" disabled={busy || !seats.some((s) => !s.taken && !s.agent) || status === 'finished'} onClick={fillEmpty}>Agents take the empty seats</button>
+        {phase === 'lobby' ? <button type="button" class="primary" disabled={busy} onClick={() => act('session.start')}>Start the game</button> : null}
+        {phase === 'running' ? <button type="button" disabled={busy} onClick={() => act('session.pause')}>Pause</button> : null}
+        {phase === 'paused' ? <button type="button" class="primary" disabled={busy} onClick={() => act('session.resume')}>Resume</button> : null}
+        {phase === 'running' ? <button type="button" disabled={busy} onClick={() => act('session.advance', 'End this turn now? Seats that sent nothing play their standing orders.')}>Advance now</button> : null}
+        {phase !== 'finished' ? <button type="button" disabled={busy} onClick={() => act('session.stop', 'Stop the game for good? The open turn will not be played.')}>Stop</button> : null}
+        <button type="button" disabled={busy || !seats.some((s) => !s.taken && !s.agent) || phase === 'finished'} onClick={fillEmpty}>Agents take the empty seats</button>
         <button type="button" onClick={printCodes}>Print join cards</button>
         <a href={href('/debrief', { session })}>Debrief</a>
-        {info.imported ? <p class="hint">Opened from an admin token: join codes are shown only to whoever created the session.</p> : secs ? <p class="hint">Turns last {num(secs / 60, 1)} min; the countdown here is estimated from when the turn opened (the server does not tell the facilitator the deadline yet).</p> : <p class="hint">No deadline: a turn ends when every seat is ready, or when you press Advance now.</p>}
+        {info.imported ? <p class="hint">Opened from an admin token: join codes are shown only to whoever created the session.</p> : secs || status?.remaining_ms != null ? <p class="hint">{secs ? `Turns last ${num(secs / 60, 1)} min; ` : ''}{clock.exact ? 'the countdown is the server’s deadline.' : 'the countdown is estimated from when the turn opened (this server has no session.status).'}</p> : <p class="hint">No deadline: a turn ends when every seat is ready, or when you press Advance now.</p>}
+        {(phase === 'running' || phase === 'paused') && (secs || status?.remaining_ms != null) ? <ExtendControl session={session} admin_token={admin_token} disabled={busy} say={say} onMoved={(r) => setClock(clockFrom(r, Date.now(), phase))} /> : null}
+        <RotateToken session={session} admin_token={admin_token} say={say} onToken={(t) => { keep((i) => ({ ...i, admin_token: t })); setRotated(false); }} />
       </section>
 
       <section aria-labelledby="h-seats" class="seats-section">
         <h2 id="h-seats">Seats and join codes</h2>
+        <WaitingFor seats={seats} phase={phase} />
         <p class="print-only">Session {session}{info.name ? ` (${info.name})` : ''}: open the link or scan the code, then press Join.</p>
-        <ul class="seats">{seats.map((s) => <SeatCard seat={s} info={{ session }} strategies={strategies} onBot={bot} onLock={lock} onReissue={reissue} onRevoke={revoke} busy={busy} score={ranks[s.seat]} finished={status === 'finished'} />)}</ul>
-        <p class="hint noprint">“A person joined” stays true after they leave; who is ready this turn is not reported to the facilitator yet.</p>
+        <ul class="seats">{seats.map((s) => <SeatCard seat={s} info={{ session }} strategies={strategies} onBot={bot} onLock={lock} onReissue={reissue} onRevoke={revoke} busy={busy} score={ranks[s.seat]} finished={phase === 'finished'} />)}</ul>
+        <p class="hint noprint">{status ? 'Each card: the player’s name, whether they are connected now, and whether their orders are in and they are ready for this turn.' : '“A person joined” stays true after they leave; this server does not report who is ready (no session.status).'}</p>
       </section>
 
       <div class="layout noprint">

@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { findSession, rpc } from './rpc.js';
 import { Chart, ConnectionBadge, ErrorText, download, num, pct, pname, store, useNotify, PRODUCT_NAMES, STAGE_NAMES } from './ui.jsx';
+import { SaveForGrading } from './debriefSave.jsx';
 
 function identityFor(session) {
   const a = store.get(`admin.${session}`);
@@ -89,6 +90,7 @@ export function Debrief({ params }) {
         <button type="button" onClick={() => window.print()}>Print</button>
         <button type="button" onClick={() => download(`lanthanide-${session}.json`, JSON.stringify({ session: meta, history }, null, 1))}>Save data (JSON)</button>
         <button type="button" onClick={() => download(`lanthanide-${session}.csv`, toCsv(history, seats), 'text/csv')}>Save data (CSV)</button>
+        <SaveForGrading session={session} meta={meta} history={history} ident={ident} />
       </section>
       <h1 class="print-only">Lanthanide debrief: {title}</h1>
       {cur ? (

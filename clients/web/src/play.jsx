@@ -313,11 +313,11 @@ export function Play({ params }) {
     setHistory((h) => [...h.filter((x) => x.turn !== p.turn), { ...p.summary, turn: p.turn }].sort((a, b) => a.turn - b.turn));
     refresh();
   }, [session, token]);
-  for (const m of ['session.started', 'session.paused', 'session.resumed', 'session.finished']) {
+  for (const m of ['session.started', 'session.paused', 'session.resumed', 'session.finished', 'session.extended']) {
     // eslint-disable-next-line react-hooks/rules-of-hooks
     useNotify(m, (p) => {
       if (p.session !== session) return;
-      setBanner({ 'session.started': 'The game has started.', 'session.paused': 'The facilitator paused the game.', 'session.resumed': 'The game goes on.', 'session.finished': 'The game is over.' }[m]);
+      setBanner({ 'session.started': 'The game has started.', 'session.paused': 'The facilitator paused the game.', 'session.resumed': 'The game goes on.', 'session.finished': 'The game is over.', 'session.extended': `The facilitator moved the deadline: ${Math.round((p.remaining_ms || 0) / 60000)} min left.` }[m]);
       refresh();
     }, [session, token]);
   }

@@ -13,7 +13,8 @@
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { checkHtml } from './htmlcheck.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -116,6 +117,37 @@ try {
   await admin.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent.startsWith('running'));
   ok(true, 'session running');
   await firm.waitForSelector('[data-testid=ready]');
+  // The countdown is the server's (session.status), not an estimate, and
+  // the facilitator moves the deadline: +5 min, then -1 min (it asks).
+  const secsLeft = () => admin.evaluate(() => {
+    const m = (document.querySelector('.topbar [role=timer]')?.textContent || '').match(/^(\d+):(\d\d) left/);
+    return m ? Number(m[1]) * 60 + Number(m[2]) : null;
+  });
+  await admin.waitForFunction(() => /^\d+:\d\d left/.test(document.querySelector('.topbar [role=timer]')?.textContent || ''), null, { timeout: 10000 });
+  const left0 = await secsLeft();
+  ok(left0 > 540 && left0 <= 602, `the dashboard counts down the server's deadline, not an estimate (${left0} s left)`);
+  await admin.getByRole('button', { name: '+5 min' }).click();
+  await admin.waitForFunction((b) => {
+    const m = (document.querySelector('.topbar [role=timer]')?.textContent || '').match(/^(\d+):(\d\d) left/);
+    return m && Number(m[1]) * 60 + Number(m[2]) > b + 280;
+  }, left0, { timeout: 10000 });
+  ok(true, `+5 min moved the countdown (${left0} s -> ${await secsLeft()} s)`);
+  await firm.waitForSelector('text=The facilitator moved the deadline');
+  await firm.waitForFunction(() => {
+    const m = (document.querySelector('[role=timer]')?.textContent || '').match(/(\d+):(\d\d) left/);
+    return m && Number(m[1]) * 60 + Number(m[2]) > 800;
+  }, null, { timeout: 10000 });
+  ok(true, 'the player is told, and the player\'s countdown moved too');
+  const left1 = await secsLeft();
+  await admin.getByRole('button', { name: '−1 min' }).click();
+  await admin.waitForFunction((b) => {
+    const m = (document.querySelector('.topbar [role=timer]')?.textContent || '').match(/^(\d+):(\d\d) left/);
+    return m && Number(m[1]) * 60 + Number(m[2]) < b - 50;
+  }, left1, { timeout: 10000 });
+  ok(dialogs.some((d) => /Take 1 min off this turn/.test(d)), `-1 min asked first and moved it back (${await secsLeft()} s)`);
+  await admin.locator('.seat[data-seat="mountain_minerals"] [data-testid=player-name]').filter({ hasText: 'Grace' }).waitFor({ timeout: 10000 });
+  ok(/connected/.test(await admin.locator('.seat[data-seat="mountain_minerals"] [data-testid=seat-status]').textContent()), 'the seat card names the player (Grace) and says she is connected (session.status)');
+  ok(/The turn waits for: .*Mountain Minerals/.test(await admin.getByTestId('waiting').textContent()), 'the dashboard says who the turn waits for');
   await shot(admin, 'admin-running');
 
   // 4. The firm sends an order that is refused, then corrects it.
@@ -278,7 +310,14 @@ try {
   await admin.locator('.seat[data-seat="USA"]').scrollIntoViewIfNeeded();
   await shot(admin, 'admin-seat-control');
 
-  // 7. Advance once more from the dashboard, then the debrief.
+  // A new admin token: shown once, and the page goes on working with it.
+  await admin.getByRole('button', { name: 'New admin token' }).click();
+  await admin.getByTestId('new-admin-token').waitFor();
+  const newToken = (await admin.locator('[data-testid=new-admin-token] code').textContent()).trim();
+  ok(/^[0-9a-f]{32}$/.test(newToken) && dialogs.some((d) => /Replace the admin token/.test(d)), 'the dashboard asks, then shows the new admin token once');
+  await shot(admin, 'admin-new-token', '[data-testid=new-admin-token]');
+
+  // 7. Advance once more from the dashboard (with the new token), then the debrief.
   await admin.getByRole('button', { name: 'Advance now' }).click();
   await admin.waitForFunction(() => /turn 3 \/ 3/.test(document.querySelector('[data-testid=status]')?.textContent || ''));
   ok(true, 'advance now resolved turn 2');
@@ -300,6 +339,47 @@ try {
   await shot(admin, 'debrief-print');
   await admin.emulateMedia({ media: 'screen' });
   ok(true, 'debrief shows the resolved turns');
+
+  // Grades (CSV): the facilitator's copy names the players and flags agents.
+  const [csvDl] = await Promise.all([admin.waitForEvent('download'), admin.getByTestId('grading-csv').click()]);
+  const csv = fs.readFileSync(await csvDl.path(), 'utf8');
+  fs.writeFileSync(path.join(shots, 'grades.csv'), csv);
+  const csvRows = csv.trimEnd().split('\r\n');
+  ok(/^# Lanthanide session .*player names and the human\/agent flag/.test(csvRows[0])
+    && csvRows[1].startsWith('seat,kind,title,player_name,played_by,human,strategy,final_score,rank_in_kind,seats_of_kind,score_turn_1,score_turn_2'), 'the grades CSV has its header line and columns');
+  ok(csvRows.some((r) => /^mountain_minerals,firm,Mountain Minerals,Grace,/.test(r)), 'the grades CSV holds the joined player\'s name (Grace)');
+  ok(csvRows.some((r) => /^CHN,nation,China,,agent,no,[a-z_]+,[-0-9.]+,[1-9],3,/.test(r)), 'the grades CSV flags an agent seat with its strategy, score and rank');
+  // A player's or a projector's copy has no names, and says so.
+  const [anonDl] = await Promise.all([projector.waitForEvent('download'), projector.getByTestId('grading-csv').click()]);
+  ok(/no player names/.test(fs.readFileSync(await anonDl.path(), 'utf8').split('\r\n')[0]), 'without the admin token the CSV says it has no names');
+
+  // The end-of-game report: one HTML file, SVG charts, the standings.
+  const [repDl] = await Promise.all([admin.waitForEvent('download', { timeout: 20000 }), admin.getByTestId('save-report').click()]);
+  const report = fs.readFileSync(await repDl.path(), 'utf8');
+  const reportFile = path.join(shots, 'report.html');
+  fs.writeFileSync(reportFile, report);
+  const htmlErrors = checkHtml(report);
+  ok(htmlErrors.length === 0, `the report is well-formed HTML with no script${htmlErrors.length ? `: ${htmlErrors.join('; ')}` : ''}`);
+  const rp = await (await browser.newContext({ viewport: { width: 1100, height: 900 }, javaScriptEnabled: false })).newPage();
+  watch(rp, 'report');
+  await rp.goto(pathToFileURL(reportFile).href);
+  const facts = {
+    svgs: await rp.locator('figure.chart svg').count(),
+    lines: await rp.locator('svg .ct-line').count(),
+    bars: await rp.locator('svg .ct-bar').count(),
+    labels: await rp.locator('svg text.ct-label').count(),
+    foreign: await rp.locator('svg foreignObject').count(),
+    nations: await rp.locator('table.standings-nation tbody tr').count(),
+    firms: await rp.locator('table.standings-firm tbody tr').count(),
+    grace: await rp.locator('table.standings-firm td', { hasText: 'Grace' }).count(),
+  };
+  ok(facts.svgs >= 8 && facts.lines > 0 && facts.bars > 0 && facts.labels > 0 && facts.foreign === 0, `the report's charts are SVG (${JSON.stringify(facts)})`);
+  ok(facts.nations === 3 && facts.firms === 6 && facts.grace === 1, 'the report ranks the 3 nations and the 6 firms apart, with the players\' names');
+  await shot(rp, 'report', 'top');
+  await shot(rp, 'report-charts', 'section.charts h2');
+  await rp.emulateMedia({ media: 'print' });
+  await shot(rp, 'report-print');
+  await rp.pdf({ path: path.join(shots, 'report.pdf'), format: 'A4' }).catch(() => {});
 
   ok(problems.length === 0, `no console errors or CSP violations${problems.length ? `:\n${problems.join('\n')}` : ''}`);
   console.log('all passed');
