@@ -202,6 +202,64 @@ static int m_strategies(rpc_call_t *call) {
 /* The longest turn a session may have: 30 days. */
 #define TURN_SECONDS_MAX (30.0 * 24 * 3600)
 
+/* Takes one token of the per-address creation rate (--create-burst, then
+ * one every --create-refill-ms) for session.create and session.fork, or
+ * sets call->err. `limits` names the burst and the refill in the message
+ * (session.create's wording; session.fork's names only the flags). */
+static int take_create(rpc_call_t *call, bool limits) {
+  sess_registry_t *reg = reg_of(call);
+  int64_t now = (int64_t)uv_now(reg->loop);
+  rl_bucket_t *b = limit_bucket(call, &reg->create_limit, now);
+  if (!b || !rl_ready(b, &reg->create_limit.rate, now)) {
+    char when[64];
+    reg->counters.sessions_rate_limited++;
+    rl_retry_text(when, sizeof when,
+                  b ? rl_wait_ms(b, &reg->create_limit.rate, now)
+                    : (int64_t)reg->create_limit.rate.refill_ms);
+    if (limits)
+      return proto_error_set(call->err, PROTO_RATE_LIMITED, NULL,
+                             "too many sessions created from your address: "
+                             "at most %u at once, then one every %u ms "
+                             "(--create-burst, --create-refill-ms); %s",
+                             reg->create_limit.rate.burst,
+                             reg->create_limit.rate.refill_ms, when);
+    return proto_error_set(call->err, PROTO_RATE_LIMITED, NULL,
+                           "too many sessions created from your address "
+                           "(--create-burst, --create-refill-ms); %s",
+                           when);
+  }
+  rl_take(b);
+  return 0;
+}
+
+/* A session's seats as an array of maps: seat, kind and title; then the
+ * join code (codes[i], for the creator of session.create and
+ * session.fork) or, with codes NULL, whether the seat is taken; then, with
+ * `agent`, the seat's built-in strategy or nil. */
+static void pack_seats(msgpack_packer *pk, const sess_session_t *s,
+                       const char (*codes)[SESS_CODE_LEN + 1], bool agent) {
+  msgpack_pack_array(pk, s->n_seats);
+  for (size_t i = 0; i < s->n_seats; i++) {
+    msgpack_pack_map(pk, agent ? 5 : 4);
+    proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, i));
+    proto_pack_kv_cstr(pk, "kind",
+                       model_map_seat_kind(s->map, i) == MODEL_SEAT_NATION
+                           ? "nation"
+                           : "firm");
+    proto_pack_kv_cstr(pk, "title", model_map_seat_title(s->map, i));
+    if (codes)
+      proto_pack_kv_cstr(pk, "join_code", codes[i]);
+    else
+      proto_pack_kv_bool(pk, "taken", s->seats[i].taken);
+    if (!agent)
+      continue;
+    if (s->seats[i].agent)
+      proto_pack_kv_cstr(pk, "agent", agent_strategy(s->seats[i].agent)->id);
+    else
+      proto_pack_kv_nil(pk, "agent");
+  }
+}
+
 static int m_create(rpc_call_t *call) {
   sess_registry_t *reg = reg_of(call);
   if (sp_refuse(reg, "session", call->err) != 0)
@@ -264,22 +322,8 @@ static int m_create(rpc_call_t *call) {
   }
   /* Sessions cost memory and a database row each: each address may create
    * --create-burst at once, then one every --create-refill-ms. */
-  int64_t now = (int64_t)uv_now(reg->loop);
-  rl_bucket_t *b = limit_bucket(call, &reg->create_limit, now);
-  if (!b || !rl_ready(b, &reg->create_limit.rate, now)) {
-    char when[64];
-    reg->counters.sessions_rate_limited++;
-    rl_retry_text(when, sizeof when,
-                  b ? rl_wait_ms(b, &reg->create_limit.rate, now)
-                    : (int64_t)reg->create_limit.rate.refill_ms);
-    return proto_error_set(call->err, PROTO_RATE_LIMITED, NULL,
-                           "too many sessions created from your address: at "
-                           "most %u at once, then one every %u ms "
-                           "(--create-burst, --create-refill-ms); %s",
-                           reg->create_limit.rate.burst,
-                           reg->create_limit.rate.refill_ms, when);
-  }
-  rl_take(b);
+  if (take_create(call, true) != 0)
+    return RPC_ERROR;
   sess_map_t *sm;
   if (sess_map_get(reg, map_id, map_len, &sm, call->err) != 0)
     return RPC_ERROR;
@@ -326,37 +370,10 @@ static int m_create(rpc_call_t *call) {
   proto_pack_kv_cstr(pk, "session", s->id);
   proto_pack_kv_cstr(pk, "admin_token", admin_token);
   proto_pack_cstr(pk, "seats");
-  msgpack_pack_array(pk, s->n_seats);
-  for (size_t i = 0; i < s->n_seats; i++) {
-    msgpack_pack_map(pk, 4);
-    proto_pack_kv_cstr(pk, "seat", model_map_seat_id(map, i));
-    proto_pack_kv_cstr(
-        pk, "kind",
-        model_map_seat_kind(map, i) == MODEL_SEAT_NATION ? "nation" : "firm");
-    proto_pack_kv_cstr(pk, "title", model_map_seat_title(map, i));
-    proto_pack_kv_cstr(pk, "join_code", codes[i]);
-  }
+  pack_seats(pk, s, (const char(*)[SESS_CODE_LEN + 1]) codes, false);
   free(codes);
   sodium_memzero(admin_token, sizeof admin_token);
   return RPC_OK_DURABLE;
-}
-
-static void pack_seats_public(msgpack_packer *pk, const sess_session_t *s) {
-  msgpack_pack_array(pk, s->n_seats);
-  for (size_t i = 0; i < s->n_seats; i++) {
-    msgpack_pack_map(pk, 5);
-    proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, i));
-    proto_pack_kv_cstr(pk, "kind",
-                       model_map_seat_kind(s->map, i) == MODEL_SEAT_NATION
-                           ? "nation"
-                           : "firm");
-    proto_pack_kv_cstr(pk, "title", model_map_seat_title(s->map, i));
-    proto_pack_kv_bool(pk, "taken", s->seats[i].taken);
-    if (s->seats[i].agent)
-      proto_pack_kv_cstr(pk, "agent", agent_strategy(s->seats[i].agent)->id);
-    else
-      proto_pack_kv_nil(pk, "agent");
-  }
 }
 
 /* session.list pages through the sessions in order of id: `limit`
@@ -406,7 +423,7 @@ static int m_list(rpc_call_t *call) {
     proto_pack_kv_i64(pk, "turn", model_state_turn(s->st));
     proto_pack_kv_i64(pk, "turns", s->turns);
     proto_pack_cstr(pk, "seats");
-    pack_seats_public(pk, s);
+    pack_seats(pk, s, NULL, true);
   }
   if (paged) {
     if (end < reg->n_sessions)
@@ -1679,20 +1696,8 @@ static int m_fork(rpc_call_t *call) {
                            most, s->id);
   /* A fork is a session like any other: it counts against
    * --max-sessions (sess_create) and the per-address creation rate. */
-  int64_t now = (int64_t)uv_now(reg->loop);
-  rl_bucket_t *b = limit_bucket(call, &reg->create_limit, now);
-  if (!b || !rl_ready(b, &reg->create_limit.rate, now)) {
-    char when[64];
-    reg->counters.sessions_rate_limited++;
-    rl_retry_text(when, sizeof when,
-                  b ? rl_wait_ms(b, &reg->create_limit.rate, now)
-                    : (int64_t)reg->create_limit.rate.refill_ms);
-    return proto_error_set(call->err, PROTO_RATE_LIMITED, NULL,
-                           "too many sessions created from your address "
-                           "(--create-burst, --create-refill-ms); %s",
-                           when);
-  }
-  rl_take(b);
+  if (take_create(call, false) != 0)
+    return RPC_ERROR;
   rl_key_t creator;
   rl_key_of(call->peer->addr, &creator);
   char admin_token[SESS_TOKEN_LEN + 1];
@@ -1712,21 +1717,7 @@ static int m_fork(rpc_call_t *call) {
   proto_pack_kv_cstr(pk, "admin_token", admin_token);
   proto_pack_kv_cstr(pk, "status", STATUS[f->status]);
   proto_pack_cstr(pk, "seats");
-  msgpack_pack_array(pk, f->n_seats);
-  for (size_t i = 0; i < f->n_seats; i++) {
-    msgpack_pack_map(pk, 5);
-    proto_pack_kv_cstr(pk, "seat", model_map_seat_id(f->map, i));
-    proto_pack_kv_cstr(pk, "kind",
-                       model_map_seat_kind(f->map, i) == MODEL_SEAT_NATION
-                           ? "nation"
-                           : "firm");
-    proto_pack_kv_cstr(pk, "title", model_map_seat_title(f->map, i));
-    proto_pack_kv_cstr(pk, "join_code", codes[i]);
-    if (f->seats[i].agent)
-      proto_pack_kv_cstr(pk, "agent", agent_strategy(f->seats[i].agent)->id);
-    else
-      proto_pack_kv_nil(pk, "agent");
-  }
+  pack_seats(pk, f, (const char(*)[SESS_CODE_LEN + 1]) codes, true);
   proto_pack_cstr(pk, "forked_from");
   msgpack_pack_map(pk, 2);
   proto_pack_kv_cstr(pk, "session", s->id);
