@@ -1967,6 +1967,37 @@ out:
   return rc;
 }
 
+/* An event's optional "nation" into buf: when given, the id of one of
+ * "nations" (its index into *index, when index is not NULL). */
+static int event_nation(ld_t *ld, const model_map_t *m, json_t *o, char *buf,
+                        size_t size, int32_t *index) {
+  int rc = str(ld, o, "nation", false, buf, size);
+  if (rc || !buf[0])
+    return rc;
+  int ni = model_nation_index(m, buf);
+  if (index)
+    *index = ni;
+  if (ni < 0) {
+    push_key(ld, "nation");
+    rc = fail(ld, "expected the id of one of \"nations\"");
+    pop(ld);
+  }
+  return rc;
+}
+
+/* An event's optional "product": when given, a product name, into
+ * *product. */
+static int event_product(ld_t *ld, json_t *o, int32_t *product) {
+  char prod[MODEL_ID_MAX] = "";
+  int rc = str(ld, o, "product", false, prod, sizeof prod);
+  if (!rc && prod[0] && (*product = model_product_from_name(prod)) < 0) {
+    push_key(ld, "product");
+    rc = fail(ld, "expected a product name");
+    pop(ld);
+  }
+  return rc;
+}
+
 /* One event object of the map: a scripted event (with its "turn") or the
  * "event" of a prepared inject (without: the inject has its own). */
 static int parse_event(ld_t *ld, model_map_t *m, json_t *o, model_event_t *e,
@@ -1978,7 +2009,7 @@ static int parse_event(ld_t *ld, model_map_t *m, json_t *o, model_event_t *e,
   /* an inject's event has no "turn" of its own */
   int32_t kind = 0;
   int64_t turn = 0, dur = 1;
-  char prod[MODEL_ID_MAX] = "", stage[MODEL_ID_MAX] = "";
+  char stage[MODEL_ID_MAX] = "";
   e->product = e->stage = -1;
   if (!json_is_object(o))
     rc = fail(ld, "expected an event object");
@@ -1992,21 +2023,11 @@ static int parse_event(ld_t *ld, model_map_t *m, json_t *o, model_event_t *e,
   e->kind = (model_event_kind_t)kind;
   e->turn = (int32_t)turn;
   if (!rc)
-    rc = str(ld, o, "nation", false, e->nation, sizeof e->nation);
-  if (!rc && e->nation[0] && model_nation_index(m, e->nation) < 0) {
-    push_key(ld, "nation");
-    rc = fail(ld, "expected the id of one of \"nations\"");
-    pop(ld);
-  }
+    rc = event_nation(ld, m, o, e->nation, sizeof e->nation, NULL);
   if (!rc)
     rc = str(ld, o, "facility", false, e->facility, sizeof e->facility);
   if (!rc)
-    rc = str(ld, o, "product", false, prod, sizeof prod);
-  if (!rc && prod[0] && (e->product = model_product_from_name(prod)) < 0) {
-    push_key(ld, "product");
-    rc = fail(ld, "expected a product name");
-    pop(ld);
-  }
+    rc = event_product(ld, o, &e->product);
   if (!rc)
     rc = str(ld, o, "stage", false, stage, sizeof stage);
   if (!rc && stage[0] && (e->stage = model_stage_from_name(stage)) < 0) {
@@ -2073,7 +2094,7 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
                                        NULL};
       int32_t kind = 0;
       int64_t dur = 1;
-      char nation[MODEL_ID_MAX] = "", prod[MODEL_ID_MAX] = "";
+      char nation[MODEL_ID_MAX] = "";
       r->nation = r->product = -1;
       if (!json_is_object(o))
         rc = fail(ld, "expected an event object");
@@ -2097,19 +2118,9 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
         rc = num(ld, o, "duration", false, U_PLAIN, 1, 400, &dur);
       r->duration = (int32_t)dur;
       if (!rc)
-        rc = str(ld, o, "nation", false, nation, sizeof nation);
-      if (!rc && nation[0] && (r->nation = model_nation_index(m, nation)) < 0) {
-        push_key(ld, "nation");
-        rc = fail(ld, "expected the id of one of \"nations\"");
-        pop(ld);
-      }
+        rc = event_nation(ld, m, o, nation, sizeof nation, &r->nation);
       if (!rc)
-        rc = str(ld, o, "product", false, prod, sizeof prod);
-      if (!rc && prod[0] && (r->product = model_product_from_name(prod)) < 0) {
-        push_key(ld, "product");
-        rc = fail(ld, "expected a product name");
-        pop(ld);
-      }
+        rc = event_product(ld, o, &r->product);
       pop(ld);
       if (!rc)
         m->n_random++;
