@@ -808,17 +808,39 @@ static sess_nego_t *answerable(rpc_call_t *call, sess_session_t *s, int seat) {
   return n;
 }
 
+/* The preamble of contract.counter and contract.accept: the caller's
+ * session and seat, and the negotiation whose offer in force it may answer
+ * and did not make (`accept` picks the message that says who may). */
+static sess_nego_t *answer_call(rpc_call_t *call, bool accept,
+                                sess_session_t **sp, int *seat) {
+  sess_session_t *s = nego_call(call, seat);
+  sess_nego_t *n = s ? answerable(call, s, *seat) : NULL;
+  if (!n)
+    return NULL;
+  if (*seat == n->author) {
+    if (accept)
+      proto_error_set(call->err, PROTO_CONFLICT, "negotiation",
+                      "the offer in force in '%s' is yours; only %s may "
+                      "accept it",
+                      n->id,
+                      SESS_SEAT_NAME(s, n->author == n->a ? n->b : n->a));
+    else
+      proto_error_set(call->err, PROTO_CONFLICT, "negotiation",
+                      "the offer in force in '%s' is yours; wait for "
+                      "the other party's answer, or withdraw",
+                      n->id);
+    return NULL;
+  }
+  *sp = s;
+  return n;
+}
+
 int sess_m_contract_counter(rpc_call_t *call) {
   int seat;
-  sess_session_t *s = nego_call(call, &seat);
-  sess_nego_t *n = s ? answerable(call, s, seat) : NULL;
+  sess_session_t *s = NULL;
+  sess_nego_t *n = answer_call(call, false, &s, &seat);
   if (!n)
     return RPC_ERROR;
-  if (seat == n->author)
-    return proto_error_set(call->err, PROTO_CONFLICT, "negotiation",
-                           "the offer in force in '%s' is yours; wait for "
-                           "the other party's answer, or withdraw",
-                           n->id);
   model_order_t cur, o;
   model_refusal_t r;
   if (terms_order(last_step(n)->terms, last_step(n)->terms_len, &cur, &r) != 0)
@@ -842,16 +864,10 @@ int sess_m_contract_counter(rpc_call_t *call) {
 
 int sess_m_contract_accept(rpc_call_t *call) {
   int seat;
-  sess_session_t *s = nego_call(call, &seat);
-  sess_nego_t *n = s ? answerable(call, s, seat) : NULL;
+  sess_session_t *s = NULL;
+  sess_nego_t *n = answer_call(call, true, &s, &seat);
   if (!n)
     return RPC_ERROR;
-  if (seat == n->author)
-    return proto_error_set(call->err, PROTO_CONFLICT, "negotiation",
-                           "the offer in force in '%s' is yours; only %s may "
-                           "accept it",
-                           n->id,
-                           SESS_SEAT_NAME(s, n->author == n->a ? n->b : n->a));
   if (s->held)
     return proto_error_set(call->err, PROTO_CONFLICT, "negotiation",
                            "turn %d is resolved and held for control's "
