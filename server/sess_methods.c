@@ -731,11 +731,8 @@ static int m_bot(rpc_call_t *call) {
 typedef enum { ACT_START, ACT_PAUSE, ACT_RESUME, ACT_STOP, ACT_ADVANCE } act_t;
 
 static int control(rpc_call_t *call, act_t act) {
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int seat;
-  if (!s || sp_refuse(reg_of(call), "change", call->err) != 0 ||
-      authorise(call, s, true, false, &admin, &seat) != 0)
+  sess_session_t *s = sess_method_admin(call, "change");
+  if (!s)
     return RPC_ERROR;
   static const char *const need[] = {"lobby", "running", "paused",
                                      "lobby, running or paused", "running"};
@@ -812,12 +809,9 @@ static int m_advance(rpc_call_t *call) {
  * session whose turns have a deadline, running or paused; the turn's
  * deadline moves, the next turns keep the session's turn_seconds. */
 static int m_extend(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int seat;
+  sess_session_t *s = sess_method_admin(call, "change");
   double secs = 0;
-  if (!s || sp_refuse(reg_of(call), "change", call->err) != 0 ||
-      authorise(call, s, true, false, &admin, &seat) != 0 ||
+  if (!s ||
       proto_param_f64(call->params, "seconds", true, &secs, call->err) < 0)
     return RPC_ERROR;
   if (!(secs >= -TURN_SECONDS_MAX && secs <= TURN_SECONDS_MAX) || secs == 0)
@@ -860,13 +854,11 @@ static int m_extend(rpc_call_t *call) {
  * back to turn 0 with a new seed (given, or drawn), for training loops
  * that would otherwise spend a rate-limited session.create per game. */
 static int m_reset(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin, start = false;
-  int seat;
+  sess_session_t *s = sess_method_admin(call, "reset");
+  bool start = false;
   uint64_t seed = 0;
   int has_seed;
-  if (!s || sp_refuse(reg_of(call), "reset", call->err) != 0 ||
-      authorise(call, s, true, false, &admin, &seat) != 0 ||
+  if (!s ||
       (has_seed = proto_param_u64(call->params, "seed", false, &seed,
                                   call->err)) < 0 ||
       proto_param_bool(call->params, "start", false, &start, call->err) < 0)
@@ -891,11 +883,9 @@ static int m_reset(rpc_call_t *call) {
 /* session.delete {session, admin_token, purge?}: the facilitator takes a
  * lobby or finished session off the server. */
 static int m_delete(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin, purge = false;
-  int seat;
-  if (!s || sp_refuse(reg_of(call), "deletion", call->err) != 0 ||
-      authorise(call, s, true, false, &admin, &seat) != 0 ||
+  sess_session_t *s = sess_method_admin(call, "deletion");
+  bool purge = false;
+  if (!s ||
       proto_param_bool(call->params, "purge", false, &purge, call->err) < 0)
     return RPC_ERROR;
   if (s->status != SESS_LOBBY && s->status != SESS_FINISHED)
@@ -1061,10 +1051,8 @@ static size_t seat_connections(const sess_session_t *s, size_t i) {
 }
 
 static int m_status(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int unused;
-  if (!s || authorise(call, s, true, false, &admin, &unused) != 0)
+  sess_session_t *s = sess_method_admin(call, NULL);
+  if (!s)
     return RPC_ERROR;
   msgpack_packer *pk = call->pk;
   msgpack_pack_map(pk, 14);
@@ -1126,14 +1114,11 @@ static void pack_observer(msgpack_packer *pk, const sess_session_t *s,
  * for a visitor, an umpire's assistant or the press. */
 static int m_obs_issue(rpc_call_t *call) {
   sess_registry_t *reg = reg_of(call);
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int unused;
+  sess_session_t *s = sess_method_admin(call, "observer");
   const char *name = NULL;
   uint32_t name_len = 0;
   const msgpack_object *arr = NULL;
-  if (!s || sp_refuse(reg, "observer", call->err) != 0 ||
-      authorise(call, s, true, false, &admin, &unused) != 0 ||
+  if (!s ||
       proto_param_str(call->params, "name", false, &name, &name_len,
                       call->err) < 0 ||
       proto_param_array(call->params, "seats", false, &arr, call->err) < 0)
@@ -1196,13 +1181,9 @@ static int m_obs_issue(rpc_call_t *call) {
 }
 
 static int m_obs_revoke(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int unused;
+  sess_session_t *s = sess_method_admin(call, "revocation");
   int64_t id = 0;
-  if (!s || sp_refuse(reg_of(call), "revocation", call->err) != 0 ||
-      authorise(call, s, true, false, &admin, &unused) != 0 ||
-      proto_param_i64(call->params, "observer", true, &id, call->err) < 0)
+  if (!s || proto_param_i64(call->params, "observer", true, &id, call->err) < 0)
     return RPC_ERROR;
   for (size_t i = 0; i < s->n_observers; i++)
     if (s->observers[i].id == id) {
@@ -1219,10 +1200,8 @@ static int m_obs_revoke(rpc_call_t *call) {
 }
 
 static int m_obs_list(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int unused;
-  if (!s || authorise(call, s, true, false, &admin, &unused) != 0)
+  sess_session_t *s = sess_method_admin(call, NULL);
+  if (!s)
     return RPC_ERROR;
   msgpack_pack_array(call->pk, s->n_observers);
   for (size_t i = 0; i < s->n_observers; i++)
@@ -1563,11 +1542,8 @@ static int m_seat_rotate(rpc_call_t *call) {
 }
 
 static int m_rotate_admin(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int unused;
-  if (!s || sp_refuse(reg_of(call), "new admin token", call->err) != 0 ||
-      authorise(call, s, true, false, &admin, &unused) != 0)
+  sess_session_t *s = sess_method_admin(call, "new admin token");
+  if (!s)
     return RPC_ERROR;
   const char *atok;
   uint32_t alen;
@@ -1585,10 +1561,8 @@ static int m_rotate_admin(rpc_call_t *call) {
  * session, for its facilitator (admin_token only: a contract is private to
  * its two parties, who see theirs in state.get). */
 static int m_contracts(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int unused;
-  if (!s || authorise(call, s, true, false, &admin, &unused) != 0)
+  sess_session_t *s = sess_method_admin(call, NULL);
+  if (!s)
     return RPC_ERROR;
   model_obs_contract_t *c;
   size_t n;
@@ -1612,10 +1586,8 @@ static int m_contracts(rpc_call_t *call) {
 
 /* turn.proposal {session, admin_token}: the held outcome, or nil. */
 static int m_proposal(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int unused;
-  if (!s || authorise(call, s, true, false, &admin, &unused) != 0)
+  sess_session_t *s = sess_method_admin(call, NULL);
+  if (!s)
     return RPC_ERROR;
   if (sess_pack_outcome(call->pk, s) != 0)
     return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
@@ -1624,12 +1596,9 @@ static int m_proposal(rpc_call_t *call) {
 
 /* turn.release {session, admin_token, amendments?}. */
 static int m_release(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int unused;
+  sess_session_t *s = sess_method_admin(call, "release");
   const msgpack_object *arr = NULL;
-  if (!s || sp_refuse(reg_of(call), "release", call->err) != 0 ||
-      authorise(call, s, true, false, &admin, &unused) != 0 ||
+  if (!s ||
       proto_param_array(call->params, "amendments", false, &arr, call->err) < 0)
     return RPC_ERROR;
   if (!s->review)
@@ -1674,13 +1643,9 @@ static int m_release(rpc_call_t *call) {
 /* session.fork {session, admin_token, turn}. */
 static int m_fork(rpc_call_t *call) {
   sess_registry_t *reg = reg_of(call);
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int unused;
+  sess_session_t *s = sess_method_admin(call, "fork");
   uint64_t turn = 0;
-  if (!s || sp_refuse(reg, "fork", call->err) != 0 ||
-      authorise(call, s, true, false, &admin, &unused) != 0 ||
-      proto_param_u64(call->params, "turn", true, &turn, call->err) < 0)
+  if (!s || proto_param_u64(call->params, "turn", true, &turn, call->err) < 0)
     return RPC_ERROR;
   if (!reg->store)
     return proto_error_set(call->err, PROTO_UNAVAILABLE, NULL,
