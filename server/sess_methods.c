@@ -202,20 +202,31 @@ static int m_strategies(rpc_call_t *call) {
 /* The longest turn a session may have: 30 days. */
 #define TURN_SECONDS_MAX (30.0 * 24 * 3600)
 
+/* The caller's bucket of table `t` when it holds a token (the caller takes
+ * it with rl_take once it goes ahead); NULL, with the wait for a person in
+ * `when`, when the caller's address must wait or the table had no room for
+ * it. */
+static rl_bucket_t *limit_ready(rpc_call_t *call, rl_table_t *t, char *when,
+                                size_t len) {
+  int64_t now = (int64_t)uv_now(reg_of(call)->loop);
+  rl_bucket_t *b = limit_bucket(call, t, now);
+  if (b && rl_ready(b, &t->rate, now))
+    return b;
+  rl_retry_text(when, len,
+                b ? rl_wait_ms(b, &t->rate, now) : (int64_t)t->rate.refill_ms);
+  return NULL;
+}
+
 /* Takes one token of the per-address creation rate (--create-burst, then
  * one every --create-refill-ms) for session.create and session.fork, or
  * sets call->err. `limits` names the burst and the refill in the message
  * (session.create's wording; session.fork's names only the flags). */
 static int take_create(rpc_call_t *call, bool limits) {
   sess_registry_t *reg = reg_of(call);
-  int64_t now = (int64_t)uv_now(reg->loop);
-  rl_bucket_t *b = limit_bucket(call, &reg->create_limit, now);
-  if (!b || !rl_ready(b, &reg->create_limit.rate, now)) {
-    char when[64];
+  char when[64];
+  rl_bucket_t *b = limit_ready(call, &reg->create_limit, when, sizeof when);
+  if (!b) {
     reg->counters.sessions_rate_limited++;
-    rl_retry_text(when, sizeof when,
-                  b ? rl_wait_ms(b, &reg->create_limit.rate, now)
-                    : (int64_t)reg->create_limit.rate.refill_ms);
     if (limits)
       return proto_error_set(call->err, PROTO_RATE_LIMITED, NULL,
                              "too many sessions created from your address: "
@@ -548,14 +559,10 @@ static int m_join(rpc_call_t *call) {
                              "the operator");
     }
     if (seat < 0) {
-      int64_t now = (int64_t)uv_now(reg->loop);
-      rl_bucket_t *b = limit_bucket(call, &reg->join_limit, now);
-      if (!b || !rl_ready(b, &reg->join_limit.rate, now)) {
-        char when[64];
+      char when[64];
+      rl_bucket_t *b = limit_ready(call, &reg->join_limit, when, sizeof when);
+      if (!b) {
         reg->counters.join_rate_limited++;
-        rl_retry_text(when, sizeof when,
-                      b ? rl_wait_ms(b, &reg->join_limit.rate, now)
-                        : (int64_t)reg->join_limit.rate.refill_ms);
         return proto_error_set(call->err, PROTO_RATE_LIMITED, "join_code",
                                "too many wrong join codes from your address "
                                "(--join-burst, --join-refill-ms); check the "
