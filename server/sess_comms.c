@@ -1026,6 +1026,22 @@ static int on_channel(void *arg, const store_channel_row_t *row, char *err,
   return 0;
 }
 
+/* The status a step read back (restore) or copied (fork) leaves its
+ * negotiation in: countered, accepted from `turn` as the `seq`th step of
+ * the session, or withdrawn; a proposal leaves it as it is. */
+static void nego_replay(sess_nego_t *n, const char *action, int turn,
+                        size_t seq) {
+  if (strcmp(action, "counter") == 0) {
+    n->status = SESS_NEGO_COUNTERED;
+  } else if (strcmp(action, "accept") == 0) {
+    n->status = SESS_NEGO_ACCEPTED;
+    n->accepted_turn = turn;
+    n->accepted_seq = seq;
+  } else if (strcmp(action, "withdraw") == 0) {
+    n->status = SESS_NEGO_WITHDRAWN;
+  }
+}
+
 static int on_step(void *arg, const store_negotiation_row_t *row, char *err,
                    size_t errlen) {
   sess_session_t *s = arg;
@@ -1063,15 +1079,7 @@ static int on_step(void *arg, const store_negotiation_row_t *row, char *err,
     return -1;
   }
   n->author = author;
-  if (strcmp(row->action, "counter") == 0) {
-    n->status = SESS_NEGO_COUNTERED;
-  } else if (strcmp(row->action, "accept") == 0) {
-    n->status = SESS_NEGO_ACCEPTED;
-    n->accepted_turn = row->turn;
-    n->accepted_seq = s->n_nego_steps;
-  } else if (strcmp(row->action, "withdraw") == 0) {
-    n->status = SESS_NEGO_WITHDRAWN;
-  }
+  nego_replay(n, row->action, row->turn, s->n_nego_steps);
   return 0;
 }
 
@@ -1121,17 +1129,10 @@ int sess_comms_fork(sess_session_t *f, const sess_session_t *s, int turn) {
       if (add_step(f, n, st->action, st->seat, st->turn, st->t_ms, st->terms,
                    st->terms_len) != 0)
         return -1;
-      if (strcmp(st->action, "counter") == 0) {
+      if (strcmp(st->action, "counter") == 0)
         n->author = st->seat;
-        n->status = SESS_NEGO_COUNTERED;
-      } else if (strcmp(st->action, "accept") == 0) {
-        n->status = SESS_NEGO_ACCEPTED;
-        n->accepted_turn = st->turn;
-        /* The original's order of acceptance is the fork's. */
-        n->accepted_seq = o->accepted_seq;
-      } else if (strcmp(st->action, "withdraw") == 0) {
-        n->status = SESS_NEGO_WITHDRAWN;
-      }
+      /* The original's order of acceptance is the fork's. */
+      nego_replay(n, st->action, st->turn, o->accepted_seq);
     }
   }
   return 0;
