@@ -243,6 +243,17 @@ static int take_create(rpc_call_t *call, bool limits) {
   return 0;
 }
 
+/* The first three pairs of a seat's map in every seat list: its id, its
+ * kind (nation or firm) and its title. */
+static void pack_seat_id(msgpack_packer *pk, const sess_session_t *s,
+                         size_t i) {
+  proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, i));
+  proto_pack_kv_cstr(
+      pk, "kind",
+      model_map_seat_kind(s->map, i) == MODEL_SEAT_NATION ? "nation" : "firm");
+  proto_pack_kv_cstr(pk, "title", model_map_seat_title(s->map, i));
+}
+
 /* A session's seats as an array of maps: seat, kind and title; then the
  * join code (codes[i], for the creator of session.create and
  * session.fork) or, with codes NULL, whether the seat is taken; then, with
@@ -252,12 +263,7 @@ static void pack_seats(msgpack_packer *pk, const sess_session_t *s,
   msgpack_pack_array(pk, s->n_seats);
   for (size_t i = 0; i < s->n_seats; i++) {
     msgpack_pack_map(pk, agent ? 5 : 4);
-    proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, i));
-    proto_pack_kv_cstr(pk, "kind",
-                       model_map_seat_kind(s->map, i) == MODEL_SEAT_NATION
-                           ? "nation"
-                           : "firm");
-    proto_pack_kv_cstr(pk, "title", model_map_seat_title(s->map, i));
+    pack_seat_id(pk, s, i);
     if (codes)
       proto_pack_kv_cstr(pk, "join_code", codes[i]);
     else
@@ -1078,12 +1084,7 @@ static int m_status(rpc_call_t *call) {
   for (size_t i = 0; i < s->n_seats; i++) {
     const sess_seat_t *x = &s->seats[i];
     msgpack_pack_map(pk, 10);
-    proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, i));
-    proto_pack_kv_cstr(pk, "kind",
-                       model_map_seat_kind(s->map, i) == MODEL_SEAT_NATION
-                           ? "nation"
-                           : "firm");
-    proto_pack_kv_cstr(pk, "title", model_map_seat_title(s->map, i));
+    pack_seat_id(pk, s, i);
     proto_pack_kv_cstr(pk, "name", x->name);
     proto_pack_kv_cstr(pk, "played_by",
                        x->agent   ? "agent"
