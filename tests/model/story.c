@@ -172,9 +172,42 @@ double story_share(const model_report_t *r, int stage, int nation) {
          (double)tot;
 }
 
-int story_cmp_double(const void *a, const void *b) {
+static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
+}
+
+double story_median(const double *v, size_t n) {
+  double *s = malloc(n * sizeof *s);
+  assert_non_null(s);
+  memcpy(s, v, n * sizeof *s);
+  qsort(s, n, sizeof s[0], cmp_double);
+  double median = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  free(s);
+  return median;
+}
+
+double story_dytb_ratio(const model_state_t *st, uint64_t seed, int t,
+                        double *cn, double *lo) {
+  const model_map_t *m = model_state_map(st);
+  const model_report_t *r = model_last_report(st);
+  size_t N = r->n_nations;
+  static const char *const ex[] = {"JPN", "EUU", "USA"};
+  *cn = model_cents_to_usd(
+      r->regional[MODEL_DYTB * N + (size_t)story_nation(m, "CHN")]);
+  *lo = 1e18;
+  for (int k = 0; k < 3; k++) {
+    double x = model_cents_to_usd(
+        r->regional[MODEL_DYTB * N + (size_t)story_nation(m, ex[k])]);
+    if (x < *lo)
+      *lo = x;
+  }
+  double ratio = *lo / *cn;
+  if (t >= 2 && (ratio < 0.9 || ratio > 10.0))
+    fail_msg("seed %llu turn %d: ex-China Dy/Tb %.2f is %.2fx China's "
+             "%.2f $/kg; expected 0.9 to 10",
+             (unsigned long long)seed, t, *lo, ratio, *cn);
+  return ratio;
 }
 
 void story_licence_event(model_event_t *ev, int turn) {

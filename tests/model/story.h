@@ -34,8 +34,15 @@ int story_nation(const model_map_t *m, const char *id);
 /* A stage's output share of one nation in the report, in percent. */
 double story_share(const model_report_t *r, int stage, int nation);
 
-/* qsort's comparison of doubles, ascending. */
-int story_cmp_double(const void *a, const void *b);
+/* The median of v[0..n), n > 0 (v is not changed). */
+double story_median(const double *v, size_t n);
+
+/* The Dy/Tb basket price outside China (the cheapest of Japan, the EU and
+ * the USA) over China's in the turn st resolved last (turn t of seed
+ * `seed`); *cn and *lo get the two prices in $/kg. From turn 2 of a
+ * sustained licence on (t >= 2) it fails the test outside 0.9 to 10. */
+double story_dytb_ratio(const model_state_t *st, uint64_t seed, int t,
+                        double *cn, double *lo);
 
 /* Fills `ev` with China's Dy/Tb export licences at 26% of exports (S69,
  * S70) on the exports basis, for model_inject_event at `turn`. */
