@@ -205,3 +205,9 @@ void helper_submit1(model_state_t *st, int s, model_order_t o) {
   if (n)
     fail_msg("%s refused: %s: %s", model_op_name(o.op), r.field, r.message);
 }
+
+void helper_resolve(model_state_t *st, const char *where) {
+  int64_t before = helper_money_total(st);
+  assert_int_equal(model_resolve(st), 0);
+  helper_check_invariants(st, &before, where);
+}

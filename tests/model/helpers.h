@@ -26,6 +26,10 @@ void helper_check_invariants(const model_state_t *st,
                              const int64_t *money_before, const char *where);
 /* Total money of all holders (before a turn, for the world balance). */
 int64_t helper_money_total(const model_state_t *st);
+/* Resolves a turn of st (failing the test unless model_resolve returns 0)
+ * and checks the invariants after it; `where` as in
+ * helper_check_invariants. */
+void helper_resolve(model_state_t *st, const char *where);
 
 /* The index of seat `id` in `m`; fails the test if there is none. */
 int helper_seat(const model_map_t *m, const char *id);

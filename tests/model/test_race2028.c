@@ -120,9 +120,7 @@ static void test_opening_is_world_turn2(void **state) {
   assert_int_equal(model_map_turns(m), 22);
   model_state_t *st = NULL;
   assert_int_equal(model_state_new(m, SEED, &st), 0);
-  int64_t before = helper_money_total(st);
-  assert_int_equal(model_resolve(st), 0);
-  helper_check_invariants(st, &before, "race-2028 turn 0");
+  helper_resolve(st, "race-2028 turn 0");
   const model_report_t *b = model_last_report(st);
   assert_int_equal(b->turn, 0);
   size_t N = b->n_nations;
@@ -294,9 +292,7 @@ static void test_choices_accepted(void **state) {
       o->capacity_kg_per_year = 9500000;
       expect_accepted(st, "vulcan_elements", &b);
     }
-    int64_t before = helper_money_total(st);
-    assert_int_equal(model_resolve(st), 0);
-    helper_check_invariants(st, &before, "race-2028 choices");
+    helper_resolve(st, "race-2028 choices");
     const model_report_t *r = model_last_report(st);
     assert_int_equal(r->n_late_refusals, 0);
   }
@@ -446,9 +442,7 @@ static void test_heavy_oxides_sustained_controls(void **state) {
     assert_int_equal(model_inject_event(st, &ev), 0);
     double ratio[Q4_2028 + 1];
     for (int t = 0; t <= Q4_2028; t++) {
-      int64_t before = helper_money_total(st);
-      assert_int_equal(model_resolve(st), 0);
-      helper_check_invariants(st, &before, "race-2028 sustained controls");
+      helper_resolve(st, "race-2028 sustained controls");
       double cn, lo;
       ratio[t] = story_dytb_ratio(st, seed, t, &cn, &lo);
       if (getenv("LAN_RACE_PRINT"))
@@ -503,9 +497,7 @@ static void play_agents(const model_map_t *m, const agent_strategy_t **strat,
     }
     char where[128];
     snprintf(where, sizeof where, "race-2028 %s turn %d", what, t);
-    int64_t before = helper_money_total(st);
-    assert_int_equal(model_resolve(st), 0);
-    helper_check_invariants(st, &before, where);
+    helper_resolve(st, where);
     story_check_limits(st, SEED, t);
   }
   print_message("  %-12s %6zu orders in 16 turns\n", what, given);

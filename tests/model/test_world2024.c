@@ -126,9 +126,7 @@ static void test_opening_turn(void **state) {
          china_capacity_share(st, MODEL_SEPARATION), 90, 5);
   within("China's share of magnet capacity, %",
          china_capacity_share(st, MODEL_MAGNETS), 94, 3);
-  int64_t before = helper_money_total(st);
-  assert_int_equal(model_resolve(st), 0);
-  helper_check_invariants(st, &before, "world-2024 turn 0");
+  helper_resolve(st, "world-2024 turn 0");
   const model_report_t *r = model_last_report(st);
   assert_int_equal(r->turn, 0);
   size_t N = r->n_nations;
@@ -189,9 +187,7 @@ static void test_licensing_two_tier(void **state) {
   model_state_t *st = NULL;
   assert_int_equal(model_state_new(m, SEED, &st), 0);
   assert_int_equal(model_resolve(st), 0);
-  int64_t before = helper_money_total(st);
-  assert_int_equal(model_resolve(st), 0); /* turn 1: Q2 2025 */
-  helper_check_invariants(st, &before, "world-2024 turn 1");
+  helper_resolve(st, "world-2024 turn 1"); /* turn 1: Q2 2025 */
   const model_report_t *r = model_last_report(st);
   size_t N = r->n_nations;
   size_t chn = (size_t)story_nation(m, "CHN"),
@@ -243,9 +239,7 @@ static void test_heavy_oxides_sustained_controls(void **state) {
         story_licence_event(&ev, t);
         assert_int_equal(model_inject_event(st, &ev), 0);
       }
-      int64_t before = helper_money_total(st);
-      assert_int_equal(model_resolve(st), 0);
-      helper_check_invariants(st, &before, "world-2024 sustained controls");
+      helper_resolve(st, "world-2024 sustained controls");
       double cn, lo;
       ratio[t] = story_dytb_ratio(st, seed, t, &cn, &lo);
       if (getenv("LAN_HEAVY_PRINT")) {
@@ -284,9 +278,7 @@ static void test_dod_mp_deal(void **state) {
   size_t usa = (size_t)story_nation(m, "USA");
   assert_true(mp >= 0);
   for (int t = 0; t < 3; t++) {
-    int64_t before = helper_money_total(st);
-    assert_int_equal(model_resolve(st), 0);
-    helper_check_invariants(st, &before, "world-2024 DoD-MP deal");
+    helper_resolve(st, "world-2024 DoD-MP deal");
   }
   model_obs_t *o;
   assert_int_equal(model_observe(st, mp, &o), 0);
