@@ -1582,6 +1582,21 @@ out:
   return rc;
 }
 
+/* Zeroed room for a list of n entries of `size` bytes that the map may
+ * hold at most `max` of (else a message naming the list, `what`): NULL
+ * with *rc set when it is too long or memory runs out. */
+static void *list_alloc(ld_t *ld, size_t n, int max, const char *what,
+                        size_t size, int *rc) {
+  if (n > (size_t)max) {
+    *rc = fail(ld, "at most %d %s", max, what);
+    return NULL;
+  }
+  void *p = calloc(n ? n : 1, size);
+  if (!p)
+    *rc = MODEL_ENOMEM;
+  return p;
+}
+
 static int load_deposits(ld_t *ld, model_map_t *m, json_t *root) {
   json_t *arr;
   int rc = get_arr(ld, root, "deposits", false, &arr);
@@ -1589,15 +1604,10 @@ static int load_deposits(ld_t *ld, model_map_t *m, json_t *root) {
     return rc;
   size_t n = json_array_size(arr);
   push_key(ld, "deposits");
-  if (n > MODEL_DEPOSITS_MAX) {
-    rc = fail(ld, "at most %d deposits", MODEL_DEPOSITS_MAX);
+  m->deposits = list_alloc(ld, n, MODEL_DEPOSITS_MAX, "deposits",
+                           sizeof *m->deposits, &rc);
+  if (rc)
     goto out;
-  }
-  m->deposits = calloc(n ? n : 1, sizeof *m->deposits);
-  if (!m->deposits) {
-    rc = MODEL_ENOMEM;
-    goto out;
-  }
   m->n_deposits = n;
   for (size_t i = 0; i < n && !rc; i++) {
     json_t *o = json_array_get(arr, i);
@@ -1684,15 +1694,10 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
     return rc;
   size_t n = json_array_size(arr);
   push_key(ld, "facilities");
-  if (n > MODEL_FACILITIES_MAX) {
-    rc = fail(ld, "at most %d facilities", MODEL_FACILITIES_MAX);
+  m->facilities = list_alloc(ld, n, MODEL_FACILITIES_MAX, "facilities",
+                             sizeof *m->facilities, &rc);
+  if (rc)
     goto out;
-  }
-  m->facilities = calloc(n ? n : 1, sizeof *m->facilities);
-  if (!m->facilities) {
-    rc = MODEL_ENOMEM;
-    goto out;
-  }
   m->n_facilities = n;
   int32_t dup;
   idx_t *seat_ix =
@@ -2081,10 +2086,8 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
   if (!rc && ra) {
     size_t n = json_array_size(ra);
     push_key(ld, "random");
-    if (n > MODEL_EVENT_KINDS_MAX)
-      rc = fail(ld, "at most %d random events", MODEL_EVENT_KINDS_MAX);
-    if (!rc && !(m->random = calloc(n ? n : 1, sizeof *m->random)))
-      rc = MODEL_ENOMEM;
+    m->random = list_alloc(ld, n, MODEL_EVENT_KINDS_MAX, "random events",
+                           sizeof *m->random, &rc);
     for (size_t i = 0; i < n && !rc; i++) {
       json_t *o = json_array_get(ra, i);
       map_random_event_t *r = &m->random[i];
@@ -2130,10 +2133,8 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
   if (!rc && sa) {
     size_t n = json_array_size(sa);
     push_key(ld, "scripted");
-    if (n > MODEL_SCRIPTED_MAX)
-      rc = fail(ld, "at most %d scripted events", MODEL_SCRIPTED_MAX);
-    if (!rc && !(m->scripted = calloc(n ? n : 1, sizeof *m->scripted)))
-      rc = MODEL_ENOMEM;
+    m->scripted = list_alloc(ld, n, MODEL_SCRIPTED_MAX, "scripted events",
+                             sizeof *m->scripted, &rc);
     for (size_t i = 0; i < n && !rc; i++) {
       json_t *o = json_array_get(sa, i);
       model_event_t *e = &m->scripted[i];
@@ -2158,10 +2159,8 @@ static int load_injects(ld_t *ld, model_map_t *m, json_t *root) {
     return rc;
   size_t n = json_array_size(arr);
   push_key(ld, "injects");
-  if (n > MODEL_MAP_INJECTS_MAX)
-    rc = fail(ld, "at most %d prepared injects", MODEL_MAP_INJECTS_MAX);
-  if (!rc && !(m->injects = calloc(n ? n : 1, sizeof *m->injects)))
-    rc = MODEL_ENOMEM;
+  m->injects = list_alloc(ld, n, MODEL_MAP_INJECTS_MAX, "prepared injects",
+                          sizeof *m->injects, &rc);
   for (size_t i = 0; i < n && !rc; i++) {
     json_t *o = json_array_get(arr, i);
     model_map_inject_t *in = &m->injects[i];
