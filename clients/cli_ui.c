@@ -430,6 +430,16 @@ int ui_list_sessions(cli_conn_t *c, json_t **result) {
   return rc == 0 ? 0 : 1;
 }
 
+size_t ui_history_page(json_t *all, json_t *r, long long *after) {
+  size_t got = json_array_size(r);
+  if (got)
+    *after =
+        json_integer_value(json_object_get(json_array_get(r, got - 1), "id"));
+  json_array_extend(all, r);
+  json_decref(r);
+  return got;
+}
+
 const char *ui_secret(const char *opt, const char *env) {
   if (opt && opt[0])
     return opt;

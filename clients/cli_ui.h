@@ -116,6 +116,10 @@ cli_conn_t *ui_connect(const ui_conn_opts_t *o);
 int ui_call(cli_conn_t *c, const char *method, json_t *params, json_t **result);
 /* ui_call for session.list, paged through: every session in one array. */
 int ui_list_sessions(cli_conn_t *c, json_t **result);
+/* One page `r` of chat.history, paged through with `after`: appends its
+ * messages to `all`, moves *after to the id of its last one and frees r.
+ * Returns how many it held: 0 is the empty page after the last. */
+size_t ui_history_page(json_t *all, json_t *r, long long *after);
 
 /* A secret from an option, or else from the environment variable env (so
  * that it need not appear in `ps` or the shell history). NULL if neither. */

@@ -1265,13 +1265,7 @@ static int run_history(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
       json_decref(all);
       return UI_EXIT_FAIL;
     }
-    size_t got = json_array_size(r);
-    if (got)
-      after =
-          json_integer_value(json_object_get(json_array_get(r, got - 1), "id"));
-    json_array_extend(all, r);
-    json_decref(r);
-    if (got == 0)
+    if (ui_history_page(all, r, &after) == 0)
       break;
   }
   if (o->json) {

@@ -647,13 +647,7 @@ static void c_messages(play_t *p, int argc, char **argv) {
       json_decref(all);
       return;
     }
-    size_t got = json_array_size(r);
-    if (got)
-      after =
-          json_integer_value(json_object_get(json_array_get(r, got - 1), "id"));
-    json_array_extend(all, r);
-    json_decref(r);
-    if (got == 0)
+    if (ui_history_page(all, r, &after) == 0)
       break;
   }
   size_t n = json_array_size(all);

@@ -374,18 +374,8 @@ static int on_inject(void *arg, const store_inject_row_t *row, char *err,
   f->id = row->inject;
   f->turn = row->turn;
   /* the store's read scanned both values already */
-  msgpack_object o;
-  proto_error_t perr;
-  model_refusal_t ref;
-  int bad = proto_decode(&r->dec, row->event, row->event_len, &o, &perr) != 0 ||
-            proto_event_parse(&o, &f->ev, &ref) != 0;
-  proto_decoder_reset(&r->dec);
-  if (!bad && row->seats) {
-    bad = proto_decode(&r->dec, row->seats, row->seats_len, &o, &perr) != 0 ||
-          proto_audience_parse(&o, r->g.map, &f->ev) != 0;
-    proto_decoder_reset(&r->dec);
-  }
-  if (bad) {
+  if (proto_inject_stored_parse(&r->dec, row->event, row->event_len, row->seats,
+                                row->seats_len, r->g.map, &f->ev) != 0) {
     snprintf(err, errlen, "session %s: inject %lld cannot be read", r->g.id,
              (long long)row->inject);
     return -1;

@@ -43,36 +43,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...) {
   return MODEL_EINVAL;
 }
 
-/* The holder of a seat's money and goods: a firm is its seat, a nation
- * seat its nation's entry (n_seats + nation). */
-static int32_t holder_of(const model_state_t *st, int32_t seat) {
-  const map_seat_t *ms = &st->map->seats[seat];
-  return ms->kind == MODEL_SEAT_NATION ? (int32_t)st->n_seats + ms->nation
-                                       : seat;
-}
-
-static int64_t *money_at(model_state_t *st, int32_t h) {
-  return (size_t)h < st->n_seats ? &st->seats[h].cash
-                                 : &st->nations[(size_t)h - st->n_seats].budget;
-}
-
-static int64_t *inv_of(model_state_t *st, int32_t h, int p) {
-  return (size_t)h < st->n_seats
-             ? &st->seats[h].inv[p]
-             : &st->nations[(size_t)h - st->n_seats].stock[p];
-}
-
-static int64_t *el_of(model_state_t *st, int32_t h) {
-  return (size_t)h < st->n_seats
-             ? st->seats[h].inv_el
-             : st->nations[(size_t)h - st->n_seats].stock_el;
-}
-
-static model_holder_flows_t *flows_of(model_state_t *st, int32_t h) {
-  return (size_t)h < st->n_seats ? &st->seats[h].flows
-                                 : &st->nations[(size_t)h - st->n_seats].flows;
-}
-
 static int refuse_order(model_state_t *st, const model_amendment_t *a,
                         char *err, size_t errlen) {
   seat_t *se = &st->seats[a->seat];
@@ -96,7 +66,7 @@ static int cash(model_state_t *st, const model_amendment_t *a, char *err,
                 "'amount_cents' must be a non-zero whole number of cents "
                 "from -%lld to %lld",
                 (long long)MODEL_MAP_MONEY_MAX, (long long)MODEL_MAP_MONEY_MAX);
-  int32_t h = holder_of(st, a->seat);
+  int32_t h = model_seat_holder(st, (size_t)a->seat);
   int64_t *m = money_at(st, h), after = *m + d;
   if (after > MODEL_MONEY_MAX_CENTS || after < -MODEL_MONEY_MAX_CENTS)
     return fail(err, errlen, "seat %s's money would leave the exact range",
@@ -114,7 +84,7 @@ static int cash(model_state_t *st, const model_amendment_t *a, char *err,
                   st->map->seats[a->seat].id, (long long)*m, (long long)-d,
                   (long long)floor);
   }
-  model_holder_flows_t *f = flows_of(st, h);
+  model_holder_flows_t *f = flows_at(st, h);
   if (d > 0) {
     st->report.money_sources += d;
     f->money_in += d;
@@ -187,7 +157,8 @@ static int delivery(model_state_t *st, const model_amendment_t *a, char *err,
                 "delivery kept) must be from 0 to %lld",
                 a->contract, (long long)c->delivered_last,
                 (long long)(c->delivered_last > 0 ? c->delivered_last - 1 : 0));
-  int32_t sh = holder_of(st, c->seller), bh = holder_of(st, c->buyer);
+  int32_t sh = model_seat_holder(st, (size_t)c->seller),
+          bh = model_seat_holder(st, (size_t)c->buyer);
   if (c->consume && (size_t)bh >= st->n_seats)
     return fail(err, errlen,
                 "contract '%s''s goods were consumed by its buyer nation "
@@ -195,7 +166,7 @@ static int delivery(model_state_t *st, const model_amendment_t *a, char *err,
                 a->contract);
   int p = c->product;
   int64_t cut = c->delivered_last - a->kg;
-  int64_t *have = inv_of(st, bh, p);
+  int64_t *have = inv_at(st, bh, p);
   if (*have < cut)
     return fail(err, errlen,
                 "the buyer holds only %lld kg of %s of the %lld kg to take "
@@ -208,7 +179,7 @@ static int delivery(model_state_t *st, const model_amendment_t *a, char *err,
   if (*bm > MODEL_MONEY_MAX_CENTS - back)
     return fail(err, errlen, "the buyer's money would leave the exact range");
   if (p == MODEL_CONCENTRATE) {
-    int64_t *eb = el_of(st, bh), *es = el_of(st, sh);
+    int64_t *eb = el_at(st, bh), *es = el_at(st, sh);
     for (int q = 0; q < 2; q++) {
       int64_t e = mul_div(eb[q], cut, *have);
       eb[q] -= e;
@@ -217,14 +188,14 @@ static int delivery(model_state_t *st, const model_amendment_t *a, char *err,
   }
   model_origin_add(st, sh, p, model_origin_take(st, bh, p, cut));
   *have -= cut;
-  *inv_of(st, sh, p) += cut;
-  flows_of(st, sh)->sold[p] -= cut;
-  flows_of(st, bh)->bought[p] -= cut;
+  *inv_at(st, sh, p) += cut;
+  flows_at(st, sh)->sold[p] -= cut;
+  flows_at(st, bh)->bought[p] -= cut;
   /* the seller pays the buyer back what the cut goods cost */
   *sm -= back;
   *bm += back;
-  flows_of(st, sh)->money_out += back;
-  flows_of(st, bh)->money_in += back;
+  flows_at(st, sh)->money_out += back;
+  flows_at(st, bh)->money_in += back;
   c->delivered_last -= cut;
   c->delivered_total -= cut;
   c->excused_last += cut;

@@ -93,28 +93,6 @@ int64_t model_origin_threshold(const model_state_t *st) {
 
 /* ---- money and goods between holders ---- */
 
-static int32_t holder_of(const model_state_t *st, int seat) {
-  return model_seat_holder(st, (size_t)seat);
-}
-static int64_t *money_at(model_state_t *st, int32_t h) {
-  return (size_t)h < st->n_seats ? &st->seats[h].cash
-                                 : &st->nations[(size_t)h - st->n_seats].budget;
-}
-static model_holder_flows_t *flows_at(model_state_t *st, int32_t h) {
-  return (size_t)h < st->n_seats ? &st->seats[h].flows
-                                 : &st->nations[(size_t)h - st->n_seats].flows;
-}
-static int64_t *inv_at(model_state_t *st, int32_t h, int p) {
-  return (size_t)h < st->n_seats
-             ? &st->seats[h].inv[p]
-             : &st->nations[(size_t)h - st->n_seats].stock[p];
-}
-static int64_t *el_at(model_state_t *st, int32_t h) {
-  return (size_t)h < st->n_seats
-             ? st->seats[h].inv_el
-             : st->nations[(size_t)h - st->n_seats].stock_el;
-}
-
 /* Holder a pays holder b `c` cents. A firm's revenue counts it when
  * `revenue` (so profits tax sees it); a firm payer's costs count it when
  * `cost`. */
@@ -158,7 +136,7 @@ static int64_t quarter_rate(int64_t r) {
 /* What a seat may spend this turn: its headroom on a map with money
  * limits (finance.c), else what it holds (cash, or the budget). */
 static int64_t fundable(const model_state_t *st, int seat) {
-  int32_t h = holder_of(st, seat);
+  int32_t h = model_seat_holder(st, (size_t)seat);
   int64_t head = model_headroom(st, h);
   if (head != MODEL_HEADROOM_NONE)
     return head;
@@ -475,8 +453,9 @@ int model_deal_apply(model_state_t *st, int seat, const model_order_t *o) {
       /* leaving a running contract: the leaver pays the other party the
        * penalty on up to four turns of deliveries (an exit fee) */
       int other = c->seller == seat ? c->buyer : c->seller;
-      pay(st, holder_of(st, seat), holder_of(st, other), exit_fee(c), true,
-          true, "contract exit fee");
+      pay(st, model_seat_holder(st, (size_t)seat),
+          model_seat_holder(st, (size_t)other), exit_fee(c), true, true,
+          "contract exit fee");
     }
     remove_contract(x, k);
     return 0;
@@ -557,7 +536,8 @@ void model_contracts_deliver(model_state_t *st, int p) {
     if (!c->accepted || c->product != p || c->turns_left <= 0)
       continue;
     int i = m->seats[c->seller].nation, j = m->seats[c->buyer].nation;
-    int32_t sh = holder_of(st, c->seller), bh = holder_of(st, c->buyer);
+    int32_t sh = model_seat_holder(st, (size_t)c->seller),
+            bh = model_seat_holder(st, (size_t)c->buyer);
     const policies_t *pol = &st->nations[i].pol;
     int64_t due = c->qty, cap = due;
     if (sanctioned_pair(st, c->seller, c->buyer))

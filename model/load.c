@@ -1582,6 +1582,21 @@ out:
   return rc;
 }
 
+/* Zeroed room for a list of n entries of `size` bytes that the map may
+ * hold at most `max` of (else a message naming the list, `what`): NULL
+ * with *rc set when it is too long or memory runs out. */
+static void *list_alloc(ld_t *ld, size_t n, int max, const char *what,
+                        size_t size, int *rc) {
+  if (n > (size_t)max) {
+    *rc = fail(ld, "at most %d %s", max, what);
+    return NULL;
+  }
+  void *p = calloc(n ? n : 1, size);
+  if (!p)
+    *rc = MODEL_ENOMEM;
+  return p;
+}
+
 static int load_deposits(ld_t *ld, model_map_t *m, json_t *root) {
   json_t *arr;
   int rc = get_arr(ld, root, "deposits", false, &arr);
@@ -1589,15 +1604,10 @@ static int load_deposits(ld_t *ld, model_map_t *m, json_t *root) {
     return rc;
   size_t n = json_array_size(arr);
   push_key(ld, "deposits");
-  if (n > MODEL_DEPOSITS_MAX) {
-    rc = fail(ld, "at most %d deposits", MODEL_DEPOSITS_MAX);
+  m->deposits = list_alloc(ld, n, MODEL_DEPOSITS_MAX, "deposits",
+                           sizeof *m->deposits, &rc);
+  if (rc)
     goto out;
-  }
-  m->deposits = calloc(n ? n : 1, sizeof *m->deposits);
-  if (!m->deposits) {
-    rc = MODEL_ENOMEM;
-    goto out;
-  }
   m->n_deposits = n;
   for (size_t i = 0; i < n && !rc; i++) {
     json_t *o = json_array_get(arr, i);
@@ -1684,15 +1694,10 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
     return rc;
   size_t n = json_array_size(arr);
   push_key(ld, "facilities");
-  if (n > MODEL_FACILITIES_MAX) {
-    rc = fail(ld, "at most %d facilities", MODEL_FACILITIES_MAX);
+  m->facilities = list_alloc(ld, n, MODEL_FACILITIES_MAX, "facilities",
+                             sizeof *m->facilities, &rc);
+  if (rc)
     goto out;
-  }
-  m->facilities = calloc(n ? n : 1, sizeof *m->facilities);
-  if (!m->facilities) {
-    rc = MODEL_ENOMEM;
-    goto out;
-  }
   m->n_facilities = n;
   int32_t dup;
   idx_t *seat_ix =
@@ -1967,6 +1972,37 @@ out:
   return rc;
 }
 
+/* An event's optional "nation" into buf: when given, the id of one of
+ * "nations" (its index into *index, when index is not NULL). */
+static int event_nation(ld_t *ld, const model_map_t *m, json_t *o, char *buf,
+                        size_t size, int32_t *index) {
+  int rc = str(ld, o, "nation", false, buf, size);
+  if (rc || !buf[0])
+    return rc;
+  int ni = model_nation_index(m, buf);
+  if (index)
+    *index = ni;
+  if (ni < 0) {
+    push_key(ld, "nation");
+    rc = fail(ld, "expected the id of one of \"nations\"");
+    pop(ld);
+  }
+  return rc;
+}
+
+/* An event's optional "product": when given, a product name, into
+ * *product. */
+static int event_product(ld_t *ld, json_t *o, int32_t *product) {
+  char prod[MODEL_ID_MAX] = "";
+  int rc = str(ld, o, "product", false, prod, sizeof prod);
+  if (!rc && prod[0] && (*product = model_product_from_name(prod)) < 0) {
+    push_key(ld, "product");
+    rc = fail(ld, "expected a product name");
+    pop(ld);
+  }
+  return rc;
+}
+
 /* One event object of the map: a scripted event (with its "turn") or the
  * "event" of a prepared inject (without: the inject has its own). */
 static int parse_event(ld_t *ld, model_map_t *m, json_t *o, model_event_t *e,
@@ -1978,7 +2014,7 @@ static int parse_event(ld_t *ld, model_map_t *m, json_t *o, model_event_t *e,
   /* an inject's event has no "turn" of its own */
   int32_t kind = 0;
   int64_t turn = 0, dur = 1;
-  char prod[MODEL_ID_MAX] = "", stage[MODEL_ID_MAX] = "";
+  char stage[MODEL_ID_MAX] = "";
   e->product = e->stage = -1;
   if (!json_is_object(o))
     rc = fail(ld, "expected an event object");
@@ -1992,21 +2028,11 @@ static int parse_event(ld_t *ld, model_map_t *m, json_t *o, model_event_t *e,
   e->kind = (model_event_kind_t)kind;
   e->turn = (int32_t)turn;
   if (!rc)
-    rc = str(ld, o, "nation", false, e->nation, sizeof e->nation);
-  if (!rc && e->nation[0] && model_nation_index(m, e->nation) < 0) {
-    push_key(ld, "nation");
-    rc = fail(ld, "expected the id of one of \"nations\"");
-    pop(ld);
-  }
+    rc = event_nation(ld, m, o, e->nation, sizeof e->nation, NULL);
   if (!rc)
     rc = str(ld, o, "facility", false, e->facility, sizeof e->facility);
   if (!rc)
-    rc = str(ld, o, "product", false, prod, sizeof prod);
-  if (!rc && prod[0] && (e->product = model_product_from_name(prod)) < 0) {
-    push_key(ld, "product");
-    rc = fail(ld, "expected a product name");
-    pop(ld);
-  }
+    rc = event_product(ld, o, &e->product);
   if (!rc)
     rc = str(ld, o, "stage", false, stage, sizeof stage);
   if (!rc && stage[0] && (e->stage = model_stage_from_name(stage)) < 0) {
@@ -2060,10 +2086,8 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
   if (!rc && ra) {
     size_t n = json_array_size(ra);
     push_key(ld, "random");
-    if (n > MODEL_EVENT_KINDS_MAX)
-      rc = fail(ld, "at most %d random events", MODEL_EVENT_KINDS_MAX);
-    if (!rc && !(m->random = calloc(n ? n : 1, sizeof *m->random)))
-      rc = MODEL_ENOMEM;
+    m->random = list_alloc(ld, n, MODEL_EVENT_KINDS_MAX, "random events",
+                           sizeof *m->random, &rc);
     for (size_t i = 0; i < n && !rc; i++) {
       json_t *o = json_array_get(ra, i);
       map_random_event_t *r = &m->random[i];
@@ -2073,7 +2097,7 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
                                        NULL};
       int32_t kind = 0;
       int64_t dur = 1;
-      char nation[MODEL_ID_MAX] = "", prod[MODEL_ID_MAX] = "";
+      char nation[MODEL_ID_MAX] = "";
       r->nation = r->product = -1;
       if (!json_is_object(o))
         rc = fail(ld, "expected an event object");
@@ -2097,19 +2121,9 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
         rc = num(ld, o, "duration", false, U_PLAIN, 1, 400, &dur);
       r->duration = (int32_t)dur;
       if (!rc)
-        rc = str(ld, o, "nation", false, nation, sizeof nation);
-      if (!rc && nation[0] && (r->nation = model_nation_index(m, nation)) < 0) {
-        push_key(ld, "nation");
-        rc = fail(ld, "expected the id of one of \"nations\"");
-        pop(ld);
-      }
+        rc = event_nation(ld, m, o, nation, sizeof nation, &r->nation);
       if (!rc)
-        rc = str(ld, o, "product", false, prod, sizeof prod);
-      if (!rc && prod[0] && (r->product = model_product_from_name(prod)) < 0) {
-        push_key(ld, "product");
-        rc = fail(ld, "expected a product name");
-        pop(ld);
-      }
+        rc = event_product(ld, o, &r->product);
       pop(ld);
       if (!rc)
         m->n_random++;
@@ -2119,10 +2133,8 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
   if (!rc && sa) {
     size_t n = json_array_size(sa);
     push_key(ld, "scripted");
-    if (n > MODEL_SCRIPTED_MAX)
-      rc = fail(ld, "at most %d scripted events", MODEL_SCRIPTED_MAX);
-    if (!rc && !(m->scripted = calloc(n ? n : 1, sizeof *m->scripted)))
-      rc = MODEL_ENOMEM;
+    m->scripted = list_alloc(ld, n, MODEL_SCRIPTED_MAX, "scripted events",
+                             sizeof *m->scripted, &rc);
     for (size_t i = 0; i < n && !rc; i++) {
       json_t *o = json_array_get(sa, i);
       model_event_t *e = &m->scripted[i];
@@ -2147,10 +2159,8 @@ static int load_injects(ld_t *ld, model_map_t *m, json_t *root) {
     return rc;
   size_t n = json_array_size(arr);
   push_key(ld, "injects");
-  if (n > MODEL_MAP_INJECTS_MAX)
-    rc = fail(ld, "at most %d prepared injects", MODEL_MAP_INJECTS_MAX);
-  if (!rc && !(m->injects = calloc(n ? n : 1, sizeof *m->injects)))
-    rc = MODEL_ENOMEM;
+  m->injects = list_alloc(ld, n, MODEL_MAP_INJECTS_MAX, "prepared injects",
+                          sizeof *m->injects, &rc);
   for (size_t i = 0; i < n && !rc; i++) {
     json_t *o = json_array_get(arr, i);
     model_map_inject_t *in = &m->injects[i];

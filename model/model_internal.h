@@ -642,6 +642,27 @@ static inline int32_t model_seat_holder(const model_state_t *st, size_t s) {
              : (int32_t)(st->n_seats + (size_t)st->map->seats[s].nation);
 }
 
+/* A holder's money, flows, stock of product p and element stock (as in
+ * ck_add: a firm seat's own, else its nation's entry n_seats + nation). */
+static inline int64_t *money_at(model_state_t *st, int32_t h) {
+  return (size_t)h < st->n_seats ? &st->seats[h].cash
+                                 : &st->nations[(size_t)h - st->n_seats].budget;
+}
+static inline model_holder_flows_t *flows_at(model_state_t *st, int32_t h) {
+  return (size_t)h < st->n_seats ? &st->seats[h].flows
+                                 : &st->nations[(size_t)h - st->n_seats].flows;
+}
+static inline int64_t *inv_at(model_state_t *st, int32_t h, int p) {
+  return (size_t)h < st->n_seats
+             ? &st->seats[h].inv[p]
+             : &st->nations[(size_t)h - st->n_seats].stock[p];
+}
+static inline int64_t *el_at(model_state_t *st, int32_t h) {
+  return (size_t)h < st->n_seats
+             ? st->seats[h].inv_el
+             : st->nations[(size_t)h - st->n_seats].stock_el;
+}
+
 /* The limit on any holder's money after a turn (DOMAIN.md invariants,
  * docs/model.md): 2^62 cents, so that a sum of two holders' money, or a
  * holder's money and one turn's flow, never needs more than int64. */

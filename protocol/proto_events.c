@@ -328,3 +328,21 @@ int proto_summary_for(const uint8_t *sum, size_t len, const model_map_t *map,
   msgpack_unpacked_destroy(&un);
   return rc || proto_buf_failed(out) ? -1 : 1;
 }
+
+int proto_inject_stored_parse(proto_decoder_t *dec, const uint8_t *event,
+                              size_t event_len, const uint8_t *seats,
+                              size_t seats_len, const model_map_t *map,
+                              model_event_t *ev) {
+  msgpack_object o;
+  proto_error_t perr;
+  model_refusal_t why;
+  int bad = proto_decode(dec, event, event_len, &o, &perr) != 0 ||
+            proto_event_parse(&o, ev, &why) != 0;
+  proto_decoder_reset(dec);
+  if (!bad && seats) {
+    bad = proto_decode(dec, seats, seats_len, &o, &perr) != 0 ||
+          proto_audience_parse(&o, map, ev) != 0;
+    proto_decoder_reset(dec);
+  }
+  return bad ? -1 : 0;
+}

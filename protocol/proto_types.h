@@ -118,6 +118,14 @@ int proto_pack_event_spec(msgpack_packer *pk, const model_event_t *ev);
  * array (empty, too long, a seat the map does not have). */
 int proto_audience_parse(const msgpack_object *a, const model_map_t *map,
                          model_event_t *ev);
+/* A stored inject: its event (the map proto_pack_event_spec packs) and,
+ * when seats is not NULL, its audience (as proto_audience_parse reads it),
+ * decoded with dec (reset after each) into *ev. 0, or -1 when either
+ * cannot be read. */
+int proto_inject_stored_parse(proto_decoder_t *dec, const uint8_t *event,
+                              size_t event_len, const uint8_t *seats,
+                              size_t seats_len, const model_map_t *map,
+                              model_event_t *ev);
 /* Pack ev's audience as an array of seat ids. */
 int proto_pack_audience(msgpack_packer *pk, const model_map_t *map,
                         const model_event_t *ev);

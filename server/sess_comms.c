@@ -808,17 +808,39 @@ static sess_nego_t *answerable(rpc_call_t *call, sess_session_t *s, int seat) {
   return n;
 }
 
+/* The preamble of contract.counter and contract.accept: the caller's
+ * session and seat, and the negotiation whose offer in force it may answer
+ * and did not make (`accept` picks the message that says who may). */
+static sess_nego_t *answer_call(rpc_call_t *call, bool accept,
+                                sess_session_t **sp, int *seat) {
+  sess_session_t *s = nego_call(call, seat);
+  sess_nego_t *n = s ? answerable(call, s, *seat) : NULL;
+  if (!n)
+    return NULL;
+  if (*seat == n->author) {
+    if (accept)
+      proto_error_set(call->err, PROTO_CONFLICT, "negotiation",
+                      "the offer in force in '%s' is yours; only %s may "
+                      "accept it",
+                      n->id,
+                      SESS_SEAT_NAME(s, n->author == n->a ? n->b : n->a));
+    else
+      proto_error_set(call->err, PROTO_CONFLICT, "negotiation",
+                      "the offer in force in '%s' is yours; wait for "
+                      "the other party's answer, or withdraw",
+                      n->id);
+    return NULL;
+  }
+  *sp = s;
+  return n;
+}
+
 int sess_m_contract_counter(rpc_call_t *call) {
   int seat;
-  sess_session_t *s = nego_call(call, &seat);
-  sess_nego_t *n = s ? answerable(call, s, seat) : NULL;
+  sess_session_t *s = NULL;
+  sess_nego_t *n = answer_call(call, false, &s, &seat);
   if (!n)
     return RPC_ERROR;
-  if (seat == n->author)
-    return proto_error_set(call->err, PROTO_CONFLICT, "negotiation",
-                           "the offer in force in '%s' is yours; wait for "
-                           "the other party's answer, or withdraw",
-                           n->id);
   model_order_t cur, o;
   model_refusal_t r;
   if (terms_order(last_step(n)->terms, last_step(n)->terms_len, &cur, &r) != 0)
@@ -842,16 +864,10 @@ int sess_m_contract_counter(rpc_call_t *call) {
 
 int sess_m_contract_accept(rpc_call_t *call) {
   int seat;
-  sess_session_t *s = nego_call(call, &seat);
-  sess_nego_t *n = s ? answerable(call, s, seat) : NULL;
+  sess_session_t *s = NULL;
+  sess_nego_t *n = answer_call(call, true, &s, &seat);
   if (!n)
     return RPC_ERROR;
-  if (seat == n->author)
-    return proto_error_set(call->err, PROTO_CONFLICT, "negotiation",
-                           "the offer in force in '%s' is yours; only %s may "
-                           "accept it",
-                           n->id,
-                           SESS_SEAT_NAME(s, n->author == n->a ? n->b : n->a));
   if (s->held)
     return proto_error_set(call->err, PROTO_CONFLICT, "negotiation",
                            "turn %d is resolved and held for control's "
@@ -1010,6 +1026,22 @@ static int on_channel(void *arg, const store_channel_row_t *row, char *err,
   return 0;
 }
 
+/* The status a step read back (restore) or copied (fork) leaves its
+ * negotiation in: countered, accepted from `turn` as the `seq`th step of
+ * the session, or withdrawn; a proposal leaves it as it is. */
+static void nego_replay(sess_nego_t *n, const char *action, int turn,
+                        size_t seq) {
+  if (strcmp(action, "counter") == 0) {
+    n->status = SESS_NEGO_COUNTERED;
+  } else if (strcmp(action, "accept") == 0) {
+    n->status = SESS_NEGO_ACCEPTED;
+    n->accepted_turn = turn;
+    n->accepted_seq = seq;
+  } else if (strcmp(action, "withdraw") == 0) {
+    n->status = SESS_NEGO_WITHDRAWN;
+  }
+}
+
 static int on_step(void *arg, const store_negotiation_row_t *row, char *err,
                    size_t errlen) {
   sess_session_t *s = arg;
@@ -1047,15 +1079,7 @@ static int on_step(void *arg, const store_negotiation_row_t *row, char *err,
     return -1;
   }
   n->author = author;
-  if (strcmp(row->action, "counter") == 0) {
-    n->status = SESS_NEGO_COUNTERED;
-  } else if (strcmp(row->action, "accept") == 0) {
-    n->status = SESS_NEGO_ACCEPTED;
-    n->accepted_turn = row->turn;
-    n->accepted_seq = s->n_nego_steps;
-  } else if (strcmp(row->action, "withdraw") == 0) {
-    n->status = SESS_NEGO_WITHDRAWN;
-  }
+  nego_replay(n, row->action, row->turn, s->n_nego_steps);
   return 0;
 }
 
@@ -1105,17 +1129,10 @@ int sess_comms_fork(sess_session_t *f, const sess_session_t *s, int turn) {
       if (add_step(f, n, st->action, st->seat, st->turn, st->t_ms, st->terms,
                    st->terms_len) != 0)
         return -1;
-      if (strcmp(st->action, "counter") == 0) {
+      if (strcmp(st->action, "counter") == 0)
         n->author = st->seat;
-        n->status = SESS_NEGO_COUNTERED;
-      } else if (strcmp(st->action, "accept") == 0) {
-        n->status = SESS_NEGO_ACCEPTED;
-        n->accepted_turn = st->turn;
-        /* The original's order of acceptance is the fork's. */
-        n->accepted_seq = o->accepted_seq;
-      } else if (strcmp(st->action, "withdraw") == 0) {
-        n->status = SESS_NEGO_WITHDRAWN;
-      }
+      /* The original's order of acceptance is the fork's. */
+      nego_replay(n, st->action, st->turn, o->accepted_seq);
     }
   }
   return 0;

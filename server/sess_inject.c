@@ -204,18 +204,8 @@ static int on_inject(void *arg, const store_inject_row_t *row, char *err,
              s->id);
     return -1;
   }
-  msgpack_object o;
-  proto_error_t perr;
-  model_refusal_t why;
-  int bad = proto_decode(&c->dec, row->event, row->event_len, &o, &perr) ||
-            proto_event_parse(&o, &in->ev, &why);
-  proto_decoder_reset(&c->dec);
-  if (!bad && row->seats) {
-    bad = proto_decode(&c->dec, row->seats, row->seats_len, &o, &perr) ||
-          proto_audience_parse(&o, s->map, &in->ev);
-    proto_decoder_reset(&c->dec);
-  }
-  if (bad) {
+  if (proto_inject_stored_parse(&c->dec, row->event, row->event_len, row->seats,
+                                row->seats_len, s->map, &in->ev) != 0) {
     snprintf(err, errlen,
              "session %s: inject %lld is stored damaged (its event or "
              "seats cannot be read)",

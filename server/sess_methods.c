@@ -202,6 +202,81 @@ static int m_strategies(rpc_call_t *call) {
 /* The longest turn a session may have: 30 days. */
 #define TURN_SECONDS_MAX (30.0 * 24 * 3600)
 
+/* The caller's bucket of table `t` when it holds a token (the caller takes
+ * it with rl_take once it goes ahead); NULL, with the wait for a person in
+ * `when`, when the caller's address must wait or the table had no room for
+ * it. */
+static rl_bucket_t *limit_ready(rpc_call_t *call, rl_table_t *t, char *when,
+                                size_t len) {
+  int64_t now = (int64_t)uv_now(reg_of(call)->loop);
+  rl_bucket_t *b = limit_bucket(call, t, now);
+  if (b && rl_ready(b, &t->rate, now))
+    return b;
+  rl_retry_text(when, len,
+                b ? rl_wait_ms(b, &t->rate, now) : (int64_t)t->rate.refill_ms);
+  return NULL;
+}
+
+/* Takes one token of the per-address creation rate (--create-burst, then
+ * one every --create-refill-ms) for session.create and session.fork, or
+ * sets call->err. `limits` names the burst and the refill in the message
+ * (session.create's wording; session.fork's names only the flags). */
+static int take_create(rpc_call_t *call, bool limits) {
+  sess_registry_t *reg = reg_of(call);
+  char when[64];
+  rl_bucket_t *b = limit_ready(call, &reg->create_limit, when, sizeof when);
+  if (!b) {
+    reg->counters.sessions_rate_limited++;
+    if (limits)
+      return proto_error_set(call->err, PROTO_RATE_LIMITED, NULL,
+                             "too many sessions created from your address: "
+                             "at most %u at once, then one every %u ms "
+                             "(--create-burst, --create-refill-ms); %s",
+                             reg->create_limit.rate.burst,
+                             reg->create_limit.rate.refill_ms, when);
+    return proto_error_set(call->err, PROTO_RATE_LIMITED, NULL,
+                           "too many sessions created from your address "
+                           "(--create-burst, --create-refill-ms); %s",
+                           when);
+  }
+  rl_take(b);
+  return 0;
+}
+
+/* The first three pairs of a seat's map in every seat list: its id, its
+ * kind (nation or firm) and its title. */
+static void pack_seat_id(msgpack_packer *pk, const sess_session_t *s,
+                         size_t i) {
+  proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, i));
+  proto_pack_kv_cstr(
+      pk, "kind",
+      model_map_seat_kind(s->map, i) == MODEL_SEAT_NATION ? "nation" : "firm");
+  proto_pack_kv_cstr(pk, "title", model_map_seat_title(s->map, i));
+}
+
+/* A session's seats as an array of maps: seat, kind and title; then the
+ * join code (codes[i], for the creator of session.create and
+ * session.fork) or, with codes NULL, whether the seat is taken; then, with
+ * `agent`, the seat's built-in strategy or nil. */
+static void pack_seats(msgpack_packer *pk, const sess_session_t *s,
+                       const char (*codes)[SESS_CODE_LEN + 1], bool agent) {
+  msgpack_pack_array(pk, s->n_seats);
+  for (size_t i = 0; i < s->n_seats; i++) {
+    msgpack_pack_map(pk, agent ? 5 : 4);
+    pack_seat_id(pk, s, i);
+    if (codes)
+      proto_pack_kv_cstr(pk, "join_code", codes[i]);
+    else
+      proto_pack_kv_bool(pk, "taken", s->seats[i].taken);
+    if (!agent)
+      continue;
+    if (s->seats[i].agent)
+      proto_pack_kv_cstr(pk, "agent", agent_strategy(s->seats[i].agent)->id);
+    else
+      proto_pack_kv_nil(pk, "agent");
+  }
+}
+
 static int m_create(rpc_call_t *call) {
   sess_registry_t *reg = reg_of(call);
   if (sp_refuse(reg, "session", call->err) != 0)
@@ -264,22 +339,8 @@ static int m_create(rpc_call_t *call) {
   }
   /* Sessions cost memory and a database row each: each address may create
    * --create-burst at once, then one every --create-refill-ms. */
-  int64_t now = (int64_t)uv_now(reg->loop);
-  rl_bucket_t *b = limit_bucket(call, &reg->create_limit, now);
-  if (!b || !rl_ready(b, &reg->create_limit.rate, now)) {
-    char when[64];
-    reg->counters.sessions_rate_limited++;
-    rl_retry_text(when, sizeof when,
-                  b ? rl_wait_ms(b, &reg->create_limit.rate, now)
-                    : (int64_t)reg->create_limit.rate.refill_ms);
-    return proto_error_set(call->err, PROTO_RATE_LIMITED, NULL,
-                           "too many sessions created from your address: at "
-                           "most %u at once, then one every %u ms "
-                           "(--create-burst, --create-refill-ms); %s",
-                           reg->create_limit.rate.burst,
-                           reg->create_limit.rate.refill_ms, when);
-  }
-  rl_take(b);
+  if (take_create(call, true) != 0)
+    return RPC_ERROR;
   sess_map_t *sm;
   if (sess_map_get(reg, map_id, map_len, &sm, call->err) != 0)
     return RPC_ERROR;
@@ -326,37 +387,10 @@ static int m_create(rpc_call_t *call) {
   proto_pack_kv_cstr(pk, "session", s->id);
   proto_pack_kv_cstr(pk, "admin_token", admin_token);
   proto_pack_cstr(pk, "seats");
-  msgpack_pack_array(pk, s->n_seats);
-  for (size_t i = 0; i < s->n_seats; i++) {
-    msgpack_pack_map(pk, 4);
-    proto_pack_kv_cstr(pk, "seat", model_map_seat_id(map, i));
-    proto_pack_kv_cstr(
-        pk, "kind",
-        model_map_seat_kind(map, i) == MODEL_SEAT_NATION ? "nation" : "firm");
-    proto_pack_kv_cstr(pk, "title", model_map_seat_title(map, i));
-    proto_pack_kv_cstr(pk, "join_code", codes[i]);
-  }
+  pack_seats(pk, s, (const char(*)[SESS_CODE_LEN + 1]) codes, false);
   free(codes);
   sodium_memzero(admin_token, sizeof admin_token);
   return RPC_OK_DURABLE;
-}
-
-static void pack_seats_public(msgpack_packer *pk, const sess_session_t *s) {
-  msgpack_pack_array(pk, s->n_seats);
-  for (size_t i = 0; i < s->n_seats; i++) {
-    msgpack_pack_map(pk, 5);
-    proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, i));
-    proto_pack_kv_cstr(pk, "kind",
-                       model_map_seat_kind(s->map, i) == MODEL_SEAT_NATION
-                           ? "nation"
-                           : "firm");
-    proto_pack_kv_cstr(pk, "title", model_map_seat_title(s->map, i));
-    proto_pack_kv_bool(pk, "taken", s->seats[i].taken);
-    if (s->seats[i].agent)
-      proto_pack_kv_cstr(pk, "agent", agent_strategy(s->seats[i].agent)->id);
-    else
-      proto_pack_kv_nil(pk, "agent");
-  }
 }
 
 /* session.list pages through the sessions in order of id: `limit`
@@ -406,7 +440,7 @@ static int m_list(rpc_call_t *call) {
     proto_pack_kv_i64(pk, "turn", model_state_turn(s->st));
     proto_pack_kv_i64(pk, "turns", s->turns);
     proto_pack_cstr(pk, "seats");
-    pack_seats_public(pk, s);
+    pack_seats(pk, s, NULL, true);
   }
   if (paged) {
     if (end < reg->n_sessions)
@@ -531,14 +565,10 @@ static int m_join(rpc_call_t *call) {
                              "the operator");
     }
     if (seat < 0) {
-      int64_t now = (int64_t)uv_now(reg->loop);
-      rl_bucket_t *b = limit_bucket(call, &reg->join_limit, now);
-      if (!b || !rl_ready(b, &reg->join_limit.rate, now)) {
-        char when[64];
+      char when[64];
+      rl_bucket_t *b = limit_ready(call, &reg->join_limit, when, sizeof when);
+      if (!b) {
         reg->counters.join_rate_limited++;
-        rl_retry_text(when, sizeof when,
-                      b ? rl_wait_ms(b, &reg->join_limit.rate, now)
-                        : (int64_t)reg->join_limit.rate.refill_ms);
         return proto_error_set(call->err, PROTO_RATE_LIMITED, "join_code",
                                "too many wrong join codes from your address "
                                "(--join-burst, --join-refill-ms); check the "
@@ -714,11 +744,8 @@ static int m_bot(rpc_call_t *call) {
 typedef enum { ACT_START, ACT_PAUSE, ACT_RESUME, ACT_STOP, ACT_ADVANCE } act_t;
 
 static int control(rpc_call_t *call, act_t act) {
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int seat;
-  if (!s || sp_refuse(reg_of(call), "change", call->err) != 0 ||
-      authorise(call, s, true, false, &admin, &seat) != 0)
+  sess_session_t *s = sess_method_admin(call, "change");
+  if (!s)
     return RPC_ERROR;
   static const char *const need[] = {"lobby", "running", "paused",
                                      "lobby, running or paused", "running"};
@@ -795,12 +822,9 @@ static int m_advance(rpc_call_t *call) {
  * session whose turns have a deadline, running or paused; the turn's
  * deadline moves, the next turns keep the session's turn_seconds. */
 static int m_extend(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int seat;
+  sess_session_t *s = sess_method_admin(call, "change");
   double secs = 0;
-  if (!s || sp_refuse(reg_of(call), "change", call->err) != 0 ||
-      authorise(call, s, true, false, &admin, &seat) != 0 ||
+  if (!s ||
       proto_param_f64(call->params, "seconds", true, &secs, call->err) < 0)
     return RPC_ERROR;
   if (!(secs >= -TURN_SECONDS_MAX && secs <= TURN_SECONDS_MAX) || secs == 0)
@@ -843,13 +867,11 @@ static int m_extend(rpc_call_t *call) {
  * back to turn 0 with a new seed (given, or drawn), for training loops
  * that would otherwise spend a rate-limited session.create per game. */
 static int m_reset(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin, start = false;
-  int seat;
+  sess_session_t *s = sess_method_admin(call, "reset");
+  bool start = false;
   uint64_t seed = 0;
   int has_seed;
-  if (!s || sp_refuse(reg_of(call), "reset", call->err) != 0 ||
-      authorise(call, s, true, false, &admin, &seat) != 0 ||
+  if (!s ||
       (has_seed = proto_param_u64(call->params, "seed", false, &seed,
                                   call->err)) < 0 ||
       proto_param_bool(call->params, "start", false, &start, call->err) < 0)
@@ -874,11 +896,9 @@ static int m_reset(rpc_call_t *call) {
 /* session.delete {session, admin_token, purge?}: the facilitator takes a
  * lobby or finished session off the server. */
 static int m_delete(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin, purge = false;
-  int seat;
-  if (!s || sp_refuse(reg_of(call), "deletion", call->err) != 0 ||
-      authorise(call, s, true, false, &admin, &seat) != 0 ||
+  sess_session_t *s = sess_method_admin(call, "deletion");
+  bool purge = false;
+  if (!s ||
       proto_param_bool(call->params, "purge", false, &purge, call->err) < 0)
     return RPC_ERROR;
   if (s->status != SESS_LOBBY && s->status != SESS_FINISHED)
@@ -1044,10 +1064,8 @@ static size_t seat_connections(const sess_session_t *s, size_t i) {
 }
 
 static int m_status(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int unused;
-  if (!s || authorise(call, s, true, false, &admin, &unused) != 0)
+  sess_session_t *s = sess_method_admin(call, NULL);
+  if (!s)
     return RPC_ERROR;
   msgpack_packer *pk = call->pk;
   msgpack_pack_map(pk, 14);
@@ -1066,12 +1084,7 @@ static int m_status(rpc_call_t *call) {
   for (size_t i = 0; i < s->n_seats; i++) {
     const sess_seat_t *x = &s->seats[i];
     msgpack_pack_map(pk, 10);
-    proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, i));
-    proto_pack_kv_cstr(pk, "kind",
-                       model_map_seat_kind(s->map, i) == MODEL_SEAT_NATION
-                           ? "nation"
-                           : "firm");
-    proto_pack_kv_cstr(pk, "title", model_map_seat_title(s->map, i));
+    pack_seat_id(pk, s, i);
     proto_pack_kv_cstr(pk, "name", x->name);
     proto_pack_kv_cstr(pk, "played_by",
                        x->agent   ? "agent"
@@ -1109,14 +1122,11 @@ static void pack_observer(msgpack_packer *pk, const sess_session_t *s,
  * for a visitor, an umpire's assistant or the press. */
 static int m_obs_issue(rpc_call_t *call) {
   sess_registry_t *reg = reg_of(call);
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int unused;
+  sess_session_t *s = sess_method_admin(call, "observer");
   const char *name = NULL;
   uint32_t name_len = 0;
   const msgpack_object *arr = NULL;
-  if (!s || sp_refuse(reg, "observer", call->err) != 0 ||
-      authorise(call, s, true, false, &admin, &unused) != 0 ||
+  if (!s ||
       proto_param_str(call->params, "name", false, &name, &name_len,
                       call->err) < 0 ||
       proto_param_array(call->params, "seats", false, &arr, call->err) < 0)
@@ -1179,13 +1189,9 @@ static int m_obs_issue(rpc_call_t *call) {
 }
 
 static int m_obs_revoke(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int unused;
+  sess_session_t *s = sess_method_admin(call, "revocation");
   int64_t id = 0;
-  if (!s || sp_refuse(reg_of(call), "revocation", call->err) != 0 ||
-      authorise(call, s, true, false, &admin, &unused) != 0 ||
-      proto_param_i64(call->params, "observer", true, &id, call->err) < 0)
+  if (!s || proto_param_i64(call->params, "observer", true, &id, call->err) < 0)
     return RPC_ERROR;
   for (size_t i = 0; i < s->n_observers; i++)
     if (s->observers[i].id == id) {
@@ -1202,10 +1208,8 @@ static int m_obs_revoke(rpc_call_t *call) {
 }
 
 static int m_obs_list(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int unused;
-  if (!s || authorise(call, s, true, false, &admin, &unused) != 0)
+  sess_session_t *s = sess_method_admin(call, NULL);
+  if (!s)
     return RPC_ERROR;
   msgpack_pack_array(call->pk, s->n_observers);
   for (size_t i = 0; i < s->n_observers; i++)
@@ -1546,11 +1550,8 @@ static int m_seat_rotate(rpc_call_t *call) {
 }
 
 static int m_rotate_admin(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int unused;
-  if (!s || sp_refuse(reg_of(call), "new admin token", call->err) != 0 ||
-      authorise(call, s, true, false, &admin, &unused) != 0)
+  sess_session_t *s = sess_method_admin(call, "new admin token");
+  if (!s)
     return RPC_ERROR;
   const char *atok;
   uint32_t alen;
@@ -1568,10 +1569,8 @@ static int m_rotate_admin(rpc_call_t *call) {
  * session, for its facilitator (admin_token only: a contract is private to
  * its two parties, who see theirs in state.get). */
 static int m_contracts(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int unused;
-  if (!s || authorise(call, s, true, false, &admin, &unused) != 0)
+  sess_session_t *s = sess_method_admin(call, NULL);
+  if (!s)
     return RPC_ERROR;
   model_obs_contract_t *c;
   size_t n;
@@ -1595,10 +1594,8 @@ static int m_contracts(rpc_call_t *call) {
 
 /* turn.proposal {session, admin_token}: the held outcome, or nil. */
 static int m_proposal(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int unused;
-  if (!s || authorise(call, s, true, false, &admin, &unused) != 0)
+  sess_session_t *s = sess_method_admin(call, NULL);
+  if (!s)
     return RPC_ERROR;
   if (sess_pack_outcome(call->pk, s) != 0)
     return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
@@ -1607,12 +1604,9 @@ static int m_proposal(rpc_call_t *call) {
 
 /* turn.release {session, admin_token, amendments?}. */
 static int m_release(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int unused;
+  sess_session_t *s = sess_method_admin(call, "release");
   const msgpack_object *arr = NULL;
-  if (!s || sp_refuse(reg_of(call), "release", call->err) != 0 ||
-      authorise(call, s, true, false, &admin, &unused) != 0 ||
+  if (!s ||
       proto_param_array(call->params, "amendments", false, &arr, call->err) < 0)
     return RPC_ERROR;
   if (!s->review)
@@ -1657,13 +1651,9 @@ static int m_release(rpc_call_t *call) {
 /* session.fork {session, admin_token, turn}. */
 static int m_fork(rpc_call_t *call) {
   sess_registry_t *reg = reg_of(call);
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int unused;
+  sess_session_t *s = sess_method_admin(call, "fork");
   uint64_t turn = 0;
-  if (!s || sp_refuse(reg, "fork", call->err) != 0 ||
-      authorise(call, s, true, false, &admin, &unused) != 0 ||
-      proto_param_u64(call->params, "turn", true, &turn, call->err) < 0)
+  if (!s || proto_param_u64(call->params, "turn", true, &turn, call->err) < 0)
     return RPC_ERROR;
   if (!reg->store)
     return proto_error_set(call->err, PROTO_UNAVAILABLE, NULL,
@@ -1679,20 +1669,8 @@ static int m_fork(rpc_call_t *call) {
                            most, s->id);
   /* A fork is a session like any other: it counts against
    * --max-sessions (sess_create) and the per-address creation rate. */
-  int64_t now = (int64_t)uv_now(reg->loop);
-  rl_bucket_t *b = limit_bucket(call, &reg->create_limit, now);
-  if (!b || !rl_ready(b, &reg->create_limit.rate, now)) {
-    char when[64];
-    reg->counters.sessions_rate_limited++;
-    rl_retry_text(when, sizeof when,
-                  b ? rl_wait_ms(b, &reg->create_limit.rate, now)
-                    : (int64_t)reg->create_limit.rate.refill_ms);
-    return proto_error_set(call->err, PROTO_RATE_LIMITED, NULL,
-                           "too many sessions created from your address "
-                           "(--create-burst, --create-refill-ms); %s",
-                           when);
-  }
-  rl_take(b);
+  if (take_create(call, false) != 0)
+    return RPC_ERROR;
   rl_key_t creator;
   rl_key_of(call->peer->addr, &creator);
   char admin_token[SESS_TOKEN_LEN + 1];
@@ -1712,21 +1690,7 @@ static int m_fork(rpc_call_t *call) {
   proto_pack_kv_cstr(pk, "admin_token", admin_token);
   proto_pack_kv_cstr(pk, "status", STATUS[f->status]);
   proto_pack_cstr(pk, "seats");
-  msgpack_pack_array(pk, f->n_seats);
-  for (size_t i = 0; i < f->n_seats; i++) {
-    msgpack_pack_map(pk, 5);
-    proto_pack_kv_cstr(pk, "seat", model_map_seat_id(f->map, i));
-    proto_pack_kv_cstr(pk, "kind",
-                       model_map_seat_kind(f->map, i) == MODEL_SEAT_NATION
-                           ? "nation"
-                           : "firm");
-    proto_pack_kv_cstr(pk, "title", model_map_seat_title(f->map, i));
-    proto_pack_kv_cstr(pk, "join_code", codes[i]);
-    if (f->seats[i].agent)
-      proto_pack_kv_cstr(pk, "agent", agent_strategy(f->seats[i].agent)->id);
-    else
-      proto_pack_kv_nil(pk, "agent");
-  }
+  pack_seats(pk, f, (const char(*)[SESS_CODE_LEN + 1]) codes, true);
   proto_pack_cstr(pk, "forked_from");
   msgpack_pack_map(pk, 2);
   proto_pack_kv_cstr(pk, "session", s->id);

@@ -267,6 +267,13 @@ static void new_game(game_t *g, const char *extra) {
   new_game_on(g, "world-2024", extra);
 }
 
+/* session.start, by the facilitator. */
+static void start_session(game_t *g) {
+  ok(&g->admin, send_req(&g->admin, "session.start",
+                         "{\"session\": \"%s\", \"admin_token\": \"%s\"}",
+                         g->id, g->atok));
+}
+
 static void stop_game(game_t *g) {
   lt_close(&g->admin);
   lt_close(&g->chn);
@@ -366,9 +373,7 @@ static void test_inject_reaches_its_seats_at_its_turn(void **state) {
                  "\"%s\"}",
                  g.id, g.tok_usa),
         "forbidden");
-  ok(&g.admin,
-     send_req(&g.admin, "session.start",
-              "{\"session\": \"%s\", \"admin_token\": \"%s\"}", g.id, g.atok));
+  start_session(&g);
   msgpack_sbuffer n_chn, n_usa;
   msgpack_sbuffer_init(&n_chn);
   msgpack_sbuffer_init(&n_usa);
@@ -493,9 +498,7 @@ static void test_scripted_events_off_lets_a_policy_stand(void **state) {
   game_t g;
   /* with the scripted history, the script overrides the human */
   new_game(&g, "");
-  ok(&g.admin,
-     send_req(&g.admin, "session.start",
-              "{\"session\": \"%s\", \"admin_token\": \"%s\"}", g.id, g.atok));
+  start_session(&g);
   double with = chn_dytb_approval(&g);
   assert_true(with < 0.1);
   stop_game(&g);
@@ -509,9 +512,7 @@ static void test_scripted_events_off_lets_a_policy_stand(void **state) {
   const msgpack_object *sc = lt_get(l, "scripted");
   assert_true(sc->via.array.size > 0);
   assert_true(lt_str_is(lt_get(&sc->via.array.ptr[0], "status"), "off"));
-  ok(&g.admin,
-     send_req(&g.admin, "session.start",
-              "{\"session\": \"%s\", \"admin_token\": \"%s\"}", g.id, g.atok));
+  start_session(&g);
   double without = chn_dytb_approval(&g);
   assert_true(without > 0.89 && without < 0.91);
   stop_game(&g);
@@ -545,9 +546,7 @@ static void test_cancel_inject_and_scripted(void **state) {
                  "{\"session\": \"%s\", \"admin_token\": \"%s\"}", g.id,
                  g.atok),
         "bad_request");
-  ok(&g.admin,
-     send_req(&g.admin, "session.start",
-              "{\"session\": \"%s\", \"admin_token\": \"%s\"}", g.id, g.atok));
+  start_session(&g);
   advance(&g, NULL, NULL);
   const msgpack_object *h = history_of(&g.admin, &g, "admin_token", g.atok);
   assert_false(holds(h, "buyers stockpile ahead"));
@@ -588,9 +587,7 @@ static void test_restart_then_fire_then_replay(void **state) {
   (void)state;
   game_t g;
   new_game(&g, "");
-  ok(&g.admin,
-     send_req(&g.admin, "session.start",
-              "{\"session\": \"%s\", \"admin_token\": \"%s\"}", g.id, g.atok));
+  start_session(&g);
   int64_t id = inject_for_usa(&g, 2);
   /* a policy inject for every seat at the open turn, and a scripted
    * event of turn 1 cancelled */
@@ -650,9 +647,7 @@ static void test_replay_without_scripted_events(void **state) {
   game_t g;
   new_game(&g, ", \"scripted_events\": false");
   inject_for_usa(&g, 0);
-  ok(&g.admin,
-     send_req(&g.admin, "session.start",
-              "{\"session\": \"%s\", \"admin_token\": \"%s\"}", g.id, g.atok));
+  start_session(&g);
   advance(&g, NULL, NULL);
   advance(&g, NULL, NULL);
   assert_int_equal(replay(&g), 0);
@@ -684,9 +679,7 @@ static void test_licensing_scenario(void **state) {
                         "{\"session\": \"%s\", \"admin_token\": \"%s\", "
                         "\"inject\": 3}",
                         g.id, g.atok));
-  ok(&g.admin,
-     send_req(&g.admin, "session.start",
-              "{\"session\": \"%s\", \"admin_token\": \"%s\"}", g.id, g.atok));
+  start_session(&g);
   assert_false(holds(state_of(&g.chn, &g, g.tok_chn), "Sm, Gd, Tb"));
   advance(&g, NULL, NULL);
   assert_true(holds(state_of(&g.chn, &g, g.tok_chn), "Sm, Gd, Tb"));
@@ -711,18 +704,14 @@ static void test_reset_fires_again(void **state) {
   game_t g;
   new_game(&g, "");
   int64_t id = inject_for_usa(&g, 0);
-  ok(&g.admin,
-     send_req(&g.admin, "session.start",
-              "{\"session\": \"%s\", \"admin_token\": \"%s\"}", g.id, g.atok));
+  start_session(&g);
   advance(&g, NULL, NULL);
   assert_true(inject_status_is(&g, id, "fired"));
   ok(&g.admin,
      send_req(&g.admin, "session.reset",
               "{\"session\": \"%s\", \"admin_token\": \"%s\"}", g.id, g.atok));
   assert_true(inject_status_is(&g, id, "pending"));
-  ok(&g.admin,
-     send_req(&g.admin, "session.start",
-              "{\"session\": \"%s\", \"admin_token\": \"%s\"}", g.id, g.atok));
+  start_session(&g);
   msgpack_sbuffer n_chn, n_usa;
   msgpack_sbuffer_init(&n_chn);
   msgpack_sbuffer_init(&n_usa);

@@ -183,3 +183,31 @@ void helper_check_invariants(const model_state_t *st,
     }
   }
 }
+
+int helper_seat(const model_map_t *m, const char *id) {
+  int s = model_map_seat_index(m, id);
+  assert_true(s >= 0);
+  return s;
+}
+
+model_order_t helper_order(model_op_t op) {
+  model_order_t x;
+  memset(&x, 0, sizeof x);
+  x.op = op;
+  x.stage = x.product = x.skill = -1;
+  return x;
+}
+
+void helper_submit1(model_state_t *st, int s, model_order_t o) {
+  model_refusal_t r;
+  size_t n = 9;
+  assert_int_equal(model_submit(st, s, &o, 1, &r, 1, &n), 0);
+  if (n)
+    fail_msg("%s refused: %s: %s", model_op_name(o.op), r.field, r.message);
+}
+
+void helper_resolve(model_state_t *st, const char *where) {
+  int64_t before = helper_money_total(st);
+  assert_int_equal(model_resolve(st), 0);
+  helper_check_invariants(st, &before, where);
+}

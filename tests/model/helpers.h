@@ -26,6 +26,18 @@ void helper_check_invariants(const model_state_t *st,
                              const int64_t *money_before, const char *where);
 /* Total money of all holders (before a turn, for the world balance). */
 int64_t helper_money_total(const model_state_t *st);
+/* Resolves a turn of st (failing the test unless model_resolve returns 0)
+ * and checks the invariants after it; `where` as in
+ * helper_check_invariants. */
+void helper_resolve(model_state_t *st, const char *where);
+
+/* The index of seat `id` in `m`; fails the test if there is none. */
+int helper_seat(const model_map_t *m, const char *id);
+/* A zeroed order of `op` with its stage, product and skill at -1. */
+model_order_t helper_order(model_op_t op);
+/* Submits one order for seat `s` and fails the test, naming the field and
+ * the reason, if it is refused. */
+void helper_submit1(model_state_t *st, int s, model_order_t o);
 
 /* A small deterministic generator for property tests (xorshift64*). */
 uint64_t helper_rand(uint64_t *s);

@@ -18,27 +18,6 @@
 
 #include "helpers.h"
 
-static int seat(const model_map_t *m, const char *id) {
-  int s = model_map_seat_index(m, id);
-  assert_true(s >= 0);
-  return s;
-}
-
-static model_order_t op(model_op_t o) {
-  model_order_t x;
-  memset(&x, 0, sizeof x);
-  x.op = o;
-  x.stage = x.product = x.skill = -1;
-  return x;
-}
-
-static void submit1(model_state_t *st, int s, model_order_t o) {
-  model_refusal_t r;
-  size_t n = 9;
-  assert_int_equal(model_submit(st, s, &o, 1, &r, 1, &n), 0);
-  assert_int_equal(n, 0);
-}
-
 static model_amendment_t amendment(model_amend_kind_t kind, int s,
                                    const char *reason) {
   model_amendment_t a;
@@ -93,7 +72,7 @@ static void test_cash_keeps_the_books(void **state) {
   model_state_t *st;
   assert_int_equal(model_state_new(m, 1, &st), 0);
   int64_t before = resolve(st);
-  int dm = seat(m, "dragon_mining"), usa = seat(m, "USA");
+  int dm = helper_seat(m, "dragon_mining"), usa = helper_seat(m, "USA");
   int64_t c_dm = seat_money(st, dm), c_usa = seat_money(st, usa);
   int64_t src = model_last_report(st)->money_sources;
   int64_t snk = model_last_report(st)->money_sinks;
@@ -122,7 +101,7 @@ static void test_bad_amendments(void **state) {
   model_map_t *m = helper_load("classroom");
   model_state_t *st;
   assert_int_equal(model_state_new(m, 1, &st), 0);
-  int dm = seat(m, "dragon_mining"), usa = seat(m, "USA");
+  int dm = helper_seat(m, "dragon_mining"), usa = helper_seat(m, "USA");
   model_amendment_t a = amendment(MODEL_AMEND_CASH, dm, "too early");
   a.amount_cents = 5;
   refused(st, &a, "no turn has been resolved");
@@ -179,12 +158,12 @@ static void test_refused_order_is_never_ordered(void **state) {
   model_state_t *a, *b;
   assert_int_equal(model_state_new(m, 2, &a), 0);
   assert_int_equal(model_state_new(m, 2, &b), 0);
-  int usa = seat(m, "USA");
-  model_order_t tax = op(MODEL_OP_POLICY);
+  int usa = helper_seat(m, "USA");
+  model_order_t tax = helper_order(MODEL_OP_POLICY);
   tax.kind = MODEL_POL_TAX;
   tax.rate_ppm = 200000;
   strcpy(tax.partner, "all");
-  submit1(a, usa, tax);
+  helper_submit1(a, usa, tax);
   model_amendment_t x = amendment(MODEL_AMEND_REFUSE_ORDER, usa, "struck");
   x.order = 0;
   char err[MODEL_MESSAGE_MAX];
@@ -211,7 +190,7 @@ static void test_production_cap(void **state) {
   assert_int_equal(model_state_clone(plain, &a), 0);
   assert_int_equal(model_state_clone(plain, &b), 0);
   int64_t before = resolve(plain);
-  int dm = seat(m, "dragon_mining");
+  int dm = helper_seat(m, "dragon_mining");
   model_obs_t *o;
   assert_int_equal(model_observe(plain, dm, &o), 0);
   assert_true(o->facilities[0].output_kg > 2);
@@ -259,20 +238,21 @@ static void test_delivery_cut(void **state) {
   model_map_t *m = helper_load("classroom");
   model_state_t *st;
   assert_int_equal(model_state_new(m, 1, &st), 0);
-  int sep = seat(m, "dragon_separation"), mag = seat(m, "dragon_magnets");
-  model_order_t p = op(MODEL_OP_CONTRACT_PROPOSE);
+  int sep = helper_seat(m, "dragon_separation"),
+      mag = helper_seat(m, "dragon_magnets");
+  model_order_t p = helper_order(MODEL_OP_CONTRACT_PROPOSE);
   strcpy(p.contract, "ndpr-1");
   strcpy(p.seat, "dragon_magnets");
   p.product = MODEL_NDPR;
   p.quantity_kg = 100000;
   p.price_cents_per_kg = 4500;
   p.turns = 2;
-  submit1(st, sep, p);
+  helper_submit1(st, sep, p);
   (void)resolve(st);
-  model_order_t acc = op(MODEL_OP_CONTRACT_ACCEPT);
+  model_order_t acc = helper_order(MODEL_OP_CONTRACT_ACCEPT);
   strcpy(acc.contract, "ndpr-1");
   strcpy(acc.seat, "dragon_separation");
-  submit1(st, mag, acc);
+  helper_submit1(st, mag, acc);
   int64_t before = resolve(st);
   model_holder_flows_t fs, fb;
   assert_int_equal(model_state_holder_flows(st, (size_t)sep, &fs), 0);

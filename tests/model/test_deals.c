@@ -19,25 +19,11 @@
 
 #include <cmocka.h>
 
-static model_order_t op(model_op_t o) {
-  model_order_t x;
-  memset(&x, 0, sizeof x);
-  x.op = o;
-  x.stage = x.product = x.skill = -1;
-  return x;
-}
-
 static model_order_t pol(model_policy_kind_t k) {
-  model_order_t x = op(MODEL_OP_POLICY);
+  model_order_t x = helper_order(MODEL_OP_POLICY);
   x.kind = k;
   strcpy(x.partner, "all");
   return x;
-}
-
-static int seat(const model_map_t *m, const char *id) {
-  int s = model_map_seat_index(m, id);
-  assert_true(s >= 0);
-  return s;
 }
 
 static int nation_of(const model_map_t *m, const char *id) {
@@ -46,15 +32,6 @@ static int nation_of(const model_map_t *m, const char *id) {
       return (int)n;
   fail_msg("no nation %s", id);
   return -1;
-}
-
-/* Submits one order and expects it accepted. */
-static void submit1(model_state_t *st, int s, model_order_t o) {
-  model_refusal_t r;
-  size_t n = 9;
-  assert_int_equal(model_submit(st, s, &o, 1, &r, 1, &n), 0);
-  if (n)
-    fail_msg("%s refused: %s: %s", model_op_name(o.op), r.field, r.message);
 }
 
 /* Expects the order refused on `field`, with `words` in the message. */
@@ -85,7 +62,7 @@ static int64_t holder_money(const model_state_t *st, const model_map_t *m,
                             const char *seat_or_nation, bool nation) {
   size_t h =
       nation ? model_map_seat_count(m) + (size_t)nation_of(m, seat_or_nation)
-             : (size_t)seat(m, seat_or_nation);
+             : (size_t)helper_seat(m, seat_or_nation);
   return model_state_holder_money(st, h);
 }
 
@@ -96,11 +73,11 @@ static void test_grant_and_equity(void **state) {
   model_map_t *m = helper_load("classroom");
   model_state_t *st;
   assert_int_equal(model_state_new(m, 1, &st), 0);
-  int usa = seat(m, "USA");
-  model_order_t g = op(MODEL_OP_GRANT);
+  int usa = helper_seat(m, "USA");
+  model_order_t g = helper_order(MODEL_OP_GRANT);
   strcpy(g.firm, "mountain_minerals");
   g.amount_cents = 2500000000; /* $25 M */
-  model_order_t e = op(MODEL_OP_EQUITY);
+  model_order_t e = helper_order(MODEL_OP_EQUITY);
   strcpy(e.firm, "mountain_minerals");
   e.amount_cents = 4000000000; /* $40 M */
   e.stake_ppm = 150000;
@@ -122,16 +99,16 @@ static void test_grant_and_equity(void **state) {
   /* the stake is public, and a second one beyond the whole firm is
    * refused with what is left */
   model_obs_t *o;
-  assert_int_equal(model_observe(st, seat(m, "EUU"), &o), 0);
+  assert_int_equal(model_observe(st, helper_seat(m, "EUU"), &o), 0);
   assert_int_equal(o->n_support, 1);
   assert_int_equal(o->support[0].kind, MODEL_SUPPORT_STAKE);
   assert_string_equal(o->support[0].firm, "mountain_minerals");
   assert_int_equal(o->support[0].rate_ppm, 150000);
   model_obs_free(o);
   e.stake_ppm = 900000;
-  refused(st, seat(m, "EUU"), e, "stake", "at most 0.8500");
+  refused(st, helper_seat(m, "EUU"), e, "stake", "at most 0.8500");
   /* firms may not pay grants; unknown firms are refused */
-  refused(st, seat(m, "dragon_mining"), g, "op", "only nations");
+  refused(st, helper_seat(m, "dragon_mining"), g, "op", "only nations");
   strcpy(g.firm, "nobody");
   refused(st, usa, g, "firm", "seat id of a firm");
   /* a nation cannot grant more than its budget */
@@ -151,13 +128,13 @@ static void test_loan_repaid_to_the_cent(void **state) {
   model_map_t *m = helper_load("classroom");
   model_state_t *st;
   assert_int_equal(model_state_new(m, 1, &st), 0);
-  model_order_t l = op(MODEL_OP_LOAN);
+  model_order_t l = helper_order(MODEL_OP_LOAN);
   strcpy(l.firm, "euro_magnets");
   l.amount_cents = 15000000000; /* $150 M */
   l.rate_ppm = 45000;           /* 4.5% a year */
   l.turns = 5;
   l.grace = 2;
-  submit1(st, seat(m, "EUU"), l);
+  helper_submit1(st, helper_seat(m, "EUU"), l);
   /* the quarterly rate: the smallest q with (1 + q)^4 >= 1.045 */
   int64_t q = 0;
   while ((1e6 + (double)q) * (1e6 + q) * (1e6 + q) * (1e6 + q) <
@@ -184,7 +161,7 @@ static void test_loan_repaid_to_the_cent(void **state) {
   for (int t = 0; t < 7; t++) {
     resolve(st);
     want += pay[t];
-    assert_int_equal(model_observe(st, seat(m, "euro_magnets"), &o), 0);
+    assert_int_equal(model_observe(st, helper_seat(m, "euro_magnets"), &o), 0);
     if (t < 6) {
       assert_int_equal(o->n_support, 1);
       assert_int_equal(o->support[0].kind, MODEL_SUPPORT_LOAN);
@@ -210,7 +187,7 @@ static void test_loan_repaid_to_the_cent(void **state) {
 static void test_firm_price_floor_and_cfd(void **state) {
   (void)state;
   model_map_t *m = helper_load("classroom");
-  int usa = seat(m, "CHN"), mm = seat(m, "dragon_separation");
+  int usa = helper_seat(m, "CHN"), mm = helper_seat(m, "dragon_separation");
   int n_usa = nation_of(m, "CHN");
   for (int two = 0; two < 2; two++) {
     model_state_t *st, *plain;
@@ -224,7 +201,7 @@ static void test_firm_price_floor_and_cfd(void **state) {
     f.quantity_kg = 2000000; /* 2,000 t per turn */
     f.turns = 3;
     f.two_sided = two;
-    submit1(st, usa, f);
+    helper_submit1(st, usa, f);
     resolve(st);
     assert_int_equal(model_resolve(plain), 0);
     model_holder_flows_t fl;
@@ -263,7 +240,7 @@ static void test_firm_price_floor_and_cfd(void **state) {
 static model_order_t proposal(const char *id, const char *to, int product,
                               int64_t qty, int64_t price, int turns,
                               int64_t penalty) {
-  model_order_t o = op(MODEL_OP_CONTRACT_PROPOSE);
+  model_order_t o = helper_order(MODEL_OP_CONTRACT_PROPOSE);
   strcpy(o.contract, id);
   strcpy(o.seat, to);
   o.product = product;
@@ -275,7 +252,7 @@ static model_order_t proposal(const char *id, const char *to, int product,
 }
 
 static model_order_t answer(model_op_t kind, const char *id, const char *from) {
-  model_order_t o = op(kind);
+  model_order_t o = helper_order(kind);
   strcpy(o.contract, id);
   strcpy(o.seat, from);
   return o;
@@ -297,8 +274,9 @@ static void test_contract_life(void **state) {
   model_map_t *m = helper_load("classroom");
   model_state_t *st;
   assert_int_equal(model_state_new(m, 1, &st), 0);
-  int sep = seat(m, "dragon_separation"), mag = seat(m, "dragon_magnets");
-  submit1(
+  int sep = helper_seat(m, "dragon_separation"),
+      mag = helper_seat(m, "dragon_magnets");
+  helper_submit1(
       st, sep,
       proposal("ndpr-1", "dragon_magnets", MODEL_NDPR, 100000, 4500, 2, 1000));
   resolve(st);
@@ -311,14 +289,14 @@ static void test_contract_life(void **state) {
   assert_string_equal(c->buyer, "dragon_magnets");
   model_obs_free(o);
   /* other seats do not see it */
-  assert_int_equal(model_observe(st, seat(m, "euro_magnets"), &o), 0);
+  assert_int_equal(model_observe(st, helper_seat(m, "euro_magnets"), &o), 0);
   assert_null(contract_of(o, "ndpr-1"));
   model_obs_free(o);
   /* refusals: the proposer cannot accept, a stranger neither, a wrong id */
   refused(st, sep,
           answer(MODEL_OP_CONTRACT_ACCEPT, "ndpr-1", "dragon_separation"),
           "from", "not offered to you");
-  refused(st, seat(m, "euro_magnets"),
+  refused(st, helper_seat(m, "euro_magnets"),
           answer(MODEL_OP_CONTRACT_ACCEPT, "ndpr-1", "dragon_separation"),
           "from", "not offered to you");
   refused(st, mag,
@@ -330,8 +308,8 @@ static void test_contract_life(void **state) {
   refused(st, sep,
           proposal("x", "dragon_separation", MODEL_NDPR, 1000, 1, 1, 0), "to",
           "another seat");
-  submit1(st, mag,
-          answer(MODEL_OP_CONTRACT_ACCEPT, "ndpr-1", "dragon_separation"));
+  helper_submit1(
+      st, mag, answer(MODEL_OP_CONTRACT_ACCEPT, "ndpr-1", "dragon_separation"));
   int64_t sep_cash = holder_money(st, m, "dragon_separation", false);
   (void)sep_cash;
   resolve(st);
@@ -367,7 +345,8 @@ static void test_contract_signed(void **state) {
   model_state_t *st, *twin;
   assert_int_equal(model_state_new(m, 1, &st), 0);
   assert_int_equal(model_state_new(m, 1, &twin), 0);
-  int sep = seat(m, "dragon_separation"), mag = seat(m, "dragon_magnets");
+  int sep = helper_seat(m, "dragon_separation"),
+      mag = helper_seat(m, "dragon_magnets");
   model_order_t deal =
       proposal("wire-1", "dragon_magnets", MODEL_NDPR, 100000, 4500, 2, 1000);
   model_refusal_t r;
@@ -428,7 +407,8 @@ static void test_contract_formula(void **state) {
   model_map_t *m = helper_load("classroom");
   model_state_t *st;
   assert_int_equal(model_state_new(m, 1, &st), 0);
-  int sep = seat(m, "dragon_separation"), mag = seat(m, "dragon_magnets");
+  int sep = helper_seat(m, "dragon_separation"),
+      mag = helper_seat(m, "dragon_magnets");
   size_t chn = (size_t)nation_of(m, "CHN");
   model_order_t p =
       proposal("formula", "dragon_magnets", MODEL_NDPR, 50000, 0, 3, 0);
@@ -436,14 +416,15 @@ static void test_contract_formula(void **state) {
   p.index_share_ppm = 500000; /* half the magnet price */
   p.floor_cents_per_kg = 1000;
   p.cap_cents_per_kg = 1000000;
-  submit1(st, sep, p);
+  helper_submit1(st, sep, p);
   model_order_t bad = p;
   strcpy(bad.contract, "bad");
   strcpy(bad.index, "gold");
   refused(st, sep, bad, "index", "must be a product");
   resolve(st);
-  submit1(st, mag,
-          answer(MODEL_OP_CONTRACT_ACCEPT, "formula", "dragon_separation"));
+  helper_submit1(
+      st, mag,
+      answer(MODEL_OP_CONTRACT_ACCEPT, "formula", "dragon_separation"));
   /* the magnet price the delivery will read is last turn's (the NdPr
    * market clears before the magnet market) */
   int64_t want =
@@ -470,7 +451,7 @@ static void test_contract_formula(void **state) {
 static void test_contract_consumed(void **state) {
   (void)state;
   model_map_t *m = helper_load("classroom");
-  int euu = seat(m, "EUU"), em = seat(m, "euro_magnets");
+  int euu = helper_seat(m, "EUU"), em = helper_seat(m, "euro_magnets");
   int64_t met[2], stock[2], delivered[2];
   for (int v = 0; v < 2; v++) {
     model_state_t *st;
@@ -479,9 +460,9 @@ static void test_contract_consumed(void **state) {
         proposal("defence", "euro_magnets", MODEL_MAGNET, 100000, 6000, 4, 0);
     strcpy(p.choice, "buy");
     p.consume = v == 1;
-    submit1(st, euu, p);
+    helper_submit1(st, euu, p);
     resolve(st);
-    submit1(st, em, answer(MODEL_OP_CONTRACT_ACCEPT, "defence", "EUU"));
+    helper_submit1(st, em, answer(MODEL_OP_CONTRACT_ACCEPT, "defence", "EUU"));
     resolve(st);
     model_obs_t *o;
     assert_int_equal(model_observe(st, euu, &o), 0);
@@ -513,17 +494,19 @@ static void test_contract_penalty_ban_and_exit(void **state) {
   model_map_t *m = helper_load("classroom");
   model_state_t *st;
   assert_int_equal(model_state_new(m, 1, &st), 0);
-  int mm = seat(m, "mountain_minerals"), em = seat(m, "euro_magnets");
-  int chn = seat(m, "CHN"), mag = seat(m, "dragon_magnets");
+  int mm = helper_seat(m, "mountain_minerals"),
+      em = helper_seat(m, "euro_magnets");
+  int chn = helper_seat(m, "CHN"), mag = helper_seat(m, "dragon_magnets");
   /* far more Dy/Tb than Mountain Minerals makes */
-  submit1(
+  helper_submit1(
       st, mm,
       proposal("dy", "euro_magnets", MODEL_DYTB, 1000000000, 20000, 3, 500));
   /* Dragon Magnets sells magnets to Euro Magnets: China will ban it */
-  submit1(st, mag,
-          proposal("mag", "euro_magnets", MODEL_MAGNET, 10000, 4000, 3, 100));
-  submit1(
-      st, seat(m, "dragon_mining"),
+  helper_submit1(
+      st, mag,
+      proposal("mag", "euro_magnets", MODEL_MAGNET, 10000, 4000, 3, 100));
+  helper_submit1(
+      st, helper_seat(m, "dragon_mining"),
       proposal("lapse", "euro_magnets", MODEL_CONCENTRATE, 1000, 300, 1, 0));
   resolve(st);
   model_order_t acc[2] = {
@@ -534,7 +517,7 @@ static void test_contract_penalty_ban_and_exit(void **state) {
   assert_int_equal(n, 0);
   model_order_t ban = pol(MODEL_POL_EXPORT_BAN);
   ban.product = MODEL_MAGNET;
-  submit1(st, chn, ban);
+  helper_submit1(st, chn, ban);
   resolve(st);
   model_obs_t *o;
   assert_int_equal(model_observe(st, em, &o), 0);
@@ -558,7 +541,8 @@ static void test_contract_penalty_ban_and_exit(void **state) {
    * with it): it pays the seller the penalty on min(2 turns left, 4) */
   model_state_t *plain;
   assert_int_equal(model_state_clone(st, &plain), 0);
-  submit1(st, em, answer(MODEL_OP_CONTRACT_WITHDRAW, "mag", "dragon_magnets"));
+  helper_submit1(st, em,
+                 answer(MODEL_OP_CONTRACT_WITHDRAW, "mag", "dragon_magnets"));
   resolve(st);
   resolve(plain);
   assert_int_equal(model_observe(st, em, &o), 0);
@@ -583,9 +567,10 @@ static void test_technology_ban_screen_and_building_abroad(void **state) {
   model_map_t *m = helper_load("classroom");
   model_state_t *st;
   assert_int_equal(model_state_new(m, 1, &st), 0);
-  int chn = seat(m, "CHN"), usa = seat(m, "USA");
-  int dm = seat(m, "dragon_magnets"), em = seat(m, "euro_magnets");
-  model_order_t b = op(MODEL_OP_BUILD);
+  int chn = helper_seat(m, "CHN"), usa = helper_seat(m, "USA");
+  int dm = helper_seat(m, "dragon_magnets"),
+      em = helper_seat(m, "euro_magnets");
+  model_order_t b = helper_order(MODEL_OP_BUILD);
   b.stage = MODEL_MAGNETS;
   b.capacity_kg_per_year = 1000000;
   strcpy(b.host, "USA");
@@ -594,10 +579,10 @@ static void test_technology_ban_screen_and_building_abroad(void **state) {
   model_order_t sub = pol(MODEL_POL_SUBSIDY);
   sub.stage = MODEL_MAGNETS;
   sub.capex_share_ppm = 500000;
-  submit1(st, usa, sub);
+  helper_submit1(st, usa, sub);
   model_state_t *plain;
   assert_int_equal(model_state_clone(st, &plain), 0);
-  submit1(st, em, b);
+  helper_submit1(st, em, b);
   resolve(st);
   resolve(plain);
   model_obs_t *o;
@@ -659,11 +644,11 @@ static void test_technology_ban_screen_and_building_abroad(void **state) {
   model_order_t ban = pol(MODEL_POL_TECHNOLOGY_EXPORT_BAN);
   ban.stage = MODEL_MAGNETS;
   strcpy(ban.partner, "USA");
-  submit1(st, chn, ban);
+  helper_submit1(st, chn, ban);
   model_order_t scr = pol(MODEL_POL_INVESTMENT_SCREEN);
   scr.stage = MODEL_MAGNETS;
   strcpy(scr.partner, "EUU");
-  submit1(st, usa, scr);
+  helper_submit1(st, usa, scr);
   resolve(st);
   refused(st, dm, b, "nation", "bans the export of magnet technology");
   refused(st, em, b, "nation", "investment_screen");
@@ -706,14 +691,15 @@ static void test_technology_ban_stops_migration(void **state) {
   ban.stage = MODEL_MINING;
   model_order_t both[2] = {mig, ban};
   size_t n = 9;
-  assert_int_equal(model_submit(b, seat(m, "EUU"), both, 2, NULL, 0, &n), 0);
+  assert_int_equal(model_submit(b, helper_seat(m, "EUU"), both, 2, NULL, 0, &n),
+                   0);
   assert_int_equal(n, 0);
-  submit1(a, seat(m, "EUU"), mig);
+  helper_submit1(a, helper_seat(m, "EUU"), mig);
   resolve(a);
   resolve(b);
   model_obs_t *oa, *ob;
-  assert_int_equal(model_observe(a, seat(m, "EUU"), &oa), 0);
-  assert_int_equal(model_observe(b, seat(m, "EUU"), &ob), 0);
+  assert_int_equal(model_observe(a, helper_seat(m, "EUU"), &oa), 0);
+  assert_int_equal(model_observe(b, helper_seat(m, "EUU"), &ob), 0);
   /* with the ban, the EU keeps more of its mining pool */
   assert_true(ob->staff[MODEL_MINING] > oa->staff[MODEL_MINING]);
   model_obs_free(oa);
@@ -731,15 +717,16 @@ static void test_sanction(void **state) {
   model_map_t *m = helper_load("classroom");
   model_state_t *st;
   assert_int_equal(model_state_new(m, 1, &st), 0);
-  int usa = seat(m, "USA"), ds = seat(m, "dragon_separation");
-  submit1(st, ds,
-          proposal("s1", "mountain_minerals", MODEL_LACE, 1000, 100, 3, 1000));
+  int usa = helper_seat(m, "USA"), ds = helper_seat(m, "dragon_separation");
+  helper_submit1(
+      st, ds,
+      proposal("s1", "mountain_minerals", MODEL_LACE, 1000, 100, 3, 1000));
   resolve(st);
-  submit1(st, seat(m, "mountain_minerals"),
-          answer(MODEL_OP_CONTRACT_ACCEPT, "s1", "dragon_separation"));
+  helper_submit1(st, helper_seat(m, "mountain_minerals"),
+                 answer(MODEL_OP_CONTRACT_ACCEPT, "s1", "dragon_separation"));
   model_order_t s = pol(MODEL_POL_SANCTION);
   strcpy(s.firm, "dragon_separation");
-  submit1(st, usa, s);
+  helper_submit1(st, usa, s);
   resolve(st);
   model_obs_t *o;
   assert_int_equal(model_observe(st, ds, &o), 0);
@@ -749,7 +736,7 @@ static void test_sanction(void **state) {
   assert_int_equal(c->excused_kg, 1000);
   assert_int_equal(c->penalty_cents, 0);
   model_obs_free(o);
-  model_order_t b = op(MODEL_OP_BUILD);
+  model_order_t b = helper_order(MODEL_OP_BUILD);
   b.stage = MODEL_SEPARATION;
   b.capacity_kg_per_year = 1000000;
   strcpy(b.host, "USA");
@@ -761,7 +748,7 @@ static void test_sanction(void **state) {
     model_state_t *g;
     assert_int_equal(model_state_new(m, 1, &g), 0);
     if (v)
-      submit1(g, usa, s); /* s sanctions dragon_separation */
+      helper_submit1(g, usa, s); /* s sanctions dragon_separation */
     resolve(g);
     const model_flow_t *f;
     for (int p = MODEL_NDPR; p <= MODEL_LACE; p++) {
@@ -790,7 +777,7 @@ static void test_sanction(void **state) {
 static void test_licence_on_exports(void **state) {
   (void)state;
   model_map_t *m = helper_load("world-2024");
-  int chn = seat(m, "CHN");
+  int chn = helper_seat(m, "CHN");
   size_t n_chn = (size_t)nation_of(m, "CHN");
   int64_t exports[3] = {0, 0, 0}, home[3] = {0, 0, 0};
   for (int v = 0; v < 3; v++) {
@@ -801,7 +788,7 @@ static void test_licence_on_exports(void **state) {
     l.approval_ppm = v == 0 ? 1000000 : 260000;
     if (v == 2)
       strcpy(l.choice, "exports");
-    submit1(st, chn, l);
+    helper_submit1(st, chn, l);
     resolve(st);
     const model_flow_t *f;
     size_t nf = model_last_flows(st, MODEL_NDPR, &f);
@@ -857,7 +844,8 @@ static int64_t exports_of(const model_state_t *st, const model_map_t *m, int p,
 static void test_origin_rule(void **state) {
   (void)state;
   model_map_t *m = helper_load("classroom");
-  int chn = seat(m, "CHN"), usa = seat(m, "USA"), em = seat(m, "euro_magnets");
+  int chn = helper_seat(m, "CHN"), usa = helper_seat(m, "USA"),
+      em = helper_seat(m, "euro_magnets");
   int64_t exports[3] = {0, 0, 0}, controlled[3] = {0, 0, 0},
           sales[3] = {0, 0, 0};
   for (int v = 0; v < 3; v++) {
@@ -876,17 +864,17 @@ static void test_origin_rule(void **state) {
     assert_int_equal(model_submit(st, chn, orders, v > 0 ? 2 : 1, NULL, 0, &n),
                      0);
     assert_int_equal(n, 0);
-    model_order_t bid = op(MODEL_OP_BID);
+    model_order_t bid = helper_order(MODEL_OP_BID);
     bid.product = MODEL_MAGNET;
     bid.quantity_kg = 2000000;
     bid.price_cents_per_kg = 90000;
-    submit1(st, usa, bid);
+    helper_submit1(st, usa, bid);
     /* the EU maker's NdPr comes from China: the other separators keep
      * theirs */
-    model_order_t keep = op(MODEL_OP_OFFER);
+    model_order_t keep = helper_order(MODEL_OP_OFFER);
     keep.product = MODEL_NDPR;
-    submit1(st, seat(m, "mountain_minerals"), keep);
-    submit1(st, seat(m, "kangaroo_rare"), keep);
+    helper_submit1(st, helper_seat(m, "mountain_minerals"), keep);
+    helper_submit1(st, helper_seat(m, "kangaroo_rare"), keep);
     for (int t = 0; t < 4; t++) {
       resolve(st);
       model_obs_t *o;
@@ -960,7 +948,7 @@ static void test_qualification(void **state) {
   model_map_t *m = qualification_map();
   model_state_t *st;
   assert_int_equal(model_state_new(m, 1, &st), 0);
-  int usa = seat(m, "USA"), em = seat(m, "euro_magnets");
+  int usa = helper_seat(m, "USA"), em = helper_seat(m, "euro_magnets");
   model_obs_t *o;
   assert_int_equal(model_observe(st, em, &o), 0);
   assert_true(o->qualification && !o->qualified);
@@ -972,9 +960,9 @@ static void test_qualification(void **state) {
   model_order_t p =
       proposal("defence", "euro_magnets", MODEL_MAGNET, 10000, 20000, 4, 100);
   strcpy(p.choice, "buy");
-  submit1(st, usa, p);
+  helper_submit1(st, usa, p);
   resolve(st); /* turn 0: Euro Magnets makes magnets: 1 qualifying turn */
-  submit1(st, em, answer(MODEL_OP_CONTRACT_ACCEPT, "defence", "USA"));
+  helper_submit1(st, em, answer(MODEL_OP_CONTRACT_ACCEPT, "defence", "USA"));
   resolve(st); /* turn 1: not yet qualified when it delivers */
   assert_int_equal(model_observe(st, em, &o), 0);
   const model_obs_contract_t *c = contract_of(o, "defence");
@@ -1018,17 +1006,18 @@ static void test_serialise_round_trip(void **state) {
   uint8_t *plain_buf;
   size_t plain_len;
   assert_int_equal(model_state_serialise(st, &plain_buf, &plain_len), 0);
-  submit1(st, seat(m, "dragon_separation"),
-          proposal("k", "dragon_magnets", MODEL_NDPR, 1000, 4000, 4, 10));
-  model_order_t l = op(MODEL_OP_LOAN);
+  helper_submit1(
+      st, helper_seat(m, "dragon_separation"),
+      proposal("k", "dragon_magnets", MODEL_NDPR, 1000, 4000, 4, 10));
+  model_order_t l = helper_order(MODEL_OP_LOAN);
   strcpy(l.firm, "euro_magnets");
   l.amount_cents = 100000000;
   l.rate_ppm = 80000;
   l.turns = 8;
-  submit1(st, seat(m, "EUU"), l);
+  helper_submit1(st, helper_seat(m, "EUU"), l);
   resolve(st);
-  submit1(st, seat(m, "dragon_magnets"),
-          answer(MODEL_OP_CONTRACT_ACCEPT, "k", "dragon_separation"));
+  helper_submit1(st, helper_seat(m, "dragon_magnets"),
+                 answer(MODEL_OP_CONTRACT_ACCEPT, "k", "dragon_separation"));
   uint8_t *buf;
   size_t len;
   assert_int_equal(model_state_serialise(st, &buf, &len), 0);

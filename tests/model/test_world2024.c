@@ -32,6 +32,7 @@
  * 4. A whole game under standing orders keeps the invariants every turn.
  */
 #include "helpers.h"
+#include "story.h"
 
 #include <jansson.h>
 #include <setjmp.h>
@@ -48,140 +49,12 @@
 
 /* ---- 1. every figure has a source or an assumption ---- */
 
-typedef struct {
-  json_t *sources;
-  size_t figures;
-  size_t failures;
-  char path[512];
-} walk_t;
-
-static void complain(walk_t *w, const char *what) {
-  if (w->failures++ < 20)
-    print_error("world-2024.json %s: %s\n", w->path[0] ? w->path : "/", what);
-}
-
-static bool source_key_ok(walk_t *w, json_t *k) {
-  return json_is_string(k) && json_string_length(k) > 0 &&
-         json_object_get(w->sources, json_string_value(k)) != NULL;
-}
-
-static void check_figure(walk_t *w, json_t *o) {
-  json_t *v = json_object_get(o, "value");
-  json_t *src = json_object_get(o, "source");
-  json_t *as = json_object_get(o, "assumption");
-  w->figures++;
-  if (!json_is_number(v))
-    complain(w, "a figure's \"value\" must be a number");
-  if (!src && !as) {
-    complain(w, "a figure without \"source\" or \"assumption\"");
-    return;
-  }
-  if (as && (!json_is_string(as) || json_string_length(as) < 10))
-    complain(w, "an \"assumption\" must say why (a sentence)");
-  if (src) {
-    if (json_is_array(src)) {
-      if (json_array_size(src) == 0)
-        complain(w, "an empty \"source\" array");
-      for (size_t i = 0; i < json_array_size(src); i++)
-        if (!source_key_ok(w, json_array_get(src, i)))
-          complain(w, "a source key that is not in the \"sources\" table");
-    } else if (!source_key_ok(w, src)) {
-      complain(w, "a source key that is not in the \"sources\" table");
-    }
-  }
-}
-
-static void walk(walk_t *w, json_t *v, int depth) {
-  size_t len = strlen(w->path);
-  if (json_is_number(v)) {
-    complain(w, "a bare number: give {\"value\", \"source\"} or "
-                "{\"value\", \"assumption\"}");
-    return;
-  }
-  if (json_is_object(v)) {
-    if (json_object_get(v, "value")) {
-      check_figure(w, v);
-      return;
-    }
-    const char *k;
-    json_t *c;
-    json_object_foreach(v, k, c) {
-      if (k[0] == '_')
-        continue;
-      if (depth == 0 && (strcmp(k, "format") == 0 || strcmp(k, "year") == 0 ||
-                         strcmp(k, "turns") == 0 || strcmp(k, "notes") == 0 ||
-                         strcmp(k, "sources") == 0))
-        continue;
-      snprintf(w->path + len, sizeof w->path - len, "/%s", k);
-      walk(w, c, depth + 1);
-      w->path[len] = '\0';
-    }
-  } else if (json_is_array(v)) {
-    for (size_t i = 0; i < json_array_size(v); i++) {
-      snprintf(w->path + len, sizeof w->path - len, "/%zu", i);
-      walk(w, json_array_get(v, i), depth + 1);
-      w->path[len] = '\0';
-    }
-  }
-}
-
 static void test_every_figure_sourced(void **state) {
   (void)state;
-  char path[512];
-  snprintf(path, sizeof path, "%s/%s.json", LAN_SOURCE_MAPS, MAP_ID);
-  json_error_t je;
-  json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-  if (!root)
-    fail_msg("%s:%d:%d: %s", path, je.line, je.column, je.text);
-  walk_t w;
-  memset(&w, 0, sizeof w);
-  w.sources = json_object_get(root, "sources");
-  assert_true(json_is_object(w.sources));
-  /* every source entry is complete and named like the reference files */
-  const char *k;
-  json_t *s;
-  json_object_foreach(w.sources, k, s) {
-    snprintf(w.path, sizeof w.path, "/sources/%s", k);
-    if ((k[0] != 'S' && k[0] != 'R') || k[1] < '1' || k[1] > '9')
-      complain(&w, "a source key must be S<n> or R<n> (shared/reference)");
-    static const char *const need[] = {"publisher", "title", "url"};
-    for (size_t i = 0; i < 3; i++) {
-      json_t *f = json_object_get(s, need[i]);
-      if (!json_is_string(f) || json_string_length(f) == 0)
-        complain(&w, "a source needs a publisher, a title and a url");
-    }
-  }
-  w.path[0] = '\0';
-  /* the structural integers stay bare */
-  assert_true(json_is_integer(json_object_get(root, "turns")));
-  walk(&w, root, 0);
-  print_message("world-2024: %zu figures, %zu sources, %zu problems\n",
-                w.figures, json_object_size(w.sources), w.failures);
-  assert_true(w.figures > 300);
-  assert_int_equal(w.failures, 0);
-  json_decref(root);
+  json_decref(story_check_sourced(MAP_ID));
 }
 
 /* ---- 2. the opening turn ---- */
-
-static int nation_of(const model_map_t *m, const char *id) {
-  for (size_t i = 0; i < model_map_nation_count(m); i++)
-    if (strcmp(model_map_nation_id(m, i), id) == 0)
-      return (int)i;
-  fail_msg("no nation %s in world-2024", id);
-  return -1;
-}
-
-/* A stage's output share of one nation, in percent. */
-static double share(const model_report_t *r, int stage, int nation) {
-  int64_t tot = 0;
-  for (size_t n = 0; n < r->n_nations; n++)
-    tot += r->production[(size_t)stage * r->n_nations + n];
-  assert_true(tot > 0);
-  return 100.0 *
-         (double)r->production[(size_t)stage * r->n_nations + (size_t)nation] /
-         (double)tot;
-}
 
 static void within(const char *what, double got, double want, double tol) {
   print_message("  %-40s %9.2f  (target %.2f +- %.2f)\n", what, got, want, tol);
@@ -226,7 +99,7 @@ static double china_export_share(const model_state_t *st, int product) {
   const model_flow_t *f;
   size_t nt = model_last_trades(st, product, &t);
   size_t nf = model_last_flows(st, product, &f);
-  int chn = nation_of(model_state_map(st), "CHN");
+  int chn = story_nation(model_state_map(st), "CHN");
   int64_t offered = 0, exported = 0;
   for (size_t k = 0; k < nt; k++)
     if (t[k].nation == chn && !t[k].is_bid)
@@ -253,9 +126,7 @@ static void test_opening_turn(void **state) {
          china_capacity_share(st, MODEL_SEPARATION), 90, 5);
   within("China's share of magnet capacity, %",
          china_capacity_share(st, MODEL_MAGNETS), 94, 3);
-  int64_t before = helper_money_total(st);
-  assert_int_equal(model_resolve(st), 0);
-  helper_check_invariants(st, &before, "world-2024 turn 0");
+  helper_resolve(st, "world-2024 turn 0");
   const model_report_t *r = model_last_report(st);
   assert_int_equal(r->turn, 0);
   size_t N = r->n_nations;
@@ -270,7 +141,7 @@ static void test_opening_turn(void **state) {
   for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++) {
     char what[64];
     snprintf(what, sizeof what, "%s share of mine output, %%", mine[i].nation);
-    within(what, share(r, MODEL_MINING, nation_of(m, mine[i].nation)),
+    within(what, story_share(r, MODEL_MINING, story_nation(m, mine[i].nation)),
            100.0 * mine[i].kt / 390.0, mine[i].tol);
   }
   int64_t mined = 0;
@@ -279,9 +150,9 @@ static void test_opening_turn(void **state) {
   within("world mine output, kt/yr", 4.0 * model_kg_to_tonnes(mined) / 1000,
          390, 390 * 0.05);
   within("China's share of separation output, %",
-         share(r, MODEL_SEPARATION, nation_of(m, "CHN")), 91, 3);
+         story_share(r, MODEL_SEPARATION, story_nation(m, "CHN")), 91, 3);
   within("China's share of magnet output, %",
-         share(r, MODEL_MAGNETS, nation_of(m, "CHN")), 94, 3);
+         story_share(r, MODEL_MAGNETS, story_nation(m, "CHN")), 94, 3);
   int64_t magnets = 0;
   for (size_t n = 0; n < N; n++)
     magnets += r->production[(size_t)MODEL_MAGNETS * N + n];
@@ -294,7 +165,7 @@ static void test_opening_turn(void **state) {
   in_range("La/Ce oxide, $/kg", usd(r->price[MODEL_LACE]), 0.5, 2);
   in_range("concentrate, $/kg REO", usd(r->price[MODEL_CONCENTRATE]), 4, 8);
   in_range("NdFeB magnet, $/kg", usd(r->price[MODEL_MAGNET]), 40, 60);
-  int chn = nation_of(m, "CHN");
+  int chn = story_nation(m, "CHN");
   in_range("NdPr oxide in China, $/kg",
            usd(r->regional[(size_t)MODEL_NDPR * N + (size_t)chn]), 49, 56);
   /* every product traded */
@@ -316,13 +187,12 @@ static void test_licensing_two_tier(void **state) {
   model_state_t *st = NULL;
   assert_int_equal(model_state_new(m, SEED, &st), 0);
   assert_int_equal(model_resolve(st), 0);
-  int64_t before = helper_money_total(st);
-  assert_int_equal(model_resolve(st), 0); /* turn 1: Q2 2025 */
-  helper_check_invariants(st, &before, "world-2024 turn 1");
+  helper_resolve(st, "world-2024 turn 1"); /* turn 1: Q2 2025 */
   const model_report_t *r = model_last_report(st);
   size_t N = r->n_nations;
-  size_t chn = (size_t)nation_of(m, "CHN"), jpn = (size_t)nation_of(m, "JPN");
-  size_t euu = (size_t)nation_of(m, "EUU");
+  size_t chn = (size_t)story_nation(m, "CHN"),
+         jpn = (size_t)story_nation(m, "JPN");
+  size_t euu = (size_t)story_nation(m, "EUU");
   double dy_cn = usd(r->regional[MODEL_DYTB * N + chn]);
   double dy_jp = usd(r->regional[MODEL_DYTB * N + jpn]);
   double mg_cn = usd(r->regional[MODEL_MAGNET * N + chn]);
@@ -356,17 +226,9 @@ static void test_licensing_two_tier(void **state) {
  * makers' bids, indexed to the magnet price, pay $600-1,120: a median of
  * 2.3-2.5x over turns 2-15 (seeds 1-3). */
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 static void test_heavy_oxides_sustained_controls(void **state) {
   (void)state;
   model_map_t *m = helper_load(MAP_ID);
-  size_t chn = (size_t)nation_of(m, "CHN");
-  size_t ex[3] = {(size_t)nation_of(m, "JPN"), (size_t)nation_of(m, "EUU"),
-                  (size_t)nation_of(m, "USA")};
   for (uint64_t seed = 1; seed <= 3; seed++) {
     model_state_t *st = NULL;
     assert_int_equal(model_state_new(m, seed, &st), 0);
@@ -374,53 +236,25 @@ static void test_heavy_oxides_sustained_controls(void **state) {
     for (int t = 0; t < 16; t++) {
       if (t == 0 || t == 1 || t == 3) {
         model_event_t ev;
-        memset(&ev, 0, sizeof ev);
-        ev.kind = MODEL_EV_POLICY;
-        ev.turn = t;
-        ev.product = ev.stage = -1;
-        strcpy(ev.nation, "CHN");
-        model_order_t *o = &ev.policy;
-        o->op = MODEL_OP_POLICY;
-        o->kind = MODEL_POL_EXPORT_LICENCE;
-        o->product = MODEL_DYTB;
-        o->stage = o->skill = -1;
-        o->approval_ppm = 260000;
-        strcpy(o->partner, "all");
-        strcpy(o->choice, "exports");
-        snprintf(ev.text, sizeof ev.text,
-                 "China keeps Dy/Tb export licences at 26%% of exports");
+        story_licence_event(&ev, t);
         assert_int_equal(model_inject_event(st, &ev), 0);
       }
-      int64_t before = helper_money_total(st);
-      assert_int_equal(model_resolve(st), 0);
-      helper_check_invariants(st, &before, "world-2024 sustained controls");
-      const model_report_t *r = model_last_report(st);
-      size_t N = r->n_nations;
-      double cn = usd(r->regional[MODEL_DYTB * N + chn]), lo = 1e18;
-      for (int k = 0; k < 3; k++) {
-        double x = usd(r->regional[MODEL_DYTB * N + ex[k]]);
-        if (x < lo)
-          lo = x;
-      }
-      ratio[t] = lo / cn;
-      if (getenv("LAN_HEAVY_PRINT"))
-        print_message("  seed %llu turn %d: China %.2f, JPN %.2f, EUU %.2f, "
-                      "USA %.2f $/kg\n",
-                      (unsigned long long)seed, t, cn,
-                      usd(r->regional[MODEL_DYTB * N + ex[0]]),
-                      usd(r->regional[MODEL_DYTB * N + ex[1]]),
-                      usd(r->regional[MODEL_DYTB * N + ex[2]]));
-      if (t >= 2) {
-        if (ratio[t] < 0.9 || ratio[t] > 10.0)
-          fail_msg("seed %llu turn %d: ex-China Dy/Tb %.2f is %.2fx China's "
-                   "%.2f $/kg; expected 0.9 to 10",
-                   (unsigned long long)seed, t, lo, ratio[t], cn);
+      helper_resolve(st, "world-2024 sustained controls");
+      double cn, lo;
+      ratio[t] = story_dytb_ratio(st, seed, t, &cn, &lo);
+      if (getenv("LAN_HEAVY_PRINT")) {
+        const model_report_t *r = model_last_report(st);
+        size_t N = r->n_nations;
+        print_message(
+            "  seed %llu turn %d: China %.2f, JPN %.2f, EUU %.2f, "
+            "USA %.2f $/kg\n",
+            (unsigned long long)seed, t, cn,
+            usd(r->regional[MODEL_DYTB * N + (size_t)story_nation(m, "JPN")]),
+            usd(r->regional[MODEL_DYTB * N + (size_t)story_nation(m, "EUU")]),
+            usd(r->regional[MODEL_DYTB * N + (size_t)story_nation(m, "USA")]));
       }
     }
-    double sorted[14];
-    memcpy(sorted, ratio + 2, sizeof sorted);
-    qsort(sorted, 14, sizeof sorted[0], cmp_double);
-    double median = (sorted[6] + sorted[7]) / 2;
+    double median = story_median(ratio + 2, 14);
     print_message("  seed %llu: ex-China / China Dy/Tb, turns 2-15: median "
                   "%.2f (turn 2 %.2f, turn 8 %.2f, turn 15 %.2f)\n",
                   (unsigned long long)seed, median, ratio[2], ratio[8],
@@ -441,12 +275,10 @@ static void test_dod_mp_deal(void **state) {
   model_state_t *st = NULL;
   assert_int_equal(model_state_new(m, SEED, &st), 0);
   int mp = model_map_seat_index(m, "mp_materials");
-  size_t usa = (size_t)nation_of(m, "USA");
+  size_t usa = (size_t)story_nation(m, "USA");
   assert_true(mp >= 0);
   for (int t = 0; t < 3; t++) {
-    int64_t before = helper_money_total(st);
-    assert_int_equal(model_resolve(st), 0);
-    helper_check_invariants(st, &before, "world-2024 DoD-MP deal");
+    helper_resolve(st, "world-2024 DoD-MP deal");
   }
   model_obs_t *o;
   assert_int_equal(model_observe(st, mp, &o), 0);
@@ -483,24 +315,7 @@ static void test_dod_mp_deal(void **state) {
 
 static void test_whole_game_invariants(void **state) {
   (void)state;
-  model_map_t *m = helper_load(MAP_ID);
-  model_state_t *st = NULL;
-  assert_int_equal(model_state_new(m, SEED, &st), 0);
-  int turns = model_state_turns(st);
-  assert_int_equal(turns, 40);
-  for (int t = 0; t < turns; t++) {
-    char where[64];
-    snprintf(where, sizeof where, "world-2024 turn %d", t);
-    int64_t before = helper_money_total(st);
-    assert_int_equal(model_resolve(st), 0);
-    helper_check_invariants(st, &before, where);
-    const model_report_t *r = model_last_report(st);
-    for (int p = 0; p < MODEL_PRODUCTS; p++)
-      assert_true(r->price[p] > 0 && r->price[p] < MODEL_PRICE_MAX_CENTS);
-  }
-  assert_int_equal(model_resolve(st), MODEL_EFINISHED);
-  model_state_free(st);
-  model_map_free(m);
+  story_whole_game(MAP_ID, 40);
 }
 
 int main(void) {

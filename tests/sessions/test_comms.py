@@ -207,8 +207,16 @@ def negotiated_contract_is_enforced(server):
     expect_error("invalid_order", seller.call, "contract.propose",
                  session=game.id, token=seller.token, to="dragon_magnets",
                  **ndpr_terms(product="gold"))
-    expect_error("conflict", seller.call, "contract.accept", session=game.id,
-                 token=seller.token, negotiation=nid)
+    e = expect_error("conflict", seller.call, "contract.accept",
+                     session=game.id, token=seller.token, negotiation=nid)
+    check(e.message == "the offer in force in '%s' is yours; only "
+          "dragon_magnets may accept it" % nid, "who may accept", e.message)
+    e = expect_error("conflict", seller.call, "contract.counter",
+                     session=game.id, token=seller.token, negotiation=nid,
+                     side="sell", **ndpr_terms(price=61))
+    check(e.message == "the offer in force in '%s' is yours; wait for the "
+          "other party's answer, or withdraw" % nid, "no counter to oneself",
+          e.message)
     expect_error("forbidden", other.call, "contract.accept", session=game.id,
                  token=other.token, negotiation=nid)
     check(other.call("contract.negotiations", session=game.id,
