@@ -93,3 +93,7 @@ void model_headroom_text(const model_state_t *st, int32_t holder, char *b,
              model_cents_to_usd(na->budget),
              model_cents_to_usd(st->map->nations[n].deficit_limit));
 }
+
+int64_t model_state_security_ppm(const model_state_t *st, size_t nation) {
+  return nation < st->n_nations ? st->nations[nation].security_ppm : 0;
+}

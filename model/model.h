@@ -1005,6 +1005,12 @@ int model_state_holder_flows(const model_state_t *st, size_t holder,
 int model_state_learning(const model_state_t *st, const char *facility,
                          int64_t *effective_kg, int64_t *curve_cents);
 
+/* A nation's supply security after the last resolved turn, in ppm: the
+ * mean over the products it has final demand for of the share it bought
+ * from its own or allied sellers (docs/model.md "Scores"); 1,000,000
+ * before the first turn. 0 for an index out of range. */
+int64_t model_state_security_ppm(const model_state_t *st, size_t nation);
+
 /* The lowest a holder's money may be after a turn (minus its credit limit
  * or deficit limit), or INT64_MIN where the map sets none. */
 int64_t model_state_holder_floor(const model_state_t *st, size_t holder);

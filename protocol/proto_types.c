@@ -876,7 +876,8 @@ int proto_pack_obs_pairs(msgpack_packer *pk, const model_obs_t *obs) {
  */
 
 int proto_pack_summary_pairs(msgpack_packer *pk, const model_map_t *map,
-                             const model_report_t *rep) {
+                             const model_report_t *rep,
+                             const model_state_t *st) {
   int rc = 0;
   rc |= proto_pack_cstr(pk, "prices");
   rc |= pack_products_usd(pk, rep->price);
@@ -886,6 +887,16 @@ int proto_pack_summary_pairs(msgpack_packer *pk, const model_map_t *map,
   rc |= proto_pack_cstr(pk, "production");
   rc |= pack_by_nation(pk, MODEL_STAGES, model_stage_name, rep->n_nations,
                        map_nation, map, rep->production, false);
+  /* issue 12: the debrief's "capacity built over time" (kg/yr -> t/yr) */
+  rc |= proto_pack_cstr(pk, "capacity");
+  rc |= pack_by_nation(pk, MODEL_STAGES, model_stage_name, rep->n_nations,
+                       map_nation, map, rep->capacity, false);
+  /* issue 12: the debrief's "supply security per nation" */
+  rc |= proto_pack_cstr(pk, "security");
+  rc |= msgpack_pack_map(pk, rep->n_nations);
+  for (size_t n = 0; n < rep->n_nations; n++)
+    rc |= proto_pack_kv_f64(pk, model_map_nation_id(map, n),
+                            (double)model_state_security_ppm(st, n) / 1e6);
   rc |= proto_pack_cstr(pk, "scores");
   rc |= msgpack_pack_array(pk, rep->n_seats);
   for (size_t s = 0; s < rep->n_seats; s++) {

@@ -76,10 +76,13 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
 /* The summary of a resolved turn, as turn.resolved and history.get carry
  * it: packs PROTO_SUMMARY_PAIRS pairs: prices (product -> USD/kg), regional
  * (product -> nation -> USD/kg), production (stage -> nation -> t),
+ * capacity (stage -> nation -> t/yr online at the end of the turn),
+ * security (nation -> fraction, from st, the state the report is of),
  * scores (array of {seat, score}), events (array of news). */
-#define PROTO_SUMMARY_PAIRS 5
+#define PROTO_SUMMARY_PAIRS 7
 int proto_pack_summary_pairs(msgpack_packer *pk, const model_map_t *map,
-                             const model_report_t *rep);
+                             const model_report_t *rep,
+                             const model_state_t *st);
 
 /* Pack one contract or proposal (issue 11) as the observation's "you"
  * carries it: {id, proposer, seller, buyer, product, status, expires,

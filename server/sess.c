@@ -1280,7 +1280,7 @@ static int keep_history(sess_session_t *s, const model_report_t *rep) {
   proto_packer_init(&pk, b);
   msgpack_pack_map(&pk, PROTO_SUMMARY_PAIRS + 1);
   proto_pack_kv_i64(&pk, "turn", rep->turn);
-  if (proto_pack_summary_pairs(&pk, s->map, rep) != 0) {
+  if (proto_pack_summary_pairs(&pk, s->map, rep, s->st) != 0) {
     proto_buf_free(b);
     return -1;
   }
@@ -1610,7 +1610,7 @@ int sess_pack_outcome(msgpack_packer *pk, const sess_session_t *s) {
   const model_report_t *rep = model_last_report(s->proposal);
   int rc = msgpack_pack_map(pk, PROTO_SUMMARY_PAIRS + 3);
   rc |= proto_pack_kv_i64(pk, "turn", rep->turn);
-  rc |= proto_pack_summary_pairs(pk, s->map, rep);
+  rc |= proto_pack_summary_pairs(pk, s->map, rep, s->proposal);
   /* news: the turn's events, as the summary's `events` */
   rc |= proto_pack_cstr(pk, "news");
   rc |= msgpack_pack_array(pk, rep->n_news);

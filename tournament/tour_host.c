@@ -356,7 +356,7 @@ static int resolve_turn(host_t *h) {
   proto_packer_init(&pk, sum);
   msgpack_pack_map(&pk, PROTO_SUMMARY_PAIRS + 1);
   proto_pack_kv_i64(&pk, "turn", rep->turn);
-  proto_pack_summary_pairs(&pk, h->map, rep);
+  proto_pack_summary_pairs(&pk, h->map, rep, h->st);
   if (proto_buf_failed(sum))
     return MODEL_ENOMEM;
   notify_begin(h, &pk, "turn.resolved", 2);

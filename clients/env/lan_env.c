@@ -436,7 +436,7 @@ int lan_game_summary(const lan_game_t *g, uint8_t **buf, size_t *len) {
   proto_packer_init(&pk, &b);
   msgpack_pack_map(&pk, PROTO_SUMMARY_PAIRS + 1);
   proto_pack_kv_i64(&pk, "turn", rep->turn);
-  if (proto_pack_summary_pairs(&pk, g->m->map, rep) != 0) {
+  if (proto_pack_summary_pairs(&pk, g->m->map, rep, g->st) != 0) {
     proto_buf_free(&b);
     return MODEL_ENOMEM;
   }

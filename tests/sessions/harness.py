@@ -182,7 +182,8 @@ def take(client, method):
 
 def check_summary(summary, seats):
     """A turn summary (turn.resolved, history.get): prices of every
-    product, production by stage and nation, a score for every seat."""
+    product, production and capacity by stage and nation, a score for
+    every seat."""
     check(isinstance(summary, dict), "a summary map", summary)
     for key in ("prices", "production", "scores"):
         check(key in summary, "the summary has %s" % key, sorted(summary))
@@ -195,6 +196,20 @@ def check_summary(summary, seats):
     for stage, by_nation in summary["production"].items():
         check(isinstance(by_nation, dict) and by_nation,
               "production by nation", stage, by_nation)
+    check(sorted(summary["capacity"]) == sorted(STAGES),
+          "capacity for every stage", summary.get("capacity"))
+    for stage, by_nation in summary["capacity"].items():
+        check(isinstance(by_nation, dict) and
+              sorted(by_nation) == sorted(summary["production"][stage]) and
+              all(isinstance(v, (int, float)) and v >= 0
+                  for v in by_nation.values()),
+              "capacity by nation, t/yr, the nations of production", stage,
+              by_nation)
+    sec = summary["security"]
+    check(isinstance(sec, dict) and sorted(sec) ==
+          sorted(summary["production"]["mining"]) and
+          all(0 <= v <= 1 for v in sec.values()),
+          "supply security, a fraction for every nation", sec)
     check([s["seat"] for s in summary["scores"]] == list(seats),
           "a score for every seat, in seat order", summary["scores"])
     for s in summary["scores"]:
