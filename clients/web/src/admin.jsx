@@ -18,6 +18,8 @@ function CreateForm({ onCreated }) {
   const [seed, setSeed] = useState('');
   const [spectators, setSpectators] = useState(true);
   const [fixed, setFixed] = useState(false);
+  const [scripted, setScripted] = useState(true);
+  const [review, setReview] = useState(false);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => rpc().onOpen(async (r) => {
@@ -37,6 +39,10 @@ function CreateForm({ onCreated }) {
     const secs = Number(minutes) * 60;
     if (minutes !== '' && secs > 0) p.turn_seconds = secs;
     if (fixed) p.fixed = true;
+    // Sent only when not the default, so that an older server is not asked
+    // for something it does not know (it ignores unknown keys anyway).
+    if (!scripted) p.scripted_events = false;
+    if (review) p.review = true;
     if (seed !== '') p.seed = Number(seed);
     try {
       const r = await rpc().call('session.create', p);
@@ -71,6 +77,11 @@ function CreateForm({ onCreated }) {
         <p class="hint" id="c-seed-hint">The same map, seed and orders replay the same game.</p></div>
       <label class="check"><input type="checkbox" checked={spectators} onChange={(e) => setSpectators(e.currentTarget.checked)} /> Allow spectators (a projector can follow without a token)</label>
       <label class="check"><input id="c-fixed" type="checkbox" checked={fixed} onChange={(e) => setFixed(e.currentTarget.checked)} /> Fixed-length turns (do not end early when everyone is ready)</label>
+      <details class="wargame-opts">
+        <summary>Wargame options (control cell)</summary>
+        <label class="check"><input id="c-scripted_events" type="checkbox" checked={scripted} onChange={(e) => setScripted(e.currentTarget.checked)} /> Run the map’s scripted events (its history)</label>
+        <label class="check"><input id="c-review" type="checkbox" checked={review} onChange={(e) => setReview(e.currentTarget.checked)} /> Review each turn before the players see it (control releases it)</label>
+      </details>
       <ErrorText error={error} />
       <button class="primary" type="submit" disabled={busy || !maps.length}>{busy ? 'Creating…' : 'Create session'}</button>
     </form>
@@ -332,6 +343,7 @@ function SessionPanel({ session }) {
         {status !== 'finished' ? <button type="button" disabled={busy} onClick={() => act('session.stop', 'Stop the game for good? The open turn will not be played.')}>Stop</button> : null}
         <button type="button" disabled={busy || !seats.some((s) => !s.taken && !s.agent) || status === 'finished'} onClick={fillEmpty}>Agents take the empty seats</button>
         <button type="button" onClick={printCodes}>Print join cards</button>
+        <a href={href('/control', { session })} data-testid="control-link">Control view</a>
         <a href={href('/debrief', { session })}>Debrief</a>
         {info.imported ? <p class="hint">Opened from an admin token: join codes are shown only to whoever created the session.</p> : secs ? <p class="hint">Turns last {num(secs / 60, 1)} min; the countdown here is estimated from when the turn opened (the server does not tell the facilitator the deadline yet).</p> : <p class="hint">No deadline: a turn ends when every seat is ready, or when you press Advance now.</p>}
       </section>
