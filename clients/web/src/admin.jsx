@@ -79,7 +79,7 @@ function CreateForm({ onCreated }) {
       <label class="check"><input id="c-fixed" type="checkbox" checked={fixed} onChange={(e) => setFixed(e.currentTarget.checked)} /> Fixed-length turns (do not end early when everyone is ready)</label>
       <details class="wargame-opts">
         <summary>Wargame options (control cell)</summary>
-        <label class="check"><input id="c-scripted_events" type="checkbox" checked={scripted} onChange={(e) => setScripted(e.currentTarget.checked)} /> Run the map’s scripted events (its history)</label>
+        <label class="check"><input id="c-scripted_events" type="checkbox" checked={scripted} onChange={(e) => setScripted(e.currentTarget.checked)} /> Run the scenario’s scripted events (its history)</label>
         <label class="check"><input id="c-review" type="checkbox" checked={review} onChange={(e) => setReview(e.currentTarget.checked)} /> Review each turn before the players see it (control releases it)</label>
       </details>
       <ErrorText error={error} />

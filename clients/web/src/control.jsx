@@ -14,17 +14,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { findSession, rpc } from './rpc.js';
 import { describeOrder } from './orders.jsx';
+import { amendment, filterTimeline, injectParams, isMissing, truthDiff, TIMELINE_KINDS } from './control.js';
 import {
   ConnectionBadge, Countdown, ErrorText, absUrl, href, money, num, pct, pname, store, tonnes, useNotify,
   PRODUCT_NAMES, STAGE_NAMES,
 } from './ui.jsx';
-
-// Whether an error means "this server has no such method".
-export function isMissing(e) {
-  if (!e) return false;
-  if (e.code === 'unknown_method') return true;
-  return /unknown method|no such method|not implemented/i.test(e.message || '');
-}
 
 // One panel's data from the server: {data, error, missing, loading, reload}.
 // `call` runs on every (re)connection and on reload().
@@ -92,32 +86,6 @@ function SeatGrid({ seats, selected, onSelect, statusKnown }) {
       </table>
     </div>
   );
-}
-
-// Flattens an observation part to path -> leaf value, so that what a seat
-// sees and the ground truth can be compared line by line. Arrays of maps
-// are keyed by their id, seat, nation or firm where they have one.
-function flatten(v, path = '', out = {}) {
-  if (v === null || typeof v !== 'object') { out[path] = v; return out; }
-  if (Array.isArray(v)) {
-    if (!v.length) { out[path] = '[]'; return out; }
-    v.forEach((x, i) => {
-      const key = x && typeof x === 'object' && !Array.isArray(x) ? (x.id ?? x.seat ?? x.firm ?? x.facility ?? x.nation ?? i) : i;
-      flatten(x, `${path}[${key}]`, out);
-    });
-    return out;
-  }
-  for (const [k, x] of Object.entries(v)) flatten(x, path ? `${path}.${k}` : k, out);
-  return out;
-}
-
-export function truthDiff(seen, truth) {
-  const a = flatten(seen || {}), b = flatten(truth || {});
-  const rows = [];
-  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) rows.push({ path: k, seen: a[k], truth: b[k] });
-  }
-  return rows.sort((x, y) => (x.path < y.path ? -1 : 1));
 }
 
 function SeatInspector({ session, admin_token, seat, title, rev }) {
@@ -207,31 +175,10 @@ function InjectForm({ session, admin_token, seats, nations, facilities, openTurn
   async function submit(e) {
     e.preventDefault();
     setError(null); setBad(null); setDone(null);
-    const event = { kind: f.kind };
-    for (const k of ['nation', 'facility', 'product', 'stage']) if (f[k]) event[k] = f[k];
-    if (f.magnitude !== '') {
-      const m = Number(f.magnitude);
-      if (!(m >= 0 && m <= 1)) { setBad('magnitude'); setError({ message: 'Magnitude is a share from 0 to 1 (0.3 for 30%).' }); return; }
-      event.magnitude = m;
-    }
-    if (f.duration !== '') {
-      const d = Number(f.duration);
-      if (!Number.isInteger(d) || d < 1) { setBad('duration'); setError({ message: 'Duration is a whole number of turns, 1 or more.' }); return; }
-      event.duration = d;
-    }
-    if (f.text.trim()) event.text = f.text.trim();
-    if (f.kind === 'policy') {
-      try { event.policy = JSON.parse(f.policy); } catch { setBad('policy'); setError({ message: 'The policy must be an order map in JSON, like {"op": "policy", "kind": "export_ban", "product": "dytb_oxide", "to": "all"}.' }); return; }
-    }
-    const p = { session, admin_token, event };
-    if (f.turn !== '') {
-      const t = Number(f.turn) - 1;
-      if (!Number.isInteger(t) || t < openTurn) { setBad('turn'); setError({ message: `The turn is the open one (${openTurn + 1}) or a later one.` }); return; }
-      p.turn = t;
-    }
     const chosen = Object.keys(who).filter((s) => who[s]);
-    if (chosen.length) p.seats = chosen;
-    if (f.note.trim()) p.note = f.note.trim();
+    const r0 = injectParams(f, chosen, openTurn);
+    if (r0.error) { setBad(r0.field); setError({ message: r0.error }); return; }
+    const p = { session, admin_token, ...r0.params };
     try {
       const r = await rpc().call('event.inject', p);
       setDone(`Inject ${r.inject} set for turn ${r.turn + 1}.`);
@@ -355,14 +302,9 @@ function Review({ session, admin_token, status, seats, rev, onReleased }) {
   function add(e) {
     e.preventDefault();
     setError(null);
-    let fields = {};
-    if (a.fields.trim()) {
-      try { fields = JSON.parse(a.fields); } catch { setError({ message: `The fields are a JSON map, like ${AMEND_KINDS[a.kind].hint}.` }); return; }
-      if (!fields || typeof fields !== 'object' || Array.isArray(fields)) { setError({ message: 'The fields are a JSON map.' }); return; }
-    }
-    if (!a.seat) { setError({ message: 'Choose the seat the amendment is for.' }); return; }
-    if (!a.reason.trim()) { setError({ message: 'Every amendment needs a reason (it goes into the record).' }); return; }
-    setAmend([...amend, { ...fields, seat: a.seat, kind: a.kind, reason: a.reason.trim() }]);
+    const r = amendment(a.kind, a.seat, a.fields, a.reason, AMEND_KINDS[a.kind].hint);
+    if (r.error) { setError({ message: r.error }); return; }
+    setAmend([...amend, r.amendment]);
     setA({ ...a, fields: '', reason: '' });
   }
   async function release() {
@@ -429,6 +371,12 @@ function Fork({ session, admin_token, status }) {
   const [error, setError] = useState(null);
   const [missing, setMissing] = useState(false);
   const t = turn === '' ? open : Number(turn) - 1;
+  // Whether the server forks at all, asked without forking: a request
+  // without admin_token is refused by a server that knows the method
+  // (unauthorized) and by name by one that does not (unknown_method).
+  useEffect(() => rpc().onOpen(async (r) => {
+    try { await r.call('session.fork', { session }); } catch (e) { setMissing(isMissing(e)); }
+  }), [session]);
   async function fork() {
     setError(null); setRes(null);
     if (!Number.isInteger(t) || t < 0 || t > open) { setError({ message: `Fork at a turn from 1 to ${open + 1} (the open one).` }); return; }
@@ -523,16 +471,6 @@ function Channels({ session, admin_token, seats }) {
 }
 
 // ---------- timeline ----------
-
-export const TIMELINE_KINDS = ['session', 'join', 'orders', 'ready', 'resolved', 'inject', 'amendment', 'release', 'message', 'contract', 'fork'];
-
-export function filterTimeline(rows, { kind = '', seat = '', from = '', to = '', q = '' }) {
-  const lo = from === '' ? -Infinity : Number(from) - 1, hi = to === '' ? Infinity : Number(to) - 1;
-  const needle = q.trim().toLowerCase();
-  return rows.filter((r) => (!kind || r.kind === kind) && (!seat || r.seat === seat)
-    && (r.turn === undefined || r.turn === null || (r.turn >= lo && r.turn <= hi))
-    && (!needle || `${r.text || ''} ${r.data ? JSON.stringify(r.data) : ''}`.toLowerCase().includes(needle)));
-}
 
 function Timeline({ session, admin_token, seats, rev }) {
   const tl = useServer(() => rpc().call('timeline.get', { session, admin_token }), [session]);

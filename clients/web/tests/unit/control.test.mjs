@@ -1,0 +1,84 @@
+// node --test tests/unit/ : the control view's logic (src/control.js), no
+// browser: which errors hide a panel, what a seat sees against the truth,
+// the timeline's filters, and the params the inject and amendment forms send.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { amendment, filterTimeline, injectParams, isMissing, truthDiff } from '../../src/control.js';
+
+test('only a missing method hides a panel', () => {
+  assert.equal(isMissing({ code: 'unknown_method', message: "unknown method 'event.list'; this server knows: hello, ..." }), true);
+  assert.equal(isMissing({ code: 'forbidden', message: 'the admin token cannot act as a seat here' }), false);
+  assert.equal(isMissing({ code: 'bad_request', message: "field 'turn' must be an integer" }), false);
+  assert.equal(isMissing({ code: 'unavailable', message: 'the connection to the server was lost' }), false);
+  assert.equal(isMissing(null), false);
+});
+
+test('seen versus true lists exactly the differences, keyed by id', () => {
+  const seen = {
+    capacity: { mining: { CHN: 100000, USA: 40000 } },
+    policies: { CHN: [] },
+    support: [{ kind: 'loan', firm: 'mp', owed: 5 }],
+  };
+  const truth = {
+    capacity: { mining: { CHN: 120000, USA: 40000 } },
+    policies: { CHN: [{ op: 'policy', kind: 'export_quota', product: 'concentrate', quantity: 1000 }] },
+    support: [{ kind: 'loan', firm: 'mp', owed: 5 }],
+  };
+  const d = truthDiff(seen, truth);
+  const paths = d.map((r) => r.path);
+  assert.ok(paths.includes('capacity.mining.CHN'));
+  assert.deepEqual(d.find((r) => r.path === 'capacity.mining.CHN'), { path: 'capacity.mining.CHN', seen: 100000, truth: 120000 });
+  assert.ok(!paths.some((p) => p.startsWith('capacity.mining.USA')), 'equal values are not listed');
+  assert.ok(!paths.some((p) => p.startsWith('support')), 'an equal array of maps is not listed');
+  assert.ok(paths.includes('policies.CHN'), 'a hidden policy shows: empty for the seat');
+  assert.ok(paths.includes('policies.CHN[0].quantity'), 'and its fields in the truth');
+  assert.deepEqual(truthDiff(truth, truth), [], 'the same map differs nowhere');
+  // Arrays of facilities are keyed by id, so an extra facility is one
+  // difference, not a shifted list.
+  const a = { f: [{ id: 'x', c: 1 }, { id: 'z', c: 3 }] };
+  const b = { f: [{ id: 'x', c: 1 }, { id: 'y', c: 2 }, { id: 'z', c: 3 }] };
+  assert.deepEqual(truthDiff(a, b).map((r) => r.path), ['f[y].c', 'f[y].id']);
+});
+
+test('the timeline filters by kind, seat, turns (1-based) and text', () => {
+  const rows = [
+    { t_ms: 1, turn: 0, kind: 'session', text: 'session created' },
+    { t_ms: 2, turn: 0, kind: 'join', seat: 'USA', text: 'Ada joined USA' },
+    { t_ms: 3, turn: 0, kind: 'orders', seat: 'USA', text: '2 orders', data: { orders: [{ op: 'policy', kind: 'tariff' }] } },
+    { t_ms: 4, turn: 1, kind: 'inject', text: 'flood in AUS' },
+    { t_ms: 5, turn: 2, kind: 'message', seat: 'CHN', text: 'hello' },
+  ];
+  assert.equal(filterTimeline(rows, {}).length, 5);
+  assert.deepEqual(filterTimeline(rows, { kind: 'inject' }).map((r) => r.t_ms), [4]);
+  assert.deepEqual(filterTimeline(rows, { seat: 'USA' }).map((r) => r.t_ms), [2, 3]);
+  assert.deepEqual(filterTimeline(rows, { from: '2', to: '2' }).map((r) => r.t_ms), [4]);
+  assert.deepEqual(filterTimeline(rows, { from: '3' }).map((r) => r.t_ms), [5]);
+  assert.deepEqual(filterTimeline(rows, { q: 'TARIFF' }).map((r) => r.t_ms), [3], 'text search looks into data too');
+  assert.deepEqual(filterTimeline(rows, { seat: 'USA', kind: 'join' }).map((r) => r.t_ms), [2]);
+});
+
+test('the inject form sends the contract’s params and checks them first', () => {
+  const base = { kind: 'flood', nation: 'AUS', facility: '', product: '', stage: '', magnitude: '0.4', duration: '2', turn: '', note: ' for the exercise ', text: 'Floods in Queensland', policy: '' };
+  assert.deepEqual(injectParams(base, [], 3), {
+    params: { event: { kind: 'flood', nation: 'AUS', magnitude: 0.4, duration: 2, text: 'Floods in Queensland' }, note: 'for the exercise' },
+  });
+  const later = injectParams({ ...base, turn: '6' }, ['USA', 'CHN'], 3).params;
+  assert.equal(later.turn, 5, 'turn 6 on screen is turn 5 on the wire');
+  assert.deepEqual(later.seats, ['USA', 'CHN']);
+  assert.equal(injectParams({ ...base, turn: '3' }, [], 3).field, 'turn', 'a turn already played is refused');
+  assert.equal(injectParams({ ...base, magnitude: '30' }, [], 0).field, 'magnitude', 'a magnitude is a share, not a percentage');
+  assert.equal(injectParams({ ...base, duration: '1.5' }, [], 0).field, 'duration');
+  assert.equal(injectParams({ ...base, kind: 'policy', policy: 'export ban' }, [], 0).field, 'policy');
+  const pol = injectParams({ ...base, kind: 'policy', magnitude: '', duration: '', policy: '{"op":"policy","kind":"export_ban","product":"dytb_oxide","to":"all"}' }, [], 0);
+  assert.deepEqual(pol.params.event.policy, { op: 'policy', kind: 'export_ban', product: 'dytb_oxide', to: 'all' });
+});
+
+test('an amendment needs a seat, a reason and a JSON map of fields', () => {
+  assert.deepEqual(amendment('cash', 'USA', '{"amount": -5000000}', ' fine for late filing '),
+    { amendment: { amount: -5000000, seat: 'USA', kind: 'cash', reason: 'fine for late filing' } });
+  assert.ok(amendment('cash', 'USA', '{"amount": 1}', '  ').error);
+  assert.ok(amendment('cash', '', '{"amount": 1}', 'x').error);
+  assert.ok(amendment('cash', 'USA', '[1]', 'x').error);
+  assert.ok(amendment('cash', 'USA', 'amount=1', 'x').error);
+  assert.deepEqual(amendment('refuse_order', 'CHN', '', 'illegal').amendment, { seat: 'CHN', kind: 'refuse_order', reason: 'illegal' });
+});
