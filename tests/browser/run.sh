@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The web client's browser tests against the real server (no bridge):
 #
-#   tests/browser/run.sh classroom|reconnect SERVER_BINARY MAPS_DIR SHOTS_DIR
+#   tests/browser/run.sh classroom|control|reconnect SERVER_BINARY MAPS_DIR SHOTS_DIR
 #
 # classroom: starts lanthanide-server with --http 127.0.0.1:0 (and TCP on
 # port 0) on a fresh database, and plays clients/web/tests/classroom.mjs
 # against its HTTP port with Chromium (playwright-core, /usr/bin/chromium),
-# saving screenshots to SHOTS_DIR. reconnect: clients/web/tests/reconnect.mjs
+# saving screenshots to SHOTS_DIR. control: the same with
+# clients/web/tests/control.mjs (the control view of issue 13). reconnect: clients/web/tests/reconnect.mjs
 # starts, kills and restarts the server itself.
 #
 # Exit 77 (ctest: skipped) when what a browser test needs is missing: node,
@@ -59,6 +60,6 @@ if ! curl -sf -o /dev/null "$base" 2>/dev/null &&
    ! python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1])" "$base" 2>/dev/null; then
   skip "the server was built without the web client (npm missing)"
 fi
-node "$web/tests/classroom.mjs" --base "$base" --screenshots "$shots" \
+node "$web/tests/$which.mjs" --base "$base" --screenshots "$shots" \
   --chromium "$chromium" || rc=1
 exit $rc

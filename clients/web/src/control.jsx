@@ -578,6 +578,12 @@ export function Control({ params }) {
   const turn = status?.turn ?? listing?.turn ?? 0;
   const turns = status?.turns ?? listing?.turns;
   const sel = seats.find((s) => s.seat === selected);
+  async function act(method, confirmText) {
+    if (confirmText && !window.confirm(confirmText)) return;
+    setError(null);
+    try { await rpc().call(method, { session, admin_token }); } catch (e) { setError(e); }
+    refresh();
+  }
   return (
     <div class="admin control">
       <header class="topbar">
@@ -593,6 +599,12 @@ export function Control({ params }) {
         <a href={href('/debrief', { session })}>Debrief</a>
       </nav>
       <ErrorText error={error} />
+      <section class="card controls noprint" aria-label="Game controls">
+        {st === 'lobby' ? <button type="button" class="primary" onClick={() => act('session.start')}>Start the game</button> : null}
+        {st === 'running' ? <button type="button" onClick={() => act('session.pause')}>Pause</button> : null}
+        {st === 'paused' ? <button type="button" class="primary" onClick={() => act('session.resume')}>Resume</button> : null}
+        {st === 'running' && !status?.proposed ? <button type="button" onClick={() => act('session.advance', 'End this turn now? Seats that sent nothing play their standing orders.')}>Advance now</button> : null}
+      </section>
       <section class="card ctl-panel" id="ctl-seats" aria-labelledby="h-ctl-seats" data-panel="seats">
         <h2 id="h-ctl-seats">Seats, live</h2>
         {statusMissing ? <Missing method="session.status" what="live seat status (connected, submitted, ready)" /> : null}
