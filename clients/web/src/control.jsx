@@ -7,6 +7,7 @@
 //   injects    event.inject, event.list, event.cancel
 //   review     turn.proposed, turn.proposal, turn.release
 //   fork       session.fork
+//   observers  observer.issue, observer.list, observer.revoke
 //   channels   channels.list, chat.history, chat.send with a channel
 //   timeline   timeline.get
 // A server without one of these methods (it answers `unknown_method`) hides
@@ -411,6 +412,54 @@ function Fork({ session, admin_token, status }) {
   );
 }
 
+// ---------- observers ----------
+
+function Observers({ session, admin_token, seats }) {
+  const list = useServer(() => rpc().call('observer.list', { session, admin_token }), [session]);
+  const [name, setName] = useState('');
+  const [who, setWho] = useState({});
+  const [issued, setIssued] = useState(null);
+  const [error, setError] = useState(null);
+  async function issue(e) {
+    e.preventDefault();
+    setError(null); setIssued(null);
+    const picked = Object.keys(who).filter((k) => who[k]);
+    try {
+      const r = await rpc().call('observer.issue', { session, admin_token, ...(name.trim() ? { name: name.trim() } : {}), ...(picked.length ? { seats: picked } : {}) });
+      setIssued({ ...r, name: name.trim(), seats: picked });
+      setName(''); setWho({});
+      list.reload();
+    } catch (err) { setError(err); }
+  }
+  async function revoke(o) {
+    if (!window.confirm(`Revoke observer ${o.name || o.observer}? Its token stops working at once.`)) return;
+    setError(null);
+    try { await rpc().call('observer.revoke', { session, admin_token, observer: o.observer }); list.reload(); } catch (err) { setError(err); }
+  }
+  const rows = Array.isArray(list.data) ? list.data : list.data?.observers || [];
+  return (
+    <Panel id="observers" title="Observers (read-only)" missing={list.missing} method="observer.list" what="observer tokens">
+      <p class="hint">An observer token reads the public view, the history and the press channel, and the seats you tick; it can never act.</p>
+      <form onSubmit={issue} aria-label="Issue an observer token">
+        <div class="field"><label for="obs-name">Name <span class="need">(optional)</span></label>
+          <input id="obs-name" value={name} onInput={(e) => setName(e.currentTarget.value)} maxLength={95} placeholder="e.g. umpire, analyst" /></div>
+        <fieldset class="seat-picks"><legend>Seats it may view <span class="need">(none: public only)</span></legend>
+          {seats.map((s) => <label class="check"><input type="checkbox" checked={!!who[s.seat]} onChange={(e) => setWho({ ...who, [s.seat]: e.currentTarget.checked })} />{s.seat}</label>)}
+        </fieldset>
+        <button type="submit">Issue observer token</button>
+      </form>
+      {issued ? <p class="fork-result" role="status" data-testid="observer-token">Observer {issued.observer}{issued.name ? ` (${issued.name})` : ''}: token <code>{issued.token}</code> <span class="hint">(shown once: hand it over now)</span></p> : null}
+      <ErrorText error={error || list.error} />
+      {rows.length ? (
+        <table aria-label="Observers">
+          <thead><tr><th scope="col">#</th><th scope="col">Name</th><th scope="col">Seats</th><th scope="col"></th></tr></thead>
+          <tbody>{rows.map((o) => <tr data-observer={o.observer}><th scope="row">{o.observer}</th><td>{o.name || ''}</td><td>{o.seats?.length ? o.seats.join(', ') : 'public only'}</td>
+            <td><button type="button" class="small-btn danger" onClick={() => revoke(o)}>Revoke</button></td></tr>)}</tbody>
+        </table>) : <p class="muted">No observers.</p>}
+    </Panel>
+  );
+}
+
 // ---------- channels ----------
 
 function Channels({ session, admin_token, seats }) {
@@ -595,7 +644,7 @@ export function Control({ params }) {
       </header>
       <nav class="ctl-nav noprint" aria-label="Control panels">
         <a href={href('/admin', { session })}>Dashboard</a>
-        {['seats', 'injects', 'review', 'fork', 'channels', 'timeline'].map((p) => <a href={`#ctl-${p}`} onClick={(e) => { e.preventDefault(); document.getElementById(`ctl-${p}`)?.scrollIntoView(); }}>{p}</a>)}
+        {['seats', 'injects', 'review', 'fork', 'observers', 'channels', 'timeline'].map((p) => <a href={`#ctl-${p}`} onClick={(e) => { e.preventDefault(); document.getElementById(`ctl-${p}`)?.scrollIntoView(); }}>{p}</a>)}
         <a href={href('/debrief', { session })}>Debrief</a>
       </nav>
       <ErrorText error={error} />
@@ -616,6 +665,7 @@ export function Control({ params }) {
         <div class="col">
           <Injects session={session} admin_token={admin_token} status={status} seats={seats} nations={nationList} facilities={facilities} rev={rev} />
           <Fork session={session} admin_token={admin_token} status={status || listing} />
+          <Observers session={session} admin_token={admin_token} seats={seats} />
         </div>
         <div class="col">
           <Review session={session} admin_token={admin_token} status={status} seats={seats} rev={rev} onReleased={refresh} />
