@@ -54,7 +54,7 @@ export function injectParams(f, seatsPicked, openTurn) {
   for (const k of ['nation', 'facility', 'product', 'stage']) if (f[k]) event[k] = f[k];
   if (f.magnitude !== '' && f.magnitude !== undefined) {
     const m = Number(f.magnitude);
-    if (!(m >= 0 && m <= 1)) return { field: 'magnitude', error: 'Magnitude is a share from 0 to 1 (0.3 for 30%).' };
+    if (!(m >= 0 && m <= 10)) return { field: 'magnitude', error: 'Magnitude is a share from 0 to 10 (0.3 for 30%).' };
     event.magnitude = m;
   }
   if (f.duration !== '' && f.duration !== undefined) {
@@ -63,7 +63,7 @@ export function injectParams(f, seatsPicked, openTurn) {
     event.duration = d;
   }
   if (f.text && f.text.trim()) event.text = f.text.trim();
-  if (f.kind === 'policy') {
+  if (f.kind === 'policy' || f.kind === 'state_support') {
     let pol;
     try { pol = JSON.parse(f.policy || ''); } catch { pol = null; }
     if (!pol || typeof pol !== 'object' || Array.isArray(pol)) {
@@ -82,14 +82,46 @@ export function injectParams(f, seatsPicked, openTurn) {
   return { params };
 }
 
-// One amendment of turn.release from the form: {amendment} or {error}.
-export function amendment(kind, seat, fieldsText, reason, hint = '{}') {
-  let fields = {};
-  if (fieldsText.trim()) {
-    try { fields = JSON.parse(fieldsText); } catch { return { error: `The fields are a JSON map, like ${hint}.` }; }
-    if (!fields || typeof fields !== 'object' || Array.isArray(fields)) return { error: `The fields are a JSON map, like ${hint}.` };
+// A decimal string as an exact integer in units of 10^-places ("1,250.5"
+// with 2 places: 125050), or null. No floating point: money is cents and
+// tonnes are kg on the wire.
+export function exactUnits(str, places) {
+  const t = String(str).replace(/[\s,_]/g, '').replace(/^\u2212/, '-');
+  const m = /^([+-]?)(\d+)(?:\.(\d*))?$/.exec(t);
+  if (!m) return null;
+  const frac = m[3] || '';
+  if (frac.length > places) return null;
+  const v = Number(m[2] + frac.padEnd(places, '0'));
+  if (!Number.isSafeInteger(v)) return null;
+  return m[1] === '-' ? -v : v;
+}
+
+// One amendment of turn.release from the review form (docs/protocol.md
+// "turn.release"): {amendment} or {error, field}. `f` holds strings:
+// kind, seat, reason, and per kind amount (USD), facility and tonnes,
+// contract and tonnes, order (an index of the seat's orders).
+export function amendment(f) {
+  if (!f.seat) return { field: 'seat', error: 'Choose the seat the amendment is for.' };
+  const reason = (f.reason || '').trim();
+  if (!reason) return { field: 'reason', error: 'Every amendment needs a reason (it goes into the record).' };
+  const a = { seat: f.seat, kind: f.kind };
+  if (f.kind === 'cash') {
+    const c = exactUnits(f.amount ?? '', 2);
+    if (c === null || c === 0 || Math.abs(c) > 1e15) return { field: 'amount', error: 'The amount is in USD, non-zero, with at most 2 decimals (a minus sign takes money away).' };
+    a.amount_cents = c;
+  } else if (f.kind === 'production' || f.kind === 'delivery') {
+    const key = f.kind === 'production' ? 'facility' : 'contract';
+    if (!f[key] && f[key] !== 0) return { field: key, error: f.kind === 'production' ? 'Choose the facility.' : 'Choose the contract.' };
+    const kg = exactUnits(f.tonnes ?? '', 3);
+    if (kg === null || kg < 0) return { field: 'tonnes', error: 'The quantity is in tonnes, 0 or more, with at most 3 decimals.' };
+    a[key] = f.kind === 'delivery' && /^\d+$/.test(String(f.contract)) ? Number(f.contract) : f[key];
+    a.kg = kg;
+  } else if (f.kind === 'refuse_order') {
+    if (f.order === '' || f.order === undefined || !/^\d+$/.test(String(f.order))) return { field: 'order', error: 'Choose the order to refuse.' };
+    a.order = Number(f.order);
+  } else {
+    return { field: 'kind', error: `unknown amendment kind '${f.kind}'` };
   }
-  if (!seat) return { error: 'Choose the seat the amendment is for.' };
-  if (!reason.trim()) return { error: 'Every amendment needs a reason (it goes into the record).' };
-  return { amendment: { ...fields, seat, kind, reason: reason.trim() } };
+  a.reason = reason;
+  return { amendment: a };
 }

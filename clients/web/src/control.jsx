@@ -160,6 +160,7 @@ const INJECT_KINDS = [
   ['demand_surge', 'Demand surge (a product’s demand rises)'],
   ['cost_overrun', 'Cost overrun (a project is delayed and costs more)'],
   ['policy', 'Policy (set on a nation’s behalf)'],
+  ['state_support', 'State support (a grant, equity, loan or price floor)'],
 ];
 
 function eventTarget(e) {
@@ -207,16 +208,16 @@ function InjectForm({ session, admin_token, seats, nations, facilities, openTurn
           <select id="inj-product" value={f.product} onChange={set('product')}><option value="">–</option>{Object.keys(PRODUCT_NAMES).map((p) => <option value={p}>{pname(p)}</option>)}</select></div>
         <div class={fieldCls('stage')}><label for="inj-stage">Stage <span class="need">(optional)</span></label>
           <select id="inj-stage" value={f.stage} onChange={set('stage')}><option value="">–</option>{Object.keys(STAGE_NAMES).map((s) => <option value={s}>{STAGE_NAMES[s]}</option>)}</select></div>
-        <div class={fieldCls('magnitude')}><label for="inj-magnitude">Magnitude <span class="need">(share 0 to 1)</span></label>
-          <input id="inj-magnitude" inputMode="decimal" value={f.magnitude} onInput={set('magnitude')} placeholder="0.3 = 30%" /></div>
+        <div class={fieldCls('magnitude')}><label for="inj-magnitude">Magnitude <span class="need">(a share: 0.3 = 30%)</span></label>
+          <input id="inj-magnitude" inputMode="decimal" value={f.magnitude} onInput={set('magnitude')} placeholder="0 to 10" /></div>
         <div class={fieldCls('duration')}><label for="inj-duration">Duration <span class="need">(turns)</span></label>
           <input id="inj-duration" inputMode="numeric" value={f.duration} onInput={set('duration')} /></div>
         <div class={fieldCls('turn')}><label for="inj-turn">Turn</label>
           <input id="inj-turn" inputMode="numeric" value={f.turn} onInput={set('turn')} placeholder={`${openTurn + 1} (the open turn)`} aria-describedby="inj-turn-hint" />
           <p class="hint" id="inj-turn-hint">A later turn prepares it: hidden from every seat until it fires.</p></div>
       </div>
-      {f.kind === 'policy' ? (
-        <div class={fieldCls('policy')}><label for="inj-policy">Policy (an order map, JSON)</label>
+      {f.kind === 'policy' || f.kind === 'state_support' ? (
+        <div class={fieldCls('policy')}><label for="inj-policy">{f.kind === 'policy' ? 'Policy' : 'Support'} (an order map, JSON)</label>
           <textarea id="inj-policy" rows={2} value={f.policy} onInput={set('policy')} placeholder={'{"op": "policy", "kind": "export_licence", "product": "dytb_oxide", "approval": 0.3}'} /></div>) : null}
       <div class={fieldCls('text')}><label for="inj-text">Headline</label>
         <input id="inj-text" value={f.text} onInput={set('text')} maxLength={300} placeholder="what the seats read in their news" /></div>
@@ -283,30 +284,34 @@ function Injects({ session, admin_token, status, seats, nations, facilities, rev
 // ---------- review ----------
 
 const AMEND_KINDS = {
-  cash: { label: 'Cash', hint: '{"amount": -5000000}' },
-  production: { label: 'Production', hint: '{"facility": "mp_mountain_pass", "quantity": 1000}' },
-  delivery: { label: 'Delivery', hint: '{"contract": 1, "quantity": 50}' },
-  refuse_order: { label: 'Refuse an order', hint: '{"index": 0}' },
+  cash: 'Cash (add or take money)',
+  production: 'Production (cap a facility’s output)',
+  delivery: 'Delivery (cut a contract’s delivery)',
+  refuse_order: 'Refuse an order',
 };
+const kgText = (kg) => tonnes(kg / 1000);
 
 function Review({ session, admin_token, status, seats, rev, onReleased }) {
   const prop = useServer(() => rpc().call('turn.proposal', { session, admin_token }), [session]);
   const [amend, setAmend] = useState([]);
-  const [a, setA] = useState({ kind: 'cash', seat: '', fields: '', reason: '' });
+  const [a, setA] = useState({ kind: 'cash', seat: '', amount: '', facility: '', contract: '', tonnes: '', order: '', reason: '' });
+  const [bad, setBad] = useState(null);
   const [error, setError] = useState(null);
   const [done, setDone] = useState(null);
   useEffect(() => { prop.reload(); }, [rev]);
   useNotify('turn.proposed', (p) => { if (p.session === session) { prop.reload(); setDone(null); } }, [session]);
   const data = prop.data;
   const outcome = data?.outcome || (data && data.seats ? data : null);
-  const turn = data?.turn;
+  const turn = data?.turn ?? outcome?.turn;
+  const seatOut = (outcome?.seats || []).find((x) => x.seat === a.seat) || {};
+  const set = (k) => (e) => setA({ ...a, [k]: e.currentTarget.value });
   function add(e) {
     e.preventDefault();
-    setError(null);
-    const r = amendment(a.kind, a.seat, a.fields, a.reason, AMEND_KINDS[a.kind].hint);
-    if (r.error) { setError({ message: r.error }); return; }
+    setError(null); setBad(null);
+    const r = amendment(a);
+    if (r.error) { setBad(r.field); setError({ message: r.error }); return; }
     setAmend([...amend, r.amendment]);
-    setA({ ...a, fields: '', reason: '' });
+    setA({ ...a, amount: '', tonnes: '', order: '', reason: '' });
   }
   async function release() {
     if (!window.confirm(`Release turn ${turn + 1} to the players${amend.length ? ` with ${amend.length} amendment(s)` : ' as the model resolved it'}?`)) return;
@@ -319,6 +324,14 @@ function Review({ session, admin_token, status, seats, rev, onReleased }) {
       onReleased();
     } catch (e) { setError(e); }
   }
+  const describeAmend = (x) => {
+    if (x.kind === 'cash') return `${x.amount_cents >= 0 ? '+' : '−'}$${num(Math.abs(x.amount_cents) / 100, 2)}`;
+    if (x.kind === 'production') return `${x.facility} makes at most ${kgText(x.kg)}`;
+    if (x.kind === 'delivery') return `contract ${x.contract} delivers only ${kgText(x.kg)}`;
+    if (x.kind === 'refuse_order') { const o = (outcome?.seats || []).find((y) => y.seat === x.seat)?.orders?.[x.order]; return `refuse order ${x.order + 1}${o ? ` (${describeOrder(o)})` : ''}`; }
+    return '';
+  };
+  const fieldCls = (k) => `field ${bad === k ? 'field-bad' : ''}`;
   const reviewOn = status?.review;
   return (
     <Panel id="review" title="Review before release" missing={prop.missing} method="turn.proposal" what="review of resolved turns">
@@ -329,30 +342,47 @@ function Review({ session, admin_token, status, seats, rev, onReleased }) {
         <div data-testid="proposal" data-turn={turn}>
           <p class="banner warn">Turn {turn + 1} is resolved and held: the players see nothing until you release it.</p>
           <div class="table-wrap"><table aria-label="Proposed outcome per seat">
-            <thead><tr><th scope="col">Seat</th><th scope="col">Cash</th><th scope="col">Change</th><th scope="col">Production</th><th scope="col">Refused late</th></tr></thead>
+            <thead><tr><th scope="col">Seat</th><th scope="col">Cash</th><th scope="col">Change</th><th scope="col">Production</th><th scope="col">Deliveries</th><th scope="col">Refused late</th></tr></thead>
             <tbody>{(outcome.seats || []).map((s) => (
               <tr data-seat={s.seat}><th scope="row">{s.seat}</th><td>{money(s.cash)}</td><td>{money(s.cash_delta)}</td>
-                <td>{typeof s.production === 'object' && s.production ? Object.entries(s.production).map(([k, v]) => `${k} ${tonnes(v)}`).join(', ') : tonnes(s.production)}</td>
-                <td>{(s.refused || []).length ? s.refused.map((r) => (r.order ? describeOrder(r.order) : compact(r))).join('; ') : ''}</td></tr>))}</tbody>
+                <td>{Array.isArray(s.production) ? s.production.map((f) => `${f.facility} ${kgText(f.kg)}`).join(', ') : compact(s.production)}</td>
+                <td>{(s.deliveries || []).map((d) => `#${d.contract} → ${d.buyer} ${kgText(d.kg)} ${pname(d.product)}`).join(', ')}</td>
+                <td>{(s.refused || []).map((r) => (typeof r === 'string' ? r : r.message || compact(r))).join('; ')}</td></tr>))}</tbody>
           </table></div>
           {outcome.prices ? <p class="small"><strong>World prices:</strong> {Object.entries(outcome.prices).map(([p, v]) => `${pname(p)} $${num(v, 2)}/kg`).join(' · ')}</p> : null}
-          {(outcome.news || []).length ? <p class="small"><strong>News:</strong> {outcome.news.map((e) => e.text || compact(e)).join(' · ')}</p> : null}
+          {(outcome.news || outcome.events || []).length ? <p class="small"><strong>News:</strong> {(outcome.news || outcome.events).map((e) => e.text || compact(e)).join(' · ')}</p> : null}
           <h3>Amendments</h3>
           {amend.length ? <ol class="amendments">{amend.map((x, i) => (
-            <li>{x.kind} for {x.seat}: {Object.entries(x).filter(([k]) => !['kind', 'seat', 'reason'].includes(k)).map(([k, v]) => `${k} ${compact(v)}`).join(', ')} (reason: {x.reason})
+            <li>{x.seat}: {describeAmend(x)} (reason: {x.reason})
               {' '}<button type="button" class="link" onClick={() => setAmend(amend.filter((_, j) => j !== i))}>remove</button></li>))}</ol>
             : <p class="muted">None: the turn goes out as the model resolved it.</p>}
           <form class="amend-form" onSubmit={add} aria-label="Add an amendment">
             <div class="grid3">
-              <div class="field"><label for="am-kind">Kind</label>
-                <select id="am-kind" value={a.kind} onChange={(e) => setA({ ...a, kind: e.currentTarget.value })}>{Object.entries(AMEND_KINDS).map(([k, v]) => <option value={k}>{v.label}</option>)}</select></div>
-              <div class="field"><label for="am-seat">Seat</label>
-                <select id="am-seat" value={a.seat} onChange={(e) => setA({ ...a, seat: e.currentTarget.value })}><option value="">–</option>{seats.map((s) => <option value={s.seat}>{s.seat}</option>)}</select></div>
-              <div class="field"><label for="am-fields">Fields (JSON)</label>
-                <input id="am-fields" value={a.fields} onInput={(e) => setA({ ...a, fields: e.currentTarget.value })} placeholder={AMEND_KINDS[a.kind].hint} autocomplete="off" spellcheck={false} /></div>
+              <div class={fieldCls('kind')}><label for="am-kind">Kind</label>
+                <select id="am-kind" value={a.kind} onChange={set('kind')}>{Object.entries(AMEND_KINDS).map(([k, v]) => <option value={k}>{v}</option>)}</select></div>
+              <div class={fieldCls('seat')}><label for="am-seat">Seat</label>
+                <select id="am-seat" value={a.seat} onChange={set('seat')}><option value="">–</option>{seats.map((s) => <option value={s.seat}>{s.seat}</option>)}</select></div>
+              {a.kind === 'cash' ? (
+                <div class={fieldCls('amount')}><label for="am-amount">Amount (USD, − to take)</label>
+                  <input id="am-amount" inputMode="decimal" value={a.amount} onInput={set('amount')} placeholder="e.g. 5,000,000 or −250000" /></div>) : null}
+              {a.kind === 'production' ? (
+                <div class={fieldCls('facility')}><label for="am-facility">Facility</label>
+                  <input id="am-facility" list="am-facilities" value={a.facility} onInput={set('facility')} autocomplete="off" />
+                  <datalist id="am-facilities">{(seatOut.production || []).map((f) => <option value={f.facility}>{`${f.facility}: ${kgText(f.kg)} this turn`}</option>)}</datalist></div>) : null}
+              {a.kind === 'delivery' ? (
+                <div class={fieldCls('contract')}><label for="am-contract">Contract</label>
+                  <select id="am-contract" value={a.contract} onChange={set('contract')}><option value="">–</option>
+                    {(seatOut.deliveries || []).map((d) => <option value={d.contract}>{`#${d.contract} to ${d.buyer}: ${kgText(d.kg)} ${pname(d.product)}`}</option>)}</select></div>) : null}
+              {a.kind === 'production' || a.kind === 'delivery' ? (
+                <div class={fieldCls('tonnes')}><label for="am-tonnes">{a.kind === 'production' ? 'At most (t this turn)' : 'Delivered only (t)'}</label>
+                  <input id="am-tonnes" inputMode="decimal" value={a.tonnes} onInput={set('tonnes')} /></div>) : null}
+              {a.kind === 'refuse_order' ? (
+                <div class={fieldCls('order')}><label for="am-order">Order</label>
+                  <select id="am-order" value={a.order} onChange={set('order')}><option value="">–</option>
+                    {(seatOut.orders || []).map((o, i) => <option value={String(i)}>{`${i + 1}. ${describeOrder(o)}`}</option>)}</select></div>) : null}
             </div>
-            <div class="field"><label for="am-reason">Reason</label>
-              <input id="am-reason" value={a.reason} onInput={(e) => setA({ ...a, reason: e.currentTarget.value })} maxLength={500} /></div>
+            <div class={fieldCls('reason')}><label for="am-reason">Reason</label>
+              <input id="am-reason" value={a.reason} onInput={set('reason')} maxLength={511} /></div>
             <button type="submit">Add amendment</button>
           </form>
           <ErrorText error={error || prop.error} />
@@ -472,8 +502,17 @@ function Channels({ session, admin_token, seats }) {
   const [error, setError] = useState(null);
   async function load(ch) {
     try {
-      const r = await rpc().call('chat.history', { session, admin_token, channel: ch, limit: 200 });
-      setMsgs(Array.isArray(r) ? r : r?.messages || []);
+      // Oldest first, a page at a time after the last id seen (at most
+      // --chat-history-max a page); the newest 500 are kept.
+      let all = [];
+      for (let i = 0, after = 0; i < 50; i++) {
+        const r = await rpc().call('chat.history', { session, admin_token, channel: ch, ...(after ? { after } : {}) });
+        const page = Array.isArray(r) ? r : r?.messages || [];
+        all = [...all, ...page].slice(-500);
+        if (!page.length || !Array.isArray(r) || page[page.length - 1].id === undefined) break;
+        after = page[page.length - 1].id;
+      }
+      setMsgs(all);
     } catch (e) { if (isMissing(e)) setHistMissing(true); else setError(e); }
   }
   useEffect(() => { if (!chans.missing) load(channel); }, [channel, chans.data]);
@@ -522,7 +561,17 @@ function Channels({ session, admin_token, seats }) {
 // ---------- timeline ----------
 
 function Timeline({ session, admin_token, seats, rev }) {
-  const tl = useServer(() => rpc().call('timeline.get', { session, admin_token }), [session]);
+  // Page by page (`offset`; a page holds at most the server's --timeline-max).
+  const tl = useServer(async () => {
+    const all = [];
+    for (let i = 0; i < 50; i++) {
+      const page = await rpc().call('timeline.get', { session, admin_token, ...(all.length ? { offset: all.length } : {}) });
+      const rows = Array.isArray(page) ? page : page?.events || [];
+      all.push(...rows);
+      if (!rows.length || !Array.isArray(page)) break;
+    }
+    return all;
+  }, [session]);
   const [flt, setFlt] = useState({ kind: '', seat: '', from: '', to: '', q: '' });
   useEffect(() => { tl.reload(); }, [rev]);
   const rows = Array.isArray(tl.data) ? tl.data : tl.data?.events || [];

@@ -3,7 +3,7 @@
 // the timeline's filters, and the params the inject and amendment forms send.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { amendment, filterTimeline, injectParams, isMissing, truthDiff } from '../../src/control.js';
+import { amendment, exactUnits, filterTimeline, injectParams, isMissing, truthDiff } from '../../src/control.js';
 
 test('only a missing method hides a panel', () => {
   assert.equal(isMissing({ code: 'unknown_method', message: "unknown method 'event.list'; this server knows: hello, ..." }), true);
@@ -66,19 +66,42 @@ test('the inject form sends the contract’s params and checks them first', () =
   assert.equal(later.turn, 5, 'turn 6 on screen is turn 5 on the wire');
   assert.deepEqual(later.seats, ['USA', 'CHN']);
   assert.equal(injectParams({ ...base, turn: '3' }, [], 3).field, 'turn', 'a turn already played is refused');
-  assert.equal(injectParams({ ...base, magnitude: '30' }, [], 0).field, 'magnitude', 'a magnitude is a share, not a percentage');
+  assert.equal(injectParams({ ...base, magnitude: '30' }, [], 0).field, 'magnitude', 'a magnitude is a share (at most 10), not a percentage');
+  assert.equal(injectParams({ ...base, magnitude: '2' }, [], 0).params.event.magnitude, 2, 'a demand surge may double demand');
   assert.equal(injectParams({ ...base, duration: '1.5' }, [], 0).field, 'duration');
   assert.equal(injectParams({ ...base, kind: 'policy', policy: 'export ban' }, [], 0).field, 'policy');
   const pol = injectParams({ ...base, kind: 'policy', magnitude: '', duration: '', policy: '{"op":"policy","kind":"export_ban","product":"dytb_oxide","to":"all"}' }, [], 0);
   assert.deepEqual(pol.params.event.policy, { op: 'policy', kind: 'export_ban', product: 'dytb_oxide', to: 'all' });
 });
 
-test('an amendment needs a seat, a reason and a JSON map of fields', () => {
-  assert.deepEqual(amendment('cash', 'USA', '{"amount": -5000000}', ' fine for late filing '),
-    { amendment: { amount: -5000000, seat: 'USA', kind: 'cash', reason: 'fine for late filing' } });
-  assert.ok(amendment('cash', 'USA', '{"amount": 1}', '  ').error);
-  assert.ok(amendment('cash', '', '{"amount": 1}', 'x').error);
-  assert.ok(amendment('cash', 'USA', '[1]', 'x').error);
-  assert.ok(amendment('cash', 'USA', 'amount=1', 'x').error);
-  assert.deepEqual(amendment('refuse_order', 'CHN', '', 'illegal').amendment, { seat: 'CHN', kind: 'refuse_order', reason: 'illegal' });
+test('amounts are exact integers: cents and kg, never floats', () => {
+  assert.equal(exactUnits('1,250.5', 2), 125050);
+  assert.equal(exactUnits('-5000000', 2), -500000000);
+  assert.equal(exactUnits('\u22123.10', 2), -310);
+  assert.equal(exactUnits('0.1', 2), 10);
+  assert.equal(exactUnits('1.005', 2), null, 'more decimals than the unit holds');
+  assert.equal(exactUnits('22.5', 3), 22500);
+  assert.equal(exactUnits('1e3', 2), null);
+  assert.equal(exactUnits('', 2), null);
+});
+
+test('an amendment of each kind, as turn.release wants it', () => {
+  assert.deepEqual(amendment({ kind: 'cash', seat: 'USA', amount: '-5,000,000', reason: ' fine for late filing ' }),
+    { amendment: { seat: 'USA', kind: 'cash', amount_cents: -500000000, reason: 'fine for late filing' } });
+  assert.deepEqual(amendment({ kind: 'production', seat: 'dragon_mining', facility: 'dragon_mine', tonnes: '20000', reason: 'flooding' }).amendment,
+    { seat: 'dragon_mining', kind: 'production', facility: 'dragon_mine', kg: 20000000, reason: 'flooding' });
+  assert.deepEqual(amendment({ kind: 'delivery', seat: 'lynas', contract: '3', tonnes: '12.5', reason: 'port strike' }).amendment,
+    { seat: 'lynas', kind: 'delivery', contract: 3, kg: 12500, reason: 'port strike' });
+  assert.deepEqual(amendment({ kind: 'refuse_order', seat: 'CHN', order: '1', reason: 'illegal under the treaty' }).amendment,
+    { seat: 'CHN', kind: 'refuse_order', order: 1, reason: 'illegal under the treaty' });
+});
+
+test('an amendment is checked before it is sent', () => {
+  assert.equal(amendment({ kind: 'cash', seat: 'USA', amount: '100', reason: '  ' }).field, 'reason');
+  assert.equal(amendment({ kind: 'cash', seat: '', amount: '100', reason: 'x' }).field, 'seat');
+  assert.equal(amendment({ kind: 'cash', seat: 'USA', amount: '0', reason: 'x' }).field, 'amount', 'a zero amount changes nothing');
+  assert.equal(amendment({ kind: 'cash', seat: 'USA', amount: '1.234', reason: 'x' }).field, 'amount');
+  assert.equal(amendment({ kind: 'production', seat: 'USA', facility: '', tonnes: '1', reason: 'x' }).field, 'facility');
+  assert.equal(amendment({ kind: 'production', seat: 'USA', facility: 'f', tonnes: '-1', reason: 'x' }).field, 'tonnes');
+  assert.equal(amendment({ kind: 'refuse_order', seat: 'USA', order: '', reason: 'x' }).field, 'order');
 });
