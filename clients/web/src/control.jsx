@@ -9,6 +9,7 @@
 //   fork       session.fork
 //   observers  observer.issue, observer.list, observer.revoke
 //   channels   channels.list, chat.history, chat.send with a channel
+//   negotiations contract.negotiations (who agreed with whom)
 //   timeline   timeline.get
 // A server without one of these methods (it answers `unknown_method`) hides
 // that panel behind a one-line note, so the view works against any server.
@@ -558,6 +559,36 @@ function Channels({ session, admin_token, seats }) {
   );
 }
 
+// ---------- negotiations ----------
+
+function termsText(t) {
+  if (!t || typeof t !== 'object') return compact(t);
+  const q = t.quantity !== undefined ? `${num(t.quantity)} t/turn` : '';
+  const price = t.index ? `${num(t.share ?? 1, 2)} x ${pname(t.index)} price` : t.price !== undefined ? `$${num(t.price, 2)}/kg` : '';
+  return [t.side === 'buy' ? 'buys' : 'sells', t.product && pname(t.product), q, price && `at ${price}`, t.turns && `for ${t.turns} turns`, t.penalty ? `penalty $${num(t.penalty, 2)}/kg` : '']
+    .filter(Boolean).join(' ');
+}
+
+function Negotiations({ session, admin_token, rev }) {
+  const neg = useServer(() => rpc().call('contract.negotiations', { session, admin_token }), [session]);
+  useEffect(() => { neg.reload(); }, [rev]);
+  useNotify('contract.updated', (p) => { if (p.session === session) neg.reload(); }, [session]);
+  const rows = Array.isArray(neg.data) ? neg.data : neg.data?.negotiations || [];
+  return (
+    <Panel id="negotiations" title="Negotiations" missing={neg.missing} method="contract.negotiations" what="negotiated contracts">
+      {rows.length ? (
+        <div class="table-wrap"><table aria-label="Negotiations">
+          <thead><tr><th scope="col">#</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Terms (the proposer…)</th><th scope="col">Status</th><th scope="col">Steps</th></tr></thead>
+          <tbody>{rows.map((n) => (
+            <tr data-negotiation={n.negotiation} data-status={n.status}><th scope="row">{n.negotiation}</th><td>{n.from}</td><td>{n.to}</td>
+              <td>{termsText(n.terms)}</td><td><span class={`badge badge-st-${n.status === 'accepted' ? 'fired' : n.status === 'withdrawn' ? 'cancelled' : 'pending'}`}>{n.status}</span>{n.status === 'accepted' && n.turn != null ? ` (turn ${n.turn + 1})` : ''}</td>
+              <td class="small">{(n.history || []).map((h) => `${h.seat} ${h.action} (turn ${h.turn + 1})`).join(' → ')}</td></tr>))}</tbody>
+        </table></div>) : <p class="muted">No negotiation yet.</p>}
+      <ErrorText error={neg.error} />
+    </Panel>
+  );
+}
+
 // ---------- timeline ----------
 
 function Timeline({ session, admin_token, seats, rev }) {
@@ -693,7 +724,7 @@ export function Control({ params }) {
       </header>
       <nav class="ctl-nav noprint" aria-label="Control panels">
         <a href={href('/admin', { session })}>Dashboard</a>
-        {['seats', 'injects', 'review', 'fork', 'observers', 'channels', 'timeline'].map((p) => <a href={`#ctl-${p}`} onClick={(e) => { e.preventDefault(); document.getElementById(`ctl-${p}`)?.scrollIntoView(); }}>{p}</a>)}
+        {['seats', 'injects', 'review', 'fork', 'observers', 'channels', 'negotiations', 'timeline'].map((p) => <a href={`#ctl-${p}`} onClick={(e) => { e.preventDefault(); document.getElementById(`ctl-${p}`)?.scrollIntoView(); }}>{p}</a>)}
         <a href={href('/debrief', { session })}>Debrief</a>
       </nav>
       <ErrorText error={error} />
@@ -719,6 +750,7 @@ export function Control({ params }) {
         <div class="col">
           <Review session={session} admin_token={admin_token} status={status} seats={seats} rev={rev} onReleased={refresh} />
           <Channels session={session} admin_token={admin_token} seats={seats} />
+          <Negotiations session={session} admin_token={admin_token} rev={rev} />
         </div>
       </div>
       <Timeline session={session} admin_token={admin_token} seats={seats} rev={rev} />
