@@ -47,6 +47,7 @@ if [ "$which" = reconnect ]; then
   exit $rc
 fi
 
+: >"$tmp/server.out"
 "$server" --listen 127.0.0.1:0 --http 127.0.0.1:0 --db "$tmp/web.db" \
   --maps "$maps" >"$tmp/server.out" 2>"$tmp/server.err" &
 pid=$!

@@ -201,7 +201,8 @@ function InjectForm({ session, admin_token, seats, nations, facilities, openTurn
         <div class={fieldCls('kind')}><label for="inj-kind">Kind</label>
           <select id="inj-kind" value={f.kind} onChange={set('kind')}>{INJECT_KINDS.map(([k, t]) => <option value={k}>{t}</option>)}</select></div>
         <div class={fieldCls('nation')}><label for="inj-nation">Nation{needsNation ? '' : <span class="need"> (optional)</span>}</label>
-          <select id="inj-nation" value={f.nation} onChange={set('nation')}><option value="">–</option>{nations.map((n) => <option value={n}>{n}</option>)}</select></div>
+          <input id="inj-nation" list="inj-nations" value={f.nation} onInput={set('nation')} autocomplete="off" spellcheck={false} />
+          <datalist id="inj-nations">{nations.map((n) => <option value={n} />)}</datalist></div>
         <div class={fieldCls('facility')}><label for="inj-facility">Facility{needsFacility ? '' : <span class="need"> (optional)</span>}</label>
           <input id="inj-facility" list="inj-facilities" value={f.facility} onInput={set('facility')} autocomplete="off" />
           <datalist id="inj-facilities">{facilities.map((x) => <option value={x.id}>{`${x.id} (${x.stage}, ${x.nation})`}</option>)}</datalist></div>
@@ -245,7 +246,7 @@ function Injects({ session, admin_token, status, seats, nations, facilities, rev
   }
   const injects = list.data?.injects || [];
   const scripted = list.data?.scripted || [];
-  const runs = status?.scripted_events;
+  const runs = list.data?.scripted_events ?? status?.scripted_events;
   return (
     <Panel id="injects" title="Injects" missing={list.missing} method="event.inject" what="injects"
       actions={<span class="switch-wrap"><span role="switch" aria-checked={runs === undefined ? 'mixed' : String(!!runs)} aria-disabled="true" aria-label="Scripted events run"
@@ -262,7 +263,7 @@ function Injects({ session, admin_token, status, seats, nations, facilities, rev
             <tr data-inject={i.inject} data-status={i.status}>
               <th scope="row">{i.inject}</th><td>{i.turn + 1}</td><td>{i.event?.kind}</td><td>{eventTarget(i.event || {})}</td>
               <td>{i.event?.magnitude !== undefined ? pct(i.event.magnitude) : '–'}{i.event?.duration ? ` · ${i.event.duration} turns` : ''}</td>
-              <td>{i.event?.text || ''}</td><td>{i.seats?.length ? i.seats.join(', ') : 'all'}</td><td>{i.note || ''}</td>
+              <td>{i.event?.text || ''}{i.sources ? <div class="small muted">sources: {i.sources}</div> : null}</td><td>{i.seats?.length ? i.seats.join(', ') : 'all'}</td><td>{i.note || ''}</td>
               <td><span class={`badge badge-st-${i.status}`}>{i.status}</span></td>
               <td>{i.status === 'pending' ? <button type="button" class="small-btn danger" onClick={() => cancel({ inject: i.inject })}>Cancel</button> : null}</td>
             </tr>))}</tbody>
@@ -692,7 +693,13 @@ export function Control({ params }) {
     (async () => {
       const all = [];
       for (const s of seats.filter((x) => x.kind === 'firm')) {
-        try { const o = await rpc().call('state.get', { session, admin_token, seat: s.seat }); all.push(...(o.you?.facilities || [])); } catch { return; }
+        try {
+          const o = await rpc().call('state.get', { session, admin_token, seat: s.seat });
+          all.push(...(o.you?.facilities || []));
+          // Every nation of the map, seated or not.
+          const ns = Object.keys((o.truth || o.public)?.production?.mining || {});
+          if (ns.length) setNations((cur) => (cur.length ? cur : ns));
+        } catch { return; }
       }
       setFacilities(all);
     })();

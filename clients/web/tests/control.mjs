@@ -65,7 +65,7 @@ function ok(cond, what) {
   if (!cond) throw new Error(`FAILED: ${what}`);
   console.log(`ok - ${what}`);
 }
-const text = async (loc) => (await loc.textContent()).replace(/\s+/g, ' ').trim();
+const text = async (loc) => (await loc.innerText()).replace(/\s+/g, ' ').trim();
 
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: !args.includes('--headed'), args: ['--no-sandbox'] });
 try {
@@ -114,8 +114,8 @@ try {
   if (has('status')) {
     await ctl.waitForFunction(() => /yes/.test(document.querySelector('.ctl-grid tr[data-seat="mountain_minerals"] [data-col=connected]')?.textContent || ''), null, { timeout: 10000 });
     const rowText = await text(row);
-    ok(/Grace/.test(rowText) && /person/.test(rowText), `the grid shows the joined seat: "${rowText}"`);
-    ok(/agent/.test(await text(ctl.locator('.ctl-grid tr[data-seat="USA"]'))), 'and the agents on the others');
+    ok(/Grace/.test(rowText) && /person/i.test(rowText), `the grid shows the joined seat: "${rowText}"`);
+    ok(/agent/i.test(await text(ctl.locator('.ctl-grid tr[data-seat="USA"]'))), 'and the agents on the others');
     ok(/running · turn 1 \/ 4/.test(await text(ctl.getByTestId('ctl-status'))), 'status and turn from session.status');
 
     // Control opens the seat: its view, then the order the player sends.
@@ -156,7 +156,7 @@ try {
   // 4. An inject from the form appears in the list; a prepared one is cancelled.
   if (has('injects')) {
     await ctl.getByLabel('Kind', { exact: true }).selectOption('flood');
-    await ctl.locator('#inj-nation').selectOption('AUS');
+    await ctl.locator('#inj-nation').fill('AUS');
     await ctl.getByLabel(/^Magnitude/).fill('0.3');
     await ctl.getByLabel(/^Duration/).fill('2');
     await ctl.getByLabel('Headline').fill('Floods close Queensland’s mines');
@@ -164,7 +164,7 @@ try {
     await ctl.getByRole('button', { name: 'Inject', exact: true }).click();
     await ctl.waitForSelector('.inject-list tr[data-status="pending"]', { timeout: 10000 });
     const inj = await text(ctl.locator('.inject-list tbody tr').first());
-    ok(/flood/.test(inj) && /AUS/.test(inj) && /Floods close Queensland/.test(inj) && /tests the stockpile plan/.test(inj) && /pending/.test(inj),
+    ok(/flood/.test(inj) && /AUS/.test(inj) && /Floods close Queensland/.test(inj) && /tests the stockpile plan/.test(inj) && /pending/i.test(inj),
       `the inject is listed: "${inj}"`);
     await ctl.getByLabel(/^Magnitude/).fill('0.5');
     await ctl.getByLabel('Headline').fill('A later flood');
