@@ -210,8 +210,8 @@ function InjectForm({ session, admin_token, seats, nations, facilities, openTurn
           <select id="inj-product" value={f.product} onChange={set('product')}><option value="">–</option>{Object.keys(PRODUCT_NAMES).map((p) => <option value={p}>{pname(p)}</option>)}</select></div>
         <div class={fieldCls('stage')}><label for="inj-stage">Stage <span class="need">(optional)</span></label>
           <select id="inj-stage" value={f.stage} onChange={set('stage')}><option value="">–</option>{Object.keys(STAGE_NAMES).map((s) => <option value={s}>{STAGE_NAMES[s]}</option>)}</select></div>
-        <div class={fieldCls('magnitude')}><label for="inj-magnitude">Magnitude <span class="need">(a share: 0.3 = 30%)</span></label>
-          <input id="inj-magnitude" inputMode="decimal" value={f.magnitude} onInput={set('magnitude')} placeholder="0 to 10" /></div>
+        <div class={fieldCls('magnitude')}><label for="inj-magnitude">Magnitude <span class="need">(a share)</span></label>
+          <input id="inj-magnitude" inputMode="decimal" value={f.magnitude} onInput={set('magnitude')} placeholder="0.3 = 30%" /></div>
         <div class={fieldCls('duration')}><label for="inj-duration">Duration <span class="need">(turns)</span></label>
           <input id="inj-duration" inputMode="numeric" value={f.duration} onInput={set('duration')} /></div>
         <div class={fieldCls('turn')}><label for="inj-turn">Turn</label>
@@ -346,7 +346,7 @@ function Review({ session, admin_token, status, seats, rev, onReleased }) {
           <div class="table-wrap"><table aria-label="Proposed outcome per seat">
             <thead><tr><th scope="col">Seat</th><th scope="col">Cash</th><th scope="col">Change</th><th scope="col">Production</th><th scope="col">Deliveries</th><th scope="col">Refused late</th></tr></thead>
             <tbody>{(outcome.seats || []).map((s) => (
-              <tr data-seat={s.seat}><th scope="row">{s.seat}</th><td>{money(s.cash)}</td><td>{money(s.cash_delta)}</td>
+              <tr data-seat={s.seat}><th scope="row">{s.seat}</th><td>{money(s.cash)}</td><td>{s.cash_delta > 0 ? '+' : ''}{money(s.cash_delta)}</td>
                 <td>{Array.isArray(s.production) ? s.production.map((f) => `${f.facility} ${kgText(f.kg)}`).join(', ') : compact(s.production)}</td>
                 <td>{(s.deliveries || []).map((d) => `#${d.contract} → ${d.buyer} ${kgText(d.kg)} ${pname(d.product)}`).join(', ')}</td>
                 <td>{(s.refused || []).map((r) => (typeof r === 'string' ? r : r.message || compact(r))).join('; ')}</td></tr>))}</tbody>
@@ -388,7 +388,8 @@ function Review({ session, admin_token, status, seats, rev, onReleased }) {
             <button type="submit">Add amendment</button>
           </form>
           <ErrorText error={error || prop.error} />
-          <button type="button" class="primary" onClick={release}>Release turn {turn + 1}</button>
+          <div class="buttons release"><button type="button" class="primary" onClick={release}>Release turn {turn + 1}</button>
+            <span class="hint">{amend.length ? `with ${amend.length} amendment(s), stored with their reasons` : 'as the model resolved it'}</span></div>
         </div>
       ) : <ErrorText error={error || prop.error} />}
     </Panel>
@@ -538,12 +539,12 @@ function Channels({ session, admin_token, seats }) {
       <div class="channels">
         <ul class="channel-list" aria-label="Channels">{list.map((c) => (
           <li><button type="button" class={`link ${c.channel === channel ? 'current' : ''}`} aria-pressed={c.channel === channel} data-channel={c.channel} onClick={() => setChannel(c.channel)}>
-            {c.title || c.channel}</button> <span class="muted small">{c.kind}{c.members?.length ? `: ${c.members.join(', ')}` : ''}</span></li>))}</ul>
+            {c.title || c.channel}</button> <span class="muted small">{c.kind}{c.members?.length > 3 ? ` (${c.members.length})` : c.members?.length && !['team', 'control'].includes(c.kind) ? `: ${c.members.join(', ')}` : ''}</span></li>))}</ul>
         <div class="channel-view">
           <h3>{channel}</h3>
           {histMissing ? <Missing method="chat.history" what="chat history" /> : (
             <ol class="messages" aria-live="polite" aria-label={`Messages of ${channel}`} data-channel={channel}>
-              {msgs.length ? msgs.map((m) => <li class={`msg ${m.from === 'admin' ? 'from-admin' : ''}`}><span class="muted small">t{(m.turn ?? 0) + 1} {fmtTime(m.created_ms)}</span> <span class="from">{m.from === 'admin' ? 'Control' : m.from}</span> {m.text}</li>)
+              {msgs.length ? msgs.map((m) => <li class={`msg ${m.from === 'admin' ? 'from-admin' : ''}`}><span class="muted small">turn {(m.turn ?? 0) + 1} · {fmtTime(m.created_ms)}</span> <span class="from">{m.from === 'admin' ? 'Control' : m.from}</span> {m.text}</li>)
                 : <li class="muted">No messages.</li>}
             </ol>)}
           <form class="chat-form" onSubmit={send}>
@@ -731,7 +732,7 @@ export function Control({ params }) {
       </header>
       <nav class="ctl-nav noprint" aria-label="Control panels">
         <a href={href('/admin', { session })}>Dashboard</a>
-        {['seats', 'injects', 'review', 'fork', 'observers', 'channels', 'negotiations', 'timeline'].map((p) => <a href={`#ctl-${p}`} onClick={(e) => { e.preventDefault(); document.getElementById(`ctl-${p}`)?.scrollIntoView(); }}>{p}</a>)}
+        {['seats', 'review', 'injects', 'channels', 'negotiations', 'fork', 'observers', 'timeline'].map((p) => <a href={`#ctl-${p}`} onClick={(e) => { e.preventDefault(); document.getElementById(`ctl-${p}`)?.scrollIntoView(); }}>{p}</a>)}
         <a href={href('/debrief', { session })}>Debrief</a>
       </nav>
       <ErrorText error={error} />
@@ -748,16 +749,16 @@ export function Control({ params }) {
         <p class="hint">Choose a seat to see its view, its pending orders and the ground truth.</p>
         {sel ? <SeatInspector session={session} admin_token={admin_token} seat={sel.seat} title={sel.title || sel.seat} rev={`${rev}:${sel.submitted}:${sel.ready}`} /> : null}
       </section>
+      <Review session={session} admin_token={admin_token} status={status} seats={seats} rev={rev} onReleased={refresh} />
+      <Injects session={session} admin_token={admin_token} status={status} seats={seats} nations={nationList} facilities={facilities} rev={rev} />
       <div class="layout">
         <div class="col">
-          <Injects session={session} admin_token={admin_token} status={status} seats={seats} nations={nationList} facilities={facilities} rev={rev} />
-          <Fork session={session} admin_token={admin_token} status={status || listing} />
-          <Observers session={session} admin_token={admin_token} seats={seats} />
-        </div>
-        <div class="col">
-          <Review session={session} admin_token={admin_token} status={status} seats={seats} rev={rev} onReleased={refresh} />
           <Channels session={session} admin_token={admin_token} seats={seats} />
           <Negotiations session={session} admin_token={admin_token} rev={rev} />
+        </div>
+        <div class="col">
+          <Fork session={session} admin_token={admin_token} status={status || listing} />
+          <Observers session={session} admin_token={admin_token} seats={seats} />
         </div>
       </div>
       <Timeline session={session} admin_token={admin_token} seats={seats} rev={rev} />

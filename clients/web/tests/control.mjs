@@ -57,7 +57,13 @@ function watch(page, who) {
 }
 async function shot(page, name, at = null) {
   const file = path.join(shots, `ctl-${name}.png`);
-  if (at) await page.locator(at).first().screenshot({ path: file });
+  // The sticky top bar would cover the top of a panel: unstick it (CSSOM,
+  // which the page's CSP allows) for the picture of one panel.
+  if (at) {
+    await page.evaluate(() => { for (const e of document.querySelectorAll('.topbar')) e.style.position = 'static'; });
+    await page.locator(at).first().screenshot({ path: file });
+    await page.evaluate(() => { for (const e of document.querySelectorAll('.topbar')) e.style.position = ''; });
+  }
   else await page.screenshot({ path: file, fullPage: true });
   console.log(`  screenshot ${path.relative(process.cwd(), file)}`);
 }
