@@ -426,6 +426,7 @@ export function Play({ params }) {
       {ready && ready.waiting ? <p class="banner" role="status">You are ready for turn {ready.turn + 1}. {ready.waiting.length ? `Waiting for: ${ready.waiting.join(', ')}.` : 'Everyone is ready.'} You may still change your orders until the turn resolves.</p> : null}
       {ready && !ready.waiting ? <p class="banner" role="status">You are ready for turn {ready.turn + 1}.</p> : null}
       {obs && obs.status === 'lobby' ? <p class="banner" role="status">Waiting for the facilitator to start the game. You can already prepare and send your orders for turn 1.</p> : null}
+      {obs && obs.held ? <p class="banner warn" role="status" data-testid="held">Turn {obs.turn + 1} is closed: the control cell is reviewing its result. You will see it when they release it; your orders then go to the next turn.</p> : null}
       {obs && obs.status === 'finished' ? <p class="banner" role="status">The game is over. <a href={href('/debrief', { session })}>See the debrief</a>.</p> : null}
       {revoked ? null : <ErrorText error={error} />}
       {error && !revoked && ['unauthorized', 'forbidden', 'not_found'].includes(error.code) ? (
