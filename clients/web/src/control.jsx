@@ -593,7 +593,9 @@ function Negotiations({ session, admin_token, rev }) {
 
 // ---------- timeline ----------
 
-function Timeline({ session, admin_token, seats, rev }) {
+// The timeline; `atTurn` (0-based, from the debrief's slider) offers to
+// show that turn only.
+export function Timeline({ session, admin_token, seats, rev, atTurn }) {
   // Page by page (`offset`; a page holds at most the server's --timeline-max).
   const tl = useServer(async () => {
     const all = [];
@@ -608,7 +610,9 @@ function Timeline({ session, admin_token, seats, rev }) {
   const [flt, setFlt] = useState({ kind: '', seat: '', from: '', to: '', q: '' });
   useEffect(() => { tl.reload(); }, [rev]);
   const rows = Array.isArray(tl.data) ? tl.data : tl.data?.events || [];
-  const shown = filterTimeline(rows, flt);
+  const [onlyAt, setOnlyAt] = useState(true);
+  const follow = atTurn !== undefined && atTurn !== null && onlyAt;
+  const shown = filterTimeline(rows, follow ? { ...flt, from: String(atTurn + 1), to: String(atTurn + 1) } : flt);
   const set = (k) => (e) => setFlt({ ...flt, [k]: e.currentTarget.value });
   const kinds = [...new Set([...TIMELINE_KINDS, ...rows.map((r) => r.kind)])];
   return (
@@ -617,8 +621,10 @@ function Timeline({ session, admin_token, seats, rev }) {
       <div class="filters" role="group" aria-label="Filter the timeline">
         <div class="field"><label for="tl-kind">Kind</label><select id="tl-kind" value={flt.kind} onChange={set('kind')}><option value="">all</option>{kinds.map((k) => <option value={k}>{k}</option>)}</select></div>
         <div class="field"><label for="tl-seat">Seat</label><select id="tl-seat" value={flt.seat} onChange={set('seat')}><option value="">all</option>{seats.map((s) => <option value={s.seat}>{s.seat}</option>)}</select></div>
-        <div class="field"><label for="tl-from">From turn</label><input id="tl-from" inputMode="numeric" value={flt.from} onInput={set('from')} /></div>
-        <div class="field"><label for="tl-to">To turn</label><input id="tl-to" inputMode="numeric" value={flt.to} onInput={set('to')} /></div>
+        {atTurn !== undefined && atTurn !== null ? <label class="check"><input type="checkbox" checked={onlyAt} onChange={(e) => setOnlyAt(e.currentTarget.checked)} /> Only turn {atTurn + 1} (the slider’s)</label> : null}
+        {!follow ? <>
+          <div class="field"><label for="tl-from">From turn</label><input id="tl-from" inputMode="numeric" value={flt.from} onInput={set('from')} /></div>
+          <div class="field"><label for="tl-to">To turn</label><input id="tl-to" inputMode="numeric" value={flt.to} onInput={set('to')} /></div></> : null}
         <div class="field grow"><label for="tl-q">Text</label><input id="tl-q" value={flt.q} onInput={set('q')} type="search" /></div>
       </div>
       <p class="small" role="status" data-testid="timeline-count">{shown.length} of {rows.length} entries</p>

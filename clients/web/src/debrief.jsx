@@ -2,6 +2,7 @@
 // turn, with each turn's events; printable and savable.
 import { useEffect, useState } from 'preact/hooks';
 import { findSession, rpc } from './rpc.js';
+import { Timeline } from './control.jsx';
 import { Chart, ConnectionBadge, ErrorText, download, num, pct, pname, store, useNotify, PRODUCT_NAMES, STAGE_NAMES } from './ui.jsx';
 
 function identityFor(session) {
@@ -100,6 +101,7 @@ export function Debrief({ params }) {
       </section>
       <h1 class="print-only">Lanthanide debrief: {title}</h1>
       {cur ? <AtTurn cur={cur} prev={shown[shown.length - 2]} seats={seats} kindOf={kindOf} /> : null}
+      {ident.admin_token && cur ? <div class="noprint"><Timeline session={session} admin_token={ident.admin_token} seats={meta?.seats || []} rev={history.length} atTurn={cur.turn} /></div> : null}
       <div class="layout">
         <div class="col">
           <section class="card" aria-labelledby="h-prices">

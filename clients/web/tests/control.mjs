@@ -278,6 +278,18 @@ try {
   await firm.waitForFunction(() => document.querySelector('[data-testid=at-turn]')?.dataset.turn === '1');
   ok(/Showing turns 1 to 2 of 2/.test(await text(firm.getByTestId('reveal'))), 'and forward to turn 2');
   await shot(firm, 'debrief-step', '[data-testid=at-turn]');
+  if (has('timeline')) {
+    // Control's debrief: the timeline follows the slider's turn.
+    await ctl.goto(`${BASE}#/debrief?session=${session}`);
+    await ctl.waitForFunction(() => /of 2 resolved/.test(document.querySelector('[data-testid=reveal]')?.textContent || ''), null, { timeout: 15000 });
+    await ctl.locator('#d-turn').fill('1');
+    await ctl.waitForFunction(() => document.querySelectorAll('.timeline li').length > 0, null, { timeout: 10000 });
+    const turnsShown = await ctl.locator('.timeline .tl-turn').allTextContents();
+    ok(turnsShown.length > 0 && turnsShown.every((t) => t.trim() === 'turn 1'), `control's debrief lists turn 1's timeline (${turnsShown.length} entries)`);
+    await ctl.locator('#d-turn').fill('2');
+    await ctl.waitForFunction(() => { const t = [...document.querySelectorAll('.timeline .tl-turn')]; return t.length > 0 && t.every((e) => e.textContent.trim() === 'turn 2'); }, null, { timeout: 10000 });
+    ok(true, 'and turn 2’s when the slider moves');
+  }
 
   ok(problems.length === 0, `no console errors or CSP reports${problems.length ? `:\n${problems.join('\n')}` : ''}`);
   console.log(`control view: all checks passed (parts: ${[...parts].join(', ') || 'none'})`);
