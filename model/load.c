@@ -1885,6 +1885,88 @@ static int load_origin_tracking(ld_t *ld, model_map_t *m) {
   return rc;
 }
 
+/* issue 13, closed information (docs/maps.md "information"):
+ * {"unpublished": [{"nation": id, "policies": [policy kinds]}],
+ *  "estimates": {"construction_error": share 0..1}}. Both keys are
+ * optional; the key itself turns closed information on (an empty object
+ * publishes everything, as a map without it, but observations say so). */
+_Static_assert(MODEL_POLICY_KINDS <= 32, "a bit per policy kind in a uint32_t");
+static int load_information(ld_t *ld, model_map_t *m, json_t *root) {
+  json_t *info;
+  int rc = get_obj(ld, root, "information", &info);
+  if (rc || !info)
+    return rc;
+  push_key(ld, "information");
+  static const char *const ks[] = {"unpublished", "estimates", NULL};
+  static const char *const es[] = {"construction_error", NULL};
+  static const char *const us[] = {"nation", "policies", NULL};
+  json_t *un = NULL, *est = NULL;
+  m->info = true;
+  m->unpublished =
+      calloc(m->n_nations ? m->n_nations : 1, sizeof *m->unpublished);
+  if (!m->unpublished) {
+    pop(ld);
+    return MODEL_ENOMEM;
+  }
+  if ((rc = check_keys(ld, info, ks)) ||
+      (rc = get_arr(ld, info, "unpublished", false, &un)) ||
+      (rc = get_obj(ld, info, "estimates", &est)))
+    goto out;
+  if (est) {
+    push_key(ld, "estimates");
+    rc = check_keys(ld, est, es);
+    if (!rc)
+      rc = num(ld, est, "construction_error", false, U_PPM, 0, 1,
+               &m->construction_error_ppm);
+    pop(ld);
+    if (rc)
+      goto out;
+  }
+  for (size_t i = 0; un && i < json_array_size(un); i++) {
+    json_t *e = json_array_get(un, i), *pols = NULL;
+    char nation[MODEL_ID_MAX];
+    push_key(ld, "unpublished");
+    push_idx(ld, i);
+    if (!json_is_object(e))
+      rc = fail(ld, "expected {\"nation\": id, \"policies\": [policy kinds]}");
+    if (!rc && !(rc = check_keys(ld, e, us)) &&
+        !(rc = str(ld, e, "nation", true, nation, sizeof nation)) &&
+        !(rc = get_arr(ld, e, "policies", true, &pols))) {
+      int n = model_nation_index(m, nation);
+      if (n < 0) {
+        push_key(ld, "nation");
+        rc = fail(ld, "\"%s\" is not a nation of the map", nation);
+        pop(ld);
+      }
+      for (size_t k = 0; !rc && k < json_array_size(pols); k++) {
+        json_t *v = json_array_get(pols, k);
+        int kind = -1;
+        for (int q = 0; json_is_string(v) && q < MODEL_POLICY_KINDS; q++)
+          if (strcmp(json_string_value(v), model_policy_name(q)) == 0)
+            kind = q;
+        if (kind < 0) {
+          push_key(ld, "policies");
+          push_idx(ld, k);
+          rc = fail(ld, "expected a policy kind (export_quota, "
+                        "production_quota, ...; docs/protocol.md \"Policy "
+                        "kinds\")");
+          pop(ld);
+          pop(ld);
+        } else {
+          m->unpublished[n] |= 1u << kind;
+        }
+      }
+    }
+    pop(ld);
+    pop(ld);
+    if (rc)
+      goto out;
+  }
+out:
+  pop(ld);
+  return rc;
+}
+
 static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
   json_t *ev;
   int rc = get_obj(ld, root, "events", &ev);
@@ -2056,6 +2138,7 @@ void model_map_free(model_map_t *m) {
   free(m->nations);
   free(m->seats);
   free(m->qualified0);
+  free(m->unpublished);
   free(m->deposits);
   free(m->facilities);
   free(m->random);
@@ -2095,9 +2178,10 @@ int model_map_load_string(const char *text, size_t len, const char *name,
     goto fail;
   }
   static const char *const ks[] = {
-      "format",   "id",         "title",   "description", "year",
-      "turns",    "seats",      "nations", "sources",     "parameters",
-      "deposits", "facilities", "events",  "notes",       NULL};
+      "format",  "id",         "title",       "description",
+      "year",    "turns",      "seats",       "nations",
+      "sources", "parameters", "deposits",    "facilities",
+      "events",  "notes",      "information", NULL};
   if ((rc = check_keys(&ld, root, ks)))
     goto fail;
   json_t *src = json_object_get(root, "sources");
@@ -2155,7 +2239,7 @@ int model_map_load_string(const char *text, size_t len, const char *name,
       (rc = load_policies(&ld, m, root)) ||
       (rc = load_facilities(&ld, m, root)) ||
       (rc = load_qualification(&ld, m, root)) ||
-      (rc = load_events(&ld, m, root)))
+      (rc = load_events(&ld, m, root)) || (rc = load_information(&ld, m, root)))
     goto fail;
   /* a stage that learns needs its reference facility among the map's */
   for (int s = 0; s < NS; s++) {

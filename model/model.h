@@ -786,10 +786,31 @@ typedef struct {
   int32_t qualification_turns_done;
   int32_t qualification_turns;  /* needed */
   int64_t qualification_min_kg; /* a turn's output that counts */
+  /* public (issue 13, closed information; maps with "information", else
+   * closed_info is false and the two arrays NULL): which figures of
+   * `capacity` are estimates, a flag per [stage * n_nations + nation]
+   * (other nations' capacity under construction, seen with an error the
+   * map bounds), and per nation the policy kinds left out of
+   * public_policies (a bit per model_policy_kind_t) */
+  bool closed_info;
+  uint8_t *capacity_estimated;
+  uint32_t *unpublished;
 } model_obs_t;
 
 MODEL_WUR int model_observe(const model_state_t *st, int seat,
                             model_obs_t **out);
+/* The same observation as ground truth (issue 13, the control cell): the
+ * map's closed information ignored, every capacity exact and every
+ * policy listed in public_policies; closed_info and the arrays as
+ * model_observe's. On a map without "information" it equals
+ * model_observe's. */
+MODEL_WUR int model_observe_truth(const model_state_t *st, int seat,
+                                  model_obs_t **out);
+/* The public part as someone with no seat sees it (issue 13, an observer
+ * without seats): built as seat 0's observation, of which only `market`
+ * and `public` are meant to be read; with closed information, every
+ * nation's capacity under construction is an estimate (viewer -1). */
+MODEL_WUR int model_observe_public(const model_state_t *st, model_obs_t **out);
 /* Every proposal and contract of the game (issue 11), for the facilitator
  * (the server's contracts.list) and tools: a malloc'd array the caller
  * frees (NULL when there are none), *n entries. */

@@ -210,6 +210,14 @@ struct model_map {
   int32_t qual_turns;
   int64_t qual_min_kg;
   uint8_t *qualified0;
+  /* issue 13, closed information (docs/maps.md "information"): set when
+   * the map has the key. unpublished[n] has bit k set when nation n's
+   * policies of kind k are left out of every seat's public.policies;
+   * construction_error_ppm bounds the error of the estimates other
+   * nations see of a nation's capacity under construction (0: exact). */
+  bool info;
+  uint32_t *unpublished; /* [n_nations], NULL without "information" */
+  int64_t construction_error_ppm;
 };
 
 static inline int64_t map_transport(const model_map_t *m, int p, int i, int j) {

@@ -8,6 +8,8 @@
  */
 #include "model_internal.h"
 
+#include <sodium.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,8 @@ void model_obs_free(model_obs_t *o) {
   free(o->for_sale);
   free(o->contracts);
   free(o->support);
+  free(o->capacity_estimated);
+  free(o->unpublished);
   free(o);
 }
 
@@ -306,7 +310,103 @@ static size_t policy_orders(const model_state_t *st, int n,
   return k;
 }
 
+/* An estimate of `exact` kg/yr under construction in nation n's stage,
+ * as the seats of nation `viewer` see it: off by a share of at most the
+ * map's construction_error, drawn from a BLAKE2b hash keyed by the game's
+ * seed over (turn, viewer, nation, stage). The same request gives the same
+ * estimate; it changes from turn to turn, and differs between viewing
+ * nations, so pooling two nations' figures says little about the truth.
+ * Seats of one nation share their intelligence: public stays the same
+ * for every seat of a home nation (the environment's cache relies on it). */
+static int64_t estimate(const model_state_t *st, int viewer, int n, int stage,
+                        int64_t exact) {
+  int64_t e = st->map->construction_error_ppm;
+  if (exact <= 0 || e <= 0)
+    return exact;
+  uint8_t key[8], msg[20] = "est", h[8];
+  for (int i = 0; i < 8; i++)
+    key[i] = (uint8_t)(st->seed >> (8 * i));
+  int32_t f[4] = {st->turn, viewer, n, stage};
+  for (int k = 0; k < 4; k++)
+    for (int i = 0; i < 4; i++)
+      msg[4 + 4 * k + i] = (uint8_t)((uint32_t)f[k] >> (8 * i));
+  crypto_generichash(h, sizeof h, msg, sizeof msg, key, sizeof key);
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++)
+    v |= (uint64_t)h[i] << (8 * i);
+  int64_t share = (int64_t)(v % (uint64_t)(2 * e + 1)) - e; /* -e..e ppm */
+  int64_t off = ppm_of(exact, share < 0 ? -share : share);
+  return share < 0 ? exact - off : exact + off;
+}
+
+/* Closed information (issue 13): take the unpublished policy kinds out of
+ * public_policies (a nation keeps its own in `you.policies`, filled
+ * before), and replace other nations' capacity under construction by
+ * estimates. */
+static int close_information(const model_state_t *st, int viewer, bool truth,
+                             model_obs_t *o) {
+  const model_map_t *m = st->map;
+  size_t N = st->n_nations;
+  o->closed_info = true;
+  o->capacity_estimated = calloc((size_t)NS * N, 1);
+  o->unpublished = calloc(N ? N : 1, sizeof *o->unpublished);
+  int64_t *building = calloc((size_t)NS * N, sizeof *building);
+  if (!o->capacity_estimated || !o->unpublished || !building) {
+    free(building);
+    return -1;
+  }
+  memcpy(o->unpublished, m->unpublished, N * sizeof *o->unpublished);
+  size_t k = 0;
+  for (size_t i = 0; i < o->n_public_policies && !truth; i++) {
+    const model_obs_policy_t *p = &o->public_policies[i];
+    if (!(m->unpublished[p->nation] >> p->policy.kind & 1))
+      o->public_policies[k++] = *p;
+  }
+  if (!truth)
+    o->n_public_policies = k;
+  for (size_t f = 0; f < st->n_fac; f++) {
+    const facility_t *fa = &st->fac[f];
+    size_t at = (size_t)fa->stage * N + (size_t)fa->nation;
+    building[at] += (fa->build_left > 0 ? fa->capacity : 0) +
+                    (fa->exp_left > 0 ? fa->exp_cap : 0);
+  }
+  for (int s = 0; s < NS; s++)
+    for (size_t n = 0; n < N; n++) {
+      size_t at = (size_t)s * N + n;
+      if ((int)n == viewer || m->construction_error_ppm <= 0)
+        continue;
+      o->capacity_estimated[at] = 1;
+      if (!truth)
+        o->capacity[at] +=
+            estimate(st, viewer, (int)n, s, building[at]) - building[at];
+    }
+  free(building);
+  return 0;
+}
+
+/* How an observation is built: as the seat sees it, as ground truth, or
+ * as an outsider (no seat, no home nation) sees the public part. */
+typedef enum { OBS_SEAT, OBS_TRUTH, OBS_OUTSIDER } obs_mode_t;
+
+static int observe(const model_state_t *st, int seat, obs_mode_t mode,
+                   model_obs_t **out);
+
 int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
+  return observe(st, seat, OBS_SEAT, out);
+}
+
+int model_observe_truth(const model_state_t *st, int seat, model_obs_t **out) {
+  return observe(st, seat, OBS_TRUTH, out);
+}
+
+int model_observe_public(const model_state_t *st, model_obs_t **out) {
+  if (!st || st->n_seats == 0)
+    return MODEL_EINVAL;
+  return observe(st, 0, OBS_OUTSIDER, out);
+}
+
+static int observe(const model_state_t *st, int seat, obs_mode_t mode,
+                   model_obs_t **out) {
   if (!st || !out || seat < 0 || (size_t)seat >= st->n_seats)
     return MODEL_EINVAL;
   const model_map_t *m = st->map;
@@ -537,6 +637,12 @@ int model_observe(const model_state_t *st, int seat, model_obs_t **out) {
   o->qualification_min_kg = m->qual_min_kg;
   if (model_obs_fill_plan(st, ms->nation, o) != 0 ||
       observe_deals(st, seat, o) != 0)
+    goto nomem;
+  /* Ground truth (model_observe_truth) keeps the flags, so that it says
+   * which figures the seat sees estimated and which policies it does not
+   * see, next to the exact figures. */
+  if (m->info && close_information(st, mode == OBS_OUTSIDER ? -1 : ms->nation,
+                                   mode == OBS_TRUTH, o) != 0)
     goto nomem;
   *out = o;
   return 0;

@@ -66,6 +66,9 @@
 /* Bytes of one chat message, and messages kept per session. */
 #define LAN_MAX_CHAT_BYTES_DEFAULT    2000u
 #define LAN_MAX_CHAT_MESSAGES_DEFAULT 10000u
+/* Read-only observer tokens one session holds at once (issue 13,
+ * --max-observers): each is a row and a hash the server keeps. */
+#define LAN_MAX_OBSERVERS_DEFAULT 64u
 /* Chat messages per seat (and per session admin): a token bucket of this
  * many at once, then one more every LAN_CHAT_REFILL_MS. */
 #define LAN_CHAT_BURST_DEFAULT     10u

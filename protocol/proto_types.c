@@ -710,8 +710,48 @@ static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
   return rc;
 }
 
+/* Closed information (issue 13; maps with "information" only, so every
+ * other observation keeps its bytes): which capacity figures are
+ * estimates, {stage: [nation ids]}, and which policy kinds of each nation
+ * public.policies leaves out, {nation: [kinds]} (nations with any). */
+static int pack_closed_info(msgpack_packer *pk, const model_obs_t *obs) {
+  int rc = proto_pack_cstr(pk, "estimated");
+  rc |= msgpack_pack_map(pk, 1);
+  rc |= proto_pack_cstr(pk, "capacity");
+  rc |= msgpack_pack_map(pk, MODEL_STAGES);
+  size_t N = obs->n_nations;
+  for (int s = 0; s < MODEL_STAGES; s++) {
+    size_t k = 0;
+    for (size_t n = 0; n < N; n++)
+      k += obs->capacity_estimated[(size_t)s * N + n] != 0;
+    rc |= proto_pack_cstr(pk, model_stage_name(s));
+    rc |= msgpack_pack_array(pk, k);
+    for (size_t n = 0; n < N; n++)
+      if (obs->capacity_estimated[(size_t)s * N + n])
+        rc |= proto_pack_cstr(pk, obs->nations[n]);
+  }
+  size_t with = 0;
+  for (size_t n = 0; n < N; n++)
+    with += obs->unpublished[n] != 0;
+  rc |= proto_pack_cstr(pk, "unpublished");
+  rc |= msgpack_pack_map(pk, with);
+  for (size_t n = 0; n < N; n++) {
+    uint32_t bits = obs->unpublished[n];
+    if (!bits)
+      continue;
+    rc |= proto_pack_cstr(pk, obs->nations[n]);
+    rc |= msgpack_pack_array(pk, (size_t)__builtin_popcount(bits));
+    for (int q = 0; q < MODEL_POLICY_KINDS; q++)
+      if (bits >> q & 1)
+        rc |= proto_pack_cstr(pk, model_policy_name(q));
+  }
+  return rc;
+}
+
 static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
-  int rc = msgpack_pack_map(pk, 10);
+  int rc = msgpack_pack_map(pk, 10 + 2 * (size_t)obs->closed_info);
+  if (obs->closed_info)
+    rc |= pack_closed_info(pk, obs);
   /* plants of firms in receivership, for `acquire` (issue 11) */
   rc |= proto_pack_cstr(pk, "receivership");
   rc |= msgpack_pack_array(pk, obs->n_for_sale);
@@ -809,6 +849,10 @@ int proto_pack_obs_shared_pairs(msgpack_packer *pk, const model_obs_t *obs) {
   rc |= proto_pack_cstr(pk, "public");
   rc |= pack_public(pk, obs);
   return rc;
+}
+
+int proto_pack_obs_public(msgpack_packer *pk, const model_obs_t *obs) {
+  return pack_public(pk, obs);
 }
 
 int proto_pack_obs_pairs(msgpack_packer *pk, const model_obs_t *obs) {

@@ -59,6 +59,9 @@ int proto_pack_obs_pairs(msgpack_packer *pk, const model_obs_t *obs);
 #define PROTO_OBS_SHARED_PAIRS 2
 int proto_pack_obs_seat_pairs(msgpack_packer *pk, const model_obs_t *obs);
 int proto_pack_obs_shared_pairs(msgpack_packer *pk, const model_obs_t *obs);
+/* The observation's `public` map alone (the value, no key): the `truth`
+ * of the control cell's state.get, packed from model_observe_truth. */
+int proto_pack_obs_public(msgpack_packer *pk, const model_obs_t *obs);
 
 /*
  * The inverse: rebuild a model_obs_t from a state.get result, so a bot

@@ -101,6 +101,7 @@ enum {
   OPT_MAX_FINISHED,
   OPT_MAX_CHAT_BYTES,
   OPT_MAX_CHAT_MESSAGES,
+  OPT_MAX_OBSERVERS,
   OPT_CHAT_BURST,
   OPT_CHAT_REFILL_MS,
   OPT_SUBMIT_BURST,
@@ -145,6 +146,7 @@ static const struct option long_options[] = {
     {"max-finished", required_argument, NULL, OPT_MAX_FINISHED},
     {"max-chat-bytes", required_argument, NULL, OPT_MAX_CHAT_BYTES},
     {"max-chat-messages", required_argument, NULL, OPT_MAX_CHAT_MESSAGES},
+    {"max-observers", required_argument, NULL, OPT_MAX_OBSERVERS},
     {"chat-burst", required_argument, NULL, OPT_CHAT_BURST},
     {"chat-refill-ms", required_argument, NULL, OPT_CHAT_REFILL_MS},
     {"submit-burst", required_argument, NULL, OPT_SUBMIT_BURST},
@@ -249,6 +251,8 @@ static void usage(FILE *f) {
       "                         (default %u; 0 never)\n"
       "  --max-chat-bytes N     bytes of one chat message (default %u)\n"
       "  --max-chat-messages N  chat messages kept per session (default %u)\n"
+      "  --max-observers N      observer tokens one session holds at once\n"
+      "                         (observer.issue; default %u)\n"
       "  --chat-burst N         chat messages one seat (or the admin) may "
       "send\n"
       "                         at once before rate_limited (default %u)\n"
@@ -311,10 +315,10 @@ static void usage(FILE *f) {
       LAN_MAX_BATCH_DEFAULT, LAN_MAX_SESSIONS_DEFAULT, LAN_MAX_FINISHED_DEFAULT,
       LAN_CREATE_BURST_DEFAULT, LAN_CREATE_REFILL_MS_DEFAULT,
       LAN_MAX_CHAT_BYTES_DEFAULT, LAN_MAX_CHAT_MESSAGES_DEFAULT,
-      LAN_CHAT_BURST_DEFAULT, LAN_CHAT_REFILL_MS_DEFAULT,
-      LAN_SUBMIT_BURST_DEFAULT, LAN_SUBMIT_REFILL_MS_DEFAULT,
-      LAN_MAX_PENDING_WRITES_DEFAULT, LAN_JOIN_BURST_DEFAULT,
-      LAN_JOIN_REFILL_MS_DEFAULT, RL_TABLE_SIZE_DEFAULT,
+      LAN_MAX_OBSERVERS_DEFAULT, LAN_CHAT_BURST_DEFAULT,
+      LAN_CHAT_REFILL_MS_DEFAULT, LAN_SUBMIT_BURST_DEFAULT,
+      LAN_SUBMIT_REFILL_MS_DEFAULT, LAN_MAX_PENDING_WRITES_DEFAULT,
+      LAN_JOIN_BURST_DEFAULT, LAN_JOIN_REFILL_MS_DEFAULT, RL_TABLE_SIZE_DEFAULT,
       LAN_LOBBY_EXPIRY_S_DEFAULT, LAN_MAX_LOBBY_PER_ADDRESS_DEFAULT,
       LAN_MAX_WATCHES_DEFAULT, LAN_LIST_LIMIT_MAX_DEFAULT,
       LAN_LIST_LIMIT_DEFAULT, LAN_MAX_OUTPUT_PER_ITERATION_DEFAULT);
@@ -566,6 +570,11 @@ static int parse_args(int argc, char **argv, config_t *cfg) {
       if (parse_uint("--max-chat-messages", optarg, 0, 10000000, &v) != 0)
         return -1;
       cfg->sess.max_chat_messages = (unsigned)v;
+      break;
+    case OPT_MAX_OBSERVERS:
+      if (parse_uint("--max-observers", optarg, 0, 100000, &v) != 0)
+        return -1;
+      cfg->sess.max_observers = (unsigned)v;
       break;
     case OPT_JOIN_BURST:
       if (parse_uint("--join-burst", optarg, 1, 1000000, &v) != 0)

@@ -46,6 +46,7 @@ void sess_config_default(sess_config_t *cfg) {
   cfg->create_refill_ms = LAN_CREATE_REFILL_MS_DEFAULT;
   cfg->max_chat_bytes = LAN_MAX_CHAT_BYTES_DEFAULT;
   cfg->max_chat_messages = LAN_MAX_CHAT_MESSAGES_DEFAULT;
+  cfg->max_observers = LAN_MAX_OBSERVERS_DEFAULT;
   cfg->chat_burst = LAN_CHAT_BURST_DEFAULT;
   cfg->chat_refill_ms = LAN_CHAT_REFILL_MS_DEFAULT;
   cfg->rate_table_size = RL_TABLE_SIZE_DEFAULT;
@@ -146,6 +147,7 @@ void sess_free(sess_session_t *s) {
   for (size_t i = 0; i < s->n_history; i++)
     proto_buf_free(&s->history[i].buf);
   free(s->history);
+  sess_observers_free(s);
   model_state_free(s->st);
   free(s);
 }
@@ -845,6 +847,7 @@ static void open_turn(sess_session_t *s) {
   s->advancing = false;
   for (size_t i = 0; i < s->n_seats; i++) {
     s->seats[i].ready = false;
+    s->seats[i].submitted = false;
     /* A new turn gives every seat its whole --submit-burst again: the
      * limit stops a flood within a turn (or the lobby), not a fast game
      * (issue 10). */
@@ -1006,6 +1009,7 @@ int sess_reset(sess_session_t *s, uint64_t seed, bool start) {
     agent_free(s->seats[i].agent);
     s->seats[i].agent = fresh[i];
     s->seats[i].ready = false;
+    s->seats[i].submitted = false;
   }
   free(fresh);
   for (size_t i = 0; i < s->n_history; i++)
@@ -1053,6 +1057,7 @@ int sess_delete(sess_session_t *s, bool purge) {
     sess_token_del(reg, s->admin_hash);
     for (size_t i = 0; i < s->n_seats; i++)
       sess_token_del(reg, s->seats[i].token_hash);
+    sess_observers_forget(s);
   }
   detach(s);
   due_remove(s);
@@ -1140,6 +1145,7 @@ static bool expire_one(sess_session_t *s) {
   sess_token_del(reg, s->admin_hash);
   for (size_t i = 0; i < s->n_seats; i++)
     sess_token_del(reg, s->seats[i].token_hash);
+  sess_observers_forget(s);
   detach(s);
   due_remove(s);
   uv_timer_stop(&s->timer);
@@ -1375,5 +1381,6 @@ void sess_store_accepted(sess_session_t *s, int seat,
     if (!out)
       kept[k++] = orders[i];
   }
+  s->seats[seat].submitted = true;
   sp_submission(s, seat, kept, k, source);
 }

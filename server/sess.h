@@ -55,6 +55,7 @@ typedef struct sess_config {
   unsigned submit_burst;          /* orders.submit per seat at once */
   unsigned submit_refill_ms;      /* one more allowed every this many ms */
   unsigned max_pending;           /* writes queued for the store's commit */
+  unsigned max_observers;         /* observer tokens per session */
 } sess_config_t;
 
 void sess_config_default(sess_config_t *cfg);
@@ -95,7 +96,11 @@ void sess_config_default(sess_config_t *cfg);
   X(bot_forced)                                                                \
   X(submit_rate_limited)                                                       \
   X(durable_refused)                                                           \
-  X(sessions_quarantined)
+  X(sessions_quarantined)                                                      \
+  X(observers_issued)                                                          \
+  X(observers_revoked)                                                         \
+  X(observers_refused_limit)                                                   \
+  X(observer_writes_refused)
 
 typedef struct sess_counters {
 #define SESS_COUNTER_FIELD(name) uint64_t name;

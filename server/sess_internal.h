@@ -59,6 +59,7 @@ typedef struct sess_seat {
   rpc_peer_t *conn;   /* the seat's connection for notifications */
   agent_t *agent;     /* a built-in agent plays it, or NULL */
   bool ready;         /* ready for this turn */
+  bool submitted;     /* orders were taken for this turn (any source) */
   rl_bucket_t chat;   /* chat messages from this seat */
   rl_bucket_t submit; /* orders.submit from this seat */
   /* Seat control (sess_token.c): the facilitator locked the seat (its
@@ -90,6 +91,17 @@ struct sess_watch {
   sess_session_t *s;
   size_t sidx;
 };
+
+/* A read-only observer (issue 13, docs/protocol.md "observer.issue"):
+ * issued by the control cell, its token (kept as a hash, as a seat's)
+ * reads state.get (public, or one of its seats), history.get and
+ * session.watch; every write is forbidden. */
+typedef struct sess_observer {
+  int64_t id; /* 1, 2, ... in the session, never reused */
+  char name[64];
+  uint8_t token_hash[SESS_HASH_BYTES];
+  uint8_t *seats; /* n_seats flags: the seats it may view */
+} sess_observer_t;
 
 typedef struct sess_turn {
   int turn;
@@ -132,6 +144,10 @@ struct sess_session {
   rl_bucket_t admin_chat; /* chat messages from the admin */
   sess_turn_t *history;
   size_t n_history;
+  /* Observers (issue 13): at most --max-observers at once */
+  sess_observer_t *observers;
+  size_t n_observers;
+  int64_t next_observer; /* the id the next one gets */
   /* Notifications waiting for a commit (sess_tell): a finished session
    * stays loaded until they are sent. */
   size_t untold;
@@ -197,7 +213,8 @@ typedef enum {
   SESS_ID_UNKNOWN, /* a token no session knows: unauthorized */
   SESS_ID_OTHER,   /* another session's token: forbidden here */
   SESS_ID_ADMIN,
-  SESS_ID_SEAT
+  SESS_ID_SEAT,
+  SESS_ID_OBSERVER /* *seat: the index in s->observers */
 } sess_ident_t;
 
 int64_t sess_wall_ms(void);
@@ -247,6 +264,21 @@ void sess_seat_lock(sess_session_t *s, int seat, bool locked);
  * (session.admin_rotated). keep: the caller's connection (keeps it). */
 int sess_admin_rotate(sess_session_t *s, const char *old, size_t old_len,
                       rpc_peer_t *keep, char admin_token[SESS_TOKEN_LEN + 1]);
+/* Observers (sess_token.c, issue 13). Issue one: a new token into
+ * token (the only time it exists in plain text), its seats as n_seats
+ * flags (copied); 0, or -1 out of memory (nothing changed). Revoke the
+ * observer at index i: its token stops working at once. Both queue the
+ * change for storage. */
+int sess_observer_issue(sess_session_t *s, const char *name,
+                        const uint8_t *seats, int64_t *id,
+                        char token[SESS_TOKEN_LEN + 1]);
+void sess_observer_revoke(sess_session_t *s, size_t i);
+/* Read the stored observers of a restored session. 0, or -1 with err. */
+int sess_restore_observers(sess_session_t *s, char *err, size_t errlen);
+void sess_observers_free(sess_session_t *s);
+/* Drop every observer token of s from the registry's set (purge). */
+void sess_observers_forget(sess_session_t *s);
+
 /* Store every seat's control row (at session.create). */
 void sp_seat_controls(sess_session_t *s);
 /* Read the stored control rows of a restored session. 0, or -1 with err. */

@@ -99,6 +99,17 @@ static int authorise(rpc_call_t *call, sess_session_t *s, bool want_admin,
                            atok ? "admin_token" : "token",
                            "this token belongs to another session; each "
                            "token acts for its own session only");
+  case SESS_ID_OBSERVER:
+    /* Read-only (issue 13): the reads that take an observer's token
+     * (state.get, history.get, session.watch) look for it first. */
+    reg->counters.forbidden++;
+    reg->counters.observer_writes_refused++;
+    return proto_error_set(call->err, PROTO_FORBIDDEN,
+                           atok ? "admin_token" : "token",
+                           "an observer token is read-only: it may call "
+                           "state.get, history.get and session.watch, "
+                           "nothing else; this method needs %s",
+                           need);
   case SESS_ID_NONE:
   case SESS_ID_UNKNOWN:
     break;
@@ -128,6 +139,25 @@ static int seat_of(rpc_call_t *call, sess_session_t *s, const char *key,
                          "session '%s' has no seat '%.*s' (session.list "
                          "shows its seats)",
                          s->id, (int)(len > 64 ? 64 : len), id);
+}
+
+/* The observer whose token the caller gave as `token` (issue 13), by its
+ * index in s->observers, or -1 (no such token: the caller goes on to
+ * authorise, which judges it). */
+static int observer_of(rpc_call_t *call, sess_session_t *s) {
+  const char *tok = NULL, *atok = NULL;
+  uint32_t tlen = 0, alen = 0;
+  proto_error_t ignored;
+  if (proto_param_str(call->params, "token", false, &tok, &tlen, &ignored) <
+          0 ||
+      proto_param_str(call->params, "admin_token", false, &atok, &alen,
+                      &ignored) < 0 ||
+      !tok || atok || s->n_observers == 0)
+    return -1;
+  int idx;
+  if (sess_identify(reg_of(call), s, tok, tlen, &idx) != SESS_ID_OBSERVER)
+    return -1;
+  return idx;
 }
 
 /* The bucket of the caller's address in t at now, or NULL when the table
@@ -432,6 +462,13 @@ static int m_join(rpc_call_t *call) {
       return proto_error_set(call->err, PROTO_FORBIDDEN, "token",
                              "the admin token holds no seat; the control "
                              "cell follows a session with session.watch");
+    case SESS_ID_OBSERVER:
+      reg->counters.forbidden++;
+      reg->counters.observer_writes_refused++;
+      return proto_error_set(call->err, PROTO_FORBIDDEN, "token",
+                             "an observer token is read-only and holds no "
+                             "seat; it reads with state.get, history.get "
+                             "and session.watch");
     case SESS_ID_OTHER:
       reg->counters.forbidden++;
       return proto_error_set(call->err, PROTO_FORBIDDEN, "token",
@@ -568,7 +605,10 @@ static int m_watch(rpc_call_t *call) {
       proto_param_str(call->params, "admin_token", false, &atok, &alen,
                       call->err) < 0)
     return RPC_ERROR;
-  if (tok || atok || !s->spectators) {
+  /* An observer (issue 13) follows the public notifications, as a
+   * spectator does; its seats' views it reads with state.get. */
+  bool observer = observer_of(call, s) >= 0;
+  if (!observer && (tok || atok || !s->spectators)) {
     if (authorise(call, s, true, true, &admin, &seat) != 0)
       return RPC_ERROR;
   }
@@ -803,28 +843,314 @@ static void pack_deadline(msgpack_packer *pk, const sess_session_t *s) {
   }
 }
 
-static int m_state(rpc_call_t *call) {
-  sess_session_t *s = get_session(call);
-  bool admin;
-  int seat;
-  if (!s || authorise(call, s, false, true, &admin, &seat) != 0)
-    return RPC_ERROR;
+/* An observer without a seat (issue 13): the public part only, as an
+ * outsider sees it: {session, status, deadline_ms, remaining_ms, turn,
+ * turns, market, public}. */
+static int state_public(rpc_call_t *call, sess_session_t *s) {
   model_obs_t *obs;
-  if (model_observe(s->st, seat, &obs) != 0)
+  if (model_observe_public(s->st, &obs) != 0)
     return proto_error_set(call->err, PROTO_INTERNAL, NULL,
                            "the observation could not be built");
+  msgpack_pack_map(call->pk, 4 + 2 + PROTO_OBS_SHARED_PAIRS);
+  proto_pack_kv_cstr(call->pk, "session", s->id);
+  proto_pack_kv_cstr(call->pk, "status", STATUS[s->status]);
+  pack_deadline(call->pk, s);
+  proto_pack_kv_i64(call->pk, "turn", obs->turn);
+  proto_pack_kv_i64(call->pk, "turns", s->turns);
+  int rc = proto_pack_obs_shared_pairs(call->pk, obs);
+  model_obs_free(obs);
+  if (rc != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  return RPC_OK;
+}
+
+/* state.get: a seat's token gives its observation; the control cell
+ * (admin_token and `seat`, issue 13) gets the same observation plus the
+ * seat's `pending` orders and flags and `truth`, the public part as
+ * ground truth; an observer's token gives one of its seats' observation
+ * (`seat`), or without `seat` the public part only. */
+static int m_state(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  bool admin = false;
+  int seat = -1;
+  if (!s)
+    return RPC_ERROR;
+  const char *sid = NULL;
+  uint32_t sid_len = 0;
+  if (proto_param_str(call->params, "seat", false, &sid, &sid_len, call->err) <
+      0)
+    return RPC_ERROR;
+  int obs_idx = observer_of(call, s);
+  if (obs_idx >= 0) {
+    if (!sid)
+      return state_public(call, s);
+    if (seat_of(call, s, "seat", &seat) != 0)
+      return RPC_ERROR;
+    if (!s->observers[obs_idx].seats[seat]) {
+      reg_of(call)->counters.forbidden++;
+      return proto_error_set(call->err, PROTO_FORBIDDEN, "seat",
+                             "this observer may not view seat %s; the "
+                             "control cell chose its seats at "
+                             "observer.issue (without 'seat', state.get "
+                             "gives the public view)",
+                             model_map_seat_id(s->map, (size_t)seat));
+    }
+  } else {
+    if (authorise(call, s, true, true, &admin, &seat) != 0)
+      return RPC_ERROR;
+    if (admin && !sid)
+      return proto_error_set(call->err, PROTO_BAD_REQUEST, "seat",
+                             "state.get with the admin token needs 'seat': "
+                             "the id of the seat whose view to show "
+                             "(session.status lists them)");
+    if (admin && seat_of(call, s, "seat", &seat) != 0)
+      return RPC_ERROR;
+    int asked;
+    if (!admin && sid && seat_of(call, s, "seat", &asked) == 0 &&
+        asked != seat) {
+      reg_of(call)->counters.forbidden++;
+      return proto_error_set(call->err, PROTO_FORBIDDEN, "seat",
+                             "a seat's token shows its own seat (%s) only, "
+                             "not %s",
+                             model_map_seat_id(s->map, (size_t)seat),
+                             model_map_seat_id(s->map, (size_t)asked));
+    }
+    if (!admin && sid && seat_of(call, s, "seat", &asked) != 0)
+      return RPC_ERROR;
+  }
+  model_obs_t *obs = NULL, *truth = NULL;
+  if (model_observe(s->st, seat, &obs) != 0 ||
+      (admin && model_observe_truth(s->st, seat, &truth) != 0)) {
+    model_obs_free(obs);
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL,
+                           "the observation could not be built");
+  }
   /* Fix (tests/sessions/test_deadline.py): the model counts the map's
    * turns; a session created with `turns` lasts that many, and its
    * observation must say so (session.list and the game's end agree). */
   obs->turns = s->turns;
-  msgpack_pack_map(call->pk, PROTO_OBS_PAIRS + 4);
+  msgpack_pack_map(call->pk, PROTO_OBS_PAIRS + 4 + (admin ? 2 : 0));
   proto_pack_kv_cstr(call->pk, "session", s->id);
   proto_pack_kv_cstr(call->pk, "status", STATUS[s->status]);
   pack_deadline(call->pk, s);
   int rc = proto_pack_obs_pairs(call->pk, obs);
+  if (admin) {
+    /* The seat's accepted orders of the open turn (as you.orders) and
+     * its flags, and the public part as ground truth (equal to `public`
+     * on a map without closed information). */
+    const sess_seat_t *x = &s->seats[seat];
+    rc |= proto_pack_cstr(call->pk, "pending");
+    rc |= msgpack_pack_map(call->pk, 3);
+    rc |= proto_pack_cstr(call->pk, "orders");
+    rc |= msgpack_pack_array(call->pk, obs->n_orders);
+    for (size_t i = 0; i < obs->n_orders; i++)
+      rc |= proto_pack_order(call->pk, &obs->orders[i]);
+    rc |= proto_pack_kv_bool(call->pk, "submitted", x->submitted);
+    rc |= proto_pack_kv_bool(call->pk, "ready", x->ready);
+    rc |= proto_pack_cstr(call->pk, "truth");
+    rc |= proto_pack_obs_public(call->pk, truth);
+  }
   model_obs_free(obs);
+  model_obs_free(truth);
   if (rc != 0)
     return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  return RPC_OK;
+}
+
+/* ---- session.status, observer.* (issue 13, the control cell) ------------ */
+
+/* The flags other parts of issue 13 own: the review of resolved turns
+ * (rd-review) and the map's scripted events (rd-inject). Until they are
+ * merged, nothing here can hold a turn or switch scripted events off:
+ * every session reviews nothing, proposes nothing, and runs its map's
+ * scripted events. One place to wire them up. */
+typedef struct ctl_flags {
+  bool review, proposed, scripted_events;
+} ctl_flags_t;
+
+static ctl_flags_t ctl_flags(const sess_session_t *s) {
+  (void)s;
+  return (ctl_flags_t){
+      .review = false, .proposed = false, .scripted_events = true};
+}
+
+/* The connections following seat i with the seat's own identity (its
+ * player's connection and any that watch with its token). */
+static size_t seat_connections(const sess_session_t *s, size_t i) {
+  size_t n = 0;
+  for (size_t k = 0; k < s->n_subs; k++)
+    n += s->subs[k].seats[i] != 0;
+  return n;
+}
+
+static int m_status(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int unused;
+  if (!s || authorise(call, s, true, false, &admin, &unused) != 0)
+    return RPC_ERROR;
+  ctl_flags_t f = ctl_flags(s);
+  msgpack_packer *pk = call->pk;
+  msgpack_pack_map(pk, 13);
+  proto_pack_kv_cstr(pk, "session", s->id);
+  proto_pack_kv_cstr(pk, "name", s->name);
+  proto_pack_kv_cstr(pk, "map", model_map_id(s->map));
+  proto_pack_kv_cstr(pk, "status", STATUS[s->status]);
+  proto_pack_kv_i64(pk, "turn", model_state_turn(s->st));
+  proto_pack_kv_i64(pk, "turns", s->turns);
+  pack_deadline(pk, s);
+  proto_pack_kv_bool(pk, "review", f.review);
+  proto_pack_kv_bool(pk, "proposed", f.proposed);
+  proto_pack_kv_bool(pk, "scripted_events", f.scripted_events);
+  proto_pack_kv_u64(pk, "observers", s->n_observers);
+  proto_pack_cstr(pk, "seats");
+  msgpack_pack_array(pk, s->n_seats);
+  for (size_t i = 0; i < s->n_seats; i++) {
+    const sess_seat_t *x = &s->seats[i];
+    msgpack_pack_map(pk, 10);
+    proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, i));
+    proto_pack_kv_cstr(pk, "kind",
+                       model_map_seat_kind(s->map, i) == MODEL_SEAT_NATION
+                           ? "nation"
+                           : "firm");
+    proto_pack_kv_cstr(pk, "title", model_map_seat_title(s->map, i));
+    proto_pack_kv_cstr(pk, "name", x->name);
+    proto_pack_kv_cstr(pk, "played_by",
+                       x->agent   ? "agent"
+                       : x->taken ? "person"
+                                  : "nobody");
+    if (x->agent)
+      proto_pack_kv_cstr(pk, "agent", agent_strategy(x->agent)->id);
+    else
+      proto_pack_kv_nil(pk, "agent");
+    proto_pack_kv_u64(pk, "connected", seat_connections(s, i));
+    proto_pack_kv_bool(pk, "submitted", x->submitted);
+    proto_pack_kv_bool(pk, "ready", x->ready);
+    proto_pack_kv_bool(pk, "locked", x->locked);
+  }
+  return RPC_OK;
+}
+
+static void pack_observer(msgpack_packer *pk, const sess_session_t *s,
+                          const sess_observer_t *o) {
+  msgpack_pack_map(pk, 3);
+  proto_pack_kv_i64(pk, "observer", o->id);
+  proto_pack_kv_cstr(pk, "name", o->name);
+  size_t n = 0;
+  for (size_t i = 0; i < s->n_seats; i++)
+    n += o->seats[i] != 0;
+  proto_pack_cstr(pk, "seats");
+  msgpack_pack_array(pk, n);
+  for (size_t i = 0; i < s->n_seats; i++)
+    if (o->seats[i])
+      proto_pack_cstr(pk, model_map_seat_id(s->map, i));
+}
+
+/* observer.issue {session, admin_token, name?, seats?}: a read-only token
+ * for a visitor, an umpire's assistant or the press. */
+static int m_obs_issue(rpc_call_t *call) {
+  sess_registry_t *reg = reg_of(call);
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int unused;
+  const char *name = NULL;
+  uint32_t name_len = 0;
+  const msgpack_object *arr = NULL;
+  if (!s || sp_refuse(reg, "observer", call->err) != 0 ||
+      authorise(call, s, true, false, &admin, &unused) != 0 ||
+      proto_param_str(call->params, "name", false, &name, &name_len,
+                      call->err) < 0 ||
+      proto_param_array(call->params, "seats", false, &arr, call->err) < 0)
+    return RPC_ERROR;
+  if (name_len > 63)
+    return proto_error_set(call->err, PROTO_BAD_REQUEST, "name",
+                           "field 'name' may hold at most 63 bytes; this one "
+                           "has %u",
+                           name_len);
+  if (s->n_observers >= reg->cfg.max_observers) {
+    reg->counters.observers_refused_limit++;
+    return proto_error_set(call->err, PROTO_TOO_LARGE, NULL,
+                           "session '%s' holds its maximum of %u observers "
+                           "(--max-observers); revoke one with "
+                           "observer.revoke first",
+                           s->id, reg->cfg.max_observers);
+  }
+  uint8_t *flags = calloc(s->n_seats ? s->n_seats : 1, 1);
+  if (!flags)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  for (uint32_t i = 0; arr && i < arr->via.array.size; i++) {
+    const msgpack_object *v = &arr->via.array.ptr[i];
+    int seat = -1;
+    for (size_t k = 0; v->type == MSGPACK_OBJECT_STR && k < s->n_seats; k++) {
+      const char *id = model_map_seat_id(s->map, k);
+      if (strlen(id) == v->via.str.size &&
+          memcmp(id, v->via.str.ptr, v->via.str.size) == 0)
+        seat = (int)k;
+    }
+    if (seat < 0) {
+      free(flags);
+      if (v->type != MSGPACK_OBJECT_STR)
+        return proto_error_set(call->err, PROTO_BAD_REQUEST, "seats",
+                               "field 'seats' must be an array of seat ids "
+                               "(strings); item %u is not a string",
+                               i);
+      return proto_error_set(call->err, PROTO_NOT_FOUND, "seats",
+                             "session '%s' has no seat '%.*s' (item %u of "
+                             "'seats'; session.status lists the seats)",
+                             s->id,
+                             (int)(v->via.str.size > 64 ? 64 : v->via.str.size),
+                             v->via.str.ptr, i);
+    }
+    flags[seat] = 1;
+  }
+  char namebuf[64];
+  snprintf(namebuf, sizeof namebuf, "%.*s", (int)name_len, name ? name : "");
+  char token[SESS_TOKEN_LEN + 1];
+  int64_t id;
+  int rc = sess_observer_issue(s, namebuf, flags, &id, token);
+  free(flags);
+  if (rc != 0)
+    return proto_error_set(call->err, PROTO_INTERNAL, NULL, "out of memory");
+  log_sess(LOG_LEVEL_INFO, s->id, NULL, "observer %lld issued", (long long)id);
+  msgpack_pack_map(call->pk, 2);
+  proto_pack_kv_i64(call->pk, "observer", id);
+  proto_pack_kv_cstr(call->pk, "token", token);
+  sodium_memzero(token, sizeof token);
+  return RPC_OK_DURABLE;
+}
+
+static int m_obs_revoke(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int unused;
+  int64_t id = 0;
+  if (!s || sp_refuse(reg_of(call), "revocation", call->err) != 0 ||
+      authorise(call, s, true, false, &admin, &unused) != 0 ||
+      proto_param_i64(call->params, "observer", true, &id, call->err) < 0)
+    return RPC_ERROR;
+  for (size_t i = 0; i < s->n_observers; i++)
+    if (s->observers[i].id == id) {
+      sess_observer_revoke(s, i);
+      log_sess(LOG_LEVEL_INFO, s->id, NULL, "observer %lld revoked",
+               (long long)id);
+      msgpack_pack_map(call->pk, 0);
+      return RPC_OK_DURABLE;
+    }
+  return proto_error_set(call->err, PROTO_NOT_FOUND, "observer",
+                         "session '%s' has no observer %lld (observer.list "
+                         "shows them; a revoked one is gone)",
+                         s->id, (long long)id);
+}
+
+static int m_obs_list(rpc_call_t *call) {
+  sess_session_t *s = get_session(call);
+  bool admin;
+  int unused;
+  if (!s || authorise(call, s, true, false, &admin, &unused) != 0)
+    return RPC_ERROR;
+  msgpack_pack_array(call->pk, s->n_observers);
+  for (size_t i = 0; i < s->n_observers; i++)
+    pack_observer(call->pk, s, &s->observers[i]);
   return RPC_OK;
 }
 
@@ -1017,7 +1343,7 @@ static int m_history(rpc_call_t *call) {
       proto_param_str(call->params, "admin_token", false, &atok, &alen,
                       call->err) < 0)
     return RPC_ERROR;
-  bool open = s->spectators && !tok && !atok;
+  bool open = (s->spectators && !tok && !atok) || observer_of(call, s) >= 0;
   if ((!open && authorise(call, s, true, true, &admin, &seat) != 0) ||
       proto_param_i64(call->params, "from", false, &from, call->err) < 0 ||
       proto_param_i64(call->params, "to", false, &to, call->err) < 0)
@@ -1204,5 +1530,9 @@ const rpc_method_t sess_methods[] = {
     {"seat.rotate_token", m_seat_rotate},
     {"session.rotate_admin_token", m_rotate_admin},
     {"contracts.list", m_contracts},
+    {"session.status", m_status},
+    {"observer.issue", m_obs_issue},
+    {"observer.revoke", m_obs_revoke},
+    {"observer.list", m_obs_list},
 };
 const size_t sess_method_count = sizeof sess_methods / sizeof sess_methods[0];

@@ -396,6 +396,7 @@ static int on_submission(void *arg, const store_submission_row_t *row,
   /* The model may refuse an order it took before only if the model
    * changed between versions: the session goes on without it, and the
    * operator is told. */
+  s->seats[i].submitted = true;
   if (resubmit(s, i, row->orders, row->orders_len) != 0)
     log_sess(LOG_LEVEL_WARN, s->id, SESS_SEAT_NAME(s, i),
              "a stored submission of seat %d for turn %d was "
@@ -495,6 +496,7 @@ static int restore_one(sess_registry_t *reg, const store_session_row_t *row,
   uint64_t n_chat = 0;
   if ((rc = store_read_seats(reg->store, id, on_seat, s, err, errlen)) != 0 ||
       (rc = sess_restore_controls(s, err, errlen)) != 0 ||
+      (rc = sess_restore_observers(s, err, errlen)) != 0 ||
       (rc = store_read_submissions(reg->store, id, turn, on_submission, s, err,
                                    errlen)) != 0 ||
       (rc = store_read_readies(reg->store, id, turn, on_ready, s, err,

@@ -147,6 +147,11 @@ sess_ident_t sess_identify(sess_registry_t *reg, const sess_session_t *s,
       *seat = (int)i;
       return SESS_ID_SEAT;
     }
+  for (size_t i = 0; i < s->n_observers; i++)
+    if (sodium_memcmp(s->observers[i].token_hash, h, SESS_HASH_BYTES) == 0) {
+      *seat = (int)i;
+      return SESS_ID_OBSERVER;
+    }
   /* Not this session's: a token of another session is valid, but outside
    * its rights here (forbidden rather than unauthorized). */
   return sess_token_known(reg, h) ? SESS_ID_OTHER : SESS_ID_UNKNOWN;
@@ -418,4 +423,158 @@ int sess_admin_rotate(sess_session_t *s, const char *old, size_t old_len,
   reg->counters.admin_tokens_rotated++;
   log_sess(LOG_LEVEL_INFO, s->id, NULL, "the admin token was rotated");
   return 0;
+}
+
+/* ---- Observers (issue 13) --------------------------------------------------
+ * Read-only tokens the control cell issues, each with the seats it may
+ * view. Stored as a row of the observers table (schema 7) with the
+ * token's hash, so they survive a restart; a revoked one keeps its row
+ * (revoked_ms) and leaves the registry's set of tokens at once. */
+
+/* The seat ids of flags, separated by spaces, into out. */
+static void seats_text(const sess_session_t *s, const uint8_t *flags, char *out,
+                       size_t cap) {
+  size_t k = 0;
+  out[0] = '\0';
+  for (size_t i = 0; i < s->n_seats && k < cap; i++)
+    if (flags[i]) {
+      int w = snprintf(out + k, cap - k, "%s%s", k ? " " : "",
+                       model_map_seat_id(s->map, i));
+      if (w < 0)
+        break;
+      k += (size_t)w;
+    }
+}
+
+static int observer_add(sess_session_t *s, int64_t id, const char *name,
+                        const uint8_t h[SESS_HASH_BYTES], uint8_t *flags) {
+  sess_observer_t *grown =
+      realloc(s->observers, (s->n_observers + 1) * sizeof *s->observers);
+  if (!grown)
+    return -1;
+  s->observers = grown;
+  sess_observer_t *o = &s->observers[s->n_observers++];
+  o->id = id;
+  snprintf(o->name, sizeof o->name, "%s", name);
+  memcpy(o->token_hash, h, SESS_HASH_BYTES);
+  o->seats = flags;
+  if (id >= s->next_observer)
+    s->next_observer = id + 1;
+  return 0;
+}
+
+int sess_observer_issue(sess_session_t *s, const char *name,
+                        const uint8_t *seats, int64_t *id,
+                        char token[SESS_TOKEN_LEN + 1]) {
+  sess_registry_t *reg = s->reg;
+  uint8_t h[SESS_HASH_BYTES];
+  uint8_t *flags = calloc(s->n_seats ? s->n_seats : 1, 1);
+  if (!flags)
+    return -1;
+  if (s->n_seats)
+    memcpy(flags, seats, s->n_seats);
+  sess_random_token(token);
+  sess_hash_token(token, SESS_TOKEN_LEN, h);
+  if (s->next_observer < 1)
+    s->next_observer = 1;
+  *id = s->next_observer;
+  if (sess_token_add(reg, h) != 0 ||
+      observer_add(s, *id, name, h, flags) != 0) {
+    sess_token_del(reg, h);
+    free(flags);
+    sodium_memzero(token, SESS_TOKEN_LEN + 1);
+    return -1;
+  }
+  reg->counters.observers_issued++;
+  if (reg->store) {
+    char text[4096];
+    seats_text(s, flags, text, sizeof text);
+    if (store_put_observer(reg->store, s->id, *id, name, text, h,
+                           sess_wall_ms()) != 0)
+      log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+               "out of memory queueing observer %lld", (long long)*id);
+  }
+  return 0;
+}
+
+void sess_observer_revoke(sess_session_t *s, size_t i) {
+  sess_registry_t *reg = s->reg;
+  sess_observer_t *o = &s->observers[i];
+  if (reg->store &&
+      store_revoke_observer(reg->store, s->id, o->id, sess_wall_ms()) != 0)
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL,
+             "out of memory queueing observer %lld's revocation",
+             (long long)o->id);
+  sess_token_del(reg, o->token_hash);
+  free(o->seats);
+  memmove(o, o + 1, (s->n_observers - i - 1) * sizeof *o);
+  s->n_observers--;
+  reg->counters.observers_revoked++;
+}
+
+static int on_observer(void *arg, const store_observer_row_t *row, char *err,
+                       size_t errlen) {
+  sess_session_t *s = arg;
+  if (row->revoked) {
+    /* ids are never reused: the record names each observer once */
+    if (row->observer >= s->next_observer)
+      s->next_observer = row->observer + 1;
+    return 0;
+  }
+  uint8_t *flags = calloc(s->n_seats ? s->n_seats : 1, 1);
+  if (!flags) {
+    snprintf(err, errlen, "out of memory restoring session %s", s->id);
+    return -1;
+  }
+  /* The seats by id; an id the map does not have is damage. */
+  const char *p = row->seats;
+  while (*p) {
+    while (*p == ' ')
+      p++;
+    size_t n = strcspn(p, " ");
+    if (n == 0)
+      break;
+    int seat = -1;
+    for (size_t i = 0; i < s->n_seats; i++) {
+      const char *sid = model_map_seat_id(s->map, i);
+      if (strlen(sid) == n && memcmp(sid, p, n) == 0)
+        seat = (int)i;
+    }
+    if (seat < 0) {
+      snprintf(err, errlen,
+               "session %s: stored observer %lld names seat '%.*s', which "
+               "its map does not have",
+               s->id, (long long)row->observer, (int)(n > 64 ? 64 : n), p);
+      free(flags);
+      return STORE_DAMAGED;
+    }
+    flags[seat] = 1;
+    p += n;
+  }
+  if (observer_add(s, row->observer, row->name, row->token_hash, flags) != 0) {
+    free(flags);
+    snprintf(err, errlen, "out of memory restoring session %s", s->id);
+    return -1;
+  }
+  return 0;
+}
+
+int sess_restore_observers(sess_session_t *s, char *err, size_t errlen) {
+  if (!s->reg->store)
+    return 0;
+  return store_read_observers(s->reg->store, s->id, on_observer, s, err,
+                              errlen);
+}
+
+void sess_observers_free(sess_session_t *s) {
+  for (size_t i = 0; i < s->n_observers; i++)
+    free(s->observers[i].seats);
+  free(s->observers);
+  s->observers = NULL;
+  s->n_observers = 0;
+}
+
+void sess_observers_forget(sess_session_t *s) {
+  for (size_t i = 0; i < s->n_observers; i++)
+    sess_token_del(s->reg, s->observers[i].token_hash);
 }

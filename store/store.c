@@ -187,6 +187,21 @@ static const char *const MIGRATIONS[] = {
      * finished or lobby session off the server but keeps its rows for
      * replay and export; the restore skips it. NULL: not deleted. */
     "ALTER TABLE sessions ADD COLUMN deleted_ms INTEGER;",
+    /* 6 -> 7: observers (issue 13, the wargame control cell's read-only
+     * observer tokens, docs/protocol.md "observer.issue"): one row per
+     * observer, its token kept as a hash as a seat's, the seats it may
+     * view as their ids separated by spaces; a revoked one keeps its row
+     * with revoked_ms set (the record says who could see what). */
+    "CREATE TABLE observers ("
+    "  session_id TEXT NOT NULL REFERENCES sessions(id),"
+    "  observer INTEGER NOT NULL,"
+    "  name TEXT NOT NULL DEFAULT '',"
+    "  seats TEXT NOT NULL DEFAULT '',"
+    "  token_hash BLOB NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  revoked_ms INTEGER,"
+    "  PRIMARY KEY (session_id, observer)"
+    ");",
 };
 
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
@@ -210,8 +225,11 @@ typedef enum {
   W_SEAT_SECRETS,
   W_ADMIN_HASH,
   W_SEAT_CONTROL,
+  W_OBSERVER_INSERT,
+  W_OBSERVER_REVOKE,
   /* store_del_session: every row of one session, children first. */
   W_DEL_SEAT_CONTROLS,
+  W_DEL_OBSERVERS,
   W_DEL_CHAT,
   W_DEL_READIES,
   W_DEL_SUBMISSIONS,
@@ -277,7 +295,13 @@ static const char *const SQL[W_COUNT] = {
     [W_ADMIN_HASH] = "UPDATE sessions SET admin_token_hash = ?2 WHERE id = ?1",
     [W_SEAT_CONTROL] = "INSERT OR REPLACE INTO seat_controls (session_id,"
                        " seat_index, locked, admin_box) VALUES (?,?,?,?)",
+    [W_OBSERVER_INSERT] =
+        "INSERT INTO observers (session_id, observer, name, seats,"
+        " token_hash, created_ms) VALUES (?,?,?,?,?,?)",
+    [W_OBSERVER_REVOKE] = "UPDATE observers SET revoked_ms = ?3 WHERE"
+                          " session_id = ?1 AND observer = ?2",
     [W_DEL_SEAT_CONTROLS] = "DELETE FROM seat_controls WHERE session_id = ?1",
+    [W_DEL_OBSERVERS] = "DELETE FROM observers WHERE session_id = ?1",
     [W_DEL_CHAT] = "DELETE FROM chat WHERE session_id = ?1",
     [W_DEL_READIES] = "DELETE FROM readies WHERE session_id = ?1",
     [W_DEL_SUBMISSIONS] = "DELETE FROM submissions WHERE session_id = ?1",
@@ -307,7 +331,10 @@ static const char *const STMT_NAME[W_COUNT] = {
     [W_SEAT_SECRETS] = "seat secrets",
     [W_ADMIN_HASH] = "admin token hash",
     [W_SEAT_CONTROL] = "seat control",
+    [W_OBSERVER_INSERT] = "observer insert",
+    [W_OBSERVER_REVOKE] = "observer revoke",
     [W_DEL_SEAT_CONTROLS] = "session delete (seat_controls)",
+    [W_DEL_OBSERVERS] = "session delete (observers)",
     [W_DEL_CHAT] = "session delete (chat)",
     [W_DEL_READIES] = "session delete (readies)",
     [W_DEL_SUBMISSIONS] = "session delete (submissions)",
@@ -939,6 +966,32 @@ int store_put_seat_control(store_t *st, const char *session_id, int index,
     p_blob(op, admin_box, STORE_BOX_BYTES);
   else
     p_null(op);
+  return op_end(st, op);
+}
+
+int store_put_observer(store_t *st, const char *session_id, int64_t observer,
+                       const char *name, const char *seats,
+                       const uint8_t *token_hash, int64_t created_ms) {
+  op_t *op = op_begin(st, W_OBSERVER_INSERT);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_int(op, observer);
+  p_text(op, name);
+  p_text(op, seats);
+  p_blob(op, token_hash, STORE_HASH_BYTES);
+  p_int(op, created_ms);
+  return op_end(st, op);
+}
+
+int store_revoke_observer(store_t *st, const char *session_id, int64_t observer,
+                          int64_t revoked_ms) {
+  op_t *op = op_begin(st, W_OBSERVER_REVOKE);
+  if (!op)
+    return -1;
+  p_text(op, session_id);
+  p_int(op, observer);
+  p_int(op, revoked_ms);
   return op_end(st, op);
 }
 

@@ -40,7 +40,7 @@
 #include <stdint.h>
 
 /* The schema version this build writes; older ones are migrated. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* Sizes of the fixed-size blobs: BLAKE2b-256 hashes (state, map digest,
  * token and code hashes) and a seat's sealed token (crypto_secretbox:
@@ -489,6 +489,31 @@ typedef int (*store_seat_control_fn)(void *arg,
 int store_read_seat_controls(store_t *st, const char *session_id,
                              store_seat_control_fn fn, void *arg, char *err,
                              size_t errlen);
+
+/* ---- Observers (schema 7, issue 13) ------------------------------------
+ * The control cell's read-only observer tokens: one row per observer
+ * (its id in the session, name, the seats it may view as ids separated by
+ * spaces, the token's hash); revoking sets revoked_ms and keeps the row. */
+int store_put_observer(store_t *st, const char *session_id, int64_t observer,
+                       const char *name, const char *seats,
+                       const uint8_t *token_hash, int64_t created_ms)
+    __attribute__((warn_unused_result));
+int store_revoke_observer(store_t *st, const char *session_id, int64_t observer,
+                          int64_t revoked_ms)
+    __attribute__((warn_unused_result));
+typedef struct store_observer_row {
+  int64_t observer;
+  const char *name, *seats;
+  const uint8_t *token_hash; /* STORE_HASH_BYTES */
+  bool revoked;              /* revoked: its id stays taken */
+} store_observer_row_t;
+typedef int (*store_observer_fn)(void *arg, const store_observer_row_t *row,
+                                 char *err, size_t errlen);
+/* A session's observers, revoked ones included (flagged), by id (a file of
+ * schema 6 or older has none). A hash of another size is STORE_DAMAGED. */
+int store_read_observers(store_t *st, const char *session_id,
+                         store_observer_fn fn, void *arg, char *err,
+                         size_t errlen);
 
 /* ---- Stored MessagePack ----------------------------------------------- */
 

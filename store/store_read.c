@@ -343,9 +343,16 @@ int store_read_tokens(store_t *st, store_hash_fn fn, void *arg, char *err,
       {"sessions", "SELECT id, admin_token_hash FROM sessions",
        "admin_token_hash"},
       {"seats", "SELECT session_id, token_hash FROM seats", "token_hash"},
+      /* schema 7 (issue 13): observers not revoked */
+      {"observers",
+       "SELECT session_id, token_hash FROM observers WHERE revoked_ms IS "
+       "NULL",
+       "token_hash"},
   };
   for (size_t k = 0; k < sizeof Q / sizeof Q[0]; k++) {
     rd_t r;
+    if (k == 2 && store_version(st) < 7)
+      break;
     if (rd_prepare(&r, st, Q[k].table, NULL, Q[k].sql, err, errlen) != 0)
       return rd_done(&r, -1);
     int rc;
@@ -421,6 +428,33 @@ int store_read_seat_controls(store_t *st, const char *session_id,
     row.admin_box = NULL;
     if (sqlite3_column_type(r.q, 2) != SQLITE_NULL &&
         !(row.admin_box = col_fixed(&r, 2, STORE_BOX_BYTES, "admin_box")))
+      return rd_done(&r, STORE_DAMAGED);
+    if ((rc = fn(arg, &row, err, errlen)) != 0)
+      return rd_done(&r, rc);
+  }
+  return rd_done(&r, rc);
+}
+
+int store_read_observers(store_t *st, const char *session_id,
+                         store_observer_fn fn, void *arg, char *err,
+                         size_t errlen) {
+  rd_t r;
+  if (store_version(st) < 7)
+    return 0;
+  if (rd_prepare(&r, st, "observers", session_id,
+                 "SELECT observer, name, seats, token_hash, revoked_ms IS "
+                 "NOT NULL FROM observers WHERE session_id = ?1 "
+                 "ORDER BY observer",
+                 err, errlen) != 0)
+    return rd_done(&r, -1);
+  int rc;
+  while ((rc = rd_step(&r)) == 1) {
+    store_observer_row_t row;
+    row.observer = sqlite3_column_int64(r.q, 0);
+    row.name = col_text(&r, 1);
+    row.seats = col_text(&r, 2);
+    row.revoked = sqlite3_column_int(r.q, 4) != 0;
+    if (!(row.token_hash = col_fixed(&r, 3, STORE_HASH_BYTES, "token_hash")))
       return rd_done(&r, STORE_DAMAGED);
     if ((rc = fn(arg, &row, err, errlen)) != 0)
       return rd_done(&r, rc);

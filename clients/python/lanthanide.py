@@ -405,6 +405,34 @@ class Client:
         return self.call("state.get", session=self._s(session),
                          token=token or self.token)
 
+    # ---- the control cell (issue 13) ----
+
+    def seat_view(self, session, admin_token, seat):
+        """state.get as the control cell: the seat's observation, plus
+        `pending` {orders, submitted, ready} and `truth` (the public
+        part as ground truth)."""
+        return self._admin("state.get", session, admin_token, seat=seat)
+
+    def status(self, session, admin_token):
+        """session.status: the turn, the clock and, per seat, who plays
+        it (person, agent, nobody), connections, submitted, ready,
+        locked."""
+        return self._admin("session.status", session, admin_token)
+
+    def observer_issue(self, session, admin_token, name=None, seats=None):
+        """observer.issue: a read-only token; returns {observer, token}.
+        It reads state.get (public, or `seat` among `seats`),
+        history.get and session.watch; it writes nothing."""
+        return self._admin("observer.issue", session, admin_token, name=name,
+                           seats=list(seats) if seats is not None else None)
+
+    def observer_revoke(self, session, admin_token, observer):
+        return self._admin("observer.revoke", session, admin_token,
+                           observer=observer)
+
+    def observer_list(self, session, admin_token):
+        return self._admin("observer.list", session, admin_token)
+
     def describe(self, session=None, token=None):
         """state.describe: the seat's situation in plain language (what
         changed, what it can order and what that costs, what its score

@@ -52,7 +52,12 @@ V_OBS = jsonschema.Draft202012Validator(OBS)
 
 def resolve(schema, node):
     while "$ref" in node:
-        node = schema["$defs"][node["$ref"].split("/")[-1]]
+        # a JSON pointer into the schema: "#/$defs/order",
+        # "#/properties/public"
+        target = schema
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        node = target
     return node
 
 
@@ -167,6 +172,50 @@ def test_server_game(args):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_closed_information(args):
+    """Issue 13: a map with closed information (tests/control), each
+    seat's view (public.estimated, public.unpublished) and the control
+    cell's view of it (pending, truth) validate and are described."""
+    tmp = tempfile.mkdtemp(prefix="lan-schemas-")
+    maps = os.path.join(tmp, "maps")
+    os.mkdir(maps)
+    shutil.copy(os.path.join(ROOT, "tests", "control", "closed-info.json"),
+                maps)
+    srv = lanserver.Server(args.server_bin, maps,
+                           os.path.join(tmp, "lanthanide.db"),
+                           ["--join-burst", "100", "--max-per-address", "64"],
+                           err_path=os.path.join(tmp, "stderr.log"))
+    try:
+        admin = srv.client()
+        created = admin.create_session("closed-info", seed=3)
+        sid, atok = created["session"], created["admin_token"]
+        clients = {}
+        for s in created["seats"]:
+            c = srv.client()
+            c.join(sid, join_code=s["join_code"])
+            clients[s["seat"]] = c
+        admin.start(sid, atok)
+        for turn in range(3):
+            for seat, c in clients.items():
+                obs = c.state()
+                check("estimated" in obs["public"] and
+                      "unpublished" in obs["public"],
+                      "closed information is said", seat)
+                check_obs(obs, "closed-info %s turn %d" % (seat, turn))
+                view = admin.seat_view(sid, atok, seat)
+                check_obs(view, "control's view of %s, turn %d"
+                          % (seat, turn))
+                orders = example_bot.decide(obs, say=lambda *a: None)
+                c.submit(orders, ready=True)
+            while clients["USA"].state()["turn"] == turn:
+                pass
+        check(srv.stop() == 0, "the server stops cleanly")
+    finally:
+        if srv.proc.poll() is None:
+            srv.kill9()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def test_environment_world(args):
     env = le.make_env(map="world-2024", seed=5, turns=6)
     obs, _ = env.reset()
@@ -187,5 +236,5 @@ def test_environment_world(args):
 
 
 if __name__ == "__main__":
-    run([test_server_game, test_environment_world],
+    run([test_server_game, test_closed_information, test_environment_world],
         ["--server-bin", "--maps"])

@@ -51,7 +51,8 @@ EXPECTED = {
     "session.watch":     (UN,  UN,     OK,  OK,        OK,   FB,         FB),
     "session.bot":       (UN,  UN,     FB,  FB,        OK,   FB,         FB),
     "session.start":     (UN,  UN,     FB,  FB,        OK,   FB,         FB),
-    "state.get":         (UN,  UN,     OK,  OK,        FB,   FB,         FB),
+    # issue 13: the control cell reads any seat's view (with `seat`)
+    "state.get":         (UN,  UN,     OK,  OK,        OK,   FB,         FB),
     "orders.submit":     (UN,  UN,     OK,  OK,        FB,   FB,         FB),
     "turn.ready":        (UN,  UN,     OK,  OK,        FB,   FB,         FB),
     "chat.send":         (UN,  UN,     OK,  OK,        OK,   FB,         FB),
@@ -61,6 +62,10 @@ EXPECTED = {
     "session.resume":    (UN,  UN,     FB,  FB,        OK,   FB,         FB),
     "session.stop":      (UN,  UN,     FB,  FB,        OK,   FB,         FB),
     "contracts.list":    (UN,  UN,     FB,  FB,        OK,   FB,         FB),
+    # The control cell (issue 13)
+    "session.status":    (UN,  UN,     FB,  FB,        OK,   FB,         FB),
+    "observer.issue":    (UN,  UN,     FB,  FB,        OK,   FB,         FB),
+    "observer.list":     (UN,  UN,     FB,  FB,        OK,   FB,         FB),
     # Seat control (issue 10): the facilitator's alone. The rotation of
     # the admin token goes last: its ok call replaces A's admin token.
     "seat.lock":         (UN,  UN,     FB,  FB,        OK,   FB,         FB),
@@ -72,6 +77,7 @@ EXPECTED = {
 ADMIN_METHODS = {"session.bot", "session.start", "session.advance",
                  "session.pause", "session.resume", "session.stop",
                  "contracts.list", "seat.lock", "seat.reissue_code",
+                 "session.status", "observer.issue", "observer.list",
                  "seat.rotate_token", "session.rotate_admin_token"}
 # The ok call goes last, so that a state change (start, pause, ...) comes
 # after every refused call.
@@ -110,6 +116,8 @@ class World:
             "seat.rotate_token": {"seat": "EUU"},
         }
         p.update(extra.get(method, {}))
+        if method == "state.get" and ident in ("admin", "other_admin"):
+            p["seat"] = "EUU"  # the control cell names the seat to view
         if ident == "none":
             return p
         tok = self.tokens[ident]
@@ -135,8 +143,9 @@ def check_outcome(world, method, ident, want):
         check(err.get("field") in ("token", "admin_token", "join_code"),
               "the error names the identity field", err)
     elif method in ("state.get",):
-        # A seat token acts for its own seat, and only for it.
-        seat = "CHN" if ident == "seat" else "USA"
+        # A seat token acts for its own seat, and only for it; the
+        # control cell sees the seat it names, with its pending orders.
+        seat = {"seat": "CHN", "other_seat": "USA", "admin": "EUU"}[ident]
         check(res["seat"] == seat, "state.get shows the token's seat",
               res["seat"], seat)
     elif method == "session.join":
@@ -187,7 +196,7 @@ def admin_token_as_seat_token(server):
     game = Game(admin, "classroom", turns=1)
     tok = game.join(server.client(), "CHN")
     c = server.client()
-    err, _ = c.try_call("state.get", session=game.id, token=game.admin_token)
+    err, _ = c.try_call("turn.ready", session=game.id, token=game.admin_token)
     check(err and err["code"] == FB, "admin token as token: forbidden", err)
     err, _ = c.try_call("session.start", session=game.id, admin_token=tok)
     check(err and err["code"] == FB, "seat token as admin_token: forbidden",

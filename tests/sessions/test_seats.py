@@ -286,9 +286,10 @@ def session_without_admin_boxes(server):
     con = sqlite3.connect(db)
     con.execute("DROP TABLE seat_controls")
     # What later schemas added goes too (5: sessions.creator, 6:
-    # sessions.deleted_ms).
+    # sessions.deleted_ms, 7: observers).
     con.execute("ALTER TABLE sessions DROP COLUMN creator")
     con.execute("ALTER TABLE sessions DROP COLUMN deleted_ms")
+    con.execute("DROP TABLE observers")
     con.execute("PRAGMA user_version = 3")
     con.commit()
     con.close()
