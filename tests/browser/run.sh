@@ -47,6 +47,13 @@ if [ "$which" = reconnect ]; then
   exit $rc
 fi
 
+# control: the maps, and the test map with closed information
+# (tests/control/closed-info.json), for its part `closed`.
+if [ "$which" = control ] && [ -f "$here/../control/closed-info.json" ]; then
+  mkdir -p "$tmp/maps"
+  cp "$maps"/*.json "$here/../control/closed-info.json" "$tmp/maps/"
+  maps="$tmp/maps"
+fi
 : >"$tmp/server.out"
 "$server" --listen 127.0.0.1:0 --http 127.0.0.1:0 --db "$tmp/web.db" \
   --maps "$maps" >"$tmp/server.out" 2>"$tmp/server.err" &

@@ -10,29 +10,49 @@ export function isMissing(e) {
   return /unknown method|no such method|not implemented/i.test(e.message || '');
 }
 
-// Flattens an observation part to path -> leaf value, so that what a seat
-// sees and the ground truth can be compared line by line. Arrays of maps
-// are keyed by their id, seat, nation or firm where they have one.
-function flatten(v, path = '', out = {}) {
-  if (v === null || typeof v !== 'object') { out[path] = v; return out; }
-  if (Array.isArray(v)) {
-    if (!v.length) { out[path] = '[]'; return out; }
-    v.forEach((x, i) => {
-      const key = x && typeof x === 'object' && !Array.isArray(x) ? (x.id ?? x.seat ?? x.firm ?? x.facility ?? x.nation ?? i) : i;
-      flatten(x, `${path}[${key}]`, out);
-    });
-    return out;
+// What a seat sees against the truth, item by item: [{path, seen, truth}]
+// for every leaf that differs, and for an element of a list present on one
+// side only, the whole element (seen or truth undefined). Elements of lists
+// are matched by what names them (an id, a seat, a policy's kind and
+// target), not by position, so one hidden policy is one row, not a shifted
+// list.
+export function elementKey(x, i) {
+  if (!x || typeof x !== 'object' || Array.isArray(x)) return String(i);
+  if (x.id !== undefined) return String(x.id);
+  if (x.seat !== undefined) return String(x.seat);
+  if (x.op === 'policy') {
+    const what = x.product ?? x.stage ?? x.skill ?? x.firm ?? '';
+    return `${x.kind}${what ? `:${what}` : ''}${x.to && x.to !== 'all' ? `>${x.to}` : ''}${x.from && x.from !== 'all' ? `<${x.from}` : ''}`;
   }
-  for (const [k, x] of Object.entries(v)) flatten(x, path ? `${path}.${k}` : k, out);
-  return out;
+  for (const k of ['facility', 'firm', 'nation']) if (x[k] !== undefined) return `${k === 'facility' ? '' : `${k}:`}${x[k]}${x.kind ? `:${x.kind}` : ''}`;
+  return String(i);
+}
+
+function keyed(list) {
+  const m = new Map();
+  list.forEach((x, i) => {
+    let k = elementKey(x, i);
+    while (m.has(k)) k += "'";
+    m.set(k, x);
+  });
+  return m;
+}
+
+function diffInto(a, b, path, rows) {
+  const obj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (obj(a) && obj(b)) {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) diffInto(a[k], b[k], path ? `${path}.${k}` : k, rows);
+  } else if (Array.isArray(a) && Array.isArray(b)) {
+    const ka = keyed(a), kb = keyed(b);
+    for (const k of new Set([...ka.keys(), ...kb.keys()])) diffInto(ka.get(k), kb.get(k), `${path}[${k}]`, rows);
+  } else if (JSON.stringify(a) !== JSON.stringify(b)) {
+    rows.push({ path, seen: a, truth: b });
+  }
 }
 
 export function truthDiff(seen, truth) {
-  const a = flatten(seen || {}), b = flatten(truth || {});
   const rows = [];
-  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) rows.push({ path: k, seen: a[k], truth: b[k] });
-  }
+  diffInto(seen || {}, truth || {}, '', rows);
   return rows.sort((x, y) => (x.path < y.path ? -1 : 1));
 }
 

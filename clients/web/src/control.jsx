@@ -57,6 +57,7 @@ function Panel({ id, title, missing, method, what, children, actions }) {
 
 const yesNo = (v) => (v === undefined || v === null ? '–' : v ? 'yes' : 'no');
 const fmtTime = (ms) => (ms ? new Date(ms).toLocaleTimeString() : '–');
+const item = (v) => (v && typeof v === 'object' && v.op ? describeOrder(v) : compact(v));
 const compact = (v) => (v === undefined ? '–' : typeof v === 'number' ? num(v, 3) : typeof v === 'string' ? v : JSON.stringify(v));
 
 // ---------- seats ----------
@@ -107,7 +108,7 @@ function SeatInspector({ session, admin_token, seat, title, rev }) {
   const shown = diff ? diff.slice(0, 150) : [];
   return (
     <div class="inspector" data-testid="inspector" data-seat={seat}>
-      <h3>{title} <span class="muted">({seat}, {o.kind}{o.nation ? ` of ${o.nation}` : ''}) at turn {o.turn + 1}</span></h3>
+      <h3>{title} <span class="muted">({seat}, {o.kind}{o.nation && o.nation !== seat ? ` of ${o.nation}` : ''}) {o.turns !== undefined && o.turn >= o.turns ? 'after the last turn' : `at turn ${o.turn + 1}`}</span></h3>
       <div class="inspector-cols">
         <div>
           <h4>What the seat sees</h4>
@@ -142,7 +143,7 @@ function SeatInspector({ session, admin_token, seat, title, rev }) {
               : (
                 <div class="table-wrap truth"><table aria-label="What the seat sees versus the truth">
                   <thead><tr><th scope="col">Item</th><th scope="col">Seat sees</th><th scope="col">Truth</th></tr></thead>
-                  <tbody>{shown.map((r) => <tr><th scope="row">{r.path}</th><td>{compact(r.seen)}</td><td>{compact(r.truth)}</td></tr>)}</tbody>
+                  <tbody>{shown.map((r) => <tr><th scope="row">{r.path}</th><td>{r.seen === undefined ? <span class="muted">not shown</span> : item(r.seen)}</td><td>{r.truth === undefined ? '–' : item(r.truth)}</td></tr>)}</tbody>
                 </table>{diff.length > shown.length ? <p class="hint">and {diff.length - shown.length} more differences</p> : null}</div>)}
         </div>
       </div>

@@ -15,6 +15,10 @@
 //              connected); control opens the seat and sees the order the
 //              player just sent as pending
 //   observers  observer.issue/.list/.revoke (rd-ctl)
+//   closed     closed information (rd-ctl): on the test map closed-info
+//              (tests/control/closed-info.json, which run.sh adds to the
+//              maps), control sees a nation's hidden quotas as "not shown"
+//              to another seat, next to the truth
 //   injects    event.inject/.list/.cancel (rd-inject): an inject written in
 //              the form appears in the list and fires with the turn; a
 //              prepared one is cancelled; the scripted-events switch
@@ -38,11 +42,11 @@ const args = process.argv.slice(2);
 const opt = (n, d) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
 const BASE = opt('--base', process.env.LANTHANIDE_WEB || 'http://127.0.0.1:8088/');
 const CHROMIUM = opt('--chromium', process.env.CHROMIUM || '/usr/bin/chromium');
-const ALL_PARTS = ['status', 'observers', 'injects', 'review', 'fork', 'channels', 'timeline'];
+const ALL_PARTS = ['status', 'observers', 'closed', 'injects', 'review', 'fork', 'channels', 'timeline'];
 const parts = new Set((opt('--parts', ALL_PARTS.join(','))).split(',').filter(Boolean));
 for (const p of parts) if (!ALL_PARTS.includes(p)) throw new Error(`unknown part '${p}' (parts: ${ALL_PARTS.join(', ')})`);
 const has = (p) => parts.has(p);
-const PANEL_METHOD = { status: 'session.status', observers: 'observer.list', injects: 'event.inject', review: 'turn.proposal', fork: 'session.fork', channels: 'channels.list', timeline: 'timeline.get' };
+const PANEL_METHOD = { status: 'session.status', observers: 'observer.list', closed: 'session.status', injects: 'event.inject', review: 'turn.proposal', fork: 'session.fork', channels: 'channels.list', timeline: 'timeline.get' };
 const shots = path.resolve(opt('--screenshots', path.join(here, 'screenshots')));
 fs.mkdirSync(shots, { recursive: true });
 for (const f of fs.readdirSync(shots)) if (/^ctl-.*\.png$/.test(f)) fs.unlinkSync(path.join(shots, f));
@@ -289,6 +293,30 @@ try {
     await ctl.locator('#d-turn').fill('2');
     await ctl.waitForFunction(() => { const t = [...document.querySelectorAll('.timeline .tl-turn')]; return t.length > 0 && t.every((e) => e.textContent.trim() === 'turn 2'); }, null, { timeout: 10000 });
     ok(true, 'and turn 2’s when the slider moves');
+  }
+
+  // 10. Closed information: a game of agents on the test map; control
+  // sees China's unpublished quotas, which the United States does not.
+  if (has('closed')) {
+    await ctl.goto(`${BASE}#/admin`);
+    await ctl.getByLabel('Map', { exact: true }).selectOption('closed-info');
+    await ctl.getByLabel('Name (optional)').fill('Closed information');
+    await ctl.getByLabel('Turns', { exact: true }).fill('2');
+    await ctl.getByLabel('Minutes per turn').fill('0');
+    await ctl.getByLabel('Seed (optional)').fill('7');
+    await ctl.getByRole('button', { name: 'Create session' }).click();
+    await ctl.waitForSelector('.seat .code');
+    await ctl.getByRole('button', { name: 'Agents take the empty seats' }).click();
+    await ctl.waitForFunction(() => document.querySelectorAll('.seat-agent').length === 9, null, { timeout: 15000 });
+    await ctl.getByRole('button', { name: 'Start the game' }).click();
+    await ctl.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent.startsWith('finished'), null, { timeout: 20000 });
+    await ctl.getByTestId('control-link').click();
+    await ctl.locator('.ctl-grid tr[data-seat="USA"]').getByRole('button').click();
+    await ctl.waitForSelector('[data-testid=inspector][data-seat="USA"] .truth tbody tr', { timeout: 10000 });
+    const hidden = await ctl.locator('.truth tbody tr', { hasText: 'policies.CHN[' }).allInnerTexts();
+    ok(hidden.length > 0 && hidden.every((t) => /not shown/.test(t) && /quota/i.test(t)),
+      `control sees what the United States does not: ${hidden.map((t) => t.split(/\s+/)[0]).join(', ')}`);
+    await shot(ctl, 'seen-vs-true', '[data-testid=inspector]');
   }
 
   ok(problems.length === 0, `no console errors or CSP reports${problems.length ? `:\n${problems.join('\n')}` : ''}`);

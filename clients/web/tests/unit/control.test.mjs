@@ -26,18 +26,26 @@ test('seen versus true lists exactly the differences, keyed by id', () => {
   };
   const d = truthDiff(seen, truth);
   const paths = d.map((r) => r.path);
-  assert.ok(paths.includes('capacity.mining.CHN'));
   assert.deepEqual(d.find((r) => r.path === 'capacity.mining.CHN'), { path: 'capacity.mining.CHN', seen: 100000, truth: 120000 });
   assert.ok(!paths.some((p) => p.startsWith('capacity.mining.USA')), 'equal values are not listed');
-  assert.ok(!paths.some((p) => p.startsWith('support')), 'an equal array of maps is not listed');
-  assert.ok(paths.includes('policies.CHN'), 'a hidden policy shows: empty for the seat');
-  assert.ok(paths.includes('policies.CHN[0].quantity'), 'and its fields in the truth');
+  assert.ok(!paths.some((p) => p.startsWith('support')), 'an equal list of maps is not listed');
+  assert.deepEqual(d.find((r) => r.path.startsWith('policies.CHN')),
+    { path: 'policies.CHN[export_quota:concentrate]', seen: undefined, truth: truth.policies.CHN[0] },
+    'a hidden policy is one row: absent for the seat, whole in the truth');
+  assert.equal(d.length, 2);
   assert.deepEqual(truthDiff(truth, truth), [], 'the same map differs nowhere');
-  // Arrays of facilities are keyed by id, so an extra facility is one
-  // difference, not a shifted list.
+  // Lists are matched by what names their elements, not by position: a
+  // policy hidden before the others shifts nothing.
+  const p = (kind, product, extra = {}) => ({ op: 'policy', kind, product, to: 'all', ...extra });
+  const seenP = { policies: { CHN: [p('export_licence', 'dytb_oxide', { approval: 0.5 }), p('tariff', 'magnet', { rate: 0.1 })] } };
+  const trueP = { policies: { CHN: [p('export_quota', 'concentrate', { quantity: 11250 }), p('export_licence', 'dytb_oxide', { approval: 0.5 }), p('tariff', 'magnet', { rate: 0.1 })] } };
+  assert.deepEqual(truthDiff(seenP, trueP).map((r) => r.path), ['policies.CHN[export_quota:concentrate]']);
   const a = { f: [{ id: 'x', c: 1 }, { id: 'z', c: 3 }] };
   const b = { f: [{ id: 'x', c: 1 }, { id: 'y', c: 2 }, { id: 'z', c: 3 }] };
-  assert.deepEqual(truthDiff(a, b).map((r) => r.path), ['f[y].c', 'f[y].id']);
+  assert.deepEqual(truthDiff(a, b), [{ path: 'f[y]', seen: undefined, truth: { id: 'y', c: 2 } }]);
+  // An estimate: the same item, another figure.
+  assert.deepEqual(truthDiff({ capacity: { magnet: { USA: 1200 } } }, { capacity: { magnet: { USA: 1000 } } }),
+    [{ path: 'capacity.magnet.USA', seen: 1200, truth: 1000 }]);
 });
 
 test('the timeline filters by kind, seat, turns (1-based) and text', () => {
