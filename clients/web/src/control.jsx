@@ -596,7 +596,7 @@ function Negotiations({ session, admin_token, rev }) {
 
 // The timeline; `atTurn` (0-based, from the debrief's slider) offers to
 // show that turn only.
-export function Timeline({ session, admin_token, seats, rev, atTurn }) {
+export function Timeline({ session, admin_token, seats, rev, atTurn, quiet }) {
   // Page by page (`offset`; a page holds at most the server's --timeline-max).
   const tl = useServer(async () => {
     const all = [];
@@ -616,6 +616,7 @@ export function Timeline({ session, admin_token, seats, rev, atTurn }) {
   const shown = filterTimeline(rows, follow ? { ...flt, from: String(atTurn + 1), to: String(atTurn + 1) } : flt);
   const set = (k) => (e) => setFlt({ ...flt, [k]: e.currentTarget.value });
   const kinds = [...new Set([...TIMELINE_KINDS, ...rows.map((r) => r.kind)])];
+  if (quiet && tl.missing) return null; // the debrief: no note, no panel
   return (
     <Panel id="timeline" title="Timeline" missing={tl.missing} method="timeline.get" what="the timeline"
       actions={<button type="button" class="small-btn" onClick={() => tl.reload()}>Refresh</button>}>

@@ -101,7 +101,7 @@ export function Debrief({ params }) {
       </section>
       <h1 class="print-only">Lanthanide debrief: {title}</h1>
       {cur ? <AtTurn cur={cur} prev={shown[shown.length - 2]} seats={seats} kindOf={kindOf} /> : null}
-      {ident.admin_token && cur ? <div class="noprint"><Timeline session={session} admin_token={ident.admin_token} seats={meta?.seats || []} rev={history.length} atTurn={cur.turn} /></div> : null}
+      {ident.admin_token && cur ? <div class="noprint"><Timeline session={session} admin_token={ident.admin_token} seats={meta?.seats || []} rev={history.length} atTurn={cur.turn} quiet /></div> : null}
       <div class="layout">
         <div class="col">
           <section class="card" aria-labelledby="h-prices">
