@@ -100,7 +100,7 @@ function SessionList() {
           <thead><tr><th scope="col">Session</th><th scope="col">Name</th><th scope="col">Map</th><th scope="col">Status</th><th scope="col">Turn</th><th scope="col"></th></tr></thead>
           <tbody>{all.map((s) => (
             <tr><th scope="row">{s.session}</th><td>{s.name}</td><td>{s.map}</td><td>{s.status}</td><td>{Math.min(s.turn + 1, s.turns)} / {s.turns}</td>
-              <td>{mine.has(s.session) ? <a href={href('/admin', { session: s.session })}>manage</a> : <span class="muted">not created here</span>}
+              <td>{mine.has(s.session) ? <><a href={href('/admin', { session: s.session })}>manage</a>{' · '}<a href={href('/control', { session: s.session })}>control</a></> : <span class="muted">not created here</span>}
                 {' · '}<a href={href('/debrief', { session: s.session })}>debrief</a></td></tr>))}</tbody>
         </table></div>
       ) : <p class="muted">No sessions yet.</p>}
