@@ -197,6 +197,8 @@ try {
     ok(await ctl.locator('[data-testid=proposal] tr[data-seat="mountain_minerals"]').count() === 1, 'control sees the proposed outcome per seat');
     await firm.waitForTimeout(500);
     ok(await firm.locator('text=Turn 1 resolved').count() === 0, 'the player sees nothing before release');
+    await firm.waitForSelector('[data-testid=held]', { timeout: 10000 });
+    ok(/control cell is reviewing/.test(await text(firm.getByTestId('held'))), 'the player’s page says the turn is held for review');
     await ctl.locator('#am-kind').selectOption('cash');
     await ctl.locator('#am-seat').selectOption('mountain_minerals');
     await ctl.locator('#am-amount').fill('1,000,000');
