@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The web client's browser tests against the real server (no bridge):
 #
-#   tests/browser/run.sh classroom|reconnect SERVER_BINARY MAPS_DIR SHOTS_DIR
+#   tests/browser/run.sh classroom|control|reconnect SERVER_BINARY MAPS_DIR SHOTS_DIR [ARGS...]
 #
 # classroom: starts lanthanide-server with --http 127.0.0.1:0 (and TCP on
 # port 0) on a fresh database, and plays clients/web/tests/classroom.mjs
 # against its HTTP port with Chromium (playwright-core, /usr/bin/chromium),
-# saving screenshots to SHOTS_DIR. reconnect: clients/web/tests/reconnect.mjs
+# saving screenshots to SHOTS_DIR. control: the same with
+# clients/web/tests/control.mjs (the control view of issue 13); ARGS go to
+# the script (control: --parts, the parts of the control cell to drive). reconnect: clients/web/tests/reconnect.mjs
 # starts, kills and restarts the server itself.
 #
 # Exit 77 (ctest: skipped) when what a browser test needs is missing: node,
@@ -14,6 +16,7 @@
 # without the web client.
 set -uo pipefail
 which=$1 server=$2 maps=$3 shots=$4
+shift 4
 here=$(cd "$(dirname "$0")" && pwd)
 web="$here/../../clients/web"
 chromium=${CHROMIUM:-/usr/bin/chromium}
@@ -44,6 +47,14 @@ if [ "$which" = reconnect ]; then
   exit $rc
 fi
 
+# control: the maps, and the test map with closed information
+# (tests/control/closed-info.json), for its part `closed`.
+if [ "$which" = control ] && [ -f "$here/../control/closed-info.json" ]; then
+  mkdir -p "$tmp/maps"
+  cp "$maps"/*.json "$here/../control/closed-info.json" "$tmp/maps/"
+  maps="$tmp/maps"
+fi
+: >"$tmp/server.out"
 "$server" --listen 127.0.0.1:0 --http 127.0.0.1:0 --db "$tmp/web.db" \
   --maps "$maps" >"$tmp/server.out" 2>"$tmp/server.err" &
 pid=$!
@@ -59,6 +70,6 @@ if ! curl -sf -o /dev/null "$base" 2>/dev/null &&
    ! python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1])" "$base" 2>/dev/null; then
   skip "the server was built without the web client (npm missing)"
 fi
-node "$web/tests/classroom.mjs" --base "$base" --screenshots "$shots" \
-  --chromium "$chromium" || rc=1
+node "$web/tests/$which.mjs" --base "$base" --screenshots "$shots" \
+  --chromium "$chromium" "$@" || rc=1
 exit $rc

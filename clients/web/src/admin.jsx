@@ -20,6 +20,8 @@ function CreateForm({ onCreated }) {
   const [seed, setSeed] = useState('');
   const [spectators, setSpectators] = useState(true);
   const [fixed, setFixed] = useState(false);
+  const [scripted, setScripted] = useState(true);
+  const [review, setReview] = useState(false);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => rpc().onOpen(async (r) => {
@@ -39,6 +41,10 @@ function CreateForm({ onCreated }) {
     const secs = Number(minutes) * 60;
     if (minutes !== '' && secs > 0) p.turn_seconds = secs;
     if (fixed) p.fixed = true;
+    // Sent only when not the default, so that an older server is not asked
+    // for something it does not know (it ignores unknown keys anyway).
+    if (!scripted) p.scripted_events = false;
+    if (review) p.review = true;
     if (seed !== '') p.seed = Number(seed);
     try {
       const r = await rpc().call('session.create', p);
@@ -73,6 +79,11 @@ function CreateForm({ onCreated }) {
         <p class="hint" id="c-seed-hint">The same map, seed and orders replay the same game.</p></div>
       <label class="check"><input type="checkbox" checked={spectators} onChange={(e) => setSpectators(e.currentTarget.checked)} /> Allow spectators (a projector can follow without a token)</label>
       <label class="check"><input id="c-fixed" type="checkbox" checked={fixed} onChange={(e) => setFixed(e.currentTarget.checked)} /> Fixed-length turns (do not end early when everyone is ready)</label>
+      <details class="wargame-opts">
+        <summary>Wargame options (control cell)</summary>
+        <label class="check"><input id="c-scripted_events" type="checkbox" checked={scripted} onChange={(e) => setScripted(e.currentTarget.checked)} /> Run the scenario’s scripted events (its history)</label>
+        <label class="check"><input id="c-review" type="checkbox" checked={review} onChange={(e) => setReview(e.currentTarget.checked)} /> Review each turn before the players see it (control releases it)</label>
+      </details>
       <ErrorText error={error} />
       <button class="primary" type="submit" disabled={busy || !maps.length}>{busy ? 'Creating…' : 'Create session'}</button>
     </form>
@@ -91,7 +102,7 @@ function SessionList() {
           <thead><tr><th scope="col">Session</th><th scope="col">Name</th><th scope="col">Map</th><th scope="col">Status</th><th scope="col">Turn</th><th scope="col"></th></tr></thead>
           <tbody>{all.map((s) => (
             <tr><th scope="row">{s.session}</th><td>{s.name}</td><td>{s.map}</td><td>{s.status}</td><td>{Math.min(s.turn + 1, s.turns)} / {s.turns}</td>
-              <td>{mine.has(s.session) ? <a href={href('/admin', { session: s.session })}>manage</a> : <span class="muted">not created here</span>}
+              <td>{mine.has(s.session) ? <><a href={href('/admin', { session: s.session })}>manage</a>{' · '}<a href={href('/control', { session: s.session })}>control</a></> : <span class="muted">not created here</span>}
                 {' · '}<a href={href('/debrief', { session: s.session })}>debrief</a></td></tr>))}</tbody>
         </table></div>
       ) : <p class="muted">No sessions yet.</p>}
@@ -346,6 +357,7 @@ function SessionPanel({ session }) {
         {phase !== 'finished' ? <button type="button" disabled={busy} onClick={() => act('session.stop', 'Stop the game for good? The open turn will not be played.')}>Stop</button> : null}
         <button type="button" disabled={busy || !seats.some((s) => !s.taken && !s.agent) || phase === 'finished'} onClick={fillEmpty}>Agents take the empty seats</button>
         <button type="button" onClick={printCodes}>Print join cards</button>
+        <a href={href('/control', { session })} data-testid="control-link">Control view</a>
         <a href={href('/debrief', { session })}>Debrief</a>
         {info.imported ? <p class="hint">Opened from an admin token: join codes are shown only to whoever created the session.</p> : secs || status?.remaining_ms != null ? <p class="hint">{secs ? `Turns last ${num(secs / 60, 1)} min; ` : ''}{clock.exact ? 'the countdown is the server’s deadline.' : 'the countdown is estimated from when the turn opened (this server has no session.status).'}</p> : <p class="hint">No deadline: a turn ends when every seat is ready, or when you press Advance now.</p>}
         {(phase === 'running' || phase === 'paused') && (secs || status?.remaining_ms != null) ? <ExtendControl session={session} admin_token={admin_token} disabled={busy} say={say} onMoved={(r) => setClock(clockFrom(r, Date.now(), phase))} /> : null}

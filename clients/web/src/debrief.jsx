@@ -2,6 +2,7 @@
 // turn, with each turn's events; printable and savable.
 import { useEffect, useState } from 'preact/hooks';
 import { findSession, rpc } from './rpc.js';
+import { Timeline } from './control.jsx';
 import { Chart, ConnectionBadge, ErrorText, download, num, pct, pname, store, useNotify, PRODUCT_NAMES, STAGE_NAMES } from './ui.jsx';
 import { SaveForGrading } from './debriefSave.jsx';
 
@@ -87,18 +88,22 @@ export function Debrief({ params }) {
         <button type="button" onClick={() => setUpto(Math.max(0, last - 1))} disabled={last <= 0}>Previous turn</button>
         <button type="button" class="primary" onClick={() => setUpto(last + 1 >= history.length - 1 ? null : last + 1)} disabled={last >= history.length - 1}>Next turn</button>
         <button type="button" onClick={() => setUpto(null)} disabled={upto === null}>Show all</button>
+        {history.length ? (
+          <span class="slider">
+            <label for="d-turn">Turn</label>
+            <input id="d-turn" type="range" min={1} max={history.length} step={1} value={last + 1}
+              aria-valuetext={`turn ${(history[last]?.turn ?? last) + 1}`}
+              onInput={(e) => { const v = Number(e.currentTarget.value) - 1; setUpto(v >= history.length - 1 ? null : v); }} />
+            <output for="d-turn" data-testid="turn-out">{(history[last]?.turn ?? last) + 1}</output>
+          </span>) : null}
         <button type="button" onClick={() => window.print()}>Print</button>
         <button type="button" onClick={() => download(`lanthanide-${session}.json`, JSON.stringify({ session: meta, history }, null, 1))}>Save data (JSON)</button>
         <button type="button" onClick={() => download(`lanthanide-${session}.csv`, toCsv(history, seats), 'text/csv')}>Save data (CSV)</button>
         <SaveForGrading session={session} meta={meta} history={history} ident={ident} />
       </section>
       <h1 class="print-only">Lanthanide debrief: {title}</h1>
-      {cur ? (
-        <section class="card" aria-labelledby="h-events">
-          <h2 id="h-events">Turn {cur.turn + 1}: what happened</h2>
-          {(cur.events || []).length ? <ul class="events">{cur.events.map((e) => <li><strong>{e.kind.replace(/_/g, ' ')}</strong>: {e.text}{e.magnitude ? ` (${pct(e.magnitude)})` : ''}</li>)}</ul> : <p class="muted">No news this turn.</p>}
-        </section>
-      ) : null}
+      {cur ? <AtTurn cur={cur} prev={shown[shown.length - 2]} seats={seats} kindOf={kindOf} /> : null}
+      {ident.admin_token && cur ? <div class="noprint"><Timeline session={session} admin_token={ident.admin_token} seats={meta?.seats || []} rev={history.length} atTurn={cur.turn} quiet /></div> : null}
       <div class="layout">
         <div class="col">
           <section class="card" aria-labelledby="h-prices">
@@ -160,5 +165,46 @@ function RankTable({ rows, seats, label }) {
         <tr><td>{i + 1}</td><th scope="row">{seats[r.seat]?.title || r.seat}</th><td>{num(r.score, 3)}</td>
           <td>{seats[r.seat] ? (seats[r.seat].agent ? `agent (${seats[r.seat].agent})` : seats[r.seat].taken ? 'a person' : '—') : ''}</td></tr>))}</tbody>
     </table>
+  );
+}
+
+// One turn of the step-through: its prices (and their change), production
+// by stage and nation, the scores ranked by kind (and their change), and
+// its events, for the turn the slider stands on.
+function AtTurn({ cur, prev, seats, kindOf }) {
+  const nations = Object.keys(cur.production?.mining || {});
+  const prevScore = (s) => (prev?.scores || []).find((r) => r.seat === s)?.score;
+  const change = (a, b) => (a === undefined || b === undefined || b === 0 ? '' : `${a >= b ? '+' : '−'}${num(Math.abs(a / b - 1) * 100, 1)}%`);
+  return (
+    <section class="card at-turn" aria-labelledby="h-at-turn" data-testid="at-turn" data-turn={cur.turn}>
+      <h2 id="h-at-turn">At turn {cur.turn + 1}</h2>
+      <div class="layout">
+        <div class="col">
+          <table aria-label={`World prices at turn ${cur.turn + 1}`}>
+            <thead><tr><th scope="col">Product</th><th scope="col">World price (USD/kg)</th><th scope="col">Change</th></tr></thead>
+            <tbody>{Object.keys(PRODUCT_NAMES).filter((p) => cur.prices?.[p] !== undefined).map((p) => (
+              <tr><th scope="row">{pname(p)}</th><td>{num(cur.prices[p], 2)}</td><td>{change(cur.prices[p], prev?.prices?.[p])}</td></tr>))}</tbody>
+          </table>
+          <div class="table-wrap"><table aria-label={`Production at turn ${cur.turn + 1}`}>
+            <thead><tr><th scope="col">Output (t)</th>{nations.map((n) => <th scope="col">{n}</th>)}</tr></thead>
+            <tbody>{Object.keys(STAGE_NAMES).map((st) => (
+              <tr><th scope="row">{STAGE_NAMES[st]}</th>{nations.map((n) => <td>{num(cur.production?.[st]?.[n])}</td>)}</tr>))}</tbody>
+          </table></div>
+        </div>
+        <div class="col">
+          <table aria-label={`Scores at turn ${cur.turn + 1}`}>
+            <thead><tr><th scope="col">Seat</th><th scope="col">Kind</th><th scope="col">Score</th><th scope="col">Change</th></tr></thead>
+            <tbody>{[...(cur.scores || [])].sort((a, b) => (kindOf(a.seat) === kindOf(b.seat) ? b.score - a.score : kindOf(a.seat) < kindOf(b.seat) ? -1 : 1)).map((r) => {
+              const p = prevScore(r.seat);
+              return <tr data-seat={r.seat}><th scope="row">{seats[r.seat]?.title || r.seat}</th><td>{kindOf(r.seat)}</td><td>{num(r.score, 3)}</td>
+                <td>{p === undefined ? '' : `${r.score >= p ? '+' : '−'}${num(Math.abs(r.score - p), 3)}`}</td></tr>;
+            })}</tbody>
+          </table>
+          {(cur.events || []).length
+            ? <ul class="events">{cur.events.map((e) => <li><strong>{e.kind.replace(/_/g, ' ')}</strong>: {e.text}</li>)}</ul>
+            : <p class="muted">No events at this turn.</p>}
+        </div>
+      </div>
+    </section>
   );
 }

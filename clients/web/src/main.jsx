@@ -6,6 +6,7 @@ import { useRoute, href, ConnectionBadge, useNotify } from './ui.jsx';
 import { Play } from './play.jsx';
 import { Admin } from './admin.jsx';
 import { Debrief } from './debrief.jsx';
+import { Control } from './control.jsx';
 
 function Home() {
   return (
@@ -44,6 +45,7 @@ function App() {
 function Page({ path, params }) {
   if (path.startsWith('/play')) return <Play params={params} key={params.session || ''} />;
   if (path.startsWith('/admin')) return <Admin params={params} key={params.session || ''} />;
+  if (path.startsWith('/control')) return <Control params={params} key={params.session || ''} />;
   if (path.startsWith('/debrief')) return <Debrief params={params} key={params.session || ''} />;
   return <Home />;
 }

@@ -378,7 +378,14 @@ export function Play({ params }) {
   async function markReady() {
     if (unsent) return send(true);
     setBusy(true); setSendError(null);
-    try { setReady(await rpc().call('turn.ready', { session, token })); } catch (e) { setSendError(e); }
+    try {
+      const r = await rpc().call('turn.ready', { session, token });
+      setReady(r);
+      // Everyone is ready: the turn resolves now, or (a session with review)
+      // is held for the control cell, which no notification tells players;
+      // a look at the state a moment later says which (`held`).
+      if (Array.isArray(r?.waiting) && r.waiting.length === 0) setTimeout(refresh, 1500);
+    } catch (e) { setSendError(e); }
     setBusy(false);
   }
 
@@ -423,9 +430,10 @@ export function Play({ params }) {
           <button type="button" onClick={async () => { try { await rpc().call('session.join', { session, token }); setAgent(null); refresh(); } catch (e) { setError(e); } }}>Play the seat again here (ask the facilitator first)</button>
         </div>
       ) : null}
-      {ready && ready.waiting ? <p class="banner" role="status">You are ready for turn {ready.turn + 1}. {ready.waiting.length ? `Waiting for: ${ready.waiting.join(', ')}.` : 'Everyone is ready.'} You may still change your orders until the turn resolves.</p> : null}
+      {ready && ready.waiting && !obs?.held ? <p class="banner" role="status">You are ready for turn {ready.turn + 1}. {ready.waiting.length ? `Waiting for: ${ready.waiting.join(', ')}.` : 'Everyone is ready.'} You may still change your orders until the turn resolves.</p> : null}
       {ready && !ready.waiting ? <p class="banner" role="status">You are ready for turn {ready.turn + 1}.</p> : null}
       {obs && obs.status === 'lobby' ? <p class="banner" role="status">Waiting for the facilitator to start the game. You can already prepare and send your orders for turn 1.</p> : null}
+      {obs && obs.held ? <p class="banner warn" role="status" data-testid="held">Turn {obs.turn + 1} is closed: the control cell is reviewing its result. You will see it when they release it; your orders then go to the next turn.</p> : null}
       {obs && obs.status === 'finished' ? <p class="banner" role="status">The game is over. <a href={href('/debrief', { session })}>See the debrief</a>.</p> : null}
       {revoked ? null : <ErrorText error={error} />}
       {error && !revoked && ['unauthorized', 'forbidden', 'not_found'].includes(error.code) ? (
