@@ -101,7 +101,8 @@ $(printf '  %-18s %s\n' \
   "your own class:" "$web/#/admin   (the facilitator's dashboard: create a game, hand out join codes)" \
   "run the demo:" "$web/#/admin   (\"Run a session created elsewhere\": $session, admin token $admin)" \
   "take over $seat:" "$web/#/play?session=$session&code=$code" \
-  "the debrief:" "$web/#/debrief?session=$session")
+  "the debrief:" "$web/#/debrief?session=$session" \
+  "control cell:" "$web/#/control?session=$session   (a wargame's control view, once this browser holds the admin token; docs/wargaming.md)")
 
 In another terminal:
 
