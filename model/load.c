@@ -295,9 +295,9 @@ static int named(ld_t *ld, json_t *obj, const char *key,
         idx = i;
     if (idx < 0) {
       push_key(ld, k);
-      char list[160] = "";
+      char list[512] = "";
       size_t w = 0;
-      for (int i = 0; i < n; i++)
+      for (int i = 0; i < n && w < sizeof list; i++)
         w += (size_t)snprintf(list + w, sizeof list - w, "%s%s", i ? ", " : "",
                               names[i]);
       rc = fail(ld, "unknown name \"%s\"; expected one of: %s", k, list);
@@ -328,9 +328,9 @@ static int name_field(ld_t *ld, json_t *o, const char *key,
         idx = i;
   int rc = 0;
   if (idx < 0) {
-    char list[160] = "";
+    char list[512] = "";
     size_t w = 0;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n && w < sizeof list; i++)
       w += (size_t)snprintf(list + w, sizeof list - w, "%s%s", i ? ", " : "",
                             names[i]);
     rc = fail(ld, "expected one of: %s", list);

@@ -407,7 +407,7 @@ static void meta_of(const tour_config_t *cfg, const tour_plan_t *plan,
   m->map_seats = (int64_t)model_map_seat_count(cfg->map);
   m->map_turns = model_map_turns(cfg->map);
   size_t off = 0;
-  for (size_t i = 0; i < cfg->n_strategies; i++)
+  for (size_t i = 0; i < cfg->n_strategies && off < sizeof m->strategies; i++)
     off += (size_t)snprintf(m->strategies + off, sizeof m->strategies - off,
                             "%s%s", i ? "," : "", cfg->strategies[i]->id);
   m->seed = cfg->seed;
