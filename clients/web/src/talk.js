@@ -114,7 +114,7 @@ export function termsType(schema) {
   // choices (the sides; the products, as the branch's `product` lists them).
   const products = t.fields.find((f) => f.name === 'product')?.schema?.enum;
   const fields = t.fields.filter((f) => f.name !== 'to').map((f) => {
-    if (f.name === 'id') return { ...f, required: false };
+    if (f.name === 'id') return { ...f, required: false, label: f.schema?.title || 'Contract id' };
     if (f.name === 'side') return { ...f, required: false, schema: { ...f.schema, enum: ['sell', 'buy'] } };
     if (f.name === 'index' && products) return { ...f, schema: { ...f.schema, enum: products } };
     return f;

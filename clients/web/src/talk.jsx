@@ -227,8 +227,8 @@ function TermsForm({ type, initial, prefix, submitLabel, serverProblem, busy, on
           const v = values[f.name] ?? '';
           const set = (val) => { setValues({ ...values, [f.name]: val }); if (bad) setProblem(null); };
           const need = fieldNeed(type, f, current);
-          const range = s.minimum !== undefined || s.maximum !== undefined ? `${num(s.minimum ?? s.exclusiveMinimum ?? 0, 2)} to ${num(s.maximum, 2)}${f.unit ? ` ${f.unit}` : ''}` : '';
-          const label = f.name === 'side' ? 'Side (you…)' : f.label;
+          const range = s.minimum !== undefined || s.maximum !== undefined ? `${num(s.minimum ?? s.exclusiveMinimum ?? 0, 3)} to ${num(s.maximum, 2)}${f.unit ? ` ${f.unit}` : ''}` : '';
+          const label = f.label;
           return (
             <div class={`field ${bad ? 'field-bad' : ''}`} data-field={f.name}>
               {t === 'boolean' ? (
