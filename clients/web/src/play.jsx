@@ -411,7 +411,7 @@ export function Play({ params }) {
         <a href="#orders" onClick={(e) => { e.preventDefault(); document.getElementById('orders')?.scrollIntoView(); }}>Orders{unsent ? ` (${unsent} not sent)` : ''}</a>
         <a href="#charts" onClick={(e) => { e.preventDefault(); document.getElementById('charts')?.scrollIntoView(); }}>Charts</a>
         <a href="#deals" onClick={(e) => { e.preventDefault(); document.getElementById('deals')?.scrollIntoView(); }}>Deals</a>
-        <a href="#chat" onClick={(e) => { e.preventDefault(); document.getElementById('chat')?.scrollIntoView(); }}>Channels</a>
+        <a href="#chat" onClick={(e) => { e.preventDefault(); document.getElementById('chat')?.scrollIntoView(); }}>Chat</a>
       </nav>
       {left != null && left < 60000 && left > 0 && (unsent || !ready) ? (
         <p class="banner warn" role="alert">Less than a minute left.{unsent ? ` ${unsent} order${unsent > 1 ? 's are' : ' is'} not sent.` : ''}{!ready ? ' When time is up, what you sent (or your standing orders) is played.' : ''}</p>

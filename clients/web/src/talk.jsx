@@ -135,8 +135,13 @@ export function Channels({ session, token, me, seats }) {
           </select>
         </div>
         {old ? null : opening ? <OpenChannel session={session} token={token} me={me} others={others}
-          onDone={(c) => { setOpening(false); if (c) { setListed((l) => [...(l || []).filter((x) => x.channel !== c.channel), c]); setChannel(c.channel); } }} />
-          : <button type="button" onClick={() => setOpening(true)} data-testid="open-channel">Open a channel…</button>}
+          onDone={(c) => {
+            setOpening(false);
+            if (c) { setListed((l) => [...(l || []).filter((x) => x.channel !== c.channel), c]); setChannel(c.channel); }
+            // Focus where the player goes on: the new channel's message box, or back to the button.
+            setTimeout(() => document.getElementById(c ? 'talk-text' : 'talk-open')?.focus(), 0);
+          }} />
+          : <button type="button" id="talk-open" onClick={() => setOpening(true)} data-testid="open-channel">Open a channel…</button>}
       </div>
     </section>
   );
@@ -285,7 +290,7 @@ export function Deals({ session, token, me, seats, schema, contracts, turn }) {
   async function propose(terms) {
     if (!to) { setProposeProblem({ field: 'to', message: 'Choose the seat to propose to' }); return; }
     setBusy(true); setProposeProblem(null);
-    try { await rpc().call('contract.propose', { session, token, to, ...terms }); setProposing(false); load(); } catch (err) { setProposeProblem(asProblem(err)); }
+    try { await rpc().call('contract.propose', { session, token, to, ...terms }); setProposing(false); load(); setTimeout(() => document.getElementById('deal-propose')?.focus(), 0); } catch (err) { setProposeProblem(asProblem(err)); }
     setBusy(false);
   }
   if (old) return null;
@@ -299,7 +304,7 @@ export function Deals({ session, token, me, seats, schema, contracts, turn }) {
         : rows ? <p class="muted">No negotiation yet.</p> : null}
       {proposing ? (
         <TermsForm type={type} prefix="dp" submitLabel="Propose" busy={busy} serverProblem={proposeProblem?.field !== 'to' ? proposeProblem : null}
-          initial={{ side: 'sell' }} onSubmit={propose} onCancel={() => { setProposing(false); setProposeProblem(null); }}>
+          initial={{ side: 'sell' }} onSubmit={propose} onCancel={() => { setProposing(false); setProposeProblem(null); setTimeout(() => document.getElementById('deal-propose')?.focus(), 0); }}>
           <div class={`field ${proposeProblem?.field === 'to' ? 'field-bad' : ''}`}>
             <label for="dp-to">Propose to</label>
             <select id="dp-to" value={to} onChange={(e) => setTo(e.currentTarget.value)} aria-invalid={proposeProblem?.field === 'to'}>
@@ -309,7 +314,7 @@ export function Deals({ session, token, me, seats, schema, contracts, turn }) {
             {proposeProblem?.field === 'to' ? <p class="hint"><span class="error" role="alert">{proposeProblem.message}</span></p> : null}
           </div>
         </TermsForm>
-      ) : <button type="button" onClick={() => { setProposing(true); setTimeout(() => document.getElementById('dp-to')?.focus(), 0); }} data-testid="propose">Propose a contract…</button>}
+      ) : <button type="button" onClick={() => { setProposing(true); setTimeout(() => document.getElementById('dp-to')?.focus(), 0); }} id="deal-propose" data-testid="propose">Propose a contract…</button>}
       <ErrorText error={error} />
     </section>
   );

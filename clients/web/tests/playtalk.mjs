@@ -90,6 +90,9 @@ try {
   await ctl.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent.startsWith('running'));
   ok(true, `session ${session}: three people, six agents, running`);
 
+  const tabs = await sep.locator('nav.tabs').evaluate((n) => [n.scrollWidth, n.clientWidth, n.innerText.replace(/\s+/g, ' ')]);
+  ok(tabs[0] <= tabs[1], `the five tabs (chat: the channels) fit a 375 px phone (${tabs[0]} <= ${tabs[1]} px): ${tabs[2]}`);
+
   // 2. The channels a seat reads, from channels.list.
   await sep.waitForSelector('#chat .channel-list [data-channel="control:dragon_separation"]');
   const sepChans = await sep.locator('#chat .channel-list button').evaluateAll((bs) => bs.map((b) => b.dataset.channel));
