@@ -124,6 +124,16 @@ try {
   ok(true, 'the two exchange messages in it');
   await mag.waitForTimeout(300);
   await shot(mag, 'channel-phone', '#chat');
+  // A reload reads the channel back from the server (chat.history), with
+  // the keyboard: Tab to the channel's button, Enter.
+  await mag.reload();
+  await mag.waitForSelector(`#chat .channel-list [data-channel="${ch}"]`);
+  await mag.locator(`#chat .channel-list [data-channel="all"]`).focus();
+  for (let i = 0; i < 8 && await mag.evaluate(() => document.activeElement?.dataset?.channel) !== ch; i++) await mag.keyboard.press('Tab');
+  await mag.keyboard.press('Enter');
+  await mag.waitForSelector(`#chat .messages[data-channel="${ch}"] >> text=Offer coming on NdPr oxide`);
+  await mag.waitForSelector(`#chat .messages[data-channel="${ch}"] >> text=we need 100 t`);
+  ok(true, 'after a reload the magnet maker reads the channel back from chat.history, chosen with the keyboard');
   ok(await mm.locator(`#chat .channel-list [data-channel="${ch}"]`).count() === 0, 'a third seat does not list the channel');
   ok(await mm.locator('text=Offer coming on NdPr oxide').count() === 0 && await mm.locator('text=we need 100 t').count() === 0, 'nor see its messages');
 
