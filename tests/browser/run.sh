@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The web client's browser tests against the real server (no bridge):
 #
-#   tests/browser/run.sh classroom|control|reconnect SERVER_BINARY MAPS_DIR SHOTS_DIR [ARGS...]
+#   tests/browser/run.sh classroom|control|playtalk|reconnect SERVER_BINARY MAPS_DIR SHOTS_DIR [ARGS...]
 #
 # classroom: starts lanthanide-server with --http 127.0.0.1:0 (and TCP on
 # port 0) on a fresh database, and plays clients/web/tests/classroom.mjs
 # against its HTTP port with Chromium (playwright-core, /usr/bin/chromium),
 # saving screenshots to SHOTS_DIR. control: the same with
-# clients/web/tests/control.mjs (the control view of issue 13); ARGS go to
+# clients/web/tests/control.mjs (the control view of issue 13), playtalk
+# with clients/web/tests/playtalk.mjs (the player's channels and deals);
+# ARGS go to
 # the script (control: --parts, the parts of the control cell to drive). reconnect: clients/web/tests/reconnect.mjs
 # starts, kills and restarts the server itself.
 #

@@ -8,7 +8,7 @@ import {
   Chart, ConnectionBadge, Countdown, ErrorText, QR, absUrl, fmtDuration, href, money, num, pct, pname, signed, store,
   tonnes, usdkg, useNotify, useNow, PRODUCT_NAMES, STAGE_NAMES,
 } from './ui.jsx';
-import { Chat } from './chat.jsx';
+import { Channels, Deals } from './talk.jsx';
 
 const isNation = (seat) => /^[A-Z]{3}$/.test(seat);
 
@@ -410,6 +410,7 @@ export function Play({ params }) {
         <a href="#situation" onClick={(e) => { e.preventDefault(); document.getElementById('situation')?.scrollIntoView(); }}>Situation</a>
         <a href="#orders" onClick={(e) => { e.preventDefault(); document.getElementById('orders')?.scrollIntoView(); }}>Orders{unsent ? ` (${unsent} not sent)` : ''}</a>
         <a href="#charts" onClick={(e) => { e.preventDefault(); document.getElementById('charts')?.scrollIntoView(); }}>Charts</a>
+        <a href="#deals" onClick={(e) => { e.preventDefault(); document.getElementById('deals')?.scrollIntoView(); }}>Deals</a>
         <a href="#chat" onClick={(e) => { e.preventDefault(); document.getElementById('chat')?.scrollIntoView(); }}>Chat</a>
       </nav>
       {left != null && left < 60000 && left > 0 && (unsent || !ready) ? (
@@ -480,7 +481,11 @@ export function Play({ params }) {
               ) : null}
             </section>
             <TurnCharts history={history} obs={obs} />
-            <Chat session={session} identity={{ token }} me={obs.seat} seats={(obs.public?.scores || []).map((s) => s.seat)} />
+            {revoked ? null : <>
+              <Deals session={session} token={token} me={obs.seat} seats={(obs.public?.scores || []).map((s) => s.seat)}
+                schema={schema || FALLBACK_SCHEMA} contracts={obs.you?.contracts || []} turn={obs.turn} />
+              <Channels session={session} token={token} me={obs.seat} seats={(obs.public?.scores || []).map((s) => s.seat)} />
+            </>}
             <details class="card">
               <summary>Open this seat on another device</summary>
               <p>Scan to continue on a phone; the join code is not in this link, so use the code from your facilitator.</p>
