@@ -363,6 +363,44 @@ int sess_m_channel_open(rpc_call_t *call) {
   return RPC_OK_DURABLE;
 }
 
+/* The private lines (dm:<A>:<B>) that have carried a message, read from
+ * the stored chat (the server keeps no message in memory): those of seat,
+ * or every one for the admin (seat < 0), each once, in order of first use.
+ * Bounded by the session's stored messages (--max-chat-messages). */
+typedef struct dm_lines {
+  const sess_session_t *s;
+  int seat;
+  sess_chan_t *ch;
+  size_t n, cap;
+} dm_lines_t;
+
+static int on_dm(void *arg, const store_chat_row_t *row, char *err,
+                 size_t errlen) {
+  dm_lines_t *d = arg;
+  (void)err, (void)errlen;
+  if (!row->channel || strncmp(row->channel, "dm:", 3) != 0)
+    return 0;
+  for (size_t i = 0; i < d->n; i++)
+    if (strcmp(d->ch[i].id, row->channel) == 0)
+      return 0;
+  sess_chan_t c;
+  proto_error_t perr;
+  if (sess_chan_parse(d->s, row->channel, strlen(row->channel), &c, &perr) !=
+          0 ||
+      (d->seat >= 0 && !sess_chan_member(d->s, &c, d->seat)))
+    return 0;
+  if (d->n == d->cap) {
+    size_t cap = d->cap ? 2 * d->cap : 8;
+    sess_chan_t *grown = realloc(d->ch, cap * sizeof *grown);
+    if (!grown)
+      return -1;
+    d->ch = grown;
+    d->cap = cap;
+  }
+  d->ch[d->n++] = c;
+  return 0;
+}
+
 int sess_m_channels_list(rpc_call_t *call) {
   sess_session_t *s = sess_call_session(call);
   bool admin = false;
@@ -383,7 +421,16 @@ int sess_m_channels_list(rpc_call_t *call) {
     pack_chan(call->pk, s, &ch[1]);
     return RPC_OK;
   }
-  size_t n = 2 + (admin ? 2 * s->n_seats : 2);
+  dm_lines_t dm = {.s = s, .seat = admin ? -1 : seat};
+  char err[512];
+  if (s->reg->store && store_read_chat_after(s->reg->store, s->id, 0, on_dm,
+                                             &dm, err, sizeof err) != 0) {
+    free(dm.ch);
+    log_sess(LOG_LEVEL_ERROR, s->id, NULL, "channels.list: %s", err);
+    return proto_error_set(call->err, PROTO_UNAVAILABLE, NULL,
+                           "the channels cannot be read now; try again");
+  }
+  size_t n = 2 + (admin ? 2 * s->n_seats : 2) + dm.n;
   for (size_t i = 0; i < s->n_channels; i++)
     n += admin || s->channels[i].members[seat];
   msgpack_pack_array(call->pk, n);
@@ -405,6 +452,9 @@ int sess_m_channels_list(rpc_call_t *call) {
     opened_chan(s, i, &t);
     pack_chan(call->pk, s, &t);
   }
+  for (size_t i = 0; i < dm.n; i++)
+    pack_chan(call->pk, s, &dm.ch[i]);
+  free(dm.ch);
   return RPC_OK;
 }
 

@@ -470,10 +470,10 @@ bool sess_chan_member(const sess_session_t *s, const sess_chan_t *ch, int seat);
 /* May the subscriber read ch (admin: all; public channels: all)? */
 bool sess_chan_sub_reads(const sess_session_t *s, const sess_chan_t *ch,
                          const sess_sub_t *sub);
-/* Send the notification packed in reg->nbuf to ch's readers but skip, now
- * (ch NULL: everyone). */
 /* As sess_tell, to the readers of channel ch only (after the commit). */
 void sess_tell_chan(sess_session_t *s, const sess_chan_t *ch);
+/* Send the notification packed in reg->nbuf to ch's readers but skip, now
+ * (ch NULL: everyone). */
 void sess_broadcast_chan(sess_session_t *s, const sess_chan_t *ch,
                          const rpc_peer_t *skip);
 /* Restore a session's channels and negotiations (sess_store.c calls it):

@@ -183,6 +183,47 @@ def channels_reach_their_readers_only(server):
                  field="limit")
 
 
+@suite.test
+def private_lines_are_listed_to_their_two_seats(server):
+    # A private line (dm:A:B) exists once a message used it: channels.list
+    # names it to its two seats and to control, never to a third seat, and
+    # keeps naming it after a reconnect (it is read from the stored chat).
+    admin = server.client()
+    game = Game(admin, "classroom", turns=2)
+    conns, tokens = {}, {}
+    for seat in ("CHN", "USA", "EUU"):
+        conns[seat] = server.client()
+        tokens[seat] = game.join(conns[seat], seat)
+
+    def listed(conn, **who):
+        return {c["channel"] for c in conn.channels(session=game.id, **who)
+                if c["channel"].startswith("dm:")}
+
+    check(listed(conns["CHN"], token=tokens["CHN"]) == set(),
+          "no private line before a message", listed(conns["CHN"],
+                                                     token=tokens["CHN"]))
+    conns["USA"].chat("a word in private", to="CHN", session=game.id,
+                      token=tokens["USA"])
+    conns["EUU"].chat("and another", to="CHN", session=game.id,
+                      token=tokens["EUU"])
+    check(listed(conns["CHN"], token=tokens["CHN"]) ==
+          {"dm:CHN:USA", "dm:CHN:EUU"}, "CHN sees both of its lines",
+          listed(conns["CHN"], token=tokens["CHN"]))
+    check(listed(conns["USA"], token=tokens["USA"]) == {"dm:CHN:USA"},
+          "USA sees its own line only", listed(conns["USA"],
+                                               token=tokens["USA"]))
+    check(listed(admin, admin_token=game.admin_token) ==
+          {"dm:CHN:USA", "dm:CHN:EUU"}, "control sees every line",
+          listed(admin, admin_token=game.admin_token))
+    again = server.client()
+    check(listed(again, token=tokens["USA"]) == {"dm:CHN:USA"},
+          "a reconnected player finds its line again",
+          listed(again, token=tokens["USA"]))
+    kinds = {c["channel"]: c["kind"]
+             for c in again.channels(session=game.id, token=tokens["USA"])}
+    check(kinds.get("dm:CHN:USA") == "bilateral", "a line is bilateral", kinds)
+
+
 def ndpr_terms(**kw):
     t = {"product": "ndpr_oxide", "quantity": 100, "price": 45, "turns": 2,
          "penalty": 10}
