@@ -1326,7 +1326,7 @@ static int resolve_timed(sess_session_t *s, model_state_t *st) {
    * resolved (a review session's copy, too); lanthanide replay does the
    * same before the same turn */
   sess_inject_fire(s, st);
-  sess_comms_sign(s, st);
+  sess_comms_sign(s, st, true);
   int rc = model_resolve(st);
   sess_inject_resolved(s, st, turn, rc == 0);
   /* Refused turns are timed too: they cost the loop the same. */
@@ -1543,7 +1543,7 @@ int sess_release(sess_session_t *s, const model_amendment_t *a, size_t n,
    * replay gives them (then the amendments, then the resolution). */
   if (before) {
     sess_inject_fire(s, w);
-    sess_comms_sign(s, w);
+    sess_comms_sign(s, w, false);
   }
   /* Orders refused first (on the state before the turn), then the turn
    * resolved again without them, then the other amendments on its

@@ -998,7 +998,7 @@ int sess_m_contract_negotiations(rpc_call_t *call) {
   return RPC_OK;
 }
 
-void sess_comms_sign(sess_session_t *s, model_state_t *state) {
+void sess_comms_sign(sess_session_t *s, model_state_t *state, bool count) {
   int turn = model_state_turn(state);
   /* In the order accepted: the accept steps' order across negotiations,
    * which is the order of negotiation_steps' rows (replay's order). */
@@ -1025,7 +1025,7 @@ void sess_comms_sign(sess_session_t *s, model_state_t *state) {
     int rc = terms_order(st->terms, st->terms_len, &o, &r);
     if (rc == 0)
       rc = model_contract_sign(state, next->author, &o, &r);
-    if (rc == 0)
+    if (rc == 0 && count)
       s->reg->counters.contracts_signed++;
     else
       log_sess(LOG_LEVEL_WARN, s->id, SESS_SEAT_NAME(s, next->author),

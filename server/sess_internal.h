@@ -490,8 +490,10 @@ int sess_comms_fork(sess_session_t *f, const sess_session_t *s, int turn);
 void sess_comms_reset(sess_session_t *s);
 /* Sign the open turn's accepted negotiations into st (s->st, or a review
  * session's copy) before it is resolved (model_contract_sign; replay
- * signs the same). */
-void sess_comms_sign(sess_session_t *s, model_state_t *st);
+ * signs the same). count: add them to `contracts_signed` (false when a
+ * held turn is resolved again at its release: they were counted when it
+ * was held). */
+void sess_comms_sign(sess_session_t *s, model_state_t *st, bool count);
 /* The handlers (the table is sess_methods.c's). */
 int sess_m_channel_open(rpc_call_t *call);
 int sess_m_channels_list(rpc_call_t *call);

@@ -447,6 +447,46 @@ def held_turn_with_inject_and_contract_survives_kill9(server):
 
 
 @suite.test
+def a_release_that_resolves_again_counts_a_contract_once(server):
+    """A contract negotiated in a held turn is signed when the turn is held
+    and again when a refused order makes the release resolve the turn
+    again: server.stats counts it once."""
+    own = Server(suite.args.server_bin, suite.args.maps)
+    try:
+        admin = own.client()
+        game = Game(admin, "classroom", seed=19, turns=2, review=True,
+                    turn_seconds=3600)
+        sell, buy, usa = own.client(), own.client(), own.client()
+        s_tok = game.join(sell, "dragon_separation")
+        b_tok = game.join(buy, "dragon_magnets")
+        u_tok = game.join(usa, "USA")
+        game.bots([s for s in game.seats
+                   if s not in ("dragon_separation", "dragon_magnets", "USA")])
+        game.start()
+        nid = sell.call("contract.propose", session=game.id, token=s_tok,
+                        to="dragon_magnets", **NDPR)["negotiation"]
+        buy.call("contract.accept", session=game.id, token=b_tok,
+                 negotiation=nid)
+        usa.submit([TAX], ready=True, session=game.id, token=u_tok)
+        sell.submit([], ready=True, session=game.id, token=s_tok)
+        buy.submit([], ready=True, session=game.id, token=b_tok)
+        wait_held(game, 0)
+        held = admin.call("server.stats")["contracts_signed"]
+        check(held == 1, "signed once when the turn is held", held)
+        refuse = [{"seat": "USA", "kind": "refuse_order", "order": 0,
+                   "reason": "the tax law was struck down"}]
+        check(release(game, refuse) == {"turn": 0, "amendments": 1},
+              "released with the refused order")
+        after = admin.call("server.stats")["contracts_signed"]
+        check(after == 1, "still one after the release resolved it again",
+              after)
+        cs = buy.state(session=game.id, token=b_tok)["you"]["contracts"]
+        check([x["id"] for x in cs] == [nid], "and the contract runs", cs)
+    finally:
+        own.cleanup()
+
+
+@suite.test
 def fork_is_identical_before_and_diverges_after(server):
     orig, admin, player = new_game(server, False, seed=13, turns=5)
     for turn in range(3):
