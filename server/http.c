@@ -30,7 +30,6 @@
 #define container_of(ptr, type, member)                                        \
   ((type *)((char *)(ptr)-offsetof(type, member)))
 
-#define HTTP_BACKLOG 511
 /* The GUID of RFC 6455, section 1.3. */
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -994,21 +993,8 @@ int http_server_new(http_server_t **out, uv_loop_t *loop,
 
 int http_server_listen(http_server_t *s, const struct sockaddr *addr,
                        struct sockaddr_storage *bound) {
-  int len = sizeof(*bound);
-  int r;
-
-  r = uv_tcp_init(s->loop, &s->listener);
-  if (r < 0)
-    return r;
-  s->listening = true;
-  r = uv_tcp_bind(&s->listener, addr, 0);
-  if (r == 0)
-    r = uv_listen((uv_stream_t *)&s->listener, HTTP_BACKLOG, on_connection);
-  if (r == 0) {
-    memset(bound, 0, sizeof(*bound));
-    r = uv_tcp_getsockname(&s->listener, (struct sockaddr *)bound, &len);
-  }
-  return r;
+  return net_listen(s->loop, &s->listener, &s->listening, addr, on_connection,
+                    bound);
 }
 
 void http_server_close(http_server_t *s) {

@@ -434,23 +434,28 @@ int net_server_new(net_server_t **out, uv_loop_t *loop, const net_config_t *cfg,
   return 0;
 }
 
-int net_server_listen(net_server_t *s, const struct sockaddr *addr,
-                      struct sockaddr_storage *bound) {
+int net_listen(uv_loop_t *loop, uv_tcp_t *listener, bool *initialised,
+               const struct sockaddr *addr, uv_connection_cb on_accept,
+               struct sockaddr_storage *bound) {
   int len = sizeof(*bound);
-  int r;
-
-  r = uv_tcp_init(s->loop, &s->listener);
+  int r = uv_tcp_init(loop, listener);
   if (r < 0)
     return r;
-  s->listening = true;
-  r = uv_tcp_bind(&s->listener, addr, 0);
+  *initialised = true;
+  r = uv_tcp_bind(listener, addr, 0);
   if (r == 0)
-    r = uv_listen((uv_stream_t *)&s->listener, NET_BACKLOG, on_connection);
+    r = uv_listen((uv_stream_t *)listener, NET_BACKLOG, on_accept);
   if (r == 0) {
     memset(bound, 0, sizeof(*bound));
-    r = uv_tcp_getsockname(&s->listener, (struct sockaddr *)bound, &len);
+    r = uv_tcp_getsockname(listener, (struct sockaddr *)bound, &len);
   }
   return r;
+}
+
+int net_server_listen(net_server_t *s, const struct sockaddr *addr,
+                      struct sockaddr_storage *bound) {
+  return net_listen(s->loop, &s->listener, &s->listening, addr, on_connection,
+                    bound);
 }
 
 void net_server_close(net_server_t *s) {

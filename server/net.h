@@ -53,6 +53,14 @@ int net_server_new(net_server_t **out, uv_loop_t *loop, const net_config_t *cfg,
 int net_server_listen(net_server_t *s, const struct sockaddr *addr,
                       struct sockaddr_storage *bound);
 
+/* What net_server_listen and the HTTP listener do: init listener on loop,
+ * bind addr, listen with on_accept and store the bound address in
+ * *bound; *initialised is set once the handle must be closed. 0 or a
+ * UV_E* code. */
+int net_listen(uv_loop_t *loop, uv_tcp_t *listener, bool *initialised,
+               const struct sockaddr *addr, uv_connection_cb on_accept,
+               struct sockaddr_storage *bound);
+
 /*
  * Count one more connection from peer against --max-per-address, in the
  * table TCP connections count in, so that a client's TCP and WebSocket
