@@ -482,7 +482,10 @@ def a_release_that_resolves_again_counts_a_contract_once(server):
               after)
         cs = buy.state(session=game.id, token=b_tok)["you"]["contracts"]
         check([x["id"] for x in cs] == [nid], "and the contract runs", cs)
+        check(own.stop() == 0, "the server exits 0")
     finally:
+        if own.alive():
+            own.kill9()
         own.cleanup()
 
 
