@@ -84,6 +84,10 @@ static bool text_ok(const char *s, size_t len) {
   while (i < len) {
     if (p[i] == 0)
       return false;
+    if (p[i] < 0x80) {
+      i++;
+      continue;
+    }
     k = utf8_seq(p + i, len - i);
     if (k == 0)
       return false;
@@ -98,9 +102,19 @@ static bool text_ok(const char *s, size_t len) {
  * middle of a sequence ends in a '?' this way. */
 static void text_sanitize(char *s) {
   unsigned char *p = (unsigned char *)s;
-  size_t n = strlen(s), r = 0, w = 0, k;
+  /* Printable ASCII (0x20 to 0x7e), all of nearly every message: one
+   * strspn skips it. */
+  static const char printable[] =
+      " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
+      "abcdefghijklmnopqrstuvwxyz{|}~";
+  size_t n = strlen(s), r = strspn(s, printable), w = r, k;
 
   while (r < n) {
+    /* Printable ASCII, nearly every byte of a message, stays as it is. */
+    if (p[r] >= 0x20 && p[r] < 0x7f) {
+      p[w++] = p[r++];
+      continue;
+    }
     k = utf8_seq(p + r, n - r);
     if (k == 0 || p[r] < 0x20 || p[r] == 0x7f ||
         (k == 2 && p[r] == 0xc2 && p[r + 1] < 0xa0)) {

@@ -1625,6 +1625,66 @@ int store_flush_wait(store_t *st, int busy_ms) {
   return rc;
 }
 
+int store_reset(store_t *st, char *err, size_t errlen) {
+  sqlite3_stmt *q = NULL;
+  char sql[160];
+  int rc;
+
+  if (st->readonly || !st->opened) {
+    snprintf(err, errlen, "store_reset needs a store opened for writing");
+    return -1;
+  }
+  if (st->n_ops > 0 || st->held.n > 0 || st->after.n > 0) {
+    snprintf(err, errlen,
+             "store_reset needs an idle store: %zu writes queued, %zu "
+             "callbacks waiting for a commit",
+             st->n_ops, st->held.n + st->after.n);
+    return -1;
+  }
+  for (int i = 0; i < W_COUNT; i++)
+    sqlite3_reset(st->stmts[i]);
+  /* Foreign keys are off while the rows go, so the order of the tables
+   * does not matter (the pragma is a no-op inside a transaction). */
+  if (exec(st->db, "PRAGMA foreign_keys=OFF", err, errlen) != 0)
+    return -1;
+  if (exec(st->db, "BEGIN IMMEDIATE", err, errlen) != 0)
+    goto fail;
+  if (sqlite3_prepare_v2(st->db,
+                         "SELECT name FROM sqlite_schema WHERE type = 'table' "
+                         "AND (name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+                         "OR name = 'sqlite_sequence')",
+                         -1, &q, NULL) != SQLITE_OK)
+    goto sqlfail;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    snprintf(sql, sizeof sql, "DELETE FROM \"%s\"",
+             (const char *)sqlite3_column_text(q, 0));
+    if (exec(st->db, sql, err, errlen) != 0)
+      goto rollback;
+  }
+  if (rc != SQLITE_DONE)
+    goto sqlfail;
+  sqlite3_finalize(q);
+  q = NULL;
+  if (exec(st->db, "COMMIT", err, errlen) != 0)
+    goto rollback;
+  if (exec(st->db, "PRAGMA foreign_keys=ON", err, errlen) != 0)
+    return -1;
+  memset(&st->counters, 0, sizeof st->counters);
+  st->failing = st->fresh = false;
+  st->fails = st->fail_since_ms = st->fail_logged_ms = st->fails_logged = 0;
+  st->retry_ms = 0;
+  st->last_commit_ns = 0;
+  return 0;
+sqlfail:
+  snprintf(err, errlen, "store_reset: %s", sqlite3_errmsg(st->db));
+rollback:
+  sqlite3_finalize(q);
+  sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+fail:
+  sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+  return -1;
+}
+
 void store_close(store_t *st) {
   if (!st)
     return;

@@ -245,6 +245,48 @@ static void test_callbacks_told_at_close(void **state) {
   assert_int_equal(count_rows(path, "SELECT COUNT(*) FROM chat"), 0);
 }
 
+/* store_reset empties every table (rows that reference each other
+ * included), keeps the schema and the statements working, restarts the
+ * counters, and refuses a store with writes still queued. */
+static void test_reset_empties_and_keeps_working(void **state) {
+  char path[128], err[256];
+  store_t *st;
+  (void)state;
+
+  path_of(path, sizeof path, "reset.db");
+  assert_int_equal(store_open(&st, path, &CFG, err, sizeof err), 0);
+  q_session(st, "s1");
+  q_chat(st, "s1", "before");
+  q_chat(st, "s2", "refused"); /* no session s2: counted as dropped */
+  assert_int_equal(store_flush(st), 0);
+  assert_int_equal(store_counters(st)->writes_dropped, 1);
+
+  /* Queued, not committed: refused, nothing changed. */
+  q_chat(st, "s1", "queued");
+  err[0] = '\0';
+  assert_int_equal(store_reset(st, err, sizeof err), -1);
+  assert_non_null(strstr(err, "1 writes queued"));
+  assert_int_equal(store_flush(st), 0);
+  assert_int_equal(count_rows(path, "SELECT COUNT(*) FROM chat"), 2);
+
+  assert_int_equal(store_reset(st, err, sizeof err), 0);
+  assert_int_equal(count_rows(path, "SELECT COUNT(*) FROM chat"), 0);
+  assert_int_equal(count_rows(path, "SELECT COUNT(*) FROM sessions"), 0);
+  assert_int_equal(count_rows(path, "PRAGMA user_version"),
+                   STORE_SCHEMA_VERSION);
+  assert_int_equal(store_counters(st)->writes_dropped, 0);
+
+  /* The same session id again, and foreign keys still enforced. */
+  q_session(st, "s1");
+  q_chat(st, "s1", "after");
+  q_chat(st, "s3", "refused again");
+  assert_int_equal(store_flush(st), 0);
+  assert_int_equal(store_counters(st)->writes_dropped, 1);
+  store_close(st);
+  assert_int_equal(count_rows(path, "SELECT COUNT(*) FROM chat"), 1);
+  assert_int_equal(count_rows(path, "SELECT COUNT(*) FROM sessions"), 1);
+}
+
 static void file_bytes(const char *path, char *buf, size_t cap, size_t *len) {
   FILE *f = fopen(path, "rb");
   assert_non_null(f);
@@ -338,6 +380,7 @@ int main(void) {
       cmocka_unit_test(test_failed_commit_keeps_everything),
       cmocka_unit_test(test_refused_write_dropped_alone),
       cmocka_unit_test(test_callbacks_told_at_close),
+      cmocka_unit_test(test_reset_empties_and_keeps_working),
       cmocka_unit_test(test_refused_file_untouched),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
