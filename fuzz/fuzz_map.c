@@ -43,8 +43,26 @@ static void play(const model_map_t *map) {
   CHECK(model_state_deserialise(map, a, alen, &back) == 0);
   CHECK(model_state_serialise(back, &b, &blen) == 0);
   CHECK(alen == blen && memcmp(a, b, alen) == 0);
-  if (model_state_turn(st) < model_state_turns(st))
-    CHECK(model_turn(st, NULL, NULL) == 0);
+  if (model_state_turn(st) < model_state_turns(st)) {
+    int rc = model_turn(st, NULL, NULL);
+
+    /* A map may load whose figures are too large to keep exact (a price
+     * of $777,715/kg on a million tonnes passes int64 in the scores): the
+     * turn is then refused as a whole, says why, and leaves the state as
+     * it was, byte for byte (model/range.c). Anything else must resolve. */
+    if (rc == MODEL_ERANGE) {
+      uint8_t *c = NULL;
+      size_t clen = 0;
+
+      CHECK(model_last_error(st)[0] != '\0');
+      CHECK(model_state_turn(st) == 0);
+      CHECK(model_state_serialise(st, &c, &clen) == 0);
+      CHECK(clen == alen && memcmp(a, c, alen) == 0);
+      free(c);
+    } else {
+      CHECK(rc == 0);
+    }
+  }
   free(a);
   free(b);
   model_state_free(back);
