@@ -477,10 +477,14 @@ struct model_state {
   int64_t *reserves; /* per deposit */
   size_t n_fac, cap_fac;
   facility_t *fac;
-  size_t n_effects;
-  effect_t effects[MODEL_EFFECTS_MAX];
-  size_t n_injected;
-  model_event_t injected[MODEL_INJECTED_MAX];
+  /* Effects of events still running, and events injected for the next
+   * turn: arrays grown as needed (model_state_room) up to
+   * MODEL_EFFECTS_MAX and MODEL_INJECTED_MAX. Held inline they made a
+   * state 349 KB, most of it never used. */
+  size_t n_effects, cap_effects;
+  effect_t *effects;
+  size_t n_injected, cap_injected;
+  model_event_t *injected;
   /* scripted events of the map that do not run in this game (issue 13),
    * one bit per index; serialised only when a bit is set */
   uint8_t scripted_off[MODEL_SCRIPTED_MAX / 8];
@@ -675,6 +679,13 @@ int model_turn_begin(model_state_t *st);
 bool model_turn_check(model_state_t *st);
 void model_turn_rollback(model_state_t *st);
 void model_snap_free(model_state_t *st);
+/* Grows *p (of *cap elements of size sz) to at least n elements: 0, or
+ * MODEL_ENOMEM and *p as it was. */
+int model_reserve(void **p, size_t *cap, size_t n, size_t sz);
+/* state.c: room for n_effects effects and n_injected injected events in
+ * st (at most their limits: MODEL_ELIMIT past them), growing the arrays by
+ * doubling; 0, MODEL_ELIMIT or MODEL_ENOMEM. */
+int model_state_room(model_state_t *st, size_t n_effects, size_t n_injected);
 
 /* util.c (continued) */
 int64_t model_fx_log2_q32(uint64_t n);

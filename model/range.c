@@ -31,10 +31,10 @@ typedef struct {
   int64_t *reserves;
   facility_t *fac;
   size_t n_fac, cap_fac;
-  size_t n_effects;
-  effect_t effects[MODEL_EFFECTS_MAX];
-  size_t n_injected;
-  model_event_t injected[64];
+  size_t n_effects, cap_effects;
+  effect_t *effects;
+  size_t n_injected, cap_injected;
+  model_event_t *injected;
   int64_t price[NP];
   int64_t regional[NP][NN];
   int64_t volume[NP];
@@ -126,8 +126,7 @@ static void copy(void *to, const void *from, size_t n) {
     memcpy(to, from, n);
 }
 
-/* Grows *p (of *cap elements of size sz) to at least n elements. */
-static int reserve(void **p, size_t *cap, size_t n, size_t sz) {
+int model_reserve(void **p, size_t *cap, size_t n, size_t sz) {
   if (n <= *cap)
     return 0;
   void *q = realloc(*p, n * sz);
@@ -146,6 +145,8 @@ void model_snap_free(model_state_t *st) {
   free(s->seats);
   free(s->reserves);
   free(s->fac);
+  free(s->effects);
+  free(s->injected);
   for (int p = 0; p < NP; p++) {
     free(s->market[p].trades);
     free(s->market[p].flows);
@@ -227,15 +228,15 @@ int model_turn_begin(model_state_t *st) {
       return MODEL_ENOMEM;
     }
   }
-  if (reserve((void **)&s->fac, &s->cap_fac, st->n_fac, sizeof *s->fac))
+  if (model_reserve((void **)&s->fac, &s->cap_fac, st->n_fac, sizeof *s->fac))
     return MODEL_ENOMEM;
   for (int p = 0; p < NP; p++) {
     market_result_t *to = &s->market[p];
     const market_result_t *from = &st->market[p];
-    if (reserve((void **)&to->trades, &to->cap_trades, from->n_trades,
-                sizeof *to->trades) ||
-        reserve((void **)&to->flows, &to->cap_flows, from->n_flows,
-                sizeof *to->flows))
+    if (model_reserve((void **)&to->trades, &to->cap_trades, from->n_trades,
+                      sizeof *to->trades) ||
+        model_reserve((void **)&to->flows, &to->cap_flows, from->n_flows,
+                      sizeof *to->flows))
       return MODEL_ENOMEM;
     to->n_trades = from->n_trades;
     to->n_flows = from->n_flows;
@@ -251,6 +252,11 @@ int model_turn_begin(model_state_t *st) {
   copy(s->reserves, st->reserves, st->n_deposits * sizeof *s->reserves);
   s->n_fac = st->n_fac;
   copy(s->fac, st->fac, st->n_fac * sizeof *s->fac);
+  if (model_reserve((void **)&s->effects, &s->cap_effects, st->n_effects,
+                    sizeof *s->effects) ||
+      model_reserve((void **)&s->injected, &s->cap_injected, st->n_injected,
+                    sizeof *s->injected))
+    return MODEL_ENOMEM;
   s->n_effects = st->n_effects;
   copy(s->effects, st->effects, st->n_effects * sizeof *s->effects);
   s->n_injected = st->n_injected;
@@ -316,6 +322,9 @@ void model_turn_rollback(model_state_t *st) {
   LAN_ASSERT(st->n_fac >= s->n_fac && st->cap_fac >= s->n_fac);
   st->n_fac = s->n_fac;
   copy(st->fac, s->fac, s->n_fac * sizeof *s->fac);
+  /* the arrays never shrink, so they hold what they held before */
+  LAN_ASSERT(st->cap_effects >= s->n_effects &&
+             st->cap_injected >= s->n_injected);
   st->n_effects = s->n_effects;
   copy(st->effects, s->effects, s->n_effects * sizeof *s->effects);
   st->n_injected = s->n_injected;

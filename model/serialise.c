@@ -109,6 +109,16 @@ static void vsz(vis_t *v, size_t *x, size_t limit) {
   }
 }
 
+/* A count of elements that follow, each at least one byte: a count
+ * larger than the bytes left is refused before anything is allocated for
+ * it (a five-byte count asked for 280 MB of facilities; found by
+ * fuzz/fuzz_state.c, where it cost most of the time). */
+static void vcount(vis_t *v, size_t *x, size_t limit) {
+  vsz(v, x, limit);
+  if (v->rd && !v->err && *x > v->len - v->off)
+    v->err = MODEL_ESTATE;
+}
+
 static void vstr(vis_t *v, char *s, size_t cap) {
   if (!v->rd) {
     const char *z = memchr(s, 0, cap);
@@ -370,7 +380,7 @@ static void vseat(vis_t *v, seat_t *s) {
   vi(v, &s->revenue);
   vi(v, &s->costs);
   vb(v, &s->submitted);
-  vsz(v, &s->n_pending, MODEL_ORDERS_MAX);
+  vcount(v, &s->n_pending, MODEL_ORDERS_MAX);
   if (v->rd && !v->err && s->n_pending) {
     s->pending = calloc(s->n_pending, sizeof *s->pending);
     if (!s->pending)
@@ -414,7 +424,7 @@ static void vfac(vis_t *v, facility_t *f) {
 static void vmarket(vis_t *v, market_result_t *r, size_t n) {
   varr(v, r->seller_price, n);
   varr(v, r->buyer_price, n);
-  vsz(v, &r->n_trades, (size_t)MODEL_SEATS_MAX * 2 + 4 * NN + 1);
+  vcount(v, &r->n_trades, (size_t)MODEL_SEATS_MAX * 2 + 4 * NN + 1);
   if (v->rd && !v->err && r->n_trades) {
     r->trades = calloc(r->n_trades, sizeof *r->trades);
     r->cap_trades = r->n_trades;
@@ -431,7 +441,7 @@ static void vmarket(vis_t *v, market_result_t *r, size_t n) {
     vi(v, &t->filled_kg);
     vi(v, &t->price_cents);
   }
-  vsz(v, &r->n_flows, (size_t)NN * NN + 2 * NN + 1);
+  vcount(v, &r->n_flows, (size_t)NN * NN + 2 * NN + 1);
   if (v->rd && !v->err && r->n_flows) {
     r->flows = calloc(r->n_flows, sizeof *r->flows);
     r->cap_flows = r->n_flows;
@@ -570,7 +580,7 @@ static void vext(vis_t *v, model_state_t *st) {
   }
   model_ext_t *x = st->ext;
   size_t n = st->n_nations;
-  vsz(v, &x->n_support, MODEL_SUPPORT_MAX);
+  vcount(v, &x->n_support, MODEL_SUPPORT_MAX);
   for (size_t k = 0; k < x->n_support && !v->err; k++) {
     support_t *s = &x->support[k];
     vi32(v, &s->nation);
@@ -582,7 +592,7 @@ static void vext(vis_t *v, model_state_t *st) {
     vb(v, &s->two_sided);
     vi(v, &s->paid_last);
   }
-  vsz(v, &x->n_loans, MODEL_LOANS_MAX);
+  vcount(v, &x->n_loans, MODEL_LOANS_MAX);
   for (size_t k = 0; k < x->n_loans && !v->err; k++) {
     loan_t *l = &x->loans[k];
     vi32(v, &l->nation);
@@ -593,14 +603,14 @@ static void vext(vis_t *v, model_state_t *st) {
     vi(v, &l->rate_q);
     vi(v, &l->paid_last);
   }
-  vsz(v, &x->n_stakes, MODEL_STAKES_MAX);
+  vcount(v, &x->n_stakes, MODEL_STAKES_MAX);
   for (size_t k = 0; k < x->n_stakes && !v->err; k++) {
     vi32(v, &x->stakes[k].nation);
     vi32(v, &x->stakes[k].firm);
     vi(v, &x->stakes[k].stake_ppm);
     vi(v, &x->stakes[k].paid);
   }
-  vsz(v, &x->n_contracts, MODEL_CONTRACTS_MAX);
+  vcount(v, &x->n_contracts, MODEL_CONTRACTS_MAX);
   for (size_t k = 0; k < x->n_contracts && !v->err; k++) {
     contract_t *c = &x->contracts[k];
     vstr(v, c->id, sizeof c->id);
@@ -626,7 +636,7 @@ static void vext(vis_t *v, model_state_t *st) {
     vi(v, &c->price_last);
     vb(v, &c->consume);
   }
-  vsz(v, &x->n_sanctions, MODEL_SANCTIONS_MAX);
+  vcount(v, &x->n_sanctions, MODEL_SANCTIONS_MAX);
   for (size_t k = 0; k < x->n_sanctions && !v->err; k++) {
     vi32(v, &x->sanctions[k].nation);
     vi32(v, &x->sanctions[k].firm);
@@ -708,7 +718,7 @@ static void visit(vis_t *v, model_state_t *st) {
     vseat(v, &st->seats[i]);
   varr(v, st->reserves, st->n_deposits);
   size_t nf = st->n_fac;
-  vsz(v, &nf, MODEL_FACILITIES_MAX);
+  vcount(v, &nf, MODEL_FACILITIES_MAX);
   if (v->rd && !v->err && nf) {
     st->fac = calloc(nf, sizeof *st->fac);
     if (!st->fac) {
@@ -727,7 +737,9 @@ static void visit(vis_t *v, model_state_t *st) {
   }
   for (size_t i = 0; i < st->n_fac && !v->err; i++)
     vfac(v, &st->fac[i]);
-  vsz(v, &st->n_effects, MODEL_EFFECTS_MAX);
+  vcount(v, &st->n_effects, MODEL_EFFECTS_MAX);
+  if (v->rd && !v->err && model_state_room(st, st->n_effects, 0))
+    v->err = MODEL_ENOMEM;
   for (size_t i = 0; i < st->n_effects && !v->err; i++) {
     effect_t *e = &st->effects[i];
     int32_t kind = (int32_t)e->kind;
@@ -739,7 +751,9 @@ static void visit(vis_t *v, model_state_t *st) {
     vi(v, &e->magnitude_ppm);
     vi32(v, &e->turns_left);
   }
-  vsz(v, &st->n_injected, sizeof st->injected / sizeof st->injected[0]);
+  vcount(v, &st->n_injected, MODEL_INJECTED_MAX);
+  if (v->rd && !v->err && model_state_room(st, 0, st->n_injected))
+    v->err = MODEL_ENOMEM;
   for (size_t i = 0; i < st->n_injected && !v->err; i++)
     vevent(v, &st->injected[i]);
   /* scripted events turned off (issue 13), only when one is */
@@ -768,14 +782,14 @@ static void visit(vis_t *v, model_state_t *st) {
   varr(v, st->report_production, (size_t)NS * n);
   varr(v, st->report_capacity, (size_t)NS * n);
   varr(v, st->report_scores, st->n_seats);
-  vsz(v, &r->n_news, MODEL_NEWS_MAX);
+  vcount(v, &r->n_news, MODEL_NEWS_MAX);
   for (size_t i = 0; i < r->n_news && !v->err; i++)
     vevent(v, &r->news[i]);
   vi(v, &r->money_sources);
   vi(v, &r->money_sinks);
   varr(v, r->produced, NP);
   varr(v, r->consumed, NP);
-  vsz(v, &r->n_late_refusals, 16);
+  vcount(v, &r->n_late_refusals, 16);
   for (size_t i = 0; i < r->n_late_refusals && !v->err; i++) {
     model_refusal_t *rf = &r->late_refusals[i];
     vsz(v, &rf->index, MODEL_ORDERS_MAX);

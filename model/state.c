@@ -203,9 +203,45 @@ void model_state_free(model_state_t *st) {
   free(st->seats);
   free(st->reserves);
   free(st->fac);
+  free(st->effects);
+  free(st->injected);
   free(st->report_scores);
   free(st->ext);
   free(st);
+}
+
+/* The next capacity for n elements of an array of `cap`, at most `max`:
+ * doubling, so appending one at a time costs little. */
+static size_t grown(size_t cap, size_t n, size_t max) {
+  size_t c = cap ? cap : 8;
+  while (c < n)
+    c *= 2;
+  return c < max ? c : max;
+}
+
+int model_state_room(model_state_t *st, size_t n_effects, size_t n_injected) {
+  if (n_effects > MODEL_EFFECTS_MAX || n_injected > MODEL_INJECTED_MAX)
+    return MODEL_ELIMIT;
+  /* New elements are zeroed, as the arrays held inline were: a reader
+   * fills only the fields it reads. */
+  size_t had = st->cap_effects;
+  if (n_effects > had) {
+    if (model_reserve((void **)&st->effects, &st->cap_effects,
+                      grown(had, n_effects, MODEL_EFFECTS_MAX),
+                      sizeof *st->effects))
+      return MODEL_ENOMEM;
+    memset(st->effects + had, 0, (st->cap_effects - had) * sizeof *st->effects);
+  }
+  had = st->cap_injected;
+  if (n_injected > had) {
+    if (model_reserve((void **)&st->injected, &st->cap_injected,
+                      grown(had, n_injected, MODEL_INJECTED_MAX),
+                      sizeof *st->injected))
+      return MODEL_ENOMEM;
+    memset(st->injected + had, 0,
+           (st->cap_injected - had) * sizeof *st->injected);
+  }
+  return 0;
 }
 
 /* A direct deep copy: every field of the state proper, the arrays it owns
@@ -245,10 +281,14 @@ int model_state_clone(const model_state_t *src, model_state_t **out) {
     memcpy(st->fac, src->fac, src->n_fac * sizeof *st->fac);
     st->n_fac = st->cap_fac = src->n_fac;
   }
+  if (model_state_room(st, src->n_effects, src->n_injected))
+    goto nomem;
   st->n_effects = src->n_effects;
-  memcpy(st->effects, src->effects, src->n_effects * sizeof *st->effects);
+  if (src->n_effects)
+    memcpy(st->effects, src->effects, src->n_effects * sizeof *st->effects);
   st->n_injected = src->n_injected;
-  memcpy(st->injected, src->injected, src->n_injected * sizeof *st->injected);
+  if (src->n_injected)
+    memcpy(st->injected, src->injected, src->n_injected * sizeof *st->injected);
   memcpy(st->scripted_off, src->scripted_off, sizeof st->scripted_off);
   memcpy(st->price, src->price, sizeof st->price);
   memcpy(st->learn_kref, src->learn_kref, sizeof st->learn_kref);

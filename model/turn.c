@@ -976,8 +976,13 @@ static void fire(model_state_t *st, const model_event_t *ev, int fac) {
   }
   case MODEL_EV_FLOOD:
   case MODEL_EV_CONFLICT:
-  case MODEL_EV_DEMAND_SURGE:
-    if (st->n_effects < MODEL_EFFECTS_MAX) {
+  case MODEL_EV_DEMAND_SURGE: {
+    /* past MODEL_EFFECTS_MAX an event has no lasting effect, as before
+     * the arrays grew; out of memory refuses the turn (range.c) */
+    int rc = model_state_room(st, st->n_effects + 1, 0);
+    if (rc == MODEL_ENOMEM)
+      model_range_fail(st, -1, "out of memory for the effects of events");
+    if (rc == 0) {
       effect_t *e = &st->effects[st->n_effects++];
       e->kind = ev->kind;
       e->nation = n;
@@ -987,6 +992,7 @@ static void fire(model_state_t *st, const model_event_t *ev, int fac) {
       e->turns_left = ev->duration;
     }
     break;
+  }
   default:
     return;
   }
@@ -1495,11 +1501,14 @@ int model_event_check(const model_state_t *st, const model_event_t *ev,
 int model_inject_event(model_state_t *st, const model_event_t *ev) {
   if (!st || !ev)
     return MODEL_EINVAL;
-  if (st->n_injected >= sizeof st->injected / sizeof st->injected[0])
+  if (st->n_injected >= MODEL_INJECTED_MAX)
     return MODEL_ELIMIT;
   model_refusal_t r;
   if (model_event_check(st, ev, &r))
     return MODEL_EINVAL;
+  int rc = model_state_room(st, 0, st->n_injected + 1);
+  if (rc)
+    return rc;
   st->injected[st->n_injected++] = *ev;
   return 0;
 }
