@@ -661,6 +661,8 @@ struct store {
   unsigned retry_ms;
   store_counters_t counters;
   uint64_t last_commit_ns; /* the last successful commit's duration */
+  sqlite3_stmt **reset;    /* store_reset's DELETEs (reset_prepare) */
+  size_t n_reset;
 };
 
 static void logf_(store_t *st, store_log_level_t level, const char *fmt, ...)
@@ -1625,11 +1627,45 @@ int store_flush_wait(store_t *st, int busy_ms) {
   return rc;
 }
 
-int store_reset(store_t *st, char *err, size_t errlen) {
+/* store_reset's DELETE of each table, prepared at its first call and
+ * kept (the tables do not change once the store is open). */
+static int reset_prepare(store_t *st) {
   sqlite3_stmt *q = NULL;
-  char sql[160];
   int rc;
 
+  if (sqlite3_prepare_v2(st->db,
+                         "SELECT name FROM sqlite_schema WHERE type = 'table' "
+                         "AND (name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+                         "OR name = 'sqlite_sequence')",
+                         -1, &q, NULL) != SQLITE_OK)
+    return -1;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    char sql[160];
+    sqlite3_stmt **grown =
+        realloc(st->reset, (st->n_reset + 1) * sizeof *st->reset);
+    if (!grown)
+      break;
+    st->reset = grown;
+    snprintf(sql, sizeof sql, "DELETE FROM \"%s\"",
+             (const char *)sqlite3_column_text(q, 0));
+    if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                           &st->reset[st->n_reset], NULL) != SQLITE_OK)
+      break;
+    st->n_reset++;
+  }
+  sqlite3_finalize(q);
+  if (rc == SQLITE_DONE)
+    return 0;
+  /* All or nothing: a partial list would leave rows behind. */
+  for (size_t i = 0; i < st->n_reset; i++)
+    sqlite3_finalize(st->reset[i]);
+  free(st->reset);
+  st->reset = NULL;
+  st->n_reset = 0;
+  return -1;
+}
+
+int store_reset(store_t *st, char *err, size_t errlen) {
   if (st->readonly || !st->opened) {
     snprintf(err, errlen, "store_reset needs a store opened for writing");
     return -1;
@@ -1641,6 +1677,10 @@ int store_reset(store_t *st, char *err, size_t errlen) {
              st->n_ops, st->held.n + st->after.n);
     return -1;
   }
+  if (!st->reset && reset_prepare(st) != 0) {
+    snprintf(err, errlen, "store_reset: %s", sqlite3_errmsg(st->db));
+    return -1;
+  }
   for (int i = 0; i < W_COUNT; i++)
     sqlite3_reset(st->stmts[i]);
   /* Foreign keys are off while the rows go, so the order of the tables
@@ -1649,22 +1689,14 @@ int store_reset(store_t *st, char *err, size_t errlen) {
     return -1;
   if (exec(st->db, "BEGIN IMMEDIATE", err, errlen) != 0)
     goto fail;
-  if (sqlite3_prepare_v2(st->db,
-                         "SELECT name FROM sqlite_schema WHERE type = 'table' "
-                         "AND (name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-                         "OR name = 'sqlite_sequence')",
-                         -1, &q, NULL) != SQLITE_OK)
-    goto sqlfail;
-  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-    snprintf(sql, sizeof sql, "DELETE FROM \"%s\"",
-             (const char *)sqlite3_column_text(q, 0));
-    if (exec(st->db, sql, err, errlen) != 0)
+  for (size_t i = 0; i < st->n_reset; i++) {
+    int rc = sqlite3_step(st->reset[i]);
+    sqlite3_reset(st->reset[i]);
+    if (rc != SQLITE_DONE) {
+      snprintf(err, errlen, "store_reset: %s", sqlite3_errmsg(st->db));
       goto rollback;
+    }
   }
-  if (rc != SQLITE_DONE)
-    goto sqlfail;
-  sqlite3_finalize(q);
-  q = NULL;
   if (exec(st->db, "COMMIT", err, errlen) != 0)
     goto rollback;
   if (exec(st->db, "PRAGMA foreign_keys=ON", err, errlen) != 0)
@@ -1675,10 +1707,7 @@ int store_reset(store_t *st, char *err, size_t errlen) {
   st->retry_ms = 0;
   st->last_commit_ns = 0;
   return 0;
-sqlfail:
-  snprintf(err, errlen, "store_reset: %s", sqlite3_errmsg(st->db));
 rollback:
-  sqlite3_finalize(q);
   sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 fail:
   sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
@@ -1701,6 +1730,9 @@ void store_close(store_t *st) {
   cbs_run(&st->after, false);
   for (int i = 0; i < W_COUNT; i++)
     sqlite3_finalize(st->stmts[i]);
+  for (size_t i = 0; i < st->n_reset; i++)
+    sqlite3_finalize(st->reset[i]);
+  free(st->reset);
   if (st->db) {
     /* A clean shutdown folds the WAL back into the database file. A file
      * refused at open, or read by a tool, is left exactly as it was
