@@ -172,7 +172,10 @@ static bool vtag(vis_t *v, const char *tag, bool present) {
       v->err = MODEL_ENOMEM;
     return present;
   }
-  if (v->err || v->off >= v->len)
+  /* not a tag; and never handed to the unpacker, which would allocate
+   * for a container's header whatever follows (next() refuses it; an
+   * array header here asked for 4 GiB: found by fuzz/fuzz_state.c) */
+  if (v->err || v->off >= v->len || is_container(v->buf[v->off]))
     return false;
   size_t off = v->off;
   msgpack_unpacked un;
