@@ -73,6 +73,18 @@ int64_t kit_staff_need(const model_obs_t *obs, int stage, int64_t capacity);
 int64_t kit_new_unit_cost(const model_obs_t *obs, int stage, int n);
 /* The magnet recipe: kg of NdPr (q 0) or Dy/Tb (q 1) oxide per kg. */
 int64_t kit_recipe(const model_obs_t *obs, int q);
+/* Design J1: whether the map has a product (public.rules.products);
+ * whether its heavies are split (dy_oxide, tb_oxide); a product's kg per
+ * kg magnet; the magnet stage's inputs and separation's oxides in the
+ * model's order (their count returned); a product of the map drawn at
+ * random (on basket maps the same draw as kit_range(r, 0, 4)). */
+bool kit_has(const model_obs_t *obs, int product);
+bool kit_split(const model_obs_t *obs);
+int64_t kit_recipe_of(const model_obs_t *obs, int product);
+int kit_magnet_inputs(const model_obs_t *obs, int in[3]);
+int kit_oxides(const model_obs_t *obs, int out[4]);
+bool kit_magnet_input(const model_obs_t *obs, int product);
+int kit_product_draw(uint64_t *r, const model_obs_t *obs);
 
 /* ---- Deposits ---- */
 /* Opex (cents/kg) of a new mine at deposit d. */

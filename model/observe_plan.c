@@ -29,6 +29,7 @@ int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o) {
     od->type = md->type;
     od->reserves_kg = st->reserves[d];
     memcpy(od->basket_ppm, md->basket, sizeof od->basket_ppm);
+    od->basket_tb_ppm = md->basket[3];
     od->unit_cost_cents_per_kg = md->unit_cost;
     od->open = md->open;
   }
@@ -69,5 +70,8 @@ int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o) {
   r->recovery_initial_ppm = m->stage[MODEL_SEPARATION].rec_initial;
   r->recovery_max_ppm = m->stage[MODEL_SEPARATION].rec_max;
   memcpy(r->recipe_ppm, m->stage[MODEL_MAGNETS].recipe, sizeof r->recipe_ppm);
+  r->recipe_tb_ppm = m->stage[MODEL_MAGNETS].recipe[2];
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    r->products[p] = map_has(m, p);
   return 0;
 }

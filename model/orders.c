@@ -15,12 +15,24 @@
 #define QTY_LIMIT ((int64_t)1000000000000) /* 1 Mt... in kg: 1e9 t */
 #define CAP_LIMIT ((int64_t)10000000000)   /* 10 Mt/yr in kg */
 
-static int check_product(const model_order_t *o, model_refusal_t *r) {
+static int check_product(const model_map_t *m, const model_order_t *o,
+                         model_refusal_t *r) {
   if (o->product < 0 || o->product >= NP) {
     model_refuse(
         r, "product",
-        "unknown product; expected concentrate, ndpr_oxide, dytb_oxide, "
-        "lace_oxide or magnet");
+        "unknown product; expected concentrate, ndpr_oxide, %s, "
+        "lace_oxide or magnet",
+        m->heavy_split ? "dy_oxide, tb_oxide" : "dytb_oxide");
+    return 1;
+  }
+  /* design J1: the heavies exist as a basket or as Dy and Tb */
+  if (!map_has(m, o->product)) {
+    model_refuse(r, "product",
+                 m->heavy_split
+                     ? "product %s is not traded on this map; use dy_oxide "
+                       "and tb_oxide"
+                     : "product %s is not traded on this map; use dytb_oxide",
+                 model__product_names[o->product]);
     return 1;
   }
   return 0;
@@ -94,7 +106,7 @@ static int check_policy(const model_map_t *m, int self, const model_order_t *o,
     int partner;
     switch (f->type) {
     case MODEL_FIELD_PRODUCT:
-      if (check_product(o, r))
+      if (check_product(m, o, r))
         return 1;
       break;
     case MODEL_FIELD_STAGE:
@@ -267,12 +279,12 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
     return check_field(o, "count", "1 and 1,000,000 people", r);
   case MODEL_OP_OFFER:
   case MODEL_OP_BID:
-    if (check_product(o, r))
+    if (check_product(m, o, r))
       return 1;
     if (check_field(o, "quantity", "0 and 1,000,000,000 t", r))
       return 1;
     if (o->op == MODEL_OP_BID && o->index[0] &&
-        model_product_from_name(o->index) < 0) {
+        !map_has(m, model_product_from_name(o->index))) {
       model_refuse(r, "index",
                    "index must be a product (concentrate, ndpr_oxide, "
                    "dytb_oxide, lace_oxide or magnet) whose price the max "
@@ -303,7 +315,7 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
                    MODEL_ID_MAX - 1);
       return 1;
     }
-    if (check_product(o, r))
+    if (check_product(m, o, r))
       return 1;
     return check_field(o, "quantity", "0.001 and 1,000,000,000 t", r) ||
            check_field(o, "price", "0 and 999,999.99 USD/kg", r) ||

@@ -610,10 +610,14 @@ static double capex_usd_per_t_year(int64_t cents_per_kg_year) {
   return (double)cents_per_kg_year * 10.0;
 }
 
-static int pack_basket(msgpack_packer *pk, const int64_t *ppm) {
-  int rc = msgpack_pack_map(pk, 3);
+/* On split maps (design J1) dy_oxide and tb_oxide instead of dytb_oxide. */
+static int pack_basket(msgpack_packer *pk, const int64_t *ppm, bool split,
+                       int64_t tb) {
+  int rc = msgpack_pack_map(pk, split ? 4 : 3);
   rc |= kv_frac(pk, "ndpr_oxide", ppm[0]);
-  rc |= kv_frac(pk, "dytb_oxide", ppm[1]);
+  rc |= kv_frac(pk, split ? "dy_oxide" : "dytb_oxide", ppm[1]);
+  if (split)
+    rc |= kv_frac(pk, "tb_oxide", tb);
   rc |= kv_frac(pk, "lace_oxide", ppm[2]);
   return rc;
 }
@@ -629,7 +633,8 @@ static int pack_deposits(msgpack_packer *pk, const model_obs_t *obs) {
                   d->type == 1 ? "ionic_clay_heavy" : "hard_rock_light");
     rc |= kv_t(pk, "reserves", d->reserves_kg);
     rc |= proto_pack_cstr(pk, "basket");
-    rc |= pack_basket(pk, d->basket_ppm);
+    rc |= pack_basket(pk, d->basket_ppm, obs->rules.products[MODEL_DY],
+                      d->basket_tb_ppm);
     if (d->unit_cost_cents_per_kg >= 0)
       rc |= kv_usdkg(pk, "unit_cost", d->unit_cost_cents_per_kg);
     else
@@ -649,7 +654,16 @@ static int pack_factors(msgpack_packer *pk, const model_obs_t *obs,
 
 static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
   const model_obs_rules_t *r = &obs->rules;
-  int rc = msgpack_pack_map(pk, 5);
+  int np = 0;
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    np += r->products[p];
+  int rc = msgpack_pack_map(pk, 6);
+  /* design J1: the products that exist on the map */
+  rc |= proto_pack_cstr(pk, "products");
+  rc |= msgpack_pack_array(pk, (uint32_t)np);
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    if (r->products[p])
+      rc |= proto_pack_cstr(pk, model_product_name(p));
   rc |= proto_pack_cstr(pk, "stages");
   rc |= msgpack_pack_map(pk, MODEL_STAGES);
   for (int s = 0; s < MODEL_STAGES; s++) {
@@ -704,9 +718,12 @@ static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
   rc |= kv_frac(pk, "initial", r->recovery_initial_ppm);
   rc |= kv_frac(pk, "max", r->recovery_max_ppm);
   rc |= proto_pack_cstr(pk, "magnet_recipe");
-  rc |= msgpack_pack_map(pk, 2);
+  bool split = r->products[MODEL_DY];
+  rc |= msgpack_pack_map(pk, split ? 3 : 2);
   rc |= kv_frac(pk, "ndpr_oxide", r->recipe_ppm[0]);
-  rc |= kv_frac(pk, "dytb_oxide", r->recipe_ppm[1]);
+  rc |= kv_frac(pk, split ? "dy_oxide" : "dytb_oxide", r->recipe_ppm[1]);
+  if (split)
+    rc |= kv_frac(pk, "tb_oxide", r->recipe_tb_ppm);
   rc |= proto_pack_cstr(pk, "nations");
   rc |= msgpack_pack_map(pk, obs->n_nations);
   for (size_t n = 0; n < obs->n_nations; n++) {
@@ -1081,6 +1098,11 @@ static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
     x->reserves_kg = kg_of(get(d, "reserves"));
     for (int k = 0; k < 3; k++)
       x->basket_ppm[k] = ppm_of_obj(get(get(d, "basket"), basket[k]));
+    /* design J1: a split map's deposits give Dy and Tb */
+    if (get(get(d, "basket"), "dy_oxide")) {
+      x->basket_ppm[1] = ppm_of_obj(get(get(d, "basket"), "dy_oxide"));
+      x->basket_tb_ppm = ppm_of_obj(get(get(d, "basket"), "tb_oxide"));
+    }
     const msgpack_object *uc = get(d, "unit_cost");
     x->unit_cost_cents_per_kg =
         uc && uc->type != MSGPACK_OBJECT_NIL ? cents_of(uc) : -1;
@@ -1143,6 +1165,20 @@ static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
       ppm_of_obj(get(get(rules, "separation_recovery"), "max"));
   r->recipe_ppm[0] = ppm_of_obj(get(get(rules, "magnet_recipe"), basket[0]));
   r->recipe_ppm[1] = ppm_of_obj(get(get(rules, "magnet_recipe"), basket[1]));
+  /* design J1: the products of the map (a server from before them: the
+   * basket's five) */
+  const msgpack_object *pl = get(rules, "products");
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    r->products[p] = !pl && p < MODEL_DY;
+  if (pl && pl->type == MSGPACK_OBJECT_ARRAY)
+    for (uint32_t i = 0; i < pl->via.array.size; i++)
+      for (int p = 0; p < MODEL_PRODUCTS; p++)
+        if (name_is(&pl->via.array.ptr[i], model_product_name(p)))
+          r->products[p] = true;
+  if (r->products[MODEL_DY]) {
+    r->recipe_ppm[1] = ppm_of_obj(get(get(rules, "magnet_recipe"), "dy_oxide"));
+    r->recipe_tb_ppm = ppm_of_obj(get(get(rules, "magnet_recipe"), "tb_oxide"));
+  }
   return 0;
 }
 
