@@ -749,14 +749,14 @@ static int64_t basket(const model_obs_t *obs, int q) {
   if (cap > 0)
     return (int64_t)(sum / cap);
   /* split maps: the assumed heavies 80/20 (design J1's default share) */
-  return q == 3 ? kit_basket[1] - kit_ppm(kit_basket[1], 800000)
+  return q == 3   ? kit_basket[1] - kit_ppm(kit_basket[1], 800000)
          : q == 4 ? kit_ppm(kit_basket[1], 800000)
                   : kit_basket[q];
 }
 
 /* The share of an oxide in the firm's concentrate. */
 static int64_t share_of(const model_obs_t *obs, int product) {
-  return basket(obs, product == MODEL_NDPR                           ? 0
+  return basket(obs, product == MODEL_NDPR                          ? 0
                      : product == MODEL_DYTB || product == MODEL_DY ? 1
                      : product == MODEL_LACE                        ? 2
                                                                     : 3);
@@ -826,8 +826,7 @@ int64_t kit_input_need(const model_obs_t *obs, int product,
     int64_t r = kit_rate(f, util_of(obs, util, i));
     if (product == MODEL_CONCENTRATE && f->stage == MODEL_SEPARATION)
       need += r;
-    else if (kit_magnet_input(obs, product) &&
-             f->stage == MODEL_MAGNETS)
+    else if (kit_magnet_input(obs, product) && f->stage == MODEL_MAGNETS)
       need += kit_ppm(r, kit_recipe_of(obs, product));
   }
   return need;
@@ -980,8 +979,7 @@ int64_t kit_break_even(const model_obs_t *obs, int product) {
     if (product == MODEL_CONCENTRATE && f->stage == MODEL_SEPARATION) {
       be =
           kit_value(obs, f->stage, f->recovery_ppm) - f->unit_cost_cents_per_kg;
-    } else if (kit_magnet_input(obs, product) &&
-               f->stage == MODEL_MAGNETS) {
+    } else if (kit_magnet_input(obs, product) && f->stage == MODEL_MAGNETS) {
       /* the magnet price it expects: last turn's, or the reference where
        * last turn's dipped below it (one turn's dip must not idle a plant
        * that pays at normal prices; a stand-in for the design's median of

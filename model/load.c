@@ -311,8 +311,8 @@ static int named(ld_t *ld, json_t *obj, const char *key,
   return rc;
 }
 
-static const char *const ELEMENTS[] = {"ndpr_oxide", "dytb_oxide",
-                                       "lace_oxide", "dy_oxide", "tb_oxide"};
+static const char *const ELEMENTS[] = {"ndpr_oxide", "dytb_oxide", "lace_oxide",
+                                       "dy_oxide", "tb_oxide"};
 
 /* The message for a product a map does not have (design J1). */
 static const char *absent_hint(const model_map_t *m) {
@@ -802,8 +802,8 @@ static int learning_v2(ld_t *ld, model_map_t *m, json_t *so, map_stage_t *st) {
  * dy_share_of_heavies (floor to Dy). */
 static int recipe_heavies(ld_t *ld, const model_map_t *m, json_t *rcp,
                           int64_t r[3]) {
-  bool split = json_object_get(rcp, "dy_oxide") ||
-               json_object_get(rcp, "tb_oxide");
+  bool split =
+      json_object_get(rcp, "dy_oxide") || json_object_get(rcp, "tb_oxide");
   if (split && !m->heavy_split)
     return fail(ld, "dy_oxide and tb_oxide are not products of this map; %s",
                 absent_hint(m));

@@ -45,7 +45,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#define NP  MODEL_PRODUCTS
+#define NP MODEL_PRODUCTS
 /* Products of the serialisation's first sections (the products before
  * design J1's dy_oxide and tb_oxide, which are written in a section of
  * their own on split maps only, so basket maps keep their bytes). */
@@ -135,8 +135,8 @@ typedef struct {
   int32_t n_ramp, n_bramp;
   int64_t ramp[MODEL_RAMP_MAX], bramp[MODEL_RAMP_MAX];
   int64_t rec_initial, rec_max, rec_understaffed; /* ppm */
-  int64_t recipe[3]; /* ppm kg oxide per kg magnet: ndpr, dytb (dy); [2] tb
-                        on split maps (design J1) */
+  int64_t recipe[3];   /* ppm kg oxide per kg magnet: ndpr, dytb (dy); [2] tb
+                          on split maps (design J1) */
   int64_t log2_pr_q32; /* log2(1 - learning), Q32, <= 0 */
   /* version 2: lead times in two phases (permits, then construction that
    * grows with size), and the bound on a brownfield expansion */

@@ -18,11 +18,10 @@
 static int check_product(const model_map_t *m, const model_order_t *o,
                          model_refusal_t *r) {
   if (o->product < 0 || o->product >= NP) {
-    model_refuse(
-        r, "product",
-        "unknown product; expected concentrate, ndpr_oxide, %s, "
-        "lace_oxide or magnet",
-        m->heavy_split ? "dy_oxide, tb_oxide" : "dytb_oxide");
+    model_refuse(r, "product",
+                 "unknown product; expected concentrate, ndpr_oxide, %s, "
+                 "lace_oxide or magnet",
+                 m->heavy_split ? "dy_oxide, tb_oxide" : "dytb_oxide");
     return 1;
   }
   /* design J1: the heavies exist as a basket or as Dy and Tb */

@@ -753,8 +753,7 @@ static void vheavy_split(vis_t *v, model_state_t *st) {
   model_report_t *r = &st->report;
   vprod(v, r->price);
   vprod(v, r->volume);
-  varr(v, st->report_regional + (size_t)v->p0 * n,
-       (size_t)(v->p1 - v->p0) * n);
+  varr(v, st->report_regional + (size_t)v->p0 * n, (size_t)(v->p1 - v->p0) * n);
   vprod(v, r->produced);
   vprod(v, r->consumed);
   if (v->version >= 3 && st->map->hist_turns > 0)

@@ -568,8 +568,8 @@ static int separation(model_state_t *st, const stages_t *sl) {
     int prod[4], elx[4];
     int nox = map_oxides(st->map, prod, elx);
     for (int q = 0; q < nox; q++) {
-      ck_add(st, &se->inv[prod[q]], o[q], f->owner, "inventory",
-             MODEL_U_KG, "separation output");
+      ck_add(st, &se->inv[prod[q]], o[q], f->owner, "inventory", MODEL_U_KG,
+             "separation output");
       /* processed in the tracked nation: all its material (S65 covers
        * items produced there); elsewhere the feed's share */
       model_origin_add(st, f->owner, prod[q],
@@ -579,8 +579,8 @@ static int separation(model_state_t *st, const stages_t *sl) {
       book_output(st, f, prod[q], o[q]);
       f->out_last += o[q]; /* <= x */
       ck_add(st, &value,
-             ck_mul_div(st, o[q], st->price[prod[q]], 1, nh,
-                        "value added", MODEL_U_CENTS),
+             ck_mul_div(st, o[q], st->price[prod[q]], 1, nh, "value added",
+                        MODEL_U_CENTS),
              nh, "value added", MODEL_U_CENTS, "separation output");
     }
     int64_t opex =
@@ -657,13 +657,13 @@ static int magnets(model_state_t *st, const stages_t *sl) {
                         MODEL_U_CENTS),
              nh, "value added", MODEL_U_CENTS, "magnet feed");
       se->inv[in[q]] -= use;
-      ck_add(st, &se->flows.consumed[in[q]], use, f->owner,
-             "consumption", MODEL_U_KG, "magnet feed");
+      ck_add(st, &se->flows.consumed[in[q]], use, f->owner, "consumption",
+             MODEL_U_KG, "magnet feed");
       ck_add(st, &st->report.consumed[in[q]], use, -1, "consumption",
              MODEL_U_KG, "magnet feed");
       ck_add(st, &inputs,
-             ck_mul_div(st, use, st->price[in[q]], 1, nh,
-                        "value added", MODEL_U_CENTS),
+             ck_mul_div(st, use, st->price[in[q]], 1, nh, "value added",
+                        MODEL_U_CENTS),
              nh, "value added", MODEL_U_CENTS, "magnet feed");
     }
     ck_add(st, &se->inv[MODEL_MAGNET], out, f->owner, "inventory", MODEL_U_KG,
