@@ -873,6 +873,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                                    "qualification",
                                    "heavy_products",
                                    "dy_share_of_heavies",
+                                   "thrift",
                                    NULL};
   if ((rc = check_keys(ld, p, pk)))
     goto out;
@@ -899,6 +900,29 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
         m->stage[s].recipe[1] = ppm_of(h, m->dy_share_ppm);
         m->stage[s].recipe[2] = h - m->stage[s].recipe[1];
       }
+  }
+  /* design J3: Dy thrifting (R33, R32; the turns and the cost are
+   * assumptions) */
+  m->thrift_min_ppm = 600000;
+  m->thrift_turns = 4;
+  m->thrift_cost = 200;
+  if ((rc = get_obj(ld, p, "thrift", &o)))
+    goto out;
+  if (o) {
+    static const char *const tk[] = {"min_share", "turns", "cost", NULL};
+    int64_t turns = m->thrift_turns;
+    push_key(ld, "thrift");
+    rc = check_keys(ld, o, tk);
+    if (!rc)
+      rc = num(ld, o, "min_share", false, U_PPM, 0.01, 1, &m->thrift_min_ppm);
+    if (!rc)
+      rc = num(ld, o, "turns", false, U_PLAIN, 0, 40, &turns);
+    if (!rc)
+      rc = num(ld, o, "cost", false, U_PRICE, 0, 1e4, &m->thrift_cost);
+    m->thrift_turns = (int32_t)turns;
+    pop(ld);
+    if (rc)
+      goto out;
   }
   if ((rc = get_obj(ld, p, "prices", &o)))
     goto out;

@@ -340,6 +340,11 @@ typedef struct {
   bool consume; /* contract_propose: a nation buyer consumes the goods
                    (final demand met, counted in its supply security)
                    instead of stockpiling them */
+  /* issue 11, design J3: operate on a magnet plant, the heavies' recipe
+   * (kg per kg magnet, ppm): heavy_recipe of dytb_oxide on basket maps,
+   * dy_recipe of dy_oxide on split maps (Tb follows by the same share);
+   * 0: unchanged */
+  int64_t heavy_recipe_ppm, dy_recipe_ppm;
 } model_order_t;
 
 /* ---- The order schema (model/order_schema.c) ----
@@ -628,6 +633,11 @@ typedef struct {
   int64_t effective_experience_kg; /* stages that learn on effective
                                       experience (docs/model.md, "Learning");
                                       else the facility's own */
+  /* design J3, magnet plants: the heavies' recipe in use (kg of dytb_oxide,
+   * or dy_oxide on split maps, per kg magnet, ppm), the one ordered (0:
+   * never ordered) and the turns before it takes effect */
+  int64_t heavy_recipe_ppm, heavy_recipe_target_ppm;
+  int32_t thrift_turns_left;
 } model_obs_facility_t;
 
 /* A deposit, as every seat sees it: where a mine may be built (the `site`
@@ -677,6 +687,9 @@ typedef struct {
    * maps recipe_ppm[1] is dy_oxide's and recipe_tb_ppm tb_oxide's */
   bool products[MODEL_PRODUCTS];
   int64_t recipe_tb_ppm;
+  /* design J3: Dy thrifting (parameters.thrift) */
+  int64_t thrift_min_share_ppm, thrift_cost_cents_per_kg;
+  int32_t thrift_turns;
 } model_obs_rules_t;
 
 typedef struct {

@@ -236,11 +236,25 @@ struct model_map {
    * given as dytb_oxide on a split map (ppm, floor to Dy) */
   bool heavy_split;
   int64_t dy_share_ppm;
+  /* design J3, Dy thrifting (parameters.thrift): the lowest recipe as a
+   * share of the stage's (ppm), the turns a change takes, the extra opex
+   * at the full cut (cents per kg magnet) */
+  int64_t thrift_min_ppm;
+  int32_t thrift_turns;
+  int64_t thrift_cost;
 };
 
 static inline int64_t map_transport(const model_map_t *m, int p, int i, int j) {
   return m->transport[((size_t)p * m->n_nations + (size_t)i) * m->n_nations +
                       (size_t)j];
+}
+
+/* Design J3: the lowest heavy recipe a magnet plant may order (ppm kg per
+ * kg magnet, rounded up to the recipe's min_share) */
+static inline int64_t model_thrift_floor(const model_map_t *m) {
+  int64_t full = m->stage[MODEL_MAGNETS].recipe[1];
+  return (int64_t)(((__int128)full * m->thrift_min_ppm + MODEL_PPM - 1) /
+                   MODEL_PPM);
 }
 
 /* Whether product p exists on the map (design J1): a basket map has
@@ -411,6 +425,12 @@ typedef struct {
    * nation than its owner's home: it staffs itself from the host's pool
    * (its staff stay on it from turn to turn) and pays host wages */
   bool abroad;
+  /* issue 11, design J3: a magnet plant's recipe of the heavies (ppm kg of
+   * dytb_oxide, or of dy_oxide on split maps, per kg magnet; tb_oxide
+   * follows by the same share), now and as ordered, and the turns before
+   * the ordered one takes effect; 0: the stage's recipe */
+  int64_t recipe_dy_now, recipe_dy_target;
+  int32_t thrift_left;
 } facility_t;
 
 typedef struct {
@@ -850,6 +870,9 @@ int64_t model_train_left(const model_state_t *st, int n, int s);
 /* Sets every nation's places kept for its programme from the programmes
  * in force (when a turn ends, and for a new state). */
 void model_train_keep(model_state_t *st);
+/* turn.c, design J3: a magnet plant's ordered heavy recipe (ppm, within
+ * the thrift band), in effect after parameters.thrift.turns turns */
+void model_thrift_order(model_state_t *st, facility_t *f, int64_t recipe);
 /* The order a policy or state_support event carries, for nation n: 0 when
  * acceptable. */
 int model_event_order_check(const model_map_t *m, int nation,

@@ -235,7 +235,22 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
                    "facilities");
       return 1;
     }
-    return check_field(o, "utilisation", "0 and 1", r);
+    /* design J3: the recipe key of the map's heavies */
+    if (o->heavy_recipe_ppm && m->heavy_split) {
+      model_refuse(r, "heavy_recipe",
+                   "this map trades dy_oxide and tb_oxide apart: give "
+                   "dy_recipe (t of dy_oxide per t of magnet; Tb follows)");
+      return 1;
+    }
+    if (o->dy_recipe_ppm && !m->heavy_split) {
+      model_refuse(r, "dy_recipe",
+                   "this map trades the heavies as one basket: give "
+                   "heavy_recipe (t of dytb_oxide per t of magnet)");
+      return 1;
+    }
+    return check_field(o, "utilisation", "0 and 1", r) ||
+           check_field(o, "heavy_recipe", "0 and 1", r) ||
+           check_field(o, "dy_recipe", "0 and 1", r);
   case MODEL_OP_HIRE:
     if (check_skill(o, r))
       return 1;
@@ -757,12 +772,35 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
     }
     return 0;
   }
-  case MODEL_OP_OPERATE:
-    if (model_facility_of_seat(st, seat, o->facility) < 0) {
+  case MODEL_OP_OPERATE: {
+    int k = model_facility_of_seat(st, seat, o->facility);
+    if (k < 0) {
       model_refuse(r, "facility", "no facility \"%s\" of yours", o->facility);
       return 1;
     }
+    int64_t want = o->heavy_recipe_ppm ? o->heavy_recipe_ppm : o->dy_recipe_ppm;
+    if (!want)
+      return 0;
+    const char *key = o->heavy_recipe_ppm ? "heavy_recipe" : "dy_recipe";
+    if (st->fac[k].stage != MODEL_MAGNETS) {
+      model_refuse(r, key, "%s is for magnet plants; %s is a %s facility", key,
+                   o->facility, model_stage_name(st->fac[k].stage));
+      return 1;
+    }
+    int64_t full = st->map->stage[MODEL_MAGNETS].recipe[1];
+    int64_t lo = model_thrift_floor(st->map);
+    if (want < lo || want > full) {
+      model_refuse(r, key,
+                   "%s must be between %.6g and %.6g t of %s per t of magnet "
+                   "(thrift min_share %.6g of the recipe's %.6g)",
+                   key, (double)lo / MODEL_PPM, (double)full / MODEL_PPM,
+                   st->map->heavy_split ? "dy_oxide" : "dytb_oxide",
+                   (double)st->map->thrift_min_ppm / MODEL_PPM,
+                   (double)full / MODEL_PPM);
+      return 1;
+    }
     return 0;
+  }
   case MODEL_OP_HIRE:
     if (o->count < 0 && -o->count > s->staff[o->skill]) {
       model_refuse(r, "count",
@@ -1008,10 +1046,16 @@ static int apply_all(model_state_t *st) {
       case MODEL_OP_BUILD:
         rc = apply_build(st, (int)si, o);
         break;
-      case MODEL_OP_OPERATE:
-        st->fac[model_facility_of_seat(st, (int)si, o->facility)].util =
-            o->utilisation_ppm;
+      case MODEL_OP_OPERATE: {
+        facility_t *f =
+            &st->fac[model_facility_of_seat(st, (int)si, o->facility)];
+        f->util = o->utilisation_ppm;
+        int64_t want =
+            o->heavy_recipe_ppm ? o->heavy_recipe_ppm : o->dy_recipe_ppm;
+        if (want)
+          model_thrift_order(st, f, want);
         break;
+      }
       case MODEL_OP_HIRE: {
         int64_t c = o->count;
         int sk = o->skill;

@@ -919,6 +919,22 @@ static void visit(vis_t *v, model_state_t *st) {
       vb(v, &st->seats[i].qualified);
     }
   vheavy_split(v, st);
+  /* Dy thrifting (design J3), only once a plant has ordered a recipe */
+  bool thrift = false;
+  for (size_t i = 0; i < st->n_fac; i++)
+    thrift |= st->fac[i].recipe_dy_target != 0;
+  if (vtag(v, "\001thrift", thrift))
+    for (size_t i = 0; i < st->n_fac && !v->err; i++) {
+      facility_t *f = &st->fac[i];
+      vi(v, &f->recipe_dy_now);
+      vi(v, &f->recipe_dy_target);
+      vi32(v, &f->thrift_left);
+      if (v->rd && !v->err &&
+          (f->recipe_dy_now < 0 || f->recipe_dy_now > 10 * MODEL_PPM ||
+           f->recipe_dy_target < 0 || f->recipe_dy_target > 10 * MODEL_PPM ||
+           f->thrift_left < 0 || f->thrift_left > 40))
+        v->err = MODEL_ESTATE;
+    }
 }
 
 static int pack(const model_state_t *st, uint8_t **buf, size_t *len) {

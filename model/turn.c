@@ -613,11 +613,52 @@ static int64_t ceil_ppm(int64_t a, int64_t ppm) {
 }
 
 /* A magnet plant's recipe (ppm kg of each input of map_magnet_inputs per
- * kg magnet): the stage's. */
+ * kg magnet): the stage's, or the plant's thrifted heavies (design J3: Tb
+ * follows Dy's share, rounded down). */
 static void magnet_recipe(const model_state_t *st, const facility_t *f,
                           int64_t recipe[3]) {
-  (void)f;
   memcpy(recipe, st->map->stage[MODEL_MAGNETS].recipe, 3 * sizeof *recipe);
+  int64_t full = recipe[1];
+  if (f->recipe_dy_now > 0 && f->recipe_dy_now != full && full > 0) {
+    recipe[1] = f->recipe_dy_now;
+    recipe[2] = mul_div(recipe[2], f->recipe_dy_now, full);
+  }
+}
+
+/* Design J3: the extra opex of a thrifted plant's output `out` (kg), in
+ * cents: thrift_cost x (recipe - now) / (recipe - recipe x min_share) per
+ * kg, rounded up (money owed to the world). */
+static int64_t thrift_opex(const model_state_t *st, const facility_t *f,
+                           int64_t out) {
+  int64_t full = st->map->stage[MODEL_MAGNETS].recipe[1];
+  int64_t span = full - ppm_of(full, st->map->thrift_min_ppm);
+  if (f->recipe_dy_now <= 0 || f->recipe_dy_now >= full || span <= 0 ||
+      out <= 0)
+    return 0;
+  __int128 num =
+      (__int128)out * st->map->thrift_cost * (full - f->recipe_dy_now);
+  __int128 c = (num + span - 1) / span;
+  return c > INT64_MAX / 4 ? INT64_MAX / 4 : (int64_t)c;
+}
+
+void model_thrift_order(model_state_t *st, facility_t *f, int64_t recipe) {
+  int64_t now = f->recipe_dy_now > 0 ? f->recipe_dy_now
+                                     : st->map->stage[MODEL_MAGNETS].recipe[1];
+  f->recipe_dy_target = recipe;
+  f->recipe_dy_now = now;
+  f->thrift_left = recipe == now ? 0 : st->map->thrift_turns;
+  if (f->thrift_left == 0)
+    f->recipe_dy_now = recipe;
+}
+
+/* Design J3: plants whose ordered recipe is on its way count down a turn;
+ * the recipe takes effect when they reach 0 (for the next turn's output). */
+static void thrift_countdown(model_state_t *st) {
+  for (size_t i = 0; i < st->n_fac; i++) {
+    facility_t *f = &st->fac[i];
+    if (f->thrift_left > 0 && --f->thrift_left == 0)
+      f->recipe_dy_now = f->recipe_dy_target;
+  }
 }
 
 static int magnets(model_state_t *st, const stages_t *sl) {
@@ -682,6 +723,9 @@ static int magnets(model_state_t *st, const stages_t *sl) {
     book_output(st, f, MODEL_MAGNET, out);
     int64_t opex =
         ck_mul_div(st, out, f->unit_cost, 1, f->owner, "opex", MODEL_U_CENTS);
+    if (f->recipe_dy_now > 0)
+      ck_add(st, &opex, thrift_opex(st, f, out), f->owner, "opex",
+             MODEL_U_CENTS, "thrifting");
     seat_out(st, f->owner, opex, "opex");
     sink(st, opex, "opex");
     ck_add(st,
@@ -701,6 +745,7 @@ static int magnets(model_state_t *st, const stages_t *sl) {
              "output");
     model_facility_refresh(st, f);
   }
+  thrift_countdown(st);
   return st->range_failed ? MODEL_ERANGE : 0;
 }
 

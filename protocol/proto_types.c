@@ -352,7 +352,14 @@ static const char *map_nation(const void *ctx, size_t i) {
 }
 
 static int pack_facility(msgpack_packer *pk, const model_obs_facility_t *f) {
-  int rc = msgpack_pack_map(pk, 19);
+  /* design J3: a magnet plant's recipe, once it has ordered one */
+  bool thrift = f->heavy_recipe_target_ppm > 0;
+  int rc = msgpack_pack_map(pk, 19 + (thrift ? 3 : 0));
+  if (thrift) {
+    rc |= kv_frac(pk, "heavy_recipe", f->heavy_recipe_ppm);
+    rc |= kv_frac(pk, "heavy_recipe_target", f->heavy_recipe_target_ppm);
+    rc |= proto_pack_kv_i64(pk, "thrift_turns_left", f->thrift_turns_left);
+  }
   rc |= kv_t(pk, "experience_effective", f->effective_experience_kg);
   rc |= kv_name(pk, "id", f->id);
   rc |= kv_name(pk, "stage", model_stage_name(f->stage));
@@ -657,7 +664,13 @@ static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
   int np = 0;
   for (int p = 0; p < MODEL_PRODUCTS; p++)
     np += r->products[p];
-  int rc = msgpack_pack_map(pk, 6);
+  int rc = msgpack_pack_map(pk, 7);
+  /* design J3: Dy thrifting's terms */
+  rc |= proto_pack_cstr(pk, "thrift");
+  rc |= msgpack_pack_map(pk, 3);
+  rc |= kv_frac(pk, "min_share", r->thrift_min_share_ppm);
+  rc |= proto_pack_kv_i64(pk, "turns", r->thrift_turns);
+  rc |= kv_usdkg(pk, "cost", r->thrift_cost_cents_per_kg);
   /* design J1: the products that exist on the map */
   rc |= proto_pack_cstr(pk, "products");
   rc |= msgpack_pack_array(pk, (uint32_t)np);
@@ -1175,6 +1188,12 @@ static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
       for (int p = 0; p < MODEL_PRODUCTS; p++)
         if (name_is(&pl->via.array.ptr[i], model_product_name(p)))
           r->products[p] = true;
+  const msgpack_object *th = get(rules, "thrift");
+  if (th) {
+    r->thrift_min_share_ppm = ppm_of_obj(get(th, "min_share"));
+    r->thrift_turns = (int32_t)num(get(th, "turns"));
+    r->thrift_cost_cents_per_kg = cents_of(get(th, "cost"));
+  }
   if (r->products[MODEL_DY]) {
     r->recipe_ppm[1] = ppm_of_obj(get(get(rules, "magnet_recipe"), "dy_oxide"));
     r->recipe_tb_ppm = ppm_of_obj(get(get(rules, "magnet_recipe"), "tb_oxide"));
@@ -1337,6 +1356,11 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     x->capacity_kg_per_year = kg_of(get(f, "capacity"));
     x->effective_kg_per_year = kg_of(get(f, "effective_capacity"));
     x->utilisation_ppm = ppm_of_obj(get(f, "utilisation"));
+    if (get(f, "heavy_recipe_target")) {
+      x->heavy_recipe_ppm = ppm_of_obj(get(f, "heavy_recipe"));
+      x->heavy_recipe_target_ppm = ppm_of_obj(get(f, "heavy_recipe_target"));
+      x->thrift_turns_left = (int32_t)num(get(f, "thrift_turns_left"));
+    }
     x->status = name_is(get(f, "status"), "building") ? MODEL_FAC_BUILDING
                                                       : MODEL_FAC_OPERATING;
     x->turns_left = (int32_t)num(get(f, "turns_left"));
