@@ -335,6 +335,200 @@ static void test_split_round_trip(void **state) {
   model_map_free(w);
 }
 
+/* ---- J3: Dy thrifting ---- */
+
+/* One firm with one magnet plant (1,000 t a quarter) and stocks for
+ * years, no market it trades on: its cash moves by opex and wages only. */
+static model_map_t *thrift_map(bool split) {
+  char t[4096];
+  snprintf(
+      t, sizeof t,
+      "{\"id\": \"t\", \"title\": \"T\", \"turns\": 12, \"parameters\": {%s"
+      "\"prices\": {\"concentrate\": 5, \"ndpr_oxide\": 55, %s, "
+      "\"lace_oxide\": 1, \"magnet\": 70}, \"stages\": {\"magnet\": "
+      "{\"recipe\": {\"ndpr_oxide\": 0.33, %s}}}},\n"
+      " \"nations\": [{\"id\": \"AAA\", \"title\": \"A\", \"budget\": 1e9}],\n"
+      " \"seats\": [{\"seat\": \"f\", \"kind\": \"firm\", \"title\": \"F\", "
+      "\"nation\": \"AAA\", \"cash\": 1e9, \"inventory\": {\"ndpr_oxide\": "
+      "20000, %s}, \"staff\": {\"magnet\": 5000}}],\n"
+      " \"facilities\": [{\"id\": \"mag\", \"owner\": \"f\", \"stage\": "
+      "\"magnet\", \"capacity\": 4000, \"utilisation\": 1}]}\n",
+      split ? "\"heavy_products\": \"split\", " : "",
+      split ? "\"dy_oxide\": 260, \"tb_oxide\": 810" : "\"dytb_oxide\": 370",
+      split ? "\"dy_oxide\": 0.0104, \"tb_oxide\": 0.0026"
+            : "\"dytb_oxide\": 0.013",
+      split ? "\"dy_oxide\": 800, \"tb_oxide\": 200" : "\"dytb_oxide\": 1000");
+  model_map_t *m = NULL;
+  model_error_t e;
+  if (model_map_load_string(t, strlen(t), "t.json", &m, &e))
+    fail_msg("%s:%d:%d: %s", e.file, e.line, e.column, e.message);
+  return m;
+}
+
+static model_order_t operate(int64_t recipe_ppm, bool split) {
+  model_order_t o = helper_order(MODEL_OP_OPERATE);
+  strcpy(o.facility, "mag");
+  o.utilisation_ppm = MODEL_PPM;
+  if (split)
+    o.dy_recipe_ppm = recipe_ppm;
+  else
+    o.heavy_recipe_ppm = recipe_ppm;
+  return o;
+}
+
+/* The firm's money out, less its money in, over the last turn (cents). */
+static int64_t spent(const model_state_t *st) {
+  model_holder_flows_t f;
+  assert_int_equal(model_state_holder_flows(st, 0, &f), 0);
+  return f.money_out - f.money_in;
+}
+
+/* The firm's use of product p over the last turn (kg). */
+static int64_t used(const model_state_t *st, int p) {
+  model_holder_flows_t f;
+  assert_int_equal(model_state_holder_flows(st, 0, &f), 0);
+  return f.consumed[p];
+}
+
+/* Design J5: a plant ordered to 0.6 x the recipe uses 40% less Dy (Tb
+ * following) from parameters.thrift.turns (4) turns after the order, and
+ * pays the stated opex (thrift.cost $2.00 per kg at the full cut): against
+ * the same plant ordered to the full recipe, its cash falls by exactly
+ * $2.00 x its output more each turn, and by nothing more before. */
+static void thrift_case(bool split) {
+  model_map_t *m = thrift_map(split);
+  int heavy = split ? MODEL_DY : MODEL_DYTB;
+  int64_t full = split ? 10400 : 13000, cut = split ? 6240 : 7800;
+  model_state_t *a = NULL, *b = NULL;
+  assert_int_equal(model_state_new(m, 1, &a), 0);
+  assert_int_equal(model_state_new(m, 1, &b), 0);
+  helper_submit1(a, 0, operate(cut, split));
+  helper_submit1(b, 0, operate(full, split));
+  for (int t = 0; t < 6; t++) {
+    helper_resolve(a, "thrifted");
+    helper_resolve(b, "full recipe");
+    const model_report_t *ra = model_last_report(a);
+    const model_report_t *rb = model_last_report(b);
+    int64_t out = ra->produced[MODEL_MAGNET];
+    assert_int_equal(out, 1000000); /* 4,000 t/yr a quarter */
+    assert_int_equal(rb->produced[MODEL_MAGNET], out);
+    int64_t ua = used(a, heavy), ub = used(b, heavy);
+    int64_t da = spent(a), db = spent(b);
+    print_message("  %s turn %d: %s used %lld kg (full recipe %lld kg); "
+                  "cash out %.2f (full recipe %.2f) USD\n",
+                  split ? "split" : "basket", t, split ? "Dy" : "Dy/Tb",
+                  (long long)ua, (long long)ub, da / 100.0, db / 100.0);
+    assert_int_equal(ub, out * full / MODEL_PPM);
+    if (t < 4) {
+      assert_int_equal(ua, ub);
+      assert_int_equal(da, db);
+    } else {
+      assert_int_equal(ua, out * cut / MODEL_PPM); /* 40% less */
+      assert_int_equal(ua * 10, ub * 6);
+      assert_int_equal(da - db, out * 200); /* $2.00 per kg */
+      if (split) /* Tb by the same share: 0.0026 x 0.6 */
+        assert_int_equal(used(a, MODEL_TB), out * 1560 / MODEL_PPM);
+    }
+    helper_submit1(a, 0, operate(0, split)); /* the recipe stays */
+  }
+  model_state_free(a);
+  model_state_free(b);
+  model_map_free(m);
+}
+
+static void test_thrift_basket(void **state) {
+  (void)state;
+  thrift_case(false);
+}
+
+static void test_thrift_split(void **state) {
+  (void)state;
+  thrift_case(true);
+}
+
+/* Outside [recipe x min_share, recipe], on a plant that is not a magnet
+ * plant, or with the other map kind's key: refused, saying why. */
+static void test_thrift_refused(void **state) {
+  (void)state;
+  model_map_t *m = thrift_map(false);
+  model_state_t *st = NULL;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  const char *why = refusal(st, 0, operate(7799, false));
+  assert_string_equal(why, "heavy_recipe must be between 0.0078 and 0.013 t "
+                           "of dytb_oxide per t of magnet (thrift min_share "
+                           "0.6 of the recipe's 0.013)");
+  assert_non_null(strstr(refusal(st, 0, operate(13001, false)),
+                         "must be between 0.0078 and 0.013"));
+  assert_string_equal(refusal(st, 0, operate(7800, false)), "");
+  assert_string_equal(refusal(st, 0, operate(13000, false)), "");
+  assert_non_null(strstr(refusal(st, 0, operate(7800, true)),
+                         "give heavy_recipe (t of dytb_oxide"));
+  model_state_free(st);
+  model_map_free(m);
+  m = thrift_map(true);
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  assert_non_null(strstr(refusal(st, 0, operate(7800, false)),
+                         "give dy_recipe (t of dy_oxide"));
+  assert_non_null(strstr(refusal(st, 0, operate(6000, true)),
+                         "dy_recipe must be between 0.00624 and 0.0104"));
+  model_state_free(st);
+  model_map_free(m);
+  m = helper_load("classroom");
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  int s = helper_seat(m, "mountain_minerals");
+  model_order_t o = operate(13000, false);
+  strcpy(o.facility, "mountain_sep");
+  assert_non_null(strstr(refusal(st, s, o), "heavy_recipe is for magnet "
+                                            "plants; mountain_sep is a "
+                                            "separation facility"));
+  model_state_free(st);
+  model_map_free(m);
+}
+
+/* A thrifting state round-trips in the middle of a change and plays on as
+ * the original; a game where no plant ordered a recipe has no thrift
+ * section (its bytes are those of before). */
+static void test_thrift_round_trip(void **state) {
+  (void)state;
+  model_map_t *m = thrift_map(true);
+  model_state_t *st = NULL, *back = NULL;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  helper_resolve(st, "thrift turn 0");
+  assert_int_equal(model_state_serialise(st, &buf, &len), 0);
+  assert_false(has_tag(buf, len, "\001thrift"));
+  free(buf);
+  helper_submit1(st, 0, operate(6240, true));
+  helper_resolve(st, "thrift turn 1");
+  helper_resolve(st, "thrift turn 2");
+  assert_int_equal(model_state_serialise(st, &buf, &len), 0);
+  assert_true(has_tag(buf, len, "\001thrift"));
+  assert_int_equal(model_state_deserialise(m, buf, len, &back), 0);
+  free(buf);
+  model_obs_t *o = NULL;
+  assert_int_equal(model_observe(back, 0, &o), 0);
+  assert_int_equal(o->facilities[0].heavy_recipe_ppm, 10400);
+  assert_int_equal(o->facilities[0].heavy_recipe_target_ppm, 6240);
+  assert_int_equal(o->facilities[0].thrift_turns_left, 2);
+  assert_int_equal(o->rules.thrift_min_share_ppm, 600000);
+  assert_int_equal(o->rules.thrift_turns, 4);
+  assert_int_equal(o->rules.thrift_cost_cents_per_kg, 200);
+  model_obs_free(o);
+  for (int t = 3; t < 7; t++) {
+    helper_resolve(st, "thrift");
+    helper_resolve(back, "thrift, restored");
+    uint8_t h1[MODEL_HASH_BYTES], h2[MODEL_HASH_BYTES];
+    assert_int_equal(model_state_hash(st, h1), 0);
+    assert_int_equal(model_state_hash(back, h2), 0);
+    assert_memory_equal(h1, h2, sizeof h1);
+  }
+  assert_int_equal(used(back, MODEL_DY), 6240); /* 1,000 t x 0.00624 */
+  model_state_free(st);
+  model_state_free(back);
+  model_map_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_basket_map_as_today),
@@ -342,6 +536,10 @@ int main(void) {
       cmocka_unit_test(test_split_baskets),
       cmocka_unit_test(test_split_world_turn0),
       cmocka_unit_test(test_split_round_trip),
+      cmocka_unit_test(test_thrift_basket),
+      cmocka_unit_test(test_thrift_split),
+      cmocka_unit_test(test_thrift_refused),
+      cmocka_unit_test(test_thrift_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
