@@ -260,6 +260,8 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     util[i] = KIT_PPM;
     kit_operate(&k, &obs->facilities[i], util[i]);
   }
+  /* design J3: thrift Dy where the heavies are dear */
+  kit_thrift(&k, util);
   plan_build(&k);
   answer_offers(&k);
   kit_staff_for(&k, util, true);

@@ -87,6 +87,54 @@ void kit_operate(kit_t *k, const model_obs_facility_t *f, int64_t util) {
   o->utilisation_ppm = util;
 }
 
+/* Design J3: Dy thrifting where the heavies are dear. A plant cuts its
+ * heavies to the map's min_share of the recipe when what the cut saves at
+ * home prices is at least three times its extra opex (the change takes a
+ * year and the grade must be requalified: R32), and goes back to the full
+ * recipe when the saving falls below the extra opex; in between it keeps
+ * what it ordered. The recipe rides on the plant's operate order. */
+void kit_thrift(kit_t *k, const int64_t *util) {
+  const model_obs_t *obs = k->obs;
+  const model_obs_rules_t *r = &obs->rules;
+  int in[3], nin = kit_magnet_inputs(obs, in);
+  int64_t heavy = 0; /* cents of heavies per kg magnet at the full recipe */
+  for (int q = 1; q < nin; q++)
+    heavy += kit_ppm(kit_price(obs, in[q]), kit_recipe_of(obs, in[q]));
+  int64_t saving = heavy - kit_ppm(heavy, r->thrift_min_share_ppm);
+  int64_t cost = r->thrift_cost_cents_per_kg;
+  int64_t full = r->recipe_ppm[1];
+  int64_t cut = (full * r->thrift_min_share_ppm + KIT_PPM - 1) / KIT_PPM;
+  if (full <= 0 || cost <= 0 || r->thrift_min_share_ppm <= 0)
+    return;
+  for (size_t i = 0; i < obs->n_facilities; i++) {
+    const model_obs_facility_t *f = &obs->facilities[i];
+    if (f->stage != MODEL_MAGNETS)
+      continue;
+    int64_t now =
+        f->heavy_recipe_target_ppm ? f->heavy_recipe_target_ppm : full;
+    int64_t want = saving >= 3 * cost ? cut : saving < cost ? full : now;
+    if (want == now)
+      continue;
+    model_order_t *o = NULL;
+    for (size_t j = 0; j < k->n; j++)
+      if (k->out[j].op == MODEL_OP_OPERATE &&
+          strcmp(k->out[j].facility, f->id) == 0)
+        o = &k->out[j];
+    if (!o) {
+      o = kit_push(k, MODEL_OP_OPERATE);
+      if (!o)
+        return;
+      memcpy(o->facility, f->id, sizeof o->facility);
+      o->facility[sizeof o->facility - 1] = '\0';
+      o->utilisation_ppm = util ? util[i] : f->utilisation_ppm;
+    }
+    if (kit_split(obs))
+      o->dy_recipe_ppm = want;
+    else
+      o->heavy_recipe_ppm = want;
+  }
+}
+
 static void trade(kit_t *k, model_op_t op, const model_order_t *now,
                   int product, int64_t qty, int64_t price) {
   if (!kit_has(k->obs, product))

@@ -114,6 +114,13 @@ typedef struct {
   int64_t released[MODEL_SKILLS];
 } kit_t;
 
+/* Design J3: orders each magnet plant's heavies cut to the map's
+ * thrift min_share when the saving at home prices is at least three times
+ * the extra opex, and back to the full recipe when it is less than the
+ * extra opex (on the plant's operate order; util: the utilisation this
+ * turn's orders set, or NULL for the plants' own). */
+void kit_thrift(kit_t *k, const int64_t *util);
+
 void kit_init(kit_t *k, const model_obs_t *obs, model_order_t *out, size_t cap);
 model_order_t *kit_push(kit_t *k, model_op_t op); /* zeroed; NULL if full */
 void kit_operate(kit_t *k, const model_obs_facility_t *f, int64_t util_ppm);

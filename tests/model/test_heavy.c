@@ -4,6 +4,7 @@
  * The split maps are made by scripts/split_heavies.py from the shipped
  * basket maps (the CTest fixture model_split_maps writes them into
  * LAN_SPLIT_DIR): world-2024-split.json and classroom-split.json. */
+#include "agent.h"
 #include "helpers.h"
 
 #include <setjmp.h>
@@ -529,6 +530,53 @@ static void test_thrift_round_trip(void **state) {
   model_map_free(m);
 }
 
+/* The integrator strategy thrifts where the heavies are dear: at ten times
+ * S1's Dy and Tb prices the cut saves $17.3 per kg of magnet against $2.00
+ * of opex, so it orders 0.6 x the recipe on its plant's operate order; at
+ * S1's prices it saves $1.92 and orders nothing (design J3). */
+static void integrator_orders(double dear, int64_t *recipe, size_t *n_out) {
+  model_map_t *m = thrift_map(true);
+  model_state_t *st = NULL;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  model_obs_t *o = NULL;
+  assert_int_equal(model_observe(st, 0, &o), 0);
+  for (size_t i = 0; i < MODEL_PRODUCTS * o->n_nations; i++)
+    o->regional[i] = (int64_t)((double)o->regional[i] * dear);
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    o->price[p] = (int64_t)((double)o->price[p] * dear);
+  agent_t *a = agent_new(agent_find("integrator"), 1);
+  assert_non_null(a);
+  model_order_t orders[MODEL_ORDERS_MAX];
+  size_t n = 0;
+  assert_int_equal(agent_act(a, o, orders, MODEL_ORDERS_MAX, &n), 0);
+  *recipe = 0;
+  for (size_t i = 0; i < n; i++)
+    if (orders[i].op == MODEL_OP_OPERATE &&
+        strcmp(orders[i].facility, "mag") == 0)
+      *recipe = orders[i].dy_recipe_ppm;
+  model_refusal_t r[MODEL_ORDERS_MAX];
+  size_t bad = 0;
+  assert_int_equal(model_validate(st, 0, orders, n, r, MODEL_ORDERS_MAX, &bad),
+                   0);
+  if (bad)
+    fail_msg("integrator order refused: %s", r[0].message);
+  *n_out = n;
+  agent_free(a);
+  model_obs_free(o);
+  model_state_free(st);
+  model_map_free(m);
+}
+
+static void test_integrator_thrifts(void **state) {
+  (void)state;
+  int64_t recipe = 0;
+  size_t n = 0;
+  integrator_orders(10.0, &recipe, &n);
+  assert_int_equal(recipe, 6240);
+  integrator_orders(1.0, &recipe, &n);
+  assert_int_equal(recipe, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_basket_map_as_today),
@@ -540,6 +588,7 @@ int main(void) {
       cmocka_unit_test(test_thrift_split),
       cmocka_unit_test(test_thrift_refused),
       cmocka_unit_test(test_thrift_round_trip),
+      cmocka_unit_test(test_integrator_thrifts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
