@@ -1538,6 +1538,12 @@ int model_event_check(const model_state_t *st, const model_event_t *ev,
     model_refuse(r, "product", "a demand_surge event needs \"product\"");
     return 1;
   }
+  if (ev->kind == MODEL_EV_DEMAND_SURGE && !map_has(st->map, ev->product)) {
+    model_refuse(r, "product", "product %s is not traded on this map; use %s",
+                 model_product_name(ev->product),
+                 st->map->heavy_split ? "dy_oxide and tb_oxide" : "dytb_oxide");
+    return 1;
+  }
   if (ev->magnitude_ppm < 0 || ev->magnitude_ppm > 10 * (int64_t)MODEL_PPM) {
     model_refuse(r, "magnitude", "expected a share from 0 to 10");
     return 1;

@@ -112,6 +112,19 @@ static void test_split_refuses_the_basket(void **state) {
   assert_non_null(strstr(refusal(st, chn, c), "use dy_oxide and tb_oxide"));
   c.product = MODEL_TB;
   assert_string_equal(refusal(st, chn, c), "");
+  /* a facilitator's demand surge on the basket, too */
+  model_event_t ev;
+  memset(&ev, 0, sizeof ev);
+  ev.kind = MODEL_EV_DEMAND_SURGE;
+  ev.product = MODEL_DYTB;
+  ev.stage = -1;
+  ev.magnitude_ppm = 100000;
+  ev.duration = 1;
+  model_refusal_t er;
+  assert_int_equal(model_event_check(st, &ev, &er), 1);
+  assert_non_null(strstr(er.message, "use dy_oxide and tb_oxide"));
+  ev.product = MODEL_TB;
+  assert_int_equal(model_event_check(st, &ev, &er), 0);
   model_obs_t *o = NULL;
   assert_int_equal(model_observe(st, s, &o), 0);
   assert_false(o->rules.products[MODEL_DYTB]);
