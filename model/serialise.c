@@ -717,6 +717,10 @@ static void vext(vis_t *v, model_state_t *st) {
 static void vheavy_split(vis_t *v, model_state_t *st) {
   if (!vtag(v, "\001heavy-split", st->map->heavy_split))
     return;
+  if (!st->map->heavy_split) { /* a basket map has no Dy or Tb */
+    v->err = MODEL_ESTATE;
+    return;
+  }
   v->p0 = NP_BASE;
   v->p1 = NP;
   size_t n = st->n_nations;
