@@ -362,6 +362,26 @@ def main():
                          ["S81"])
     m["events"]["scripted"] = [sec301]
 
+    # ---- Dy thrifting's terms (design J3), stated with their sources
+    if "R32" not in m["sources"]:
+        m["sources"]["R32"] = {
+            "publisher": "S&P Global / Nikkei",
+            "title": "Honda achieves 30% reduction in rare earth metal use in "
+                     "hybrid car motors (2012)",
+            "url": "https://autotechinsight.spglobal.com/news/18819/honda-"
+                   "achieves-30-reduction-in-rare-earth-metal-use-in-hybrid-"
+                   "car-motors",
+            "reliability": "S"}
+    m["parameters"]["thrift"] = {
+        "min_share": fig(0.6, "Nissan cut Dy in the Leaf motor magnet by "
+                         "40% (R33); Honda ~30% (R32)", ["R33", "R32"]),
+        "turns": fig(4, "", None, "a qualification cycle for a changed "
+                     "grade (R32's development took years; a plant switch is "
+                     "shorter): designer's choice"),
+        "cost": fig(2.0, "", None, "USD per kg of magnet at the full cut: no "
+                    "sourced cost; R32's heavy-free magnet was reported 10% "
+                    "cheaper after development, so the cost is kept small"),
+    }
     m["notes"] = notes(w, d)
     # the orders written here on the heavies' basket (Noveon's standing bid,
     # China's licence choices) become one on Dy and one on Tb, as
