@@ -487,6 +487,8 @@ static int home_index(const model_obs_t *obs) {
   return -1;
 }
 
+/* The map's products only (design J1: a basket map's vector is the five
+ * products' of before; a split map has Dy and Tb instead of Dy/Tb). */
 static void walk(walk_t *w) {
   const model_obs_t *o = w->obs;
   const model_map_t *map = w->map;
@@ -496,8 +498,9 @@ static void walk(walk_t *w) {
   feat(w, o ? o->turns - o->turn : 0, "turns_left");
   feat(w, o ? model_cents_to_usd(o->cash_cents) : 0, "cash");
   for (int p = 0; p < MODEL_PRODUCTS; p++)
-    feat(w, o ? model_kg_to_tonnes(o->inventory_kg[p]) : 0, "inventory.%s",
-         model_product_name(p));
+    if (model_map_has_product(map, p))
+      feat(w, o ? model_kg_to_tonnes(o->inventory_kg[p]) : 0, "inventory.%s",
+           model_product_name(p));
   for (int s = 0; s < MODEL_SKILLS; s++)
     feat(w, o ? (double)o->staff[s] : 0, "staff.%s", model_skill_name(s));
   for (int s = 0; s < MODEL_SKILLS; s++)
@@ -507,19 +510,22 @@ static void walk(walk_t *w) {
     feat(w, o ? (double)o->talent_pool[s] : 0, "talent_pool.%s",
          model_skill_name(s));
   for (int p = 0; p < MODEL_PRODUCTS; p++)
-    feat(w, o ? model_cents_to_usd(o->price[p]) : 0, "price.%s",
-         model_product_name(p));
+    if (model_map_has_product(map, p))
+      feat(w, o ? model_cents_to_usd(o->price[p]) : 0, "price.%s",
+           model_product_name(p));
   for (int p = 0; p < MODEL_PRODUCTS; p++)
-    feat(w, o ? model_kg_to_tonnes(o->volume[p]) : 0, "volume.%s",
-         model_product_name(p));
+    if (model_map_has_product(map, p))
+      feat(w, o ? model_kg_to_tonnes(o->volume[p]) : 0, "volume.%s",
+           model_product_name(p));
   for (int p = 0; p < MODEL_PRODUCTS; p++)
-    for (size_t k = 0; k < nn; k++)
-      feat(w,
-           o && k < o->n_nations
-               ? model_cents_to_usd(o->regional[(size_t)p * o->n_nations + k])
-               : 0,
-           "regional.%s.%s", model_product_name(p),
-           model_map_nation_id(map, k));
+    if (model_map_has_product(map, p))
+      for (size_t k = 0; k < nn; k++)
+        feat(w,
+             o && k < o->n_nations
+                 ? model_cents_to_usd(o->regional[(size_t)p * o->n_nations + k])
+                 : 0,
+             "regional.%s.%s", model_product_name(p),
+             model_map_nation_id(map, k));
   for (int s = 0; s < MODEL_STAGES; s++)
     for (size_t k = 0; k < nn; k++)
       feat(w,
@@ -543,17 +549,19 @@ static void walk(walk_t *w) {
           v = proto_score(o->scores[j].score);
     feat(w, v, "score.%s", model_map_seat_id(map, k));
   }
-  for (int p = 0; p < MODEL_PRODUCTS; p++) {
-    const char *pn = model_product_name(p);
-    feat(w, o ? model_kg_to_tonnes(o->standing_offer[p].quantity_kg) : 0,
-         "offer.%s.quantity", pn);
-    feat(w, o ? model_cents_to_usd(o->standing_offer[p].price_cents_per_kg) : 0,
-         "offer.%s.min_price", pn);
-    feat(w, o ? model_kg_to_tonnes(o->standing_bid[p].quantity_kg) : 0,
-         "bid.%s.quantity", pn);
-    feat(w, o ? model_cents_to_usd(o->standing_bid[p].price_cents_per_kg) : 0,
-         "bid.%s.max_price", pn);
-  }
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    if (model_map_has_product(map, p)) {
+      const char *pn = model_product_name(p);
+      feat(w, o ? model_kg_to_tonnes(o->standing_offer[p].quantity_kg) : 0,
+           "offer.%s.quantity", pn);
+      feat(w,
+           o ? model_cents_to_usd(o->standing_offer[p].price_cents_per_kg) : 0,
+           "offer.%s.min_price", pn);
+      feat(w, o ? model_kg_to_tonnes(o->standing_bid[p].quantity_kg) : 0,
+           "bid.%s.quantity", pn);
+      feat(w, o ? model_cents_to_usd(o->standing_bid[p].price_cents_per_kg) : 0,
+           "bid.%s.max_price", pn);
+    }
   for (size_t f = 0; f < LAN_FLAT_FACILITIES; f++) {
     const model_obs_facility_t *x =
         o && f < o->n_facilities ? &o->facilities[f] : NULL;
