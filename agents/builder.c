@@ -64,7 +64,11 @@ static int64_t output_value(const model_obs_t *obs, int s) {
     return kit_world_price(obs, product_of(s));
   int64_t v = 0;
   for (int q = 0; q < 3; q++)
-    v += kit_ppm(kit_world_price(obs, MODEL_NDPR + q), kit_basket[q]);
+    v += kit_ppm(q == 1 && kit_split(obs)
+                     ? kit_ppm(kit_world_price(obs, MODEL_DY), 800000) +
+                           kit_ppm(kit_world_price(obs, MODEL_TB), 200000)
+                     : kit_world_price(obs, MODEL_NDPR + q),
+                 kit_basket[q]);
   return v;
 }
 

@@ -172,6 +172,8 @@ static void position(text_t *t, const model_obs_t *obs, int home) {
   }
   say(t, "- Prices at home (%s) last turn, USD/kg:", obs->nation);
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
+    if (!obs->rules.products[p])
+      continue; /* not on this map (design J1) */
     int64_t c = home >= 0
                     ? obs->regional[(size_t)p * obs->n_nations + (size_t)home]
                     : obs->price[p];

@@ -113,15 +113,17 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     return 0;
   }
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
-    if (p == MODEL_LACE)
+    if (p == MODEL_LACE || !kit_has(obs, p))
       continue; /* La/Ce is a glut: nothing to ration or to fear */
+    /* the heavies: the basket, or Dy and Tb on split maps (design J1) */
+    bool heavy = p == MODEL_DYTB || p == MODEL_DY || p == MODEL_TB;
     int s = kit_stage_of(p);
     int64_t share = kit_share(obs, s, home);
     int64_t demand = obs->demand_kg[p];
     if (share >= DOMINANT_PPM) {
       /* issue 11: keep the stage's technology and expertise at home
        * (China's ban of Dec 2023, S62) */
-      if (p != MODEL_DYTB &&
+      if (!heavy &&
           !kit_standing_policy(obs, MODEL_POL_TECHNOLOGY_EXPORT_BAN, s)) {
         model_order_t *o = kit_policy(&k, MODEL_POL_TECHNOLOGY_EXPORT_BAN);
         if (o)
@@ -136,7 +138,7 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
           o->approval_ppm = ORIGIN_APPROVAL_PPM;
         }
       }
-      if (p == MODEL_DYTB) {
+      if (heavy) {
         /* never looser than a licence already in force (the map's or a
          * scripted event's) */
         const model_order_t *now =

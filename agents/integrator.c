@@ -225,9 +225,11 @@ static void answer_offers(kit_t *k) {
     if (s == MODEL_SEPARATION) {
       uses[MODEL_CONCENTRATE] = true;
       makes[MODEL_NDPR] = makes[MODEL_DYTB] = makes[MODEL_LACE] = true;
+      makes[MODEL_DY] = makes[MODEL_TB] = true; /* split maps (J1) */
     }
     if (s == MODEL_MAGNETS) {
       uses[MODEL_NDPR] = uses[MODEL_DYTB] = true;
+      uses[MODEL_DY] = uses[MODEL_TB] = true;
       makes[MODEL_MAGNET] = true;
     }
   }
@@ -258,6 +260,8 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     util[i] = KIT_PPM;
     kit_operate(&k, &obs->facilities[i], util[i]);
   }
+  /* design J3: thrift Dy where the heavies are dear */
+  kit_thrift(&k, util);
   plan_build(&k);
   answer_offers(&k);
   kit_staff_for(&k, util, true);

@@ -87,8 +87,58 @@ void kit_operate(kit_t *k, const model_obs_facility_t *f, int64_t util) {
   o->utilisation_ppm = util;
 }
 
+/* Design J3: Dy thrifting where the heavies are dear. A plant cuts its
+ * heavies to the map's min_share of the recipe when what the cut saves at
+ * home prices is at least three times its extra opex (the change takes a
+ * year and the grade must be requalified: R32), and goes back to the full
+ * recipe when the saving falls below the extra opex; in between it keeps
+ * what it ordered. The recipe rides on the plant's operate order. */
+void kit_thrift(kit_t *k, const int64_t *util) {
+  const model_obs_t *obs = k->obs;
+  const model_obs_rules_t *r = &obs->rules;
+  int in[3], nin = kit_magnet_inputs(obs, in);
+  int64_t heavy = 0; /* cents of heavies per kg magnet at the full recipe */
+  for (int q = 1; q < nin; q++)
+    heavy += kit_ppm(kit_price(obs, in[q]), kit_recipe_of(obs, in[q]));
+  int64_t saving = heavy - kit_ppm(heavy, r->thrift_min_share_ppm);
+  int64_t cost = r->thrift_cost_cents_per_kg;
+  int64_t full = r->recipe_ppm[1];
+  int64_t cut = (full * r->thrift_min_share_ppm + KIT_PPM - 1) / KIT_PPM;
+  if (full <= 0 || cost <= 0 || r->thrift_min_share_ppm <= 0)
+    return;
+  for (size_t i = 0; i < obs->n_facilities; i++) {
+    const model_obs_facility_t *f = &obs->facilities[i];
+    if (f->stage != MODEL_MAGNETS)
+      continue;
+    int64_t now =
+        f->heavy_recipe_target_ppm ? f->heavy_recipe_target_ppm : full;
+    int64_t want = saving >= 3 * cost ? cut : saving < cost ? full : now;
+    if (want == now)
+      continue;
+    model_order_t *o = NULL;
+    for (size_t j = 0; j < k->n; j++)
+      if (k->out[j].op == MODEL_OP_OPERATE &&
+          strcmp(k->out[j].facility, f->id) == 0)
+        o = &k->out[j];
+    if (!o) {
+      o = kit_push(k, MODEL_OP_OPERATE);
+      if (!o)
+        return;
+      memcpy(o->facility, f->id, sizeof o->facility);
+      o->facility[sizeof o->facility - 1] = '\0';
+      o->utilisation_ppm = util ? util[i] : f->utilisation_ppm;
+    }
+    if (kit_split(obs))
+      o->dy_recipe_ppm = want;
+    else
+      o->heavy_recipe_ppm = want;
+  }
+}
+
 static void trade(kit_t *k, model_op_t op, const model_order_t *now,
                   int product, int64_t qty, int64_t price) {
+  if (!kit_has(k->obs, product))
+    return; /* design J1: never an order on a product the map lacks */
   qty = kit_clamp(qty, 0, KIT_QTY_MAX);
   price = kit_clamp(price, 0, KIT_PRICE_MAX);
   if (qty == now->quantity_kg && (qty == 0 || price == now->price_cents_per_kg))
@@ -193,6 +243,58 @@ int64_t kit_recipe(const model_obs_t *obs, int q) {
   return obs->rules.recipe_ppm[q];
 }
 
+bool kit_has(const model_obs_t *obs, int product) {
+  return product >= 0 && product < MODEL_PRODUCTS &&
+         obs->rules.products[product];
+}
+
+bool kit_split(const model_obs_t *obs) {
+  return obs->rules.products[MODEL_DY];
+}
+
+int64_t kit_recipe_of(const model_obs_t *obs, int product) {
+  switch (product) {
+  case MODEL_NDPR:
+    return obs->rules.recipe_ppm[0];
+  case MODEL_DYTB:
+  case MODEL_DY:
+    return obs->rules.recipe_ppm[1];
+  case MODEL_TB:
+    return obs->rules.recipe_tb_ppm;
+  default:
+    return 0;
+  }
+}
+
+bool kit_magnet_input(const model_obs_t *obs, int product) {
+  return kit_has(obs, product) &&
+         (product == MODEL_NDPR || product == MODEL_DYTB ||
+          product == MODEL_DY || product == MODEL_TB);
+}
+
+int kit_magnet_inputs(const model_obs_t *obs, int in[3]) {
+  in[0] = MODEL_NDPR;
+  in[1] = kit_split(obs) ? MODEL_DY : MODEL_DYTB;
+  in[2] = MODEL_TB;
+  return kit_split(obs) ? 3 : 2;
+}
+
+int kit_oxides(const model_obs_t *obs, int out[4]) {
+  out[0] = MODEL_NDPR;
+  out[1] = kit_split(obs) ? MODEL_DY : MODEL_DYTB;
+  out[2] = MODEL_LACE;
+  out[3] = MODEL_TB;
+  return kit_split(obs) ? 4 : 3;
+}
+
+int kit_product_draw(uint64_t *r, const model_obs_t *obs) {
+  int list[MODEL_PRODUCTS], n = 0;
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    if (kit_has(obs, p))
+      list[n++] = p;
+  return n ? list[kit_range(r, 0, n - 1)] : 0;
+}
+
 int64_t kit_deposit_cost(const model_obs_t *obs, size_t d) {
   const model_obs_deposit_t *dp = &obs->deposits[d];
   int n = kit_nation(obs, dp->nation);
@@ -206,9 +308,10 @@ int64_t kit_deposit_cost(const model_obs_t *obs, size_t d) {
 
 int64_t kit_deposit_value(const model_obs_t *obs, size_t d) {
   int64_t v = 0;
-  for (int q = 0; q < 3; q++)
-    v +=
-        kit_ppm(kit_price(obs, MODEL_NDPR + q), obs->deposits[d].basket_ppm[q]);
+  int ox[4], nox = kit_oxides(obs, ox);
+  for (int q = 0; q < nox; q++)
+    v += kit_ppm(kit_price(obs, ox[q]), q < 3 ? obs->deposits[d].basket_ppm[q]
+                                              : obs->deposits[d].basket_tb_ppm);
   return kit_ppm(v, obs->rules.recovery_initial_ppm) - kit_deposit_cost(obs, d);
 }
 
@@ -673,6 +776,8 @@ bool kit_busy(const model_obs_facility_t *f) {
  * deposits weighted by capacity, or kit_basket for a firm without mines
  * (what it buys has an origin the observation does not show). */
 static int64_t basket(const model_obs_t *obs, int q) {
+  if (q == 1 && kit_split(obs))
+    q = 4; /* dy: below */
   __int128 sum = 0;
   int64_t cap = 0;
   for (size_t i = 0; i < obs->n_facilities; i++) {
@@ -681,13 +786,28 @@ static int64_t basket(const model_obs_t *obs, int q) {
       continue;
     for (size_t d = 0; d < obs->n_deposits; d++)
       if (strcmp(obs->deposits[d].id, f->site) == 0) {
-        sum +=
-            (__int128)f->capacity_kg_per_year * obs->deposits[d].basket_ppm[q];
+        sum += (__int128)f->capacity_kg_per_year *
+               (q == 3   ? obs->deposits[d].basket_tb_ppm
+                : q == 4 ? obs->deposits[d].basket_ppm[1]
+                         : obs->deposits[d].basket_ppm[q]);
         cap += f->capacity_kg_per_year;
         break;
       }
   }
-  return cap > 0 ? (int64_t)(sum / cap) : kit_basket[q];
+  if (cap > 0)
+    return (int64_t)(sum / cap);
+  /* split maps: the assumed heavies 80/20 (design J1's default share) */
+  return q == 3   ? kit_basket[1] - kit_ppm(kit_basket[1], 800000)
+         : q == 4 ? kit_ppm(kit_basket[1], 800000)
+                  : kit_basket[q];
+}
+
+/* The share of an oxide in the firm's concentrate. */
+static int64_t share_of(const model_obs_t *obs, int product) {
+  return basket(obs, product == MODEL_NDPR                          ? 0
+                     : product == MODEL_DYTB || product == MODEL_DY ? 1
+                     : product == MODEL_LACE                        ? 2
+                                                                    : 3);
 }
 
 int64_t kit_value(const model_obs_t *obs, int stage, int64_t recovery) {
@@ -696,8 +816,9 @@ int64_t kit_value(const model_obs_t *obs, int stage, int64_t recovery) {
     return kit_price(obs, MODEL_CONCENTRATE);
   case MODEL_SEPARATION: {
     int64_t v = 0;
-    for (int q = 0; q < 3; q++)
-      v += kit_ppm(kit_price(obs, MODEL_NDPR + q), basket(obs, q));
+    int ox[4], nox = kit_oxides(obs, ox);
+    for (int q = 0; q < nox; q++)
+      v += kit_ppm(kit_price(obs, ox[q]), share_of(obs, ox[q]));
     return kit_ppm(v, recovery);
   }
   default:
@@ -711,9 +832,13 @@ int64_t kit_input_cost(const model_obs_t *obs, int stage) {
     return 0;
   case MODEL_SEPARATION:
     return kit_price(obs, MODEL_CONCENTRATE);
-  default:
-    return kit_ppm(kit_price(obs, MODEL_NDPR), kit_recipe(obs, 0)) +
-           kit_ppm(kit_price(obs, MODEL_DYTB), kit_recipe(obs, 1));
+  default: {
+    int in[3], nin = kit_magnet_inputs(obs, in);
+    int64_t c = 0;
+    for (int q = 0; q < nin; q++)
+      c += kit_ppm(kit_price(obs, in[q]), kit_recipe_of(obs, in[q]));
+    return c;
+  }
   }
 }
 
@@ -749,9 +874,8 @@ int64_t kit_input_need(const model_obs_t *obs, int product,
     int64_t r = kit_rate(f, util_of(obs, util, i));
     if (product == MODEL_CONCENTRATE && f->stage == MODEL_SEPARATION)
       need += r;
-    else if ((product == MODEL_NDPR || product == MODEL_DYTB) &&
-             f->stage == MODEL_MAGNETS)
-      need += kit_ppm(r, kit_recipe(obs, product - MODEL_NDPR));
+    else if (kit_magnet_input(obs, product) && f->stage == MODEL_MAGNETS)
+      need += kit_ppm(r, kit_recipe_of(obs, product));
   }
   return need;
 }
@@ -765,7 +889,7 @@ int64_t kit_output_rate(const model_obs_t *obs, int product,
       continue;
     int64_t r = kit_rate(f, util_of(obs, util, i));
     if (f->stage == MODEL_SEPARATION)
-      r = kit_ppm(kit_ppm(r, f->recovery_ppm), basket(obs, product - 1));
+      r = kit_ppm(kit_ppm(r, f->recovery_ppm), share_of(obs, product));
     out += r;
   }
   return out;
@@ -903,19 +1027,19 @@ int64_t kit_break_even(const model_obs_t *obs, int product) {
     if (product == MODEL_CONCENTRATE && f->stage == MODEL_SEPARATION) {
       be =
           kit_value(obs, f->stage, f->recovery_ppm) - f->unit_cost_cents_per_kg;
-    } else if ((product == MODEL_NDPR || product == MODEL_DYTB) &&
-               f->stage == MODEL_MAGNETS) {
-      int q = product - MODEL_NDPR, other = 1 - q;
+    } else if (kit_magnet_input(obs, product) && f->stage == MODEL_MAGNETS) {
       /* the magnet price it expects: last turn's, or the reference where
        * last turn's dipped below it (one turn's dip must not idle a plant
        * that pays at normal prices; a stand-in for the design's median of
        * recent prices, which needs a price history not built yet) */
       int64_t mag = kit_max(kit_price(obs, MODEL_MAGNET),
                             obs->reference_price[MODEL_MAGNET]);
-      int64_t left =
-          mag - f->unit_cost_cents_per_kg -
-          kit_ppm(kit_price(obs, MODEL_NDPR + other), kit_recipe(obs, other));
-      be = kit_mul_div(left, KIT_PPM, kit_recipe(obs, q));
+      int64_t left = mag - f->unit_cost_cents_per_kg;
+      int in[3], nin = kit_magnet_inputs(obs, in);
+      for (int q = 0; q < nin; q++)
+        if (in[q] != product)
+          left -= kit_ppm(kit_price(obs, in[q]), kit_recipe_of(obs, in[q]));
+      be = kit_mul_div(left, KIT_PPM, kit_recipe_of(obs, product));
     } else {
       continue;
     }

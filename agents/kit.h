@@ -73,6 +73,18 @@ int64_t kit_staff_need(const model_obs_t *obs, int stage, int64_t capacity);
 int64_t kit_new_unit_cost(const model_obs_t *obs, int stage, int n);
 /* The magnet recipe: kg of NdPr (q 0) or Dy/Tb (q 1) oxide per kg. */
 int64_t kit_recipe(const model_obs_t *obs, int q);
+/* Design J1: whether the map has a product (public.rules.products);
+ * whether its heavies are split (dy_oxide, tb_oxide); a product's kg per
+ * kg magnet; the magnet stage's inputs and separation's oxides in the
+ * model's order (their count returned); a product of the map drawn at
+ * random (on basket maps the same draw as kit_range(r, 0, 4)). */
+bool kit_has(const model_obs_t *obs, int product);
+bool kit_split(const model_obs_t *obs);
+int64_t kit_recipe_of(const model_obs_t *obs, int product);
+int kit_magnet_inputs(const model_obs_t *obs, int in[3]);
+int kit_oxides(const model_obs_t *obs, int out[4]);
+bool kit_magnet_input(const model_obs_t *obs, int product);
+int kit_product_draw(uint64_t *r, const model_obs_t *obs);
 
 /* ---- Deposits ---- */
 /* Opex (cents/kg) of a new mine at deposit d. */
@@ -101,6 +113,13 @@ typedef struct {
    * one after another */
   int64_t released[MODEL_SKILLS];
 } kit_t;
+
+/* Design J3: orders each magnet plant's heavies cut to the map's
+ * thrift min_share when the saving at home prices is at least three times
+ * the extra opex, and back to the full recipe when it is less than the
+ * extra opex (on the plant's operate order; util: the utilisation this
+ * turn's orders set, or NULL for the plants' own). */
+void kit_thrift(kit_t *k, const int64_t *util);
 
 void kit_init(kit_t *k, const model_obs_t *obs, model_order_t *out, size_t cap);
 model_order_t *kit_push(kit_t *k, model_op_t op); /* zeroed; NULL if full */

@@ -67,7 +67,7 @@ static void contract_order(kit_t *k, uint64_t *r) {
     if (open >= 4 || obs->n_scores < 2 ||
         strcmp(obs->scores[to].seat, obs->seat) == 0)
       break;
-    int p = (int)kit_range(r, 0, MODEL_PRODUCTS - 1);
+    int p = kit_product_draw(r, obs);
     int64_t price = price_of(obs, p);
     char id[MODEL_ID_MAX];
     snprintf(id, sizeof id, "r%d_%zu", (int)obs->turn, k->n);
@@ -78,7 +78,7 @@ static void contract_order(kit_t *k, uint64_t *r) {
     if (k->n > before && kit_range(r, 0, 2) == 0) {
       /* a price formula on a random product, and now and then consumed */
       model_order_t *o = &k->out[k->n - 1];
-      int q = (int)kit_range(r, 0, MODEL_PRODUCTS - 1);
+      int q = kit_product_draw(r, obs);
       snprintf(o->index, sizeof o->index, "%s", model_product_name(q));
       o->index_share_ppm = kit_range(r, 0, 2 * KIT_PPM);
       o->floor_cents_per_kg = kit_range(r, 0, price);
@@ -171,7 +171,7 @@ static bool subsidised(const model_obs_t *obs, int s, int n) {
 
 static void firm_order(kit_t *k, uint64_t *r) {
   const model_obs_t *obs = k->obs;
-  int p = (int)kit_range(r, 0, MODEL_PRODUCTS - 1);
+  int p = kit_product_draw(r, obs);
   int s = (int)kit_range(r, 0, MODEL_STAGES - 1);
   /* a plant out of a receivership, now and then, at its liquidation value
    * or up to half more (only where there is one: other games draw as
@@ -263,7 +263,7 @@ static void nation_policy(kit_t *k, uint64_t *r) {
   model_order_t *o = kit_policy(k, (model_policy_kind_t)kind);
   if (!o)
     return;
-  int p = (int)kit_range(r, 0, MODEL_PRODUCTS - 1);
+  int p = kit_product_draw(r, obs);
   int s = (int)kit_range(r, 0, MODEL_STAGES - 1);
   int64_t price = price_of(obs, p);
   int64_t demand = obs->demand_kg[p] + 1000000;
@@ -349,7 +349,7 @@ static void nation_policy(kit_t *k, uint64_t *r) {
 
 static void nation_order(kit_t *k, uint64_t *r) {
   const model_obs_t *obs = k->obs;
-  int p = (int)kit_range(r, 0, MODEL_PRODUCTS - 1);
+  int p = kit_product_draw(r, obs);
   switch (kit_range(r, 0, 7)) {
   case 6:
     support_order(k, r);

@@ -89,7 +89,12 @@ int ui_parse_number(const char *s, double *out, bool *percent);
 const char *ui_product(const char *s);
 const char *ui_stage(const char *s); /* mining, separation, magnet */
 #define ui_skill ui_stage            /* skills are named as the stages */
-extern const char *const ui_products[5];
+/* Every product of the model, in enum order (docs/protocol.md; dy_oxide
+ * and tb_oxide only on split maps), and whether a prices map shows one
+ * the map has. */
+#define UI_PRODUCTS 7
+extern const char *const ui_products[UI_PRODUCTS];
+bool ui_shown(const json_t *prices, const char *prod);
 extern const char *const ui_stages[3];
 
 /* Milliseconds of the monotonic clock (for countdowns). */

@@ -17,8 +17,9 @@
 
 const char *view_short(const char *product) {
   static const char *const names[] = {
-      "concentrate", "conc",  "ndpr_oxide", "NdPr",   "dytb_oxide", "Dy/Tb",
-      "lace_oxide",  "La/Ce", "magnet",     "magnet", NULL};
+      "concentrate", "conc",       "ndpr_oxide", "NdPr",   "dytb_oxide",
+      "Dy/Tb",       "lace_oxide", "La/Ce",      "magnet", "magnet",
+      "dy_oxide",    "Dy",         "tb_oxide",   "Tb",     NULL};
   for (size_t i = 0; names[i]; i += 2)
     if (strcmp(product, names[i]) == 0)
       return names[i + 1];
@@ -263,8 +264,10 @@ void view_price_table(FILE *f, const json_t *world, const json_t *regional,
   for (size_t i = 0; i < shown; i++)
     fprintf(f, " %8.8s", ui_clean(nat[i]));
   fputc('\n', f);
-  for (size_t p = 0; p < 5; p++) {
+  for (size_t p = 0; p < UI_PRODUCTS; p++) {
     const char *prod = ui_products[p];
+    if (!ui_shown(world, prod))
+      continue;
     fprintf(f, "  %-8s %11.2f", view_short(prod), ui_num(world, prod, NAN));
     if (volumes)
       fprintf(f, " %12s", ui_tonnes(ui_num(volumes, prod, NAN)));

@@ -319,7 +319,11 @@ static void print_state(play_t *p) {
     const json_t *demand = json_object_get(you, "demand");
     printf("\nDemand        %12s %12s %12s %7s\n", "VOLUME", "PRICE", "MET",
            "MET %");
-    for (size_t i = 0; i < 5; i++) {
+    const json_t *mp =
+        json_object_get(json_object_get(p->obs, "market"), "prices");
+    for (size_t i = 0; i < UI_PRODUCTS; i++) {
+      if (!ui_shown(mp, ui_products[i]))
+        continue;
       const json_t *d = json_object_get(demand, ui_products[i]);
       double vol = ui_num(d, "volume", 0), met = ui_num(d, "met", 0);
       printf("  %-11s %12s %12s %12s %7s\n", view_short(ui_products[i]),
@@ -371,7 +375,9 @@ static void print_market(play_t *p, json_t *history) {
   if (json_array_size(history) > 1) {
     printf("\nWorld price, last %zu turns\n",
            json_array_size(history) < 24 ? json_array_size(history) : 24);
-    for (size_t i = 0; i < 5; i++) {
+    for (size_t i = 0; i < UI_PRODUCTS; i++) {
+      if (!ui_shown(json_object_get(market, "prices"), ui_products[i]))
+        continue;
       double v[24];
       size_t n = view_series(history, "prices", ui_products[i], v, 24);
       double lo = INFINITY, hi = -INFINITY;
@@ -393,16 +399,20 @@ static void print_history(play_t *p, json_t *history) {
   }
   printf("World prices ($/kg) and your score, by turn\n");
   printf("  %4s", "TURN");
-  for (size_t i = 0; i < 5; i++)
-    printf(" %9s", view_short(ui_products[i]));
+  const json_t *sel = json_object_get(
+      json_array_get(history, json_array_size(history) - 1), "prices");
+  for (size_t i = 0; i < UI_PRODUCTS; i++)
+    if (ui_shown(sel, ui_products[i]))
+      printf(" %9s", view_short(ui_products[i]));
   printf(" %8s %6s\n", "SCORE", "RANK");
   size_t i;
   json_t *h;
   json_array_foreach(history, i, h) {
     const json_t *prices = json_object_get(h, "prices");
     printf("  %4ld", (long)ui_num(h, "turn", 0) + 1);
-    for (size_t k = 0; k < 5; k++)
-      printf(" %9.2f", ui_num(prices, ui_products[k], NAN));
+    for (size_t k = 0; k < UI_PRODUCTS; k++)
+      if (ui_shown(sel, ui_products[k]))
+        printf(" %9.2f", ui_num(prices, ui_products[k], NAN));
     int of, rank = view_rank(json_object_get(h, "scores"), p->seat, &of);
     double score = NAN;
     size_t j;
@@ -1073,8 +1083,10 @@ static void on_turn_resolved(play_t *p, const json_t *params) {
   printf("\n=== Turn %ld resolved ===\n", turn);
   /* "World prices: conc $8.00/kg +60.0%, ..." wrapped to the terminal. */
   int width = ui_term_width(), col = printf("World prices:");
-  for (size_t i = 0; i < 5; i++) {
+  for (size_t i = 0; i < UI_PRODUCTS; i++) {
     const char *prod = ui_products[i];
+    if (!ui_shown(prices, prod))
+      continue;
     double now = ui_num(prices, prod, NAN);
     double before = ui_num(p->last_prices, prod, NAN);
     char item[96];

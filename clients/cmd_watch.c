@@ -425,8 +425,10 @@ static void draw_prices(FILE *f, const watch_t *w) {
           (long)ui_num(last, "turn", 0) + 1, span, span == 1 ? "" : "s");
   fprintf(f, "  %-8s %10s %8s  %-*s  %s\n", "PRODUCT", "PRICE", "CHANGE",
           (int)(span > 5 ? span : 5), "CHART", "LOW..HIGH");
-  for (size_t i = 0; i < 5; i++) {
+  for (size_t i = 0; i < UI_PRODUCTS; i++) {
     const char *prod = ui_products[i];
+    if (!ui_shown(json_object_get(last, "prices"), prod))
+      continue;
     double v[256];
     size_t k =
         view_series(w->history, "prices", prod, v, span < 256 ? span : 256);

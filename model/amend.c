@@ -180,7 +180,7 @@ static int delivery(model_state_t *st, const model_amendment_t *a, char *err,
     return fail(err, errlen, "the buyer's money would leave the exact range");
   if (p == MODEL_CONCENTRATE) {
     int64_t *eb = el_at(st, bh), *es = el_at(st, sh);
-    for (int q = 0; q < 2; q++) {
+    for (int q = 0; q < NEL; q++) {
       int64_t e = mul_div(eb[q], cut, *have);
       eb[q] -= e;
       es[q] += e;

@@ -238,7 +238,7 @@ int model_deal_check(const model_state_t *st, int seat, const model_order_t *o,
       model_refuse(r, "side", "side must be \"sell\" or \"buy\"");
       return 1;
     }
-    if (o->index[0] && model_product_from_name(o->index) < 0) {
+    if (o->index[0] && !map_has(m, model_product_from_name(o->index))) {
       model_refuse(r, "index",
                    "index must be a product: concentrate, ndpr_oxide, "
                    "dytb_oxide, lace_oxide or magnet");
@@ -596,7 +596,7 @@ void model_contracts_deliver(model_state_t *st, int p) {
         /* the elements inside go with the goods (or leave the world with
          * goods a nation consumes) */
         int64_t *es = el_at(st, sh), *eb = el_at(st, bh);
-        for (int q = 0; q < 2; q++) {
+        for (int q = 0; q < NEL; q++) {
           int64_t e = mul_div(es[q], d, *have);
           es[q] -= e;
           if (!used)

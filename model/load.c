@@ -311,8 +311,56 @@ static int named(ld_t *ld, json_t *obj, const char *key,
   return rc;
 }
 
-static const char *const ELEMENTS[] = {"ndpr_oxide", "dytb_oxide",
-                                       "lace_oxide"};
+static const char *const ELEMENTS[] = {"ndpr_oxide", "dytb_oxide", "lace_oxide",
+                                       "dy_oxide", "tb_oxide"};
+
+/* The message for a product a map does not have (design J1). */
+static const char *absent_hint(const model_map_t *m) {
+  return m->heavy_split ? "use dy_oxide and tb_oxide (parameters."
+                          "heavy_products is \"split\")"
+                        : "use dytb_oxide (parameters.heavy_products is "
+                          "\"basket\")";
+}
+
+/* A concentrate basket (shares of the oxides, summing to 1) into b[4]:
+ * ndpr, dytb (dy on split maps), lace, tb (split maps). On a split map a
+ * basket given with dytb_oxide is divided by dy_share_of_heavies (floor to
+ * Dy, the rest to Tb); dy_oxide and tb_oxide exist on split maps only. */
+static int basket(ld_t *ld, const model_map_t *m, json_t *o, const char *key,
+                  int64_t b[4]) {
+  int64_t e[5] = {-1, -1, -1, -1, -1};
+  int rc = named(ld, o, key, ELEMENTS, 5, U_PPM, 0, 1, e);
+  if (rc)
+    return rc;
+  push_key(ld, key);
+  bool dytb = e[1] >= 0, dytb_split = e[3] >= 0 || e[4] >= 0;
+  if (dytb_split && !m->heavy_split)
+    rc = fail(ld, "dy_oxide and tb_oxide are not products of this map; %s",
+              absent_hint(m));
+  else if (dytb && dytb_split)
+    rc = fail(ld, "give dytb_oxide or dy_oxide and tb_oxide, not both");
+  else if (e[0] < 0 || e[2] < 0 || (!dytb && (e[3] < 0 || e[4] < 0)))
+    rc = fail(ld, m->heavy_split
+                      ? "needs ndpr_oxide, dy_oxide, tb_oxide (or dytb_oxide) "
+                        "and lace_oxide summing to 1 (to the ppm)"
+                      : "needs ndpr_oxide, dytb_oxide and lace_oxide summing "
+                        "to 1 (to the ppm)");
+  if (!rc) {
+    b[0] = e[0];
+    b[2] = e[2];
+    if (dytb && m->heavy_split) {
+      b[1] = ppm_of(e[1], m->dy_share_ppm);
+      b[3] = e[1] - b[1];
+    } else {
+      b[1] = dytb ? e[1] : e[3];
+      b[3] = dytb ? 0 : e[4];
+    }
+    if (b[0] + b[1] + b[2] + b[3] != MODEL_PPM)
+      rc = fail(ld, "the shares must sum to 1 (to the ppm)");
+  }
+  pop(ld);
+  return rc;
+}
 
 /* ---- orders in PROTOCOL.md's wire format ---- */
 static int name_field(ld_t *ld, json_t *o, const char *key,
@@ -749,6 +797,33 @@ static int learning_v2(ld_t *ld, model_map_t *m, json_t *so, map_stage_t *st) {
   return rc;
 }
 
+/* The magnet recipe's heavies (design J1): dytb_oxide on basket maps;
+ * dy_oxide and tb_oxide on split maps, or dytb_oxide divided there by
+ * dy_share_of_heavies (floor to Dy). */
+static int recipe_heavies(ld_t *ld, const model_map_t *m, json_t *rcp,
+                          int64_t r[3]) {
+  bool split =
+      json_object_get(rcp, "dy_oxide") || json_object_get(rcp, "tb_oxide");
+  if (split && !m->heavy_split)
+    return fail(ld, "dy_oxide and tb_oxide are not products of this map; %s",
+                absent_hint(m));
+  if (split && json_object_get(rcp, "dytb_oxide"))
+    return fail(ld, "give dytb_oxide or dy_oxide and tb_oxide, not both");
+  if (!split) {
+    int64_t h = r[1] + r[2];
+    int rc = num(ld, rcp, "dytb_oxide", false, U_PPM, 0, 10, &h);
+    if (!rc && m->heavy_split) {
+      r[1] = ppm_of(h, m->dy_share_ppm);
+      r[2] = h - r[1];
+    } else if (!rc) {
+      r[1] = h;
+    }
+    return rc;
+  }
+  int rc = num(ld, rcp, "dy_oxide", true, U_PPM, 0, 10, &r[1]);
+  return rc ? rc : num(ld, rcp, "tb_oxide", true, U_PPM, 0, 10, &r[2]);
+}
+
 /* ---- sections ---- */
 static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
   json_t *p, *o;
@@ -796,9 +871,59 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                                    "price_history",
                                    "origin_tracking",
                                    "qualification",
+                                   "heavy_products",
+                                   "dy_share_of_heavies",
+                                   "thrift",
                                    NULL};
   if ((rc = check_keys(ld, p, pk)))
     goto out;
+  /* design J1: the heavies as one basket (default) or as Dy and Tb */
+  {
+    char hp[16] = "basket";
+    m->dy_share_ppm = 800000;
+    if ((rc = str(ld, p, "heavy_products", false, hp, sizeof hp)))
+      goto out;
+    if (strcmp(hp, "split") == 0) {
+      m->heavy_split = true;
+    } else if (strcmp(hp, "basket") != 0) {
+      push_key(ld, "heavy_products");
+      rc = fail(ld, "expected \"basket\" or \"split\"");
+      pop(ld);
+      goto out;
+    }
+    if ((rc = num(ld, p, "dy_share_of_heavies", false, U_PPM, 0, 1,
+                  &m->dy_share_ppm)))
+      goto out;
+    if (m->heavy_split)
+      for (int s = 0; s < NS; s++) {
+        int64_t h = m->stage[s].recipe[1];
+        m->stage[s].recipe[1] = ppm_of(h, m->dy_share_ppm);
+        m->stage[s].recipe[2] = h - m->stage[s].recipe[1];
+      }
+  }
+  /* design J3: Dy thrifting (R33, R32; the turns and the cost are
+   * assumptions) */
+  m->thrift_min_ppm = 600000;
+  m->thrift_turns = 4;
+  m->thrift_cost = 200;
+  if ((rc = get_obj(ld, p, "thrift", &o)))
+    goto out;
+  if (o) {
+    static const char *const tk[] = {"min_share", "turns", "cost", NULL};
+    int64_t turns = m->thrift_turns;
+    push_key(ld, "thrift");
+    rc = check_keys(ld, o, tk);
+    if (!rc)
+      rc = num(ld, o, "min_share", false, U_PPM, 0.01, 1, &m->thrift_min_ppm);
+    if (!rc)
+      rc = num(ld, o, "turns", false, U_PLAIN, 0, 40, &turns);
+    if (!rc)
+      rc = num(ld, o, "cost", false, U_PRICE, 0, 1e4, &m->thrift_cost);
+    m->thrift_turns = (int32_t)turns;
+    pop(ld);
+    if (rc)
+      goto out;
+  }
   if ((rc = get_obj(ld, p, "prices", &o)))
     goto out;
   if (!o) {
@@ -806,9 +931,17 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
     goto out;
   }
   push_key(ld, "prices");
-  for (int i = 0; i < NP && !rc; i++)
-    rc = num(ld, o, model__product_names[i], true, U_PRICE, 0, 1e6,
-             &m->price0[i]);
+  for (int i = 0; i < NP && !rc; i++) {
+    if (map_has(m, i))
+      rc = num(ld, o, model__product_names[i], true, U_PRICE, 0, 1e6,
+               &m->price0[i]);
+    else if (json_object_get(o, model__product_names[i])) {
+      push_key(ld, model__product_names[i]);
+      rc = fail(ld, "%s is not a product of this map; %s",
+                model__product_names[i], absent_hint(m));
+      pop(ld);
+    }
+  }
   pop(ld);
   if (rc)
     goto out;
@@ -989,7 +1122,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
         push_key(ld, "recipe");
         rc = num(ld, rcp, "ndpr_oxide", true, U_PPM, 0, 10, &st->recipe[0]);
         if (!rc)
-          rc = num(ld, rcp, "dytb_oxide", false, U_PPM, 0, 10, &st->recipe[1]);
+          rc = recipe_heavies(ld, m, rcp, st->recipe);
         pop(ld);
       }
       pop(ld);
@@ -1325,6 +1458,9 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
                     "\"%s\" is not a product; expected concentrate, "
                     "ndpr_oxide, dytb_oxide, lace_oxide or magnet",
                     k);
+        else if (!map_has(m, p))
+          rc = fail(ld, "%s is not a product of this map; %s", k,
+                    absent_hint(m));
         else if (!json_is_object(d))
           rc = fail(ld, "expected {\"volume\", \"elasticity\", ...}");
         if (!rc)
@@ -1501,22 +1637,8 @@ static int load_seats(ld_t *ld, model_map_t *m, json_t *root) {
       rc = named(ld, o, "staff", model__stage_names, NS, U_PLAIN, 0, PEOPLE_MAX,
                  s->staff);
     s->basket[0] = -1;
-    if (!rc) {
-      int64_t b[3] = {-1, -1, -1};
-      json_t *bo = json_object_get(o, "concentrate_basket");
-      if (bo) {
-        rc = named(ld, o, "concentrate_basket", ELEMENTS, 3, U_PPM, 0, 1, b);
-        if (!rc && (b[0] < 0 || b[1] < 0 || b[2] < 0 ||
-                    b[0] + b[1] + b[2] != MODEL_PPM)) {
-          push_key(ld, "concentrate_basket");
-          rc = fail(ld, "needs ndpr_oxide, dytb_oxide and lace_oxide "
-                        "summing to 1");
-          pop(ld);
-        }
-        if (!rc)
-          memcpy(s->basket, b, sizeof b);
-      }
-    }
+    if (!rc && json_object_get(o, "concentrate_basket"))
+      rc = basket(ld, m, o, "concentrate_basket", s->basket);
     json_t *ob;
     if (!rc)
       rc = get_obj(ld, o, "objectives", &ob);
@@ -1647,20 +1769,11 @@ static int load_deposits(ld_t *ld, model_map_t *m, json_t *root) {
     if (!rc)
       rc = num(ld, o, "reserves", true, U_KG, 0, RESERVE_MAX, &d->reserves);
     if (!rc) {
-      int64_t b[3] = {-1, -1, -1};
       if (!json_object_get(o, "basket"))
         rc = fail(ld, "missing \"basket\" (shares of ndpr_oxide, dytb_oxide, "
                       "lace_oxide)");
       if (!rc)
-        rc = named(ld, o, "basket", ELEMENTS, 3, U_PPM, 0, 1, b);
-      if (!rc && (b[0] < 0 || b[1] < 0 || b[2] < 0 ||
-                  b[0] + b[1] + b[2] != MODEL_PPM)) {
-        push_key(ld, "basket");
-        rc = fail(ld, "needs ndpr_oxide, dytb_oxide and lace_oxide summing "
-                      "to 1 (to the ppm)");
-        pop(ld);
-      }
-      memcpy(d->basket, b, sizeof b);
+        rc = basket(ld, m, o, "basket", d->basket);
     }
     if (!rc)
       rc = num(ld, o, "unit_cost", false, U_PRICE, 0, 1e6, &d->unit_cost);
@@ -2272,6 +2385,52 @@ void model_map_free(model_map_t *m) {
   free(m);
 }
 
+/* Design J1: nothing of the map names a product the map does not have
+ * (stockpiles, inventories, policies, standing orders, events). */
+static int check_products(ld_t *ld, const model_map_t *m) {
+  for (int p = 0; p < NP; p++) {
+    if (map_has(m, p))
+      continue;
+    const char *what = NULL, *who = "";
+    for (size_t n = 0; !what && n < m->n_nations; n++) {
+      const map_nation_t *mn = &m->nations[n];
+      who = mn->id;
+      if (mn->stockpile[p])
+        what = "a stockpile";
+      for (size_t k = 0; !what && k < mn->n_policies; k++)
+        if (mn->policies[k].product == p)
+          what = "a policy";
+    }
+    for (size_t s = 0; !what && s < m->n_seats; s++) {
+      const map_seat_t *ms = &m->seats[s];
+      who = ms->id;
+      if (ms->inventory[p])
+        what = "an inventory";
+      for (size_t k = 0; !what && k < ms->n_orders; k++)
+        if (ms->orders[k].product == p)
+          what = "an order";
+    }
+    for (size_t k = 0; !what && k < m->n_scripted; k++)
+      if (m->scripted[k].product == p ||
+          (m->scripted[k].kind == MODEL_EV_POLICY &&
+           m->scripted[k].policy.product == p))
+        what = "a scripted event", who = m->scripted[k].nation;
+    for (size_t k = 0; !what && k < m->n_random; k++)
+      if (m->random[k].product == p)
+        what = "a random event", who = "";
+    for (size_t k = 0; !what && k < m->n_injects; k++)
+      if (m->injects[k].event.product == p ||
+          (m->injects[k].event.kind == MODEL_EV_POLICY &&
+           m->injects[k].event.policy.product == p))
+        what = "an inject", who = m->injects[k].event.nation;
+    if (what)
+      return fail(ld, "%s%s%s names %s, which is not a product of this map; %s",
+                  what, who[0] ? " of " : "", who, model__product_names[p],
+                  absent_hint(m));
+  }
+  return 0;
+}
+
 int model_map_load_string(const char *text, size_t len, const char *name,
                           model_map_t **out, model_error_t *err) {
   if (!text || !out)
@@ -2366,7 +2525,7 @@ int model_map_load_string(const char *text, size_t len, const char *name,
       (rc = load_qualification(&ld, m, root)) ||
       (rc = load_events(&ld, m, root)) ||
       (rc = load_information(&ld, m, root)) ||
-      (rc = load_injects(&ld, m, root)))
+      (rc = load_injects(&ld, m, root)) || (rc = check_products(&ld, m)))
     goto fail;
   /* a stage that learns needs its reference facility among the map's */
   for (int s = 0; s < NS; s++) {
@@ -2390,7 +2549,11 @@ int model_map_load_string(const char *text, size_t len, const char *name,
   for (size_t i = 0; i < m->n_seats; i++)
     if (m->seats[i].basket[0] < 0) {
       /* default opening basket: the home nation's first deposit */
-      int64_t b[3] = {200000, 20000, 780000};
+      int64_t b[4] = {200000, 20000, 780000, 0};
+      if (m->heavy_split) {
+        b[1] = ppm_of(20000, m->dy_share_ppm);
+        b[3] = 20000 - b[1];
+      }
       for (size_t d = 0; d < m->n_deposits; d++)
         if (m->deposits[d].nation == m->seats[i].nation) {
           memcpy(b, m->deposits[d].basket, sizeof b);
@@ -2494,6 +2657,9 @@ size_t model_map_seat_count(const model_map_t *m) {
 }
 size_t model_map_nation_count(const model_map_t *m) {
   return m ? m->n_nations : 0;
+}
+bool model_map_has_product(const model_map_t *m, int product) {
+  return m && map_has(m, product);
 }
 const char *model_map_seat_id(const model_map_t *m, size_t i) {
   return m && i < m->n_seats ? m->seats[i].id : NULL;

@@ -90,7 +90,7 @@ typedef struct {
  * capped by a full hub arc. */
 typedef struct {
   int64_t fd_fill, into, out_total, out_done;
-  int64_t pool_el[2], in_el[2], el_done[2];
+  int64_t pool_el[NEL], in_el[NEL], el_done[NEL];
   bool hub_full;
   /* rules of origin: the tracked content sold in the nation, on its way
    * to buyers along the arcs (as the concentrate's elements) */
@@ -1267,7 +1267,7 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
       if (p == MODEL_CONCENTRATE) {
         /* the seller's elements leave pro rata, into the nation's pool */
         int64_t *el = el_of(st, pt->holder);
-        for (int q = 0; q < 2; q++) {
+        for (int q = 0; q < NEL; q++) {
           int64_t x = *inv > 0 ? mul_div(el[q], pt->fill, *inv) : 0;
           el[q] -= x;
           m->na[pt->nation].pool_el[q] += x;
@@ -1386,7 +1386,7 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
       if (p == MODEL_CONCENTRATE) {
         nat_t *ex = &m->na[exporter];
         ex->out_done += a->flow;
-        for (int q = 0; q < 2; q++) {
+        for (int q = 0; q < NEL; q++) {
           /* the last arc out of a pool takes what is left, so no kg of an
            * element is lost to rounding */
           int64_t x = ex->out_done == ex->out_total
@@ -1414,7 +1414,7 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
     for (int j = 0; j < n; j++) {
       if (m->na[j].into <= 0)
         continue;
-      int64_t got[2] = {0, 0};
+      int64_t got[NEL] = {0, 0, 0};
       int64_t last_holder = -1;
       node_t *d = &m->nd[j];
       for (size_t k = d->b_begin; k < d->b_end; k++) {
@@ -1422,7 +1422,7 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
         if (pt->fill <= 0)
           continue;
         int64_t *el = el_of(st, pt->holder);
-        for (int q = 0; q < 2; q++) {
+        for (int q = 0; q < NEL; q++) {
           int64_t x = mul_div(m->na[j].in_el[q], pt->fill, m->na[j].into);
           el[q] += x;
           got[q] += x;
@@ -1432,7 +1432,7 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
       /* rounding remainders go to the last buyer unless final demand took
        * part (then they leave with the consumed concentrate) */
       if (last_holder >= 0 && m->na[j].fd_fill == 0)
-        for (int q = 0; q < 2; q++)
+        for (int q = 0; q < NEL; q++)
           el_of(st, (int32_t)last_holder)[q] += m->na[j].in_el[q] - got[q];
     }
   }

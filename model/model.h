@@ -95,7 +95,12 @@ typedef enum {
   MODEL_DYTB = 2,        /* "dytb_oxide" (a Dy/Tb basket) */
   MODEL_LACE = 3,        /* "lace_oxide" */
   MODEL_MAGNET = 4,      /* "magnet" (tonnes of NdFeB) */
-  MODEL_PRODUCTS = 5
+  /* issue 11 (design J1): the heavies apart, on maps with
+   * parameters.heavy_products "split" (where dytb_oxide does not exist);
+   * on "basket" maps (the default) these two do not exist */
+  MODEL_DY = 5, /* "dy_oxide" */
+  MODEL_TB = 6, /* "tb_oxide" */
+  MODEL_PRODUCTS = 7
 } model_product_t;
 
 typedef enum {
@@ -249,6 +254,9 @@ const char *model_map_title(const model_map_t *map);
 int model_map_turns(const model_map_t *map);
 size_t model_map_seat_count(const model_map_t *map);
 size_t model_map_nation_count(const model_map_t *map);
+/* Whether a product exists on the map (design J1: basket maps have
+ * dytb_oxide, split maps dy_oxide and tb_oxide instead). */
+bool model_map_has_product(const model_map_t *map, int product);
 /* Seat i's id, kind and title (NULL / -1 when i is out of range). */
 const char *model_map_seat_id(const model_map_t *map, size_t i);
 int model_map_seat_kind(const model_map_t *map, size_t i);
@@ -332,6 +340,11 @@ typedef struct {
   bool consume; /* contract_propose: a nation buyer consumes the goods
                    (final demand met, counted in its supply security)
                    instead of stockpiling them */
+  /* issue 11, design J3: operate on a magnet plant, the heavies' recipe
+   * (kg per kg magnet, ppm): heavy_recipe of dytb_oxide on basket maps,
+   * dy_recipe of dy_oxide on split maps (Tb follows by the same share);
+   * 0: unchanged */
+  int64_t heavy_recipe_ppm, dy_recipe_ppm;
 } model_order_t;
 
 /* ---- The order schema (model/order_schema.c) ----
@@ -620,6 +633,11 @@ typedef struct {
   int64_t effective_experience_kg; /* stages that learn on effective
                                       experience (docs/model.md, "Learning");
                                       else the facility's own */
+  /* design J3, magnet plants: the heavies' recipe in use (kg of dytb_oxide,
+   * or dy_oxide on split maps, per kg magnet, ppm), the one ordered (0:
+   * never ordered) and the turns before it takes effect */
+  int64_t heavy_recipe_ppm, heavy_recipe_target_ppm;
+  int32_t thrift_turns_left;
 } model_obs_facility_t;
 
 /* A deposit, as every seat sees it: where a mine may be built (the `site`
@@ -632,6 +650,9 @@ typedef struct {
   int64_t basket_ppm[3];          /* ndpr_oxide, dytb_oxide, lace_oxide */
   int64_t unit_cost_cents_per_kg; /* opex of mines here; -1: the stage's */
   bool open;                      /* a new mine may be built here */
+  /* design J1: on split maps basket_ppm[1] is dy_oxide's share and this
+   * tb_oxide's (0 on basket maps) */
+  int64_t basket_tb_ppm;
 } model_obs_deposit_t;
 
 /* The rules of building and staffing, from the map: what a player needs to
@@ -662,6 +683,13 @@ typedef struct {
   int64_t reference_capacity_kg[MODEL_STAGES];
   int64_t turns_per_doubling_milli[MODEL_STAGES]; /* thousandths of a turn */
   int64_t brownfield_max_share_ppm[MODEL_STAGES]; /* -1: unbounded */
+  /* design J1: the products of the map (public.rules.products); on split
+   * maps recipe_ppm[1] is dy_oxide's and recipe_tb_ppm tb_oxide's */
+  bool products[MODEL_PRODUCTS];
+  int64_t recipe_tb_ppm;
+  /* design J3: Dy thrifting (parameters.thrift) */
+  int64_t thrift_min_share_ppm, thrift_cost_cents_per_kg;
+  int32_t thrift_turns;
 } model_obs_rules_t;
 
 typedef struct {

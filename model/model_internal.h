@@ -45,7 +45,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#define NP  MODEL_PRODUCTS
+#define NP MODEL_PRODUCTS
+/* Products of the serialisation's first sections (the products before
+ * design J1's dy_oxide and tb_oxide, which are written in a section of
+ * their own on split maps only, so basket maps keep their bytes). */
+#define NP_BASE MODEL_DY
+/* Element sub-accounts inside concentrate: ndpr, the heavies (dytb_oxide
+ * on basket maps, dy_oxide on split maps), tb_oxide (split maps); La/Ce
+ * is the rest. The third is always 0 on basket maps. */
+#define NEL 3
 #define NS  MODEL_STAGES
 #define NN  MODEL_NATIONS_MAX
 #define ALL NN /* index of the "all nations" slot */
@@ -86,7 +94,8 @@ typedef struct {
   int32_t nation;
   int64_t cash;
   int64_t inventory[NP];
-  int64_t basket[3]; /* ppm of ndpr, dytb, lace in opening concentrate */
+  int64_t basket[4]; /* ppm of ndpr, dytb (dy), lace in opening concentrate;
+                        [3] tb on split maps (design J1) */
   int64_t staff[NS];
   int64_t weight[3]; /* ppm: firm [0] net worth; nation security, va, budget */
   size_t n_orders;
@@ -100,7 +109,7 @@ typedef struct {
   int32_t nation;
   int32_t type; /* 0 hard-rock light, 1 ionic clay heavy */
   int64_t reserves;
-  int64_t basket[3]; /* ppm ndpr, dytb, lace */
+  int64_t basket[4]; /* ppm ndpr, dytb (dy), lace; [3] tb (split maps) */
   int64_t unit_cost; /* cents/kg, -1 for the stage default */
   bool open;
 } map_deposit_t;
@@ -126,7 +135,8 @@ typedef struct {
   int32_t n_ramp, n_bramp;
   int64_t ramp[MODEL_RAMP_MAX], bramp[MODEL_RAMP_MAX];
   int64_t rec_initial, rec_max, rec_understaffed; /* ppm */
-  int64_t recipe[2];   /* ppm kg oxide per kg magnet: ndpr, dytb */
+  int64_t recipe[3];   /* ppm kg oxide per kg magnet: ndpr, dytb (dy); [2] tb
+                          on split maps (design J1) */
   int64_t log2_pr_q32; /* log2(1 - learning), Q32, <= 0 */
   /* version 2: lead times in two phases (permits, then construction that
    * grows with size), and the bound on a brownfield expansion */
@@ -221,11 +231,62 @@ struct model_map {
   bool info;
   uint32_t *unpublished; /* [n_nations], NULL without "information" */
   int64_t construction_error_ppm;
+  /* issue 11, design J1: parameters.heavy_products "split" (dy_oxide and
+   * tb_oxide instead of dytb_oxide); the share of Dy in a heavy basket
+   * given as dytb_oxide on a split map (ppm, floor to Dy) */
+  bool heavy_split;
+  int64_t dy_share_ppm;
+  /* design J3, Dy thrifting (parameters.thrift): the lowest recipe as a
+   * share of the stage's (ppm), the turns a change takes, the extra opex
+   * at the full cut (cents per kg magnet) */
+  int64_t thrift_min_ppm;
+  int32_t thrift_turns;
+  int64_t thrift_cost;
 };
 
 static inline int64_t map_transport(const model_map_t *m, int p, int i, int j) {
   return m->transport[((size_t)p * m->n_nations + (size_t)i) * m->n_nations +
                       (size_t)j];
+}
+
+/* Design J3: the lowest heavy recipe a magnet plant may order (ppm kg per
+ * kg magnet, rounded up to the recipe's min_share) */
+static inline int64_t model_thrift_floor(const model_map_t *m) {
+  int64_t full = m->stage[MODEL_MAGNETS].recipe[1];
+  return (int64_t)(((__int128)full * m->thrift_min_ppm + MODEL_PPM - 1) /
+                   MODEL_PPM);
+}
+
+/* Whether product p exists on the map (design J1): a basket map has
+ * dytb_oxide and not dy_oxide / tb_oxide, a split map the reverse. */
+static inline bool map_has(const model_map_t *m, int p) {
+  if (p < 0 || p >= NP)
+    return false;
+  return m->heavy_split ? p != MODEL_DYTB : p < MODEL_DY;
+}
+
+/* The oxides separation makes, in the order of a basket's shares
+ * (ndpr, heavy, lace, then tb on split maps), and the element
+ * sub-account of each (-1: La/Ce, the rest). Returns their count. */
+static inline int map_oxides(const model_map_t *m, int prod[4], int el[4]) {
+  prod[0] = MODEL_NDPR;
+  prod[1] = m->heavy_split ? MODEL_DY : MODEL_DYTB;
+  prod[2] = MODEL_LACE;
+  prod[3] = MODEL_TB;
+  el[0] = 0;
+  el[1] = 1;
+  el[2] = -1;
+  el[3] = 2;
+  return m->heavy_split ? 4 : 3;
+}
+
+/* The magnet stage's inputs (ndpr, heavy, tb on split maps), in the
+ * order of map_stage_t.recipe. Returns their count. */
+static inline int map_magnet_inputs(const model_map_t *m, int prod[3]) {
+  prod[0] = MODEL_NDPR;
+  prod[1] = m->heavy_split ? MODEL_DY : MODEL_DYTB;
+  prod[2] = MODEL_TB;
+  return m->heavy_split ? 3 : 2;
 }
 
 /* ---- state ---- */
@@ -250,7 +311,7 @@ typedef struct {
 typedef struct {
   int64_t budget;
   int64_t stock[NP];
-  int64_t stock_el[2]; /* ndpr, dytb kg inside the concentrate stock */
+  int64_t stock_el[NEL]; /* ndpr, dytb (dy), tb kg inside the concentrate */
   int64_t pool[NS];
   int64_t pipeline[NS][MODEL_TRAIN_TURNS_MAX];
   policies_t pol;
@@ -296,7 +357,7 @@ typedef struct {
   standing_t offer[NP], bid[NP];
   /* this turn's accounts */
   int64_t revenue, costs;
-  int64_t inv_el[2]; /* ndpr, dytb kg inside concentrate */
+  int64_t inv_el[NEL]; /* ndpr, dytb (dy), tb kg inside concentrate */
   model_holder_flows_t flows;
   int64_t staff[NS];
   int32_t first_fac; /* -1 none; facilities linked by next_of_owner */
@@ -364,6 +425,12 @@ typedef struct {
    * nation than its owner's home: it staffs itself from the host's pool
    * (its staff stay on it from turn to turn) and pays host wages */
   bool abroad;
+  /* issue 11, design J3: a magnet plant's recipe of the heavies (ppm kg of
+   * dytb_oxide, or of dy_oxide on split maps, per kg magnet; tb_oxide
+   * follows by the same share), now and as ordered, and the turns before
+   * the ordered one takes effect; 0: the stage's recipe */
+  int64_t recipe_dy_now, recipe_dy_target;
+  int32_t thrift_left;
 } facility_t;
 
 typedef struct {
@@ -814,6 +881,9 @@ int64_t model_train_left(const model_state_t *st, int n, int s);
 /* Sets every nation's places kept for its programme from the programmes
  * in force (when a turn ends, and for a new state). */
 void model_train_keep(model_state_t *st);
+/* turn.c, design J3: a magnet plant's ordered heavy recipe (ppm, within
+ * the thrift band), in effect after parameters.thrift.turns turns */
+void model_thrift_order(model_state_t *st, facility_t *f, int64_t recipe);
 /* The order a policy or state_support event carries, for nation n: 0 when
  * acceptable. */
 int model_event_order_check(const model_map_t *m, int nation,

@@ -509,6 +509,13 @@ static int observe(const model_state_t *st, int seat, obs_mode_t mode,
       of->capacity_kg_per_year = fa->capacity;
       of->effective_kg_per_year = fa->effective;
       of->utilisation_ppm = fa->util;
+      if (fa->stage == MODEL_MAGNETS) {
+        of->heavy_recipe_ppm = fa->recipe_dy_now > 0
+                                   ? fa->recipe_dy_now
+                                   : m->stage[MODEL_MAGNETS].recipe[1];
+        of->heavy_recipe_target_ppm = fa->recipe_dy_target;
+        of->thrift_turns_left = fa->thrift_left;
+      }
       of->status =
           fa->build_left > 0 ? MODEL_FAC_BUILDING : MODEL_FAC_OPERATING;
       bool building = fa->build_left > 0;

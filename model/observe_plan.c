@@ -29,6 +29,7 @@ int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o) {
     od->type = md->type;
     od->reserves_kg = st->reserves[d];
     memcpy(od->basket_ppm, md->basket, sizeof od->basket_ppm);
+    od->basket_tb_ppm = md->basket[3];
     od->unit_cost_cents_per_kg = md->unit_cost;
     od->open = md->open;
   }
@@ -69,5 +70,11 @@ int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o) {
   r->recovery_initial_ppm = m->stage[MODEL_SEPARATION].rec_initial;
   r->recovery_max_ppm = m->stage[MODEL_SEPARATION].rec_max;
   memcpy(r->recipe_ppm, m->stage[MODEL_MAGNETS].recipe, sizeof r->recipe_ppm);
+  r->recipe_tb_ppm = m->stage[MODEL_MAGNETS].recipe[2];
+  r->thrift_min_share_ppm = m->thrift_min_ppm;
+  r->thrift_turns = m->thrift_turns;
+  r->thrift_cost_cents_per_kg = m->thrift_cost;
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    r->products[p] = map_has(m, p);
   return 0;
 }

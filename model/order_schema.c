@@ -75,6 +75,18 @@ static const model_field_t OPERATE[] = {
     {"utilisation", MODEL_FIELD_NUMBER, MODEL_UNIT_FRACTION, F(utilisation_ppm),
      0, 1, MODEL_FIELD_REQUIRED, false, "a number from 0 to 1",
      "share of the capacity to run"},
+    {"heavy_recipe", MODEL_FIELD_NUMBER, MODEL_UNIT_FRACTION,
+     F(heavy_recipe_ppm), 0, 1, MODEL_FIELD_OPTIONAL, true,
+     "a number from 0 to 1 (t of dytb_oxide per t of magnet)",
+     "magnet plants on basket maps: t of dytb_oxide per t of magnet, from "
+     "thrift_min_share of the map's recipe to the recipe (Dy thrifting, "
+     "docs/model.md); takes parameters.thrift.turns turns; opex rises"},
+    {"dy_recipe", MODEL_FIELD_NUMBER, MODEL_UNIT_FRACTION, F(dy_recipe_ppm), 0,
+     1, MODEL_FIELD_OPTIONAL, true,
+     "a number from 0 to 1 (t of dy_oxide per t of magnet)",
+     "magnet plants on split maps: t of dy_oxide per t of magnet, from "
+     "thrift_min_share of the map's recipe to the recipe (Tb follows by the "
+     "same share); takes parameters.thrift.turns turns; opex rises"},
 };
 
 static const model_field_t HIRE[] = {

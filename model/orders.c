@@ -15,12 +15,23 @@
 #define QTY_LIMIT ((int64_t)1000000000000) /* 1 Mt... in kg: 1e9 t */
 #define CAP_LIMIT ((int64_t)10000000000)   /* 10 Mt/yr in kg */
 
-static int check_product(const model_order_t *o, model_refusal_t *r) {
+static int check_product(const model_map_t *m, const model_order_t *o,
+                         model_refusal_t *r) {
   if (o->product < 0 || o->product >= NP) {
-    model_refuse(
-        r, "product",
-        "unknown product; expected concentrate, ndpr_oxide, dytb_oxide, "
-        "lace_oxide or magnet");
+    model_refuse(r, "product",
+                 "unknown product; expected concentrate, ndpr_oxide, %s, "
+                 "lace_oxide or magnet",
+                 m->heavy_split ? "dy_oxide, tb_oxide" : "dytb_oxide");
+    return 1;
+  }
+  /* design J1: the heavies exist as a basket or as Dy and Tb */
+  if (!map_has(m, o->product)) {
+    model_refuse(r, "product",
+                 m->heavy_split
+                     ? "product %s is not traded on this map; use dy_oxide "
+                       "and tb_oxide"
+                     : "product %s is not traded on this map; use dytb_oxide",
+                 model__product_names[o->product]);
     return 1;
   }
   return 0;
@@ -94,7 +105,7 @@ static int check_policy(const model_map_t *m, int self, const model_order_t *o,
     int partner;
     switch (f->type) {
     case MODEL_FIELD_PRODUCT:
-      if (check_product(o, r))
+      if (check_product(m, o, r))
         return 1;
       break;
     case MODEL_FIELD_STAGE:
@@ -224,7 +235,22 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
                    "facilities");
       return 1;
     }
-    return check_field(o, "utilisation", "0 and 1", r);
+    /* design J3: the recipe key of the map's heavies */
+    if (o->heavy_recipe_ppm && m->heavy_split) {
+      model_refuse(r, "heavy_recipe",
+                   "this map trades dy_oxide and tb_oxide apart: give "
+                   "dy_recipe (t of dy_oxide per t of magnet; Tb follows)");
+      return 1;
+    }
+    if (o->dy_recipe_ppm && !m->heavy_split) {
+      model_refuse(r, "dy_recipe",
+                   "this map trades the heavies as one basket: give "
+                   "heavy_recipe (t of dytb_oxide per t of magnet)");
+      return 1;
+    }
+    return check_field(o, "utilisation", "0 and 1", r) ||
+           check_field(o, "heavy_recipe", "0 and 1", r) ||
+           check_field(o, "dy_recipe", "0 and 1", r);
   case MODEL_OP_HIRE:
     if (check_skill(o, r))
       return 1;
@@ -267,12 +293,12 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
     return check_field(o, "count", "1 and 1,000,000 people", r);
   case MODEL_OP_OFFER:
   case MODEL_OP_BID:
-    if (check_product(o, r))
+    if (check_product(m, o, r))
       return 1;
     if (check_field(o, "quantity", "0 and 1,000,000,000 t", r))
       return 1;
     if (o->op == MODEL_OP_BID && o->index[0] &&
-        model_product_from_name(o->index) < 0) {
+        !map_has(m, model_product_from_name(o->index))) {
       model_refuse(r, "index",
                    "index must be a product (concentrate, ndpr_oxide, "
                    "dytb_oxide, lace_oxide or magnet) whose price the max "
@@ -303,7 +329,7 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
                    MODEL_ID_MAX - 1);
       return 1;
     }
-    if (check_product(o, r))
+    if (check_product(m, o, r))
       return 1;
     return check_field(o, "quantity", "0.001 and 1,000,000,000 t", r) ||
            check_field(o, "price", "0 and 999,999.99 USD/kg", r) ||
@@ -746,12 +772,35 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
     }
     return 0;
   }
-  case MODEL_OP_OPERATE:
-    if (model_facility_of_seat(st, seat, o->facility) < 0) {
+  case MODEL_OP_OPERATE: {
+    int k = model_facility_of_seat(st, seat, o->facility);
+    if (k < 0) {
       model_refuse(r, "facility", "no facility \"%s\" of yours", o->facility);
       return 1;
     }
+    int64_t want = o->heavy_recipe_ppm ? o->heavy_recipe_ppm : o->dy_recipe_ppm;
+    if (!want)
+      return 0;
+    const char *key = o->heavy_recipe_ppm ? "heavy_recipe" : "dy_recipe";
+    if (st->fac[k].stage != MODEL_MAGNETS) {
+      model_refuse(r, key, "%s is for magnet plants; %s is a %s facility", key,
+                   o->facility, model_stage_name(st->fac[k].stage));
+      return 1;
+    }
+    int64_t full = st->map->stage[MODEL_MAGNETS].recipe[1];
+    int64_t lo = model_thrift_floor(st->map);
+    if (want < lo || want > full) {
+      model_refuse(r, key,
+                   "%s must be between %.6g and %.6g t of %s per t of magnet "
+                   "(thrift min_share %.6g of the recipe's %.6g)",
+                   key, (double)lo / MODEL_PPM, (double)full / MODEL_PPM,
+                   st->map->heavy_split ? "dy_oxide" : "dytb_oxide",
+                   (double)st->map->thrift_min_ppm / MODEL_PPM,
+                   (double)full / MODEL_PPM);
+      return 1;
+    }
     return 0;
+  }
   case MODEL_OP_HIRE:
     if (o->count < 0 && -o->count > s->staff[o->skill]) {
       model_refuse(r, "count",
@@ -997,10 +1046,16 @@ static int apply_all(model_state_t *st) {
       case MODEL_OP_BUILD:
         rc = apply_build(st, (int)si, o);
         break;
-      case MODEL_OP_OPERATE:
-        st->fac[model_facility_of_seat(st, (int)si, o->facility)].util =
-            o->utilisation_ppm;
+      case MODEL_OP_OPERATE: {
+        facility_t *f =
+            &st->fac[model_facility_of_seat(st, (int)si, o->facility)];
+        f->util = o->utilisation_ppm;
+        int64_t want =
+            o->heavy_recipe_ppm ? o->heavy_recipe_ppm : o->dy_recipe_ppm;
+        if (want)
+          model_thrift_order(st, f, want);
         break;
+      }
       case MODEL_OP_HIRE: {
         int64_t c = o->count;
         int sk = o->skill;

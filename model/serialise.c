@@ -30,6 +30,10 @@ typedef struct {
   size_t len, off;
   msgpack_unpacked un;
   int err;
+  /* the products the walk visits in per-product arrays: those before
+   * dy_oxide in the main walk, dy_oxide and tb_oxide in the section of
+   * split maps (design J1), so that basket maps keep their bytes */
+  int p0, p1;
 } vis_t;
 
 /* True for the first byte of a MessagePack array or map. */
@@ -159,6 +163,11 @@ static void vbin(vis_t *v, uint8_t *b, size_t n) {
 static void varr(vis_t *v, int64_t *a, size_t n) {
   for (size_t i = 0; i < n && !v->err; i++)
     vi(v, &a[i]);
+}
+
+/* A per-product array, the products of the walk's range. */
+static void vprod(vis_t *v, int64_t *a) {
+  varr(v, a + v->p0, (size_t)(v->p1 - v->p0));
 }
 
 /* Whether the next value is the string `tag` (then it is consumed). A
@@ -300,12 +309,16 @@ static void vevent(vis_t *v, model_event_t *e) {
   }
 }
 
+static void vflows_p(vis_t *v, model_holder_flows_t *f) {
+  vprod(v, f->bought);
+  vprod(v, f->sold);
+  vprod(v, f->produced);
+  vprod(v, f->consumed);
+  vprod(v, f->opening);
+}
+
 static void vflows(vis_t *v, model_holder_flows_t *f) {
-  varr(v, f->bought, NP);
-  varr(v, f->sold, NP);
-  varr(v, f->produced, NP);
-  varr(v, f->consumed, NP);
-  varr(v, f->opening, NP);
+  vflows_p(v, f);
   vi(v, &f->money_opening);
   vi(v, &f->money_in);
   vi(v, &f->money_out);
@@ -323,25 +336,29 @@ static void vpartner8(vis_t *v, uint8_t *a, size_t n) {
   vu8(v, &a[ALL]);
 }
 
-static void vnation(vis_t *v, nation_t *na, size_t n) {
-  vi(v, &na->budget);
-  varr(v, na->stock, NP);
-  varr(v, na->stock_el, 2);
-  varr(v, na->pool, NS);
-  for (int s = 0; s < NS; s++)
-    varr(v, na->pipeline[s], MODEL_TRAIN_TURNS_MAX);
-  policies_t *p = &na->pol;
-  for (int q = 0; q < NP; q++) {
+static void vtrade_p(vis_t *v, policies_t *p, size_t n) {
+  for (int q = v->p0; q < v->p1; q++) {
     vpartner(v, p->quota[q], n);
     vpartner8(v, p->ban[q], n);
     vpartner(v, p->licence[q], n);
     vpartner(v, p->tariff[q], n);
   }
+}
+
+static void vnation(vis_t *v, nation_t *na, size_t n) {
+  vi(v, &na->budget);
+  vprod(v, na->stock);
+  varr(v, na->stock_el, 2);
+  varr(v, na->pool, NS);
+  for (int s = 0; s < NS; s++)
+    varr(v, na->pipeline[s], MODEL_TRAIN_TURNS_MAX);
+  policies_t *p = &na->pol;
+  vtrade_p(v, p, n);
   varr(v, p->sub_capex, NS);
   varr(v, p->sub_output, NS);
-  varr(v, p->floor_price, NP);
-  varr(v, p->floor_qty, NP);
-  varr(v, p->stock_target, NP);
+  vprod(v, p->floor_price);
+  vprod(v, p->floor_qty);
+  vprod(v, p->stock_target);
   varr(v, p->talent_budget, NS);
   for (int s = 0; s < NS; s++) {
     vu8(v, &p->mig_in[s]);
@@ -350,32 +367,36 @@ static void vnation(vis_t *v, nation_t *na, size_t n) {
   varr(v, p->permit_speed, NS);
   varr(v, p->prod_quota, NS);
   vi(v, &p->tax_ppm);
-  varr(v, na->demand_q0, NP);
+  vprod(v, na->demand_q0);
   if (v->version >= 2)
-    varr(v, na->subst_ppm, NP);
-  varr(v, na->surge_ppm, NP);
-  varr(v, na->consumed, NP);
-  varr(v, na->bought, NP);
-  varr(v, na->own_supply, NP);
+    vprod(v, na->subst_ppm);
+  vprod(v, na->surge_ppm);
+  vprod(v, na->consumed);
+  vprod(v, na->bought);
+  vprod(v, na->own_supply);
   vi(v, &na->value_added);
   vi(v, &na->security_ppm);
   vi(v, &na->score);
   vflows(v, &na->flows);
 }
 
-static void vseat(vis_t *v, seat_t *s) {
-  vi(v, &s->cash);
-  varr(v, s->inv, NP);
-  varr(v, s->inv_el, 2);
-  varr(v, s->staff, NS);
-  for (int k = 0; k < NS; k++)
-    varr(v, s->pipeline[k], MODEL_TRAIN_TURNS_MAX);
-  for (int p = 0; p < NP; p++) {
+static void vstanding_p(vis_t *v, seat_t *s) {
+  for (int p = v->p0; p < v->p1; p++) {
     vi(v, &s->offer[p].qty);
     vi(v, &s->offer[p].price);
     vi(v, &s->bid[p].qty);
     vi(v, &s->bid[p].price);
   }
+}
+
+static void vseat(vis_t *v, seat_t *s) {
+  vi(v, &s->cash);
+  vprod(v, s->inv);
+  varr(v, s->inv_el, 2);
+  varr(v, s->staff, NS);
+  for (int k = 0; k < NS; k++)
+    varr(v, s->pipeline[k], MODEL_TRAIN_TURNS_MAX);
+  vstanding_p(v, s);
   vi32(v, &s->first_fac);
   vi32(v, &s->n_fac);
   vi(v, &s->score);
@@ -516,9 +537,11 @@ static void visit_v2(vis_t *v, model_state_t *st) {
     if (v->rd && (st->n_hist < 0 || st->n_hist > m->hist_turns))
       v->err = MODEL_ESTATE;
     for (int32_t t = 0; t < st->n_hist && !v->err; t++)
-      varr(v, st->hist[t], NP);
+      vprod(v, st->hist[t]);
   }
 }
+
+static void vbid_index_p(vis_t *v, model_state_t *st);
 
 /* Indexed standing bids (model v2, markets), after a tag and only when a
  * seat has one, so that other states keep their bytes. */
@@ -527,16 +550,27 @@ static void vbid_index(vis_t *v, model_state_t *st) {
   for (size_t i = 0; i < st->n_seats; i++)
     for (int p = 0; p < NP; p++)
       any |= st->seats[i].bid_index[p] != 0;
-  if (!vtag(v, "\001bid-index", any))
-    return;
+  if (vtag(v, "\001bid-index", any))
+    vbid_index_p(v, st);
+}
+
+static void vbid_index_p(vis_t *v, model_state_t *st) {
   for (size_t i = 0; i < st->n_seats && !v->err; i++)
-    for (int p = 0; p < NP; p++) {
+    for (int p = v->p0; p < v->p1; p++) {
       int32_t x = st->seats[i].bid_index[p];
       vi32(v, &x);
       if (v->rd && (x < 0 || x > NP))
         v->err = MODEL_ESTATE;
       st->seats[i].bid_index[p] = (int8_t)x;
     }
+}
+
+static void voffer_stock_p(vis_t *v, model_state_t *st) {
+  for (size_t i = 0; i < st->n_seats && !v->err; i++) {
+    vprod(v, st->seats[i].offer_normal);
+    vprod(v, st->seats[i].offer_disc);
+    vprod(v, st->seats[i].offer_min);
+  }
 }
 
 /* Stock-following standing offers (model v2, markets), after a tag and
@@ -548,11 +582,7 @@ static void voffer_stock(vis_t *v, model_state_t *st) {
       any |= st->seats[i].offer_normal[p] != 0;
   if (!vtag(v, "\001offer-stock", any))
     return;
-  for (size_t i = 0; i < st->n_seats && !v->err; i++) {
-    varr(v, st->seats[i].offer_normal, NP);
-    varr(v, st->seats[i].offer_disc, NP);
-    varr(v, st->seats[i].offer_min, NP);
-  }
+  voffer_stock_p(v, st);
 }
 
 /* Production quotas on output or on domestic material (design L3), after
@@ -570,6 +600,32 @@ static void vquota_basis(vis_t *v, model_state_t *st) {
       vu8(v, &st->nations[n].pol.quota_output[s]);
       vu8(v, &st->nations[n].pol.quota_domestic[s]);
     }
+}
+
+static void vlic_p(vis_t *v, model_ext_t *x, size_t i) {
+  for (int p = v->p0; p < v->p1; p++) {
+    int64_t b = (int64_t)x->lic_exports[i][p];
+    vi(v, &b);
+    x->lic_exports[i][p] = (uint64_t)b;
+    vu8(v, &x->lic_exports_all[i][p]);
+  }
+}
+
+static void vorigin_p(vis_t *v, model_state_t *st) {
+  model_ext_t *x = st->ext;
+  size_t n = st->n_nations;
+  for (size_t i = 0; i < n && !v->err; i++)
+    for (int p = v->p0; p < v->p1; p++) {
+      vb(v, &x->origin[i][p].on);
+      vi32(v, &x->origin[i][p].to);
+      vi(v, &x->origin[i][p].threshold);
+      vi(v, &x->origin[i][p].approval);
+      vi32(v, &x->origin[i][p].from_turn);
+    }
+  for (size_t i = 0; i < st->n_seats && !v->err; i++)
+    vprod(v, st->seats[i].orig);
+  for (size_t i = 0; i < n && !v->err; i++)
+    vprod(v, st->nations[i].orig);
 }
 
 /* Deals and controls (model_ext_t), written only when the state has them,
@@ -654,12 +710,7 @@ static void vext(vis_t *v, model_state_t *st) {
       vu8(v, &x->tech_ban_all[i][s]);
       vu8(v, &x->screen_all[i][s]);
     }
-    for (int p = 0; p < NP; p++) {
-      int64_t b = (int64_t)x->lic_exports[i][p];
-      vi(v, &b);
-      x->lic_exports[i][p] = (uint64_t)b;
-      vu8(v, &x->lic_exports_all[i][p]);
-    }
+    vlic_p(v, x, i);
   }
   /* rules of origin, after a tag of their own (states from before them
    * have none) */
@@ -668,18 +719,86 @@ static void vext(vis_t *v, model_state_t *st) {
   vi32(v, &x->track1);
   if (v->rd && (x->track1 < 0 || (size_t)x->track1 > n))
     v->err = MODEL_ESTATE;
-  for (size_t i = 0; i < n && !v->err; i++)
-    for (int p = 0; p < NP; p++) {
-      vb(v, &x->origin[i][p].on);
-      vi32(v, &x->origin[i][p].to);
-      vi(v, &x->origin[i][p].threshold);
-      vi(v, &x->origin[i][p].approval);
-      vi32(v, &x->origin[i][p].from_turn);
-    }
-  for (size_t i = 0; i < st->n_seats && !v->err; i++)
-    varr(v, st->seats[i].orig, NP);
-  for (size_t i = 0; i < n && !v->err; i++)
-    varr(v, st->nations[i].orig, NP);
+  vorigin_p(v, st);
+}
+
+/* Dy and Tb apart (design J1), only on split maps: the entries of
+ * dy_oxide and tb_oxide in every per-product array of the walk above, in
+ * its order, and the Tb element sub-accounts. Basket maps never have
+ * anything in them (the products do not exist there), so their states
+ * keep their bytes. */
+static void vheavy_split(vis_t *v, model_state_t *st) {
+  if (!vtag(v, "\001heavy-split", st->map->heavy_split))
+    return;
+  if (!st->map->heavy_split) { /* a basket map has no Dy or Tb */
+    v->err = MODEL_ESTATE;
+    return;
+  }
+  v->p0 = NP_BASE;
+  v->p1 = NP;
+  size_t n = st->n_nations;
+  for (size_t i = 0; i < n && !v->err; i++) {
+    nation_t *na = &st->nations[i];
+    policies_t *p = &na->pol;
+    vprod(v, na->stock);
+    vi(v, &na->stock_el[2]);
+    vtrade_p(v, p, n);
+    vprod(v, p->floor_price);
+    vprod(v, p->floor_qty);
+    vprod(v, p->stock_target);
+    vprod(v, na->demand_q0);
+    vprod(v, na->subst_ppm);
+    vprod(v, na->surge_ppm);
+    vprod(v, na->consumed);
+    vprod(v, na->bought);
+    vprod(v, na->own_supply);
+    vflows_p(v, &na->flows);
+  }
+  for (size_t i = 0; i < st->n_seats && !v->err; i++) {
+    seat_t *se = &st->seats[i];
+    vprod(v, se->inv);
+    vi(v, &se->inv_el[2]);
+    vstanding_p(v, se);
+    vflows_p(v, &se->flows);
+  }
+  vprod(v, st->price);
+  for (int p = v->p0; p < v->p1; p++)
+    varr(v, st->regional[p], n);
+  vprod(v, st->volume);
+  for (int p = v->p0; p < v->p1 && !v->err; p++)
+    vmarket(v, &st->market[p], n);
+  model_report_t *r = &st->report;
+  vprod(v, r->price);
+  vprod(v, r->volume);
+  varr(v, st->report_regional + (size_t)v->p0 * n, (size_t)(v->p1 - v->p0) * n);
+  vprod(v, r->produced);
+  vprod(v, r->consumed);
+  if (v->version >= 3 && st->map->hist_turns > 0)
+    for (int32_t t = 0; t < st->n_hist && !v->err; t++)
+      vprod(v, st->hist[t]);
+  /* the optional sections' entries, each after a flag */
+  bool any = false;
+  for (size_t i = 0; i < st->n_seats; i++)
+    for (int p = 0; p < NP; p++)
+      any |= st->seats[i].bid_index[p] != 0;
+  vb(v, &any);
+  if (any)
+    vbid_index_p(v, st);
+  any = false;
+  for (size_t i = 0; i < st->n_seats; i++)
+    for (int p = 0; p < NP; p++)
+      any |= st->seats[i].offer_normal[p] != 0;
+  vb(v, &any);
+  if (any)
+    voffer_stock_p(v, st);
+  if (st->ext) {
+    for (size_t i = 0; i < n && !v->err; i++)
+      vlic_p(v, st->ext, i);
+    if (st->ext->track1 > 0)
+      vorigin_p(v, st);
+  }
+  v->p0 = 0;
+  v->p1 = NP_BASE;
 }
 
 /* The walk. Sizes come first; on reading they must match the map. */
@@ -771,17 +890,17 @@ static void visit(vis_t *v, model_state_t *st) {
         v->err = MODEL_ESTATE;
       st->scripted_off[i] = (uint8_t)b;
     }
-  varr(v, st->price, NP);
-  for (int p = 0; p < NP; p++)
+  vprod(v, st->price);
+  for (int p = v->p0; p < v->p1; p++)
     varr(v, st->regional[p], n);
-  varr(v, st->volume, NP);
-  for (int p = 0; p < NP && !v->err; p++)
+  vprod(v, st->volume);
+  for (int p = v->p0; p < v->p1 && !v->err; p++)
     vmarket(v, &st->market[p], n);
   model_report_t *r = &st->report;
   vi32(v, &r->turn);
-  varr(v, r->price, NP);
-  varr(v, r->volume, NP);
-  varr(v, st->report_regional, (size_t)NP * n);
+  vprod(v, r->price);
+  vprod(v, r->volume);
+  varr(v, st->report_regional + (size_t)v->p0 * n, (size_t)(v->p1 - v->p0) * n);
   varr(v, st->report_production, (size_t)NS * n);
   varr(v, st->report_capacity, (size_t)NS * n);
   varr(v, st->report_scores, st->n_seats);
@@ -790,8 +909,8 @@ static void visit(vis_t *v, model_state_t *st) {
     vevent(v, &r->news[i]);
   vi(v, &r->money_sources);
   vi(v, &r->money_sinks);
-  varr(v, r->produced, NP);
-  varr(v, r->consumed, NP);
+  vprod(v, r->produced);
+  vprod(v, r->consumed);
   vcount(v, &r->n_late_refusals, 16);
   for (size_t i = 0; i < r->n_late_refusals && !v->err; i++) {
     model_refusal_t *rf = &r->late_refusals[i];
@@ -820,11 +939,29 @@ static void visit(vis_t *v, model_state_t *st) {
       vi32(v, &st->seats[i].qual_done);
       vb(v, &st->seats[i].qualified);
     }
+  vheavy_split(v, st);
+  /* Dy thrifting (design J3), only once a plant has ordered a recipe */
+  bool thrift = false;
+  for (size_t i = 0; i < st->n_fac; i++)
+    thrift |= st->fac[i].recipe_dy_target != 0;
+  if (vtag(v, "\001thrift", thrift))
+    for (size_t i = 0; i < st->n_fac && !v->err; i++) {
+      facility_t *f = &st->fac[i];
+      vi(v, &f->recipe_dy_now);
+      vi(v, &f->recipe_dy_target);
+      vi32(v, &f->thrift_left);
+      if (v->rd && !v->err &&
+          (f->recipe_dy_now < 0 || f->recipe_dy_now > 10 * MODEL_PPM ||
+           f->recipe_dy_target < 0 || f->recipe_dy_target > 10 * MODEL_PPM ||
+           f->thrift_left < 0 || f->thrift_left > 40))
+        v->err = MODEL_ESTATE;
+    }
 }
 
 static int pack(const model_state_t *st, uint8_t **buf, size_t *len) {
   vis_t v;
   memset(&v, 0, sizeof v);
+  v.p1 = NP_BASE;
   msgpack_sbuffer_init(&v.sb);
   msgpack_packer_init(&v.pk, &v.sb, msgpack_sbuffer_write);
   /* The walk takes a non-const state because reading fills it; writing
@@ -893,6 +1030,7 @@ int model_state_deserialise(const model_map_t *map, const uint8_t *buf,
     return rc;
   vis_t v;
   memset(&v, 0, sizeof v);
+  v.p1 = NP_BASE;
   v.rd = true;
   v.buf = buf;
   v.len = len;
@@ -971,6 +1109,18 @@ int model_state_deserialise(const model_map_t *map, const uint8_t *buf,
     for (size_t n = 0; n < st->n_nations; n++)
       memcpy(st->nations[n].train_cap, map->nations[n].train_cap,
              sizeof st->nations[n].train_cap);
+  /* the products a basket map does not have are not serialised: give
+   * their policies the values of no policy (model_policies_default) */
+  if (!map->heavy_split)
+    for (size_t n = 0; n < st->n_nations; n++)
+      for (int p = NP_BASE; p < NP; p++) {
+        policies_t *pol = &st->nations[n].pol;
+        for (int j = 0; j <= NN; j++) {
+          pol->quota[p][j] = -1;
+          pol->licence[p][j] = MODEL_PPM;
+        }
+        pol->stock_target[p] = -1;
+      }
   if (st->ext && !ext_ok(st)) {
     model_state_free(st);
     return MODEL_ESTATE;

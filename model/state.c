@@ -69,6 +69,7 @@ int model_state_new(const model_map_t *map, uint64_t seed,
       if (map->deposits[d].nation == (int32_t)n) {
         na->stock_el[0] = ppm_of(na->stock[0], map->deposits[d].basket[0]);
         na->stock_el[1] = ppm_of(na->stock[0], map->deposits[d].basket[1]);
+        na->stock_el[2] = ppm_of(na->stock[0], map->deposits[d].basket[3]);
         break;
       }
     model_policies_default(&na->pol);
@@ -100,6 +101,7 @@ int model_state_new(const model_map_t *map, uint64_t seed,
       memcpy(se->inv, ms->inventory, sizeof se->inv);
       se->inv_el[0] = ppm_of(se->inv[0], ms->basket[0]);
       se->inv_el[1] = ppm_of(se->inv[0], ms->basket[1]);
+      se->inv_el[2] = ppm_of(se->inv[0], ms->basket[3]);
       memcpy(se->staff, ms->staff, sizeof se->staff);
       se->credit_line = ms->credit_line;
     }

@@ -490,6 +490,9 @@ static int mining(model_state_t *st, const stages_t *sl) {
            MODEL_U_KG, "mine output");
     ck_add(st, &se->inv_el[1], ppm_of(out, b[1]), f->owner, "inventory",
            MODEL_U_KG, "mine output");
+    if (st->map->heavy_split)
+      ck_add(st, &se->inv_el[2], ppm_of(out, b[3]), f->owner, "inventory",
+             MODEL_U_KG, "mine output");
     /* rules of origin: ore mined in the tracked nation is its material */
     if (f->nation == model_origin_nation(st))
       model_origin_add(st, f->owner, MODEL_CONCENTRATE, out);
@@ -539,12 +542,14 @@ static int separation(model_state_t *st, const stages_t *sl) {
     int64_t inv = se->inv[MODEL_CONCENTRATE];
     int64_t el0 = mul_div(se->inv_el[0], x, inv);
     int64_t el1 = mul_div(se->inv_el[1], x, inv);
-    int64_t el2 = x - el0 - el1;
+    int64_t el3 = mul_div(se->inv_el[2], x, inv); /* tb, split maps */
+    int64_t el2 = x - el0 - el1 - el3;
     /* rules of origin: the feed's tracked content, before it leaves */
     int64_t fed_o = model_origin_take(st, f->owner, MODEL_CONCENTRATE, x);
     se->inv[MODEL_CONCENTRATE] -= x; /* x <= inventory, el0, el1 pro rata */
     se->inv_el[0] -= el0;
     se->inv_el[1] -= el1;
+    se->inv_el[2] -= el3;
     ck_add(st, &se->flows.consumed[MODEL_CONCENTRATE], x, f->owner,
            "consumption", MODEL_U_KG, "separation feed");
     ck_add(st, &st->report.consumed[MODEL_CONCENTRATE], x, -1, "consumption",
@@ -556,23 +561,26 @@ static int separation(model_state_t *st, const stages_t *sl) {
     int64_t factor = ms->rec_understaffed +
                      ppm_of(MODEL_PPM - ms->rec_understaffed, staffed);
     int64_t rec = ppm_of(f->recovery, factor);
-    int64_t o[3] = {ppm_of(el0, rec), ppm_of(el1, rec), ppm_of(el2, rec)};
+    int64_t o[4] = {ppm_of(el0, rec), ppm_of(el1, rec), ppm_of(el2, rec),
+                    ppm_of(el3, rec)};
     int64_t value = 0;
     int32_t nh = (int32_t)(st->n_seats + (size_t)f->nation);
-    for (int q = 0; q < 3; q++) {
-      ck_add(st, &se->inv[MODEL_NDPR + q], o[q], f->owner, "inventory",
-             MODEL_U_KG, "separation output");
+    int prod[4], elx[4];
+    int nox = map_oxides(st->map, prod, elx);
+    for (int q = 0; q < nox; q++) {
+      ck_add(st, &se->inv[prod[q]], o[q], f->owner, "inventory", MODEL_U_KG,
+             "separation output");
       /* processed in the tracked nation: all its material (S65 covers
        * items produced there); elsewhere the feed's share */
-      model_origin_add(st, f->owner, MODEL_NDPR + q,
+      model_origin_add(st, f->owner, prod[q],
                        f->nation == model_origin_nation(st)
                            ? o[q]
                            : mul_div(o[q], fed_o, x));
-      book_output(st, f, MODEL_NDPR + q, o[q]);
+      book_output(st, f, prod[q], o[q]);
       f->out_last += o[q]; /* <= x */
       ck_add(st, &value,
-             ck_mul_div(st, o[q], st->price[MODEL_NDPR + q], 1, nh,
-                        "value added", MODEL_U_CENTS),
+             ck_mul_div(st, o[q], st->price[prod[q]], 1, nh, "value added",
+                        MODEL_U_CENTS),
              nh, "value added", MODEL_U_CENTS, "separation output");
     }
     int64_t opex =
@@ -604,9 +612,57 @@ static int64_t ceil_ppm(int64_t a, int64_t ppm) {
   return (int64_t)(((__int128)a * ppm + MODEL_PPM - 1) / MODEL_PPM);
 }
 
+/* A magnet plant's recipe (ppm kg of each input of map_magnet_inputs per
+ * kg magnet): the stage's, or the plant's thrifted heavies (design J3: Tb
+ * follows Dy's share, rounded down). */
+static void magnet_recipe(const model_state_t *st, const facility_t *f,
+                          int64_t recipe[3]) {
+  memcpy(recipe, st->map->stage[MODEL_MAGNETS].recipe, 3 * sizeof *recipe);
+  int64_t full = recipe[1];
+  if (f->recipe_dy_now > 0 && f->recipe_dy_now != full && full > 0) {
+    recipe[1] = f->recipe_dy_now;
+    recipe[2] = mul_div(recipe[2], f->recipe_dy_now, full);
+  }
+}
+
+/* Design J3: the extra opex of a thrifted plant's output `out` (kg), in
+ * cents: thrift_cost x (recipe - now) / (recipe - recipe x min_share) per
+ * kg, rounded up (money owed to the world). */
+static int64_t thrift_opex(const model_state_t *st, const facility_t *f,
+                           int64_t out) {
+  int64_t full = st->map->stage[MODEL_MAGNETS].recipe[1];
+  int64_t span = full - ppm_of(full, st->map->thrift_min_ppm);
+  if (f->recipe_dy_now <= 0 || f->recipe_dy_now >= full || span <= 0 ||
+      out <= 0)
+    return 0;
+  __int128 num =
+      (__int128)out * st->map->thrift_cost * (full - f->recipe_dy_now);
+  __int128 c = (num + span - 1) / span;
+  return c > INT64_MAX / 4 ? INT64_MAX / 4 : (int64_t)c;
+}
+
+void model_thrift_order(model_state_t *st, facility_t *f, int64_t recipe) {
+  int64_t now = f->recipe_dy_now > 0 ? f->recipe_dy_now
+                                     : st->map->stage[MODEL_MAGNETS].recipe[1];
+  f->recipe_dy_target = recipe;
+  f->recipe_dy_now = now;
+  f->thrift_left = recipe == now ? 0 : st->map->thrift_turns;
+  if (f->thrift_left == 0)
+    f->recipe_dy_now = recipe;
+}
+
+/* Design J3: plants whose ordered recipe is on its way count down a turn;
+ * the recipe takes effect when they reach 0 (for the next turn's output). */
+static void thrift_countdown(model_state_t *st) {
+  for (size_t i = 0; i < st->n_fac; i++) {
+    facility_t *f = &st->fac[i];
+    if (f->thrift_left > 0 && --f->thrift_left == 0)
+      f->recipe_dy_now = f->recipe_dy_target;
+  }
+}
+
 static int magnets(model_state_t *st, const stages_t *sl) {
   const int stg = MODEL_MAGNETS;
-  const map_stage_t *ms = &st->map->stage[stg];
   int64_t *want = sl->want;
   for (size_t i = sl->begin[stg]; i < sl->begin[stg + 1]; i++)
     want[sl->idx[i]] = can_run(st, &st->fac[sl->idx[i]]);
@@ -618,10 +674,13 @@ static int magnets(model_state_t *st, const stages_t *sl) {
     facility_t *f = &st->fac[k];
     seat_t *se = &st->seats[f->owner];
     int64_t out = want[k];
-    for (int q = 0; q < 2; q++)
-      if (ms->recipe[q] > 0) {
-        int64_t most =
-            mul_div(se->inv[MODEL_NDPR + q], MODEL_PPM, ms->recipe[q]);
+    int in[3];
+    int nin = map_magnet_inputs(st->map, in);
+    int64_t recipe[3];
+    magnet_recipe(st, f, recipe);
+    for (int q = 0; q < nin; q++)
+      if (recipe[q] > 0) {
+        int64_t most = mul_div(se->inv[in[q]], MODEL_PPM, recipe[q]);
         if (out > most)
           out = most;
       }
@@ -630,22 +689,22 @@ static int magnets(model_state_t *st, const stages_t *sl) {
       continue;
     int64_t inputs = 0, tracked = 0; /* value of inputs, of their content */
     int32_t nh = (int32_t)(st->n_seats + (size_t)f->nation);
-    for (int q = 0; q < 2; q++) {
-      int64_t use = ceil_ppm(out, ms->recipe[q]);
-      LAN_ASSERT(use <= se->inv[MODEL_NDPR + q]);
-      int64_t c = model_origin_take(st, f->owner, MODEL_NDPR + q, use);
+    for (int q = 0; q < nin; q++) {
+      int64_t use = ceil_ppm(out, recipe[q]);
+      LAN_ASSERT(use <= se->inv[in[q]]);
+      int64_t c = model_origin_take(st, f->owner, in[q], use);
       ck_add(st, &tracked,
-             ck_mul_div(st, c, st->price[MODEL_NDPR + q], 1, nh, "value added",
+             ck_mul_div(st, c, st->price[in[q]], 1, nh, "value added",
                         MODEL_U_CENTS),
              nh, "value added", MODEL_U_CENTS, "magnet feed");
-      se->inv[MODEL_NDPR + q] -= use;
-      ck_add(st, &se->flows.consumed[MODEL_NDPR + q], use, f->owner,
-             "consumption", MODEL_U_KG, "magnet feed");
-      ck_add(st, &st->report.consumed[MODEL_NDPR + q], use, -1, "consumption",
+      se->inv[in[q]] -= use;
+      ck_add(st, &se->flows.consumed[in[q]], use, f->owner, "consumption",
+             MODEL_U_KG, "magnet feed");
+      ck_add(st, &st->report.consumed[in[q]], use, -1, "consumption",
              MODEL_U_KG, "magnet feed");
       ck_add(st, &inputs,
-             ck_mul_div(st, use, st->price[MODEL_NDPR + q], 1, nh,
-                        "value added", MODEL_U_CENTS),
+             ck_mul_div(st, use, st->price[in[q]], 1, nh, "value added",
+                        MODEL_U_CENTS),
              nh, "value added", MODEL_U_CENTS, "magnet feed");
     }
     ck_add(st, &se->inv[MODEL_MAGNET], out, f->owner, "inventory", MODEL_U_KG,
@@ -664,6 +723,9 @@ static int magnets(model_state_t *st, const stages_t *sl) {
     book_output(st, f, MODEL_MAGNET, out);
     int64_t opex =
         ck_mul_div(st, out, f->unit_cost, 1, f->owner, "opex", MODEL_U_CENTS);
+    if (f->recipe_dy_now > 0)
+      ck_add(st, &opex, thrift_opex(st, f, out), f->owner, "opex",
+             MODEL_U_CENTS, "thrifting");
     seat_out(st, f->owner, opex, "opex");
     sink(st, opex, "opex");
     ck_add(st,
@@ -683,6 +745,7 @@ static int magnets(model_state_t *st, const stages_t *sl) {
              "output");
     model_facility_refresh(st, f);
   }
+  thrift_countdown(st);
   return st->range_failed ? MODEL_ERANGE : 0;
 }
 
@@ -1121,7 +1184,8 @@ static void demand(model_state_t *st) {
       continue;
     for (size_t n = 0; n < st->n_nations; n++)
       for (int p = 0; p < NP; p++)
-        if ((ef->nation < 0 || (size_t)ef->nation == n) &&
+        if (map_has(st->map, p) &&
+            (ef->nation < 0 || (size_t)ef->nation == n) &&
             (ef->product < 0 || ef->product == p))
           st->nations[n].surge_ppm[p] += ef->magnitude_ppm;
   }
@@ -1320,6 +1384,15 @@ static int market(model_state_t *st, int p) {
   return st->range_failed ? MODEL_ERANGE : 0;
 }
 
+/* The heavies' markets (design J1): the basket on basket maps, Dy then
+ * Tb on split maps. */
+static int heavy_markets(model_state_t *st) {
+  if (!st->map->heavy_split)
+    return market(st, MODEL_DYTB);
+  int rc = market(st, MODEL_DY);
+  return rc ? rc : market(st, MODEL_TB);
+}
+
 /* The turn is accepted: the submissions it played are done with. (Not in
  * finish: a turn refused after finish must find them again.) */
 static void commit(model_state_t *st) {
@@ -1370,7 +1443,7 @@ int model_resolve(model_state_t *st) {
    * only compute on figures that are already refused. */
   if ((rc = mining(st, &sl)) || (rc = market(st, MODEL_CONCENTRATE)) ||
       (rc = separation(st, &sl)) || (rc = market(st, MODEL_NDPR)) ||
-      (rc = market(st, MODEL_DYTB)) || (rc = market(st, MODEL_LACE)) ||
+      (rc = heavy_markets(st)) || (rc = market(st, MODEL_LACE)) ||
       (rc = magnets(st, &sl)) || (rc = market(st, MODEL_MAGNET)))
     goto out;
   for (size_t n = 0; n < st->n_nations; n++)
@@ -1469,6 +1542,12 @@ int model_event_check(const model_state_t *st, const model_event_t *ev,
   if (ev->kind == MODEL_EV_DEMAND_SURGE &&
       (ev->product < 0 || ev->product >= MODEL_PRODUCTS)) {
     model_refuse(r, "product", "a demand_surge event needs \"product\"");
+    return 1;
+  }
+  if (ev->kind == MODEL_EV_DEMAND_SURGE && !map_has(st->map, ev->product)) {
+    model_refuse(r, "product", "product %s is not traded on this map; use %s",
+                 model_product_name(ev->product),
+                 st->map->heavy_split ? "dy_oxide and tb_oxide" : "dytb_oxide");
     return 1;
   }
   if (ev->magnitude_ppm < 0 || ev->magnitude_ppm > 10 * (int64_t)MODEL_PPM) {

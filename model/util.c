@@ -47,7 +47,8 @@ const char *model_strerror(int err) {
 /* The wire names, one table each, shared with the map loader
  * (model_internal.h). */
 const char *const model__product_names[NP] = {
-    "concentrate", "ndpr_oxide", "dytb_oxide", "lace_oxide", "magnet"};
+    "concentrate", "ndpr_oxide", "dytb_oxide", "lace_oxide",
+    "magnet",      "dy_oxide",   "tb_oxide"};
 const char *const model__stage_names[NS] = {"mining", "separation", "magnet"};
 const char *const model__op_names[MODEL_OPS] = {"build",
                                                 "operate",

@@ -352,7 +352,14 @@ static const char *map_nation(const void *ctx, size_t i) {
 }
 
 static int pack_facility(msgpack_packer *pk, const model_obs_facility_t *f) {
-  int rc = msgpack_pack_map(pk, 19);
+  /* design J3: a magnet plant's recipe, once it has ordered one */
+  bool thrift = f->heavy_recipe_target_ppm > 0;
+  int rc = msgpack_pack_map(pk, 19 + (thrift ? 3 : 0));
+  if (thrift) {
+    rc |= kv_frac(pk, "heavy_recipe", f->heavy_recipe_ppm);
+    rc |= kv_frac(pk, "heavy_recipe_target", f->heavy_recipe_target_ppm);
+    rc |= proto_pack_kv_i64(pk, "thrift_turns_left", f->thrift_turns_left);
+  }
   rc |= kv_t(pk, "experience_effective", f->effective_experience_kg);
   rc |= kv_name(pk, "id", f->id);
   rc |= kv_name(pk, "stage", model_stage_name(f->stage));
@@ -610,10 +617,14 @@ static double capex_usd_per_t_year(int64_t cents_per_kg_year) {
   return (double)cents_per_kg_year * 10.0;
 }
 
-static int pack_basket(msgpack_packer *pk, const int64_t *ppm) {
-  int rc = msgpack_pack_map(pk, 3);
+/* On split maps (design J1) dy_oxide and tb_oxide instead of dytb_oxide. */
+static int pack_basket(msgpack_packer *pk, const int64_t *ppm, bool split,
+                       int64_t tb) {
+  int rc = msgpack_pack_map(pk, split ? 4 : 3);
   rc |= kv_frac(pk, "ndpr_oxide", ppm[0]);
-  rc |= kv_frac(pk, "dytb_oxide", ppm[1]);
+  rc |= kv_frac(pk, split ? "dy_oxide" : "dytb_oxide", ppm[1]);
+  if (split)
+    rc |= kv_frac(pk, "tb_oxide", tb);
   rc |= kv_frac(pk, "lace_oxide", ppm[2]);
   return rc;
 }
@@ -629,7 +640,8 @@ static int pack_deposits(msgpack_packer *pk, const model_obs_t *obs) {
                   d->type == 1 ? "ionic_clay_heavy" : "hard_rock_light");
     rc |= kv_t(pk, "reserves", d->reserves_kg);
     rc |= proto_pack_cstr(pk, "basket");
-    rc |= pack_basket(pk, d->basket_ppm);
+    rc |= pack_basket(pk, d->basket_ppm, obs->rules.products[MODEL_DY],
+                      d->basket_tb_ppm);
     if (d->unit_cost_cents_per_kg >= 0)
       rc |= kv_usdkg(pk, "unit_cost", d->unit_cost_cents_per_kg);
     else
@@ -649,7 +661,22 @@ static int pack_factors(msgpack_packer *pk, const model_obs_t *obs,
 
 static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
   const model_obs_rules_t *r = &obs->rules;
-  int rc = msgpack_pack_map(pk, 5);
+  int np = 0;
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    np += r->products[p];
+  int rc = msgpack_pack_map(pk, 7);
+  /* design J3: Dy thrifting's terms */
+  rc |= proto_pack_cstr(pk, "thrift");
+  rc |= msgpack_pack_map(pk, 3);
+  rc |= kv_frac(pk, "min_share", r->thrift_min_share_ppm);
+  rc |= proto_pack_kv_i64(pk, "turns", r->thrift_turns);
+  rc |= kv_usdkg(pk, "cost", r->thrift_cost_cents_per_kg);
+  /* design J1: the products that exist on the map */
+  rc |= proto_pack_cstr(pk, "products");
+  rc |= msgpack_pack_array(pk, (uint32_t)np);
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    if (r->products[p])
+      rc |= proto_pack_cstr(pk, model_product_name(p));
   rc |= proto_pack_cstr(pk, "stages");
   rc |= msgpack_pack_map(pk, MODEL_STAGES);
   for (int s = 0; s < MODEL_STAGES; s++) {
@@ -704,9 +731,12 @@ static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
   rc |= kv_frac(pk, "initial", r->recovery_initial_ppm);
   rc |= kv_frac(pk, "max", r->recovery_max_ppm);
   rc |= proto_pack_cstr(pk, "magnet_recipe");
-  rc |= msgpack_pack_map(pk, 2);
+  bool split = r->products[MODEL_DY];
+  rc |= msgpack_pack_map(pk, split ? 3 : 2);
   rc |= kv_frac(pk, "ndpr_oxide", r->recipe_ppm[0]);
-  rc |= kv_frac(pk, "dytb_oxide", r->recipe_ppm[1]);
+  rc |= kv_frac(pk, split ? "dy_oxide" : "dytb_oxide", r->recipe_ppm[1]);
+  if (split)
+    rc |= kv_frac(pk, "tb_oxide", r->recipe_tb_ppm);
   rc |= proto_pack_cstr(pk, "nations");
   rc |= msgpack_pack_map(pk, obs->n_nations);
   for (size_t n = 0; n < obs->n_nations; n++) {
@@ -1081,6 +1111,11 @@ static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
     x->reserves_kg = kg_of(get(d, "reserves"));
     for (int k = 0; k < 3; k++)
       x->basket_ppm[k] = ppm_of_obj(get(get(d, "basket"), basket[k]));
+    /* design J1: a split map's deposits give Dy and Tb */
+    if (get(get(d, "basket"), "dy_oxide")) {
+      x->basket_ppm[1] = ppm_of_obj(get(get(d, "basket"), "dy_oxide"));
+      x->basket_tb_ppm = ppm_of_obj(get(get(d, "basket"), "tb_oxide"));
+    }
     const msgpack_object *uc = get(d, "unit_cost");
     x->unit_cost_cents_per_kg =
         uc && uc->type != MSGPACK_OBJECT_NIL ? cents_of(uc) : -1;
@@ -1143,6 +1178,26 @@ static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
       ppm_of_obj(get(get(rules, "separation_recovery"), "max"));
   r->recipe_ppm[0] = ppm_of_obj(get(get(rules, "magnet_recipe"), basket[0]));
   r->recipe_ppm[1] = ppm_of_obj(get(get(rules, "magnet_recipe"), basket[1]));
+  /* design J1: the products of the map (a server from before them: the
+   * basket's five) */
+  const msgpack_object *pl = get(rules, "products");
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    r->products[p] = !pl && p < MODEL_DY;
+  if (pl && pl->type == MSGPACK_OBJECT_ARRAY)
+    for (uint32_t i = 0; i < pl->via.array.size; i++)
+      for (int p = 0; p < MODEL_PRODUCTS; p++)
+        if (name_is(&pl->via.array.ptr[i], model_product_name(p)))
+          r->products[p] = true;
+  const msgpack_object *th = get(rules, "thrift");
+  if (th) {
+    r->thrift_min_share_ppm = ppm_of_obj(get(th, "min_share"));
+    r->thrift_turns = (int32_t)num(get(th, "turns"));
+    r->thrift_cost_cents_per_kg = cents_of(get(th, "cost"));
+  }
+  if (r->products[MODEL_DY]) {
+    r->recipe_ppm[1] = ppm_of_obj(get(get(rules, "magnet_recipe"), "dy_oxide"));
+    r->recipe_tb_ppm = ppm_of_obj(get(get(rules, "magnet_recipe"), "tb_oxide"));
+  }
   return 0;
 }
 
@@ -1301,6 +1356,11 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     x->capacity_kg_per_year = kg_of(get(f, "capacity"));
     x->effective_kg_per_year = kg_of(get(f, "effective_capacity"));
     x->utilisation_ppm = ppm_of_obj(get(f, "utilisation"));
+    if (get(f, "heavy_recipe_target")) {
+      x->heavy_recipe_ppm = ppm_of_obj(get(f, "heavy_recipe"));
+      x->heavy_recipe_target_ppm = ppm_of_obj(get(f, "heavy_recipe_target"));
+      x->thrift_turns_left = (int32_t)num(get(f, "thrift_turns_left"));
+    }
     x->status = name_is(get(f, "status"), "building") ? MODEL_FAC_BUILDING
                                                       : MODEL_FAC_OPERATING;
     x->turns_left = (int32_t)num(get(f, "turns_left"));

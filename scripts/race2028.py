@@ -26,6 +26,9 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import split_heavies  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DERIVED = "derived: world-2024, turn 2 (2025 Q3), seed 1, standing orders"
 
@@ -56,7 +59,11 @@ def r(x, nd=3):
 
 def main():
     build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build")
-    w = json.load(open(os.path.join(ROOT, "maps", "world-2024.json")))
+    # Dy and Tb apart (design J1): race-2028 opens in 2025, when Dy and Tb
+    # prices diverge (S1, S71-S73); world-2024 is split first, so the run
+    # and the map trade dy_oxide and tb_oxide (scripts/split_heavies.py)
+    w = split_heavies.split(
+        json.load(open(os.path.join(ROOT, "maps", "world-2024.json"))))
     tmp = copy.deepcopy(w)
     tmp["events"]["scripted"] = [
         e for e in w["events"]["scripted"] if e["kind"] != "state_support"]
@@ -216,13 +223,16 @@ def main():
                                   for p, q in inv.items()}
             c = x["inventory"]["concentrate"]
             if c > 0:
-                nd, dy = x["concentrate_el"]
+                nd, dy, tb = x["concentrate_el"]
                 s["concentrate_basket"] = {
                     "ndpr_oxide": fig(r(nd / c, 4), "", None, "the oxides "
                                       "in its concentrate stock; " + DERIVED),
-                    "dytb_oxide": fig(r(dy / c, 4), "", None, "the oxides "
-                                      "in its concentrate stock; " + DERIVED),
-                    "lace_oxide": fig(r(1 - r(nd / c, 4) - r(dy / c, 4), 4),
+                    "dy_oxide": fig(r(dy / c, 5), "", None, "the oxides "
+                                    "in its concentrate stock; " + DERIVED),
+                    "tb_oxide": fig(r(tb / c, 5), "", None, "the oxides "
+                                    "in its concentrate stock; " + DERIVED),
+                    "lace_oxide": fig(r(1 - r(nd / c, 4) - r(dy / c, 5)
+                                        - r(tb / c, 5), 5),
                                       "", None, "the rest; " + DERIVED)}
             else:
                 s.pop("concentrate_basket", None)
@@ -352,7 +362,37 @@ def main():
                          ["S81"])
     m["events"]["scripted"] = [sec301]
 
+    # ---- Dy thrifting's terms (design J3), stated with their sources
+    if "R32" not in m["sources"]:
+        m["sources"]["R32"] = {
+            "publisher": "S&P Global / Nikkei",
+            "title": "Honda achieves 30% reduction in rare earth metal use in "
+                     "hybrid car motors (2012)",
+            "url": "https://autotechinsight.spglobal.com/news/18819/honda-"
+                   "achieves-30-reduction-in-rare-earth-metal-use-in-hybrid-"
+                   "car-motors",
+            "reliability": "S"}
+    m["parameters"]["thrift"] = {
+        "min_share": fig(0.6, "Nissan cut Dy in the Leaf motor magnet by "
+                         "40% (R33); Honda ~30% (R32)", ["R33", "R32"]),
+        "turns": fig(4, "", None, "a qualification cycle for a changed "
+                     "grade (R32's development took years; a plant switch is "
+                     "shorter): designer's choice"),
+        "cost": fig(2.0, "", None, "USD per kg of magnet at the full cut: no "
+                    "sourced cost; R32's heavy-free magnet was reported 10% "
+                    "cheaper after development, so the cost is kept small"),
+    }
     m["notes"] = notes(w, d)
+    # the orders written here on the heavies' basket (Noveon's standing bid,
+    # China's licence choices) become one on Dy and one on Tb, as
+    # split_heavies divides world-2024's (quantities 0.8 / 0.2, prices in
+    # the ratio of S1's Dy $260 and Tb $810)
+    for seat in m["seats"]:
+        if "orders" in seat:
+            seat["orders"] = split_heavies.split_list(seat["orders"])
+    for ch in m["notes"]["choices"].values():
+        if isinstance(ch, dict):
+            ch["orders"] = split_heavies.split_list(ch["orders"])
     with open(os.path.join(ROOT, "maps", "race-2028.json"), "w") as fh:
         json.dump(m, fh, indent=2, ensure_ascii=False)
         fh.write("\n")
@@ -463,9 +503,7 @@ def notes(w, d):
             "defence origin rule at turn 6 (S60: no defence demand sector "
             "and no import-side origin rule: the model's origin_rule is the "
             "exporter's); demand by sector and US demand embedded in "
-            "finished goods (S60, S61; design J2); Dy and Tb as separate "
-            "products (design J1: the map keeps world-2024's dytb_oxide "
-            "basket); recycling as a stage (Vulcan's plant, the EU's 25% "
+            "finished goods (S60, S61; design J2); recycling as a stage (Vulcan's plant, the EU's 25% "
             "CRMA recycling benchmark: EUU's objectives stay world-2024's); "
             "the CRMA's other benchmarks as objectives (10% mined, 40% "
             "processed, <=65% from one country: the model's objectives are "
@@ -478,6 +516,17 @@ def notes(w, d):
             "Not in the map as firms: Shenghe, Arafura, Serra Verde, VAC's "
             "European plants (in japan_magnets)"),
         "dytb_basket": w["notes"]["dytb_basket"],
+        "heavy_products": (
+            "Dy and Tb are separate products (parameters.heavy_products "
+            "\"split\", docs/design/model-v2.md J1): race-2028 opens in "
+            "2025, when Dy at $260 and Tb at $810 (S1) diverge under "
+            "China's licences (S71, S72, S73). The map is world-2024 divided "
+            "by scripts/split_heavies.py before the run that derives it: "
+            "final demand, stocks and the recipe 0.8 Dy / 0.2 Tb "
+            "(dy_share_of_heavies, R21, S43), standing asks and bids in the "
+            "ratio of S1's prices (China's $360 basket ask: Dy $253, Tb "
+            "$788), the Donald deposit's Dy 0.0170 and Tb 0.0028 (S46), "
+            "licences and controls on the basket on both."),
         "standing_orders": w["notes"]["standing_orders"],
         "quota": w["notes"]["quota"],
         "licence": w["notes"]["licence"],
@@ -486,7 +535,8 @@ def notes(w, d):
             "turn 2 (same seed, no DoD deal) and compares them: world mine "
             "output within 2%, China's shares of mining, separation and "
             "magnet output within 1 percentage point, NdPr, La/Ce and "
-            "concentrate prices within 3%, the Dy/Tb basket within 5%, "
+            "concentrate prices within 3%, the heavies' basket value (0.8 "
+            "Dy + 0.2 Tb) within 5% of world-2024's basket price, "
             "magnets within 10% (each nation's last regional price, the "
             "price history and the substitution state start afresh: "
             "notes.not_carried; seed 1 gives $51.7 against $48.7)."),

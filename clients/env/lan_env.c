@@ -487,6 +487,8 @@ static int home_index(const model_obs_t *obs) {
   return -1;
 }
 
+/* The map's products only (design J1: a basket map's vector is the five
+ * products' of before; a split map has Dy and Tb instead of Dy/Tb). */
 static void walk(walk_t *w) {
   const model_obs_t *o = w->obs;
   const model_map_t *map = w->map;
@@ -496,8 +498,9 @@ static void walk(walk_t *w) {
   feat(w, o ? o->turns - o->turn : 0, "turns_left");
   feat(w, o ? model_cents_to_usd(o->cash_cents) : 0, "cash");
   for (int p = 0; p < MODEL_PRODUCTS; p++)
-    feat(w, o ? model_kg_to_tonnes(o->inventory_kg[p]) : 0, "inventory.%s",
-         model_product_name(p));
+    if (model_map_has_product(map, p))
+      feat(w, o ? model_kg_to_tonnes(o->inventory_kg[p]) : 0, "inventory.%s",
+           model_product_name(p));
   for (int s = 0; s < MODEL_SKILLS; s++)
     feat(w, o ? (double)o->staff[s] : 0, "staff.%s", model_skill_name(s));
   for (int s = 0; s < MODEL_SKILLS; s++)
@@ -507,19 +510,22 @@ static void walk(walk_t *w) {
     feat(w, o ? (double)o->talent_pool[s] : 0, "talent_pool.%s",
          model_skill_name(s));
   for (int p = 0; p < MODEL_PRODUCTS; p++)
-    feat(w, o ? model_cents_to_usd(o->price[p]) : 0, "price.%s",
-         model_product_name(p));
+    if (model_map_has_product(map, p))
+      feat(w, o ? model_cents_to_usd(o->price[p]) : 0, "price.%s",
+           model_product_name(p));
   for (int p = 0; p < MODEL_PRODUCTS; p++)
-    feat(w, o ? model_kg_to_tonnes(o->volume[p]) : 0, "volume.%s",
-         model_product_name(p));
+    if (model_map_has_product(map, p))
+      feat(w, o ? model_kg_to_tonnes(o->volume[p]) : 0, "volume.%s",
+           model_product_name(p));
   for (int p = 0; p < MODEL_PRODUCTS; p++)
-    for (size_t k = 0; k < nn; k++)
-      feat(w,
-           o && k < o->n_nations
-               ? model_cents_to_usd(o->regional[(size_t)p * o->n_nations + k])
-               : 0,
-           "regional.%s.%s", model_product_name(p),
-           model_map_nation_id(map, k));
+    if (model_map_has_product(map, p))
+      for (size_t k = 0; k < nn; k++)
+        feat(w,
+             o && k < o->n_nations
+                 ? model_cents_to_usd(o->regional[(size_t)p * o->n_nations + k])
+                 : 0,
+             "regional.%s.%s", model_product_name(p),
+             model_map_nation_id(map, k));
   for (int s = 0; s < MODEL_STAGES; s++)
     for (size_t k = 0; k < nn; k++)
       feat(w,
@@ -543,17 +549,19 @@ static void walk(walk_t *w) {
           v = proto_score(o->scores[j].score);
     feat(w, v, "score.%s", model_map_seat_id(map, k));
   }
-  for (int p = 0; p < MODEL_PRODUCTS; p++) {
-    const char *pn = model_product_name(p);
-    feat(w, o ? model_kg_to_tonnes(o->standing_offer[p].quantity_kg) : 0,
-         "offer.%s.quantity", pn);
-    feat(w, o ? model_cents_to_usd(o->standing_offer[p].price_cents_per_kg) : 0,
-         "offer.%s.min_price", pn);
-    feat(w, o ? model_kg_to_tonnes(o->standing_bid[p].quantity_kg) : 0,
-         "bid.%s.quantity", pn);
-    feat(w, o ? model_cents_to_usd(o->standing_bid[p].price_cents_per_kg) : 0,
-         "bid.%s.max_price", pn);
-  }
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    if (model_map_has_product(map, p)) {
+      const char *pn = model_product_name(p);
+      feat(w, o ? model_kg_to_tonnes(o->standing_offer[p].quantity_kg) : 0,
+           "offer.%s.quantity", pn);
+      feat(w,
+           o ? model_cents_to_usd(o->standing_offer[p].price_cents_per_kg) : 0,
+           "offer.%s.min_price", pn);
+      feat(w, o ? model_kg_to_tonnes(o->standing_bid[p].quantity_kg) : 0,
+           "bid.%s.quantity", pn);
+      feat(w, o ? model_cents_to_usd(o->standing_bid[p].price_cents_per_kg) : 0,
+           "bid.%s.max_price", pn);
+    }
   for (size_t f = 0; f < LAN_FLAT_FACILITIES; f++) {
     const model_obs_facility_t *x =
         o && f < o->n_facilities ? &o->facilities[f] : NULL;
@@ -626,20 +634,42 @@ static const double UTIL[A_UTIL_LEVELS] = {0.0, 0.5, 1.0};
 static const double PRICE_M[A_PRICE_LEVELS] = {0.9, 1.0, 1.1};
 static const double TARIFF[A_TARIFF_LEVELS] = {0.0, 0.1, 0.25};
 
+/* The product-dependent actions cover the map's products (design J1:
+ * the basket's five, or six on split maps), the k-th in enum order. */
+typedef struct {
+  int n;                 /* products of the map */
+  int p[MODEL_PRODUCTS]; /* their numbers */
+} prods_t;
+
+static prods_t prods_of(const bool *has) {
+  prods_t x = {0, {0}};
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    if (has[p])
+      x.p[x.n++] = p;
+  return x;
+}
+
+static prods_t map_prods(const lan_map_t *m) {
+  bool has[MODEL_PRODUCTS];
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    has[p] = model_map_has_product(m->map, p);
+  return prods_of(has);
+}
+
 #define A_OFFER    (A_OPERATE + LAN_FLAT_FACILITIES * A_UTIL_LEVELS)
-#define A_WITHDRAW (A_OFFER + MODEL_PRODUCTS * A_PRICE_LEVELS)
-#define A_BAN      (A_WITHDRAW + MODEL_PRODUCTS)
-#define A_UNBAN    (A_BAN + MODEL_PRODUCTS)
-#define A_TARIFF   (A_UNBAN + MODEL_PRODUCTS)
-#define A_COUNT    (A_TARIFF + MODEL_PRODUCTS * A_TARIFF_LEVELS)
+#define A_WITHDRAW (A_OFFER + (size_t)P.n * A_PRICE_LEVELS)
+#define A_BAN      (A_WITHDRAW + (size_t)P.n)
+#define A_UNBAN    (A_BAN + (size_t)P.n)
+#define A_TARIFF   (A_UNBAN + (size_t)P.n)
+#define A_COUNT    (A_TARIFF + (size_t)P.n * A_TARIFF_LEVELS)
 
 size_t lan_action_count(const lan_map_t *m) {
-  (void)m;
+  prods_t P = map_prods(m);
   return A_COUNT;
 }
 
 int lan_action_name(const lan_map_t *m, size_t i, char *buf, size_t cap) {
-  (void)m;
+  prods_t P = map_prods(m);
   if (!buf || cap == 0 || i >= A_COUNT)
     return MODEL_EINVAL;
   if (i == 0)
@@ -649,19 +679,19 @@ int lan_action_name(const lan_map_t *m, size_t i, char *buf, size_t cap) {
              UTIL[(i - A_OPERATE) % 3]);
   else if (i < A_WITHDRAW)
     snprintf(buf, cap, "offer %s stock at %g x home price",
-             model_product_name((int)((i - A_OFFER) / 3)),
+             model_product_name(P.p[(i - A_OFFER) / 3]),
              PRICE_M[(i - A_OFFER) % 3]);
   else if (i < A_BAN)
     snprintf(buf, cap, "withdraw offer %s",
-             model_product_name((int)(i - A_WITHDRAW)));
+             model_product_name(P.p[i - A_WITHDRAW]));
   else if (i < A_UNBAN)
-    snprintf(buf, cap, "export_ban %s", model_product_name((int)(i - A_BAN)));
+    snprintf(buf, cap, "export_ban %s", model_product_name(P.p[i - A_BAN]));
   else if (i < A_TARIFF)
     snprintf(buf, cap, "lift export_ban %s",
-             model_product_name((int)(i - A_UNBAN)));
+             model_product_name(P.p[i - A_UNBAN]));
   else
     snprintf(buf, cap, "tariff %s %g",
-             model_product_name((int)((i - A_TARIFF) / 3)),
+             model_product_name(P.p[(i - A_TARIFF) / 3]),
              TARIFF[(i - A_TARIFF) % 3]);
   return 0;
 }
@@ -669,6 +699,7 @@ int lan_action_name(const lan_map_t *m, size_t i, char *buf, size_t cap) {
 /* Action i's order for the seat whose observation is obs; 0 when it has
  * one, -1 when it means nothing here (no such facility, no stock). */
 static int action_order(const model_obs_t *obs, size_t i, model_order_t *o) {
+  prods_t P = prods_of(obs->rules.products);
   memset(o, 0, sizeof *o);
   o->product = o->stage = o->skill = -1;
   if (i == 0 || i >= A_COUNT)
@@ -683,7 +714,7 @@ static int action_order(const model_obs_t *obs, size_t i, model_order_t *o) {
     return 0;
   }
   if (i < A_WITHDRAW) {
-    int p = (int)((i - A_OFFER) / 3);
+    int p = P.p[(i - A_OFFER) / 3];
     int home = home_index(obs);
     int64_t ref = home >= 0
                       ? obs->regional[(size_t)p * obs->n_nations + (size_t)home]
@@ -701,7 +732,7 @@ static int action_order(const model_obs_t *obs, size_t i, model_order_t *o) {
     return 0;
   }
   if (i < A_BAN) {
-    int p = (int)(i - A_WITHDRAW);
+    int p = P.p[i - A_WITHDRAW];
     if (obs->standing_offer[p].quantity_kg <= 0)
       return -1;
     o->op = MODEL_OP_OFFER;
@@ -712,17 +743,18 @@ static int action_order(const model_obs_t *obs, size_t i, model_order_t *o) {
   snprintf(o->partner, sizeof o->partner, "all");
   if (i < A_TARIFF) {
     o->kind = MODEL_POL_EXPORT_BAN;
-    o->product = (int)(i < A_UNBAN ? i - A_BAN : i - A_UNBAN);
+    o->product = P.p[i < A_UNBAN ? i - A_BAN : i - A_UNBAN];
     o->lift = i >= A_UNBAN;
     return 0;
   }
   o->kind = MODEL_POL_TARIFF;
-  o->product = (int)((i - A_TARIFF) / 3);
+  o->product = P.p[(i - A_TARIFF) / 3];
   o->rate_ppm = (int64_t)(TARIFF[(i - A_TARIFF) % 3] * MODEL_PPM);
   return 0;
 }
 
 int lan_action_mask(const lan_game_t *g, int seat, uint8_t *mask, size_t cap) {
+  prods_t P = map_prods(g->m);
   if (cap < A_COUNT)
     return MODEL_EINVAL;
   model_obs_t *obs = NULL;

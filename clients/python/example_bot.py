@@ -31,7 +31,8 @@ import lanthanide  # noqa: E402
 # three oxides of its deposit's basket).
 OUTPUTS = {
     "mining": ["concentrate"],
-    "separation": ["ndpr_oxide", "dytb_oxide", "lace_oxide"],
+    "separation": ["ndpr_oxide", "dytb_oxide", "lace_oxide", "dy_oxide",
+                   "tb_oxide"],
     "magnet": ["magnet"],
 }
 
@@ -60,7 +61,12 @@ def decide(obs, say=print):
                            "utilisation": 1.0})
             say("turn %d: run %s at full capacity (was %.0f%%)"
                 % (turn, f["id"], 100 * f["utilisation"]))
+        # only the map's products: the heavies are one basket (dytb_oxide)
+        # or Dy and Tb apart (public.rules.products; older servers: all)
+        products = obs.get("public", {}).get("rules", {}).get("products")
         for product in OUTPUTS.get(f["stage"], []):
+            if products is not None and product not in products:
+                continue
             per_turn[product] = (per_turn.get(product, 0.0)
                                  + f["effective_capacity"] / TURNS_PER_YEAR)
 

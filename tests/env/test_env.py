@@ -197,7 +197,14 @@ def test_flat_view(args):
               at["cash"], o["you"]["cash"])
         check(at["turn"] == 1 and at["turns_left"] == 15, "turn and turns "
               "left", at["turn"], at["turns_left"])
+        # the map's products only (design J1: classroom has the basket)
+        prods = o["public"]["rules"]["products"]
+        check("inventory.dytb_oxide" in at and
+              "inventory.dy_oxide" not in at, "the map's products", prods)
         for p, t in o["you"]["inventory"].items():
+            if p not in prods:
+                check(t == 0, "a product the map lacks is never held", p)
+                continue
             check(abs(at["inventory." + p] - t) < 1e-9,
                   "inventory is the observation's", p)
         fac = o["you"].get("facilities", [])

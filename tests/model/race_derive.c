@@ -62,12 +62,16 @@ int main(int argc, char **argv) {
                  ? "(scripted)"
                  : r->news[n].facility);
   }
+  /* the map's products only (design J1: a basket or Dy and Tb apart) */
   printf("],\n \"prices\": {");
   for (int p = 0; p < NP; p++)
-    printf("%s\"%s\": %.2f", p ? ", " : "", model_product_name(p),
-           usd(st->price[p]));
+    if (map_has(m, p))
+      printf("%s\"%s\": %.2f", p ? ", " : "", model_product_name(p),
+             usd(st->price[p]));
   printf("},\n \"regional\": {");
   for (int p = 0; p < NP; p++) {
+    if (!map_has(m, p))
+      continue;
     printf("%s\"%s\": {", p ? ", " : "", model_product_name(p));
     for (size_t n = 0; n < m->n_nations; n++)
       printf("%s\"%s\": %.2f", n ? ", " : "", m->nations[n].id,
@@ -97,10 +101,15 @@ int main(int argc, char **argv) {
     printf("%s\n  {\"seat\": \"%s\", \"cash\": %.2f, \"inventory\": {",
            s ? "," : "", m->seats[s].id, usd(x->cash));
     for (int p = 0; p < NP; p++)
-      printf("%s\"%s\": %.3f", p ? ", " : "", model_product_name(p),
-             t(x->inv[p]));
-    printf("}, \"concentrate_el\": [%.3f, %.3f], \"staff\": {", t(x->inv_el[0]),
-           t(x->inv_el[1]));
+      if (map_has(m, p))
+        printf("%s\"%s\": %.3f", p ? ", " : "", model_product_name(p),
+               t(x->inv[p]));
+    if (m->heavy_split)
+      printf("}, \"concentrate_el\": [%.3f, %.3f, %.3f], \"staff\": {",
+             t(x->inv_el[0]), t(x->inv_el[1]), t(x->inv_el[2]));
+    else
+      printf("}, \"concentrate_el\": [%.3f, %.3f], \"staff\": {",
+             t(x->inv_el[0]), t(x->inv_el[1]));
     int64_t pipe = 0;
     for (int k = 0; k < NS; k++) {
       printf("%s\"%s\": %lld", k ? ", " : "", model_skill_name(k),
@@ -117,8 +126,9 @@ int main(int argc, char **argv) {
     printf("%s\n  {\"id\": \"%s\", \"budget\": %.2f, \"stockpile\": {",
            n ? "," : "", m->nations[n].id, usd(x->budget));
     for (int p = 0; p < NP; p++)
-      printf("%s\"%s\": %.3f", p ? ", " : "", model_product_name(p),
-             t(x->stock[p]));
+      if (map_has(m, p))
+        printf("%s\"%s\": %.3f", p ? ", " : "", model_product_name(p),
+               t(x->stock[p]));
     printf("}, \"talent\": {");
     int64_t pipe = 0;
     for (int k = 0; k < NS; k++) {

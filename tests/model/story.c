@@ -189,28 +189,38 @@ double story_median(const double *v, size_t n) {
 
 double story_dytb_ratio(const model_state_t *st, uint64_t seed, int t,
                         double *cn, double *lo) {
+  return story_heavy_ratio(st, MODEL_DYTB, seed, t, cn, lo);
+}
+
+double story_heavy_ratio(const model_state_t *st, int product, uint64_t seed,
+                         int t, double *cn, double *lo) {
   const model_map_t *m = model_state_map(st);
   const model_report_t *r = model_last_report(st);
   size_t N = r->n_nations;
   static const char *const ex[] = {"JPN", "EUU", "USA"};
   *cn = model_cents_to_usd(
-      r->regional[MODEL_DYTB * N + (size_t)story_nation(m, "CHN")]);
+      r->regional[(size_t)product * N + (size_t)story_nation(m, "CHN")]);
   *lo = 1e18;
   for (int k = 0; k < 3; k++) {
     double x = model_cents_to_usd(
-        r->regional[MODEL_DYTB * N + (size_t)story_nation(m, ex[k])]);
+        r->regional[(size_t)product * N + (size_t)story_nation(m, ex[k])]);
     if (x < *lo)
       *lo = x;
   }
   double ratio = *lo / *cn;
   if (t >= 2 && (ratio < 0.9 || ratio > 10.0))
-    fail_msg("seed %llu turn %d: ex-China Dy/Tb %.2f is %.2fx China's "
+    fail_msg("seed %llu turn %d: ex-China %s %.2f is %.2fx China's "
              "%.2f $/kg; expected 0.9 to 10",
-             (unsigned long long)seed, t, *lo, ratio, *cn);
+             (unsigned long long)seed, t, model_product_name(product), *lo,
+             ratio, *cn);
   return ratio;
 }
 
 void story_licence_event(model_event_t *ev, int turn) {
+  story_licence_event_on(ev, turn, MODEL_DYTB);
+}
+
+void story_licence_event_on(model_event_t *ev, int turn, int product) {
   memset(ev, 0, sizeof *ev);
   ev->kind = MODEL_EV_POLICY;
   ev->turn = turn;
@@ -219,13 +229,14 @@ void story_licence_event(model_event_t *ev, int turn) {
   model_order_t *o = &ev->policy;
   o->op = MODEL_OP_POLICY;
   o->kind = MODEL_POL_EXPORT_LICENCE;
-  o->product = MODEL_DYTB;
+  o->product = product;
   o->stage = o->skill = -1;
   o->approval_ppm = 260000;
   strcpy(o->partner, "all");
   strcpy(o->choice, "exports");
   snprintf(ev->text, sizeof ev->text,
-           "China keeps Dy/Tb export licences at 26%% of exports");
+           "China keeps %s export licences at 26%% of exports",
+           product == MODEL_DYTB ? "Dy/Tb" : model_product_name(product));
 }
 
 void story_whole_game(const char *id, int turns) {
@@ -239,7 +250,9 @@ void story_whole_game(const char *id, int turns) {
     helper_resolve(st, where);
     const model_report_t *r = model_last_report(st);
     for (int p = 0; p < MODEL_PRODUCTS; p++)
-      assert_true(r->price[p] > 0 && r->price[p] < MODEL_PRICE_MAX_CENTS);
+      assert_true(model_map_has_product(m, p)
+                      ? r->price[p] > 0 && r->price[p] < MODEL_PRICE_MAX_CENTS
+                      : r->price[p] == 0);
   }
   assert_int_equal(model_resolve(st), MODEL_EFINISHED);
   model_state_free(st);
@@ -374,13 +387,24 @@ void story_rush(const model_state_t *st, int seat, story_batch_t *b) {
     if (obs->facilities[i].stage == MODEL_MAGNETS)
       magnets += obs->facilities[i].effective_kg_per_year / 4;
   for (int p = MODEL_NDPR; p <= MODEL_DYTB; p++) {
-    model_order_t *o = story_push(b, MODEL_OP_BID);
-    o->product = p;
-    o->quantity_kg =
-        magnets * obs->rules.recipe_ppm[p - MODEL_NDPR] / 1000000 + 1000;
-    o->price_cents_per_kg = 50000; /* $500/kg: high, yet a real quantity */
+    bool split = obs->rules.products[MODEL_DY];
+    /* split maps (design J1): Dy and Tb, the $500 in S1's ratio */
+    for (int k = 0; k < (split && p == MODEL_DYTB ? 2 : 1); k++) {
+      model_order_t *o = story_push(b, MODEL_OP_BID);
+      o->product = split && p == MODEL_DYTB ? (k ? MODEL_TB : MODEL_DY) : p;
+      int64_t r = o->product == MODEL_TB
+                      ? obs->rules.recipe_tb_ppm
+                      : obs->rules.recipe_ppm[p - MODEL_NDPR];
+      o->quantity_kg = magnets * r / 1000000 + 1000;
+      o->price_cents_per_kg = o->product == MODEL_DY   ? 35135
+                              : o->product == MODEL_TB ? 109459
+                                                       : 50000;
+      /* $500/kg: high, yet a real quantity */
+    }
   }
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
+    if (!obs->rules.products[p])
+      continue;
     model_order_t *o = story_push(b, MODEL_OP_OFFER);
     o->product = p;
   }
@@ -415,10 +439,23 @@ void story_moderate_mp_supply(const model_obs_t *obs, story_batch_t *b) {
   o->product = MODEL_NDPR;
   o->quantity_kg = mag * obs->rules.recipe_ppm[0] / 1000000;
   o->price_cents_per_kg = 15000;
-  o = story_push(b, MODEL_OP_BID);
-  o->product = MODEL_DYTB;
-  o->quantity_kg = mag * obs->rules.recipe_ppm[1] / 1000000;
-  o->price_cents_per_kg = 80000;
+  if (obs->rules.products[MODEL_DY]) {
+    /* split maps (design J1): the same $800 basket in S1's ratio, Dy
+     * $260 : Tb $810 */
+    o = story_push(b, MODEL_OP_BID);
+    o->product = MODEL_DY;
+    o->quantity_kg = mag * obs->rules.recipe_ppm[1] / 1000000;
+    o->price_cents_per_kg = 56216;
+    o = story_push(b, MODEL_OP_BID);
+    o->product = MODEL_TB;
+    o->quantity_kg = mag * obs->rules.recipe_tb_ppm / 1000000;
+    o->price_cents_per_kg = 175135;
+  } else {
+    o = story_push(b, MODEL_OP_BID);
+    o->product = MODEL_DYTB;
+    o->quantity_kg = mag * obs->rules.recipe_ppm[1] / 1000000;
+    o->price_cents_per_kg = 80000;
+  }
   /* staff for its plants from six turns before they open */
   int64_t need = 0;
   for (size_t i = 0; i < obs->n_facilities; i++) {

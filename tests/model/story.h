@@ -43,10 +43,17 @@ double story_median(const double *v, size_t n);
  * sustained licence on (t >= 2) it fails the test outside 0.9 to 10. */
 double story_dytb_ratio(const model_state_t *st, uint64_t seed, int t,
                         double *cn, double *lo);
+/* The same for any product (design J1: dy_oxide and tb_oxide on split
+ * maps). */
+double story_heavy_ratio(const model_state_t *st, int product, uint64_t seed,
+                         int t, double *cn, double *lo);
 
 /* Fills `ev` with China's Dy/Tb export licences at 26% of exports (S69,
  * S70) on the exports basis, for model_inject_event at `turn`. */
 void story_licence_event(model_event_t *ev, int turn);
+/* The same licence on `product` (split maps: one on dy_oxide, one on
+ * tb_oxide). */
+void story_licence_event_on(model_event_t *ev, int turn, int product);
 
 /* Plays a whole game of map `id` (which must have `turns` turns), seed 1,
  * under standing orders: the invariants after every turn, every price

@@ -46,7 +46,12 @@ static void random_order(const model_state_t *st, int seat, uint64_t *r,
   memset(out, 0, sizeof *out);
   bool firm = model_map_seat_kind(m, (size_t)seat) == MODEL_SEAT_FIRM;
   int choice = (int)helper_range(r, 0, 9);
-  int p = (int)helper_range(r, 0, MODEL_PRODUCTS - 1);
+  /* a product of the map (design J1: the draw is the same on basket maps) */
+  int pl[MODEL_PRODUCTS], np = 0;
+  for (int q = 0; q < MODEL_PRODUCTS; q++)
+    if (model_map_has_product(m, q))
+      pl[np++] = q;
+  int p = pl[helper_range(r, 0, np - 1)];
   int64_t ref = o->price[p] > 0 ? o->price[p] : 100;
   if (choice <= 2) {
     out->op = helper_range(r, 0, 1) ? MODEL_OP_OFFER : MODEL_OP_BID;

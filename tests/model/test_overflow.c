@@ -197,6 +197,8 @@ static size_t max_orders(const model_map_t *m, size_t seat, model_order_t *o) {
   size_t n = 0;
   bool nation = model_map_seat_kind(m, seat) == MODEL_SEAT_NATION;
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
+    if (!model_map_has_product(m, p))
+      continue;
     model_order_t *b = &o[n++];
     memset(b, 0, sizeof *b);
     b->op = MODEL_OP_BID;

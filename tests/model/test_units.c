@@ -28,8 +28,15 @@ static void test_conversions(void **state) {
 
 static void test_names(void **state) {
   (void)state;
+  /* the old names keep their numbers; dy_oxide and tb_oxide are appended
+   * (design J1) */
   const char *p[] = {"concentrate", "ndpr_oxide", "dytb_oxide", "lace_oxide",
-                     "magnet"};
+                     "magnet",      "dy_oxide",   "tb_oxide"};
+  assert_int_equal(MODEL_PRODUCTS, 7);
+  assert_int_equal(MODEL_DYTB, 2);
+  assert_int_equal(MODEL_MAGNET, 4);
+  assert_int_equal(MODEL_DY, 5);
+  assert_int_equal(MODEL_TB, 6);
   for (int i = 0; i < MODEL_PRODUCTS; i++) {
     assert_int_equal(model_product_from_name(p[i]), i);
     assert_string_equal(model_product_name(i), p[i]);

@@ -170,7 +170,7 @@ static void test_opening_turn(void **state) {
            usd(r->regional[(size_t)MODEL_NDPR * N + (size_t)chn]), 49, 56);
   /* every product traded */
   for (int p = 0; p < MODEL_PRODUCTS; p++)
-    assert_true(r->volume[p] > 0);
+    assert_true(r->volume[p] > 0 || !model_map_has_product(m, p));
   print_message("  China's exports / offers: Dy/Tb %.4f, magnets %.4f "
                 "(notes.licence)\n",
                 china_export_share(st, MODEL_DYTB),

@@ -35,7 +35,11 @@ from lanthanide import Client, LanthanideError, Notification  # noqa: E402,F401
 CLASSROOM_SEATS = ["CHN", "USA", "EUU", "dragon_mining", "dragon_separation",
                    "dragon_magnets", "mountain_minerals", "kangaroo_rare",
                    "euro_magnets"]
-PRODUCTS = ["concentrate", "ndpr_oxide", "dytb_oxide", "lace_oxide", "magnet"]
+# every product of the model, in enum order: a summary names each (price 0
+# where the map does not have it: dy_oxide and tb_oxide on basket maps,
+# dytb_oxide on split maps; design J1)
+PRODUCTS = ["concentrate", "ndpr_oxide", "dytb_oxide", "lace_oxide", "magnet",
+            "dy_oxide", "tb_oxide"]
 STAGES = ["mining", "separation", "magnet"]
 
 # The upper bound on anything a test waits for that the server's clock or

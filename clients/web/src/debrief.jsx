@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { findSession, rpc } from './rpc.js';
 import { Timeline } from './control.jsx';
-import { Chart, ConnectionBadge, ErrorText, download, num, pct, pname, store, useNotify, PRODUCT_NAMES, STAGE_NAMES } from './ui.jsx';
+import { Chart, ConnectionBadge, ErrorText, download, num, pct, pname, store, useNotify, PRODUCT_NAMES, STAGE_NAMES, tradedProducts } from './ui.jsx';
 import { SaveForGrading } from './debriefSave.jsx';
 
 function identityFor(session) {
@@ -110,13 +110,13 @@ export function Debrief({ params }) {
             <h2 id="h-prices">Prices by region</h2>
             <div class="field noprint"><label for="d-product">Product</label>
               <select id="d-product" value={product} onChange={(e) => setProduct(e.currentTarget.value)}>
-                {Object.keys(PRODUCT_NAMES).map((p) => <option value={p}>{pname(p)}</option>)}
+                {tradedProducts(shown).map((p) => <option value={p}>{pname(p)}</option>)}
               </select></div>
             <Chart title={`${pname(product)}: buyers’ price by nation (USD/kg)`} x={x} fmt={(v) => num(v, 2)}
               series={[{ label: 'World', width: 3, dash: [6, 4], color: '#000', values: shown.map((h) => h.prices?.[product]) },
                 ...nations.map((n) => ({ label: n, values: shown.map((h) => h.regional?.[product]?.[n]) }))]} />
             <Chart title="World prices, all products (USD/kg, log scale)" x={x} log fmt={(v) => num(v, 2)}
-              series={Object.keys(PRODUCT_NAMES).map((p) => ({ label: pname(p), values: shown.map((h) => h.prices?.[p]) }))} />
+              series={tradedProducts(shown).map((p) => ({ label: pname(p), values: shown.map((h) => h.prices?.[p]) }))} />
           </section>
           <section class="card" aria-labelledby="h-shares">
             <h2 id="h-shares">Production shares by nation</h2>
@@ -182,7 +182,7 @@ function AtTurn({ cur, prev, seats, kindOf }) {
         <div class="col">
           <table aria-label={`World prices at turn ${cur.turn + 1}`}>
             <thead><tr><th scope="col">Product</th><th scope="col">World price (USD/kg)</th><th scope="col">Change</th></tr></thead>
-            <tbody>{Object.keys(PRODUCT_NAMES).filter((p) => cur.prices?.[p] !== undefined).map((p) => (
+            <tbody>{Object.keys(PRODUCT_NAMES).filter((p) => cur.prices?.[p]).map((p) => (
               <tr><th scope="row">{pname(p)}</th><td>{num(cur.prices[p], 2)}</td><td>{change(cur.prices[p], prev?.prices?.[p])}</td></tr>))}</tbody>
           </table>
           <div class="table-wrap"><table aria-label={`Production at turn ${cur.turn + 1}`}>

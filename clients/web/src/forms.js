@@ -140,6 +140,10 @@ export async function fetchOrderSchema(call) {
 // Field options that come from the game, not the schema.
 export function optionsFor(field, obs) {
   const s = field.schema || {};
+  // products: only those of the map (public.rules.products, design J1)
+  const prods = obs?.public?.rules?.products;
+  if (Array.isArray(s.enum) && Array.isArray(prods) && s.enum.includes('dytb_oxide'))
+    return s.enum.filter((p) => prods.includes(p));
   if (Array.isArray(s.enum)) return s.enum;
   if (!obs) return null;
   if (field.name === 'facility') return (obs.you?.facilities || []).map((f) => f.id);

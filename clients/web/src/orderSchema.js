@@ -209,7 +209,9 @@ export const FALLBACK_SCHEMA = {
             "ndpr_oxide",
             "dytb_oxide",
             "lace_oxide",
-            "magnet"
+            "magnet",
+            "dy_oxide",
+            "tb_oxide"
           ],
           "description": "the product offered"
         },
@@ -270,7 +272,9 @@ export const FALLBACK_SCHEMA = {
             "ndpr_oxide",
             "dytb_oxide",
             "lace_oxide",
-            "magnet"
+            "magnet",
+            "dy_oxide",
+            "tb_oxide"
           ],
           "description": "the product wanted"
         },
@@ -334,7 +338,9 @@ export const FALLBACK_SCHEMA = {
             "ndpr_oxide",
             "dytb_oxide",
             "lace_oxide",
-            "magnet"
+            "magnet",
+            "dy_oxide",
+            "tb_oxide"
           ],
           "description": "the product whose exports are capped"
         },
@@ -382,7 +388,9 @@ export const FALLBACK_SCHEMA = {
             "ndpr_oxide",
             "dytb_oxide",
             "lace_oxide",
-            "magnet"
+            "magnet",
+            "dy_oxide",
+            "tb_oxide"
           ],
           "description": "the product whose exports are banned"
         },
@@ -425,7 +433,9 @@ export const FALLBACK_SCHEMA = {
             "ndpr_oxide",
             "dytb_oxide",
             "lace_oxide",
-            "magnet"
+            "magnet",
+            "dy_oxide",
+            "tb_oxide"
           ],
           "description": "the product that needs an export licence"
         },
@@ -471,7 +481,9 @@ export const FALLBACK_SCHEMA = {
             "ndpr_oxide",
             "dytb_oxide",
             "lace_oxide",
-            "magnet"
+            "magnet",
+            "dy_oxide",
+            "tb_oxide"
           ],
           "description": "the product taxed at the border"
         },
@@ -560,7 +572,9 @@ export const FALLBACK_SCHEMA = {
             "ndpr_oxide",
             "dytb_oxide",
             "lace_oxide",
-            "magnet"
+            "magnet",
+            "dy_oxide",
+            "tb_oxide"
           ],
           "description": "the product supported"
         },
@@ -607,7 +621,9 @@ export const FALLBACK_SCHEMA = {
             "ndpr_oxide",
             "dytb_oxide",
             "lace_oxide",
-            "magnet"
+            "magnet",
+            "dy_oxide",
+            "tb_oxide"
           ],
           "description": "the product stockpiled"
         },

@@ -6,7 +6,7 @@ import { FALLBACK_SCHEMA } from './orderSchema.js';
 import { OrderForm, OrderList, newItem } from './orders.jsx';
 import {
   Chart, ConnectionBadge, Countdown, ErrorText, QR, absUrl, fmtDuration, href, money, num, pct, pname, signed, store,
-  tonnes, usdkg, useNotify, useNow, PRODUCT_NAMES, STAGE_NAMES,
+  tonnes, usdkg, useNotify, useNow, STAGE_NAMES, mapProducts,
 } from './ui.jsx';
 import { Channels, Deals } from './talk.jsx';
 
@@ -170,7 +170,7 @@ function Situation({ obs, prev, onPrefill }) {
         <h3>Market (last resolved turn)</h3>
         <div class="table-wrap"><table>
           <thead><tr><th scope="col">Product</th><th scope="col">World</th><th scope="col">In {obs.nation}</th><th scope="col">Traded</th><th scope="col">Your standing offer / bid</th>{open ? <th scope="col"><span class="sr-only">Actions</span></th> : null}</tr></thead>
-          <tbody>{Object.keys(PRODUCT_NAMES).map((p) => {
+          <tbody>{mapProducts(obs).map((p) => {
             const off = standing.find((o) => o.op === 'offer' && o.product === p);
             const bid = standing.find((o) => o.op === 'bid' && o.product === p);
             return (
@@ -209,7 +209,7 @@ function Situation({ obs, prev, onPrefill }) {
 
 function TurnCharts({ history, obs }) {
   const x = history.map((h) => h.turn + 1);
-  const products = Object.keys(PRODUCT_NAMES);
+  const products = mapProducts(obs);
   const nation = obs.kind === 'nation';
   const peers = (obs.public?.scores || []).map((s) => s.seat).filter((s) => isNation(s) === nation);
   return (

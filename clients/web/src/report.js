@@ -7,7 +7,7 @@
 // Unit-tested in tests/unit/report.test.mjs.
 import { gradingRows } from './grading.js';
 
-export const PRODUCTS = { concentrate: 'Concentrate', ndpr_oxide: 'NdPr oxide', dytb_oxide: 'Dy/Tb oxide', lace_oxide: 'La/Ce oxide', magnet: 'Magnets' };
+export const PRODUCTS = { concentrate: 'Concentrate', ndpr_oxide: 'NdPr oxide', dytb_oxide: 'Dy/Tb oxide', lace_oxide: 'La/Ce oxide', magnet: 'Magnets', dy_oxide: 'Dy oxide', tb_oxide: 'Tb oxide' };
 export const STAGES = { mining: 'Mining', separation: 'Separation', magnet: 'Magnets' };
 export const REPORT_PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f', '#393b79', '#637939', '#843c39', '#7b4173', '#3182bd', '#e6550d', '#31a354', '#756bb1', '#636363', '#969696'];
 
@@ -38,7 +38,8 @@ export function reportCharts(history, rows) {
   const nations = nationsOf(history);
   const out = [];
   for (const p of Object.keys(PRODUCTS)) {
-    if (!history.some((h) => h.prices?.[p] !== undefined)) continue;
+    // a product the map lacks has no price (or 0) throughout (design J1)
+    if (!history.some((h) => h.prices?.[p])) continue;
     out.push({ id: `price-${p}`, section: 'prices', title: `${PRODUCTS[p]}: buyers’ price by nation`, unit: 'USD/kg', type: 'line', labels,
       series: [{ name: 'World', values: history.map((h) => h.prices?.[p] ?? null) },
         ...nations.map((n) => ({ name: n, values: history.map((h) => h.regional?.[p]?.[n] ?? null) }))] });

@@ -27,7 +27,21 @@ export function signed(v, f = num) {
 }
 export const PRODUCT_NAMES = {
   concentrate: 'Concentrate', ndpr_oxide: 'NdPr oxide', dytb_oxide: 'Dy/Tb oxide', lace_oxide: 'La/Ce oxide', magnet: 'Magnets',
+  dy_oxide: 'Dy oxide', tb_oxide: 'Tb oxide',
 };
+// The products of the seat's map (public.rules.products: the heavies as
+// one basket, or Dy and Tb apart on split maps); a server from before the
+// list has the basket's five.
+export const BASKET_PRODUCTS = ['concentrate', 'ndpr_oxide', 'dytb_oxide', 'lace_oxide', 'magnet'];
+export function mapProducts(obs) {
+  const l = obs?.public?.rules?.products;
+  return Array.isArray(l) && l.length ? l : BASKET_PRODUCTS;
+}
+// The products turn summaries show a price for (a product the map lacks
+// has price 0 throughout).
+export function tradedProducts(history) {
+  return Object.keys(PRODUCT_NAMES).filter((p) => history.some((h) => h.prices?.[p]));
+}
 export const STAGE_NAMES = { mining: 'Mining', separation: 'Separation', magnet: 'Magnets' };
 export const pname = (p) => PRODUCT_NAMES[p] || p;
 

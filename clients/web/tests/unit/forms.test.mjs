@@ -57,7 +57,7 @@ test('fields carry the schema\'s labels, units, ranges, required flags and descr
   const offer = firmTypes.find((t) => t.op === 'offer');
   assert.deepEqual(offer.fields.map((f) => [f.name, f.label, f.unit, f.required]), [
     ['product', 'Product', '', true], ['quantity', 'Quantity', 't', true], ['min_price', 'Min price', 'USD/kg', false]]);
-  assert.deepEqual(offer.fields[0].schema.enum, ['concentrate', 'ndpr_oxide', 'dytb_oxide', 'lace_oxide', 'magnet']);
+  assert.deepEqual(offer.fields[0].schema.enum, ['concentrate', 'ndpr_oxide', 'dytb_oxide', 'lace_oxide', 'magnet', 'dy_oxide', 'tb_oxide']);
   const tariff = nationTypes.find((t) => t.kind === 'tariff');
   const from = tariff.fields.find((f) => f.name === 'from');
   assert.equal(from.required, false);
@@ -150,4 +150,18 @@ test('game lists for facility, site and partners', () => {
   assert.deepEqual(optionsFor({ name: 'facility', schema: {} }, obs), ['a_mine']);
   assert.deepEqual(optionsFor({ name: 'site', schema: {} }, obs), ['x']);
   assert.deepEqual(optionsFor({ name: 'to', schema: {} }, obs), ['all', 'CHN']);
+});
+
+test('product lists follow the map (public.rules.products, design J1)', () => {
+  const all = ['concentrate', 'ndpr_oxide', 'dytb_oxide', 'lace_oxide', 'magnet', 'dy_oxide', 'tb_oxide'];
+  const field = { name: 'product', schema: { type: 'string', enum: all } };
+  const split = { public: { rules: { products: ['concentrate', 'ndpr_oxide', 'lace_oxide', 'magnet', 'dy_oxide', 'tb_oxide'] } } };
+  assert.deepEqual(optionsFor(field, split), ['concentrate', 'ndpr_oxide', 'lace_oxide', 'magnet', 'dy_oxide', 'tb_oxide']);
+  const basket = { public: { rules: { products: all.slice(0, 5) } } };
+  assert.deepEqual(optionsFor(field, basket), all.slice(0, 5));
+  // a server from before the list: the schema's enum
+  assert.deepEqual(optionsFor(field, { public: {} }), all);
+  // another enum is not filtered
+  const stage = { name: 'stage', schema: { type: 'string', enum: ['mining', 'separation', 'magnet'] } };
+  assert.deepEqual(optionsFor(stage, split), ['mining', 'separation', 'magnet']);
 });
