@@ -57,6 +57,15 @@ typedef struct {
   int64_t transport, tariff;
 } route_t;
 
+/* Demand by sector (issue 11; maps whose demand lists sectors): one
+ * linear line of final demand, whose nation (owner) and sector it is, the
+ * nation whose security its purchases count for, and its fill. */
+typedef struct {
+  int64_t q0, p0, maxp, slope_q32;
+  int64_t fill;
+  int32_t owner, sector, counts_for;
+} line_t;
+
 typedef struct {
   /* supply: offers parts[o_begin, o_end), sorted by price; merged into
    * steps k_price/k_cum[k_begin, k_end) (k_cum: kg through the step) */
@@ -77,6 +86,10 @@ typedef struct {
   int64_t v_last, v_next; /* value of the last filled and next kg, -1 */
   bool has_supply, has_demand;
   int64_t ctrl; /* rules of origin: kg offered that is tracked material */
+  /* demand by sector: final demand is the sum of these lines (n_lines >
+   * 0 only on maps with sectors; the fields above are then unused) */
+  line_t *lines;
+  int32_t n_lines;
 } node_t;
 
 /* An arc of the residual graph that prices are read from. */
@@ -139,6 +152,10 @@ typedef struct {
    * market without such licences */
   int pass;
   int64_t x0[NN][NN], x0tot[NN];
+  /* demand by sector: the lines of every node, grouped by node; and
+   * settlement's kg into each node from each exporter (home included) */
+  line_t lines[NN * MODEL_SECTORS];
+  int64_t into_from[NN][NN];
 } mk_t;
 
 static int S_(const mk_t *m, int i) {
@@ -157,17 +174,36 @@ static int D_(const mk_t *m, int j) {
  * slope_q32 / 2^32 kg per cent (el q0 / p0 at the reference point, to 2^-32
  * relative), zero above maxp, never negative. Exact integers; a shift, not a
  * division, because the market evaluates it many times. */
-static int64_t fd_at(const node_t *d, int64_t t) {
-  if (!d->fd || t > d->maxp)
+static int64_t line_at(int64_t q0, int64_t p0, int64_t maxp, int64_t slope,
+                       int64_t t) {
+  if (t > maxp)
     return 0;
-  __int128 x = (__int128)d->slope_q32 * (d->p0 - t);
+  __int128 x = (__int128)slope * (p0 - t);
   __int128 q = x >> 32; /* floor, also for negative x */
-  q += d->q0;
+  q += q0;
   if (q < 0)
     return 0;
   if (q > MODEL_QTY_MAX_KG)
     return MODEL_QTY_MAX_KG;
   return (int64_t)q;
+}
+
+/* With demand by sector, the sum of the node's lines, each exactly as a
+ * nation's single curve (so a one-line node equals it bit for bit). */
+static int64_t fd_at(const node_t *d, int64_t t) {
+  if (d->n_lines > 0) {
+    int64_t sum = 0;
+    for (int32_t k = 0; k < d->n_lines; k++) {
+      const line_t *l = &d->lines[k];
+      sum += line_at(l->q0, l->p0, l->maxp, l->slope_q32, t);
+      if (sum > MODEL_QTY_MAX_KG)
+        return MODEL_QTY_MAX_KG;
+    }
+    return sum;
+  }
+  if (!d->fd)
+    return 0;
+  return line_at(d->q0, d->p0, d->maxp, d->slope_q32, t);
 }
 
 /* Bid kg with max price >= t. */
@@ -206,6 +242,19 @@ static __int128 floor_div(__int128 a, __int128 b) {
  * s (p0 - t) >= (need - q0) 2^32, i.e. t <= p0 - ceil((need - q0) 2^32 / s);
  * the clamps do not matter because 1 <= need <= QMAX. */
 static int64_t fd_last(const node_t *d, int64_t need, int64_t lo, int64_t hi) {
+  if (d->n_lines > 0) {
+    /* a sum of lines, each with its own slope and choke price: a
+     * bisection on the price (fd_at is nonincreasing in t), at most
+     * log2(PMAX) ~ 27 evaluations */
+    while (lo < hi) {
+      int64_t mid = lo + (hi - lo + 1) / 2;
+      if (fd_at(d, mid) >= need)
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+    return lo;
+  }
   if (hi > d->maxp)
     hi = d->maxp;
   int64_t t = hi;
@@ -931,6 +980,77 @@ static bool two_passes(const model_state_t *st, int p) {
   return false;
 }
 
+/* A final-demand line through (p0, q0 plus the owner's surges) with
+ * elasticity el at that point, zero above maxp; false when it has no
+ * volume. The slope as a nation's single curve always had it. */
+static bool make_line(mk_t *m, line_t *l, int32_t owner, int64_t base,
+                      int64_t p0, int64_t el, int64_t maxp) {
+  model_state_t *st = m->st;
+  if (base <= 0)
+    return false;
+  int32_t who = (int32_t)(st->n_seats + (size_t)owner);
+  l->q0 = base;
+  ck_add(st, &l->q0,
+         ck_mul_div(st, base, st->nations[owner].surge_ppm[m->p], MODEL_PPM,
+                    who, "demand", MODEL_U_KG),
+         who, "demand", MODEL_U_KG, "a demand surge");
+  l->p0 = p0;
+  l->maxp = maxp < PMAX - 1 ? maxp : PMAX - 1;
+  __int128 slope = ((__int128)el * l->q0 << 32) / ((__int128)p0 * MODEL_PPM);
+  if (slope > INT64_MAX) {
+    model_range_overflow(st, who, "demand slope", MODEL_U_KG, l->q0, '*', el,
+                         NULL);
+    slope = 0;
+  }
+  l->slope_q32 = (int64_t)slope;
+  l->fill = 0;
+  return true;
+}
+
+/* Demand by sector: node j's lines, from every nation's demand that
+ * clears in j (its own first, then the others' in nation order); a
+ * nation's demand without sectors is one line of sector "other", the
+ * curve it always had. */
+static void node_lines(mk_t *m, node_t *d, int j, size_t *n_lines) {
+  model_state_t *st = m->st;
+  const model_map_t *map = st->map;
+  int p = m->p;
+  d->lines = &m->lines[*n_lines];
+  for (size_t k = 0; k < st->n_nations; k++) {
+    int o = (int)((k + (size_t)j) % st->n_nations); /* j first */
+    const map_nation_t *mn = &map->nations[o];
+    const map_demand_t *md = &mn->demand[p];
+    if (!md->present)
+      continue;
+    nation_t *na = &st->nations[o];
+    if (!mn->sectored[p]) {
+      line_t *l = &m->lines[*n_lines];
+      if (o == j && make_line(m, l, o, model_demand_reference(na, p), md->price,
+                              md->elasticity_ppm, md->max_price)) {
+        l->owner = l->counts_for = o;
+        l->sector = MODEL_SECTORS - 1;
+        (*n_lines)++;
+        d->n_lines++;
+      }
+      continue;
+    }
+    for (int s = 0; s < MODEL_SECTORS; s++) {
+      const map_sector_t *se = &mn->sector[p][s];
+      line_t *l = &m->lines[*n_lines];
+      if (!se->present || se->cleared_in != j ||
+          !make_line(m, l, o, model_sector_reference(na, p, s), md->price,
+                     se->elasticity_ppm, se->max_price))
+        continue;
+      l->owner = o;
+      l->sector = s;
+      l->counts_for = se->counts_for;
+      (*n_lines)++;
+      d->n_lines++;
+    }
+  }
+  d->fd = d->n_lines > 0;
+}
+
 static int setup(mk_t *m) {
   model_state_t *st = m->st;
   const model_map_t *map = st->map;
@@ -976,6 +1096,7 @@ static int setup(mk_t *m) {
            MODEL_U_KG, "a bid");
   }
   size_t ko = 0, kb = no;
+  size_t n_lines = 0;
   m->n_steps = 0;
   for (int i = 0; i < n; i++) {
     node_t *d = &m->nd[i];
@@ -1011,7 +1132,9 @@ static int setup(mk_t *m) {
     const map_demand_t *md = &map->nations[i].demand[p];
     nation_t *na = &st->nations[i];
     int64_t base = model_demand_reference(na, p);
-    if (md->present && base > 0) {
+    if (map->sectors) {
+      node_lines(m, d, i, &n_lines);
+    } else if (md->present && base > 0) {
       int32_t who = (int32_t)(st->n_seats + (size_t)i);
       d->fd = true;
       d->q0 = base;
@@ -1168,6 +1291,59 @@ static const char *const RECEIVED[NP] = {
     "money received in the lace_oxide market",
     "money received in the magnet market"};
 
+/* Demand by sector: a node's final-demand fill over its lines, each
+ * taking what it wants above the last kg's value v, and the kg valued at
+ * v pro rata (the way final demand and bids share them). */
+static void split_lines(node_t *d, int64_t v, int64_t fill) {
+  int64_t *ptrs[NN * MODEL_SECTORS], amts[NN * MODEL_SECTORS],
+      g[NN * MODEL_SECTORS];
+  int64_t above = 0;
+  for (int32_t k = 0; k < d->n_lines; k++) {
+    line_t *l = &d->lines[k];
+    l->fill = line_at(l->q0, l->p0, l->maxp, l->slope_q32, v + 1);
+    above += l->fill;
+    ptrs[k] = &l->fill;
+    amts[k] = line_at(l->q0, l->p0, l->maxp, l->slope_q32, v) - l->fill;
+  }
+  if (fill > above)
+    pro_rata(fill - above, ptrs, amts, (size_t)d->n_lines, g);
+}
+
+/* Demand by sector, after settlement: each line's purchases to its
+ * nation's sector accounts, and lines that count for another nation than
+ * the market's move their share of its purchases, and of the own or
+ * allied supply in them, to that nation's security (credit_*). */
+static void settle_lines(mk_t *m) {
+  model_state_t *st = m->st;
+  const model_map_t *map = st->map;
+  int p = m->p, n = m->n;
+  for (int j = 0; j < n; j++) {
+    st->nations[j].credit_bought[p] = st->nations[j].credit_own[p] = 0;
+    for (int s = 0; s < MODEL_SECTORS; s++)
+      st->nations[j].sec_consumed[p][s] = 0;
+  }
+  for (int j = 0; j < n; j++) {
+    const node_t *d = &m->nd[j];
+    for (int32_t k = 0; k < d->n_lines; k++) {
+      const line_t *l = &d->lines[k];
+      st->nations[l->owner].sec_consumed[p][l->sector] = l->fill;
+      int c = l->counts_for;
+      if (c == j || l->fill <= 0 || d->filled <= 0)
+        continue;
+      int64_t own_c = 0;
+      for (int e = 0; e < n; e++)
+        if (e == c || (map->nations[c].allies >> e & 1))
+          own_c += m->into_from[j][e];
+      nation_t *nj = &st->nations[j], *nc = &st->nations[c];
+      int64_t own_j = mul_div(l->fill, nj->own_supply[p], d->filled);
+      nj->credit_bought[p] -= l->fill;
+      nj->credit_own[p] -= own_j;
+      nc->credit_bought[p] += l->fill;
+      nc->credit_own[p] += mul_div(l->fill, own_c, d->filled);
+    }
+  }
+}
+
 /* Allocates node totals to participants, moves goods and money. */
 static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
                   const int64_t *pd) {
@@ -1175,6 +1351,9 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
   int p = m->p, n = m->n;
   market_result_t *res = &st->market[p];
   memset(m->na, 0, (size_t)n * sizeof m->na[0]);
+  if (st->map->sectors)
+    for (int j = 0; j < n; j++)
+      memset(m->into_from[j], 0, (size_t)n * sizeof m->into_from[j][0]);
   /* scratch for pro_rata: pointers, amounts, shares */
   size_t capk = m->n_parts + 1;
   int64_t **ptrs = m->pbuf;
@@ -1224,6 +1403,8 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
       amts[1 + q] = m->parts[k + q].qty;
     }
     pro_rata(d->filled - above, ptrs, amts, cnt, g);
+    if (d->n_lines > 0)
+      split_lines(d, v, m->na[j].fd_fill);
   }
   /* goods and money of participants */
   int64_t paid = 0, received = 0, fd_paid = 0;
@@ -1380,6 +1561,7 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
         ex->o_done += x;
         m->na[j].in_o += x;
       }
+      m->into_from[j][exporter] += a->flow;
       bool own = exporter == j || (st->map->nations[j].allies >> exporter & 1);
       if (own)
         st->nations[j].own_supply[p] += a->flow;
@@ -1457,6 +1639,8 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
   (void)tariffs;
   for (int j = 0; j < n; j++)
     st->nations[j].bought[p] = m->nd[j].filled;
+  if (st->map->sectors)
+    settle_lines(m);
   return 0;
 }
 

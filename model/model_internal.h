@@ -60,6 +60,22 @@ typedef struct {
   int64_t max_price;       /* demand is zero above it */
 } map_demand_t;
 
+/* One sector's demand line (issue 11, demand by sector): a linear curve
+ * through (the object's reference price, volume) with its own elasticity;
+ * growth per turn for each year of the game (the last holding); max
+ * price; buyer rules; the nation whose market it clears in and the one
+ * whose security it counts for. */
+typedef struct {
+  bool present;
+  bool qualified_only;
+  int32_t n_growth;
+  int32_t cleared_in, counts_for;
+  int32_t exclude_from;
+  uint64_t exclude; /* origins refused, a bit per nation */
+  int64_t volume_kg_turn, elasticity_ppm, max_price;
+  int64_t growth_q[MODEL_SECTOR_YEARS]; /* per-turn ppm, year by year */
+} map_sector_t;
+
 typedef struct {
   char id[MODEL_ID_MAX];
   char title[MODEL_TITLE_MAX];
@@ -77,6 +93,10 @@ typedef struct {
   int32_t permit_turns[NS][2]; /* greenfield, brownfield; -1: the stage's */
   int64_t deficit_limit;       /* cents; -1: none (maps without finance) */
   int64_t train_cap[NS];       /* people a turn; -1: no limit */
+  /* issue 11, demand by sector: a product's demand object with
+   * "sectors" (sectored[p]) is the sum of these lines */
+  bool sectored[NP];
+  map_sector_t sector[NP][MODEL_SECTORS];
 } map_nation_t;
 
 typedef struct {
@@ -221,6 +241,9 @@ struct model_map {
   bool info;
   uint32_t *unpublished; /* [n_nations], NULL without "information" */
   int64_t construction_error_ppm;
+  /* issue 11, demand by sector: some nation's demand lists sectors (the
+   * state then carries the per-sector section of its serialisation) */
+  bool sectors;
 };
 
 static inline int64_t map_transport(const model_map_t *m, int p, int i, int j) {
@@ -281,6 +304,14 @@ typedef struct {
   /* issue 11, rules of origin: kg of the stockpile made with the tracked
    * nation's material (model_ext_t.track1) */
   int64_t orig[NP];
+  /* issue 11, demand by sector (maps with sectors): each line's trend
+   * volume this turn, the share substitution took from it, what it
+   * bought last turn; and the security credit of lines cleared in other
+   * markets (kg bought, kg of it from own or allied sellers), this turn */
+  int64_t sec_q0[NP][MODEL_SECTORS];
+  int64_t sec_subst[NP][MODEL_SECTORS];
+  int64_t sec_consumed[NP][MODEL_SECTORS];
+  int64_t credit_bought[NP], credit_own[NP];
 } nation_t;
 
 typedef struct {
@@ -696,6 +727,7 @@ void model_refuse(model_refusal_t *r, const char *field, const char *fmt, ...)
  * (order_schema.c; model_policy_name). */
 extern const char *const model__product_names[MODEL_PRODUCTS];
 extern const char *const model__stage_names[MODEL_STAGES];
+extern const char *const model__sector_names[MODEL_SECTORS];
 extern const char *const model__op_names[MODEL_OPS];
 extern const char *const model__event_names[MODEL_EVENT_KINDS];
 
@@ -704,6 +736,11 @@ extern const char *const model__event_names[MODEL_EVENT_KINDS];
  * Read by the market and by observations. */
 static inline int64_t model_demand_reference(const nation_t *na, int p) {
   return na->demand_q0[p] - ppm_of(na->demand_q0[p], na->subst_ppm[p]);
+}
+
+/* The same for one sector's line (maps with demand by sector). */
+static inline int64_t model_sector_reference(const nation_t *na, int p, int s) {
+  return na->sec_q0[p][s] - ppm_of(na->sec_q0[p][s], na->sec_subst[p][s]);
 }
 
 /* locate.c: a JSON path as the map loader walks it, and where it (or a

@@ -803,6 +803,20 @@ static void visit(vis_t *v, model_state_t *st) {
       vi32(v, &st->seats[i].qual_done);
       vb(v, &st->seats[i].qualified);
     }
+  /* demand by sector (issue 11), only on maps whose demand lists sectors:
+   * each line's trend, substitution and last purchases, and the security
+   * credit of lines cleared in other markets */
+  if (vtag(v, "\001sectors", st->map->sectors))
+    for (size_t i = 0; i < st->n_nations && !v->err; i++) {
+      nation_t *na = &st->nations[i];
+      for (int p = 0; p < NP; p++) {
+        varr(v, na->sec_q0[p], MODEL_SECTORS);
+        varr(v, na->sec_subst[p], MODEL_SECTORS);
+        varr(v, na->sec_consumed[p], MODEL_SECTORS);
+      }
+      varr(v, na->credit_bought, NP);
+      varr(v, na->credit_own, NP);
+    }
 }
 
 static int pack(const model_state_t *st, uint8_t **buf, size_t *len) {
