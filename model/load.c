@@ -1325,6 +1325,46 @@ static int load_sectors(ld_t *ld, model_map_t *m, int n, int p, json_t *arr,
   return rc;
 }
 
+/* Restricted lines (qualified_only, exclude_origin) clearing in one
+ * market form one buyer class there, so they must share their rule. */
+static int check_sector_rules(ld_t *ld, model_map_t *m) {
+  for (int p = 0; p < NP; p++)
+    for (size_t j = 0; j < m->n_nations; j++) {
+      const map_sector_t *first = NULL;
+      for (size_t o = 0; o < m->n_nations; o++)
+        for (int s = 0; s < MODEL_SECTORS; s++) {
+          const map_sector_t *se = &m->nations[o].sector[p][s];
+          if (!se->present || se->cleared_in != (int32_t)j ||
+              (!se->qualified_only && !se->exclude))
+            continue;
+          if (!first) {
+            first = se;
+            continue;
+          }
+          if (se->qualified_only != first->qualified_only ||
+              se->exclude != first->exclude ||
+              se->exclude_from != first->exclude_from) {
+            push_key(ld, "nations");
+            push_idx(ld, o);
+            push_key(ld, "demand");
+            push_key(ld, model__product_names[p]);
+            int rc = fail(ld,
+                          "sector \"%s\": the restricted sectors clearing "
+                          "in %s's %s market must have the same "
+                          "qualified_only, exclude_origin and from_turn",
+                          model__sector_names[s], m->nations[j].id,
+                          model__product_names[p]);
+            pop(ld);
+            pop(ld);
+            pop(ld);
+            pop(ld);
+            return rc;
+          }
+        }
+    }
+  return 0;
+}
+
 static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
   json_t *arr;
   int rc = get_arr(ld, root, "nations", true, &arr);
@@ -2549,6 +2589,7 @@ int model_map_load_string(const char *text, size_t len, const char *name,
   m->year = (int32_t)year;
   if ((rc = load_params(&ld, m, root)) || (rc = load_nations(&ld, m, root)) ||
       (rc = load_origin_tracking(&ld, m)) ||
+      (rc = check_sector_rules(&ld, m)) ||
       (rc = load_transport(&ld, m, root)) ||
       (rc = load_deposits(&ld, m, root)) || (rc = load_seats(&ld, m, root)) ||
       (rc = load_policies(&ld, m, root)) ||

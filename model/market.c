@@ -39,7 +39,7 @@
 #define INF_CAP  MODEL_NS_CAP_MAX /* an arc without a quota or licence */
 #define INF_DIST ((int64_t)1 << 62)
 #define PMAX     ((int64_t)MODEL_PRICE_MAX_CENTS)
-#define VMAX     (1 + 3 * NN) /* nodes: o, s_i, x_i, d_j */
+#define VMAX     (1 + 4 * NN) /* nodes: o, s_i, x_i, d_j, r_j */
 
 typedef struct {
   int32_t holder, nation;
@@ -128,7 +128,8 @@ typedef struct {
   size_t n_arcs, cap_arcs;
   int32_t first[2 * NN]; /* home and hub arcs: the solver's first tree */
   size_t n_first;
-  model_ns_curve_t curves[2 * NN]; /* sellers of each nation, then buyers */
+  model_ns_curve_t curves[3 * NN]; /* sellers of each nation, then buyers
+                                      (then restricted buyers) */
   model_ns_t *ns;
   const int64_t *pot;     /* after solve: the optimal potentials */
   const uint8_t *in_tree; /* after solve: nodes a trade arc touches */
@@ -156,6 +157,15 @@ typedef struct {
    * settlement's kg into each node from each exporter (home included) */
   line_t lines[NN * MODEL_SECTORS];
   int64_t into_from[NN][NN];
+  /* demand by sector, restricted buyers (qualified_only, exclude_origin):
+   * in a market where such a line's rule binds, its nation j has a second
+   * buyer node r_j (rd[j]) holding those lines, with its rule (bit 0:
+   * qualified sellers only, bit 1: free of the tracked origin only); each
+   * seller node's kg eligible under each rule caps its arcs into r nodes */
+  bool any_r;
+  node_t rd[NN];
+  uint8_t rrule[NN];
+  int64_t elig[NN][4];
 } mk_t;
 
 static int S_(const mk_t *m, int i) {
@@ -166,6 +176,9 @@ static int X_(const mk_t *m, int i) {
 }
 static int D_(const mk_t *m, int j) {
   return 1 + 2 * m->n + j;
+}
+static int R_(const mk_t *m, int j) {
+  return 1 + 3 * m->n + j;
 }
 
 /* ---- demand curves ---- */
@@ -361,6 +374,8 @@ static int64_t curve_cost(void *ctx, size_t c, int64_t t) {
   size_t n = (size_t)m->n;
   if (c < n)
     return m->k_price[sup_step(m, &m->nd[c], t)];
+  if (c >= 2 * n)
+    return -dem_value(m, &m->rd[c - 2 * n], t);
   return -dem_value(m, &m->nd[c - n], t);
 }
 
@@ -369,7 +384,8 @@ static int64_t curve_count(void *ctx, size_t c, int64_t y) {
   size_t n = (size_t)m->n;
   if (c < n)
     return sup_upto(m, &m->nd[c], y);
-  return y > -PMAX ? dem_ge(m, &m->nd[c - n], -y) : 0;
+  const node_t *d = c >= 2 * n ? &m->rd[c - 2 * n] : &m->nd[c - n];
+  return y > -PMAX ? dem_ge(m, d, -y) : 0;
 }
 
 /* The welfare-maximising flow: o -> s_i carries what i sells, d_j -> o
@@ -379,13 +395,16 @@ static int solve(mk_t *m) {
   for (int i = 0; i < n; i++) {
     m->curves[i] = (model_ns_curve_t){S_(m, i), true, m->nd[i].offered, 0};
     m->curves[n + i] = (model_ns_curve_t){D_(m, i), false, m->nd[i].dmax, 0};
+    if (m->any_r)
+      m->curves[2 * n + i] =
+          (model_ns_curve_t){R_(m, i), false, m->rd[i].dmax, 0};
   }
   model_ns_problem_t pb = {
       .n_nodes = m->V,
       .arcs = m->arcs,
       .n_arcs = m->n_arcs,
       .curves = m->curves,
-      .n_curves = 2 * (size_t)n,
+      .n_curves = (m->any_r ? 3 : 2) * (size_t)n,
       .first = m->first,
       .n_first = m->n_first,
       .cost = curve_cost,
@@ -398,6 +417,7 @@ static int solve(mk_t *m) {
   for (int i = 0; i < n; i++) {
     m->nd[i].sold = m->curves[i].flow;
     m->nd[i].filled = m->curves[n + i].flow;
+    m->rd[i].filled = m->any_r ? m->curves[2 * n + i].flow : 0;
   }
   m->pot = model_ns_potentials(m->ns);
   m->in_tree = model_ns_touched(m->ns);
@@ -546,7 +566,8 @@ static void bellman(const edge_t *e, size_t ne, int V, bool rev,
   }
 }
 
-static void compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd) {
+static void compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd,
+                           int64_t *pr) {
   int V = m->V;
   edge_t *e = m->edges;
   int64_t hi[VMAX], lo[VMAX];
@@ -578,6 +599,16 @@ static void compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd) {
     if (d->v_last >= 1)
       e[ne++] = (edge_t){0, D_(m, j), d->v_last};
   }
+  for (int j = 0; m->any_r && j < m->n; j++) {
+    node_t *d = &m->rd[j];
+    if (!d->has_demand)
+      continue;
+    dem_cache(m, d);
+    if (d->v_next >= 1)
+      e[ne++] = (edge_t){R_(m, j), 0, -d->v_next};
+    if (d->v_last >= 1)
+      e[ne++] = (edge_t){0, R_(m, j), d->v_last};
+  }
   /* routes into nations without buyers: they carry nothing, and change no
    * other node's bounds (their heads lead only back to o, at cost 0), but
    * give such a nation the cost of one more kg delivered there */
@@ -608,6 +639,12 @@ static void compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd) {
      * zero; with no buyers either, last turn's price stands. */
     if (hi[d] >= PMAX)
       pd[i] = m->nd[i].has_demand ? lo[d] : m->st->regional[m->p][i];
+    /* restricted buyers: their class's price, where they bought */
+    pr[i] = pd[i];
+    if (m->any_r && m->rd[i].has_demand) {
+      int r = R_(m, i);
+      pr[i] = hi[r] >= PMAX ? lo[r] : (lo[r] + hi[r]) / 2;
+    }
   }
 }
 
@@ -706,7 +743,7 @@ static int mk_reserve(mk_t *m, size_t capn, size_t maxarcs) {
     m->price_arcs = pa;
     m->cap_arcs = maxarcs;
   }
-  size_t ecap = 3 * maxarcs + 4 * NN + 2 * VMAX + 4;
+  size_t ecap = 3 * maxarcs + 6 * NN + 2 * VMAX + 4;
   if (ecap > m->cap_edges) {
     edge_t *e = realloc(m->edges, ecap * sizeof *e);
     if (!e)
@@ -1011,7 +1048,18 @@ static bool make_line(mk_t *m, line_t *l, int32_t owner, int64_t base,
  * clears in j (its own first, then the others' in nation order); a
  * nation's demand without sectors is one line of sector "other", the
  * curve it always had. */
-static void node_lines(mk_t *m, node_t *d, int j, size_t *n_lines) {
+static uint8_t line_rule(const model_state_t *st, const map_sector_t *se) {
+  int k = model_origin_nation(st);
+  uint8_t r = 0;
+  if (se->qualified_only && st->map->qual_turns > 0)
+    r |= 1;
+  if (k >= 0 && (se->exclude >> k & 1) && st->turn >= se->exclude_from)
+    r |= 2;
+  return r;
+}
+
+static void node_lines(mk_t *m, node_t *d, int j, size_t *n_lines,
+                       bool restricted) {
   model_state_t *st = m->st;
   const model_map_t *map = st->map;
   int p = m->p;
@@ -1025,8 +1073,9 @@ static void node_lines(mk_t *m, node_t *d, int j, size_t *n_lines) {
     nation_t *na = &st->nations[o];
     if (!mn->sectored[p]) {
       line_t *l = &m->lines[*n_lines];
-      if (o == j && make_line(m, l, o, model_demand_reference(na, p), md->price,
-                              md->elasticity_ppm, md->max_price)) {
+      if (o == j && !restricted &&
+          make_line(m, l, o, model_demand_reference(na, p), md->price,
+                    md->elasticity_ppm, md->max_price)) {
         l->owner = l->counts_for = o;
         l->sector = MODEL_SECTORS - 1;
         (*n_lines)++;
@@ -1037,7 +1086,8 @@ static void node_lines(mk_t *m, node_t *d, int j, size_t *n_lines) {
     for (int s = 0; s < MODEL_SECTORS; s++) {
       const map_sector_t *se = &mn->sector[p][s];
       line_t *l = &m->lines[*n_lines];
-      if (!se->present || se->cleared_in != j ||
+      uint8_t rule = se->present ? line_rule(st, se) : 0;
+      if (!se->present || se->cleared_in != j || (rule != 0) != restricted ||
           !make_line(m, l, o, model_sector_reference(na, p, s), md->price,
                      se->elasticity_ppm, se->max_price))
         continue;
@@ -1046,6 +1096,10 @@ static void node_lines(mk_t *m, node_t *d, int j, size_t *n_lines) {
       l->counts_for = se->counts_for;
       (*n_lines)++;
       d->n_lines++;
+      if (restricted) {
+        m->rrule[j] = rule; /* one rule a market (load.c checks) */
+        m->any_r = true;
+      }
     }
   }
   d->fd = d->n_lines > 0;
@@ -1057,8 +1111,11 @@ static int setup(mk_t *m) {
   int p = m->p, n = (int)st->n_nations;
   m->n = n;
   m->V = 1 + 3 * n;
+  m->any_r = false;
   size_t capn = 2 * st->n_seats + 4 * st->n_nations + 1;
   size_t maxarcs = (size_t)n * (size_t)n + 2 * (size_t)n + 1;
+  if (map->sectors) /* arcs into restricted buyers */
+    maxarcs += (size_t)n * (size_t)n;
   int rc = mk_reserve(m, capn, maxarcs);
   if (rc)
     return rc;
@@ -1133,7 +1190,26 @@ static int setup(mk_t *m) {
     nation_t *na = &st->nations[i];
     int64_t base = model_demand_reference(na, p);
     if (map->sectors) {
-      node_lines(m, d, i, &n_lines);
+      node_lines(m, d, i, &n_lines, false);
+      /* restricted buyers: no bids, only lines whose rule binds */
+      node_t *r = &m->rd[i];
+      memset(r, 0, sizeof *r);
+      r->b_begin = r->b_end = no;
+      r->sq = r->dq = -1;
+      m->rrule[i] = 0;
+      node_lines(m, r, i, &n_lines, true);
+      r->dmax = r->fd ? dem_at(m, r, 1) : 0;
+      r->has_demand = r->dmax > 0;
+      /* the kg each rule lets a restricted buyer take from i's sellers */
+      memset(m->elig[i], 0, sizeof m->elig[i]);
+      for (size_t k = d->o_begin; k < d->o_end; k++) {
+        const part_t *pt = &m->parts[k];
+        bool q =
+            (size_t)pt->holder < st->n_seats && st->seats[pt->holder].qualified;
+        m->elig[i][1] += q ? pt->qty : 0;
+        m->elig[i][2] += pt->qty - pt->ctrl;
+        m->elig[i][3] += q ? pt->qty - pt->ctrl : 0;
+      }
     } else if (md->present && base > 0) {
       int32_t who = (int32_t)(st->n_seats + (size_t)i);
       d->fd = true;
@@ -1168,6 +1244,8 @@ static int setup(mk_t *m) {
           d->offered >= MODEL_NS_CAP_MAX ? "offered" : "bid",
           (long long)(d->offered >= MODEL_NS_CAP_MAX ? d->offered : d->dmax));
   }
+  if (m->any_r)
+    m->V = 1 + 4 * n;
   /* network */
   m->n_arcs = m->n_price_arcs = m->n_first = 0;
   int64_t ref = st->price[p];
@@ -1183,6 +1261,8 @@ static int setup(mk_t *m) {
       add_arc(m, S_(m, i), D_(m, i), INF_CAP, -1, -1, 0, 0);
     } else
       m->price_arcs[m->n_price_arcs++] = (edge_t){S_(m, i), D_(m, i), 0};
+    if (m->any_r && m->rd[i].has_demand && m->elig[i][m->rrule[i]] > 0)
+      add_arc(m, S_(m, i), R_(m, i), m->elig[i][m->rrule[i]], -1, -1, 0, 0);
     /* a cap on total exports: quota, ban or licence "to all" */
     int64_t hub = INF_CAP;
     const model_ext_t *x = st->ext;
@@ -1242,6 +1322,11 @@ static int setup(mk_t *m) {
       else
         m->price_arcs[m->n_price_arcs++] =
             (edge_t){from, D_(m, j), tr + tariff};
+      /* restricted buyers in j: the route's caps, and no more than the kg
+       * of i's sellers their rule allows */
+      int64_t el = m->any_r ? m->elig[i][m->rrule[j]] : 0;
+      if (m->any_r && m->rd[j].has_demand && el > 0)
+        add_arc(m, from, R_(m, j), el < cap ? el : cap, i, j, tr, tariff);
     }
   }
   LAN_ASSERT(m->n_arcs + m->n_price_arcs <= maxarcs);
@@ -1322,31 +1407,35 @@ static void settle_lines(mk_t *m) {
     for (int s = 0; s < MODEL_SECTORS; s++)
       st->nations[j].sec_consumed[p][s] = 0;
   }
-  for (int j = 0; j < n; j++) {
-    const node_t *d = &m->nd[j];
+  for (int jr = 0; jr < 2 * n; jr++) {
+    int j = jr % n;
+    const node_t *d = jr < n ? &m->nd[j] : &m->rd[j];
+    if (jr >= n && !m->any_r)
+      break;
+    int64_t filled = m->nd[j].filled + (m->any_r ? m->rd[j].filled : 0);
     for (int32_t k = 0; k < d->n_lines; k++) {
       const line_t *l = &d->lines[k];
       st->nations[l->owner].sec_consumed[p][l->sector] = l->fill;
       int c = l->counts_for;
-      if (c == j || l->fill <= 0 || d->filled <= 0)
+      if (c == j || l->fill <= 0 || filled <= 0)
         continue;
       int64_t own_c = 0;
       for (int e = 0; e < n; e++)
         if (e == c || (map->nations[c].allies >> e & 1))
           own_c += m->into_from[j][e];
       nation_t *nj = &st->nations[j], *nc = &st->nations[c];
-      int64_t own_j = mul_div(l->fill, nj->own_supply[p], d->filled);
+      int64_t own_j = mul_div(l->fill, nj->own_supply[p], filled);
       nj->credit_bought[p] -= l->fill;
       nj->credit_own[p] -= own_j;
       nc->credit_bought[p] += l->fill;
-      nc->credit_own[p] += mul_div(l->fill, own_c, d->filled);
+      nc->credit_own[p] += mul_div(l->fill, own_c, filled);
     }
   }
 }
 
 /* Allocates node totals to participants, moves goods and money. */
 static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
-                  const int64_t *pd) {
+                  const int64_t *pd, const int64_t *pr) {
   model_state_t *st = m->st;
   int p = m->p, n = m->n;
   market_result_t *res = &st->market[p];
@@ -1405,6 +1494,13 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
     pro_rata(d->filled - above, ptrs, amts, cnt, g);
     if (d->n_lines > 0)
       split_lines(d, v, m->na[j].fd_fill);
+  }
+  for (int j = 0; m->any_r && j < n; j++) {
+    node_t *r = &m->rd[j];
+    if (r->filled <= 0)
+      continue;
+    dem_cache(m, r);
+    split_lines(r, r->v_last, r->filled);
   }
   /* goods and money of participants */
   int64_t paid = 0, received = 0, fd_paid = 0;
@@ -1471,11 +1567,18 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
   /* final demand: a source of money, a sink of goods */
   for (int j = 0; j < n; j++) {
     int64_t fill = m->na[j].fd_fill;
-    if (fill <= 0)
+    int64_t rfill = m->any_r ? m->rd[j].filled : 0;
+    if (fill + rfill <= 0)
       continue;
     int32_t who = (int32_t)(st->n_seats + (size_t)j);
     int64_t money =
         ck_mul_div(st, fill, pd[j], 1, who, "final demand", MODEL_U_CENTS);
+    if (rfill > 0) /* restricted buyers pay their class's price */
+      ck_add(
+          st, &money,
+          ck_mul_div(st, rfill, pr[j], 1, who, "final demand", MODEL_U_CENTS),
+          who, "final demand", MODEL_U_CENTS, "final demand");
+    fill += rfill;
     ck_add(st, &fd_paid, money, who, "final demand", MODEL_U_CENTS,
            "final demand");
     st->nations[j].consumed[p] = fill;
@@ -1499,6 +1602,8 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
   for (size_t k = 0; k < m->n_arcs; k++) {
     const model_ns_arc_t *a = &m->arcs[k];
     const route_t *ro = &m->routes[k];
+    if (a->to > 3 * n) /* into restricted buyers: no pooled content */
+      continue;
     if (a->to > 2 * n) /* into a demand node */
       m->na[ro->pi >= 0 ? ro->pi : a->from - 1].out_total += a->flow;
     else if (a->flow >= a->cap) /* a full hub arc s_i -> x_i */
@@ -1524,10 +1629,11 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
              MODEL_U_CENTS, "export rent");
       continue;
     }
-    int j = a->to - 1 - 2 * n;
+    bool restricted = a->to > 3 * n; /* into r_j */
+    int j = a->to - 1 - (restricted ? 3 : 2) * n;
     exporter = ro->pi >= 0 ? ro->pi : a->from - 1;
     tp = a->from <= n ? ps[exporter] : px[exporter];
-    hp = pd[j];
+    hp = restricted ? pr[j] : pd[j];
     if (a->flow > 0) {
       int32_t jh = (int32_t)(st->n_seats + (size_t)j);
       int32_t eh = (int32_t)(st->n_seats + (size_t)exporter);
@@ -1549,8 +1655,9 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
              "export rent");
       ck_add(st, &st->nations[exporter].flows.money_in, r, eh, "money received",
              MODEL_U_CENTS, "export rent");
-      m->na[j].into += a->flow;
-      if (model_origin_nation(st) >= 0) {
+      if (!restricted)
+        m->na[j].into += a->flow;
+      if (model_origin_nation(st) >= 0 && !restricted) {
         /* tracked content along the arc, pro rata; the last arc out of a
          * pool takes what is left */
         nat_t *ex = &m->na[exporter];
@@ -1565,7 +1672,7 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
       bool own = exporter == j || (st->map->nations[j].allies >> exporter & 1);
       if (own)
         st->nations[j].own_supply[p] += a->flow;
-      if (p == MODEL_CONCENTRATE) {
+      if (p == MODEL_CONCENTRATE && !restricted) {
         nat_t *ex = &m->na[exporter];
         ex->out_done += a->flow;
         for (int q = 0; q < 2; q++) {
@@ -1579,7 +1686,14 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
         }
       }
     }
-    if (ro->pi >= 0) {
+    if (ro->pi >= 0 && restricted) {
+      /* restricted buyers' imports join the route's flow */
+      for (size_t f = 0; f < res->n_flows; f++)
+        if (res->flows[f].from == ro->pi && res->flows[f].to == ro->pj) {
+          res->flows[f].flow_kg += a->flow;
+          break;
+        }
+    } else if (ro->pi >= 0) {
       /* an export through a hub is capped when the hub's arc is full */
       bool capped =
           a->flow >= a->cap || (a->from > n && m->na[ro->pi].hub_full);
@@ -1638,7 +1752,8 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
                  (__int128)received + transport + tariffs + rents);
   (void)tariffs;
   for (int j = 0; j < n; j++)
-    st->nations[j].bought[p] = m->nd[j].filled;
+    st->nations[j].bought[p] =
+        m->nd[j].filled + (m->any_r ? m->rd[j].filled : 0);
   if (st->map->sectors)
     settle_lines(m);
   return 0;
@@ -1689,9 +1804,9 @@ int model_market_clear(model_state_t *st, int p) {
   if ((rc = solve(m)))
     return rc;
   least_volume(m);
-  int64_t ps[NN], px[NN], pd[NN];
-  compute_prices(m, ps, px, pd);
-  if ((rc = settle(m, ps, px, pd)))
+  int64_t ps[NN], px[NN], pd[NN], pr[NN];
+  compute_prices(m, ps, px, pd, pr);
+  if ((rc = settle(m, ps, px, pd, pr)))
     return rc;
   int64_t vol = 0;
   __int128 val = 0;
@@ -1701,6 +1816,10 @@ int model_market_clear(model_state_t *st, int p) {
     st->market[p].buyer_price[j] = pd[j];
     vol += m->nd[j].filled;
     val += (__int128)m->nd[j].filled * pd[j];
+    if (m->any_r) {
+      vol += m->rd[j].filled;
+      val += (__int128)m->rd[j].filled * pr[j];
+    }
   }
   st->volume[p] = vol;
   if (vol > 0)
