@@ -37,6 +37,7 @@ void model_obs_free(model_obs_t *o) {
   free(o->support);
   free(o->capacity_estimated);
   free(o->unpublished);
+  free(o->sectors);
   free(o);
 }
 
@@ -405,6 +406,44 @@ int model_observe_public(const model_state_t *st, model_obs_t **out) {
   return observe(st, 0, OBS_OUTSIDER, out);
 }
 
+/* Demand by sector (issue 11): every nation's lines, public (demand is
+ * public: the map says it), in nation, product and sector order. */
+static int observe_sectors(const model_state_t *st, model_obs_t *o) {
+  const model_map_t *m = st->map;
+  if (!m->sectors)
+    return 0;
+  size_t k = 0;
+  for (size_t n = 0; n < st->n_nations; n++)
+    for (int p = 0; p < NP; p++)
+      for (int s = 0; s < MODEL_SECTORS; s++)
+        k += m->nations[n].sector[p][s].present;
+  o->sectors = calloc(k ? k : 1, sizeof *o->sectors);
+  if (!o->sectors)
+    return MODEL_ENOMEM;
+  for (size_t n = 0; n < st->n_nations; n++)
+    for (int p = 0; p < NP; p++)
+      for (int s = 0; s < MODEL_SECTORS; s++) {
+        const map_sector_t *se = &m->nations[n].sector[p][s];
+        if (!se->present)
+          continue;
+        const nation_t *na = &st->nations[n];
+        o->sectors[o->n_sectors++] = (model_obs_sector_t){
+            .nation = (int32_t)n,
+            .product = p,
+            .sector = s,
+            .cleared_in = se->cleared_in,
+            .counts_for = se->counts_for,
+            .volume_kg = model_sector_reference(na, p, s),
+            .consumed_kg = na->sec_consumed[p][s],
+            .elasticity_ppm = se->elasticity_ppm,
+            .qualified_only = se->qualified_only,
+            .exclude_origin = se->exclude,
+            .exclude_from = se->exclude_from,
+        };
+      }
+  return 0;
+}
+
 static int observe(const model_state_t *st, int seat, obs_mode_t mode,
                    model_obs_t **out) {
   if (!st || !out || seat < 0 || (size_t)seat >= st->n_seats)
@@ -645,7 +684,7 @@ static int observe(const model_state_t *st, int seat, obs_mode_t mode,
   o->qualification_turns = m->qual_turns;
   o->qualification_min_kg = m->qual_min_kg;
   if (model_obs_fill_plan(st, ms->nation, o) != 0 ||
-      observe_deals(st, seat, o) != 0)
+      observe_deals(st, seat, o) != 0 || observe_sectors(st, o) != 0)
     goto nomem;
   /* Ground truth (model_observe_truth) keeps the flags, so that it says
    * which figures the seat sees estimated and which policies it does not
