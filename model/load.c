@@ -1325,43 +1325,40 @@ static int load_sectors(ld_t *ld, model_map_t *m, int n, int p, json_t *arr,
   return rc;
 }
 
-/* Restricted lines (qualified_only, exclude_origin) clearing in one
- * market form one buyer class there, so they must share their rule. */
+/* Restricted lines (qualified_only, exclude_origin) of a product form one
+ * buyer class in its market (market.c), so they must share their rule. */
 static int check_sector_rules(ld_t *ld, model_map_t *m) {
-  for (int p = 0; p < NP; p++)
-    for (size_t j = 0; j < m->n_nations; j++) {
-      const map_sector_t *first = NULL;
-      for (size_t o = 0; o < m->n_nations; o++)
-        for (int s = 0; s < MODEL_SECTORS; s++) {
-          const map_sector_t *se = &m->nations[o].sector[p][s];
-          if (!se->present || se->cleared_in != (int32_t)j ||
-              (!se->qualified_only && !se->exclude))
-            continue;
-          if (!first) {
-            first = se;
-            continue;
-          }
-          if (se->qualified_only != first->qualified_only ||
-              se->exclude != first->exclude ||
-              se->exclude_from != first->exclude_from) {
-            push_key(ld, "nations");
-            push_idx(ld, o);
-            push_key(ld, "demand");
-            push_key(ld, model__product_names[p]);
-            int rc = fail(ld,
-                          "sector \"%s\": the restricted sectors clearing "
-                          "in %s's %s market must have the same "
-                          "qualified_only, exclude_origin and from_turn",
-                          model__sector_names[s], m->nations[j].id,
-                          model__product_names[p]);
-            pop(ld);
-            pop(ld);
-            pop(ld);
-            pop(ld);
-            return rc;
-          }
+  for (int p = 0; p < NP; p++) {
+    const map_sector_t *first = NULL;
+    for (size_t o = 0; o < m->n_nations; o++)
+      for (int s = 0; s < MODEL_SECTORS; s++) {
+        const map_sector_t *se = &m->nations[o].sector[p][s];
+        if (!se->present || (!se->qualified_only && !se->exclude))
+          continue;
+        if (!first) {
+          first = se;
+          continue;
         }
-    }
+        if (se->qualified_only != first->qualified_only ||
+            se->exclude != first->exclude ||
+            se->exclude_from != first->exclude_from) {
+          push_key(ld, "nations");
+          push_idx(ld, o);
+          push_key(ld, "demand");
+          push_key(ld, model__product_names[p]);
+          int rc = fail(ld,
+                        "sector \"%s\": the restricted sectors of %s demand "
+                        "must have the same qualified_only, exclude_origin "
+                        "and from_turn (one restricted class a market)",
+                        model__sector_names[s], model__product_names[p]);
+          pop(ld);
+          pop(ld);
+          pop(ld);
+          pop(ld);
+          return rc;
+        }
+      }
+  }
   return 0;
 }
 

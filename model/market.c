@@ -39,7 +39,7 @@
 #define INF_CAP  MODEL_NS_CAP_MAX /* an arc without a quota or licence */
 #define INF_DIST ((int64_t)1 << 62)
 #define PMAX     ((int64_t)MODEL_PRICE_MAX_CENTS)
-#define VMAX     (1 + 4 * NN) /* nodes: o, s_i, x_i, d_j, r_j */
+#define VMAX     (1 + 5 * NN) /* nodes: o, s_i, x_i, d_j, r_j, e_i */
 
 typedef struct {
   int32_t holder, nation;
@@ -47,6 +47,8 @@ typedef struct {
   int64_t price, qty, fill;
   int64_t ctrl; /* offers under rules of origin: kg of qty that is the
                    tracked nation's material */
+  uint8_t cls;  /* offers, demand by sector: 1 when restricted buyers may
+                   take it (the eligible sellers' node e_i), else 0 */
 } part_t;
 
 /* What a trade arc of the network (model_ns_arc_t) means to settlement:
@@ -128,8 +130,9 @@ typedef struct {
   size_t n_arcs, cap_arcs;
   int32_t first[2 * NN]; /* home and hub arcs: the solver's first tree */
   size_t n_first;
-  model_ns_curve_t curves[3 * NN]; /* sellers of each nation, then buyers
-                                      (then restricted buyers) */
+  model_ns_curve_t curves[4 * NN]; /* sellers of each nation, then buyers
+                                      (then restricted buyers and eligible
+                                      sellers) */
   model_ns_t *ns;
   const int64_t *pot;     /* after solve: the optimal potentials */
   const uint8_t *in_tree; /* after solve: nodes a trade arc touches */
@@ -158,14 +161,16 @@ typedef struct {
   line_t lines[NN * MODEL_SECTORS];
   int64_t into_from[NN][NN];
   /* demand by sector, restricted buyers (qualified_only, exclude_origin):
-   * in a market where such a line's rule binds, its nation j has a second
-   * buyer node r_j (rd[j]) holding those lines, with its rule (bit 0:
-   * qualified sellers only, bit 1: free of the tracked origin only); each
-   * seller node's kg eligible under each rule caps its arcs into r nodes */
+   * in a market where such a line's rule binds (one rule a market, load.c
+   * checks: bit 0 qualified sellers only, bit 1 free of the tracked origin
+   * only), nation j's restricted lines are a buyer node r_j (rd[j]), and
+   * the offers the rule allows (the free part of an offer under rules of
+   * origin) are a seller node e_i (ed[i]), which sells to r nodes and, by
+   * an arc e_i -> s_i, to everyone else */
   bool any_r;
+  uint8_t rule;
   node_t rd[NN];
-  uint8_t rrule[NN];
-  int64_t elig[NN][4];
+  node_t ed[NN];
 } mk_t;
 
 static int S_(const mk_t *m, int i) {
@@ -179,6 +184,9 @@ static int D_(const mk_t *m, int j) {
 }
 static int R_(const mk_t *m, int j) {
   return 1 + 3 * m->n + j;
+}
+static int E_(const mk_t *m, int i) {
+  return 1 + 4 * m->n + i;
 }
 
 /* ---- demand curves ---- */
@@ -374,6 +382,8 @@ static int64_t curve_cost(void *ctx, size_t c, int64_t t) {
   size_t n = (size_t)m->n;
   if (c < n)
     return m->k_price[sup_step(m, &m->nd[c], t)];
+  if (c >= 3 * n)
+    return m->k_price[sup_step(m, &m->ed[c - 3 * n], t)];
   if (c >= 2 * n)
     return -dem_value(m, &m->rd[c - 2 * n], t);
   return -dem_value(m, &m->nd[c - n], t);
@@ -384,6 +394,8 @@ static int64_t curve_count(void *ctx, size_t c, int64_t y) {
   size_t n = (size_t)m->n;
   if (c < n)
     return sup_upto(m, &m->nd[c], y);
+  if (c >= 3 * n)
+    return sup_upto(m, &m->ed[c - 3 * n], y);
   const node_t *d = c >= 2 * n ? &m->rd[c - 2 * n] : &m->nd[c - n];
   return y > -PMAX ? dem_ge(m, d, -y) : 0;
 }
@@ -395,16 +407,19 @@ static int solve(mk_t *m) {
   for (int i = 0; i < n; i++) {
     m->curves[i] = (model_ns_curve_t){S_(m, i), true, m->nd[i].offered, 0};
     m->curves[n + i] = (model_ns_curve_t){D_(m, i), false, m->nd[i].dmax, 0};
-    if (m->any_r)
+    if (m->any_r) {
       m->curves[2 * n + i] =
           (model_ns_curve_t){R_(m, i), false, m->rd[i].dmax, 0};
+      m->curves[3 * n + i] =
+          (model_ns_curve_t){E_(m, i), true, m->ed[i].offered, 0};
+    }
   }
   model_ns_problem_t pb = {
       .n_nodes = m->V,
       .arcs = m->arcs,
       .n_arcs = m->n_arcs,
       .curves = m->curves,
-      .n_curves = (m->any_r ? 3 : 2) * (size_t)n,
+      .n_curves = (m->any_r ? 4 : 2) * (size_t)n,
       .first = m->first,
       .n_first = m->n_first,
       .cost = curve_cost,
@@ -418,6 +433,7 @@ static int solve(mk_t *m) {
     m->nd[i].sold = m->curves[i].flow;
     m->nd[i].filled = m->curves[n + i].flow;
     m->rd[i].filled = m->any_r ? m->curves[2 * n + i].flow : 0;
+    m->ed[i].sold = m->any_r ? m->curves[3 * n + i].flow : 0;
   }
   m->pot = model_ns_potentials(m->ns);
   m->in_tree = model_ns_touched(m->ns);
@@ -567,7 +583,7 @@ static void bellman(const edge_t *e, size_t ne, int V, bool rev,
 }
 
 static void compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd,
-                           int64_t *pr) {
+                           int64_t *pr, int64_t *pe) {
   int V = m->V;
   edge_t *e = m->edges;
   int64_t hi[VMAX], lo[VMAX];
@@ -581,6 +597,16 @@ static void compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd,
       e[ne++] = (edge_t){0, S_(m, i), s->p_next};
     if (s->p_last >= 0)
       e[ne++] = (edge_t){S_(m, i), 0, -s->p_last};
+  }
+  for (int i = 0; m->any_r && i < m->n; i++) {
+    node_t *s = &m->ed[i];
+    if (!s->has_supply)
+      continue;
+    sup_cache(m, s);
+    if (s->p_next >= 0)
+      e[ne++] = (edge_t){0, E_(m, i), s->p_next};
+    if (s->p_last >= 0)
+      e[ne++] = (edge_t){E_(m, i), 0, -s->p_last};
   }
   for (size_t k = 0; k < m->n_arcs; k++) {
     const model_ns_arc_t *a = &m->arcs[k];
@@ -641,9 +667,14 @@ static void compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd,
       pd[i] = m->nd[i].has_demand ? lo[d] : m->st->regional[m->p][i];
     /* restricted buyers: their class's price, where they bought */
     pr[i] = pd[i];
+    pe[i] = ps[i];
     if (m->any_r && m->rd[i].has_demand) {
       int r = R_(m, i);
       pr[i] = hi[r] >= PMAX ? lo[r] : (lo[r] + hi[r]) / 2;
+    }
+    if (m->any_r && m->ed[i].has_supply) {
+      int es = E_(m, i);
+      pe[i] = (lo[es] + hi[es]) / 2;
     }
   }
 }
@@ -666,6 +697,7 @@ static void add_part(mk_t *m, int32_t holder, int32_t nation, bool bid,
   pt->qty = qty;
   pt->fill = 0;
   pt->ctrl = 0;
+  pt->cls = 0;
   m->n_parts++;
 }
 
@@ -743,7 +775,7 @@ static int mk_reserve(mk_t *m, size_t capn, size_t maxarcs) {
     m->price_arcs = pa;
     m->cap_arcs = maxarcs;
   }
-  size_t ecap = 3 * maxarcs + 6 * NN + 2 * VMAX + 4;
+  size_t ecap = 3 * maxarcs + 8 * NN + 2 * VMAX + 4;
   if (ecap > m->cap_edges) {
     edge_t *e = realloc(m->edges, ecap * sizeof *e);
     if (!e)
@@ -985,7 +1017,12 @@ static int64_t origin_cap(const mk_t *m, int i, int j) {
       x->origin[k][m->p].to != j)
     return INF_CAP;
   const node_t *s = &m->nd[i];
-  return s->offered - s->ctrl + ppm_of(s->ctrl, x->origin[k][m->p].approval);
+  int64_t offered = s->offered, ctrl = s->ctrl;
+  if (m->any_r) { /* the eligible sellers' node sells through s_i too */
+    offered += m->ed[i].offered;
+    ctrl += m->ed[i].ctrl;
+  }
+  return offered - ctrl + ppm_of(ctrl, x->origin[k][m->p].approval);
 }
 
 /* Sanctions (deals.c): nation j's buyers may not buy the goods of a firm
@@ -996,16 +1033,19 @@ static int64_t sanction_cap(const mk_t *m, int i, int j) {
   const model_ext_t *x = m->st->ext;
   if (!x || !x->n_sanctions)
     return INF_CAP;
-  const node_t *s = &m->nd[i];
-  int64_t barred = 0;
-  for (size_t k = s->o_begin; k < s->o_end; k++)
-    for (size_t e = 0; e < x->n_sanctions; e++)
-      if (x->sanctions[e].nation == j &&
-          x->sanctions[e].firm == m->parts[k].holder) {
-        barred += m->parts[k].qty;
-        break;
-      }
-  return barred ? s->offered - barred : INF_CAP;
+  int64_t barred = 0, offered = 0;
+  for (int c = 0; c < (m->any_r ? 2 : 1); c++) {
+    const node_t *s = c ? &m->ed[i] : &m->nd[i];
+    offered += s->offered;
+    for (size_t k = s->o_begin; k < s->o_end; k++)
+      for (size_t e = 0; e < x->n_sanctions; e++)
+        if (x->sanctions[e].nation == j &&
+            x->sanctions[e].firm == m->parts[k].holder) {
+          barred += m->parts[k].qty;
+          break;
+        }
+  }
+  return barred ? offered - barred : INF_CAP;
 }
 
 /* Whether this market has a licence on the exports basis (two passes). */
@@ -1096,13 +1136,82 @@ static void node_lines(mk_t *m, node_t *d, int j, size_t *n_lines,
       l->counts_for = se->counts_for;
       (*n_lines)++;
       d->n_lines++;
-      if (restricted) {
-        m->rrule[j] = rule; /* one rule a market (load.c checks) */
-        m->any_r = true;
-      }
     }
   }
   d->fd = d->n_lines > 0;
+}
+
+/* Demand by sector: whether a restricted line's rule binds in this
+ * market this turn (any_r), and the rule (one a market: load.c). */
+static void restricted_rule(mk_t *m) {
+  const model_state_t *st = m->st;
+  for (size_t n = 0; n < st->n_nations; n++)
+    for (int s = 0; s < MODEL_SECTORS; s++) {
+      const map_sector_t *se = &st->map->nations[n].sector[m->p][s];
+      uint8_t r = se->present ? line_rule(st, se) : 0;
+      if (r) {
+        m->any_r = true;
+        m->rule = r;
+      }
+    }
+}
+
+/* Demand by sector: marks the offers restricted buyers may take (cls 1):
+ * a qualified firm's (rule bit 0), the part free of the tracked origin
+ * (bit 1: an offer with some tracked content is split in two, its free
+ * kg eligible). */
+static void split_offers(mk_t *m) {
+  const model_state_t *st = m->st;
+  size_t n = m->n_parts;
+  for (size_t k = 0; k < n; k++) {
+    part_t *pt = &m->parts[k];
+    if (pt->is_bid)
+      continue;
+    bool q = !(m->rule & 1) || ((size_t)pt->holder < st->n_seats &&
+                                st->seats[pt->holder].qualified);
+    int64_t e = !q ? 0 : m->rule & 2 ? pt->qty - pt->ctrl : pt->qty;
+    if (e <= 0)
+      continue;
+    if (e >= pt->qty) {
+      pt->cls = 1;
+      continue;
+    }
+    /* e = qty - ctrl: the controlled kg stay, the free kg are eligible */
+    part_t *x = &m->parts[m->n_parts++];
+    *x = *pt;
+    x->qty = e;
+    x->ctrl = 0;
+    x->cls = 1;
+    pt->qty -= e;
+  }
+}
+
+/* A seller node: the offers parts[*k, end) of nation i, merged into price
+ * steps. */
+static void supply_node(mk_t *m, node_t *d, int i, size_t *k, size_t end) {
+  model_state_t *st = m->st;
+  d->o_begin = *k;
+  d->k_begin = m->n_steps;
+  int32_t who = (int32_t)(st->n_seats + (size_t)i);
+  for (; *k < end && m->parts[*k].nation == i; (*k)++) {
+    int64_t q = m->parts[*k].qty;
+    if (m->n_steps > d->k_begin &&
+        m->k_price[m->n_steps - 1] == m->parts[*k].price) {
+      ck_add(st, &m->k_cum[m->n_steps - 1], q, who, "kg offered", MODEL_U_KG,
+             "an offer");
+    } else {
+      m->k_price[m->n_steps] = m->parts[*k].price;
+      m->k_cum[m->n_steps] = d->offered;
+      ck_add(st, &m->k_cum[m->n_steps], q, who, "kg offered", MODEL_U_KG,
+             "an offer");
+      m->n_steps++;
+    }
+    ck_add(st, &d->offered, q, who, "kg offered", MODEL_U_KG, "an offer");
+    d->ctrl += m->parts[*k].ctrl; /* <= offered */
+  }
+  d->o_end = *k;
+  d->k_end = m->n_steps;
+  d->has_supply = d->offered > 0;
 }
 
 static int setup(mk_t *m) {
@@ -1112,14 +1221,21 @@ static int setup(mk_t *m) {
   m->n = n;
   m->V = 1 + 3 * n;
   m->any_r = false;
+  m->rule = 0;
   size_t capn = 2 * st->n_seats + 4 * st->n_nations + 1;
   size_t maxarcs = (size_t)n * (size_t)n + 2 * (size_t)n + 1;
-  if (map->sectors) /* arcs into restricted buyers */
-    maxarcs += (size_t)n * (size_t)n;
+  if (map->sectors) {
+    /* offers split in two, arcs e_i -> s_i, into r_j and from e_i */
+    capn += st->n_seats + 2 * st->n_nations;
+    maxarcs += (size_t)n * (size_t)n + 2 * (size_t)n;
+    restricted_rule(m);
+  }
   int rc = mk_reserve(m, capn, maxarcs);
   if (rc)
     return rc;
   gather(m);
+  if (m->any_r)
+    split_offers(m);
   /* offers first, then bids, each sorted by (nation, price, holder, order)
    * (bids by price descending): keys (nation, price) above bit 31, the
    * gather position below it, sorted stably; parts is rewritten in that
@@ -1137,8 +1253,15 @@ static int setup(mk_t *m) {
   }
   sort_keys(ko_, m->keytmp, no);
   sort_keys(kb_, m->keytmp, nb);
+  /* restricted buyers: the eligible offers after the others, each class
+   * in (nation, price) order (a stable partition of the sorted keys) */
+  size_t no0 = 0;
   for (size_t k = 0; k < no; k++)
-    m->tmp[k] = m->parts[ko_[k] & 0x7fffffff];
+    if (!m->parts[ko_[k] & 0x7fffffff].cls)
+      m->tmp[no0++] = m->parts[ko_[k] & 0x7fffffff];
+  for (size_t k = 0, w = no0; k < no; k++)
+    if (m->parts[ko_[k] & 0x7fffffff].cls)
+      m->tmp[w++] = m->parts[ko_[k] & 0x7fffffff];
   for (size_t k = 0; k < nb; k++)
     m->tmp[no + k] = m->parts[kb_[k] & 0x7fffffff];
   memcpy(m->parts, m->tmp, m->n_parts * sizeof *m->tmp);
@@ -1155,32 +1278,16 @@ static int setup(mk_t *m) {
   size_t ko = 0, kb = no;
   size_t n_lines = 0;
   m->n_steps = 0;
+  size_t ke = no0; /* the eligible offers */
   for (int i = 0; i < n; i++) {
     node_t *d = &m->nd[i];
     memset(d, 0, sizeof *d);
-    d->o_begin = ko;
-    d->k_begin = m->n_steps;
-    while (ko < no && m->parts[ko].nation == i) {
-      int64_t q = m->parts[ko].qty;
-      int32_t who = (int32_t)(st->n_seats + (size_t)i);
-      if (m->n_steps > d->k_begin &&
-          m->k_price[m->n_steps - 1] == m->parts[ko].price) {
-        ck_add(st, &m->k_cum[m->n_steps - 1], q, who, "kg offered", MODEL_U_KG,
-               "an offer");
-      } else {
-        m->k_price[m->n_steps] = m->parts[ko].price;
-        m->k_cum[m->n_steps] = d->offered;
-        ck_add(st, &m->k_cum[m->n_steps], q, who, "kg offered", MODEL_U_KG,
-               "an offer");
-        m->n_steps++;
-      }
-      ck_add(st, &d->offered, q, who, "kg offered", MODEL_U_KG, "an offer");
-      d->ctrl += m->parts[ko].ctrl; /* <= offered */
-      ko++;
+    supply_node(m, d, i, &ko, no0);
+    if (m->any_r) {
+      memset(&m->ed[i], 0, sizeof m->ed[i]);
+      supply_node(m, &m->ed[i], i, &ke, no);
+      m->ed[i].sq = m->ed[i].dq = -1;
     }
-    d->o_end = ko;
-    d->k_end = m->n_steps;
-    d->has_supply = d->offered > 0;
     d->sq = d->dq = -1;
     d->b_begin = kb;
     while (kb < no + nb && m->parts[kb].nation == i)
@@ -1196,20 +1303,9 @@ static int setup(mk_t *m) {
       memset(r, 0, sizeof *r);
       r->b_begin = r->b_end = no;
       r->sq = r->dq = -1;
-      m->rrule[i] = 0;
       node_lines(m, r, i, &n_lines, true);
       r->dmax = r->fd ? dem_at(m, r, 1) : 0;
       r->has_demand = r->dmax > 0;
-      /* the kg each rule lets a restricted buyer take from i's sellers */
-      memset(m->elig[i], 0, sizeof m->elig[i]);
-      for (size_t k = d->o_begin; k < d->o_end; k++) {
-        const part_t *pt = &m->parts[k];
-        bool q =
-            (size_t)pt->holder < st->n_seats && st->seats[pt->holder].qualified;
-        m->elig[i][1] += q ? pt->qty : 0;
-        m->elig[i][2] += pt->qty - pt->ctrl;
-        m->elig[i][3] += q ? pt->qty - pt->ctrl : 0;
-      }
     } else if (md->present && base > 0) {
       int32_t who = (int32_t)(st->n_seats + (size_t)i);
       d->fd = true;
@@ -1245,15 +1341,24 @@ static int setup(mk_t *m) {
           (long long)(d->offered >= MODEL_NS_CAP_MAX ? d->offered : d->dmax));
   }
   if (m->any_r)
-    m->V = 1 + 4 * n;
+    m->V = 1 + 5 * n;
   /* network */
   m->n_arcs = m->n_price_arcs = m->n_first = 0;
   int64_t ref = st->price[p];
   for (int i = 0; i < n; i++) {
     const policies_t *pol = &st->nations[i].pol;
     node_t *s = &m->nd[i];
-    if (!s->has_supply)
+    /* restricted buyers: the eligible sellers sell to everyone through
+     * s_i, and to restricted buyers at home and abroad */
+    bool e_sup = m->any_r && m->ed[i].has_supply;
+    if (!s->has_supply && !e_sup)
       continue;
+    int64_t offered = s->offered + (e_sup ? m->ed[i].offered : 0);
+    if (e_sup) {
+      add_arc(m, E_(m, i), S_(m, i), INF_CAP, -1, -1, 0, 0);
+      if (m->rd[i].has_demand)
+        add_arc(m, E_(m, i), R_(m, i), INF_CAP, -1, -1, 0, 0);
+    }
     /* home market (for a nation without buyers, an arc for its price
      * only: see compute_prices) */
     if (m->nd[i].has_demand) {
@@ -1261,8 +1366,6 @@ static int setup(mk_t *m) {
       add_arc(m, S_(m, i), D_(m, i), INF_CAP, -1, -1, 0, 0);
     } else
       m->price_arcs[m->n_price_arcs++] = (edge_t){S_(m, i), D_(m, i), 0};
-    if (m->any_r && m->rd[i].has_demand && m->elig[i][m->rrule[i]] > 0)
-      add_arc(m, S_(m, i), R_(m, i), m->elig[i][m->rrule[i]], -1, -1, 0, 0);
     /* a cap on total exports: quota, ban or licence "to all" */
     int64_t hub = INF_CAP;
     const model_ext_t *x = st->ext;
@@ -1274,7 +1377,7 @@ static int setup(mk_t *m) {
     if (pol->ban[p][ALL])
       hub = 0;
     if (pol->licence[p][ALL] < MODEL_PPM) {
-      int64_t l = licence_cap(m, i, ALL, s->offered, pol->licence[p][ALL]);
+      int64_t l = licence_cap(m, i, ALL, offered, pol->licence[p][ALL]);
       if (l < hub)
         hub = l;
     }
@@ -1300,7 +1403,7 @@ static int setup(mk_t *m) {
       if (pol->ban[p][j])
         cap = 0;
       if (pol->licence[p][j] < MODEL_PPM) {
-        int64_t l = licence_cap(m, i, j, s->offered, pol->licence[p][j]);
+        int64_t l = licence_cap(m, i, j, offered, pol->licence[p][j]);
         if (l < cap)
           cap = l;
       }
@@ -1322,11 +1425,11 @@ static int setup(mk_t *m) {
       else
         m->price_arcs[m->n_price_arcs++] =
             (edge_t){from, D_(m, j), tr + tariff};
-      /* restricted buyers in j: the route's caps, and no more than the kg
-       * of i's sellers their rule allows */
-      int64_t el = m->any_r ? m->elig[i][m->rrule[j]] : 0;
-      if (m->any_r && m->rd[j].has_demand && el > 0)
-        add_arc(m, from, R_(m, j), el < cap ? el : cap, i, j, tr, tariff);
+      /* restricted buyers in j buy i's eligible offers under the route's
+       * caps and the cap on all of i's exports (each binding the
+       * restricted class apart: a cap is not shared between classes) */
+      if (e_sup && m->rd[j].has_demand)
+        add_arc(m, E_(m, i), R_(m, j), hub < cap ? hub : cap, i, j, tr, tariff);
     }
   }
   LAN_ASSERT(m->n_arcs + m->n_price_arcs <= maxarcs);
@@ -1435,7 +1538,7 @@ static void settle_lines(mk_t *m) {
 
 /* Allocates node totals to participants, moves goods and money. */
 static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
-                  const int64_t *pd, const int64_t *pr) {
+                  const int64_t *pd, const int64_t *pr, const int64_t *pe) {
   model_state_t *st = m->st;
   int p = m->p, n = m->n;
   market_result_t *res = &st->market[p];
@@ -1447,9 +1550,10 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
   size_t capk = m->n_parts + 1;
   int64_t **ptrs = m->pbuf;
   int64_t *amts = m->buf, *g = m->buf + capk;
-  /* sellers */
-  for (int i = 0; i < n; i++) {
-    node_t *s = &m->nd[i];
+  /* sellers (and the eligible sellers' nodes) */
+  for (int ii = 0; ii < (m->any_r ? 2 : 1) * n; ii++) {
+    int i = ii % n;
+    node_t *s = ii < n ? &m->nd[i] : &m->ed[i];
     int64_t left = s->sold;
     size_t k = s->o_begin;
     while (k < s->o_end && left > 0) {
@@ -1514,7 +1618,9 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
   }
   for (size_t k = 0; k < m->n_parts; k++) {
     part_t *pt = &m->parts[k];
-    int64_t price = pt->is_bid ? pd[pt->nation] : ps[pt->nation];
+    int64_t price = pt->is_bid ? pd[pt->nation]
+                    : pt->cls  ? pe[pt->nation]
+                               : ps[pt->nation];
     res->trades[res->n_trades++] =
         (model_trade_t){pt->holder, pt->nation, pt->is_bid, pt->price,
                         pt->qty,    pt->fill,   price};
@@ -1602,7 +1708,7 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
   for (size_t k = 0; k < m->n_arcs; k++) {
     const model_ns_arc_t *a = &m->arcs[k];
     const route_t *ro = &m->routes[k];
-    if (a->to > 3 * n) /* into restricted buyers: no pooled content */
+    if (a->to > 3 * n || a->from > 4 * n) /* restricted buyers, e_i */
       continue;
     if (a->to > 2 * n) /* into a demand node */
       m->na[ro->pi >= 0 ? ro->pi : a->from - 1].out_total += a->flow;
@@ -1614,6 +1720,9 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
     const route_t *ro = &m->routes[k];
     int64_t hp, tp;
     int exporter;
+    bool from_e = a->from > 4 * n;
+    if (from_e && a->to <= n)
+      continue; /* e_i -> s_i: no money (both prices equal when it flows) */
     if (a->to == X_(m, a->from - 1) && a->from <= n) {
       /* s_i -> x_i: the rent between seller and hub prices */
       exporter = a->from - 1;
@@ -1631,8 +1740,10 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
     }
     bool restricted = a->to > 3 * n; /* into r_j */
     int j = a->to - 1 - (restricted ? 3 : 2) * n;
-    exporter = ro->pi >= 0 ? ro->pi : a->from - 1;
-    tp = a->from <= n ? ps[exporter] : px[exporter];
+    exporter = ro->pi >= 0 ? ro->pi
+               : from_e    ? a->from - 1 - 4 * n
+                           : a->from - 1;
+    tp = from_e ? pe[exporter] : a->from <= n ? ps[exporter] : px[exporter];
     hp = restricted ? pr[j] : pd[j];
     if (a->flow > 0) {
       int32_t jh = (int32_t)(st->n_seats + (size_t)j);
@@ -1804,9 +1915,9 @@ int model_market_clear(model_state_t *st, int p) {
   if ((rc = solve(m)))
     return rc;
   least_volume(m);
-  int64_t ps[NN], px[NN], pd[NN], pr[NN];
-  compute_prices(m, ps, px, pd, pr);
-  if ((rc = settle(m, ps, px, pd, pr)))
+  int64_t ps[NN], px[NN], pd[NN], pr[NN], pe[NN];
+  compute_prices(m, ps, px, pd, pr, pe);
+  if ((rc = settle(m, ps, px, pd, pr, pe)))
     return rc;
   int64_t vol = 0;
   __int128 val = 0;

@@ -415,18 +415,31 @@ static int observe_sectors(const model_state_t *st, model_obs_t *o) {
   size_t k = 0;
   for (size_t n = 0; n < st->n_nations; n++)
     for (int p = 0; p < NP; p++)
-      for (int s = 0; s < MODEL_SECTORS; s++)
-        k += m->nations[n].sector[p][s].present;
+      k += m->nations[n].sectored[p] ? MODEL_SECTORS
+                                     : m->nations[n].demand[p].present;
   o->sectors = calloc(k ? k : 1, sizeof *o->sectors);
   if (!o->sectors)
     return MODEL_ENOMEM;
   for (size_t n = 0; n < st->n_nations; n++)
-    for (int p = 0; p < NP; p++)
+    for (int p = 0; p < NP; p++) {
+      const map_demand_t *md = &m->nations[n].demand[p];
+      const nation_t *na = &st->nations[n];
+      if (md->present && !m->nations[n].sectored[p])
+        /* a demand without sectors: one line of sector other */
+        o->sectors[o->n_sectors++] = (model_obs_sector_t){
+            .nation = (int32_t)n,
+            .product = p,
+            .sector = MODEL_SECTORS - 1,
+            .cleared_in = (int32_t)n,
+            .counts_for = (int32_t)n,
+            .volume_kg = model_demand_reference(na, p),
+            .consumed_kg = na->sec_consumed[p][MODEL_SECTORS - 1],
+            .elasticity_ppm = md->elasticity_ppm,
+        };
       for (int s = 0; s < MODEL_SECTORS; s++) {
         const map_sector_t *se = &m->nations[n].sector[p][s];
         if (!se->present)
           continue;
-        const nation_t *na = &st->nations[n];
         o->sectors[o->n_sectors++] = (model_obs_sector_t){
             .nation = (int32_t)n,
             .product = p,
@@ -441,6 +454,7 @@ static int observe_sectors(const model_state_t *st, model_obs_t *o) {
             .exclude_from = se->exclude_from,
         };
       }
+    }
   return 0;
 }
 
