@@ -1298,13 +1298,15 @@ static int load_sectors(ld_t *ld, model_map_t *m, int n, int p, json_t *arr,
       rc = fail(ld, "qualified_only and exclude_origin apply to magnet "
                     "demand only");
     }
-    /* origin tracking's nation is resolved after the nations: look it up */
+    /* origin tracking's nation is resolved after the nations: look it up.
+     * The rule binds while the nation's material is tracked (from turn 0
+     * with parameters.origin_tracking, else once an origin_rule policy
+     * starts tracking it), and one nation is tracked */
     int ot =
         m->origin_track_id[0] ? model_nation_index(m, m->origin_track_id) : -1;
-    if (!rc && se->exclude && ot < 0) {
+    if (!rc && se->exclude && (se->exclude & (se->exclude - 1))) {
       push_key(ld, "exclude_origin");
-      rc = fail(ld, "excluding an origin needs parameters.origin_tracking "
-                    "(origins are not tracked on this map)");
+      rc = fail(ld, "one nation: the model tracks one nation's material");
       pop(ld);
     }
     if (!rc && se->exclude && ot >= 0 && se->exclude != (uint64_t)1 << ot) {

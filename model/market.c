@@ -654,7 +654,9 @@ static void compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd,
   for (int i = 0; i < m->n; i++) {
     int s = S_(m, i), x = X_(m, i), d = D_(m, i);
     LAN_ASSERT(lo[s] <= hi[s] && lo[d] <= hi[d]);
-    ps[i] = m->nd[i].has_supply ? (lo[s] + hi[s]) / 2 : lo[s];
+    /* s_i also sells the eligible sellers' kg (e_i -> s_i) */
+    bool sup = m->nd[i].has_supply || (m->any_r && m->ed[i].has_supply);
+    ps[i] = sup ? (lo[s] + hi[s]) / 2 : lo[s];
     px[i] = (lo[x] + hi[x]) / 2;
     pd[i] = m->nd[i].has_demand ? (lo[d] + hi[d]) / 2 : hi[d];
     /* nothing can be delivered to i (no seller with a route that trade
@@ -1501,14 +1503,14 @@ static void split_lines(node_t *d, int64_t v, int64_t fill) {
  * nation's sector accounts, and lines that count for another nation than
  * the market's move their share of its purchases, and of the own or
  * allied supply in them, to that nation's security (credit_*). */
-static void settle_lines(mk_t *m) {
+static void settle_lines(mk_t *m, const int64_t *pd, const int64_t *pr) {
   model_state_t *st = m->st;
   const model_map_t *map = st->map;
   int p = m->p, n = m->n;
   for (int j = 0; j < n; j++) {
     st->nations[j].credit_bought[p] = st->nations[j].credit_own[p] = 0;
     for (int s = 0; s < MODEL_SECTORS; s++)
-      st->nations[j].sec_consumed[p][s] = 0;
+      st->nations[j].sec_consumed[p][s] = st->nations[j].sec_price[p][s] = 0;
   }
   for (int jr = 0; jr < 2 * n; jr++) {
     int j = jr % n;
@@ -1519,6 +1521,7 @@ static void settle_lines(mk_t *m) {
     for (int32_t k = 0; k < d->n_lines; k++) {
       const line_t *l = &d->lines[k];
       st->nations[l->owner].sec_consumed[p][l->sector] = l->fill;
+      st->nations[l->owner].sec_price[p][l->sector] = jr < n ? pd[j] : pr[j];
       int c = l->counts_for;
       if (c == j || l->fill <= 0 || filled <= 0)
         continue;
@@ -1797,13 +1800,9 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
         }
       }
     }
-    if (ro->pi >= 0 && restricted) {
-      /* restricted buyers' imports join the route's flow */
-      for (size_t f = 0; f < res->n_flows; f++)
-        if (res->flows[f].from == ro->pi && res->flows[f].to == ro->pj) {
-          res->flows[f].flow_kg += a->flow;
-          break;
-        }
+    if (restricted) {
+      /* restricted buyers' imports are not in the reported flows: those
+       * are the open market's, at its prices */
     } else if (ro->pi >= 0) {
       /* an export through a hub is capped when the hub's arc is full */
       bool capped =
@@ -1866,7 +1865,7 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
     st->nations[j].bought[p] =
         m->nd[j].filled + (m->any_r ? m->rd[j].filled : 0);
   if (st->map->sectors)
-    settle_lines(m);
+    settle_lines(m, pd, pr);
   return 0;
 }
 
@@ -1927,14 +1926,15 @@ int model_market_clear(model_state_t *st, int p) {
     st->market[p].buyer_price[j] = pd[j];
     vol += m->nd[j].filled;
     val += (__int128)m->nd[j].filled * pd[j];
-    if (m->any_r) {
-      vol += m->rd[j].filled;
-      val += (__int128)m->rd[j].filled * pr[j];
-    }
+    /* restricted buyers' kg count in the volume; the world price stays
+     * the open class's (the class prices are their own) */
   }
+  int64_t open = vol;
+  for (int j = 0; m->any_r && j < m->n; j++)
+    vol += m->rd[j].filled;
   st->volume[p] = vol;
-  if (vol > 0)
-    st->price[p] = (int64_t)(val / vol);
+  if (open > 0)
+    st->price[p] = (int64_t)(val / open);
   return st->range_failed ? MODEL_ERANGE : 0;
 }
 

@@ -686,6 +686,8 @@ typedef struct {
   int32_t nation, product, sector, cleared_in, counts_for;
   int64_t volume_kg, consumed_kg;
   int64_t elasticity_ppm; /* |elasticity| at the reference point */
+  int64_t price_cents;    /* the price it paid last turn (its market's, or
+                             its restricted class's), cents/kg */
   bool qualified_only;
   uint64_t exclude_origin;
   int32_t exclude_from;

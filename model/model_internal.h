@@ -312,6 +312,7 @@ typedef struct {
   int64_t sec_subst[NP][MODEL_SECTORS];
   int64_t sec_consumed[NP][MODEL_SECTORS];
   int64_t credit_bought[NP], credit_own[NP];
+  int64_t sec_price[NP][MODEL_SECTORS]; /* the price its buyers paid */
 } nation_t;
 
 typedef struct {

@@ -434,6 +434,7 @@ static int observe_sectors(const model_state_t *st, model_obs_t *o) {
             .counts_for = (int32_t)n,
             .volume_kg = model_demand_reference(na, p),
             .consumed_kg = na->sec_consumed[p][MODEL_SECTORS - 1],
+            .price_cents = na->sec_price[p][MODEL_SECTORS - 1],
             .elasticity_ppm = md->elasticity_ppm,
         };
       for (int s = 0; s < MODEL_SECTORS; s++) {
@@ -448,6 +449,7 @@ static int observe_sectors(const model_state_t *st, model_obs_t *o) {
             .counts_for = se->counts_for,
             .volume_kg = model_sector_reference(na, p, s),
             .consumed_kg = na->sec_consumed[p][s],
+            .price_cents = na->sec_price[p][s],
             .elasticity_ppm = se->elasticity_ppm,
             .qualified_only = se->qualified_only,
             .exclude_origin = se->exclude,

@@ -813,6 +813,7 @@ static void visit(vis_t *v, model_state_t *st) {
         varr(v, na->sec_q0[p], MODEL_SECTORS);
         varr(v, na->sec_subst[p], MODEL_SECTORS);
         varr(v, na->sec_consumed[p], MODEL_SECTORS);
+        varr(v, na->sec_price[p], MODEL_SECTORS);
       }
       varr(v, na->credit_bought, NP);
       varr(v, na->credit_own, NP);

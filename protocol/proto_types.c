@@ -768,12 +768,13 @@ static int pack_sectors(msgpack_packer *pk, const model_obs_t *obs) {
   for (size_t i = 0; i < obs->n_sectors; i++) {
     const model_obs_sector_t *x = &obs->sectors[i];
     bool ex = x->exclude_origin != 0;
-    rc |= msgpack_pack_map(pk, 9 + 2 * (size_t)ex);
+    rc |= msgpack_pack_map(pk, 10 + 2 * (size_t)ex);
     rc |= kv_name(pk, "nation", obs->nations[x->nation]);
     rc |= kv_name(pk, "product", model_product_name(x->product));
     rc |= kv_name(pk, "sector", model_sector_name(x->sector));
     rc |= kv_t(pk, "volume", x->volume_kg);
     rc |= kv_t(pk, "consumed", x->consumed_kg);
+    rc |= kv_usdkg(pk, "price", x->price_cents);
     rc |= kv_frac(pk, "elasticity", -x->elasticity_ppm);
     rc |= kv_name(pk, "cleared_in", obs->nations[x->cleared_in]);
     rc |= kv_name(pk, "counts_for", obs->nations[x->counts_for]);
@@ -1280,6 +1281,7 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     x->sector = model_sector_from_name(name);
     x->volume_kg = kg_of(get(c, "volume"));
     x->consumed_kg = kg_of(get(c, "consumed"));
+    x->price_cents = cents_of(get(c, "price"));
     x->elasticity_ppm = -ppm_of_obj(get(c, "elasticity"));
     const msgpack_object *q = get(c, "qualified_only");
     x->qualified_only =
