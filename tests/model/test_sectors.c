@@ -70,7 +70,7 @@ static const model_obs_sector_t *sector_of(const model_obs_t *o,
                                            const char *nation, int sector) {
   for (size_t i = 0; i < o->n_sectors; i++)
     if (strcmp(o->nations[o->sectors[i].nation], nation) == 0 &&
-        o->sectors[i].sector == sector)
+        o->sectors[i].sector == sector && o->sectors[i].product == MODEL_MAGNET)
       return &o->sectors[i];
   fail_msg("no sector %s of %s", model_sector_name(sector), nation);
   return NULL;
@@ -356,6 +356,11 @@ static void qualified(bool only, int64_t *q_sold, int64_t *defence) {
   model_obs_t *o = obs_of(st, 0);
   *defence = sector_of(o, "A", 4)->consumed_kg;
   assert_int_equal(sector_of(o, "A", 4)->qualified_only, only);
+  /* restricted, defence pays at least the qualified seller's $40; the
+   * open sectors pay the open market's $10 */
+  if (only)
+    assert_true(sector_of(o, "A", 4)->price_cents >= 4000);
+  assert_int_equal(sector_of(o, "A", 5)->price_cents, 1000);
   int64_t other = sector_of(o, "A", 5)->consumed_kg;
   model_obs_free(o);
   int64_t u_sold =
@@ -448,6 +453,57 @@ static void test_exclude_origin(void **state) {
   model_map_free(m);
 }
 
+/* ---- world-2024 ---- */
+
+/* world-2024's magnet demand by sector (design J2): the US lines at turn
+ * 0, the 23,000 t embedded in finished goods bought in China's market,
+ * and US defence under the NDAA rule from turn 8 (2027), played to the
+ * end under the standing orders. */
+static void test_world2024_sectors(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("world-2024");
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  int usa = helper_seat(m, "USA");
+  model_obs_t *o = obs_of(st, usa);
+  assert_int_equal(sector_of(o, "USA", 4)->volume_kg, 875000);
+  assert_true(sector_of(o, "USA", 4)->qualified_only);
+  assert_int_equal(sector_of(o, "USA", 4)->exclude_from, 8);
+  const model_obs_sector_t *emb = sector_of(o, "USA", 5);
+  assert_int_equal(emb->volume_kg, 5750000);
+  assert_string_equal(o->nations[emb->cleared_in], "CHN");
+  assert_string_equal(o->nations[emb->counts_for], "USA");
+  /* the nations' totals are today's: 7,000 t for the US at home, China's
+   * 134,800 t plus the US's 23,000 t in its market */
+  assert_int_equal(o->demand_kg[MODEL_MAGNET], 7500000);
+  model_obs_free(o);
+  while (model_state_turn(st) < model_state_turns(st)) {
+    int t = model_state_turn(st);
+    helper_resolve(st, "world-2024");
+    o = obs_of(st, usa);
+    const model_obs_sector_t *d = sector_of(o, "USA", 4);
+    const model_obs_sector_t *e = sector_of(o, "USA", 5);
+    if (t % 4 == 0 || t == 7 || t == 8)
+      print_message(
+          "turn %2d: US defence wants %6.0f t, buys %6.0f t at "
+          "$%.2f; embedded %6.0f t at $%.2f; US security %.3f\n",
+          t, (double)d->volume_kg / 1000, (double)d->consumed_kg / 1000,
+          (double)d->price_cents / 100, (double)e->consumed_kg / 1000,
+          (double)e->price_cents / 100,
+          (double)model_state_security_ppm(st, (size_t)(e->counts_for)) / 1e6);
+    /* the embedded line buys at China's price */
+    assert_int_equal(
+        e->price_cents,
+        model_last_report(st)
+            ->regional[MODEL_MAGNET * o->n_nations + (size_t)e->cleared_in]);
+    assert_true(d->price_cents > 0 &&
+                d->price_cents < MODEL_PRICE_MAX_CENTS / 10);
+    model_obs_free(o);
+  }
+  model_state_free(st);
+  model_map_free(m);
+}
+
 /* ---- the loader ---- */
 
 static void refused(const char *sector_json, const char *params,
@@ -498,8 +554,8 @@ static void test_loader_refuses(void **state) {
           "\"elasticity\": -0.3, \"growth\": [0.1, 2]}]}",
           "", "between -0.5 and 1");
   refused("{\"sectors\": [{\"sector\": \"defence\", \"volume\": 5, "
-          "\"elasticity\": -0.3, \"exclude_origin\": [\"B\"]}]}",
-          "", "needs parameters.origin_tracking");
+          "\"elasticity\": -0.3, \"exclude_origin\": [\"A\", \"B\"]}]}",
+          "", "one nation");
   refused("{\"sectors\": [{\"sector\": \"defence\", \"volume\": 5, "
           "\"elasticity\": -0.3, \"exclude_origin\": [\"A\"]}]}",
           ", \"origin_tracking\": \"B\"", "only the tracked origin");
@@ -524,6 +580,7 @@ int main(void) {
       cmocka_unit_test(test_cleared_in_counts_for),
       cmocka_unit_test(test_qualified_only),
       cmocka_unit_test(test_exclude_origin),
+      cmocka_unit_test(test_world2024_sectors),
       cmocka_unit_test(test_loader_refuses),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
