@@ -338,6 +338,12 @@ typedef struct {
   bool consume; /* contract_propose: a nation buyer consumes the goods
                    (final demand met, counted in its supply security)
                    instead of stockpiling them */
+  /* issue 11, lapsing policies: policy (every kind but firm_price_floor,
+   * which has its own turns): `turns`, the turns it holds from the turn it
+   * first binds, after which the nation's previous policy returns (0: it
+   * stands until replaced). In an observation's standing policies: the
+   * turns it still holds. */
+  int64_t lapse_turns;
 } model_order_t;
 
 /* ---- The order schema (model/order_schema.c) ----
@@ -693,6 +699,13 @@ typedef struct {
   int32_t exclude_from;
 } model_obs_sector_t;
 
+/* A policy set to lapse (issue 11): from `turn` on, nation's `policy`
+ * (the one the lapsing policy replaced) holds again. */
+typedef struct {
+  int32_t nation, turn;
+  model_order_t policy;
+} model_obs_lapse_t;
+
 typedef struct {
   char seat[MODEL_ID_MAX];
   int64_t score;
@@ -872,6 +885,11 @@ typedef struct {
    * else n_sectors is 0): every nation's demand lines, in map order */
   size_t n_sectors;
   model_obs_sector_t *sectors;
+  /* public (issue 11, lapsing policies): the policies that return when a
+   * policy set with `turns` lapses, soonest first (0 entries when none;
+   * closed information's unpublished kinds left out) */
+  size_t n_lapses;
+  model_obs_lapse_t *lapses;
 } model_obs_t;
 
 MODEL_WUR int model_observe(const model_state_t *st, int seat,

@@ -416,6 +416,7 @@ typedef struct {
 #define MODEL_STAKES_MAX    64  /* (nation, firm) equity stakes */
 #define MODEL_CONTRACTS_MAX 256 /* open proposals and running contracts */
 #define MODEL_SANCTIONS_MAX 64  /* (nation, firm) sanctions */
+#define MODEL_LAPSES_MAX    64  /* policies set to lapse, at a time */
 #define MODEL_PROPOSALS_MAX 16  /* open proposals of one seat */
 
 typedef struct {
@@ -480,6 +481,15 @@ typedef struct {
     int64_t approval;  /* ppm of controlled goods approved for export */
     int32_t from_turn; /* binds from this turn */
   } origin[NN][NP];
+  /* lapsing policies (issue 11, design L7): a policy set with `turns`,
+   * the nation's policy it replaced (restored at the end of the turn
+   * before `due`), one entry per nation and policy slot. Before cx:
+   * range.c's snapshot copies the ext up to cx. */
+  size_t n_lapses;
+  struct {
+    int32_t nation, due;
+    model_order_t prev;
+  } lapses[MODEL_LAPSES_MAX];
   /* the turn's contract exports of the product being delivered, for the
    * market's quotas (kg, [exporter][importer]); scratch of the turn */
   int64_t cx[NN][NN];
@@ -822,6 +832,20 @@ void model_fmt_num(double v, char *b, size_t cap);
  * the home nation's talent pool. 0 or -1 (out of memory). */
 int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o);
 int model_policy_apply(model_state_t *st, int nation, const model_order_t *o);
+/* policy.c, lapsing policies (issue 11): the same, for a policy that first
+ * binds at turn `first` (an event's: the next turn); a policy with
+ * lapse_turns records the nation's policy it replaces, restored by
+ * model_policy_lapses at the end of turn first + lapse_turns - 1.
+ * model_policy_lapse_room: whether o may be set to lapse (room for one
+ * more, or its slot has one already). model_policy_lapse_due: the turn a
+ * standing policy like o stops holding, 0 if it does not lapse. */
+int model_policy_apply_from(model_state_t *st, int nation,
+                            const model_order_t *o, int32_t first);
+void model_policy_lapses(model_state_t *st);
+bool model_policy_lapse_room(const model_state_t *st, int nation,
+                             const model_order_t *o);
+int32_t model_policy_lapse_due(const model_state_t *st, int nation,
+                               const model_order_t *o);
 
 /* market.c (the network simplex beneath it has its own header,
  * netsimplex.h) */

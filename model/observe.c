@@ -38,6 +38,7 @@ void model_obs_free(model_obs_t *o) {
   free(o->capacity_estimated);
   free(o->unpublished);
   free(o->sectors);
+  free(o->lapses);
   free(o);
 }
 
@@ -460,6 +461,31 @@ static int observe_sectors(const model_state_t *st, model_obs_t *o) {
   return 0;
 }
 
+/* Lapsing policies (issue 11): what returns when, public as the policies
+ * are (a kind the map leaves unpublished is left out, but in the ground
+ * truth), soonest first, then in the order they were set. */
+static int observe_lapses(const model_state_t *st, bool truth, model_obs_t *o) {
+  const model_ext_t *x = st->ext;
+  if (!x || !x->n_lapses)
+    return 0;
+  o->lapses = calloc(x->n_lapses, sizeof *o->lapses);
+  if (!o->lapses)
+    return MODEL_ENOMEM;
+  const uint32_t *un = st->map->unpublished;
+  for (size_t k = 0; k < x->n_lapses; k++) {
+    int n = x->lapses[k].nation;
+    if (!truth && un && (un[n] >> x->lapses[k].prev.kind & 1))
+      continue;
+    size_t at = o->n_lapses++;
+    while (at > 0 && o->lapses[at - 1].turn > x->lapses[k].due) {
+      o->lapses[at] = o->lapses[at - 1];
+      at--;
+    }
+    o->lapses[at] = (model_obs_lapse_t){n, x->lapses[k].due, x->lapses[k].prev};
+  }
+  return 0;
+}
+
 static int observe(const model_state_t *st, int seat, obs_mode_t mode,
                    model_obs_t **out) {
   if (!st || !out || seat < 0 || (size_t)seat >= st->n_seats)
@@ -665,6 +691,12 @@ static int observe(const model_state_t *st, int seat, obs_mode_t mode,
   for (size_t n = 0; n < N; n++) {
     model_obs_policy_t *at = o->public_policies + o->n_public_policies;
     size_t c = policy_orders(st, (int)n, at);
+    /* lapsing policies: the turns each still holds */
+    for (size_t k = 0; st->ext && st->ext->n_lapses && k < c; k++) {
+      int32_t due = model_policy_lapse_due(st, (int)n, &at[k].policy);
+      if (due > st->turn)
+        at[k].policy.lapse_turns = due - st->turn;
+    }
     if (ms->kind == MODEL_SEAT_NATION && (int32_t)n == ms->nation)
       for (size_t k = 0; k < c; k++)
         o->policies[k] = at[k].policy;
@@ -700,7 +732,8 @@ static int observe(const model_state_t *st, int seat, obs_mode_t mode,
   o->qualification_turns = m->qual_turns;
   o->qualification_min_kg = m->qual_min_kg;
   if (model_obs_fill_plan(st, ms->nation, o) != 0 ||
-      observe_deals(st, seat, o) != 0 || observe_sectors(st, o) != 0)
+      observe_deals(st, seat, o) != 0 || observe_sectors(st, o) != 0 ||
+      observe_lapses(st, mode == OBS_TRUTH, o) != 0)
     goto nomem;
   /* Ground truth (model_observe_truth) keeps the flags, so that it says
    * which figures the seat sees estimated and which policies it does not

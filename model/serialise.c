@@ -254,6 +254,9 @@ static void vorder(vis_t *v, model_order_t *o) {
   }
   vorder_more(v, o);
   vorder_talent(v, o);
+  /* a lapsing policy's turns (issue 11), only where set */
+  if (vtag(v, "\001order-lapse", o->lapse_turns != 0))
+    vi(v, &o->lapse_turns);
 }
 
 static void vevent(vis_t *v, model_event_t *e) {
@@ -818,6 +821,25 @@ static void visit(vis_t *v, model_state_t *st) {
       varr(v, na->credit_bought, NP);
       varr(v, na->credit_own, NP);
     }
+  /* lapsing policies (issue 11), only while one is set: the nation, the
+   * turn it lapses and the policy that returns then */
+  if (vtag(v, "\001lapses", st->ext && st->ext->n_lapses > 0)) {
+    if (v->rd && !st->ext && !(st->ext = calloc(1, sizeof *st->ext)))
+      v->err = MODEL_ENOMEM;
+    model_ext_t *x = st->ext;
+    if (x) {
+      vsz(v, &x->n_lapses, MODEL_LAPSES_MAX);
+      for (size_t k = 0; k < x->n_lapses && !v->err; k++) {
+        vi32(v, &x->lapses[k].nation);
+        vi32(v, &x->lapses[k].due);
+        vorder(v, &x->lapses[k].prev);
+        if (v->rd && (x->lapses[k].nation < 0 ||
+                      (size_t)x->lapses[k].nation >= st->n_nations ||
+                      x->lapses[k].prev.op != MODEL_OP_POLICY))
+          v->err = MODEL_ESTATE;
+      }
+    }
+  }
 }
 
 static int pack(const model_state_t *st, uint8_t **buf, size_t *len) {

@@ -914,8 +914,10 @@ static void fire(model_state_t *st, const model_event_t *ev, int fac) {
   out.turn = st->turn;
   switch (ev->kind) {
   case MODEL_EV_POLICY:
+    /* an event's policy binds from the next turn (its `turns` count from
+     * there) */
     if (n >= 0)
-      (void)model_policy_apply(st, n, &ev->policy);
+      (void)model_policy_apply_from(st, n, &ev->policy, st->turn + 1);
     break;
   case MODEL_EV_STATE_SUPPORT: {
     /* a nation's grant, equity or loan (paid whatever its budget: the
@@ -1422,6 +1424,8 @@ int model_resolve(model_state_t *st) {
   finance_turn(st);
   model_deals_finance(st);
   events(st);
+  /* policies set with `turns` whose last turn this was lapse */
+  model_policy_lapses(st);
   /* the credit limit as the turn's costs leave the collateral: a firm
    * below it defaults now, and it holds for the next turn */
   model_credit_limits(st);

@@ -794,11 +794,23 @@ static int pack_sectors(msgpack_packer *pk, const model_obs_t *obs) {
 
 static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
   int rc = msgpack_pack_map(pk, 10 + 2 * (size_t)obs->closed_info +
-                                    (obs->n_sectors > 0));
+                                    (obs->n_sectors > 0) + (obs->n_lapses > 0));
   if (obs->closed_info)
     rc |= pack_closed_info(pk, obs);
   if (obs->n_sectors > 0)
     rc |= pack_sectors(pk, obs);
+  if (obs->n_lapses > 0) {
+    /* lapsing policies (issue 11): what returns when */
+    rc |= proto_pack_cstr(pk, "lapses");
+    rc |= msgpack_pack_array(pk, obs->n_lapses);
+    for (size_t i = 0; i < obs->n_lapses; i++) {
+      rc |= msgpack_pack_map(pk, 3);
+      rc |= kv_name(pk, "nation", obs->nations[obs->lapses[i].nation]);
+      rc |= proto_pack_kv_i64(pk, "turn", obs->lapses[i].turn);
+      rc |= proto_pack_cstr(pk, "returns");
+      rc |= proto_pack_order(pk, &obs->lapses[i].policy);
+    }
+  }
   /* plants of firms in receivership, for `acquire` (issue 11) */
   rc |= proto_pack_cstr(pk, "receivership");
   rc |= msgpack_pack_array(pk, obs->n_for_sale);
@@ -1257,6 +1269,19 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     obs->credit_limit_cents =
         model_usd_to_cents(num(get(you, "credit_limit")), &v) == 0 ? v : 0;
     obs->receivership_turns = (int32_t)num(get(you, "receivership_turns"));
+  }
+  /* lapsing policies (issue 11): the turn and nation (the policy that
+   * returns is not decoded: strategies read the standing ones) */
+  const msgpack_object *lp = get(pub, "lapses");
+  obs->n_lapses = arr_len(lp);
+  obs->lapses = calloc(obs->n_lapses ? obs->n_lapses : 1, sizeof *obs->lapses);
+  if (!obs->lapses)
+    goto nomem;
+  for (size_t i = 0; i < obs->n_lapses; i++) {
+    char name[MODEL_ID_MAX] = "";
+    copy_str(name, sizeof name, get(&lp->via.array.ptr[i], "nation"));
+    obs->lapses[i].nation = nation_of(obs, name);
+    obs->lapses[i].turn = (int32_t)num(get(&lp->via.array.ptr[i], "turn"));
   }
   /* demand by sector (issue 11) */
   const msgpack_object *ds = get(pub, "demand_sectors");
