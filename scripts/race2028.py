@@ -491,9 +491,8 @@ def notes(w, d):
             "CRMA recycling benchmark: EUU's objectives stay world-2024's); "
             "the CRMA's other benchmarks as objectives (10% mined, 40% "
             "processed, <=65% from one country: the model's objectives are "
-            "security, value added, budget); policy events that lapse "
-            "after a number of turns (the Busan suspension's end is "
-            "CHN's decision); a firm owning a deposit (Round Top)."),
+            "security, value added, budget); a firm owning a deposit "
+            "(Round Top)."),
         "aggregates": w["notes"]["aggregates"].replace(
             "Not in the map as firms: Shenghe, Arafura, Serra Verde, USA "
             "Rare Earth, Noveon, Vulcan, VAC, e-VAC",
@@ -529,6 +528,10 @@ def choices(dod, octo, plain):
         if "from_turn" in o:
             o["from_turn"] = 2  # 1 Dec 2025 (S64, S65): 2026 Q1 here
     chn_susp = [plain(o) for o in octo if o.get("lift")]
+    for o in chn_susp:
+        # No. 70 holds to 10 Nov 2026: from turn 1, five turns (lapsing
+        # policies, issue 11); then the October package returns
+        o["turns"] = 5
     dod = [plain(o) for o in dod]
     for o in dod:
         if o.get("kind") == "firm_price_floor":
@@ -634,8 +637,9 @@ def choices(dod, octo, plain):
             "from 1 Dec 2025 (turn 2)"),
         "chn_suspension": c("CHN", chn_susp,
             "Announcement No. 70 of 7 Nov 2025 (S67, S68): historically "
-            "at turn 1, until 10 Nov 2026 (turn 5); renewing it or not is "
-            "CHN's decision"),
+            "at turn 1, until 10 Nov 2026: ordered at turn 1 with turns 5 "
+            "it holds turns 1-5, then the October package returns; "
+            "renewing it (ordering it again) or not is CHN's decision"),
         "chn_general_licences": c("CHN", [
             {"op": "policy", "kind": "export_licence", "product":
              "dytb_oxide", "approval": 1, "to": "all"},
