@@ -407,6 +407,30 @@ int model_observe_public(const model_state_t *st, model_obs_t **out) {
   return observe(st, 0, OBS_OUTSIDER, out);
 }
 
+/* Demand by sector (issue 11): the final demand in nation j's market, as
+ * demand_kg has always been: the reference volumes of the lines that
+ * clear there, whoever's they are (the US's magnets in goods made in
+ * China count in China's market; the US's lines there are in
+ * public.demand_sectors). */
+static int64_t market_demand(const model_state_t *st, int j, int p) {
+  int64_t sum = 0;
+  for (size_t n = 0; n < st->n_nations; n++) {
+    const map_nation_t *mn = &st->map->nations[n];
+    const nation_t *na = &st->nations[n];
+    if (!mn->demand[p].present)
+      continue;
+    if (!mn->sectored[p]) {
+      if ((int)n == j)
+        sum += model_demand_reference(na, p);
+      continue;
+    }
+    for (int s = 0; s < MODEL_SECTORS; s++)
+      if (mn->sector[p][s].present && mn->sector[p][s].cleared_in == j)
+        sum += model_sector_reference(na, p, s);
+  }
+  return sum;
+}
+
 /* Demand by sector (issue 11): every nation's lines, public (demand is
  * public: the map says it), in nation, product and sector order. */
 static int observe_sectors(const model_state_t *st, model_obs_t *o) {
@@ -632,6 +656,8 @@ static int observe(const model_state_t *st, int seat, obs_mode_t mode,
     for (int p = 0; p < NP; p++) {
       const map_demand_t *d = &m->nations[ms->nation].demand[p];
       o->demand_kg[p] = d->present ? model_demand_reference(na, p) : 0;
+      if (m->sectors)
+        o->demand_kg[p] = market_demand(st, ms->nation, p);
       o->demand_price[p] = d->present ? d->price : 0;
       o->consumed_kg[p] = na->consumed[p];
     }

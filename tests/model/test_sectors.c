@@ -473,9 +473,12 @@ static void test_world2024_sectors(void **state) {
   assert_int_equal(emb->volume_kg, 5750000);
   assert_string_equal(o->nations[emb->cleared_in], "CHN");
   assert_string_equal(o->nations[emb->counts_for], "USA");
-  /* the nations' totals are today's: 7,000 t for the US at home, China's
-   * 134,800 t plus the US's 23,000 t in its market */
-  assert_int_equal(o->demand_kg[MODEL_MAGNET], 7500000);
+  /* the nations' demand is their markets' as before: 7,000 t/yr in the
+   * US, China's 134,800 t plus the US's 23,000 t in China's */
+  assert_int_equal(o->demand_kg[MODEL_MAGNET], 1750000);
+  model_obs_free(o);
+  assert_int_equal(model_observe(st, helper_seat(m, "CHN"), &o), 0);
+  assert_int_equal(o->demand_kg[MODEL_MAGNET], 39450000);
   model_obs_free(o);
   while (model_state_turn(st) < model_state_turns(st)) {
     int t = model_state_turn(st);
