@@ -1299,6 +1299,204 @@ static int load_transport(ld_t *ld, model_map_t *m, json_t *root) {
   return rc;
 }
 
+/* A demand object's "sectors" (issue 11, docs/maps.md "Demand by
+ * sector"): each {"sector", "volume", "elasticity", "growth" (a yearly
+ * rate or an array of them, the last holding), "max_price",
+ * "qualified_only", "exclude_origin" (nation ids) with "from_turn",
+ * "cleared_in", "counts_for"}; the object's elasticity, growth and
+ * max_price are the defaults. Nation n's demand for product p becomes the
+ * sum of the lines. */
+static int load_sectors(ld_t *ld, model_map_t *m, int n, int p, json_t *arr,
+                        const int64_t *def) {
+  map_nation_t *na = &m->nations[n];
+  int rc = 0;
+  size_t k = json_array_size(arr);
+  push_key(ld, "sectors");
+  if (k < 1 || k > MODEL_SECTORS)
+    rc = fail(ld, "expected 1 to %d sectors, each listed once", MODEL_SECTORS);
+  for (size_t i = 0; i < k && !rc; i++) {
+    json_t *o = json_array_get(arr, i);
+    push_idx(ld, i);
+    static const char *const sk[] = {
+        "sector",         "volume",    "elasticity",
+        "growth",         "max_price", "qualified_only",
+        "exclude_origin", "from_turn", "cleared_in",
+        "counts_for",     NULL};
+    int32_t s = -1;
+    if (!json_is_object(o))
+      rc = fail(ld, "expected {\"sector\", \"volume\", ...}");
+    if (!rc)
+      rc = check_keys(ld, o, sk);
+    if (!rc)
+      rc = name_field(ld, o, "sector", model__sector_names, MODEL_SECTORS, &s);
+    map_sector_t *se = s >= 0 ? &na->sector[p][s] : NULL;
+    if (!rc && se->present) {
+      push_key(ld, "sector");
+      rc = fail(ld, "sector \"%s\" is listed twice", model__sector_names[s]);
+      pop(ld);
+    }
+    int64_t vol = 0, el = -def[0];
+    if (!rc) {
+      se->present = true;
+      se->max_price = def[2];
+      se->cleared_in = se->counts_for = n;
+      se->exclude_from = 0;
+      rc = num(ld, o, "volume", true, U_KG, 0, T_MAX, &vol);
+    }
+    if (!rc)
+      rc = num(ld, o, "elasticity", def[0] < 0, U_PPM, -10, -0.0001, &el);
+    if (!rc)
+      rc = num(ld, o, "max_price", false, U_PRICE, 0.01, 1e6, &se->max_price);
+    if (!rc) {
+      se->volume_kg_turn = vol / 4;
+      se->elasticity_ppm = -el;
+    }
+    /* growth: one yearly rate, or one a year (the last holding) */
+    json_t *g = json_object_get(o, "growth");
+    if (!rc && g && json_is_array(g)) {
+      size_t ng = json_array_size(g);
+      push_key(ld, "growth");
+      if (ng < 1 || ng > MODEL_SECTOR_YEARS)
+        rc = fail(ld, "expected 1 to %d yearly rates", MODEL_SECTOR_YEARS);
+      for (size_t y = 0; y < ng && !rc; y++) {
+        int64_t r = 0;
+        double d = 0;
+        json_t *gy = json_array_get(g, y);
+        push_idx(ld, y);
+        rc = figure_value(ld, gy, &d);
+        if (!rc && !(d >= -0.5 && d <= 1))
+          rc = fail(ld, "must be a fraction between -0.5 and 1, not %g", d);
+        if (!rc && model_fraction_to_ppm(d, &r))
+          rc = fail(ld, "%g is out of range for a fraction", d);
+        if (!rc)
+          se->growth_q[y] = yearly_to_quarter_ppm(r);
+        pop(ld);
+      }
+      se->n_growth = (int32_t)ng;
+      pop(ld);
+    } else if (!rc) {
+      int64_t r = def[1];
+      rc = num(ld, o, "growth", false, U_PPM, -0.5, 1, &r);
+      se->growth_q[0] = yearly_to_quarter_ppm(r);
+      se->n_growth = 1;
+    }
+    if (!rc)
+      rc = opt_bool(ld, o, "qualified_only", &se->qualified_only);
+    static const char *const nk[] = {"cleared_in", "counts_for"};
+    for (int f = 0; f < 2 && !rc; f++) {
+      json_t *v = json_object_get(o, nk[f]);
+      if (!v)
+        continue;
+      int idx =
+          json_is_string(v) ? model_nation_index(m, json_string_value(v)) : -1;
+      push_key(ld, nk[f]);
+      if (idx < 0)
+        rc = fail(ld, "expected the id of one of \"nations\"");
+      else if (f == 0)
+        se->cleared_in = idx;
+      else
+        se->counts_for = idx;
+      pop(ld);
+    }
+    json_t *ex;
+    if (!rc)
+      rc = get_arr(ld, o, "exclude_origin", false, &ex);
+    if (!rc && ex) {
+      push_key(ld, "exclude_origin");
+      for (size_t e = 0; e < json_array_size(ex) && !rc; e++) {
+        json_t *a = json_array_get(ex, e);
+        int ai = json_is_string(a) ? model_nation_index(m, json_string_value(a))
+                                   : -1;
+        push_idx(ld, e);
+        if (ai < 0)
+          rc = fail(ld, "expected the id of one of \"nations\"");
+        else
+          se->exclude |= (uint64_t)1 << ai;
+        pop(ld);
+      }
+      pop(ld);
+    }
+    if (!rc && json_object_get(o, "from_turn")) {
+      int64_t ft = 0;
+      rc = num(ld, o, "from_turn", true, U_PLAIN, 0, MODEL_TURNS_MAX, &ft);
+      se->exclude_from = (int32_t)ft;
+      if (!rc && !se->exclude) {
+        push_key(ld, "from_turn");
+        rc = fail(ld, "from_turn says when exclude_origin binds; give "
+                      "exclude_origin too");
+        pop(ld);
+      }
+    }
+    if (!rc && (se->qualified_only || se->exclude) && p != MODEL_MAGNET) {
+      rc = fail(ld, "qualified_only and exclude_origin apply to magnet "
+                    "demand only");
+    }
+    /* origin tracking's nation is resolved after the nations: look it up.
+     * The rule binds while the nation's material is tracked (from turn 0
+     * with parameters.origin_tracking, else once an origin_rule policy
+     * starts tracking it), and one nation is tracked */
+    int ot =
+        m->origin_track_id[0] ? model_nation_index(m, m->origin_track_id) : -1;
+    if (!rc && se->exclude && (se->exclude & (se->exclude - 1))) {
+      push_key(ld, "exclude_origin");
+      rc = fail(ld, "one nation: the model tracks one nation's material");
+      pop(ld);
+    }
+    if (!rc && se->exclude && ot >= 0 && se->exclude != (uint64_t)1 << ot) {
+      push_key(ld, "exclude_origin");
+      rc = fail(ld,
+                "only the tracked origin \"%s\" "
+                "(parameters.origin_tracking) can be excluded",
+                m->origin_track_id);
+      pop(ld);
+    }
+    pop(ld);
+  }
+  pop(ld);
+  if (!rc) {
+    na->sectored[p] = true;
+    m->sectors = true;
+  }
+  return rc;
+}
+
+/* Restricted lines (qualified_only, exclude_origin) of a product form one
+ * buyer class in its market (market.c), so they must share their rule. */
+static int check_sector_rules(ld_t *ld, model_map_t *m) {
+  for (int p = 0; p < NP; p++) {
+    const map_sector_t *first = NULL;
+    for (size_t o = 0; o < m->n_nations; o++)
+      for (int s = 0; s < MODEL_SECTORS; s++) {
+        const map_sector_t *se = &m->nations[o].sector[p][s];
+        if (!se->present || (!se->qualified_only && !se->exclude))
+          continue;
+        if (!first) {
+          first = se;
+          continue;
+        }
+        if (se->qualified_only != first->qualified_only ||
+            se->exclude != first->exclude ||
+            se->exclude_from != first->exclude_from) {
+          push_key(ld, "nations");
+          push_idx(ld, o);
+          push_key(ld, "demand");
+          push_key(ld, model__product_names[p]);
+          int rc = fail(ld,
+                        "sector \"%s\": the restricted sectors of %s demand "
+                        "must have the same qualified_only, exclude_origin "
+                        "and from_turn (one restricted class a market)",
+                        model__sector_names[s], model__product_names[p]);
+          pop(ld);
+          pop(ld);
+          pop(ld);
+          pop(ld);
+          return rc;
+        }
+      }
+  }
+  return 0;
+}
+
 static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
   json_t *arr;
   int rc = get_arr(ld, root, "nations", true, &arr);
@@ -1452,7 +1650,8 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
         int p = model_product_from_name(k);
         push_key(ld, k);
         static const char *const dk[] = {"volume", "price",     "elasticity",
-                                         "growth", "max_price", NULL};
+                                         "growth", "max_price", "sectors",
+                                         NULL};
         if (p < 0)
           rc = fail(ld,
                     "\"%s\" is not a product; expected concentrate, "
@@ -1467,16 +1666,28 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
           rc = check_keys(ld, d, dk);
         map_demand_t *de = p >= 0 ? &na->demand[p] : NULL;
         int64_t vol = 0, el = 0, g = 0;
+        json_t *secs = json_is_object(d) ? json_object_get(d, "sectors") : NULL;
+        if (!rc && secs && !json_is_array(secs)) {
+          push_key(ld, "sectors");
+          rc = fail(ld, "expected an array of sectors");
+          pop(ld);
+        }
+        if (!rc && secs && json_object_get(d, "volume")) {
+          push_key(ld, "volume");
+          rc = fail(ld, "with \"sectors\", give the volume of each sector "
+                        "(the demand is their sum)");
+          pop(ld);
+        }
         if (!rc) {
           de->present = true;
           de->price = m->price0[p];
           de->max_price = MODEL_PRICE_MAX_CENTS;
-          rc = num(ld, d, "volume", true, U_KG, 0, T_MAX, &vol);
+          rc = num(ld, d, "volume", !secs, U_KG, 0, T_MAX, &vol);
         }
         if (!rc)
           rc = num(ld, d, "price", false, U_PRICE, 0.01, 1e6, &de->price);
         if (!rc)
-          rc = num(ld, d, "elasticity", true, U_PPM, -10, -0.0001, &el);
+          rc = num(ld, d, "elasticity", !secs, U_PPM, -10, -0.0001, &el);
         if (!rc)
           rc = num(ld, d, "growth", false, U_PPM, -0.5, 1, &g);
         if (!rc)
@@ -1492,6 +1703,24 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
             pop(ld);
           }
           de->growth_ppm_turn = yearly_to_quarter_ppm(g);
+        }
+        if (!rc && secs) {
+          /* the lines; the object's figures are their defaults, and it
+           * records the sum of the nation's lines (the volume it consumes)
+           * and their volume-weighted elasticity */
+          int64_t def[3] = {el < 0 ? -el : -1, g, de->max_price};
+          rc = load_sectors(ld, m, (int)i, p, secs, def);
+          __int128 sv = 0, se = 0;
+          for (int s = 0; !rc && s < MODEL_SECTORS; s++) {
+            const map_sector_t *l = &na->sector[p][s];
+            if (!l->present)
+              continue;
+            sv += l->volume_kg_turn;
+            se += (__int128)l->volume_kg_turn * l->elasticity_ppm;
+          }
+          de->volume_kg_turn = (int64_t)sv;
+          de->elasticity_ppm = sv > 0 ? (int64_t)(se / sv) : 0;
+          de->growth_ppm_turn = 0;
         }
         pop(ld);
         if (rc)
@@ -2518,6 +2747,7 @@ int model_map_load_string(const char *text, size_t len, const char *name,
   m->year = (int32_t)year;
   if ((rc = load_params(&ld, m, root)) || (rc = load_nations(&ld, m, root)) ||
       (rc = load_origin_tracking(&ld, m)) ||
+      (rc = check_sector_rules(&ld, m)) ||
       (rc = load_transport(&ld, m, root)) ||
       (rc = load_deposits(&ld, m, root)) || (rc = load_seats(&ld, m, root)) ||
       (rc = load_policies(&ld, m, root)) ||

@@ -39,7 +39,7 @@
 #define INF_CAP  MODEL_NS_CAP_MAX /* an arc without a quota or licence */
 #define INF_DIST ((int64_t)1 << 62)
 #define PMAX     ((int64_t)MODEL_PRICE_MAX_CENTS)
-#define VMAX     (1 + 3 * NN) /* nodes: o, s_i, x_i, d_j */
+#define VMAX     (1 + 5 * NN) /* nodes: o, s_i, x_i, d_j, r_j, e_i */
 
 typedef struct {
   int32_t holder, nation;
@@ -47,6 +47,8 @@ typedef struct {
   int64_t price, qty, fill;
   int64_t ctrl; /* offers under rules of origin: kg of qty that is the
                    tracked nation's material */
+  uint8_t cls;  /* offers, demand by sector: 1 when restricted buyers may
+                   take it (the eligible sellers' node e_i), else 0 */
 } part_t;
 
 /* What a trade arc of the network (model_ns_arc_t) means to settlement:
@@ -56,6 +58,15 @@ typedef struct {
   int32_t pi, pj;
   int64_t transport, tariff;
 } route_t;
+
+/* Demand by sector (issue 11; maps whose demand lists sectors): one
+ * linear line of final demand, whose nation (owner) and sector it is, the
+ * nation whose security its purchases count for, and its fill. */
+typedef struct {
+  int64_t q0, p0, maxp, slope_q32;
+  int64_t fill;
+  int32_t owner, sector, counts_for;
+} line_t;
 
 typedef struct {
   /* supply: offers parts[o_begin, o_end), sorted by price; merged into
@@ -77,6 +88,10 @@ typedef struct {
   int64_t v_last, v_next; /* value of the last filled and next kg, -1 */
   bool has_supply, has_demand;
   int64_t ctrl; /* rules of origin: kg offered that is tracked material */
+  /* demand by sector: final demand is the sum of these lines (n_lines >
+   * 0 only on maps with sectors; the fields above are then unused) */
+  line_t *lines;
+  int32_t n_lines;
 } node_t;
 
 /* An arc of the residual graph that prices are read from. */
@@ -115,7 +130,9 @@ typedef struct {
   size_t n_arcs, cap_arcs;
   int32_t first[2 * NN]; /* home and hub arcs: the solver's first tree */
   size_t n_first;
-  model_ns_curve_t curves[2 * NN]; /* sellers of each nation, then buyers */
+  model_ns_curve_t curves[4 * NN]; /* sellers of each nation, then buyers
+                                      (then restricted buyers and eligible
+                                      sellers) */
   model_ns_t *ns;
   const int64_t *pot;     /* after solve: the optimal potentials */
   const uint8_t *in_tree; /* after solve: nodes a trade arc touches */
@@ -139,6 +156,21 @@ typedef struct {
    * market without such licences */
   int pass;
   int64_t x0[NN][NN], x0tot[NN];
+  /* demand by sector: the lines of every node, grouped by node; and
+   * settlement's kg into each node from each exporter (home included) */
+  line_t lines[NN * MODEL_SECTORS];
+  int64_t into_from[NN][NN];
+  /* demand by sector, restricted buyers (qualified_only, exclude_origin):
+   * in a market where such a line's rule binds (one rule a market, load.c
+   * checks: bit 0 qualified sellers only, bit 1 free of the tracked origin
+   * only), nation j's restricted lines are a buyer node r_j (rd[j]), and
+   * the offers the rule allows (the free part of an offer under rules of
+   * origin) are a seller node e_i (ed[i]), which sells to r nodes and, by
+   * an arc e_i -> s_i, to everyone else */
+  bool any_r;
+  uint8_t rule;
+  node_t rd[NN];
+  node_t ed[NN];
 } mk_t;
 
 static int S_(const mk_t *m, int i) {
@@ -150,6 +182,12 @@ static int X_(const mk_t *m, int i) {
 static int D_(const mk_t *m, int j) {
   return 1 + 2 * m->n + j;
 }
+static int R_(const mk_t *m, int j) {
+  return 1 + 3 * m->n + j;
+}
+static int E_(const mk_t *m, int i) {
+  return 1 + 4 * m->n + i;
+}
 
 /* ---- demand curves ---- */
 
@@ -157,17 +195,36 @@ static int D_(const mk_t *m, int j) {
  * slope_q32 / 2^32 kg per cent (el q0 / p0 at the reference point, to 2^-32
  * relative), zero above maxp, never negative. Exact integers; a shift, not a
  * division, because the market evaluates it many times. */
-static int64_t fd_at(const node_t *d, int64_t t) {
-  if (!d->fd || t > d->maxp)
+static int64_t line_at(int64_t q0, int64_t p0, int64_t maxp, int64_t slope,
+                       int64_t t) {
+  if (t > maxp)
     return 0;
-  __int128 x = (__int128)d->slope_q32 * (d->p0 - t);
+  __int128 x = (__int128)slope * (p0 - t);
   __int128 q = x >> 32; /* floor, also for negative x */
-  q += d->q0;
+  q += q0;
   if (q < 0)
     return 0;
   if (q > MODEL_QTY_MAX_KG)
     return MODEL_QTY_MAX_KG;
   return (int64_t)q;
+}
+
+/* With demand by sector, the sum of the node's lines, each exactly as a
+ * nation's single curve (so a one-line node equals it bit for bit). */
+static int64_t fd_at(const node_t *d, int64_t t) {
+  if (d->n_lines > 0) {
+    int64_t sum = 0;
+    for (int32_t k = 0; k < d->n_lines; k++) {
+      const line_t *l = &d->lines[k];
+      sum += line_at(l->q0, l->p0, l->maxp, l->slope_q32, t);
+      if (sum > MODEL_QTY_MAX_KG)
+        return MODEL_QTY_MAX_KG;
+    }
+    return sum;
+  }
+  if (!d->fd)
+    return 0;
+  return line_at(d->q0, d->p0, d->maxp, d->slope_q32, t);
 }
 
 /* Bid kg with max price >= t. */
@@ -206,6 +263,19 @@ static __int128 floor_div(__int128 a, __int128 b) {
  * s (p0 - t) >= (need - q0) 2^32, i.e. t <= p0 - ceil((need - q0) 2^32 / s);
  * the clamps do not matter because 1 <= need <= QMAX. */
 static int64_t fd_last(const node_t *d, int64_t need, int64_t lo, int64_t hi) {
+  if (d->n_lines > 0) {
+    /* a sum of lines, each with its own slope and choke price: a
+     * bisection on the price (fd_at is nonincreasing in t), at most
+     * log2(PMAX) ~ 27 evaluations */
+    while (lo < hi) {
+      int64_t mid = lo + (hi - lo + 1) / 2;
+      if (fd_at(d, mid) >= need)
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+    return lo;
+  }
   if (hi > d->maxp)
     hi = d->maxp;
   int64_t t = hi;
@@ -312,6 +382,10 @@ static int64_t curve_cost(void *ctx, size_t c, int64_t t) {
   size_t n = (size_t)m->n;
   if (c < n)
     return m->k_price[sup_step(m, &m->nd[c], t)];
+  if (c >= 3 * n)
+    return m->k_price[sup_step(m, &m->ed[c - 3 * n], t)];
+  if (c >= 2 * n)
+    return -dem_value(m, &m->rd[c - 2 * n], t);
   return -dem_value(m, &m->nd[c - n], t);
 }
 
@@ -320,7 +394,10 @@ static int64_t curve_count(void *ctx, size_t c, int64_t y) {
   size_t n = (size_t)m->n;
   if (c < n)
     return sup_upto(m, &m->nd[c], y);
-  return y > -PMAX ? dem_ge(m, &m->nd[c - n], -y) : 0;
+  if (c >= 3 * n)
+    return sup_upto(m, &m->ed[c - 3 * n], y);
+  const node_t *d = c >= 2 * n ? &m->rd[c - 2 * n] : &m->nd[c - n];
+  return y > -PMAX ? dem_ge(m, d, -y) : 0;
 }
 
 /* The welfare-maximising flow: o -> s_i carries what i sells, d_j -> o
@@ -330,13 +407,19 @@ static int solve(mk_t *m) {
   for (int i = 0; i < n; i++) {
     m->curves[i] = (model_ns_curve_t){S_(m, i), true, m->nd[i].offered, 0};
     m->curves[n + i] = (model_ns_curve_t){D_(m, i), false, m->nd[i].dmax, 0};
+    if (m->any_r) {
+      m->curves[2 * n + i] =
+          (model_ns_curve_t){R_(m, i), false, m->rd[i].dmax, 0};
+      m->curves[3 * n + i] =
+          (model_ns_curve_t){E_(m, i), true, m->ed[i].offered, 0};
+    }
   }
   model_ns_problem_t pb = {
       .n_nodes = m->V,
       .arcs = m->arcs,
       .n_arcs = m->n_arcs,
       .curves = m->curves,
-      .n_curves = 2 * (size_t)n,
+      .n_curves = (m->any_r ? 4 : 2) * (size_t)n,
       .first = m->first,
       .n_first = m->n_first,
       .cost = curve_cost,
@@ -349,6 +432,8 @@ static int solve(mk_t *m) {
   for (int i = 0; i < n; i++) {
     m->nd[i].sold = m->curves[i].flow;
     m->nd[i].filled = m->curves[n + i].flow;
+    m->rd[i].filled = m->any_r ? m->curves[2 * n + i].flow : 0;
+    m->ed[i].sold = m->any_r ? m->curves[3 * n + i].flow : 0;
   }
   m->pot = model_ns_potentials(m->ns);
   m->in_tree = model_ns_touched(m->ns);
@@ -497,7 +582,8 @@ static void bellman(const edge_t *e, size_t ne, int V, bool rev,
   }
 }
 
-static void compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd) {
+static void compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd,
+                           int64_t *pr, int64_t *pe) {
   int V = m->V;
   edge_t *e = m->edges;
   int64_t hi[VMAX], lo[VMAX];
@@ -511,6 +597,16 @@ static void compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd) {
       e[ne++] = (edge_t){0, S_(m, i), s->p_next};
     if (s->p_last >= 0)
       e[ne++] = (edge_t){S_(m, i), 0, -s->p_last};
+  }
+  for (int i = 0; m->any_r && i < m->n; i++) {
+    node_t *s = &m->ed[i];
+    if (!s->has_supply)
+      continue;
+    sup_cache(m, s);
+    if (s->p_next >= 0)
+      e[ne++] = (edge_t){0, E_(m, i), s->p_next};
+    if (s->p_last >= 0)
+      e[ne++] = (edge_t){E_(m, i), 0, -s->p_last};
   }
   for (size_t k = 0; k < m->n_arcs; k++) {
     const model_ns_arc_t *a = &m->arcs[k];
@@ -528,6 +624,16 @@ static void compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd) {
       e[ne++] = (edge_t){D_(m, j), 0, -d->v_next};
     if (d->v_last >= 1)
       e[ne++] = (edge_t){0, D_(m, j), d->v_last};
+  }
+  for (int j = 0; m->any_r && j < m->n; j++) {
+    node_t *d = &m->rd[j];
+    if (!d->has_demand)
+      continue;
+    dem_cache(m, d);
+    if (d->v_next >= 1)
+      e[ne++] = (edge_t){R_(m, j), 0, -d->v_next};
+    if (d->v_last >= 1)
+      e[ne++] = (edge_t){0, R_(m, j), d->v_last};
   }
   /* routes into nations without buyers: they carry nothing, and change no
    * other node's bounds (their heads lead only back to o, at cost 0), but
@@ -548,7 +654,9 @@ static void compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd) {
   for (int i = 0; i < m->n; i++) {
     int s = S_(m, i), x = X_(m, i), d = D_(m, i);
     LAN_ASSERT(lo[s] <= hi[s] && lo[d] <= hi[d]);
-    ps[i] = m->nd[i].has_supply ? (lo[s] + hi[s]) / 2 : lo[s];
+    /* s_i also sells the eligible sellers' kg (e_i -> s_i) */
+    bool sup = m->nd[i].has_supply || (m->any_r && m->ed[i].has_supply);
+    ps[i] = sup ? (lo[s] + hi[s]) / 2 : lo[s];
     px[i] = (lo[x] + hi[x]) / 2;
     pd[i] = m->nd[i].has_demand ? (lo[d] + hi[d]) / 2 : hi[d];
     /* nothing can be delivered to i (no seller with a route that trade
@@ -559,6 +667,17 @@ static void compute_prices(mk_t *m, int64_t *ps, int64_t *px, int64_t *pd) {
      * zero; with no buyers either, last turn's price stands. */
     if (hi[d] >= PMAX)
       pd[i] = m->nd[i].has_demand ? lo[d] : m->st->regional[m->p][i];
+    /* restricted buyers: their class's price, where they bought */
+    pr[i] = pd[i];
+    pe[i] = ps[i];
+    if (m->any_r && m->rd[i].has_demand) {
+      int r = R_(m, i);
+      pr[i] = hi[r] >= PMAX ? lo[r] : (lo[r] + hi[r]) / 2;
+    }
+    if (m->any_r && m->ed[i].has_supply) {
+      int es = E_(m, i);
+      pe[i] = (lo[es] + hi[es]) / 2;
+    }
   }
 }
 
@@ -580,6 +699,7 @@ static void add_part(mk_t *m, int32_t holder, int32_t nation, bool bid,
   pt->qty = qty;
   pt->fill = 0;
   pt->ctrl = 0;
+  pt->cls = 0;
   m->n_parts++;
 }
 
@@ -657,7 +777,7 @@ static int mk_reserve(mk_t *m, size_t capn, size_t maxarcs) {
     m->price_arcs = pa;
     m->cap_arcs = maxarcs;
   }
-  size_t ecap = 3 * maxarcs + 4 * NN + 2 * VMAX + 4;
+  size_t ecap = 3 * maxarcs + 8 * NN + 2 * VMAX + 4;
   if (ecap > m->cap_edges) {
     edge_t *e = realloc(m->edges, ecap * sizeof *e);
     if (!e)
@@ -899,7 +1019,12 @@ static int64_t origin_cap(const mk_t *m, int i, int j) {
       x->origin[k][m->p].to != j)
     return INF_CAP;
   const node_t *s = &m->nd[i];
-  return s->offered - s->ctrl + ppm_of(s->ctrl, x->origin[k][m->p].approval);
+  int64_t offered = s->offered, ctrl = s->ctrl;
+  if (m->any_r) { /* the eligible sellers' node sells through s_i too */
+    offered += m->ed[i].offered;
+    ctrl += m->ed[i].ctrl;
+  }
+  return offered - ctrl + ppm_of(ctrl, x->origin[k][m->p].approval);
 }
 
 /* Sanctions (deals.c): nation j's buyers may not buy the goods of a firm
@@ -910,16 +1035,19 @@ static int64_t sanction_cap(const mk_t *m, int i, int j) {
   const model_ext_t *x = m->st->ext;
   if (!x || !x->n_sanctions)
     return INF_CAP;
-  const node_t *s = &m->nd[i];
-  int64_t barred = 0;
-  for (size_t k = s->o_begin; k < s->o_end; k++)
-    for (size_t e = 0; e < x->n_sanctions; e++)
-      if (x->sanctions[e].nation == j &&
-          x->sanctions[e].firm == m->parts[k].holder) {
-        barred += m->parts[k].qty;
-        break;
-      }
-  return barred ? s->offered - barred : INF_CAP;
+  int64_t barred = 0, offered = 0;
+  for (int c = 0; c < (m->any_r ? 2 : 1); c++) {
+    const node_t *s = c ? &m->ed[i] : &m->nd[i];
+    offered += s->offered;
+    for (size_t k = s->o_begin; k < s->o_end; k++)
+      for (size_t e = 0; e < x->n_sanctions; e++)
+        if (x->sanctions[e].nation == j &&
+            x->sanctions[e].firm == m->parts[k].holder) {
+          barred += m->parts[k].qty;
+          break;
+        }
+  }
+  return barred ? offered - barred : INF_CAP;
 }
 
 /* Whether this market has a licence on the exports basis (two passes). */
@@ -931,18 +1059,185 @@ static bool two_passes(const model_state_t *st, int p) {
   return false;
 }
 
+/* A final-demand line through (p0, q0 plus the owner's surges) with
+ * elasticity el at that point, zero above maxp; false when it has no
+ * volume. The slope as a nation's single curve always had it. */
+static bool make_line(mk_t *m, line_t *l, int32_t owner, int64_t base,
+                      int64_t p0, int64_t el, int64_t maxp) {
+  model_state_t *st = m->st;
+  if (base <= 0)
+    return false;
+  int32_t who = (int32_t)(st->n_seats + (size_t)owner);
+  l->q0 = base;
+  ck_add(st, &l->q0,
+         ck_mul_div(st, base, st->nations[owner].surge_ppm[m->p], MODEL_PPM,
+                    who, "demand", MODEL_U_KG),
+         who, "demand", MODEL_U_KG, "a demand surge");
+  l->p0 = p0;
+  l->maxp = maxp < PMAX - 1 ? maxp : PMAX - 1;
+  __int128 slope = ((__int128)el * l->q0 << 32) / ((__int128)p0 * MODEL_PPM);
+  if (slope > INT64_MAX) {
+    model_range_overflow(st, who, "demand slope", MODEL_U_KG, l->q0, '*', el,
+                         NULL);
+    slope = 0;
+  }
+  l->slope_q32 = (int64_t)slope;
+  l->fill = 0;
+  return true;
+}
+
+/* Demand by sector: node j's lines, from every nation's demand that
+ * clears in j (its own first, then the others' in nation order); a
+ * nation's demand without sectors is one line of sector "other", the
+ * curve it always had. */
+static uint8_t line_rule(const model_state_t *st, const map_sector_t *se) {
+  int k = model_origin_nation(st);
+  uint8_t r = 0;
+  if (se->qualified_only && st->map->qual_turns > 0)
+    r |= 1;
+  if (k >= 0 && (se->exclude >> k & 1) && st->turn >= se->exclude_from)
+    r |= 2;
+  return r;
+}
+
+static void node_lines(mk_t *m, node_t *d, int j, size_t *n_lines,
+                       bool restricted) {
+  model_state_t *st = m->st;
+  const model_map_t *map = st->map;
+  int p = m->p;
+  d->lines = &m->lines[*n_lines];
+  for (size_t k = 0; k < st->n_nations; k++) {
+    int o = (int)((k + (size_t)j) % st->n_nations); /* j first */
+    const map_nation_t *mn = &map->nations[o];
+    const map_demand_t *md = &mn->demand[p];
+    if (!md->present)
+      continue;
+    nation_t *na = &st->nations[o];
+    if (!mn->sectored[p]) {
+      line_t *l = &m->lines[*n_lines];
+      if (o == j && !restricted &&
+          make_line(m, l, o, model_demand_reference(na, p), md->price,
+                    md->elasticity_ppm, md->max_price)) {
+        l->owner = l->counts_for = o;
+        l->sector = MODEL_SECTORS - 1;
+        (*n_lines)++;
+        d->n_lines++;
+      }
+      continue;
+    }
+    for (int s = 0; s < MODEL_SECTORS; s++) {
+      const map_sector_t *se = &mn->sector[p][s];
+      line_t *l = &m->lines[*n_lines];
+      uint8_t rule = se->present ? line_rule(st, se) : 0;
+      if (!se->present || se->cleared_in != j || (rule != 0) != restricted ||
+          !make_line(m, l, o, model_sector_reference(na, p, s), md->price,
+                     se->elasticity_ppm, se->max_price))
+        continue;
+      l->owner = o;
+      l->sector = s;
+      l->counts_for = se->counts_for;
+      (*n_lines)++;
+      d->n_lines++;
+    }
+  }
+  d->fd = d->n_lines > 0;
+}
+
+/* Demand by sector: whether a restricted line's rule binds in this
+ * market this turn (any_r), and the rule (one a market: load.c). */
+static void restricted_rule(mk_t *m) {
+  const model_state_t *st = m->st;
+  for (size_t n = 0; n < st->n_nations; n++)
+    for (int s = 0; s < MODEL_SECTORS; s++) {
+      const map_sector_t *se = &st->map->nations[n].sector[m->p][s];
+      uint8_t r = se->present ? line_rule(st, se) : 0;
+      if (r) {
+        m->any_r = true;
+        m->rule = r;
+      }
+    }
+}
+
+/* Demand by sector: marks the offers restricted buyers may take (cls 1):
+ * a qualified firm's (rule bit 0), the part free of the tracked origin
+ * (bit 1: an offer with some tracked content is split in two, its free
+ * kg eligible). */
+static void split_offers(mk_t *m) {
+  const model_state_t *st = m->st;
+  size_t n = m->n_parts;
+  for (size_t k = 0; k < n; k++) {
+    part_t *pt = &m->parts[k];
+    if (pt->is_bid)
+      continue;
+    bool q = !(m->rule & 1) || ((size_t)pt->holder < st->n_seats &&
+                                st->seats[pt->holder].qualified);
+    int64_t e = !q ? 0 : m->rule & 2 ? pt->qty - pt->ctrl : pt->qty;
+    if (e <= 0)
+      continue;
+    if (e >= pt->qty) {
+      pt->cls = 1;
+      continue;
+    }
+    /* e = qty - ctrl: the controlled kg stay, the free kg are eligible */
+    part_t *x = &m->parts[m->n_parts++];
+    *x = *pt;
+    x->qty = e;
+    x->ctrl = 0;
+    x->cls = 1;
+    pt->qty -= e;
+  }
+}
+
+/* A seller node: the offers parts[*k, end) of nation i, merged into price
+ * steps. */
+static void supply_node(mk_t *m, node_t *d, int i, size_t *k, size_t end) {
+  model_state_t *st = m->st;
+  d->o_begin = *k;
+  d->k_begin = m->n_steps;
+  int32_t who = (int32_t)(st->n_seats + (size_t)i);
+  for (; *k < end && m->parts[*k].nation == i; (*k)++) {
+    int64_t q = m->parts[*k].qty;
+    if (m->n_steps > d->k_begin &&
+        m->k_price[m->n_steps - 1] == m->parts[*k].price) {
+      ck_add(st, &m->k_cum[m->n_steps - 1], q, who, "kg offered", MODEL_U_KG,
+             "an offer");
+    } else {
+      m->k_price[m->n_steps] = m->parts[*k].price;
+      m->k_cum[m->n_steps] = d->offered;
+      ck_add(st, &m->k_cum[m->n_steps], q, who, "kg offered", MODEL_U_KG,
+             "an offer");
+      m->n_steps++;
+    }
+    ck_add(st, &d->offered, q, who, "kg offered", MODEL_U_KG, "an offer");
+    d->ctrl += m->parts[*k].ctrl; /* <= offered */
+  }
+  d->o_end = *k;
+  d->k_end = m->n_steps;
+  d->has_supply = d->offered > 0;
+}
+
 static int setup(mk_t *m) {
   model_state_t *st = m->st;
   const model_map_t *map = st->map;
   int p = m->p, n = (int)st->n_nations;
   m->n = n;
   m->V = 1 + 3 * n;
+  m->any_r = false;
+  m->rule = 0;
   size_t capn = 2 * st->n_seats + 4 * st->n_nations + 1;
   size_t maxarcs = (size_t)n * (size_t)n + 2 * (size_t)n + 1;
+  if (map->sectors) {
+    /* offers split in two, arcs e_i -> s_i, into r_j and from e_i */
+    capn += st->n_seats + 2 * st->n_nations;
+    maxarcs += (size_t)n * (size_t)n + 2 * (size_t)n;
+    restricted_rule(m);
+  }
   int rc = mk_reserve(m, capn, maxarcs);
   if (rc)
     return rc;
   gather(m);
+  if (m->any_r)
+    split_offers(m);
   /* offers first, then bids, each sorted by (nation, price, holder, order)
    * (bids by price descending): keys (nation, price) above bit 31, the
    * gather position below it, sorted stably; parts is rewritten in that
@@ -960,8 +1255,15 @@ static int setup(mk_t *m) {
   }
   sort_keys(ko_, m->keytmp, no);
   sort_keys(kb_, m->keytmp, nb);
+  /* restricted buyers: the eligible offers after the others, each class
+   * in (nation, price) order (a stable partition of the sorted keys) */
+  size_t no0 = 0;
   for (size_t k = 0; k < no; k++)
-    m->tmp[k] = m->parts[ko_[k] & 0x7fffffff];
+    if (!m->parts[ko_[k] & 0x7fffffff].cls)
+      m->tmp[no0++] = m->parts[ko_[k] & 0x7fffffff];
+  for (size_t k = 0, w = no0; k < no; k++)
+    if (m->parts[ko_[k] & 0x7fffffff].cls)
+      m->tmp[w++] = m->parts[ko_[k] & 0x7fffffff];
   for (size_t k = 0; k < nb; k++)
     m->tmp[no + k] = m->parts[kb_[k] & 0x7fffffff];
   memcpy(m->parts, m->tmp, m->n_parts * sizeof *m->tmp);
@@ -976,33 +1278,18 @@ static int setup(mk_t *m) {
            MODEL_U_KG, "a bid");
   }
   size_t ko = 0, kb = no;
+  size_t n_lines = 0;
   m->n_steps = 0;
+  size_t ke = no0; /* the eligible offers */
   for (int i = 0; i < n; i++) {
     node_t *d = &m->nd[i];
     memset(d, 0, sizeof *d);
-    d->o_begin = ko;
-    d->k_begin = m->n_steps;
-    while (ko < no && m->parts[ko].nation == i) {
-      int64_t q = m->parts[ko].qty;
-      int32_t who = (int32_t)(st->n_seats + (size_t)i);
-      if (m->n_steps > d->k_begin &&
-          m->k_price[m->n_steps - 1] == m->parts[ko].price) {
-        ck_add(st, &m->k_cum[m->n_steps - 1], q, who, "kg offered", MODEL_U_KG,
-               "an offer");
-      } else {
-        m->k_price[m->n_steps] = m->parts[ko].price;
-        m->k_cum[m->n_steps] = d->offered;
-        ck_add(st, &m->k_cum[m->n_steps], q, who, "kg offered", MODEL_U_KG,
-               "an offer");
-        m->n_steps++;
-      }
-      ck_add(st, &d->offered, q, who, "kg offered", MODEL_U_KG, "an offer");
-      d->ctrl += m->parts[ko].ctrl; /* <= offered */
-      ko++;
+    supply_node(m, d, i, &ko, no0);
+    if (m->any_r) {
+      memset(&m->ed[i], 0, sizeof m->ed[i]);
+      supply_node(m, &m->ed[i], i, &ke, no);
+      m->ed[i].sq = m->ed[i].dq = -1;
     }
-    d->o_end = ko;
-    d->k_end = m->n_steps;
-    d->has_supply = d->offered > 0;
     d->sq = d->dq = -1;
     d->b_begin = kb;
     while (kb < no + nb && m->parts[kb].nation == i)
@@ -1011,7 +1298,17 @@ static int setup(mk_t *m) {
     const map_demand_t *md = &map->nations[i].demand[p];
     nation_t *na = &st->nations[i];
     int64_t base = model_demand_reference(na, p);
-    if (md->present && base > 0) {
+    if (map->sectors) {
+      node_lines(m, d, i, &n_lines, false);
+      /* restricted buyers: no bids, only lines whose rule binds */
+      node_t *r = &m->rd[i];
+      memset(r, 0, sizeof *r);
+      r->b_begin = r->b_end = no;
+      r->sq = r->dq = -1;
+      node_lines(m, r, i, &n_lines, true);
+      r->dmax = r->fd ? dem_at(m, r, 1) : 0;
+      r->has_demand = r->dmax > 0;
+    } else if (md->present && base > 0) {
       int32_t who = (int32_t)(st->n_seats + (size_t)i);
       d->fd = true;
       d->q0 = base;
@@ -1045,14 +1342,25 @@ static int setup(mk_t *m) {
           d->offered >= MODEL_NS_CAP_MAX ? "offered" : "bid",
           (long long)(d->offered >= MODEL_NS_CAP_MAX ? d->offered : d->dmax));
   }
+  if (m->any_r)
+    m->V = 1 + 5 * n;
   /* network */
   m->n_arcs = m->n_price_arcs = m->n_first = 0;
   int64_t ref = st->price[p];
   for (int i = 0; i < n; i++) {
     const policies_t *pol = &st->nations[i].pol;
     node_t *s = &m->nd[i];
-    if (!s->has_supply)
+    /* restricted buyers: the eligible sellers sell to everyone through
+     * s_i, and to restricted buyers at home and abroad */
+    bool e_sup = m->any_r && m->ed[i].has_supply;
+    if (!s->has_supply && !e_sup)
       continue;
+    int64_t offered = s->offered + (e_sup ? m->ed[i].offered : 0);
+    if (e_sup) {
+      add_arc(m, E_(m, i), S_(m, i), INF_CAP, -1, -1, 0, 0);
+      if (m->rd[i].has_demand)
+        add_arc(m, E_(m, i), R_(m, i), INF_CAP, -1, -1, 0, 0);
+    }
     /* home market (for a nation without buyers, an arc for its price
      * only: see compute_prices) */
     if (m->nd[i].has_demand) {
@@ -1071,7 +1379,7 @@ static int setup(mk_t *m) {
     if (pol->ban[p][ALL])
       hub = 0;
     if (pol->licence[p][ALL] < MODEL_PPM) {
-      int64_t l = licence_cap(m, i, ALL, s->offered, pol->licence[p][ALL]);
+      int64_t l = licence_cap(m, i, ALL, offered, pol->licence[p][ALL]);
       if (l < hub)
         hub = l;
     }
@@ -1097,7 +1405,7 @@ static int setup(mk_t *m) {
       if (pol->ban[p][j])
         cap = 0;
       if (pol->licence[p][j] < MODEL_PPM) {
-        int64_t l = licence_cap(m, i, j, s->offered, pol->licence[p][j]);
+        int64_t l = licence_cap(m, i, j, offered, pol->licence[p][j]);
         if (l < cap)
           cap = l;
       }
@@ -1119,6 +1427,11 @@ static int setup(mk_t *m) {
       else
         m->price_arcs[m->n_price_arcs++] =
             (edge_t){from, D_(m, j), tr + tariff};
+      /* restricted buyers in j buy i's eligible offers under the route's
+       * caps and the cap on all of i's exports (each binding the
+       * restricted class apart: a cap is not shared between classes) */
+      if (e_sup && m->rd[j].has_demand)
+        add_arc(m, E_(m, i), R_(m, j), hub < cap ? hub : cap, i, j, tr, tariff);
     }
   }
   LAN_ASSERT(m->n_arcs + m->n_price_arcs <= maxarcs);
@@ -1168,20 +1481,82 @@ static const char *const RECEIVED[NP] = {
     "money received in the lace_oxide market",
     "money received in the magnet market"};
 
+/* Demand by sector: a node's final-demand fill over its lines, each
+ * taking what it wants above the last kg's value v, and the kg valued at
+ * v pro rata (the way final demand and bids share them). */
+static void split_lines(node_t *d, int64_t v, int64_t fill) {
+  int64_t *ptrs[NN * MODEL_SECTORS], amts[NN * MODEL_SECTORS],
+      g[NN * MODEL_SECTORS];
+  int64_t above = 0;
+  for (int32_t k = 0; k < d->n_lines; k++) {
+    line_t *l = &d->lines[k];
+    l->fill = line_at(l->q0, l->p0, l->maxp, l->slope_q32, v + 1);
+    above += l->fill;
+    ptrs[k] = &l->fill;
+    amts[k] = line_at(l->q0, l->p0, l->maxp, l->slope_q32, v) - l->fill;
+  }
+  if (fill > above)
+    pro_rata(fill - above, ptrs, amts, (size_t)d->n_lines, g);
+}
+
+/* Demand by sector, after settlement: each line's purchases to its
+ * nation's sector accounts, and lines that count for another nation than
+ * the market's move their share of its purchases, and of the own or
+ * allied supply in them, to that nation's security (credit_*). */
+static void settle_lines(mk_t *m, const int64_t *pd, const int64_t *pr) {
+  model_state_t *st = m->st;
+  const model_map_t *map = st->map;
+  int p = m->p, n = m->n;
+  for (int j = 0; j < n; j++) {
+    st->nations[j].credit_bought[p] = st->nations[j].credit_own[p] = 0;
+    for (int s = 0; s < MODEL_SECTORS; s++)
+      st->nations[j].sec_consumed[p][s] = st->nations[j].sec_price[p][s] = 0;
+  }
+  for (int jr = 0; jr < 2 * n; jr++) {
+    int j = jr % n;
+    const node_t *d = jr < n ? &m->nd[j] : &m->rd[j];
+    if (jr >= n && !m->any_r)
+      break;
+    int64_t filled = m->nd[j].filled + (m->any_r ? m->rd[j].filled : 0);
+    for (int32_t k = 0; k < d->n_lines; k++) {
+      const line_t *l = &d->lines[k];
+      st->nations[l->owner].sec_consumed[p][l->sector] = l->fill;
+      st->nations[l->owner].sec_price[p][l->sector] = jr < n ? pd[j] : pr[j];
+      int c = l->counts_for;
+      if (c == j || l->fill <= 0 || filled <= 0)
+        continue;
+      int64_t own_c = 0;
+      for (int e = 0; e < n; e++)
+        if (e == c || (map->nations[c].allies >> e & 1))
+          own_c += m->into_from[j][e];
+      nation_t *nj = &st->nations[j], *nc = &st->nations[c];
+      int64_t own_j = mul_div(l->fill, nj->own_supply[p], filled);
+      nj->credit_bought[p] -= l->fill;
+      nj->credit_own[p] -= own_j;
+      nc->credit_bought[p] += l->fill;
+      nc->credit_own[p] += mul_div(l->fill, own_c, filled);
+    }
+  }
+}
+
 /* Allocates node totals to participants, moves goods and money. */
 static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
-                  const int64_t *pd) {
+                  const int64_t *pd, const int64_t *pr, const int64_t *pe) {
   model_state_t *st = m->st;
   int p = m->p, n = m->n;
   market_result_t *res = &st->market[p];
   memset(m->na, 0, (size_t)n * sizeof m->na[0]);
+  if (st->map->sectors)
+    for (int j = 0; j < n; j++)
+      memset(m->into_from[j], 0, (size_t)n * sizeof m->into_from[j][0]);
   /* scratch for pro_rata: pointers, amounts, shares */
   size_t capk = m->n_parts + 1;
   int64_t **ptrs = m->pbuf;
   int64_t *amts = m->buf, *g = m->buf + capk;
-  /* sellers */
-  for (int i = 0; i < n; i++) {
-    node_t *s = &m->nd[i];
+  /* sellers (and the eligible sellers' nodes) */
+  for (int ii = 0; ii < (m->any_r ? 2 : 1) * n; ii++) {
+    int i = ii % n;
+    node_t *s = ii < n ? &m->nd[i] : &m->ed[i];
     int64_t left = s->sold;
     size_t k = s->o_begin;
     while (k < s->o_end && left > 0) {
@@ -1224,6 +1599,15 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
       amts[1 + q] = m->parts[k + q].qty;
     }
     pro_rata(d->filled - above, ptrs, amts, cnt, g);
+    if (d->n_lines > 0)
+      split_lines(d, v, m->na[j].fd_fill);
+  }
+  for (int j = 0; m->any_r && j < n; j++) {
+    node_t *r = &m->rd[j];
+    if (r->filled <= 0)
+      continue;
+    dem_cache(m, r);
+    split_lines(r, r->v_last, r->filled);
   }
   /* goods and money of participants */
   int64_t paid = 0, received = 0, fd_paid = 0;
@@ -1237,7 +1621,9 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
   }
   for (size_t k = 0; k < m->n_parts; k++) {
     part_t *pt = &m->parts[k];
-    int64_t price = pt->is_bid ? pd[pt->nation] : ps[pt->nation];
+    int64_t price = pt->is_bid ? pd[pt->nation]
+                    : pt->cls  ? pe[pt->nation]
+                               : ps[pt->nation];
     res->trades[res->n_trades++] =
         (model_trade_t){pt->holder, pt->nation, pt->is_bid, pt->price,
                         pt->qty,    pt->fill,   price};
@@ -1290,11 +1676,18 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
   /* final demand: a source of money, a sink of goods */
   for (int j = 0; j < n; j++) {
     int64_t fill = m->na[j].fd_fill;
-    if (fill <= 0)
+    int64_t rfill = m->any_r ? m->rd[j].filled : 0;
+    if (fill + rfill <= 0)
       continue;
     int32_t who = (int32_t)(st->n_seats + (size_t)j);
     int64_t money =
         ck_mul_div(st, fill, pd[j], 1, who, "final demand", MODEL_U_CENTS);
+    if (rfill > 0) /* restricted buyers pay their class's price */
+      ck_add(
+          st, &money,
+          ck_mul_div(st, rfill, pr[j], 1, who, "final demand", MODEL_U_CENTS),
+          who, "final demand", MODEL_U_CENTS, "final demand");
+    fill += rfill;
     ck_add(st, &fd_paid, money, who, "final demand", MODEL_U_CENTS,
            "final demand");
     st->nations[j].consumed[p] = fill;
@@ -1318,6 +1711,8 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
   for (size_t k = 0; k < m->n_arcs; k++) {
     const model_ns_arc_t *a = &m->arcs[k];
     const route_t *ro = &m->routes[k];
+    if (a->to > 3 * n || a->from > 4 * n) /* restricted buyers, e_i */
+      continue;
     if (a->to > 2 * n) /* into a demand node */
       m->na[ro->pi >= 0 ? ro->pi : a->from - 1].out_total += a->flow;
     else if (a->flow >= a->cap) /* a full hub arc s_i -> x_i */
@@ -1328,6 +1723,9 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
     const route_t *ro = &m->routes[k];
     int64_t hp, tp;
     int exporter;
+    bool from_e = a->from > 4 * n;
+    if (from_e && a->to <= n)
+      continue; /* e_i -> s_i: no money (both prices equal when it flows) */
     if (a->to == X_(m, a->from - 1) && a->from <= n) {
       /* s_i -> x_i: the rent between seller and hub prices */
       exporter = a->from - 1;
@@ -1343,10 +1741,13 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
              MODEL_U_CENTS, "export rent");
       continue;
     }
-    int j = a->to - 1 - 2 * n;
-    exporter = ro->pi >= 0 ? ro->pi : a->from - 1;
-    tp = a->from <= n ? ps[exporter] : px[exporter];
-    hp = pd[j];
+    bool restricted = a->to > 3 * n; /* into r_j */
+    int j = a->to - 1 - (restricted ? 3 : 2) * n;
+    exporter = ro->pi >= 0 ? ro->pi
+               : from_e    ? a->from - 1 - 4 * n
+                           : a->from - 1;
+    tp = from_e ? pe[exporter] : a->from <= n ? ps[exporter] : px[exporter];
+    hp = restricted ? pr[j] : pd[j];
     if (a->flow > 0) {
       int32_t jh = (int32_t)(st->n_seats + (size_t)j);
       int32_t eh = (int32_t)(st->n_seats + (size_t)exporter);
@@ -1368,8 +1769,9 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
              "export rent");
       ck_add(st, &st->nations[exporter].flows.money_in, r, eh, "money received",
              MODEL_U_CENTS, "export rent");
-      m->na[j].into += a->flow;
-      if (model_origin_nation(st) >= 0) {
+      if (!restricted)
+        m->na[j].into += a->flow;
+      if (model_origin_nation(st) >= 0 && !restricted) {
         /* tracked content along the arc, pro rata; the last arc out of a
          * pool takes what is left */
         nat_t *ex = &m->na[exporter];
@@ -1380,10 +1782,11 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
         ex->o_done += x;
         m->na[j].in_o += x;
       }
+      m->into_from[j][exporter] += a->flow;
       bool own = exporter == j || (st->map->nations[j].allies >> exporter & 1);
       if (own)
         st->nations[j].own_supply[p] += a->flow;
-      if (p == MODEL_CONCENTRATE) {
+      if (p == MODEL_CONCENTRATE && !restricted) {
         nat_t *ex = &m->na[exporter];
         ex->out_done += a->flow;
         for (int q = 0; q < NEL; q++) {
@@ -1397,7 +1800,10 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
         }
       }
     }
-    if (ro->pi >= 0) {
+    if (restricted) {
+      /* restricted buyers' imports are not in the reported flows: those
+       * are the open market's, at its prices */
+    } else if (ro->pi >= 0) {
       /* an export through a hub is capped when the hub's arc is full */
       bool capped =
           a->flow >= a->cap || (a->from > n && m->na[ro->pi].hub_full);
@@ -1456,7 +1862,10 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
                  (__int128)received + transport + tariffs + rents);
   (void)tariffs;
   for (int j = 0; j < n; j++)
-    st->nations[j].bought[p] = m->nd[j].filled;
+    st->nations[j].bought[p] =
+        m->nd[j].filled + (m->any_r ? m->rd[j].filled : 0);
+  if (st->map->sectors)
+    settle_lines(m, pd, pr);
   return 0;
 }
 
@@ -1505,9 +1914,9 @@ int model_market_clear(model_state_t *st, int p) {
   if ((rc = solve(m)))
     return rc;
   least_volume(m);
-  int64_t ps[NN], px[NN], pd[NN];
-  compute_prices(m, ps, px, pd);
-  if ((rc = settle(m, ps, px, pd)))
+  int64_t ps[NN], px[NN], pd[NN], pr[NN], pe[NN];
+  compute_prices(m, ps, px, pd, pr, pe);
+  if ((rc = settle(m, ps, px, pd, pr, pe)))
     return rc;
   int64_t vol = 0;
   __int128 val = 0;
@@ -1517,10 +1926,15 @@ int model_market_clear(model_state_t *st, int p) {
     st->market[p].buyer_price[j] = pd[j];
     vol += m->nd[j].filled;
     val += (__int128)m->nd[j].filled * pd[j];
+    /* restricted buyers' kg count in the volume; the world price stays
+     * the open class's (the class prices are their own) */
   }
+  int64_t open = vol;
+  for (int j = 0; m->any_r && j < m->n; j++)
+    vol += m->rd[j].filled;
   st->volume[p] = vol;
-  if (vol > 0)
-    st->price[p] = (int64_t)(val / vol);
+  if (open > 0)
+    st->price[p] = (int64_t)(val / open);
   return st->range_failed ? MODEL_ERANGE : 0;
 }
 

@@ -67,6 +67,8 @@ extern "C" {
 #define MODEL_MONEY_MAX_CENTS ((int64_t)1000000000000000000) /* $1e16 */
 #define MODEL_PPM             1000000
 #define MODEL_HASH_BYTES      32
+#define MODEL_SECTORS         6  /* demand sectors (docs/model.md, "Sectors") */
+#define MODEL_SECTOR_YEARS    16 /* yearly growth rates of one sector */
 
 /* Bounds on a map's own figures (the loader refuses a map beyond them;
  * docs/maps.md, "Bounds"). They keep every product the turn forms from map
@@ -222,6 +224,10 @@ const char *model_skill_name(int skill);
 const char *model_op_name(int op);
 const char *model_policy_name(int kind);
 const char *model_event_name(int kind);
+/* Demand sectors (issue 11): ev, wind, industrial, electronics, defence,
+ * other. */
+int model_sector_from_name(const char *name);
+const char *model_sector_name(int sector);
 
 /* Wire units (numbers) to internal integers, rounding half away from zero.
  * Each returns 0 and sets *out, or MODEL_ERANGE where the value is not finite
@@ -345,6 +351,12 @@ typedef struct {
    * dy_recipe of dy_oxide on split maps (Tb follows by the same share);
    * 0: unchanged */
   int64_t heavy_recipe_ppm, dy_recipe_ppm;
+  /* issue 11, lapsing policies: policy (every kind but firm_price_floor,
+   * which has its own turns): `turns`, the turns it holds from the turn it
+   * first binds, after which the nation's previous policy returns (0: it
+   * stands until replaced). In an observation's standing policies: the
+   * turns it still holds. */
+  int64_t lapse_turns;
 } model_order_t;
 
 /* ---- The order schema (model/order_schema.c) ----
@@ -697,6 +709,31 @@ typedef struct {
   model_order_t policy;
 } model_obs_policy_t;
 
+/* One demand line of a nation (issue 11, demand by sector): the nation
+ * whose demand it is, the product, the sector (model_sector_name), the
+ * market it clears in and the nation whose supply security it counts
+ * for; its reference volume this turn (kg per turn: trend less
+ * substitution, before surges) and what it bought last turn; whether it
+ * buys only qualified magnets, and the origins it refuses (a bit per
+ * nation) from turn exclude_from. */
+typedef struct {
+  int32_t nation, product, sector, cleared_in, counts_for;
+  int64_t volume_kg, consumed_kg;
+  int64_t elasticity_ppm; /* |elasticity| at the reference point */
+  int64_t price_cents;    /* the price it paid last turn (its market's, or
+                             its restricted class's), cents/kg */
+  bool qualified_only;
+  uint64_t exclude_origin;
+  int32_t exclude_from;
+} model_obs_sector_t;
+
+/* A policy set to lapse (issue 11): from `turn` on, nation's `policy`
+ * (the one the lapsing policy replaced) holds again. */
+typedef struct {
+  int32_t nation, turn;
+  model_order_t policy;
+} model_obs_lapse_t;
+
 typedef struct {
   char seat[MODEL_ID_MAX];
   int64_t score;
@@ -872,6 +909,15 @@ typedef struct {
   bool closed_info;
   uint8_t *capacity_estimated;
   uint32_t *unpublished;
+  /* public (issue 11, demand by sector; maps whose demand lists sectors,
+   * else n_sectors is 0): every nation's demand lines, in map order */
+  size_t n_sectors;
+  model_obs_sector_t *sectors;
+  /* public (issue 11, lapsing policies): the policies that return when a
+   * policy set with `turns` lapses, soonest first (0 entries when none;
+   * closed information's unpublished kinds left out) */
+  size_t n_lapses;
+  model_obs_lapse_t *lapses;
 } model_obs_t;
 
 MODEL_WUR int model_observe(const model_state_t *st, int seat,

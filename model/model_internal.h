@@ -68,6 +68,22 @@ typedef struct {
   int64_t max_price;       /* demand is zero above it */
 } map_demand_t;
 
+/* One sector's demand line (issue 11, demand by sector): a linear curve
+ * through (the object's reference price, volume) with its own elasticity;
+ * growth per turn for each year of the game (the last holding); max
+ * price; buyer rules; the nation whose market it clears in and the one
+ * whose security it counts for. */
+typedef struct {
+  bool present;
+  bool qualified_only;
+  int32_t n_growth;
+  int32_t cleared_in, counts_for;
+  int32_t exclude_from;
+  uint64_t exclude; /* origins refused, a bit per nation */
+  int64_t volume_kg_turn, elasticity_ppm, max_price;
+  int64_t growth_q[MODEL_SECTOR_YEARS]; /* per-turn ppm, year by year */
+} map_sector_t;
+
 typedef struct {
   char id[MODEL_ID_MAX];
   char title[MODEL_TITLE_MAX];
@@ -85,6 +101,10 @@ typedef struct {
   int32_t permit_turns[NS][2]; /* greenfield, brownfield; -1: the stage's */
   int64_t deficit_limit;       /* cents; -1: none (maps without finance) */
   int64_t train_cap[NS];       /* people a turn; -1: no limit */
+  /* issue 11, demand by sector: a product's demand object with
+   * "sectors" (sectored[p]) is the sum of these lines */
+  bool sectored[NP];
+  map_sector_t sector[NP][MODEL_SECTORS];
 } map_nation_t;
 
 typedef struct {
@@ -242,6 +262,9 @@ struct model_map {
   int64_t thrift_min_ppm;
   int32_t thrift_turns;
   int64_t thrift_cost;
+  /* issue 11, demand by sector: some nation's demand lists sectors (the
+   * state then carries the per-sector section of its serialisation) */
+  bool sectors;
 };
 
 static inline int64_t map_transport(const model_map_t *m, int p, int i, int j) {
@@ -342,6 +365,15 @@ typedef struct {
   /* issue 11, rules of origin: kg of the stockpile made with the tracked
    * nation's material (model_ext_t.track1) */
   int64_t orig[NP];
+  /* issue 11, demand by sector (maps with sectors): each line's trend
+   * volume this turn, the share substitution took from it, what it
+   * bought last turn; and the security credit of lines cleared in other
+   * markets (kg bought, kg of it from own or allied sellers), this turn */
+  int64_t sec_q0[NP][MODEL_SECTORS];
+  int64_t sec_subst[NP][MODEL_SECTORS];
+  int64_t sec_consumed[NP][MODEL_SECTORS];
+  int64_t credit_bought[NP], credit_own[NP];
+  int64_t sec_price[NP][MODEL_SECTORS]; /* the price its buyers paid */
 } nation_t;
 
 typedef struct {
@@ -451,6 +483,7 @@ typedef struct {
 #define MODEL_STAKES_MAX    64  /* (nation, firm) equity stakes */
 #define MODEL_CONTRACTS_MAX 256 /* open proposals and running contracts */
 #define MODEL_SANCTIONS_MAX 64  /* (nation, firm) sanctions */
+#define MODEL_LAPSES_MAX    64  /* policies set to lapse, at a time */
 #define MODEL_PROPOSALS_MAX 16  /* open proposals of one seat */
 
 typedef struct {
@@ -515,6 +548,15 @@ typedef struct {
     int64_t approval;  /* ppm of controlled goods approved for export */
     int32_t from_turn; /* binds from this turn */
   } origin[NN][NP];
+  /* lapsing policies (issue 11, design L7): a policy set with `turns`,
+   * the nation's policy it replaced (restored at the end of the turn
+   * before `due`), one entry per nation and policy slot. Before cx:
+   * range.c's snapshot copies the ext up to cx. */
+  size_t n_lapses;
+  struct {
+    int32_t nation, due;
+    model_order_t prev;
+  } lapses[MODEL_LAPSES_MAX];
   /* the turn's contract exports of the product being delivered, for the
    * market's quotas (kg, [exporter][importer]); scratch of the turn */
   int64_t cx[NN][NN];
@@ -774,6 +816,7 @@ void model_refuse(model_refusal_t *r, const char *field, const char *fmt, ...)
  * (order_schema.c; model_policy_name). */
 extern const char *const model__product_names[MODEL_PRODUCTS];
 extern const char *const model__stage_names[MODEL_STAGES];
+extern const char *const model__sector_names[MODEL_SECTORS];
 extern const char *const model__op_names[MODEL_OPS];
 extern const char *const model__event_names[MODEL_EVENT_KINDS];
 
@@ -782,6 +825,11 @@ extern const char *const model__event_names[MODEL_EVENT_KINDS];
  * Read by the market and by observations. */
 static inline int64_t model_demand_reference(const nation_t *na, int p) {
   return na->demand_q0[p] - ppm_of(na->demand_q0[p], na->subst_ppm[p]);
+}
+
+/* The same for one sector's line (maps with demand by sector). */
+static inline int64_t model_sector_reference(const nation_t *na, int p, int s) {
+  return na->sec_q0[p][s] - ppm_of(na->sec_q0[p][s], na->sec_subst[p][s]);
 }
 
 /* locate.c: a JSON path as the map loader walks it, and where it (or a
@@ -862,6 +910,20 @@ void model_fmt_num(double v, char *b, size_t cap);
  * the home nation's talent pool. 0 or -1 (out of memory). */
 int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o);
 int model_policy_apply(model_state_t *st, int nation, const model_order_t *o);
+/* policy.c, lapsing policies (issue 11): the same, for a policy that first
+ * binds at turn `first` (an event's: the next turn); a policy with
+ * lapse_turns records the nation's policy it replaces, restored by
+ * model_policy_lapses at the end of turn first + lapse_turns - 1.
+ * model_policy_lapse_room: whether o may be set to lapse (room for one
+ * more, or its slot has one already). model_policy_lapse_due: the turn a
+ * standing policy like o stops holding, 0 if it does not lapse. */
+int model_policy_apply_from(model_state_t *st, int nation,
+                            const model_order_t *o, int32_t first);
+void model_policy_lapses(model_state_t *st);
+bool model_policy_lapse_room(const model_state_t *st, int nation,
+                             const model_order_t *o);
+int32_t model_policy_lapse_due(const model_state_t *st, int nation,
+                               const model_order_t *o);
 
 /* market.c (the network simplex beneath it has its own header,
  * netsimplex.h) */

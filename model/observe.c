@@ -37,6 +37,8 @@ void model_obs_free(model_obs_t *o) {
   free(o->support);
   free(o->capacity_estimated);
   free(o->unpublished);
+  free(o->sectors);
+  free(o->lapses);
   free(o);
 }
 
@@ -405,6 +407,109 @@ int model_observe_public(const model_state_t *st, model_obs_t **out) {
   return observe(st, 0, OBS_OUTSIDER, out);
 }
 
+/* Demand by sector (issue 11): the final demand in nation j's market, as
+ * demand_kg has always been: the reference volumes of the lines that
+ * clear there, whoever's they are (the US's magnets in goods made in
+ * China count in China's market; the US's lines there are in
+ * public.demand_sectors). */
+static int64_t market_demand(const model_state_t *st, int j, int p) {
+  int64_t sum = 0;
+  for (size_t n = 0; n < st->n_nations; n++) {
+    const map_nation_t *mn = &st->map->nations[n];
+    const nation_t *na = &st->nations[n];
+    if (!mn->demand[p].present)
+      continue;
+    if (!mn->sectored[p]) {
+      if ((int)n == j)
+        sum += model_demand_reference(na, p);
+      continue;
+    }
+    for (int s = 0; s < MODEL_SECTORS; s++)
+      if (mn->sector[p][s].present && mn->sector[p][s].cleared_in == j)
+        sum += model_sector_reference(na, p, s);
+  }
+  return sum;
+}
+
+/* Demand by sector (issue 11): every nation's lines, public (demand is
+ * public: the map says it), in nation, product and sector order. */
+static int observe_sectors(const model_state_t *st, model_obs_t *o) {
+  const model_map_t *m = st->map;
+  if (!m->sectors)
+    return 0;
+  size_t k = 0;
+  for (size_t n = 0; n < st->n_nations; n++)
+    for (int p = 0; p < NP; p++)
+      k += m->nations[n].sectored[p] ? MODEL_SECTORS
+                                     : m->nations[n].demand[p].present;
+  o->sectors = calloc(k ? k : 1, sizeof *o->sectors);
+  if (!o->sectors)
+    return MODEL_ENOMEM;
+  for (size_t n = 0; n < st->n_nations; n++)
+    for (int p = 0; p < NP; p++) {
+      const map_demand_t *md = &m->nations[n].demand[p];
+      const nation_t *na = &st->nations[n];
+      if (md->present && !m->nations[n].sectored[p])
+        /* a demand without sectors: one line of sector other */
+        o->sectors[o->n_sectors++] = (model_obs_sector_t){
+            .nation = (int32_t)n,
+            .product = p,
+            .sector = MODEL_SECTORS - 1,
+            .cleared_in = (int32_t)n,
+            .counts_for = (int32_t)n,
+            .volume_kg = model_demand_reference(na, p),
+            .consumed_kg = na->sec_consumed[p][MODEL_SECTORS - 1],
+            .price_cents = na->sec_price[p][MODEL_SECTORS - 1],
+            .elasticity_ppm = md->elasticity_ppm,
+        };
+      for (int s = 0; s < MODEL_SECTORS; s++) {
+        const map_sector_t *se = &m->nations[n].sector[p][s];
+        if (!se->present)
+          continue;
+        o->sectors[o->n_sectors++] = (model_obs_sector_t){
+            .nation = (int32_t)n,
+            .product = p,
+            .sector = s,
+            .cleared_in = se->cleared_in,
+            .counts_for = se->counts_for,
+            .volume_kg = model_sector_reference(na, p, s),
+            .consumed_kg = na->sec_consumed[p][s],
+            .price_cents = na->sec_price[p][s],
+            .elasticity_ppm = se->elasticity_ppm,
+            .qualified_only = se->qualified_only,
+            .exclude_origin = se->exclude,
+            .exclude_from = se->exclude_from,
+        };
+      }
+    }
+  return 0;
+}
+
+/* Lapsing policies (issue 11): what returns when, public as the policies
+ * are (a kind the map leaves unpublished is left out, but in the ground
+ * truth), soonest first, then in the order they were set. */
+static int observe_lapses(const model_state_t *st, bool truth, model_obs_t *o) {
+  const model_ext_t *x = st->ext;
+  if (!x || !x->n_lapses)
+    return 0;
+  o->lapses = calloc(x->n_lapses, sizeof *o->lapses);
+  if (!o->lapses)
+    return MODEL_ENOMEM;
+  const uint32_t *un = st->map->unpublished;
+  for (size_t k = 0; k < x->n_lapses; k++) {
+    int n = x->lapses[k].nation;
+    if (!truth && un && (un[n] >> x->lapses[k].prev.kind & 1))
+      continue;
+    size_t at = o->n_lapses++;
+    while (at > 0 && o->lapses[at - 1].turn > x->lapses[k].due) {
+      o->lapses[at] = o->lapses[at - 1];
+      at--;
+    }
+    o->lapses[at] = (model_obs_lapse_t){n, x->lapses[k].due, x->lapses[k].prev};
+  }
+  return 0;
+}
+
 static int observe(const model_state_t *st, int seat, obs_mode_t mode,
                    model_obs_t **out) {
   if (!st || !out || seat < 0 || (size_t)seat >= st->n_seats)
@@ -558,6 +663,8 @@ static int observe(const model_state_t *st, int seat, obs_mode_t mode,
     for (int p = 0; p < NP; p++) {
       const map_demand_t *d = &m->nations[ms->nation].demand[p];
       o->demand_kg[p] = d->present ? model_demand_reference(na, p) : 0;
+      if (m->sectors)
+        o->demand_kg[p] = market_demand(st, ms->nation, p);
       o->demand_price[p] = d->present ? d->price : 0;
       o->consumed_kg[p] = na->consumed[p];
     }
@@ -617,6 +724,12 @@ static int observe(const model_state_t *st, int seat, obs_mode_t mode,
   for (size_t n = 0; n < N; n++) {
     model_obs_policy_t *at = o->public_policies + o->n_public_policies;
     size_t c = policy_orders(st, (int)n, at);
+    /* lapsing policies: the turns each still holds */
+    for (size_t k = 0; st->ext && st->ext->n_lapses && k < c; k++) {
+      int32_t due = model_policy_lapse_due(st, (int)n, &at[k].policy);
+      if (due > st->turn)
+        at[k].policy.lapse_turns = due - st->turn;
+    }
     if (ms->kind == MODEL_SEAT_NATION && (int32_t)n == ms->nation)
       for (size_t k = 0; k < c; k++)
         o->policies[k] = at[k].policy;
@@ -652,7 +765,8 @@ static int observe(const model_state_t *st, int seat, obs_mode_t mode,
   o->qualification_turns = m->qual_turns;
   o->qualification_min_kg = m->qual_min_kg;
   if (model_obs_fill_plan(st, ms->nation, o) != 0 ||
-      observe_deals(st, seat, o) != 0)
+      observe_deals(st, seat, o) != 0 || observe_sectors(st, o) != 0 ||
+      observe_lapses(st, mode == OBS_TRUTH, o) != 0)
     goto nomem;
   /* Ground truth (model_observe_truth) keeps the flags, so that it says
    * which figures the seat sees estimated and which policies it does not

@@ -158,6 +158,17 @@ static const model_field_t BID[] = {
      "buyer passes its output price back"},
 };
 
+/* Every policy kind but firm_price_floor (which has its own turns) may
+ * lapse (issue 11, lapsing policies): omitted when 0, so orders without
+ * it pack as before. */
+#define LAPSE_FIELD                                                            \
+  {                                                                            \
+    "turns", MODEL_FIELD_INTEGER, MODEL_UNIT_TURNS, F(lapse_turns), 0, 400,    \
+        MODEL_FIELD_OPTIONAL, true, "a whole number of turns from 0 to 400",   \
+        "how many turns it holds from the turn it first binds, after which "   \
+        "the policy it replaced returns; default 0: it stands until replaced"  \
+  }
+
 static const model_field_t EXPORT_QUOTA[] = {
     PRODUCT_FIELD("the product whose exports are capped"),
     {"quantity", MODEL_FIELD_NUMBER, MODEL_UNIT_TONNES, F(quantity_kg), 0,
@@ -166,6 +177,7 @@ static const model_field_t EXPORT_QUOTA[] = {
      "tonnes per turn that may leave; nil (or absent) lifts the quota"},
     PARTNER_FIELD("to", "the nation the quota applies to, or \"all\" "
                         "(the default)"),
+    LAPSE_FIELD,
 };
 
 static const model_field_t EXPORT_BAN[] = {
@@ -174,6 +186,7 @@ static const model_field_t EXPORT_BAN[] = {
                         "default)"),
     {"lift", MODEL_FIELD_BOOL, MODEL_UNIT_NONE, F(lift), 0, 0,
      MODEL_FIELD_OPTIONAL, false, NULL, "true lifts the ban (default false)"},
+    LAPSE_FIELD,
 };
 
 static const model_field_t EXPORT_LICENCE[] = {
@@ -190,6 +203,7 @@ static const model_field_t EXPORT_LICENCE[] = {
      "\"offers\" (the default: approval x everything offered in the nation) "
      "or \"exports\" (approval x what would be exported without the "
      "licence; home sales are never capped)"},
+    LAPSE_FIELD,
 };
 
 static const model_field_t TARIFF[] = {
@@ -199,6 +213,7 @@ static const model_field_t TARIFF[] = {
      "ad valorem rate on imports (0.25 is 25%)"},
     PARTNER_FIELD("from", "the nation whose goods are taxed, or \"all\" (the "
                           "default)"),
+    LAPSE_FIELD,
 };
 
 static const model_field_t SUBSIDY[] = {
@@ -211,6 +226,7 @@ static const model_field_t SUBSIDY[] = {
      F(output_cents_per_kg), 0, PRICE_MAX, MODEL_FIELD_OPTIONAL, false,
      "a number of USD per kg produced, from 0 to 999,999.99",
      "payment per kg produced at home"},
+    LAPSE_FIELD,
 };
 
 static const model_field_t PRICE_FLOOR[] = {
@@ -223,6 +239,7 @@ static const model_field_t PRICE_FLOOR[] = {
      "a number of tonnes per turn from 0 to 1e9 (what the state buys at the "
      "floor)",
      "tonnes per turn the state will buy at the floor"},
+    LAPSE_FIELD,
 };
 
 static const model_field_t STOCKPILE[] = {
@@ -231,6 +248,7 @@ static const model_field_t STOCKPILE[] = {
      TONNES_MAX, MODEL_FIELD_REQUIRED, false,
      "a number of tonnes from 0 to 1e9",
      "tonnes the state stockpile should hold"},
+    LAPSE_FIELD,
 };
 
 static const model_field_t TALENT_PROGRAMME[] = {
@@ -238,6 +256,7 @@ static const model_field_t TALENT_PROGRAMME[] = {
     {"budget", MODEL_FIELD_NUMBER, MODEL_UNIT_USD, F(budget_cents), 0, 1e12,
      MODEL_FIELD_REQUIRED, false, "an amount of USD per turn from 0 to 1e12",
      "US dollars spent per turn"},
+    LAPSE_FIELD,
 };
 
 static const model_field_t MIGRATION[] = {
@@ -248,6 +267,7 @@ static const model_field_t MIGRATION[] = {
     {"outbound", MODEL_FIELD_BOOL, MODEL_UNIT_NONE, F(outbound), 0, 0,
      MODEL_FIELD_REQUIRED, false, NULL,
      "whether people of the skill may move out"},
+    LAPSE_FIELD,
 };
 
 static const model_field_t PERMITTING[] = {
@@ -256,6 +276,7 @@ static const model_field_t PERMITTING[] = {
      MODEL_FIELD_REQUIRED, false,
      "a factor from 0.5 (twice as slow) to 2 (twice as fast)",
      "how fast permits come: 2 halves lead times, 0.5 doubles them"},
+    LAPSE_FIELD,
 };
 
 static const model_field_t PRODUCTION_QUOTA[] = {
@@ -273,12 +294,14 @@ static const model_field_t PRODUCTION_QUOTA[] = {
      "\"inside\" (the default: imported feed counts) or \"outside\" (only "
      "material of the nation's own origin counts; maps that track its "
      "origin)"},
+    LAPSE_FIELD,
 };
 
 static const model_field_t TAX[] = {
     {"rate", MODEL_FIELD_NUMBER, MODEL_UNIT_FRACTION, F(rate_ppm), 0, 1,
      MODEL_FIELD_REQUIRED, false, "a rate from 0 to 1 on profits (0.25 is 25%)",
      "rate on firms' profits (0.25 is 25%)"},
+    LAPSE_FIELD,
 };
 
 /* ---- issue 11: state support, contracts, controls (model-v2 F, G, H, I) */
@@ -330,6 +353,7 @@ static const model_field_t TECHNOLOGY_EXPORT_BAN[] = {
                         "default)"),
     {"lift", MODEL_FIELD_BOOL, MODEL_UNIT_NONE, F(lift), 0, 0,
      MODEL_FIELD_OPTIONAL, false, NULL, "true lifts the ban (default false)"},
+    LAPSE_FIELD,
 };
 
 static const model_field_t SANCTION[] = {
@@ -337,6 +361,7 @@ static const model_field_t SANCTION[] = {
     {"lift", MODEL_FIELD_BOOL, MODEL_UNIT_NONE, F(lift), 0, 0,
      MODEL_FIELD_OPTIONAL, false, NULL,
      "true lifts the sanction (default false)"},
+    LAPSE_FIELD,
 };
 
 static const model_field_t INVESTMENT_SCREEN[] = {
@@ -346,6 +371,7 @@ static const model_field_t INVESTMENT_SCREEN[] = {
     {"lift", MODEL_FIELD_BOOL, MODEL_UNIT_NONE, F(lift), 0, 0,
      MODEL_FIELD_OPTIONAL, false, NULL,
      "true lifts the screen (default false)"},
+    LAPSE_FIELD,
 };
 
 static const model_field_t ORIGIN_RULE[] = {
@@ -366,6 +392,7 @@ static const model_field_t ORIGIN_RULE[] = {
      "the turn it binds from (default 0: at once)"},
     {"lift", MODEL_FIELD_BOOL, MODEL_UNIT_NONE, F(lift), 0, 0,
      MODEL_FIELD_OPTIONAL, false, NULL, "true lifts the rule (default false)"},
+    LAPSE_FIELD,
 };
 
 static const model_field_t GRANT[] = {

@@ -666,6 +666,14 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
                  st->map->seats[seat].id, st->turn + s->receivership);
     return 1;
   }
+  if (o->op == MODEL_OP_POLICY && o->lapse_turns > 0 &&
+      !model_policy_lapse_room(st, home, o)) {
+    model_refuse(r, "turns",
+                 "at most %d policies may be set to lapse at a time; set "
+                 "this one without turns, or wait for one to lapse",
+                 MODEL_LAPSES_MAX);
+    return 1;
+  }
   switch (o->op) {
   case MODEL_OP_BUILD: {
     int fac = -1;

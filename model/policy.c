@@ -159,7 +159,7 @@ static int ext_policy(model_state_t *st, int n, const model_order_t *o) {
 /* Sets the policy order o (validated by model_order_check_map) for nation
  * n; it stands until another replaces it. MODEL_EINVAL for an unknown
  * partner or kind. */
-int model_policy_apply(model_state_t *st, int n, const model_order_t *o) {
+static int policy_set(model_state_t *st, int n, const model_order_t *o) {
   policies_t *p = &st->nations[n].pol;
   int partner = model_partner_index(st->map, o->partner);
   if (partner < 0)
@@ -216,4 +216,219 @@ int model_policy_apply(model_state_t *st, int n, const model_order_t *o) {
     return MODEL_EINVAL;
   }
   return 0;
+}
+
+/* ---- lapsing policies (issue 11, design L7) ----
+ * A policy order with `turns` (lapse_turns) holds for that many turns from
+ * the turn it first binds; then the nation's policy it replaced returns.
+ * The replaced policy is kept as an order (the slot's value before), so
+ * that restoring it is applying an order. */
+
+/* Whether a and b set the same policy of a nation: the same kind and the
+ * same product, stage, skill, partner or firm, as the kind is keyed. */
+static bool same_slot(const model_map_t *m, const model_order_t *a,
+                      const model_order_t *b) {
+  if (a->kind != b->kind)
+    return false;
+  switch (a->kind) {
+  case MODEL_POL_EXPORT_QUOTA:
+  case MODEL_POL_EXPORT_BAN:
+  case MODEL_POL_EXPORT_LICENCE:
+  case MODEL_POL_TARIFF:
+    return a->product == b->product && model_partner_index(m, a->partner) ==
+                                           model_partner_index(m, b->partner);
+  case MODEL_POL_PRICE_FLOOR:
+  case MODEL_POL_STOCKPILE:
+  case MODEL_POL_ORIGIN_RULE:
+    return a->product == b->product;
+  case MODEL_POL_SUBSIDY:
+  case MODEL_POL_PERMITTING:
+  case MODEL_POL_PRODUCTION_QUOTA:
+    return a->stage == b->stage;
+  case MODEL_POL_TALENT_PROGRAMME:
+  case MODEL_POL_MIGRATION:
+    return a->skill == b->skill;
+  case MODEL_POL_TECHNOLOGY_EXPORT_BAN:
+  case MODEL_POL_INVESTMENT_SCREEN:
+    return a->stage == b->stage && model_partner_index(m, a->partner) ==
+                                       model_partner_index(m, b->partner);
+  case MODEL_POL_SANCTION:
+  case MODEL_POL_FIRM_PRICE_FLOOR:
+    return strcmp(a->firm, b->firm) == 0;
+  default:
+    return true; /* tax: one a nation */
+  }
+}
+
+/* The nation's policy in o's slot now, as the order that sets it. */
+static void policy_now(const model_state_t *st, int n, const model_order_t *o,
+                       model_order_t *out) {
+  const policies_t *p = &st->nations[n].pol;
+  const model_ext_t *x = st->ext;
+  int j = model_partner_index(st->map, o->partner);
+  int q = o->product, s = o->stage, k = o->skill;
+  *out = *o;
+  out->lapse_turns = 0;
+  out->lift = false;
+  switch (o->kind) {
+  case MODEL_POL_EXPORT_QUOTA:
+    out->quantity_kg = p->quota[q][j] < 0 ? 0 : p->quota[q][j];
+    out->lift = p->quota[q][j] < 0;
+    break;
+  case MODEL_POL_EXPORT_BAN:
+    out->lift = !p->ban[q][j];
+    break;
+  case MODEL_POL_EXPORT_LICENCE: {
+    out->approval_ppm = p->licence[q][j];
+    bool exp = x && (j == ALL ? x->lic_exports_all[n][q] != 0
+                              : (x->lic_exports[n][q] >> j & 1) != 0);
+    snprintf(out->choice, sizeof out->choice, "%s", exp ? "exports" : "");
+    break;
+  }
+  case MODEL_POL_TARIFF:
+    out->rate_ppm = p->tariff[q][j];
+    break;
+  case MODEL_POL_SUBSIDY:
+    out->capex_share_ppm = p->sub_capex[s];
+    out->output_cents_per_kg = p->sub_output[s];
+    break;
+  case MODEL_POL_PRICE_FLOOR:
+    out->price_cents_per_kg = p->floor_price[q];
+    out->quantity_kg = p->floor_qty[q];
+    break;
+  case MODEL_POL_STOCKPILE:
+    out->target_kg = p->stock_target[q];
+    break;
+  case MODEL_POL_TALENT_PROGRAMME:
+    out->budget_cents = p->talent_budget[k];
+    break;
+  case MODEL_POL_MIGRATION:
+    out->inbound = p->mig_in[k];
+    out->outbound = p->mig_out[k];
+    break;
+  case MODEL_POL_PERMITTING:
+    out->speed_ppm = p->permit_speed[s];
+    break;
+  case MODEL_POL_PRODUCTION_QUOTA:
+    out->quantity_kg = p->prod_quota[s] < 0 ? 0 : p->prod_quota[s];
+    out->lift = p->prod_quota[s] < 0;
+    snprintf(out->choice, sizeof out->choice, "%s",
+             p->quota_output[s] ? "output" : "");
+    snprintf(out->origin, sizeof out->origin, "%s",
+             p->quota_domestic[s] ? "outside" : "");
+    break;
+  case MODEL_POL_TAX:
+    out->rate_ppm = p->tax_ppm;
+    break;
+  case MODEL_POL_TECHNOLOGY_EXPORT_BAN:
+    out->lift = !(x && (j == ALL ? x->tech_ban_all[n][s] != 0
+                                 : (x->tech_ban[n][s] >> j & 1) != 0));
+    break;
+  case MODEL_POL_INVESTMENT_SCREEN:
+    out->lift = !(x && (j == ALL ? x->screen_all[n][s] != 0
+                                 : (x->screen[n][s] >> j & 1) != 0));
+    break;
+  case MODEL_POL_SANCTION: {
+    int firm = model_firm_index(st->map, o->firm);
+    out->lift = true;
+    for (size_t e = 0; x && e < x->n_sanctions; e++)
+      if (x->sanctions[e].nation == n && x->sanctions[e].firm == firm)
+        out->lift = false;
+    break;
+  }
+  case MODEL_POL_ORIGIN_RULE:
+    if (x && x->origin[n][q].on) {
+      int to = x->origin[n][q].to;
+      snprintf(out->partner, sizeof out->partner, "%s",
+               to == ALL ? "all" : st->map->nations[to].id);
+      out->rate_ppm = x->origin[n][q].threshold;
+      out->approval_ppm = x->origin[n][q].approval;
+      out->turns = x->origin[n][q].from_turn;
+    } else {
+      out->lift = true;
+    }
+    break;
+  default:
+    break;
+  }
+}
+
+static size_t lapse_find(const model_state_t *st, int n,
+                         const model_order_t *o) {
+  const model_ext_t *x = st->ext;
+  size_t k = 0;
+  while (
+      x && k < x->n_lapses &&
+      !(x->lapses[k].nation == n && same_slot(st->map, &x->lapses[k].prev, o)))
+    k++;
+  return k;
+}
+
+bool model_policy_lapse_room(const model_state_t *st, int n,
+                             const model_order_t *o) {
+  return !st->ext || st->ext->n_lapses < MODEL_LAPSES_MAX ||
+         lapse_find(st, n, o) < st->ext->n_lapses;
+}
+
+int32_t model_policy_lapse_due(const model_state_t *st, int n,
+                               const model_order_t *o) {
+  size_t k = lapse_find(st, n, o);
+  return st->ext && k < st->ext->n_lapses ? st->ext->lapses[k].due : 0;
+}
+
+int model_policy_apply_from(model_state_t *st, int n, const model_order_t *o,
+                            int32_t first) {
+  bool lapse = o->lapse_turns > 0 && o->kind != MODEL_POL_FIRM_PRICE_FLOOR;
+  model_order_t prev;
+  if (lapse)
+    policy_now(st, n, o, &prev);
+  int rc = policy_set(st, n, o);
+  if (rc)
+    return rc;
+  size_t k = lapse_find(st, n, o);
+  model_ext_t *x = st->ext;
+  bool found = x && k < x->n_lapses;
+  if (!lapse) {
+    /* a policy that stands replaces a lapsing one in its slot */
+    if (found) {
+      memmove(&x->lapses[k], &x->lapses[k + 1],
+              (x->n_lapses - k - 1) * sizeof x->lapses[0]);
+      x->n_lapses--;
+    }
+    return 0;
+  }
+  if (!found) {
+    if (!(x = model_ext(st)))
+      return MODEL_ENOMEM;
+    if (x->n_lapses >= MODEL_LAPSES_MAX)
+      return 0; /* refused at submission; a map or event beyond it stands */
+    k = x->n_lapses++;
+    x->lapses[k].nation = n;
+    x->lapses[k].prev = prev; /* a second lapsing policy in the slot keeps
+                                 the policy from before the first */
+  }
+  x->lapses[k].due = first + (int32_t)o->lapse_turns;
+  return 0;
+}
+
+int model_policy_apply(model_state_t *st, int n, const model_order_t *o) {
+  return model_policy_apply_from(st, n, o, st->turn);
+}
+
+/* At the end of a turn: the policies whose last turn it was lapse, and
+ * the policies they replaced return (in the order they were set). */
+void model_policy_lapses(model_state_t *st) {
+  model_ext_t *x = st->ext;
+  for (size_t k = 0; x && k < x->n_lapses;) {
+    if (x->lapses[k].due > st->turn + 1) {
+      k++;
+      continue;
+    }
+    int n = x->lapses[k].nation;
+    model_order_t prev = x->lapses[k].prev;
+    memmove(&x->lapses[k], &x->lapses[k + 1],
+            (x->n_lapses - k - 1) * sizeof x->lapses[0]);
+    x->n_lapses--;
+    (void)policy_set(st, n, &prev); /* it stands */
+  }
 }

@@ -276,6 +276,9 @@ static void vorder(vis_t *v, model_order_t *o) {
   }
   vorder_more(v, o);
   vorder_talent(v, o);
+  /* a lapsing policy's turns (issue 11), only where set */
+  if (vtag(v, "\001order-lapse", o->lapse_turns != 0))
+    vi(v, &o->lapse_turns);
 }
 
 static void vevent(vis_t *v, model_event_t *e) {
@@ -956,6 +959,48 @@ static void visit(vis_t *v, model_state_t *st) {
            f->thrift_left < 0 || f->thrift_left > 40))
         v->err = MODEL_ESTATE;
     }
+  /* demand by sector (issue 11), only on maps whose demand lists sectors:
+   * each line's trend, substitution and last purchases, and the security
+   * credit of lines cleared in other markets */
+  if (vtag(v, "\001sectors", st->map->sectors))
+    for (size_t i = 0; i < st->n_nations && !v->err; i++) {
+      nation_t *na = &st->nations[i];
+      /* the map's products only, so a basket map's section has the
+       * bytes it had before Dy and Tb were products */
+      for (int p = 0; p < NP; p++) {
+        if (!map_has(st->map, p))
+          continue;
+        varr(v, na->sec_q0[p], MODEL_SECTORS);
+        varr(v, na->sec_subst[p], MODEL_SECTORS);
+        varr(v, na->sec_consumed[p], MODEL_SECTORS);
+        varr(v, na->sec_price[p], MODEL_SECTORS);
+      }
+      for (int p = 0; p < NP; p++)
+        if (map_has(st->map, p))
+          vi(v, &na->credit_bought[p]);
+      for (int p = 0; p < NP; p++)
+        if (map_has(st->map, p))
+          vi(v, &na->credit_own[p]);
+    }
+  /* lapsing policies (issue 11), only while one is set: the nation, the
+   * turn it lapses and the policy that returns then */
+  if (vtag(v, "\001lapses", st->ext && st->ext->n_lapses > 0)) {
+    if (v->rd && !st->ext && !(st->ext = calloc(1, sizeof *st->ext)))
+      v->err = MODEL_ENOMEM;
+    model_ext_t *x = st->ext;
+    if (x) {
+      vcount(v, &x->n_lapses, MODEL_LAPSES_MAX);
+      for (size_t k = 0; k < x->n_lapses && !v->err; k++) {
+        vi32(v, &x->lapses[k].nation);
+        vi32(v, &x->lapses[k].due);
+        vorder(v, &x->lapses[k].prev);
+        if (v->rd && (x->lapses[k].nation < 0 ||
+                      (size_t)x->lapses[k].nation >= st->n_nations ||
+                      x->lapses[k].prev.op != MODEL_OP_POLICY))
+          v->err = MODEL_ESTATE;
+      }
+    }
+  }
 }
 
 static int pack(const model_state_t *st, uint8_t **buf, size_t *len) {

@@ -78,6 +78,9 @@ int model_state_new(const model_map_t *map, uint64_t seed,
         goto fail;
     for (int p = 0; p < NP; p++)
       na->demand_q0[p] = mn->demand[p].volume_kg_turn;
+    for (int p = 0; p < NP; p++)
+      for (int s = 0; s < MODEL_SECTORS; s++)
+        na->sec_q0[p][s] = mn->sector[p][s].volume_kg_turn;
     /* qualification: the firms the map names are qualified from turn 0 */
     if (n == 0 && map->qualified0)
       for (size_t s = 0; s < st->n_seats; s++)

@@ -977,8 +977,10 @@ static void fire(model_state_t *st, const model_event_t *ev, int fac) {
   out.turn = st->turn;
   switch (ev->kind) {
   case MODEL_EV_POLICY:
+    /* an event's policy binds from the next turn (its `turns` count from
+     * there) */
     if (n >= 0)
-      (void)model_policy_apply(st, n, &ev->policy);
+      (void)model_policy_apply_from(st, n, &ev->policy, st->turn + 1);
     break;
   case MODEL_EV_STATE_SUPPORT: {
     /* a nation's grant, equity or loan (paid whatever its budget: the
@@ -1141,27 +1143,66 @@ static void events(model_state_t *st) {
  * cap in a year, and that much only at twice the reference price. At or
  * below P0 it comes back by cap/8 of the trend a quarter: a year at the
  * cap takes about two years to recover, as after 2011. */
+static void substitute(int64_t *s, int64_t price, int64_t p0, int64_t quarter) {
+  if (price > p0) {
+    int64_t excess = mul_div(price - p0, MODEL_PPM, p0);
+    int64_t loss = ppm_of(quarter, excess < MODEL_PPM ? excess : MODEL_PPM);
+    *s += ppm_of(MODEL_PPM - *s, loss);
+  } else {
+    *s -= *s < quarter / 2 ? *s : quarter / 2;
+  }
+}
+
 static void substitution(model_state_t *st) {
   int64_t quarter = st->map->substitution_cap_ppm / 4;
   if (quarter <= 0)
     return;
   for (size_t n = 0; n < st->n_nations; n++) {
     nation_t *na = &st->nations[n];
+    const map_nation_t *mn = &st->map->nations[n];
     for (int p = 0; p < NP; p++) {
-      const map_demand_t *md = &st->map->nations[n].demand[p];
+      const map_demand_t *md = &mn->demand[p];
       if (!md->present)
         continue;
-      int64_t price = st->regional[p][n], p0 = md->price;
-      int64_t *s = &na->subst_ppm[p];
-      if (price > p0) {
-        int64_t excess = mul_div(price - p0, MODEL_PPM, p0);
-        int64_t loss = ppm_of(quarter, excess < MODEL_PPM ? excess : MODEL_PPM);
-        *s += ppm_of(MODEL_PPM - *s, loss);
-      } else {
-        *s -= *s < quarter / 2 ? *s : quarter / 2;
+      if (!mn->sectored[p]) {
+        substitute(&na->subst_ppm[p], st->regional[p][n], md->price, quarter);
+        continue;
       }
+      /* demand by sector: each line substitutes at the price of the market
+       * it clears in */
+      for (int s = 0; s < MODEL_SECTORS; s++)
+        if (mn->sector[p][s].present)
+          substitute(&na->sec_subst[p][s],
+                     st->regional[p][mn->sector[p][s].cleared_in], md->price,
+                     quarter);
     }
   }
+}
+
+/* Demand by sector: each line grows at its rate of the year (turn / 4,
+ * the last rate holding); the nation's trend and substitution figures
+ * (demand_q0, subst_ppm) become the sums over its lines, so that what
+ * reads them (the observation's demand, indexed bids) sees the total. */
+static void sector_growth(model_state_t *st, size_t n, int p) {
+  nation_t *na = &st->nations[n];
+  const map_nation_t *mn = &st->map->nations[n];
+  int64_t q0 = 0, ref = 0;
+  int32_t who = (int32_t)(st->n_seats + n);
+  for (int s = 0; s < MODEL_SECTORS; s++) {
+    const map_sector_t *l = &mn->sector[p][s];
+    if (!l->present)
+      continue;
+    int32_t y = st->turn / 4;
+    if (y >= l->n_growth)
+      y = l->n_growth - 1;
+    ck_add(st, &na->sec_q0[p][s], ppm_of(na->sec_q0[p][s], l->growth_q[y]), who,
+           "demand", MODEL_U_KG, "growth");
+    ck_add(st, &q0, na->sec_q0[p][s], who, "demand", MODEL_U_KG, "growth");
+    ck_add(st, &ref, model_sector_reference(na, p, s), who, "demand",
+           MODEL_U_KG, "growth");
+  }
+  na->demand_q0[p] = q0;
+  na->subst_ppm[p] = q0 > 0 ? MODEL_PPM - mul_div(ref, MODEL_PPM, q0) : 0;
 }
 
 /* Demand next turn: substitution, trend growth, plus surges from active
@@ -1171,10 +1212,13 @@ static void demand(model_state_t *st) {
   for (size_t n = 0; n < st->n_nations; n++) {
     nation_t *na = &st->nations[n];
     for (int p = 0; p < NP; p++) {
-      ck_add(st, &na->demand_q0[p],
-             ppm_of(na->demand_q0[p],
-                    st->map->nations[n].demand[p].growth_ppm_turn),
-             (int32_t)(st->n_seats + n), "demand", MODEL_U_KG, "growth");
+      if (st->map->nations[n].sectored[p])
+        sector_growth(st, n, p);
+      else
+        ck_add(st, &na->demand_q0[p],
+               ppm_of(na->demand_q0[p],
+                      st->map->nations[n].demand[p].growth_ppm_turn),
+               (int32_t)(st->n_seats + n), "demand", MODEL_U_KG, "growth");
       na->surge_ppm[p] = 0;
     }
   }
@@ -1200,9 +1244,11 @@ void model_state_compute_scores(model_state_t *st) {
       if (!m->nations[n].demand[p].present)
         continue;
       cnt++;
-      sum += na->bought[p] > 0
-                 ? mul_div(na->own_supply[p], MODEL_PPM, na->bought[p])
-                 : MODEL_PPM;
+      /* demand by sector: lines cleared in another market count for the
+       * nation they name (credit_*: zero on maps without sectors) */
+      int64_t bought = na->bought[p] + na->credit_bought[p];
+      int64_t own = na->own_supply[p] + na->credit_own[p];
+      sum += bought > 0 ? mul_div(own, MODEL_PPM, bought) : MODEL_PPM;
     }
     na->security_ppm = cnt ? sum / cnt : MODEL_PPM;
     int64_t ref =
@@ -1457,6 +1503,8 @@ int model_resolve(model_state_t *st) {
   finance_turn(st);
   model_deals_finance(st);
   events(st);
+  /* policies set with `turns` whose last turn this was lapse */
+  model_policy_lapses(st);
   /* the credit limit as the turn's costs leave the collateral: a firm
    * below it defaults now, and it holds for the next turn */
   model_credit_limits(st);

@@ -330,3 +330,14 @@ int32_t model_obs_project_turns(const model_obs_t *obs, int stage, int nation,
       .speed_ppm = speed_ppm};
   return model_project_turns(&r, capacity_kg);
 }
+
+/* Demand sectors (issue 11, docs/model.md "Demand by sector"); "other"
+ * is the sector of a demand object without sectors. */
+const char *const model__sector_names[MODEL_SECTORS] = {
+    "ev", "wind", "industrial", "electronics", "defence", "other"};
+int model_sector_from_name(const char *n) {
+  return lookup(model__sector_names, MODEL_SECTORS, n);
+}
+const char *model_sector_name(int s) {
+  return s >= 0 && s < MODEL_SECTORS ? model__sector_names[s] : NULL;
+}

@@ -790,10 +790,57 @@ static int pack_closed_info(msgpack_packer *pk, const model_obs_t *obs) {
   return rc;
 }
 
+/* Demand by sector (issue 11; maps with sectors only, so every other
+ * observation keeps its bytes): every nation's demand lines. */
+static int pack_sectors(msgpack_packer *pk, const model_obs_t *obs) {
+  int rc = proto_pack_cstr(pk, "demand_sectors");
+  rc |= msgpack_pack_array(pk, obs->n_sectors);
+  for (size_t i = 0; i < obs->n_sectors; i++) {
+    const model_obs_sector_t *x = &obs->sectors[i];
+    bool ex = x->exclude_origin != 0;
+    rc |= msgpack_pack_map(pk, 10 + 2 * (size_t)ex);
+    rc |= kv_name(pk, "nation", obs->nations[x->nation]);
+    rc |= kv_name(pk, "product", model_product_name(x->product));
+    rc |= kv_name(pk, "sector", model_sector_name(x->sector));
+    rc |= kv_t(pk, "volume", x->volume_kg);
+    rc |= kv_t(pk, "consumed", x->consumed_kg);
+    rc |= kv_usdkg(pk, "price", x->price_cents);
+    rc |= kv_frac(pk, "elasticity", -x->elasticity_ppm);
+    rc |= kv_name(pk, "cleared_in", obs->nations[x->cleared_in]);
+    rc |= kv_name(pk, "counts_for", obs->nations[x->counts_for]);
+    rc |= proto_pack_kv_bool(pk, "qualified_only", x->qualified_only);
+    if (ex) {
+      rc |= proto_pack_cstr(pk, "exclude_origin");
+      rc |= msgpack_pack_array(pk,
+                               (size_t)__builtin_popcountll(x->exclude_origin));
+      for (size_t n = 0; n < obs->n_nations; n++)
+        if (x->exclude_origin >> n & 1)
+          rc |= proto_pack_cstr(pk, obs->nations[n]);
+      rc |= proto_pack_kv_i64(pk, "from_turn", x->exclude_from);
+    }
+  }
+  return rc;
+}
+
 static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
-  int rc = msgpack_pack_map(pk, 10 + 2 * (size_t)obs->closed_info);
+  int rc = msgpack_pack_map(pk, 10 + 2 * (size_t)obs->closed_info +
+                                    (obs->n_sectors > 0) + (obs->n_lapses > 0));
   if (obs->closed_info)
     rc |= pack_closed_info(pk, obs);
+  if (obs->n_sectors > 0)
+    rc |= pack_sectors(pk, obs);
+  if (obs->n_lapses > 0) {
+    /* lapsing policies (issue 11): what returns when */
+    rc |= proto_pack_cstr(pk, "lapses");
+    rc |= msgpack_pack_array(pk, obs->n_lapses);
+    for (size_t i = 0; i < obs->n_lapses; i++) {
+      rc |= msgpack_pack_map(pk, 3);
+      rc |= kv_name(pk, "nation", obs->nations[obs->lapses[i].nation]);
+      rc |= proto_pack_kv_i64(pk, "turn", obs->lapses[i].turn);
+      rc |= proto_pack_cstr(pk, "returns");
+      rc |= proto_pack_order(pk, &obs->lapses[i].policy);
+    }
+  }
   /* plants of firms in receivership, for `acquire` (issue 11) */
   rc |= proto_pack_cstr(pk, "receivership");
   rc |= msgpack_pack_array(pk, obs->n_for_sale);
@@ -1001,6 +1048,14 @@ static void copy_str(char *dst, size_t cap, const msgpack_object *o) {
   } else {
     dst[0] = '\0';
   }
+}
+
+/* A nation's index in the observation's list, -1 if not there. */
+static int nation_of(const model_obs_t *obs, const char *id) {
+  for (size_t n = 0; n < obs->n_nations; n++)
+    if (strcmp(obs->nations[n], id) == 0)
+      return (int)n;
+  return -1;
 }
 
 static int name_is(const msgpack_object *o, const char *s) {
@@ -1269,6 +1324,57 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     obs->credit_limit_cents =
         model_usd_to_cents(num(get(you, "credit_limit")), &v) == 0 ? v : 0;
     obs->receivership_turns = (int32_t)num(get(you, "receivership_turns"));
+  }
+  /* lapsing policies (issue 11): the turn and nation (the policy that
+   * returns is not decoded: strategies read the standing ones) */
+  const msgpack_object *lp = get(pub, "lapses");
+  obs->n_lapses = arr_len(lp);
+  obs->lapses = calloc(obs->n_lapses ? obs->n_lapses : 1, sizeof *obs->lapses);
+  if (!obs->lapses)
+    goto nomem;
+  for (size_t i = 0; i < obs->n_lapses; i++) {
+    char name[MODEL_ID_MAX] = "";
+    copy_str(name, sizeof name, get(&lp->via.array.ptr[i], "nation"));
+    obs->lapses[i].nation = nation_of(obs, name);
+    obs->lapses[i].turn = (int32_t)num(get(&lp->via.array.ptr[i], "turn"));
+  }
+  /* demand by sector (issue 11) */
+  const msgpack_object *ds = get(pub, "demand_sectors");
+  obs->n_sectors = arr_len(ds);
+  obs->sectors =
+      calloc(obs->n_sectors ? obs->n_sectors : 1, sizeof *obs->sectors);
+  if (!obs->sectors)
+    goto nomem;
+  for (size_t i = 0; i < obs->n_sectors; i++) {
+    const msgpack_object *c = &ds->via.array.ptr[i];
+    model_obs_sector_t *x = &obs->sectors[i];
+    char name[MODEL_ID_MAX] = "";
+    copy_str(name, sizeof name, get(c, "nation"));
+    x->nation = nation_of(obs, name);
+    copy_str(name, sizeof name, get(c, "cleared_in"));
+    x->cleared_in = nation_of(obs, name);
+    copy_str(name, sizeof name, get(c, "counts_for"));
+    x->counts_for = nation_of(obs, name);
+    copy_str(name, sizeof name, get(c, "product"));
+    x->product = model_product_from_name(name);
+    copy_str(name, sizeof name, get(c, "sector"));
+    x->sector = model_sector_from_name(name);
+    x->volume_kg = kg_of(get(c, "volume"));
+    x->consumed_kg = kg_of(get(c, "consumed"));
+    x->price_cents = cents_of(get(c, "price"));
+    x->elasticity_ppm = -ppm_of_obj(get(c, "elasticity"));
+    const msgpack_object *q = get(c, "qualified_only");
+    x->qualified_only =
+        q && q->type == MSGPACK_OBJECT_BOOLEAN && q->via.boolean;
+    const msgpack_object *ex = get(c, "exclude_origin");
+    for (size_t k = 0; k < arr_len(ex); k++) {
+      name[0] = '\0';
+      copy_str(name, sizeof name, &ex->via.array.ptr[k]);
+      int n = nation_of(obs, name);
+      if (n >= 0)
+        x->exclude_origin |= (uint64_t)1 << n;
+    }
+    x->exclude_from = (int32_t)num(get(c, "from_turn"));
   }
   /* contracts and support (issue 11) */
   const msgpack_object *cs = get(you, "contracts"), *su = get(pub, "support");

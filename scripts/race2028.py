@@ -338,7 +338,28 @@ def main():
                               for p, q in x["stockpile"].items()
                               if q > 0 or p in n["stockpile"]}
         for p, dm in n.get("demand", {}).items():
+            if p.startswith("_"):
+                continue
             dd = x["demand"][p]
+            if "sectors" in dm:
+                # demand by sector (design J2): each line's trend, net of
+                # its substitution; origin rules' turns count from 2025 Q3
+                for sec in dm["sectors"]:
+                    sd = dd["sectors"][sec["sector"]]
+                    v = sd["volume"] * (1 - sd["substituted"])
+                    sec["volume"] = fig(
+                        r(v), DERIVED + ": the %s line's trend after two "
+                        "quarters of growth, net of the substitution the "
+                        "run booked (%.2f%%)"
+                        % (sec["sector"], 100 * sd["substituted"]),
+                        srcs(sec["volume"]) or None,
+                        "the trend after two quarters; " + DERIVED)
+                    if "from_turn" in sec:
+                        ft = val(sec["from_turn"]) - 2
+                        sec["from_turn"] = fig(
+                            ft, "world-2024's turn %d (2027 Q1) is race-2028's "
+                            "turn %d" % (ft + 2, ft), srcs(sec["from_turn"]))
+                continue
             v = dd["volume"] * (1 - dd["substituted"])
             dm["volume"] = fig(r(v), DERIVED + ": the trend after two "
                                "quarters of growth, net of the substitution "
@@ -494,22 +515,23 @@ def notes(w, d):
             "Not scripted because they are decisions: the DoD-MP deal, the "
             "October 2025 package, its suspension and its end after turn 5 "
             "(10 Nov 2026, S67) unless CHN renews it, the Busan general "
-            "licences (notes.choices)."),
+            "licences (notes.choices). Demand by sector (design J2) as "
+            "in world-2024: US defence buys only qualified suppliers' "
+            "magnets, and none with Chinese content from turn 6 (2027 Q1, "
+            "the FY2021 NDAA rule, S60); 23,000 t/yr of US demand embedded "
+            "in finished goods is bought in China's market and counts in "
+            "US supply security (S61, S51)."),
         "left_out": (
             "What the outline (docs/design/model-v2.md section 7) asks and "
             "the model cannot express today: pending contract proposals "
             "and one-shot orders at turn 0 (notes.choices lists them); "
-            "seatless firms (the aggregates are seats); the NDAA 2027 "
-            "defence origin rule at turn 6 (S60: no defence demand sector "
-            "and no import-side origin rule: the model's origin_rule is the "
-            "exporter's); demand by sector and US demand embedded in "
-            "finished goods (S60, S61; design J2); recycling as a stage (Vulcan's plant, the EU's 25% "
+            "seatless firms (the aggregates are seats); recycling as a stage "
+            "(Vulcan's plant, the EU's 25% "
             "CRMA recycling benchmark: EUU's objectives stay world-2024's); "
             "the CRMA's other benchmarks as objectives (10% mined, 40% "
             "processed, <=65% from one country: the model's objectives are "
-            "security, value added, budget); policy events that lapse "
-            "after a number of turns (the Busan suspension's end is "
-            "CHN's decision); a firm owning a deposit (Round Top)."),
+            "security, value added, budget); a firm owning a deposit "
+            "(Round Top)."),
         "aggregates": w["notes"]["aggregates"].replace(
             "Not in the map as firms: Shenghe, Arafura, Serra Verde, USA "
             "Rare Earth, Noveon, Vulcan, VAC, e-VAC",
@@ -557,6 +579,10 @@ def choices(dod, octo, plain):
         if "from_turn" in o:
             o["from_turn"] = 2  # 1 Dec 2025 (S64, S65): 2026 Q1 here
     chn_susp = [plain(o) for o in octo if o.get("lift")]
+    for o in chn_susp:
+        # No. 70 holds to 10 Nov 2026: from turn 1, five turns (lapsing
+        # policies, issue 11); then the October package returns
+        o["turns"] = 5
     dod = [plain(o) for o in dod]
     for o in dod:
         if o.get("kind") == "firm_price_floor":
@@ -662,8 +688,9 @@ def choices(dod, octo, plain):
             "from 1 Dec 2025 (turn 2)"),
         "chn_suspension": c("CHN", chn_susp,
             "Announcement No. 70 of 7 Nov 2025 (S67, S68): historically "
-            "at turn 1, until 10 Nov 2026 (turn 5); renewing it or not is "
-            "CHN's decision"),
+            "at turn 1, until 10 Nov 2026: ordered at turn 1 with turns 5 "
+            "it holds turns 1-5, then the October package returns; "
+            "renewing it (ordering it again) or not is CHN's decision"),
         "chn_general_licences": c("CHN", [
             {"op": "policy", "kind": "export_licence", "product":
              "dytb_oxide", "approval": 1, "to": "all"},

@@ -146,9 +146,24 @@ int main(int argc, char **argv) {
     for (int p = 0; p < NP; p++) {
       if (!m->nations[n].demand[p].present)
         continue;
-      printf("%s\"%s\": {\"volume\": %.3f, \"substituted\": %.6f}",
+      printf("%s\"%s\": {\"volume\": %.3f, \"substituted\": %.6f",
              first ? "" : ", ", model_product_name(p), 4 * t(x->demand_q0[p]),
              fr(x->subst_ppm[p]));
+      /* demand by sector: each line's trend and substitution */
+      if (m->nations[n].sectored[p]) {
+        printf(", \"sectors\": {");
+        int f2 = 1;
+        for (int s = 0; s < MODEL_SECTORS; s++) {
+          if (!m->nations[n].sector[p][s].present)
+            continue;
+          printf("%s\"%s\": {\"volume\": %.3f, \"substituted\": %.6f}",
+                 f2 ? "" : ", ", model_sector_name(s), 4 * t(x->sec_q0[p][s]),
+                 fr(x->sec_subst[p][s]));
+          f2 = 0;
+        }
+        printf("}");
+      }
+      printf("}");
       first = 0;
     }
     printf("}}");

@@ -118,7 +118,8 @@ static void test_table_well_formed(void **state) {
        * their bytes */
       if (f->omit_empty)
         assert_true((f->type == MODEL_FIELD_ID || f->type == MODEL_FIELD_BOOL ||
-                     f->type == MODEL_FIELD_NUMBER) &&
+                     f->type == MODEL_FIELD_NUMBER ||
+                     f->type == MODEL_FIELD_INTEGER) &&
                     f->presence == MODEL_FIELD_OPTIONAL);
     }
   }
