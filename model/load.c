@@ -796,6 +796,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                                    "price_history",
                                    "origin_tracking",
                                    "qualification",
+                                   "branches",
                                    NULL};
   if ((rc = check_keys(ld, p, pk)))
     goto out;
@@ -826,6 +827,9 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                 sizeof m->origin_track_id)))
     goto out;
   if ((rc = load_finance(ld, m, p)))
+    goto out;
+  /* branches abroad (issue 11, design I2) */
+  if ((rc = opt_bool(ld, p, "branches", &m->branches)))
     goto out;
   {
     /* the yearly cost of holding stock, as a per-quarter rate */

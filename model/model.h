@@ -128,7 +128,10 @@ typedef enum {
   MODEL_OP_CONTRACT_WITHDRAW = 12, /* "contract_withdraw" */
   MODEL_OP_ACQUIRE = 13,           /* "acquire" (firms): buy a plant of a
                                       firm in receivership */
-  MODEL_OPS = 14
+  MODEL_OP_TRANSFER = 14,          /* "transfer" (firms, maps with
+                                      branches): goods between two of the
+                                      firm's locations, a turn */
+  MODEL_OPS = 15
 } model_op_t;
 
 typedef enum {
@@ -735,6 +738,27 @@ typedef struct {
                                  on a loan */
 } model_obs_support_t;
 
+/* A firm's branch abroad (issue 11, design I2; maps with
+ * parameters.branches): what it holds, the staff of its plants, its
+ * standing offers and bids in the host's market and last turn's profit
+ * tax to the host. */
+typedef struct {
+  char nation[MODEL_ID_MAX];
+  int64_t inventory_kg[MODEL_PRODUCTS];
+  int64_t staff[MODEL_SKILLS];
+  int64_t offer_kg[MODEL_PRODUCTS], offer_cents_per_kg[MODEL_PRODUCTS];
+  int64_t bid_kg[MODEL_PRODUCTS], bid_cents_per_kg[MODEL_PRODUCTS];
+  int64_t tax_cents;
+} model_obs_branch_t;
+
+/* A firm's standing transfer between two of its locations, with what it
+ * moved last turn and what export controls excused. */
+typedef struct {
+  int32_t product;
+  char from[MODEL_ID_MAX], to[MODEL_ID_MAX];
+  int64_t quantity_kg, moved_kg, excused_kg;
+} model_obs_transfer_t;
+
 typedef struct {
   /* header */
   char seat[MODEL_ID_MAX];
@@ -844,6 +868,13 @@ typedef struct {
   bool closed_info;
   uint8_t *capacity_estimated;
   uint32_t *unpublished;
+  /* you (issue 11, branches abroad; maps with parameters.branches, else
+   * has_branches is false and the arrays NULL): the firm's branches and
+   * standing transfers */
+  bool has_branches;
+  size_t n_branches, n_transfers;
+  model_obs_branch_t *branches;
+  model_obs_transfer_t *transfers;
 } model_obs_t;
 
 MODEL_WUR int model_observe(const model_state_t *st, int seat,

@@ -127,6 +127,11 @@ static const model_field_t OFFER[] = {
     {"min_share", MODEL_FIELD_NUMBER, MODEL_UNIT_FRACTION, F(min_share_ppm), 0,
      1, MODEL_FIELD_OPTIONAL, true, "a number from 0 to 1",
      "the min price never falls below this share of it (absent: 0.5)"},
+    {"nation", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(host), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "maps with branches: the nation of your branch whose offer this is "
+     "(default home); it clears in that nation's market"},
+
 };
 
 static const model_field_t BID[] = {
@@ -144,6 +149,11 @@ static const model_field_t BID[] = {
      "a product: max_price follows that product's price in your market "
      "(max_price x its last price / its reference price), so a standing "
      "buyer passes its output price back"},
+    {"nation", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(host), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "maps with branches: the nation of your branch whose bid this is "
+     "(default home); it clears in that nation's market"},
+
 };
 
 static const model_field_t EXPORT_QUOTA[] = {
@@ -444,6 +454,21 @@ static const model_field_t ACQUIRE[] = {
      "(the map's liquidation_share of the plant's book value)"},
 };
 
+static const model_field_t TRANSFER[] = {
+    PRODUCT_FIELD("the product moved"),
+    {"quantity", MODEL_FIELD_NUMBER, MODEL_UNIT_TONNES, F(quantity_kg), 0,
+     TONNES_MAX, MODEL_FIELD_REQUIRED, false,
+     "a number of tonnes a turn from 0 (withdraw) to 1e9",
+     "tonnes moved each turn, before the product's market; 0 withdraws the "
+     "transfer"},
+    {"from", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(origin), 0, 0,
+     MODEL_FIELD_REQUIRED, false, NULL,
+     "the nation the goods leave: your home or one of your branches"},
+    {"to", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(host), 0, 0, MODEL_FIELD_REQUIRED,
+     false, NULL,
+     "the nation the goods go to: your home or one of your branches"},
+};
+
 #define N(a) (sizeof a / sizeof a[0]), a
 
 /* The ops before policy, then the policy kinds, then the ops after policy,
@@ -538,6 +563,11 @@ static const model_order_schema_t SCHEMAS[] = {
      "buy a plant of a firm in receivership (maps with money limits), with "
      "its experience; the price goes to the firm's creditors",
      N(ACQUIRE)},
+    {MODEL_OP_TRANSFER, -1, "transfer", "firms", true,
+     "maps with branches: move goods each turn between two of your "
+     "locations (home and branches abroad), under export controls, paying "
+     "transport and the importer's tariff",
+     N(TRANSFER)},
 };
 
 #define N_SCHEMAS (sizeof SCHEMAS / sizeof SCHEMAS[0])

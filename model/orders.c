@@ -150,6 +150,7 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
   case MODEL_OP_OPERATE:
   case MODEL_OP_HIRE:
   case MODEL_OP_ACQUIRE:
+  case MODEL_OP_TRANSFER:
     if (nation) {
       model_refuse(
           r, "op",
@@ -189,10 +190,14 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
     model_refuse(r, "op",
                  "unknown op; expected build, operate, hire, train, offer, "
                  "bid, policy, grant, equity, loan, contract_propose, "
-                 "contract_accept, contract_withdraw or acquire");
+                 "contract_accept, contract_withdraw, acquire or transfer");
     return 1;
   }
   switch (o->op) {
+  case MODEL_OP_TRANSFER:
+    if (check_product(o, r))
+      return 1;
+    return check_field(o, "quantity", "0 and 1,000,000,000 t", r);
   case MODEL_OP_BUILD:
     if (check_stage(o, r))
       return 1;
@@ -700,6 +705,15 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
      * expansion of one already there is not a new transfer) */
     if (fac < 0 && model_deal_build_check(st, seat, nation, o->stage, r))
       return 1;
+    if (fac < 0 && st->map->branches && nation >= 0 && nation != home &&
+        model_branch_find(st, seat, nation) < 0 && st->br &&
+        st->br->n >= MODEL_BRANCHES_MAX) {
+      model_refuse(r, "nation",
+                   "the world holds the maximum of %d branches abroad; build "
+                   "at home or where you have a branch",
+                   MODEL_BRANCHES_MAX);
+      return 1;
+    }
     int64_t capex, total;
     if (!build_capex(st, o, nation, fac >= 0, &capex)) {
       model_refuse(r, "capacity",
@@ -819,6 +833,11 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
     return model_deal_check(st, seat, o, capex_running, r);
   case MODEL_OP_ACQUIRE:
     return check_acquire(st, seat, o, capex_running, r);
+  case MODEL_OP_OFFER:
+  case MODEL_OP_BID:
+  case MODEL_OP_TRANSFER:
+    /* branches abroad (issue 11, design I2) */
+    return model_branch_check(st, seat, o, r);
   default:
     return 0;
   }
@@ -946,7 +965,12 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
   snprintf(f->id, sizeof f->id, "%.32s.%zu", st->map->seats[seat].id, idx);
   f->owner = seat;
   f->nation = nation;
-  f->abroad = o->host[0] && nation != st->map->seats[seat].nation;
+  f->abroad = (o->host[0] || st->map->branches) &&
+              nation != st->map->seats[seat].nation;
+  /* maps with branches (design I2): every new facility abroad, a mine on
+   * a foreign deposit included, belongs to the firm's branch there */
+  if (f->abroad && st->map->branches)
+    (void)model_branch_open(st, seat, nation);
   f->stage = o->stage;
   f->deposit =
       o->stage == MODEL_MINING ? model_deposit_index(st->map, o->site) : -1;
@@ -1062,17 +1086,32 @@ static int apply_all(model_state_t *st) {
         break;
       }
       case MODEL_OP_OFFER:
+      case MODEL_OP_BID:
+        if (o->host[0] && model_nation_index(st->map, o->host) != home) {
+          /* a branch's standing offer or bid (fixed prices) */
+          branch_t *b = &st->br->b[model_branch_find(
+              st, (int)si, model_nation_index(st->map, o->host))];
+          standing_t *t = o->op == MODEL_OP_OFFER ? &b->offer[o->product]
+                                                  : &b->bid[o->product];
+          t->qty = o->quantity_kg;
+          t->price = o->price_cents_per_kg;
+          break;
+        }
+        if (o->op == MODEL_OP_BID) {
+          s->bid[o->product].qty = o->quantity_kg;
+          s->bid[o->product].price = o->price_cents_per_kg;
+          s->bid_index[o->product] =
+              (int8_t)(o->index[0] ? model_product_from_name(o->index) + 1 : 0);
+          break;
+        }
         s->offer[o->product].qty = o->quantity_kg;
         s->offer[o->product].price = o->price_cents_per_kg;
         s->offer_normal[o->product] = o->normal_stock_kg;
         s->offer_disc[o->product] = o->stock_discount_ppm;
         s->offer_min[o->product] = o->min_share_ppm;
         break;
-      case MODEL_OP_BID:
-        s->bid[o->product].qty = o->quantity_kg;
-        s->bid[o->product].price = o->price_cents_per_kg;
-        s->bid_index[o->product] =
-            (int8_t)(o->index[0] ? model_product_from_name(o->index) + 1 : 0);
+      case MODEL_OP_TRANSFER:
+        rc = model_branch_transfer_set(st, (int)si, o);
         break;
       case MODEL_OP_POLICY:
         rc = model_policy_apply(st, home, o);

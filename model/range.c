@@ -50,6 +50,9 @@ typedef struct {
   /* the price history (model v2; maps with price_history) */
   int64_t hist[MODEL_HISTORY_MAX][NP];
   int32_t n_hist;
+  /* branches abroad (issue 11), when the state has them */
+  bool had_br;
+  model_br_t *br;
 } snap_t;
 
 /* The name of a holder in a message: its seat, or the nation's seat, or
@@ -152,6 +155,7 @@ void model_snap_free(model_state_t *st) {
   }
   free(s->report_scores);
   free(s->ext);
+  free(s->br);
   free(s);
   st->snap = NULL;
 }
@@ -274,6 +278,12 @@ int model_turn_begin(model_state_t *st) {
       return MODEL_ENOMEM;
     memcpy(s->ext, st->ext, offsetof(model_ext_t, cx));
   }
+  s->had_br = st->br != NULL;
+  if (st->br) {
+    if (!s->br && !(s->br = malloc(sizeof *s->br)))
+      return MODEL_ENOMEM;
+    memcpy(s->br, st->br, sizeof *s->br);
+  }
   return 0;
 }
 
@@ -353,5 +363,11 @@ void model_turn_rollback(model_state_t *st) {
     /* the refused turn brought the extension: the state had none */
     free(st->ext);
     st->ext = NULL;
+  }
+  if (s->had_br) {
+    memcpy(st->br, s->br, sizeof *st->br);
+  } else if (st->br) {
+    free(st->br);
+    st->br = NULL;
   }
 }

@@ -89,6 +89,9 @@ int model_state_new(const model_map_t *map, uint64_t seed,
       }
       st->ext->track1 = map->origin_track + 1;
     }
+    /* branches abroad (issue 11, design I2) */
+    if (n == 0 && map->branches && (rc = model_branches_alloc(st)))
+      goto fail;
     na->security_ppm = MODEL_PPM;
   }
   for (size_t s = 0; s < st->n_seats; s++) {
@@ -205,6 +208,7 @@ void model_state_free(model_state_t *st) {
   free(st->fac);
   free(st->report_scores);
   free(st->ext);
+  free(st->br);
   free(st);
 }
 
@@ -298,6 +302,11 @@ int model_state_clone(const model_state_t *src, model_state_t **out) {
       goto nomem;
     memcpy(st->ext, src->ext, sizeof *st->ext);
   }
+  if (src->br) {
+    if (!(st->br = malloc(sizeof *st->br)))
+      goto nomem;
+    memcpy(st->br, src->br, sizeof *st->br);
+  }
   *out = st;
   return 0;
 nomem:
@@ -325,7 +334,7 @@ const model_report_t *model_last_report(const model_state_t *st) {
 }
 
 size_t model_state_holder_count(const model_state_t *st) {
-  return st ? st->n_seats + st->n_nations : 0;
+  return st ? st->n_seats + st->n_nations + (st->br ? st->br->n : 0) : 0;
 }
 
 int64_t model_state_holder_inventory(const model_state_t *st, size_t h, int p) {
@@ -335,6 +344,8 @@ int64_t model_state_holder_inventory(const model_state_t *st, size_t h, int p) {
     return st->seats[h].inv[p];
   if (h < st->n_seats + st->n_nations)
     return st->nations[h - st->n_seats].stock[p];
+  if (h < model_state_holder_count(st))
+    return st->br->b[h - st->n_seats - st->n_nations].inv[p];
   return 0;
 }
 
@@ -356,6 +367,8 @@ int model_state_holder_flows(const model_state_t *st, size_t h,
     *out = st->seats[h].flows;
   else if (h < st->n_seats + st->n_nations)
     *out = st->nations[h - st->n_seats].flows;
+  else if (h < model_state_holder_count(st))
+    *out = st->br->b[h - st->n_seats - st->n_nations].flows;
   else
     return MODEL_EINVAL;
   return 0;
