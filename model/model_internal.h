@@ -42,6 +42,7 @@
 #include "model.h"
 #include "lan_assert.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -472,8 +473,8 @@ typedef struct {
  * firm's). Goods move between a firm's own locations with the standing
  * op `transfer`. The state exists only on such maps (serialised after a
  * tag of its own). */
-#define MODEL_BRANCHES_MAX  32
-#define MODEL_TRANSFERS_MAX 32
+#define MODEL_BRANCHES_MAX  256
+#define MODEL_TRANSFERS_MAX 256
 
 typedef struct {
   int32_t seat, nation;
@@ -494,9 +495,14 @@ typedef struct {
 
 typedef struct {
   size_t n, n_transfers;
-  branch_t b[MODEL_BRANCHES_MAX];
   transfer_t t[MODEL_TRANSFERS_MAX];
+  branch_t b[MODEL_BRANCHES_MAX]; /* last: copies stop at the n used */
 } model_br_t;
+
+/* The bytes of a model_br_t in use (its first n branches). */
+static inline size_t model_br_used(const model_br_t *br) {
+  return offsetof(model_br_t, b) + br->n * sizeof br->b[0];
+}
 
 /* Market scratch and results (per product). */
 typedef struct {

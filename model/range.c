@@ -282,7 +282,7 @@ int model_turn_begin(model_state_t *st) {
   if (st->br) {
     if (!s->br && !(s->br = malloc(sizeof *s->br)))
       return MODEL_ENOMEM;
-    memcpy(s->br, st->br, sizeof *s->br);
+    memcpy(s->br, st->br, model_br_used(st->br));
   }
   return 0;
 }
@@ -365,7 +365,7 @@ void model_turn_rollback(model_state_t *st) {
     st->ext = NULL;
   }
   if (s->had_br) {
-    memcpy(st->br, s->br, sizeof *st->br);
+    memcpy(st->br, s->br, model_br_used(s->br));
   } else if (st->br) {
     free(st->br);
     st->br = NULL;

@@ -111,6 +111,12 @@ def main():
             v, DERIVED + ": the world price of turn 1 (Q2 2025) the run "
             "formed from these sourced 2024 figures", srcs(old) or ["S1"])
 
+    # ---- branches abroad (design I2): a firm's new plants abroad belong
+    # to its branch in the host (Lynas Seadrift in the USA, S28-S30); map
+    # facilities abroad (Lynas Kuantan, e-VAC Sumter) keep turn 0 as
+    # world-2024 has it
+    m["parameters"]["branches"] = True
+
     # ---- deposits
     res = {x["id"]: x["reserves"] for x in d["deposits"]}
     for dep in m["deposits"]:
@@ -575,7 +581,12 @@ def choices(dod, octo, plain):
             "Lynas's heavy and light separation plant at Seadrift, Texas "
             "(S28, S29, S30), built in the USA under its permits, policies "
             "and talent; the capacity is an assumption (none in the "
-            "references)"),
+            "references). It opens Lynas's US branch (parameters.branches): "
+            "the plant is staffed from the US pool at US wages, its oxides "
+            "are held and sold in the US market (offer with nation USA), "
+            "its feed is bought there (bid with nation USA) or moved from "
+            "Australia (transfer from AUS to USA, paying transport and the "
+            "US tariff), and the branch's profit is taxed by the USA"),
         "ibas_grant": c("USA", [
             {"op": "grant", "firm": "lynas", "amount": 258000000}],
             "the DoD IBAS award of about US$258 M for Seadrift (S28), "
