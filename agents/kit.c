@@ -925,10 +925,81 @@ int64_t kit_break_even(const model_obs_t *obs, int product) {
   return best == INT64_MIN ? -1 : kit_max(best, 0);
 }
 
+/* The branch of the seat where facility f stands, or -1 (home). */
+static int branch_of(const model_obs_t *obs, const model_obs_facility_t *f) {
+  for (size_t b = 0; obs->has_branches && b < obs->n_branches; b++)
+    if (strcmp(obs->branches[b].nation, f->nation) == 0 &&
+        strcmp(f->nation, obs->nation) != 0)
+      return (int)b;
+  return -1;
+}
+
+/* A branch's standing offer or bid, unless it stands already. */
+static void branch_trade(kit_t *k, int b, model_op_t op, int p, int64_t qty,
+                         int64_t price) {
+  const model_obs_branch_t *x = &k->obs->branches[b];
+  qty = kit_clamp(qty, 0, KIT_QTY_MAX);
+  price = kit_clamp(price, 0, KIT_PRICE_MAX);
+  int64_t now_q = op == MODEL_OP_OFFER ? x->offer_kg[p] : x->bid_kg[p];
+  int64_t now_p =
+      op == MODEL_OP_OFFER ? x->offer_cents_per_kg[p] : x->bid_cents_per_kg[p];
+  if (qty == now_q && (qty == 0 || price == now_p))
+    return;
+  model_order_t *o = kit_push(k, op);
+  if (!o)
+    return;
+  o->product = p;
+  o->quantity_kg = qty;
+  o->price_cents_per_kg = price;
+  snprintf(o->host, sizeof o->host, "%s", x->nation);
+}
+
+/* Trading on a map with branches: home, then each branch, each with the
+ * facilities it holds the goods of. */
+static void firm_trade_branches(kit_t *k, const int64_t *util,
+                                const int64_t ask[MODEL_PRODUCTS],
+                                const int64_t bid_price[MODEL_PRODUCTS],
+                                int64_t cover) {
+  const model_obs_t *obs = k->obs;
+  size_t nf = obs->n_facilities;
+  int64_t *u = calloc(nf ? nf : 1, sizeof *u);
+  if (!u)
+    return;
+  for (int b = -1; b < (int)obs->n_branches; b++) {
+    for (size_t i = 0; i < nf; i++)
+      u[i] = branch_of(obs, &obs->facilities[i]) == b
+                 ? (util ? util[i] : obs->facilities[i].utilisation_ppm)
+                 : 0;
+    for (int p = 0; p < MODEL_PRODUCTS; p++) {
+      int64_t need = kit_ppm(kit_input_need(obs, p, u), cover);
+      int64_t make = kit_output_rate(obs, p, u);
+      int64_t inv =
+          b < 0 ? obs->inventory_kg[p] : obs->branches[b].inventory_kg[p];
+      int64_t want = need - inv;
+      int64_t bq = need > 0 && want > 0 && bid_price[p] > 0 ? want : 0;
+      int64_t spare = need > 0 ? inv + make - need : KIT_ALL;
+      int64_t oq =
+          (make > 0 || inv > 0) && spare > 0 && ask[p] >= 0 ? spare : 0;
+      if (b < 0) {
+        kit_bid(k, p, bq, bq ? bid_price[p] : 0);
+        kit_offer(k, p, oq, oq ? ask[p] : 0);
+      } else {
+        branch_trade(k, b, MODEL_OP_BID, p, bq, bq ? bid_price[p] : 0);
+        branch_trade(k, b, MODEL_OP_OFFER, p, oq, oq ? ask[p] : 0);
+      }
+    }
+  }
+  free(u);
+}
+
 void kit_firm_trade(kit_t *k, const int64_t *util,
                     const int64_t ask[MODEL_PRODUCTS],
                     const int64_t bid_price[MODEL_PRODUCTS], int64_t cover) {
   const model_obs_t *obs = k->obs;
+  if (obs->has_branches && obs->n_branches > 0) {
+    firm_trade_branches(k, util, ask, bid_price, cover);
+    return;
+  }
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
     int64_t need = kit_ppm(kit_input_need(obs, p, util), cover);
     int64_t make = kit_output_rate(obs, p, util);

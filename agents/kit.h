@@ -258,7 +258,10 @@ int64_t kit_break_even(const model_obs_t *obs, int product);
  * need running at util[i] (cover ppm of one turn's need, less what it
  * holds) is bid for at bid_price[p]; what it makes or holds beyond that
  * is offered at ask[p]. Sides with a negative price, and products it
- * neither makes, holds nor needs, are withdrawn. */
+ * neither makes, holds nor needs, are withdrawn. On maps with branches
+ * (issue 11) each location trades apart: home for its plants at home,
+ * each branch for its plants in its host, from its own stock, in the
+ * host's market (offer and bid with nation). */
 void kit_firm_trade(kit_t *k, const int64_t *util,
                     const int64_t ask[MODEL_PRODUCTS],
                     const int64_t bid_price[MODEL_PRODUCTS], int64_t cover);
