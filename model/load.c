@@ -409,6 +409,13 @@ static int order_field(ld_t *ld, json_t *o, const model_field_t *f,
   case MODEL_FIELD_BOOL:
     if (!v && required)
       return fail(ld, "missing \"%s\" (true or false)", f->key);
+    if (f->presence == MODEL_FIELD_NEGATED) {
+      /* stored negated: absent (true) is false inside */
+      bool w = true;
+      int rc = opt_bool(ld, o, f->key, &w);
+      *(bool *)(void *)at = !w;
+      return rc;
+    }
     return opt_bool(ld, o, f->key, (bool *)(void *)at);
   }
   return fail(ld, "field \"%s\" has no type", f->key);

@@ -335,6 +335,10 @@ typedef struct {
   bool consume; /* contract_propose: a nation buyer consumes the goods
                    (final demand met, counted in its supply security)
                    instead of stockpiling them */
+  /* issue 11, design I2: subsidy `foreign` false (stored negated): the
+   * subsidy pays the nation's own firms only, not plants built there by
+   * foreign firms */
+  bool home_only;
 } model_order_t;
 
 /* ---- The order schema (model/order_schema.c) ----
@@ -370,11 +374,14 @@ typedef enum {
 
 typedef enum {
   MODEL_FIELD_REQUIRED,
-  MODEL_FIELD_OPTIONAL,   /* absent: zero, false, or "all" for a partner */
-  MODEL_FIELD_NIL_LIFTS,  /* optional; nil or absent sets the order's lift
-                             (and packs as nil when lift is set) */
-  MODEL_FIELD_IF_QUANTITY /* required when the order's quantity is more
-                             than 0 (offer and bid prices) */
+  MODEL_FIELD_OPTIONAL,    /* absent: zero, false, or "all" for a partner */
+  MODEL_FIELD_NIL_LIFTS,   /* optional; nil or absent sets the order's lift
+                              (and packs as nil when lift is set) */
+  MODEL_FIELD_IF_QUANTITY, /* required when the order's quantity is more
+                              than 0 (offer and bid prices) */
+  MODEL_FIELD_NEGATED      /* a bool, optional, default true on the wire,
+                              stored negated (so a zeroed order holds the
+                              default): subsidy's foreign */
 } model_presence_t;
 
 typedef struct {

@@ -249,6 +249,9 @@ typedef struct {
   /* version 2 (design L3): a production quota on the stage's output
    * rather than its feed, and counting only domestic material */
   uint8_t quota_output[NS], quota_domestic[NS];
+  /* issue 11, design I2: a subsidy with foreign false pays home firms
+   * only (capex of their builds here, output of their plants here) */
+  uint8_t sub_home_only[NS];
 } policies_t;
 
 typedef struct {
@@ -954,5 +957,12 @@ int model_branch_transfer_set(model_state_t *st, int seat,
 int model_branch_check(const model_state_t *st, int seat,
                        const model_order_t *o, model_refusal_t *r);
 void model_branch_taxes(model_state_t *st, int seat, int64_t *taxed);
+/* Whether host's subsidy of stage pays a build or the output of seat's
+ * plant there (a subsidy with foreign false pays home firms only). */
+static inline bool model_subsidy_applies(const model_state_t *st, int host,
+                                         int stage, int seat) {
+  return !st->nations[host].pol.sub_home_only[stage] ||
+         st->map->seats[seat].nation == host;
+}
 
 #endif

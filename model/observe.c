@@ -241,6 +241,7 @@ static size_t policy_orders(const model_state_t *st, int n,
         CUR->stage = s;
         CUR->capex_share_ppm = p->sub_capex[s];
         CUR->output_cents_per_kg = p->sub_output[s];
+        CUR->home_only = p->sub_home_only[s] != 0;
       }
     }
     if (p->permit_speed[s] != MODEL_PPM) {

@@ -209,6 +209,10 @@ static const model_field_t SUBSIDY[] = {
      F(output_cents_per_kg), 0, PRICE_MAX, MODEL_FIELD_OPTIONAL, false,
      "a number of USD per kg produced, from 0 to 999,999.99",
      "payment per kg produced at home"},
+    {"foreign", MODEL_FIELD_BOOL, MODEL_UNIT_NONE, F(home_only), 0, 0,
+     MODEL_FIELD_NEGATED, true, NULL,
+     "whether foreign firms' plants in your nation get it too (default "
+     "true; false: your own firms only)"},
 };
 
 static const model_field_t PRICE_FLOOR[] = {
@@ -835,6 +839,8 @@ static const char *presence_text(model_presence_t p) {
     return "no (nil lifts)";
   case MODEL_FIELD_IF_QUANTITY:
     return "if quantity > 0";
+  case MODEL_FIELD_NEGATED:
+    return "no (default true)";
   }
   return "";
 }

@@ -721,7 +721,9 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
                    "(int64 cents); build less capacity");
       return 1;
     }
-    int64_t share = st->nations[nation].pol.sub_capex[o->stage];
+    int64_t share = model_subsidy_applies(st, nation, o->stage, seat)
+                        ? st->nations[nation].pol.sub_capex[o->stage]
+                        : 0;
     int64_t sub = ppm_of(capex, share), own = capex - sub;
     int64_t have = model_headroom(st, seat) - *capex_running;
     if (__builtin_add_overflow(own, *capex_running, &total) || own > have) {
@@ -930,7 +932,9 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
     model_range_overflow(st, seat, "capex", MODEL_U_CENTS,
                          o->capacity_kg_per_year, '*',
                          st->map->stage[o->stage].capex, NULL);
-  int64_t sub = ppm_of(capex, st->nations[nation].pol.sub_capex[o->stage]);
+  int64_t sub = model_subsidy_applies(st, nation, o->stage, seat)
+                    ? ppm_of(capex, st->nations[nation].pol.sub_capex[o->stage])
+                    : 0;
   const map_nation_t *mn = &st->map->nations[nation];
   model_project_rule_t rule;
   model_project_rule(st, o->stage, nation, fac >= 0, &rule);

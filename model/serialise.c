@@ -186,6 +186,9 @@ static void vorder_talent(vis_t *v, model_order_t *o) {
   }
   if (vtag(v, "\001order-index", o->index[0] != 0))
     vstr(v, o->index, sizeof o->index);
+  /* subsidy foreign false (issue 11, design I2) */
+  if (vtag(v, "\001order-home-only", o->home_only))
+    vb(v, &o->home_only);
   if (vtag(v, "\001order-stock", o->normal_stock_kg != 0)) {
     vi(v, &o->normal_stock_kg);
     vi(v, &o->stock_discount_ppm);
@@ -561,6 +564,20 @@ static void vquota_basis(vis_t *v, model_state_t *st) {
 
 static void vbranches(vis_t *v, model_state_t *st);
 
+/* Subsidies with foreign false (issue 11, design I2), after a tag of
+ * their own and only when a nation has one. */
+static void vsub_home_only(vis_t *v, model_state_t *st) {
+  bool any = false;
+  for (size_t n = 0; n < st->n_nations; n++)
+    for (int s = 0; s < NS; s++)
+      any |= st->nations[n].pol.sub_home_only[s] != 0;
+  if (!vtag(v, "\001subsidy-home-only", any))
+    return;
+  for (size_t n = 0; n < st->n_nations && !v->err; n++)
+    for (int s = 0; s < NS; s++)
+      vu8(v, &st->nations[n].pol.sub_home_only[s]);
+}
+
 /* Deals and controls (model_ext_t), written only when the state has them,
  * at the end, so that other states keep their bytes. */
 static void vext(vis_t *v, model_state_t *st) {
@@ -792,6 +809,7 @@ static void visit(vis_t *v, model_state_t *st) {
   vbid_index(v, st);
   voffer_stock(v, st);
   vquota_basis(v, st);
+  vsub_home_only(v, st);
   /* plants abroad (issue 11), only when a game has one */
   bool abroad = false;
   for (size_t i = 0; i < st->n_fac; i++)

@@ -441,8 +441,11 @@ static void book_output(model_state_t *st, facility_t *f, int product,
   seat_t *se = &st->seats[f->owner];
   nation_t *na = &st->nations[f->nation];
   int32_t nh = (int32_t)(st->n_seats + (size_t)f->nation);
-  int64_t sub = ck_mul_div(st, out, na->pol.sub_output[f->stage], 1, nh,
-                           "output subsidy", MODEL_U_CENTS);
+  int64_t rate = model_subsidy_applies(st, f->nation, f->stage, f->owner)
+                     ? na->pol.sub_output[f->stage]
+                     : 0;
+  int64_t sub =
+      ck_mul_div(st, out, rate, 1, nh, "output subsidy", MODEL_U_CENTS);
   int64_t h = sub > 0 ? model_headroom(st, nh) : 0;
   if (sub > h) {
     money_news(st, f->nation, TOLD_SUBSIDY,

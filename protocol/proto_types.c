@@ -149,6 +149,14 @@ static int parse_field(const msgpack_object *o, const model_field_t *f,
       out->lift = rc == 0;
     return 0;
   case MODEL_FIELD_BOOL:
+    if (f->presence == MODEL_FIELD_NEGATED) {
+      /* stored negated: absent (true) is false inside */
+      bool w = true;
+      if (get_bool(o, f->key, false, &w, r) < 0)
+        return -1;
+      *(bool *)(void *)at = !w;
+      return 0;
+    }
     return get_bool(o, f->key, required, (bool *)(void *)at, r) < 0 ? -1 : 0;
   }
   return refuse(r, f->key, "field '%s' has no type%s", f->key, NULL);
@@ -242,7 +250,7 @@ static bool omitted(const model_order_t *o, const model_field_t *f) {
   if (f->type == MODEL_FIELD_BOOL) {
     bool b;
     memcpy(&b, at, sizeof b);
-    return !b;
+    return !b; /* false, or a negated field at its default (true) */
   }
   return !at[0];
 }
@@ -277,7 +285,8 @@ static int pack_field(msgpack_packer *pk, const model_order_t *o,
   case MODEL_FIELD_BOOL: {
     bool b;
     memcpy(&b, at, sizeof b);
-    return proto_pack_kv_bool(pk, f->key, b);
+    return proto_pack_kv_bool(pk, f->key,
+                              f->presence == MODEL_FIELD_NEGATED ? !b : b);
   }
   }
   return proto_pack_kv_nil(pk, f->key);
@@ -1552,10 +1561,15 @@ static int pack_field_schema(msgpack_packer *pk, const model_field_t *f) {
     rc |= proto_pack_kv_cstr(pk, "x-unit", model_unit_name(f->unit));
     break;
   case MODEL_FIELD_BOOL:
-    rc |= msgpack_pack_map(pk, f->presence == MODEL_FIELD_OPTIONAL ? 3 : 2);
+    rc |= msgpack_pack_map(pk, f->presence == MODEL_FIELD_OPTIONAL ||
+                                       f->presence == MODEL_FIELD_NEGATED
+                                   ? 3
+                                   : 2);
     rc |= proto_pack_kv_cstr(pk, "type", "boolean");
     if (f->presence == MODEL_FIELD_OPTIONAL)
       rc |= proto_pack_kv_bool(pk, "default", false);
+    if (f->presence == MODEL_FIELD_NEGATED)
+      rc |= proto_pack_kv_bool(pk, "default", true);
     break;
   }
   rc |= proto_pack_kv_cstr(pk, "description", f->description);

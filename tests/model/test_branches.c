@@ -6,9 +6,9 @@
  * host's market; a transfer moves concentrate between two of a firm's
  * locations, paying transport and the importer's tariff, and an export ban
  * excuses it; the home's technology ban and the host's investment screen
- * refuse the build; every turn keeps DOMAIN.md's balances with the branch
- * holders counted; the state survives serialisation; a map without
- * branches keeps its bytes. */
+ * refuse the build; a subsidy with foreign false pays home firms only; every
+ * turn keeps DOMAIN.md's balances with the branch holders counted; the state
+ * survives serialisation; a map without branches keeps its bytes. */
 #define _GNU_SOURCE /* memmem */
 #include "helpers.h"
 
@@ -424,6 +424,72 @@ static void test_transfer(void **state) {
   model_map_free(m);
 }
 
+/* A subsidy with foreign false pays the nation's own firms only: a
+ * foreign firm's plant there pays its whole capital cost, a home firm's
+ * half; the policy survives serialisation and shows in public policies.
+ * (Works on maps without branches too: plants built with build.nation.) */
+static void test_subsidy_not_foreign(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("classroom");
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  int usa = helper_seat(m, "USA"), em = helper_seat(m, "euro_magnets"),
+      mm = helper_seat(m, "mountain_minerals");
+  size_t S = model_map_seat_count(m);
+  model_order_t sub = pol(MODEL_POL_SUBSIDY);
+  sub.stage = MODEL_MAGNETS;
+  sub.capex_share_ppm = 500000;
+  sub.home_only = true; /* "foreign": false on the wire */
+  helper_submit1(st, usa, sub);
+  resolve(st);
+  model_obs_t *o;
+  assert_int_equal(model_observe(st, em, &o), 0);
+  bool seen = false;
+  for (size_t k = 0; k < o->n_public_policies; k++)
+    if (o->public_policies[k].policy.kind == MODEL_POL_SUBSIDY &&
+        o->public_policies[k].policy.stage == MODEL_MAGNETS) {
+      seen = true;
+      assert_true(o->public_policies[k].policy.home_only);
+    }
+  assert_true(seen);
+  int64_t capex = o->rules.capex_cents_per_kg_year[MODEL_MAGNETS] * 1000000;
+  capex = capex *
+          o->capex_factor_ppm[MODEL_MAGNETS * o->n_nations +
+                              (size_t)nation_of(m, "USA")] /
+          1000000;
+  model_obs_free(o);
+  /* the state keeps it through serialisation */
+  uint8_t *buf;
+  size_t len;
+  assert_int_equal(model_state_serialise(st, &buf, &len), 0);
+  assert_non_null(memmem(buf, len, "\001subsidy-home-only", 18));
+  model_state_t *back;
+  assert_int_equal(model_state_deserialise(m, buf, len, &back), 0);
+  free(buf);
+  model_state_t *plain;
+  assert_int_equal(model_state_clone(back, &plain), 0);
+  /* the EU firm builds in the USA, the US firm at home */
+  helper_submit1(back, em, build(MODEL_MAGNETS, 1000000, "USA"));
+  helper_submit1(back, mm, build(MODEL_MAGNETS, 1000000, NULL));
+  resolve(back);
+  resolve(plain);
+  model_holder_flows_t a, p;
+  size_t usa_h = S + (size_t)nation_of(m, "USA");
+  assert_int_equal(model_state_holder_flows(back, usa_h, &a), 0);
+  assert_int_equal(model_state_holder_flows(plain, usa_h, &p), 0);
+  assert_int_equal(a.money_out - p.money_out, capex / 2); /* mm's only */
+  assert_int_equal(model_state_holder_flows(back, (size_t)em, &a), 0);
+  assert_int_equal(model_state_holder_flows(plain, (size_t)em, &p), 0);
+  assert_int_equal(a.money_out - p.money_out, capex);
+  assert_int_equal(model_state_holder_flows(back, (size_t)mm, &a), 0);
+  assert_int_equal(model_state_holder_flows(plain, (size_t)mm, &p), 0);
+  assert_int_equal(a.money_out - p.money_out, capex - capex / 2);
+  model_state_free(plain);
+  model_state_free(back);
+  model_state_free(st);
+  model_map_free(m);
+}
+
 /* The home's technology ban and the host's investment screen refuse a
  * build abroad, each saying what is wrong and what would be right. */
 static void test_build_refused(void **state) {
@@ -531,6 +597,7 @@ int main(void) {
       cmocka_unit_test(test_host_wages),
       cmocka_unit_test(test_transfer),
       cmocka_unit_test(test_build_refused),
+      cmocka_unit_test(test_subsidy_not_foreign),
       cmocka_unit_test(test_serialise_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -445,6 +445,7 @@ static size_t pinned_orders(named_order_t *o) {
     o[n].o.normal_stock_kg = 0;
     o[n].o.stock_discount_ppm = 0;
     o[n].o.min_share_ppm = 0;
+    o[n].o.home_only = false; /* subsidy foreign: true, the default */
     if (s->kind == MODEL_POL_EXPORT_LICENCE ||
         s->kind == MODEL_POL_PRODUCTION_QUOTA)
       o[n].o.choice[0] = '\0';
