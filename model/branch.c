@@ -268,6 +268,48 @@ int model_branch_check(const model_state_t *st, int seat,
   return 0;
 }
 
+bool model_branch_worth(const model_state_t *st, int seat, int64_t *out) {
+  const model_br_t *br = st->br;
+  int64_t w = 0, v;
+  for (size_t b = 0; br && b < br->n; b++) {
+    if (br->b[b].seat != seat)
+      continue;
+    for (int p = 0; p < NP; p++)
+      if (!mul_div_ok(br->b[b].inv[p], st->price[p], 1, &v) ||
+          __builtin_add_overflow(w, v, &w))
+        return false;
+  }
+  *out = w;
+  return true;
+}
+
+void model_branch_holding(model_state_t *st, int64_t hold_q) {
+  model_br_t *br = st->br;
+  for (size_t b = 0; br && b < br->n && !st->range_failed; b++) {
+    branch_t *x = &br->b[b];
+    __int128 due = 0;
+    for (int p = 0; p < NP; p++)
+      if (x->inv[p] > 0)
+        due += ((__int128)x->inv[p] * st->price[p] * hold_q + MODEL_PPM - 1) /
+               MODEL_PPM;
+    if (due <= 0)
+      continue;
+    if (due > MODEL_HOLDER_MONEY_MAX) {
+      model_range_fail(st, x->seat, "holding cost beyond the money limit");
+      return;
+    }
+    int64_t c = (int64_t)due;
+    seat_t *se = &st->seats[x->seat];
+    ck_sub(st, &se->cash, c, x->seat, "cash", MODEL_U_CENTS, "holding cost");
+    ck_add(st, &se->costs, c, x->seat, "costs", MODEL_U_CENTS, "holding cost");
+    ck_add(st, &se->flows.money_out, c, x->seat, "money paid out",
+           MODEL_U_CENTS, "holding cost");
+    ck_add(st, &x->costs, c, x->seat, "costs", MODEL_U_CENTS, "holding cost");
+    ck_add(st, &st->report.money_sinks, c, -1, "money sinks", MODEL_U_CENTS,
+           "holding cost");
+  }
+}
+
 /* Taxes of branches (after wages): each branch's profit (its revenue less
  * its costs) is taxed at its host's rate, paid by the firm to the host.
  * Returns through *taxed the profit taxed abroad, which the home does not

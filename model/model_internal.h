@@ -957,6 +957,11 @@ int model_branch_transfer_set(model_state_t *st, int seat,
 int model_branch_check(const model_state_t *st, int seat,
                        const model_order_t *o, model_refusal_t *r);
 void model_branch_taxes(model_state_t *st, int seat, int64_t *taxed);
+/* The value of a firm's branch stocks at the world prices (for its net
+ * worth and collateral); false when it does not fit in int64. */
+bool model_branch_worth(const model_state_t *st, int seat, int64_t *out);
+/* Holding cost on branch stocks, paid by their firms (a sink). */
+void model_branch_holding(model_state_t *st, int64_t hold_q);
 /* Whether host's subsidy of stage pays a build or the output of seat's
  * plant there (a subsidy with foreign false pays home firms only). */
 static inline bool model_subsidy_applies(const model_state_t *st, int host,

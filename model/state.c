@@ -413,6 +413,9 @@ bool model_seat_net_worth(const model_state_t *st, int s, int64_t *out) {
     if (!mul_div_ok(se->inv[p], st->price[p], 1, &v) ||
         __builtin_add_overflow(w, v, &w))
       return false;
+  if (st->br &&
+      (!model_branch_worth(st, s, &v) || __builtin_add_overflow(w, v, &w)))
+    return false;
   *out = w;
   return true;
 }

@@ -877,6 +877,8 @@ static void holding_costs(model_state_t *st) {
            MODEL_U_CENTS, "holding cost");
     sink(st, pay, "holding cost");
   }
+  /* branches' stocks, paid by their firms (design I2) */
+  model_branch_holding(st, m->hold_q);
 }
 
 /* Defaults and receivership (docs/model.md): a firm whose cash is below
@@ -1218,6 +1220,14 @@ void model_state_compute_scores(model_state_t *st) {
                ck_mul_div(st, se->inv[p], st->price[p], 1, who, "net worth",
                           MODEL_U_CENTS),
                who, "net worth", MODEL_U_CENTS, "inventory");
+      if (st->br) {
+        /* its branches' stocks (design I2) */
+        int64_t bw = 0;
+        if (!model_branch_worth(st, (int)s, &bw))
+          model_range_fail(st, who, "net worth beyond the int64 range");
+        ck_add(st, &worth, bw, who, "net worth", MODEL_U_CENTS,
+               "branch inventory");
+      }
       /* nations' stakes dilute the owners' share */
       int64_t held = 0;
       for (size_t k = 0; st->ext && k < st->ext->n_stakes; k++)
