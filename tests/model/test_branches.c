@@ -521,6 +521,59 @@ static void test_build_refused(void **state) {
   model_map_free(m);
 }
 
+/* race-2028's Seadrift choice: Lynas builds its separation plant in the
+ * USA (with the IBAS grant), which opens its US branch; once it runs
+ * (turn 20: US permits and construction take 19 turns), concentrate moved
+ * from Australia feeds it, staffed from the US pool, and its oxides sell
+ * in the US market from the branch. Every turn keeps the balances
+ * (holding costs of branch stocks included). */
+static void test_race_seadrift(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("race-2028");
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  int lynas = helper_seat(m, "lynas"), usa = helper_seat(m, "USA");
+  size_t S = model_map_seat_count(m), N = model_map_nation_count(m);
+  helper_submit1(st, lynas, build(MODEL_SEPARATION, 5000000, "USA"));
+  model_order_t g = helper_order(MODEL_OP_GRANT);
+  strcpy(g.firm, "lynas");
+  g.amount_cents = 25800000000;
+  helper_submit1(st, usa, g);
+  resolve(st);
+  assert_int_equal(model_state_holder_count(st), S + N + 1);
+  model_order_t go[4] = {
+      transfer(MODEL_CONCENTRATE, 1000000, "AUS", "USA"),
+      trade(MODEL_OP_OFFER, MODEL_NDPR, 1000000, 4000, "USA"),
+      trade(MODEL_OP_OFFER, MODEL_DYTB, 1000000, 20000, "USA"),
+      trade(MODEL_OP_OFFER, MODEL_LACE, 1000000, 10, "USA")};
+  submit(st, lynas, go, 4);
+  int64_t moved = 0, made = 0, sold = 0, tax = 0;
+  int turns = 0;
+  while (model_state_turn(st) < model_state_turns(st)) {
+    resolve(st);
+    turns++;
+    model_obs_t *o;
+    assert_int_equal(model_observe(st, lynas, &o), 0);
+    moved += o->transfers[0].moved_kg;
+    tax += branch_in(o, "USA")->tax_cents;
+    model_obs_free(o);
+    model_holder_flows_t f;
+    assert_int_equal(model_state_holder_flows(st, S + N, &f), 0);
+    made += f.produced[MODEL_NDPR] + f.produced[MODEL_DYTB] +
+            f.produced[MODEL_LACE];
+    sold += f.sold[MODEL_NDPR] + f.sold[MODEL_DYTB] + f.sold[MODEL_LACE];
+  }
+  printf("  Seadrift in %d turns: %.0f t of concentrate moved from AUS, %.0f t "
+         "of oxides made and %.0f t sold in the USA; %.2f USD of US profit "
+         "tax\n",
+         turns, moved / 1000.0, made / 1000.0, sold / 1000.0, tax / 100.0);
+  assert_true(moved > 0);
+  assert_true(made > 0);
+  assert_true(sold > 0);
+  model_state_free(st);
+  model_map_free(m);
+}
+
 /* A branch game survives serialisation and cloning, and plays on the same;
  * a map without branches writes no branch section. */
 static void test_serialise_round_trip(void **state) {
@@ -598,6 +651,7 @@ int main(void) {
       cmocka_unit_test(test_transfer),
       cmocka_unit_test(test_build_refused),
       cmocka_unit_test(test_subsidy_not_foreign),
+      cmocka_unit_test(test_race_seadrift),
       cmocka_unit_test(test_serialise_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
