@@ -218,7 +218,8 @@ int kit_best_deposit(const model_obs_t *obs) {
   for (size_t d = 0; d < obs->n_deposits; d++) {
     const model_obs_deposit_t *dp = &obs->deposits[d];
     int n = kit_nation(obs, dp->nation);
-    if (!dp->open || dp->reserves_kg < KIT_MIN_BUILD || n < 0)
+    if (!dp->open || dp->reserves_kg < KIT_MIN_BUILD || n < 0 ||
+        (dp->owner[0] && strcmp(dp->owner, obs->seat) != 0))
       continue;
     int64_t v = kit_deposit_value(obs, d);
     if (best < 0 || v > best_v ||
@@ -329,6 +330,9 @@ int64_t kit_build_mine(kit_t *k, size_t d, int64_t capacity, int64_t budget) {
   const model_obs_deposit_t *dp = &obs->deposits[d];
   int n = kit_nation(obs, dp->nation);
   if (n < 0 || !dp->open || dp->reserves_kg <= 0)
+    return 0;
+  /* a deposit another firm owns is its alone (issue 11) */
+  if (dp->owner[0] && strcmp(dp->owner, obs->seat) != 0)
     return 0;
 
   /* capacity beyond what the reserves feed until the game ends is idle

@@ -81,8 +81,9 @@ int64_t kit_deposit_cost(const model_obs_t *obs, size_t d);
  * turn's oxide prices, at a new separation plant's recovery), less the
  * opex of mining it: how the strategies rank deposits. */
 int64_t kit_deposit_value(const model_obs_t *obs, size_t d);
-/* The open deposit with reserves left that ranks best by
- * kit_deposit_value (ties: the home nation, then map order), or -1. */
+/* The open deposit with reserves left, owned by no other firm, that ranks
+ * best by kit_deposit_value (ties: the home nation, then map order), or
+ * -1. */
 int kit_best_deposit(const model_obs_t *obs);
 
 /* ---- Writing orders ----
@@ -115,9 +116,9 @@ void kit_bid(kit_t *k, int product, int64_t qty_kg, int64_t max_price);
 int64_t kit_build(kit_t *k, int stage, const model_obs_facility_t *expand,
                   int64_t capacity, int64_t budget);
 /* Open a new mine of up to capacity kg/yr at deposit d (open, with
- * reserves), spending at most budget cents; never larger than its
- * reserves can feed in the turns left after construction. Returns the
- * capacity ordered, or 0. */
+ * reserves, owned by no other firm), spending at most budget cents; never
+ * larger than its reserves can feed in the turns left after construction.
+ * Returns the capacity ordered, or 0. */
 int64_t kit_build_mine(kit_t *k, size_t d, int64_t capacity, int64_t budget);
 /* Build a new separation or magnet plant of up to capacity kg/yr in
  * nation n (issue 11: abroad when n is not home), under n's capex factor

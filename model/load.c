@@ -1624,11 +1624,13 @@ static int load_deposits(ld_t *ld, model_map_t *m, json_t *root) {
     json_t *o = json_array_get(arr, i);
     map_deposit_t *d = &m->deposits[i];
     push_idx(ld, i);
-    static const char *const ks[] = {"id",     "nation",    "type", "reserves",
-                                     "basket", "unit_cost", "open", NULL};
+    static const char *const ks[] = {"id",       "nation", "type",
+                                     "reserves", "basket", "unit_cost",
+                                     "open",     "owner",  NULL};
     char nation[MODEL_ID_MAX] = "", type[32] = "hard_rock_light";
     d->unit_cost = -1;
     d->open = true;
+    d->owner = -1;
     if (!json_is_object(o))
       rc = fail(ld, "expected a deposit object");
     if (!rc)
@@ -1677,6 +1679,8 @@ static int load_deposits(ld_t *ld, model_map_t *m, json_t *root) {
       rc = num(ld, o, "unit_cost", false, U_PRICE, 0, 1e6, &d->unit_cost);
     if (!rc)
       rc = opt_bool(ld, o, "open", &d->open);
+    if (!rc) /* a firm's seat id, checked once the seats are read */
+      rc = str(ld, o, "owner", false, d->owner_id, sizeof d->owner_id);
     pop(ld);
   }
   if (!rc && n) {
@@ -1884,6 +1888,31 @@ static int load_qualification(ld_t *ld, model_map_t *m, json_t *root) {
   pop(ld);
   pop(ld);
   return rc;
+}
+
+/* deposits[].owner (issue 11) names a firm seat of the map. */
+static int load_deposit_owners(ld_t *ld, model_map_t *m) {
+  for (size_t i = 0; i < m->n_deposits; i++) {
+    map_deposit_t *d = &m->deposits[i];
+    if (!d->owner_id[0])
+      continue;
+    d->owner = -1;
+    for (size_t s = 0; s < m->n_seats; s++)
+      if (strcmp(m->seats[s].id, d->owner_id) == 0 &&
+          m->seats[s].kind == MODEL_SEAT_FIRM)
+        d->owner = (int32_t)s;
+    if (d->owner >= 0)
+      continue;
+    push_key(ld, "deposits");
+    push_idx(ld, i);
+    push_key(ld, "owner");
+    int rc = fail(ld, "expected the seat id of a firm of \"seats\"");
+    pop(ld);
+    pop(ld);
+    pop(ld);
+    return rc;
+  }
+  return 0;
 }
 
 /* parameters.origin_tracking names a nation of the map. */
@@ -2372,6 +2401,7 @@ int model_map_load_string(const char *text, size_t len, const char *name,
       (rc = load_origin_tracking(&ld, m)) ||
       (rc = load_transport(&ld, m, root)) ||
       (rc = load_deposits(&ld, m, root)) || (rc = load_seats(&ld, m, root)) ||
+      (rc = load_deposit_owners(&ld, m)) ||
       (rc = load_policies(&ld, m, root)) ||
       (rc = load_facilities(&ld, m, root)) ||
       (rc = load_qualification(&ld, m, root)) ||

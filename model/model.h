@@ -642,6 +642,8 @@ typedef struct {
   int64_t basket_ppm[3];          /* ndpr_oxide, dytb_oxide, lace_oxide */
   int64_t unit_cost_cents_per_kg; /* opex of mines here; -1: the stage's */
   bool open;                      /* a new mine may be built here */
+  char owner[MODEL_ID_MAX];       /* issue 11: the firm that owns it, the only
+                                     one that may open a mine there; "" none */
 } model_obs_deposit_t;
 
 /* The rules of building and staffing, from the map: what a player needs to

@@ -104,6 +104,10 @@ typedef struct {
   int64_t basket[3]; /* ppm ndpr, dytb, lace */
   int64_t unit_cost; /* cents/kg, -1 for the stage default */
   bool open;
+  /* issue 11: the firm that owns it (`owner`), the only one that may open
+   * a mine on it; -1: anyone may */
+  int32_t owner;
+  char owner_id[MODEL_ID_MAX];
 } map_deposit_t;
 
 typedef struct {

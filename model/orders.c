@@ -699,6 +699,16 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
         model_refuse(r, "site", "deposit \"%s\" has no reserves left", o->site);
         return 1;
       }
+      int owner = st->map->deposits[d].owner;
+      if (owner >= 0 && owner != seat) {
+        /* a firm-owned deposit (issue 11): its owner's alone */
+        model_refuse(r, "site",
+                     "deposit \"%s\" belongs to %s; only its owner may open "
+                     "a mine there (buy from it, or build at an open "
+                     "deposit that no firm owns)",
+                     o->site, st->map->seats[owner].id);
+        return 1;
+      }
     }
     int nation = build_nation(st, seat, o, fac);
     /* technology bans, screens and sanctions bind new plants abroad (an

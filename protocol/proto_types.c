@@ -686,7 +686,9 @@ static int pack_deposits(msgpack_packer *pk, const model_obs_t *obs) {
   int rc = msgpack_pack_array(pk, obs->n_deposits);
   for (size_t i = 0; i < obs->n_deposits; i++) {
     const model_obs_deposit_t *d = &obs->deposits[i];
-    rc |= msgpack_pack_map(pk, 7);
+    rc |= msgpack_pack_map(pk, 7 + (d->owner[0] != 0));
+    if (d->owner[0]) /* issue 11: only where a firm owns it */
+      rc |= kv_name(pk, "owner", d->owner);
     rc |= kv_name(pk, "id", d->id);
     rc |= kv_name(pk, "nation", d->nation);
     rc |= kv_name(pk, "type",
@@ -1150,6 +1152,7 @@ static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
         uc && uc->type != MSGPACK_OBJECT_NIL ? cents_of(uc) : -1;
     const msgpack_object *open = get(d, "open");
     x->open = open && open->type == MSGPACK_OBJECT_BOOLEAN && open->via.boolean;
+    copy_str(x->owner, sizeof x->owner, get(d, "owner"));
   }
   const msgpack_object *rules = get(pub, "rules");
   model_obs_rules_t *r = &obs->rules;

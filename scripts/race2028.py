@@ -117,6 +117,14 @@ def main():
     # world-2024 has it
     m["parameters"]["branches"] = True
 
+    # ---- firm-owned deposits (issue 11): only the owner may open a mine
+    owners = {"mountain_pass": "mp_materials",     # MP bought it in 2017 (S100, S13)
+              "mt_weld": "lynas",                  # Lynas's mine (S24, S26)
+              "round_top": "usa_rare_earth"}       # 70% owned (S48)
+    for dep in m["deposits"]:
+        if dep["id"] in owners:
+            dep["owner"] = owners[dep["id"]]
+
     # ---- deposits
     res = {x["id"]: x["reserves"] for x in d["deposits"]}
     for dep in m["deposits"]:
@@ -441,9 +449,9 @@ def notes(w, d):
             "plant). usa_rare_earth: Stillwater 600 t/yr under construction, "
             "producing from 2026 (S48); 600 -> 5,000 t/yr is its choice "
             "(the brownfield bound means 600 -> 1,200 -> 2,400 -> 4,800); "
-            "it owns 70% of Round Top (S48), which the map has as the open "
-            "deposit round_top: a mine there is its choice (the model does "
-            "not own deposits, so any firm may build there). "
+            "it owns 70% of Round Top (S48), which the map has as the "
+            "deposit round_top with owner usa_rare_earth: a mine there is "
+            "its choice, and no other firm's. "
             "vulcan_elements: no plant at turn 0; the 10,000 t/yr "
             "recycling-led plant (S47) is its choice (recycling is not a "
             "stage of the model: it is an ordinary magnet plant). e-VAC: "
@@ -477,7 +485,11 @@ def notes(w, d):
             "processed, <=65% from one country: the model's objectives are "
             "security, value added, budget); policy events that lapse "
             "after a number of turns (the Busan suspension's end is "
-            "CHN's decision); a firm owning a deposit (Round Top)."),
+            "CHN's decision). Firm-owned deposits are in (deposits[].owner: "
+            "Mountain Pass is MP's, S100, S13; Mt Weld Lynas's, S24, S26; "
+            "Round Top USA Rare Earth's, 70%, S48); Bayan Obo and the "
+            "others stay open to any firm (no source on their owners in "
+            "the references)."),
         "aggregates": w["notes"]["aggregates"].replace(
             "Not in the map as firms: Shenghe, Arafura, Serra Verde, USA "
             "Rare Earth, Noveon, Vulcan, VAC, e-VAC",

@@ -8,7 +8,9 @@
  * excuses it; the home's technology ban and the host's investment screen
  * refuse the build; a subsidy with foreign false pays home firms only; every
  * turn keeps DOMAIN.md's balances with the branch holders counted; the state
- * survives serialisation; a map without branches keeps its bytes. */
+ * survives serialisation; a map without branches keeps its bytes. Also
+ * firm-owned deposits (deposits[].owner): only the owner may open a mine
+ * there. */
 #define _GNU_SOURCE /* memmem */
 #include "helpers.h"
 
@@ -574,6 +576,71 @@ static void test_race_seadrift(void **state) {
   model_map_free(m);
 }
 
+/* Firm-owned deposits (race-2028's deposits[].owner): only the owner may
+ * open a mine on its deposit; others are refused with the owner named;
+ * every seat sees the owner; a deposit without one is open to all; the
+ * loader refuses an owner that is not a firm. */
+static void test_deposit_owner(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("race-2028");
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  int cn = helper_seat(m, "china_northern"),
+      mp = helper_seat(m, "mp_materials"), ly = helper_seat(m, "lynas"),
+      usar = helper_seat(m, "usa_rare_earth");
+  model_order_t b = build(MODEL_MINING, 1000000, NULL);
+  strcpy(b.site, "mountain_pass");
+  refused(st, cn, b, "site",
+          "deposit \"mountain_pass\" belongs to mp_materials; only its owner "
+          "may open a mine there");
+  size_t n = 9;
+  assert_int_equal(model_validate(st, mp, &b, 1, NULL, 0, &n), 0);
+  assert_int_equal(n, 0);
+  strcpy(b.site, "round_top");
+  refused(st, ly, b, "site", "belongs to usa_rare_earth");
+  assert_int_equal(model_validate(st, usar, &b, 1, NULL, 0, &n), 0);
+  assert_int_equal(n, 0);
+  strcpy(b.site, "mt_weld");
+  refused(st, mp, b, "site", "belongs to lynas");
+  /* nobody owns Nolans: any firm may open a mine there */
+  strcpy(b.site, "nolans");
+  assert_int_equal(model_validate(st, mp, &b, 1, NULL, 0, &n), 0);
+  assert_int_equal(n, 0);
+  model_obs_t *o;
+  assert_int_equal(model_observe(st, cn, &o), 0);
+  int owned = 0;
+  for (size_t d = 0; d < o->n_deposits; d++) {
+    if (strcmp(o->deposits[d].id, "mountain_pass") == 0)
+      assert_string_equal(o->deposits[d].owner, "mp_materials");
+    if (strcmp(o->deposits[d].id, "nolans") == 0)
+      assert_string_equal(o->deposits[d].owner, "");
+    owned += o->deposits[d].owner[0] != 0;
+  }
+  assert_int_equal(owned, 3);
+  model_obs_free(o);
+  model_state_free(st);
+  model_map_free(m);
+  /* an owner must be a firm of the map */
+  char path[512];
+  snprintf(path, sizeof path, "%s/classroom.json", LAN_SOURCE_MAPS);
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  static char text[1 << 20], out[(1 << 20) + 512];
+  size_t len = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  text[len] = '\0';
+  const char *at = strstr(text, "\"id\": \"mountain\",");
+  assert_non_null(at);
+  size_t head = (size_t)(at - text);
+  snprintf(out, sizeof out, "%.*s\"owner\": \"USA\", %s", (int)head, text,
+           text + head);
+  model_error_t err;
+  assert_int_equal(
+      model_map_load_string(out, strlen(out), "bad-owner", &m, &err),
+      MODEL_EMAP);
+  assert_non_null(strstr(err.message, "a firm"));
+}
+
 /* A branch game survives serialisation and cloning, and plays on the same;
  * a map without branches writes no branch section. */
 static void test_serialise_round_trip(void **state) {
@@ -652,6 +719,7 @@ int main(void) {
       cmocka_unit_test(test_build_refused),
       cmocka_unit_test(test_subsidy_not_foreign),
       cmocka_unit_test(test_race_seadrift),
+      cmocka_unit_test(test_deposit_owner),
       cmocka_unit_test(test_serialise_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
