@@ -1044,6 +1044,11 @@ int model_state_deserialise(const model_map_t *map, const uint8_t *buf,
     model_state_free(st);
     return MODEL_ESTATE;
   }
+  /* a state stored before its map had branches: none yet */
+  if (map->branches && !st->br && model_branches_alloc(st) != 0) {
+    model_state_free(st);
+    return MODEL_ENOMEM;
+  }
   *out = st;
   return 0;
 }
