@@ -628,6 +628,14 @@ static void apply_acquire(model_state_t *st, int buyer, int k, int64_t price) {
   b->n_fac++;
   f->util = 0;
   f->staff = 0;
+  /* maps with branches (design I2): a plant bought abroad belongs to the
+   * buyer's branch there (opened by the purchase), one in its home nation
+   * to the buyer itself */
+  if (st->map->branches) {
+    f->abroad = f->nation != st->map->seats[buyer].nation;
+    if (f->abroad)
+      (void)model_branch_open(st, buyer, f->nation);
+  }
 }
 
 int model_order_check(const model_state_t *st, int seat, const model_order_t *o,

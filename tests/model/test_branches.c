@@ -576,6 +576,78 @@ static void test_race_seadrift(void **state) {
   model_map_free(m);
 }
 
+/* A plant bought abroad out of a receivership belongs to the buyer's
+ * branch there: on race-2028, energy_fuels defaults (a cost overrun on a
+ * plant it built at 80% of its headroom, as test_v2's default test) and
+ * lynas buys its US separation plant. */
+static void test_acquired_abroad(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("race-2028");
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  int ef = helper_seat(m, "energy_fuels"), ly = helper_seat(m, "lynas");
+  size_t S = model_map_seat_count(m), N = model_map_nation_count(m);
+  model_obs_t *o;
+  assert_int_equal(model_observe(st, ef, &o), 0);
+  int64_t head = o->headroom_cents;
+  model_obs_free(o);
+  helper_submit1(st, ef, build(MODEL_SEPARATION, head / 10 * 8 / 6600, NULL));
+  resolve(st);
+  assert_int_equal(model_observe(st, ef, &o), 0);
+  char id[MODEL_ID_MAX] = "";
+  for (size_t k = 0; k < o->n_facilities; k++)
+    if (o->facilities[k].status == MODEL_FAC_BUILDING)
+      snprintf(id, sizeof id, "%s", o->facilities[k].id);
+  model_obs_free(o);
+  assert_true(id[0]);
+  model_event_t ev;
+  memset(&ev, 0, sizeof ev);
+  ev.kind = MODEL_EV_COST_OVERRUN;
+  ev.product = ev.stage = -1;
+  snprintf(ev.facility, sizeof ev.facility, "%s", id);
+  ev.magnitude_ppm = 1000000;
+  ev.duration = 1;
+  assert_int_equal(model_inject_event(st, &ev), 0);
+  resolve(st);
+  assert_int_equal(model_observe(st, ef, &o), 0);
+  assert_true(o->receivership_turns > 0);
+  model_obs_free(o);
+  model_order_t aq = helper_order(MODEL_OP_ACQUIRE);
+  strcpy(aq.facility, "ef_white_mesa");
+  aq.amount_cents = 10000000000; /* $100 M */
+  helper_submit1(st, ly, aq);
+  assert_int_equal(model_state_holder_count(st), S + N);
+  resolve(st);
+  assert_int_equal(model_state_holder_count(st), S + N + 1);
+  assert_int_equal(model_observe(st, ly, &o), 0);
+  assert_non_null(branch_in(o, "USA"));
+  assert_non_null(facility_in(o, "USA", MODEL_SEPARATION));
+  model_obs_free(o);
+  /* it runs for the branch: staffed from the US pool, fed in the US
+   * market */
+  model_order_t run[2] = {
+      helper_order(MODEL_OP_OPERATE),
+      trade(MODEL_OP_BID, MODEL_CONCENTRATE, 500000, 2000, "USA")};
+  strcpy(run[0].facility, "ef_white_mesa");
+  run[0].utilisation_ppm = 1000000;
+  submit(st, ly, run, 2);
+  int64_t staff = 0, made = 0;
+  for (int t = 0; t < 3; t++) {
+    resolve(st);
+    assert_int_equal(model_observe(st, ly, &o), 0);
+    staff = branch_in(o, "USA")->staff[MODEL_SEPARATION];
+    model_obs_free(o);
+    model_holder_flows_t f;
+    assert_int_equal(model_state_holder_flows(st, S + N, &f), 0);
+    made += f.produced[MODEL_NDPR];
+  }
+  printf("  lynas's US branch (ef_white_mesa): %lld staff, %.1f t NdPr made\n",
+         (long long)staff, made / 1000.0);
+  assert_true(staff > 0);
+  model_state_free(st);
+  model_map_free(m);
+}
+
 /* Firm-owned deposits (race-2028's deposits[].owner): only the owner may
  * open a mine on its deposit; others are refused with the owner named;
  * every seat sees the owner; a deposit without one is open to all; the
@@ -720,6 +792,7 @@ int main(void) {
       cmocka_unit_test(test_subsidy_not_foreign),
       cmocka_unit_test(test_race_seadrift),
       cmocka_unit_test(test_deposit_owner),
+      cmocka_unit_test(test_acquired_abroad),
       cmocka_unit_test(test_serialise_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
