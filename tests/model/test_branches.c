@@ -218,7 +218,7 @@ static void test_magnet_plant_abroad(void **state) {
   assert_int_equal(model_observe(st, em, &o), 0);
   home_staff = o->staff[MODEL_MAGNETS];
   model_obs_free(o);
-  int64_t staff = 0, sold = 0, made = 0;
+  int64_t staff = 0, sold = 0, made = 0, tax = 0;
   for (int t = 0; t < 24 && sold == 0; t++) {
     resolve(st);
     resolve(plain);
@@ -244,6 +244,7 @@ static void test_magnet_plant_abroad(void **state) {
       model_obs_free(v);
     }
     made += f->output_kg;
+    tax += b->tax_cents;
 
     /* the magnets it made sold in the US market from the branch (its
      * holder is S + N + 0), never from the firm's home stock */
@@ -256,11 +257,27 @@ static void test_magnet_plant_abroad(void **state) {
       }
     model_obs_free(o);
   }
-  printf("  the branch made %lld kg of magnets and sold %lld kg in the USA\n",
-         (long long)made, (long long)sold);
+  printf("  the branch made %lld kg of magnets and sold %lld kg in the USA; "
+         "%.2f USD of profit tax to the USA\n",
+         (long long)made, (long long)sold, tax / 100.0);
   assert_true(staff > 0);
   assert_true(made > 0);
   assert_true(sold > 0);
+  /* with its bids withdrawn the branch sells from stock at a profit,
+   * which the USA taxes */
+  model_order_t stop[2] = {trade(MODEL_OP_BID, MODEL_NDPR, 0, 0, "USA"),
+                           trade(MODEL_OP_BID, MODEL_DYTB, 0, 0, "USA")};
+  submit(st, em, stop, 2);
+  tax = 0;
+  for (int t = 0; t < 2; t++) {
+    resolve(st);
+    resolve(plain);
+    assert_int_equal(model_observe(st, em, &o), 0);
+    tax += branch_in(o, "USA")->tax_cents;
+    model_obs_free(o);
+  }
+  printf("  then %.2f USD of profit tax paid to the USA\n", tax / 100.0);
+  assert_true(tax > 0);
   /* its oxides and magnets are in the branch's accounts, not the firm's:
    * the branch holder's flows say what it made */
   assert_int_equal(model_state_holder_flows(st, S + N, &a), 0);
