@@ -803,6 +803,8 @@ const model_obs_facility_t *kit_largest_idle(const model_obs_t *obs,
   return best;
 }
 
+static int branch_of(const model_obs_t *obs, const model_obs_facility_t *f);
+
 void kit_staff_for(kit_t *k, const int64_t *util, bool hire) {
   const model_obs_t *obs = k->obs;
   for (int s = 0; s < MODEL_SKILLS; s++) {
@@ -810,7 +812,9 @@ void kit_staff_for(kit_t *k, const int64_t *util, bool hire) {
     int64_t need = 0, soon = 0;
     for (size_t i = 0; i < obs->n_facilities; i++) {
       const model_obs_facility_t *f = &obs->facilities[i];
-      if (f->stage != s || util_of(obs, util, i) <= 0)
+      /* a branch's plants staff themselves from their host's pool (maps
+       * with branches): the firm hires and trains for home */
+      if (f->stage != s || util_of(obs, util, i) <= 0 || branch_of(obs, f) >= 0)
         continue;
       /* staff_needed already counts a plant being built at its
        * capacity; an expansion adds people when it is done */
