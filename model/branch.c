@@ -195,7 +195,8 @@ int model_branch_check(const model_state_t *st, int seat,
                        const model_order_t *o, model_refusal_t *r) {
   const model_map_t *m = st->map;
   int home = m->seats[seat].nation;
-  if (o->op == MODEL_OP_OFFER || o->op == MODEL_OP_BID) {
+  if (o->op == MODEL_OP_OFFER || o->op == MODEL_OP_BID ||
+      o->op == MODEL_OP_TRAIN) {
     if (!o->host[0])
       return 0;
     int n = model_nation_index(m, o->host);

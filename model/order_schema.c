@@ -102,6 +102,11 @@ static const model_field_t TRAIN[] = {
      MODEL_FIELD_REQUIRED, false,
      "a whole number of people from 1 to 1,000,000",
      "people entering training"},
+    {"nation", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(host), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "firms on maps with branches: train in the nation of one of your "
+     "branches (its training places; graduates join its pool, which staffs "
+     "your plants there); default home"},
 };
 
 static const model_field_t OFFER[] = {

@@ -816,18 +816,22 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
     if (head == MODEL_HEADROOM_NONE)
       head = st->nations[home].budget;
     int64_t have = head - *capex_running;
-    int64_t left = model_train_left(st, home, o->skill);
+    /* a firm trains at home, or (maps with branches) in a branch's host */
+    if (model_branch_check(st, seat, o, r))
+      return 1;
+    int where = o->host[0] ? model_nation_index(st->map, o->host) : home;
+    int64_t left = model_train_left(st, where, o->skill);
     if (left >= 0 && o->count > left) {
-      const nation_t *na = &st->nations[home];
+      const nation_t *na = &st->nations[where];
       model_refuse(
           r, "count",
           "%s can train %lld more %s people this turn (capacity %lld, "
           "%lld enrolled and %lld kept for its programme); count at "
           "most %lld",
-          st->map->nations[home].id, (long long)left,
+          st->map->nations[where].id, (long long)left,
           model_skill_name(o->skill), (long long)na->train_cap[o->skill],
           (long long)na->train_used[o->skill],
-          (long long)programme_places(st, home, o->skill), (long long)left);
+          (long long)programme_places(st, where, o->skill), (long long)left);
       return 1;
     }
     if (__builtin_add_overflow(cost, *capex_running, &total) || cost > have) {
@@ -1086,8 +1090,21 @@ static int apply_all(model_state_t *st) {
         int64_t cost = mul_div(o->count, st->map->train_cost[o->skill], 1);
         int32_t tt = st->map->train_turns[o->skill];
         int32_t who = model_seat_holder(st, si);
-        st->nations[home].train_used[o->skill] += o->count;
-        if (st->map->seats[si].kind == MODEL_SEAT_FIRM) {
+        int where =
+            o->host[0] ? model_nation_index(st->map, o->host) : (int)home;
+        st->nations[where].train_used[o->skill] += o->count;
+        if (where != home) {
+          /* a firm trains people in its branch's host (design I2): it
+           * pays, they graduate into the host's pool, which staffs its
+           * plants there */
+          int32_t nh = (int32_t)(st->n_seats + (size_t)where);
+          ck_sub(st, &s->cash, cost, who, "cash", MODEL_U_CENTS, "training");
+          ck_add(st, &s->flows.money_out, cost, who, "money paid out",
+                 MODEL_U_CENTS, "training");
+          ck_add(st, &s->costs, cost, who, "costs", MODEL_U_CENTS, "training");
+          ck_add(st, &st->nations[where].pipeline[o->skill][tt - 1], o->count,
+                 nh, "trainees", MODEL_U_PEOPLE, "training abroad");
+        } else if (st->map->seats[si].kind == MODEL_SEAT_FIRM) {
           ck_sub(st, &s->cash, cost, who, "cash", MODEL_U_CENTS, "training");
           ck_add(st, &s->flows.money_out, cost, who, "money paid out",
                  MODEL_U_CENTS, "training");

@@ -355,6 +355,55 @@ static void test_host_wages(void **state) {
   model_map_free(m);
 }
 
+/* A firm trains people in its branch's host: it pays, they use the
+ * host's training places and join the host's pool (from which its plants
+ * there staff themselves); without a branch there it may not. */
+static void test_train_abroad(void **state) {
+  (void)state;
+  model_map_t *m = branch_map();
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  int em = helper_seat(m, "euro_magnets"), usa = helper_seat(m, "USA");
+  model_order_t t = helper_order(MODEL_OP_TRAIN);
+  t.skill = MODEL_MAGNETS;
+  t.count = 10;
+  strcpy(t.host, "USA");
+  refused(st, em, t, "nation", "you have no branch in USA");
+  helper_submit1(st, em, build(MODEL_MAGNETS, 1000000, "USA"));
+  /* no profit tax at home, so that the firm's payments are the
+   * training's alone */
+  model_order_t tax = pol(MODEL_POL_TAX);
+  tax.rate_ppm = 0;
+  helper_submit1(st, helper_seat(m, "EUU"), tax);
+  resolve(st);
+  model_state_t *plain;
+  assert_int_equal(model_state_clone(st, &plain), 0);
+  helper_submit1(st, em, t);
+  resolve(st);
+  resolve(plain);
+  model_obs_t *a, *p;
+  assert_int_equal(model_observe(st, usa, &a), 0);
+  assert_int_equal(model_observe(plain, usa, &p), 0);
+  assert_int_equal(
+      a->in_training[MODEL_MAGNETS] - p->in_training[MODEL_MAGNETS], 10);
+  int64_t cost = a->rules.training_cost_cents[MODEL_MAGNETS] * 10;
+  model_obs_free(a);
+  model_obs_free(p);
+  assert_int_equal(model_observe(st, em, &a), 0);
+  assert_int_equal(model_observe(plain, em, &p), 0);
+  assert_int_equal(a->in_training[MODEL_MAGNETS],
+                   p->in_training[MODEL_MAGNETS]);
+  model_obs_free(a);
+  model_obs_free(p);
+  model_holder_flows_t x, y;
+  assert_int_equal(model_state_holder_flows(st, (size_t)em, &x), 0);
+  assert_int_equal(model_state_holder_flows(plain, (size_t)em, &y), 0);
+  assert_int_equal(x.money_out - y.money_out, cost);
+  model_state_free(plain);
+  model_state_free(st);
+  model_map_free(m);
+}
+
 /* A transfer moves concentrate from a firm's home to its branch, paying
  * transport and the importer's tariff; an export ban excuses it. */
 static void test_transfer(void **state) {
@@ -804,6 +853,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_magnet_plant_abroad),
       cmocka_unit_test(test_host_wages),
+      cmocka_unit_test(test_train_abroad),
       cmocka_unit_test(test_transfer),
       cmocka_unit_test(test_build_refused),
       cmocka_unit_test(test_subsidy_not_foreign),
