@@ -1732,9 +1732,10 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
     map_facility_t *f = &m->facilities[i];
     push_idx(ld, i);
     static const char *const ks[] = {
-        "id",       "owner",       "stage",      "site",         "nation",
-        "capacity", "utilisation", "experience", "unit_cost",    "recovery",
-        "building", "ramp_age",    "book_value", "staff_per_kt", NULL};
+        "id",         "owner",        "stage",       "site",
+        "nation",     "capacity",     "utilisation", "experience",
+        "unit_cost",  "recovery",     "building",    "ramp_age",
+        "book_value", "staff_per_kt", "branch",      NULL};
     char owner[MODEL_ID_MAX] = "", site[MODEL_ID_MAX] = "",
          nation[MODEL_ID_MAX] = "";
     int64_t b = 0, age = 1000;
@@ -1823,6 +1824,14 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
     }
     f->building = (int32_t)b;
     f->ramp_age = (int32_t)age;
+    /* a map plant may belong to its owner's branch abroad (design I2) */
+    if (!rc && (rc = opt_bool(ld, o, "branch", &f->branch)) == 0 && f->branch &&
+        (!m->branches || f->nation == m->seats[f->owner].nation)) {
+      push_key(ld, "branch");
+      rc = fail(ld, "a branch plant stands outside its owner's home nation, "
+                    "on a map with parameters.branches");
+      pop(ld);
+    }
     pop(ld);
   }
   free(seat_ix);

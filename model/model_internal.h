@@ -117,6 +117,8 @@ typedef struct {
   int32_t building, ramp_age;
   int64_t book_value;
   int64_t staff_milli; /* people per kt/yr x 1000; -1: the stage's */
+  bool branch;         /* issue 11, design I2: abroad, and part of its owner's
+                          branch there (maps with parameters.branches) */
 } map_facility_t;
 
 typedef struct {

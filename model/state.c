@@ -159,6 +159,15 @@ int model_state_new(const model_map_t *map, uint64_t seed,
     f->ramp_age = mf->ramp_age;
     f->book = mf->book_value >= 0 ? mf->book_value
                                   : mul_div(f->capacity, stg->capex, 1);
+    if (mf->branch) {
+      /* part of its owner's branch in the host (design I2): staffed from
+       * the host's pool at host wages, its goods in the branch */
+      f->abroad = true;
+      if (model_branch_open(st, f->owner, f->nation) < 0) {
+        rc = MODEL_ELIMIT;
+        goto fail;
+      }
+    }
     seat_t *se = &st->seats[f->owner];
     f->next_of_owner = se->first_fac;
     se->first_fac = (int32_t)(st->n_fac - 1);

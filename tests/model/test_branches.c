@@ -355,6 +355,67 @@ static void test_host_wages(void **state) {
   model_map_free(m);
 }
 
+/* classroom+branches with text inserted before the first occurrence of
+ * `anchor`; NULL when the map does not load (err filled). */
+static model_map_t *edited(const char *anchor, const char *insert,
+                           model_error_t *err) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/classroom.json", LAN_SOURCE_MAPS);
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  static char text[1 << 20], mid[(1 << 20) + 512], out[(1 << 20) + 1024];
+  size_t n = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  text[n] = '\0';
+  const char *at = strstr(text, "\"parameters\": {");
+  assert_non_null(at);
+  size_t head = (size_t)(at - text) + strlen("\"parameters\": {");
+  snprintf(mid, sizeof mid, "%.*s\"branches\": true, %s", (int)head, text,
+           text + head);
+  at = strstr(mid, anchor);
+  assert_non_null(at);
+  head = (size_t)(at - mid);
+  snprintf(out, sizeof out, "%.*s%s%s", (int)head, mid, insert, mid + head);
+  model_map_t *m = NULL;
+  if (model_map_load_string(out, strlen(out), "classroom+edit", &m, err) != 0)
+    return NULL;
+  return m;
+}
+
+/* A map plant marked "branch" (design I2) belongs to its owner's branch
+ * from turn 0: euro_magnets' plant moved to Japan staffs itself from the
+ * Japanese pool and its magnets sit in the branch; "branch" at home is
+ * refused by the loader. */
+static void test_map_branch_facility(void **state) {
+  (void)state;
+  model_error_t err;
+  model_map_t *m = edited("\"capacity\": 2000, \"experience\": 1000",
+                          "\"nation\": \"JPN\", \"branch\": true, ", &err);
+  if (!m)
+    fail_msg("%s", err.message);
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  size_t S = model_map_seat_count(m), N = model_map_nation_count(m);
+  assert_int_equal(model_state_holder_count(st), S + N + 1);
+  int em = helper_seat(m, "euro_magnets");
+  resolve(st);
+  resolve(st);
+  model_obs_t *o;
+  assert_int_equal(model_observe(st, em, &o), 0);
+  const model_obs_branch_t *b = branch_in(o, "JPN");
+  assert_non_null(b);
+  const model_obs_facility_t *f = facility_in(o, "JPN", MODEL_MAGNETS);
+  assert_non_null(f);
+  assert_true(f->staff > 0);
+  assert_int_equal(b->staff[MODEL_MAGNETS], f->staff);
+  model_obs_free(o);
+  model_state_free(st);
+  model_map_free(m);
+  assert_null(edited("\"capacity\": 2000, \"experience\": 1000",
+                     "\"branch\": true, ", &err));
+  assert_non_null(strstr(err.message, "outside its owner's home nation"));
+}
+
 /* A firm trains people in its branch's host: it pays, they use the
  * host's training places and join the host's pool (from which its plants
  * there staff themselves); without a branch there it may not. */
@@ -854,6 +915,7 @@ int main(void) {
       cmocka_unit_test(test_magnet_plant_abroad),
       cmocka_unit_test(test_host_wages),
       cmocka_unit_test(test_train_abroad),
+      cmocka_unit_test(test_map_branch_facility),
       cmocka_unit_test(test_transfer),
       cmocka_unit_test(test_build_refused),
       cmocka_unit_test(test_subsidy_not_foreign),
