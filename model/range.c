@@ -71,6 +71,10 @@ static void holder_name(const model_state_t *st, int32_t who, char *out,
       snprintf(out, cap, "seat %s", m->seats[na->seat].id);
     else
       snprintf(out, cap, "nation %s", na->id);
+  } else if (st->br && (size_t)who < st->n_seats + st->n_nations + st->br->n) {
+    const branch_t *b = &st->br->b[(size_t)who - st->n_seats - st->n_nations];
+    snprintf(out, cap, "seat %.24s's branch in %.16s", m->seats[b->seat].id,
+             m->nations[b->nation].id);
   } else {
     snprintf(out, cap, "holder %d", (int)who);
   }
