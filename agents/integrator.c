@@ -63,7 +63,8 @@ static int64_t from_eq(const model_obs_t *obs, int s, int64_t e, int64_t rec) {
 
 /* Where to build a new plant of stage s (issue 11): the nation whose
  * capex subsidy for the stage is highest, abroad only where it beats
- * home's and nothing bars the build (a technology export ban of home, the
+ * home's, pays foreign firms too (foreign not false) and nothing bars the
+ * build (a technology export ban of home, the
  * host's investment screen or a sanction). */
 static int host_for(const model_obs_t *obs, int s) {
   int home = kit_home(obs), best = home;
@@ -79,7 +80,7 @@ static int host_for(const model_obs_t *obs, int s) {
   for (size_t i = 0; i < obs->n_public_policies; i++) {
     const model_obs_policy_t *p = &obs->public_policies[i];
     if (p->policy.kind == MODEL_POL_SUBSIDY && p->policy.stage == s &&
-        p->policy.capex_share_ppm > best_share &&
+        p->policy.capex_share_ppm > best_share && !p->policy.home_only &&
         kit_may_build(obs, s, p->nation)) {
       best = p->nation;
       best_share = p->policy.capex_share_ppm;

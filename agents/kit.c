@@ -321,7 +321,8 @@ int kit_best_deposit(const model_obs_t *obs) {
   for (size_t d = 0; d < obs->n_deposits; d++) {
     const model_obs_deposit_t *dp = &obs->deposits[d];
     int n = kit_nation(obs, dp->nation);
-    if (!dp->open || dp->reserves_kg < KIT_MIN_BUILD || n < 0)
+    if (!dp->open || dp->reserves_kg < KIT_MIN_BUILD || n < 0 ||
+        (dp->owner[0] && strcmp(dp->owner, obs->seat) != 0))
       continue;
     int64_t v = kit_deposit_value(obs, d);
     if (best < 0 || v > best_v ||
@@ -432,6 +433,9 @@ int64_t kit_build_mine(kit_t *k, size_t d, int64_t capacity, int64_t budget) {
   const model_obs_deposit_t *dp = &obs->deposits[d];
   int n = kit_nation(obs, dp->nation);
   if (n < 0 || !dp->open || dp->reserves_kg <= 0)
+    return 0;
+  /* a deposit another firm owns is its alone (issue 11) */
+  if (dp->owner[0] && strcmp(dp->owner, obs->seat) != 0)
     return 0;
 
   /* capacity beyond what the reserves feed until the game ends is idle
@@ -923,6 +927,8 @@ const model_obs_facility_t *kit_largest_idle(const model_obs_t *obs,
   return best;
 }
 
+static int branch_of(const model_obs_t *obs, const model_obs_facility_t *f);
+
 void kit_staff_for(kit_t *k, const int64_t *util, bool hire) {
   const model_obs_t *obs = k->obs;
   for (int s = 0; s < MODEL_SKILLS; s++) {
@@ -930,7 +936,9 @@ void kit_staff_for(kit_t *k, const int64_t *util, bool hire) {
     int64_t need = 0, soon = 0;
     for (size_t i = 0; i < obs->n_facilities; i++) {
       const model_obs_facility_t *f = &obs->facilities[i];
-      if (f->stage != s || util_of(obs, util, i) <= 0)
+      /* a branch's plants staff themselves from their host's pool (maps
+       * with branches): the firm hires and trains for home */
+      if (f->stage != s || util_of(obs, util, i) <= 0 || branch_of(obs, f) >= 0)
         continue;
       /* staff_needed already counts a plant being built at its
        * capacity; an expansion adds people when it is done */
@@ -1049,10 +1057,83 @@ int64_t kit_break_even(const model_obs_t *obs, int product) {
   return best == INT64_MIN ? -1 : kit_max(best, 0);
 }
 
+/* The branch of the seat where facility f stands, or -1 (home). */
+static int branch_of(const model_obs_t *obs, const model_obs_facility_t *f) {
+  for (size_t b = 0; obs->has_branches && b < obs->n_branches; b++)
+    if (strcmp(obs->branches[b].nation, f->nation) == 0 &&
+        strcmp(f->nation, obs->nation) != 0)
+      return (int)b;
+  return -1;
+}
+
+/* A branch's standing offer or bid, unless it stands already. */
+static void branch_trade(kit_t *k, int b, model_op_t op, int p, int64_t qty,
+                         int64_t price) {
+  const model_obs_branch_t *x = &k->obs->branches[b];
+  if (!kit_has(k->obs, p))
+    return; /* design J1: never an order on a product the map lacks */
+  qty = kit_clamp(qty, 0, KIT_QTY_MAX);
+  price = kit_clamp(price, 0, KIT_PRICE_MAX);
+  int64_t now_q = op == MODEL_OP_OFFER ? x->offer_kg[p] : x->bid_kg[p];
+  int64_t now_p =
+      op == MODEL_OP_OFFER ? x->offer_cents_per_kg[p] : x->bid_cents_per_kg[p];
+  if (qty == now_q && (qty == 0 || price == now_p))
+    return;
+  model_order_t *o = kit_push(k, op);
+  if (!o)
+    return;
+  o->product = p;
+  o->quantity_kg = qty;
+  o->price_cents_per_kg = price;
+  snprintf(o->host, sizeof o->host, "%s", x->nation);
+}
+
+/* Trading on a map with branches: home, then each branch, each with the
+ * facilities it holds the goods of. */
+static void firm_trade_branches(kit_t *k, const int64_t *util,
+                                const int64_t ask[MODEL_PRODUCTS],
+                                const int64_t bid_price[MODEL_PRODUCTS],
+                                int64_t cover) {
+  const model_obs_t *obs = k->obs;
+  size_t nf = obs->n_facilities;
+  int64_t *u = calloc(nf ? nf : 1, sizeof *u);
+  if (!u)
+    return;
+  for (int b = -1; b < (int)obs->n_branches; b++) {
+    for (size_t i = 0; i < nf; i++)
+      u[i] = branch_of(obs, &obs->facilities[i]) == b
+                 ? (util ? util[i] : obs->facilities[i].utilisation_ppm)
+                 : 0;
+    for (int p = 0; p < MODEL_PRODUCTS; p++) {
+      int64_t need = kit_ppm(kit_input_need(obs, p, u), cover);
+      int64_t make = kit_output_rate(obs, p, u);
+      int64_t inv =
+          b < 0 ? obs->inventory_kg[p] : obs->branches[b].inventory_kg[p];
+      int64_t want = need - inv;
+      int64_t bq = need > 0 && want > 0 && bid_price[p] > 0 ? want : 0;
+      int64_t spare = need > 0 ? inv + make - need : KIT_ALL;
+      int64_t oq =
+          (make > 0 || inv > 0) && spare > 0 && ask[p] >= 0 ? spare : 0;
+      if (b < 0) {
+        kit_bid(k, p, bq, bq ? bid_price[p] : 0);
+        kit_offer(k, p, oq, oq ? ask[p] : 0);
+      } else {
+        branch_trade(k, b, MODEL_OP_BID, p, bq, bq ? bid_price[p] : 0);
+        branch_trade(k, b, MODEL_OP_OFFER, p, oq, oq ? ask[p] : 0);
+      }
+    }
+  }
+  free(u);
+}
+
 void kit_firm_trade(kit_t *k, const int64_t *util,
                     const int64_t ask[MODEL_PRODUCTS],
                     const int64_t bid_price[MODEL_PRODUCTS], int64_t cover) {
   const model_obs_t *obs = k->obs;
+  if (obs->has_branches && obs->n_branches > 0) {
+    firm_trade_branches(k, util, ask, bid_price, cover);
+    return;
+  }
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
     int64_t need = kit_ppm(kit_input_need(obs, p, util), cover);
     int64_t make = kit_output_rate(obs, p, util);

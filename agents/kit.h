@@ -93,8 +93,9 @@ int64_t kit_deposit_cost(const model_obs_t *obs, size_t d);
  * turn's oxide prices, at a new separation plant's recovery), less the
  * opex of mining it: how the strategies rank deposits. */
 int64_t kit_deposit_value(const model_obs_t *obs, size_t d);
-/* The open deposit with reserves left that ranks best by
- * kit_deposit_value (ties: the home nation, then map order), or -1. */
+/* The open deposit with reserves left, owned by no other firm, that ranks
+ * best by kit_deposit_value (ties: the home nation, then map order), or
+ * -1. */
 int kit_best_deposit(const model_obs_t *obs);
 
 /* ---- Writing orders ----
@@ -134,9 +135,9 @@ void kit_bid(kit_t *k, int product, int64_t qty_kg, int64_t max_price);
 int64_t kit_build(kit_t *k, int stage, const model_obs_facility_t *expand,
                   int64_t capacity, int64_t budget);
 /* Open a new mine of up to capacity kg/yr at deposit d (open, with
- * reserves), spending at most budget cents; never larger than its
- * reserves can feed in the turns left after construction. Returns the
- * capacity ordered, or 0. */
+ * reserves, owned by no other firm), spending at most budget cents; never
+ * larger than its reserves can feed in the turns left after construction.
+ * Returns the capacity ordered, or 0. */
 int64_t kit_build_mine(kit_t *k, size_t d, int64_t capacity, int64_t budget);
 /* Build a new separation or magnet plant of up to capacity kg/yr in
  * nation n (issue 11: abroad when n is not home), under n's capex factor
@@ -277,7 +278,10 @@ int64_t kit_break_even(const model_obs_t *obs, int product);
  * need running at util[i] (cover ppm of one turn's need, less what it
  * holds) is bid for at bid_price[p]; what it makes or holds beyond that
  * is offered at ask[p]. Sides with a negative price, and products it
- * neither makes, holds nor needs, are withdrawn. */
+ * neither makes, holds nor needs, are withdrawn. On maps with branches
+ * (issue 11) each location trades apart: home for its plants at home,
+ * each branch for its plants in its host, from its own stock, in the
+ * host's market (offer and bid with nation). */
 void kit_firm_trade(kit_t *k, const int64_t *util,
                     const int64_t ask[MODEL_PRODUCTS],
                     const int64_t bid_price[MODEL_PRODUCTS], int64_t cover);

@@ -17,9 +17,10 @@
  * policies back and forth. Since issue 11 it also pays grants, buys stakes,
  * lends, sets firm price floors, sanctions foreign firms, bans technology
  * exports, screens investment, and proposes, accepts and leaves delivery
- * contracts. Its prices stay within a factor of two of last
- * turn's (bids at most 10% above it), so a game of random seats does not
- * drift into prices nobody would pay.
+ * contracts; on maps with branches its firms build abroad, trade from
+ * their branches and move goods between home and branch (transfer). Its prices
+ * stay within a factor of two of last turn's (bids at most 10% above it), so a
+ * game of random seats does not drift into prices nobody would pay.
  */
 #include "kit.h"
 
@@ -169,8 +170,78 @@ static bool subsidised(const model_obs_t *obs, int s, int n) {
   return false;
 }
 
+/* On maps with branches (issue 11): a plant abroad (which opens a
+ * branch), or a branch's offer or bid in its host's market, or a standing
+ * transfer between home and a branch (at most four at a time; then one is
+ * withdrawn). Draws only on such maps, so that other games draw as
+ * before. */
+static void branch_order(kit_t *k, uint64_t *r) {
+  const model_obs_t *obs = k->obs;
+  int p = kit_product_draw(r, obs);
+  if (obs->n_branches == 0 || kit_range(r, 0, 3) == 0) {
+    int stage = (int)kit_range(r, MODEL_SEPARATION, MODEL_MAGNETS);
+    int n = (int)kit_range(r, 0, (int64_t)obs->n_nations - 1);
+    if (n != kit_home(obs) && kit_may_build(obs, stage, n) &&
+        !subsidised(obs, stage, n))
+      kit_build_abroad(k, stage, n, kit_range(r, 1, 2000) * 1000, k->purse / 4);
+    return;
+  }
+  const model_obs_branch_t *b =
+      &obs->branches[kit_range(r, 0, (int64_t)obs->n_branches - 1)];
+  model_order_t *o = NULL;
+  switch (kit_range(r, 0, 2)) {
+  case 0:
+    o = kit_push(k, MODEL_OP_OFFER);
+    if (o) {
+      o->quantity_kg = kit_range(r, 0, b->inventory_kg[p] + 100000);
+      o->price_cents_per_kg =
+          kit_range(r, price_of(obs, p) / 2, 2 * price_of(obs, p));
+    }
+    break;
+  case 1:
+    o = kit_push(k, MODEL_OP_BID);
+    if (o) {
+      o->quantity_kg = kit_range(r, 0, 1000000);
+      o->price_cents_per_kg =
+          kit_range(r, 0, kit_ppm(price_of(obs, p), 1100000));
+    }
+    break;
+  default: {
+    bool out = kit_range(r, 0, 1) == 0;
+    int64_t qty = obs->n_transfers >= 4 ? 0 : kit_range(r, 0, 100000);
+    const model_obs_transfer_t *t =
+        obs->n_transfers >= 4 ? &obs->transfers[0] : NULL;
+    for (size_t i = 0; i < k->n; i++)
+      if (k->out[i].op == MODEL_OP_TRANSFER)
+        return; /* one transfer order a turn */
+    o = kit_push(k, MODEL_OP_TRANSFER);
+    if (!o)
+      return;
+    o->product = t ? t->product : p;
+    o->quantity_kg = qty;
+    snprintf(o->origin, sizeof o->origin, "%s",
+             t     ? t->from
+             : out ? obs->nation
+                   : b->nation);
+    snprintf(o->host, sizeof o->host, "%s",
+             t     ? t->to
+             : out ? b->nation
+                   : obs->nation);
+    return;
+  }
+  }
+  if (o) {
+    o->product = p;
+    snprintf(o->host, sizeof o->host, "%s", b->nation);
+  }
+}
+
 static void firm_order(kit_t *k, uint64_t *r) {
   const model_obs_t *obs = k->obs;
+  if (obs->has_branches && kit_range(r, 0, 3) == 0) {
+    branch_order(k, r);
+    return;
+  }
   int p = kit_product_draw(r, obs);
   int s = (int)kit_range(r, 0, MODEL_STAGES - 1);
   /* a plant out of a receivership, now and then, at its liquidation value

@@ -58,14 +58,14 @@ int model_origin_nation(const model_state_t *st) {
 }
 
 int64_t *model_origin_of(model_state_t *st, int32_t h) {
+  if ((size_t)h >= st->n_seats + st->n_nations)
+    return model_branch_at(st, h)->orig;
   return (size_t)h < st->n_seats ? st->seats[h].orig
                                  : st->nations[(size_t)h - st->n_seats].orig;
 }
 
-static int64_t stock_of(const model_state_t *st, int32_t h, int p) {
-  return (size_t)h < st->n_seats
-             ? st->seats[h].inv[p]
-             : st->nations[(size_t)h - st->n_seats].stock[p];
+static int64_t stock_of(model_state_t *st, int32_t h, int p) {
+  return *inv_at(st, h, p);
 }
 
 int64_t model_origin_take(model_state_t *st, int32_t h, int p, int64_t kg) {

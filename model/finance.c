@@ -62,6 +62,11 @@ void model_credit_limits(model_state_t *st) {
         v = INT64_MAX;
       c = sat_add(c, v);
     }
+    /* and its branches' stocks (design I2) */
+    if (st->br && !model_branch_worth(st, (int)s, &v))
+      v = INT64_MAX;
+    if (st->br)
+      c = sat_add(c, v);
     int64_t lim = c > 0 ? ppm_of(c, m->collateral_ppm) : 0;
     se->credit_limit = lim < se->credit_line ? lim : se->credit_line;
   }

@@ -457,6 +457,13 @@ static int order_field(ld_t *ld, json_t *o, const model_field_t *f,
   case MODEL_FIELD_BOOL:
     if (!v && required)
       return fail(ld, "missing \"%s\" (true or false)", f->key);
+    if (f->presence == MODEL_FIELD_NEGATED) {
+      /* stored negated: absent (true) is false inside */
+      bool w = true;
+      int rc = opt_bool(ld, o, f->key, &w);
+      *(bool *)(void *)at = !w;
+      return rc;
+    }
     return opt_bool(ld, o, f->key, (bool *)(void *)at);
   }
   return fail(ld, "field \"%s\" has no type", f->key);
@@ -874,6 +881,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                                    "heavy_products",
                                    "dy_share_of_heavies",
                                    "thrift",
+                                   "branches",
                                    NULL};
   if ((rc = check_keys(ld, p, pk)))
     goto out;
@@ -959,6 +967,9 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                 sizeof m->origin_track_id)))
     goto out;
   if ((rc = load_finance(ld, m, p)))
+    goto out;
+  /* branches abroad (issue 11, design I2) */
+  if ((rc = opt_bool(ld, p, "branches", &m->branches)))
     goto out;
   {
     /* the yearly cost of holding stock, as a per-quarter rate */
@@ -1964,11 +1975,13 @@ static int load_deposits(ld_t *ld, model_map_t *m, json_t *root) {
     json_t *o = json_array_get(arr, i);
     map_deposit_t *d = &m->deposits[i];
     push_idx(ld, i);
-    static const char *const ks[] = {"id",     "nation",    "type", "reserves",
-                                     "basket", "unit_cost", "open", NULL};
+    static const char *const ks[] = {"id",       "nation", "type",
+                                     "reserves", "basket", "unit_cost",
+                                     "open",     "owner",  NULL};
     char nation[MODEL_ID_MAX] = "", type[32] = "hard_rock_light";
     d->unit_cost = -1;
     d->open = true;
+    d->owner = -1;
     if (!json_is_object(o))
       rc = fail(ld, "expected a deposit object");
     if (!rc)
@@ -2008,6 +2021,8 @@ static int load_deposits(ld_t *ld, model_map_t *m, json_t *root) {
       rc = num(ld, o, "unit_cost", false, U_PRICE, 0, 1e6, &d->unit_cost);
     if (!rc)
       rc = opt_bool(ld, o, "open", &d->open);
+    if (!rc) /* a firm's seat id, checked once the seats are read */
+      rc = str(ld, o, "owner", false, d->owner_id, sizeof d->owner_id);
     pop(ld);
   }
   if (!rc && n) {
@@ -2059,9 +2074,10 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
     map_facility_t *f = &m->facilities[i];
     push_idx(ld, i);
     static const char *const ks[] = {
-        "id",       "owner",       "stage",      "site",         "nation",
-        "capacity", "utilisation", "experience", "unit_cost",    "recovery",
-        "building", "ramp_age",    "book_value", "staff_per_kt", NULL};
+        "id",         "owner",        "stage",       "site",
+        "nation",     "capacity",     "utilisation", "experience",
+        "unit_cost",  "recovery",     "building",    "ramp_age",
+        "book_value", "staff_per_kt", "branch",      NULL};
     char owner[MODEL_ID_MAX] = "", site[MODEL_ID_MAX] = "",
          nation[MODEL_ID_MAX] = "";
     int64_t b = 0, age = 1000;
@@ -2150,6 +2166,14 @@ static int load_facilities(ld_t *ld, model_map_t *m, json_t *root) {
     }
     f->building = (int32_t)b;
     f->ramp_age = (int32_t)age;
+    /* a map plant may belong to its owner's branch abroad (design I2) */
+    if (!rc && (rc = opt_bool(ld, o, "branch", &f->branch)) == 0 && f->branch &&
+        (!m->branches || f->nation == m->seats[f->owner].nation)) {
+      push_key(ld, "branch");
+      rc = fail(ld, "a branch plant stands outside its owner's home nation, "
+                    "on a map with parameters.branches");
+      pop(ld);
+    }
     pop(ld);
   }
   free(seat_ix);
@@ -2215,6 +2239,31 @@ static int load_qualification(ld_t *ld, model_map_t *m, json_t *root) {
   pop(ld);
   pop(ld);
   return rc;
+}
+
+/* deposits[].owner (issue 11) names a firm seat of the map. */
+static int load_deposit_owners(ld_t *ld, model_map_t *m) {
+  for (size_t i = 0; i < m->n_deposits; i++) {
+    map_deposit_t *d = &m->deposits[i];
+    if (!d->owner_id[0])
+      continue;
+    d->owner = -1;
+    for (size_t s = 0; s < m->n_seats; s++)
+      if (strcmp(m->seats[s].id, d->owner_id) == 0 &&
+          m->seats[s].kind == MODEL_SEAT_FIRM)
+        d->owner = (int32_t)s;
+    if (d->owner >= 0)
+      continue;
+    push_key(ld, "deposits");
+    push_idx(ld, i);
+    push_key(ld, "owner");
+    int rc = fail(ld, "expected the seat id of a firm of \"seats\"");
+    pop(ld);
+    pop(ld);
+    pop(ld);
+    return rc;
+  }
+  return 0;
 }
 
 /* parameters.origin_tracking names a nation of the map. */
@@ -2750,6 +2799,7 @@ int model_map_load_string(const char *text, size_t len, const char *name,
       (rc = check_sector_rules(&ld, m)) ||
       (rc = load_transport(&ld, m, root)) ||
       (rc = load_deposits(&ld, m, root)) || (rc = load_seats(&ld, m, root)) ||
+      (rc = load_deposit_owners(&ld, m)) ||
       (rc = load_policies(&ld, m, root)) ||
       (rc = load_facilities(&ld, m, root)) ||
       (rc = load_qualification(&ld, m, root)) ||

@@ -703,25 +703,13 @@ static void add_part(mk_t *m, int32_t holder, int32_t nation, bool bid,
   m->n_parts++;
 }
 
+/* Holders (model_internal.h): a firm, a nation, or a branch abroad, whose
+ * goods are its own and whose money is its firm's. */
 static int64_t *inv_of(model_state_t *st, int32_t holder, int p) {
-  size_t S = st->n_seats;
-  return (size_t)holder < S ? &st->seats[holder].inv[p]
-                            : &st->nations[holder - (int32_t)S].stock[p];
+  return inv_at(st, holder, p);
 }
 static int64_t *el_of(model_state_t *st, int32_t holder) {
-  size_t S = st->n_seats;
-  return (size_t)holder < S ? st->seats[holder].inv_el
-                            : st->nations[holder - (int32_t)S].stock_el;
-}
-static int64_t *money_of(model_state_t *st, int32_t holder) {
-  size_t S = st->n_seats;
-  return (size_t)holder < S ? &st->seats[holder].cash
-                            : &st->nations[holder - (int32_t)S].budget;
-}
-static model_holder_flows_t *flows_of(model_state_t *st, int32_t holder) {
-  size_t S = st->n_seats;
-  return (size_t)holder < S ? &st->seats[holder].flows
-                            : &st->nations[holder - (int32_t)S].flows;
+  return el_at(st, holder);
 }
 
 /* Grows the workspace for a market of up to capn participants and maxarcs
@@ -938,6 +926,38 @@ static void gather(mk_t *m) {
       }
     }
   }
+  /* branches abroad (design I2), numbered after the nations: their fixed
+   * price offers and bids in their host's market; a bid is paid from the
+   * firm's headroom left after the firm's own bid at its max price */
+  for (size_t b = 0; st->br && b < st->br->n; b++) {
+    branch_t *x = &st->br->b[b];
+    int32_t holder = model_branch_holder(st, (int)b);
+    if (x->offer[p].qty > 0) {
+      int64_t have = x->inv[p];
+      int64_t q = x->offer[p].qty < have ? x->offer[p].qty : have;
+      add_part(m, holder, x->nation, false, 0, x->offer[p].price, q);
+      offer_ctrl(m, holder, q, have);
+    }
+    if (x->bid[p].qty > 0) {
+      const seat_t *se = &st->seats[x->seat];
+      int64_t price = x->bid[p].price, q = x->bid[p].qty;
+      int64_t h = model_headroom(st, x->seat), home = 0;
+      if (se->bid[p].qty > 0 &&
+          !mul_div_ok(se->bid[p].qty, se->bid[p].price, 1, &home))
+        home = INT64_MAX;
+      h = home >= h ? 0 : h - home;
+      for (size_t c = 0; c < b; c++) /* its earlier branches' bids */
+        if (st->br->b[c].seat == x->seat && st->br->b[c].bid[p].qty > 0) {
+          int64_t e;
+          if (!mul_div_ok(st->br->b[c].bid[p].qty, st->br->b[c].bid[p].price, 1,
+                          &e))
+            e = INT64_MAX;
+          h = e >= h ? 0 : h - e;
+        }
+      int64_t afford = h <= 0 ? 0 : price > 0 ? h / price : q;
+      add_part(m, holder, x->nation, true, 0, price, afford < q ? afford : q);
+    }
+  }
 }
 
 /* Sorts a[0..n) ascending by bits 31..63 (a key), stably: LSD radix sort,
@@ -1042,7 +1062,8 @@ static int64_t sanction_cap(const mk_t *m, int i, int j) {
     for (size_t k = s->o_begin; k < s->o_end; k++)
       for (size_t e = 0; e < x->n_sanctions; e++)
         if (x->sanctions[e].nation == j &&
-            x->sanctions[e].firm == m->parts[k].holder) {
+            x->sanctions[e].firm ==
+                model_money_holder(m->st, m->parts[k].holder)) {
           barred += m->parts[k].qty;
           break;
         }
@@ -1169,8 +1190,10 @@ static void split_offers(mk_t *m) {
     part_t *pt = &m->parts[k];
     if (pt->is_bid)
       continue;
-    bool q = !(m->rule & 1) || ((size_t)pt->holder < st->n_seats &&
-                                st->seats[pt->holder].qualified);
+    /* a branch abroad is qualified when its firm is */
+    int32_t firm = model_money_holder(st, pt->holder);
+    bool q = !(m->rule & 1) ||
+             ((size_t)firm < st->n_seats && st->seats[firm].qualified);
     int64_t e = !q ? 0 : m->rule & 2 ? pt->qty - pt->ctrl : pt->qty;
     if (e <= 0)
       continue;
@@ -1224,11 +1247,13 @@ static int setup(mk_t *m) {
   m->V = 1 + 3 * n;
   m->any_r = false;
   m->rule = 0;
-  size_t capn = 2 * st->n_seats + 4 * st->n_nations + 1;
+  /* branches abroad (design I2) trade as holders of their own */
+  size_t nbr = st->br ? st->br->n : 0;
+  size_t capn = 2 * st->n_seats + 4 * st->n_nations + 1 + 2 * nbr;
   size_t maxarcs = (size_t)n * (size_t)n + 2 * (size_t)n + 1;
   if (map->sectors) {
     /* offers split in two, arcs e_i -> s_i, into r_j and from e_i */
-    capn += st->n_seats + 2 * st->n_nations;
+    capn += st->n_seats + 2 * st->n_nations + nbr;
     maxarcs += (size_t)n * (size_t)n + 2 * (size_t)n;
     restricted_rule(m);
   }
@@ -1629,26 +1654,31 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
                         pt->qty,    pt->fill,   price};
     if (pt->fill <= 0)
       continue;
-    int32_t h = pt->holder;
-    bool seat = (size_t)h < st->n_seats;
+    /* goods to or from the holder (a branch's own), money to or from its
+     * payer (a branch's firm) */
+    int32_t h = pt->holder, mh = model_money_holder(st, h);
+    bool seat = (size_t)mh < st->n_seats;
+    branch_t *br = h != mh ? model_branch_at(st, h) : NULL;
     const char *what = seat ? "cash" : "budget";
     int64_t money =
         ck_mul_div(st, pt->fill, price, 1, h,
                    pt->is_bid ? "a purchase" : "a sale", MODEL_U_CENTS);
-    model_holder_flows_t *fl = flows_of(st, h);
+    model_holder_flows_t *fl = flows_at(st, h), *mfl = flows_at(st, mh);
     int64_t *inv = inv_of(st, h, p);
     if (pt->is_bid) {
       const char *why = pt->kind == 1   ? "price floor purchase"
                         : pt->kind == 2 ? "stockpile purchase"
                                         : "purchase";
-      ck_sub(st, money_of(st, h), money, h, what, MODEL_U_CENTS, why);
-      ck_add(st, &fl->money_out, money, h, "money paid out", MODEL_U_CENTS,
+      ck_sub(st, money_at(st, mh), money, h, what, MODEL_U_CENTS, why);
+      ck_add(st, &mfl->money_out, money, h, "money paid out", MODEL_U_CENTS,
              why);
       ck_add(st, &fl->bought[p], pt->fill, h, "kg bought", MODEL_U_KG, why);
       ck_add(st, inv, pt->fill, h, "inventory", MODEL_U_KG, why);
       ck_add(st, &paid, money, h, PAID[p], MODEL_U_CENTS, why);
       if (seat)
-        ck_add(st, &st->seats[h].costs, money, h, "costs", MODEL_U_CENTS, why);
+        ck_add(st, &st->seats[mh].costs, money, h, "costs", MODEL_U_CENTS, why);
+      if (br)
+        ck_add(st, &br->costs, money, h, "costs", MODEL_U_CENTS, why);
     } else {
       if (p == MODEL_CONCENTRATE) {
         /* the seller's elements leave pro rata, into the nation's pool */
@@ -1661,16 +1691,18 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
       }
       /* rules of origin: the seller's tracked content leaves pro rata */
       m->na[pt->nation].pool_o += model_origin_take(st, h, p, pt->fill);
-      ck_add(st, money_of(st, h), money, h, what, MODEL_U_CENTS, "sale");
-      ck_add(st, &fl->money_in, money, h, "money received", MODEL_U_CENTS,
+      ck_add(st, money_at(st, mh), money, h, what, MODEL_U_CENTS, "sale");
+      ck_add(st, &mfl->money_in, money, h, "money received", MODEL_U_CENTS,
              "sale");
       ck_add(st, &fl->sold[p], pt->fill, h, "kg sold", MODEL_U_KG, "sale");
       *inv -= pt->fill; /* fill <= what it offered <= inventory */
       /* a market total that overflows names the seat whose sale did it */
       ck_add(st, &received, money, h, RECEIVED[p], MODEL_U_CENTS, "sale");
       if (seat)
-        ck_add(st, &st->seats[h].revenue, money, h, "revenue", MODEL_U_CENTS,
+        ck_add(st, &st->seats[mh].revenue, money, h, "revenue", MODEL_U_CENTS,
                "sale");
+      if (br)
+        ck_add(st, &br->revenue, money, h, "revenue", MODEL_U_CENTS, "sale");
     }
   }
   /* final demand: a source of money, a sink of goods */

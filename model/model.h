@@ -135,7 +135,10 @@ typedef enum {
   MODEL_OP_CONTRACT_WITHDRAW = 12, /* "contract_withdraw" */
   MODEL_OP_ACQUIRE = 13,           /* "acquire" (firms): buy a plant of a
                                       firm in receivership */
-  MODEL_OPS = 14
+  MODEL_OP_TRANSFER = 14,          /* "transfer" (firms, maps with
+                                      branches): goods between two of the
+                                      firm's locations, a turn */
+  MODEL_OPS = 15
 } model_op_t;
 
 typedef enum {
@@ -357,6 +360,10 @@ typedef struct {
    * stands until replaced). In an observation's standing policies: the
    * turns it still holds. */
   int64_t lapse_turns;
+  /* issue 11, design I2: subsidy `foreign` false (stored negated): the
+   * subsidy pays the nation's own firms only, not plants built there by
+   * foreign firms */
+  bool home_only;
 } model_order_t;
 
 /* ---- The order schema (model/order_schema.c) ----
@@ -392,11 +399,14 @@ typedef enum {
 
 typedef enum {
   MODEL_FIELD_REQUIRED,
-  MODEL_FIELD_OPTIONAL,   /* absent: zero, false, or "all" for a partner */
-  MODEL_FIELD_NIL_LIFTS,  /* optional; nil or absent sets the order's lift
-                             (and packs as nil when lift is set) */
-  MODEL_FIELD_IF_QUANTITY /* required when the order's quantity is more
-                             than 0 (offer and bid prices) */
+  MODEL_FIELD_OPTIONAL,    /* absent: zero, false, or "all" for a partner */
+  MODEL_FIELD_NIL_LIFTS,   /* optional; nil or absent sets the order's lift
+                              (and packs as nil when lift is set) */
+  MODEL_FIELD_IF_QUANTITY, /* required when the order's quantity is more
+                              than 0 (offer and bid prices) */
+  MODEL_FIELD_NEGATED      /* a bool, optional, default true on the wire,
+                              stored negated (so a zeroed order holds the
+                              default): subsidy's foreign */
 } model_presence_t;
 
 typedef struct {
@@ -665,6 +675,8 @@ typedef struct {
   /* design J1: on split maps basket_ppm[1] is dy_oxide's share and this
    * tb_oxide's (0 on basket maps) */
   int64_t basket_tb_ppm;
+  char owner[MODEL_ID_MAX]; /* issue 11: the firm that owns it, the only
+                               one that may open a mine there; "" none */
 } model_obs_deposit_t;
 
 /* The rules of building and staffing, from the map: what a player needs to
@@ -800,6 +812,27 @@ typedef struct {
                                  on a loan */
 } model_obs_support_t;
 
+/* A firm's branch abroad (issue 11, design I2; maps with
+ * parameters.branches): what it holds, the staff of its plants, its
+ * standing offers and bids in the host's market and last turn's profit
+ * tax to the host. */
+typedef struct {
+  char nation[MODEL_ID_MAX];
+  int64_t inventory_kg[MODEL_PRODUCTS];
+  int64_t staff[MODEL_SKILLS];
+  int64_t offer_kg[MODEL_PRODUCTS], offer_cents_per_kg[MODEL_PRODUCTS];
+  int64_t bid_kg[MODEL_PRODUCTS], bid_cents_per_kg[MODEL_PRODUCTS];
+  int64_t tax_cents;
+} model_obs_branch_t;
+
+/* A firm's standing transfer between two of its locations, with what it
+ * moved last turn and what export controls excused. */
+typedef struct {
+  int32_t product;
+  char from[MODEL_ID_MAX], to[MODEL_ID_MAX];
+  int64_t quantity_kg, moved_kg, excused_kg;
+} model_obs_transfer_t;
+
 typedef struct {
   /* header */
   char seat[MODEL_ID_MAX];
@@ -918,6 +951,13 @@ typedef struct {
    * closed information's unpublished kinds left out) */
   size_t n_lapses;
   model_obs_lapse_t *lapses;
+  /* you (issue 11, branches abroad; maps with parameters.branches, else
+   * has_branches is false and the arrays NULL): the firm's branches and
+   * standing transfers */
+  bool has_branches;
+  size_t n_branches, n_transfers;
+  model_obs_branch_t *branches;
+  model_obs_transfer_t *transfers;
 } model_obs_t;
 
 MODEL_WUR int model_observe(const model_state_t *st, int seat,

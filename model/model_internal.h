@@ -42,6 +42,7 @@
 #include "model.h"
 #include "lan_assert.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -132,6 +133,10 @@ typedef struct {
   int64_t basket[4]; /* ppm ndpr, dytb (dy), lace; [3] tb (split maps) */
   int64_t unit_cost; /* cents/kg, -1 for the stage default */
   bool open;
+  /* issue 11: the firm that owns it (`owner`), the only one that may open
+   * a mine on it; -1: anyone may */
+  int32_t owner;
+  char owner_id[MODEL_ID_MAX];
 } map_deposit_t;
 
 typedef struct {
@@ -141,6 +146,8 @@ typedef struct {
   int32_t building, ramp_age;
   int64_t book_value;
   int64_t staff_milli; /* people per kt/yr x 1000; -1: the stage's */
+  bool branch;         /* issue 11, design I2: abroad, and part of its owner's
+                          branch there (maps with parameters.branches) */
 } map_facility_t;
 
 typedef struct {
@@ -265,6 +272,9 @@ struct model_map {
   /* issue 11, demand by sector: some nation's demand lists sectors (the
    * state then carries the per-sector section of its serialisation) */
   bool sectors;
+  /* issue 11, building abroad (design I2; parameters.branches): a firm's
+   * new facilities abroad belong to its branch in the host nation */
+  bool branches;
 };
 
 static inline int64_t map_transport(const model_map_t *m, int p, int i, int j) {
@@ -329,6 +339,9 @@ typedef struct {
   /* version 2 (design L3): a production quota on the stage's output
    * rather than its feed, and counting only domestic material */
   uint8_t quota_output[NS], quota_domestic[NS];
+  /* issue 11, design I2: a subsidy with foreign false pays home firms
+   * only (capex of their builds here, output of their plants here) */
+  uint8_t sub_home_only[NS];
 } policies_t;
 
 typedef struct {
@@ -566,6 +579,49 @@ typedef struct {
   int64_t used[NN], used_own[NN];
 } model_ext_t;
 
+/* ---- issue 11, design I2: branches abroad (branch.c) ----
+ * On maps with parameters.branches a firm has a branch in each nation
+ * where it built a facility other than at home. The branch holds its own
+ * goods (and their element and origin sub-accounts), its standing offers
+ * and bids clear in the host's market and its profit is taxed by the host;
+ * its money is the firm's (one treasury). Its plants staff themselves from
+ * the host's pool and pay host wages (facility_t.abroad). A branch is a
+ * holder numbered after the nations: n_seats + n_nations + its index, so
+ * the balance tests cover it (its money is always 0: every payment is the
+ * firm's). Goods move between a firm's own locations with the standing
+ * op `transfer`. The state exists only on such maps (serialised after a
+ * tag of its own). */
+#define MODEL_BRANCHES_MAX  256
+#define MODEL_TRANSFERS_MAX 256
+
+typedef struct {
+  int32_t seat, nation;
+  int64_t inv[NP];
+  int64_t inv_el[NEL]; /* ndpr, dytb (dy), tb kg inside its concentrate */
+  int64_t orig[NP];    /* rules of origin: tracked content, kg */
+  standing_t offer[NP], bid[NP];
+  int64_t revenue, costs;     /* this turn's, for the host's profit tax */
+  int64_t tax_last;           /* profit tax paid to the host last turn */
+  model_holder_flows_t flows; /* goods; its money flows stay 0 */
+} branch_t;
+
+typedef struct {
+  int32_t seat, product, from, to; /* from, to: nations */
+  int64_t qty;                     /* kg per turn */
+  int64_t moved_last, excused_last;
+} transfer_t;
+
+typedef struct {
+  size_t n, n_transfers;
+  transfer_t t[MODEL_TRANSFERS_MAX];
+  branch_t b[MODEL_BRANCHES_MAX]; /* last: copies stop at the n used */
+} model_br_t;
+
+/* The bytes of a model_br_t in use (its first n branches). */
+static inline size_t model_br_used(const model_br_t *br) {
+  return offsetof(model_br_t, b) + br->n * sizeof br->b[0];
+}
+
 /* Market scratch and results (per product). */
 typedef struct {
   size_t n_trades, cap_trades;
@@ -644,6 +700,9 @@ struct model_state {
     char facility[MODEL_ID_MAX];
     int64_t kg;
   } caps[MODEL_CAPS_MAX];
+  /* issue 11, design I2: branches abroad (model_br_t), NULL when the map
+   * has none and no nation limits its subsidy to home firms */
+  model_br_t *br;
 };
 
 /* ---- functions shared between files, by layer (see the top) ---- */
@@ -756,21 +815,38 @@ static inline int32_t model_seat_holder(const model_state_t *st, size_t s) {
 }
 
 /* A holder's money, flows, stock of product p and element stock (as in
- * ck_add: a firm seat's own, else its nation's entry n_seats + nation). */
+ * ck_add: a firm seat's own, else its nation's entry n_seats + nation, or
+ * a branch's, n_seats + n_nations + its index). A branch has no money of
+ * its own: model_money_holder gives the firm whose cash pays for it. */
+static inline branch_t *model_branch_at(model_state_t *st, int32_t h) {
+  return &st->br->b[(size_t)h - st->n_seats - st->n_nations];
+}
+static inline int32_t model_money_holder(const model_state_t *st, int32_t h) {
+  return (size_t)h < st->n_seats + st->n_nations
+             ? h
+             : st->br->b[(size_t)h - st->n_seats - st->n_nations].seat;
+}
 static inline int64_t *money_at(model_state_t *st, int32_t h) {
+  h = model_money_holder(st, h);
   return (size_t)h < st->n_seats ? &st->seats[h].cash
                                  : &st->nations[(size_t)h - st->n_seats].budget;
 }
 static inline model_holder_flows_t *flows_at(model_state_t *st, int32_t h) {
+  if ((size_t)h >= st->n_seats + st->n_nations)
+    return &model_branch_at(st, h)->flows;
   return (size_t)h < st->n_seats ? &st->seats[h].flows
                                  : &st->nations[(size_t)h - st->n_seats].flows;
 }
 static inline int64_t *inv_at(model_state_t *st, int32_t h, int p) {
+  if ((size_t)h >= st->n_seats + st->n_nations)
+    return &model_branch_at(st, h)->inv[p];
   return (size_t)h < st->n_seats
              ? &st->seats[h].inv[p]
              : &st->nations[(size_t)h - st->n_seats].stock[p];
 }
 static inline int64_t *el_at(model_state_t *st, int32_t h) {
+  if ((size_t)h >= st->n_seats + st->n_nations)
+    return model_branch_at(st, h)->inv_el;
   return (size_t)h < st->n_seats
              ? st->seats[h].inv_el
              : st->nations[(size_t)h - st->n_seats].stock_el;
@@ -1012,5 +1088,35 @@ void model_qualification_turn(model_state_t *st);
 
 /* Whether nation n bans the export of stage s's technology to nation j. */
 bool model_tech_banned(const model_state_t *st, int n, int s, int j);
+
+/* branch.c (issue 11, design I2): branches abroad and transfers. */
+int model_branches_alloc(model_state_t *st);
+int model_branch_find(const model_state_t *st, int seat, int nation);
+/* The branch of `seat` in `nation`, opened if need be; -1 when the world
+ * holds MODEL_BRANCHES_MAX (build checks refuse before that). */
+int model_branch_open(model_state_t *st, int seat, int nation);
+int32_t model_branch_holder(const model_state_t *st, int b);
+/* The holder of a facility's goods: its branch, or its owner. */
+int32_t model_fac_holder(const model_state_t *st, const facility_t *f);
+int32_t model_location_holder(const model_state_t *st, int seat, int nation);
+void model_branches_begin(model_state_t *st);
+void model_branch_transfers(model_state_t *st, int p);
+int model_branch_transfer_set(model_state_t *st, int seat,
+                              const model_order_t *o);
+int model_branch_check(const model_state_t *st, int seat,
+                       const model_order_t *o, model_refusal_t *r);
+void model_branch_taxes(model_state_t *st, int seat, int64_t *taxed);
+/* The value of a firm's branch stocks at the world prices (for its net
+ * worth and collateral); false when it does not fit in int64. */
+bool model_branch_worth(const model_state_t *st, int seat, int64_t *out);
+/* Holding cost on branch stocks, paid by their firms (a sink). */
+void model_branch_holding(model_state_t *st, int64_t hold_q);
+/* Whether host's subsidy of stage pays a build or the output of seat's
+ * plant there (a subsidy with foreign false pays home firms only). */
+static inline bool model_subsidy_applies(const model_state_t *st, int host,
+                                         int stage, int seat) {
+  return !st->nations[host].pol.sub_home_only[stage] ||
+         st->map->seats[seat].nation == host;
+}
 
 #endif

@@ -39,10 +39,62 @@ void model_obs_free(model_obs_t *o) {
   free(o->unpublished);
   free(o->sectors);
   free(o->lapses);
+  free(o->branches);
+  free(o->transfers);
   free(o);
 }
 
 /* Issue 11: the seat's contracts and the public list of state support. */
+/* A firm's branches abroad and standing transfers (issue 11, design I2). */
+static int observe_branches(const model_state_t *st, int seat, model_obs_t *o) {
+  const model_map_t *m = st->map;
+  const model_br_t *br = st->br;
+  o->has_branches = m->branches && br;
+  if (!o->has_branches)
+    return 0;
+  size_t nb = 0, nt = 0;
+  for (size_t b = 0; b < br->n; b++)
+    nb += br->b[b].seat == seat;
+  for (size_t k = 0; k < br->n_transfers; k++)
+    nt += br->t[k].seat == seat;
+  o->branches = calloc(nb ? nb : 1, sizeof *o->branches);
+  o->transfers = calloc(nt ? nt : 1, sizeof *o->transfers);
+  if (!o->branches || !o->transfers)
+    return MODEL_ENOMEM;
+  for (size_t b = 0; b < br->n; b++) {
+    const branch_t *x = &br->b[b];
+    if (x->seat != seat)
+      continue;
+    model_obs_branch_t *y = &o->branches[o->n_branches++];
+    memcpy(y->nation, m->nations[x->nation].id, MODEL_ID_MAX);
+    memcpy(y->inventory_kg, x->inv, sizeof y->inventory_kg);
+    for (int p = 0; p < NP; p++) {
+      y->offer_kg[p] = x->offer[p].qty;
+      y->offer_cents_per_kg[p] = x->offer[p].price;
+      y->bid_kg[p] = x->bid[p].qty;
+      y->bid_cents_per_kg[p] = x->bid[p].price;
+    }
+    y->tax_cents = x->tax_last;
+    for (int32_t k = st->seats[seat].first_fac; k >= 0;
+         k = st->fac[k].next_of_owner)
+      if (st->fac[k].abroad && st->fac[k].nation == x->nation)
+        y->staff[st->fac[k].stage] += st->fac[k].staff;
+  }
+  for (size_t k = 0; k < br->n_transfers; k++) {
+    const transfer_t *t = &br->t[k];
+    if (t->seat != seat)
+      continue;
+    model_obs_transfer_t *y = &o->transfers[o->n_transfers++];
+    y->product = t->product;
+    memcpy(y->from, m->nations[t->from].id, MODEL_ID_MAX);
+    memcpy(y->to, m->nations[t->to].id, MODEL_ID_MAX);
+    y->quantity_kg = t->qty;
+    y->moved_kg = t->moved_last;
+    y->excused_kg = t->excused_last;
+  }
+  return 0;
+}
+
 static int observe_deals(const model_state_t *st, int seat, model_obs_t *o) {
   const model_ext_t *x = st->ext;
   const model_map_t *m = st->map;
@@ -191,6 +243,7 @@ static size_t policy_orders(const model_state_t *st, int n,
         CUR->stage = s;
         CUR->capex_share_ppm = p->sub_capex[s];
         CUR->output_cents_per_kg = p->sub_output[s];
+        CUR->home_only = p->sub_home_only[s] != 0;
       }
     }
     if (p->permit_speed[s] != MODEL_PPM) {
@@ -766,7 +819,8 @@ static int observe(const model_state_t *st, int seat, obs_mode_t mode,
   o->qualification_min_kg = m->qual_min_kg;
   if (model_obs_fill_plan(st, ms->nation, o) != 0 ||
       observe_deals(st, seat, o) != 0 || observe_sectors(st, o) != 0 ||
-      observe_lapses(st, mode == OBS_TRUTH, o) != 0)
+      observe_lapses(st, mode == OBS_TRUTH, o) != 0 ||
+      (ms->kind == MODEL_SEAT_FIRM && observe_branches(st, seat, o) != 0))
     goto nomem;
   /* Ground truth (model_observe_truth) keeps the flags, so that it says
    * which figures the seat sees estimated and which policies it does not

@@ -32,6 +32,8 @@ int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o) {
     od->basket_tb_ppm = md->basket[3];
     od->unit_cost_cents_per_kg = md->unit_cost;
     od->open = md->open;
+    if (md->owner >= 0)
+      memcpy(od->owner, m->seats[md->owner].id, sizeof od->owner);
   }
   model_obs_rules_t *r = &o->rules;
   for (int s = 0; s < NS; s++) {

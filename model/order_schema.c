@@ -114,6 +114,11 @@ static const model_field_t TRAIN[] = {
      MODEL_FIELD_REQUIRED, false,
      "a whole number of people from 1 to 1,000,000",
      "people entering training"},
+    {"nation", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(host), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "firms on maps with branches: train in the nation of one of your "
+     "branches (its training places; graduates join its pool, which staffs "
+     "your plants there); default home"},
 };
 
 static const model_field_t OFFER[] = {
@@ -139,6 +144,11 @@ static const model_field_t OFFER[] = {
     {"min_share", MODEL_FIELD_NUMBER, MODEL_UNIT_FRACTION, F(min_share_ppm), 0,
      1, MODEL_FIELD_OPTIONAL, true, "a number from 0 to 1",
      "the min price never falls below this share of it (absent: 0.5)"},
+    {"nation", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(host), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "maps with branches: the nation of your branch whose offer this is "
+     "(default home); it clears in that nation's market"},
+
 };
 
 static const model_field_t BID[] = {
@@ -156,6 +166,11 @@ static const model_field_t BID[] = {
      "a product: max_price follows that product's price in your market "
      "(max_price x its last price / its reference price), so a standing "
      "buyer passes its output price back"},
+    {"nation", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(host), 0, 0,
+     MODEL_FIELD_OPTIONAL, true, NULL,
+     "maps with branches: the nation of your branch whose bid this is "
+     "(default home); it clears in that nation's market"},
+
 };
 
 /* Every policy kind but firm_price_floor (which has its own turns) may
@@ -226,6 +241,10 @@ static const model_field_t SUBSIDY[] = {
      F(output_cents_per_kg), 0, PRICE_MAX, MODEL_FIELD_OPTIONAL, false,
      "a number of USD per kg produced, from 0 to 999,999.99",
      "payment per kg produced at home"},
+    {"foreign", MODEL_FIELD_BOOL, MODEL_UNIT_NONE, F(home_only), 0, 0,
+     MODEL_FIELD_NEGATED, true, NULL,
+     "whether foreign firms' plants in your nation get it too (default "
+     "true; false: your own firms only)"},
     LAPSE_FIELD,
 };
 
@@ -483,6 +502,21 @@ static const model_field_t ACQUIRE[] = {
      "(the map's liquidation_share of the plant's book value)"},
 };
 
+static const model_field_t TRANSFER[] = {
+    PRODUCT_FIELD("the product moved"),
+    {"quantity", MODEL_FIELD_NUMBER, MODEL_UNIT_TONNES, F(quantity_kg), 0,
+     TONNES_MAX, MODEL_FIELD_REQUIRED, false,
+     "a number of tonnes a turn from 0 (withdraw) to 1e9",
+     "tonnes moved each turn, before the product's market; 0 withdraws the "
+     "transfer"},
+    {"from", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(origin), 0, 0,
+     MODEL_FIELD_REQUIRED, false, NULL,
+     "the nation the goods leave: your home or one of your branches"},
+    {"to", MODEL_FIELD_ID, MODEL_UNIT_NONE, F(host), 0, 0, MODEL_FIELD_REQUIRED,
+     false, NULL,
+     "the nation the goods go to: your home or one of your branches"},
+};
+
 #define N(a) (sizeof a / sizeof a[0]), a
 
 /* The ops before policy, then the policy kinds, then the ops after policy,
@@ -577,6 +611,11 @@ static const model_order_schema_t SCHEMAS[] = {
      "buy a plant of a firm in receivership (maps with money limits), with "
      "its experience; the price goes to the firm's creditors",
      N(ACQUIRE)},
+    {MODEL_OP_TRANSFER, -1, "transfer", "firms", true,
+     "maps with branches: move goods each turn between two of your "
+     "locations (home and branches abroad), under export controls, paying "
+     "transport and the importer's tariff",
+     N(TRANSFER)},
 };
 
 #define N_SCHEMAS (sizeof SCHEMAS / sizeof SCHEMAS[0])
@@ -844,6 +883,8 @@ static const char *presence_text(model_presence_t p) {
     return "no (nil lifts)";
   case MODEL_FIELD_IF_QUANTITY:
     return "if quantity > 0";
+  case MODEL_FIELD_NEGATED:
+    return "no (default true)";
   }
   return "";
 }

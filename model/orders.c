@@ -161,6 +161,7 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
   case MODEL_OP_OPERATE:
   case MODEL_OP_HIRE:
   case MODEL_OP_ACQUIRE:
+  case MODEL_OP_TRANSFER:
     if (nation) {
       model_refuse(
           r, "op",
@@ -200,10 +201,14 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
     model_refuse(r, "op",
                  "unknown op; expected build, operate, hire, train, offer, "
                  "bid, policy, grant, equity, loan, contract_propose, "
-                 "contract_accept, contract_withdraw or acquire");
+                 "contract_accept, contract_withdraw, acquire or transfer");
     return 1;
   }
   switch (o->op) {
+  case MODEL_OP_TRANSFER:
+    if (check_product(m, o, r))
+      return 1;
+    return check_field(o, "quantity", "0 and 1,000,000,000 t", r);
   case MODEL_OP_BUILD:
     if (check_stage(o, r))
       return 1;
@@ -649,6 +654,14 @@ static void apply_acquire(model_state_t *st, int buyer, int k, int64_t price) {
   b->n_fac++;
   f->util = 0;
   f->staff = 0;
+  /* maps with branches (design I2): a plant bought abroad belongs to the
+   * buyer's branch there (opened by the purchase), one in its home nation
+   * to the buyer itself */
+  if (st->map->branches) {
+    f->abroad = f->nation != st->map->seats[buyer].nation;
+    if (f->abroad)
+      (void)model_branch_open(st, buyer, f->nation);
+  }
 }
 
 int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
@@ -728,12 +741,31 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
         model_refuse(r, "site", "deposit \"%s\" has no reserves left", o->site);
         return 1;
       }
+      int owner = st->map->deposits[d].owner;
+      if (owner >= 0 && owner != seat) {
+        /* a firm-owned deposit (issue 11): its owner's alone */
+        model_refuse(r, "site",
+                     "deposit \"%s\" belongs to %s; only its owner may open "
+                     "a mine there (buy from it, or build at an open "
+                     "deposit that no firm owns)",
+                     o->site, st->map->seats[owner].id);
+        return 1;
+      }
     }
     int nation = build_nation(st, seat, o, fac);
     /* technology bans, screens and sanctions bind new plants abroad (an
      * expansion of one already there is not a new transfer) */
     if (fac < 0 && model_deal_build_check(st, seat, nation, o->stage, r))
       return 1;
+    if (fac < 0 && st->map->branches && nation >= 0 && nation != home &&
+        model_branch_find(st, seat, nation) < 0 && st->br &&
+        st->br->n >= MODEL_BRANCHES_MAX) {
+      model_refuse(r, "nation",
+                   "the world holds the maximum of %d branches abroad; build "
+                   "at home or where you have a branch",
+                   MODEL_BRANCHES_MAX);
+      return 1;
+    }
     int64_t capex, total;
     if (!build_capex(st, o, nation, fac >= 0, &capex)) {
       model_refuse(r, "capacity",
@@ -741,7 +773,9 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
                    "(int64 cents); build less capacity");
       return 1;
     }
-    int64_t share = st->nations[nation].pol.sub_capex[o->stage];
+    int64_t share = model_subsidy_applies(st, nation, o->stage, seat)
+                        ? st->nations[nation].pol.sub_capex[o->stage]
+                        : 0;
     int64_t sub = ppm_of(capex, share), own = capex - sub;
     int64_t have = model_headroom(st, seat) - *capex_running;
     if (__builtin_add_overflow(own, *capex_running, &total) || own > have) {
@@ -839,18 +873,22 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
     if (head == MODEL_HEADROOM_NONE)
       head = st->nations[home].budget;
     int64_t have = head - *capex_running;
-    int64_t left = model_train_left(st, home, o->skill);
+    /* a firm trains at home, or (maps with branches) in a branch's host */
+    if (model_branch_check(st, seat, o, r))
+      return 1;
+    int where = o->host[0] ? model_nation_index(st->map, o->host) : home;
+    int64_t left = model_train_left(st, where, o->skill);
     if (left >= 0 && o->count > left) {
-      const nation_t *na = &st->nations[home];
+      const nation_t *na = &st->nations[where];
       model_refuse(
           r, "count",
           "%s can train %lld more %s people this turn (capacity %lld, "
           "%lld enrolled and %lld kept for its programme); count at "
           "most %lld",
-          st->map->nations[home].id, (long long)left,
+          st->map->nations[where].id, (long long)left,
           model_skill_name(o->skill), (long long)na->train_cap[o->skill],
           (long long)na->train_used[o->skill],
-          (long long)programme_places(st, home, o->skill), (long long)left);
+          (long long)programme_places(st, where, o->skill), (long long)left);
       return 1;
     }
     if (__builtin_add_overflow(cost, *capex_running, &total) || cost > have) {
@@ -876,6 +914,11 @@ int model_order_check(const model_state_t *st, int seat, const model_order_t *o,
     return model_deal_check(st, seat, o, capex_running, r);
   case MODEL_OP_ACQUIRE:
     return check_acquire(st, seat, o, capex_running, r);
+  case MODEL_OP_OFFER:
+  case MODEL_OP_BID:
+  case MODEL_OP_TRANSFER:
+    /* branches abroad (issue 11, design I2) */
+    return model_branch_check(st, seat, o, r);
   default:
     return 0;
   }
@@ -968,7 +1011,9 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
     model_range_overflow(st, seat, "capex", MODEL_U_CENTS,
                          o->capacity_kg_per_year, '*',
                          st->map->stage[o->stage].capex, NULL);
-  int64_t sub = ppm_of(capex, st->nations[nation].pol.sub_capex[o->stage]);
+  int64_t sub = model_subsidy_applies(st, nation, o->stage, seat)
+                    ? ppm_of(capex, st->nations[nation].pol.sub_capex[o->stage])
+                    : 0;
   const map_nation_t *mn = &st->map->nations[nation];
   model_project_rule_t rule;
   model_project_rule(st, o->stage, nation, fac >= 0, &rule);
@@ -1003,7 +1048,12 @@ static int apply_build(model_state_t *st, int seat, const model_order_t *o) {
   snprintf(f->id, sizeof f->id, "%.32s.%zu", st->map->seats[seat].id, idx);
   f->owner = seat;
   f->nation = nation;
-  f->abroad = o->host[0] && nation != st->map->seats[seat].nation;
+  f->abroad = (o->host[0] || st->map->branches) &&
+              nation != st->map->seats[seat].nation;
+  /* maps with branches (design I2): every new facility abroad, a mine on
+   * a foreign deposit included, belongs to the firm's branch there */
+  if (f->abroad && st->map->branches)
+    (void)model_branch_open(st, seat, nation);
   f->stage = o->stage;
   f->deposit =
       o->stage == MODEL_MINING ? model_deposit_index(st->map, o->site) : -1;
@@ -1103,8 +1153,21 @@ static int apply_all(model_state_t *st) {
         int64_t cost = mul_div(o->count, st->map->train_cost[o->skill], 1);
         int32_t tt = st->map->train_turns[o->skill];
         int32_t who = model_seat_holder(st, si);
-        st->nations[home].train_used[o->skill] += o->count;
-        if (st->map->seats[si].kind == MODEL_SEAT_FIRM) {
+        int where =
+            o->host[0] ? model_nation_index(st->map, o->host) : (int)home;
+        st->nations[where].train_used[o->skill] += o->count;
+        if (where != home) {
+          /* a firm trains people in its branch's host (design I2): it
+           * pays, they graduate into the host's pool, which staffs its
+           * plants there */
+          int32_t nh = (int32_t)(st->n_seats + (size_t)where);
+          ck_sub(st, &s->cash, cost, who, "cash", MODEL_U_CENTS, "training");
+          ck_add(st, &s->flows.money_out, cost, who, "money paid out",
+                 MODEL_U_CENTS, "training");
+          ck_add(st, &s->costs, cost, who, "costs", MODEL_U_CENTS, "training");
+          ck_add(st, &st->nations[where].pipeline[o->skill][tt - 1], o->count,
+                 nh, "trainees", MODEL_U_PEOPLE, "training abroad");
+        } else if (st->map->seats[si].kind == MODEL_SEAT_FIRM) {
           ck_sub(st, &s->cash, cost, who, "cash", MODEL_U_CENTS, "training");
           ck_add(st, &s->flows.money_out, cost, who, "money paid out",
                  MODEL_U_CENTS, "training");
@@ -1125,17 +1188,32 @@ static int apply_all(model_state_t *st) {
         break;
       }
       case MODEL_OP_OFFER:
+      case MODEL_OP_BID:
+        if (o->host[0] && model_nation_index(st->map, o->host) != home) {
+          /* a branch's standing offer or bid (fixed prices) */
+          branch_t *b = &st->br->b[model_branch_find(
+              st, (int)si, model_nation_index(st->map, o->host))];
+          standing_t *t = o->op == MODEL_OP_OFFER ? &b->offer[o->product]
+                                                  : &b->bid[o->product];
+          t->qty = o->quantity_kg;
+          t->price = o->price_cents_per_kg;
+          break;
+        }
+        if (o->op == MODEL_OP_BID) {
+          s->bid[o->product].qty = o->quantity_kg;
+          s->bid[o->product].price = o->price_cents_per_kg;
+          s->bid_index[o->product] =
+              (int8_t)(o->index[0] ? model_product_from_name(o->index) + 1 : 0);
+          break;
+        }
         s->offer[o->product].qty = o->quantity_kg;
         s->offer[o->product].price = o->price_cents_per_kg;
         s->offer_normal[o->product] = o->normal_stock_kg;
         s->offer_disc[o->product] = o->stock_discount_ppm;
         s->offer_min[o->product] = o->min_share_ppm;
         break;
-      case MODEL_OP_BID:
-        s->bid[o->product].qty = o->quantity_kg;
-        s->bid[o->product].price = o->price_cents_per_kg;
-        s->bid_index[o->product] =
-            (int8_t)(o->index[0] ? model_product_from_name(o->index) + 1 : 0);
+      case MODEL_OP_TRANSFER:
+        rc = model_branch_transfer_set(st, (int)si, o);
         break;
       case MODEL_OP_POLICY:
         rc = model_policy_apply(st, home, o);

@@ -180,6 +180,7 @@ static int policy_set(model_state_t *st, int n, const model_order_t *o) {
   case MODEL_POL_SUBSIDY:
     p->sub_capex[o->stage] = o->capex_share_ppm;
     p->sub_output[o->stage] = o->output_cents_per_kg;
+    p->sub_home_only[o->stage] = o->home_only;
     break;
   case MODEL_POL_PRICE_FLOOR:
     p->floor_price[o->product] = o->price_cents_per_kg;

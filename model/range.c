@@ -50,6 +50,9 @@ typedef struct {
   /* the price history (model v2; maps with price_history) */
   int64_t hist[MODEL_HISTORY_MAX][NP];
   int32_t n_hist;
+  /* branches abroad (issue 11), when the state has them */
+  bool had_br;
+  model_br_t *br;
 } snap_t;
 
 /* The name of a holder in a message: its seat, or the nation's seat, or
@@ -68,6 +71,10 @@ static void holder_name(const model_state_t *st, int32_t who, char *out,
       snprintf(out, cap, "seat %s", m->seats[na->seat].id);
     else
       snprintf(out, cap, "nation %s", na->id);
+  } else if (st->br && (size_t)who < st->n_seats + st->n_nations + st->br->n) {
+    const branch_t *b = &st->br->b[(size_t)who - st->n_seats - st->n_nations];
+    snprintf(out, cap, "seat %.24s's branch in %.16s", m->seats[b->seat].id,
+             m->nations[b->nation].id);
   } else {
     snprintf(out, cap, "holder %d", (int)who);
   }
@@ -153,6 +160,7 @@ void model_snap_free(model_state_t *st) {
   }
   free(s->report_scores);
   free(s->ext);
+  free(s->br);
   free(s);
   st->snap = NULL;
 }
@@ -280,6 +288,12 @@ int model_turn_begin(model_state_t *st) {
       return MODEL_ENOMEM;
     memcpy(s->ext, st->ext, offsetof(model_ext_t, cx));
   }
+  s->had_br = st->br != NULL;
+  if (st->br) {
+    if (!s->br && !(s->br = malloc(sizeof *s->br)))
+      return MODEL_ENOMEM;
+    memcpy(s->br, st->br, model_br_used(st->br));
+  }
   return 0;
 }
 
@@ -362,5 +376,11 @@ void model_turn_rollback(model_state_t *st) {
     /* the refused turn brought the extension: the state had none */
     free(st->ext);
     st->ext = NULL;
+  }
+  if (s->had_br) {
+    memcpy(st->br, s->br, model_br_used(s->br));
+  } else if (st->br) {
+    free(st->br);
+    st->br = NULL;
   }
 }

@@ -208,6 +208,9 @@ static void vorder_talent(vis_t *v, model_order_t *o) {
   }
   if (vtag(v, "\001order-index", o->index[0] != 0))
     vstr(v, o->index, sizeof o->index);
+  /* subsidy foreign false (issue 11, design I2) */
+  if (vtag(v, "\001order-home-only", o->home_only))
+    vb(v, &o->home_only);
   if (vtag(v, "\001order-stock", o->normal_stock_kg != 0)) {
     vi(v, &o->normal_stock_kg);
     vi(v, &o->stock_discount_ppm);
@@ -631,6 +634,22 @@ static void vorigin_p(vis_t *v, model_state_t *st) {
     vprod(v, st->nations[i].orig);
 }
 
+static void vbranches(vis_t *v, model_state_t *st);
+
+/* Subsidies with foreign false (issue 11, design I2), after a tag of
+ * their own and only when a nation has one. */
+static void vsub_home_only(vis_t *v, model_state_t *st) {
+  bool any = false;
+  for (size_t n = 0; n < st->n_nations; n++)
+    for (int s = 0; s < NS; s++)
+      any |= st->nations[n].pol.sub_home_only[s] != 0;
+  if (!vtag(v, "\001subsidy-home-only", any))
+    return;
+  for (size_t n = 0; n < st->n_nations && !v->err; n++)
+    for (int s = 0; s < NS; s++)
+      vu8(v, &st->nations[n].pol.sub_home_only[s]);
+}
+
 /* Deals and controls (model_ext_t), written only when the state has them,
  * at the end, so that other states keep their bytes. */
 static void vext(vis_t *v, model_state_t *st) {
@@ -929,6 +948,7 @@ static void visit(vis_t *v, model_state_t *st) {
   vbid_index(v, st);
   voffer_stock(v, st);
   vquota_basis(v, st);
+  vsub_home_only(v, st);
   /* plants abroad (issue 11), only when a game has one */
   bool abroad = false;
   for (size_t i = 0; i < st->n_fac; i++)
@@ -1001,6 +1021,72 @@ static void visit(vis_t *v, model_state_t *st) {
       }
     }
   }
+  vbranches(v, st);
+}
+
+/* Branches abroad and transfers (issue 11, design I2; model_br_t), after
+ * a tag of their own, only when the state has them (maps with
+ * parameters.branches). */
+static void vbranches(vis_t *v, model_state_t *st) {
+  if (!vtag(v, "\001branches", st->br != NULL))
+    return;
+  if (v->rd && !(st->br = calloc(1, sizeof *st->br))) {
+    v->err = MODEL_ENOMEM;
+    return;
+  }
+  model_br_t *br = st->br;
+  vcount(v, &br->n, MODEL_BRANCHES_MAX);
+  for (size_t b = 0; b < br->n && !v->err; b++) {
+    branch_t *x = &br->b[b];
+    vi32(v, &x->seat);
+    vi32(v, &x->nation);
+    varr(v, x->inv, NP);
+    varr(v, x->inv_el, NEL);
+    varr(v, x->orig, NP);
+    for (int p = 0; p < NP; p++) {
+      vi(v, &x->offer[p].qty);
+      vi(v, &x->offer[p].price);
+      vi(v, &x->bid[p].qty);
+      vi(v, &x->bid[p].price);
+    }
+    vi(v, &x->revenue);
+    vi(v, &x->costs);
+    vi(v, &x->tax_last);
+    varr(v, x->flows.opening, NP);
+    varr(v, x->flows.produced, NP);
+    varr(v, x->flows.consumed, NP);
+    varr(v, x->flows.bought, NP);
+    varr(v, x->flows.sold, NP);
+  }
+  vcount(v, &br->n_transfers, MODEL_TRANSFERS_MAX);
+  for (size_t k = 0; k < br->n_transfers && !v->err; k++) {
+    transfer_t *t = &br->t[k];
+    vi32(v, &t->seat);
+    vi32(v, &t->product);
+    vi32(v, &t->from);
+    vi32(v, &t->to);
+    vi(v, &t->qty);
+    vi(v, &t->moved_last);
+    vi(v, &t->excused_last);
+  }
+}
+
+/* The branches' references point inside the state. */
+static bool br_ok(const model_state_t *st) {
+  const model_br_t *br = st->br;
+  int32_t S = (int32_t)st->n_seats, N = (int32_t)st->n_nations;
+  for (size_t b = 0; b < br->n; b++)
+    if (br->b[b].seat < 0 || br->b[b].seat >= S || br->b[b].nation < 0 ||
+        br->b[b].nation >= N ||
+        st->map->seats[br->b[b].seat].kind != MODEL_SEAT_FIRM)
+      return false;
+  for (size_t k = 0; k < br->n_transfers; k++) {
+    const transfer_t *t = &br->t[k];
+    if (t->seat < 0 || t->seat >= S || t->from < 0 || t->from >= N ||
+        t->to < 0 || t->to >= N || t->product < 0 || t->product >= NP)
+      return false;
+  }
+  return true;
 }
 
 static int pack(const model_state_t *st, uint8_t **buf, size_t *len) {
@@ -1166,9 +1252,14 @@ int model_state_deserialise(const model_map_t *map, const uint8_t *buf,
         }
         pol->stock_target[p] = -1;
       }
-  if (st->ext && !ext_ok(st)) {
+  if ((st->ext && !ext_ok(st)) || (st->br && !br_ok(st))) {
     model_state_free(st);
     return MODEL_ESTATE;
+  }
+  /* a state stored before its map had branches: none yet */
+  if (map->branches && !st->br && model_branches_alloc(st) != 0) {
+    model_state_free(st);
+    return MODEL_ENOMEM;
   }
   *out = st;
   return 0;

@@ -93,6 +93,9 @@ int model_state_new(const model_map_t *map, uint64_t seed,
       }
       st->ext->track1 = map->origin_track + 1;
     }
+    /* branches abroad (issue 11, design I2) */
+    if (n == 0 && map->branches && (rc = model_branches_alloc(st)))
+      goto fail;
     na->security_ppm = MODEL_PPM;
   }
   for (size_t s = 0; s < st->n_seats; s++) {
@@ -161,6 +164,15 @@ int model_state_new(const model_map_t *map, uint64_t seed,
     f->ramp_age = mf->ramp_age;
     f->book = mf->book_value >= 0 ? mf->book_value
                                   : mul_div(f->capacity, stg->capex, 1);
+    if (mf->branch) {
+      /* part of its owner's branch in the host (design I2): staffed from
+       * the host's pool at host wages, its goods in the branch */
+      f->abroad = true;
+      if (model_branch_open(st, f->owner, f->nation) < 0) {
+        rc = MODEL_ELIMIT;
+        goto fail;
+      }
+    }
     seat_t *se = &st->seats[f->owner];
     f->next_of_owner = se->first_fac;
     se->first_fac = (int32_t)(st->n_fac - 1);
@@ -212,6 +224,7 @@ void model_state_free(model_state_t *st) {
   free(st->injected);
   free(st->report_scores);
   free(st->ext);
+  free(st->br);
   free(st);
 }
 
@@ -343,6 +356,11 @@ int model_state_clone(const model_state_t *src, model_state_t **out) {
       goto nomem;
     memcpy(st->ext, src->ext, sizeof *st->ext);
   }
+  if (src->br) {
+    if (!(st->br = malloc(sizeof *st->br)))
+      goto nomem;
+    memcpy(st->br, src->br, sizeof *st->br);
+  }
   *out = st;
   return 0;
 nomem:
@@ -370,7 +388,7 @@ const model_report_t *model_last_report(const model_state_t *st) {
 }
 
 size_t model_state_holder_count(const model_state_t *st) {
-  return st ? st->n_seats + st->n_nations : 0;
+  return st ? st->n_seats + st->n_nations + (st->br ? st->br->n : 0) : 0;
 }
 
 int64_t model_state_holder_inventory(const model_state_t *st, size_t h, int p) {
@@ -380,6 +398,8 @@ int64_t model_state_holder_inventory(const model_state_t *st, size_t h, int p) {
     return st->seats[h].inv[p];
   if (h < st->n_seats + st->n_nations)
     return st->nations[h - st->n_seats].stock[p];
+  if (h < model_state_holder_count(st))
+    return st->br->b[h - st->n_seats - st->n_nations].inv[p];
   return 0;
 }
 
@@ -401,6 +421,8 @@ int model_state_holder_flows(const model_state_t *st, size_t h,
     *out = st->seats[h].flows;
   else if (h < st->n_seats + st->n_nations)
     *out = st->nations[h - st->n_seats].flows;
+  else if (h < model_state_holder_count(st))
+    *out = st->br->b[h - st->n_seats - st->n_nations].flows;
   else
     return MODEL_EINVAL;
   return 0;
@@ -445,6 +467,9 @@ bool model_seat_net_worth(const model_state_t *st, int s, int64_t *out) {
     if (!mul_div_ok(se->inv[p], st->price[p], 1, &v) ||
         __builtin_add_overflow(w, v, &w))
       return false;
+  if (st->br &&
+      (!model_branch_worth(st, s, &v) || __builtin_add_overflow(w, v, &w)))
+    return false;
   *out = w;
   return true;
 }

@@ -111,6 +111,14 @@ static void sink(model_state_t *st, int64_t c, const char *why) {
   ck_add(st, &st->report.money_sinks, c, -1, "money sinks", MODEL_U_CENTS, why);
 }
 
+/* A branch's share of its firm's costs (its profit is taxed by its host);
+ * nothing when the holder is the firm itself. */
+static void branch_cost(model_state_t *st, int32_t fh, int64_t c) {
+  if ((size_t)fh >= st->n_seats + st->n_nations)
+    ck_add(st, &model_branch_at(st, fh)->costs, c, model_money_holder(st, fh),
+           "costs", MODEL_U_CENTS, "branch costs");
+}
+
 /* ---- step 2 ---- */
 static void construction(model_state_t *st) {
   for (size_t k = 0; k < st->n_fac; k++) {
@@ -373,8 +381,9 @@ static int64_t quota_part(model_state_t *st, int stage, size_t k, int64_t w,
   const policies_t *p = &st->nations[f->nation].pol;
   if (stage == MODEL_SEPARATION && p->quota_domestic[stage] &&
       model_origin_nation(st) == f->nation) {
-    int64_t inv = st->seats[f->owner].inv[MODEL_CONCENTRATE];
-    int64_t dom = model_origin_of(st, f->owner)[MODEL_CONCENTRATE];
+    int32_t fh = model_fac_holder(st, f);
+    int64_t inv = *inv_at(st, fh, MODEL_CONCENTRATE);
+    int64_t dom = model_origin_of(st, fh)[MODEL_CONCENTRATE];
     w = inv > 0 ? mul_div(w, dom < inv ? dom : inv, inv) : 0;
   }
   *counts = stage == MODEL_SEPARATION && p->quota_output[stage]
@@ -432,8 +441,11 @@ static void book_output(model_state_t *st, facility_t *f, int product,
   seat_t *se = &st->seats[f->owner];
   nation_t *na = &st->nations[f->nation];
   int32_t nh = (int32_t)(st->n_seats + (size_t)f->nation);
-  int64_t sub = ck_mul_div(st, out, na->pol.sub_output[f->stage], 1, nh,
-                           "output subsidy", MODEL_U_CENTS);
+  int64_t rate = model_subsidy_applies(st, f->nation, f->stage, f->owner)
+                     ? na->pol.sub_output[f->stage]
+                     : 0;
+  int64_t sub =
+      ck_mul_div(st, out, rate, 1, nh, "output subsidy", MODEL_U_CENTS);
   int64_t h = sub > 0 ? model_headroom(st, nh) : 0;
   if (sub > h) {
     money_news(st, f->nation, TOLD_SUBSIDY,
@@ -451,8 +463,12 @@ static void book_output(model_state_t *st, facility_t *f, int product,
     ck_add(st, &na->flows.money_out, sub, nh, "money paid out", MODEL_U_CENTS,
            "subsidy");
   }
-  ck_add(st, &se->flows.produced[product], out, f->owner, "output", MODEL_U_KG,
-         "production");
+  int32_t fh = model_fac_holder(st, f);
+  if (fh != f->owner && sub > 0)
+    ck_add(st, &model_branch_at(st, fh)->revenue, sub, f->owner, "revenue",
+           MODEL_U_CENTS, "subsidy");
+  ck_add(st, &flows_at(st, fh)->produced[product], out, f->owner, "output",
+         MODEL_U_KG, "production");
   ck_add(st, &st->report.produced[product], out, -1, "output", MODEL_U_KG,
          "production");
 }
@@ -480,25 +496,28 @@ static int mining(model_state_t *st, const stages_t *sl) {
     f->out_last = out;
     if (out <= 0)
       continue;
-    seat_t *se = &st->seats[f->owner];
+    /* the goods' holder: the owner, or its branch (design I2) */
+    int32_t fh = model_fac_holder(st, f);
+    int64_t *el = el_at(st, fh);
     const int64_t *b = st->map->deposits[f->deposit].basket;
     int32_t nh = (int32_t)(st->n_seats + (size_t)f->nation);
     st->reserves[f->deposit] -= out; /* out <= reserves */
-    ck_add(st, &se->inv[MODEL_CONCENTRATE], out, f->owner, "inventory",
+    ck_add(st, inv_at(st, fh, MODEL_CONCENTRATE), out, f->owner, "inventory",
            MODEL_U_KG, "mine output");
-    ck_add(st, &se->inv_el[0], ppm_of(out, b[0]), f->owner, "inventory",
-           MODEL_U_KG, "mine output");
-    ck_add(st, &se->inv_el[1], ppm_of(out, b[1]), f->owner, "inventory",
-           MODEL_U_KG, "mine output");
+    ck_add(st, &el[0], ppm_of(out, b[0]), f->owner, "inventory", MODEL_U_KG,
+           "mine output");
+    ck_add(st, &el[1], ppm_of(out, b[1]), f->owner, "inventory", MODEL_U_KG,
+           "mine output");
     if (st->map->heavy_split)
-      ck_add(st, &se->inv_el[2], ppm_of(out, b[3]), f->owner, "inventory",
-             MODEL_U_KG, "mine output");
+      ck_add(st, &el[2], ppm_of(out, b[3]), f->owner, "inventory", MODEL_U_KG,
+             "mine output");
     /* rules of origin: ore mined in the tracked nation is its material */
     if (f->nation == model_origin_nation(st))
-      model_origin_add(st, f->owner, MODEL_CONCENTRATE, out);
+      model_origin_add(st, fh, MODEL_CONCENTRATE, out);
     int64_t opex =
         ck_mul_div(st, out, f->unit_cost, 1, f->owner, "opex", MODEL_U_CENTS);
     seat_out(st, f->owner, opex, "opex");
+    branch_cost(st, fh, opex);
     sink(st, opex, "opex");
     book_output(st, f, MODEL_CONCENTRATE, out);
     ck_add(st,
@@ -531,27 +550,29 @@ static int separation(model_state_t *st, const stages_t *sl) {
   for (size_t i = sl->begin[stg]; i < sl->begin[stg + 1]; i++) {
     size_t k = (size_t)sl->idx[i];
     facility_t *f = &st->fac[k];
-    seat_t *se = &st->seats[f->owner];
+    int32_t fh = model_fac_holder(st, f);
+    int64_t *si = inv_at(st, fh, 0), *sel = el_at(st, fh);
+    model_holder_flows_t *sf = flows_at(st, fh);
     int64_t x = want[k];
-    if (x > se->inv[MODEL_CONCENTRATE])
-      x = se->inv[MODEL_CONCENTRATE];
+    if (x > si[MODEL_CONCENTRATE])
+      x = si[MODEL_CONCENTRATE];
     f->out_last = 0;
     if (x <= 0)
       continue;
     /* the basket of what is fed: the holder's elements, pro rata */
-    int64_t inv = se->inv[MODEL_CONCENTRATE];
-    int64_t el0 = mul_div(se->inv_el[0], x, inv);
-    int64_t el1 = mul_div(se->inv_el[1], x, inv);
-    int64_t el3 = mul_div(se->inv_el[2], x, inv); /* tb, split maps */
+    int64_t inv = si[MODEL_CONCENTRATE];
+    int64_t el0 = mul_div(sel[0], x, inv);
+    int64_t el1 = mul_div(sel[1], x, inv);
+    int64_t el3 = mul_div(sel[2], x, inv); /* tb, split maps */
     int64_t el2 = x - el0 - el1 - el3;
     /* rules of origin: the feed's tracked content, before it leaves */
-    int64_t fed_o = model_origin_take(st, f->owner, MODEL_CONCENTRATE, x);
-    se->inv[MODEL_CONCENTRATE] -= x; /* x <= inventory, el0, el1 pro rata */
-    se->inv_el[0] -= el0;
-    se->inv_el[1] -= el1;
-    se->inv_el[2] -= el3;
-    ck_add(st, &se->flows.consumed[MODEL_CONCENTRATE], x, f->owner,
-           "consumption", MODEL_U_KG, "separation feed");
+    int64_t fed_o = model_origin_take(st, fh, MODEL_CONCENTRATE, x);
+    si[MODEL_CONCENTRATE] -= x; /* x <= inventory, the elements pro rata */
+    sel[0] -= el0;
+    sel[1] -= el1;
+    sel[2] -= el3;
+    ck_add(st, &sf->consumed[MODEL_CONCENTRATE], x, f->owner, "consumption",
+           MODEL_U_KG, "separation feed");
     ck_add(st, &st->report.consumed[MODEL_CONCENTRATE], x, -1, "consumption",
            MODEL_U_KG, "separation feed");
     /* understaffed plants recover less */
@@ -568,11 +589,11 @@ static int separation(model_state_t *st, const stages_t *sl) {
     int prod[4], elx[4];
     int nox = map_oxides(st->map, prod, elx);
     for (int q = 0; q < nox; q++) {
-      ck_add(st, &se->inv[prod[q]], o[q], f->owner, "inventory", MODEL_U_KG,
+      ck_add(st, &si[prod[q]], o[q], f->owner, "inventory", MODEL_U_KG,
              "separation output");
       /* processed in the tracked nation: all its material (S65 covers
        * items produced there); elsewhere the feed's share */
-      model_origin_add(st, f->owner, prod[q],
+      model_origin_add(st, fh, prod[q],
                        f->nation == model_origin_nation(st)
                            ? o[q]
                            : mul_div(o[q], fed_o, x));
@@ -586,6 +607,7 @@ static int separation(model_state_t *st, const stages_t *sl) {
     int64_t opex =
         ck_mul_div(st, x, f->unit_cost, 1, f->owner, "opex", MODEL_U_CENTS);
     seat_out(st, f->owner, opex, "opex");
+    branch_cost(st, fh, opex);
     sink(st, opex, "opex");
     ck_add(st,
            &st->report_production[MODEL_SEPARATION * st->n_nations +
@@ -672,7 +694,9 @@ static int magnets(model_state_t *st, const stages_t *sl) {
   for (size_t i = sl->begin[stg]; i < sl->begin[stg + 1]; i++) {
     size_t k = (size_t)sl->idx[i];
     facility_t *f = &st->fac[k];
-    seat_t *se = &st->seats[f->owner];
+    int32_t fh = model_fac_holder(st, f);
+    int64_t *si = inv_at(st, fh, 0);
+    model_holder_flows_t *sf = flows_at(st, fh);
     int64_t out = want[k];
     int in[3];
     int nin = map_magnet_inputs(st->map, in);
@@ -680,7 +704,7 @@ static int magnets(model_state_t *st, const stages_t *sl) {
     magnet_recipe(st, f, recipe);
     for (int q = 0; q < nin; q++)
       if (recipe[q] > 0) {
-        int64_t most = mul_div(se->inv[in[q]], MODEL_PPM, recipe[q]);
+        int64_t most = mul_div(si[in[q]], MODEL_PPM, recipe[q]);
         if (out > most)
           out = most;
       }
@@ -691,15 +715,15 @@ static int magnets(model_state_t *st, const stages_t *sl) {
     int32_t nh = (int32_t)(st->n_seats + (size_t)f->nation);
     for (int q = 0; q < nin; q++) {
       int64_t use = ceil_ppm(out, recipe[q]);
-      LAN_ASSERT(use <= se->inv[in[q]]);
-      int64_t c = model_origin_take(st, f->owner, in[q], use);
+      LAN_ASSERT(use <= si[in[q]]);
+      int64_t c = model_origin_take(st, fh, in[q], use);
       ck_add(st, &tracked,
              ck_mul_div(st, c, st->price[in[q]], 1, nh, "value added",
                         MODEL_U_CENTS),
              nh, "value added", MODEL_U_CENTS, "magnet feed");
-      se->inv[in[q]] -= use;
-      ck_add(st, &se->flows.consumed[in[q]], use, f->owner, "consumption",
-             MODEL_U_KG, "magnet feed");
+      si[in[q]] -= use;
+      ck_add(st, &sf->consumed[in[q]], use, f->owner, "consumption", MODEL_U_KG,
+             "magnet feed");
       ck_add(st, &st->report.consumed[in[q]], use, -1, "consumption",
              MODEL_U_KG, "magnet feed");
       ck_add(st, &inputs,
@@ -707,7 +731,7 @@ static int magnets(model_state_t *st, const stages_t *sl) {
                         MODEL_U_CENTS),
              nh, "value added", MODEL_U_CENTS, "magnet feed");
     }
-    ck_add(st, &se->inv[MODEL_MAGNET], out, f->owner, "inventory", MODEL_U_KG,
+    ck_add(st, &si[MODEL_MAGNET], out, f->owner, "inventory", MODEL_U_KG,
            "magnet output");
     /* rules of origin: a magnet made in the tracked nation, or with its
      * material worth at least the threshold of the magnet's value (the
@@ -718,7 +742,7 @@ static int magnets(model_state_t *st, const stages_t *sl) {
       if (f->nation == model_origin_nation(st) ||
           (tracked > 0 && (__int128)tracked * MODEL_PPM >=
                               (__int128)model_origin_threshold(st) * worth))
-        model_origin_add(st, f->owner, MODEL_MAGNET, out);
+        model_origin_add(st, fh, MODEL_MAGNET, out);
     }
     book_output(st, f, MODEL_MAGNET, out);
     int64_t opex =
@@ -727,6 +751,7 @@ static int magnets(model_state_t *st, const stages_t *sl) {
       ck_add(st, &opex, thrift_opex(st, f, out), f->owner, "opex",
              MODEL_U_CENTS, "thrifting");
     seat_out(st, f->owner, opex, "opex");
+    branch_cost(st, fh, opex);
     sink(st, opex, "opex");
     ck_add(st,
            &st->report_production[MODEL_MAGNETS * st->n_nations +
@@ -773,16 +798,26 @@ static void wages_taxes(model_state_t *st) {
      * firms' facilities are listed from first_fac */
     for (int32_t k = se->first_fac; k >= 0; k = st->fac[k].next_of_owner) {
       const facility_t *f = &st->fac[k];
-      if (f->abroad && f->staff > 0)
-        ck_add(st, &w,
-               ck_mul_div(st, f->staff, m->nations[f->nation].wage[f->stage], 4,
-                          who, "wages", MODEL_U_CENTS),
-               who, "wages", MODEL_U_CENTS, "wages abroad");
+      if (f->abroad && f->staff > 0) {
+        int64_t fw =
+            ck_mul_div(st, f->staff, m->nations[f->nation].wage[f->stage], 4,
+                       who, "wages", MODEL_U_CENTS);
+        ck_add(st, &w, fw, who, "wages", MODEL_U_CENTS, "wages abroad");
+        branch_cost(st, model_fac_holder(st, f), fw);
+      }
     }
     seat_out(st, (int)si, w, "wages");
     sink(st, w, "wages");
     int64_t profit = se->revenue;
     ck_sub(st, &profit, se->costs, who, "profit", MODEL_U_CENTS, "costs");
+    if (st->br && m->branches) {
+      /* branches' profits are taxed by their hosts (design I2); home taxes
+       * the rest */
+      int64_t abroad = 0;
+      model_branch_taxes(st, (int)si, &abroad);
+      ck_sub(st, &profit, abroad, who, "profit", MODEL_U_CENTS,
+             "profit taxed abroad");
+    }
     int64_t tax =
         profit > 0 ? ppm_of(profit, st->nations[home].pol.tax_ppm) : 0;
     if (tax > 0) {
@@ -906,6 +941,8 @@ static void holding_costs(model_state_t *st) {
            MODEL_U_CENTS, "holding cost");
     sink(st, pay, "holding cost");
   }
+  /* branches' stocks, paid by their firms (design I2) */
+  model_branch_holding(st, m->hold_q);
 }
 
 /* Defaults and receivership (docs/model.md): a firm whose cash is below
@@ -1300,6 +1337,14 @@ void model_state_compute_scores(model_state_t *st) {
                ck_mul_div(st, se->inv[p], st->price[p], 1, who, "net worth",
                           MODEL_U_CENTS),
                who, "net worth", MODEL_U_CENTS, "inventory");
+      if (st->br) {
+        /* its branches' stocks (design I2) */
+        int64_t bw = 0;
+        if (!model_branch_worth(st, (int)s, &bw))
+          model_range_fail(st, who, "net worth beyond the int64 range");
+        ck_add(st, &worth, bw, who, "net worth", MODEL_U_CENTS,
+               "branch inventory");
+      }
       /* nations' stakes dilute the owners' share */
       int64_t held = 0;
       for (size_t k = 0; st->ext && k < st->ext->n_stakes; k++)
@@ -1349,6 +1394,7 @@ static void begin(model_state_t *st) {
     st->volume[p] = 0;
     st->market[p].n_trades = st->market[p].n_flows = 0;
   }
+  model_branches_begin(st);
 }
 
 /* Schools (docs/model.md, "Talent limits"): a nation's training capacity
@@ -1421,6 +1467,7 @@ static void finish(model_state_t *st) {
  * first and last do nothing in a game without deals (deals.c). */
 static int market(model_state_t *st, int p) {
   model_contracts_deliver(st, p);
+  model_branch_transfers(st, p);
   if (st->range_failed)
     return MODEL_ERANGE;
   int rc = model_market_clear(st, p);

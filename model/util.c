@@ -63,7 +63,8 @@ const char *const model__op_names[MODEL_OPS] = {"build",
                                                 "contract_propose",
                                                 "contract_accept",
                                                 "contract_withdraw",
-                                                "acquire"};
+                                                "acquire",
+                                                "transfer"};
 const char *const model__event_names[MODEL_EVENT_KINDS] = {
     "mine_accident", "flood",         "conflict",
     "demand_surge",  "cost_overrun",  "policy",

@@ -149,6 +149,14 @@ static int parse_field(const msgpack_object *o, const model_field_t *f,
       out->lift = rc == 0;
     return 0;
   case MODEL_FIELD_BOOL:
+    if (f->presence == MODEL_FIELD_NEGATED) {
+      /* stored negated: absent (true) is false inside */
+      bool w = true;
+      if (get_bool(o, f->key, false, &w, r) < 0)
+        return -1;
+      *(bool *)(void *)at = !w;
+      return 0;
+    }
     return get_bool(o, f->key, required, (bool *)(void *)at, r) < 0 ? -1 : 0;
   }
   return refuse(r, f->key, "field '%s' has no type%s", f->key, NULL);
@@ -242,7 +250,7 @@ static bool omitted(const model_order_t *o, const model_field_t *f) {
   if (f->type == MODEL_FIELD_BOOL) {
     bool b;
     memcpy(&b, at, sizeof b);
-    return !b;
+    return !b; /* false, or a negated field at its default (true) */
   }
   return !at[0];
 }
@@ -277,7 +285,8 @@ static int pack_field(msgpack_packer *pk, const model_order_t *o,
   case MODEL_FIELD_BOOL: {
     bool b;
     memcpy(&b, at, sizeof b);
-    return proto_pack_kv_bool(pk, f->key, b);
+    return proto_pack_kv_bool(pk, f->key,
+                              f->presence == MODEL_FIELD_NEGATED ? !b : b);
   }
   }
   return proto_pack_kv_nil(pk, f->key);
@@ -456,11 +465,66 @@ static int pack_support(msgpack_packer *pk, const model_obs_support_t *x) {
   return rc;
 }
 
+/* A branch's standing offers (or bids): [{product, quantity, price}]. */
+static int pack_branch_standing(msgpack_packer *pk, const char *key,
+                                const int64_t *kg, const int64_t *cents) {
+  size_t n = 0;
+  for (int p = 0; p < MODEL_PRODUCTS; p++)
+    n += kg[p] > 0;
+  int rc = proto_pack_cstr(pk, key);
+  rc |= msgpack_pack_array(pk, n);
+  for (int p = 0; p < MODEL_PRODUCTS; p++) {
+    if (kg[p] <= 0)
+      continue;
+    rc |= msgpack_pack_map(pk, 3);
+    rc |= kv_name(pk, "product", model_product_name(p));
+    rc |= kv_t(pk, "quantity", kg[p]);
+    rc |= kv_usdkg(pk, "price", cents[p]);
+  }
+  return rc;
+}
+
+/* A firm's branches abroad and standing transfers (issue 11, design I2;
+ * maps with branches): two keys of `you`. */
+static int pack_branches(msgpack_packer *pk, const model_obs_t *obs) {
+  int rc = proto_pack_cstr(pk, "branches");
+  rc |= msgpack_pack_array(pk, obs->n_branches);
+  for (size_t i = 0; i < obs->n_branches; i++) {
+    const model_obs_branch_t *b = &obs->branches[i];
+    rc |= msgpack_pack_map(pk, 6);
+    rc |= kv_name(pk, "nation", b->nation);
+    rc |= proto_pack_cstr(pk, "inventory");
+    rc |= pack_products_t(pk, b->inventory_kg);
+    rc |= proto_pack_cstr(pk, "staff");
+    rc |= pack_skills(pk, b->staff);
+    rc |=
+        pack_branch_standing(pk, "offers", b->offer_kg, b->offer_cents_per_kg);
+    rc |= pack_branch_standing(pk, "bids", b->bid_kg, b->bid_cents_per_kg);
+    rc |= proto_pack_kv_f64(pk, "tax_paid", model_cents_to_usd(b->tax_cents));
+  }
+  rc |= proto_pack_cstr(pk, "transfers");
+  rc |= msgpack_pack_array(pk, obs->n_transfers);
+  for (size_t i = 0; i < obs->n_transfers; i++) {
+    const model_obs_transfer_t *t = &obs->transfers[i];
+    rc |= msgpack_pack_map(pk, 6);
+    rc |= kv_name(pk, "product", model_product_name(t->product));
+    rc |= kv_name(pk, "from", t->from);
+    rc |= kv_name(pk, "to", t->to);
+    rc |= kv_t(pk, "quantity", t->quantity_kg);
+    rc |= kv_t(pk, "moved", t->moved_kg);
+    rc |= kv_t(pk, "excused", t->excused_kg);
+  }
+  return rc;
+}
+
 static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
   bool nation = obs->kind == MODEL_SEAT_NATION;
-  int rc = msgpack_pack_map(
-      pk, (nation ? 12 : 9) + (obs->finance ? (nation ? 4 : 5) : 0) +
-              obs->train_caps + obs->origin_tracked + obs->qualification);
+  int rc = msgpack_pack_map(pk, (nation ? 12 : 9) +
+                                    (obs->finance ? (nation ? 4 : 5) : 0) +
+                                    obs->train_caps + obs->origin_tracked +
+                                    obs->qualification + 2 * obs->has_branches);
+  if (obs->has_branches)
+    rc |= pack_branches(pk, obs);
   if (obs->qualification) {
     /* qualification (issue 11): {qualified, turns_done, turns, min_output} */
     rc |= proto_pack_cstr(pk, "qualification");
@@ -633,7 +697,9 @@ static int pack_deposits(msgpack_packer *pk, const model_obs_t *obs) {
   int rc = msgpack_pack_array(pk, obs->n_deposits);
   for (size_t i = 0; i < obs->n_deposits; i++) {
     const model_obs_deposit_t *d = &obs->deposits[i];
-    rc |= msgpack_pack_map(pk, 7);
+    rc |= msgpack_pack_map(pk, 7 + (d->owner[0] != 0));
+    if (d->owner[0]) /* issue 11: only where a firm owns it */
+      rc |= kv_name(pk, "owner", d->owner);
     rc |= kv_name(pk, "id", d->id);
     rc |= kv_name(pk, "nation", d->nation);
     rc |= kv_name(pk, "type",
@@ -1176,6 +1242,7 @@ static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
         uc && uc->type != MSGPACK_OBJECT_NIL ? cents_of(uc) : -1;
     const msgpack_object *open = get(d, "open");
     x->open = open && open->type == MSGPACK_OBJECT_BOOLEAN && open->via.boolean;
+    copy_str(x->owner, sizeof x->owner, get(d, "owner"));
   }
   const msgpack_object *rules = get(pub, "rules");
   model_obs_rules_t *r = &obs->rules;
@@ -1303,6 +1370,27 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
   obs->origin_tracked = ctl != NULL;
   for (int q = 0; q < MODEL_PRODUCTS; q++)
     obs->controlled_kg[q] = kg_of(get(ctl, model_product_name(q)));
+  /* branches abroad (issue 11): where, what they hold, their staff */
+  const msgpack_object *bs = get(you, "branches");
+  obs->has_branches = bs && bs->type == MSGPACK_OBJECT_ARRAY;
+  if (obs->has_branches) {
+    size_t nb = bs->via.array.size;
+    obs->branches = calloc(nb ? nb : 1, sizeof *obs->branches);
+    if (!obs->branches)
+      goto nomem;
+    for (size_t i = 0; i < nb; i++) {
+      const msgpack_object *b = &bs->via.array.ptr[i];
+      model_obs_branch_t *y = &obs->branches[obs->n_branches++];
+      const msgpack_object *id = get(b, "nation");
+      if (id && id->type == MSGPACK_OBJECT_STR)
+        copy_str(y->nation, MODEL_ID_MAX, id);
+      const msgpack_object *inv = get(b, "inventory"), *sf = get(b, "staff");
+      for (int q = 0; q < MODEL_PRODUCTS; q++)
+        y->inventory_kg[q] = kg_of(get(inv, model_product_name(q)));
+      for (int s = 0; s < MODEL_SKILLS; s++)
+        y->staff[s] = (int64_t)num(get(sf, model_skill_name(s)));
+    }
+  }
   const msgpack_object *tl = get(you, "training_left");
   obs->train_caps = tl != NULL;
   for (int s = 0; s < MODEL_SKILLS; s++) {
@@ -1642,10 +1730,15 @@ static int pack_field_schema(msgpack_packer *pk, const model_field_t *f) {
     rc |= proto_pack_kv_cstr(pk, "x-unit", model_unit_name(f->unit));
     break;
   case MODEL_FIELD_BOOL:
-    rc |= msgpack_pack_map(pk, f->presence == MODEL_FIELD_OPTIONAL ? 3 : 2);
+    rc |= msgpack_pack_map(pk, f->presence == MODEL_FIELD_OPTIONAL ||
+                                       f->presence == MODEL_FIELD_NEGATED
+                                   ? 3
+                                   : 2);
     rc |= proto_pack_kv_cstr(pk, "type", "boolean");
     if (f->presence == MODEL_FIELD_OPTIONAL)
       rc |= proto_pack_kv_bool(pk, "default", false);
+    if (f->presence == MODEL_FIELD_NEGATED)
+      rc |= proto_pack_kv_bool(pk, "default", true);
     break;
   }
   rc |= proto_pack_kv_cstr(pk, "description", f->description);

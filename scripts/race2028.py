@@ -118,6 +118,20 @@ def main():
             v, DERIVED + ": the world price of turn 1 (Q2 2025) the run "
             "formed from these sourced 2024 figures", srcs(old) or ["S1"])
 
+    # ---- branches abroad (design I2): a firm's new plants abroad belong
+    # to its branch in the host (Lynas Seadrift in the USA, S28-S30); map
+    # facilities abroad (Lynas Kuantan, e-VAC Sumter) keep turn 0 as
+    # world-2024 has it
+    m["parameters"]["branches"] = True
+
+    # ---- firm-owned deposits (issue 11): only the owner may open a mine
+    owners = {"mountain_pass": "mp_materials",     # MP bought it in 2017 (S100, S13)
+              "mt_weld": "lynas",                  # Lynas's mine (S24, S26)
+              "round_top": "usa_rare_earth"}       # 70% owned (S48)
+    for dep in m["deposits"]:
+        if dep["id"] in owners:
+            dep["owner"] = owners[dep["id"]]
+
     # ---- deposits
     res = {x["id"]: x["reserves"] for x in d["deposits"]}
     for dep in m["deposits"]:
@@ -496,9 +510,9 @@ def notes(w, d):
             "plant). usa_rare_earth: Stillwater 600 t/yr under construction, "
             "producing from 2026 (S48); 600 -> 5,000 t/yr is its choice "
             "(the brownfield bound means 600 -> 1,200 -> 2,400 -> 4,800); "
-            "it owns 70% of Round Top (S48), which the map has as the open "
-            "deposit round_top: a mine there is its choice (the model does "
-            "not own deposits, so any firm may build there). "
+            "it owns 70% of Round Top (S48), which the map has as the "
+            "deposit round_top with owner usa_rare_earth: a mine there is "
+            "its choice, and no other firm's. "
             "vulcan_elements: no plant at turn 0; the 10,000 t/yr "
             "recycling-led plant (S47) is its choice (recycling is not a "
             "stage of the model: it is an ordinary magnet plant). e-VAC: "
@@ -530,8 +544,11 @@ def notes(w, d):
             "CRMA recycling benchmark: EUU's objectives stay world-2024's); "
             "the CRMA's other benchmarks as objectives (10% mined, 40% "
             "processed, <=65% from one country: the model's objectives are "
-            "security, value added, budget); a firm owning a deposit "
-            "(Round Top)."),
+            "security, value added, budget). Firm-owned deposits are in "
+            "(deposits[].owner: Mountain Pass is MP's, S100, S13; Mt Weld "
+            "Lynas's, S24, S26; Round Top USA Rare Earth's, 70%, S48); "
+            "Bayan Obo and the others stay open to any firm (no source on "
+            "their owners in the references)."),
         "aggregates": w["notes"]["aggregates"].replace(
             "Not in the map as firms: Shenghe, Arafura, Serra Verde, USA "
             "Rare Earth, Noveon, Vulcan, VAC, e-VAC",
@@ -651,7 +668,12 @@ def choices(dod, octo, plain):
             "Lynas's heavy and light separation plant at Seadrift, Texas "
             "(S28, S29, S30), built in the USA under its permits, policies "
             "and talent; the capacity is an assumption (none in the "
-            "references)"),
+            "references). It opens Lynas's US branch (parameters.branches): "
+            "the plant is staffed from the US pool at US wages, its oxides "
+            "are held and sold in the US market (offer with nation USA), "
+            "its feed is bought there (bid with nation USA) or moved from "
+            "Australia (transfer from AUS to USA, paying transport and the "
+            "US tariff), and the branch's profit is taxed by the USA"),
         "ibas_grant": c("USA", [
             {"op": "grant", "firm": "lynas", "amount": 258000000}],
             "the DoD IBAS award of about US$258 M for Seadrift (S28), "

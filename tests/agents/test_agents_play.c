@@ -176,14 +176,16 @@ static void test_mixed(void **state) {
 }
 
 /* random gives every op its seat may give, and every policy kind: on the
- * classroom map, and on world-2024, where random firms run out of money
- * and go into receivership, so that `acquire` has plants to buy */
+ * classroom map, on world-2024, where random firms run out of money
+ * and go into receivership, so that `acquire` has plants to buy, and on
+ * race-2028, whose branches abroad give `transfer` somewhere to move goods
+ * (issue 11) */
 static void test_random_covers(void **state) {
   (void)state;
   size_t ops[2][MODEL_OPS] = {{0}}, kinds[MODEL_POLICY_KINDS] = {0};
   model_order_t orders[MODEL_ORDERS_MAX];
-  static const char *const maps[] = {"classroom", "world-2024"};
-  for (size_t mi = 0; mi < 2; mi++) {
+  static const char *const maps[] = {"classroom", "world-2024", "race-2028"};
+  for (size_t mi = 0; mi < 3; mi++) {
     model_map_t *m = play_load(maps[mi]);
     size_t S = model_map_seat_count(m);
     for (uint64_t seed = 1; seed <= 3; seed++) {
@@ -324,8 +326,69 @@ static void test_new_instruments(void **state) {
   assert_true(total.abroad > 0);
 }
 
+/* On race-2028, whose plants abroad are branches (issue 11, design I2),
+ * integrator firms under builder nations build abroad where the host's
+ * subsidy beats home's and trade from those branches in their hosts'
+ * markets: what the branches make is sold, not left in store. */
+typedef struct {
+  size_t branch_turns;
+  int64_t made, sold;
+} branches_t;
+
+static void count_branches(const model_state_t *st, void *ctx) {
+  branches_t *c = ctx;
+  const model_map_t *m = model_state_map(st);
+  size_t first = model_map_seat_count(m) + model_map_nation_count(m);
+  for (size_t h = first; h < model_state_holder_count(st); h++) {
+    model_holder_flows_t f;
+    assert_int_equal(model_state_holder_flows(st, h, &f), 0);
+    c->branch_turns++;
+    for (int p = 0; p < MODEL_PRODUCTS; p++) {
+      c->made += f.produced[p];
+      c->sold += f.sold[p];
+    }
+  }
+}
+
+static void test_branches_race(void **state) {
+  (void)state;
+  model_map_t *m = play_load("race-2028");
+  size_t S = model_map_seat_count(m);
+  const agent_strategy_t **strat = calloc(S, sizeof *strat);
+  assert_non_null(strat);
+  for (size_t i = 0; i < S; i++)
+    strat[i] = agent_find(model_map_seat_kind(m, i) == MODEL_SEAT_NATION
+                              ? "builder"
+                              : "integrator");
+  branches_t total = {0, 0, 0};
+  for (uint64_t seed = 1; seed <= 2; seed++) {
+    branches_t c = {0, 0, 0};
+    play_result_t r;
+    memset(&r, 0, sizeof r);
+    r.after_turn = count_branches;
+    r.ctx = &c;
+    assert_int_equal(play_game(m, seed, strat, &r), 0);
+    char what[96];
+    snprintf(what, sizeof what,
+             "builder and integrator on race-2028 (seed %llu)",
+             (unsigned long long)seed);
+    check(&r, what);
+    printf("  %s: branch-turns %zu, made %.0f t, sold %.0f t\n", what,
+           c.branch_turns, c.made / 1000.0, c.sold / 1000.0);
+    total.branch_turns += c.branch_turns;
+    total.made += c.made;
+    total.sold += c.sold;
+  }
+  free(strat);
+  model_map_free(m);
+  assert_true(total.branch_turns > 0);
+  assert_true(total.made > 0);
+  assert_true(total.sold > 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_branches_race),
       cmocka_unit_test(test_registry),
       cmocka_unit_test(test_other_kind_is_standing),
       cmocka_unit_test(test_alone),

@@ -45,7 +45,8 @@ static bool place_fits(const model_field_t *f) {
            o == offsetof(model_order_t, outbound) ||
            o == offsetof(model_order_t, two_sided) ||
            o == offsetof(model_order_t, apprentice) ||
-           o == offsetof(model_order_t, consume);
+           o == offsetof(model_order_t, consume) ||
+           o == offsetof(model_order_t, home_only);
   case MODEL_FIELD_NUMBER:
   case MODEL_FIELD_INTEGER:
     /* every int64_t of the struct lies between these two */
@@ -115,12 +116,18 @@ static void test_table_well_formed(void **state) {
       quantity_seen |= strcmp(f->key, "quantity") == 0;
       /* only optional ids, flags and numbers may be left out when empty
        * (false, 0): the fields added to older orders, so that those keep
-       * their bytes */
+       * their bytes; a negated flag (subsidy's foreign) is left out at its
+       * default, true on the wire */
       if (f->omit_empty)
-        assert_true((f->type == MODEL_FIELD_ID || f->type == MODEL_FIELD_BOOL ||
-                     f->type == MODEL_FIELD_NUMBER ||
-                     f->type == MODEL_FIELD_INTEGER) &&
-                    f->presence == MODEL_FIELD_OPTIONAL);
+        assert_true(
+            ((f->type == MODEL_FIELD_ID || f->type == MODEL_FIELD_BOOL ||
+              f->type == MODEL_FIELD_NUMBER ||
+              f->type == MODEL_FIELD_INTEGER) &&
+             f->presence == MODEL_FIELD_OPTIONAL) ||
+            (f->type == MODEL_FIELD_BOOL &&
+             f->presence == MODEL_FIELD_NEGATED));
+      if (f->presence == MODEL_FIELD_NEGATED)
+        assert_true(f->type == MODEL_FIELD_BOOL && f->omit_empty);
     }
   }
   assert_null(model_order_schema(MODEL_OPS, 0));

@@ -193,7 +193,7 @@ def schema_is_a_valid_json_schema(server):
     # ops added after policy (issue 11) follow the kinds, in their order
     check(titles[6 + len(policies):] == [
         "grant", "equity", "loan", "contract_propose", "contract_accept",
-        "contract_withdraw", "acquire"],
+        "contract_withdraw", "acquire", "transfer"],
           "the later ops follow the kinds", titles)
 
 

@@ -447,7 +447,8 @@ static size_t pinned_orders(named_order_t *o) {
     o[n].o.min_share_ppm = 0;
     o[n].o.heavy_recipe_ppm = 0; /* design J3 */
     o[n].o.dy_recipe_ppm = 0;
-    o[n].o.lapse_turns = 0; /* a policy's `turns` (lapsing policies) */
+    o[n].o.lapse_turns = 0;   /* a policy's `turns` (lapsing policies) */
+    o[n].o.home_only = false; /* subsidy foreign: true, the default */
     if (s->kind == MODEL_POL_EXPORT_LICENCE ||
         s->kind == MODEL_POL_PRODUCTION_QUOTA)
       o[n].o.choice[0] = '\0';
