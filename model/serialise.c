@@ -1148,6 +1148,35 @@ static bool ext_ok(const model_state_t *st) {
   return true;
 }
 
+/* Whether every count of people in the state is within +-2^40, so that
+ * the model's sums of them (a seat's trainees over the pipeline, a
+ * nation's staff) cannot overflow. */
+static bool people_ok(const model_state_t *st) {
+  const int64_t max = (int64_t)1 << 40;
+#define PEOPLE_OK(x) ((x) >= -max && (x) <= max)
+  for (size_t i = 0; i < st->n_nations; i++)
+    for (int s = 0; s < NS; s++) {
+      if (!PEOPLE_OK(st->nations[i].pool[s]))
+        return false;
+      for (int k = 0; k < MODEL_TRAIN_TURNS_MAX; k++)
+        if (!PEOPLE_OK(st->nations[i].pipeline[s][k]))
+          return false;
+    }
+  for (size_t i = 0; i < st->n_seats; i++)
+    for (int s = 0; s < NS; s++) {
+      if (!PEOPLE_OK(st->seats[i].staff[s]))
+        return false;
+      for (int k = 0; k < MODEL_TRAIN_TURNS_MAX; k++)
+        if (!PEOPLE_OK(st->seats[i].pipeline[s][k]))
+          return false;
+    }
+  for (size_t i = 0; i < st->n_fac; i++)
+    if (!PEOPLE_OK(st->fac[i].staff) || !PEOPLE_OK(st->fac[i].staff_needed))
+      return false;
+#undef PEOPLE_OK
+  return true;
+}
+
 int model_state_deserialise(const model_map_t *map, const uint8_t *buf,
                             size_t len, model_state_t **out) {
   if (!map || !buf || !out)
@@ -1185,6 +1214,13 @@ int model_state_deserialise(const model_map_t *map, const uint8_t *buf,
         return MODEL_ESTATE;
       }
     }
+  /* People (pools, staff, trainees) are counts no game comes near 2^40
+   * of; a blob's larger ones overflowed the observation's sum of a
+   * seat's trainees (found by fuzz/fuzz_state.c). */
+  if (!people_ok(st)) {
+    model_state_free(st);
+    return MODEL_ESTATE;
+  }
   /* references must point inside the state; the turns left to build or
    * expand (in ppm of a turn) fit the int32 turns they came from, so
    * rounding them up cannot overflow */
