@@ -211,3 +211,23 @@ void helper_resolve(model_state_t *st, const char *where) {
   assert_int_equal(model_resolve(st), 0);
   helper_check_invariants(st, &before, where);
 }
+
+void helper_resolve_clean(model_state_t *st) {
+  char where[64];
+  snprintf(where, sizeof where, "turn %d", model_state_turn(st));
+  helper_resolve(st, where);
+  assert_int_equal(model_last_report(st)->n_late_refusals, 0);
+}
+
+void helper_refused(model_state_t *st, int s, model_order_t o,
+                    const char *field, const char *words) {
+  model_refusal_t r;
+  size_t n = 0;
+  assert_int_equal(model_validate(st, s, &o, 1, &r, 1, &n), 0);
+  if (n != 1)
+    fail_msg("%s was accepted; expected a refusal on %s", model_op_name(o.op),
+             field);
+  assert_string_equal(r.field, field);
+  if (!strstr(r.message, words))
+    fail_msg("message \"%s\" does not say \"%s\"", r.message, words);
+}

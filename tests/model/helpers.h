@@ -30,6 +30,12 @@ int64_t helper_money_total(const model_state_t *st);
  * and checks the invariants after it; `where` as in
  * helper_check_invariants. */
 void helper_resolve(model_state_t *st, const char *where);
+/* helper_resolve naming the turn, and no order refused late. */
+void helper_resolve_clean(model_state_t *st);
+/* Expects order o of seat s refused on `field`, with `words` in the
+ * message. */
+void helper_refused(model_state_t *st, int s, model_order_t o,
+                    const char *field, const char *words);
 
 /* The index of seat `id` in `m`; fails the test if there is none. */
 int helper_seat(const model_map_t *m, const char *id);

@@ -101,31 +101,6 @@ static void submit(model_state_t *st, int s, const model_order_t *o, size_t n) {
              r.message);
 }
 
-/* Expects the order refused on `field`, with `words` in the message. */
-static void refused(model_state_t *st, int s, model_order_t o,
-                    const char *field, const char *words) {
-  model_refusal_t r;
-  size_t n = 0;
-  assert_int_equal(model_validate(st, s, &o, 1, &r, 1, &n), 0);
-  if (n != 1)
-    fail_msg("%s was accepted; expected a refusal on %s", model_op_name(o.op),
-             field);
-  assert_string_equal(r.field, field);
-  if (!strstr(r.message, words))
-    fail_msg("message \"%s\" does not say \"%s\"", r.message, words);
-}
-
-/* Resolves a turn, checks the invariants (branch holders included) and
- * that no order was refused late. */
-static void resolve(model_state_t *st) {
-  int64_t before = helper_money_total(st);
-  char where[64];
-  snprintf(where, sizeof where, "turn %d", model_state_turn(st));
-  assert_int_equal(model_resolve(st), 0);
-  helper_check_invariants(st, &before, where);
-  assert_int_equal(model_last_report(st)->n_late_refusals, 0);
-}
-
 static const model_obs_facility_t *facility_in(const model_obs_t *o,
                                                const char *nation, int stage) {
   for (size_t k = 0; k < o->n_facilities; k++)
@@ -159,11 +134,11 @@ static void test_magnet_plant_abroad(void **state) {
   sub.stage = MODEL_MAGNETS;
   sub.capex_share_ppm = 500000;
   helper_submit1(st, usa, sub);
-  resolve(st);
+  helper_resolve_clean(st);
   /* before any build, euro_magnets has no branch: an offer there is
    * refused with what would be right */
-  refused(st, em, trade(MODEL_OP_OFFER, MODEL_MAGNET, 1000, 5000, "USA"),
-          "nation", "build with nation USA");
+  helper_refused(st, em, trade(MODEL_OP_OFFER, MODEL_MAGNET, 1000, 5000, "USA"),
+                 "nation", "build with nation USA");
   model_state_t *plain;
   assert_int_equal(model_state_clone(st, &plain), 0);
   /* euro_magnets builds 1,000 t/yr in the USA; a US firm builds the same
@@ -171,8 +146,8 @@ static void test_magnet_plant_abroad(void **state) {
   helper_submit1(st, em, build(MODEL_MAGNETS, 1000000, "USA"));
   helper_submit1(st, mm, build(MODEL_MAGNETS, 1000000, NULL));
   helper_submit1(plain, mm, build(MODEL_MAGNETS, 1000000, NULL));
-  resolve(st);
-  resolve(plain);
+  helper_resolve_clean(st);
+  helper_resolve_clean(plain);
   assert_int_equal(model_state_holder_count(st), S + N + 1);
   assert_int_equal(model_state_holder_count(plain), S + N);
   model_obs_t *o, *y;
@@ -220,8 +195,8 @@ static void test_magnet_plant_abroad(void **state) {
   model_obs_free(o);
   int64_t staff = 0, sold = 0, made = 0, tax = 0;
   for (int t = 0; t < 24 && sold == 0; t++) {
-    resolve(st);
-    resolve(plain);
+    helper_resolve_clean(st);
+    helper_resolve_clean(plain);
     assert_int_equal(model_observe(st, em, &o), 0);
     const model_obs_facility_t *f = facility_in(o, "USA", MODEL_MAGNETS);
     const model_obs_branch_t *b = branch_in(o, "USA");
@@ -270,8 +245,8 @@ static void test_magnet_plant_abroad(void **state) {
   submit(st, em, stop, 2);
   tax = 0;
   for (int t = 0; t < 2; t++) {
-    resolve(st);
-    resolve(plain);
+    helper_resolve_clean(st);
+    helper_resolve_clean(plain);
     assert_int_equal(model_observe(st, em, &o), 0);
     tax += branch_in(o, "USA")->tax_cents;
     model_obs_free(o);
@@ -300,11 +275,11 @@ static void test_host_wages(void **state) {
   assert_int_equal(model_state_new(m, 1, &st), 0);
   int em = helper_seat(m, "euro_magnets"), chn = helper_seat(m, "CHN");
   helper_submit1(st, em, build(MODEL_MAGNETS, 1000000, "CHN"));
-  resolve(st);
+  helper_resolve_clean(st);
   model_obs_t *o;
   int64_t staff = 0;
   for (int t = 0; t < 24 && staff == 0; t++) {
-    resolve(st);
+    helper_resolve_clean(st);
     assert_int_equal(model_observe(st, em, &o), 0);
     staff = facility_in(o, "CHN", MODEL_MAGNETS)->staff;
     model_obs_free(o);
@@ -328,7 +303,7 @@ static void test_host_wages(void **state) {
   }
   submit(st, em, idle, n);
   model_obs_free(o);
-  resolve(st);
+  helper_resolve_clean(st);
   model_obs_t *c;
   assert_int_equal(model_observe(st, em, &o), 0);
   assert_int_equal(model_observe(st, chn, &c), 0);
@@ -400,8 +375,8 @@ static void test_map_branch_facility(void **state) {
   size_t S = model_map_seat_count(m), N = model_map_nation_count(m);
   assert_int_equal(model_state_holder_count(st), S + N + 1);
   int em = helper_seat(m, "euro_magnets");
-  resolve(st);
-  resolve(st);
+  helper_resolve_clean(st);
+  helper_resolve_clean(st);
   model_obs_t *o;
   assert_int_equal(model_observe(st, em, &o), 0);
   const model_obs_branch_t *b = branch_in(o, "JPN");
@@ -431,19 +406,19 @@ static void test_train_abroad(void **state) {
   t.skill = MODEL_MAGNETS;
   t.count = 10;
   strcpy(t.host, "USA");
-  refused(st, em, t, "nation", "you have no branch in USA");
+  helper_refused(st, em, t, "nation", "you have no branch in USA");
   helper_submit1(st, em, build(MODEL_MAGNETS, 1000000, "USA"));
   /* no profit tax at home, so that the firm's payments are the
    * training's alone */
   model_order_t tax = pol(MODEL_POL_TAX);
   tax.rate_ppm = 0;
   helper_submit1(st, helper_seat(m, "EUU"), tax);
-  resolve(st);
+  helper_resolve_clean(st);
   model_state_t *plain;
   assert_int_equal(model_state_clone(st, &plain), 0);
   helper_submit1(st, em, t);
-  resolve(st);
-  resolve(plain);
+  helper_resolve_clean(st);
+  helper_resolve_clean(plain);
   model_obs_t *a, *p;
   assert_int_equal(model_observe(st, usa, &a), 0);
   assert_int_equal(model_observe(plain, usa, &p), 0);
@@ -479,8 +454,8 @@ static void test_transfer(void **state) {
   size_t S = model_map_seat_count(m), N = model_map_nation_count(m);
   int eu_n = nation_of(m, "EUU");
   /* no branch in the EU yet: a transfer there is refused */
-  refused(st, mm, transfer(MODEL_CONCENTRATE, 100000, "USA", "EUU"), "to",
-          "neither your home nor a branch in EUU");
+  helper_refused(st, mm, transfer(MODEL_CONCENTRATE, 100000, "USA", "EUU"),
+                 "to", "neither your home nor a branch in EUU");
   /* a separation plant in the EU opens mountain_minerals' branch there;
    * the USA taxes no profits (so that the firm's payments are the
    * transfer's alone), nor does the EU (so that its income is the
@@ -495,17 +470,17 @@ static void test_transfer(void **state) {
   tar.rate_ppm = 100000;
   model_order_t eu[2] = {tar, tax};
   submit(st, euu, eu, 2);
-  resolve(st);
-  resolve(st);
-  refused(st, mm, transfer(MODEL_CONCENTRATE, 100000, "EUU", "EUU"), "to",
-          "the same nation");
+  helper_resolve_clean(st);
+  helper_resolve_clean(st);
+  helper_refused(st, mm, transfer(MODEL_CONCENTRATE, 100000, "EUU", "EUU"),
+                 "to", "the same nation");
   model_state_t *plain;
   assert_int_equal(model_state_clone(st, &plain), 0);
   helper_submit1(st, mm, transfer(MODEL_CONCENTRATE, 100000, "USA", "EUU"));
   /* the tariff is on the goods' value at last turn's world price */
   int64_t price = model_last_report(st)->price[MODEL_CONCENTRATE];
-  resolve(st);
-  resolve(plain);
+  helper_resolve_clean(st);
+  helper_resolve_clean(plain);
   model_obs_t *o;
   assert_int_equal(model_observe(st, mm, &o), 0);
   assert_int_equal(o->n_transfers, 1);
@@ -540,14 +515,14 @@ static void test_transfer(void **state) {
   ban.product = MODEL_CONCENTRATE;
   strcpy(ban.partner, "EUU");
   helper_submit1(st, usa, ban);
-  resolve(st);
+  helper_resolve_clean(st);
   assert_int_equal(model_observe(st, mm, &o), 0);
   assert_int_equal(o->transfers[0].moved_kg, 0);
   assert_int_equal(o->transfers[0].excused_kg, 100000);
   model_obs_free(o);
   /* quantity 0 withdraws it */
   helper_submit1(st, mm, transfer(MODEL_CONCENTRATE, 0, "USA", "EUU"));
-  resolve(st);
+  helper_resolve_clean(st);
   assert_int_equal(model_observe(st, mm, &o), 0);
   assert_int_equal(o->n_transfers, 0);
   model_obs_free(o);
@@ -572,7 +547,7 @@ static void test_subsidy_not_foreign(void **state) {
   sub.capex_share_ppm = 500000;
   sub.home_only = true; /* "foreign": false on the wire */
   helper_submit1(st, usa, sub);
-  resolve(st);
+  helper_resolve_clean(st);
   model_obs_t *o;
   assert_int_equal(model_observe(st, em, &o), 0);
   bool seen = false;
@@ -602,8 +577,8 @@ static void test_subsidy_not_foreign(void **state) {
   /* the EU firm builds in the USA, the US firm at home */
   helper_submit1(back, em, build(MODEL_MAGNETS, 1000000, "USA"));
   helper_submit1(back, mm, build(MODEL_MAGNETS, 1000000, NULL));
-  resolve(back);
-  resolve(plain);
+  helper_resolve_clean(back);
+  helper_resolve_clean(plain);
   model_holder_flows_t a, p;
   size_t usa_h = S + (size_t)nation_of(m, "USA");
   assert_int_equal(model_state_holder_flows(back, usa_h, &a), 0);
@@ -639,15 +614,16 @@ static void test_build_refused(void **state) {
   scr.stage = MODEL_MAGNETS;
   strcpy(scr.partner, "EUU");
   helper_submit1(st, usa, scr);
-  resolve(st);
+  helper_resolve_clean(st);
   model_order_t b = build(MODEL_MAGNETS, 1000000, "USA");
-  refused(st, dm, b, "nation",
-          "CHN bans the export of magnet technology to USA");
-  refused(st, dm, b, "nation", "build at home or elsewhere");
-  refused(st, em, b, "nation", "USA refuses magnet builds by firms of EUU");
+  helper_refused(st, dm, b, "nation",
+                 "CHN bans the export of magnet technology to USA");
+  helper_refused(st, dm, b, "nation", "build at home or elsewhere");
+  helper_refused(st, em, b, "nation",
+                 "USA refuses magnet builds by firms of EUU");
   /* not a nation of the map */
   strcpy(b.host, "XXX");
-  refused(st, em, b, "nation", "nation must be the id of a nation");
+  helper_refused(st, em, b, "nation", "nation must be the id of a nation");
   model_state_free(st);
   model_map_free(m);
 }
@@ -670,7 +646,7 @@ static void test_race_seadrift(void **state) {
   strcpy(g.firm, "lynas");
   g.amount_cents = 25800000000;
   helper_submit1(st, usa, g);
-  resolve(st);
+  helper_resolve_clean(st);
   assert_int_equal(model_state_holder_count(st), S + N + 1);
   /* race-2028 trades Dy and Tb apart (design J1) */
   model_order_t go[5] = {
@@ -683,7 +659,7 @@ static void test_race_seadrift(void **state) {
   int64_t moved = 0, made = 0, sold = 0, tax = 0;
   int turns = 0;
   while (model_state_turn(st) < model_state_turns(st)) {
-    resolve(st);
+    helper_resolve_clean(st);
     turns++;
     model_obs_t *o;
     assert_int_equal(model_observe(st, lynas, &o), 0);
@@ -724,7 +700,7 @@ static void test_acquired_abroad(void **state) {
   int64_t head = o->headroom_cents;
   model_obs_free(o);
   helper_submit1(st, ef, build(MODEL_SEPARATION, head / 10 * 8 / 6600, NULL));
-  resolve(st);
+  helper_resolve_clean(st);
   assert_int_equal(model_observe(st, ef, &o), 0);
   char id[MODEL_ID_MAX] = "";
   for (size_t k = 0; k < o->n_facilities; k++)
@@ -740,7 +716,7 @@ static void test_acquired_abroad(void **state) {
   ev.magnitude_ppm = 1000000;
   ev.duration = 1;
   assert_int_equal(model_inject_event(st, &ev), 0);
-  resolve(st);
+  helper_resolve_clean(st);
   assert_int_equal(model_observe(st, ef, &o), 0);
   assert_true(o->receivership_turns > 0);
   model_obs_free(o);
@@ -749,7 +725,7 @@ static void test_acquired_abroad(void **state) {
   aq.amount_cents = 10000000000; /* $100 M */
   helper_submit1(st, ly, aq);
   assert_int_equal(model_state_holder_count(st), S + N);
-  resolve(st);
+  helper_resolve_clean(st);
   assert_int_equal(model_state_holder_count(st), S + N + 1);
   assert_int_equal(model_observe(st, ly, &o), 0);
   assert_non_null(branch_in(o, "USA"));
@@ -765,7 +741,7 @@ static void test_acquired_abroad(void **state) {
   submit(st, ly, run, 2);
   int64_t staff = 0, made = 0;
   for (int t = 0; t < 3; t++) {
-    resolve(st);
+    helper_resolve_clean(st);
     assert_int_equal(model_observe(st, ly, &o), 0);
     staff = branch_in(o, "USA")->staff[MODEL_SEPARATION];
     model_obs_free(o);
@@ -794,18 +770,19 @@ static void test_deposit_owner(void **state) {
       usar = helper_seat(m, "usa_rare_earth");
   model_order_t b = build(MODEL_MINING, 1000000, NULL);
   strcpy(b.site, "mountain_pass");
-  refused(st, cn, b, "site",
-          "deposit \"mountain_pass\" belongs to mp_materials; only its owner "
-          "may open a mine there");
+  helper_refused(
+      st, cn, b, "site",
+      "deposit \"mountain_pass\" belongs to mp_materials; only its owner "
+      "may open a mine there");
   size_t n = 9;
   assert_int_equal(model_validate(st, mp, &b, 1, NULL, 0, &n), 0);
   assert_int_equal(n, 0);
   strcpy(b.site, "round_top");
-  refused(st, ly, b, "site", "belongs to usa_rare_earth");
+  helper_refused(st, ly, b, "site", "belongs to usa_rare_earth");
   assert_int_equal(model_validate(st, usar, &b, 1, NULL, 0, &n), 0);
   assert_int_equal(n, 0);
   strcpy(b.site, "mt_weld");
-  refused(st, mp, b, "site", "belongs to lynas");
+  helper_refused(st, mp, b, "site", "belongs to lynas");
   /* nobody owns Nolans: any firm may open a mine there */
   strcpy(b.site, "nolans");
   assert_int_equal(model_validate(st, mp, &b, 1, NULL, 0, &n), 0);
@@ -854,12 +831,12 @@ static void test_serialise_round_trip(void **state) {
   assert_int_equal(model_state_new(m, 1, &st), 0);
   int mm = helper_seat(m, "mountain_minerals");
   helper_submit1(st, mm, build(MODEL_SEPARATION, 100000, "EUU"));
-  resolve(st);
+  helper_resolve_clean(st);
   model_order_t two[2] = {
       transfer(MODEL_CONCENTRATE, 50000, "USA", "EUU"),
       trade(MODEL_OP_OFFER, MODEL_CONCENTRATE, 10000, 900, "EUU")};
   submit(st, mm, two, 2);
-  resolve(st);
+  helper_resolve_clean(st);
   uint8_t *buf;
   size_t len;
   assert_int_equal(model_state_serialise(st, &buf, &len), 0);
@@ -870,8 +847,8 @@ static void test_serialise_round_trip(void **state) {
   assert_int_equal(model_state_hash(st, h1), 0);
   assert_int_equal(model_state_hash(back, h2), 0);
   assert_memory_equal(h1, h2, sizeof h1);
-  resolve(st);
-  resolve(back);
+  helper_resolve_clean(st);
+  helper_resolve_clean(back);
   assert_int_equal(model_state_hash(st, h1), 0);
   assert_int_equal(model_state_hash(back, h2), 0);
   assert_memory_equal(h1, h2, sizeof h1);
@@ -901,11 +878,12 @@ static void test_serialise_round_trip(void **state) {
   assert_int_equal(model_state_new(m, 1, &st), 0);
   mm = helper_seat(m, "mountain_minerals");
   helper_submit1(st, mm, build(MODEL_SEPARATION, 100000, "EUU"));
-  resolve(st);
-  refused(st, mm, transfer(MODEL_CONCENTRATE, 50000, "USA", "EUU"), "op",
-          "no branches abroad");
-  refused(st, mm, trade(MODEL_OP_OFFER, MODEL_CONCENTRATE, 10, 900, "EUU"),
-          "nation", "no branches abroad");
+  helper_resolve_clean(st);
+  helper_refused(st, mm, transfer(MODEL_CONCENTRATE, 50000, "USA", "EUU"), "op",
+                 "no branches abroad");
+  helper_refused(st, mm,
+                 trade(MODEL_OP_OFFER, MODEL_CONCENTRATE, 10, 900, "EUU"),
+                 "nation", "no branches abroad");
   assert_int_equal(model_state_serialise(st, &buf, &len), 0);
   assert_null(memmem(buf, len, "\001branches", 9));
   assert_int_equal(model_state_holder_count(st),
