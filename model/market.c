@@ -817,7 +817,9 @@ static void offer_ctrl(mk_t *m, int32_t holder, int64_t q, int64_t have) {
   if (q <= 0 || have <= 0 || model_origin_nation(st) < 0)
     return;
   int64_t o = model_origin_of(st, holder)[m->p];
-  m->parts[m->n_parts - 1].ctrl = q >= have ? o : mul_div(o, q, have);
+  int64_t c = q >= have ? o : mul_div(o, q, have);
+  /* never more than the offer: content is part of the goods */
+  m->parts[m->n_parts - 1].ctrl = c < q ? c : q;
 }
 
 /* One seat's standing offer and bid; a firm holds its own goods, a nation
@@ -1498,13 +1500,17 @@ static const char *const PAID[NP] = {"money paid in the concentrate market",
                                      "money paid in the ndpr_oxide market",
                                      "money paid in the dytb_oxide market",
                                      "money paid in the lace_oxide market",
-                                     "money paid in the magnet market"};
+                                     "money paid in the magnet market",
+                                     "money paid in the dy_oxide market",
+                                     "money paid in the tb_oxide market"};
 static const char *const RECEIVED[NP] = {
     "money received in the concentrate market",
     "money received in the ndpr_oxide market",
     "money received in the dytb_oxide market",
     "money received in the lace_oxide market",
-    "money received in the magnet market"};
+    "money received in the magnet market",
+    "money received in the dy_oxide market",
+    "money received in the tb_oxide market"};
 
 /* Demand by sector: a node's final-demand fill over its lines, each
  * taking what it wants above the last kg's value v, and the kg valued at
@@ -1743,10 +1749,17 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
   for (size_t k = 0; k < m->n_arcs; k++) {
     const model_ns_arc_t *a = &m->arcs[k];
     const route_t *ro = &m->routes[k];
-    if (a->to > 3 * n || a->from > 4 * n) /* restricted buyers, e_i */
-      continue;
-    if (a->to > 2 * n) /* into a demand node */
-      m->na[ro->pi >= 0 ? ro->pi : a->from - 1].out_total += a->flow;
+    if (a->from > 4 * n && a->to <= n)
+      continue; /* e_i -> s_i: those kg leave i from s_i */
+    /* into a demand node or a restricted buyer: every kg that leaves i's
+     * pool counts, or the content of the kg restricted buyers took would
+     * go to the other buyers (a buyer held more tracked content than
+     * goods, and a capacity went negative) */
+    if (a->to > 2 * n)
+      m->na[ro->pi >= 0       ? ro->pi
+            : a->from > 4 * n ? a->from - 1 - 4 * n
+                              : a->from - 1]
+          .out_total += a->flow;
     else if (a->flow >= a->cap) /* a full hub arc s_i -> x_i */
       m->na[a->from - 1].hub_full = true;
   }
@@ -1803,22 +1816,24 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
              MODEL_U_CENTS, "export rent");
       if (!restricted)
         m->na[j].into += a->flow;
-      if (model_origin_nation(st) >= 0 && !restricted) {
+      if (model_origin_nation(st) >= 0) {
         /* tracked content along the arc, pro rata; the last arc out of a
-         * pool takes what is left */
+         * pool takes what is left; restricted buyers consume theirs (it
+         * leaves the world with the goods) */
         nat_t *ex = &m->na[exporter];
         ex->o_flow_done += a->flow;
         int64_t x = ex->o_flow_done == ex->out_total
                         ? ex->pool_o - ex->o_done
                         : mul_div(ex->pool_o, a->flow, ex->out_total);
         ex->o_done += x;
-        m->na[j].in_o += x;
+        if (!restricted)
+          m->na[j].in_o += x;
       }
       m->into_from[j][exporter] += a->flow;
       bool own = exporter == j || (st->map->nations[j].allies >> exporter & 1);
       if (own)
         st->nations[j].own_supply[p] += a->flow;
-      if (p == MODEL_CONCENTRATE && !restricted) {
+      if (p == MODEL_CONCENTRATE) {
         nat_t *ex = &m->na[exporter];
         ex->out_done += a->flow;
         for (int q = 0; q < NEL; q++) {
@@ -1828,7 +1843,8 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
                           ? ex->pool_el[q] - ex->el_done[q]
                           : mul_div(ex->pool_el[q], a->flow, ex->out_total);
           ex->el_done[q] += x;
-          m->na[j].in_el[q] += x;
+          if (!restricted)
+            m->na[j].in_el[q] += x;
         }
       }
     }

@@ -528,8 +528,40 @@ static void test_200_builtin(void **state) {
   fclose(devnull);
 }
 
+/* World-2024 game 40 of tournament seed 1 between every built-in
+ * strategy: a firm's bid for magnets in the USA, where defence buys only
+ * from qualified sellers, got the tracked content of the kg the defence
+ * line had bought too; it then held more content than goods, and an
+ * export capacity went negative, so the model refused the turn ("invalid
+ * argument") and the tournament stopped. Every game must play. */
+static void test_world_game_40(void **state) {
+  (void)state;
+  model_map_t *world = load("world-2024");
+  size_t n = agent_strategy_count(), seats = model_map_seat_count(world);
+  const agent_strategy_t *s[TOUR_STRATEGIES_MAX];
+  for (size_t i = 0; i < n; i++)
+    s[i] = agent_strategy_at(i);
+  char err[256];
+  tour_plan_t *p = NULL;
+  assert_int_equal(tour_plan_new(world, s, n, &p, err, sizeof err), 0);
+  const agent_strategy_t **seat = calloc(seats, sizeof *seat);
+  tour_seat_result_t *out = calloc(seats, sizeof *out);
+  assert_non_null(seat);
+  assert_non_null(out);
+  for (size_t k = 0; k < seats; k++)
+    seat[k] = s[tour_plan_seat(p, 40, k)];
+  int rc = tour_play(world, seat, tour_game_seed(1, 40), out, NULL);
+  if (rc != 0)
+    fail_msg("world-2024 game 40: %s", model_strerror(rc));
+  free(seat);
+  free(out);
+  tour_plan_free(p);
+  model_map_free(world);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_world_game_40),
       cmocka_unit_test(test_seeds),
       cmocka_unit_test(test_rotation),
       cmocka_unit_test(test_ci),
