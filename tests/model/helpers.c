@@ -66,9 +66,29 @@ int64_t helper_money_total(const model_state_t *st) {
     }                                                                          \
   } while (0)
 
+/* Rules of origin: a firm's tracked content of a product is part of its
+ * goods, never more than it holds (a market that gave buyers the content
+ * of kg others bought broke this, and then a route's capacity). */
+static void check_content(const model_state_t *st, const char *where) {
+  const model_map_t *m = model_state_map(st);
+  for (size_t s = 0; s < model_map_seat_count(m); s++) {
+    if (model_map_seat_kind(m, s) != MODEL_SEAT_FIRM)
+      continue;
+    model_obs_t *o = NULL;
+    assert_int_equal(model_observe(st, (int)s, &o), 0);
+    for (int p = 0; p < MODEL_PRODUCTS; p++)
+      if (o->controlled_kg[p] > o->inventory_kg[p])
+        fail_msg("%s: %s holds %lld kg of %s of which %lld kg tracked", where,
+                 model_map_seat_id(m, s), (long long)o->inventory_kg[p],
+                 model_product_name(p), (long long)o->controlled_kg[p]);
+    model_obs_free(o);
+  }
+}
+
 void helper_check_invariants(const model_state_t *st,
                              const int64_t *money_before, const char *where) {
   const model_report_t *r = model_last_report(st);
+  check_content(st, where);
   size_t H = model_state_holder_count(st);
   size_t N = r->n_nations;
   int64_t opening[MODEL_PRODUCTS] = {0}, closing[MODEL_PRODUCTS] = {0};
