@@ -151,8 +151,10 @@ int play_game(const model_map_t *map, uint64_t seed,
   int rc = MODEL_ENOMEM;
   if (!agents || !orders || !refusals)
     goto out;
+  /* A seatless seat (issue 11) plays its standing orders whatever strat
+   * says: a session puts no agent on it. */
   for (size_t i = 0; i < S; i++)
-    if (strat[i] &&
+    if (strat[i] && !model_map_seat_seatless(map, i) &&
         !(agents[i] = agent_new(strat[i], play_agent_seed(seed, i))))
       goto out;
   if ((rc = model_state_new(map, seed, &st)))

@@ -41,8 +41,9 @@ typedef struct {
   void *ctx;
 } play_result_t;
 
-/* Plays a whole game of map with seed; seat i is played by strat[i] (NULL:
- * no agent, standing orders). Returns 0, or a model error. */
+/* Plays a whole game of map with seed; seat i is played by strat[i] (NULL,
+ * or a seatless seat of the map: no agent, standing orders). Returns 0, or a
+ * model error. */
 int play_game(const model_map_t *map, uint64_t seed,
               const agent_strategy_t *const *strat, play_result_t *res);
 
