@@ -213,7 +213,10 @@ static int run_create(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
     ui_cell(stdout, ui_clean(ui_str(s, "kind")), 7, false);
     putchar(' ');
     ui_cell(stdout, ui_clean(ui_str(s, "title")), 26, false);
-    printf(" %s\n", ui_clean(grouped(ui_str(s, "join_code"))));
+    if (ui_bool(s, "seatless")) /* issue 11: no code, no player */
+      printf(" (standing orders: no join code)\n");
+    else
+      printf(" %s\n", ui_clean(grouped(ui_str(s, "join_code"))));
   }
   printf("\nPlayers join with (give each player their seat's code):\n"
          "  lanthanide play --server %s --session %s --code JOIN-CODE\n",
@@ -238,6 +241,8 @@ static const char *who(const json_t *seat) {
     snprintf(buf, sizeof buf, "bot (%s)", ui_clean(agent));
     return buf;
   }
+  if (ui_bool(seat, "seatless")) /* issue 11 */
+    return "standing orders";
   return ui_bool(seat, "taken") ? "player" : "(empty)";
 }
 
@@ -306,10 +311,12 @@ static int run_list(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
   json_t *s;
   json_array_foreach(r, i, s) {
     json_t *seats = json_object_get(s, "seats");
-    size_t players = 0, bots = 0, empty = 0, k;
+    size_t players = 0, bots = 0, empty = 0, standing = 0, k;
     json_t *seat;
     json_array_foreach(seats, k, seat) {
-      if (ui_str(seat, "agent")[0])
+      if (ui_bool(seat, "seatless")) /* issue 11: its standing orders */
+        standing++;
+      else if (ui_str(seat, "agent")[0])
         bots++;
       else if (ui_bool(seat, "taken"))
         players++;
@@ -327,8 +334,11 @@ static int run_list(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
     ui_cell(stdout, ui_clean(ui_str(s, "map")), 14, false);
     putchar(' ');
     ui_cell(stdout, ui_clean(ui_str(s, "status")), 9, false);
-    printf(" %-7s %zu: %zu players, %zu bots, %zu empty\n", t,
+    printf(" %-7s %zu: %zu players, %zu bots, %zu empty", t,
            json_array_size(seats), players, bots, empty);
+    if (standing)
+      printf(", %zu on standing orders", standing);
+    putchar('\n');
   }
   printf("\n`lanthanide admin list --session ID` shows who sits where.\n");
   json_decref(r);
@@ -454,7 +464,9 @@ static int run_bot(cli_conn_t *c, admin_opts_t *o, int nargs, char **args) {
     size_t i;
     json_t *s;
     json_array_foreach(json_object_get(entry, "seats"), i, s) {
-      if (!ui_bool(s, "taken") && !ui_str(s, "agent")[0])
+      /* a seatless seat (issue 11) takes no agent: it is never empty */
+      if (!ui_bool(s, "taken") && !ui_str(s, "agent")[0] &&
+          !ui_bool(s, "seatless"))
         json_array_append_new(names, json_string(ui_str(s, "seat")));
     }
     json_decref(entry);
@@ -519,7 +531,8 @@ static void warn_empty_seats(cli_conn_t *c, const admin_opts_t *o) {
     size_t empty = 0;
     json_array_foreach(json_object_get(s, "seats"), j, seat) {
       if (json_is_true(json_object_get(seat, "taken")) ||
-          json_is_string(json_object_get(seat, "agent")))
+          json_is_string(json_object_get(seat, "agent")) ||
+          ui_bool(seat, "seatless"))
         continue;
       printf(empty++ ? ", %s" : "Nobody plays %s",
              ui_clean(ui_str(seat, "seat")));
@@ -637,6 +650,8 @@ static int run_status(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
     char by[64];
     if (json_is_string(json_object_get(x, "agent")))
       snprintf(by, sizeof by, "agent %s", ui_str(x, "agent"));
+    else if (ui_bool(x, "seatless"))
+      snprintf(by, sizeof by, "standing orders");
     else
       snprintf(by, sizeof by, "%s", ui_str(x, "played_by"));
     ui_cell(stdout, ui_clean(by), 16, false);
@@ -901,7 +916,9 @@ static int run_fork(cli_conn_t *c, admin_opts_t *o, int n, char **a) {
     putchar(' ');
     ui_cell(stdout, ui_clean(ui_str(s, "title")), 26, false);
     const char *agent = ui_str(s, "agent");
-    if (agent[0])
+    if (ui_bool(s, "seatless"))
+      printf(" (standing orders: no join code)\n");
+    else if (agent[0])
       printf(" %s (bot %s)\n", ui_clean(grouped(ui_str(s, "join_code"))),
              ui_clean(agent));
     else

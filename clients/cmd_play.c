@@ -438,6 +438,8 @@ static void print_who(play_t *p) {
     char by[80];
     if (agent[0])
       snprintf(by, sizeof by, "bot (%s)", ui_clean(agent));
+    else if (ui_bool(s, "seatless")) /* issue 11 */
+      snprintf(by, sizeof by, "standing orders");
     else
       snprintf(by, sizeof by, "%s", ui_bool(s, "taken") ? "player" : "(empty)");
     ui_cell(stdout, ui_clean(ui_str(s, "seat")), 20, false);

@@ -274,10 +274,12 @@ static void draw_header(FILE *f, const watch_t *w) {
     fprintf(f, "turn %ld of %ld \u00b7 %s", turn + 1, turns,
             strcmp(status, "paused") == 0 ? "PAUSED" : "running");
   fprintf(f, " \u00b7 %s\n", clock_now());
-  size_t players = 0, bots = 0, empty = 0, i;
+  size_t players = 0, bots = 0, empty = 0, standing = 0, i;
   json_t *s;
   json_array_foreach(json_object_get(info, "seats"), i, s) {
-    if (ui_str(s, "agent")[0])
+    if (ui_bool(s, "seatless")) /* issue 11: neither a bot nor empty */
+      standing++;
+    else if (ui_str(s, "agent")[0])
       bots++;
     else if (ui_bool(s, "taken"))
       players++;
@@ -286,6 +288,8 @@ static void draw_header(FILE *f, const watch_t *w) {
   }
   fprintf(f, "Seats: %zu player%s, %zu bot%s, %zu empty", players,
           players == 1 ? "" : "s", bots, bots == 1 ? "" : "s", empty);
+  if (standing)
+    fprintf(f, ", %zu on standing orders", standing);
   if (w->lost)
     fprintf(f, " \u00b7 CONNECTION LOST, retrying");
   else if (w->note[0])
@@ -408,6 +412,8 @@ static void draw_lobby(FILE *f, const watch_t *w) {
     const char *name = ui_str(st, "name");
     if (agent[0])
       fprintf(f, " bot (%s)\n", ui_clean(agent));
+    else if (ui_bool(s, "seatless"))
+      fprintf(f, " standing orders\n");
     else if (ui_bool(s, "taken") && name[0])
       fprintf(f, " %s%s\n", ui_clean(name),
               st && ui_num(st, "connected", 0) <= 0 ? " (not connected)" : "");

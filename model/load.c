@@ -1805,6 +1805,7 @@ static int load_seats(ld_t *ld, model_map_t *m, json_t *root) {
                                      "objectives",
                                      "orders",
                                      "credit_line",
+                                     "seatless",
                                      NULL};
     char kind[16] = "", nation[MODEL_ID_MAX] = "";
     if (!json_is_object(o))
@@ -1871,6 +1872,14 @@ static int load_seats(ld_t *ld, model_map_t *m, json_t *root) {
       rc = num(ld, o, "credit_line", false, U_CENTS, 0, USD_MAX,
                &s->credit_line);
     if (!rc)
+      rc = opt_bool(ld, o, "seatless", &s->seatless);
+    if (!rc && s->seatless && s->kind != MODEL_SEAT_FIRM) {
+      push_key(ld, "seatless");
+      rc = fail(ld, "only a firm may be seatless (a nation seat is always "
+                    "open to a player)");
+      pop(ld);
+    }
+    if (!rc)
       rc = named(ld, o, "inventory", model__product_names, NP, U_KG, 0, T_MAX,
                  s->inventory);
     if (!rc)
@@ -1915,6 +1924,14 @@ static int load_seats(ld_t *ld, model_map_t *m, json_t *root) {
       pop(ld);
       pop(ld);
     }
+  }
+  if (!rc) { /* issue 11: someone must be able to play */
+    size_t open = 0;
+    for (size_t i = 0; i < n; i++)
+      open += !m->seats[i].seatless;
+    if (open == 0)
+      rc = fail(ld, "every seat is seatless; at least one seat must be open "
+                    "to a player");
   }
   /* standing orders, now that every seat exists */
   for (size_t i = 0; i < n && !rc; i++) {
@@ -2946,6 +2963,9 @@ const char *model_map_seat_id(const model_map_t *m, size_t i) {
 }
 int model_map_seat_kind(const model_map_t *m, size_t i) {
   return m && i < m->n_seats ? (int)m->seats[i].kind : -1;
+}
+bool model_map_seat_seatless(const model_map_t *m, size_t i) {
+  return m && i < m->n_seats && m->seats[i].seatless;
 }
 const char *model_map_seat_title(const model_map_t *m, size_t i) {
   return m && i < m->n_seats ? m->seats[i].title : NULL;

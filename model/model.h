@@ -270,6 +270,10 @@ bool model_map_has_product(const model_map_t *map, int product);
 const char *model_map_seat_id(const model_map_t *map, size_t i);
 int model_map_seat_kind(const model_map_t *map, size_t i);
 const char *model_map_seat_title(const model_map_t *map, size_t i);
+/* Whether seat i is seatless (issue 11, map key "seatless"): a firm that
+ * no player or agent may take; it plays its standing orders. False when i
+ * is out of range. */
+bool model_map_seat_seatless(const model_map_t *map, size_t i);
 /* Index of a seat id, or -1. */
 int model_map_seat_index(const model_map_t *map, const char *seat);
 const char *model_map_nation_id(const model_map_t *map, size_t i);
@@ -753,6 +757,7 @@ typedef struct {
   model_seat_kind_t kind;
   char nation[MODEL_ID_MAX];
   bool qualified; /* a qualified magnet supplier (qualification maps) */
+  bool seatless;  /* issue 11: played by its standing orders, no player */
 } model_obs_score_t;
 
 /* A plant of a firm in receivership (issue 11, money limits). */

@@ -123,6 +123,10 @@ typedef struct {
   model_order_t *orders;
   /* version 2 */
   int64_t credit_line; /* cents a bank lends at most (finance maps) */
+  /* issue 11, seatless firms: no one may take the seat (a session issues
+   * no join code for it and assigns no agent); it plays its standing
+   * orders. Firms only. */
+  bool seatless;
 } map_seat_t;
 
 typedef struct {

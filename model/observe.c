@@ -808,6 +808,7 @@ static int observe(const model_state_t *st, int seat, obs_mode_t mode,
     o->scores[s].score = st->report_scores[s];
     o->scores[s].kind = m->seats[s].kind;
     o->scores[s].qualified = st->seats[s].qualified;
+    o->scores[s].seatless = m->seats[s].seatless;
     memcpy(o->scores[s].nation, m->nations[m->seats[s].nation].id,
            MODEL_ID_MAX);
   }

@@ -971,7 +971,8 @@ static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
   rc |= proto_pack_cstr(pk, "scores");
   rc |= msgpack_pack_array(pk, obs->n_scores);
   for (size_t i = 0; i < obs->n_scores; i++) {
-    rc |= msgpack_pack_map(pk, 4 + obs->qualification);
+    rc |=
+        msgpack_pack_map(pk, 4 + obs->qualification + obs->scores[i].seatless);
     rc |= kv_name(pk, "seat", obs->scores[i].seat);
     if (obs->qualification)
       rc |= proto_pack_kv_bool(pk, "qualified", obs->scores[i].qualified);
@@ -981,6 +982,10 @@ static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
     rc |= kv_name(pk, "kind",
                   obs->scores[i].kind == MODEL_SEAT_FIRM ? "firm" : "nation");
     rc |= kv_name(pk, "nation", obs->scores[i].nation);
+    /* addition (issue 11): a seatless firm, on its standing orders; the
+     * key is there only when true */
+    if (obs->scores[i].seatless)
+      rc |= proto_pack_kv_bool(pk, "seatless", true);
   }
   return rc;
 }
@@ -1664,6 +1669,9 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
     const msgpack_object *qb = get(&sc->via.array.ptr[i], "qualified");
     obs->scores[i].qualified =
         qb && qb->type == MSGPACK_OBJECT_BOOLEAN && qb->via.boolean;
+    const msgpack_object *sb = get(&sc->via.array.ptr[i], "seatless");
+    obs->scores[i].seatless =
+        sb && sb->type == MSGPACK_OBJECT_BOOLEAN && sb->via.boolean;
   }
   if (parse_plan(pub, obs) != 0)
     goto nomem;

@@ -324,6 +324,12 @@ def main():
         "credit_line": fig(100000000, "", None, "no figure in the "
                            "references"),
         "orders": []})
+    # The six aggregates of design section 7 are seatless (issue 11): no
+    # person or agent takes them; they play their standing orders.
+    # china_magnets and japan_magnets are aggregates too, but seats to
+    # staff (design 7: the magnet makers of the race; e-VAC's owner).
+    for k in aggregates:
+        by[k]["seatless"] = True
     m["seats"] += [by[k] for k in aggregates]
 
     # ---- nations
@@ -496,11 +502,11 @@ def notes(w, d):
             "china_northern, china_re_group, china_magnets, japan_magnets "
             "(with VAC and its e-VAC plant in South Carolina), mp_materials, "
             "lynas, noveon (S49), usa_rare_earth (S48), vulcan_elements "
-            "(S47). Six more seats are aggregates meant to run on their "
-            "standing orders (leave them unassigned in a session, or give "
-            "them a built-in strategy): iluka, energy_fuels, "
-            "neo_performance, solvay, feedstock_miners, other_producers. "
-            "The format has no seatless firm, so they are seats."),
+            "(S47). Six more firms are seatless aggregates (\"seatless\": "
+            "true, docs/maps.md): they run on their standing orders, and "
+            "a session issues no join code for them and puts no agent on "
+            "them: iluka, energy_fuels, neo_performance, solvay, "
+            "feedstock_miners, other_producers."),
         "new_firms": (
             "noveon: its San Marcos plant at 2,000 t/yr (assumption: "
             "'commercial sales from 2023', no capacity in the references) "
@@ -539,7 +545,7 @@ def notes(w, d):
             "What the outline (docs/design/model-v2.md section 7) asks and "
             "the model cannot express today: pending contract proposals "
             "and one-shot orders at turn 0 (notes.choices lists them); "
-            "seatless firms (the aggregates are seats); recycling as a stage "
+            "recycling as a stage "
             "(Vulcan's plant, the EU's 25% "
             "CRMA recycling benchmark: EUU's objectives stay world-2024's); "
             "the CRMA's other benchmarks as objectives (10% mined, 40% "

@@ -659,10 +659,12 @@ static bool seat_ready(const sess_seat_t *seat) {
   return seat->ready || seat->agent != NULL;
 }
 
+/* A seatless seat (issue 11) plays its standing orders: the turn never
+ * waits for it. */
 size_t sess_waiting(const sess_session_t *s) {
   size_t n = 0;
   for (size_t i = 0; i < s->n_seats; i++)
-    n += !seat_ready(&s->seats[i]);
+    n += !seat_ready(&s->seats[i]) && !model_map_seat_seatless(s->map, i);
   return n;
 }
 

@@ -243,8 +243,16 @@ static int take_create(rpc_call_t *call, bool limits) {
   return 0;
 }
 
+/* Whether seat i is seatless (issue 11): a firm of the map that plays its
+ * standing orders, which no person joins and no agent takes. As a count:
+ * the pairs pack_seat_id adds beyond its three. */
+static uint32_t seatless(const sess_session_t *s, size_t i) {
+  return model_map_seat_seatless(s->map, i) ? 1 : 0;
+}
+
 /* The first three pairs of a seat's map in every seat list: its id, its
- * kind (nation or firm) and its title. */
+ * kind (nation or firm) and its title; then, for a seatless seat only,
+ * "seatless": true (an addition, issue 11; count it with seatless()). */
 static void pack_seat_id(msgpack_packer *pk, const sess_session_t *s,
                          size_t i) {
   proto_pack_kv_cstr(pk, "seat", model_map_seat_id(s->map, i));
@@ -252,6 +260,34 @@ static void pack_seat_id(msgpack_packer *pk, const sess_session_t *s,
       pk, "kind",
       model_map_seat_kind(s->map, i) == MODEL_SEAT_NATION ? "nation" : "firm");
   proto_pack_kv_cstr(pk, "title", model_map_seat_title(s->map, i));
+  if (seatless(s, i))
+    proto_pack_kv_bool(pk, "seatless", true);
+}
+
+/* The refusal of anything that would give seat `seat` to a person or an
+ * agent (session.join, session.bot, seat.reissue_code) on a seatless seat. */
+static int refuse_seatless(rpc_call_t *call, const sess_session_t *s, int seat,
+                           const char *field) {
+  char open[512] = "";
+  size_t n = 0;
+  for (size_t i = 0; i < s->n_seats && n + 2 < sizeof open; i++) {
+    if (seatless(s, i))
+      continue;
+    int w = snprintf(open + n, sizeof open - n, "%s%s", n ? ", " : "",
+                     model_map_seat_id(s->map, i));
+    if (w < 0 || (size_t)w >= sizeof open - n) {
+      open[n] = '\0';
+      break;
+    }
+    n += (size_t)w;
+  }
+  return proto_error_set(call->err, PROTO_FORBIDDEN, field,
+                         "seat %s of map '%s' is seatless: it is played by "
+                         "its standing orders on this map, and no person or "
+                         "agent may take it; the seats that can be joined "
+                         "are: %s",
+                         model_map_seat_id(s->map, (size_t)seat),
+                         model_map_id(s->map), open);
 }
 
 /* A session's seats as an array of maps: seat, kind and title; then the
@@ -262,9 +298,11 @@ static void pack_seats(msgpack_packer *pk, const sess_session_t *s,
                        const char (*codes)[SESS_CODE_LEN + 1], bool agent) {
   msgpack_pack_array(pk, s->n_seats);
   for (size_t i = 0; i < s->n_seats; i++) {
-    msgpack_pack_map(pk, agent ? 5 : 4);
+    msgpack_pack_map(pk, (agent ? 5 : 4) + seatless(s, i));
     pack_seat_id(pk, s, i);
-    if (codes)
+    if (codes && seatless(s, i))
+      proto_pack_kv_nil(pk, "join_code"); /* issue 11: none is issued */
+    else if (codes)
       proto_pack_kv_cstr(pk, "join_code", codes[i]);
     else
       proto_pack_kv_bool(pk, "taken", s->seats[i].taken);
@@ -589,6 +627,11 @@ static int m_join(rpc_call_t *call) {
                            "session.join needs 'join_code' (from your "
                            "facilitator) or 'token' (to reconnect)");
   }
+  if (seatless(s, (size_t)seat)) {
+    reg->counters.forbidden++;
+    sodium_memzero(token, sizeof token);
+    return refuse_seatless(call, s, seat, code && !tok ? "join_code" : "token");
+  }
   sess_seat_t *st = &s->seats[seat];
   sess_sub_t *sub = sess_subscribe(s, call->peer, call->err);
   if (!sub)
@@ -690,6 +733,10 @@ static int m_bot(rpc_call_t *call) {
     return proto_error_set(call->err, PROTO_BAD_REQUEST, "strategy",
                            "no strategy '%s' (strategies.list shows them)",
                            name);
+  if (seatless(s, (size_t)seat)) {
+    reg_of(call)->counters.forbidden++;
+    return refuse_seatless(call, s, seat, "seat");
+  }
   int kind = model_map_seat_kind(s->map, (size_t)seat);
   if (!agent_strategy_plays(strat, kind))
     return proto_error_set(call->err, PROTO_BAD_REQUEST, "strategy",
@@ -1083,7 +1130,7 @@ static int m_status(rpc_call_t *call) {
   msgpack_pack_array(pk, s->n_seats);
   for (size_t i = 0; i < s->n_seats; i++) {
     const sess_seat_t *x = &s->seats[i];
-    msgpack_pack_map(pk, 10);
+    msgpack_pack_map(pk, 10 + seatless(s, i));
     pack_seat_id(pk, s, i);
     proto_pack_kv_cstr(pk, "name", x->name);
     proto_pack_kv_cstr(pk, "played_by",
@@ -1096,8 +1143,10 @@ static int m_status(rpc_call_t *call) {
       proto_pack_kv_nil(pk, "agent");
     proto_pack_kv_u64(pk, "connected", seat_connections(s, i));
     proto_pack_kv_bool(pk, "submitted", x->submitted);
-    /* An agent is always ready: the turn never waits for it. */
-    proto_pack_kv_bool(pk, "ready", x->ready || x->agent != NULL);
+    /* An agent is always ready: the turn never waits for it; nor for a
+     * seatless seat, on its standing orders. */
+    proto_pack_kv_bool(pk, "ready",
+                       x->ready || x->agent != NULL || seatless(s, i));
     proto_pack_kv_bool(pk, "locked", x->locked);
   }
   return RPC_OK;
@@ -1244,7 +1293,7 @@ static void pack_waiting(msgpack_packer *pk, const sess_session_t *s) {
   proto_pack_cstr(pk, "waiting");
   msgpack_pack_array(pk, sess_waiting(s));
   for (size_t i = 0; i < s->n_seats; i++)
-    if (!s->seats[i].ready && !s->seats[i].agent)
+    if (!s->seats[i].ready && !s->seats[i].agent && !seatless(s, i))
       proto_pack_cstr(pk, model_map_seat_id(s->map, i));
 }
 
@@ -1519,6 +1568,10 @@ static int m_seat_reissue(rpc_call_t *call) {
   sess_session_t *s = admin_seat(call, "new join code", &seat);
   if (!s)
     return RPC_ERROR;
+  if (seatless(s, (size_t)seat)) { /* issue 11: it has no join code */
+    reg_of(call)->counters.forbidden++;
+    return refuse_seatless(call, s, seat, "seat");
+  }
   const char *atok;
   uint32_t alen;
   admin_text(call, &atok, &alen);

@@ -95,6 +95,12 @@ int tour_plan_new(const model_map_t *map,
       tour_plan_free(p);
       return TOUR_EINVAL;
     }
+    /* A seatless firm (issue 11) is never dealt a strategy: it plays its
+     * standing orders, as a filler, off the leaderboard. */
+    if (model_map_seat_seatless(map, s)) {
+      p->kind[s] = -1;
+      continue;
+    }
     p->kind[s] = k;
     p->pos[s] = count[k]++;
   }
@@ -151,6 +157,8 @@ int tour_plan_seat(const tour_plan_t *p, uint64_t game, size_t seat) {
   if (seat >= p->n_seats)
     return -1;
   int k = p->kind[seat];
+  if (k < 0) /* seatless */
+    return -1;
   size_t e = p->n_elig[k];
   if (e == 0)
     return -1;

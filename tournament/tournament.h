@@ -23,7 +23,9 @@
  *   every eligible strategy plays every seat exactly E_n * E_f / E_k times
  *   and meets every arrangement of the other kind's seats. Seats of a kind
  *   no listed strategy can play are "fillers": the standing strategy plays
- *   them and they are left out of the leaderboard.
+ *   them and they are left out of the leaderboard; so are a map's
+ *   seatless firms (issue 11, "seatless": true), which no strategy is
+ *   dealt.
  *
  * So results do not depend on how games are spread over processes:
  * tour_run's J workers each play every J-th game of the list and the parent

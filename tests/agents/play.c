@@ -138,10 +138,12 @@ int play_game(const model_map_t *map, uint64_t seed,
   int64_t *scores = res->scores;
   void (*after)(const model_state_t *, void *) = res->after_turn;
   void *ctx = res->ctx;
+  bool seatless_agents = res->seatless_agents;
   memset(res, 0, sizeof *res);
   res->scores = scores;
   res->after_turn = after;
   res->ctx = ctx;
+  res->seatless_agents = seatless_agents;
   res->orders_digest = 0xcbf29ce484222325ULL;
   size_t S = model_map_seat_count(map);
   agent_t **agents = calloc(S, sizeof *agents);
@@ -151,8 +153,10 @@ int play_game(const model_map_t *map, uint64_t seed,
   int rc = MODEL_ENOMEM;
   if (!agents || !orders || !refusals)
     goto out;
+  /* A seatless seat (issue 11) plays its standing orders whatever strat
+   * says: a session puts no agent on it. */
   for (size_t i = 0; i < S; i++)
-    if (strat[i] &&
+    if (strat[i] && (seatless_agents || !model_map_seat_seatless(map, i)) &&
         !(agents[i] = agent_new(strat[i], play_agent_seed(seed, i))))
       goto out;
   if ((rc = model_state_new(map, seed, &st)))

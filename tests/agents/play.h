@@ -39,10 +39,16 @@ typedef struct {
   /* called after every resolved turn when set (the caller's, kept) */
   void (*after_turn)(const model_state_t *st, void *ctx);
   void *ctx;
+  /* set by the caller (kept): put strat[i] on seatless seats too. The
+   * model plays any seat; only a session refuses an agent on a seatless
+   * one (issue 11). For tests of a strategy's instruments. */
+  bool seatless_agents;
 } play_result_t;
 
-/* Plays a whole game of map with seed; seat i is played by strat[i] (NULL:
- * no agent, standing orders). Returns 0, or a model error. */
+/* Plays a whole game of map with seed; seat i is played by strat[i] (NULL,
+ * or a seatless seat of the map unless res->seatless_agents: no agent,
+ * standing orders). Returns 0, or a
+ * model error. */
 int play_game(const model_map_t *map, uint64_t seed,
               const agent_strategy_t *const *strat, play_result_t *res);
 

@@ -329,7 +329,11 @@ static void test_new_instruments(void **state) {
 /* On race-2028, whose plants abroad are branches (issue 11, design I2),
  * integrator firms under builder nations build abroad where the host's
  * subsidy beats home's and trade from those branches in their hosts'
- * markets: what the branches make is sold, not left in store. */
+ * markets: what the branches make is sold, not left in store. The
+ * integrator plays the seatless aggregates too (seatless_agents): the
+ * model allows it, and of race-2028's firms only aggregates find a host
+ * whose subsidy beats home's (the 8 open firms alone build no branch in
+ * seeds 1-8). */
 typedef struct {
   size_t branch_turns;
   int64_t made, sold;
@@ -367,6 +371,7 @@ static void test_branches_race(void **state) {
     memset(&r, 0, sizeof r);
     r.after_turn = count_branches;
     r.ctx = &c;
+    r.seatless_agents = true;
     assert_int_equal(play_game(m, seed, strat, &r), 0);
     char what[96];
     snprintf(what, sizeof what,

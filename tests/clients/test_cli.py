@@ -258,6 +258,28 @@ def main():
     status, _, err = run("admin", "start", *srv, "--session", sid,
                          "--admin-token", "0" * 32, expect=1)
     check("unauthorized" in err, "a wrong admin token is unauthorized", err)
+
+    # Seatless firms (issue 11): race-2028's aggregates get no code, show as
+    # "standing orders", and --all-empty leaves them to their standing
+    # orders (the server would refuse an agent there).
+    status, out, _ = run("admin", "create", *srv, "--map", "race-2028",
+                         "--turns", "2", expect=0)
+    iluka = [ln for ln in out.splitlines() if ln.startswith("iluka ")]
+    check(len(iluka) == 1 and "standing orders: no join code" in iluka[0],
+          "admin create shows a seatless seat without a code", out)
+    status, out, _ = run("admin", "create", *srv, "--map", "race-2028",
+                         "--turns", "2", "--json", expect=0)
+    race = json.loads(out)
+    rctl = ["--session", race["session"], "--admin-token",
+            race["admin_token"]]
+    status, out, err = run("admin", "bot", *srv, *rctl, "--all-empty",
+                           "--strategy", "standing", expect=0)
+    check(out.count("is now played by") == 14 and "iluka" not in out,
+          "admin bot --all-empty skips the six seatless seats", out + err)
+    status, out, _ = run("admin", "list", *srv, "--session",
+                         race["session"], expect=0)
+    check(out.count("standing orders") == 6,
+          "admin list --session shows the seatless seats", out)
     run("admin", "start", *srv, *ctl, expect=0)
     status, _, err = run("admin", "start", *srv, *ctl, expect=1)
     check("conflict" in err, "starting twice is a conflict", err)

@@ -209,6 +209,73 @@ static void test_missing_file(void **state) {
   assert_string_equal(e.file, "/nonexistent/x.json");
 }
 
+/* Seatless firms (issue 11): "seatless": true on a firm, refused on a
+ * nation seat and on a map where no seat is left to a player; the model
+ * API and the observation's scores say which seats are seatless. */
+static void test_seatless(void **state) {
+  (void)state;
+  int line, col;
+  const char *nation = BASE "  \"seats\": [{\"seat\": \"AAA\", \"kind\": "
+                            "\"nation\", \"title\": \"A\", \"seatless\": "
+                            "true},\n    {\"seat\": \"f\", \"kind\": "
+                            "\"firm\", \"title\": \"F\", \"nation\": "
+                            "\"AAA\"}]\n}\n";
+  where(nation, "true},", &line, &col); /* located at the value */
+  expect_error(nation, line, col, "only a firm may be seatless");
+  const char *notbool = BASE "  \"seats\": [{\"seat\": \"AAA\", \"kind\": "
+                             "\"nation\", \"title\": \"A\"},\n    {\"seat\": "
+                             "\"f\", \"kind\": \"firm\", \"title\": \"F\", "
+                             "\"nation\": \"AAA\", \"seatless\": 1}]\n}\n";
+  where(notbool, "1}]", &line, &col);
+  expect_error(notbool, line, col, "expected true or false");
+  const char *none = BASE "  \"seats\": [{\"seat\": \"f\", \"kind\": "
+                          "\"firm\", \"title\": \"F\", \"nation\": \"AAA\", "
+                          "\"seatless\": true}]\n}\n";
+  model_map_t *m = NULL;
+  model_error_t e;
+  assert_int_equal(model_map_load_string(none, strlen(none), "x", &m, &e),
+                   MODEL_EMAP);
+  assert_non_null(strstr(e.message, "every seat is seatless"));
+  const char *ok = BASE "  \"seats\": [{\"seat\": \"AAA\", \"kind\": "
+                        "\"nation\", \"title\": \"A\"},\n    {\"seat\": "
+                        "\"f\", \"kind\": \"firm\", \"title\": \"F\", "
+                        "\"nation\": \"AAA\", \"seatless\": true},\n    "
+                        "{\"seat\": \"g\", \"kind\": \"firm\", \"title\": "
+                        "\"G\", \"nation\": \"AAA\", \"seatless\": false}]\n"
+                        "}\n";
+  assert_int_equal(model_map_load_string(ok, strlen(ok), "x", &m, &e), 0);
+  assert_false(model_map_seat_seatless(m, 0));
+  assert_true(model_map_seat_seatless(m, 1));
+  assert_false(model_map_seat_seatless(m, 2));
+  assert_false(model_map_seat_seatless(m, 3)); /* out of range */
+  assert_false(model_map_seat_seatless(NULL, 0));
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  for (int seat = 0; seat < 3; seat++) {
+    model_obs_t *obs;
+    assert_int_equal(model_observe(st, seat, &obs), 0);
+    assert_int_equal(obs->n_scores, 3);
+    assert_false(obs->scores[0].seatless);
+    assert_true(obs->scores[1].seatless);
+    assert_false(obs->scores[2].seatless);
+    model_obs_free(obs);
+  }
+  /* it plays like any seat: the turn resolves with it on its (no) orders */
+  assert_int_equal(model_resolve(st), 0);
+  assert_int_equal(model_state_turn(st), 1);
+  model_state_free(st);
+  model_map_free(m);
+  /* a map without the key: no seat is seatless */
+  for (size_t i = 0; i < helper_n_maps; i++) {
+    if (strcmp(helper_maps[i], "race-2028") == 0)
+      continue;
+    m = helper_load(helper_maps[i]);
+    for (size_t s = 0; s < model_map_seat_count(m); s++)
+      assert_false(model_map_seat_seatless(m, s));
+    model_map_free(m);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_shipped_maps_load),
@@ -216,6 +283,7 @@ int main(void) {
       cmocka_unit_test(test_errors_located),
       cmocka_unit_test(test_policies_follow_the_schema),
       cmocka_unit_test(test_missing_file),
+      cmocka_unit_test(test_seatless),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -334,6 +334,48 @@ static void test_whole_game_invariants(void **state) {
   story_whole_game(MAP_ID, 22);
 }
 
+/* The six aggregates of design section 7 are seatless (issue 11): no
+ * player or agent takes them; the 14 seats to staff are open. Every seat
+ * observes it, and a whole game on standing orders plays
+ * (test_whole_game_invariants) with them as with every seat. */
+static void test_seatless_aggregates(void **state) {
+  (void)state;
+  static const char *const seatless[] = {
+      "iluka",  "energy_fuels",     "neo_performance",
+      "solvay", "feedstock_miners", "other_producers"};
+  model_map_t *m = helper_load(MAP_ID);
+  size_t S = model_map_seat_count(m), n = 0;
+  for (size_t i = 0; i < S; i++) {
+    bool want = false;
+    for (size_t k = 0; k < 6; k++)
+      want |= strcmp(model_map_seat_id(m, i), seatless[k]) == 0;
+    assert_int_equal(model_map_seat_seatless(m, i), want);
+    n += !want;
+  }
+  assert_int_equal(n, 14);
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, SEED, &st), 0);
+  model_obs_t *obs;
+  assert_int_equal(model_observe(st, model_map_seat_index(m, "USA"), &obs), 0);
+  for (size_t i = 0; i < obs->n_scores; i++)
+    assert_int_equal(obs->scores[i].seatless, model_map_seat_seatless(m, i));
+  model_obs_free(obs);
+  /* two turns: the aggregates' standing offers sell (iluka's concentrate
+   * and the others' goods clear as before: their cash moves) */
+  int idx = model_map_seat_index(m, "iluka");
+  assert_true(idx >= 0);
+  assert_int_equal(model_observe(st, idx, &obs), 0);
+  int64_t cash0 = obs->cash_cents;
+  model_obs_free(obs);
+  for (int t = 0; t < 2; t++)
+    assert_int_equal(model_resolve(st), 0);
+  assert_int_equal(model_observe(st, idx, &obs), 0);
+  assert_true(obs->cash_cents != cash0);
+  model_obs_free(obs);
+  model_state_free(st);
+  model_map_free(m);
+}
+
 /* ---- 5. design 5.1 with the map's seats ---- */
 
 static size_t usa_index(const model_map_t *m) {
@@ -543,16 +585,20 @@ static void test_builtin_agents(void **state) {
   assert_non_null(standing);
   for (size_t k = 0; k < agent_strategy_count(); k++) {
     const agent_strategy_t *s = agent_strategy_at(k);
+    /* the seatless aggregates play their standing orders (issue 11) */
     for (size_t i = 0; i < S; i++)
-      strat[i] =
-          agent_strategy_plays(s, model_map_seat_kind(m, i)) ? s : standing;
+      strat[i] = !model_map_seat_seatless(m, i) &&
+                         agent_strategy_plays(s, model_map_seat_kind(m, i))
+                     ? s
+                     : standing;
     play_agents(m, strat, s->id);
   }
   static const char *const nations[] = {"builder", "hawk"};
   static const char *const firms[] = {"integrator", "expander", "cautious"};
   size_t kn = 0, kf = 0;
   for (size_t i = 0; i < S; i++) {
-    strat[i] = model_map_seat_kind(m, i) == MODEL_SEAT_NATION
+    strat[i] = model_map_seat_seatless(m, i) ? standing
+               : model_map_seat_kind(m, i) == MODEL_SEAT_NATION
                    ? agent_find(nations[kn++ % 2])
                    : agent_find(firms[kf++ % 3]);
     assert_non_null(strat[i]);
@@ -568,6 +614,7 @@ int main(void) {
       cmocka_unit_test(test_opening_is_world_turn2),
       cmocka_unit_test(test_choices_accepted),
       cmocka_unit_test(test_whole_game_invariants),
+      cmocka_unit_test(test_seatless_aggregates),
       cmocka_unit_test(test_unlimited_us),
       cmocka_unit_test(test_moderate_plan),
       cmocka_unit_test(test_heavy_oxides_sustained_controls),

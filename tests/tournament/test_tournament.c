@@ -306,6 +306,40 @@ static void test_rotation(void **state) {
   model_map_free(cournot);
 }
 
+/* Seatless firms (issue 11): race-2028's six aggregates are dealt no
+ * strategy in any game (they play their standing orders, as fillers); the
+ * rotation deals the 14 open seats as on a map without seatless seats. */
+static void test_seatless_not_dealt(void **state) {
+  (void)state;
+  char err[256];
+  tour_plan_t *p = NULL;
+  model_map_t *race = load("race-2028");
+  const agent_strategy_t *three[] = {&s_idle, &s_operate, &s_bad};
+  assert_int_equal(tour_plan_new(race, three, 3, &p, err, sizeof err), 0);
+  size_t seats = model_map_seat_count(race), n_seatless = 0;
+  for (size_t s = 0; s < seats; s++)
+    n_seatless += model_map_seat_seatless(race, s);
+  assert_int_equal(n_seatless, 6);
+  int count[3] = {0};
+  for (uint64_t g = 0; g < tour_plan_cycle(p); g++)
+    for (size_t s = 0; s < seats; s++) {
+      int i = tour_plan_seat(p, g, s);
+      if (model_map_seat_seatless(race, s)) {
+        assert_int_equal(i, -1);
+      } else {
+        assert_true(i >= 0 && i < 3);
+        count[i]++;
+      }
+    }
+  /* every strategy plays the open seats equally often over a cycle */
+  assert_int_equal(count[0], count[1]);
+  assert_int_equal(count[1], count[2]);
+  assert_int_equal(count[0] + count[1] + count[2],
+                   (int)(tour_plan_cycle(p) * (seats - 6)));
+  tour_plan_free(p);
+  model_map_free(race);
+}
+
 static void test_ci(void **state) {
   (void)state;
   /* The textbook sample 1, 2, 3, 4, 5: mean 3, s = sqrt(2.5), and the 95%
@@ -564,6 +598,7 @@ int main(void) {
       cmocka_unit_test(test_world_game_40),
       cmocka_unit_test(test_seeds),
       cmocka_unit_test(test_rotation),
+      cmocka_unit_test(test_seatless_not_dealt),
       cmocka_unit_test(test_ci),
       cmocka_unit_test(test_jobs_same_results),
       cmocka_unit_test(test_shards_merge),

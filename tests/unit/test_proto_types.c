@@ -207,6 +207,7 @@ static void check_obs(const msgpack_object *o, const void *arg) {
     assert_int_equal(got->scores[i].score, want->scores[i].score);
     assert_int_equal(got->scores[i].kind, want->scores[i].kind);
     assert_string_equal(got->scores[i].nation, want->scores[i].nation);
+    assert_int_equal(got->scores[i].seatless, want->scores[i].seatless);
   }
   /* issue 11: contracts and state support, field by field */
   assert_int_equal(got->n_contracts, want->n_contracts);
@@ -271,6 +272,9 @@ static void test_observation_round_trip(void **state) {
     for (size_t s = 0; s < model_map_seat_count(map); s++) {
       model_obs_t *obs;
       assert_int_equal(model_observe(st, (int)s, &obs), 0);
+      /* issue 11: a seatless seat's flag goes and comes back (classroom
+       * has none: mark one) */
+      obs->scores[s % obs->n_scores].seatless = turn == 1;
       round_trip(pack_obs, obs, check_obs);
       model_obs_free(obs);
     }

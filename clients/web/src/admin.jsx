@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { findSession, listSessions, rpc } from './rpc.js';
 import { Chat } from './chat.jsx';
 import { ExtendControl, RotateToken, SeatStatus, WaitingFor } from './dashboard.jsx';
-import { clockFrom, mergeStatus } from './facilitator.js';
+import { clockFrom, emptySeats, mergeStatus, seatState } from './facilitator.js';
 import {
   Chart, ConnectionBadge, Countdown, ErrorText, QR, absUrl, href, num, pname, store, useNotify,
   STAGE_NAMES, tradedProducts,
@@ -147,7 +147,21 @@ function SeatCard({ seat, info, strategies, onBot, onLock, onReissue, onRevoke, 
   const fit = strategies.filter((s) => !s.kinds || s.kinds.includes(seat.kind));
   useEffect(() => { if (!strategy && fit.length) setStrategy((fit.find((s) => s.id !== 'random' && s.id !== 'standing') || fit[0]).id); }, [fit.length]);
   const link = absUrl(href('/play', { session: info.session, code: seat.join_code }));
-  const state = seat.agent ? 'agent' : seat.taken ? 'person' : 'empty';
+  const state = seatState(seat);
+  // A seatless seat (issue 11): its standing orders play it; no join code,
+  // no agent, no seat control.
+  if (state === 'standing') {
+    return (
+      <li class="seat seat-standing" data-seat={seat.seat}>
+        <div class="seat-head">
+          <strong>{seat.title}</strong> <span class="muted">{seat.seat} · {seat.kind}</span>
+          <span class="badge badge-standing">standing orders</span>
+          {score ? <span class="seat-score noprint">score {num(score.score, 3)} (#{score.rank})</span> : null}
+        </div>
+        <p class="small muted">Played by its standing orders on this map: nobody joins it and no agent takes it, so it has no join code.</p>
+      </li>
+    );
+  }
   return (
     <li class={`seat seat-${state}`} data-seat={seat.seat}>
       <div class="seat-head">
@@ -274,7 +288,7 @@ function SessionPanel({ session }) {
     let fresh;
     try { fresh = await findSession((m, p) => rpc().call(m, p), session); } catch (e) { setError(e); return; }
     if (fresh) setListing(fresh);
-    const empty = (fresh?.seats || seats).filter((s) => !s.taken && !s.agent);
+    const empty = emptySeats(fresh?.seats || seats);
     for (const s of empty) {
       const sel = document.getElementById(`bot-${s.seat}`);
       const strategy = sel?.value || (strategies.find((x) => !x.kinds || x.kinds.includes(s.kind)) || {}).id;
@@ -355,7 +369,7 @@ function SessionPanel({ session }) {
         {phase === 'paused' ? <button type="button" class="primary" disabled={busy} onClick={() => act('session.resume')}>Resume</button> : null}
         {phase === 'running' ? <button type="button" disabled={busy} onClick={() => act('session.advance', 'End this turn now? Seats that sent nothing play their standing orders.')}>Advance now</button> : null}
         {phase !== 'finished' ? <button type="button" disabled={busy} onClick={() => act('session.stop', 'Stop the game for good? The open turn will not be played.')}>Stop</button> : null}
-        <button type="button" disabled={busy || !seats.some((s) => !s.taken && !s.agent) || phase === 'finished'} onClick={fillEmpty}>Agents take the empty seats</button>
+        <button type="button" disabled={busy || !emptySeats(seats).length || phase === 'finished'} onClick={fillEmpty}>Agents take the empty seats</button>
         <button type="button" onClick={printCodes}>Print join cards</button>
         <a href={href('/control', { session })} data-testid="control-link">Control view</a>
         <a href={href('/debrief', { session })}>Debrief</a>

@@ -71,7 +71,7 @@ function SeatGrid({ seats, selected, onSelect, statusKnown }) {
           <th scope="col">Connected</th><th scope="col">Submitted</th><th scope="col">Ready</th><th scope="col">Locked</th>
         </tr></thead>
         <tbody>{seats.map((s) => {
-          const by = s.played_by || (s.agent ? 'agent' : s.taken ? 'person' : 'nobody');
+          const by = s.seatless ? 'standing orders' : s.played_by || (s.agent ? 'agent' : s.taken ? 'person' : 'nobody');
           return (
             <tr class={`${selected === s.seat ? 'selected' : ''} by-${by}`} data-seat={s.seat} data-connected={s.connected ?? ''} data-ready={s.ready ? 'yes' : 'no'}>
               <th scope="row"><button type="button" class="link" aria-pressed={selected === s.seat} onClick={() => onSelect(selected === s.seat ? null : s.seat)}>{s.title || s.seat}</button>
@@ -439,7 +439,7 @@ function Fork({ session, admin_token, status }) {
           <p>Admin token: <code data-testid="fork-admin-token">{res.admin_token}</code> <span class="hint">(this browser keeps it)</span></p>
           <div class="table-wrap"><table aria-label="Join codes of the fork">
             <thead><tr><th scope="col">Seat</th><th scope="col">Title</th><th scope="col">Join code</th></tr></thead>
-            <tbody>{(res.seats || []).map((s) => <tr><th scope="row">{s.seat}</th><td>{s.title}</td><td class="code">{s.join_code}</td></tr>)}</tbody>
+            <tbody>{(res.seats || []).map((s) => <tr><th scope="row">{s.seat}</th><td>{s.title}</td><td class="code">{s.seatless ? <span class="muted">standing orders (no code)</span> : s.join_code}</td></tr>)}</tbody>
           </table></div>
         </div>) : null}
     </Panel>

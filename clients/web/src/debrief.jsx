@@ -163,7 +163,7 @@ function RankTable({ rows, seats, label }) {
       <thead><tr><th scope="col">#</th><th scope="col">Seat</th><th scope="col">Score</th><th scope="col">Played by</th></tr></thead>
       <tbody>{rows.map((r, i) => (
         <tr><td>{i + 1}</td><th scope="row">{seats[r.seat]?.title || r.seat}</th><td>{num(r.score, 3)}</td>
-          <td>{seats[r.seat] ? (seats[r.seat].agent ? `agent (${seats[r.seat].agent})` : seats[r.seat].taken ? 'a person' : '—') : ''}</td></tr>))}</tbody>
+          <td>{seats[r.seat] ? (seats[r.seat].seatless ? 'standing orders' : seats[r.seat].agent ? `agent (${seats[r.seat].agent})` : seats[r.seat].taken ? 'a person' : '—') : ''}</td></tr>))}</tbody>
     </table>
   );
 }

@@ -32,8 +32,22 @@ export function mergeStatus(seats, status) {
       submitted: st.submitted,
       ready: st.ready,
       locked: st.locked,
+      ...(s.seatless || st.seatless ? { seatless: true } : {}),
     };
   });
+}
+
+// How a seat is played, for the dashboards: 'standing' for a seatless seat
+// (issue 11: it plays its standing orders; no join code, no agent), else
+// 'agent', 'person' or 'empty'.
+export function seatState(s) {
+  return s.seatless ? 'standing' : s.agent ? 'agent' : s.taken ? 'person' : 'empty';
+}
+
+// The seats "Agents take the empty seats" gives to agents: nobody plays them
+// and they are not seatless (the server refuses an agent on those).
+export function emptySeats(seats) {
+  return seats.filter((s) => seatState(s) === 'empty');
 }
 
 // Who the open turn waits for: seats that are not ready (agents always are).
