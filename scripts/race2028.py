@@ -253,7 +253,7 @@ def main():
             s["staff"] = {k: fig(v, "", None, "staff after two quarters; "
                                  + DERIVED)
                           for k, v in x["staff"].items() if v > 0}
-            if s["seat"] in aggregates and len(s["title"]) < 80:
+            if s["seat"] in aggregates and "(aggregate)" not in s["title"]:
                 s["title"] += " (aggregate)"
         else:
             if s["seat"] == "USA":
