@@ -21,7 +21,8 @@ writeFileSync(join(web, 'src', 'orderSchema.js'), `// The JSON Schema of one ord
 // copied from \`lanthanide schema --json\` by dev/gen-schema.mjs (do not edit
 // by hand; run that script after changing model/order_schema.c). The player
 // view uses it only when the server is older than \`orders.schema\` and
-// answers \`unknown_method\`; the orders themselves have not changed since.
+// answers \`unknown_method\` (such a server knows fewer orders: it refuses
+// the others with a message naming the field).
 export const FALLBACK_SCHEMA = ${JSON.stringify(schema, null, 2)};
 `);
 console.log(`wrote ${schema.oneOf.length} order types`);

@@ -16,7 +16,14 @@ import { FALLBACK_SCHEMA } from '../../src/orderSchema.js';
 const SCHEMA = JSON.parse(readFileSync(new URL('./fixtures/orders-schema.json', import.meta.url), 'utf8'));
 const OPS = ['build', 'operate', 'hire', 'train', 'offer', 'bid'];
 const KINDS = ['export_quota', 'export_ban', 'export_licence', 'tariff', 'subsidy', 'price_floor', 'stockpile',
-  'talent_programme', 'migration', 'permitting', 'production_quota', 'tax'];
+  'talent_programme', 'migration', 'permitting', 'production_quota', 'tax',
+  // issue 11: firm-specific support and export controls as they are
+  'firm_price_floor', 'technology_export_ban', 'sanction', 'investment_screen', 'origin_rule'];
+// issue 11: state support, contracts between seats, plants out of
+// receivership, goods moved between a firm's own locations
+const CONTRACTS = ['contract_propose', 'contract_accept', 'contract_withdraw'];
+const LATER_OPS = ['grant', 'equity', 'loan', ...CONTRACTS, 'acquire', 'transfer'];
+const FIRM_OPS = [...OPS, ...CONTRACTS, 'acquire', 'transfer'];
 const firmTypes = typesFor(SCHEMA, 'firm');
 const nationTypes = typesFor(SCHEMA, 'nation');
 const check = (types, o) => checkOrder(o, typeOfOrder(o, types));
@@ -24,7 +31,7 @@ const check = (types, o) => checkOrder(o, typeOfOrder(o, types));
 test('every oneOf branch of the server schema is an order type: the ops, then the policy kinds', () => {
   const types = orderTypes(SCHEMA);
   assert.equal(types.length, SCHEMA.oneOf.length);
-  assert.deepEqual(types.map((t) => t.key), [...OPS, ...KINDS.map((k) => `policy:${k}`)]);
+  assert.deepEqual(types.map((t) => t.key), [...OPS, ...KINDS.map((k) => `policy:${k}`), ...LATER_OPS]);
   const tariff = types.find((t) => t.key === 'policy:tariff');
   assert.equal(tariff.title, 'Tariff');
   assert.equal(tariff.group, 'Policy');
@@ -42,8 +49,9 @@ test('the built-in copy is the server schema, for servers without orders.schema'
 test('x-who sentences give each seat kind its own orders', () => {
   assert.deepEqual(seatKinds('firms, nations (stockpile sales)'), ['firm', 'nation']);
   assert.deepEqual(seatKinds(['nation']), ['nation']);
-  assert.deepEqual(firmTypes.map((t) => t.key), OPS);
-  assert.deepEqual(nationTypes.map((t) => t.key), ['train', 'offer', 'bid', ...KINDS.map((k) => `policy:${k}`)]);
+  assert.deepEqual(firmTypes.map((t) => t.key), FIRM_OPS);
+  assert.deepEqual(nationTypes.map((t) => t.key),
+    ['train', 'offer', 'bid', ...KINDS.map((k) => `policy:${k}`), 'grant', 'equity', 'loan', ...CONTRACTS]);
 });
 
 test('fields carry the schema\'s labels, units, ranges, required flags and descriptions', () => {
@@ -56,7 +64,10 @@ test('fields carry the schema\'s labels, units, ranges, required flags and descr
   assert.match(count.schema.description, /negative releases staff/);
   const offer = firmTypes.find((t) => t.op === 'offer');
   assert.deepEqual(offer.fields.map((f) => [f.name, f.label, f.unit, f.required]), [
-    ['product', 'Product', '', true], ['quantity', 'Quantity', 't', true], ['min_price', 'Min price', 'USD/kg', false]]);
+    ['product', 'Product', '', true], ['quantity', 'Quantity', 't', true], ['min_price', 'Min price', 'USD/kg', false],
+    // issue 11: asks that follow stocks, and a branch abroad's offer
+    ['normal_stock', 'Normal stock', 't', false], ['stock_discount', 'Stock discount', 'fraction', false],
+    ['min_share', 'Min share', 'fraction', false], ['nation', 'Nation', '', false]]);
   assert.deepEqual(offer.fields[0].schema.enum, ['concentrate', 'ndpr_oxide', 'dytb_oxide', 'lace_oxide', 'magnet', 'dy_oxide', 'tb_oxide']);
   const tariff = nationTypes.find((t) => t.kind === 'tariff');
   const from = tariff.fields.find((f) => f.name === 'from');
@@ -138,7 +149,8 @@ test('another schema shape: $defs and a kind left open stay readable', () => {
   assert.deepEqual(types.map((t) => t.key), ['offer', 'policy']);
   assert.deepEqual(types[0].fields.find((f) => f.name === 'product').schema.enum, ['concentrate', 'magnet']);
   assert.ok(types[1].fields.some((f) => f.name === 'kind'), 'kind stays a field when it is not fixed');
-  assert.ok(typesFor({ type: 'object' }, 'firm').length === OPS.length, 'an unreadable schema gives the built-in orders');
+  assert.ok(typesFor({ type: 'object' }, 'firm').length === typesFor(FALLBACK_SCHEMA, 'firm').length,
+    'an unreadable schema gives the built-in orders');
 });
 
 test('game lists for facility, site and partners', () => {
