@@ -640,7 +640,8 @@ static int wages_by_stage(ld_t *ld, model_map_t *m, json_t *o, int64_t *out) {
 }
 
 /* A yearly rate g (ppm) as a per-turn rate: the smallest ppm r with
- * (1 + r)^4 >= 1 + g, by bisection on exact integers (0 for 0). */
+ * (1 + r)^4 >= 1 + g, by bisection on exact integers whose products are
+ * truncated to ppm (so it may be 1 ppm above the exact root; 0 for 0). */
 static int64_t yearly_to_quarter_ppm(int64_t g) {
   int64_t lo = -MODEL_PPM / 4, hi = MODEL_PPM;
   while (lo < hi) {
