@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { checkHtml } from './htmlcheck.mjs';
+import { ok } from './kit.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -45,10 +46,6 @@ async function shot(page, name, at = null) {
   else if (at) await page.locator(at).first().evaluate((e) => { e.scrollIntoView({ block: 'start' }); window.scrollBy(0, -120); });
   await page.screenshot({ path: file, fullPage: !at });
   console.log(`  screenshot ${path.relative(process.cwd(), file)}`);
-}
-function ok(cond, what) {
-  if (!cond) throw new Error(`FAILED: ${what}`);
-  console.log(`ok - ${what}`);
 }
 
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: !args.includes('--headed'), args: ['--no-sandbox'] });

@@ -36,6 +36,7 @@ import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ok, pageWatcher, panelShooter } from './kit.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -52,29 +53,8 @@ fs.mkdirSync(shots, { recursive: true });
 for (const f of fs.readdirSync(shots)) if (/^ctl-.*\.png$/.test(f)) fs.unlinkSync(path.join(shots, f));
 
 const problems = [];
-function watch(page, who) {
-  page.on('console', (m) => {
-    if (m.type() === 'error' || /Content.Security.Policy/i.test(m.text())) problems.push(`${who}: console ${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${who}: page error: ${e.message}`));
-  page.on('dialog', (d) => d.accept());
-}
-async function shot(page, name, at = null) {
-  const file = path.join(shots, `ctl-${name}.png`);
-  // The sticky top bar would cover the top of a panel: unstick it (CSSOM,
-  // which the page's CSP allows) for the picture of one panel.
-  if (at) {
-    await page.evaluate(() => { for (const e of document.querySelectorAll('.topbar')) e.style.position = 'static'; });
-    await page.locator(at).first().screenshot({ path: file });
-    await page.evaluate(() => { for (const e of document.querySelectorAll('.topbar')) e.style.position = ''; });
-  }
-  else await page.screenshot({ path: file, fullPage: true });
-  console.log(`  screenshot ${path.relative(process.cwd(), file)}`);
-}
-function ok(cond, what) {
-  if (!cond) throw new Error(`FAILED: ${what}`);
-  console.log(`ok - ${what}`);
-}
+const watch = pageWatcher(problems);
+const shot = panelShooter(shots, 'ctl-');
 const text = async (loc) => (await loc.innerText()).replace(/\s+/g, ' ').trim();
 
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: !args.includes('--headed'), args: ['--no-sandbox'] });

@@ -22,6 +22,7 @@ import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ok, pageWatcher, panelShooter } from './kit.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -33,26 +34,8 @@ fs.mkdirSync(shots, { recursive: true });
 for (const f of fs.readdirSync(shots)) if (/^talk-.*\.png$/.test(f)) fs.unlinkSync(path.join(shots, f));
 
 const problems = [];
-function watch(page, who) {
-  page.on('console', (m) => {
-    if (m.type() === 'error' || /Content.Security.Policy/i.test(m.text())) problems.push(`${who}: console ${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${who}: page error: ${e.message}`));
-  page.on('dialog', (d) => d.accept());
-}
-async function shot(page, name, at = null) {
-  const file = path.join(shots, `talk-${name}.png`);
-  if (at) {
-    await page.evaluate(() => { for (const e of document.querySelectorAll('.topbar')) e.style.position = 'static'; });
-    await page.locator(at).first().screenshot({ path: file });
-    await page.evaluate(() => { for (const e of document.querySelectorAll('.topbar')) e.style.position = ''; });
-  } else await page.screenshot({ path: file, fullPage: true });
-  console.log(`  screenshot ${path.relative(process.cwd(), file)}`);
-}
-function ok(cond, what) {
-  if (!cond) throw new Error(`FAILED: ${what}`);
-  console.log(`ok - ${what}`);
-}
+const watch = pageWatcher(problems);
+const shot = panelShooter(shots, 'talk-');
 const text = async (loc) => (await loc.innerText()).replace(/\s+/g, ' ').trim();
 const phone = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true };
 
