@@ -77,13 +77,16 @@ static bool append_kv(char *out, size_t cap, size_t *n, const char *key,
   return true;
 }
 
-/* The fields of a policy other than op and kind, as "key=value ...": the
- * kind's fields in the order schema's order, then any other keys (a newer
- * server's) as they come. */
-static void policy_fields(const json_t *o, char *out, size_t cap) {
-  int k = model_policy_from_name(ui_str(o, "kind"));
-  const model_order_schema_t *s =
-      k < 0 ? NULL : model_order_schema(MODEL_OP_POLICY, k);
+/* The fields of an order other than op and kind, as "key=value ...": the
+ * fields of its schema (the op's, or the policy kind's) in the schema's
+ * order, then any other keys (a newer server's) as they come. */
+static void order_fields(const json_t *o, char *out, size_t cap) {
+  int op = model_op_from_name(ui_str(o, "op"));
+  int k =
+      op == MODEL_OP_POLICY ? model_policy_from_name(ui_str(o, "kind")) : -1;
+  const model_order_schema_t *s = op < 0 || (op == MODEL_OP_POLICY && k < 0)
+                                      ? NULL
+                                      : model_order_schema(op, k);
   size_t n = 0;
   out[0] = '\0';
   for (size_t i = 0; s && i < s->n_fields; i++) {
@@ -132,12 +135,14 @@ const char *view_order(const json_t *o) {
                ui_price(ui_num(o, offer ? "min_price" : "max_price", 0)));
   } else if (strcmp(op, "policy") == 0) {
     char f[700];
-    policy_fields(o, f, sizeof f);
+    order_fields(o, f, sizeof f);
     snprintf(b, 1024, "policy %s %s", ui_clean(ui_str(o, "kind")), f);
   } else {
-    char *s = json_dumps(o, JSON_COMPACT);
-    snprintf(b, 1024, "%s", ui_clean(s ? s : "?"));
-    free(s);
+    /* grant, equity, loan, the contract ops and any later op: its name and
+     * fields, in units */
+    char f[700];
+    order_fields(o, f, sizeof f);
+    snprintf(b, 1024, "%s %s", ui_clean(op[0] ? op : "?"), f);
   }
   return b;
 }

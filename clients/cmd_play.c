@@ -801,6 +801,66 @@ static void c_market(play_t *p, int argc, char **argv) {
   json_decref(h);
 }
 
+/* The story's moves the map offers this seat (you.choices, issue 11):
+ * `moves` lists them, `take ID` adds one's orders to the list. */
+static const json_t *find_move(const json_t *moves, const char *id) {
+  size_t i;
+  json_t *c;
+  json_array_foreach(moves, i, c) {
+    if (strcmp(ui_str(c, "id"), id) == 0)
+      return c;
+  }
+  return NULL;
+}
+
+static void c_moves(play_t *p, int argc, char **argv) {
+  if (refresh(p) != 0)
+    return;
+  const json_t *moves =
+      json_object_get(json_object_get(p->obs, "you"), "choices");
+  if (strcmp(argv[0], "take") == 0) {
+    const json_t *c = argc == 2 ? find_move(moves, argv[1]) : NULL;
+    if (!c) {
+      printf("usage: take ID, where ID is one of the moves `moves` lists%s\n",
+             json_array_size(moves) ? "" : " (this seat has none)");
+      return;
+    }
+    play_orders_take(&p->orders, json_object_get(c, "orders"));
+    printf("`orders` shows the list; `submit` sends it.\n");
+    return;
+  }
+  if (json_array_size(moves) == 0) {
+    printf("The map offers this seat no moves of its story.\n");
+    return;
+  }
+  if (argc == 2) { /* one move in full: its note, sources and orders */
+    const json_t *c = find_move(moves, argv[1]);
+    if (!c) {
+      printf("usage: moves [ID], where ID is one of the moves `moves` "
+             "lists\n");
+      return;
+    }
+    const char *src = ui_str(c, "sources");
+    printf("%s\n  %s%s%s%s\n", ui_clean(ui_str(c, "id")),
+           ui_clean(ui_str(c, "note")), src[0] ? " [" : "", ui_clean(src),
+           src[0] ? "]" : "");
+    play_orders_print(json_object_get(c, "orders"), "(none)");
+    printf("`take %s` adds these orders to your list.\n",
+           ui_clean(ui_str(c, "id")));
+    return;
+  }
+  printf("The story's moves this seat may make (`moves ID` shows one, "
+         "`take ID` adds its orders to your list)\n");
+  size_t i;
+  json_t *c;
+  json_array_foreach(moves, i, c) {
+    const char *note = ui_str(c, "note");
+    size_t n = json_array_size(json_object_get(c, "orders"));
+    printf("  %-22s %zu order%s  %.50s%s\n", ui_clean(ui_str(c, "id")), n,
+           n == 1 ? " " : "s", ui_clean(note), strlen(note) > 50 ? "..." : "");
+  }
+}
+
 /* The deposits (where a mine may be built) and the costs of building, from
  * public.deposits and public.rules of the observation. */
 static void c_sites(play_t *p, int argc, char **argv) {
@@ -944,6 +1004,11 @@ static const command_t COMMANDS[] = {
     {"sites", "sites",
      "the deposits where a mine may be built, and what building costs",
      c_sites},
+    {"moves", "moves [ID]",
+     "the story's moves the map offers your seat (one with its orders)",
+     c_moves},
+    {"take", "take ID", "add the orders of one of those moves to your list",
+     c_moves},
     {"who", "who", "the seats, and who plays them", c_who},
     {"help", "help", "this list", c_help},
     {"quit", "quit",
@@ -987,6 +1052,8 @@ static const char *const WORDS[] = {"state",
                                     "accept",
                                     "withdraw",
                                     "negotiations",
+                                    "moves",
+                                    "take",
                                     NULL};
 
 static void c_help(play_t *p, int argc, char **argv) {

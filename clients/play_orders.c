@@ -521,6 +521,16 @@ static void add_order(play_orders_t *l, json_t *o) {
   json_decref(o);
 }
 
+void play_orders_take(play_orders_t *l, const json_t *orders) {
+  size_t i;
+  json_t *o;
+  json_array_foreach(orders, i, o) {
+    json_t *copy = json_deep_copy(o);
+    if (copy)
+      add_order(l, copy);
+  }
+}
+
 void play_orders_command(play_orders_t *l, const json_t *obs, int argc,
                          char **argv) {
   /* `policy` and `policy KIND` alone: what can be typed. */

@@ -49,6 +49,11 @@ json_t *play_order_parse(const json_t *obs, int argc, char **argv, char *msg,
 void play_orders_command(play_orders_t *l, const json_t *obs, int argc,
                          char **argv);
 
+/* Add copies of an array of wire orders (a story move's, you.choices) to
+ * the list, each as a typed order would be (replacing one under the same
+ * key). */
+void play_orders_take(play_orders_t *l, const json_t *orders);
+
 /* `drop N` and `clear`. */
 void play_orders_drop(play_orders_t *l, int argc, char **argv);
 void play_orders_clear(play_orders_t *l);

@@ -2559,6 +2559,38 @@ static int load_events(ld_t *ld, model_map_t *m, json_t *root) {
   return rc;
 }
 
+/* An inject's or a choice's "sources": a key of the top-level "sources"
+ * table or an array of them, kept as one ", "-separated string in out
+ * (cut at its size). */
+static int item_sources(ld_t *ld, json_t *o, char *out, size_t size) {
+  json_t *src = json_object_get(o, "sources");
+  int rc = 0;
+  if (!src)
+    return 0;
+  push_key(ld, "sources");
+  if (!json_is_array(src) && !json_is_string(src))
+    rc = fail(ld, "expected a source key or an array of keys");
+  size_t ns = json_is_array(src) ? json_array_size(src) : 1;
+  size_t at = 0;
+  for (size_t k = 0; k < ns && !rc; k++) {
+    json_t *sv = json_is_array(src) ? json_array_get(src, k) : src;
+    if (!json_is_string(sv) ||
+        !json_object_get(ld->sources, json_string_value(sv))) {
+      rc = fail(ld,
+                "source \"%s\" is not a key of the top-level "
+                "\"sources\" table",
+                json_is_string(sv) ? json_string_value(sv) : "?");
+      break;
+    }
+    int w = snprintf(out + at, size - at, "%s%s", k ? ", " : "",
+                     json_string_value(sv));
+    if (w > 0 && (size_t)w < size - at)
+      at += (size_t)w;
+  }
+  pop(ld);
+  return rc;
+}
+
 /* The control cell's prepared injects (issue 13, docs/maps.md
  * "injects"): [{turn, event, seats, note, sources}]. */
 static int load_injects(ld_t *ld, model_map_t *m, json_t *root) {
@@ -2578,7 +2610,7 @@ static int load_injects(ld_t *ld, model_map_t *m, json_t *root) {
     static const char *const ik[] = {"turn", "event",   "seats",
                                      "note", "sources", NULL};
     int64_t turn = 0;
-    json_t *seats = NULL, *src = NULL;
+    json_t *seats = NULL;
     if (!json_is_object(o))
       rc = fail(ld, "expected an inject object {turn, event, seats, note, "
                     "sources}");
@@ -2629,33 +2661,87 @@ static int load_injects(ld_t *ld, model_map_t *m, json_t *root) {
       pop(ld);
     }
     if (!rc)
-      src = json_object_get(o, "sources");
-    if (!rc && src) {
-      push_key(ld, "sources");
-      if (!json_is_array(src) && !json_is_string(src))
-        rc = fail(ld, "expected a source key or an array of keys");
-      size_t ns = json_is_array(src) ? json_array_size(src) : 1;
-      size_t at = 0;
-      for (size_t k = 0; k < ns && !rc; k++) {
-        json_t *sv = json_is_array(src) ? json_array_get(src, k) : src;
-        if (!json_is_string(sv) ||
-            !json_object_get(ld->sources, json_string_value(sv))) {
-          rc = fail(ld,
-                    "source \"%s\" is not a key of the top-level "
-                    "\"sources\" table",
-                    json_is_string(sv) ? json_string_value(sv) : "?");
-          break;
-        }
-        int w = snprintf(in->sources + at, sizeof in->sources - at, "%s%s",
-                         k ? ", " : "", json_string_value(sv));
-        if (w > 0 && (size_t)w < sizeof in->sources - at)
-          at += (size_t)w;
-      }
-      pop(ld);
-    }
+      rc = item_sources(ld, o, in->sources, sizeof in->sources);
     pop(ld);
     if (!rc)
       m->n_injects++;
+  }
+  pop(ld);
+  return rc;
+}
+
+/* The story's choices (issue 11, docs/maps.md "choices"):
+ * [{id, by, orders, note, sources}]. Each choice's orders are checked as
+ * the seat's orders against the map (names, who may give them, ranges). */
+static int load_choices(ld_t *ld, model_map_t *m, json_t *root) {
+  json_t *arr = NULL;
+  int rc = get_arr(ld, root, "choices", false, &arr);
+  if (rc || !arr)
+    return rc;
+  size_t n = json_array_size(arr);
+  push_key(ld, "choices");
+  m->choices = list_alloc(ld, n, MODEL_MAP_CHOICES_MAX, "choices",
+                          sizeof *m->choices, &rc);
+  for (size_t i = 0; i < n && !rc; i++) {
+    json_t *o = json_array_get(arr, i), *oa = NULL;
+    model_map_choice_t *c = &m->choices[i];
+    char by[MODEL_ID_MAX] = "";
+    push_idx(ld, i);
+    static const char *const ck[] = {"id",   "by",      "orders",
+                                     "note", "sources", NULL};
+    if (!json_is_object(o))
+      rc = fail(ld, "expected a choice object {id, by, orders, note, "
+                    "sources}");
+    if (!rc)
+      rc = check_keys(ld, o, ck);
+    if (!rc)
+      rc = str(ld, o, "id", true, c->id, sizeof c->id);
+    for (size_t k = 0; k < i && !rc; k++)
+      if (strcmp(m->choices[k].id, c->id) == 0) {
+        push_key(ld, "id");
+        rc = fail(ld, "choice \"%s\" is listed twice", c->id);
+        pop(ld);
+      }
+    if (!rc)
+      rc = str(ld, o, "by", true, by, sizeof by);
+    if (!rc) {
+      c->seat = model_map_seat_index(m, by);
+      if (c->seat < 0) {
+        push_key(ld, "by");
+        rc = fail(ld,
+                  "unknown seat \"%s\"; expected the id of one of "
+                  "\"seats\"",
+                  by);
+        pop(ld);
+      }
+    }
+    if (!rc && m->seats[c->seat].seatless) {
+      push_key(ld, "by");
+      rc = fail(ld,
+                "seat \"%s\" is seatless: nobody could make this "
+                "choice; give it to a seat that has a player",
+                by);
+      pop(ld);
+    }
+    if (!rc)
+      rc = get_arr(ld, o, "orders", true, &oa);
+    if (!rc && json_array_size(oa) == 0) {
+      push_key(ld, "orders");
+      rc = fail(ld, "expected at least one order");
+      pop(ld);
+    }
+    if (!rc) {
+      push_key(ld, "orders");
+      rc = parse_orders(ld, m, oa, c->seat, false, &c->orders, &c->n_orders);
+      pop(ld);
+    }
+    if (!rc)
+      rc = str(ld, o, "note", false, c->note, sizeof c->note);
+    if (!rc)
+      rc = item_sources(ld, o, c->sources, sizeof c->sources);
+    pop(ld);
+    if (!rc || c->orders)
+      m->n_choices++; /* freed with the map, loaded or not */
   }
   pop(ld);
   return rc;
@@ -2677,6 +2763,9 @@ void model_map_free(model_map_t *m) {
   free(m->random);
   free(m->scripted);
   free(m->injects);
+  for (size_t i = 0; i < m->n_choices; i++)
+    free(m->choices[i].orders);
+  free(m->choices);
   free(m->transport);
   free(m);
 }
@@ -2761,7 +2850,7 @@ int model_map_load_string(const char *text, size_t len, const char *name,
       "format",   "id",         "title",   "description", "year",
       "turns",    "seats",      "nations", "sources",     "parameters",
       "deposits", "facilities", "events",  "notes",       "information",
-      "injects",  NULL};
+      "injects",  "choices",    NULL};
   if ((rc = check_keys(&ld, root, ks)))
     goto fail;
   json_t *src = json_object_get(root, "sources");
@@ -2823,7 +2912,8 @@ int model_map_load_string(const char *text, size_t len, const char *name,
       (rc = load_qualification(&ld, m, root)) ||
       (rc = load_events(&ld, m, root)) ||
       (rc = load_information(&ld, m, root)) ||
-      (rc = load_injects(&ld, m, root)) || (rc = check_products(&ld, m)))
+      (rc = load_injects(&ld, m, root)) || (rc = load_choices(&ld, m, root)) ||
+      (rc = check_products(&ld, m)))
     goto fail;
   /* a stage that learns needs its reference facility among the map's */
   for (int s = 0; s < NS; s++) {
@@ -3000,4 +3090,12 @@ size_t model_map_inject_count(const model_map_t *map) {
 
 const model_map_inject_t *model_map_inject(const model_map_t *map, size_t i) {
   return map && i < map->n_injects ? &map->injects[i] : NULL;
+}
+
+size_t model_map_choice_count(const model_map_t *map) {
+  return map ? map->n_choices : 0;
+}
+
+const model_map_choice_t *model_map_choice(const model_map_t *map, size_t i) {
+  return map && i < map->n_choices ? &map->choices[i] : NULL;
 }

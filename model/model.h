@@ -61,6 +61,7 @@ extern "C" {
 #define MODEL_NEWS_MAX        64        /* news items kept for the last turn */
 #define MODEL_AUDIENCE_MAX    32        /* seats named as an event's audience */
 #define MODEL_MAP_INJECTS_MAX 256       /* a map's prepared injects */
+#define MODEL_MAP_CHOICES_MAX 64        /* a map's story choices */
 #define MODEL_INJECTED_MAX    64        /* events queued for one turn */
 #define MODEL_PRICE_MAX_CENTS 100000000 /* $1,000,000/kg: the backstop */
 #define MODEL_QTY_MAX_KG      ((int64_t)1000000000000)       /* 1 Gt */
@@ -519,6 +520,23 @@ typedef struct {
 size_t model_map_inject_count(const model_map_t *map);
 const model_map_inject_t *model_map_inject(const model_map_t *map, size_t i);
 
+/* A choice of the map's story ("choices", docs/maps.md): a named set of
+ * orders that one seat may submit, offered to that seat in its
+ * observation (`you.choices`) so a player or a bot can take the story's
+ * move as it happened (the DoD-MP deal, MP's 10X plant) or leave it. The
+ * orders are checked against the map when it loads; the state's checks
+ * (cash, facilities) apply when they are submitted. */
+typedef struct {
+  char id[MODEL_ID_MAX];
+  int32_t seat;                     /* the seat that may make it */
+  char note[2 * MODEL_MESSAGE_MAX]; /* what it is, "" for none */
+  char sources[MODEL_MESSAGE_MAX];  /* the source keys, ", "-separated */
+  model_order_t *orders;
+  size_t n_orders;
+} model_map_choice_t;
+size_t model_map_choice_count(const model_map_t *map);
+const model_map_choice_t *model_map_choice(const model_map_t *map, size_t i);
+
 /* ---- State ---- */
 typedef struct model_state model_state_t;
 
@@ -963,6 +981,11 @@ typedef struct {
   size_t n_branches, n_transfers;
   model_obs_branch_t *branches;
   model_obs_transfer_t *transfers;
+  /* you (issue 11, the map's "choices"): the story's moves this seat may
+   * make, in map order (pointers into the map, which outlives the
+   * observation; n_choices 0 and NULL when it has none) */
+  size_t n_choices;
+  const model_map_choice_t **choices;
 } model_obs_t;
 
 MODEL_WUR int model_observe(const model_state_t *st, int seat,

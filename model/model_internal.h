@@ -208,6 +208,8 @@ struct model_map {
   model_event_t *scripted;
   size_t n_injects; /* prepared injects (issue 13) */
   model_map_inject_t *injects;
+  size_t n_choices; /* the story's choices (issue 11, "choices") */
+  model_map_choice_t *choices;
   int64_t price0[NP];
   map_stage_t stage[NS];
   int32_t train_turns[NS];

@@ -40,6 +40,7 @@ void model_obs_free(model_obs_t *o) {
   free(o->sectors);
   free(o->lapses);
   free(o->branches);
+  free(o->choices);
   free(o->transfers);
   free(o);
 }
@@ -818,6 +819,17 @@ static int observe(const model_state_t *st, int seat, obs_mode_t mode,
   o->qualification_turns_done = se->qual_done;
   o->qualification_turns = m->qual_turns;
   o->qualification_min_kg = m->qual_min_kg;
+  /* the story's choices for this seat (not for an outsider's view) */
+  for (size_t i = 0; mode != OBS_OUTSIDER && i < m->n_choices; i++) {
+    if (m->choices[i].seat != seat)
+      continue;
+    if (!o->choices) {
+      o->choices = malloc(m->n_choices * sizeof *o->choices);
+      if (!o->choices)
+        goto nomem;
+    }
+    o->choices[o->n_choices++] = &m->choices[i];
+  }
   if (model_obs_fill_plan(st, ms->nation, o) != 0 ||
       observe_deals(st, seat, o) != 0 || observe_sectors(st, o) != 0 ||
       observe_lapses(st, mode == OBS_TRUTH, o) != 0 ||

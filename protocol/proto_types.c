@@ -519,12 +519,29 @@ static int pack_branches(msgpack_packer *pk, const model_obs_t *obs) {
 
 static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
   bool nation = obs->kind == MODEL_SEAT_NATION;
-  int rc = msgpack_pack_map(pk, (nation ? 12 : 9) +
-                                    (obs->finance ? (nation ? 4 : 5) : 0) +
-                                    obs->train_caps + obs->origin_tracked +
-                                    obs->qualification + 2 * obs->has_branches);
+  int rc = msgpack_pack_map(
+      pk, (nation ? 12 : 9) + (obs->finance ? (nation ? 4 : 5) : 0) +
+              obs->train_caps + obs->origin_tracked + obs->qualification +
+              2 * obs->has_branches + (obs->n_choices > 0));
   if (obs->has_branches)
     rc |= pack_branches(pk, obs);
+  if (obs->n_choices > 0) {
+    /* the story's moves this seat may make (issue 11, the map's
+     * "choices"): [{id, note, sources, orders}] */
+    rc |= proto_pack_cstr(pk, "choices");
+    rc |= msgpack_pack_array(pk, obs->n_choices);
+    for (size_t i = 0; i < obs->n_choices; i++) {
+      const model_map_choice_t *c = obs->choices[i];
+      rc |= msgpack_pack_map(pk, 4);
+      rc |= kv_name(pk, "id", c->id);
+      rc |= kv_name(pk, "note", c->note);
+      rc |= kv_name(pk, "sources", c->sources);
+      rc |= proto_pack_cstr(pk, "orders");
+      rc |= msgpack_pack_array(pk, c->n_orders);
+      for (size_t k = 0; k < c->n_orders; k++)
+        rc |= proto_pack_order(pk, &c->orders[k]);
+    }
+  }
   if (obs->qualification) {
     /* qualification (issue 11): {qualified, turns_done, turns, min_output} */
     rc |= proto_pack_cstr(pk, "qualification");
@@ -1394,6 +1411,45 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
         y->inventory_kg[q] = kg_of(get(inv, model_product_name(q)));
       for (int s = 0; s < MODEL_SKILLS; s++)
         y->staff[s] = (int64_t)num(get(sf, model_skill_name(s)));
+    }
+  }
+  /* the story's choices (issue 11): one block holding the pointers, the
+   * choices and their orders, which model_obs_free frees at once */
+  const msgpack_object *chs = get(you, "choices");
+  if (arr_len(chs) > 0) {
+    /* at most what a map may hold: a map's choices, each its orders */
+    size_t nc = arr_len(chs), no = 0;
+    if (nc > MODEL_MAP_CHOICES_MAX)
+      nc = MODEL_MAP_CHOICES_MAX;
+    for (size_t i = 0; i < nc; i++) {
+      size_t k = arr_len(get(&chs->via.array.ptr[i], "orders"));
+      no += k < MODEL_ORDERS_MAX ? k : MODEL_ORDERS_MAX;
+    }
+    char *blk = calloc(
+        1, nc * (sizeof(model_map_choice_t *) + sizeof(model_map_choice_t)) +
+               no * sizeof(model_order_t));
+    if (!blk)
+      goto nomem;
+    model_map_choice_t **ptr = (model_map_choice_t **)(void *)blk;
+    model_map_choice_t *ch =
+        (model_map_choice_t *)(void *)(blk + nc * sizeof *ptr);
+    model_order_t *ord = (model_order_t *)(void *)(ch + nc);
+    obs->choices = (const model_map_choice_t **)ptr;
+    for (size_t i = 0; i < nc; i++) {
+      const msgpack_object *c = &chs->via.array.ptr[i], *os = get(c, "orders");
+      model_map_choice_t *y = &ch[i];
+      model_refusal_t r;
+      copy_str(y->id, sizeof y->id, get(c, "id"));
+      copy_str(y->note, sizeof y->note, get(c, "note"));
+      copy_str(y->sources, sizeof y->sources, get(c, "sources"));
+      y->seat = -1;
+      y->orders = ord;
+      for (size_t k = 0; k < arr_len(os) && k < MODEL_ORDERS_MAX; k++)
+        if (proto_order_parse(&os->via.array.ptr[k], &ord[y->n_orders], &r) ==
+            0)
+          y->n_orders++;
+      ord += y->n_orders;
+      ptr[obs->n_choices++] = y;
     }
   }
   const msgpack_object *tl = get(you, "training_left");

@@ -23,6 +23,7 @@ their note; figures without a source are assumptions.
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -89,7 +90,7 @@ def main():
         "DoD-MP deal); the story's moves (the DoD-MP deal, MP's 10X plant, "
         "the Vulcan package, Lynas in Texas, Noveon's and USA Rare Earth's "
         "expansions, China's October 2025 package and its suspension) are "
-        "on the table as the players' choices (notes.choices), not "
+        "on the table as the players' choices (the map's choices), not "
         "scripted. 22 quarters, 2025 Q3 to 2030 Q4; turn 13 is 2028 Q4.")
     m["year"] = 2025
     m["turns"] = 22
@@ -431,9 +432,31 @@ def main():
     for seat in m["seats"]:
         if "orders" in seat:
             seat["orders"] = split_heavies.split_list(seat["orders"])
-    for ch in m["notes"]["choices"].values():
-        if isinstance(ch, dict):
-            ch["orders"] = split_heavies.split_list(ch["orders"])
+    # the story's choices are a top-level list of the map ("choices",
+    # docs/maps.md), which the server offers each seat in its observation
+    ch = m["notes"].pop("choices")
+    m["notes"]["choices"] = ch.pop("_")
+    m["choices"] = []
+    for cid, c in ch.items():
+        keys = []
+        for k in re.findall(r"\b([SR]\d+[a-z]?)\b", c["note"]):
+            if k not in m["sources"]:
+                k = k.rstrip("abcdefghijklmnopqrstuvwxyz")  # S77f: S77's f
+            if k in m["sources"] and k not in keys:
+                keys.append(k)
+        for k in re.findall(r"\b([SR])(\d+)-[SR]?(\d+)\b", c["note"]):
+            for i in range(int(k[1]) + 1, int(k[2]) + 1):
+                key = k[0] + str(i)
+                if key in m["sources"] and key not in keys:
+                    keys.append(key)
+        keys.sort(key=lambda k: (k[0], int(re.match(r"\d+", k[1:]).group()),
+                                 k))
+        entry = {"id": cid, "by": c["by"],
+                 "orders": split_heavies.split_list(c["orders"]),
+                 "note": c["note"]}
+        if keys:
+            entry["sources"] = keys
+        m["choices"].append(entry)
     with open(os.path.join(ROOT, "maps", "race-2028.json"), "w") as fh:
         json.dump(m, fh, indent=2, ensure_ascii=False)
         fh.write("\n")
@@ -535,7 +558,7 @@ def notes(w, d):
             "Not scripted because they are decisions: the DoD-MP deal, the "
             "October 2025 package, its suspension and its end after turn 5 "
             "(10 Nov 2026, S67) unless CHN renews it, the Busan general "
-            "licences (notes.choices). Demand by sector (design J2) as "
+            "licences (the map's choices). Demand by sector (design J2) as "
             "in world-2024: US defence buys only qualified suppliers' "
             "magnets, and none with Chinese content from turn 6 (2027 Q1, "
             "the FY2021 NDAA rule, S60); 23,000 t/yr of US demand embedded "
@@ -543,8 +566,9 @@ def notes(w, d):
             "US supply security (S61, S51)."),
         "left_out": (
             "What the outline (docs/design/model-v2.md section 7) asks and "
-            "the model cannot express today: pending contract proposals "
-            "and one-shot orders at turn 0 (notes.choices lists them); "
+            "the model cannot express today: contract proposals pending "
+            "at turn 0 (the USA's proposals are choices it submits at "
+            "turn 0 or later, you.choices); "
             "recycling as a stage "
             "(Vulcan's plant, the EU's 25% "
             "CRMA recycling benchmark: EUU's objectives stay world-2024's); "
@@ -590,7 +614,7 @@ def notes(w, d):
 
 
 def choices(dod, octo, plain):
-    """notes.choices: each move of the story as the seat that makes it and
+    """The map's choices: each move of the story as the seat that makes it and
     its wire orders (docs/protocol.md), with where its figures come from."""
     def c(by, orders, note):
         return {"by": by, "orders": orders, "note": note}
@@ -611,15 +635,17 @@ def choices(dod, octo, plain):
         if o.get("kind") == "firm_price_floor":
             o["turns"] = 40  # S16's ten years (world-2024 cuts it to 39)
     return {
-        "_": ("The players' choices of the story: for each, the seat that "
-              "makes it ('by') and the orders it submits, as on the wire "
+        "_": ("The players' choices of the story are the map's "
+              "top-level \"choices\": for each, the seat that makes it "
+              "('by') and the orders it submits, as on the wire "
               "(docs/protocol.md; money in USD, quantities in t, per turn "
-              "for contracts and floors, prices in USD/kg). The map format "
-              "has no pending contract proposals or one-shot orders at "
-              "turn 0, so they are listed here. tests/docs/"
-              "test_race_choices.py checks every order against "
-              "docs/orders.schema.json; tests/model/test_race2028.c submits "
-              "the main ones and checks that they are accepted."),
+              "for contracts and floors, prices in USD/kg). The server "
+              "offers each seat its own in its observation (you.choices), "
+              "and the clients submit one with a click; nobody is made to "
+              "take them. tests/docs/test_race_choices.py checks every "
+              "order against docs/orders.schema.json; tests/model/"
+              "test_race2028.c submits the main ones from the "
+              "observation and checks that they are accepted."),
         "dod_mp_deal": c("USA", dod,
                          "the DoD-MP deal of 10 Jul 2025 (S16-S19), the "
                          "orders world-2024 scripts at its turn 1: a $110/kg "
@@ -647,7 +673,7 @@ def choices(dod, octo, plain):
             "\"from\": \"USA\"}"),
         "mp_accepts_offtake": c("mp_materials", [
             {"op": "contract_accept", "id": "dod-10x", "from": "USA"}],
-            "MP's side of the 10X offtake"),
+            "MP's side of the 10X offtake (S16)"),
         "us_stockpile": c("USA", [
             {"op": "policy", "kind": "stockpile", "product": "magnet",
              "target": 3750}],

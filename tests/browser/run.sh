@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The web client's browser tests against the real server (no bridge):
 #
-#   tests/browser/run.sh classroom|control|playtalk|reconnect SERVER_BINARY MAPS_DIR SHOTS_DIR [ARGS...]
+#   tests/browser/run.sh classroom|control|playtalk|story|reconnect SERVER_BINARY MAPS_DIR SHOTS_DIR [ARGS...]
 #
 # classroom: starts lanthanide-server with --http 127.0.0.1:0 (and TCP on
 # port 0) on a fresh database, and plays clients/web/tests/classroom.mjs

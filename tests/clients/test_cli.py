@@ -378,6 +378,40 @@ def main():
     status = exit_status(play)
     check(status == 0, "play exits 0 after quit",
           "%s\n%s" % (status, screen(play)[-1500:]))
+
+    # The story's moves (issue 11): race-2028 offers the USA the DoD-MP
+    # deal; `take` adds its three orders, which the server accepts.
+    status, out, _ = run("admin", "create", *srv, "--map", "race-2028",
+                         "--turns", "2", "--json", expect=0)
+    story = json.loads(out)
+    usa = [x for x in story["seats"] if x["seat"] == "USA"][0]
+    in_pane("story", [CLI, "play", *srv, "--session", story["session"],
+                      "--code", usa["join_code"]])
+    wait_screen("story", r"USA \(lobby\)> *$", "the USA joins race-2028")
+    keys("story", "moves")
+    text = wait_screen("story", r"dod_mp_deal +3 orders +the DoD-MP deal"
+                       r"[\s\S]*us_aus_offtake[\s\S]*> *$",
+                       "moves lists the seat's story moves")
+    check("mp_10x" not in text, "moves lists only the seat's own", text)
+    save("play-moves.txt", from_line(text, "> moves"))
+    keys("story", "clear")
+    keys("story", "moves dod_mp_deal")
+    text = wait_screen("story", r"\[S16, S17, S18, S19\]\n[\s\S]*"
+                       r"equity firm=mp_materials amount=\$400,000,000 "
+                       r"stake=15\.0%[\s\S]*take dod_mp_deal", "moves ID "
+                       "shows the move's sources and orders, in units")
+    save("play-move.txt", from_line(text, "> moves dod_mp_deal"))
+    keys("story", "take dod_mp_deal")
+    wait_screen("story", r"Added #3: [\s\S]*\[3 in the list, not sent\]",
+                "take adds the move's three orders to the list")
+    keys("story", "take no_such_move")
+    wait_screen("story", r"usage: take ID, where ID is one of the moves",
+                "take names what it takes when the id is unknown")
+    keys("story", "submit")
+    wait_screen("story", r"Sent 3 orders for turn 1: 3 accepted",
+                "the server accepts the move's orders")
+    keys("story", "quit")
+    check(exit_status("story") == 0, "play exits 0")
     check(server.poll() is None, "the server is still up")
 
 

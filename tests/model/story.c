@@ -60,9 +60,27 @@ static void check_figure(walk_t *w, json_t *o) {
   }
 }
 
+/* The story's choices ("choices") are orders as the wire carries them,
+ * bare numbers: each choice answers for its figures with its "sources"
+ * (keys of the sources table, which the loader checks) or a note that
+ * says which are assumptions. */
+static void check_choices(walk_t *w, json_t *arr) {
+  for (size_t i = 0; i < json_array_size(arr); i++) {
+    json_t *c = json_array_get(arr, i);
+    const char *note = json_string_value(json_object_get(c, "note"));
+    snprintf(w->path, sizeof w->path, "/choices/%zu", i);
+    w->figures++;
+    if (json_array_size(json_object_get(c, "sources")) == 0 &&
+        !(note && strstr(note, "assumption")))
+      complain(w, "a choice names its sources or says its figures are "
+                  "assumptions in its note");
+  }
+  w->path[0] = '\0';
+}
+
 /* The only bare numbers allowed are the schema's structural integers at
- * the top level ("format", "year", "turns"); "notes" and "_" keys are
- * comments. */
+ * the top level ("format", "year", "turns") and the orders of the
+ * story's choices (check_choices); "notes" and "_" keys are comments. */
 static void walk(walk_t *w, json_t *v, int depth) {
   size_t len = strlen(w->path);
   if (json_is_number(v)) {
@@ -84,6 +102,10 @@ static void walk(walk_t *w, json_t *v, int depth) {
                          strcmp(k, "turns") == 0 || strcmp(k, "notes") == 0 ||
                          strcmp(k, "sources") == 0))
         continue;
+      if (depth == 0 && strcmp(k, "choices") == 0) {
+        check_choices(w, c);
+        continue;
+      }
       snprintf(w->path + len, sizeof w->path - len, "/%s", k);
       walk(w, c, depth + 1);
       w->path[len] = '\0';

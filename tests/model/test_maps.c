@@ -276,6 +276,96 @@ static void test_seatless(void **state) {
   }
 }
 
+/* The story's choices ("choices", issue 11): orders a seat may submit,
+ * checked against the map when it loads, offered to that seat only. */
+#define TWO_SEATS                                                              \
+  BASE "  \"seats\": [{\"seat\": \"AAA\", \"kind\": \"nation\", \"title\": "   \
+       "\"A\"},\n    {\"seat\": \"f\", \"kind\": \"firm\", \"title\": \"F\", " \
+       "\"nation\": \"AAA\"}],\n"
+
+static void expect_refused(const char *text, const char *needle) {
+  model_map_t *m = NULL;
+  model_error_t e;
+  int rc = model_map_load_string(text, strlen(text), "maps/x.json", &m, &e);
+  if (rc != MODEL_EMAP || !strstr(e.message, needle))
+    fail_msg("wanted a refusal with \"%s\", got %d: %s", needle, rc,
+             rc ? e.message : "(loaded)");
+  assert_null(m);
+}
+
+static void test_choices(void **state) {
+  (void)state;
+  const char *ok =
+      TWO_SEATS "  \"choices\": [{\"id\": \"subsidy\", \"by\": \"AAA\", "
+                "\"note\": \"a capex subsidy (assumption)\", \"sources\": "
+                "\"S1\", \"orders\": [{\"op\": \"policy\", \"kind\": "
+                "\"subsidy\", \"stage\": \"magnet\", \"rate\": 0.5}]},\n"
+                "    {\"id\": \"plant\", \"by\": \"f\", \"orders\": "
+                "[{\"op\": \"build\", \"stage\": \"magnet\", \"capacity\": "
+                "1000}, {\"op\": \"build\", \"stage\": \"separation\", "
+                "\"capacity\": 500}]}]\n}\n";
+  model_map_t *m = NULL;
+  model_error_t e;
+  if (model_map_load_string(ok, strlen(ok), "x", &m, &e) != 0)
+    fail_msg("%s", e.message);
+  assert_int_equal(model_map_choice_count(m), 2);
+  const model_map_choice_t *c = model_map_choice(m, 1);
+  assert_string_equal(c->id, "plant");
+  assert_int_equal(c->seat, 1);
+  assert_int_equal(c->n_orders, 2);
+  assert_int_equal(c->orders[0].op, MODEL_OP_BUILD);
+  assert_int_equal(c->orders[0].capacity_kg_per_year, 1000000);
+  assert_string_equal(model_map_choice(m, 0)->sources, "S1");
+  assert_null(model_map_choice(m, 2));
+  /* each seat is offered its own, and submitting one is accepted */
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  for (int seat = 0; seat < 2; seat++) {
+    model_obs_t *obs;
+    assert_int_equal(model_observe(st, seat, &obs), 0);
+    assert_int_equal(obs->n_choices, 1);
+    assert_ptr_equal(obs->choices[0], model_map_choice(m, (size_t)seat));
+    model_refusal_t r[4];
+    size_t nr = 0;
+    assert_int_equal(model_submit(st, seat, obs->choices[0]->orders,
+                                  obs->choices[0]->n_orders, r, 4, &nr),
+                     0);
+    if (nr)
+      fail_msg("seat %d's choice refused: %s", seat, r[0].message);
+    model_obs_free(obs);
+  }
+  model_state_free(st);
+  model_map_free(m);
+
+  /* what is wrong, and what would be right */
+  expect_refused(TWO_SEATS "  \"choices\": [{\"id\": \"c\", \"by\": \"ZZZ\", "
+                           "\"orders\": [{\"op\": \"hire\", \"skill\": "
+                           "\"magnet\", \"count\": 1}]}]\n}\n",
+                 "unknown seat \"ZZZ\"; expected the id of one of \"seats\"");
+  expect_refused(TWO_SEATS "  \"choices\": [{\"id\": \"c\", \"by\": \"AAA\", "
+                           "\"orders\": [{\"op\": \"build\", \"stage\": "
+                           "\"magnet\", \"capacity\": 5}]}]\n}\n",
+                 "only firms may build");
+  expect_refused(TWO_SEATS "  \"choices\": [{\"id\": \"c\", \"by\": \"f\", "
+                           "\"orders\": []}]\n}\n",
+                 "expected at least one order");
+  expect_refused(TWO_SEATS "  \"choices\": [{\"id\": \"c\", \"by\": \"f\", "
+                           "\"orders\": [{\"op\": \"hire\", \"skill\": "
+                           "\"magnet\", \"count\": 1}]},\n    {\"id\": \"c\", "
+                           "\"by\": \"f\", \"orders\": [{\"op\": \"hire\", "
+                           "\"skill\": \"magnet\", \"count\": 2}]}]\n}\n",
+                 "choice \"c\" is listed twice");
+  expect_refused(TWO_SEATS "  \"choices\": [{\"id\": \"c\", \"by\": \"f\", "
+                           "\"sources\": \"S7\", \"orders\": [{\"op\": "
+                           "\"hire\", \"skill\": \"magnet\", \"count\": "
+                           "1}]}]\n}\n",
+                 "source \"S7\" is not a key");
+  expect_refused(TWO_SEATS "  \"choices\": [{\"id\": \"c\", \"by\": \"f\", "
+                           "\"when\": 3, \"orders\": [{\"op\": \"hire\", "
+                           "\"skill\": \"magnet\", \"count\": 1}]}]\n}\n",
+                 "unknown key \"when\"");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_shipped_maps_load),
@@ -284,6 +374,7 @@ int main(void) {
       cmocka_unit_test(test_policies_follow_the_schema),
       cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_seatless),
+      cmocka_unit_test(test_choices),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

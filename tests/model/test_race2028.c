@@ -16,7 +16,8 @@
  *    the map has one reference price per product), and the same first
  *    figures as world-2024's calibration (mine shares within 2 points of
  *    USGS's, NdPr $45-60).
- * 3. The players' choices of notes.choices are accepted at turn 0 by the
+ * 3. The players' choices (the map's "choices") are offered to their
+ *    seats in the observation and accepted at turn 0 by the
  *    seats they belong to (the DoD-MP deal, 10X, the Vulcan package, Lynas
  *    in Texas, e-VAC's grant, Noveon's expansion, China's October
  *    package), and a turn with all of them keeps the invariants.
@@ -65,7 +66,7 @@ static void test_every_figure_sourced(void **state) {
   const char *der = json_string_value(json_object_get(notes, "derivation"));
   assert_non_null(der);
   assert_non_null(strstr(der, "derived: world-2024, turn 2, seed 1"));
-  assert_true(json_object_size(json_object_get(notes, "choices")) >= 10);
+  assert_true(json_array_size(json_object_get(root, "choices")) >= 10);
   json_decref(root);
 }
 
@@ -187,7 +188,8 @@ static void set(char *dst, const char *src) {
   snprintf(dst, MODEL_ID_MAX, "%s", src);
 }
 
-/* notes.choices: the DoD-MP deal (S16-S19) as world-2024 scripts it */
+/* the choice dod_mp_deal: the DoD-MP deal (S16-S19) as world-2024
+ * scripts it */
 static void dod_deal(story_batch_t *b) {
   model_order_t *o = story_policy(b, MODEL_POL_FIRM_PRICE_FLOOR);
   set(o->firm, "mp_materials");
@@ -222,6 +224,54 @@ static void expect_accepted(model_state_t *st, const char *seat,
 
 /* ---- 3. the players' choices are playable at turn 0 ---- */
 
+/* The choice `id` as the seat's observation offers it (you.choices):
+ * its orders into b. */
+static void take_choice(model_state_t *st, const char *seat, const char *id,
+                        story_batch_t *b) {
+  int s = model_map_seat_index(model_state_map(st), seat);
+  assert_true(s >= 0);
+  model_obs_t *obs;
+  assert_int_equal(model_observe(st, s, &obs), 0);
+  const model_map_choice_t *c = NULL;
+  for (size_t i = 0; i < obs->n_choices; i++)
+    if (strcmp(obs->choices[i]->id, id) == 0)
+      c = obs->choices[i];
+  if (!c)
+    fail_msg("%s is not offered choice %s", seat, id);
+  assert_true(c->n_orders >= 1);
+  for (size_t k = 0; k < c->n_orders; k++)
+    *story_push(b, c->orders[k].op) = c->orders[k];
+  model_obs_free(obs);
+}
+
+/* Every choice is offered to its seat and to no other, with a note. */
+static void test_choices_offered(void **state) {
+  (void)state;
+  model_map_t *m = helper_load(MAP_ID);
+  model_state_t *st = NULL;
+  assert_int_equal(model_state_new(m, SEED, &st), 0);
+  size_t offered = 0, n = model_map_choice_count(m);
+  assert_true(n >= 10);
+  for (size_t s = 0; s < model_map_seat_count(m); s++) {
+    model_obs_t *obs;
+    assert_int_equal(model_observe(st, (int)s, &obs), 0);
+    for (size_t i = 0; i < obs->n_choices; i++) {
+      assert_int_equal(obs->choices[i]->seat, (int)s);
+      assert_true(strlen(obs->choices[i]->note) >= 10);
+    }
+    offered += obs->n_choices;
+    model_obs_free(obs);
+  }
+  assert_int_equal(offered, n);
+  /* an outsider's view offers none */
+  model_obs_t *pub;
+  assert_int_equal(model_observe_public(st, &pub), 0);
+  assert_int_equal(pub->n_choices, 0);
+  model_obs_free(pub);
+  model_state_free(st);
+  model_map_free(m);
+}
+
 static void test_choices_accepted(void **state) {
   (void)state;
   model_map_t *m = helper_load(MAP_ID);
@@ -229,34 +279,19 @@ static void test_choices_accepted(void **state) {
   assert_int_equal(model_state_new(m, SEED, &st), 0);
   story_batch_t b = {.n = 0};
   /* USA: the DoD-MP deal, the Vulcan package, the IBAS grant to Lynas,
-   * e-VAC's grant, the DLA six-month magnet stockpile */
-  dod_deal(&b);
-  model_order_t *o = story_push(&b, MODEL_OP_LOAN);
-  set(o->firm, "vulcan_elements");
-  o->amount_cents = 62000000000;
-  o->rate_ppm = 45000;
-  o->turns = 40;
-  o->grace = 8;
-  o = story_push(&b, MODEL_OP_EQUITY);
-  set(o->firm, "vulcan_elements");
-  o->amount_cents = 5000000000;
-  o->stake_ppm = 50000;
-  o = story_push(&b, MODEL_OP_GRANT);
-  set(o->firm, "lynas");
-  o->amount_cents = 25800000000;
-  o = story_push(&b, MODEL_OP_GRANT);
-  set(o->firm, "japan_magnets");
-  o->amount_cents = 10000000000;
-  o = story_policy(&b, MODEL_POL_STOCKPILE);
-  o->product = MODEL_MAGNET;
-  o->target_kg = 3750000;
+   * e-VAC's grant, the DLA six-month magnet stockpile, each as the map
+   * offers it */
+  take_choice(st, "USA", "dod_mp_deal", &b);
+  take_choice(st, "USA", "vulcan_package", &b);
+  take_choice(st, "USA", "ibas_grant", &b);
+  take_choice(st, "USA", "evac_grant", &b);
+  take_choice(st, "USA", "us_stockpile", &b);
+  assert_int_equal(b.n, 8);
   expect_accepted(st, "USA", &b);
   /* MP cannot fund 10X from its own cash and credit before the deal's
    * money arrives (at the end of this turn): the deal is what pays for it */
   b.n = 0;
-  o = story_push(&b, MODEL_OP_BUILD);
-  o->stage = MODEL_MAGNETS;
-  o->capacity_kg_per_year = 10000000;
+  take_choice(st, "mp_materials", "mp_10x", &b);
   model_refusal_t ref;
   size_t nr = 0;
   assert_int_equal(model_validate(st, model_map_seat_index(m, "mp_materials"),
@@ -268,42 +303,29 @@ static void test_choices_accepted(void **state) {
   /* Noveon doubles San Marcos; Lynas builds Seadrift, a separation plant
    * in the USA */
   b.n = 0;
-  o = story_push(&b, MODEL_OP_BUILD);
-  o->stage = MODEL_MAGNETS;
-  o->capacity_kg_per_year = 2000000;
-  set(o->facility, "noveon_san_marcos");
+  take_choice(st, "noveon", "noveon_expansion", &b);
   expect_accepted(st, "noveon", &b);
   b.n = 0;
-  o = story_push(&b, MODEL_OP_BUILD);
-  o->stage = MODEL_SEPARATION;
-  o->capacity_kg_per_year = 5000000;
-  set(o->host, "USA");
+  take_choice(st, "lynas", "lynas_seadrift", &b);
+  assert_int_equal(b.o[0].stage, MODEL_SEPARATION);
+  assert_string_equal(b.o[0].host, "USA");
   expect_accepted(st, "lynas", &b);
   /* CHN: the October 2025 package (S64-S66) */
   b.n = 0;
-  o = story_policy(&b, MODEL_POL_ORIGIN_RULE);
-  o->product = MODEL_MAGNET;
-  o->rate_ppm = 1000;
-  o->approval_ppm = 0;
-  set(o->partner, "all");
-  o->turns = 2;
-  o = story_policy(&b, MODEL_POL_TECHNOLOGY_EXPORT_BAN);
-  o->stage = MODEL_MINING;
-  set(o->partner, "all");
+  take_choice(st, "CHN", "chn_october_package", &b);
   expect_accepted(st, "CHN", &b);
 
   for (int t = 0; t < 2; t++) {
     if (t == 1) {
       /* with the deal's and the package's money: 10X and Vulcan's plant */
       b.n = 0;
-      o = story_push(&b, MODEL_OP_BUILD);
-      o->stage = MODEL_MAGNETS;
-      o->capacity_kg_per_year = 10000000;
+      take_choice(st, "mp_materials", "mp_10x", &b);
       expect_accepted(st, "mp_materials", &b);
       /* Vulcan's $1.22 bn (S47: $550 M private, $620 M loan, $50 M
        * equity) pays 9,500 t/yr at the map's $125 per t/yr (10,000 with
        * any US capex subsidy) */
-      o->capacity_kg_per_year = 9500000;
+      b.n = 0;
+      take_choice(st, "vulcan_elements", "vulcan_plant", &b);
       expect_accepted(st, "vulcan_elements", &b);
     }
     helper_resolve(st, "race-2028 choices");
@@ -612,6 +634,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_figure_sourced),
       cmocka_unit_test(test_opening_is_world_turn2),
+      cmocka_unit_test(test_choices_offered),
       cmocka_unit_test(test_choices_accepted),
       cmocka_unit_test(test_whole_game_invariants),
       cmocka_unit_test(test_seatless_aggregates),

@@ -255,7 +255,54 @@ static void check_obs(const msgpack_object *o, const void *arg) {
       assert_int_equal(a->turns_left, b->turns_left);
     }
   }
+  /* issue 11: the story's choices, each order packing to the same bytes */
+  assert_int_equal(got->n_choices, want->n_choices);
+  for (size_t i = 0; i < want->n_choices; i++) {
+    const model_map_choice_t *a = got->choices[i], *b = want->choices[i];
+    assert_string_equal(a->id, b->id);
+    assert_string_equal(a->note, b->note);
+    assert_string_equal(a->sources, b->sources);
+    assert_int_equal(a->n_orders, b->n_orders);
+    for (size_t k = 0; k < b->n_orders; k++) {
+      const model_order_t *ord[2] = {&a->orders[k], &b->orders[k]};
+      msgpack_sbuffer buf[2];
+      for (int j = 0; j < 2; j++) {
+        msgpack_packer pk;
+        msgpack_sbuffer_init(&buf[j]);
+        msgpack_packer_init(&pk, &buf[j], msgpack_sbuffer_write);
+        assert_int_equal(proto_pack_order(&pk, ord[j]), 0);
+      }
+      assert_int_equal(buf[0].size, buf[1].size);
+      assert_memory_equal(buf[0].data, buf[1].data, buf[1].size);
+      msgpack_sbuffer_destroy(&buf[0]);
+      msgpack_sbuffer_destroy(&buf[1]);
+    }
+  }
   model_obs_free(got);
+}
+
+/* race-2028's story choices (issue 11) go out in each seat's
+ * observation and parse back for a C bot. */
+static void test_observation_choices_round_trip(void **state) {
+  (void)state;
+  model_map_t *map;
+  model_error_t merr;
+  model_state_t *st;
+  assert_int_equal(
+      model_map_load_file(LAN_SOURCE_MAPS "/race-2028.json", &map, &merr), 0);
+  assert_int_equal(model_state_new(map, 7, &st), 0);
+  size_t seen = 0;
+  for (size_t s = 0; s < model_map_seat_count(map); s++) {
+    model_obs_t *obs;
+    assert_int_equal(model_observe(st, (int)s, &obs), 0);
+    seen += obs->n_choices;
+    round_trip(pack_obs, obs, check_obs);
+    model_obs_free(obs);
+  }
+  assert_int_equal(seen, model_map_choice_count(map));
+  assert_true(seen >= 10);
+  model_state_free(st);
+  model_map_free(map);
 }
 
 /* Every seat's observation of classroom, before and after two turns,
@@ -533,6 +580,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_orders_round_trip),
       cmocka_unit_test(test_observation_round_trip),
+      cmocka_unit_test(test_observation_choices_round_trip),
       cmocka_unit_test(test_schema_round_trip),
       cmocka_unit_test(test_wire_bytes_pinned),
   };

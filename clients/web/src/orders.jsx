@@ -19,7 +19,17 @@ export function describeOrder(o) {
       const rest = Object.entries(o).filter(([k]) => k !== 'op' && k !== 'kind').map(([k, v]) => `${k.replace(/_/g, ' ')} ${v === null ? 'lifted' : v}`).join(', ');
       return `Policy ${String(o.kind).replace(/_/g, ' ')}: ${rest}`;
     }
-    default: return JSON.stringify(o);
+    case 'grant': return `Grant $${num(o.amount)} to ${f('firm')}`;
+    case 'equity': return `Buy ${Math.round((o.stake ?? 0) * 1000) / 10}% of ${f('firm')} for $${num(o.amount)}`;
+    case 'loan': return `Lend $${num(o.amount)} to ${f('firm')} at ${Math.round((o.rate ?? 0) * 1000) / 10}% over ${f('turns')} turns`;
+    case 'contract_propose': return `Propose contract ${f('id')} to ${f('to')}: ${o.side === 'sell' ? 'sell' : 'buy'} ${f('quantity')} t ${pname(o.product)} a turn at $${f('price')}/kg for ${f('turns')} turns`;
+    case 'contract_accept': return `Accept contract ${f('id')} from ${f('from')}`;
+    case 'contract_withdraw': return `Withdraw contract ${f('id')}`;
+    default: {
+      // Any other op (the schema may grow): its fields, readable.
+      const rest = Object.entries(o).filter(([k]) => k !== 'op').map(([k, v]) => `${k.replace(/_/g, ' ')} ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ');
+      return `${String(o.op).replace(/_/g, ' ')}${rest ? `: ${rest}` : ''}`;
+    }
   }
 }
 

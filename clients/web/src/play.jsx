@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { findSession, rpc } from './rpc.js';
 import { fetchOrderSchema, typesFor } from './forms.js';
 import { FALLBACK_SCHEMA } from './orderSchema.js';
-import { OrderForm, OrderList, newItem } from './orders.jsx';
+import { OrderForm, OrderList, describeOrder, newItem } from './orders.jsx';
 import {
   Chart, ConnectionBadge, Countdown, ErrorText, QR, absUrl, fmtDuration, href, money, num, pct, pname, signed, store,
   tonnes, usdkg, useNotify, useNow, STAGE_NAMES, mapProducts,
@@ -204,6 +204,25 @@ function Situation({ obs, prev, onPrefill }) {
         </div>
       ) : null}
     </section>
+  );
+}
+
+// The story's moves the map offers this seat (you.choices, issue 11): each
+// a named set of orders, added to the list with one click, to send or not.
+function StoryMoves({ choices, open, onAdd }) {
+  if (!choices?.length) return null;
+  return (
+    <details class="card" data-testid="story-moves">
+      <summary>The story’s moves ({choices.length})</summary>
+      <p class="hint">What this seat did (or could have done) in the real story. Taking one adds its orders to your list; nothing is sent until you send.</p>
+      <ul class="choices">{choices.map((c) => (
+        <li key={c.id}>
+          <strong>{String(c.id).replace(/_/g, ' ')}</strong>
+          {c.note ? <p>{c.note}{c.sources ? <span class="muted"> [{c.sources}]</span> : null}</p> : null}
+          <ul>{(c.orders || []).map((o) => <li>{describeOrder(o)}</li>)}</ul>
+          {open ? <button type="button" class="small-btn" onClick={() => onAdd(c)} aria-label={`Add the orders of ${String(c.id).replace(/_/g, ' ')}`}>Add {c.orders.length === 1 ? 'this order' : `these ${c.orders.length} orders`}</button> : null}
+        </li>))}</ul>
+    </details>
   );
 }
 
@@ -457,6 +476,8 @@ export function Play({ params }) {
               <OrderList items={items} editing={editing?.id}
                 onEdit={(it) => { setEditing(it); setTimeout(() => document.getElementById('f-type')?.focus(), 0); }}
                 onRemove={(it) => { setItems(items.filter((i) => i.id !== it.id).map((i) => (i.status === 'sent' ? { ...i, status: 'draft' } : i))); if (editing?.id === it.id) setEditing(null); }} />
+              <StoryMoves choices={obs.you?.choices} open={open}
+                onAdd={(c) => setItems([...items, ...c.orders.map((o) => newItem({ ...o }))])} />
               <ErrorText error={sendError} />
               {open ? (
                 <div class="buttons">

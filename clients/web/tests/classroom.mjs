@@ -15,16 +15,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { checkHtml } from './htmlcheck.mjs';
-import { ok } from './kit.mjs';
+import { ok, testArgs } from './kit.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const opt = (n, d) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
-const BASE = opt('--base', process.env.LANTHANIDE_WEB || 'http://127.0.0.1:8088/');
-const CHROMIUM = opt('--chromium', process.env.CHROMIUM || '/usr/bin/chromium');
-const shots = path.resolve(opt('--screenshots', path.join(here, 'screenshots')));
-fs.mkdirSync(shots, { recursive: true });
-for (const f of fs.readdirSync(shots)) if (/^\d\d-.*\.png$/.test(f)) fs.unlinkSync(path.join(shots, f));
+const { args, BASE, CHROMIUM, shots } = testArgs(here, /^\d\d-.*\.png$/);
 
 const problems = [];
 const dialogs = [];

@@ -33,24 +33,17 @@
 // Screenshots (ctl-*.png) go to tests/screenshots/ (or --screenshots DIR);
 // fails on any console error or CSP report.
 import { chromium } from 'playwright-core';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ok, pageWatcher, panelShooter } from './kit.mjs';
+import { ok, pageWatcher, panelShooter, testArgs } from './kit.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const opt = (n, d) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
-const BASE = opt('--base', process.env.LANTHANIDE_WEB || 'http://127.0.0.1:8088/');
-const CHROMIUM = opt('--chromium', process.env.CHROMIUM || '/usr/bin/chromium');
+const { args, opt, BASE, CHROMIUM, shots } = testArgs(here, /^ctl-.*\.png$/);
 const ALL_PARTS = ['status', 'observers', 'closed', 'injects', 'review', 'fork', 'channels', 'timeline'];
 const parts = new Set((opt('--parts', ALL_PARTS.join(','))).split(',').filter(Boolean));
 for (const p of parts) if (!ALL_PARTS.includes(p)) throw new Error(`unknown part '${p}' (parts: ${ALL_PARTS.join(', ')})`);
 const has = (p) => parts.has(p);
 const PANEL_METHOD = { status: 'session.status', observers: 'observer.list', closed: 'session.status', injects: 'event.inject', review: 'turn.proposal', fork: 'session.fork', channels: 'channels.list', timeline: 'timeline.get' };
-const shots = path.resolve(opt('--screenshots', path.join(here, 'screenshots')));
-fs.mkdirSync(shots, { recursive: true });
-for (const f of fs.readdirSync(shots)) if (/^ctl-.*\.png$/.test(f)) fs.unlinkSync(path.join(shots, f));
 
 const problems = [];
 const watch = pageWatcher(problems);

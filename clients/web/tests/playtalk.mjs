@@ -19,19 +19,12 @@
 // (talk-*.png) go to tests/screenshots/ (or --screenshots DIR); fails on
 // any console error or CSP report.
 import { chromium } from 'playwright-core';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ok, pageWatcher, panelShooter } from './kit.mjs';
+import { ok, pageWatcher, panelShooter, testArgs } from './kit.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const opt = (n, d) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
-const BASE = opt('--base', process.env.LANTHANIDE_WEB || 'http://127.0.0.1:8088/');
-const CHROMIUM = opt('--chromium', process.env.CHROMIUM || '/usr/bin/chromium');
-const shots = path.resolve(opt('--screenshots', path.join(here, 'screenshots')));
-fs.mkdirSync(shots, { recursive: true });
-for (const f of fs.readdirSync(shots)) if (/^talk-.*\.png$/.test(f)) fs.unlinkSync(path.join(shots, f));
+const { args, BASE, CHROMIUM, shots } = testArgs(here, /^talk-.*\.png$/);
 
 const problems = [];
 const watch = pageWatcher(problems);
