@@ -77,12 +77,17 @@ static void transfer_one(model_state_t *st, transfer_t *t) {
   t->moved_last = t->excused_last = 0;
   if (sh < 0 || bh < 0)
     return;
-  /* the exporter's controls: a ban excuses it all (force majeure), a
-   * licence approves its share, a quota what contract deliveries left */
+  /* the exporter's controls: a ban, or a sanction on the firm by either
+   * nation, excuses it all (force majeure); the tracked nation's rule of
+   * origin lets the free part and the approved share of the controlled
+   * part go; a licence approves its share, a quota what contract
+   * deliveries left */
   const policies_t *pol = &st->nations[i].pol;
   int64_t cap = t->qty;
-  if (pol->ban[p][j] || pol->ban[p][ALL])
+  if (pol->ban[p][j] || pol->ban[p][ALL] || model_sanctions(st, i, t->seat) ||
+      model_sanctions(st, j, t->seat))
     cap = 0;
+  cap = model_origin_allow(st, sh, p, i, j, cap);
   int64_t a = pol->licence[p][j] < pol->licence[p][ALL] ? pol->licence[p][j]
                                                         : pol->licence[p][ALL];
   if (a < MODEL_PPM)

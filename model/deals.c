@@ -32,8 +32,7 @@ bool model_tech_banned(const model_state_t *st, int n, int s, int j) {
          model_ext_has(x->tech_ban[n][s], x->tech_ban_all[n][s], j);
 }
 
-/* Whether nation n sanctions firm f. */
-static bool sanctions(const model_state_t *st, int n, int f) {
+bool model_sanctions(const model_state_t *st, int n, int f) {
   const model_ext_t *x = st->ext;
   for (size_t k = 0; x && k < x->n_sanctions; k++)
     if (x->sanctions[k].nation == n && x->sanctions[k].firm == f)
@@ -46,9 +45,9 @@ static bool sanctions(const model_state_t *st, int n, int f) {
 static bool sanctioned_pair(const model_state_t *st, int a, int b) {
   const model_map_t *m = st->map;
   return (m->seats[a].kind == MODEL_SEAT_FIRM &&
-          sanctions(st, m->seats[b].nation, a)) ||
+          model_sanctions(st, m->seats[b].nation, a)) ||
          (m->seats[b].kind == MODEL_SEAT_FIRM &&
-          sanctions(st, m->seats[a].nation, b));
+          model_sanctions(st, m->seats[a].nation, b));
 }
 
 /* ---- rules of origin ---- */
@@ -82,6 +81,26 @@ void model_origin_add(model_state_t *st, int32_t h, int p, int64_t kg) {
     return;
   ck_add(st, &model_origin_of(st, h)[p], kg, h, "controlled stock", MODEL_U_KG,
          "origin");
+}
+
+int64_t model_origin_allow(model_state_t *st, int32_t h, int p, int i, int j,
+                           int64_t qty) {
+  int k = model_origin_nation(st);
+  if (k < 0 || i == k || qty <= 0)
+    return qty;
+  const model_ext_t *x = st->ext;
+  if (!x->origin[k][p].on || st->turn < x->origin[k][p].from_turn ||
+      (x->origin[k][p].to != j && x->origin[k][p].to != ALL))
+    return qty;
+  int64_t have = stock_of(st, h, p), ctrl = model_origin_of(st, h)[p];
+  if (have <= 0 || ctrl <= 0)
+    return qty;
+  if (ctrl > have)
+    ctrl = have;
+  /* each kg carries ctrl / have of controlled content, of which the
+   * approved share may go */
+  int64_t c = mul_div(qty, ctrl, have);
+  return qty - ppm_of(c, MODEL_PPM - x->origin[k][p].approval);
 }
 
 int64_t model_origin_threshold(const model_state_t *st) {
@@ -365,7 +384,7 @@ int model_deal_build_check(const model_state_t *st, int seat, int host,
         m->nations[host].id, model_stage_name(stage), m->nations[home].id);
     return 1;
   }
-  if (host != home && sanctions(st, host, seat)) {
+  if (host != home && model_sanctions(st, host, seat)) {
     model_refuse(r, "nation", "%s sanctions you; you may not build there",
                  m->nations[host].id);
     return 1;
@@ -551,6 +570,8 @@ void model_contracts_deliver(model_state_t *st, int p) {
     if (i != j) {
       if (pol->ban[p][j] || pol->ban[p][ALL])
         cap = 0;
+      /* the tracked nation's rule of origin on what leaves a third nation */
+      cap = model_origin_allow(st, sh, p, i, j, cap);
       int64_t a = pol->licence[p][j] < pol->licence[p][ALL]
                       ? pol->licence[p][j]
                       : pol->licence[p][ALL];

@@ -1081,6 +1081,17 @@ int model_origin_nation(const model_state_t *st);
 int64_t *model_origin_of(model_state_t *st, int32_t holder);
 int64_t model_origin_take(model_state_t *st, int32_t holder, int p, int64_t kg);
 void model_origin_add(model_state_t *st, int32_t holder, int p, int64_t kg);
+/* Of qty kg of p leaving holder h in nation i for nation j outside the
+ * market (a contract delivery, a transfer), what the tracked nation's
+ * rule of origin lets go: the free part and the approved share of the
+ * controlled part (pro rata to h's controlled share of its stock, as
+ * model_origin_take takes it). qty when no rule binds (no tracked
+ * nation, i is the tracked nation, no rule on p to j or to all, or
+ * before its from_turn). */
+int64_t model_origin_allow(model_state_t *st, int32_t h, int p, int i, int j,
+                           int64_t qty);
+/* Whether nation n sanctions firm (seat) f. */
+bool model_sanctions(const model_state_t *st, int n, int f);
 /* The threshold (ppm of value) above which a magnet made with tracked
  * content counts as the tracked nation's: the tracked nation's magnet rule,
  * else 0.1% (S65). */

@@ -444,6 +444,17 @@ static void test_train_abroad(void **state) {
 
 /* A transfer moves concentrate from a firm's home to its branch, paying
  * transport and the importer's tariff; an export ban excuses it. */
+/* After a turn: seat s's one standing transfer moved and excused these. */
+static void expect_transfer(model_state_t *st, int s, int64_t moved,
+                            int64_t excused) {
+  model_obs_t *o;
+  assert_int_equal(model_observe(st, s, &o), 0);
+  assert_int_equal(o->n_transfers, 1);
+  assert_int_equal(o->transfers[0].moved_kg, moved);
+  assert_int_equal(o->transfers[0].excused_kg, excused);
+  model_obs_free(o);
+}
+
 static void test_transfer(void **state) {
   (void)state;
   model_map_t *m = branch_map();
@@ -516,10 +527,20 @@ static void test_transfer(void **state) {
   strcpy(ban.partner, "EUU");
   helper_submit1(st, usa, ban);
   helper_resolve_clean(st);
-  assert_int_equal(model_observe(st, mm, &o), 0);
-  assert_int_equal(o->transfers[0].moved_kg, 0);
-  assert_int_equal(o->transfers[0].excused_kg, 100000);
-  model_obs_free(o);
+  expect_transfer(st, mm, 0, 100000);
+  /* the ban lifted, the EU sanctions the firm: excused again, since a
+   * sanctioned firm's goods may not enter (nor leave) the nation */
+  ban.lift = true;
+  helper_submit1(st, usa, ban);
+  model_order_t sanction = pol(MODEL_POL_SANCTION);
+  strcpy(sanction.firm, "mountain_minerals");
+  helper_submit1(st, euu, sanction);
+  helper_resolve_clean(st);
+  expect_transfer(st, mm, 0, 100000);
+  sanction.lift = true;
+  helper_submit1(st, euu, sanction);
+  helper_resolve_clean(st);
+  expect_transfer(st, mm, 100000, 0);
   /* quantity 0 withdraws it */
   helper_submit1(st, mm, transfer(MODEL_CONCENTRATE, 0, "USA", "EUU"));
   helper_resolve_clean(st);
@@ -527,6 +548,58 @@ static void test_transfer(void **state) {
   assert_int_equal(o->n_transfers, 0);
   model_obs_free(o);
   model_state_free(st);
+  model_map_free(m);
+}
+
+/* China's rule of origin binds a firm's own transfers: the EU magnet
+ * maker's Chinese NdPr (China's rule on NdPr, approval 0) may not go to
+ * its US branch, as it could not be sold there; without the rule it
+ * goes. */
+static void test_transfer_origin_rule(void **state) {
+  (void)state;
+  model_map_t *m = branch_map();
+  int chn = helper_seat(m, "CHN"), em = helper_seat(m, "euro_magnets");
+  int64_t moved[2] = {0, 0}, excused[2] = {0, 0}, ctrl = 0;
+  for (int v = 0; v < 2; v++) {
+    model_state_t *st;
+    assert_int_equal(model_state_new(m, 1, &st), 0);
+    if (v) {
+      model_order_t rule = pol(MODEL_POL_ORIGIN_RULE);
+      rule.product = MODEL_NDPR;
+      rule.rate_ppm = 1000;
+      rule.approval_ppm = 0;
+      helper_submit1(st, chn, rule);
+    }
+    /* the other separators keep their NdPr: the EU maker buys China's */
+    model_order_t keep = helper_order(MODEL_OP_OFFER);
+    keep.product = MODEL_NDPR;
+    helper_submit1(st, helper_seat(m, "mountain_minerals"), keep);
+    helper_submit1(st, helper_seat(m, "kangaroo_rare"), keep);
+    /* a magnet plant in the USA opens its branch there */
+    helper_submit1(st, em, build(MODEL_MAGNETS, 100000, "USA"));
+    helper_resolve_clean(st);
+    helper_submit1(st, em, transfer(MODEL_NDPR, 20000, "EUU", "USA"));
+    for (int t = 0; t < 3; t++) {
+      helper_resolve_clean(st);
+      model_obs_t *o;
+      assert_int_equal(model_observe(st, em, &o), 0);
+      assert_int_equal(o->n_transfers, 1);
+      moved[v] += o->transfers[0].moved_kg;
+      excused[v] += o->transfers[0].excused_kg;
+      if (v)
+        ctrl += o->controlled_kg[MODEL_NDPR];
+      model_obs_free(o);
+    }
+    model_state_free(st);
+  }
+  printf("  EU maker's NdPr to its US branch, 3 turns: %lld kg moved without "
+         "the rule, %lld kg with it (%lld kg excused)\n",
+         (long long)moved[0], (long long)moved[1], (long long)excused[1]);
+  assert_true(ctrl > 0); /* it held Chinese NdPr */
+  assert_true(moved[0] > 0);
+  assert_int_equal(excused[0], 0);
+  assert_true(excused[1] > 0);
+  assert_true(moved[1] < moved[0]);
   model_map_free(m);
 }
 
@@ -900,6 +973,7 @@ int main(void) {
       cmocka_unit_test(test_train_abroad),
       cmocka_unit_test(test_map_branch_facility),
       cmocka_unit_test(test_transfer),
+      cmocka_unit_test(test_transfer_origin_rule),
       cmocka_unit_test(test_build_refused),
       cmocka_unit_test(test_subsidy_not_foreign),
       cmocka_unit_test(test_race_seadrift),

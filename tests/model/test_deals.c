@@ -819,40 +819,46 @@ static int64_t exports_of(const model_state_t *st, const model_map_t *m, int p,
   return e;
 }
 
+/* China bans magnet exports and, with `threshold` > 0, sets its rule of
+ * origin on magnets at that threshold with approval 0; the separators
+ * outside China keep their NdPr, so the EU maker buys China's. */
+static void china_magnet_controls(model_state_t *st, const model_map_t *m,
+                                  int64_t threshold) {
+  model_order_t orders[2];
+  orders[0] = pol(MODEL_POL_EXPORT_BAN);
+  orders[0].product = MODEL_MAGNET;
+  orders[1] = pol(MODEL_POL_ORIGIN_RULE);
+  orders[1].product = MODEL_MAGNET;
+  orders[1].rate_ppm = threshold;
+  orders[1].approval_ppm = 0;
+  size_t n = 9;
+  assert_int_equal(model_submit(st, helper_seat(m, "CHN"), orders,
+                                threshold > 0 ? 2 : 1, NULL, 0, &n),
+                   0);
+  assert_int_equal(n, 0);
+  model_order_t keep = helper_order(MODEL_OP_OFFER);
+  keep.product = MODEL_NDPR;
+  helper_submit1(st, helper_seat(m, "mountain_minerals"), keep);
+  helper_submit1(st, helper_seat(m, "kangaroo_rare"), keep);
+}
+
 static void test_origin_rule(void **state) {
   (void)state;
   model_map_t *m = helper_load("classroom");
-  int chn = helper_seat(m, "CHN"), usa = helper_seat(m, "USA"),
-      em = helper_seat(m, "euro_magnets");
+  int usa = helper_seat(m, "USA"), em = helper_seat(m, "euro_magnets");
   int64_t exports[3] = {0, 0, 0}, controlled[3] = {0, 0, 0},
           sales[3] = {0, 0, 0};
   for (int v = 0; v < 3; v++) {
     model_state_t *st;
     assert_int_equal(model_state_new(m, 1, &st), 0);
     /* China exports no magnets, and the USA bids high for them: the EU's
-     * magnets would go there */
-    model_order_t orders[2];
-    orders[0] = pol(MODEL_POL_EXPORT_BAN);
-    orders[0].product = MODEL_MAGNET;
-    orders[1] = pol(MODEL_POL_ORIGIN_RULE);
-    orders[1].product = MODEL_MAGNET;
-    orders[1].rate_ppm = v == 1 ? 1000 : 900000; /* 0.1%, or 90% of value */
-    orders[1].approval_ppm = 0;
-    size_t n = 9;
-    assert_int_equal(model_submit(st, chn, orders, v > 0 ? 2 : 1, NULL, 0, &n),
-                     0);
-    assert_int_equal(n, 0);
+     * magnets would go there (rule: none, 0.1%, or 90% of value) */
+    china_magnet_controls(st, m, v == 0 ? 0 : v == 1 ? 1000 : 900000);
     model_order_t bid = helper_order(MODEL_OP_BID);
     bid.product = MODEL_MAGNET;
     bid.quantity_kg = 2000000;
     bid.price_cents_per_kg = 90000;
     helper_submit1(st, usa, bid);
-    /* the EU maker's NdPr comes from China: the other separators keep
-     * theirs */
-    model_order_t keep = helper_order(MODEL_OP_OFFER);
-    keep.product = MODEL_NDPR;
-    helper_submit1(st, helper_seat(m, "mountain_minerals"), keep);
-    helper_submit1(st, helper_seat(m, "kangaroo_rare"), keep);
     for (int t = 0; t < 4; t++) {
       helper_resolve_clean(st);
       model_obs_t *o;
@@ -890,6 +896,49 @@ static void test_origin_rule(void **state) {
   assert_true(exports[2] > 0);
   assert_true(sales[1] > 0);      /* sold at home */
   assert_true(controlled[1] > 0); /* Chinese NdPr held in the EU */
+  model_map_free(m);
+}
+
+/* A rule of origin binds goods that leave outside the market too: under
+ * China's 0.1% rule on magnets with approval 0, the EU maker's magnets
+ * (made with Chinese NdPr) under a contract to the USA are excused; with
+ * China's export ban alone they are delivered. */
+static void test_origin_rule_contracts(void **state) {
+  (void)state;
+  model_map_t *m = helper_load("classroom");
+  int usa = helper_seat(m, "USA"), em = helper_seat(m, "euro_magnets");
+  int64_t delivered[2] = {0, 0}, excused[2] = {0, 0};
+  for (int v = 0; v < 2; v++) {
+    model_state_t *st;
+    assert_int_equal(model_state_new(m, 1, &st), 0);
+    china_magnet_controls(st, m, v ? 1000 : 0);
+    helper_submit1(st, em,
+                   proposal("eu-us", "USA", MODEL_MAGNET, 50000, 9000, 4, 0));
+    helper_resolve_clean(st);
+    helper_submit1(st, usa,
+                   answer(MODEL_OP_CONTRACT_ACCEPT, "eu-us", "euro_magnets"));
+    for (int t = 0; t < 3; t++) {
+      helper_resolve_clean(st);
+      model_obs_t *o;
+      assert_int_equal(model_observe(st, em, &o), 0);
+      const model_obs_contract_t *c = contract_of(o, "eu-us");
+      assert_non_null(c);
+      if (v) /* Chinese NdPr held in the EU */
+        assert_true(o->controlled_kg[MODEL_NDPR] > 0);
+      delivered[v] += c->delivered_kg;
+      excused[v] += c->excused_kg;
+      model_obs_free(o);
+    }
+    model_state_free(st);
+  }
+  printf("  EU magnets to the USA under contract, 3 turns: ban alone %lld kg "
+         "delivered, with the rule %lld kg (%lld kg excused)\n",
+         (long long)delivered[0], (long long)delivered[1],
+         (long long)excused[1]);
+  assert_int_equal(delivered[0], 150000);
+  assert_true(excused[1] > 0);
+  assert_true(delivered[1] < delivered[0]);
+  assert_int_equal(delivered[1] + excused[1], 150000);
   model_map_free(m);
 }
 
@@ -1045,6 +1094,7 @@ int main(void) {
       cmocka_unit_test(test_sanction),
       cmocka_unit_test(test_licence_on_exports),
       cmocka_unit_test(test_origin_rule),
+      cmocka_unit_test(test_origin_rule_contracts),
       cmocka_unit_test(test_qualification),
       cmocka_unit_test(test_serialise_round_trip),
   };
