@@ -664,7 +664,8 @@ typedef struct {
   int64_t staff_needed;
   int64_t unit_cost_cents_per_kg;  /* opex per kg of output (separation: per
                                       kg of concentrate fed), after
-                                      learning */
+                                      learning; a thrifted magnet plant's
+                                      extra opex included */
   int64_t recovery_ppm;            /* separation; 1e6 elsewhere */
   int64_t output_kg;               /* last resolved turn (separation: the
                                       oxides) */

@@ -1028,6 +1028,10 @@ void model_train_keep(model_state_t *st);
 /* turn.c, design J3: a magnet plant's ordered heavy recipe (ppm, within
  * the thrift band), in effect after parameters.thrift.turns turns */
 void model_thrift_order(model_state_t *st, facility_t *f, int64_t recipe);
+/* Design J3: the extra opex of a thrifted plant's output `out` kg, in
+ * cents (0 for a plant at the full recipe). */
+int64_t model_thrift_opex(const model_state_t *st, const facility_t *f,
+                          int64_t out);
 /* The order a policy or state_support event carries, for nation n: 0 when
  * acceptable. */
 int model_event_order_check(const model_map_t *m, int nation,

@@ -689,7 +689,10 @@ static int observe(const model_state_t *st, int seat, obs_mode_t mode,
                    : 0;
       of->staff = fa->staff;
       of->staff_needed = fa->staff_needed;
-      of->unit_cost_cents_per_kg = fa->unit_cost;
+      /* a thrifted magnet plant's extra opex (design J3) is part of what
+       * a kg costs it: the cost of 1 t, per kg, rounded up */
+      of->unit_cost_cents_per_kg =
+          fa->unit_cost + (model_thrift_opex(st, fa, 1000) + 999) / 1000;
       of->recovery_ppm = fa->recovery;
       of->output_kg = fa->out_last;
       of->cumulative_kg = fa->cum;

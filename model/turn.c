@@ -650,8 +650,8 @@ static void magnet_recipe(const model_state_t *st, const facility_t *f,
 /* Design J3: the extra opex of a thrifted plant's output `out` (kg), in
  * cents: thrift_cost x (recipe - now) / (recipe - recipe x min_share) per
  * kg, rounded up (money owed to the world). */
-static int64_t thrift_opex(const model_state_t *st, const facility_t *f,
-                           int64_t out) {
+int64_t model_thrift_opex(const model_state_t *st, const facility_t *f,
+                          int64_t out) {
   int64_t full = st->map->stage[MODEL_MAGNETS].recipe[1];
   int64_t span = full - ppm_of(full, st->map->thrift_min_ppm);
   if (f->recipe_dy_now <= 0 || f->recipe_dy_now >= full || span <= 0 ||
@@ -748,7 +748,7 @@ static int magnets(model_state_t *st, const stages_t *sl) {
     int64_t opex =
         ck_mul_div(st, out, f->unit_cost, 1, f->owner, "opex", MODEL_U_CENTS);
     if (f->recipe_dy_now > 0)
-      ck_add(st, &opex, thrift_opex(st, f, out), f->owner, "opex",
+      ck_add(st, &opex, model_thrift_opex(st, f, out), f->owner, "opex",
              MODEL_U_CENTS, "thrifting");
     seat_out(st, f->owner, opex, "opex");
     branch_cost(st, fh, opex);

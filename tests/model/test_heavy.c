@@ -404,6 +404,16 @@ static int64_t used(const model_state_t *st, int p) {
   return f.consumed[p];
 }
 
+/* The unit cost the firm sees for its plant (cents per kg). */
+static int64_t seen_unit_cost(const model_state_t *st) {
+  model_obs_t *o;
+  assert_int_equal(model_observe(st, 0, &o), 0);
+  assert_int_equal(o->n_facilities, 1);
+  int64_t c = o->facilities[0].unit_cost_cents_per_kg;
+  model_obs_free(o);
+  return c;
+}
+
 /* Design J5: a plant ordered to 0.6 x the recipe uses 40% less Dy (Tb
  * following) from parameters.thrift.turns (4) turns after the order, and
  * pays the stated opex (thrift.cost $2.00 per kg at the full cut): against
@@ -433,6 +443,9 @@ static void thrift_case(bool split) {
                   split ? "split" : "basket", t, split ? "Dy" : "Dy/Tb",
                   (long long)ua, (long long)ub, da / 100.0, db / 100.0);
     assert_int_equal(ub, out * full / MODEL_PPM);
+    /* the unit cost the firm sees (what its next kg costs) includes the
+     * thrift opex from the turn the new recipe is in place */
+    assert_int_equal(seen_unit_cost(a) - seen_unit_cost(b), t < 3 ? 0 : 200);
     if (t < 4) {
       assert_int_equal(ua, ub);
       assert_int_equal(da, db);
