@@ -156,6 +156,17 @@ typedef struct {
    * market without such licences */
   int pass;
   int64_t x0[NN][NN], x0tot[NN];
+  /* caps shared between buyer classes (restricted buyers, below): the cap
+   * setup put on each route i -> j and on all of i's exports (INF_CAP for
+   * none); when a clearing used more of a cap in the two classes together
+   * than it allows, the market clears again with `shared` set: the
+   * restricted class keeps ralloc[i][j] of each route (its first
+   * clearing's flow, cut pro rata to the cap on all of i's exports; rhub[i]
+   * their sum where that cap is finite, INF_CAP where no cap binds the
+   * route) and the open class gets what is left of each cap */
+  int64_t capij[NN][NN], hubcap[NN];
+  int64_t ralloc[NN][NN], rhub[NN];
+  bool shared;
   /* demand by sector: the lines of every node, grouped by node; and
    * settlement's kg into each node from each exporter (home included) */
   line_t lines[NN * MODEL_SECTORS];
@@ -1373,6 +1384,11 @@ static int setup(mk_t *m) {
     m->V = 1 + 5 * n;
   /* network */
   m->n_arcs = m->n_price_arcs = m->n_first = 0;
+  for (int i = 0; i < n; i++) {
+    m->hubcap[i] = INF_CAP;
+    for (int j = 0; j < n; j++)
+      m->capij[i][j] = INF_CAP;
+  }
   int64_t ref = st->price[p];
   for (int i = 0; i < n; i++) {
     const policies_t *pol = &st->nations[i].pol;
@@ -1413,12 +1429,19 @@ static int setup(mk_t *m) {
     int64_t oc = origin_cap(m, i, ALL);
     if (oc < hub)
       hub = oc;
+    m->hubcap[i] = hub;
+    if (hub == 0)
+      continue;
+    /* the open class's share of the cap: all of it, or (shared) what the
+     * restricted class leaves */
+    int64_t hub_open = hub;
+    if (m->shared && hub < INF_CAP)
+      hub_open = hub - m->rhub[i] > 0 ? hub - m->rhub[i] : 0;
     int from = S_(m, i);
-    if (hub < INF_CAP) {
-      if (hub == 0)
-        continue;
+    bool open_out = hub_open > 0;
+    if (open_out && hub_open < INF_CAP) {
       m->first[m->n_first++] = (int32_t)m->n_arcs;
-      add_arc(m, S_(m, i), X_(m, i), hub, -1, -1, 0, 0);
+      add_arc(m, S_(m, i), X_(m, i), hub_open, -1, -1, 0, 0);
       from = X_(m, i);
     }
     for (int j = 0; j < n; j++) {
@@ -1442,6 +1465,7 @@ static int setup(mk_t *m) {
       int64_t scj = sanction_cap(m, i, j);
       if (scj < cap)
         cap = scj;
+      m->capij[i][j] = cap;
       if (cap == 0)
         continue;
       const policies_t *imp = &st->nations[j].pol;
@@ -1449,16 +1473,25 @@ static int setup(mk_t *m) {
           imp->tariff[p][i] ? imp->tariff[p][i] : imp->tariff[p][ALL];
       int64_t tariff = ppm_of(ref, rate);
       int64_t tr = map_transport(map, p, i, j);
-      if (m->nd[j].has_demand)
-        add_arc(m, from, D_(m, j), cap, i, j, tr, tariff);
-      else
-        m->price_arcs[m->n_price_arcs++] =
-            (edge_t){from, D_(m, j), tr + tariff};
+      int64_t cap_open = cap;
+      if (m->shared && cap < INF_CAP && m->ralloc[i][j] < INF_CAP)
+        cap_open = cap - m->ralloc[i][j] > 0 ? cap - m->ralloc[i][j] : 0;
+      if (open_out && cap_open > 0) {
+        if (m->nd[j].has_demand)
+          add_arc(m, from, D_(m, j), cap_open, i, j, tr, tariff);
+        else
+          m->price_arcs[m->n_price_arcs++] =
+              (edge_t){from, D_(m, j), tr + tariff};
+      }
       /* restricted buyers in j buy i's eligible offers under the route's
-       * caps and the cap on all of i's exports (each binding the
-       * restricted class apart: a cap is not shared between classes) */
-      if (e_sup && m->rd[j].has_demand)
-        add_arc(m, E_(m, i), R_(m, j), hub < cap ? hub : cap, i, j, tr, tariff);
+       * caps and the cap on all of i's exports; where the two classes
+       * together would use more of a cap than it allows, the market
+       * clears again with the caps shared (share_caps) */
+      if (e_sup && m->rd[j].has_demand) {
+        int64_t rcap = m->shared ? m->ralloc[i][j] : hub < cap ? hub : cap;
+        if (rcap > 0)
+          add_arc(m, E_(m, i), R_(m, j), rcap, i, j, tr, tariff);
+      }
     }
   }
   LAN_ASSERT(m->n_arcs + m->n_price_arcs <= maxarcs);
@@ -1917,6 +1950,74 @@ static int settle(mk_t *m, const int64_t *ps, const int64_t *px,
   return 0;
 }
 
+/* Whether the last clearing used more of a cap on i's exports (to j, or
+ * to all) in the two buyer classes together than the cap allows (each
+ * class's arcs carry the whole cap: a network flow cannot share one
+ * capacity between two kinds of goods). If so, fills ralloc and rhub for
+ * a clearing with the caps shared: the restricted class keeps what it
+ * bought on each capped route, cut pro rata (floor, then a kg at a time
+ * in nation order) to the cap on all of i's exports, and the open class
+ * gets the rest of each cap. */
+static bool share_caps(mk_t *m) {
+  if (!m->any_r)
+    return false;
+  int n = m->n;
+  int64_t(*rf)[NN] = m->ralloc; /* the restricted flows first */
+  int64_t open[NN][NN];
+  memset(open, 0, sizeof open);
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < n; j++)
+      rf[i][j] = 0;
+  for (size_t k = 0; k < m->n_arcs; k++) {
+    const route_t *ro = &m->routes[k];
+    if (ro->pi < 0)
+      continue;
+    if (m->arcs[k].from == E_(m, ro->pi))
+      rf[ro->pi][ro->pj] += m->arcs[k].flow;
+    else
+      open[ro->pi][ro->pj] += m->arcs[k].flow;
+  }
+  bool over = false;
+  for (int i = 0; i < n && !over; i++) {
+    int64_t to = 0, tr = 0;
+    for (int j = 0; j < n; j++) {
+      to += open[i][j];
+      tr += rf[i][j];
+      over |=
+          m->capij[i][j] < INF_CAP && open[i][j] + rf[i][j] > m->capij[i][j];
+    }
+    over |= m->hubcap[i] < INF_CAP && to + tr > m->hubcap[i];
+  }
+  if (!over)
+    return false;
+  for (int i = 0; i < n; i++) {
+    int64_t sum = 0;
+    for (int j = 0; j < n; j++)
+      sum += rf[i][j];
+    int64_t hub = m->hubcap[i];
+    if (hub < INF_CAP && sum > hub) {
+      int64_t *a[NN], amt[NN], g[NN], cut[NN];
+      for (int j = 0; j < n; j++) {
+        cut[j] = 0;
+        a[j] = &cut[j];
+        amt[j] = rf[i][j];
+      }
+      pro_rata(hub, a, amt, (size_t)n, g);
+      sum = 0;
+      for (int j = 0; j < n; j++) {
+        rf[i][j] = cut[j];
+        sum += cut[j];
+      }
+    }
+    m->rhub[i] = hub < INF_CAP ? sum : 0;
+    /* a route no cap binds stays open to the restricted class */
+    for (int j = 0; j < n; j++)
+      if (hub >= INF_CAP && m->capij[i][j] >= INF_CAP)
+        rf[i][j] = INF_CAP;
+  }
+  return true;
+}
+
 int model_market_clear(model_state_t *st, int p) {
   mk_t *m = st->scratch;
   if (!m) {
@@ -1932,6 +2033,7 @@ int model_market_clear(model_state_t *st, int p) {
   m->st = st;
   m->p = p;
   m->pass = 0;
+  m->shared = false;
   int rc;
   if (two_passes(st, p)) {
     /* pass 1: the exports each route would carry without the licences on
@@ -1962,6 +2064,17 @@ int model_market_clear(model_state_t *st, int p) {
   if ((rc = solve(m)))
     return rc;
   least_volume(m);
+  if (share_caps(m)) {
+    /* the caps shared between the buyer classes: clear again */
+    m->shared = true;
+    if ((rc = setup(m)))
+      return rc;
+    if (st->range_failed)
+      return MODEL_ERANGE;
+    if ((rc = solve(m)))
+      return rc;
+    least_volume(m);
+  }
   int64_t ps[NN], px[NN], pd[NN], pr[NN], pe[NN];
   compute_prices(m, ps, px, pd, pr, pe);
   if ((rc = settle(m, ps, px, pd, pr, pe)))

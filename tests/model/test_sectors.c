@@ -372,6 +372,71 @@ static void test_qualified_only(void **state) {
   assert_int_equal(defence, 500000);
 }
 
+/* A cap on B's exports binds both buyer classes together: B's qualified
+ * maker sells magnets at $10, A (no makers) buys them for defence
+ * (qualified only) and for everything else, and B caps its exports to A
+ * (`to`: "A"), or all its exports ("all"), at 1,000 t a turn. A's two
+ * classes together get 1,000 t, not 1,000 t each; without a cap they get
+ * far more. */
+static int64_t capped_imports(const char *to, bool capped, int64_t *defence) {
+  char nations[2048], seats[1024];
+  snprintf(nations, sizeof nations,
+           "{\"id\": \"A\", \"title\": \"A\", \"demand\": {\"magnet\": "
+           "{\"sectors\": [{\"sector\": \"defence\", \"volume\": 8000, "
+           "\"elasticity\": -0.01, \"qualified_only\": true}, {\"sector\": "
+           "\"other\", \"volume\": 40000, \"elasticity\": -0.5}]}}},"
+           "{\"id\": \"B\", \"title\": \"B\"%s}",
+           capped ? ", \"policies\": [{\"op\": \"policy\", \"kind\": "
+                    "\"export_quota\", \"product\": \"magnet\", "
+                    "\"quantity\": 1000, \"to\": \"%s\"}]"
+                  : "");
+  char n2[2048];
+  snprintf(n2, sizeof n2, nations, to);
+  snprintf(seats, sizeof seats,
+           "{\"seat\": \"A\", \"kind\": \"nation\", \"title\": \"A\", "
+           "\"nation\": \"A\"},"
+           "{\"seat\": \"q\", \"kind\": \"firm\", \"title\": \"Q\", "
+           "\"nation\": \"B\", \"inventory\": {\"magnet\": 1e5}, "
+           "\"orders\": [{\"op\": \"offer\", \"product\": \"magnet\", "
+           "\"quantity\": 1e5, \"min_price\": 10}]}");
+  model_map_t *m =
+      sec_map(", \"qualification\": {\"turns\": 100, \"min_output\": 1, "
+              "\"qualified\": [\"q\"]}",
+              n2, seats, NULL);
+  model_state_t *st;
+  assert_int_equal(model_state_new(m, 1, &st), 0);
+  helper_resolve(st, "caps shared");
+  model_obs_t *o = obs_of(st, 0);
+  *defence = sector_of(o, "A", 4)->consumed_kg;
+  int64_t all = *defence + sector_of(o, "A", 5)->consumed_kg;
+  model_obs_free(o);
+  /* what A consumed is what left B */
+  assert_int_equal(all, 100000000 -
+                            model_state_holder_inventory(st, 1, MODEL_MAGNET));
+  model_state_free(st);
+  model_map_free(m);
+  return all;
+}
+
+static void test_caps_shared(void **state) {
+  (void)state;
+  int64_t defence;
+  int64_t free_trade = capped_imports("A", false, &defence);
+  print_message("  no cap: A imports %lld kg (defence %lld)\n",
+                (long long)free_trade, (long long)defence);
+  assert_true(free_trade > 2000000);
+  assert_true(defence > 1000000);
+  const char *const to[] = {"A", "all"};
+  for (int k = 0; k < 2; k++) {
+    int64_t got = capped_imports(to[k], true, &defence);
+    print_message("  a 1,000 t quota to %s: A imports %lld kg (defence "
+                  "%lld)\n",
+                  to[k], (long long)got, (long long)defence);
+    assert_int_equal(got, 1000000);
+    assert_true(defence > 0);
+  }
+}
+
 /* ---- exclude_origin ---- */
 
 static void test_exclude_origin(void **state) {
@@ -570,6 +635,7 @@ int main(void) {
       cmocka_unit_test(test_growth_by_year),
       cmocka_unit_test(test_cleared_in_counts_for),
       cmocka_unit_test(test_qualified_only),
+      cmocka_unit_test(test_caps_shared),
       cmocka_unit_test(test_exclude_origin),
       cmocka_unit_test(test_world2024_sectors),
       cmocka_unit_test(test_loader_refuses),
