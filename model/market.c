@@ -2018,6 +2018,20 @@ static bool share_caps(mk_t *m) {
   return true;
 }
 
+/* One clearing: the network, the welfare-maximising flow, and the least
+ * volume among the optimal flows. */
+static int clear_once(mk_t *m) {
+  int rc = setup(m);
+  if (rc)
+    return rc;
+  if (m->st->range_failed)
+    return MODEL_ERANGE; /* never solve on sums that did not fit */
+  if ((rc = solve(m)))
+    return rc;
+  least_volume(m);
+  return 0;
+}
+
 int model_market_clear(model_state_t *st, int p) {
   mk_t *m = st->scratch;
   if (!m) {
@@ -2039,13 +2053,8 @@ int model_market_clear(model_state_t *st, int p) {
     /* pass 1: the exports each route would carry without the licences on
      * the exports basis */
     m->pass = 1;
-    if ((rc = setup(m)))
+    if ((rc = clear_once(m))) /* the flows a market without them reports */
       return rc;
-    if (st->range_failed)
-      return MODEL_ERANGE;
-    if ((rc = solve(m)))
-      return rc;
-    least_volume(m); /* the flows a market without them would report */
     memset(m->x0, 0, sizeof m->x0);
     memset(m->x0tot, 0, sizeof m->x0tot);
     for (size_t k = 0; k < m->n_arcs; k++) {
@@ -2057,23 +2066,13 @@ int model_market_clear(model_state_t *st, int p) {
     }
     m->pass = 2;
   }
-  if ((rc = setup(m)))
+  if ((rc = clear_once(m)))
     return rc;
-  if (st->range_failed)
-    return MODEL_ERANGE; /* never solve on sums that did not fit */
-  if ((rc = solve(m)))
-    return rc;
-  least_volume(m);
   if (share_caps(m)) {
     /* the caps shared between the buyer classes: clear again */
     m->shared = true;
-    if ((rc = setup(m)))
+    if ((rc = clear_once(m)))
       return rc;
-    if (st->range_failed)
-      return MODEL_ERANGE;
-    if ((rc = solve(m)))
-      return rc;
-    least_volume(m);
   }
   int64_t ps[NN], px[NN], pd[NN], pr[NN], pe[NN];
   compute_prices(m, ps, px, pd, pr, pe);
