@@ -147,7 +147,7 @@ static void plan_build(kit_t *k) {
                             f->stage == MODEL_MINING ? rec_max : rec);
   }
   int lo = -1, hi = -1;
-  for (int s = 0; s < MODEL_STAGES; s++)
+  for (int s = 0; s < KIT_CHAIN_STAGES; s++)
     if (have[s]) {
       if (lo < 0)
         lo = s;
@@ -162,7 +162,7 @@ static void plan_build(kit_t *k) {
   int dn = d >= 0 ? kit_nation(obs, obs->deposits[d].nation) : -1;
   /* the missing link: downstream first, then one step upstream */
   int add = -1;
-  for (int s = lo + 1; s < MODEL_STAGES && add < 0; s++)
+  for (int s = lo + 1; s < KIT_CHAIN_STAGES && add < 0; s++)
     if (!have[s])
       add = s;
   if (add < 0 && lo > MODEL_MINING)
@@ -192,7 +192,7 @@ static void plan_build(kit_t *k) {
   }
   /* a full chain from lo to magnets: expand its bottleneck */
   int neck = lo;
-  for (int s = lo; s < MODEL_STAGES; s++)
+  for (int s = lo; s < KIT_CHAIN_STAGES; s++)
     if (eq[s] < eq[neck])
       neck = s;
   if (eq[neck] >= kit_ppm(top, 800000))

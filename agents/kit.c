@@ -248,6 +248,10 @@ bool kit_has(const model_obs_t *obs, int product) {
          obs->rules.products[product];
 }
 
+int kit_ns(const model_obs_t *obs) {
+  return obs->rules.stages[MODEL_RECYCLING] ? MODEL_STAGES : MODEL_RECYCLING;
+}
+
 bool kit_split(const model_obs_t *obs) {
   return obs->rules.products[MODEL_DY];
 }
@@ -931,7 +935,7 @@ static int branch_of(const model_obs_t *obs, const model_obs_facility_t *f);
 
 void kit_staff_for(kit_t *k, const int64_t *util, bool hire) {
   const model_obs_t *obs = k->obs;
-  for (int s = 0; s < MODEL_SKILLS; s++) {
+  for (int s = 0; s < kit_ns(obs); s++) {
     int32_t train_turns = obs->rules.training_turns[s];
     int64_t need = 0, soon = 0;
     for (size_t i = 0; i < obs->n_facilities; i++) {
@@ -1152,7 +1156,7 @@ void kit_firm_trade(kit_t *k, const int64_t *util,
 }
 
 void kit_keep_experts_home(kit_t *k, const model_obs_t *obs) {
-  for (int s = 0; s < MODEL_SKILLS; s++) {
+  for (int s = 0; s < kit_ns(obs); s++) {
     const model_order_t *now = kit_standing_policy(obs, MODEL_POL_MIGRATION, s);
     if (now && now->inbound && !now->outbound)
       continue;

@@ -78,5 +78,13 @@ int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o) {
   r->thrift_cost_cents_per_kg = m->thrift_cost;
   for (int p = 0; p < MODEL_PRODUCTS; p++)
     r->products[p] = map_has(m, p);
+  for (int s = 0; s < MODEL_STAGES; s++)
+    r->stages[s] = map_has_stage(m, s);
+  if (m->recycling) {
+    r->scrap_price_share_ppm = m->scrap_share_ppm;
+    r->recycling_recovery_ppm = m->eol_recovery_ppm;
+    r->collection_cost_cents_per_kg = m->collection_cost;
+    r->eol_lifetime = m->eol_life;
+  }
   return 0;
 }

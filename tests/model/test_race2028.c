@@ -136,7 +136,7 @@ static void test_opening_is_world_turn2(void **state) {
            total(a, MODEL_MAGNETS) / 1000, 0.02);
   int chn = story_nation(m, "CHN");
   static const char *const stage_name[] = {"mining", "separation", "magnet"};
-  for (int s = 0; s < MODEL_STAGES; s++) {
+  for (int s = 0; s <= MODEL_MAGNETS; s++) {
     char what[64];
     snprintf(what, sizeof what, "China's share of %s output, %%",
              stage_name[s]);
