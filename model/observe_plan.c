@@ -36,7 +36,9 @@ int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o) {
       memcpy(od->owner, m->seats[md->owner].id, sizeof od->owner);
   }
   model_obs_rules_t *r = &o->rules;
-  for (int s = 0; s < NS; s++) {
+  /* the map's stages only (design J4: recycling's entries stay 0 on maps
+   * without it) */
+  for (int s = 0; s < map_ns(m); s++) {
     const map_stage_t *g = &m->stage[s];
     r->lead_greenfield[s] = g->lead_green;
     r->lead_brownfield[s] = g->lead_brown;
