@@ -126,6 +126,34 @@ static bool starved(const model_obs_t *obs, int s) {
   return false;
 }
 
+/* Design J4 (maps with recycling; docs/agents.md): a magnet maker builds
+ * a recycling plant when scrap is offered below what it saves: some
+ * nation collects end-of-life magnets, and the scrap's price (last
+ * turn's, or the collectors' ask: the map's share of the magnet price)
+ * is below the oxides a kg recovers, at last turn's prices, less a new
+ * plant's opex at home. */
+static bool recycling_pays(const model_obs_t *obs) {
+  if (!obs->rules.stages[MODEL_RECYCLING])
+    return false;
+  bool collected = false;
+  for (size_t i = 0; i < obs->n_public_policies; i++)
+    collected |=
+        obs->public_policies[i].policy.kind == MODEL_POL_RECYCLING_COLLECTION &&
+        obs->public_policies[i].policy.rate_ppm > 0;
+  if (!collected)
+    return false;
+  int home = kit_home(obs);
+  int64_t scrap = obs->price[MODEL_SCRAP] > 0
+                      ? obs->price[MODEL_SCRAP]
+                      : kit_ppm(kit_price(obs, MODEL_MAGNET),
+                                obs->rules.scrap_price_share_ppm);
+  int64_t opex = kit_ppm(
+      obs->rules.unit_cost_cents_per_kg[MODEL_RECYCLING],
+      obs->unit_cost_factor_ppm[(size_t)MODEL_RECYCLING * obs->n_nations +
+                                (size_t)(home < 0 ? 0 : home)]);
+  return scrap < kit_value(obs, MODEL_RECYCLING, KIT_PPM) - opex;
+}
+
 static void plan_build(kit_t *k) {
   const model_obs_t *obs = k->obs;
   int64_t eq[MODEL_STAGES] = {0, 0, 0};
@@ -155,6 +183,13 @@ static void plan_build(kit_t *k) {
     }
   if (lo < 0)
     return; /* nothing to integrate with */
+  if (recycling_pays(obs) && !have[MODEL_RECYCLING] && have[MODEL_MAGNETS] &&
+      in_time(obs, MODEL_RECYCLING, kit_home(obs), false)) {
+    kit_build(k, MODEL_RECYCLING, NULL,
+              obs->rules.reference_capacity_kg[MODEL_RECYCLING],
+              kit_ppm(obs->cash_cents, SPEND_PPM));
+    return;
+  }
   int64_t top = kit_max(kit_max(eq[0], eq[1]), eq[2]);
   int64_t budget = kit_ppm(obs->cash_cents, SPEND_PPM);
   int home = kit_home(obs);

@@ -773,6 +773,7 @@ int64_t kit_share(const model_obs_t *obs, int stage, int n) {
 int kit_stage_of(int product) {
   return product == MODEL_CONCENTRATE ? MODEL_MINING
          : product == MODEL_MAGNET    ? MODEL_MAGNETS
+         : product == MODEL_SCRAP     ? MODEL_RECYCLING /* its user */
                                       : MODEL_SEPARATION;
 }
 
@@ -829,6 +830,15 @@ int64_t kit_value(const model_obs_t *obs, int stage, int64_t recovery) {
       v += kit_ppm(kit_price(obs, ox[q]), share_of(obs, ox[q]));
     return kit_ppm(v, recovery);
   }
+  case MODEL_RECYCLING: {
+    /* design J4: a kg of scrap gives the recipe's oxides at the map's
+     * recovery */
+    int in[3], nin = kit_magnet_inputs(obs, in);
+    int64_t v = 0;
+    for (int q = 0; q < nin; q++)
+      v += kit_ppm(kit_price(obs, in[q]), kit_recipe_of(obs, in[q]));
+    return kit_ppm(v, obs->rules.recycling_recovery_ppm);
+  }
   default:
     return kit_price(obs, MODEL_MAGNET);
   }
@@ -840,6 +850,8 @@ int64_t kit_input_cost(const model_obs_t *obs, int stage) {
     return 0;
   case MODEL_SEPARATION:
     return kit_price(obs, MODEL_CONCENTRATE);
+  case MODEL_RECYCLING:
+    return kit_price(obs, MODEL_SCRAP);
   default: {
     int in[3], nin = kit_magnet_inputs(obs, in);
     int64_t c = 0;
@@ -884,6 +896,8 @@ int64_t kit_input_need(const model_obs_t *obs, int product,
       need += r;
     else if (kit_magnet_input(obs, product) && f->stage == MODEL_MAGNETS)
       need += kit_ppm(r, kit_recipe_of(obs, product));
+    else if (product == MODEL_SCRAP && f->stage == MODEL_RECYCLING)
+      need += r;
   }
   return need;
 }
@@ -893,6 +907,15 @@ int64_t kit_output_rate(const model_obs_t *obs, int product,
   int64_t out = 0;
   for (size_t i = 0; i < obs->n_facilities; i++) {
     const model_obs_facility_t *f = &obs->facilities[i];
+    /* design J4: recycling plants make the recipe's oxides from scrap
+     * (firms make no scrap) */
+    if (f->stage == MODEL_RECYCLING) {
+      if (kit_magnet_input(obs, product))
+        out += kit_ppm(kit_ppm(kit_rate(f, util_of(obs, util, i)),
+                               kit_recipe_of(obs, product)),
+                       obs->rules.recycling_recovery_ppm);
+      continue;
+    }
     if (f->stage != kit_stage_of(product))
       continue;
     int64_t r = kit_rate(f, util_of(obs, util, i));
@@ -1012,6 +1035,8 @@ const model_order_t *kit_standing_policy(const model_obs_t *obs,
 }
 
 int64_t kit_own_cost(const model_obs_t *obs, int product) {
+  if (product == MODEL_SCRAP)
+    return -1; /* firms make no scrap (design J4) */
   int stage = kit_stage_of(product);
   int64_t best = -1;
   for (size_t i = 0; i < obs->n_facilities; i++) {
@@ -1037,6 +1062,10 @@ int64_t kit_break_even(const model_obs_t *obs, int product) {
     const model_obs_facility_t *f = &obs->facilities[i];
     int64_t be = -1;
     if (product == MODEL_CONCENTRATE && f->stage == MODEL_SEPARATION) {
+      be =
+          kit_value(obs, f->stage, f->recovery_ppm) - f->unit_cost_cents_per_kg;
+    } else if (product == MODEL_SCRAP && f->stage == MODEL_RECYCLING) {
+      /* design J4: what the recovered oxides are worth, less opex */
       be =
           kit_value(obs, f->stage, f->recovery_ppm) - f->unit_cost_cents_per_kg;
     } else if (kit_magnet_input(obs, product) && f->stage == MODEL_MAGNETS) {
