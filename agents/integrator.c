@@ -127,31 +127,20 @@ static bool starved(const model_obs_t *obs, int s) {
 }
 
 /* Design J4 (maps with recycling; docs/agents.md): a magnet maker builds
- * a recycling plant when scrap is offered below what it saves: some
- * nation collects end-of-life magnets, and the scrap's price (last
- * turn's, or the collectors' ask: the map's share of the magnet price)
- * is below the oxides a kg recovers, at last turn's prices, less a new
- * plant's opex at home. */
+ * a recycling plant when scrap is offered below what it saves: the
+ * cheapest collector's ask (kit_scrap_ask) is at most 90% of the oxides
+ * a kg recovers at last turn's prices less a new plant's opex at home. */
 static bool recycling_pays(const model_obs_t *obs) {
-  if (!obs->rules.stages[MODEL_RECYCLING])
-    return false;
-  bool collected = false;
-  for (size_t i = 0; i < obs->n_public_policies; i++)
-    collected |=
-        obs->public_policies[i].policy.kind == MODEL_POL_RECYCLING_COLLECTION &&
-        obs->public_policies[i].policy.rate_ppm > 0;
-  if (!collected)
-    return false;
+  int64_t ask = kit_scrap_ask(obs);
+  if (ask < 0)
+    return false; /* no recycling, or no one collects */
   int home = kit_home(obs);
-  int64_t scrap = obs->price[MODEL_SCRAP] > 0
-                      ? obs->price[MODEL_SCRAP]
-                      : kit_ppm(kit_price(obs, MODEL_MAGNET),
-                                obs->rules.scrap_price_share_ppm);
   int64_t opex = kit_ppm(
       obs->rules.unit_cost_cents_per_kg[MODEL_RECYCLING],
       obs->unit_cost_factor_ppm[(size_t)MODEL_RECYCLING * obs->n_nations +
                                 (size_t)(home < 0 ? 0 : home)]);
-  return scrap < kit_value(obs, MODEL_RECYCLING, KIT_PPM) - opex;
+  int64_t saves = kit_value(obs, MODEL_RECYCLING, KIT_PPM) - opex;
+  return ask <= kit_ppm(saves, 900000);
 }
 
 static void plan_build(kit_t *k) {

@@ -700,7 +700,32 @@ int64_t kit_price(const model_obs_t *obs, int product) {
   return p;
 }
 
+int64_t kit_scrap_ask(const model_obs_t *obs) {
+  int64_t best = -1;
+  for (size_t i = 0;
+       obs->rules.stages[MODEL_RECYCLING] && i < obs->n_public_policies; i++) {
+    const model_obs_policy_t *p = &obs->public_policies[i];
+    if (p->policy.kind != MODEL_POL_RECYCLING_COLLECTION ||
+        p->policy.rate_ppm <= 0 || p->nation < 0 ||
+        (size_t)p->nation >= obs->n_nations)
+      continue;
+    int64_t mag = obs->regional[(size_t)MODEL_MAGNET * obs->n_nations +
+                                (size_t)p->nation];
+    if (mag <= 0)
+      mag = kit_world_price(obs, MODEL_MAGNET);
+    int64_t ask = kit_ppm(mag, obs->rules.scrap_price_share_ppm);
+    if (best < 0 || ask < best)
+      best = ask;
+  }
+  return best;
+}
+
 int64_t kit_anchor(const model_obs_t *obs, int product) {
+  /* design J4: scrap that did not trade last turn is anchored to the
+   * collectors' ask, not to a price no one paid */
+  if (product == MODEL_SCRAP && obs->volume[MODEL_SCRAP] <= 0 &&
+      kit_scrap_ask(obs) > 0)
+    return kit_scrap_ask(obs);
   int32_t n = obs->n_history;
   if (n <= 0)
     return kit_price(obs, product);
