@@ -189,7 +189,7 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     if (obs->demand_kg[p] > 0)
       for (int s = 0; s <= kit_stage_of(p); s++)
         demand_from[s] = true;
-  for (int s = 0; s < MODEL_STAGES; s++) {
+  for (int s = 0; s < KIT_CHAIN_STAGES; s++) {
     bool lacking = demand_from[s] && kit_share(obs, s, home) < LACKING_PPM;
     bool act_on = lacking && solvent;
     int p = product_of(s);

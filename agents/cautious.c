@@ -64,7 +64,7 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
   }
 
   int left = obs->turns - obs->turn;
-  for (int s = 0; s < MODEL_STAGES && k.purse > 0; s++) {
+  for (int s = 0; s < KIT_CHAIN_STAGES && k.purse > 0; s++) {
     const model_obs_facility_t *f = kit_largest_idle(obs, s);
     if (!f || kit_stage_busy(obs, s))
       continue;
@@ -86,7 +86,7 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     kit_build(&k, s, f, add, k.purse);
   }
 
-  for (int s = 0; s < MODEL_SKILLS; s++)
+  for (int s = 0; s < kit_ns(obs); s++)
     if (!has_stage[s])
       kit_release(&k, s, obs->staff[s]);
   kit_staff_for(&k, util, false);

@@ -127,7 +127,7 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
   int64_t *util = kit_util_new(obs);
   if (!util)
     return -1;
-  for (int s = 0; s < MODEL_STAGES; s++) {
+  for (int s = 0; s < KIT_CHAIN_STAGES; s++) {
     int64_t most;
     bool seen;
     int64_t q = plan_stage(obs, s, util, &most, &seen);

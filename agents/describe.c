@@ -195,6 +195,8 @@ static void orders(text_t *t, const model_obs_t *obs, int home) {
          "hire and train act once.\n");
   if (firm) {
     for (int s = 0; s < MODEL_STAGES; s++) {
+      if (!r->stages[s])
+        continue; /* recycling: maps with it only (design J4) */
       int64_t f = home >= 0
                       ? obs->capex_factor_ppm[(size_t)s * nn + (size_t)home]
                       : MODEL_PPM;
@@ -215,13 +217,15 @@ static void orders(text_t *t, const model_obs_t *obs, int home) {
     say(t, "- operate FACILITY at a utilisation from 0 to 1: running costs "
            "each plant's unit cost per kg made (above).\n");
     for (int s = 0; s < MODEL_SKILLS; s++)
-      say(t,
-          "- hire %s staff from the home pool: %s a person-year in wages "
-          "(a quarter of it per turn); train them: $%.0f each, %d "
-          "turns.\n",
-          model_skill_name(s),
-          (money(a, sizeof a, model_cents_to_usd(r->wage_cents[s])), a),
-          model_cents_to_usd(r->training_cost_cents[s]), r->training_turns[s]);
+      if (r->stages[s])
+        say(t,
+            "- hire %s staff from the home pool: %s a person-year in wages "
+            "(a quarter of it per turn); train them: $%.0f each, %d "
+            "turns.\n",
+            model_skill_name(s),
+            (money(a, sizeof a, model_cents_to_usd(r->wage_cents[s])), a),
+            model_cents_to_usd(r->training_cost_cents[s]),
+            r->training_turns[s]);
     say(t, "- offer a product you hold (quantity in t, min_price in "
            "USD/kg) or bid for one you need (max_price): trades clear at "
            "the market price; a trade costs nothing more than transport "
@@ -233,10 +237,17 @@ static void orders(text_t *t, const model_obs_t *obs, int home) {
            "(buys at the floor, from your budget), stockpile (buys up to "
            "a target, from your budget), talent_programme (its budget per "
            "turn), migration, permitting, production_quota, tax.\n");
+    if (r->stages[MODEL_RECYCLING])
+      say(t,
+          "- recycling_collection (rate): collect that share of your "
+          "end-of-life magnets as magnet_scrap in your stockpile, paying "
+          "$%.2f a kg collected; sell it like any stock.\n",
+          model_cents_to_usd(r->collection_cost_cents_per_kg));
     for (int s = 0; s < MODEL_SKILLS; s++)
-      say(t, "- train %s people for the pool: $%.0f each, %d turns.\n",
-          model_skill_name(s), model_cents_to_usd(r->training_cost_cents[s]),
-          r->training_turns[s]);
+      if (r->stages[s])
+        say(t, "- train %s people for the pool: $%.0f each, %d turns.\n",
+            model_skill_name(s), model_cents_to_usd(r->training_cost_cents[s]),
+            r->training_turns[s]);
     say(t, "- offer from your stockpile, or bid, like a firm.\n");
   }
 }

@@ -85,7 +85,7 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     kit_operate(&k, &obs->facilities[i], util[i]);
   }
 
-  for (int s = 0; s < MODEL_STAGES; s++) {
+  for (int s = 0; s < KIT_CHAIN_STAGES; s++) {
     if (kit_stage_busy(obs, s))
       continue;
     const model_obs_facility_t *f = kit_largest_idle(obs, s);

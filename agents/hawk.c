@@ -113,8 +113,9 @@ static int act(uint64_t seed, const model_obs_t *obs, model_order_t *orders,
     return 0;
   }
   for (int p = 0; p < MODEL_PRODUCTS; p++) {
-    if (p == MODEL_LACE || !kit_has(obs, p))
-      continue; /* La/Ce is a glut: nothing to ration or to fear */
+    if (p == MODEL_LACE || p == MODEL_SCRAP || !kit_has(obs, p))
+      continue; /* La/Ce is a glut: nothing to ration or to fear; scrap
+                   (design J4) is the nation's own collection */
     /* the heavies: the basket, or Dy and Tb on split maps (design J1) */
     bool heavy = p == MODEL_DYTB || p == MODEL_DY || p == MODEL_TB;
     int s = kit_stage_of(p);

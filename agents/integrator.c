@@ -126,6 +126,23 @@ static bool starved(const model_obs_t *obs, int s) {
   return false;
 }
 
+/* Design J4 (maps with recycling; docs/agents.md): a magnet maker builds
+ * a recycling plant when scrap is offered below what it saves: the
+ * cheapest collector's ask (kit_scrap_ask) is at most 90% of the oxides
+ * a kg recovers at last turn's prices less a new plant's opex at home. */
+static bool recycling_pays(const model_obs_t *obs) {
+  int64_t ask = kit_scrap_ask(obs);
+  if (ask < 0)
+    return false; /* no recycling, or no one collects */
+  int home = kit_home(obs);
+  int64_t opex = kit_ppm(
+      obs->rules.unit_cost_cents_per_kg[MODEL_RECYCLING],
+      obs->unit_cost_factor_ppm[(size_t)MODEL_RECYCLING * obs->n_nations +
+                                (size_t)(home < 0 ? 0 : home)]);
+  int64_t saves = kit_value(obs, MODEL_RECYCLING, KIT_PPM) - opex;
+  return ask <= kit_ppm(saves, 900000);
+}
+
 static void plan_build(kit_t *k) {
   const model_obs_t *obs = k->obs;
   int64_t eq[MODEL_STAGES] = {0, 0, 0};
@@ -147,7 +164,7 @@ static void plan_build(kit_t *k) {
                             f->stage == MODEL_MINING ? rec_max : rec);
   }
   int lo = -1, hi = -1;
-  for (int s = 0; s < MODEL_STAGES; s++)
+  for (int s = 0; s < KIT_CHAIN_STAGES; s++)
     if (have[s]) {
       if (lo < 0)
         lo = s;
@@ -155,6 +172,13 @@ static void plan_build(kit_t *k) {
     }
   if (lo < 0)
     return; /* nothing to integrate with */
+  if (recycling_pays(obs) && !have[MODEL_RECYCLING] && have[MODEL_MAGNETS] &&
+      in_time(obs, MODEL_RECYCLING, kit_home(obs), false)) {
+    kit_build(k, MODEL_RECYCLING, NULL,
+              obs->rules.reference_capacity_kg[MODEL_RECYCLING],
+              kit_ppm(obs->cash_cents, SPEND_PPM));
+    return;
+  }
   int64_t top = kit_max(kit_max(eq[0], eq[1]), eq[2]);
   int64_t budget = kit_ppm(obs->cash_cents, SPEND_PPM);
   int home = kit_home(obs);
@@ -162,7 +186,7 @@ static void plan_build(kit_t *k) {
   int dn = d >= 0 ? kit_nation(obs, obs->deposits[d].nation) : -1;
   /* the missing link: downstream first, then one step upstream */
   int add = -1;
-  for (int s = lo + 1; s < MODEL_STAGES && add < 0; s++)
+  for (int s = lo + 1; s < KIT_CHAIN_STAGES && add < 0; s++)
     if (!have[s])
       add = s;
   if (add < 0 && lo > MODEL_MINING)
@@ -192,7 +216,7 @@ static void plan_build(kit_t *k) {
   }
   /* a full chain from lo to magnets: expand its bottleneck */
   int neck = lo;
-  for (int s = lo; s < MODEL_STAGES; s++)
+  for (int s = lo; s < KIT_CHAIN_STAGES; s++)
     if (eq[s] < eq[neck])
       neck = s;
   if (eq[neck] >= kit_ppm(top, 800000))

@@ -248,6 +248,10 @@ bool kit_has(const model_obs_t *obs, int product) {
          obs->rules.products[product];
 }
 
+int kit_ns(const model_obs_t *obs) {
+  return obs->rules.stages[MODEL_RECYCLING] ? MODEL_STAGES : MODEL_RECYCLING;
+}
+
 bool kit_split(const model_obs_t *obs) {
   return obs->rules.products[MODEL_DY];
 }
@@ -696,7 +700,32 @@ int64_t kit_price(const model_obs_t *obs, int product) {
   return p;
 }
 
+int64_t kit_scrap_ask(const model_obs_t *obs) {
+  int64_t best = -1;
+  for (size_t i = 0;
+       obs->rules.stages[MODEL_RECYCLING] && i < obs->n_public_policies; i++) {
+    const model_obs_policy_t *p = &obs->public_policies[i];
+    if (p->policy.kind != MODEL_POL_RECYCLING_COLLECTION ||
+        p->policy.rate_ppm <= 0 || p->nation < 0 ||
+        (size_t)p->nation >= obs->n_nations)
+      continue;
+    int64_t mag = obs->regional[(size_t)MODEL_MAGNET * obs->n_nations +
+                                (size_t)p->nation];
+    if (mag <= 0)
+      mag = kit_world_price(obs, MODEL_MAGNET);
+    int64_t ask = kit_ppm(mag, obs->rules.scrap_price_share_ppm);
+    if (best < 0 || ask < best)
+      best = ask;
+  }
+  return best;
+}
+
 int64_t kit_anchor(const model_obs_t *obs, int product) {
+  /* design J4: scrap that did not trade last turn is anchored to the
+   * collectors' ask, not to a price no one paid */
+  if (product == MODEL_SCRAP && obs->volume[MODEL_SCRAP] <= 0 &&
+      kit_scrap_ask(obs) > 0)
+    return kit_scrap_ask(obs);
   int32_t n = obs->n_history;
   if (n <= 0)
     return kit_price(obs, product);
@@ -769,6 +798,7 @@ int64_t kit_share(const model_obs_t *obs, int stage, int n) {
 int kit_stage_of(int product) {
   return product == MODEL_CONCENTRATE ? MODEL_MINING
          : product == MODEL_MAGNET    ? MODEL_MAGNETS
+         : product == MODEL_SCRAP     ? MODEL_RECYCLING /* its user */
                                       : MODEL_SEPARATION;
 }
 
@@ -825,6 +855,15 @@ int64_t kit_value(const model_obs_t *obs, int stage, int64_t recovery) {
       v += kit_ppm(kit_price(obs, ox[q]), share_of(obs, ox[q]));
     return kit_ppm(v, recovery);
   }
+  case MODEL_RECYCLING: {
+    /* design J4: a kg of scrap gives the recipe's oxides at the map's
+     * recovery */
+    int in[3], nin = kit_magnet_inputs(obs, in);
+    int64_t v = 0;
+    for (int q = 0; q < nin; q++)
+      v += kit_ppm(kit_price(obs, in[q]), kit_recipe_of(obs, in[q]));
+    return kit_ppm(v, obs->rules.recycling_recovery_ppm);
+  }
   default:
     return kit_price(obs, MODEL_MAGNET);
   }
@@ -836,6 +875,8 @@ int64_t kit_input_cost(const model_obs_t *obs, int stage) {
     return 0;
   case MODEL_SEPARATION:
     return kit_price(obs, MODEL_CONCENTRATE);
+  case MODEL_RECYCLING:
+    return kit_price(obs, MODEL_SCRAP);
   default: {
     int in[3], nin = kit_magnet_inputs(obs, in);
     int64_t c = 0;
@@ -880,6 +921,8 @@ int64_t kit_input_need(const model_obs_t *obs, int product,
       need += r;
     else if (kit_magnet_input(obs, product) && f->stage == MODEL_MAGNETS)
       need += kit_ppm(r, kit_recipe_of(obs, product));
+    else if (product == MODEL_SCRAP && f->stage == MODEL_RECYCLING)
+      need += r;
   }
   return need;
 }
@@ -889,6 +932,15 @@ int64_t kit_output_rate(const model_obs_t *obs, int product,
   int64_t out = 0;
   for (size_t i = 0; i < obs->n_facilities; i++) {
     const model_obs_facility_t *f = &obs->facilities[i];
+    /* design J4: recycling plants make the recipe's oxides from scrap
+     * (firms make no scrap) */
+    if (f->stage == MODEL_RECYCLING) {
+      if (kit_magnet_input(obs, product))
+        out += kit_ppm(kit_ppm(kit_rate(f, util_of(obs, util, i)),
+                               kit_recipe_of(obs, product)),
+                       obs->rules.recycling_recovery_ppm);
+      continue;
+    }
     if (f->stage != kit_stage_of(product))
       continue;
     int64_t r = kit_rate(f, util_of(obs, util, i));
@@ -931,7 +983,7 @@ static int branch_of(const model_obs_t *obs, const model_obs_facility_t *f);
 
 void kit_staff_for(kit_t *k, const int64_t *util, bool hire) {
   const model_obs_t *obs = k->obs;
-  for (int s = 0; s < MODEL_SKILLS; s++) {
+  for (int s = 0; s < kit_ns(obs); s++) {
     int32_t train_turns = obs->rules.training_turns[s];
     int64_t need = 0, soon = 0;
     for (size_t i = 0; i < obs->n_facilities; i++) {
@@ -1008,6 +1060,8 @@ const model_order_t *kit_standing_policy(const model_obs_t *obs,
 }
 
 int64_t kit_own_cost(const model_obs_t *obs, int product) {
+  if (product == MODEL_SCRAP)
+    return -1; /* firms make no scrap (design J4) */
   int stage = kit_stage_of(product);
   int64_t best = -1;
   for (size_t i = 0; i < obs->n_facilities; i++) {
@@ -1033,6 +1087,10 @@ int64_t kit_break_even(const model_obs_t *obs, int product) {
     const model_obs_facility_t *f = &obs->facilities[i];
     int64_t be = -1;
     if (product == MODEL_CONCENTRATE && f->stage == MODEL_SEPARATION) {
+      be =
+          kit_value(obs, f->stage, f->recovery_ppm) - f->unit_cost_cents_per_kg;
+    } else if (product == MODEL_SCRAP && f->stage == MODEL_RECYCLING) {
+      /* design J4: what the recovered oxides are worth, less opex */
       be =
           kit_value(obs, f->stage, f->recovery_ppm) - f->unit_cost_cents_per_kg;
     } else if (kit_magnet_input(obs, product) && f->stage == MODEL_MAGNETS) {
@@ -1152,7 +1210,7 @@ void kit_firm_trade(kit_t *k, const int64_t *util,
 }
 
 void kit_keep_experts_home(kit_t *k, const model_obs_t *obs) {
-  for (int s = 0; s < MODEL_SKILLS; s++) {
+  for (int s = 0; s < kit_ns(obs); s++) {
     const model_order_t *now = kit_standing_policy(obs, MODEL_POL_MIGRATION, s);
     if (now && now->inbound && !now->outbound)
       continue;

@@ -80,6 +80,17 @@ int64_t kit_recipe(const model_obs_t *obs, int q);
  * random (on basket maps the same draw as kit_range(r, 0, 4)). */
 bool kit_has(const model_obs_t *obs, int product);
 bool kit_split(const model_obs_t *obs);
+/* The stages of the map: 3 (mining, separation, magnet), or 4 where it
+ * has recycling (design J4), which is always the last. */
+int kit_ns(const model_obs_t *obs);
+/* Design J4: the cheapest collector's ask for scrap (a nation with a
+ * public recycling_collection rate above 0 offers its scrap at the map's
+ * scrap_price_share of its last magnet price), or -1 where no one
+ * collects (or the map has no recycling). */
+int64_t kit_scrap_ask(const model_obs_t *obs);
+/* The chain of stages every map has, mining to magnets (recycling, where
+ * a map has it, stands beside it: design J4). */
+#define KIT_CHAIN_STAGES (MODEL_MAGNETS + 1)
 int64_t kit_recipe_of(const model_obs_t *obs, int product);
 int kit_magnet_inputs(const model_obs_t *obs, int in[3]);
 int kit_oxides(const model_obs_t *obs, int out[4]);

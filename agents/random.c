@@ -243,7 +243,7 @@ static void firm_order(kit_t *k, uint64_t *r) {
     return;
   }
   int p = kit_product_draw(r, obs);
-  int s = (int)kit_range(r, 0, MODEL_STAGES - 1);
+  int s = (int)kit_range(r, 0, kit_ns(obs) - 1);
   /* a plant out of a receivership, now and then, at its liquidation value
    * or up to half more (only where there is one: other games draw as
    * before) */
@@ -330,12 +330,16 @@ static void firm_order(kit_t *k, uint64_t *r) {
 
 static void nation_policy(kit_t *k, uint64_t *r) {
   const model_obs_t *obs = k->obs;
-  int kind = (int)kit_range(r, 0, MODEL_POLICY_KINDS - 1);
+  /* recycling_collection, the last kind, only where the map recycles
+   * (design J4: other maps draw as before) */
+  int kinds = kit_ns(obs) == MODEL_STAGES ? MODEL_POLICY_KINDS
+                                          : MODEL_POL_RECYCLING_COLLECTION;
+  int kind = (int)kit_range(r, 0, kinds - 1);
   model_order_t *o = kit_policy(k, (model_policy_kind_t)kind);
   if (!o)
     return;
   int p = kit_product_draw(r, obs);
-  int s = (int)kit_range(r, 0, MODEL_STAGES - 1);
+  int s = (int)kit_range(r, 0, kit_ns(obs) - 1);
   int64_t price = price_of(obs, p);
   int64_t demand = obs->demand_kg[p] + 1000000;
   o->product = p;
@@ -387,6 +391,9 @@ static void nation_policy(kit_t *k, uint64_t *r) {
   case MODEL_POL_TAX:
     o->rate_ppm = kit_range(r, 0, KIT_PPM / 2);
     break;
+  case MODEL_POL_RECYCLING_COLLECTION:
+    o->rate_ppm = kit_range(r, 0, KIT_PPM / 4);
+    break;
   case MODEL_POL_FIRM_PRICE_FLOOR: {
     const char *firm = any_firm(obs, r, false);
     if (!firm || kit_support_count(obs, MODEL_SUPPORT_FLOOR) >= 40) {
@@ -429,7 +436,7 @@ static void nation_order(kit_t *k, uint64_t *r) {
     contract_order(k, r);
     break;
   case 0:
-    kit_train(k, (int)kit_range(r, 0, MODEL_SKILLS - 1), kit_range(r, 1, 50));
+    kit_train(k, (int)kit_range(r, 0, kit_ns(obs) - 1), kit_range(r, 1, 50));
     break;
   case 1:
     kit_offer(k, p, kit_range(r, 0, obs->inventory_kg[p]),

@@ -25,7 +25,9 @@ bool ui_shown(const json_t *prices, const char *prod) {
     return strcmp(prod, "dy_oxide") != 0 && strcmp(prod, "tb_oxide") != 0;
   return ui_num(prices, prod, 0) != 0;
 }
-const char *const ui_stages[3] = {"mining", "separation", "magnet"};
+/* the fourth, recycling, only on maps that have it (design J4) */
+const char *const ui_stages[4] = {"mining", "separation", "magnet",
+                                  "recycling"};
 
 /* The ring of result buffers (see cli_ui.h). */
 static char *ring(void) {
@@ -372,22 +374,29 @@ static const char *lookup(const char *s, const char *const *table) {
 
 const char *ui_product(const char *s) {
   static const char *const names[] = {
-      "concentrate", "concentrate", "conc",       "concentrate", "ndpr_oxide",
-      "ndpr_oxide",  "ndpr",        "ndpr_oxide", "nd",          "ndpr_oxide",
-      "dytb_oxide",  "dytb_oxide",  "dytb",       "dytb_oxide",  "dy",
-      "dytb_oxide",  "tb",          "dytb_oxide", "lace_oxide",  "lace_oxide",
-      "lace",        "lace_oxide",  "la",         "lace_oxide",  "magnet",
-      "magnet",      "magnets",     "magnet",     "mag",         "magnet",
-      "dy_oxide",    "dy_oxide",    "tb_oxide",   "tb_oxide",    NULL};
+      "concentrate", "concentrate",  "conc",
+      "concentrate", "ndpr_oxide",   "ndpr_oxide",
+      "ndpr",        "ndpr_oxide",   "nd",
+      "ndpr_oxide",  "dytb_oxide",   "dytb_oxide",
+      "dytb",        "dytb_oxide",   "dy",
+      "dytb_oxide",  "tb",           "dytb_oxide",
+      "lace_oxide",  "lace_oxide",   "lace",
+      "lace_oxide",  "la",           "lace_oxide",
+      "magnet",      "magnet",       "magnets",
+      "magnet",      "mag",          "magnet",
+      "dy_oxide",    "dy_oxide",     "tb_oxide",
+      "tb_oxide",    "magnet_scrap", "magnet_scrap",
+      "scrap",       "magnet_scrap", NULL};
   return lookup(s, names);
 }
 
 const char *ui_stage(const char *s) {
   static const char *const names[] = {
-      "mining",   "mining",     "mine",       "mining", "mines",
-      "mining",   "separation", "separation", "sep",    "separation",
-      "refining", "separation", "magnet",     "magnet", "magnets",
-      "magnet",   "mag",        "magnet",     NULL};
+      "mining",   "mining",     "mine",       "mining",    "mines",
+      "mining",   "separation", "separation", "sep",       "separation",
+      "refining", "separation", "magnet",     "magnet",    "magnets",
+      "magnet",   "mag",        "magnet",     "recycling", "recycling",
+      "recycle",  "recycling",  "rec",        "recycling", NULL};
   return lookup(s, names);
 }
 

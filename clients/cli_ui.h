@@ -95,7 +95,7 @@ const char *ui_stage(const char *s); /* mining, separation, magnet */
 #define UI_PRODUCTS 7
 extern const char *const ui_products[UI_PRODUCTS];
 bool ui_shown(const json_t *prices, const char *prod);
-extern const char *const ui_stages[3];
+extern const char *const ui_stages[4];
 
 /* Milliseconds of the monotonic clock (for countdowns). */
 long long ui_now_ms(void);

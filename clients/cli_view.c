@@ -17,9 +17,9 @@
 
 const char *view_short(const char *product) {
   static const char *const names[] = {
-      "concentrate", "conc",       "ndpr_oxide", "NdPr",   "dytb_oxide",
-      "Dy/Tb",       "lace_oxide", "La/Ce",      "magnet", "magnet",
-      "dy_oxide",    "Dy",         "tb_oxide",   "Tb",     NULL};
+      "concentrate", "conc",  "ndpr_oxide",   "NdPr",   "dytb_oxide", "Dy/Tb",
+      "lace_oxide",  "La/Ce", "magnet",       "magnet", "dy_oxide",   "Dy",
+      "tb_oxide",    "Tb",    "magnet_scrap", "scrap",  NULL};
   for (size_t i = 0; names[i]; i += 2)
     if (strcmp(product, names[i]) == 0)
       return names[i + 1];
@@ -307,8 +307,10 @@ void view_share_table(FILE *f, const json_t *production) {
   for (size_t i = 0; i < shown; i++)
     fprintf(f, " %6.6s", ui_clean(nat[i]));
   fprintf(f, " %12s\n", "TOTAL");
-  for (size_t s = 0; s < 3; s++) {
+  for (size_t s = 0; s < 4; s++) {
     const json_t *row = json_object_get(production, ui_stages[s]);
+    if (s == 3 && !row)
+      continue; /* recycling: only on maps that have it (design J4) */
     double total = 0;
     for (size_t i = 0; i < nn; i++)
       total += ui_num(row, nat[i], 0);

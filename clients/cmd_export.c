@@ -422,12 +422,16 @@ static int on_score_turn(void *arg, const store_turn_row_t *row, char *err,
     score_row(&c->o->c, x->g.id, turn, seat, "cash", "USD", obs->cash_cents, 2);
     for (int p = 0; p < MODEL_PRODUCTS; p++) {
       char var[64];
+      if (p == MODEL_SCRAP && !model_map_has_product(x->g.map, p))
+        continue; /* design J4: only where the map recycles */
       snprintf(var, sizeof var, "inventory_%s", model_product_name(p));
       score_row(&c->o->c, x->g.id, turn, seat, var, "t", obs->inventory_kg[p],
                 3);
     }
     for (int k = 0; k < MODEL_SKILLS; k++) {
       char var[64];
+      if (!model_map_has_stage(x->g.map, k))
+        continue;
       snprintf(var, sizeof var, "staff_%s", model_skill_name(k));
       score_row(&c->o->c, x->g.id, turn, seat, var, "people", obs->staff[k], 0);
     }

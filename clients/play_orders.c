@@ -49,8 +49,9 @@ static json_t *say(char *msg, size_t cap, const char *fmt, ...) {
 
 static const char PRODUCTS[] =
     "concentrate (conc), ndpr_oxide (ndpr), dytb_oxide (dytb), lace_oxide "
-    "(lace), magnet";
-static const char STAGES[] = "mining, separation, magnet";
+    "(lace), magnet, magnet_scrap (scrap; maps with recycling)";
+static const char STAGES[] =
+    "mining, separation, magnet, recycling (maps with recycling)";
 
 static int number(const char *what, const char *s, double *out, char *msg,
                   size_t cap) {

@@ -21,8 +21,15 @@ typedef struct {
   const char *name;
   model_error_t *err;
   json_t *sources;
-  model_jpath_t path; /* where the loader is reading (locate.c) */
+  model_jpath_t path;   /* where the loader is reading (locate.c) */
+  const model_map_t *m; /* the map being read (its parameters first) */
 } ld_t;
+
+/* Design J4: the message for a stage, skill or product of recycling on a
+ * map without it. */
+#define NO_RECYCLING                                                           \
+  "the map has no recycling; add parameters.recycling (docs/maps.md) to "      \
+  "use it"
 
 __attribute__((format(printf, 2, 3))) static int fail(ld_t *ld, const char *fmt,
                                                       ...) {
@@ -304,6 +311,14 @@ static int named(ld_t *ld, json_t *obj, const char *key,
       pop(ld);
       break;
     }
+    if (ld->m && ((names == model__stage_names && !map_has_stage(ld->m, idx)) ||
+                  (names == model__product_names && idx == MODEL_SCRAP &&
+                   !map_has(ld->m, idx)))) {
+      push_key(ld, k);
+      rc = fail(ld, "%s: " NO_RECYCLING, k);
+      pop(ld);
+      break;
+    }
     if ((rc = num(ld, o, k, true, u, lo, hi, &out[idx])))
       break;
   }
@@ -382,6 +397,9 @@ static int name_field(ld_t *ld, json_t *o, const char *key,
       w += (size_t)snprintf(list + w, sizeof list - w, "%s%s", i ? ", " : "",
                             names[i]);
     rc = fail(ld, "expected one of: %s", list);
+  } else if (ld->m && names == model__stage_names &&
+             !map_has_stage(ld->m, idx)) {
+    rc = fail(ld, "%s: " NO_RECYCLING, names[idx]);
   } else {
     *out = idx;
   }
@@ -623,12 +641,13 @@ static int wages_by_stage(ld_t *ld, model_map_t *m, json_t *o, int64_t *out) {
     for (int i = 0; i < NS; i++)
       if (strcmp(model__stage_names[i], k) == 0)
         idx = i;
-    if (idx < 0) {
+    if (idx < 0 || !map_has_stage(m, idx)) {
       push_key(ld, k);
-      rc = fail(ld,
-                "unknown name \"%s\"; expected one of: mining, "
-                "separation, magnet",
-                k);
+      rc = idx < 0 ? fail(ld,
+                          "unknown name \"%s\"; expected one of: mining, "
+                          "separation, magnet",
+                          k)
+                   : fail(ld, "%s: " NO_RECYCLING, k);
       pop(ld);
       break;
     }
@@ -833,6 +852,50 @@ static int recipe_heavies(ld_t *ld, const model_map_t *m, json_t *rcp,
 }
 
 /* ---- sections ---- */
+/* parameters.recycling (design J4, docs/maps.md "Recycling"): its
+ * presence makes the stage `recycling` and the product magnet_scrap
+ * exist. */
+static int load_recycling(ld_t *ld, model_map_t *m, json_t *p) {
+  json_t *o, *h;
+  int rc = get_obj(ld, p, "recycling", &o);
+  if (rc || !o)
+    return rc;
+  m->recycling = true;
+  m->eol_life = 48;
+  m->eol_recovery_ppm = 900000;
+  m->scrap_share_ppm = 300000;
+  push_key(ld, "recycling");
+  static const char *const rk[] = {"lifetime",        "history",
+                                   "recovery",        "scrap_price_share",
+                                   "collection_cost", NULL};
+  int64_t life = m->eol_life, g = 0;
+  rc = check_keys(ld, o, rk);
+  if (!rc)
+    rc = num(ld, o, "lifetime", false, U_PLAIN, 1, MODEL_EOL_MAX, &life);
+  if (!rc)
+    rc = num(ld, o, "recovery", false, U_PPM, 0, 1, &m->eol_recovery_ppm);
+  if (!rc)
+    rc = num(ld, o, "scrap_price_share", false, U_PPM, 0, 1,
+             &m->scrap_share_ppm);
+  if (!rc)
+    rc = num(ld, o, "collection_cost", false, U_PRICE, 0, 1e4,
+             &m->collection_cost);
+  if (!rc)
+    rc = get_obj(ld, o, "history", &h);
+  if (!rc && h) {
+    static const char *const hk[] = {"growth", NULL};
+    push_key(ld, "history");
+    rc = check_keys(ld, h, hk);
+    if (!rc)
+      rc = num(ld, h, "growth", false, U_PPM, 0, 1, &g);
+    pop(ld);
+  }
+  m->eol_life = (int32_t)life;
+  m->eol_growth_q = yearly_to_quarter_ppm(g);
+  pop(ld);
+  return rc;
+}
+
 static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
   json_t *p, *o;
   int rc = get_obj(ld, root, "parameters", &p);
@@ -883,8 +946,11 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
                                    "dy_share_of_heavies",
                                    "thrift",
                                    "branches",
+                                   "recycling",
                                    NULL};
   if ((rc = check_keys(ld, p, pk)))
+    goto out;
+  if ((rc = load_recycling(ld, m, p)))
     goto out;
   /* design J1: the heavies as one basket (default) or as Dy and Tb */
   {
@@ -941,10 +1007,20 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
   }
   push_key(ld, "prices");
   for (int i = 0; i < NP && !rc; i++) {
-    if (map_has(m, i))
+    if (i == MODEL_SCRAP && map_has(m, i)) {
+      /* design J4: scrap's opening price is its share of the magnet's
+       * (the map may give its own) */
+      m->price0[i] = -1;
+      rc = num(ld, o, model__product_names[i], false, U_PRICE, 0, 1e6,
+               &m->price0[i]);
+    } else if (map_has(m, i))
       rc = num(ld, o, model__product_names[i], true, U_PRICE, 0, 1e6,
                &m->price0[i]);
-    else if (json_object_get(o, model__product_names[i])) {
+    else if (i == MODEL_SCRAP && json_object_get(o, model__product_names[i])) {
+      push_key(ld, model__product_names[i]);
+      rc = fail(ld, "%s: " NO_RECYCLING, model__product_names[i]);
+      pop(ld);
+    } else if (json_object_get(o, model__product_names[i])) {
       push_key(ld, model__product_names[i]);
       rc = fail(ld, "%s is not a product of this map; %s",
                 model__product_names[i], absent_hint(m));
@@ -952,6 +1028,9 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
     }
   }
   pop(ld);
+  if (!rc && m->recycling && m->price0[MODEL_SCRAP] < 0)
+    m->price0[MODEL_SCRAP] =
+        ppm_of(m->price0[MODEL_MAGNET], m->scrap_share_ppm);
   if (rc)
     goto out;
   if ((rc = num(ld, p, "substitution_cap", false, U_PPM, 0, 1,
@@ -996,7 +1075,8 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
     goto out;
   if (stages) {
     push_key(ld, "stages");
-    static const char *const sk[] = {"mining", "separation", "magnet", NULL};
+    static const char *const sk[] = {"mining", "separation", "magnet",
+                                     "recycling", NULL};
     if ((rc = check_keys(ld, stages, sk)))
       goto out_stages;
     for (int s = 0; s < NS; s++) {
@@ -1004,6 +1084,11 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
       if (!so)
         continue;
       push_key(ld, model__stage_names[s]);
+      if (!map_has_stage(m, s)) {
+        rc = fail(ld, "%s: " NO_RECYCLING, model__stage_names[s]);
+        pop(ld);
+        goto out_stages;
+      }
       map_stage_t *st = &m->stage[s];
       static const char *const ks[] = {"lead_turns",
                                        "capex",
@@ -1173,7 +1258,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
         "growth",           "capacity_growth",    "capacity_max",
         "mentor_ratio",     "seasoning_turns",    "poach_share",
         "poach_cost_years", "migration_wage_gap", NULL};
-    int64_t tt[NS] = {4, 4, 4}, g = 0;
+    int64_t tt[NS] = {4, 4, 4, 4}, g = 0;
     rc = check_keys(ld, t, tk);
     if (!rc)
       rc = named(ld, t, "training_turns", model__stage_names, NS, U_PLAIN, 1,
@@ -1188,7 +1273,7 @@ static int load_params(ld_t *ld, model_map_t *m, json_t *root) {
     for (int s = 0; s < NS; s++)
       m->train_turns[s] = (int32_t)tt[s];
     m->talent_growth_ppm_turn = yearly_to_quarter_ppm(g);
-    int64_t cg = 0, st4[NS] = {4, 4, 4};
+    int64_t cg = 0, st4[NS] = {4, 4, 4, 4};
     if (!rc)
       rc = num(ld, t, "capacity_growth", false, U_PPM, 0, 10, &cg);
     m->cap_growth_q = yearly_to_quarter_ppm(cg);
@@ -1614,8 +1699,14 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
       rc = get_obj(ld, o, "permit_turns", &pt);
     if (!rc && pt) {
       push_key(ld, "permit_turns");
-      static const char *const sk[] = {"mining", "separation", "magnet", NULL};
+      static const char *const sk[] = {"mining", "separation", "magnet",
+                                       "recycling", NULL};
       rc = check_keys(ld, pt, sk);
+      if (!rc && !m->recycling && json_object_get(pt, "recycling")) {
+        push_key(ld, "recycling");
+        rc = fail(ld, "recycling: " NO_RECYCLING);
+        pop(ld);
+      }
       for (int s2 = 0; s2 < NS && !rc; s2++) {
         bool has = false;
         rc = green_brown(ld, pt, model__stage_names[s2], na->permit_turns[s2],
@@ -1671,7 +1762,7 @@ static int load_nations(ld_t *ld, model_map_t *m, json_t *root) {
                     k);
         else if (!map_has(m, p))
           rc = fail(ld, "%s is not a product of this map; %s", k,
-                    absent_hint(m));
+                    p == MODEL_SCRAP ? NO_RECYCLING : absent_hint(m));
         else if (!json_is_object(d))
           rc = fail(ld, "expected {\"volume\", \"elasticity\", ...}");
         if (!rc)
@@ -2811,7 +2902,7 @@ static int check_products(ld_t *ld, const model_map_t *m) {
     if (what)
       return fail(ld, "%s%s%s names %s, which is not a product of this map; %s",
                   what, who[0] ? " of " : "", who, model__product_names[p],
-                  absent_hint(m));
+                  p == MODEL_SCRAP ? NO_RECYCLING : absent_hint(m));
   }
   return 0;
 }
@@ -2827,7 +2918,7 @@ int model_map_load_string(const char *text, size_t len, const char *name,
   int crc = model_crypto_init();
   if (crc)
     return crc;
-  ld_t ld = {text, len, name ? name : "(string)", err, NULL, {0}};
+  ld_t ld = {text, len, name ? name : "(string)", err, NULL, {0}, NULL};
   json_error_t je;
   json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
   if (!root) {
@@ -2842,6 +2933,7 @@ int model_map_load_string(const char *text, size_t len, const char *name,
   }
   crypto_generichash(m->digest, sizeof m->digest, (const uint8_t *)text, len,
                      NULL, 0);
+  ld.m = m;
   if (!json_is_object(root)) {
     rc = fail(&ld, "a map is a JSON object");
     goto fail;
@@ -3048,6 +3140,9 @@ size_t model_map_nation_count(const model_map_t *m) {
 }
 bool model_map_has_product(const model_map_t *m, int product) {
   return m && map_has(m, product);
+}
+bool model_map_has_stage(const model_map_t *m, int stage) {
+  return m && map_has_stage(m, stage);
 }
 const char *model_map_seat_id(const model_map_t *m, size_t i) {
   return m && i < m->n_seats ? m->seats[i].id : NULL;

@@ -939,6 +939,21 @@ static void gather(mk_t *m) {
       }
     }
   }
+  /* design J4: each nation offers the scrap it collected, a standing
+   * release at the map's share of the magnet price in its market */
+  for (size_t n = 0; p == MODEL_SCRAP && n < N; n++) {
+    nation_t *na = &st->nations[n];
+    int64_t q = na->stock[p] - m->offered[n];
+    if (q <= 0)
+      continue;
+    int64_t ref = st->regional[MODEL_MAGNET][n] > 0
+                      ? st->regional[MODEL_MAGNET][n]
+                      : st->price[MODEL_MAGNET];
+    int64_t price = ppm_of(ref, map->scrap_share_ppm);
+    int32_t holder = (int32_t)(S + n);
+    add_part(m, holder, (int32_t)n, false, 2, price > 0 ? price : 0, q);
+    offer_ctrl(m, holder, q, na->stock[p]);
+  }
   /* branches abroad (design I2), numbered after the nations: their fixed
    * price offers and bids in their host's market; a bid is paid from the
    * firm's headroom left after the firm's own bid at its max price */
@@ -1535,7 +1550,8 @@ static const char *const PAID[NP] = {"money paid in the concentrate market",
                                      "money paid in the lace_oxide market",
                                      "money paid in the magnet market",
                                      "money paid in the dy_oxide market",
-                                     "money paid in the tb_oxide market"};
+                                     "money paid in the tb_oxide market",
+                                     "money paid in the magnet_scrap market"};
 static const char *const RECEIVED[NP] = {
     "money received in the concentrate market",
     "money received in the ndpr_oxide market",
@@ -1543,7 +1559,8 @@ static const char *const RECEIVED[NP] = {
     "money received in the lace_oxide market",
     "money received in the magnet market",
     "money received in the dy_oxide market",
-    "money received in the tb_oxide market"};
+    "money received in the tb_oxide market",
+    "money received in the magnet_scrap market"};
 
 /* Demand by sector: a node's final-demand fill over its lines, each
  * taking what it wants above the last kg's value v, and the kg valued at

@@ -103,18 +103,23 @@ typedef enum {
    * on "basket" maps (the default) these two do not exist */
   MODEL_DY = 5, /* "dy_oxide" */
   MODEL_TB = 6, /* "tb_oxide" */
-  MODEL_PRODUCTS = 7
+  /* design J4: end-of-life magnets, only on maps with
+   * parameters.recycling */
+  MODEL_SCRAP = 7, /* "magnet_scrap" (tonnes of magnet) */
+  MODEL_PRODUCTS = 8
 } model_product_t;
 
 typedef enum {
   MODEL_MINING = 0,     /* "mining" */
   MODEL_SEPARATION = 1, /* "separation" */
   MODEL_MAGNETS = 2,    /* "magnet" (the stage) */
-  MODEL_STAGES = 3
+  /* design J4: only on maps with parameters.recycling */
+  MODEL_RECYCLING = 3, /* "recycling" */
+  MODEL_STAGES = 4
 } model_stage_t;
 
 /* Skills are one per stage and share its numbering: "mining", "separation",
- * "magnet". */
+ * "magnet", "recycling" (maps with recycling only). */
 #define MODEL_SKILLS MODEL_STAGES
 
 typedef enum { MODEL_SEAT_NATION = 0, MODEL_SEAT_FIRM = 1 } model_seat_kind_t;
@@ -162,7 +167,10 @@ typedef enum {
   MODEL_POL_INVESTMENT_SCREEN = 15,     /* "investment_screen" */
   MODEL_POL_ORIGIN_RULE = 16,           /* "origin_rule" (threshold in
                                            rate_ppm, from_turn in turns) */
-  MODEL_POLICY_KINDS = 17
+  /* design J4 (maps with parameters.recycling): the share of end-of-life
+   * magnets collected as scrap, in rate_ppm */
+  MODEL_POL_RECYCLING_COLLECTION = 17, /* "recycling_collection" */
+  MODEL_POLICY_KINDS = 18
 } model_policy_kind_t;
 
 typedef enum {
@@ -267,6 +275,9 @@ size_t model_map_nation_count(const model_map_t *map);
 /* Whether a product exists on the map (design J1: basket maps have
  * dytb_oxide, split maps dy_oxide and tb_oxide instead). */
 bool model_map_has_product(const model_map_t *map, int product);
+/* Whether a stage (or skill) exists on the map (design J4: recycling only
+ * on maps with parameters.recycling, which also have magnet_scrap). */
+bool model_map_has_stage(const model_map_t *map, int stage);
 /* Seat i's id, kind and title (NULL / -1 when i is out of range). */
 const char *model_map_seat_id(const model_map_t *map, size_t i);
 int model_map_seat_kind(const model_map_t *map, size_t i);
@@ -737,6 +748,15 @@ typedef struct {
   /* design J3: Dy thrifting (parameters.thrift) */
   int64_t thrift_min_share_ppm, thrift_cost_cents_per_kg;
   int32_t thrift_turns;
+  /* design J4: the stages of the map (public.rules.stages): recycling
+   * only on maps with parameters.recycling, whose scrap is offered at
+   * scrap_price_share of the magnet price and recovers recovery of the
+   * magnet recipe's oxides; eol_lifetime turns from consumption to end of
+   * life; collection costs collection_cost a kg (0 elsewhere) */
+  bool stages[MODEL_STAGES];
+  int64_t scrap_price_share_ppm, recycling_recovery_ppm;
+  int64_t collection_cost_cents_per_kg;
+  int32_t eol_lifetime;
 } model_obs_rules_t;
 
 typedef struct {

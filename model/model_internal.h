@@ -51,6 +51,14 @@
  * design J1's dy_oxide and tb_oxide, which are written in a section of
  * their own on split maps only, so basket maps keep their bytes). */
 #define NP_BASE MODEL_DY
+/* Products before design J4's magnet_scrap, which is written in a section
+ * of its own on recycling maps only. */
+#define NP_V1 MODEL_SCRAP
+/* Stages before design J4's recycling (the stages of maps without
+ * parameters.recycling). */
+#define NS_V1 MODEL_RECYCLING
+/* The longest end-of-life ring (parameters.recycling.lifetime, turns). */
+#define MODEL_EOL_MAX 64
 /* Element sub-accounts inside concentrate: ndpr, the heavies (dytb_oxide
  * on basket maps, dy_oxide on split maps), tb_oxide (split maps); La/Ce
  * is the rest. The third is always 0 on basket maps. */
@@ -281,6 +289,19 @@ struct model_map {
   /* issue 11, building abroad (design I2; parameters.branches): a firm's
    * new facilities abroad belong to its branch in the host nation */
   bool branches;
+  /* design J4, recycling (parameters.recycling): the stage `recycling`
+   * and the product magnet_scrap exist only when set. Magnets consumed by
+   * final demand come back as end of life after eol_life turns; the
+   * ring is seeded at turn 0 from each nation's magnet demand deflated
+   * by eol_growth_q a turn; recycling recovers eol_recovery of the
+   * magnet recipe's oxides; nations offer collected scrap at
+   * scrap_share of the magnet price and pay collection_cost a kg. */
+  bool recycling;
+  int32_t eol_life;         /* turns, 1..MODEL_EOL_MAX */
+  int64_t eol_growth_q;     /* ppm a turn (history's yearly growth) */
+  int64_t eol_recovery_ppm; /* of the recipe's content */
+  int64_t scrap_share_ppm;  /* of the magnet price */
+  int64_t collection_cost;  /* cents per kg collected */
 };
 
 static inline int64_t map_transport(const model_map_t *m, int p, int i, int j) {
@@ -301,7 +322,22 @@ static inline int64_t model_thrift_floor(const model_map_t *m) {
 static inline bool map_has(const model_map_t *m, int p) {
   if (p < 0 || p >= NP)
     return false;
+  if (p == MODEL_SCRAP)
+    return m->recycling; /* design J4 */
   return m->heavy_split ? p != MODEL_DYTB : p < MODEL_DY;
+}
+
+/* Whether stage (or skill) s exists on the map (design J4: recycling only
+ * on maps with parameters.recycling). */
+static inline bool map_has_stage(const model_map_t *m, int s) {
+  if (s < 0 || s >= NS)
+    return false;
+  return s != MODEL_RECYCLING || m->recycling;
+}
+
+/* The stages of the map: NS on recycling maps, else the first NS_V1. */
+static inline int map_ns(const model_map_t *m) {
+  return m->recycling ? NS : NS_V1;
 }
 
 /* The oxides separation makes, in the order of a basket's shares
@@ -348,6 +384,8 @@ typedef struct {
   /* issue 11, design I2: a subsidy with foreign false pays home firms
    * only (capex of their builds here, output of their plants here) */
   uint8_t sub_home_only[NS];
+  /* design J4: the share of end-of-life magnets collected (ppm) */
+  int64_t collect_ppm;
 } policies_t;
 
 typedef struct {
@@ -393,6 +431,12 @@ typedef struct {
   int64_t sec_consumed[NP][MODEL_SECTORS];
   int64_t credit_bought[NP], credit_own[NP];
   int64_t sec_price[NP][MODEL_SECTORS]; /* the price its buyers paid */
+  /* design J4 (recycling maps): magnets its final demand consumed, a
+   * ring of map eol_life turns (entry turn % eol_life holds the turn's
+   * consumption, eol_life turns after it the magnets' end of life), and
+   * last turn's collection: kg collected as scrap, money paid for it */
+  int64_t eol[MODEL_EOL_MAX];
+  int64_t collected, collect_paid;
 } nation_t;
 
 typedef struct {

@@ -303,6 +303,11 @@ static size_t policy_orders(const model_state_t *st, int n,
     if (CUR)
       CUR->rate_ppm = p->tax_ppm;
   }
+  if (p->collect_ppm > 0) {
+    ADD(MODEL_POL_RECYCLING_COLLECTION);
+    if (CUR)
+      CUR->rate_ppm = p->collect_ppm;
+  }
   /* issue 11: firm price floors, technology bans, screens, sanctions */
   for (size_t e = 0; x && e < x->n_support; e++) {
     const support_t *su = &x->support[e];

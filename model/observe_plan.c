@@ -36,7 +36,9 @@ int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o) {
       memcpy(od->owner, m->seats[md->owner].id, sizeof od->owner);
   }
   model_obs_rules_t *r = &o->rules;
-  for (int s = 0; s < NS; s++) {
+  /* the map's stages only (design J4: recycling's entries stay 0 on maps
+   * without it) */
+  for (int s = 0; s < map_ns(m); s++) {
     const map_stage_t *g = &m->stage[s];
     r->lead_greenfield[s] = g->lead_green;
     r->lead_brownfield[s] = g->lead_brown;
@@ -78,5 +80,13 @@ int model_obs_fill_plan(const model_state_t *st, int32_t home, model_obs_t *o) {
   r->thrift_cost_cents_per_kg = m->thrift_cost;
   for (int p = 0; p < MODEL_PRODUCTS; p++)
     r->products[p] = map_has(m, p);
+  for (int s = 0; s < MODEL_STAGES; s++)
+    r->stages[s] = map_has_stage(m, s);
+  if (m->recycling) {
+    r->scrap_price_share_ppm = m->scrap_share_ppm;
+    r->recycling_recovery_ppm = m->eol_recovery_ppm;
+    r->collection_cost_cents_per_kg = m->collection_cost;
+    r->eol_lifetime = m->eol_life;
+  }
   return 0;
 }

@@ -323,6 +323,17 @@ static const model_field_t TAX[] = {
     LAPSE_FIELD,
 };
 
+/* design J4 (maps with parameters.recycling) */
+static const model_field_t RECYCLING_COLLECTION[] = {
+    {"rate", MODEL_FIELD_NUMBER, MODEL_UNIT_FRACTION, F(rate_ppm), 0, 1,
+     MODEL_FIELD_REQUIRED, false,
+     "a share from 0 to 1 of end-of-life magnets (0.01 is 1%)",
+     "share of the magnets reaching their end of life each turn that is "
+     "collected as magnet_scrap into the stockpile (the budget pays the "
+     "map's collection cost per kg)"},
+    LAPSE_FIELD,
+};
+
 /* ---- issue 11: state support, contracts, controls (model-v2 F, G, H, I) */
 
 #define FIRM_FIELD(desc)                                                       \
@@ -585,6 +596,11 @@ static const model_order_schema_t SCHEMAS[] = {
      "extraterritorial control: goods made abroad with your material need "
      "your licence to be exported from any nation",
      N(ORIGIN_RULE)},
+    {MODEL_OP_POLICY, MODEL_POL_RECYCLING_COLLECTION, "recycling_collection",
+     "nations", true,
+     "maps with recycling: collect a share of end-of-life magnets as scrap, "
+     "offered for sale from the stockpile",
+     N(RECYCLING_COLLECTION)},
     /* the ops added after policy, in their enum's order */
     {MODEL_OP_GRANT, -1, "grant", "nations", false,
      "pay a firm from the budget, once", N(GRANT)},

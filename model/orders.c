@@ -25,6 +25,12 @@ static int check_product(const model_map_t *m, const model_order_t *o,
     return 1;
   }
   /* design J1: the heavies exist as a basket or as Dy and Tb */
+  if (o->product == MODEL_SCRAP && !map_has(m, o->product)) {
+    model_refuse(r, "product",
+                 "product magnet_scrap is not traded on this map: it has no "
+                 "recycling (parameters.recycling)");
+    return 1;
+  }
   if (!map_has(m, o->product)) {
     model_refuse(r, "product",
                  m->heavy_split
@@ -37,19 +43,40 @@ static int check_product(const model_map_t *m, const model_order_t *o,
   return 0;
 }
 
-static int check_stage(const model_order_t *o, model_refusal_t *r) {
+/* Design J4: recycling exists only on maps with parameters.recycling. */
+#define NO_RECYCLING_ORDER                                                     \
+  "this map has no recycling (parameters.recycling); use mining, "             \
+  "separation or magnet"
+
+static int check_stage(const model_map_t *m, const model_order_t *o,
+                       model_refusal_t *r) {
   if (o->stage < 0 || o->stage >= NS) {
     model_refuse(r, "stage",
-                 "unknown stage; expected mining, separation or magnet");
+                 m->recycling
+                     ? "unknown stage; expected mining, separation, magnet or "
+                       "recycling"
+                     : "unknown stage; expected mining, separation or magnet");
+    return 1;
+  }
+  if (!map_has_stage(m, o->stage)) {
+    model_refuse(r, "stage", "stage recycling: " NO_RECYCLING_ORDER);
     return 1;
   }
   return 0;
 }
 
-static int check_skill(const model_order_t *o, model_refusal_t *r) {
+static int check_skill(const model_map_t *m, const model_order_t *o,
+                       model_refusal_t *r) {
   if (o->skill < 0 || o->skill >= NS) {
     model_refuse(r, "skill",
-                 "unknown skill; expected mining, separation or magnet");
+                 m->recycling
+                     ? "unknown skill; expected mining, separation, magnet or "
+                       "recycling"
+                     : "unknown skill; expected mining, separation or magnet");
+    return 1;
+  }
+  if (!map_has_stage(m, o->skill)) {
+    model_refuse(r, "skill", "skill recycling: " NO_RECYCLING_ORDER);
     return 1;
   }
   return 0;
@@ -100,6 +127,13 @@ static int check_policy(const model_map_t *m, int self, const model_order_t *o,
     model_refuse(r, "kind", "unknown policy kind; expected %s", kinds);
     return 1;
   }
+  if (o->kind == MODEL_POL_RECYCLING_COLLECTION && !m->recycling) {
+    model_refuse(r, "kind",
+                 "recycling_collection: this map has no recycling "
+                 "(parameters.recycling), so no end-of-life magnets to "
+                 "collect");
+    return 1;
+  }
   for (size_t i = 0; i < s->n_fields; i++) {
     const model_field_t *f = &s->fields[i];
     int partner;
@@ -109,11 +143,11 @@ static int check_policy(const model_map_t *m, int self, const model_order_t *o,
         return 1;
       break;
     case MODEL_FIELD_STAGE:
-      if (check_stage(o, r))
+      if (check_stage(m, o, r))
         return 1;
       break;
     case MODEL_FIELD_SKILL:
-      if (check_skill(o, r))
+      if (check_skill(m, o, r))
         return 1;
       break;
     case MODEL_FIELD_PARTNER:
@@ -210,7 +244,7 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
       return 1;
     return check_field(o, "quantity", "0 and 1,000,000,000 t", r);
   case MODEL_OP_BUILD:
-    if (check_stage(o, r))
+    if (check_stage(m, o, r))
       return 1;
     if (out_of_range(o, "capacity")) {
       model_refuse(r, "capacity",
@@ -257,7 +291,7 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
            check_field(o, "heavy_recipe", "0 and 1", r) ||
            check_field(o, "dy_recipe", "0 and 1", r);
   case MODEL_OP_HIRE:
-    if (check_skill(o, r))
+    if (check_skill(m, o, r))
       return 1;
     if (o->count == 0) {
       model_refuse(r, "count", "count must not be 0 (negative releases staff)");
@@ -293,7 +327,7 @@ int model_order_check_map(const model_map_t *m, int who, bool is_nation,
     }
     return check_field(o, "count", "-1,000,000 and 1,000,000 people", r);
   case MODEL_OP_TRAIN:
-    if (check_skill(o, r))
+    if (check_skill(m, o, r))
       return 1;
     return check_field(o, "count", "1 and 1,000,000 people", r);
   case MODEL_OP_OFFER:

@@ -207,6 +207,9 @@ static int policy_set(model_state_t *st, int n, const model_order_t *o) {
   case MODEL_POL_TAX:
     p->tax_ppm = o->rate_ppm;
     break;
+  case MODEL_POL_RECYCLING_COLLECTION:
+    p->collect_ppm = o->rate_ppm;
+    break;
   case MODEL_POL_FIRM_PRICE_FLOOR:
   case MODEL_POL_TECHNOLOGY_EXPORT_BAN:
   case MODEL_POL_SANCTION:
@@ -320,6 +323,9 @@ static void policy_now(const model_state_t *st, int n, const model_order_t *o,
     break;
   case MODEL_POL_TAX:
     out->rate_ppm = p->tax_ppm;
+    break;
+  case MODEL_POL_RECYCLING_COLLECTION:
+    out->rate_ppm = p->collect_ppm;
     break;
   case MODEL_POL_TECHNOLOGY_EXPORT_BAN:
     out->lift = !(x && (j == ALL ? x->tech_ban_all[n][s] != 0

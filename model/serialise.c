@@ -34,6 +34,10 @@ typedef struct {
    * dy_oxide in the main walk, dy_oxide and tb_oxide in the section of
    * split maps (design J1), so that basket maps keep their bytes */
   int p0, p1;
+  /* design J4: the stages (NS_V1, or NS on recycling maps) and products
+   * (NP_V1, or NP) of the arrays the walk writes whole, so that maps
+   * without recycling keep their bytes */
+  int ns, np;
 } vis_t;
 
 /* True for the first byte of a MessagePack array or map. */
@@ -355,23 +359,23 @@ static void vnation(vis_t *v, nation_t *na, size_t n) {
   vi(v, &na->budget);
   vprod(v, na->stock);
   varr(v, na->stock_el, 2);
-  varr(v, na->pool, NS);
-  for (int s = 0; s < NS; s++)
+  varr(v, na->pool, v->ns);
+  for (int s = 0; s < v->ns; s++)
     varr(v, na->pipeline[s], MODEL_TRAIN_TURNS_MAX);
   policies_t *p = &na->pol;
   vtrade_p(v, p, n);
-  varr(v, p->sub_capex, NS);
-  varr(v, p->sub_output, NS);
+  varr(v, p->sub_capex, v->ns);
+  varr(v, p->sub_output, v->ns);
   vprod(v, p->floor_price);
   vprod(v, p->floor_qty);
   vprod(v, p->stock_target);
-  varr(v, p->talent_budget, NS);
-  for (int s = 0; s < NS; s++) {
+  varr(v, p->talent_budget, v->ns);
+  for (int s = 0; s < v->ns; s++) {
     vu8(v, &p->mig_in[s]);
     vu8(v, &p->mig_out[s]);
   }
-  varr(v, p->permit_speed, NS);
-  varr(v, p->prod_quota, NS);
+  varr(v, p->permit_speed, v->ns);
+  varr(v, p->prod_quota, v->ns);
   vi(v, &p->tax_ppm);
   vprod(v, na->demand_q0);
   if (v->version >= 2)
@@ -399,8 +403,8 @@ static void vseat(vis_t *v, seat_t *s) {
   vi(v, &s->cash);
   vprod(v, s->inv);
   varr(v, s->inv_el, 2);
-  varr(v, s->staff, NS);
-  for (int k = 0; k < NS; k++)
+  varr(v, s->staff, v->ns);
+  for (int k = 0; k < v->ns; k++)
     varr(v, s->pipeline[k], MODEL_TRAIN_TURNS_MAX);
   vstanding_p(v, s);
   vi32(v, &s->first_fac);
@@ -499,7 +503,7 @@ static void vmarket(vis_t *v, market_result_t *r, size_t n) {
 static void visit_v2(vis_t *v, model_state_t *st) {
   const model_map_t *m = st->map;
   bool lead = false;
-  for (int s = 0; s < NS; s++)
+  for (int s = 0; s < v->ns; s++)
     lead |= m->stage[s].two_phase;
   for (size_t i = 0; lead && i < st->n_fac && !v->err; i++) {
     vi(v, &st->fac[i].permit_left);
@@ -515,24 +519,25 @@ static void visit_v2(vis_t *v, model_state_t *st) {
     vi32(v, &se->receivership);
   }
   for (size_t i = 0; m->train_caps && i < st->n_nations && !v->err; i++) {
-    varr(v, st->nations[i].train_cap, NS); /* train_used is 0 between turns */
-    varr(v, st->nations[i].train_kept, NS);
+    varr(v, st->nations[i].train_cap,
+         v->ns); /* train_used is 0 between turns */
+    varr(v, st->nations[i].train_kept, v->ns);
   }
   bool poach = m->poach_ppm > 0;
   for (size_t i = 0; poach && i < st->n_nations && !v->err; i++)
-    varr(v, st->nations[i].pool_start, NS);
+    varr(v, st->nations[i].pool_start, v->ns);
   for (size_t i = 0; m->mentor_ppm > 0 && i < st->n_seats && !v->err; i++)
-    for (int s = 0; s < NS; s++)
+    for (int s = 0; s < v->ns; s++)
       varr(v, st->seats[i].appr[s], MODEL_TRAIN_TURNS_MAX);
   bool learn = false;
-  for (int s = 0; s < NS; s++)
+  for (int s = 0; s < v->ns; s++)
     learn |= m->stage[s].learn;
   if (learn) {
-    varr(v, st->learn_kref, NS);
-    varr(v, st->learn_cref, NS);
-    varr(v, st->learn_lgkref, NS);
+    varr(v, st->learn_kref, v->ns);
+    varr(v, st->learn_cref, v->ns);
+    varr(v, st->learn_lgkref, v->ns);
     for (size_t i = 0; i < st->n_nations && !v->err; i++)
-      varr(v, st->nations[i].know_how, NS);
+      varr(v, st->nations[i].know_how, v->ns);
     for (size_t i = 0; i < st->n_fac && !v->err; i++) {
       vi(v, &st->fac[i].anchor_cost);
       vi(v, &st->fac[i].anchor_rec);
@@ -596,13 +601,13 @@ static void voffer_stock(vis_t *v, model_state_t *st) {
 static void vquota_basis(vis_t *v, model_state_t *st) {
   bool any = false;
   for (size_t n = 0; n < st->n_nations; n++)
-    for (int s = 0; s < NS; s++)
+    for (int s = 0; s < v->ns; s++)
       any |= st->nations[n].pol.quota_output[s] ||
              st->nations[n].pol.quota_domestic[s];
   if (!vtag(v, "\001quota-basis", any))
     return;
   for (size_t n = 0; n < st->n_nations && !v->err; n++)
-    for (int s = 0; s < NS; s++) {
+    for (int s = 0; s < v->ns; s++) {
       vu8(v, &st->nations[n].pol.quota_output[s]);
       vu8(v, &st->nations[n].pol.quota_domestic[s]);
     }
@@ -635,18 +640,19 @@ static void vorigin_p(vis_t *v, model_state_t *st) {
 }
 
 static void vbranches(vis_t *v, model_state_t *st);
+static void vrecycling(vis_t *v, model_state_t *st);
 
 /* Subsidies with foreign false (issue 11, design I2), after a tag of
  * their own and only when a nation has one. */
 static void vsub_home_only(vis_t *v, model_state_t *st) {
   bool any = false;
   for (size_t n = 0; n < st->n_nations; n++)
-    for (int s = 0; s < NS; s++)
+    for (int s = 0; s < v->ns; s++)
       any |= st->nations[n].pol.sub_home_only[s] != 0;
   if (!vtag(v, "\001subsidy-home-only", any))
     return;
   for (size_t n = 0; n < st->n_nations && !v->err; n++)
-    for (int s = 0; s < NS; s++)
+    for (int s = 0; s < v->ns; s++)
       vu8(v, &st->nations[n].pol.sub_home_only[s]);
 }
 
@@ -723,7 +729,7 @@ static void vext(vis_t *v, model_state_t *st) {
     vi32(v, &x->sanctions[k].firm);
   }
   for (size_t i = 0; i < n && !v->err; i++) {
-    for (int s = 0; s < NS; s++) {
+    for (int s = 0; s < v->ns; s++) {
       int64_t b = (int64_t)x->tech_ban[i][s], c = (int64_t)x->screen[i][s];
       vi(v, &b);
       vi(v, &c);
@@ -749,6 +755,8 @@ static void vext(vis_t *v, model_state_t *st) {
  * its order, and the Tb element sub-accounts. Basket maps never have
  * anything in them (the products do not exist there), so their states
  * keep their bytes. */
+static void vprod_range(vis_t *v, model_state_t *st, bool el);
+
 static void vheavy_split(vis_t *v, model_state_t *st) {
   if (!vtag(v, "\001heavy-split", st->map->heavy_split))
     return;
@@ -757,13 +765,23 @@ static void vheavy_split(vis_t *v, model_state_t *st) {
     return;
   }
   v->p0 = NP_BASE;
-  v->p1 = NP;
+  v->p1 = NP_V1; /* not magnet_scrap: its section is vrecycling's */
+  vprod_range(v, st, true);
+  v->p0 = 0;
+  v->p1 = NP_BASE;
+}
+
+/* The entries of products p0..p1 in every per-product array of the main
+ * walk, in its order (and with el the Tb element sub-accounts): the
+ * products that sections of their own add. */
+static void vprod_range(vis_t *v, model_state_t *st, bool el) {
   size_t n = st->n_nations;
   for (size_t i = 0; i < n && !v->err; i++) {
     nation_t *na = &st->nations[i];
     policies_t *p = &na->pol;
     vprod(v, na->stock);
-    vi(v, &na->stock_el[2]);
+    if (el)
+      vi(v, &na->stock_el[2]);
     vtrade_p(v, p, n);
     vprod(v, p->floor_price);
     vprod(v, p->floor_qty);
@@ -779,7 +797,8 @@ static void vheavy_split(vis_t *v, model_state_t *st) {
   for (size_t i = 0; i < st->n_seats && !v->err; i++) {
     seat_t *se = &st->seats[i];
     vprod(v, se->inv);
-    vi(v, &se->inv_el[2]);
+    if (el)
+      vi(v, &se->inv_el[2]);
     vstanding_p(v, se);
     vflows_p(v, &se->flows);
   }
@@ -819,8 +838,35 @@ static void vheavy_split(vis_t *v, model_state_t *st) {
     if (st->ext->track1 > 0)
       vorigin_p(v, st);
   }
+}
+
+/* Recycling (design J4), only on maps with parameters.recycling: the
+ * magnet_scrap entries of every per-product array (as vheavy_split does
+ * for Dy and Tb), then each nation's collection policy, end-of-life ring
+ * and last collection. The stage's own entries are in the main walk
+ * (vis_t.ns). */
+static void vrecycling(vis_t *v, model_state_t *st) {
+  const model_map_t *m = st->map;
+  if (!vtag(v, "\001recycling", m->recycling))
+    return;
+  if (!m->recycling) {
+    v->err = MODEL_ESTATE;
+    return;
+  }
+  v->p0 = MODEL_SCRAP;
+  v->p1 = NP;
+  vprod_range(v, st, false);
   v->p0 = 0;
   v->p1 = NP_BASE;
+  for (size_t i = 0; i < st->n_nations && !v->err; i++) {
+    nation_t *na = &st->nations[i];
+    vi(v, &na->pol.collect_ppm);
+    varr(v, na->eol, (size_t)m->eol_life);
+    vi(v, &na->collected);
+    vi(v, &na->collect_paid);
+    if (v->rd && (na->pol.collect_ppm < 0 || na->pol.collect_ppm > MODEL_PPM))
+      v->err = MODEL_ESTATE;
+  }
 }
 
 /* The walk. Sizes come first; on reading they must match the map. */
@@ -846,6 +892,8 @@ static void visit(vis_t *v, model_state_t *st) {
   vi(v, &seed);
   st->seed = (uint64_t)seed;
   vi32(v, &st->turn);
+  v->ns = map_ns(st->map);
+  v->np = st->map->recycling ? NP : NP_V1;
   size_t nn = st->n_nations, ns = st->n_seats, nd = st->n_deposits;
   vsz(v, &nn, NN);
   vsz(v, &ns, MODEL_SEATS_MAX);
@@ -923,8 +971,8 @@ static void visit(vis_t *v, model_state_t *st) {
   vprod(v, r->price);
   vprod(v, r->volume);
   varr(v, st->report_regional + (size_t)v->p0 * n, (size_t)(v->p1 - v->p0) * n);
-  varr(v, st->report_production, (size_t)NS * n);
-  varr(v, st->report_capacity, (size_t)NS * n);
+  varr(v, st->report_production, (size_t)v->ns * n);
+  varr(v, st->report_capacity, (size_t)v->ns * n);
   varr(v, st->report_scores, st->n_seats);
   vcount(v, &r->n_news, MODEL_NEWS_MAX);
   for (size_t i = 0; i < r->n_news && !v->err; i++)
@@ -1022,6 +1070,7 @@ static void visit(vis_t *v, model_state_t *st) {
     }
   }
   vbranches(v, st);
+  vrecycling(v, st);
 }
 
 /* Branches abroad and transfers (issue 11, design I2; model_br_t), after
@@ -1040,10 +1089,10 @@ static void vbranches(vis_t *v, model_state_t *st) {
     branch_t *x = &br->b[b];
     vi32(v, &x->seat);
     vi32(v, &x->nation);
-    varr(v, x->inv, NP);
+    varr(v, x->inv, v->np);
     varr(v, x->inv_el, NEL);
-    varr(v, x->orig, NP);
-    for (int p = 0; p < NP; p++) {
+    varr(v, x->orig, v->np);
+    for (int p = 0; p < v->np; p++) {
       vi(v, &x->offer[p].qty);
       vi(v, &x->offer[p].price);
       vi(v, &x->bid[p].qty);
@@ -1052,11 +1101,11 @@ static void vbranches(vis_t *v, model_state_t *st) {
     vi(v, &x->revenue);
     vi(v, &x->costs);
     vi(v, &x->tax_last);
-    varr(v, x->flows.opening, NP);
-    varr(v, x->flows.produced, NP);
-    varr(v, x->flows.consumed, NP);
-    varr(v, x->flows.bought, NP);
-    varr(v, x->flows.sold, NP);
+    varr(v, x->flows.opening, v->np);
+    varr(v, x->flows.produced, v->np);
+    varr(v, x->flows.consumed, v->np);
+    varr(v, x->flows.bought, v->np);
+    varr(v, x->flows.sold, v->np);
   }
   vcount(v, &br->n_transfers, MODEL_TRANSFERS_MAX);
   for (size_t k = 0; k < br->n_transfers && !v->err; k++) {
@@ -1194,6 +1243,14 @@ int model_state_deserialise(const model_map_t *map, const uint8_t *buf,
   v.rd = true;
   v.buf = buf;
   v.len = len;
+  /* the fields a map without recycling does not serialise (the stage's
+   * and magnet_scrap's entries, design J4) keep the values of no policy;
+   * the walk overwrites the rest */
+  for (size_t n = 0; n < st->n_nations; n++) {
+    model_policies_default(&st->nations[n].pol);
+    memcpy(st->nations[n].train_cap, map->nations[n].train_cap,
+           sizeof st->nations[n].train_cap);
+  }
   msgpack_unpacked_init(&v.un);
   visit(&v, st);
   if (!v.err && v.off != len)

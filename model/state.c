@@ -81,6 +81,21 @@ int model_state_new(const model_map_t *map, uint64_t seed,
     for (int p = 0; p < NP; p++)
       for (int s = 0; s < MODEL_SECTORS; s++)
         na->sec_q0[p][s] = mn->sector[p][s].volume_kg_turn;
+    /* design J4: the end-of-life ring holds the magnets consumed in the
+     * eol_life turns before turn 0, the opening demand deflated by the
+     * history's growth a turn (entry turn % life is read at that turn) */
+    if (map->recycling) {
+      int64_t v = 0;
+      for (int s = 0; s < MODEL_SECTORS; s++)
+        v += na->sec_q0[MODEL_MAGNET][s]; /* each under 50 Mt */
+      if (!mn->sectored[MODEL_MAGNET])
+        v = na->demand_q0[MODEL_MAGNET];
+      int32_t life = map->eol_life;
+      for (int32_t k = 1; k <= life; k++) {
+        v = mul_div(v, MODEL_PPM, MODEL_PPM + map->eol_growth_q);
+        na->eol[life - k] = v;
+      }
+    }
     /* qualification: the firms the map names are qualified from turn 0 */
     if (n == 0 && map->qualified0)
       for (size_t s = 0; s < st->n_seats; s++)

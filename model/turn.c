@@ -92,10 +92,11 @@ money_news(model_state_t *st, int nation, uint32_t kind, const char *fmt, ...) {
   news(st, &ev);
 }
 
-#define TOLD_PROGRAMME 1u /* a talent programme not paid in full */
-#define TOLD_SUBSIDY   2u /* output subsidies not paid in full */
-#define TOLD_BIDS      4u /* bids cut to what the nation can fund */
-#define TOLD_BIDS_CUT  8u /* set by market.c when it cuts a bid */
+#define TOLD_PROGRAMME  1u  /* a talent programme not paid in full */
+#define TOLD_SUBSIDY    2u  /* output subsidies not paid in full */
+#define TOLD_BIDS       4u  /* bids cut to what the nation can fund */
+#define TOLD_BIDS_CUT   8u  /* set by market.c when it cuts a bid */
+#define TOLD_COLLECTION 16u /* recycling collection not paid in full */
 
 /* A firm pays c (a sink or another holder's income); `why` names it in a
  * range error. */
@@ -628,6 +629,141 @@ static int separation(model_state_t *st, const stages_t *sl) {
     model_facility_refresh(st, f);
   }
   return st->range_failed ? MODEL_ERANGE : 0;
+}
+
+/* Recycling (design J4, maps with parameters.recycling): each plant feeds
+ * magnet_scrap from its holder's stock, up to its capacity for the turn,
+ * and recovers the magnet recipe's oxides (ndpr, then the heavies: the
+ * basket, or Dy and Tb) times the map's recovery, less on an understaffed
+ * plant as in separation; the rest of the scrap (iron, boron) is lost.
+ * Opex is per kg of scrap fed. */
+static int recycling(model_state_t *st, const stages_t *sl) {
+  const int stg = MODEL_RECYCLING;
+  int64_t *want = sl->want;
+  for (size_t i = sl->begin[stg]; i < sl->begin[stg + 1]; i++)
+    want[sl->idx[i]] = can_run(st, &st->fac[sl->idx[i]]);
+  apply_quota(st, stg, sl);
+  if (st->n_caps)
+    model_amend_caps_apply(st, stg, want);
+  const map_stage_t *ms = &st->map->stage[stg];
+  const int64_t *recipe = st->map->stage[MODEL_MAGNETS].recipe;
+  int prod[3];
+  int nout = map_magnet_inputs(st->map, prod);
+  for (size_t i = sl->begin[stg]; i < sl->begin[stg + 1]; i++) {
+    size_t k = (size_t)sl->idx[i];
+    facility_t *f = &st->fac[k];
+    int32_t fh = model_fac_holder(st, f);
+    int64_t *si = inv_at(st, fh, 0);
+    model_holder_flows_t *sf = flows_at(st, fh);
+    int64_t x = want[k];
+    if (x > si[MODEL_SCRAP])
+      x = si[MODEL_SCRAP];
+    f->out_last = 0;
+    if (x <= 0)
+      continue;
+    int64_t fed_o = model_origin_take(st, fh, MODEL_SCRAP, x);
+    si[MODEL_SCRAP] -= x; /* x <= inventory */
+    ck_add(st, &sf->consumed[MODEL_SCRAP], x, f->owner, "consumption",
+           MODEL_U_KG, "recycling feed");
+    ck_add(st, &st->report.consumed[MODEL_SCRAP], x, -1, "consumption",
+           MODEL_U_KG, "recycling feed");
+    int64_t staffed = f->staff_needed > 0
+                          ? mul_div(f->staff, MODEL_PPM, f->staff_needed)
+                          : MODEL_PPM;
+    int64_t factor = ms->rec_understaffed +
+                     ppm_of(MODEL_PPM - ms->rec_understaffed, staffed);
+    int64_t rec = ppm_of(st->map->eol_recovery_ppm, factor);
+    int64_t value = 0;
+    int32_t nh = (int32_t)(st->n_seats + (size_t)f->nation);
+    for (int q = 0; q < nout; q++) {
+      int64_t o = ppm_of(ppm_of(x, recipe[q]), rec);
+      if (o <= 0)
+        continue;
+      ck_add(st, &si[prod[q]], o, f->owner, "inventory", MODEL_U_KG,
+             "recycling output");
+      model_origin_add(
+          st, fh, prod[q],
+          f->nation == model_origin_nation(st) ? o : mul_div(o, fed_o, x));
+      book_output(st, f, prod[q], o);
+      f->out_last += o; /* <= x */
+      ck_add(st, &value,
+             ck_mul_div(st, o, st->price[prod[q]], 1, nh, "value added",
+                        MODEL_U_CENTS),
+             nh, "value added", MODEL_U_CENTS, "recycling output");
+    }
+    int64_t opex =
+        ck_mul_div(st, x, f->unit_cost, 1, f->owner, "opex", MODEL_U_CENTS);
+    seat_out(st, f->owner, opex, "opex");
+    branch_cost(st, fh, opex);
+    sink(st, opex, "opex");
+    ck_add(st,
+           &st->report_production[MODEL_RECYCLING * st->n_nations +
+                                  (size_t)f->nation],
+           f->out_last, nh, "production", MODEL_U_KG, "recycling output");
+    ck_sub(st, &value,
+           ck_mul_div(st, x, st->price[MODEL_SCRAP], 1, nh, "value added",
+                      MODEL_U_CENTS),
+           nh, "value added", MODEL_U_CENTS, "scrap fed");
+    ck_add(st, &st->nations[f->nation].value_added, value, nh, "value added",
+           MODEL_U_CENTS, "recycling");
+    ck_add(st, &f->cum, x, f->owner, "experience", MODEL_U_KG,
+           "recycling feed");
+    if (ms->learn)
+      ck_add(st, &st->nations[f->nation].know_how[f->stage], x, nh, "know-how",
+             MODEL_U_KG, "output");
+    model_facility_refresh(st, f);
+  }
+  return st->range_failed ? MODEL_ERANGE : 0;
+}
+
+/* End of life (design J4, recycling maps): the magnets a nation's final
+ * demand consumed eol_life turns ago (the ring's entry for this turn)
+ * reach their end of life; its collection policy's share of them enters
+ * its stockpile as magnet_scrap, from a stated source ("end of life":
+ * consumed goods had left the world's stocks), and the budget pays the
+ * map's collection cost per kg, within its headroom. This turn's
+ * consumption takes the entry's place. */
+static void end_of_life(model_state_t *st) {
+  const model_map_t *m = st->map;
+  size_t slot = (size_t)st->turn % (size_t)m->eol_life;
+  for (size_t n = 0; n < st->n_nations; n++) {
+    nation_t *na = &st->nations[n];
+    int32_t who = (int32_t)(st->n_seats + n);
+    int64_t kg = ppm_of(na->eol[slot], na->pol.collect_ppm);
+    na->eol[slot] = na->consumed[MODEL_MAGNET];
+    na->collected = na->collect_paid = 0;
+    if (kg <= 0)
+      continue;
+    if (m->collection_cost > 0) {
+      int64_t h = model_headroom(st, who);
+      int64_t can = h > 0 ? h / m->collection_cost : 0;
+      if (kg > can) {
+        money_news(st, (int)n, TOLD_COLLECTION,
+                   "%s cannot fund its recycling collection in full: %.0f t "
+                   "of %.0f t collected",
+                   m->nations[n].id, model_kg_to_tonnes(can),
+                   model_kg_to_tonnes(kg));
+        kg = can;
+      }
+    }
+    if (kg <= 0)
+      continue;
+    int64_t cost =
+        ck_mul_div(st, kg, m->collection_cost, 1, who, "budget", MODEL_U_CENTS);
+    ck_sub(st, &na->budget, cost, who, "budget", MODEL_U_CENTS,
+           "recycling collection");
+    ck_add(st, &na->flows.money_out, cost, who, "money paid out", MODEL_U_CENTS,
+           "recycling collection");
+    sink(st, cost, "recycling collection");
+    ck_add(st, &na->stock[MODEL_SCRAP], kg, who, "stockpile", MODEL_U_KG,
+           "end of life");
+    ck_add(st, &na->flows.produced[MODEL_SCRAP], kg, who, "output", MODEL_U_KG,
+           "end of life");
+    ck_add(st, &st->report.produced[MODEL_SCRAP], kg, -1, "output", MODEL_U_KG,
+           "end of life");
+    na->collected = kg;
+    na->collect_paid = cost;
+  }
 }
 
 static int64_t ceil_ppm(int64_t a, int64_t ppm) {
@@ -1535,9 +1671,12 @@ int model_resolve(model_state_t *st) {
   /* A range error stops the turn at the next step: what follows would
    * only compute on figures that are already refused. */
   if ((rc = mining(st, &sl)) || (rc = market(st, MODEL_CONCENTRATE)) ||
-      (rc = separation(st, &sl)) || (rc = market(st, MODEL_NDPR)) ||
-      (rc = heavy_markets(st)) || (rc = market(st, MODEL_LACE)) ||
-      (rc = magnets(st, &sl)) || (rc = market(st, MODEL_MAGNET)))
+      (st->map->recycling && (rc = market(st, MODEL_SCRAP))) ||
+      (rc = separation(st, &sl)) ||
+      (st->map->recycling && (rc = recycling(st, &sl))) ||
+      (rc = market(st, MODEL_NDPR)) || (rc = heavy_markets(st)) ||
+      (rc = market(st, MODEL_LACE)) || (rc = magnets(st, &sl)) ||
+      (rc = market(st, MODEL_MAGNET)))
     goto out;
   for (size_t n = 0; n < st->n_nations; n++)
     if (st->nations[n].told & TOLD_BIDS_CUT)
@@ -1557,6 +1696,8 @@ int model_resolve(model_state_t *st) {
   model_credit_limits(st);
   defaults(st);
   demand(st);
+  if (st->map->recycling)
+    end_of_life(st);
   /* costs follow the know-how the turn added, everyone's at once */
   model_learning_refresh(st);
   finish(st);

@@ -48,8 +48,9 @@ const char *model_strerror(int err) {
  * (model_internal.h). */
 const char *const model__product_names[NP] = {
     "concentrate", "ndpr_oxide", "dytb_oxide", "lace_oxide",
-    "magnet",      "dy_oxide",   "tb_oxide"};
-const char *const model__stage_names[NS] = {"mining", "separation", "magnet"};
+    "magnet",      "dy_oxide",   "tb_oxide",   "magnet_scrap"};
+const char *const model__stage_names[NS] = {"mining", "separation", "magnet",
+                                            "recycling"};
 const char *const model__op_names[MODEL_OPS] = {"build",
                                                 "operate",
                                                 "hire",

@@ -317,17 +317,36 @@ double proto_score(int64_t score_ppm) {
   return model_ppm_to_fraction(score_ppm);
 }
 
-/* {product: tonnes} for the products in a per-product array. */
-static int pack_products_t(msgpack_packer *pk, const int64_t *kg) {
-  int rc = msgpack_pack_map(pk, MODEL_PRODUCTS);
-  for (int p = 0; p < MODEL_PRODUCTS; p++)
+/* Design J4: the products and stages an observation lists. Every map
+ * lists the first seven products (absent heavies with zeros, design J1)
+ * and the first three stages; magnet_scrap and recycling, the last of
+ * their enums, only where the map has them, so other maps' observations
+ * keep their bytes. */
+static int obs_np(const model_obs_t *obs) {
+  return obs->rules.products[MODEL_SCRAP] ? MODEL_PRODUCTS : MODEL_SCRAP;
+}
+static int obs_ns(const model_obs_t *obs) {
+  return obs->rules.stages[MODEL_RECYCLING] ? MODEL_STAGES : MODEL_RECYCLING;
+}
+static int map_np(const model_map_t *m) {
+  return model_map_has_product(m, MODEL_SCRAP) ? MODEL_PRODUCTS : MODEL_SCRAP;
+}
+static int map_ns(const model_map_t *m) {
+  return model_map_has_stage(m, MODEL_RECYCLING) ? MODEL_STAGES
+                                                 : MODEL_RECYCLING;
+}
+
+/* {product: tonnes} for the first np products of a per-product array. */
+static int pack_products_t(msgpack_packer *pk, const int64_t *kg, int np) {
+  int rc = msgpack_pack_map(pk, (uint32_t)np);
+  for (int p = 0; p < np; p++)
     rc |= kv_t(pk, model_product_name(p), kg[p]);
   return rc;
 }
 
-static int pack_products_usd(msgpack_packer *pk, const int64_t *cents) {
-  int rc = msgpack_pack_map(pk, MODEL_PRODUCTS);
-  for (int p = 0; p < MODEL_PRODUCTS; p++)
+static int pack_products_usd(msgpack_packer *pk, const int64_t *cents, int np) {
+  int rc = msgpack_pack_map(pk, (uint32_t)np);
+  for (int p = 0; p < np; p++)
     rc |= kv_usdkg(pk, model_product_name(p), cents[p]);
   return rc;
 }
@@ -392,9 +411,9 @@ static int pack_facility(msgpack_packer *pk, const model_obs_facility_t *f) {
   return rc;
 }
 
-static int pack_skills(msgpack_packer *pk, const int64_t *v) {
-  int rc = msgpack_pack_map(pk, MODEL_SKILLS);
-  for (int s = 0; s < MODEL_SKILLS; s++)
+static int pack_skills(msgpack_packer *pk, const int64_t *v, int ns) {
+  int rc = msgpack_pack_map(pk, (uint32_t)ns);
+  for (int s = 0; s < ns; s++)
     rc |= proto_pack_kv_i64(pk, model_skill_name(s), v[s]);
   return rc;
 }
@@ -494,9 +513,9 @@ static int pack_branches(msgpack_packer *pk, const model_obs_t *obs) {
     rc |= msgpack_pack_map(pk, 6);
     rc |= kv_name(pk, "nation", b->nation);
     rc |= proto_pack_cstr(pk, "inventory");
-    rc |= pack_products_t(pk, b->inventory_kg);
+    rc |= pack_products_t(pk, b->inventory_kg, obs_np(obs));
     rc |= proto_pack_cstr(pk, "staff");
-    rc |= pack_skills(pk, b->staff);
+    rc |= pack_skills(pk, b->staff, obs_ns(obs));
     rc |=
         pack_branch_standing(pk, "offers", b->offer_kg, b->offer_cents_per_kg);
     rc |= pack_branch_standing(pk, "bids", b->bid_kg, b->bid_cents_per_kg);
@@ -555,7 +574,7 @@ static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
     /* rules of origin (issue 11): what the seat holds that the tracked
      * nation's origin rules control */
     rc |= proto_pack_cstr(pk, "controlled");
-    rc |= pack_products_t(pk, obs->controlled_kg);
+    rc |= pack_products_t(pk, obs->controlled_kg, obs_np(obs));
   }
   /* the seat's contracts and open proposals (issue 11) */
   rc |= proto_pack_cstr(pk, "contracts");
@@ -565,8 +584,8 @@ static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
   if (obs->train_caps) {
     /* places left at home this turn; nil where a skill has no limit */
     rc |= proto_pack_cstr(pk, "training_left");
-    rc |= msgpack_pack_map(pk, MODEL_SKILLS);
-    for (int s = 0; s < MODEL_SKILLS; s++) {
+    rc |= msgpack_pack_map(pk, (uint32_t)obs_ns(obs));
+    for (int s = 0; s < obs_ns(obs); s++) {
       if (obs->training_left[s] < 0)
         rc |= proto_pack_kv_nil(pk, model_skill_name(s));
       else
@@ -598,13 +617,13 @@ static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
   for (size_t i = 0; i < obs->n_facilities; i++)
     rc |= pack_facility(pk, &obs->facilities[i]);
   rc |= proto_pack_cstr(pk, "inventory");
-  rc |= pack_products_t(pk, obs->inventory_kg);
+  rc |= pack_products_t(pk, obs->inventory_kg, obs_np(obs));
   rc |= proto_pack_cstr(pk, "staff");
-  rc |= pack_skills(pk, obs->staff);
+  rc |= pack_skills(pk, obs->staff, obs_ns(obs));
   rc |= proto_pack_cstr(pk, "in_training");
-  rc |= pack_skills(pk, obs->in_training);
+  rc |= pack_skills(pk, obs->in_training, obs_ns(obs));
   rc |= proto_pack_cstr(pk, "talent_pool");
-  rc |= pack_skills(pk, obs->talent_pool);
+  rc |= pack_skills(pk, obs->talent_pool, obs_ns(obs));
   rc |= proto_pack_cstr(pk, "orders");
   rc |= msgpack_pack_array(pk, obs->n_orders);
   for (size_t i = 0; i < obs->n_orders; i++)
@@ -631,8 +650,8 @@ static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
     rc |=
         proto_pack_kv_f64(pk, "budget", model_cents_to_usd(obs->budget_cents));
     rc |= proto_pack_cstr(pk, "demand");
-    rc |= msgpack_pack_map(pk, MODEL_PRODUCTS);
-    for (int p = 0; p < MODEL_PRODUCTS; p++) {
+    rc |= msgpack_pack_map(pk, (uint32_t)obs_np(obs));
+    for (int p = 0; p < obs_np(obs); p++) {
       rc |= proto_pack_cstr(pk, model_product_name(p));
       rc |= msgpack_pack_map(pk, 3);
       rc |= kv_t(pk, "volume", obs->demand_kg[p]);
@@ -681,15 +700,15 @@ static int pack_market(msgpack_packer *pk, const model_obs_t *obs) {
     rc |= proto_pack_cstr(pk, "history");
     rc |= msgpack_pack_array(pk, (size_t)obs->n_history);
     for (int32_t t = 0; t < obs->n_history; t++)
-      rc |= pack_products_usd(pk, obs->history[t]);
+      rc |= pack_products_usd(pk, obs->history[t], obs_np(obs));
   }
   rc |= proto_pack_cstr(pk, "prices");
-  rc |= pack_products_usd(pk, obs->price);
+  rc |= pack_products_usd(pk, obs->price, obs_np(obs));
   rc |= proto_pack_cstr(pk, "regional");
-  rc |= pack_by_nation(pk, MODEL_PRODUCTS, model_product_name, obs->n_nations,
+  rc |= pack_by_nation(pk, obs_np(obs), model_product_name, obs->n_nations,
                        obs_nation, obs, obs->regional, true);
   rc |= proto_pack_cstr(pk, "volumes");
-  rc |= pack_products_t(pk, obs->volume);
+  rc |= pack_products_t(pk, obs->volume, obs_np(obs));
   return rc;
 }
 
@@ -736,8 +755,8 @@ static int pack_deposits(msgpack_packer *pk, const model_obs_t *obs) {
 
 static int pack_factors(msgpack_packer *pk, const model_obs_t *obs,
                         const int64_t *v, size_t n) {
-  int rc = msgpack_pack_map(pk, MODEL_STAGES);
-  for (int s = 0; s < MODEL_STAGES; s++)
+  int rc = msgpack_pack_map(pk, (uint32_t)obs_ns(obs));
+  for (int s = 0; s < obs_ns(obs); s++)
     rc |= kv_frac(pk, model_stage_name(s), v[(size_t)s * obs->n_nations + n]);
   return rc;
 }
@@ -747,7 +766,17 @@ static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
   int np = 0;
   for (int p = 0; p < MODEL_PRODUCTS; p++)
     np += r->products[p];
-  int rc = msgpack_pack_map(pk, 7);
+  bool recycling = r->stages[MODEL_RECYCLING];
+  int rc = msgpack_pack_map(pk, 7 + recycling);
+  if (recycling) {
+    /* design J4: the terms of recycling (maps with it only) */
+    rc |= proto_pack_cstr(pk, "recycling");
+    rc |= msgpack_pack_map(pk, 4);
+    rc |= proto_pack_kv_i64(pk, "lifetime", r->eol_lifetime);
+    rc |= kv_frac(pk, "recovery", r->recycling_recovery_ppm);
+    rc |= kv_frac(pk, "scrap_price_share", r->scrap_price_share_ppm);
+    rc |= kv_usdkg(pk, "collection_cost", r->collection_cost_cents_per_kg);
+  }
   /* design J3: Dy thrifting's terms */
   rc |= proto_pack_cstr(pk, "thrift");
   rc |= msgpack_pack_map(pk, 3);
@@ -760,9 +789,10 @@ static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
   for (int p = 0; p < MODEL_PRODUCTS; p++)
     if (r->products[p])
       rc |= proto_pack_cstr(pk, model_product_name(p));
+  /* the map's stages (design J4: recycling only where it exists) */
   rc |= proto_pack_cstr(pk, "stages");
-  rc |= msgpack_pack_map(pk, MODEL_STAGES);
-  for (int s = 0; s < MODEL_STAGES; s++) {
+  rc |= msgpack_pack_map(pk, (uint32_t)obs_ns(obs));
+  for (int s = 0; s < obs_ns(obs); s++) {
     rc |= proto_pack_cstr(pk, model_stage_name(s));
     bool two = r->two_phase[s];
     bool bound = r->brownfield_max_share_ppm[s] >= 0;
@@ -800,8 +830,8 @@ static int pack_rules(msgpack_packer *pk, const model_obs_t *obs) {
                             (double)r->staff_milli_per_kt[s] / 1000.0);
   }
   rc |= proto_pack_cstr(pk, "skills");
-  rc |= msgpack_pack_map(pk, MODEL_SKILLS);
-  for (int s = 0; s < MODEL_SKILLS; s++) {
+  rc |= msgpack_pack_map(pk, (uint32_t)obs_ns(obs));
+  for (int s = 0; s < obs_ns(obs); s++) {
     rc |= proto_pack_cstr(pk, model_skill_name(s));
     rc |= msgpack_pack_map(pk, 3);
     rc |= proto_pack_kv_f64(pk, "wage", model_cents_to_usd(r->wage_cents[s]));
@@ -843,9 +873,9 @@ static int pack_closed_info(msgpack_packer *pk, const model_obs_t *obs) {
   int rc = proto_pack_cstr(pk, "estimated");
   rc |= msgpack_pack_map(pk, 1);
   rc |= proto_pack_cstr(pk, "capacity");
-  rc |= msgpack_pack_map(pk, MODEL_STAGES);
+  rc |= msgpack_pack_map(pk, (uint32_t)obs_ns(obs));
   size_t N = obs->n_nations;
-  for (int s = 0; s < MODEL_STAGES; s++) {
+  for (int s = 0; s < obs_ns(obs); s++) {
     size_t k = 0;
     for (size_t n = 0; n < N; n++)
       k += obs->capacity_estimated[(size_t)s * N + n] != 0;
@@ -941,8 +971,8 @@ static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
   }
   /* the map's reference prices, USD/kg (issue 11) */
   rc |= proto_pack_cstr(pk, "reference_price");
-  rc |= msgpack_pack_map(pk, MODEL_PRODUCTS);
-  for (int p = 0; p < MODEL_PRODUCTS; p++)
+  rc |= msgpack_pack_map(pk, (uint32_t)obs_np(obs));
+  for (int p = 0; p < obs_np(obs); p++)
     rc |= kv_usdkg(pk, model_product_name(p), obs->reference_price[p]);
   /* state support in force (issue 11): announced, so public */
   rc |= proto_pack_cstr(pk, "support");
@@ -954,10 +984,10 @@ static int pack_public(msgpack_packer *pk, const model_obs_t *obs) {
   rc |= proto_pack_cstr(pk, "rules");
   rc |= pack_rules(pk, obs);
   rc |= proto_pack_cstr(pk, "production");
-  rc |= pack_by_nation(pk, MODEL_STAGES, model_stage_name, obs->n_nations,
+  rc |= pack_by_nation(pk, obs_ns(obs), model_stage_name, obs->n_nations,
                        obs_nation, obs, obs->production, false);
   rc |= proto_pack_cstr(pk, "capacity");
-  rc |= pack_by_nation(pk, MODEL_STAGES, model_stage_name, obs->n_nations,
+  rc |= pack_by_nation(pk, obs_ns(obs), model_stage_name, obs->n_nations,
                        obs_nation, obs, obs->capacity, false);
   /* Policies by nation: {nation: [policy maps]}, only nations with any. */
   size_t with = 0;
@@ -1045,16 +1075,16 @@ int proto_pack_summary_pairs(msgpack_packer *pk, const model_map_t *map,
                              const model_state_t *st) {
   int rc = 0;
   rc |= proto_pack_cstr(pk, "prices");
-  rc |= pack_products_usd(pk, rep->price);
+  rc |= pack_products_usd(pk, rep->price, map_np(map));
   rc |= proto_pack_cstr(pk, "regional");
-  rc |= pack_by_nation(pk, MODEL_PRODUCTS, model_product_name, rep->n_nations,
+  rc |= pack_by_nation(pk, map_np(map), model_product_name, rep->n_nations,
                        map_nation, map, rep->regional, true);
   rc |= proto_pack_cstr(pk, "production");
-  rc |= pack_by_nation(pk, MODEL_STAGES, model_stage_name, rep->n_nations,
+  rc |= pack_by_nation(pk, map_ns(map), model_stage_name, rep->n_nations,
                        map_nation, map, rep->production, false);
   /* issue 12: the debrief's "capacity built over time" (kg/yr -> t/yr) */
   rc |= proto_pack_cstr(pk, "capacity");
-  rc |= pack_by_nation(pk, MODEL_STAGES, model_stage_name, rep->n_nations,
+  rc |= pack_by_nation(pk, map_ns(map), model_stage_name, rep->n_nations,
                        map_nation, map, rep->capacity, false);
   /* issue 12: the debrief's "supply security per nation" */
   rc |= proto_pack_cstr(pk, "security");
@@ -1291,7 +1321,7 @@ static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
     r->turns_per_doubling_milli[s] =
         (int64_t)(num(get(g, "turns_per_doubling")) * 1000.0 + 0.5);
     const msgpack_object *bm = get(g, "brownfield_max_share");
-    r->brownfield_max_share_ppm[s] = bm ? ppm_of_obj(bm) : -1;
+    r->brownfield_max_share_ppm[s] = bm ? ppm_of_obj(bm) : g ? -1 : 0;
     for (size_t n = 0; n < obs->n_nations; n++) {
       const msgpack_object *pn = get(get(g, "permit_turns"), obs->nations[n]);
       size_t at = ((size_t)s * obs->n_nations + n) * 2;
@@ -1332,6 +1362,18 @@ static int parse_plan(const msgpack_object *pub, model_obs_t *obs) {
       for (int p = 0; p < MODEL_PRODUCTS; p++)
         if (name_is(&pl->via.array.ptr[i], model_product_name(p)))
           r->products[p] = true;
+  /* design J4: the map's stages are the keys of rules.stages (a server
+   * from before recycling: the first three) */
+  for (int s = 0; s < MODEL_STAGES; s++)
+    r->stages[s] = s < MODEL_RECYCLING ||
+                   get(get(rules, "stages"), model_stage_name(s)) != NULL;
+  const msgpack_object *rc = get(rules, "recycling");
+  if (rc) {
+    r->eol_lifetime = (int32_t)num(get(rc, "lifetime"));
+    r->recycling_recovery_ppm = ppm_of_obj(get(rc, "recovery"));
+    r->scrap_price_share_ppm = ppm_of_obj(get(rc, "scrap_price_share"));
+    r->collection_cost_cents_per_kg = cents_of(get(rc, "collection_cost"));
+  }
   const msgpack_object *th = get(rules, "thrift");
   if (th) {
     r->thrift_min_share_ppm = ppm_of_obj(get(th, "min_share"));

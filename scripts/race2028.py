@@ -424,6 +424,7 @@ def main():
                     "sourced cost; R32's heavy-free magnet was reported 10% "
                     "cheaper after development, so the cost is kept small"),
     }
+    recycling(m)
     m["notes"] = notes(w, d)
     # the orders written here on the heavies' basket (Noveon's standing bid,
     # China's licence choices) become one on Dy and one on Tb, as
@@ -460,6 +461,120 @@ def main():
     with open(os.path.join(ROOT, "maps", "race-2028.json"), "w") as fh:
         json.dump(m, fh, indent=2, ensure_ascii=False)
         fh.write("\n")
+
+
+def recycling(m):
+    """Recycling of end-of-life magnets as a fourth stage (design J4),
+    with the J4 table's figures and sources; assumptions labelled."""
+    more = {
+        "S49b": ("Published Reporter", "United States businesses accelerate "
+                 "efforts in rare earth production locally (2023)",
+                 "https://www.publishedreporter.com/2023/12/25/united-states-"
+                 "businesses-accelerate-efforts-in-rare-earth-production-"
+                 "locally/", "W"),
+        "S88": ("Adamas Intelligence", "China NdFeB production, 2019",
+                "https://www.adamasintel.com/china-ndfeb-production-2019/",
+                "S"),
+        "R29": ("MarketScreener (Dow Jones)", "Lynas says demand for rare "
+                "earths very strong outside China (June 2022 quarterly)",
+                "https://www.marketscreener.com/quote/stock/LYNAS-RARE-EARTHS-"
+                "LIMITED-6492543/news/Lynas-Says-Demand-For-Rare-Earths-Very-"
+                "Strong-Outside-China-Commodity-Comment-41007282/", "P"),
+        "R58": ("J. Electrochem. Soc. 135:66", "Sharma & Seefurth (1988), "
+                "Metallothermic reduction of Nd2O3 with Ca in CaCl2-NaCl "
+                "melts", "https://www.springerprofessional.de/article/10.1149/"
+                "1.2095591", "P"),
+        "S23": ("NDTV Profit", "Apple to buy rare earths from Pentagon-backed "
+                "US producer MP ($500 M, recycled feed)",
+                "https://www.ndtvprofit.com/business/apple-to-buy-rare-earths-"
+                "from-pentagon-backed-us-producer-mp", "S"),
+    }
+    for k, (pub, title, url, rel) in more.items():
+        if k not in m["sources"]:
+            m["sources"][k] = {"publisher": pub, "title": title, "url": url,
+                               "reliability": rel}
+    par = m["parameters"]
+    par["recycling"] = {
+        "lifetime": fig(48, "", None, "12 years from sale to end of life "
+                        "(motors and generators); no sourced lifetime"),
+        "history": {
+            "growth": fig(0.074, "NdFeB demand 130 kt (2020) to 265 kt "
+                          "(2030), 7.4% a year (R29); China's NdFeB output "
+                          "170 kt in 2019 (S88) and 220-240 kt of NdFeB in "
+                          "2024 (S51) agree with it; the ring's older years "
+                          "are each nation's opening magnet demand deflated "
+                          "at this rate (derived)", ["R29", "S88", "S51"]),
+        },
+        "_content": ("NdPr 0.33, Dy 0.0104, Tb 0.0026 t per t of scrap: the "
+                     "magnet recipe (R30), since scrap is magnet"),
+        "recovery": fig(0.9, "", None, "of the recipe's oxides; R58's 95% "
+                        "oxide-to-metal yield in the laboratory bounds it; "
+                        "no sourced recovery from scrap"),
+        "scrap_price_share": fig(0.3, "", None, "collected scrap is offered "
+                                 "at 30% of the magnet price; no sourced "
+                                 "price"),
+        "collection_cost": fig(1.0, "", None, "USD per kg collected "
+                               "(dismantling and sorting motors), paid by "
+                               "the collecting nation; no sourced cost"),
+    }
+    sep = par["stages"]["separation"]
+    rec_assume = ("Vulcan/ReElement's 10 kt recycling-led plant (S47) and "
+                  "the MP/Apple recycled feed (S23) are the only sourced "
+                  "projects and give no times or costs: an assumption")
+    par["stages"]["recycling"] = {
+        "permit_turns": copy.deepcopy(sep["permit_turns"]),
+        "build_turns": {
+            "greenfield": fig(6, "", None, "6 quarters at 2,000 t/yr; " +
+                              rec_assume),
+            "brownfield": fig(3, "", None, "half the greenfield build"),
+        },
+        "reference_capacity": fig(2000, "", None, "t/yr of scrap; " +
+                                  rec_assume),
+        "turns_per_doubling": fig(1, "", None, "one quarter more per "
+                                  "doubling; " + rec_assume),
+        "capex": fig(20000, "", None, "USD per t/yr of scrap; " + rec_assume),
+        "brownfield_capex_factor": fig(0.5, "", None, "half the greenfield "
+                                       "capex per t/yr"),
+        "unit_cost": fig(4.0, "", None, "USD per kg of scrap fed, about half "
+                         "of separation's per kg fed (scrap needs no "
+                         "cracking); no sourced figure"),
+        "experience": fig(1000, "", None, "about two quarters of a new "
+                          "plant's feed"),
+        "learning_rate": fig(0.12, "as separation: median of 11 chemical "
+                             "and metal series 12.6% per doubling (R5)",
+                             ["R5"]),
+        "staff_per_kt": fig(60, "", None, "60 people per kt/yr; " +
+                            rec_assume),
+        "wage": copy.deepcopy(sep["wage"]),
+        "ramp": [fig(x, "", None, "a year from first feed to nameplate; no "
+                     "sourced figure") for x in (0.25, 0.5, 0.75, 1)],
+    }
+    tal = par["talent"]
+    tal["training_turns"]["recycling"] = fig(4, "", None, "a year: "
+                                             "hydrometallurgy shared with "
+                                             "separation; no sourced figure")
+    tal["training_cost"]["recycling"] = copy.deepcopy(
+        tal["training_cost"]["separation"])
+    if "seasoning_turns" in tal:
+        tal["seasoning_turns"]["recycling"] = fig(
+            4, "", None, "a year of seasoning; no sourced figure")
+    for n in m["nations"]:
+        t = n.get("talent")
+        if t and "separation" in t:
+            t["recycling"] = fig(val(t["separation"]) // 5, "", None,
+                                 "a fifth of the nation's separation pool "
+                                 "knows recycling chemistry; no sourced "
+                                 "figure")
+        tc = n.get("training_capacity")
+        if tc and "separation" in tc:
+            tc["recycling"] = fig(max(val(tc["separation"]) // 2, 5), "", None,
+                                  "half the separation places; no sourced "
+                                  "figure")
+        if n["id"] in ("CHN", "EUU", "USA", "JPN"):
+            n.setdefault("policies", []).append({
+                "op": "policy", "kind": "recycling_collection",
+                "rate": fig(0.01, "less than 1% of rare earths are "
+                            "recycled (S49b)", ["S49b"])})
 
 
 def notes(w, d):
@@ -543,8 +658,9 @@ def notes(w, d):
             "deposit round_top with owner usa_rare_earth: a mine there is "
             "its choice, and no other firm's. "
             "vulcan_elements: no plant at turn 0; the 10,000 t/yr "
-            "recycling-led plant (S47) is its choice (recycling is not a "
-            "stage of the model: it is an ordinary magnet plant). e-VAC: "
+            "recycling-led plant (S47) is its choice: an ordinary magnet "
+            "plant, fed by a recycling plant of its own (the map's fourth "
+            "stage, design J4) if it builds one. e-VAC: "
             "japan_magnets' evac_sumter, 1,500 t/yr in the USA (assumption: "
             "S50 gives $500 M, no capacity), operating from turn 1; as a "
             "map facility it is staffed from japan_magnets' staff, not from "

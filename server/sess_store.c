@@ -296,6 +296,9 @@ int sp_turn(sess_session_t *s, const model_report_t *rep,
   free(snap);
   size_t nn = rep->n_nations;
   for (int p = 0; rc == 0 && p < MODEL_PRODUCTS; p++) {
+    /* design J4: magnet_scrap only where the map recycles */
+    if (p == MODEL_SCRAP && !model_map_has_product(s->map, p))
+      continue;
     rc = store_put_price(st, s->id, rep->turn, model_product_name(p), "world",
                          rep->price[p]);
     for (size_t n = 0; rc == 0 && n < nn; n++)
@@ -304,7 +307,7 @@ int sp_turn(sess_session_t *s, const model_report_t *rep,
                            rep->regional[p * nn + n]);
   }
   for (int g = 0; rc == 0 && g < MODEL_STAGES; g++)
-    for (size_t n = 0; rc == 0 && n < nn; n++)
+    for (size_t n = 0; rc == 0 && model_map_has_stage(s->map, g) && n < nn; n++)
       rc = store_put_production(st, s->id, rep->turn, model_stage_name(g),
                                 model_map_nation_id(s->map, n),
                                 rep->production[g * nn + n]);

@@ -502,13 +502,16 @@ static void walk(walk_t *w) {
       feat(w, o ? model_kg_to_tonnes(o->inventory_kg[p]) : 0, "inventory.%s",
            model_product_name(p));
   for (int s = 0; s < MODEL_SKILLS; s++)
-    feat(w, o ? (double)o->staff[s] : 0, "staff.%s", model_skill_name(s));
+    if (model_map_has_stage(map, s))
+      feat(w, o ? (double)o->staff[s] : 0, "staff.%s", model_skill_name(s));
   for (int s = 0; s < MODEL_SKILLS; s++)
-    feat(w, o ? (double)o->in_training[s] : 0, "in_training.%s",
-         model_skill_name(s));
+    if (model_map_has_stage(map, s))
+      feat(w, o ? (double)o->in_training[s] : 0, "in_training.%s",
+           model_skill_name(s));
   for (int s = 0; s < MODEL_SKILLS; s++)
-    feat(w, o ? (double)o->talent_pool[s] : 0, "talent_pool.%s",
-         model_skill_name(s));
+    if (model_map_has_stage(map, s))
+      feat(w, o ? (double)o->talent_pool[s] : 0, "talent_pool.%s",
+           model_skill_name(s));
   for (int p = 0; p < MODEL_PRODUCTS; p++)
     if (model_map_has_product(map, p))
       feat(w, o ? model_cents_to_usd(o->price[p]) : 0, "price.%s",
@@ -527,7 +530,7 @@ static void walk(walk_t *w) {
              "regional.%s.%s", model_product_name(p),
              model_map_nation_id(map, k));
   for (int s = 0; s < MODEL_STAGES; s++)
-    for (size_t k = 0; k < nn; k++)
+    for (size_t k = 0; model_map_has_stage(map, s) && k < nn; k++)
       feat(w,
            o && k < o->n_nations
                ? model_kg_to_tonnes(o->production[s * o->n_nations + k])
@@ -535,7 +538,7 @@ static void walk(walk_t *w) {
            "production.%s.%s", model_stage_name(s),
            model_map_nation_id(map, k));
   for (int s = 0; s < MODEL_STAGES; s++)
-    for (size_t k = 0; k < nn; k++)
+    for (size_t k = 0; model_map_has_stage(map, s) && k < nn; k++)
       feat(w,
            o && k < o->n_nations
                ? model_kg_to_tonnes(o->capacity[s * o->n_nations + k])

@@ -34,6 +34,9 @@ OUTPUTS = {
     "separation": ["ndpr_oxide", "dytb_oxide", "lace_oxide", "dy_oxide",
                    "tb_oxide"],
     "magnet": ["magnet"],
+    # maps with recycling (public.rules.stages lists it): the magnet
+    # recipe's oxides, recovered from scrap
+    "recycling": ["ndpr_oxide", "dytb_oxide", "dy_oxide", "tb_oxide"],
 }
 
 TURNS_PER_YEAR = 4  # a turn is a quarter; capacities are tonnes per year
@@ -64,11 +67,15 @@ def decide(obs, say=print):
         # only the map's products: the heavies are one basket (dytb_oxide)
         # or Dy and Tb apart (public.rules.products; older servers: all)
         products = obs.get("public", {}).get("rules", {}).get("products")
+        rules = obs.get("public", {}).get("rules", {})
         for product in OUTPUTS.get(f["stage"], []):
             if products is not None and product not in products:
                 continue
-            per_turn[product] = (per_turn.get(product, 0.0)
-                                 + f["effective_capacity"] / TURNS_PER_YEAR)
+            made = f["effective_capacity"] / TURNS_PER_YEAR
+            if f["stage"] == "recycling":  # t of oxide per t of scrap fed
+                made *= (rules.get("magnet_recipe", {}).get(product, 0.0)
+                         * rules.get("recycling", {}).get("recovery", 0.0))
+            per_turn[product] = per_turn.get(product, 0.0) + made
 
     # Sell where the firm sits: at 95% of last turn's price in its home
     # market (the world price can sit above what buyers there pay, and an

@@ -235,6 +235,25 @@ def test_environment_world(args):
         check_obs(obs[seat].to_dict(), "world-2024 %s end" % seat)
 
 
+def test_environment_race(args):
+    """race-2028 has recycling (design J4): the fourth stage, magnet_scrap
+    and rules.recycling are described, and listed."""
+    env = le.make_env(map="race-2028", seed=5, turns=3)
+    obs, _ = env.reset()
+    for seat in env.possible_agents:
+        o = obs[seat].to_dict()
+        check_obs(o, "race-2028 %s turn 0" % seat)
+        check("recycling" in o["public"]["rules"]["stages"] and
+              "magnet_scrap" in o["market"]["prices"] and
+              "recycling" in o["public"]["rules"],
+              "race-2028 lists recycling and scrap", seat)
+    while env.agents:
+        obs = env.step({seat: [] for seat in env.agents})[0]
+    for seat in env.possible_agents:
+        check_obs(obs[seat].to_dict(), "race-2028 %s end" % seat)
+
+
 if __name__ == "__main__":
-    run([test_server_game, test_closed_information, test_environment_world],
+    run([test_server_game, test_closed_information, test_environment_world,
+         test_environment_race],
         ["--server-bin", "--maps"])

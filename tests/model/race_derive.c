@@ -111,7 +111,7 @@ int main(int argc, char **argv) {
       printf("}, \"concentrate_el\": [%.3f, %.3f], \"staff\": {",
              t(x->inv_el[0]), t(x->inv_el[1]));
     int64_t pipe = 0;
-    for (int k = 0; k < NS; k++) {
+    for (int k = 0; k < map_ns(m); k++) {
       printf("%s\"%s\": %lld", k ? ", " : "", model_skill_name(k),
              (long long)x->staff[k]);
       for (int j = 0; j < MODEL_TRAIN_TURNS_MAX; j++)
@@ -131,14 +131,14 @@ int main(int argc, char **argv) {
                t(x->stock[p]));
     printf("}, \"talent\": {");
     int64_t pipe = 0;
-    for (int k = 0; k < NS; k++) {
+    for (int k = 0; k < map_ns(m); k++) {
       printf("%s\"%s\": %lld", k ? ", " : "", model_skill_name(k),
              (long long)x->pool[k]);
       for (int j = 0; j < MODEL_TRAIN_TURNS_MAX; j++)
         pipe += x->pipeline[k][j];
     }
     printf("}, \"training_capacity\": {");
-    for (int k = 0; k < NS; k++)
+    for (int k = 0; k < map_ns(m); k++)
       printf("%s\"%s\": %lld", k ? ", " : "", model_skill_name(k),
              (long long)x->train_cap[k]);
     printf("}, \"in_training\": %lld, \"demand\": {", (long long)pipe);

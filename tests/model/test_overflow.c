@@ -223,6 +223,8 @@ static size_t max_orders(const model_map_t *m, size_t seat, model_order_t *o) {
   }
   if (nation)
     for (int g = 0; g < MODEL_STAGES; g++) {
+      if (!model_map_has_stage(m, g))
+        continue;
       model_order_t *s = &o[n++];
       memset(s, 0, sizeof *s);
       s->op = MODEL_OP_POLICY;

@@ -137,7 +137,7 @@ static void test_opening_is_world_turn2(void **state) {
            total(a, MODEL_MAGNETS) / 1000, 0.02);
   int chn = story_nation(m, "CHN");
   static const char *const stage_name[] = {"mining", "separation", "magnet"};
-  for (int s = 0; s < MODEL_STAGES; s++) {
+  for (int s = 0; s <= MODEL_MAGNETS; s++) {
     char what[64];
     snprintf(what, sizeof what, "China's share of %s output, %%",
              stage_name[s]);
@@ -175,7 +175,21 @@ static void test_opening_is_world_turn2(void **state) {
   assert_true(usd(b->price[MODEL_NDPR]) >= 45 &&
               usd(b->price[MODEL_NDPR]) <= 60);
   for (int p = 0; p < MODEL_PRODUCTS; p++)
-    assert_true(b->volume[p] > 0 || !model_map_has_product(m, p));
+    assert_true(b->volume[p] > 0 || !model_map_has_product(m, p) ||
+                p == MODEL_SCRAP);
+  /* design J4: no recycling plant stands in 2025, so the opening turn
+   * trades no scrap; the four collecting nations hold their first
+   * collection (1% of the magnets their demand consumed 12 years
+   * before) */
+  assert_int_equal(b->volume[MODEL_SCRAP], 0);
+  for (size_t n = 0; n < N; n++) {
+    const char *id = model_map_nation_id(m, n);
+    int64_t kg = model_state_holder_inventory(st, model_map_seat_count(m) + n,
+                                              MODEL_SCRAP);
+    bool collects = strcmp(id, "CHN") == 0 || strcmp(id, "USA") == 0 ||
+                    strcmp(id, "EUU") == 0 || strcmp(id, "JPN") == 0;
+    assert_true(collects ? kg > 0 : kg == 0);
+  }
   model_state_free(st);
   model_map_free(m);
   model_state_free(ws);
@@ -553,8 +567,11 @@ static void test_heavy_oxides_sustained_controls(void **state) {
  * a mix (nations builder and hawk in turn, firms integrator, expander and
  * cautious in turn), 16 turns, seed 1: no order refused, the invariants
  * and every seat's money limit hold after every turn. */
-static void play_agents(const model_map_t *m, const agent_strategy_t **strat,
-                        const char *what) {
+/* Plays 16 turns; returns the recycling capacity (kg/yr) built or being
+ * built by then (design J4) and sets *recycled_out to the oxides (kg) the
+ * game's recycling plants recovered. */
+static int64_t play_agents(const model_map_t *m, const agent_strategy_t **strat,
+                           const char *what, int64_t *recycled_out) {
   size_t S = model_map_seat_count(m);
   model_state_t *st;
   assert_int_equal(model_state_new(m, SEED, &st), 0);
@@ -567,6 +584,7 @@ static void play_agents(const model_map_t *m, const agent_strategy_t **strat,
     assert_non_null(a[i]);
   }
   size_t given = 0;
+  int64_t recycled = 0; /* kg of oxides recovered from scrap */
   for (int t = 0; t < 16; t++) {
     for (size_t i = 0; i < S; i++) {
       model_obs_t *obs;
@@ -588,13 +606,27 @@ static void play_agents(const model_map_t *m, const agent_strategy_t **strat,
     snprintf(where, sizeof where, "race-2028 %s turn %d", what, t);
     helper_resolve(st, where);
     story_check_limits(st, SEED, t);
+    const model_report_t *rep = model_last_report(st);
+    for (size_t n = 0; n < rep->n_nations; n++)
+      recycled += rep->production[(size_t)MODEL_RECYCLING * rep->n_nations + n];
   }
-  print_message("  %-12s %6zu orders in 16 turns\n", what, given);
+  model_obs_t *obs;
+  assert_int_equal(model_observe_public(st, &obs), 0);
+  int64_t recycling = 0;
+  for (size_t n = 0; n < obs->n_nations; n++)
+    recycling += obs->capacity[(size_t)MODEL_RECYCLING * obs->n_nations + n];
+  model_obs_free(obs);
+  print_message("  %-12s %6zu orders in 16 turns, %.0f t/yr of recycling, "
+                "%.0f t of oxides recycled\n",
+                what, given, model_kg_to_tonnes(recycling),
+                model_kg_to_tonnes(recycled));
   for (size_t i = 0; i < S; i++)
     agent_free(a[i]);
   free(a);
   free(orders);
   model_state_free(st);
+  *recycled_out = recycled;
+  return recycling;
 }
 
 static void test_builtin_agents(void **state) {
@@ -613,7 +645,13 @@ static void test_builtin_agents(void **state) {
                          agent_strategy_plays(s, model_map_seat_kind(m, i))
                      ? s
                      : standing;
-    play_agents(m, strat, s->id);
+    int64_t recycled = 0;
+    int64_t rc = play_agents(m, strat, s->id, &recycled);
+    /* design J4: the integrator builds recycling plants where collected
+     * scrap is offered below what it saves (docs/agents.md), and they
+     * recycle before turn 16 */
+    if (strcmp(s->id, "integrator") == 0)
+      assert_true(rc > 0 && recycled > 0);
   }
   static const char *const nations[] = {"builder", "hawk"};
   static const char *const firms[] = {"integrator", "expander", "cautious"};
@@ -625,7 +663,8 @@ static void test_builtin_agents(void **state) {
                    : agent_find(firms[kf++ % 3]);
     assert_non_null(strat[i]);
   }
-  play_agents(m, strat, "mix");
+  int64_t recycled = 0;
+  play_agents(m, strat, "mix", &recycled);
   free(strat);
   model_map_free(m);
 }

@@ -29,10 +29,11 @@ static void test_conversions(void **state) {
 static void test_names(void **state) {
   (void)state;
   /* the old names keep their numbers; dy_oxide and tb_oxide are appended
-   * (design J1) */
+   * (design J1), then magnet_scrap (design J4) */
   const char *p[] = {"concentrate", "ndpr_oxide", "dytb_oxide", "lace_oxide",
-                     "magnet",      "dy_oxide",   "tb_oxide"};
-  assert_int_equal(MODEL_PRODUCTS, 7);
+                     "magnet",      "dy_oxide",   "tb_oxide",   "magnet_scrap"};
+  assert_int_equal(MODEL_PRODUCTS, 8);
+  assert_int_equal(MODEL_SCRAP, 7);
   assert_int_equal(MODEL_DYTB, 2);
   assert_int_equal(MODEL_MAGNET, 4);
   assert_int_equal(MODEL_DY, 5);
@@ -42,6 +43,21 @@ static void test_names(void **state) {
     assert_string_equal(model_product_name(i), p[i]);
   }
   assert_int_equal(model_stage_from_name("magnet"), MODEL_MAGNETS);
+  /* design J4: the fourth stage (and skill) keeps the first three's
+   * numbers */
+  const char *s[] = {"mining", "separation", "magnet", "recycling"};
+  assert_int_equal(MODEL_STAGES, 4);
+  assert_int_equal(MODEL_RECYCLING, 3);
+  for (int i = 0; i < MODEL_STAGES; i++) {
+    assert_int_equal(model_stage_from_name(s[i]), i);
+    assert_int_equal(model_skill_from_name(s[i]), i);
+    assert_string_equal(model_stage_name(i), s[i]);
+    assert_string_equal(model_skill_name(i), s[i]);
+  }
+  assert_null(model_stage_name(MODEL_STAGES));
+  assert_int_equal(model_policy_from_name("recycling_collection"),
+                   MODEL_POL_RECYCLING_COLLECTION);
+  assert_string_equal(model_product_name(MODEL_SCRAP), "magnet_scrap");
   assert_int_equal(model_op_from_name("policy"), MODEL_OP_POLICY);
   assert_int_equal(model_policy_from_name("production_quota"),
                    MODEL_POL_PRODUCTION_QUOTA);

@@ -6,7 +6,7 @@ import { ExtendControl, RotateToken, SeatStatus, WaitingFor } from './dashboard.
 import { clockFrom, emptySeats, mergeStatus, seatState } from './facilitator.js';
 import {
   Chart, ConnectionBadge, Countdown, ErrorText, QR, absUrl, href, num, pname, store, useNotify,
-  STAGE_NAMES, tradedProducts,
+  STAGE_NAMES, summaryStages, tradedProducts,
 } from './ui.jsx';
 
 const mySessions = () => store.get('admin.sessions', []);
@@ -392,7 +392,7 @@ function SessionPanel({ session }) {
             <h2 id="h-market">Market, live</h2>
             <Chart title="World prices (USD/kg, log scale)" x={x} log fmt={(v) => num(v, 2)}
               series={tradedProducts(history).map((p) => ({ label: pname(p), values: history.map((h) => h.prices?.[p]) }))} />
-            {Object.keys(STAGE_NAMES).map((st) => (
+            {summaryStages(history).map((st) => (
               <Chart title={`${STAGE_NAMES[st]} output by nation (t per turn)`} x={x} fmt={(v) => num(v)} height={180}
                 series={nations.map((n) => ({ label: n, values: history.map((h) => h.production?.[st]?.[n] ?? 0) }))} />
             ))}

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { findSession, rpc } from './rpc.js';
 import { Timeline } from './control.jsx';
-import { Chart, ConnectionBadge, ErrorText, download, num, pct, pname, store, useNotify, PRODUCT_NAMES, STAGE_NAMES, tradedProducts } from './ui.jsx';
+import { Chart, ConnectionBadge, ErrorText, download, num, pct, pname, store, useNotify, PRODUCT_NAMES, STAGE_NAMES, summaryStages, tradedProducts } from './ui.jsx';
 import { SaveForGrading } from './debriefSave.jsx';
 
 function identityFor(session) {
@@ -120,14 +120,14 @@ export function Debrief({ params }) {
           </section>
           <section class="card" aria-labelledby="h-shares">
             <h2 id="h-shares">Production shares by nation</h2>
-            {Object.keys(STAGE_NAMES).map((st) => (
+            {summaryStages(history).map((st) => (
               <Chart title={`${STAGE_NAMES[st]}: share of world output`} x={x} height={180} fmt={(v) => pct(v)}
                 series={nations.map((n) => ({ label: n, values: shown.map((h) => share(h, st, n)) }))} />
             ))}
           </section>
           <section class="card" aria-labelledby="h-capacity">
             <h2 id="h-capacity">Capacity over time</h2>
-            {hasCapacity ? Object.keys(STAGE_NAMES).map((st) => (
+            {hasCapacity ? summaryStages(history).map((st) => (
               <Chart title={`${STAGE_NAMES[st]} capacity by nation (t/yr)`} x={x} height={180} fmt={(v) => num(v)}
                 series={nations.map((n) => ({ label: n, values: shown.map((h) => h.capacity?.[st]?.[n]) }))} />
             )) : <p class="muted">The server’s turn summaries do not carry capacity yet; this chart appears when they do.</p>}
@@ -187,7 +187,7 @@ function AtTurn({ cur, prev, seats, kindOf }) {
           </table>
           <div class="table-wrap"><table aria-label={`Production at turn ${cur.turn + 1}`}>
             <thead><tr><th scope="col">Output (t)</th>{nations.map((n) => <th scope="col">{n}</th>)}</tr></thead>
-            <tbody>{Object.keys(STAGE_NAMES).map((st) => (
+            <tbody>{summaryStages([cur]).map((st) => (
               <tr><th scope="row">{STAGE_NAMES[st]}</th>{nations.map((n) => <td>{num(cur.production?.[st]?.[n])}</td>)}</tr>))}</tbody>
           </table></div>
         </div>

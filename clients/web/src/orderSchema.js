@@ -50,7 +50,8 @@ export const FALLBACK_SCHEMA = {
           "enum": [
             "mining",
             "separation",
-            "magnet"
+            "magnet",
+            "recycling"
           ],
           "description": "the stage of the facility to build or expand"
         },
@@ -170,7 +171,8 @@ export const FALLBACK_SCHEMA = {
           "enum": [
             "mining",
             "separation",
-            "magnet"
+            "magnet",
+            "recycling"
           ],
           "description": "the skill of the staff hired or released"
         },
@@ -214,7 +216,8 @@ export const FALLBACK_SCHEMA = {
           "enum": [
             "mining",
             "separation",
-            "magnet"
+            "magnet",
+            "recycling"
           ],
           "description": "the skill taught"
         },
@@ -257,7 +260,8 @@ export const FALLBACK_SCHEMA = {
             "lace_oxide",
             "magnet",
             "dy_oxide",
-            "tb_oxide"
+            "tb_oxide",
+            "magnet_scrap"
           ],
           "description": "the product offered"
         },
@@ -347,7 +351,8 @@ export const FALLBACK_SCHEMA = {
             "lace_oxide",
             "magnet",
             "dy_oxide",
-            "tb_oxide"
+            "tb_oxide",
+            "magnet_scrap"
           ],
           "description": "the product wanted"
         },
@@ -425,7 +430,8 @@ export const FALLBACK_SCHEMA = {
             "lace_oxide",
             "magnet",
             "dy_oxide",
-            "tb_oxide"
+            "tb_oxide",
+            "magnet_scrap"
           ],
           "description": "the product whose exports are capped"
         },
@@ -482,7 +488,8 @@ export const FALLBACK_SCHEMA = {
             "lace_oxide",
             "magnet",
             "dy_oxide",
-            "tb_oxide"
+            "tb_oxide",
+            "magnet_scrap"
           ],
           "description": "the product whose exports are banned"
         },
@@ -534,7 +541,8 @@ export const FALLBACK_SCHEMA = {
             "lace_oxide",
             "magnet",
             "dy_oxide",
-            "tb_oxide"
+            "tb_oxide",
+            "magnet_scrap"
           ],
           "description": "the product that needs an export licence"
         },
@@ -595,7 +603,8 @@ export const FALLBACK_SCHEMA = {
             "lace_oxide",
             "magnet",
             "dy_oxide",
-            "tb_oxide"
+            "tb_oxide",
+            "magnet_scrap"
           ],
           "description": "the product taxed at the border"
         },
@@ -646,7 +655,8 @@ export const FALLBACK_SCHEMA = {
           "enum": [
             "mining",
             "separation",
-            "magnet"
+            "magnet",
+            "recycling"
           ],
           "description": "the stage subsidised"
         },
@@ -705,7 +715,8 @@ export const FALLBACK_SCHEMA = {
             "lace_oxide",
             "magnet",
             "dy_oxide",
-            "tb_oxide"
+            "tb_oxide",
+            "magnet_scrap"
           ],
           "description": "the product supported"
         },
@@ -761,7 +772,8 @@ export const FALLBACK_SCHEMA = {
             "lace_oxide",
             "magnet",
             "dy_oxide",
-            "tb_oxide"
+            "tb_oxide",
+            "magnet_scrap"
           ],
           "description": "the product stockpiled"
         },
@@ -805,7 +817,8 @@ export const FALLBACK_SCHEMA = {
           "enum": [
             "mining",
             "separation",
-            "magnet"
+            "magnet",
+            "recycling"
           ],
           "description": "the skill the programme trains"
         },
@@ -849,7 +862,8 @@ export const FALLBACK_SCHEMA = {
           "enum": [
             "mining",
             "separation",
-            "magnet"
+            "magnet",
+            "recycling"
           ],
           "description": "the skill concerned"
         },
@@ -895,7 +909,8 @@ export const FALLBACK_SCHEMA = {
           "enum": [
             "mining",
             "separation",
-            "magnet"
+            "magnet",
+            "recycling"
           ],
           "description": "the stage whose permits are paced"
         },
@@ -939,7 +954,8 @@ export const FALLBACK_SCHEMA = {
           "enum": [
             "mining",
             "separation",
-            "magnet"
+            "magnet",
+            "recycling"
           ],
           "description": "the stage whose output is capped"
         },
@@ -1041,7 +1057,8 @@ export const FALLBACK_SCHEMA = {
             "lace_oxide",
             "magnet",
             "dy_oxide",
-            "tb_oxide"
+            "tb_oxide",
+            "magnet_scrap"
           ],
           "description": "the product whose price is guaranteed"
         },
@@ -1100,7 +1117,8 @@ export const FALLBACK_SCHEMA = {
           "enum": [
             "mining",
             "separation",
-            "magnet"
+            "magnet",
+            "recycling"
           ],
           "description": "the stage whose technology and expertise may not leave"
         },
@@ -1186,7 +1204,8 @@ export const FALLBACK_SCHEMA = {
           "enum": [
             "mining",
             "separation",
-            "magnet"
+            "magnet",
+            "recycling"
           ],
           "description": "the stage foreign firms may not build in this nation"
         },
@@ -1238,7 +1257,8 @@ export const FALLBACK_SCHEMA = {
             "lace_oxide",
             "magnet",
             "dy_oxide",
-            "tb_oxide"
+            "tb_oxide",
+            "magnet_scrap"
           ],
           "description": "the product whose controlled goods need a licence"
         },
@@ -1289,6 +1309,40 @@ export const FALLBACK_SCHEMA = {
         "product",
         "threshold",
         "approval"
+      ]
+    },
+    {
+      "title": "policy recycling_collection",
+      "description": "maps with recycling: collect a share of end-of-life magnets as scrap, offered for sale from the stockpile",
+      "x-who": "nations",
+      "x-stands": true,
+      "type": "object",
+      "properties": {
+        "op": {
+          "const": "policy"
+        },
+        "kind": {
+          "const": "recycling_collection"
+        },
+        "rate": {
+          "type": "number",
+          "minimum": 0,
+          "maximum": 1,
+          "x-unit": "fraction",
+          "description": "share of the magnets reaching their end of life each turn that is collected as magnet_scrap into the stockpile (the budget pays the map's collection cost per kg)"
+        },
+        "turns": {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 400,
+          "x-unit": "turns",
+          "description": "how many turns it holds from the turn it first binds, after which the policy it replaced returns; default 0: it stands until replaced"
+        }
+      },
+      "required": [
+        "op",
+        "kind",
+        "rate"
       ]
     },
     {
@@ -1449,7 +1503,8 @@ export const FALLBACK_SCHEMA = {
             "lace_oxide",
             "magnet",
             "dy_oxide",
-            "tb_oxide"
+            "tb_oxide",
+            "magnet_scrap"
           ],
           "description": "the product delivered"
         },
@@ -1630,7 +1685,8 @@ export const FALLBACK_SCHEMA = {
             "lace_oxide",
             "magnet",
             "dy_oxide",
-            "tb_oxide"
+            "tb_oxide",
+            "magnet_scrap"
           ],
           "description": "the product moved"
         },

@@ -6,7 +6,7 @@ import { FALLBACK_SCHEMA } from './orderSchema.js';
 import { OrderForm, OrderList, describeOrder, newItem } from './orders.jsx';
 import {
   Chart, ConnectionBadge, Countdown, ErrorText, QR, absUrl, fmtDuration, href, money, num, pct, pname, signed, store,
-  tonnes, usdkg, useNotify, useNow, STAGE_NAMES, mapProducts,
+  tonnes, usdkg, useNotify, useNow, STAGE_NAMES, mapProducts, mapStages,
 } from './ui.jsx';
 import { Channels, Deals } from './talk.jsx';
 
@@ -239,7 +239,7 @@ function TurnCharts({ history, obs }) {
       <Chart title={`Scores of ${nation ? 'nations' : 'firms'}`} x={x} fmt={(v) => num(v, 3)}
         series={peers.map((s) => ({ label: s, width: s === obs.seat ? 4 : 1.5, values: history.map((h) => (h.scores || []).find((r) => r.seat === s)?.score) }))} />
       <Chart title={`Production in ${obs.nation} (t per turn)`} x={x} fmt={(v) => num(v)}
-        series={Object.keys(STAGE_NAMES).map((st) => ({ label: STAGE_NAMES[st], values: history.map((h) => h.production?.[st]?.[obs.nation] ?? 0) }))} />
+        series={mapStages(obs).map((st) => ({ label: STAGE_NAMES[st], values: history.map((h) => h.production?.[st]?.[obs.nation] ?? 0) }))} />
     </section>
   );
 }

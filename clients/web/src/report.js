@@ -7,8 +7,9 @@
 // Unit-tested in tests/unit/report.test.mjs.
 import { gradingRows } from './grading.js';
 
-export const PRODUCTS = { concentrate: 'Concentrate', ndpr_oxide: 'NdPr oxide', dytb_oxide: 'Dy/Tb oxide', lace_oxide: 'La/Ce oxide', magnet: 'Magnets', dy_oxide: 'Dy oxide', tb_oxide: 'Tb oxide' };
-export const STAGES = { mining: 'Mining', separation: 'Separation', magnet: 'Magnets' };
+export const PRODUCTS = { concentrate: 'Concentrate', ndpr_oxide: 'NdPr oxide', dytb_oxide: 'Dy/Tb oxide', lace_oxide: 'La/Ce oxide', magnet: 'Magnets', dy_oxide: 'Dy oxide', tb_oxide: 'Tb oxide', magnet_scrap: 'Magnet scrap' };
+// recycling (issue 11, design J4) only where the summaries have it
+export const STAGES = { mining: 'Mining', separation: 'Separation', magnet: 'Magnets', recycling: 'Recycling' };
 export const REPORT_PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f', '#393b79', '#637939', '#843c39', '#7b4173', '#3182bd', '#e6550d', '#31a354', '#756bb1', '#636363', '#969696'];
 
 export function esc(v) {
@@ -44,12 +45,13 @@ export function reportCharts(history, rows) {
       series: [{ name: 'World', values: history.map((h) => h.prices?.[p] ?? null) },
         ...nations.map((n) => ({ name: n, values: history.map((h) => h.regional?.[p]?.[n] ?? null) }))] });
   }
-  for (const st of Object.keys(STAGES)) {
+  const stages = Object.keys(STAGES).filter((st) => st !== 'recycling' || history.some((h) => h.production?.[st]));
+  for (const st of stages) {
     out.push({ id: `share-${st}`, section: 'shares', title: `${STAGES[st]}: share of world output by nation`, unit: 'fraction of world output', type: 'stacked', labels,
       series: nations.map((n) => ({ name: n, values: history.map((h) => share(h, st, n)) })) });
   }
   if (history.some((h) => h.capacity)) {
-    for (const st of Object.keys(STAGES)) {
+    for (const st of stages) {
       out.push({ id: `capacity-${st}`, section: 'capacity', title: `${STAGES[st]} capacity by nation`, unit: 't/yr', type: 'line', labels,
         series: nations.map((n) => ({ name: n, values: history.map((h) => h.capacity?.[st]?.[n] ?? null) })) });
     }

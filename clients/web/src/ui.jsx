@@ -27,7 +27,7 @@ export function signed(v, f = num) {
 }
 export const PRODUCT_NAMES = {
   concentrate: 'Concentrate', ndpr_oxide: 'NdPr oxide', dytb_oxide: 'Dy/Tb oxide', lace_oxide: 'La/Ce oxide', magnet: 'Magnets',
-  dy_oxide: 'Dy oxide', tb_oxide: 'Tb oxide',
+  dy_oxide: 'Dy oxide', tb_oxide: 'Tb oxide', magnet_scrap: 'Magnet scrap',
 };
 // The products of the seat's map (public.rules.products: the heavies as
 // one basket, or Dy and Tb apart on split maps); a server from before the
@@ -42,7 +42,20 @@ export function mapProducts(obs) {
 export function tradedProducts(history) {
   return Object.keys(PRODUCT_NAMES).filter((p) => history.some((h) => h.prices?.[p]));
 }
-export const STAGE_NAMES = { mining: 'Mining', separation: 'Separation', magnet: 'Magnets' };
+export const STAGE_NAMES = { mining: 'Mining', separation: 'Separation', magnet: 'Magnets', recycling: 'Recycling' };
+// The stages of the seat's map: the keys of public.rules.stages (recycling,
+// the fourth, only on maps that have it: issue 11, design J4); a server
+// from before it lists the first three.
+export function mapStages(obs) {
+  const r = obs?.public?.rules?.stages;
+  const l = r && typeof r === 'object' ? Object.keys(STAGE_NAMES).filter((st) => st in r) : [];
+  return l.length ? l : ['mining', 'separation', 'magnet'];
+}
+// The stages turn summaries show (a map without recycling has no row for
+// it).
+export function summaryStages(history) {
+  return Object.keys(STAGE_NAMES).filter((st) => st !== 'recycling' || history.some((h) => h.production?.[st]));
+}
 export const pname = (p) => PRODUCT_NAMES[p] || p;
 
 // ---------- storage (this browser only) ----------

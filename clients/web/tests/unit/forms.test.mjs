@@ -18,7 +18,9 @@ const OPS = ['build', 'operate', 'hire', 'train', 'offer', 'bid'];
 const KINDS = ['export_quota', 'export_ban', 'export_licence', 'tariff', 'subsidy', 'price_floor', 'stockpile',
   'talent_programme', 'migration', 'permitting', 'production_quota', 'tax',
   // issue 11: firm-specific support and export controls as they are
-  'firm_price_floor', 'technology_export_ban', 'sanction', 'investment_screen', 'origin_rule'];
+  'firm_price_floor', 'technology_export_ban', 'sanction', 'investment_screen', 'origin_rule',
+  // design J4: recycling's collection (maps with parameters.recycling)
+  'recycling_collection'];
 // issue 11: state support, contracts between seats, plants out of
 // receivership, goods moved between a firm's own locations
 const CONTRACTS = ['contract_propose', 'contract_accept', 'contract_withdraw'];
@@ -68,7 +70,8 @@ test('fields carry the schema\'s labels, units, ranges, required flags and descr
     // issue 11: asks that follow stocks, and a branch abroad's offer
     ['normal_stock', 'Normal stock', 't', false], ['stock_discount', 'Stock discount', 'fraction', false],
     ['min_share', 'Min share', 'fraction', false], ['nation', 'Nation', '', false]]);
-  assert.deepEqual(offer.fields[0].schema.enum, ['concentrate', 'ndpr_oxide', 'dytb_oxide', 'lace_oxide', 'magnet', 'dy_oxide', 'tb_oxide']);
+  assert.deepEqual(offer.fields[0].schema.enum,
+    ['concentrate', 'ndpr_oxide', 'dytb_oxide', 'lace_oxide', 'magnet', 'dy_oxide', 'tb_oxide', 'magnet_scrap']);
   const tariff = nationTypes.find((t) => t.kind === 'tariff');
   const from = tariff.fields.find((f) => f.name === 'from');
   assert.equal(from.required, false);

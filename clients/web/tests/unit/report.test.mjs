@@ -38,6 +38,16 @@ test('the charts: prices per product present, shares per stage, scores by kind; 
   assert.ok(ids2.includes('capacity-mining') && ids2.includes('security'));
 });
 
+test('a fourth stage, recycling, is charted when the summaries list it (issue 11, design J4)', () => {
+  const { rows } = gradingRows({ seats: meta.seats, status, history });
+  const recycling = history.map((x) => ({ ...x, production: { ...x.production, recycling: { CHN: 0, USA: 5 } },
+    prices: { ...x.prices, magnet_scrap: 30 } }));
+  const ids = reportCharts(recycling, rows).map((x) => x.id);
+  assert.deepEqual(ids, ['price-magnet', 'price-magnet_scrap', 'share-mining', 'share-separation', 'share-magnet',
+    'share-recycling', 'score-nation', 'score-firm']);
+  assert.ok(!reportCharts(history, rows).some((x) => x.id === 'share-recycling'));
+});
+
 test('the report is one HTML document: facts, standings apart, the SVG given, the events, escaped, no script', () => {
   const html = reportHtml({ meta, status, history, svgs: { 'price-magnet': '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><g class="s0"><path d="M0 0L10 10" class="ct-line"/></g></svg>' }, now: new Date(0) });
   assert.deepEqual(checkHtml(html), []);
