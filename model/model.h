@@ -1007,6 +1007,10 @@ typedef struct {
    * observation; n_choices 0 and NULL when it has none) */
   size_t n_choices;
   const model_map_choice_t **choices;
+  /* you (design J4, a nation on a map with recycling): last turn's
+   * collection of end-of-life magnets, kg of scrap and what the budget
+   * paid for it */
+  int64_t scrap_collected_kg, collection_paid_cents;
 } model_obs_t;
 
 MODEL_WUR int model_observe(const model_state_t *st, int seat,

@@ -646,6 +646,11 @@ static int observe(const model_state_t *st, int seat, obs_mode_t mode,
       o->interest_arrears_cents = st->nations[ms->nation].arrears;
     }
   }
+  /* you: a nation's last collection of end-of-life magnets (design J4) */
+  if (ms->kind == MODEL_SEAT_NATION && map_has_stage(m, MODEL_RECYCLING)) {
+    o->scrap_collected_kg = st->nations[ms->nation].collected;
+    o->collection_paid_cents = st->nations[ms->nation].collect_paid;
+  }
   /* you */
   if (ms->kind == MODEL_SEAT_FIRM) {
     o->cash_cents = se->cash;

@@ -538,12 +538,21 @@ static int pack_branches(msgpack_packer *pk, const model_obs_t *obs) {
 
 static int pack_you(msgpack_packer *pk, const model_obs_t *obs) {
   bool nation = obs->kind == MODEL_SEAT_NATION;
+  bool collection = nation && obs->rules.stages[MODEL_RECYCLING];
   int rc = msgpack_pack_map(
       pk, (nation ? 12 : 9) + (obs->finance ? (nation ? 4 : 5) : 0) +
               obs->train_caps + obs->origin_tracked + obs->qualification +
-              2 * obs->has_branches + (obs->n_choices > 0));
+              2 * obs->has_branches + (obs->n_choices > 0) + collection);
   if (obs->has_branches)
     rc |= pack_branches(pk, obs);
+  if (collection) {
+    /* design J4: last turn's collection of end-of-life magnets */
+    rc |= proto_pack_cstr(pk, "collection");
+    rc |= msgpack_pack_map(pk, 2);
+    rc |= kv_t(pk, "scrap", obs->scrap_collected_kg);
+    rc |= proto_pack_kv_f64(pk, "paid",
+                            model_cents_to_usd(obs->collection_paid_cents));
+  }
   if (obs->n_choices > 0) {
     /* the story's moves this seat may make (issue 11, the map's
      * "choices"): [{id, note, sources, orders}] */
@@ -1455,6 +1464,11 @@ int proto_obs_parse(const msgpack_object *o, model_obs_t **out,
         y->staff[s] = (int64_t)num(get(sf, model_skill_name(s)));
     }
   }
+  /* design J4: a nation's last collection of end-of-life magnets */
+  const msgpack_object *col = get(you, "collection");
+  obs->scrap_collected_kg = kg_of(get(col, "scrap"));
+  obs->collection_paid_cents =
+      model_usd_to_cents(num(get(col, "paid")), &v) == 0 ? v : 0;
   /* the story's choices (issue 11): one block holding the pointers, the
    * choices and their orders, which model_obs_free frees at once */
   const msgpack_object *chs = get(you, "choices");

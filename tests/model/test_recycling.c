@@ -232,6 +232,8 @@ static void test_ring_returns_consumption(void **state) {
     helper_resolve(st0, where);
     assert_int_equal(model_observe(st, usa, &obs), 0);
     used[t] = obs->consumed_kg[MODEL_MAGNET];
+    int64_t seen_kg = obs->scrap_collected_kg,
+            seen_paid = obs->collection_paid_cents;
     model_obs_free(obs);
     assert_true(used[t] > 0);
     model_holder_flows_t f = flows(st, holder);
@@ -247,6 +249,9 @@ static void test_ring_returns_consumption(void **state) {
     /* the budget paid $0.50/kg for it: the only difference from the game
      * without collection (no one buys the scrap) */
     paid += want * 50;
+    /* and the nation sees its collection */
+    assert_int_equal(seen_kg, want);
+    assert_int_equal(seen_paid, want * 50);
     assert_int_equal(model_state_holder_money(st, holder),
                      model_state_holder_money(st0, holder) - paid);
   }

@@ -255,6 +255,9 @@ static void check_obs(const msgpack_object *o, const void *arg) {
       assert_int_equal(a->turns_left, b->turns_left);
     }
   }
+  /* design J4: a nation's collection of end-of-life magnets */
+  assert_int_equal(got->scrap_collected_kg, want->scrap_collected_kg);
+  assert_int_equal(got->collection_paid_cents, want->collection_paid_cents);
   /* issue 11: the story's choices, each order packing to the same bytes */
   assert_int_equal(got->n_choices, want->n_choices);
   for (size_t i = 0; i < want->n_choices; i++) {
@@ -281,8 +284,9 @@ static void check_obs(const msgpack_object *o, const void *arg) {
   model_obs_free(got);
 }
 
-/* race-2028's story choices (issue 11) go out in each seat's
- * observation and parse back for a C bot. */
+/* race-2028's story choices (issue 11) and its nations' collection of
+ * end-of-life magnets (design J4) go out in each seat's observation and
+ * parse back for a C bot. */
 static void test_observation_choices_round_trip(void **state) {
   (void)state;
   model_map_t *map;
@@ -291,16 +295,20 @@ static void test_observation_choices_round_trip(void **state) {
   assert_int_equal(
       model_map_load_file(LAN_SOURCE_MAPS "/race-2028.json", &map, &merr), 0);
   assert_int_equal(model_state_new(map, 7, &st), 0);
+  assert_int_equal(model_resolve(st), 0); /* a turn's collection */
   size_t seen = 0;
+  int64_t collected = 0;
   for (size_t s = 0; s < model_map_seat_count(map); s++) {
     model_obs_t *obs;
     assert_int_equal(model_observe(st, (int)s, &obs), 0);
     seen += obs->n_choices;
+    collected += obs->scrap_collected_kg;
     round_trip(pack_obs, obs, check_obs);
     model_obs_free(obs);
   }
   assert_int_equal(seen, model_map_choice_count(map));
   assert_true(seen >= 10);
+  assert_true(collected > 0); /* race-2028's collectors, design J4 */
   model_state_free(st);
   model_map_free(map);
 }

@@ -155,6 +155,7 @@ function Situation({ obs, prev, onPrefill }) {
         <div class="card">
           <h3>{nation ? 'Stockpile' : 'Stocks'}</h3>
           <table><tbody>{Object.entries(you.inventory || {}).map(([p, v]) => <tr><th scope="row">{pname(p)}</th><td>{tonnes(v)}</td></tr>)}</tbody></table>
+          {you.collection && obs.turn > 0 ? <p class="muted" data-testid="collection">End-of-life magnets collected last turn: {tonnes(you.collection.scrap)} for {money(you.collection.paid)}.</p> : null}
         </div>
         <div class="card">
           <h3>{nation ? 'Talent pool' : 'Staff'}</h3>

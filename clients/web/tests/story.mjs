@@ -12,7 +12,8 @@
 // them, with its sources); a firm's move is not offered to it. One click
 // adds the deal's three orders to the list, not sent; sending them, the
 // server accepts all three. MP Materials joins and is offered its own
-// moves (10X), not the USA's. Screenshots (story-*.png) go to
+// moves (10X), not the USA's. After a turn the United States sees the
+// end-of-life magnets it collected (design J4). Screenshots (story-*.png) go to
 // tests/screenshots/ (or --screenshots DIR); fails on any console error or
 // CSP report.
 import { chromium } from 'playwright-core';
@@ -79,6 +80,16 @@ try {
   await mpMoves.locator('summary').click();
   const mpList = (await mpMoves.innerText()).replace(/\s+/g, ' ');
   ok(/mp 10x/i.test(mpList) && !/dod mp deal/i.test(mpList), "MP is offered 10X and not the USA's deal");
+
+  // 5. A turn later the United States sees its collection of end-of-life
+  // magnets (race-2028 collects 1%: design J4).
+  await ctl.getByRole('button', { name: 'Start the game' }).click();
+  await ctl.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent.startsWith('running'));
+  await ctl.getByRole('button', { name: 'Advance now' }).click();
+  await usa.getByTestId('collection').waitFor({ timeout: 20000 });
+  const col = (await usa.getByTestId('collection').innerText()).replace(/\s+/g, ' ');
+  const t = Number((/collected last turn: ([\d,.]+) t/.exec(col) || [])[1]?.replace(/,/g, ''));
+  ok(t > 0, `the USA sees its collection after turn 1: "${col}"`);
 
   ok(problems.length === 0, `no console errors or CSP reports${problems.length ? `:\n  ${problems.join('\n  ')}` : ''}`);
 } finally {
