@@ -7,9 +7,14 @@ fuzz_scan takes four configuration bytes first (max_depth, a max_message
 choice, a chunking mode and a chunking seed; see fuzz/fuzz_scan.c), so each
 stream is written there under a few configurations. fuzz_conn takes two
 chunking bytes first, then a conversation with the server; fuzz_map the
-small shipped maps as they are. The seeds of fuzz_state and fuzz_order are
+small shipped maps as they are, and compact copies of the large ones
+(compact_map: figures as bare numbers, no sources, notes or event texts,
+under the target's 32 KB) so that the fuzzer starts from every map key
+they use (Dy and Tb apart, demand by sector, branches, owners, seatless
+firms, story choices, recycling, closed information, injects). The seeds of fuzz_state and fuzz_order are
 real states and orders, written by fuzz/make_model_seeds.c.
 """
+import json
 import os
 
 import msgpack
@@ -108,6 +113,31 @@ def write(target, name, data):
         f.write(data)
 
 
+def compact_map(name, max_choices=None):
+    """A shipped map under fuzz_map's 32 KB: each figure {value, source,
+    ...} replaced by its value, without sources, notes, descriptions or
+    event texts (and at most max_choices story choices)."""
+    with open(os.path.join(HERE, "..", "maps", name + ".json")) as f:
+        m = json.load(f)
+    drop = {"notes", "sources", "note", "description", "text", "_", "_turns"}
+
+    def strip(v):
+        if isinstance(v, dict):
+            if "value" in v and ("source" in v or "assumption" in v
+                                 or "note" in v):
+                return strip(v["value"])
+            return {k: strip(x) for k, x in v.items() if k not in drop}
+        if isinstance(v, list):
+            return [strip(x) for x in v]
+        return v
+    m = strip(m)
+    if max_choices is not None and "choices" in m:
+        m["choices"] = m["choices"][:max_choices]
+    data = json.dumps(m, separators=(",", ":")).encode()
+    assert len(data) <= 32768, (name, len(data))
+    return data
+
+
 def main():
     for name, data in CONVERSATIONS.items():
         for mode in range(4):
@@ -115,6 +145,9 @@ def main():
     for name in ("classroom", "cournot", "learning", "trade"):
         with open(os.path.join(HERE, "..", "maps", name + ".json"), "rb") as f:
             write("fuzz_map", name, f.read())
+    for name, cap in (("world-2024", None), ("licensing-2025", None),
+                      ("race-2028", 10)):
+        write("fuzz_map", name + "-compact", compact_map(name, cap))
     for name, data in STREAMS.items():
         write("fuzz_request", name, data)
     for name in ("ping", "orders_submit", "pipelined", "invalid_c1",
