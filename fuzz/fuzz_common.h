@@ -27,9 +27,9 @@
 /* The shipped maps, in the order a fuzz input's map byte selects them
  * (byte % FUZZ_MAPS). The seeds of fuzz_state depend on this order: add
  * new maps at the end. */
-#define FUZZ_MAPS 5
+#define FUZZ_MAPS 6
 static const char *const fuzz_map_names[FUZZ_MAPS] = {
-    "classroom", "cournot", "learning", "trade", "world-2024"};
+    "classroom", "cournot", "learning", "trade", "world-2024", "race-2028"};
 
 /* Map i (0 <= i < FUZZ_MAPS), loaded on first use and kept for the life of
  * the process; aborts if the shipped file does not load. */

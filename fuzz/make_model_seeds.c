@@ -15,8 +15,10 @@
  * strategy that plays its kind, going round the list, so the states hold
  * facilities, construction, trades and policies) with a fixed seed, so the
  * files are the same on every machine. The
- * world-2024 map is written at turns 0 and 1 only: its states are larger
- * (over 10 KB), and the fuzzer gets more from many small inputs.
+ * world-2024 and race-2028 maps are written at turns 0 and 1 only: their
+ * states are larger (over 10 KB), and the fuzzer gets more from many small
+ * inputs. race-2028's hold the sections the small maps never write (Dy
+ * and Tb apart, branches, recycling).
  */
 #include <stdint.h>
 #include <string.h>
@@ -177,7 +179,10 @@ int main(int argc, char **argv) {
   for (size_t m = 0; m < FUZZ_MAPS; m++) {
     const model_map_t *map = fuzz_map(m);
     size_t seats = model_map_seat_count(map), next = 0;
-    size_t nt = strcmp(fuzz_map_names[m], "world-2024") == 0 ? 2 : 3;
+    size_t nt = strcmp(fuzz_map_names[m], "world-2024") == 0 ||
+                        strcmp(fuzz_map_names[m], "race-2028") == 0
+                    ? 2
+                    : 3;
     agent_t *agents[64] = {NULL};
     model_state_t *st;
 

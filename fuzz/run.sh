@@ -51,10 +51,11 @@ for name in $targets; do
   # found.
   cp -n "$here/seeds/$name/"* "$corpus/" 2>/dev/null || true
   cp -n "$here/regressions/$name/"* "$corpus/" 2>/dev/null || true
-  # The states of world-2024 are over 16 KB; fuzz_map takes maps up to
+  # The states of world-2024 and race-2028 are over 16 KB (race-2028's up
+  # to 33 KB); fuzz_map takes maps up to
   # 32 KB (its compact seeds of the large maps are near that).
   maxlen=16384
-  [ "$name" = fuzz_state ] && maxlen=20000
+  [ "$name" = fuzz_state ] && maxlen=40000
   [ "$name" = fuzz_map ] && maxlen=32768
   echo "fuzz: $name for ${secs}s (corpus $corpus)"
   if ! nice "$bin" -max_total_time="$secs" -runs="$runs" -rss_limit_mb=2048 \
