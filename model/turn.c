@@ -539,6 +539,48 @@ static int mining(model_state_t *st, const stages_t *sl) {
   return st->range_failed ? MODEL_ERANGE : 0;
 }
 
+/* An understaffed plant's recovery (separation, recycling): the stage's
+ * floor plus the rest in proportion to the staff it has. */
+static int64_t staffed_recovery(const map_stage_t *ms, const facility_t *f,
+                                int64_t recovery) {
+  int64_t staffed = f->staff_needed > 0
+                        ? mul_div(f->staff, MODEL_PPM, f->staff_needed)
+                        : MODEL_PPM;
+  int64_t factor =
+      ms->rec_understaffed + ppm_of(MODEL_PPM - ms->rec_understaffed, staffed);
+  return ppm_of(recovery, factor);
+}
+
+/* What follows a plant's feed of x kg of `input` (separation: concentrate;
+ * recycling: scrap), value the value of its outputs: opex per kg fed, the
+ * nation's production and value added (less the input's value), the
+ * plant's experience and the nation's know-how. `what` names the stage in
+ * the checked sums' messages. */
+static void fed_books(model_state_t *st, facility_t *f, int32_t fh, int64_t x,
+                      int input, int64_t value, const char *const what[4]) {
+  int32_t nh = (int32_t)(st->n_seats + (size_t)f->nation);
+  int64_t opex =
+      ck_mul_div(st, x, f->unit_cost, 1, f->owner, "opex", MODEL_U_CENTS);
+  seat_out(st, f->owner, opex, "opex");
+  branch_cost(st, fh, opex);
+  sink(st, opex, "opex");
+  ck_add(st,
+         &st->report_production[(size_t)f->stage * st->n_nations +
+                                (size_t)f->nation],
+         f->out_last, nh, "production", MODEL_U_KG, what[0]);
+  ck_sub(
+      st, &value,
+      ck_mul_div(st, x, st->price[input], 1, nh, "value added", MODEL_U_CENTS),
+      nh, "value added", MODEL_U_CENTS, what[1]);
+  ck_add(st, &st->nations[f->nation].value_added, value, nh, "value added",
+         MODEL_U_CENTS, what[2]);
+  ck_add(st, &f->cum, x, f->owner, "experience", MODEL_U_KG, what[3]);
+  if (st->map->stage[f->stage].learn)
+    ck_add(st, &st->nations[f->nation].know_how[f->stage], x, nh, "know-how",
+           MODEL_U_KG, "output");
+  model_facility_refresh(st, f);
+}
+
 static int separation(model_state_t *st, const stages_t *sl) {
   const int stg = MODEL_SEPARATION;
   int64_t *want = sl->want;
@@ -577,12 +619,7 @@ static int separation(model_state_t *st, const stages_t *sl) {
     ck_add(st, &st->report.consumed[MODEL_CONCENTRATE], x, -1, "consumption",
            MODEL_U_KG, "separation feed");
     /* understaffed plants recover less */
-    int64_t staffed = f->staff_needed > 0
-                          ? mul_div(f->staff, MODEL_PPM, f->staff_needed)
-                          : MODEL_PPM;
-    int64_t factor = ms->rec_understaffed +
-                     ppm_of(MODEL_PPM - ms->rec_understaffed, staffed);
-    int64_t rec = ppm_of(f->recovery, factor);
+    int64_t rec = staffed_recovery(ms, f, f->recovery);
     int64_t o[4] = {ppm_of(el0, rec), ppm_of(el1, rec), ppm_of(el2, rec),
                     ppm_of(el3, rec)};
     int64_t value = 0;
@@ -605,28 +642,9 @@ static int separation(model_state_t *st, const stages_t *sl) {
                         MODEL_U_CENTS),
              nh, "value added", MODEL_U_CENTS, "separation output");
     }
-    int64_t opex =
-        ck_mul_div(st, x, f->unit_cost, 1, f->owner, "opex", MODEL_U_CENTS);
-    seat_out(st, f->owner, opex, "opex");
-    branch_cost(st, fh, opex);
-    sink(st, opex, "opex");
-    ck_add(st,
-           &st->report_production[MODEL_SEPARATION * st->n_nations +
-                                  (size_t)f->nation],
-           f->out_last, nh, "production", MODEL_U_KG, "separation output");
-    ck_sub(st, &value,
-           ck_mul_div(st, x, st->price[MODEL_CONCENTRATE], 1, nh, "value added",
-                      MODEL_U_CENTS),
-           nh, "value added", MODEL_U_CENTS, "concentrate fed");
-    ck_add(st, &st->nations[f->nation].value_added, value, nh, "value added",
-           MODEL_U_CENTS, "separation");
-    ck_add(st, &f->cum, x, f->owner, "experience", MODEL_U_KG,
-           "separation feed");
-    if (st->map->stage[f->stage].learn)
-      ck_add(st, &st->nations[f->nation].know_how[f->stage], x,
-             (int32_t)(st->n_seats + (size_t)f->nation), "know-how", MODEL_U_KG,
-             "output");
-    model_facility_refresh(st, f);
+    static const char *const what[4] = {"separation output", "concentrate fed",
+                                        "separation", "separation feed"};
+    fed_books(st, f, fh, x, MODEL_CONCENTRATE, value, what);
   }
   return st->range_failed ? MODEL_ERANGE : 0;
 }
@@ -667,12 +685,7 @@ static int recycling(model_state_t *st, const stages_t *sl) {
            MODEL_U_KG, "recycling feed");
     ck_add(st, &st->report.consumed[MODEL_SCRAP], x, -1, "consumption",
            MODEL_U_KG, "recycling feed");
-    int64_t staffed = f->staff_needed > 0
-                          ? mul_div(f->staff, MODEL_PPM, f->staff_needed)
-                          : MODEL_PPM;
-    int64_t factor = ms->rec_understaffed +
-                     ppm_of(MODEL_PPM - ms->rec_understaffed, staffed);
-    int64_t rec = ppm_of(st->map->eol_recovery_ppm, factor);
+    int64_t rec = staffed_recovery(ms, f, st->map->eol_recovery_ppm);
     int64_t value = 0;
     int32_t nh = (int32_t)(st->n_seats + (size_t)f->nation);
     for (int q = 0; q < nout; q++) {
@@ -691,27 +704,9 @@ static int recycling(model_state_t *st, const stages_t *sl) {
                         MODEL_U_CENTS),
              nh, "value added", MODEL_U_CENTS, "recycling output");
     }
-    int64_t opex =
-        ck_mul_div(st, x, f->unit_cost, 1, f->owner, "opex", MODEL_U_CENTS);
-    seat_out(st, f->owner, opex, "opex");
-    branch_cost(st, fh, opex);
-    sink(st, opex, "opex");
-    ck_add(st,
-           &st->report_production[MODEL_RECYCLING * st->n_nations +
-                                  (size_t)f->nation],
-           f->out_last, nh, "production", MODEL_U_KG, "recycling output");
-    ck_sub(st, &value,
-           ck_mul_div(st, x, st->price[MODEL_SCRAP], 1, nh, "value added",
-                      MODEL_U_CENTS),
-           nh, "value added", MODEL_U_CENTS, "scrap fed");
-    ck_add(st, &st->nations[f->nation].value_added, value, nh, "value added",
-           MODEL_U_CENTS, "recycling");
-    ck_add(st, &f->cum, x, f->owner, "experience", MODEL_U_KG,
-           "recycling feed");
-    if (ms->learn)
-      ck_add(st, &st->nations[f->nation].know_how[f->stage], x, nh, "know-how",
-             MODEL_U_KG, "output");
-    model_facility_refresh(st, f);
+    static const char *const what[4] = {"recycling output", "scrap fed",
+                                        "recycling", "recycling feed"};
+    fed_books(st, f, fh, x, MODEL_SCRAP, value, what);
   }
   return st->range_failed ? MODEL_ERANGE : 0;
 }
