@@ -161,10 +161,6 @@ conn_core_t *web_core(web_conn_t *w) {
   return w->srv->core;
 }
 
-uv_loop_t *web_core_loop(web_conn_t *w) {
-  return w->srv->loop;
-}
-
 void web_read_buf(web_conn_t *w, uv_buf_t *buf) {
   *buf = uv_buf_init((char *)w->srv->rbuf, sizeof(w->srv->rbuf));
 }
@@ -193,6 +189,7 @@ static void web_maybe_free(web_conn_t *w) {
   proto_buf_free(&w->wout[0]);
   proto_buf_free(&w->wout[1]);
   proto_buf_free(&w->rdy);
+  proto_buf_free(&w->held);
   free(w->msg);
   free(w);
 }
@@ -223,6 +220,7 @@ static void web_close(web_conn_t *w) {
   web_unlink(w);
   LAN_ASSERT(w->srv->n_conns > 0);
   w->srv->n_conns--;
+  uv_close((uv_handle_t *)&w->idle, web_handle_closed);
   uv_close((uv_handle_t *)&w->timer, web_handle_closed);
   uv_close((uv_handle_t *)&w->tcp, web_handle_closed);
 }
@@ -420,6 +418,8 @@ static void web_serve(web_conn_t *w, bool head_only) {
   path[n] = '\0';
   if (strcmp(path, "/") == 0)
     snprintf(path, sizeof(path), "/index.html");
+  if (w->closing)
+    return; /* nothing can be answered: do not render it */
   if (w->srv->metrics && strcmp(path, "/metrics") == 0) {
     /* The same text as server.metrics (metrics.h), made now. */
     proto_buf_t text;
@@ -642,8 +642,9 @@ static bool head_add(web_conn_t *w, size_t len) {
 static int on_message_begin(http_parser *p) {
   web_conn_t *w = p->data;
 
-  /* After an answer that ends the connection, parse nothing more. */
-  if (w->close_after)
+  /* After an answer that ends the connection, or once it is closing (a
+   * client over --max-output), parse nothing more. */
+  if (w->close_after || w->closing)
     return 1;
   w->head_len = 0;
   w->in_headers = true;
@@ -808,8 +809,14 @@ static int on_message_complete(http_parser *p) {
     return 0;
   }
   web_request(w);
-  if (!w->closing && !w->close_after)
+  if (!w->closing && !w->close_after) {
+    unsigned max = conn_core_config(w->srv->core)->max_batch;
     web_arm(w); /* the next request's deadline */
+    /* --max-batch answers from one read, as over TCP: web_parse keeps the
+     * rest for the next loop iteration. */
+    if (max > 0 && ++w->batch >= max)
+      http_parser_pause(p, 1);
+  }
   return 0;
 }
 
@@ -822,10 +829,90 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   web_read_buf(w, buf);
 }
 
-static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
-  web_conn_t *w = st->data;
+static void web_parse(web_conn_t *w, const uint8_t *data, size_t len,
+                      bool held);
+
+/* The rest of a read cut at --max-batch, on a later loop iteration. */
+static void on_http_backlog(uv_idle_t *h) {
+  web_conn_t *w = h->data;
+
+  uv_idle_stop(h);
+  if (w->closing || w->upgraded)
+    return;
+  web_parse(w, (const uint8_t *)w->held.data + w->held_off,
+            w->held.len - w->held_off, true);
+  if (w->closing || w->upgraded || uv_is_active((uv_handle_t *)&w->idle))
+    return;
+  /* All of it is parsed: back to the socket. */
+  w->held_off = 0;
+  if (w->held.cap > 65536)
+    proto_buf_free(&w->held);
+  else
+    proto_buf_reset(&w->held);
+  if (web_read_start(w) != 0)
+    web_close(w);
+}
+
+/* Parse and answer what arrived: data is a read, or (held) the part of
+ * w->held from w->held_off on. */
+static void web_parse(web_conn_t *w, const uint8_t *data, size_t len,
+                      bool held) {
   conn_counters_t *k = w->srv->k;
   size_t used;
+
+  w->batch = 0;
+  used = http_parser_execute(&w->parser, &w->srv->settings, (const char *)data,
+                             len);
+  if (w->closing)
+    return;
+  if (w->head_too_large) {
+    char why[160];
+    snprintf(why, sizeof(why),
+             "Request head too large: at most %zu bytes of request line and "
+             "headers (--max-http-head).",
+             w->srv->cfg.max_head);
+    web_refuse(w, "431 Request Header Fields Too Large",
+               &k->http_head_too_large, why);
+    return;
+  }
+  if (w->want_upgrade) {
+    web_upgrade(w, data + used, len - used);
+    return;
+  }
+  if (w->close_after) /* answered; the rest is not parsed (on_message_begin) */
+    return;
+  if (HTTP_PARSER_ERRNO(&w->parser) == HPE_PAUSED) {
+    /* --max-batch requests answered (on_message_complete): stop reading,
+     * keep the rest and go on with it on the next loop iteration, so that
+     * one read of pipelined requests cannot hold the loop. */
+    http_parser_pause(&w->parser, 0);
+    k->batches_deferred++;
+    if (held) {
+      w->held_off += used;
+    } else {
+      proto_buf_reset(&w->held);
+      w->held_off = 0;
+      if (proto_buf_reserve(&w->held, len - used) != 0) {
+        web_close(w);
+        return;
+      }
+      memcpy(w->held.data, data + used, len - used);
+      w->held.len = len - used;
+    }
+    web_read_stop(w);
+    uv_idle_start(&w->idle, on_http_backlog);
+    return;
+  }
+  if (HTTP_PARSER_ERRNO(&w->parser) != HPE_OK) {
+    char why[200];
+    snprintf(why, sizeof(why), "Bad request: not HTTP/1.x (%s).",
+             http_errno_description(HTTP_PARSER_ERRNO(&w->parser)));
+    web_refuse(w, "400 Bad Request", &k->http_bad_request, why);
+  }
+}
+
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
+  web_conn_t *w = st->data;
 
   if (w->upgraded) {
     if (nread > 0)
@@ -842,32 +929,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
   }
   if (w->close_after) /* answering a refusal: ignore what follows */
     return;
-  used = http_parser_execute(&w->parser, &w->srv->settings, buf->base,
-                             (size_t)nread);
-  if (w->closing)
-    return;
-  if (w->head_too_large) {
-    char why[160];
-    snprintf(why, sizeof(why),
-             "Request head too large: at most %zu bytes of request line and "
-             "headers (--max-http-head).",
-             w->srv->cfg.max_head);
-    web_refuse(w, "431 Request Header Fields Too Large",
-               &k->http_head_too_large, why);
-    return;
-  }
-  if (w->want_upgrade) {
-    web_upgrade(w, (const uint8_t *)buf->base + used, (size_t)nread - used);
-    return;
-  }
-  if (w->close_after) /* answered; the rest is not parsed (on_message_begin) */
-    return;
-  if (HTTP_PARSER_ERRNO(&w->parser) != HPE_OK) {
-    char why[200];
-    snprintf(why, sizeof(why), "Bad request: not HTTP/1.x (%s).",
-             http_errno_description(HTTP_PARSER_ERRNO(&w->parser)));
-    web_refuse(w, "400 Bad Request", &k->http_bad_request, why);
-  }
+  web_parse(w, (const uint8_t *)buf->base, (size_t)nread, false);
 }
 
 /* ---- Accepting ---------------------------------------------------------- */
@@ -930,10 +992,15 @@ static void on_connection(uv_stream_t *ls, int status) {
     return;
   }
   w->timer.data = w;
-  w->handles = 2;
+  /* The idle handle hands over the rest of a read cut at --max-batch
+   * (HTTP requests, then WebSocket messages after an upgrade). */
+  uv_idle_init(s->loop, &w->idle);
+  w->idle.data = w;
+  w->handles = 3;
   proto_buf_init(&w->wout[0]);
   proto_buf_init(&w->wout[1]);
   proto_buf_init(&w->rdy);
+  proto_buf_init(&w->held);
   peer_names(&w->tcp, &peer, w->name, sizeof(w->name), w->ip, sizeof(w->ip));
   w->next = s->conns;
   if (s->conns)

@@ -64,6 +64,9 @@ typedef struct web_conn {
   bool want_upgrade; /* a complete request asks for an upgrade */
   bool has_body;     /* the request says it has a body: close after */
   unsigned served;   /* requests answered on this connection */
+  unsigned batch;    /* requests answered from the bytes being parsed */
+  proto_buf_t held;  /* a read's bytes after a batch cut at --max-batch */
+  size_t held_off;   /* the first of them not parsed yet */
   enum web_hdr cur;  /* the header whose value is arriving */
   char field[32];
   size_t field_len;
@@ -86,7 +89,9 @@ typedef struct web_conn {
   size_t rdy_off;     /* the next one to feed */
   int recv_status;    /* of the last wslay_event_recv */
   bool deferred;      /* a batch was cut at --max-batch: reading stopped */
-  uv_idle_t idle;     /* hands over the next batch (after the upgrade) */
+  bool core_paused;   /* the core stopped reading (ops->read_stop) and has
+                         not restarted it: completed messages wait in rdy */
+  uv_idle_t idle;     /* hands over the next batch (HTTP or WebSocket) */
   bool pend_fail_set; /* a protocol error found while wslay parsed */
   uint64_t *pend_counter;
   uint16_t pend_code;
@@ -107,7 +112,6 @@ typedef struct web_conn {
 
 /* http.c: the shared read buffer and the connection's core. */
 conn_core_t *web_core(web_conn_t *w);
-uv_loop_t *web_core_loop(web_conn_t *w);
 void web_read_buf(web_conn_t *w, uv_buf_t *buf);
 /* http.c: the upgraded connection's struct is freed (after release). */
 void web_conn_free(web_conn_t *w);

@@ -18,11 +18,20 @@
  *
  * Messages completed while wslay parses a read are set aside (w->rdy) and
  * fed to the core after wslay returns, so that no answer is queued into
- * wslay from inside its own receive call.
+ * wslay from inside its own receive call. While the core has stopped
+ * reading (ops->read_stop: its output budget for the loop iteration is
+ * spent, or its own batch was cut), they stay in rdy and reading stays
+ * stopped until the core starts it again, so the core's input never holds
+ * more than one read of them. The buffer of a message grows with the
+ * bytes that arrive (not with the length a frame header claims) and is
+ * given back after a message over 64 KiB, as the core does over TCP.
  *
  * Output: the core's bytes may hold several answers back to back (a batch);
  * each becomes its own binary message. wslay frames them into wout, which
  * is written like net.c writes (try first, then one uv_write in flight).
+ * The pongs wslay queues for a client's pings count against --max-output
+ * as answers do: a client that pings and never reads is closed there
+ * (closed_output_budget), not buffered for without end.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -137,6 +146,15 @@ static void ws_defer_fail(web_conn_t *w, ws_fail_t *f) {
   w->pend_err = f->err;
 }
 
+/* Out of memory while wslay parses: close 1011 (internal error). */
+static void ws_defer_oom(web_conn_t *w) {
+  conn_counters_t *k = conn_core_counters(web_core(w));
+  ws_fail_t f = {&k->closed_error, 1011, {0}};
+
+  proto_error_set(&f.err, PROTO_INTERNAL, NULL, "the server is out of memory");
+  ws_defer_fail(w, &f);
+}
+
 static void on_frame_start(wslay_event_context_ptr ctx,
                            const struct wslay_event_on_frame_recv_start_arg *a,
                            void *user) {
@@ -175,23 +193,6 @@ static void on_frame_start(wslay_event_context_ptr ctx,
     ws_defer_fail(w, &f);
     return;
   }
-  if (w->msg_cap < w->msg_len + a->payload_length) {
-    size_t cap = w->msg_len + (size_t)a->payload_length;
-    uint8_t *p;
-    if (cap < 256)
-      cap = 256;
-    p = realloc(w->msg, cap);
-    if (!p) {
-      f.counter = &k->closed_error;
-      f.code = 1011;
-      proto_error_set(&f.err, PROTO_INTERNAL, NULL,
-                      "the server is out of memory");
-      ws_defer_fail(w, &f);
-      return;
-    }
-    w->msg = p;
-    w->msg_cap = cap;
-  }
 }
 
 static void on_frame_chunk(wslay_event_context_ptr ctx,
@@ -203,8 +204,25 @@ static void on_frame_chunk(wslay_event_context_ptr ctx,
   if (w->frame_op >= 0x8 || w->frame_op == WSLAY_TEXT_FRAME ||
       w->pend_fail_set || w->failed || a->data_length == 0)
     return;
-  /* on_frame_start made room for the whole frame. */
-  LAN_ASSERT(w->msg_len + a->data_length <= w->msg_cap);
+  /* Room for the bytes that came, doubling up to --max-message, which
+   * on_frame_start checked the whole frame against. */
+  if (w->msg_cap - w->msg_len < a->data_length) {
+    size_t need = w->msg_len + a->data_length;
+    size_t max = conn_core_config(web_core(w))->max_message;
+    size_t cap = w->msg_cap < 256 ? 256 : w->msg_cap;
+    uint8_t *p;
+    while (cap < need && cap < max)
+      cap = cap > max / 2 ? max : cap * 2;
+    if (cap < need)
+      cap = need;
+    p = realloc(w->msg, cap);
+    if (!p) {
+      ws_defer_oom(w);
+      return;
+    }
+    w->msg = p;
+    w->msg_cap = cap;
+  }
   memcpy(w->msg + w->msg_len, a->data, a->data_length);
   w->msg_len += a->data_length;
 }
@@ -221,11 +239,7 @@ static void on_msg(wslay_event_context_ptr ctx,
   uv_timer_stop(&w->timer);
   /* Set aside, length first, for ws_read to feed after wslay returns. */
   if (proto_buf_reserve(r, need) != 0) {
-    conn_counters_t *k = conn_core_counters(web_core(w));
-    ws_fail_t f = {&k->closed_error, 1011, {0}};
-    proto_error_set(&f.err, PROTO_INTERNAL, NULL,
-                    "the server is out of memory");
-    ws_defer_fail(w, &f);
+    ws_defer_oom(w);
     return;
   }
   memcpy(r->data + r->len, &w->msg_len, sizeof(size_t));
@@ -233,6 +247,11 @@ static void on_msg(wslay_event_context_ptr ctx,
     memcpy(r->data + r->len + sizeof(size_t), w->msg, w->msg_len);
   r->len += need;
   w->msg_len = 0;
+  if (w->msg_cap > 65536) {
+    free(w->msg);
+    w->msg = NULL;
+    w->msg_cap = 0;
+  }
 }
 
 static const struct wslay_event_callbacks ws_callbacks = {
@@ -307,6 +326,7 @@ static int ws_pump(web_conn_t *w) {
 }
 
 static void ws_process(web_conn_t *w);
+static size_t ws_queued(conn_t *c);
 
 /* The next batch of a read cut at --max-batch. */
 static void on_backlog(uv_idle_t *h) {
@@ -345,6 +365,14 @@ static void ws_process(web_conn_t *w) {
   w->in_read = true;
   while (w->rdy_off < w->rdy.len && !c->closing && !w->failed) {
     size_t n;
+    if (w->core_paused) {
+      /* The rest waits for the core's read_start (ws_read_start). */
+      w->in_read = false;
+      w->deferred = false;
+      web_read_stop(w);
+      ws_pump(w);
+      return;
+    }
     if (max > 0 && done >= max) {
       w->in_read = false;
       k->batches_deferred++;
@@ -369,7 +397,7 @@ static void ws_process(web_conn_t *w) {
     return;
   if (w->deferred) {
     w->deferred = false;
-    if (web_read_start(w) != 0) {
+    if (!w->core_paused && web_read_start(w) != 0) {
       conn_fail(c, &k->closed_error, NULL);
       return;
     }
@@ -402,6 +430,17 @@ static void ws_process(web_conn_t *w) {
     ws_fail_now(w, &k->closed_invalid, WS_CLOSE_PROTOCOL, &err);
   }
   ws_pump(w); /* pongs, wslay's own close */
+  /* Pongs are output like answers: the core's --max-output holds for
+   * them too (it checks only what it writes itself). */
+  if (!c->closing && !w->shutdown_wanted &&
+      ws_queued(c) > conn_core_config(core)->max_output) {
+    log_event(LOG_LEVEL_INFO,
+              "conn %" PRIu64 " (%s, WebSocket): closed: more than %zu "
+              "bytes of output unsent, the client does not read "
+              "(--max-output)",
+              c->id, c->name, conn_core_config(core)->max_output);
+    conn_fail(c, &k->closed_output_budget, NULL);
+  }
 }
 
 void ws_read_end(web_conn_t *w, int status) {
@@ -542,11 +581,28 @@ static size_t ws_queued(conn_t *c) {
 }
 
 static void ws_read_stop(conn_t *c) {
-  web_read_stop(ws_of(c));
+  web_conn_t *w = ws_of(c);
+
+  w->core_paused = true;
+  web_read_stop(w);
 }
 
+/* The core reads again: first the messages that waited for it (on the
+ * next loop iteration, as a batch cut at --max-batch), then the socket. */
 static int ws_read_start(conn_t *c) {
-  return web_read_start(ws_of(c));
+  web_conn_t *w = ws_of(c);
+
+  w->core_paused = false;
+  if (w->in_read)
+    return web_read_start(w); /* ws_process goes on (and may stop it) */
+  if (w->deferred)
+    return 0; /* on_backlog is due; ws_process reads again at its end */
+  if (w->rdy_off < w->rdy.len) {
+    w->deferred = true;
+    uv_idle_start(&w->idle, on_backlog);
+    return 0;
+  }
+  return web_read_start(w);
 }
 
 /* After a fatal error (the core drains): a close frame with the reason,
@@ -619,9 +675,7 @@ int ws_upgrade(web_conn_t *w, const char *accept, const uint8_t *rest,
    * WebSocket messages from here on (on_msg_timeout); the idle handle
    * hands over the rest of a read cut at --max-batch. */
   w->upgraded = true;
-  uv_idle_init(web_core_loop(w), &w->idle);
-  w->idle.data = w;
-  w->handles++;
+  uv_idle_stop(&w->idle); /* http.c's: hands over our batches from now on */
   k->ws_upgrades++;
   if (conn_admit(&w->conn) != 0) {
     conn_close(&w->conn);
