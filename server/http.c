@@ -839,8 +839,11 @@ static void on_http_backlog(uv_idle_t *h) {
   uv_idle_stop(h);
   if (w->closing || w->upgraded)
     return;
-  web_parse(w, (const uint8_t *)w->held.data + w->held_off,
-            w->held.len - w->held_off, true);
+  /* (Nothing is held when the batch ended with the read: an empty parse
+   * would be taken for the end of the input.) */
+  if (w->held.len > w->held_off)
+    web_parse(w, (const uint8_t *)w->held.data + w->held_off,
+              w->held.len - w->held_off, true);
   if (w->closing || w->upgraded || uv_is_active((uv_handle_t *)&w->idle))
     return;
   /* All of it is parsed: back to the socket. */

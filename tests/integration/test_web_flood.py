@@ -186,6 +186,15 @@ def http_pipeline(server, tcp):
     check(after > before,
           "HTTP pipeline: answered in --max-batch batches (batches_deferred)",
           "%d -> %d" % (before, after))
+    # Exactly one batch in a write, then one more request later: the
+    # connection reads again after the batch.
+    s.sendall(b"".join(one[:64]))
+    codes, _ = read_answers(s, 64)
+    s.sendall(one[0])
+    more, _ = read_answers(s, 1)
+    check(len(codes) == 64 and more == [404],
+          "HTTP pipeline: a request after a whole batch is answered",
+          "%d, %r" % (len(codes), more))
     # A handshake behind 150 requests in the same write still upgrades.
     key = b"dGhlIHNhbXBsZSBub25jZQ=="
     ws = (b"GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
