@@ -190,7 +190,7 @@ static void web_maybe_free(web_conn_t *w) {
   proto_buf_free(&w->wout[1]);
   proto_buf_free(&w->rdy);
   proto_buf_free(&w->held);
-  free(w->msg);
+  proto_buf_free(&w->msg);
   free(w);
 }
 
@@ -1004,6 +1004,7 @@ static void on_connection(uv_stream_t *ls, int status) {
   proto_buf_init(&w->wout[1]);
   proto_buf_init(&w->rdy);
   proto_buf_init(&w->held);
+  proto_buf_init(&w->msg);
   peer_names(&w->tcp, &peer, w->name, sizeof(w->name), w->ip, sizeof(w->ip));
   w->next = s->conns;
   if (s->conns)

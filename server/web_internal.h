@@ -82,8 +82,7 @@ typedef struct web_conn {
   wslay_event_context_ptr ws;
   const uint8_t *rin; /* the chunk wslay reads from */
   size_t rin_len;
-  uint8_t *msg; /* the binary message being assembled */
-  size_t msg_len, msg_cap;
+  proto_buf_t msg;    /* the binary message being assembled */
   uint8_t frame_op;   /* opcode of the frame being received */
   proto_buf_t rdy;    /* messages completed in this read: length, bytes */
   size_t rdy_off;     /* the next one to feed */

@@ -177,13 +177,13 @@ static void on_frame_start(wslay_event_context_ptr ctx,
     return;
   }
   if (a->opcode == WSLAY_BINARY_FRAME) {
-    w->msg_len = 0;
+    w->msg.len = 0;
     /* --message-ms, from a message's first frame to its last, as the core
      * times a message over TCP (it sees our messages only whole). */
     uv_timer_start(&w->timer, on_msg_timeout,
                    conn_core_config(web_core(w))->message_ms, 0);
   }
-  if (a->payload_length > max || w->msg_len + a->payload_length > max) {
+  if (a->payload_length > max || w->msg.len + a->payload_length > max) {
     f.counter = &k->closed_too_large;
     f.code = WS_CLOSE_TOO_BIG;
     proto_error_set(&f.err, PROTO_TOO_LARGE, NULL,
@@ -204,34 +204,17 @@ static void on_frame_chunk(wslay_event_context_ptr ctx,
   if (w->frame_op >= 0x8 || w->frame_op == WSLAY_TEXT_FRAME ||
       w->pend_fail_set || w->failed || a->data_length == 0)
     return;
-  /* Room for the bytes that came, doubling up to --max-message, which
-   * on_frame_start checked the whole frame against. */
-  if (w->msg_cap - w->msg_len < a->data_length) {
-    size_t need = w->msg_len + a->data_length;
-    size_t max = conn_core_config(web_core(w))->max_message;
-    size_t cap = w->msg_cap < 256 ? 256 : w->msg_cap;
-    uint8_t *p;
-    while (cap < need && cap < max)
-      cap = cap > max / 2 ? max : cap * 2;
-    if (cap < need)
-      cap = need;
-    p = realloc(w->msg, cap);
-    if (!p) {
-      ws_defer_oom(w);
-      return;
-    }
-    w->msg = p;
-    w->msg_cap = cap;
-  }
-  memcpy(w->msg + w->msg_len, a->data, a->data_length);
-  w->msg_len += a->data_length;
+  /* proto_buf_reserve grows with the bytes that came (doubling);
+   * on_frame_start checked the whole frame against --max-message. */
+  if (proto_buf_write(&w->msg, (const char *)a->data, a->data_length) != 0)
+    ws_defer_oom(w);
 }
 
 static void on_msg(wslay_event_context_ptr ctx,
                    const struct wslay_event_on_msg_recv_arg *a, void *user) {
   web_conn_t *w = user;
   proto_buf_t *r = &w->rdy;
-  size_t need = sizeof(size_t) + w->msg_len;
+  size_t need = sizeof(size_t) + w->msg.len;
 
   (void)ctx;
   if (a->opcode != WSLAY_BINARY_FRAME || w->pend_fail_set || w->failed)
@@ -242,16 +225,14 @@ static void on_msg(wslay_event_context_ptr ctx,
     ws_defer_oom(w);
     return;
   }
-  memcpy(r->data + r->len, &w->msg_len, sizeof(size_t));
-  if (w->msg_len > 0)
-    memcpy(r->data + r->len + sizeof(size_t), w->msg, w->msg_len);
+  memcpy(r->data + r->len, &w->msg.len, sizeof(size_t));
+  if (w->msg.len > 0)
+    memcpy(r->data + r->len + sizeof(size_t), w->msg.data, w->msg.len);
   r->len += need;
-  w->msg_len = 0;
-  if (w->msg_cap > 65536) {
-    free(w->msg);
-    w->msg = NULL;
-    w->msg_cap = 0;
-  }
+  if (w->msg.cap > 65536)
+    proto_buf_free(&w->msg);
+  else
+    proto_buf_reset(&w->msg);
 }
 
 static const struct wslay_event_callbacks ws_callbacks = {
