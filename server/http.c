@@ -592,6 +592,12 @@ static void web_upgrade(web_conn_t *w, const uint8_t *rest, size_t len) {
                "websocket, Connection: Upgrade).");
     return;
   }
+  if (w->has_body) {
+    web_refuse(w, "400 Bad Request", &k->http_bad_request,
+               "Bad request: a WebSocket handshake has no body (no "
+               "Content-Length over 0, no Transfer-Encoding).");
+    return;
+  }
   if (strcmp(w->hdr[WEB_H_WS_VERSION], "13") != 0) {
     web_refuse(w, "426 Upgrade Required", &k->http_bad_request,
                "Bad request: Sec-WebSocket-Version must be 13 (RFC 6455).");

@@ -176,11 +176,33 @@ def main():
                               "AAAAAAAAAAAAAAAAAAAAAA==\r\n"
                               "Sec-WebSocket-Version: 8\r\n")
         check(status == 426, "an old WebSocket version: 426", status)
+        for body_hdr in ("Content-Length: 4\r\n",
+                         "Transfer-Encoding: chunked\r\n"):
+            s = socket.create_connection(("127.0.0.1", port), 10)
+            s.settimeout(10)
+            s.sendall(("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                       "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                       "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n"
+                       "Sec-WebSocket-Version: 13\r\n%s\r\n\x81\x80ab"
+                       % (port, body_hdr)).encode("latin-1"))
+            got = b""
+            while True:
+                try:
+                    chunk = s.recv(4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                got += chunk
+            s.close()
+            check(got.startswith(b"HTTP/1.1 400") and b"no body" in got,
+                  "a WebSocket handshake with a body (%s): 400, not "
+                  "upgraded" % body_hdr.split(":")[0], got[:60])
         status, h, data = get(port, "/other", headers="Upgrade: websocket\r\n"
                               "Connection: Upgrade\r\n")
         check(status == 404, "an upgrade elsewhere than /ws: 404", status)
         after = stats()
-        check(after["http_bad_request"] >= before["http_bad_request"] + 5,
+        check(after["http_bad_request"] >= before["http_bad_request"] + 7,
               "http_bad_request counted")
         check(after["http_head_too_large"] == before["http_head_too_large"]
               + 1, "http_head_too_large counted")
