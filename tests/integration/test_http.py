@@ -22,19 +22,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
 
 import lanserver  # noqa: E402,F401  (exits 77 without msgpack; sets the path)
+from lanserver import check, failures  # noqa: E402
 from lanthanide import Client  # noqa: E402
 from wsclient import HttpServer, WsClient, raw_http  # noqa: E402
-
-failures = []
-
-
-def check(cond, what, detail=""):
-    if cond:
-        print("ok - %s" % what)
-    else:
-        print("FAILED - %s %s" % (what, detail))
-        failures.append(what)
-
 
 def get(port, path, method="GET", headers=""):
     close = "" if "Connection:" in headers else "Connection: close\r\n"

@@ -30,26 +30,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
 
 import lanserver  # noqa: E402,F401  (exits 77 without msgpack; sets the path)
+from lanserver import check, failures  # noqa: E402
 import msgpack  # noqa: E402
 from lanthanide import Client  # noqa: E402
-from wsclient import OP_BINARY, OP_PING, HttpServer, WsClient  # noqa: E402
+from wsclient import (OP_BINARY, OP_PING, HttpServer, WsClient,  # noqa: E402
+                      pack_request)
 
 MAX_OUTPUT = 256 * 1024
-failures = []
-
-
-def check(cond, what, detail=""):
-    if cond:
-        print("ok - %s" % what)
-    else:
-        print("FAILED - %s %s" % (what, detail))
-        failures.append(what)
-
-
-def req(msgid, method, params=None):
-    return msgpack.packb([0, msgid, method, [params or {}]])
-
-
 def sanitized(pid):
     """ASan keeps freed memory in quarantine: memory bounds mean nothing
     there (the behaviour and the counters are still checked)."""
@@ -103,7 +90,7 @@ def paused_backlog(server, tcp):
     """WebSocket clients pipelining while the core pauses them."""
     k0 = tcp.call("server.stats")
     r0 = rss_kb(server.proc.pid)
-    unit = WsClient.frame(OP_BINARY, req(7, "server.stats",
+    unit = WsClient.frame(OP_BINARY, pack_request(7, "server.stats",
                                          {"pad": "x" * 950}))
     blob = unit * (256 * 1024 // len(unit))
     socks = []
@@ -201,7 +188,7 @@ def http_pipeline(server, tcp):
           b"Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
           b"Sec-WebSocket-Version: 13\r\n\r\n" % (host.encode(), key))
     s.sendall(b"".join(one[:150]) + ws + WsClient.frame(
-        OP_BINARY, req(9, "ping")))
+        OP_BINARY, pack_request(9, "ping")))
     codes, rest = read_answers(s, 151)
     check(len(codes) == 151 and codes[-1] == 101,
           "HTTP pipeline: a handshake behind 150 requests upgrades",

@@ -22,27 +22,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
 
 import lanserver  # noqa: E402,F401  (exits 77 without msgpack; sets the path)
+from lanserver import check, failures  # noqa: E402
 import msgpack  # noqa: E402
 from lanthanide import Client  # noqa: E402
 from wsclient import (OP_BINARY, OP_CONT, OP_PING, OP_TEXT, Closed,  # noqa
-                      HttpServer, WsClient)
+                      HttpServer, WsClient, pack_request)
 
 MAX_MESSAGE = 4096
-failures = []
-
-
-def check(cond, what, detail=""):
-    if cond:
-        print("ok - %s" % what)
-    else:
-        print("FAILED - %s %s" % (what, detail))
-        failures.append(what)
-
-
-def req(msgid, method, params=None):
-    return msgpack.packb([0, msgid, method, [params or {}]])
-
-
 class Ctx:
     def __init__(self, server):
         self.server = server
@@ -136,7 +122,7 @@ def main():
         # the answers come in order, one per message.
         deferred = ctx.stats()["batches_deferred"]
         c = WsClient(server.http_port)
-        c.send_raw(b"".join(c.frame(OP_BINARY, req(i, "ping"))
+        c.send_raw(b"".join(c.frame(OP_BINARY, pack_request(i, "ping"))
                             for i in range(1, 201)))
         ids = [c.recv()[1] for _ in range(200)]
         check(ids == list(range(1, 201)),
@@ -144,7 +130,7 @@ def main():
         check(ctx.stats()["batches_deferred"] > deferred,
               "the burst was handled in --max-batch batches (counted)")
         # A message split over three frames with a ping between.
-        body = req(7, "ping")
+        body = pack_request(7, "ping")
         c.send_frame(OP_BINARY, body[:3], fin=False)
         c.send_frame(OP_PING, b"hi")
         c.send_frame(OP_CONT, body[3:6], fin=False)
@@ -175,7 +161,7 @@ def main():
         expect_fatal(ctx, "nesting beyond --max-depth",
                      lambda c: c.send_binary(b"\x91" * 40 + b"\x01"),
                      "too_large", "closed_too_deep", 1009)
-        big = req(1, "ping", {"pad": "x" * MAX_MESSAGE})
+        big = pack_request(1, "ping", {"pad": "x" * MAX_MESSAGE})
         expect_fatal(ctx, "a message over --max-message",
                      lambda c: c.send_binary(big), "too_large",
                      "closed_too_large", 1009, str(MAX_MESSAGE))
@@ -194,7 +180,7 @@ def main():
 
         # A message that never ends: --message-ms, as over TCP.
         expect_fatal(ctx, "a message still incomplete at --message-ms",
-                     lambda c: c.send_frame(OP_BINARY, req(1, "ping")[:4],
+                     lambda c: c.send_frame(OP_BINARY, pack_request(1, "ping")[:4],
                                             fin=False),
                      "bad_request", "closed_message_timeout", 1008,
                      "--message-ms")
@@ -204,7 +190,7 @@ def main():
                      lambda c: c.send_frame(OP_TEXT, b'[0,1,"ping",[{}]]'),
                      "bad_request", "closed_invalid", 1003, "binary")
         expect_fatal(ctx, "two values in one message",
-                     lambda c: c.send_binary(req(1, "ping") + req(2, "ping")),
+                     lambda c: c.send_binary(pack_request(1, "ping") + pack_request(2, "ping")),
                      "bad_request", "closed_invalid", 1002, "one MessagePack")
         expect_fatal(ctx, "part of a value in a message",
                      lambda c: c.send_binary(b"\x94\x00\x01\xa4pi"),
@@ -212,7 +198,7 @@ def main():
         expect_fatal(ctx, "an empty message", lambda c: c.send_binary(b""),
                      "bad_request", "closed_invalid", 1002, "empty")
         expect_fatal(ctx, "an unmasked frame",
-                     lambda c: c.send_frame(OP_BINARY, req(1, "ping"),
+                     lambda c: c.send_frame(OP_BINARY, pack_request(1, "ping"),
                                             mask=False),
                      None, "closed_invalid", 1002)
 
@@ -227,7 +213,7 @@ def main():
         expect_error_open(ctx, "an empty array", b"\x90", "bad_request")
         expect_error_open(ctx, "params not an array",
                           b"\x94\x00\x07\xa4ping\x80", "bad_request", 7)
-        expect_error_open(ctx, "an unknown method", req(9, "nope"),
+        expect_error_open(ctx, "an unknown method", pack_request(9, "nope"),
                           "unknown_method", 9)
 
         # Origin: same host, or --http-origin; another site is refused.

@@ -30,6 +30,20 @@ except ImportError:
 
 from lanthanide import Client  # noqa: E402
 
+failures = []
+
+
+def check(cond, what, detail=""):
+    """One check of a test: print "ok - WHAT" or "FAILED - WHAT DETAIL" and
+    remember the failure in `failures` (the test exits 1 if it is not
+    empty)."""
+    if cond:
+        print("ok - %s" % what)
+    else:
+        print("FAILED - %s %s" % (what, detail))
+        failures.append(what)
+
+
 BANNER = re.compile(
     r"^lanthanide-server (\S+) listening on 127\.0\.0\.1:(\d+)$")
 

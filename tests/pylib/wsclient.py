@@ -30,6 +30,11 @@ BANNER = re.compile(r"^lanthanide-server (\S+) (listening|http) on "
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
 
 
+def pack_request(msgid, method, params=None):
+    """A MessagePack-RPC request as bytes (params: one map)."""
+    return msgpack.packb([0, msgid, method, [params or {}]])
+
+
 class Closed(Exception):
     """The server closed: .code and .reason of its close frame (None if the
     TCP connection ended without one)."""
@@ -149,8 +154,7 @@ class WsClient:
 
     def request(self, method, params=None):
         self.msgid += 1
-        self.send_binary(msgpack.packb([0, self.msgid, method,
-                                        [params or {}]]))
+        self.send_binary(pack_request(self.msgid, method, params))
         return self.msgid
 
     def call(self, method, params=None):
